@@ -1,0 +1,3 @@
+from gpt41cost.cli import main
+
+main()

@@ -1,0 +1,408 @@
+"""The pricing and limits catalog: loaded once from YAML, validated, immutable.
+
+Prices are USD per 1M tokens as :class:`~decimal.Decimal`, parsed from decimal strings.
+A float, a negative number, a missing or unknown key stops loading with a
+:class:`~gpt41cost.errors.CatalogError` that names the file and the key path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .errors import CatalogError, UnknownModelError, UsageError
+
+#: Environment variable naming another catalog file.
+PRICING_ENV = "GPT41COST_PRICING"
+#: Processing modes with their own prices.
+MODES = ("standard", "batch", "priority")
+TIERS = (1, 2, 3, 4, 5)
+FT_PREFIX = "ft:"
+
+
+@dataclass(frozen=True)
+class Rates:
+    """USD per 1M tokens for one way of calling a model.
+
+    ``cached_input`` is None where OpenAI prints no cached rate (Batch); the cost code then
+    bills cached tokens at the input rate, an inference it names.
+    """
+
+    input: Decimal
+    cached_input: Decimal | None
+    output: Decimal
+
+
+@dataclass(frozen=True)
+class ModelPrices:
+    standard: Rates
+    batch: Rates
+    priority: Rates
+    fine_tuned_standard: Rates
+    fine_tuned_batch: Rates
+    training: Decimal  # USD per 1M training tokens
+
+
+@dataclass(frozen=True)
+class PoolLimits:
+    """One rate-limit pool: requests and tokens per minute, requests per day, batch queue tokens."""
+
+    rpm: int
+    tpm: int
+    batch_queue: int
+    rpd: int | None = None
+    inferred: bool = False  # True where the figure is assumed, not published
+
+
+@dataclass(frozen=True)
+class TierLimits:
+    tier: int
+    standard: PoolLimits
+    long_context: PoolLimits
+
+
+@dataclass(frozen=True)
+class Tier:
+    number: int
+    paid_usd: Decimal
+    days_since_first_payment: int
+    monthly_usage_cap_usd: Decimal
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    aliases: tuple[str, ...]
+    snapshots: tuple[str, ...]
+    encoding: str
+    context_window: int
+    max_output_tokens: int
+    knowledge_cutoff: str
+    prices: ModelPrices
+    limits: Mapping[int, TierLimits]
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A name as the user or a log gave it, resolved to its base model."""
+
+    requested: str
+    spec: ModelSpec
+    fine_tuned: bool = False
+
+    @property
+    def label(self) -> str:
+        """The name shown in reports: the base model, or the fine-tuned name as given."""
+        return self.requested if self.fine_tuned else self.spec.name
+
+
+@dataclass(frozen=True)
+class Catalog:
+    path: str
+    schema_version: int
+    as_of: str
+    currency: str
+    sources: Mapping[str, str]
+    cache_min_tokens: int
+    cache_step_tokens: int
+    batch_max_requests: int
+    batch_max_file_bytes: int
+    long_context_threshold: int
+    tiers: Mapping[int, Tier]
+    models: Mapping[str, ModelSpec]
+
+    def model_names(self) -> list[str]:
+        return list(self.models)
+
+    def all_names(self) -> list[str]:
+        names: list[str] = []
+        for spec in self.models.values():
+            names += [spec.name, *spec.aliases, *spec.snapshots]
+        return names
+
+    def resolve(self, name: str) -> ResolvedModel:
+        """Resolve an alias, snapshot or ``ft:`` name; raise UnknownModelError with close matches."""
+        raw = name.strip()
+        if raw.startswith(FT_PREFIX):
+            base = raw[len(FT_PREFIX) :].split(":", 1)[0]
+            return ResolvedModel(raw, self._lookup(base, raw), fine_tuned=True)
+        return ResolvedModel(raw, self._lookup(raw, raw))
+
+    def _lookup(self, key: str, original: str) -> ModelSpec:
+        for spec in self.models.values():
+            if key == spec.name or key in spec.aliases or key in spec.snapshots:
+                return spec
+        known = self.all_names()
+        close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+        raise UnknownModelError(original, close, self.model_names())
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def default_catalog_path() -> str:
+    return str(resources.files("gpt41cost") / "pricing.yaml")
+
+
+def catalog_path(flag: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """The catalog to use: ``--pricing``, else ``$GPT41COST_PRICING``, else the shipped one."""
+    if flag:
+        return flag
+    env = (environ if environ is not None else os.environ).get(PRICING_ENV)
+    return env or default_catalog_path()
+
+
+def load_catalog(path: str | os.PathLike[str]) -> Catalog:
+    """Read, validate and freeze a catalog file."""
+    import yaml  # deferred: only commands that price anything pay for it
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogError(f"{p}: pricing catalog not found; check --pricing or ${PRICING_ENV}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{p}: cannot read pricing catalog: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CatalogError(f"{p}{where}: YAML syntax error: {problem}") from None
+    return parse_catalog(data, str(p))
+
+
+def parse_catalog(data: Any, source: str = "<catalog>") -> Catalog:
+    """Validate a parsed catalog document (a mapping) and build the frozen Catalog."""
+    v = _Validator(source)
+    root = v.mapping(data, "")
+    v.keys(
+        root,
+        "",
+        required={"schema_version", "as_of", "models", "tiers", "caching", "batch", "long_context_threshold"},
+        optional={"currency", "sources"},
+    )
+    schema_version = v.int_(root["schema_version"], "schema_version", minimum=1)
+    if schema_version != 1:
+        v.fail("schema_version", f"unsupported version {schema_version} (this gpt41cost reads 1)")
+    caching = v.mapping(root["caching"], "caching")
+    v.keys(caching, "caching", required={"min_tokens", "step_tokens"})
+    batch = v.mapping(root["batch"], "batch")
+    v.keys(batch, "batch", required={"max_requests", "max_file_bytes"}, optional={"discount"})
+    tiers_raw = v.mapping(root["tiers"], "tiers")
+    tiers: dict[int, Tier] = {}
+    for key, value in tiers_raw.items():
+        n = v.tier_key(key, "tiers")
+        path = f"tiers.{key}"
+        t = v.mapping(value, path)
+        v.keys(t, path, required={"paid_usd", "days_since_first_payment", "monthly_usage_cap_usd"})
+        tiers[n] = Tier(
+            number=n,
+            paid_usd=v.money(t["paid_usd"], f"{path}.paid_usd"),
+            days_since_first_payment=v.int_(t["days_since_first_payment"], f"{path}.days_since_first_payment"),
+            monthly_usage_cap_usd=v.money(t["monthly_usage_cap_usd"], f"{path}.monthly_usage_cap_usd"),
+        )
+    v.all_tiers(tiers, "tiers")
+    models_raw = v.mapping(root["models"], "models")
+    if not models_raw:
+        v.fail("models", "no models defined")
+    models: dict[str, ModelSpec] = {}
+    for name, value in models_raw.items():
+        models[str(name)] = _parse_model(v, str(name), value)
+    sources_raw = v.mapping(root.get("sources") or {}, "sources")
+    catalog = Catalog(
+        path=source,
+        schema_version=schema_version,
+        as_of=v.str_(root["as_of"], "as_of"),
+        currency=v.str_(root.get("currency", "USD"), "currency"),
+        sources=MappingProxyType({str(k): str(val) for k, val in sources_raw.items()}),
+        cache_min_tokens=v.int_(caching["min_tokens"], "caching.min_tokens", minimum=1),
+        cache_step_tokens=v.int_(caching["step_tokens"], "caching.step_tokens", minimum=1),
+        batch_max_requests=v.int_(batch["max_requests"], "batch.max_requests", minimum=1),
+        batch_max_file_bytes=v.int_(batch["max_file_bytes"], "batch.max_file_bytes", minimum=1),
+        long_context_threshold=v.int_(root["long_context_threshold"], "long_context_threshold", minimum=1),
+        tiers=MappingProxyType(tiers),
+        models=MappingProxyType(models),
+    )
+    _check_unique_names(v, catalog)
+    return catalog
+
+
+def _parse_model(v: _Validator, name: str, value: Any) -> ModelSpec:
+    path = f"models.{name}"
+    m = v.mapping(value, path)
+    v.keys(
+        m,
+        path,
+        required={"encoding", "context_window", "max_output_tokens", "prices", "limits"},
+        optional={"aliases", "snapshots", "knowledge_cutoff"},
+    )
+    p = v.mapping(m["prices"], f"{path}.prices")
+    v.keys(p, f"{path}.prices", required={"standard", "batch", "priority", "fine_tuned", "training"})
+    ft = v.mapping(p["fine_tuned"], f"{path}.prices.fine_tuned")
+    v.keys(ft, f"{path}.prices.fine_tuned", required={"standard", "batch"})
+    prices = ModelPrices(
+        standard=v.rates(p["standard"], f"{path}.prices.standard", cached=True),
+        batch=v.rates(p["batch"], f"{path}.prices.batch", cached=False),
+        priority=v.rates(p["priority"], f"{path}.prices.priority", cached=True),
+        fine_tuned_standard=v.rates(ft["standard"], f"{path}.prices.fine_tuned.standard", cached=True),
+        fine_tuned_batch=v.rates(ft["batch"], f"{path}.prices.fine_tuned.batch", cached=False),
+        training=v.money(p["training"], f"{path}.prices.training"),
+    )
+    limits_raw = v.mapping(m["limits"], f"{path}.limits")
+    limits: dict[int, TierLimits] = {}
+    for key, raw in limits_raw.items():
+        n = v.tier_key(key, f"{path}.limits")
+        lpath = f"{path}.limits.{key}"
+        t = v.mapping(raw, lpath)
+        v.keys(t, lpath, required={"rpm", "tpm", "batch_queue", "long_context"}, optional={"rpd"})
+        lc = v.mapping(t["long_context"], f"{lpath}.long_context")
+        v.keys(lc, f"{lpath}.long_context", required={"rpm", "tpm", "batch_queue"}, optional={"inferred"})
+        rpd = t.get("rpd")
+        limits[n] = TierLimits(
+            tier=n,
+            standard=PoolLimits(
+                rpm=v.int_(t["rpm"], f"{lpath}.rpm", minimum=1),
+                tpm=v.int_(t["tpm"], f"{lpath}.tpm", minimum=1),
+                batch_queue=v.int_(t["batch_queue"], f"{lpath}.batch_queue", minimum=1),
+                rpd=None if rpd is None else v.int_(rpd, f"{lpath}.rpd", minimum=1),
+            ),
+            long_context=PoolLimits(
+                rpm=v.int_(lc["rpm"], f"{lpath}.long_context.rpm", minimum=1),
+                tpm=v.int_(lc["tpm"], f"{lpath}.long_context.tpm", minimum=1),
+                batch_queue=v.int_(lc["batch_queue"], f"{lpath}.long_context.batch_queue", minimum=1),
+                inferred=v.bool_(lc.get("inferred", False), f"{lpath}.long_context.inferred"),
+            ),
+        )
+    v.all_tiers(limits, f"{path}.limits")
+    encoding = v.str_(m["encoding"], f"{path}.encoding")
+    if encoding != "o200k_base":
+        v.fail(f"{path}.encoding", f"unsupported encoding {encoding!r} (gpt41cost ships o200k_base only)")
+    return ModelSpec(
+        name=name,
+        aliases=tuple(v.str_list(m.get("aliases") or [], f"{path}.aliases")),
+        snapshots=tuple(v.str_list(m.get("snapshots") or [], f"{path}.snapshots")),
+        encoding=encoding,
+        context_window=v.int_(m["context_window"], f"{path}.context_window", minimum=1),
+        max_output_tokens=v.int_(m["max_output_tokens"], f"{path}.max_output_tokens", minimum=1),
+        knowledge_cutoff=v.str_(m.get("knowledge_cutoff", ""), f"{path}.knowledge_cutoff"),
+        prices=prices,
+        limits=MappingProxyType(limits),
+    )
+
+
+def _check_unique_names(v: _Validator, catalog: Catalog) -> None:
+    seen: dict[str, str] = {}
+    for spec in catalog.models.values():
+        for n in (spec.name, *spec.aliases, *spec.snapshots):
+            if n in seen and seen[n] != spec.name:
+                v.fail(f"models.{spec.name}", f"name {n!r} is also used by {seen[n]}")
+            seen[n] = spec.name
+
+
+class _Validator:
+    """Type checks that raise CatalogError naming the file and key path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, path: str, problem: str) -> None:
+        where = path or "(top level)"
+        raise CatalogError(f"{self.source}: {where}: {problem}")
+
+    def mapping(self, value: Any, path: str) -> dict[Any, Any]:
+        if not isinstance(value, dict):
+            self.fail(path, f"expected a mapping, got {type(value).__name__}")
+        return value  # type: ignore[no-any-return]
+
+    def keys(self, m: dict[Any, Any], path: str, required: set[str], optional: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        prefix = f"{path}." if path else ""
+        for key in sorted(required - set(map(str, m))):
+            self.fail(f"{prefix}{key}", "missing key")
+        for key in m:
+            if str(key) not in required | optional:
+                close = difflib.get_close_matches(str(key), sorted(required | optional), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                self.fail(f"{prefix}{key}", f"unknown key{hint}")
+
+    def money(self, value: Any, path: str) -> Decimal:
+        if isinstance(value, bool) or isinstance(value, float):
+            self.fail(path, f"price {value!r} is a float; write it as a quoted decimal string, e.g. \"{value}\"")
+        if not isinstance(value, (str, int)):
+            self.fail(path, f"expected a decimal string, got {type(value).__name__}")
+        try:
+            d = Decimal(str(value).strip())
+        except InvalidOperation:
+            self.fail(path, f"{value!r} is not a decimal number")
+        if not d.is_finite():
+            self.fail(path, f"{value!r} is not a finite number")
+        if d < 0:
+            self.fail(path, f"{value!r} is negative")
+        return d
+
+    def rates(self, value: Any, path: str, *, cached: bool) -> Rates:
+        m = self.mapping(value, path)
+        self.keys(m, path, required={"input", "output", *({"cached_input"} if cached else set())})
+        return Rates(
+            input=self.money(m["input"], f"{path}.input"),
+            cached_input=self.money(m["cached_input"], f"{path}.cached_input") if cached else None,
+            output=self.money(m["output"], f"{path}.output"),
+        )
+
+    def int_(self, value: Any, path: str, minimum: int = 0) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(path, f"expected a whole number, got {value!r}")
+        if value < minimum:
+            self.fail(path, f"{value} is below the minimum {minimum}")
+        return value  # type: ignore[no-any-return]
+
+    def str_(self, value: Any, path: str) -> str:
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value)
+        if hasattr(value, "isoformat"):  # YAML turns unquoted dates into date objects
+            return str(value.isoformat())
+        self.fail(path, f"expected a string, got {type(value).__name__}")
+        return ""
+
+    def bool_(self, value: Any, path: str) -> bool:
+        if not isinstance(value, bool):
+            self.fail(path, f"expected true or false, got {value!r}")
+        return value  # type: ignore[no-any-return]
+
+    def str_list(self, value: Any, path: str) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            self.fail(path, "expected a list of strings")
+        return list(value)
+
+    def tier_key(self, key: Any, path: str) -> int:
+        if isinstance(key, bool) or not isinstance(key, int) or key not in TIERS:
+            self.fail(f"{path}.{key}", "unknown tier (tiers are 1 to 5)")
+        return key  # type: ignore[no-any-return]
+
+    def all_tiers(self, m: Mapping[int, Any], path: str) -> None:
+        missing = [t for t in TIERS if t not in m]
+        if missing:
+            self.fail(f"{path}.{missing[0]}", "missing tier")
+
+
+def rates_for(model: ResolvedModel, mode: str) -> Rates:
+    """The rates for calling ``model`` in ``mode`` (standard, batch or priority)."""
+    prices = model.spec.prices
+    if mode not in MODES:
+        raise UsageError(f"unknown processing mode {mode!r}; use one of {', '.join(MODES)}")
+    if model.fine_tuned:
+        if mode == "priority":
+            raise UsageError(
+                f"{model.requested}: OpenAI publishes no priority prices for fine-tuned models; drop --priority"
+            )
+        return prices.fine_tuned_batch if mode == "batch" else prices.fine_tuned_standard
+    rates: Rates = getattr(prices, mode)
+    return rates

@@ -1,0 +1,25 @@
+"""`gpt41cost pricing`."""
+
+from __future__ import annotations
+
+from . import app
+from .common import FormatOpt, Format, PricingOpt, emit, handles_errors, load_catalog_opt
+
+
+@app.command("pricing")
+@handles_errors
+def pricing(fmt: FormatOpt = Format.table, pricing: PricingOpt = None) -> None:
+    """Show the pricing catalog: prices per model, rate limits per tier, and its as-of date.
+
+    Examples:
+
+      gpt41cost pricing
+
+      gpt41cost pricing --format json | jq '.models[0].prices_usd_per_1m_tokens'
+
+      gpt41cost pricing --pricing my-negotiated-prices.yaml
+    """
+    from ..report import render
+    from ..views.pricing import pricing_report
+
+    emit(render(pricing_report(load_catalog_opt(pricing)), fmt.value))

@@ -1,0 +1,202 @@
+"""One result, every format.
+
+Each command's core result is turned into a :class:`Report`: a JSON document (the contract)
+plus the tables and notes people read. ``render`` turns the same Report into a rich table,
+JSON, CSV or Markdown, so the formats cannot drift apart: they read one object.
+
+- ``table``: every table, then assumptions and notes (rich, for terminals).
+- ``markdown``: the same tables and notes as GitHub-flavoured Markdown.
+- ``csv``: the first (primary) table, one header row; other tables follow, each after a
+  blank line, with its title as a one-cell row.
+- ``json``: ``Report.data``, with Decimals as exact strings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+Cell = str | int | Decimal | None
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Cell]]
+    #: columns (by name) to right-align in table/markdown output
+    numeric: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    data: dict[str, Any]
+    tables: Sequence[Table] = ()
+    assumptions: Sequence[tuple[str, str]] = ()
+    notes: Sequence[str] = ()
+    footer: str = ""
+
+
+# --------------------------------------------------------------------------- formatting helpers
+
+
+def usd(value: Decimal | None, places: int = 6) -> str:
+    """Money for people: $ and a fixed number of places (banker's rounding only at display)."""
+    if value is None:
+        return "-"
+    q = Decimal(1).scaleb(-places)
+    rounded = value.quantize(q, rounding=ROUND_HALF_EVEN)
+    return f"${rounded:,.{places}f}"
+
+
+def usd_auto(value: Decimal | None) -> str:
+    """Money with places chosen by size: cents for large sums, more for per-request figures."""
+    if value is None:
+        return "-"
+    a = abs(value)
+    places = 2 if a >= 100 else 4 if a >= 1 else 6
+    return usd(value, places)
+
+
+def pct(value: Decimal | None, places: int = 1) -> str:
+    if value is None:
+        return "-"
+    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):,}%"
+
+
+def num(value: int | Decimal | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, Decimal):
+        return f"{value:,}"
+    return f"{value:,}"
+
+
+def money_str(value: Decimal | None, places: int = 10) -> str | None:
+    """Money for JSON: an exact decimal string; values that do not terminate are rounded to 1e-10."""
+    if value is None:
+        return None
+    if value == value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):
+        return _plain(value)
+    return _plain(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
+
+
+def _plain(d: Decimal) -> str:
+    s = format(d.normalize(), "f")
+    return s
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, Decimal):
+        return money_str(o)
+    if isinstance(o, (set, frozenset, tuple)):
+        return list(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def render(report: Report, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(report.data, indent=2, default=_json_default, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return _csv(report)
+    if fmt == "markdown":
+        return _markdown(report)
+    return _rich_text(report)
+
+
+def _cell(v: Cell) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    return str(v)
+
+
+def _csv_cell(v: Cell) -> str:
+    if v is None:
+        return ""
+    return str(v)
+
+
+def _csv(report: Report) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for i, t in enumerate(report.tables):
+        if i:
+            buf.write("\n")
+            w.writerow([t.title])
+        w.writerow(t.columns)
+        for row in t.rows:
+            w.writerow([_csv_cell(c) for c in row])
+    return buf.getvalue()
+
+
+def _md_escape(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(report: Report) -> str:
+    out: list[str] = [f"## {report.title}", ""]
+    for t in report.tables:
+        out += [f"**{t.title}**", ""]
+        out.append("| " + " | ".join(_md_escape(c) for c in t.columns) + " |")
+        out.append("|" + "|".join("---:" if c in t.numeric else "---" for c in t.columns) + "|")
+        for row in t.rows:
+            out.append("| " + " | ".join(_md_escape(_cell(c)) for c in row) + " |")
+        out.append("")
+    if report.assumptions:
+        out += ["**Assumptions**", ""]
+        out += [f"- {name}: {value}" for name, value in report.assumptions]
+        out.append("")
+    if report.notes:
+        out += ["**Notes**", ""]
+        out += [f"- {n}" for n in report.notes]
+        out.append("")
+    if report.footer:
+        out += [report.footer, ""]
+    return "\n".join(out)
+
+
+def _rich_text(report: Report) -> str:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+    buf = io.StringIO()
+    console = Console(file=buf, width=_width(), force_terminal=False, color_system=None, highlight=False)
+    console.print(f"[bold]{report.title}[/bold]")
+    for t in report.tables:
+        rt = RichTable(title=t.title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+        for c in t.columns:
+            rt.add_column(c, justify="right" if c in t.numeric else "left", overflow="fold")
+        for row in t.rows:
+            rt.add_row(*(_cell(c) for c in row))
+        console.print(rt)
+    if report.assumptions:
+        console.print("Assumptions:")
+        for name, value in report.assumptions:
+            console.print(f"  {name}: {value}", markup=False)
+    if report.notes:
+        console.print("Notes:")
+        for n in report.notes:
+            console.print(f"  - {n}", markup=False)
+    if report.footer:
+        console.print(report.footer, markup=False)
+    return buf.getvalue()
+
+
+def _width() -> int:
+    import shutil
+
+    return max(100, min(200, shutil.get_terminal_size((140, 24)).columns))

