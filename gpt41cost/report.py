@@ -23,7 +23,22 @@ from typing import Any
 
 FORMATS = ("table", "json", "csv", "markdown")
 
-Cell = str | int | Decimal | None
+@dataclass(frozen=True)
+class Usd:
+    """A money cell: ``$`` and places by size for people, the exact decimal in CSV."""
+
+    value: Decimal | None
+
+
+@dataclass(frozen=True)
+class Pct:
+    """A percentage cell: ``12.5%`` for people, the exact decimal in CSV."""
+
+    value: Decimal | None
+    places: int = 1
+
+
+Cell = str | int | Decimal | Usd | Pct | None
 
 
 @dataclass(frozen=True)
@@ -118,14 +133,24 @@ def render(report: Report, fmt: str) -> str:
 def _cell(v: Cell) -> str:
     if v is None:
         return "-"
+    if isinstance(v, Usd):
+        return usd_auto(v.value)
+    if isinstance(v, Pct):
+        return pct(v.value, v.places)
+    if isinstance(v, Decimal):
+        return f"{v:,}"
     if isinstance(v, int) and not isinstance(v, bool):
         return f"{v:,}"
     return str(v)
 
 
 def _csv_cell(v: Cell) -> str:
+    if isinstance(v, (Usd, Pct)):
+        v = v.value
     if v is None:
         return ""
+    if isinstance(v, Decimal):
+        return money_str(v) or ""
     return str(v)
 
 
@@ -179,7 +204,7 @@ def _rich_text(report: Report) -> str:
     for t in report.tables:
         rt = RichTable(title=t.title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
         for c in t.columns:
-            rt.add_column(c, justify="right" if c in t.numeric else "left", overflow="fold")
+            rt.add_column(c, justify="right" if c in t.numeric else "left", no_wrap=c in t.numeric)
         for row in t.rows:
             rt.add_row(*(_cell(c) for c in row))
         console.print(rt)
@@ -197,6 +222,10 @@ def _rich_text(report: Report) -> str:
 
 
 def _width() -> int:
+    """The terminal's width on a terminal; wide enough never to fold a table when piped."""
     import shutil
+    import sys
 
-    return max(100, min(200, shutil.get_terminal_size((140, 24)).columns))
+    if sys.stdout.isatty():
+        return max(80, shutil.get_terminal_size((120, 24)).columns)
+    return 240

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog import Catalog, Rates
-from ..report import Report, Table, money_str, usd_auto
+from ..report import Report, Table, Usd, money_str
 
 _RATE_COLUMNS = ("model", "line", "input", "cached input", "output")
 
 
 def _rate_rows(name: str, line: str, r: Rates) -> list[Any]:
-    cached = "-" if r.cached_input is None else f"${r.cached_input}"
-    return [name, line, f"${r.input}", cached, f"${r.output}"]
+    return [name, line, r.input, r.cached_input, r.output]
 
 
 def _rates_json(r: Rates) -> dict[str, Any]:
@@ -37,7 +36,7 @@ def pricing_report(catalog: Catalog) -> Report:
             ("fine-tuned batch", p.fine_tuned_batch),
         ]
         price_rows += [_rate_rows(spec.name, line, r) for line, r in lines]
-        price_rows.append([spec.name, "fine-tuning training", f"${p.training}", "-", "-"])
+        price_rows.append([spec.name, "fine-tuning training", p.training, None, None])
         tiers_json = []
         for t, lim in spec.limits.items():
             s, lc = lim.standard, lim.long_context
@@ -91,7 +90,7 @@ def pricing_report(catalog: Catalog) -> Report:
             }
         )
     tier_rows = [
-        [t.number, usd_auto(t.paid_usd), t.days_since_first_payment, usd_auto(t.monthly_usage_cap_usd)]
+        [t.number, Usd(t.paid_usd), t.days_since_first_payment, Usd(t.monthly_usage_cap_usd)]
         for t in catalog.tiers.values()
     ]
     model_rows = [

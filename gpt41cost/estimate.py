@@ -1,0 +1,299 @@
+"""The estimate core: measured requests + named assumptions -> cost per model.
+
+Pure: takes :class:`~gpt41cost.measure.Measured` records, the catalog and an
+:class:`Assumptions`, returns an :class:`EstimateResult`. Never prints or reads files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .catalog import Catalog, ResolvedModel
+from .cost import ZERO_COST, Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
+from .errors import UsageError
+from .measure import Measured
+
+#: Output tokens per request when neither --output-tokens nor a calibration gives them.
+DEFAULT_OUTPUT_TOKENS = 500
+#: A month, for monthly figures.
+DAYS_PER_MONTH = 30
+#: Fine-tuning epochs when --epochs is not given (OpenAI's default is "auto"; 3 is a common outcome).
+DEFAULT_EPOCHS = 3
+BASELINE_MODEL = "gpt-4.1"
+CACHE_MODES = ("none", "fixed", "rate", "auto")
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Every assumption an estimate rests on; reports show each one."""
+
+    output_tokens: int = DEFAULT_OUTPUT_TOKENS
+    output_source: str = "default"
+    cache_mode: str = "none"  # none | fixed | rate | auto
+    cached_tokens: int | None = None  # with cache_mode "fixed"
+    cache_hit_rate: Decimal | None = None  # with cache_mode "rate"
+    cache_warm: bool = False  # with cache_mode "auto": does the first request already hit?
+    mode: str = "standard"  # standard | batch | priority
+    requests_per_month: int | None = None
+    traffic_source: str = ""
+    epochs: int = DEFAULT_EPOCHS
+
+    def __post_init__(self) -> None:
+        if self.output_tokens < 0:
+            raise UsageError("--output-tokens: must be 0 or more")
+        if self.cache_mode not in CACHE_MODES:
+            raise UsageError(f"--cache: use one of {', '.join(CACHE_MODES)}")
+        if self.cached_tokens is not None and self.cached_tokens < 0:
+            raise UsageError("--cached-tokens: must be 0 or more")
+        if self.cache_hit_rate is not None and not (0 <= self.cache_hit_rate <= 1):
+            raise UsageError("--cache-hit-rate: must be between 0 and 1 (e.g. 0.5)")
+        if self.requests_per_month is not None and self.requests_per_month < 0:
+            raise UsageError("--requests-per-day/--requests-per-month: must be 0 or more")
+        if self.epochs < 1:
+            raise UsageError("--epochs: must be 1 or more")
+
+
+@dataclass(frozen=True)
+class Misfit:
+    """A request that does not fit the model: over the context window or over max output."""
+
+    where: str
+    input_tokens: int
+    output_tokens: int
+    problem: str
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Input tokens across requests. Percentiles are nearest-rank."""
+
+    mean: Decimal
+    p50: int
+    p95: int
+    max: int
+
+
+@dataclass(frozen=True)
+class ModelEstimate:
+    model: str  # the label: base name, or the ft: name as given
+    base_model: str
+    fine_tuned: bool
+    requested: bool  # named by the requests themselves
+    requests: int
+    input_stats: Stats
+    usage: TokenUsage  # totals over all requests, once
+    cost: Cost  # total cost of all requests, once
+    cost_without_cache: Cost
+    per_request_usd: Decimal  # mean
+    monthly_usd: Decimal | None
+    monthly_without_cache_usd: Decimal | None
+    saving_vs_baseline_pct: Decimal | None
+    worst_case_usd: Decimal | None  # with each request's own output cap, where given
+    worst_case_requests: int  # how many requests had a cap
+    misfits: tuple[Misfit, ...]
+    context_window: int
+    max_output_tokens: int
+    training_tokens: int | None = None  # fine-tuning data: tokens x epochs
+    training_usd: Decimal | None = None
+    cached_per_request: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class EstimateResult:
+    assumptions: Assumptions
+    models: tuple[ModelEstimate, ...]
+    sources: tuple[str, ...]
+    kinds: tuple[tuple[str, str], ...]  # (source, kind read as)
+    catalog_as_of: str
+    catalog_path: str
+    uncounted: tuple[tuple[str, str], ...] = ()  # (where, what)
+    notes: tuple[str, ...] = field(default=())
+
+
+def percentile(sorted_values: Sequence[int], p: int) -> int:
+    """Nearest-rank percentile of an ascending list (p in 1..100)."""
+    if not sorted_values:
+        return 0
+    k = max(1, math.ceil(p * len(sorted_values) / 100))
+    return sorted_values[k - 1]
+
+
+def input_stats(values: Sequence[int]) -> Stats:
+    s = sorted(values)
+    mean = Decimal(sum(s)) / Decimal(len(s)) if s else Decimal(0)
+    return Stats(mean=mean, p50=percentile(s, 50), p95=percentile(s, 95), max=s[-1] if s else 0)
+
+
+def monthly_requests(per_day: int | None, per_month: int | None) -> tuple[int | None, str]:
+    """Requests per month from either flag; a month is DAYS_PER_MONTH days."""
+    if per_day is not None and per_month is not None:
+        raise UsageError("give --requests-per-day or --requests-per-month, not both")
+    if per_day is not None:
+        if per_day < 0:
+            raise UsageError("--requests-per-day: must be 0 or more")
+        return per_day * DAYS_PER_MONTH, f"{per_day:,} requests/day = {per_day * DAYS_PER_MONTH:,} requests/month"
+    if per_month is not None:
+        if per_month < 0:
+            raise UsageError("--requests-per-month: must be 0 or more")
+        return per_month, f"{per_month:,} requests/month"
+    return None, ""
+
+
+def models_to_report(catalog: Catalog, names: Sequence[str], requests: Sequence[Measured]) -> list[ResolvedModel]:
+    """--model names if given; else the requests' own models, then the other base models."""
+    if names:
+        out = [catalog.resolve(n) for n in names]
+    else:
+        own = [catalog.resolve(r.model) for r in requests if r.model]
+        out = []
+        for m in own:
+            if all(m.label != o.label for o in out):
+                out.append(m)
+        for base in catalog.models:
+            if all(o.label != base for o in out):
+                out.append(catalog.resolve(base))
+    seen: set[str] = set()
+    unique = []
+    for m in out:
+        if m.label not in seen:
+            seen.add(m.label)
+            unique.append(m)
+    return unique
+
+
+def _cached(
+    a: Assumptions, catalog: Catalog, inputs: Sequence[int], auto: Sequence[int] | None
+) -> list[int]:
+    if a.cache_mode == "fixed":
+        n = a.cached_tokens or 0
+        return [min(n, i) for i in inputs]
+    if a.cache_mode == "rate":
+        rate = a.cache_hit_rate or Decimal(0)
+        return [cached_tokens_for_rate(i, rate, catalog.cache_min_tokens, catalog.cache_step_tokens) for i in inputs]
+    if a.cache_mode == "auto" and auto is not None:
+        return list(auto)
+    return [0] * len(inputs)
+
+
+def estimate(
+    requests: Sequence[Measured],
+    catalog: Catalog,
+    assumptions: Assumptions,
+    models: Sequence[ResolvedModel],
+    auto_cached: dict[str, list[int]] | None = None,
+) -> EstimateResult:
+    """Price every request on every model; ``auto_cached`` maps base model -> cached tokens per request."""
+    if not requests:
+        raise UsageError("nothing to estimate: give prompt files, a directory, '-' or --input-tokens N")
+    a = assumptions
+    results: list[ModelEstimate] = []
+    for m in models:
+        results.append(_estimate_model(requests, catalog, a, m, (auto_cached or {}).get(m.spec.name)))
+    baseline = next((r for r in results if r.model == BASELINE_MODEL), None)
+    if baseline is not None and baseline.per_request_usd > 0:
+        results = [
+            _with_saving(r, (baseline.per_request_usd - r.per_request_usd) / baseline.per_request_usd * 100)
+            for r in results
+        ]
+    kinds: list[tuple[str, str]] = []
+    for r in requests:
+        if not kinds or kinds[-1][0] != r.source:
+            kinds.append((r.source, r.kind))
+    uncounted = tuple((r.where, u) for r in requests for u in r.uncounted)
+    return EstimateResult(
+        assumptions=a,
+        models=tuple(results),
+        sources=tuple(dict.fromkeys(r.source for r in requests)),
+        kinds=tuple(dict.fromkeys(kinds)),
+        catalog_as_of=catalog.as_of,
+        catalog_path=catalog.path,
+        uncounted=uncounted,
+    )
+
+
+def _with_saving(r: ModelEstimate, saving: Decimal) -> ModelEstimate:
+    from dataclasses import replace
+
+    return replace(r, saving_vs_baseline_pct=saving)
+
+
+def _estimate_model(
+    requests: Sequence[Measured],
+    catalog: Catalog,
+    a: Assumptions,
+    m: ResolvedModel,
+    auto: Sequence[int] | None,
+) -> ModelEstimate:
+    base = m.spec.name
+    inputs = [r.input_tokens[base] for r in requests]
+    cached = _cached(a, catalog, inputs, auto)
+    total = ZERO_COST
+    no_cache = ZERO_COST
+    usage = TokenUsage(0, 0, 0)
+    worst = Decimal(0)
+    capped = 0
+    misfits: list[Misfit] = []
+    out = a.output_tokens
+    for r, i, c in zip(requests, inputs, cached, strict=True):
+        u = TokenUsage(i, c, out)
+        cost = price(u, m, a.mode)
+        total += cost
+        no_cache += price(TokenUsage(i, 0, out), m, a.mode)
+        usage += u
+        cap = r.max_output_tokens
+        if cap is not None:
+            capped += 1
+            worst += price(TokenUsage(i, c, cap), m, a.mode).total_usd
+        else:
+            worst += cost.total_usd
+        reserved = max(out, cap or 0)
+        if i + reserved > m.spec.context_window:
+            misfits.append(
+                Misfit(r.where, i, reserved, f"input + output {i + reserved:,} > context window {m.spec.context_window:,}")
+            )
+        if reserved > m.spec.max_output_tokens:
+            misfits.append(
+                Misfit(r.where, i, reserved, f"output {reserved:,} > max output {m.spec.max_output_tokens:,}")
+            )
+    n = len(requests)
+    per_request = total.total_usd / n
+    monthly = monthly_nc = None
+    if a.requests_per_month is not None:
+        monthly = total.total_usd * a.requests_per_month / n
+        monthly_nc = no_cache.total_usd * a.requests_per_month / n
+    training_tokens = training_usd = None
+    examples = [r.training_tokens for r in requests if r.training_tokens is not None]
+    if examples:
+        training_tokens = sum(examples) * a.epochs
+        training_usd = training_cost(training_tokens, m)
+    return ModelEstimate(
+        model=m.label,
+        base_model=base,
+        fine_tuned=m.fine_tuned,
+        requested=any(r.model and r.model.strip() == m.requested for r in requests),
+        requests=n,
+        input_stats=input_stats(inputs),
+        usage=usage,
+        cost=total,
+        cost_without_cache=no_cache,
+        per_request_usd=per_request,
+        monthly_usd=monthly,
+        monthly_without_cache_usd=monthly_nc,
+        saving_vs_baseline_pct=None,
+        worst_case_usd=worst if capped else None,
+        worst_case_requests=capped,
+        misfits=tuple(misfits),
+        context_window=m.spec.context_window,
+        max_output_tokens=m.spec.max_output_tokens,
+        training_tokens=training_tokens,
+        training_usd=training_usd,
+        cached_per_request=tuple(cached),
+    )
+
+
+def text_measure(source: str, tokens: int, catalog: Catalog, kind: str = "text") -> Measured:
+    """A plain prompt: the same token count on every model."""
+    return Measured(source=source, kind=kind, input_tokens={name: tokens for name in catalog.models})

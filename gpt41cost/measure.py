@@ -1,0 +1,38 @@
+"""What readers hand to the estimate core: one measured request each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+#: The kinds of input `estimate` reads (`--as` forces one).
+KINDS = ("text", "chat", "responses", "batch", "finetune", "prompts", "image")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One request, measured.
+
+    ``input_tokens`` maps each base model name (gpt-4.1, gpt-4.1-mini, gpt-4.1-nano) to the
+    request's input tokens on that model; they differ only when the request holds images.
+    ``cache_blocks`` maps each base model name to the chained hashes of the request's
+    full 128-token blocks, in the order OpenAI caches a prompt (tools, system and earlier
+    messages, images); None when the input has no request structure to cache (plain text
+    prompts use their own token stream). ``cached_tokens`` is filled in by cache detection.
+    """
+
+    source: str
+    kind: str
+    input_tokens: Mapping[str, int]
+    line: int | None = None
+    model: str | None = None  # the request's own "model", as written
+    max_output_tokens: int | None = None  # max_tokens / max_completion_tokens / max_output_tokens
+    custom_id: str | None = None
+    uncounted: tuple[str, ...] = ()  # parts that could not be counted (e.g. a remote image without a size)
+    cache_blocks: Mapping[str, tuple[int, ...]] | None = None
+    training_tokens: int | None = None  # fine-tuning data: tokens of one example (one epoch)
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line}" if self.line is not None else self.source

