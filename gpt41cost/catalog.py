@@ -334,8 +334,8 @@ class _Validator:
                 self.fail(f"{prefix}{key}", f"unknown key{hint}")
 
     def money(self, value: Any, path: str) -> Decimal:
-        if isinstance(value, bool) or isinstance(value, float):
-            self.fail(path, f"price {value!r} is a float; write it as a quoted decimal string, e.g. \"{value}\"")
+        if isinstance(value, (bool, float)):
+            self.fail(path, f'price {value!r} is a float; write it as a quoted decimal string, e.g. "{value}"')
         if not isinstance(value, (str, int)):
             self.fail(path, f"expected a decimal string, got {type(value).__name__}")
         try:

@@ -15,7 +15,10 @@ from .errors import UsageError
 PER_TOKENS = 1_000_000
 #: Named inference (ACCOUNTING.md §2): the pricing page prints no cached rate under Batch,
 #: so cached tokens in a batch request are billed at the batch input rate.
-BATCH_CACHED_AT_INPUT_RATE = "cached input tokens in Batch requests are billed at the batch input rate (inference: no cached batch rate is published)"
+BATCH_CACHED_AT_INPUT_RATE = (
+    "cached input tokens in Batch requests are billed at the batch input rate "
+    "(inference: no cached batch rate is published)"
+)
 
 
 @dataclass(frozen=True)

@@ -164,9 +164,7 @@ def models_to_report(catalog: Catalog, names: Sequence[str], requests: Sequence[
     return unique
 
 
-def _cached(
-    a: Assumptions, catalog: Catalog, inputs: Sequence[int], auto: Sequence[int] | None
-) -> list[int]:
+def _cached(a: Assumptions, catalog: Catalog, inputs: Sequence[int], auto: Sequence[int] | None) -> list[int]:
     if a.cache_mode == "fixed":
         n = a.cached_tokens or 0
         return [min(n, i) for i in inputs]
@@ -252,7 +250,9 @@ def _estimate_model(
         reserved = max(out, cap or 0)
         if i + reserved > m.spec.context_window:
             misfits.append(
-                Misfit(r.where, i, reserved, f"input + output {i + reserved:,} > context window {m.spec.context_window:,}")
+                Misfit(
+                    r.where, i, reserved, f"input + output {i + reserved:,} > context window {m.spec.context_window:,}"
+                )
             )
         if reserved > m.spec.max_output_tokens:
             misfits.append(

@@ -17,11 +17,12 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 FORMATS = ("table", "json", "csv", "markdown")
+
 
 @dataclass(frozen=True)
 class Usd:
@@ -45,7 +46,7 @@ Cell = str | int | Decimal | Usd | Pct | None
 class Table:
     title: str
     columns: Sequence[str]
-    rows: Sequence[Sequence[Cell]]
+    rows: Sequence[Sequence[Any]]  # Cell values
     #: columns (by name) to right-align in table/markdown output
     numeric: frozenset[str] = frozenset()
 

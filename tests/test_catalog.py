@@ -109,8 +109,9 @@ def test_top_level_pricing_yaml_is_the_shipped_one():
     [
         pytest.param("gpt-4.1", "gpt-4.1", False, id="alias"),
         pytest.param("gpt-4.1-mini-2025-04-14", "gpt-4.1-mini", False, id="snapshot"),
-        pytest.param("ft:gpt-4.1-mini-2025-04-14:acme::abc123", "ft:gpt-4.1-mini-2025-04-14:acme::abc123", True,
-                     id="fine-tuned"),
+        pytest.param(
+            "ft:gpt-4.1-mini-2025-04-14:acme::abc123", "ft:gpt-4.1-mini-2025-04-14:acme::abc123", True, id="fine-tuned"
+        ),
         pytest.param("ft:gpt-4.1-nano:acme:support:xyz", "ft:gpt-4.1-nano:acme:support:xyz", True, id="ft-alias"),
     ],
 )
@@ -163,8 +164,12 @@ def _mutate(doc, path, value):
 @pytest.mark.parametrize(
     ("path", "value", "message"),
     [
-        pytest.param("models/gpt-4.1/prices/standard/input", KeyError, "models.gpt-4.1.prices.standard.input: missing key",
-                     id="missing-key"),
+        pytest.param(
+            "models/gpt-4.1/prices/standard/input",
+            KeyError,
+            "models.gpt-4.1.prices.standard.input: missing key",
+            id="missing-key",
+        ),
         pytest.param("models/gpt-4.1/prices/standard/input", "-2.00", "is negative", id="negative"),
         pytest.param("models/gpt-4.1/prices/standard/output", 8.0, "is a float", id="float"),
         pytest.param("models/gpt-4.1/prices/standard/output", "eight", "not a decimal number", id="not-a-number"),

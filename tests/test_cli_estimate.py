@@ -32,19 +32,54 @@ def model(doc, name):
     ],
 )
 def test_hand_checkable_costs(runner, args, per_request):
-    r = run(runner, "estimate", "--input-tokens", "100000", "--output-tokens", "2000", "-m", "gpt-4.1",
-            "--format", "json", *args)
+    r = run(
+        runner,
+        "estimate",
+        "--input-tokens",
+        "100000",
+        "--output-tokens",
+        "2000",
+        "-m",
+        "gpt-4.1",
+        "--format",
+        "json",
+        *args,
+    )
     assert r.exit_code == 0, r.stderr
     m = json.loads(r.stdout)["models"][0]
     assert Decimal(m["per_request_usd"]) == Decimal(per_request)
 
 
 def test_monthly_hand_check(runner):
-    r = run(runner, "estimate", "--input-tokens", "100000", "--output-tokens", "2000", "-m", "gpt-4.1",
-            "--requests-per-month", "1000000", "-f", "json")
+    r = run(
+        runner,
+        "estimate",
+        "--input-tokens",
+        "100000",
+        "--output-tokens",
+        "2000",
+        "-m",
+        "gpt-4.1",
+        "--requests-per-month",
+        "1000000",
+        "-f",
+        "json",
+    )
     assert Decimal(json.loads(r.stdout)["models"][0]["monthly_usd"]) == Decimal("216000")
-    r = run(runner, "estimate", "--input-tokens", "100000", "--output-tokens", "2000", "-m", "gpt-4.1",
-            "--requests-per-day", "1000", "-f", "json")
+    r = run(
+        runner,
+        "estimate",
+        "--input-tokens",
+        "100000",
+        "--output-tokens",
+        "2000",
+        "-m",
+        "gpt-4.1",
+        "--requests-per-day",
+        "1000",
+        "-f",
+        "json",
+    )
     assert Decimal(json.loads(r.stdout)["models"][0]["monthly_usd"]) == Decimal("6480")
 
 
@@ -59,8 +94,14 @@ def test_json_contract_keys(runner, tmp_path):
         assert set(MODEL_KEYS) <= set(m)
         assert m["monthly_usd"] is None
     assert MODEL_KEYS == (
-        "model", "requests", "input_tokens_total", "cached_input_tokens_total", "output_tokens_total",
-        "per_request_usd", "total_usd", "monthly_usd",
+        "model",
+        "requests",
+        "input_tokens_total",
+        "cached_input_tokens_total",
+        "output_tokens_total",
+        "per_request_usd",
+        "total_usd",
+        "monthly_usd",
     )
 
 
@@ -150,25 +191,52 @@ def _bad(tmp_path):
         pytest.param(["{d}/missing.txt"], ExitCode.INPUT, "missing.txt: no such file", id="missing-path"),
         pytest.param(["{d}/empty.txt"], ExitCode.INPUT, "empty.txt: empty file", id="empty-file"),
         pytest.param(["{d}/emptydir"], ExitCode.INPUT, "emptydir: directory has no files", id="empty-dir"),
-        pytest.param(["{d}", "--include", "*.nothing"], ExitCode.INPUT, "directory has no files matching *.nothing",
-                     id="no-matching-files"),
+        pytest.param(
+            ["{d}", "--include", "*.nothing"],
+            ExitCode.INPUT,
+            "directory has no files matching *.nothing",
+            id="no-matching-files",
+        ),
         pytest.param(["{d}/binary.bin"], ExitCode.INPUT, "binary.bin: looks like a binary file", id="binary"),
         pytest.param(["{d}/latin1.txt"], ExitCode.INPUT, "latin1.txt: not valid utf-8 at byte 3", id="bad-utf8"),
-        pytest.param(["--input-tokens", "-5"], ExitCode.USAGE, "--input-tokens: must be 0 or more", id="negative-tokens"),
-        pytest.param(["--input-tokens", "5", "--output-tokens", "-1"], ExitCode.USAGE, "--output-tokens: must be 0",
-                     id="negative-output"),
-        pytest.param(["--input-tokens", "5", "--cache-hit-rate", "1.5"], ExitCode.USAGE,
-                     "--cache-hit-rate: 1.5 is outside 0 to 1", id="hit-rate-above-1"),
-        pytest.param(["--input-tokens", "5", "--cache-hit-rate", "lots"], ExitCode.USAGE, "is not a number",
-                     id="hit-rate-not-number"),
+        pytest.param(
+            ["--input-tokens", "-5"], ExitCode.USAGE, "--input-tokens: must be 0 or more", id="negative-tokens"
+        ),
+        pytest.param(
+            ["--input-tokens", "5", "--output-tokens", "-1"],
+            ExitCode.USAGE,
+            "--output-tokens: must be 0",
+            id="negative-output",
+        ),
+        pytest.param(
+            ["--input-tokens", "5", "--cache-hit-rate", "1.5"],
+            ExitCode.USAGE,
+            "--cache-hit-rate: 1.5 is outside 0 to 1",
+            id="hit-rate-above-1",
+        ),
+        pytest.param(
+            ["--input-tokens", "5", "--cache-hit-rate", "lots"],
+            ExitCode.USAGE,
+            "is not a number",
+            id="hit-rate-not-number",
+        ),
         pytest.param(["--input-tokens", "5", "--batch", "--priority"], ExitCode.USAGE, "not both", id="batch-priority"),
-        pytest.param(["--input-tokens", "5", "-m", "gpt-4.1-mino"], ExitCode.USAGE, "did you mean gpt-4.1-mini",
-                     id="unknown-model"),
+        pytest.param(
+            ["--input-tokens", "5", "-m", "gpt-4.1-mino"],
+            ExitCode.USAGE,
+            "did you mean gpt-4.1-mini",
+            id="unknown-model",
+        ),
         pytest.param([], ExitCode.USAGE, "nothing to estimate", id="no-input"),
-        pytest.param(["{d}/latin1.txt", "--encoding", "klingon"], ExitCode.USAGE, "unknown text encoding",
-                     id="unknown-encoding"),
-        pytest.param(["--input-tokens", "5", "--requests-per-day", "-3"], ExitCode.USAGE, "--requests-per-day",
-                     id="negative-traffic"),
+        pytest.param(
+            ["{d}/latin1.txt", "--encoding", "klingon"], ExitCode.USAGE, "unknown text encoding", id="unknown-encoding"
+        ),
+        pytest.param(
+            ["--input-tokens", "5", "--requests-per-day", "-3"],
+            ExitCode.USAGE,
+            "--requests-per-day",
+            id="negative-traffic",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line(runner, tmp_path, args, code, message):

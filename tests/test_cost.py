@@ -22,8 +22,13 @@ from gpt41cost.errors import UsageError
         pytest.param("gpt-4.1-nano", TokenUsage(2_048, 1_024, 100), "standard", "0.000168", id="nano-cached-exact"),
         # batch has no cached rate: cached tokens at the batch input rate (named inference)
         pytest.param("gpt-4.1", TokenUsage(100_000, 100_000, 2_000), "batch", "0.108", id="batch-cached-at-input"),
-        pytest.param("ft:gpt-4.1-mini-2025-04-14:acme::x", TokenUsage(1_000_000, 0, 1_000_000), "standard", "4.00",
-                     id="fine-tuned"),
+        pytest.param(
+            "ft:gpt-4.1-mini-2025-04-14:acme::x",
+            TokenUsage(1_000_000, 0, 1_000_000),
+            "standard",
+            "4.00",
+            id="fine-tuned",
+        ),
     ],
 )
 def test_hand_computed(catalog, model, usage, mode, expected):

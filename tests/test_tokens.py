@@ -49,7 +49,7 @@ def test_chunks_reassemble_and_cut_on_piece_boundaries(enc, text):
 
 
 ALPHABET = st.sampled_from(
-    list("aZé ñ\n\r\t  .,'!?0123456789/") + ["\r\n", "<|endoftext|>", "🚀", "中", "ь", "\u0301", "'s", "  \n", "Ab"]
+    [*"aZé ñ\n\r\t  .,'!?0123456789/", "\r\n", "<|endoftext|>", "🚀", "中", "ь", "\u0301", "'s", "  \n", "Ab"]
 )
 
 
@@ -131,8 +131,8 @@ def test_vocab_env_missing_file_says_what_to_do(tmp_path, monkeypatch):
 
 
 def test_pattern_matches_tiktoken():
-    from tiktoken_ext.openai_public import o200k_base
     import tiktoken.load
+    from tiktoken_ext.openai_public import o200k_base
 
     # o200k_base() would download; stub the loader to read only the pattern.
     orig = tiktoken.load.load_tiktoken_bpe

@@ -51,42 +51,49 @@ def _rate(value: str | None) -> Decimal | None:
 def estimate_cmd(
     paths: Annotated[
         list[str] | None,
-        typer.Argument(help="Prompt files, directories (recursive) or '-' for stdin; each file is one request.",
-                       show_default=False),
+        typer.Argument(
+            help="Prompt files, directories (recursive) or '-' for stdin; each file is one request.", show_default=False
+        ),
     ] = None,
     input_tokens: Annotated[
-        int | None, typer.Option("--input-tokens", help="Price one request of N input tokens instead of files.",
-                                 show_default=False)
+        int | None,
+        typer.Option(
+            "--input-tokens", help="Price one request of N input tokens instead of files.", show_default=False
+        ),
     ] = None,
     output_tokens: Annotated[
         int | None,
         typer.Option("--output-tokens", help="Expected output tokens per request [default: 500].", show_default=False),
     ] = None,
     cached_tokens: Annotated[
-        int | None, typer.Option("--cached-tokens", help="Cached input tokens per request, taken as given.",
-                                 show_default=False)
+        int | None,
+        typer.Option("--cached-tokens", help="Cached input tokens per request, taken as given.", show_default=False),
     ] = None,
     cache_hit_rate: Annotated[
         str | None,
-        typer.Option("--cache-hit-rate", help="Share of each request's input served from the prompt cache (0-1), "
-                     "with OpenAI's 1,024-token minimum and 128-token steps.", show_default=False),
+        typer.Option(
+            "--cache-hit-rate",
+            help="Share of each request's input served from the prompt cache (0-1), "
+            "with OpenAI's 1,024-token minimum and 128-token steps.",
+            show_default=False,
+        ),
     ] = None,
     batch: Annotated[bool, typer.Option("--batch", help="Price at Batch API rates (50% off).")] = False,
     priority: Annotated[bool, typer.Option("--priority", help="Price at priority processing rates.")] = False,
     requests_per_day: Annotated[
-        int | None, typer.Option("--requests-per-day", help="Traffic, for monthly cost (a month is 30 days).",
-                                 show_default=False)
+        int | None,
+        typer.Option("--requests-per-day", help="Traffic, for monthly cost (a month is 30 days).", show_default=False),
     ] = None,
     requests_per_month: Annotated[
         int | None, typer.Option("--requests-per-month", help="Traffic, for monthly cost.", show_default=False)
     ] = None,
     include: Annotated[
-        list[str] | None, typer.Option("--include", help="Glob of files to take from directories (repeatable).",
-                                       show_default=False)
+        list[str] | None,
+        typer.Option("--include", help="Glob of files to take from directories (repeatable).", show_default=False),
     ] = None,
     exclude: Annotated[
-        list[str] | None, typer.Option("--exclude", help="Glob of files to skip in directories (repeatable).",
-                                       show_default=False)
+        list[str] | None,
+        typer.Option("--exclude", help="Glob of files to skip in directories (repeatable).", show_default=False),
     ] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of prompt files.")] = "utf-8",
     model: ModelOpt = None,

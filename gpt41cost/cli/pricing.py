@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import app
-from .common import FormatOpt, Format, PricingOpt, emit, handles_errors, load_catalog_opt
+from .common import Format, FormatOpt, PricingOpt, emit, handles_errors, load_catalog_opt
 
 
 @app.command("pricing")

@@ -122,8 +122,7 @@ def estimate_report(r: EstimateResult) -> Report:
         "uncounted": [{"where": w, "what": u} for w, u in r.uncounted],
     }
     monthly = a.requests_per_month is not None
-    cols = ["model", "requests", "input tokens", "cached tokens", "output tokens", "per request",
-            "all requests once"]
+    cols = ["model", "requests", "input tokens", "cached tokens", "output tokens", "per request", "all requests once"]
     if monthly:
         cols.append("monthly")
     cols += ["vs gpt-4.1", "fits"]
@@ -162,32 +161,55 @@ def estimate_report(r: EstimateResult) -> Report:
         crow = []
         for m in r.models:
             saved = m.cost_without_cache.total_usd - m.cost.total_usd
-            crow.append([m.model, m.usage.cached_input_tokens, Usd(m.cost_without_cache.total_usd),
-                         Usd(m.cost.total_usd), Usd(saved),
-                         Usd(m.monthly_without_cache_usd), Usd(m.monthly_usd)])
-        tables.append(Table("Prompt caching", ["model", "cached tokens", "without cache", "with cache", "saved",
-                                                "monthly without", "monthly with"], crow,
-                            numeric=frozenset({"cached tokens", "without cache", "with cache", "saved",
-                                               "monthly without", "monthly with"})))
+            crow.append(
+                [
+                    m.model,
+                    m.usage.cached_input_tokens,
+                    Usd(m.cost_without_cache.total_usd),
+                    Usd(m.cost.total_usd),
+                    Usd(saved),
+                    Usd(m.monthly_without_cache_usd),
+                    Usd(m.monthly_usd),
+                ]
+            )
+        tables.append(
+            Table(
+                "Prompt caching",
+                ["model", "cached tokens", "without cache", "with cache", "saved", "monthly without", "monthly with"],
+                crow,
+                numeric=frozenset(
+                    {"cached tokens", "without cache", "with cache", "saved", "monthly without", "monthly with"}
+                ),
+            )
+        )
     if any(m.worst_case_usd is not None for m in r.models):
-        tables.append(Table(
-            "Expected vs worst case (each request's own output cap)",
-            ["model", "requests with a cap", "expected", "worst case"],
-            [[m.model, m.worst_case_requests, Usd(m.cost.total_usd), Usd(m.worst_case_usd)]
-             for m in r.models],
-            numeric=frozenset({"requests with a cap", "expected", "worst case"}),
-        ))
+        tables.append(
+            Table(
+                "Expected vs worst case (each request's own output cap)",
+                ["model", "requests with a cap", "expected", "worst case"],
+                [[m.model, m.worst_case_requests, Usd(m.cost.total_usd), Usd(m.worst_case_usd)] for m in r.models],
+                numeric=frozenset({"requests with a cap", "expected", "worst case"}),
+            )
+        )
     if any(m.training_usd is not None for m in r.models):
-        tables.append(Table(
-            f"Fine-tuning training ({a.epochs} epochs)",
-            ["model", "training tokens", "training cost"],
-            [[m.model, m.training_tokens, Usd(m.training_usd)] for m in r.models],
-            numeric=frozenset({"training tokens", "training cost"}),
-        ))
+        tables.append(
+            Table(
+                f"Fine-tuning training ({a.epochs} epochs)",
+                ["model", "training tokens", "training cost"],
+                [[m.model, m.training_tokens, Usd(m.training_usd)] for m in r.models],
+                numeric=frozenset({"training tokens", "training cost"}),
+            )
+        )
     misfit_rows = [[m.model, f.where, f.input_tokens, f.output_tokens, f.problem] for m in r.models for f in m.misfits]
     if misfit_rows:
-        tables.append(Table("Requests that do not fit", ["model", "request", "input", "output", "problem"],
-                            misfit_rows, numeric=frozenset({"input", "output"})))
+        tables.append(
+            Table(
+                "Requests that do not fit",
+                ["model", "request", "input", "output", "problem"],
+                misfit_rows,
+                numeric=frozenset({"input", "output"}),
+            )
+        )
     notes = []
     if len(r.sources) == 1:
         notes.append(f"Measured: {r.sources[0]} (read as {r.kinds[0][1]})")

@@ -130,11 +130,20 @@ def pricing_report(catalog: Catalog) -> Report:
             Table(
                 "Rate limits per usage tier (long-context: requests over "
                 f"{catalog.long_context_threshold:,} input tokens)",
-                ("model", "tier", "RPM", "RPD", "TPM", "batch queue", "LC RPM", "LC TPM", "LC batch queue",
-                 "LC source"),
+                (
+                    "model",
+                    "tier",
+                    "RPM",
+                    "RPD",
+                    "TPM",
+                    "batch queue",
+                    "LC RPM",
+                    "LC TPM",
+                    "LC batch queue",
+                    "LC source",
+                ),
                 limit_rows,
-                numeric=frozenset({"tier", "RPM", "RPD", "TPM", "batch queue", "LC RPM", "LC TPM",
-                                   "LC batch queue"}),
+                numeric=frozenset({"tier", "RPM", "RPD", "TPM", "batch queue", "LC RPM", "LC TPM", "LC batch queue"}),
             ),
             Table(
                 "Usage tiers",

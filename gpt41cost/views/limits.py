@@ -1,0 +1,317 @@
+"""`gpt41cost limits`: rate-limit use per model and tier, as one Report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from ..catalog import Catalog
+from ..limits import ASSUMPTIONS, DAYS_PER_MONTH, Assessment, Demand, Drain, ModelTier, TierFit
+from ..report import Report, Table, money_str, pct, usd_auto
+from ..workload import PromptSummary
+
+#: Use keys shown as table columns, with their headers.
+_COLUMNS = (
+    ("rpm", "RPM %"),
+    ("tpm", "TPM %"),
+    ("rpd", "RPD %"),
+    ("long_context_rpm", "LC RPM %"),
+    ("long_context_tpm", "LC TPM %"),
+    ("batch_queue", "batch queue %"),
+    ("long_context_batch_queue", "LC batch queue %"),
+)
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def pct_json(value: Decimal | None) -> int | float | None:
+    """A percentage for JSON: a number (so `jq 'select(.tpm_used_pct > 80)'` works), 4 places."""
+    if value is None:
+        return None
+    q = value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
+    return int(q) if q == q.to_integral_value() else float(q)
+
+
+def whole(value: Decimal) -> int:
+    """Round down: a rate that fits, rounded down, still fits."""
+    return int(value.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def yes_no(b: bool) -> str:
+    return "yes" if b else "NO"
+
+
+def duration(minutes: Decimal | None) -> str:
+    if minutes is None:
+        return "never (a request is too large)"
+    m = float(minutes)  # display only
+    if m < 90:
+        return f"{m:,.1f} min"
+    if m < 48 * 60:
+        return f"{m / 60:,.1f} h"
+    return f"{m / 1440:,.1f} days"
+
+
+def use_columns(tiers: Sequence[TierFit]) -> list[tuple[str, str]]:
+    """Only the limits some model uses at some tier (no RPD column when no tier has RPD, ...)."""
+    used = {u.key for t in tiers for m in t.models for u in m.uses}
+    return [(k, h) for k, h in _COLUMNS if k in used]
+
+
+def use_cells(m: ModelTier, columns: Sequence[tuple[str, str]]) -> list[str]:
+    cells = []
+    for key, _ in columns:
+        u = m.use(key)
+        cells.append("-" if u is None else pct(u.pct))
+    return cells
+
+
+def model_tier_json(m: ModelTier, t: TierFit) -> dict[str, Any]:
+    def used_pct(key: str) -> int | float | None:
+        u = m.use(key)
+        return None if u is None else pct_json(u.pct)
+
+    lc = m.use("long_context_rpm") or m.use("long_context_tpm") or m.use("long_context_batch_queue")
+    return {
+        "tier": m.tier,
+        "fits": m.fits,
+        "rpm_used_pct": used_pct("rpm"),
+        "tpm_used_pct": used_pct("tpm"),
+        "rpd_used_pct": used_pct("rpd"),
+        "long_context": None
+        if lc is None
+        else {
+            "rpm_used_pct": used_pct("long_context_rpm"),
+            "tpm_used_pct": used_pct("long_context_tpm"),
+            "batch_queue_used_pct": used_pct("long_context_batch_queue"),
+        },
+        "batch_queue_used_pct": used_pct("batch_queue"),
+        "headroom_pct": pct_json(m.headroom_pct),
+        "usage": {
+            u.key: {"used": money_str(u.used, 4), "limit": u.limit, "used_pct": pct_json(u.pct)} for u in m.uses
+        },
+        "reasons": list(m.reasons),
+    }
+
+
+def input_assumptions(
+    demand: Demand, summary: PromptSummary | None, output_source: str, catalog: Catalog
+) -> list[tuple[str, str]]:
+    """The named values every figure rests on."""
+    t, p = demand.traffic, demand.profile
+    out = [("peak requests/min", f"{_dec(t.peak_rpm)} ({t.peak_source})")]
+    out.append(
+        ("requests/day", "not given: no monthly spend projected" if t.requests_per_day is None else _dec(t.requests_per_day))
+    )
+    if summary is not None and summary.files:
+        out.append(
+            (
+                "input tokens/request",
+                f"{summary.files} prompt files: mean {_dec(summary.mean_input_tokens, 1)}, "
+                f"largest {summary.max_input_tokens:,} (exact o200k_base counts)",
+            )
+        )
+    else:
+        out.append(("input tokens/request", f"{p.input_tokens[0]:,} (given)"))
+    out.append(("output reservation/request", f"{p.reserve_tokens:,} tokens (counts toward TPM at admission)"))
+    out.append(("expected output/request", f"{p.output_tokens:,} tokens ({output_source}; for spend)"))
+    if summary is not None:
+        out.append(("cached input/request", f"mean {_dec(summary.mean_cached_tokens, 1)} tokens ({summary.cache_basis})"))
+    out.append(("batch share", f"{_dec(demand.batch_share * 100)}% of requests through the Batch API"))
+    out.append(("min headroom", f"{_dec(demand.min_headroom_pct)}%"))
+    out.append(
+        (
+            "long-context pool",
+            f"requests over {catalog.long_context_threshold:,} input tokens "
+            f"({_dec(_lc_share(demand, catalog) * 100, 1)}% of requests)",
+        )
+    )
+    out += list(ASSUMPTIONS)
+    return out
+
+
+def _lc_share(demand: Demand, catalog: Catalog) -> Decimal:
+    p = demand.profile
+    return Decimal(sum(1 for i in p.input_tokens if i > catalog.long_context_threshold)) / p.kinds
+
+
+def _dec(d: Decimal, places: int = 2) -> str:
+    q = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN).normalize()
+    return f"{q:,f}"
+
+
+def cap_cell(t: TierFit) -> str:
+    if t.monthly_spend_usd is None:
+        return f"{usd_auto(t.monthly_cap_usd)} (not checked)"
+    return f"{pct(t.cap_used_pct)} of {usd_auto(t.monthly_cap_usd)}"
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def limits_report(
+    assessments: Sequence[Assessment],
+    catalog: Catalog,
+    summary: PromptSummary | None,
+    output_source: str,
+    drains: Sequence[Drain] = (),
+) -> Report:
+    """One Assessment per model (each model carrying the whole traffic on its own)."""
+    tiers_all = [t for a in assessments for t in a.tiers]
+    columns = use_columns(tiers_all)
+    rows: list[list[Any]] = []
+    summary_rows: list[list[Any]] = []
+    models_json: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for a in assessments:
+        (model, _), = a.demand.models
+        cost = a.costs[0]
+        tiers_json = []
+        for t in a.tiers:
+            m = t.models[0]
+            rows.append(
+                [model.label, t.tier, *use_cells(m, columns), pct(m.headroom_pct), whole(t.max_peak_rpm),
+                 cap_cell(t), yes_no(t.fits)]
+            )
+            j = model_tier_json(m, t)
+            j["fits"] = t.fits
+            j["reasons"] = list(t.reasons)
+            j["max_peak_rpm"] = whole(t.max_peak_rpm)
+            j["monthly_usage_cap_usd"] = money_str(t.monthly_cap_usd)
+            j["cap_used_pct"] = pct_json(t.cap_used_pct)
+            tiers_json.append(j)
+        lowest = a.lowest_tier
+        std_tpm = next((u.used for u in a.tiers[0].models[0].uses if u.key == "tpm"), None)
+        summary_rows.append(
+            [
+                model.label,
+                _dec(a.demand.traffic.peak_rpm),
+                "-" if std_tpm is None else _dec(std_tpm, 0),
+                usd_auto(cost.total_usd),
+                "none" if lowest is None else lowest,
+            ]
+        )
+        if lowest is None:
+            last = a.tiers[-1]
+            notes.append(f"{model.label}: no tier fits; at tier {last.tier}: " + "; ".join(_short(last.reasons)))
+        models_json.append(
+            {
+                "model": model.label,
+                "lowest_tier": lowest,
+                "peak_tpm": None if std_tpm is None else money_str(std_tpm, 4),
+                "monthly_cost_usd": None
+                if cost.total_usd is None
+                else {
+                    "standard": money_str(cost.standard_usd),
+                    "batch": money_str(cost.batch_usd),
+                    "total": money_str(cost.total_usd),
+                },
+                "per_request_usd": {
+                    "standard": money_str(cost.per_request_standard_usd),
+                    "batch": money_str(cost.per_request_batch_usd),
+                },
+                "tiers": tiers_json,
+                "backlog": [_drain_json(d) for d in drains if d.model == model.label] or None,
+            }
+        )
+    demand = assessments[0].demand
+    if demand.traffic.requests_per_day is None:
+        notes.append(
+            "No daily volume given (--requests-per-day): monthly spend is not projected, so the tiers' "
+            "monthly usage caps are not checked" + (" and RPD is not checked." if "rpd" not in dict(columns) else ".")
+        )
+    notes.append("max peak RPM: the highest peak request rate at which the tier still fits (same request mix).")
+    tables = [
+        Table(
+            "Rate-limit use at the peak minute, per usage tier",
+            ("model", "tier", *(h for _, h in columns), "headroom", "max peak RPM", "monthly cap", "fits"),
+            rows,
+            numeric=frozenset({"tier", *(h for _, h in columns), "headroom", "max peak RPM"}),
+        ),
+        Table(
+            f"Lowest tier that fits (min headroom {_dec(demand.min_headroom_pct)}%)",
+            ("model", "peak RPM", "peak TPM", f"spend/month ({DAYS_PER_MONTH} d)", "lowest tier"),
+            summary_rows,
+            numeric=frozenset({"peak RPM", "peak TPM", f"spend/month ({DAYS_PER_MONTH} d)", "lowest tier"}),
+        ),
+    ]
+    assumptions = input_assumptions(demand, summary, output_source, catalog)
+    if drains:
+        tables.append(_drain_table(drains))
+        assumptions.append(
+            (
+                "backlog drain",
+                "online at 100% of the tier's RPM/TPM (RPD a day at a time); Batch API: the queue holds as many "
+                "requests' input tokens as it allows, each wave takes the full 24 h window, the next wave is "
+                "enqueued right after",
+            )
+        )
+    data = {
+        "schema_version": 1,
+        "catalog_as_of": catalog.as_of,
+        "inputs": _inputs_json(demand, summary),
+        "monthly_spend_projected": demand.spend_projected,
+        "models": models_json,
+    }
+    return Report(
+        title="Rate-limit headroom per usage tier",
+        data=data,
+        tables=tables,
+        assumptions=assumptions,
+        notes=notes,
+    )
+
+
+def _short(reasons: Sequence[str]) -> list[str]:
+    return [r.split(": ", 1)[1] if r.startswith("tier ") else r for r in reasons]
+
+
+def _inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any]:
+    t, p = demand.traffic, demand.profile
+    return {
+        "peak_rpm": money_str(t.peak_rpm, 4),
+        "peak_rpm_source": t.peak_source,
+        "requests_per_day": money_str(t.requests_per_day, 4),
+        "prompt_files": summary.files if summary else 0,
+        "mean_input_tokens": money_str(p.mean_input_tokens, 4),
+        "max_input_tokens": p.max_input_tokens,
+        "output_reservation_tokens": p.reserve_tokens,
+        "expected_output_tokens": p.output_tokens,
+        "mean_cached_tokens": money_str(summary.mean_cached_tokens, 4) if summary else "0",
+        "batch_share": money_str(demand.batch_share),
+        "min_headroom_pct": pct_json(demand.min_headroom_pct),
+    }
+
+
+def _drain_table(drains: Sequence[Drain]) -> Table:
+    rows = [
+        [
+            d.model,
+            d.tier,
+            duration(d.online_minutes),
+            d.online_limited_by or "-",
+            "never (a request is over the queue)" if d.batch_hours is None else duration(Decimal(d.batch_hours * 60)),
+            "-" if d.batch_waves is None else d.batch_waves,
+        ]
+        for d in drains
+    ]
+    return Table(
+        f"Backlog of {drains[0].backlog:,} requests: time to drain",
+        ("model", "tier", "online", "limited by", "Batch API", "24 h waves"),
+        rows,
+        numeric=frozenset({"tier", "online", "Batch API", "24 h waves"}),
+    )
+
+
+def _drain_json(d: Drain) -> dict[str, Any]:
+    return {
+        "tier": d.tier,
+        "backlog_requests": d.backlog,
+        "online_minutes": None if d.online_minutes is None else money_str(d.online_minutes, 2),
+        "online_limited_by": d.online_limited_by,
+        "batch_waves": d.batch_waves,
+        "batch_hours": d.batch_hours,
+        "batch_files_per_wave": d.batch_files,
+    }

@@ -1,0 +1,167 @@
+"""`gpt41cost plan`: a workload file's cost, headroom and verdict, as one Report."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..catalog import Catalog
+from ..limits import DAYS_PER_MONTH, Assessment, Verdict
+from ..report import Report, Table, money_str, pct, usd_auto
+from ..workload import PromptSummary, Workload
+from .limits import cap_cell, input_assumptions, model_tier_json, pct_json, use_cells, use_columns, whole, yes_no
+
+
+def plan_report(w: Workload, a: Assessment, v: Verdict, summary: PromptSummary, catalog: Catalog) -> Report:
+    at = a.tier(w.tier)
+    spend = a.monthly_spend_usd
+    cost_rows: list[list[Any]] = []
+    for c in a.costs:
+        cost_rows.append(
+            [
+                c.model,
+                pct(c.share * 100, 1),
+                _n(c.requests_per_day),
+                _n(c.peak_rpm),
+                usd_auto(c.standard_usd),
+                usd_auto(c.batch_usd),
+                usd_auto(c.total_usd),
+            ]
+        )
+    std_total = _sum(c.standard_usd for c in a.costs)
+    batch_total = _sum(c.batch_usd for c in a.costs)
+    cost_rows.append(
+        ["total", "100%", _n(w.traffic.requests_per_day), _n(w.traffic.peak_rpm), usd_auto(std_total),
+         usd_auto(batch_total), usd_auto(spend)]
+    )
+    budget_used = None
+    if w.budget_usd_per_month is not None:
+        if spend is not None and w.budget_usd_per_month:
+            budget_used = spend * 100 / w.budget_usd_per_month
+        cost_rows.append(
+            ["budget", "", "", "", "", "", f"{usd_auto(w.budget_usd_per_month)} ({pct(budget_used)} used)"]
+        )
+
+    columns = use_columns([at])
+    head_rows = [
+        [m.model, *use_cells(m, columns), pct(m.headroom_pct), yes_no(m.fits)] for m in at.models
+    ]
+    head_rows.append(
+        ["monthly usage cap", *([""] * len(columns)), "", f"{yes_no(at.cap_fits)}: {cap_cell(at)}"]
+    )
+    tier_rows = [
+        [t.tier, pct(t.headroom_pct), whole(t.max_peak_rpm), cap_cell(t), yes_no(t.fits)] for t in a.tiers
+    ]
+    lowest = a.lowest_tier
+    status = "PASS" if v.passed else "FAIL"
+    if v.passed:
+        footer = (
+            f"PASS: tier {w.tier} fits with at least {_n(w.min_headroom_pct)}% headroom"
+            + ("" if w.budget_usd_per_month is None else " and the plan is within budget")
+            + "."
+        )
+    else:
+        footer = f"FAIL: {len(v.reasons)} reason{'s' if len(v.reasons) != 1 else ''}, listed under Notes."
+    notes = [f"FAIL: {r}" for r in v.reasons]
+    if w.budget_usd_per_month is None:
+        notes.append("No budget_usd_per_month in the workload: the budget is not checked.")
+    if spend is None:
+        notes.append("No traffic.requests_per_day: no monthly spend projected; the tiers' usage caps are not checked.")
+    notes.append(f"Lowest tier that fits: {'none' if lowest is None else lowest}.")
+    data = {
+        "schema_version": 1,
+        "catalog_as_of": catalog.as_of,
+        "workload": {"file": w.path, "name": w.name},
+        "tier": w.tier,
+        "min_headroom_pct": pct_json(w.min_headroom_pct),
+        "budget_usd_per_month": money_str(w.budget_usd_per_month),
+        "inputs": {
+            "prompt_files": summary.files,
+            "mean_input_tokens": money_str(summary.mean_input_tokens, 4),
+            "max_input_tokens": summary.max_input_tokens,
+            "mean_cached_tokens": money_str(summary.mean_cached_tokens, 4),
+            "cache": summary.cache_basis,
+            "output_tokens": w.output_tokens,
+            "max_tokens": w.max_tokens,
+            "requests_per_day": money_str(w.traffic.requests_per_day, 4),
+            "peak_rpm": money_str(w.traffic.peak_rpm, 4),
+            "peak_rpm_source": w.traffic.peak_source,
+            "batch_share": money_str(w.batch_share),
+        },
+        "models": [
+            {
+                "model": c.model,
+                "share": money_str(c.share),
+                "requests_per_day": money_str(c.requests_per_day, 4),
+                "peak_rpm": money_str(c.peak_rpm, 4),
+                "monthly_cost_usd": _cost_json(c.standard_usd, c.batch_usd, c.total_usd),
+                "lowest_tier": a.model_lowest_tier(c.model),
+                "tiers": [model_tier_json(t.model(c.model), t) for t in a.tiers],
+            }
+            for c in a.costs
+        ],
+        "total_monthly_cost_usd": _cost_json(std_total, batch_total, spend),
+        "budget_used_pct": pct_json(budget_used),
+        "tiers": [
+            {
+                "tier": t.tier,
+                "fits": t.fits,
+                "headroom_pct": pct_json(t.headroom_pct),
+                "max_peak_rpm": whole(t.max_peak_rpm),
+                "monthly_usage_cap_usd": money_str(t.monthly_cap_usd),
+                "cap_used_pct": pct_json(t.cap_used_pct),
+                "reasons": list(t.reasons),
+            }
+            for t in a.tiers
+        ],
+        "lowest_tier": lowest,
+        "verdict": {"pass": v.passed, "reasons": list(v.reasons)},
+    }
+    assumptions = input_assumptions(a.demand, summary, w.output_source, catalog)
+    return Report(
+        title=f"Plan {w.name}: {status} (tier {w.tier}, {w.path})",
+        data=data,
+        tables=[
+            Table(
+                f"Monthly cost ({DAYS_PER_MONTH} days)",
+                ("model", "share", "requests/day", "peak RPM", "standard", "batch", "total"),
+                cost_rows,
+                numeric=frozenset({"share", "requests/day", "peak RPM", "standard", "batch", "total"}),
+            ),
+            Table(
+                f"Headroom at tier {w.tier} (required: {_n(w.min_headroom_pct)}%)",
+                ("model", *(h for _, h in columns), "headroom", "fits"),
+                head_rows,
+                numeric=frozenset({*(h for _, h in columns), "headroom"}),
+            ),
+            Table(
+                "Every tier",
+                ("tier", "headroom", "max peak RPM", "monthly cap", "fits"),
+                tier_rows,
+                numeric=frozenset({"tier", "headroom", "max peak RPM"}),
+            ),
+        ],
+        assumptions=assumptions,
+        notes=notes,
+        footer=footer,
+    )
+
+
+def _sum(values: Any) -> Decimal | None:
+    vals = list(values)
+    if any(x is None for x in vals):
+        return None
+    return sum(vals, Decimal(0))
+
+
+def _n(d: Decimal | None) -> str:
+    if d is None:
+        return "-"
+    q = d.quantize(Decimal("0.01")).normalize()
+    return f"{q:,f}"
+
+
+def _cost_json(std: Decimal | None, batch: Decimal | None, total: Decimal | None) -> dict[str, Any] | None:
+    if total is None:
+        return None
+    return {"standard": money_str(std), "batch": money_str(batch), "total": money_str(total)}
