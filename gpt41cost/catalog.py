@@ -151,6 +151,11 @@ def default_catalog_path() -> str:
     return str(resources.files("gpt41cost") / "pricing.yaml")
 
 
+def describe_path(path: str) -> str:
+    """How reports name a catalog: the shipped one by name, any other by its path."""
+    return "built-in pricing.yaml" if path == default_catalog_path() else path
+
+
 def catalog_path(flag: str | None, environ: Mapping[str, str] | None = None) -> str:
     """The catalog to use: ``--pricing``, else ``$GPT41COST_PRICING``, else the shipped one."""
     if flag:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ..catalog import describe_path
 from ..cost import BATCH_CACHED_AT_INPUT_RATE
 from ..estimate import DAYS_PER_MONTH, DEFAULT_OUTPUT_TOKENS, EstimateResult, ModelEstimate
 from ..report import Pct, Report, Table, Usd, money_str
@@ -54,7 +55,7 @@ def assumptions(r: EstimateResult) -> list[tuple[str, str]]:
             if a.requests_per_month is not None
             else "none given (no monthly figures); set --requests-per-day or --requests-per-month",
         ),
-        ("prices", f"{r.catalog_path} (as of {r.catalog_as_of})"),
+        ("prices", f"{describe_path(r.catalog_path)} (as of {r.catalog_as_of})"),
         ("percentiles", "nearest-rank over the requests measured"),
     ]
     if a.mode == "batch":
@@ -148,6 +149,8 @@ def estimate_report(r: EstimateResult) -> Report:
         [m.model, m.input_stats.mean.quantize(Decimal("0.1")), m.input_stats.p50, m.input_stats.p95, m.input_stats.max]
         for m in r.models
     ]
+    if len({tuple(row[1:]) for row in stats_rows}) == 1:  # no images: the same on every model
+        stats_rows = [["all models", *stats_rows[0][1:]]]
     tables = [
         Table("Cost per model", cols, rows, numeric=frozenset(cols[1:-1])),
         Table(

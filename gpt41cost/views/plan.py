@@ -7,7 +7,7 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..limits import DAYS_PER_MONTH, Assessment, Verdict
-from ..report import Report, Table, money_str, pct, usd_auto
+from ..report import Report, Table, money_str, pct, usd, usd_auto
 from ..workload import PromptSummary, Workload
 from .limits import cap_cell, input_assumptions, model_tier_json, pct_json, use_cells, use_columns, whole, yes_no
 
@@ -23,16 +23,16 @@ def plan_report(w: Workload, a: Assessment, v: Verdict, summary: PromptSummary, 
                 pct(c.share * 100, 1),
                 _n(c.requests_per_day),
                 _n(c.peak_rpm),
-                usd_auto(c.standard_usd),
-                usd_auto(c.batch_usd),
-                usd_auto(c.total_usd),
+                _m(c.standard_usd),
+                _m(c.batch_usd),
+                _m(c.total_usd),
             ]
         )
     std_total = _sum(c.standard_usd for c in a.costs)
     batch_total = _sum(c.batch_usd for c in a.costs)
     cost_rows.append(
-        ["total", "100%", _n(w.traffic.requests_per_day), _n(w.traffic.peak_rpm), usd_auto(std_total),
-         usd_auto(batch_total), usd_auto(spend)]
+        ["total", "100%", _n(w.traffic.requests_per_day), _n(w.traffic.peak_rpm), _m(std_total),
+         _m(batch_total), _m(spend)]
     )
     budget_used = None
     if w.budget_usd_per_month is not None:
@@ -145,6 +145,10 @@ def plan_report(w: Workload, a: Assessment, v: Verdict, summary: PromptSummary, 
         notes=notes,
         footer=footer,
     )
+
+
+def _m(value: Decimal | None) -> str:
+    return usd(value, 2)
 
 
 def _sum(values: Any) -> Decimal | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..catalog import Catalog, Rates
+from ..catalog import Catalog, Rates, describe_path
 from ..report import Report, Table, Usd, money_str
 
 _RATE_COLUMNS = ("model", "line", "input", "cached input", "output")
@@ -159,7 +159,7 @@ def pricing_report(catalog: Catalog) -> Report:
             ),
         ],
         notes=[
-            f"Catalog: {catalog.path}",
+            f"Catalog: {describe_path(catalog.path)}",
             f"Prompt caching: prompts of {catalog.cache_min_tokens:,}+ tokens, hits in "
             f"{catalog.cache_step_tokens}-token steps.",
             f"Batch: at most {catalog.batch_max_requests:,} requests and {catalog.batch_max_file_bytes:,} bytes "
