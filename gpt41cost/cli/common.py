@@ -23,7 +23,13 @@ class Format(str, Enum):
 
 
 FormatOpt = Annotated[
-    Format, typer.Option("--format", "-f", help="Output format: table (for people), json, csv or markdown.")
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="table|json|csv|markdown",
+        help="Output format: table (for people), json, csv or markdown.",
+    ),
 ]
 PricingOpt = Annotated[
     str | None,
@@ -39,6 +45,7 @@ ModelOpt = Annotated[
     typer.Option(
         "--model",
         "-m",
+        metavar="NAME",
         help="Model to report (alias, snapshot or ft: name); repeat for several. Default: all three.",
         show_default=False,
     ),

@@ -13,14 +13,11 @@ from .common import Format, FormatOpt, ModelOpt, PricingOpt, emit, handles_error
 from .progress import Progress
 
 HELP_EPILOG = """\
+\b
 Examples:
-
   gpt41cost estimate samples/support --requests-per-day 20000
-
   gpt41cost estimate samples/contract/question.txt --output-tokens 800 --cache-hit-rate 0.9
-
   gpt41cost estimate --input-tokens 100000 --output-tokens 2000 --model gpt-4.1 --batch
-
   cat prompt.txt | gpt41cost estimate - --format json | jq '.models[].per_request_usd'
 """
 
@@ -52,27 +49,40 @@ def estimate_cmd(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Prompt files, directories (recursive) or '-' for stdin; each file is one request.", show_default=False
+            metavar="PATH",
+            help="Prompt files, directories (recursive) or '-' for stdin; each file is one request.",
+            show_default=False,
         ),
     ] = None,
     input_tokens: Annotated[
         int | None,
         typer.Option(
-            "--input-tokens", help="Price one request of N input tokens instead of files.", show_default=False
+            "--input-tokens",
+            metavar="N",
+            help="Price one request of N input tokens instead of files.",
+            show_default=False,
         ),
     ] = None,
     output_tokens: Annotated[
         int | None,
-        typer.Option("--output-tokens", help="Expected output tokens per request [default: 500].", show_default=False),
+        typer.Option(
+            "--output-tokens",
+            metavar="N",
+            help="Expected output tokens per request [default: 500].",
+            show_default=False,
+        ),
     ] = None,
     cached_tokens: Annotated[
         int | None,
-        typer.Option("--cached-tokens", help="Cached input tokens per request, taken as given.", show_default=False),
+        typer.Option(
+            "--cached-tokens", metavar="N", help="Cached input tokens per request, taken as given.", show_default=False
+        ),
     ] = None,
     cache_hit_rate: Annotated[
         str | None,
         typer.Option(
             "--cache-hit-rate",
+            metavar="F",
             help="Share of each request's input served from the prompt cache (0-1), "
             "with OpenAI's 1,024-token minimum and 128-token steps.",
             show_default=False,
@@ -82,20 +92,32 @@ def estimate_cmd(
     priority: Annotated[bool, typer.Option("--priority", help="Price at priority processing rates.")] = False,
     requests_per_day: Annotated[
         int | None,
-        typer.Option("--requests-per-day", help="Traffic, for monthly cost (a month is 30 days).", show_default=False),
+        typer.Option(
+            "--requests-per-day",
+            metavar="N",
+            help="Traffic, for monthly cost (a month is 30 days).",
+            show_default=False,
+        ),
     ] = None,
     requests_per_month: Annotated[
-        int | None, typer.Option("--requests-per-month", help="Traffic, for monthly cost.", show_default=False)
+        int | None,
+        typer.Option("--requests-per-month", metavar="N", help="Traffic, for monthly cost.", show_default=False),
     ] = None,
     include: Annotated[
         list[str] | None,
-        typer.Option("--include", help="Glob of files to take from directories (repeatable).", show_default=False),
+        typer.Option(
+            "--include", metavar="GLOB", help="Glob of files to take from directories (repeatable).", show_default=False
+        ),
     ] = None,
     exclude: Annotated[
         list[str] | None,
-        typer.Option("--exclude", help="Glob of files to skip in directories (repeatable).", show_default=False),
+        typer.Option(
+            "--exclude", metavar="GLOB", help="Glob of files to skip in directories (repeatable).", show_default=False
+        ),
     ] = None,
-    encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of prompt files.")] = "utf-8",
+    encoding: Annotated[
+        str, typer.Option("--encoding", metavar="NAME", help="Text encoding of prompt files.")
+    ] = "utf-8",
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
