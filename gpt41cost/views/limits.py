@@ -34,9 +34,9 @@ def pct_json(value: Decimal | None) -> int | float | None:
     return int(q) if q == q.to_integral_value() else float(q)
 
 
-def whole(value: Decimal) -> int:
-    """Round down: a rate that fits, rounded down, still fits."""
-    return int(value.to_integral_value(rounding=ROUND_FLOOR))
+def whole(value: Decimal | None) -> int | None:
+    """Round down: a rate that fits, rounded down, still fits. None: no limit binds."""
+    return None if value is None else int(value.to_integral_value(rounding=ROUND_FLOOR))
 
 
 def yes_no(b: bool) -> str:
@@ -89,9 +89,7 @@ def model_tier_json(m: ModelTier, t: TierFit) -> dict[str, Any]:
         },
         "batch_queue_used_pct": used_pct("batch_queue"),
         "headroom_pct": pct_json(m.headroom_pct),
-        "usage": {
-            u.key: {"used": money_str(u.used, 4), "limit": u.limit, "used_pct": pct_json(u.pct)} for u in m.uses
-        },
+        "usage": {u.key: {"used": money_str(u.used, 4), "limit": u.limit, "used_pct": pct_json(u.pct)} for u in m.uses},
         "reasons": list(m.reasons),
     }
 
@@ -103,7 +101,10 @@ def input_assumptions(
     t, p = demand.traffic, demand.profile
     out = [("peak requests/min", f"{_dec(t.peak_rpm)} ({t.peak_source})")]
     out.append(
-        ("requests/day", "not given: no monthly spend projected" if t.requests_per_day is None else _dec(t.requests_per_day))
+        (
+            "requests/day",
+            "not given: no monthly spend projected" if t.requests_per_day is None else _dec(t.requests_per_day),
+        )
     )
     if summary is not None and summary.files:
         out.append(
@@ -118,7 +119,9 @@ def input_assumptions(
     out.append(("output reservation/request", f"{p.reserve_tokens:,} tokens (counts toward TPM at admission)"))
     out.append(("expected output/request", f"{p.output_tokens:,} tokens ({output_source}; for spend)"))
     if summary is not None:
-        out.append(("cached input/request", f"mean {_dec(summary.mean_cached_tokens, 1)} tokens ({summary.cache_basis})"))
+        out.append(
+            ("cached input/request", f"mean {_dec(summary.mean_cached_tokens, 1)} tokens ({summary.cache_basis})")
+        )
     out.append(("batch share", f"{_dec(demand.batch_share * 100)}% of requests through the Batch API"))
     out.append(("min headroom", f"{_dec(demand.min_headroom_pct)}%"))
     out.append(
@@ -166,14 +169,21 @@ def limits_report(
     models_json: list[dict[str, Any]] = []
     notes: list[str] = []
     for a in assessments:
-        (model, _), = a.demand.models
+        ((model, _),) = a.demand.models
         cost = a.costs[0]
         tiers_json = []
         for t in a.tiers:
             m = t.models[0]
             rows.append(
-                [model.label, t.tier, *use_cells(m, columns), pct(m.headroom_pct), whole(t.max_peak_rpm),
-                 cap_cell(t), yes_no(t.fits)]
+                [
+                    model.label,
+                    t.tier,
+                    *use_cells(m, columns),
+                    pct(m.headroom_pct),
+                    whole(t.max_peak_rpm),
+                    cap_cell(t),
+                    yes_no(t.fits),
+                ]
             )
             j = model_tier_json(m, t)
             j["fits"] = t.fits
@@ -220,7 +230,7 @@ def limits_report(
     if demand.traffic.requests_per_day is None:
         notes.append(
             "No daily volume given (--requests-per-day): monthly spend is not projected, so the tiers' "
-            "monthly usage caps are not checked" + (" and RPD is not checked." if "rpd" not in dict(columns) else ".")
+            "monthly usage caps are not checked" + (" and RPD is not checked." if _has_rpd(assessments) else ".")
         )
     notes.append("max peak RPM: the highest peak request rate at which the tier still fits (same request mix).")
     tables = [
@@ -261,6 +271,12 @@ def limits_report(
         tables=tables,
         assumptions=assumptions,
         notes=notes,
+    )
+
+
+def _has_rpd(assessments: Sequence[Assessment]) -> bool:
+    return any(
+        m.spec.limits[t.tier].standard.rpd is not None for a in assessments for m, _ in a.demand.models for t in a.tiers
     )
 
 

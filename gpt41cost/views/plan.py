@@ -31,8 +31,15 @@ def plan_report(w: Workload, a: Assessment, v: Verdict, summary: PromptSummary, 
     std_total = _sum(c.standard_usd for c in a.costs)
     batch_total = _sum(c.batch_usd for c in a.costs)
     cost_rows.append(
-        ["total", "100%", _n(w.traffic.requests_per_day), _n(w.traffic.peak_rpm), _m(std_total),
-         _m(batch_total), _m(spend)]
+        [
+            "total",
+            "100%",
+            _n(w.traffic.requests_per_day),
+            _n(w.traffic.peak_rpm),
+            _m(std_total),
+            _m(batch_total),
+            _m(spend),
+        ]
     )
     budget_used = None
     if w.budget_usd_per_month is not None:
@@ -43,15 +50,9 @@ def plan_report(w: Workload, a: Assessment, v: Verdict, summary: PromptSummary, 
         )
 
     columns = use_columns([at])
-    head_rows = [
-        [m.model, *use_cells(m, columns), pct(m.headroom_pct), yes_no(m.fits)] for m in at.models
-    ]
-    head_rows.append(
-        ["monthly usage cap", *([""] * len(columns)), "", f"{yes_no(at.cap_fits)}: {cap_cell(at)}"]
-    )
-    tier_rows = [
-        [t.tier, pct(t.headroom_pct), whole(t.max_peak_rpm), cap_cell(t), yes_no(t.fits)] for t in a.tiers
-    ]
+    head_rows = [[m.model, *use_cells(m, columns), pct(m.headroom_pct), yes_no(m.fits)] for m in at.models]
+    head_rows.append(["monthly usage cap", *([""] * len(columns)), "", f"{yes_no(at.cap_fits)}: {cap_cell(at)}"])
+    tier_rows = [[t.tier, pct(t.headroom_pct), whole(t.max_peak_rpm), cap_cell(t), yes_no(t.fits)] for t in a.tiers]
     lowest = a.lowest_tier
     status = "PASS" if v.passed else "FAIL"
     if v.passed:

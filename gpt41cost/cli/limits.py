@@ -1,0 +1,143 @@
+"""`gpt41cost limits`."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+import typer
+
+from ..errors import UsageError
+from . import app
+from .common import Format, FormatOpt, ModelOpt, PricingOpt, emit, handles_errors, load_catalog_opt
+
+PathsArg = Annotated[
+    list[str] | None,
+    typer.Argument(help="Prompt files or directories: one request each (or use --input-tokens).", show_default=False),
+]
+
+
+def dec_opt(value: str | None, flag: str, *, low: str | None = None, high: str | None = None) -> Decimal | None:
+    """Parse a decimal flag exactly (no float on the way)."""
+    if value is None:
+        return None
+    try:
+        d = Decimal(value.replace("_", "").replace(",", ""))
+    except InvalidOperation:
+        raise UsageError(f"{flag}: {value!r} is not a number") from None
+    if not d.is_finite() or (low is not None and d < Decimal(low)) or (high is not None and d > Decimal(high)):
+        rng = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise UsageError(f"{flag}: must be a number {rng}, got {value}")
+    return d
+
+
+@app.command("limits")
+@handles_errors
+def limits(
+    paths: PathsArg = None,
+    input_tokens: Annotated[int | None, typer.Option("--input-tokens", help="Input tokens per request.", min=1)] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option("--max-tokens", help="Output reservation per request (max_tokens).", min=1)
+    ] = None,
+    output_tokens: Annotated[
+        int | None, typer.Option("--output-tokens", help="Expected output tokens per request.", min=0)
+    ] = None,
+    peak_rpm: Annotated[str | None, typer.Option("--peak-rpm", help="Requests in the peak minute.")] = None,
+    requests_per_day: Annotated[str | None, typer.Option("--requests-per-day", help="Requests per day.")] = None,
+    peak_factor: Annotated[
+        str | None,
+        typer.Option(
+            "--peak-factor", help="Peak minute over the day's average minute, with --requests-per-day only. Default 3."
+        ),
+    ] = None,
+    tier: Annotated[int | None, typer.Option("--tier", help="Report this usage tier only (1-5).")] = None,
+    min_headroom: Annotated[
+        str, typer.Option("--min-headroom", help="Required headroom in % of every limit.", metavar="PCT")
+    ] = "0",
+    batch_share: Annotated[
+        str, typer.Option("--batch-share", help="Share of requests sent through the Batch API (0-1).")
+    ] = "0",
+    cache_hit_rate: Annotated[
+        str | None, typer.Option("--cache-hit-rate", help="Share of input served from the prompt cache (0-1).")
+    ] = None,
+    backlog: Annotated[
+        int | None, typer.Option("--backlog", help="Also show how long N queued requests take to drain.", min=1)
+    ] = None,
+    model: ModelOpt = None,
+    fmt: FormatOpt = Format.table,
+    pricing: PricingOpt = None,
+) -> None:
+    """Rate-limit headroom per usage tier, and the lowest tier that fits.
+
+    TPM counts input plus the output reservation (--max-tokens, else --output-tokens), as
+    OpenAI charges it when a request is admitted. Requests over 128k input tokens use the
+    long-context pool. A tier fits when every limit's use is at most 100 - --min-headroom %,
+    and, given --requests-per-day, when the projected monthly spend is within the tier's
+    monthly usage cap.
+
+    Examples:
+
+      gpt41cost limits -m gpt-4.1 --peak-rpm 300 --input-tokens 1000 --max-tokens 500
+
+      gpt41cost limits prompts/ --requests-per-day 200000 --output-tokens 300 --min-headroom 20
+
+      gpt41cost limits --input-tokens 2000 --output-tokens 400 --peak-rpm 50 --backlog 1000000 --tier 3
+
+      gpt41cost limits --input-tokens 1000 --max-tokens 500 --peak-rpm 300 -f json | jq '.models[].lowest_tier'
+    """
+    from ..limits import DEFAULT_PEAK_FACTOR, Demand, RequestProfile, Traffic, assess, drain
+    from ..report import render
+    from ..views.limits import limits_report
+    from ..workload import measure_prompts
+
+    catalog = load_catalog_opt(pricing)
+    if paths and input_tokens is not None:
+        raise UsageError("give prompt files or --input-tokens, not both")
+    if not paths and input_tokens is None:
+        raise UsageError("give prompt files (one request each) or --input-tokens N")
+    if max_tokens is None and output_tokens is None:
+        raise UsageError("give --max-tokens (the output reservation) or --output-tokens (the expected output)")
+    reserve = max_tokens if max_tokens is not None else output_tokens
+    expected = output_tokens if output_tokens is not None else max_tokens
+    assert reserve is not None and expected is not None
+    out_source = "--output-tokens" if output_tokens is not None else "--max-tokens, an upper bound"
+    rate = dec_opt(cache_hit_rate, "--cache-hit-rate", low="0", high="1")
+    if paths:
+        profile, summary = measure_prompts(
+            paths, catalog, output_tokens=expected, reserve_tokens=reserve, cache_hit_rate=rate
+        )
+    else:
+        assert input_tokens is not None
+        from ..cost import cached_tokens_for_rate
+
+        cached = (
+            0
+            if rate is None
+            else cached_tokens_for_rate(input_tokens, rate, catalog.cache_min_tokens, catalog.cache_step_tokens)
+        )
+        profile, summary = RequestProfile.uniform(input_tokens, expected, reserve, cached), None
+    peak = dec_opt(peak_rpm, "--peak-rpm", low="0")
+    rpd = dec_opt(requests_per_day, "--requests-per-day", low="0")
+    factor = dec_opt(peak_factor, "--peak-factor", low="1")
+    if peak is None and rpd is None:
+        raise UsageError("give --peak-rpm N, or --requests-per-day N (peak from --peak-factor, default 3)")
+    if peak is not None and factor is not None:
+        raise UsageError("--peak-factor only applies without --peak-rpm; drop one of them")
+    if peak is not None:
+        traffic = Traffic(peak, rpd, "--peak-rpm")
+    else:
+        assert rpd is not None
+        traffic = Traffic.from_daily(rpd, factor if factor is not None else DEFAULT_PEAK_FACTOR)
+    tiers = (tier,) if tier is not None else tuple(catalog.tiers)
+    names = model or catalog.model_names()
+    resolved = [catalog.resolve(n) for n in names]
+    headroom = dec_opt(min_headroom, "--min-headroom", low="0")
+    share = dec_opt(batch_share, "--batch-share", low="0", high="1")
+    assert headroom is not None and share is not None
+    if headroom >= 100:
+        raise UsageError("--min-headroom: must be below 100")
+    assessments = [
+        assess(Demand(((m, Decimal(1)),), traffic, profile, share, headroom), catalog, tiers) for m in resolved
+    ]
+    drains = [drain(backlog, m, profile, catalog, t) for m in resolved for t in tiers] if backlog else []
+    emit(render(limits_report(assessments, catalog, summary, out_source, drains), fmt.value))

@@ -1,0 +1,53 @@
+"""`gpt41cost plan WORKLOAD.yaml [--check]`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..errors import CheckFailed
+from . import app
+from .common import Format, FormatOpt, PricingOpt, emit, handles_errors, load_catalog_opt
+
+
+@app.command("plan")
+@handles_errors
+def plan(
+    workload: Annotated[str, typer.Argument(help="Workload YAML file (see the README for its keys).")],
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Gate: exit 1 when over budget or the tier does not fit with the headroom."),
+    ] = False,
+    fmt: FormatOpt = Format.table,
+    pricing: PricingOpt = None,
+) -> None:
+    """Cost per month, rate-limit headroom and a launch verdict for a workload file.
+
+    The report goes to stdout. With --check the command is a gate: exit 0 when the
+    workload is within budget and fits its tier with the required headroom; exit 1
+    with every reason on stderr when not; exit 3 for a bad workload file, 2 for bad flags.
+
+    Examples:
+
+      gpt41cost plan samples/workloads/support-bot.yaml
+
+      gpt41cost plan samples/workloads/support-bot.yaml --check --format markdown > plan.md
+
+      gpt41cost plan launch.yaml -f json | jq '.verdict'
+    """
+    from ..limits import assess, verdict
+    from ..report import render
+    from ..views.plan import plan_report
+    from ..workload import load_workload, workload_demand, workload_profile
+
+    catalog = load_catalog_opt(pricing)
+    w = load_workload(workload, catalog)
+    profile, summary = workload_profile(w, catalog)
+    assessment = assess(workload_demand(w, profile), catalog)
+    v = verdict(assessment, w.tier, w.budget_usd_per_month)
+    emit(render(plan_report(w, assessment, v, summary, catalog), fmt.value))
+    if check and not v.passed:
+        for reason in v.reasons:
+            typer.echo(f"gpt41cost: check failed: {reason}", err=True)
+        raise CheckFailed(f"{w.path}: plan check failed ({len(v.reasons)} reasons above)")

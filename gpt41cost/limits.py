@@ -1,0 +1,547 @@
+"""Rate-limit headroom per usage tier (ACCOUNTING.md §8, §9). Pure: values in, frozen results out.
+
+The rules, each a named value here and an assumption in every report:
+
+- TPM is charged at admission: a request's input tokens plus its output reservation
+  (``max_tokens``, else the expected output). Cached tokens still count.
+- A request with more than ``catalog.long_context_threshold`` input tokens draws on the
+  long-context pool (its own RPM, TPM and batch queue) instead of the standard one. Each
+  request kind (one per prompt file) is routed on its own; kinds are equally likely.
+- Traffic counts every request of the workload; ``batch_share`` of them go through the
+  Batch API and use the batch queue instead of RPM, TPM and RPD.
+- Use % = used / limit x 100 (exact Decimal). Headroom % = 100 - the largest use %.
+  A tier fits when every use % is at most 100 - ``min_headroom_pct``, no single request
+  is larger than its pool's TPM (OpenAI rejects it outright), and the projected monthly
+  spend is within the tier's monthly usage cap. No daily volume: no spend, no cap check.
+- A month is 30 days. The batch queue holds a day's batch requests at once (they are
+  enqueued together and finish within the 24 h window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .catalog import TIERS, Catalog, PoolLimits, ResolvedModel
+from .cost import TokenUsage, price
+from .errors import UsageError
+
+#: Peak minute over the day's average minute, when only requests per day are given.
+DEFAULT_PEAK_FACTOR = Decimal(3)
+MINUTES_PER_DAY = 1440
+#: A month, for monthly spend against budgets and the tiers' monthly usage caps.
+DAYS_PER_MONTH = 30
+#: The Batch API's completion window (ACCOUNTING.md §8).
+BATCH_WINDOW_HOURS = 24
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+
+#: Use keys, in report order, with their labels.
+USE_LABELS = {
+    "rpm": "RPM",
+    "tpm": "TPM",
+    "rpd": "RPD",
+    "long_context_rpm": "long-context RPM",
+    "long_context_tpm": "long-context TPM",
+    "batch_queue": "batch queue",
+    "long_context_batch_queue": "long-context batch queue",
+}
+
+ASSUMPTIONS = (
+    (
+        "TPM at admission",
+        "input tokens + output reservation (max_tokens, else the expected output) per request",
+    ),
+    (
+        "long-context routing",
+        "each prompt's requests are routed on their own input tokens; prompts equally likely",
+    ),
+    ("month", f"{DAYS_PER_MONTH} days"),
+    ("batch queue", "a day's batch requests are enqueued at once and complete within the 24 h window"),
+)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class RequestProfile:
+    """The requests of a workload: one entry per request kind (prompt file), equally likely.
+
+    ``cached_tokens[i]`` is the cached part of ``input_tokens[i]`` (spend only: cached tokens
+    still count toward TPM). ``output_tokens`` is the expected output per request (spend);
+    ``reserve_tokens`` is what OpenAI reserves for the output at admission (TPM).
+    """
+
+    input_tokens: tuple[int, ...]
+    cached_tokens: tuple[int, ...]
+    output_tokens: int
+    reserve_tokens: int
+
+    def __post_init__(self) -> None:
+        if not self.input_tokens:
+            raise UsageError("no requests: give prompt files or --input-tokens")
+        if len(self.cached_tokens) != len(self.input_tokens):
+            raise UsageError("cached_tokens must have one entry per request kind")
+        if min(self.input_tokens) < 0 or self.output_tokens < 0 or self.reserve_tokens < 0:
+            raise UsageError("token counts cannot be negative")
+        if any(c < 0 or c > i for c, i in zip(self.cached_tokens, self.input_tokens, strict=True)):
+            raise UsageError("cached tokens must be between 0 and the request's input tokens")
+
+    @classmethod
+    def uniform(cls, input_tokens: int, output_tokens: int, reserve_tokens: int, cached: int = 0) -> RequestProfile:
+        return cls((input_tokens,), (cached,), output_tokens, reserve_tokens)
+
+    @property
+    def kinds(self) -> int:
+        return len(self.input_tokens)
+
+    @property
+    def mean_input_tokens(self) -> Decimal:
+        return Decimal(sum(self.input_tokens)) / self.kinds
+
+    @property
+    def max_input_tokens(self) -> int:
+        return max(self.input_tokens)
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Requests of the whole workload: at the peak minute, and per day (None: not given)."""
+
+    peak_rpm: Decimal
+    requests_per_day: Decimal | None = None
+    peak_source: str = "given"
+
+    def __post_init__(self) -> None:
+        if self.peak_rpm <= 0:
+            raise UsageError("peak requests per minute must be more than 0")
+        if self.requests_per_day is not None and self.requests_per_day < 0:
+            raise UsageError("requests per day cannot be negative")
+
+    @classmethod
+    def from_daily(cls, requests_per_day: Decimal, peak_factor: Decimal = DEFAULT_PEAK_FACTOR) -> Traffic:
+        """Peak RPM = requests per day / 1440 x the peak factor."""
+        if requests_per_day <= 0:
+            raise UsageError("requests per day must be more than 0")
+        if peak_factor < 1:
+            raise UsageError("the peak factor (peak minute over the average minute) must be 1 or more")
+        return cls(
+            requests_per_day * peak_factor / MINUTES_PER_DAY,
+            requests_per_day,
+            f"requests/day x {peak_factor} / 1440",
+        )
+
+    def scaled(self, k: Decimal) -> Traffic:
+        rpd = None if self.requests_per_day is None else self.requests_per_day * k
+        return Traffic(self.peak_rpm * k, rpd, self.peak_source)
+
+
+@dataclass(frozen=True)
+class Demand:
+    """One workload: models with their share of the traffic (summing to 1), traffic, requests."""
+
+    models: tuple[tuple[ResolvedModel, Decimal], ...]
+    traffic: Traffic
+    profile: RequestProfile
+    batch_share: Decimal = ZERO
+    min_headroom_pct: Decimal = ZERO
+
+    def __post_init__(self) -> None:
+        if not self.models:
+            raise UsageError("no model to assess")
+        if any(s <= 0 or s > 1 for _, s in self.models):
+            raise UsageError("each model's share of the traffic must be more than 0 and at most 1")
+        if abs(sum((s for _, s in self.models), ZERO) - 1) > Decimal("1e-9"):
+            raise UsageError("the models' shares of the traffic must sum to 1")
+        if not ZERO <= self.batch_share <= 1:
+            raise UsageError("batch share must be between 0 and 1")
+        if not ZERO <= self.min_headroom_pct < HUNDRED:
+            raise UsageError("minimum headroom must be at least 0% and below 100%")
+
+    def scaled(self, k: Decimal) -> Demand:
+        return Demand(self.models, self.traffic.scaled(k), self.profile, self.batch_share, self.min_headroom_pct)
+
+    @property
+    def spend_projected(self) -> bool:
+        return self.traffic.requests_per_day is not None
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Use:
+    """One limit in use: ``used`` (requests/min, tokens/min, requests/day or queued tokens) of ``limit``."""
+
+    key: str
+    used: Decimal
+    limit: int
+    pct: Decimal
+
+    @property
+    def label(self) -> str:
+        return USE_LABELS[self.key]
+
+
+@dataclass(frozen=True)
+class ModelTier:
+    """One model at one tier: its uses, headroom, and why it does not fit (empty when it does)."""
+
+    model: str
+    tier: int
+    uses: tuple[Use, ...]
+    headroom_pct: Decimal
+    fits: bool
+    reasons: tuple[str, ...]
+    oversize: bool  # a single request is larger than its pool's TPM
+
+    def use(self, key: str) -> Use | None:
+        return next((u for u in self.uses if u.key == key), None)
+
+
+@dataclass(frozen=True)
+class TierFit:
+    """The whole workload at one tier: every model, plus the tier's monthly usage cap."""
+
+    tier: int
+    models: tuple[ModelTier, ...]
+    monthly_cap_usd: Decimal
+    monthly_spend_usd: Decimal | None
+    headroom_pct: Decimal
+    fits: bool
+    max_peak_rpm: Decimal | None  # the workload's peak RPM at which this tier still fits (None: no limit binds)
+    reasons: tuple[str, ...]
+
+    @property
+    def cap_used_pct(self) -> Decimal | None:
+        if self.monthly_spend_usd is None:
+            return None
+        return self.monthly_spend_usd * HUNDRED / self.monthly_cap_usd if self.monthly_cap_usd else None
+
+    @property
+    def cap_fits(self) -> bool:
+        return self.monthly_spend_usd is None or self.monthly_spend_usd <= self.monthly_cap_usd
+
+    def model(self, name: str) -> ModelTier:
+        return next(m for m in self.models if m.model == name)
+
+
+@dataclass(frozen=True)
+class ModelCost:
+    """Monthly cost of one model's share (None when no daily volume is given)."""
+
+    model: str
+    share: Decimal
+    requests_per_day: Decimal | None
+    peak_rpm: Decimal
+    standard_usd: Decimal | None
+    batch_usd: Decimal | None
+    per_request_standard_usd: Decimal
+    per_request_batch_usd: Decimal
+
+    @property
+    def total_usd(self) -> Decimal | None:
+        if self.standard_usd is None or self.batch_usd is None:
+            return None
+        return self.standard_usd + self.batch_usd
+
+
+@dataclass(frozen=True)
+class Assessment:
+    demand: Demand
+    long_context_threshold: int
+    costs: tuple[ModelCost, ...]
+    tiers: tuple[TierFit, ...]
+
+    @property
+    def lowest_tier(self) -> int | None:
+        """The lowest tier where the whole workload fits (rate limits and monthly cap)."""
+        return next((t.tier for t in self.tiers if t.fits), None)
+
+    def model_lowest_tier(self, name: str) -> int | None:
+        """The lowest tier where one model's share fits its rate limits (the cap is workload-wide)."""
+        return next((t.tier for t in self.tiers if t.model(name).fits), None)
+
+    def tier(self, n: int) -> TierFit:
+        return next(t for t in self.tiers if t.tier == n)
+
+    @property
+    def monthly_spend_usd(self) -> Decimal | None:
+        totals = [c.total_usd for c in self.costs]
+        if any(t is None for t in totals):
+            return None
+        return sum((t for t in totals if t is not None), ZERO)
+
+    @property
+    def long_context_share(self) -> Decimal:
+        p = self.demand.profile
+        return Decimal(sum(1 for i in p.input_tokens if i > self.long_context_threshold)) / p.kinds
+
+
+# --------------------------------------------------------------------------- core
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """Request kinds routed to one pool: how many, and their summed tokens."""
+
+    kinds: int  # request kinds in this pool
+    admit_tokens: int  # sum over its kinds of input + reservation
+    input_tokens: int  # sum over its kinds of input
+    largest_admit: int  # the largest input + reservation of one request
+    largest_input: int  # the largest input of one request
+
+
+def _pools(profile: RequestProfile, threshold: int) -> tuple[_Pool, _Pool]:
+    std = [i for i in profile.input_tokens if i <= threshold]
+    lc = [i for i in profile.input_tokens if i > threshold]
+
+    def pool(xs: list[int]) -> _Pool:
+        r = profile.reserve_tokens
+        return _Pool(len(xs), sum(xs) + r * len(xs), sum(xs), max(xs) + r if xs else 0, max(xs, default=0))
+
+    return pool(std), pool(lc)
+
+
+def pct(used: Decimal, limit: int) -> Decimal:
+    """used / limit x 100, exact where the quotient terminates."""
+    return used * HUNDRED / limit
+
+
+def _uses(
+    demand: Demand, share: Decimal, limits: PoolLimits, lc_limits: PoolLimits, std: _Pool, lc: _Pool
+) -> list[Use]:
+    n = demand.profile.kinds
+    online = 1 - demand.batch_share
+    peak = demand.traffic.peak_rpm * share * online
+    rpd = demand.traffic.requests_per_day
+    uses: list[Use] = []
+
+    def add(key: str, used: Decimal, limit: int) -> None:
+        uses.append(Use(key, used, limit, pct(used, limit)))
+
+    for pool, lim, prefix in ((std, limits, ""), (lc, lc_limits, "long_context_")):
+        if pool.kinds == 0:
+            continue
+        if online > 0:
+            add(f"{prefix}rpm", peak * pool.kinds / n, lim.rpm)
+            add(f"{prefix}tpm", peak * pool.admit_tokens / n, lim.tpm)
+        if demand.batch_share > 0 and rpd is not None:
+            daily_batch = rpd * share * demand.batch_share
+            add(f"{prefix}batch_queue", daily_batch * pool.input_tokens / n, lim.batch_queue)
+    # RPD is a per-model limit: every online request counts, whichever pool it uses.
+    if limits.rpd is not None and rpd is not None and online > 0:
+        add("rpd", rpd * share * online, limits.rpd)
+    order = list(USE_LABELS)
+    uses.sort(key=lambda u: order.index(u.key))
+    return uses
+
+
+def _model_tier(demand: Demand, model: ResolvedModel, share: Decimal, tier: int, std: _Pool, lc: _Pool) -> ModelTier:
+    tl = model.spec.limits[tier]
+    uses = _uses(demand, share, tl.standard, tl.long_context, std, lc)
+    ceiling = HUNDRED - demand.min_headroom_pct
+    reasons: list[str] = []
+    name = model.label
+    oversize = False
+    online = demand.batch_share < 1
+    for pool, lim, what in ((std, tl.standard, "TPM"), (lc, tl.long_context, "long-context TPM")):
+        if online and pool.kinds and pool.largest_admit > lim.tpm:
+            oversize = True
+            reasons.append(
+                f"tier {tier}: {name}: one request ({pool.largest_admit:,} tokens with its output "
+                f"reservation) is larger than the {what} limit of {lim.tpm:,}; OpenAI rejects it"
+            )
+    for pool, lim, what in (
+        (std, tl.standard, "batch queue"),
+        (lc, tl.long_context, "long-context batch queue"),
+    ):
+        if demand.batch_share > 0 and pool.kinds and pool.largest_input > lim.batch_queue:
+            oversize = True
+            reasons.append(
+                f"tier {tier}: {name}: one request ({pool.largest_input:,} input tokens) is larger than the "
+                f"{what} limit of {lim.batch_queue:,} tokens"
+            )
+    for u in uses:
+        if u.pct > ceiling:
+            need = (
+                f" (at most {_fmt_pct(ceiling)} for {_fmt_pct(demand.min_headroom_pct)} headroom)"
+                if (demand.min_headroom_pct)
+                else ""
+            )
+            reasons.append(f"tier {tier}: {name}: {u.label} at {_fmt_pct(u.pct)} of {u.limit:,}{need}")
+    headroom = HUNDRED - max((u.pct for u in uses), default=ZERO)
+    return ModelTier(name, tier, tuple(uses), headroom, not reasons, tuple(reasons), oversize)
+
+
+def _fmt_pct(p: Decimal) -> str:
+    return f"{p.quantize(Decimal('0.1')):,}%"
+
+
+def _per_request(profile: RequestProfile, model: ResolvedModel, mode: str) -> Decimal:
+    total = ZERO
+    for i, c in zip(profile.input_tokens, profile.cached_tokens, strict=True):
+        total += price(TokenUsage(i, c, profile.output_tokens), model, mode).total_usd
+    return total / profile.kinds
+
+
+def _cost(demand: Demand, model: ResolvedModel, share: Decimal) -> ModelCost:
+    std = _per_request(demand.profile, model, "standard")
+    # No cached batch rate is published: cost.price bills cached batch tokens at the batch input rate.
+    bat = _per_request(demand.profile, model, "batch")
+    rpd = demand.traffic.requests_per_day
+    if rpd is None:
+        return ModelCost(model.label, share, None, demand.traffic.peak_rpm * share, None, None, std, bat)
+    month = rpd * share * DAYS_PER_MONTH
+    return ModelCost(
+        model.label,
+        share,
+        rpd * share,
+        demand.traffic.peak_rpm * share,
+        month * (1 - demand.batch_share) * std,
+        month * demand.batch_share * bat,
+        std,
+        bat,
+    )
+
+
+def assess(demand: Demand, catalog: Catalog, tiers: Sequence[int] = TIERS) -> Assessment:
+    """Every model of ``demand`` at every tier in ``tiers``, the monthly cost and the cap check."""
+    for t in tiers:
+        if t not in TIERS:
+            raise UsageError(f"--tier: {t} is not a usage tier (1 to 5)")
+    std, lc = _pools(demand.profile, catalog.long_context_threshold)
+    costs = tuple(_cost(demand, m, s) for m, s in demand.models)
+    spend = None if not demand.spend_projected else sum((c.total_usd or ZERO for c in costs), ZERO)
+    fits: list[TierFit] = []
+    for t in tiers:
+        models = tuple(_model_tier(demand, m, s, t, std, lc) for m, s in demand.models)
+        cap = catalog.tiers[t].monthly_usage_cap_usd
+        reasons = [r for m in models for r in m.reasons]
+        if spend is not None and spend > cap:
+            reasons.append(
+                f"tier {t}: projected spend ${spend:,.2f}/month is over the tier's ${cap:,.2f} monthly usage cap"
+            )
+        fits.append(
+            TierFit(
+                tier=t,
+                models=models,
+                monthly_cap_usd=cap,
+                monthly_spend_usd=spend,
+                headroom_pct=min(m.headroom_pct for m in models),
+                fits=not reasons,
+                max_peak_rpm=_max_peak(demand, models, spend, cap),
+                reasons=tuple(reasons),
+            )
+        )
+    return Assessment(demand, catalog.long_context_threshold, costs, tuple(fits))
+
+
+def _max_peak(demand: Demand, models: Sequence[ModelTier], spend: Decimal | None, cap: Decimal) -> Decimal | None:
+    """The workload's peak RPM at which the tier still fits: every use scales with the traffic.
+
+    Computed as peak x ceiling x limit / (used x 100) rather than from the rounded use %, so a
+    tier that fits exactly at the given peak reports exactly that peak.
+    """
+    if any(m.oversize for m in models):
+        return ZERO
+    peak = demand.traffic.peak_rpm
+    ceiling = HUNDRED - demand.min_headroom_pct
+    candidates = [peak * ceiling * u.limit / (u.used * HUNDRED) for m in models for u in m.uses if u.used > 0]
+    if spend is not None and spend > 0:
+        candidates.append(peak * cap / spend)
+    # Nothing in use (every request goes through Batch with no daily volume): no limit binds.
+    return min(candidates, default=None)
+
+
+# --------------------------------------------------------------------------- backlog drain
+
+
+@dataclass(frozen=True)
+class Drain:
+    """How long a backlog of requests takes at one tier, online versus through the Batch API.
+
+    Online: at the tier's full RPM and TPM (and RPD, a day at a time), no headroom kept.
+    Batch: the queue holds at most ``wave_requests`` requests' input tokens at once; each
+    wave completes within the 24 h window (taken as the full 24 h) and the next wave is
+    enqueued right after. None: a single request is too large for the pool.
+    """
+
+    model: str
+    tier: int
+    backlog: int
+    online_minutes: Decimal | None
+    online_limited_by: str | None
+    batch_waves: int | None
+    batch_hours: int | None
+    batch_files: int | None  # input files needed for one wave (at most batch_max_requests each)
+
+
+def drain(backlog: int, model: ResolvedModel, profile: RequestProfile, catalog: Catalog, tier: int) -> Drain:
+    if backlog < 1:
+        raise UsageError("--backlog: must be 1 or more requests")
+    std, lc = _pools(profile, catalog.long_context_threshold)
+    tl = model.spec.limits[tier]
+    # Online: the request rate at 100% of the tightest per-minute limit.
+    one = Demand(((model, Decimal(1)),), Traffic(Decimal(1)), profile)
+    uses = _uses(one, Decimal(1), tl.standard, tl.long_context, std, lc)
+    too_big = any(p.kinds and p.largest_admit > lim.tpm for p, lim in ((std, tl.standard), (lc, tl.long_context)))
+    online: Decimal | None = None
+    limited_by: str | None = None
+    if not too_big:
+        tightest = max(uses, key=lambda u: u.pct)
+        rate = HUNDRED / tightest.pct  # requests per minute
+        limited_by = tightest.label
+        rpd = tl.standard.rpd
+        if rpd is not None and backlog > rpd:
+            full_days = -(-backlog // rpd) - 1
+            online = Decimal(full_days * MINUTES_PER_DAY) + Decimal(backlog - full_days * rpd) / rate
+            limited_by = "RPD"
+        else:
+            online = Decimal(backlog) / rate
+    # Batch: waves of queued input tokens, per pool.
+    waves = 0
+    files = 0
+    n = profile.kinds
+    for pool, lim in ((std, tl.standard), (lc, tl.long_context)):
+        if not pool.kinds:
+            continue
+        if pool.largest_input > lim.batch_queue:
+            return Drain(model.label, tier, backlog, online, limited_by, None, None, None)
+        tokens_num = backlog * pool.input_tokens  # over n
+        pool_waves = 1 if tokens_num == 0 else -(-tokens_num // (n * lim.batch_queue))
+        waves = max(waves, pool_waves)
+        pool_requests = -(-backlog * pool.kinds // n)
+        per_wave = -(-pool_requests // pool_waves)
+        files += -(-per_wave // catalog.batch_max_requests)
+    return Drain(model.label, tier, backlog, online, limited_by, waves, waves * BATCH_WINDOW_HOURS, files)
+
+
+# --------------------------------------------------------------------------- the launch verdict
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a workload is within budget and fits its tier with the required headroom."""
+
+    passed: bool
+    reasons: tuple[str, ...]  # every reason it fails; empty when it passes
+
+
+def verdict(assessment: Assessment, tier: int, budget_usd_per_month: Decimal | None) -> Verdict:
+    reasons: list[str] = []
+    spend = assessment.monthly_spend_usd
+    if budget_usd_per_month is not None and spend is not None and spend > budget_usd_per_month:
+        reasons.append(
+            f"over budget: projected ${spend:,.2f}/month is above the ${budget_usd_per_month:,.2f} budget "
+            f"by ${spend - budget_usd_per_month:,.2f}"
+        )
+    fit = assessment.tier(tier)
+    if not fit.fits:
+        lowest = assessment.lowest_tier
+        hint = "no tier fits" if lowest is None else f"the lowest tier that fits is {lowest}"
+        reasons.append(f"tier {tier} does not fit; {hint}")
+        reasons += fit.reasons
+    return Verdict(not reasons, tuple(reasons))

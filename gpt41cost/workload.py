@@ -1,0 +1,527 @@
+"""Workload plan files: one YAML file that describes a launch, loaded and validated.
+
+A bad file stops loading with an :class:`~gpt41cost.errors.InputError` of one line that names
+the file, the line and the key path (``launch.yaml:7: traffic.peak_rpm: must be more than 0``);
+an unknown key gets the closest known key as a suggestion.
+
+The schema (README, "Workload files"):
+
+=======================  =========================================================================
+key                      meaning
+=======================  =========================================================================
+name                     optional title for reports
+model / models           one model, or a routing mix ``{model: share}`` whose shares sum to 1
+prompts / input_tokens   prompt files (paths or globs relative to this file), or one input size
+output_tokens            expected output tokens per request (spend)
+max_tokens               output reservation per request (TPM at admission); default output_tokens
+traffic                  ``{requests_per_day, peak_rpm, peak_factor}``; at least one of the first two
+cache_hit_rate / cache   share of input served from the prompt cache (0-1), or ``cache: auto``
+batch_share              share of requests sent through the Batch API (0-1), default 0
+tier                     the usage tier the launch runs at (1-5)
+budget_usd_per_month     optional monthly budget (USD)
+min_headroom_pct         required rate-limit headroom in % (0 to below 100), default 0
+=======================  =========================================================================
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from .catalog import TIERS, Catalog, ResolvedModel
+from .cost import cached_tokens_for_rate
+from .errors import InputError, UnknownModelError
+from .limits import DEFAULT_PEAK_FACTOR, Demand, RequestProfile, Traffic
+
+#: Top-level keys, in documentation order.
+KEYS = (
+    "name",
+    "model",
+    "models",
+    "prompts",
+    "input_tokens",
+    "output_tokens",
+    "max_tokens",
+    "traffic",
+    "cache_hit_rate",
+    "cache",
+    "batch_share",
+    "tier",
+    "budget_usd_per_month",
+    "min_headroom_pct",
+)
+TRAFFIC_KEYS = ("requests_per_day", "peak_rpm", "peak_factor")
+#: Shares of a routing mix must sum to 1 within this.
+MIX_TOLERANCE = Decimal("1e-9")
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A validated workload file. Rates and money are Decimal; token counts are int."""
+
+    path: str
+    name: str
+    models: tuple[tuple[ResolvedModel, Decimal], ...]
+    prompt_files: tuple[str, ...]  # empty when input_tokens is given
+    input_tokens: int | None
+    output_tokens: int  # expected output per request
+    max_tokens: int | None  # output reservation per request, when set
+    requests_per_day: Decimal | None
+    peak_rpm: Decimal | None
+    peak_factor: Decimal
+    cache_hit_rate: Decimal | None
+    cache_auto: bool
+    batch_share: Decimal
+    tier: int
+    budget_usd_per_month: Decimal | None
+    min_headroom_pct: Decimal
+    output_source: str  # "output_tokens" or "max_tokens (no output_tokens given)"
+
+    @property
+    def reserve_tokens(self) -> int:
+        return self.max_tokens if self.max_tokens is not None else self.output_tokens
+
+    @property
+    def traffic(self) -> Traffic:
+        if self.peak_rpm is not None:
+            return Traffic(self.peak_rpm, self.requests_per_day, "traffic.peak_rpm")
+        assert self.requests_per_day is not None  # guaranteed by validation
+        return Traffic.from_daily(self.requests_per_day, self.peak_factor)
+
+
+@dataclass(frozen=True)
+class PromptSummary:
+    """What the prompt files came to: how many, and input tokens across them."""
+
+    files: int
+    mean_input_tokens: Decimal
+    max_input_tokens: int
+    mean_cached_tokens: Decimal
+    cache_basis: str
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_workload(path: str | os.PathLike[str], catalog: Catalog) -> Workload:
+    """Read and validate a workload file; prompt globs are expanded (files are not read yet)."""
+    import yaml
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such workload file") from None
+    except IsADirectoryError:
+        raise InputError(f"{p}: is a directory; pass a workload YAML file") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: not valid UTF-8 at byte {exc.start}") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{p}{where}: YAML syntax error: {problem}") from None
+    v = _Validator(str(p), _lines(node))
+    if node is not None:
+        v.no_duplicates(node, "")
+    return _parse(v, data, p, catalog)
+
+
+def _lines(node: Any, path: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
+    """Key path -> 1-based line, from the composed YAML node tree."""
+    import yaml
+
+    out = {} if out is None else out
+    if node is None:
+        return out
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for k, val in node.value:
+            sub = f"{path}.{k.value}" if path else str(k.value)
+            out[sub] = k.start_mark.line + 1  # a key's line, not its value's
+            _lines(val, sub, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _lines(item, f"{path}[{i}]", out)
+    return out
+
+
+def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
+    if data is None:
+        v.fail("", "workload file is empty; see the README for the keys")
+    root = v.mapping(data, "")
+    v.known(root, "", KEYS)
+    name = v.str_(root["name"], "name") if "name" in root else path.stem
+
+    # model or models
+    v.one_of(root, "model", "models", required=True)
+    models: tuple[tuple[ResolvedModel, Decimal], ...]
+    if "model" in root:
+        models = ((v.model(catalog, root["model"], "model"), Decimal(1)),)
+    else:
+        models = _mix(v, catalog, root["models"])
+
+    # prompts or input_tokens
+    v.one_of(root, "prompts", "input_tokens", required=True)
+    files: tuple[str, ...] = ()
+    input_tokens: int | None = None
+    if "prompts" in root:
+        files = _globs(v, root["prompts"], path.parent)
+    else:
+        input_tokens = v.int_(root["input_tokens"], "input_tokens", minimum=1)
+
+    # output
+    if "output_tokens" not in root and "max_tokens" not in root:
+        v.fail("output_tokens", "missing key: give output_tokens (expected output per request), max_tokens, or both")
+    max_tokens = v.int_(root["max_tokens"], "max_tokens", minimum=1) if "max_tokens" in root else None
+    if "output_tokens" in root:
+        output_tokens = v.int_(root["output_tokens"], "output_tokens", minimum=0)
+        output_source = "output_tokens"
+        if max_tokens is not None and output_tokens > max_tokens:
+            v.fail("output_tokens", f"{output_tokens} is more than max_tokens ({max_tokens}), which caps the output")
+    else:
+        assert max_tokens is not None
+        output_tokens = max_tokens
+        output_source = "max_tokens (no output_tokens given: an upper bound)"
+    for m, _ in models:
+        cap = m.spec.max_output_tokens
+        if (max_tokens or output_tokens) > cap:
+            key = "max_tokens" if max_tokens is not None else "output_tokens"
+            v.fail(key, f"{max_tokens or output_tokens} is over {m.label}'s maximum output of {cap:,} tokens")
+    if input_tokens is not None:
+        for m, _ in models:
+            window = m.spec.context_window
+            if input_tokens + (max_tokens or output_tokens) > window:
+                v.fail("input_tokens", f"input plus output is over {m.label}'s {window:,}-token context window")
+
+    # traffic
+    if "traffic" not in root:
+        v.fail("traffic", "missing key: give traffic: {requests_per_day: N, peak_rpm: N}")
+    traffic = v.mapping(root["traffic"], "traffic")
+    v.known(traffic, "traffic", TRAFFIC_KEYS)
+    if "requests_per_day" not in traffic and "peak_rpm" not in traffic:
+        v.fail("traffic", "give requests_per_day, peak_rpm, or both")
+    rpd = (
+        v.dec(traffic["requests_per_day"], "traffic.requests_per_day", positive=True)
+        if ("requests_per_day" in traffic)
+        else None
+    )
+    peak = v.dec(traffic["peak_rpm"], "traffic.peak_rpm", positive=True) if "peak_rpm" in traffic else None
+    factor = DEFAULT_PEAK_FACTOR
+    if "peak_factor" in traffic:
+        factor = v.dec(traffic["peak_factor"], "traffic.peak_factor", minimum=Decimal(1))
+        if peak is not None:
+            v.fail("traffic.peak_factor", "not used when traffic.peak_rpm is given; drop one of them")
+
+    # cache
+    v.one_of(root, "cache_hit_rate", "cache", required=False)
+    hit_rate: Decimal | None = None
+    cache_auto = False
+    if "cache_hit_rate" in root:
+        hit_rate = v.dec(root["cache_hit_rate"], "cache_hit_rate", minimum=Decimal(0), maximum=Decimal(1))
+    if "cache" in root:
+        if root["cache"] != "auto":
+            v.fail("cache", f"{root['cache']!r}: the only value is 'auto' (or use cache_hit_rate: 0.5)")
+        if not files:
+            v.fail("cache", "'auto' needs prompts: to find shared prefixes in (or use cache_hit_rate)")
+        cache_auto = True
+
+    batch_share = Decimal(0)
+    if "batch_share" in root:
+        batch_share = v.dec(root["batch_share"], "batch_share", minimum=Decimal(0), maximum=Decimal(1))
+    if "tier" not in root:
+        v.fail("tier", "missing key: the usage tier the launch runs at (1 to 5)")
+    tier = v.int_(root["tier"], "tier", minimum=None)
+    if tier not in TIERS:
+        v.fail("tier", f"{tier} is not a usage tier; tiers are 1 to 5")
+    budget = None
+    if "budget_usd_per_month" in root:
+        budget = v.dec(root["budget_usd_per_month"], "budget_usd_per_month", minimum=Decimal(0))
+        if rpd is None:
+            v.fail(
+                "budget_usd_per_month",
+                "needs traffic.requests_per_day to project the monthly spend (or drop the budget)",
+            )
+    headroom = Decimal(0)
+    if "min_headroom_pct" in root:
+        headroom = v.dec(root["min_headroom_pct"], "min_headroom_pct", minimum=Decimal(0))
+        if headroom >= 100:
+            v.fail("min_headroom_pct", f"{headroom} leaves no room at all; use a value below 100 (e.g. 20)")
+    return Workload(
+        path=str(path),
+        name=name,
+        models=models,
+        prompt_files=files,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        max_tokens=max_tokens,
+        requests_per_day=rpd,
+        peak_rpm=peak,
+        peak_factor=factor,
+        cache_hit_rate=hit_rate,
+        cache_auto=cache_auto,
+        batch_share=batch_share,
+        tier=tier,
+        budget_usd_per_month=budget,
+        min_headroom_pct=headroom,
+        output_source=output_source,
+    )
+
+
+def _mix(v: _Validator, catalog: Catalog, raw: Any) -> tuple[tuple[ResolvedModel, Decimal], ...]:
+    mix = v.mapping(raw, "models")
+    if not mix:
+        v.fail("models", "empty mix; list at least one model with its share, e.g. {gpt-4.1-mini: 1}")
+    out: list[tuple[ResolvedModel, Decimal]] = []
+    seen: dict[str, str] = {}
+    for key, share_raw in mix.items():
+        kpath = f"models.{key}"
+        m = v.model(catalog, key, kpath)
+        if m.label in seen:
+            v.fail(kpath, f"the same model as {seen[m.label]!r}; list each model once")
+        seen[m.label] = str(key)
+        share = v.dec(share_raw, kpath, positive=True, maximum=Decimal(1))
+        out.append((m, share))
+    total = sum((s for _, s in out), Decimal(0))
+    if abs(total - 1) > MIX_TOLERANCE:
+        v.fail("models", f"shares sum to {total}, not 1; they are each model's share of the requests")
+    return tuple(out)
+
+
+def _globs(v: _Validator, raw: Any, base: Path) -> tuple[str, ...]:
+    patterns = [raw] if isinstance(raw, str) else raw
+    if not isinstance(patterns, list) or not patterns:
+        v.fail("prompts", "expected a path or glob, or a list of them (e.g. [prompts/*.txt])")
+    files: list[str] = []
+    for i, pat in enumerate(patterns):
+        kpath = f"prompts[{i}]" if not isinstance(raw, str) else "prompts"
+        if not isinstance(pat, str) or not pat.strip():
+            v.fail(kpath, "expected a path or glob (a string)")
+        full = pat if os.path.isabs(pat) else str(base / pat)
+        found = sorted(f for f in glob.glob(full, recursive=True) if os.path.isfile(f))
+        if not found:
+            v.fail(kpath, f"{pat!r} matches no file (globs are relative to the workload file's directory)")
+        files += [f for f in found if f not in files]
+    return tuple(files)
+
+
+class _Validator:
+    """Type checks that raise InputError naming the file, the line and the key path."""
+
+    def __init__(self, source: str, lines: Mapping[str, int]) -> None:
+        self.source = source
+        self.lines = lines
+
+    def fail(self, path: str, problem: str) -> None:
+        # A missing nested key points at its parent's line; a missing top-level key at no line.
+        line = self.lines.get(path) or (self.lines.get(path.rsplit(".", 1)[0]) if "." in path else None)
+        where = f"{self.source}:{line}" if line else self.source
+        key = f" {path}:" if path else ""
+        raise InputError(f"{where}:{key} {problem}")
+
+    def no_duplicates(self, node: Any, path: str) -> None:
+        import yaml
+
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for k, val in node.value:
+                sub = f"{path}.{k.value}" if path else str(k.value)
+                if k.value in seen:
+                    raise InputError(f"{self.source}:{k.start_mark.line + 1}: {sub}: key appears twice")
+                seen.add(k.value)
+                self.no_duplicates(val, sub)
+
+    def mapping(self, value: Any, path: str) -> dict[Any, Any]:
+        if not isinstance(value, dict):
+            what = "the file" if not path else "this key"
+            self.fail(path, f"{what} must be a mapping (key: value), got {_kind(value)}")
+        return value  # type: ignore[no-any-return]
+
+    def known(self, m: Mapping[Any, Any], path: str, allowed: Sequence[str]) -> None:
+        prefix = f"{path}." if path else ""
+        for key in m:
+            k = str(key)
+            if k in allowed:
+                continue
+            close = difflib.get_close_matches(k, allowed, n=1, cutoff=0.6)
+            if not close:
+                close = [a for a in allowed if a.startswith(k) or k.startswith(a)][:1]
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(allowed)}"
+            self.fail(f"{prefix}{k}", f"unknown key{hint}")
+
+    def one_of(self, m: Mapping[Any, Any], a: str, b: str, *, required: bool) -> None:
+        if a in m and b in m:
+            self.fail(b, f"give {a} or {b}, not both")
+        if required and a not in m and b not in m:
+            self.fail(a, f"missing key: give {a} or {b}")
+
+    def model(self, catalog: Catalog, raw: Any, path: str) -> ResolvedModel:
+        if not isinstance(raw, str):
+            self.fail(path, f"expected a model name, got {_kind(raw)}")
+        try:
+            return catalog.resolve(raw)
+        except UnknownModelError as exc:
+            self.fail(path, exc.message)
+            raise  # unreachable: fail() raises
+
+    def str_(self, value: Any, path: str) -> str:
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            self.fail(path, f"expected text, got {_kind(value)}")
+        return str(value)
+
+    def int_(self, value: Any, path: str, minimum: int | None = 0) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(path, f"expected a whole number, got {value!r}")
+        if minimum is not None and value < minimum:
+            self.fail(path, _below(value, minimum))
+        return value  # type: ignore[no-any-return]
+
+    def dec(
+        self,
+        value: Any,
+        path: str,
+        *,
+        positive: bool = False,
+        minimum: Decimal | None = None,
+        maximum: Decimal | None = None,
+    ) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            self.fail(path, f"expected a number, got {_kind(value)}")
+        try:
+            # str() of a YAML float is its shortest repr, so 0.7 becomes Decimal("0.7"), not 0.69999...
+            d = Decimal(str(value).strip().replace("_", ""))
+        except InvalidOperation:
+            self.fail(path, f"{value!r} is not a number")
+        if not d.is_finite():
+            self.fail(path, f"{value!r} is not a finite number")
+        if positive and d <= 0:
+            self.fail(path, f"must be more than 0, got {value}")
+        if minimum is not None and d < minimum:
+            self.fail(path, _below(value, minimum))
+        if maximum is not None and d > maximum:
+            self.fail(path, f"must be at most {maximum}, got {value}")
+        return d
+
+
+def _below(value: Any, minimum: int | Decimal) -> str:
+    if minimum == 0:
+        return f"cannot be negative, got {value}"
+    return f"must be at least {minimum}, got {value}"
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(type(value), repr(value))
+
+
+# --------------------------------------------------------------------------- prompts -> requests
+
+
+def measure_prompts(
+    files: Sequence[str],
+    catalog: Catalog,
+    *,
+    output_tokens: int,
+    reserve_tokens: int,
+    cache_hit_rate: Decimal | None = None,
+    cache_auto: bool = False,
+) -> tuple[RequestProfile, PromptSummary]:
+    """Count each prompt file (one request kind each) and work out its cached tokens.
+
+    ``cache_auto``: cached tokens from prefixes the prompts share, 128-token blocks at a time
+    (:func:`gpt41cost.cache.detect`, run warm: at launch traffic every kind recurs, so a
+    prefix any prompt shares is in the cache). ``cache_hit_rate``: that share of each
+    prompt's input, in OpenAI's steps. Neither: nothing cached.
+    """
+    from .readers.text import read_prompts
+    from .tokens import count_tokens, get_encoding
+
+    inputs: list[int] = []
+    blocks: list[tuple[int, ...]] = []
+    if cache_auto:
+        from .cache import block_hashes
+
+        enc = get_encoding()
+        for prompt in read_prompts(list(files)):
+            toks = enc.encode_ordinary(prompt.text)
+            inputs.append(len(toks))
+            blocks.append(tuple(block_hashes(toks, step=catalog.cache_step_tokens)))
+    else:
+        inputs = [count_tokens(prompt.text) for prompt in read_prompts(list(files))]
+    if not inputs:
+        raise InputError(f"{', '.join(files) or 'prompts'}: no prompt files found")
+    if cache_auto:
+        from .cache import detect
+
+        cached = list(detect(blocks, min_tokens=catalog.cache_min_tokens, step=catalog.cache_step_tokens, warm=True))
+        basis = "auto: prefixes shared between the prompt files, 128-token blocks (warm cache)"
+    elif cache_hit_rate:
+        cached = [
+            cached_tokens_for_rate(i, cache_hit_rate, catalog.cache_min_tokens, catalog.cache_step_tokens)
+            for i in inputs
+        ]
+        basis = f"hit rate {cache_hit_rate} of each prompt's input, in {catalog.cache_step_tokens}-token steps"
+    else:
+        cached = [0] * len(inputs)
+        basis = "none"
+    profile = RequestProfile(tuple(inputs), tuple(cached), output_tokens, reserve_tokens)
+    summary = PromptSummary(
+        files=len(inputs),
+        mean_input_tokens=profile.mean_input_tokens,
+        max_input_tokens=profile.max_input_tokens,
+        mean_cached_tokens=Decimal(sum(cached)) / len(cached),
+        cache_basis=basis,
+    )
+    return profile, summary
+
+
+def workload_profile(w: Workload, catalog: Catalog) -> tuple[RequestProfile, PromptSummary]:
+    """The workload's requests: measured from its prompt files, or its one input size."""
+    if w.prompt_files:
+        profile, summary = measure_prompts(
+            w.prompt_files,
+            catalog,
+            output_tokens=w.output_tokens,
+            reserve_tokens=w.reserve_tokens,
+            cache_hit_rate=w.cache_hit_rate,
+            cache_auto=w.cache_auto,
+        )
+        for m, _ in w.models:
+            over = [
+                (f, i)
+                for f, i in zip(w.prompt_files, profile.input_tokens, strict=True)
+                if i + w.reserve_tokens > m.spec.context_window
+            ]
+            if over:
+                f, i = over[0]
+                raise InputError(
+                    f"{f}: {i:,} input tokens plus {w.reserve_tokens:,} output do not fit {m.label}'s "
+                    f"{m.spec.context_window:,}-token context window"
+                )
+        return profile, summary
+    assert w.input_tokens is not None
+    cached = 0
+    basis = "none"
+    if w.cache_hit_rate:
+        cached = cached_tokens_for_rate(
+            w.input_tokens, w.cache_hit_rate, catalog.cache_min_tokens, catalog.cache_step_tokens
+        )
+        basis = f"hit rate {w.cache_hit_rate} of the input, in {catalog.cache_step_tokens}-token steps"
+    profile = RequestProfile.uniform(w.input_tokens, w.output_tokens, w.reserve_tokens, cached)
+    return profile, PromptSummary(0, Decimal(w.input_tokens), w.input_tokens, Decimal(cached), basis)
+
+
+def workload_demand(w: Workload, profile: RequestProfile) -> Demand:
+    return Demand(w.models, w.traffic, profile, w.batch_share, w.min_headroom_pct)
