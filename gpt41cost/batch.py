@@ -1,0 +1,521 @@
+"""Batch API pre-flight (ACCOUNTING.md §8, §9): what OpenAI would fail a batch file on, and
+which usage tiers can enqueue it.
+
+:func:`preflight` takes what the batch reader found while streaming the file (a
+:class:`BatchFactsLike`, i.e. :class:`gpt41cost.readers.requests.BatchFacts`: size, lines,
+rejected lines, custom_ids, methods and urls) and the measured requests
+(:class:`~gpt41cost.measure.Measured`: line, model, input tokens, max output), and returns
+a :class:`BatchCheck`. It never raises for a bad file: every problem
+is a :class:`Finding` naming its line, and ``BatchCheck.rejected`` says whether OpenAI
+would reject the file (the CLI then exits with ``CheckFailed``).
+
+Prices: a batch is priced with ``rates_for(model, "batch")``; cached tokens bill at the
+batch input rate (:data:`~gpt41cost.cost.BATCH_CACHED_AT_INPUT_RATE`, an inference).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal, Protocol
+
+from .catalog import Catalog, ModelSpec, ResolvedModel
+from .cost import BATCH_CACHED_AT_INPUT_RATE
+from .errors import UnknownModelError
+from .measure import Measured
+
+#: The only HTTP method a batch line may use [BATCH].
+BATCH_METHOD = "POST"
+#: Endpoints gpt41cost prices in a batch file [BATCH]. OpenAI creates a batch for one
+#: ``endpoint``, used by all its requests, so every line must name the same one.
+BATCH_URLS = ("/v1/chat/completions", "/v1/responses")
+
+#: Named rule: how many batches a file needs when it does not fit a tier's queue at once.
+QUEUE_SPLIT_RULE = (
+    "batches needed = the most of ceil(input tokens / batch queue limit) for each pool, "
+    "ceil(requests / 50,000) and ceil(file bytes / 200 MB): a lower bound, each batch enqueued once "
+    "the one before it has finished; a split in file order can need one more"
+)
+#: Named inference: how a file mixing standard and long-context requests uses the two queues.
+QUEUE_POOLS_RULE = (
+    "inference: requests above the long-context threshold count against the long-context batch queue, "
+    "the others against the standard one; a file must fit both"
+)
+#: Named inference: what "one model" means for a batch file.
+ONE_MODEL_RULE = (
+    "requests for different base models fail the batch; the same model spelled two ways (gpt-4.1 and "
+    "gpt-4.1-2025-04-14) is only a warning (inference: OpenAI does not say whether it compares names "
+    "or models)"
+)
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in a batch file. ``line`` is the first (1-based) line it concerns, None for
+    the file as a whole; ``lines`` lists every line when it concerns several."""
+
+    severity: Severity
+    code: str
+    message: str
+    line: int | None = None
+    lines: tuple[int, ...] = ()
+
+
+class BatchFactsLike(Protocol):
+    """What the batch reader records while streaming a file.
+
+    :class:`gpt41cost.readers.requests.BatchFacts` satisfies this; attributes are read-only
+    here. Lines are 1-based physical lines of the file.
+    """
+
+    @property
+    def source(self) -> str:
+        """The file as the user named it."""
+        ...
+
+    @property
+    def lines(self) -> int:
+        """Non-blank lines: each is a request OpenAI counts, parseable or not."""
+        ...
+
+    @property
+    def file_bytes(self) -> int:
+        """Size of the file in bytes."""
+        ...
+
+    @property
+    def urls(self) -> Mapping[str, int]:
+        """Each string ``url`` as written -> how many lines use it."""
+        ...
+
+    @property
+    def duplicate_ids(self) -> Sequence[tuple[str, int, int]]:
+        """(custom_id, line, line it was first used on) for each repeat."""
+        ...
+
+    @property
+    def missing_ids(self) -> Sequence[int]:
+        """Lines without a (non-empty string) ``custom_id``."""
+        ...
+
+    @property
+    def bad_method_url(self) -> Sequence[tuple[int, str, str]]:
+        """(line, method, url) as written (JSON text if not a string) where either is wrong."""
+        ...
+
+    @property
+    def non_json_lines(self) -> Sequence[int]:
+        """Lines that are not valid JSON."""
+        ...
+
+    @property
+    def bad_lines(self) -> Sequence[tuple[int, str]]:
+        """(line, error message) for every line the reader rejected, non-JSON ones included."""
+        ...
+
+
+@dataclass(frozen=True)
+class PoolQueue:
+    """One batch-queue pool (standard or long-context) of one tier, against the file."""
+
+    pool: Literal["standard", "long_context"]
+    limit: int  # batch queue limit: input tokens of all pending batches, this model and tier
+    input_tokens: int  # the file's input tokens drawing on this pool
+    requests: int
+    largest_request: int  # input tokens of the largest request in this pool (0 if none)
+    inferred: bool  # the limit is assumed, not published (catalog ``inferred``)
+    fits_at_once: bool  # input_tokens <= limit
+    possible: bool  # largest_request <= limit: else no split can enqueue it at this tier
+    batches_needed: int | None  # ceil(input_tokens / limit); 0 for an empty pool; None if impossible
+
+
+@dataclass(frozen=True)
+class TierQueue:
+    """Can a tier enqueue the file? Both pools together (:data:`QUEUE_POOLS_RULE`)."""
+
+    tier: int
+    standard: PoolQueue
+    long_context: PoolQueue
+    fits_at_once: bool  # one batch: both pools fit, within the request and size caps
+    possible: bool
+    batches_needed: int | None  # :data:`QUEUE_SPLIT_RULE`; None when a request can never fit
+
+
+@dataclass(frozen=True)
+class BatchCheck:
+    """The pre-flight of one Batch API input file."""
+
+    source: str
+    findings: tuple[Finding, ...]
+    requests: int  # non-blank lines, as OpenAI counts them
+    file_bytes: int
+    models: tuple[str, ...]  # ``model`` values as written, most used first
+    input_tokens: Mapping[str, int]  # base model -> input tokens of all measured requests
+    queue: Mapping[str, tuple[TierQueue, ...]]  # base model -> tiers 1..5
+    assumptions: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def rejected(self) -> bool:
+        """True when OpenAI would fail the batch: any error finding."""
+        return any(f.severity == "error" for f in self.findings)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+
+def _n(x: int) -> str:
+    return f"{x:,}"
+
+
+def _lines_text(lines: Sequence[int], most: int = 10) -> str:
+    shown = ", ".join(str(n) for n in lines[:most])
+    more = len(lines) - most
+    return f"{shown} and {more:,} more" if more > 0 else shown
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _file_checks(facts: BatchFactsLike, measured: Sequence[Measured], catalog: Catalog) -> list[Finding]:
+    out: list[Finding] = []
+    if facts.lines == 0:
+        out.append(Finding("error", "empty_file", "the file holds no requests; OpenAI rejects an empty batch"))
+    if facts.lines > catalog.batch_max_requests:
+        over = measured[catalog.batch_max_requests].line if len(measured) > catalog.batch_max_requests else None
+        out.append(
+            Finding(
+                "error",
+                "too_many_requests",
+                f"{_n(facts.lines)} requests; a batch holds at most {_n(catalog.batch_max_requests)}: split the file",
+                over,
+            )
+        )
+    if facts.file_bytes > catalog.batch_max_file_bytes:
+        out.append(
+            Finding(
+                "error",
+                "file_too_large",
+                f"file is {_n(facts.file_bytes)} bytes; a batch input file may be at most "
+                f"{_n(catalog.batch_max_file_bytes)} bytes: split it",
+            )
+        )
+    non_json = set(facts.non_json_lines)
+    reported: set[int] = set()
+    prefix = f"{facts.source}: "
+    for line, message in facts.bad_lines:
+        text = message[len(prefix) :] if facts.source and message.startswith(prefix) else message
+        if not text.startswith(f"line {line}"):
+            text = f"line {line}: {text}"
+        code = "not_json" if line in non_json else "bad_request"
+        out.append(Finding("error", code, text, line))
+        reported.add(line)
+    for line in sorted(non_json - reported):
+        out.append(Finding("error", "not_json", f"line {line} is not valid JSON", line))
+    return out
+
+
+def _id_checks(facts: BatchFactsLike) -> list[Finding]:
+    out = [
+        Finding("error", "missing_custom_id", f"line {line}: no custom_id; every request needs one", line)
+        for line in facts.missing_ids
+    ]
+    lines_of: dict[str, list[int]] = {}
+    for cid, line, first in facts.duplicate_ids:
+        lines_of.setdefault(cid, [first]).append(line)
+    for cid, lines in lines_of.items():
+        lines.sort()
+        out.append(
+            Finding(
+                "error",
+                "duplicate_custom_id",
+                f"line {lines[1]}: custom_id {cid!r} is used on {len(lines)} lines: "
+                f"{_lines_text(lines)}; each must be unique",
+                lines[1],
+                tuple(lines),
+            )
+        )
+    return out
+
+
+def _shown(value: str) -> str:
+    """A method or url as the reader wrote it: a JSON string is quoted, other JSON text is not."""
+    return "none" if value == "null" else repr(value)
+
+
+def _method_url_checks(facts: BatchFactsLike) -> list[Finding]:
+    out: list[Finding] = []
+    for line, method, url in facts.bad_method_url:
+        if method != BATCH_METHOD:
+            out.append(
+                Finding(
+                    "error",
+                    "bad_method",
+                    f"line {line}: method {_shown(method)}; batch lines must use POST",
+                    line,
+                )
+            )
+        if url not in BATCH_URLS:
+            out.append(
+                Finding(
+                    "error",
+                    "bad_url",
+                    f"line {line}: url {_shown(url)}; use one of {', '.join(BATCH_URLS)}",
+                    line,
+                )
+            )
+    valid = sorted(((n, u) for u, n in facts.urls.items() if u in BATCH_URLS and n > 0), reverse=True)
+    if len(valid) > 1:
+        used = ", ".join(f"{u} on {_n(n)} lines" for n, u in valid)
+        out.append(
+            Finding(
+                "error",
+                "mixed_urls",
+                f"requests name {len(valid)} endpoints ({used}); a batch has one endpoint for all its requests",
+            )
+        )
+    return out
+
+
+def _at(m: Measured) -> str:
+    return f"line {m.line}" if m.line is not None else m.where
+
+
+def _resolve_all(
+    measured: Sequence[Measured], catalog: Catalog
+) -> tuple[dict[str, ResolvedModel], list[Finding], Counter[str], dict[str, list[int]]]:
+    """Resolve each distinct ``model`` once; unknown or missing models become findings.
+
+    Returns (resolved names, findings, requests per name, lines per name).
+    """
+    resolved: dict[str, ResolvedModel] = {}
+    unknown: dict[str, str] = {}
+    out: list[Finding] = []
+    uses: Counter[str] = Counter()
+    lines_of: dict[str, list[int]] = {}
+    for m in measured:
+        if m.model is None or m.model.strip() == "":
+            out.append(Finding("error", "missing_model", f"{_at(m)}: the request body has no model", m.line))
+            continue
+        uses[m.model] += 1
+        if m.line is not None:
+            lines_of.setdefault(m.model, []).append(m.line)
+        if m.model in resolved or m.model in unknown:
+            continue
+        try:
+            resolved[m.model] = catalog.resolve(m.model)
+        except UnknownModelError as exc:
+            unknown[m.model] = exc.message
+    for name, message in unknown.items():
+        lines = lines_of.get(name, [])
+        first = lines[0] if lines else None
+        where = f"line {first}: " if first is not None else ""
+        out.append(
+            Finding(
+                "error",
+                "unknown_model",
+                f"{where}{message} (lines {_lines_text(lines)})",
+                first,
+                tuple(lines),
+            )
+        )
+    return resolved, out, uses, lines_of
+
+
+def _model_checks(
+    uses: Counter[str], lines_of: Mapping[str, Sequence[int]], resolved: Mapping[str, ResolvedModel]
+) -> list[Finding]:
+    known = [name for name, _ in uses.most_common() if name in resolved]
+    if len(known) < 2:
+        return []
+    main = known[0]
+    main_base = resolved[main].spec.name
+    main_first = min(lines_of.get(main, [0]))
+    out: list[Finding] = []
+    for name in known[1:]:
+        lines = sorted(lines_of.get(name, []))
+        first = lines[0] if lines else None
+        base = resolved[name].spec.name
+        same = base == main_base and resolved[name].fine_tuned == resolved[main].fine_tuned
+        severity: Severity = "warning" if same else "error"
+        why = f"names {main_base} differently from {main!r}" if same else f"differs from {main!r}"
+        out.append(
+            Finding(
+                severity,
+                "model_spelling" if same else "mixed_models",
+                f"line {first}: model {name!r} {why} (used from line {main_first}, "
+                f"{_n(uses[main])} requests); a batch runs one model; lines {_lines_text(lines)}",
+                first,
+                tuple(lines),
+            )
+        )
+    return out
+
+
+def _window_checks(measured: Sequence[Measured], resolved: Mapping[str, ResolvedModel]) -> list[Finding]:
+    out: list[Finding] = []
+    for m in measured:
+        if m.model is None or m.model not in resolved:
+            continue
+        spec = resolved[m.model].spec
+        tokens = m.input_tokens.get(spec.name)
+        if tokens is None:
+            continue
+        cap = m.max_output_tokens
+        where = _at(m)
+        if cap is not None and cap > spec.max_output_tokens:
+            out.append(
+                Finding(
+                    "error",
+                    "max_output_too_large",
+                    f"{where}: max output {_n(cap)} tokens exceeds {spec.name}'s limit of {_n(spec.max_output_tokens)}",
+                    m.line,
+                )
+            )
+        need = tokens + (cap or 0)
+        if need > spec.context_window:
+            parts = f"{_n(tokens)} input + {_n(cap)} max output = {_n(need)}" if cap else f"{_n(tokens)} input"
+            out.append(
+                Finding(
+                    "error",
+                    "over_context_window",
+                    f"{where}: {parts} tokens exceeds {spec.name}'s context window of {_n(spec.context_window)}",
+                    m.line,
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- queue
+
+
+def _pool(name: Literal["standard", "long_context"], limit: int, inferred: bool, sizes: Sequence[int]) -> PoolQueue:
+    total = sum(sizes)
+    largest = max(sizes, default=0)
+    possible = largest <= limit
+    return PoolQueue(
+        pool=name,
+        limit=limit,
+        input_tokens=total,
+        requests=len(sizes),
+        largest_request=largest,
+        inferred=inferred,
+        fits_at_once=total <= limit,
+        possible=possible,
+        batches_needed=_ceil_div(total, limit) if possible else None,
+    )
+
+
+def queue_analysis(
+    spec: ModelSpec, sizes: Sequence[int], *, requests: int, file_bytes: int, catalog: Catalog
+) -> tuple[TierQueue, ...]:
+    """Tiers 1..5 of ``spec`` against a file whose requests have these input ``sizes``.
+
+    ``requests`` and ``file_bytes`` are the file's (they also bound one batch).
+    """
+    threshold = catalog.long_context_threshold
+    standard = [s for s in sizes if s <= threshold]
+    long_ctx = [s for s in sizes if s > threshold]
+    by_caps = max(_ceil_div(requests, catalog.batch_max_requests), _ceil_div(file_bytes, catalog.batch_max_file_bytes))
+    out: list[TierQueue] = []
+    for tier in sorted(spec.limits):
+        limits = spec.limits[tier]
+        std = _pool("standard", limits.standard.batch_queue, limits.standard.inferred, standard)
+        lc = _pool("long_context", limits.long_context.batch_queue, limits.long_context.inferred, long_ctx)
+        possible = std.possible and lc.possible
+        needed = None
+        if possible:
+            needed = max(std.batches_needed or 0, lc.batches_needed or 0, by_caps, 1 if sizes else 0)
+        out.append(
+            TierQueue(
+                tier=tier,
+                standard=std,
+                long_context=lc,
+                fits_at_once=std.fits_at_once and lc.fits_at_once and by_caps <= 1,
+                possible=possible,
+                batches_needed=needed,
+            )
+        )
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def preflight(
+    facts: BatchFactsLike,
+    measured: Iterable[Measured],
+    catalog: Catalog,
+    *,
+    models: Sequence[ResolvedModel] | None = None,
+) -> BatchCheck:
+    """Pre-flight a Batch API input file.
+
+    ``facts``: what the reader saw while streaming the file (:class:`BatchFactsLike`; pass the
+    ``BatchFacts`` filled by ``read_requests(..., facts=...)``, read with ``on_error`` so
+    that every bad line is recorded rather than raised).
+    ``measured``: one :class:`Measured` per line that was measured, in file order, with
+    ``line``, ``model``, ``input_tokens`` and ``max_output_tokens``.
+    ``models``: base models to run the queue analysis for (e.g. ``--model``); by default the
+    models the file names, or every catalog model when it names none that resolve.
+    """
+    items = list(measured)
+    resolved, model_findings, uses, lines_of = _resolve_all(items, catalog)
+    findings = [
+        *_file_checks(facts, items, catalog),
+        *_method_url_checks(facts),
+        *_id_checks(facts),
+        *model_findings,
+        *_model_checks(uses, lines_of, resolved),
+        *_window_checks(items, resolved),
+    ]
+    findings.sort(key=lambda f: (f.line is not None, f.line or 0, f.severity != "error", f.code))
+
+    totals: dict[str, int] = {}
+    for m in items:
+        for base, tokens in m.input_tokens.items():
+            totals[base] = totals.get(base, 0) + tokens
+
+    if models is not None:
+        specs = [r.spec for r in models]
+    else:
+        specs = []
+        for name, _ in uses.most_common():
+            if name in resolved and resolved[name].spec not in specs:
+                specs.append(resolved[name].spec)
+        if not specs:
+            specs = list(catalog.models.values())
+    queue: dict[str, tuple[TierQueue, ...]] = {}
+    for spec in specs:
+        sizes = [m.input_tokens.get(spec.name, 0) for m in items]
+        queue[spec.name] = queue_analysis(
+            spec, sizes, requests=facts.lines, file_bytes=facts.file_bytes, catalog=catalog
+        )
+
+    return BatchCheck(
+        source=facts.source,
+        findings=tuple(findings),
+        requests=facts.lines,
+        file_bytes=facts.file_bytes,
+        models=tuple(name for name, _ in uses.most_common()),
+        input_tokens=MappingProxyType(totals),
+        queue=MappingProxyType(queue),
+        assumptions=(
+            ("batch_cached_rate", BATCH_CACHED_AT_INPUT_RATE),
+            ("batch_queue_split", QUEUE_SPLIT_RULE),
+            ("batch_queue_pools", QUEUE_POOLS_RULE),
+            ("batch_one_model", ONE_MODEL_RULE),
+        ),
+    )

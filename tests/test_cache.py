@@ -1,0 +1,305 @@
+"""Prompt-cache detection: block hashes, cold and warm runs, the per-model convenience."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from array import array
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gpt41cost.cache import (
+    CACHE_COLD_RUN,
+    CACHE_FULL_BLOCKS,
+    CACHE_STAYS_WARM,
+    CACHE_WARM_RUN,
+    PrefixCache,
+    block_hashes,
+    cache_assumptions,
+    cached_by_model,
+    detect,
+)
+from gpt41cost.measure import Measured
+
+
+def toks(start: int, n: int) -> list[int]:
+    """n distinct token ids from ``start`` on: two calls with different starts share nothing."""
+    return list(range(start, start + n))
+
+
+PREFIX = toks(0, 1300)
+
+
+def run(*requests: Sequence[int], warm: bool = False) -> list[int]:
+    return detect([block_hashes(r) for r in requests], warm=warm)
+
+
+# --------------------------------------------------------------------------- block_hashes
+
+
+def test_one_hash_per_full_block() -> None:
+    assert len(block_hashes(toks(0, 127))) == 0
+    assert len(block_hashes(toks(0, 128))) == 1
+    assert len(block_hashes(toks(0, 1300))) == 10  # 1,280 tokens in whole blocks, 20 left over
+    assert len(block_hashes(toks(0, 10), step=4)) == 2
+
+
+def test_hash_k_covers_the_whole_prefix() -> None:
+    a = block_hashes(PREFIX + toks(10_000, 200))
+    b = block_hashes(PREFIX + toks(20_000, 200))
+    assert a[:10] == b[:10]  # blocks 0..9 lie inside the shared 1,300 tokens
+    assert a[10] != b[10]  # block 10 (tokens 1,280..1,407) reaches past it
+    # The same block content after a different prefix hashes differently: hashes are chained.
+    c = block_hashes(toks(5, 128) + toks(0, 128))
+    d = block_hashes(toks(6, 128) + toks(0, 128))
+    assert c[1] != d[1]
+
+
+def test_hashes_are_stable_across_processes() -> None:
+    """Pinned values: not Python's salted hash(), the same on every run and machine."""
+    assert block_hashes(toks(0, 256)) == (8724549354488958407, 4119702432091558506)
+    code = "from gpt41cost.cache import block_hashes; print(block_hashes(list(range(128)))[0])"
+    for seed in ("1", "2"):
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        )
+        assert out.stdout.strip() == "8724549354488958407"
+
+
+def test_array_and_list_hash_alike() -> None:
+    assert block_hashes(array("I", toks(0, 300))) == block_hashes(toks(0, 300))
+
+
+def test_ids_beyond_32_bits_are_accepted_and_distinct() -> None:
+    wide = block_hashes([2**40, 1, 2, 3], step=4)
+    assert len(wide) == 1
+    assert wide != block_hashes([0, 1, 2, 3], step=4)
+    assert block_hashes([-1, 0, 0, 0], step=4) != block_hashes([0, 0, 0, 0], step=4)
+
+
+def test_a_wide_id_later_does_not_change_earlier_hashes() -> None:
+    narrow = block_hashes(toks(0, 8), step=4)
+    mixed = block_hashes([*toks(0, 8), 2**40, 0, 0, 0], step=4)
+    assert mixed[:2] == narrow
+    assert len(mixed) == 3
+
+
+def test_bad_step_or_id() -> None:
+    with pytest.raises(ValueError, match="step"):
+        block_hashes([1, 2], step=0)
+    with pytest.raises(ValueError, match="token ids"):
+        block_hashes([2**70], step=1)
+
+
+# --------------------------------------------------------------------------- detect, by hand
+
+
+@pytest.mark.parametrize(
+    ("requests", "cold", "warm"),
+    [
+        pytest.param(
+            [PREFIX + toks(10_000, 200), PREFIX + toks(20_000, 200), PREFIX + toks(30_000, 200)],
+            [0, 1280, 1280],
+            [1280, 1280, 1280],
+            id="three-share-1300-token-prefix",
+        ),
+        pytest.param(
+            [toks(0, 1000), toks(0, 1000)],
+            [0, 0],
+            [0, 0],
+            id="1000-token-repeat-below-minimum",
+        ),
+        pytest.param(
+            [toks(0, 1000) + toks(5000, 500), toks(0, 1000) + toks(6000, 500)],
+            [0, 0],
+            [0, 0],
+            id="shared-1000-below-minimum",
+        ),
+        pytest.param(
+            [toks(0, 1100) + toks(5000, 500), toks(0, 1100) + toks(6000, 500)],
+            [0, 1024],
+            [1024, 1024],
+            id="shared-1100-gives-1024",
+        ),
+        pytest.param(
+            [toks(0, 1280), toks(0, 1280)],
+            [0, 1280],
+            [1280, 1280],
+            id="exact-repeat-1280-fully-cached",
+        ),
+        pytest.param(
+            [
+                toks(0, 1500) + toks(5000, 100),
+                toks(0, 1500) + toks(6000, 100),
+                toks(0, 1200) + toks(7000, 300),
+            ],
+            [0, 1408, 1152],
+            [1408, 1408, 1152],
+            id="longest-earlier-prefix-wins",
+        ),
+        pytest.param(
+            [toks(0, 1100), toks(9000, 3000), toks(0, 1100)],
+            [0, 0, 1024],
+            [1024, 0, 1024],
+            id="unrelated-request-between",
+        ),
+        pytest.param(
+            [toks(100, 1500), toks(0, 1500)],
+            [0, 0],
+            [0, 0],
+            id="nothing-shared",
+        ),
+        pytest.param([], [], [], id="empty-run"),
+    ],
+)
+def test_detect_by_hand(requests: list[list[int]], cold: list[int], warm: list[int]) -> None:
+    assert run(*requests) == cold
+    assert run(*requests, warm=True) == warm
+
+
+def test_warm_first_request_gets_a_prefix_shared_only_with_later_ones() -> None:
+    assert run(toks(0, 2000), toks(0, 1500) + toks(9000, 10), warm=True) == [1408, 1408]
+    assert run(toks(0, 2000), toks(0, 1500) + toks(9000, 10)) == [0, 1408]
+
+
+def test_other_step_and_minimum() -> None:
+    a, b = [1, 2, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6, 9]
+    blocks = [block_hashes(a, step=2), block_hashes(b, step=2)]
+    assert detect(blocks, min_tokens=4, step=2) == [0, 6]
+    assert detect(blocks, min_tokens=8, step=2) == [0, 0]
+
+
+def test_prefix_cache_streams_like_detect() -> None:
+    requests = [PREFIX + toks(10_000, 200), toks(50_000, 1500), PREFIX + toks(20_000, 5)]
+    cache = PrefixCache()
+    assert [cache.admit(block_hashes(r)) for r in requests] == run(*requests) == [0, 0, 1280]
+
+
+def test_bad_parameters() -> None:
+    with pytest.raises(ValueError, match="step"):
+        detect([], step=0)
+    with pytest.raises(ValueError, match="min_tokens"):
+        detect([], min_tokens=-1)
+
+
+# --------------------------------------------------------------------------- per model
+
+
+def measured(blocks: dict[str, tuple[int, ...]] | None, tokens: dict[str, int], line: int) -> Measured:
+    return Measured(source="f.jsonl", kind="batch", input_tokens=tokens, line=line, cache_blocks=blocks)
+
+
+def test_cached_by_model_runs_each_model_in_order() -> None:
+    text = block_hashes(PREFIX + toks(10_000, 200))
+    # On mini the request carries an image that changes its stream after 1,100 tokens.
+    mini_a = block_hashes(toks(0, 1100) + [2**33] * 300)
+    mini_b = block_hashes(toks(0, 1100) + [2**34] * 300)
+    items = [
+        measured({"gpt-4.1": text, "gpt-4.1-mini": mini_a}, {"gpt-4.1": 1500, "gpt-4.1-mini": 1400}, 1),
+        measured(None, {"gpt-4.1": 50, "gpt-4.1-mini": 50}, 2),
+        measured({"gpt-4.1": text, "gpt-4.1-mini": mini_b}, {"gpt-4.1": 1500, "gpt-4.1-mini": 1400}, 3),
+    ]
+    assert cached_by_model(items) == {"gpt-4.1": [0, 0, 1408], "gpt-4.1-mini": [0, 0, 1024]}
+    assert cached_by_model(items, warm=True)["gpt-4.1"] == [1408, 0, 1408]
+    assert cached_by_model(items, models=["gpt-4.1-nano"]) == {"gpt-4.1-nano": [0, 0, 0]}
+
+
+@pytest.mark.parametrize(
+    ("input_tokens", "expected"),
+    [
+        pytest.param(1500, 1280, id="blocks-within-input"),
+        pytest.param(1100, 1024, id="capped-to-input-in-steps"),
+        pytest.param(1000, 0, id="capped-below-minimum"),
+    ],
+)
+def test_cached_never_exceeds_input_tokens(input_tokens: int, expected: int) -> None:
+    blocks = block_hashes(PREFIX)
+    items = [
+        measured({"gpt-4.1": blocks}, {"gpt-4.1": 1300}, 1),
+        measured({"gpt-4.1": blocks}, {"gpt-4.1": input_tokens}, 2),
+    ]
+    assert cached_by_model(items)["gpt-4.1"] == [0, expected]
+
+
+def test_assumptions_name_the_rules() -> None:
+    assert dict(cache_assumptions(warm=False)) == {
+        "cache_full_blocks": CACHE_FULL_BLOCKS,
+        "cache_cold": CACHE_COLD_RUN,
+        "cache_stays_warm": CACHE_STAYS_WARM,
+    }
+    assert dict(cache_assumptions(warm=True))["cache_warm"] == CACHE_WARM_RUN
+
+
+# --------------------------------------------------------------------------- laws
+
+STEP, MIN = 4, 8  # small blocks keep the examples small; the rules do not depend on the sizes
+
+# Requests drawn from a few shared stems plus random tails over a 2-letter alphabet, so
+# runs are full of partly shared prefixes.
+stems = st.lists(st.integers(0, 1), min_size=0, max_size=24)
+runs = st.lists(st.tuples(st.integers(0, 3), st.lists(st.integers(0, 1), max_size=16)), max_size=12).flatmap(
+    lambda picks: st.lists(stems, min_size=4, max_size=4).map(
+        lambda stem_list: [stem_list[i] + tail for i, tail in picks]
+    )
+)
+
+
+def reference(requests: list[list[int]], warm: bool) -> list[int]:
+    """The rule by brute force: compare every pair (what detect must never do)."""
+
+    def shared_blocks(a: list[int], b: list[int]) -> int:
+        n = 0
+        while (n + 1) * STEP <= min(len(a), len(b)) and a[: (n + 1) * STEP] == b[: (n + 1) * STEP]:
+            n += 1
+        return n
+
+    out = []
+    for i, r in enumerate(requests):
+        others = [o for j, o in enumerate(requests) if (j != i if warm else j < i)]
+        n = max((shared_blocks(r, o) for o in others), default=0)
+        out.append(n * STEP if n * STEP >= MIN else 0)
+    return out
+
+
+def detect_small(requests: list[list[int]], warm: bool) -> list[int]:
+    return detect([block_hashes(r, STEP) for r in requests], min_tokens=MIN, step=STEP, warm=warm)
+
+
+@settings(max_examples=300, deadline=None)
+@given(runs)
+def test_law_matches_pairwise_reference(requests: list[list[int]]) -> None:
+    assert detect_small(requests, warm=False) == reference(requests, warm=False)
+    assert detect_small(requests, warm=True) == reference(requests, warm=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(runs)
+def test_law_shape_of_each_figure(requests: list[list[int]]) -> None:
+    cold = detect_small(requests, warm=False)
+    warm = detect_small(requests, warm=True)
+    for r, c, w in zip(requests, cold, warm, strict=True):
+        for x in (c, w):
+            assert x % STEP == 0
+            assert x == 0 or x >= MIN
+            assert x <= (len(r) // STEP) * STEP  # never more than the request's full blocks
+        assert w >= c
+    if requests:
+        assert cold[0] == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(runs, st.randoms(use_true_random=False))
+def test_law_warm_total_ignores_order(requests: list[list[int]], rnd: random.Random) -> None:
+    shuffled = list(requests)
+    rnd.shuffle(shuffled)
+    assert sum(detect_small(shuffled, warm=True)) == sum(detect_small(requests, warm=True))
+    # Per request too: each request's warm figure does not depend on where it stands.
+    assert sorted(detect_small(shuffled, warm=True)) == sorted(detect_small(requests, warm=True))
