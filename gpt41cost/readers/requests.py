@@ -1,0 +1,531 @@
+"""Request-shaped files: Chat / Responses request bodies, Batch API input, fine-tuning data,
+JSONL prompt sets and image files, read into :class:`~gpt41cost.measure.Measured` records.
+
+The kind of a file is found from its content (:func:`detect_kind`), never its extension:
+
+==========  =================================================================================
+kind        content
+==========  =================================================================================
+chat        one JSON object with ``messages``, or one JSON array of messages
+responses   one JSON object with ``input`` (and optional ``instructions``)
+batch       JSONL whose lines are ``{"custom_id", "method", "url", "body"}``
+finetune    JSONL of ``{"messages": [...]}`` lines (optionally ``tools``), no ``custom_id``
+prompts     JSONL whose lines are JSON strings or message arrays
+image       a PNG, JPEG, GIF or WebP file (by its magic bytes)
+==========  =================================================================================
+
+JSONL files are streamed line by line (a file is never held in memory whole). A bad line
+raises :class:`InputError` naming the file and line; with an ``on_error`` callback the
+error is handed to it instead and reading goes on with the next line.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+import orjson
+
+from .. import images as img
+from ..catalog import Catalog
+from ..errors import Gpt41CostError, InputError
+from ..measure import KINDS, Measured
+from ..requests import (
+    RequestCount,
+    RequestError,
+    ToolMemo,
+    count_chat,
+    count_messages,
+    count_request,
+    count_responses,
+)
+
+#: Bytes a caller should pass to :func:`detect_kind` (see :func:`read_head`).
+HEAD_BYTES = 64 * 1024
+#: How far :func:`read_head` reads to find the end of a long first JSONL line.
+FIRST_LINE_LIMIT = 64 * 1024 * 1024
+#: The endpoints a Batch API input line may name (ACCOUNTING.md §8).
+BATCH_URLS = ("/v1/chat/completions", "/v1/responses")
+BATCH_METHOD = "POST"
+#: Token ids kept in the encode memo before it is cleared (bounds memory; ~4 bytes each).
+MEMO_TOKENS = 4_000_000
+
+#: Receives each bad line's error when reading should go on (``--skip-bad``).
+OnError = Callable[[InputError], None]
+
+_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, which some editors write and orjson refuses
+_IMAGE_MAGICS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+_REQUEST_KINDS = tuple(k for k in KINDS if k != "text")
+
+#: How a file read as ``image`` is counted (an inference, stated in the README).
+IMAGE_FILE_RULE = (
+    "an image file counts as one user message holding the image at detail auto: "
+    "the image's tokens plus the chat overhead (3 per message + 'user' + 3 reply priming)"
+)
+#: How a JSON string line of a prompts file is counted.
+PROMPT_STRING_RULE = "a JSON string line of a prompts file counts as plain text, like a prompt file"
+#: How a fine-tuning example is counted.
+FINETUNE_RULE = (
+    "a fine-tuning example counts as a chat request of its messages and tools (reply priming included); "
+    "its input_tokens and training_tokens are that count"
+)
+
+
+@dataclass
+class BatchFacts:
+    """What the batch pre-flight needs, gathered while a Batch input file is streamed.
+
+    Line numbers are 1-based physical lines of the file. Blank lines are skipped and not
+    counted in ``lines``.
+    """
+
+    source: str = ""
+    lines: int = 0  # non-blank lines (requests OpenAI would see)
+    file_bytes: int = 0  # size of the file in bytes (summed from the lines read if not a regular file)
+    requests: int = 0  # lines that were measured
+    models: dict[str, int] = field(default_factory=dict)  # model as written -> lines naming it
+    model_first_line: dict[str, int] = field(default_factory=dict)  # model as written -> first line
+    urls: dict[str, int] = field(default_factory=dict)  # url as written -> lines naming it
+    duplicate_ids: list[tuple[str, int, int]] = field(default_factory=list)  # (custom_id, line, first line)
+    missing_ids: list[int] = field(default_factory=list)  # lines without a string custom_id
+    # (line, method, url), each as written (JSON text if not a string)
+    bad_method_url: list[tuple[int, str, str]] = field(default_factory=list)
+    non_json_lines: list[int] = field(default_factory=list)  # lines that are not valid JSON
+    bad_lines: list[tuple[int, str]] = field(default_factory=list)  # every rejected line: (line, message)
+    _first_id_line: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def see_custom_id(self, custom_id: object, line: int) -> None:
+        if not isinstance(custom_id, str) or not custom_id:
+            self.missing_ids.append(line)
+            return
+        first = self._first_id_line.setdefault(custom_id, line)
+        if first != line:
+            self.duplicate_ids.append((custom_id, line, first))
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def read_head(source: str, size: int = HEAD_BYTES, limit: int = FIRST_LINE_LIMIT) -> bytes:
+    """The first bytes of ``source`` for :func:`detect_kind`: ``size`` of them, or more when
+    the file starts with JSON whose first line is longer, up to where a second line starts
+    (at most ``limit`` bytes), so a JSONL file with long lines is told from one JSON object.
+    """
+    with _open(source) as fh:
+        head = bytearray(fh.read(size))
+        while bytes(head[:64]).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[") and len(head) < limit:
+            nl = head.find(b"\n")
+            if nl >= 0 and head[nl:].strip():
+                break
+            more = fh.read(size)
+            if not more:
+                break
+            head += more
+        return bytes(head)
+
+
+def detect_kind(source: str, head: bytes) -> str | None:
+    """The kind of request file ``head`` (the file's first bytes) starts, or None for plain text.
+
+    ``source`` is only used in messages. Pass at least :data:`HEAD_BYTES` bytes (or the
+    whole file if shorter): a pretty-printed JSON object is classified by its top-level keys
+    as far as the head shows them.
+    """
+    del source
+    if head.startswith(_IMAGE_MAGICS) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return "image"
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if not text or text[0] not in '{["':
+        return None
+    scan = _scan_first(text)
+    if text[0] == '"':
+        return "prompts"
+    if text[0] == "[":
+        if scan.more:
+            return "prompts"
+        return "chat" if '"role"' in text else None
+    keys = scan.keys
+    if "custom_id" in keys or {"method", "url", "body"} <= keys:
+        return "batch"
+    if "messages" in keys:
+        return "finetune" if scan.more else "chat"
+    if "input" in keys:
+        return "responses"
+    return None
+
+
+@dataclass(frozen=True)
+class _Scan:
+    keys: frozenset[str]  # top-level keys of the first value, if it is an object
+    more: bool  # another JSON value follows the first on a later line (JSONL)
+
+
+def _scan_first(text: str) -> _Scan:
+    """Top-level keys of the first JSON value in ``text``, tolerating bad or cut-off JSON."""
+    keys: set[str] = set()
+    depth = 0
+    top = text[0]
+    in_str = esc = False
+    want_key = False
+    start = 0
+    end: int | None = None
+    for i, ch in enumerate(text):
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+                if depth == 1 and want_key:
+                    keys.add(text[start:i])
+                    want_key = False
+                elif depth == 0:
+                    end = i + 1
+                    break
+            continue
+        if ch == '"':
+            in_str = True
+            start = i + 1
+        elif ch in "{[":
+            depth += 1
+            if depth == 1:
+                want_key = ch == "{"
+        elif ch in "}]":
+            depth -= 1
+            if depth <= 0:
+                end = i + 1
+                break
+        elif ch == "," and depth == 1:
+            want_key = top == "{"
+    more = False
+    if end is not None:
+        rest = text[end:]
+        nl = rest.find("\n")
+        more = nl >= 0 and bool(rest[nl:].strip()) and not rest[:nl].strip()
+    return _Scan(frozenset(keys), more)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_requests(
+    source: str,
+    kind: str,
+    catalog: Catalog,
+    *,
+    image_size: img.ImageSize | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+    step: int | None = None,
+    on_error: OnError | None = None,
+    facts: BatchFacts | None = None,
+    stream: BinaryIO | None = None,
+) -> Iterator[Measured]:
+    """Yield one :class:`Measured` per request in ``source`` read as ``kind``.
+
+    ``image_size`` is the size to assume for remote images (``--image-size``); ``base_dir``
+    is where relative image paths start (default: the file's directory); ``step`` is the
+    cache block size (default: the catalog's ``cache_step_tokens``). ``on_error``, if
+    given, receives the InputError of each bad JSONL line and reading continues; without
+    it the first bad line raises. ``facts``, if given, is filled while a batch file is read.
+    ``stream``, if given, is read instead of opening ``source`` (e.g. stdin, with ``source``
+    "-" or "stdin" used in messages).
+    """
+    if kind not in _REQUEST_KINDS:
+        raise ValueError(f"read_requests reads {', '.join(_REQUEST_KINDS)}, not {kind!r}")
+    ctx = _Context(
+        source=source,
+        catalog=catalog,
+        image_size=image_size,
+        base_dir=Path(base_dir) if base_dir is not None else Path(source).resolve().parent,
+        step=step or catalog.cache_step_tokens,
+        stream=stream,
+    )
+    if kind in ("chat", "responses"):
+        yield _read_document(ctx, kind)
+    elif kind == "image":
+        yield _read_image(ctx)
+    else:
+        yield from _read_jsonl(ctx, kind, on_error, facts if facts is not None else BatchFacts())
+
+
+@dataclass
+class _Context:
+    source: str
+    catalog: Catalog
+    image_size: img.ImageSize | None
+    base_dir: Path
+    step: int
+    stream: BinaryIO | None = None
+    models: tuple[str, ...] = ()
+    tool_memo: ToolMemo = field(default_factory=ToolMemo)
+
+    def __post_init__(self) -> None:
+        self.models = tuple(self.catalog.models)
+
+    def open(self) -> AbstractContextManager[IO[bytes]]:
+        return nullcontext(self.stream) if self.stream is not None else _open(self.source)
+
+    def images(self, line: int | None) -> Callable[[Mapping[str, Any]], Mapping[str, int] | str]:
+        where = self._at(line).removesuffix(": ")
+
+        def measure(part: Mapping[str, Any]) -> Mapping[str, int] | str:
+            out: dict[str, int] = {}
+            for model in self.models:
+                try:
+                    tokens, why = img.image_part_tokens(part, model, self.base_dir, self.image_size, source=where)
+                except ValueError as exc:  # a catalog model with no image rule
+                    return str(exc)
+                if tokens is None:
+                    return why or "image size unknown"
+                out[model] = tokens
+            return out
+
+        return measure
+
+    def count(self, body: Any, line: int | None, how: str) -> RequestCount:
+        """Count one request body; ``how`` is chat, responses, messages or auto (by shape)."""
+        kw: dict[str, Any] = {
+            "models": self.models,
+            "count": _count,
+            "encode": _encode,
+            "images": self.images(line),
+            "tool_memo": self.tool_memo,
+        }
+        try:
+            if how == "messages":
+                return count_messages(body, **kw)
+            if how == "chat":
+                return count_chat(body, **kw)
+            if how == "responses":
+                return count_responses(body, **kw)
+            return count_request(body, **kw)
+        except RequestError as exc:
+            raise InputError(f"{self._at(line)}{exc.message}") from None
+
+    def _at(self, line: int | None) -> str:
+        return f"{self.source}: line {line}: " if line is not None else f"{self.source}: "
+
+    def check_model(self, model: str | None, line: int | None) -> None:
+        if model is None:
+            return
+        try:
+            self.catalog.resolve(model)
+        except Gpt41CostError as exc:
+            raise InputError(f"{self._at(line)}{exc.message}") from None
+
+    def measured(self, rc: RequestCount, kind: str, line: int | None, **extra: Any) -> Measured:
+        self.check_model(rc.model, line)
+        return Measured(
+            source=self.source,
+            kind=kind,
+            input_tokens=rc.input_tokens,
+            line=line,
+            model=rc.model,
+            max_output_tokens=rc.max_output_tokens,
+            uncounted=rc.uncounted,
+            cache_blocks=rc.cache_blocks(self.step),
+            notes=rc.notes + tuple(extra.pop("notes", ())),
+            **extra,
+        )
+
+
+def _open(source: str) -> IO[bytes]:
+    try:
+        return open(source, "rb")
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{source}: is a directory, not a request file") from None
+    except PermissionError:
+        raise InputError(f"{source}: permission denied; check the file's permissions") from None
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+
+
+def _regular_file_size(fh: IO[bytes]) -> int | None:
+    try:
+        st = os.fstat(fh.fileno())
+    except (OSError, ValueError):
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+
+def _json_error(exc: orjson.JSONDecodeError) -> str:
+    msg = exc.msg
+    if msg == "unexpected end of data":
+        msg += " (truncated?)"
+    return f"{msg} at column {exc.colno}"
+
+
+def _read_document(ctx: _Context, kind: str) -> Measured:
+    with ctx.open() as fh:
+        data = fh.read().removeprefix(_BOM)
+    if not data.strip():
+        raise InputError(f"{ctx.source}: empty file; expected a {kind} request (JSON)")
+    try:
+        body = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        jsonl = exc.msg.startswith("unexpected content after")
+        hint = "; a JSONL file? pass --as batch, finetune or prompts" if jsonl else ""
+        raise InputError(f"{ctx.source}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}") from None
+    if kind == "chat":
+        if isinstance(body, list):
+            rc = ctx.count(body, None, "messages")
+        elif isinstance(body, dict) and "messages" in body:
+            rc = ctx.count(body, None, "chat")
+        else:
+            raise InputError(f"{ctx.source}: not a Chat Completions request: no 'messages' list")
+    else:
+        if not isinstance(body, dict) or "input" not in body:
+            raise InputError(f"{ctx.source}: not a Responses API request: no 'input'")
+        rc = ctx.count(body, None, "responses")
+    return ctx.measured(rc, kind, None)
+
+
+def _read_image(ctx: _Context) -> Measured:
+    if ctx.stream is not None:
+        size = img.image_size_from_bytes(ctx.stream.read(), ctx.source)
+    else:
+        size = img.image_size_from_file(ctx.source)
+    part: dict[str, Any] = {"type": "image_url", "image_url": {"url": Path(ctx.source).resolve().as_uri()}}
+    tokens = {m: img.image_tokens(m, size.width, size.height, "auto") for m in ctx.models}
+    rc = count_messages(
+        [{"role": "user", "content": [part]}],
+        models=ctx.models,
+        count=_count,
+        encode=_encode,
+        images=lambda _part: tokens,
+    )
+    note = f"{size.width}x{size.height} {size.format}; {IMAGE_FILE_RULE}"
+    return ctx.measured(rc, "image", None, notes=(note,))
+
+
+def _read_jsonl(ctx: _Context, kind: str, on_error: OnError | None, facts: BatchFacts) -> Iterator[Measured]:
+    facts.source = ctx.source
+    seen = 0
+    with ctx.open() as fh:
+        size = _regular_file_size(fh)
+        if size is not None:
+            facts.file_bytes = size  # exact even when reading stops at a bad line
+        for n, raw in enumerate(fh, 1):
+            if size is None:
+                facts.file_bytes += len(raw)
+            if n == 1:
+                raw = raw.removeprefix(_BOM)
+            if not raw.strip():
+                continue
+            seen += 1
+            if kind == "batch":
+                facts.lines += 1
+            try:
+                try:
+                    obj = orjson.loads(raw)
+                except orjson.JSONDecodeError as exc:
+                    if kind == "batch":
+                        facts.non_json_lines.append(n)
+                    raise InputError(f"{ctx.source}: line {n} is not valid JSON: {_json_error(exc)}") from None
+                if kind == "batch":
+                    m = _batch_line(ctx, obj, n, facts)
+                    facts.requests += 1
+                elif kind == "finetune":
+                    m = _finetune_line(ctx, obj, n)
+                else:
+                    m = _prompt_line(ctx, obj, n)
+            except InputError as exc:
+                if kind == "batch":
+                    facts.bad_lines.append((n, exc.message))
+                if on_error is None:
+                    raise
+                on_error(exc)
+                continue
+            yield m
+    if not seen:
+        raise InputError(f"{ctx.source}: empty file; expected {kind} JSONL (one JSON value per line)")
+
+
+def _batch_line(ctx: _Context, obj: Any, n: int, facts: BatchFacts) -> Measured:
+    if not isinstance(obj, dict):
+        raise InputError(f"{ctx.source}: line {n}: a batch line must be a JSON object")
+    facts.see_custom_id(obj.get("custom_id"), n)
+    method, url = obj.get("method"), obj.get("url")
+    if isinstance(url, str):
+        facts.urls[url] = facts.urls.get(url, 0) + 1
+    if method != BATCH_METHOD or url not in BATCH_URLS:
+        facts.bad_method_url.append((n, _as_text(method), _as_text(url)))
+    body = obj.get("body")
+    if not isinstance(body, dict):
+        raise InputError(f"{ctx.source}: line {n}: no 'body' object (the request)")
+    model = body.get("model")
+    if isinstance(model, str):
+        facts.models[model] = facts.models.get(model, 0) + 1
+        facts.model_first_line.setdefault(model, n)
+    # The body's shape decides how it is counted; a wrong url is already a pre-flight finding.
+    rc = ctx.count(body, n, "auto")
+    custom_id = obj.get("custom_id")
+    return ctx.measured(rc, "batch", n, custom_id=custom_id if isinstance(custom_id, str) else None)
+
+
+def _finetune_line(ctx: _Context, obj: Any, n: int) -> Measured:
+    if not isinstance(obj, dict) or not isinstance(obj.get("messages"), list):
+        raise InputError(f"{ctx.source}: line {n}: a fine-tuning example needs a 'messages' list")
+    rc = replace(ctx.count(obj, n, "chat"), streams=None)  # training is not served from a cache
+    training = max(rc.input_tokens.values(), default=0)
+    return ctx.measured(rc, "finetune", n, training_tokens=training, notes=(FINETUNE_RULE,))
+
+
+def _prompt_line(ctx: _Context, obj: Any, n: int) -> Measured:
+    if isinstance(obj, str):
+        ids = _encode(obj)
+        tokens = dict.fromkeys(ctx.models, len(ids))
+        rc = RequestCount(None, tokens, None, streams=dict.fromkeys(ctx.models, ids))
+        return ctx.measured(rc, "prompts", n, notes=(PROMPT_STRING_RULE,))
+    if isinstance(obj, list):
+        return ctx.measured(ctx.count(obj, n, "messages"), "prompts", n)
+    if isinstance(obj, dict) and ("messages" in obj or "input" in obj):
+        return ctx.measured(ctx.count(obj, n, "auto"), "prompts", n)
+    raise InputError(f"{ctx.source}: line {n}: a prompts line must be a JSON string or a list of messages")
+
+
+def _as_text(value: object) -> str:
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+# --------------------------------------------------------------------------- token ids
+
+
+_memo: dict[str, Sequence[int]] = {}
+_memo_tokens = 0
+
+
+def _encode(text: str) -> Sequence[int]:
+    """o200k_base token ids of ``text`` as a compact array, memoised (long system prompts repeat)."""
+    global _memo_tokens
+    hit = _memo.get(text)
+    if hit is not None:
+        return hit
+    from ..tokens import get_encoding
+
+    enc = get_encoding()
+    core = enc._core_bpe
+    ids: array[int] = array("I")
+    if hasattr(core, "encode_to_tiktoken_buffer"):
+        ids.frombytes(memoryview(core.encode_to_tiktoken_buffer(text, set())).cast("B"))
+    else:  # older tiktoken
+        ids.extend(enc.encode_ordinary(text))
+    if _memo_tokens + len(ids) > MEMO_TOKENS:
+        _memo.clear()
+        _memo_tokens = 0
+    _memo[text] = ids
+    _memo_tokens += len(ids)
+    return ids
+
+
+def _count(text: str) -> int:
+    return len(_encode(text))

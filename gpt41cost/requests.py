@@ -1,0 +1,629 @@
+"""Counting the input tokens of Chat Completions and Responses API requests (ACCOUNTING.md §4, §5).
+
+Pure: takes a parsed request body and a token counter, returns a :class:`RequestCount`.
+Never reads files; images are measured by an injected :data:`ImageTokens` callable, so
+this module needs no file access and tests can inject any rule.
+
+What is documented and what is inferred (each rule is named where it is applied):
+
+- Messages [CB]: 3 tokens per message, plus the tokens of every string value in it
+  (role, content, name), 1 more per message with a ``name``, 3 for the reply priming.
+  Checked by OpenAI for gpt-4o; for gpt-4.1 it is an inference (same encoding).
+- Tool definitions [CB]: the cookbook's gpt-4o constants, see :func:`tool_tokens`.
+- Everything else here is our inference and says so in :data:`INFERENCES`.
+
+The token stream for cache detection puts the tools first and then the messages in order,
+as OpenAI caches a prompt (§7). It is not OpenAI's exact rendering, but it is
+deterministic, has exactly one entry per counted token, and two requests whose tools and
+leading messages are equal share a stream prefix as long as those parts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import orjson
+
+from .errors import InputError
+
+#: Counts the o200k_base tokens of a text (tokens.count_tokens).
+Count = Callable[[str], int]
+#: Encodes a text to o200k_base token ids (``len(encode(s)) == count(s)``).
+Encode = Callable[[str], Sequence[int]]
+#: Measures one image content part (Chat ``image_url`` or Responses ``input_image``): the
+#: tokens on each base model, or the reason it cannot be counted (a remote URL without
+#: --image-size). May raise InputError for a bad image (the reader's adapter names the line).
+ImageTokens = Callable[[Mapping[str, Any]], "Mapping[str, int] | str"]
+
+# The cookbook's constants for gpt-4o-family tool definitions [CB] (ACCOUNTING.md §5).
+FUNC_INIT = 7
+PROP_INIT = 3
+PROP_KEY = 3
+ENUM_INIT = -3
+ENUM_ITEM = 3
+FUNC_END = 12
+# The cookbook's constants for chat messages [CB] (ACCOUNTING.md §4).
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING = 3
+
+#: Rules this module applies that OpenAI does not document (for the README and reports).
+INFERENCES: Mapping[str, str] = {
+    "messages": "Chat message overhead (3 per message, +1 per name, +3 reply priming) was checked by "
+    "OpenAI for gpt-4o; gpt-4.1 uses the same o200k_base encoding and is assumed to count the same.",
+    "tools": "Tool definitions use the cookbook's gpt-4o constants (7/3/3/-3/3/12), assumed to hold for gpt-4.1.",
+    "content_parts": "Content given as a list of parts counts the sum of its text parts' tokens; "
+    "no separator between parts is counted.",
+    "tool_calls": "Assistant tool_calls / function_call and tool-role messages count the tokens of every "
+    "string value in them (ids, names, arguments) except 'type' tags.",
+    "nested_parameters": "Nested object properties and the properties of array items are counted with the "
+    "same per-property rule as top-level ones, each nested level adding the property-list overhead (3).",
+    "missing_description": "A function or property without a description counts as if the description were "
+    "empty ('name:' / 'key:type:').",
+    "non_string_enum": "Enum values that are not strings count the tokens of their JSON text (1, true, null).",
+    "property_type": "A property type given as a list counts as the types joined by ' | '; a missing type as ''.",
+    "responses_instructions": "Responses API 'instructions' count as one system message placed first.",
+    "responses_items": "Responses API function_call / function_call_output items count as one message each: "
+    "3 tokens plus every string value except type, id and status.",
+    "responses_priming": "Responses API requests count the same 3-token reply priming as Chat requests.",
+}
+
+# Pseudo-token ids for the cache stream: above o200k_base's ids (< 200,019), below 2**32.
+_MSG_START = 200_100
+_MSG_SEP = 200_101
+_MSG_END = 200_102
+_NAME_MARK = 200_103
+_PRIME = 200_104
+_TOOL_MARK = 200_105
+_PROP_MARK = 200_106
+_ENUM_MARK = 200_107
+_TOOLS_END = 200_108
+_IMAGE_BASE = 300_000
+_IMAGE_SPAN = 2**32 - _IMAGE_BASE
+
+
+class RequestError(InputError):
+    """A request body that is not a valid request; the reader adds the file and line."""
+
+
+@dataclass(frozen=True)
+class RequestCount:
+    """The input side of one request.
+
+    ``input_tokens`` maps each base model name to the request's input tokens on it (they
+    differ only when the request holds images). ``streams`` maps each base model name to
+    the request's token stream in caching order (None unless an ``encode`` was given);
+    models whose streams are equal share one object.
+    """
+
+    model: str | None
+    input_tokens: Mapping[str, int]
+    max_output_tokens: int | None
+    uncounted: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    streams: Mapping[str, Sequence[int]] | None = None
+
+    def cache_blocks(self, step: int) -> dict[str, tuple[int, ...]] | None:
+        """Chained hashes of each full ``step``-token block of each model's stream."""
+        if self.streams is None:
+            return None
+        from .cache import block_hashes
+
+        done: dict[int, tuple[int, ...]] = {}
+        out: dict[str, tuple[int, ...]] = {}
+        for name, stream in self.streams.items():
+            key = id(stream)
+            if key not in done:
+                done[key] = tuple(block_hashes(stream, step))
+            out[name] = done[key]
+        return out
+
+
+@dataclass(frozen=True)
+class _Image:
+    mark: int
+    tokens: Mapping[str, int]
+
+
+class _Acc:
+    """Accumulates tokens common to all models, image tokens per model, and the stream."""
+
+    def __init__(self, models: Sequence[str], count: Count, encode: Encode | None, images: ImageTokens | None):
+        self.models = tuple(models)
+        self.count = count
+        self.encode = encode
+        self.images = images
+        self.common = 0
+        self.per_model = dict.fromkeys(self.models, 0)
+        self.segments: list[Sequence[int] | _Image] | None = [] if encode is not None else None
+        self.uncounted: list[str] = []
+        self.notes: list[str] = []
+        self.has_images = False
+
+    def const(self, n: int, mark: int) -> None:
+        if n <= 0:
+            return
+        self.common += n
+        if self.segments is not None:
+            self.segments.append(_run(mark, n))
+
+    def text(self, s: str) -> None:
+        if not s:
+            return
+        if self.encode is not None and self.segments is not None:
+            ids = self.encode(s)
+            self.common += len(ids)
+            self.segments.append(ids)
+        else:
+            self.common += self.count(s)
+
+    def image(self, part: Mapping[str, Any], where: str) -> None:
+        if self.images is None:
+            self.uncounted.append(f"{where}: image not counted (no image rule given)")
+            return
+        got = self.images(part)
+        if isinstance(got, str):
+            self.uncounted.append(f"{where}: image not counted: {got}")
+            return
+        tokens = {m: int(got.get(m, 0)) for m in self.models}
+        for m in self.models:
+            self.per_model[m] += tokens[m]
+        if self.segments is not None:
+            digest = hashlib.blake2b(_image_key(part).encode(), digest_size=8).digest()
+            mark = _IMAGE_BASE + int.from_bytes(digest, "little") % _IMAGE_SPAN
+            self.segments.append(_Image(mark, tokens))
+            self.has_images = True
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def result(self, model: str | None, max_output: int | None) -> RequestCount:
+        totals = {m: self.common + self.per_model[m] for m in self.models}
+        return RequestCount(
+            model=model,
+            input_tokens=totals,
+            max_output_tokens=max_output,
+            uncounted=tuple(self.uncounted),
+            notes=tuple(self.notes),
+            streams=self._streams(),
+        )
+
+    def _streams(self) -> dict[str, Sequence[int]] | None:
+        if self.segments is None:
+            return None
+        if not self.has_images:
+            shared = _concat(self.segments, None)
+            return dict.fromkeys(self.models, shared)
+        return {m: _concat(self.segments, m) for m in self.models}
+
+
+@lru_cache(maxsize=256)
+def _run(mark: int, n: int) -> array[int]:
+    """``n`` copies of a pseudo-token (shared: segments are only ever read)."""
+    return array("I", [mark]) * n
+
+
+class ToolMemo:
+    """Remembers how tool lists already seen were counted: batch files repeat the same tools.
+
+    Use one memo with one ``count``/``encode`` pair (a reader makes one per file). Holds at
+    most ``max_entries`` tool lists, then starts again.
+    """
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self.max_entries = max_entries
+        self._done: dict[bytes, tuple[int, list[Sequence[int] | _Image], list[str]]] = {}
+
+    def apply(self, acc: _Acc, functions: Sequence[Mapping[str, Any]]) -> None:
+        if not functions:
+            return
+        try:
+            key = orjson.dumps(functions)
+        except TypeError:  # not plain JSON data: count without the memo
+            _tools(acc, functions)
+            return
+        done = self._done.get(key)
+        if done is None:
+            sub = _Acc(acc.models, acc.count, acc.encode, None)
+            _tools(sub, functions)
+            if len(self._done) >= self.max_entries:
+                self._done.clear()
+            done = self._done[key] = (sub.common, sub.segments or [], sub.notes)
+        common, segments, notes = done
+        acc.common += common
+        if acc.segments is not None:
+            acc.segments.extend(segments)
+        for n in notes:
+            acc.note(n)
+
+
+def _image_key(part: Mapping[str, Any]) -> str:
+    """What identifies an image part for the cache stream: its URL or file id, detail and size."""
+    inner = part.get("image_url")
+    holder: Mapping[str, Any] = inner if isinstance(inner, Mapping) else {}
+    url = holder.get("url") if isinstance(inner, Mapping) else inner
+    fields = (url, part.get("file_id"), holder.get("detail", part.get("detail")))
+    size = (holder.get("width", part.get("width")), holder.get("height", part.get("height")))
+    return "\0".join(str(f) for f in (*fields, *size))
+
+
+def _concat(segments: Iterable[Sequence[int] | _Image], model: str | None) -> array[int]:
+    out: array[int] = array("I")
+    for seg in segments:
+        if isinstance(seg, _Image):
+            if model is not None and seg.tokens[model]:
+                out.extend(array("I", [seg.mark]) * seg.tokens[model])
+        else:
+            out.extend(seg)
+    return out
+
+
+# --------------------------------------------------------------------------- public entry points
+
+
+def count_request(
+    body: Mapping[str, Any],
+    *,
+    models: Sequence[str],
+    count: Count,
+    encode: Encode | None = None,
+    images: ImageTokens | None = None,
+    tool_memo: ToolMemo | None = None,
+) -> RequestCount:
+    """Count a request body, Chat (``messages``) or Responses (``input``), by its shape."""
+    if not isinstance(body, Mapping):
+        raise RequestError("the request is not a JSON object")
+    if "messages" in body:
+        return count_chat(body, models=models, count=count, encode=encode, images=images, tool_memo=tool_memo)
+    if "input" in body:
+        return count_responses(body, models=models, count=count, encode=encode, images=images, tool_memo=tool_memo)
+    raise RequestError("the request has neither 'messages' (Chat Completions) nor 'input' (Responses API)")
+
+
+def count_chat(
+    body: Mapping[str, Any],
+    *,
+    models: Sequence[str],
+    count: Count,
+    encode: Encode | None = None,
+    images: ImageTokens | None = None,
+    tool_memo: ToolMemo | None = None,
+) -> RequestCount:
+    """Count a Chat Completions request body: tools (and legacy functions), then messages."""
+    acc = _Acc(models, count, encode, images)
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        raise RequestError("'messages' must be a list of messages")
+    tools = _function_list(body.get("tools"), "tools", acc)
+    legacy = _function_list(body.get("functions"), "functions", acc)
+    _memo_tools(acc, tools + legacy, tool_memo)
+    _chat_messages(acc, messages)
+    _request_extras(acc, body)
+    return acc.result(_model(body), _max_output(body, ("max_completion_tokens", "max_tokens")))
+
+
+def count_messages(
+    messages: Sequence[Any],
+    *,
+    models: Sequence[str],
+    count: Count,
+    encode: Encode | None = None,
+    images: ImageTokens | None = None,
+    tools: Sequence[Any] | None = None,
+    tool_memo: ToolMemo | None = None,
+) -> RequestCount:
+    """Count a bare list of chat messages (with optional tool definitions)."""
+    body: dict[str, Any] = {"messages": list(messages)}
+    if tools is not None:
+        body["tools"] = list(tools)
+    return count_chat(body, models=models, count=count, encode=encode, images=images, tool_memo=tool_memo)
+
+
+def count_responses(
+    body: Mapping[str, Any],
+    *,
+    models: Sequence[str],
+    count: Count,
+    encode: Encode | None = None,
+    images: ImageTokens | None = None,
+    tool_memo: ToolMemo | None = None,
+) -> RequestCount:
+    """Count a Responses API request body: tools, then instructions, then the input items."""
+    acc = _Acc(models, count, encode, images)
+    _memo_tools(acc, _function_list(body.get("tools"), "tools", acc), tool_memo)
+    instructions = body.get("instructions")
+    if isinstance(instructions, str):
+        acc.note(INFERENCES["responses_instructions"])
+        _message_frame(acc, "system", None, lambda: acc.text(instructions))
+    elif instructions is not None:
+        raise RequestError("'instructions' must be a string")
+    items = body.get("input")
+    if isinstance(items, str):
+        _message_frame(acc, "user", None, lambda: acc.text(items))
+    elif isinstance(items, list):
+        for i, item in enumerate(items, 1):
+            _responses_item(acc, item, i)
+    else:
+        raise RequestError("'input' must be a string or a list of items")
+    if body.get("previous_response_id"):
+        acc.uncounted.append(
+            "previous_response_id: the earlier conversation is billed as input too, but it is not in this request"
+        )
+    if body.get("prompt"):
+        acc.uncounted.append("prompt: a stored prompt template's tokens are not in this request")
+    text = body.get("text")
+    fmt = text.get("format") if isinstance(text, Mapping) else None
+    if isinstance(fmt, Mapping) and fmt.get("type") == "json_schema":
+        acc.uncounted.append("text.format json_schema: OpenAI documents no token rule for schemas")
+    acc.const(REPLY_PRIMING, _PRIME)
+    acc.note(INFERENCES["responses_priming"])
+    return acc.result(_model(body), _max_output(body, ("max_output_tokens",)))
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _model(body: Mapping[str, Any]) -> str | None:
+    model = body.get("model")
+    if model is None:
+        return None
+    if not isinstance(model, str):
+        raise RequestError("'model' must be a string")
+    return model
+
+
+def _max_output(body: Mapping[str, Any], keys: Sequence[str]) -> int | None:
+    for key in keys:
+        value = body.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise RequestError(f"'{key}' must be a whole number of tokens, got {value!r}")
+        return value
+    return None
+
+
+def _request_extras(acc: _Acc, body: Mapping[str, Any]) -> None:
+    fmt = body.get("response_format")
+    if isinstance(fmt, Mapping) and fmt.get("type") == "json_schema":
+        acc.uncounted.append("response_format json_schema: OpenAI documents no token rule for schemas")
+    acc.const(REPLY_PRIMING, _PRIME)
+    n = body.get("n")
+    if isinstance(n, int) and not isinstance(n, bool) and n > 1:
+        acc.note(f"n={n}: output is billed for each of the {n} choices; input once")
+
+
+def _message_frame(acc: _Acc, role: str, name: str | None, body: Callable[[], None]) -> None:
+    """3 tokens + role (+ name + 1) around whatever ``body`` adds, in stream order."""
+    acc.const(1, _MSG_START)
+    acc.text(role)
+    if name is not None:
+        acc.const(TOKENS_PER_NAME, _NAME_MARK)
+        acc.text(name)
+    acc.const(1, _MSG_SEP)
+    body()
+    acc.const(TOKENS_PER_MESSAGE - 2, _MSG_END)
+
+
+def _chat_messages(acc: _Acc, messages: Sequence[Any]) -> None:
+    for i, msg in enumerate(messages, 1):
+        if not isinstance(msg, Mapping):
+            raise RequestError(f"message {i} is not a JSON object")
+        role = msg.get("role")
+        if not isinstance(role, str):
+            raise RequestError(f"message {i} has no role")
+        has_calls = bool(msg.get("tool_calls")) or bool(msg.get("function_call"))
+        content = msg.get("content")
+        if content is None and not (role == "assistant" and has_calls):
+            raise RequestError(f"message {i} has no content")
+        name = msg.get("name")
+        if name is not None and not isinstance(name, str):
+            raise RequestError(f"message {i}: 'name' must be a string")
+
+        def fill(msg: Mapping[str, Any] = msg, i: int = i, role: str = role) -> None:
+            _content(acc, msg.get("content"), f"message {i}")
+            for key, value in msg.items():
+                if key in ("role", "name", "content"):
+                    continue
+                if key in ("tool_calls", "function_call") or role in ("tool", "function"):
+                    acc.note(INFERENCES["tool_calls"])
+                _strings(acc, value)
+
+        _message_frame(acc, role, name, fill)
+
+
+def _content(acc: _Acc, content: Any, where: str) -> None:
+    if content is None:
+        return
+    if isinstance(content, str):
+        acc.text(content)
+        return
+    if not isinstance(content, list):
+        raise RequestError(f"{where}: 'content' must be a string or a list of parts")
+    if len(content) > 1:
+        acc.note(INFERENCES["content_parts"])
+    for j, part in enumerate(content, 1):
+        _part(acc, part, f"{where} part {j}")
+
+
+def _part(acc: _Acc, part: Any, where: str) -> None:
+    if isinstance(part, str):  # some clients send bare strings as parts
+        acc.text(part)
+        return
+    if not isinstance(part, Mapping):
+        raise RequestError(f"{where} is not a JSON object")
+    kind = part.get("type")
+    if kind in ("text", "input_text", "output_text"):
+        text = part.get("text")
+        if not isinstance(text, str):
+            raise RequestError(f"{where}: a {kind} part needs a 'text' string")
+        acc.text(text)
+    elif kind == "refusal":
+        _strings(acc, part.get("refusal"))
+    elif kind in ("image_url", "input_image"):
+        acc.image(part, where)
+    elif kind in ("input_audio", "audio"):
+        acc.uncounted.append(f"{where}: audio input is not supported by GPT-4.1; not counted")
+    elif kind in ("file", "input_file"):
+        acc.uncounted.append(f"{where}: file inputs (PDF) have no offline token rule; not counted")
+    else:
+        acc.uncounted.append(f"{where}: content part of type {kind!r} not counted")
+
+
+def _strings(acc: _Acc, value: Any, skip: frozenset[str] = frozenset({"type"})) -> None:
+    """Add the tokens of every string in ``value`` (recursively), except under ``skip`` keys."""
+    if isinstance(value, str):
+        acc.text(value)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if key not in skip:
+                _strings(acc, item, skip)
+    elif isinstance(value, list):
+        for item in value:
+            _strings(acc, item, skip)
+
+
+_ITEM_SKIP = frozenset({"type", "id", "status"})
+
+
+def _responses_item(acc: _Acc, item: Any, i: int) -> None:
+    where = f"input item {i}"
+    if isinstance(item, str):  # tolerated: a bare string as a user message
+        _message_frame(acc, "user", None, lambda: acc.text(item))
+        return
+    if not isinstance(item, Mapping):
+        raise RequestError(f"{where} is not a JSON object")
+    kind = item.get("type", "message")
+    if kind == "message":
+        role = item.get("role")
+        if not isinstance(role, str):
+            raise RequestError(f"{where} has no role")
+        if item.get("content") is None:
+            raise RequestError(f"{where} has no content")
+        _message_frame(acc, role, None, lambda: _content(acc, item.get("content"), where))
+    elif kind in ("function_call", "function_call_output", "custom_tool_call", "custom_tool_call_output"):
+        acc.note(INFERENCES["responses_items"])
+        _message_frame(acc, "", None, lambda: _strings(acc, item, _ITEM_SKIP))
+    elif kind == "item_reference":
+        acc.uncounted.append(f"{where}: item_reference points at a stored item; not counted")
+    else:
+        acc.uncounted.append(f"{where}: item of type {kind!r} not counted")
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def _function_list(tools: Any, key: str, acc: _Acc) -> list[Mapping[str, Any]]:
+    """The function definitions among ``tools`` (Chat, Responses or legacy ``functions`` shape)."""
+    if tools is None:
+        return []
+    if not isinstance(tools, list):
+        raise RequestError(f"'{key}' must be a list")
+    out: list[Mapping[str, Any]] = []
+    for i, tool in enumerate(tools, 1):
+        if not isinstance(tool, Mapping):
+            raise RequestError(f"{key} {i} is not a JSON object")
+        kind = tool.get("type", "function")
+        if kind != "function":
+            acc.uncounted.append(f"{key} {i}: built-in tool {kind!r}: no documented token rule; not counted")
+            continue
+        fn = tool.get("function", tool)  # Chat nests it; Responses and legacy functions do not
+        if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str):
+            raise RequestError(f"{key} {i}: a function tool needs a 'name'")
+        out.append(fn)
+    return out
+
+
+def tool_tokens(functions: Sequence[Mapping[str, Any]], count: Count) -> int:
+    """Tokens of function definitions by the cookbook's rule (ACCOUNTING.md §5), extended.
+
+    Each function is ``{"name", "description"?, "parameters"?}`` (the inner object of a
+    Chat tool, or a Responses function tool). See :data:`INFERENCES` for the extensions.
+    """
+    acc = _Acc((), count, None, None)
+    _tools(acc, functions)
+    return acc.common
+
+
+def _memo_tools(acc: _Acc, functions: Sequence[Mapping[str, Any]], memo: ToolMemo | None) -> None:
+    if memo is None:
+        _tools(acc, functions)
+    else:
+        memo.apply(acc, functions)
+
+
+def _tools(acc: _Acc, functions: Sequence[Mapping[str, Any]]) -> None:
+    if not functions:
+        return
+    acc.note(INFERENCES["tools"])
+    for fn in functions:
+        acc.const(FUNC_INIT, _TOOL_MARK)
+        desc = fn.get("description")
+        if not isinstance(desc, str):
+            desc = ""
+            acc.note(INFERENCES["missing_description"])
+        acc.text(f"{fn['name']}:{_strip_dot(desc)}")
+        params = fn.get("parameters")
+        if isinstance(params, Mapping):
+            _properties(acc, params, top=True)
+    acc.const(FUNC_END, _TOOLS_END)
+
+
+def _properties(acc: _Acc, schema: Mapping[str, Any], *, top: bool) -> None:
+    props = schema.get("properties")
+    if not isinstance(props, Mapping) or not props:
+        return
+    if not top:
+        acc.note(INFERENCES["nested_parameters"])
+    acc.const(PROP_INIT, _PROP_MARK)
+    for key, prop in props.items():
+        p: Mapping[str, Any] = prop if isinstance(prop, Mapping) else {}
+        enum = p.get("enum")
+        overhead = PROP_KEY
+        if isinstance(enum, list):
+            overhead += ENUM_INIT
+        acc.const(overhead, _PROP_MARK)  # prop_key + enum_init is 0 with the cookbook's constants
+        if isinstance(enum, list):
+            for item in enum:
+                acc.const(ENUM_ITEM, _ENUM_MARK)
+                if not isinstance(item, str):
+                    acc.note(INFERENCES["non_string_enum"])
+                acc.text(item if isinstance(item, str) else _json_text(item))
+        ptype = p.get("type")
+        if isinstance(ptype, list):
+            acc.note(INFERENCES["property_type"])
+            ptype = " | ".join(str(t) for t in ptype)
+        elif not isinstance(ptype, str):
+            acc.note(INFERENCES["property_type"])
+            ptype = ""
+        pdesc = p.get("description")
+        if not isinstance(pdesc, str):
+            pdesc = ""
+            acc.note(INFERENCES["missing_description"])
+        acc.text(f"{key}:{ptype}:{_strip_dot(pdesc)}")
+        _properties(acc, p, top=False)
+        items = p.get("items")
+        if isinstance(items, Mapping):
+            _properties(acc, items, top=False)
+
+
+def _strip_dot(text: str) -> str:
+    return text[:-1] if text.endswith(".") else text
+
+
+def _json_text(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    import json
+
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
