@@ -142,10 +142,18 @@ def monthly_requests(per_day: int | None, per_month: int | None) -> tuple[int | 
     return None, ""
 
 
-def models_to_report(catalog: Catalog, names: Sequence[str], requests: Sequence[Measured]) -> list[ResolvedModel]:
-    """--model names if given; else the requests' own models, then the other base models."""
+def models_to_report(
+    catalog: Catalog, names: Sequence[str], requests: Sequence[Measured], fine_tuned: bool = False
+) -> list[ResolvedModel]:
+    """--model names if given; else the requests' own models, then the other base models.
+
+    ``fine_tuned``: the inputs are fine-tuning data, so each base model is reported as the
+    fine-tuned model it would train (fine-tuned inference prices, plus training cost).
+    """
     if names:
         out = [catalog.resolve(n) for n in names]
+    elif fine_tuned:
+        out = [catalog.resolve(f"ft:{base}") for base in catalog.models]
     else:
         own = [catalog.resolve(r.model) for r in requests if r.model]
         out = []

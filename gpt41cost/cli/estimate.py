@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from . import app
 from .common import Format, FormatOpt, ModelOpt, PricingOpt, emit, handles_errors, load_catalog_opt
 from .progress import Progress
+
+if TYPE_CHECKING:
+    from ..batch import BatchCheck
+    from ..catalog import Catalog, ResolvedModel
+    from ..measure import Measured
+    from ..readers.inputs import Gathered
 
 HELP_EPILOG = """\
 \b
@@ -118,6 +123,52 @@ def estimate_cmd(
     encoding: Annotated[
         str, typer.Option("--encoding", metavar="NAME", help="Text encoding of prompt files.")
     ] = "utf-8",
+    read_as: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="KIND",
+            help="Read every input as text, chat, responses, batch, finetune, "
+            "prompts or image, instead of detecting it from the content.",
+            show_default=False,
+        ),
+    ] = None,
+    cache: Annotated[
+        str | None,
+        typer.Option(
+            "--cache",
+            metavar="auto|none",
+            help="Prompt-cache detection from prefixes shared across the "
+            "run [default: auto for request files, none for plain text].",
+            show_default=False,
+        ),
+    ] = None,
+    cache_warm: Annotated[
+        bool,
+        typer.Option(
+            "--cache-warm/--cache-cold",
+            help="With --cache auto: does the first request of the run already hit a warm cache?",
+        ),
+    ] = False,
+    image_size: Annotated[
+        str | None,
+        typer.Option(
+            "--image-size",
+            metavar="WxH",
+            help="Size to assume for remote images (http URLs, file ids), which cannot be read offline.",
+            show_default=False,
+        ),
+    ] = None,
+    epochs: Annotated[
+        int, typer.Option("--epochs", metavar="N", help="Fine-tuning epochs, for training cost of fine-tuning data.")
+    ] = 3,
+    skip_bad: Annotated[
+        bool,
+        typer.Option(
+            "--skip-bad",
+            help="Skip bad lines of JSONL files (each reported on stderr) instead of stopping at the first.",
+        ),
+    ] = False,
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
@@ -127,9 +178,8 @@ def estimate_cmd(
     Every file is one request's prompt, token-counted exactly (o200k_base, offline).
     The report shows each assumption it rests on.
     """
-    from ..errors import UsageError
+    from ..errors import CheckFailed, UsageError
     from ..estimate import Assumptions, estimate, models_to_report, monthly_requests, text_measure
-    from ..readers.text import check_encoding, expand_paths, read_prompt
     from ..report import render
     from ..views.estimate import estimate_report
 
@@ -139,40 +189,131 @@ def estimate_cmd(
     rate = _rate(cache_hit_rate)
     if cached_tokens is not None and rate is not None:
         raise UsageError("give --cached-tokens or --cache-hit-rate, not both")
+    if cache not in (None, "auto", "none"):
+        raise UsageError(f"--cache: {cache!r} is not auto or none")
+    if cache is not None and (cached_tokens is not None or rate is not None):
+        raise UsageError("--cache goes without --cached-tokens and --cache-hit-rate, which fix the cached tokens")
     if batch and priority:
         raise UsageError("give --batch or --priority, not both")
     if paths and input_tokens is not None:
         raise UsageError("give prompt files or --input-tokens, not both")
     if not paths and input_tokens is None:
         raise UsageError("nothing to estimate: give prompt files, a directory, '-' or --input-tokens N")
+    if epochs < 1:
+        raise UsageError(f"--epochs: must be 1 or more, got {epochs}")
     per_month, traffic = monthly_requests(requests_per_day, requests_per_month)
-    assumptions = Assumptions(
-        output_tokens=output_tokens if output_tokens is not None else Assumptions.output_tokens,
-        output_source="flag" if output_tokens is not None else "default",
-        cache_mode="fixed" if cached_tokens is not None else "rate" if rate is not None else "none",
-        cached_tokens=cached_tokens,
-        cache_hit_rate=rate,
-        mode="batch" if batch else "priority" if priority else "standard",
-        requests_per_month=per_month,
-        traffic_source=traffic,
-    )
     catalog = load_catalog_opt(pricing)
     chosen = [catalog.resolve(m) for m in model or []]  # fail fast on unknown names
 
+    checks: list[BatchCheck] = []
     if input_tokens is not None:
         measured = [text_measure("--input-tokens", input_tokens, catalog, kind="tokens")]
     else:
-        from ..tokens import count_tokens
+        got = _read(paths or [], catalog, read_as, include, exclude, encoding, image_size, skip_bad, cache)
+        measured = got.measured
+        checks = _preflight(got, catalog, chosen)
+    kinds = {m.kind for m in measured}
+    cache_mode = (
+        "fixed"
+        if cached_tokens is not None
+        else "rate"
+        if rate is not None
+        else cache or ("auto" if kinds - {"text", "tokens"} else "none")
+    )
+    mode, mode_source = _mode(batch, priority, kinds)
+    assumptions = Assumptions(
+        output_tokens=output_tokens if output_tokens is not None else Assumptions.output_tokens,
+        output_source="flag" if output_tokens is not None else "default",
+        cache_mode=cache_mode,
+        cached_tokens=cached_tokens,
+        cache_hit_rate=rate,
+        cache_warm=cache_warm,
+        mode=mode,
+        requests_per_month=per_month,
+        traffic_source=traffic,
+        epochs=epochs,
+    )
+    models = chosen or models_to_report(catalog, [], measured, fine_tuned="finetune" in kinds)
+    auto = _auto_cache(measured, catalog, cache_warm) if cache_mode == "auto" else None
+    result = estimate(measured, catalog, assumptions, models, auto_cached=auto)
+    extra = [("processing", mode_source)] if mode_source else []
+    if cache_mode == "auto":
+        from ..cache import cache_assumptions
 
-        enc = check_encoding(encoding)
-        files = expand_paths(paths or [], include or [], exclude or [])
-        sizes = [os.path.getsize(f) if f != "-" else 0 for f in files]
-        measured = []
-        with Progress(sum(sizes) or None, "Counting tokens", unit="B") as bar:
-            for f, size in zip(files, sizes, strict=True):
-                prompt = read_prompt(f, enc)
-                measured.append(text_measure(prompt.source, count_tokens(prompt.text), catalog))
-                bar.advance(size)
-    models = chosen or models_to_report(catalog, [], measured)
-    result = estimate(measured, catalog, assumptions, models)
-    emit(render(estimate_report(result), fmt.value))
+        extra += list(cache_assumptions(cache_warm))
+    emit(render(estimate_report(result, checks, extra), fmt.value))
+    rejected = [c for c in checks if c.rejected]
+    if rejected:
+        c = rejected[0]
+        raise CheckFailed(
+            f"{c.source}: OpenAI would reject this batch ({len(c.errors)} error(s); first: {c.errors[0].message})"
+        )
+
+
+def _read(
+    paths: list[str],
+    catalog: Catalog,
+    read_as: str | None,
+    include: list[str] | None,
+    exclude: list[str] | None,
+    encoding: str,
+    image_size: str | None,
+    skip_bad: bool,
+    cache: str | None,
+) -> Gathered:
+    """Read every input with a progress bar; report skipped lines on stderr."""
+    from ..images import parse_image_size_flag
+    from ..readers.inputs import gather
+    from .common import warn
+
+    size = parse_image_size_flag(image_size) if image_size else None
+    with Progress(None, "Reading inputs", unit="B") as bar:
+        got = gather(
+            paths,
+            catalog,
+            force=read_as,
+            include=include or [],
+            exclude=exclude or [],
+            encoding=encoding,
+            image_size=size,
+            skip_bad=skip_bad,
+            text_blocks=cache == "auto",
+            on_progress=bar.advance,
+        )
+    for err in got.skipped[:10]:
+        warn(f"skipped: {err.message}")
+    if len(got.skipped) > 10:
+        warn(f"... and {len(got.skipped) - 10} more bad lines skipped")
+    if got.skipped:
+        warn(f"{len(got.skipped)} bad line(s) skipped; the other lines were counted")
+    return got
+
+
+def _preflight(got: Gathered, catalog: Catalog, chosen: list[ResolvedModel]) -> list[BatchCheck]:
+    from ..batch import preflight
+
+    base = [m for m in chosen if not m.fine_tuned] or None
+    return [preflight(facts, got.measured[span], catalog, models=base) for facts, span in got.batches]
+
+
+def _auto_cache(measured: list[Measured], catalog: Catalog, warm: bool) -> dict[str, list[int]]:
+    from ..cache import cached_by_model
+
+    return cached_by_model(
+        measured,
+        min_tokens=catalog.cache_min_tokens,
+        step=catalog.cache_step_tokens,
+        warm=warm,
+        models=list(catalog.models),
+    )
+
+
+def _mode(batch: bool, priority: bool, kinds: set[str]) -> tuple[str, str]:
+    """The processing mode, and why when it was not asked for."""
+    if batch:
+        return "batch", ""
+    if priority:
+        return "priority", ""
+    if "batch" in kinds:
+        return "batch", "batch: the input is a Batch API file, so batch rates apply (pass --priority to compare)"
+    return "standard", ""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from ..batch import BatchCheck
 from ..catalog import describe_path
 from ..cost import BATCH_CACHED_AT_INPUT_RATE
 from ..estimate import DAYS_PER_MONTH, DEFAULT_OUTPUT_TOKENS, EstimateResult, ModelEstimate
 from ..report import Pct, Report, Table, Usd, money_str
+from .batch import batch_json, batch_tables
 
 SCHEMA_VERSION = 1
 #: Keys every entry of "models" carries; pinned by a test.
@@ -102,7 +105,11 @@ def _model_json(m: ModelEstimate) -> dict[str, Any]:
     }
 
 
-def estimate_report(r: EstimateResult) -> Report:
+def estimate_report(
+    r: EstimateResult,
+    checks: Sequence[BatchCheck] = (),
+    extra_assumptions: Sequence[tuple[str, str]] = (),
+) -> Report:
     a = r.assumptions
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -121,6 +128,7 @@ def estimate_report(r: EstimateResult) -> Report:
         "inputs": [{"source": s, "read_as": k} for s, k in r.kinds],
         "models": [_model_json(m) for m in r.models],
         "uncounted": [{"where": w, "what": u} for w, u in r.uncounted],
+        "batch_preflight": [batch_json(c) for c in checks],
     }
     monthly = a.requests_per_month is not None
     cols = ["model", "requests", "input tokens", "cached tokens", "output tokens", "per request", "all requests once"]
@@ -203,6 +211,7 @@ def estimate_report(r: EstimateResult) -> Report:
                 numeric=frozenset({"training tokens", "training cost"}),
             )
         )
+    tables += batch_tables(checks)
     misfit_rows = [[m.model, f.where, f.input_tokens, f.output_tokens, f.problem] for m in r.models for f in m.misfits]
     if misfit_rows:
         tables.append(
@@ -228,6 +237,6 @@ def estimate_report(r: EstimateResult) -> Report:
         title="gpt41cost estimate",
         data=data,
         tables=tables,
-        assumptions=assumptions(r),
+        assumptions=[*assumptions(r), *extra_assumptions],
         notes=notes,
     )

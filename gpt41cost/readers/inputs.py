@@ -1,0 +1,149 @@
+"""Everything `estimate` and `limits` read: prompt files and request-shaped files, by content.
+
+Each path (file, directory, or ``-``) is read as the kind its content shows
+(:func:`~gpt41cost.readers.requests.detect_kind`), or as ``force`` (``--as``). Plain text is
+one request per file; request files give one or many. Batch input files are read to the end
+with every bad line recorded, so the pre-flight can list every finding.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from ..catalog import Catalog
+from ..errors import InputError, UsageError
+from ..images import ImageSize
+from ..measure import KINDS, Measured
+from .requests import BatchFacts, detect_kind, read_head, read_requests
+from .text import STDIN, check_encoding, decode_text, expand_paths, read_bytes
+
+#: Receives the number of bytes of input finished, for a progress bar.
+OnProgress = Callable[[int], None]
+
+
+@dataclass
+class Gathered:
+    """What was read: the requests, the batch files' facts, and the bad lines skipped."""
+
+    measured: list[Measured] = field(default_factory=list)
+    batches: list[tuple[BatchFacts, slice]] = field(default_factory=list)  # facts, their slice of measured
+    skipped: list[InputError] = field(default_factory=list)
+    total_bytes: int = 0
+
+
+def check_kind(force: str | None) -> str | None:
+    if force is not None and force not in KINDS:
+        raise UsageError(f"--as: unknown kind {force!r}; use one of {', '.join(KINDS)}")
+    return force
+
+
+def gather(
+    paths: Sequence[str],
+    catalog: Catalog,
+    *,
+    force: str | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    encoding: str = "utf-8",
+    image_size: ImageSize | None = None,
+    skip_bad: bool = False,
+    text_blocks: bool = False,
+    stdin: BinaryIO | None = None,
+    on_progress: OnProgress | None = None,
+) -> Gathered:
+    """Read every input under ``paths``.
+
+    ``text_blocks``: also hash plain-text prompts into cache blocks (for ``--cache auto``).
+    ``skip_bad``: a bad JSONL line is recorded in ``skipped`` and reading goes on; without it
+    the first bad line stops everything (batch files always read on, for the pre-flight).
+    """
+    check_kind(force)
+    encoding = check_encoding(encoding)
+    files = expand_paths(paths, include, exclude)
+    out = Gathered()
+    sizes = [0 if f == STDIN else os.path.getsize(f) for f in files]
+    out.total_bytes = sum(sizes)
+    for source, size in zip(files, sizes, strict=True):
+        data: bytes | None = None
+        if source == STDIN:
+            data = read_bytes(source, stdin)
+            head = data[: 1 << 20]
+        else:
+            head = _head(source)
+        kind = force or detect_kind(source, head) or "text"
+        if kind == "text":
+            if data is None:
+                data = read_bytes(source)
+            out.measured.append(_text(source, decode_text(source, data, encoding), catalog, text_blocks))
+        else:
+            stream = io.BytesIO(data) if data is not None else None
+            _requests(out, source, kind, catalog, image_size, skip_bad, stream)
+        if on_progress is not None:
+            on_progress(size)
+    return out
+
+
+def _head(source: str) -> bytes:
+    try:
+        return read_head(source)
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{source}: permission denied; check the file's permissions") from None
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+
+
+def _text(source: str, text: str, catalog: Catalog, blocks: bool) -> Measured:
+    from ..tokens import count_tokens
+
+    names = list(catalog.models)
+    if not blocks:
+        n = count_tokens(text)
+        return Measured(source=source, kind="text", input_tokens=dict.fromkeys(names, n))
+    from ..cache import block_hashes
+    from ..tokens import get_encoding
+
+    ids = get_encoding().encode_ordinary(text)
+    hashes = block_hashes(ids, catalog.cache_step_tokens)
+    return Measured(
+        source=source,
+        kind="text",
+        input_tokens=dict.fromkeys(names, len(ids)),
+        cache_blocks=dict.fromkeys(names, hashes),
+    )
+
+
+def _requests(
+    out: Gathered,
+    source: str,
+    kind: str,
+    catalog: Catalog,
+    image_size: ImageSize | None,
+    skip_bad: bool,
+    stream: BinaryIO | None,
+) -> None:
+    facts = BatchFacts() if kind == "batch" else None
+    start = len(out.measured)
+    skipped_here: list[InputError] = []
+    on_error = skipped_here.append if (skip_bad or kind == "batch") else None
+    try:
+        out.measured.extend(
+            read_requests(source, kind, catalog, image_size=image_size, on_error=on_error, facts=facts, stream=stream)
+        )
+    except InputError as exc:
+        if kind in ("finetune", "prompts") and " line " in exc.message:
+            raise InputError(
+                f"{exc.message}; nothing was counted: fix the line or pass --skip-bad to count the other lines"
+            ) from None
+        raise
+    if facts is not None:
+        out.batches.append((facts, slice(start, len(out.measured))))
+        if skip_bad:
+            out.skipped += skipped_here
+    else:
+        out.skipped += skipped_here

@@ -1,0 +1,262 @@
+"""`estimate` on request-shaped inputs: detection, counting, cache detection, batch pre-flight, bad input."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from gpt41cost.cli import app
+from gpt41cost.errors import ExitCode
+from gpt41cost.views.estimate import MODEL_KEYS
+
+from .conftest import DATA, ROOT
+
+FIXTURE = ["--pricing", str(DATA / "pricing-fixture.yaml")]
+SAMPLES = ROOT / "samples" / "requests"
+
+
+def run(runner, *args, input=None):
+    return runner.invoke(app, ["estimate", *args, *FIXTURE], input=input)
+
+
+def doc(result):
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def model(d, name):
+    return next(m for m in d["models"] if m["model"] == name)
+
+
+CHAT = {
+    "model": "gpt-4.1",
+    "max_tokens": 700,
+    "messages": [
+        {"role": "system", "content": "You are terse."},
+        {"role": "user", "content": "Hello", "name": "ann"},
+    ],
+}
+
+
+def write_jsonl(path: Path, rows: list) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
+    return path
+
+
+def batch_line(i: int, body: dict | None = None, **over) -> dict:
+    line = {"custom_id": f"r{i}", "method": "POST", "url": "/v1/chat/completions", "body": body or CHAT}
+    line.update(over)
+    return line
+
+
+@pytest.mark.parametrize(
+    ("sample", "kind"),
+    [
+        pytest.param("batch-support.jsonl", "batch", id="batch"),
+        pytest.param("chat-support.json", "chat", id="chat"),
+        pytest.param("responses-contract.json", "responses", id="responses"),
+        pytest.param("finetune-train.jsonl", "finetune", id="finetune"),
+        pytest.param("prompts.jsonl", "prompts", id="prompts"),
+    ],
+)
+def test_kind_is_detected_and_contract_holds(runner, sample, kind):
+    d = doc(run(runner, str(SAMPLES / sample), "-f", "json"))
+    assert d["inputs"] == [{"source": str(SAMPLES / sample), "read_as": kind}]
+    assert d["schema_version"] == 1
+    for m in d["models"]:
+        assert set(MODEL_KEYS) <= set(m)
+
+
+def test_chat_overhead_by_hand(runner, tmp_path):
+    # 3 per message + role + content (+1 and the name for a named message) + 3 priming
+    p = tmp_path / "req.json"
+    p.write_text(json.dumps(CHAT))
+    m = model(doc(run(runner, str(p), "-f", "json", "--output-tokens", "100")), "gpt-4.1")
+    # system: 3 + 1 ("system") + 4 ("You are terse.") ; user: 3 + 1 + 1 ("Hello") + 1 ("ann") + 1 ; priming 3
+    assert m["input_tokens_total"] == 3 + 1 + 4 + 3 + 1 + 1 + 1 + 1 + 3
+    # the request's own max_tokens is the worst case for output
+    assert Decimal(m["worst_case_total_usd"]) == Decimal(m["input_tokens_total"] * 2 + 700 * 8) / 10**6
+    assert Decimal(m["total_usd"]) == Decimal(m["input_tokens_total"] * 2 + 100 * 8) / 10**6
+
+
+def test_requested_model_first_and_marked(runner, tmp_path):
+    p = tmp_path / "req.json"
+    p.write_text(json.dumps({**CHAT, "model": "gpt-4.1-nano-2025-04-14"}))
+    r = run(runner, str(p))
+    assert r.exit_code == 0
+    first_row = next(line for line in r.stdout.splitlines() if "gpt-4.1" in line and "$" in line)
+    assert "gpt-4.1-nano (requested)" in first_row
+
+
+def test_force_kind(runner, tmp_path):
+    p = tmp_path / "req.json"
+    p.write_text(json.dumps(CHAT))
+    d = doc(run(runner, str(p), "--as", "text", "-f", "json"))
+    assert d["inputs"][0]["read_as"] == "text"
+    r = run(runner, str(p), "--as", "pdf")
+    assert r.exit_code == ExitCode.USAGE
+    assert "--as: unknown kind 'pdf'" in r.stderr
+
+
+def test_auto_cache_on_batch_file(runner):
+    cold = doc(run(runner, str(SAMPLES / "batch-support.jsonl"), "-f", "json"))
+    warm = doc(run(runner, str(SAMPLES / "batch-support.jsonl"), "-f", "json", "--cache-warm"))
+    none = doc(run(runner, str(SAMPLES / "batch-support.jsonl"), "-f", "json", "--cache", "none"))
+    c, w, n = (model(x, "gpt-4.1")["cached_input_tokens_total"] for x in (cold, warm, none))
+    assert n == 0
+    assert 0 < c < w
+    assert c % 128 == 0 and w % 128 == 0
+    assert cold["assumptions"]["cache"] == "auto"
+    assert cold["assumptions"]["processing"] == "batch"
+
+
+def test_auto_cache_on_text_prompts_by_hand(runner, tmp_path):
+    prefix = "word" + " word" * 1299  # 1,300 tokens shared
+    for i in range(3):
+        (tmp_path / f"p{i}.txt").write_text(prefix + f" tail{i} " + "x" * i)
+    d = doc(run(runner, str(tmp_path), "--cache", "auto", "-f", "json", "-m", "gpt-4.1"))
+    # cold: first request 0, the next two 1,280 each (10 whole blocks of 128)
+    assert d["models"][0]["cached_input_tokens_total"] == 2 * 1280
+
+
+def test_batch_preflight_rejects_and_lists_every_finding(runner, tmp_path):
+    f = write_jsonl(
+        tmp_path / "b.jsonl",
+        [
+            batch_line(1),
+            batch_line(1),
+            "{not json",
+            batch_line(4, method="GET"),
+            batch_line(5, {**CHAT, "model": "gpt-4.1-mini"}),
+        ],
+    )
+    r = run(runner, str(f), "-f", "json")
+    assert r.exit_code == ExitCode.CHECK_FAILED
+    d = json.loads(r.stdout)
+    codes = {(x["code"], x["line"]) for x in d["batch_preflight"][0]["findings"]}
+    assert ("duplicate_custom_id", 2) in codes
+    assert ("not_json", 3) in codes
+    assert ("bad_method", 4) in codes
+    assert any(code == "mixed_models" for code, _ in codes)
+    assert d["batch_preflight"][0]["rejected"] is True
+    assert r.stderr.count("\n") == 1
+    assert "would reject this batch" in r.stderr
+
+
+def test_batch_queue_per_tier(runner, tmp_path):
+    f = write_jsonl(tmp_path / "b.jsonl", [batch_line(i) for i in range(3)])
+    d = doc(run(runner, str(f), "-f", "json"))
+    q = d["batch_preflight"][0]["queue"]["gpt-4.1"]
+    assert [t["tier"] for t in q] == [1, 2, 3, 4, 5]
+    assert all(t["fits_at_once"] for t in q)
+    assert d["batch_preflight"][0]["rejected"] is False
+
+
+def test_context_window_misfit_names_the_line(runner, tmp_path):
+    big = {**CHAT, "max_tokens": 40_000}
+    f = write_jsonl(tmp_path / "b.jsonl", [batch_line(1), batch_line(2, big)])
+    r = run(runner, str(f), "-f", "json")
+    assert r.exit_code == ExitCode.CHECK_FAILED  # max_tokens above the model's max output fails the batch
+    d = json.loads(r.stdout)
+    misfits = model(d, "gpt-4.1")["misfits"]
+    assert [m["where"] for m in misfits] == [f"{f}:2"]
+    assert "max output" in misfits[0]["problem"]
+
+
+def test_finetune_training_cost_by_hand(runner, tmp_path):
+    f = write_jsonl(tmp_path / "ft.jsonl", [{"messages": CHAT["messages"]}, {"messages": CHAT["messages"]}])
+    d = doc(run(runner, str(f), "-f", "json", "--epochs", "4"))
+    m = model(d, "ft:gpt-4.1-mini")
+    assert m["fine_tuned"] is True
+    assert m["training_tokens"] == 2 * 4 * (m["input_tokens_total"] // 2)
+    assert Decimal(m["training_usd"]) == Decimal(m["training_tokens"]) * Decimal("5.00") / 10**6
+
+
+def test_remote_image_is_uncounted_unless_sized(runner, tmp_path):
+    req = {
+        "model": "gpt-4.1",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is this?"},
+                    {"type": "image_url", "image_url": {"url": "https://example.com/cat.png", "detail": "high"}},
+                ],
+            }
+        ],
+    }
+    p = tmp_path / "img.json"
+    p.write_text(json.dumps(req))
+    d = doc(run(runner, str(p), "-f", "json"))
+    assert d["uncounted"] and "image-size" in d["uncounted"][0]["what"]
+    sized = doc(run(runner, str(p), "-f", "json", "--image-size", "1024x1024"))
+    assert sized["uncounted"] == []
+    # 1024x1024 at high detail on gpt-4.1: 765 tokens (the vision guide's example)
+    assert model(sized, "gpt-4.1")["input_tokens_total"] - model(d, "gpt-4.1")["input_tokens_total"] == 765
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "code", "message"),
+    [
+        pytest.param(
+            '{"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi"}',
+            [],
+            ExitCode.INPUT,
+            "is not valid JSON",
+            id="truncated-json",
+        ),
+        pytest.param(
+            '{"model": "gpt-4.1", "messages": [{"role": "user"}]}',
+            [],
+            ExitCode.INPUT,
+            "message 1 has no content",
+            id="message-without-content",
+        ),
+        pytest.param(
+            '{"model": "gpt-4.1-mni", "messages": [{"role": "user", "content": "x"}]}',
+            [],
+            ExitCode.INPUT,
+            "did you mean gpt-4.1-mini",
+            id="unknown-model",
+        ),
+        pytest.param(
+            '"one"\n"two"\n{broken\n"four"\n', [], ExitCode.INPUT, "line 3 is not valid JSON", id="jsonl-broken-line"
+        ),
+        pytest.param("", ["--as", "batch"], ExitCode.INPUT, "empty file", id="empty-batch"),
+        pytest.param("\x89PNG\r\n\x1a\n\x00\x00", [], ExitCode.INPUT, "truncated image header", id="truncated-image"),
+        pytest.param(
+            '{"model": "gpt-4.1", "messages": []}',
+            ["--image-size", "big"],
+            ExitCode.USAGE,
+            "--image-size: expected WxH",
+            id="bad-image-size",
+        ),
+    ],
+)
+def test_bad_request_input(runner, tmp_path, content, args, code, message):
+    p = tmp_path / "input.json"
+    p.write_bytes(content.encode("latin-1") if content.startswith("\x89") else content.encode())
+    r = run(runner, str(p), *args)
+    assert r.exit_code == code, (r.stdout, r.stderr)
+    assert r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert message in r.stderr
+    assert str(p) in r.stderr or code == ExitCode.USAGE
+
+
+def test_broken_jsonl_line_says_nothing_was_counted_and_skip_bad_counts_the_rest(runner, tmp_path):
+    p = write_jsonl(tmp_path / "prompts.jsonl", ['"one"', '"two"', "{broken", '"four"'])
+    r = run(runner, str(p))
+    assert "line 3" in r.stderr and "nothing was counted" in r.stderr and "--skip-bad" in r.stderr
+    r = run(runner, str(p), "--skip-bad", "-f", "json")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["models"][0]["requests"] == 3
+    assert "line 3" in r.stderr and "1 bad line(s) skipped; the other lines were counted" in r.stderr
+
+
+def test_stdin_request(runner):
+    d = doc(run(runner, "-", "-f", "json", input=json.dumps(CHAT)))
+    assert d["inputs"][0]["read_as"] == "chat"
