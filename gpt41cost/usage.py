@@ -1,0 +1,620 @@
+"""What traffic really cost: usage records -> totals -> exact prices (ACCOUNTING.md §2, §8, §10).
+
+The pure core of ``gpt41cost usage``. Readers (:mod:`gpt41cost.readers.usage`) turn files into
+:class:`UsageRecord` values (or add their tokens straight into an :class:`Accumulator` on the fast
+path); :func:`summarize` prices the totals against the catalog and returns a frozen
+:class:`UsageResult`; :func:`calibrate` turns the same totals into the observed per-request
+figures that ``estimate`` and ``plan`` can use instead of guesses.
+
+Rules, each in one place:
+
+- Cached tokens are part of the input count, never added to it (§2, §7).
+- ``batch`` records and Batch output lines bill at batch prices; ``service_tier: "priority"`` at
+  priority prices; ``ft:`` models at fine-tuned prices; snapshots and aliases resolve through the
+  catalog (§2, §8).
+- A record the catalog cannot price (another model family, a new snapshot, no model at all, a
+  fine-tuned model on the priority tier, flex processing) is never $0 in silence: it is listed in
+  :attr:`UsageResult.unpriced` with its tokens and requests.
+- Days are UTC calendar days of the record's own timestamp (``created``, ``created_at``, a
+  Usage API bucket's ``start_time``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from .catalog import Catalog, ResolvedModel, rates_for
+from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cost_of
+from .errors import InputError, UnknownModelError, UsageError
+
+if TYPE_CHECKING:
+    from .readers.usage import ProgressFn
+
+SCHEMA_VERSION = 1
+SECONDS_PER_DAY = 86_400
+#: How many skipped-record messages are kept with their file and line (the rest are only counted).
+MAX_SKIP_EXAMPLES = 20
+
+#: Why a record was skipped; the keys appear in JSON under ``skipped``.
+SKIP_REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        "not_json": "not JSON",
+        "no_usage": "no usage object",
+        "bad_tokens": "bad token counts",
+        "bad_record": "malformed record",
+        "empty_file": "empty file",
+        "truncated": "cut-off file",
+        "bad_file": "unreadable file",
+    }
+)
+
+#: Service tiers. Undocumented how "scale" or "auto" bill: anything but priority or flex is
+#: priced at standard rates. Flex is not offered for this family (ACCOUNTING.md §2).
+PRIORITY_TIER = "priority"
+FLEX_TIER = "flex"
+
+#: (model as given, batch, service_tier, UTC day number, project_id, user_id, api_key_id)
+GroupKey = tuple[str | None, bool, str | None, int | None, str | None, str | None, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRecord:
+    """Tokens of one request (``per_request``) or of an aggregate row (Usage API, CSV export).
+
+    ``cached_input_tokens`` is part of ``input_tokens``. ``day`` is days since 1970-01-01 UTC.
+    """
+
+    model: str | None
+    input_tokens: int
+    cached_input_tokens: int
+    output_tokens: int
+    requests: int = 1
+    batch: bool = False
+    service_tier: str | None = None
+    day: int | None = None
+    project_id: str | None = None
+    user_id: str | None = None
+    api_key_id: str | None = None
+    per_request: bool = True
+
+    @property
+    def key(self) -> GroupKey:
+        return (
+            self.model,
+            self.batch,
+            self.service_tier,
+            self.day,
+            self.project_id,
+            self.user_id,
+            self.api_key_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A record that was not counted: where it was and why."""
+
+    source: str
+    line: int | None
+    reason: str  # a key of SKIP_REASONS
+    detail: str
+
+    def message(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        return f"{where}: {self.detail}"
+
+
+class Accumulator:
+    """Running totals per :data:`GroupKey`, plus per-model histograms of output tokens per request.
+
+    Memory is bounded by the number of distinct groups and distinct output-token counts, never by
+    the number of records, so a 10 GB log sums in the same memory as a 10 KB one.
+    """
+
+    __slots__ = ("failed_batch", "groups", "hist", "records", "skip_counts", "skips")
+
+    def __init__(self) -> None:
+        #: key -> [requests, input_tokens, cached_input_tokens, output_tokens]
+        self.groups: dict[GroupKey, list[int]] = {}
+        #: model as given -> {output tokens of one request: number of requests}
+        self.hist: dict[str | None, dict[int, int]] = {}
+        self.records = 0
+        self.skip_counts: dict[str, int] = {}
+        self.skips: list[Skip] = []
+        #: failed or expired Batch requests, by error code: counted apart, never priced
+        self.failed_batch: dict[str, int] = {}
+
+    def add(self, r: UsageRecord) -> None:
+        self.add_tokens(
+            r.key, r.requests, r.input_tokens, r.cached_input_tokens, r.output_tokens, r.per_request
+        )
+
+    def add_tokens(
+        self, key: GroupKey, requests: int, inp: int, cached: int, out: int, per_request: bool = True
+    ) -> None:
+        """Add already-validated counts (the readers' fast path calls this directly)."""
+        self.records += 1
+        g = self.groups.get(key)
+        if g is None:
+            self.groups[key] = [requests, inp, cached, out]
+        else:
+            g[0] += requests
+            g[1] += inp
+            g[2] += cached
+            g[3] += out
+        if per_request:
+            h = self.hist.get(key[0])
+            if h is None:
+                h = self.hist[key[0]] = {}
+            h[out] = h.get(out, 0) + 1
+
+    def skip(self, s: Skip) -> None:
+        self.skip_counts[s.reason] = self.skip_counts.get(s.reason, 0) + 1
+        if len(self.skips) < MAX_SKIP_EXAMPLES:
+            self.skips.append(s)
+
+    def fail_batch(self, code: str) -> None:
+        self.failed_batch[code] = self.failed_batch.get(code, 0) + 1
+
+    @property
+    def skipped(self) -> int:
+        return sum(self.skip_counts.values())
+
+    def merge(self, other: Accumulator) -> None:
+        self.records += other.records
+        for key, (n, i, c, o) in other.groups.items():
+            g = self.groups.get(key)
+            if g is None:
+                self.groups[key] = [n, i, c, o]
+            else:
+                g[0] += n
+                g[1] += i
+                g[2] += c
+                g[3] += o
+        for model, h in other.hist.items():
+            mine = self.hist.setdefault(model, {})
+            for out, count in h.items():
+                mine[out] = mine.get(out, 0) + count
+        for reason, count in other.skip_counts.items():
+            self.skip_counts[reason] = self.skip_counts.get(reason, 0) + count
+        self.skips = (self.skips + other.skips)[:MAX_SKIP_EXAMPLES]
+        for code, count in other.failed_batch.items():
+            self.failed_batch[code] = self.failed_batch.get(code, 0) + count
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of a breakdown. Tokens count all traffic in the row; ``cost_usd`` only the priced part."""
+
+    key: str
+    requests: int
+    input_tokens: int
+    cached_input_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
+    unpriced_requests: int = 0
+    #: this row's part of the total priced cost, 0..1; None when nothing was priced
+    cost_share: Decimal | None = None
+
+    @property
+    def cache_hit_rate(self) -> Decimal | None:
+        """Cached input tokens / input tokens (token-weighted), 0..1."""
+        return _ratio(self.cached_input_tokens, self.input_tokens)
+
+
+@dataclass(frozen=True)
+class UnpricedModel:
+    """Traffic the catalog does not price, with the reason; never counted as $0 in silence."""
+
+    model: str | None  # as the records name it; None when they name no model
+    reason: str
+    requests: int
+    input_tokens: int
+    cached_input_tokens: int
+    output_tokens: int
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    scenario: str
+    cost_usd: Decimal
+    delta_usd: Decimal  # scenario minus actual; negative is a saving
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ModelCalibration:
+    """Observed per-request figures for one base model.
+
+    ``output_tokens_mean`` and ``cache_hit_rate`` use every record (aggregates included);
+    the percentiles only per-request records (``distribution_requests`` of them): Usage API
+    pages and CSV exports carry sums, not one figure per request, so from them alone the
+    percentiles are None. Percentiles are nearest-rank: the smallest observed count that at
+    least p% of requests do not exceed.
+    """
+
+    model: str
+    requests: int
+    input_tokens: int
+    cached_input_tokens: int
+    output_tokens: int
+    output_tokens_mean: Decimal
+    output_tokens_p50: Decimal | None
+    output_tokens_p95: Decimal | None
+    cache_hit_rate: Decimal | None  # cached / input tokens, 0..1
+    distribution_requests: int
+    input_tokens_mean: Decimal
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Observed figures per base model (``gpt-4.1``, ...); fine-tuned traffic counts for its base."""
+
+    models: Mapping[str, ModelCalibration]
+    sources: tuple[str, ...] = ()
+
+    def for_model(self, resolved: ResolvedModel) -> ModelCalibration | None:
+        return self.models.get(resolved.spec.name)
+
+
+@dataclass(frozen=True)
+class UsageResult:
+    sources: tuple[str, ...]
+    records: int
+    totals: Line
+    models: tuple[Line, ...]
+    unpriced: tuple[UnpricedModel, ...]
+    by_day: tuple[Line, ...]
+    by_mode: tuple[Line, ...]
+    by_project: tuple[Line, ...]
+    by_user: tuple[Line, ...]
+    by_api_key: tuple[Line, ...]
+    what_if: tuple[WhatIf, ...]
+    calibration: Calibration
+    skipped: Mapping[str, int]
+    skip_examples: tuple[Skip, ...]
+    failed_batch: Mapping[str, int]
+    assumptions: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def total_usd(self) -> Decimal:
+        return self.totals.cost_usd
+
+
+# --------------------------------------------------------------------------- pricing
+
+
+def _ratio(a: int, b: int) -> Decimal | None:
+    return None if b == 0 else Decimal(a) / Decimal(b)
+
+
+def _plain_pct(share: Decimal) -> str:
+    return format((share * 100).normalize(), "f")
+
+
+def day_label(day: int | None) -> str:
+    """UTC date of a day number, or ``unknown`` for records without a timestamp."""
+    if day is None:
+        return "unknown"
+    return (_dt.date(1970, 1, 1) + _dt.timedelta(days=day)).isoformat()
+
+
+def day_of(timestamp: int | float) -> int:
+    """Days since 1970-01-01 UTC of a Unix timestamp in seconds."""
+    return int(timestamp // SECONDS_PER_DAY)
+
+
+def mode_of(batch: bool, service_tier: str | None) -> str:
+    """Processing mode a record bills at: batch wins, then the priority tier, else standard."""
+    if batch:
+        return "batch"
+    if service_tier == PRIORITY_TIER:
+        return "priority"
+    return "standard"
+
+
+class _Resolver:
+    """Resolve each distinct model name once; remember why a name cannot be priced."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.cache: dict[str | None, ResolvedModel | str] = {}
+
+    def __call__(self, model: str | None) -> ResolvedModel | str:
+        hit = self.cache.get(model)
+        if hit is None:
+            hit = self.cache[model] = self._resolve(model)
+        return hit
+
+    def _resolve(self, model: str | None) -> ResolvedModel | str:
+        if model is None or not model.strip():
+            return "the records name no model (export the Usage API or CSV grouped by model)"
+        try:
+            return self.catalog.resolve(model)
+        except UnknownModelError:
+            return "not in the pricing catalog"
+
+
+def _group_rates_reason(resolved: ResolvedModel, mode: str, service_tier: str | None) -> str | None:
+    if service_tier == FLEX_TIER and mode != "batch":
+        return "flex processing is not offered for the GPT-4.1 family; no price"
+    if resolved.fine_tuned and mode == "priority":
+        return "OpenAI publishes no priority price for fine-tuned models"
+    return None
+
+
+@dataclass
+class _Row:
+    requests: int = 0
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0
+    cost: Decimal = Decimal(0)
+    unpriced_requests: int = 0
+
+    def add(self, n: int, i: int, c: int, o: int, cost: Decimal | None) -> None:
+        self.requests += n
+        self.input_tokens += i
+        self.cached_input_tokens += c
+        self.output_tokens += o
+        if cost is None:
+            self.unpriced_requests += n
+        else:
+            self.cost += cost
+
+    def line(self, key: str, total: Decimal | None = None) -> Line:
+        share = None if not total else self.cost / total
+        return Line(
+            key,
+            self.requests,
+            self.input_tokens,
+            self.cached_input_tokens,
+            self.output_tokens,
+            self.cost,
+            self.unpriced_requests,
+            share,
+        )
+
+
+def _lines(rows: Mapping[str, _Row], total: Decimal, *, by_cost: bool) -> tuple[Line, ...]:
+    items = sorted(rows.items(), key=lambda kv: (-kv[1].cost, kv[0])) if by_cost else sorted(rows.items())
+    return tuple(row.line(key, total) for key, row in items)
+
+
+def parse_what_if(specs: Sequence[str]) -> Decimal | None:
+    """``--what-if batch=0.3``: the share (0..1) of non-batch traffic that could wait for Batch."""
+    share: Decimal | None = None
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        if name.strip() != "batch" or not sep:
+            raise UsageError(f"--what-if {spec!r}: use batch=SHARE, e.g. --what-if batch=0.3")
+        try:
+            s = Decimal(value.strip().rstrip("%")) / (100 if value.strip().endswith("%") else 1)
+        except ArithmeticError:
+            raise UsageError(f"--what-if {spec!r}: {value!r} is not a number; use e.g. batch=0.3") from None
+        if not s.is_finite() or not 0 <= s <= 1:
+            raise UsageError(f"--what-if {spec!r}: the share must be between 0 and 1 (or 0% and 100%)")
+        share = s
+    return share
+
+
+def summarize(
+    acc: Accumulator,
+    catalog: Catalog,
+    *,
+    sources: Sequence[str] = (),
+    batch_share: Decimal | None = None,
+) -> UsageResult:
+    """Price the accumulated usage: totals, breakdowns, unpriced traffic, what-ifs, calibration."""
+    resolve = _Resolver(catalog)
+    total = _Row()
+    models: dict[str, _Row] = {}
+    unpriced: dict[tuple[str | None, str], _Row] = {}
+    days: dict[str, _Row] = {}
+    modes: dict[str, _Row] = {}
+    projects: dict[str, _Row] = {}
+    users: dict[str, _Row] = {}
+    keys: dict[str, _Row] = {}
+    on_model: dict[str, Decimal] = {name: Decimal(0) for name in catalog.models}
+    batch_saving = Decimal(0)
+    waitable = _Row()
+
+    for key, (n, i, c, o) in acc.groups.items():
+        model, batch, tier, day, project, user, api_key = key
+        mode = mode_of(batch, tier)
+        resolved = resolve(model)
+        cost: Decimal | None = None
+        if isinstance(resolved, str):
+            reason: str | None = resolved
+        else:
+            reason = _group_rates_reason(resolved, mode, tier)
+        if reason is None:
+            assert not isinstance(resolved, str)
+            usage = TokenUsage(i, c, o)
+            cost = cost_of(usage, rates_for(resolved, mode)).total_usd
+            models.setdefault(resolved.label, _Row()).add(n, i, c, o, cost)
+            for name, spec in catalog.models.items():
+                other = ResolvedModel(name, spec, resolved.fine_tuned)
+                on_model[name] += cost_of(usage, rates_for(other, mode)).total_usd
+            if mode != "batch":
+                waitable.add(n, i, c, o, cost)
+                batch_saving += cost_of(usage, rates_for(resolved, "batch")).total_usd - cost
+        else:
+            unpriced.setdefault((model, reason), _Row()).add(n, i, c, o, None)
+        total.add(n, i, c, o, cost)
+        days.setdefault(day_label(day), _Row()).add(n, i, c, o, cost)
+        modes.setdefault(mode, _Row()).add(n, i, c, o, cost)
+        if project is not None:
+            projects.setdefault(project, _Row()).add(n, i, c, o, cost)
+        if user is not None:
+            users.setdefault(user, _Row()).add(n, i, c, o, cost)
+        if api_key is not None:
+            keys.setdefault(api_key, _Row()).add(n, i, c, o, cost)
+
+    grand = total.cost
+    what_if: list[WhatIf] = []
+    if total.requests > total.unpriced_requests:
+        for name, cost_on in on_model.items():
+            what_if.append(
+                WhatIf(
+                    f"all priced traffic on {name}",
+                    cost_on,
+                    cost_on - grand,
+                    "same tokens and processing modes; fine-tuned traffic at that model's fine-tuned prices",
+                )
+            )
+        if batch_share is not None:
+            delta = batch_share * batch_saving
+            what_if.append(
+                WhatIf(
+                    f"{_plain_pct(batch_share)}% of non-batch traffic through the Batch API",
+                    grand + delta,
+                    delta,
+                    "Batch halves input and output, but has no cached rate: cached tokens bill at the "
+                    "batch input rate (inference), so heavily cached traffic saves less",
+                )
+            )
+
+    assumptions = [
+        ("cached input tokens", "part of the input count, billed at the cached rate"),
+        ("batch cached tokens", BATCH_CACHED_AT_INPUT_RATE),
+        (
+            "service tiers",
+            "priority bills at priority prices; default, auto, scale or none at standard prices",
+        ),
+        ("days", "UTC calendar days of each record's own timestamp (created, created_at, bucket start)"),
+    ]
+    unpriced_list = tuple(
+        UnpricedModel(model, reason, r.requests, r.input_tokens, r.cached_input_tokens, r.output_tokens)
+        for (model, reason), r in sorted(unpriced.items(), key=lambda kv: (-kv[1].requests, str(kv[0])))
+    )
+    return UsageResult(
+        sources=tuple(sources),
+        records=acc.records,
+        totals=total.line("total", grand),
+        models=_lines(models, grand, by_cost=True),
+        unpriced=unpriced_list,
+        by_day=_lines(days, grand, by_cost=False),
+        by_mode=_lines(modes, grand, by_cost=True),
+        by_project=_lines(projects, grand, by_cost=True),
+        by_user=_lines(users, grand, by_cost=True),
+        by_api_key=_lines(keys, grand, by_cost=True),
+        what_if=tuple(what_if),
+        calibration=calibrate(acc, catalog, sources=sources),
+        skipped=MappingProxyType(dict(acc.skip_counts)),
+        skip_examples=tuple(acc.skips),
+        failed_batch=MappingProxyType(dict(acc.failed_batch)),
+        assumptions=tuple(assumptions),
+    )
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def percentile(hist: Mapping[int, int], p: int) -> int | None:
+    """Nearest-rank percentile of a histogram {value: count}: the smallest value v such that at
+    least p% of the observations are <= v. None for an empty histogram."""
+    n = sum(hist.values())
+    if n == 0:
+        return None
+    rank = max(1, -(-p * n // 100))  # ceil(p * n / 100), at least the first observation
+    seen = 0
+    for value in sorted(hist):
+        seen += hist[value]
+        if seen >= rank:
+            return value
+    raise AssertionError("unreachable: rank <= n")
+
+
+def calibrate(acc: Accumulator, catalog: Catalog, *, sources: Sequence[str] = ()) -> Calibration:
+    """Observed output tokens per request and cache hit rate per base model (priced models only)."""
+    resolve = _Resolver(catalog)
+    sums: dict[str, list[int]] = {}
+    hists: dict[str, dict[int, int]] = {}
+    for key, (n, i, c, o) in acc.groups.items():
+        resolved = resolve(key[0])
+        if isinstance(resolved, str):
+            continue
+        s = sums.setdefault(resolved.spec.name, [0, 0, 0, 0])
+        s[0] += n
+        s[1] += i
+        s[2] += c
+        s[3] += o
+    for model, h in acc.hist.items():
+        resolved = resolve(model)
+        if isinstance(resolved, str):
+            continue
+        mine = hists.setdefault(resolved.spec.name, {})
+        for value, count in h.items():
+            mine[value] = mine.get(value, 0) + count
+    out: dict[str, ModelCalibration] = {}
+    for name in catalog.models:
+        if name not in sums or sums[name][0] == 0:
+            continue
+        n, i, c, o = sums[name]
+        h = hists.get(name, {})
+        p50, p95 = percentile(h, 50), percentile(h, 95)
+        out[name] = ModelCalibration(
+            model=name,
+            requests=n,
+            input_tokens=i,
+            cached_input_tokens=c,
+            output_tokens=o,
+            output_tokens_mean=Decimal(o) / Decimal(n),
+            output_tokens_p50=None if p50 is None else Decimal(p50),
+            output_tokens_p95=None if p95 is None else Decimal(p95),
+            cache_hit_rate=_ratio(c, i),
+            distribution_requests=sum(h.values()),
+            input_tokens_mean=Decimal(i) / Decimal(n),
+        )
+    return Calibration(MappingProxyType(out), tuple(sources))
+
+
+def load_calibration(
+    paths: Iterable[str],
+    catalog: Catalog,
+    *,
+    strict: bool = False,
+    jobs: int | None = None,
+    progress: ProgressFn | None = None,
+) -> Calibration:
+    """Read usage files (any format ``gpt41cost usage`` reads) and return their :class:`Calibration`.
+
+    For ``estimate --calibrate-from FILE``. Bad records are skipped unless ``strict``; raises
+    :class:`~gpt41cost.errors.InputError` if no priced record was read.
+    """
+    from .readers.usage import read_usage  # readers depend on this module, not the other way
+
+    paths = list(paths)
+    acc = read_usage(paths, strict=strict, jobs=jobs, progress=progress)
+    cal = calibrate(acc, catalog, sources=paths)
+    if not cal.models:
+        raise InputError(
+            f"{', '.join(paths)}: no usage records for a model the catalog prices; nothing to calibrate from"
+        )
+    return cal
+
+
+__all__ = [
+    "Accumulator",
+    "Calibration",
+    "Line",
+    "ModelCalibration",
+    "Skip",
+    "UnpricedModel",
+    "UsageRecord",
+    "UsageResult",
+    "WhatIf",
+    "calibrate",
+    "load_calibration",
+    "percentile",
+    "summarize",
+]

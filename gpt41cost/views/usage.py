@@ -1,0 +1,228 @@
+"""`gpt41cost usage`: a priced :class:`~gpt41cost.usage.UsageResult` as a Report.
+
+The JSON document is the contract (``schema_version`` 1); the keys are pinned by a test.
+Money is an exact decimal string; ratios (cache hit rate, cost share) are decimal strings
+rounded to 6 places, 0..1; token counts are integers.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from ..report import Cell, Report, Table, money_str, pct, usd, usd_auto
+from ..usage import SCHEMA_VERSION, SKIP_REASONS, Line, UsageResult
+
+_TOKEN_COLUMNS = ("requests", "input tokens", "cached input", "output tokens")
+_NUMERIC = frozenset({*_TOKEN_COLUMNS, "cache hit", "cost", "share", "unpriced requests", "change",
+                      "output mean", "output p50", "output p95", "input mean"})
+
+
+def ratio_str(value: Decimal | None, places: int = 6) -> str | None:
+    """A ratio or mean for JSON: a decimal string rounded to ``places``."""
+    if value is None:
+        return None
+    return str(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
+
+
+def _pct(value: Decimal | None) -> str:
+    return pct(None if value is None else value * 100)
+
+
+def _mean(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_EVEN):,}"
+
+
+def _line_json(line: Line, key_name: str) -> dict[str, Any]:
+    return {
+        key_name: line.key,
+        "requests": line.requests,
+        "input_tokens": line.input_tokens,
+        "cached_input_tokens": line.cached_input_tokens,
+        "output_tokens": line.output_tokens,
+        "cost_usd": money_str(line.cost_usd),
+        "cache_hit_rate": ratio_str(line.cache_hit_rate),
+        "cost_share": ratio_str(line.cost_share),
+        "unpriced_requests": line.unpriced_requests,
+    }
+
+
+def _tokens(line: Line) -> list[Cell]:
+    return [line.requests, line.input_tokens, line.cached_input_tokens, line.output_tokens]
+
+
+def _breakdown(title: str, first: str, lines: tuple[Line, ...], *, unpriced: bool) -> Table:
+    columns: tuple[str, ...] = (first, *_TOKEN_COLUMNS, "cache hit", "cost", "share")
+    rows: list[list[Cell]] = []
+    for line in lines:
+        row: list[Cell] = [line.key, *_tokens(line), _pct(line.cache_hit_rate), usd_auto(line.cost_usd),
+                           _pct(line.cost_share)]
+        if unpriced:
+            row.append(line.unpriced_requests)
+        rows.append(row)
+    if unpriced:
+        columns = (*columns, "unpriced requests")
+    return Table(title, columns, rows, numeric=_NUMERIC)
+
+
+def usage_report(result: UsageResult) -> Report:
+    t = result.totals
+    any_unpriced = t.unpriced_requests > 0
+    model_rows: list[list[Cell]] = [
+        [m.key, *_tokens(m), _pct(m.cache_hit_rate), usd_auto(m.cost_usd), _pct(m.cost_share)]
+        for m in result.models
+    ]
+    priced = Line(
+        "total priced",
+        t.requests - sum(u.requests for u in result.unpriced),
+        t.input_tokens - sum(u.input_tokens for u in result.unpriced),
+        t.cached_input_tokens - sum(u.cached_input_tokens for u in result.unpriced),
+        t.output_tokens - sum(u.output_tokens for u in result.unpriced),
+        t.cost_usd,
+    )
+    model_rows.append([priced.key, *_tokens(priced), _pct(priced.cache_hit_rate), usd_auto(t.cost_usd),
+                       _pct(Decimal(1)) if result.models else "-"])
+    tables = [
+        Table("Cost by model", ("model", *_TOKEN_COLUMNS, "cache hit", "cost", "share"), model_rows,
+              numeric=_NUMERIC)
+    ]
+    if result.unpriced:
+        tables.append(
+            Table(
+                "Not priced (left out of the total)",
+                ("model", *_TOKEN_COLUMNS, "why"),
+                [[u.model or "(none)", u.requests, u.input_tokens, u.cached_input_tokens, u.output_tokens,
+                  u.reason] for u in result.unpriced],
+                numeric=_NUMERIC,
+            )
+        )
+    tables.append(_breakdown("By processing mode", "mode", result.by_mode, unpriced=any_unpriced))
+    tables.append(_breakdown("By day (UTC)", "day", result.by_day, unpriced=any_unpriced))
+    for title, first, lines in (
+        ("By project", "project", result.by_project),
+        ("By user", "user", result.by_user),
+        ("By API key", "API key", result.by_api_key),
+    ):
+        if lines:
+            tables.append(_breakdown(title, first, lines, unpriced=any_unpriced))
+    if result.what_if:
+        tables.append(
+            Table(
+                "What if",
+                ("scenario", "cost", "change"),
+                [[w.scenario, usd_auto(w.cost_usd), _signed(w.delta_usd)] for w in result.what_if],
+                numeric=_NUMERIC,
+            )
+        )
+    cal = result.calibration.models
+    if cal:
+        tables.append(
+            Table(
+                "Calibration: observed per request (feeds estimate --calibrate-from)",
+                ("model", "requests", "output mean", "output p50", "output p95", "input mean", "cache hit"),
+                [[c.model, c.requests, _mean(c.output_tokens_mean),
+                  None if c.output_tokens_p50 is None else int(c.output_tokens_p50),
+                  None if c.output_tokens_p95 is None else int(c.output_tokens_p95),
+                  _mean(c.input_tokens_mean), _pct(c.cache_hit_rate)] for c in cal.values()],
+                numeric=_NUMERIC,
+            )
+        )
+
+    notes: list[str] = []
+    if any(c.distribution_requests < c.requests for c in cal.values()):
+        notes.append(
+            "Usage API pages and CSV exports hold sums, not single requests: from them calibration gives "
+            "means only; p50/p95 come from per-request records (responses, Batch output)."
+        )
+    if result.failed_batch:
+        parts = ", ".join(f"{code}: {n:,}" for code, n in sorted(result.failed_batch.items()))
+        notes.append(f"Failed or expired Batch requests, not billed and not priced: {parts}.")
+    if result.skipped:
+        parts = ", ".join(f"{SKIP_REASONS.get(r, r)}: {n:,}" for r, n in sorted(result.skipped.items()))
+        notes.append(f"Skipped records ({sum(result.skipped.values()):,}): {parts}.")
+    notes.append(f"Sources: {', '.join(result.sources)}")
+    footer = (
+        f"Total {usd(t.cost_usd, 2)} for {t.requests - t.unpriced_requests:,} priced requests; "
+        f"{t.unpriced_requests:,} request(s) not priced (see above)."
+        if any_unpriced
+        else f"Total {usd(t.cost_usd, 2)} for {t.requests:,} requests."
+    )
+    return Report(
+        title=f"Usage: {result.records:,} records, {t.requests:,} requests, {usd_auto(t.cost_usd)}",
+        data=usage_json(result),
+        tables=tables,
+        assumptions=result.assumptions,
+        notes=notes,
+        footer=footer,
+    )
+
+
+def _signed(d: Decimal) -> str:
+    text = usd_auto(abs(d))
+    return f"-{text}" if d < 0 else f"+{text}"
+
+
+def usage_json(result: UsageResult) -> dict[str, Any]:
+    t = result.totals
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "sources": list(result.sources),
+        "records": result.records,
+        "requests": t.requests,
+        "input_tokens": t.input_tokens,
+        "cached_input_tokens": t.cached_input_tokens,
+        "output_tokens": t.output_tokens,
+        "cache_hit_rate": ratio_str(t.cache_hit_rate),
+        "total_usd": money_str(t.cost_usd),
+        "unpriced_requests": t.unpriced_requests,
+        "models": [
+            {
+                "model": m.key,
+                "requests": m.requests,
+                "input_tokens": m.input_tokens,
+                "cached_input_tokens": m.cached_input_tokens,
+                "output_tokens": m.output_tokens,
+                "cost_usd": money_str(m.cost_usd),
+                "cost_share": ratio_str(m.cost_share),
+                "cache_hit_rate": ratio_str(m.cache_hit_rate),
+            }
+            for m in result.models
+        ],
+        "unpriced": [
+            {
+                "model": u.model,
+                "reason": u.reason,
+                "requests": u.requests,
+                "input_tokens": u.input_tokens,
+                "cached_input_tokens": u.cached_input_tokens,
+                "output_tokens": u.output_tokens,
+            }
+            for u in result.unpriced
+        ],
+        "by_mode": [_line_json(x, "mode") for x in result.by_mode],
+        "by_day": [_line_json(x, "day") for x in result.by_day],
+        "by_project": [_line_json(x, "project_id") for x in result.by_project],
+        "by_user": [_line_json(x, "user_id") for x in result.by_user],
+        "by_api_key": [_line_json(x, "api_key_id") for x in result.by_api_key],
+        "what_if": [
+            {"scenario": w.scenario, "cost_usd": money_str(w.cost_usd), "delta_usd": money_str(w.delta_usd),
+             "note": w.note}
+            for w in result.what_if
+        ],
+        "calibration": [
+            {
+                "model": c.model,
+                "requests": c.requests,
+                "output_tokens_mean": ratio_str(c.output_tokens_mean, 3),
+                "output_tokens_p50": None if c.output_tokens_p50 is None else int(c.output_tokens_p50),
+                "output_tokens_p95": None if c.output_tokens_p95 is None else int(c.output_tokens_p95),
+                "input_tokens_mean": ratio_str(c.input_tokens_mean, 3),
+                "cache_hit_rate": ratio_str(c.cache_hit_rate),
+                "distribution_requests": c.distribution_requests,
+            }
+            for c in result.calibration.models.values()
+        ],
+        "skipped": dict(sorted(result.skipped.items())),
+        "failed_batch_requests": dict(sorted(result.failed_batch.items())),
+        "assumptions": dict(result.assumptions),
+    }

@@ -1,0 +1,510 @@
+"""gpt41cost.usage (core) and gpt41cost.readers.usage: hand-computed totals for every format,
+the fast path against the full parse, the parallel scan against the serial one, calibration."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gpt41cost.errors import InputError, UsageError
+from gpt41cost.readers import usage as ru
+from gpt41cost.readers.usage import read_usage
+from gpt41cost.usage import (
+    Accumulator,
+    UsageRecord,
+    calibrate,
+    load_calibration,
+    parse_what_if,
+    percentile,
+    summarize,
+)
+
+DATA = Path(__file__).parent / "data" / "usage"
+D0 = 1744588800  # 2025-04-14T00:00:00Z
+
+
+def _summary(paths, catalog, **kw):
+    acc = read_usage([str(DATA / p) for p in paths], jobs=1)
+    return acc, summarize(acc, catalog, **kw)
+
+
+def _costs(result):
+    return {m.key: m.cost_usd for m in result.models}
+
+
+# --------------------------------------------------------------------------- every format, by hand
+
+
+@pytest.mark.parametrize(
+    ("path", "records", "total", "costs"),
+    [
+        pytest.param(
+            "chat.jsonl", 5, Decimal("0.2845424"),
+            # 100k in + 2k out = 0.216; the same cached = 0.066 (ACCOUNTING §2 worked examples);
+            # mini priority 976*0.70 + 1024*0.175 + 500*2.80 = 0.0022624; ft nano 1000*0.20 + 100*0.80
+            {"gpt-4.1": Decimal("0.282"), "gpt-4.1-mini": Decimal("0.0022624"),
+             "ft:gpt-4.1-nano-2025-04-14:acme::x1Yz": Decimal("0.00028")},
+            id="chat-completions-jsonl",
+        ),
+        pytest.param("chat.jsonl.gz", 5, Decimal("0.2845424"), None, id="gzip"),
+        pytest.param(
+            "responses.jsonl", 2, Decimal("0.003168"),
+            # nano 17088*0.10 + 584*0.40 = 0.0019424; mini (envelope) 952*0.40 + 2048*0.10 + 400*1.60
+            {"gpt-4.1-nano": Decimal("0.0019424"), "gpt-4.1-mini": Decimal("0.0012256")},
+            id="responses-api-and-envelope",
+        ),
+        pytest.param("single-response.json", 1, Decimal("0.000042"), {"gpt-4.1": Decimal("0.000042")},
+                     id="single-pretty-json"),
+        pytest.param(
+            "batch_output.jsonl", 2, Decimal("0.00948"),
+            # batch mini 1200*0.20 + 300*0.80; batch gpt-4.1 5000*1.00 (cached at batch input) + 1000*4.00
+            {"gpt-4.1": Decimal("0.009"), "gpt-4.1-mini": Decimal("0.00048")},
+            id="batch-output",
+        ),
+        pytest.param(
+            "usage-api-page.json", 3, Decimal("2.338"),
+            # 600k*2 + 400k*0.5 + 50k*8 = 1.8; batch mini 2M*0.2 + 100k*0.8 = 0.48; nano 500k*0.1 + 20k*0.4
+            {"gpt-4.1": Decimal("1.8"), "gpt-4.1-mini": Decimal("0.48"), "gpt-4.1-nano": Decimal("0.058")},
+            id="usage-api-page",
+        ),
+        pytest.param("usage-api-pages.jsonl", 3, Decimal("2.338"), None, id="usage-api-jsonl-of-pages"),
+        pytest.param(
+            "usage-export.csv", 3, Decimal("0.8265"),
+            # 200k*2 + 100k*0.5 + 30k*8 = 0.69; batch mini 500k*0.2 + 20k*0.8 = 0.116;
+            # priority nano 50k*0.2 + 50k*0.05 + 10k*0.8 = 0.0205
+            {"gpt-4.1": Decimal("0.69"), "gpt-4.1-mini": Decimal("0.116"), "gpt-4.1-nano": Decimal("0.0205")},
+            id="dashboard-csv",
+        ),
+        pytest.param(
+            "usage-export-legacy.csv", 2, Decimal("0.0532"),
+            {"gpt-4.1-mini": Decimal("0.0448"), "gpt-4.1": Decimal("0.0084")},
+            id="legacy-csv",
+        ),
+    ],
+)
+def test_formats_priced_by_hand(catalog, path, records, total, costs):
+    _, result = _summary([path], catalog)
+    assert result.records == records
+    assert result.total_usd == total
+    if costs is not None:
+        assert _costs(result) == costs
+
+
+def test_unpriced_model_is_listed_not_zero(catalog):
+    _, result = _summary(["chat.jsonl"], catalog)
+    assert [(u.model, u.requests, u.input_tokens, u.output_tokens) for u in result.unpriced] == [
+        ("gpt-4o-2024-08-06", 1, 500, 50)
+    ]
+    assert result.totals.unpriced_requests == 1
+    assert "gpt-4o-2024-08-06" not in _costs(result)
+
+
+def test_batch_failures_counted_apart(catalog):
+    _, result = _summary(["batch_output.jsonl"], catalog)
+    assert dict(result.failed_batch) == {"batch_expired": 1, "status 400": 1}
+    assert [m.key for m in result.by_mode] == ["batch"]
+
+
+def test_breakdowns_by_day_project_user_key(catalog):
+    _, result = _summary(["usage-export.csv"], catalog)
+    assert [(d.key, d.requests, d.cost_usd) for d in result.by_day] == [
+        ("2025-04-14", 130, Decimal("0.806")), ("2025-04-15", 5, Decimal("0.0205"))]
+    assert [(p.key, p.requests) for p in result.by_project] == [("proj_a", 130), ("proj_b", 5)]
+    assert [(u.key, u.cost_usd) for u in result.by_user] == [("user_1", Decimal("0.7105")),
+                                                            ("user_2", Decimal("0.116"))]
+    assert [k.key for k in result.by_api_key] == ["key_1", "key_2"]
+    assert sum(m.cost_share for m in result.models) == 1
+
+
+def test_mixed_directory_sums_its_files(catalog):
+    acc = read_usage([str(DATA)], jobs=1)  # every good file once, bad/ files skipped with a message
+    result = summarize(acc, catalog)
+    singles = Decimal(0)
+    for name in ("batch_output.jsonl", "chat.jsonl", "chat.jsonl.gz", "responses.jsonl", "single-response.json",
+                 "truncated.jsonl.gz", "usage-api-page.json", "usage-api-pages.jsonl", "usage-export-legacy.csv",
+                 "usage-export.csv", "bad/mixed.jsonl"):
+        singles += summarize(read_usage([str(DATA / name)], jobs=1), catalog).total_usd
+    assert result.total_usd == singles
+
+
+# --------------------------------------------------------------------------- pricing rules
+
+
+def _acc(*records: UsageRecord) -> Accumulator:
+    acc = Accumulator()
+    for r in records:
+        acc.add(r)
+    return acc
+
+
+@pytest.mark.parametrize(
+    ("record", "cost"),
+    [
+        pytest.param(UsageRecord("gpt-4.1-2025-04-14", 100_000, 0, 2_000), Decimal("0.216"), id="snapshot"),
+        pytest.param(UsageRecord("gpt-4.1", 100_000, 100_000, 2_000), Decimal("0.066"), id="all-cached"),
+        pytest.param(UsageRecord("gpt-4.1", 100_000, 0, 2_000, batch=True), Decimal("0.108"), id="batch-half"),
+        pytest.param(UsageRecord("gpt-4.1", 100_000, 100_000, 2_000, batch=True), Decimal("0.108"),
+                     id="batch-cached-at-batch-input"),
+        pytest.param(UsageRecord("gpt-4.1", 1_000_000, 0, 0, service_tier="priority"), Decimal("3.5"),
+                     id="priority"),
+        pytest.param(UsageRecord("gpt-4.1", 1_000_000, 0, 0, service_tier="scale"), Decimal("2"),
+                     id="scale-at-standard"),
+        pytest.param(UsageRecord("ft:gpt-4.1-2025-04-14:org::abc", 1_000_000, 0, 1_000_000), Decimal("15"),
+                     id="fine-tuned"),
+        pytest.param(UsageRecord("ft:gpt-4.1-mini-2025-04-14:org::abc", 1_000_000, 0, 1_000_000, batch=True),
+                     Decimal("2.0"), id="fine-tuned-batch"),
+    ],
+)
+def test_record_pricing(catalog, record, cost):
+    assert summarize(_acc(record), catalog).total_usd == cost
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        pytest.param(UsageRecord("gpt-4o", 10, 0, 1), "not in the pricing catalog", id="other-family"),
+        pytest.param(UsageRecord(None, 10, 0, 1, requests=3, per_request=False), "name no model",
+                     id="no-model"),
+        pytest.param(UsageRecord("ft:gpt-4.1-mini:org::x", 10, 0, 1, service_tier="priority"),
+                     "no priority price", id="ft-priority"),
+        pytest.param(UsageRecord("gpt-4.1", 10, 0, 1, service_tier="flex"), "flex", id="flex"),
+    ],
+)
+def test_unpriced_reasons(catalog, record, reason):
+    result = summarize(_acc(record), catalog)
+    assert result.total_usd == 0
+    (u,) = result.unpriced
+    assert reason in u.reason
+    assert u.requests == record.requests
+
+
+def test_what_if(catalog):
+    acc = _acc(UsageRecord("gpt-4.1-mini", 1_000_000, 0, 1_000_000))  # 0.40 + 1.60 = 2.00
+    result = summarize(acc, catalog, batch_share=Decimal("0.3"))
+    got = {w.scenario: (w.cost_usd, w.delta_usd) for w in result.what_if}
+    assert got["all priced traffic on gpt-4.1"] == (Decimal("10"), Decimal("8"))
+    assert got["all priced traffic on gpt-4.1-nano"] == (Decimal("0.5"), Decimal("-1.5"))
+    assert got["30% of non-batch traffic through the Batch API"] == (Decimal("1.7"), Decimal("-0.3"))
+
+
+@pytest.mark.parametrize(
+    ("specs", "share"),
+    [pytest.param(["batch=0.3"], Decimal("0.3"), id="fraction"), pytest.param(["batch=25%"], Decimal("0.25"),
+                                                                                 id="percent"),
+     pytest.param([], None, id="none")],
+)
+def test_parse_what_if(specs, share):
+    assert parse_what_if(specs) == share
+
+
+@pytest.mark.parametrize("spec", ["batch=1.5", "batch=x", "cache=0.5", "batch"])
+def test_parse_what_if_rejects(spec):
+    with pytest.raises(UsageError, match="--what-if"):
+        parse_what_if([spec])
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+@pytest.mark.parametrize(
+    ("hist", "p", "want"),
+    [
+        pytest.param({}, 50, None, id="empty"),
+        pytest.param({7: 1}, 95, 7, id="one"),
+        pytest.param({1: 1, 2: 1, 3: 1, 4: 1}, 50, 2, id="even-nearest-rank"),
+        pytest.param({10: 95, 1000: 5}, 95, 10, id="p95-boundary"),
+        pytest.param({10: 94, 1000: 6}, 95, 1000, id="p95-over"),
+    ],
+)
+def test_percentile(hist, p, want):
+    assert percentile(hist, p) == want
+
+
+def test_calibration_per_request_and_aggregate(catalog):
+    acc = _acc(
+        UsageRecord("gpt-4.1-mini-2025-04-14", 2000, 1024, 100),
+        UsageRecord("gpt-4.1-mini", 2000, 0, 300),
+        UsageRecord("ft:gpt-4.1-mini-2025-04-14:o::x", 2000, 0, 200),
+        UsageRecord("gpt-4.1-mini", 4000, 1000, 1400, requests=4, per_request=False),
+        UsageRecord("gpt-4o", 10, 0, 1),
+    )
+    cal = calibrate(acc, catalog).models
+    assert list(cal) == ["gpt-4.1-mini"]
+    c = cal["gpt-4.1-mini"]
+    assert (c.requests, c.distribution_requests) == (7, 3)
+    assert c.output_tokens_mean == Decimal(2000) / Decimal(7)
+    assert (c.output_tokens_p50, c.output_tokens_p95) == (Decimal(200), Decimal(300))
+    assert c.cache_hit_rate == Decimal(2024) / Decimal(10000)
+
+
+def test_calibration_from_aggregates_only_has_means(catalog):
+    cal = load_calibration([str(DATA / "usage-export.csv")], catalog)
+    c = cal.models["gpt-4.1"]
+    assert c.output_tokens_mean == 250  # 30,000 / 120
+    assert c.output_tokens_p50 is None and c.output_tokens_p95 is None
+    assert c.cache_hit_rate == Decimal(1) / Decimal(3)
+    assert cal.for_model(catalog.resolve("gpt-4.1-2025-04-14")) is c
+
+
+def test_load_calibration_needs_priced_records(catalog, tmp_path):
+    f = tmp_path / "o.jsonl"
+    f.write_text(json.dumps({"model": "gpt-4o", "usage": {"prompt_tokens": 1, "completion_tokens": 1}}) + "\n")
+    with pytest.raises(InputError, match="nothing to calibrate"):
+        load_calibration([str(f)], catalog)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_mixed_bad_lines_are_skipped_with_file_and_line():
+    acc = read_usage([str(DATA / "bad" / "mixed.jsonl")], jobs=1)
+    assert acc.records == 2
+    assert acc.skip_counts == {"not_json": 2, "no_usage": 1, "bad_tokens": 2}
+    msgs = [s.message() for s in acc.skips]
+    where = str(DATA / "bad" / "mixed.jsonl")
+    assert msgs[0].startswith(f"{where}:2: not JSON")
+    assert msgs[1].startswith(f"{where}:3: no usage object")
+    assert msgs[2] == f"{where}:4: usage.prompt_tokens is negative (-5)"
+    assert msgs[3] == f"{where}:5: usage.completion_tokens is 12.5, not a whole number"
+    assert msgs[4].startswith(f"{where}:7: line is cut off")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        pytest.param("bad/mixed.jsonl", r"mixed.jsonl:2: not JSON .*--strict", id="not-json"),
+        pytest.param("bad/empty.jsonl", r"empty.jsonl:1: empty file", id="empty"),
+        pytest.param("bad/missing-columns.csv",
+                     r"missing-columns.csv:1: CSV export lacks the column\(s\) num_model_requests, output_tokens",
+                     id="csv-columns"),
+        pytest.param("truncated.jsonl.gz", r"truncated.jsonl.gz:80: gzip data is cut off", id="cut-gzip"),
+        pytest.param("bad/not-usage.txt", r"not a usage file", id="not-usage"),
+    ],
+)
+def test_strict_fails_on_first(name, message):
+    with pytest.raises(InputError, match=message):
+        read_usage([str(DATA / name)], strict=True, jobs=1)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        pytest.param("bad/empty.jsonl", r"no usage records found; first problem: .*empty file", id="empty"),
+        pytest.param("bad/missing-columns.csv", r"no usage records found; .*lacks the column", id="csv"),
+        pytest.param("nope.jsonl", r"nope.jsonl: no such file", id="missing"),
+    ],
+)
+def test_nothing_readable_is_an_input_error(name, message):
+    with pytest.raises(InputError, match=message):
+        read_usage([str(DATA / name)], jobs=1)
+
+
+def test_truncated_gzip_keeps_records_before_the_cut():
+    acc = read_usage([str(DATA / "truncated.jsonl.gz")], jobs=1)
+    assert acc.records == 79
+    assert acc.skip_counts == {"truncated": 1}
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        pytest.param({"model": "gpt-4.1", "usage": {"prompt_tokens": 5, "completion_tokens": True}}, "bad_tokens",
+                     id="bool-tokens"),
+        pytest.param({"model": "gpt-4.1", "usage": {"prompt_tokens": "5", "completion_tokens": 1}}, "bad_tokens",
+                     id="string-tokens"),
+        pytest.param({"model": "gpt-4.1", "usage": {"prompt_tokens": 5, "completion_tokens": 1,
+                                                    "prompt_tokens_details": {"cached_tokens": 6}}},
+                     "bad_tokens", id="cached-over-input"),
+        pytest.param({"model": "gpt-4.1", "usage": {"total_tokens": 5}}, "bad_tokens", id="no-known-fields"),
+        pytest.param({"model": "gpt-4.1", "usage": None}, "no_usage", id="usage-null"),
+        pytest.param({"usage": {"prompt_tokens": 5, "completion_tokens": 1}, "model": 3}, "bad_record",
+                     id="model-not-string"),
+        pytest.param({"object": "batch", "id": "batch_1", "usage": {"input_tokens": 1}}, "bad_record",
+                     id="batch-object"),
+        pytest.param([1, 2], "bad_record", id="array-of-numbers"),
+    ],
+)
+def test_bad_records(tmp_path, line, reason):
+    f = tmp_path / "x.jsonl"
+    good = {"model": "gpt-4.1", "usage": {"prompt_tokens": 5, "completion_tokens": 1}}
+    f.write_bytes(orjson.dumps(good) + b"\n" + orjson.dumps(line) + b"\n")
+    acc = read_usage([str(f)], jobs=1)
+    assert acc.records == 1
+    assert reason in acc.skip_counts
+    assert acc.skips[0].line == 2
+
+
+def test_stdin(monkeypatch, catalog):
+    data = (DATA / "chat.jsonl.gz").read_bytes()
+    fake = io.TextIOWrapper(io.BufferedReader(io.BytesIO(data)))  # type: ignore[arg-type]
+    monkeypatch.setattr("sys.stdin", fake)
+    acc = read_usage(["-"], jobs=1)
+    assert summarize(acc, catalog).total_usd == Decimal("0.2845424")
+
+
+def test_bom_and_blank_lines(tmp_path):
+    f = tmp_path / "b.jsonl"
+    body = (DATA / "chat.jsonl").read_bytes()
+    f.write_bytes(b"\xef\xbb\xbf\n\n" + body + b"\nnot json\n")
+    for jobs, limit in ((1, ru.PARALLEL_MIN_BYTES), (2, 0)):
+        acc = read_usage([str(f)], jobs=jobs, parallel_min_bytes=limit)
+        assert acc.records == 5
+        assert [s.line for s in acc.skips] == [9]
+
+
+# --------------------------------------------------------------------------- fast path == full parse
+
+
+def _chat_line(rng: random.Random) -> dict:
+    prompt = rng.randrange(0, 50_000)
+    body: dict = {
+        "id": f"chatcmpl-{rng.getrandbits(40):x}",
+        "object": "chat.completion",
+        "created": rng.choice([D0 + rng.randrange(10**6), 1.5e9, -5, None, "2025-01-01"]),
+        "model": rng.choice(["gpt-4.1", "gpt-4.1-mini-2025-04-14", "ft:gpt-4.1-nano:o::x", "gpt-4o", None, 4]),
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": rng.choice([
+            'plain', 'tricky "usage":{"prompt_tokens":1} }}', '\\"usage\\": {', '東京 \u2028 \\n']),
+            "tool_calls": [{"function": {"arguments": json.dumps({"usage": {"prompt_tokens": 99}})}}]},
+            "finish_reason": "stop"}],
+        "usage": {
+            "prompt_tokens": rng.choice([prompt, prompt, -1, 2.0, True, None]),
+            "completion_tokens": rng.choice([rng.randrange(0, 5000), 0, "7"]),
+            "total_tokens": 0,
+            "prompt_tokens_details": rng.choice([{"cached_tokens": rng.randrange(0, prompt + 2)},
+                                                 {"cached_tokens": None}, {}, None, [], {"cached_tokens": 1.0}]),
+        },
+        "service_tier": rng.choice(["default", "priority", None, 3, "flex"]),
+        "system_fingerprint": rng.choice(["fp_1", None]),
+    }
+    if rng.random() < 0.1:
+        del body["service_tier"]
+    if rng.random() < 0.1:
+        body["usage"] = rng.choice([None, [], "x"])
+    if rng.random() < 0.1:
+        body["extra"] = {"usage": {"prompt_tokens": 1, "completion_tokens": 1}}
+    if rng.random() < 0.1:
+        body["object"] = "chat.completion.chunk"
+    keys = list(body)
+    if rng.random() < 0.2:
+        rng.shuffle(keys)
+    return {k: body[k] for k in keys}
+
+
+def _encode(rng: random.Random, obj: dict) -> bytes:
+    if rng.random() < 0.15:
+        return json.dumps(obj, ensure_ascii=rng.random() < 0.5).encode()  # spaces after , and :
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=rng.random() < 0.5).encode()
+
+
+def _reference(lines: list[bytes]) -> Accumulator:
+    """The obvious code: a full parse of every line."""
+    acc = Accumulator()
+    sink = ru._Sink(acc, "f", False)
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        sink.line = n
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            sink.skip("not_json", "x")
+            continue
+        ru._consume(value, acc.add, sink.bad)
+    return acc
+
+
+def _scan(lines: list[bytes]) -> Accumulator:
+    acc = Accumulator()
+    ru._scan_lines(lines, ru._Sink(acc, "f", False), 0)
+    return acc
+
+
+def _same(a: Accumulator, b: Accumulator) -> None:
+    assert a.groups == b.groups
+    assert a.hist == b.hist
+    assert a.records == b.records
+    assert a.skip_counts == b.skip_counts
+    assert [s.line for s in a.skips] == [s.line for s in b.skips]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32))
+def test_fast_path_equals_full_parse(seed):
+    rng = random.Random(seed)
+    lines = [_encode(rng, _chat_line(rng)) for _ in range(40)]
+    _same(_scan(lines), _reference(lines))
+
+
+def test_fast_path_is_taken_for_api_shaped_lines():
+    lines = (DATA / "chat.jsonl").read_bytes().splitlines()
+    calls = []
+    original = ru._consume
+    try:
+        ru._consume = lambda *a, **k: calls.append(a) or original(*a, **k)  # type: ignore[assignment]
+        acc = _scan(lines)
+    finally:
+        ru._consume = original
+    assert acc.records == 5 and calls == []
+
+
+def test_every_cut_of_a_line_agrees_with_full_parse():
+    line = (DATA / "chat.jsonl").read_bytes().splitlines()[0]
+    lines = [line[:i] for i in range(1, len(line) + 1)]
+    fast, ref = _scan(lines), _reference(lines)
+    _same(fast, ref)
+    assert fast.records == 1  # only the whole line
+
+
+def test_merged_lines_agree_with_full_parse():
+    a, b = (DATA / "chat.jsonl").read_bytes().splitlines()[:2]
+    lines = [a[:i] + b for i in range(1, len(a))] + [a[:i] + a for i in range(1, len(a))]
+    _same(_scan(lines), _reference(lines))
+
+
+# --------------------------------------------------------------------------- parallel == serial
+
+
+def test_parallel_scan_equals_serial(tmp_path, catalog):
+    rng = random.Random(7)
+    f = tmp_path / "big.jsonl"
+    lines = [_encode(rng, _chat_line(rng)) for _ in range(3000)]
+    f.write_bytes(b"\n".join(lines) + b"\n")
+    serial = read_usage([str(f)], jobs=1)
+    for jobs in (2, 3, 7):
+        par = read_usage([str(f)], jobs=jobs, parallel_min_bytes=0)
+        _same(par, serial)
+    assert summarize(par, catalog).total_usd == summarize(serial, catalog).total_usd
+
+
+def test_parallel_strict_reports_global_line(tmp_path):
+    f = tmp_path / "big.jsonl"
+    good = (DATA / "chat.jsonl").read_bytes().splitlines()[0]
+    f.write_bytes(b"\n".join([good] * 500 + [b"oops"] + [good] * 500) + b"\n")
+    with pytest.raises(InputError, match=r"big.jsonl:501: not JSON"):
+        read_usage([str(f)], jobs=2, strict=True, parallel_min_bytes=0)
+
+
+def test_progress_reports_bytes_and_records(tmp_path):
+    f = tmp_path / "c.jsonl"
+    f.write_bytes((DATA / "chat.jsonl").read_bytes() * 20)
+    seen: list[tuple[int, int | None, int]] = []
+    read_usage([str(f)], jobs=1, progress=lambda d, t, r: seen.append((d, t, r)))
+    assert seen[-1] == (f.stat().st_size, f.stat().st_size, 100)
+
+
+def test_gzip_round_trip_of_generated_lines(tmp_path):
+    rng = random.Random(3)
+    lines = [_encode(rng, _chat_line(rng)) for _ in range(500)]
+    plain, gz = tmp_path / "p.jsonl", tmp_path / "p.jsonl.gz"
+    plain.write_bytes(b"\n".join(lines))
+    gz.write_bytes(gzip.compress(plain.read_bytes()))
+    _same(read_usage([str(gz)], jobs=1), read_usage([str(plain)], jobs=1))

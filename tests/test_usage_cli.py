@@ -1,0 +1,125 @@
+"""`gpt41cost usage` from the command line: exit codes, stdout/stderr, the JSON contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gpt41cost.cli import app
+
+DATA = Path(__file__).parent / "data" / "usage"
+FIXTURE_CATALOG = str(Path(__file__).parent / "data" / "pricing-fixture.yaml")
+
+
+def _run(runner, *args: str, **kw):
+    return runner.invoke(app, ["usage", *args, "--pricing", FIXTURE_CATALOG], **kw)
+
+
+def test_json_contract(runner):
+    r = _run(runner, str(DATA / "chat.jsonl"), "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert {"schema_version", "records", "total_usd", "unpriced", "models"} <= set(doc)
+    assert set(doc) == {
+        "schema_version", "sources", "records", "requests", "input_tokens", "cached_input_tokens", "output_tokens",
+        "cache_hit_rate", "total_usd", "unpriced_requests", "models", "unpriced", "by_mode", "by_day",
+        "by_project", "by_user", "by_api_key", "what_if", "calibration", "skipped", "failed_batch_requests",
+        "assumptions",
+    }
+    assert doc["schema_version"] == 1
+    assert doc["records"] == 5
+    assert doc["total_usd"] == "0.2845424"
+    for m in doc["models"]:
+        assert {"model", "requests", "input_tokens", "cached_input_tokens", "output_tokens", "cost_usd"} <= set(m)
+    assert doc["models"][0] == {
+        "model": "gpt-4.1", "requests": 2, "input_tokens": 200000, "cached_input_tokens": 100000,
+        "output_tokens": 4000, "cost_usd": "0.282", "cost_share": "0.991065", "cache_hit_rate": "0.500000",
+    }
+    assert doc["unpriced"] == [{
+        "model": "gpt-4o-2024-08-06", "reason": "not in the pricing catalog", "requests": 1, "input_tokens": 500,
+        "cached_input_tokens": 0, "output_tokens": 50,
+    }]
+    assert set(doc["calibration"][0]) == {
+        "model", "requests", "output_tokens_mean", "output_tokens_p50", "output_tokens_p95", "input_tokens_mean",
+        "cache_hit_rate", "distribution_requests",
+    }
+    assert "not priced: gpt-4o-2024-08-06" in r.stderr
+
+
+def test_table_output_and_what_if(runner):
+    r = _run(runner, str(DATA / "usage-export.csv"), "--what-if", "batch=0.3")
+    assert r.exit_code == 0, r.stderr
+    assert "Cost by model" in r.stdout
+    assert "By project" in r.stdout and "proj_a" in r.stdout
+    assert "30% of non-batch traffic through the Batch API" in r.stdout
+    assert "Total $0.83 for 135 requests." in r.stdout
+    assert r.stderr == ""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "markdown"])
+def test_other_formats(runner, fmt):
+    r = _run(runner, str(DATA / "batch_output.jsonl"), "--format", fmt)
+    assert r.exit_code == 0
+    assert "gpt-4.1-mini" in r.stdout
+
+
+def test_directory_and_stdin(runner):
+    r = _run(runner, "-", "--format", "json", input=(DATA / "responses.jsonl").read_bytes())
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["total_usd"] == "0.003168"
+
+
+def test_skipped_records_summarised_on_stderr(runner):
+    r = _run(runner, str(DATA / "bad" / "mixed.jsonl"), "--format", "json")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["skipped"] == {"bad_tokens": 2, "no_usage": 1, "not_json": 2}
+    lines = r.stderr.splitlines()
+    assert lines[0].startswith("gpt41cost: warning: ") and "mixed.jsonl:2: not JSON" in lines[0]
+    assert lines[-1] == ("gpt41cost: warning: skipped 5 bad record(s) (2 bad token counts, 1 no usage object, "
+                         "2 not JSON); --strict fails on the first")
+    assert "Traceback" not in r.output
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        pytest.param(["bad/mixed.jsonl", "--strict"], 3, "mixed.jsonl:2: not JSON", id="strict-bad-line"),
+        pytest.param(["chat.jsonl", "--strict"], 1, "--strict: 1 model(s) not priced: gpt-4o-2024-08-06",
+                     id="strict-unpriced"),
+        pytest.param(["bad/empty.jsonl"], 3, "empty.jsonl: no usage records found", id="empty"),
+        pytest.param(["bad/missing-columns.csv"], 3, "lacks the column(s) num_model_requests, output_tokens",
+                     id="csv-columns"),
+        pytest.param(["truncated.jsonl.gz", "--strict"], 3, "truncated.jsonl.gz:80: gzip data is cut off",
+                     id="cut-gzip-strict"),
+        pytest.param(["missing.jsonl"], 3, "missing.jsonl: no such file", id="missing-file"),
+        pytest.param(["chat.jsonl", "--what-if", "batch=2"], 2, "between 0 and 1", id="bad-what-if"),
+    ],
+)
+def test_errors(runner, args, code, message):
+    args = [str(DATA / args[0]), *args[1:]]
+    r = _run(runner, *args)
+    assert r.exit_code == code
+    assert message in r.stderr
+    assert r.stderr.splitlines()[-1].startswith("gpt41cost: error: ")
+    assert "Traceback" not in r.output
+
+
+def test_strict_unpriced_still_prints_the_report(runner):
+    r = _run(runner, str(DATA / "chat.jsonl"), "--strict", "--format", "json")
+    assert r.exit_code == 1
+    assert json.loads(r.stdout)["total_usd"] == "0.2845424"
+
+
+def test_truncated_gzip_without_strict_counts_what_it_can(runner):
+    r = _run(runner, str(DATA / "truncated.jsonl.gz"), "--format", "json")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["records"] == 79
+    assert "gzip data is cut off" in r.stderr
+
+
+def test_help_has_examples(runner):
+    r = runner.invoke(app, ["usage", "--help"])
+    assert r.exit_code == 0
+    assert "--what-if batch=0.3" in r.stdout
