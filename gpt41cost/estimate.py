@@ -7,7 +7,7 @@ Pure: takes :class:`~gpt41cost.measure.Measured` records, the catalog and an
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -40,6 +40,15 @@ class Assumptions:
     requests_per_month: int | None = None
     traffic_source: str = ""
     epochs: int = DEFAULT_EPOCHS
+    #: Per base model overrides (from --calibrate-from): output tokens and cache hit rate.
+    output_by_model: Mapping[str, int] = field(default_factory=dict)
+    hit_rate_by_model: Mapping[str, Decimal] = field(default_factory=dict)
+
+    def output_for(self, base: str) -> int:
+        return self.output_by_model.get(base, self.output_tokens)
+
+    def hit_rate_for(self, base: str) -> Decimal:
+        return self.hit_rate_by_model.get(base, self.cache_hit_rate or Decimal(0))
 
     def __post_init__(self) -> None:
         if self.output_tokens < 0:
@@ -172,12 +181,14 @@ def models_to_report(
     return unique
 
 
-def _cached(a: Assumptions, catalog: Catalog, inputs: Sequence[int], auto: Sequence[int] | None) -> list[int]:
+def _cached(
+    a: Assumptions, catalog: Catalog, base: str, inputs: Sequence[int], auto: Sequence[int] | None
+) -> list[int]:
     if a.cache_mode == "fixed":
         n = a.cached_tokens or 0
         return [min(n, i) for i in inputs]
     if a.cache_mode == "rate":
-        rate = a.cache_hit_rate or Decimal(0)
+        rate = a.hit_rate_for(base)
         return [cached_tokens_for_rate(i, rate, catalog.cache_min_tokens, catalog.cache_step_tokens) for i in inputs]
     if a.cache_mode == "auto" and auto is not None:
         return list(auto)
@@ -235,14 +246,14 @@ def _estimate_model(
 ) -> ModelEstimate:
     base = m.spec.name
     inputs = [r.input_tokens[base] for r in requests]
-    cached = _cached(a, catalog, inputs, auto)
+    cached = _cached(a, catalog, base, inputs, auto)
     total = ZERO_COST
     no_cache = ZERO_COST
     usage = TokenUsage(0, 0, 0)
     worst = Decimal(0)
     capped = 0
     misfits: list[Misfit] = []
-    out = a.output_tokens
+    out = a.output_for(base)
     for r, i, c in zip(requests, inputs, cached, strict=True):
         u = TokenUsage(i, c, out)
         cost = price(u, m, a.mode)

@@ -260,3 +260,62 @@ def test_broken_jsonl_line_says_nothing_was_counted_and_skip_bad_counts_the_rest
 def test_stdin_request(runner):
     d = doc(run(runner, "-", "-f", "json", input=json.dumps(CHAT)))
     assert d["inputs"][0]["read_as"] == "chat"
+
+
+def test_calibrate_from_usage_records(runner, tmp_path):
+    # two logged responses on gpt-4.1: outputs 100 and 300 -> mean 200; cached 512 of 2,048 input -> 25%
+    log = tmp_path / "log.jsonl"
+    rows = [
+        {
+            "model": "gpt-4.1-2025-04-14",
+            "usage": {
+                "prompt_tokens": 1024,
+                "completion_tokens": 100,
+                "total_tokens": 1124,
+                "prompt_tokens_details": {"cached_tokens": 0},
+            },
+        },
+        {
+            "model": "gpt-4.1-2025-04-14",
+            "usage": {
+                "prompt_tokens": 1024,
+                "completion_tokens": 300,
+                "total_tokens": 1324,
+                "prompt_tokens_details": {"cached_tokens": 512},
+            },
+        },
+    ]
+    write_jsonl(log, rows)
+    d = doc(run(runner, "--input-tokens", "8000", "-m", "gpt-4.1", "--calibrate-from", str(log), "-f", "json"))
+    a = d["assumptions"]
+    assert a["output_tokens_by_model"] == {"gpt-4.1": 200}
+    assert Decimal(a["cache_hit_rate_by_model"]["gpt-4.1"]) == Decimal("0.25")
+    m = d["models"][0]
+    assert m["output_tokens_total"] == 200
+    assert m["cached_input_tokens_total"] == 1920  # 25% of 8,000 = 2,000 -> 1,920 in 128-token steps
+    # an explicit flag still wins over the calibration
+    d = doc(
+        run(
+            runner,
+            "--input-tokens",
+            "8000",
+            "-m",
+            "gpt-4.1",
+            "--calibrate-from",
+            str(log),
+            "--output-tokens",
+            "50",
+            "-f",
+            "json",
+        )
+    )
+    assert d["models"][0]["output_tokens_total"] == 50
+
+
+def test_calibrate_from_file_without_usage(runner, tmp_path):
+    bad = tmp_path / "empty.jsonl"
+    bad.write_text("")
+    r = run(runner, "--input-tokens", "10", "--calibrate-from", str(bad))
+    assert r.exit_code == ExitCode.INPUT
+    assert r.stdout == ""
+    assert str(bad) in r.stderr

@@ -14,6 +14,7 @@ from .progress import Progress
 if TYPE_CHECKING:
     from ..batch import BatchCheck
     from ..catalog import Catalog, ResolvedModel
+    from ..estimate import Assumptions
     from ..measure import Measured
     from ..readers.inputs import Gathered
 
@@ -169,6 +170,16 @@ def estimate_cmd(
             help="Skip bad lines of JSONL files (each reported on stderr) instead of stopping at the first.",
         ),
     ] = False,
+    calibrate_from: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--calibrate-from",
+            metavar="FILE",
+            help="Usage records (anything `gpt41cost usage` reads): take each model's observed output tokens "
+            "per request, and its cache hit rate for inputs with no measured cache, instead of assumptions.",
+            show_default=False,
+        ),
+    ] = None,
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
@@ -233,6 +244,8 @@ def estimate_cmd(
         traffic_source=traffic,
         epochs=epochs,
     )
+    if calibrate_from:
+        assumptions = _calibrated(assumptions, calibrate_from, catalog, output_tokens is None)
     models = chosen or models_to_report(catalog, [], measured, fine_tuned="finetune" in kinds)
     auto = _auto_cache(measured, catalog, cache_warm) if cache_mode == "auto" else None
     result = estimate(measured, catalog, assumptions, models, auto_cached=auto)
@@ -306,6 +319,26 @@ def _auto_cache(measured: list[Measured], catalog: Catalog, warm: bool) -> dict[
         warm=warm,
         models=list(catalog.models),
     )
+
+
+def _calibrated(a: Assumptions, files: list[str], catalog: Catalog, set_output: bool) -> Assumptions:
+    """Replace guessed assumptions with what usage records show (explicit flags still win)."""
+    from dataclasses import replace
+
+    from ..usage import load_calibration
+
+    cal = load_calibration(files, catalog)
+    source = f"observed mean in {', '.join(files)}"
+    if set_output:
+        by_model = {m: int(c.output_tokens_mean.to_integral_value()) for m, c in cal.models.items()}
+        total = sum(c.requests for c in cal.models.values())
+        pooled = sum((c.output_tokens_mean * c.requests for c in cal.models.values()), Decimal(0)) / total
+        a = replace(a, output_tokens=int(pooled.to_integral_value()), output_by_model=by_model, output_source=source)
+    if a.cache_mode == "none":
+        rates = {m: c.cache_hit_rate for m, c in cal.models.items() if c.cache_hit_rate is not None}
+        if rates:
+            a = replace(a, cache_mode="rate", cache_hit_rate=Decimal(0), hit_rate_by_model=rates)
+    return a
 
 
 def _mode(batch: bool, priority: bool, kinds: set[str]) -> tuple[str, str]:

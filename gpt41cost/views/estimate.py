@@ -10,7 +10,7 @@ from ..batch import BatchCheck
 from ..catalog import describe_path
 from ..cost import BATCH_CACHED_AT_INPUT_RATE
 from ..estimate import DAYS_PER_MONTH, DEFAULT_OUTPUT_TOKENS, EstimateResult, ModelEstimate
-from ..report import Pct, Report, Table, Usd, money_str
+from ..report import Pct, Report, Table, Usd, money_str, pct
 from .batch import batch_json, batch_tables
 
 SCHEMA_VERSION = 1
@@ -32,10 +32,14 @@ def _cache_text(r: EstimateResult) -> str:
     if a.cache_mode == "fixed":
         return f"{a.cached_tokens:,} cached input tokens per request (given; capped at the request's input)"
     if a.cache_mode == "rate":
-        return (
-            f"hit rate {a.cache_hit_rate} of each request's input, applied with OpenAI's 1,024-token minimum "
-            "and 128-token steps"
+        rate = (
+            f"hit rate {a.cache_hit_rate}"
+            if not a.hit_rate_by_model
+            else "observed hit rate per model ("
+            + ", ".join(f"{m} {pct(v * 100)}" for m, v in a.hit_rate_by_model.items())
+            + ")"
         )
+        return f"{rate} of each request's input, applied with OpenAI's 1,024-token minimum and 128-token steps"
     if a.cache_mode == "auto":
         warm = "warm (the first request hits too)" if a.cache_warm else "cold (the first request pays full price)"
         return f"auto: shared prefixes across the run, cache {warm}"
@@ -49,7 +53,12 @@ def assumptions(r: EstimateResult) -> list[tuple[str, str]]:
         "flag": "--output-tokens",
     }.get(a.output_source, a.output_source)
     rows = [
-        ("output tokens per request", f"{a.output_tokens:,} ({out_src})"),
+        (
+            "output tokens per request",
+            f"{a.output_tokens:,} ({out_src})"
+            if not a.output_by_model
+            else ", ".join(f"{m} {n:,}" for m, n in a.output_by_model.items()) + f" ({out_src})",
+        ),
         ("cached input", _cache_text(r)),
         ("processing", a.mode + (" (50% off input and output)" if a.mode == "batch" else "")),
         (
@@ -115,6 +124,8 @@ def estimate_report(
         "schema_version": SCHEMA_VERSION,
         "assumptions": {
             "output_tokens": a.output_tokens,
+            "output_tokens_by_model": dict(a.output_by_model),
+            "cache_hit_rate_by_model": {m: money_str(v) for m, v in a.hit_rate_by_model.items()},
             "output_tokens_source": a.output_source,
             "cache": a.cache_mode,
             "cached_tokens": a.cached_tokens,
