@@ -29,15 +29,18 @@ import difflib
 import glob
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .catalog import TIERS, Catalog, ResolvedModel
 from .cost import cached_tokens_for_rate
 from .errors import InputError, UnknownModelError
 from .limits import DEFAULT_PEAK_FACTOR, Demand, RequestProfile, Traffic
+
+if TYPE_CHECKING:
+    from .usage import Calibration
 
 #: Top-level keys, in documentation order.
 KEYS = (
@@ -82,6 +85,7 @@ class Workload:
     budget_usd_per_month: Decimal | None
     min_headroom_pct: Decimal
     output_source: str  # "output_tokens" or "max_tokens (no output_tokens given)"
+    cache_source: str = ""  # set when the hit rate comes from usage records (--calibrate-from)
 
     @property
     def reserve_tokens(self) -> int:
@@ -472,7 +476,7 @@ def measure_prompts(
             cached_tokens_for_rate(i, cache_hit_rate, catalog.cache_min_tokens, catalog.cache_step_tokens)
             for i in inputs
         ]
-        basis = f"hit rate {cache_hit_rate} of each prompt's input, in {catalog.cache_step_tokens}-token steps"
+        basis = f"hit rate {cache_hit_rate:.4} of each prompt's input, in {catalog.cache_step_tokens}-token steps"
     else:
         cached = [0] * len(inputs)
         basis = "none"
@@ -498,6 +502,8 @@ def workload_profile(w: Workload, catalog: Catalog) -> tuple[RequestProfile, Pro
             cache_hit_rate=w.cache_hit_rate,
             cache_auto=w.cache_auto,
         )
+        if w.cache_source:
+            summary = replace(summary, cache_basis=f"{summary.cache_basis}; {w.cache_source}")
         for m, _ in w.models:
             over = [
                 (f, i)
@@ -518,9 +524,34 @@ def workload_profile(w: Workload, catalog: Catalog) -> tuple[RequestProfile, Pro
         cached = cached_tokens_for_rate(
             w.input_tokens, w.cache_hit_rate, catalog.cache_min_tokens, catalog.cache_step_tokens
         )
-        basis = f"hit rate {w.cache_hit_rate} of the input, in {catalog.cache_step_tokens}-token steps"
+        basis = f"hit rate {w.cache_hit_rate:.4} of the input, in {catalog.cache_step_tokens}-token steps"
+    if w.cache_source:
+        basis = f"{basis}; {w.cache_source}"
     profile = RequestProfile.uniform(w.input_tokens, w.output_tokens, w.reserve_tokens, cached)
     return profile, PromptSummary(0, Decimal(w.input_tokens), w.input_tokens, Decimal(cached), basis)
+
+
+def calibrated(w: Workload, cal: Calibration) -> Workload:
+    """The workload with its output tokens, and its cache hit rate unless ``cache: auto``, taken
+    from observed usage (``plan --calibrate-from``): each model's observed figure, weighted by
+    the mix shares of the models the records cover. The output stays within ``max_tokens``.
+    """
+    known = [(cal.models[m.spec.name], share) for m, share in w.models if m.spec.name in cal.models]
+    where = ", ".join(cal.sources) or "the usage records"
+    if not known:
+        names = ", ".join(m.label for m, _ in w.models)
+        raise InputError(f"{where}: no usage records for this workload's models ({names}); nothing to calibrate")
+    weight = sum((s for _, s in known), Decimal(0))
+    mean_out = sum((c.output_tokens_mean * s for c, s in known), Decimal(0)) / weight
+    output = int(mean_out.to_integral_value())
+    if w.max_tokens is not None:
+        output = min(output, w.max_tokens)
+    w = replace(w, output_tokens=output, output_source=f"observed mean in {where}, weighted by the mix")
+    rates = [(c.cache_hit_rate, s) for c, s in known if c.cache_hit_rate is not None]
+    if not w.cache_auto and rates:
+        rate = sum((r * s for r, s in rates), Decimal(0)) / sum((s for _, s in rates), Decimal(0))
+        w = replace(w, cache_hit_rate=rate, cache_source=f"observed in {where}")
+    return w
 
 
 def workload_demand(w: Workload, profile: RequestProfile) -> Demand:

@@ -171,3 +171,36 @@ def test_bad_workload_exits_3_with_one_line(runner, tmp_path: Path) -> None:  # 
     assert r.exit_code == 3
     assert r.stdout == ""
     assert r.stderr == f"gpt41cost: error: {p}:6: teir: unknown key; did you mean 'tier'?\n"
+
+
+def test_calibrate_from_usage_records(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # observed on gpt-4.1: outputs 100 and 300 (mean 200), 25% of input served from cache
+    log = tmp_path / "log.jsonl"
+    rows = [
+        {
+            "model": "gpt-4.1",
+            "usage": {
+                "prompt_tokens": 1024,
+                "completion_tokens": c,
+                "total_tokens": 1024 + c,
+                "prompt_tokens_details": {"cached_tokens": k},
+            },
+        }
+        for c, k in ((100, 0), (300, 512))
+    ]
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    w = tmp_path / "w.yaml"
+    w.write_text(
+        "model: gpt-4.1\ninput_tokens: 8000\noutput_tokens: 900\nmax_tokens: 1000\n"
+        "traffic: {requests_per_day: 1000, peak_rpm: 10}\ntier: 3\n"
+    )
+    r = runner.invoke(app, ["plan", str(w), "--calibrate-from", str(log), "-f", "json", "--pricing", FIXTURE])
+    assert r.exit_code == 0, r.stderr
+    d = json.loads(r.stdout)
+    # 1,000/day x 30 days x (8,000 - 1,920 cached) x $2 + 1,920 x $0.50 + 200 x $8, per 1M tokens
+    per_request = (D(6080) * 2 + D(1920) * D("0.5") + D(200) * 8) / 10**6
+    assert D(d["total_monthly_cost_usd"]["total"]) == per_request * 30_000
+    w.write_text(w.read_text().replace("model: gpt-4.1", "model: gpt-4.1-nano"))
+    r = runner.invoke(app, ["plan", str(w), "--calibrate-from", str(log), "--pricing", FIXTURE])
+    assert r.exit_code == 3
+    assert "no usage records for this workload's models (gpt-4.1-nano)" in r.stderr

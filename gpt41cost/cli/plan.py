@@ -19,6 +19,16 @@ def plan(
         bool,
         typer.Option("--check", help="Gate: exit 1 when over budget or the tier does not fit with the headroom."),
     ] = False,
+    calibrate_from: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--calibrate-from",
+            metavar="FILE",
+            help="Usage records (anything `gpt41cost usage` reads): use the observed output tokens and cache hit "
+            "rate instead of the workload's output_tokens and cache_hit_rate.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
 ) -> None:
@@ -39,10 +49,14 @@ def plan(
     from ..limits import assess, verdict
     from ..report import render
     from ..views.plan import plan_report
-    from ..workload import load_workload, workload_demand, workload_profile
+    from ..workload import calibrated, load_workload, workload_demand, workload_profile
 
     catalog = load_catalog_opt(pricing)
     w = load_workload(workload, catalog)
+    if calibrate_from:
+        from ..usage import load_calibration
+
+        w = calibrated(w, load_calibration(calibrate_from, catalog))
     profile, summary = workload_profile(w, catalog)
     assessment = assess(workload_demand(w, profile), catalog)
     v = verdict(assessment, w.tier, w.budget_usd_per_month)
