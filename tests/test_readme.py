@@ -49,8 +49,21 @@ def test_readme_has_examples():
 
 @pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[c[:60] for c, _ in EXAMPLES])
 def test_readme_example(command, expected):
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-           "COLUMNS": "200"}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "COLUMNS": "200",
+    }
     env.pop("GPT41COST_PRICING", None)
-    out = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
-    assert _normalise(out.stdout + out.stderr) == _normalise(expected), f"$ {command}\n{out.stdout}{out.stderr}"
+    out = subprocess.run(
+        command,
+        shell=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        executable="/bin/bash",
+        timeout=120,
+    )
+    assert _normalise(out.stdout) == _normalise(expected), f"$ {command}\n{out.stdout}"

@@ -17,11 +17,24 @@ README = ROOT / "README.md"
 
 
 def run(command: str) -> str:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-           "COLUMNS": "200"}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "COLUMNS": "200",
+    }
     env.pop("GPT41COST_PRICING", None)
-    out = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
-    return "\n".join(line.rstrip() for line in (out.stdout + out.stderr).strip("\n").splitlines())
+    out = subprocess.run(
+        command,
+        shell=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        executable="/bin/bash",
+        timeout=300,
+    )
+    return "\n".join(line.rstrip() for line in out.stdout.strip("\n").splitlines())
 
 
 def refresh(block: re.Match[str]) -> str:

@@ -44,7 +44,10 @@ def batch_tables(checks: Sequence[BatchCheck]) -> list[Table]:
     tables: list[Table] = []
     for c in checks:
         verdict = "REJECTED by OpenAI's checks" if c.rejected else "passes OpenAI's checks"
-        rows = [[f.severity, "-" if f.line is None else f.line, f.code, f.message] for f in c.findings]
+        rows = [
+            [f.severity, "-" if f.line is None else f.line, f.code, f.message.removeprefix(f"line {f.line}: ")]
+            for f in c.findings
+        ]
         if not rows:
             rows = [["ok", "-", "-", f"{c.requests:,} requests, {c.file_bytes:,} bytes, one model, no findings"]]
         tables.append(

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..limits import ASSUMPTIONS, DAYS_PER_MONTH, Assessment, Demand, Drain, ModelTier, TierFit
-from ..report import Report, Table, money_str, pct, usd_auto
+from ..report import Pct, Report, Table, Usd, money_str, pct, usd_auto
 from ..workload import PromptSummary
 
 #: Use keys shown as table columns, with their headers.
@@ -60,11 +60,11 @@ def use_columns(tiers: Sequence[TierFit]) -> list[tuple[str, str]]:
     return [(k, h) for k, h in _COLUMNS if k in used]
 
 
-def use_cells(m: ModelTier, columns: Sequence[tuple[str, str]]) -> list[str]:
-    cells = []
+def use_cells(m: ModelTier, columns: Sequence[tuple[str, str]]) -> list[str | Pct]:
+    cells: list[str | Pct] = []
     for key, _ in columns:
         u = m.use(key)
-        cells.append("-" if u is None else pct(u.pct))
+        cells.append("-" if u is None else Pct(u.pct))
     return cells
 
 
@@ -179,7 +179,7 @@ def limits_report(
                     model.label,
                     t.tier,
                     *use_cells(m, columns),
-                    pct(m.headroom_pct),
+                    Pct(m.headroom_pct),
                     whole(t.max_peak_rpm),
                     cap_cell(t),
                     yes_no(t.fits),
@@ -199,7 +199,7 @@ def limits_report(
                 model.label,
                 _dec(a.demand.traffic.peak_rpm),
                 "-" if std_tpm is None else _dec(std_tpm, 0),
-                usd_auto(cost.total_usd),
+                Usd(cost.total_usd),
                 "none" if lowest is None else lowest,
             ]
         )

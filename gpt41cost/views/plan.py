@@ -7,7 +7,7 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..limits import DAYS_PER_MONTH, Assessment, Verdict
-from ..report import Report, Table, money_str, pct, usd, usd_auto
+from ..report import Pct, Report, Table, money_str, pct, usd, usd_auto
 from ..workload import PromptSummary, Workload
 from .limits import cap_cell, input_assumptions, model_tier_json, pct_json, use_cells, use_columns, whole, yes_no
 
@@ -20,7 +20,7 @@ def plan_report(w: Workload, a: Assessment, v: Verdict, summary: PromptSummary, 
         cost_rows.append(
             [
                 c.model,
-                pct(c.share * 100, 1),
+                Pct(c.share * 100, 1),
                 _n(c.requests_per_day),
                 _n(c.peak_rpm),
                 _m(c.standard_usd),
@@ -50,9 +50,9 @@ def plan_report(w: Workload, a: Assessment, v: Verdict, summary: PromptSummary, 
         )
 
     columns = use_columns([at])
-    head_rows = [[m.model, *use_cells(m, columns), pct(m.headroom_pct), yes_no(m.fits)] for m in at.models]
+    head_rows = [[m.model, *use_cells(m, columns), Pct(m.headroom_pct), yes_no(m.fits)] for m in at.models]
     head_rows.append(["monthly usage cap", *([""] * len(columns)), "", f"{yes_no(at.cap_fits)}: {cap_cell(at)}"])
-    tier_rows = [[t.tier, pct(t.headroom_pct), whole(t.max_peak_rpm), cap_cell(t), yes_no(t.fits)] for t in a.tiers]
+    tier_rows = [[t.tier, Pct(t.headroom_pct), whole(t.max_peak_rpm), cap_cell(t), yes_no(t.fits)] for t in a.tiers]
     lowest = a.lowest_tier
     status = "PASS" if v.passed else "FAIL"
     if v.passed:

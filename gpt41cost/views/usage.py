@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from ..report import Cell, Report, Table, money_str, pct, usd, usd_auto
+from ..report import Cell, Pct, Report, Table, Usd, money_str, usd, usd_auto
 from ..usage import SCHEMA_VERSION, SKIP_REASONS, Line, UsageResult
 
 _TOKEN_COLUMNS = ("requests", "input tokens", "cached input", "output tokens")
@@ -25,8 +25,8 @@ def ratio_str(value: Decimal | None, places: int = 6) -> str | None:
     return str(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
 
 
-def _pct(value: Decimal | None) -> str:
-    return pct(None if value is None else value * 100)
+def _pct(value: Decimal | None) -> Pct:
+    return Pct(None if value is None else value * 100)
 
 
 def _mean(value: Decimal | None) -> str:
@@ -55,7 +55,7 @@ def _breakdown(title: str, first: str, lines: tuple[Line, ...], *, unpriced: boo
     columns: tuple[str, ...] = (first, *_TOKEN_COLUMNS, "cache hit", "cost", "share")
     rows: list[list[Cell]] = []
     for line in lines:
-        row: list[Cell] = [line.key, *_tokens(line), _pct(line.cache_hit_rate), usd_auto(line.cost_usd),
+        row: list[Cell] = [line.key, *_tokens(line), _pct(line.cache_hit_rate), Usd(line.cost_usd),
                            _pct(line.cost_share)]
         if unpriced:
             row.append(line.unpriced_requests)
@@ -69,7 +69,7 @@ def usage_report(result: UsageResult) -> Report:
     t = result.totals
     any_unpriced = t.unpriced_requests > 0
     model_rows: list[list[Cell]] = [
-        [m.key, *_tokens(m), _pct(m.cache_hit_rate), usd_auto(m.cost_usd), _pct(m.cost_share)]
+        [m.key, *_tokens(m), _pct(m.cache_hit_rate), Usd(m.cost_usd), _pct(m.cost_share)]
         for m in result.models
     ]
     priced = Line(
@@ -80,7 +80,7 @@ def usage_report(result: UsageResult) -> Report:
         t.output_tokens - sum(u.output_tokens for u in result.unpriced),
         t.cost_usd,
     )
-    model_rows.append([priced.key, *_tokens(priced), _pct(priced.cache_hit_rate), usd_auto(t.cost_usd),
+    model_rows.append([priced.key, *_tokens(priced), _pct(priced.cache_hit_rate), Usd(t.cost_usd),
                        _pct(Decimal(1)) if result.models else "-"])
     tables = [
         Table("Cost by model", ("model", *_TOKEN_COLUMNS, "cache hit", "cost", "share"), model_rows,
@@ -110,7 +110,7 @@ def usage_report(result: UsageResult) -> Report:
             Table(
                 "What if",
                 ("scenario", "cost", "change"),
-                [[w.scenario, usd_auto(w.cost_usd), _signed(w.delta_usd)] for w in result.what_if],
+                [[w.scenario, Usd(w.cost_usd), _signed(w.delta_usd)] for w in result.what_if],
                 numeric=_NUMERIC,
             )
         )
