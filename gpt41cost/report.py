@@ -194,39 +194,51 @@ def _markdown(report: Report) -> str:
     return "\n".join(out)
 
 
+def _display_width(text: str) -> int:
+    """Terminal columns: wide (East Asian) characters take two, combining marks none."""
+    import unicodedata
+
+    if text.isascii():
+        return len(text)
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    gap = " " * (width - _display_width(text))
+    return gap + text if right else text + gap
+
+
+def _text_table(t: Table) -> list[str]:
+    """A plain table in the style of rich's SIMPLE_HEAD box, without importing rich (start-up time)."""
+    cells = [[_cell(c) for c in row] for row in t.rows]
+    widths = [_display_width(c) for c in t.columns]
+    for row in cells:
+        widths = [max(w, _display_width(c)) for w, c in zip(widths, row, strict=True)]
+    right = [c in t.numeric for c in t.columns]
+
+    def line(values: Sequence[str]) -> str:
+        return " " + "   ".join(_pad(v, w, r) for v, w, r in zip(values, widths, right, strict=True)) + " "
+
+    rule = " " + "─" * (sum(widths) + 3 * (len(widths) - 1)) + " "
+    return [t.title, "", line(t.columns), rule, *(line(row) for row in cells), ""]
+
+
 def _rich_text(report: Report) -> str:
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table as RichTable
-
-    buf = io.StringIO()
-    console = Console(file=buf, width=_width(), force_terminal=False, color_system=None, highlight=False)
-    console.print(f"[bold]{report.title}[/bold]")
+    """The people format: titled tables, then assumptions and notes."""
+    out = [report.title]
     for t in report.tables:
-        rt = RichTable(title=t.title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-        for c in t.columns:
-            rt.add_column(c, justify="right" if c in t.numeric else "left", no_wrap=c in t.numeric)
-        for row in t.rows:
-            rt.add_row(*(_cell(c) for c in row))
-        console.print(rt)
+        out += _text_table(t)
     if report.assumptions:
-        console.print("Assumptions:")
-        for name, value in report.assumptions:
-            console.print(f"  {name}: {value}", markup=False)
+        out.append("Assumptions:")
+        out += [f"  {name}: {value}" for name, value in report.assumptions]
     if report.notes:
-        console.print("Notes:")
-        for n in report.notes:
-            console.print(f"  - {n}", markup=False)
+        out.append("Notes:")
+        out += [f"  - {n}" for n in report.notes]
     if report.footer:
-        console.print(report.footer, markup=False)
-    return buf.getvalue()
-
-
-def _width() -> int:
-    """The terminal's width on a terminal; wide enough never to fold a table when piped."""
-    import shutil
-    import sys
-
-    if sys.stdout.isatty():
-        return max(80, shutil.get_terminal_size((120, 24)).columns)
-    return 240
+        out.append(report.footer)
+    return "\n".join(line.rstrip() for line in out) + "\n"

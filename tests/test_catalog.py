@@ -218,3 +218,41 @@ def test_catalog_path_precedence(monkeypatch):
 def test_parse_rejects_non_mapping():
     with pytest.raises(CatalogError, match="expected a mapping"):
         parse_catalog(["not", "a", "mapping"], "x.yaml")
+
+
+def test_shipped_sidecar_is_up_to_date_and_equal_to_the_yaml():
+    from gpt41cost.catalog import _sidecar, parse_yaml
+
+    yaml_path = ROOT / "gpt41cost" / "pricing.yaml"
+    raw = yaml_path.read_bytes()
+    side = _sidecar(yaml_path, raw)
+    assert side is not None, "gpt41cost/pricing.json is stale: run python tools/build_catalog_json.py"
+    assert side == parse_yaml(raw.decode(), str(yaml_path))
+
+
+def test_stale_or_broken_sidecar_is_ignored(tmp_path):
+    import json
+
+    y = tmp_path / "p.yaml"
+    y.write_text((DATA / "pricing-fixture.yaml").read_text())
+    doc = yaml.safe_load(y.read_text())
+    doc["models"]["gpt-4.1"]["prices"]["standard"]["input"] = "999"
+    # a sidecar for other YAML bytes: never used
+    (tmp_path / "p.json").write_text(json.dumps({"yaml_sha256": "0" * 64, "catalog": doc}))
+    assert load_catalog(y).models["gpt-4.1"].prices.standard.input == Decimal("2.00")
+    (tmp_path / "p.json").write_text("{not json")
+    assert load_catalog(y).models["gpt-4.1"].prices.standard.input == Decimal("2.00")
+
+
+def test_sidecar_is_validated_like_yaml(tmp_path):
+    import hashlib
+    import json
+
+    y = tmp_path / "p.yaml"
+    y.write_bytes((DATA / "pricing-fixture.yaml").read_bytes())
+    doc = yaml.safe_load(y.read_text())
+    doc["models"]["gpt-4.1"]["prices"]["standard"]["input"] = "-1"
+    sha = hashlib.sha256(y.read_bytes()).hexdigest()
+    (tmp_path / "p.json").write_text(json.dumps({"yaml_sha256": sha, "catalog": doc}))
+    with pytest.raises(CatalogError, match="is negative"):
+        load_catalog(y)

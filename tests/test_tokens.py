@@ -145,3 +145,16 @@ def test_pattern_matches_tiktoken():
         op.load_tiktoken_bpe = orig
     assert spec["pat_str"] == tokens.O200K_PAT_STR
     assert spec["special_tokens"] == {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
+
+
+def test_fast_rank_parse_equals_full_parse():
+    import base64
+
+    _, data = tokens.vocabulary_source()
+    full = {base64.b64decode(t): int(r) for t, r in (ln.split() for ln in data.splitlines() if ln)}
+    assert tokens._parse_ranks(data) == full
+
+
+def test_rank_parse_refuses_out_of_order_ranks():
+    with pytest.raises(VocabularyError, match="malformed"):
+        tokens._parse_ranks(b"YQ== 0\nYg== 5\n")
