@@ -37,18 +37,8 @@ def _root(
     """Cost and capacity planning for OpenAI's GPT-4.1 family, offline."""
 
 
-def _register() -> None:
-    from . import pricing  # noqa: F401  (commands register themselves on import)
-
-    for name in ("estimate", "limits", "plan", "usage"):
-        try:
-            __import__(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-
-
-_register()
+# Commands register themselves on import, in the order --help lists them.
+from . import estimate, limits, plan, usage, pricing, rules  # noqa: E402, F401, I001
 
 
 def main() -> None:

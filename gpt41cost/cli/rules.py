@@ -1,0 +1,24 @@
+"""`gpt41cost rules`."""
+
+from __future__ import annotations
+
+from . import app
+from .common import Format, FormatOpt, PricingOpt, emit, handles_errors, load_catalog_opt
+
+
+@app.command("rules")
+@handles_errors
+def rules(fmt: FormatOpt = Format.table, pricing: PricingOpt = None) -> None:
+    """List every rule the figures rest on, and whether OpenAI documents it or it is an inference.
+
+    Examples:
+
+      gpt41cost rules
+
+      gpt41cost rules --format json | jq '.rules[] | select(.basis == "inference") | .name'
+    """
+    from ..report import render
+    from ..rules import all_rules
+    from ..views.rules import rules_report
+
+    emit(render(rules_report(all_rules(load_catalog_opt(pricing))), fmt.value))

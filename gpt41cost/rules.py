@@ -1,0 +1,129 @@
+"""Every rule gpt41cost's figures rest on, documented by OpenAI or inferred, in one list.
+
+The texts live beside the code that applies them (each module's named constants); this module
+only gathers them, so `gpt41cost rules` and the README cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .catalog import Catalog
+
+
+@dataclass(frozen=True)
+class Rule:
+    area: str
+    name: str
+    basis: str  # "documented" by OpenAI, an "inference" about OpenAI, or gpt41cost's own "policy"
+    text: str
+    source: str  # a short source name, as in ACCOUNTING.md
+
+
+def _basis(text: str, default: str) -> str:
+    return "inference" if "inference" in text.lower() else default
+
+
+def all_rules(catalog: Catalog) -> list[Rule]:
+    from . import batch, cache, estimate, images, requests
+    from .cost import BATCH_CACHED_AT_INPUT_RATE
+    from .readers import requests as request_files
+
+    c = catalog
+    out = [
+        Rule(
+            "prices",
+            "per-token prices",
+            "documented",
+            f"USD per 1M tokens from {c.path.rsplit('/', 1)[-1]} (as of {c.as_of}); cost = (input - cached) x input "
+            "rate + cached x cached rate + output x output rate, in exact decimals",
+            "PRICING",
+        ),
+        Rule("prices", "cached input", "documented", "cached input is 75% off input for the GPT-4.1 family", "LAUNCH"),
+        Rule("prices", "batch", "documented", "the Batch API is 50% off input and output", "BATCH"),
+        Rule("prices", "batch cached tokens", "inference", BATCH_CACHED_AT_INPUT_RATE, "PRICING"),
+        Rule("prices", "long context", "documented", "long-context requests cost no more per token", "LAUNCH"),
+        Rule(
+            "tokens",
+            "encoding",
+            "documented",
+            "all three models and their snapshots use o200k_base; a fine-tuned model counts with its base "
+            "model's encoding; special-token strings in text count as ordinary text",
+            "TK",
+        ),
+        Rule(
+            "caching",
+            "minimum and steps",
+            "documented",
+            f"prompts of {c.cache_min_tokens:,}+ tokens are cached automatically; hits come in "
+            f"{c.cache_step_tokens}-token steps "
+            f"({c.cache_min_tokens:,}, {c.cache_min_tokens + c.cache_step_tokens:,}, ...)",
+            "CACHE",
+        ),
+        Rule("caching", "full blocks", "inference", cache.CACHE_FULL_BLOCKS, "CACHE"),
+        Rule("caching", "cold run", "policy", cache.CACHE_COLD_RUN, "CACHE"),
+        Rule("caching", "warm run", "policy", cache.CACHE_WARM_RUN, "CACHE"),
+        Rule("caching", "cache stays warm", "inference", cache.CACHE_STAYS_WARM, "CACHE"),
+    ]
+    out += [Rule("messages", name, "inference", text, "CB") for name, text in requests.INFERENCES.items()]
+    out += [
+        Rule("messages", "image file", "inference", request_files.IMAGE_FILE_RULE, "VISION"),
+        Rule("messages", "fine-tuning example", "inference", request_files.FINETUNE_RULE, "CB"),
+    ]
+    out += [
+        Rule("images", name, "policy" if name == "image size unknown" else _basis(text, "documented"), text, "VISION")
+        for name, text in images.RULES
+    ]
+    out += [
+        Rule("batch", "queue split", "policy", batch.QUEUE_SPLIT_RULE, "BATCH"),
+        Rule("batch", "queue pools", "inference", batch.QUEUE_POOLS_RULE, "BATCH"),
+        Rule("batch", "one model", _basis(batch.ONE_MODEL_RULE, "documented"), batch.ONE_MODEL_RULE, "BATCH"),
+        Rule(
+            "batch",
+            "file size",
+            "inference",
+            f'OpenAI\'s "200 MB" is read as {c.batch_max_file_bytes:,} bytes (the stricter reading)',
+            "BATCH",
+        ),
+        Rule(
+            "limits",
+            "long-context threshold",
+            "inference",
+            f'"above 128k" input tokens means more than {c.long_context_threshold:,}',
+            "RL",
+        ),
+        Rule(
+            "limits",
+            "nano long-context limits",
+            "inference",
+            "gpt-4.1-nano's long-context limits are assumed equal to gpt-4.1-mini's (published for mini only; "
+            "their standard tables are identical)",
+            "RL",
+        ),
+        Rule(
+            "limits",
+            "TPM at admission",
+            "documented",
+            "TPM is charged when a request is admitted: its input plus max_tokens (max_completion_tokens, "
+            "max_output_tokens), or the expected output when no cap is set",
+            "RL",
+        ),
+        Rule("estimates", "month", "policy", f"a month is {estimate.DAYS_PER_MONTH} days", "-"),
+        Rule(
+            "estimates",
+            "default output",
+            "inference",
+            f"{estimate.DEFAULT_OUTPUT_TOKENS} output tokens per request unless --output-tokens or "
+            "--calibrate-from says otherwise",
+            "-",
+        ),
+        Rule(
+            "estimates",
+            "default epochs",
+            "inference",
+            f"fine-tuning runs {estimate.DEFAULT_EPOCHS} epochs unless --epochs says otherwise",
+            "-",
+        ),
+        Rule("estimates", "percentiles", "policy", "p50 and p95 are nearest-rank over the requests measured", "-"),
+    ]
+    return out

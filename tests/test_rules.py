@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import json
+
+from gpt41cost.cli import app
+from gpt41cost.rules import all_rules
+
+from .conftest import DATA
+
+
+def test_every_rule_has_a_basis_and_text(catalog):
+    rules = all_rules(catalog)
+    assert len(rules) >= 30
+    assert {r.basis for r in rules} == {"documented", "inference", "policy"}
+    assert all(r.text and r.name and r.area for r in rules)
+    names = {(r.area, r.name) for r in rules}
+    assert len(names) == len(rules), "rule names repeat"
+
+
+def test_named_inferences_are_listed(catalog):
+    by_name = {r.name: r for r in all_rules(catalog)}
+    assert by_name["batch cached tokens"].basis == "inference"
+    assert by_name["nano long-context limits"].basis == "inference"
+    assert by_name["messages"].basis == "inference"  # ACCOUNTING.md §4: checked for gpt-4o only
+    assert by_name["LOW_DETAIL_ON_PATCH_MODELS"].basis == "inference"
+    assert by_name["encoding"].basis == "documented"
+
+
+def test_rules_command_json(runner):
+    r = runner.invoke(app, ["rules", "-f", "json", "--pricing", str(DATA / "pricing-fixture.yaml")])
+    assert r.exit_code == 0
+    doc = json.loads(r.stdout)
+    assert doc["schema_version"] == 1
+    assert set(doc["rules"][0]) == {"area", "name", "basis", "text", "source"}
