@@ -71,13 +71,19 @@ class RequestProfile:
 
     ``cached_tokens[i]`` is the cached part of ``input_tokens[i]`` (spend only: cached tokens
     still count toward TPM). ``output_tokens`` is the expected output per request (spend);
-    ``reserve_tokens`` is what OpenAI reserves for the output at admission (TPM).
+    ``reserve_tokens`` is what OpenAI reserves for the output at admission (TPM);
+    ``reserves``, when given, is the reservation of each kind instead (a request file's own
+    ``max_tokens``).
     """
 
     input_tokens: tuple[int, ...]
     cached_tokens: tuple[int, ...]
     output_tokens: int
     reserve_tokens: int
+    reserves: tuple[int, ...] = ()
+
+    def reserve_of(self, kind: int) -> int:
+        return self.reserves[kind] if self.reserves else self.reserve_tokens
 
     def __post_init__(self) -> None:
         if not self.input_tokens:
@@ -88,6 +94,8 @@ class RequestProfile:
             raise UsageError("token counts cannot be negative")
         if any(c < 0 or c > i for c, i in zip(self.cached_tokens, self.input_tokens, strict=True)):
             raise UsageError("cached tokens must be between 0 and the request's input tokens")
+        if self.reserves and (len(self.reserves) != len(self.input_tokens) or min(self.reserves) < 0):
+            raise UsageError("reserves must have one non-negative entry per request kind")
 
     @classmethod
     def uniform(cls, input_tokens: int, output_tokens: int, reserve_tokens: int, cached: int = 0) -> RequestProfile:
@@ -295,12 +303,18 @@ class _Pool:
 
 
 def _pools(profile: RequestProfile, threshold: int) -> tuple[_Pool, _Pool]:
-    std = [i for i in profile.input_tokens if i <= threshold]
-    lc = [i for i in profile.input_tokens if i > threshold]
+    pairs = [(i, profile.reserve_of(k)) for k, i in enumerate(profile.input_tokens)]
+    std = [(i, r) for i, r in pairs if i <= threshold]
+    lc = [(i, r) for i, r in pairs if i > threshold]
 
-    def pool(xs: list[int]) -> _Pool:
-        r = profile.reserve_tokens
-        return _Pool(len(xs), sum(xs) + r * len(xs), sum(xs), max(xs) + r if xs else 0, max(xs, default=0))
+    def pool(xs: list[tuple[int, int]]) -> _Pool:
+        return _Pool(
+            len(xs),
+            sum(i + r for i, r in xs),
+            sum(i for i, _ in xs),
+            max((i + r for i, r in xs), default=0),
+            max((i for i, _ in xs), default=0),
+        )
 
     return pool(std), pool(lc)
 

@@ -40,6 +40,7 @@ from .errors import InputError, UnknownModelError
 from .limits import DEFAULT_PEAK_FACTOR, Demand, RequestProfile, Traffic
 
 if TYPE_CHECKING:
+    from .measure import Measured
     from .usage import Calibration
 
 #: Top-level keys, in documentation order.
@@ -481,6 +482,49 @@ def measure_prompts(
         cached = [0] * len(inputs)
         basis = "none"
     profile = RequestProfile(tuple(inputs), tuple(cached), output_tokens, reserve_tokens)
+    summary = PromptSummary(
+        files=len(inputs),
+        mean_input_tokens=profile.mean_input_tokens,
+        max_input_tokens=profile.max_input_tokens,
+        mean_cached_tokens=Decimal(sum(cached)) / len(cached),
+        cache_basis=basis,
+    )
+    return profile, summary
+
+
+def profile_from_measured(
+    measured: Sequence[Measured],
+    base: str,
+    catalog: Catalog,
+    *,
+    output_tokens: int,
+    reserve_tokens: int | None,
+    cache_hit_rate: Decimal | None = None,
+    auto_cached: Sequence[int] | None = None,
+) -> tuple[RequestProfile, PromptSummary]:
+    """A profile of measured requests (each one request kind, equally likely) on model ``base``.
+
+    Each request reserves its own output cap (``max_tokens`` and friends) where it has one,
+    else ``reserve_tokens``, else ``output_tokens``. Cached tokens: ``cache_hit_rate`` of each
+    input in OpenAI's steps, else ``auto_cached`` (from :func:`gpt41cost.cache.cached_by_model`).
+    """
+    inputs = tuple(m.input_tokens[base] for m in measured)
+    fallback = reserve_tokens if reserve_tokens is not None else output_tokens
+    reserves = tuple(m.max_output_tokens if m.max_output_tokens is not None else fallback for m in measured)
+    if cache_hit_rate is not None:
+        cached = tuple(
+            cached_tokens_for_rate(i, cache_hit_rate, catalog.cache_min_tokens, catalog.cache_step_tokens)
+            for i in inputs
+        )
+        basis = f"hit rate {cache_hit_rate} of each request's input, in {catalog.cache_step_tokens}-token steps"
+    elif auto_cached is not None:
+        cached = tuple(auto_cached)
+        basis = "auto: prefixes shared between the requests, 128-token blocks (warm cache)"
+    else:
+        cached = (0,) * len(inputs)
+        basis = "none"
+    own = any(m.max_output_tokens is not None for m in measured)
+    profile = RequestProfile(inputs, cached, output_tokens, fallback, reserves if own else ())
     summary = PromptSummary(
         files=len(inputs),
         mean_input_tokens=profile.mean_input_tokens,

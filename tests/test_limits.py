@@ -368,3 +368,36 @@ def test_cli_bad_flags_exit_2(runner, args: list[str], message: str) -> None:  #
     assert r.exit_code == 2
     assert message in r.stderr
     assert "Traceback" not in r.stderr and r.stdout == ""
+
+
+def test_limits_reads_request_files_with_their_own_caps(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json as _json
+
+    from gpt41cost.tokens import count_tokens
+
+    req = {"model": "gpt-4.1", "max_tokens": 700, "messages": [{"role": "user", "content": "word" + " word" * 995}]}
+    p = tmp_path / "req.json"
+    p.write_text(_json.dumps(req))
+    # 3 per message + "user" (1) + 996 content tokens + 3 priming = 1,003 input tokens
+    assert count_tokens(req["messages"][0]["content"]) == 996
+    r = runner.invoke(
+        app,
+        [
+            "limits",
+            str(p),
+            "-m",
+            "gpt-4.1",
+            "--peak-rpm",
+            "100",
+            "-f",
+            "json",
+            "--pricing",
+            str(DATA / "pricing-fixture.yaml"),
+        ],
+    )
+    assert r.exit_code == 0, r.stderr
+    doc = _json.loads(r.stdout)
+    t1 = doc["models"][0]["tiers"][0]
+    # TPM at admission: 100 requests x (1,003 input + its own max_tokens 700) = 170,300 of tier 1's 30,000
+    assert D(str(t1["tpm_used_pct"])) == (D(170_300) * 100 / 30_000).quantize(D("0.0001"))
+    assert doc["inputs"]["expected_output_tokens"] == 700

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,9 +11,17 @@ from ..errors import UsageError
 from . import app
 from .common import Format, FormatOpt, ModelOpt, PricingOpt, emit, handles_errors, load_catalog_opt
 
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+    from ..measure import Measured
+
 PathsArg = Annotated[
     list[str] | None,
-    typer.Argument(help="Prompt files or directories: one request each (or use --input-tokens).", show_default=False),
+    typer.Argument(
+        help="Prompt files, request files (chat, Responses, Batch, ...) or directories, as estimate reads them "
+        "(or use --input-tokens).",
+        show_default=False,
+    ),
 ]
 
 
@@ -88,24 +96,42 @@ def limits(
     from ..limits import DEFAULT_PEAK_FACTOR, Demand, RequestProfile, Traffic, assess, drain
     from ..report import render
     from ..views.limits import limits_report
-    from ..workload import measure_prompts
+    from ..workload import PromptSummary, profile_from_measured
 
     catalog = load_catalog_opt(pricing)
     if paths and input_tokens is not None:
         raise UsageError("give prompt files or --input-tokens, not both")
     if not paths and input_tokens is None:
         raise UsageError("give prompt files (one request each) or --input-tokens N")
-    if max_tokens is None and output_tokens is None:
+    rate = dec_opt(cache_hit_rate, "--cache-hit-rate", low="0", high="1")
+    names = model or catalog.model_names()
+    resolved = [catalog.resolve(n) for n in names]
+    measured = _read(paths or [], catalog)
+    own_caps = bool(measured) and all(m.max_output_tokens is not None for m in measured)
+    if max_tokens is None and output_tokens is None and not own_caps:
         raise UsageError("give --max-tokens (the output reservation) or --output-tokens (the expected output)")
     reserve = max_tokens if max_tokens is not None else output_tokens
-    expected = output_tokens if output_tokens is not None else max_tokens
-    assert reserve is not None and expected is not None
-    out_source = "--output-tokens" if output_tokens is not None else "--max-tokens, an upper bound"
-    rate = dec_opt(cache_hit_rate, "--cache-hit-rate", low="0", high="1")
-    if paths:
-        profile, summary = measure_prompts(
-            paths, catalog, output_tokens=expected, reserve_tokens=reserve, cache_hit_rate=rate
-        )
+    if output_tokens is not None:
+        expected, out_source = output_tokens, "--output-tokens"
+    elif max_tokens is not None:
+        expected, out_source = max_tokens, "--max-tokens, an upper bound"
+    else:
+        caps = [m.max_output_tokens or 0 for m in measured]
+        expected, out_source = -(-sum(caps) // len(caps)), "the requests' own max_tokens (mean), an upper bound"
+    profiles: dict[str, tuple[RequestProfile, PromptSummary | None]] = {}
+    if measured:
+        auto = _auto_cache(measured, catalog) if rate is None and any(m.cache_blocks for m in measured) else {}
+        for m in resolved:
+            base = m.spec.name
+            profiles[base] = profile_from_measured(
+                measured,
+                base,
+                catalog,
+                output_tokens=expected,
+                reserve_tokens=reserve,
+                cache_hit_rate=rate,
+                auto_cached=auto.get(base),
+            )
     else:
         assert input_tokens is not None
         from ..cost import cached_tokens_for_rate
@@ -115,7 +141,8 @@ def limits(
             if rate is None
             else cached_tokens_for_rate(input_tokens, rate, catalog.cache_min_tokens, catalog.cache_step_tokens)
         )
-        profile, summary = RequestProfile.uniform(input_tokens, expected, reserve, cached), None
+        uniform = RequestProfile.uniform(input_tokens, expected, reserve if reserve is not None else expected, cached)
+        profiles = {m.spec.name: (uniform, None) for m in resolved}
     peak = dec_opt(peak_rpm, "--peak-rpm", low="0")
     rpd = dec_opt(requests_per_day, "--requests-per-day", low="0")
     factor = dec_opt(peak_factor, "--peak-factor", low="1")
@@ -129,15 +156,39 @@ def limits(
         assert rpd is not None
         traffic = Traffic.from_daily(rpd, factor if factor is not None else DEFAULT_PEAK_FACTOR)
     tiers = (tier,) if tier is not None else tuple(catalog.tiers)
-    names = model or catalog.model_names()
-    resolved = [catalog.resolve(n) for n in names]
     headroom = dec_opt(min_headroom, "--min-headroom", low="0")
     share = dec_opt(batch_share, "--batch-share", low="0", high="1")
     assert headroom is not None and share is not None
     if headroom >= 100:
         raise UsageError("--min-headroom: must be below 100")
     assessments = [
-        assess(Demand(((m, Decimal(1)),), traffic, profile, share, headroom), catalog, tiers) for m in resolved
+        assess(Demand(((m, Decimal(1)),), traffic, profiles[m.spec.name][0], share, headroom), catalog, tiers)
+        for m in resolved
     ]
-    drains = [drain(backlog, m, profile, catalog, t) for m in resolved for t in tiers] if backlog else []
+    drains = (
+        [drain(backlog, m, profiles[m.spec.name][0], catalog, t) for m in resolved for t in tiers] if backlog else []
+    )
+    summary = profiles[resolved[0].spec.name][1]
     emit(render(limits_report(assessments, catalog, summary, out_source, drains), fmt.value))
+
+
+def _read(paths: list[str], catalog: Catalog) -> list[Measured]:
+    """Every request under ``paths``, read as ``estimate`` reads them (plain text: one request a file)."""
+    if not paths:
+        return []
+    from ..readers.inputs import gather
+
+    return gather(paths, catalog).measured
+
+
+def _auto_cache(measured: list[Measured], catalog: Catalog) -> dict[str, list[int]]:
+    from ..cache import cached_by_model
+
+    # warm: at launch traffic every kind of request recurs, so a shared prefix is in the cache
+    return cached_by_model(
+        measured,
+        min_tokens=catalog.cache_min_tokens,
+        step=catalog.cache_step_tokens,
+        warm=True,
+        models=list(catalog.models),
+    )

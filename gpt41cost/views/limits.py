@@ -110,13 +110,23 @@ def input_assumptions(
         out.append(
             (
                 "input tokens/request",
-                f"{summary.files} prompt files: mean {_dec(summary.mean_input_tokens, 1)}, "
+                f"{summary.files} requests measured: mean {_dec(summary.mean_input_tokens, 1)}, "
                 f"largest {summary.max_input_tokens:,} (exact o200k_base counts)",
             )
         )
     else:
         out.append(("input tokens/request", f"{p.input_tokens[0]:,} (given)"))
-    out.append(("output reservation/request", f"{p.reserve_tokens:,} tokens (counts toward TPM at admission)"))
+    if p.reserves:
+        mean = Decimal(sum(p.reserves)) / len(p.reserves)
+        out.append(
+            (
+                "output reservation/request",
+                f"each request's own max_tokens, else {p.reserve_tokens:,} (mean {_dec(mean, 1)} tokens; "
+                "counts toward TPM at admission)",
+            )
+        )
+    else:
+        out.append(("output reservation/request", f"{p.reserve_tokens:,} tokens (counts toward TPM at admission)"))
     out.append(("expected output/request", f"{p.output_tokens:,} tokens ({output_source}; for spend)"))
     if summary is not None:
         out.append(
