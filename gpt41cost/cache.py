@@ -24,8 +24,12 @@ import hashlib
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from .measure import Measured
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
 
 #: Tokens per cache block: OpenAI reports cache hits in 128-token steps [CACHE].
 DEFAULT_STEP = 128
@@ -257,4 +261,15 @@ def cache_assumptions(warm: bool) -> tuple[tuple[str, str], ...]:
         ("cache_full_blocks", CACHE_FULL_BLOCKS),
         run,
         ("cache_stays_warm", CACHE_STAYS_WARM),
+    )
+
+
+def cached_for_catalog(measured: Sequence[Measured], catalog: Catalog, *, warm: bool) -> dict[str, list[int]]:
+    """:func:`cached_by_model` with the catalog's caching rules, for every model it prices."""
+    return cached_by_model(
+        measured,
+        min_tokens=catalog.cache_min_tokens,
+        step=catalog.cache_step_tokens,
+        warm=warm,
+        models=list(catalog.models),
     )

@@ -110,6 +110,17 @@ class PromptSummary:
     mean_cached_tokens: Decimal
     cache_basis: str
 
+    @classmethod
+    def of(cls, profile: RequestProfile, basis: str) -> PromptSummary:
+        cached = profile.cached_tokens
+        return cls(
+            files=profile.kinds,
+            mean_input_tokens=profile.mean_input_tokens,
+            max_input_tokens=profile.max_input_tokens,
+            mean_cached_tokens=Decimal(sum(cached)) / len(cached),
+            cache_basis=basis,
+        )
+
 
 # --------------------------------------------------------------------------- loading
 
@@ -482,14 +493,7 @@ def measure_prompts(
         cached = [0] * len(inputs)
         basis = "none"
     profile = RequestProfile(tuple(inputs), tuple(cached), output_tokens, reserve_tokens)
-    summary = PromptSummary(
-        files=len(inputs),
-        mean_input_tokens=profile.mean_input_tokens,
-        max_input_tokens=profile.max_input_tokens,
-        mean_cached_tokens=Decimal(sum(cached)) / len(cached),
-        cache_basis=basis,
-    )
-    return profile, summary
+    return profile, PromptSummary.of(profile, basis)
 
 
 def profile_from_measured(
@@ -525,14 +529,7 @@ def profile_from_measured(
         basis = "none"
     own = any(m.max_output_tokens is not None for m in measured)
     profile = RequestProfile(inputs, cached, output_tokens, fallback, reserves if own else ())
-    summary = PromptSummary(
-        files=len(inputs),
-        mean_input_tokens=profile.mean_input_tokens,
-        max_input_tokens=profile.max_input_tokens,
-        mean_cached_tokens=Decimal(sum(cached)) / len(cached),
-        cache_basis=basis,
-    )
-    return profile, summary
+    return profile, PromptSummary.of(profile, basis)
 
 
 def workload_profile(w: Workload, catalog: Catalog) -> tuple[RequestProfile, PromptSummary]:

@@ -1,7 +1,8 @@
-"""Re-run every ```console example in README.md and write its real output back.
+"""Run every ```console example in README.md; with no arguments, write its real output back.
 
-Usage: python tools/update_readme.py   (from the repository root, with gpt41cost installed)
-tests/test_readme.py fails when an example's output no longer matches; this fixes the README.
+Usage: python -m tools.update_readme   (from the repository root, with gpt41cost installed)
+tests/test_readme.py runs the same examples with the same :func:`run` and fails when an
+output no longer matches; this script brings the README up to date.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
 README = ROOT / "README.md"
+BLOCK = re.compile(r"```console\n(.*?)```", flags=re.S)
 
 
 def run(command: str) -> str:
+    """The command's stdout and stderr as a reader sees them, trailing spaces dropped."""
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -34,7 +37,29 @@ def run(command: str) -> str:
         executable="/bin/bash",
         timeout=300,
     )
-    return "\n".join(line.rstrip() for line in out.stdout.strip("\n").splitlines())
+    return normalise(out.stdout)
+
+
+def normalise(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
+
+
+def examples(text: str) -> list[tuple[str, str]]:
+    """(command, expected output) for every `$ command` line of every console block."""
+    found: list[tuple[str, str]] = []
+    for block in BLOCK.findall(text):
+        command: str | None = None
+        output: list[str] = []
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                if command is not None:
+                    found.append((command, "\n".join(output)))
+                command, output = line[2:], []
+            else:
+                output.append(line)
+        if command is not None:
+            found.append((command, "\n".join(output)))
+    return found
 
 
 def refresh(block: re.Match[str]) -> str:
@@ -45,7 +70,7 @@ def refresh(block: re.Match[str]) -> str:
 
 def main() -> None:
     text = README.read_text(encoding="utf-8")
-    README.write_text(re.sub(r"```console\n(.*?)```", refresh, text, flags=re.S), encoding="utf-8")
+    README.write_text(BLOCK.sub(refresh, text), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,18 @@ ModelOpt = Annotated[
 ]
 
 
+CalibrateOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--calibrate-from",
+        metavar="FILE",
+        help="Usage records (anything `gpt41cost usage` reads): use each model's observed output tokens per "
+        "request and cache hit rate instead of assumed ones (explicit flags still win).",
+        show_default=False,
+    ),
+]
+
+
 def die(err: Gpt41CostError) -> typer.Exit:
     """Print one line on stderr and return the Exit to raise."""
     typer.echo(f"gpt41cost: error: {err.message}", err=True)

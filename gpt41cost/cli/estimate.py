@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from . import app
-from .common import Format, FormatOpt, ModelOpt, PricingOpt, emit, handles_errors, load_catalog_opt
+from .common import CalibrateOpt, Format, FormatOpt, ModelOpt, PricingOpt, emit, handles_errors, load_catalog_opt
 from .progress import Progress
 
 if TYPE_CHECKING:
     from ..batch import BatchCheck
     from ..catalog import Catalog, ResolvedModel
     from ..estimate import Assumptions
-    from ..measure import Measured
     from ..readers.inputs import Gathered
 
 HELP_EPILOG = """\
@@ -170,16 +169,7 @@ def estimate_cmd(
             help="Skip bad lines of JSONL files (each reported on stderr) instead of stopping at the first.",
         ),
     ] = False,
-    calibrate_from: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--calibrate-from",
-            metavar="FILE",
-            help="Usage records (anything `gpt41cost usage` reads): take each model's observed output tokens "
-            "per request, and its cache hit rate for inputs with no measured cache, instead of assumptions.",
-            show_default=False,
-        ),
-    ] = None,
+    calibrate_from: CalibrateOpt = None,
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
@@ -189,6 +179,7 @@ def estimate_cmd(
     Every file is one request's prompt, token-counted exactly (o200k_base, offline).
     The report shows each assumption it rests on.
     """
+    from ..cache import cached_for_catalog
     from ..errors import CheckFailed, UsageError
     from ..estimate import Assumptions, estimate, models_to_report, monthly_requests, text_measure
     from ..report import render
@@ -247,7 +238,7 @@ def estimate_cmd(
     if calibrate_from:
         assumptions = _calibrated(assumptions, calibrate_from, catalog, output_tokens is None)
     models = chosen or models_to_report(catalog, [], measured, fine_tuned="finetune" in kinds)
-    auto = _auto_cache(measured, catalog, cache_warm) if cache_mode == "auto" else None
+    auto = cached_for_catalog(measured, catalog, warm=cache_warm) if cache_mode == "auto" else None
     result = estimate(measured, catalog, assumptions, models, auto_cached=auto)
     extra = [("processing", mode_source)] if mode_source else []
     if cache_mode == "auto":
@@ -307,18 +298,6 @@ def _preflight(got: Gathered, catalog: Catalog, chosen: list[ResolvedModel]) -> 
 
     base = [m for m in chosen if not m.fine_tuned] or None
     return [preflight(facts, got.measured[span], catalog, models=base) for facts, span in got.batches]
-
-
-def _auto_cache(measured: list[Measured], catalog: Catalog, warm: bool) -> dict[str, list[int]]:
-    from ..cache import cached_by_model
-
-    return cached_by_model(
-        measured,
-        min_tokens=catalog.cache_min_tokens,
-        step=catalog.cache_step_tokens,
-        warm=warm,
-        models=list(catalog.models),
-    )
 
 
 def _calibrated(a: Assumptions, files: list[str], catalog: Catalog, set_output: bool) -> Assumptions:

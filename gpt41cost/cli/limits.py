@@ -93,6 +93,7 @@ def limits(
 
       gpt41cost limits --input-tokens 1000 --max-tokens 500 --peak-rpm 300 -f json | jq '.models[].lowest_tier'
     """
+    from ..cache import cached_for_catalog
     from ..limits import DEFAULT_PEAK_FACTOR, Demand, RequestProfile, Traffic, assess, drain
     from ..report import render
     from ..views.limits import limits_report
@@ -120,7 +121,11 @@ def limits(
         expected, out_source = -(-sum(caps) // len(caps)), "the requests' own max_tokens (mean), an upper bound"
     profiles: dict[str, tuple[RequestProfile, PromptSummary | None]] = {}
     if measured:
-        auto = _auto_cache(measured, catalog) if rate is None and any(m.cache_blocks for m in measured) else {}
+        auto = (
+            cached_for_catalog(measured, catalog, warm=True)
+            if rate is None and any(m.cache_blocks for m in measured)
+            else {}
+        )
         for m in resolved:
             base = m.spec.name
             profiles[base] = profile_from_measured(
@@ -179,16 +184,3 @@ def _read(paths: list[str], catalog: Catalog) -> list[Measured]:
     from ..readers.inputs import gather
 
     return gather(paths, catalog).measured
-
-
-def _auto_cache(measured: list[Measured], catalog: Catalog) -> dict[str, list[int]]:
-    from ..cache import cached_by_model
-
-    # warm: at launch traffic every kind of request recurs, so a shared prefix is in the cache
-    return cached_by_model(
-        measured,
-        min_tokens=catalog.cache_min_tokens,
-        step=catalog.cache_step_tokens,
-        warm=True,
-        models=list(catalog.models),
-    )

@@ -8,7 +8,7 @@ import typer
 
 from ..errors import CheckFailed
 from . import app
-from .common import Format, FormatOpt, PricingOpt, emit, handles_errors, load_catalog_opt
+from .common import CalibrateOpt, Format, FormatOpt, PricingOpt, emit, handles_errors, load_catalog_opt
 
 
 @app.command("plan")
@@ -19,16 +19,7 @@ def plan(
         bool,
         typer.Option("--check", help="Gate: exit 1 when over budget or the tier does not fit with the headroom."),
     ] = False,
-    calibrate_from: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--calibrate-from",
-            metavar="FILE",
-            help="Usage records (anything `gpt41cost usage` reads): use the observed output tokens and cache hit "
-            "rate instead of the workload's output_tokens and cache_hit_rate.",
-            show_default=False,
-        ),
-    ] = None,
+    calibrate_from: CalibrateOpt = None,
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
 ) -> None:
