@@ -130,9 +130,7 @@ class Accumulator:
         self.failed_batch: dict[str, int] = {}
 
     def add(self, r: UsageRecord) -> None:
-        self.add_tokens(
-            r.key, r.requests, r.input_tokens, r.cached_input_tokens, r.output_tokens, r.per_request
-        )
+        self.add_tokens(r.key, r.requests, r.input_tokens, r.cached_input_tokens, r.output_tokens, r.per_request)
 
     def add_tokens(
         self, key: GroupKey, requests: int, inp: int, cached: int, out: int, per_request: bool = True

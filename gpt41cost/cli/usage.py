@@ -60,8 +60,9 @@ def _progress_bar(enabled: bool) -> Iterator[ProgressFn | None]:
 def usage(
     paths: Annotated[
         list[str],
-        typer.Argument(help="Usage files or directories (any mix of formats, gzip too); - reads stdin.",
-                       metavar="PATH..."),
+        typer.Argument(
+            help="Usage files or directories (any mix of formats, gzip too); - reads stdin.", metavar="PATH..."
+        ),
     ],
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
@@ -71,18 +72,25 @@ def usage(
     ] = False,
     what_if: Annotated[
         list[str] | None,
-        typer.Option("--what-if", metavar="batch=SHARE",
-                     help="Also price moving SHARE (0..1 or %) of non-batch traffic to the Batch API."),
+        typer.Option(
+            "--what-if",
+            metavar="batch=SHARE",
+            help="Also price moving SHARE (0..1 or %) of non-batch traffic to the Batch API.",
+        ),
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1, help="Processes for a large JSONL file. Default: every core.",
-                     show_default=False),
+        typer.Option(
+            "--jobs", "-j", min=1, help="Processes for a large JSONL file. Default: every core.", show_default=False
+        ),
     ] = None,
     progress: Annotated[
         bool | None,
-        typer.Option("--progress/--no-progress", help="Progress bar on stderr. Default: when it is a terminal.",
-                     show_default=False),
+        typer.Option(
+            "--progress/--no-progress",
+            help="Progress bar on stderr. Default: when it is a terminal.",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Price what your traffic really cost, from the usage records OpenAI gives you.

@@ -14,8 +14,20 @@ from ..report import Cell, Pct, Report, Table, Usd, money_str, usd, usd_auto
 from ..usage import SCHEMA_VERSION, SKIP_REASONS, Line, UsageResult
 
 _TOKEN_COLUMNS = ("requests", "input tokens", "cached input", "output tokens")
-_NUMERIC = frozenset({*_TOKEN_COLUMNS, "cache hit", "cost", "share", "unpriced requests", "change",
-                      "output mean", "output p50", "output p95", "input mean"})
+_NUMERIC = frozenset(
+    {
+        *_TOKEN_COLUMNS,
+        "cache hit",
+        "cost",
+        "share",
+        "unpriced requests",
+        "change",
+        "output mean",
+        "output p50",
+        "output p95",
+        "input mean",
+    }
+)
 
 
 def ratio_str(value: Decimal | None, places: int = 6) -> str | None:
@@ -55,8 +67,13 @@ def _breakdown(title: str, first: str, lines: tuple[Line, ...], *, unpriced: boo
     columns: tuple[str, ...] = (first, *_TOKEN_COLUMNS, "cache hit", "cost", "share")
     rows: list[list[Cell]] = []
     for line in lines:
-        row: list[Cell] = [line.key, *_tokens(line), _pct(line.cache_hit_rate), Usd(line.cost_usd),
-                           _pct(line.cost_share)]
+        row: list[Cell] = [
+            line.key,
+            *_tokens(line),
+            _pct(line.cache_hit_rate),
+            Usd(line.cost_usd),
+            _pct(line.cost_share),
+        ]
         if unpriced:
             row.append(line.unpriced_requests)
         rows.append(row)
@@ -69,8 +86,7 @@ def usage_report(result: UsageResult) -> Report:
     t = result.totals
     any_unpriced = t.unpriced_requests > 0
     model_rows: list[list[Cell]] = [
-        [m.key, *_tokens(m), _pct(m.cache_hit_rate), Usd(m.cost_usd), _pct(m.cost_share)]
-        for m in result.models
+        [m.key, *_tokens(m), _pct(m.cache_hit_rate), Usd(m.cost_usd), _pct(m.cost_share)] for m in result.models
     ]
     priced = Line(
         "total priced",
@@ -80,19 +96,27 @@ def usage_report(result: UsageResult) -> Report:
         t.output_tokens - sum(u.output_tokens for u in result.unpriced),
         t.cost_usd,
     )
-    model_rows.append([priced.key, *_tokens(priced), _pct(priced.cache_hit_rate), Usd(t.cost_usd),
-                       _pct(Decimal(1)) if result.models else "-"])
+    model_rows.append(
+        [
+            priced.key,
+            *_tokens(priced),
+            _pct(priced.cache_hit_rate),
+            Usd(t.cost_usd),
+            _pct(Decimal(1)) if result.models else "-",
+        ]
+    )
     tables = [
-        Table("Cost by model", ("model", *_TOKEN_COLUMNS, "cache hit", "cost", "share"), model_rows,
-              numeric=_NUMERIC)
+        Table("Cost by model", ("model", *_TOKEN_COLUMNS, "cache hit", "cost", "share"), model_rows, numeric=_NUMERIC)
     ]
     if result.unpriced:
         tables.append(
             Table(
                 "Not priced (left out of the total)",
                 ("model", *_TOKEN_COLUMNS, "why"),
-                [[u.model or "(none)", u.requests, u.input_tokens, u.cached_input_tokens, u.output_tokens,
-                  u.reason] for u in result.unpriced],
+                [
+                    [u.model or "(none)", u.requests, u.input_tokens, u.cached_input_tokens, u.output_tokens, u.reason]
+                    for u in result.unpriced
+                ],
                 numeric=_NUMERIC,
             )
         )
@@ -120,10 +144,18 @@ def usage_report(result: UsageResult) -> Report:
             Table(
                 "Calibration: observed per request (feeds estimate --calibrate-from)",
                 ("model", "requests", "output mean", "output p50", "output p95", "input mean", "cache hit"),
-                [[c.model, c.requests, _mean(c.output_tokens_mean),
-                  None if c.output_tokens_p50 is None else int(c.output_tokens_p50),
-                  None if c.output_tokens_p95 is None else int(c.output_tokens_p95),
-                  _mean(c.input_tokens_mean), _pct(c.cache_hit_rate)] for c in cal.values()],
+                [
+                    [
+                        c.model,
+                        c.requests,
+                        _mean(c.output_tokens_mean),
+                        None if c.output_tokens_p50 is None else int(c.output_tokens_p50),
+                        None if c.output_tokens_p95 is None else int(c.output_tokens_p95),
+                        _mean(c.input_tokens_mean),
+                        _pct(c.cache_hit_rate),
+                    ]
+                    for c in cal.values()
+                ],
                 numeric=_NUMERIC,
             )
         )
@@ -205,8 +237,12 @@ def usage_json(result: UsageResult) -> dict[str, Any]:
         "by_user": [_line_json(x, "user_id") for x in result.by_user],
         "by_api_key": [_line_json(x, "api_key_id") for x in result.by_api_key],
         "what_if": [
-            {"scenario": w.scenario, "cost_usd": money_str(w.cost_usd), "delta_usd": money_str(w.delta_usd),
-             "note": w.note}
+            {
+                "scenario": w.scenario,
+                "cost_usd": money_str(w.cost_usd),
+                "delta_usd": money_str(w.delta_usd),
+                "note": w.note,
+            }
             for w in result.what_if
         ],
         "calibration": [
