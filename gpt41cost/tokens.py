@@ -145,11 +145,18 @@ O200K_PAT_STR = "|".join(
 # --------------------------------------------------------------------------- counting
 
 
-def count_tokens(text: str) -> int:
+#: Receives the number of characters just counted (for a progress bar).
+OnChars = Callable[[int], None]
+
+
+def count_tokens(text: str, on_chars: OnChars | None = None) -> int:
     """Exact o200k_base token count of ``text`` (special tokens counted as ordinary text)."""
     if len(text) >= PARALLEL_MIN_CHARS:
-        return count_parallel(text)
-    return _count_one(text)
+        return count_parallel(text, on_chars=on_chars)
+    n = _count_one(text)
+    if on_chars is not None:
+        on_chars(len(text))
+    return n
 
 
 def _count_one(text: str) -> int:
@@ -226,7 +233,9 @@ def _count_span(span: tuple[int, int]) -> int:
     return _count_one(_shared_text[span[0] : span[1]])
 
 
-def count_parallel(text: str, chunk_chars: int = CHUNK_CHARS, workers: int | None = None) -> int:
+def count_parallel(
+    text: str, chunk_chars: int = CHUNK_CHARS, workers: int | None = None, on_chars: OnChars | None = None
+) -> int:
     """Count ``text`` on all cores; equal to ``_count_one(text)`` by construction of the cuts."""
     global _shared_text
     spans = safe_cuts(text, chunk_chars)
@@ -240,7 +249,12 @@ def count_parallel(text: str, chunk_chars: int = CHUNK_CHARS, workers: int | Non
         _shared_text = text
         try:
             with mp.get_context("fork").Pool(min(cpus, len(spans))) as pool:
-                return sum(pool.imap_unordered(_count_span, spans))
+                total = 0
+                for n, span in zip(pool.imap(_count_span, spans), spans, strict=True):
+                    total += n
+                    if on_chars is not None:
+                        on_chars(span[1] - span[0])
+                return total
         finally:
             _shared_text = ""
     # Elsewhere fork is unsafe; tiktoken releases the GIL while encoding, so threads help.

@@ -158,3 +158,33 @@ def test_fast_rank_parse_equals_full_parse():
 def test_rank_parse_refuses_out_of_order_ranks():
     with pytest.raises(VocabularyError, match="malformed"):
         tokens._parse_ranks(b"YQ== 0\nYg== 5\n")
+
+
+LAZY = """
+import sys
+from gpt41cost.cli import app
+try:
+    app(sys.argv[1:], prog_name="gpt41cost")
+except SystemExit:
+    pass
+print("TIKTOKEN_LOADED" if "tiktoken" in sys.modules else "NO_TIKTOKEN")
+print("RICH_LOADED" if "rich" in sys.modules else "NO_RICH")
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--help"], id="help"),
+        pytest.param(["pricing"], id="pricing"),
+        pytest.param(["estimate", "--input-tokens", "1000", "-f", "json"], id="estimate-from-token-numbers"),
+        pytest.param(["limits", "--input-tokens", "1000", "--max-tokens", "10", "--peak-rpm", "5"], id="limits"),
+    ],
+)
+def test_commands_that_count_nothing_never_load_the_vocabulary(args):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", LAZY, *args], capture_output=True, text=True, check=True)
+    assert "NO_TIKTOKEN" in out.stdout
+    assert "NO_RICH" in out.stdout  # tables are plain text; rich is only for a progress bar on a terminal

@@ -283,6 +283,7 @@ def _read(
             skip_bad=skip_bad,
             text_blocks=cache == "auto",
             on_progress=bar.advance,
+            on_total=bar.set_total,
         )
     for err in got.skipped[:10]:
         warn(f"skipped: {err.message}")

@@ -27,6 +27,11 @@ class Progress:
     def __enter__(self) -> Progress:
         return self
 
+    def set_total(self, total: int) -> None:
+        self.total = total or None
+        if self._bar is not None:
+            self._bar.update(self._task, total=self.total)
+
     def advance(self, n: int = 1) -> None:
         self._done += n
         if not self.enabled:

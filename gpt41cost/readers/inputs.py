@@ -54,6 +54,7 @@ def gather(
     text_blocks: bool = False,
     stdin: BinaryIO | None = None,
     on_progress: OnProgress | None = None,
+    on_total: OnProgress | None = None,
 ) -> Gathered:
     """Read every input under ``paths``.
 
@@ -67,6 +68,8 @@ def gather(
     out = Gathered()
     sizes = [0 if f == STDIN else os.path.getsize(f) for f in files]
     out.total_bytes = sum(sizes)
+    if on_total is not None:
+        on_total(out.total_bytes)
     for source, size in zip(files, sizes, strict=True):
         data: bytes | None = None
         if source == STDIN:
@@ -78,12 +81,21 @@ def gather(
         if kind == "text":
             if data is None:
                 data = read_bytes(source)
-            out.measured.append(_text(source, decode_text(source, data, encoding), catalog, text_blocks))
+            text = decode_text(source, data, encoding)
+            out.measured.append(_text(source, text, catalog, text_blocks, _scaled(on_progress, size, len(text))))
         else:
             stream = io.BytesIO(data) if data is not None else None
-            _requests(out, source, kind, catalog, image_size, skip_bad, stream)
-        if on_progress is not None:
-            on_progress(size)
+            reported = 0
+
+            def on_bytes(n: int) -> None:
+                nonlocal reported
+                reported += n
+                if on_progress is not None:
+                    on_progress(n)
+
+            _requests(out, source, kind, catalog, image_size, skip_bad, stream, on_bytes)
+            if on_progress is not None:
+                on_progress(max(0, size - reported))
     return out
 
 
@@ -98,17 +110,34 @@ def _head(source: str) -> bytes:
         raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
 
 
-def _text(source: str, text: str, catalog: Catalog, blocks: bool) -> Measured:
+def _scaled(on_progress: OnProgress | None, size: int, chars: int) -> OnProgress | None:
+    """Report characters counted as the matching share of the file's bytes."""
+    if on_progress is None:
+        return None
+    done = [0, 0]  # characters seen, bytes reported
+
+    def advance(n: int) -> None:
+        done[0] += n
+        target = size * done[0] // max(chars, 1)
+        on_progress(target - done[1])
+        done[1] = target
+
+    return advance
+
+
+def _text(source: str, text: str, catalog: Catalog, blocks: bool, on_chars: OnProgress | None = None) -> Measured:
     from ..tokens import count_tokens
 
     names = list(catalog.models)
     if not blocks:
-        n = count_tokens(text)
+        n = count_tokens(text, on_chars)
         return Measured(source=source, kind="text", input_tokens=dict.fromkeys(names, n))
     from ..cache import block_hashes
     from ..tokens import get_encoding
 
     ids = get_encoding().encode_ordinary(text)
+    if on_chars is not None:
+        on_chars(len(text))
     hashes = block_hashes(ids, catalog.cache_step_tokens)
     return Measured(
         source=source,
@@ -126,6 +155,7 @@ def _requests(
     image_size: ImageSize | None,
     skip_bad: bool,
     stream: BinaryIO | None,
+    on_bytes: OnProgress | None = None,
 ) -> None:
     facts = BatchFacts() if kind == "batch" else None
     start = len(out.measured)
@@ -133,7 +163,16 @@ def _requests(
     on_error = skipped_here.append if (skip_bad or kind == "batch") else None
     try:
         out.measured.extend(
-            read_requests(source, kind, catalog, image_size=image_size, on_error=on_error, facts=facts, stream=stream)
+            read_requests(
+                source,
+                kind,
+                catalog,
+                image_size=image_size,
+                on_error=on_error,
+                facts=facts,
+                stream=stream,
+                on_bytes=on_bytes,
+            )
         )
     except InputError as exc:
         if kind in ("finetune", "prompts") and " line " in exc.message:

@@ -56,6 +56,8 @@ BATCH_METHOD = "POST"
 #: Token ids kept in the encode memo before it is cleared (bounds memory; ~4 bytes each).
 MEMO_TOKENS = 4_000_000
 
+#: How often (in bytes read) a JSONL reader reports progress.
+PROGRESS_BYTES = 1 << 20
 #: Receives each bad line's error when reading should go on (``--skip-bad``).
 OnError = Callable[[InputError], None]
 
@@ -226,6 +228,7 @@ def read_requests(
     on_error: OnError | None = None,
     facts: BatchFacts | None = None,
     stream: BinaryIO | None = None,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> Iterator[Measured]:
     """Yield one :class:`Measured` per request in ``source`` read as ``kind``.
 
@@ -235,7 +238,8 @@ def read_requests(
     given, receives the InputError of each bad JSONL line and reading continues; without
     it the first bad line raises. ``facts``, if given, is filled while a batch file is read.
     ``stream``, if given, is read instead of opening ``source`` (e.g. stdin, with ``source``
-    "-" or "stdin" used in messages).
+    "-" or "stdin" used in messages). ``on_bytes``, if given, hears how many bytes of a JSONL
+    file have been read, about every megabyte (for a progress bar).
     """
     if kind not in _REQUEST_KINDS:
         raise ValueError(f"read_requests reads {', '.join(_REQUEST_KINDS)}, not {kind!r}")
@@ -252,7 +256,7 @@ def read_requests(
     elif kind == "image":
         yield _read_image(ctx)
     else:
-        yield from _read_jsonl(ctx, kind, on_error, facts if facts is not None else BatchFacts())
+        yield from _read_jsonl(ctx, kind, on_error, facts if facts is not None else BatchFacts(), on_bytes)
 
 
 @dataclass
@@ -407,9 +411,16 @@ def _read_image(ctx: _Context) -> Measured:
     return ctx.measured(rc, "image", None, notes=(note,))
 
 
-def _read_jsonl(ctx: _Context, kind: str, on_error: OnError | None, facts: BatchFacts) -> Iterator[Measured]:
+def _read_jsonl(
+    ctx: _Context,
+    kind: str,
+    on_error: OnError | None,
+    facts: BatchFacts,
+    on_bytes: Callable[[int], None] | None = None,
+) -> Iterator[Measured]:
     facts.source = ctx.source
     seen = 0
+    pending = 0  # bytes read but not yet reported to on_bytes
     with ctx.open() as fh:
         size = _regular_file_size(fh)
         if size is not None:
@@ -417,6 +428,11 @@ def _read_jsonl(ctx: _Context, kind: str, on_error: OnError | None, facts: Batch
         for n, raw in enumerate(fh, 1):
             if size is None:
                 facts.file_bytes += len(raw)
+            if on_bytes is not None:
+                pending += len(raw)
+                if pending >= PROGRESS_BYTES:
+                    on_bytes(pending)
+                    pending = 0
             if n == 1:
                 raw = raw.removeprefix(_BOM)
             if not raw.strip():
