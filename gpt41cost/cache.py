@@ -20,6 +20,7 @@ Rules, each a named value shown in reports:
 from __future__ import annotations
 
 import array
+import dataclasses
 import hashlib
 import sys
 from collections import Counter
@@ -252,6 +253,31 @@ def cached_by_model(
             capped.append(c if c >= min_tokens else 0)
         out[name] = capped
     return out
+
+
+class CacheStream:
+    """:func:`cached_by_model` for a cold run, fed one request at a time as it is read.
+
+    ``feed(m)`` records the request's cached tokens on each of ``models`` and returns ``m``
+    without its cache blocks, so a caller that keeps the records does not keep the blocks.
+    After the last request, ``cached`` equals ``cached_by_model(records, models=models)``.
+    """
+
+    def __init__(self, models: Sequence[str], *, min_tokens: int = DEFAULT_MIN_TOKENS, step: int = DEFAULT_STEP):
+        self.min_tokens = min_tokens
+        self.step = step
+        self._caches = {name: PrefixCache(min_tokens=min_tokens, step=step) for name in models}
+        self.cached: dict[str, array.array[int]] = {name: array.array("Q") for name in models}
+
+    def feed(self, m: Measured) -> Measured:
+        blocks = m.cache_blocks or {}
+        for name, cache in self._caches.items():
+            c = cache.admit(blocks.get(name, ()))
+            if c:
+                c = min(c, (m.input_tokens.get(name, 0) // self.step) * self.step)
+                c = c if c >= self.min_tokens else 0
+            self.cached[name].append(c)
+        return dataclasses.replace(m, cache_blocks=None) if m.cache_blocks is not None else m
 
 
 def cache_assumptions(warm: bool) -> tuple[tuple[str, str], ...]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .catalog import Catalog, ResolvedModel
-from .cost import ZERO_COST, Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
+from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import UsageError
 from .measure import Measured
 
@@ -200,7 +200,7 @@ def estimate(
     catalog: Catalog,
     assumptions: Assumptions,
     models: Sequence[ResolvedModel],
-    auto_cached: dict[str, list[int]] | None = None,
+    auto_cached: Mapping[str, Sequence[int]] | None = None,
 ) -> EstimateResult:
     """Price every request on every model; ``auto_cached`` maps base model -> cached tokens per request."""
     if not requests:
@@ -247,25 +247,21 @@ def _estimate_model(
     base = m.spec.name
     inputs = [r.input_tokens[base] for r in requests]
     cached = _cached(a, catalog, base, inputs, auto)
-    total = ZERO_COST
-    no_cache = ZERO_COST
-    usage = TokenUsage(0, 0, 0)
-    worst = Decimal(0)
+    # Cost is linear in each token count and exact (Decimal, no rounding), so pricing the
+    # summed tokens once equals summing every request's price; per request only ints are added.
+    in_sum = cached_sum = worst_out = 0
     capped = 0
     misfits: list[Misfit] = []
     out = a.output_for(base)
     for r, i, c in zip(requests, inputs, cached, strict=True):
-        u = TokenUsage(i, c, out)
-        cost = price(u, m, a.mode)
-        total += cost
-        no_cache += price(TokenUsage(i, 0, out), m, a.mode)
-        usage += u
+        in_sum += i
+        cached_sum += c
         cap = r.max_output_tokens
         if cap is not None:
             capped += 1
-            worst += price(TokenUsage(i, c, cap), m, a.mode).total_usd
+            worst_out += cap
         else:
-            worst += cost.total_usd
+            worst_out += out
         reserved = max(out, cap or 0)
         if i + reserved > m.spec.context_window:
             misfits.append(
@@ -278,6 +274,10 @@ def _estimate_model(
                 Misfit(r.where, i, reserved, f"output {reserved:,} > max output {m.spec.max_output_tokens:,}")
             )
     n = len(requests)
+    usage = TokenUsage(in_sum, cached_sum, out * n)
+    total = price(usage, m, a.mode)
+    no_cache = price(TokenUsage(in_sum, 0, out * n), m, a.mode)
+    worst = price(TokenUsage(in_sum, cached_sum, worst_out), m, a.mode).total_usd
     per_request = total.total_usd / n
     monthly = monthly_nc = None
     if a.requests_per_month is not None:

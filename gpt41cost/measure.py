@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 KINDS = ("text", "chat", "responses", "batch", "finetune", "prompts", "image")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Measured:
     """One request, measured.
 

@@ -12,9 +12,13 @@ from .common import CalibrateOpt, Format, FormatOpt, ModelOpt, PricingOpt, emit,
 from .progress import Progress
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
     from ..batch import BatchCheck
+    from ..cache import CacheStream
     from ..catalog import Catalog, ResolvedModel
     from ..estimate import Assumptions
+    from ..measure import Measured
     from ..readers.inputs import Gathered
 
 HELP_EPILOG = """\
@@ -208,10 +212,19 @@ def estimate_cmd(
     chosen = [catalog.resolve(m) for m in model or []]  # fail fast on unknown names
 
     checks: list[BatchCheck] = []
+    streamed: CacheStream | None = None
     if input_tokens is not None:
         measured = [text_measure("--input-tokens", input_tokens, catalog, kind="tokens")]
     else:
-        got = _read(paths or [], catalog, read_as, include, exclude, encoding, image_size, skip_bad, cache)
+        if cache != "none" and cached_tokens is None and rate is None and not cache_warm:
+            # Cold cache detection runs as the files are read, so no kept record holds its blocks.
+            from ..cache import CacheStream
+
+            streamed = CacheStream(
+                list(catalog.models), min_tokens=catalog.cache_min_tokens, step=catalog.cache_step_tokens
+            )
+        keep = streamed.feed if streamed is not None else None
+        got = _read(paths or [], catalog, read_as, include, exclude, encoding, image_size, skip_bad, cache, keep)
         measured = got.measured
         checks = _preflight(got, catalog, chosen)
     kinds = {m.kind for m in measured}
@@ -238,7 +251,9 @@ def estimate_cmd(
     if calibrate_from:
         assumptions = _calibrated(assumptions, calibrate_from, catalog, output_tokens is None)
     models = chosen or models_to_report(catalog, [], measured, fine_tuned="finetune" in kinds)
-    auto = cached_for_catalog(measured, catalog, warm=cache_warm) if cache_mode == "auto" else None
+    auto: Mapping[str, Sequence[int]] | None = None
+    if cache_mode == "auto":
+        auto = streamed.cached if streamed is not None else cached_for_catalog(measured, catalog, warm=cache_warm)
     result = estimate(measured, catalog, assumptions, models, auto_cached=auto)
     extra = [("processing", mode_source)] if mode_source else []
     if cache_mode == "auto":
@@ -264,6 +279,7 @@ def _read(
     image_size: str | None,
     skip_bad: bool,
     cache: str | None,
+    keep: Callable[[Measured], Measured] | None = None,
 ) -> Gathered:
     """Read every input with a progress bar; report skipped lines on stderr."""
     from ..images import parse_image_size_flag
@@ -284,6 +300,7 @@ def _read(
             text_blocks=cache == "auto",
             on_progress=bar.advance,
             on_total=bar.set_total,
+            keep=keep,
         )
     for err in got.skipped[:10]:
         warn(f"skipped: {err.message}")

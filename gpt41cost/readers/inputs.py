@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -18,6 +18,7 @@ from ..catalog import Catalog
 from ..errors import InputError, UsageError
 from ..images import ImageSize
 from ..measure import KINDS, Measured
+from . import parallel
 from .requests import BatchFacts, detect_kind, read_head, read_requests
 from .text import STDIN, check_encoding, decode_text, expand_paths, read_bytes
 
@@ -54,6 +55,7 @@ def gather(
     text_blocks: bool = False,
     stdin: BinaryIO | None = None,
     on_progress: OnProgress | None = None,
+    keep: Callable[[Measured], Measured] | None = None,
     on_total: OnProgress | None = None,
 ) -> Gathered:
     """Read every input under ``paths``.
@@ -61,6 +63,8 @@ def gather(
     ``text_blocks``: also hash plain-text prompts into cache blocks (for ``--cache auto``).
     ``skip_bad``: a bad JSONL line is recorded in ``skipped`` and reading goes on; without it
     the first bad line stops everything (batch files always read on, for the pre-flight).
+    ``keep``: called on each record, in run order, as it is read; what it returns is stored
+    (e.g. the record without its cache blocks once a streaming cache detector has seen them).
     """
     check_kind(force)
     encoding = check_encoding(encoding)
@@ -82,7 +86,8 @@ def gather(
             if data is None:
                 data = read_bytes(source)
             text = decode_text(source, data, encoding)
-            out.measured.append(_text(source, text, catalog, text_blocks, _scaled(on_progress, size, len(text))))
+            m = _text(source, text, catalog, text_blocks, _scaled(on_progress, size, len(text)))
+            out.measured.append(keep(m) if keep is not None else m)
         else:
             stream = io.BytesIO(data) if data is not None else None
             reported = 0
@@ -93,7 +98,7 @@ def gather(
                 if on_progress is not None:
                     on_progress(n)
 
-            _requests(out, source, kind, catalog, image_size, skip_bad, stream, on_bytes)
+            _requests(out, source, kind, catalog, image_size, skip_bad, stream, on_bytes, keep)
             if on_progress is not None:
                 on_progress(max(0, size - reported))
     return out
@@ -156,14 +161,27 @@ def _requests(
     skip_bad: bool,
     stream: BinaryIO | None,
     on_bytes: OnProgress | None = None,
+    keep: Callable[[Measured], Measured] | None = None,
 ) -> None:
     facts = BatchFacts() if kind == "batch" else None
     start = len(out.measured)
     skipped_here: list[InputError] = []
     on_error = skipped_here.append if (skip_bad or kind == "batch") else None
     try:
-        out.measured.extend(
-            read_requests(
+        got: Iterable[Measured]
+        if stream is None and parallel.eligible(source, kind, os.path.getsize(source)):
+            got, skipped = parallel.read_parallel(
+                source,
+                kind,
+                catalog,
+                image_size=image_size,
+                collect=on_error is not None,
+                facts=facts,
+                on_bytes=on_bytes,
+            )
+            skipped_here += skipped
+        else:
+            got = read_requests(
                 source,
                 kind,
                 catalog,
@@ -173,7 +191,7 @@ def _requests(
                 stream=stream,
                 on_bytes=on_bytes,
             )
-        )
+        out.measured.extend(map(keep, got) if keep is not None else got)
     except InputError as exc:
         if kind in ("finetune", "prompts") and " line " in exc.message:
             raise InputError(

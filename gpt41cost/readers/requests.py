@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import stat
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -55,6 +55,8 @@ BATCH_URLS = ("/v1/chat/completions", "/v1/responses")
 BATCH_METHOD = "POST"
 #: Token ids kept in the encode memo before it is cleared (bounds memory; ~4 bytes each).
 MEMO_TOKENS = 4_000_000
+#: Distinct token-count dicts and model names shared between records before the table restarts.
+SHARED_MAX = 100_000
 
 #: How often (in bytes read) a JSONL reader reports progress.
 PROGRESS_BYTES = 1 << 20
@@ -229,6 +231,7 @@ def read_requests(
     facts: BatchFacts | None = None,
     stream: BinaryIO | None = None,
     on_bytes: Callable[[int], None] | None = None,
+    span: tuple[int, int, int] | None = None,
 ) -> Iterator[Measured]:
     """Yield one :class:`Measured` per request in ``source`` read as ``kind``.
 
@@ -239,7 +242,9 @@ def read_requests(
     it the first bad line raises. ``facts``, if given, is filled while a batch file is read.
     ``stream``, if given, is read instead of opening ``source`` (e.g. stdin, with ``source``
     "-" or "stdin" used in messages). ``on_bytes``, if given, hears how many bytes of a JSONL
-    file have been read, about every megabyte (for a progress bar).
+    file have been read, about every megabyte (for a progress bar). ``span`` =
+    ``(start, end, first_line)`` reads only the JSONL lines starting in bytes [start, end),
+    numbering them from ``first_line`` (for reading one file on several cores).
     """
     if kind not in _REQUEST_KINDS:
         raise ValueError(f"read_requests reads {', '.join(_REQUEST_KINDS)}, not {kind!r}")
@@ -256,7 +261,7 @@ def read_requests(
     elif kind == "image":
         yield _read_image(ctx)
     else:
-        yield from _read_jsonl(ctx, kind, on_error, facts if facts is not None else BatchFacts(), on_bytes)
+        yield from _read_jsonl(ctx, kind, on_error, facts if facts is not None else BatchFacts(), on_bytes, span)
 
 
 @dataclass
@@ -269,6 +274,7 @@ class _Context:
     stream: BinaryIO | None = None
     models: tuple[str, ...] = ()
     tool_memo: ToolMemo = field(default_factory=ToolMemo)
+    shared: dict[Any, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.models = tuple(self.catalog.models)
@@ -326,15 +332,25 @@ class _Context:
 
     def measured(self, rc: RequestCount, kind: str, line: int | None, **extra: Any) -> Measured:
         self.check_model(rc.model, line)
+        # Requests with equal counts share one (read-only) dict, and equal model names one
+        # string: a kept record then costs a few pointers, not a dict and a string of its own.
+        tokens = self.shared.setdefault(tuple(rc.input_tokens.items()), rc.input_tokens)
+        model = self.shared.setdefault(rc.model, rc.model) if rc.model is not None else None
+        if len(self.shared) > SHARED_MAX:
+            self.shared.clear()
         return Measured(
             source=self.source,
             kind=kind,
-            input_tokens=rc.input_tokens,
+            input_tokens=tokens,
             line=line,
-            model=rc.model,
+            model=model,
             max_output_tokens=rc.max_output_tokens,
             uncounted=rc.uncounted,
-            cache_blocks=rc.cache_blocks(self.step),
+            # A request under the cache minimum on every model can neither hit nor leave a
+            # usable prefix (cache detection only keeps blocks from the minimum on): no blocks.
+            cache_blocks=rc.cache_blocks(self.step)
+            if max(rc.input_tokens.values(), default=0) >= self.catalog.cache_min_tokens
+            else None,
             notes=rc.notes + tuple(extra.pop("notes", ())),
             **extra,
         )
@@ -417,6 +433,7 @@ def _read_jsonl(
     on_error: OnError | None,
     facts: BatchFacts,
     on_bytes: Callable[[int], None] | None = None,
+    span: tuple[int, int, int] | None = None,
 ) -> Iterator[Measured]:
     facts.source = ctx.source
     seen = 0
@@ -425,7 +442,8 @@ def _read_jsonl(
         size = _regular_file_size(fh)
         if size is not None:
             facts.file_bytes = size  # exact even when reading stops at a bad line
-        for n, raw in enumerate(fh, 1):
+        lines: Iterable[bytes] = fh if span is None else _span_lines(fh, span[0], span[1])
+        for n, raw in enumerate(lines, 1 if span is None else span[2]):
             if size is None:
                 facts.file_bytes += len(raw)
             if on_bytes is not None:
@@ -462,8 +480,19 @@ def _read_jsonl(
                 on_error(exc)
                 continue
             yield m
-    if not seen:
+    if not seen and span is None:
         raise InputError(f"{ctx.source}: empty file; expected {kind} JSONL (one JSON value per line)")
+
+
+def _span_lines(fh: IO[bytes], start: int, end: int) -> Iterator[bytes]:
+    """The lines of ``fh`` that start in bytes [start, end); ``start`` is a line start."""
+    fh.seek(start)
+    pos = start
+    for raw in fh:
+        if pos >= end:
+            return
+        yield raw
+        pos += len(raw)
 
 
 def _batch_line(ctx: _Context, obj: Any, n: int, facts: BatchFacts) -> Measured:

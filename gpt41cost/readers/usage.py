@@ -15,16 +15,18 @@ Files, directories (recursively, hidden files skipped), gzip (detected by its ma
 ``-`` for stdin. Bad records are skipped and counted with their file and line; ``strict`` turns the
 first into an :class:`~gpt41cost.errors.InputError`.
 
-Speed. JSONL is read in large chunks and split at newlines; a large plain file is cut into byte
-ranges at newlines, one per core, each scanned by its own process and the totals merged. Lines
-that look like API-shaped Chat Completions (``{"id":"chatcmpl-...","object":...,"created":...,
-"model":...,"choices":[...],"usage":{...},"service_tier":...}``) take a fast path: the head before
-``"choices"`` and the tail from the last ``"usage":{`` are joined and parsed as one small JSON
-object, which skips building the message text. The fast path only accepts a line whose head and tail parse
-exactly, carry nothing it does not understand, include ``service_tier``, and hold only one
-response start; anything else gets the full parse, which is the reference. A line cut off
-anywhere fails the tail parse; two lines run together hold two response starts. What the fast
-path does not do is re-validate the message text between head and tail.
+Speed. JSONL is read in large chunks that end at a newline; a large plain file is cut into byte
+ranges at newlines, one per core, each scanned by its own process (``os.pread``, no copy twice)
+and the totals merged. Each chunk gets one pass of a pattern (:data:`_LINE`) that proves a line
+is a Chat Completions response written exactly as the API writes it (``{"id":...,"object":
+"chat.completion","created":...,"model":...,"choices":[...],"usage":{...},"service_tier":...,
+"system_fingerprint":...}``, compact, in that key order) and captures what the full parse would
+read from it; the canonical rows of a chunk are then summed per (model, service tier, day) with
+C-level builtins, no Python code per line. The pattern checks every byte of such a line - strings
+(UTF-8, escapes, surrogate pairs, control characters), numbers, brackets - so a line it accepts
+is valid JSON that orjson parses to exactly the captured fields. Every other line (other shapes,
+whitespace, a line cut off, two run together, more cached than prompt tokens) gets the full
+parse, which is the reference.
 """
 
 from __future__ import annotations
@@ -37,18 +39,22 @@ import io
 import itertools
 import multiprocessing as mp
 import os
+import re
 import sys
 import zlib
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
+from operator import add, floordiv, le, mul, sub
 from typing import IO, Any, BinaryIO
 
 import orjson
 
 from ..errors import InputError
-from ..usage import Accumulator, Skip, UsageRecord, day_of
+from ..usage import SECONDS_PER_DAY, Accumulator, Skip, UsageRecord, day_of
 from .text import STDIN, expand_paths
 
 #: (bytes done, bytes in all (None when reading stdin), records counted so far)
@@ -65,10 +71,52 @@ ENVELOPE_KEYS = ("response", "result", "completion", "output", "data", "body")
 MAX_ENVELOPE_DEPTH = 3
 COMPLETIONS_RESULT = "organization.usage.completions.result"
 
-#: Keys the fast path accepts in a head + tail object; anything else gets the full parse.
-_FAST_KEYS = frozenset({"id", "object", "created", "model", "usage", "service_tier", "system_fingerprint"})
-_START = b'{"id":"chatcmpl-'
-
+#: Lines of exactly the API's own Chat Completions shape are counted without a JSON parse: one
+#: pass of this pattern over a whole chunk gives one row per line, (created, model, prompt_tokens,
+#: completion_tokens, cached_tokens, service_tier, b"") for a line it proves canonical and
+#: (b"", b"", b"", b"", b"", b"", line) for any other line, which gets the full parse.
+#: A canonical line is valid JSON as orjson reads it, byte for byte: every string is checked for
+#: valid UTF-8, no raw control characters, only JSON escapes and no lone surrogates; every number
+#: is a plain whole number; the keys are fixed, distinct and in the API's order, so the full parse
+#: of such a line yields exactly the captured fields (ACCOUNTING §10 (a)). Anything else - other
+#: key orders, whitespace, extra keys, big or negative numbers, a line cut off or two run
+#: together - does not match and so falls back.
+_HEX = rb"[0-9a-fA-F]"
+_ESCAPE = (  # a JSON escape; a \\u escape of a surrogate only as a high + low pair (orjson refuses a lone one)
+    rb'\\(?:["\\/bfnrt]|u(?![dD][89a-fA-F])' + _HEX + rb"{4}"
+    rb"|u[dD][89abAB]" + _HEX + rb"{2}\\u[dD][c-fC-F]" + _HEX + rb"{2})"
+)
+_UTF8 = (  # one non-ASCII character as strict UTF-8 (what orjson and Python's decoder accept): lead, continuation
+    rb"(?:[\xc2-\xdf]|\xe0[\xa0-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]|\xed[\x80-\x9f]|\xf0[\x90-\xbf][\x80-\xbf]"
+    rb"|[\xf1-\xf3][\x80-\xbf]{2}|\xf4[\x80-\x8f][\x80-\xbf])[\x80-\xbf]"
+)
+_PLAIN = rb"[\x20\x21\x23-\x5b\x5d-\x7f]*+"  # printable ASCII but " and \\
+_STR = rb'"' + _PLAIN + rb"(?:(?:" + _ESCAPE + rb"|" + _UTF8 + rb")" + _PLAIN + rb')*+"'
+_NAME = rb'"[A-Za-z0-9_\-]*+"'  # ids, names, finish reasons, fingerprints: only these characters
+_INT = rb"(?:0|[1-9][0-9]{0,11})"  # 0 <= n < 10**12; wider numbers take the full parse
+_TOOL_CALL = (
+    rb'\{"id":' + _NAME + rb',"type":"function","function":\{"name":' + _NAME + rb',"arguments":' + _STR + rb"\}\}"
+)
+_CHOICE = (
+    rb'\{"index":' + _INT + rb',"message":\{"role":"assistant","content":(?:null|' + _STR + rb")"
+    rb'(?:,"tool_calls":\[' + _TOOL_CALL + rb"(?:," + _TOOL_CALL + rb")*+\])?+"
+    rb'(?:,"refusal":(?:null|' + _STR + rb"))?+"
+    rb'(?:,"annotations":\[\])?+\},"logprobs":null,"finish_reason":' + _NAME + rb"\}"
+)
+_TOKENS = rb'"[a-z_]{1,60}":' + _INT  # a key of completion_tokens_details: the full parse reads none
+_CANONICAL = b"".join(
+    [
+        rb'\{"id":' + _NAME + rb',"object":"chat\.completion","created":(' + _INT + rb"),",
+        rb'"model":"([A-Za-z0-9._:\-]{1,200})",',
+        rb'"choices":\[' + _CHOICE + rb"(?:," + _CHOICE + rb")*+\],",
+        rb'"usage":\{"prompt_tokens":(' + _INT + rb'),"completion_tokens":(' + _INT + rb"),",
+        rb'"total_tokens":' + _INT + rb',"prompt_tokens_details":\{"cached_tokens":(' + _INT + rb")",
+        rb'(?:,"audio_tokens":' + _INT + rb")?+\}",
+        rb'(?:,"completion_tokens_details":\{(?:' + _TOKENS + rb"(?:," + _TOKENS + rb")*+)?+\})?+\},",
+        rb'"service_tier":"([a-z_]{1,40})"(?:,"system_fingerprint":(?:null|' + _NAME + rb"))?+\}",
+    ]
+)
+_LINE = re.compile(rb"^(?:" + _CANONICAL + rb"|([^\n]*+))$", re.MULTILINE)
 
 
 class _Bad(Exception):
@@ -223,8 +271,9 @@ def _is_bucket(value: dict[str, Any]) -> bool:
     return value.get("object") == "bucket" or (isinstance(value.get("results"), list) and "start_time" in value)
 
 
-def _consume(value: Any, add: Callable[[UsageRecord], None], bad: Callable[[Exception, str], None],
-             where: str = "") -> None:
+def _consume(
+    value: Any, add: Callable[[UsageRecord], None], bad: Callable[[Exception, str], None], where: str = ""
+) -> None:
     """Add every record in one parsed JSON value; ``bad(error, where)`` for each that cannot be."""
     at = f"{where}: " if where else ""
     if isinstance(value, list):
@@ -282,96 +331,124 @@ class _Sink:
             raise exc
 
 
-def _scan_lines(lines: Iterable[bytes], sink: _Sink, line_no: int, *, joined: bool = True) -> int:
-    """Count every JSONL line; return the number of the last line seen.
+def _full_parse(line: bytes, sink: _Sink, line_no: int) -> None:
+    """The reference: parse one JSONL line whole and count what it holds."""
+    if not line.strip():
+        return
+    sink.line = line_no
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        text = line.strip()
+        what = "line is cut off" if text[:1] in (b"{", b"[") and text[-1:] not in (b"}", b"]") else "not JSON"
+        sink.skip("not_json", f"{what} ({_orjson_msg(exc)})")
+        return
+    _consume(value, sink.acc.add, sink.bad)
 
-    ``joined=False`` promises that no line holds a second response start (the caller counted
-    them over the whole chunk), which spares the fast path one scan per line.
+
+def _scan_block(data: bytes, sink: _Sink, line_no: int, *, last: bool = True) -> int:
+    """Count the JSONL lines of ``data``; return the number of the last line counted.
+
+    ``last=False``: the last line of ``data`` is not complete yet; it is left for the caller.
+    One pass of :data:`_LINE` gives a row per line; canonical rows are summed with C-level
+    builtins over whole columns, every other line gets :func:`_full_parse`, in line order.
     """
-    acc = sink.acc
-    loads = orjson.loads
-    fast_errors = (orjson.JSONDecodeError, KeyError, TypeError)
-    fast_keys = _FAST_KEYS
-    # key -> [requests, input, cached, output, [output tokens of each request]]
-    fast: dict[tuple[str, bool, str | None, int, None, None, None], list[Any]] = {}
-    for line in lines:
-        line_no += 1
-        # ---- fast path: an API-shaped chat.completion. Parse the head (before "choices") and the
-        # tail (from the last "usage") as one small object; accept only when everything the full
-        # parse reads is there and plain, and nothing else is (ACCOUNTING §10 (a)).
-        if line.startswith(b'{"id":"chatcmpl-'):
-            c = line.find(b',"choices":')
-            k = line.rfind(b'"usage":{')
-            if 0 < c < k and (not joined or line.find(b'{"id":"chatcmpl-', 16) < 0):
-                try:
-                    o = loads(line[:c] + b"," + line[k:])
-                    u = o["usage"]
-                    pt = u["prompt_tokens"]
-                    ct = u["completion_tokens"]
-                    ca = u["prompt_tokens_details"]["cached_tokens"]
-                    model = o["model"]
-                    created = o["created"]
-                    tier = o["service_tier"]
-                except fast_errors:
-                    pass
-                else:
-                    if (
-                        type(pt) is int
-                        and type(ct) is int
-                        and type(ca) is int
-                        and type(model) is str
-                        and type(created) is int
-                        and 0 <= ca <= pt
-                        and ct >= 0
-                        and (tier is None or type(tier) is str)
-                        and o["object"] == "chat.completion"
-                        and o.keys() <= fast_keys
-                    ):
-                        key = (model, False, tier, created // 86400, None, None, None)
-                        g = fast.get(key)
-                        if g is None:
-                            fast[key] = [1, pt, ca, ct, [ct]]
-                        else:
-                            g[0] += 1
-                            g[1] += pt
-                            g[2] += ca
-                            g[3] += ct
-                            g[4].append(ct)
-                        continue
-        # ---- full parse: the reference
-        if not line.strip():
-            continue
-        sink.line = line_no
-        try:
-            value = loads(line)
-        except orjson.JSONDecodeError as exc:
-            text = line.strip()
-            what = "line is cut off" if text[:1] in (b"{", b"[") and text[-1:] not in (b"}", b"]") else "not JSON"
-            sink.skip("not_json", f"{what} ({_orjson_msg(exc)})")
-            continue
-        _consume(value, acc.add, sink.bad)
-    _fold(acc, fast)
-    return line_no
+    parts = _LINE.split(data)  # b"", then per line its 7 groups and the newline after it, then b""
+    n = len(parts) // 8 - (not last)
+    if n <= 0:
+        return line_no
+    stop = 8 * n + 1
+    cols = [parts[j:stop:8] for j in range(1, 8)]  # created, model, prompt, completion, cached, tier, other
+    if None not in cols[1] and _add_rows(sink.acc, *cols[:6]):
+        return line_no + n  # the common case: every line canonical
+    # a mixed chunk: canonical rows in bulk, the rest line by line
+    good: list[int] = []
+    todo: list[tuple[int, bytes]] = []
+    lines: list[bytes] | None = None
+    models, prompts, cached, other = cols[1], cols[2], cols[4], cols[6]
+    for i in range(n):
+        if models[i] is None:
+            todo.append((line_no + i + 1, other[i]))
+        elif int(cached[i]) <= int(prompts[i]):
+            good.append(i)
+        else:  # canonical, but more cached than prompt tokens: the full parse words the skip
+            if lines is None:
+                lines = data.split(b"\n")
+            todo.append((line_no + i + 1, lines[i]))
+    if good:
+        _add_rows(sink.acc, *[[col[i] for i in good] for col in cols[:6]])
+    for number, line in todo:
+        _full_parse(line, sink, number)
+    return line_no + n
 
 
-def _fold(acc: Accumulator, fast: dict[Any, list[Any]]) -> None:
-    """Add the fast path's per-chunk totals into the accumulator."""
+def _ints(col: Sequence[bytes]) -> list[int]:
+    """Whole numbers of a column of digit strings (each matched by :data:`_INT`), in one C call."""
+    values: list[int] = orjson.loads(b"[" + b",".join(col) + b"]")
+    return values
+
+
+def _add_rows(acc: Accumulator, created: Sequence[bytes], models: Sequence[bytes], pts_b: Sequence[bytes],
+              cts_b: Sequence[bytes], cas_b: Sequence[bytes], tiers: Sequence[bytes]) -> bool:
+    """Add canonical rows (as columns) to ``acc``, grouped by (model, service_tier, UTC day).
+
+    Returns False, adding nothing, when some row has more cached than prompt tokens. Each row gets
+    a small whole-number group id; sorting the rows by it makes each group one slice of a column.
+    """
+    pts, cas, cts = _ints(pts_b), _ints(cas_b), _ints(cts_b)
+    if not all(map(le, cas, pts)):
+        return False
+    model_of = list(set(models))
+    tier_of = list(set(tiers))
+    ids = list(map({m: i for i, m in enumerate(model_of)}.__getitem__, models))
+    n_tiers = len(tier_of)
+    if n_tiers > 1:  # id = model * n_tiers + tier
+        tier_ids = map({t: i for i, t in enumerate(tier_of)}.__getitem__, tiers)
+        ids = list(map(add, map(mul, ids, repeat(n_tiers)), tier_ids))
+    lo, hi = min(created), max(created)  # digit strings of one length order as their numbers do
+    day0 = int(lo) // SECONDS_PER_DAY
+    n_days = 1
+    if not (len(lo) == len(hi) and day0 == int(hi) // SECONDS_PER_DAY and len(set(map(len, created))) == 1):
+        days = list(map(floordiv, _ints(created), repeat(SECONDS_PER_DAY)))
+        day0 = min(days)
+        n_days = max(days) - day0 + 1  # id = (model * n_tiers + tier) * n_days + day - day0
+        ids = list(map(add, map(mul, ids, repeat(n_days)), map(sub, days, repeat(day0))))
+    distinct = sorted(set(ids))
+    if len(distinct) > 1:  # sort the rows by id: each group becomes one slice of each column
+        order = sorted(range(len(ids)), key=ids.__getitem__)
+        ids = list(map(ids.__getitem__, order))
+        pts = list(map(pts.__getitem__, order))
+        cas = list(map(cas.__getitem__, order))
+        cts = list(map(cts.__getitem__, order))
     groups, hist = acc.groups, acc.hist
-    for key, (n, i, c, o, outs) in fast.items():
-        acc.records += n
+    a = 0
+    for gid in distinct:
+        b = bisect_right(ids, gid, a)
+        rest, day = divmod(gid, n_days)
+        model_i, tier_i = divmod(rest, n_tiers)
+        model = model_of[model_i].decode("ascii")
+        key = (model, False, tier_of[tier_i].decode("ascii"), day0 + day, None, None, None)
+        acc.records += b - a
+        sums = [b - a, sum(pts[a:b]), sum(cas[a:b]), sum(cts[a:b])]
         g = groups.get(key)
         if g is None:
-            groups[key] = [n, i, c, o]
+            groups[key] = sums
         else:
-            g[0] += n
-            g[1] += i
-            g[2] += c
-            g[3] += o
-        h = hist.get(key[0])
-        if h is None:
-            h = hist[key[0]] = {}
-        for out, count in Counter(outs).items():
-            h[out] = h.get(out, 0) + count
+            for j in range(4):
+                g[j] += sums[j]
+        h = hist.get(model)
+        if not isinstance(h, Counter):
+            h = Counter(h or {})
+            hist[model] = h
+        h.update(cts[a:b])
+        a = b
+    return True
+
+
+def _scan_lines(lines: Iterable[bytes], sink: _Sink, line_no: int) -> int:
+    """Count JSONL lines (none holding a newline); return the number of the last line seen."""
+    todo = list(lines)
+    return _scan_block(b"\n".join(todo), sink, line_no) if todo else line_no
 
 
 def _orjson_msg(exc: Exception) -> str:
@@ -407,11 +484,13 @@ def _scan_stream(
         try:
             chunk = read(want)
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            line_no = _scan_lines(_split(rest)[:-1], sink, line_no)
-            cut = _split(rest)[-1]
-            what = f"line {line_no + 1} and after" if cut.strip() else f"after line {line_no}"
-            sink.skip("truncated", f"gzip data is cut off ({exc}); records up to line {line_no} are counted, "
-                      f"{what} lost", line=line_no + 1)
+            line_no = _scan_block(rest, sink, line_no, last=False)
+            what = f"line {line_no + 1} and after" if _tail(rest).strip() else f"after line {line_no}"
+            sink.skip(
+                "truncated",
+                f"gzip data is cut off ({exc}); records up to line {line_no} are counted, {what} lost",
+                line=line_no + 1,
+            )
             return line_no
         if not chunk:
             break
@@ -424,18 +503,16 @@ def _scan_stream(
         if cut_at < 0:
             rest = data
             continue
-        rest = data[cut_at + 1 :]
-        block = data[:cut_at]
-        # every response start at a line start: no two lines ran together in this block
-        joined = block.count(_START) != block.count(b"\n" + _START) + block.startswith(_START)
-        line_no = _scan_lines(block.split(b"\n"), sink, line_no, joined=joined)
-    if rest:
-        line_no = _scan_lines([rest], sink, line_no)
+        rest = data[cut_at + 1 :]  # the last line may go on in the next chunk
+        line_no = _scan_block(data, sink, line_no, last=False)
+    if rest:  # a last line without a newline (or only the sniffed first line, with its newline)
+        line_no = _scan_block(rest, sink, line_no, last=not rest.endswith(b"\n"))
     return line_no
 
 
-def _split(data: bytes) -> list[bytes]:
-    return data.split(b"\n")
+def _tail(data: bytes) -> bytes:
+    """What follows the last newline."""
+    return data[data.rfind(b"\n") + 1 :]
 
 
 # --------------------------------------------------------------------------- parallel scan of one file
@@ -472,11 +549,40 @@ def _scan_range(r: _Range) -> tuple[Accumulator, int, bool]:
     with open(r.path, "rb", buffering=0) as f:
         f.seek(r.start)
         try:
-            lines = _scan_stream(f, sink, limit=r.end - r.start, on_chunk=on_chunk)
+            if hasattr(os, "pread"):
+                lines = _scan_range_pread(f.fileno(), r.start, r.end, sink, on_chunk)
+            else:  # pragma: no cover - not on POSIX
+                lines = _scan_stream(f, sink, limit=r.end - r.start, on_chunk=on_chunk)
         except _StrictStop as stop:
             acc.skips = [stop.skip]
             return acc, stop.skip.line or 0, True
     return acc, lines, False
+
+
+def _scan_range_pread(fd: int, start: int, end: int, sink: _Sink, on_chunk: Callable[[int], None]) -> int:
+    """Scan JSONL in bytes [start, end) of a file (``start`` at a line start); return the line count.
+
+    Each chunk is read to end at a line's end, so no bytes are copied twice.
+    """
+    line_no = 0
+    pos = start
+    want = CHUNK_BYTES
+    while pos < end:
+        data = os.pread(fd, min(want, end - pos), pos)
+        if not data:
+            break
+        if pos + len(data) >= end:  # the last chunk
+            on_chunk(len(data))
+            return _scan_block(data, sink, line_no, last=not data.endswith(b"\n"))
+        cut_at = data.rfind(b"\n")
+        if cut_at < 0:  # a line longer than a chunk: read more at once
+            want *= 2
+            continue
+        want = CHUNK_BYTES
+        line_no = _scan_block(data, sink, line_no, last=False)
+        on_chunk(cut_at + 1)
+        pos += cut_at + 1
+    return line_no
 
 
 def _ranges(path: str, start: int, size: int, parts: int) -> list[tuple[int, int]]:
@@ -498,8 +604,9 @@ def _pool_context() -> Any:
     return mp.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _scan_parallel(path: str, size: int, start: int, jobs: int, acc: Accumulator, strict: bool,
-                   tick: Callable[[int, int], None]) -> None:
+def _scan_parallel(
+    path: str, size: int, start: int, jobs: int, acc: Accumulator, strict: bool, tick: Callable[[int, int], None]
+) -> None:
     spans = _ranges(path, start, size, jobs)
     ctx = _pool_context()
     shared = ctx.Array("q", 2 * len(spans), lock=False)
@@ -707,8 +814,9 @@ def _size(path: str) -> int | None:
         return None
 
 
-def _read_file(path: str, acc: Accumulator, strict: bool, jobs: int, tracker: _Tracker,
-               parallel_min_bytes: int) -> None:
+def _read_file(
+    path: str, acc: Accumulator, strict: bool, jobs: int, tracker: _Tracker, parallel_min_bytes: int
+) -> None:
     sink = _Sink(acc, path, strict)
     stream, raw, is_gzip = _open(path)
     size = _size(path)
@@ -732,8 +840,9 @@ def _read_file(path: str, acc: Accumulator, strict: bool, jobs: int, tracker: _T
         lead = first.lstrip()[:1]
         if lead in (b"{", b"["):
             lead_in = b"\n" * blank  # keeps line numbers right: blank lines are counted, then ignored
-            _read_json(path, stream, raw, is_gzip, lead_in, first, size, skipped, bom, sink, jobs, tracker,
-                       parallel_min_bytes)
+            _read_json(
+                path, stream, raw, is_gzip, lead_in, first, size, skipped, bom, sink, jobs, tracker, parallel_min_bytes
+            )
         else:
             _scan_csv(stream, first, sink)
     except _Bad as exc:
@@ -746,9 +855,21 @@ def _read_file(path: str, acc: Accumulator, strict: bool, jobs: int, tracker: _T
     tracker.file_done(size, acc.records)
 
 
-def _read_json(path: str, stream: BinaryIO, raw: BinaryIO, is_gzip: bool, lead_in: bytes, first: bytes,
-               size: int | None, skipped: int, bom: int, sink: _Sink, jobs: int, tracker: _Tracker,
-               parallel_min_bytes: int) -> None:
+def _read_json(
+    path: str,
+    stream: BinaryIO,
+    raw: BinaryIO,
+    is_gzip: bool,
+    lead_in: bytes,
+    first: bytes,
+    size: int | None,
+    skipped: int,
+    bom: int,
+    sink: _Sink,
+    jobs: int,
+    tracker: _Tracker,
+    parallel_min_bytes: int,
+) -> None:
     acc = sink.acc
     try:
         value = orjson.loads(first)
@@ -760,8 +881,9 @@ def _read_json(path: str, stream: BinaryIO, raw: BinaryIO, is_gzip: bool, lead_i
             try:
                 doc = first + stream.read()
             except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-                raise _Bad("truncated", f"gzip data is cut off ({exc}); a single JSON document cannot be read "
-                           "in part") from None
+                raise _Bad(
+                    "truncated", f"gzip data is cut off ({exc}); a single JSON document cannot be read in part"
+                ) from None
             try:
                 value = orjson.loads(doc)
             except orjson.JSONDecodeError as exc:
@@ -771,13 +893,7 @@ def _read_json(path: str, stream: BinaryIO, raw: BinaryIO, is_gzip: bool, lead_i
                 return
             _consume(value, acc.add, sink.bad)
             return
-    if (
-        not is_gzip
-        and path != STDIN
-        and size is not None
-        and size >= parallel_min_bytes
-        and jobs > 1
-    ):
+    if not is_gzip and path != STDIN and size is not None and size >= parallel_min_bytes and jobs > 1:
         stream.close()
 
         def tick(done: int, records: int) -> None:

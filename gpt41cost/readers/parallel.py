@@ -1,0 +1,170 @@
+"""Read one large JSONL request file on all cores, with the same result as one pass.
+
+The file is cut into byte ranges at line starts; forked workers read their ranges with
+:func:`~gpt41cost.readers.requests.read_requests` (``span=``), numbering lines as the whole
+file does, and the parent joins the records in file order and merges the batch facts (a
+``custom_id`` seen in two ranges is a duplicate at its later line, as in one pass). The
+first bad line in file order is the error reported, as in one pass.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..catalog import Catalog
+from ..errors import InputError
+from ..images import ImageSize
+from ..measure import Measured
+from .requests import BatchFacts, read_requests
+
+#: Files at least this large (bytes) are read on several cores.
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+#: Ranges per worker: more ranges, smoother progress.
+RANGES_PER_WORKER = 2
+KINDS = ("batch", "prompts", "finetune")
+
+
+def eligible(source: str, kind: str, size: int) -> bool:
+    return (
+        kind in KINDS
+        and size >= PARALLEL_MIN_BYTES
+        and (os.cpu_count() or 1) > 1
+        and sys.platform.startswith("linux")  # fork: the workers inherit the loaded vocabulary
+    )
+
+
+def split(source: str, size: int, parts: int) -> list[tuple[int, int, int]]:
+    """``(start, end, first_line)`` ranges that start at line starts and cover the file."""
+    cuts = [0]
+    with open(source, "rb") as fh:
+        for k in range(1, parts):
+            fh.seek(max(size * k // parts, cuts[-1]))
+            fh.readline()  # to the next line start
+            pos = fh.tell()
+            if pos >= size:
+                break
+            if pos > cuts[-1]:
+                cuts.append(pos)
+        cuts.append(size)
+        spans: list[tuple[int, int, int]] = []
+        line = 1
+        fh.seek(0)
+        for start, end in itertools.pairwise(cuts):
+            spans.append((start, end, line))
+            line += fh.read(end - start).count(b"\n")
+    return spans
+
+
+@dataclass
+class _Part:
+    measured: list[Measured] = field(default_factory=list)
+    facts: BatchFacts = field(default_factory=BatchFacts)
+    skipped: list[InputError] = field(default_factory=list)
+    error: str | None = None  # the message of the range's first bad line, when reading stopped
+
+
+# Set in the parent just before the pool forks; read by the workers.
+_job: dict[str, Any] = {}
+
+
+def _read_span(span: tuple[int, int, int]) -> _Part:
+    j = _job
+    part = _Part()
+    on_error = part.skipped.append if j["collect"] else None
+    try:
+        part.measured = list(
+            read_requests(
+                j["source"],
+                j["kind"],
+                j["catalog"],
+                image_size=j["image_size"],
+                on_error=on_error,
+                facts=part.facts,
+                span=span,
+            )
+        )
+    except InputError as exc:
+        part.error = exc.message
+    # InputError subclasses may not pickle (their __init__ differs): send plain messages
+    part.skipped = [InputError(e.message) for e in part.skipped]
+    return part
+
+
+def read_parallel(
+    source: str,
+    kind: str,
+    catalog: Catalog,
+    *,
+    image_size: ImageSize | None,
+    collect: bool,
+    facts: BatchFacts | None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> tuple[list[Measured], list[InputError]]:
+    """All records of ``source`` in file order, and the bad lines skipped (``collect``).
+
+    Without ``collect`` the first bad line in file order raises, as a single pass would.
+    ``facts`` is filled as one pass over the whole file would fill it.
+    """
+    import multiprocessing as mp
+
+    from ..tokens import get_encoding
+
+    get_encoding()  # build once; forked workers inherit it
+    size = os.path.getsize(source)
+    workers = os.cpu_count() or 1
+    spans = split(source, size, workers * RANGES_PER_WORKER)
+    _job.update(source=source, kind=kind, catalog=catalog, image_size=image_size, collect=collect)
+    parts: list[_Part] = []
+    try:
+        with mp.get_context("fork").Pool(min(workers, len(spans))) as pool:
+            for span, part in zip(spans, pool.imap(_read_span, spans), strict=True):
+                parts.append(part)
+                if on_bytes is not None:
+                    on_bytes(span[1] - span[0])
+    finally:
+        _job.clear()
+    measured: list[Measured] = []
+    skipped: list[InputError] = []
+    for part in parts:
+        if part.error is not None:
+            raise InputError(part.error)
+        measured += part.measured
+        skipped += part.skipped
+    if facts is not None:
+        merge_facts(facts, [p.facts for p in parts], size)
+    if not any(p.facts.lines or p.measured or p.skipped for p in parts):
+        raise InputError(f"{source}: empty file; expected {kind} JSONL (one JSON value per line)")
+    return measured, skipped
+
+
+def merge_facts(into: BatchFacts, parts: list[BatchFacts], file_bytes: int) -> None:
+    """Merge per-range facts, in file order, into what one pass would have recorded."""
+    into.source = parts[0].source if parts else into.source
+    into.file_bytes = file_bytes
+    for p in parts:
+        into.lines += p.lines
+        into.requests += p.requests
+        for model, n in p.models.items():
+            into.models[model] = into.models.get(model, 0) + n
+        for model, line in p.model_first_line.items():
+            into.model_first_line.setdefault(model, line)
+        for url, n in p.urls.items():
+            into.urls[url] = into.urls.get(url, 0) + n
+        seen = into._first_id_line
+        for cid, line, first in p.duplicate_ids:
+            into.duplicate_ids.append((cid, line, seen.get(cid, first)))
+        for cid, first in p._first_id_line.items():
+            if cid in seen:
+                into.duplicate_ids.append((cid, first, seen[cid]))
+            else:
+                seen[cid] = first
+        into.missing_ids += p.missing_ids
+        into.bad_method_url += p.bad_method_url
+        into.non_json_lines += p.non_json_lines
+        into.bad_lines += p.bad_lines
+    into.duplicate_ids.sort(key=lambda d: d[1])

@@ -1,0 +1,101 @@
+"""Reading a JSONL file on several cores gives exactly what one pass gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gpt41cost.errors import InputError
+from gpt41cost.readers import parallel
+from gpt41cost.readers.requests import BatchFacts, read_requests
+
+
+def chat(i: int, model: str = "gpt-4.1-mini") -> dict:
+    system = "You are a careful assistant. " * (60 if i % 3 == 0 else 2)
+    return {
+        "model": model,
+        "max_tokens": 100 + i,
+        "messages": [{"role": "system", "content": system}, {"role": "user", "content": f"question {i} " * (i % 7)}],
+    }
+
+
+def batch_file(tmp_path: Path) -> Path:
+    lines = []
+    for i in range(60):
+        line = {"custom_id": f"r{i % 50}", "method": "POST", "url": "/v1/chat/completions", "body": chat(i)}
+        if i == 17:
+            line["method"] = "GET"
+        lines.append(json.dumps(line))
+    lines[23] = "{not json"
+    lines[41] = json.dumps(
+        {"custom_id": "x", "method": "POST", "url": "/v1/chat/completions", "body": chat(41, model="gpt-4.1")}
+    )
+    lines.insert(30, "")
+    p = tmp_path / "batch.jsonl"
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def one_pass(path: Path, kind: str, catalog, collect: bool):
+    facts = BatchFacts()
+    skipped: list[InputError] = []
+    got = list(read_requests(str(path), kind, catalog, on_error=skipped.append if collect else None, facts=facts))
+    return got, facts, [e.message for e in skipped]
+
+
+@pytest.mark.parametrize("parts", [2, 3, 7, 40])
+def test_parallel_batch_equals_one_pass(tmp_path, catalog, monkeypatch, parts):
+    path = batch_file(tmp_path)
+    monkeypatch.setattr(parallel, "RANGES_PER_WORKER", parts)
+    want, want_facts, want_skipped = one_pass(path, "batch", catalog, collect=True)
+    facts = BatchFacts()
+    got, skipped = parallel.read_parallel(str(path), "batch", catalog, image_size=None, collect=True, facts=facts)
+    assert got == want
+    assert [e.message for e in skipped] == want_skipped
+    for name in (
+        "lines",
+        "file_bytes",
+        "requests",
+        "models",
+        "model_first_line",
+        "urls",
+        "duplicate_ids",
+        "missing_ids",
+        "bad_method_url",
+        "non_json_lines",
+        "bad_lines",
+    ):
+        assert getattr(facts, name) == getattr(want_facts, name), name
+    assert facts.duplicate_ids  # r0..r9 repeat across ranges
+    assert facts.non_json_lines == [24]
+
+
+def test_split_covers_the_file_at_line_starts(tmp_path):
+    path = batch_file(tmp_path)
+    data = path.read_bytes()
+    spans = parallel.split(str(path), len(data), 9)
+    assert spans[0][0] == 0 and spans[-1][1] == len(data)
+    for (a, b, line), (c, _, next_line) in zip(spans, spans[1:], strict=False):
+        assert b == c and data[c - 1 : c] == b"\n"
+        assert next_line == line + data[a:b].count(b"\n")
+
+
+def test_first_bad_line_in_file_order_is_the_error(tmp_path, catalog, monkeypatch):
+    monkeypatch.setattr(parallel, "RANGES_PER_WORKER", 5)
+    p = tmp_path / "prompts.jsonl"
+    rows = [json.dumps(f"prompt number {i}") for i in range(50)]
+    rows[12] = "{bad"
+    rows[44] = "{worse"
+    p.write_text("\n".join(rows) + "\n")
+    with pytest.raises(InputError, match="line 13 is not valid JSON"):
+        parallel.read_parallel(str(p), "prompts", catalog, image_size=None, collect=False, facts=None)
+
+
+def test_eligibility(tmp_path):
+    assert not parallel.eligible("f", "chat", 10**9)
+    assert not parallel.eligible("f", "batch", 10)
+    assert parallel.eligible("f", "batch", parallel.PARALLEL_MIN_BYTES) == (
+        (__import__("os").cpu_count() or 1) > 1 and __import__("sys").platform.startswith("linux")
+    )
