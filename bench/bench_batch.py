@@ -1,0 +1,200 @@
+"""Benchmark: Batch API pre-flight vs a plain tiktoken script (issue 3, "Speed and memory").
+
+    python bench/bench_batch.py                      # 50,000 lines (~110 MB), 3 runs, + the 240,000-line file
+    python bench/bench_batch.py --runs 5 --big-lines 0   # speed only
+    python bench/bench_batch.py --tree /tmp/patched  # benchmark another copy of the package (a patch)
+
+Files (generated once, deterministically, by gen_batch.py into bench/data/, which git ignores):
+``batch-50000.jsonl`` (about 111 MB) for the speed figure and ``batch-240000.jsonl`` (about
+533 MB; its first 50,000 lines are the small file) for the memory figure.
+
+In the same run, interleaved (A B B A ...), fresh processes, no network:
+
+- baseline: a plain single-threaded Python script (:data:`BASELINE`): ``json.loads`` on each
+  line, the cookbook's count of the messages with tiktoken o200k_base (3 per message + the
+  tokens of role, content and name, +1 per name, 3 reply priming) and of the tools (the
+  cookbook's ``num_tokens_for_tools`` constants 7/3/3/-3/3/12); it prints the total input tokens.
+  The encoding is ``gpt41cost.tokens.get_encoding()`` (same vocabulary, offline), text is
+  encoded with ``encode_ordinary`` (no special-token scan: the faster, stricter baseline);
+- ours: ``gpt41cost estimate FILE --format json`` (pre-flight, cache detection on: the
+  default for batch files, three models priced).
+
+Prints a table (median / min / max wall s, median CPU s, peak RSS), the ratio ours/baseline
+(bar <= 0.5) on wall and on CPU seconds, whether the totals are equal (ours: ``models[]``
+``input_tokens_total`` of gpt-4.1-mini), then peak RSS of ours on the big file (bar < 300 MB;
+``ru_maxrss`` from ``wait4``, the figure ``/usr/bin/time -v`` prints as "Maximum resident set
+size") and the RSS growth per line between the two files. Figures only: nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (
+    DATA,
+    ROOT,
+    Candidate,
+    base_env,
+    load_note,
+    machine,
+    measure,
+    run_once,
+    table,
+    tool,
+    verdict,
+)
+from gen_batch import MODEL, generate
+
+BAR_RATIO = 0.5
+BAR_RSS_MB = 300
+
+BASELINE = r"""
+import json, sys
+from gpt41cost.tokens import get_encoding
+
+enc = get_encoding()
+
+
+def n(s):
+    return len(enc.encode_ordinary(s))
+
+
+def tools_tokens(functions):  # the cookbook's num_tokens_for_tools (gpt-4o constants)
+    t = 0
+    if functions:
+        for f in functions:
+            t += 7
+            fn = f["function"]
+            desc = fn["description"]
+            if desc.endswith("."):
+                desc = desc[:-1]
+            t += n(fn["name"] + ":" + desc)
+            props = fn["parameters"]["properties"]
+            if len(props) > 0:
+                t += 3
+                for key, p in props.items():
+                    t += 3
+                    if "enum" in p:
+                        t += -3
+                        for item in p["enum"]:
+                            t += 3 + n(item)
+                    pdesc = p["description"]
+                    if pdesc.endswith("."):
+                        pdesc = pdesc[:-1]
+                    t += n(f"{key}:{p['type']}:{pdesc}")
+        t += 12
+    return t
+
+
+total = requests = 0
+with open(sys.argv[1], "rb") as f:
+    for line in f:
+        body = json.loads(line)["body"]
+        k = 3  # every reply is primed with <|start|>assistant<|message|>
+        for message in body["messages"]:
+            k += 3
+            for key, value in message.items():
+                k += n(value)
+                if key == "name":
+                    k += 1
+        total += k + tools_tokens(body.get("tools"))
+        requests += 1
+print(json.dumps({"requests": requests, "input_tokens": total}))
+"""
+
+
+def data_file(lines: int) -> Path:
+    path = DATA / f"batch-{lines}.jsonl"
+    if not path.exists():
+        print(f"generating {path} ...", file=sys.stderr)
+        generate(path, lines)
+    return path
+
+
+def ours_total(stdout: str) -> int:
+    doc = json.loads(stdout)
+    return next(m["input_tokens_total"] for m in doc["models"] if m["model"] == MODEL)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lines", type=int, default=50_000)
+    ap.add_argument("--big-lines", type=int, default=240_000, help="lines of the memory file (0: skip it)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--tree", type=Path, default=None, help="a directory holding a (patched) gpt41cost package")
+    ap.add_argument("--big-baseline", action="store_true", help="also run the baseline on the big file (totals)")
+    a = ap.parse_args()
+
+    small = data_file(a.lines)
+    print(machine())
+    print(f"file: {small} ({small.stat().st_size / 1e6:,.0f} MB, {a.lines:,} lines)")
+    env = base_env()
+    if a.tree is not None:
+        env["PYTHONPATH"] = str(a.tree.resolve()) + os.pathsep + env["PYTHONPATH"]
+        print(f"package: {a.tree.resolve()}")
+    else:
+        print(f"package: {ROOT}")
+    base = Candidate("baseline (json + tiktoken)", [sys.executable, "-c", BASELINE, str(small)], env)
+    ours = Candidate("gpt41cost estimate", [tool("gpt41cost"), "estimate", str(small), "--format", "json"], env)
+    load_before = os.getloadavg()
+    measure([base, ours], runs=a.runs, warmup=1)
+    load_after = os.getloadavg()
+    print(table([base, ours], baseline=base.name))
+    totals_b = {json.loads(r.stdout)["input_tokens"] for r in base.runs}
+    totals_o = {ours_total(r.stdout) for r in ours.runs}
+    print(
+        f"input tokens: baseline {sorted(totals_b)}, ours ({MODEL}) {sorted(totals_o)}: "
+        f"{'EQUAL' if totals_b == totals_o and len(totals_b) == 1 else 'DIFFERENT'}"
+    )
+    print(verdict("wall time", ours.median / base.median, BAR_RATIO))
+    print(
+        f"CPU seconds: baseline {base.cpu_median:.2f}, ours {ours.cpu_median:.2f}, "
+        f"ratio {ours.cpu_median / base.cpu_median:.2f} (ours on {os.cpu_count()} cores at best "
+        f"{ours.cpu_median / (os.cpu_count() or 1) / base.cpu_median:.2f} x baseline)"
+    )
+    print(
+        "load average (1, 5, 15 min) before "
+        + " ".join(f"{x:.2f}" for x in load_before)
+        + ", after "
+        + " ".join(f"{x:.2f}" for x in load_after)
+    )
+    note = load_note()
+    if note:
+        print(note)
+
+    if a.big_lines:
+        big = data_file(a.big_lines)
+        print(f"\nmemory file: {big} ({big.stat().st_size / 1e6:,.0f} MB, {a.big_lines:,} lines)")
+        r = run_once([tool("gpt41cost"), "estimate", str(big), "--format", "json"], env)
+        if r.returncode not in (0, 1):  # 1: the pre-flight rejects the file (over 50,000 lines, 200 MB)
+            sys.exit(f"bench: ours failed on {big} (exit {r.returncode}):\n{r.stderr[-2000:]}")
+        peak = r.max_rss_kb / 1024
+        small_peak = ours.peak_rss_mb
+        slope = (r.max_rss_kb - max(x.max_rss_kb for x in ours.runs)) * 1024 / (a.big_lines - a.lines)
+        print(
+            f"ours: {r.seconds:.1f} s wall, {r.cpu_seconds:.1f} CPU s, exit {r.returncode} "
+            f"(1 = pre-flight says OpenAI would reject the file: expected, it is over the batch caps)"
+        )
+        print(
+            f"{'PASS' if peak < BAR_RSS_MB else 'FAIL'}: peak RSS of ours {peak:,.0f} MB on the "
+            f"{big.stat().st_size / 1e6:,.0f} MB file (bar < {BAR_RSS_MB} MB); {small_peak:,.0f} MB on the "
+            f"{a.lines:,}-line file: about {slope:,.0f} bytes more per line"
+        )
+        if a.big_baseline:
+            rb = run_once([sys.executable, "-c", BASELINE, str(big)], env)
+            tb, to = json.loads(rb.stdout)["input_tokens"], ours_total(r.stdout)
+            print(
+                f"baseline on the big file: {rb.seconds:.1f} s, peak RSS {rb.max_rss_kb / 1024:,.0f} MB; "
+                f"input tokens baseline {tb:,}, ours {to:,}: {'EQUAL' if tb == to else 'DIFFERENT'}"
+            )
+        print("load average after " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+
+
+if __name__ == "__main__":
+    main()
