@@ -270,14 +270,18 @@ class CacheStream:
         self.cached: dict[str, array.array[int]] = {name: array.array("Q") for name in models}
 
     def feed(self, m: Measured) -> Measured:
-        blocks = m.cache_blocks or {}
+        blocks = m.cache_blocks
+        if not blocks:  # nothing to hit or to leave behind (e.g. under the cache minimum)
+            for cached in self.cached.values():
+                cached.append(0)
+            return m
         for name, cache in self._caches.items():
             c = cache.admit(blocks.get(name, ()))
             if c:
                 c = min(c, (m.input_tokens.get(name, 0) // self.step) * self.step)
                 c = c if c >= self.min_tokens else 0
             self.cached[name].append(c)
-        return dataclasses.replace(m, cache_blocks=None) if m.cache_blocks is not None else m
+        return dataclasses.replace(m, cache_blocks=None)
 
 
 def cache_assumptions(warm: bool) -> tuple[tuple[str, str], ...]:

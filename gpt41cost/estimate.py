@@ -164,7 +164,7 @@ def models_to_report(
     elif fine_tuned:
         out = [catalog.resolve(f"ft:{base}") for base in catalog.models]
     else:
-        own = [catalog.resolve(r.model) for r in requests if r.model]
+        own = [catalog.resolve(name) for name in dict.fromkeys(r.model for r in requests if r.model)]
         out = []
         for m in own:
             if all(m.label != o.label for o in out):

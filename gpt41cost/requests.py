@@ -98,7 +98,8 @@ class RequestCount:
     ``input_tokens`` maps each base model name to the request's input tokens on it (they
     differ only when the request holds images). ``streams`` maps each base model name to
     the request's token stream in caching order (None unless an ``encode`` was given);
-    models whose streams are equal share one object.
+    models whose streams are equal share one object. Streams are joined only when asked
+    for: most requests of a large file are under the cache minimum and never need one.
     """
 
     model: str | None
@@ -106,17 +107,29 @@ class RequestCount:
     max_output_tokens: int | None
     uncounted: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-    streams: Mapping[str, Sequence[int]] | None = None
+    segments: tuple[Sequence[int] | _Image, ...] | None = None  # the stream, in pieces
+    has_images: bool = False
+
+    @property
+    def streams(self) -> dict[str, Sequence[int]] | None:
+        if self.segments is None:
+            return None
+        models = tuple(self.input_tokens)
+        if not self.has_images:
+            shared = _concat(self.segments, None)
+            return dict.fromkeys(models, shared)
+        return {m: _concat(self.segments, m) for m in models}
 
     def cache_blocks(self, step: int) -> dict[str, tuple[int, ...]] | None:
         """Chained hashes of each full ``step``-token block of each model's stream."""
-        if self.streams is None:
+        streams = self.streams
+        if streams is None:
             return None
         from .cache import block_hashes
 
         done: dict[int, tuple[int, ...]] = {}
         out: dict[str, tuple[int, ...]] = {}
-        for name, stream in self.streams.items():
+        for name, stream in streams.items():
             key = id(stream)
             if key not in done:
                 done[key] = tuple(block_hashes(stream, step))
@@ -191,16 +204,9 @@ class _Acc:
             max_output_tokens=max_output,
             uncounted=tuple(self.uncounted),
             notes=tuple(self.notes),
-            streams=self._streams(),
+            segments=None if self.segments is None else tuple(self.segments),
+            has_images=self.has_images,
         )
-
-    def _streams(self) -> dict[str, Sequence[int]] | None:
-        if self.segments is None:
-            return None
-        if not self.has_images:
-            shared = _concat(self.segments, None)
-            return dict.fromkeys(self.models, shared)
-        return {m: _concat(self.segments, m) for m in self.models}
 
 
 @lru_cache(maxsize=256)
@@ -411,6 +417,9 @@ def _message_frame(acc: _Acc, role: str, name: str | None, body: Callable[[], No
     acc.const(TOKENS_PER_MESSAGE - 2, _MSG_END)
 
 
+_PLAIN_KEYS = frozenset({"role", "content", "name"})
+
+
 def _chat_messages(acc: _Acc, messages: Sequence[Any]) -> None:
     for i, msg in enumerate(messages, 1):
         if not isinstance(msg, Mapping):
@@ -425,6 +434,17 @@ def _chat_messages(acc: _Acc, messages: Sequence[Any]) -> None:
         name = msg.get("name")
         if name is not None and not isinstance(name, str):
             raise RequestError(f"message {i}: 'name' must be a string")
+        if isinstance(content, str) and _PLAIN_KEYS.issuperset(msg):
+            # The common case, inlined (large batch files): what _message_frame + fill do.
+            acc.const(1, _MSG_START)
+            acc.text(role)
+            if name is not None:
+                acc.const(TOKENS_PER_NAME, _NAME_MARK)
+                acc.text(name)
+            acc.const(1, _MSG_SEP)
+            acc.text(content)
+            acc.const(TOKENS_PER_MESSAGE - 2, _MSG_END)
+            continue
 
         def fill(msg: Mapping[str, Any] = msg, i: int = i, role: str = role) -> None:
             _content(acc, msg.get("content"), f"message {i}")

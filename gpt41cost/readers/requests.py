@@ -27,6 +27,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -520,7 +521,7 @@ def _batch_line(ctx: _Context, obj: Any, n: int, facts: BatchFacts) -> Measured:
 def _finetune_line(ctx: _Context, obj: Any, n: int) -> Measured:
     if not isinstance(obj, dict) or not isinstance(obj.get("messages"), list):
         raise InputError(f"{ctx.source}: line {n}: a fine-tuning example needs a 'messages' list")
-    rc = replace(ctx.count(obj, n, "chat"), streams=None)  # training is not served from a cache
+    rc = replace(ctx.count(obj, n, "chat"), segments=None)  # training is not served from a cache
     training = max(rc.input_tokens.values(), default=0)
     return ctx.measured(rc, "finetune", n, training_tokens=training, notes=(FINETUNE_RULE,))
 
@@ -529,7 +530,7 @@ def _prompt_line(ctx: _Context, obj: Any, n: int) -> Measured:
     if isinstance(obj, str):
         ids = _encode(obj)
         tokens = dict.fromkeys(ctx.models, len(ids))
-        rc = RequestCount(None, tokens, None, streams=dict.fromkeys(ctx.models, ids))
+        rc = RequestCount(None, tokens, None, segments=(ids,))
         return ctx.measured(rc, "prompts", n, notes=(PROMPT_STRING_RULE,))
     if isinstance(obj, list):
         return ctx.measured(ctx.count(obj, n, "messages"), "prompts", n)
@@ -555,21 +556,26 @@ def _encode(text: str) -> Sequence[int]:
     hit = _memo.get(text)
     if hit is not None:
         return hit
-    from ..tokens import get_encoding
-
-    enc = get_encoding()
-    core = enc._core_bpe
     ids: array[int] = array("I")
-    if hasattr(core, "encode_to_tiktoken_buffer"):
-        ids.frombytes(memoryview(core.encode_to_tiktoken_buffer(text, set())).cast("B"))
-    else:  # older tiktoken
-        ids.extend(enc.encode_ordinary(text))
+    ids.frombytes(_raw_encoder()(text))
     if _memo_tokens + len(ids) > MEMO_TOKENS:
         _memo.clear()
         _memo_tokens = 0
     _memo[text] = ids
     _memo_tokens += len(ids)
     return ids
+
+
+@lru_cache(maxsize=1)
+def _raw_encoder() -> Callable[[str], bytes | memoryview]:
+    """A function from text to its token ids as native uint32 bytes (encode_ordinary semantics)."""
+    from ..tokens import get_encoding
+
+    enc = get_encoding()
+    core = enc._core_bpe
+    if hasattr(core, "encode_to_tiktoken_buffer"):
+        return lambda text: memoryview(core.encode_to_tiktoken_buffer(text, set())).cast("B")
+    return lambda text: array("I", enc.encode_ordinary(text)).tobytes()  # older tiktoken
 
 
 def _count(text: str) -> int:
