@@ -266,7 +266,11 @@ class CacheStream:
     def __init__(self, models: Sequence[str], *, min_tokens: int = DEFAULT_MIN_TOKENS, step: int = DEFAULT_STEP):
         self.min_tokens = min_tokens
         self.step = step
-        self._caches = {name: PrefixCache(min_tokens=min_tokens, step=step) for name in models}
+        self.models = tuple(models)
+        # One cache serves every model while every request so far had the same blocks on
+        # all of them (no images): the same hashes are then not stored once per model.
+        self._shared: PrefixCache | None = PrefixCache(min_tokens=min_tokens, step=step)
+        self._caches: dict[str, PrefixCache] = {}
         self.cached: dict[str, array.array[int]] = {name: array.array("Q") for name in models}
 
     def feed(self, m: Measured) -> Measured:
@@ -275,8 +279,19 @@ class CacheStream:
             for cached in self.cached.values():
                 cached.append(0)
             return m
-        for name, cache in self._caches.items():
-            c = cache.admit(blocks.get(name, ()))
+        per_model = [blocks.get(name, ()) for name in self.models]
+        if self._shared is not None and all(b is per_model[0] or b == per_model[0] for b in per_model):
+            got = self._shared.admit(per_model[0])
+            admitted = [got] * len(self.models)
+        else:
+            if self._shared is not None:  # from now on each model keeps its own copy
+                for name in self.models:
+                    cache = PrefixCache(min_tokens=self.min_tokens, step=self.step)
+                    cache._seen = set(self._shared._seen)
+                    self._caches[name] = cache
+                self._shared = None
+            admitted = [self._caches[name].admit(b) for name, b in zip(self.models, per_model, strict=True)]
+        for name, c in zip(self.models, admitted, strict=True):
             if c:
                 c = min(c, (m.input_tokens.get(name, 0) // self.step) * self.step)
                 c = c if c >= self.min_tokens else 0

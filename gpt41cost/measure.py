@@ -2,11 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 #: The kinds of input `estimate` reads (`--as` forces one).
 KINDS = ("text", "chat", "responses", "batch", "finetune", "prompts", "image")
+
+
+class SameTokens(Mapping[str, int]):
+    """``{model: n for model in models}`` in two slots: most requests count the same on every
+    model (no images), and a large batch file keeps one of these per request."""
+
+    __slots__ = ("models", "n")
+
+    def __init__(self, models: tuple[str, ...], n: int) -> None:
+        self.models = models
+        self.n = n
+
+    def __getitem__(self, key: str) -> int:
+        if key in self.models:
+            return self.n
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.models)
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+    def __reduce__(self) -> tuple[type[SameTokens], tuple[tuple[str, ...], int]]:
+        return (SameTokens, (self.models, self.n))
+
+
+def compact_tokens(tokens: Mapping[str, int], models: tuple[str, ...]) -> Mapping[str, int]:
+    """``tokens`` as a :class:`SameTokens` when every model has the same count."""
+    values = set(tokens.values())
+    if len(values) == 1 and tuple(tokens) == models:
+        return SameTokens(models, values.pop())
+    return tokens
 
 
 @dataclass(frozen=True, slots=True)

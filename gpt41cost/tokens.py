@@ -120,12 +120,17 @@ def get_encoding() -> Any:
         _, data = vocabulary_source()
         ranks = _parse_ranks(data)
         special = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
-        return tiktoken.Encoding(
+        enc = tiktoken.Encoding(
             name=ENCODING_NAME,
             pat_str=O200K_PAT_STR,
             mergeable_ranks=ranks,
             special_tokens=special,
         )
+        # The Rust core keeps its own copy of the ranks; tiktoken 0.14 reads the Python dict
+        # only to pickle an Encoding, which gpt41cost never does. Dropping it frees ~30 MB
+        # in every process (large files are read by several).
+        enc._mergeable_ranks = {}
+        return enc
 
 
 # The o200k_base pre-tokenizer pattern, as in tiktoken_ext/openai_public.py (tiktoken 0.14.0).

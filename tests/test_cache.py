@@ -303,3 +303,38 @@ def test_law_warm_total_ignores_order(requests: list[list[int]], rnd: random.Ran
     assert sum(detect_small(shuffled, warm=True)) == sum(detect_small(requests, warm=True))
     # Per request too: each request's warm figure does not depend on where it stands.
     assert sorted(detect_small(shuffled, warm=True)) == sorted(detect_small(requests, warm=True))
+
+
+_MODELS = ("gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano")
+
+
+@st.composite
+def _runs(draw):  # type: ignore[no-untyped-def]
+    """Requests whose blocks are prefixes of a few shared chains; some differ per model (images)."""
+    from gpt41cost.measure import Measured
+
+    chains = [tuple(range(k * 1000, k * 1000 + 30)) for k in range(3)]
+    out = []
+    for _ in range(draw(st.integers(1, 25))):
+        base = draw(st.sampled_from(chains))
+        n = draw(st.integers(0, 30))
+        same = draw(st.booleans()) or not out
+        if same:
+            blocks = dict.fromkeys(_MODELS, base[:n])
+        else:
+            blocks = {m: draw(st.sampled_from(chains))[: draw(st.integers(0, 30))] for m in _MODELS}
+        tokens = {m: len(b) * 128 + draw(st.integers(0, 127)) for m, b in blocks.items()}
+        out.append(Measured("f", "batch", tokens, cache_blocks=blocks if n or not same else None))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(_runs())
+def test_cache_stream_equals_cached_by_model(requests) -> None:  # type: ignore[no-untyped-def]
+    from gpt41cost.cache import CacheStream, cached_by_model
+
+    stream = CacheStream(_MODELS)
+    kept = [stream.feed(m) for m in requests]
+    want = cached_by_model(requests, models=list(_MODELS))
+    assert {m: list(v) for m, v in stream.cached.items()} == want
+    assert all(k.cache_blocks is None for k in kept)

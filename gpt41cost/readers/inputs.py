@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -168,9 +168,8 @@ def _requests(
     skipped_here: list[InputError] = []
     on_error = skipped_here.append if (skip_bad or kind == "batch") else None
     try:
-        got: Iterable[Measured]
         if stream is None and parallel.eligible(source, kind, os.path.getsize(source)):
-            got, skipped = parallel.read_parallel(
+            kept, skipped = parallel.read_parallel(
                 source,
                 kind,
                 catalog,
@@ -178,8 +177,10 @@ def _requests(
                 collect=on_error is not None,
                 facts=facts,
                 on_bytes=on_bytes,
+                keep=keep,
             )
             skipped_here += skipped
+            out.measured.extend(kept)
         else:
             got = read_requests(
                 source,
@@ -191,7 +192,7 @@ def _requests(
                 stream=stream,
                 on_bytes=on_bytes,
             )
-        out.measured.extend(map(keep, got) if keep is not None else got)
+            out.measured.extend(map(keep, got) if keep is not None else got)
     except InputError as exc:
         if kind in ("finetune", "prompts") and " line " in exc.message:
             raise InputError(

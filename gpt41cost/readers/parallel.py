@@ -104,11 +104,14 @@ def read_parallel(
     collect: bool,
     facts: BatchFacts | None,
     on_bytes: Callable[[int], None] | None = None,
+    keep: Callable[[Measured], Measured] | None = None,
 ) -> tuple[list[Measured], list[InputError]]:
     """All records of ``source`` in file order, and the bad lines skipped (``collect``).
 
     Without ``collect`` the first bad line in file order raises, as a single pass would.
-    ``facts`` is filled as one pass over the whole file would fill it.
+    ``facts`` is filled as one pass over the whole file would fill it. ``keep`` is applied
+    to each record in file order as its range arrives (so a range's cache blocks can be
+    dropped before the next range is unpacked).
     """
     import multiprocessing as mp
 
@@ -119,25 +122,24 @@ def read_parallel(
     workers = os.cpu_count() or 1
     spans = split(source, size, workers * RANGES_PER_WORKER)
     _job.update(source=source, kind=kind, catalog=catalog, image_size=image_size, collect=collect)
-    parts: list[_Part] = []
+    measured: list[Measured] = []
+    skipped: list[InputError] = []
+    part_facts: list[BatchFacts] = []
     try:
         with mp.get_context("fork").Pool(min(workers, len(spans))) as pool:
             for span, part in zip(spans, pool.imap(_read_span, spans), strict=True):
-                parts.append(part)
+                if part.error is not None:
+                    raise InputError(part.error)
+                measured.extend(map(keep, part.measured) if keep is not None else part.measured)
+                skipped += part.skipped
+                part_facts.append(part.facts)
                 if on_bytes is not None:
                     on_bytes(span[1] - span[0])
     finally:
         _job.clear()
-    measured: list[Measured] = []
-    skipped: list[InputError] = []
-    for part in parts:
-        if part.error is not None:
-            raise InputError(part.error)
-        measured += part.measured
-        skipped += part.skipped
     if facts is not None:
-        merge_facts(facts, [p.facts for p in parts], size)
-    if not any(p.facts.lines or p.measured or p.skipped for p in parts):
+        merge_facts(facts, part_facts, size)
+    if not measured and not skipped and not any(f.lines for f in part_facts):
         raise InputError(f"{source}: empty file; expected {kind} JSONL (one JSON value per line)")
     return measured, skipped
 

@@ -36,7 +36,7 @@ import orjson
 from .. import images as img
 from ..catalog import Catalog
 from ..errors import Gpt41CostError, InputError
-from ..measure import KINDS, Measured
+from ..measure import KINDS, Measured, compact_tokens
 from ..requests import (
     RequestCount,
     RequestError,
@@ -333,9 +333,9 @@ class _Context:
 
     def measured(self, rc: RequestCount, kind: str, line: int | None, **extra: Any) -> Measured:
         self.check_model(rc.model, line)
-        # Requests with equal counts share one (read-only) dict, and equal model names one
-        # string: a kept record then costs a few pointers, not a dict and a string of its own.
-        tokens = self.shared.setdefault(tuple(rc.input_tokens.items()), rc.input_tokens)
+        # Counts equal on every model are two slots, not a dict; equal model names share one
+        # string: a kept record then costs a few pointers.
+        tokens = compact_tokens(rc.input_tokens, self.models)
         model = self.shared.setdefault(rc.model, rc.model) if rc.model is not None else None
         if len(self.shared) > SHARED_MAX:
             self.shared.clear()
