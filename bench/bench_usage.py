@@ -3,6 +3,7 @@
     python bench/bench_usage.py                     # 1,000,000 lines (~830 MB), 3 runs
     python bench/bench_usage.py --lines 100000 --runs 1
     python bench/bench_usage.py --times 10 --runs 1 # also a file 10x larger (ours only: time, memory)
+    python bench/bench_usage.py --wait-quiet 0.5    # each run waits for the machine to be idle first
 
 Both sides run as fresh processes in the same session, alternating, on the same file:
 
@@ -102,6 +103,13 @@ def _run(cmd: list[str]) -> tuple[float, str, int, float]:
     return elapsed, out.decode(), peak, cpu
 
 
+def _wait_quiet(load: float, limit: float = 180.0) -> None:
+    """Wait until the 1-minute load average is below ``load`` (or ``limit`` seconds pass)."""
+    t0 = time.monotonic()
+    while os.getloadavg()[0] >= load and time.monotonic() - t0 < limit:
+        time.sleep(2)
+
+
 def _ours_cmd(path: Path, jobs: int | None) -> list[str]:
     cmd = [sys.executable, "-m", "gpt41cost", "usage", str(path), "--format", "json", "--no-progress"]
     return cmd + (["--jobs", str(jobs)] if jobs else [])
@@ -118,6 +126,8 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=None, help="pass --jobs to gpt41cost (default: every core)")
     ap.add_argument("--times", type=int, default=0, help="also time ours on a file this many times larger")
     ap.add_argument("--data", type=Path, default=HERE / "data")
+    ap.add_argument("--wait-quiet", type=float, default=None, metavar="LOAD",
+                    help="before each run, wait (up to 3 minutes) for the 1-minute load average to drop below LOAD")
     a = ap.parse_args()
 
     path = a.data / f"chat-{a.lines}.jsonl"
@@ -134,7 +144,11 @@ def main() -> None:
     ours_cpu: list[float] = []
     peaks: list[int] = []
     equal = True
+    busy = 0.0
     for run in range(a.runs):
+        if a.wait_quiet is not None:
+            _wait_quiet(a.wait_quiet)
+        busy = max(busy, os.getloadavg()[0])
         tb, out_b, _, cb = _run([sys.executable, "-c", BASELINE, str(path)])
         to, out_o, peak, co = _run(_ours_cmd(path, a.jobs))
         base_cpu.append(cb)
@@ -154,6 +168,9 @@ def main() -> None:
           f"peak RSS of ours (process tree) {max(peaks) / 2**20:,.0f} MiB (target < 300); "
           f"largest single process {child_max:,.0f} MiB; totals equal: {equal}; "
           f"load average after: {os.getloadavg()[0]:.2f}")
+    if busy > 0.5:
+        print(f"note: load average was up to {busy:.2f} before a run: other processes shared the "
+              f"{os.cpu_count()} cores, so wall ratios are pessimistic; see CPU seconds below")
     mcb, mco = statistics.median(base_cpu), statistics.median(ours_cpu)
     print(f"CPU seconds (user + sys, all processes): baseline {mcb:.2f}, ours {mco:.2f}, ratio {mco / mcb:.3f}; "
           f"with the {os.cpu_count()} cores to itself ours would need about {mco / (os.cpu_count() or 1):.2f} s "

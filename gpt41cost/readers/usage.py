@@ -104,6 +104,10 @@ _CHOICE = (
     rb'(?:,"annotations":\[\])?+\},"logprobs":null,"finish_reason":' + _NAME + rb"\}"
 )
 _TOKENS = rb'"[a-z_]{1,60}":' + _INT  # a key of completion_tokens_details: the full parse reads none
+_DETAILS = (  # as the API writes them (tried first: literal is fastest), else any such keys
+    rb'(?:"reasoning_tokens":' + _INT + rb',"audio_tokens":' + _INT + rb',"accepted_prediction_tokens":' + _INT
+    + rb',"rejected_prediction_tokens":' + _INT + rb"|(?:" + _TOKENS + rb"(?:," + _TOKENS + rb")*+)?+)"
+)
 _CANONICAL = b"".join(
     [
         rb'\{"id":' + _NAME + rb',"object":"chat\.completion","created":(' + _INT + rb"),",
@@ -112,7 +116,7 @@ _CANONICAL = b"".join(
         rb'"usage":\{"prompt_tokens":(' + _INT + rb'),"completion_tokens":(' + _INT + rb"),",
         rb'"total_tokens":' + _INT + rb',"prompt_tokens_details":\{"cached_tokens":(' + _INT + rb")",
         rb'(?:,"audio_tokens":' + _INT + rb")?+\}",
-        rb'(?:,"completion_tokens_details":\{(?:' + _TOKENS + rb"(?:," + _TOKENS + rb")*+)?+\})?+\},",
+        rb'(?:,"completion_tokens_details":\{' + _DETAILS + rb"\})?+\},",
         rb'"service_tier":"([a-z_]{1,40})"(?:,"system_fingerprint":(?:null|' + _NAME + rb"))?+\}",
     ]
 )

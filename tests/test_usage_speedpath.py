@@ -1,0 +1,374 @@
+"""The JSONL speed path of gpt41cost.readers.usage against the full parse (ACCOUNTING §10 (a)).
+
+The speed path proves a line canonical with one pattern (:data:`ru._LINE`) and sums whole chunks
+with C-level builtins; every other line gets the full parse. These tests hold it to the full
+parse - orjson.loads + _consume on each line, the obvious code - on canonical lines with awkward
+text, on those lines broken one byte at a time, cut off, run together, split across chunks and
+memory-mapped ranges, and in parallel.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gpt41cost.errors import InputError
+from gpt41cost.readers import usage as ru
+from gpt41cost.readers.usage import read_usage
+from gpt41cost.usage import Accumulator
+
+D0 = 1744588800  # 2025-04-14T00:00:00Z
+MODELS = ["gpt-4.1-2025-04-14", "gpt-4.1-mini", "ft:gpt-4.1-nano-2025-04-14:acme::x1Yz", "gpt-4o-2024-08-06"]
+#: Text that is hard on a hand-made JSON string matcher: escapes, surrogate pairs, raw UTF-8 of
+#: every width, the key names the matcher looks for, and characters orjson escapes or not.
+AWKWARD = [
+    "plain", "", "東京 café naïve", "emoji 😀 🇫🇷", '"usage":{"prompt_tokens":1}', '\\"usage\\": {', "\\",
+    "tab\there", "nl\nhere", "\x00\x01\x1f", "\x7f", "\u2028\u2029", "\ud7ff\ue000\uffff", "\U0010ffff",
+    '{"id":"chatcmpl-x","object":"chat.completion"}', "},{", "]", "null", "0", "/slash/",
+]
+
+
+def _text(rng: random.Random) -> str:
+    return "".join(rng.choice(AWKWARD) for _ in range(rng.randrange(0, 5)))
+
+
+def canonical(rng: random.Random, i: int = 0) -> dict:
+    """A response exactly as the API writes it (key order included), with awkward text."""
+    prompt = rng.randrange(0, 200_000)
+    tool = rng.random() < 0.3
+    message: dict = {"role": "assistant", "content": None if tool else _text(rng)}
+    if tool:
+        message["tool_calls"] = [
+            {"id": f"call_{rng.getrandbits(32):x}", "type": "function",
+             "function": {"name": "lookup", "arguments": json.dumps({"q": _text(rng), "usage": {"x": 1}})}}
+            for _ in range(rng.randrange(1, 3))
+        ]
+    message["refusal"] = rng.choice([None, None, _text(rng)])
+    message["annotations"] = []
+    body = {
+        "id": f"chatcmpl-{rng.getrandbits(48):x}",
+        "object": "chat.completion",
+        "created": rng.choice([D0 + rng.randrange(3 * 86400), D0 + i, 86399, 86400, 7, 999_999_999, 1_000_000_000]),
+        "model": rng.choice(MODELS),
+        "choices": [{"index": n, "message": message, "logprobs": None, "finish_reason": "stop"}
+                    for n in range(rng.choice([1, 1, 1, 2]))],
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": rng.randrange(0, 5000),
+            "total_tokens": 0,
+            "prompt_tokens_details": {"cached_tokens": rng.choice([0, prompt, prompt // 2]), "audio_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                                          "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+        },
+        "service_tier": rng.choice(["default", "default", "priority", "flex", "scale"]),
+        "system_fingerprint": rng.choice(["fp_b38e740b47", None]),
+    }
+    # parts older or other responses lack, which the pattern allows
+    usage = body["usage"]
+    if rng.random() < 0.1:
+        del body["system_fingerprint"]
+    if rng.random() < 0.1:
+        del usage["prompt_tokens_details"]["audio_tokens"]
+    if rng.random() < 0.1:
+        del usage["completion_tokens_details"]
+    elif rng.random() < 0.1:
+        usage["completion_tokens_details"] = {k: rng.randrange(100) for k in rng.sample(
+            ["reasoning_tokens", "audio_tokens", "prompt_tokens", "cached_tokens", "x_tokens"], rng.randrange(0, 4))}
+    return body
+
+
+def encode(rng: random.Random, obj: dict) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=rng.random() < 0.5).encode()
+
+
+#: Bytes a broken line may gain: JSON syntax, escapes good and bad, lone surrogates, invalid or
+#: overlong UTF-8, raw control characters, signs and exponents, a second response start.
+INSERTS = [
+    b'"', b"\\", b"\\u", b"\\ud800", b"\\udc00", b"\\ud83d\\ude00", b"\\x", b"\xff", b"\xc0\xaf", b"\xed\xa0\x80",
+    b"\xe6\x9d", b"\xf4\x90\x80\x80", b"\x00", b"\x1f", b"\t", b" ", b"\r", b"-", b"0", b"1e3", b".5",
+    b"9999999999999", b",", b":", b"{", b"}", b"[", b"]", b"null", b'"x":1,', b'{"id":"chatcmpl-',
+]
+
+
+def mutate(rng: random.Random, line: bytes) -> bytes:
+    for _ in range(rng.randrange(1, 3)):
+        at = rng.randrange(len(line) + 1)
+        kind = rng.random()
+        if kind < 0.5:
+            line = line[:at] + rng.choice(INSERTS) + line[at:]
+        elif kind < 0.8:
+            line = line[:at] + line[at + rng.randrange(1, 4):]
+        else:
+            line = line[:at] + rng.choice(INSERTS) + line[at + 1:]
+    return line
+
+
+def reference(lines: list[bytes]) -> Accumulator:
+    """The obvious code: a full parse of every line."""
+    acc = Accumulator()
+    sink = ru._Sink(acc, "f", False)
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        sink.line = n
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            sink.skip("not_json", "x")
+            continue
+        ru._consume(value, acc.add, sink.bad)
+    return acc
+
+
+def scan(lines: list[bytes]) -> Accumulator:
+    acc = Accumulator()
+    assert ru._scan_lines(lines, ru._Sink(acc, "f", False), 0) == len(lines)
+    return acc
+
+
+def same(a: Accumulator, b: Accumulator) -> None:
+    assert a.groups == b.groups
+    assert a.hist == b.hist
+    assert a.records == b.records
+    assert a.skip_counts == b.skip_counts
+    assert [(s.line, s.reason) for s in a.skips] == [(s.line, s.reason) for s in b.skips]
+    assert a.failed_batch == b.failed_batch
+
+
+def full_parses(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Record every line that gets the full parse."""
+    seen: list[bytes] = []
+    original = ru._full_parse
+
+    def spy(line: bytes, sink: ru._Sink, line_no: int) -> None:
+        seen.append(line)
+        original(line, sink, line_no)
+
+    monkeypatch.setattr(ru, "_full_parse", spy)
+    return seen
+
+
+# --------------------------------------------------------------------------- canonical lines
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32))
+def test_canonical_lines_take_the_speed_path_and_agree(seed):
+    rng = random.Random(seed)
+    lines = [encode(rng, canonical(rng, i)) for i in range(30)]
+    with pytest.MonkeyPatch.context() as mp:
+        seen = full_parses(mp)
+        fast = scan(lines)
+    ok = [line for line in lines if (o := orjson.loads(line))["usage"]["prompt_tokens_details"]["cached_tokens"]
+          <= o["usage"]["prompt_tokens"]]
+    assert seen == []  # every line proven canonical (cached <= prompt always holds here)
+    assert len(ok) == len(lines)
+    same(fast, reference(lines))
+
+
+def test_speed_path_rows_are_the_parsed_fields():
+    rng = random.Random(5)
+    for i in range(300):
+        line = encode(rng, canonical(rng, i))
+        (row,) = ru._LINE.findall(line)
+        o = orjson.loads(line)
+        u = o["usage"]
+        assert row[:6] == (
+            str(o["created"]).encode(), o["model"].encode(), str(u["prompt_tokens"]).encode(),
+            str(u["completion_tokens"]).encode(), str(u["prompt_tokens_details"]["cached_tokens"]).encode(),
+            o["service_tier"].encode(),
+        )
+        assert row[6] == b""
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        pytest.param(lambda s: s.replace(b'"created":', b'"created": '), "whitespace", id="whitespace"),
+        pytest.param(lambda s: s.replace(b',"service_tier":"default"', b""), "no service_tier", id="no-tier"),
+        pytest.param(lambda s: s.replace(b'"service_tier":"default"', b'"service_tier":null'), "null", id="tier-null"),
+        pytest.param(lambda s: s[:-1] + b',"extra":1}', "extra key", id="extra-key"),
+        pytest.param(lambda s: s.replace(b'"prompt_tokens":100', b'"prompt_tokens":-100'), "negative", id="negative"),
+        pytest.param(lambda s: s.replace(b'"prompt_tokens":100', b'"prompt_tokens":100.0'), "float", id="float"),
+        pytest.param(lambda s: s.replace(b'"prompt_tokens":100', b'"prompt_tokens":0100'), "octal", id="leading-zero"),
+        pytest.param(lambda s: s.replace(b'"created":1744592400', b'"created":17445924000000'), "wide", id="wide"),
+        pytest.param(lambda s: s.replace(b'"model":"gpt-4.1', b'"model":"gpt 4.1'), "space", id="model-space"),
+        pytest.param(lambda s: s.replace(b"urgent", b"urg\\ud800ent"), "lone", id="lone-surrogate"),
+        pytest.param(lambda s: s.replace(b"urgent", b"urg\xffent"), "utf8", id="bad-utf8"),
+        pytest.param(lambda s: s.replace(b"urgent", b"urg\x01ent"), "ctl", id="raw-control"),
+        pytest.param(lambda s: s.replace(b"urgent", b"urg\\qent"), "esc", id="bad-escape"),
+        pytest.param(lambda s: s + b"\r", "crlf", id="crlf"),
+        pytest.param(lambda s: s.replace(b'"cached_tokens":0', b'"cached_tokens":100001'), "cached", id="cached-gt"),
+    ],
+)
+def test_what_the_speed_path_does_not_prove_gets_the_full_parse(monkeypatch, change, why):
+    good = (Path(__file__).parent / "data" / "usage" / "chat.jsonl").read_bytes().splitlines()[0]
+    assert b'"prompt_tokens":100000' in good and b"urgent" in good and b'"cached_tokens":0,' in good
+    line = change(good)
+    assert line != good
+    seen = full_parses(monkeypatch)
+    same(scan([good, line, good]), reference([good, line, good]))
+    assert seen == [line]
+
+
+# --------------------------------------------------------------------------- broken lines
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32))
+def test_broken_lines_agree_with_full_parse(seed):
+    rng = random.Random(seed)
+    lines = []
+    for i in range(25):
+        line = encode(rng, canonical(rng, i))
+        lines.append(mutate(rng, line) if rng.random() < 0.6 else line)
+    lines = [b"".join(line.split(b"\n")) for line in lines]  # a line holds no newline
+    same(scan(lines), reference(lines))
+
+
+def test_every_cut_and_every_run_together_agrees():
+    rng = random.Random(11)
+    a, b = encode(rng, canonical(rng)), encode(rng, canonical(rng))
+    cuts = [a[:i] for i in range(len(a) + 1)]
+    runs = [a[:i] + b for i in range(len(a))] + [a + b[:i] for i in range(1, len(b) + 1)]
+    for lines in (cuts, runs):
+        acc = scan(lines)
+        same(acc, reference(lines))
+    assert scan(cuts).records == 1 and scan(runs).records == 1  # only the whole lines
+
+
+def test_cached_above_prompt_is_skipped_with_its_line(monkeypatch):
+    good = (Path(__file__).parent / "data" / "usage" / "chat.jsonl").read_bytes().splitlines()
+    bad = good[0].replace(b'"cached_tokens":0', b'"cached_tokens":100001')
+    acc = scan([*good, bad, *good])
+    assert acc.records == 10
+    assert acc.skip_counts == {"bad_tokens": 1}
+    assert acc.skips[0].line == 6 and "exceeds the input tokens" in acc.skips[0].detail
+
+
+# --------------------------------------------------------------------------- chunks, maps, processes
+
+
+def _write(tmp_path: Path, seed: int, n: int, broken: float) -> tuple[Path, list[bytes]]:
+    rng = random.Random(seed)
+    lines = []
+    for i in range(n):
+        line = encode(rng, canonical(rng, i * 600))
+        if rng.random() < broken:
+            line = b"".join(mutate(rng, line).split(b"\n"))
+        lines.append(line)
+    f = tmp_path / "log.jsonl"
+    f.write_bytes(b"\n".join(lines) + b"\n")
+    return f, lines
+
+
+@pytest.mark.parametrize("chunk", [pytest.param(64, id="lines-longer-than-a-chunk"), pytest.param(4096, id="4k")])
+@pytest.mark.parametrize("broken", [pytest.param(0.0, id="clean"), pytest.param(0.2, id="broken")])
+def test_small_chunks_and_parallel_ranges_agree(tmp_path, monkeypatch, chunk, broken):
+    f, lines = _write(tmp_path, 21, 400, broken)
+    want = reference(lines)
+    monkeypatch.setattr(ru, "CHUNK_BYTES", chunk)
+    same(read_usage([str(f)], jobs=1), want)
+    acc = Accumulator()
+    assert ru._scan_stream(io.BytesIO(f.read_bytes()), ru._Sink(acc, str(f), False)) == len(lines)
+    same(acc, want)
+    acc = Accumulator()  # as _read_json hands it over: the first line already read
+    first, body = f.read_bytes().split(b"\n", 1)
+    assert ru._scan_stream(io.BytesIO(body), ru._Sink(acc, str(f), False), first=first + b"\n") == len(lines)
+    same(acc, want)
+    for jobs in (2, 3):
+        same(read_usage([str(f)], jobs=jobs, parallel_min_bytes=0), want)
+
+
+def test_map_without_final_newline_and_with_blank_lines(tmp_path):
+    f, lines = _write(tmp_path, 4, 50, 0.0)
+    body = b"\n\n".join(lines)  # a blank line between records, none at the end
+    f.write_bytes(body)
+    all_lines = body.split(b"\n")
+    for jobs in (1, 2):
+        same(read_usage([str(f)], jobs=jobs, parallel_min_bytes=0), reference(all_lines))
+
+
+def test_parallel_strict_stops_at_a_broken_line(tmp_path, monkeypatch):
+    rng = random.Random(8)
+    lines = [encode(rng, canonical(rng)) for _ in range(600)]
+    lines = [line.replace(b'"cached_tokens":', b'"cached_tokens":1') if b'"cached_tokens":0,' in line else line
+             for line in lines]  # make sure cached stays a plain number
+    lines[450] = lines[450][:-5]
+    f = tmp_path / "s.jsonl"
+    f.write_bytes(b"\n".join(lines) + b"\n")
+    monkeypatch.setattr(ru, "CHUNK_BYTES", 8192)
+    with pytest.raises(InputError, match=r"s.jsonl:451: line is cut off"):
+        read_usage([str(f)], jobs=2, strict=True, parallel_min_bytes=0)
+
+
+def test_generated_benchmark_lines_take_the_speed_path(monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "bench"))
+    try:
+        from gen_usage import line
+    finally:
+        sys.path.pop(0)
+    rng = random.Random(41)
+    lines = [line(rng, i).rstrip(b"\n") for i in range(2000)]
+    seen = full_parses(monkeypatch)
+    acc = scan(lines)
+    assert seen == []
+    same(acc, reference(lines))
+
+
+def test_a_line_the_pattern_accepts_parses_to_the_captured_fields():
+    """The heart of it: the pattern accepts a broken line only if orjson reads the same fields."""
+    rng = random.Random(2024)
+    accepted = rejected = 0
+    for i in range(6000):
+        line = b"".join(mutate(rng, encode(rng, canonical(rng, i))).split(b"\n"))
+        (row,) = ru._LINE.findall(line)
+        if not row[1]:
+            assert row[6] == line
+            rejected += 1
+            continue
+        accepted += 1
+        o = orjson.loads(line)  # never raises for an accepted line
+        u = o["usage"]
+        assert list(o) in (["id", "object", "created", "model", "choices", "usage", "service_tier"],
+                           ["id", "object", "created", "model", "choices", "usage", "service_tier",
+                            "system_fingerprint"])
+        assert set(u) <= {"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details",
+                          "completion_tokens_details"}
+        assert set(u["prompt_tokens_details"]) <= {"cached_tokens", "audio_tokens"}
+        assert o["object"] == "chat.completion"
+        assert row[:6] == (
+            str(o["created"]).encode(), o["model"].encode(), str(u["prompt_tokens"]).encode(),
+            str(u["completion_tokens"]).encode(), str(u["prompt_tokens_details"]["cached_tokens"]).encode(),
+            o["service_tier"].encode(),
+        )
+        assert all(type(x) is int for x in (o["created"], u["prompt_tokens"], u["completion_tokens"],
+                                              u["prompt_tokens_details"]["cached_tokens"]))
+    assert accepted > 150 and rejected > 3000  # both sides exercised
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=24) | st.text(max_size=12).map(lambda t: t.encode("utf-8", "surrogatepass")))
+def test_raw_bytes_in_a_string_are_accepted_only_when_orjson_reads_them(raw):
+    good = (Path(__file__).parent / "data" / "usage" / "chat.jsonl").read_bytes().splitlines()[0]
+    line = good.replace(b"urgent", raw.replace(b"\n", b""))  # a line holds no newline
+    (row,) = ru._LINE.findall(line)
+    try:
+        parsed = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        assert not row[1]  # refused by orjson: never accepted
+        return
+    if row[1]:
+        assert parsed["choices"][0]["message"]["content"].startswith("Il y a 3 factures")
+    plain = b'"' not in raw and b"\\" not in raw and not any(c < 0x20 for c in raw)
+    if plain:  # valid UTF-8 without quotes, escapes or control characters: the speed path takes it
+        assert row[1]
