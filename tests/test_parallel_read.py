@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def test_split_covers_the_file_at_line_starts(tmp_path):
     data = path.read_bytes()
     spans = parallel.split(str(path), len(data), 9)
     assert spans[0][0] == 0 and spans[-1][1] == len(data)
-    for (a, b, line), (c, _, next_line) in zip(spans, spans[1:], strict=False):
+    for (a, b, line), (c, _, next_line) in itertools.pairwise(spans):
         assert b == c and data[c - 1 : c] == b"\n"
         assert next_line == line + data[a:b].count(b"\n")
 
