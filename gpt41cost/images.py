@@ -29,7 +29,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO, Protocol, TypeGuard
 from urllib.parse import unquote, urlparse
-from urllib.request import url2pathname
 
 from .errors import InputError, UsageError
 
@@ -527,6 +526,8 @@ def image_size_from_url(
     parsed = urlparse(url)
     scheme = parsed.scheme.lower()
     if scheme == "file":
+        from urllib.request import url2pathname  # deferred: it imports http.client (~30 ms)
+
         return _size_of_path(url2pathname(unquote(parsed.path)), None, prefix)
     if "://" in url or scheme in ("http", "https"):
         return override
