@@ -107,18 +107,20 @@ class RequestCount:
     max_output_tokens: int | None
     uncounted: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-    segments: tuple[Sequence[int] | _Image, ...] | None = None  # the stream, in pieces
+    segments: tuple[str | Sequence[int] | _Image, ...] | None = None  # the stream, in pieces
     has_images: bool = False
+    encode: Encode | None = None  # turns the text pieces of ``segments`` into token ids
 
     @property
     def streams(self) -> dict[str, Sequence[int]] | None:
         if self.segments is None:
             return None
         models = tuple(self.input_tokens)
+        encode = self.encode or _no_text
         if not self.has_images:
-            shared = _concat(self.segments, None)
+            shared = _concat(self.segments, None, encode)
             return dict.fromkeys(models, shared)
-        return {m: _concat(self.segments, m) for m in models}
+        return {m: _concat(self.segments, m, encode) for m in models}
 
     def cache_blocks(self, step: int) -> dict[str, tuple[int, ...]] | None:
         """Chained hashes of each full ``step``-token block of each model's stream."""
@@ -153,7 +155,7 @@ class _Acc:
         self.images = images
         self.common = 0
         self.per_model = dict.fromkeys(self.models, 0)
-        self.segments: list[Sequence[int] | _Image] | None = [] if encode is not None else None
+        self.segments: list[str | Sequence[int] | _Image] | None = [] if encode is not None else None
         self.uncounted: list[str] = []
         self.notes: list[str] = []
         self.has_images = False
@@ -168,12 +170,11 @@ class _Acc:
     def text(self, s: str) -> None:
         if not s:
             return
-        if self.encode is not None and self.segments is not None:
-            ids = self.encode(s)
-            self.common += len(ids)
-            self.segments.append(ids)
-        else:
-            self.common += self.count(s)
+        # Count now; the token ids are made only if the stream is asked for (a request that
+        # can be cached): most requests of a large file never need them.
+        self.common += self.count(s)
+        if self.segments is not None:
+            self.segments.append(s)
 
     def image(self, part: Mapping[str, Any], where: str) -> None:
         if self.images is None:
@@ -206,6 +207,7 @@ class _Acc:
             notes=tuple(self.notes),
             segments=None if self.segments is None else tuple(self.segments),
             has_images=self.has_images,
+            encode=self.encode,
         )
 
 
@@ -224,7 +226,7 @@ class ToolMemo:
 
     def __init__(self, max_entries: int = 256) -> None:
         self.max_entries = max_entries
-        self._done: dict[bytes, tuple[int, list[Sequence[int] | _Image], list[str]]] = {}
+        self._done: dict[bytes, tuple[int, list[str | Sequence[int] | _Image], list[str]]] = {}
 
     def apply(self, acc: _Acc, functions: Sequence[Mapping[str, Any]]) -> None:
         if not functions:
@@ -259,15 +261,21 @@ def _image_key(part: Mapping[str, Any]) -> str:
     return "\0".join(str(f) for f in (*fields, *size))
 
 
-def _concat(segments: Iterable[Sequence[int] | _Image], model: str | None) -> array[int]:
+def _concat(segments: Iterable[str | Sequence[int] | _Image], model: str | None, encode: Encode) -> array[int]:
     out: array[int] = array("I")
     for seg in segments:
-        if isinstance(seg, _Image):
+        if isinstance(seg, str):
+            out.extend(encode(seg))
+        elif isinstance(seg, _Image):
             if model is not None and seg.tokens[model]:
                 out.extend(array("I", [seg.mark]) * seg.tokens[model])
         else:
             out.extend(seg)
     return out
+
+
+def _no_text(text: str) -> Sequence[int]:
+    raise ValueError("a stream with text pieces needs an encode function")
 
 
 # --------------------------------------------------------------------------- public entry points

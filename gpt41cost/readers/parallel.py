@@ -25,7 +25,7 @@ from .requests import BatchFacts, read_requests
 #: Files at least this large (bytes) are read on several cores.
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 #: Ranges per worker: more ranges, smoother progress.
-RANGES_PER_WORKER = 2
+RANGES_PER_WORKER = 4
 KINDS = ("batch", "prompts", "finetune")
 
 

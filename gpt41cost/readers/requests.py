@@ -548,6 +548,9 @@ def _as_text(value: object) -> str:
 
 _memo: dict[str, Sequence[int]] = {}
 _memo_tokens = 0
+_counts: dict[str, int] = {}
+#: Strings whose token count is remembered before that memo is cleared (bounds memory).
+MEMO_STRINGS = 200_000
 
 
 def _encode(text: str) -> Sequence[int]:
@@ -579,4 +582,14 @@ def _raw_encoder() -> Callable[[str], bytes | memoryview]:
 
 
 def _count(text: str) -> int:
-    return len(_encode(text))
+    """Tokens of ``text``: from the id memo when it was encoded, else counted (and remembered)."""
+    hit = _memo.get(text)
+    if hit is not None:
+        return len(hit)
+    n = _counts.get(text)
+    if n is None:
+        n = len(_raw_encoder()(text)) // 4
+        if len(_counts) >= MEMO_STRINGS:
+            _counts.clear()
+        _counts[text] = n
+    return n
