@@ -80,7 +80,7 @@ def gather(
             data = read_bytes(source, stdin)
             head = data[: 1 << 20]
         else:
-            head = _head(source)
+            head = read_head(source)  # raises a one-line InputError for a file it cannot open
         kind = force or detect_kind(source, head) or "text"
         if kind == "text":
             if data is None:
@@ -102,17 +102,6 @@ def gather(
             if on_progress is not None:
                 on_progress(max(0, size - reported))
     return out
-
-
-def _head(source: str) -> bytes:
-    try:
-        return read_head(source)
-    except FileNotFoundError:
-        raise InputError(f"{source}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{source}: permission denied; check the file's permissions") from None
-    except OSError as exc:
-        raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
 
 
 def _scaled(on_progress: OnProgress | None, size: int, chars: int) -> OnProgress | None:

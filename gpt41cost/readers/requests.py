@@ -358,16 +358,9 @@ class _Context:
 
 
 def _open(source: str) -> IO[bytes]:
-    try:
-        return open(source, "rb")
-    except FileNotFoundError:
-        raise InputError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{source}: is a directory, not a request file") from None
-    except PermissionError:
-        raise InputError(f"{source}: permission denied; check the file's permissions") from None
-    except OSError as exc:
-        raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    from .text import open_input
+
+    return open_input(source)
 
 
 def _regular_file_size(fh: IO[bytes]) -> int | None:

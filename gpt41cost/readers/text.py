@@ -87,9 +87,17 @@ def read_bytes(source: str, stdin: BinaryIO | None = None) -> bytes:
     if source == STDIN:
         stream = stdin if stdin is not None else sys.stdin.buffer
         return stream.read()
-    try:
-        with open(source, "rb") as fh:
+    with open_input(source) as fh:
+        try:
             return fh.read()
+        except OSError as exc:
+            raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+
+
+def open_input(source: str) -> BinaryIO:
+    """Open an input file for reading bytes; OS errors become one-line InputErrors naming it."""
+    try:
+        return open(source, "rb")
     except FileNotFoundError:
         raise InputError(f"{source}: no such file") from None
     except IsADirectoryError:
