@@ -247,6 +247,30 @@ def test_bad_request_input(runner, tmp_path, content, args, code, message):
     assert str(p) in r.stderr or code == ExitCode.USAGE
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param('{"model":', id="cut-after-first-key"),
+        pytest.param('[{"role": "user", "content": "hi"', id="cut-messages-array"),
+    ],
+)
+def test_broken_json_that_is_not_yet_a_request_is_an_error_not_text(runner, tmp_path, content):
+    p = tmp_path / "req.json"
+    p.write_text(content)
+    r = run(runner, str(p))
+    assert r.exit_code == ExitCode.INPUT
+    assert r.stdout == ""
+    assert "starts like JSON but is not valid JSON" in r.stderr and "--as text" in r.stderr
+    assert run(runner, str(p), "--as", "text").exit_code == 0
+
+
+def test_valid_json_that_is_not_a_request_is_counted_as_text(runner, tmp_path):
+    p = tmp_path / "config.json"
+    p.write_text('{"name": "not a request"}')
+    d = doc(run(runner, str(p), "-f", "json"))
+    assert d["inputs"][0]["read_as"] == "text"
+
+
 def test_broken_jsonl_line_says_nothing_was_counted_and_skip_bad_counts_the_rest(runner, tmp_path):
     p = write_jsonl(tmp_path / "prompts.jsonl", ['"one"', '"two"', "{broken", '"four"'])
     r = run(runner, str(p))

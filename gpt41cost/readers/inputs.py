@@ -85,6 +85,8 @@ def gather(
         if kind == "text":
             if data is None:
                 data = read_bytes(source)
+            if force is None:
+                _refuse_broken_json(source, data)
             text = decode_text(source, data, encoding)
             m = _text(source, text, catalog, text_blocks, _scaled(on_progress, size, len(text)))
             out.measured.append(keep(m) if keep is not None else m)
@@ -102,6 +104,34 @@ def gather(
             if on_progress is not None:
                 on_progress(max(0, size - reported))
     return out
+
+
+def _refuse_broken_json(source: str, data: bytes) -> None:
+    """A file that starts like JSON but does not parse is a broken request, not a prompt.
+
+    Valid JSON that is not a request (a config file, say) is still counted as text; so is a
+    JSONL file whose first line parses. ``--as text`` counts a broken one as text anyway.
+    """
+    body = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if body[:1] not in (b"{", b"["):
+        return
+    import orjson
+
+    try:
+        orjson.loads(body)
+        return
+    except orjson.JSONDecodeError as exc:
+        first = body.split(b"\n", 1)[0]
+        try:
+            orjson.loads(first)
+            return  # JSONL of something other than requests
+        except orjson.JSONDecodeError:
+            pass
+        label = "stdin" if source == STDIN else source
+        raise InputError(
+            f"{label}: starts like JSON but is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}; "
+            "truncated?); fix it, or pass --as text to count it as plain text"
+        ) from None
 
 
 def _scaled(on_progress: OnProgress | None, size: int, chars: int) -> OnProgress | None:
