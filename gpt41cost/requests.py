@@ -426,6 +426,10 @@ def _message_frame(acc: _Acc, role: str, name: str | None, body: Callable[[], No
 
 
 _PLAIN_KEYS = frozenset({"role", "content", "name"})
+_RUN_START = _run(_MSG_START, 1)
+_RUN_NAME = _run(_NAME_MARK, TOKENS_PER_NAME)
+_RUN_SEP = _run(_MSG_SEP, 1)
+_RUN_END = _run(_MSG_END, TOKENS_PER_MESSAGE - 2)
 
 
 def _chat_messages(acc: _Acc, messages: Sequence[Any]) -> None:
@@ -443,15 +447,26 @@ def _chat_messages(acc: _Acc, messages: Sequence[Any]) -> None:
         if name is not None and not isinstance(name, str):
             raise RequestError(f"message {i}: 'name' must be a string")
         if isinstance(content, str) and _PLAIN_KEYS.issuperset(msg):
-            # The common case, inlined (large batch files): what _message_frame + fill do.
-            acc.const(1, _MSG_START)
-            acc.text(role)
+            # The common case, inlined (large batch files): exactly what _message_frame + fill
+            # add, in the same order: start, role, [name mark, name], separator, content, end.
+            count = acc.count
+            n = TOKENS_PER_MESSAGE + (count(role) if role else 0) + (count(content) if content else 0)
             if name is not None:
-                acc.const(TOKENS_PER_NAME, _NAME_MARK)
-                acc.text(name)
-            acc.const(1, _MSG_SEP)
-            acc.text(content)
-            acc.const(TOKENS_PER_MESSAGE - 2, _MSG_END)
+                n += TOKENS_PER_NAME + (count(name) if name else 0)
+            acc.common += n
+            segments = acc.segments
+            if segments is not None:
+                segments.append(_RUN_START)
+                if role:
+                    segments.append(role)
+                if name is not None:
+                    segments.append(_RUN_NAME)
+                    if name:
+                        segments.append(name)
+                segments.append(_RUN_SEP)
+                if content:
+                    segments.append(content)
+                segments.append(_RUN_END)
             continue
 
         def fill(msg: Mapping[str, Any] = msg, i: int = i, role: str = role) -> None:
