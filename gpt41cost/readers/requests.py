@@ -276,6 +276,7 @@ class _Context:
     models: tuple[str, ...] = ()
     tool_memo: ToolMemo = field(default_factory=ToolMemo)
     shared: dict[Any, Any] = field(default_factory=dict)
+    known_models: set[str] = field(default_factory=set)  # model names that resolved already
 
     def __post_init__(self) -> None:
         self.models = tuple(self.catalog.models)
@@ -324,12 +325,13 @@ class _Context:
         return f"{self.source}: line {line}: " if line is not None else f"{self.source}: "
 
     def check_model(self, model: str | None, line: int | None) -> None:
-        if model is None:
+        if model is None or model in self.known_models:
             return
         try:
             self.catalog.resolve(model)
         except Gpt41CostError as exc:
             raise InputError(f"{self._at(line)}{exc.message}") from None
+        self.known_models.add(model)
 
     def measured(self, rc: RequestCount, kind: str, line: int | None, **extra: Any) -> Measured:
         self.check_model(rc.model, line)
