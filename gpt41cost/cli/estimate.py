@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..estimate import Assumptions
     from ..measure import Measured
     from ..readers.inputs import Gathered
+    from ..usage import Calibration
 
 HELP_EPILOG = """\
 \b
@@ -210,6 +211,7 @@ def estimate_cmd(
     per_month, traffic = monthly_requests(requests_per_day, requests_per_month)
     catalog = load_catalog_opt(pricing)
     chosen = [catalog.resolve(m) for m in model or []]  # fail fast on unknown names
+    calibration = _load_calibration(calibrate_from, catalog) if calibrate_from else None
 
     checks: list[BatchCheck] = []
     streamed: CacheStream | None = None
@@ -248,8 +250,8 @@ def estimate_cmd(
         traffic_source=traffic,
         epochs=epochs,
     )
-    if calibrate_from:
-        assumptions = _calibrated(assumptions, calibrate_from, catalog, output_tokens is None)
+    if calibration is not None:
+        assumptions = _calibrated(assumptions, calibration, output_tokens is None)
     models = chosen or models_to_report(catalog, [], measured, fine_tuned="finetune" in kinds)
     auto: Mapping[str, Sequence[int]] | None = None
     if cache_mode == "auto":
@@ -318,13 +320,17 @@ def _preflight(got: Gathered, catalog: Catalog, chosen: list[ResolvedModel]) -> 
     return [preflight(facts, got.measured[span], catalog, models=base) for facts, span in got.batches]
 
 
-def _calibrated(a: Assumptions, files: list[str], catalog: Catalog, set_output: bool) -> Assumptions:
+def _load_calibration(files: list[str], catalog: Catalog) -> Calibration:
+    from ..usage import load_calibration
+
+    return load_calibration(files, catalog)
+
+
+def _calibrated(a: Assumptions, cal: Calibration, set_output: bool) -> Assumptions:
     """Replace guessed assumptions with what usage records show (explicit flags still win)."""
     from dataclasses import replace
 
-    from ..usage import load_calibration
-
-    cal = load_calibration(files, catalog)
+    files = list(cal.sources)
     source = f"observed mean in {', '.join(files)}"
     if set_output:
         by_model = {m: int(c.output_tokens_mean.to_integral_value()) for m, c in cal.models.items()}
