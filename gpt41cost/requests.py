@@ -231,24 +231,34 @@ class ToolMemo:
     def apply(self, acc: _Acc, functions: Sequence[Mapping[str, Any]]) -> None:
         if not functions:
             return
-        try:
-            key = orjson.dumps(functions)
-        except TypeError:  # not plain JSON data: count without the memo
+        done = self.counted(functions, acc.count, acc.encode)
+        if done is None:  # not plain JSON data: count without the memo
             _tools(acc, functions)
             return
-        done = self._done.get(key)
-        if done is None:
-            sub = _Acc(acc.models, acc.count, acc.encode, None)
-            _tools(sub, functions)
-            if len(self._done) >= self.max_entries:
-                self._done.clear()
-            done = self._done[key] = (sub.common, sub.segments or [], sub.notes)
         common, segments, notes = done
         acc.common += common
         if acc.segments is not None:
             acc.segments.extend(segments)
         for n in notes:
             acc.note(n)
+
+    def counted(
+        self, functions: Sequence[Mapping[str, Any]], count: Count, encode: Encode | None
+    ) -> tuple[int, list[str | Sequence[int] | _Image], list[str]] | None:
+        """``(tokens, stream segments, notes)`` of a non-empty function list; None if it is
+        not plain JSON data (then it cannot be a memo key)."""
+        try:
+            key = orjson.dumps(functions)
+        except TypeError:
+            return None
+        done = self._done.get(key)
+        if done is None:
+            sub = _Acc((), count, encode, None)
+            _tools(sub, functions)
+            if len(self._done) >= self.max_entries:
+                self._done.clear()
+            done = self._done[key] = (sub.common, sub.segments or [], sub.notes)
+        return done
 
 
 def _image_key(part: Mapping[str, Any]) -> str:
@@ -319,7 +329,105 @@ def count_chat(
     _memo_tools(acc, tools + legacy, tool_memo)
     _chat_messages(acc, messages)
     _request_extras(acc, body)
-    return acc.result(_model(body), _max_output(body, ("max_completion_tokens", "max_tokens")))
+    return acc.result(_model(body), _max_output(body, CHAT_MAX_KEYS))
+
+
+#: Body keys that :func:`count_chat` reads beyond messages, tools, model and the output cap;
+#: a body with any of them is not plain (see :func:`count_plain_chat`).
+_NOT_PLAIN_BODY = ("functions", "response_format", "n")
+#: Where a Chat body gives its output cap, in the order they are looked for.
+CHAT_MAX_KEYS = ("max_completion_tokens", "max_tokens")
+
+
+@dataclass(frozen=True, slots=True)
+class PlainChat:
+    """What :func:`count_plain_chat` found: the input tokens (equal on every model: a plain
+    request holds no image) and the counted tools, for :meth:`segments`."""
+
+    tokens: int
+    tools: tuple[int, Sequence[str | Sequence[int] | _Image], Sequence[str]]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(self.tools[2])
+
+    def segments(self, body: Mapping[str, Any]) -> tuple[str | Sequence[int] | _Image, ...]:
+        """The token stream of ``body`` in pieces, exactly as :func:`count_chat` makes it."""
+        segs: list[str | Sequence[int] | _Image] = list(self.tools[1])
+        append = segs.append
+        for msg in body["messages"]:
+            role, content, name = msg["role"], msg["content"], msg.get("name")
+            append(_RUN_START)
+            if role:
+                append(role)
+            if name is not None:
+                append(_RUN_NAME)
+                if name:
+                    append(name)
+            append(_RUN_SEP)
+            if content:
+                append(content)
+            append(_RUN_END)
+        append(_RUN_PRIME)
+        return tuple(segs)
+
+
+_NO_TOOLS: tuple[int, Sequence[str | Sequence[int] | _Image], Sequence[str]] = (0, (), ())
+
+
+def count_plain_chat(
+    body: Mapping[str, Any], count: Count, tool_memo: ToolMemo, encode: Encode | None = None
+) -> PlainChat | None:
+    """The input tokens of a plain Chat Completions body, in one quick pass; None if not plain.
+
+    Plain: ``messages`` is a list of objects with only ``role`` and ``content`` strings and
+    an optional ``name`` string; ``tools``, if present, are all function tools; and the body
+    has no ``functions``, ``response_format`` or ``n``. That is nearly every line of a large
+    Batch file. The count equals :func:`count_chat`'s (a test checks both on many bodies);
+    for anything else, or anything wrong (which count_chat reports), use count_chat.
+    """
+    messages = body.get("messages")
+    if type(messages) is not list:
+        return None
+    for key in _NOT_PLAIN_BODY:
+        if key in body:
+            return None
+    tools = body.get("tools")
+    done = _NO_TOOLS
+    if tools is not None:
+        if type(tools) is not list:
+            return None
+        functions: list[Mapping[str, Any]] = []
+        for tool in tools:
+            if type(tool) is not dict or tool.get("type", "function") != "function":
+                return None
+            fn = tool.get("function", tool)
+            if type(fn) is not dict or type(fn.get("name")) is not str:
+                return None
+            functions.append(fn)
+        if functions:
+            got = tool_memo.counted(functions, count, encode)
+            if got is None:
+                return None
+            done = got
+    n = REPLY_PRIMING + done[0]
+    for msg in messages:
+        if type(msg) is not dict:
+            return None
+        role = msg.get("role")
+        content = msg.get("content")
+        if type(role) is not str or type(content) is not str:
+            return None
+        if len(msg) > 2:
+            if not _PLAIN_KEYS.issuperset(msg):
+                return None
+            name = msg.get("name")
+            if name is not None:
+                if type(name) is not str:
+                    return None
+                n += TOKENS_PER_NAME + (count(name) if name else 0)
+        n += TOKENS_PER_MESSAGE + (count(role) if role else 0) + (count(content) if content else 0)
+    return PlainChat(n, done)
 
 
 def count_messages(
@@ -392,6 +500,11 @@ def _model(body: Mapping[str, Any]) -> str | None:
     return model
 
 
+def chat_output_cap(body: Mapping[str, Any]) -> int | None:
+    """A Chat body's ``max_completion_tokens`` or ``max_tokens``; RequestError if not a count."""
+    return _max_output(body, CHAT_MAX_KEYS)
+
+
 def _max_output(body: Mapping[str, Any], keys: Sequence[str]) -> int | None:
     for key in keys:
         value = body.get(key)
@@ -430,6 +543,7 @@ _RUN_START = _run(_MSG_START, 1)
 _RUN_NAME = _run(_NAME_MARK, TOKENS_PER_NAME)
 _RUN_SEP = _run(_MSG_SEP, 1)
 _RUN_END = _run(_MSG_END, TOKENS_PER_MESSAGE - 2)
+_RUN_PRIME = _run(_PRIME, REPLY_PRIMING)
 
 
 def _chat_messages(acc: _Acc, messages: Sequence[Any]) -> None:

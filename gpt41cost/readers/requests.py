@@ -36,13 +36,16 @@ import orjson
 from .. import images as img
 from ..catalog import Catalog
 from ..errors import Gpt41CostError, InputError
-from ..measure import KINDS, Measured, compact_tokens
+from ..measure import KINDS, Measured, SameTokens, compact_tokens
 from ..requests import (
+    PlainChat,
     RequestCount,
     RequestError,
     ToolMemo,
+    chat_output_cap,
     count_chat,
     count_messages,
+    count_plain_chat,
     count_request,
     count_responses,
 )
@@ -358,6 +361,39 @@ class _Context:
             **extra,
         )
 
+    def plain_measured(
+        self, body: Mapping[str, Any], plain: PlainChat, kind: str, line: int, custom_id: str | None
+    ) -> Measured:
+        """:meth:`measured` of a plain Chat body (:func:`count_plain_chat`): the same record,
+        made without the general counter's bookkeeping."""
+        model = body.get("model")
+        try:
+            max_output = chat_output_cap(body)
+        except RequestError as exc:
+            raise InputError(f"{self._at(line)}{exc.message}") from None
+        self.check_model(model, line)
+        if model is not None:
+            model = self.shared.setdefault(model, model)
+            if len(self.shared) > SHARED_MAX:
+                self.shared.clear()
+        n = plain.tokens
+        blocks = None
+        if n >= self.catalog.cache_min_tokens:
+            segments = plain.segments(body)
+            rc = RequestCount(model, dict.fromkeys(self.models, n), max_output, segments=segments, encode=_encode)
+            blocks = rc.cache_blocks(self.step)
+        return Measured(
+            source=self.source,
+            kind=kind,
+            input_tokens=SameTokens(self.models, n),
+            line=line,
+            model=model,
+            max_output_tokens=max_output,
+            custom_id=custom_id,
+            cache_blocks=blocks,
+            notes=plain.notes,
+        )
+
 
 def _open(source: str) -> IO[bytes]:
     from .text import open_input
@@ -507,10 +543,14 @@ def _batch_line(ctx: _Context, obj: Any, n: int, facts: BatchFacts) -> Measured:
     if isinstance(model, str):
         facts.models[model] = facts.models.get(model, 0) + 1
         facts.model_first_line.setdefault(model, n)
-    # The body's shape decides how it is counted; a wrong url is already a pre-flight finding.
-    rc = ctx.count(body, n, "auto")
     custom_id = obj.get("custom_id")
-    return ctx.measured(rc, "batch", n, custom_id=custom_id if isinstance(custom_id, str) else None)
+    if type(custom_id) is not str:
+        custom_id = None
+    plain = count_plain_chat(body, _count, ctx.tool_memo, _encode)
+    if plain is not None and (model is None or type(model) is str):
+        return ctx.plain_measured(body, plain, "batch", n, custom_id)
+    # The body's shape decides how it is counted; a wrong url is already a pre-flight finding.
+    return ctx.measured(ctx.count(body, n, "auto"), "batch", n, custom_id=custom_id)
 
 
 def _finetune_line(ctx: _Context, obj: Any, n: int) -> Measured:
