@@ -100,3 +100,25 @@ def test_eligibility(tmp_path):
     assert parallel.eligible("f", "batch", parallel.PARALLEL_MIN_BYTES) == (
         (__import__("os").cpu_count() or 1) > 1 and __import__("sys").platform.startswith("linux")
     )
+
+
+def test_a_record_crosses_processes_whole() -> None:
+    import pickle
+
+    from gpt41cost.measure import Measured, SameTokens
+
+    m = Measured(
+        "f.jsonl",
+        "batch",
+        SameTokens(("gpt-4.1", "gpt-4.1-mini"), 3),
+        line=4,
+        model="gpt-4.1",
+        max_output_tokens=5,
+        custom_id="c",
+        uncounted=("u",),
+        cache_blocks={"gpt-4.1": (1, 2)},
+        training_tokens=7,
+        notes=("n",),
+    )
+    back = pickle.loads(pickle.dumps(m))
+    assert back == m and [getattr(back, f) for f in m.__slots__] == [getattr(m, f) for f in m.__slots__]
