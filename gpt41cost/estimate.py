@@ -206,9 +206,10 @@ def estimate(
     if not requests:
         raise UsageError("nothing to estimate: give prompt files, a directory, '-' or --input-tokens N")
     a = assumptions
+    shared = _Shared.of(requests)
     results: list[ModelEstimate] = []
     for m in models:
-        results.append(_estimate_model(requests, catalog, a, m, (auto_cached or {}).get(m.spec.name)))
+        results.append(_estimate_model(requests, catalog, a, m, (auto_cached or {}).get(m.spec.name), shared))
     baseline = next((r for r in results if r.model == BASELINE_MODEL), None)
     if baseline is not None and baseline.per_request_usd > 0:
         results = [
@@ -237,42 +238,61 @@ def _with_saving(r: ModelEstimate, saving: Decimal) -> ModelEstimate:
     return replace(r, saving_vs_baseline_pct=saving)
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """What every model's estimate reads from the requests, gathered once."""
+
+    caps: list[int | None]  # each request's max_output_tokens
+    capped: int  # requests with a cap
+    cap_sum: int  # their caps, summed
+    largest_cap: int
+    named: frozenset[str]  # the models the requests name (stripped)
+    examples: list[int]  # training tokens of fine-tuning examples
+
+    @classmethod
+    def of(cls, requests: Sequence[Measured]) -> _Shared:
+        caps = [r.max_output_tokens for r in requests]
+        given = [c for c in caps if c is not None]
+        return cls(
+            caps=caps,
+            capped=len(given),
+            cap_sum=sum(given),
+            largest_cap=max(given, default=0),
+            named=frozenset(r.model.strip() for r in requests if r.model),
+            examples=[r.training_tokens for r in requests if r.training_tokens is not None],
+        )
+
+
 def _estimate_model(
     requests: Sequence[Measured],
     catalog: Catalog,
     a: Assumptions,
     m: ResolvedModel,
     auto: Sequence[int] | None,
+    sh: _Shared,
 ) -> ModelEstimate:
     base = m.spec.name
     inputs = [r.input_tokens[base] for r in requests]
     cached = _cached(a, catalog, base, inputs, auto)
     # Cost is linear in each token count and exact (Decimal, no rounding), so pricing the
     # summed tokens once equals summing every request's price; per request only ints are added.
-    in_sum = cached_sum = worst_out = 0
-    capped = 0
-    misfits: list[Misfit] = []
     out = a.output_for(base)
-    for r, i, c in zip(requests, inputs, cached, strict=True):
-        in_sum += i
-        cached_sum += c
-        cap = r.max_output_tokens
-        if cap is not None:
-            capped += 1
-            worst_out += cap
-        else:
-            worst_out += out
-        reserved = max(out, cap or 0)
-        if i + reserved > m.spec.context_window:
-            misfits.append(
-                Misfit(
-                    r.where, i, reserved, f"input + output {i + reserved:,} > context window {m.spec.context_window:,}"
+    in_sum = sum(inputs)
+    cached_sum = sum(cached)
+    capped = sh.capped
+    worst_out = sh.cap_sum + out * (len(requests) - capped)
+    misfits: list[Misfit] = []
+    window, max_output = m.spec.context_window, m.spec.max_output_tokens
+    largest_reserve = max(out, sh.largest_cap)
+    if max(inputs, default=0) + largest_reserve > window or largest_reserve > max_output:
+        for r, i, cap in zip(requests, inputs, sh.caps, strict=True):  # who does not fit, in order
+            reserved = max(out, cap or 0)
+            if i + reserved > window:
+                misfits.append(
+                    Misfit(r.where, i, reserved, f"input + output {i + reserved:,} > context window {window:,}")
                 )
-            )
-        if reserved > m.spec.max_output_tokens:
-            misfits.append(
-                Misfit(r.where, i, reserved, f"output {reserved:,} > max output {m.spec.max_output_tokens:,}")
-            )
+            if reserved > max_output:
+                misfits.append(Misfit(r.where, i, reserved, f"output {reserved:,} > max output {max_output:,}"))
     n = len(requests)
     usage = TokenUsage(in_sum, cached_sum, out * n)
     total = price(usage, m, a.mode)
@@ -284,15 +304,14 @@ def _estimate_model(
         monthly = total.total_usd * a.requests_per_month / n
         monthly_nc = no_cache.total_usd * a.requests_per_month / n
     training_tokens = training_usd = None
-    examples = [r.training_tokens for r in requests if r.training_tokens is not None]
-    if examples:
-        training_tokens = sum(examples) * a.epochs
+    if sh.examples:
+        training_tokens = sum(sh.examples) * a.epochs
         training_usd = training_cost(training_tokens, m)
     return ModelEstimate(
         model=m.label,
         base_model=base,
         fine_tuned=m.fine_tuned,
-        requested=any(r.model and r.model.strip() == m.requested for r in requests),
+        requested=m.requested in sh.named,
         requests=n,
         input_stats=input_stats(inputs),
         usage=usage,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -10,40 +10,32 @@ from typing import Any
 KINDS = ("text", "chat", "responses", "batch", "finetune", "prompts", "image")
 
 
-class SameTokens(Mapping[str, int]):
-    """``{model: n for model in models}`` in two slots: most requests count the same on every
-    model (no images), and a large batch file keeps one of these per request."""
+class SharedCounts:
+    """``{model: n for model in models}``, one dict per distinct ``n``, shared by every record
+    with that count: most requests count the same on every model (no images), and a large
+    batch file keeps one record per request. A shared dict costs a record one pointer and
+    is read at C speed. Treat the dicts as read-only (they are typed ``Mapping``).
+    """
 
-    __slots__ = ("models", "n")
-
-    def __init__(self, models: tuple[str, ...], n: int) -> None:
+    def __init__(self, models: tuple[str, ...], max_entries: int = 100_000) -> None:
         self.models = models
-        self.n = n
+        self.max_entries = max_entries
+        self._by_count: dict[int, dict[str, int]] = {}
 
-    def __getitem__(self, key: str) -> int:
-        if key in self.models:
-            return self.n
-        raise KeyError(key)
+    def same(self, n: int) -> Mapping[str, int]:
+        got = self._by_count.get(n)
+        if got is None:
+            if len(self._by_count) >= self.max_entries:
+                self._by_count.clear()
+            got = self._by_count[n] = dict.fromkeys(self.models, n)
+        return got
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.models)
-
-    def __len__(self) -> int:
-        return len(self.models)
-
-    def __repr__(self) -> str:
-        return repr(dict(self))
-
-    def __reduce__(self) -> tuple[type[SameTokens], tuple[tuple[str, ...], int]]:
-        return (SameTokens, (self.models, self.n))
-
-
-def compact_tokens(tokens: Mapping[str, int], models: tuple[str, ...]) -> Mapping[str, int]:
-    """``tokens`` as a :class:`SameTokens` when every model has the same count."""
-    values = set(tokens.values())
-    if len(values) == 1 and tuple(tokens) == models:
-        return SameTokens(models, values.pop())
-    return tokens
+    def compact(self, tokens: Mapping[str, int]) -> Mapping[str, int]:
+        """``tokens``, or the shared dict equal to it when every model has the same count."""
+        values = set(tokens.values())
+        if len(values) == 1 and tuple(tokens) == self.models:
+            return self.same(values.pop())
+        return tokens
 
 
 @dataclass(frozen=True, slots=True)

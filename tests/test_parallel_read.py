@@ -105,12 +105,12 @@ def test_eligibility(tmp_path):
 def test_a_record_crosses_processes_whole() -> None:
     import pickle
 
-    from gpt41cost.measure import Measured, SameTokens
+    from gpt41cost.measure import Measured
 
     m = Measured(
         "f.jsonl",
         "batch",
-        SameTokens(("gpt-4.1", "gpt-4.1-mini"), 3),
+        {"gpt-4.1": 3, "gpt-4.1-mini": 3},
         line=4,
         model="gpt-4.1",
         max_output_tokens=5,

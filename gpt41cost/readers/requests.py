@@ -36,7 +36,7 @@ import orjson
 from .. import images as img
 from ..catalog import Catalog
 from ..errors import Gpt41CostError, InputError
-from ..measure import KINDS, Measured, SameTokens, compact_tokens
+from ..measure import KINDS, Measured, SharedCounts
 from ..requests import (
     PlainChat,
     RequestCount,
@@ -59,7 +59,7 @@ BATCH_URLS = ("/v1/chat/completions", "/v1/responses")
 BATCH_METHOD = "POST"
 #: Token ids kept in the encode memo before it is cleared (bounds memory; ~4 bytes each).
 MEMO_TOKENS = 4_000_000
-#: Distinct token-count dicts and model names shared between records before the table restarts.
+#: Distinct token-count dicts and model names shared between records before a table restarts.
 SHARED_MAX = 100_000
 
 #: How often (in bytes read) a JSONL reader reports progress.
@@ -280,9 +280,11 @@ class _Context:
     tool_memo: ToolMemo = field(default_factory=ToolMemo)
     shared: dict[Any, Any] = field(default_factory=dict)
     known_models: set[str] = field(default_factory=set)  # model names that resolved already
+    counts: SharedCounts = field(init=False)  # the shared token-count dicts of the records
 
     def __post_init__(self) -> None:
         self.models = tuple(self.catalog.models)
+        self.counts = SharedCounts(self.models, SHARED_MAX)
 
     def open(self) -> AbstractContextManager[IO[bytes]]:
         return nullcontext(self.stream) if self.stream is not None else _open(self.source)
@@ -338,9 +340,9 @@ class _Context:
 
     def measured(self, rc: RequestCount, kind: str, line: int | None, **extra: Any) -> Measured:
         self.check_model(rc.model, line)
-        # Counts equal on every model are two slots, not a dict; equal model names share one
+        # Counts equal on every model share one dict per count; equal model names share one
         # string: a kept record then costs a few pointers.
-        tokens = compact_tokens(rc.input_tokens, self.models)
+        tokens = self.counts.compact(rc.input_tokens)
         model = self.shared.setdefault(rc.model, rc.model) if rc.model is not None else None
         if len(self.shared) > SHARED_MAX:
             self.shared.clear()
@@ -385,7 +387,7 @@ class _Context:
         return Measured(
             source=self.source,
             kind=kind,
-            input_tokens=SameTokens(self.models, n),
+            input_tokens=self.counts.same(n),
             line=line,
             model=model,
             max_output_tokens=max_output,
