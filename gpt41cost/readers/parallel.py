@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,11 @@ def eligible(source: str, kind: str, size: int) -> bool:
 
 def split(source: str, size: int, parts: int) -> list[tuple[int, int, int]]:
     """``(start, end, first_line)`` ranges that start at line starts and cover the file."""
+    return list(numbered(source, cut_points(source, size, parts)))
+
+
+def cut_points(source: str, size: int, parts: int) -> list[int]:
+    """Up to ``parts + 1`` offsets from 0 to ``size``, each (but the last) a line start."""
     cuts = [0]
     with open(source, "rb") as fh:
         for k in range(1, parts):
@@ -50,14 +55,19 @@ def split(source: str, size: int, parts: int) -> list[tuple[int, int, int]]:
                 break
             if pos > cuts[-1]:
                 cuts.append(pos)
-        cuts.append(size)
-        spans: list[tuple[int, int, int]] = []
-        line = 1
-        fh.seek(0)
+    cuts.append(size)
+    return cuts
+
+
+def numbered(source: str, cuts: list[int]) -> Iterator[tuple[int, int, int]]:
+    """The ranges between ``cuts`` with the number of their first line, found as they are
+    asked for: the pool hands out the first range at once while the rest are numbered."""
+    line = 1
+    with open(source, "rb") as fh:
         for start, end in itertools.pairwise(cuts):
-            spans.append((start, end, line))
+            yield (start, end, line)
+            fh.seek(start)
             line += fh.read(end - start).count(b"\n")
-    return spans
 
 
 @dataclass
@@ -66,6 +76,7 @@ class _Part:
     facts: BatchFacts = field(default_factory=BatchFacts)
     skipped: list[InputError] = field(default_factory=list)
     error: str | None = None  # the message of the range's first bad line, when reading stopped
+    nbytes: int = 0  # the size of the range
 
 
 # Set in the parent just before the pool forks; read by the workers.
@@ -74,7 +85,7 @@ _job: dict[str, Any] = {}
 
 def _read_span(span: tuple[int, int, int]) -> _Part:
     j = _job
-    part = _Part()
+    part = _Part(nbytes=span[1] - span[0])
     on_error = part.skipped.append if j["collect"] else None
     try:
         part.measured = list(
@@ -120,21 +131,21 @@ def read_parallel(
     get_encoding()  # build once; forked workers inherit it
     size = os.path.getsize(source)
     workers = os.cpu_count() or 1
-    spans = split(source, size, workers * RANGES_PER_WORKER)
+    cuts = cut_points(source, size, workers * RANGES_PER_WORKER)
     _job.update(source=source, kind=kind, catalog=catalog, image_size=image_size, collect=collect)
     measured: list[Measured] = []
     skipped: list[InputError] = []
     part_facts: list[BatchFacts] = []
     try:
-        with mp.get_context("fork").Pool(min(workers, len(spans))) as pool:
-            for span, part in zip(spans, pool.imap(_read_span, spans), strict=True):
+        with mp.get_context("fork").Pool(min(workers, len(cuts) - 1)) as pool:
+            for part in pool.imap(_read_span, numbered(source, cuts)):
                 if part.error is not None:
                     raise InputError(part.error)
                 measured.extend(map(keep, part.measured) if keep is not None else part.measured)
                 skipped += part.skipped
                 part_facts.append(part.facts)
                 if on_bytes is not None:
-                    on_bytes(span[1] - span[0])
+                    on_bytes(part.nbytes)
     finally:
         _job.clear()
     if facts is not None:
