@@ -24,8 +24,9 @@ from .requests import BatchFacts, read_requests
 
 #: Files at least this large (bytes) are read on several cores.
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
-#: Ranges per worker: more ranges, smoother progress.
-RANGES_PER_WORKER = 4
+#: Ranges per worker: more ranges, smoother progress and less idle time at the end (a range
+#: costs a task message and a pickled list; each worker keeps its memos across its ranges).
+RANGES_PER_WORKER = 12
 KINDS = ("batch", "prompts", "finetune")
 
 

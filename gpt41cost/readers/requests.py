@@ -603,6 +603,8 @@ def _encode(text: str) -> Sequence[int]:
         _memo_tokens = 0
     _memo[text] = ids
     _memo_tokens += len(ids)
+    if len(_counts) < MEMO_STRINGS:
+        _counts[text] = len(ids)
     return ids
 
 
@@ -619,14 +621,22 @@ def _raw_encoder() -> Callable[[str], bytes | memoryview]:
 
 
 def _count(text: str) -> int:
-    """Tokens of ``text``: from the id memo when it was encoded, else counted (and remembered)."""
-    hit = _memo.get(text)
-    if hit is not None:
-        return len(hit)
+    """Tokens of ``text``, remembered (batch files repeat system prompts, roles and tools)."""
     n = _counts.get(text)
     if n is None:
-        n = len(_raw_encoder()(text)) // 4
+        n = len(_ordinary()(text))
         if len(_counts) >= MEMO_STRINGS:
             _counts.clear()
         _counts[text] = n
     return n
+
+
+@lru_cache(maxsize=1)
+def _ordinary() -> Callable[[str], Sequence[int]]:
+    """The core encoder's ``encode_ordinary`` (no special-token scan: the quicker way to count)."""
+    from ..tokens import get_encoding
+
+    enc = get_encoding()
+    core = enc._core_bpe
+    encode: Callable[[str], Sequence[int]] = getattr(core, "encode_ordinary", enc.encode_ordinary)
+    return encode
