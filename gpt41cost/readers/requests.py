@@ -260,12 +260,15 @@ def read_requests(
         step=step or catalog.cache_step_tokens,
         stream=stream,
     )
-    if kind in ("chat", "responses"):
-        yield _read_document(ctx, kind)
-    elif kind == "image":
-        yield _read_image(ctx)
-    else:
-        yield from _read_jsonl(ctx, kind, on_error, facts if facts is not None else BatchFacts(), on_bytes, span)
+    try:
+        if kind in ("chat", "responses"):
+            yield _read_document(ctx, kind)
+        elif kind == "image":
+            yield _read_image(ctx)
+        else:
+            yield from _read_jsonl(ctx, kind, on_error, facts if facts is not None else BatchFacts(), on_bytes, span)
+    finally:
+        _recent.clear()
 
 
 @dataclass
@@ -492,6 +495,7 @@ def _read_jsonl(
             seen += 1
             if kind == "batch":
                 facts.lines += 1
+            _recent.clear()  # ids kept from the previous line
             try:
                 try:
                     obj = orjson.loads(raw)
@@ -586,6 +590,9 @@ def _as_text(value: object) -> str:
 _memo: dict[str, Sequence[int]] = {}
 _memo_tokens = 0
 _counts: dict[str, int] = {}
+# The ids of texts counted for the request being read (cleared after each record): when the
+# request turns out long enough to be cached, its stream reuses them instead of encoding again.
+_recent: dict[str, bytes | memoryview] = {}
 #: Strings whose token count is remembered before that memo is cleared (bounds memory).
 MEMO_STRINGS = 200_000
 
@@ -596,8 +603,9 @@ def _encode(text: str) -> Sequence[int]:
     hit = _memo.get(text)
     if hit is not None:
         return hit
+    raw = _recent.get(text)
     ids: array[int] = array("I")
-    ids.frombytes(_raw_encoder()(text))
+    ids.frombytes(raw if raw is not None else _raw_encoder()(text))
     if _memo_tokens + len(ids) > MEMO_TOKENS:
         _memo.clear()
         _memo_tokens = 0
@@ -624,19 +632,10 @@ def _count(text: str) -> int:
     """Tokens of ``text``, remembered (batch files repeat system prompts, roles and tools)."""
     n = _counts.get(text)
     if n is None:
-        n = len(_ordinary()(text))
+        raw = _raw_encoder()(text)
+        _recent[text] = raw
+        n = len(raw) // 4
         if len(_counts) >= MEMO_STRINGS:
             _counts.clear()
         _counts[text] = n
     return n
-
-
-@lru_cache(maxsize=1)
-def _ordinary() -> Callable[[str], Sequence[int]]:
-    """The core encoder's ``encode_ordinary`` (no special-token scan: the quicker way to count)."""
-    from ..tokens import get_encoding
-
-    enc = get_encoding()
-    core = enc._core_bpe
-    encode: Callable[[str], Sequence[int]] = getattr(core, "encode_ordinary", enc.encode_ordinary)
-    return encode
