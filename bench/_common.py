@@ -125,6 +125,7 @@ def measure(candidates: Sequence[Candidate], runs: int, warmup: int = 1, cwd: Pa
     Warm-up runs fill the page cache and write .pyc files; they are not recorded. A run
     that exits non-zero stops the benchmark with its stderr.
     """
+    before = cpu_jiffies()
     for i in range(warmup + runs):
         # alternate the order too, so no candidate always runs right after the other
         order = candidates if i % 2 == 0 else list(reversed(candidates))
@@ -134,6 +135,37 @@ def measure(candidates: Sequence[Candidate], runs: int, warmup: int = 1, cwd: Pa
                 sys.exit(f"bench: {c.name} failed (exit {r.returncode}): {' '.join(c.argv)}\n{r.stderr[-2000:]}")
             if i >= warmup:
                 c.runs.append(r)
+    after = cpu_jiffies()
+    if before is not None and after is not None:
+        _steal.append((after[0] - before[0], after[1] - before[1]))
+
+
+# (steal, total) jiffies of each measure() call
+_steal: list[tuple[int, int]] = []
+
+
+def cpu_jiffies() -> tuple[int, int] | None:
+    """(steal, total) CPU jiffies of the whole machine so far, from /proc/stat (Linux)."""
+    try:
+        with open("/proc/stat") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    # user nice system idle iowait irq softirq steal [guest guest_nice: already in user]
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
+def steal_note() -> str:
+    """How much CPU time the hypervisor gave to other guests while the commands ran.
+
+    On a shared VM, stolen time slows a command that uses both cores more than a
+    single-threaded one (it waits for its slowest worker), so wall-time ratios drift with it.
+    """
+    steal = sum(s for s, _ in _steal)
+    total = sum(t for _, t in _steal)
+    if total <= 0:
+        return ""
+    return f"hypervisor steal during the runs: {100 * steal / total:.0f}% of CPU time (0% on a dedicated machine)"
 
 
 def table(candidates: Sequence[Candidate], baseline: str) -> str:

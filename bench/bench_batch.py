@@ -45,6 +45,7 @@ from _common import (
     machine,
     measure,
     run_once,
+    steal_note,
     table,
     tool,
     verdict,
@@ -164,9 +165,9 @@ def main() -> None:
         + ", after "
         + " ".join(f"{x:.2f}" for x in load_after)
     )
-    note = load_note()
-    if note:
-        print(note)
+    for note in (load_note(), steal_note()):
+        if note:
+            print(note)
 
     if a.big_lines:
         big = data_file(a.big_lines)

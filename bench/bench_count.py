@@ -35,6 +35,7 @@ from _common import (
     machine,
     measure,
     run_once,
+    steal_note,
     table,
     tool,
     verdict,
@@ -242,8 +243,9 @@ def main() -> None:
     print()
     print(table(cands, "ttok"))
     print(f"after: {machine()}")
-    if note := load_note():
-        print(note)
+    for note in (load_note(), steal_note()):
+        if note:
+            print(note)
     print()
     base = count_from("ttok", ttok.runs[0].stdout)
     ok = True

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Candidate, base_env, load_note, machine, measure, run_once, table, tool, verdict
+from _common import Candidate, base_env, load_note, machine, measure, run_once, steal_note, table, tool, verdict
 
 BAR = 2.0
 
@@ -71,8 +71,9 @@ def main() -> None:
     print()
     print(table(cands, "ttok --help"))
     print(f"after: {machine()}")
-    if note := load_note():
-        print(note)
+    for note in (load_note(), steal_note()):
+        if note:
+            print(note)
     print()
 
     for argv in (["--help"], ["pricing"]):

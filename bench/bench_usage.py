@@ -34,6 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
+from _common import cpu_jiffies  # noqa: E402
 from gen_usage import generate  # noqa: E402
 
 BASELINE = r"""
@@ -149,8 +150,11 @@ def main() -> None:
         if a.wait_quiet is not None:
             _wait_quiet(a.wait_quiet)
         busy = max(busy, os.getloadavg()[0])
+        j0 = cpu_jiffies()
         tb, out_b, _, cb = _run([sys.executable, "-c", BASELINE, str(path)])
         to, out_o, peak, co = _run(_ours_cmd(path, a.jobs))
+        j1 = cpu_jiffies()
+        steal = f"; hypervisor steal {100 * (j1[0] - j0[0]) / max(1, j1[1] - j0[1]):.0f}%" if j0 and j1 else ""
         base_cpu.append(cb)
         ours_cpu.append(co)
         tb_totals = _totals(json.loads(out_b))
@@ -161,7 +165,7 @@ def main() -> None:
         peaks.append(peak)
         print(f"run {run + 1}: baseline {tb:.2f} s ({cb:.2f} CPU s), ours {to:.2f} s ({co:.2f} CPU s), "
               f"ratio {to / tb:.3f}, peak RSS {peak / 2**20:,.0f} MiB, "
-              f"totals equal: {tb_totals == to_totals} {to_totals}; load {os.getloadavg()[0]:.2f}")
+              f"totals equal: {tb_totals == to_totals} {to_totals}; load {os.getloadavg()[0]:.2f}{steal}")
     mb, mo = statistics.median(base_t), statistics.median(ours_t)
     child_max = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"median: baseline {mb:.2f} s, ours {mo:.2f} s, ratio {mo / mb:.3f} (target <= 0.2); "
