@@ -303,21 +303,24 @@ def _resolve_all(
     resolved: dict[str, ResolvedModel] = {}
     unknown: dict[str, str] = {}
     out: list[Finding] = []
-    uses: Counter[str] = Counter()
-    lines_of: dict[str, list[int]] = {}
-    for m in measured:
-        if m.model is None or m.model.strip() == "":
-            out.append(Finding("error", "missing_model", f"{_at(m)}: the request body has no model", m.line))
-            continue
-        uses[m.model] += 1
-        if m.line is not None:
-            lines_of.setdefault(m.model, []).append(m.line)
-        if m.model in resolved or m.model in unknown:
-            continue
+    # Counted in one C-level pass; names in order of first use, as the findings list them.
+    named: Counter[str | None] = Counter(m.model for m in measured)
+    blank = {name for name in named if name is None or name.strip() == ""}
+    if blank:
+        for m in measured:
+            if m.model in blank:
+                out.append(Finding("error", "missing_model", f"{_at(m)}: the request body has no model", m.line))
+    uses: Counter[str] = Counter({name: n for name, n in named.items() if name is not None and name not in blank})
+    for name in uses:
         try:
-            resolved[m.model] = catalog.resolve(m.model)
+            resolved[name] = catalog.resolve(name)
         except UnknownModelError as exc:
-            unknown[m.model] = exc.message
+            unknown[name] = exc.message
+    lines_of: dict[str, list[int]] = {}
+    if unknown or len(resolved) > 1:  # the findings name every line of a model
+        for m in measured:
+            if m.model is not None and m.line is not None and m.model not in blank:
+                lines_of.setdefault(m.model, []).append(m.line)
     for name, message in unknown.items():
         lines = lines_of.get(name, [])
         first = lines[0] if lines else None
@@ -366,6 +369,15 @@ def _model_checks(
 
 def _window_checks(measured: Sequence[Measured], resolved: Mapping[str, ResolvedModel]) -> list[Finding]:
     out: list[Finding] = []
+    if not resolved:
+        return out
+    specs = [r.spec for r in resolved.values()]
+    largest_input = max((max(m.input_tokens.values(), default=0) for m in measured), default=0)
+    largest_cap = max((m.max_output_tokens or 0 for m in measured), default=0)
+    if largest_cap <= min(s.max_output_tokens for s in specs) and largest_input + largest_cap <= min(
+        s.context_window for s in specs
+    ):
+        return out  # nothing can be over a limit: no need to look at each request
     for m in measured:
         if m.model is None or m.model not in resolved:
             continue

@@ -20,7 +20,6 @@ Rules, each a named value shown in reports:
 from __future__ import annotations
 
 import array
-import dataclasses
 import hashlib
 import sys
 from collections import Counter
@@ -271,13 +270,26 @@ class CacheStream:
         # all of them (no images): the same hashes are then not stored once per model.
         self._shared: PrefixCache | None = PrefixCache(min_tokens=min_tokens, step=step)
         self._caches: dict[str, PrefixCache] = {}
-        self.cached: dict[str, array.array[int]] = {name: array.array("Q") for name in models}
+        self._fed = 0
+        # Only requests with blocks can get cached tokens: the others are zeros, not stored.
+        self._hits: dict[str, dict[int, int]] = {name: {} for name in self.models}
+
+    @property
+    def cached(self) -> dict[str, array.array[int]]:
+        """Cached tokens of each request fed so far, per model, in run order."""
+        out: dict[str, array.array[int]] = {}
+        for name, hits in self._hits.items():
+            column = array.array("Q", bytes(8 * self._fed))
+            for i, c in hits.items():
+                column[i] = c
+            out[name] = column
+        return out
 
     def feed(self, m: Measured) -> Measured:
+        i = self._fed
+        self._fed += 1
         blocks = m.cache_blocks
         if not blocks:  # nothing to hit or to leave behind (e.g. under the cache minimum)
-            for cached in self.cached.values():
-                cached.append(0)
             return m
         per_model = [blocks.get(name, ()) for name in self.models]
         if self._shared is not None and all(b is per_model[0] or b == per_model[0] for b in per_model):
@@ -294,9 +306,9 @@ class CacheStream:
         for name, c in zip(self.models, admitted, strict=True):
             if c:
                 c = min(c, (m.input_tokens.get(name, 0) // self.step) * self.step)
-                c = c if c >= self.min_tokens else 0
-            self.cached[name].append(c)
-        return dataclasses.replace(m, cache_blocks=None)
+                if c >= self.min_tokens:
+                    self._hits[name][i] = c
+        return m.without_blocks()
 
 
 def cache_assumptions(warm: bool) -> tuple[tuple[str, str], ...]:

@@ -62,6 +62,22 @@ class Measured:
     training_tokens: int | None = None  # fine-tuning data: tokens of one example (one epoch)
     notes: tuple[str, ...] = field(default=())
 
+    def without_blocks(self) -> Measured:
+        """This record with ``cache_blocks`` None (what a streaming cache keeps)."""
+        return Measured(
+            self.source,
+            self.kind,
+            self.input_tokens,
+            self.line,
+            self.model,
+            self.max_output_tokens,
+            self.custom_id,
+            self.uncounted,
+            None,
+            self.training_tokens,
+            self.notes,
+        )
+
     def __reduce__(self) -> tuple[type[Measured], tuple[Any, ...]]:
         # Pickled by the parallel reader for every request of a large file: the arguments
         # of __init__ unpickle several times faster than dataclass state (field by field).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from pathlib import Path
@@ -122,3 +123,4 @@ def test_a_record_crosses_processes_whole() -> None:
     )
     back = pickle.loads(pickle.dumps(m))
     assert back == m and [getattr(back, f) for f in m.__slots__] == [getattr(m, f) for f in m.__slots__]
+    assert m.without_blocks() == dataclasses.replace(m, cache_blocks=None)
