@@ -24,7 +24,7 @@ import hashlib
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .measure import Measured
 
@@ -125,6 +125,53 @@ def block_hashes(tokens: Sequence[int], step: int = DEFAULT_STEP) -> tuple[int, 
         h.update(tag)
         h.update(data)
         # copy(): the running hash goes on; the copy's digest is this prefix's hash.
+        out.append(int.from_bytes(h.copy().digest(), "little"))
+    return tuple(out)
+
+
+class PrefixHashes:
+    """:func:`block_hashes` of streams that start with a prefix seen before, without hashing
+    that prefix again: batch files repeat the same tools and system prompt on many lines.
+
+    ``hashes(prefix, rest, step)`` equals ``block_hashes(prefix + rest, step)`` (ids are
+    uint32 arrays, as the request counter makes them). Keeps at most ``max_entries`` prefixes.
+    """
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self.max_entries = max_entries
+        # key -> (hashes of the prefix's full blocks, hash state after them, the prefix's
+        # ids after its last full block)
+        self._done: dict[tuple[int, bytes], tuple[tuple[int, ...], Any, array.array[int]]] = {}
+
+    def hashes(self, prefix: array.array[int], rest: array.array[int], step: int) -> tuple[int, ...]:
+        key = (step, prefix.tobytes())
+        got = self._done.get(key)
+        if got is None:
+            h = hashlib.blake2b(digest_size=8, person=_PERSON)
+            full = len(prefix) // step
+            head = _chain(h, memoryview(prefix).cast("B"), full, step)
+            if len(self._done) >= self.max_entries:
+                self._done.clear()
+            got = self._done[key] = (head, h, prefix[full * step :])
+        head, state, tail = got
+        stream = tail + rest
+        n = len(stream) // step
+        if n == 0:
+            return head
+        return head + _chain(state.copy(), memoryview(stream).cast("B"), n, step)
+
+
+def _chain(h: Any, data: memoryview, n: int, step: int) -> tuple[int, ...]:
+    """Feed ``h`` the first ``n`` full blocks of native uint32 ``data``, as block_hashes does."""
+    if _BIG_ENDIAN:  # pragma: no cover - hashes must not depend on the machine
+        ids = array.array("I", data.cast("I"))
+        ids.byteswap()
+        data = memoryview(ids).cast("B")
+    size = 4 * step
+    out: list[int] = []
+    for k in range(n):
+        h.update(_NARROW)
+        h.update(data[k * size : (k + 1) * size])
         out.append(int.from_bytes(h.copy().digest(), "little"))
     return tuple(out)
 

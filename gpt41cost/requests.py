@@ -371,6 +371,19 @@ class PlainChat:
         append(_RUN_PRIME)
         return tuple(segs)
 
+    def stream(self, body: Mapping[str, Any], encode: Encode) -> tuple[array[int], array[int]]:
+        """The token stream of ``body`` (the ids of :meth:`segments`) in two parts: the tools
+        and first message, which many requests of a file share, and the rest."""
+        segs = self.segments(body)
+        k = len(self.tools[1])
+        messages = body["messages"]
+        if messages:
+            first = messages[0]
+            name = first.get("name")
+            # start, [role], [name mark, [name]], separator, [content], end
+            k += 3 + bool(first["role"]) + bool(first["content"]) + (0 if name is None else 1 + bool(name))
+        return _concat(segs[:k], None, encode), _concat(segs[k:], None, encode)
+
 
 _NO_TOOLS: tuple[int, Sequence[str | Sequence[int] | _Image], Sequence[str]] = (0, (), ())
 

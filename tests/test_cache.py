@@ -18,6 +18,7 @@ from gpt41cost.cache import (
     CACHE_STAYS_WARM,
     CACHE_WARM_RUN,
     PrefixCache,
+    PrefixHashes,
     block_hashes,
     cache_assumptions,
     cached_by_model,
@@ -338,3 +339,19 @@ def test_cache_stream_equals_cached_by_model(requests) -> None:  # type: ignore[
     want = cached_by_model(requests, models=list(_MODELS))
     assert {m: list(v) for m, v in stream.cached.items()} == want
     assert all(k.cache_blocks is None for k in kept)
+
+
+# --------------------------------------------------------------------------- PrefixHashes
+
+_ids = st.lists(st.integers(0, 2**32 - 1), max_size=60).map(lambda xs: array("I", xs))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0, 1, 2]), _ids), min_size=1, max_size=6), st.sampled_from([1, 4, 7]))
+def test_law_prefix_hashes_equal_block_hashes(requests: list[tuple[int, array[int]]], step: int) -> None:
+    # a few shared prefixes (some of them empty or under one block), each with its own rests
+    prefixes = [array("I"), array("I", range(step * 2 + 1)), array("I", [7] * (step * 3))]
+    memo = PrefixHashes(max_entries=2)  # small: entries are also dropped and made again
+    for which, rest in requests:
+        prefix = prefixes[which]
+        assert memo.hashes(prefix, rest, step) == block_hashes(prefix + rest, step)

@@ -114,6 +114,8 @@ def test_law_plain_path_equals_count_chat_or_declines(body: dict[str, Any]) -> N
     assert general.notes == plain.notes
     assert general.segments == plain.segments(body)
     assert general.max_output_tokens == cap
+    head, rest = plain.stream(body, encode)
+    assert list(head + rest) == list(general.streams["gpt-4.1"])
 
 
 def test_plain_bodies_are_taken_and_others_declined() -> None:
@@ -132,6 +134,22 @@ def test_plain_bodies_are_taken_and_others_declined() -> None:
         {"messages": "hi"},
     ):
         assert count_plain_chat(other, count_tokens, memo) is None, other
+
+
+def test_stream_head_is_the_tools_and_first_message() -> None:
+    tool = {"type": "function", "function": {"name": "f", "description": "Find."}}
+    first = {"role": "system", "content": "Be brief.", "name": "policy"}
+    a = {"messages": [first, {"role": "user", "content": "one"}], "tools": [tool]}
+    b = {"messages": [first, {"role": "user", "content": "two"}, {"role": "assistant", "content": ""}], "tools": [tool]}
+    memo = ToolMemo()
+    plain_a, plain_b = count_plain_chat(a, count_tokens, memo, encode), count_plain_chat(b, count_tokens, memo, encode)
+    assert plain_a is not None and plain_b is not None
+    (head_a, rest_a), (head_b, rest_b) = plain_a.stream(a, encode), plain_b.stream(b, encode)
+    alone = count_plain_chat({"messages": [first], "tools": [tool]}, count_tokens, memo, encode)
+    assert alone is not None
+    head, rest = alone.stream({"messages": [first], "tools": [tool]}, encode)
+    assert head_a == head_b == head and len(rest) == 3  # the rest of a lone message: the reply priming
+    assert rest_a != rest_b
 
 
 def _lines() -> list[str]:

@@ -34,6 +34,7 @@ from typing import IO, Any, BinaryIO
 import orjson
 
 from .. import images as img
+from ..cache import PrefixHashes
 from ..catalog import Catalog
 from ..errors import Gpt41CostError, InputError
 from ..measure import KINDS, Measured, SharedCounts
@@ -284,6 +285,7 @@ class _Context:
     shared: dict[Any, Any] = field(default_factory=dict)
     known_models: set[str] = field(default_factory=set)  # model names that resolved already
     counts: SharedCounts = field(init=False)  # the shared token-count dicts of the records
+    prefix_hashes: PrefixHashes = field(default_factory=PrefixHashes)
 
     def __post_init__(self) -> None:
         self.models = tuple(self.catalog.models)
@@ -384,9 +386,8 @@ class _Context:
         n = plain.tokens
         blocks = None
         if n >= self.catalog.cache_min_tokens:
-            segments = plain.segments(body)
-            rc = RequestCount(model, dict.fromkeys(self.models, n), max_output, segments=segments, encode=_encode)
-            blocks = rc.cache_blocks(self.step)
+            head, rest = plain.stream(body, _encode)
+            blocks = dict.fromkeys(self.models, self.prefix_hashes.hashes(head, rest, self.step))
         return Measured(
             source=self.source,
             kind=kind,
