@@ -66,6 +66,9 @@ BOM = b"\xef\xbb\xbf"
 CHUNK_BYTES = 4 << 20
 #: A plain JSONL file at least this big is read by several processes.
 PARALLEL_MIN_BYTES = 8 << 20
+#: Ranges per process: a process that finishes early takes the next range, so one slow core
+#: (another guest's load on a shared VM) does not leave the other idle at the end.
+RANGES_PER_JOB = 6
 #: Keys under which a logging envelope may hold the API response, tried in this order.
 ENVELOPE_KEYS = ("response", "result", "completion", "output", "data", "body")
 MAX_ENVELOPE_DEPTH = 3
@@ -611,11 +614,11 @@ def _pool_context() -> Any:
 def _scan_parallel(
     path: str, size: int, start: int, jobs: int, acc: Accumulator, strict: bool, tick: Callable[[int, int], None]
 ) -> None:
-    spans = _ranges(path, start, size, jobs)
+    spans = _ranges(path, start, size, jobs * RANGES_PER_JOB)
     ctx = _pool_context()
     shared = ctx.Array("q", 2 * len(spans), lock=False)
     tasks = [_Range(path, a, b, strict, i, len(spans)) for i, (a, b) in enumerate(spans)]
-    with ctx.Pool(len(tasks), initializer=_init_worker, initargs=(shared,)) as pool:
+    with ctx.Pool(min(jobs, len(tasks)), initializer=_init_worker, initargs=(shared,)) as pool:
         pending = pool.map_async(_scan_range, tasks, chunksize=1)
         while not pending.ready():
             pending.wait(0.2)
