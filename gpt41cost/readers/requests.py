@@ -491,7 +491,7 @@ def _read_jsonl(
                     pending = 0
             if n == 1:
                 raw = raw.removeprefix(_BOM)
-            if not raw.strip():
+            if raw[:1] in b" \t\n\r\x0b\x0c" and not raw.strip():  # blank (what strip() removes, only)
                 continue
             seen += 1
             if kind == "batch":
