@@ -226,7 +226,7 @@ class ToolMemo:
 
     def __init__(self, max_entries: int = 256) -> None:
         self.max_entries = max_entries
-        self._done: dict[bytes, tuple[int, list[str | Sequence[int] | _Image], list[str]]] = {}
+        self._done: dict[bytes, tuple[int, list[str | Sequence[int] | _Image], tuple[str, ...]]] = {}
 
     def apply(self, acc: _Acc, functions: Sequence[Mapping[str, Any]]) -> None:
         if not functions:
@@ -244,7 +244,7 @@ class ToolMemo:
 
     def counted(
         self, functions: Sequence[Mapping[str, Any]], count: Count, encode: Encode | None
-    ) -> tuple[int, list[str | Sequence[int] | _Image], list[str]] | None:
+    ) -> tuple[int, list[str | Sequence[int] | _Image], tuple[str, ...]] | None:
         """``(tokens, stream segments, notes)`` of a non-empty function list; None if it is
         not plain JSON data (then it cannot be a memo key)."""
         try:
@@ -257,7 +257,8 @@ class ToolMemo:
             _tools(sub, functions)
             if len(self._done) >= self.max_entries:
                 self._done.clear()
-            done = self._done[key] = (sub.common, sub.segments or [], sub.notes)
+            # the notes as a tuple: every record counted with these tools shares it
+            done = self._done[key] = (sub.common, sub.segments or [], tuple(sub.notes))
         return done
 
 

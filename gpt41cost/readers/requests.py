@@ -379,10 +379,13 @@ class _Context:
         except RequestError as exc:
             raise InputError(f"{self._at(line)}{exc.message}") from None
         self.check_model(model, line)
+        shared = self.shared
         if model is not None:
-            model = self.shared.setdefault(model, model)
-            if len(self.shared) > SHARED_MAX:
-                self.shared.clear()
+            model = shared.setdefault(model, model)
+        if max_output is not None:  # caps repeat (256, 1024, ...): one int object each
+            max_output = shared.setdefault(max_output, max_output)
+        if len(shared) > SHARED_MAX:
+            shared.clear()
         n = plain.tokens
         blocks = None
         if n >= self.catalog.cache_min_tokens:
