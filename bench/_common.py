@@ -119,6 +119,79 @@ def run_once(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None = Non
         )
 
 
+@dataclass
+class TreeMemory:
+    """Peak memory of a process and all its descendants, sampled from /proc while it ran."""
+
+    pss_mb: float  # proportional set size, summed: pages shared by forked workers counted once
+    rss_mb: float  # resident set size, summed: shared pages counted in every process
+    processes: int  # processes alive at the PSS peak
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [root], [root]
+    while todo:
+        kids = children.get(todo.pop(), [])
+        out += kids
+        todo += kids
+    return out
+
+
+def _tree_memory_kb(root: int) -> tuple[int, int, int]:
+    pss = rss = alive = 0
+    for pid in _descendants(root):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+                    elif line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+            alive += 1
+        except (OSError, ValueError):
+            continue
+    return pss, rss, alive
+
+
+def run_tree_memory(argv: Sequence[str], env: Mapping[str, str], every: float = 0.02) -> tuple[Run, TreeMemory]:
+    """Run ``argv`` like :func:`run_once`, sampling the memory of its whole process tree.
+
+    ``ru_maxrss`` only gives the largest single process; a command that forks workers uses
+    the sum. Linux only (``/proc/<pid>/smaps_rollup``).
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=dict(env))
+        peak = (0, 0, 0)
+        while proc.poll() is None:
+            got = _tree_memory_kb(proc.pid)
+            if got[0] > peak[0]:
+                peak = got
+            time.sleep(every)
+        seconds = time.perf_counter() - t0
+        out.seek(0)
+        err.seek(0)
+        run = Run(
+            seconds,
+            0.0,
+            0,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            proc.returncode,
+        )
+    return run, TreeMemory(peak[0] / 1024, peak[1] / 1024, peak[2])
+
+
 def measure(candidates: Sequence[Candidate], runs: int, warmup: int = 1, cwd: Path | None = None) -> None:
     """Run every candidate ``warmup`` + ``runs`` times, interleaved; keep the timed runs.
 

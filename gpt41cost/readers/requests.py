@@ -59,7 +59,7 @@ FIRST_LINE_LIMIT = 64 * 1024 * 1024
 BATCH_URLS = ("/v1/chat/completions", "/v1/responses")
 BATCH_METHOD = "POST"
 #: Token ids kept in the encode memo before it is cleared (bounds memory; ~4 bytes each).
-MEMO_TOKENS = 4_000_000
+MEMO_TOKENS = 1_000_000
 #: Distinct token-count dicts and model names shared between records before a table restarts.
 SHARED_MAX = 100_000
 
@@ -597,8 +597,12 @@ _counts: dict[str, int] = {}
 # The ids of texts counted for the request being read (cleared after each record): when the
 # request turns out long enough to be cached, its stream reuses them instead of encoding again.
 _recent: dict[str, bytes | memoryview] = {}
-#: Strings whose token count is remembered before that memo is cleared (bounds memory).
-MEMO_STRINGS = 200_000
+#: Strings, and their characters in all, whose token counts are remembered before that memo is
+#: cleared: it pays for the texts that repeat (system prompts, roles, tools) and is cleared
+#: often by the ones that do not, so it is kept small (each reading process has one).
+MEMO_STRINGS = 50_000
+MEMO_CHARS = 4_000_000
+_counts_chars = 0
 
 
 def _encode(text: str) -> Sequence[int]:
@@ -615,8 +619,8 @@ def _encode(text: str) -> Sequence[int]:
         _memo_tokens = 0
     _memo[text] = ids
     _memo_tokens += len(ids)
-    if len(_counts) < MEMO_STRINGS:
-        _counts[text] = len(ids)
+    if text not in _counts:
+        _remember(text, len(ids))
     return ids
 
 
@@ -639,7 +643,14 @@ def _count(text: str) -> int:
         raw = _raw_encoder()(text)
         _recent[text] = raw
         n = len(raw) // 4
-        if len(_counts) >= MEMO_STRINGS:
-            _counts.clear()
-        _counts[text] = n
+        _remember(text, n)
     return n
+
+
+def _remember(text: str, n: int) -> None:
+    global _counts_chars
+    if len(_counts) >= MEMO_STRINGS or _counts_chars + len(text) > MEMO_CHARS:
+        _counts.clear()
+        _counts_chars = 0
+    _counts[text] = n
+    _counts_chars += len(text)
