@@ -107,7 +107,6 @@ class ModelEstimate:
     max_output_tokens: int
     training_tokens: int | None = None  # fine-tuning data: tokens x epochs
     training_usd: Decimal | None = None
-    cached_per_request: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -183,7 +182,7 @@ def models_to_report(
 
 def _cached(
     a: Assumptions, catalog: Catalog, base: str, inputs: Sequence[int], auto: Sequence[int] | None
-) -> list[int]:
+) -> Sequence[int]:
     if a.cache_mode == "fixed":
         n = a.cached_tokens or 0
         return [min(n, i) for i in inputs]
@@ -191,7 +190,7 @@ def _cached(
         rate = a.hit_rate_for(base)
         return [cached_tokens_for_rate(i, rate, catalog.cache_min_tokens, catalog.cache_step_tokens) for i in inputs]
     if a.cache_mode == "auto" and auto is not None:
-        return list(auto)
+        return auto
     return [0] * len(inputs)
 
 
@@ -328,7 +327,6 @@ def _estimate_model(
         max_output_tokens=m.spec.max_output_tokens,
         training_tokens=training_tokens,
         training_usd=training_usd,
-        cached_per_request=tuple(cached),
     )
 
 
