@@ -9,6 +9,7 @@ first bad line in file order is the error reported, as in one pass.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import sys
@@ -137,6 +138,9 @@ def read_parallel(
     measured: list[Measured] = []
     skipped: list[InputError] = []
     part_facts: list[BatchFacts] = []
+    # Objects alive now are the workers' inheritance: out of the collector's sight, its passes
+    # do not write to (and so copy) the pages the workers share with this process.
+    gc.freeze()
     try:
         with mp.get_context("fork").Pool(min(workers, len(cuts) - 1)) as pool:
             for part in pool.imap(_read_span, numbered(source, cuts)):
@@ -148,6 +152,7 @@ def read_parallel(
                 if on_bytes is not None:
                     on_bytes(part.nbytes)
     finally:
+        gc.unfreeze()
         _job.clear()
     if facts is not None:
         merge_facts(facts, part_facts, size)
