@@ -24,7 +24,7 @@ from typing import Literal, Protocol
 from .catalog import Catalog, ModelSpec, ResolvedModel
 from .cost import BATCH_CACHED_AT_INPUT_RATE
 from .errors import UnknownModelError
-from .measure import Measured
+from .measure import Measured, cap_column, input_column, line_column, model_column, token_models
 
 #: The only HTTP method a batch line may use [BATCH].
 BATCH_METHOD = "POST"
@@ -304,11 +304,13 @@ def _resolve_all(
     unknown: dict[str, str] = {}
     out: list[Finding] = []
     # Counted in one C-level pass; names in order of first use, as the findings list them.
-    named: Counter[str | None] = Counter(m.model for m in measured)
+    models = model_column(measured)
+    named: Counter[str | None] = Counter(models)
     blank = {name for name in named if name is None or name.strip() == ""}
     if blank:
-        for m in measured:
-            if m.model in blank:
+        for k, name in enumerate(models):
+            if name in blank:
+                m = measured[k]
                 out.append(Finding("error", "missing_model", f"{_at(m)}: the request body has no model", m.line))
     uses: Counter[str] = Counter({name: n for name, n in named.items() if name is not None and name not in blank})
     for name in uses:
@@ -318,9 +320,9 @@ def _resolve_all(
             unknown[name] = exc.message
     lines_of: dict[str, list[int]] = {}
     if unknown or len(resolved) > 1:  # the findings name every line of a model
-        for m in measured:
-            if m.model is not None and m.line is not None and m.model not in blank:
-                lines_of.setdefault(m.model, []).append(m.line)
+        for name, line in zip(models, line_column(measured), strict=True):
+            if name is not None and line is not None and name not in blank:
+                lines_of.setdefault(name, []).append(line)
     for name, message in unknown.items():
         lines = lines_of.get(name, [])
         first = lines[0] if lines else None
@@ -372,8 +374,8 @@ def _window_checks(measured: Sequence[Measured], resolved: Mapping[str, Resolved
     if not resolved:
         return out
     specs = [r.spec for r in resolved.values()]
-    largest_input = max((max(m.input_tokens.values(), default=0) for m in measured), default=0)
-    largest_cap = max((m.max_output_tokens or 0 for m in measured), default=0)
+    largest_input = max((max(input_column(measured, name, 0), default=0) for name in token_models(measured)), default=0)
+    largest_cap = max((c or 0 for c in cap_column(measured)), default=0)
     if largest_cap <= min(s.max_output_tokens for s in specs) and largest_input + largest_cap <= min(
         s.context_window for s in specs
     ):
@@ -483,7 +485,7 @@ def preflight(
     ``models``: base models to run the queue analysis for (e.g. ``--model``); by default the
     models the file names, or every catalog model when it names none that resolve.
     """
-    items = list(measured)
+    items = measured if isinstance(measured, Sequence) else list(measured)
     resolved, model_findings, uses, lines_of = _resolve_all(items, catalog)
     findings = [
         *_file_checks(facts, items, catalog),
@@ -495,10 +497,7 @@ def preflight(
     ]
     findings.sort(key=lambda f: (f.line is not None, f.line or 0, f.severity != "error", f.code))
 
-    totals: dict[str, int] = {}
-    for m in items:
-        for base, tokens in m.input_tokens.items():
-            totals[base] = totals.get(base, 0) + tokens
+    totals = {base: sum(input_column(items, base, 0)) for base in token_models(items)}
 
     if models is not None:
         specs = [r.spec for r in models]
@@ -511,7 +510,7 @@ def preflight(
             specs = list(catalog.models.values())
     queue: dict[str, tuple[TierQueue, ...]] = {}
     for spec in specs:
-        sizes = [m.input_tokens.get(spec.name, 0) for m in items]
+        sizes = input_column(items, spec.name, 0)
         queue[spec.name] = queue_analysis(
             spec, sizes, requests=facts.lines, file_bytes=facts.file_bytes, catalog=catalog
         )

@@ -23,10 +23,10 @@ import array
 import hashlib
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .measure import Measured
+from .measure import Measured, MeasuredTable, input_column
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -281,21 +281,32 @@ def cached_by_model(
     ``step`` (and is 0 again if that falls below ``min_tokens``), so it is always a valid
     :class:`~gpt41cost.cost.TokenUsage` ``cached_input_tokens``.
     """
-    items = list(measured)
+    items = measured if isinstance(measured, Sequence) else list(measured)
+    table = items if isinstance(items, MeasuredTable) else None
     names: list[str] = list(models) if models is not None else []
     if models is None:
-        for m in items:
-            for name in (*m.input_tokens, *(m.cache_blocks or {})):
-                if name not in names:
-                    names.append(name)
+        if table is not None:
+            names = table.token_models()
+            for b in table.blocks.values():
+                names += [name for name in b if name not in names]
+        else:
+            for m in items:
+                for name in (*m.input_tokens, *(m.cache_blocks or {})):
+                    if name not in names:
+                        names.append(name)
     out: dict[str, list[int]] = {}
     for name in names:
-        blocks = [(m.cache_blocks or {}).get(name, ()) for m in items]
+        blocks: list[Sequence[int]]
+        if table is not None:
+            blocks = [()] * len(table)
+            for i, b in table.blocks.items():
+                blocks[i] = b.get(name, ())
+        else:
+            blocks = [(m.cache_blocks or {}).get(name, ()) for m in items]
         cached = detect(blocks, min_tokens=min_tokens, step=step, warm=warm)
         capped: list[int] = []
-        for m, c in zip(items, cached, strict=True):
-            ceiling = (m.input_tokens.get(name, 0) // step) * step
-            c = min(c, ceiling)
+        for i, c in zip(input_column(items, name, 0), cached, strict=True):
+            c = min(c, (i // step) * step)
             capped.append(c if c >= min_tokens else 0)
         out[name] = capped
     return out
@@ -305,8 +316,10 @@ class CacheStream:
     """:func:`cached_by_model` for a cold run, fed one request at a time as it is read.
 
     ``feed(m)`` records the request's cached tokens on each of ``models`` and returns ``m``
-    without its cache blocks, so a caller that keeps the records does not keep the blocks.
-    After the last request, ``cached`` equals ``cached_by_model(records, models=models)``.
+    without its cache blocks, so a caller that keeps the records does not keep the blocks;
+    ``feed_table(t)`` does the same for every record of a
+    :class:`~gpt41cost.measure.MeasuredTable`. After the last request, ``cached`` equals
+    ``cached_by_model(records, models=models)``.
     """
 
     def __init__(self, models: Sequence[str], *, min_tokens: int = DEFAULT_MIN_TOKENS, step: int = DEFAULT_STEP):
@@ -319,7 +332,9 @@ class CacheStream:
         self._caches: dict[str, PrefixCache] = {}
         self._fed = 0
         # Only requests with blocks can get cached tokens: the others are zeros, not stored.
-        self._hits: dict[str, dict[int, int]] = {name: {} for name in self.models}
+        # Hits are kept sparse, in arrays: the request's index, and per model its cached tokens.
+        self._hit_at = array.array("Q")
+        self._hits: dict[str, array.array[int]] = {name: array.array("Q") for name in self.models}
 
     @property
     def cached(self) -> dict[str, array.array[int]]:
@@ -327,7 +342,7 @@ class CacheStream:
         out: dict[str, array.array[int]] = {}
         for name, hits in self._hits.items():
             column = array.array("Q", bytes(8 * self._fed))
-            for i, c in hits.items():
+            for i, c in zip(self._hit_at, hits, strict=True):
                 column[i] = c
             out[name] = column
         return out
@@ -338,6 +353,19 @@ class CacheStream:
         blocks = m.cache_blocks
         if not blocks:  # nothing to hit or to leave behind (e.g. under the cache minimum)
             return m
+        self._admit(i, blocks, m.input_tokens)
+        return m.without_blocks()
+
+    def feed_table(self, table: MeasuredTable) -> None:
+        """:meth:`feed` for every record of ``table``, in order; then ``table`` drops its blocks."""
+        base = self._fed
+        for i, blocks in sorted(table.blocks.items()):
+            if blocks:
+                self._admit(base + i, blocks, table.tokens_at(i))
+        self._fed = base + len(table)
+        table.drop_blocks()
+
+    def _admit(self, i: int, blocks: Mapping[str, tuple[int, ...]], tokens: Mapping[str, int]) -> None:
         per_model = [blocks.get(name, ()) for name in self.models]
         if self._shared is not None and all(b is per_model[0] or b == per_model[0] for b in per_model):
             got = self._shared.admit(per_model[0])
@@ -350,12 +378,15 @@ class CacheStream:
                     self._caches[name] = cache
                 self._shared = None
             admitted = [self._caches[name].admit(b) for name, b in zip(self.models, per_model, strict=True)]
+        row = []
         for name, c in zip(self.models, admitted, strict=True):
             if c:
-                c = min(c, (m.input_tokens.get(name, 0) // self.step) * self.step)
-                if c >= self.min_tokens:
-                    self._hits[name][i] = c
-        return m.without_blocks()
+                c = min(c, (tokens.get(name, 0) // self.step) * self.step)
+            row.append(c if c >= self.min_tokens else 0)
+        if any(row):
+            self._hit_at.append(i)
+            for name, c in zip(self.models, row, strict=True):
+                self._hits[name].append(c)
 
 
 def cache_assumptions(warm: bool) -> tuple[tuple[str, str], ...]:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from .catalog import Catalog, ResolvedModel
 from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import UsageError
-from .measure import Measured
+from .measure import Measured, MeasuredTable, cap_column, input_column, model_column, training_column
 
 #: Output tokens per request when neither --output-tokens nor a calibration gives them.
 DEFAULT_OUTPUT_TOKENS = 500
@@ -163,7 +163,7 @@ def models_to_report(
     elif fine_tuned:
         out = [catalog.resolve(f"ft:{base}") for base in catalog.models]
     else:
-        own = [catalog.resolve(name) for name in dict.fromkeys(r.model for r in requests if r.model)]
+        own = [catalog.resolve(name) for name in dict.fromkeys(model_column(requests)) if name]
         out = []
         for m in own:
             if all(m.label != o.label for o in out):
@@ -216,14 +216,20 @@ def estimate(
             for r in results
         ]
     kinds: list[tuple[str, str]] = []
-    for r in requests:
-        if not kinds or kinds[-1][0] != r.source:
-            kinds.append((r.source, r.kind))
-    uncounted = tuple((r.where, u) for r in requests for u in r.uncounted)
+    if isinstance(requests, MeasuredTable):
+        for source, kind in requests.kinds():
+            if not kinds or kinds[-1][0] != source:
+                kinds.append((source, kind))
+        uncounted = tuple((requests[i].where, u) for i, parts in requests.uncounted() for u in parts)
+    else:
+        for r in requests:
+            if not kinds or kinds[-1][0] != r.source:
+                kinds.append((r.source, r.kind))
+        uncounted = tuple((r.where, u) for r in requests for u in r.uncounted)
     return EstimateResult(
         assumptions=a,
         models=tuple(results),
-        sources=tuple(dict.fromkeys(r.source for r in requests)),
+        sources=tuple(dict.fromkeys(source for source, _ in kinds)),
         kinds=tuple(dict.fromkeys(kinds)),
         catalog_as_of=catalog.as_of,
         catalog_path=catalog.path,
@@ -250,15 +256,15 @@ class _Shared:
 
     @classmethod
     def of(cls, requests: Sequence[Measured]) -> _Shared:
-        caps = [r.max_output_tokens for r in requests]
+        caps = cap_column(requests)
         given = [c for c in caps if c is not None]
         return cls(
             caps=caps,
             capped=len(given),
             cap_sum=sum(given),
             largest_cap=max(given, default=0),
-            named=frozenset(r.model.strip() for r in requests if r.model),
-            examples=[r.training_tokens for r in requests if r.training_tokens is not None],
+            named=frozenset(m.strip() for m in set(model_column(requests)) if m),
+            examples=[t for t in training_column(requests) if t is not None],
         )
 
 
@@ -271,7 +277,7 @@ def _estimate_model(
     sh: _Shared,
 ) -> ModelEstimate:
     base = m.spec.name
-    inputs = [r.input_tokens[base] for r in requests]
+    inputs = input_column(requests, base)
     cached = _cached(a, catalog, base, inputs, auto)
     # Cost is linear in each token count and exact (Decimal, no rounding), so pricing the
     # summed tokens once equals summing every request's price; per request only ints are added.
@@ -284,14 +290,14 @@ def _estimate_model(
     window, max_output = m.spec.context_window, m.spec.max_output_tokens
     largest_reserve = max(out, sh.largest_cap)
     if max(inputs, default=0) + largest_reserve > window or largest_reserve > max_output:
-        for r, i, cap in zip(requests, inputs, sh.caps, strict=True):  # who does not fit, in order
+        for k, (i, cap) in enumerate(zip(inputs, sh.caps, strict=True)):  # who does not fit, in order
             reserved = max(out, cap or 0)
             if i + reserved > window:
-                misfits.append(
-                    Misfit(r.where, i, reserved, f"input + output {i + reserved:,} > context window {window:,}")
-                )
+                problem = f"input + output {i + reserved:,} > context window {window:,}"
+                misfits.append(Misfit(requests[k].where, i, reserved, problem))
             if reserved > max_output:
-                misfits.append(Misfit(r.where, i, reserved, f"output {reserved:,} > max output {max_output:,}"))
+                problem = f"output {reserved:,} > max output {max_output:,}"
+                misfits.append(Misfit(requests[k].where, i, reserved, problem))
     n = len(requests)
     usage = TokenUsage(in_sum, cached_sum, out * n)
     total = price(usage, m, a.mode)

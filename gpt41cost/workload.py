@@ -38,9 +38,9 @@ from .catalog import TIERS, Catalog, ResolvedModel
 from .cost import cached_tokens_for_rate
 from .errors import InputError, UnknownModelError
 from .limits import DEFAULT_PEAK_FACTOR, Demand, RequestProfile, Traffic
+from .measure import Measured, cap_column, input_column
 
 if TYPE_CHECKING:
-    from .measure import Measured
     from .usage import Calibration
 
 #: Top-level keys, in documentation order.
@@ -512,9 +512,10 @@ def profile_from_measured(
     else ``reserve_tokens``, else ``output_tokens``. Cached tokens: ``cache_hit_rate`` of each
     input in OpenAI's steps, else ``auto_cached`` (from :func:`gpt41cost.cache.cached_by_model`).
     """
-    inputs = tuple(m.input_tokens[base] for m in measured)
+    inputs = tuple(input_column(measured, base))
     fallback = reserve_tokens if reserve_tokens is not None else output_tokens
-    reserves = tuple(m.max_output_tokens if m.max_output_tokens is not None else fallback for m in measured)
+    caps = cap_column(measured)
+    reserves = tuple(c if c is not None else fallback for c in caps)
     if cache_hit_rate is not None:
         cached = tuple(
             cached_tokens_for_rate(i, cache_hit_rate, catalog.cache_min_tokens, catalog.cache_step_tokens)
@@ -527,7 +528,7 @@ def profile_from_measured(
     else:
         cached = (0,) * len(inputs)
         basis = "none"
-    own = any(m.max_output_tokens is not None for m in measured)
+    own = any(c is not None for c in caps)
     profile = RequestProfile(inputs, cached, output_tokens, fallback, reserves if own else ())
     return profile, PromptSummary.of(profile, basis)
 

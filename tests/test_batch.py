@@ -32,8 +32,14 @@ def facts(n: int, **kw: Any) -> BatchFacts:
     base: dict[str, Any] = {"source": "batch.jsonl", "lines": n, "requests": n, "file_bytes": 1_000}
     if n:
         base["urls"] = {CHAT: n}
+    dupes: list[tuple[str, int, int]] = kw.pop("duplicate_ids", [])
     base.update(kw)
-    return BatchFacts(**base)
+    out = BatchFacts(**base)
+    ids = {line: cid for cid, line, _ in dupes} | {first: cid for cid, _, first in dupes}
+    for line, cid in sorted(ids.items()):  # the lines of each repeated custom_id, as the reader sees them
+        out.see_custom_id(cid, line)
+    assert out.duplicate_ids == sorted(dupes, key=lambda d: d[1])
+    return out
 
 
 def req(

@@ -12,13 +12,13 @@ from .common import CalibrateOpt, Format, FormatOpt, ModelOpt, PricingOpt, emit,
 from .progress import Progress
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
     from ..batch import BatchCheck
     from ..cache import CacheStream
     from ..catalog import Catalog, ResolvedModel
     from ..estimate import Assumptions
-    from ..measure import Measured
+    from ..measure import Keeper, Measured
     from ..readers.inputs import Gathered
     from ..usage import Calibration
 
@@ -187,6 +187,7 @@ def estimate_cmd(
     from ..cache import cached_for_catalog
     from ..errors import CheckFailed, UsageError
     from ..estimate import Assumptions, estimate, models_to_report, monthly_requests, text_measure
+    from ..measure import kind_set
     from ..report import render
     from ..views.estimate import estimate_report
 
@@ -214,6 +215,7 @@ def estimate_cmd(
     calibration = _load_calibration(calibrate_from, catalog) if calibrate_from else None
 
     checks: list[BatchCheck] = []
+    measured: Sequence[Measured]
     streamed: CacheStream | None = None
     if input_tokens is not None:
         measured = [text_measure("--input-tokens", input_tokens, catalog, kind="tokens")]
@@ -225,11 +227,15 @@ def estimate_cmd(
             streamed = CacheStream(
                 list(catalog.models), min_tokens=catalog.cache_min_tokens, step=catalog.cache_step_tokens
             )
-        keep = streamed.feed if streamed is not None else None
+        keep: Keeper | None = streamed
+        if keep is None and not (cache_warm and cache != "none" and cached_tokens is None and rate is None):
+            from ..measure import DropBlocks
+
+            keep = DropBlocks()  # no cache detection will read the blocks
         got = _read(paths or [], catalog, read_as, include, exclude, encoding, image_size, skip_bad, cache, keep)
         measured = got.measured
         checks = _preflight(got, catalog, chosen)
-    kinds = {m.kind for m in measured}
+    kinds = kind_set(measured)
     cache_mode = (
         "fixed"
         if cached_tokens is not None
@@ -281,7 +287,7 @@ def _read(
     image_size: str | None,
     skip_bad: bool,
     cache: str | None,
-    keep: Callable[[Measured], Measured] | None = None,
+    keep: Keeper | None = None,
 ) -> Gathered:
     """Read every input with a progress bar; report skipped lines on stderr."""
     from ..images import parse_image_size_flag

@@ -12,6 +12,8 @@ from . import app
 from .common import Format, FormatOpt, ModelOpt, PricingOpt, emit, handles_errors, load_catalog_opt
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ..catalog import Catalog
     from ..measure import Measured
 
@@ -95,6 +97,7 @@ def limits(
     """
     from ..cache import cached_for_catalog
     from ..limits import DEFAULT_PEAK_FACTOR, Demand, RequestProfile, Traffic, assess, drain
+    from ..measure import cap_column, has_blocks
     from ..report import render
     from ..views.limits import limits_report
     from ..workload import PromptSummary, profile_from_measured
@@ -108,7 +111,7 @@ def limits(
     names = model or catalog.model_names()
     resolved = [catalog.resolve(n) for n in names]
     measured = _read(paths or [], catalog)
-    own_caps = bool(measured) and all(m.max_output_tokens is not None for m in measured)
+    own_caps = bool(measured) and None not in cap_column(measured)
     if max_tokens is None and output_tokens is None and not own_caps:
         raise UsageError("give --max-tokens (the output reservation) or --output-tokens (the expected output)")
     reserve = max_tokens if max_tokens is not None else output_tokens
@@ -117,13 +120,13 @@ def limits(
     elif max_tokens is not None:
         expected, out_source = max_tokens, "--max-tokens, an upper bound"
     else:
-        caps = [m.max_output_tokens or 0 for m in measured]
+        caps = [c or 0 for c in cap_column(measured)]
         expected, out_source = -(-sum(caps) // len(caps)), "the requests' own max_tokens (mean), an upper bound"
     profiles: dict[str, tuple[RequestProfile, PromptSummary | None]] = {}
     if measured:
         auto = (
             cached_for_catalog(measured, catalog, warm=True)
-            if rate is None and any(m.cache_blocks for m in measured)
+            if rate is None and has_blocks(measured)
             else {}
         )
         for m in resolved:
@@ -177,7 +180,7 @@ def limits(
     emit(render(limits_report(assessments, catalog, summary, out_source, drains), fmt.value))
 
 
-def _read(paths: list[str], catalog: Catalog) -> list[Measured]:
+def _read(paths: list[str], catalog: Catalog) -> Sequence[Measured]:
     """Every request under ``paths``, read as ``estimate`` reads them (plain text: one request a file)."""
     if not paths:
         return []

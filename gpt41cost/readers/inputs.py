@@ -17,7 +17,7 @@ from typing import BinaryIO
 from ..catalog import Catalog
 from ..errors import InputError, UsageError
 from ..images import ImageSize
-from ..measure import KINDS, Measured
+from ..measure import KINDS, Keeper, Measured, MeasuredTable
 from . import parallel
 from .requests import BatchFacts, detect_kind, read_head, read_requests
 from .text import STDIN, check_encoding, decode_text, expand_paths, read_bytes
@@ -30,7 +30,7 @@ OnProgress = Callable[[int], None]
 class Gathered:
     """What was read: the requests, the batch files' facts, and the bad lines skipped."""
 
-    measured: list[Measured] = field(default_factory=list)
+    measured: MeasuredTable = field(default_factory=MeasuredTable)
     batches: list[tuple[BatchFacts, slice]] = field(default_factory=list)  # facts, their slice of measured
     skipped: list[InputError] = field(default_factory=list)
     total_bytes: int = 0
@@ -55,7 +55,7 @@ def gather(
     text_blocks: bool = False,
     stdin: BinaryIO | None = None,
     on_progress: OnProgress | None = None,
-    keep: Callable[[Measured], Measured] | None = None,
+    keep: Keeper | None = None,
     on_total: OnProgress | None = None,
 ) -> Gathered:
     """Read every input under ``paths``.
@@ -63,13 +63,14 @@ def gather(
     ``text_blocks``: also hash plain-text prompts into cache blocks (for ``--cache auto``).
     ``skip_bad``: a bad JSONL line is recorded in ``skipped`` and reading goes on; without it
     the first bad line stops everything (batch files always read on, for the pre-flight).
-    ``keep``: called on each record, in run order, as it is read; what it returns is stored
-    (e.g. the record without its cache blocks once a streaming cache detector has seen them).
+    ``keep``: fed each record, in run order, as it is read; what it returns is stored (e.g. the
+    record without its cache blocks once a streaming cache detector has seen them). The
+    records are stored by column (:class:`~gpt41cost.measure.MeasuredTable`).
     """
     check_kind(force)
     encoding = check_encoding(encoding)
     files = expand_paths(paths, include, exclude)
-    out = Gathered()
+    out = Gathered(measured=MeasuredTable(tuple(catalog.models)))
     sizes = [0 if f == STDIN else os.path.getsize(f) for f in files]
     out.total_bytes = sum(sizes)
     if on_total is not None:
@@ -89,7 +90,7 @@ def gather(
                 _refuse_broken_json(source, data)
             text = decode_text(source, data, encoding)
             m = _text(source, text, catalog, text_blocks, _scaled(on_progress, size, len(text)))
-            out.measured.append(keep(m) if keep is not None else m)
+            out.measured.append(keep.feed(m) if keep is not None else m)
         else:
             stream = io.BytesIO(data) if data is not None else None
             reported = 0
@@ -180,7 +181,7 @@ def _requests(
     skip_bad: bool,
     stream: BinaryIO | None,
     on_bytes: OnProgress | None = None,
-    keep: Callable[[Measured], Measured] | None = None,
+    keep: Keeper | None = None,
 ) -> None:
     facts = BatchFacts() if kind == "batch" else None
     start = len(out.measured)
@@ -199,7 +200,7 @@ def _requests(
                 keep=keep,
             )
             skipped_here += skipped
-            out.measured.extend(kept)
+            out.measured.extend_table(kept)
         else:
             got = read_requests(
                 source,
@@ -211,7 +212,7 @@ def _requests(
                 stream=stream,
                 on_bytes=on_bytes,
             )
-            out.measured.extend(map(keep, got) if keep is not None else got)
+            out.measured.extend(map(keep.feed, got) if keep is not None else got)
     except InputError as exc:
         if kind in ("finetune", "prompts") and " line " in exc.message:
             raise InputError(

@@ -20,7 +20,7 @@ from typing import Any
 from ..catalog import Catalog
 from ..errors import InputError
 from ..images import ImageSize
-from ..measure import Measured
+from ..measure import Keeper, MeasuredTable
 from .requests import BatchFacts, read_requests
 
 #: Files at least this large (bytes) are read on several cores.
@@ -74,7 +74,7 @@ def numbered(source: str, cuts: list[int]) -> Iterator[tuple[int, int, int]]:
 
 @dataclass
 class _Part:
-    measured: list[Measured] = field(default_factory=list)
+    measured: MeasuredTable = field(default_factory=MeasuredTable)
     facts: BatchFacts = field(default_factory=BatchFacts)
     skipped: list[InputError] = field(default_factory=list)
     error: str | None = None  # the message of the range's first bad line, when reading stopped
@@ -89,8 +89,9 @@ def _read_span(span: tuple[int, int, int]) -> _Part:
     j = _job
     part = _Part(nbytes=span[1] - span[0])
     on_error = part.skipped.append if j["collect"] else None
+    part.measured = MeasuredTable(tuple(j["catalog"].models))
     try:
-        part.measured = list(
+        part.measured.extend(
             read_requests(
                 j["source"],
                 j["kind"],
@@ -117,13 +118,13 @@ def read_parallel(
     collect: bool,
     facts: BatchFacts | None,
     on_bytes: Callable[[int], None] | None = None,
-    keep: Callable[[Measured], Measured] | None = None,
-) -> tuple[list[Measured], list[InputError]]:
+    keep: Keeper | None = None,
+) -> tuple[MeasuredTable, list[InputError]]:
     """All records of ``source`` in file order, and the bad lines skipped (``collect``).
 
     Without ``collect`` the first bad line in file order raises, as a single pass would.
-    ``facts`` is filled as one pass over the whole file would fill it. ``keep`` is applied
-    to each record in file order as its range arrives (so a range's cache blocks can be
+    ``facts`` is filled as one pass over the whole file would fill it. ``keep`` is fed each
+    range's records in file order as the range arrives (so a range's cache blocks can be
     dropped before the next range is unpacked).
     """
     import multiprocessing as mp
@@ -135,7 +136,7 @@ def read_parallel(
     workers = os.cpu_count() or 1
     cuts = cut_points(source, size, workers * RANGES_PER_WORKER)
     _job.update(source=source, kind=kind, catalog=catalog, image_size=image_size, collect=collect)
-    measured: list[Measured] = []
+    measured = MeasuredTable(tuple(catalog.models))
     skipped: list[InputError] = []
     part_facts: list[BatchFacts] = []
     # Objects alive now are the workers' inheritance: out of the collector's sight, its passes
@@ -146,7 +147,9 @@ def read_parallel(
             for part in pool.imap(_read_span, numbered(source, cuts)):
                 if part.error is not None:
                     raise InputError(part.error)
-                measured.extend(map(keep, part.measured) if keep is not None else part.measured)
+                if keep is not None:
+                    keep.feed_table(part.measured)
+                measured.extend_table(part.measured)
                 skipped += part.skipped
                 part_facts.append(part.facts)
                 if on_bytes is not None:
@@ -174,16 +177,9 @@ def merge_facts(into: BatchFacts, parts: list[BatchFacts], file_bytes: int) -> N
             into.model_first_line.setdefault(model, line)
         for url, n in p.urls.items():
             into.urls[url] = into.urls.get(url, 0) + n
-        seen = into._first_id_line
-        for cid, line, first in p.duplicate_ids:
-            into.duplicate_ids.append((cid, line, seen.get(cid, first)))
-        for cid, first in p._first_id_line.items():
-            if cid in seen:
-                into.duplicate_ids.append((cid, first, seen[cid]))
-            else:
-                seen[cid] = first
+        into.ids.extend(p.ids)
         into.missing_ids += p.missing_ids
         into.bad_method_url += p.bad_method_url
         into.non_json_lines += p.non_json_lines
         into.bad_lines += p.bad_lines
-    into.duplicate_ids.sort(key=lambda d: d[1])
+    into._duplicates = None

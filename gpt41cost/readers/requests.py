@@ -21,6 +21,7 @@ error is handed to it instead and reading goes on with the next line.
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 from array import array
@@ -86,6 +87,70 @@ FINETUNE_RULE = (
 )
 
 
+class CustomIds:
+    """Every ``custom_id`` of a batch file with its line, ~40 bytes each (a dict of the
+    strings costs ~150): hashes and lines in arrays, the UTF-8 of the ids in one buffer.
+    :meth:`duplicates` finds the repeats once, by sorting the hashes, and compares the
+    strings of equal hashes, so a hash collision is never taken for a repeat.
+
+    Hashes are Python's ``hash(str)``: equal in a process and in the workers it forks.
+    """
+
+    def __init__(self) -> None:
+        self.hashes = array("q")
+        self.lines = array("Q")
+        self.text = bytearray()
+        self.ends = array("Q")
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CustomIds):
+            return NotImplemented
+        return (self.lines, self.ends, self.text) == (other.lines, other.ends, other.text)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"CustomIds({len(self)} ids)"
+
+    def add(self, custom_id: str, line: int) -> None:
+        self.hashes.append(hash(custom_id))
+        self.lines.append(line)
+        self.text += custom_id.encode("utf-8", "surrogatepass")
+        self.ends.append(len(self.text))
+
+    def extend(self, other: CustomIds) -> None:
+        offset = len(self.text)
+        self.hashes += other.hashes
+        self.lines += other.lines
+        self.text += other.text
+        self.ends += array("Q", [e + offset for e in other.ends]) if offset else other.ends
+
+    def id_at(self, k: int) -> str:
+        start = self.ends[k - 1] if k else 0
+        return self.text[start : self.ends[k]].decode("utf-8", "surrogatepass")
+
+    def duplicates(self) -> list[tuple[str, int, int]]:
+        """(custom_id, line, first line it was used on) of every repeat, by line."""
+        ordered = sorted(self.hashes)
+        shared = {h for h, nxt in itertools.pairwise(ordered) if h == nxt}
+        del ordered
+        if not shared:
+            return []
+        first: dict[str, int] = {}
+        out: list[tuple[str, int, int]] = []
+        for k, h in enumerate(self.hashes):
+            if h in shared:
+                cid, line = self.id_at(k), self.lines[k]
+                seen = first.setdefault(cid, line)
+                if seen != line:
+                    out.append((cid, line, seen))
+        out.sort(key=lambda d: d[1])
+        return out
+
+
 @dataclass
 class BatchFacts:
     """What the batch pre-flight needs, gathered while a Batch input file is streamed.
@@ -101,21 +166,27 @@ class BatchFacts:
     models: dict[str, int] = field(default_factory=dict)  # model as written -> lines naming it
     model_first_line: dict[str, int] = field(default_factory=dict)  # model as written -> first line
     urls: dict[str, int] = field(default_factory=dict)  # url as written -> lines naming it
-    duplicate_ids: list[tuple[str, int, int]] = field(default_factory=list)  # (custom_id, line, first line)
     missing_ids: list[int] = field(default_factory=list)  # lines without a string custom_id
     # (line, method, url), each as written (JSON text if not a string)
     bad_method_url: list[tuple[int, str, str]] = field(default_factory=list)
     non_json_lines: list[int] = field(default_factory=list)  # lines that are not valid JSON
     bad_lines: list[tuple[int, str]] = field(default_factory=list)  # every rejected line: (line, message)
-    _first_id_line: dict[str, int] = field(default_factory=dict, repr=False)
+    ids: CustomIds = field(default_factory=CustomIds, repr=False)
+    _duplicates: list[tuple[str, int, int]] | None = field(default=None, repr=False, compare=False)
 
     def see_custom_id(self, custom_id: object, line: int) -> None:
         if not isinstance(custom_id, str) or not custom_id:
             self.missing_ids.append(line)
             return
-        first = self._first_id_line.setdefault(custom_id, line)
-        if first != line:
-            self.duplicate_ids.append((custom_id, line, first))
+        self.ids.add(custom_id, line)
+        self._duplicates = None
+
+    @property
+    def duplicate_ids(self) -> list[tuple[str, int, int]]:
+        """(custom_id, line, first line it was used on) for each repeat, by line."""
+        if self._duplicates is None:
+            self._duplicates = self.ids.duplicates()
+        return self._duplicates
 
 
 # --------------------------------------------------------------------------- detection

@@ -1,0 +1,153 @@
+"""Records stored by column give back exactly the records stored, and the same columns."""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gpt41cost.cache import CacheStream, cached_by_model
+from gpt41cost.estimate import Assumptions, estimate, models_to_report
+from gpt41cost.measure import (
+    Measured,
+    MeasuredTable,
+    cap_column,
+    input_column,
+    kind_set,
+    line_column,
+    model_column,
+    token_models,
+    training_column,
+)
+from gpt41cost.readers.requests import CustomIds
+
+MODELS = ("gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano")
+
+# Values a column cannot hold (negative, past 64 bits) must come back too.
+whole = st.one_of(st.integers(0, 3000), st.sampled_from([0, 1, 1024, (1 << 31) - 1, 1 << 31, 1 << 63, (1 << 64) + 5, -7]))
+maybe = st.one_of(st.none(), whole)
+text = st.text(max_size=6)
+
+
+@st.composite
+def records(draw: Any) -> Measured:
+    n = draw(st.integers(0, 3000))
+    if draw(st.integers(0, 4)) == 0:  # images: counts differ by model (or a model is missing)
+        names = draw(st.sampled_from([MODELS, MODELS[:2], ("gpt-4.1-mini", "gpt-4.1")]))
+        tokens: dict[str, int] = {name: draw(whole) for name in names}
+    else:
+        tokens = dict.fromkeys(MODELS, draw(whole))
+    blocks = None
+    if n >= 1024 and draw(st.booleans()):
+        hashes = tuple(draw(st.lists(st.integers(0, 50), min_size=n // 128, max_size=n // 128)))
+        blocks = dict.fromkeys(tokens, hashes)
+    return Measured(
+        source=draw(st.sampled_from(["a.jsonl", "b.jsonl"])),
+        kind=draw(st.sampled_from(["batch", "prompts", "finetune"])),
+        input_tokens=tokens,
+        line=draw(maybe),
+        model=draw(st.one_of(st.none(), st.sampled_from(["gpt-4.1", "gpt-4.1-mini", " ", "", "x\udc80"]))),
+        max_output_tokens=draw(maybe),
+        custom_id=draw(st.one_of(st.none(), text)),
+        uncounted=draw(st.sampled_from([(), ("remote image",), ("a", "b")])),
+        cache_blocks=blocks,
+        training_tokens=draw(maybe),
+        notes=draw(st.sampled_from([(), ("tools rule",), ("x", "y")])),
+    )
+
+
+def table_of(items: list[Measured]) -> MeasuredTable:
+    t = MeasuredTable(MODELS)
+    t.extend(items)
+    return t
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(records(), max_size=12), st.lists(records(), max_size=12))
+def test_a_table_gives_back_its_records_and_their_columns(first: list[Measured], second: list[Measured]) -> None:
+    items = first + second
+    t = table_of(first)
+    t.extend_table(pickle.loads(pickle.dumps(table_of(second))))  # as the parallel reader joins ranges
+    assert len(t) == len(items)
+    assert list(t) == items
+    assert [t[i] for i in range(-len(items), len(items))] == items + items
+    assert t == items
+    assert list(t[1:]) == items[1:]
+    assert t[:] is t
+    for base in MODELS:
+        assert input_column(t, base, 0) == input_column(items, base, 0)
+        if all(base in m.input_tokens for m in items):
+            assert input_column(t, base) == input_column(items, base)
+    assert cap_column(t) == cap_column(items)
+    assert line_column(t) == line_column(items)
+    assert model_column(t) == model_column(items)
+    assert training_column(t) == training_column(items)
+    assert token_models(t) == token_models(items)
+    assert kind_set(t) == kind_set(items)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(records(), max_size=16), st.booleans())
+def test_cache_detection_and_estimate_read_a_table_as_the_records(items: list[Measured], warm: bool) -> None:
+    items = [m for m in items if all(0 <= v < 1 << 40 for v in m.input_tokens.values())]
+    t = table_of(items)
+    assert cached_by_model(t, warm=warm) == cached_by_model(items, warm=warm)
+    whole_stream = CacheStream(MODELS)
+    for m in items:
+        whole_stream.feed(m)
+    by_table = CacheStream(MODELS)
+    by_table.feed_table(t)
+    assert by_table.cached == whole_stream.cached
+    assert not t.blocks and list(t) == [m.without_blocks() for m in items]
+
+
+def test_an_estimate_of_a_table_equals_the_estimate_of_its_records(catalog: Any) -> None:
+    items = [
+        Measured("a.jsonl", "batch", dict.fromkeys(catalog.models, 1200 + i), line=i + 1, model="gpt-4.1-mini",
+                 max_output_tokens=None if i % 3 else 40_000, uncounted=("remote image",) if i == 4 else ())
+        for i in range(9)
+    ]
+    items.append(Measured("b.txt", "text", {"gpt-4.1": 9, "gpt-4.1-mini": 20, "gpt-4.1-nano": 31}))
+    a = Assumptions(output_tokens=33_000)
+    models = models_to_report(catalog, [], items)
+    assert models_to_report(catalog, [], table_of(items)) == models
+    assert estimate(table_of(items), catalog, a, models) == estimate(items, catalog, a, models)
+
+
+def _reference(ids: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
+    """What a dict of every id gives, in line order."""
+    first: dict[str, int] = {}
+    out = []
+    for cid, line in ids:
+        seen = first.setdefault(cid, line)
+        if seen != line:
+            out.append((cid, line, seen))
+    return sorted(out, key=lambda d: d[1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "é", "\udc80", "req-1", "req-10"]), max_size=30), st.integers(1, 5))
+def test_custom_ids_find_every_repeat_in_parts(ids: list[str], parts: int) -> None:
+    numbered = [(cid, line) for line, cid in enumerate(ids, start=1)]
+    whole = CustomIds()
+    for cid, line in numbered:
+        whole.add(cid, line)
+    assert whole.duplicates() == _reference(numbered)
+    joined = CustomIds()
+    for k in range(parts):  # ranges read apart, joined in file order
+        part = CustomIds()
+        for cid, line in numbered[len(ids) * k // parts : len(ids) * (k + 1) // parts]:
+            part.add(cid, line)
+        joined.extend(pickle.loads(pickle.dumps(part)))
+    assert joined == whole
+    assert joined.duplicates() == _reference(numbered)
+
+
+def test_custom_ids_that_share_a_hash_are_not_repeats() -> None:
+    ids = CustomIds()
+    for cid, line in [("a", 1), ("b", 2), ("a", 3), ("c", 4)]:
+        ids.add(cid, line)
+    ids.hashes[:] = type(ids.hashes)("q", [7, 7, 7, 7])  # every id collides
+    assert ids.duplicates() == [("a", 3, 1)]
