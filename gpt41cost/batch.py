@@ -24,7 +24,7 @@ from typing import Literal, Protocol
 from .catalog import Catalog, ModelSpec, ResolvedModel
 from .cost import BATCH_CACHED_AT_INPUT_RATE
 from .errors import UnknownModelError
-from .measure import Measured, cap_column, input_column, line_column, model_column, token_models
+from .measure import Measured, cap_summary, input_column, line_column, model_column, token_models
 
 #: The only HTTP method a batch line may use [BATCH].
 BATCH_METHOD = "POST"
@@ -375,7 +375,7 @@ def _window_checks(measured: Sequence[Measured], resolved: Mapping[str, Resolved
         return out
     specs = [r.spec for r in resolved.values()]
     largest_input = max((max(input_column(measured, name, 0), default=0) for name in token_models(measured)), default=0)
-    largest_cap = max((c or 0 for c in cap_column(measured)), default=0)
+    largest_cap = cap_summary(measured)[2]
     if largest_cap <= min(s.max_output_tokens for s in specs) and largest_input + largest_cap <= min(
         s.context_window for s in specs
     ):
@@ -415,15 +415,15 @@ def _window_checks(measured: Sequence[Measured], resolved: Mapping[str, Resolved
 # --------------------------------------------------------------------------- queue
 
 
-def _pool(name: Literal["standard", "long_context"], limit: int, inferred: bool, sizes: Sequence[int]) -> PoolQueue:
-    total = sum(sizes)
-    largest = max(sizes, default=0)
+def _pool(
+    name: Literal["standard", "long_context"], limit: int, inferred: bool, total: int, count: int, largest: int
+) -> PoolQueue:
     possible = largest <= limit
     return PoolQueue(
         pool=name,
         limit=limit,
         input_tokens=total,
-        requests=len(sizes),
+        requests=count,
         largest_request=largest,
         inferred=inferred,
         fits_at_once=total <= limit,
@@ -440,14 +440,23 @@ def queue_analysis(
     ``requests`` and ``file_bytes`` are the file's (they also bound one batch).
     """
     threshold = catalog.long_context_threshold
-    standard = [s for s in sizes if s <= threshold]
-    long_ctx = [s for s in sizes if s > threshold]
+    # Sums, counts and the largest of each pool, without a list of either pool's sizes.
+    std_sum, std_n, std_max = sum(sizes), len(sizes), max(sizes, default=0)
+    lc_sum = lc_n = lc_max = 0
+    if std_max > threshold:
+        for s in sizes:
+            if s > threshold:
+                lc_sum += s
+                lc_n += 1
+                lc_max = max(lc_max, s)
+        std_sum, std_n = std_sum - lc_sum, std_n - lc_n
+        std_max = max((s for s in sizes if s <= threshold), default=0)
     by_caps = max(_ceil_div(requests, catalog.batch_max_requests), _ceil_div(file_bytes, catalog.batch_max_file_bytes))
     out: list[TierQueue] = []
     for tier in sorted(spec.limits):
         limits = spec.limits[tier]
-        std = _pool("standard", limits.standard.batch_queue, limits.standard.inferred, standard)
-        lc = _pool("long_context", limits.long_context.batch_queue, limits.long_context.inferred, long_ctx)
+        std = _pool("standard", limits.standard.batch_queue, limits.standard.inferred, std_sum, std_n, std_max)
+        lc = _pool("long_context", limits.long_context.batch_queue, limits.long_context.inferred, lc_sum, lc_n, lc_max)
         possible = std.possible and lc.possible
         needed = None
         if possible:

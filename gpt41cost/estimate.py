@@ -7,14 +7,23 @@ Pure: takes :class:`~gpt41cost.measure.Measured` records, the catalog and an
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .catalog import Catalog, ResolvedModel
 from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import UsageError
-from .measure import Measured, MeasuredTable, cap_column, input_column, model_column, training_column
+from .measure import (
+    Measured,
+    MeasuredTable,
+    cap_column,
+    cap_summary,
+    input_column,
+    model_column,
+    training_column,
+)
 
 #: Output tokens per request when neither --output-tokens nor a calibration gives them.
 DEFAULT_OUTPUT_TOKENS = 500
@@ -129,10 +138,23 @@ def percentile(sorted_values: Sequence[int], p: int) -> int:
     return sorted_values[k - 1]
 
 
-def input_stats(values: Sequence[int]) -> Stats:
-    s = sorted(values)
-    mean = Decimal(sum(s)) / Decimal(len(s)) if s else Decimal(0)
-    return Stats(mean=mean, p50=percentile(s, 50), p95=percentile(s, 95), max=s[-1] if s else 0)
+def input_stats(values: Iterable[int]) -> Stats:
+    """Mean, nearest-rank p50 and p95, and max, from the counts of each distinct value (a
+    large file has many requests but few distinct sizes: no sorted copy of them all)."""
+    counts = sorted(Counter(values).items())
+    n = sum(c for _, c in counts)
+    if not n:
+        return Stats(mean=Decimal(0), p50=0, p95=0, max=0)
+    total = sum(v * c for v, c in counts)
+    ranks = {p: max(1, math.ceil(p * n / 100)) for p in (50, 95)}
+    at: dict[int, int] = {}
+    seen = 0
+    for v, c in counts:
+        seen += c
+        for p, k in ranks.items():
+            if p not in at and seen >= k:
+                at[p] = v
+    return Stats(mean=Decimal(total) / Decimal(n), p50=at[50], p95=at[95], max=counts[-1][0])
 
 
 def monthly_requests(per_day: int | None, per_month: int | None) -> tuple[int | None, str]:
@@ -180,18 +202,20 @@ def models_to_report(
     return unique
 
 
-def _cached(
+def _cached_sum(
     a: Assumptions, catalog: Catalog, base: str, inputs: Sequence[int], auto: Sequence[int] | None
-) -> Sequence[int]:
+) -> int:
+    """Cached input tokens of all the requests together (each request's, summed)."""
     if a.cache_mode == "fixed":
         n = a.cached_tokens or 0
-        return [min(n, i) for i in inputs]
+        return sum(min(n, i) for i in inputs)
     if a.cache_mode == "rate":
         rate = a.hit_rate_for(base)
-        return [cached_tokens_for_rate(i, rate, catalog.cache_min_tokens, catalog.cache_step_tokens) for i in inputs]
+        step, low = catalog.cache_step_tokens, catalog.cache_min_tokens
+        return sum(cached_tokens_for_rate(i, rate, low, step) * c for i, c in Counter(inputs).items())
     if a.cache_mode == "auto" and auto is not None:
-        return auto
-    return [0] * len(inputs)
+        return sum(auto)
+    return 0
 
 
 def estimate(
@@ -247,7 +271,6 @@ def _with_saving(r: ModelEstimate, saving: Decimal) -> ModelEstimate:
 class _Shared:
     """What every model's estimate reads from the requests, gathered once."""
 
-    caps: list[int | None]  # each request's max_output_tokens
     capped: int  # requests with a cap
     cap_sum: int  # their caps, summed
     largest_cap: int
@@ -256,13 +279,11 @@ class _Shared:
 
     @classmethod
     def of(cls, requests: Sequence[Measured]) -> _Shared:
-        caps = cap_column(requests)
-        given = [c for c in caps if c is not None]
+        capped, cap_sum, largest_cap = cap_summary(requests)
         return cls(
-            caps=caps,
-            capped=len(given),
-            cap_sum=sum(given),
-            largest_cap=max(given, default=0),
+            capped=capped,
+            cap_sum=cap_sum,
+            largest_cap=largest_cap,
             named=frozenset(m.strip() for m in set(model_column(requests)) if m),
             examples=[t for t in training_column(requests) if t is not None],
         )
@@ -278,19 +299,18 @@ def _estimate_model(
 ) -> ModelEstimate:
     base = m.spec.name
     inputs = input_column(requests, base)
-    cached = _cached(a, catalog, base, inputs, auto)
+    cached_sum = _cached_sum(a, catalog, base, inputs, auto)
     # Cost is linear in each token count and exact (Decimal, no rounding), so pricing the
     # summed tokens once equals summing every request's price; per request only ints are added.
     out = a.output_for(base)
     in_sum = sum(inputs)
-    cached_sum = sum(cached)
     capped = sh.capped
     worst_out = sh.cap_sum + out * (len(requests) - capped)
     misfits: list[Misfit] = []
     window, max_output = m.spec.context_window, m.spec.max_output_tokens
     largest_reserve = max(out, sh.largest_cap)
     if max(inputs, default=0) + largest_reserve > window or largest_reserve > max_output:
-        for k, (i, cap) in enumerate(zip(inputs, sh.caps, strict=True)):  # who does not fit, in order
+        for k, (i, cap) in enumerate(zip(inputs, cap_column(requests), strict=True)):  # who does not fit, in order
             reserved = max(out, cap or 0)
             if i + reserved > window:
                 problem = f"input + output {i + reserved:,} > context window {window:,}"

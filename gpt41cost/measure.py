@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import bisect
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol, overload
@@ -96,35 +97,83 @@ _NONE = -1  # a column's None
 _LIMIT = 1 << 31  # columns are 32-bit: larger values (rare) go to a sparse table
 
 
+class IdSource(Protocol):
+    """Where a table finds the custom_ids of a batch file's records: the file's custom_id log
+    (:class:`gpt41cost.readers.requests.CustomIds`), looked up by line."""
+
+    def last_is(self, line: int, custom_id: str) -> bool:
+        """Is ``custom_id`` on ``line`` the id added last?"""
+        ...
+
+    def id_on_line(self, line: int) -> str | None:
+        """The custom_id of ``line``, if it has one."""
+        ...
+
+
+class _Runs:
+    """A column stored as runs: the first index of each run of equal values, and the value."""
+
+    __slots__ = ("n", "starts", "values")
+
+    def __init__(self) -> None:
+        self.starts = array.array("q")
+        self.values: list[Any] = []
+        self.n = 0
+
+    def append(self, value: Any) -> None:
+        values = self.values
+        if not values or values[-1] != value or type(values[-1]) is not type(value):
+            self.starts.append(self.n)
+            values.append(value)
+        self.n += 1
+
+    def extend(self, other: _Runs) -> None:
+        base = self.n
+        for start, value in zip(other.starts, other.values, strict=True):
+            self.n = base + start
+            self.append(value)
+        self.n = base + other.n
+
+    def at(self, i: int) -> Any:
+        return self.values[bisect.bisect_right(self.starts, i) - 1]
+
+    def runs(self) -> Iterator[tuple[int, int, Any]]:
+        """(start, end, value) of each run."""
+        starts, values = self.starts, self.values
+        for k, value in enumerate(values):
+            yield starts[k], starts[k + 1] if k + 1 < len(values) else self.n, value
+
+
 class MeasuredTable(Sequence[Measured]):
     """:class:`Measured` records stored by column, for files of many requests.
 
     A record kept as an object costs ~450 bytes (the object, its line number, its custom_id
-    string, a list slot); here a plain request costs 32 bytes plus its custom_id's UTF-8:
-    32-bit columns in arrays (input tokens, line, model, output cap, training tokens, notes),
-    repeated values (sources, kinds, models, notes) stored once and referred to by index, and
-    what few records carry (per-model counts that differ, uncounted parts, cache blocks, values
-    too large for a column) in sparse tables. Indexing and iteration give back equal
-    :class:`Measured` records; the column methods (:meth:`inputs`, :meth:`caps`, ...) give the
-    estimate and pre-flight what they read without making a record per request.
+    string, a list slot); here a plain batch request costs 12 bytes: 32-bit columns of input
+    tokens, output cap and notes; lines, models, sources and kinds as runs of equal values
+    (a line is its index plus the run's offset); the custom_ids looked up by line in the batch
+    file's own id log (:meth:`link_ids`) rather than stored twice; and what few records carry
+    (per-model counts that differ, uncounted parts, cache blocks, training tokens, values too
+    large for a column, ids not in a log) in sparse tables. Indexing and iteration give back
+    equal :class:`Measured` records; the column methods (:meth:`inputs`, :meth:`caps`, ...)
+    give the estimate and pre-flight what they read without making a record per request.
     """
 
     def __init__(self, models: Sequence[str] = ()) -> None:
         self.models = tuple(models)
         self._counts = SharedCounts(self.models)
-        self._runs: list[tuple[int, str, str]] = []  # (first index, source, kind)
+        self._n = 0
+        # (source, kind, where the ids are found) by runs
+        self._runs = _Runs()
+        self._ids_from: IdSource | None = None
         self._tokens = array.array("i")  # input tokens when equal on every model (else _NONE)
-        self._line = array.array("i")
-        self._model = array.array("I")  # index into _names
-        self._names: list[str | None] = [None]
-        self._name_of: dict[str | None, int] = {None: 0}
+        self._line = _Runs()  # line - index (None for records without a line)
+        self._model = _Runs()
         self._cap = array.array("i")
-        self._training = array.array("i")
+        self._training: array.array[int] | None = None  # made at the first training count
         self._notes = array.array("I")  # index into _note_sets
         self._note_sets: list[tuple[str, ...]] = [()]
         self._notes_of: dict[tuple[str, ...], int] = {(): 0}
-        self._ids = bytearray()  # each custom_id as b"\x01" + UTF-8; a None is no bytes
-        self._id_end = array.array("Q")
+        self._ids: dict[int, str | None] = {}  # custom_ids not found in the linked log
         self._odd_tokens: dict[int, Mapping[str, int]] = {}
         self._uncounted: dict[int, tuple[str, ...]] = {}
         self._blocks: dict[int, Mapping[str, tuple[int, ...]]] = {}
@@ -132,20 +181,31 @@ class MeasuredTable(Sequence[Measured]):
 
     # ------------------------------------------------------------------ building
 
+    def link_ids(self, ids: IdSource | None) -> None:
+        """Records appended from now on find their custom_ids in ``ids`` (by line) when the id
+        their reader saw last is theirs; each of the others keeps its own."""
+        self._ids_from = ids
+
+    def relink_ids(self, ids: IdSource | None) -> None:
+        """Every linked run finds its ids in ``ids`` from now on (the parallel reader joins the
+        ranges' logs into the file's log, which holds the same line -> id pairs)."""
+        self._runs.values = [(src, kind, ids if was is not None else None) for src, kind, was in self._runs.values]
+        self._ids_from = ids if self._ids_from is not None else None
+
     def _int(self, column: array.array[int], value: int | None, i: int, name: str) -> None:
         if value is None:
             column.append(_NONE)
         elif 0 <= value < _LIMIT:
             column.append(value)
-        else:  # negative or past 64 bits: rare, kept whole
+        else:  # negative or past 31 bits: rare, kept whole
             column.append(_NONE)
             self._big[(i, name)] = value
 
     def append(self, m: Measured) -> None:
-        i = len(self._line)
-        runs = self._runs
-        if not runs or runs[-1][1] != m.source or runs[-1][2] != m.kind:
-            runs.append((i, m.source, m.kind))
+        i = self._n
+        self._n += 1
+        ids = self._ids_from
+        self._runs.append((m.source, m.kind, ids))
         tokens = m.input_tokens
         values = set(tokens.values())
         if not self.models:
@@ -156,23 +216,24 @@ class MeasuredTable(Sequence[Measured]):
         else:
             self._tokens.append(_NONE)
             self._odd_tokens[i] = tokens
-        self._int(self._line, m.line, i, "line")
-        k = self._name_of.get(m.model)
-        if k is None:
-            k = self._name_of[m.model] = len(self._names)
-            self._names.append(m.model)
-        self._model.append(k)
+        self._line.append(m.line - i if m.line is not None else None)
+        self._model.append(m.model)
         self._int(self._cap, m.max_output_tokens, i, "cap")
-        self._int(self._training, m.training_tokens, i, "training")
+        if m.training_tokens is not None and self._training is None:
+            self._training = array.array("i", [_NONE]) * i
+        if self._training is not None:
+            self._int(self._training, m.training_tokens, i, "training")
         k = self._notes_of.get(m.notes)
         if k is None:
             k = self._notes_of[m.notes] = len(self._note_sets)
             self._note_sets.append(m.notes)
         self._notes.append(k)
-        if m.custom_id is not None:
-            self._ids += b"\x01"
-            self._ids += m.custom_id.encode("utf-8", "surrogatepass")
-        self._id_end.append(len(self._ids))
+        cid = m.custom_id
+        if cid is None:
+            if ids is not None and m.line is not None and ids.id_on_line(m.line) is not None:
+                self._ids[i] = None
+        elif not (ids is not None and m.line is not None and ids.last_is(m.line, cid)):
+            self._ids[i] = cid
         if m.uncounted:
             self._uncounted[i] = m.uncounted
         if m.cache_blocks is not None:
@@ -187,7 +248,7 @@ class MeasuredTable(Sequence[Measured]):
 
     def extend_table(self, other: MeasuredTable) -> None:
         """Append every record of ``other`` (column by column)."""
-        base = len(self)
+        base = self._n
         if not self.models:
             self.models = other.models
             self._counts = SharedCounts(self.models)
@@ -195,27 +256,24 @@ class MeasuredTable(Sequence[Measured]):
             for m in other:  # different model lists: record by record
                 self.append(m)
             return
-        for start, source, kind in other._runs:
-            if not self._runs or self._runs[-1][1:] != (source, kind):
-                self._runs.append((base + start, source, kind))
+        self._n += other._n
+        self._runs.extend(other._runs)
         self._tokens += other._tokens
-        self._line += other._line
+        for start, _, offset in other._line.runs():
+            self._line.n = base + start
+            self._line.append(offset - base if offset is not None else None)
+        self._line.n = self._n
+        self._model.extend(other._model)
         self._cap += other._cap
-        self._training += other._training
-        self._model += _remapped(other._model, other._names, self._names, self._name_of)
+        if other._training is not None or self._training is not None:
+            if self._training is None:
+                self._training = array.array("i", [_NONE]) * base
+            self._training += other._training if other._training is not None else array.array("i", [_NONE]) * len(other)
         self._notes += _remapped(other._notes, other._note_sets, self._note_sets, self._notes_of)
-        offset = len(self._ids)
-        self._ids += other._ids
-        ends = other._id_end
-        if offset:
-            ends = array.array("Q", [e + offset for e in ends])
-        self._id_end += ends
-        for i, t in other._odd_tokens.items():
-            self._odd_tokens[base + i] = t
-        for i, u in other._uncounted.items():
-            self._uncounted[base + i] = u
-        for i, b in other._blocks.items():
-            self._blocks[base + i] = b
+        for name in ("_ids", "_odd_tokens", "_uncounted", "_blocks"):
+            mine = getattr(self, name)
+            for i, v in getattr(other, name).items():
+                mine[base + i] = v
         for (i, name), v in other._big.items():
             self._big[(base + i, name)] = v
 
@@ -241,7 +299,7 @@ class MeasuredTable(Sequence[Measured]):
     # ------------------------------------------------------------------ reading
 
     def __len__(self) -> int:
-        return len(self._line)
+        return self._n
 
     @overload
     def __getitem__(self, i: int) -> Measured: ...
@@ -250,7 +308,7 @@ class MeasuredTable(Sequence[Measured]):
     def __getitem__(self, i: slice) -> MeasuredTable: ...
 
     def __getitem__(self, i: int | slice) -> Measured | MeasuredTable:
-        n = len(self)
+        n = self._n
         if isinstance(i, slice):
             start, stop, stride = i.indices(n)
             if (start, stop, stride) == (0, n, 1):
@@ -263,41 +321,30 @@ class MeasuredTable(Sequence[Measured]):
             i += n
         if not 0 <= i < n:
             raise IndexError("record index out of range")
-        return self._record(i, self._run_of(i))
+        return self._record(i, self._runs.at(i))
 
-    def _run_of(self, i: int) -> tuple[int, str, str]:
-        runs = self._runs
-        lo, hi = 0, len(runs) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if runs[mid][0] <= i:
-                lo = mid
-            else:
-                hi = mid - 1
-        return runs[lo]
-
-    def _value(self, column: array.array[int], i: int, name: str) -> int | None:
-        v = column[i]
+    def _value(self, column: array.array[int] | None, i: int, name: str) -> int | None:
+        v = column[i] if column is not None else _NONE
         if v == _NONE:
             return self._big.get((i, name))
         return v
 
-    def _custom_id(self, i: int) -> str | None:
-        start = self._id_end[i - 1] if i else 0
-        end = self._id_end[i]
-        if start == end:
-            return None
-        return self._ids[start + 1 : end].decode("utf-8", "surrogatepass")
-
-    def _record(self, i: int, run: tuple[int, str, str]) -> Measured:
+    def _record(self, i: int, run: tuple[str, str, IdSource | None]) -> Measured:
+        offset = self._line.at(i)
+        line = i + offset if offset is not None else None
+        if i in self._ids:
+            cid = self._ids[i]
+        else:
+            ids = run[2]
+            cid = ids.id_on_line(line) if ids is not None and line is not None else None
         return Measured(
+            run[0],
             run[1],
-            run[2],
             self.tokens_at(i),
-            self._value(self._line, i, "line"),
-            self._names[self._model[i]],
+            line,
+            self._model.at(i),
             self._value(self._cap, i, "cap"),
-            self._custom_id(i),
+            cid,
             self._uncounted.get(i, ()),
             self._blocks.get(i),
             self._value(self._training, i, "training"),
@@ -305,10 +352,8 @@ class MeasuredTable(Sequence[Measured]):
         )
 
     def __iter__(self) -> Iterator[Measured]:
-        runs = self._runs
-        for r, run in enumerate(runs):
-            end = runs[r + 1][0] if r + 1 < len(runs) else len(self)
-            for i in range(run[0], end):
+        for start, end, run in self._runs.runs():
+            for i in range(start, end):
                 yield self._record(i, run)
 
     def __eq__(self, other: object) -> bool:
@@ -323,16 +368,23 @@ class MeasuredTable(Sequence[Measured]):
 
     # ------------------------------------------------------------------ columns
 
-    def _column(self, column: array.array[int], name: str) -> list[int | None]:
-        values: list[int | None] = [None if v < 0 else v for v in column] if _NONE in column else list(column)
+    def _column(self, column: array.array[int] | None, name: str) -> list[int | None]:
+        values: list[int | None]
+        if column is None:
+            values = [None] * self._n
+        else:
+            values = [None if v < 0 else v for v in column] if _NONE in column else list(column)
         for (k, which), v in self._big.items():
             if which == name:
                 values[k] = v
         return values
 
-    def inputs(self, base: str, default: int | None = None) -> list[int]:
-        """Each record's input tokens on ``base`` (``default`` where a record has none)."""
+    def inputs(self, base: str, default: int | None = None) -> Sequence[int]:
+        """Each record's input tokens on ``base`` (``default`` where a record has none): the
+        column itself (read-only) when every record counts the same on every model."""
         plain = base in self.models
+        if plain and not self._odd_tokens and _NONE not in self._tokens:
+            return self._tokens
         values: list[int]
         if plain:
             values = self._tokens.tolist()
@@ -355,19 +407,39 @@ class MeasuredTable(Sequence[Measured]):
         """Each record's ``max_output_tokens``."""
         return self._column(self._cap, "cap")
 
+    def cap_summary(self) -> tuple[int, int, int]:
+        """(records with a cap, their caps summed, the largest cap), from the column."""
+        column = self._cap
+        missing = column.count(_NONE)
+        big = [v for (_, which), v in self._big.items() if which == "cap"]
+        total = sum(column) + missing + sum(big)  # each missing one is a -1 in the sum
+        given = len(column) - missing
+        largest = max([*([max(column)] if given else []), *big], default=0)
+        return given + len(big), total, largest
+
     def lines(self) -> list[int | None]:
-        return self._column(self._line, "line")
+        out: list[int | None] = []
+        for start, end, offset in self._line.runs():
+            out += range(start + offset, end + offset) if offset is not None else [None] * (end - start)
+        return out
 
     def training(self) -> list[int | None]:
         return self._column(self._training, "training")
 
     def model_names(self) -> list[str | None]:
         """Each record's ``model``, as written."""
-        return list(map(self._names.__getitem__, self._model))
+        out: list[str | None] = []
+        for start, end, model in self._model.runs():
+            out += [model] * (end - start)
+        return out
 
     def kinds(self) -> list[tuple[str, str]]:
         """(source, kind) of each run of records, in order."""
-        return [(source, kind) for _, source, kind in self._runs]
+        out: list[tuple[str, str]] = []
+        for source, kind, _ in self._runs.values:
+            if not out or out[-1] != (source, kind):
+                out.append((source, kind))
+        return out
 
     def uncounted(self) -> list[tuple[int, tuple[str, ...]]]:
         """(index, uncounted parts) of the records that have any, in order."""
@@ -405,7 +477,7 @@ def _remapped(
 # Column readers for any sequence of records: a MeasuredTable's columns, else one pass.
 
 
-def input_column(requests: Sequence[Measured], base: str, default: int | None = None) -> list[int]:
+def input_column(requests: Sequence[Measured], base: str, default: int | None = None) -> Sequence[int]:
     if isinstance(requests, MeasuredTable):
         return requests.inputs(base, default)
     if default is None:
@@ -417,6 +489,14 @@ def cap_column(requests: Sequence[Measured]) -> list[int | None]:
     if isinstance(requests, MeasuredTable):
         return requests.caps()
     return [r.max_output_tokens for r in requests]
+
+
+def cap_summary(requests: Sequence[Measured]) -> tuple[int, int, int]:
+    """(requests with a ``max_output_tokens``, those caps summed, the largest cap or 0)."""
+    if isinstance(requests, MeasuredTable):
+        return requests.cap_summary()
+    given = [c for c in cap_column(requests) if c is not None]
+    return len(given), sum(given), max(given, default=0)
 
 
 def model_column(requests: Sequence[Measured]) -> list[str | None]:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import pickle
+from array import array
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gpt41cost.cache import CacheStream, cached_by_model
-from gpt41cost.estimate import Assumptions, estimate, models_to_report
+from gpt41cost.estimate import Assumptions, Stats, estimate, input_stats, models_to_report, percentile
 from gpt41cost.measure import (
     Measured,
     MeasuredTable,
     cap_column,
+    cap_summary,
     input_column,
     kind_set,
     line_column,
@@ -25,8 +28,9 @@ from gpt41cost.readers.requests import CustomIds
 
 MODELS = ("gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano")
 
-# Values a column cannot hold (negative, past 64 bits) must come back too.
-whole = st.one_of(st.integers(0, 3000), st.sampled_from([0, 1, 1024, (1 << 31) - 1, 1 << 31, 1 << 63, (1 << 64) + 5, -7]))
+# Values a 32-bit column cannot hold (negative, past 31 bits) must come back too.
+edges = [0, 1, 1024, (1 << 31) - 1, 1 << 31, 1 << 63, (1 << 64) + 5, -7]
+whole = st.one_of(st.integers(0, 3000), st.sampled_from(edges))
 maybe = st.one_of(st.none(), whole)
 text = st.text(max_size=6)
 
@@ -77,10 +81,11 @@ def test_a_table_gives_back_its_records_and_their_columns(first: list[Measured],
     assert list(t[1:]) == items[1:]
     assert t[:] is t
     for base in MODELS:
-        assert input_column(t, base, 0) == input_column(items, base, 0)
+        assert list(input_column(t, base, 0)) == input_column(items, base, 0)
         if all(base in m.input_tokens for m in items):
-            assert input_column(t, base) == input_column(items, base)
+            assert list(input_column(t, base)) == input_column(items, base)
     assert cap_column(t) == cap_column(items)
+    assert cap_summary(t) == cap_summary(items)
     assert line_column(t) == line_column(items)
     assert model_column(t) == model_column(items)
     assert training_column(t) == training_column(items)
@@ -151,3 +156,28 @@ def test_custom_ids_that_share_a_hash_are_not_repeats() -> None:
         ids.add(cid, line)
     ids.hashes[:] = type(ids.hashes)("q", [7, 7, 7, 7])  # every id collides
     assert ids.duplicates() == [("a", 3, 1)]
+
+
+def test_a_linked_table_keeps_ids_its_log_does_not_hold() -> None:
+    log = CustomIds()
+    t = MeasuredTable(MODELS)
+    t.link_ids(log)
+    rows = [(1, "a", "a"), (2, "b", "other"), (3, None, None), (4, "", ""), (5, "c", None), (6, "d", "d")]
+    want = []
+    for line, logged, cid in rows:
+        if logged:
+            log.add(logged, line)
+        m = Measured("f.jsonl", "batch", dict.fromkeys(MODELS, 5), line=line, custom_id=cid)
+        t.append(m)
+        want.append(m)
+    assert list(t) == want
+    assert t._ids == {1: "other", 3: "", 4: None}  # only what the log cannot give
+
+
+@given(st.lists(st.integers(0, 2000), max_size=60))
+def test_input_stats_from_counts_equal_the_sorted_list(values: list[int]) -> None:
+    s = sorted(values)
+    mean = Decimal(sum(s)) / Decimal(len(s)) if s else Decimal(0)
+    want = Stats(mean=mean, p50=percentile(s, 50), p95=percentile(s, 95), max=s[-1] if s else 0)
+    assert input_stats(values) == want
+    assert input_stats(array("i", values)) == want

@@ -30,6 +30,13 @@ def batch_file(tmp_path: Path) -> Path:
         if i == 17:
             line["method"] = "GET"
         lines.append(json.dumps(line))
+    for k, cid in ((5, ""), (6, 7), (8, None), (9, "é\u2028")):  # ids the log does not hold, or unusual ones
+        row = json.loads(lines[k])
+        if cid is None:
+            del row["custom_id"]
+        else:
+            row["custom_id"] = cid
+        lines[k] = json.dumps(row)
     lines[23] = "{not json"
     lines[41] = json.dumps(
         {"custom_id": "x", "method": "POST", "url": "/v1/chat/completions", "body": chat(41, model="gpt-4.1")}
@@ -124,3 +131,14 @@ def test_a_record_crosses_processes_whole() -> None:
     back = pickle.loads(pickle.dumps(m))
     assert back == m and [getattr(back, f) for f in m.__slots__] == [getattr(m, f) for f in m.__slots__]
     assert m.without_blocks() == dataclasses.replace(m, cache_blocks=None)
+
+
+def test_gather_keeps_each_record_with_its_custom_id(tmp_path, catalog):
+    from gpt41cost.readers.inputs import gather
+
+    path = batch_file(tmp_path)
+    want, _, _ = one_pass(path, "batch", catalog, collect=True)
+    got = gather([str(path), str(path)], catalog).measured  # one pass each, two logs
+    assert list(got) == want + want
+    assert [m.custom_id for m in got][:10] == [m.custom_id for m in want][:10]
+    assert {m.custom_id for m in want} >= {"", None, "é\u2028", "r0"}

@@ -90,6 +90,7 @@ def gather(
                 _refuse_broken_json(source, data)
             text = decode_text(source, data, encoding)
             m = _text(source, text, catalog, text_blocks, _scaled(on_progress, size, len(text)))
+            out.measured.link_ids(None)
             out.measured.append(keep.feed(m) if keep is not None else m)
         else:
             stream = io.BytesIO(data) if data is not None else None
@@ -185,6 +186,7 @@ def _requests(
 ) -> None:
     facts = BatchFacts() if kind == "batch" else None
     start = len(out.measured)
+    out.measured.link_ids(facts.ids if facts is not None else None)  # a batch record's custom_id is in the file's log
     skipped_here: list[InputError] = []
     on_error = skipped_here.append if (skip_bad or kind == "batch") else None
     try:

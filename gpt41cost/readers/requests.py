@@ -25,6 +25,7 @@ import itertools
 import os
 import stat
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -127,6 +128,15 @@ class CustomIds:
         self.lines += other.lines
         self.text += other.text
         self.ends += array("Q", [e + offset for e in other.ends]) if offset else other.ends
+
+    def last_is(self, line: int, custom_id: str) -> bool:
+        """Is ``custom_id`` on ``line`` the id added last?"""
+        return bool(self.lines) and self.lines[-1] == line and self.id_at(len(self.lines) - 1) == custom_id
+
+    def id_on_line(self, line: int) -> str | None:
+        """The id added for ``line`` (lines are added in increasing order), if any."""
+        k = bisect_left(self.lines, line)
+        return self.id_at(k) if k < len(self.lines) and self.lines[k] == line else None
 
     def id_at(self, k: int) -> str:
         start = self.ends[k - 1] if k else 0
