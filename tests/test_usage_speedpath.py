@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gpt41cost import _canon
 from gpt41cost.errors import InputError
 from gpt41cost.readers import usage as ru
 from gpt41cost.readers.usage import read_usage
@@ -140,6 +141,16 @@ def same(a: Accumulator, b: Accumulator) -> None:
     assert a.skip_counts == b.skip_counts
     assert [(s.line, s.reason) for s in a.skips] == [(s.line, s.reason) for s in b.skips]
     assert a.failed_batch == b.failed_batch
+
+
+@pytest.fixture(autouse=True, params=["native", "pattern"])
+def splitter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs with the native matcher (gpt41cost/_canon.c) and with the pattern."""
+    if request.param == "pattern":
+        monkeypatch.setattr(ru, "_split_lines", ru._LINE.split)
+    else:
+        assert ru._split_lines is _canon.split  # the matcher was built (setup.py) and is used
+    return str(request.param)
 
 
 def full_parses(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
@@ -372,3 +383,67 @@ def test_raw_bytes_in_a_string_are_accepted_only_when_orjson_reads_them(raw):
     plain = b'"' not in raw and b"\\" not in raw and not any(c < 0x20 for c in raw)
     if plain:  # valid UTF-8 without quotes, escapes or control characters: the speed path takes it
         assert row[1]
+
+
+# --------------------------------------------------------------------------- the native matcher
+
+
+def _chunks(rng: random.Random) -> bytes:
+    """Canonical lines, broken ones, cuts and joins, blank lines, with or without a last newline."""
+    lines: list[bytes] = []
+    for i in range(rng.randrange(0, 12)):
+        line = encode(rng, canonical(rng, i))
+        roll = rng.random()
+        if roll < 0.4:
+            line = mutate(rng, line)
+        elif roll < 0.5:
+            line = line[: rng.randrange(len(line) + 1)]
+        elif roll < 0.55:
+            line = line + line
+        elif roll < 0.6:
+            line = rng.choice([b"", b" ", b"\r", b"{}", b"null"])
+        lines.append(line)
+    return b"\n".join(lines) + rng.choice([b"", b"\n", b"\n\n"])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.integers(0, 2**32))
+def test_native_split_is_the_pattern_split(seed):
+    data = _chunks(random.Random(seed))
+    assert _canon.split(data) == ru._LINE.split(data)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=300), st.integers(0, 2**32))
+def test_native_split_is_the_pattern_split_on_any_bytes(noise, seed):
+    rng = random.Random(seed)
+    line = encode(rng, canonical(rng))
+    at = rng.randrange(len(line) + 1)
+    for data in (noise, line[:at] + noise + line[at:], line[:at] + noise[:4] + line[at + 1 :]):
+        assert _canon.split(data) == ru._LINE.split(data)
+
+
+ESCAPES = ["\\ud800\\udc00", "\\udbff\\udfff", "\\ud800", "\\udc00", "\\ud800\\u0041", "\\uD83D\\uDE00",
+           "\\uDBFF\\uDC00", "\\ud7ff", "\\ue000", "\\uabcd", "\\uABCG", "\\u12", "\\q", "\\/", "\\",
+           "\\ud800\\", "\\ud800\\udbff", "\\udc00\\udc00", "\\uDFFF\\uDC00"]
+
+
+@pytest.mark.parametrize("escape", ESCAPES)
+def test_native_split_on_escapes(escape):
+    rng = random.Random(7)
+    obj = canonical(rng)
+    obj["choices"][0]["message"].update(content="HERE", refusal=None)
+    for text in (f'"{escape}"', f'"a{escape}b"', f'"{escape}'):
+        line = encode(rng, obj).replace(b'"HERE"', text.encode(), 1)
+        assert _canon.split(line) == ru._LINE.split(line)
+
+
+@pytest.mark.parametrize("raw", [bytes([a, b, c, d]) for a in (0xC1, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5)
+                                 for b in (0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0) for c in (0x80, 0x41)
+                                 for d in (0x80, 0x22)])
+def test_native_split_on_utf8_edges(raw):
+    rng = random.Random(3)
+    line = encode(rng, canonical(rng))
+    at = line.index(b'"finish_reason"') - 2  # inside the message, before its closing brace
+    for data in (line[:at] + b',"refusal":"' + raw + b'"' + line[at:], line.replace(b'"id":"', b'"id":"' + raw, 1)):
+        assert _canon.split(data) == ru._LINE.split(data)

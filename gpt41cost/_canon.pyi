@@ -1,0 +1,3 @@
+from typing import Any
+
+def split(data: bytes) -> list[Any]: ...
