@@ -24,7 +24,7 @@ from typing import Literal, Protocol
 from .catalog import Catalog, ModelSpec, ResolvedModel
 from .cost import BATCH_CACHED_AT_INPUT_RATE
 from .errors import UnknownModelError
-from .measure import Measured, cap_summary, input_column, line_column, model_column, token_models
+from .measure import Measured, cap_summary, input_column, line_column, model_column, model_counts, token_models
 
 #: The only HTTP method a batch line may use [BATCH].
 BATCH_METHOD = "POST"
@@ -304,11 +304,10 @@ def _resolve_all(
     unknown: dict[str, str] = {}
     out: list[Finding] = []
     # Counted in one C-level pass; names in order of first use, as the findings list them.
-    models = model_column(measured)
-    named: Counter[str | None] = Counter(models)
+    named = model_counts(measured)
     blank = {name for name in named if name is None or name.strip() == ""}
     if blank:
-        for k, name in enumerate(models):
+        for k, name in enumerate(model_column(measured)):
             if name in blank:
                 m = measured[k]
                 out.append(Finding("error", "missing_model", f"{_at(m)}: the request body has no model", m.line))
@@ -320,7 +319,7 @@ def _resolve_all(
             unknown[name] = exc.message
     lines_of: dict[str, list[int]] = {}
     if unknown or len(resolved) > 1:  # the findings name every line of a model
-        for name, line in zip(models, line_column(measured), strict=True):
+        for name, line in zip(model_column(measured), line_column(measured), strict=True):
             if name is not None and line is not None and name not in blank:
                 lines_of.setdefault(name, []).append(line)
     for name, message in unknown.items():

@@ -20,13 +20,16 @@ Rules, each a named value shown in reports:
 from __future__ import annotations
 
 import array
+import bisect
 import hashlib
+import itertools
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from .measure import Measured, MeasuredTable, input_column
+from .spill import SpillArray
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -312,6 +315,49 @@ def cached_by_model(
     return out
 
 
+class SparseColumn(Sequence[int]):
+    """``n`` whole numbers, 0 but at the indexes ``at`` (ascending), which hold ``values``."""
+
+    def __init__(self, n: int, at: Sequence[int], values: Sequence[int]) -> None:
+        self.n = n
+        self.at = at
+        self.values = values
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[int]:
+        done = 0
+        for i, v in zip(self.at, self.values, strict=True):
+            yield from itertools.repeat(0, i - done)
+            yield v
+            done = i + 1
+        yield from itertools.repeat(0, self.n - done)
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+
+    def __getitem__(self, i: int | slice) -> int | list[int]:
+        if isinstance(i, slice):
+            return list(self)[i]
+        if i < 0:
+            i += self.n
+        if not 0 <= i < self.n:
+            raise IndexError("SparseColumn index out of range")
+        k = bisect.bisect_left(self.at, i)
+        return self.values[k] if k < len(self.at) and self.at[k] == i else 0
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 class CacheStream:
     """:func:`cached_by_model` for a cold run, fed one request at a time as it is read.
 
@@ -332,20 +378,15 @@ class CacheStream:
         self._caches: dict[str, PrefixCache] = {}
         self._fed = 0
         # Only requests with blocks can get cached tokens: the others are zeros, not stored.
-        # Hits are kept sparse, in arrays: the request's index, and per model its cached tokens.
-        self._hit_at = array.array("Q")
-        self._hits: dict[str, array.array[int]] = {name: array.array("Q") for name in self.models}
+        # Hits are kept sparse, in columns (spilled to disk past a bound): the request's index,
+        # and per model its cached tokens.
+        self._hit_at = SpillArray("Q")
+        self._hits: dict[str, SpillArray] = {name: SpillArray("Q") for name in self.models}
 
     @property
-    def cached(self) -> dict[str, array.array[int]]:
+    def cached(self) -> dict[str, SparseColumn]:
         """Cached tokens of each request fed so far, per model, in run order."""
-        out: dict[str, array.array[int]] = {}
-        for name, hits in self._hits.items():
-            column = array.array("Q", bytes(8 * self._fed))
-            for i, c in zip(self._hit_at, hits, strict=True):
-                column[i] = c
-            out[name] = column
-        return out
+        return {name: SparseColumn(self._fed, self._hit_at, hits) for name, hits in self._hits.items()}
 
     def feed(self, m: Measured) -> Measured:
         i = self._fed

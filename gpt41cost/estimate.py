@@ -22,7 +22,7 @@ from .measure import (
     cap_summary,
     input_column,
     model_column,
-    training_column,
+    training_values,
 )
 
 #: Output tokens per request when neither --output-tokens nor a calibration gives them.
@@ -285,7 +285,7 @@ class _Shared:
             cap_sum=cap_sum,
             largest_cap=largest_cap,
             named=frozenset(m.strip() for m in set(model_column(requests)) if m),
-            examples=[t for t in training_column(requests) if t is not None],
+            examples=training_values(requests),
         )
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import array
 import bisect
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol, overload
+
+from .spill import SpillArray
 
 #: The kinds of input `estimate` reads (`--as` forces one).
 KINDS = ("text", "chat", "responses", "batch", "finetune", "prompts", "image")
@@ -95,6 +98,7 @@ _FIELDS = tuple(f.name for f in fields(Measured))
 
 _NONE = -1  # a column's None
 _LIMIT = 1 << 31  # columns are 32-bit: larger values (rare) go to a sparse table
+_I64 = 1 << 63
 
 
 class IdSource(Protocol):
@@ -165,12 +169,13 @@ class MeasuredTable(Sequence[Measured]):
         # (source, kind, where the ids are found) by runs
         self._runs = _Runs()
         self._ids_from: IdSource | None = None
-        self._tokens = array.array("i")  # input tokens when equal on every model (else _NONE)
+        # Columns that grow with the file go to disk past a bound (spill.SPILL_ITEMS each).
+        self._tokens = SpillArray("i")  # input tokens when equal on every model (else _NONE)
         self._line = _Runs()  # line - index (None for records without a line)
         self._model = _Runs()
-        self._cap = array.array("i")
-        self._training: array.array[int] | None = None  # made at the first training count
-        self._notes = array.array("I")  # index into _note_sets
+        self._cap = SpillArray("i")
+        self._training: SpillArray | None = None  # made at the first training count
+        self._notes = SpillArray("I")  # index into _note_sets
         self._note_sets: list[tuple[str, ...]] = [()]
         self._notes_of: dict[tuple[str, ...], int] = {(): 0}
         self._ids: dict[int, str | None] = {}  # custom_ids not found in the linked log
@@ -192,7 +197,7 @@ class MeasuredTable(Sequence[Measured]):
         self._runs.values = [(src, kind, ids if was is not None else None) for src, kind, was in self._runs.values]
         self._ids_from = ids if self._ids_from is not None else None
 
-    def _int(self, column: array.array[int], value: int | None, i: int, name: str) -> None:
+    def _int(self, column: SpillArray, value: int | None, i: int, name: str) -> None:
         if value is None:
             column.append(_NONE)
         elif 0 <= value < _LIMIT:
@@ -220,7 +225,7 @@ class MeasuredTable(Sequence[Measured]):
         self._model.append(m.model)
         self._int(self._cap, m.max_output_tokens, i, "cap")
         if m.training_tokens is not None and self._training is None:
-            self._training = array.array("i", [_NONE]) * i
+            self._training = _nones(i)
         if self._training is not None:
             self._int(self._training, m.training_tokens, i, "training")
         k = self._notes_of.get(m.notes)
@@ -267,8 +272,8 @@ class MeasuredTable(Sequence[Measured]):
         self._cap += other._cap
         if other._training is not None or self._training is not None:
             if self._training is None:
-                self._training = array.array("i", [_NONE]) * base
-            self._training += other._training if other._training is not None else array.array("i", [_NONE]) * len(other)
+                self._training = _nones(base)
+            self._training += other._training if other._training is not None else _nones(len(other))
         self._notes += _remapped(other._notes, other._note_sets, self._note_sets, self._notes_of)
         for name in ("_ids", "_odd_tokens", "_uncounted", "_blocks"):
             mine = getattr(self, name)
@@ -323,7 +328,7 @@ class MeasuredTable(Sequence[Measured]):
             raise IndexError("record index out of range")
         return self._record(i, self._runs.at(i))
 
-    def _value(self, column: array.array[int] | None, i: int, name: str) -> int | None:
+    def _value(self, column: SpillArray | None, i: int, name: str) -> int | None:
         v = column[i] if column is not None else _NONE
         if v == _NONE:
             return self._big.get((i, name))
@@ -368,7 +373,7 @@ class MeasuredTable(Sequence[Measured]):
 
     # ------------------------------------------------------------------ columns
 
-    def _column(self, column: array.array[int] | None, name: str) -> list[int | None]:
+    def _column(self, column: SpillArray | None, name: str) -> list[int | None]:
         values: list[int | None]
         if column is None:
             values = [None] * self._n
@@ -381,27 +386,35 @@ class MeasuredTable(Sequence[Measured]):
 
     def inputs(self, base: str, default: int | None = None) -> Sequence[int]:
         """Each record's input tokens on ``base`` (``default`` where a record has none): the
-        column itself (read-only) when every record counts the same on every model."""
+        column itself (read-only) when every record counts the same on every model, else a
+        patched copy (spilled like the column)."""
         plain = base in self.models
         if plain and not self._odd_tokens and _NONE not in self._tokens:
             return self._tokens
-        values: list[int]
-        if plain:
-            values = self._tokens.tolist()
-        elif default is None and len(self._odd_tokens) < len(self):
+        if not plain and default is None and len(self._odd_tokens) < len(self):
             raise KeyError(base)
-        else:
-            values = [default or 0] * len(self)
+        fixes: dict[int, int] = {}
         for k, odd in self._odd_tokens.items():
             got = odd.get(base, default)
             if got is None:
                 raise KeyError(base)
-            values[k] = got
+            fixes[k] = got
         if plain:
-            for (k, which), v in self._big.items():
-                if which == "tokens":
-                    values[k] = v
-        return values
+            fixes.update((k, v) for (k, which), v in self._big.items() if which == "tokens")
+        if any(not -_I64 <= v < _I64 for v in fixes.values()):  # past 64 bits: absurd, but kept exact
+            values = self._tokens.tolist() if plain else [default or 0] * len(self)
+            for k, v in fixes.items():
+                values[k] = v
+            return values
+        out = SpillArray("q")
+        start = 0
+        for block in self._tokens.blocks():
+            part = array.array("q", block) if plain else array.array("q", [default or 0]) * len(block)
+            for k in [k for k in fixes if start <= k < start + len(block)] if fixes else ():
+                part[k - start] = fixes[k]
+            out.extend(part)
+            start += len(block)
+        return out
 
     def caps(self) -> list[int | None]:
         """Each record's ``max_output_tokens``."""
@@ -412,9 +425,9 @@ class MeasuredTable(Sequence[Measured]):
         column = self._cap
         missing = column.count(_NONE)
         big = [v for (_, which), v in self._big.items() if which == "cap"]
-        total = sum(column) + missing + sum(big)  # each missing one is a -1 in the sum
+        total = column.total() + missing + sum(big)  # each missing one is a -1 in the sum
         given = len(column) - missing
-        largest = max([*([max(column)] if given else []), *big], default=0)
+        largest = max([*([column.largest(0)] if given else []), *big], default=0)
         return given + len(big), total, largest
 
     def lines(self) -> list[int | None]:
@@ -431,6 +444,13 @@ class MeasuredTable(Sequence[Measured]):
         out: list[str | None] = []
         for start, end, model in self._model.runs():
             out += [model] * (end - start)
+        return out
+
+    def model_counts(self) -> Counter[str | None]:
+        """How many records name each ``model``, in order of first use."""
+        out: Counter[str | None] = Counter()
+        for start, end, model in self._model.runs():
+            out[model] += end - start
         return out
 
     def kinds(self) -> list[tuple[str, str]]:
@@ -458,9 +478,14 @@ class MeasuredTable(Sequence[Measured]):
         return names
 
 
-def _remapped(
-    column: array.array[int], values: Sequence[Any], into: list[Any], index: dict[Any, int]
-) -> array.array[int]:
+def _nones(n: int) -> SpillArray:
+    """A 32-bit column of ``n`` Nones."""
+    out = SpillArray("i")
+    out.extend(array.array("i", [_NONE]) * n)
+    return out
+
+
+def _remapped(column: SpillArray, values: Sequence[Any], into: list[Any], index: dict[Any, int]) -> Iterable[int]:
     """``column`` (indexes into ``values``) as indexes into ``into``, adding what it lacks."""
     mapping = []
     for v in values:
@@ -471,7 +496,7 @@ def _remapped(
         mapping.append(k)
     if mapping == list(range(len(mapping))):
         return column
-    return array.array(column.typecode, map(mapping.__getitem__, column))
+    return map(mapping.__getitem__, column)
 
 
 # Column readers for any sequence of records: a MeasuredTable's columns, else one pass.
@@ -499,6 +524,13 @@ def cap_summary(requests: Sequence[Measured]) -> tuple[int, int, int]:
     return len(given), sum(given), max(given, default=0)
 
 
+def model_counts(requests: Sequence[Measured]) -> Counter[str | None]:
+    """How many requests name each ``model``, in order of first use."""
+    if isinstance(requests, MeasuredTable):
+        return requests.model_counts()
+    return Counter(r.model for r in requests)
+
+
 def model_column(requests: Sequence[Measured]) -> list[str | None]:
     if isinstance(requests, MeasuredTable):
         return requests.model_names()
@@ -515,6 +547,13 @@ def training_column(requests: Sequence[Measured]) -> list[int | None]:
     if isinstance(requests, MeasuredTable):
         return requests.training()
     return [r.training_tokens for r in requests]
+
+
+def training_values(requests: Sequence[Measured]) -> list[int]:
+    """The training tokens of the requests that have them (fine-tuning examples), in order."""
+    if isinstance(requests, MeasuredTable) and requests._training is None and not requests._big:
+        return []
+    return [t for t in training_column(requests) if t is not None]
 
 
 def kind_set(requests: Sequence[Measured]) -> set[str]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pickle
 from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,10 +24,15 @@ from gpt41cost.measure import (
     kind_set,
     line_column,
     model_column,
+    model_counts,
     token_models,
     training_column,
 )
-from gpt41cost.readers.requests import CustomIds
+from gpt41cost.readers import requests as requests_reader
+from gpt41cost.readers.requests import SORT_IDS, CustomIds
+from gpt41cost.spill import SpillArray
+
+from .test_spill import small_spill
 
 MODELS = ("gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano")
 
@@ -69,8 +77,15 @@ def table_of(items: list[Measured]) -> MeasuredTable:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(records(), max_size=12), st.lists(records(), max_size=12))
-def test_a_table_gives_back_its_records_and_their_columns(first: list[Measured], second: list[Measured]) -> None:
+@given(st.lists(records(), max_size=12), st.lists(records(), max_size=12), st.booleans())
+def test_a_table_gives_back_its_records_and_their_columns(
+    first: list[Measured], second: list[Measured], spilled: bool
+) -> None:
+    with small_spill() if spilled else nullcontext():
+        _table_law(first, second)
+
+
+def _table_law(first: list[Measured], second: list[Measured]) -> None:
     items = first + second
     t = table_of(first)
     t.extend_table(pickle.loads(pickle.dumps(table_of(second))))  # as the parallel reader joins ranges
@@ -88,14 +103,22 @@ def test_a_table_gives_back_its_records_and_their_columns(first: list[Measured],
     assert cap_summary(t) == cap_summary(items)
     assert line_column(t) == line_column(items)
     assert model_column(t) == model_column(items)
+    assert list(model_counts(t).items()) == list(model_counts(items).items())  # order of first use too
     assert training_column(t) == training_column(items)
     assert token_models(t) == token_models(items)
     assert kind_set(t) == kind_set(items)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(records(), max_size=16), st.booleans())
-def test_cache_detection_and_estimate_read_a_table_as_the_records(items: list[Measured], warm: bool) -> None:
+@given(st.lists(records(), max_size=16), st.booleans(), st.booleans())
+def test_cache_detection_and_estimate_read_a_table_as_the_records(
+    items: list[Measured], warm: bool, spilled: bool
+) -> None:
+    with small_spill() if spilled else nullcontext():
+        _cache_law(items, warm)
+
+
+def _cache_law(items: list[Measured], warm: bool) -> None:
     items = [m for m in items if all(0 <= v < 1 << 40 for v in m.input_tokens.values())]
     t = table_of(items)
     assert cached_by_model(t, warm=warm) == cached_by_model(items, warm=warm)
@@ -108,7 +131,13 @@ def test_cache_detection_and_estimate_read_a_table_as_the_records(items: list[Me
     assert not t.blocks and list(t) == [m.without_blocks() for m in items]
 
 
-def test_an_estimate_of_a_table_equals_the_estimate_of_its_records(catalog: Any) -> None:
+@pytest.mark.parametrize("spilled", [False, True])
+def test_an_estimate_of_a_table_equals_the_estimate_of_its_records(catalog: Any, spilled: bool) -> None:
+    with small_spill() if spilled else nullcontext():
+        _estimate_law(catalog)
+
+
+def _estimate_law(catalog: Any) -> None:
     items = [
         Measured("a.jsonl", "batch", dict.fromkeys(catalog.models, 1200 + i), line=i + 1, model="gpt-4.1-mini",
                  max_output_tokens=None if i % 3 else 40_000, uncounted=("remote image",) if i == 4 else ())
@@ -133,8 +162,24 @@ def _reference(ids: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["a", "b", "é", "\udc80", "req-1", "req-10"]), max_size=30), st.integers(1, 5))
-def test_custom_ids_find_every_repeat_in_parts(ids: list[str], parts: int) -> None:
+@given(st.lists(st.sampled_from(["a", "b", "é", "\udc80", "req-1", "req-10"]), max_size=30), st.integers(1, 5),
+       st.booleans())
+def test_custom_ids_find_every_repeat_in_parts(ids: list[str], parts: int, spilled: bool) -> None:
+    with small_spill() if spilled else nullcontext(), _sorted_at_a_time(4 if spilled else SORT_IDS):
+        _ids_law(ids, parts)
+
+
+@contextmanager
+def _sorted_at_a_time(n: int) -> Iterator[None]:
+    saved = requests_reader.SORT_IDS
+    requests_reader.SORT_IDS = n
+    try:
+        yield
+    finally:
+        requests_reader.SORT_IDS = saved
+
+
+def _ids_law(ids: list[str], parts: int) -> None:
     numbered = [(cid, line) for line, cid in enumerate(ids, start=1)]
     whole = CustomIds()
     for cid, line in numbered:
@@ -154,7 +199,7 @@ def test_custom_ids_that_share_a_hash_are_not_repeats() -> None:
     ids = CustomIds()
     for cid, line in [("a", 1), ("b", 2), ("a", 3), ("c", 4)]:
         ids.add(cid, line)
-    ids.hashes[:] = type(ids.hashes)("q", [7, 7, 7, 7])  # every id collides
+    ids.hashes = SpillArray("q", [7, 7, 7, 7])  # every id collides
     assert ids.duplicates() == [("a", 3, 1)]
 
 

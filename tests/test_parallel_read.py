@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from gpt41cost import spill
 from gpt41cost.errors import InputError
 from gpt41cost.readers import parallel
+from gpt41cost.readers import requests as reader
 from gpt41cost.readers.requests import BatchFacts, read_requests
 
 
@@ -54,8 +56,13 @@ def one_pass(path: Path, kind: str, catalog, collect: bool):
     return got, facts, [e.message for e in skipped]
 
 
+@pytest.mark.parametrize("spilled", [False, True])
 @pytest.mark.parametrize("parts", [2, 3, 7, 40])
-def test_parallel_batch_equals_one_pass(tmp_path, catalog, monkeypatch, parts):
+def test_parallel_batch_equals_one_pass(tmp_path, catalog, monkeypatch, parts, spilled):
+    if spilled:  # the columns and the id log go to disk after a few items
+        monkeypatch.setattr(spill, "SPILL_ITEMS", 3)
+        monkeypatch.setattr(spill, "SPILL_BYTES", 5)
+        monkeypatch.setattr(reader, "SORT_IDS", 4)
     path = batch_file(tmp_path)
     monkeypatch.setattr(parallel, "RANGES_PER_WORKER", parts)
     want, want_facts, want_skipped = one_pass(path, "batch", catalog, collect=True)
@@ -133,8 +140,13 @@ def test_a_record_crosses_processes_whole() -> None:
     assert m.without_blocks() == dataclasses.replace(m, cache_blocks=None)
 
 
-def test_gather_keeps_each_record_with_its_custom_id(tmp_path, catalog):
+@pytest.mark.parametrize("spilled", [False, True])
+def test_gather_keeps_each_record_with_its_custom_id(tmp_path, catalog, monkeypatch, spilled):
     from gpt41cost.readers.inputs import gather
+
+    if spilled:
+        monkeypatch.setattr(spill, "SPILL_ITEMS", 2)
+        monkeypatch.setattr(spill, "SPILL_BYTES", 3)
 
     path = batch_file(tmp_path)
     want, _, _ = one_pass(path, "batch", catalog, collect=True)

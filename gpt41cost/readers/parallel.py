@@ -30,6 +30,8 @@ PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 #: costs a task message and a pickled list; each worker keeps its memos across its ranges).
 RANGES_PER_WORKER = 12
 KINDS = ("batch", "prompts", "finetune")
+#: Bytes read at a time when counting the lines of a range.
+COUNT_BLOCK = 4 << 20
 
 
 def eligible(source: str, kind: str, size: int) -> bool:
@@ -70,7 +72,13 @@ def numbered(source: str, cuts: list[int]) -> Iterator[tuple[int, int, int]]:
         for start, end in itertools.pairwise(cuts):
             yield (start, end, line)
             fh.seek(start)
-            line += fh.read(end - start).count(b"\n")
+            left = end - start
+            while left > 0:  # a block at a time: a range of a large file is as large as the file / ranges
+                block = fh.read(min(left, COUNT_BLOCK))
+                if not block:
+                    break
+                line += block.count(b"\n")
+                left -= len(block)
 
 
 @dataclass

@@ -52,6 +52,7 @@ from ..requests import (
     count_request,
     count_responses,
 )
+from ..spill import SpillArray, SpillBytes
 
 #: Bytes a caller should pass to :func:`detect_kind` (see :func:`read_head`).
 HEAD_BYTES = 64 * 1024
@@ -88,20 +89,26 @@ FINETUNE_RULE = (
 )
 
 
+#: Hashes sorted at a time when looking for repeated custom_ids (~10 MB as Python ints).
+SORT_IDS = 1 << 18
+
+
 class CustomIds:
     """Every ``custom_id`` of a batch file with its line, ~40 bytes each (a dict of the
-    strings costs ~150): hashes and lines in arrays, the UTF-8 of the ids in one buffer.
-    :meth:`duplicates` finds the repeats once, by sorting the hashes, and compares the
+    strings costs ~150): hashes, lines and ends in columns, the UTF-8 of the ids in one buffer,
+    all spilled to a temporary file past a bound (:mod:`gpt41cost.spill`), so a file of any
+    size keeps a bounded part of them in memory. :meth:`duplicates` finds the repeats once, by
+    sorting the hashes (in ranges of hash values, :data:`SORT_IDS` at a time), and compares the
     strings of equal hashes, so a hash collision is never taken for a repeat.
 
     Hashes are Python's ``hash(str)``: equal in a process and in the workers it forks.
     """
 
     def __init__(self) -> None:
-        self.hashes = array("q")
-        self.lines = array("Q")
-        self.text = bytearray()
-        self.ends = array("Q")
+        self.hashes = SpillArray("q")
+        self.lines = SpillArray("Q")
+        self.text = SpillBytes()
+        self.ends = SpillArray("Q")
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -109,7 +116,7 @@ class CustomIds:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CustomIds):
             return NotImplemented
-        return (self.lines, self.ends, self.text) == (other.lines, other.ends, other.text)
+        return self.lines == other.lines and self.ends == other.ends and self.text == other.text
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -127,7 +134,7 @@ class CustomIds:
         self.hashes += other.hashes
         self.lines += other.lines
         self.text += other.text
-        self.ends += array("Q", [e + offset for e in other.ends]) if offset else other.ends
+        self.ends += (e + offset for e in other.ends) if offset else other.ends
 
     def last_is(self, line: int, custom_id: str) -> bool:
         """Is ``custom_id`` on ``line`` the id added last?"""
@@ -140,13 +147,26 @@ class CustomIds:
 
     def id_at(self, k: int) -> str:
         start = self.ends[k - 1] if k else 0
-        return self.text[start : self.ends[k]].decode("utf-8", "surrogatepass")
+        return self.text.read(start, self.ends[k]).decode("utf-8", "surrogatepass")
+
+    def _shared_hashes(self) -> set[int]:
+        """Hashes that occur more than once."""
+        ranges = max(1, -(-len(self) // SORT_IDS))
+        shared: set[int] = set()
+        for r in range(ranges):  # hash values in [lo, hi): a bounded share of them each pass
+            lo = -(1 << 63) + (r << 64) // ranges
+            hi = -(1 << 63) + ((r + 1) << 64) // ranges
+            if ranges == 1:
+                ordered = sorted(self.hashes)
+            else:
+                ordered = sorted(h for block in self.hashes.blocks() for h in block if lo <= h < hi)
+            shared.update(h for h, nxt in itertools.pairwise(ordered) if h == nxt)
+            del ordered
+        return shared
 
     def duplicates(self) -> list[tuple[str, int, int]]:
         """(custom_id, line, first line it was used on) of every repeat, by line."""
-        ordered = sorted(self.hashes)
-        shared = {h for h, nxt in itertools.pairwise(ordered) if h == nxt}
-        del ordered
+        shared = self._shared_hashes()
         if not shared:
             return []
         first: dict[str, int] = {}

@@ -1,0 +1,234 @@
+"""Append-only columns that keep a bounded part in memory and the rest in a temporary file.
+
+A large request file keeps a few numbers per request (input tokens, output cap, the custom_id
+log); held in memory they grow with the file. :class:`SpillArray` and :class:`SpillBytes` keep
+at most :data:`SPILL_ITEMS` items (:data:`SPILL_BYTES` bytes) in memory and move each full block
+to an unnamed temporary file (deleted when closed, never visible by name), read back block by
+block. Files below the threshold never touch the disk. Reading is by position (``os.pread``),
+so iterating and indexing can interleave.
+"""
+
+from __future__ import annotations
+
+import array
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, Any, overload
+
+#: Items of one column kept in memory before a block goes to disk (1-2 MB for 4-8 byte items).
+SPILL_ITEMS = 1 << 18
+#: Bytes of a byte column kept in memory before they go to disk.
+SPILL_BYTES = 4 << 20
+
+
+class _File:
+    """An unnamed temporary file that is only appended to and read by position."""
+
+    def __init__(self) -> None:
+        self.fh: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as its column
+        self.size = 0
+
+    def append(self, data: bytes | bytearray | memoryview) -> None:
+        fd = self.fh.fileno()
+        view = memoryview(data)
+        while view:
+            n = os.pwrite(fd, view, self.size)
+            self.size += n
+            view = view[n:]
+
+    def read(self, start: int, end: int) -> bytes:
+        out = bytearray()
+        fd = self.fh.fileno()
+        while start + len(out) < end:
+            got = os.pread(fd, end - start - len(out), start + len(out))
+            if not got:
+                raise OSError(f"temporary file ended at {start + len(out)} of {end}")
+            out += got
+        return bytes(out)
+
+
+class SpillArray(Sequence[int]):
+    """An ``array.array`` of one typecode that can only grow, spilling full blocks to disk."""
+
+    def __init__(self, typecode: str, items: Iterable[int] = ()) -> None:
+        self.typecode = typecode
+        self._tail = array.array(typecode)
+        self.itemsize = self._tail.itemsize
+        self._file: _File | None = None
+        self._spilled = 0  # items in the file
+        self.extend(items)
+
+    # ------------------------------------------------------------------ growing
+
+    def _flush(self) -> None:
+        if self._file is None:
+            self._file = _File()
+        self._file.append(self._tail.tobytes())
+        self._spilled += len(self._tail)
+        self._tail = array.array(self.typecode)
+
+    def append(self, value: int) -> None:
+        self._tail.append(value)
+        if len(self._tail) >= SPILL_ITEMS:
+            self._flush()
+
+    def extend(self, items: Iterable[int]) -> None:
+        if isinstance(items, SpillArray):
+            for block in items.blocks():
+                self._extend_array(block)
+        elif isinstance(items, array.array) and items.typecode == self.typecode:
+            self._extend_array(items)
+        else:
+            self._extend_array(array.array(self.typecode, items))
+
+    def _extend_array(self, block: array.array[int]) -> None:
+        start = 0
+        while start < len(block):
+            room = SPILL_ITEMS - len(self._tail)
+            self._tail += block[start : start + room]
+            start += room
+            if len(self._tail) >= SPILL_ITEMS:
+                self._flush()
+
+    def __iadd__(self, items: Iterable[int]) -> SpillArray:
+        self.extend(items)
+        return self
+
+    # ------------------------------------------------------------------ reading
+
+    def __len__(self) -> int:
+        return self._spilled + len(self._tail)
+
+    def blocks(self) -> Iterator[array.array[int]]:
+        """The items as arrays of at most :data:`SPILL_ITEMS`, in order."""
+        if self._file is not None:
+            step = SPILL_ITEMS * self.itemsize
+            for start in range(0, self._spilled * self.itemsize, step):
+                block = array.array(self.typecode)
+                block.frombytes(self._file.read(start, min(start + step, self._spilled * self.itemsize)))
+                yield block
+        if self._tail:
+            yield self._tail
+
+    def __iter__(self) -> Iterator[int]:
+        for block in self.blocks():
+            yield from block
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+
+    def __getitem__(self, i: int | slice) -> int | list[int]:
+        n = len(self)
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(n))]
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("SpillArray index out of range")
+        if i >= self._spilled:
+            return self._tail[i - self._spilled]
+        assert self._file is not None
+        one = array.array(self.typecode)
+        one.frombytes(self._file.read(i * self.itemsize, (i + 1) * self.itemsize))
+        return one[0]
+
+    def count(self, value: Any) -> int:
+        return sum(block.count(value) for block in self.blocks())
+
+    def __contains__(self, value: object) -> bool:
+        return any(value in block for block in self.blocks())
+
+    def tolist(self) -> list[int]:
+        return list(self)
+
+    def total(self) -> int:
+        """Sum of the items, a block at a time."""
+        return sum(sum(block) for block in self.blocks())
+
+    def largest(self, default: int) -> int:
+        return max((max(block) for block in self.blocks() if block), default=default)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (SpillArray, array.array, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SpillArray({self.typecode!r}, {len(self)} items, {self._spilled} on disk)"
+
+    # ------------------------------------------------------------------ pickling (small parts only)
+
+    def __getstate__(self) -> dict[str, Any]:
+        whole = array.array(self.typecode)
+        for block in self.blocks():
+            whole += block
+        return {"typecode": self.typecode, "items": whole}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["typecode"], state["items"])  # type: ignore[misc]
+
+
+class SpillBytes:
+    """A ``bytearray`` that can only grow, spilling full blocks to disk; read by slices."""
+
+    def __init__(self, data: bytes = b"") -> None:
+        self._tail = bytearray()
+        self._file: _File | None = None
+        self._spilled = 0
+        self.extend(data)
+
+    def extend(self, data: bytes | bytearray | SpillBytes) -> None:
+        if isinstance(data, SpillBytes):
+            for block in data.blocks():
+                self.extend(block)
+            return
+        self._tail += data
+        if len(self._tail) >= SPILL_BYTES:
+            if self._file is None:
+                self._file = _File()
+            self._file.append(self._tail)
+            self._spilled += len(self._tail)
+            self._tail = bytearray()
+
+    def __iadd__(self, data: bytes | bytearray | SpillBytes) -> SpillBytes:
+        self.extend(data)
+        return self
+
+    def __len__(self) -> int:
+        return self._spilled + len(self._tail)
+
+    def blocks(self) -> Iterator[bytes | bytearray]:
+        if self._file is not None:
+            for start in range(0, self._spilled, SPILL_BYTES):
+                yield self._file.read(start, min(start + SPILL_BYTES, self._spilled))
+        if self._tail:
+            yield self._tail
+
+    def read(self, start: int, end: int) -> bytes:
+        """The bytes from ``start`` to ``end``."""
+        if start >= self._spilled:
+            return bytes(self._tail[start - self._spilled : end - self._spilled])
+        assert self._file is not None
+        head = self._file.read(start, min(end, self._spilled))
+        if end <= self._spilled:
+            return head
+        return head + bytes(self._tail[: end - self._spilled])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SpillBytes):
+            return len(self) == len(other) and self.read(0, len(self)) == other.read(0, len(other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"data": self.read(0, len(self))}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["data"])  # type: ignore[misc]
