@@ -29,6 +29,12 @@ PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 #: Ranges per worker: more ranges, smoother progress and less idle time at the end (a range
 #: costs a task message and a pickled list; each worker keeps its memos across its ranges).
 RANGES_PER_WORKER = 12
+#: A range is at most this large: on a large file, more ranges rather than larger ones.
+RANGE_BYTES = 32 << 20
+#: Ranges a reading process takes before a fresh one replaces it. A reader's own structures are
+#: bounded, but its heap still creeps up with the lines it has read (fragments pinned by its
+#: memos); a fresh fork of the parent starts clean, so memory does not grow with the file.
+RANGES_PER_PROCESS = 6
 KINDS = ("batch", "prompts", "finetune")
 #: Bytes read at a time when counting the lines of a range.
 COUNT_BLOCK = 4 << 20
@@ -145,7 +151,7 @@ def read_parallel(
     get_encoding()  # build once; forked workers inherit it
     size = os.path.getsize(source)
     workers = os.cpu_count() or 1
-    cuts = cut_points(source, size, workers * RANGES_PER_WORKER)
+    cuts = cut_points(source, size, max(workers * RANGES_PER_WORKER, -(-size // RANGE_BYTES)))
     _job.update(source=source, kind=kind, catalog=catalog, image_size=image_size, collect=collect)
     measured = MeasuredTable(tuple(catalog.models))
     skipped: list[InputError] = []
@@ -154,7 +160,7 @@ def read_parallel(
     # do not write to (and so copy) the pages the workers share with this process.
     gc.freeze()
     try:
-        with mp.get_context("fork").Pool(min(workers, len(cuts) - 1)) as pool:
+        with mp.get_context("fork").Pool(min(workers, len(cuts) - 1), maxtasksperchild=RANGES_PER_PROCESS) as pool:
             for part in pool.imap(_read_span, numbered(source, cuts)):
                 if part.error is not None:
                     raise InputError(part.error)
