@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any, overload
 
+from .errors import InputError
+
 #: Items of one column kept in memory before a block goes to disk (1-2 MB for 4-8 byte items).
 SPILL_ITEMS = 1 << 18
 #: Bytes of a byte column kept in memory before they go to disk.
@@ -26,7 +28,13 @@ class _File:
     """An unnamed temporary file that is only appended to and read by position."""
 
     def __init__(self) -> None:
-        self.fh: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as its column
+        try:
+            self.fh: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as its column
+        except OSError as exc:
+            raise InputError(
+                f"a large input needs a temporary file and none could be made in {tempfile.gettempdir()} "
+                f"({exc.strerror or exc}); set TMPDIR to a writable directory"
+            ) from None
         self.size = 0
 
     def append(self, data: bytes | bytearray | memoryview) -> None:

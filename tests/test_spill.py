@@ -82,3 +82,15 @@ def test_spill_bytes_read_back_any_slice(pieces, size, data):
         end = data.draw(st.integers(start, len(want)))
         assert got.read(start, end) == bytes(want[start:end])
         assert pickle.loads(pickle.dumps(got)) == got
+
+
+def test_no_writable_temporary_directory_is_one_clear_error(monkeypatch, tmp_path):
+    import tempfile
+
+    import pytest
+
+    from gpt41cost.errors import InputError
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    with small_spill(items=2), pytest.raises(InputError, match="set TMPDIR to a writable directory"):
+        SpillArray("i", [1, 2, 3])
