@@ -24,12 +24,11 @@ import bisect
 import hashlib
 import itertools
 import sys
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from .measure import Measured, MeasuredTable, input_column
-from .spill import SpillArray
+from .spill import SpillArray, SpillSet
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -196,8 +195,9 @@ class PrefixCache:
 
     ``admit(blocks)`` returns the tokens the request gets from the cache, then caches its
     prefix. Only hashes at or past the shortest possible hit (block ``min_tokens / step``)
-    are kept: a shorter shared prefix is worth 0 tokens anyway, so memory stays about half
-    of the blocks seen.
+    are kept: a shorter shared prefix is worth 0 tokens anyway. They are kept in a
+    :class:`~gpt41cost.spill.SpillSet`, in memory up to a bound and on disk past it, so a run
+    of any length fits in bounded memory.
     """
 
     def __init__(self, *, min_tokens: int = DEFAULT_MIN_TOKENS, step: int = DEFAULT_STEP) -> None:
@@ -205,21 +205,26 @@ class PrefixCache:
         self.min_tokens = min_tokens
         self.step = step
         self._first = _min_blocks(min_tokens, step) - 1  # index of the shortest hit's last block
-        self._seen: set[int] = set()
+        self._seen = SpillSet()
 
     def admit(self, blocks: Sequence[int]) -> int:
         """Cached tokens for a request with these block hashes; then remember its prefix."""
         seen = self._seen
+        mem = seen.memory
         first = self._first
         n = 0
-        if len(blocks) > first and blocks[first] in seen:
+        if len(blocks) > first:
             # Hashes are chained: if block k was seen, so were all blocks before it.
-            n = first + 1
-            for h in blocks[first + 1 :]:
-                if h not in seen:
-                    break
-                n += 1
-        seen.update(blocks[first:])
+            if mem is None:
+                n = seen.leading(blocks[first:])
+                n = first + n if n else 0
+            elif blocks[first] in mem:
+                n = first + 1
+                for h in blocks[first + 1 :]:
+                    if h not in mem:
+                        break
+                    n += 1
+            seen.update(blocks[first:])
         return _tokens(n, self.min_tokens, self.step)
 
 
@@ -249,22 +254,25 @@ def detect(
         cache = PrefixCache(min_tokens=min_tokens, step=step)
         return [cache.admit(blocks) for blocks in blocks_per_request]
     first = _min_blocks(min_tokens, step) - 1
-    # How many requests hold each prefix. A request holds a given hash once (each hash is a
-    # different prefix length), so the count is a count of requests.
-    counts: Counter[int] = Counter()
+    # A prefix held by two or more requests is shared (a request holds a given hash once: each
+    # hash is a different prefix length). Both sets spill to disk past a bound.
+    seen, multi = SpillSet(), SpillSet()
     for blocks in blocks_per_request:
-        counts.update(blocks[first:])
+        _note_shared(seen, multi, blocks[first:])
     out: list[int] = []
     for blocks in blocks_per_request:
-        n = 0
-        if len(blocks) > first and counts[blocks[first]] > 1:
-            n = first + 1
-            for h in blocks[first + 1 :]:
-                if counts[h] < 2:
-                    break
-                n += 1
-        out.append(_tokens(n, min_tokens, step))
+        n = multi.leading(blocks[first:])
+        out.append(_tokens(first + n if n else 0, min_tokens, step))
     return out
+
+
+def _note_shared(seen: SpillSet, multi: SpillSet, kept: Sequence[int]) -> None:
+    """Count one request's hashes: those seen before are now shared."""
+    if kept:
+        again = seen.present(kept)
+        if again:
+            multi.update(again)
+        seen.update(kept)
 
 
 def cached_by_model(
@@ -358,35 +366,22 @@ class SparseColumn(Sequence[int]):
     __hash__ = None  # type: ignore[assignment]
 
 
-class CacheStream:
-    """:func:`cached_by_model` for a cold run, fed one request at a time as it is read.
-
-    ``feed(m)`` records the request's cached tokens on each of ``models`` and returns ``m``
-    without its cache blocks, so a caller that keeps the records does not keep the blocks;
-    ``feed_table(t)`` does the same for every record of a
-    :class:`~gpt41cost.measure.MeasuredTable`. After the last request, ``cached`` equals
-    ``cached_by_model(records, models=models)``.
-    """
+class _Stream:
+    """What :class:`CacheStream` and :class:`WarmStream` share: fed requests in run order, each
+    model's cached tokens kept sparse (hits only), in columns that spill to disk."""
 
     def __init__(self, models: Sequence[str], *, min_tokens: int = DEFAULT_MIN_TOKENS, step: int = DEFAULT_STEP):
+        _check(min_tokens, step)
         self.min_tokens = min_tokens
         self.step = step
         self.models = tuple(models)
-        # One cache serves every model while every request so far had the same blocks on
-        # all of them (no images): the same hashes are then not stored once per model.
-        self._shared: PrefixCache | None = PrefixCache(min_tokens=min_tokens, step=step)
-        self._caches: dict[str, PrefixCache] = {}
+        self._first = _min_blocks(min_tokens, step) - 1
         self._fed = 0
         # Only requests with blocks can get cached tokens: the others are zeros, not stored.
         # Hits are kept sparse, in columns (spilled to disk past a bound): the request's index,
         # and per model its cached tokens.
         self._hit_at = SpillArray("Q")
         self._hits: dict[str, SpillArray] = {name: SpillArray("Q") for name in self.models}
-
-    @property
-    def cached(self) -> dict[str, SparseColumn]:
-        """Cached tokens of each request fed so far, per model, in run order."""
-        return {name: SparseColumn(self._fed, self._hit_at, hits) for name, hits in self._hits.items()}
 
     def feed(self, m: Measured) -> Measured:
         i = self._fed
@@ -407,27 +402,144 @@ class CacheStream:
         table.drop_blocks()
 
     def _admit(self, i: int, blocks: Mapping[str, tuple[int, ...]], tokens: Mapping[str, int]) -> None:
+        raise NotImplementedError
+
+    def _same(self, per_model: list[tuple[int, ...]]) -> bool:
+        return all(b is per_model[0] or b == per_model[0] for b in per_model)
+
+    def _hit(self, i: int, blocks: Sequence[int], caps: Sequence[int]) -> None:
+        """Record request ``i``'s cached blocks (``blocks[k]`` on model k) under each model's cap."""
+        row = []
+        for n, cap in zip(blocks, caps, strict=True):
+            c = min(n, cap) * self.step
+            row.append(c if c >= self.min_tokens else 0)
+        if any(row):
+            self._hit_at.append(i)
+            for name, c in zip(self.models, row, strict=True):
+                self._hits[name].append(c)
+
+
+class CacheStream(_Stream):
+    """:func:`cached_by_model` for a cold run, fed one request at a time as it is read.
+
+    ``feed(m)`` records the request's cached tokens on each of ``models`` and returns ``m``
+    without its cache blocks, so a caller that keeps the records does not keep the blocks;
+    ``feed_table(t)`` does the same for every record of a
+    :class:`~gpt41cost.measure.MeasuredTable`. After the last request, ``cached`` equals
+    ``cached_by_model(records, models=models)``.
+    """
+
+    def __init__(self, models: Sequence[str], *, min_tokens: int = DEFAULT_MIN_TOKENS, step: int = DEFAULT_STEP):
+        super().__init__(models, min_tokens=min_tokens, step=step)
+        # One cache serves every model while every request so far had the same blocks on
+        # all of them (no images): the same hashes are then not stored once per model.
+        self._shared: PrefixCache | None = PrefixCache(min_tokens=min_tokens, step=step)
+        self._caches: dict[str, PrefixCache] = {}
+
+    @property
+    def cached(self) -> dict[str, SparseColumn]:
+        """Cached tokens of each request fed so far, per model, in run order."""
+        return {name: SparseColumn(self._fed, self._hit_at, hits) for name, hits in self._hits.items()}
+
+    def _admit(self, i: int, blocks: Mapping[str, tuple[int, ...]], tokens: Mapping[str, int]) -> None:
         per_model = [blocks.get(name, ()) for name in self.models]
-        if self._shared is not None and all(b is per_model[0] or b == per_model[0] for b in per_model):
+        if self._shared is not None and self._same(per_model):
             got = self._shared.admit(per_model[0])
             admitted = [got] * len(self.models)
         else:
             if self._shared is not None:  # from now on each model keeps its own copy
                 for name in self.models:
                     cache = PrefixCache(min_tokens=self.min_tokens, step=self.step)
-                    cache._seen = set(self._shared._seen)
+                    cache._seen = self._shared._seen.copy()
                     self._caches[name] = cache
                 self._shared = None
             admitted = [self._caches[name].admit(b) for name, b in zip(self.models, per_model, strict=True)]
-        row = []
-        for name, c in zip(self.models, admitted, strict=True):
-            if c:
-                c = min(c, (tokens.get(name, 0) // self.step) * self.step)
-            row.append(c if c >= self.min_tokens else 0)
-        if any(row):
-            self._hit_at.append(i)
-            for name, c in zip(self.models, row, strict=True):
-                self._hits[name].append(c)
+        caps = [tokens.get(name, 0) // self.step for name in self.models]
+        self._hit(i, [c // self.step for c in admitted], caps)
+
+
+class WarmStream(_Stream):
+    """:func:`cached_by_model` for a warm run (``--cache-warm``), fed as the files are read.
+
+    A warm request hits any prefix another request of the run holds, later ones included, so
+    the answer needs two passes: ``feed`` notes which prefixes are shared and keeps the
+    request's hashes (from the shortest possible hit on) in columns that spill to disk;
+    ``cached`` then walks them once. Memory stays bounded whatever the run's length.
+    """
+
+    _ALL = -1  # a stored row that holds the same blocks on every model
+
+    def __init__(self, models: Sequence[str], *, min_tokens: int = DEFAULT_MIN_TOKENS, step: int = DEFAULT_STEP):
+        super().__init__(models, min_tokens=min_tokens, step=step)
+        self._sets: dict[str, tuple[SpillSet, SpillSet]] | None = None  # per model, once they differ
+        self._shared_sets = (SpillSet(), SpillSet())  # (seen, held by two or more requests)
+        # One row per stored hash list: request index, model (or _ALL), length; the hashes
+        # one after another; each model's cap in blocks (0 for a row of another model).
+        self._row_at = SpillArray("Q")
+        self._row_model = SpillArray("b")
+        self._row_len = SpillArray("I")
+        self._flat = SpillArray("Q")
+        self._caps: dict[str, SpillArray] = {name: SpillArray("Q") for name in self.models}
+        self._done: dict[str, SparseColumn] | None = None
+
+    def _admit(self, i: int, blocks: Mapping[str, tuple[int, ...]], tokens: Mapping[str, int]) -> None:
+        self._done = None
+        first = self._first
+        per_model = [blocks.get(name, ()) for name in self.models]
+        caps = [tokens.get(name, 0) // self.step for name in self.models]
+        if self._sets is None and self._same(per_model):
+            _note_shared(*self._shared_sets, per_model[0][first:])
+            self._row(i, self._ALL, per_model[0][first:], caps)
+            return
+        if self._sets is None:  # from now on each model keeps its own sets
+            seen, multi = self._shared_sets
+            self._sets = {name: (seen.copy(), multi.copy()) for name in self.models}
+        for k, (name, b) in enumerate(zip(self.models, per_model, strict=True)):
+            _note_shared(*self._sets[name], b[first:])
+            self._row(i, k, b[first:], [cap if j == k else 0 for j, cap in enumerate(caps)])
+
+    def _row(self, i: int, model: int, kept: Sequence[int], caps: Sequence[int]) -> None:
+        if not kept:
+            return
+        self._row_at.append(i)
+        self._row_model.append(model)
+        self._row_len.append(len(kept))
+        self._flat.extend(kept)
+        for name, cap in zip(self.models, caps, strict=True):
+            self._caps[name].append(cap)
+
+    @property
+    def cached(self) -> dict[str, SparseColumn]:
+        """Cached tokens of each request fed so far, per model, in run order."""
+        if self._done is None:
+            self._walk()
+            self._done = {name: SparseColumn(self._fed, self._hit_at, hits) for name, hits in self._hits.items()}
+        return self._done
+
+    def _walk(self) -> None:
+        self._hit_at = SpillArray("Q")
+        self._hits = {name: SpillArray("Q") for name in self.models}
+        multis = [self._sets[name][1] if self._sets else self._shared_sets[1] for name in self.models]
+        flat = iter(self._flat)
+        caps = [iter(self._caps[name]) for name in self.models]
+        first = self._first
+        pending_i = -1
+        pending = [0] * len(self.models)
+        pending_caps = [0] * len(self.models)
+        for i, model, n in zip(self._row_at, self._row_model, self._row_len, strict=True):
+            kept = list(itertools.islice(flat, n))
+            row_caps = [next(c) for c in caps]
+            if i != pending_i:
+                if pending_i >= 0:
+                    self._hit(pending_i, pending, pending_caps)
+                pending_i, pending, pending_caps = i, [0] * len(self.models), [0] * len(self.models)
+            for k, multi in enumerate(multis):
+                if model == self._ALL or model == k:
+                    got = multi.leading(kept)
+                    pending[k] = first + got if got else 0
+                    pending_caps[k] = row_caps[k]
+        if pending_i >= 0:
+            self._hit(pending_i, pending, pending_caps)
 
 
 def cache_assumptions(warm: bool) -> tuple[tuple[str, str], ...]:

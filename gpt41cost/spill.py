@@ -22,6 +22,20 @@ from .errors import InputError
 SPILL_ITEMS = 1 << 18
 #: Bytes of a byte column kept in memory before they go to disk.
 SPILL_BYTES = 4 << 20
+#: Hashes a :class:`SpillSet` keeps in a Python set (about 70 bytes each) before it moves to disk.
+SPILL_SET_ITEMS = 1 << 18
+#: Page cache of a spilled :class:`SpillSet`'s database, in KiB (SQLite's negative cache_size).
+SPILL_SET_CACHE_KIB = 8 << 10
+
+_U64 = 1 << 63  # unsigned 64-bit hashes are stored shifted into SQLite's signed range
+
+
+def _no_temp(exc: BaseException) -> InputError:
+    reason = getattr(exc, "strerror", None) or exc
+    return InputError(
+        f"a large input needs a temporary file and none could be made in {tempfile.gettempdir()} "
+        f"({reason}); set TMPDIR to a writable directory"
+    )
 
 
 class _File:
@@ -31,10 +45,7 @@ class _File:
         try:
             self.fh: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as its column
         except OSError as exc:
-            raise InputError(
-                f"a large input needs a temporary file and none could be made in {tempfile.gettempdir()} "
-                f"({exc.strerror or exc}); set TMPDIR to a writable directory"
-            ) from None
+            raise _no_temp(exc) from None
         self.size = 0
 
     def append(self, data: bytes | bytearray | memoryview) -> None:
@@ -240,3 +251,144 @@ class SpillBytes:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["data"])  # type: ignore[misc]
+
+
+class SpillSet:
+    """A set of unsigned 64-bit ints that keeps at most :data:`SPILL_SET_ITEMS` in memory.
+
+    Past that bound every item moves into an SQLite table (a B-tree on the item) in a
+    temporary file that is unlinked as soon as it is open, with a page cache of
+    :data:`SPILL_SET_CACHE_KIB`; from then on lookups and inserts go to the table, a query
+    per call rather than per item. Only what a prompt cache needs: membership, the length
+    of a leading run of members, adding many, copying.
+    """
+
+    def __init__(self, items: Iterable[int] = ()) -> None:
+        #: The items while they are in memory; None once they are on disk.
+        self.memory: set[int] | None = set()
+        self._db: Any = None
+        self._error: type[Exception] = OSError  # sqlite3.Error once the database is open
+        self.update(items)
+
+    def __len__(self) -> int:
+        if self.memory is not None:
+            return len(self.memory)
+        return int(self._query("SELECT count(*) FROM seen").fetchone()[0])
+
+    def __contains__(self, item: object) -> bool:
+        if self.memory is not None:
+            return item in self.memory
+        if not isinstance(item, int) or not 0 <= item < 2 * _U64:
+            return False
+        return self._query("SELECT 1 FROM seen WHERE h = ?", (item - _U64,)).fetchone() is not None
+
+    def __iter__(self) -> Iterator[int]:
+        if self.memory is not None:
+            yield from self.memory
+            return
+        for (h,) in self._query("SELECT h FROM seen"):
+            yield h + _U64
+
+    def present(self, items: Sequence[int]) -> set[int]:
+        """The members of ``items`` that are in the set."""
+        mem = self.memory
+        if mem is not None:
+            return mem.intersection(items)
+        got: set[int] = set()
+        for start in range(0, len(items), 500):
+            part = [h - _U64 for h in items[start : start + 500]]
+            marks = ",".join("?" * len(part))
+            got.update(h + _U64 for (h,) in self._query(f"SELECT h FROM seen WHERE h IN ({marks})", part))
+        return got
+
+    def leading(self, items: Sequence[int]) -> int:
+        """How many of ``items``, from the first, are in the set before the first that is not."""
+        mem = self.memory
+        if mem is None:
+            if not items or items[0] not in self:
+                return 0
+            mem = self.present(items)
+        n = 0
+        for h in items:
+            if h not in mem:
+                break
+            n += 1
+        return n
+
+    def update(self, items: Iterable[int]) -> None:
+        mem = self.memory
+        if mem is not None:
+            mem.update(items)
+            if len(mem) > SPILL_SET_ITEMS:
+                self._spill()
+            return
+        try:
+            self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?)", ((h - _U64,) for h in items))
+        except self._error as exc:
+            raise _disk_error(exc) from None
+
+    def copy(self) -> SpillSet:
+        out = SpillSet()
+        if self.memory is not None:
+            out.update(self.memory)
+        else:
+            out._open()
+            out.memory = None
+            rows = self._query("SELECT h FROM seen")
+            while part := rows.fetchmany(1 << 14):
+                try:
+                    out._db.executemany("INSERT INTO seen VALUES (?)", part)
+                except out._error as exc:
+                    raise _disk_error(exc) from None
+        return out
+
+    @property
+    def on_disk(self) -> bool:
+        return self.memory is None
+
+    def _spill(self) -> None:
+        mem = self.memory
+        assert mem is not None
+        self._open()
+        self.memory = None
+        try:
+            self._db.executemany("INSERT INTO seen VALUES (?)", ((h - _U64,) for h in sorted(mem)))
+        except self._error as exc:
+            raise _disk_error(exc) from None
+
+    def _open(self) -> None:
+        import sqlite3
+
+        try:
+            fd, path = tempfile.mkstemp(prefix="gpt41cost-", suffix=".seen")
+        except OSError as exc:
+            raise _no_temp(exc) from None
+        os.close(fd)
+        try:
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=OFF")
+            db.execute("PRAGMA synchronous=OFF")
+            db.execute(f"PRAGMA cache_size=-{SPILL_SET_CACHE_KIB}")
+            db.execute("CREATE TABLE seen (h INTEGER PRIMARY KEY) WITHOUT ROWID")
+        except sqlite3.Error as exc:
+            raise _disk_error(exc) from None
+        finally:
+            os.unlink(path)  # the open database keeps its file; nothing is left behind
+        self._db = db
+        self._error = sqlite3.Error
+
+    def _query(self, sql: str, args: Sequence[int] = ()) -> Any:
+        try:
+            return self._db.execute(sql, args)
+        except self._error as exc:
+            raise _disk_error(exc) from None
+
+    def __repr__(self) -> str:
+        return f"SpillSet({len(self)} items, {'on disk' if self.memory is None else 'in memory'})"
+
+
+def _disk_error(exc: BaseException) -> InputError:
+    return InputError(
+        f"the temporary database in {tempfile.gettempdir()} failed ({exc}); "
+        "set TMPDIR to a directory with free space"
+    )

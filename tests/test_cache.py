@@ -6,12 +6,14 @@ import random
 import subprocess
 import sys
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gpt41cost import spill
 from gpt41cost.cache import (
     CACHE_COLD_RUN,
     CACHE_FULL_BLOCKS,
@@ -274,11 +276,24 @@ def detect_small(requests: list[list[int]], warm: bool) -> list[int]:
     return detect([block_hashes(r, STEP) for r in requests], min_tokens=MIN, step=STEP, warm=warm)
 
 
+@contextmanager
+def seen_on_disk(items: int = 2) -> Iterator[None]:
+    """Seen prefixes move to the on-disk set after a few (and columns after 3 items): small runs
+    take the disk path."""
+    saved = spill.SPILL_SET_ITEMS, spill.SPILL_ITEMS
+    spill.SPILL_SET_ITEMS, spill.SPILL_ITEMS = items, 3
+    try:
+        yield
+    finally:
+        spill.SPILL_SET_ITEMS, spill.SPILL_ITEMS = saved
+
+
 @settings(max_examples=300, deadline=None)
-@given(runs)
-def test_law_matches_pairwise_reference(requests: list[list[int]]) -> None:
-    assert detect_small(requests, warm=False) == reference(requests, warm=False)
-    assert detect_small(requests, warm=True) == reference(requests, warm=True)
+@given(runs, st.sampled_from([None, 0, 3]))
+def test_law_matches_pairwise_reference(requests: list[list[int]], on_disk: int | None) -> None:
+    with seen_on_disk(on_disk) if on_disk is not None else nullcontext():
+        assert detect_small(requests, warm=False) == reference(requests, warm=False)
+        assert detect_small(requests, warm=True) == reference(requests, warm=True)
 
 
 @settings(max_examples=300, deadline=None)
@@ -330,13 +345,14 @@ def _runs(draw):  # type: ignore[no-untyped-def]
 
 
 @settings(max_examples=200, deadline=None)
-@given(_runs())
-def test_cache_stream_equals_cached_by_model(requests) -> None:  # type: ignore[no-untyped-def]
+@given(_runs(), st.sampled_from([None, 0, 5]))
+def test_cache_stream_equals_cached_by_model(requests, on_disk) -> None:  # type: ignore[no-untyped-def]
     from gpt41cost.cache import CacheStream, cached_by_model
 
-    stream = CacheStream(_MODELS)
-    kept = [stream.feed(m) for m in requests]
     want = cached_by_model(requests, models=list(_MODELS))
+    with seen_on_disk(on_disk) if on_disk is not None else nullcontext():
+        stream = CacheStream(_MODELS)
+        kept = [stream.feed(m) for m in requests]
     assert {m: list(v) for m, v in stream.cached.items()} == want
     assert all(k.cache_blocks is None for k in kept)
 
@@ -355,3 +371,25 @@ def test_law_prefix_hashes_equal_block_hashes(requests: list[tuple[int, array[in
     for which, rest in requests:
         prefix = prefixes[which]
         assert memo.hashes(prefix, rest, step) == block_hashes(prefix + rest, step)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_runs(), st.sampled_from([None, 0, 5]), st.integers(1, 4))
+def test_warm_stream_equals_cached_by_model(requests, on_disk, tables) -> None:  # type: ignore[no-untyped-def]
+    """Fed one by one or in tables, with the sets and columns in memory or on disk."""
+    from gpt41cost.cache import WarmStream, cached_by_model
+    from gpt41cost.measure import MeasuredTable
+
+    want = cached_by_model(requests, models=list(_MODELS), warm=True)
+    with seen_on_disk(on_disk) if on_disk is not None else nullcontext():
+        one = WarmStream(_MODELS)
+        kept = [one.feed(m) for m in requests]
+        assert {m: list(v) for m, v in one.cached.items()} == want
+        assert all(k.cache_blocks is None for k in kept)
+        by_table = WarmStream(_MODELS)
+        size = -(-len(requests) // tables)
+        for start in range(0, len(requests), size):
+            table = MeasuredTable(_MODELS)
+            table.extend(requests[start : start + size])
+            by_table.feed_table(table)
+        assert {m: list(v) for m, v in by_table.cached.items()} == want

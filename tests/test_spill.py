@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import array
 import pickle
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gpt41cost import spill
-from gpt41cost.spill import SpillArray, SpillBytes
+from gpt41cost.errors import InputError
+from gpt41cost.spill import SpillArray, SpillBytes, SpillSet
 
 
 @contextmanager
@@ -85,12 +88,70 @@ def test_spill_bytes_read_back_any_slice(pieces, size, data):
 
 
 def test_no_writable_temporary_directory_is_one_clear_error(monkeypatch, tmp_path):
-    import tempfile
-
-    import pytest
-
-    from gpt41cost.errors import InputError
-
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
     with small_spill(items=2), pytest.raises(InputError, match="set TMPDIR to a writable directory"):
         SpillArray("i", [1, 2, 3])
+
+
+# --------------------------------------------------------------------------- SpillSet
+
+hashes = st.integers(0, 2**64 - 1) | st.integers(0, 6)  # small values repeat, so members recur
+set_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("update"), st.lists(hashes, max_size=9)),
+        st.tuples(st.just("leading"), st.lists(hashes, max_size=9)),
+        st.tuples(st.just("present"), st.lists(hashes, max_size=9)),
+        st.tuples(st.just("copy"), st.just([])),
+    ),
+    max_size=12,
+)
+
+
+@contextmanager
+def small_set(items: int) -> Iterator[None]:
+    saved = spill.SPILL_SET_ITEMS
+    spill.SPILL_SET_ITEMS = items
+    try:
+        yield
+    finally:
+        spill.SPILL_SET_ITEMS = saved
+
+
+@settings(max_examples=300, deadline=None)
+@given(set_ops, st.integers(0, 6))
+def test_a_spill_set_is_the_set_it_was_given(steps, size):
+    with small_set(size):
+        got, want = SpillSet(), set()
+        for op, arg in steps:
+            if op == "update":
+                got.update(arg)
+                want.update(arg)
+            elif op == "leading":
+                n = 0
+                while n < len(arg) and arg[n] in want:
+                    n += 1
+                assert got.leading(arg) == n
+            elif op == "present":
+                assert got.present(arg) == want.intersection(arg)
+            else:
+                copied = got.copy()
+                got.update([2**64 - 1])  # the copy does not share the original's storage
+                assert set(copied) == want
+                want.add(2**64 - 1)
+            assert len(got) == len(want) and set(got) == want
+            assert got.on_disk == (len(want) > size)
+            assert all(h in got for h in want) and -1 not in got and 2**64 not in got
+
+
+def test_a_spilled_set_leaves_no_file_behind(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with small_set(2):
+        s = SpillSet(range(10))
+        assert s.on_disk and len(s) == 10 and s.leading([0, 1, 2, 11, 3]) == 3
+    assert list(tmp_path.iterdir()) == []  # unlinked as soon as it was opened
+
+
+def test_a_spill_set_without_a_temporary_directory_is_one_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    with small_set(2), pytest.raises(InputError, match="set TMPDIR to a writable directory"):
+        SpillSet(range(10))

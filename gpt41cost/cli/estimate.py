@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from ..batch import BatchCheck
-    from ..cache import CacheStream
+    from ..cache import CacheStream, WarmStream
     from ..catalog import Catalog, ResolvedModel
     from ..estimate import Assumptions
     from ..measure import Keeper, Measured
@@ -216,19 +216,20 @@ def estimate_cmd(
 
     checks: list[BatchCheck] = []
     measured: Sequence[Measured]
-    streamed: CacheStream | None = None
+    streamed: CacheStream | WarmStream | None = None
     if input_tokens is not None:
         measured = [text_measure("--input-tokens", input_tokens, catalog, kind="tokens")]
     else:
-        if cache != "none" and cached_tokens is None and rate is None and not cache_warm:
-            # Cold cache detection runs as the files are read, so no kept record holds its blocks.
-            from ..cache import CacheStream
+        keep: Keeper
+        if cache != "none" and cached_tokens is None and rate is None:
+            # Cache detection runs as the files are read, so no kept record holds its blocks.
+            from ..cache import CacheStream, WarmStream
 
-            streamed = CacheStream(
+            stream = WarmStream if cache_warm else CacheStream
+            keep = streamed = stream(
                 list(catalog.models), min_tokens=catalog.cache_min_tokens, step=catalog.cache_step_tokens
             )
-        keep: Keeper | None = streamed
-        if keep is None and not (cache_warm and cache != "none" and cached_tokens is None and rate is None):
+        else:
             from ..measure import DropBlocks
 
             keep = DropBlocks()  # no cache detection will read the blocks
