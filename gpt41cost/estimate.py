@@ -21,8 +21,8 @@ from .measure import (
     cap_column,
     cap_summary,
     input_column,
-    model_column,
-    training_values,
+    model_counts,
+    training_summary,
 )
 
 #: Output tokens per request when neither --output-tokens nor a calibration gives them.
@@ -185,7 +185,7 @@ def models_to_report(
     elif fine_tuned:
         out = [catalog.resolve(f"ft:{base}") for base in catalog.models]
     else:
-        own = [catalog.resolve(name) for name in dict.fromkeys(model_column(requests)) if name]
+        own = [catalog.resolve(name) for name in model_counts(requests) if name]  # in order of first use
         out = []
         for m in own:
             if all(m.label != o.label for o in out):
@@ -275,17 +275,20 @@ class _Shared:
     cap_sum: int  # their caps, summed
     largest_cap: int
     named: frozenset[str]  # the models the requests name (stripped)
-    examples: list[int]  # training tokens of fine-tuning examples
+    examples: int  # fine-tuning examples (requests with training tokens)
+    training_sum: int  # their training tokens (one epoch)
 
     @classmethod
     def of(cls, requests: Sequence[Measured]) -> _Shared:
         capped, cap_sum, largest_cap = cap_summary(requests)
+        examples, training_sum = training_summary(requests)
         return cls(
             capped=capped,
             cap_sum=cap_sum,
             largest_cap=largest_cap,
-            named=frozenset(m.strip() for m in set(model_column(requests)) if m),
-            examples=training_values(requests),
+            named=frozenset(m.strip() for m in model_counts(requests) if m),
+            examples=examples,
+            training_sum=training_sum,
         )
 
 
@@ -330,7 +333,7 @@ def _estimate_model(
         monthly_nc = no_cache.total_usd * a.requests_per_month / n
     training_tokens = training_usd = None
     if sh.examples:
-        training_tokens = sum(sh.examples) * a.epochs
+        training_tokens = sh.training_sum * a.epochs
         training_usd = training_cost(training_tokens, m)
     return ModelEstimate(
         model=m.label,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import bisect
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -179,7 +180,11 @@ class MeasuredTable(Sequence[Measured]):
         self._note_sets: list[tuple[str, ...]] = [()]
         self._notes_of: dict[tuple[str, ...], int] = {(): 0}
         self._ids: dict[int, str | None] = {}  # custom_ids not found in the linked log
-        self._odd_tokens: dict[int, Mapping[str, int]] = {}
+        # Records whose counts differ between the models (images): sparse columns, spilled like
+        # the others, one per model; the index of each such record.
+        self._multi_at = SpillArray("Q")
+        self._multi: dict[str, SpillArray] = {}
+        self._odd_tokens: dict[int, Mapping[str, int]] = {}  # other model lists (rare)
         self._uncounted: dict[int, tuple[str, ...]] = {}
         self._blocks: dict[int, Mapping[str, tuple[int, ...]]] = {}
         self._big: dict[tuple[int, str], int] = {}  # (index, column) -> a value past the column's range
@@ -220,7 +225,12 @@ class MeasuredTable(Sequence[Measured]):
             self._int(self._tokens, values.pop(), i, "tokens")
         else:
             self._tokens.append(_NONE)
-            self._odd_tokens[i] = tokens
+            if tuple(tokens) == self.models and all(-_I64 <= v < _I64 for v in values):
+                self._multi_at.append(i)
+                for name in self.models:
+                    self._multi_column(name).append(tokens[name])
+            else:
+                self._odd_tokens[i] = tokens
         self._line.append(m.line - i if m.line is not None else None)
         self._model.append(m.model)
         self._int(self._cap, m.max_output_tokens, i, "cap")
@@ -243,6 +253,12 @@ class MeasuredTable(Sequence[Measured]):
             self._uncounted[i] = m.uncounted
         if m.cache_blocks is not None:
             self._blocks[i] = m.cache_blocks
+
+    def _multi_column(self, name: str) -> SpillArray:
+        column = self._multi.get(name)
+        if column is None:
+            column = self._multi[name] = SpillArray("q")
+        return column
 
     def extend(self, records: Iterable[Measured]) -> None:
         if isinstance(records, MeasuredTable):
@@ -275,6 +291,10 @@ class MeasuredTable(Sequence[Measured]):
                 self._training = _nones(base)
             self._training += other._training if other._training is not None else _nones(len(other))
         self._notes += _remapped(other._notes, other._note_sets, self._note_sets, self._notes_of)
+        if len(other._multi_at):
+            self._multi_at.extend(k + base for k in other._multi_at)
+            for name in self.models:
+                self._multi_column(name).extend(other._multi[name])
         for name in ("_ids", "_odd_tokens", "_uncounted", "_blocks"):
             mine = getattr(self, name)
             for i, v in getattr(other, name).items():
@@ -290,7 +310,13 @@ class MeasuredTable(Sequence[Measured]):
         if odd is not None:
             return odd
         t = self._tokens[i]
-        return self._counts.same(t if t != _NONE else self._big[(i, "tokens")])
+        if t != _NONE:
+            return self._counts.same(t)
+        at = self._multi_at
+        k = bisect.bisect_left(at, i)
+        if k < len(at) and at[k] == i:
+            return {name: self._multi[name][k] for name in self.models}
+        return self._counts.same(self._big[(i, "tokens")])
 
     @property
     def blocks(self) -> Mapping[int, Mapping[str, tuple[int, ...]]]:
@@ -389,7 +415,8 @@ class MeasuredTable(Sequence[Measured]):
         column itself (read-only) when every record counts the same on every model, else a
         patched copy (spilled like the column)."""
         plain = base in self.models
-        if plain and not self._odd_tokens and _NONE not in self._tokens:
+        multi = len(self._multi_at) > 0
+        if plain and not self._odd_tokens and not multi and _NONE not in self._tokens:
             return self._tokens
         if not plain and default is None and len(self._odd_tokens) < len(self):
             raise KeyError(base)
@@ -401,19 +428,27 @@ class MeasuredTable(Sequence[Measured]):
             fixes[k] = got
         if plain:
             fixes.update((k, v) for (k, which), v in self._big.items() if which == "tokens")
+        # The records counted differently per model, in order (a record of another model list
+        # is in fixes): (index, tokens on base).
+        patches = zip(self._multi_at, self._multi[base], strict=True) if plain and multi else iter(())
         if any(not -_I64 <= v < _I64 for v in fixes.values()):  # past 64 bits: absurd, but kept exact
             values = self._tokens.tolist() if plain else [default or 0] * len(self)
-            for k, v in fixes.items():
+            for k, v in itertools.chain(patches, fixes.items()):
                 values[k] = v
             return values
         out = SpillArray("q")
         start = 0
+        nxt = next(patches, None)
         for block in self._tokens.blocks():
+            end = start + len(block)
             part = array.array("q", block) if plain else array.array("q", [default or 0]) * len(block)
-            for k in [k for k in fixes if start <= k < start + len(block)] if fixes else ():
+            while nxt is not None and nxt[0] < end:
+                part[nxt[0] - start] = nxt[1]
+                nxt = next(patches, None)
+            for k in [k for k in fixes if start <= k < end] if fixes else ():
                 part[k - start] = fixes[k]
             out.extend(part)
-            start += len(block)
+            start = end
         return out
 
     def caps(self) -> list[int | None]:
@@ -435,6 +470,15 @@ class MeasuredTable(Sequence[Measured]):
         for start, end, offset in self._line.runs():
             out += range(start + offset, end + offset) if offset is not None else [None] * (end - start)
         return out
+
+    def training_summary(self) -> tuple[int, int]:
+        """(records with training tokens, those summed), from the column."""
+        column = self._training
+        big = [v for (_, which), v in self._big.items() if which == "training"]
+        if column is None:
+            return len(big), sum(big)
+        missing = column.count(_NONE)
+        return len(column) - missing + len(big), column.total() + missing + sum(big)
 
     def training(self) -> list[int | None]:
         return self._column(self._training, "training")
@@ -549,11 +593,12 @@ def training_column(requests: Sequence[Measured]) -> list[int | None]:
     return [r.training_tokens for r in requests]
 
 
-def training_values(requests: Sequence[Measured]) -> list[int]:
-    """The training tokens of the requests that have them (fine-tuning examples), in order."""
-    if isinstance(requests, MeasuredTable) and requests._training is None and not requests._big:
-        return []
-    return [t for t in training_column(requests) if t is not None]
+def training_summary(requests: Sequence[Measured]) -> tuple[int, int]:
+    """(requests with training tokens (fine-tuning examples), their training tokens summed)."""
+    if isinstance(requests, MeasuredTable):
+        return requests.training_summary()
+    values = [t for t in training_column(requests) if t is not None]
+    return len(values), sum(values)
 
 
 def kind_set(requests: Sequence[Measured]) -> set[str]:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpt41cost.cache import CacheStream, cached_by_model
+from gpt41cost.cache import CacheStream, WarmStream, cached_by_model
 from gpt41cost.estimate import Assumptions, Stats, estimate, input_stats, models_to_report, percentile
 from gpt41cost.measure import (
     Measured,
@@ -27,6 +27,7 @@ from gpt41cost.measure import (
     model_counts,
     token_models,
     training_column,
+    training_summary,
 )
 from gpt41cost.readers import requests as requests_reader
 from gpt41cost.readers.requests import SORT_IDS, CustomIds
@@ -105,6 +106,7 @@ def _table_law(first: list[Measured], second: list[Measured]) -> None:
     assert model_column(t) == model_column(items)
     assert list(model_counts(t).items()) == list(model_counts(items).items())  # order of first use too
     assert training_column(t) == training_column(items)
+    assert training_summary(t) == training_summary(items)
     assert token_models(t) == token_models(items)
     assert kind_set(t) == kind_set(items)
 
@@ -126,9 +128,12 @@ def _cache_law(items: list[Measured], warm: bool) -> None:
     for m in items:
         whole_stream.feed(m)
     by_table = CacheStream(MODELS)
+    warm_table = WarmStream(MODELS)
+    warm_table.feed_table(table_of(items))
     by_table.feed_table(t)
     assert by_table.cached == whole_stream.cached
     assert not t.blocks and list(t) == [m.without_blocks() for m in items]
+    assert warm_table.cached == cached_by_model(items, warm=True, models=list(MODELS))
 
 
 @pytest.mark.parametrize("spilled", [False, True])
