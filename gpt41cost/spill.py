@@ -268,6 +268,8 @@ class SpillSet:
         self.memory: set[int] | None = set()
         self._db: Any = None
         self._error: type[Exception] = OSError  # sqlite3.Error once the database is open
+        # A Python built without sqlite3 keeps the set in memory: the same answers, unbounded.
+        self._in_memory_only = False
         self.update(items)
 
     def __len__(self) -> int:
@@ -319,7 +321,7 @@ class SpillSet:
         mem = self.memory
         if mem is not None:
             mem.update(items)
-            if len(mem) > SPILL_SET_ITEMS:
+            if len(mem) > SPILL_SET_ITEMS and not self._in_memory_only:
                 self._spill()
             return
         try:
@@ -349,6 +351,11 @@ class SpillSet:
     def _spill(self) -> None:
         mem = self.memory
         assert mem is not None
+        try:
+            import sqlite3  # noqa: F401 - only to learn whether this Python has it
+        except ImportError:
+            self._in_memory_only = True
+            return
         self._open()
         self.memory = None
         try:

@@ -155,3 +155,13 @@ def test_a_spill_set_without_a_temporary_directory_is_one_clear_error(monkeypatc
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
     with small_set(2), pytest.raises(InputError, match="set TMPDIR to a writable directory"):
         SpillSet(range(10))
+
+
+def test_a_python_without_sqlite3_keeps_the_set_in_memory(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sqlite3", None)  # import sqlite3 now raises ImportError
+    with small_set(2):
+        s = SpillSet(range(10))
+        s.update([11])
+        assert not s.on_disk and set(s) == {*range(10), 11} and s.leading([0, 1, 12]) == 2
