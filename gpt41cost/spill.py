@@ -22,8 +22,10 @@ from .errors import InputError
 SPILL_ITEMS = 1 << 18
 #: Bytes of a byte column kept in memory before they go to disk.
 SPILL_BYTES = 4 << 20
-#: Hashes a :class:`SpillSet` keeps in a Python set (about 70 bytes each) before it moves to disk.
-SPILL_SET_ITEMS = 1 << 18
+#: Hashes a :class:`SpillSet` keeps in a Python set (about 70 bytes each, ~9 MB in all) before it
+#: moves to disk. A cold cache detector holds one set (three once images make the models' blocks
+#: differ), a warm one twice as many.
+SPILL_SET_ITEMS = 1 << 17
 #: Page cache of a spilled :class:`SpillSet`'s database, in KiB (SQLite's negative cache_size).
 SPILL_SET_CACHE_KIB = 8 << 10
 

@@ -343,3 +343,35 @@ def test_calibrate_from_file_without_usage(runner, tmp_path):
     assert r.exit_code == ExitCode.INPUT
     assert r.stdout == ""
     assert str(bad) in r.stderr
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_cache_detection_is_the_same_when_its_tables_go_to_disk(runner, tmp_path, monkeypatch, warm):
+    """Seen prefixes, hits and the warm rule's columns moved to disk after a few items: the same
+    report, with images making the models' blocks differ part of the way through the run."""
+    import base64
+
+    from gpt41cost import spill
+
+    from .test_images import png_header
+
+    policy = " ".join(f"Rule {k}: answer the customer in plain words." for k in range(300))
+    rows = []
+    for i in range(24):
+        messages: list[dict] = [
+            {"role": "system", "content": policy if i % 3 else policy[: len(policy) // 2]},
+            {"role": "user", "content": f"Question {i % 5}: where is my order?"},
+        ]
+        if i % 4 == 3:  # the same image, then text the image lines share: per model, other blocks
+            url = "data:image/png;base64," + base64.b64encode(png_header(1500, 800)).decode()
+            image = {"type": "image_url", "image_url": {"url": url}}
+            messages.insert(1, {"role": "user", "content": [image, {"type": "text", "text": policy}]})
+        rows.append(batch_line(i, {"model": "gpt-4.1-mini", "messages": messages}))
+    path = write_jsonl(tmp_path / "batch.jsonl", rows)
+    args = [str(path), "-f", "json", "--cache-warm" if warm else "--cache-cold"]
+    want = doc(run(runner, *args))
+    monkeypatch.setattr(spill, "SPILL_SET_ITEMS", 2)
+    monkeypatch.setattr(spill, "SPILL_ITEMS", 3)
+    assert doc(run(runner, *args)) == want
+    cached = {m["model"]: m["cached_input_tokens_total"] for m in want["models"]}
+    assert all(c > 0 for c in cached.values()) and len(set(cached.values())) > 1, cached
