@@ -71,3 +71,35 @@ class CheckFailed(Gpt41CostError):
     """A gate (budget, limits, batch pre-flight) failed; the report is still printed."""
 
     exit_code = ExitCode.CHECK_FAILED
+
+
+class Skipped:
+    """Bad lines skipped (``--skip-bad``): the first :attr:`KEEP` errors kept whole, in order, for
+    the user to see; the rest only counted, so a file of millions of bad lines stays small."""
+
+    KEEP = 10
+
+    def __init__(self) -> None:
+        self.first: list[InputError] = []
+        self.count = 0
+
+    def append(self, error: InputError) -> None:
+        self.count += 1
+        if len(self.first) < self.KEEP:
+            self.first.append(error)
+
+    def __iadd__(self, other: Skipped) -> Skipped:
+        self.first += other.first[: self.KEEP - len(self.first)]
+        self.count += other.count
+        return self
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getstate__(self) -> dict[str, object]:
+        # InputError subclasses may not pickle (their __init__ differs): plain messages
+        return {"first": [e.message for e in self.first], "count": self.count}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.first = [InputError(m) for m in state["first"]]  # type: ignore[attr-defined]
+        self.count = state["count"]  # type: ignore[assignment]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gpt41cost import spill
-from gpt41cost.errors import InputError
+from gpt41cost.errors import InputError, Skipped
 from gpt41cost.readers import parallel
 from gpt41cost.readers import requests as reader
 from gpt41cost.readers.requests import BatchFacts, read_requests
@@ -69,7 +69,8 @@ def test_parallel_batch_equals_one_pass(tmp_path, catalog, monkeypatch, parts, s
     facts = BatchFacts()
     got, skipped = parallel.read_parallel(str(path), "batch", catalog, image_size=None, collect=True, facts=facts)
     assert got == want
-    assert [e.message for e in skipped] == want_skipped
+    assert [e.message for e in skipped.first] == want_skipped[: Skipped.KEEP]
+    assert len(skipped) == len(want_skipped)
     for name in (
         "lines",
         "file_bytes",
@@ -154,3 +155,15 @@ def test_gather_keeps_each_record_with_its_custom_id(tmp_path, catalog, monkeypa
     assert list(got) == want + want
     assert [m.custom_id for m in got][:10] == [m.custom_id for m in want][:10]
     assert {m.custom_id for m in want} >= {"", None, "é\u2028", "r0"}
+
+
+def test_many_bad_lines_keep_the_first_few_in_file_order_and_count_the_rest(tmp_path, catalog, monkeypatch):
+    lines = [json.dumps(f"prompt {i}") if i % 3 else "{bad " + str(i) for i in range(90)]
+    path = tmp_path / "prompts.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(parallel, "RANGES_PER_WORKER", 7)
+    want, _, want_skipped = one_pass(path, "prompts", catalog, collect=True)
+    got, skipped = parallel.read_parallel(str(path), "prompts", catalog, image_size=None, collect=True, facts=None)
+    assert got == want and len(want_skipped) == 30
+    assert len(skipped) == 30 and [e.message for e in skipped.first] == want_skipped[: Skipped.KEEP]
+    assert "line 1 " in skipped.first[0].message and "line 28 " in skipped.first[-1].message

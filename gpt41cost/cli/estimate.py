@@ -311,10 +311,10 @@ def _read(
             on_total=bar.set_total,
             keep=keep,
         )
-    for err in got.skipped[:10]:
+    for err in got.skipped.first:
         warn(f"skipped: {err.message}")
-    if len(got.skipped) > 10:
-        warn(f"... and {len(got.skipped) - 10} more bad lines skipped")
+    if len(got.skipped) > len(got.skipped.first):
+        warn(f"... and {len(got.skipped) - len(got.skipped.first)} more bad lines skipped")
     if got.skipped:
         warn(f"{len(got.skipped)} bad line(s) skipped; the other lines were counted")
     return got

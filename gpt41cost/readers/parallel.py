@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import Catalog
-from ..errors import InputError
+from ..errors import InputError, Skipped
 from ..images import ImageSize
 from ..measure import Keeper, MeasuredTable
 from .requests import BatchFacts, read_requests
@@ -91,7 +91,7 @@ def numbered(source: str, cuts: list[int]) -> Iterator[tuple[int, int, int]]:
 class _Part:
     measured: MeasuredTable = field(default_factory=MeasuredTable)
     facts: BatchFacts = field(default_factory=BatchFacts)
-    skipped: list[InputError] = field(default_factory=list)
+    skipped: Skipped = field(default_factory=Skipped)
     error: str | None = None  # the message of the range's first bad line, when reading stopped
     nbytes: int = 0  # the size of the range
 
@@ -120,8 +120,6 @@ def _read_span(span: tuple[int, int, int]) -> _Part:
         )
     except InputError as exc:
         part.error = exc.message
-    # InputError subclasses may not pickle (their __init__ differs): send plain messages
-    part.skipped = [InputError(e.message) for e in part.skipped]
     release_free_memory()
     return part
 
@@ -136,7 +134,7 @@ def read_parallel(
     facts: BatchFacts | None,
     on_bytes: Callable[[int], None] | None = None,
     keep: Keeper | None = None,
-) -> tuple[MeasuredTable, list[InputError]]:
+) -> tuple[MeasuredTable, Skipped]:
     """All records of ``source`` in file order, and the bad lines skipped (``collect``).
 
     Without ``collect`` the first bad line in file order raises, as a single pass would.
@@ -154,7 +152,7 @@ def read_parallel(
     cuts = cut_points(source, size, max(workers * RANGES_PER_WORKER, -(-size // RANGE_BYTES)))
     _job.update(source=source, kind=kind, catalog=catalog, image_size=image_size, collect=collect)
     measured = MeasuredTable(tuple(catalog.models))
-    skipped: list[InputError] = []
+    skipped = Skipped()
     lines = 0
     # Objects alive now are the workers' inheritance: out of the collector's sight, its passes
     # do not write to (and so copy) the pages the workers share with this process.
