@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,43 @@ def test_many_bad_lines_keep_the_first_few_in_file_order_and_count_the_rest(tmp_
     assert got == want and len(want_skipped) == 30
     assert len(skipped) == 30 and [e.message for e in skipped.first] == want_skipped[: Skipped.KEEP]
     assert "line 1 " in skipped.first[0].message and "line 28 " in skipped.first[-1].message
+
+
+@pytest.mark.parametrize("ahead", [1, 3])
+def test_ranges_handed_out_ahead_of_the_parent_are_bounded(tmp_path, catalog, monkeypatch, ahead):
+    """A slow parent does not let finished ranges pile up: at most AHEAD_PER_WORKER per worker
+    are handed out and not yet taken in, and the result is the same."""
+    import time
+
+    path = batch_file(tmp_path)
+    monkeypatch.setattr(parallel, "RANGES_PER_WORKER", 12)
+    monkeypatch.setattr(parallel, "AHEAD_PER_WORKER", ahead)
+    handed, taken, most = [0], [0], [0]
+    numbered = parallel.numbered
+
+    def counting(*args):  # runs in the pool's task thread, in this process
+        for span in numbered(*args):
+            handed[0] += 1
+            most[0] = max(most[0], handed[0] - taken[0])
+            yield span
+
+    def slow_parent(nbytes: int) -> None:
+        taken[0] += 1
+        time.sleep(0.01)
+
+    monkeypatch.setattr(parallel, "numbered", counting)
+    want, _, _ = one_pass(path, "batch", catalog, collect=True)
+    got, _ = parallel.read_parallel(
+        str(path), "batch", catalog, image_size=None, collect=True, facts=BatchFacts(), on_bytes=slow_parent
+    )
+    assert got == want
+    workers = min(os.cpu_count() or 1, taken[0])
+    assert taken[0] > workers * ahead + 1 and most[0] <= workers * ahead + 1
+
+
+def test_an_error_with_ranges_waiting_for_a_slot_ends_the_read(tmp_path, catalog, monkeypatch):
+    path = batch_file(tmp_path)
+    monkeypatch.setattr(parallel, "RANGES_PER_WORKER", 20)
+    monkeypatch.setattr(parallel, "AHEAD_PER_WORKER", 1)
+    with pytest.raises(InputError, match="line 24"):  # the first bad line, reading does not hang
+        parallel.read_parallel(str(path), "batch", catalog, image_size=None, collect=False, facts=BatchFacts())

@@ -14,6 +14,7 @@ import gc
 import itertools
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,10 @@ RANGES_PER_PROCESS = 6
 KINDS = ("batch", "prompts", "finetune")
 #: Bytes read at a time when counting the lines of a range.
 COUNT_BLOCK = 4 << 20
+#: Ranges handed to the workers and not yet taken in by the parent, per worker. The parent takes
+#: the ranges in file order; when it is the slower side (cache detection of many distinct
+#: prefixes), finished ranges would otherwise pile up in its memory, one per range of the file.
+AHEAD_PER_WORKER = 3
 
 
 def eligible(source: str, kind: str, size: int) -> bool:
@@ -70,12 +75,38 @@ def cut_points(source: str, size: int, parts: int) -> list[int]:
     return cuts
 
 
-def numbered(source: str, cuts: list[int]) -> Iterator[tuple[int, int, int]]:
+class _Window:
+    """At most ``size`` ranges handed out and not yet taken back: :meth:`wait` before handing one
+    out (in the pool's task thread), :meth:`done` when the parent has taken one in, :meth:`close`
+    to let a waiting hand-out go (and stop) when reading ends early."""
+
+    def __init__(self, size: int) -> None:
+        self._slots = threading.Semaphore(size)
+        self.closed = False
+
+    def wait(self) -> bool:
+        self._slots.acquire()
+        return not self.closed
+
+    def done(self) -> None:
+        self._slots.release()
+
+    def close(self) -> None:
+        self.closed = True
+        self._slots.release()
+
+
+def numbered(
+    source: str, cuts: list[int], window: _Window | None = None
+) -> Iterator[tuple[int, int, int]]:
     """The ranges between ``cuts`` with the number of their first line, found as they are
-    asked for: the pool hands out the first range at once while the rest are numbered."""
+    asked for: the pool hands out the first range at once while the rest are numbered. With a
+    ``window``, each range waits for a slot in it."""
     line = 1
     with open(source, "rb") as fh:
         for start, end in itertools.pairwise(cuts):
+            if window is not None and not window.wait():
+                return
             yield (start, end, line)
             fh.seek(start)
             left = end - start
@@ -157,25 +188,31 @@ def read_parallel(
     # Objects alive now are the workers' inheritance: out of the collector's sight, its passes
     # do not write to (and so copy) the pages the workers share with this process.
     gc.freeze()
+    procs = min(workers, len(cuts) - 1)
+    window = _Window(procs * AHEAD_PER_WORKER)
     try:
-        with mp.get_context("fork").Pool(min(workers, len(cuts) - 1), maxtasksperchild=RANGES_PER_PROCESS) as pool:
-            for part in pool.imap(_read_span, numbered(source, cuts)):
-                if part.error is not None:
-                    raise InputError(part.error)
-                if keep is not None:
-                    keep.feed_table(part.measured)
-                # The range's records find their custom_ids in the file's log, which takes the
-                # range's log now: one copy of each id.
-                part.measured.relink_ids(facts.ids if facts is not None else None)
-                measured.extend_table(part.measured)
-                skipped += part.skipped
-                lines += part.facts.lines
-                if facts is not None:
-                    merge_facts(facts, [part.facts], size)
-                if on_bytes is not None:
-                    on_bytes(part.nbytes)
-                del part
-                release_free_memory()
+        with mp.get_context("fork").Pool(procs, maxtasksperchild=RANGES_PER_PROCESS) as pool:
+            try:
+                for part in pool.imap(_read_span, numbered(source, cuts, window)):
+                    window.done()
+                    if part.error is not None:
+                        raise InputError(part.error)
+                    if keep is not None:
+                        keep.feed_table(part.measured)
+                    # The range's records find their custom_ids in the file's log, which takes the
+                    # range's log now: one copy of each id.
+                    part.measured.relink_ids(facts.ids if facts is not None else None)
+                    measured.extend_table(part.measured)
+                    skipped += part.skipped
+                    lines += part.facts.lines
+                    if facts is not None:
+                        merge_facts(facts, [part.facts], size)
+                    if on_bytes is not None:
+                        on_bytes(part.nbytes)
+                    del part
+                    release_free_memory()
+            finally:
+                window.close()  # a range waiting for a slot stops, so the pool can shut down
     finally:
         gc.unfreeze()
         _job.clear()
