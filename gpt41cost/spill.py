@@ -22,12 +22,12 @@ from .errors import InputError
 SPILL_ITEMS = 1 << 18
 #: Bytes of a byte column kept in memory before they go to disk.
 SPILL_BYTES = 4 << 20
-#: Hashes a :class:`SpillSet` keeps in a Python set (about 70 bytes each, ~9 MB in all) before it
-#: moves to disk. A cold cache detector holds one set (three once images make the models' blocks
-#: differ), a warm one twice as many.
-SPILL_SET_ITEMS = 1 << 17
+#: Hashes a :class:`SpillSet` keeps in a Python set (about 70 bytes each, ~4.5 MB in all) before
+#: they go to disk. A cold cache detector holds one set (three once images make the models'
+#: blocks differ), a warm one twice as many.
+SPILL_SET_ITEMS = 1 << 16
 #: Page cache of a spilled :class:`SpillSet`'s database, in KiB (SQLite's negative cache_size).
-SPILL_SET_CACHE_KIB = 8 << 10
+SPILL_SET_CACHE_KIB = 4 << 10
 
 _U64 = 1 << 63  # unsigned 64-bit hashes are stored shifted into SQLite's signed range
 
@@ -258,57 +258,69 @@ class SpillBytes:
 class SpillSet:
     """A set of unsigned 64-bit ints that keeps at most :data:`SPILL_SET_ITEMS` in memory.
 
-    Past that bound every item moves into an SQLite table (a B-tree on the item) in a
-    temporary file that is unlinked as soon as it is open, with a page cache of
-    :data:`SPILL_SET_CACHE_KIB`; from then on lookups and inserts go to the table, a query
-    per call rather than per item. Only what a prompt cache needs: membership, the length
-    of a leading run of members, adding many, copying.
+    New items go to a Python set; when it holds more than the bound, its items go, sorted, into
+    an SQLite table (a B-tree on the item) in a temporary file that is unlinked as soon as it is
+    open, and the set starts again empty. Sorted batches keep the inserts near-sequential (one
+    insert at a time into a large B-tree costs a page read and write each); lookups ask the set,
+    then the table, one query per call rather than per item. The table's page cache is
+    :data:`SPILL_SET_CACHE_KIB`. Only what a prompt cache needs: membership, the length of a
+    leading run of members, adding many, copying.
     """
 
     def __init__(self, items: Iterable[int] = ()) -> None:
-        #: The items while they are in memory; None once they are on disk.
-        self.memory: set[int] | None = set()
+        self._mem: set[int] = set()  # everything, until the table is made; then the newest items
         self._db: Any = None
         self._error: type[Exception] = OSError  # sqlite3.Error once the database is open
         # A Python built without sqlite3 keeps the set in memory: the same answers, unbounded.
         self._in_memory_only = False
         self.update(items)
 
+    @property
+    def memory(self) -> set[int] | None:
+        """The whole set while it is all in memory (read it, do not change it); else None."""
+        return self._mem if self._db is None else None
+
+    @property
+    def on_disk(self) -> bool:
+        return self._db is not None
+
     def __len__(self) -> int:
-        if self.memory is not None:
-            return len(self.memory)
+        if self._db is None:
+            return len(self._mem)
+        self._flush()
         return int(self._query("SELECT count(*) FROM seen").fetchone()[0])
 
     def __contains__(self, item: object) -> bool:
-        if self.memory is not None:
-            return item in self.memory
-        if not isinstance(item, int) or not 0 <= item < 2 * _U64:
+        if item in self._mem:
+            return True
+        if self._db is None or not isinstance(item, int) or not 0 <= item < 2 * _U64:
             return False
         return self._query("SELECT 1 FROM seen WHERE h = ?", (item - _U64,)).fetchone() is not None
 
     def __iter__(self) -> Iterator[int]:
-        if self.memory is not None:
-            yield from self.memory
+        if self._db is None:
+            yield from self._mem
             return
+        self._flush()
         for (h,) in self._query("SELECT h FROM seen"):
             yield h + _U64
 
     def present(self, items: Sequence[int]) -> set[int]:
         """The members of ``items`` that are in the set."""
-        mem = self.memory
-        if mem is not None:
-            return mem.intersection(items)
-        got: set[int] = set()
-        for start in range(0, len(items), 500):
-            part = [h - _U64 for h in items[start : start + 500]]
+        got = self._mem.intersection(items)
+        if self._db is None or len(got) == len(items):
+            return got
+        rest = [h - _U64 for h in items if h not in got]
+        for start in range(0, len(rest), 500):
+            part = rest[start : start + 500]
             marks = ",".join("?" * len(part))
             got.update(h + _U64 for (h,) in self._query(f"SELECT h FROM seen WHERE h IN ({marks})", part))
         return got
 
     def leading(self, items: Sequence[int]) -> int:
         """How many of ``items``, from the first, are in the set before the first that is not."""
-        mem = self.memory
-        if mem is None:
+        mem: set[int] | Iterable[int] = self._mem
+        if self._db is not None:
             if not items or items[0] not in self:
                 return 0
             mem = self.present(items)
@@ -320,50 +332,40 @@ class SpillSet:
         return n
 
     def update(self, items: Iterable[int]) -> None:
-        mem = self.memory
-        if mem is not None:
-            mem.update(items)
-            if len(mem) > SPILL_SET_ITEMS and not self._in_memory_only:
-                self._spill()
-            return
-        try:
-            self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?)", ((h - _U64,) for h in items))
-        except self._error as exc:
-            raise _disk_error(exc) from None
+        self._mem.update(items)
+        if len(self._mem) > SPILL_SET_ITEMS and not self._in_memory_only:
+            self._flush()
 
     def copy(self) -> SpillSet:
         out = SpillSet()
-        if self.memory is not None:
-            out.update(self.memory)
-        else:
-            out._open()
-            out.memory = None
-            rows = self._query("SELECT h FROM seen")
-            while part := rows.fetchmany(1 << 14):
-                try:
-                    out._db.executemany("INSERT INTO seen VALUES (?)", part)
-                except out._error as exc:
-                    raise _disk_error(exc) from None
+        if self._db is None:
+            out.update(self._mem)
+            return out
+        self._flush()
+        out._open()
+        rows = self._query("SELECT h FROM seen")
+        while part := rows.fetchmany(1 << 14):
+            try:
+                out._db.executemany("INSERT INTO seen VALUES (?)", part)
+            except out._error as exc:
+                raise _disk_error(exc) from None
         return out
 
-    @property
-    def on_disk(self) -> bool:
-        return self.memory is None
-
-    def _spill(self) -> None:
-        mem = self.memory
-        assert mem is not None
-        try:
-            import sqlite3  # noqa: F401 - only to learn whether this Python has it
-        except ImportError:
-            self._in_memory_only = True
-            return
-        self._open()
-        self.memory = None
-        try:
-            self._db.executemany("INSERT INTO seen VALUES (?)", ((h - _U64,) for h in sorted(mem)))
-        except self._error as exc:
-            raise _disk_error(exc) from None
+    def _flush(self) -> None:
+        """Move the items in memory into the table (made now if need be), in sorted order."""
+        if self._db is None:
+            try:
+                import sqlite3  # noqa: F401 - only to learn whether this Python has it
+            except ImportError:
+                self._in_memory_only = True
+                return
+            self._open()
+        if self._mem:
+            try:
+                self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?)", ((h - _U64,) for h in sorted(self._mem)))
+            except self._error as exc:
+                raise _disk_error(exc) from None
+            self._mem = set()
 
     def _open(self) -> None:
         import sqlite3
@@ -393,7 +395,7 @@ class SpillSet:
             raise _disk_error(exc) from None
 
     def __repr__(self) -> str:
-        return f"SpillSet({len(self)} items, {'on disk' if self.memory is None else 'in memory'})"
+        return f"SpillSet({len(self)} items, {'on disk' if self.on_disk else 'in memory'})"
 
 
 def _disk_error(exc: BaseException) -> InputError:

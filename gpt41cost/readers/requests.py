@@ -61,8 +61,9 @@ FIRST_LINE_LIMIT = 64 * 1024 * 1024
 #: The endpoints a Batch API input line may name (ACCOUNTING.md §8).
 BATCH_URLS = ("/v1/chat/completions", "/v1/responses")
 BATCH_METHOD = "POST"
-#: Token ids kept in the encode memo before it is cleared (bounds memory; ~4 bytes each).
-MEMO_TOKENS = 1_000_000
+#: Token ids kept in the encode memo before it is cleared (bounds memory; ~4 bytes each, and
+#: the texts they are of).
+MEMO_TOKENS = 250_000
 #: Distinct token-count dicts and model names shared between records before a table restarts.
 SHARED_MAX = 100_000
 
@@ -702,7 +703,7 @@ _recent: dict[str, bytes | memoryview] = {}
 #: cleared: it pays for the texts that repeat (system prompts, roles, tools) and is cleared
 #: often by the ones that do not, so it is kept small (each reading process has one).
 MEMO_STRINGS = 50_000
-MEMO_CHARS = 4_000_000
+MEMO_CHARS = 1_000_000
 _counts_chars = 0
 
 
