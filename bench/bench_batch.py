@@ -3,6 +3,7 @@
     python bench/bench_batch.py                      # 50,000 lines (~110 MB), 3 runs, + the 240,000-line file
     python bench/bench_batch.py --runs 5 --big-lines 0   # speed only
     python bench/bench_batch.py --tree /tmp/patched  # benchmark another copy of the package (a patch)
+    python bench/bench_batch.py --worst-mb 500 --runs 0 --big-lines 0   # worst-case memory only
 
 Files (generated once, deterministically, by gen_batch.py into bench/data/, which git ignores):
 ``batch-50000.jsonl`` (about 111 MB) for the speed figure and ``batch-240000.jsonl`` (about
@@ -26,7 +27,18 @@ growth per line (bar < 300 MB on the big file). Memory is that of the whole proc
 command forks a reader per core), sampled every 20 ms from ``/proc/<pid>/smaps_rollup``: PSS
 summed (pages the workers share with the parent counted once; the bar's figure) and RSS summed
 (shared pages counted in every process). ``ru_maxrss``, which the table shows, is the largest
-single process only. Figures only: nothing is asserted.
+single process only. Figures only: nothing is asserted (``--runs 0`` skips the speed part).
+
+``--worst-mb N``: the worst case for memory. Two ``--shape unique`` files (see gen_batch.py:
+every request has a long system prompt unique from its first words, so every 128-token cache
+block is a distinct prefix, and half carry a PNG data URL sized per line), of about N and 2N MB
+(``batch-unique-<lines>.jsonl``; the line counts come from the mean size of the first 500 lines,
+and the smaller file is the larger one's first half). Ours runs once on each, sampled like the
+memory file above; it prints size, lines, wall seconds, PSS and RSS sum, and the growth in MB
+per 100,000 lines between the two. It checks the JSON on stdout parses (``models[]`` with every
+line counted) and the exit status is the pre-flight's (1 when the file is over the batch caps of
+``gpt41cost pricing``: the report is still printed); the bar is PSS < 300 MB on both files, and
+the script exits 1 when it is not met or a check fails.
 """
 
 from __future__ import annotations
@@ -54,7 +66,7 @@ from _common import (
     tool,
     verdict,
 )
-from gen_batch import MODEL, generate
+from gen_batch import MODEL, generate, line_unique
 
 BAR_RATIO = 0.5
 BAR_RSS_MB = 300
@@ -124,7 +136,78 @@ def data_file(lines: int) -> Path:
 
 def ours_total(stdout: str) -> int:
     doc = json.loads(stdout)
-    return next(m["input_tokens_total"] for m in doc["models"] if m["model"] == MODEL)
+    return int(next(m["input_tokens_total"] for m in doc["models"] if m["model"] == MODEL))
+
+
+SEED = 41  # gen_batch's default
+
+
+def unique_files(mb: float) -> list[tuple[Path, int]]:
+    """The two worst-case files of about ``mb`` and ``2 * mb`` MB, generated once, in one pass."""
+    sample = 500
+    mean = sum(len(line_unique(SEED, i)) for i in range(sample)) / sample
+    small = max(1, round(mb * 1e6 / mean))
+    files = [(DATA / f"batch-unique-{n}.jsonl", n) for n in (small, 2 * small)]
+    if all(path.exists() for path, _ in files):
+        return files
+    print(f"generating {', '.join(str(p) for p, _ in files)} ...", file=sys.stderr)
+    DATA.mkdir(parents=True, exist_ok=True)
+    parts = [path.with_suffix(".part") for path, _ in files]
+    with open(parts[0], "wb", buffering=1 << 20) as f_small, open(parts[1], "wb", buffering=1 << 20) as f_big:
+        for i in range(2 * small):
+            data = line_unique(SEED, i)
+            if i < small:
+                f_small.write(data)
+            f_big.write(data)
+    for part, (path, _) in zip(parts, files, strict=True):
+        part.replace(path)
+    return files
+
+
+def worst_case(mb: float, env: dict[str, str]) -> bool:
+    """Run ours once on each worst-case file; print the figures; True when every check and the bar pass."""
+    files = unique_files(mb)
+    caps = json.loads(run_once([tool("gpt41cost"), "pricing", "--format", "json"], env).stdout)["batch"]
+    print(
+        f"\nworst case for memory (--worst-mb {mb:g}): unique system prompts, PNG data URLs on half the lines; "
+        f"batch caps {caps['max_requests']:,} requests, {caps['max_file_bytes']:,} bytes"
+    )
+    ok, rows = True, []
+    for path, lines in files:
+        size = path.stat().st_size
+        r, mem = run_tree_memory([tool("gpt41cost"), "estimate", str(path), "--format", "json"], env)
+        over = size > caps["max_file_bytes"] or lines > caps["max_requests"]
+        problems = []
+        if r.returncode != (1 if over else 0):
+            problems.append(f"exit {r.returncode}, expected {1 if over else 0}")
+        try:
+            doc = json.loads(r.stdout)
+            counted = {m["model"]: m["requests"] for m in doc["models"]}
+            if not counted or any(n != lines for n in counted.values()):
+                problems.append(f"models[] requests {counted}, expected {lines:,} each")
+            rejected = [c["rejected"] for c in doc.get("batch_preflight", [])]
+            if rejected != [over]:
+                problems.append(f"batch_preflight rejected {rejected}, expected [{over}]")
+        except (ValueError, KeyError, TypeError) as exc:
+            problems.append(f"stdout is not the JSON report ({exc!r})")
+        bar = mem.pss_mb < BAR_RSS_MB
+        ok = ok and bar and not problems
+        rows.append((lines, mem.pss_mb))
+        print(
+            f"{'PASS' if bar and not problems else 'FAIL'}: {path.name}: {size / 1e6:,.0f} MB, {lines:,} lines, "
+            f"{r.seconds:.1f} s wall, exit {r.returncode}; PSS {mem.pss_mb:,.0f} MB (bar < {BAR_RSS_MB}), "
+            f"RSS summed over {mem.processes} processes {mem.rss_mb:,.0f} MB"
+            + (f"; {'; '.join(problems)}" if problems else "; JSON report parsed")
+        )
+        if problems:
+            print(f"  stderr: {r.stderr[-1500:]}", file=sys.stderr)
+    (n1, p1), (n2, p2) = rows
+    print(f"growth: {(p2 - p1) / (n2 - n1) * 100_000:+,.1f} MB PSS per 100,000 lines ({p1:,.0f} -> {p2:,.0f} MB)")
+    print("load average after " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    for note in (load_note(), steal_note()):
+        if note:
+            print(note)
+    return ok
 
 
 def main() -> None:
@@ -134,17 +217,32 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--tree", type=Path, default=None, help="a directory holding a (patched) gpt41cost package")
     ap.add_argument("--big-baseline", action="store_true", help="also run the baseline on the big file (totals)")
+    ap.add_argument("--worst-mb", type=float, default=0, help="worst-case memory: unique files of ~N and ~2N MB")
     a = ap.parse_args()
 
-    small = data_file(a.lines)
     print(machine())
-    print(f"file: {small} ({small.stat().st_size / 1e6:,.0f} MB, {a.lines:,} lines)")
     env = base_env()
     if a.tree is not None:
         env["PYTHONPATH"] = str(a.tree.resolve()) + os.pathsep + env["PYTHONPATH"]
         print(f"package: {a.tree.resolve()}")
     else:
         print(f"package: {ROOT}")
+    if a.runs or a.big_lines:
+        speed_and_memory(a, env)
+    if a.worst_mb and not worst_case(a.worst_mb, env):
+        sys.exit(1)
+
+
+def speed_and_memory(a: argparse.Namespace, env: dict[str, str]) -> None:
+    small = data_file(a.lines)
+    print(f"file: {small} ({small.stat().st_size / 1e6:,.0f} MB, {a.lines:,} lines)")
+    if a.runs:
+        speed(a, env, small)
+    if a.big_lines:
+        memory(a, env, small)
+
+
+def speed(a: argparse.Namespace, env: dict[str, str], small: Path) -> None:
     base = Candidate("baseline (json + tiktoken)", [sys.executable, "-c", BASELINE, str(small)], env)
     ours = Candidate("gpt41cost estimate", [tool("gpt41cost"), "estimate", str(small), "--format", "json"], env)
     load_before = os.getloadavg()
@@ -173,34 +271,35 @@ def main() -> None:
         if note:
             print(note)
 
-    if a.big_lines:
-        big = data_file(a.big_lines)
-        print(f"\nmemory file: {big} ({big.stat().st_size / 1e6:,.0f} MB, {a.big_lines:,} lines)")
-        command = [tool("gpt41cost"), "estimate", "--format", "json"]
-        _, small_mem = run_tree_memory([*command, str(small)], env)
-        r, mem = run_tree_memory([*command, str(big)], env)
-        if r.returncode not in (0, 1):  # 1: the pre-flight rejects the file (over 50,000 lines, 200 MB)
-            sys.exit(f"bench: ours failed on {big} (exit {r.returncode}):\n{r.stderr[-2000:]}")
-        slope = (mem.pss_mb - small_mem.pss_mb) * 2**20 / (a.big_lines - a.lines)
+
+def memory(a: argparse.Namespace, env: dict[str, str], small: Path) -> None:
+    big = data_file(a.big_lines)
+    print(f"\nmemory file: {big} ({big.stat().st_size / 1e6:,.0f} MB, {a.big_lines:,} lines)")
+    command = [tool("gpt41cost"), "estimate", "--format", "json"]
+    _, small_mem = run_tree_memory([*command, str(small)], env)
+    r, mem = run_tree_memory([*command, str(big)], env)
+    if r.returncode not in (0, 1):  # 1: the pre-flight rejects the file (over 50,000 lines, 200 MB)
+        sys.exit(f"bench: ours failed on {big} (exit {r.returncode}):\n{r.stderr[-2000:]}")
+    slope = (mem.pss_mb - small_mem.pss_mb) * 2**20 / (a.big_lines - a.lines)
+    print(
+        f"ours: {r.seconds:.1f} s wall, exit {r.returncode} "
+        f"(1 = pre-flight says OpenAI would reject the file: expected, it is over the batch caps)"
+    )
+    print(
+        f"{'PASS' if mem.pss_mb < BAR_RSS_MB else 'FAIL'}: peak memory of ours (whole process tree, PSS) "
+        f"{mem.pss_mb:,.0f} MB on the {big.stat().st_size / 1e6:,.0f} MB file (bar < {BAR_RSS_MB} MB; "
+        f"RSS summed over its {mem.processes} processes {mem.rss_mb:,.0f} MB); "
+        f"{small_mem.pss_mb:,.0f} MB (RSS sum {small_mem.rss_mb:,.0f} MB) on the {a.lines:,}-line file: "
+        f"about {slope:,.0f} bytes more per line"
+    )
+    if a.big_baseline:
+        rb = run_once([sys.executable, "-c", BASELINE, str(big)], env)
+        tb, to = json.loads(rb.stdout)["input_tokens"], ours_total(r.stdout)
         print(
-            f"ours: {r.seconds:.1f} s wall, exit {r.returncode} "
-            f"(1 = pre-flight says OpenAI would reject the file: expected, it is over the batch caps)"
+            f"baseline on the big file: {rb.seconds:.1f} s, peak RSS {rb.max_rss_kb / 1024:,.0f} MB; "
+            f"input tokens baseline {tb:,}, ours {to:,}: {'EQUAL' if tb == to else 'DIFFERENT'}"
         )
-        print(
-            f"{'PASS' if mem.pss_mb < BAR_RSS_MB else 'FAIL'}: peak memory of ours (whole process tree, PSS) "
-            f"{mem.pss_mb:,.0f} MB on the {big.stat().st_size / 1e6:,.0f} MB file (bar < {BAR_RSS_MB} MB; "
-            f"RSS summed over its {mem.processes} processes {mem.rss_mb:,.0f} MB); "
-            f"{small_mem.pss_mb:,.0f} MB (RSS sum {small_mem.rss_mb:,.0f} MB) on the {a.lines:,}-line file: "
-            f"about {slope:,.0f} bytes more per line"
-        )
-        if a.big_baseline:
-            rb = run_once([sys.executable, "-c", BASELINE, str(big)], env)
-            tb, to = json.loads(rb.stdout)["input_tokens"], ours_total(r.stdout)
-            print(
-                f"baseline on the big file: {rb.seconds:.1f} s, peak RSS {rb.max_rss_kb / 1024:,.0f} MB; "
-                f"input tokens baseline {tb:,}, ours {to:,}: {'EQUAL' if tb == to else 'DIFFERENT'}"
-            )
-        print("load average after " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print("load average after " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -17,14 +17,26 @@ Every string is plain text (no tool calls in the history), so the cookbook's cou
 apply to every line exactly. Same seed and line count, same bytes: line i depends only on
 (seed, i), so a longer file starts with the shorter one's lines.
 
+``--shape unique`` (default ``mixed``: the file above) writes a worst case for memory instead:
+every line is a ``gpt-4.1-mini`` request whose system message is long (about 1,100 to 3,000
+tokens) and unique from its start (a line-specific opening sentence, then words drawn for that
+line), so every 128-token cache block of every request is a distinct prefix; about half of the
+lines also carry a user message whose content is a list of parts (text, then an ``image_url``
+holding a ``data:image/png;base64,...`` URL of a small valid PNG whose declared size, 200 to
+3,000 px each way, varies per line, so gpt-4.1, mini and nano bill different image tokens).
+Line i depends only on (seed, i, shape).
+
     python bench/gen_batch.py bench/data/batch-50000.jsonl --lines 50000
+    python bench/gen_batch.py bench/data/batch-unique-1000.jsonl --lines 1000 --shape unique
 """
 
 from __future__ import annotations
 
 import argparse
+import binascii
 import json
 import random
+import struct
 import sys
 from pathlib import Path
 
@@ -292,12 +304,136 @@ def line(seed: int, i: int) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
-def generate(path: Path, lines: int, seed: int = 41) -> None:
+# --- shape "unique": the worst case for memory ---------------------------------------------
+
+
+class _Bits:
+    """A DEFLATE bit stream: fields LSB first, Huffman codes MSB first (RFC 1951, 3.1.1)."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.n = 0
+
+    def field(self, value: int, width: int) -> None:
+        self.value |= value << self.n
+        self.n += width
+
+    def code(self, code: tuple[int, int]) -> None:
+        bits, width = code
+        self.field(int(f"{bits:0{width}b}"[::-1], 2), width)
+
+    def bytes(self) -> bytes:
+        return self.value.to_bytes((self.n + 7) // 8, "little")
+
+
+def _canonical(lengths: dict[int, int]) -> dict[int, tuple[int, int]]:
+    """Canonical Huffman codes (RFC 1951, 3.2.2) for ``{symbol: code length}``."""
+    codes, code, prev = {}, 0, 0
+    for length, sym in sorted((ln, s) for s, ln in lengths.items()):
+        code <<= length - prev
+        prev = length
+        codes[sym] = (code, length)
+        code += 1
+    return codes
+
+
+# One dynamic-Huffman block whose only symbols are literal 0, end of block and "copy 258 bytes
+# from distance 1": zeros at 2 bits per 258 bytes, built by hand so the bytes do not depend on
+# the zlib library's compressor (its output may differ between versions or zlib-ng).
+_LIT = _canonical({0: 2, 256: 2, 285: 1})
+_DIST = _canonical({0: 1})
+_CL_ORDER = (16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15)
+_CL = _canonical({18: 1, 1: 2, 2: 2})  # code-length alphabet: lengths 1, 2 and "11-138 zeros"
+
+
+def _zeros_zlib(n: int) -> bytes:
+    """A zlib stream (RFC 1950) inflating to ``n`` zero bytes (n >= 1), a few KB at most."""
+    out = _Bits()
+    out.field(1, 1)  # BFINAL
+    out.field(2, 2)  # BTYPE: dynamic Huffman
+    out.field(286 - 257, 5)  # HLIT: literal/length lengths for symbols 0..285
+    out.field(1 - 1, 5)  # HDIST: one distance code
+    out.field(len(_CL_ORDER) - 1 - 4, 4)  # HCLEN: code-length lengths up to symbol 1 (17th)
+    cl_lengths = {18: 1, 1: 2, 2: 2}
+    for sym in _CL_ORDER[:-1]:
+        out.field(cl_lengths.get(sym, 0), 3)
+    # Literal/length lengths: 0 -> 2, 1..255 -> 0, 256 -> 2, 257..284 -> 0, 285 -> 1; distance 0 -> 1.
+    for sym, extra in ((2, None), (18, 138 - 11), (18, 117 - 11), (2, None), (18, 28 - 11), (1, None), (1, None)):
+        out.code(_CL[sym])
+        if extra is not None:
+            out.field(extra, 7)
+    out.code(_LIT[0])
+    runs, rest = divmod(n - 1, 258)
+    for _ in range(runs):
+        out.code(_LIT[285])  # length 258, no extra bits
+        out.code(_DIST[0])  # distance 1, no extra bits
+    for _ in range(rest):
+        out.code(_LIT[0])
+    out.code(_LIT[256])
+    adler = (n % 65521) << 16 | 1  # Adler-32 of n zero bytes: a = 1, b = n (mod 65521)
+    return b"\x78\x01" + out.bytes() + struct.pack(">I", adler)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", binascii.crc32(kind + data))
+
+
+def png(width: int, height: int) -> bytes:
+    """A valid all-black 1-bit greyscale PNG of ``width`` x ``height`` pixels (every row filter 0)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    raw = height * (1 + (width + 7) // 8)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", _zeros_zlib(raw)) + _chunk(b"IEND", b"")
+
+
+def _system_unique(rng: random.Random, seed: int, i: int) -> str:
+    """A long system prompt (about 850-2,300 words, ~1,100-3,000 tokens) unique from its first words."""
+    target = rng.randint(850, 2300)
+    company = f"{rng.choice(_NAMES)} {rng.choice(_PRODUCTS).title()} Store {rng.randrange(10**6):06d}"
+    out = [
+        f"Ticket {seed}-{i:08d} for {company}: {_sentence(rng, 6, 12)} You answer this customer by chat; "
+        "follow the rules below in order.",
+    ]
+    words = len(out[0].split())
+    section = 0
+    while words < target:
+        section += 1
+        title = " ".join(w.capitalize() for w in rng.sample(_WORDS, 3))
+        lines = [f"\n## {section}. {title}\n", _paragraph(rng, 2, 4)]
+        for k in range(1, rng.randint(3, 7)):
+            lines.append(f"{section}.{k} {_sentence(rng, 8, 26)}")
+        text = "\n".join(lines)
+        out.append(text)
+        words += len(text.split())
+    return "\n".join(out)
+
+
+def line_unique(seed: int, i: int) -> bytes:
+    rng = random.Random(f"unique-{seed}-{i}")
+    messages: list[dict[str, object]] = [{"role": "system", "content": _system_unique(rng, seed, i)}]
+    if rng.random() < 0.5:
+        w, h = rng.randint(200, 3000), rng.randint(200, 3000)
+        url = "data:image/png;base64," + binascii.b2a_base64(png(w, h), newline=False).decode("ascii")
+        parts = [{"type": "text", "text": _user(rng)}, {"type": "image_url", "image_url": {"url": url}}]
+        messages.append({"role": "user", "content": parts})
+    else:
+        messages.append({"role": "user", "content": _user(rng)})
+    body: dict[str, object] = {"model": MODEL, "messages": messages}
+    if rng.random() < 0.85:
+        body["max_tokens"] = rng.choice([64, 128, 256, 300, 512, 800, 1024, 2048])
+    obj = {"custom_id": f"req-{seed}-{i:08d}", "method": "POST", "url": URL, "body": body}
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+SHAPES = {"mixed": line, "unique": line_unique}
+
+
+def generate(path: Path, lines: int, seed: int = 41, shape: str = "mixed") -> None:
+    make = SHAPES[shape]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
     with open(tmp, "wb", buffering=1 << 20) as f:
         for i in range(lines):
-            f.write(line(seed, i))
+            f.write(make(seed, i))
     tmp.replace(path)
 
 
@@ -306,8 +442,9 @@ def main() -> None:
     ap.add_argument("path", type=Path)
     ap.add_argument("--lines", type=int, default=50_000)
     ap.add_argument("--seed", type=int, default=41)
+    ap.add_argument("--shape", choices=sorted(SHAPES), default="mixed", help="mixed (default) or unique (worst case)")
     a = ap.parse_args()
-    generate(a.path, a.lines, a.seed)
+    generate(a.path, a.lines, a.seed, a.shape)
     print(f"wrote {a.path} ({a.path.stat().st_size:,} bytes, {a.lines:,} lines)", file=sys.stderr)
 
 
