@@ -382,10 +382,12 @@ class _Stream:
         # and per model its cached tokens.
         self._hit_at = SpillArray("Q")
         self._hits: dict[str, SpillArray] = {name: SpillArray("Q") for name in self.models}
+        self._done: dict[str, SparseColumn] | None = None  # WarmStream's answer, until fed again
 
     def feed(self, m: Measured) -> Measured:
         i = self._fed
         self._fed += 1
+        self._done = None
         blocks = m.cache_blocks
         if not blocks:  # nothing to hit or to leave behind (e.g. under the cache minimum)
             return m
@@ -395,6 +397,7 @@ class _Stream:
     def feed_table(self, table: MeasuredTable) -> None:
         """:meth:`feed` for every record of ``table``, in order; then ``table`` drops its blocks."""
         base = self._fed
+        self._done = None
         for i, blocks in sorted(table.blocks.items()):
             if blocks:
                 self._admit(base + i, blocks, table.tokens_at(i))
@@ -480,10 +483,8 @@ class WarmStream(_Stream):
         self._row_len = SpillArray("I")
         self._flat = SpillArray("Q")
         self._caps: dict[str, SpillArray] = {name: SpillArray("Q") for name in self.models}
-        self._done: dict[str, SparseColumn] | None = None
 
     def _admit(self, i: int, blocks: Mapping[str, tuple[int, ...]], tokens: Mapping[str, int]) -> None:
-        self._done = None
         first = self._first
         per_model = [blocks.get(name, ()) for name in self.models]
         caps = [tokens.get(name, 0) // self.step for name in self.models]
@@ -533,9 +534,12 @@ class WarmStream(_Stream):
                 if pending_i >= 0:
                     self._hit(pending_i, pending, pending_caps)
                 pending_i, pending, pending_caps = i, [0] * len(self.models), [0] * len(self.models)
+            asked: dict[int, int] = {}  # one question per set: before the models differ, they share one
             for k, multi in enumerate(multis):
                 if model == self._ALL or model == k:
-                    got = multi.leading(kept)
+                    got = asked.get(id(multi))
+                    if got is None:
+                        got = asked[id(multi)] = multi.leading(kept)
                     pending[k] = first + got if got else 0
                     pending_caps[k] = row_caps[k]
         if pending_i >= 0:

@@ -54,7 +54,10 @@ class _File:
         fd = self.fh.fileno()
         view = memoryview(data)
         while view:
-            n = os.pwrite(fd, view, self.size)
+            try:
+                n = os.pwrite(fd, view, self.size)
+            except OSError as exc:  # a full disk, a file-size limit
+                raise _disk_error(exc) from None
             self.size += n
             view = view[n:]
 
@@ -62,9 +65,12 @@ class _File:
         out = bytearray()
         fd = self.fh.fileno()
         while start + len(out) < end:
-            got = os.pread(fd, end - start - len(out), start + len(out))
+            try:
+                got = os.pread(fd, end - start - len(out), start + len(out))
+            except OSError as exc:
+                raise _disk_error(exc) from None
             if not got:
-                raise OSError(f"temporary file ended at {start + len(out)} of {end}")
+                raise _disk_error(OSError(f"temporary file ended at {start + len(out)} of {end}"))
             out += got
         return bytes(out)
 
@@ -302,8 +308,12 @@ class SpillSet:
             yield from self._mem
             return
         self._flush()
-        for (h,) in self._query("SELECT h FROM seen"):
-            yield h + _U64
+        rows = self._query("SELECT h FROM seen")
+        try:
+            for (h,) in rows:
+                yield h + _U64
+        except self._error as exc:
+            raise _disk_error(exc) from None
 
     def present(self, items: Sequence[int]) -> set[int]:
         """The members of ``items`` that are in the set."""
@@ -314,7 +324,8 @@ class SpillSet:
         for start in range(0, len(rest), 500):
             part = rest[start : start + 500]
             marks = ",".join("?" * len(part))
-            got.update(h + _U64 for (h,) in self._query(f"SELECT h FROM seen WHERE h IN ({marks})", part))
+            rows = self._query(f"SELECT h FROM seen WHERE h IN ({marks})", part)
+            got.update(h + _U64 for (h,) in self._fetch(rows, None))
         return got
 
     def leading(self, items: Sequence[int]) -> int:
@@ -344,7 +355,7 @@ class SpillSet:
         self._flush()
         out._open()
         rows = self._query("SELECT h FROM seen")
-        while part := rows.fetchmany(1 << 14):
+        while part := self._fetch(rows):
             out._insert("INSERT INTO seen VALUES (?)", part)
         return out
 
@@ -369,6 +380,8 @@ class SpillSet:
             self._db.executemany(sql, rows)
             self._db.execute("COMMIT")
         except self._error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             raise _disk_error(exc) from None
 
     def _open(self) -> None:
@@ -391,6 +404,13 @@ class SpillSet:
             os.unlink(path)  # the open database keeps its file; nothing is left behind
         self._db = db
         self._error = sqlite3.Error
+
+    def _fetch(self, rows: Any, size: int | None = 1 << 14) -> list[tuple[int]]:
+        try:
+            got: list[tuple[int]] = rows.fetchall() if size is None else rows.fetchmany(size)
+        except self._error as exc:
+            raise _disk_error(exc) from None
+        return got
 
     def _query(self, sql: str, args: Sequence[int] = ()) -> Any:
         try:

@@ -393,3 +393,16 @@ def test_warm_stream_equals_cached_by_model(requests, on_disk, tables) -> None: 
             table.extend(requests[start : start + size])
             by_table.feed_table(table)
         assert {m: list(v) for m, v in by_table.cached.items()} == want
+
+
+def test_warm_stream_answers_again_after_more_requests() -> None:
+    from gpt41cost.cache import WarmStream
+    from gpt41cost.measure import Measured
+
+    blocks = tuple(range(10))
+    stream = WarmStream(_MODELS)
+    for _ in range(2):
+        stream.feed(Measured("f", "batch", dict.fromkeys(_MODELS, 1280), cache_blocks=dict.fromkeys(_MODELS, blocks)))
+    assert list(stream.cached["gpt-4.1"]) == [1280, 1280]
+    stream.feed(Measured("f", "batch", dict.fromkeys(_MODELS, 10)))  # no blocks
+    assert list(stream.cached["gpt-4.1"]) == [1280, 1280, 0]

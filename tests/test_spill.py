@@ -165,3 +165,25 @@ def test_a_python_without_sqlite3_keeps_the_set_in_memory(monkeypatch):
         s = SpillSet(range(10))
         s.update([11])
         assert not s.on_disk and set(s) == {*range(10), 11} and s.leading([0, 1, 12]) == 2
+
+
+def test_a_full_disk_is_one_clear_error_not_a_traceback(monkeypatch):
+    def full(*args):
+        raise OSError(28, "No space left on device")
+
+    with small_spill(items=2):
+        column = SpillArray("i", [1])
+        monkeypatch.setattr(spill.os, "pwrite", full)
+        with pytest.raises(InputError, match=r"No space left on device.*set TMPDIR"):
+            column.extend([2, 3, 4])
+
+
+def test_a_failed_batch_leaves_no_transaction_open():
+    with small_set(2):
+        s = SpillSet(range(5))  # on disk
+        s.update([2**64 - 1, 7, 8])
+        with pytest.raises(InputError, match="temporary database"):
+            s._insert("INSERT INTO seen VALUES (?)", [(0,), (0,)])  # a repeat: the insert fails part-way
+        assert not s._db.in_transaction
+        s.update([9, 10, 11])
+        assert set(s) == {*range(5), 7, 8, 9, 10, 11, 2**64 - 1}
