@@ -424,6 +424,6 @@ class SpillSet:
 
 def _disk_error(exc: BaseException) -> InputError:
     return InputError(
-        f"the temporary database in {tempfile.gettempdir()} failed ({exc}); "
+        f"a temporary file in {tempfile.gettempdir()} failed ({exc}); "
         "set TMPDIR to a directory with free space"
     )
