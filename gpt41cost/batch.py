@@ -24,7 +24,7 @@ from typing import Literal, Protocol
 from .catalog import Catalog, ModelSpec, ResolvedModel
 from .cost import BATCH_CACHED_AT_INPUT_RATE
 from .errors import UnknownModelError
-from .measure import Measured, cap_summary, input_column, line_column, model_column, model_counts, token_models
+from .measure import Measured, cap_summary, input_column, model_counts, models_and_lines, token_models
 
 #: The only HTTP method a batch line may use [BATCH].
 BATCH_METHOD = "POST"
@@ -307,7 +307,7 @@ def _resolve_all(
     named = model_counts(measured)
     blank = {name for name in named if name is None or name.strip() == ""}
     if blank:
-        for k, name in enumerate(model_column(measured)):
+        for k, (name, _) in enumerate(models_and_lines(measured)):
             if name in blank:
                 m = measured[k]
                 out.append(Finding("error", "missing_model", f"{_at(m)}: the request body has no model", m.line))
@@ -318,10 +318,13 @@ def _resolve_all(
         except UnknownModelError as exc:
             unknown[name] = exc.message
     lines_of: dict[str, list[int]] = {}
-    if unknown or len(resolved) > 1:  # the findings name every line of a model
-        for name, line in zip(model_column(measured), line_column(measured), strict=True):
+    if unknown or len(resolved) > 1:  # the findings name every line of a model but the main one
+        main = next((name for name, _ in uses.most_common() if name in resolved), None)
+        for name, line in models_and_lines(measured):
             if name is not None and line is not None and name not in blank:
-                lines_of.setdefault(name, []).append(line)
+                got = lines_of.setdefault(name, [])
+                if name != main or not got:  # of the main model, only its first line is named
+                    got.append(line)
     for name, message in unknown.items():
         lines = lines_of.get(name, [])
         first = lines[0] if lines else None

@@ -581,6 +581,21 @@ def model_column(requests: Sequence[Measured]) -> list[str | None]:
     return [r.model for r in requests]
 
 
+def models_and_lines(requests: Sequence[Measured]) -> Iterator[tuple[str | None, int | None]]:
+    """(model as written, line) of each request, in order, one at a time (no per-request list)."""
+    if not isinstance(requests, MeasuredTable):
+        yield from ((r.model, r.line) for r in requests)
+        return
+    models = itertools.chain.from_iterable(
+        itertools.repeat(model, end - start) for start, end, model in requests._model.runs()
+    )
+    lines = itertools.chain.from_iterable(
+        range(start + offset, end + offset) if offset is not None else itertools.repeat(None, end - start)
+        for start, end, offset in requests._line.runs()
+    )
+    yield from zip(models, lines, strict=True)
+
+
 def line_column(requests: Sequence[Measured]) -> list[int | None]:
     if isinstance(requests, MeasuredTable):
         return requests.lines()

@@ -25,6 +25,7 @@ from gpt41cost.measure import (
     line_column,
     model_column,
     model_counts,
+    models_and_lines,
     token_models,
     training_column,
     training_summary,
@@ -104,6 +105,8 @@ def _table_law(first: list[Measured], second: list[Measured]) -> None:
     assert cap_summary(t) == cap_summary(items)
     assert line_column(t) == line_column(items)
     assert model_column(t) == model_column(items)
+    pairs = list(zip(model_column(items), line_column(items), strict=True))
+    assert list(models_and_lines(t)) == list(models_and_lines(items)) == pairs
     assert list(model_counts(t).items()) == list(model_counts(items).items())  # order of first use too
     assert training_column(t) == training_column(items)
     assert training_summary(t) == training_summary(items)
