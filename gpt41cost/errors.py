@@ -6,6 +6,7 @@ message as one line on stderr and exits with its ``exit_code``. Nothing else is 
 
 from __future__ import annotations
 
+import signal
 from enum import IntEnum
 
 
@@ -103,3 +104,10 @@ class Skipped:
     def __setstate__(self, state: dict[str, object]) -> None:
         self.first = [InputError(m) for m in state["first"]]  # type: ignore[attr-defined]
         self.count = state["count"]  # type: ignore[assignment]
+
+
+def worker_ignores_interrupt() -> None:
+    """Pool initializer: a worker process leaves Ctrl-C to the parent, which stops the pool and
+    reports "interrupted" once (a terminal sends SIGINT to every process of the group, and each
+    worker would otherwise print its own traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import VocabularyError
+from .errors import VocabularyError, worker_ignores_interrupt
 
 ENCODING_NAME = "o200k_base"
 #: sha256 of the o200k_base.tiktoken file OpenAI publishes (also pinned by tiktoken itself).
@@ -253,7 +253,7 @@ def count_parallel(
 
         _shared_text = text
         try:
-            with mp.get_context("fork").Pool(min(cpus, len(spans))) as pool:
+            with mp.get_context("fork").Pool(min(cpus, len(spans)), initializer=worker_ignores_interrupt) as pool:
                 total = 0
                 for n, span in zip(pool.imap(_count_span, spans), spans, strict=True):
                     total += n

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import Catalog
-from ..errors import InputError, Skipped
+from ..errors import InputError, Skipped, worker_ignores_interrupt
 from ..images import ImageSize
 from ..measure import Keeper, MeasuredTable
 from .requests import BatchFacts, read_requests
@@ -193,7 +193,7 @@ def read_parallel(
         # read: their own structures are bounded (memos, one range at a time), and a reader forked
         # later from a grown, fragmented parent copies the pages it writes into (measured: ~60 MB
         # more a reader on a file of distinct long prompts).
-        with mp.get_context("fork").Pool(procs) as pool:
+        with mp.get_context("fork").Pool(procs, initializer=worker_ignores_interrupt) as pool:
             try:
                 for part in pool.imap(_read_span, numbered(source, cuts, window)):
                     window.done()

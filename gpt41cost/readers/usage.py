@@ -53,7 +53,7 @@ from typing import IO, Any, BinaryIO
 
 import orjson
 
-from ..errors import InputError
+from ..errors import InputError, worker_ignores_interrupt
 from ..usage import SECONDS_PER_DAY, Accumulator, Skip, UsageRecord, day_of
 from .text import STDIN, expand_paths
 
@@ -538,6 +538,7 @@ _SHARED: Any = None
 def _init_worker(shared: Any) -> None:
     global _SHARED
     _SHARED = shared
+    worker_ignores_interrupt()
 
 
 @dataclass(frozen=True)
