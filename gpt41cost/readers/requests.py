@@ -507,7 +507,7 @@ class _Context:
 
 
 def _open(source: str) -> IO[bytes]:
-    from .text import open_input
+    from .files import open_input
 
     return open_input(source)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InputError, UsageError
+from .files import cannot_read, open_input
 
 #: Bytes inspected for a NUL byte to tell binary files from text.
 SNIFF_BYTES = 8192
@@ -91,21 +92,7 @@ def read_bytes(source: str, stdin: BinaryIO | None = None) -> bytes:
         try:
             return fh.read()
         except OSError as exc:
-            raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
-
-
-def open_input(source: str) -> BinaryIO:
-    """Open an input file for reading bytes; OS errors become one-line InputErrors naming it."""
-    try:
-        return open(source, "rb")
-    except FileNotFoundError:
-        raise InputError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{source}: is a directory; pass it as a directory argument") from None
-    except PermissionError:
-        raise InputError(f"{source}: permission denied; check the file's permissions") from None
-    except OSError as exc:
-        raise InputError(f"{source}: cannot read: {exc.strerror or exc}") from None
+            raise cannot_read(source, exc) from None
 
 
 def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:

@@ -55,6 +55,7 @@ import orjson
 
 from ..errors import InputError, worker_ignores_interrupt
 from ..usage import SECONDS_PER_DAY, Accumulator, Skip, UsageRecord, day_of
+from .files import open_input
 from .text import STDIN, expand_paths
 
 #: (bytes done, bytes in all (None when reading stdin), records counted so far)
@@ -809,10 +810,7 @@ def _open(path: str) -> tuple[BinaryIO, BinaryIO, bool]:
     if path == STDIN:
         raw: BinaryIO = sys.stdin.buffer
     else:
-        try:
-            raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raw = open_input(path)  # closed by the caller
     if not hasattr(raw, "peek"):
         raw = io.BufferedReader(raw)  # type: ignore[arg-type,type-var]
     magic = raw.peek(2)[:2]  # type: ignore[attr-defined]
