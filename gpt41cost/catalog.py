@@ -8,9 +8,11 @@ A float, a negative number, a missing or unknown key stops loading with a
 from __future__ import annotations
 
 import difflib
+import itertools
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
@@ -18,6 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .errors import CatalogError, UnknownModelError, UsageError
+from .lifecycle import ALWAYS_ACTIVE, FineTuning, Lifecycle, parse_day
 
 #: Environment variable naming another catalog file.
 PRICING_ENV = "GPT41COST_PRICING"
@@ -25,6 +28,10 @@ PRICING_ENV = "GPT41COST_PRICING"
 MODES = ("standard", "batch", "priority")
 TIERS = (1, 2, 3, 4, 5)
 FT_PREFIX = "ft:"
+#: Catalog file versions this gpt41cost reads (2 added lifecycle dates and dated prices).
+CATALOG_VERSIONS = (1, 2)
+#: Price lines of a model, in the order reports list them.
+PRICE_LINES = ("standard", "batch", "priority", "fine_tuned.standard", "fine_tuned.batch", "training")
 
 
 @dataclass(frozen=True)
@@ -85,8 +92,42 @@ class ModelSpec:
     context_window: int
     max_output_tokens: int
     knowledge_cutoff: str
-    prices: ModelPrices
+    prices: ModelPrices  # in force on the catalog's run date (Catalog.on), else the latest entries
     limits: Mapping[int, TierLimits]
+    lifecycle: Lifecycle = ALWAYS_ACTIVE
+    #: snapshots whose lifecycle differs from the model's
+    snapshot_lifecycle: Mapping[str, Lifecycle] = field(default_factory=dict)
+    #: every price line's dated entries: (line, ((from, value), ...)); a line of one undated entry has from None
+    price_entries: tuple[tuple[str, tuple[tuple[date | None, Rates | Decimal], ...]], ...] = ()
+
+    def lifecycle_for(self, name: str) -> Lifecycle:
+        """The lifecycle of ``name`` (the model, an alias or a snapshot of it)."""
+        return self.snapshot_lifecycle.get(name, self.lifecycle)
+
+    def prices_on(self, day: date) -> ModelPrices:
+        """The prices in force on ``day``: each line's latest entry from on or before it (a line's
+        first entry also covers the days before its from-date)."""
+        if not self.price_entries:
+            return self.prices
+        got: dict[str, Rates | Decimal] = {}
+        for line, entries in self.price_entries:
+            value = entries[0][1]
+            for start, v in entries:
+                if start is None or start <= day:
+                    value = v
+            got[line] = value
+        return ModelPrices(
+            standard=got["standard"],  # type: ignore[arg-type]
+            batch=got["batch"],  # type: ignore[arg-type]
+            priority=got["priority"],  # type: ignore[arg-type]
+            fine_tuned_standard=got["fine_tuned.standard"],  # type: ignore[arg-type]
+            fine_tuned_batch=got["fine_tuned.batch"],  # type: ignore[arg-type]
+            training=got["training"],  # type: ignore[arg-type]
+        )
+
+    def price_change_days(self) -> tuple[date, ...]:
+        """Every from-date on which some price line of this model changes, ascending."""
+        return tuple(sorted({d for _, entries in self.price_entries for d, _ in entries if d is not None}))
 
 
 @dataclass(frozen=True)
@@ -101,6 +142,13 @@ class ResolvedModel:
     def label(self) -> str:
         """The name shown in reports: the base model, or the fine-tuned name as given."""
         return self.requested if self.fine_tuned else self.spec.name
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        """The name's own lifecycle (a snapshot may differ from its alias); an ``ft:`` model's is
+        its base's, since inference on it ends when the base shuts down."""
+        name = self.requested[len(FT_PREFIX) :].split(":", 1)[0] if self.fine_tuned else self.requested
+        return self.spec.lifecycle_for(name)
 
 
 @dataclass(frozen=True)
@@ -117,6 +165,20 @@ class Catalog:
     long_context_threshold: int
     tiers: Mapping[int, Tier]
     models: Mapping[str, ModelSpec]
+    fine_tuning: FineTuning = field(default_factory=FineTuning)
+    #: the date of the run (``--as-of``): prices and statuses are those in force on it; None until
+    #: :meth:`on` fixes it, and then the catalog's own as_of date stands in
+    run_date: date | None = None
+
+    @property
+    def day(self) -> date:
+        """The date of the run, or the day the catalog was checked when none was fixed."""
+        return self.run_date if self.run_date is not None else parse_day(self.as_of)
+
+    def on(self, day: date) -> Catalog:
+        """This catalog as on ``day``: each model's prices are the ones in force that day."""
+        models = {name: replace(spec, prices=spec.prices_on(day)) for name, spec in self.models.items()}
+        return replace(self, run_date=day, models=MappingProxyType(models))
 
     def model_names(self) -> list[str]:
         return list(self.models)
@@ -167,10 +229,11 @@ def catalog_path(flag: str | None, environ: Mapping[str, str] | None = None) -> 
 def load_catalog(path: str | os.PathLike[str]) -> Catalog:
     """Read, validate and freeze a catalog file.
 
-    A sidecar ``<name>.json`` holding the already-parsed document is used instead of parsing
-    the YAML when its recorded sha256 matches the YAML's bytes (the shipped catalog has one:
-    importing PyYAML costs more start-up time than everything else ``pricing`` does). It is
-    validated exactly like the YAML, and any mismatch falls back to the YAML itself.
+    The shipped catalog has a sidecar ``pricing.json`` holding the already-parsed document,
+    used instead of parsing the YAML when its recorded sha256 matches the YAML's bytes
+    (importing PyYAML costs more start-up time than everything else ``pricing`` does). It is
+    validated exactly like the YAML, and any mismatch falls back to the YAML itself. A catalog
+    the user names is read alone: no file beside it is opened.
     """
     p = Path(path)
     try:
@@ -180,10 +243,18 @@ def load_catalog(path: str | os.PathLike[str]) -> Catalog:
         raise CatalogError(f"{p}: pricing catalog not found; check --pricing or ${PRICING_ENV}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{p}: cannot read pricing catalog: {exc}") from None
-    data = _sidecar(p, raw)
+    # Only the shipped catalog has a sidecar: never open a file next to a catalog the user named.
+    data = _sidecar(p, raw) if _is_shipped(p) else None
     if data is None:
         data = parse_yaml(text, str(p))
     return parse_catalog(data, str(p))
+
+
+def _is_shipped(path: Path) -> bool:
+    try:
+        return path.resolve() == Path(default_catalog_path()).resolve()
+    except OSError:
+        return False
 
 
 def parse_yaml(text: str, source: str) -> Any:
@@ -233,11 +304,12 @@ def parse_catalog(data: Any, source: str = "<catalog>") -> Catalog:
         root,
         "",
         required={"schema_version", "as_of", "models", "tiers", "caching", "batch", "long_context_threshold"},
-        optional={"currency", "sources"},
+        optional={"currency", "sources", "fine_tuning"},
     )
     schema_version = v.int_(root["schema_version"], "schema_version", minimum=1)
-    if schema_version != 1:
-        v.fail("schema_version", f"unsupported version {schema_version} (this gpt41cost reads 1)")
+    if schema_version not in CATALOG_VERSIONS:
+        v.fail("schema_version", f"unsupported version {schema_version} (this gpt41cost reads 1 and 2)")
+    as_of = v.day(root["as_of"], "as_of")
     caching = v.mapping(root["caching"], "caching")
     v.keys(caching, "caching", required={"min_tokens", "step_tokens"})
     batch = v.mapping(root["batch"], "batch")
@@ -266,7 +338,7 @@ def parse_catalog(data: Any, source: str = "<catalog>") -> Catalog:
     catalog = Catalog(
         path=source,
         schema_version=schema_version,
-        as_of=v.str_(root["as_of"], "as_of"),
+        as_of=as_of.isoformat(),
         currency=v.str_(root.get("currency", "USD"), "currency"),
         sources=MappingProxyType({str(k): str(val) for k, val in sources_raw.items()}),
         cache_min_tokens=v.int_(caching["min_tokens"], "caching.min_tokens", minimum=1),
@@ -276,9 +348,94 @@ def parse_catalog(data: Any, source: str = "<catalog>") -> Catalog:
         long_context_threshold=v.int_(root["long_context_threshold"], "long_context_threshold", minimum=1),
         tiers=MappingProxyType(tiers),
         models=MappingProxyType(models),
+        fine_tuning=_parse_fine_tuning(v, root.get("fine_tuning")),
     )
     _check_unique_names(v, catalog)
+    _check_substitutes(v, catalog)
     return catalog
+
+
+def _parse_fine_tuning(v: _Validator, value: Any) -> FineTuning:
+    if value is None:
+        return FineTuning()
+    path = "fine_tuning"
+    m = v.mapping(value, path)
+    keys = ("new_orgs_closed_on", "inactive_orgs_closed_on", "closed_on")
+    v.keys(m, path, required=set(), optional={*keys, "source"})
+    days = {k: v.day(m[k], f"{path}.{k}") if m.get(k) is not None else None for k in keys}
+    known = [(k, d) for k, d in days.items() if d is not None]
+    for (k1, d1), (k2, d2) in itertools.pairwise(known):
+        if d2 < d1:
+            v.fail(f"{path}.{k2}", f"{d2} is before {k1} {d1}; the cut-offs close in that order")
+    return FineTuning(
+        new_orgs_closed_on=days["new_orgs_closed_on"],
+        inactive_orgs_closed_on=days["inactive_orgs_closed_on"],
+        closed_on=days["closed_on"],
+        source=v.str_(m["source"], f"{path}.source") if m.get("source") is not None else None,
+    )
+
+
+_LIFECYCLE_KEYS = {"deprecated_on", "shutdown_on", "substitute", "replacement", "source"}
+
+
+def _parse_lifecycle(
+    v: _Validator, value: Any, path: str, snapshots: tuple[str, ...]
+) -> tuple[Lifecycle, dict[str, Lifecycle]]:
+    if value is None:
+        return ALWAYS_ACTIVE, {}
+    m = v.mapping(value, path)
+    v.keys(m, path, required=set(), optional={*_LIFECYCLE_KEYS, "snapshots"})
+    own = _lifecycle_entry(v, m, path, ALWAYS_ACTIVE)
+    per: dict[str, Lifecycle] = {}
+    snaps = v.mapping(m.get("snapshots") or {}, f"{path}.snapshots")
+    for name, entry in snaps.items():
+        spath = f"{path}.snapshots.{name}"
+        if str(name) not in snapshots:
+            v.fail(spath, f"{name!r} is not one of this model's snapshots ({', '.join(snapshots) or 'none'})")
+        e = v.mapping(entry, spath)
+        v.keys(e, spath, required=set(), optional=_LIFECYCLE_KEYS)
+        per[str(name)] = _lifecycle_entry(v, e, spath, own)
+    return own, per
+
+
+def _lifecycle_entry(v: _Validator, m: dict[Any, Any], path: str, inherit: Lifecycle) -> Lifecycle:
+    """One lifecycle mapping; keys it does not give come from ``inherit`` (a snapshot's model)."""
+
+    def day(key: str, default: date | None) -> date | None:
+        return v.day(m[key], f"{path}.{key}") if m.get(key) is not None else (None if key in m else default)
+
+    def text(key: str, default: str | None) -> str | None:
+        return v.str_(m[key], f"{path}.{key}") if m.get(key) is not None else (None if key in m else default)
+
+    got = Lifecycle(
+        deprecated_on=day("deprecated_on", inherit.deprecated_on),
+        shutdown_on=day("shutdown_on", inherit.shutdown_on),
+        substitute=text("substitute", inherit.substitute),
+        replacement=text("replacement", inherit.replacement),
+        source=text("source", inherit.source),
+    )
+    if got.shutdown_on is not None and got.deprecated_on is None:
+        v.fail(f"{path}.deprecated_on", "missing: a shutdown date needs the day it was announced (deprecated_on)")
+    if got.shutdown_on is not None and got.deprecated_on is not None and got.shutdown_on < got.deprecated_on:
+        v.fail(f"{path}.shutdown_on", f"{got.shutdown_on} is before deprecated_on {got.deprecated_on}")
+    if got.substitute is not None and got.shutdown_on is None:
+        v.fail(f"{path}.substitute", "a substitute goes with a shutdown date (shutdown_on)")
+    return got
+
+
+def _check_substitutes(v: _Validator, catalog: Catalog) -> None:
+    for spec in catalog.models.values():
+        named = [("", spec.lifecycle), *((f".snapshots.{n}", lc) for n, lc in spec.snapshot_lifecycle.items())]
+        for where, lc in named:
+            if lc.substitute is None:
+                continue
+            path = f"models.{spec.name}.lifecycle{where}.substitute"
+            try:
+                target = catalog.resolve(lc.substitute)
+            except UnknownModelError:
+                v.fail(path, f"{lc.substitute!r} is not a model of this catalog ({', '.join(catalog.models)})")
+            if target.spec.name == spec.name:
+                v.fail(path, f"{lc.substitute!r} is the model itself")
 
 
 def _parse_model(v: _Validator, name: str, value: Any) -> ModelSpec:
@@ -288,20 +445,32 @@ def _parse_model(v: _Validator, name: str, value: Any) -> ModelSpec:
         m,
         path,
         required={"encoding", "context_window", "max_output_tokens", "prices", "limits"},
-        optional={"aliases", "snapshots", "knowledge_cutoff"},
+        optional={"aliases", "snapshots", "knowledge_cutoff", "lifecycle"},
     )
     p = v.mapping(m["prices"], f"{path}.prices")
     v.keys(p, f"{path}.prices", required={"standard", "batch", "priority", "fine_tuned", "training"})
     ft = v.mapping(p["fine_tuned"], f"{path}.prices.fine_tuned")
     v.keys(ft, f"{path}.prices.fine_tuned", required={"standard", "batch"})
+    raw_lines = {
+        "standard": (p["standard"], True),
+        "batch": (p["batch"], False),
+        "priority": (p["priority"], True),
+        "fine_tuned.standard": (ft["standard"], True),
+        "fine_tuned.batch": (ft["batch"], False),
+        "training": (p["training"], None),
+    }
+    entries = tuple((line, v.dated(raw, f"{path}.prices.{line}", cached)) for line, (raw, cached) in raw_lines.items())
+    latest = {line: e[-1][1] for line, e in entries}
     prices = ModelPrices(
-        standard=v.rates(p["standard"], f"{path}.prices.standard", cached=True),
-        batch=v.rates(p["batch"], f"{path}.prices.batch", cached=False),
-        priority=v.rates(p["priority"], f"{path}.prices.priority", cached=True),
-        fine_tuned_standard=v.rates(ft["standard"], f"{path}.prices.fine_tuned.standard", cached=True),
-        fine_tuned_batch=v.rates(ft["batch"], f"{path}.prices.fine_tuned.batch", cached=False),
-        training=v.money(p["training"], f"{path}.prices.training"),
+        standard=latest["standard"],  # type: ignore[arg-type]
+        batch=latest["batch"],  # type: ignore[arg-type]
+        priority=latest["priority"],  # type: ignore[arg-type]
+        fine_tuned_standard=latest["fine_tuned.standard"],  # type: ignore[arg-type]
+        fine_tuned_batch=latest["fine_tuned.batch"],  # type: ignore[arg-type]
+        training=latest["training"],  # type: ignore[arg-type]
     )
+    snapshots = tuple(v.str_list(m.get("snapshots") or [], f"{path}.snapshots"))
+    lifecycle, snapshot_lifecycle = _parse_lifecycle(v, m.get("lifecycle"), f"{path}.lifecycle", snapshots)
     limits_raw = v.mapping(m["limits"], f"{path}.limits")
     limits: dict[int, TierLimits] = {}
     for key, raw in limits_raw.items():
@@ -334,13 +503,16 @@ def _parse_model(v: _Validator, name: str, value: Any) -> ModelSpec:
     return ModelSpec(
         name=name,
         aliases=tuple(v.str_list(m.get("aliases") or [], f"{path}.aliases")),
-        snapshots=tuple(v.str_list(m.get("snapshots") or [], f"{path}.snapshots")),
+        snapshots=snapshots,
         encoding=encoding,
         context_window=v.int_(m["context_window"], f"{path}.context_window", minimum=1),
         max_output_tokens=v.int_(m["max_output_tokens"], f"{path}.max_output_tokens", minimum=1),
         knowledge_cutoff=v.str_(m.get("knowledge_cutoff", ""), f"{path}.knowledge_cutoff"),
         prices=prices,
         limits=MappingProxyType(limits),
+        lifecycle=lifecycle,
+        snapshot_lifecycle=MappingProxyType(snapshot_lifecycle),
+        price_entries=entries,
     )
 
 
@@ -401,6 +573,49 @@ class _Validator:
             cached_input=self.money(m["cached_input"], f"{path}.cached_input") if cached else None,
             output=self.money(m["output"], f"{path}.output"),
         )
+
+    def day(self, value: Any, path: str) -> date:
+        """A YYYY-MM-DD date (quoted, or an unquoted YAML date)."""
+        if isinstance(value, date):
+            return value
+        if not isinstance(value, str):
+            self.fail(path, f"expected a date YYYY-MM-DD, got {value!r}")
+        try:
+            return parse_day(value.strip())
+        except ValueError as exc:
+            self.fail(path, str(exc))
+        raise AssertionError("unreachable")
+
+    def dated(self, value: Any, path: str, cached: bool | None) -> tuple[tuple[date | None, Rates | Decimal], ...]:
+        """A price line: one entry, or a list of entries each applying from its ``from`` date.
+
+        ``cached``: True/False for a rates line (with/without cached_input), None for a single
+        price (training: a decimal string, or ``{from, usd}`` entries).
+        """
+        items = value if isinstance(value, list) else [value]
+        if not items:
+            self.fail(path, "no price entries")
+        out: list[tuple[date | None, Rates | Decimal]] = []
+        for i, item in enumerate(items):
+            ipath = f"{path}[{i}]" if isinstance(value, list) else path
+            start: date | None = None
+            if isinstance(item, dict) and "from" in item:
+                start = self.day(item["from"], f"{ipath}.from")
+                item = {k: val for k, val in item.items() if k != "from"}
+            elif len(items) > 1:
+                self.fail(f"{ipath}.from", "missing: every entry of a line with several needs its from-date")
+            if cached is None:
+                if isinstance(item, dict):
+                    self.keys(item, ipath, required={"usd"})
+                    item = item["usd"]
+                out.append((start, self.money(item, ipath)))
+            else:
+                out.append((start, self.rates(item, ipath, cached=cached)))
+        for (d1, _), (d2, _) in itertools.pairwise(out):
+            assert d1 is not None and d2 is not None
+            if d2 <= d1:
+                self.fail(path, f"entries overlap: {d2} is not after {d1} (list them by from-date, one per date)")
+        return tuple(out)
 
     def int_(self, value: Any, path: str, minimum: int = 0) -> int:
         if isinstance(value, bool) or not isinstance(value, int):

@@ -202,9 +202,7 @@ def models_to_report(
     return unique
 
 
-def _cached_sum(
-    a: Assumptions, catalog: Catalog, base: str, inputs: Sequence[int], auto: Sequence[int] | None
-) -> int:
+def _cached_sum(a: Assumptions, catalog: Catalog, base: str, inputs: Sequence[int], auto: Sequence[int] | None) -> int:
     """Cached input tokens of all the requests together (each request's, summed)."""
     if a.cache_mode == "fixed":
         n = a.cached_tokens or 0

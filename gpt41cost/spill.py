@@ -424,6 +424,5 @@ class SpillSet:
 
 def _disk_error(exc: BaseException) -> InputError:
     return InputError(
-        f"a temporary file in {tempfile.gettempdir()} failed ({exc}); "
-        "set TMPDIR to a directory with free space"
+        f"a temporary file in {tempfile.gettempdir()} failed ({exc}); set TMPDIR to a directory with free space"
     )

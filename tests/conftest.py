@@ -10,6 +10,16 @@ DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
 
 
+#: The date CLI tests run on (the date of the run decides prices in force and model status).
+TEST_DATE = "2026-12-06"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_run_date(monkeypatch):
+    """Tests never depend on today's date: every run is dated TEST_DATE unless it says otherwise."""
+    monkeypatch.setenv("GPT41COST_AS_OF", TEST_DATE)
+
+
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     """A frozen copy of the catalog: tests that check arithmetic must not move when prices change."""

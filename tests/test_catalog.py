@@ -230,8 +230,27 @@ def test_shipped_sidecar_is_up_to_date_and_equal_to_the_yaml():
     assert side == parse_yaml(raw.decode(), str(yaml_path))
 
 
-def test_stale_or_broken_sidecar_is_ignored(tmp_path):
+def test_a_json_beside_a_users_catalog_is_never_read(tmp_path):
+    """Issue #18: --pricing X.yaml reads X.yaml alone, even when an X.json beside it matches."""
+    import hashlib
     import json
+
+    y = tmp_path / "p.yaml"
+    y.write_bytes((DATA / "pricing-fixture.yaml").read_bytes())
+    doc = yaml.safe_load(y.read_text())
+    doc["models"]["gpt-4.1"]["prices"]["standard"]["input"] = "999"
+    sha = hashlib.sha256(y.read_bytes()).hexdigest()
+    (tmp_path / "p.json").write_text(json.dumps({"yaml_sha256": sha, "catalog": doc}))
+    assert load_catalog(y).models["gpt-4.1"].prices.standard.input == Decimal("2.00")
+    (tmp_path / "p.json").unlink()
+    (tmp_path / "p.json").mkdir()  # not even opened: a directory (or a FIFO) there changes nothing
+    assert load_catalog(y).models["gpt-4.1"].prices.standard.input == Decimal("2.00")
+
+
+def test_stale_or_broken_sidecar_is_ignored(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setattr("gpt41cost.catalog._is_shipped", lambda path: True)
 
     y = tmp_path / "p.yaml"
     y.write_text((DATA / "pricing-fixture.yaml").read_text())
@@ -244,9 +263,11 @@ def test_stale_or_broken_sidecar_is_ignored(tmp_path):
     assert load_catalog(y).models["gpt-4.1"].prices.standard.input == Decimal("2.00")
 
 
-def test_sidecar_is_validated_like_yaml(tmp_path):
+def test_sidecar_is_validated_like_yaml(tmp_path, monkeypatch):
     import hashlib
     import json
+
+    monkeypatch.setattr("gpt41cost.catalog._is_shipped", lambda path: True)
 
     y = tmp_path / "p.yaml"
     y.write_bytes((DATA / "pricing-fixture.yaml").read_bytes())

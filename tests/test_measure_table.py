@@ -147,8 +147,15 @@ def test_an_estimate_of_a_table_equals_the_estimate_of_its_records(catalog: Any,
 
 def _estimate_law(catalog: Any) -> None:
     items = [
-        Measured("a.jsonl", "batch", dict.fromkeys(catalog.models, 1200 + i), line=i + 1, model="gpt-4.1-mini",
-                 max_output_tokens=None if i % 3 else 40_000, uncounted=("remote image",) if i == 4 else ())
+        Measured(
+            "a.jsonl",
+            "batch",
+            dict.fromkeys(catalog.models, 1200 + i),
+            line=i + 1,
+            model="gpt-4.1-mini",
+            max_output_tokens=None if i % 3 else 40_000,
+            uncounted=("remote image",) if i == 4 else (),
+        )
         for i in range(9)
     ]
     items.append(Measured("b.txt", "text", {"gpt-4.1": 9, "gpt-4.1-mini": 20, "gpt-4.1-nano": 31}))
@@ -170,8 +177,11 @@ def _reference(ids: list[tuple[str, int]]) -> list[tuple[str, int, int]]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["a", "b", "é", "\udc80", "req-1", "req-10"]), max_size=30), st.integers(1, 5),
-       st.booleans())
+@given(
+    st.lists(st.sampled_from(["a", "b", "é", "\udc80", "req-1", "req-10"]), max_size=30),
+    st.integers(1, 5),
+    st.booleans(),
+)
 def test_custom_ids_find_every_repeat_in_parts(ids: list[str], parts: int, spilled: bool) -> None:
     with small_spill() if spilled else nullcontext(), _sorted_at_a_time(4 if spilled else SORT_IDS):
         _ids_law(ids, parts)

@@ -48,44 +48,60 @@ def _costs(result):
     ("path", "records", "total", "costs"),
     [
         pytest.param(
-            "chat.jsonl", 5, Decimal("0.2845424"),
+            "chat.jsonl",
+            5,
+            Decimal("0.2845424"),
             # 100k in + 2k out = 0.216; the same cached = 0.066 (ACCOUNTING §2 worked examples);
             # mini priority 976*0.70 + 1024*0.175 + 500*2.80 = 0.0022624; ft nano 1000*0.20 + 100*0.80
-            {"gpt-4.1": Decimal("0.282"), "gpt-4.1-mini": Decimal("0.0022624"),
-             "ft:gpt-4.1-nano-2025-04-14:acme::x1Yz": Decimal("0.00028")},
+            {
+                "gpt-4.1": Decimal("0.282"),
+                "gpt-4.1-mini": Decimal("0.0022624"),
+                "ft:gpt-4.1-nano-2025-04-14:acme::x1Yz": Decimal("0.00028"),
+            },
             id="chat-completions-jsonl",
         ),
         pytest.param("chat.jsonl.gz", 5, Decimal("0.2845424"), None, id="gzip"),
         pytest.param(
-            "responses.jsonl", 2, Decimal("0.003168"),
+            "responses.jsonl",
+            2,
+            Decimal("0.003168"),
             # nano 17088*0.10 + 584*0.40 = 0.0019424; mini (envelope) 952*0.40 + 2048*0.10 + 400*1.60
             {"gpt-4.1-nano": Decimal("0.0019424"), "gpt-4.1-mini": Decimal("0.0012256")},
             id="responses-api-and-envelope",
         ),
-        pytest.param("single-response.json", 1, Decimal("0.000042"), {"gpt-4.1": Decimal("0.000042")},
-                     id="single-pretty-json"),
         pytest.param(
-            "batch_output.jsonl", 2, Decimal("0.00948"),
+            "single-response.json", 1, Decimal("0.000042"), {"gpt-4.1": Decimal("0.000042")}, id="single-pretty-json"
+        ),
+        pytest.param(
+            "batch_output.jsonl",
+            2,
+            Decimal("0.00948"),
             # batch mini 1200*0.20 + 300*0.80; batch gpt-4.1 5000*1.00 (cached at batch input) + 1000*4.00
             {"gpt-4.1": Decimal("0.009"), "gpt-4.1-mini": Decimal("0.00048")},
             id="batch-output",
         ),
         pytest.param(
-            "usage-api-page.json", 3, Decimal("2.338"),
+            "usage-api-page.json",
+            3,
+            Decimal("2.338"),
             # 600k*2 + 400k*0.5 + 50k*8 = 1.8; batch mini 2M*0.2 + 100k*0.8 = 0.48; nano 500k*0.1 + 20k*0.4
             {"gpt-4.1": Decimal("1.8"), "gpt-4.1-mini": Decimal("0.48"), "gpt-4.1-nano": Decimal("0.058")},
             id="usage-api-page",
         ),
         pytest.param("usage-api-pages.jsonl", 3, Decimal("2.338"), None, id="usage-api-jsonl-of-pages"),
         pytest.param(
-            "usage-export.csv", 3, Decimal("0.8265"),
+            "usage-export.csv",
+            3,
+            Decimal("0.8265"),
             # 200k*2 + 100k*0.5 + 30k*8 = 0.69; batch mini 500k*0.2 + 20k*0.8 = 0.116;
             # priority nano 50k*0.2 + 50k*0.05 + 10k*0.8 = 0.0205
             {"gpt-4.1": Decimal("0.69"), "gpt-4.1-mini": Decimal("0.116"), "gpt-4.1-nano": Decimal("0.0205")},
             id="dashboard-csv",
         ),
         pytest.param(
-            "usage-export-legacy.csv", 2, Decimal("0.0532"),
+            "usage-export-legacy.csv",
+            2,
+            Decimal("0.0532"),
             {"gpt-4.1-mini": Decimal("0.0448"), "gpt-4.1": Decimal("0.0084")},
             id="legacy-csv",
         ),
@@ -117,10 +133,14 @@ def test_batch_failures_counted_apart(catalog):
 def test_breakdowns_by_day_project_user_key(catalog):
     _, result = _summary(["usage-export.csv"], catalog)
     assert [(d.key, d.requests, d.cost_usd) for d in result.by_day] == [
-        ("2025-04-14", 130, Decimal("0.806")), ("2025-04-15", 5, Decimal("0.0205"))]
+        ("2025-04-14", 130, Decimal("0.806")),
+        ("2025-04-15", 5, Decimal("0.0205")),
+    ]
     assert [(p.key, p.requests) for p in result.by_project] == [("proj_a", 130), ("proj_b", 5)]
-    assert [(u.key, u.cost_usd) for u in result.by_user] == [("user_1", Decimal("0.7105")),
-                                                            ("user_2", Decimal("0.116"))]
+    assert [(u.key, u.cost_usd) for u in result.by_user] == [
+        ("user_1", Decimal("0.7105")),
+        ("user_2", Decimal("0.116")),
+    ]
     assert [k.key for k in result.by_api_key] == ["key_1", "key_2"]
     assert sum(m.cost_share for m in result.models) == 1
 
@@ -129,9 +149,19 @@ def test_mixed_directory_sums_its_files(catalog):
     acc = read_usage([str(DATA)], jobs=1)  # every good file once, bad/ files skipped with a message
     result = summarize(acc, catalog)
     singles = Decimal(0)
-    for name in ("batch_output.jsonl", "chat.jsonl", "chat.jsonl.gz", "responses.jsonl", "single-response.json",
-                 "truncated.jsonl.gz", "usage-api-page.json", "usage-api-pages.jsonl", "usage-export-legacy.csv",
-                 "usage-export.csv", "bad/mixed.jsonl"):
+    for name in (
+        "batch_output.jsonl",
+        "chat.jsonl",
+        "chat.jsonl.gz",
+        "responses.jsonl",
+        "single-response.json",
+        "truncated.jsonl.gz",
+        "usage-api-page.json",
+        "usage-api-pages.jsonl",
+        "usage-export-legacy.csv",
+        "usage-export.csv",
+        "bad/mixed.jsonl",
+    ):
         singles += summarize(read_usage([str(DATA / name)], jobs=1), catalog).total_usd
     assert result.total_usd == singles
 
@@ -152,16 +182,23 @@ def _acc(*records: UsageRecord) -> Accumulator:
         pytest.param(UsageRecord("gpt-4.1-2025-04-14", 100_000, 0, 2_000), Decimal("0.216"), id="snapshot"),
         pytest.param(UsageRecord("gpt-4.1", 100_000, 100_000, 2_000), Decimal("0.066"), id="all-cached"),
         pytest.param(UsageRecord("gpt-4.1", 100_000, 0, 2_000, batch=True), Decimal("0.108"), id="batch-half"),
-        pytest.param(UsageRecord("gpt-4.1", 100_000, 100_000, 2_000, batch=True), Decimal("0.108"),
-                     id="batch-cached-at-batch-input"),
-        pytest.param(UsageRecord("gpt-4.1", 1_000_000, 0, 0, service_tier="priority"), Decimal("3.5"),
-                     id="priority"),
-        pytest.param(UsageRecord("gpt-4.1", 1_000_000, 0, 0, service_tier="scale"), Decimal("2"),
-                     id="scale-at-standard"),
-        pytest.param(UsageRecord("ft:gpt-4.1-2025-04-14:org::abc", 1_000_000, 0, 1_000_000), Decimal("15"),
-                     id="fine-tuned"),
-        pytest.param(UsageRecord("ft:gpt-4.1-mini-2025-04-14:org::abc", 1_000_000, 0, 1_000_000, batch=True),
-                     Decimal("2.0"), id="fine-tuned-batch"),
+        pytest.param(
+            UsageRecord("gpt-4.1", 100_000, 100_000, 2_000, batch=True),
+            Decimal("0.108"),
+            id="batch-cached-at-batch-input",
+        ),
+        pytest.param(UsageRecord("gpt-4.1", 1_000_000, 0, 0, service_tier="priority"), Decimal("3.5"), id="priority"),
+        pytest.param(
+            UsageRecord("gpt-4.1", 1_000_000, 0, 0, service_tier="scale"), Decimal("2"), id="scale-at-standard"
+        ),
+        pytest.param(
+            UsageRecord("ft:gpt-4.1-2025-04-14:org::abc", 1_000_000, 0, 1_000_000), Decimal("15"), id="fine-tuned"
+        ),
+        pytest.param(
+            UsageRecord("ft:gpt-4.1-mini-2025-04-14:org::abc", 1_000_000, 0, 1_000_000, batch=True),
+            Decimal("2.0"),
+            id="fine-tuned-batch",
+        ),
     ],
 )
 def test_record_pricing(catalog, record, cost):
@@ -172,10 +209,12 @@ def test_record_pricing(catalog, record, cost):
     ("record", "reason"),
     [
         pytest.param(UsageRecord("gpt-4o", 10, 0, 1), "not in the pricing catalog", id="other-family"),
-        pytest.param(UsageRecord(None, 10, 0, 1, requests=3, per_request=False), "name no model",
-                     id="no-model"),
-        pytest.param(UsageRecord("ft:gpt-4.1-mini:org::x", 10, 0, 1, service_tier="priority"),
-                     "no priority price", id="ft-priority"),
+        pytest.param(UsageRecord(None, 10, 0, 1, requests=3, per_request=False), "name no model", id="no-model"),
+        pytest.param(
+            UsageRecord("ft:gpt-4.1-mini:org::x", 10, 0, 1, service_tier="priority"),
+            "no priority price",
+            id="ft-priority",
+        ),
         pytest.param(UsageRecord("gpt-4.1", 10, 0, 1, service_tier="flex"), "flex", id="flex"),
     ],
 )
@@ -198,9 +237,11 @@ def test_what_if(catalog):
 
 @pytest.mark.parametrize(
     ("specs", "share"),
-    [pytest.param(["batch=0.3"], Decimal("0.3"), id="fraction"), pytest.param(["batch=25%"], Decimal("0.25"),
-                                                                                 id="percent"),
-     pytest.param([], None, id="none")],
+    [
+        pytest.param(["batch=0.3"], Decimal("0.3"), id="fraction"),
+        pytest.param(["batch=25%"], Decimal("0.25"), id="percent"),
+        pytest.param([], None, id="none"),
+    ],
 )
 def test_parse_what_if(specs, share):
     assert parse_what_if(specs) == share
@@ -283,9 +324,11 @@ def test_mixed_bad_lines_are_skipped_with_file_and_line():
     [
         pytest.param("bad/mixed.jsonl", r"mixed.jsonl:2: not JSON .*--strict", id="not-json"),
         pytest.param("bad/empty.jsonl", r"empty.jsonl:1: empty file", id="empty"),
-        pytest.param("bad/missing-columns.csv",
-                     r"missing-columns.csv:1: CSV export lacks the column\(s\) num_model_requests, output_tokens",
-                     id="csv-columns"),
+        pytest.param(
+            "bad/missing-columns.csv",
+            r"missing-columns.csv:1: CSV export lacks the column\(s\) num_model_requests, output_tokens",
+            id="csv-columns",
+        ),
         pytest.param("truncated.jsonl.gz", r"truncated.jsonl.gz:80: gzip data is cut off", id="cut-gzip"),
         pytest.param("bad/not-usage.txt", r"not a usage file", id="not-usage"),
     ],
@@ -317,19 +360,32 @@ def test_truncated_gzip_keeps_records_before_the_cut():
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
-        pytest.param({"model": "gpt-4.1", "usage": {"prompt_tokens": 5, "completion_tokens": True}}, "bad_tokens",
-                     id="bool-tokens"),
-        pytest.param({"model": "gpt-4.1", "usage": {"prompt_tokens": "5", "completion_tokens": 1}}, "bad_tokens",
-                     id="string-tokens"),
-        pytest.param({"model": "gpt-4.1", "usage": {"prompt_tokens": 5, "completion_tokens": 1,
-                                                    "prompt_tokens_details": {"cached_tokens": 6}}},
-                     "bad_tokens", id="cached-over-input"),
+        pytest.param(
+            {"model": "gpt-4.1", "usage": {"prompt_tokens": 5, "completion_tokens": True}},
+            "bad_tokens",
+            id="bool-tokens",
+        ),
+        pytest.param(
+            {"model": "gpt-4.1", "usage": {"prompt_tokens": "5", "completion_tokens": 1}},
+            "bad_tokens",
+            id="string-tokens",
+        ),
+        pytest.param(
+            {
+                "model": "gpt-4.1",
+                "usage": {"prompt_tokens": 5, "completion_tokens": 1, "prompt_tokens_details": {"cached_tokens": 6}},
+            },
+            "bad_tokens",
+            id="cached-over-input",
+        ),
         pytest.param({"model": "gpt-4.1", "usage": {"total_tokens": 5}}, "bad_tokens", id="no-known-fields"),
         pytest.param({"model": "gpt-4.1", "usage": None}, "no_usage", id="usage-null"),
-        pytest.param({"usage": {"prompt_tokens": 5, "completion_tokens": 1}, "model": 3}, "bad_record",
-                     id="model-not-string"),
-        pytest.param({"object": "batch", "id": "batch_1", "usage": {"input_tokens": 1}}, "bad_record",
-                     id="batch-object"),
+        pytest.param(
+            {"usage": {"prompt_tokens": 5, "completion_tokens": 1}, "model": 3}, "bad_record", id="model-not-string"
+        ),
+        pytest.param(
+            {"object": "batch", "id": "batch_1", "usage": {"input_tokens": 1}}, "bad_record", id="batch-object"
+        ),
         pytest.param([1, 2], "bad_record", id="array-of-numbers"),
     ],
 )
@@ -371,16 +427,33 @@ def _chat_line(rng: random.Random) -> dict:
         "object": "chat.completion",
         "created": rng.choice([D0 + rng.randrange(10**6), 1.5e9, -5, None, "2025-01-01"]),
         "model": rng.choice(["gpt-4.1", "gpt-4.1-mini-2025-04-14", "ft:gpt-4.1-nano:o::x", "gpt-4o", None, 4]),
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": rng.choice([
-            'plain', 'tricky "usage":{"prompt_tokens":1} }}', '\\"usage\\": {', '東京 \u2028 \\n']),
-            "tool_calls": [{"function": {"arguments": json.dumps({"usage": {"prompt_tokens": 99}})}}]},
-            "finish_reason": "stop"}],
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": rng.choice(
+                        ["plain", 'tricky "usage":{"prompt_tokens":1} }}', '\\"usage\\": {', "東京 \u2028 \\n"]
+                    ),
+                    "tool_calls": [{"function": {"arguments": json.dumps({"usage": {"prompt_tokens": 99}})}}],
+                },
+                "finish_reason": "stop",
+            }
+        ],
         "usage": {
             "prompt_tokens": rng.choice([prompt, prompt, -1, 2.0, True, None]),
             "completion_tokens": rng.choice([rng.randrange(0, 5000), 0, "7"]),
             "total_tokens": 0,
-            "prompt_tokens_details": rng.choice([{"cached_tokens": rng.randrange(0, prompt + 2)},
-                                                 {"cached_tokens": None}, {}, None, [], {"cached_tokens": 1.0}]),
+            "prompt_tokens_details": rng.choice(
+                [
+                    {"cached_tokens": rng.randrange(0, prompt + 2)},
+                    {"cached_tokens": None},
+                    {},
+                    None,
+                    [],
+                    {"cached_tokens": 1.0},
+                ]
+            ),
         },
         "service_tier": rng.choice(["default", "priority", None, 3, "flex"]),
         "system_fingerprint": rng.choice(["fp_1", None]),

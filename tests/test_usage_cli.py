@@ -23,9 +23,27 @@ def test_json_contract(runner):
     doc = json.loads(r.stdout)
     assert {"schema_version", "records", "total_usd", "unpriced", "models"} <= set(doc)
     assert set(doc) == {
-        "schema_version", "sources", "records", "requests", "input_tokens", "cached_input_tokens", "output_tokens",
-        "cache_hit_rate", "total_usd", "unpriced_requests", "models", "unpriced", "by_mode", "by_day",
-        "by_project", "by_user", "by_api_key", "what_if", "calibration", "skipped", "failed_batch_requests",
+        "schema_version",
+        "sources",
+        "records",
+        "requests",
+        "input_tokens",
+        "cached_input_tokens",
+        "output_tokens",
+        "cache_hit_rate",
+        "total_usd",
+        "unpriced_requests",
+        "models",
+        "unpriced",
+        "by_mode",
+        "by_day",
+        "by_project",
+        "by_user",
+        "by_api_key",
+        "what_if",
+        "calibration",
+        "skipped",
+        "failed_batch_requests",
         "assumptions",
     }
     assert doc["schema_version"] == 1
@@ -34,16 +52,34 @@ def test_json_contract(runner):
     for m in doc["models"]:
         assert {"model", "requests", "input_tokens", "cached_input_tokens", "output_tokens", "cost_usd"} <= set(m)
     assert doc["models"][0] == {
-        "model": "gpt-4.1", "requests": 2, "input_tokens": 200000, "cached_input_tokens": 100000,
-        "output_tokens": 4000, "cost_usd": "0.282", "cost_share": "0.991065", "cache_hit_rate": "0.500000",
+        "model": "gpt-4.1",
+        "requests": 2,
+        "input_tokens": 200000,
+        "cached_input_tokens": 100000,
+        "output_tokens": 4000,
+        "cost_usd": "0.282",
+        "cost_share": "0.991065",
+        "cache_hit_rate": "0.500000",
     }
-    assert doc["unpriced"] == [{
-        "model": "gpt-4o-2024-08-06", "reason": "not in the pricing catalog", "requests": 1, "input_tokens": 500,
-        "cached_input_tokens": 0, "output_tokens": 50,
-    }]
+    assert doc["unpriced"] == [
+        {
+            "model": "gpt-4o-2024-08-06",
+            "reason": "not in the pricing catalog",
+            "requests": 1,
+            "input_tokens": 500,
+            "cached_input_tokens": 0,
+            "output_tokens": 50,
+        }
+    ]
     assert set(doc["calibration"][0]) == {
-        "model", "requests", "output_tokens_mean", "output_tokens_p50", "output_tokens_p95", "input_tokens_mean",
-        "cache_hit_rate", "distribution_requests",
+        "model",
+        "requests",
+        "output_tokens_mean",
+        "output_tokens_p50",
+        "output_tokens_p95",
+        "input_tokens_mean",
+        "cache_hit_rate",
+        "distribution_requests",
     }
     assert "not priced: gpt-4o-2024-08-06" in r.stderr
 
@@ -77,8 +113,10 @@ def test_skipped_records_summarised_on_stderr(runner):
     assert json.loads(r.stdout)["skipped"] == {"bad_tokens": 2, "no_usage": 1, "not_json": 2}
     lines = r.stderr.splitlines()
     assert lines[0].startswith("gpt41cost: warning: ") and "mixed.jsonl:2: not JSON" in lines[0]
-    assert lines[-1] == ("gpt41cost: warning: skipped 5 bad record(s) (2 bad token counts, 1 no usage object, "
-                         "2 not JSON); --strict fails on the first")
+    assert lines[-1] == (
+        "gpt41cost: warning: skipped 5 bad record(s) (2 bad token counts, 1 no usage object, "
+        "2 not JSON); --strict fails on the first"
+    )
     assert "Traceback" not in r.output
 
 
@@ -86,13 +124,16 @@ def test_skipped_records_summarised_on_stderr(runner):
     ("args", "code", "message"),
     [
         pytest.param(["bad/mixed.jsonl", "--strict"], 3, "mixed.jsonl:2: not JSON", id="strict-bad-line"),
-        pytest.param(["chat.jsonl", "--strict"], 1, "--strict: 1 model(s) not priced: gpt-4o-2024-08-06",
-                     id="strict-unpriced"),
+        pytest.param(
+            ["chat.jsonl", "--strict"], 1, "--strict: 1 model(s) not priced: gpt-4o-2024-08-06", id="strict-unpriced"
+        ),
         pytest.param(["bad/empty.jsonl"], 3, "empty.jsonl: no usage records found", id="empty"),
-        pytest.param(["bad/missing-columns.csv"], 3, "lacks the column(s) num_model_requests, output_tokens",
-                     id="csv-columns"),
-        pytest.param(["truncated.jsonl.gz", "--strict"], 3, "truncated.jsonl.gz:80: gzip data is cut off",
-                     id="cut-gzip-strict"),
+        pytest.param(
+            ["bad/missing-columns.csv"], 3, "lacks the column(s) num_model_requests, output_tokens", id="csv-columns"
+        ),
+        pytest.param(
+            ["truncated.jsonl.gz", "--strict"], 3, "truncated.jsonl.gz:80: gzip data is cut off", id="cut-gzip-strict"
+        ),
         pytest.param(["missing.jsonl"], 3, "missing.jsonl: no such file", id="missing-file"),
         pytest.param(["chat.jsonl", "--what-if", "batch=2"], 2, "between 0 and 1", id="bad-what-if"),
     ],

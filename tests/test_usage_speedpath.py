@@ -30,9 +30,26 @@ MODELS = ["gpt-4.1-2025-04-14", "gpt-4.1-mini", "ft:gpt-4.1-nano-2025-04-14:acme
 #: Text that is hard on a hand-made JSON string matcher: escapes, surrogate pairs, raw UTF-8 of
 #: every width, the key names the matcher looks for, and characters orjson escapes or not.
 AWKWARD = [
-    "plain", "", "東京 café naïve", "emoji 😀 🇫🇷", '"usage":{"prompt_tokens":1}', '\\"usage\\": {', "\\",
-    "tab\there", "nl\nhere", "\x00\x01\x1f", "\x7f", "\u2028\u2029", "\ud7ff\ue000\uffff", "\U0010ffff",
-    '{"id":"chatcmpl-x","object":"chat.completion"}', "},{", "]", "null", "0", "/slash/",
+    "plain",
+    "",
+    "東京 café naïve",
+    "emoji 😀 🇫🇷",
+    '"usage":{"prompt_tokens":1}',
+    '\\"usage\\": {',
+    "\\",
+    "tab\there",
+    "nl\nhere",
+    "\x00\x01\x1f",
+    "\x7f",
+    "\u2028\u2029",
+    "\ud7ff\ue000\uffff",
+    "\U0010ffff",
+    '{"id":"chatcmpl-x","object":"chat.completion"}',
+    "},{",
+    "]",
+    "null",
+    "0",
+    "/slash/",
 ]
 
 
@@ -47,8 +64,11 @@ def canonical(rng: random.Random, i: int = 0) -> dict:
     message: dict = {"role": "assistant", "content": None if tool else _text(rng)}
     if tool:
         message["tool_calls"] = [
-            {"id": f"call_{rng.getrandbits(32):x}", "type": "function",
-             "function": {"name": "lookup", "arguments": json.dumps({"q": _text(rng), "usage": {"x": 1}})}}
+            {
+                "id": f"call_{rng.getrandbits(32):x}",
+                "type": "function",
+                "function": {"name": "lookup", "arguments": json.dumps({"q": _text(rng), "usage": {"x": 1}})},
+            }
             for _ in range(rng.randrange(1, 3))
         ]
     message["refusal"] = rng.choice([None, None, _text(rng)])
@@ -58,15 +78,21 @@ def canonical(rng: random.Random, i: int = 0) -> dict:
         "object": "chat.completion",
         "created": rng.choice([D0 + rng.randrange(3 * 86400), D0 + i, 86399, 86400, 7, 999_999_999, 1_000_000_000]),
         "model": rng.choice(MODELS),
-        "choices": [{"index": n, "message": message, "logprobs": None, "finish_reason": "stop"}
-                    for n in range(rng.choice([1, 1, 1, 2]))],
+        "choices": [
+            {"index": n, "message": message, "logprobs": None, "finish_reason": "stop"}
+            for n in range(rng.choice([1, 1, 1, 2]))
+        ],
         "usage": {
             "prompt_tokens": prompt,
             "completion_tokens": rng.randrange(0, 5000),
             "total_tokens": 0,
             "prompt_tokens_details": {"cached_tokens": rng.choice([0, prompt, prompt // 2]), "audio_tokens": 0},
-            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                          "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": 0,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
         },
         "service_tier": rng.choice(["default", "default", "priority", "flex", "scale"]),
         "system_fingerprint": rng.choice(["fp_b38e740b47", None]),
@@ -80,8 +106,12 @@ def canonical(rng: random.Random, i: int = 0) -> dict:
     if rng.random() < 0.1:
         del usage["completion_tokens_details"]
     elif rng.random() < 0.1:
-        usage["completion_tokens_details"] = {k: rng.randrange(100) for k in rng.sample(
-            ["reasoning_tokens", "audio_tokens", "prompt_tokens", "cached_tokens", "x_tokens"], rng.randrange(0, 4))}
+        usage["completion_tokens_details"] = {
+            k: rng.randrange(100)
+            for k in rng.sample(
+                ["reasoning_tokens", "audio_tokens", "prompt_tokens", "cached_tokens", "x_tokens"], rng.randrange(0, 4)
+            )
+        }
     return body
 
 
@@ -92,9 +122,37 @@ def encode(rng: random.Random, obj: dict) -> bytes:
 #: Bytes a broken line may gain: JSON syntax, escapes good and bad, lone surrogates, invalid or
 #: overlong UTF-8, raw control characters, signs and exponents, a second response start.
 INSERTS = [
-    b'"', b"\\", b"\\u", b"\\ud800", b"\\udc00", b"\\ud83d\\ude00", b"\\x", b"\xff", b"\xc0\xaf", b"\xed\xa0\x80",
-    b"\xe6\x9d", b"\xf4\x90\x80\x80", b"\x00", b"\x1f", b"\t", b" ", b"\r", b"-", b"0", b"1e3", b".5",
-    b"9999999999999", b",", b":", b"{", b"}", b"[", b"]", b"null", b'"x":1,', b'{"id":"chatcmpl-',
+    b'"',
+    b"\\",
+    b"\\u",
+    b"\\ud800",
+    b"\\udc00",
+    b"\\ud83d\\ude00",
+    b"\\x",
+    b"\xff",
+    b"\xc0\xaf",
+    b"\xed\xa0\x80",
+    b"\xe6\x9d",
+    b"\xf4\x90\x80\x80",
+    b"\x00",
+    b"\x1f",
+    b"\t",
+    b" ",
+    b"\r",
+    b"-",
+    b"0",
+    b"1e3",
+    b".5",
+    b"9999999999999",
+    b",",
+    b":",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b"null",
+    b'"x":1,',
+    b'{"id":"chatcmpl-',
 ]
 
 
@@ -105,9 +163,9 @@ def mutate(rng: random.Random, line: bytes) -> bytes:
         if kind < 0.5:
             line = line[:at] + rng.choice(INSERTS) + line[at:]
         elif kind < 0.8:
-            line = line[:at] + line[at + rng.randrange(1, 4):]
+            line = line[:at] + line[at + rng.randrange(1, 4) :]
         else:
-            line = line[:at] + rng.choice(INSERTS) + line[at + 1:]
+            line = line[:at] + rng.choice(INSERTS) + line[at + 1 :]
     return line
 
 
@@ -177,8 +235,11 @@ def test_canonical_lines_take_the_speed_path_and_agree(seed):
     with pytest.MonkeyPatch.context() as mp:
         seen = full_parses(mp)
         fast = scan(lines)
-    ok = [line for line in lines if (o := orjson.loads(line))["usage"]["prompt_tokens_details"]["cached_tokens"]
-          <= o["usage"]["prompt_tokens"]]
+    ok = [
+        line
+        for line in lines
+        if (o := orjson.loads(line))["usage"]["prompt_tokens_details"]["cached_tokens"] <= o["usage"]["prompt_tokens"]
+    ]
     assert seen == []  # every line proven canonical (cached <= prompt always holds here)
     assert len(ok) == len(lines)
     same(fast, reference(lines))
@@ -192,8 +253,11 @@ def test_speed_path_rows_are_the_parsed_fields():
         o = orjson.loads(line)
         u = o["usage"]
         assert row[:6] == (
-            str(o["created"]).encode(), o["model"].encode(), str(u["prompt_tokens"]).encode(),
-            str(u["completion_tokens"]).encode(), str(u["prompt_tokens_details"]["cached_tokens"]).encode(),
+            str(o["created"]).encode(),
+            o["model"].encode(),
+            str(u["prompt_tokens"]).encode(),
+            str(u["completion_tokens"]).encode(),
+            str(u["prompt_tokens_details"]["cached_tokens"]).encode(),
             o["service_tier"].encode(),
         )
         assert row[6] == b""
@@ -310,8 +374,10 @@ def test_map_without_final_newline_and_with_blank_lines(tmp_path):
 def test_parallel_strict_stops_at_a_broken_line(tmp_path, monkeypatch):
     rng = random.Random(8)
     lines = [encode(rng, canonical(rng)) for _ in range(600)]
-    lines = [line.replace(b'"cached_tokens":', b'"cached_tokens":1') if b'"cached_tokens":0,' in line else line
-             for line in lines]  # make sure cached stays a plain number
+    lines = [
+        line.replace(b'"cached_tokens":', b'"cached_tokens":1') if b'"cached_tokens":0,' in line else line
+        for line in lines
+    ]  # make sure cached stays a plain number
     lines[450] = lines[450][:-5]
     f = tmp_path / "s.jsonl"
     f.write_bytes(b"\n".join(lines) + b"\n")
@@ -350,20 +416,36 @@ def test_a_line_the_pattern_accepts_parses_to_the_captured_fields():
         accepted += 1
         o = orjson.loads(line)  # never raises for an accepted line
         u = o["usage"]
-        assert list(o) in (["id", "object", "created", "model", "choices", "usage", "service_tier"],
-                           ["id", "object", "created", "model", "choices", "usage", "service_tier",
-                            "system_fingerprint"])
-        assert set(u) <= {"prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details",
-                          "completion_tokens_details"}
+        assert list(o) in (
+            ["id", "object", "created", "model", "choices", "usage", "service_tier"],
+            ["id", "object", "created", "model", "choices", "usage", "service_tier", "system_fingerprint"],
+        )
+        assert set(u) <= {
+            "prompt_tokens",
+            "completion_tokens",
+            "total_tokens",
+            "prompt_tokens_details",
+            "completion_tokens_details",
+        }
         assert set(u["prompt_tokens_details"]) <= {"cached_tokens", "audio_tokens"}
         assert o["object"] == "chat.completion"
         assert row[:6] == (
-            str(o["created"]).encode(), o["model"].encode(), str(u["prompt_tokens"]).encode(),
-            str(u["completion_tokens"]).encode(), str(u["prompt_tokens_details"]["cached_tokens"]).encode(),
+            str(o["created"]).encode(),
+            o["model"].encode(),
+            str(u["prompt_tokens"]).encode(),
+            str(u["completion_tokens"]).encode(),
+            str(u["prompt_tokens_details"]["cached_tokens"]).encode(),
             o["service_tier"].encode(),
         )
-        assert all(type(x) is int for x in (o["created"], u["prompt_tokens"], u["completion_tokens"],
-                                              u["prompt_tokens_details"]["cached_tokens"]))
+        assert all(
+            type(x) is int
+            for x in (
+                o["created"],
+                u["prompt_tokens"],
+                u["completion_tokens"],
+                u["prompt_tokens_details"]["cached_tokens"],
+            )
+        )
     assert accepted > 150 and rejected > 3000  # both sides exercised
 
 
@@ -423,9 +505,27 @@ def test_native_split_is_the_pattern_split_on_any_bytes(noise, seed):
         assert _canon.split(data) == ru._LINE.split(data)
 
 
-ESCAPES = ["\\ud800\\udc00", "\\udbff\\udfff", "\\ud800", "\\udc00", "\\ud800\\u0041", "\\uD83D\\uDE00",
-           "\\uDBFF\\uDC00", "\\ud7ff", "\\ue000", "\\uabcd", "\\uABCG", "\\u12", "\\q", "\\/", "\\",
-           "\\ud800\\", "\\ud800\\udbff", "\\udc00\\udc00", "\\uDFFF\\uDC00"]
+ESCAPES = [
+    "\\ud800\\udc00",
+    "\\udbff\\udfff",
+    "\\ud800",
+    "\\udc00",
+    "\\ud800\\u0041",
+    "\\uD83D\\uDE00",
+    "\\uDBFF\\uDC00",
+    "\\ud7ff",
+    "\\ue000",
+    "\\uabcd",
+    "\\uABCG",
+    "\\u12",
+    "\\q",
+    "\\/",
+    "\\",
+    "\\ud800\\",
+    "\\ud800\\udbff",
+    "\\udc00\\udc00",
+    "\\uDFFF\\uDC00",
+]
 
 
 @pytest.mark.parametrize("escape", ESCAPES)
@@ -438,9 +538,16 @@ def test_native_split_on_escapes(escape):
         assert _canon.split(line) == ru._LINE.split(line)
 
 
-@pytest.mark.parametrize("raw", [bytes([a, b, c, d]) for a in (0xC1, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5)
-                                 for b in (0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0) for c in (0x80, 0x41)
-                                 for d in (0x80, 0x22)])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        bytes([a, b, c, d])
+        for a in (0xC1, 0xC2, 0xDF, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5)
+        for b in (0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0)
+        for c in (0x80, 0x41)
+        for d in (0x80, 0x22)
+    ],
+)
 def test_native_split_on_utf8_edges(raw):
     rng = random.Random(3)
     line = encode(rng, canonical(rng))

@@ -15,6 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
 README = ROOT / "README.md"
+#: The date every README example runs on (the examples that name a date pass --as-of as well).
+README_DATE = "2026-12-06"
 BLOCK = re.compile(r"```console\n(.*?)```", flags=re.S)
 
 
@@ -24,6 +26,8 @@ def run(command: str) -> str:
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "COLUMNS": "200",
+        # the README's figures are those of one date: a run on another day shows the same
+        "GPT41COST_AS_OF": README_DATE,
     }
     env.pop("GPT41COST_PRICING", None)
     out = subprocess.run(

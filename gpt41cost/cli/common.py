@@ -40,6 +40,16 @@ PricingOpt = Annotated[
         show_default=False,
     ),
 ]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="The date of the run: prices in force and model status (active, deprecated, shut down) on it "
+        "[default: today].",
+        show_default=False,
+    ),
+]
 ModelOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -100,7 +110,34 @@ def warn(message: str) -> None:
     typer.echo(f"gpt41cost: warning: {message}", err=True)
 
 
-def load_catalog_opt(pricing: str | None) -> Any:
+#: Environment variable fixing the date of every run (as --as-of does for one).
+AS_OF_ENV = "GPT41COST_AS_OF"
+
+
+def run_date(as_of: str | None) -> Any:
+    """The date of the run: --as-of, else $GPT41COST_AS_OF, else today (the one place the CLI
+    reads the clock)."""
+    import os
+    from datetime import date
+
+    from ..errors import UsageError
+    from ..lifecycle import parse_day
+
+    where = "--as-of"
+    if as_of is None:
+        as_of = os.environ.get(AS_OF_ENV) or None
+        where = f"${AS_OF_ENV}"
+    if as_of is None:
+        return date.today()
+    try:
+        return parse_day(as_of.strip())
+    except ValueError as exc:
+        raise UsageError(f"{where}: {exc}; give a date such as 2026-12-06") from None
+
+
+def load_catalog_opt(pricing: str | None, as_of: str | None = None) -> Any:
+    """The catalog as on the run's date (--as-of, default today): the prices in force that day."""
     from ..catalog import catalog_path, load_catalog
 
-    return load_catalog(catalog_path(pricing))
+    day = run_date(as_of)  # a bad flag is reported before the catalog is read
+    return load_catalog(catalog_path(pricing)).on(day)

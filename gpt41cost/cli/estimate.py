@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from . import app
-from .common import CalibrateOpt, Format, FormatOpt, ModelOpt, PricingOpt, emit, handles_errors, load_catalog_opt
+from .common import (
+    AsOfOpt,
+    CalibrateOpt,
+    Format,
+    FormatOpt,
+    ModelOpt,
+    PricingOpt,
+    emit,
+    handles_errors,
+    load_catalog_opt,
+)
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -178,6 +188,7 @@ def estimate_cmd(
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Estimate what requests cost on gpt-4.1, gpt-4.1-mini and gpt-4.1-nano, per request and per month.
 
@@ -210,7 +221,7 @@ def estimate_cmd(
     if epochs < 1:
         raise UsageError(f"--epochs: must be 1 or more, got {epochs}")
     per_month, traffic = monthly_requests(requests_per_day, requests_per_month)
-    catalog = load_catalog_opt(pricing)
+    catalog = load_catalog_opt(pricing, as_of)
     chosen = [catalog.resolve(m) for m in model or []]  # fail fast on unknown names
     calibration = _load_calibration(calibrate_from, catalog) if calibrate_from else None
 

@@ -9,7 +9,7 @@ import typer
 
 from ..errors import UsageError
 from . import app
-from .common import Format, FormatOpt, ModelOpt, PricingOpt, emit, handles_errors, load_catalog_opt
+from .common import AsOfOpt, Format, FormatOpt, ModelOpt, PricingOpt, emit, handles_errors, load_catalog_opt
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -76,6 +76,7 @@ def limits(
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Rate-limit headroom per usage tier, and the lowest tier that fits.
 
@@ -102,7 +103,7 @@ def limits(
     from ..views.limits import limits_report
     from ..workload import PromptSummary, profile_from_measured
 
-    catalog = load_catalog_opt(pricing)
+    catalog = load_catalog_opt(pricing, as_of)
     if paths and input_tokens is not None:
         raise UsageError("give prompt files or --input-tokens, not both")
     if not paths and input_tokens is None:
@@ -124,11 +125,7 @@ def limits(
         expected, out_source = -(-sum(caps) // len(caps)), "the requests' own max_tokens (mean), an upper bound"
     profiles: dict[str, tuple[RequestProfile, PromptSummary | None]] = {}
     if measured:
-        auto = (
-            cached_for_catalog(measured, catalog, warm=True)
-            if rate is None and has_blocks(measured)
-            else {}
-        )
+        auto = cached_for_catalog(measured, catalog, warm=True) if rate is None and has_blocks(measured) else {}
         for m in resolved:
             base = m.spec.name
             profiles[base] = profile_from_measured(

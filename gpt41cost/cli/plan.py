@@ -8,7 +8,7 @@ import typer
 
 from ..errors import CheckFailed
 from . import app
-from .common import CalibrateOpt, Format, FormatOpt, PricingOpt, emit, handles_errors, load_catalog_opt
+from .common import AsOfOpt, CalibrateOpt, Format, FormatOpt, PricingOpt, emit, handles_errors, load_catalog_opt
 
 
 @app.command("plan")
@@ -22,6 +22,7 @@ def plan(
     calibrate_from: CalibrateOpt = None,
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Cost per month, rate-limit headroom and a launch verdict for a workload file.
 
@@ -42,7 +43,7 @@ def plan(
     from ..views.plan import plan_report
     from ..workload import calibrated, load_workload, workload_demand, workload_profile
 
-    catalog = load_catalog_opt(pricing)
+    catalog = load_catalog_opt(pricing, as_of)
     w = load_workload(workload, catalog)
     if calibrate_from:
         from ..usage import load_calibration

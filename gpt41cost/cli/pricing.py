@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from . import app
-from .common import Format, FormatOpt, PricingOpt, emit, handles_errors, load_catalog_opt
+from .common import AsOfOpt, Format, FormatOpt, PricingOpt, emit, handles_errors, load_catalog_opt
 
 
 @app.command("pricing")
 @handles_errors
-def pricing(fmt: FormatOpt = Format.table, pricing: PricingOpt = None) -> None:
+def pricing(fmt: FormatOpt = Format.table, pricing: PricingOpt = None, as_of: AsOfOpt = None) -> None:
     """Show the pricing catalog: prices per model, rate limits per tier, and its as-of date.
 
     Examples:
@@ -22,4 +22,4 @@ def pricing(fmt: FormatOpt = Format.table, pricing: PricingOpt = None) -> None:
     from ..report import render
     from ..views.pricing import pricing_report
 
-    emit(render(pricing_report(load_catalog_opt(pricing)), fmt.value))
+    emit(render(pricing_report(load_catalog_opt(pricing, as_of)), fmt.value))

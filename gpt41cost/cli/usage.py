@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from . import app
-from .common import Format, FormatOpt, PricingOpt, emit, handles_errors, load_catalog_opt, warn
+from .common import AsOfOpt, Format, FormatOpt, PricingOpt, emit, handles_errors, load_catalog_opt, warn
 
 if TYPE_CHECKING:
     from ..readers.usage import ProgressFn
@@ -66,6 +66,7 @@ def usage(
     ],
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
+    as_of: AsOfOpt = None,
     strict: Annotated[
         bool,
         typer.Option("--strict", help="Fail on the first bad record (exit 3) and on unpriced models (exit 1)."),
@@ -118,7 +119,7 @@ def usage(
     from ..usage import SKIP_REASONS, parse_what_if, summarize
     from ..views.usage import usage_report
 
-    catalog = load_catalog_opt(pricing)
+    catalog = load_catalog_opt(pricing, as_of)
     share = parse_what_if(what_if or [])
     show = progress if progress is not None else sys.stderr.isatty()
     with _progress_bar(show) as bar:

@@ -94,9 +94,7 @@ class _Window:
         self._slots.release()
 
 
-def numbered(
-    source: str, cuts: list[int], window: _Window | None = None
-) -> Iterator[tuple[int, int, int]]:
+def numbered(source: str, cuts: list[int], window: _Window | None = None) -> Iterator[tuple[int, int, int]]:
     """The ranges between ``cuts`` with the number of their first line, found as they are
     asked for: the pool hands out the first range at once while the rest are numbered. With a
     ``window``, each range waits for a slot in it."""

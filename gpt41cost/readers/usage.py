@@ -109,8 +109,19 @@ _CHOICE = (
 )
 _TOKENS = rb'"[a-z_]{1,60}":' + _INT  # a key of completion_tokens_details: the full parse reads none
 _DETAILS = (  # as the API writes them (tried first: literal is fastest), else any such keys
-    rb'(?:"reasoning_tokens":' + _INT + rb',"audio_tokens":' + _INT + rb',"accepted_prediction_tokens":' + _INT
-    + rb',"rejected_prediction_tokens":' + _INT + rb"|(?:" + _TOKENS + rb"(?:," + _TOKENS + rb")*+)?+)"
+    rb'(?:"reasoning_tokens":'
+    + _INT
+    + rb',"audio_tokens":'
+    + _INT
+    + rb',"accepted_prediction_tokens":'
+    + _INT
+    + rb',"rejected_prediction_tokens":'
+    + _INT
+    + rb"|(?:"
+    + _TOKENS
+    + rb"(?:,"
+    + _TOKENS
+    + rb")*+)?+)"
 )
 _CANONICAL = b"".join(
     [
@@ -404,8 +415,15 @@ def _ints(col: Sequence[bytes]) -> list[int]:
     return values
 
 
-def _add_rows(acc: Accumulator, created: Sequence[bytes], models: Sequence[bytes], pts_b: Sequence[bytes],
-              cts_b: Sequence[bytes], cas_b: Sequence[bytes], tiers: Sequence[bytes]) -> bool:
+def _add_rows(
+    acc: Accumulator,
+    created: Sequence[bytes],
+    models: Sequence[bytes],
+    pts_b: Sequence[bytes],
+    cts_b: Sequence[bytes],
+    cas_b: Sequence[bytes],
+    tiers: Sequence[bytes],
+) -> bool:
     """Add canonical rows (as columns) to ``acc``, grouped by (model, service_tier, UTC day).
 
     Returns False, adding nothing, when some row has more cached than prompt tokens. Each row gets

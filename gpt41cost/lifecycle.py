@@ -1,0 +1,154 @@
+"""Model lifecycle on a date: active, deprecated (announced, not yet shut down) or shut down.
+
+Pure: every function takes the date of the run; nothing here reads the clock. The dates come
+from the catalog (OpenAI's deprecations page, cited there); the rules that are ours, not
+OpenAI's, are named constants below and stated in the README.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+ACTIVE = "active"
+DEPRECATED = "deprecated"
+SHUT_DOWN = "shut_down"
+STATUSES = (ACTIVE, DEPRECATED, SHUT_DOWN)
+
+#: `plan --check` fails when a routed model shuts down within this many months of the run's date.
+DEFAULT_HORIZON_MONTHS = 6
+#: Reports note prices checked longer ago than this, counted from the run's date.
+STALE_AFTER_DAYS = 90
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+def parse_day(text: str) -> date:
+    """A YYYY-MM-DD date; ValueError with the reason otherwise."""
+    if not _ISO_DAY.match(text):
+        raise ValueError(f"{text!r} is not a date in the form YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a real date") from None
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it has no such day)."""
+    m = day.month - 1 + months
+    year, month = day.year + m // 12, m % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """What OpenAI announced for a model or snapshot.
+
+    ``substitute`` is a model of this catalog that takes over (priced, so ``plan --substitute``
+    can use it); ``replacement`` is what OpenAI recommends when that is outside this catalog.
+    """
+
+    deprecated_on: date | None = None
+    shutdown_on: date | None = None
+    substitute: str | None = None
+    replacement: str | None = None
+    source: str | None = None
+
+    def status(self, day: date) -> str:
+        if self.shutdown_on is not None and day >= self.shutdown_on:
+            return SHUT_DOWN
+        if self.deprecated_on is not None and day >= self.deprecated_on:
+            return DEPRECATED
+        return ACTIVE
+
+    def shutdown_known(self, day: date) -> date | None:
+        """The shutdown date as known on ``day`` (announced on or before it), else None."""
+        if self.shutdown_on is None or self.deprecated_on is None or day < self.deprecated_on:
+            return None
+        return self.shutdown_on
+
+    def expires_within(self, day: date, until: date) -> bool:
+        """Shut down on ``day``, or announced by ``day`` to shut down on or before ``until``."""
+        known = self.shutdown_known(day)
+        return known is not None and known <= until
+
+    def instead(self) -> str:
+        """What to use instead, in words: the substitute, else OpenAI's replacement."""
+        if self.substitute:
+            return f"substitute {self.substitute}"
+        if self.replacement:
+            return f"OpenAI recommends {self.replacement} (not in this catalog)"
+        return "no substitute named"
+
+    def mark(self, day: date) -> str:
+        """The mark a report shows next to the model: '' when active."""
+        status = self.status(day)
+        if status == SHUT_DOWN:
+            return f"shut down {self.shutdown_on}, {self.instead()}"
+        if status == DEPRECATED:
+            return f"deprecated, shuts down {self.shutdown_on}, {self.instead()}"
+        return ""
+
+    def as_json(self, day: date) -> dict[str, Any]:
+        return {
+            "status": self.status(day),
+            "deprecated_on": _iso(self.deprecated_on),
+            "shutdown_on": _iso(self.shutdown_on),
+            "substitute": self.substitute,
+            "replacement": self.replacement,
+        }
+
+
+ALWAYS_ACTIVE = Lifecycle()
+
+
+@dataclass(frozen=True)
+class FineTuning:
+    """When self-serve fine-tuning stops taking new training jobs (inference runs until the base
+    model shuts down: ``ft:`` models die with their base)."""
+
+    new_orgs_closed_on: date | None = None  # organisations that never fine-tuned
+    inactive_orgs_closed_on: date | None = None  # no fine-tuned inference in the last 60 days
+    closed_on: date | None = None  # everyone
+    source: str | None = None
+
+    def training(self, day: date) -> tuple[str, str]:
+        """('open' | 'restricted' | 'closed', why) on ``day``."""
+        if self.closed_on is not None and day >= self.closed_on:
+            return "closed", f"self-serve fine-tuning takes no new training jobs from {self.closed_on}"
+        if self.inactive_orgs_closed_on is not None and day >= self.inactive_orgs_closed_on:
+            return "restricted", (
+                f"from {self.inactive_orgs_closed_on} only organisations with fine-tuned inference in the last "
+                f"60 days can start training jobs; nobody can from {self.closed_on or 'a date not yet announced'}"
+            )
+        if self.new_orgs_closed_on is not None and day >= self.new_orgs_closed_on:
+            return "restricted", (
+                f"from {self.new_orgs_closed_on} only organisations that have fine-tuned before can start training "
+                f"jobs; nobody can from {self.closed_on or 'a date not yet announced'}"
+            )
+        return "open", ""
+
+
+def _iso(d: date | None) -> str | None:
+    return None if d is None else d.isoformat()
+
+
+def staleness_note(checked: str, day: date) -> str | None:
+    """The note every report carries when the catalog was checked more than STALE_AFTER_DAYS before ``day``."""
+    try:
+        age = (day - parse_day(checked)).days
+    except ValueError:
+        return None
+    if age > STALE_AFTER_DAYS:
+        return f"prices last checked {age} days ago; see `gpt41cost pricing`"
+    return None
+
+
+def days_since(checked: str, day: date) -> int | None:
+    try:
+        return (day - parse_day(checked)).days
+    except ValueError:
+        return None

@@ -1,0 +1,322 @@
+"""Lifecycle dates, dated prices and their validation (issue #13)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import yaml
+
+from gpt41cost.catalog import load_catalog
+from gpt41cost.errors import CatalogError
+from gpt41cost.lifecycle import (
+    ACTIVE,
+    DEPRECATED,
+    SHUT_DOWN,
+    FineTuning,
+    Lifecycle,
+    add_months,
+    parse_day,
+    staleness_note,
+)
+
+from .conftest import DATA, ROOT
+
+D = date.fromisoformat
+NANO = Lifecycle(D("2026-04-22"), D("2026-10-23"), "gpt-4.1-mini")
+
+
+@pytest.mark.parametrize(
+    ("day", "status"),
+    [
+        pytest.param("2026-03-01", ACTIVE, id="before-announcement"),
+        pytest.param("2026-04-21", ACTIVE, id="day-before-announcement"),
+        pytest.param("2026-04-22", DEPRECATED, id="announcement-day"),
+        pytest.param("2026-06-01", DEPRECATED, id="deprecated"),
+        pytest.param("2026-10-22", DEPRECATED, id="last-day"),
+        pytest.param("2026-10-23", SHUT_DOWN, id="shutdown-day"),
+        pytest.param("2026-12-06", SHUT_DOWN, id="after"),
+    ],
+)
+def test_status_on_a_date(day, status):
+    assert NANO.status(D(day)) == status
+
+
+def test_shutdown_known_only_once_announced():
+    assert NANO.shutdown_known(D("2026-03-01")) is None
+    assert NANO.shutdown_known(D("2026-04-22")) == D("2026-10-23")
+    assert not NANO.expires_within(D("2026-03-01"), D("2026-09-01"))
+    assert NANO.expires_within(D("2026-06-01"), D("2026-12-01"))
+    assert not NANO.expires_within(D("2026-05-01"), D("2026-10-22"))
+    assert NANO.expires_within(D("2026-05-01"), D("2026-10-23"))
+
+
+def test_marks_and_json():
+    assert NANO.mark(D("2026-12-06")) == "shut down 2026-10-23, substitute gpt-4.1-mini"
+    assert NANO.mark(D("2026-06-01")) == "deprecated, shuts down 2026-10-23, substitute gpt-4.1-mini"
+    assert NANO.mark(D("2026-03-01")) == ""
+    assert NANO.as_json(D("2026-12-06")) == {
+        "status": "shut_down",
+        "deprecated_on": "2026-04-22",
+        "shutdown_on": "2026-10-23",
+        "substitute": "gpt-4.1-mini",
+        "replacement": None,
+    }
+    other = Lifecycle(D("2026-10-14"), D("2027-01-14"), replacement="gpt-6-luna")
+    assert other.mark(D("2026-12-06")) == (
+        "deprecated, shuts down 2027-01-14, OpenAI recommends gpt-6-luna (not in this catalog)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "end"),
+    [
+        pytest.param("2026-06-01", 6, "2026-12-01", id="plain"),
+        pytest.param("2026-12-06", 6, "2027-06-06", id="over-new-year"),
+        pytest.param("2026-08-31", 6, "2027-02-28", id="short-month"),
+        pytest.param("2028-08-31", 6, "2029-02-28", id="leap-to-common"),
+        pytest.param("2027-08-31", 6, "2028-02-29", id="into-leap"),
+        pytest.param("2026-01-15", 0, "2026-01-15", id="zero"),
+    ],
+)
+def test_add_months(start, months, end):
+    assert add_months(D(start), months) == D(end)
+
+
+@pytest.mark.parametrize("text", ["2026-13-01", "2026-02-30", "26-01-01", "2026/01/01", "today", "2026-1-1"])
+def test_parse_day_refuses(text):
+    with pytest.raises(ValueError):
+        parse_day(text)
+
+
+def test_fine_tuning_cutoffs():
+    ft = FineTuning(D("2026-05-07"), D("2026-07-02"), D("2027-01-06"))
+    assert ft.training(D("2026-05-06"))[0] == "open"
+    assert ft.training(D("2026-05-07"))[0] == "restricted"
+    assert "have fine-tuned before" in ft.training(D("2026-05-07"))[1]
+    assert "last 60 days" in ft.training(D("2026-07-02"))[1]
+    assert ft.training(D("2027-01-05"))[0] == "restricted"
+    assert ft.training(D("2027-01-06")) == (
+        "closed",
+        "self-serve fine-tuning takes no new training jobs from 2027-01-06",
+    )
+
+
+def test_staleness_note():
+    assert staleness_note("2026-11-22", D("2026-12-06")) is None
+    assert staleness_note("2026-11-22", D("2027-02-20")) is None  # 90 days: not yet
+    assert staleness_note("2026-11-22", D("2027-02-21")) == "prices last checked 91 days ago; see `gpt41cost pricing`"
+
+
+# --------------------------------------------------------------------------- the shipped catalog
+
+
+def test_shipped_lifecycle(shipped_catalog):
+    def status(name, day):
+        c = shipped_catalog.on(D(day))
+        return c.resolve(name).lifecycle.status(c.day)
+
+    for day, nano in (("2026-03-01", ACTIVE), ("2026-06-01", DEPRECATED), ("2026-12-06", SHUT_DOWN)):
+        assert status("gpt-4.1-nano", day) == nano
+        assert status("gpt-4.1-nano-2025-04-14", day) == nano
+        assert status("ft:gpt-4.1-nano-2025-04-14:acme::x1", day) == nano  # dies with its base
+        assert status("gpt-4.1", day) == ACTIVE
+        assert status("gpt-4.1-mini", day) == ACTIVE
+    # the 2026-10-14 entry names the dated snapshots only
+    assert status("gpt-4.1-2025-04-14", "2026-12-06") == DEPRECATED
+    assert status("gpt-4.1-mini-2025-04-14", "2027-01-14") == SHUT_DOWN
+    assert status("ft:gpt-4.1-mini-2025-04-14:acme::x1", "2027-01-14") == SHUT_DOWN
+    nano = shipped_catalog.models["gpt-4.1-nano"].lifecycle
+    assert (nano.deprecated_on, nano.shutdown_on, nano.substitute) == (D("2026-04-22"), D("2026-10-23"), "gpt-4.1-mini")
+    assert nano.source == "https://developers.openai.com/api/docs/deprecations"
+    ft = shipped_catalog.fine_tuning
+    assert (ft.new_orgs_closed_on, ft.inactive_orgs_closed_on, ft.closed_on) == (
+        D("2026-05-07"),
+        D("2026-07-02"),
+        D("2027-01-06"),
+    )
+
+
+def test_shipped_prices_apply_from_launch(shipped_catalog):
+    spec = shipped_catalog.models["gpt-4.1"]
+    assert spec.price_change_days() == (D("2025-04-14"),)
+    assert shipped_catalog.on(D("2026-12-06")).models["gpt-4.1"].prices.standard.input == Decimal("2.00")
+
+
+# --------------------------------------------------------------------------- dated prices
+
+
+def _doc():
+    return yaml.safe_load((DATA / "pricing-fixture.yaml").read_text())
+
+
+def _load(tmp_path, doc):
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return load_catalog(p)
+
+
+def test_a_dated_change_applies_from_its_date(tmp_path):
+    doc = _doc()
+    doc["schema_version"] = 2
+    doc["models"]["gpt-4.1"]["prices"]["standard"] = [
+        {"from": "2025-04-14", "input": "2.00", "cached_input": "0.50", "output": "8.00"},
+        {"from": "2026-07-01", "input": "1.60", "cached_input": "0.40", "output": "6.40"},
+    ]
+    c = _load(tmp_path, doc)
+    assert c.models["gpt-4.1"].prices.standard.input == Decimal("1.60")  # latest until a date is fixed
+    assert c.on(D("2026-06-30")).models["gpt-4.1"].prices.standard.input == Decimal("2.00")
+    assert c.on(D("2026-07-01")).models["gpt-4.1"].prices.standard.input == Decimal("1.60")
+    assert c.on(D("2025-01-01")).models["gpt-4.1"].prices.standard.input == Decimal("2.00")  # first entry
+    # other lines untouched
+    assert c.on(D("2026-07-01")).models["gpt-4.1"].prices.batch.input == Decimal("1.00")
+    assert c.models["gpt-4.1"].price_change_days() == (D("2025-04-14"), D("2026-07-01"))
+
+
+def _lc(doc, model="gpt-4.1-nano", **kw):
+    doc["schema_version"] = 2
+    doc["models"][model]["lifecycle"] = kw
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        pytest.param(
+            lambda d: d.__setitem__("as_of", "2026-02-30"), "as_of: '2026-02-30' is not a real date", id="as-of"
+        ),
+        pytest.param(
+            lambda d: d.__setitem__("as_of", "last week"), "as_of: 'last week' is not a date", id="as-of-text"
+        ),
+        pytest.param(
+            lambda d: _lc(d, deprecated_on="2026-04-22", shutdown_on="2026-13-01"),
+            "models.gpt-4.1-nano.lifecycle.shutdown_on: '2026-13-01' is not a real date",
+            id="bad-date",
+        ),
+        pytest.param(
+            lambda d: _lc(d, deprecated_on="2026-04-22", shutdown_on="2026-01-01"),
+            "models.gpt-4.1-nano.lifecycle.shutdown_on: 2026-01-01 is before deprecated_on 2026-04-22",
+            id="shutdown-before-deprecation",
+        ),
+        pytest.param(
+            lambda d: _lc(d, shutdown_on="2026-10-23"),
+            "models.gpt-4.1-nano.lifecycle.deprecated_on: missing",
+            id="shutdown-without-announcement",
+        ),
+        pytest.param(
+            lambda d: _lc(d, deprecated_on="2026-04-22", shutdown_on="2026-10-23", substitute="gpt-5-nano"),
+            "models.gpt-4.1-nano.lifecycle.substitute: 'gpt-5-nano' is not a model of this catalog",
+            id="substitute-unknown",
+        ),
+        pytest.param(
+            lambda d: _lc(d, deprecated_on="2026-04-22", shutdown_on="2026-10-23", substitute="gpt-4.1-nano"),
+            "models.gpt-4.1-nano.lifecycle.substitute: 'gpt-4.1-nano' is the model itself",
+            id="substitute-self",
+        ),
+        pytest.param(
+            lambda d: _lc(d, snapshots={"gpt-4.1-nano-2099-01-01": {"deprecated_on": "2026-04-22"}}),
+            "models.gpt-4.1-nano.lifecycle.snapshots.gpt-4.1-nano-2099-01-01: 'gpt-4.1-nano-2099-01-01' is not one",
+            id="unknown-snapshot",
+        ),
+        pytest.param(
+            lambda d: _lc(d, retired_on="2026-04-22"),
+            "models.gpt-4.1-nano.lifecycle.retired_on: unknown key",
+            id="unknown-key",
+        ),
+        pytest.param(
+            lambda d: d["models"]["gpt-4.1"]["prices"].__setitem__(
+                "standard",
+                [
+                    {"from": "2026-01-01", "input": "2", "cached_input": "0.5", "output": "8"},
+                    {"from": "2026-01-01", "input": "1", "cached_input": "0.5", "output": "8"},
+                ],
+            ),
+            "models.gpt-4.1.prices.standard: entries overlap: 2026-01-01 is not after 2026-01-01",
+            id="overlap",
+        ),
+        pytest.param(
+            lambda d: d["models"]["gpt-4.1"]["prices"].__setitem__(
+                "standard",
+                [
+                    {"from": "2026-01-01", "input": "2", "cached_input": "0.5", "output": "8"},
+                    {"input": "1", "cached_input": "0.5", "output": "8"},
+                ],
+            ),
+            "models.gpt-4.1.prices.standard[1].from: missing",
+            id="entry-without-date",
+        ),
+        pytest.param(
+            lambda d: d["models"]["gpt-4.1"]["prices"].__setitem__(
+                "training", [{"from": "2026-01-01", "usd": "25"}, {"from": "2025-01-01", "usd": "20"}]
+            ),
+            "models.gpt-4.1.prices.training: entries overlap: 2025-01-01 is not after 2026-01-01",
+            id="out-of-order",
+        ),
+        pytest.param(
+            lambda d: d["models"]["gpt-4.1"]["prices"].__setitem__("batch", [{"from": "2026-01-01", "input": "1"}]),
+            "models.gpt-4.1.prices.batch[0].output: missing key",
+            id="entry-missing-rate",
+        ),
+        pytest.param(
+            lambda d: d.__setitem__("fine_tuning", {"new_orgs_closed_on": "2026-05-07", "closed_on": "2026-01-01"}),
+            "fine_tuning.closed_on: 2026-01-01 is before new_orgs_closed_on 2026-05-07",
+            id="cutoffs-out-of-order",
+        ),
+        pytest.param(lambda d: d.__setitem__("schema_version", 3), "unsupported version 3", id="schema-version"),
+    ],
+)
+def test_bad_lifecycle_or_dated_prices_name_the_key_path(tmp_path, mutate, message):
+    doc = _doc()
+    mutate(doc)
+    with pytest.raises(CatalogError) as exc:
+        _load(tmp_path, doc)
+    assert message in str(exc.value)
+    assert str(tmp_path / "c.yaml") in str(exc.value)
+
+
+def test_bad_catalog_exits_4_with_one_line(runner, tmp_path):
+    from gpt41cost.cli import app
+
+    doc = _lc(_doc(), deprecated_on="2026-04-22", shutdown_on="2026-10-23", substitute="gpt-9")
+    p = tmp_path / "c.yaml"
+    p.write_text(yaml.safe_dump(doc))
+    r = runner.invoke(app, ["pricing", "--pricing", str(p), "--as-of", "2026-12-06"])
+    assert r.exit_code == 4
+    assert r.stdout == ""
+    assert r.stderr.count("\n") == 1
+    assert "models.gpt-4.1-nano.lifecycle.substitute" in r.stderr
+
+
+@pytest.mark.parametrize("cmd", ["estimate", "limits", "plan", "usage", "pricing", "rules"])
+def test_every_command_takes_as_of_and_refuses_a_bad_one(runner, cmd):
+    from gpt41cost.cli import app
+
+    r = runner.invoke(app, [cmd, "--help"])
+    assert "--as-of" in r.stdout
+    args = {
+        "estimate": ["estimate", "--input-tokens", "10"],
+        "limits": ["limits", "--input-tokens", "10"],
+        "plan": ["plan", str(ROOT / "samples" / "workloads" / "support-bot.yaml")],
+        "usage": ["usage", str(ROOT / "samples" / "usage" / "responses.jsonl")],
+        "pricing": ["pricing"],
+        "rules": ["rules"],
+    }[cmd]
+    r = runner.invoke(app, [*args, "--as-of", "2026-02-30"])
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert r.stderr == "gpt41cost: error: --as-of: '2026-02-30' is not a real date; give a date such as 2026-12-06\n"
+
+
+def test_as_of_from_the_environment_and_the_flag_wins(runner, monkeypatch):
+    from gpt41cost.cli import app
+
+    monkeypatch.setenv("GPT41COST_AS_OF", "someday")
+    r = runner.invoke(app, ["pricing"])
+    assert r.exit_code == 2
+    assert (
+        r.stderr == "gpt41cost: error: $GPT41COST_AS_OF: 'someday' is not a date in the form YYYY-MM-DD; "
+        "give a date such as 2026-12-06\n"
+    )
+    r = runner.invoke(app, ["pricing", "--as-of", "2026-12-06", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
