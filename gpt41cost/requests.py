@@ -25,11 +25,14 @@ from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .cache import PrefixHashes
 
 #: Counts the o200k_base tokens of a text (tokens.count_tokens).
 Count = Callable[[str], int]
@@ -110,6 +113,9 @@ class RequestCount:
     segments: tuple[str | Sequence[int] | _Image, ...] | None = None  # the stream, in pieces
     has_images: bool = False
     encode: Encode | None = None  # turns the text pieces of ``segments`` into token ids
+    #: How many leading ``segments`` are the tools and first message, which many requests of a
+    #: file share (their hashes are then made once, :class:`~gpt41cost.cache.PrefixHashes`).
+    head: int = 0
 
     @property
     def streams(self) -> dict[str, Sequence[int]] | None:
@@ -122,8 +128,16 @@ class RequestCount:
             return dict.fromkeys(models, shared)
         return {m: _concat(self.segments, m, encode) for m in models}
 
-    def cache_blocks(self, step: int) -> dict[str, tuple[int, ...]] | None:
-        """Chained hashes of each full ``step``-token block of each model's stream."""
+    def cache_blocks(self, step: int, prefixes: PrefixHashes | None = None) -> dict[str, tuple[int, ...]] | None:
+        """Chained hashes of each full ``step``-token block of each model's stream; ``prefixes``
+        remembers the hashes of the leading segments (``head``) seen before."""
+        if self.segments is None:
+            return None
+        if prefixes is not None and self.head and not self.has_images:
+            encode = self.encode or _no_text
+            head = _concat(self.segments[: self.head], None, encode)
+            rest = _concat(self.segments[self.head :], None, encode)
+            return dict.fromkeys(self.input_tokens, prefixes.hashes(head, rest, step))
         streams = self.streams
         if streams is None:
             return None
@@ -159,6 +173,7 @@ class _Acc:
         self.uncounted: list[str] = []
         self.notes: list[str] = []
         self.has_images = False
+        self.head = 0
 
     def const(self, n: int, mark: int) -> None:
         if n <= 0:
@@ -208,6 +223,7 @@ class _Acc:
             segments=None if self.segments is None else tuple(self.segments),
             has_images=self.has_images,
             encode=self.encode,
+            head=self.head,
         )
 
 
@@ -333,115 +349,8 @@ def count_chat(
     return acc.result(_model(body), _max_output(body, CHAT_MAX_KEYS))
 
 
-#: Body keys that :func:`count_chat` reads beyond messages, tools, model and the output cap;
-#: a body with any of them is not plain (see :func:`count_plain_chat`).
-_NOT_PLAIN_BODY = ("functions", "response_format", "n")
 #: Where a Chat body gives its output cap, in the order they are looked for.
 CHAT_MAX_KEYS = ("max_completion_tokens", "max_tokens")
-
-
-@dataclass(frozen=True, slots=True)
-class PlainChat:
-    """What :func:`count_plain_chat` found: the input tokens (equal on every model: a plain
-    request holds no image) and the counted tools, for :meth:`segments`."""
-
-    tokens: int
-    tools: tuple[int, Sequence[str | Sequence[int] | _Image], Sequence[str]]
-
-    @property
-    def notes(self) -> tuple[str, ...]:
-        return tuple(self.tools[2])
-
-    def segments(self, body: Mapping[str, Any]) -> tuple[str | Sequence[int] | _Image, ...]:
-        """The token stream of ``body`` in pieces, exactly as :func:`count_chat` makes it."""
-        segs: list[str | Sequence[int] | _Image] = list(self.tools[1])
-        append = segs.append
-        for msg in body["messages"]:
-            role, content, name = msg["role"], msg["content"], msg.get("name")
-            append(_RUN_START)
-            if role:
-                append(role)
-            if name is not None:
-                append(_RUN_NAME)
-                if name:
-                    append(name)
-            append(_RUN_SEP)
-            if content:
-                append(content)
-            append(_RUN_END)
-        append(_RUN_PRIME)
-        return tuple(segs)
-
-    def stream(self, body: Mapping[str, Any], encode: Encode) -> tuple[array[int], array[int]]:
-        """The token stream of ``body`` (the ids of :meth:`segments`) in two parts: the tools
-        and first message, which many requests of a file share, and the rest."""
-        segs = self.segments(body)
-        k = len(self.tools[1])
-        messages = body["messages"]
-        if messages:
-            first = messages[0]
-            name = first.get("name")
-            # start, [role], [name mark, [name]], separator, [content], end
-            k += 3 + bool(first["role"]) + bool(first["content"]) + (0 if name is None else 1 + bool(name))
-        return _concat(segs[:k], None, encode), _concat(segs[k:], None, encode)
-
-
-_NO_TOOLS: tuple[int, Sequence[str | Sequence[int] | _Image], Sequence[str]] = (0, (), ())
-
-
-def count_plain_chat(
-    body: Mapping[str, Any], count: Count, tool_memo: ToolMemo, encode: Encode | None = None
-) -> PlainChat | None:
-    """The input tokens of a plain Chat Completions body, in one quick pass; None if not plain.
-
-    Plain: ``messages`` is a list of objects with only ``role`` and ``content`` strings and
-    an optional ``name`` string; ``tools``, if present, are all function tools; and the body
-    has no ``functions``, ``response_format`` or ``n``. That is nearly every line of a large
-    Batch file. The count equals :func:`count_chat`'s (a test checks both on many bodies);
-    for anything else, or anything wrong (which count_chat reports), use count_chat.
-    """
-    messages = body.get("messages")
-    if type(messages) is not list:
-        return None
-    for key in _NOT_PLAIN_BODY:
-        if key in body:
-            return None
-    tools = body.get("tools")
-    done = _NO_TOOLS
-    if tools is not None:
-        if type(tools) is not list:
-            return None
-        functions: list[Mapping[str, Any]] = []
-        for tool in tools:
-            if type(tool) is not dict or tool.get("type", "function") != "function":
-                return None
-            fn = tool.get("function", tool)
-            if type(fn) is not dict or type(fn.get("name")) is not str:
-                return None
-            functions.append(fn)
-        if functions:
-            got = tool_memo.counted(functions, count, encode)
-            if got is None:
-                return None
-            done = got
-    n = REPLY_PRIMING + done[0]
-    for msg in messages:
-        if type(msg) is not dict:
-            return None
-        role = msg.get("role")
-        content = msg.get("content")
-        if type(role) is not str or type(content) is not str:
-            return None
-        if len(msg) > 2:
-            if not _PLAIN_KEYS.issuperset(msg):
-                return None
-            name = msg.get("name")
-            if name is not None:
-                if type(name) is not str:
-                    return None
-                n += TOKENS_PER_NAME + (count(name) if name else 0)
-        n += TOKENS_PER_MESSAGE + (count(role) if role else 0) + (count(content) if content else 0)
-    return PlainChat(n, done)
 
 
 def count_messages(
@@ -557,7 +466,6 @@ _RUN_START = _run(_MSG_START, 1)
 _RUN_NAME = _run(_NAME_MARK, TOKENS_PER_NAME)
 _RUN_SEP = _run(_MSG_SEP, 1)
 _RUN_END = _run(_MSG_END, TOKENS_PER_MESSAGE - 2)
-_RUN_PRIME = _run(_PRIME, REPLY_PRIMING)
 
 
 def _chat_messages(acc: _Acc, messages: Sequence[Any]) -> None:
@@ -595,6 +503,8 @@ def _chat_messages(acc: _Acc, messages: Sequence[Any]) -> None:
                 if content:
                     segments.append(content)
                 segments.append(_RUN_END)
+                if i == 1:
+                    acc.head = len(segments)
             continue
 
         def fill(msg: Mapping[str, Any] = msg, i: int = i, role: str = role) -> None:
@@ -607,6 +517,8 @@ def _chat_messages(acc: _Acc, messages: Sequence[Any]) -> None:
                 _strings(acc, value)
 
         _message_frame(acc, role, name, fill)
+        if i == 1 and acc.segments is not None:
+            acc.head = len(acc.segments)
 
 
 def _content(acc: _Acc, content: Any, where: str) -> None:

@@ -41,14 +41,11 @@ from ..catalog import Catalog
 from ..errors import Gpt41CostError, InputError
 from ..measure import KINDS, Measured, SharedCounts
 from ..requests import (
-    PlainChat,
     RequestCount,
     RequestError,
     ToolMemo,
-    chat_output_cap,
     count_chat,
     count_messages,
-    count_plain_chat,
     count_request,
     count_responses,
 )
@@ -463,46 +460,11 @@ class _Context:
             uncounted=rc.uncounted,
             # A request under the cache minimum on every model can neither hit nor leave a
             # usable prefix (cache detection only keeps blocks from the minimum on): no blocks.
-            cache_blocks=rc.cache_blocks(self.step)
+            cache_blocks=rc.cache_blocks(self.step, self.prefix_hashes)
             if max(rc.input_tokens.values(), default=0) >= self.catalog.cache_min_tokens
             else None,
             notes=rc.notes + tuple(extra.pop("notes", ())),
             **extra,
-        )
-
-    def plain_measured(
-        self, body: Mapping[str, Any], plain: PlainChat, kind: str, line: int, custom_id: str | None
-    ) -> Measured:
-        """:meth:`measured` of a plain Chat body (:func:`count_plain_chat`): the same record,
-        made without the general counter's bookkeeping."""
-        model = body.get("model")
-        try:
-            max_output = chat_output_cap(body)
-        except RequestError as exc:
-            raise InputError(f"{self._at(line)}{exc.message}") from None
-        self.check_model(model, line)
-        shared = self.shared
-        if model is not None:
-            model = shared.setdefault(model, model)
-        if max_output is not None:  # caps repeat (256, 1024, ...): one int object each
-            max_output = shared.setdefault(max_output, max_output)
-        if len(shared) > SHARED_MAX:
-            shared.clear()
-        n = plain.tokens
-        blocks = None
-        if n >= self.catalog.cache_min_tokens:
-            head, rest = plain.stream(body, _encode)
-            blocks = dict.fromkeys(self.models, self.prefix_hashes.hashes(head, rest, self.step))
-        return Measured(
-            source=self.source,
-            kind=kind,
-            input_tokens=self.counts.same(n),
-            line=line,
-            model=model,
-            max_output_tokens=max_output,
-            custom_id=custom_id,
-            cache_blocks=blocks,
-            notes=plain.notes,
         )
 
 
@@ -658,9 +620,6 @@ def _batch_line(ctx: _Context, obj: Any, n: int, facts: BatchFacts) -> Measured:
     custom_id = obj.get("custom_id")
     if type(custom_id) is not str:
         custom_id = None
-    plain = count_plain_chat(body, _count, ctx.tool_memo, _encode)
-    if plain is not None and (model is None or type(model) is str):
-        return ctx.plain_measured(body, plain, "batch", n, custom_id)
     # The body's shape decides how it is counted; a wrong url is already a pre-flight finding.
     return ctx.measured(ctx.count(body, n, "auto"), "batch", n, custom_id=custom_id)
 
