@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     INPUT = 3  # a bad input file: missing, unreadable, not UTF-8, malformed, empty
     CATALOG = 4  # a bad pricing catalog
     VOCABULARY = 5  # the tokenizer vocabulary is missing or does not match its sha256
+    API = 6  # an opt-in OpenAI API call failed: no or wrong key, unreachable, refused, a malformed answer
 
 
 class Gpt41CostError(Exception):
@@ -66,6 +67,13 @@ class VocabularyError(Gpt41CostError):
     """The o200k_base vocabulary could not be loaded offline or failed its sha256 check."""
 
     exit_code = ExitCode.VOCABULARY
+
+
+class ApiError(Gpt41CostError):
+    """An opt-in call to OpenAI's API failed (missing or refused key, network, HTTP error, a page
+    that is not what the endpoint documents). The message never holds the key."""
+
+    exit_code = ExitCode.API
 
 
 class CheckFailed(Gpt41CostError):

@@ -55,15 +55,80 @@ def _progress_bar(enabled: bool) -> Iterator[ProgressFn | None]:
         yield update
 
 
+@contextmanager
+def _sources(
+    paths: list[str],
+    from_api: bool,
+    since: str | None,
+    until: str | None,
+    projects: list[str] | None,
+    groups: list[str] | None,
+    costs: bool,
+    base_url: str | None,
+    save: str | None,
+    timeout: float,
+    retries: int,
+    backoff: float,
+) -> Iterator[tuple[list[str], list[str]]]:
+    """The usage files to read and the costs files fetched: PATHs, or pages pulled from the API
+    into --save DIR (or a temporary folder, removed after reading)."""
+    from ..errors import UsageError
+
+    if not from_api:
+        for flag, value in (
+            ("--since", since),
+            ("--until", until),
+            ("--project", projects),
+            ("--group-by", groups),
+            ("--costs", costs),
+            ("--base-url", base_url),
+            ("--save", save),
+        ):
+            if value:
+                raise UsageError(f"{flag} works with --from-api only; add --from-api, or give usage files")
+        if not paths:
+            raise UsageError("give usage files or directories (PATH...), or --from-api --since DATE --until DATE")
+        yield paths, []
+        return
+    if paths:
+        raise UsageError(f"--from-api reads the API, not files: drop {paths[0]!r} (or drop --from-api)")
+    import os
+    import tempfile
+
+    from ..openai_http import DEFAULT_BASE_URL, OpenAIClient
+    from ..usage_api import check_groups, period, pull
+
+    p = period(since, until)
+    wanted = check_groups(groups or [])
+    url = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    key = os.environ.get(ADMIN_KEY_VARIABLE, "")
+    with OpenAIClient(
+        key, base_url=url, key_variable=ADMIN_KEY_VARIABLE, timeout=timeout, retries=retries, backoff=backoff
+    ) as client:
+        if save is not None:
+            got = pull(client, p, save, groups=wanted, projects=projects or [], costs=costs)
+            yield list(got.usage_paths), list(got.costs_paths)
+            return
+        with tempfile.TemporaryDirectory(prefix="gpt41cost-api-") as tmp:
+            got = pull(client, p, tmp, groups=wanted, projects=projects or [], costs=costs)
+            yield list(got.usage_paths), list(got.costs_paths)
+
+
+#: The environment variable the admin key is read from (and only from there).
+ADMIN_KEY_VARIABLE = "OPENAI_ADMIN_KEY"
+
+
 @app.command("usage")
 @handles_errors
 def usage(
     paths: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
-            help="Usage files or directories (any mix of formats, gzip too); - reads stdin.", metavar="PATH..."
+            help="Usage files or directories (any mix of formats, gzip too); - reads stdin.",
+            metavar="PATH...",
+            show_default=False,
         ),
-    ],
+    ] = None,
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
     as_of: AsOfOpt = None,
@@ -93,6 +158,108 @@ def usage(
             show_default=False,
         ),
     ] = None,
+    from_api: Annotated[
+        bool,
+        typer.Option(
+            "--from-api",
+            help="Read the Usage API (GET /v1/organization/usage/completions) for --since..--until with the "
+            "admin key in OPENAI_ADMIN_KEY. The only network use, and only with this flag.",
+            rich_help_panel="From the API",
+        ),
+    ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", metavar="DATE", help="First UTC day (YYYY-MM-DD).", rich_help_panel="From the API"),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", metavar="DATE", help="Last UTC day, included.", rich_help_panel="From the API"),
+    ] = None,
+    project: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--project", metavar="ID", help="Only this project (repeat for more).", rich_help_panel="From the API"
+        ),
+    ] = None,
+    group_by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--group-by",
+            metavar="FIELD",
+            help="Also group by project_id, user_id or api_key_id (model, batch, service_tier always).",
+            rich_help_panel="From the API",
+        ),
+    ] = None,
+    costs: Annotated[
+        bool,
+        typer.Option(
+            "--costs",
+            help="Also read the Costs API (GET /v1/organization/costs, by line item) and reconcile against it.",
+            rich_help_panel="From the API",
+        ),
+    ] = False,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            metavar="URL",
+            help="API base URL (default: OPENAI_BASE_URL, else https://api.openai.com/v1).",
+            show_default=False,
+            rich_help_panel="From the API",
+        ),
+    ] = None,
+    save: Annotated[
+        str | None,
+        typer.Option(
+            "--save",
+            metavar="DIR",
+            help="Keep the pages as JSON in DIR/completions (and DIR/costs) to repeat the run offline.",
+            rich_help_panel="From the API",
+        ),
+    ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", min=0.1, metavar="SECONDS", help="Per connect and per read.", rich_help_panel="From the API"
+        ),
+    ] = 30.0,
+    retries: Annotated[
+        int,
+        typer.Option(
+            "--retries",
+            min=0,
+            help="Retries on 429, 5xx and network failures, with backoff.",
+            rich_help_panel="From the API",
+        ),
+    ] = 4,
+    backoff: Annotated[
+        float,
+        typer.Option(
+            "--backoff",
+            min=0,
+            metavar="SECONDS",
+            help="First wait before a retry; doubles each time (a Retry-After from the server wins).",
+            rich_help_panel="From the API",
+        ),
+    ] = 1.0,
+    billed: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--billed",
+            metavar="COSTS",
+            help="Reconcile against what was billed: Costs API pages or the dashboard's cost CSV export.",
+            rich_help_panel="Reconcile",
+        ),
+    ] = None,
+    tolerance: Annotated[
+        str,
+        typer.Option(
+            "--tolerance",
+            metavar="SHARE",
+            help="Flag differences over this (0.01 or 1%); with --strict, exit 1.",
+            rich_help_panel="Reconcile",
+        ),
+    ] = "1%",
 ) -> None:
     """Price what your traffic really cost, from the usage records OpenAI gives you.
 
@@ -112,19 +279,34 @@ def usage(
       gpt41cost usage logs/ --format json | jq '.models[] | {model, cost_usd}'
 
       cat today.jsonl | gpt41cost usage - --strict
+
+      gpt41cost usage --from-api --since 2026-11-01 --until 2026-11-30 --costs --save bill-2026-11/
     """
     from ..errors import CheckFailed
+    from ..readers.costs import read_billed
     from ..readers.usage import read_usage
+    from ..reconcile import parse_tolerance, reconcile
     from ..report import render
     from ..usage import SKIP_REASONS, parse_what_if, summarize
-    from ..views.usage import usage_report
+    from ..views.usage import usage_report, with_sections
 
     catalog = load_catalog_opt(pricing, as_of)
     share = parse_what_if(what_if or [])
     show = progress if progress is not None else sys.stderr.isatty()
-    with _progress_bar(show) as bar:
+    tol = parse_tolerance(tolerance)
+    with (
+        _sources(
+            paths or [], from_api, since, until, project, group_by, costs, base_url, save, timeout, retries, backoff
+        ) as (
+            paths,
+            costs_paths,
+        ),
+        _progress_bar(show) as bar,
+    ):
         acc = read_usage(paths, strict=strict, jobs=jobs, progress=bar)
+        billed_items = read_billed([*(billed or []), *costs_paths]) if billed or costs_paths else None
     result = summarize(acc, catalog, sources=paths, batch_share=share)
+    rec = None if billed_items is None else reconcile(acc, result, billed_items, catalog, tolerance=tol)
 
     for s in result.skip_examples[:SHOW_SKIPS]:
         warn(s.message())
@@ -134,7 +316,17 @@ def usage(
         warn(f"skipped {n:,} bad record(s) ({parts}); --strict fails on the first")
     for u in result.unpriced:
         warn(f"not priced: {u.model or '(no model)'}: {u.requests:,} request(s) ({u.reason})")
-    emit(render(usage_report(result), fmt.value))
+    report = usage_report(result)
+    if rec is not None:
+        from ..views.reconcile import reconcile_json, reconcile_notes, reconcile_tables
+
+        report = with_sections(
+            report, "reconciliation", reconcile_json(rec), reconcile_tables(rec), reconcile_notes(rec), rec.assumptions
+        )
+    emit(render(report, fmt.value))
     if strict and result.unpriced:
         names = ", ".join(u.model or "(no model)" for u in result.unpriced)
         raise CheckFailed(f"--strict: {len(result.unpriced)} model(s) not priced: {names}")
+    if strict and rec is not None and rec.flagged:
+        keys = ", ".join(r.key for r in rec.flagged)
+        raise CheckFailed(f"--strict: {len(rec.flagged)} reconciliation row(s) over {tolerance}: {keys}")

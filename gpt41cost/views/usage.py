@@ -7,6 +7,8 @@ rounded to 6 places, 0..1; token counts are integers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -186,6 +188,25 @@ def usage_report(result: UsageResult) -> Report:
         assumptions=result.assumptions,
         notes=notes,
         footer=footer,
+    )
+
+
+def with_sections(
+    report: Report,
+    key: str,
+    data: dict[str, Any],
+    tables: Sequence[Table],
+    notes: Sequence[str],
+    assumptions: Sequence[tuple[str, str]] = (),
+) -> Report:
+    """The usage report with one more section (reconciliation, forecast): its JSON under ``key``,
+    its tables after the usage tables, its notes first."""
+    return replace(
+        report,
+        data={**report.data, key: data},
+        tables=[*report.tables, *tables],
+        notes=[*notes, *report.notes],
+        assumptions=[*report.assumptions, *assumptions],
     )
 
 

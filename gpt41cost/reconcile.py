@@ -1,0 +1,339 @@
+"""Does the estimate match the invoice? Usage at catalog prices against what OpenAI billed.
+
+Per UTC day and per line item: the cost computed from the usage at catalog prices, the billed
+amount, the difference (billed - computed) and the ratio (billed / computed); a total; and for
+every row whose difference is over the tolerance (default 1%) a note naming the likely causes.
+
+Line items. The Costs API names a line item ``<model snapshot>, <piece>[, <qualifier>...]``,
+e.g. ``gpt-4.1-2025-04-14, input``, ``gpt-4.1-2025-04-14, cached input``,
+``gpt-4.1-mini-2025-04-14, output``, sometimes with a ``<tier> | `` prefix; tools and other
+services have names of their own (``web search tool calls``). Not documented by OpenAI; this is
+the one place that reads them (rule: :data:`LINE_ITEM_RULE`). The computed side is split the
+same way: uncached input, cached input and output of each model in each processing mode.
+A line item whose model the catalog does not know, or that is not a token line, is *unknown*:
+billed, with nothing computed to set against it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .catalog import Catalog, ResolvedModel, rates_for
+from .cost import TokenUsage, cost_of
+from .errors import UnknownModelError, UsageError
+from .readers.costs import BilledItem
+from .usage import Accumulator, UsageResult, day_label, mode_of
+
+DEFAULT_TOLERANCE = Decimal("0.01")
+LINE_ITEM_RULE = (
+    "a Costs API line item is '<model>, <piece>[, <qualifier>]' with piece input, cached input or output, "
+    "'batch' among the qualifiers for Batch and a '<tier> |' prefix for priority (not documented by OpenAI)"
+)
+PIECES = ("input", "cached input", "output")
+
+_CAUSES_OVER = (
+    "billed more than the catalog prices give: a service tier not in the catalog (scale, or priority the "
+    "usage does not record), a price rise after the catalog's as-of date, or records missing from the usage"
+)
+_CAUSES_UNDER = (
+    "billed less than the catalog prices give: credits or discounts, a price cut the catalog does not have "
+    "yet, Batch traffic the usage records as standard, or usage counted twice"
+)
+
+
+@dataclass(frozen=True)
+class ReconRow:
+    """One day or line item. ``difference_usd`` is billed - computed; ``ratio`` billed / computed."""
+
+    key: str
+    computed_usd: Decimal | None
+    billed_usd: Decimal | None
+    over: bool
+    notes: tuple[str, ...] = ()
+
+    @property
+    def difference_usd(self) -> Decimal:
+        return (self.billed_usd or Decimal(0)) - (self.computed_usd or Decimal(0))
+
+    @property
+    def ratio(self) -> Decimal | None:
+        if not self.computed_usd:
+            return None
+        return (self.billed_usd or Decimal(0)) / self.computed_usd
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    tolerance: Decimal
+    by_day: tuple[ReconRow, ...]
+    by_line_item: tuple[ReconRow, ...]
+    total: ReconRow
+    line_items_billed: bool  # False when the costs were not grouped by line item
+    notes: tuple[str, ...]
+    assumptions: tuple[tuple[str, str], ...]
+
+    @property
+    def flagged(self) -> tuple[ReconRow, ...]:
+        return tuple(r for r in (*self.by_day, *self.by_line_item) if r.over)
+
+
+def parse_tolerance(value: str) -> Decimal:
+    """``--tolerance``: ``1%`` or ``0.01``."""
+    text = value.strip()
+    try:
+        d = Decimal(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ArithmeticError:
+        raise UsageError(f"--tolerance {value!r}: use a share such as 0.01 or 1%") from None
+    if not d.is_finite() or not 0 <= d < 1:
+        raise UsageError(f"--tolerance {value!r}: must be at least 0 and below 1 (100%)")
+    return d
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """A parsed line item: model label (``gpt-4.1``, ``ft:gpt-4.1``), piece, processing mode."""
+
+    model: str
+    piece: str
+    mode: str
+
+    @property
+    def key(self) -> str:
+        text = f"{self.model}, {self.piece}"
+        if self.mode == "batch":
+            return f"{text}, batch"
+        if self.mode == "priority":
+            return f"priority | {text}"
+        return text
+
+
+_PREFIX = re.compile(r"^\s*([A-Za-z_-]+)\s*\|\s*")
+
+
+def _label(resolved: ResolvedModel) -> str:
+    return f"ft:{resolved.spec.name}" if resolved.fine_tuned else resolved.spec.name
+
+
+def parse_line_item(text: str, catalog: Catalog) -> LineItem | None:
+    """The line item's model, piece and mode; None for anything else (a tool, another model)."""
+    mode = "standard"
+    m = _PREFIX.match(text)
+    if m:
+        tier = m.group(1).lower()
+        if tier == "priority":
+            mode = "priority"
+        elif tier not in ("default", "standard"):
+            return None  # flex, scale: no catalog price for this family
+        text = text[m.end() :]
+    head, _, rest = text.partition(",")
+    quals = [q.strip().lower() for q in rest.split(",") if q.strip()]
+    if not quals:
+        return None
+    piece_text = quals[0]
+    if piece_text in ("cached input", "cached input tokens", "input cached"):
+        piece = "cached input"
+    elif piece_text in ("input", "input tokens", "uncached input"):
+        piece = "input"
+    elif piece_text in ("output", "output tokens"):
+        piece = "output"
+    else:
+        return None
+    if any("batch" in q for q in quals[1:]):
+        mode = "batch" if mode == "standard" else mode
+    name = head.strip()
+    if name.startswith("ft-"):
+        name = "ft:" + name[3:]
+    try:
+        resolved = catalog.resolve(name)
+    except UnknownModelError:
+        return None
+    return LineItem(_label(resolved), piece, mode)
+
+
+def computed_line_items(acc: Accumulator, catalog: Catalog) -> dict[str, Decimal]:
+    """Computed cost per line-item key at catalog prices (priced traffic only)."""
+    per_item: dict[str, Decimal] = {}
+    resolved_cache: dict[str | None, ResolvedModel | None] = {}
+    for key, (_n, i, c, o) in acc.groups.items():
+        model, batch, tier = key[0], key[1], key[2]
+        if model not in resolved_cache:
+            try:
+                resolved_cache[model] = None if not model else catalog.resolve(model)
+            except UnknownModelError:
+                resolved_cache[model] = None
+        resolved = resolved_cache[model]
+        mode = mode_of(batch, tier)
+        if resolved is None or (tier == "flex" and mode != "batch") or (resolved.fine_tuned and mode == "priority"):
+            continue
+        cost = cost_of(TokenUsage(i, c, o), rates_for(resolved, mode))
+        label = _label(resolved)
+        for piece, usd in (
+            ("input", cost.uncached_input_usd),
+            ("cached input", cost.cached_input_usd),
+            ("output", cost.output_usd),
+        ):
+            k = LineItem(label, piece, mode).key
+            per_item[k] = per_item.get(k, Decimal(0)) + usd
+    return per_item
+
+
+def _over(computed: Decimal | None, billed: Decimal | None, tolerance: Decimal) -> bool:
+    c = computed or Decimal(0)
+    b = billed or Decimal(0)
+    if c == 0:
+        return b != 0
+    return abs(b - c) / c > tolerance
+
+
+def _pct(d: Decimal) -> str:
+    return f"{(d * 100).quantize(Decimal('0.1'))}%"
+
+
+def _usd(d: Decimal) -> str:
+    return f"${d.quantize(Decimal('0.01')):,}"
+
+
+def reconcile(
+    acc: Accumulator,
+    result: UsageResult,
+    billed: Iterable[BilledItem],
+    catalog: Catalog,
+    *,
+    tolerance: Decimal = DEFAULT_TOLERANCE,
+) -> Reconciliation:
+    """Set the usage at catalog prices against the billed amounts, per day and per line item."""
+    items = list(billed)
+    computed_items = computed_line_items(acc, catalog)
+    computed_days: dict[str, Decimal] = {line.key: line.cost_usd for line in result.by_day}
+    unpriced_days: dict[str, int] = {line.key: line.unpriced_requests for line in result.by_day}
+
+    billed_days: dict[str, Decimal] = {}
+    billed_items: dict[str, Decimal] = {}
+    unknown_by_day: dict[str, dict[str, Decimal]] = {}
+    unknown_items: set[str] = set()
+    grouped = any(b.line_item is not None for b in items)
+    for b in items:
+        day = day_label(b.day)
+        billed_days[day] = billed_days.get(day, Decimal(0)) + b.amount_usd
+        if b.line_item is None:
+            continue
+        parsed = parse_line_item(b.line_item, catalog)
+        key = parsed.key if parsed is not None else b.line_item
+        if parsed is None:
+            unknown_items.add(key)
+            per = unknown_by_day.setdefault(day, {})
+            per[key] = per.get(key, Decimal(0)) + b.amount_usd
+        billed_items[key] = billed_items.get(key, Decimal(0)) + b.amount_usd
+
+    billed_period = (min(billed_days), max(billed_days)) if billed_days else None
+
+    day_rows: list[ReconRow] = []
+    for day in sorted(set(computed_days) | set(billed_days)):
+        comp = computed_days.get(day)
+        bill = billed_days.get(day)
+        over = _over(comp, bill, tolerance)
+        notes: list[str] = []
+        if day == "unknown":
+            notes.append("usage records without a timestamp: they cannot be set against a billed day")
+        elif bill is None:
+            notes.append("nothing billed for this day in the costs given: they do not cover it")
+        elif not comp:
+            notes.append("billed, but no usage for this day: records missing from the usage")
+        elif over:
+            diff = bill - comp
+            notes.append(
+                f"{_pct(diff / comp)} ({'+' if diff > 0 else '-'}{_usd(abs(diff))}): "
+                + (_CAUSES_OVER if diff > 0 else _CAUSES_UNDER)
+            )
+        unknown = unknown_by_day.get(day)
+        if unknown and (over or bill is not None):
+            parts = ", ".join(f"{name} {_usd(v)}" for name, v in sorted(unknown.items()))
+            notes.append(f"includes line items the catalog does not price: {parts}")
+        if unpriced_days.get(day):
+            notes.append(f"{unpriced_days[day]:,} request(s) of models the catalog does not price are left out")
+        day_rows.append(ReconRow(day, comp, bill, over and day != "unknown" and bill is not None, tuple(notes)))
+
+    item_rows: list[ReconRow] = []
+    if grouped:
+        for key in sorted(set(computed_items) | set(billed_items)):
+            comp = computed_items.get(key)
+            bill = billed_items.get(key)
+            if not comp and not bill:
+                continue
+            over = _over(comp, bill, tolerance)
+            notes = []
+            if key in unknown_items:
+                notes.append(
+                    "unknown line item: not a token line of a model the catalog prices (a tool, another "
+                    "model or service); billed with nothing computed"
+                )
+            elif bill is None:
+                notes.append(
+                    "computed, but no billed line item of this name: billed under another name, or "
+                    "outside the costs' days"
+                )
+            elif over:
+                assert comp is not None
+                diff = bill - comp
+                notes.append(
+                    f"{_pct(diff / comp) if comp else 'all'} ({'+' if diff > 0 else '-'}{_usd(abs(diff))}): "
+                    + (_CAUSES_OVER if diff > 0 else _CAUSES_UNDER)
+                )
+            item_rows.append(ReconRow(key, comp, bill, over, tuple(notes)))
+
+    total_comp = sum((r.computed_usd or Decimal(0) for r in day_rows), Decimal(0))
+    total_bill = sum((r.billed_usd or Decimal(0) for r in day_rows), Decimal(0))
+    total = ReconRow("total", total_comp, total_bill, _over(total_comp, total_bill, tolerance))
+
+    notes_out: list[str] = []
+    if billed_period is not None:
+        notes_out.append(f"Billed amounts cover {billed_period[0]} to {billed_period[1]}.")
+    if not grouped:
+        notes_out.append(
+            "The costs are not grouped by line item: only days are compared "
+            "(fetch with --costs, which asks for group_by=line_item)."
+        )
+    if result.unpriced:
+        notes_out.append("Usage the catalog does not price is left out of the computed side (see Not priced).")
+    return Reconciliation(
+        tolerance=tolerance,
+        by_day=tuple(day_rows),
+        by_line_item=tuple(item_rows),
+        total=total,
+        line_items_billed=grouped,
+        notes=tuple(notes_out),
+        assumptions=(
+            ("line items", LINE_ITEM_RULE),
+            ("over", f"a row is flagged when |billed - computed| / computed > {_pct(tolerance)}"),
+        ),
+    )
+
+
+def read_and_reconcile(
+    acc: Accumulator,
+    result: UsageResult,
+    paths: Sequence[str],
+    catalog: Catalog,
+    *,
+    tolerance: Decimal = DEFAULT_TOLERANCE,
+) -> Reconciliation:
+    """Read Costs API pages or a cost export under ``paths`` and reconcile the usage against them."""
+    from .readers.costs import read_billed
+
+    return reconcile(acc, result, read_billed(paths), catalog, tolerance=tolerance)
+
+
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "LineItem",
+    "ReconRow",
+    "Reconciliation",
+    "computed_line_items",
+    "parse_line_item",
+    "parse_tolerance",
+    "read_and_reconcile",
+    "reconcile",
+]

@@ -1,0 +1,96 @@
+"""Reconciliation (``usage --billed``) as tables, notes and JSON, added to the usage report."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..reconcile import Reconciliation, ReconRow
+from ..report import Cell, Pct, Table, Usd, money_str
+from .usage import ratio_str
+
+_NUMERIC = frozenset({"computed", "billed", "difference", "ratio"})
+_COLUMNS = ("computed", "billed", "difference", "ratio", "over", "note")
+
+
+def _row(r: ReconRow) -> list[Cell]:
+    ratio = r.ratio
+    return [
+        r.key,
+        Usd(r.computed_usd),
+        Usd(r.billed_usd),
+        _signed(r),
+        Pct(None if ratio is None else ratio * 100),
+        "OVER" if r.over else "",
+        "; ".join(r.notes),
+    ]
+
+
+def _signed(r: ReconRow) -> str:
+    from ..report import usd_auto
+
+    d = r.difference_usd
+    if d == 0:
+        return "0"
+    return ("-" if d < 0 else "+") + usd_auto(abs(d))
+
+
+def reconcile_tables(rec: Reconciliation) -> list[Table]:
+    tables = [
+        Table(
+            "Reconciliation by day (UTC): usage at catalog prices vs billed",
+            ("day", *_COLUMNS),
+            [*(_row(r) for r in rec.by_day), _row(rec.total)],
+            numeric=_NUMERIC,
+        )
+    ]
+    if rec.by_line_item:
+        tables.append(
+            Table(
+                "Reconciliation by line item",
+                ("line item", *_COLUMNS),
+                [_row(r) for r in rec.by_line_item],
+                numeric=_NUMERIC,
+            )
+        )
+    return tables
+
+
+def reconcile_notes(rec: Reconciliation) -> list[str]:
+    flagged = rec.flagged
+    pct = (rec.tolerance * 100).normalize()
+    head = (
+        f"Reconciliation: {len(flagged)} row(s) differ by more than {pct:f}%"
+        if flagged
+        else f"Reconciliation: every day and line item within {pct:f}%"
+    )
+    return [f"{head}; billed / computed over all days: {_ratio_text(rec.total)}.", *rec.notes]
+
+
+def _ratio_text(r: ReconRow) -> str:
+    ratio = r.ratio
+    return "-" if ratio is None else f"{ratio.quantize(Decimal('0.0001'))}"
+
+
+def _row_json(r: ReconRow, key_name: str) -> dict[str, Any]:
+    return {
+        key_name: r.key,
+        "computed_usd": money_str(r.computed_usd),
+        "billed_usd": money_str(r.billed_usd),
+        "difference_usd": money_str(r.difference_usd),
+        "ratio": ratio_str(r.ratio),
+        "over_tolerance": r.over,
+        "notes": list(r.notes),
+    }
+
+
+def reconcile_json(rec: Reconciliation) -> dict[str, Any]:
+    return {
+        "tolerance": ratio_str(rec.tolerance),
+        "by_day": [_row_json(r, "day") for r in rec.by_day],
+        "by_line_item": [_row_json(r, "line_item") for r in rec.by_line_item],
+        "total": _row_json(rec.total, "key"),
+        "flagged": len(rec.flagged),
+        "notes": list(rec.notes),
+        "assumptions": dict(rec.assumptions),
+    }

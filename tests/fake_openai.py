@@ -1,0 +1,210 @@
+"""A fake OpenAI organization API on 127.0.0.1 for the tests: Usage API completions and Costs API.
+
+It serves daily buckets it is given (full results, every group field filled) the way the real
+endpoints do: filtered by start_time/end_time and project_ids, results summed over the fields
+not in group_by (those come back null), ``limit`` buckets a page, chained by ``next_page``.
+Knobs for the error cases: ``fail`` (statuses to answer first, in order, before serving),
+``malformed`` (answer a page that is not a page), ``key`` (the only key accepted; 401 else,
+403 for ``forbidden_key``). Every request is recorded in ``requests`` (path, query, headers).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+USAGE_GROUP_FIELDS = ("model", "batch", "service_tier", "project_id", "user_id", "api_key_id")
+USAGE_SUMS = (
+    "input_tokens",
+    "output_tokens",
+    "input_cached_tokens",
+    "input_audio_tokens",
+    "output_audio_tokens",
+    "num_model_requests",
+)
+
+
+class FakeOpenAI:
+    def __init__(
+        self,
+        usage_buckets: list[dict[str, Any]],
+        cost_buckets: list[dict[str, Any]] | None = None,
+        *,
+        key: str = "sk-admin-test-KEY-0123456789",
+        page_size: int | None = None,
+    ) -> None:
+        self.usage_buckets = usage_buckets
+        self.cost_buckets = cost_buckets or []
+        self.key = key
+        self.forbidden_key = "sk-proj-not-an-admin-key-000"
+        self.page_size = page_size
+        self.fail: list[int] = []
+        self.malformed: str | None = None  # "html", "no-data", "bad-bucket", "loop"
+        self.requests: list[dict[str, Any]] = []
+        self.server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}/v1"
+
+    # ------------------------------------------------------------------ serving
+
+    def answer(
+        self, path: str, query: dict[str, list[str]], headers: dict[str, str]
+    ) -> tuple[int, bytes, dict[str, str]]:
+        self.requests.append({"path": path, "query": query, "headers": headers})
+        if self.fail:
+            status = self.fail.pop(0)
+            return status, json.dumps({"error": {"message": f"fake {status}", "type": "server_error"}}).encode(), {}
+        auth = headers.get("authorization", "")
+        if auth == f"Bearer {self.forbidden_key}":
+            return 403, _err("You have insufficient permissions for this operation."), {}
+        if auth != f"Bearer {self.key}":
+            given = auth.removeprefix("Bearer ")
+            masked = given[:6] + "*" * 10 + given[-4:] if len(given) > 10 else given
+            return (
+                401,
+                _err(
+                    f"Incorrect API key provided: {masked}. You can find your API key at "
+                    "https://platform.openai.com/account/api-keys."
+                ),
+                {},
+            )
+        if self.malformed == "html":
+            return 200, b"<html><body>proxy login</body></html>", {"Content-Type": "text/html"}
+        if path == "/v1/organization/usage/completions":
+            buckets = [self._group_usage(b, query.get("group_by", [])) for b in self._window(self.usage_buckets, query)]
+        elif path == "/v1/organization/costs":
+            buckets = [self._group_costs(b, query.get("group_by", [])) for b in self._window(self.cost_buckets, query)]
+        else:
+            return 404, _err(f"Invalid URL (GET {path})"), {}
+        limit = int(query.get("limit", ["7"])[0])
+        if self.page_size is not None:
+            limit = min(limit, self.page_size)
+        start = int(query.get("page", ["cursor_0"])[0].removeprefix("cursor_"))
+        chunk = buckets[start : start + limit]
+        more = start + limit < len(buckets)
+        page: dict[str, Any] = {
+            "object": "page",
+            "data": chunk,
+            "has_more": more,
+            "next_page": f"cursor_{start + limit}" if more else None,
+        }
+        if self.malformed == "no-data":
+            page = {"object": "page", "has_more": False}
+        elif self.malformed == "bad-bucket" and chunk:
+            page["data"] = [{"object": "bucket", "start_time": "yesterday", "results": []}]
+        elif self.malformed == "loop":
+            page["has_more"], page["next_page"] = True, "cursor_0"
+        return 200, _dumps(page).encode(), {"Content-Type": "application/json"}
+
+    def _window(self, buckets: list[dict[str, Any]], query: dict[str, list[str]]) -> list[dict[str, Any]]:
+        lo = int(query["start_time"][0])
+        hi = int(query["end_time"][0]) if "end_time" in query else 1 << 62
+        projects = set(query.get("project_ids", []))
+        out = []
+        for b in buckets:
+            if lo <= b["start_time"] < hi:
+                results = [r for r in b["results"] if not projects or r.get("project_id") in projects]
+                out.append({**b, "results": results})
+        return out
+
+    def _group_usage(self, bucket: dict[str, Any], groups: list[str]) -> dict[str, Any]:
+        sums: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for r in bucket["results"]:
+            key = tuple(r.get(f) if f in groups else None for f in USAGE_GROUP_FIELDS)
+            row = sums.get(key)
+            if row is None:
+                row = sums[key] = {
+                    "object": "organization.usage.completions.result",
+                    **{f: 0 for f in USAGE_SUMS},
+                    **dict(zip(USAGE_GROUP_FIELDS, key, strict=True)),
+                }
+            for f in USAGE_SUMS:
+                row[f] += r.get(f, 0) or 0
+        return {**bucket, "results": list(sums.values())}
+
+    def _group_costs(self, bucket: dict[str, Any], groups: list[str]) -> dict[str, Any]:
+        sums: dict[tuple[Any, ...], Decimal] = {}
+        for r in bucket["results"]:
+            key = (
+                r.get("line_item") if "line_item" in groups else None,
+                r.get("project_id") if "project_id" in groups else None,
+            )
+            sums[key] = sums.get(key, Decimal(0)) + Decimal(str(r["amount"]["value"]))
+        return {
+            **bucket,
+            "results": [
+                {
+                    "object": "organization.costs.result",
+                    "amount": {"value": v, "currency": "usd"},
+                    "line_item": k[0],
+                    "project_id": k[1],
+                }
+                for k, v in sums.items()
+            ],
+        }
+
+
+def _err(message: str) -> bytes:
+    return json.dumps({"error": {"message": message, "type": "invalid_request_error"}}).encode()
+
+
+def _dumps(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {_dumps(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_dumps(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+@contextmanager
+def serving(fake: FakeOpenAI) -> Iterator[FakeOpenAI]:
+    """Run ``fake`` on 127.0.0.1 (a free port) in a thread for the duration of the block."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            status, body, headers = fake.answer(
+                parts.path, parse_qs(parts.query), {k.lower(): v for k, v in self.headers.items()}
+            )
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep the test output clean
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    fake.server = server
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def load_buckets(*paths: str) -> list[dict[str, Any]]:
+    """Buckets of saved pages (a page per file), in file order."""
+    out: list[dict[str, Any]] = []
+    for p in paths:
+        with open(p, encoding="utf-8") as f:
+            page = json.load(f, parse_float=Decimal)
+        out += page["data"]
+    return out

@@ -1,0 +1,186 @@
+"""Reconciliation: usage at catalog prices against billed costs (`usage --billed`)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from gpt41cost.cli import app
+from gpt41cost.errors import ExitCode, InputError, UsageError
+from gpt41cost.readers.costs import BilledItem, read_billed
+from gpt41cost.reconcile import LineItem, parse_line_item, parse_tolerance, reconcile
+from gpt41cost.usage import Accumulator, UsageRecord, summarize
+
+SAMPLES = Path(__file__).parent.parent / "samples" / "bill-2026-11"
+COMPLETIONS = str(SAMPLES / "completions")
+COSTS = str(SAMPLES / "costs")
+EXPORT = str(SAMPLES / "cost-export.csv")
+FIXTURE_CATALOG = str(Path(__file__).parent / "data" / "pricing-fixture.yaml")
+DAY = 20_000  # 2024-10-04
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("gpt-4.1-2025-04-14, input", LineItem("gpt-4.1", "input", "standard"), id="input"),
+        pytest.param(
+            "gpt-4.1-mini-2025-04-14, cached input", LineItem("gpt-4.1-mini", "cached input", "standard"), id="cached"
+        ),
+        pytest.param("gpt-4.1-mini, output, batch", LineItem("gpt-4.1-mini", "output", "batch"), id="batch"),
+        pytest.param(
+            "priority | gpt-4.1-2025-04-14, output, long context",
+            LineItem("gpt-4.1", "output", "priority"),
+            id="priority",
+        ),
+        pytest.param("ft-gpt-4.1-nano-2025-04-14, input", LineItem("ft:gpt-4.1-nano", "input", "standard"), id="ft"),
+        pytest.param("web search tool calls", None, id="tool"),
+        pytest.param("gpt-4o-2024-08-06, input", None, id="other-model"),
+        pytest.param("gpt-4.1, audio", None, id="not-a-token-piece"),
+        pytest.param("flex | gpt-4.1, input", None, id="flex-no-price"),
+    ],
+)
+def test_parse_line_item(catalog, text, expected):
+    assert parse_line_item(text, catalog) == expected
+
+
+def _acc(*records: UsageRecord) -> Accumulator:
+    acc = Accumulator()
+    for r in records:
+        acc.add(r)
+    return acc
+
+
+def test_hand_computed_day_and_line_items(catalog):
+    # gpt-4.1: 1,000,000 input (200,000 cached) + 100,000 output = 1.6 + 0.1 + 0.8 = $2.50
+    acc = _acc(UsageRecord("gpt-4.1-2025-04-14", 1_000_000, 200_000, 100_000, requests=10, day=DAY, per_request=False))
+    result = summarize(acc, catalog)
+    billed = [
+        BilledItem(DAY, "gpt-4.1-2025-04-14, input", None, Decimal("1.6")),
+        BilledItem(DAY, "gpt-4.1-2025-04-14, cached input", None, Decimal("0.1")),
+        BilledItem(DAY, "gpt-4.1-2025-04-14, output", None, Decimal("0.85")),  # 6.25% over
+    ]
+    rec = reconcile(acc, result, billed, catalog)
+    (day,) = rec.by_day
+    assert (day.computed_usd, day.billed_usd, day.difference_usd) == (Decimal("2.5"), Decimal("2.55"), Decimal("0.05"))
+    assert day.ratio == Decimal("1.02")
+    assert day.over and "2.0% (+$0.05): billed more" in day.notes[0]
+    rows = {r.key: r for r in rec.by_line_item}
+    assert set(rows) == {"gpt-4.1, input", "gpt-4.1, cached input", "gpt-4.1, output"}
+    assert rows["gpt-4.1, output"].over and not rows["gpt-4.1, input"].over
+    assert rec.total.difference_usd == Decimal("0.05")
+
+
+def test_billed_less_names_credits(catalog):
+    acc = _acc(UsageRecord("gpt-4.1", 1_000_000, 0, 0, day=DAY, per_request=False))
+    rec = reconcile(acc, summarize(acc, catalog), [BilledItem(DAY, None, None, Decimal("1.5"))], catalog)
+    (day,) = rec.by_day
+    assert day.over and "credits or discounts" in day.notes[0]
+    assert rec.by_line_item == () and not rec.line_items_billed
+
+
+def test_missing_days_each_side(catalog):
+    acc = _acc(UsageRecord("gpt-4.1", 1_000_000, 0, 0, day=DAY, per_request=False))
+    rec = reconcile(acc, summarize(acc, catalog), [BilledItem(DAY + 1, None, None, Decimal("1"))], catalog)
+    first, second = rec.by_day
+    assert "do not cover it" in first.notes[0] and not first.over  # outside the billed period: not a difference
+    assert "records missing from the usage" in second.notes[0] and second.over
+
+
+def test_sample_month_flags_the_3pct_day_and_the_unknown_item(runner):
+    r = runner.invoke(app, ["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--format", "json"])
+    assert r.exit_code == 0, r.stderr
+    rec = json.loads(r.stdout)["reconciliation"]
+    assert len(rec["by_day"]) == 30  # JSON lists every row
+    assert len(rec["by_line_item"]) == 9
+    flagged = [
+        row.get("day") or row.get("line_item")
+        for row in [*rec["by_day"], *rec["by_line_item"]]
+        if row["over_tolerance"]
+    ]
+    assert flagged == ["2026-11-12", "web search tool calls"]
+    day12 = next(d for d in rec["by_day"] if d["day"] == "2026-11-12")
+    assert day12["ratio"] == "1.030000"
+    day18 = next(d for d in rec["by_day"] if d["day"] == "2026-11-18")
+    assert day18["difference_usd"] == "0.5" and not day18["over_tolerance"]
+    assert "web search tool calls $0.50" in day18["notes"][0]
+    assert rec["flagged"] == 2
+
+
+def test_cost_export_csv_reads_like_the_pages(runner):
+    def rec(billed: str) -> dict:
+        r = runner.invoke(
+            app, ["usage", COMPLETIONS, "--billed", billed, "--pricing", FIXTURE_CATALOG, "--format", "json"]
+        )
+        assert r.exit_code == 0, r.stderr
+        return json.loads(r.stdout)["reconciliation"]
+
+    assert rec(EXPORT) == rec(COSTS)
+
+
+def test_strict_exits_1_and_tolerance_moves_the_bar(runner):
+    base = ["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--strict"]
+    r = runner.invoke(app, base)
+    assert r.exit_code == ExitCode.CHECK_FAILED
+    assert "OVER" in r.stdout
+    assert r.stderr.strip().endswith("--strict: 2 reconciliation row(s) over 1%: 2026-11-12, web search tool calls")
+    r = runner.invoke(app, [*base, "--tolerance", "5%"])
+    assert r.exit_code == ExitCode.CHECK_FAILED
+    assert r.stderr.strip().endswith("over 5%: web search tool calls")
+    r = runner.invoke(app, ["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--tolerance", "5%"])
+    assert r.exit_code == 0
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1%", Decimal("0.01")), ("0.03", Decimal("0.03")), ("0", 0)])
+def test_parse_tolerance(value, expected):
+    assert parse_tolerance(value) == expected
+
+
+@pytest.mark.parametrize("value", ["abc", "100%", "-1%", "nan"])
+def test_bad_tolerance(value):
+    with pytest.raises(UsageError, match="--tolerance"):
+        parse_tolerance(value)
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "expected"),
+    [
+        pytest.param("", "e.json", "empty file", id="empty"),
+        pytest.param('{"object": "page"}', "p.json", "not a Costs API page", id="no-data"),
+        pytest.param(
+            '{"object":"page","data":[{"start_time":1,"results":[{"object":"organization.usage.completions.'
+            'result"}]}],"has_more":false}',
+            "u.json",
+            "is not a cost",
+            id="usage-page",
+        ),
+        pytest.param(
+            '{"object":"page","data":[{"start_time":1,"results":[{"amount":{"value":1,"currency":"eur"}}]}]}',
+            "eur.json",
+            "only USD",
+            id="currency",
+        ),
+        pytest.param(
+            '{"data":[{"start_time":1,"results":[{"amount":{"value":"x"}}]}]}', "x.json", "is not a number", id="amount"
+        ),
+        pytest.param("a,b\n1,2\n", "c.csv", "c.csv:1: not Costs API pages or a cost CSV export", id="csv-columns"),
+        pytest.param("start_time,amount_value\nmonday,1\n", "d.csv", "d.csv:2: start_time 'monday'", id="csv-time"),
+        pytest.param('{"data":[]}\n{oops\n', "l.jsonl", "l.jsonl:2: not JSON", id="jsonl"),
+    ],
+)
+def test_bad_costs_files(tmp_path, content, name, expected):
+    p = tmp_path / name
+    p.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=expected.replace("(", r"\(")):
+        read_billed([str(p)])
+
+
+def test_bad_costs_file_on_the_cli_is_one_line(runner, tmp_path):
+    p = tmp_path / "costs.json"
+    p.write_text('{"object": "page"}', encoding="utf-8")
+    r = runner.invoke(app, ["usage", COMPLETIONS, "--billed", str(p), "--pricing", FIXTURE_CATALOG])
+    assert r.exit_code == ExitCode.INPUT
+    assert r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1
