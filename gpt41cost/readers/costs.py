@@ -27,6 +27,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..usage import day_of
+from .files import cannot_read, open_input
 from .text import expand_paths
 
 COSTS_RESULT = "organization.costs.result"
@@ -49,10 +50,10 @@ def read_billed(paths: Sequence[str]) -> list[BilledItem]:
     files = expand_paths(paths)
     for path in files:
         try:
-            with open(path, "rb") as f:
+            with open_input(path) as f:
                 data = f.read()
         except OSError as exc:
-            raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+            raise cannot_read(path, exc) from None
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
