@@ -9,7 +9,8 @@ What is documented and what is inferred (each rule is named where it is applied)
 - Messages [CB]: 3 tokens per message, plus the tokens of every string value in it
   (role, content, name), 1 more per message with a ``name``, 3 for the reply priming.
   Checked by OpenAI for gpt-4o; for gpt-4.1 it is an inference (same encoding).
-- Tool definitions [CB]: the cookbook's gpt-4o constants, see :func:`tool_tokens`.
+- Tool definitions, tool calls, tool results and tool_choice: rendered and counted as the API
+  does, by rules inferred from API-measured counts (:mod:`gpt41cost.tooldefs`, with evidence).
 - Everything else here is our inference and says so in :data:`INFERENCES`.
 
 The token stream for cache detection puts the tools first and then the messages in order,
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from . import tooldefs
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -43,49 +45,38 @@ Encode = Callable[[str], Sequence[int]]
 #: --image-size). May raise InputError for a bad image (the reader's adapter names the line).
 ImageTokens = Callable[[Mapping[str, Any]], "Mapping[str, int] | str"]
 
-# The cookbook's constants for gpt-4o-family tool definitions [CB] (ACCOUNTING.md §5).
-FUNC_INIT = 7
-PROP_INIT = 3
-PROP_KEY = 3
-ENUM_INIT = -3
-ENUM_ITEM = 3
-FUNC_END = 12
 # The cookbook's constants for chat messages [CB] (ACCOUNTING.md §4).
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 REPLY_PRIMING = 3
 
-#: Rules this module applies that OpenAI does not document (for the README and reports).
+#: Rules this module applies that OpenAI does not document (for the README and reports). The
+#: rules for tools, tool calls and tool_choice are :data:`gpt41cost.tooldefs.RULES`.
 INFERENCES: Mapping[str, str] = {
     "messages": "Chat message overhead (3 per message, +1 per name, +3 reply priming) was checked by "
     "OpenAI for gpt-4o; gpt-4.1 uses the same o200k_base encoding and is assumed to count the same.",
-    "tools": "Tool definitions use the cookbook's gpt-4o constants (7/3/3/-3/3/12), assumed to hold for gpt-4.1.",
     "content_parts": "Content given as a list of parts counts the sum of its text parts' tokens; "
     "no separator between parts is counted.",
-    "tool_calls": "Assistant tool_calls / function_call and tool-role messages count the tokens of every "
-    "string value in them (ids, names, arguments) except 'type' tags.",
-    "nested_parameters": "Nested object properties and the properties of array items are counted with the "
-    "same per-property rule as top-level ones, each nested level adding the property-list overhead (3).",
-    "missing_description": "A function or property without a description counts as if the description were "
-    "empty ('name:' / 'key:type:').",
-    "non_string_enum": "Enum values that are not strings count the tokens of their JSON text (1, true, null).",
-    "property_type": "A property type given as a list counts as the types joined by ' | '; a missing type as ''.",
     "responses_instructions": "Responses API 'instructions' count as one system message placed first.",
-    "responses_items": "Responses API function_call / function_call_output items count as one message each: "
-    "3 tokens plus every string value except type, id and status.",
     "responses_priming": "Responses API requests count the same 3-token reply priming as Chat requests.",
 }
-
+#: The note on a request whose tools or tool calls were counted (the rules, with their evidence,
+#: are in `gpt41cost rules`).
+TOOLS_NOTE = (
+    "Tool definitions, tool calls and tool_choice are counted as the API renders them (rules inferred "
+    "from API-measured counts; see `gpt41cost rules`)."
+)
 # Pseudo-token ids for the cache stream: above o200k_base's ids (< 200,019), below 2**32.
 _MSG_START = 200_100
 _MSG_SEP = 200_101
 _MSG_END = 200_102
 _NAME_MARK = 200_103
 _PRIME = 200_104
-_TOOL_MARK = 200_105
-_PROP_MARK = 200_106
-_ENUM_MARK = 200_107
 _TOOLS_END = 200_108
+_CALL_MARK = 200_109
+_RESULT_MARK = 200_110
+_CHOICE_MARK = 200_111
+_PAD_MARK = 200_112
 _IMAGE_BASE = 300_000
 _IMAGE_SPAN = 2**32 - _IMAGE_BASE
 
@@ -341,10 +332,11 @@ def count_chat(
     messages = body.get("messages")
     if not isinstance(messages, list):
         raise RequestError("'messages' must be a list of messages")
-    tools = _function_list(body.get("tools"), "tools", acc)
-    legacy = _function_list(body.get("functions"), "functions", acc)
-    _memo_tools(acc, tools + legacy, tool_memo)
-    _chat_messages(acc, messages)
+    functions = _function_list(body.get("tools"), "tools", acc)
+    functions += _function_list(body.get("functions"), "functions", acc)
+    _memo_tools(acc, functions, tool_memo, _has_system(messages))
+    _chat_messages(acc, messages, pad_system=bool(functions))
+    _chat_tool_choice(acc, body, functions)
     _request_extras(acc, body)
     return acc.result(_model(body), _max_output(body, CHAT_MAX_KEYS))
 
@@ -381,21 +373,27 @@ def count_responses(
 ) -> RequestCount:
     """Count a Responses API request body: tools, then instructions, then the input items."""
     acc = _Acc(models, count, encode, images)
-    _memo_tools(acc, _function_list(body.get("tools"), "tools", acc), tool_memo)
+    functions = _function_list(body.get("tools"), "tools", acc)
     instructions = body.get("instructions")
-    if isinstance(instructions, str):
-        acc.note(INFERENCES["responses_instructions"])
-        _message_frame(acc, "system", None, lambda: acc.text(instructions))
-    elif instructions is not None:
+    if instructions is not None and not isinstance(instructions, str):
         raise RequestError("'instructions' must be a string")
     items = body.get("input")
+    if not isinstance(items, str | list):
+        raise RequestError("'input' must be a string or a list of items")
+    with_system = isinstance(instructions, str) or (
+        isinstance(items, list) and any(isinstance(it, Mapping) and it.get("role") == "system" for it in items)
+    )
+    _memo_tools(acc, functions, tool_memo, with_system)
+    pad = bool(functions)
+    if isinstance(instructions, str):
+        acc.note(INFERENCES["responses_instructions"])
+        _message_frame(acc, "system", None, lambda: _text_padded(acc, instructions, pad))
+        pad = False
     if isinstance(items, str):
         _message_frame(acc, "user", None, lambda: acc.text(items))
-    elif isinstance(items, list):
-        for i, item in enumerate(items, 1):
-            _responses_item(acc, item, i)
     else:
-        raise RequestError("'input' must be a string or a list of items")
+        _responses_items(acc, items, pad)
+    _tool_choice(acc, body.get("tool_choice") if functions else None, "tool_choice")
     if body.get("previous_response_id"):
         acc.uncounted.append(
             "previous_response_id: the earlier conversation is billed as input too, but it is not in this request"
@@ -468,21 +466,31 @@ _RUN_SEP = _run(_MSG_SEP, 1)
 _RUN_END = _run(_MSG_END, TOKENS_PER_MESSAGE - 2)
 
 
-def _chat_messages(acc: _Acc, messages: Sequence[Any]) -> None:
+#: Message keys that are never counted: ids (the API does not count them) and the call lists,
+#: which are counted by their own rules.
+_CHAT_SKIP = frozenset({"role", "name", "content", "tool_calls", "function_call", "tool_call_id"})
+_RESULT_ROLES = ("tool", "function")
+
+
+def _chat_messages(acc: _Acc, messages: Sequence[Any], *, pad_system: bool = False) -> None:
+    """Count the messages; ``pad_system``: the request has tools, so its first system message
+    is counted with one more line feed (:mod:`gpt41cost.tooldefs`)."""
+    call_names: dict[str, str] = {}  # tool_call_id -> function name, for the results
     for i, msg in enumerate(messages, 1):
         if not isinstance(msg, Mapping):
             raise RequestError(f"message {i} is not a JSON object")
         role = msg.get("role")
         if not isinstance(role, str):
             raise RequestError(f"message {i} has no role")
-        has_calls = bool(msg.get("tool_calls")) or bool(msg.get("function_call"))
+        calls = _message_calls(msg, i) if role == "assistant" else []
         content = msg.get("content")
-        if content is None and not (role == "assistant" and has_calls):
+        if content is None and not calls:
             raise RequestError(f"message {i} has no content")
         name = msg.get("name")
         if name is not None and not isinstance(name, str):
             raise RequestError(f"message {i}: 'name' must be a string")
-        if isinstance(content, str) and _PLAIN_KEYS.issuperset(msg):
+        pad = pad_system and role == "system"
+        if isinstance(content, str) and not pad and role not in _RESULT_ROLES and _PLAIN_KEYS.issuperset(msg):
             # The common case, inlined (large batch files): exactly what _message_frame + fill
             # add, in the same order: start, role, [name mark, name], separator, content, end.
             count = acc.count
@@ -506,19 +514,71 @@ def _chat_messages(acc: _Acc, messages: Sequence[Any]) -> None:
                 if i == 1:
                     acc.head = len(segments)
             continue
+        if pad:
+            pad_system = False
+        where = f"message {i}"
 
-        def fill(msg: Mapping[str, Any] = msg, i: int = i, role: str = role) -> None:
-            _content(acc, msg.get("content"), f"message {i}")
+        def fill(msg: Mapping[str, Any] = msg, where: str = where, pad: bool = pad) -> None:
+            content = msg.get("content")
+            _content(acc, content, where)
+            if pad:
+                _pad(acc, content)
             for key, value in msg.items():
-                if key in ("role", "name", "content"):
-                    continue
-                if key in ("tool_calls", "function_call") or role in ("tool", "function"):
-                    acc.note(INFERENCES["tool_calls"])
-                _strings(acc, value)
+                if key not in _CHAT_SKIP:
+                    _strings(acc, value)
 
-        _message_frame(acc, role, name, fill)
+        if role == "tool":
+            call_id = msg.get("tool_call_id")
+            _result_message(acc, call_names.get(call_id) if isinstance(call_id, str) else None, content, where)
+        elif role == "function":
+            _result_message(acc, name, content, where)
+        elif calls:
+            if content:
+                _message_frame(acc, role, name, fill)  # text beside the calls: a message of its own
+            _call_message(acc, [(n, a) for _, n, a in calls])
+            call_names.update((cid, n) for cid, n, _ in calls if cid is not None)
+        else:
+            _message_frame(acc, role, name, fill)
         if i == 1 and acc.segments is not None:
             acc.head = len(acc.segments)
+
+
+def _message_calls(msg: Mapping[str, Any], i: int) -> list[tuple[str | None, str, str]]:
+    """(id, function name, arguments) of an assistant message's tool_calls or function_call."""
+    out: list[tuple[str | None, str, str]] = []
+    tool_calls = msg.get("tool_calls")
+    if tool_calls:
+        if not isinstance(tool_calls, list):
+            raise RequestError(f"message {i}: 'tool_calls' must be a list")
+        for j, call in enumerate(tool_calls, 1):
+            fn = call.get("function") if isinstance(call, Mapping) else None
+            if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str):
+                raise RequestError(f"message {i}: tool call {j} needs a 'function' with a 'name'")
+            args, call_id = fn.get("arguments"), call.get("id")
+            cid = call_id if isinstance(call_id, str) else None
+            out.append((cid, fn["name"], args if isinstance(args, str) else ""))
+    legacy = msg.get("function_call")
+    if legacy:
+        if not isinstance(legacy, Mapping) or not isinstance(legacy.get("name"), str):
+            raise RequestError(f"message {i}: 'function_call' needs a 'name'")
+        args = legacy.get("arguments")
+        out.append((None, legacy["name"], args if isinstance(args, str) else ""))
+    return out
+
+
+def _text_padded(acc: _Acc, content: Any, pad: bool, where: str = "instructions") -> None:
+    _content(acc, content, where)
+    if pad:
+        _pad(acc, content)
+
+
+def _pad(acc: _Acc, content: Any) -> None:
+    """The line feed a request with tools adds to its first system message."""
+    if isinstance(content, str):
+        extra = acc.count(content + tooldefs.SYSTEM_PAD) - acc.count(content)
+    else:
+        extra = acc.count(tooldefs.SYSTEM_PAD)
+    acc.const(extra, _PAD_MARK)
 
 
 def _content(acc: _Acc, content: Any, where: str) -> None:
@@ -572,10 +632,31 @@ def _strings(acc: _Acc, value: Any, skip: frozenset[str] = frozenset({"type"})) 
             _strings(acc, item, skip)
 
 
-_ITEM_SKIP = frozenset({"type", "id", "status"})
+def _responses_items(acc: _Acc, items: Sequence[Any], pad_system: bool) -> None:
+    """The input items in order; consecutive function_call items are one assistant turn."""
+    call_names: dict[str, str] = {}
+    pending: list[tuple[str, str]] = []
+    for i, item in enumerate(items, 1):
+        if isinstance(item, Mapping) and item.get("type") == "function_call":
+            name, args, call_id = item.get("name"), item.get("arguments"), item.get("call_id")
+            if not isinstance(name, str):
+                raise RequestError(f"input item {i}: a function_call needs a 'name'")
+            pending.append((name, args if isinstance(args, str) else ""))
+            if isinstance(call_id, str):
+                call_names[call_id] = name
+            continue
+        if pending:
+            _call_message(acc, pending)
+            pending = []
+        pad = pad_system and isinstance(item, Mapping) and item.get("role") == "system"
+        if pad:
+            pad_system = False
+        _responses_item(acc, item, i, call_names, pad)
+    if pending:
+        _call_message(acc, pending)
 
 
-def _responses_item(acc: _Acc, item: Any, i: int) -> None:
+def _responses_item(acc: _Acc, item: Any, i: int, call_names: Mapping[str, str], pad: bool) -> None:
     where = f"input item {i}"
     if isinstance(item, str):  # tolerated: a bare string as a user message
         _message_frame(acc, "user", None, lambda: acc.text(item))
@@ -587,12 +668,15 @@ def _responses_item(acc: _Acc, item: Any, i: int) -> None:
         role = item.get("role")
         if not isinstance(role, str):
             raise RequestError(f"{where} has no role")
-        if item.get("content") is None:
+        content = item.get("content")
+        if content is None:
             raise RequestError(f"{where} has no content")
-        _message_frame(acc, role, None, lambda: _content(acc, item.get("content"), where))
-    elif kind in ("function_call", "function_call_output", "custom_tool_call", "custom_tool_call_output"):
-        acc.note(INFERENCES["responses_items"])
-        _message_frame(acc, "", None, lambda: _strings(acc, item, _ITEM_SKIP))
+        _message_frame(acc, role, None, lambda: _text_padded(acc, content, pad, where))
+    elif kind == "function_call_output":
+        call_id = item.get("call_id")
+        _result_message(acc, call_names.get(call_id) if isinstance(call_id, str) else None, item.get("output"), where)
+    elif kind in ("custom_tool_call", "custom_tool_call_output"):
+        acc.uncounted.append(f"{where}: {kind} (a custom tool) has no measured rule; not counted")
     elif kind == "item_reference":
         acc.uncounted.append(f"{where}: item_reference points at a stored item; not counted")
     else:
@@ -623,81 +707,107 @@ def _function_list(tools: Any, key: str, acc: _Acc) -> list[Mapping[str, Any]]:
     return out
 
 
-def tool_tokens(functions: Sequence[Mapping[str, Any]], count: Count) -> int:
-    """Tokens of function definitions by the cookbook's rule (ACCOUNTING.md §5), extended.
+def tool_tokens(functions: Sequence[Mapping[str, Any]], count: Count, *, with_system: bool = False) -> int:
+    """Tokens that function definitions add to a request (:mod:`gpt41cost.tooldefs`).
 
-    Each function is ``{"name", "description"?, "parameters"?}`` (the inner object of a
-    Chat tool, or a Responses function tool). See :data:`INFERENCES` for the extensions.
+    Each function is ``{"name", "description"?, "parameters"?}`` (the inner object of a Chat
+    tool, or a Responses function tool). ``with_system``: the request has a system message,
+    so the definitions cost 4 fewer (the line feed it gains is counted with the message).
     """
     acc = _Acc((), count, None, None)
-    _tools(acc, functions)
+    _tools(acc, functions, with_system)
     return acc.common
 
 
-def _memo_tools(acc: _Acc, functions: Sequence[Mapping[str, Any]], memo: ToolMemo | None) -> None:
+def _memo_tools(acc: _Acc, functions: Sequence[Mapping[str, Any]], memo: ToolMemo | None, with_system: bool) -> None:
     if memo is None:
-        _tools(acc, functions)
+        _tools(acc, functions, with_system)
     else:
         memo.apply(acc, functions)
+        if functions:
+            acc.const(_tools_constant(with_system), _TOOLS_END)
 
 
-def _tools(acc: _Acc, functions: Sequence[Mapping[str, Any]]) -> None:
+def _tools(acc: _Acc, functions: Sequence[Mapping[str, Any]], with_system: bool | None = None) -> None:
+    """The rendered definitions, plus the constant unless ``with_system`` is None (the memo adds it)."""
     if not functions:
         return
-    acc.note(INFERENCES["tools"])
-    for fn in functions:
-        acc.const(FUNC_INIT, _TOOL_MARK)
-        desc = fn.get("description")
-        if not isinstance(desc, str):
-            desc = ""
-            acc.note(INFERENCES["missing_description"])
-        acc.text(f"{fn['name']}:{_strip_dot(desc)}")
-        params = fn.get("parameters")
-        if isinstance(params, Mapping):
-            _properties(acc, params, top=True)
-    acc.const(FUNC_END, _TOOLS_END)
+    acc.note(TOOLS_NOTE)
+    acc.text(tooldefs.render(functions))
+    if with_system is not None:
+        acc.const(_tools_constant(with_system), _TOOLS_END)
 
 
-def _properties(acc: _Acc, schema: Mapping[str, Any], *, top: bool) -> None:
-    props = schema.get("properties")
-    if not isinstance(props, Mapping) or not props:
+def _tools_constant(with_system: bool) -> int:
+    return tooldefs.TOOLS_OVERHEAD + (tooldefs.TOOLS_WITH_SYSTEM if with_system else 0)
+
+
+def _has_system(messages: Sequence[Any]) -> bool:
+    return any(isinstance(m, Mapping) and m.get("role") == "system" for m in messages)
+
+
+def _chat_tool_choice(acc: _Acc, body: Mapping[str, Any], functions: Sequence[Mapping[str, Any]]) -> None:
+    if not functions:
         return
-    if not top:
-        acc.note(INFERENCES["nested_parameters"])
-    acc.const(PROP_INIT, _PROP_MARK)
-    for key, prop in props.items():
-        p: Mapping[str, Any] = prop if isinstance(prop, Mapping) else {}
-        enum = p.get("enum")
-        overhead = PROP_KEY
-        if isinstance(enum, list):
-            overhead += ENUM_INIT
-        acc.const(overhead, _PROP_MARK)  # prop_key + enum_init is 0 with the cookbook's constants
-        if isinstance(enum, list):
-            for item in enum:
-                acc.const(ENUM_ITEM, _ENUM_MARK)
-                if not isinstance(item, str):
-                    acc.note(INFERENCES["non_string_enum"])
-                acc.text(item if isinstance(item, str) else _json_text(item))
-        ptype = p.get("type")
-        if isinstance(ptype, list):
-            acc.note(INFERENCES["property_type"])
-            ptype = " | ".join(str(t) for t in ptype)
-        elif not isinstance(ptype, str):
-            acc.note(INFERENCES["property_type"])
-            ptype = ""
-        pdesc = p.get("description")
-        if not isinstance(pdesc, str):
-            pdesc = ""
-            acc.note(INFERENCES["missing_description"])
-        acc.text(f"{key}:{ptype}:{_strip_dot(pdesc)}")
-        _properties(acc, p, top=False)
-        items = p.get("items")
-        if isinstance(items, Mapping):
-            _properties(acc, items, top=False)
+    choice = body.get("tool_choice")
+    if choice is None:
+        legacy = body.get("function_call")
+        if isinstance(legacy, Mapping):
+            name = legacy.get("name")
+            if isinstance(name, str):
+                acc.const(tooldefs.CHOICE_NAMED_FUNCTION, _CHOICE_MARK)
+                acc.text(name)
+            return
+        choice = legacy
+    _tool_choice(acc, choice, "tool_choice")
 
 
-def _strip_dot(text: str) -> str:
-    return text[:-1] if text.endswith(".") else text
+def _tool_choice(acc: _Acc, choice: Any, key: str) -> None:
+    """``auto`` (or none given) adds nothing; ``none``/``required`` and a named function do."""
+    if choice is None or choice == "auto":
+        return
+    acc.note(TOOLS_NOTE)
+    if choice == "none":
+        acc.const(tooldefs.CHOICE_NONE, _CHOICE_MARK)
+    elif choice == "required":
+        acc.const(tooldefs.CHOICE_REQUIRED, _CHOICE_MARK)
+    elif isinstance(choice, Mapping) and choice.get("type", "function") == "function":
+        inner = choice.get("function")
+        name = inner.get("name") if isinstance(inner, Mapping) else choice.get("name")
+        if not isinstance(name, str):
+            raise RequestError(f'\'{key}\' names no function: give {{"type": "function", ..."name": ...}}')
+        acc.const(tooldefs.CHOICE_NAMED_TOOL, _CHOICE_MARK)
+        acc.text(name)
+    else:
+        acc.uncounted.append(f"{key} {_json_text(choice)[:60]}: no measured rule; not counted")
+
+
+def _call_message(acc: _Acc, calls: Sequence[tuple[str, str]]) -> None:
+    """An assistant turn that calls one function, or several at once (multi_tool_use.parallel)."""
+    acc.note(TOOLS_NOTE)
+    if len(calls) == 1:
+        name, arguments = calls[0]
+
+        def fill() -> None:
+            acc.text(name)
+            acc.text(arguments)
+            acc.const(tooldefs.CALL_OVERHEAD, _CALL_MARK)
+
+        _message_frame(acc, "assistant", None, fill)
+    else:
+        acc.const(tooldefs.PARALLEL_OVERHEAD, _CALL_MARK)
+        acc.text(tooldefs.parallel_text(calls))
+
+
+def _result_message(acc: _Acc, name: str | None, content: Any, where: str) -> None:
+    """A tool result: the overhead, the function's name (found by its call id) and the content."""
+    acc.note(TOOLS_NOTE)
+    acc.const(tooldefs.RESULT_OVERHEAD, _RESULT_MARK)
+    if name is None:
+        acc.note(f"{where}: a tool result that answers no earlier call is counted without a function name")
+    else:
+        acc.text(name)
+    _content(acc, content, where)
 
 
 def _json_text(value: Any) -> str:

@@ -18,6 +18,7 @@ class Rule:
     basis: str  # "documented" by OpenAI, an "inference" about OpenAI, or gpt41cost's own "policy"
     text: str
     source: str  # a short source name, as in ACCOUNTING.md
+    evidence: str = ""  # for rules inferred from measurements: the cases they are exact on
 
 
 def _basis(text: str, default: str) -> str:
@@ -25,7 +26,7 @@ def _basis(text: str, default: str) -> str:
 
 
 def all_rules(catalog: Catalog) -> list[Rule]:
-    from . import batch, cache, estimate, images, requests
+    from . import batch, cache, estimate, images, requests, tooldefs
     from .cost import BATCH_CACHED_AT_INPUT_RATE
     from .readers import requests as request_files
 
@@ -66,6 +67,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
         Rule("caching", "cache stays warm", "inference", cache.CACHE_STAYS_WARM, "CACHE"),
     ]
     out += [Rule("messages", name, "inference", text, "CB") for name, text in requests.INFERENCES.items()]
+    out += [Rule("tools", name, basis, text, "measured", evidence) for name, basis, text, evidence in tooldefs.RULES]
     out += [
         Rule("messages", "image file", "inference", request_files.IMAGE_FILE_RULE, "VISION"),
         Rule("messages", "fine-tuning example", "inference", request_files.FINETUNE_RULE, "CB"),

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gpt41cost import tooldefs
 from gpt41cost.requests import (
     RequestCount,
     RequestError,
@@ -110,23 +111,24 @@ def test_cookbook_tools_example_counts_101() -> None:
     assert one(msgs(WEATHER_MESSAGES, tools=[WEATHER_TOOL])) == 101
 
 
+WEATHER_RENDERED = """namespace functions {
+
+// Get the current weather in a given location
+type get_current_weather = (_: {
+// The city and state, e.g. San Francisco, CA
+location: string,
+// The unit of temperature to return
+unit?: "celsius" | "fahrenheit",
+}) => any;
+
+} // namespace functions"""
+
+
 def test_cookbook_tools_alone_by_hand() -> None:
-    expected = (
-        7
-        + c("get_current_weather:Get the current weather in a given location")
-        + 3
-        + 3
-        + c("location:string:The city and state, e.g. San Francisco, CA")
-        + 3
-        - 3
-        + 3
-        + c("celsius")
-        + 3
-        + c("fahrenheit")
-        + c("unit:string:The unit of temperature to return")
-        + 12
-    )
-    assert tool_tokens([WEATHER_TOOL["function"]], count_tokens) == expected  # type: ignore[list-item]
+    # the namespace text + 9, or + 5 with a system message (whose first one gains a line feed)
+    assert tool_tokens([WEATHER_TOOL["function"]], count_tokens) == c(WEATHER_RENDERED) + 9  # type: ignore[list-item]
+    with_system = tool_tokens([WEATHER_TOOL["function"]], count_tokens, with_system=True)  # type: ignore[list-item]
+    assert with_system == c(WEATHER_RENDERED) + 5
 
 
 def test_one_message_by_hand() -> None:
@@ -164,10 +166,11 @@ def test_several_text_parts_sum() -> None:
     assert any("parts" in n for n in rc.notes)
 
 
-def test_tool_calls_and_tool_messages_count_their_strings() -> None:
+def test_tool_calls_and_tool_messages_count_name_and_arguments_not_ids() -> None:
     call = {
         "role": "assistant",
         "content": None,
+        "refusal": None,
         "tool_calls": [
             {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'}}
         ],
@@ -175,17 +178,55 @@ def test_tool_calls_and_tool_messages_count_their_strings() -> None:
     result = {"role": "tool", "tool_call_id": "call_1", "content": "18C and sunny"}
     rc = msgs([call, result])
     expected = (
-        (3 + c("assistant") + c("call_1") + c("get_weather") + c('{"city":"Paris"}'))
-        + (3 + c("tool") + c("call_1") + c("18C and sunny"))
+        (3 + c("assistant") + 6 + c("get_weather") + c('{"city":"Paris"}'))
+        + (3 + c("get_weather") + c("18C and sunny"))
         + 3
     )
     assert one(rc) == expected
-    assert any("tool_calls" in n for n in rc.notes)
+    longer_ids = [{**call, "tool_calls": [{**call["tool_calls"][0], "id": "call_" + "x" * 40}]}]  # type: ignore[dict-item]
+    assert one(msgs([*longer_ids, {**result, "tool_call_id": "call_" + "x" * 40}])) == expected
+    assert any("tool" in n for n in rc.notes)
+
+
+def test_text_beside_a_tool_call_is_its_own_message() -> None:
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    alone = one(msgs([{"role": "assistant", "content": None, "tool_calls": [call]}]))
+    both = one(msgs([{"role": "assistant", "content": "Let me look.", "tool_calls": [call]}]))
+    assert both - alone == 3 + c("assistant") + c("Let me look.")
+
+
+def test_parallel_tool_calls_are_one_multi_tool_use_message() -> None:
+    calls = [
+        {"id": f"c{i}", "type": "function", "function": {"name": "get_weather", "arguments": f'{{"city": "{city}"}}'}}
+        for i, city in enumerate(("Paris", "Rome"))
+    ]
+    rc = msgs([{"role": "assistant", "content": None, "tool_calls": calls}])
+    text = (
+        '{"tool_uses":[{"recipient_name":"functions.get_weather","parameters":{"city":"Paris"}},'
+        '{"recipient_name":"functions.get_weather","parameters":{"city":"Rome"}}]}'
+    )
+    assert tooldefs.parallel_text([("get_weather", '{"city": "Paris"}'), ("get_weather", '{"city": "Rome"}')]) == text
+    assert one(rc) == 20 + c(text) + 3
+
+
+def test_a_result_that_answers_no_call_counts_without_a_name() -> None:
+    rc = msgs([{"role": "tool", "tool_call_id": "nope", "content": "x"}])
+    assert one(rc) == 3 + c("x") + 3
+    assert any("answers no earlier call" in n for n in rc.notes)
+
+
+def test_bad_tool_calls_are_errors() -> None:
+    with pytest.raises(RequestError, match="tool call 1 needs a 'function'"):
+        msgs([{"role": "assistant", "content": None, "tool_calls": [{"id": "c"}]}])
+    with pytest.raises(RequestError, match="'tool_calls' must be a list"):
+        msgs([{"role": "assistant", "content": None, "tool_calls": {"id": "c"}}])
 
 
 def test_legacy_function_call_message() -> None:
     m = {"role": "assistant", "content": None, "function_call": {"name": "f", "arguments": "{}"}}
-    assert one(msgs([m])) == 3 + c("assistant") + c("f") + c("{}") + 3
+    assert one(msgs([m])) == 3 + c("assistant") + 6 + c("f") + c("{}") + 3
+    result = {"role": "function", "name": "f", "content": "ok"}
+    assert one(msgs([m, result])) == 3 + c("assistant") + 6 + c("f") + c("{}") + (3 + c("f") + c("ok")) + 3
 
 
 def test_unsupported_parts_are_uncounted_with_a_reason() -> None:
@@ -266,29 +307,38 @@ def fn(**kw: Any) -> dict[str, Any]:
     return {"type": "function", "function": kw}
 
 
+def ns(*lines: str) -> str:
+    """The namespace text around one function's lines."""
+    return "\n".join(["namespace functions {", "", *lines, "", "} // namespace functions"])
+
+
+def props(name: str, *lines: str) -> list[str]:
+    return [f"type {name} = (_: {{", *lines, "}) => any;"]
+
+
 @pytest.mark.parametrize(
-    ("tool", "expected"),
+    ("tool", "rendered"),
     [
-        pytest.param(fn(name="ping"), 7 + c("ping:") + 12, id="name-only"),
-        pytest.param(fn(name="ping", description="Ping it."), 7 + c("ping:Ping it") + 12, id="trailing-dot-dropped"),
+        pytest.param(fn(name="ping"), ns("type ping = () => any;"), id="name-only"),
         pytest.param(
-            fn(name="f", parameters={"type": "object", "properties": {}}),
-            7 + c("f:") + 12,
-            id="empty-properties",
+            fn(name="ping", description="Ping it."), ns("// Ping it.", "type ping = () => any;"), id="description"
         ),
         pytest.param(
-            fn(name="f", parameters={"type": "object", "properties": {"q": {"type": "string"}}}),
-            7 + c("f:") + 3 + 3 + c("q:string:") + 12,
-            id="property-without-description",
+            fn(name="f", parameters={"type": "object", "properties": {}}), ns("type f = () => any;"), id="no-properties"
         ),
         pytest.param(
-            fn(name="f", parameters={"properties": {"n": {"type": "integer", "enum": [1, 2]}}}),
-            7 + c("f:") + 3 + 0 + 3 + c("1") + 3 + c("2") + c("n:integer:") + 12,
-            id="enum-of-integers",
+            fn(name="f", parameters={"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}),
+            ns(*props("f", "q: string,")),
+            id="required-property",
+        ),
+        pytest.param(
+            fn(name="f", parameters={"properties": {"n": {"type": "integer", "enum": [1, 2.5]}}}),
+            ns(*props("f", "n?: 1 | 2.5,")),
+            id="enum-of-numbers",
         ),
         pytest.param(
             fn(name="f", parameters={"properties": {"x": {"type": ["string", "null"], "description": "X."}}}),
-            7 + c("f:") + 3 + 3 + c("x:string | null:X") + 12,
+            ns(*props("f", "// X.", "x?: string | null,")),
             id="type-list",
         ),
         pytest.param(
@@ -299,13 +349,20 @@ def fn(**kw: Any) -> dict[str, Any]:
                         "addr": {
                             "type": "object",
                             "description": "Address",
-                            "properties": {"city": {"type": "string", "description": "City"}},
+                            "properties": {
+                                "city": {"type": "string", "description": "City"},
+                                "geo": {
+                                    "type": "object",
+                                    "properties": {"lat": {"type": "number", "description": "Latitude"}},
+                                },
+                            },
                         }
                     }
                 },
             ),
-            7 + c("f:") + 3 + 3 + c("addr:object:Address") + 3 + 3 + c("city:string:City") + 12,
-            id="nested-object",
+            # descriptions two levels down are not rendered (measured, cl100k)
+            ns(*props("f", "// Address", "addr?: {", "  city?: string,", "  geo?: {", "    lat?: number,", "},", "},")),
+            id="nested-objects",
         ),
         pytest.param(
             fn(
@@ -317,24 +374,91 @@ def fn(**kw: Any) -> dict[str, Any]:
                     "properties": {
                         "items": {
                             "type": "array",
-                            "items": {"type": "object", "properties": {"sku": {"type": "string"}}},
-                        }
+                            "items": {"type": "object", "properties": {"sku": {"type": "string"}}, "required": ["sku"]},
+                        },
+                        "tags": {"type": "array"},
                     },
                 },
             ),
-            7 + c("f:") + 3 + 3 + c("items:array:") + 3 + 3 + c("sku:string:") + 12,
-            id="array-of-objects-strict",
+            ns(*props("f", "items?: {", "  sku: string,", "}[],", "tags?: any[],")),
+            id="arrays-strict",
+        ),
+        pytest.param(
+            fn(
+                name="f",
+                parameters={
+                    "properties": {
+                        "v": {"anyOf": [{"type": "string", "enum": ["a"]}, {"type": "number"}, {"type": "null"}]},
+                        "w": {"oneOf": [{"type": "boolean"}, {"type": "string"}]},
+                    }
+                },
+            ),
+            ns(*props("f", 'v?: "a" | number | null,', "w?: boolean | string,")),
+            id="any-of-one-of",
+        ),
+        pytest.param(
+            fn(
+                name="f",
+                parameters={
+                    "$defs": {"Pt": {"type": "object", "properties": {"x": {"type": "number"}}}},
+                    "properties": {"p": {"$ref": "#/$defs/Pt"}, "loop": {"$ref": "#/$defs/Nope"}},
+                },
+            ),
+            ns(*props("f", "p?: {", "  x?: number,", "},", "loop?: any,")),
+            id="defs-and-refs",
         ),
         pytest.param(
             fn(name="f", parameters={"properties": {"weird": True, "list": {"type": "array", "items": True}}}),
-            7 + c("f:") + 3 + 3 + c("weird::") + 3 + c("list:array:") + 12,
+            ns(*props("f", "weird?: any,", "list?: any[],")),
             id="odd-schemas-do-not-crash",
         ),
     ],
 )
-def test_tool_rules(tool: dict[str, Any], expected: int) -> None:
+def test_tool_rendering(tool: dict[str, Any], rendered: str) -> None:
+    assert tooldefs.render([tool["function"]]) == rendered
     with_tool = one(msgs([], tools=[tool]))
-    assert with_tool - 3 == expected
+    assert with_tool - 3 == c(rendered) + 9
+
+
+def test_tools_with_a_system_message_cost_4_fewer_and_pad_it() -> None:
+    system = {"role": "system", "content": "Be brief"}
+    plain = one(msgs([system]))
+    with_tool = one(msgs([system], tools=[WEATHER_TOOL]))
+    assert with_tool - plain == c(WEATHER_RENDERED) + 9 - 4 + (c("Be brief\n") - c("Be brief"))
+
+
+def test_self_referencing_defs_render_any() -> None:
+    schema = {"$defs": {"N": {"type": "object", "properties": {"next": {"$ref": "#/$defs/N"}}}}, "properties": {}}
+    schema["properties"] = {"head": {"$ref": "#/$defs/N"}}
+    assert "next?: any," in tooldefs.render([{"name": "f", "parameters": schema}])
+
+
+@pytest.mark.parametrize(
+    ("choice", "extra"),
+    [
+        pytest.param("auto", 0, id="auto"),
+        pytest.param("none", 1, id="none"),
+        pytest.param("required", 1, id="required"),
+        pytest.param({"type": "function", "function": {"name": "get_current_weather"}}, 7 + 3, id="named"),
+    ],
+)
+def test_tool_choice(choice: Any, extra: int) -> None:
+    base = one(chat({"messages": WEATHER_MESSAGES, "tools": [WEATHER_TOOL]}))
+    assert c("get_current_weather") == 3
+    assert one(chat({"messages": WEATHER_MESSAGES, "tools": [WEATHER_TOOL], "tool_choice": choice})) == base + extra
+
+
+def test_legacy_function_call_choice() -> None:
+    body = {"messages": WEATHER_MESSAGES, "functions": [WEATHER_TOOL["function"]]}
+    base = one(chat(body))
+    assert one(chat({**body, "function_call": "none"})) == base + 1
+    assert one(chat({**body, "function_call": {"name": "get_current_weather"}})) == base + 4 + 3
+    assert base == one(chat({"messages": WEATHER_MESSAGES, "tools": [WEATHER_TOOL]}))
+
+
+def test_tool_choice_without_a_name_is_an_error() -> None:
+    with pytest.raises(RequestError, match="names no function"):
+        chat({"messages": WEATHER_MESSAGES, "tools": [WEATHER_TOOL], "tool_choice": {"type": "function"}})
 
 
 def test_responses_and_chat_tool_shapes_count_the_same() -> None:
@@ -400,11 +524,45 @@ def test_function_call_items() -> None:
     ]
     expected = (
         (3 + c("user") + c("Weather?"))
-        + (3 + c("call_1") + c("get_weather") + c("{}"))
-        + (3 + c("call_1") + c("sunny"))
+        + (3 + c("assistant") + 6 + c("get_weather") + c("{}"))
+        + (3 + c("get_weather") + c("sunny"))
         + 3
     )
     assert one(resp({"input": items})) == expected
+    # the same conversation as Chat messages counts the same
+    chat_msgs = [
+        {"role": "user", "content": "Weather?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "x", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "x", "content": "sunny"},
+    ]
+    assert one(msgs(chat_msgs)) == expected
+
+
+def test_consecutive_function_call_items_are_parallel() -> None:
+    items = [
+        {"type": "function_call", "call_id": "a", "name": "f", "arguments": '{"x":1}'},
+        {"type": "function_call", "call_id": "b", "name": "g", "arguments": '{"y":2}'},
+        {"type": "function_call_output", "call_id": "a", "output": "1"},
+        {"type": "function_call_output", "call_id": "b", "output": "2"},
+    ]
+    text = tooldefs.parallel_text([("f", '{"x":1}'), ("g", '{"y":2}')])
+    expected = 20 + c(text) + (3 + c("f") + c("1")) + (3 + c("g") + c("2")) + 3
+    assert one(resp({"input": items})) == expected
+
+
+def test_responses_instructions_with_tools_count_as_a_padded_system_message() -> None:
+    flat = {"type": "function", **WEATHER_TOOL["function"]}  # type: ignore[dict-item]
+    body = {"instructions": "Be brief", "input": "hi", "tools": [flat], "tool_choice": "none"}
+    chat_body = {
+        "messages": [{"role": "system", "content": "Be brief"}, {"role": "user", "content": "hi"}],
+        "tools": [WEATHER_TOOL],
+        "tool_choice": "none",
+    }
+    assert one(resp(body)) == one(chat(chat_body))
 
 
 def test_responses_uncounted_parts() -> None:

@@ -31,4 +31,13 @@ def test_rules_command_json(runner):
     assert r.exit_code == 0
     doc = json.loads(r.stdout)
     assert doc["schema_version"] == 1
-    assert set(doc["rules"][0]) == {"area", "name", "basis", "text", "source"}
+    assert set(doc["rules"][0]) == {"area", "name", "basis", "text", "source", "evidence"}
+
+
+def test_tool_rules_name_their_evidence(catalog):
+    tools = [r for r in all_rules(catalog) if r.area == "tools"]
+    names = {r.name for r in tools}
+    assert {"tool definitions", "tool calls", "tool results", "parallel tool calls", "tool_choice"} <= names
+    assert all(r.basis == "inference" and r.evidence for r in tools)
+    assert any(r.evidence.startswith("unmeasured") for r in tools)
+    assert "exact on o200k" in next(r for r in tools if r.name == "tool calls").evidence

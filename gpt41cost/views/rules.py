@@ -12,15 +12,26 @@ def rules_report(rules: list[Rule]) -> Report:
         data={
             "schema_version": 1,
             "rules": [
-                {"area": r.area, "name": r.name, "basis": r.basis, "text": r.text, "source": r.source} for r in rules
+                {
+                    "area": r.area,
+                    "name": r.name,
+                    "basis": r.basis,
+                    "text": r.text,
+                    "source": r.source,
+                    "evidence": r.evidence,
+                }
+                for r in rules
             ],
         },
         tables=[
             Table(
                 "Rules",
-                ["area", "rule", "basis", "what gpt41cost does"],
-                [[r.area, r.name, r.basis, r.text] for r in rules],
+                ["area", "rule", "basis", "what gpt41cost does", "evidence"],
+                [[r.area, r.name, r.basis, r.text, r.evidence] for r in rules],
             )
         ],
-        notes=["Sources: see ACCOUNTING.md (PRICING, LAUNCH, CACHE, BATCH, RL, VISION, CB, TK)."],
+        notes=[
+            "Sources: see ACCOUNTING.md (PRICING, LAUNCH, CACHE, BATCH, RL, VISION, CB, TK). 'measured': "
+            "inferred from API-measured counts in public code and logs; each case is in tests/data/fidelity."
+        ],
     )
