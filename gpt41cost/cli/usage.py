@@ -260,6 +260,36 @@ def usage(
             rich_help_panel="Reconcile",
         ),
     ] = "1%",
+    do_forecast: Annotated[
+        bool,
+        typer.Option(
+            "--forecast",
+            help="Project the month to its end: spend so far, run rate (last 7 days), range, crossing dates, "
+            "peak day vs the tier's limits.",
+            rich_help_panel="Forecast",
+        ),
+    ] = False,
+    budget: Annotated[
+        str | None,
+        typer.Option(
+            "--budget", metavar="USD", help="Monthly budget: the day spend crosses it.", rich_help_panel="Forecast"
+        ),
+    ] = None,
+    tier: Annotated[
+        int | None,
+        typer.Option(
+            "--tier", min=1, max=5, help="Usage tier: its monthly usage cap, RPD and TPM.", rich_help_panel="Forecast"
+        ),
+    ] = None,
+    emit_workload: Annotated[
+        str | None,
+        typer.Option(
+            "--emit-workload",
+            metavar="FILE",
+            help="Write a workload YAML (model mix, traffic, observed sizes) that plan --check reads; needs --tier.",
+            rich_help_panel="Forecast",
+        ),
+    ] = None,
 ) -> None:
     """Price what your traffic really cost, from the usage records OpenAI gives you.
 
@@ -282,7 +312,8 @@ def usage(
 
       gpt41cost usage --from-api --since 2026-11-01 --until 2026-11-30 --costs --save bill-2026-11/
     """
-    from ..errors import CheckFailed
+    from ..errors import CheckFailed, UsageError
+    from ..forecast import check_budget
     from ..readers.costs import read_billed
     from ..readers.usage import read_usage
     from ..reconcile import parse_tolerance, reconcile
@@ -294,6 +325,11 @@ def usage(
     share = parse_what_if(what_if or [])
     show = progress if progress is not None else sys.stderr.isatty()
     tol = parse_tolerance(tolerance)
+    monthly = check_budget(budget)
+    if emit_workload is not None and tier is None:
+        raise UsageError("--emit-workload needs --tier N: the usage tier the workload will run at (1 to 5)")
+    if (budget is not None or tier is not None) and not do_forecast and emit_workload is None:
+        raise UsageError("--budget and --tier work with --forecast or --emit-workload; add one of them")
     with (
         _sources(
             paths or [], from_api, since, until, project, group_by, costs, base_url, save, timeout, retries, backoff
@@ -323,6 +359,21 @@ def usage(
         report = with_sections(
             report, "reconciliation", reconcile_json(rec), reconcile_tables(rec), reconcile_notes(rec), rec.assumptions
         )
+    if do_forecast:
+        from ..forecast import forecast
+        from ..views.forecast import forecast_json, forecast_notes, forecast_tables
+        from .common import run_date
+
+        fc = forecast(result, acc, catalog, run_date=run_date(as_of), budget=monthly, tier=tier)
+        report = with_sections(
+            report, "forecast", forecast_json(fc), forecast_tables(fc), forecast_notes(fc), fc.assumptions
+        )
+    if emit_workload is not None:
+        from ..workload_from_usage import workload_yaml, write_workload
+
+        assert tier is not None
+        write_workload(emit_workload, workload_yaml(result, acc, catalog, tier=tier, budget=monthly, sources=paths))
+        typer.echo(f"gpt41cost: wrote {emit_workload}; check it with: gpt41cost plan {emit_workload} --check", err=True)
     emit(render(report, fmt.value))
     if strict and result.unpriced:
         names = ", ".join(u.model or "(no model)" for u in result.unpriced)

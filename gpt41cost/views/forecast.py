@@ -1,0 +1,122 @@
+"""The forecast (``usage --forecast``) as tables, notes and JSON, added to the usage report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..forecast import Crossing, Forecast
+from ..report import Cell, Pct, Table, Usd, money_str, usd
+from .usage import ratio_str
+
+_NUMERIC = frozenset({"value", "requests", "RPD", "tokens", "tokens/min (day avg)", "TPM", "of RPD", "of TPM"})
+
+
+def _crossing_text(c: Crossing) -> str:
+    if c.status == "crossed":
+        return f"crossed on {c.on}"
+    if c.status == "projected":
+        return f"at the run rate, crosses on {c.on}"
+    return "not this month at the run rate"
+
+
+def forecast_tables(f: Forecast) -> list[Table]:
+    month_start = f.daily[0][0]
+    rows: list[list[Cell]] = [
+        [f"spent so far ({month_start} to {f.through})", Usd(f.spent_usd)],
+        [f"run rate (mean of {f.rate_days} days, {f.rate_from} to {f.through})", f"{usd(f.run_rate_usd, 2)}/day"],
+        [f"days left (to {f.month_end})", f.days_left],
+        ["projected month-end", Usd(f.projected_usd)],
+        [
+            f"range (lowest and highest day of the rate's days: {usd(f.day_low_usd, 2)}, {usd(f.day_high_usd, 2)})",
+            f"{usd(f.low_usd, 2)} - {usd(f.high_usd, 2)}",
+        ],
+    ]
+    for c in f.crossings:
+        rows.append([f"{c.what} {usd(c.limit_usd, 0)}", _crossing_text(c)])
+    tables = [Table(f"Forecast for {f.month}", ("", "value"), rows, numeric=frozenset({"value"}))]
+    if f.peaks:
+        title = "Peak day per model (online requests)" + (f" vs tier {f.tier}" if f.tier is not None else "")
+        tables.append(
+            Table(
+                title,
+                ("model", "day", "requests", "RPD", "of RPD", "tokens", "tokens/min (day avg)", "TPM", "of TPM"),
+                [
+                    [
+                        p.model,
+                        p.day.isoformat(),
+                        p.requests,
+                        p.rpd if p.rpd is not None else ("none" if f.tier is not None else "-"),
+                        _pct(p.rpd_share),
+                        p.tokens,
+                        int(p.tokens_per_minute),
+                        p.tpm,
+                        _pct(p.tpm_share),
+                    ]
+                    for p in f.peaks
+                ],
+                numeric=_NUMERIC,
+            )
+        )
+    return tables
+
+
+def _pct(share: Any) -> Pct:
+    return Pct(None if share is None else share * 100)
+
+
+def forecast_notes(f: Forecast) -> list[str]:
+    parts = [
+        f"Forecast: {usd(f.projected_usd, 2)} by {f.month_end} ({usd(f.low_usd, 2)} - {usd(f.high_usd, 2)}) "
+        f"at {usd(f.run_rate_usd, 2)}/day, the mean of the last {f.rate_days} days"
+    ]
+    parts += [f"{c.what} {usd(c.limit_usd, 0)}: {_crossing_text(c)}" for c in f.crossings]
+    notes = ["; ".join(parts) + "."]
+    over = [p for p in f.peaks if p.over]
+    if over:
+        notes.append(
+            "Over the tier's limits on the peak day: "
+            + ", ".join(f"{p.model} on {p.day} ({p.requests:,} requests)" for p in over)
+            + "."
+        )
+    return notes
+
+
+def forecast_json(f: Forecast) -> dict[str, Any]:
+    return {
+        "month": f.month,
+        "through": f.through.isoformat(),
+        "month_end": f.month_end.isoformat(),
+        "days_left": f.days_left,
+        "spent_usd": money_str(f.spent_usd),
+        "run_rate_usd_per_day": money_str(f.run_rate_usd),
+        "run_rate_from": f.rate_from.isoformat(),
+        "run_rate_days": f.rate_days,
+        "projected_usd": money_str(f.projected_usd),
+        "projected_low_usd": money_str(f.low_usd),
+        "projected_high_usd": money_str(f.high_usd),
+        "crossings": [
+            {
+                "what": c.what,
+                "limit_usd": money_str(c.limit_usd),
+                "status": c.status,
+                "on": None if c.on is None else c.on.isoformat(),
+            }
+            for c in f.crossings
+        ],
+        "peak_days": [
+            {
+                "model": p.model,
+                "day": p.day.isoformat(),
+                "requests": p.requests,
+                "tokens": p.tokens,
+                "rpd": p.rpd,
+                "rpd_share": ratio_str(p.rpd_share),
+                "tokens_per_minute_day_avg": ratio_str(p.tokens_per_minute, 1),
+                "tpm": p.tpm,
+                "tpm_share": ratio_str(p.tpm_share),
+            }
+            for p in f.peaks
+        ],
+        "daily": [{"day": d.isoformat(), "cost_usd": money_str(v)} for d, v in f.daily],
+        "assumptions": dict(f.assumptions),
+    }

@@ -1,0 +1,129 @@
+"""``usage --emit-workload FILE``: a workload YAML from observed usage, for ``plan --check`` next month.
+
+Every figure comes from the records, priced traffic only (models the catalog prices):
+
+- ``models``: each model's share of the requests (``ft:`` models keep their name, so they plan at
+  fine-tuned prices); shares rounded to 4 places, the rounding put on the largest so they sum to 1.
+- ``input_tokens`` / ``output_tokens``: the mean per request over all models (rounded up);
+  ``max_tokens``: the observed p95 of output tokens where per-request records give one.
+- ``traffic.requests_per_day``: requests / UTC days from the first to the last day with records
+  (days without records count); the minute peak is left to ``plan``'s default peak factor.
+- ``cache_hit_rate``: cached / input tokens; ``batch_share``: Batch requests / requests.
+- ``tier`` and ``budget_usd_per_month``: ``--tier`` and ``--budget``.
+
+The per-model observations (calibration) are written as comments above the keys, with the
+period and sources, so the file says where each number came from.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Sequence
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
+
+from .catalog import Catalog
+from .errors import InputError, UnknownModelError
+from .usage import Accumulator, UsageResult, percentile
+
+SHARE_PLACES = Decimal("0.0001")
+
+
+def _up(d: Decimal) -> int:
+    return int(d.to_integral_value(rounding=ROUND_CEILING))
+
+
+def _q(d: Decimal) -> Decimal:
+    return d.quantize(SHARE_PLACES, rounding=ROUND_HALF_EVEN)
+
+
+def workload_yaml(
+    result: UsageResult,
+    acc: Accumulator,
+    catalog: Catalog,
+    *,
+    tier: int,
+    budget: Decimal | None = None,
+    name: str = "observed",
+    sources: Sequence[str] = (),
+) -> str:
+    """The workload file's text; InputError when no priced record has a date."""
+    reqs: dict[str, int] = {}
+    inp = cached = out = batch = 0
+    hist: dict[int, int] = {}
+    days: list[int] = []
+    for (model, is_batch, _t, day, *_), (n, i, c, o) in acc.groups.items():
+        try:
+            label = None if not model else catalog.resolve(model).label
+        except UnknownModelError:
+            label = None
+        if label is None:
+            continue
+        reqs[label] = reqs.get(label, 0) + n
+        inp, cached, out = inp + i, cached + c, out + o
+        batch += n if is_batch else 0
+        if day is not None:
+            days.append(day)
+    for model, h in acc.hist.items():
+        try:
+            if model and catalog.resolve(model):
+                for value, count in h.items():
+                    hist[value] = hist.get(value, 0) + count
+        except UnknownModelError:
+            continue
+    total = sum(reqs.values())
+    if not total or not days:
+        raise InputError("--emit-workload: no dated usage of a model the catalog prices; nothing to plan from")
+    span = max(days) - min(days) + 1
+    first = _dt.date(1970, 1, 1) + _dt.timedelta(days=min(days))
+    last = _dt.date(1970, 1, 1) + _dt.timedelta(days=max(days))
+
+    order = sorted(reqs, key=lambda m: (-reqs[m], m))
+    shares = {m: _q(Decimal(reqs[m]) / total) for m in order}
+    shares[order[0]] += Decimal(1) - sum(shares.values())
+    p95 = percentile(hist, 95)
+
+    lines = [
+        f"# Workload observed from usage, {first} to {last} ({span} UTC days, {total:,} priced requests).",
+        f"# Written by gpt41cost usage --emit-workload from: {', '.join(sources) or '-'}",
+        f"# Observed spend at catalog prices: ${result.total_usd.quantize(Decimal('0.01')):,} over {span} days. plan "
+        "uses one input size, cache hit rate and batch share for every model, so its monthly cost can differ from "
+        "it; the per-model figures below (or plan --calibrate-from the same usage) show by how much.",
+        "# Observed per model (calibration):",
+    ]
+    for cal in result.calibration.models.values():
+        p = "" if cal.output_tokens_p95 is None else f", output p50/p95 {cal.output_tokens_p50}/{cal.output_tokens_p95}"
+        hit = "-" if cal.cache_hit_rate is None else f"{_q(cal.cache_hit_rate)}"
+        lines.append(
+            f"#   {cal.model}: {cal.requests:,} requests, input mean {_q(cal.input_tokens_mean)}, "
+            f"output mean {_q(cal.output_tokens_mean)}{p}, cache hit {hit}"
+        )
+    lines += [
+        f"name: {name}",
+        "models: {" + ", ".join(f"{json.dumps(m)}: {shares[m]}" for m in order) + "}",
+        f"input_tokens: {_up(Decimal(inp) / total)}                # mean per request, all models",
+        f"output_tokens: {_up(Decimal(out) / total)}               # mean per request, all models",
+    ]
+    if p95 is not None:
+        lines.append(f"max_tokens: {max(p95, _up(Decimal(out) / total))}                  # observed p95 of output")
+    lines += [
+        "traffic:",
+        f"  requests_per_day: {_up(Decimal(total) / span)}       # mean over {span} days",
+        f"cache_hit_rate: {_q(Decimal(cached) / inp) if inp else 0}",
+        f"batch_share: {_q(Decimal(batch) / total)}",
+        f"tier: {tier}",
+    ]
+    if budget is not None:
+        lines.append(f"budget_usd_per_month: {budget}")
+    return "\n".join(lines) + "\n"
+
+
+def write_workload(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the workload ({exc.strerror or exc}); check --emit-workload") from None
+
+
+__all__ = ["workload_yaml", "write_workload"]
