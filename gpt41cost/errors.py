@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import signal
 from enum import IntEnum
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 
 class ExitCode(IntEnum):
@@ -82,36 +85,50 @@ class CheckFailed(Gpt41CostError):
     exit_code = ExitCode.CHECK_FAILED
 
 
-class Skipped:
-    """Bad lines skipped (``--skip-bad``): the first :attr:`KEEP` errors kept whole, in order, for
-    the user to see; the rest only counted, so a file of millions of bad lines stays small."""
+class Skipped(Generic[T]):
+    """Bad inputs skipped: the first :attr:`keep` kept whole, in order, for the user to see; the
+    rest only counted (in all and per reason), so a file of millions of bad lines stays small.
+
+    The one "keep the first N, count the rest" of the package: ``--skip-bad`` keeps
+    :class:`InputError` s (10), ``usage`` keeps its :class:`~gpt41cost.usage.Skip` records (20).
+    """
 
     KEEP = 10
 
-    def __init__(self) -> None:
-        self.first: list[InputError] = []
+    def __init__(self, keep: int | None = None) -> None:
+        self.keep = self.KEEP if keep is None else keep
+        self.first: list[T] = []
         self.count = 0
+        #: skips per reason, when the caller names one
+        self.by_reason: dict[str, int] = {}
 
-    def append(self, error: InputError) -> None:
+    def append(self, item: T, reason: str | None = None) -> None:
         self.count += 1
-        if len(self.first) < self.KEEP:
-            self.first.append(error)
+        if reason is not None:
+            self.by_reason[reason] = self.by_reason.get(reason, 0) + 1
+        if len(self.first) < self.keep:
+            self.first.append(item)
 
-    def __iadd__(self, other: Skipped) -> Skipped:
-        self.first += other.first[: self.KEEP - len(self.first)]
+    def __iadd__(self, other: Skipped[T]) -> Skipped[T]:
+        self.first += other.first[: max(0, self.keep - len(self.first))]
         self.count += other.count
+        for reason, n in other.by_reason.items():
+            self.by_reason[reason] = self.by_reason.get(reason, 0) + n
         return self
 
     def __len__(self) -> int:
         return self.count
 
     def __getstate__(self) -> dict[str, object]:
-        # InputError subclasses may not pickle (their __init__ differs): plain messages
-        return {"first": [e.message for e in self.first], "count": self.count}
+        # InputError subclasses may not pickle (their __init__ differs): plain InputErrors
+        first = [InputError(e.message) if isinstance(e, Gpt41CostError) else e for e in self.first]
+        return {"keep": self.keep, "first": first, "count": self.count, "by_reason": self.by_reason}
 
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.first = [InputError(m) for m in state["first"]]  # type: ignore[attr-defined]
-        self.count = state["count"]  # type: ignore[assignment]
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.keep = state["keep"]
+        self.first = state["first"]
+        self.count = state["count"]
+        self.by_reason = state["by_reason"]
 
 
 def worker_ignores_interrupt() -> None:

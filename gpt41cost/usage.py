@@ -22,18 +22,14 @@ Rules, each in one place:
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cost_of
-from .errors import InputError, UnknownModelError, UsageError
-
-if TYPE_CHECKING:
-    from .readers.usage import ProgressFn
+from .errors import Skipped, UnknownModelError, UsageError
 
 SCHEMA_VERSION = 1
 SECONDS_PER_DAY = 86_400
@@ -81,6 +77,8 @@ class UsageRecord:
     user_id: str | None = None
     api_key_id: str | None = None
     per_request: bool = True
+    #: the response's ``id``: a second record with the same id is a duplicate, not counted
+    response_id: str | None = None
 
     @property
     def key(self) -> GroupKey:
@@ -116,7 +114,7 @@ class Accumulator:
     the number of records, so a 10 GB log sums in the same memory as a 10 KB one.
     """
 
-    __slots__ = ("failed_batch", "groups", "hist", "records", "skip_counts", "skips")
+    __slots__ = ("bad", "duplicates", "failed_batch", "groups", "hist", "records", "unchecked")
 
     def __init__(self) -> None:
         #: key -> [requests, input_tokens, cached_input_tokens, output_tokens]
@@ -124,10 +122,24 @@ class Accumulator:
         #: model as given -> {output tokens of one request: number of requests}
         self.hist: dict[str | None, dict[int, int]] = {}
         self.records = 0
-        self.skip_counts: dict[str, int] = {}
-        self.skips: list[Skip] = []
+        #: records not counted: the first MAX_SKIP_EXAMPLES kept, all counted per reason
+        self.bad: Skipped[Skip] = Skipped(MAX_SKIP_EXAMPLES)
         #: failed or expired Batch requests, by error code: counted apart, never priced
         self.failed_batch: dict[str, int] = {}
+        #: records not counted because a record with the same response id was counted before
+        self.duplicates = 0
+        #: records counted whose id could not be remembered (past the reader's limit of ids)
+        self.unchecked = 0
+
+    @property
+    def skip_counts(self) -> dict[str, int]:
+        """Skipped records per reason (a key of :data:`SKIP_REASONS`)."""
+        return self.bad.by_reason
+
+    @property
+    def skips(self) -> list[Skip]:
+        """The first skipped records, in the order they were met."""
+        return self.bad.first
 
     def add(self, r: UsageRecord) -> None:
         self.add_tokens(r.key, r.requests, r.input_tokens, r.cached_input_tokens, r.output_tokens, r.per_request)
@@ -152,16 +164,14 @@ class Accumulator:
             h[out] = h.get(out, 0) + 1
 
     def skip(self, s: Skip) -> None:
-        self.skip_counts[s.reason] = self.skip_counts.get(s.reason, 0) + 1
-        if len(self.skips) < MAX_SKIP_EXAMPLES:
-            self.skips.append(s)
+        self.bad.append(s, s.reason)
 
     def fail_batch(self, code: str) -> None:
         self.failed_batch[code] = self.failed_batch.get(code, 0) + 1
 
     @property
     def skipped(self) -> int:
-        return sum(self.skip_counts.values())
+        return self.bad.count
 
     def merge(self, other: Accumulator) -> None:
         self.records += other.records
@@ -178,11 +188,11 @@ class Accumulator:
             mine = self.hist.setdefault(model, {})
             for out, count in h.items():
                 mine[out] = mine.get(out, 0) + count
-        for reason, count in other.skip_counts.items():
-            self.skip_counts[reason] = self.skip_counts.get(reason, 0) + count
-        self.skips = (self.skips + other.skips)[:MAX_SKIP_EXAMPLES]
+        self.bad += other.bad
         for code, count in other.failed_batch.items():
             self.failed_batch[code] = self.failed_batch.get(code, 0) + count
+        self.duplicates += other.duplicates
+        self.unchecked += other.unchecked
 
 
 # --------------------------------------------------------------------------- results
@@ -281,6 +291,10 @@ class UsageResult:
     skip_examples: tuple[Skip, ...]
     failed_batch: Mapping[str, int]
     assumptions: tuple[tuple[str, str], ...] = field(default=())
+    #: records not counted: the same response id was read before (a log and its .gz copy)
+    duplicates: int = 0
+    #: records counted without a duplicate check (more distinct ids than the reader remembers)
+    unchecked: int = 0
 
     @property
     def total_usd(self) -> Decimal:
@@ -511,6 +525,8 @@ def summarize(
         skip_examples=tuple(acc.skips),
         failed_batch=MappingProxyType(dict(acc.failed_batch)),
         assumptions=tuple(assumptions),
+        duplicates=acc.duplicates,
+        unchecked=acc.unchecked,
     )
 
 
@@ -576,31 +592,6 @@ def calibrate(acc: Accumulator, catalog: Catalog, *, sources: Sequence[str] = ()
     return Calibration(MappingProxyType(out), tuple(sources))
 
 
-def load_calibration(
-    paths: Iterable[str],
-    catalog: Catalog,
-    *,
-    strict: bool = False,
-    jobs: int | None = None,
-    progress: ProgressFn | None = None,
-) -> Calibration:
-    """Read usage files (any format ``gpt41cost usage`` reads) and return their :class:`Calibration`.
-
-    For ``estimate --calibrate-from FILE``. Bad records are skipped unless ``strict``; raises
-    :class:`~gpt41cost.errors.InputError` if no priced record was read.
-    """
-    from .readers.usage import read_usage  # readers depend on this module, not the other way
-
-    paths = list(paths)
-    acc = read_usage(paths, strict=strict, jobs=jobs, progress=progress)
-    cal = calibrate(acc, catalog, sources=paths)
-    if not cal.models:
-        raise InputError(
-            f"{', '.join(paths)}: no usage records for a model the catalog prices; nothing to calibrate from"
-        )
-    return cal
-
-
 __all__ = [
     "Accumulator",
     "Calibration",
@@ -612,7 +603,6 @@ __all__ = [
     "UsageResult",
     "WhatIf",
     "calibrate",
-    "load_calibration",
     "percentile",
     "summarize",
 ]

@@ -17,12 +17,11 @@ from hypothesis import strategies as st
 
 from gpt41cost.errors import InputError, UsageError
 from gpt41cost.readers import usage as ru
-from gpt41cost.readers.usage import read_usage
+from gpt41cost.readers.usage import load_calibration, read_usage
 from gpt41cost.usage import (
     Accumulator,
     UsageRecord,
     calibrate,
-    load_calibration,
     parse_what_if,
     percentile,
     summarize,
@@ -148,11 +147,11 @@ def test_breakdowns_by_day_project_user_key(catalog):
 def test_mixed_directory_sums_its_files(catalog):
     acc = read_usage([str(DATA)], jobs=1)  # every good file once, bad/ files skipped with a message
     result = summarize(acc, catalog)
+    assert acc.duplicates == 5  # chat.jsonl.gz is a copy of chat.jsonl: its records are counted once
     singles = Decimal(0)
     for name in (
         "batch_output.jsonl",
         "chat.jsonl",
-        "chat.jsonl.gz",
         "responses.jsonl",
         "single-response.json",
         "truncated.jsonl.gz",
@@ -568,7 +567,8 @@ def test_parallel_strict_reports_global_line(tmp_path):
 
 def test_progress_reports_bytes_and_records(tmp_path):
     f = tmp_path / "c.jsonl"
-    f.write_bytes((DATA / "chat.jsonl").read_bytes() * 20)
+    lines = (DATA / "chat.jsonl").read_bytes().splitlines(keepends=True) * 20
+    f.write_bytes(b"".join(line.replace(b'"chatcmpl-', b'"chatcmpl-%03d' % i, 1) for i, line in enumerate(lines)))
     seen: list[tuple[int, int | None, int]] = []
     read_usage([str(f)], jobs=1, progress=lambda d, t, r: seen.append((d, t, r)))
     assert seen[-1] == (f.stat().st_size, f.stat().st_size, 100)
@@ -581,3 +581,78 @@ def test_gzip_round_trip_of_generated_lines(tmp_path):
     plain.write_bytes(b"\n".join(lines))
     gz.write_bytes(gzip.compress(plain.read_bytes()))
     _same(read_usage([str(gz)], jobs=1), read_usage([str(plain)], jobs=1))
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def _chat_lines() -> list[bytes]:
+    return (DATA / "chat.jsonl").read_bytes().splitlines()
+
+
+def test_a_log_and_its_gzip_copy_count_once(tmp_path):
+    plain = tmp_path / "app.jsonl"
+    plain.write_bytes((DATA / "chat.jsonl").read_bytes())
+    (tmp_path / "app.jsonl.gz").write_bytes(gzip.compress(plain.read_bytes()))
+    one = read_usage([str(plain)], jobs=1)
+    both = read_usage([str(tmp_path)], jobs=1)
+    assert both.records == one.records == 5 and both.duplicates == 5 and one.duplicates == 0
+    assert both.groups == one.groups and both.hist == one.hist
+
+
+def test_a_response_logged_twice_counts_once_in_every_path(tmp_path, monkeypatch):
+    rng = random.Random(3)
+    lines = [_encode(rng, _chat_line(rng)) for _ in range(300)]
+    doubled = lines[:150] + lines[40:60] + lines[150:] + lines[290:] + lines[:5]  # 35 repeats, near and far
+
+    def counted(line: bytes) -> int:
+        acc = Accumulator()
+        ru._full_parse(line, ru._Sink(acc, "f", False), 1)
+        return acc.records
+
+    repeats = sum(map(counted, lines[40:60] + lines[290:] + lines[:5]))
+    assert repeats > 5
+    f = tmp_path / "twice.jsonl"
+    f.write_bytes(b"\n".join(doubled) + b"\n")
+    g = tmp_path / "once.jsonl"
+    g.write_bytes(b"\n".join(lines) + b"\n")
+    want = read_usage([str(g)], jobs=1)
+    monkeypatch.setattr(ru, "RANGE_BYTES", 4096)  # many ranges: repeats across ranges and processes
+    monkeypatch.setattr(ru, "CHUNK_BYTES", 2048)
+    for jobs, limit in ((1, ru.PARALLEL_MIN_BYTES), (2, 0), (3, 0)):
+        got = read_usage([str(f)], jobs=jobs, parallel_min_bytes=limit)
+        assert (got.records, got.duplicates) == (want.records, repeats), jobs
+        assert got.groups == want.groups and got.hist == want.hist
+        assert read_usage([str(g), str(f)], jobs=jobs, parallel_min_bytes=limit).duplicates == want.records + repeats
+
+
+def test_records_without_an_id_are_never_merged(tmp_path):
+    line = orjson.loads(_chat_lines()[0])
+    rows = []
+    for value in ("absent", None, "", 7):
+        rec = dict(line)
+        if value == "absent":
+            del rec["id"]
+        else:
+            rec["id"] = value
+        rows += [orjson.dumps(rec)] * 2
+    f = tmp_path / "noid.jsonl"
+    f.write_bytes(b"\n".join(rows) + b"\n")
+    acc = read_usage([str(f)], jobs=1)
+    assert (acc.records, acc.duplicates) == (8, 0)
+
+
+def test_batch_lines_count_once_by_response_id_and_failures_by_line_id(tmp_path):
+    text = (DATA / "batch_output.jsonl").read_bytes()
+    f = tmp_path / "b.jsonl"
+    f.write_bytes(text + text)
+    once, twice = read_usage([str(DATA / "batch_output.jsonl")], jobs=1), read_usage([str(f)], jobs=1)
+    assert twice.groups == once.groups and twice.failed_batch == once.failed_batch
+    assert twice.duplicates == len(text.splitlines())
+
+
+def test_past_the_id_limit_records_are_counted_and_said_unchecked(tmp_path):
+    f = tmp_path / "c.jsonl"
+    f.write_bytes(b"\n".join(_chat_lines() * 2) + b"\n")
+    acc = read_usage([str(f)], jobs=1, max_ids=3)
+    assert (acc.records, acc.duplicates, acc.unchecked) == (7, 3, 4)  # ids 4 and 5: counted twice, unchecked

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -44,6 +45,8 @@ def test_json_contract(runner):
         "calibration",
         "skipped",
         "failed_batch_requests",
+        "duplicates_dropped",
+        "records_not_deduplicated",
         "assumptions",
     }
     assert doc["schema_version"] == 1
@@ -164,3 +167,15 @@ def test_help_has_examples(runner):
     r = runner.invoke(app, ["usage", "--help"])
     assert r.exit_code == 0
     assert "--what-if batch=0.3" in r.stdout
+
+
+def test_duplicates_are_noted_in_every_format(runner, tmp_path):
+    (tmp_path / "app.jsonl").write_bytes((DATA / "chat.jsonl").read_bytes())
+    (tmp_path / "app.jsonl.gz").write_bytes(gzip.compress((DATA / "chat.jsonl").read_bytes()))
+    r = _run(runner, str(tmp_path), "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert (doc["records"], doc["duplicates_dropped"], doc["total_usd"]) == (5, 5, "0.2845424")
+    for fmt in ("table", "markdown"):
+        r = _run(runner, str(tmp_path), "--format", fmt)
+        assert "Duplicates dropped: 5 record(s) repeat a response id already counted" in r.stdout

@@ -339,7 +339,7 @@ def _preflight(got: Gathered, catalog: Catalog, chosen: list[ResolvedModel]) -> 
 
 
 def _load_calibration(files: list[str], catalog: Catalog) -> Calibration:
-    from ..usage import load_calibration
+    from ..readers.usage import load_calibration
 
     return load_calibration(files, catalog)
 

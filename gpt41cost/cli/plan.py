@@ -46,7 +46,7 @@ def plan(
     catalog = load_catalog_opt(pricing, as_of)
     w = load_workload(workload, catalog)
     if calibrate_from:
-        from ..usage import load_calibration
+        from ..readers.usage import load_calibration
 
         w = calibrated(w, load_calibration(calibrate_from, catalog))
     profile, summary = workload_profile(w, catalog)

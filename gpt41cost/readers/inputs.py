@@ -32,7 +32,7 @@ class Gathered:
 
     measured: MeasuredTable = field(default_factory=MeasuredTable)
     batches: list[tuple[BatchFacts, slice]] = field(default_factory=list)  # facts, their slice of measured
-    skipped: Skipped = field(default_factory=Skipped)
+    skipped: Skipped[InputError] = field(default_factory=Skipped)
     total_bytes: int = 0
 
 
@@ -187,7 +187,7 @@ def _requests(
     facts = BatchFacts() if kind == "batch" else None
     start = len(out.measured)
     out.measured.link_ids(facts.ids if facts is not None else None)  # a batch record's custom_id is in the file's log
-    skipped_here = Skipped()
+    skipped_here: Skipped[InputError] = Skipped()
     on_error = skipped_here.append if (skip_bad or kind == "batch") else None
     try:
         if stream is None and parallel.eligible(source, kind, os.path.getsize(source)):

@@ -118,7 +118,7 @@ def numbered(source: str, cuts: list[int], window: _Window | None = None) -> Ite
 class _Part:
     measured: MeasuredTable = field(default_factory=MeasuredTable)
     facts: BatchFacts = field(default_factory=BatchFacts)
-    skipped: Skipped = field(default_factory=Skipped)
+    skipped: Skipped[InputError] = field(default_factory=Skipped)
     error: str | None = None  # the message of the range's first bad line, when reading stopped
     nbytes: int = 0  # the size of the range
 
@@ -161,7 +161,7 @@ def read_parallel(
     facts: BatchFacts | None,
     on_bytes: Callable[[int], None] | None = None,
     keep: Keeper | None = None,
-) -> tuple[MeasuredTable, Skipped]:
+) -> tuple[MeasuredTable, Skipped[InputError]]:
     """All records of ``source`` in file order, and the bad lines skipped (``collect``).
 
     Without ``collect`` the first bad line in file order raises, as a single pass would.
@@ -179,7 +179,7 @@ def read_parallel(
     cuts = cut_points(source, size, max(workers * RANGES_PER_WORKER, -(-size // RANGE_BYTES)))
     _job.update(source=source, kind=kind, catalog=catalog, image_size=image_size, collect=collect)
     measured = MeasuredTable(tuple(catalog.models))
-    skipped = Skipped()
+    skipped: Skipped[InputError] = Skipped()
     lines = 0
     # Objects alive now are the workers' inheritance: out of the collector's sight, its passes
     # do not write to (and so copy) the pages the workers share with this process.

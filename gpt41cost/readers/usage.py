@@ -31,6 +31,7 @@ parse, which is the reference.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import datetime as _dt
@@ -39,22 +40,26 @@ import io
 import itertools
 import multiprocessing as mp
 import os
-import re
 import sys
 import zlib
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
-from itertools import repeat
-from operator import add, floordiv, le, mul, sub
-from typing import IO, Any, BinaryIO
+from itertools import compress, repeat
+from operator import add, attrgetter, floordiv, le, mul
+from typing import IO, Annotated, Any, BinaryIO
 
+import msgspec
 import orjson
+from msgspec import UNSET, Meta, Struct, UnsetType
 
-from ..errors import InputError, worker_ignores_interrupt
-from ..usage import SECONDS_PER_DAY, Accumulator, Skip, UsageRecord, day_of
+from ..catalog import Catalog
+from ..errors import InputError, Skipped, worker_ignores_interrupt
+from ..usage import SECONDS_PER_DAY, Accumulator, Calibration, Skip, UsageRecord, calibrate, day_of
 from .files import open_input
 from .text import STDIN, expand_paths
 
@@ -64,86 +69,70 @@ ProgressFn = Callable[[int, int | None, int], None]
 GZIP_MAGIC = b"\x1f\x8b"
 BOM = b"\xef\xbb\xbf"
 #: Bytes read at a time from a JSONL stream.
-CHUNK_BYTES = 4 << 20
-#: A plain JSONL file at least this big is read by several processes.
+CHUNK_BYTES = 1 << 20
+#: A plain JSONL file at least this big is read by several processes, each a range of it at a time.
 PARALLEL_MIN_BYTES = 8 << 20
-#: Ranges per process: a process that finishes early takes the next range, so one slow core
-#: (another guest's load on a shared VM) does not leave the other idle at the end.
-RANGES_PER_JOB = 6
+#: Bytes of a file one process reads at a time (its range); the parent merges ranges in order.
+RANGE_BYTES = 32 << 20
+#: Response ids remembered for de-duplication (as 64-bit hashes in a set: about 65 MB a million).
+MAX_IDS = 2_000_000
 #: Keys under which a logging envelope may hold the API response, tried in this order.
 ENVELOPE_KEYS = ("response", "result", "completion", "output", "data", "body")
 MAX_ENVELOPE_DEPTH = 3
 COMPLETIONS_RESULT = "organization.usage.completions.result"
 
-#: Lines of exactly the API's own Chat Completions shape are counted without a JSON parse: one
-#: pass of this pattern over a whole chunk gives one row per line, (created, model, prompt_tokens,
-#: completion_tokens, cached_tokens, service_tier, b"") for a line it proves canonical and
-#: (b"", b"", b"", b"", b"", b"", line) for any other line, which gets the full parse.
-#: A canonical line is valid JSON as orjson reads it, byte for byte: every string is checked for
-#: valid UTF-8, no raw control characters, only JSON escapes and no lone surrogates; every number
-#: is a plain whole number; the keys are fixed, distinct and in the API's order, so the full parse
-#: of such a line yields exactly the captured fields (ACCOUNTING §10 (a)). Anything else - other
-#: key orders, whitespace, extra keys, big or negative numbers, a line cut off or two run
-#: together - does not match and so falls back.
-_HEX = rb"[0-9a-fA-F]"
-_ESCAPE = (  # a JSON escape; a \\u escape of a surrogate only as a high + low pair (orjson refuses a lone one)
-    rb'\\(?:["\\/bfnrt]|u(?![dD][89a-fA-F])' + _HEX + rb"{4}"
-    rb"|u[dD][89abAB]" + _HEX + rb"{2}\\u[dD][c-fC-F]" + _HEX + rb"{2})"
-)
-_UTF8 = (  # one non-ASCII character as strict UTF-8 (what orjson and Python's decoder accept): lead, continuation
-    rb"(?:[\xc2-\xdf]|\xe0[\xa0-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]|\xed[\x80-\x9f]|\xf0[\x90-\xbf][\x80-\xbf]"
-    rb"|[\xf1-\xf3][\x80-\xbf]{2}|\xf4[\x80-\x8f][\x80-\xbf])[\x80-\xbf]"
-)
-_PLAIN = rb"[\x20\x21\x23-\x5b\x5d-\x7f]*+"  # printable ASCII but " and \\
-_STR = rb'"' + _PLAIN + rb"(?:(?:" + _ESCAPE + rb"|" + _UTF8 + rb")" + _PLAIN + rb')*+"'
-_NAME = rb'"[A-Za-z0-9_\-]*+"'  # ids, names, finish reasons, fingerprints: only these characters
-_INT = rb"(?:0|[1-9][0-9]{0,11})"  # 0 <= n < 10**12; wider numbers take the full parse
-_TOOL_CALL = (
-    rb'\{"id":' + _NAME + rb',"type":"function","function":\{"name":' + _NAME + rb',"arguments":' + _STR + rb"\}\}"
-)
-_CHOICE = (
-    rb'\{"index":' + _INT + rb',"message":\{"role":"assistant","content":(?:null|' + _STR + rb")"
-    rb'(?:,"tool_calls":\[' + _TOOL_CALL + rb"(?:," + _TOOL_CALL + rb")*+\])?+"
-    rb'(?:,"refusal":(?:null|' + _STR + rb"))?+"
-    rb'(?:,"annotations":\[\])?+\},"logprobs":null,"finish_reason":' + _NAME + rb"\}"
-)
-_TOKENS = rb'"[a-z_]{1,60}":' + _INT  # a key of completion_tokens_details: the full parse reads none
-_DETAILS = (  # as the API writes them (tried first: literal is fastest), else any such keys
-    rb'(?:"reasoning_tokens":'
-    + _INT
-    + rb',"audio_tokens":'
-    + _INT
-    + rb',"accepted_prediction_tokens":'
-    + _INT
-    + rb',"rejected_prediction_tokens":'
-    + _INT
-    + rb"|(?:"
-    + _TOKENS
-    + rb"(?:,"
-    + _TOKENS
-    + rb")*+)?+)"
-)
-_CANONICAL = b"".join(
-    [
-        rb'\{"id":' + _NAME + rb',"object":"chat\.completion","created":(' + _INT + rb"),",
-        rb'"model":"([A-Za-z0-9._:\-]{1,200})",',
-        rb'"choices":\[' + _CHOICE + rb"(?:," + _CHOICE + rb")*+\],",
-        rb'"usage":\{"prompt_tokens":(' + _INT + rb'),"completion_tokens":(' + _INT + rb"),",
-        rb'"total_tokens":' + _INT + rb',"prompt_tokens_details":\{"cached_tokens":(' + _INT + rb")",
-        rb'(?:,"audio_tokens":' + _INT + rb")?+\}",
-        rb'(?:,"completion_tokens_details":\{' + _DETAILS + rb"\})?+\},",
-        rb'"service_tier":"([a-z_]{1,40})"(?:,"system_fingerprint":(?:null|' + _NAME + rb"))?+\}",
-    ]
-)
-_LINE = re.compile(rb"^(?:" + _CANONICAL + rb"|([^\n]*+))$", re.MULTILINE)
+# --------------------------------------------------------------------------- the typed decoder
 
-#: ``_LINE.split``, from the native matcher when it was built (gpt41cost/_canon.c: the same
-#: grammar by hand, ~3x faster; tests check the two agree), else from the pattern.
-_split_lines: Callable[[bytes], list[Any]]
-try:
-    from .._canon import split as _split_lines
-except ImportError:  # no C compiler at install: the pattern gives the same rows
-    _split_lines = _LINE.split
+#: A token count as the reference reads it: a JSON whole number (not a float, not a bool), 0 or
+#: more. msgspec cannot bound an int past 64 bits: a larger count takes the reference parse.
+_Count = Annotated[int, Meta(ge=0, le=2**63 - 1)]
+#: A timestamp: a whole number within 64 bits (orjson reads a larger one as a float), or a float.
+_Time = Annotated[int, Meta(ge=-(2**63), le=2**63 - 1)] | float
+
+
+class _Details(Struct, gc=False):
+    cached_tokens: _Count | None = None
+
+
+class _Usage(Struct, gc=False):
+    prompt_tokens: _Count | UnsetType = UNSET
+    completion_tokens: _Count | UnsetType = UNSET
+    input_tokens: _Count | UnsetType = UNSET
+    output_tokens: _Count | UnsetType = UNSET
+    prompt_tokens_details: _Details | None = None
+    input_tokens_details: _Details | None = None
+
+
+class _Line(Struct, gc=False):
+    """What ``usage`` reads of one JSONL record: a response (Chat Completions or Responses API),
+    or a Batch output line whose ``response.body`` is one. msgspec checks the whole line's syntax
+    but builds only these fields; a field of another type fails the decode (the line then takes
+    the reference parse)."""
+
+    id: str | None = None
+    model: str | UnsetType = UNSET
+    usage: _Usage | UnsetType | None = UNSET
+    created: _Time | None = None
+    created_at: _Time | None = None
+    service_tier: str | None = None
+    custom_id: Any = UNSET
+    response: _BatchResponse | UnsetType | None = UNSET
+    error: Any = UNSET
+
+
+class _BatchResponse(Struct, gc=False):
+    status_code: int | None = None
+    body: _Line | UnsetType | None = UNSET
+
+
+_DECODER = msgspec.json.Decoder(_Line)
+_DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
+_ID, _MODEL, _USAGE, _TIER = attrgetter("id"), attrgetter("model"), attrgetter("usage"), attrgetter("service_tier")
+_CREATED, _CREATED_AT = attrgetter("created"), attrgetter("created_at")
+_CUSTOM_ID, _RESPONSE, _ERROR = attrgetter("custom_id"), attrgetter("response"), attrgetter("error")
+_STATUS, _BODY = attrgetter("status_code"), attrgetter("body")
+_PT, _CT, _PTD = attrgetter("prompt_tokens"), attrgetter("completion_tokens"), attrgetter("prompt_tokens_details")
+_IT, _OT, _ITD = attrgetter("input_tokens"), attrgetter("output_tokens"), attrgetter("input_tokens_details")
 
 
 class _Bad(Exception):
@@ -156,15 +145,58 @@ class _Bad(Exception):
 
 
 class _BatchFailed(Exception):
-    def __init__(self, code: str) -> None:
+    """A failed or expired Batch request; ``line_id`` is the output line's own ``id``."""
+
+    def __init__(self, code: str, line_id: str | None = None) -> None:
         super().__init__(code)
         self.code = code
+        self.line_id = line_id
 
 
 class _StrictStop(Exception):
     def __init__(self, skip: Skip) -> None:
         super().__init__(skip.message())
         self.skip = skip
+
+
+class _Seen:
+    """Response ids already counted, as their hashes; at most ``limit`` of them are remembered.
+
+    A hash is 64 bits, so two of a million different ids share one with a chance of about 3 in
+    100 million; an id past the limit is counted without being remembered (``acc.unchecked``).
+    """
+
+    def __init__(self, limit: int, prior: frozenset[int] | set[int] = frozenset()) -> None:
+        #: ids met by this reader; ``prior``: ids counted before it started (read only)
+        self.hashes: set[int] = set()
+        self.prior = prior
+        self.limit = limit - len(prior)
+
+    def first(self, response_id: str, acc: Accumulator) -> bool:
+        """True the first time ``response_id`` is met; False (and a duplicate counted) after."""
+        h = hash(response_id)
+        if h in self.hashes or h in self.prior:
+            acc.duplicates += 1
+            return False
+        if len(self.hashes) < self.limit:
+            self.hashes.add(h)
+        else:
+            acc.unchecked += 1
+        return True
+
+    def keep(self, ids: list[str | None], acc: Accumulator) -> list[bool] | None:
+        """Which of these records to count, in order; None when every one is new (the common case)."""
+        if None not in ids and "" not in ids:
+            hashes = set(map(hash, ids))
+            if (
+                len(hashes) == len(ids)
+                and self.hashes.isdisjoint(hashes)
+                and self.prior.isdisjoint(hashes)
+                and len(self.hashes) + len(hashes) <= self.limit
+            ):
+                self.hashes |= hashes
+                return None
+        return [not i or self.first(i, acc) for i in ids]
 
 
 # --------------------------------------------------------------------------- records from JSON values
@@ -225,20 +257,21 @@ def _from_response(obj: dict[str, Any], usage: dict[str, Any], batch: bool) -> U
         batch=batch,
         service_tier=tier if isinstance(tier, str) else None,
         day=_day(created),
+        response_id=_str_or_none(obj.get("id")),
     )
 
 
 def _response_record(obj: dict[str, Any], batch: bool = False, depth: int = 0) -> UsageRecord:
     if "custom_id" in obj and ("response" in obj or "error" in obj):  # Batch output line (§8)
-        error, resp = obj.get("error"), obj.get("response")
+        error, resp, line_id = obj.get("error"), obj.get("response"), _str_or_none(obj.get("id"))
         if error:
             code = error.get("code") if isinstance(error, dict) else None
-            raise _BatchFailed(str(code or "error"))
+            raise _BatchFailed(str(code or "error"), line_id)
         if not isinstance(resp, dict):
-            raise _BatchFailed("no response")
+            raise _BatchFailed("no response", line_id)
         status, body = resp.get("status_code"), resp.get("body")
         if status != 200 or not isinstance(body, dict) or body.get("error"):
-            raise _BatchFailed(f"status {status}")
+            raise _BatchFailed(f"status {status}", line_id)
         return _response_record(body, True, depth + 1)
     usage = obj.get("usage")
     if isinstance(usage, dict) and "model" in obj:
@@ -335,13 +368,20 @@ def _consume(
 
 
 class _Sink:
-    """Where one scan puts its records and problems: an Accumulator plus the strict switch."""
+    """Where one scan puts its records and problems: an Accumulator, the strict switch, and the
+    response ids already counted (None: no de-duplication)."""
 
-    def __init__(self, acc: Accumulator, source: str, strict: bool) -> None:
+    def __init__(self, acc: Accumulator, source: str, strict: bool, seen: _Seen | None = None) -> None:
         self.acc = acc
         self.source = source
         self.strict = strict
+        self.seen = seen
         self.line: int | None = None
+
+    def add(self, r: UsageRecord) -> None:
+        if r.response_id and self.seen is not None and not self.seen.first(r.response_id, self.acc):
+            return
+        self.acc.add(r)
 
     def skip(self, reason: str, detail: str, line: int | None = None) -> None:
         s = Skip(self.source, line if line is not None else self.line, reason, detail)
@@ -351,6 +391,8 @@ class _Sink:
 
     def bad(self, exc: Exception, where: str = "") -> None:
         if isinstance(exc, _BatchFailed):
+            if exc.line_id and self.seen is not None and not self.seen.first(exc.line_id, self.acc):
+                return
             self.acc.fail_batch(exc.code)
         elif isinstance(exc, _Bad):
             self.skip(exc.reason, exc.detail)
@@ -359,7 +401,7 @@ class _Sink:
 
 
 def _full_parse(line: bytes, sink: _Sink, line_no: int) -> None:
-    """The reference: parse one JSONL line whole and count what it holds."""
+    """The reference: parse one JSONL line whole (orjson) and count what it holds."""
     if not line.strip():
         return
     sink.line = line_no
@@ -370,100 +412,206 @@ def _full_parse(line: bytes, sink: _Sink, line_no: int) -> None:
         what = "line is cut off" if text[:1] in (b"{", b"[") and text[-1:] not in (b"}", b"]") else "not JSON"
         sink.skip("not_json", f"{what} ({_orjson_msg(exc)})")
         return
-    _consume(value, sink.acc.add, sink.bad)
+    _consume(value, sink.add, sink.bad)
 
 
 def _scan_block(data: bytes, sink: _Sink, line_no: int, *, last: bool = True) -> int:
     """Count the JSONL lines of ``data``; return the number of the last line counted.
 
     ``last=False``: the last line of ``data`` is not complete yet; it is left for the caller.
-    One pass of :data:`_LINE` gives a row per line; canonical rows are summed with C-level
-    builtins over whole columns, every other line gets :func:`_full_parse`, in line order.
+    The common case, a block of clean records, is one msgspec decode per line (each line must
+    be exactly one JSON value) and a few C-level passes over the columns. A line msgspec refuses
+    (not JSON, not UTF-8, a field of another type) and a record the typed fields cannot price as
+    the reference would (an envelope, a failed Batch request, more cached than input tokens) get
+    :func:`_full_parse`.
     """
-    parts = _split_lines(data)  # b"", then per line its 7 groups and the newline after it, then b""
-    n = len(parts) // 8 - (not last)
-    if n <= 0:
+    lines = data.split(b"\n")
+    if not last:
+        lines.pop()
+    if not lines:
         return line_no
-    stop = 8 * n + 1
-    cols = [parts[j:stop:8] for j in range(1, 8)]  # created, model, prompt, completion, cached, tier, other
-    if None not in cols[1] and _add_rows(sink.acc, *cols[:6]):
-        return line_no + n  # the common case: every line canonical
-    # a mixed chunk: canonical rows in bulk, the rest line by line
-    good: list[int] = []
-    todo: list[tuple[int, bytes]] = []
-    lines: list[bytes] | None = None
-    models, prompts, cached, other = cols[1], cols[2], cols[4], cols[6]
-    for i in range(n):
-        if models[i] is None:
-            todo.append((line_no + i + 1, other[i]))
-        elif int(cached[i]) <= int(prompts[i]):
-            good.append(i)
-        else:  # canonical, but more cached than prompt tokens: the full parse words the skip
-            if lines is None:
-                lines = data.split(b"\n")
-            todo.append((line_no + i + 1, lines[i]))
-    if good:
-        _add_rows(sink.acc, *[[col[i] for i in good] for col in cols[:6]])
-    for number, line in todo:
-        _full_parse(line, sink, number)
-    return line_no + n
+    recs: list[_Line] | list[_Line | None] | None = None
+    try:
+        if not data.isascii():
+            codecs.utf_8_decode(data, "strict", last)  # msgspec does not check skipped strings
+        recs = list(map(_DECODER.decode, lines))
+    except _DECODE_ERRORS:
+        recs = list(map(_decode_one, lines))
+    else:
+        if _add_uniform(sink, recs):
+            return line_no + len(lines)
+    _add_mixed(sink, recs, lines, line_no)
+    return line_no + len(lines)
 
 
-def _ints(col: Sequence[bytes]) -> list[int]:
-    """Whole numbers of a column of digit strings (each matched by :data:`_INT`), in one C call."""
-    values: list[int] = orjson.loads(b"[" + b",".join(col) + b"]")
-    return values
+def _decode_one(line: bytes) -> _Line | None:
+    try:
+        if not line.isascii():
+            line.decode()
+        return _DECODER.decode(line)
+    except _DECODE_ERRORS:
+        return None
+
+
+def _add_uniform(sink: _Sink, recs: list[_Line]) -> bool:
+    """Add a block whose records are all alike and clean (all responses of one API, or all
+    successful Batch lines), column by column; False, adding nothing, when they are not."""
+    n = len(recs)
+    bodies = recs
+    batch = False
+    if list(map(_CUSTOM_ID, recs)).count(UNSET) != n:  # Batch output lines, or a mix
+        responses = list(map(_RESPONSE, recs))
+        if not all(map(isinstance, responses, repeat(_BatchResponse))) or any(map(_ERROR, recs)):
+            return False
+        if list(map(_STATUS, responses)).count(200) != n:
+            return False
+        bodies = list(map(_BODY, responses))
+        if not all(map(isinstance, bodies, repeat(_Line))) or any(map(_ERROR, bodies)):
+            return False
+        if list(map(_CUSTOM_ID, bodies)).count(UNSET) != n or UNSET in map(_CUSTOM_ID, recs):
+            return False
+        batch = True
+    usages = list(map(_USAGE, bodies))
+    models = list(map(_MODEL, bodies))
+    if not all(map(isinstance, usages, repeat(_Usage))) or UNSET in models:
+        return False
+    inp = list(map(_PT, usages))
+    out = list(map(_CT, usages))
+    if UNSET not in inp and UNSET not in out:  # Chat Completions
+        details = list(map(_PTD, usages))
+    elif inp.count(UNSET) == n and out.count(UNSET) == n:  # Responses API
+        inp = list(map(_IT, usages))
+        out = list(map(_OT, usages))
+        if UNSET in inp or UNSET in out:
+            return False
+        details = list(map(_ITD, usages))
+    else:
+        return False
+    cached = [0] * n if details.count(None) == n else [0 if d is None else d.cached_tokens or 0 for d in details]
+    if not all(map(le, cached, inp)):
+        return False
+    _add_columns(sink, bodies, models, batch, inp, cached, out)  # type: ignore[arg-type]
+    return True
+
+
+def _clean(r: _Line) -> tuple[_Line, bool, int, int, int] | None:
+    """(response, batch, input, cached, output) of a record the typed fields price exactly as
+    the reference parse would; None for any other (it takes the reference parse)."""
+    batch = False
+    if r.custom_id is not UNSET and (r.response is not UNSET or r.error is not UNSET):  # a Batch line
+        resp = r.response
+        if r.error or not isinstance(resp, _BatchResponse) or resp.status_code != 200:
+            return None
+        body = resp.body
+        if not isinstance(body, _Line) or body.error or body.custom_id is not UNSET:
+            return None
+        r, batch = body, True
+    u = r.usage
+    if not isinstance(u, _Usage) or r.model is UNSET:
+        return None
+    if u.prompt_tokens is not UNSET or u.completion_tokens is not UNSET:
+        inp, out, details = u.prompt_tokens, u.completion_tokens, u.prompt_tokens_details
+    else:
+        inp, out, details = u.input_tokens, u.output_tokens, u.input_tokens_details
+    if isinstance(inp, UnsetType) or isinstance(out, UnsetType):
+        return None
+    cached = 0 if details is None else details.cached_tokens or 0
+    if cached > inp:
+        return None
+    return r, batch, inp, cached, out
+
+
+def _add_mixed(sink: _Sink, recs: Sequence[_Line | None], lines: list[bytes], line_no: int) -> None:
+    """Add the clean records of a block column by column, then every other line by the reference."""
+    cols: dict[bool, tuple[list[_Line], list[str], list[int], list[int], list[int]]] = {}
+    todo: list[int] = []
+    for i, r in enumerate(recs):
+        got = None if r is None else _clean(r)
+        if got is None:
+            todo.append(i)
+            continue
+        c = cols.get(got[1])
+        if c is None:
+            c = cols[got[1]] = ([], [], [], [], [])
+        c[0].append(got[0])
+        c[1].append(got[0].model)  # type: ignore[arg-type]
+        c[2].append(got[2])
+        c[3].append(got[3])
+        c[4].append(got[4])
+    for batch, (bodies, models, inp, cached, out) in cols.items():
+        _add_columns(sink, bodies, models, batch, inp, cached, out)
+    for i in todo:
+        _full_parse(lines[i], sink, line_no + i + 1)
+
+
+def _add_columns(
+    sink: _Sink, bodies: list[_Line], models: list[str], batch: bool, inp: list[int], cached: list[int], out: list[int]
+) -> None:
+    """Add clean responses (as columns), grouped by (model, service tier, UTC day); ids met
+    before are dropped as duplicates."""
+    tiers: list[str | None] = list(map(_TIER, bodies))
+    stamps = list(map(_CREATED, bodies))
+    if None in stamps:  # the Responses API says created_at
+        stamps = [c if c is not None else a for c, a in zip(stamps, map(_CREATED_AT, bodies), strict=True)]
+    if sink.seen is not None:
+        keep = sink.seen.keep(list(map(_ID, bodies)), sink.acc)
+        if keep is not None:
+            models, tiers, stamps = (list(compress(c, keep)) for c in (models, tiers, stamps))  # type: ignore[assignment]
+            inp, cached, out = (list(compress(c, keep)) for c in (inp, cached, out))
+    _add_rows(sink.acc, models, batch, tiers, stamps, inp, cached, out)
 
 
 def _add_rows(
     acc: Accumulator,
-    created: Sequence[bytes],
-    models: Sequence[bytes],
-    pts_b: Sequence[bytes],
-    cts_b: Sequence[bytes],
-    cas_b: Sequence[bytes],
-    tiers: Sequence[bytes],
-) -> bool:
-    """Add canonical rows (as columns) to ``acc``, grouped by (model, service_tier, UTC day).
-
-    Returns False, adding nothing, when some row has more cached than prompt tokens. Each row gets
-    a small whole-number group id; sorting the rows by it makes each group one slice of a column.
-    """
-    pts, cas, cts = _ints(pts_b), _ints(cas_b), _ints(cts_b)
-    if not all(map(le, cas, pts)):
-        return False
+    models: list[str],
+    batch: bool,
+    tiers: list[str | None],
+    stamps: list[int | float | None],
+    inp: list[int],
+    cached: list[int],
+    out: list[int],
+) -> None:
+    """Add rows (as columns) to ``acc``, grouped by (model, service tier, UTC day), in C-level
+    passes: each row gets a small whole-number group id, and sorting the rows by it makes each
+    group one slice of each column."""
+    n = len(models)
+    if n == 0:
+        return
     model_of = list(set(models))
-    tier_of = list(set(tiers))
     ids = list(map({m: i for i, m in enumerate(model_of)}.__getitem__, models))
+    tier_of = list(set(tiers))
     n_tiers = len(tier_of)
     if n_tiers > 1:  # id = model * n_tiers + tier
         tier_ids = map({t: i for i, t in enumerate(tier_of)}.__getitem__, tiers)
         ids = list(map(add, map(mul, ids, repeat(n_tiers)), tier_ids))
-    lo, hi = min(created), max(created)  # digit strings of one length order as their numbers do
-    day0 = int(lo) // SECONDS_PER_DAY
-    n_days = 1
-    if not (len(lo) == len(hi) and day0 == int(hi) // SECONDS_PER_DAY and len(set(map(len, created))) == 1):
-        days = list(map(floordiv, _ints(created), repeat(SECONDS_PER_DAY)))
-        day0 = min(days)
-        n_days = max(days) - day0 + 1  # id = (model * n_tiers + tier) * n_days + day - day0
-        ids = list(map(add, map(mul, ids, repeat(n_days)), map(sub, days, repeat(day0))))
+    if None in stamps:
+        days: list[int | None] = [None if t is None else int(t // SECONDS_PER_DAY) for t in stamps]
+    else:
+        days = list(map(int, map(floordiv, stamps, repeat(SECONDS_PER_DAY))))  # type: ignore[arg-type]
+    if days.count(days[0]) == n:
+        day_of: list[int | None] = [days[0]]
+    else:  # id = (model * n_tiers + tier) * n_days + day
+        day_of = list(set(days))
+        day_ids = map({d: i for i, d in enumerate(day_of)}.__getitem__, days)
+        ids = list(map(add, map(mul, ids, repeat(len(day_of))), day_ids))
+    n_days = len(day_of)
     distinct = sorted(set(ids))
     if len(distinct) > 1:  # sort the rows by id: each group becomes one slice of each column
-        order = sorted(range(len(ids)), key=ids.__getitem__)
+        order = sorted(range(n), key=ids.__getitem__)
         ids = list(map(ids.__getitem__, order))
-        pts = list(map(pts.__getitem__, order))
-        cas = list(map(cas.__getitem__, order))
-        cts = list(map(cts.__getitem__, order))
+        inp = list(map(inp.__getitem__, order))
+        cached = list(map(cached.__getitem__, order))
+        out = list(map(out.__getitem__, order))
     groups, hist = acc.groups, acc.hist
     a = 0
     for gid in distinct:
         b = bisect_right(ids, gid, a)
         rest, day = divmod(gid, n_days)
         model_i, tier_i = divmod(rest, n_tiers)
-        model = model_of[model_i].decode("ascii")
-        key = (model, False, tier_of[tier_i].decode("ascii"), day0 + day, None, None, None)
+        model = model_of[model_i]
+        key = (model, batch, tier_of[tier_i], day_of[day], None, None, None)
         acc.records += b - a
-        sums = [b - a, sum(pts[a:b]), sum(cas[a:b]), sum(cts[a:b])]
+        sums = [b - a, sum(inp[a:b]), sum(cached[a:b]), sum(out[a:b])]
         g = groups.get(key)
         if g is None:
             groups[key] = sums
@@ -474,9 +622,8 @@ def _add_rows(
         if not isinstance(h, Counter):
             h = Counter(h or {})
             hist[model] = h
-        h.update(cts[a:b])
+        h.update(out[a:b])
         a = b
-    return True
 
 
 def _scan_lines(lines: Iterable[bytes], sink: _Sink, line_no: int) -> int:
@@ -549,15 +696,7 @@ def _tail(data: bytes) -> bytes:
     return data[data.rfind(b"\n") + 1 :]
 
 
-# --------------------------------------------------------------------------- parallel scan of one file
-
-_SHARED: Any = None
-
-
-def _init_worker(shared: Any) -> None:
-    global _SHARED
-    _SHARED = shared
-    worker_ignores_interrupt()
+# --------------------------------------------------------------------------- several processes for one file
 
 
 @dataclass(frozen=True)
@@ -566,102 +705,83 @@ class _Range:
     start: int
     end: int
     strict: bool
-    slot: int
-    slots: int
+    limit: int
 
 
-def _scan_range(r: _Range) -> tuple[Accumulator, int, bool]:
-    """Worker: scan bytes [start, end) of a JSONL file. Returns totals, lines seen, strict-stopped."""
+def _scan_range(r: _Range) -> tuple[Accumulator, int, list[int] | None]:
+    """Worker: scan bytes [start, end) of a JSONL file (forked: ``_PRIOR`` holds the ids counted
+    before the file). Returns its totals, its line count, and the hashes of the ids it counted
+    (None when ``strict`` stopped it; its skip is then the first in ``acc.skips``)."""
     acc = Accumulator()
-    sink = _Sink(acc, r.path, r.strict)
-    shared = _SHARED
-
-    def on_chunk(n: int) -> None:
-        if shared is not None:
-            shared[r.slot] += n
-            shared[r.slots + r.slot] = acc.records
-
+    seen = _Seen(r.limit, _PRIOR)
+    sink = _Sink(acc, r.path, r.strict, seen)
     with open(r.path, "rb", buffering=0) as f:
-        f.seek(r.start)
         try:
-            if hasattr(os, "pread"):
-                lines = _scan_range_pread(f.fileno(), r.start, r.end, sink, on_chunk)
-            else:  # pragma: no cover - not on POSIX
-                lines = _scan_stream(f, sink, limit=r.end - r.start, on_chunk=on_chunk)
+            lines = _scan_pread(f.fileno(), r.start, sink, lambda n: None, r.end)
         except _StrictStop as stop:
-            acc.skips = [stop.skip]
-            return acc, stop.skip.line or 0, True
-    return acc, lines, False
+            acc.bad = Skipped(1)
+            acc.bad.append(stop.skip, stop.skip.reason)
+            return acc, 0, None
+    return acc, lines, list(seen.hashes)
 
 
-def _scan_range_pread(fd: int, start: int, end: int, sink: _Sink, on_chunk: Callable[[int], None]) -> int:
-    """Scan JSONL in bytes [start, end) of a file (``start`` at a line start); return the line count.
-
-    Each chunk is read to end at a line's end, so no bytes are copied twice.
-    """
-    line_no = 0
-    pos = start
-    want = CHUNK_BYTES
-    while pos < end:
-        data = os.pread(fd, min(want, end - pos), pos)
-        if not data:
-            break
-        if pos + len(data) >= end:  # the last chunk
-            on_chunk(len(data))
-            return _scan_block(data, sink, line_no, last=not data.endswith(b"\n"))
-        cut_at = data.rfind(b"\n")
-        if cut_at < 0:  # a line longer than a chunk: read more at once
-            want *= 2
-            continue
-        want = CHUNK_BYTES
-        line_no = _scan_block(data, sink, line_no, last=False)
-        on_chunk(cut_at + 1)
-        pos += cut_at + 1
-    return line_no
+#: The ids counted before a file read in parallel; set in the parent just before the fork.
+_PRIOR: set[int] = set()
 
 
-def _ranges(path: str, start: int, size: int, parts: int) -> list[tuple[int, int]]:
-    """Cut [start, size) into ``parts`` ranges that each start at the beginning of a line."""
+def _ranges(path: str, start: int, size: int) -> list[tuple[int, int]]:
+    """Cut [start, size) into ranges of about RANGE_BYTES that each start at the beginning of a line."""
     cuts = [start]
     with open(path, "rb") as f:
-        for i in range(1, parts):
-            f.seek(max(cuts[-1], start + (size - start) * i // parts))
+        for at in range(start + RANGE_BYTES, size, RANGE_BYTES):
+            f.seek(max(at, cuts[-1]))
             f.readline()  # move to the start of the next line
             pos = f.tell()
-            if pos < size and pos > cuts[-1]:
+            if cuts[-1] < pos < size:
                 cuts.append(pos)
     cuts.append(size)
-    return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+    return list(itertools.pairwise(cuts))
 
 
-def _pool_context() -> Any:
-    methods = mp.get_all_start_methods()
-    return mp.get_context("fork" if "fork" in methods else "spawn")
+def _scan_parallel(path: str, start: int, size: int, jobs: int, sink: _Sink, tracker: _Tracker) -> None:
+    """Scan a plain JSONL file in ranges, ``jobs`` processes at once, merged in file order.
 
-
-def _scan_parallel(
-    path: str, size: int, start: int, jobs: int, acc: Accumulator, strict: bool, tick: Callable[[int, int], None]
-) -> None:
-    spans = _ranges(path, start, size, jobs * RANGES_PER_JOB)
-    ctx = _pool_context()
-    shared = ctx.Array("q", 2 * len(spans), lock=False)
-    tasks = [_Range(path, a, b, strict, i, len(spans)) for i, (a, b) in enumerate(spans)]
-    with ctx.Pool(min(jobs, len(tasks)), initializer=_init_worker, initargs=(shared,)) as pool:
-        pending = pool.map_async(_scan_range, tasks, chunksize=1)
-        while not pending.ready():
-            pending.wait(0.2)
-            n = len(spans)
-            tick(sum(shared[:n]), sum(shared[n:]))
-        parts = pending.get()
+    A worker drops the duplicates within its range and of the files before; the parent checks
+    each range's ids against the ranges before it, and rescans (alone) a range that repeats one.
+    A worker killed from outside ends the run with one clear error instead of a hang.
+    """
+    global _PRIOR
+    spans = _ranges(path, start, size)
+    seen, acc = sink.seen, sink.acc
+    assert seen is not None
+    _PRIOR = seen.hashes  # the workers fork with it; the parent adds to it only after
+    tasks = [_Range(path, a, b, sink.strict, seen.limit) for a, b in spans]
     offset = 0
-    for part, lines, stopped in parts:
-        if offset:
-            part.skips = [s if s.line is None else replace(s, line=s.line + offset) for s in part.skips]
-        if stopped:
-            s = part.skips[0]
-            raise InputError(f"{s.message()} (--strict stops at the first bad record)")
-        acc.merge(part)
-        offset += lines
+    try:
+        with ProcessPoolExecutor(
+            min(jobs, len(tasks)), mp_context=mp.get_context("fork"), initializer=worker_ignores_interrupt
+        ) as pool:
+            for (a, b), (part, lines, hashes) in zip(spans, pool.map(_scan_range, tasks), strict=True):
+                if hashes is None:
+                    s = part.skips[0]
+                    line = None if s.line is None else s.line + offset
+                    raise InputError(f"{replace(s, line=line).message()} (--strict stops at the first bad record)")
+                new = set(hashes)
+                if seen.hashes.isdisjoint(new) and len(seen.hashes) + len(new) <= seen.limit:
+                    seen.hashes |= new
+                    if offset:
+                        part.bad.first = [s if s.line is None else replace(s, line=s.line + offset) for s in part.skips]
+                    acc.merge(part)
+                else:  # a response id of an earlier range: this range again, here, against every id so far
+                    redo = _Sink(acc, path, sink.strict, seen)
+                    with open(path, "rb", buffering=0) as f:
+                        _scan_pread(f.fileno(), a, redo, lambda n: None, b, offset)
+                offset += lines
+                tracker.update(b, acc.records)
+    except BrokenProcessPool:
+        raise InputError(f"{path}: a reader process was stopped from outside (killed?); run again") from None
+    finally:
+        _PRIOR = set()
 
 
 # --------------------------------------------------------------------------- CSV exports
@@ -847,19 +967,18 @@ def _size(path: str) -> int | None:
 
 
 def _read_file(
-    path: str, acc: Accumulator, strict: bool, jobs: int, tracker: _Tracker, parallel_min_bytes: int
+    path: str, acc: Accumulator, strict: bool, seen: _Seen, tracker: _Tracker, jobs: int, parallel_min_bytes: int
 ) -> None:
-    sink = _Sink(acc, path, strict)
+    sink = _Sink(acc, path, strict, seen)
     stream, raw, is_gzip = _open(path)
     size = _size(path)
     try:
         try:
             first = stream.readline()
             skipped = 0  # bytes before the first line that has content: a BOM, blank lines
-            bom = 0
             if first.startswith(BOM):
                 first = first[len(BOM) :]
-                skipped = bom = len(BOM)
+                skipped = len(BOM)
             blank = 0
             while first and not first.strip():
                 blank += 1
@@ -873,7 +992,7 @@ def _read_file(
         if lead in (b"{", b"["):
             lead_in = b"\n" * blank  # keeps line numbers right: blank lines are counted, then ignored
             _read_json(
-                path, stream, raw, is_gzip, lead_in, first, size, skipped, bom, sink, jobs, tracker, parallel_min_bytes
+                path, stream, raw, is_gzip, lead_in, first, skipped, sink, tracker, size, jobs, parallel_min_bytes
             )
         else:
             _scan_csv(stream, first, sink)
@@ -894,12 +1013,11 @@ def _read_json(
     is_gzip: bool,
     lead_in: bytes,
     first: bytes,
-    size: int | None,
     skipped: int,
-    bom: int,
     sink: _Sink,
-    jobs: int,
     tracker: _Tracker,
+    size: int | None,
+    jobs: int,
     parallel_min_bytes: int,
 ) -> None:
     acc = sink.acc
@@ -923,24 +1041,49 @@ def _read_json(
                     raise _Bad("bad_file", f"not valid JSON: {exc}") from None
                 _scan_stream(io.BytesIO(lead_in + doc), sink)
                 return
-            _consume(value, acc.add, sink.bad)
+            _consume(value, sink.add, sink.bad)
             return
-    if not is_gzip and path != STDIN and size is not None and size >= parallel_min_bytes and jobs > 1:
-        stream.close()
-
-        def tick(done: int, records: int) -> None:
-            tracker.update(done, acc.records + records)
-
-        _scan_parallel(path, size, bom, jobs, acc, sink.strict, tick)
+    if not is_gzip and not lead_in and path != STDIN and size is not None and size >= parallel_min_bytes and jobs > 1:
+        _scan_parallel(path, skipped, size, jobs, sink, tracker)
         return
-
     read_so_far = [len(first) + skipped]
 
     def on_chunk(n: int) -> None:
         read_so_far[0] += n
         tracker.update(raw.tell() if is_gzip and path != STDIN else read_so_far[0], acc.records)
 
-    _scan_stream(stream, sink, first=lead_in + first, on_chunk=on_chunk)
+    if not is_gzip and not lead_in and path != STDIN and hasattr(os, "pread"):
+        # a plain file: read it again from the first line at the OS level, each chunk ending at a line's end
+        _scan_pread(raw.fileno(), skipped, sink, on_chunk)
+    else:
+        _scan_stream(stream, sink, first=lead_in + first, on_chunk=on_chunk)
+
+
+def _scan_pread(
+    fd: int, start: int, sink: _Sink, on_chunk: Callable[[int], None], end: int | None = None, line_no: int = 0
+) -> int:
+    """Scan JSONL from byte ``start`` of a file (at a line start) to ``end`` (default: its end);
+    return the number of the last line (lines before ``start``: ``line_no``).
+
+    Each chunk is read to end at a line's end, so no byte is copied twice.
+    """
+    pos = start
+    want = CHUNK_BYTES
+    while True:
+        if end is not None:
+            want = min(want, end - pos)
+        data = os.pread(fd, want, pos) if want > 0 else b""
+        if len(data) < want or (end is not None and pos + len(data) >= end):  # the last chunk
+            on_chunk(len(data))
+            return _scan_block(data, sink, line_no, last=not data.endswith(b"\n")) if data else line_no
+        cut_at = data.rfind(b"\n")
+        if cut_at < 0:  # a line longer than a chunk: read more at once
+            want *= 2
+            continue
+        want = CHUNK_BYTES
+        line_no = _scan_block(data, sink, line_no, last=False)
+        on_chunk(cut_at + 1)
+        pos += cut_at + 1
 
 
 def read_usage(
@@ -950,21 +1093,26 @@ def read_usage(
     jobs: int | None = None,
     progress: ProgressFn | None = None,
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+    max_ids: int = MAX_IDS,
 ) -> Accumulator:
     """Read every usage file under ``paths`` into one :class:`Accumulator`.
 
-    ``jobs``: processes for a large plain JSONL file (default: every core). Raises InputError for
-    a missing path, on the first bad record under ``strict``, and when no record could be read.
+    A record whose response ``id`` was counted before (in any file) is a duplicate: it is
+    dropped and counted in ``acc.duplicates``; records without an id are never merged. Up to
+    ``max_ids`` ids are remembered. ``jobs``: processes for a plain JSONL file of at least
+    ``parallel_min_bytes`` (default: every core). Raises InputError for a missing path, on the first bad record
+    under ``strict``, and when no record could be read.
     """
     files = expand_paths(paths)
     sizes = [_size(p) for p in files]
     total = None if any(s is None for s in sizes) else sum(s for s in sizes if s is not None)
     tracker = _Tracker(progress, total)
     acc = Accumulator()
+    seen = _Seen(max_ids)
     n_jobs = max(1, jobs if jobs is not None else os.cpu_count() or 1)
     for path in files:
         try:
-            _read_file(path, acc, strict, n_jobs, tracker, parallel_min_bytes)
+            _read_file(path, acc, strict, seen, tracker, n_jobs, parallel_min_bytes)
         except _StrictStop as stop:
             raise InputError(f"{stop.skip.message()} (--strict stops at the first bad record)") from None
     if acc.records == 0 and not acc.failed_batch:
@@ -972,3 +1120,25 @@ def read_usage(
         first = f"; first problem: {acc.skips[0].message()}" if acc.skips else ""
         raise InputError(f"{where}: no usage records found{first}")
     return acc
+
+
+def load_calibration(
+    paths: Iterable[str],
+    catalog: Catalog,
+    *,
+    strict: bool = False,
+    progress: ProgressFn | None = None,
+) -> Calibration:
+    """Read usage files (any format ``gpt41cost usage`` reads) and return their :class:`Calibration`.
+
+    For ``estimate --calibrate-from FILE``. Bad records are skipped unless ``strict``; raises
+    :class:`~gpt41cost.errors.InputError` if no priced record was read.
+    """
+    paths = list(paths)
+    acc = read_usage(paths, strict=strict, progress=progress)
+    cal = calibrate(acc, catalog, sources=paths)
+    if not cal.models:
+        raise InputError(
+            f"{', '.join(paths)}: no usage records for a model the catalog prices; nothing to calibrate from"
+        )
+    return cal

@@ -174,6 +174,16 @@ def usage_report(result: UsageResult) -> Report:
     if result.skipped:
         parts = ", ".join(f"{SKIP_REASONS.get(r, r)}: {n:,}" for r, n in sorted(result.skipped.items()))
         notes.append(f"Skipped records ({sum(result.skipped.values()):,}): {parts}.")
+    if result.duplicates:
+        notes.append(
+            f"Duplicates dropped: {result.duplicates:,} record(s) repeat a response id already counted "
+            "(the same response in two files, or logged twice); each response is counted once."
+        )
+    if result.unchecked:
+        notes.append(
+            f"{result.unchecked:,} record(s) were counted without a duplicate check: more distinct response "
+            "ids than the reader remembers."
+        )
     notes.append(f"Sources: {', '.join(result.sources)}")
     footer = (
         f"Total {usd(t.cost_usd, 2)} for {t.requests - t.unpriced_requests:,} priced requests; "
@@ -281,5 +291,7 @@ def usage_json(result: UsageResult) -> dict[str, Any]:
         ],
         "skipped": dict(sorted(result.skipped.items())),
         "failed_batch_requests": dict(sorted(result.failed_batch.items())),
+        "duplicates_dropped": result.duplicates,
+        "records_not_deduplicated": result.unchecked,
         "assumptions": dict(result.assumptions),
     }

@@ -1,3 +1,0 @@
-from typing import Any
-
-def split(data: bytes) -> list[Any]: ...
