@@ -10,11 +10,13 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from .catalog import Catalog, ResolvedModel
 from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import UsageError
+from .lifecycle import ACTIVE, ALWAYS_ACTIVE, SHUT_DOWN, Lifecycle, active_first, snapshot_notes
 from .measure import (
     Measured,
     MeasuredTable,
@@ -116,6 +118,8 @@ class ModelEstimate:
     max_output_tokens: int
     training_tokens: int | None = None  # fine-tuning data: tokens x epochs
     training_usd: Decimal | None = None
+    lifecycle: Lifecycle = ALWAYS_ACTIVE  # of the name reported (a snapshot may differ from its alias)
+    status: str = ACTIVE  # on the run's date: active, deprecated or shut_down
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,7 @@ class EstimateResult:
     catalog_path: str
     uncounted: tuple[tuple[str, str], ...] = ()  # (where, what)
     notes: tuple[str, ...] = field(default=())
+    run_date: date | None = None  # prices in force and model status are those of this date
 
 
 def percentile(sorted_values: Sequence[int], p: int) -> int:
@@ -237,6 +242,9 @@ def estimate(
             _with_saving(r, (baseline.per_request_usd - r.per_request_usd) / baseline.per_request_usd * 100)
             for r in results
         ]
+    day = catalog.day
+    results = active_first(results, lambda r: r.lifecycle, day)
+    notes = lifecycle_notes(results, models, catalog, shared.examples > 0)
     kinds: list[tuple[str, str]] = []
     if isinstance(requests, MeasuredTable):
         for source, kind in requests.kinds():
@@ -256,7 +264,36 @@ def estimate(
         catalog_as_of=catalog.as_of,
         catalog_path=catalog.path,
         uncounted=uncounted,
+        notes=tuple(notes),
+        run_date=day,
     )
+
+
+def lifecycle_notes(
+    results: Sequence[ModelEstimate], models: Sequence[ResolvedModel], catalog: Catalog, training: bool
+) -> list[str]:
+    """What the run's date means for these models: the requests' own model shut down or going,
+    snapshots dated apart from their alias, and fine-tuning against the training cut-offs."""
+    day = catalog.day
+    notes: list[str] = []
+    for r in results:
+        if r.requested and r.status != ACTIVE:
+            notes.append(f"the requests name {r.model}: {r.lifecycle.mark(day)}")
+    notes += snapshot_notes(
+        ((m.spec.snapshot_lifecycle, m.spec.lifecycle) for m in models if m.requested == m.spec.name), day
+    )
+    if training:
+        state, why = catalog.fine_tuning.training(day)
+        if state != "open":
+            notes.append(f"fine-tuning: {why}; training costs are shown as they would be billed")
+        for r in results:
+            if r.fine_tuned and r.status == SHUT_DOWN:
+                notes.append(f"fine-tuning {r.model}: its base model is {r.lifecycle.mark(day)}; it cannot be trained")
+            elif r.fine_tuned and r.status != ACTIVE:
+                notes.append(
+                    f"fine-tuning {r.model}: it would serve only until its base shuts down on {r.lifecycle.shutdown_on}"
+                )
+    return notes
 
 
 def _with_saving(r: ModelEstimate, saving: Decimal) -> ModelEstimate:
@@ -354,6 +391,8 @@ def _estimate_model(
         max_output_tokens=m.spec.max_output_tokens,
         training_tokens=training_tokens,
         training_usd=training_usd,
+        lifecycle=m.lifecycle,
+        status=m.lifecycle.status(catalog.day),
     )
 
 

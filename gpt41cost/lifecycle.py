@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 ACTIVE = "active"
 DEPRECATED = "deprecated"
@@ -152,3 +155,25 @@ def days_since(checked: str, day: date) -> int | None:
         return (day - parse_day(checked)).days
     except ValueError:
         return None
+
+
+def active_first(items: list[T], lifecycle_of: Callable[[T], Lifecycle], day: date) -> list[T]:
+    """``items`` with the shut-down ones moved after the others, each group in its own order: a
+    shut-down model is still priced, but never listed as if it were an option."""
+    return sorted(items, key=lambda item: lifecycle_of(item).status(day) == SHUT_DOWN)
+
+
+def snapshot_notes(specs: Iterable[tuple[Mapping[str, Lifecycle], Lifecycle]], day: date) -> list[str]:
+    """One note per distinct mark for snapshots dated apart from their alias (``specs``: each
+    model's snapshot lifecycles and its own), once the dates are announced."""
+    by_mark: dict[str, list[str]] = {}
+    for snapshots, own in specs:
+        for snap, lc in snapshots.items():
+            if lc != own and lc.status(day) != ACTIVE:
+                by_mark.setdefault(lc.mark(day), []).append(snap)
+    out = []
+    for mark, snaps in by_mark.items():
+        many = len(snaps) > 1
+        alias = "the aliases carry no dates of their own" if many else "the alias carries no dates of its own"
+        out.append(f"snapshot{'s' if many else ''} {', '.join(snaps)}: {mark}; {alias}")
+    return out

@@ -20,6 +20,8 @@ batch_share              share of requests sent through the Batch API (0-1), def
 tier                     the usage tier the launch runs at (1-5)
 budget_usd_per_month     optional monthly budget (USD)
 min_headroom_pct         required rate-limit headroom in % (0 to below 100), default 0
+horizon_months           how long the launch must run: ``plan --check`` fails for a model that is
+                         shut down or shuts down within this many months of the run's date; default 6
 =======================  =========================================================================
 """
 
@@ -37,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 from .catalog import TIERS, Catalog, ResolvedModel
 from .cost import cached_tokens_for_rate
 from .errors import InputError, UnknownModelError
-from .limits import DEFAULT_PEAK_FACTOR, Demand, RequestProfile, Traffic
+from .lifecycle import DEFAULT_HORIZON_MONTHS, SHUT_DOWN, add_months
+from .limits import DEFAULT_PEAK_FACTOR, Assessment, Demand, RequestProfile, Traffic, Verdict, verdict
 from .measure import Measured, cap_column, input_column
 
 if TYPE_CHECKING:
@@ -59,8 +62,11 @@ KEYS = (
     "tier",
     "budget_usd_per_month",
     "min_headroom_pct",
+    "horizon_months",
 )
 TRAFFIC_KEYS = ("requests_per_day", "peak_rpm", "peak_factor")
+#: The longest horizon_months a workload may ask for.
+MAX_HORIZON_MONTHS = 120
 #: Shares of a routing mix must sum to 1 within this.
 MIX_TOLERANCE = Decimal("1e-9")
 
@@ -87,6 +93,7 @@ class Workload:
     min_headroom_pct: Decimal
     output_source: str  # "output_tokens" or "max_tokens (no output_tokens given)"
     cache_source: str = ""  # set when the hit rate comes from usage records (--calibrate-from)
+    horizon_months: int = DEFAULT_HORIZON_MONTHS  # the routed models must last this long
 
     @property
     def reserve_tokens(self) -> int:
@@ -198,6 +205,12 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
         input_tokens = v.int_(root["input_tokens"], "input_tokens", minimum=1)
 
     # output
+    horizon = DEFAULT_HORIZON_MONTHS
+    if "horizon_months" in root:
+        horizon = v.int_(root["horizon_months"], "horizon_months", minimum=0)
+        if horizon > MAX_HORIZON_MONTHS:
+            v.fail("horizon_months", f"{horizon} is over {MAX_HORIZON_MONTHS} (ten years); give the months to plan for")
+
     if "output_tokens" not in root and "max_tokens" not in root:
         v.fail("output_tokens", "missing key: give output_tokens (expected output per request), max_tokens, or both")
     max_tokens = v.int_(root["max_tokens"], "max_tokens", minimum=1) if "max_tokens" in root else None
@@ -292,6 +305,7 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
         budget_usd_per_month=budget,
         min_headroom_pct=headroom,
         output_source=output_source,
+        horizon_months=horizon,
     )
 
 
@@ -598,3 +612,66 @@ def calibrated(w: Workload, cal: Calibration) -> Workload:
 
 def workload_demand(w: Workload, profile: RequestProfile) -> Demand:
     return Demand(w.models, w.traffic, profile, w.batch_share, w.min_headroom_pct)
+
+
+# --------------------------------------------------------------------------- the run's date
+
+
+def lifecycle_reasons(w: Workload, catalog: Catalog) -> tuple[str, ...]:
+    """Why the routing cannot run for the workload's horizon from the catalog's run date: each
+    model that is shut down, or announced to shut down within ``horizon_months``, with its date
+    and substitute."""
+    day = catalog.day
+    until = add_months(day, w.horizon_months)
+    reasons = []
+    for m, share in w.models:
+        lc = m.lifecycle
+        traffic = f"{_pct(share)} of the traffic"
+        if lc.status(day) == SHUT_DOWN:
+            reasons.append(f"{m.label} ({traffic}) is shut down since {lc.shutdown_on}; {lc.instead()}")
+        elif lc.expires_within(day, until):
+            reasons.append(
+                f"{m.label} ({traffic}) shuts down on {lc.shutdown_on}, within the {w.horizon_months}-month "
+                f"horizon (to {until}); {lc.instead()}"
+            )
+    return tuple(reasons)
+
+
+def plan_verdict(w: Workload, assessment: Assessment, catalog: Catalog) -> Verdict:
+    """The launch verdict: budget, tier fit with headroom, and models that last the horizon."""
+    v = verdict(assessment, w.tier, w.budget_usd_per_month)
+    gone = lifecycle_reasons(w, catalog)
+    return Verdict(v.passed and not gone, (*gone, *v.reasons))
+
+
+def with_substitutes(w: Workload, catalog: Catalog) -> tuple[Workload, tuple[str, ...]]:
+    """The workload with each model that is shut down, or shuts down within the horizon, routed to
+    its substitute (shares merged where the substitute is already routed); and what was replaced.
+    A model with no substitute in the catalog stays, and is named."""
+    day = catalog.day
+    until = add_months(day, w.horizon_months)
+    mix: dict[str, tuple[ResolvedModel, Decimal]] = {}
+    swaps: list[str] = []
+    for m, share in w.models:
+        lc = m.lifecycle
+        target = m
+        if lc.status(day) == SHUT_DOWN or lc.expires_within(day, until):
+            if lc.substitute is None:
+                swaps.append(f"{m.label} kept: {lc.instead()}")
+            else:
+                target = catalog.resolve(lc.substitute)
+                if m.fine_tuned:
+                    swaps.append(
+                        f"{m.label} -> {target.label} (a fine-tuned model cannot move; the base model prices it)"
+                    )
+                else:
+                    swaps.append(f"{m.label} -> {target.label} ({_pct(share)} of the traffic)")
+        key = target.label
+        prev = mix.get(key)
+        mix[key] = (target, share if prev is None else prev[1] + share)
+    return replace(w, models=tuple(mix.values())), tuple(swaps)
+
+
+def _pct(share: Decimal) -> str:
+    q = (share * 100).quantize(Decimal("0.01")).normalize()
+    return f"{q:f}%"

@@ -88,11 +88,13 @@ def test_json_contract_keys(runner, tmp_path):
     p.write_text("Classify: the invoice is wrong.")
     r = run(runner, "estimate", str(p), "-f", "json")
     doc = json.loads(r.stdout)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
+    assert (doc["as_of"], doc["catalog_as_of"]) == ("2026-12-06", "2025-04-14")  # the fixture catalog
     assert [m["model"] for m in doc["models"]] == ["gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"]
     for m in doc["models"]:
         assert set(MODEL_KEYS) <= set(m)
         assert m["monthly_usd"] is None
+        assert set(m["lifecycle"]) == {"status", "deprecated_on", "shutdown_on", "substitute", "replacement"}
     assert MODEL_KEYS == (
         "model",
         "requests",
@@ -102,6 +104,7 @@ def test_json_contract_keys(runner, tmp_path):
         "per_request_usd",
         "total_usd",
         "monthly_usd",
+        "lifecycle",
     )
 
 
@@ -163,7 +166,7 @@ def test_every_format_renders_the_same_result(runner, fmt):
     assert r.exit_code == 0
     assert "gpt-4.1-nano" in r.stdout
     if fmt == "csv":
-        assert r.stdout.splitlines()[1].startswith("gpt-4.1,1,100000,0,2000,0.216,")
+        assert r.stdout.splitlines()[1].startswith("gpt-4.1,active,1,100000,0,2000,0.216,")
     else:
         assert "$0.216000" in r.stdout
 

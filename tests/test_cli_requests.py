@@ -65,7 +65,7 @@ def batch_line(i: int, body: dict | None = None, **over) -> dict:
 def test_kind_is_detected_and_contract_holds(runner, sample, kind):
     d = doc(run(runner, str(SAMPLES / sample), "-f", "json"))
     assert d["inputs"] == [{"source": str(SAMPLES / sample), "read_as": kind}]
-    assert d["schema_version"] == 1
+    assert d["schema_version"] == 2
     for m in d["models"]:
         assert set(MODEL_KEYS) <= set(m)
 

@@ -320,3 +320,191 @@ def test_as_of_from_the_environment_and_the_flag_wins(runner, monkeypatch):
     )
     r = runner.invoke(app, ["pricing", "--as-of", "2026-12-06", "-f", "json"])
     assert r.exit_code == 0, r.stderr
+
+
+# --------------------------------------------------------------------------- commands on a date (shipped catalog)
+
+
+def _json(runner, *args):
+    import json
+
+    from gpt41cost.cli import app
+
+    r = runner.invoke(app, [*args, "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+@pytest.mark.parametrize(
+    ("day", "nano", "order"),
+    [
+        pytest.param("2026-12-06", "shut_down", ["gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"], id="today"),
+        pytest.param("2026-06-01", "deprecated", ["gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"], id="announced"),
+        pytest.param("2026-03-01", "active", ["gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"], id="before"),
+    ],
+)
+def test_estimate_marks_nano_by_date(runner, day, nano, order):
+    doc = _json(runner, "estimate", "--input-tokens", "1000", "--as-of", day)
+    assert (doc["schema_version"], doc["as_of"], doc["catalog_as_of"]) == (2, day, "2026-11-22")
+    got = {m["model"]: m["lifecycle"] for m in doc["models"]}
+    assert [m["model"] for m in doc["models"]] == order
+    assert got["gpt-4.1-nano"] == {
+        "status": nano,
+        "deprecated_on": "2026-04-22",
+        "shutdown_on": "2026-10-23",
+        "substitute": "gpt-4.1-mini",
+        "replacement": "gpt-5.6-luna",
+    }
+    assert got["gpt-4.1"]["status"] == got["gpt-4.1-mini"]["status"] == "active"
+
+
+def test_shut_down_model_is_listed_last_and_marked_in_every_format(runner):
+    from gpt41cost.cli import app
+
+    args = ["estimate", "--input-tokens", "1000", "-m", "gpt-4.1-nano", "-m", "gpt-4.1-mini", "--as-of", "2026-12-06"]
+    for fmt in ("table", "csv", "markdown"):
+        out = runner.invoke(app, [*args, "-f", fmt]).stdout
+        rows = [line for line in out.splitlines() if "gpt-4.1-nano" in line and "2026-10-23" in line]
+        assert rows and "shut down 2026-10-23, substitute gpt-4.1-mini" in rows[0], fmt
+        assert out.index("gpt-4.1-mini") < out.index("gpt-4.1-nano"), fmt  # after the active model
+    doc = _json(runner, *args)
+    assert [m["model"] for m in doc["models"]] == ["gpt-4.1-mini", "gpt-4.1-nano"]
+
+
+def test_requests_naming_a_shut_down_model_get_a_note(runner, tmp_path):
+    import json
+
+    from gpt41cost.cli import app
+
+    p = tmp_path / "chat.json"
+    p.write_text(json.dumps({"model": "gpt-4.1-nano-2025-04-14", "messages": [{"role": "user", "content": "hi"}]}))
+    r = runner.invoke(app, ["estimate", str(p), "--as-of", "2026-12-06"])
+    assert r.exit_code == 0, r.stderr
+    assert "the requests name gpt-4.1-nano: shut down 2026-10-23, substitute gpt-4.1-mini" in r.stdout
+
+
+def test_fine_tuning_data_is_checked_against_the_cut_offs(runner):
+    from gpt41cost.cli import app
+
+    data = str(ROOT / "samples" / "requests" / "finetune-train.jsonl")
+    out = runner.invoke(app, ["estimate", data, "--as-of", "2026-12-06"]).stdout
+    assert "fine-tuning: from 2026-07-02 only organisations with fine-tuned inference in the last 60 days" in out
+    assert "fine-tuning ft:gpt-4.1-nano: its base model is shut down 2026-10-23" in out
+    out = runner.invoke(app, ["estimate", data, "--as-of", "2027-01-06"]).stdout
+    assert "self-serve fine-tuning takes no new training jobs from 2027-01-06" in out
+    out = runner.invoke(app, ["estimate", data, "--as-of", "2026-03-01"]).stdout
+    assert "fine-tuning:" not in out
+
+
+def test_limits_marks_and_orders(runner):
+    from gpt41cost.cli import app
+
+    args = ["limits", "--input-tokens", "1000", "--max-tokens", "500", "--peak-rpm", "300", "--as-of", "2026-12-06"]
+    doc = _json(runner, *args, "-m", "gpt-4.1-nano", "-m", "gpt-4.1-mini")
+    assert [m["model"] for m in doc["models"]] == ["gpt-4.1-mini", "gpt-4.1-nano"]
+    assert doc["models"][1]["lifecycle"]["status"] == "shut_down"
+    out = runner.invoke(app, [*args, "-f", "csv"]).stdout
+    assert "gpt-4.1-nano,shut down 2026-10-23, substitute gpt-4.1-mini" in out.replace('"', "")
+    assert "gpt-4.1-nano (shut down),1," in out
+
+
+def _workload(tmp_path, **extra):
+    lines = [
+        "name: router",
+        "models: {gpt-4.1-nano: 0.1, gpt-4.1-mini: 0.9}",
+        "input_tokens: 1000",
+        "output_tokens: 200",
+        "traffic: {requests_per_day: 10000, peak_rpm: 30}",
+        "tier: 5",
+        *(f"{k}: {v}" for k, v in extra.items()),
+    ]
+    p = tmp_path / "w.yaml"
+    p.write_text("\n".join(lines) + "\n")
+    return str(p)
+
+
+@pytest.mark.parametrize(
+    ("day", "horizon", "code", "reason"),
+    [
+        pytest.param(
+            "2026-12-06",
+            None,
+            1,
+            "gpt-4.1-nano (10% of the traffic) is shut down since 2026-10-23; substitute gpt-4.1-mini",
+            id="shut-down",
+        ),
+        pytest.param(
+            "2026-06-01",
+            None,
+            1,
+            "gpt-4.1-nano (10% of the traffic) shuts down on 2026-10-23, within the "
+            "6-month horizon (to 2026-12-01); substitute gpt-4.1-mini",
+            id="within-horizon",
+        ),
+        pytest.param("2026-06-01", 4, 0, None, id="beyond-a-4-month-horizon"),
+        pytest.param("2026-03-01", None, 0, None, id="not-yet-announced"),
+        pytest.param("2026-03-01", 12, 0, None, id="unannounced-is-unknown"),
+    ],
+)
+def test_plan_check_on_a_date(runner, tmp_path, day, horizon, code, reason):
+    from gpt41cost.cli import app
+
+    extra = {} if horizon is None else {"horizon_months": horizon}
+    r = runner.invoke(app, ["plan", _workload(tmp_path, **extra), "--check", "--as-of", day])
+    assert r.exit_code == code, r.stderr
+    if reason:
+        assert f"gpt41cost: check failed: {reason}\n" in r.stderr
+        assert f"FAIL: {reason}" in r.stdout
+
+
+def test_plan_substitute_prices_the_substitute(runner, tmp_path):
+    doc = _json(runner, "plan", _workload(tmp_path), "--substitute", "--as-of", "2026-12-06")
+    alt = doc["with_substitutes"]
+    assert alt["replaced"] == ["gpt-4.1-nano -> gpt-4.1-mini (10% of the traffic)"]
+    assert [(m["model"], m["share"]) for m in alt["models"]] == [("gpt-4.1-mini", "1")]
+    # 10,000 x 30 x (1,000 x $0.40 + 200 x $1.60) / 1M = $216.00 on mini alone
+    assert Decimal(alt["total_monthly_cost_usd"]) == Decimal("216")
+    assert alt["verdict"] == {"pass": True, "reasons": []}
+    assert doc["verdict"]["pass"] is False
+    # 9,000 x 30 x $0.00072 + 1,000 x 30 x (1,000 x $0.10 + 200 x $0.40) / 1M = $194.40 + $5.40
+    assert Decimal(doc["total_monthly_cost_usd"]["total"]) == Decimal("199.80")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        pytest.param("-1", "horizon_months: cannot be negative, got -1", id="negative"),
+        pytest.param("121", "horizon_months: 121 is over 120", id="too-long"),
+        pytest.param("six", "horizon_months: expected a whole number", id="text"),
+    ],
+)
+def test_bad_horizon(runner, tmp_path, value, message):
+    from gpt41cost.cli import app
+
+    r = runner.invoke(app, ["plan", _workload(tmp_path, horizon_months=value)])
+    assert r.exit_code == 3
+    assert r.stdout == ""
+    assert message in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_shipped_samples_are_honest_today(runner):
+    from gpt41cost.cli import app
+
+    w = str(ROOT / "samples" / "workloads")
+    assert runner.invoke(app, ["plan", f"{w}/support-bot.yaml", "--check", "--as-of", "2026-12-06"]).exit_code == 0
+    old = f"{w}/support-bot-2026-03.yaml"
+    assert runner.invoke(app, ["plan", old, "--check", "--as-of", "2026-12-06"]).exit_code == 1
+    assert runner.invoke(app, ["plan", old, "--check", "--as-of", "2026-03-01"]).exit_code == 0
+
+
+def test_staleness_note_in_every_report(runner):
+    from gpt41cost.cli import app
+
+    note = "prices last checked 100 days ago; see `gpt41cost pricing`"
+    for args in (
+        ["estimate", "--input-tokens", "10"],
+        ["limits", "--input-tokens", "10", "--max-tokens", "5", "--peak-rpm", "1"],
+        ["plan", str(ROOT / "samples" / "workloads" / "support-bot.yaml")],
+    ):
+        assert note in runner.invoke(app, [*args, "--as-of", "2027-03-02"]).stdout, args[0]
+        assert "prices last checked" not in runner.invoke(app, [*args, "--as-of", "2026-12-06"]).stdout

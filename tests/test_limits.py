@@ -259,10 +259,11 @@ def test_cli_json_contract(runner) -> None:  # type: ignore[no-untyped-def]
     r = runner.invoke(app, [*HAND, "-f", "json"])
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert doc["schema_version"] == 1
-    assert {"schema_version", "catalog_as_of", "inputs", "monthly_spend_projected", "models"} <= doc.keys()
+    assert doc["schema_version"] == 2
+    assert {"schema_version", "as_of", "catalog_as_of", "inputs", "monthly_spend_projected", "models"} <= doc.keys()
     (m,) = doc["models"]
-    assert {"model", "lowest_tier", "tiers", "monthly_cost_usd", "per_request_usd", "peak_tpm"} <= m.keys()
+    assert {"model", "lifecycle", "lowest_tier", "tiers", "monthly_cost_usd", "per_request_usd", "peak_tpm"} <= m.keys()
+    assert m["lifecycle"]["status"] == "active"
     assert m["model"] == "gpt-4.1" and m["lowest_tier"] == 2
     t1, t2 = m["tiers"][0], m["tiers"][1]
     keys = {

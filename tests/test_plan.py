@@ -75,21 +75,21 @@ def test_samples_gate(runner, name: str, code: int, reason: str | None) -> None:
         assert r.stderr.count("\n") >= 2  # each reason on its own line, then the summary
     else:
         assert r.stderr == ""
-        assert "PASS: tier 4 fits with at least 20% headroom and the plan is within budget." in r.stdout
+        assert "PASS: tier 5 fits with at least 20% headroom and the plan is within budget." in r.stdout
 
 
 def test_classifier_hand_figures(catalog: Catalog) -> None:
-    # 500,000 x 30 x (380 x $0.10 + 3 x $0.40) / 1M = $588.00 a month;
+    # 500,000 x 30 x (380 x $0.40 + 3 x $1.60) / 1M = $2,352.00 a month (gpt-4.1-mini);
     # peak = 500,000 x 4 / 1440 = 1,388.9 req/min; RPD 500,000 of tier 1's 10,000 = 5,000%
     w = load_workload(SAMPLES / "ticket-classifier.yaml", catalog)
     profile, _ = workload_profile(w, catalog)
     a = assess(workload_demand(w, profile), catalog)
-    assert a.monthly_spend_usd == D("588.00")
-    assert a.tier(1).model("gpt-4.1-nano").use("rpd").pct == 5000  # type: ignore[union-attr]
-    assert [t.cap_fits for t in a.tiers] == [False, False, True, True, True]  # caps $100, $500, $1,000
-    assert a.lowest_tier == 3
+    assert a.monthly_spend_usd == D("2352.00")
+    assert a.tier(1).model("gpt-4.1-mini").use("rpd").pct == 5000  # type: ignore[union-attr]
+    assert [t.cap_fits for t in a.tiers] == [False, False, False, True, True]  # caps $100, $500, $1,000, $5,000
+    assert a.lowest_tier == 4
     v = verdict(a, w.tier, w.budget_usd_per_month)
-    assert not v.passed and v.reasons[0] == "tier 1 does not fit; the lowest tier that fits is 3"
+    assert not v.passed and v.reasons[0] == "tier 1 does not fit; the lowest tier that fits is 4"
     assert "over budget" not in " ".join(v.reasons)
 
 
@@ -98,11 +98,10 @@ def test_support_bot_mix_and_auto_cache(runner) -> None:  # type: ignore[no-unty
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert [(m["model"], m["share"]) for m in doc["models"]] == [
-        ("gpt-4.1-nano", "0.7"),
-        ("gpt-4.1-mini", "0.25"),
+        ("gpt-4.1-mini", "0.95"),
         ("gpt-4.1", "0.05"),
     ]
-    assert [m["peak_rpm"] for m in doc["models"]] == ["280", "100", "20"]  # 400 split by share
+    assert [m["peak_rpm"] for m in doc["models"]] == ["380", "20"]  # 400 split by share
     assert doc["inputs"]["prompt_files"] == 8
     assert D(doc["inputs"]["mean_cached_tokens"]) > 1024  # the shared system prompt is cached
     total = doc["total_monthly_cost_usd"]
@@ -114,9 +113,12 @@ def test_plan_json_contract(runner) -> None:  # type: ignore[no-untyped-def]
     r = plan(runner, SAMPLES / "invoice-extraction.yaml", "-f", "json")
     assert r.exit_code == 0
     doc = json.loads(r.stdout)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
+    assert (doc["as_of"], doc["horizon_months"]) == ("2026-12-06", 6)
     assert {
         "schema_version",
+        "as_of",
+        "horizon_months",
         "catalog_as_of",
         "workload",
         "tier",
@@ -130,9 +132,16 @@ def test_plan_json_contract(runner) -> None:  # type: ignore[no-untyped-def]
         "lowest_tier",
         "verdict",
     } <= doc.keys()
-    assert {"model", "share", "requests_per_day", "peak_rpm", "monthly_cost_usd", "lowest_tier", "tiers"} <= (
-        doc["models"][0].keys()
-    )
+    assert {
+        "model",
+        "lifecycle",
+        "share",
+        "requests_per_day",
+        "peak_rpm",
+        "monthly_cost_usd",
+        "lowest_tier",
+        "tiers",
+    } <= (doc["models"][0].keys())
     assert {"tier", "rpm_used_pct", "tpm_used_pct", "fits", "headroom_pct", "batch_queue_used_pct"} <= (
         doc["models"][0]["tiers"][0].keys()
     )
@@ -147,7 +156,7 @@ def test_markdown_for_a_pull_request(runner) -> None:  # type: ignore[no-untyped
     r = plan(runner, SAMPLES / "ticket-classifier.yaml", "--check", "--format", "markdown")
     assert r.exit_code == 1
     assert r.stdout.startswith("## Plan ticket-classifier: FAIL (tier 1,")
-    assert "| model | share |" in r.stdout and "- FAIL: tier 1 does not fit" in r.stdout
+    assert "| model | status | share |" in r.stdout and "- FAIL: tier 1 does not fit" in r.stdout
 
 
 @pytest.mark.parametrize(

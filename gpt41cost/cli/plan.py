@@ -17,7 +17,19 @@ def plan(
     workload: Annotated[str, typer.Argument(help="Workload YAML file (see the README for its keys).")],
     check: Annotated[
         bool,
-        typer.Option("--check", help="Gate: exit 1 when over budget or the tier does not fit with the headroom."),
+        typer.Option(
+            "--check",
+            help="Gate: exit 1 when over budget, the tier does not fit with the headroom, or a routed model "
+            "is shut down or shuts down within horizon_months.",
+        ),
+    ] = False,
+    substitute: Annotated[
+        bool,
+        typer.Option(
+            "--substitute",
+            help="Also price the workload with every shut-down or expiring model replaced by its substitute, "
+            "side by side (--check still gates the plan as written).",
+        ),
     ] = False,
     calibrate_from: CalibrateOpt = None,
     fmt: FormatOpt = Format.table,
@@ -38,10 +50,10 @@ def plan(
 
       gpt41cost plan launch.yaml -f json | jq '.verdict'
     """
-    from ..limits import assess, verdict
+    from ..limits import assess
     from ..report import render
-    from ..views.plan import plan_report
-    from ..workload import calibrated, load_workload, workload_demand, workload_profile
+    from ..views.plan import Alternative, plan_report
+    from ..workload import calibrated, load_workload, plan_verdict, with_substitutes, workload_demand, workload_profile
 
     catalog = load_catalog_opt(pricing, as_of)
     w = load_workload(workload, catalog)
@@ -51,8 +63,13 @@ def plan(
         w = calibrated(w, load_calibration(calibrate_from, catalog))
     profile, summary = workload_profile(w, catalog)
     assessment = assess(workload_demand(w, profile), catalog)
-    v = verdict(assessment, w.tier, w.budget_usd_per_month)
-    emit(render(plan_report(w, assessment, v, summary, catalog), fmt.value))
+    v = plan_verdict(w, assessment, catalog)
+    alt = None
+    if substitute:
+        w2, swaps = with_substitutes(w, catalog)
+        a2 = assess(workload_demand(w2, profile), catalog)
+        alt = Alternative(w2, a2, plan_verdict(w2, a2, catalog), swaps)
+    emit(render(plan_report(w, assessment, v, summary, catalog, alt), fmt.value))
     if check and not v.passed:
         for reason in v.reasons:
             typer.echo(f"gpt41cost: check failed: {reason}", err=True)

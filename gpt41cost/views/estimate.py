@@ -1,8 +1,9 @@
-"""`gpt41cost estimate`: EstimateResult -> Report. The JSON here is a contract (schema_version 1)."""
+"""`gpt41cost estimate`: EstimateResult -> Report. The JSON here is a contract (schema_version 2)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -12,8 +13,10 @@ from ..cost import BATCH_CACHED_AT_INPUT_RATE
 from ..estimate import DAYS_PER_MONTH, DEFAULT_OUTPUT_TOKENS, EstimateResult, ModelEstimate
 from ..report import Pct, Report, Table, Usd, money_str, pct
 from .batch import batch_json, batch_tables
+from .dated import catalog_notes, date_assumption, dated_json, status_text
 
-SCHEMA_VERSION = 1
+#: 2: each model carries ``lifecycle``; the top level ``as_of`` and ``catalog_as_of`` (issue #13).
+SCHEMA_VERSION = 2
 #: Keys every entry of "models" carries; pinned by a test.
 MODEL_KEYS = (
     "model",
@@ -24,6 +27,7 @@ MODEL_KEYS = (
     "per_request_usd",
     "total_usd",
     "monthly_usd",
+    "lifecycle",
 )
 
 
@@ -68,6 +72,7 @@ def assumptions(r: EstimateResult) -> list[tuple[str, str]]:
             else "none given (no monthly figures); set --requests-per-day or --requests-per-month",
         ),
         ("prices", f"{describe_path(r.catalog_path)} (as of {r.catalog_as_of})"),
+        date_assumption(_day(r)),
         ("percentiles", "nearest-rank over the requests measured"),
     ]
     if a.mode == "batch":
@@ -77,9 +82,14 @@ def assumptions(r: EstimateResult) -> list[tuple[str, str]]:
     return rows
 
 
-def _model_json(m: ModelEstimate) -> dict[str, Any]:
+def _day(r: EstimateResult) -> date:
+    return r.run_date if r.run_date is not None else date.fromisoformat(r.catalog_as_of)
+
+
+def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
     return {
         "model": m.model,
+        "lifecycle": m.lifecycle.as_json(day),
         "base_model": m.base_model,
         "fine_tuned": m.fine_tuned,
         "requests": m.requests,
@@ -120,8 +130,10 @@ def estimate_report(
     extra_assumptions: Sequence[tuple[str, str]] = (),
 ) -> Report:
     a = r.assumptions
+    day = _day(r)
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
+        **dated_json(day, r.catalog_as_of),
         "assumptions": {
             "output_tokens": a.output_tokens,
             "output_tokens_by_model": dict(a.output_by_model),
@@ -137,12 +149,21 @@ def estimate_report(
             "prices_as_of": r.catalog_as_of,
         },
         "inputs": [{"source": s, "read_as": k} for s, k in r.kinds],
-        "models": [_model_json(m) for m in r.models],
+        "models": [_model_json(m, day) for m in r.models],
         "uncounted": [{"where": w, "what": u} for w, u in r.uncounted],
         "batch_preflight": [batch_json(c) for c in checks],
     }
     monthly = a.requests_per_month is not None
-    cols = ["model", "requests", "input tokens", "cached tokens", "output tokens", "per request", "all requests once"]
+    cols = [
+        "model",
+        "status",
+        "requests",
+        "input tokens",
+        "cached tokens",
+        "output tokens",
+        "per request",
+        "all requests once",
+    ]
     if monthly:
         cols.append("monthly")
     cols += ["vs gpt-4.1", "fits"]
@@ -151,6 +172,7 @@ def estimate_report(
         label = m.model + (" (requested)" if m.requested else "")
         row: list[Any] = [
             label,
+            status_text(m.lifecycle, day),
             m.requests,
             m.usage.input_tokens,
             m.usage.cached_input_tokens,
@@ -171,7 +193,7 @@ def estimate_report(
     if len({tuple(row[1:]) for row in stats_rows}) == 1:  # no images: the same on every model
         stats_rows = [["all models", *stats_rows[0][1:]]]
     tables = [
-        Table("Cost per model", cols, rows, numeric=frozenset(cols[1:-1])),
+        Table("Cost per model", cols, rows, numeric=frozenset(cols[2:-1])),
         Table(
             "Input tokens per request",
             ["model", "mean", "p50", "p95", "max"],
@@ -244,6 +266,7 @@ def estimate_report(
     if len(r.uncounted) > 20:
         notes.append(f"... and {len(r.uncounted) - 20} more uncounted parts (see --format json)")
     notes += list(r.notes)
+    notes += catalog_notes(r.catalog_as_of, day)
     return Report(
         title="gpt41cost estimate",
         data=data,

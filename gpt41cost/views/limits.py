@@ -7,9 +7,14 @@ from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ..catalog import Catalog
+from ..lifecycle import SHUT_DOWN, active_first
 from ..limits import ASSUMPTIONS, DAYS_PER_MONTH, Assessment, Demand, Drain, ModelTier, TierFit
 from ..report import Pct, Report, Table, Usd, money_str, pct, usd_auto
 from ..workload import PromptSummary
+from .dated import catalog_notes, date_assumption, dated_json, status_text
+
+#: 2: each model carries ``lifecycle``, its rows a status; the top level ``as_of`` (issue #13).
+SCHEMA_VERSION = 2
 
 #: Use keys shown as table columns, with their headers.
 _COLUMNS = (
@@ -142,6 +147,7 @@ def input_assumptions(
         )
     )
     out += list(ASSUMPTIONS)
+    out.append(date_assumption(catalog.day))
     return out
 
 
@@ -178,15 +184,22 @@ def limits_report(
     summary_rows: list[list[Any]] = []
     models_json: list[dict[str, Any]] = []
     notes: list[str] = []
+    day = catalog.day
+    # a shut-down model is still assessed, but listed after the others and marked in every format
+    assessments = active_first(list(assessments), lambda a: a.demand.models[0][0].lifecycle, day)
     for a in assessments:
         ((model, _),) = a.demand.models
         cost = a.costs[0]
+        lc = model.lifecycle
+        shut = lc.status(day) == SHUT_DOWN
+        if shut:
+            notes.append(f"{model.label}: {lc.mark(day)}; its limits are the last OpenAI published")
         tiers_json = []
         for t in a.tiers:
             m = t.models[0]
             rows.append(
                 [
-                    model.label,
+                    model.label + (" (shut down)" if shut else ""),
                     t.tier,
                     *use_cells(m, columns),
                     Pct(m.headroom_pct),
@@ -207,6 +220,7 @@ def limits_report(
         summary_rows.append(
             [
                 model.label,
+                status_text(lc, day),
                 _dec(a.demand.traffic.peak_rpm),
                 "-" if std_tpm is None else _dec(std_tpm, 0),
                 Usd(cost.total_usd),
@@ -219,6 +233,7 @@ def limits_report(
         models_json.append(
             {
                 "model": model.label,
+                "lifecycle": lc.as_json(day),
                 "lowest_tier": lowest,
                 "peak_tpm": None if std_tpm is None else money_str(std_tpm, 4),
                 "monthly_cost_usd": None
@@ -252,7 +267,7 @@ def limits_report(
         ),
         Table(
             f"Lowest tier that fits (min headroom {_dec(demand.min_headroom_pct)}%)",
-            ("model", "peak RPM", "peak TPM", f"spend/month ({DAYS_PER_MONTH} d)", "lowest tier"),
+            ("model", "status", "peak RPM", "peak TPM", f"spend/month ({DAYS_PER_MONTH} d)", "lowest tier"),
             summary_rows,
             numeric=frozenset({"peak RPM", "peak TPM", f"spend/month ({DAYS_PER_MONTH} d)", "lowest tier"}),
         ),
@@ -268,9 +283,10 @@ def limits_report(
                 "enqueued right after",
             )
         )
+    notes += catalog_notes(catalog.as_of, day)
     data = {
-        "schema_version": 1,
-        "catalog_as_of": catalog.as_of,
+        "schema_version": SCHEMA_VERSION,
+        **dated_json(day, catalog.as_of),
         "inputs": _inputs_json(demand, summary),
         "monthly_spend_projected": demand.spend_projected,
         "models": models_json,

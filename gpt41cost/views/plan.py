@@ -2,24 +2,51 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from ..catalog import Catalog
+from ..lifecycle import add_months
 from ..limits import DAYS_PER_MONTH, Assessment, Verdict
 from ..report import Pct, Report, Table, money_str, pct, usd, usd_auto
 from ..workload import PromptSummary, Workload
+from .dated import catalog_notes, dated_json, status_text
 from .limits import cap_cell, input_assumptions, model_tier_json, pct_json, use_cells, use_columns, whole, yes_no
 
+#: 2: each model carries ``lifecycle``; the top level ``as_of``, ``horizon_months`` and, with
+#: --substitute, ``with_substitutes`` (issue #13).
+SCHEMA_VERSION = 2
 
-def plan_report(w: Workload, a: Assessment, v: Verdict, summary: PromptSummary, catalog: Catalog) -> Report:
+
+@dataclass(frozen=True)
+class Alternative:
+    """The same workload with shut-down or expiring models routed to their substitutes."""
+
+    workload: Workload
+    assessment: Assessment
+    verdict: Verdict
+    swaps: tuple[str, ...]
+
+
+def plan_report(
+    w: Workload,
+    a: Assessment,
+    v: Verdict,
+    summary: PromptSummary,
+    catalog: Catalog,
+    alt: Alternative | None = None,
+) -> Report:
     at = a.tier(w.tier)
     spend = a.monthly_spend_usd
+    day = catalog.day
+    lifecycles = {m.label: m.lifecycle for m, _ in w.models}
     cost_rows: list[list[Any]] = []
     for c in a.costs:
         cost_rows.append(
             [
                 c.model,
+                status_text(lifecycles[c.model], day),
                 Pct(c.share * 100, 1),
                 _n(c.requests_per_day),
                 _n(c.peak_rpm),
@@ -33,6 +60,7 @@ def plan_report(w: Workload, a: Assessment, v: Verdict, summary: PromptSummary, 
     cost_rows.append(
         [
             "total",
+            "",
             "100%",
             _n(w.traffic.requests_per_day),
             _n(w.traffic.peak_rpm),
@@ -46,7 +74,7 @@ def plan_report(w: Workload, a: Assessment, v: Verdict, summary: PromptSummary, 
         if spend is not None and w.budget_usd_per_month:
             budget_used = spend * 100 / w.budget_usd_per_month
         cost_rows.append(
-            ["budget", "", "", "", "", "", f"{usd_auto(w.budget_usd_per_month)} ({pct(budget_used)} used)"]
+            ["budget", "", "", "", "", "", "", f"{usd_auto(w.budget_usd_per_month)} ({pct(budget_used)} used)"]
         )
 
     columns = use_columns([at])
@@ -69,10 +97,12 @@ def plan_report(w: Workload, a: Assessment, v: Verdict, summary: PromptSummary, 
     if spend is None:
         notes.append("No traffic.requests_per_day: no monthly spend projected; the tiers' usage caps are not checked.")
     notes.append(f"Lowest tier that fits: {'none' if lowest is None else lowest}.")
+    notes += catalog_notes(catalog.as_of, day)
     data = {
-        "schema_version": 1,
-        "catalog_as_of": catalog.as_of,
+        "schema_version": SCHEMA_VERSION,
+        **dated_json(day, catalog.as_of),
         "workload": {"file": w.path, "name": w.name},
+        "horizon_months": w.horizon_months,
         "tier": w.tier,
         "min_headroom_pct": pct_json(w.min_headroom_pct),
         "budget_usd_per_month": money_str(w.budget_usd_per_month),
@@ -92,6 +122,7 @@ def plan_report(w: Workload, a: Assessment, v: Verdict, summary: PromptSummary, 
         "models": [
             {
                 "model": c.model,
+                "lifecycle": lifecycles[c.model].as_json(day),
                 "share": money_str(c.share),
                 "requests_per_day": money_str(c.requests_per_day, 4),
                 "peak_rpm": money_str(c.peak_rpm, 4),
@@ -119,13 +150,26 @@ def plan_report(w: Workload, a: Assessment, v: Verdict, summary: PromptSummary, 
         "verdict": {"pass": v.passed, "reasons": list(v.reasons)},
     }
     assumptions = input_assumptions(a.demand, summary, w.output_source, catalog)
+    assumptions.append(
+        (
+            "horizon",
+            f"{w.horizon_months} months (to {add_months(day, w.horizon_months)}): every routed model must run "
+            "that long (horizon_months; default 6)",
+        )
+    )
+    extra: list[Table] = []
+    if alt is not None:
+        data["with_substitutes"] = _alt_json(alt, catalog)
+        extra.append(_side_by_side(w, a, v, alt))
+        notes += [f"--substitute: {s}" for s in alt.swaps] or ["--substitute: no routed model needs a substitute"]
+        notes += [f"with substitutes, FAIL: {r}" for r in alt.verdict.reasons]
     return Report(
         title=f"Plan {w.name}: {status} (tier {w.tier}, {w.path})",
         data=data,
         tables=[
             Table(
                 f"Monthly cost ({DAYS_PER_MONTH} days)",
-                ("model", "share", "requests/day", "peak RPM", "standard", "batch", "total"),
+                ("model", "status", "share", "requests/day", "peak RPM", "standard", "batch", "total"),
                 cost_rows,
                 numeric=frozenset({"share", "requests/day", "peak RPM", "standard", "batch", "total"}),
             ),
@@ -141,6 +185,7 @@ def plan_report(w: Workload, a: Assessment, v: Verdict, summary: PromptSummary, 
                 tier_rows,
                 numeric=frozenset({"tier", "headroom", "max peak RPM"}),
             ),
+            *extra,
         ],
         assumptions=assumptions,
         notes=notes,
@@ -170,3 +215,49 @@ def _cost_json(std: Decimal | None, batch: Decimal | None, total: Decimal | None
     if total is None:
         return None
     return {"standard": money_str(std), "batch": money_str(batch), "total": money_str(total)}
+
+
+def _mix(w: Workload) -> str:
+    return ", ".join(f"{m.label} {pct(share * 100)}" for m, share in w.models)
+
+
+def _side_by_side(w: Workload, a: Assessment, v: Verdict, alt: Alternative) -> Table:
+    b = alt.assessment
+
+    def row(name: str, x: Any, y: Any) -> list[Any]:
+        return [name, x, y]
+
+    def lowest(t: int | None) -> str:
+        return "none" if t is None else str(t)
+
+    return Table(
+        "As written vs with substitutes (--substitute)",
+        ("", "as written", "with substitutes"),
+        [
+            row("routing", _mix(w), _mix(alt.workload)),
+            row("monthly cost", _m(a.monthly_spend_usd), _m(b.monthly_spend_usd)),
+            row(f"tier {w.tier} fits", yes_no(a.tier(w.tier).fits), yes_no(b.tier(w.tier).fits)),
+            row("lowest tier that fits", lowest(a.lowest_tier), lowest(b.lowest_tier)),
+            row("verdict", "PASS" if v.passed else "FAIL", "PASS" if alt.verdict.passed else "FAIL"),
+        ],
+    )
+
+
+def _alt_json(alt: Alternative, catalog: Catalog) -> dict[str, Any]:
+    b, day = alt.assessment, catalog.day
+    lifecycles = {m.label: m.lifecycle for m, _ in alt.workload.models}
+    return {
+        "replaced": list(alt.swaps),
+        "models": [
+            {
+                "model": c.model,
+                "lifecycle": lifecycles[c.model].as_json(day),
+                "share": money_str(c.share),
+                "monthly_cost_usd": _cost_json(c.standard_usd, c.batch_usd, c.total_usd),
+            }
+            for c in b.costs
+        ],
+        "total_monthly_cost_usd": money_str(b.monthly_spend_usd),
+        "lowest_tier": b.lowest_tier,
+        "verdict": {"pass": alt.verdict.passed, "reasons": list(alt.verdict.reasons)},
+    }

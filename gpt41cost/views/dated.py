@@ -1,0 +1,27 @@
+"""What every report says about the date of its run: the assumption, the catalog's age, statuses."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..lifecycle import ACTIVE, Lifecycle, staleness_note
+
+
+def date_assumption(day: date) -> tuple[str, str]:
+    return ("date of the run", f"{day} (--as-of; default today): prices in force and model status on this date")
+
+
+def status_text(lc: Lifecycle, day: date) -> str:
+    """The status cell: 'active', or the mark naming the dates and the substitute."""
+    return lc.mark(day) or ACTIVE
+
+
+def dated_json(day: date, catalog_as_of: str) -> dict[str, Any]:
+    """The top-level keys every JSON report carries: the run's date and the catalog's."""
+    return {"as_of": day.isoformat(), "catalog_as_of": catalog_as_of}
+
+
+def catalog_notes(catalog_as_of: str, day: date) -> list[str]:
+    note = staleness_note(catalog_as_of, day)
+    return [note] if note else []
