@@ -148,7 +148,7 @@ def test_sample_forecast_on_the_cli(runner):
     projected = Decimal(f["spent_usd"]) + 10 * Decimal(f["run_rate_usd_per_day"])
     assert abs(projected - Decimal(f["projected_usd"])) < Decimal("1e-8")  # JSON rounds a repeating rate to 1e-10
     assert [(c["what"], c["status"], c["on"]) for c in f["crossings"]] == [
-        ("budget", "projected", "2026-11-30"),
+        ("budget", "projected", "2026-11-29"),
         ("tier 3 monthly usage cap", "crossed", "2026-11-07"),
     ]
     assert [p["model"] for p in f["peak_days"]] == ["gpt-4.1", "gpt-4.1-mini"]

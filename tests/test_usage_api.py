@@ -66,7 +66,7 @@ def test_from_api_equals_saved_pages_and_shipped_samples(runner, fake, tmp_path)
     offline = _doc(_offline(runner, str(tmp_path / "bill" / "completions"), "--format", "json"))
     shipped = _doc(_offline(runner, str(SAMPLES / "completions"), "--format", "json"))
     assert _totals(got) == _totals(offline) == _totals(shipped)
-    assert got["requests"] == 2_110_231
+    assert got["requests"] == 119_235
     assert len(got["by_day"]) == 30
     # limit=31 daily buckets a page: November is one page from this server
     assert len(saved) == 1
@@ -79,7 +79,7 @@ def test_pagination_follows_next_page(runner, tmp_path):
     assert len(pages) == 8  # 30 days, 4 a page
     cursors = [r["query"].get("page", [None])[0] for r in fake.requests]
     assert cursors == [None, "cursor_4", "cursor_8", "cursor_12", "cursor_16", "cursor_20", "cursor_24", "cursor_28"]
-    assert got["requests"] == 2_110_231
+    assert got["requests"] == 119_235
 
 
 def test_query_names_period_groups_and_projects(runner, fake):
@@ -120,7 +120,7 @@ def test_costs_fetched_saved_and_reconciled(runner, fake, tmp_path):
 def test_retries_on_429_and_5xx_then_succeeds(runner, fake):
     fake.fail = [429, 503, 500, 502]
     doc = _doc(_api(runner, fake, *NOV, "--format", "json"))
-    assert doc["requests"] == 2_110_231
+    assert doc["requests"] == 119_235
     assert len(fake.requests) == 5
 
 
@@ -214,7 +214,7 @@ def test_base_url_from_environment(runner, fake):
         ["usage", "--from-api", *NOV, "--pricing", FIXTURE_CATALOG, "--format", "json"],
         env={"OPENAI_ADMIN_KEY": KEY, "OPENAI_BASE_URL": fake.url},
     )
-    assert _doc(r)["requests"] == 2_110_231
+    assert _doc(r)["requests"] == 119_235
 
 
 @pytest.mark.parametrize(
@@ -283,6 +283,59 @@ def test_equivalent_request_logs_price_the_same(runner, tmp_path):
     logs_doc = _doc(_offline(runner, *logs, "--format", "json"))
     assert _totals(api) == _totals(logs_doc)
     assert api["unpriced"] == [{**u} for u in logs_doc["unpriced"]]
+
+
+def _split(total: int, n: int, k: int) -> int:
+    """Request k's share of ``total`` over ``n`` requests (the first ``total % n`` get one more)."""
+    return total // n + (1 if k < total % n else 0)
+
+
+def _request_logs(buckets: list[dict], folder: Path) -> list[str]:
+    """The request logs of these buckets: one Chat Completions response per request (Batch output
+    lines for batch rows), tokens split so that each row sums back exactly."""
+    chat, batch = folder / "chat.jsonl", folder / "batch_output.jsonl"
+    with open(chat, "w", encoding="utf-8") as fc, open(batch, "w", encoding="utf-8") as fb:
+        for bucket in buckets:
+            for r in bucket["results"]:
+                n = r["num_model_requests"]
+                for k in range(n):
+                    inp, cached = _split(r["input_tokens"], n, k), _split(r["input_cached_tokens"], n, k)
+                    out = _split(r["output_tokens"], n, k)
+                    assert cached <= inp
+                    body = {
+                        "id": f"chatcmpl-{bucket['start_time']}-{k}",
+                        "object": "chat.completion",
+                        "created": bucket["start_time"] + k % 86_400,
+                        "model": r["model"],
+                        "usage": {
+                            "prompt_tokens": inp,
+                            "completion_tokens": out,
+                            "total_tokens": inp + out,
+                            "prompt_tokens_details": {"cached_tokens": cached},
+                        },
+                        "service_tier": "default",
+                    }
+                    if r["batch"]:
+                        line = {
+                            "id": f"batch_req_{k}",
+                            "custom_id": f"r-{k}",
+                            "response": {"status_code": 200, "body": body},
+                            "error": None,
+                        }
+                        fb.write(json.dumps(line) + "\n")
+                    else:
+                        fc.write(json.dumps(body) + "\n")
+    return [str(chat), str(batch)]
+
+
+def test_november_from_api_equals_its_request_logs(runner, fake, tmp_path):
+    """Done when: the same totals as `usage` on the equivalent request logs at catalog prices."""
+    logs = _request_logs(load_buckets(*USAGE_PAGES), tmp_path)
+    from_logs = _doc(_offline(runner, *logs, "--format", "json"))
+    from_api = _doc(_api(runner, fake, *NOV, "--format", "json"))
+    assert from_logs["records"] == 119_235  # one record per request
+    assert _totals(from_api) == _totals(from_logs)
+    assert [m["cost_usd"] for m in from_api["models"]] == [m["cost_usd"] for m in from_logs["models"]]
 
 
 def test_client_retries_and_redacts_directly():

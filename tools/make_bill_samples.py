@@ -35,11 +35,12 @@ UNKNOWN_DAY = dt.date(2026, 11, 18)
 UNKNOWN_ITEM = ("web search tool calls", Decimal("0.50"))
 PAGE_BUCKETS = 7
 
-#: (model snapshot, project, batch, requests per weekday, input/request, cached share %, output/request)
+#: (model snapshot, project, batch, requests per weekday, input/request, cached share %, output/request).
+#: Long prompts and few requests: a request log of the same month stays small enough to build in a test.
 STREAMS = (
-    ("gpt-4.1-2025-04-14", "proj_support", False, 9000, 3800, 35, 420),
-    ("gpt-4.1-mini-2025-04-14", "proj_support", False, 40000, 2500, 35, 300),
-    ("gpt-4.1-mini-2025-04-14", "proj_search", True, 20000, 6000, 0, 800),
+    ("gpt-4.1-2025-04-14", "proj_support", False, 900, 60_000, 30, 4_000),
+    ("gpt-4.1-mini-2025-04-14", "proj_support", False, 2_000, 40_000, 35, 3_000),
+    ("gpt-4.1-mini-2025-04-14", "proj_search", True, 1_000, 100_000, 0, 10_000),
 )
 
 
