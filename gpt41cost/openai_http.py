@@ -1,8 +1,10 @@
 """The one HTTP client for OpenAI's API: auth header, timeout, retries with backoff, errors, key redaction.
 
-Only opt-in commands use it (``usage --from-api``); nothing else in gpt41cost touches the network.
-It is pure of the environment: the CLI reads the key and base URL (``OPENAI_ADMIN_KEY``,
-``OPENAI_BASE_URL``) and passes them in.
+Only opt-in commands use it (``usage --from-api``, ``verify``); nothing else in gpt41cost touches the
+network.
+It is pure of the environment: the CLI reads the key and base URL (``OPENAI_ADMIN_KEY`` or
+``OPENAI_API_KEY``, ``OPENAI_BASE_URL``) and passes them in. One client may be shared by threads
+(``connections`` calls at once).
 
 - Transport: urllib3 (a maintained library; its ``Retry`` does the backoff and honours
   ``Retry-After``). 429 and 5xx answers and connection failures are retried ``retries`` times
@@ -79,7 +81,9 @@ class OpenAIClient:
         timeout: float = DEFAULT_TIMEOUT,
         retries: int = DEFAULT_RETRIES,
         backoff: float = DEFAULT_BACKOFF,
+        connections: int = 1,
     ) -> None:
+        """``connections``: how many calls may be under way at once (threads sharing the client)."""
         import urllib3  # imported here: only the network commands pay for it
 
         self._key = check_key(key, key_variable)
@@ -100,14 +104,16 @@ class OpenAIClient:
             raise_on_status=False,  # the last answer comes back and becomes one clear error
             raise_on_redirect=False,
         )
+        self._headers = {
+            "Authorization": f"Bearer {self._key}",
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
         self._pool = urllib3.PoolManager(
+            maxsize=max(1, connections),
             retries=retry,
             timeout=urllib3.Timeout(connect=timeout, read=timeout),
-            headers={
-                "Authorization": f"Bearer {self._key}",
-                "User-Agent": USER_AGENT,
-                "Accept": "application/json",
-            },
+            headers=self._headers,
         )
 
     def get_json(self, path: str, params: Sequence[tuple[str, str]] = ()) -> Any:
@@ -127,7 +133,8 @@ class OpenAIClient:
 
         url = self.base_url + target
         where = f"{method} {endpoint}"
-        headers = {"Content-Type": "application/json"} if body is not None else None
+        # headers given to one request replace the pool's, so the auth header goes in each time
+        headers = {**self._headers, "Content-Type": "application/json"} if body is not None else self._headers
         try:
             resp = self._pool.request(method, url, body=body, headers=headers, preload_content=True)
         except urllib3.exceptions.MaxRetryError as exc:

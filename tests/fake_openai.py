@@ -1,4 +1,6 @@
-"""A fake OpenAI organization API on 127.0.0.1 for the tests: Usage API completions and Costs API.
+"""A fake OpenAI API on 127.0.0.1 for the tests: Usage API completions, Costs API, and the
+Responses input-token count (``POST /v1/responses/input_tokens``, answered by ``input_tokens``,
+a function of the posted body).
 
 It serves daily buckets it is given (full results, every group field filled) the way the real
 endpoints do: filtered by start_time/end_time and project_ids, results summed over the fields
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,6 +50,10 @@ class FakeOpenAI:
         self.malformed: str | None = None  # "html", "no-data", "bad-bucket", "loop"
         self.requests: list[dict[str, Any]] = []
         self.server: ThreadingHTTPServer | None = None
+        #: How POST /v1/responses/input_tokens counts a body (None: that endpoint is a 404).
+        self.input_tokens: Callable[[dict[str, Any]], int] | None = None
+        self.posted: list[dict[str, Any]] = []  # the bodies POSTed, in arrival order
+        self._lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -61,6 +67,29 @@ class FakeOpenAI:
         self, path: str, query: dict[str, list[str]], headers: dict[str, str]
     ) -> tuple[int, bytes, dict[str, str]]:
         self.requests.append({"path": path, "query": query, "headers": headers})
+        refused = self._refused(headers)
+        if refused is not None:
+            return refused
+        if self.malformed == "html":
+            return 200, b"<html><body>proxy login</body></html>", {"Content-Type": "text/html"}
+        return self._page(path, query)
+
+    def answer_post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+        with self._lock:  # POSTs arrive on several threads at once
+            self.requests.append({"path": path, "query": {}, "headers": headers})
+            refused = self._refused(headers)
+        if refused is not None:
+            return refused
+        if path != "/v1/responses/input_tokens" or self.input_tokens is None:
+            return 404, _err(f"Invalid URL (POST {path})"), {}
+        parsed = json.loads(body)
+        with self._lock:
+            self.posted.append(parsed)
+        answer = {"object": "response.input_tokens", "input_tokens": self.input_tokens(parsed)}
+        return 200, json.dumps(answer).encode(), {"Content-Type": "application/json"}
+
+    def _refused(self, headers: dict[str, str]) -> tuple[int, bytes, dict[str, str]] | None:
+        """A planned failure (``fail``), or 401/403 for a wrong key; None when the call may go on."""
         if self.fail:
             status = self.fail.pop(0)
             return status, json.dumps({"error": {"message": f"fake {status}", "type": "server_error"}}).encode(), {}
@@ -78,8 +107,9 @@ class FakeOpenAI:
                 ),
                 {},
             )
-        if self.malformed == "html":
-            return 200, b"<html><body>proxy login</body></html>", {"Content-Type": "text/html"}
+        return None
+
+    def _page(self, path: str, query: dict[str, list[str]]) -> tuple[int, bytes, dict[str, str]]:
         if path == "/v1/organization/usage/completions":
             buckets = [self._group_usage(b, query.get("group_by", [])) for b in self._window(self.usage_buckets, query)]
         elif path == "/v1/organization/costs":
@@ -184,6 +214,18 @@ def serving(fake: FakeOpenAI) -> Iterator[FakeOpenAI]:
                 self.send_header(k, v)
             self.end_headers()
             self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            status, answer, headers = fake.answer_post(
+                urlsplit(self.path).path, body, {k.lower(): v for k, v in self.headers.items()}
+            )
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(answer)))
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(answer)
 
         def log_message(self, format: str, *args: Any) -> None:  # keep the test output clean
             pass

@@ -38,7 +38,7 @@ def _root(
 
 
 # Commands register themselves on import, in the order --help lists them.
-from . import estimate, limits, plan, usage, pricing, rules  # noqa: E402, F401, I001
+from . import estimate, limits, plan, usage, pricing, rules, verify  # noqa: E402, F401, I001
 
 
 def main() -> None:

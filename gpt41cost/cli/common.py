@@ -50,6 +50,42 @@ AsOfOpt = Annotated[
         show_default=False,
     ),
 ]
+# Options of the commands that call OpenAI's API (usage --from-api, verify), defined once.
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        metavar="URL",
+        help="API base URL (default: OPENAI_BASE_URL, else https://api.openai.com/v1).",
+        show_default=False,
+        rich_help_panel="From the API",
+    ),
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--timeout", min=0.1, metavar="SECONDS", help="Per connect and per read.", rich_help_panel="From the API"
+    ),
+]
+RetriesOpt = Annotated[
+    int,
+    typer.Option(
+        "--retries",
+        min=0,
+        help="Retries on 429, 5xx and network failures, with backoff.",
+        rich_help_panel="From the API",
+    ),
+]
+BackoffOpt = Annotated[
+    float,
+    typer.Option(
+        "--backoff",
+        min=0,
+        metavar="SECONDS",
+        help="First wait before a retry; doubles each time (a Retry-After from the server wins).",
+        rich_help_panel="From the API",
+    ),
+]
 ModelOpt = Annotated[
     list[str] | None,
     typer.Option(

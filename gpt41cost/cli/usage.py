@@ -11,7 +11,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from . import app
-from .common import AsOfOpt, Format, FormatOpt, PricingOpt, emit, handles_errors, load_catalog_opt, warn
+from .common import (
+    AsOfOpt,
+    BackoffOpt,
+    BaseUrlOpt,
+    Format,
+    FormatOpt,
+    PricingOpt,
+    RetriesOpt,
+    TimeoutOpt,
+    emit,
+    handles_errors,
+    load_catalog_opt,
+    warn,
+)
 
 if TYPE_CHECKING:
     from ..readers.usage import ProgressFn
@@ -198,16 +211,7 @@ def usage(
             rich_help_panel="From the API",
         ),
     ] = False,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            metavar="URL",
-            help="API base URL (default: OPENAI_BASE_URL, else https://api.openai.com/v1).",
-            show_default=False,
-            rich_help_panel="From the API",
-        ),
-    ] = None,
+    base_url: BaseUrlOpt = None,
     save: Annotated[
         str | None,
         typer.Option(
@@ -217,31 +221,9 @@ def usage(
             rich_help_panel="From the API",
         ),
     ] = None,
-    timeout: Annotated[
-        float,
-        typer.Option(
-            "--timeout", min=0.1, metavar="SECONDS", help="Per connect and per read.", rich_help_panel="From the API"
-        ),
-    ] = 30.0,
-    retries: Annotated[
-        int,
-        typer.Option(
-            "--retries",
-            min=0,
-            help="Retries on 429, 5xx and network failures, with backoff.",
-            rich_help_panel="From the API",
-        ),
-    ] = 4,
-    backoff: Annotated[
-        float,
-        typer.Option(
-            "--backoff",
-            min=0,
-            metavar="SECONDS",
-            help="First wait before a retry; doubles each time (a Retry-After from the server wins).",
-            rich_help_panel="From the API",
-        ),
-    ] = 1.0,
+    timeout: TimeoutOpt = 30.0,
+    retries: RetriesOpt = 4,
+    backoff: BackoffOpt = 1.0,
     billed: Annotated[
         list[str] | None,
         typer.Option(
