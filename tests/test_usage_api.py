@@ -296,14 +296,14 @@ def _request_logs(buckets: list[dict], folder: Path) -> list[str]:
     chat, batch = folder / "chat.jsonl", folder / "batch_output.jsonl"
     with open(chat, "w", encoding="utf-8") as fc, open(batch, "w", encoding="utf-8") as fb:
         for bucket in buckets:
-            for r in bucket["results"]:
+            for row, r in enumerate(bucket["results"]):
                 n = r["num_model_requests"]
                 for k in range(n):
                     inp, cached = _split(r["input_tokens"], n, k), _split(r["input_cached_tokens"], n, k)
                     out = _split(r["output_tokens"], n, k)
                     assert cached <= inp
                     body = {
-                        "id": f"chatcmpl-{bucket['start_time']}-{k}",
+                        "id": f"chatcmpl-{bucket['start_time']}-{row}-{k}",
                         "object": "chat.completion",
                         "created": bucket["start_time"] + k % 86_400,
                         "model": r["model"],
@@ -317,7 +317,7 @@ def _request_logs(buckets: list[dict], folder: Path) -> list[str]:
                     }
                     if r["batch"]:
                         line = {
-                            "id": f"batch_req_{k}",
+                            "id": f"batch_req_{bucket['start_time']}-{row}-{k}",
                             "custom_id": f"r-{k}",
                             "response": {"status_code": 200, "body": body},
                             "error": None,
