@@ -64,24 +64,27 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "TypeScript-like 'namespace functions { ... }' text (a '// description' line, 'type name = (_: { ... }) "
         f"=> any;', one 'key?: type,' line per property, '?' unless required) and counted, plus {TOOLS_OVERHEAD}; "
         f"{-TOOLS_WITH_SYSTEM} fewer when there is a system message, whose first one gains a line feed",
-        f"exact on o200k: {_CB} (gpt-4o and gpt-4o-mini, 101), {_WOLBY} (gpt-4o-mini, 7 requests); "
-        f"the same rendering is exact on 36 of 36 cl100k cases of {_HMARR} (gpt-3.5-turbo)",
+        f"exact on o200k: {_CB} (gpt-4o and gpt-4o-mini, 101), {_WOLBY} (gpt-4o-mini, 7 requests); the same "
+        f"rendering on cl100k (gpt-3.5-turbo): {_HMARR} 36 of 36 exact, {_PETR} 31 of 33, {_PAMELA} 11 of 18 "
+        "(tests/test_fidelity_cl100k.py)",
     ),
     (
         "schema constructs",
         "inference",
         "string enums as '\"a\" | \"b\"', number enums as '1 | 2', integer as number, arrays as 'T[]' (any[] "
         "without items), nested objects as indented '{ ... }', anyOf as 'A | B', a property without a type as "
-        "'any'; descriptions of properties nested two or more levels deep are not rendered",
-        f"enums, nested objects, arrays of objects, anyOf and nested descriptions: exact on cl100k cases of "
-        f"{_HMARR}; a missing type: {_PAMELA} (no_type, cl100k). No o200k case has them",
+        "'any', a default as a trailing '// default: VALUE' (JSON); descriptions of properties nested two or "
+        "more levels deep are not rendered",
+        f"measured on cl100k only: enums, nested objects, arrays of objects, anyOf and nested descriptions exact "
+        f"on {_HMARR}; a default on {_PETR}; a missing type on {_PAMELA}. Misses: {_PAMELA}'s nested objects with "
+        "descriptions (-7 to +2), an integer enum and a property without a description (+1 each)",
     ),
     (
         "schema constructs without evidence",
         "inference",
         "oneOf and allOf are rendered like anyOf; a type list ['string', 'null'] as 'string | null'; "
         "$ref to $defs/definitions is rendered as the referenced schema (a ref cycle as 'any'); const, "
-        "format, default, minimum/maximum, additionalProperties and strict change nothing",
+        "format, minimum/maximum, additionalProperties and strict change nothing",
         "unmeasured: no public count has them; the nearest measured construct's rule (anyOf, nested objects) "
         "is applied",
     ),
@@ -91,15 +94,15 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         f"an assistant message with one tool call counts 3 + 'assistant' + {CALL_OVERHEAD} + the function name and "
         "arguments (ids and 'type' are not counted); text content beside the call counts as its own message; "
         "a legacy function_call counts the same",
-        f"exact on o200k: {_WOLBY} (gpt-4o-mini, 1 to 3 earlier calls, 7 requests); "
-        f"cl100k: {_HMARR}, {_PETR} (the same shape with 3 instead of {CALL_OVERHEAD})",
+        f"exact on o200k: {_WOLBY} (gpt-4o-mini, 1 to 3 earlier calls, 7 requests); on cl100k the same shape "
+        f"with 3 instead of {CALL_OVERHEAD} is exact on {_HMARR} and {_PETR}",
     ),
     (
         "tool results",
         "inference",
         f"a tool message counts {RESULT_OVERHEAD} + the name of the function it answers (found by tool_call_id) + "
         "its content; the role and the tool_call_id are not counted; a legacy function message the same with its name",
-        f"exact on o200k: {_WOLBY}; cl100k: {_HMARR} (function messages), {_PETR} (tool messages)",
+        f"exact on o200k: {_WOLBY}; on cl100k: {_HMARR} (function messages), {_PETR} (tool messages)",
     ),
     (
         "parallel tool calls",
@@ -107,8 +110,8 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         f"an assistant message with several tool calls counts {PARALLEL_OVERHEAD} + the tokens of "
         '\'{"tool_uses":[{"recipient_name":"functions.NAME","parameters":ARGS},...]}\' (compact JSON); '
         "each result as above",
-        f"unmeasured on o200k: 17 (exact on 4 of 5 cl100k cases of {_PETR}, gpt-3.5-turbo) plus the 3 tokens "
-        "o200k models add to a single call",
+        f"unmeasured on o200k: 17 is exact on 4 of 5 cl100k cases of {_PETR} (gpt-3.5-turbo; +2 on the fifth), "
+        "plus the 3 tokens o200k models add to a single call",
     ),
     (
         "tool_choice",
@@ -178,7 +181,10 @@ def _properties(obj: Mapping[str, Any], indent: int, defs: Mapping[str, Any], se
         if isinstance(desc, str) and desc and indent < 2:
             lines.append(f"// {desc}")
         mark = "" if name in req else "?"
-        lines.append(f"{name}{mark}: {_type(prop, indent, defs, seen)},")
+        line = f"{name}{mark}: {_type(prop, indent, defs, seen)},"
+        if "default" in prop:
+            line += f" // default: {json.dumps(prop['default'], ensure_ascii=False)}"
+        lines.append(line)
     return "\n".join(" " * indent + line for line in lines)
 
 

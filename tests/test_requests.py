@@ -408,6 +408,11 @@ def props(name: str, *lines: str) -> list[str]:
             id="defs-and-refs",
         ),
         pytest.param(
+            fn(name="f", parameters={"properties": {"u": {"type": "string", "enum": ["c", "f"], "default": "c"}}}),
+            ns(*props("f", 'u?: "c" | "f", // default: "c"')),
+            id="default",
+        ),
+        pytest.param(
             fn(name="f", parameters={"properties": {"weird": True, "list": {"type": "array", "items": True}}}),
             ns(*props("f", "weird?: any,", "list?: any[],")),
             id="odd-schemas-do-not-crash",
