@@ -6,6 +6,7 @@ Pure: takes :class:`~gpt41cost.measure.Measured` records, the catalog and an
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,6 +19,7 @@ from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import UsageError
 from .lifecycle import ACTIVE, ALWAYS_ACTIVE, SHUT_DOWN, Lifecycle, active_first, snapshot_notes
 from .measure import (
+    InputFile,
     Measured,
     MeasuredTable,
     cap_column,
@@ -123,6 +125,29 @@ class ModelEstimate:
 
 
 @dataclass(frozen=True)
+class InputModelFigures:
+    """One input's requests on one model: tokens (all requests once) and their cost."""
+
+    model: str
+    input_tokens: int
+    cached_input_tokens: int
+    output_tokens: int
+    total_usd: Decimal
+
+
+@dataclass(frozen=True)
+class InputEstimate:
+    """One input (a file, stdin): what it was read as and why, its requests, and its share of
+    each model's cost. The inputs' figures sum to the models' totals."""
+
+    source: str
+    read_as: str
+    reason: str
+    requests: int
+    models: tuple[InputModelFigures, ...]
+
+
+@dataclass(frozen=True)
 class EstimateResult:
     assumptions: Assumptions
     models: tuple[ModelEstimate, ...]
@@ -133,6 +158,8 @@ class EstimateResult:
     uncounted: tuple[tuple[str, str], ...] = ()  # (where, what)
     notes: tuple[str, ...] = field(default=())
     run_date: date | None = None  # prices in force and model status are those of this date
+    inputs: tuple[InputEstimate, ...] = ()
+    empty_inputs: tuple[str, ...] = ()  # files found in a directory and skipped for being empty
 
 
 def percentile(sorted_values: Sequence[int], p: int) -> int:
@@ -227,8 +254,15 @@ def estimate(
     assumptions: Assumptions,
     models: Sequence[ResolvedModel],
     auto_cached: Mapping[str, Sequence[int]] | None = None,
+    inputs: Sequence[InputFile] | None = None,
+    empty_inputs: Sequence[str] = (),
 ) -> EstimateResult:
-    """Price every request on every model; ``auto_cached`` maps base model -> cached tokens per request."""
+    """Price every request on every model; ``auto_cached`` maps base model -> cached tokens per request.
+
+    ``inputs``: the inputs the requests came from (their spans of ``requests``), for per-input
+    figures; without them each run of requests from one source is an input. ``empty_inputs``:
+    files skipped for being empty, listed in the result.
+    """
     if not requests:
         raise UsageError("nothing to estimate: give prompt files, a directory, '-' or --input-tokens N")
     a = assumptions
@@ -256,6 +290,7 @@ def estimate(
             if not kinds or kinds[-1][0] != r.source:
                 kinds.append((r.source, r.kind))
         uncounted = tuple((r.where, u) for r in requests for u in r.uncounted)
+    spans = list(inputs) if inputs is not None else _spans(requests, kinds)
     return EstimateResult(
         assumptions=a,
         models=tuple(results),
@@ -266,6 +301,90 @@ def estimate(
         uncounted=uncounted,
         notes=tuple(notes),
         run_date=day,
+        inputs=_per_input(requests, catalog, a, models, auto_cached or {}, spans),
+        empty_inputs=tuple(empty_inputs),
+    )
+
+
+def _spans(requests: Sequence[Measured], kinds: Sequence[tuple[str, str]]) -> list[InputFile]:
+    """Each run of requests from one source, when the reader did not say (library callers)."""
+    if len(kinds) == 1:
+        return [InputFile(kinds[0][0], kinds[0][1], "", 0, len(requests))]
+    out: list[InputFile] = []
+    for k, r in enumerate(requests):
+        if out and out[-1].source == r.source:
+            continue
+        if out:
+            out[-1] = InputFile(out[-1].source, out[-1].read_as, "", out[-1].start, k)
+        out.append(InputFile(r.source, r.kind, "", k, len(requests)))
+    return out
+
+
+def _cached_each(
+    a: Assumptions, catalog: Catalog, base: str, inputs: Sequence[int], auto: Sequence[int] | None
+) -> Iterable[int] | None:
+    """Cached input tokens of each request (what :func:`_cached_sum` sums); None when none are."""
+    if a.cache_mode == "fixed":
+        n = a.cached_tokens or 0
+        return (min(n, i) for i in inputs)
+    if a.cache_mode == "rate":
+        rate = a.hit_rate_for(base)
+        step, low = catalog.cache_step_tokens, catalog.cache_min_tokens
+        memo: dict[int, int] = {}
+
+        def one(i: int) -> int:
+            got = memo.get(i)
+            if got is None:
+                got = memo[i] = cached_tokens_for_rate(i, rate, low, step)
+            return got
+
+        return map(one, inputs)
+    if a.cache_mode == "auto" and auto is not None:
+        return auto
+    return None
+
+
+def _span_sums(values: Iterable[int] | None, spans: Sequence[InputFile]) -> list[int]:
+    """The sum of ``values`` over each span (spans are in order, one after the other), in one
+    pass at C speed: a column may be spilled to disk, so it is read once, never indexed."""
+    if values is None:
+        return [0] * len(spans)
+    it = iter(values)
+    out = []
+    at = 0
+    for span in spans:
+        if span.start > at:
+            next(itertools.islice(it, span.start - at - 1, None), None)  # skip records of no input
+        out.append(sum(itertools.islice(it, span.stop - span.start)))
+        at = span.stop
+    return out
+
+
+def _per_input(
+    requests: Sequence[Measured],
+    catalog: Catalog,
+    a: Assumptions,
+    models: Sequence[ResolvedModel],
+    auto: Mapping[str, Sequence[int]],
+    spans: Sequence[InputFile],
+) -> tuple[InputEstimate, ...]:
+    """Each input's tokens and cost on each model (all its requests once)."""
+    figures: list[list[InputModelFigures]] = [[] for _ in spans]
+    for m in models:
+        base = m.spec.name
+        inputs = input_column(requests, base)
+        in_sums = _span_sums(inputs, spans)
+        cached_sums = _span_sums(_cached_each(a, catalog, base, inputs, auto.get(base)), spans)
+        out = a.output_for(base)
+        for k, span in enumerate(spans):
+            usage = TokenUsage(in_sums[k], cached_sums[k], out * (span.stop - span.start))
+            cost = price(usage, m, a.mode).total_usd
+            figures[k].append(
+                InputModelFigures(m.label, usage.input_tokens, usage.cached_input_tokens, usage.output_tokens, cost)
+            )
+    return tuple(
+        InputEstimate(s.source, s.read_as, s.reason, s.stop - s.start, tuple(f))
+        for s, f in zip(spans, figures, strict=True)
     )
 
 

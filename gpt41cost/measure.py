@@ -16,6 +16,19 @@ from .spill import SpillArray
 KINDS = ("text", "chat", "responses", "batch", "finetune", "prompts", "image")
 
 
+@dataclass(frozen=True)
+class InputFile:
+    """One input that was read: its path (``-`` for stdin), the kind it was read as, why
+    (``extension .json``, ``content: ...``, ``--as text=*.j2``), and its records' span
+    ``[start, stop)`` in the run's records."""
+
+    source: str
+    read_as: str
+    reason: str
+    start: int
+    stop: int
+
+
 class SharedCounts:
     """``{model: n for model in models}``, one dict per distinct ``n``, shared by every record
     with that count: most requests count the same on every model (no images), and a large

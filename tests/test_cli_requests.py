@@ -10,7 +10,7 @@ import pytest
 
 from gpt41cost.cli import app
 from gpt41cost.errors import ExitCode
-from gpt41cost.views.estimate import MODEL_KEYS
+from gpt41cost.views.estimate import INPUT_KEYS, MODEL_KEYS
 
 from .conftest import DATA, ROOT
 
@@ -64,10 +64,20 @@ def batch_line(i: int, body: dict | None = None, **over) -> dict:
 )
 def test_kind_is_detected_and_contract_holds(runner, sample, kind):
     d = doc(run(runner, str(SAMPLES / sample), "-f", "json"))
-    assert d["inputs"] == [{"source": str(SAMPLES / sample), "read_as": kind}]
+    [inp] = d["inputs"]
+    assert tuple(inp) == INPUT_KEYS
+    assert (inp["source"], inp["read_as"]) == (str(SAMPLES / sample), kind)
+    assert inp["reason"] == f"extension {Path(sample).suffix}"
+    assert d["skipped_inputs"] == []
     assert d["schema_version"] == 2
     for m in d["models"]:
         assert set(MODEL_KEYS) <= set(m)
+    # one input: its figures are the models' totals
+    totals = {m["model"]: m for m in d["models"]}
+    for f in inp["models"]:
+        assert f["input_tokens"] == totals[f["model"]]["input_tokens_total"]
+        assert f["cached_input_tokens"] == totals[f["model"]]["cached_input_tokens_total"]
+        assert f["total_usd"] == totals[f["model"]]["total_usd"]
 
 
 def test_chat_overhead_by_hand(runner, tmp_path):
@@ -98,7 +108,7 @@ def test_force_kind(runner, tmp_path):
     assert d["inputs"][0]["read_as"] == "text"
     r = run(runner, str(p), "--as", "pdf")
     assert r.exit_code == ExitCode.USAGE
-    assert "--as: unknown kind 'pdf'" in r.stderr
+    assert "--as pdf: unknown kind 'pdf'" in r.stderr
 
 
 def test_auto_cache_on_batch_file(runner):
@@ -254,14 +264,20 @@ def test_bad_request_input(runner, tmp_path, content, args, code, message):
         pytest.param('{"temperature": 0.2, "mod', id="cut-mid-key"),
     ],
 )
-def test_broken_json_that_is_not_yet_a_request_is_an_error_not_text(runner, tmp_path, content):
+def test_broken_json_data_file_is_an_error_naming_line_and_column(runner, tmp_path, content):
     p = tmp_path / "req.json"
     p.write_text(content)
     r = run(runner, str(p))
     assert r.exit_code == ExitCode.INPUT
     assert r.stdout == ""
-    assert "starts like JSON but is not valid JSON" in r.stderr and "--as text" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert f"{p}: line 1, column {len(content) + 1}: not valid JSON (unexpected end of data (truncated?))" in r.stderr
+    assert "--skip-bad" in r.stderr and "--as text=req.json" in r.stderr
     assert run(runner, str(p), "--as", "text").exit_code == 0
+    assert run(runner, str(p), "--as", "text=req.json").exit_code == 0
+    # --skip-bad skips the file and says so; with nothing else to read there is nothing to estimate
+    r = run(runner, str(p), "--skip-bad")
+    assert r.exit_code == ExitCode.USAGE and "skipped: " in r.stderr and "nothing to estimate" in r.stderr
 
 
 def test_valid_json_that_is_not_a_request_is_counted_as_text(runner, tmp_path):
@@ -278,7 +294,7 @@ def test_broken_jsonl_line_says_nothing_was_counted_and_skip_bad_counts_the_rest
     r = run(runner, str(p), "--skip-bad", "-f", "json")
     assert r.exit_code == 0
     assert json.loads(r.stdout)["models"][0]["requests"] == 3
-    assert "line 3" in r.stderr and "1 bad line(s) skipped; the other lines were counted" in r.stderr
+    assert "line 3" in r.stderr and "1 bad line(s) or file(s) skipped; the others were counted" in r.stderr
 
 
 def test_stdin_request(runner):

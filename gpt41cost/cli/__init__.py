@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -41,5 +41,40 @@ def _root(
 from . import estimate, limits, plan, usage, pricing, rules, verify  # noqa: E402, F401, I001
 
 
-def main() -> None:
-    app(prog_name="gpt41cost")
+def _framework() -> Any:
+    """The command-line framework's exceptions module: typer 0.28 vendors click as
+    ``typer._click``; older typer releases use click itself."""
+    import importlib
+
+    try:
+        return importlib.import_module("typer._click.exceptions")
+    except ImportError:
+        return importlib.import_module("click.exceptions")
+
+
+def main(args: list[str] | None = None) -> None:
+    """Run the CLI. Errors the command-line framework finds itself (an unknown option, a bad
+    choice such as ``-f xml``, a non-integer value) are one line on stderr with the usage exit
+    code, like the project's own errors, not the framework's usage block."""
+    import sys
+
+    from ..errors import ExitCode
+
+    fw = _framework()
+    try:
+        code = app(args=args, prog_name="gpt41cost", standalone_mode=False)
+    except fw.ClickException as exc:
+        no_args = getattr(fw, "NoArgsIsHelpError", None)
+        if no_args is not None and isinstance(exc, no_args):  # a bare command: its help, as before
+            exc.show()
+            sys.exit(exc.exit_code)
+        usage = isinstance(exc, fw.UsageError)
+        ctx = getattr(exc, "ctx", None)
+        hint = f"; see '{ctx.command_path if ctx is not None else 'gpt41cost'} --help'" if usage else ""
+        message = " ".join(line.strip() for line in exc.format_message().splitlines() if line.strip()).rstrip(".")
+        typer.echo(f"gpt41cost: error: {message}{hint}", err=True)
+        sys.exit(int(ExitCode.USAGE) if usage else exc.exit_code)
+    except fw.Abort:
+        typer.echo("gpt41cost: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

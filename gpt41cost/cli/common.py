@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, TypeVar
 
@@ -108,6 +109,107 @@ CalibrateOpt = Annotated[
         show_default=False,
     ),
 ]
+
+
+# Options of every command that reads prompt and request files (estimate, limits, plan): one
+# reading path (gpt41cost.readers.inputs.gather), the same options.
+IncludeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--include", metavar="GLOB", help="Glob of files to take from directories (repeatable).", show_default=False
+    ),
+]
+ExcludeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude", metavar="GLOB", help="Glob of files to skip in directories (repeatable).", show_default=False
+    ),
+]
+EncodingOpt = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of prompt files.")]
+AsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--as",
+        metavar="KIND[=GLOB]",
+        help="Read every input as KIND (text, chat, responses, batch, finetune, prompts or image), or with "
+        "KIND=GLOB only the files matching GLOB (repeatable, e.g. --as text=*.j2), instead of deciding from "
+        "the extension and content.",
+        show_default=False,
+    ),
+]
+ImageSizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--image-size",
+        metavar="WxH",
+        help="Size to assume for remote images (http URLs, file ids), which cannot be read offline.",
+        show_default=False,
+    ),
+]
+SkipBadOpt = Annotated[
+    bool,
+    typer.Option(
+        "--skip-bad",
+        help="Skip bad lines of JSONL files and data files that do not parse (each reported on stderr) "
+        "instead of stopping at the first.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class ReadOpts:
+    """The reading options as given on the command line (shared by estimate, limits and plan)."""
+
+    read_as: list[str] | None = None
+    include: list[str] | None = None
+    exclude: list[str] | None = None
+    encoding: str = "utf-8"
+    image_size: str | None = None
+    skip_bad: bool = False
+
+
+def read_inputs(
+    paths: Sequence[str],
+    catalog: Any,
+    opts: ReadOpts,
+    *,
+    text_blocks: bool = False,
+    keep: Any = None,
+    found: Any = None,
+) -> Any:
+    """Read every input with a progress bar (:func:`gpt41cost.readers.inputs.gather`); report
+    skipped lines and skipped empty files on stderr."""
+    from ..images import parse_image_size_flag
+    from ..readers.inputs import gather
+    from .progress import Progress
+
+    size = parse_image_size_flag(opts.image_size) if opts.image_size else None
+    with Progress(None, "Reading inputs", unit="B") as bar:
+        got = gather(
+            paths,
+            catalog,
+            force=opts.read_as,
+            include=opts.include or [],
+            exclude=opts.exclude or [],
+            encoding=opts.encoding,
+            image_size=size,
+            skip_bad=opts.skip_bad,
+            text_blocks=text_blocks,
+            on_progress=bar.advance,
+            on_total=bar.set_total,
+            keep=keep,
+            found=found,
+        )
+    for err in got.skipped.first:
+        warn(f"skipped: {err.message}")
+    if len(got.skipped) > len(got.skipped.first):
+        warn(f"... and {len(got.skipped) - len(got.skipped.first)} more bad lines skipped")
+    if got.skipped:
+        warn(f"{len(got.skipped)} bad line(s) or file(s) skipped; the others were counted")
+    if got.empty:
+        shown = ", ".join(got.empty[:5]) + (f" and {len(got.empty) - 5} more" if len(got.empty) > 5 else "")
+        warn(f"skipped {len(got.empty)} empty file(s): {shown}")
+    return got
 
 
 def die(err: Gpt41CostError) -> typer.Exit:

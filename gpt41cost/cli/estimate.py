@@ -10,16 +10,23 @@ import typer
 from . import app
 from .common import (
     AsOfOpt,
+    AsOpt,
     CalibrateOpt,
+    EncodingOpt,
+    ExcludeOpt,
     Format,
     FormatOpt,
+    ImageSizeOpt,
+    IncludeOpt,
     ModelOpt,
     PricingOpt,
+    ReadOpts,
+    SkipBadOpt,
     emit,
     handles_errors,
     load_catalog_opt,
+    read_inputs,
 )
-from .progress import Progress
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -123,31 +130,10 @@ def estimate_cmd(
         int | None,
         typer.Option("--requests-per-month", metavar="N", help="Traffic, for monthly cost.", show_default=False),
     ] = None,
-    include: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--include", metavar="GLOB", help="Glob of files to take from directories (repeatable).", show_default=False
-        ),
-    ] = None,
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--exclude", metavar="GLOB", help="Glob of files to skip in directories (repeatable).", show_default=False
-        ),
-    ] = None,
-    encoding: Annotated[
-        str, typer.Option("--encoding", metavar="NAME", help="Text encoding of prompt files.")
-    ] = "utf-8",
-    read_as: Annotated[
-        str | None,
-        typer.Option(
-            "--as",
-            metavar="KIND",
-            help="Read every input as text, chat, responses, batch, finetune, "
-            "prompts or image, instead of detecting it from the content.",
-            show_default=False,
-        ),
-    ] = None,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    encoding: EncodingOpt = "utf-8",
+    read_as: AsOpt = None,
     cache: Annotated[
         str | None,
         typer.Option(
@@ -165,24 +151,14 @@ def estimate_cmd(
             help="With --cache auto: does the first request of the run already hit a warm cache?",
         ),
     ] = False,
-    image_size: Annotated[
-        str | None,
-        typer.Option(
-            "--image-size",
-            metavar="WxH",
-            help="Size to assume for remote images (http URLs, file ids), which cannot be read offline.",
-            show_default=False,
-        ),
-    ] = None,
+    image_size: ImageSizeOpt = None,
     epochs: Annotated[
         int, typer.Option("--epochs", metavar="N", help="Fine-tuning epochs, for training cost of fine-tuning data.")
     ] = 3,
-    skip_bad: Annotated[
+    skip_bad: SkipBadOpt = False,
+    per_input: Annotated[
         bool,
-        typer.Option(
-            "--skip-bad",
-            help="Skip bad lines of JSONL files (each reported on stderr) instead of stopping at the first.",
-        ),
+        typer.Option("--per-input", help="Also list every input with its tokens and cost per model."),
     ] = False,
     calibrate_from: CalibrateOpt = None,
     model: ModelOpt = None,
@@ -198,7 +174,7 @@ def estimate_cmd(
     from ..cache import cached_for_catalog
     from ..errors import CheckFailed, UsageError
     from ..estimate import Assumptions, estimate, models_to_report, monthly_requests, text_measure
-    from ..measure import kind_set
+    from ..measure import InputFile, kind_set
     from ..report import render
     from ..views.estimate import estimate_report
 
@@ -227,9 +203,12 @@ def estimate_cmd(
 
     checks: list[BatchCheck] = []
     measured: Sequence[Measured]
+    inputs: list[InputFile] | None = None
+    empty: list[str] = []
     streamed: CacheStream | WarmStream | None = None
     if input_tokens is not None:
         measured = [text_measure("--input-tokens", input_tokens, catalog, kind="tokens")]
+        inputs = [InputFile("--input-tokens", "tokens", "--input-tokens", 0, 1)]
     else:
         keep: Keeper
         if cache != "none" and cached_tokens is None and rate is None:
@@ -244,7 +223,10 @@ def estimate_cmd(
             from ..measure import DropBlocks
 
             keep = DropBlocks()  # no cache detection will read the blocks
-        got = _read(paths or [], catalog, read_as, include, exclude, encoding, image_size, skip_bad, cache, keep)
+        opts = ReadOpts(read_as, include, exclude, encoding, image_size, skip_bad)
+        got = read_inputs(paths or [], catalog, opts, text_blocks=cache == "auto", keep=keep)
+        inputs = got.inputs
+        empty = got.empty
         measured = got.measured
         checks = _preflight(got, catalog, chosen)
     kinds = kind_set(measured)
@@ -274,61 +256,19 @@ def estimate_cmd(
     auto: Mapping[str, Sequence[int]] | None = None
     if cache_mode == "auto":
         auto = streamed.cached if streamed is not None else cached_for_catalog(measured, catalog, warm=cache_warm)
-    result = estimate(measured, catalog, assumptions, models, auto_cached=auto)
+    result = estimate(measured, catalog, assumptions, models, auto_cached=auto, inputs=inputs, empty_inputs=empty)
     extra = [("processing", mode_source)] if mode_source else []
     if cache_mode == "auto":
         from ..cache import cache_assumptions
 
         extra += list(cache_assumptions(cache_warm))
-    emit(render(estimate_report(result, checks, extra), fmt.value))
+    emit(render(estimate_report(result, checks, extra, per_input=per_input), fmt.value))
     rejected = [c for c in checks if c.rejected]
     if rejected:
         c = rejected[0]
         raise CheckFailed(
             f"{c.source}: OpenAI would reject this batch ({len(c.errors)} error(s); first: {c.errors[0].message})"
         )
-
-
-def _read(
-    paths: list[str],
-    catalog: Catalog,
-    read_as: str | None,
-    include: list[str] | None,
-    exclude: list[str] | None,
-    encoding: str,
-    image_size: str | None,
-    skip_bad: bool,
-    cache: str | None,
-    keep: Keeper | None = None,
-) -> Gathered:
-    """Read every input with a progress bar; report skipped lines on stderr."""
-    from ..images import parse_image_size_flag
-    from ..readers.inputs import gather
-    from .common import warn
-
-    size = parse_image_size_flag(image_size) if image_size else None
-    with Progress(None, "Reading inputs", unit="B") as bar:
-        got = gather(
-            paths,
-            catalog,
-            force=read_as,
-            include=include or [],
-            exclude=exclude or [],
-            encoding=encoding,
-            image_size=size,
-            skip_bad=skip_bad,
-            text_blocks=cache == "auto",
-            on_progress=bar.advance,
-            on_total=bar.set_total,
-            keep=keep,
-        )
-    for err in got.skipped.first:
-        warn(f"skipped: {err.message}")
-    if len(got.skipped) > len(got.skipped.first):
-        warn(f"... and {len(got.skipped) - len(got.skipped.first)} more bad lines skipped")
-    if got.skipped:
-        warn(f"{len(got.skipped)} bad line(s) skipped; the other lines were counted")
-    return got
 
 
 def _preflight(got: Gathered, catalog: Catalog, chosen: list[ResolvedModel]) -> list[BatchCheck]:

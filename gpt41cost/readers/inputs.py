@@ -1,52 +1,322 @@
-"""Everything `estimate` and `limits` read: prompt files and request-shaped files, by content.
+"""Everything `estimate`, `limits` and `plan` read: prompt files and request-shaped files.
 
-Each path (file, directory, or ``-``) is read as the kind its content shows
-(:func:`~gpt41cost.readers.requests.detect_kind`), or as ``force`` (``--as``). Plain text is
-one request per file; request files give one or many. Batch input files are read to the end
-with every bad line recorded, so the pre-flight can list every finding.
+One reading path for the three commands. Each input's kind is decided by :func:`classify`:
+
+1. ``--as KIND`` forces every input; ``--as KIND=GLOB`` (repeatable, first match wins) forces
+   the files whose path or name matches GLOB.
+2. The extension: ``.json``, ``.jsonl``, ``.ndjson`` (also ``.gz``) are data files: a request,
+   a batch, fine-tuning data or a prompts list by their content; a ``.json`` that parses but
+   holds no request (a config file) is text; one that does not parse is an error naming the
+   line and column (skipped with ``--skip-bad``). ``.png``, ``.jpg``, ``.jpeg``, ``.gif`` and
+   ``.webp`` are images.
+3. Every other extension, none at all, and stdin: a prompt, read as text, unless its WHOLE
+   content parses as a request shape (:func:`content_kind`); content that merely starts like
+   JSON (a template's ``{{ x }}``, ``[System]``, a quoted word) is text. Image bytes are an image.
+
+A file found inside a directory (or by a workload's glob) that is empty or only whitespace
+is skipped and listed (:attr:`Gathered.empty`); an empty file named on its own is an error.
+Plain text is one request per file; request files give one or many. Batch input files are
+read to the end with every bad line recorded, so the pre-flight can list every finding.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import gzip
 import io
 import os
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+import orjson
 
 from ..catalog import Catalog
 from ..errors import InputError, Skipped, UsageError
 from ..images import ImageSize
-from ..measure import KINDS, Keeper, Measured, MeasuredTable
+from ..measure import KINDS, InputFile, Keeper, Measured, MeasuredTable
 from . import parallel
-from .requests import BatchFacts, detect_kind, read_head, read_requests
-from .text import STDIN, check_encoding, decode_text, expand_paths, read_bytes
+from .requests import (
+    BatchFacts,
+    JsonSyntaxError,
+    detect_kind,
+    read_head,
+    read_head_from,
+    read_requests,
+)
+from .text import STDIN, Found, check_encoding, decode_text, find_inputs, read_bytes
 
 #: Receives the number of bytes of input finished, for a progress bar.
 OnProgress = Callable[[int], None]
 
+#: Extensions of data files (also with ``.gz``): read by their JSON content.
+DATA_EXTENSIONS = (".json", ".jsonl", ".ndjson")
+#: Extensions of image files.
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+#: What each request kind is called in a reason given for content detection.
+_SHAPES = {
+    "chat": "a Chat Completions request",
+    "responses": "a Responses API request",
+    "batch": "Batch API input lines",
+    "finetune": "fine-tuning examples",
+    "prompts": "a JSONL list of prompts",
+}
+
+
+@dataclass(frozen=True)
+class AsRule:
+    """One ``--as`` value: ``kind`` for every input (``glob`` None), or for inputs matching ``glob``."""
+
+    kind: str
+    glob: str | None = None
+
+    @property
+    def flag(self) -> str:
+        return f"--as {self.kind}" if self.glob is None else f"--as {self.kind}={self.glob}"
+
+    def matches(self, source: str) -> bool:
+        if self.glob is None:
+            return True
+        if source == STDIN:
+            return False
+        return fnmatch.fnmatch(source, self.glob) or fnmatch.fnmatch(os.path.basename(source), self.glob)
+
 
 @dataclass
 class Gathered:
-    """What was read: the requests, the batch files' facts, and the bad lines skipped."""
+    """What was read: the requests, one :class:`InputFile` per input read, the files skipped
+    for being empty, the batch files' facts, and the bad lines (and files) skipped."""
 
     measured: MeasuredTable = field(default_factory=MeasuredTable)
     batches: list[tuple[BatchFacts, slice]] = field(default_factory=list)  # facts, their slice of measured
     skipped: Skipped[InputError] = field(default_factory=Skipped)
     total_bytes: int = 0
+    inputs: list[InputFile] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)  # files found in a directory and skipped: empty
 
 
-def check_kind(force: str | None) -> str | None:
-    if force is not None and force not in KINDS:
-        raise UsageError(f"--as: unknown kind {force!r}; use one of {', '.join(KINDS)}")
-    return force
+def parse_as(values: str | Sequence[str] | None) -> tuple[AsRule, ...]:
+    """``--as`` values -> rules. ``KIND`` forces every input (once at most); ``KIND=GLOB`` the
+    inputs whose path or file name matches GLOB. A bad kind or an empty glob is a UsageError."""
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    rules: list[AsRule] = []
+    for raw in values:
+        kind, eq, glob = raw.partition("=")
+        kind = kind.strip()
+        if kind not in KINDS:
+            raise UsageError(
+                f"--as {raw}: unknown kind {kind!r}; use one of {', '.join(KINDS)}, alone or as KIND=GLOB"
+            )
+        if eq and not glob.strip():
+            raise UsageError(f"--as {raw}: no glob after '='; write e.g. --as text=*.j2")
+        rules.append(AsRule(kind, glob.strip() if eq else None))
+    if sum(r.glob is None for r in rules) > 1:
+        raise UsageError("--as: give one KIND for every input, or KIND=GLOB forms (repeatable), not two KINDs")
+    # A KIND=GLOB rule wins over a KIND for every input, whatever the order given.
+    return tuple(sorted(rules, key=lambda r: r.glob is None))
+
+
+def check_kind(force: str | Sequence[str] | None) -> tuple[AsRule, ...]:
+    return parse_as(force)
+
+
+def _extension(source: str) -> tuple[str, bool]:
+    """The file's extension (lower case, with its dot; "" for none or stdin) and whether it is
+    gzipped (the extension is then the one before ``.gz``)."""
+    if source == STDIN:
+        return "", False
+    name = os.path.basename(source).lower()
+    gz = name.endswith(".gz")
+    if gz:
+        name = name[:-3]
+    return os.path.splitext(name)[1], gz
+
+
+def _where(source: str) -> str:
+    return "stdin" if source == STDIN else source
+
+
+def _is_image(head: bytes) -> bool:
+    return detect_kind("", head[:64]) == "image"
+
+
+def content_kind(data: bytes) -> str | None:
+    """The request kind ``data`` is, when its WHOLE content parses as a request shape, else None.
+
+    Shapes: one Chat request (an object with a ``messages`` list, or a list of messages),
+    one Responses request (an object with ``input``), one Batch line, or JSON lines that are
+    all Batch lines, all fine-tuning examples, or all prompts (message lists, or JSON strings
+    when there are two lines or more: a lone quoted sentence is a prompt). Anything that
+    merely starts like JSON (``{{ name }}``, ``[System] ...``, ``"Affiliate" means``) is None.
+    """
+    body = data.removeprefix(b"\xef\xbb\xbf").strip()
+    if body[:1] not in (b"{", b"[", b'"'):
+        return None
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        if not exc.msg.startswith("unexpected content after"):
+            return None
+        return _lines_kind(body)
+    return _line_kind(value, alone=True)
+
+
+def _line_kind(value: Any, *, alone: bool = False) -> str | None:
+    if isinstance(value, dict):
+        if "custom_id" in value or {"method", "url", "body"} <= value.keys():
+            return "batch"
+        if isinstance(value.get("messages"), list):
+            return "chat" if alone else "finetune"
+        if "input" in value and alone:
+            return "responses"
+        return None
+    if isinstance(value, list):
+        if value and all(isinstance(m, dict) and "role" in m for m in value):
+            return "chat" if alone else "prompts"
+        return None
+    if isinstance(value, str) and not alone:
+        return "prompts"
+    return None
+
+
+def _lines_kind(body: bytes) -> str | None:
+    kinds: set[str | None] = set()
+    for raw in body.splitlines():
+        if not raw.strip():
+            continue
+        try:
+            kinds.add(_line_kind(orjson.loads(raw)))
+        except orjson.JSONDecodeError:
+            return None
+        if None in kinds or len(kinds) > 1:
+            return None
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+@dataclass
+class _Input:
+    """One input while it is read: its kind, why, and the bytes read so far (if any)."""
+
+    source: str
+    kind: str
+    reason: str
+    data: bytes | None = None  # the whole content, when it had to be read to decide
+    gz: bool = False
+
+
+def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None) -> _Input:
+    """Decide how ``source`` is read (see the module docstring). Reads the head of a data file,
+    or the whole of any other file (a prompt is read whole anyway)."""
+    ext, gz = _extension(source)
+    for rule in rules:
+        if rule.matches(source):
+            data = read_bytes(source, stdin) if source == STDIN else None
+            return _Input(source, rule.kind, rule.flag, data, gz)
+    shown = f"{ext}.gz" if gz else ext
+    if ext in DATA_EXTENSIONS:
+        head = _gz_head(source) if gz else read_head(source)
+        kind = detect_kind(source, head)
+        if kind == "image":  # image bytes under a data name: an image, not a prompt
+            return _Input(source, "image", f"content: image bytes (extension {shown})", None, gz)
+        if kind is not None:
+            return _Input(source, kind, f"extension {shown}", None, gz)
+        data = _gunzip_all(source) if gz else read_bytes(source)
+        if not data.strip():
+            return _Input(source, "empty", f"extension {shown}", data, gz)
+        kind = _data_kind(source, data)
+        if kind != "text":
+            return _Input(source, kind, f"extension {shown}", data, gz)
+        return _Input(source, "text", f"extension {shown}, but valid JSON that is no request (a config?)", data, gz)
+    if ext in IMAGE_EXTENSIONS and not gz:
+        return _Input(source, "image", f"extension {shown}")
+    data = _gunzip_all(source) if gz else read_bytes(source, stdin)
+    what = "stdin" if source == STDIN else f"extension {shown}" if ext else "no extension"
+    if not gz and _is_image(data):
+        return _Input(source, "image", f"content: image bytes ({what})", data)
+    kind = content_kind(data)
+    if kind is not None:
+        return _Input(source, kind, f"content: the whole {_noun(source)} is {_SHAPES[kind]} ({what})", data, gz)
+    return _Input(source, "text", what, data, gz)
+
+
+def _noun(source: str) -> str:
+    return "input" if source == STDIN else "file"
+
+
+def _data_kind(source: str, data: bytes) -> str:
+    """A data file whose head shows no request: its kind from all of it, or "text" when it is
+    valid JSON (or JSON lines) of something else; an InputError naming where it does not parse."""
+    kind = content_kind(data)
+    if kind is not None:
+        return kind
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        orjson.loads(body)
+        return "text"
+    except orjson.JSONDecodeError as exc:
+        if not exc.msg.startswith("unexpected content after"):
+            _not_json(source, exc)
+    for n, raw in enumerate(body.splitlines(), 1):
+        if raw.strip():
+            try:
+                orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                _not_json(source, exc, line=n)
+    return "text"
+
+
+def _not_json(source: str, exc: orjson.JSONDecodeError, line: int | None = None) -> None:
+    where = f"line {line}, column {exc.colno}" if line is not None else f"line {exc.lineno}, column {exc.colno}"
+    msg = exc.msg + (" (truncated?)" if exc.msg == "unexpected end of data" else "")
+    raise JsonSyntaxError(
+        f"{_where(source)}: {where}: not valid JSON ({msg}); fix it, pass --skip-bad to skip the file, "
+        f"or --as text={os.path.basename(source)} to count it as text"
+    )
+
+
+class _Gunzip(gzip.GzipFile):
+    """A gzip stream that hides its file descriptor, so the size a reader finds is the
+    decompressed one it reads, not the compressed file's."""
+
+    def fileno(self) -> int:
+        raise io.UnsupportedOperation("fileno")
+
+
+def _open_gz(source: str) -> BinaryIO:
+    from .files import open_input
+
+    return _Gunzip(fileobj=open_input(source), mode="rb")  # type: ignore[return-value]
+
+
+def _gz_error(source: str, exc: BaseException) -> InputError:
+    return InputError(f"{source}: not a valid gzip file ({exc}); decompress it or fix the file")
+
+
+def _gz_head(source: str) -> bytes:
+    try:
+        with _open_gz(source) as fh:
+            return read_head_from(fh)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _gz_error(source, exc) from None
+
+
+def _gunzip_all(source: str) -> bytes:
+    try:
+        with _open_gz(source) as fh:
+            return fh.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _gz_error(source, exc) from None
 
 
 def gather(
     paths: Sequence[str],
     catalog: Catalog,
     *,
-    force: str | None = None,
+    force: str | Sequence[str] | None = None,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     encoding: str = "utf-8",
@@ -57,43 +327,56 @@ def gather(
     on_progress: OnProgress | None = None,
     keep: Keeper | None = None,
     on_total: OnProgress | None = None,
+    found: Sequence[Found] | None = None,
 ) -> Gathered:
     """Read every input under ``paths``.
 
-    ``text_blocks``: also hash plain-text prompts into cache blocks (for ``--cache auto``).
-    ``skip_bad``: a bad JSONL line is recorded in ``skipped`` and reading goes on; without it
-    the first bad line stops everything (batch files always read on, for the pre-flight).
+    ``force``: the ``--as`` values (:func:`parse_as`). ``text_blocks``: also hash plain-text
+    prompts into cache blocks (for ``--cache auto``). ``skip_bad``: a bad JSONL line, or a
+    data file that does not parse, is recorded in ``skipped`` and reading goes on; without it
+    the first one stops everything (batch files always read on, for the pre-flight).
     ``keep``: fed each record, in run order, as it is read; what it returns is stored (e.g. the
     record without its cache blocks once a streaming cache detector has seen them). The
-    records are stored by column (:class:`~gpt41cost.measure.MeasuredTable`).
+    records are stored by column (:class:`~gpt41cost.measure.MeasuredTable`). ``found``:
+    the files to read, already expanded (a workload's globs), instead of ``paths``.
     """
-    check_kind(force)
+    rules = parse_as(force)
     encoding = check_encoding(encoding)
-    files = expand_paths(paths, include, exclude)
+    files = list(found) if found is not None else find_inputs(paths, include, exclude)
     out = Gathered(measured=MeasuredTable(tuple(catalog.models)))
-    sizes = [0 if f == STDIN else os.path.getsize(f) for f in files]
+    sizes = [0 if f.path == STDIN else os.path.getsize(f.path) for f in files]
     out.total_bytes = sum(sizes)
     if on_total is not None:
         on_total(out.total_bytes)
-    for source, size in zip(files, sizes, strict=True):
-        data: bytes | None = None
-        if source == STDIN:
-            data = read_bytes(source, stdin)
-            head = data[: 1 << 20]
-        else:
-            head = read_head(source)  # raises a one-line InputError for a file it cannot open
-        kind = force or detect_kind(source, head) or "text"
-        if kind == "text":
-            if data is None:
-                data = read_bytes(source)
-            if force is None:
-                _refuse_broken_json(source, data)
+    for entry, size in zip(files, sizes, strict=True):
+        source = entry.path
+        if entry.in_directory and size == 0:
+            out.empty.append(source)
+            continue
+        try:
+            inp = classify(source, rules, stdin)
+        except JsonSyntaxError as exc:
+            if not skip_bad:
+                raise
+            out.skipped.append(exc)
+            continue
+        if inp.kind == "empty" or (inp.kind == "text" and inp.data is not None and not inp.data.strip()):
+            if entry.in_directory:
+                out.empty.append(source)
+                continue
+            if inp.kind == "empty":
+                raise InputError(f"{_where(source)}: empty file; expected JSON ({inp.reason})")
+        start = len(out.measured)
+        if inp.kind == "text":
+            data = inp.data if inp.data is not None else _gunzip_all(source) if inp.gz else read_bytes(source, stdin)
             text = decode_text(source, data, encoding)
             m = _text(source, text, catalog, text_blocks, _scaled(on_progress, size, len(text)))
             out.measured.link_ids(None)
             out.measured.append(keep.feed(m) if keep is not None else m)
         else:
-            stream = io.BytesIO(data) if data is not None else None
+            stream: BinaryIO | None = io.BytesIO(inp.data) if inp.data is not None else None
+            if stream is None and inp.gz:
+                stream = _open_gz(source)
             reported = 0
 
             def on_bytes(n: int) -> None:
@@ -102,38 +385,22 @@ def gather(
                 if on_progress is not None:
                     on_progress(n)
 
-            _requests(out, source, kind, catalog, image_size, skip_bad, stream, on_bytes, keep)
+            try:
+                _requests(out, source, inp.kind, catalog, image_size, skip_bad, stream, on_bytes, keep)
+            except JsonSyntaxError as exc:
+                if not skip_bad:
+                    raise
+                out.skipped.append(exc)
+                continue
+            except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+                raise _gz_error(source, exc) from None
+            finally:
+                if stream is not None:
+                    stream.close()
             if on_progress is not None:
                 on_progress(max(0, size - reported))
+        out.inputs.append(InputFile(source, inp.kind, inp.reason, start, len(out.measured)))
     return out
-
-
-def _refuse_broken_json(source: str, data: bytes) -> None:
-    """A file that starts like JSON but does not parse is a broken request, not a prompt.
-
-    Valid JSON that is not a request (a config file, say) is still counted as text; so is a
-    JSONL file whose first line parses. ``--as text`` counts a broken one as text anyway.
-    """
-    body = data.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if body[:1] not in (b"{", b"["):
-        return
-    import orjson
-
-    try:
-        orjson.loads(body)
-        return
-    except orjson.JSONDecodeError as exc:
-        first = body.split(b"\n", 1)[0]
-        try:
-            orjson.loads(first)
-            return  # JSONL of something other than requests
-        except orjson.JSONDecodeError:
-            pass
-        label = "stdin" if source == STDIN else source
-        raise InputError(
-            f"{label}: starts like JSON but is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}; "
-            "truncated?); fix it, or pass --as text to count it as plain text"
-        ) from None
 
 
 def _scaled(on_progress: OnProgress | None, size: int, chars: int) -> OnProgress | None:
@@ -227,3 +494,15 @@ def _requests(
             out.skipped += skipped_here
     else:
         out.skipped += skipped_here
+
+
+__all__ = [
+    "DATA_EXTENSIONS",
+    "IMAGE_EXTENSIONS",
+    "AsRule",
+    "Gathered",
+    "classify",
+    "content_kind",
+    "gather",
+    "parse_as",
+]

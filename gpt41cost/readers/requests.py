@@ -1,7 +1,8 @@
 """Request-shaped files: Chat / Responses request bodies, Batch API input, fine-tuning data,
 JSONL prompt sets and image files, read into :class:`~gpt41cost.measure.Measured` records.
 
-The kind of a file is found from its content (:func:`detect_kind`), never its extension:
+Which inputs are read as which kind is decided in :mod:`gpt41cost.readers.inputs` (the
+extension first); :func:`detect_kind` tells a data file's kind from its content:
 
 ==========  =================================================================================
 kind        content
@@ -68,6 +69,10 @@ SHARED_MAX = 100_000
 PROGRESS_BYTES = 1 << 20
 #: Receives each bad line's error when reading should go on (``--skip-bad``).
 OnError = Callable[[InputError], None]
+
+
+class JsonSyntaxError(InputError):
+    """A data file (one JSON document) that does not parse; ``--skip-bad`` skips the file."""
 
 _BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, which some editors write and orjson refuses
 _IMAGE_MAGICS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
@@ -226,16 +231,21 @@ def read_head(source: str, size: int = HEAD_BYTES, limit: int = FIRST_LINE_LIMIT
     (at most ``limit`` bytes), so a JSONL file with long lines is told from one JSON object.
     """
     with _open(source) as fh:
-        head = bytearray(fh.read(size))
-        while bytes(head[:64]).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[") and len(head) < limit:
-            nl = head.find(b"\n")
-            if nl >= 0 and head[nl:].strip():
-                break
-            more = fh.read(size)
-            if not more:
-                break
-            head += more
-        return bytes(head)
+        return read_head_from(fh, size, limit)
+
+
+def read_head_from(fh: IO[bytes], size: int = HEAD_BYTES, limit: int = FIRST_LINE_LIMIT) -> bytes:
+    """:func:`read_head` of an open stream (a gzip file, say)."""
+    head = bytearray(fh.read(size))
+    while bytes(head[:64]).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[") and len(head) < limit:
+        nl = head.find(b"\n")
+        if nl >= 0 and head[nl:].strip():
+            break
+        more = fh.read(size)
+        if not more:
+            break
+        head += more
+    return bytes(head)
 
 
 def detect_kind(source: str, head: bytes) -> str | None:
@@ -499,7 +509,9 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
     except orjson.JSONDecodeError as exc:
         jsonl = exc.msg.startswith("unexpected content after")
         hint = "; a JSONL file? pass --as batch, finetune or prompts" if jsonl else ""
-        raise InputError(f"{ctx.source}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}") from None
+        raise JsonSyntaxError(
+            f"{ctx.source}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}"
+        ) from None
     if kind == "chat":
         if isinstance(body, list):
             rc = ctx.count(body, None, "messages")

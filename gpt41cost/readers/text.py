@@ -39,17 +39,31 @@ def check_encoding(encoding: str) -> str:
         raise UsageError(f"--encoding: unknown text encoding {encoding!r} (try utf-8, utf-16, latin-1)") from None
 
 
+@dataclass(frozen=True)
+class Found:
+    """An input file, and whether it was found inside a directory (or by a glob) rather than
+    named on its own: an empty file found is skipped, an empty file named is an error."""
+
+    path: str
+    in_directory: bool = False
+
+
 def expand_paths(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[str]:
+    """The paths of :func:`find_inputs`."""
+    return [f.path for f in find_inputs(paths, include, exclude)]
+
+
+def find_inputs(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[Found]:
     """Files named directly, plus the files under each directory that match the globs, sorted.
 
     ``include``/``exclude`` are fnmatch globs tried against the path relative to the
     directory and against the bare file name. Hidden files and directories (``.git``) are
     skipped inside directories. Files named directly are always taken.
     """
-    out: list[str] = []
+    out: list[Found] = []
     for raw in paths:
         if raw == STDIN:
-            out.append(STDIN)
+            out.append(Found(STDIN))
             continue
         p = Path(raw)
         if p.is_dir():
@@ -57,9 +71,9 @@ def expand_paths(paths: Sequence[str], include: Sequence[str] = (), exclude: Seq
             if not found:
                 what = f" matching {', '.join(include)}" if include else ""
                 raise InputError(f"{raw}: directory has no files{what}; check the path or --include/--exclude")
-            out += found
+            out += [Found(f, True) for f in found]
         elif p.exists():
-            out.append(raw)
+            out.append(Found(raw))
         else:
             raise InputError(f"{raw}: no such file or directory")
     return out

@@ -10,7 +10,7 @@ from typing import Any
 from ..batch import BatchCheck
 from ..catalog import describe_path
 from ..cost import BATCH_CACHED_AT_INPUT_RATE
-from ..estimate import DAYS_PER_MONTH, DEFAULT_OUTPUT_TOKENS, EstimateResult, ModelEstimate
+from ..estimate import DAYS_PER_MONTH, DEFAULT_OUTPUT_TOKENS, EstimateResult, InputEstimate, ModelEstimate
 from ..report import Pct, Report, Table, Usd, money_str, pct
 from .batch import batch_json, batch_tables
 from .dated import catalog_notes, date_assumption, dated_json, status_text
@@ -124,10 +124,70 @@ def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
     }
 
 
+#: Inputs listed one by one in the table without --per-input; past this, grouped by kind and reason.
+LIST_INPUTS = 12
+#: Keys of every entry of "inputs"; pinned by a test.
+INPUT_KEYS = ("source", "read_as", "reason", "requests", "models")
+EMPTY_REASON = "empty file (found in a directory)"
+
+
+def _input_json(i: InputEstimate) -> dict[str, Any]:
+    return {
+        "source": i.source,
+        "read_as": i.read_as,
+        "reason": i.reason,
+        "requests": i.requests,
+        "models": [
+            {
+                "model": f.model,
+                "input_tokens": f.input_tokens,
+                "cached_input_tokens": f.cached_input_tokens,
+                "output_tokens": f.output_tokens,
+                "total_usd": money_str(f.total_usd),
+            }
+            for f in i.models
+        ],
+    }
+
+
+def _inputs_table(r: EstimateResult, per_input: bool) -> Table | None:
+    """What each input was read as and why; with ``per_input`` its tokens and cost per model too."""
+    if per_input:
+        models = [f.model for f in r.inputs[0].models] if r.inputs else []
+        same = all(len({f.input_tokens for f in i.models}) <= 1 for i in r.inputs)
+        token_cols = ["input tokens"] if same else [f"input tokens {m}" for m in models]
+        cost_cols = [f"{m} (all once)" for m in models]
+        cols = ["input", "read as", "why", "requests", *token_cols, *cost_cols]
+        rows: list[list[Any]] = []
+        for i in r.inputs:
+            tokens = [i.models[0].input_tokens] if same and i.models else [f.input_tokens for f in i.models]
+            rows.append([i.source, i.read_as, i.reason, i.requests, *tokens, *(Usd(f.total_usd) for f in i.models)])
+        blank = [None] * (len(token_cols) + len(cost_cols))
+        rows += [[e, "skipped", EMPTY_REASON, 0, *blank] for e in r.empty_inputs]
+        return Table("Inputs", cols, rows, numeric=frozenset(cols[3:]))
+    if len({(i.read_as, i.reason) for i in r.inputs}) <= 1 and not r.empty_inputs:
+        return None  # the note says it: "Measured: 8 inputs (read as text: extension .txt)"
+    if len(r.inputs) + len(r.empty_inputs) <= LIST_INPUTS:
+        rows = [[i.source, i.read_as, i.reason] for i in r.inputs]
+        rows += [[e, "skipped", EMPTY_REASON] for e in r.empty_inputs]
+        return Table("Inputs", ["input", "read as", "why"], rows)
+    groups: dict[tuple[str, str], list[str]] = {}
+    for i in r.inputs:
+        groups.setdefault((i.read_as, i.reason), []).append(i.source)
+    for e in r.empty_inputs:
+        groups.setdefault(("skipped", EMPTY_REASON), []).append(e)
+    rows = [[len(v), k[0], k[1], v[0]] for k, v in groups.items()]
+    return Table(
+        "Inputs (--per-input lists each)", ["inputs", "read as", "why", "first"], rows, numeric=frozenset({"inputs"})
+    )
+
+
 def estimate_report(
     r: EstimateResult,
     checks: Sequence[BatchCheck] = (),
     extra_assumptions: Sequence[tuple[str, str]] = (),
+    *,
+    per_input: bool = False,
 ) -> Report:
     a = r.assumptions
     day = _day(r)
@@ -148,7 +208,8 @@ def estimate_report(
             "days_per_month": DAYS_PER_MONTH,
             "prices_as_of": r.catalog_as_of,
         },
-        "inputs": [{"source": s, "read_as": k} for s, k in r.kinds],
+        "inputs": [_input_json(i) for i in r.inputs],
+        "skipped_inputs": [{"source": e, "reason": EMPTY_REASON} for e in r.empty_inputs],
         "models": [_model_json(m, day) for m in r.models],
         "uncounted": [{"where": w, "what": u} for w, u in r.uncounted],
         "batch_preflight": [batch_json(c) for c in checks],
@@ -244,6 +305,9 @@ def estimate_report(
                 numeric=frozenset({"training tokens", "training cost"}),
             )
         )
+    listed = _inputs_table(r, per_input)
+    if listed is not None:
+        tables.append(listed)
     tables += batch_tables(checks)
     misfit_rows = [[m.model, f.where, f.input_tokens, f.output_tokens, f.problem] for m in r.models for f in m.misfits]
     if misfit_rows:
@@ -256,11 +320,18 @@ def estimate_report(
             )
         )
     notes = []
-    if len(r.sources) == 1:
+    why = {(i.read_as, i.reason) for i in r.inputs}
+    if len(r.inputs) == 1 and r.inputs[0].reason:
+        notes.append(f"Measured: {r.inputs[0].source} (read as {r.inputs[0].read_as}: {r.inputs[0].reason})")
+    elif len(why) == 1 and r.inputs[0].reason:
+        notes.append(f"Measured: {len(r.inputs)} inputs (read as {r.inputs[0].read_as}: {r.inputs[0].reason})")
+    elif len(r.sources) == 1:
         notes.append(f"Measured: {r.sources[0]} (read as {r.kinds[0][1]})")
     else:
         kinds = sorted({k for _, k in r.kinds})
         notes.append(f"Measured: {len(r.sources)} inputs (read as {', '.join(kinds)})")
+    if r.empty_inputs:
+        notes.append(f"Skipped {len(r.empty_inputs)} empty file(s) found in directories (listed under Inputs)")
     for where, what in r.uncounted[:20]:
         notes.append(f"NOT COUNTED {where}: {what}")
     if len(r.uncounted) > 20:

@@ -1,0 +1,328 @@
+"""How inputs are read: kinds by extension first, content second, never a refused prompt;
+per-glob --as; empty files; one-line framework errors."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gpt41cost.catalog import Catalog
+from gpt41cost.cli import app, main
+from gpt41cost.errors import ExitCode, InputError, UsageError
+from gpt41cost.readers.inputs import classify, content_kind, gather, parse_as
+from gpt41cost.tokens import count_tokens
+
+from .conftest import ROOT
+
+MIXED = ROOT / "samples" / "mixed"
+CHAT = {"model": "gpt-4.1", "messages": [{"role": "user", "content": "Hello"}]}
+#: The text files of samples/mixed, each a prompt counted exactly.
+TEXT_FILES = (
+    "extract.yaml",
+    "glossary.txt",
+    "guide.md",
+    "helpers.py",
+    "reply.mustache",
+    "settings.json",
+    "summarize.j2",
+    "triage.prompt",
+)
+
+
+def run(runner: Any, *args: str, input: str | None = None) -> Any:
+    return runner.invoke(app, list(args), input=input)
+
+
+def estimate_json(runner: Any, *args: str, input: str | None = None) -> dict[str, Any]:
+    r = run(runner, "estimate", *args, "-f", "json", input=input)
+    assert r.exit_code == 0, r.stderr
+    return json.loads(r.stdout)  # type: ignore[no-any-return]
+
+
+def read_as(path: Path, *rules: str) -> tuple[str, str]:
+    got = classify(str(path), parse_as(list(rules)))
+    return got.kind, got.reason
+
+
+# --------------------------------------------------------------------------- detection rules
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kind", "reason"),
+    [
+        pytest.param("a.j2", "{{ system_prompt }}\nSummarize.", "text", "extension .j2", id="jinja-variable"),
+        pytest.param("a.jinja", "{% set x = 1 %}\n{{ x }}", "text", "extension .jinja", id="jinja-statement"),
+        pytest.param("a.mustache", "{{#user}}Hi {{name}}{{/user}}", "text", "extension .mustache", id="mustache"),
+        pytest.param("a.txt", "[System] You are terse.", "text", "extension .txt", id="bracket-role"),
+        pytest.param("a.md", "[Guide](https://example.com) first", "text", "extension .md", id="markdown-link"),
+        pytest.param("a.txt", '"Affiliate" means any entity.', "text", "extension .txt", id="quoted-term"),
+        pytest.param("a.txt", '"hello"', "text", "extension .txt", id="lone-json-string"),
+        pytest.param("a.py", '"""Docstring."""\nx = 1\n', "text", "extension .py", id="python-docstring"),
+        pytest.param("a.yaml", "task: x\nfields: [a, b]\n", "text", "extension .yaml", id="yaml"),
+        pytest.param("prompt", "{ not json", "text", "no extension", id="no-extension-text"),
+        pytest.param("a.txt", "[1, 2, 3]", "text", "extension .txt", id="json-but-no-request"),
+        pytest.param(
+            "a.txt",
+            json.dumps(CHAT),
+            "chat",
+            "content: the whole file is a Chat Completions request (extension .txt)",
+            id="txt-whole-chat",
+        ),
+        pytest.param(
+            "request",
+            json.dumps({"input": "hi"}),
+            "responses",
+            "content: the whole file is a Responses API request (no extension)",
+            id="no-extension-responses",
+        ),
+        pytest.param(
+            "lines",
+            '"one"\n"two"\n',
+            "prompts",
+            "content: the whole file is a JSONL list of prompts (no extension)",
+            id="no-extension-prompts",
+        ),
+        pytest.param(
+            "a.txt",
+            json.dumps(CHAT) + "\n{ broken\n",
+            "text",
+            "extension .txt",
+            id="request-then-garbage-is-text",
+        ),
+        pytest.param("a.json", json.dumps(CHAT), "chat", "extension .json", id="json-chat"),
+        pytest.param(
+            "a.json",
+            '{"temperature": 0.2}',
+            "text",
+            "extension .json, but valid JSON that is no request (a config?)",
+            id="json-config",
+        ),
+        pytest.param("a.ndjson", '"one"\n"two"\n', "prompts", "extension .ndjson", id="ndjson-prompts"),
+        pytest.param(
+            "a.jsonl",
+            json.dumps({"messages": [{"role": "user", "content": "x"}]}) + "\n" * 2,
+            "chat",
+            "extension .jsonl",
+            id="jsonl-one-object",
+        ),
+    ],
+)
+def test_kind_by_extension_then_content(tmp_path: Path, name: str, content: str, kind: str, reason: str) -> None:
+    p = tmp_path / name
+    p.write_text(content)
+    assert read_as(p) == (kind, reason)
+
+
+def test_gzipped_data_file(tmp_path: Path, runner: Any) -> None:
+    plain = tmp_path / "p.jsonl"
+    plain.write_text('"one"\n"two"\n')
+    gz = tmp_path / "p.jsonl.gz"
+    gz.write_bytes(gzip.compress(plain.read_bytes()))
+    assert read_as(gz) == ("prompts", "extension .jsonl.gz")
+    a, b = estimate_json(runner, str(plain)), estimate_json(runner, str(gz))
+    assert a["models"] == b["models"]
+    bad = tmp_path / "bad.json.gz"
+    bad.write_bytes(b"not gzip at all")
+    r = run(runner, "estimate", str(bad))
+    assert r.exit_code == ExitCode.INPUT and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and f"{bad}: not a valid gzip file" in r.stderr
+
+
+def test_image_by_extension_and_by_content(tmp_path: Path) -> None:
+    png = ROOT / "tests" / "data" / "requests" / "square-1024.png"
+    assert read_as(png) == ("image", "extension .png")
+    shutil.copy(png, tmp_path / "picture")
+    assert read_as(tmp_path / "picture") == ("image", "content: image bytes (no extension)")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param("{{ q }}\n", id="template"),
+        pytest.param('"quoted" start\n', id="quote"),
+        pytest.param("[System] x\n", id="bracket"),
+    ],
+)
+def test_stdin_follows_the_content_rule(runner: Any, content: str) -> None:
+    d = estimate_json(runner, "-", input=content)
+    [inp] = d["inputs"]
+    assert (inp["source"], inp["read_as"], inp["reason"]) == ("-", "text", "stdin")
+    assert d["models"][0]["input_tokens_total"] == count_tokens(content)
+
+
+def test_stdin_request_by_content(runner: Any) -> None:
+    d = estimate_json(runner, "-", input=json.dumps(CHAT))
+    assert d["inputs"][0]["read_as"] == "chat"
+    assert d["inputs"][0]["reason"] == "content: the whole input is a Chat Completions request (stdin)"
+
+
+def test_content_kind_never_takes_a_prefix_for_the_whole() -> None:
+    big = b'"""' + b"x = 1\n" * 100_000  # a large source file that starts like a JSON string
+    assert content_kind(big) is None
+    assert content_kind(json.dumps(CHAT).encode()) == "chat"
+    assert content_kind(b'{"custom_id": "a", "method": "POST", "url": "/v1/responses", "body": {}}') == "batch"
+    two = json.dumps({"messages": [{"role": "user", "content": "x"}]})
+    assert content_kind(f"{two}\n{two}\n".encode()) == "finetune"
+    assert content_kind(f'{two}\n"a string"\n'.encode()) is None  # mixed shapes are no request file
+
+
+# --------------------------------------------------------------------------- the mixed folder
+
+
+def test_mixed_folder_is_estimated_every_text_file_counted_exactly(runner: Any) -> None:
+    d = estimate_json(runner, str(MIXED), "--cache", "none")
+    by_name = {Path(i["source"]).name: i for i in d["inputs"]}
+    for name in TEXT_FILES:
+        i = by_name[name]
+        assert i["read_as"] == "text", name
+        text = (MIXED / name).read_text(encoding="utf-8")
+        assert {f["input_tokens"] for f in i["models"]} == {count_tokens(text)}, name
+    assert by_name["chat-request.json"]["read_as"] == "chat"
+    assert by_name["faq-prompts.jsonl"]["read_as"] == "prompts"
+    assert by_name["faq-prompts.jsonl"]["requests"] == 3
+    assert by_name["saved-request"]["read_as"] == "responses"
+    assert d["skipped_inputs"] == [{"source": str(MIXED / "empty.txt"), "reason": "empty file (found in a directory)"}]
+    # the inputs' figures sum to each model's totals
+    for m in d["models"]:
+        rows = [f for i in d["inputs"] for f in i["models"] if f["model"] == m["model"]]
+        assert sum(f["input_tokens"] for f in rows) == m["input_tokens_total"]
+        assert sum(f["output_tokens"] for f in rows) == m["output_tokens_total"]
+        assert sum(int(i["requests"]) for i in d["inputs"]) == m["requests"]
+
+
+def test_mixed_folder_table_lists_every_input_and_the_skipped_file(runner: Any) -> None:
+    r = run(runner, "estimate", str(MIXED))
+    assert r.exit_code == 0, r.stderr
+    assert "Inputs" in r.stdout
+    assert "extension .json, but valid JSON that is no request (a config?)" in r.stdout
+    assert "empty file (found in a directory)" in r.stdout
+    assert "skipped 1 empty file(s)" in r.stderr and "empty.txt" in r.stderr
+
+
+# --------------------------------------------------------------------------- --as
+
+
+def test_as_for_every_input_and_per_glob(tmp_path: Path, runner: Any) -> None:
+    (tmp_path / "req.json").write_text(json.dumps(CHAT))
+    (tmp_path / "t.j2").write_text(json.dumps(CHAT))  # a template that happens to be a whole request
+    d = estimate_json(runner, str(tmp_path))
+    assert [i["read_as"] for i in d["inputs"]] == ["chat", "chat"]
+    # --as text reads the request file as text too; --as text=*.j2 steers only the template
+    d = estimate_json(runner, str(tmp_path), "--as", "text")
+    assert [(i["read_as"], i["reason"]) for i in d["inputs"]] == [("text", "--as text")] * 2
+    d = estimate_json(runner, str(tmp_path), "--as", "text=*.j2")
+    got = [(i["read_as"], i["reason"]) for i in d["inputs"]]
+    assert got == [("chat", "extension .json"), ("text", "--as text=*.j2")]
+    # repeatable; a glob rule wins over the rule for every input, in any order
+    d = estimate_json(runner, str(tmp_path), "--as", "text", "--as", "chat=req.*")
+    assert [i["reason"] for i in d["inputs"]] == ["--as chat=req.*", "--as text"]
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        pytest.param(["pdf"], "--as pdf: unknown kind 'pdf'", id="unknown-kind"),
+        pytest.param(["pdf=*.x"], "--as pdf=*.x: unknown kind 'pdf'", id="unknown-kind-with-glob"),
+        pytest.param(["text="], "--as text=: no glob after '='", id="empty-glob"),
+        pytest.param(["text", "chat"], "not two KINDs", id="two-global-kinds"),
+    ],
+)
+def test_bad_as(values: list[str], message: str, runner: Any, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=message.replace("*", r"\*").replace(".", r"\.")):
+        parse_as(values)
+    p = tmp_path / "a.txt"
+    p.write_text("hi")
+    args = [a for v in values for a in ("--as", v)]
+    r = run(runner, "estimate", str(p), *args)
+    assert r.exit_code == ExitCode.USAGE and r.stdout == "" and r.stderr.count("\n") == 1
+    assert message in r.stderr
+
+
+# --------------------------------------------------------------------------- empty files
+
+
+@pytest.mark.parametrize("content", [pytest.param("", id="empty"), pytest.param(" \n\t\n", id="whitespace")])
+def test_empty_file_in_a_directory_is_skipped_and_named_alone_is_an_error(
+    tmp_path: Path, runner: Any, catalog: Catalog, content: str
+) -> None:
+    (tmp_path / "a.txt").write_text("Hello there")
+    (tmp_path / "b.txt").write_text(content)
+    (tmp_path / "c.json").write_text(content)
+    got = gather([str(tmp_path)], catalog)
+    assert got.empty == [str(tmp_path / "b.txt"), str(tmp_path / "c.json")]
+    assert [i.source for i in got.inputs] == [str(tmp_path / "a.txt")]
+    for name in ("b.txt", "c.json"):
+        with pytest.raises(InputError, match="empty file"):
+            gather([str(tmp_path / name)], catalog)
+        r = run(runner, "estimate", str(tmp_path / name))
+        assert r.exit_code == ExitCode.INPUT and r.stdout == "" and "empty file" in r.stderr
+
+
+def test_a_folder_of_only_empty_files_has_nothing_to_estimate(tmp_path: Path, runner: Any) -> None:
+    (tmp_path / "a.txt").write_text("")
+    r = run(runner, "estimate", str(tmp_path))
+    assert r.exit_code == ExitCode.USAGE and r.stdout == "" and "nothing to estimate" in r.stderr
+
+
+# --------------------------------------------------------------------------- broken data files
+
+
+def test_broken_data_file_is_an_error_or_skipped(tmp_path: Path, runner: Any) -> None:
+    (tmp_path / "a.txt").write_text("Hello there")
+    bad = tmp_path / "b.json"
+    bad.write_text('{"a": 1,\n "b": }')
+    r = run(runner, "estimate", str(tmp_path))
+    assert r.exit_code == ExitCode.INPUT and r.stdout == "" and r.stderr.count("\n") == 1
+    assert f"{bad}: line 2, column 7: not valid JSON" in r.stderr
+    d = estimate_json(runner, str(tmp_path), "--skip-bad")
+    assert [Path(i["source"]).name for i in d["inputs"]] == ["a.txt"]
+    jsonl = tmp_path / "b.json"
+    jsonl.write_text('{"a": 1}\n{"b": ]\n')
+    r = run(runner, "estimate", str(jsonl))
+    assert r.exit_code == ExitCode.INPUT and f"{jsonl}: line 2, column 7: not valid JSON" in r.stderr
+
+
+# --------------------------------------------------------------------------- framework errors
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["estimate", "--bogus"], "No such option: --bogus; see 'gpt41cost estimate --help'", id="option"),
+        pytest.param(["estimate", "-f", "xml", "x"], "'xml' is not one of", id="bad-choice"),
+        pytest.param(
+            ["estimate", "--input-tokens", "5", "--requests-per-day", "lots"],
+            "Invalid value for '--requests-per-day': 'lots' is not a valid int",
+            id="not-an-int",
+        ),
+        pytest.param(["limits", "--tier", "x"], "'x' is not a valid int; see 'gpt41cost limits --help'", id="tier"),
+        pytest.param(["nosuch"], "No such command 'nosuch'", id="command"),
+        pytest.param(["estimate", "--input-tokens"], "requires an argument", id="missing-value"),
+    ],
+)
+def test_framework_errors_are_one_line(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == ExitCode.USAGE
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("gpt41cost: error: ")
+    assert message in err
+
+
+def test_main_exit_codes_pass_through(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["estimate", "--input-tokens", "100", "-f", "json"])
+    assert exc.value.code == 0 and json.loads(capsys.readouterr().out)["schema_version"] == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["estimate", str(tmp_path / "missing.txt")])
+    assert exc.value.code == ExitCode.INPUT
+    assert capsys.readouterr().err.count("\n") == 1
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and "gpt41cost" in capsys.readouterr().out
