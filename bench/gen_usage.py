@@ -19,6 +19,7 @@ arguments are escaped JSON, logprobs null, usage with details, service_tier, sys
 about 800 bytes. Same seed, same bytes.
 
     python bench/gen_usage.py bench/data/usage-default-1000000.jsonl --layout default --lines 1000000
+    python bench/gen_usage.py bench/data/usage-gzip-1000000.jsonl.gz --layout gzip
 """
 
 from __future__ import annotations

@@ -656,3 +656,39 @@ def test_past_the_id_limit_records_are_counted_and_said_unchecked(tmp_path):
     f.write_bytes(b"\n".join(_chat_lines() * 2) + b"\n")
     acc = read_usage([str(f)], jobs=1, max_ids=3)
     assert (acc.records, acc.duplicates, acc.unchecked) == (7, 3, 4)  # ids 4 and 5: counted twice, unchecked
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_gzip_read_in_parallel_pieces_agrees(tmp_path, monkeypatch, jobs):
+    rng = random.Random(9)
+    lines = [_encode(rng, _chat_line(rng)) for _ in range(3000)] + [b""] * 3 + [b"not json"]
+    text = b"\n".join(lines) + b"\n"
+    plain, gz = tmp_path / "p.jsonl", tmp_path / "p.jsonl.gz"
+    plain.write_bytes(text)
+    gz.write_bytes(gzip.compress(text[:200_000]) + gzip.compress(text[200_000:]))  # two members
+    monkeypatch.setattr(ru, "PIECE_BYTES", 50_000)
+    want = read_usage([str(plain)], jobs=1)
+    got = read_usage([str(gz)], jobs=jobs, parallel_min_bytes=0)
+    _same(got, want)
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress(text)[:-9000])
+    a, b = read_usage([str(cut)], jobs=1), read_usage([str(cut)], jobs=jobs, parallel_min_bytes=0)
+    _same(a, b)
+    assert a.skip_counts.get("truncated") == 1 and a.records > 100
+
+
+def test_a_worker_killed_from_outside_is_one_error_not_a_hang(tmp_path, monkeypatch):
+    import os
+    import signal
+
+    rng = random.Random(4)
+    f = tmp_path / "k.jsonl"
+    f.write_bytes(b"\n".join(_encode(rng, _chat_line(rng)) for _ in range(2000)) + b"\n")
+
+    def killed(self, sink, line_no=0):
+        os.kill(os.getpid(), signal.SIGKILL)  # what the OOM killer does
+
+    monkeypatch.setattr(ru._Piece, "scan", killed)
+    monkeypatch.setattr(ru, "RANGE_BYTES", 100_000)
+    with pytest.raises(InputError, match=r"k.jsonl: a reading process was stopped from outside"):
+        read_usage([str(f)], jobs=2, parallel_min_bytes=0)
