@@ -716,3 +716,20 @@ def test_law_string_and_text_part_are_equal(text: str) -> None:
     a = msgs([{"role": "user", "content": text}])
     b = msgs([{"role": "user", "content": [{"type": "text", "text": text}]}])
     assert a.input_tokens == b.input_tokens
+
+
+_ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789_-", min_size=1, max_size=40)
+
+
+@given(first=_ids, second=_ids)
+@settings(max_examples=50, deadline=None)
+def test_law_call_ids_never_change_the_count(first: str, second: str) -> None:
+    def conversation(call_id: str) -> list[dict[str, Any]]:
+        call = {"id": call_id, "type": "function", "function": {"name": "lookup", "arguments": '{"q":"x"}'}}
+        return [
+            {"role": "user", "content": "find x"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": call_id, "content": "found"},
+        ]
+
+    assert one(msgs(conversation(first))) == one(msgs(conversation(second)))

@@ -11,7 +11,7 @@ def verify_report(result: VerifyResult) -> Report:
     n = len(rows)
     mean = sum(abs(r.difference) for r in rows) / n if n else 0.0
     return Report(
-        title=f"Local counts against POST {result.endpoint} ({result.exact} of {n} exact)",
+        title=f"Local counts against OpenAI's, POST <base URL>{result.endpoint} ({result.exact} of {n} exact)",
         data={
             "schema_version": 1,
             "endpoint": result.endpoint,
