@@ -115,6 +115,33 @@ def _params(p: Period, limit: int, groups: Sequence[str], projects: Sequence[str
     return params
 
 
+#: Fields every result of each kind must carry, as the endpoint documents them.
+_USAGE_COUNTS = ("num_model_requests", "input_tokens", "output_tokens")
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _result_problem(res: Any) -> str | None:
+    """What is wrong with one result of a usage or costs page, or None."""
+    if not isinstance(res, dict):
+        return "not an object"
+    if res.get("object") == "organization.costs.result" or "amount" in res:
+        amount = res.get("amount")
+        value = amount.get("value") if isinstance(amount, dict) else None
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            return "amount.value is not a number"
+        return None
+    for key in _USAGE_COUNTS:
+        if not _is_count(res.get(key)):
+            return f"{key} is not a token or request count"
+    cached = res.get("input_cached_tokens")
+    if cached is not None and not _is_count(cached):
+        return "input_cached_tokens is not a token count"
+    return None
+
+
 def _check_page(page: Any, where: str) -> tuple[bool, str | None]:
     """Raise ApiError unless ``page`` is a documented page; return (has_more, next_page)."""
     if not isinstance(page, dict) or page.get("object") != "page" or not isinstance(page.get("data"), list):
@@ -127,6 +154,10 @@ def _check_page(page: Any, where: str) -> tuple[bool, str | None]:
             or not isinstance(bucket.get("results"), list)
         ):
             raise ApiError(f"{where}: malformed page: data[{n}] is not a bucket with start_time, end_time, results")
+        for r, res in enumerate(bucket["results"]):
+            problem = _result_problem(res)
+            if problem:
+                raise ApiError(f"{where}: malformed page: data[{n}].results[{r}]: {problem}")
     has_more = page.get("has_more")
     if not isinstance(has_more, bool):
         raise ApiError(f"{where}: malformed page: has_more is not true or false")

@@ -134,6 +134,12 @@ class FakeOpenAI:
             page["data"] = [{"object": "bucket", "start_time": "yesterday", "results": []}]
         elif self.malformed == "loop":
             page["has_more"], page["next_page"] = True, "cursor_0"
+        elif self.malformed == "bad-result" and chunk:
+            first = dict(chunk[0]["results"][0])
+            first["input_tokens"] = "lots"
+            page["data"] = [{**chunk[0], "results": [first]}]
+        elif self.malformed == "bad-amount" and chunk and path.endswith("/costs"):
+            page["data"] = [{**chunk[0], "results": [{"object": "organization.costs.result", "amount": None}]}]
         return 200, _dumps(page).encode(), {"Content-Type": "application/json"}
 
     def _window(self, buckets: list[dict[str, Any]], query: dict[str, list[str]]) -> list[dict[str, Any]]:

@@ -209,3 +209,55 @@ def test_emit_workload_is_read_by_plan_check(runner, tmp_path):
     assert "PASS (tier 5" in r.stdout
     r = runner.invoke(app, ["plan", str(out).replace("next-month", "nope"), "--check"])
     assert r.exit_code == ExitCode.INPUT
+
+
+def test_forecast_json_contract(runner):
+    r = runner.invoke(
+        app,
+        [
+            "usage",
+            str(SAMPLES),
+            "--forecast",
+            "--tier",
+            "1",
+            "--as-of",
+            "2026-11-20",
+            "--format",
+            "json",
+            "--pricing",
+            FIXTURE_CATALOG,
+        ],
+    )
+    f = json.loads(r.stdout)["forecast"]
+    assert set(f) == {
+        "month",
+        "through",
+        "month_end",
+        "days_left",
+        "spent_usd",
+        "run_rate_usd_per_day",
+        "run_rate_from",
+        "run_rate_days",
+        "projected_usd",
+        "projected_low_usd",
+        "projected_high_usd",
+        "crossings",
+        "peak_days",
+        "daily",
+        "assumptions",
+    }
+    assert set(f["crossings"][0]) == {"what", "limit_usd", "status", "on"}
+    assert set(f["peak_days"][0]) == {
+        "model",
+        "day",
+        "requests",
+        "tokens",
+        "rpd",
+        "rpd_share",
+        "tokens_per_minute_day_avg",
+        "tpm",
+        "tpm_share",
+    }
+    assert set(f["daily"][0]) == {"day", "cost_usd"}
+    mini = next(p for p in f["peak_days"] if p["model"] == "gpt-4.1-mini")
+    assert mini["rpd"] == 10_000  # tier 1 publishes RPD for mini

@@ -184,3 +184,20 @@ def test_bad_costs_file_on_the_cli_is_one_line(runner, tmp_path):
     assert r.exit_code == ExitCode.INPUT
     assert r.stdout == ""
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_reconciliation_json_contract(runner):
+    r = runner.invoke(app, ["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--format", "json"])
+    doc = json.loads(r.stdout)
+    assert doc["schema_version"] == 1
+    rec = doc["reconciliation"]
+    assert set(rec) == {"tolerance", "by_day", "by_line_item", "total", "flagged", "notes", "assumptions"}
+    row_keys = {"computed_usd", "billed_usd", "difference_usd", "ratio", "over_tolerance", "notes"}
+    assert set(rec["by_day"][0]) == {"day", *row_keys}
+    assert set(rec["by_line_item"][0]) == {"line_item", *row_keys}
+    assert set(rec["total"]) == {"key", *row_keys}
+    assert rec["tolerance"] == "0.010000"
+    # money is an exact decimal string; no reconciliation key without --billed
+    assert isinstance(rec["total"]["billed_usd"], str)
+    plain = runner.invoke(app, ["usage", COMPLETIONS, "--pricing", FIXTURE_CATALOG, "--format", "json"])
+    assert "reconciliation" not in json.loads(plain.stdout)

@@ -195,13 +195,23 @@ def test_network_failure_is_one_line(runner):
         ),
         pytest.param("bad-bucket", "page 1: malformed page: data[0] is not a bucket", id="bad-bucket"),
         pytest.param("loop", "next_page repeats an earlier cursor; the pages never end", id="cursor-loop"),
+        pytest.param(
+            "bad-result",
+            "page 1: malformed page: data[0].results[0]: input_tokens is not a token or request count",
+            id="bad-result",
+        ),
+        pytest.param(
+            "bad-amount",
+            "GET /organization/costs page 1: malformed page: data[0].results[0]: amount.value is not a number",
+            id="bad-amount",
+        ),
     ],
 )
 def test_malformed_page_is_one_line(runner, fake, mode, expected):
     fake.malformed = mode
     if mode == "loop":
         fake.page_size = 4
-    r = _api(runner, fake, *NOV)
+    r = _api(runner, fake, *NOV, "--costs")
     assert r.exit_code == ExitCode.API
     assert r.stdout == ""
     (line,) = r.stderr.strip().splitlines()
