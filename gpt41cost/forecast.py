@@ -26,6 +26,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from .catalog import Catalog
 from .errors import InputError, UnknownModelError, UsageError
+from .numbers import USD, NumberError, parse_decimal
 from .usage import Accumulator, UsageResult
 
 RUN_RATE_DAYS = 7
@@ -124,12 +125,9 @@ def check_budget(value: str | None) -> Decimal | None:
     if value is None:
         return None
     try:
-        d = Decimal(value.strip().lstrip("$").replace(",", ""))
-    except ArithmeticError:
-        raise UsageError(f"--budget {value!r}: give US dollars, e.g. --budget 5000") from None
-    if not d.is_finite() or d <= 0:
-        raise UsageError(f"--budget {value!r}: must be more than 0")
-    return d
+        return parse_decimal(value.strip().removeprefix("$"), USD.positive())
+    except NumberError as exc:
+        raise UsageError(f"--budget {value!r}: {exc}; give US dollars, e.g. --budget 5000") from None
 
 
 def _crossing(

@@ -24,6 +24,7 @@ from decimal import Decimal
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import TokenUsage, cost_of
 from .errors import UnknownModelError, UsageError
+from .numbers import NumberError, parse_share
 from .readers.costs import BilledItem
 from .usage import Accumulator, UsageResult, day_label, mode_of
 
@@ -82,12 +83,11 @@ class Reconciliation:
 
 def parse_tolerance(value: str) -> Decimal:
     """``--tolerance``: ``1%`` or ``0.01``."""
-    text = value.strip()
     try:
-        d = Decimal(text.rstrip("%")) / (100 if text.endswith("%") else 1)
-    except ArithmeticError:
-        raise UsageError(f"--tolerance {value!r}: use a share such as 0.01 or 1%") from None
-    if not d.is_finite() or not 0 <= d < 1:
+        d = parse_share(value)
+    except NumberError as exc:
+        raise UsageError(f"--tolerance {value!r}: {exc}; use a share such as 0.01 or 1%") from None
+    if d >= 1:
         raise UsageError(f"--tolerance {value!r}: must be at least 0 and below 1 (100%)")
     return d
 

@@ -30,6 +30,7 @@ from types import MappingProxyType
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cost_of
 from .errors import Skipped, UnknownModelError, UsageError
+from .numbers import NumberError, parse_share
 
 SCHEMA_VERSION = 1
 SECONDS_PER_DAY = 86_400
@@ -409,11 +410,9 @@ def parse_what_if(specs: Sequence[str]) -> Decimal | None:
         if name.strip() != "batch" or not sep:
             raise UsageError(f"--what-if {spec!r}: use batch=SHARE, e.g. --what-if batch=0.3")
         try:
-            s = Decimal(value.strip().rstrip("%")) / (100 if value.strip().endswith("%") else 1)
-        except ArithmeticError:
-            raise UsageError(f"--what-if {spec!r}: {value!r} is not a number; use e.g. batch=0.3") from None
-        if not s.is_finite() or not 0 <= s <= 1:
-            raise UsageError(f"--what-if {spec!r}: the share must be between 0 and 1 (or 0% and 100%)")
+            s = parse_share(value)
+        except NumberError as exc:
+            raise UsageError(f"--what-if {spec!r}: {exc}") from None
         share = s
     return share
 

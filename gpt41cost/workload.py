@@ -32,7 +32,7 @@ import glob
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,7 @@ from .errors import InputError, UnknownModelError
 from .lifecycle import DEFAULT_HORIZON_MONTHS, SHUT_DOWN, add_months
 from .limits import DEFAULT_PEAK_FACTOR, Assessment, Demand, RequestProfile, Traffic, Verdict, verdict
 from .measure import Measured, cap_column, input_column
+from .numbers import PEAK_FACTOR, PERCENT, REQUESTS, SHARE, TOKENS, USD, NumberError, Range, parse_count, parse_decimal
 
 if TYPE_CHECKING:
     from .usage import Calibration
@@ -65,8 +66,11 @@ KEYS = (
     "horizon_months",
 )
 TRAFFIC_KEYS = ("requests_per_day", "peak_rpm", "peak_factor")
-#: The longest horizon_months a workload may ask for.
+#: The longest horizon_months a workload may ask for: ten years.
 MAX_HORIZON_MONTHS = 120
+HORIZON = Range("months of horizon", Decimal(0), Decimal(MAX_HORIZON_MONTHS))
+#: Read wide, so that a tier of 6 or 0 is named as "not a usage tier".
+_ANY_TIER = Range("tier", Decimal(-(10**6)), Decimal(10**6))
 #: Shares of a routing mix must sum to 1 within this.
 MIX_TOLERANCE = Decimal("1e-9")
 
@@ -134,7 +138,7 @@ class PromptSummary:
 
 def load_workload(path: str | os.PathLike[str], catalog: Catalog) -> Workload:
     """Read and validate a workload file; prompt globs are expanded (files are not read yet)."""
-    import yaml
+    from .safeyaml import YamlProblem, load
 
     p = Path(path)
     try:
@@ -148,16 +152,11 @@ def load_workload(path: str | os.PathLike[str], catalog: Catalog) -> Workload:
     except OSError as exc:
         raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{p}{where}: YAML syntax error: {problem}") from None
+        node, data = load(text, with_nodes=True)
+    except YamlProblem as exc:
+        where = f":{exc.line}" if exc.line is not None else ""
+        raise InputError(f"{p}{where}: {exc.problem}") from None
     v = _Validator(str(p), _lines(node))
-    if node is not None:
-        v.no_duplicates(node, "")
     return _parse(v, data, p, catalog)
 
 
@@ -202,20 +201,18 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
     if "prompts" in root:
         files = _globs(v, root["prompts"], path.parent)
     else:
-        input_tokens = v.int_(root["input_tokens"], "input_tokens", minimum=1)
+        input_tokens = v.int_(root["input_tokens"], "input_tokens", TOKENS.at_least(1))
 
     # output
     horizon = DEFAULT_HORIZON_MONTHS
     if "horizon_months" in root:
-        horizon = v.int_(root["horizon_months"], "horizon_months", minimum=0)
-        if horizon > MAX_HORIZON_MONTHS:
-            v.fail("horizon_months", f"{horizon} is over {MAX_HORIZON_MONTHS} (ten years); give the months to plan for")
+        horizon = v.int_(root["horizon_months"], "horizon_months", HORIZON)
 
     if "output_tokens" not in root and "max_tokens" not in root:
         v.fail("output_tokens", "missing key: give output_tokens (expected output per request), max_tokens, or both")
-    max_tokens = v.int_(root["max_tokens"], "max_tokens", minimum=1) if "max_tokens" in root else None
+    max_tokens = v.int_(root["max_tokens"], "max_tokens", TOKENS.at_least(1)) if "max_tokens" in root else None
     if "output_tokens" in root:
-        output_tokens = v.int_(root["output_tokens"], "output_tokens", minimum=0)
+        output_tokens = v.int_(root["output_tokens"], "output_tokens")
         output_source = "output_tokens"
         if max_tokens is not None and output_tokens > max_tokens:
             v.fail("output_tokens", f"{output_tokens} is more than max_tokens ({max_tokens}), which caps the output")
@@ -242,14 +239,14 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
     if "requests_per_day" not in traffic and "peak_rpm" not in traffic:
         v.fail("traffic", "give requests_per_day, peak_rpm, or both")
     rpd = (
-        v.dec(traffic["requests_per_day"], "traffic.requests_per_day", positive=True)
+        v.dec(traffic["requests_per_day"], "traffic.requests_per_day", REQUESTS.positive())
         if ("requests_per_day" in traffic)
         else None
     )
-    peak = v.dec(traffic["peak_rpm"], "traffic.peak_rpm", positive=True) if "peak_rpm" in traffic else None
+    peak = v.dec(traffic["peak_rpm"], "traffic.peak_rpm", REQUESTS.positive()) if "peak_rpm" in traffic else None
     factor = DEFAULT_PEAK_FACTOR
     if "peak_factor" in traffic:
-        factor = v.dec(traffic["peak_factor"], "traffic.peak_factor", minimum=Decimal(1))
+        factor = v.dec(traffic["peak_factor"], "traffic.peak_factor", PEAK_FACTOR)
         if peak is not None:
             v.fail("traffic.peak_factor", "not used when traffic.peak_rpm is given; drop one of them")
 
@@ -258,7 +255,7 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
     hit_rate: Decimal | None = None
     cache_auto = False
     if "cache_hit_rate" in root:
-        hit_rate = v.dec(root["cache_hit_rate"], "cache_hit_rate", minimum=Decimal(0), maximum=Decimal(1))
+        hit_rate = v.dec(root["cache_hit_rate"], "cache_hit_rate", SHARE, share=True)
     if "cache" in root:
         if root["cache"] != "auto":
             v.fail("cache", f"{root['cache']!r}: the only value is 'auto' (or use cache_hit_rate: 0.5)")
@@ -268,15 +265,15 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
 
     batch_share = Decimal(0)
     if "batch_share" in root:
-        batch_share = v.dec(root["batch_share"], "batch_share", minimum=Decimal(0), maximum=Decimal(1))
+        batch_share = v.dec(root["batch_share"], "batch_share", SHARE, share=True)
     if "tier" not in root:
         v.fail("tier", "missing key: the usage tier the launch runs at (1 to 5)")
-    tier = v.int_(root["tier"], "tier", minimum=None)
+    tier = v.int_(root["tier"], "tier", _ANY_TIER)
     if tier not in TIERS:
         v.fail("tier", f"{tier} is not a usage tier; tiers are 1 to 5")
     budget = None
     if "budget_usd_per_month" in root:
-        budget = v.dec(root["budget_usd_per_month"], "budget_usd_per_month", minimum=Decimal(0))
+        budget = v.dec(root["budget_usd_per_month"], "budget_usd_per_month", USD)
         if rpd is None:
             v.fail(
                 "budget_usd_per_month",
@@ -284,7 +281,7 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
             )
     headroom = Decimal(0)
     if "min_headroom_pct" in root:
-        headroom = v.dec(root["min_headroom_pct"], "min_headroom_pct", minimum=Decimal(0))
+        headroom = v.dec(root["min_headroom_pct"], "min_headroom_pct", PERCENT)
         if headroom >= 100:
             v.fail("min_headroom_pct", f"{headroom} leaves no room at all; use a value below 100 (e.g. 20)")
     return Workload(
@@ -321,7 +318,7 @@ def _mix(v: _Validator, catalog: Catalog, raw: Any) -> tuple[tuple[ResolvedModel
         if m.label in seen:
             v.fail(kpath, f"the same model as {seen[m.label]!r}; list each model once")
         seen[m.label] = str(key)
-        share = v.dec(share_raw, kpath, positive=True, maximum=Decimal(1))
+        share = v.dec(share_raw, kpath, SHARE.positive(), share=True)
         out.append((m, share))
     total = sum((s for _, s in out), Decimal(0))
     if abs(total - 1) > MIX_TOLERANCE:
@@ -359,18 +356,6 @@ class _Validator:
         where = f"{self.source}:{line}" if line else self.source
         key = f" {path}:" if path else ""
         raise InputError(f"{where}:{key} {problem}")
-
-    def no_duplicates(self, node: Any, path: str) -> None:
-        import yaml
-
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for k, val in node.value:
-                sub = f"{path}.{k.value}" if path else str(k.value)
-                if k.value in seen:
-                    raise InputError(f"{self.source}:{k.start_mark.line + 1}: {sub}: key appears twice")
-                seen.add(k.value)
-                self.no_duplicates(val, sub)
 
     def mapping(self, value: Any, path: str) -> dict[Any, Any]:
         if not isinstance(value, dict):
@@ -410,44 +395,21 @@ class _Validator:
             self.fail(path, f"expected text, got {_kind(value)}")
         return str(value)
 
-    def int_(self, value: Any, path: str, minimum: int | None = 0) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(path, f"expected a whole number, got {value!r}")
-        if minimum is not None and value < minimum:
-            self.fail(path, _below(value, minimum))
-        return value  # type: ignore[no-any-return]
-
-    def dec(
-        self,
-        value: Any,
-        path: str,
-        *,
-        positive: bool = False,
-        minimum: Decimal | None = None,
-        maximum: Decimal | None = None,
-    ) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            self.fail(path, f"expected a number, got {_kind(value)}")
+    def int_(self, value: Any, path: str, rng: Range = TOKENS) -> int:
+        """A count as people type it (``1_000``, ``1,000``, ``1e3``), within ``rng``."""
         try:
-            # str() of a YAML float is its shortest repr, so 0.7 becomes Decimal("0.7"), not 0.69999...
-            d = Decimal(str(value).strip().replace("_", ""))
-        except InvalidOperation:
-            self.fail(path, f"{value!r} is not a number")
-        if not d.is_finite():
-            self.fail(path, f"{value!r} is not a finite number")
-        if positive and d <= 0:
-            self.fail(path, f"must be more than 0, got {value}")
-        if minimum is not None and d < minimum:
-            self.fail(path, _below(value, minimum))
-        if maximum is not None and d > maximum:
-            self.fail(path, f"must be at most {maximum}, got {value}")
-        return d
+            return parse_count(value, rng)
+        except NumberError as exc:
+            self.fail(path, str(exc))
+            raise  # unreachable: fail() raises
 
-
-def _below(value: Any, minimum: int | Decimal) -> str:
-    if minimum == 0:
-        return f"cannot be negative, got {value}"
-    return f"must be at least {minimum}, got {value}"
+    def dec(self, value: Any, path: str, rng: Range, *, share: bool = False) -> Decimal:
+        """An exact decimal within ``rng``; ``share``: ``80%`` is 0.8."""
+        try:
+            return parse_decimal(value, rng, percent=share)
+        except NumberError as exc:
+            self.fail(path, str(exc))
+            raise  # unreachable: fail() raises
 
 
 def _kind(value: Any) -> str:

@@ -170,9 +170,9 @@ def _mutate(doc, path, value):
             "models.gpt-4.1.prices.standard.input: missing key",
             id="missing-key",
         ),
-        pytest.param("models/gpt-4.1/prices/standard/input", "-2.00", "is negative", id="negative"),
+        pytest.param("models/gpt-4.1/prices/standard/input", "-2.00", "cannot be negative, got -2.00", id="negative"),
         pytest.param("models/gpt-4.1/prices/standard/output", 8.0, "is a float", id="float"),
-        pytest.param("models/gpt-4.1/prices/standard/output", "eight", "not a decimal number", id="not-a-number"),
+        pytest.param("models/gpt-4.1/prices/standard/output", "eight", "is not a number", id="not-a-number"),
         pytest.param("models/gpt-4.1/limits/6", {"rpm": 1}, "models.gpt-4.1.limits.6: unknown tier", id="unknown-tier"),
         pytest.param("models/gpt-4.1/limits/3", KeyError, "models.gpt-4.1.limits.3: missing tier", id="missing-tier"),
         pytest.param("models/gpt-4.1/limits/1/tpm", -5, "below the minimum", id="negative-limit"),
@@ -275,5 +275,5 @@ def test_sidecar_is_validated_like_yaml(tmp_path, monkeypatch):
     doc["models"]["gpt-4.1"]["prices"]["standard"]["input"] = "-1"
     sha = hashlib.sha256(y.read_bytes()).hexdigest()
     (tmp_path / "p.json").write_text(json.dumps({"yaml_sha256": sha, "catalog": doc}))
-    with pytest.raises(CatalogError, match="is negative"):
+    with pytest.raises(CatalogError, match="cannot be negative"):
         load_catalog(y)

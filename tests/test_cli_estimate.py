@@ -203,18 +203,18 @@ def _bad(tmp_path):
         pytest.param(["{d}/binary.bin"], ExitCode.INPUT, "binary.bin: looks like a binary file", id="binary"),
         pytest.param(["{d}/latin1.txt"], ExitCode.INPUT, "latin1.txt: not valid utf-8 at byte 3", id="bad-utf8"),
         pytest.param(
-            ["--input-tokens", "-5"], ExitCode.USAGE, "--input-tokens: must be 0 or more", id="negative-tokens"
+            ["--input-tokens", "-5"], ExitCode.USAGE, "--input-tokens: cannot be negative, got -5", id="negative-tokens"
         ),
         pytest.param(
             ["--input-tokens", "5", "--output-tokens", "-1"],
             ExitCode.USAGE,
-            "--output-tokens: must be 0",
+            "--output-tokens: cannot be negative",
             id="negative-output",
         ),
         pytest.param(
             ["--input-tokens", "5", "--cache-hit-rate", "1.5"],
             ExitCode.USAGE,
-            "--cache-hit-rate: 1.5 is outside 0 to 1",
+            "--cache-hit-rate: must be between 0 and 1",
             id="hit-rate-above-1",
         ),
         pytest.param(

@@ -474,8 +474,8 @@ def test_plan_substitute_prices_the_substitute(runner, tmp_path):
     ("value", "message"),
     [
         pytest.param("-1", "horizon_months: cannot be negative, got -1", id="negative"),
-        pytest.param("121", "horizon_months: 121 is over 120", id="too-long"),
-        pytest.param("six", "horizon_months: expected a whole number", id="text"),
+        pytest.param("121", "horizon_months: must be between 0 and 120, got 121", id="too-long"),
+        pytest.param("six", "horizon_months: 'six' is not a number", id="text"),
     ],
 )
 def test_bad_horizon(runner, tmp_path, value, message):

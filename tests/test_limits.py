@@ -343,9 +343,13 @@ def test_cli_prompt_files_and_backlog(runner, tmp_path) -> None:  # type: ignore
         pytest.param(["--input-tokens", "5", "--max-tokens", "5"], "--peak-rpm", id="no-traffic"),
         pytest.param(["--input-tokens", "5", "--peak-rpm", "1"], "--max-tokens", id="no-output"),
         pytest.param(["--input-tokens", "5", "--peak-rpm", "x", "--max-tokens", "5"], "not a number", id="bad-rpm"),
-        pytest.param(["--input-tokens", "5", "--peak-rpm", "-3", "--max-tokens", "5"], "at least 0", id="neg-rpm"),
         pytest.param(
-            ["--input-tokens", "5", "--peak-rpm", "1", "--max-tokens", "5", "--tier", "6"], "1 to 5", id="bad-tier"
+            ["--input-tokens", "5", "--peak-rpm", "-3", "--max-tokens", "5"], "cannot be negative", id="neg-rpm"
+        ),
+        pytest.param(
+            ["--input-tokens", "5", "--peak-rpm", "1", "--max-tokens", "5", "--tier", "6"],
+            "between 1 and 5",
+            id="bad-tier",
         ),
         pytest.param(
             ["--input-tokens", "5", "--peak-rpm", "1", "--max-tokens", "5", "--min-headroom", "100"],

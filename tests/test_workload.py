@@ -116,7 +116,7 @@ BAD = [
     ),
     pytest.param(
         sub("model: gpt-4.1\n", "models: {gpt-4.1-nano: 1.5, gpt-4.1-mini: -0.5}\n"),
-        "models.gpt-4.1-nano: must be at most 1",
+        "models.gpt-4.1-nano: must be between 0 and 1",
         id="mix-share-over-1",
     ),
     pytest.param(
@@ -145,7 +145,11 @@ BAD = [
         "prompts[0]: 'nothing/*.txt' matches no file",
         id="glob-matches-nothing",
     ),
-    pytest.param(sub("input_tokens: 1000", "input_tokens: -5"), "input_tokens: must be at least 1", id="neg-input"),
+    pytest.param(
+        sub("input_tokens: 1000", "input_tokens: -5"),
+        "input_tokens: must be between 1 and 100,000,000, got -5",
+        id="neg-input",
+    ),
     pytest.param(
         sub("max_tokens: 500", "max_tokens: 200"), "output_tokens: 300 is more than max_tokens", id="expected-over-cap"
     ),
@@ -162,7 +166,11 @@ BAD = [
         "min_headroom_pct: cannot be negative",
         id="headroom-negative",
     ),
-    pytest.param(GOOD + "batch_share: 1.2\n", "batch_share: must be at most 1", id="batch-share-over-1"),
+    pytest.param(
+        GOOD + "batch_share: 1.2\n",
+        "batch_share: must be between 0 and 1 (or 0% and 100%), got 1.2",
+        id="batch-share-over-1",
+    ),
     pytest.param(
         GOOD + "cache_hit_rate: 0.5\ncache: auto\n", "give cache_hit_rate or cache, not both", id="two-cache-keys"
     ),

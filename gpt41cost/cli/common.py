@@ -279,3 +279,42 @@ def load_catalog_opt(pricing: str | None, as_of: str | None = None) -> Any:
 
     day = run_date(as_of)  # a bad flag is reported before the catalog is read
     return load_catalog(catalog_path(pricing)).on(day)
+
+
+def _number_parser(flag: str, parse: Callable[[str], Any]) -> Callable[[Any], Any]:
+    """A typer ``parser=`` for a number flag: the one parser (gpt41cost.numbers), its one-line error."""
+    from ..errors import UsageError
+    from ..numbers import NumberError
+
+    def convert(value: Any) -> Any:
+        if not isinstance(value, str):  # a default, already a value
+            return value
+        try:
+            return parse(value)
+        except NumberError as exc:
+            raise die(UsageError(f"{flag}: {exc}")) from None
+
+    convert.__name__ = "N"  # what --help shows as the metavar when none is given
+    return convert
+
+
+def count(flag: str, rng: Any = None) -> Callable[[Any], Any]:
+    """Parser of a whole-number flag: 1000000, 1_000_000, 1,000,000 or 1e6, within ``rng``
+    (default: tokens per request)."""
+    from ..numbers import TOKENS, parse_count
+
+    return _number_parser(flag, lambda text: parse_count(text, rng or TOKENS))
+
+
+def decimal(flag: str, rng: Any) -> Callable[[Any], Any]:
+    """Parser of an exact decimal flag within ``rng``."""
+    from ..numbers import parse_decimal
+
+    return _number_parser(flag, lambda text: parse_decimal(text, rng))
+
+
+def share(flag: str, rng: Any = None) -> Callable[[Any], Any]:
+    """Parser of a rate or share flag: 0.8 or 80% (0 to 1 unless ``rng`` says otherwise)."""
+    from ..numbers import SHARE, parse_share
+
+    return _number_parser(flag, lambda text: parse_share(text, rng or SHARE))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..numbers import EPOCHS, REQUESTS
 from . import app
 from .common import (
     AsOfOpt,
@@ -22,10 +23,12 @@ from .common import (
     PricingOpt,
     ReadOpts,
     SkipBadOpt,
+    count,
     emit,
     handles_errors,
     load_catalog_opt,
     read_inputs,
+    share,
 )
 
 if TYPE_CHECKING:
@@ -49,27 +52,6 @@ Examples:
 """
 
 
-def _nonneg(name: str, value: int | None) -> None:
-    from ..errors import UsageError
-
-    if value is not None and value < 0:
-        raise UsageError(f"{name}: must be 0 or more, got {value}")
-
-
-def _rate(value: str | None) -> Decimal | None:
-    from ..errors import UsageError
-
-    if value is None:
-        return None
-    try:
-        d = Decimal(value)
-    except InvalidOperation:
-        raise UsageError(f"--cache-hit-rate: {value!r} is not a number; give a fraction such as 0.5") from None
-    if not d.is_finite() or not 0 <= d <= 1:
-        raise UsageError(f"--cache-hit-rate: {value} is outside 0 to 1; give a fraction such as 0.5")
-    return d
-
-
 @app.command("estimate", epilog=HELP_EPILOG)
 @handles_errors
 def estimate_cmd(
@@ -85,6 +67,7 @@ def estimate_cmd(
         int | None,
         typer.Option(
             "--input-tokens",
+            parser=count("--input-tokens"),
             metavar="N",
             help="Price one request of N input tokens instead of files.",
             show_default=False,
@@ -94,6 +77,7 @@ def estimate_cmd(
         int | None,
         typer.Option(
             "--output-tokens",
+            parser=count("--output-tokens"),
             metavar="N",
             help="Expected output tokens per request [default: 500].",
             show_default=False,
@@ -102,13 +86,18 @@ def estimate_cmd(
     cached_tokens: Annotated[
         int | None,
         typer.Option(
-            "--cached-tokens", metavar="N", help="Cached input tokens per request, taken as given.", show_default=False
+            "--cached-tokens",
+            parser=count("--cached-tokens"),
+            metavar="N",
+            help="Cached input tokens per request, taken as given.",
+            show_default=False,
         ),
     ] = None,
     cache_hit_rate: Annotated[
-        str | None,
+        Decimal | None,
         typer.Option(
             "--cache-hit-rate",
+            parser=share("--cache-hit-rate"),
             metavar="F",
             help="Share of each request's input served from the prompt cache (0-1), "
             "with OpenAI's 1,024-token minimum and 128-token steps.",
@@ -121,6 +110,7 @@ def estimate_cmd(
         int | None,
         typer.Option(
             "--requests-per-day",
+            parser=count("--requests-per-day", REQUESTS),
             metavar="N",
             help="Traffic, for monthly cost (a month is 30 days).",
             show_default=False,
@@ -128,7 +118,13 @@ def estimate_cmd(
     ] = None,
     requests_per_month: Annotated[
         int | None,
-        typer.Option("--requests-per-month", metavar="N", help="Traffic, for monthly cost.", show_default=False),
+        typer.Option(
+            "--requests-per-month",
+            parser=count("--requests-per-month", REQUESTS),
+            metavar="N",
+            help="Traffic, for monthly cost.",
+            show_default=False,
+        ),
     ] = None,
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
@@ -153,7 +149,13 @@ def estimate_cmd(
     ] = False,
     image_size: ImageSizeOpt = None,
     epochs: Annotated[
-        int, typer.Option("--epochs", metavar="N", help="Fine-tuning epochs, for training cost of fine-tuning data.")
+        int,
+        typer.Option(
+            "--epochs",
+            parser=count("--epochs", EPOCHS),
+            metavar="N",
+            help="Fine-tuning epochs, for training cost of fine-tuning data.",
+        ),
     ] = 3,
     skip_bad: SkipBadOpt = False,
     per_input: Annotated[
@@ -178,10 +180,7 @@ def estimate_cmd(
     from ..report import render
     from ..views.estimate import estimate_report
 
-    _nonneg("--input-tokens", input_tokens)
-    _nonneg("--output-tokens", output_tokens)
-    _nonneg("--cached-tokens", cached_tokens)
-    rate = _rate(cache_hit_rate)
+    rate = cache_hit_rate
     if cached_tokens is not None and rate is not None:
         raise UsageError("give --cached-tokens or --cache-hit-rate, not both")
     if cache not in (None, "auto", "none"):
@@ -194,8 +193,6 @@ def estimate_cmd(
         raise UsageError("give prompt files or --input-tokens, not both")
     if not paths and input_tokens is None:
         raise UsageError("nothing to estimate: give prompt files, a directory, '-' or --input-tokens N")
-    if epochs < 1:
-        raise UsageError(f"--epochs: must be 1 or more, got {epochs}")
     per_month, traffic = monthly_requests(requests_per_day, requests_per_month)
     catalog = load_catalog_opt(pricing, as_of)
     chosen = [catalog.resolve(m) for m in model or []]  # fail fast on unknown names

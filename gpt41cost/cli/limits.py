@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..errors import UsageError
+from ..numbers import PEAK_FACTOR, PERCENT, REQUESTS, TIER, TOKENS
 from . import app
-from .common import AsOfOpt, Format, FormatOpt, ModelOpt, PricingOpt, emit, handles_errors, load_catalog_opt
+from .common import (
+    AsOfOpt,
+    Format,
+    FormatOpt,
+    ModelOpt,
+    PricingOpt,
+    count,
+    decimal,
+    emit,
+    handles_errors,
+    load_catalog_opt,
+    share,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,51 +40,77 @@ PathsArg = Annotated[
 ]
 
 
-def dec_opt(value: str | None, flag: str, *, low: str | None = None, high: str | None = None) -> Decimal | None:
-    """Parse a decimal flag exactly (no float on the way)."""
-    if value is None:
-        return None
-    try:
-        d = Decimal(value.replace("_", "").replace(",", ""))
-    except InvalidOperation:
-        raise UsageError(f"{flag}: {value!r} is not a number") from None
-    if not d.is_finite() or (low is not None and d < Decimal(low)) or (high is not None and d > Decimal(high)):
-        rng = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise UsageError(f"{flag}: must be a number {rng}, got {value}")
-    return d
-
-
 @app.command("limits")
 @handles_errors
 def limits(
     paths: PathsArg = None,
-    input_tokens: Annotated[int | None, typer.Option("--input-tokens", help="Input tokens per request.", min=1)] = None,
-    max_tokens: Annotated[
-        int | None, typer.Option("--max-tokens", help="Output reservation per request (max_tokens).", min=1)
-    ] = None,
-    output_tokens: Annotated[
-        int | None, typer.Option("--output-tokens", help="Expected output tokens per request.", min=0)
-    ] = None,
-    peak_rpm: Annotated[str | None, typer.Option("--peak-rpm", help="Requests in the peak minute.")] = None,
-    requests_per_day: Annotated[str | None, typer.Option("--requests-per-day", help="Requests per day.")] = None,
-    peak_factor: Annotated[
-        str | None,
+    input_tokens: Annotated[
+        int | None,
         typer.Option(
-            "--peak-factor", help="Peak minute over the day's average minute, with --requests-per-day only. Default 3."
+            "--input-tokens", parser=count("--input-tokens", TOKENS.at_least(1)), help="Input tokens per request."
         ),
     ] = None,
-    tier: Annotated[int | None, typer.Option("--tier", help="Report this usage tier only (1-5).")] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(
+            "--max-tokens",
+            parser=count("--max-tokens", TOKENS.at_least(1)),
+            help="Output reservation per request (max_tokens).",
+        ),
+    ] = None,
+    output_tokens: Annotated[
+        int | None,
+        typer.Option("--output-tokens", parser=count("--output-tokens"), help="Expected output tokens per request."),
+    ] = None,
+    peak_rpm: Annotated[
+        Decimal | None,
+        typer.Option("--peak-rpm", parser=decimal("--peak-rpm", REQUESTS), help="Requests in the peak minute."),
+    ] = None,
+    requests_per_day: Annotated[
+        Decimal | None,
+        typer.Option("--requests-per-day", parser=decimal("--requests-per-day", REQUESTS), help="Requests per day."),
+    ] = None,
+    peak_factor: Annotated[
+        Decimal | None,
+        typer.Option(
+            "--peak-factor",
+            parser=decimal("--peak-factor", PEAK_FACTOR),
+            help="Peak minute over the day's average minute, with --requests-per-day only. Default 3.",
+        ),
+    ] = None,
+    tier: Annotated[
+        int | None, typer.Option("--tier", parser=count("--tier", TIER), help="Report this usage tier only (1-5).")
+    ] = None,
     min_headroom: Annotated[
-        str, typer.Option("--min-headroom", help="Required headroom in % of every limit.", metavar="PCT")
-    ] = "0",
+        Decimal,
+        typer.Option(
+            "--min-headroom",
+            parser=decimal("--min-headroom", PERCENT),
+            help="Required headroom in % of every limit.",
+            metavar="PCT",
+        ),
+    ] = Decimal(0),
     batch_share: Annotated[
-        str, typer.Option("--batch-share", help="Share of requests sent through the Batch API (0-1).")
-    ] = "0",
+        Decimal,
+        typer.Option(
+            "--batch-share", parser=share("--batch-share"), help="Share of requests sent through the Batch API (0-1)."
+        ),
+    ] = Decimal(0),
     cache_hit_rate: Annotated[
-        str | None, typer.Option("--cache-hit-rate", help="Share of input served from the prompt cache (0-1).")
+        Decimal | None,
+        typer.Option(
+            "--cache-hit-rate",
+            parser=share("--cache-hit-rate"),
+            help="Share of input served from the prompt cache (0-1).",
+        ),
     ] = None,
     backlog: Annotated[
-        int | None, typer.Option("--backlog", help="Also show how long N queued requests take to drain.", min=1)
+        int | None,
+        typer.Option(
+            "--backlog",
+            parser=count("--backlog", REQUESTS.at_least(1)),
+            help="Also show how long N queued requests take to drain.",
+        ),
     ] = None,
     model: ModelOpt = None,
     fmt: FormatOpt = Format.table,
@@ -108,7 +147,13 @@ def limits(
         raise UsageError("give prompt files or --input-tokens, not both")
     if not paths and input_tokens is None:
         raise UsageError("give prompt files (one request each) or --input-tokens N")
-    rate = dec_opt(cache_hit_rate, "--cache-hit-rate", low="0", high="1")
+    rate = cache_hit_rate
+    if peak_rpm is None and requests_per_day is None:  # before any file is read
+        raise UsageError("give --peak-rpm N, or --requests-per-day N (peak from --peak-factor, default 3)")
+    if peak_rpm is not None and peak_factor is not None:
+        raise UsageError("--peak-factor only applies without --peak-rpm; drop one of them")
+    if min_headroom >= 100:
+        raise UsageError("--min-headroom: must be below 100")
     names = model or catalog.model_names()
     resolved = [catalog.resolve(n) for n in names]
     measured = _read(paths or [], catalog)
@@ -148,26 +193,16 @@ def limits(
         )
         uniform = RequestProfile.uniform(input_tokens, expected, reserve if reserve is not None else expected, cached)
         profiles = {m.spec.name: (uniform, None) for m in resolved}
-    peak = dec_opt(peak_rpm, "--peak-rpm", low="0")
-    rpd = dec_opt(requests_per_day, "--requests-per-day", low="0")
-    factor = dec_opt(peak_factor, "--peak-factor", low="1")
-    if peak is None and rpd is None:
-        raise UsageError("give --peak-rpm N, or --requests-per-day N (peak from --peak-factor, default 3)")
-    if peak is not None and factor is not None:
-        raise UsageError("--peak-factor only applies without --peak-rpm; drop one of them")
+    peak, rpd, factor = peak_rpm, requests_per_day, peak_factor
     if peak is not None:
         traffic = Traffic(peak, rpd, "--peak-rpm")
     else:
         assert rpd is not None
         traffic = Traffic.from_daily(rpd, factor if factor is not None else DEFAULT_PEAK_FACTOR)
     tiers = (tier,) if tier is not None else tuple(catalog.tiers)
-    headroom = dec_opt(min_headroom, "--min-headroom", low="0")
-    share = dec_opt(batch_share, "--batch-share", low="0", high="1")
-    assert headroom is not None and share is not None
-    if headroom >= 100:
-        raise UsageError("--min-headroom: must be below 100")
+    headroom, batch = min_headroom, batch_share
     assessments = [
-        assess(Demand(((m, Decimal(1)),), traffic, profiles[m.spec.name][0], share, headroom), catalog, tiers)
+        assess(Demand(((m, Decimal(1)),), traffic, profiles[m.spec.name][0], batch, headroom), catalog, tiers)
         for m in resolved
     ]
     drains = (

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..numbers import JOBS
 from . import app
 from .common import (
     AsOfOpt,
@@ -20,6 +21,7 @@ from .common import (
     PricingOpt,
     RetriesOpt,
     TimeoutOpt,
+    count,
     emit,
     handles_errors,
     load_catalog_opt,
@@ -160,7 +162,11 @@ def usage(
     jobs: Annotated[
         int | None,
         typer.Option(
-            "--jobs", "-j", min=1, help="Processes for a large JSONL file. Default: every core.", show_default=False
+            "--jobs",
+            "-j",
+            parser=count("--jobs", JOBS),
+            help="Processes for a large JSONL file (at most 64). Default: every core.",
+            show_default=False,
         ),
     ] = None,
     progress: Annotated[

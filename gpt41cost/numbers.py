@@ -1,0 +1,178 @@
+"""Numbers as people type them: the one parser for every number a user gives, in flags and files.
+
+Counts (requests, tokens): ``1000000``, ``1_000_000``, ``1,000,000``, ``1e6`` and ``1.5e6``;
+refused when not a whole number. Rates and shares: ``0.8`` or ``80%``. Other quantities (a peak
+factor, a budget in USD, a price): plain decimals, ``_`` and ``,`` groupings and exponents.
+
+Every number is bounded to a documented :class:`Range` (README, "Numbers"), so a typo such as
+``1e18`` requests a day or a price of ``1e999999`` is one line, not an arithmetic error deep in
+the core (exact decimals overflow their context, and ``int(Decimal("1e999999999"))`` would spin).
+Errors are :class:`NumberError` s with a message that fits after ``flag:`` or ``file:line: key:``.
+Values are exact: a YAML float is read from its shortest repr, never through binary on the way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+
+#: Longer than any number a person types; a longer "number" is refused before it is parsed.
+MAX_CHARS = 64
+
+# 1,000,000 (groups of three) or 1_000_000 (Python's rule: one _ between digits); then an optional
+# fraction and exponent. Plain 1000000 matches the second form.
+_NUMBER = re.compile(
+    r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+(?:_\d+)*)(?:\.(?:\d+(?:_\d+)*)?)?(?:[eE][+-]?\d+)?"
+    r"|[+-]?\.\d+(?:_\d+)*(?:[eE][+-]?\d+)?"
+)
+
+
+class NumberError(ValueError):
+    """A number that cannot be read, or is out of its range; ``str()`` is one line."""
+
+
+@dataclass(frozen=True)
+class Range:
+    """The documented range of one kind of number: ``low`` to ``high``, both included unless
+    ``above`` (then the number must be more than ``low``)."""
+
+    what: str  # for the README table, e.g. "requests per day"
+    low: Decimal
+    high: Decimal
+    above: bool = False
+
+    def at_least(self, low: int | Decimal) -> Range:
+        """This range from ``low`` instead."""
+        return replace(self, low=Decimal(low))
+
+    def positive(self) -> Range:
+        """This range without its lower bound: numbers must be more than it."""
+        return replace(self, above=True)
+
+    def check(self, d: Decimal, text: str) -> None:
+        if self.above and d <= self.low:
+            raise NumberError(f"must be more than {_show(self.low)}, got {text}")
+        if d < 0 and self.low == 0:
+            raise NumberError(f"cannot be negative, got {text}")
+        if not self.low <= d <= self.high:
+            raise NumberError(f"must be between {_show(self.low)} and {_show(self.high)}{self.note}, got {text}")
+
+    @property
+    def note(self) -> str:
+        return " (or 0% and 100%)" if self == SHARE else ""
+
+
+def _show(d: Decimal) -> str:
+    """A bound as people read it: 1,000,000,000,000 or 0.5."""
+    return f"{d:,}" if d == d.to_integral_value() else f"{d.normalize():f}"
+
+
+# The ranges (README, "Numbers"). Together they keep every monthly figure under 10^22 USD, well
+# inside the 28 significant digits of Decimal's default context, so money never rounds or traps.
+#: Tokens in one request (input, output, cached, a reservation): the largest context window is ~1M.
+TOKENS = Range("tokens per request", Decimal(0), Decimal(10**8))
+#: Requests per day, per month, in the peak minute, or waiting in a backlog.
+REQUESTS = Range("requests (per day, month, minute, backlog)", Decimal(0), Decimal(10**12))
+#: A share or rate: cache hit rate, batch share, a routing share, a what-if share.
+SHARE = Range("shares and rates (0.8 or 80%)", Decimal(0), Decimal(1))
+#: Rate-limit headroom in percent (below 100 where a check needs room left).
+PERCENT = Range("percentages (--min-headroom)", Decimal(0), Decimal(100))
+#: Peak minute over the day's average minute.
+PEAK_FACTOR = Range("peak factor", Decimal(1), Decimal(1440))
+#: A budget or other sum of money a user gives, USD.
+USD = Range("budgets in USD", Decimal(0), Decimal(10**15))
+#: A catalog price, USD per 1M tokens (or per unit), or a tier's payment or cap, USD.
+PRICE = Range("catalog prices and tier amounts in USD", Decimal(0), Decimal(10**9))
+#: A catalog count: context windows, output caps, tier limits (RPM, TPM, batch queue).
+LIMIT = Range("catalog limits (tokens, requests, bytes)", Decimal(0), Decimal(10**15))
+#: A usage tier.
+TIER = Range("usage tier", Decimal(1), Decimal(5))
+#: Fine-tuning epochs (OpenAI allows up to 50).
+EPOCHS = Range("fine-tuning epochs", Decimal(1), Decimal(50))
+#: Worker processes (--jobs): more than this only adds memory and start-up.
+JOBS = Range("processes (--jobs)", Decimal(1), Decimal(64))
+
+RANGES = (TOKENS, REQUESTS, SHARE, PERCENT, PEAK_FACTOR, USD, PRICE, LIMIT, TIER, EPOCHS, JOBS)
+
+#: Decimal places a price or share may carry: more is a typo (38 digits), not a price.
+MAX_PLACES = 12
+
+
+def parse_decimal(value: object, rng: Range, *, percent: bool = False, hint: str = "2.5, 1,000.50 or 1e6") -> Decimal:
+    """An exact decimal in ``rng``, from a string as people type it, an int, or a YAML float.
+
+    ``percent``: ``80%`` is read as 0.8 (rates and shares). Raises :class:`NumberError`.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise NumberError(f"expected a number, got {_kind(value)}")
+    if isinstance(value, int):
+        if value.bit_length() > 200:  # no str() of a huge int (Python refuses past 4,300 digits)
+            raise NumberError(
+                f"must be {'at most ' + _show(rng.high) if value > 0 else 'at least ' + _show(rng.low)}"
+                f", got a number of {value.bit_length() * 3 // 10}+ digits"
+            )
+        text = str(value)
+        d = Decimal(value)
+    elif isinstance(value, (float, Decimal)):
+        text = repr(value) if isinstance(value, float) else str(value)
+        # str() of a YAML float is its shortest repr, so 0.7 becomes Decimal("0.7"), not 0.69999...
+        d = Decimal(text) if isinstance(value, float) else value
+    else:
+        text = value.strip()
+        d = _from_text(text, percent, hint)
+    if not d.is_finite():
+        raise NumberError(f"{_quote(text)} is not a finite number")
+    shown = _quote(text) if isinstance(value, str) else text
+    if d.adjusted() < -40 and d != 0:
+        # no arithmetic on 1e-999999 (the check below would quantize it)
+        raise NumberError(f"{shown} has more than {MAX_PLACES} decimal places")
+    rng.check(d, shown)
+    if d != d.to_integral_value() and -d.normalize().as_tuple().exponent > MAX_PLACES:  # type: ignore[operator]
+        raise NumberError(f"{_quote(text)} has more than {MAX_PLACES} decimal places")
+    return d
+
+
+def parse_count(value: object, rng: Range) -> int:
+    """A whole number in ``rng``: ``1000000``, ``1_000_000``, ``1,000,000``, ``1e6``."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        raise NumberError(f"{_quote(value.strip())}: a count, not a percentage")
+    d = parse_decimal(value, rng, hint="1000000, 1_000_000, 1,000,000 or 1e6")
+    if d != d.to_integral_value():
+        shown = _quote(value.strip()) if isinstance(value, str) else value
+        raise NumberError(f"expected a whole number, got {shown}")
+    return int(d)
+
+
+def parse_share(value: object, rng: Range = SHARE) -> Decimal:
+    """A rate or share: ``0.8`` or ``80%`` (0 to 1 unless ``rng`` says otherwise)."""
+    return parse_decimal(value, rng, percent=True)
+
+
+def _from_text(text: str, percent: bool, hint: str) -> Decimal:
+    if len(text) > MAX_CHARS:
+        raise NumberError(f"{text[:20]!r}... is not a number (over {MAX_CHARS} characters)")
+    scale = 1
+    body = text
+    if percent and body.endswith("%"):
+        body = body[:-1].rstrip()
+        scale = 100
+    if not _NUMBER.fullmatch(body):
+        raise NumberError(f"{_quote(text)} is not a number; give e.g. {'0.8 or 80%' if percent else hint}")
+    try:
+        d = Decimal(body.replace("_", "").replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads
+        raise NumberError(f"{_quote(text)} is not a number") from None
+    if scale != 1 and d.is_finite() and abs(d.adjusted()) <= 40:
+        d = d / scale
+    return d
+
+
+def _quote(text: str) -> str:
+    return text if _NUMBER.fullmatch(text) else repr(text)
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", bool: "true/false"}.get(type(value), type(value).__name__)
