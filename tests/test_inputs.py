@@ -297,10 +297,11 @@ def test_broken_data_file_is_an_error_or_skipped(tmp_path: Path, runner: Any) ->
         pytest.param(["estimate", "-f", "xml", "x"], "'xml' is not one of", id="bad-choice"),
         pytest.param(
             ["estimate", "--input-tokens", "5", "--requests-per-day", "lots"],
-            "Invalid value for '--requests-per-day': 'lots' is not a valid int",
+            "--requests-per-day: 'lots' is not a number; give e.g. 1000000",
             id="not-an-int",
         ),
-        pytest.param(["limits", "--tier", "x"], "'x' is not a valid int; see 'gpt41cost limits --help'", id="tier"),
+        pytest.param(["limits", "--tier", "x"], "--tier: 'x' is not a number", id="tier"),
+        pytest.param(["usage", "--retries", "x"], "'x' is not a valid int", id="int"),
         pytest.param(["nosuch"], "No such command 'nosuch'", id="command"),
         pytest.param(["estimate", "--input-tokens"], "requires an argument", id="missing-value"),
     ],
