@@ -17,13 +17,17 @@ Rules, each in one place:
   :attr:`UsageResult.unpriced` with its tokens and requests.
 - Days are UTC calendar days of the record's own timestamp (``created``, ``created_at``, a
   Usage API bucket's ``start_time``).
+- Each record is priced at the prices in force on its own day (the catalog's dated entries); a
+  record without a timestamp at those of the run's date, and the result says how many. Records of
+  a model dated on or after its shutdown are listed (a proxy's log, a wrong clock, a mislabelled
+  model) and priced at the last prices in force.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -32,7 +36,8 @@ from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cost_of
 from .errors import Skipped, UnknownModelError, UsageError
 from .numbers import NumberError, parse_share
 
-SCHEMA_VERSION = 1
+#: 2: ``as_of``, ``catalog_as_of``, ``undated_requests`` and ``after_shutdown`` (issue #13).
+SCHEMA_VERSION = 2
 SECONDS_PER_DAY = 86_400
 #: How many skipped-record messages are kept with their file and line (the rest are only counted).
 MAX_SKIP_EXAMPLES = 20
@@ -275,6 +280,17 @@ class Calibration:
 
 
 @dataclass(frozen=True)
+class AfterShutdown:
+    """Requests of a model dated on or after its shutdown: worth a look, priced all the same."""
+
+    model: str
+    requests: int
+    first_day: str
+    last_day: str
+    shutdown_on: str
+
+
+@dataclass(frozen=True)
 class UsageResult:
     sources: tuple[str, ...]
     records: int
@@ -296,6 +312,13 @@ class UsageResult:
     duplicates: int = 0
     #: records counted without a duplicate check (more distinct ids than the reader remembers)
     unchecked: int = 0
+    #: the run's date: records without a day of their own are priced at its prices
+    run_date: _dt.date | None = None
+    catalog_as_of: str = ""
+    #: requests with no timestamp (priced at the run's date)
+    undated_requests: int = 0
+    #: models used on or after their shutdown: (label, requests, first day, last day, shutdown date)
+    after_shutdown: tuple[AfterShutdown, ...] = ()
 
     @property
     def total_usd(self) -> Decimal:
@@ -354,6 +377,38 @@ class _Resolver:
             return self.catalog.resolve(model)
         except UnknownModelError:
             return "not in the pricing catalog"
+
+
+_EPOCH = _dt.date(1970, 1, 1)
+
+
+def _date_of(day: int) -> _dt.date:
+    """The date of a day number, held to the calendar's range (an absurd timestamp still prices)."""
+    try:
+        return _EPOCH + _dt.timedelta(days=day)
+    except OverflowError:
+        return _dt.date.max if day > 0 else _dt.date.min
+
+
+class _PricesOnDay:
+    """A resolved model with the prices in force on a day number (None: the run's date), each
+    model and day worked out once."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.cache: dict[tuple[str, int], object] = {}
+
+    def __call__(self, model: ResolvedModel, day: int | None) -> ResolvedModel:
+        spec = model.spec
+        if day is None or not spec.price_entries:
+            return model  # the catalog's prices are those of the run's date
+        key = (spec.name, day)
+        prices = self.cache.get(key)
+        if prices is None:
+            prices = self.cache[key] = spec.prices_on(_date_of(day))
+        if prices == spec.prices:
+            return model
+        return replace(model, spec=replace(spec, prices=prices))  # type: ignore[arg-type]
 
 
 def _group_rates_reason(resolved: ResolvedModel, mode: str, service_tier: str | None) -> str | None:
@@ -426,6 +481,9 @@ def summarize(
 ) -> UsageResult:
     """Price the accumulated usage: totals, breakdowns, unpriced traffic, what-ifs, calibration."""
     resolve = _Resolver(catalog)
+    on_day = _PricesOnDay(catalog)
+    undated = 0
+    late: dict[str, tuple[int, int, int, _dt.date]] = {}  # label -> requests, first day, last day, shutdown
     total = _Row()
     models: dict[str, _Row] = {}
     unpriced: dict[tuple[str | None, str], _Row] = {}
@@ -449,15 +507,27 @@ def summarize(
             reason = _group_rates_reason(resolved, mode, tier)
         if reason is None:
             assert not isinstance(resolved, str)
+            if day is None:
+                undated += n
+            else:
+                shutdown = resolved.lifecycle.shutdown_on
+                if shutdown is not None and day >= (shutdown - _EPOCH).days:
+                    was = late.get(resolved.label)
+                    late[resolved.label] = (
+                        (n, day, day, shutdown)
+                        if was is None
+                        else (was[0] + n, min(was[1], day), max(was[2], day), shutdown)
+                    )
+            dated = on_day(resolved, day)  # the prices in force on the record's own day
             usage = TokenUsage(i, c, o)
-            cost = cost_of(usage, rates_for(resolved, mode)).total_usd
+            cost = cost_of(usage, rates_for(dated, mode)).total_usd
             models.setdefault(resolved.label, _Row()).add(n, i, c, o, cost)
-            for name, spec in catalog.models.items():
-                other = ResolvedModel(name, spec, resolved.fine_tuned)
+            for name in catalog.models:
+                other = on_day(ResolvedModel(name, catalog.models[name], resolved.fine_tuned), day)
                 on_model[name] += cost_of(usage, rates_for(other, mode)).total_usd
             if mode != "batch":
                 waitable.add(n, i, c, o, cost)
-                batch_saving += cost_of(usage, rates_for(resolved, "batch")).total_usd - cost
+                batch_saving += cost_of(usage, rates_for(dated, "batch")).total_usd - cost
         else:
             unpriced.setdefault((model, reason), _Row()).add(n, i, c, o, None)
         total.add(n, i, c, o, cost)
@@ -502,6 +572,11 @@ def summarize(
             "priority bills at priority prices; default, auto, scale or none at standard prices",
         ),
         ("days", "UTC calendar days of each record's own timestamp (created, created_at, bucket start)"),
+        (
+            "prices",
+            f"those in force on each record's own day; records without a timestamp at those of the run's "
+            f"date ({catalog.day})",
+        ),
     ]
     unpriced_list = tuple(
         UnpricedModel(model, reason, r.requests, r.input_tokens, r.cached_input_tokens, r.output_tokens)
@@ -526,6 +601,13 @@ def summarize(
         assumptions=tuple(assumptions),
         duplicates=acc.duplicates,
         unchecked=acc.unchecked,
+        run_date=catalog.day,
+        catalog_as_of=catalog.as_of,
+        undated_requests=undated,
+        after_shutdown=tuple(
+            AfterShutdown(label, n, day_label(first), day_label(last), shutdown.isoformat())
+            for label, (n, first, last, shutdown) in sorted(late.items())
+        ),
     )
 
 

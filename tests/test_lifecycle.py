@@ -508,3 +508,141 @@ def test_staleness_note_in_every_report(runner):
     ):
         assert note in runner.invoke(app, [*args, "--as-of", "2027-03-02"]).stdout, args[0]
         assert "prices last checked" not in runner.invoke(app, [*args, "--as-of", "2026-12-06"]).stdout
+
+
+# --------------------------------------------------------------------------- usage at each day's price
+
+
+def _chat(i, model, day, prompt, cached, completion):
+    import json
+
+    ts = int((D(day) - D("1970-01-01")).days * 86400 + 3600)
+    return json.dumps(
+        {
+            "id": f"chatcmpl-{i}",
+            "object": "chat.completion",
+            "created": ts,
+            "model": model,
+            "usage": {
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+                "prompt_tokens_details": {"cached_tokens": cached},
+            },
+        }
+    )
+
+
+def test_usage_priced_at_each_days_price(runner, tmp_path):
+    from gpt41cost.cli import app
+
+    doc = _doc()
+    doc["schema_version"] = 2
+    doc["models"]["gpt-4.1"]["prices"]["standard"] = [
+        {"from": "2025-04-14", "input": "2.00", "cached_input": "0.50", "output": "8.00"},
+        {"from": "2026-07-01", "input": "1.00", "cached_input": "0.25", "output": "4.00"},  # negotiated: half
+    ]
+    cat = tmp_path / "c.yaml"
+    cat.write_text(yaml.safe_dump(doc, sort_keys=False))
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        "\n".join(
+            [
+                _chat(1, "gpt-4.1-2025-04-14", "2026-06-30", 100_000, 0, 2_000),  # $0.216 (old price)
+                _chat(2, "gpt-4.1", "2026-07-01", 100_000, 100_000, 2_000),  # 100k x $0.25 + 2k x $4 = $0.033
+                _chat(3, "gpt-4.1", "2026-07-02", 1_000_000, 0, 0),  # $1.00
+            ]
+        )
+        + "\n"
+    )
+    r = runner.invoke(app, ["usage", str(log), "--pricing", str(cat), "--as-of", "2026-12-06", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    import json
+
+    got = json.loads(r.stdout)
+    assert Decimal(got["total_usd"]) == Decimal("0.216") + Decimal("0.033") + Decimal("1.00")
+    assert {d["day"]: Decimal(d["cost_usd"]) for d in got["by_day"]} == {
+        "2026-06-30": Decimal("0.216"),
+        "2026-07-01": Decimal("0.033"),
+        "2026-07-02": Decimal("1.00"),
+    }
+    assert got["undated_requests"] == 0 and got["after_shutdown"] == []
+    # the same log on a run dated before the change: each record still pays its own day's price
+    r2 = runner.invoke(app, ["usage", str(log), "--pricing", str(cat), "--as-of", "2026-06-01", "-f", "json"])
+    assert json.loads(r2.stdout)["total_usd"] == got["total_usd"]
+
+
+def test_usage_records_after_shutdown_and_undated(runner, tmp_path):
+    import json
+
+    from gpt41cost.cli import app
+
+    log = tmp_path / "log.jsonl"
+    undated = json.loads(_chat(3, "gpt-4.1-nano", "2026-01-01", 1_000_000, 0, 0))
+    del undated["created"]
+    log.write_text(
+        "\n".join(
+            [
+                _chat(1, "gpt-4.1-nano-2025-04-14", "2026-10-22", 1_000_000, 0, 0),  # the last day: fine
+                _chat(2, "gpt-4.1-nano", "2026-11-01", 1_000_000, 0, 1_000_000),  # after the shutdown
+                json.dumps(undated),
+            ]
+        )
+        + "\n"
+    )
+    r = runner.invoke(app, ["usage", str(log), "--as-of", "2026-12-06", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["schema_version"] == 2 and doc["as_of"] == "2026-12-06"
+    assert doc["after_shutdown"] == [
+        {
+            "model": "gpt-4.1-nano",
+            "requests": 1,
+            "first_day": "2026-11-01",
+            "last_day": "2026-11-01",
+            "shutdown_on": "2026-10-23",
+        }
+    ]
+    assert doc["undated_requests"] == 1
+    # still priced, at the last prices in force: 3M input x $0.10 + 1M output x $0.40
+    assert Decimal(doc["total_usd"]) == Decimal("0.70")
+    out = runner.invoke(app, ["usage", str(log), "--as-of", "2026-12-06"]).stdout
+    assert "gpt-4.1-nano: 1 request(s) dated after its shutdown on 2026-10-23 (2026-11-01)" in out
+    assert "1 request(s) carry no timestamp: priced at the prices of the run's date (2026-12-06)" in out
+
+
+def test_pricing_shows_status_dates_entries_and_age(runner, tmp_path):
+    from gpt41cost.cli import app
+
+    doc = _json(runner, "pricing", "--as-of", "2026-12-06")
+    assert (doc["schema_version"], doc["as_of"], doc["catalog_as_of"], doc["days_since_checked"]) == (
+        2,
+        "2026-12-06",
+        "2026-11-22",
+        14,
+    )
+    nano = next(m for m in doc["models"] if m["model"] == "gpt-4.1-nano")
+    assert nano["lifecycle"]["status"] == "shut_down"
+    assert nano["snapshots_lifecycle"]["gpt-4.1-nano-2025-04-14"]["shutdown_on"] == "2026-10-23"
+    assert nano["price_entries"]["standard"] == [
+        {"from": "2025-04-14", "input": "0.1", "cached_input": "0.025", "output": "0.4"}
+    ]
+    assert nano["price_entries"]["training"] == [{"from": "2025-04-14", "usd": "1.5"}]
+    four = next(m for m in doc["models"] if m["model"] == "gpt-4.1")
+    assert four["lifecycle"]["status"] == "active"
+    assert four["snapshots_lifecycle"]["gpt-4.1-2025-04-14"]["status"] == "deprecated"
+    assert doc["fine_tuning"]["closed_on"] == "2027-01-06"
+    # a user's dated change: both entries listed, the one in force marked
+    d = _doc()
+    d["schema_version"] = 2
+    d["models"]["gpt-4.1"]["prices"]["standard"] = [
+        {"from": "2025-04-14", "input": "2.00", "cached_input": "0.50", "output": "8.00"},
+        {"from": "2026-07-01", "input": "1.00", "cached_input": "0.25", "output": "4.00"},
+    ]
+    cat = tmp_path / "c.yaml"
+    cat.write_text(yaml.safe_dump(d, sort_keys=False))
+    out = runner.invoke(app, ["pricing", "--pricing", str(cat), "--as-of", "2026-12-06", "-f", "csv"]).stdout
+    assert "gpt-4.1,standard,2025-04-14,2,0.5,8" in out
+    assert "gpt-4.1,standard,2026-07-01 (in force),1,0.25,4" in out
+    table = runner.invoke(app, ["pricing", "--pricing", str(cat), "--as-of", "2026-12-06"]).stdout
+    assert "prices last checked 601 days ago; see `gpt41cost pricing`" in table

@@ -25,6 +25,10 @@ def test_json_contract(runner):
     assert {"schema_version", "records", "total_usd", "unpriced", "models"} <= set(doc)
     assert set(doc) == {
         "schema_version",
+        "as_of",
+        "catalog_as_of",
+        "undated_requests",
+        "after_shutdown",
         "sources",
         "records",
         "requests",
@@ -49,7 +53,7 @@ def test_json_contract(runner):
         "records_not_deduplicated",
         "assumptions",
     }
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert doc["records"] == 5
     assert doc["total_usd"] == "0.2845424"
     for m in doc["models"]:

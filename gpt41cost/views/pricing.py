@@ -2,16 +2,59 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from ..catalog import Catalog, Rates, describe_path
+from ..catalog import Catalog, ModelSpec, Rates, describe_path
+from ..lifecycle import days_since
 from ..report import Report, Table, Usd, money_str
+from .dated import catalog_notes, date_assumption, dated_json, status_text
 
-_RATE_COLUMNS = ("model", "line", "input", "cached input", "output")
+#: 2: ``as_of`` is now the run's date (the catalog's is ``catalog_as_of``); each model carries
+#: ``lifecycle``, ``snapshots_lifecycle`` and ``price_entries``; ``days_since_checked`` and
+#: ``fine_tuning`` at the top level (issue #13).
+SCHEMA_VERSION = 2
+_RATE_COLUMNS = ("model", "line", "from", "input", "cached input", "output")
+_LINE_NAMES = {
+    "standard": "standard",
+    "batch": "batch",
+    "priority": "priority",
+    "fine_tuned.standard": "fine-tuned",
+    "fine_tuned.batch": "fine-tuned batch",
+    "training": "fine-tuning training",
+}
 
 
-def _rate_rows(name: str, line: str, r: Rates) -> list[Any]:
-    return [name, line, r.input, r.cached_input, r.output]
+def _entry_rows(spec: ModelSpec, day: date) -> list[list[Any]]:
+    """Every dated entry of every price line; the one in force on ``day`` is marked."""
+    rows: list[list[Any]] = []
+    for line, entries in spec.price_entries:
+        in_force = max((i for i, (start, _) in enumerate(entries) if start is None or start <= day), default=0)
+        for i, (start, value) in enumerate(entries):
+            when = "always" if start is None else start.isoformat()
+            if len(entries) > 1 and i == in_force:
+                when += " (in force)"
+            if isinstance(value, Rates):
+                rows.append([spec.name, _LINE_NAMES[line], when, value.input, value.cached_input, value.output])
+            else:
+                rows.append([spec.name, _LINE_NAMES[line], when, value, None, None])
+    return rows
+
+
+def _entries_json(spec: ModelSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for line, entries in spec.price_entries:
+        out[line.replace(".", "_")] = [
+            {"from": None if start is None else start.isoformat(), **_value_json(value)} for start, value in entries
+        ]
+    return out
+
+
+def _value_json(value: Rates | Decimal) -> dict[str, Any]:
+    if isinstance(value, Rates):
+        return _rates_json(value)
+    return {"usd": money_str(value)}
 
 
 def _rates_json(r: Rates) -> dict[str, Any]:
@@ -26,17 +69,10 @@ def pricing_report(catalog: Catalog) -> Report:
     price_rows: list[list[Any]] = []
     limit_rows: list[list[Any]] = []
     models_json: list[dict[str, Any]] = []
+    day = catalog.day
     for spec in catalog.models.values():
         p = spec.prices
-        lines = [
-            ("standard", p.standard),
-            ("batch", p.batch),
-            ("priority", p.priority),
-            ("fine-tuned", p.fine_tuned_standard),
-            ("fine-tuned batch", p.fine_tuned_batch),
-        ]
-        price_rows += [_rate_rows(spec.name, line, r) for line, r in lines]
-        price_rows.append([spec.name, "fine-tuning training", p.training, None, None])
+        price_rows += _entry_rows(spec, day)
         tiers_json = []
         for t, lim in spec.limits.items():
             s, lc = lim.standard, lim.long_context
@@ -72,6 +108,10 @@ def pricing_report(catalog: Catalog) -> Report:
         models_json.append(
             {
                 "model": spec.name,
+                "lifecycle": spec.lifecycle.as_json(day),
+                "snapshots_lifecycle": {n: spec.lifecycle_for(n).as_json(day) for n in spec.snapshots},
+                "lifecycle_source": spec.lifecycle.source,
+                "price_entries": _entries_json(spec),
                 "aliases": list(spec.aliases),
                 "snapshots": list(spec.snapshots),
                 "encoding": spec.encoding,
@@ -97,10 +137,36 @@ def pricing_report(catalog: Catalog) -> Report:
         [s.name, ", ".join(s.snapshots + s.aliases), s.context_window, s.max_output_tokens, s.encoding]
         for s in catalog.models.values()
     ]
+    status_rows: list[list[Any]] = []
+    for spec in catalog.models.values():
+        for name in (spec.name, *spec.aliases, *spec.snapshots):
+            life = spec.lifecycle_for(name)
+            status_rows.append(
+                [
+                    name,
+                    life.status(day),
+                    life.deprecated_on.isoformat() if life.deprecated_on else None,
+                    life.shutdown_on.isoformat() if life.shutdown_on else None,
+                    life.substitute,
+                    life.replacement,
+                ]
+            )
+    ft = catalog.fine_tuning
+    age = days_since(catalog.as_of, day)
     data = {
-        "schema_version": 1,
-        "as_of": catalog.as_of,
+        "schema_version": SCHEMA_VERSION,
+        **dated_json(day, catalog.as_of),
+        "days_since_checked": age,
         "catalog": catalog.path,
+        "fine_tuning": {
+            "new_orgs_closed_on": None if ft.new_orgs_closed_on is None else ft.new_orgs_closed_on.isoformat(),
+            "inactive_orgs_closed_on": None
+            if ft.inactive_orgs_closed_on is None
+            else ft.inactive_orgs_closed_on.isoformat(),
+            "closed_on": None if ft.closed_on is None else ft.closed_on.isoformat(),
+            "training_on_as_of": ft.training(day)[0],
+            "source": ft.source,
+        },
         "currency": catalog.currency,
         "sources": dict(catalog.sources),
         "caching": {"min_tokens": catalog.cache_min_tokens, "step_tokens": catalog.cache_step_tokens},
@@ -117,15 +183,28 @@ def pricing_report(catalog: Catalog) -> Report:
         ],
         "models": models_json,
     }
+    checked = f"checked {catalog.as_of}" + ("" if age is None else f", {age} days before {day}")
+    ft_state, ft_why = ft.training(day)
+    notes = [
+        f"Status on {day}: " + "; ".join(f"{s.name} {status_text(s.lifecycle, day)}" for s in catalog.models.values())
+    ]
+    if ft_state != "open":
+        notes.append(f"Fine-tuning: {ft_why}; inference on a fine-tuned model ends when its base model shuts down.")
     return Report(
-        title=f"GPT-4.1 family prices and limits (as of {catalog.as_of})",
+        title=f"GPT-4.1 family prices and limits ({checked})",
         data=data,
+        assumptions=[date_assumption(day)],
         tables=[
             Table(
-                "Prices, USD per 1M tokens",
+                "Prices, USD per 1M tokens (each entry applies from its date until the next)",
                 _RATE_COLUMNS,
                 price_rows,
                 numeric=frozenset({"input", "cached input", "output"}),
+            ),
+            Table(
+                f"Lifecycle on {day} (OpenAI's deprecations page)",
+                ("name", "status", "deprecated", "shuts down", "substitute", "OpenAI's replacement"),
+                status_rows,
             ),
             Table(
                 "Rate limits per usage tier (long-context: requests over "
@@ -159,6 +238,8 @@ def pricing_report(catalog: Catalog) -> Report:
             ),
         ],
         notes=[
+            *notes,
+            *catalog_notes(catalog.as_of, day),
             f"Catalog: {describe_path(catalog.path)}",
             f"Prompt caching: prompts of {catalog.cache_min_tokens:,}+ tokens, hits in "
             f"{catalog.cache_step_tokens}-token steps.",

@@ -1,6 +1,6 @@
 """`gpt41cost usage`: a priced :class:`~gpt41cost.usage.UsageResult` as a Report.
 
-The JSON document is the contract (``schema_version`` 1); the keys are pinned by a test.
+The JSON document is the contract (``schema_version`` 2); the keys are pinned by a test.
 Money is an exact decimal string; ratios (cache hit rate, cost share) are decimal strings
 rounded to 6 places, 0..1; token counts are integers.
 """
@@ -14,6 +14,7 @@ from typing import Any
 
 from ..report import Cell, Pct, Report, Table, Usd, money_str, usd, usd_auto
 from ..usage import SCHEMA_VERSION, SKIP_REASONS, Line, UsageResult
+from .dated import catalog_notes, date_assumption
 
 _TOKEN_COLUMNS = ("requests", "input tokens", "cached input", "output tokens")
 _NUMERIC = frozenset(
@@ -184,6 +185,19 @@ def usage_report(result: UsageResult) -> Report:
             f"{result.unchecked:,} record(s) were counted without a duplicate check: more distinct response "
             "ids than the reader remembers."
         )
+    for late in result.after_shutdown:
+        span = late.first_day if late.first_day == late.last_day else f"{late.first_day} to {late.last_day}"
+        notes.append(
+            f"{late.model}: {late.requests:,} request(s) dated after its shutdown on {late.shutdown_on} ({span}): "
+            "a proxy's log, a wrong clock or a mislabelled model? Priced at the last prices in force."
+        )
+    if result.undated_requests:
+        notes.append(
+            f"{result.undated_requests:,} request(s) carry no timestamp: priced at the prices of the run's date "
+            f"({result.run_date})."
+        )
+    if result.run_date is not None:
+        notes += catalog_notes(result.catalog_as_of, result.run_date)
     notes.append(f"Sources: {', '.join(result.sources)}")
     footer = (
         f"Total {usd(t.cost_usd, 2)} for {t.requests - t.unpriced_requests:,} priced requests; "
@@ -195,7 +209,7 @@ def usage_report(result: UsageResult) -> Report:
         title=f"Usage: {result.records:,} records, {t.requests:,} requests, {usd_auto(t.cost_usd)}",
         data=usage_json(result),
         tables=tables,
-        assumptions=result.assumptions,
+        assumptions=[*result.assumptions, *([date_assumption(result.run_date)] if result.run_date else [])],
         notes=notes,
         footer=footer,
     )
@@ -229,6 +243,19 @@ def usage_json(result: UsageResult) -> dict[str, Any]:
     t = result.totals
     return {
         "schema_version": SCHEMA_VERSION,
+        "as_of": None if result.run_date is None else result.run_date.isoformat(),
+        "catalog_as_of": result.catalog_as_of,
+        "undated_requests": result.undated_requests,
+        "after_shutdown": [
+            {
+                "model": a.model,
+                "requests": a.requests,
+                "first_day": a.first_day,
+                "last_day": a.last_day,
+                "shutdown_on": a.shutdown_on,
+            }
+            for a in result.after_shutdown
+        ],
         "sources": list(result.sources),
         "records": result.records,
         "requests": t.requests,
