@@ -74,9 +74,14 @@ class VocabularyError(Gpt41CostError):
 
 class ApiError(Gpt41CostError):
     """An opt-in call to OpenAI's API failed (missing or refused key, network, HTTP error, a page
-    that is not what the endpoint documents). The message never holds the key."""
+    that is not what the endpoint documents). The message never holds the key; ``status`` is the
+    HTTP status of a refused call (None when there was no answer)."""
 
     exit_code = ExitCode.API
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class CheckFailed(Gpt41CostError):

@@ -152,7 +152,7 @@ class OpenAIClient:
         status = resp.status
         data = resp.data
         if status >= 400:
-            raise ApiError(self._clean(self._status_message(where, status, data)))
+            raise ApiError(self._clean(self._status_message(where, status, data)), status)
         try:
             return json.loads(data, parse_float=Decimal)
         except (ValueError, UnicodeDecodeError):

@@ -55,14 +55,14 @@ class VerifyRow:
     where: str
     model: str
     local: int
-    api: int
+    api: int | None  # None: the API refused this request (400), see ``explanation``
     uncounted: tuple[str, ...]
     explanation: str
 
     @property
-    def difference(self) -> int:
+    def difference(self) -> int | None:
         """gpt41cost's count minus the API's (positive: gpt41cost counts more)."""
-        return self.local - self.api
+        return None if self.api is None else self.local - self.api
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,13 @@ class VerifyResult:
         return sum(r.difference == 0 for r in self.rows)
 
     @property
+    def refused(self) -> int:
+        """Requests the API would not count (it answered 400: not a valid request)."""
+        return sum(r.api is None for r in self.rows)
+
+    @property
     def worst(self) -> int:
-        return max((r.difference for r in self.rows), key=abs, default=0)
+        return max((r.difference for r in self.rows if r.difference is not None), key=abs, default=0)
 
 
 # --------------------------------------------------------------------------- reading
@@ -307,7 +312,8 @@ def verify(
 
     ``model`` replaces each request's model (and is the model of requests that name none).
     Every request is read and counted locally before the first call, so a bad file costs no
-    API call. The first failed call (an :class:`~gpt41cost.errors.ApiError`) ends the run.
+    API call. A request the API refuses as invalid (400) is a row with no API count; any other
+    failed call (an :class:`~gpt41cost.errors.ApiError`) ends the run.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -320,8 +326,13 @@ def verify(
         local, uncounted = local_count(req, name)
         prepared.append((req, name, sent, local, uncounted))
 
-    def ask(sent: dict[str, Any]) -> int:
-        answer = post(ENDPOINT, sent)
+    def ask(sent: dict[str, Any]) -> int | str:
+        try:
+            answer = post(ENDPOINT, sent)
+        except ApiError as exc:
+            if exc.status == 400:  # this request is not valid for the API; the others may be
+                return f"the API refused it: {exc.message}"
+            raise
         tokens = answer.get("input_tokens") if isinstance(answer, Mapping) else None
         if isinstance(tokens, bool) or not isinstance(tokens, int):
             raise ApiError(f"POST {ENDPOINT}: the answer has no 'input_tokens' count: {str(answer)[:80]!r}")
@@ -330,7 +341,9 @@ def verify(
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         counts = list(pool.map(ask, [p[2] for p in prepared]))
     rows = tuple(
-        VerifyRow(req.where, name, local, api, uncounted, explain(req.body, local - api, uncounted))
+        VerifyRow(req.where, name, local, None, uncounted, api)
+        if isinstance(api, str)
+        else VerifyRow(req.where, name, local, api, uncounted, explain(req.body, local - api, uncounted))
         for (req, name, _, local, uncounted), api in zip(prepared, counts, strict=True)
     )
     return VerifyResult(rows, ENDPOINT)

@@ -53,6 +53,8 @@ class FakeOpenAI:
         #: How POST /v1/responses/input_tokens counts a body (None: that endpoint is a 404).
         self.input_tokens: Callable[[dict[str, Any]], int] | None = None
         self.posted: list[dict[str, Any]] = []  # the bodies POSTed, in arrival order
+        #: A POSTed body this returns a message for is refused with 400 (an invalid request).
+        self.invalid: Callable[[dict[str, Any]], str | None] = lambda body: None
         self._lock = threading.Lock()
 
     @property
@@ -85,6 +87,9 @@ class FakeOpenAI:
         parsed = json.loads(body)
         with self._lock:
             self.posted.append(parsed)
+        problem = self.invalid(parsed)
+        if problem is not None:
+            return 400, _err(problem), {}
         answer = {"object": "response.input_tokens", "input_tokens": self.input_tokens(parsed)}
         return 200, json.dumps(answer).encode(), {"Content-Type": "application/json"}
 

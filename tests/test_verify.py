@@ -61,7 +61,7 @@ def test_agent_conversation_exact_against_the_api(runner, fake, agent_file) -> N
     assert [row["api_tokens"] for row in doc["rows"]] == [94, 231, 272, 345, 529, 576, 737]
     assert [row["request"] for row in doc["rows"]] == [f"{agent_file}:{n}" for n in range(1, 8)]
     assert {row["explanation"] for row in doc["rows"]} == {"exact"}
-    assert set(doc) == {"schema_version", "endpoint", "requests", "exact", "worst_difference", "rows"}
+    assert set(doc) == {"schema_version", "endpoint", "requests", "exact", "refused", "worst_difference", "rows"}
     assert all(req["headers"]["authorization"] == f"Bearer {KEY}" for req in fake.requests)
 
 
@@ -246,3 +246,16 @@ def test_bad_file_costs_no_call(runner, fake, tmp_path: Path) -> None:
     assert fake.requests == []
     with pytest.raises(InputError, match="cannot read"):
         list(read_requests([tmp_path / "missing.json"]))
+
+
+def test_a_request_the_api_refuses_is_a_row_not_the_end(runner, fake, agent_file) -> None:
+    fake.invalid = lambda body: "Invalid schema for function 'generate_image'." if len(body["input"]) == 4 else None
+    r = _verify(runner, fake, str(agent_file), "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["exact"] == 6 and doc["refused"] == 1
+    refused = doc["rows"][1]
+    assert refused["api_tokens"] is None and refused["difference"] is None
+    assert refused["explanation"].startswith("the API refused it:") and "Invalid schema" in refused["explanation"]
+    table = _verify(runner, fake, str(agent_file))
+    assert "1 refused by the API (400)" in table.stdout

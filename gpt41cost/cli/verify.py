@@ -86,4 +86,6 @@ def verify(
         result = run(requests, client.post_json, model=model, concurrency=concurrency)
     emit(render(verify_report(result), fmt.value))
     if strict and result.exact < len(result.rows):
-        raise CheckFailed(f"{len(result.rows) - result.exact} of {len(result.rows)} counts differ from the API's")
+        raise CheckFailed(
+            f"{len(result.rows) - result.exact} of {len(result.rows)} counts differ from the API's (or it refused them)"
+        )

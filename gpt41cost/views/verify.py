@@ -9,7 +9,8 @@ from ..verify import VerifyResult
 def verify_report(result: VerifyResult) -> Report:
     rows = result.rows
     n = len(rows)
-    mean = sum(abs(r.difference) for r in rows) / n if n else 0.0
+    diffs = [r.difference for r in rows if r.difference is not None]
+    mean = sum(abs(d) for d in diffs) / len(diffs) if diffs else 0.0
     return Report(
         title=f"Local counts against OpenAI's, POST <base URL>{result.endpoint} ({result.exact} of {n} exact)",
         data={
@@ -17,6 +18,7 @@ def verify_report(result: VerifyResult) -> Report:
             "endpoint": result.endpoint,
             "requests": n,
             "exact": result.exact,
+            "refused": result.refused,
             "worst_difference": result.worst,
             "rows": [
                 {
@@ -35,13 +37,24 @@ def verify_report(result: VerifyResult) -> Report:
             Table(
                 "Input tokens per request",
                 ["request", "model", "gpt41cost", "API", "difference", "rule that explains it"],
-                [[r.where, r.model, r.local, r.api, f"{r.difference:+d}", r.explanation] for r in rows],
+                [
+                    [
+                        r.where,
+                        r.model,
+                        r.local,
+                        r.api,
+                        "-" if r.difference is None else f"{r.difference:+d}",
+                        r.explanation,
+                    ]
+                    for r in rows
+                ],
                 numeric=frozenset({"gpt41cost", "API", "difference"}),
             )
         ],
         notes=[
             f"{result.exact} of {n} exact; mean absolute difference {mean:.1f}; worst {result.worst:+d} "
-            "(difference = gpt41cost - API).",
+            "(difference = gpt41cost - API)"
+            + (f"; {result.refused} refused by the API (400)." if result.refused else "."),
             "Sent: model, input, instructions, tools, tool_choice, parallel_tool_calls, text (Chat bodies converted "
             "to Responses input); nothing else of the requests.",
         ],
