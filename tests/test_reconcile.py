@@ -189,7 +189,7 @@ def test_bad_costs_file_on_the_cli_is_one_line(runner, tmp_path):
 def test_reconciliation_json_contract(runner):
     r = runner.invoke(app, ["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--format", "json"])
     doc = json.loads(r.stdout)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2  # usage's contract (2: the run's date, issue #13)
     rec = doc["reconciliation"]
     assert set(rec) == {"tolerance", "by_day", "by_line_item", "total", "flagged", "notes", "assumptions"}
     row_keys = {"computed_usd", "billed_usd", "difference_usd", "ratio", "over_tolerance", "notes"}
