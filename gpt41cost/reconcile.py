@@ -16,9 +16,10 @@ billed, with nothing computed to set against it.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from .catalog import Catalog, ResolvedModel, rates_for
@@ -26,7 +27,7 @@ from .cost import TokenUsage, cost_of
 from .errors import UnknownModelError, UsageError
 from .numbers import NumberError, parse_share
 from .readers.costs import BilledItem
-from .usage import Accumulator, UsageResult, day_label, mode_of
+from .usage import Accumulator, UsageResult, _group_rates_reason, _Resolver, day_label, mode_of
 
 DEFAULT_TOLERANCE = Decimal("0.01")
 LINE_ITEM_RULE = (
@@ -153,22 +154,37 @@ def parse_line_item(text: str, catalog: Catalog) -> LineItem | None:
     return LineItem(_label(resolved), piece, mode)
 
 
-def computed_line_items(acc: Accumulator, catalog: Catalog) -> dict[str, Decimal]:
-    """Computed cost per line-item key at catalog prices (priced traffic only)."""
+@dataclass(frozen=True)
+class Computed:
+    """The usage at catalog prices, split as the bill is: per line-item key and per UTC day."""
+
+    per_item: dict[str, Decimal]
+    per_day: dict[str, Decimal]
+    #: service tiers the records name on each day, other than default and priority
+    odd_tiers: dict[str, set[str]]
+
+
+def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
+    """Price every group of the usage at the catalog prices in force on its own day (the day's
+    dated entries; the run date's prices for records without a day), split into line items."""
     per_item: dict[str, Decimal] = {}
-    resolved_cache: dict[str | None, ResolvedModel | None] = {}
+    per_day: dict[str, Decimal] = {}
+    odd_tiers: dict[str, set[str]] = {}
+    resolve = _Resolver(catalog)
+    dated: dict[tuple[str | None, int | None], ResolvedModel] = {}
     for key, (_n, i, c, o) in acc.groups.items():
-        model, batch, tier = key[0], key[1], key[2]
-        if model not in resolved_cache:
-            try:
-                resolved_cache[model] = None if not model else catalog.resolve(model)
-            except UnknownModelError:
-                resolved_cache[model] = None
-        resolved = resolved_cache[model]
+        model, batch, tier, day = key[0], key[1], key[2], key[3]
+        if tier not in (None, "default", "priority") and not batch:
+            odd_tiers.setdefault(day_label(day), set()).add(tier)
+        resolved = resolve(model)
         mode = mode_of(batch, tier)
-        if resolved is None or (tier == "flex" and mode != "batch") or (resolved.fine_tuned and mode == "priority"):
-            continue
-        cost = cost_of(TokenUsage(i, c, o), rates_for(resolved, mode))
+        if isinstance(resolved, str) or _group_rates_reason(resolved, mode, tier) is not None:
+            continue  # not priced: listed under Not priced by summarize, left out here too
+        on = dated.get((model, day))
+        if on is None:
+            prices = resolved.spec.prices if day is None else resolved.spec.prices_on(_day_date(day))
+            on = dated[(model, day)] = replace(resolved, spec=replace(resolved.spec, prices=prices))
+        cost = cost_of(TokenUsage(i, c, o), rates_for(on, mode))
         label = _label(resolved)
         for piece, usd in (
             ("input", cost.uncached_input_usd),
@@ -177,7 +193,13 @@ def computed_line_items(acc: Accumulator, catalog: Catalog) -> dict[str, Decimal
         ):
             k = LineItem(label, piece, mode).key
             per_item[k] = per_item.get(k, Decimal(0)) + usd
-    return per_item
+        d = day_label(day)
+        per_day[d] = per_day.get(d, Decimal(0)) + cost.total_usd
+    return Computed(per_item, per_day, odd_tiers)
+
+
+def _day_date(day: int) -> _dt.date:
+    return _dt.date(1970, 1, 1) + _dt.timedelta(days=day)
 
 
 def _over(computed: Decimal | None, billed: Decimal | None, tolerance: Decimal) -> bool:
@@ -206,8 +228,9 @@ def reconcile(
 ) -> Reconciliation:
     """Set the usage at catalog prices against the billed amounts, per day and per line item."""
     items = list(billed)
-    computed_items = computed_line_items(acc, catalog)
-    computed_days: dict[str, Decimal] = {line.key: line.cost_usd for line in result.by_day}
+    computed = computed_costs(acc, catalog)
+    computed_items = computed.per_item
+    computed_days = computed.per_day
     unpriced_days: dict[str, int] = {line.key: line.unpriced_requests for line in result.by_day}
 
     billed_days: dict[str, Decimal] = {}
@@ -248,6 +271,12 @@ def reconcile(
                 f"{_pct(diff / comp)} ({'+' if diff > 0 else '-'}{_usd(abs(diff))}): "
                 + (_CAUSES_OVER if diff > 0 else _CAUSES_UNDER)
             )
+            tiers = computed.odd_tiers.get(day)
+            if tiers:
+                notes.append(
+                    f"the usage names service tier(s) {', '.join(sorted(tiers))} this day: the catalog has no "
+                    "price for them (standard prices are used), the likeliest cause"
+                )
         unknown = unknown_by_day.get(day)
         if unknown and (over or bill is not None):
             parts = ", ".join(f"{name} {_usd(v)}" for name, v in sorted(unknown.items()))
@@ -306,6 +335,7 @@ def reconcile(
         line_items_billed=grouped,
         notes=tuple(notes_out),
         assumptions=(
+            ("computed", "each day's usage at the catalog prices in force that day (pricing.yaml's dated entries)"),
             ("line items", LINE_ITEM_RULE),
             ("over", f"a row is flagged when |billed - computed| / computed > {_pct(tolerance)}"),
         ),
@@ -328,10 +358,11 @@ def read_and_reconcile(
 
 __all__ = [
     "DEFAULT_TOLERANCE",
+    "Computed",
     "LineItem",
     "ReconRow",
     "Reconciliation",
-    "computed_line_items",
+    "computed_costs",
     "parse_line_item",
     "parse_tolerance",
     "read_and_reconcile",

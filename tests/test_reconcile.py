@@ -201,3 +201,42 @@ def test_reconciliation_json_contract(runner):
     assert isinstance(rec["total"]["billed_usd"], str)
     plain = runner.invoke(app, ["usage", COMPLETIONS, "--pricing", FIXTURE_CATALOG, "--format", "json"])
     assert "reconciliation" not in json.loads(plain.stdout)
+
+
+def test_each_day_priced_at_the_price_in_force_that_day(tmp_path):
+    """A price cut on day 2: the computed side follows it, so a bill at the new price matches."""
+    from gpt41cost.catalog import load_catalog
+
+    text = (Path(FIXTURE_CATALOG)).read_text(encoding="utf-8")
+    text = text.replace(
+        'standard: {input: "2.00", cached_input: "0.50", output: "8.00"}',
+        'standard: [{from: "2024-01-01", input: "2.00", cached_input: "0.50", output: "8.00"}, '
+        '{from: "2024-10-05", input: "1.00", cached_input: "0.25", output: "4.00"}]',
+        1,
+    )
+    text = text.replace("schema_version: 1", "schema_version: 2", 1)
+    path = tmp_path / "dated.yaml"
+    path.write_text(text, encoding="utf-8")
+    catalog = load_catalog(path)
+    acc = _acc(
+        UsageRecord("gpt-4.1", 1_000_000, 0, 0, day=DAY, per_request=False),  # $2.00 on 2024-10-04
+        UsageRecord("gpt-4.1", 1_000_000, 0, 0, day=DAY + 1, per_request=False),  # $1.00 from 2024-10-05
+    )
+    billed = [
+        BilledItem(DAY, "gpt-4.1, input", None, Decimal("2")),
+        BilledItem(DAY + 1, "gpt-4.1, input", None, Decimal("1")),
+    ]
+    rec = reconcile(acc, summarize(acc, catalog), billed, catalog)
+    assert [(r.key, r.computed_usd, r.over) for r in rec.by_day] == [
+        ("2024-10-04", Decimal(2), False),
+        ("2024-10-05", Decimal(1), False),
+    ]
+    assert rec.by_line_item[0].computed_usd == Decimal(3) and not rec.flagged
+
+
+def test_a_service_tier_the_catalog_lacks_is_named(catalog):
+    acc = _acc(UsageRecord("gpt-4.1", 1_000_000, 0, 0, service_tier="scale", day=DAY, per_request=False))
+    rec = reconcile(acc, summarize(acc, catalog), [BilledItem(DAY, None, None, Decimal("2.4"))], catalog)
+    (day,) = rec.by_day
+    assert day.over
+    assert "the usage names service tier(s) scale this day" in day.notes[1]
