@@ -3,9 +3,9 @@ which usage tiers can enqueue it.
 
 :func:`preflight` takes what the batch reader found while streaming the file (a
 :class:`BatchFactsLike`, i.e. :class:`gpt41cost.readers.requests.BatchFacts`: size, lines,
-rejected lines, custom_ids, methods and urls) and the measured requests
-(:class:`~gpt41cost.measure.Measured`: line, model, input tokens, max output), and returns
-a :class:`BatchCheck`. It never raises for a bad file: every problem
+rejected lines, custom_ids, methods and urls) and what it keeps of the measured requests
+(:class:`BatchTally`, fed each :class:`~gpt41cost.measure.Measured` as it is read: line, model,
+input tokens, max output), and returns a :class:`BatchCheck`. It never raises for a bad file: every problem
 is a :class:`Finding` naming its line, and ``BatchCheck.rejected`` says whether OpenAI
 would reject the file (the CLI then exits with ``CheckFailed``).
 
@@ -19,12 +19,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from .catalog import Catalog, ModelSpec, ResolvedModel
 from .cost import BATCH_CACHED_AT_INPUT_RATE
 from .errors import UnknownModelError
-from .measure import Measured, cap_summary, input_column, model_counts, models_and_lines, token_models
+from .measure import Measured
 
 #: The only HTTP method a batch line may use [BATCH].
 BATCH_METHOD = "POST"
@@ -189,18 +189,122 @@ def _ceil_div(a: int, b: int) -> int:
 # --------------------------------------------------------------------------- checks
 
 
-def _file_checks(facts: BatchFactsLike, measured: Sequence[Measured], catalog: Catalog) -> list[Finding]:
+class BatchTally:
+    """What the pre-flight keeps of a Batch file's measured requests, fed one at a time in file
+    order: the ``model`` of each line as written (as runs of consecutive lines with one model),
+    the requests over their model's context window or max output, and each base model's count
+    of requests by input size (for the queue)."""
+
+    def __init__(self, catalog: Catalog | None) -> None:
+        self.catalog = catalog  # None in a part read by another process (see merge)
+        self.requests = 0
+        self.uses: Counter[str | None] = Counter()  # requests per ``model``, in order of first use
+        self.runs: list[list[Any]] = []  # [first line, last line, model], in file order
+        self.sizes: dict[str, Counter[int]] = {}  # base model -> input tokens -> requests
+        self.window: list[Finding] = []
+        self._resolved: dict[str, ResolvedModel | None] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A part crosses from a reading process without the catalog; the window findings are made.
+        return {**self.__dict__, "catalog": None, "_resolved": {}}
+
+    def add(self, m: Measured) -> None:
+        self.requests += 1
+        self.uses[m.model] += 1
+        if m.line is not None:
+            runs = self.runs
+            if runs and runs[-1][1] == m.line - 1 and runs[-1][2] == m.model:
+                runs[-1][1] = m.line
+            else:
+                runs.append([m.line, m.line, m.model])
+        for base, n in m.input_tokens.items():
+            sizes = self.sizes.get(base)
+            if sizes is None:
+                sizes = self.sizes[base] = Counter()
+            sizes[n] += 1
+        resolved = self.resolve(m.model)
+        if resolved is not None:
+            self._window(m, resolved.spec)
+
+    def merge(self, part: BatchTally) -> None:
+        """Take in the tally of the next part of the file, as if its requests were added here."""
+        self.requests += part.requests
+        self.uses.update(part.uses)
+        for run in part.runs:
+            last = self.runs[-1] if self.runs else None
+            if last is not None and last[1] == run[0] - 1 and last[2] == run[2]:
+                last[1] = run[1]
+            else:
+                self.runs.append(list(run))
+        for base, sizes in part.sizes.items():
+            self.sizes.setdefault(base, Counter()).update(sizes)
+        self.window += part.window
+
+    def resolve(self, name: str | None) -> ResolvedModel | None:
+        """The catalog model a non-blank ``model`` names; None when blank or unknown."""
+        if name is None or not name.strip() or self.catalog is None:
+            return None
+        if name not in self._resolved:
+            try:
+                self._resolved[name] = self.catalog.resolve(name)
+            except UnknownModelError:
+                self._resolved[name] = None
+        return self._resolved[name]
+
+    def lines(self, name: str | None) -> list[int]:
+        """The lines of the requests naming ``name``, in order."""
+        return [line for first, last, model in self.runs if model == name for line in range(first, last + 1)]
+
+    def first_line(self, name: str | None) -> int | None:
+        return next((first for first, _, model in self.runs if model == name), None)
+
+    def line_of(self, k: int) -> int | None:
+        """The line of the ``k``-th request (from 0), if there are that many."""
+        for first, last, _ in self.runs:
+            if k <= last - first:
+                return int(first + k)
+            k -= last - first + 1
+        return None
+
+    def _window(self, m: Measured, spec: ModelSpec) -> None:
+        tokens = m.input_tokens.get(spec.name)
+        if tokens is None:
+            return
+        cap = m.max_output_tokens
+        where = _at(m)
+        if cap is not None and cap > spec.max_output_tokens:
+            self.window.append(
+                Finding(
+                    "error",
+                    "max_output_too_large",
+                    f"{where}: max output {_n(cap)} tokens exceeds {spec.name}'s limit of {_n(spec.max_output_tokens)}",
+                    m.line,
+                )
+            )
+        need = tokens + (cap or 0)
+        if need > spec.context_window:
+            parts = f"{_n(tokens)} input + {_n(cap)} max output = {_n(need)}" if cap else f"{_n(tokens)} input"
+            self.window.append(
+                Finding(
+                    "error",
+                    "over_context_window",
+                    f"{where}: {parts} tokens exceeds {spec.name}'s context window of {_n(spec.context_window)}",
+                    m.line,
+                )
+            )
+
+
+def _file_checks(facts: BatchFactsLike, tally: BatchTally, catalog: Catalog) -> list[Finding]:
     out: list[Finding] = []
     if facts.lines == 0:
         out.append(Finding("error", "empty_file", "the file holds no requests; OpenAI rejects an empty batch"))
     if facts.lines > catalog.batch_max_requests:
-        over = measured[catalog.batch_max_requests].line if len(measured) > catalog.batch_max_requests else None
         out.append(
             Finding(
                 "error",
                 "too_many_requests",
                 f"{_n(facts.lines)} requests; a batch holds at most {_n(catalog.batch_max_requests)}: split the file",
-                over,
+                tally.line_of(catalog.batch_max_requests),
             )
         )
     if facts.file_bytes > catalog.batch_max_file_bytes:
@@ -294,7 +398,7 @@ def _at(m: Measured) -> str:
 
 
 def _resolve_all(
-    measured: Sequence[Measured], catalog: Catalog
+    tally: BatchTally, catalog: Catalog
 ) -> tuple[dict[str, ResolvedModel], list[Finding], Counter[str], dict[str, list[int]]]:
     """Resolve each distinct ``model`` once; unknown or missing models become findings.
 
@@ -303,14 +407,11 @@ def _resolve_all(
     resolved: dict[str, ResolvedModel] = {}
     unknown: dict[str, str] = {}
     out: list[Finding] = []
-    # Counted in one C-level pass; names in order of first use, as the findings list them.
-    named = model_counts(measured)
+    named = tally.uses
     blank = {name for name in named if name is None or name.strip() == ""}
-    if blank:
-        for k, (name, _) in enumerate(models_and_lines(measured)):
-            if name in blank:
-                m = measured[k]
-                out.append(Finding("error", "missing_model", f"{_at(m)}: the request body has no model", m.line))
+    for name in blank:
+        for line in tally.lines(name):
+            out.append(Finding("error", "missing_model", f"line {line}: the request body has no model", line))
     uses: Counter[str] = Counter({name: n for name, n in named.items() if name is not None and name not in blank})
     for name in uses:
         try:
@@ -320,11 +421,10 @@ def _resolve_all(
     lines_of: dict[str, list[int]] = {}
     if unknown or len(resolved) > 1:  # the findings name every line of a model but the main one
         main = next((name for name, _ in uses.most_common() if name in resolved), None)
-        for name, line in models_and_lines(measured):
-            if name is not None and line is not None and name not in blank:
-                got = lines_of.setdefault(name, [])
-                if name != main or not got:  # of the main model, only its first line is named
-                    got.append(line)
+        for name in uses:
+            first = tally.first_line(name)
+            if first is not None:
+                lines_of[name] = [first] if name == main else tally.lines(name)
     for name, message in unknown.items():
         lines = lines_of.get(name, [])
         first = lines[0] if lines else None
@@ -371,49 +471,6 @@ def _model_checks(
     return out
 
 
-def _window_checks(measured: Sequence[Measured], resolved: Mapping[str, ResolvedModel]) -> list[Finding]:
-    out: list[Finding] = []
-    if not resolved:
-        return out
-    specs = [r.spec for r in resolved.values()]
-    largest_input = max((max(input_column(measured, name, 0), default=0) for name in token_models(measured)), default=0)
-    largest_cap = cap_summary(measured)[2]
-    if largest_cap <= min(s.max_output_tokens for s in specs) and largest_input + largest_cap <= min(
-        s.context_window for s in specs
-    ):
-        return out  # nothing can be over a limit: no need to look at each request
-    for m in measured:
-        if m.model is None or m.model not in resolved:
-            continue
-        spec = resolved[m.model].spec
-        tokens = m.input_tokens.get(spec.name)
-        if tokens is None:
-            continue
-        cap = m.max_output_tokens
-        where = _at(m)
-        if cap is not None and cap > spec.max_output_tokens:
-            out.append(
-                Finding(
-                    "error",
-                    "max_output_too_large",
-                    f"{where}: max output {_n(cap)} tokens exceeds {spec.name}'s limit of {_n(spec.max_output_tokens)}",
-                    m.line,
-                )
-            )
-        need = tokens + (cap or 0)
-        if need > spec.context_window:
-            parts = f"{_n(tokens)} input + {_n(cap)} max output = {_n(need)}" if cap else f"{_n(tokens)} input"
-            out.append(
-                Finding(
-                    "error",
-                    "over_context_window",
-                    f"{where}: {parts} tokens exceeds {spec.name}'s context window of {_n(spec.context_window)}",
-                    m.line,
-                )
-            )
-    return out
-
-
 # --------------------------------------------------------------------------- queue
 
 
@@ -435,24 +492,22 @@ def _pool(
 
 
 def queue_analysis(
-    spec: ModelSpec, sizes: Sequence[int], *, requests: int, file_bytes: int, catalog: Catalog
+    spec: ModelSpec, sizes: Mapping[int, int], *, requests: int, file_bytes: int, catalog: Catalog
 ) -> tuple[TierQueue, ...]:
-    """Tiers 1..5 of ``spec`` against a file whose requests have these input ``sizes``.
+    """Tiers 1..5 of ``spec`` against a file whose requests have these input ``sizes`` (input
+    tokens -> how many requests).
 
     ``requests`` and ``file_bytes`` are the file's (they also bound one batch).
     """
     threshold = catalog.long_context_threshold
-    # Sums, counts and the largest of each pool, without a list of either pool's sizes.
-    std_sum, std_n, std_max = sum(sizes), len(sizes), max(sizes, default=0)
-    lc_sum = lc_n = lc_max = 0
-    if std_max > threshold:
-        for s in sizes:
-            if s > threshold:
-                lc_sum += s
-                lc_n += 1
-                lc_max = max(lc_max, s)
-        std_sum, std_n = std_sum - lc_sum, std_n - lc_n
-        std_max = max((s for s in sizes if s <= threshold), default=0)
+    std_sum = std_n = std_max = lc_sum = lc_n = lc_max = 0
+    for s, c in sizes.items():
+        if not c:
+            continue
+        if s > threshold:
+            lc_sum, lc_n, lc_max = lc_sum + s * c, lc_n + c, max(lc_max, s)
+        else:
+            std_sum, std_n, std_max = std_sum + s * c, std_n + c, max(std_max, s)
     by_caps = max(_ceil_div(requests, catalog.batch_max_requests), _ceil_div(file_bytes, catalog.batch_max_file_bytes))
     out: list[TierQueue] = []
     for tier in sorted(spec.limits):
@@ -462,7 +517,7 @@ def queue_analysis(
         possible = std.possible and lc.possible
         needed = None
         if possible:
-            needed = max(std.batches_needed or 0, lc.batches_needed or 0, by_caps, 1 if sizes else 0)
+            needed = max(std.batches_needed or 0, lc.batches_needed or 0, by_caps, 1 if std_n + lc_n else 0)
         out.append(
             TierQueue(
                 tier=tier,
@@ -481,7 +536,7 @@ def queue_analysis(
 
 def preflight(
     facts: BatchFactsLike,
-    measured: Iterable[Measured],
+    measured: BatchTally | Iterable[Measured],
     catalog: Catalog,
     *,
     models: Sequence[ResolvedModel] | None = None,
@@ -491,24 +546,30 @@ def preflight(
     ``facts``: what the reader saw while streaming the file (:class:`BatchFactsLike`; pass the
     ``BatchFacts`` filled by ``read_requests(..., facts=...)``, read with ``on_error`` so
     that every bad line is recorded rather than raised).
-    ``measured``: one :class:`Measured` per line that was measured, in file order, with
-    ``line``, ``model``, ``input_tokens`` and ``max_output_tokens``.
+    ``measured``: the :class:`BatchTally` of the file's measured requests, or the requests
+    themselves (:class:`Measured`, in file order, with ``line``, ``model``, ``input_tokens``
+    and ``max_output_tokens``).
     ``models``: base models to run the queue analysis for (e.g. ``--model``); by default the
     models the file names, or every catalog model when it names none that resolve.
     """
-    items = measured if isinstance(measured, Sequence) else list(measured)
-    resolved, model_findings, uses, lines_of = _resolve_all(items, catalog)
+    if isinstance(measured, BatchTally):
+        tally = measured
+    else:
+        tally = BatchTally(catalog)
+        for m in measured:
+            tally.add(m)
+    resolved, model_findings, uses, lines_of = _resolve_all(tally, catalog)
     findings = [
-        *_file_checks(facts, items, catalog),
+        *_file_checks(facts, tally, catalog),
         *_method_url_checks(facts),
         *_id_checks(facts),
         *model_findings,
         *_model_checks(uses, lines_of, resolved),
-        *_window_checks(items, resolved),
+        *tally.window,
     ]
     findings.sort(key=lambda f: (f.line is not None, f.line or 0, f.severity != "error", f.code))
 
-    totals = {base: sum(input_column(items, base, 0)) for base in token_models(items)}
+    totals = {base: sum(n * c for n, c in sizes.items()) for base, sizes in tally.sizes.items()}
 
     if models is not None:
         specs = [r.spec for r in models]
@@ -521,11 +582,9 @@ def preflight(
             specs = list(catalog.models.values())
     queue: dict[str, tuple[TierQueue, ...]] = {}
     for spec in specs:
-        sizes = input_column(items, spec.name, 0)
         queue[spec.name] = queue_analysis(
-            spec, sizes, requests=facts.lines, file_bytes=facts.file_bytes, catalog=catalog
+            spec, tally.sizes.get(spec.name, {}), requests=facts.lines, file_bytes=facts.file_bytes, catalog=catalog
         )
-
     return BatchCheck(
         source=facts.source,
         findings=tuple(findings),

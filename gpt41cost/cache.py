@@ -6,7 +6,7 @@ each request's token stream (in the order OpenAI caches it: tools, system and ea
 messages, images) is cut into full ``step``-token blocks and block *k* gets a hash of the
 whole prefix ``tokens[0 : (k + 1) * step]`` (:func:`block_hashes`). Two requests share
 their first *k* blocks exactly when their *k*-th hashes are equal, so one pass over the
-requests with a set of seen hashes gives each request's cached prefix (:func:`detect`):
+requests with a set of seen hashes gives each request's cached prefix (:class:`PrefixCache`):
 O(total blocks), about a tenth of the time it takes to tokenize the same requests.
 
 Rules, each a named value shown in reports:
@@ -20,15 +20,11 @@ Rules, each a named value shown in reports:
 from __future__ import annotations
 
 import array
-import bisect
 import hashlib
-import itertools
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, overload
-
-from .measure import Measured, MeasuredTable, input_column
-from .spill import SpillArray, SpillSet
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -191,13 +187,18 @@ def _check(min_tokens: int, step: int) -> None:
 
 
 class PrefixCache:
-    """A cold cache fed one request at a time, in run order (for streaming callers).
+    """The prefixes of a run's requests, fed one request at a time in run order.
 
-    ``admit(blocks)`` returns the tokens the request gets from the cache, then caches its
-    prefix. Only hashes at or past the shortest possible hit (block ``min_tokens / step``)
-    are kept: a shorter shared prefix is worth 0 tokens anyway. They are kept in a
-    :class:`~gpt41cost.spill.SpillSet`, in memory up to a bound and on disk past it, so a run
-    of any length fits in bounded memory.
+    :meth:`add` returns what the request gets from a cold cache (the leading blocks it shares
+    with an earlier request) and remembers its prefixes. Only hashes at or past the shortest
+    possible hit (block ``min_tokens / step``) are kept: a shorter shared prefix is worth 0
+    tokens anyway. A hash held by two or more requests is *shared*: what a warm run gets
+    (:data:`CACHE_WARM_RUN`). The warm figure of the run is kept as the requests come, per
+    ``tag`` (the caller's name for a group of requests, e.g. an input file), so nothing per
+    request is stored; :meth:`warm` answers for one request once every request has been added.
+
+    Memory: the hashes seen (each with the tag of its first holder) and the shared ones, so it
+    grows with the run's distinct prefixes only (about 80-100 bytes a block).
     """
 
     def __init__(self, *, min_tokens: int = DEFAULT_MIN_TOKENS, step: int = DEFAULT_STEP) -> None:
@@ -205,27 +206,59 @@ class PrefixCache:
         self.min_tokens = min_tokens
         self.step = step
         self._first = _min_blocks(min_tokens, step) - 1  # index of the shortest hit's last block
-        self._seen = SpillSet()
+        self._seen: dict[int, int] = {}  # hash -> tag of the first request that held it
+        self._shared: set[int] = set()
+        # Per tag: its requests' shared hashes (each shared hash counts once per holder), and how
+        # many of its requests hold a shared shortest hit. Hashes are chained, so a request's
+        # shared hashes are a leading run: a warm request gets first + (its shared hashes) blocks.
+        self._warm_blocks: Counter[int] = Counter()
+        self._warm_hits: Counter[int] = Counter()
 
-    def admit(self, blocks: Sequence[int]) -> int:
-        """Cached tokens for a request with these block hashes; then remember its prefix."""
-        seen = self._seen
-        mem = seen.memory
-        first = self._first
+    def copy(self) -> PrefixCache:
+        out = PrefixCache(min_tokens=self.min_tokens, step=self.step)
+        out._seen, out._shared = dict(self._seen), set(self._shared)
+        out._warm_blocks, out._warm_hits = Counter(self._warm_blocks), Counter(self._warm_hits)
+        return out
+
+    def add(self, blocks: Sequence[int], tag: int = 0) -> int:
+        """Cached tokens of a request with these block hashes in a cold run; then remember its prefixes."""
+        kept = blocks[self._first :]
+        if not kept:
+            return 0
+        seen, shared = self._seen, self._shared
+        cold = 0
+        for k, h in enumerate(kept):
+            if h in shared:  # one more holder of a shared prefix
+                self._warm_blocks[tag] += 1
+                if k == 0:
+                    self._warm_hits[tag] += 1
+            elif h in seen:  # shared from now on: by its first holder and this request
+                shared.add(h)
+                owner = seen[h]
+                self._warm_blocks[tag] += 1
+                self._warm_blocks[owner] += 1
+                if k == 0:
+                    self._warm_hits[tag] += 1
+                    self._warm_hits[owner] += 1
+            else:  # chained: no longer prefix of this request was seen
+                seen.update(dict.fromkeys(kept[k:], tag))
+                break
+            cold += 1
+        return _tokens(self._first + cold if cold else 0, self.min_tokens, self.step)
+
+    def warm_totals(self) -> dict[int, int]:
+        """Cached tokens of the requests added, summed per tag, in a warm run."""
+        tags = self._warm_blocks.keys() | self._warm_hits.keys()
+        return {t: (self._warm_blocks[t] + self._first * self._warm_hits[t]) * self.step for t in tags}
+
+    def warm(self, blocks: Sequence[int]) -> int:
+        """Cached tokens of one request added before, in a warm run (after every request is added)."""
         n = 0
-        if len(blocks) > first:
-            # Hashes are chained: if block k was seen, so were all blocks before it.
-            if mem is None:
-                n = seen.leading(blocks[first:])
-                n = first + n if n else 0
-            elif blocks[first] in mem:
-                n = first + 1
-                for h in blocks[first + 1 :]:
-                    if h not in mem:
-                        break
-                    n += 1
-            seen.update(blocks[first:])
-        return _tokens(n, self.min_tokens, self.step)
+        for h in blocks[self._first :]:
+            if h not in self._shared:
+                break
+            n += 1
+        return _tokens(self._first + n if n else 0, self.min_tokens, self.step)
 
 
 def _tokens(blocks: int, min_tokens: int, step: int) -> int:
@@ -233,317 +266,67 @@ def _tokens(blocks: int, min_tokens: int, step: int) -> int:
     return cached if cached >= min_tokens else 0
 
 
-def detect(
-    blocks_per_request: Sequence[Sequence[int]],
-    *,
-    min_tokens: int = DEFAULT_MIN_TOKENS,
-    step: int = DEFAULT_STEP,
-    warm: bool = False,
-) -> list[int]:
-    """Cached input tokens of each request, in run order (ACCOUNTING.md §7).
+class RunCache:
+    """:class:`PrefixCache` of each base model, fed each request's blocks on every model.
 
-    ``blocks_per_request`` holds each request's :func:`block_hashes` (same ``step``).
-    Cold (the default, :data:`CACHE_COLD_RUN`): a request gets the leading blocks it shares
-    with any earlier request. Warm (:data:`CACHE_WARM_RUN`): it gets the leading blocks it
-    shares with any other request of the run, before or after it. Either way the result is
-    ``blocks * step`` when that reaches ``min_tokens``, else 0 (:data:`CACHE_FULL_BLOCKS`).
-    One pass (cold) or two (warm) over the hashes; requests are never compared pairwise.
+    The run is every request in order, as if all were sent to that model. One cache serves
+    every model while every request so far had the same blocks on all of them (no images):
+    the same hashes are then not stored once per model. A request never caches more than
+    its own input on a model, in whole blocks (its token stream has one entry per input token,
+    so its blocks never pass that; the cut is a guard).
     """
-    _check(min_tokens, step)
-    if not warm:
-        cache = PrefixCache(min_tokens=min_tokens, step=step)
-        return [cache.admit(blocks) for blocks in blocks_per_request]
-    first = _min_blocks(min_tokens, step) - 1
-    # A prefix held by two or more requests is shared (a request holds a given hash once: each
-    # hash is a different prefix length). Both sets spill to disk past a bound.
-    seen, multi = SpillSet(), SpillSet()
-    for blocks in blocks_per_request:
-        _note_shared(seen, multi, blocks[first:])
-    out: list[int] = []
-    for blocks in blocks_per_request:
-        n = multi.leading(blocks[first:])
-        out.append(_tokens(first + n if n else 0, min_tokens, step))
-    return out
-
-
-def _note_shared(seen: SpillSet, multi: SpillSet, kept: Sequence[int]) -> None:
-    """Count one request's hashes: those seen before are now shared."""
-    if kept:
-        again = seen.present(kept)
-        if again:
-            multi.update(again)
-        seen.update(kept)
-
-
-def cached_by_model(
-    measured: Iterable[Measured],
-    *,
-    min_tokens: int = DEFAULT_MIN_TOKENS,
-    step: int = DEFAULT_STEP,
-    warm: bool = False,
-    models: Sequence[str] | None = None,
-) -> dict[str, list[int]]:
-    """Cached input tokens per request, for each base model, in run order.
-
-    For each model (``models``, or every model any request has blocks or input tokens for),
-    the run is every request in order, as if all were sent to that model; a request without
-    blocks for it (``cache_blocks`` None, or no entry) caches nothing but stays in place.
-    The result never exceeds the request's input tokens on that model rounded down to
-    ``step`` (and is 0 again if that falls below ``min_tokens``), so it is always a valid
-    :class:`~gpt41cost.cost.TokenUsage` ``cached_input_tokens``.
-    """
-    items = measured if isinstance(measured, Sequence) else list(measured)
-    table = items if isinstance(items, MeasuredTable) else None
-    names: list[str] = list(models) if models is not None else []
-    if models is None:
-        if table is not None:
-            names = table.token_models()
-            for b in table.blocks.values():
-                names += [name for name in b if name not in names]
-        else:
-            for m in items:
-                for name in (*m.input_tokens, *(m.cache_blocks or {})):
-                    if name not in names:
-                        names.append(name)
-    out: dict[str, list[int]] = {}
-    for name in names:
-        blocks: list[Sequence[int]]
-        if table is not None:
-            blocks = [()] * len(table)
-            for i, b in table.blocks.items():
-                blocks[i] = b.get(name, ())
-        else:
-            blocks = [(m.cache_blocks or {}).get(name, ()) for m in items]
-        cached = detect(blocks, min_tokens=min_tokens, step=step, warm=warm)
-        capped: list[int] = []
-        for i, c in zip(input_column(items, name, 0), cached, strict=True):
-            c = min(c, (i // step) * step)
-            capped.append(c if c >= min_tokens else 0)
-        out[name] = capped
-    return out
-
-
-class SparseColumn(Sequence[int]):
-    """``n`` whole numbers, 0 but at the indexes ``at`` (ascending), which hold ``values``."""
-
-    def __init__(self, n: int, at: Sequence[int], values: Sequence[int]) -> None:
-        self.n = n
-        self.at = at
-        self.values = values
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __iter__(self) -> Iterator[int]:
-        done = 0
-        for i, v in zip(self.at, self.values, strict=True):
-            yield from itertools.repeat(0, i - done)
-            yield v
-            done = i + 1
-        yield from itertools.repeat(0, self.n - done)
-
-    @overload
-    def __getitem__(self, i: int) -> int: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[int]: ...
-
-    def __getitem__(self, i: int | slice) -> int | list[int]:
-        if isinstance(i, slice):
-            return list(self)[i]
-        if i < 0:
-            i += self.n
-        if not 0 <= i < self.n:
-            raise IndexError("SparseColumn index out of range")
-        k = bisect.bisect_left(self.at, i)
-        return self.values[k] if k < len(self.at) and self.at[k] == i else 0
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-class _Stream:
-    """What :class:`CacheStream` and :class:`WarmStream` share: fed requests in run order, each
-    model's cached tokens kept sparse (hits only), in columns that spill to disk."""
 
     def __init__(self, models: Sequence[str], *, min_tokens: int = DEFAULT_MIN_TOKENS, step: int = DEFAULT_STEP):
-        _check(min_tokens, step)
-        self.min_tokens = min_tokens
-        self.step = step
         self.models = tuple(models)
-        self._first = _min_blocks(min_tokens, step) - 1
-        self._fed = 0
-        # Only requests with blocks can get cached tokens: the others are zeros, not stored.
-        # Hits are kept sparse, in columns (spilled to disk past a bound): the request's index,
-        # and per model its cached tokens.
-        self._hit_at = SpillArray("Q")
-        self._hits: dict[str, SpillArray] = {name: SpillArray("Q") for name in self.models}
-        self._done: dict[str, SparseColumn] | None = None  # WarmStream's answer, until fed again
+        self._one: PrefixCache | None = PrefixCache(min_tokens=min_tokens, step=step)
+        self._each: dict[str, PrefixCache] = {}
+        self.step = step
+        self._cold = dict.fromkeys(self.models, 0)
 
-    def feed(self, m: Measured) -> Measured:
-        i = self._fed
-        self._fed += 1
-        self._done = None
-        blocks = m.cache_blocks
+    def _blocks(self, blocks: Mapping[str, Sequence[int]], tokens: Mapping[str, int]) -> list[Sequence[int]]:
+        step = self.step
+        return [blocks.get(name, ())[: tokens.get(name, 0) // step] for name in self.models]
+
+    def add(
+        self, blocks: Mapping[str, Sequence[int]] | None, tokens: Mapping[str, int], tag: int = 0
+    ) -> dict[str, int]:
+        """One request, in run order: its block hashes and input tokens on each model, and the
+        tag of its group (:meth:`warm_totals`). Returns its cached tokens per model, cold."""
         if not blocks:  # nothing to hit or to leave behind (e.g. under the cache minimum)
-            return m
-        self._admit(i, blocks, m.input_tokens)
-        return m.without_blocks()
-
-    def feed_table(self, table: MeasuredTable) -> None:
-        """:meth:`feed` for every record of ``table``, in order; then ``table`` drops its blocks."""
-        base = self._fed
-        self._done = None
-        for i, blocks in sorted(table.blocks.items()):
-            if blocks:
-                self._admit(base + i, blocks, table.tokens_at(i))
-        self._fed = base + len(table)
-        table.drop_blocks()
-
-    def _admit(self, i: int, blocks: Mapping[str, tuple[int, ...]], tokens: Mapping[str, int]) -> None:
-        raise NotImplementedError
-
-    def _same(self, per_model: list[tuple[int, ...]]) -> bool:
-        return all(b is per_model[0] or b == per_model[0] for b in per_model)
-
-    def _hit(self, i: int, blocks: Sequence[int], caps: Sequence[int]) -> None:
-        """Record request ``i``'s cached blocks (``blocks[k]`` on model k) under each model's cap."""
-        row = []
-        for n, cap in zip(blocks, caps, strict=True):
-            c = min(n, cap) * self.step
-            row.append(c if c >= self.min_tokens else 0)
-        if any(row):
-            self._hit_at.append(i)
-            for name, c in zip(self.models, row, strict=True):
-                self._hits[name].append(c)
-
-
-class CacheStream(_Stream):
-    """:func:`cached_by_model` for a cold run, fed one request at a time as it is read.
-
-    ``feed(m)`` records the request's cached tokens on each of ``models`` and returns ``m``
-    without its cache blocks, so a caller that keeps the records does not keep the blocks;
-    ``feed_table(t)`` does the same for every record of a
-    :class:`~gpt41cost.measure.MeasuredTable`. After the last request, ``cached`` equals
-    ``cached_by_model(records, models=models)``.
-    """
-
-    def __init__(self, models: Sequence[str], *, min_tokens: int = DEFAULT_MIN_TOKENS, step: int = DEFAULT_STEP):
-        super().__init__(models, min_tokens=min_tokens, step=step)
-        # One cache serves every model while every request so far had the same blocks on
-        # all of them (no images): the same hashes are then not stored once per model.
-        self._shared: PrefixCache | None = PrefixCache(min_tokens=min_tokens, step=step)
-        self._caches: dict[str, PrefixCache] = {}
-
-    @property
-    def cached(self) -> dict[str, SparseColumn]:
-        """Cached tokens of each request fed so far, per model, in run order."""
-        return {name: SparseColumn(self._fed, self._hit_at, hits) for name, hits in self._hits.items()}
-
-    def _admit(self, i: int, blocks: Mapping[str, tuple[int, ...]], tokens: Mapping[str, int]) -> None:
-        per_model = [blocks.get(name, ()) for name in self.models]
-        if self._shared is not None and self._same(per_model):
-            got = self._shared.admit(per_model[0])
-            admitted = [got] * len(self.models)
+            return dict.fromkeys(self.models, 0)
+        per_model = self._blocks(blocks, tokens)
+        one = self._one
+        if one is not None and all(b == per_model[0] for b in per_model):
+            got = one.add(per_model[0], tag)
+            out = dict.fromkeys(self.models, got)
         else:
-            if self._shared is not None:  # from now on each model keeps its own copy
-                for name in self.models:
-                    cache = PrefixCache(min_tokens=self.min_tokens, step=self.step)
-                    cache._seen = self._shared._seen.copy()
-                    self._caches[name] = cache
-                self._shared = None
-            admitted = [self._caches[name].admit(b) for name, b in zip(self.models, per_model, strict=True)]
-        caps = [tokens.get(name, 0) // self.step for name in self.models]
-        self._hit(i, [c // self.step for c in admitted], caps)
+            if one is not None:  # from now on each model keeps its own copy
+                self._each = {name: one.copy() for name in self.models}
+                self._one = None
+            out = {name: self._each[name].add(b, tag) for name, b in zip(self.models, per_model, strict=True)}
+        for name, got in out.items():
+            self._cold[name] += got
+        return out
 
+    def totals(self, *, warm: bool) -> dict[str, int]:
+        """Cached input tokens of all the requests added, per model (cold or warm run)."""
+        if not warm:
+            return dict(self._cold)
+        return {name: sum(self._cache(name).warm_totals().values()) for name in self.models}
 
-class WarmStream(_Stream):
-    """:func:`cached_by_model` for a warm run (``--cache-warm``), fed as the files are read.
+    def warm_totals(self) -> dict[str, dict[int, int]]:
+        """Cached input tokens in a warm run, per model, per tag."""
+        return {name: self._cache(name).warm_totals() for name in self.models}
 
-    A warm request hits any prefix another request of the run holds, later ones included, so
-    the answer needs two passes: ``feed`` notes which prefixes are shared and keeps the
-    request's hashes (from the shortest possible hit on) in columns that spill to disk;
-    ``cached`` then walks them once. Memory stays bounded whatever the run's length.
-    """
+    def warm(self, blocks: Mapping[str, Sequence[int]] | None, tokens: Mapping[str, int]) -> dict[str, int]:
+        """One added request's cached tokens per model in a warm run (after every request is added)."""
+        if not blocks:
+            return dict.fromkeys(self.models, 0)
+        per_model = self._blocks(blocks, tokens)
+        return {name: self._cache(name).warm(b) for name, b in zip(self.models, per_model, strict=True)}
 
-    _ALL = -1  # a stored row that holds the same blocks on every model
-
-    def __init__(self, models: Sequence[str], *, min_tokens: int = DEFAULT_MIN_TOKENS, step: int = DEFAULT_STEP):
-        super().__init__(models, min_tokens=min_tokens, step=step)
-        self._sets: dict[str, tuple[SpillSet, SpillSet]] | None = None  # per model, once they differ
-        self._shared_sets = (SpillSet(), SpillSet())  # (seen, held by two or more requests)
-        # One row per stored hash list: request index, model (or _ALL), length; the hashes
-        # one after another; each model's cap in blocks (0 for a row of another model).
-        self._row_at = SpillArray("Q")
-        self._row_model = SpillArray("b")
-        self._row_len = SpillArray("I")
-        self._flat = SpillArray("Q")
-        self._caps: dict[str, SpillArray] = {name: SpillArray("Q") for name in self.models}
-
-    def _admit(self, i: int, blocks: Mapping[str, tuple[int, ...]], tokens: Mapping[str, int]) -> None:
-        first = self._first
-        per_model = [blocks.get(name, ()) for name in self.models]
-        caps = [tokens.get(name, 0) // self.step for name in self.models]
-        if self._sets is None and self._same(per_model):
-            _note_shared(*self._shared_sets, per_model[0][first:])
-            self._row(i, self._ALL, per_model[0][first:], caps)
-            return
-        if self._sets is None:  # from now on each model keeps its own sets
-            seen, multi = self._shared_sets
-            self._sets = {name: (seen.copy(), multi.copy()) for name in self.models}
-        for k, (name, b) in enumerate(zip(self.models, per_model, strict=True)):
-            _note_shared(*self._sets[name], b[first:])
-            self._row(i, k, b[first:], [cap if j == k else 0 for j, cap in enumerate(caps)])
-
-    def _row(self, i: int, model: int, kept: Sequence[int], caps: Sequence[int]) -> None:
-        if not kept:
-            return
-        self._row_at.append(i)
-        self._row_model.append(model)
-        self._row_len.append(len(kept))
-        self._flat.extend(kept)
-        for name, cap in zip(self.models, caps, strict=True):
-            self._caps[name].append(cap)
-
-    @property
-    def cached(self) -> dict[str, SparseColumn]:
-        """Cached tokens of each request fed so far, per model, in run order."""
-        if self._done is None:
-            self._walk()
-            self._done = {name: SparseColumn(self._fed, self._hit_at, hits) for name, hits in self._hits.items()}
-        return self._done
-
-    def _walk(self) -> None:
-        self._hit_at = SpillArray("Q")
-        self._hits = {name: SpillArray("Q") for name in self.models}
-        multis = [self._sets[name][1] if self._sets else self._shared_sets[1] for name in self.models]
-        flat = iter(self._flat)
-        caps = [iter(self._caps[name]) for name in self.models]
-        first = self._first
-        pending_i = -1
-        pending = [0] * len(self.models)
-        pending_caps = [0] * len(self.models)
-        for i, model, n in zip(self._row_at, self._row_model, self._row_len, strict=True):
-            kept = list(itertools.islice(flat, n))
-            row_caps = [next(c) for c in caps]
-            if i != pending_i:
-                if pending_i >= 0:
-                    self._hit(pending_i, pending, pending_caps)
-                pending_i, pending, pending_caps = i, [0] * len(self.models), [0] * len(self.models)
-            asked: dict[int, int] = {}  # one question per set: before the models differ, they share one
-            for k, multi in enumerate(multis):
-                if model == self._ALL or model == k:
-                    got = asked.get(id(multi))
-                    if got is None:
-                        got = asked[id(multi)] = multi.leading(kept)
-                    pending[k] = first + got if got else 0
-                    pending_caps[k] = row_caps[k]
-        if pending_i >= 0:
-            self._hit(pending_i, pending, pending_caps)
+    def _cache(self, name: str) -> PrefixCache:
+        return self._one if self._one is not None else self._each[name]
 
 
 def cache_assumptions(warm: bool) -> tuple[tuple[str, str], ...]:
@@ -556,12 +339,6 @@ def cache_assumptions(warm: bool) -> tuple[tuple[str, str], ...]:
     )
 
 
-def cached_for_catalog(measured: Sequence[Measured], catalog: Catalog, *, warm: bool) -> dict[str, list[int]]:
-    """:func:`cached_by_model` with the catalog's caching rules, for every model it prices."""
-    return cached_by_model(
-        measured,
-        min_tokens=catalog.cache_min_tokens,
-        step=catalog.cache_step_tokens,
-        warm=warm,
-        models=list(catalog.models),
-    )
+def run_cache(catalog: Catalog) -> RunCache:
+    """A :class:`RunCache` with the catalog's caching rules, for every model it prices."""
+    return RunCache(list(catalog.models), min_tokens=catalog.cache_min_tokens, step=catalog.cache_step_tokens)

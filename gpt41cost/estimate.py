@@ -1,16 +1,14 @@
-"""The estimate core: measured requests + named assumptions -> cost per model.
+"""The estimate core: a run's totals + named assumptions -> cost per model.
 
-Pure: takes :class:`~gpt41cost.measure.Measured` records, the catalog and an
-:class:`Assumptions`, returns an :class:`EstimateResult`. Never prints or reads files.
+Pure: takes the :class:`~gpt41cost.measure.Totals` of the measured requests, the catalog and
+an :class:`Assumptions`, returns an :class:`EstimateResult`. Never prints or reads files.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -18,16 +16,7 @@ from .catalog import Catalog, ResolvedModel
 from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import UsageError
 from .lifecycle import ACTIVE, ALWAYS_ACTIVE, SHUT_DOWN, Lifecycle, active_first, snapshot_notes
-from .measure import (
-    InputFile,
-    Measured,
-    MeasuredTable,
-    cap_column,
-    cap_summary,
-    input_column,
-    model_counts,
-    training_summary,
-)
+from .measure import InputFile, Measured, Misfit, Totals
 
 #: Output tokens per request when neither --output-tokens nor a calibration gives them.
 DEFAULT_OUTPUT_TOKENS = 500
@@ -76,16 +65,6 @@ class Assumptions:
             raise UsageError("--requests-per-day/--requests-per-month: must be 0 or more")
         if self.epochs < 1:
             raise UsageError("--epochs: must be 1 or more")
-
-
-@dataclass(frozen=True)
-class Misfit:
-    """A request that does not fit the model: over the context window or over max output."""
-
-    where: str
-    input_tokens: int
-    output_tokens: int
-    problem: str
 
 
 @dataclass(frozen=True)
@@ -162,31 +141,33 @@ class EstimateResult:
     empty_inputs: tuple[str, ...] = ()  # files found in a directory and skipped for being empty
 
 
-def percentile(sorted_values: Sequence[int], p: int) -> int:
-    """Nearest-rank percentile of an ascending list (p in 1..100)."""
-    if not sorted_values:
-        return 0
-    k = max(1, math.ceil(p * len(sorted_values) / 100))
-    return sorted_values[k - 1]
-
-
-def input_stats(values: Iterable[int]) -> Stats:
-    """Mean, nearest-rank p50 and p95, and max, from the counts of each distinct value (a
-    large file has many requests but few distinct sizes: no sorted copy of them all)."""
-    counts = sorted(Counter(values).items())
-    n = sum(c for _, c in counts)
+def input_stats(counts: Mapping[int, int]) -> Stats:
+    """Mean, nearest-rank p50 and p95, and max of the sizes counted in ``counts`` (size -> how
+    many requests): a large file has many requests but few distinct sizes."""
+    ordered = sorted(counts.items())
+    n = sum(c for _, c in ordered)
     if not n:
         return Stats(mean=Decimal(0), p50=0, p95=0, max=0)
-    total = sum(v * c for v, c in counts)
-    ranks = {p: max(1, math.ceil(p * n / 100)) for p in (50, 95)}
-    at: dict[int, int] = {}
+    total = sum(v * c for v, c in ordered)
+    return Stats(
+        mean=Decimal(total) / Decimal(n),
+        p50=percentile(ordered, 50),
+        p95=percentile(ordered, 95),
+        max=ordered[-1][0],
+    )
+
+
+def percentile(ordered: Sequence[tuple[int, int]], p: int) -> int:
+    """Nearest-rank percentile ``p`` (1..100) of the values counted in ``ordered``, (value,
+    count) pairs in ascending order of value; 0 when there are none."""
+    n = sum(c for _, c in ordered)
+    rank = max(1, math.ceil(p * n / 100))
     seen = 0
-    for v, c in counts:
+    for v, c in ordered:
         seen += c
-        for p, k in ranks.items():
-            if p not in at and seen >= k:
-                at[p] = v
-    return Stats(mean=Decimal(total) / Decimal(n), p50=at[50], p95=at[95], max=counts[-1][0])
+        if seen >= rank:
+            return v
+    return 0
 
 
 def monthly_requests(per_day: int | None, per_month: int | None) -> tuple[int | None, str]:
@@ -205,7 +186,7 @@ def monthly_requests(per_day: int | None, per_month: int | None) -> tuple[int | 
 
 
 def models_to_report(
-    catalog: Catalog, names: Sequence[str], requests: Sequence[Measured], fine_tuned: bool = False
+    catalog: Catalog, names: Sequence[str], totals: Totals, fine_tuned: bool = False
 ) -> list[ResolvedModel]:
     """--model names if given; else the requests' own models, then the other base models.
 
@@ -217,7 +198,7 @@ def models_to_report(
     elif fine_tuned:
         out = [catalog.resolve(f"ft:{base}") for base in catalog.models]
     else:
-        own = [catalog.resolve(name) for name in model_counts(requests) if name]  # in order of first use
+        own = [catalog.resolve(name) for name in totals.named if name]  # in order of first use
         out = []
         for m in own:
             if all(m.label != o.label for o in out):
@@ -234,158 +215,100 @@ def models_to_report(
     return unique
 
 
-def _cached_sum(a: Assumptions, catalog: Catalog, base: str, inputs: Sequence[int], auto: Sequence[int] | None) -> int:
+def _cached_sum(a: Assumptions, catalog: Catalog, base: str, sizes: Mapping[int, int], auto: int | None) -> int:
     """Cached input tokens of all the requests together (each request's, summed)."""
     if a.cache_mode == "fixed":
         n = a.cached_tokens or 0
-        return sum(min(n, i) for i in inputs)
+        return sum(min(n, i) * c for i, c in sizes.items())
     if a.cache_mode == "rate":
         rate = a.hit_rate_for(base)
         step, low = catalog.cache_step_tokens, catalog.cache_min_tokens
-        return sum(cached_tokens_for_rate(i, rate, low, step) * c for i, c in Counter(inputs).items())
+        return sum(cached_tokens_for_rate(i, rate, low, step) * c for i, c in sizes.items())
     if a.cache_mode == "auto" and auto is not None:
-        return sum(auto)
+        return auto
     return 0
 
 
 def estimate(
-    requests: Sequence[Measured],
+    totals: Totals,
     catalog: Catalog,
     assumptions: Assumptions,
     models: Sequence[ResolvedModel],
-    auto_cached: Mapping[str, Sequence[int]] | None = None,
     inputs: Sequence[InputFile] | None = None,
     empty_inputs: Sequence[str] = (),
 ) -> EstimateResult:
-    """Price every request on every model; ``auto_cached`` maps base model -> cached tokens per request.
+    """Price the run's requests on every model. With ``cache_mode`` "auto" the cached tokens are
+    the ones ``totals.cache`` found (cold or warm, as ``cache_warm`` says).
 
-    ``inputs``: the inputs the requests came from (their spans of ``requests``), for per-input
+    ``inputs``: the inputs the requests came from (their spans of the run), for per-input
     figures; without them each run of requests from one source is an input. ``empty_inputs``:
     files skipped for being empty, listed in the result.
     """
-    if not requests:
+    if not totals.requests:
         raise UsageError("nothing to estimate: give prompt files, a directory, '-' or --input-tokens N")
     a = assumptions
-    shared = _Shared.of(requests)
-    results: list[ModelEstimate] = []
-    for m in models:
-        results.append(_estimate_model(requests, catalog, a, m, (auto_cached or {}).get(m.spec.name), shared))
+    if any(totals.output_tokens[base] != a.output_for(base) for base in totals.bases):
+        raise ValueError("the totals were kept for other output tokens than the assumptions give")
+    auto: Mapping[str, int] = {}
+    if a.cache_mode == "auto" and totals.cache is not None:
+        auto = totals.cache.totals(warm=a.cache_warm)
+    results = [_estimate_model(totals, catalog, a, m, auto.get(m.spec.name)) for m in models]
     baseline = next((r for r in results if r.model == BASELINE_MODEL), None)
     if baseline is not None and baseline.per_request_usd > 0:
-        results = [
-            _with_saving(r, (baseline.per_request_usd - r.per_request_usd) / baseline.per_request_usd * 100)
-            for r in results
-        ]
+        base_usd = baseline.per_request_usd
+        results = [replace(r, saving_vs_baseline_pct=(base_usd - r.per_request_usd) / base_usd * 100) for r in results]
     day = catalog.day
     results = active_first(results, lambda r: r.lifecycle, day)
-    notes = lifecycle_notes(results, models, catalog, shared.examples > 0)
-    kinds: list[tuple[str, str]] = []
-    if isinstance(requests, MeasuredTable):
-        for source, kind in requests.kinds():
-            if not kinds or kinds[-1][0] != source:
-                kinds.append((source, kind))
-        uncounted = tuple((requests[i].where, u) for i, parts in requests.uncounted() for u in parts)
-    else:
-        for r in requests:
-            if not kinds or kinds[-1][0] != r.source:
-                kinds.append((r.source, r.kind))
-        uncounted = tuple((r.where, u) for r in requests for u in r.uncounted)
-    spans = list(inputs) if inputs is not None else _spans(requests, kinds)
+    notes = lifecycle_notes(results, models, catalog, totals.examples > 0)
+    kind_of = dict(totals.kinds)
+    spans = (
+        list(inputs)
+        if inputs is not None
+        else [InputFile(g.source, kind_of.get(g.source, ""), "", g.start, g.start + g.requests) for g in totals.groups]
+    )
     return EstimateResult(
         assumptions=a,
         models=tuple(results),
-        sources=tuple(dict.fromkeys(source for source, _ in kinds)),
-        kinds=tuple(dict.fromkeys(kinds)),
+        sources=tuple(dict.fromkeys(source for source, _ in totals.kinds)),
+        kinds=tuple(dict.fromkeys(totals.kinds)),
         catalog_as_of=catalog.as_of,
         catalog_path=catalog.path,
-        uncounted=uncounted,
+        uncounted=tuple(totals.uncounted),
         notes=tuple(notes),
         run_date=day,
-        inputs=_per_input(requests, catalog, a, models, auto_cached or {}, spans),
+        inputs=_per_input(totals, catalog, a, models, spans),
         empty_inputs=tuple(empty_inputs),
     )
 
 
-def _spans(requests: Sequence[Measured], kinds: Sequence[tuple[str, str]]) -> list[InputFile]:
-    """Each run of requests from one source, when the reader did not say (library callers)."""
-    if len(kinds) == 1:
-        return [InputFile(kinds[0][0], kinds[0][1], "", 0, len(requests))]
-    out: list[InputFile] = []
-    for k, r in enumerate(requests):
-        if out and out[-1].source == r.source:
-            continue
-        if out:
-            out[-1] = InputFile(out[-1].source, out[-1].read_as, "", out[-1].start, k)
-        out.append(InputFile(r.source, r.kind, "", k, len(requests)))
-    return out
-
-
-def _cached_each(
-    a: Assumptions, catalog: Catalog, base: str, inputs: Sequence[int], auto: Sequence[int] | None
-) -> Iterable[int] | None:
-    """Cached input tokens of each request (what :func:`_cached_sum` sums); None when none are."""
-    if a.cache_mode == "fixed":
-        n = a.cached_tokens or 0
-        return (min(n, i) for i in inputs)
-    if a.cache_mode == "rate":
-        rate = a.hit_rate_for(base)
-        step, low = catalog.cache_step_tokens, catalog.cache_min_tokens
-        memo: dict[int, int] = {}
-
-        def one(i: int) -> int:
-            got = memo.get(i)
-            if got is None:
-                got = memo[i] = cached_tokens_for_rate(i, rate, low, step)
-            return got
-
-        return map(one, inputs)
-    if a.cache_mode == "auto" and auto is not None:
-        return auto
-    return None
-
-
-def _span_sums(values: Iterable[int] | None, spans: Sequence[InputFile]) -> list[int]:
-    """The sum of ``values`` over each span (spans are in order, one after the other), in one
-    pass at C speed: a column may be spilled to disk, so it is read once, never indexed."""
-    if values is None:
-        return [0] * len(spans)
-    it = iter(values)
-    out = []
-    at = 0
-    for span in spans:
-        if span.start > at:
-            next(itertools.islice(it, span.start - at - 1, None), None)  # skip records of no input
-        out.append(sum(itertools.islice(it, span.stop - span.start)))
-        at = span.stop
-    return out
-
-
 def _per_input(
-    requests: Sequence[Measured],
-    catalog: Catalog,
-    a: Assumptions,
-    models: Sequence[ResolvedModel],
-    auto: Mapping[str, Sequence[int]],
-    spans: Sequence[InputFile],
+    totals: Totals, catalog: Catalog, a: Assumptions, models: Sequence[ResolvedModel], spans: Sequence[InputFile]
 ) -> tuple[InputEstimate, ...]:
     """Each input's tokens and cost on each model (all its requests once)."""
-    figures: list[list[InputModelFigures]] = [[] for _ in spans]
-    for m in models:
-        base = m.spec.name
-        inputs = input_column(requests, base)
-        in_sums = _span_sums(inputs, spans)
-        cached_sums = _span_sums(_cached_each(a, catalog, base, inputs, auto.get(base)), spans)
-        out = a.output_for(base)
-        for k, span in enumerate(spans):
-            usage = TokenUsage(in_sums[k], cached_sums[k], out * (span.stop - span.start))
+    groups = {g.start: (k, g) for k, g in enumerate(totals.groups)}
+    warm: Mapping[str, Mapping[int, int]] = {}
+    if a.cache_mode == "auto" and a.cache_warm and totals.cache is not None:
+        warm = totals.cache.warm_totals()
+    out = []
+    for span in spans:
+        tag, group = groups.get(span.start, (-1, None)) if span.stop > span.start else (-1, None)
+        figures = []
+        for m in models:
+            base = m.spec.name
+            if group is None:
+                usage = TokenUsage(0, 0, 0)
+            else:
+                auto = warm[base].get(tag, 0) if warm else group.cold[base] if totals.cache is not None else None
+                sizes = group.sizes[base]
+                in_sum = sum(i * c for i, c in sizes.items())
+                cached = _cached_sum(a, catalog, base, sizes, auto)
+                usage = TokenUsage(in_sum, cached, a.output_for(base) * group.requests)
             cost = price(usage, m, a.mode).total_usd
-            figures[k].append(
+            figures.append(
                 InputModelFigures(m.label, usage.input_tokens, usage.cached_input_tokens, usage.output_tokens, cost)
             )
-    return tuple(
-        InputEstimate(s.source, s.read_as, s.reason, s.stop - s.start, tuple(f))
-        for s, f in zip(spans, figures, strict=True)
-    )
+        out.append(InputEstimate(span.source, span.read_as, span.reason, span.stop - span.start, tuple(figures)))
+    return tuple(out)
 
 
 def lifecycle_notes(
@@ -415,67 +338,16 @@ def lifecycle_notes(
     return notes
 
 
-def _with_saving(r: ModelEstimate, saving: Decimal) -> ModelEstimate:
-    from dataclasses import replace
-
-    return replace(r, saving_vs_baseline_pct=saving)
-
-
-@dataclass(frozen=True)
-class _Shared:
-    """What every model's estimate reads from the requests, gathered once."""
-
-    capped: int  # requests with a cap
-    cap_sum: int  # their caps, summed
-    largest_cap: int
-    named: frozenset[str]  # the models the requests name (stripped)
-    examples: int  # fine-tuning examples (requests with training tokens)
-    training_sum: int  # their training tokens (one epoch)
-
-    @classmethod
-    def of(cls, requests: Sequence[Measured]) -> _Shared:
-        capped, cap_sum, largest_cap = cap_summary(requests)
-        examples, training_sum = training_summary(requests)
-        return cls(
-            capped=capped,
-            cap_sum=cap_sum,
-            largest_cap=largest_cap,
-            named=frozenset(m.strip() for m in model_counts(requests) if m),
-            examples=examples,
-            training_sum=training_sum,
-        )
-
-
-def _estimate_model(
-    requests: Sequence[Measured],
-    catalog: Catalog,
-    a: Assumptions,
-    m: ResolvedModel,
-    auto: Sequence[int] | None,
-    sh: _Shared,
-) -> ModelEstimate:
+def _estimate_model(t: Totals, catalog: Catalog, a: Assumptions, m: ResolvedModel, auto: int | None) -> ModelEstimate:
     base = m.spec.name
-    inputs = input_column(requests, base)
-    cached_sum = _cached_sum(a, catalog, base, inputs, auto)
+    sizes = t.sizes[base]
+    cached_sum = _cached_sum(a, catalog, base, sizes, auto)
     # Cost is linear in each token count and exact (Decimal, no rounding), so pricing the
-    # summed tokens once equals summing every request's price; per request only ints are added.
+    # summed tokens once equals summing every request's price.
     out = a.output_for(base)
-    in_sum = sum(inputs)
-    capped = sh.capped
-    worst_out = sh.cap_sum + out * (len(requests) - capped)
-    misfits: list[Misfit] = []
-    window, max_output = m.spec.context_window, m.spec.max_output_tokens
-    largest_reserve = max(out, sh.largest_cap)
-    if max(inputs, default=0) + largest_reserve > window or largest_reserve > max_output:
-        for k, (i, cap) in enumerate(zip(inputs, cap_column(requests), strict=True)):  # who does not fit, in order
-            reserved = max(out, cap or 0)
-            if i + reserved > window:
-                problem = f"input + output {i + reserved:,} > context window {window:,}"
-                misfits.append(Misfit(requests[k].where, i, reserved, problem))
-            if reserved > max_output:
-                problem = f"output {reserved:,} > max output {max_output:,}"
-                misfits.append(Misfit(requests[k].where, i, reserved, problem))
-    n = len(requests)
+    in_sum = sum(i * c for i, c in sizes.items())
+    n = t.requests
+    worst_out = t.cap_sum + out * (n - t.capped)
     usage = TokenUsage(in_sum, cached_sum, out * n)
     total = price(usage, m, a.mode)
     no_cache = price(TokenUsage(in_sum, 0, out * n), m, a.mode)
@@ -486,16 +358,16 @@ def _estimate_model(
         monthly = total.total_usd * a.requests_per_month / n
         monthly_nc = no_cache.total_usd * a.requests_per_month / n
     training_tokens = training_usd = None
-    if sh.examples:
-        training_tokens = sh.training_sum * a.epochs
+    if t.examples:
+        training_tokens = t.training_sum * a.epochs
         training_usd = training_cost(training_tokens, m)
     return ModelEstimate(
         model=m.label,
         base_model=base,
         fine_tuned=m.fine_tuned,
-        requested=m.requested in sh.named,
+        requested=m.requested in {name.strip() for name in t.named if name},
         requests=n,
-        input_stats=input_stats(inputs),
+        input_stats=input_stats(sizes),
         usage=usage,
         cost=total,
         cost_without_cache=no_cache,
@@ -503,9 +375,9 @@ def _estimate_model(
         monthly_usd=monthly,
         monthly_without_cache_usd=monthly_nc,
         saving_vs_baseline_pct=None,
-        worst_case_usd=worst if capped else None,
-        worst_case_requests=capped,
-        misfits=tuple(misfits),
+        worst_case_usd=worst if t.capped else None,
+        worst_case_requests=t.capped,
+        misfits=tuple(t.misfits[base]),
         context_window=m.spec.context_window,
         max_output_tokens=m.spec.max_output_tokens,
         training_tokens=training_tokens,

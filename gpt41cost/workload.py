@@ -41,7 +41,7 @@ from .cost import cached_tokens_for_rate
 from .errors import InputError, UnknownModelError
 from .lifecycle import DEFAULT_HORIZON_MONTHS, SHUT_DOWN, add_months
 from .limits import DEFAULT_PEAK_FACTOR, Assessment, Demand, RequestProfile, Traffic, Verdict, verdict
-from .measure import Measured, cap_column, input_column
+from .measure import Measured
 from .numbers import PEAK_FACTOR, PERCENT, REQUESTS, SHARE, TOKENS, USD, NumberError, Range, parse_count, parse_decimal
 
 if TYPE_CHECKING:
@@ -433,7 +433,7 @@ def measure_prompts(
     """Count each prompt file (one request kind each) and work out its cached tokens.
 
     ``cache_auto``: cached tokens from prefixes the prompts share, 128-token blocks at a time
-    (:func:`gpt41cost.cache.detect`, run warm: at launch traffic every kind recurs, so a
+    (:class:`gpt41cost.cache.PrefixCache`, run warm: at launch traffic every kind recurs, so a
     prefix any prompt shares is in the cache). ``cache_hit_rate``: that share of each
     prompt's input, in OpenAI's steps. Neither: nothing cached.
     """
@@ -455,9 +455,12 @@ def measure_prompts(
     if not inputs:
         raise InputError(f"{', '.join(files) or 'prompts'}: no prompt files found")
     if cache_auto:
-        from .cache import detect
+        from .cache import PrefixCache
 
-        cached = list(detect(blocks, min_tokens=catalog.cache_min_tokens, step=catalog.cache_step_tokens, warm=True))
+        cache = PrefixCache(min_tokens=catalog.cache_min_tokens, step=catalog.cache_step_tokens)
+        for b in blocks:
+            cache.add(b)
+        cached = [cache.warm(b) for b in blocks]
         basis = "auto: prefixes shared between the prompt files, 128-token blocks (warm cache)"
     elif cache_hit_rate:
         cached = [
@@ -486,11 +489,11 @@ def profile_from_measured(
 
     Each request reserves its own output cap (``max_tokens`` and friends) where it has one,
     else ``reserve_tokens``, else ``output_tokens``. Cached tokens: ``cache_hit_rate`` of each
-    input in OpenAI's steps, else ``auto_cached`` (from :func:`gpt41cost.cache.cached_by_model`).
+    input in OpenAI's steps, else ``auto_cached`` (from :meth:`gpt41cost.cache.RunCache.warm`).
     """
-    inputs = tuple(input_column(measured, base))
+    inputs = tuple(m.input_tokens[base] for m in measured)
     fallback = reserve_tokens if reserve_tokens is not None else output_tokens
-    caps = cap_column(measured)
+    caps = [m.max_output_tokens for m in measured]
     reserves = tuple(c if c is not None else fallback for c in caps)
     if cache_hit_rate is not None:
         cached = tuple(

@@ -1,4 +1,4 @@
-"""Prompt-cache detection: block hashes, cold and warm runs, the per-model convenience."""
+"""Prompt-cache detection: block hashes, cold and warm runs, each model's run."""
 
 from __future__ import annotations
 
@@ -6,14 +6,12 @@ import random
 import subprocess
 import sys
 from array import array
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpt41cost import spill
 from gpt41cost.cache import (
     CACHE_COLD_RUN,
     CACHE_FULL_BLOCKS,
@@ -21,12 +19,45 @@ from gpt41cost.cache import (
     CACHE_WARM_RUN,
     PrefixCache,
     PrefixHashes,
+    RunCache,
     block_hashes,
     cache_assumptions,
-    cached_by_model,
-    detect,
 )
 from gpt41cost.measure import Measured
+
+ALL_MODELS = ("gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano")
+
+
+def detect(
+    blocks_per_request: Sequence[Sequence[int]], *, min_tokens: int = 1024, step: int = 128, warm: bool = False
+) -> list[int]:
+    """Each request's cached tokens, cold (as each is added) or warm (once all are); the warm
+    totals the cache keeps as it goes, per group of requests (tag), must equal their sums."""
+    cache = PrefixCache(min_tokens=min_tokens, step=step)
+    cold = [cache.add(b, tag=i % 3) for i, b in enumerate(blocks_per_request)]  # three groups of requests
+    each_warm = [cache.warm(b) for b in blocks_per_request]
+    by_tag = {t: sum(each_warm[t::3]) for t in range(3)}
+    assert {t: cache.warm_totals().get(t, 0) for t in range(3)} == by_tag
+    return each_warm if warm else cold
+
+
+def cached_by_model(
+    items: Sequence[Measured], *, warm: bool = False, models: Sequence[str] = ALL_MODELS
+) -> dict[str, list[int]]:
+    """Each request's cached tokens on each model, through one RunCache: cold figures are what
+    each request added to the cold totals; the warm totals must equal the warm figures' sum."""
+    cache = RunCache(models)
+    cold: dict[str, list[int]] = {name: [] for name in models}
+    for m in items:
+        before = cache.totals(warm=False)
+        cache.add(m.cache_blocks, m.input_tokens)
+        after = cache.totals(warm=False)
+        for name in models:
+            cold[name].append(after[name] - before[name])
+    each = [cache.warm(m.cache_blocks, m.input_tokens) for m in items]
+    hot = {name: [c[name] for c in each] for name in models}
+    assert cache.totals(warm=True) == {name: sum(v) for name, v in hot.items()}
+    return hot if warm else cold
 
 
 def toks(start: int, n: int) -> list[int]:
@@ -180,17 +211,11 @@ def test_other_step_and_minimum() -> None:
     assert detect(blocks, min_tokens=8, step=2) == [0, 0]
 
 
-def test_prefix_cache_streams_like_detect() -> None:
-    requests = [PREFIX + toks(10_000, 200), toks(50_000, 1500), PREFIX + toks(20_000, 5)]
-    cache = PrefixCache()
-    assert [cache.admit(block_hashes(r)) for r in requests] == run(*requests) == [0, 0, 1280]
-
-
 def test_bad_parameters() -> None:
     with pytest.raises(ValueError, match="step"):
-        detect([], step=0)
+        PrefixCache(step=0)
     with pytest.raises(ValueError, match="min_tokens"):
-        detect([], min_tokens=-1)
+        PrefixCache(min_tokens=-1)
 
 
 # --------------------------------------------------------------------------- per model
@@ -210,8 +235,11 @@ def test_cached_by_model_runs_each_model_in_order() -> None:
         measured(None, {"gpt-4.1": 50, "gpt-4.1-mini": 50}, 2),
         measured({"gpt-4.1": text, "gpt-4.1-mini": mini_b}, {"gpt-4.1": 1500, "gpt-4.1-mini": 1400}, 3),
     ]
-    assert cached_by_model(items) == {"gpt-4.1": [0, 0, 1408], "gpt-4.1-mini": [0, 0, 1024]}
-    assert cached_by_model(items, warm=True)["gpt-4.1"] == [1408, 0, 1408]
+    assert cached_by_model(items, models=["gpt-4.1", "gpt-4.1-mini"]) == {
+        "gpt-4.1": [0, 0, 1408],
+        "gpt-4.1-mini": [0, 0, 1024],
+    }
+    assert cached_by_model(items, warm=True, models=["gpt-4.1"])["gpt-4.1"] == [1408, 0, 1408]
     assert cached_by_model(items, models=["gpt-4.1-nano"]) == {"gpt-4.1-nano": [0, 0, 0]}
 
 
@@ -229,7 +257,7 @@ def test_cached_never_exceeds_input_tokens(input_tokens: int, expected: int) -> 
         measured({"gpt-4.1": blocks}, {"gpt-4.1": 1300}, 1),
         measured({"gpt-4.1": blocks}, {"gpt-4.1": input_tokens}, 2),
     ]
-    assert cached_by_model(items)["gpt-4.1"] == [0, expected]
+    assert cached_by_model(items, models=["gpt-4.1"])["gpt-4.1"] == [0, expected]
 
 
 def test_assumptions_name_the_rules() -> None:
@@ -276,24 +304,11 @@ def detect_small(requests: list[list[int]], warm: bool) -> list[int]:
     return detect([block_hashes(r, STEP) for r in requests], min_tokens=MIN, step=STEP, warm=warm)
 
 
-@contextmanager
-def seen_on_disk(items: int = 2) -> Iterator[None]:
-    """Seen prefixes move to the on-disk set after a few (and columns after 3 items): small runs
-    take the disk path."""
-    saved = spill.SPILL_SET_ITEMS, spill.SPILL_ITEMS
-    spill.SPILL_SET_ITEMS, spill.SPILL_ITEMS = items, 3
-    try:
-        yield
-    finally:
-        spill.SPILL_SET_ITEMS, spill.SPILL_ITEMS = saved
-
-
 @settings(max_examples=300, deadline=None)
-@given(runs, st.sampled_from([None, 0, 3]))
-def test_law_matches_pairwise_reference(requests: list[list[int]], on_disk: int | None) -> None:
-    with seen_on_disk(on_disk) if on_disk is not None else nullcontext():
-        assert detect_small(requests, warm=False) == reference(requests, warm=False)
-        assert detect_small(requests, warm=True) == reference(requests, warm=True)
+@given(runs)
+def test_law_matches_pairwise_reference(requests: list[list[int]]) -> None:
+    assert detect_small(requests, warm=False) == reference(requests, warm=False)
+    assert detect_small(requests, warm=True) == reference(requests, warm=True)
 
 
 @settings(max_examples=300, deadline=None)
@@ -345,16 +360,14 @@ def _runs(draw):  # type: ignore[no-untyped-def]
 
 
 @settings(max_examples=200, deadline=None)
-@given(_runs(), st.sampled_from([None, 0, 5]))
-def test_cache_stream_equals_cached_by_model(requests, on_disk) -> None:  # type: ignore[no-untyped-def]
-    from gpt41cost.cache import CacheStream, cached_by_model
-
-    want = cached_by_model(requests, models=list(_MODELS))
-    with seen_on_disk(on_disk) if on_disk is not None else nullcontext():
-        stream = CacheStream(_MODELS)
-        kept = [stream.feed(m) for m in requests]
-    assert {m: list(v) for m, v in stream.cached.items()} == want
-    assert all(k.cache_blocks is None for k in kept)
+@given(_runs(), st.booleans())
+def test_law_each_model_runs_alone(requests, warm) -> None:  # type: ignore[no-untyped-def]
+    """One RunCache (one cache for every model until their blocks differ) gives each model what
+    a cache of that model's blocks alone gives."""
+    got = cached_by_model(requests, warm=warm, models=_MODELS)
+    for name in _MODELS:
+        blocks = [(m.cache_blocks or {}).get(name, ())[: m.input_tokens[name] // 128] for m in requests]
+        assert got[name] == detect(blocks, warm=warm)
 
 
 # --------------------------------------------------------------------------- PrefixHashes
@@ -373,36 +386,13 @@ def test_law_prefix_hashes_equal_block_hashes(requests: list[tuple[int, array[in
         assert memo.hashes(prefix, rest, step) == block_hashes(prefix + rest, step)
 
 
-@settings(max_examples=200, deadline=None)
-@given(_runs(), st.sampled_from([None, 0, 5]), st.integers(1, 4))
-def test_warm_stream_equals_cached_by_model(requests, on_disk, tables) -> None:  # type: ignore[no-untyped-def]
-    """Fed one by one or in tables, with the sets and columns in memory or on disk."""
-    from gpt41cost.cache import WarmStream, cached_by_model
-    from gpt41cost.measure import MeasuredTable
-
-    want = cached_by_model(requests, models=list(_MODELS), warm=True)
-    with seen_on_disk(on_disk) if on_disk is not None else nullcontext():
-        one = WarmStream(_MODELS)
-        kept = [one.feed(m) for m in requests]
-        assert {m: list(v) for m, v in one.cached.items()} == want
-        assert all(k.cache_blocks is None for k in kept)
-        by_table = WarmStream(_MODELS)
-        size = -(-len(requests) // tables)
-        for start in range(0, len(requests), size):
-            table = MeasuredTable(_MODELS)
-            table.extend(requests[start : start + size])
-            by_table.feed_table(table)
-        assert {m: list(v) for m, v in by_table.cached.items()} == want
-
-
-def test_warm_stream_answers_again_after_more_requests() -> None:
-    from gpt41cost.cache import WarmStream
-    from gpt41cost.measure import Measured
-
-    blocks = tuple(range(10))
-    stream = WarmStream(_MODELS)
+def test_warm_answers_again_after_more_requests() -> None:
+    blocks = dict.fromkeys(_MODELS, tuple(range(10)))
+    cache = RunCache(_MODELS)
     for _ in range(2):
-        stream.feed(Measured("f", "batch", dict.fromkeys(_MODELS, 1280), cache_blocks=dict.fromkeys(_MODELS, blocks)))
-    assert list(stream.cached["gpt-4.1"]) == [1280, 1280]
-    stream.feed(Measured("f", "batch", dict.fromkeys(_MODELS, 10)))  # no blocks
-    assert list(stream.cached["gpt-4.1"]) == [1280, 1280, 0]
+        cache.add(blocks, dict.fromkeys(_MODELS, 1280))
+    assert cache.totals(warm=True)["gpt-4.1"] == 2 * 1280
+    cache.add(None, dict.fromkeys(_MODELS, 10))  # no blocks
+    cache.add(blocks, dict.fromkeys(_MODELS, 1280))
+    assert cache.totals(warm=True)["gpt-4.1"] == 3 * 1280
+    assert cache.warm(blocks, dict.fromkeys(_MODELS, 1280))["gpt-4.1-nano"] == 1280

@@ -174,7 +174,8 @@ def read_inputs(
     opts: ReadOpts,
     *,
     text_blocks: bool = False,
-    keep: Any = None,
+    totals: Any = None,
+    on_request: Any = None,
     found: Any = None,
 ) -> Any:
     """Read every input with a progress bar (:func:`gpt41cost.readers.inputs.gather`); report
@@ -197,7 +198,8 @@ def read_inputs(
             text_blocks=text_blocks,
             on_progress=bar.advance,
             on_total=bar.set_total,
-            keep=keep,
+            totals=totals,
+            on_request=on_request,
             found=found,
         )
     for err in got.skipped.first:

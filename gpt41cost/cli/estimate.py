@@ -32,13 +32,9 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
-
     from ..batch import BatchCheck
-    from ..cache import CacheStream, WarmStream
     from ..catalog import Catalog, ResolvedModel
     from ..estimate import Assumptions
-    from ..measure import Keeper, Measured
     from ..readers.inputs import Gathered
     from ..usage import Calibration
 
@@ -173,10 +169,12 @@ def estimate_cmd(
     Every file is one request's prompt, token-counted exactly (o200k_base, offline).
     The report shows each assumption it rests on.
     """
-    from ..cache import cached_for_catalog
+    from dataclasses import replace
+
+    from ..cache import run_cache
     from ..errors import CheckFailed, UsageError
     from ..estimate import Assumptions, estimate, models_to_report, monthly_requests, text_measure
-    from ..measure import InputFile, kind_set
+    from ..measure import InputFile, Totals
     from ..report import render
     from ..views.estimate import estimate_report
 
@@ -197,36 +195,39 @@ def estimate_cmd(
     catalog = load_catalog_opt(pricing, as_of)
     chosen = [catalog.resolve(m) for m in model or []]  # fail fast on unknown names
     calibration = _load_calibration(calibrate_from, catalog) if calibrate_from else None
+    # The output assumption is known before reading (the totals find misfits with it); the cache
+    # mode and processing mode are settled once the kinds of input are known.
+    assumptions = Assumptions(
+        output_tokens=output_tokens if output_tokens is not None else Assumptions.output_tokens,
+        output_source="flag" if output_tokens is not None else "default",
+        cached_tokens=cached_tokens,
+        cache_hit_rate=rate,
+        cache_warm=cache_warm,
+        requests_per_month=per_month,
+        traffic_source=traffic,
+        epochs=epochs,
+    )
+    if calibration is not None and output_tokens is None:
+        assumptions = _calibrated_output(assumptions, calibration)
+    outputs = {base: assumptions.output_for(base) for base in catalog.models}
 
     checks: list[BatchCheck] = []
-    measured: Sequence[Measured]
     inputs: list[InputFile] | None = None
     empty: list[str] = []
-    streamed: CacheStream | WarmStream | None = None
     if input_tokens is not None:
-        measured = [text_measure("--input-tokens", input_tokens, catalog, kind="tokens")]
+        totals = Totals(catalog, outputs)
+        totals.add(text_measure("--input-tokens", input_tokens, catalog, kind="tokens"))
         inputs = [InputFile("--input-tokens", "tokens", "--input-tokens", 0, 1)]
     else:
-        keep: Keeper
-        if cache != "none" and cached_tokens is None and rate is None:
-            # Cache detection runs as the files are read, so no kept record holds its blocks.
-            from ..cache import CacheStream, WarmStream
-
-            stream = WarmStream if cache_warm else CacheStream
-            keep = streamed = stream(
-                list(catalog.models), min_tokens=catalog.cache_min_tokens, step=catalog.cache_step_tokens
-            )
-        else:
-            from ..measure import DropBlocks
-
-            keep = DropBlocks()  # no cache detection will read the blocks
+        # Cache detection runs as the files are read: the totals keep the prefixes, not the requests.
+        detect = cache != "none" and cached_tokens is None and rate is None
+        totals = Totals(catalog, outputs, run_cache(catalog) if detect else None)
         opts = ReadOpts(read_as, include, exclude, encoding, image_size, skip_bad)
-        got = read_inputs(paths or [], catalog, opts, text_blocks=cache == "auto", keep=keep)
+        got = read_inputs(paths or [], catalog, opts, text_blocks=cache == "auto", totals=totals)
         inputs = got.inputs
         empty = got.empty
-        measured = got.measured
         checks = _preflight(got, catalog, chosen)
-    kinds = kind_set(measured)
+    kinds = totals.kind_set()
     cache_mode = (
         "fixed"
         if cached_tokens is not None
@@ -235,25 +236,11 @@ def estimate_cmd(
         else cache or ("auto" if kinds - {"text", "tokens"} else "none")
     )
     mode, mode_source = _mode(batch, priority, kinds)
-    assumptions = Assumptions(
-        output_tokens=output_tokens if output_tokens is not None else Assumptions.output_tokens,
-        output_source="flag" if output_tokens is not None else "default",
-        cache_mode=cache_mode,
-        cached_tokens=cached_tokens,
-        cache_hit_rate=rate,
-        cache_warm=cache_warm,
-        mode=mode,
-        requests_per_month=per_month,
-        traffic_source=traffic,
-        epochs=epochs,
-    )
+    assumptions = replace(assumptions, cache_mode=cache_mode, mode=mode)
     if calibration is not None:
-        assumptions = _calibrated(assumptions, calibration, output_tokens is None)
-    models = chosen or models_to_report(catalog, [], measured, fine_tuned="finetune" in kinds)
-    auto: Mapping[str, Sequence[int]] | None = None
-    if cache_mode == "auto":
-        auto = streamed.cached if streamed is not None else cached_for_catalog(measured, catalog, warm=cache_warm)
-    result = estimate(measured, catalog, assumptions, models, auto_cached=auto, inputs=inputs, empty_inputs=empty)
+        assumptions = _calibrated_cache(assumptions, calibration)
+    models = chosen or models_to_report(catalog, [], totals, fine_tuned="finetune" in kinds)
+    result = estimate(totals, catalog, assumptions, models, inputs=inputs, empty_inputs=empty)
     extra = [("processing", mode_source)] if mode_source else []
     if cache_mode == "auto":
         from ..cache import cache_assumptions
@@ -272,7 +259,7 @@ def _preflight(got: Gathered, catalog: Catalog, chosen: list[ResolvedModel]) -> 
     from ..batch import preflight
 
     base = [m for m in chosen if not m.fine_tuned] or None
-    return [preflight(facts, got.measured[span], catalog, models=base) for facts, span in got.batches]
+    return [preflight(facts, tally, catalog, models=base) for facts, tally in got.batches]
 
 
 def _load_calibration(files: list[str], catalog: Catalog) -> Calibration:
@@ -281,17 +268,21 @@ def _load_calibration(files: list[str], catalog: Catalog) -> Calibration:
     return load_calibration(files, catalog)
 
 
-def _calibrated(a: Assumptions, cal: Calibration, set_output: bool) -> Assumptions:
-    """Replace guessed assumptions with what usage records show (explicit flags still win)."""
+def _calibrated_output(a: Assumptions, cal: Calibration) -> Assumptions:
+    """Each model's observed output tokens per request instead of the default."""
     from dataclasses import replace
 
-    files = list(cal.sources)
-    source = f"observed mean in {', '.join(files)}"
-    if set_output:
-        by_model = {m: int(c.output_tokens_mean.to_integral_value()) for m, c in cal.models.items()}
-        total = sum(c.requests for c in cal.models.values())
-        pooled = sum((c.output_tokens_mean * c.requests for c in cal.models.values()), Decimal(0)) / total
-        a = replace(a, output_tokens=int(pooled.to_integral_value()), output_by_model=by_model, output_source=source)
+    source = f"observed mean in {', '.join(cal.sources)}"
+    by_model = {m: int(c.output_tokens_mean.to_integral_value()) for m, c in cal.models.items()}
+    total = sum(c.requests for c in cal.models.values())
+    pooled = sum((c.output_tokens_mean * c.requests for c in cal.models.values()), Decimal(0)) / total
+    return replace(a, output_tokens=int(pooled.to_integral_value()), output_by_model=by_model, output_source=source)
+
+
+def _calibrated_cache(a: Assumptions, cal: Calibration) -> Assumptions:
+    """Each model's observed cache hit rate where nothing else gives the cached tokens."""
+    from dataclasses import replace
+
     if a.cache_mode == "none":
         rates = {m: c.cache_hit_rate for m, c in cal.models.items() if c.cache_hit_rate is not None}
         if rates:

@@ -135,9 +135,8 @@ def limits(
 
       gpt41cost limits --input-tokens 1000 --max-tokens 500 --peak-rpm 300 -f json | jq '.models[].lowest_tier'
     """
-    from ..cache import cached_for_catalog
+    from ..cache import run_cache
     from ..limits import DEFAULT_PEAK_FACTOR, Demand, RequestProfile, Traffic, assess, drain
-    from ..measure import cap_column, has_blocks
     from ..report import render
     from ..views.limits import limits_report
     from ..workload import PromptSummary, profile_from_measured
@@ -157,7 +156,7 @@ def limits(
     names = model or catalog.model_names()
     resolved = [catalog.resolve(n) for n in names]
     measured = _read(paths or [], catalog)
-    own_caps = bool(measured) and None not in cap_column(measured)
+    own_caps = bool(measured) and all(m.max_output_tokens is not None for m in measured)
     if max_tokens is None and output_tokens is None and not own_caps:
         raise UsageError("give --max-tokens (the output reservation) or --output-tokens (the expected output)")
     reserve = max_tokens if max_tokens is not None else output_tokens
@@ -166,11 +165,17 @@ def limits(
     elif max_tokens is not None:
         expected, out_source = max_tokens, "--max-tokens, an upper bound"
     else:
-        caps = [c or 0 for c in cap_column(measured)]
+        caps = [m.max_output_tokens or 0 for m in measured]
         expected, out_source = -(-sum(caps) // len(caps)), "the requests' own max_tokens (mean), an upper bound"
     profiles: dict[str, tuple[RequestProfile, PromptSummary | None]] = {}
     if measured:
-        auto = cached_for_catalog(measured, catalog, warm=True) if rate is None and has_blocks(measured) else {}
+        auto: dict[str, list[int]] = {}
+        if rate is None and any(m.cache_blocks for m in measured):
+            cache = run_cache(catalog)  # a warm run: every request hits what any other holds
+            for m in measured:
+                cache.add(m.cache_blocks, m.input_tokens)
+            each = [cache.warm(m.cache_blocks, m.input_tokens) for m in measured]
+            auto = {base: [c[base] for c in each] for base in catalog.models}
         for m in resolved:
             base = m.spec.name
             profiles[base] = profile_from_measured(
@@ -218,4 +223,6 @@ def _read(paths: list[str], catalog: Catalog) -> Sequence[Measured]:
         return []
     from ..readers.inputs import gather
 
-    return gather(paths, catalog).measured
+    records: list[Measured] = []
+    gather(paths, catalog, on_request=records.append)
+    return records

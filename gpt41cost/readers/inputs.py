@@ -32,11 +32,12 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from ..batch import BatchTally
 from ..catalog import Catalog
 from ..errors import InputError, Skipped, UsageError
 from ..images import ImageSize
-from ..measure import KINDS, InputFile, Keeper, Measured, MeasuredTable
-from . import parallel
+from ..measure import KINDS, InputFile, Measured, Totals
+from . import pool
 from .requests import (
     BatchFacts,
     JsonSyntaxError,
@@ -49,6 +50,10 @@ from .text import STDIN, Found, check_encoding, decode_text, find_inputs, read_b
 
 #: Receives the number of bytes of input finished, for a progress bar.
 OnProgress = Callable[[int], None]
+#: Receives each measured request, in run order.
+OnRequest = Callable[[Measured], None]
+#: Kinds of file read in ranges on every core when large (one JSON value a line).
+_SPLIT = ("batch", "prompts", "finetune")
 
 #: Extensions of data files (also with ``.gz``): read by their JSON content.
 DATA_EXTENSIONS = (".json", ".jsonl", ".ndjson")
@@ -85,11 +90,13 @@ class AsRule:
 
 @dataclass
 class Gathered:
-    """What was read: the requests, one :class:`InputFile` per input read, the files skipped
-    for being empty, the batch files' facts, and the bad lines (and files) skipped."""
+    """What was read besides the requests (which went to ``totals`` and ``on_request``): how
+    many, one :class:`InputFile` per input read (its span of the run's requests), the files
+    skipped for being empty, each batch file's facts and pre-flight tally, and the bad lines
+    (and files) skipped."""
 
-    measured: MeasuredTable = field(default_factory=MeasuredTable)
-    batches: list[tuple[BatchFacts, slice]] = field(default_factory=list)  # facts, their slice of measured
+    requests: int = 0
+    batches: list[tuple[BatchFacts, BatchTally]] = field(default_factory=list)
     skipped: Skipped[InputError] = field(default_factory=Skipped)
     total_bytes: int = 0
     inputs: list[InputFile] = field(default_factory=list)
@@ -108,9 +115,7 @@ def parse_as(values: str | Sequence[str] | None) -> tuple[AsRule, ...]:
         kind, eq, glob = raw.partition("=")
         kind = kind.strip()
         if kind not in KINDS:
-            raise UsageError(
-                f"--as {raw}: unknown kind {kind!r}; use one of {', '.join(KINDS)}, alone or as KIND=GLOB"
-            )
+            raise UsageError(f"--as {raw}: unknown kind {kind!r}; use one of {', '.join(KINDS)}, alone or as KIND=GLOB")
         if eq and not glob.strip():
             raise UsageError(f"--as {raw}: no glob after '='; write e.g. --as text=*.j2")
         rules.append(AsRule(kind, glob.strip() if eq else None))
@@ -325,25 +330,34 @@ def gather(
     text_blocks: bool = False,
     stdin: BinaryIO | None = None,
     on_progress: OnProgress | None = None,
-    keep: Keeper | None = None,
     on_total: OnProgress | None = None,
     found: Sequence[Found] | None = None,
+    totals: Totals | None = None,
+    on_request: OnRequest | None = None,
 ) -> Gathered:
-    """Read every input under ``paths``.
+    """Read every input under ``paths``, adding each measured request to ``totals`` and handing
+    it to ``on_request``, in run order, as it is read (nothing is kept per request here). A large
+    JSONL file is read on every core (:mod:`~gpt41cost.readers.pool`) when only ``totals`` takes
+    the requests.
 
     ``force``: the ``--as`` values (:func:`parse_as`). ``text_blocks``: also hash plain-text
     prompts into cache blocks (for ``--cache auto``). ``skip_bad``: a bad JSONL line, or a
     data file that does not parse, is recorded in ``skipped`` and reading goes on; without it
     the first one stops everything (batch files always read on, for the pre-flight).
-    ``keep``: fed each record, in run order, as it is read; what it returns is stored (e.g. the
-    record without its cache blocks once a streaming cache detector has seen them). The
-    records are stored by column (:class:`~gpt41cost.measure.MeasuredTable`). ``found``:
-    the files to read, already expanded (a workload's globs), instead of ``paths``.
+    ``found``: the files to read, already expanded (a workload's globs), instead of ``paths``.
     """
     rules = parse_as(force)
     encoding = check_encoding(encoding)
     files = list(found) if found is not None else find_inputs(paths, include, exclude)
-    out = Gathered(measured=MeasuredTable(tuple(catalog.models)))
+    out = Gathered()
+
+    def take(m: Measured) -> None:
+        out.requests += 1
+        if totals is not None:
+            totals.add(m)
+        if on_request is not None:
+            on_request(m)
+
     sizes = [0 if f.path == STDIN else os.path.getsize(f.path) for f in files]
     out.total_bytes = sum(sizes)
     if on_total is not None:
@@ -366,13 +380,11 @@ def gather(
                 continue
             if inp.kind == "empty":
                 raise InputError(f"{_where(source)}: empty file; expected JSON ({inp.reason})")
-        start = len(out.measured)
+        start = out.requests
         if inp.kind == "text":
             data = inp.data if inp.data is not None else _gunzip_all(source) if inp.gz else read_bytes(source, stdin)
             text = decode_text(source, data, encoding)
-            m = _text(source, text, catalog, text_blocks, _scaled(on_progress, size, len(text)))
-            out.measured.link_ids(None)
-            out.measured.append(keep.feed(m) if keep is not None else m)
+            take(_text(source, text, catalog, text_blocks, _scaled(on_progress, size, len(text))))
         else:
             stream: BinaryIO | None = io.BytesIO(inp.data) if inp.data is not None else None
             if stream is None and inp.gz:
@@ -386,7 +398,16 @@ def gather(
                     on_progress(n)
 
             try:
-                _requests(out, source, inp.kind, catalog, image_size, skip_bad, stream, on_bytes, keep)
+                if (
+                    stream is None
+                    and on_request is None
+                    and totals is not None
+                    and inp.kind in _SPLIT
+                    and pool.eligible(size)
+                ):
+                    _requests_on_every_core(out, totals, source, inp.kind, catalog, image_size, skip_bad, on_bytes)
+                else:
+                    _requests(out, source, inp.kind, catalog, image_size, skip_bad, stream, on_bytes, take)
             except JsonSyntaxError as exc:
                 if not skip_bad:
                     raise
@@ -399,7 +420,7 @@ def gather(
                     stream.close()
             if on_progress is not None:
                 on_progress(max(0, size - reported))
-        out.inputs.append(InputFile(source, inp.kind, inp.reason, start, len(out.measured)))
+        out.inputs.append(InputFile(source, inp.kind, inp.reason, start, out.requests))
     return out
 
 
@@ -448,52 +469,138 @@ def _requests(
     image_size: ImageSize | None,
     skip_bad: bool,
     stream: BinaryIO | None,
-    on_bytes: OnProgress | None = None,
-    keep: Keeper | None = None,
+    on_bytes: OnProgress | None,
+    take: OnRequest,
 ) -> None:
-    facts = BatchFacts() if kind == "batch" else None
-    start = len(out.measured)
-    out.measured.link_ids(facts.ids if facts is not None else None)  # a batch record's custom_id is in the file's log
+    facts = tally = None
+    if kind == "batch":
+        facts, tally = BatchFacts(), BatchTally(catalog)
     skipped_here: Skipped[InputError] = Skipped()
     on_error = skipped_here.append if (skip_bad or kind == "batch") else None
+
+    def take_and_tally(m: Measured) -> None:
+        take(m)
+        if tally is not None:
+            tally.add(m)
+
     try:
-        if stream is None and parallel.eligible(source, kind, os.path.getsize(source)):
-            kept, skipped = parallel.read_parallel(
-                source,
-                kind,
-                catalog,
-                image_size=image_size,
-                collect=on_error is not None,
-                facts=facts,
-                on_bytes=on_bytes,
-                keep=keep,
-            )
-            skipped_here += skipped
-            out.measured.extend_table(kept)
-        else:
-            got = read_requests(
-                source,
-                kind,
-                catalog,
-                image_size=image_size,
-                on_error=on_error,
-                facts=facts,
-                stream=stream,
-                on_bytes=on_bytes,
-            )
-            out.measured.extend(map(keep.feed, got) if keep is not None else got)
+        _read_into(take_and_tally, source, kind, catalog, image_size, on_error, facts, stream=stream, on_bytes=on_bytes)
     except InputError as exc:
-        if kind in ("finetune", "prompts") and " line " in exc.message:
-            raise InputError(
-                f"{exc.message}; nothing was counted: fix the line or pass --skip-bad to count the other lines"
-            ) from None
-        raise
-    if facts is not None:
-        out.batches.append((facts, slice(start, len(out.measured))))
+        _requests_error(exc, kind)
+    if facts is not None and tally is not None:
+        out.batches.append((facts, tally))
         if skip_bad:
             out.skipped += skipped_here
     else:
         out.skipped += skipped_here
+
+
+@dataclass
+class _Part:
+    """What a reading process hands back of one range of a file: its totals, not its requests."""
+
+    totals: Totals
+    tally: BatchTally | None
+    facts: BatchFacts
+    skipped: Skipped[InputError]
+    nbytes: int
+    error: str | None = None  # the range's first bad line, when reading stopped there
+
+
+def _requests_on_every_core(
+    out: Gathered,
+    totals: Totals,
+    source: str,
+    kind: str,
+    catalog: Catalog,
+    image_size: ImageSize | None,
+    skip_bad: bool,
+    on_bytes: OnProgress | None,
+) -> None:
+    """:func:`_requests` with the file read in ranges by forked processes; the same result."""
+    collect = skip_bad or kind == "batch"
+
+    def read(span: pool.Span) -> _Part:
+        part = _Part(
+            Totals(catalog, totals.output_tokens, defer=True),
+            BatchTally(catalog) if kind == "batch" else None,
+            BatchFacts(),
+            Skipped(),
+            span[1] - span[0],
+        )
+
+        def take(m: Measured) -> None:
+            part.totals.add(m)
+            if part.tally is not None:
+                part.tally.add(m)
+
+        try:
+            _read_into(
+                take, source, kind, catalog, image_size, part.skipped.append if collect else None, part.facts, span=span
+            )
+        except InputError as exc:
+            part.error = exc.message
+        return part
+
+    facts, tally = BatchFacts(), BatchTally(catalog)
+    skipped: Skipped[InputError] = Skipped()
+    size = os.path.getsize(source)
+    read_here = 0
+    for part in pool.map_spans(source, read, pool.spans(source, size)):
+        if part.error is not None:
+            _requests_error(InputError(part.error), kind)
+        totals.merge(part.totals)
+        read_here += part.totals.requests
+        if part.tally is not None:
+            tally.merge(part.tally)
+        facts.merge(part.facts)
+        skipped += part.skipped
+        if on_bytes is not None:
+            on_bytes(part.nbytes)
+    facts.file_bytes = size
+    out.requests += read_here
+    if not read_here and not skipped and not facts.lines:
+        raise InputError(f"{source}: empty file; expected {kind} JSONL (one JSON value per line)")
+    if kind == "batch":
+        out.batches.append((facts, tally))
+    if skip_bad or kind != "batch":
+        out.skipped += skipped
+
+
+def _read_into(
+    take: OnRequest,
+    source: str,
+    kind: str,
+    catalog: Catalog,
+    image_size: ImageSize | None,
+    on_error: Callable[[InputError], None] | None,
+    facts: BatchFacts | None,
+    *,
+    stream: BinaryIO | None = None,
+    on_bytes: OnProgress | None = None,
+    span: pool.Span | None = None,
+) -> None:
+    """Hand every request of ``source`` (or of its ``span``) to ``take``, in file order."""
+    for m in read_requests(
+        source,
+        kind,
+        catalog,
+        image_size=image_size,
+        on_error=on_error,
+        facts=facts,
+        stream=stream,
+        on_bytes=on_bytes,
+        span=span,
+    ):
+        take(m)
+
+
+def _requests_error(exc: InputError, kind: str) -> None:
+    if kind in ("finetune", "prompts") and " line " in exc.message:
+        raise InputError(
+            f"{exc.message}; nothing was counted: fix the line or pass --skip-bad to count the other lines"
+        ) from None
+    raise exc
 
 
 __all__ = [

@@ -22,11 +22,9 @@ error is handed to it instead and reading goes on with the next line.
 
 from __future__ import annotations
 
-import itertools
 import os
 import stat
 from array import array
-from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -40,7 +38,7 @@ from .. import images as img
 from ..cache import PrefixHashes
 from ..catalog import Catalog
 from ..errors import Gpt41CostError, InputError
-from ..measure import KINDS, Measured, SharedCounts
+from ..measure import KINDS, Measured
 from ..requests import (
     RequestCount,
     RequestError,
@@ -50,7 +48,6 @@ from ..requests import (
     count_request,
     count_responses,
 )
-from ..spill import SpillArray, SpillBytes
 
 #: Bytes a caller should pass to :func:`detect_kind` (see :func:`read_head`).
 HEAD_BYTES = 64 * 1024
@@ -62,8 +59,6 @@ BATCH_METHOD = "POST"
 #: Token ids kept in the encode memo before it is cleared (bounds memory; ~4 bytes each, and
 #: the texts they are of).
 MEMO_TOKENS = 250_000
-#: Distinct token-count dicts and model names shared between records before a table restarts.
-SHARED_MAX = 100_000
 
 #: How often (in bytes read) a JSONL reader reports progress.
 PROGRESS_BYTES = 1 << 20
@@ -92,98 +87,6 @@ FINETUNE_RULE = (
 )
 
 
-#: Hashes sorted at a time when looking for repeated custom_ids (~10 MB as Python ints).
-SORT_IDS = 1 << 18
-
-
-class CustomIds:
-    """Every ``custom_id`` of a batch file with its line, ~40 bytes each (a dict of the
-    strings costs ~150): hashes, lines and ends in columns, the UTF-8 of the ids in one buffer,
-    all spilled to a temporary file past a bound (:mod:`gpt41cost.spill`), so a file of any
-    size keeps a bounded part of them in memory. :meth:`duplicates` finds the repeats once, by
-    sorting the hashes (in ranges of hash values, :data:`SORT_IDS` at a time), and compares the
-    strings of equal hashes, so a hash collision is never taken for a repeat.
-
-    Hashes are Python's ``hash(str)``: equal in a process and in the workers it forks.
-    """
-
-    def __init__(self) -> None:
-        self.hashes = SpillArray("q")
-        self.lines = SpillArray("Q")
-        self.text = SpillBytes()
-        self.ends = SpillArray("Q")
-
-    def __len__(self) -> int:
-        return len(self.lines)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, CustomIds):
-            return NotImplemented
-        return self.lines == other.lines and self.ends == other.ends and self.text == other.text
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"CustomIds({len(self)} ids)"
-
-    def add(self, custom_id: str, line: int) -> None:
-        self.hashes.append(hash(custom_id))
-        self.lines.append(line)
-        self.text += custom_id.encode("utf-8", "surrogatepass")
-        self.ends.append(len(self.text))
-
-    def extend(self, other: CustomIds) -> None:
-        offset = len(self.text)
-        self.hashes += other.hashes
-        self.lines += other.lines
-        self.text += other.text
-        self.ends += (e + offset for e in other.ends) if offset else other.ends
-
-    def last_is(self, line: int, custom_id: str) -> bool:
-        """Is ``custom_id`` on ``line`` the id added last?"""
-        return bool(self.lines) and self.lines[-1] == line and self.id_at(len(self.lines) - 1) == custom_id
-
-    def id_on_line(self, line: int) -> str | None:
-        """The id added for ``line`` (lines are added in increasing order), if any."""
-        k = bisect_left(self.lines, line)
-        return self.id_at(k) if k < len(self.lines) and self.lines[k] == line else None
-
-    def id_at(self, k: int) -> str:
-        start = self.ends[k - 1] if k else 0
-        return self.text.read(start, self.ends[k]).decode("utf-8", "surrogatepass")
-
-    def _shared_hashes(self) -> set[int]:
-        """Hashes that occur more than once."""
-        ranges = max(1, -(-len(self) // SORT_IDS))
-        shared: set[int] = set()
-        for r in range(ranges):  # hash values in [lo, hi): a bounded share of them each pass
-            lo = -(1 << 63) + (r << 64) // ranges
-            hi = -(1 << 63) + ((r + 1) << 64) // ranges
-            if ranges == 1:
-                ordered = sorted(self.hashes)
-            else:
-                ordered = sorted(h for block in self.hashes.blocks() for h in block if lo <= h < hi)
-            shared.update(h for h, nxt in itertools.pairwise(ordered) if h == nxt)
-            del ordered
-        return shared
-
-    def duplicates(self) -> list[tuple[str, int, int]]:
-        """(custom_id, line, first line it was used on) of every repeat, by line."""
-        shared = self._shared_hashes()
-        if not shared:
-            return []
-        first: dict[str, int] = {}
-        out: list[tuple[str, int, int]] = []
-        for k, h in enumerate(self.hashes):
-            if h in shared:
-                cid, line = self.id_at(k), self.lines[k]
-                seen = first.setdefault(cid, line)
-                if seen != line:
-                    out.append((cid, line, seen))
-        out.sort(key=lambda d: d[1])
-        return out
-
-
 @dataclass
 class BatchFacts:
     """What the batch pre-flight needs, gathered while a Batch input file is streamed.
@@ -204,22 +107,42 @@ class BatchFacts:
     bad_method_url: list[tuple[int, str, str]] = field(default_factory=list)
     non_json_lines: list[int] = field(default_factory=list)  # lines that are not valid JSON
     bad_lines: list[tuple[int, str]] = field(default_factory=list)  # every rejected line: (line, message)
-    ids: CustomIds = field(default_factory=CustomIds, repr=False)
-    _duplicates: list[tuple[str, int, int]] | None = field(default=None, repr=False, compare=False)
+    #: (custom_id, line, first line it was used on) for each repeat, by line.
+    duplicate_ids: list[tuple[str, int, int]] = field(default_factory=list)
+    # custom_id -> the line it was first used on (a batch holds at most 50,000 requests)
+    _first_line: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def merge(self, part: BatchFacts) -> None:
+        """Take in the facts of the next part of the file (read apart, its lines numbered as
+        in the whole file), as if one pass had read both."""
+        self.source = part.source or self.source
+        self.lines += part.lines
+        self.requests += part.requests
+        for model, n in part.models.items():
+            self.models[model] = self.models.get(model, 0) + n
+        for model, line in part.model_first_line.items():
+            self.model_first_line.setdefault(model, line)
+        for url, n in part.urls.items():
+            self.urls[url] = self.urls.get(url, 0) + n
+        self.missing_ids += part.missing_ids
+        self.bad_method_url += part.bad_method_url
+        self.non_json_lines += part.non_json_lines
+        self.bad_lines += part.bad_lines
+        first = self._first_line
+        repeats = [(cid, line, first.get(cid, seen)) for cid, line, seen in part.duplicate_ids]
+        for cid, line in part._first_line.items():
+            seen = first.setdefault(cid, line)
+            if seen != line:
+                repeats.append((cid, line, seen))
+        self.duplicate_ids += sorted(repeats, key=lambda d: d[1])
 
     def see_custom_id(self, custom_id: object, line: int) -> None:
         if not isinstance(custom_id, str) or not custom_id:
             self.missing_ids.append(line)
             return
-        self.ids.add(custom_id, line)
-        self._duplicates = None
-
-    @property
-    def duplicate_ids(self) -> list[tuple[str, int, int]]:
-        """(custom_id, line, first line it was used on) for each repeat, by line."""
-        if self._duplicates is None:
-            self._duplicates = self.ids.duplicates()
-        return self._duplicates
+        first = self._first_line.setdefault(custom_id, line)
+        if first != line:
+            self.duplicate_ids.append((custom_id, line, first))
 
 
 # --------------------------------------------------------------------------- detection
@@ -391,14 +314,11 @@ class _Context:
     stream: BinaryIO | None = None
     models: tuple[str, ...] = ()
     tool_memo: ToolMemo = field(default_factory=ToolMemo)
-    shared: dict[Any, Any] = field(default_factory=dict)
     known_models: set[str] = field(default_factory=set)  # model names that resolved already
-    counts: SharedCounts = field(init=False)  # the shared token-count dicts of the records
     prefix_hashes: PrefixHashes = field(default_factory=PrefixHashes)
 
     def __post_init__(self) -> None:
         self.models = tuple(self.catalog.models)
-        self.counts = SharedCounts(self.models, SHARED_MAX)
 
     def open(self) -> AbstractContextManager[IO[bytes]]:
         return nullcontext(self.stream) if self.stream is not None else _open(self.source)
@@ -454,18 +374,12 @@ class _Context:
 
     def measured(self, rc: RequestCount, kind: str, line: int | None, **extra: Any) -> Measured:
         self.check_model(rc.model, line)
-        # Counts equal on every model share one dict per count; equal model names share one
-        # string: a kept record then costs a few pointers.
-        tokens = self.counts.compact(rc.input_tokens)
-        model = self.shared.setdefault(rc.model, rc.model) if rc.model is not None else None
-        if len(self.shared) > SHARED_MAX:
-            self.shared.clear()
         return Measured(
             source=self.source,
             kind=kind,
-            input_tokens=tokens,
+            input_tokens=rc.input_tokens,
             line=line,
-            model=model,
+            model=rc.model,
             max_output_tokens=rc.max_output_tokens,
             uncounted=rc.uncounted,
             # A request under the cache minimum on every model can neither hit nor leave a

@@ -1,0 +1,127 @@
+"""A large request file read on every core (readers/pool.py) gives exactly the report one pass
+gives, and a reading process killed from outside ends the run with one clear error."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from gpt41cost.cli import app
+from gpt41cost.errors import ExitCode
+from gpt41cost.readers import inputs, pool
+
+from .conftest import DATA
+from .test_images import png_header
+
+FIXTURE = ["--pricing", str(DATA / "pricing-fixture.yaml")]
+needs_fork = pytest.mark.skipif(not pool.eligible(pool.MIN_BYTES), reason="one core or no fork: no reading processes")
+
+
+def chat(i: int, model: str = "gpt-4.1-mini") -> dict:
+    system = "You are a careful assistant. " * (300 if i % 3 == 0 else 2)
+    messages: list[dict] = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": f"question {i} " * (i % 7)},
+    ]
+    if i % 11 == 4:  # an image: the models' cache blocks differ from here on
+        url = "data:image/png;base64," + base64.b64encode(png_header(900 + i, 700)).decode()
+        messages.insert(1, {"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}}]})
+    return {"model": model, "max_tokens": 100 + i, "messages": messages}
+
+
+def batch_file(tmp_path: Path) -> Path:
+    """Bad lines, a blank line, repeated and missing custom_ids, a second model, an over-long cap:
+    findings that span the ranges."""
+    lines = []
+    for i in range(90):
+        line = {"custom_id": f"r{i % 70}", "method": "POST", "url": "/v1/chat/completions", "body": chat(i)}
+        if i == 17:
+            line["method"] = "GET"
+        if i in (5, 66):
+            del line["custom_id"]
+        lines.append(json.dumps(line))
+    lines[23] = "{not json"
+    lines[41] = json.dumps(
+        {"custom_id": "x", "method": "POST", "url": "/v1/chat/completions", "body": chat(41, "gpt-4.1")}
+    )
+    lines[52] = json.dumps(
+        {"custom_id": "y", "method": "POST", "url": "/v1/chat/completions", "body": {**chat(52), "max_tokens": 10**6}}
+    )
+    lines.insert(30, "")
+    p = tmp_path / "batch.jsonl"
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def estimate(runner, *args: str):
+    r = runner.invoke(app, ["estimate", *args, "-f", "json", *FIXTURE])
+    return r.exit_code, r.stdout, r.stderr
+
+
+@pytest.fixture
+def small_ranges(monkeypatch):
+    """Every file of 2 KB or more is read by the processes, in ranges of about 2 KB."""
+
+    def use() -> None:
+        monkeypatch.setattr(pool, "MIN_BYTES", 2048)
+        monkeypatch.setattr(pool, "RANGE_BYTES", 2048)
+
+    return use
+
+
+@needs_fork
+@pytest.mark.parametrize("how", [[], ["--cache-warm"], ["--skip-bad"], ["--cache", "none"]])
+def test_batch_file_on_every_core_equals_one_pass(runner, tmp_path, small_ranges, how):
+    path = batch_file(tmp_path)
+    one = estimate(runner, str(path), *how)
+    assert one[0] == ExitCode.CHECK_FAILED and "custom_id" in one[1]
+    small_ranges()
+    assert len(pool.spans(str(path), path.stat().st_size)) > 5
+    assert estimate(runner, str(path), *how) == one
+
+
+@needs_fork
+@pytest.mark.parametrize("kind", ["prompts", "finetune"])
+def test_other_jsonl_kinds_on_every_core_equal_one_pass(runner, tmp_path, small_ranges, kind):
+    rows = []
+    for i in range(80):
+        body = chat(i, "gpt-4.1")
+        rows.append(
+            body["messages"]
+            if kind == "prompts"
+            else {"messages": [*body["messages"], {"role": "assistant", "content": "ok"}]}
+        )
+    path = tmp_path / f"{kind}.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    one = estimate(runner, str(path), "--as", kind)
+    assert one[0] == 0, one[2]
+    small_ranges()
+    assert estimate(runner, str(path), "--as", kind) == one
+    # A bad line stops the run with the first bad line in file order, as one pass does.
+    lines = path.read_text().splitlines()
+    lines[50], lines[70] = "[1, 2", "{"
+    path.write_text("\n".join(lines) + "\n")
+    got = estimate(runner, str(path), "--as", kind)
+    assert got[0] == ExitCode.INPUT and "line 51" in got[2] and got[1] == ""
+
+
+@needs_fork
+def test_a_killed_reading_process_ends_the_run_with_an_error(runner, tmp_path, small_ranges, monkeypatch):
+    path = batch_file(tmp_path)
+    small_ranges()
+    real = inputs.read_requests
+
+    def dies_on_its_third_range(*args, span=None, **kw):  # type: ignore[no-untyped-def]
+        if span is not None and span[2] > 40:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, span=span, **kw)
+
+    monkeypatch.setattr(inputs, "read_requests", dies_on_its_third_range)
+    code, out, err = estimate(runner, str(path))
+    assert code == ExitCode.INPUT and out == ""
+    assert "a reading process ended unexpectedly" in err and str(path) in err
