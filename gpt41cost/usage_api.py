@@ -279,4 +279,10 @@ def pull(
     cost_pages = fetch_costs(client, p, groups=groups, projects=projects) if costs else []
     usage_paths = save_pages(usage_pages, directory, COMPLETIONS_DIR)
     costs_paths = save_pages(cost_pages, directory, COSTS_DIR) if costs else []
+    if not any(bucket["results"] for page in usage_pages for bucket in page["data"]):
+        only = f" for project {', '.join(projects)}" if projects else ""
+        raise InputError(
+            f"GET {USAGE_PATH}: no completions usage from {p.since} to {p.until}{only}; "
+            "check the dates, --project and that the key belongs to the right organization"
+        )
     return Pulled(tuple(usage_paths), tuple(costs_paths), str(directory))

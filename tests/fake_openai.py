@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -49,6 +50,7 @@ class FakeOpenAI:
         self.fail: list[int] = []
         self.malformed: str | None = None  # "html", "no-data", "bad-bucket", "loop"
         self.requests: list[dict[str, Any]] = []
+        self.delay = 0.0  # seconds to wait before answering (timeouts)
         self.server: ThreadingHTTPServer | None = None
         #: How POST /v1/responses/input_tokens counts a body (None: that endpoint is a 404).
         self.input_tokens: Callable[[dict[str, Any]], int] | None = None
@@ -69,6 +71,8 @@ class FakeOpenAI:
         self, path: str, query: dict[str, list[str]], headers: dict[str, str]
     ) -> tuple[int, bytes, dict[str, str]]:
         self.requests.append({"path": path, "query": query, "headers": headers})
+        if self.delay:
+            time.sleep(self.delay)
         refused = self._refused(headers)
         if refused is not None:
             return refused

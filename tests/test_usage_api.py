@@ -380,3 +380,22 @@ def test_money_in_pages_stays_exact(fake):
 def test_client_refuses_missing_key():
     with pytest.raises(ApiError, match="OPENAI_API_KEY is not set"):
         OpenAIClient("", base_url="http://127.0.0.1:9/v1")
+
+
+def test_timeout_is_one_line(runner, fake):
+    fake.delay = 1.0
+    r = _api(runner, fake, *NOV, "--timeout", "0.2", "--retries", "0")
+    assert r.exit_code == ExitCode.API
+    (line,) = r.stderr.strip().splitlines()
+    assert "cannot reach 127.0.0.1" in line and "timed out" in line
+    assert r.stdout == ""
+
+
+def test_empty_period_says_so(runner, fake, tmp_path):
+    r = _api(runner, fake, "--since", "2026-10-01", "--until", "2026-10-31", "--save", str(tmp_path))
+    assert r.exit_code == ExitCode.INPUT
+    assert r.stderr.strip() == (
+        "gpt41cost: error: GET /organization/usage/completions: no completions usage from 2026-10-01 to "
+        "2026-10-31; check the dates, --project and that the key belongs to the right organization"
+    )
+    assert (tmp_path / "completions" / "page-001.json").exists()  # what the API said is kept
