@@ -1,4 +1,4 @@
-"""Batch API pre-flight (ACCOUNTING.md §8, §9): what OpenAI would fail a batch file on, and
+"""Batch API pre-flight (docs/accounting.md §8, §9): what OpenAI would fail a batch file on, and
 which usage tiers can enqueue it.
 
 :func:`preflight` takes what the batch reader found while streaming the file (a

@@ -1,4 +1,4 @@
-"""Automatic prompt-cache detection (ACCOUNTING.md §7).
+"""Automatic prompt-cache detection (docs/accounting.md §7).
 
 OpenAI caches a prompt by exact prefix, in 128-token steps from 1,024 tokens on. To find
 what a run of requests would get from the cache without comparing pairs of requests,
@@ -51,7 +51,7 @@ CACHE_WARM_RUN = (
     "warm cache: every request, the first included, gets the prefix it shares with any other request of "
     "the run, as if earlier traffic had already cached it"
 )
-#: Inference: the cache keeps everything seen in the run (ACCOUNTING.md §7: 5-10 minutes idle, up to
+#: Inference: the cache keeps everything seen in the run (docs/accounting.md §7: 5-10 minutes idle, up to
 #: an hour) and routing always finds it; OpenAI routes by a prefix hash and heavy traffic on one prefix
 #: can overflow to servers without it, so real hit rates can be lower.
 CACHE_STAYS_WARM = (

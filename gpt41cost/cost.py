@@ -1,4 +1,4 @@
-"""Exact cost arithmetic (ACCOUNTING.md §2).
+"""Exact cost arithmetic (docs/accounting.md §2).
 
 ``cost = (input - cached) * rate_in + cached * rate_cached + output * rate_out``, all / 1e6,
 in :class:`~decimal.Decimal`. Nothing is rounded here; reports round when they render.
@@ -13,7 +13,7 @@ from .catalog import Rates, ResolvedModel, rates_for
 from .errors import UsageError
 
 PER_TOKENS = 1_000_000
-#: Named inference (ACCOUNTING.md §2): the pricing page prints no cached rate under Batch,
+#: Named inference (docs/accounting.md §2): the pricing page prints no cached rate under Batch,
 #: so cached tokens in a batch request are billed at the batch input rate.
 BATCH_CACHED_AT_INPUT_RATE = (
     "cached input tokens in Batch requests are billed at the batch input rate "
@@ -101,7 +101,7 @@ def training_cost(training_tokens: int, model: ResolvedModel) -> Decimal:
 
 
 def cached_tokens_for_rate(input_tokens: int, hit_rate: Decimal, min_tokens: int, step: int) -> int:
-    """Cached tokens OpenAI could report for a request at ``hit_rate`` (ACCOUNTING.md §7).
+    """Cached tokens OpenAI could report for a request at ``hit_rate`` (docs/accounting.md §7).
 
     0 below ``min_tokens``; otherwise ``input * rate`` rounded down to a multiple of ``step``,
     and 0 again if that is below ``min_tokens`` (hits come as 1024, 1152, 1280, ...).

@@ -7,6 +7,7 @@ message as one line on stderr and exits with its ``exit_code``. Nothing else is 
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Any, Generic, TypeVar
 
@@ -42,6 +43,27 @@ class UsageError(Gpt41CostError):
     """A bad command-line flag or flag value."""
 
     exit_code = ExitCode.USAGE
+
+
+class ParameterError(UsageError):
+    """A bad argument: an API parameter, which is a flag on the command line.
+
+    The message template writes each parameter it names as ``{name}``; :attr:`message` spells it
+    as the Python parameter (``output_tokens: must be 0 or more``), and the CLI re-spells it as
+    its flag with :meth:`named` (``--output-tokens: must be 0 or more``).
+    """
+
+    def __init__(self, template: str, *params: str) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(self.named(lambda p: p))
+
+    def named(self, spell: Callable[[str], str]) -> str:
+        """The message with each named parameter spelled by ``spell``."""
+        text = self.template
+        for p in self.params:
+            text = text.replace("{" + p + "}", spell(p))
+        return text
 
 
 class InputError(Gpt41CostError):

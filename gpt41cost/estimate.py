@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from .catalog import Catalog, ResolvedModel
 from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
-from .errors import UsageError
+from .errors import ParameterError
 from .lifecycle import ACTIVE, ALWAYS_ACTIVE, SHUT_DOWN, Lifecycle, active_first, snapshot_notes
 from .measure import InputFile, Measured, Misfit, Totals
 
@@ -54,17 +54,19 @@ class Assumptions:
 
     def __post_init__(self) -> None:
         if self.output_tokens < 0:
-            raise UsageError("--output-tokens: must be 0 or more")
+            raise ParameterError("{output_tokens}: must be 0 or more", "output_tokens")
         if self.cache_mode not in CACHE_MODES:
-            raise UsageError(f"--cache: use one of {', '.join(CACHE_MODES)}")
+            raise ParameterError("{cache}: use one of " + ", ".join(CACHE_MODES), "cache")
         if self.cached_tokens is not None and self.cached_tokens < 0:
-            raise UsageError("--cached-tokens: must be 0 or more")
+            raise ParameterError("{cached_tokens}: must be 0 or more", "cached_tokens")
         if self.cache_hit_rate is not None and not (0 <= self.cache_hit_rate <= 1):
-            raise UsageError("--cache-hit-rate: must be between 0 and 1 (e.g. 0.5)")
+            raise ParameterError("{cache_hit_rate}: must be between 0 and 1 (e.g. 0.5)", "cache_hit_rate")
         if self.requests_per_month is not None and self.requests_per_month < 0:
-            raise UsageError("--requests-per-day/--requests-per-month: must be 0 or more")
+            raise ParameterError(
+                "{requests_per_day}/{requests_per_month}: must be 0 or more", "requests_per_day", "requests_per_month"
+            )
         if self.epochs < 1:
-            raise UsageError("--epochs: must be 1 or more")
+            raise ParameterError("{epochs}: must be 1 or more", "epochs")
 
 
 @dataclass(frozen=True)
@@ -173,14 +175,16 @@ def percentile(ordered: Sequence[tuple[int, int]], p: int) -> int:
 def monthly_requests(per_day: int | None, per_month: int | None) -> tuple[int | None, str]:
     """Requests per month from either flag; a month is DAYS_PER_MONTH days."""
     if per_day is not None and per_month is not None:
-        raise UsageError("give --requests-per-day or --requests-per-month, not both")
+        raise ParameterError(
+            "give {requests_per_day} or {requests_per_month}, not both", "requests_per_day", "requests_per_month"
+        )
     if per_day is not None:
         if per_day < 0:
-            raise UsageError("--requests-per-day: must be 0 or more")
+            raise ParameterError("{requests_per_day}: must be 0 or more", "requests_per_day")
         return per_day * DAYS_PER_MONTH, f"{per_day:,} requests/day = {per_day * DAYS_PER_MONTH:,} requests/month"
     if per_month is not None:
         if per_month < 0:
-            raise UsageError("--requests-per-month: must be 0 or more")
+            raise ParameterError("{requests_per_month}: must be 0 or more", "requests_per_month")
         return per_month, f"{per_month:,} requests/month"
     return None, ""
 
@@ -245,7 +249,9 @@ def estimate(
     files skipped for being empty, listed in the result.
     """
     if not totals.requests:
-        raise UsageError("nothing to estimate: give prompt files, a directory, '-' or --input-tokens N")
+        raise ParameterError(
+            "nothing to estimate: give prompt files, a directory, '-' or {input_tokens} N", "input_tokens"
+        )
     a = assumptions
     if any(totals.output_tokens[base] != a.output_for(base) for base in totals.bases):
         raise ValueError("the totals were kept for other output tokens than the assumptions give")

@@ -5,7 +5,7 @@ the GIF logical screen, WebP ``VP8 ``/``VP8L``/``VP8X``); pixels are never decod
 or stream is read a few bytes at a time, skipping JPEG metadata segments with a seek, and a
 ``data:`` URL is base64-decoded only as far as the header goes.
 
-Token rules (ACCOUNTING.md section 6, checked against OpenAI's images-vision guide):
+Token rules (docs/accounting.md §6, checked against OpenAI's images-vision guide):
 
 * ``gpt-4.1`` uses 512-px tiles: ``detail: low`` costs 85 tokens; ``high`` and ``auto`` fit
   the image within 2048x2048, shrink its shortest side to 768 px, and cost 85 + 170 per tile.
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, TypeGuard
 from urllib.parse import unquote, urlparse
 
-from .errors import InputError, UsageError
+from .errors import InputError, ParameterError
 
 # --- undocumented or version-dependent choices: one named constant each -------------------
 
@@ -488,7 +488,7 @@ def parse_image_size_flag(value: str) -> ImageSize:
     """``--image-size WxH`` (e.g. ``1024x768``) as an :class:`ImageSize` of format "given"."""
     m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", value)
     if not m or int(m.group(1)) <= 0 or int(m.group(2)) <= 0:
-        raise UsageError(f"--image-size: expected WxH, e.g. 1024x768 (got {value!r})")
+        raise ParameterError("{image_size}: expected WxH, e.g. 1024x768 (got " + repr(value) + ")", "image_size")
     return ImageSize(int(m.group(1)), int(m.group(2)), "given")
 
 

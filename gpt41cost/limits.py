@@ -1,4 +1,4 @@
-"""Rate-limit headroom per usage tier (ACCOUNTING.md §8, §9). Pure: values in, frozen results out.
+"""Rate-limit headroom per usage tier (docs/accounting.md §8, §9). Pure: values in, frozen results out.
 
 The rules, each a named value here and an assumption in every report:
 
@@ -25,14 +25,14 @@ from decimal import Decimal
 
 from .catalog import TIERS, Catalog, PoolLimits, ResolvedModel
 from .cost import TokenUsage, price
-from .errors import UsageError
+from .errors import ParameterError, UsageError
 
 #: Peak minute over the day's average minute, when only requests per day are given.
 DEFAULT_PEAK_FACTOR = Decimal(3)
 MINUTES_PER_DAY = 1440
 #: A month, for monthly spend against budgets and the tiers' monthly usage caps.
 DAYS_PER_MONTH = 30
-#: The Batch API's completion window (ACCOUNTING.md §8).
+#: The Batch API's completion window (docs/accounting.md §8).
 BATCH_WINDOW_HOURS = 24
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -425,7 +425,7 @@ def assess(demand: Demand, catalog: Catalog, tiers: Sequence[int] = TIERS) -> As
     """Every model of ``demand`` at every tier in ``tiers``, the monthly cost and the cap check."""
     for t in tiers:
         if t not in TIERS:
-            raise UsageError(f"--tier: {t} is not a usage tier (1 to 5)")
+            raise ParameterError("{tier}: " + str(t) + " is not a usage tier (1 to 5)", "tier")
     std, lc = _pools(demand.profile, catalog.long_context_threshold)
     costs = tuple(_cost(demand, m, s) for m, s in demand.models)
     spend = None if not demand.spend_projected else sum((c.total_usd or ZERO for c in costs), ZERO)
@@ -495,7 +495,7 @@ class Drain:
 
 def drain(backlog: int, model: ResolvedModel, profile: RequestProfile, catalog: Catalog, tier: int) -> Drain:
     if backlog < 1:
-        raise UsageError("--backlog: must be 1 or more requests")
+        raise ParameterError("{backlog}: must be 1 or more requests", "backlog")
     std, lc = _pools(profile, catalog.long_context_threshold)
     tl = model.spec.limits[tier]
     # Online: the request rate at 100% of the tightest per-minute limit.

@@ -113,17 +113,33 @@ def _plain(d: Decimal) -> str:
 # --------------------------------------------------------------------------- rendering
 
 
-def _json_default(o: Any) -> Any:
-    if isinstance(o, Decimal):
-        return money_str(o)
-    if isinstance(o, (set, frozenset, tuple)):
-        return list(o)
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+def plain(value: Any) -> Any:
+    """JSON's values for a report's data: Decimals as exact strings, tuples and sets as lists.
+
+    What ``--format json`` prints is ``json.dumps(plain(report.data))``, and what a result's
+    ``to_dict()`` returns is ``plain(report.data)``: one conversion, so the two cannot differ.
+    """
+    if isinstance(value, dict):
+        return {_key(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return money_str(value)
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _key(key: Any) -> str:
+    """A dict key as JSON writes it (tier 1 is ``"1"``)."""
+    if isinstance(key, str):
+        return key
+    return json.dumps(key)
 
 
 def render(report: Report, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(report.data, indent=2, default=_json_default, ensure_ascii=False) + "\n"
+        return json.dumps(plain(report.data), indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         return _csv(report)
     if fmt == "markdown":

@@ -1,4 +1,4 @@
-"""Counting the input tokens of Chat Completions and Responses API requests (ACCOUNTING.md §4, §5).
+"""Counting the input tokens of Chat Completions and Responses API requests (docs/accounting.md §4, §5).
 
 Pure: takes a parsed request body and a token counter, returns a :class:`RequestCount`.
 Never reads files; images are measured by an injected :data:`ImageTokens` callable, so
@@ -45,7 +45,7 @@ Encode = Callable[[str], Sequence[int]]
 #: --image-size). May raise InputError for a bad image (the reader's adapter names the line).
 ImageTokens = Callable[[Mapping[str, Any]], "Mapping[str, int] | str"]
 
-# The cookbook's constants for chat messages [CB] (ACCOUNTING.md §4).
+# The cookbook's constants for chat messages [CB] (docs/accounting.md §4).
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 REPLY_PRIMING = 3

@@ -17,7 +17,7 @@ class Rule:
     name: str
     basis: str  # "documented" by OpenAI, an "inference" about OpenAI, or gpt41cost's own "policy"
     text: str
-    source: str  # a short source name, as in ACCOUNTING.md
+    source: str  # a short source name, as in docs/accounting.md
     evidence: str = ""  # for rules inferred from measurements: the cases they are exact on
 
 
@@ -26,8 +26,9 @@ def _basis(text: str, default: str) -> str:
 
 
 def all_rules(catalog: Catalog) -> list[Rule]:
-    from . import batch, cache, estimate, images, requests, tooldefs
+    from . import batch, cache, images, requests, tooldefs
     from .cost import BATCH_CACHED_AT_INPUT_RATE
+    from .estimate import DAYS_PER_MONTH, DEFAULT_EPOCHS, DEFAULT_OUTPUT_TOKENS
     from .readers import requests as request_files
 
     c = catalog
@@ -110,12 +111,12 @@ def all_rules(catalog: Catalog) -> list[Rule]:
             "max_output_tokens), or the expected output when no cap is set",
             "RL",
         ),
-        Rule("estimates", "month", "policy", f"a month is {estimate.DAYS_PER_MONTH} days", "-"),
+        Rule("estimates", "month", "policy", f"a month is {DAYS_PER_MONTH} days", "-"),
         Rule(
             "estimates",
             "default output",
             "inference",
-            f"{estimate.DEFAULT_OUTPUT_TOKENS} output tokens per request unless --output-tokens or "
+            f"{DEFAULT_OUTPUT_TOKENS} output tokens per request unless --output-tokens or "
             "--calibrate-from says otherwise",
             "-",
         ),
@@ -123,7 +124,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
             "estimates",
             "default epochs",
             "inference",
-            f"fine-tuning runs {estimate.DEFAULT_EPOCHS} epochs unless --epochs says otherwise",
+            f"fine-tuning runs {DEFAULT_EPOCHS} epochs unless --epochs says otherwise",
             "-",
         ),
         Rule("estimates", "percentiles", "policy", "p50 and p95 are nearest-rank over the requests measured", "-"),

@@ -7,7 +7,7 @@ The vocabulary never comes from the network. It is read from a local copy, in th
 3. tiktoken's own cache (``$TIKTOKEN_CACHE_DIR`` or ``<tmp>/data-gym-cache``), if a
    previous online use of tiktoken left the file there.
 
-Whichever is used must match the sha256 OpenAI publishes for the file (ACCOUNTING.md §3).
+Whichever is used must match the sha256 OpenAI publishes for the file (docs/accounting.md §3).
 
 Counting is ``len(enc.encode_ordinary(text))``: special-token strings are ordinary text.
 Large texts are cut into chunks only at places where the o200k pre-tokenizer always

@@ -1,4 +1,4 @@
-"""How the API turns tool definitions and tool calls into prompt text (ACCOUNTING.md §5).
+"""How the API turns tool definitions and tool calls into prompt text (docs/accounting.md §5).
 
 OpenAI does not document this. The rules here are the ones that reproduce, exactly, every
 API-measured count found in public sources (tests/data/fidelity holds each case with its

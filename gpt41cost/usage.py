@@ -1,4 +1,4 @@
-"""What traffic really cost: usage records -> totals -> exact prices (ACCOUNTING.md §2, §8, §10).
+"""What traffic really cost: usage records -> totals -> exact prices (docs/accounting.md §2, §8, §10).
 
 The pure core of ``gpt41cost usage``. Readers (:mod:`gpt41cost.readers.usage`) turn files into
 :class:`UsageRecord` values (or add their tokens straight into an :class:`Accumulator` on the fast
@@ -56,7 +56,7 @@ SKIP_REASONS: Mapping[str, str] = MappingProxyType(
 )
 
 #: Service tiers. Undocumented how "scale" or "auto" bill: anything but priority or flex is
-#: priced at standard rates. Flex is not offered for this family (ACCOUNTING.md §2).
+#: priced at standard rates. Flex is not offered for this family (docs/accounting.md §2).
 PRIORITY_TIER = "priority"
 FLEX_TIER = "flex"
 

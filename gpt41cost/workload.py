@@ -160,6 +160,12 @@ def load_workload(path: str | os.PathLike[str], catalog: Catalog) -> Workload:
     return _parse(v, data, p, catalog)
 
 
+def workload_from_dict(data: Mapping[str, Any], catalog: Catalog, source: str = "workload") -> Workload:
+    """Validate a workload given as a dict of the workload file's keys; errors name ``source`` and
+    the key path, and prompt globs resolve against the current directory."""
+    return _parse(_Validator(source, {}), dict(data), Path(source), catalog)
+
+
 def _lines(node: Any, path: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
     """Key path -> 1-based line, from the composed YAML node tree."""
     import yaml

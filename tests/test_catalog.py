@@ -11,7 +11,7 @@ from gpt41cost.errors import CatalogError, UnknownModelError, UsageError
 
 from .conftest import DATA, ROOT
 
-# The published table (ACCOUNTING.md §2): the shipped catalog must match it exactly.
+# The published table (docs/accounting.md §2): the shipped catalog must match it exactly.
 PUBLISHED = {
     "gpt-4.1": {
         "standard": ("2.00", "0.50", "8.00"),
@@ -38,7 +38,7 @@ PUBLISHED = {
         "training": "1.50",
     },
 }
-# ACCOUNTING.md §9: (rpm, tpm, batch queue, lc rpm, lc tpm, lc queue) per tier
+# docs/accounting.md §9: (rpm, tpm, batch queue, lc rpm, lc tpm, lc queue) per tier
 GPT41_LIMITS = {
     1: (500, 30_000, 90_000, 100, 200_000, 2_000_000),
     2: (5_000, 450_000, 1_350_000, 250, 500_000, 20_000_000),

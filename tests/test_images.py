@@ -1,4 +1,4 @@
-"""Image sizes from headers, and image tokens per ACCOUNTING.md section 6 and OpenAI's vision guide."""
+"""Image sizes from headers, and image tokens per docs/accounting.md §6 and OpenAI's vision guide."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def jpeg_header(w: int, h: int, app_bytes: int = 16) -> bytes:
         # 1452 x 2.46 = 3571.92 -> 3572 under nano's 1,536-patch budget.
         pytest.param("gpt-4.1-nano", 1800, 2400, "high", 3572, id="docs-nano-1800x2400-1452-patches"),
         # Current guide: mini fits 2048 px and has a 6,144 budget -> 1536x2048 = 48 x 64 = 3072 patches,
-        # x 1.62 = 4976.64 -> 4977 (ACCOUNTING.md's 1,536 cap would say 1452 x 1.62 -> 2353).
+        # x 1.62 = 4976.64 -> 4977 (the older guide's 1,536 cap would say 1452 x 1.62 -> 2353).
         pytest.param("gpt-4.1-mini", 1800, 2400, "high", 4977, id="current-docs-mini-1800x2400-3072-patches"),
         # The forum's measured 4000x1474 bill on mini: 1536 patches x 1.62 = 2488.32 (2048x755 -> 64 x 24).
         pytest.param("gpt-4.1-mini", 4000, 1474, "high", 2489, id="mini-4000x1474-measured-1536-patches"),
@@ -387,7 +387,7 @@ def test_image_size_flag(flag: str, size: ImageSize) -> None:
 
 @pytest.mark.parametrize("flag", ["1024", "0x768", "axb", "1024x768x2", "-1x5", ""])
 def test_image_size_flag_rejects(flag: str) -> None:
-    with pytest.raises(UsageError, match=r"^--image-size: expected WxH, e.g. 1024x768"):
+    with pytest.raises(UsageError, match=r"^image_size: expected WxH, e.g. 1024x768"):
         parse_image_size_flag(flag)
 
 

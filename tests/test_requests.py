@@ -1,4 +1,4 @@
-"""Counting Chat and Responses requests (ACCOUNTING.md §4, §5): gpt41cost.requests."""
+"""Counting Chat and Responses requests (docs/accounting.md §4, §5): gpt41cost.requests."""
 
 from __future__ import annotations
 

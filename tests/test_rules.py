@@ -21,7 +21,7 @@ def test_named_inferences_are_listed(catalog):
     by_name = {r.name: r for r in all_rules(catalog)}
     assert by_name["batch cached tokens"].basis == "inference"
     assert by_name["nano long-context limits"].basis == "inference"
-    assert by_name["messages"].basis == "inference"  # ACCOUNTING.md §4: checked for gpt-4o only
+    assert by_name["messages"].basis == "inference"  # docs/accounting.md §4: checked for gpt-4o only
     assert by_name["LOW_DETAIL_ON_PATCH_MODELS"].basis == "inference"
     assert by_name["encoding"].basis == "documented"
 
@@ -41,3 +41,22 @@ def test_tool_rules_name_their_evidence(catalog):
     assert all(r.basis == "inference" and r.evidence for r in tools)
     assert any(r.evidence.startswith("unmeasured") for r in tools)
     assert "exact on o200k" in next(r for r in tools if r.name == "tool calls").evidence
+
+
+def test_rules_are_the_rule_book(catalog):
+    """docs/accounting.md's rule index lists exactly the rules `gpt41cost rules` prints, with the
+    same basis; every source the rules name is in its table of sources."""
+    import re
+
+    from .conftest import ROOT
+
+    doc = (ROOT / "docs" / "accounting.md").read_text(encoding="utf-8")
+    index = doc.split("## Rule index", 1)[1]
+    rows = re.findall(r"^\| ([^|]+?) \| ([^|]+?) \| (documented|inference|policy) \| §(\d+) \|$", index, re.M)
+    rules = all_rules(catalog)
+    assert {(a, n, b) for a, n, b, _ in rows} == {(r.area, r.name, r.basis) for r in rules}
+    assert len(rows) == len(rules)
+    sections = set(re.findall(r"^## §(\d+) ", doc, re.M))
+    assert {s for *_, s in rows} <= sections
+    sources = set(re.findall(r"^\| (\w+) \| ", doc.split("## Sources", 1)[1].split("\n## ", 1)[0], re.M))
+    assert {r.source for r in rules} - {"-"} <= sources

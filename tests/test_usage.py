@@ -50,7 +50,7 @@ def _costs(result):
             "chat.jsonl",
             5,
             Decimal("0.2845424"),
-            # 100k in + 2k out = 0.216; the same cached = 0.066 (ACCOUNTING §2 worked examples);
+            # 100k in + 2k out = 0.216; the same cached = 0.066 (docs/accounting.md §2 worked examples);
             # mini priority 976*0.70 + 1024*0.175 + 500*2.80 = 0.0022624; ft nano 1000*0.20 + 100*0.80
             {
                 "gpt-4.1": Decimal("0.282"),

@@ -1,4 +1,4 @@
-"""The JSONL speed path of gpt41cost.readers.usage against the full parse (ACCOUNTING §10 (a)).
+"""The JSONL speed path of gpt41cost.readers.usage against the full parse (docs/accounting.md §10 (a)).
 
 The speed path decodes each line with msgspec into typed structs of only the fields ``usage``
 reads and sums whole chunks column by column; every other line gets the full parse. These tests

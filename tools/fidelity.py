@@ -3,7 +3,7 @@
 Usage: python -m tools.fidelity   (prints the table the README shows; tests/test_fidelity.py
 asserts gpt41cost's count on each case, and the README example runs this script)
 
-The cookbook's rule (ACCOUNTING.md §4, §5): 3 tokens per message plus the tokens of every
+The cookbook's rule (docs/accounting.md §4, §5): 3 tokens per message plus the tokens of every
 string value in it (ids, names and arguments of tool calls included), 1 per name, 3 for the
 reply priming, and tool definitions by its constants 7/3/3/-3/3/12; images by the same
 documented image rule as gpt41cost (the cookbook gives none).

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ..errors import ExitCode, Gpt41CostError
+from ..errors import ExitCode, Gpt41CostError, ParameterError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -156,67 +155,28 @@ SkipBadOpt = Annotated[
 ]
 
 
-@dataclass(frozen=True)
-class ReadOpts:
-    """The reading options as given on the command line (shared by estimate, limits and plan)."""
+def flags_of(fn: Callable[..., Any]) -> dict[str, str]:
+    """A command's parameters by the long flag that sets each (``read_as`` is ``--as``)."""
+    import typing
 
-    read_as: list[str] | None = None
-    include: list[str] | None = None
-    exclude: list[str] | None = None
-    encoding: str = "utf-8"
-    image_size: str | None = None
-    skip_bad: bool = False
-
-
-def read_inputs(
-    paths: Sequence[str],
-    catalog: Any,
-    opts: ReadOpts,
-    *,
-    text_blocks: bool = False,
-    totals: Any = None,
-    on_request: Any = None,
-    found: Any = None,
-) -> Any:
-    """Read every input with a progress bar (:func:`gpt41cost.readers.inputs.gather`); report
-    skipped lines and skipped empty files on stderr."""
-    from ..images import parse_image_size_flag
-    from ..readers.inputs import gather
-    from .progress import Progress
-
-    size = parse_image_size_flag(opts.image_size) if opts.image_size else None
-    with Progress(None, "Reading inputs", unit="B") as bar:
-        got = gather(
-            paths,
-            catalog,
-            force=opts.read_as,
-            include=opts.include or [],
-            exclude=opts.exclude or [],
-            encoding=opts.encoding,
-            image_size=size,
-            skip_bad=opts.skip_bad,
-            text_blocks=text_blocks,
-            on_progress=bar.advance,
-            on_total=bar.set_total,
-            totals=totals,
-            on_request=on_request,
-            found=found,
-        )
-    for err in got.skipped.first:
-        warn(f"skipped: {err.message}")
-    if len(got.skipped) > len(got.skipped.first):
-        warn(f"... and {len(got.skipped) - len(got.skipped.first)} more bad lines skipped")
-    if got.skipped:
-        warn(f"{len(got.skipped)} bad line(s) or file(s) skipped; the others were counted")
-    if got.empty:
-        shown = ", ".join(got.empty[:5]) + (f" and {len(got.empty) - 5} more" if len(got.empty) > 5 else "")
-        warn(f"skipped {len(got.empty)} empty file(s): {shown}")
-    return got
+    out: dict[str, str] = {}
+    for name, hint in typing.get_type_hints(fn, include_extras=True).items():
+        for meta in getattr(hint, "__metadata__", ()):
+            # In Annotated[..., typer.Option("--flag", ...)] typer keeps the first declaration as `default`.
+            decls = [getattr(meta, "default", None), *(getattr(meta, "param_decls", None) or ())]
+            longs = [d.split("/")[0] for d in decls if isinstance(d, str) and d.startswith("--")]
+            if longs:
+                out[name] = longs[0]
+    return out
 
 
-def die(err: Gpt41CostError) -> typer.Exit:
-    """Print one line on stderr and return the Exit to raise."""
-    typer.echo(f"gpt41cost: error: {err.message}", err=True)
+def die(err: Gpt41CostError, command: Callable[..., Any] | None = None) -> typer.Exit:
+    """Print one line on stderr and return the Exit to raise; API parameters are named as ``command``'s flags."""
+    message = err.message
+    if isinstance(err, ParameterError) and command is not None:
+        flags = flags_of(command)
+        message = err.named(lambda p: flags.get(p, p))
+    typer.echo(f"gpt41cost: error: {message}", err=True)
     return typer.Exit(int(err.exit_code))
 
 
@@ -228,7 +188,7 @@ def handles_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except Gpt41CostError as err:
-            raise die(err) from None
+            raise die(err, fn) from None
         except KeyboardInterrupt:
             typer.echo("gpt41cost: interrupted", err=True)
             raise typer.Exit(130) from None
@@ -320,3 +280,8 @@ def share(flag: str, rng: Any = None) -> Callable[[Any], Any]:
     from ..numbers import SHARE, parse_share
 
     return _number_parser(flag, lambda text: parse_share(text, rng or SHARE))
+
+
+def show(result: Any, fmt: Format) -> None:
+    """Print an API result in the format asked for."""
+    emit(result.render(fmt.value))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from ..errors import UsageError
 from ..numbers import PEAK_FACTOR, PERCENT, REQUESTS, TIER, TOKENS
 from . import app
 from .common import (
@@ -18,17 +17,11 @@ from .common import (
     PricingOpt,
     count,
     decimal,
-    emit,
     handles_errors,
     load_catalog_opt,
     share,
+    show,
 )
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from ..catalog import Catalog
-    from ..measure import Measured
 
 PathsArg = Annotated[
     list[str] | None,
@@ -112,7 +105,7 @@ def limits(
             help="Also show how long N queued requests take to drain.",
         ),
     ] = None,
-    model: ModelOpt = None,
+    models: ModelOpt = None,
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
     as_of: AsOfOpt = None,
@@ -135,94 +128,12 @@ def limits(
 
       gpt41cost limits --input-tokens 1000 --max-tokens 500 --peak-rpm 300 -f json | jq '.models[].lowest_tier'
     """
-    from ..cache import run_cache
-    from ..limits import DEFAULT_PEAK_FACTOR, Demand, RequestProfile, Traffic, assess, drain
-    from ..report import render
-    from ..views.limits import limits_report
-    from ..workload import PromptSummary, profile_from_measured
+    from ..api import limits
 
-    catalog = load_catalog_opt(pricing, as_of)
-    if paths and input_tokens is not None:
-        raise UsageError("give prompt files or --input-tokens, not both")
-    if not paths and input_tokens is None:
-        raise UsageError("give prompt files (one request each) or --input-tokens N")
-    rate = cache_hit_rate
-    if peak_rpm is None and requests_per_day is None:  # before any file is read
-        raise UsageError("give --peak-rpm N, or --requests-per-day N (peak from --peak-factor, default 3)")
-    if peak_rpm is not None and peak_factor is not None:
-        raise UsageError("--peak-factor only applies without --peak-rpm; drop one of them")
-    if min_headroom >= 100:
-        raise UsageError("--min-headroom: must be below 100")
-    names = model or catalog.model_names()
-    resolved = [catalog.resolve(n) for n in names]
-    measured = _read(paths or [], catalog)
-    own_caps = bool(measured) and all(m.max_output_tokens is not None for m in measured)
-    if max_tokens is None and output_tokens is None and not own_caps:
-        raise UsageError("give --max-tokens (the output reservation) or --output-tokens (the expected output)")
-    reserve = max_tokens if max_tokens is not None else output_tokens
-    if output_tokens is not None:
-        expected, out_source = output_tokens, "--output-tokens"
-    elif max_tokens is not None:
-        expected, out_source = max_tokens, "--max-tokens, an upper bound"
-    else:
-        caps = [m.max_output_tokens or 0 for m in measured]
-        expected, out_source = -(-sum(caps) // len(caps)), "the requests' own max_tokens (mean), an upper bound"
-    profiles: dict[str, tuple[RequestProfile, PromptSummary | None]] = {}
-    if measured:
-        auto: dict[str, list[int]] = {}
-        if rate is None and any(m.cache_blocks for m in measured):
-            cache = run_cache(catalog)  # a warm run: every request hits what any other holds
-            for m in measured:
-                cache.add(m.cache_blocks, m.input_tokens)
-            each = [cache.warm(m.cache_blocks, m.input_tokens) for m in measured]
-            auto = {base: [c[base] for c in each] for base in catalog.models}
-        for m in resolved:
-            base = m.spec.name
-            profiles[base] = profile_from_measured(
-                measured,
-                base,
-                catalog,
-                output_tokens=expected,
-                reserve_tokens=reserve,
-                cache_hit_rate=rate,
-                auto_cached=auto.get(base),
-            )
-    else:
-        assert input_tokens is not None
-        from ..cost import cached_tokens_for_rate
-
-        cached = (
-            0
-            if rate is None
-            else cached_tokens_for_rate(input_tokens, rate, catalog.cache_min_tokens, catalog.cache_step_tokens)
-        )
-        uniform = RequestProfile.uniform(input_tokens, expected, reserve if reserve is not None else expected, cached)
-        profiles = {m.spec.name: (uniform, None) for m in resolved}
-    peak, rpd, factor = peak_rpm, requests_per_day, peak_factor
-    if peak is not None:
-        traffic = Traffic(peak, rpd, "--peak-rpm")
-    else:
-        assert rpd is not None
-        traffic = Traffic.from_daily(rpd, factor if factor is not None else DEFAULT_PEAK_FACTOR)
-    tiers = (tier,) if tier is not None else tuple(catalog.tiers)
-    headroom, batch = min_headroom, batch_share
-    assessments = [
-        assess(Demand(((m, Decimal(1)),), traffic, profiles[m.spec.name][0], batch, headroom), catalog, tiers)
-        for m in resolved
-    ]
-    drains = (
-        [drain(backlog, m, profiles[m.spec.name][0], catalog, t) for m in resolved for t in tiers] if backlog else []
-    )
-    summary = profiles[resolved[0].spec.name][1]
-    emit(render(limits_report(assessments, catalog, summary, out_source, drains), fmt.value))
-
-
-def _read(paths: list[str], catalog: Catalog) -> Sequence[Measured]:
-    """Every request under ``paths``, read as ``estimate`` reads them (plain text: one request a file)."""
-    if not paths:
-        return []
-    from ..readers.inputs import gather
-
-    records: list[Measured] = []
-    gather(paths, catalog, on_request=records.append)
-    return records
+    result = limits(
+        paths, input_tokens=input_tokens, max_tokens=max_tokens, output_tokens=output_tokens, peak_rpm=peak_rpm,
+        requests_per_day=requests_per_day, peak_factor=peak_factor, tier=tier, min_headroom=min_headroom,
+        batch_share=batch_share, cache_hit_rate=cache_hit_rate, backlog=backlog, models=models,
+        catalog=load_catalog_opt(pricing, as_of),
+    )  # fmt: skip
+    show(result, fmt)

@@ -8,7 +8,7 @@ import typer
 
 from ..errors import CheckFailed
 from . import app
-from .common import AsOfOpt, CalibrateOpt, Format, FormatOpt, PricingOpt, emit, handles_errors, load_catalog_opt
+from .common import AsOfOpt, CalibrateOpt, Format, FormatOpt, PricingOpt, handles_errors, load_catalog_opt, show
 
 
 @app.command("plan")
@@ -50,27 +50,12 @@ def plan(
 
       gpt41cost plan launch.yaml -f json | jq '.verdict'
     """
-    from ..limits import assess
-    from ..report import render
-    from ..views.plan import Alternative, plan_report
-    from ..workload import calibrated, load_workload, plan_verdict, with_substitutes, workload_demand, workload_profile
+    from ..api import plan
 
     catalog = load_catalog_opt(pricing, as_of)
-    w = load_workload(workload, catalog)
-    if calibrate_from:
-        from ..readers.usage import load_calibration
-
-        w = calibrated(w, load_calibration(calibrate_from, catalog))
-    profile, summary = workload_profile(w, catalog)
-    assessment = assess(workload_demand(w, profile), catalog)
-    v = plan_verdict(w, assessment, catalog)
-    alt = None
-    if substitute:
-        w2, swaps = with_substitutes(w, catalog)
-        a2 = assess(workload_demand(w2, profile), catalog)
-        alt = Alternative(w2, a2, plan_verdict(w2, a2, catalog), swaps)
-    emit(render(plan_report(w, assessment, v, summary, catalog, alt), fmt.value))
-    if check and not v.passed:
-        for reason in v.reasons:
+    result = plan(workload, calibrate_from=calibrate_from, substitute=substitute, catalog=catalog)
+    show(result, fmt)
+    if check and not result.verdict.passed:
+        for reason in result.verdict.reasons:
             typer.echo(f"gpt41cost: check failed: {reason}", err=True)
-        raise CheckFailed(f"{w.path}: plan check failed ({len(v.reasons)} reasons above)")
+        raise CheckFailed(f"{result.workload.path}: plan check failed ({len(result.verdict.reasons)} reasons above)")

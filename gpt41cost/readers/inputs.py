@@ -34,7 +34,7 @@ import orjson
 
 from ..batch import BatchTally
 from ..catalog import Catalog
-from ..errors import InputError, Skipped, UsageError
+from ..errors import InputError, ParameterError, Skipped
 from ..images import ImageSize
 from ..measure import KINDS, InputFile, Measured, Totals
 from . import pool
@@ -105,7 +105,7 @@ class Gathered:
 
 def parse_as(values: str | Sequence[str] | None) -> tuple[AsRule, ...]:
     """``--as`` values -> rules. ``KIND`` forces every input (once at most); ``KIND=GLOB`` the
-    inputs whose path or file name matches GLOB. A bad kind or an empty glob is a UsageError."""
+    inputs whose path or file name matches GLOB. A bad kind or an empty glob is a ParameterError."""
     if values is None:
         return ()
     if isinstance(values, str):
@@ -115,12 +115,17 @@ def parse_as(values: str | Sequence[str] | None) -> tuple[AsRule, ...]:
         kind, eq, glob = raw.partition("=")
         kind = kind.strip()
         if kind not in KINDS:
-            raise UsageError(f"--as {raw}: unknown kind {kind!r}; use one of {', '.join(KINDS)}, alone or as KIND=GLOB")
+            raise ParameterError(
+                "{read_as} " + raw + f": unknown kind {kind!r}; use one of {', '.join(KINDS)}, alone or as KIND=GLOB",
+                "read_as",
+            )
         if eq and not glob.strip():
-            raise UsageError(f"--as {raw}: no glob after '='; write e.g. --as text=*.j2")
+            raise ParameterError("{read_as} " + raw + ": no glob after '='; write e.g. {read_as} text=*.j2", "read_as")
         rules.append(AsRule(kind, glob.strip() if eq else None))
     if sum(r.glob is None for r in rules) > 1:
-        raise UsageError("--as: give one KIND for every input, or KIND=GLOB forms (repeatable), not two KINDs")
+        raise ParameterError(
+            "{read_as}: give one KIND for every input, or KIND=GLOB forms (repeatable), not two KINDs", "read_as"
+        )
     # A KIND=GLOB rule wins over a KIND for every input, whatever the order given.
     return tuple(sorted(rules, key=lambda r: r.glob is None))
 

@@ -53,7 +53,7 @@ from ..requests import (
 HEAD_BYTES = 64 * 1024
 #: How far :func:`read_head` reads to find the end of a long first JSONL line.
 FIRST_LINE_LIMIT = 64 * 1024 * 1024
-#: The endpoints a Batch API input line may name (ACCOUNTING.md §8).
+#: The endpoints a Batch API input line may name (docs/accounting.md §8).
 BATCH_URLS = ("/v1/chat/completions", "/v1/responses")
 BATCH_METHOD = "POST"
 #: Token ids kept in the encode memo before it is cleared (bounds memory; ~4 bytes each, and

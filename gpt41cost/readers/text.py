@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import InputError, UsageError
+from ..errors import InputError, ParameterError
 from .files import cannot_read, open_input
 
 #: Bytes inspected for a NUL byte to tell binary files from text.
@@ -36,7 +36,9 @@ def check_encoding(encoding: str) -> str:
     try:
         return codecs.lookup(encoding).name
     except LookupError:
-        raise UsageError(f"--encoding: unknown text encoding {encoding!r} (try utf-8, utf-16, latin-1)") from None
+        raise ParameterError(
+            "{encoding}: unknown text encoding " + repr(encoding) + " (try utf-8, utf-16, latin-1)", "encoding"
+        ) from None
 
 
 @dataclass(frozen=True)

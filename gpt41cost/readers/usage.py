@@ -1,6 +1,6 @@
 """Usage files -> :class:`~gpt41cost.usage.Accumulator`, streaming, formats told apart by content.
 
-Reads (ACCOUNTING.md §8, §10):
+Reads (docs/accounting.md §8, §10):
 
 - JSONL of Chat Completions or Responses API responses, bare or inside a logging envelope that
   holds the response under ``response``, ``result``, ``completion``, ``output``, ``data`` or ``body``;

@@ -31,7 +31,7 @@ def rules_report(rules: list[Rule]) -> Report:
             )
         ],
         notes=[
-            "Sources: see ACCOUNTING.md (PRICING, LAUNCH, CACHE, BATCH, RL, VISION, CB, TK). 'measured': "
+            "Sources: see docs/accounting.md (PRICING, LAUNCH, CACHE, BATCH, RL, VISION, CB, TK). 'measured': "
             "inferred from API-measured counts in public code and logs; each case is in tests/data/fidelity."
         ],
     )

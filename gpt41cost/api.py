@@ -1,0 +1,832 @@
+"""The Python API: every command as a function that returns a frozen result object.
+
+The CLI is one client of these functions: it parses flags, calls one of them and renders the
+result (``result.report()``) in the format asked for. ``result.to_dict()`` is exactly what
+``--format json`` prints for the same call. Nothing here prints, exits or reads the environment;
+bad arguments raise :class:`~gpt41cost.errors.ParameterError` naming the parameter, bad files
+:class:`~gpt41cost.errors.InputError` naming the file and line.
+
+Heavy modules (the tokenizer, the readers) are imported inside the functions, so that
+``import gpt41cost`` and the CLI's ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from .errors import ParameterError
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from .batch import BatchCheck
+    from .catalog import Catalog, ResolvedModel
+    from .cost import Cost
+    from .estimate import Assumptions, EstimateResult
+    from .limits import Assessment, Drain, Verdict
+    from .readers.inputs import Gathered
+    from .report import Report
+    from .usage import Calibration, UsageResult
+    from .views.plan import Alternative
+    from .workload import PromptSummary, Workload
+
+#: A path argument: one path or several (``"-"`` is stdin where a command reads it).
+Paths = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+#: A number given exactly: a Decimal, an int, or a string such as ``"0.5"`` (a float goes through ``str``).
+Number = Decimal | int | float | str
+
+# --------------------------------------------------------------------------- results
+
+
+class Result:
+    """What every command's result offers: its report, in any format, and its JSON document."""
+
+    def report(self) -> Report:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly what ``--format json`` prints: Decimals as exact strings, ``schema_version`` first."""
+        from .report import plain
+
+        out: dict[str, Any] = plain(self.report().data)
+        return out
+
+    def render(self, fmt: str = "table") -> str:
+        """The report as ``table``, ``json``, ``csv`` or ``markdown`` text, as the CLI prints it."""
+        from .report import FORMATS, render
+
+        if fmt not in FORMATS:
+            raise ParameterError("{fmt}: " + repr(fmt) + " is not one of " + ", ".join(FORMATS), "fmt")
+        return render(self.report(), fmt)
+
+
+@dataclass(frozen=True)
+class Estimate(Result):
+    """What :func:`estimate` found: cost per request and per month for each model.
+
+    ``skipped`` holds the first bad lines or files skipped (``skip_bad=True``) and
+    ``skipped_count`` how many there were in all; ``empty`` the empty files found in directories
+    (skipped); ``checks`` the Batch API pre-flight of each batch input file.
+    """
+
+    result: EstimateResult
+    checks: tuple[BatchCheck, ...] = ()
+    extra_assumptions: tuple[tuple[str, str], ...] = ()
+    skipped: tuple[str, ...] = ()
+    skipped_count: int = 0
+    empty: tuple[str, ...] = ()
+    per_input: bool = False
+
+    @property
+    def rejected(self) -> BatchCheck | None:
+        """The first batch file OpenAI would reject, if any."""
+        return next((c for c in self.checks if c.rejected), None)
+
+    def report(self) -> Report:
+        from .views.estimate import estimate_report
+
+        return estimate_report(self.result, self.checks, self.extra_assumptions, per_input=self.per_input)
+
+
+@dataclass(frozen=True)
+class Limits(Result):
+    """What :func:`limits` found: each model's use of every rate limit per tier, and the lowest tier that fits."""
+
+    assessments: tuple[Assessment, ...]
+    catalog: Catalog
+    summary: PromptSummary | None
+    output_source: str
+    drains: tuple[Drain, ...] = ()
+
+    def report(self) -> Report:
+        from .views.limits import limits_report
+
+        return limits_report(list(self.assessments), self.catalog, self.summary, self.output_source, list(self.drains))
+
+
+@dataclass(frozen=True)
+class Plan(Result):
+    """What :func:`plan` found: a workload's monthly cost, headroom and ``verdict`` (``verdict.passed``);
+    with ``substitute=True`` also ``alternative``, the workload with its models' substitutes."""
+
+    workload: Workload
+    assessment: Assessment
+    verdict: Verdict
+    summary: PromptSummary
+    catalog: Catalog
+    alternative: Alternative | None = None
+
+    def report(self) -> Report:
+        from .views.plan import plan_report
+
+        return plan_report(self.workload, self.assessment, self.verdict, self.summary, self.catalog, self.alternative)
+
+
+@dataclass(frozen=True)
+class Usage(Result):
+    """What :func:`usage` found: the cost of the usage records read (``result``), by model, day and mode."""
+
+    result: UsageResult
+
+    def report(self) -> Report:
+        from .views.usage import usage_report
+
+        return usage_report(self.result)
+
+
+@dataclass(frozen=True)
+class RequestTokens:
+    """One request body's input tokens on ``model``, and its output cap when it sets one."""
+
+    model: str
+    input_tokens: int
+    max_output_tokens: int | None
+    notes: tuple[str, ...] = ()
+    uncounted: tuple[str, ...] = field(default=())
+
+
+# --------------------------------------------------------------------------- argument helpers
+
+
+def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
+    """The pricing catalog in ``path`` (YAML), validated and frozen; None: the shipped one."""
+    from .catalog import default_catalog_path
+    from .catalog import load_catalog as load
+
+    return load(default_catalog_path() if path is None else path)
+
+
+def _catalog(catalog: Catalog | str | os.PathLike[str] | None, as_of: date | str | None = None) -> Catalog:
+    """The catalog as on ``as_of`` (a date or YYYY-MM-DD; default: the date a given Catalog was
+    fixed to with ``Catalog.on``, else today): the prices in force and each model's status that day."""
+    from datetime import date
+
+    from .catalog import Catalog
+
+    cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    if as_of is None:
+        return cat if cat.run_date is not None else cat.on(date.today())
+    if isinstance(as_of, str):
+        from .lifecycle import parse_day
+
+        try:
+            as_of = parse_day(as_of.strip())
+        except ValueError as exc:
+            raise ParameterError("{as_of}: " + str(exc) + "; give a date such as 2026-12-06", "as_of") from None
+    return cat.on(as_of)
+
+
+def _paths(paths: Paths | None, param: str = "paths") -> list[str]:
+    if paths is None:
+        return []
+    if isinstance(paths, (str, os.PathLike)):
+        return [os.fspath(paths)]
+    if not isinstance(paths, Iterable):
+        raise ParameterError("{" + param + "}: give a path or a list of paths", param)
+    return [os.fspath(p) for p in paths]
+
+
+def _names(names: str | Sequence[str] | None) -> list[str]:
+    if names is None:
+        return []
+    return [names] if isinstance(names, str) else list(names)
+
+
+def _count(value: Number | None, param: str, rng: Any = None) -> int | None:
+    """A whole number (1000, "1_000", "1,000", "1e3") within ``rng`` (default: tokens per request)."""
+    if value is None:
+        return None
+    from .numbers import TOKENS, NumberError, parse_count
+
+    try:
+        return parse_count(value, rng or TOKENS)
+    except NumberError as exc:
+        raise ParameterError("{" + param + "}: " + str(exc), param) from None
+
+
+def _decimal(value: Number | None, param: str, rng: Any) -> Decimal | None:
+    """An exact decimal within ``rng``."""
+    if value is None:
+        return None
+    from .numbers import NumberError, parse_decimal
+
+    try:
+        return parse_decimal(value, rng)
+    except NumberError as exc:
+        raise ParameterError("{" + param + "}: " + str(exc), param) from None
+
+
+def _share(value: Number | None, param: str) -> Decimal | None:
+    """A share or rate from 0 to 1: 0.8, "0.8" or "80%"."""
+    if value is None:
+        return None
+    from .numbers import NumberError, parse_share
+
+    try:
+        return parse_share(value)
+    except NumberError as exc:
+        raise ParameterError("{" + param + "}: " + str(exc), param) from None
+
+
+# --------------------------------------------------------------------------- estimate
+
+
+def estimate(
+    paths: Paths | None = None,
+    *,
+    input_tokens: Number | None = None,
+    output_tokens: Number | None = None,
+    cached_tokens: Number | None = None,
+    cache_hit_rate: Number | None = None,
+    cache: str | None = None,
+    cache_warm: bool = False,
+    batch: bool = False,
+    priority: bool = False,
+    requests_per_day: Number | None = None,
+    requests_per_month: Number | None = None,
+    models: str | Sequence[str] | None = None,
+    catalog: Catalog | str | os.PathLike[str] | None = None,
+    as_of: date | str | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    encoding: str = "utf-8",
+    read_as: str | Sequence[str] | None = None,
+    image_size: str | None = None,
+    epochs: Number = 3,
+    skip_bad: bool = False,
+    per_input: bool = False,
+    calibrate_from: Paths | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
+) -> Estimate:
+    """What requests cost on each model, per request and per month.
+
+    ``paths``: prompt files (one request each), request files (Chat, Responses, Batch,
+    fine-tuning, prompt JSONL), directories, or ``"-"`` for stdin; or ``input_tokens`` for one
+    request of that size. ``output_tokens`` per request (default 500). The cached input is
+    ``cached_tokens`` as given, or ``cache_hit_rate`` (0-1, in OpenAI's 128-token steps from
+    1,024), or detected from prefixes shared across the run: ``cache="auto"`` (the default for
+    request files) or ``"none"`` (the default for plain text). ``models``: names to report
+    (default: the requests' own, then every base model). ``calibrate_from``: usage files whose
+    observed output tokens and cache hit rates replace the assumed ones (explicit arguments win).
+    ``read_as``: a kind (text, chat, responses, batch, finetune, prompts, image) for every input,
+    or ``KIND=GLOB`` values for the files matching each glob. ``per_input``: the report also lists
+    every input. ``on_progress`` receives bytes read, ``on_total`` the bytes to read,
+    ``on_warning`` one line for each bad line or file skipped and for the empty files skipped, as
+    soon as the inputs are read (also in the result's ``skipped`` and ``empty``).
+    """
+    from .estimate import monthly_requests
+    from .numbers import EPOCHS, REQUESTS
+
+    input_tokens = _count(input_tokens, "input_tokens")
+    output_tokens = _count(output_tokens, "output_tokens")
+    cached_tokens = _count(cached_tokens, "cached_tokens")
+    rate = _share(cache_hit_rate, "cache_hit_rate")
+    per_day = _count(requests_per_day, "requests_per_day", REQUESTS)
+    month = _count(requests_per_month, "requests_per_month", REQUESTS)
+    n_epochs = _count(epochs, "epochs", EPOCHS)
+    assert n_epochs is not None
+    _check_estimate_args(_paths(paths), input_tokens, cached_tokens, rate, cache, batch, priority)
+    per_month, traffic = monthly_requests(per_day, month)
+    cat = _catalog(catalog, as_of)
+    chosen = [cat.resolve(m) for m in _names(models)]  # fail fast on unknown names
+    calibration = _calibration(calibrate_from, cat)
+    return _estimate(
+        _paths(paths),
+        cat,
+        chosen,
+        calibration,
+        _EstimateArgs(
+            input_tokens, output_tokens, cached_tokens, rate, cache, cache_warm, batch, priority, per_month, traffic,
+            n_epochs, list(include), list(exclude), encoding, _names(read_as) or None, image_size, skip_bad,
+            per_input, on_progress, on_total, on_warning,
+        ),
+    )  # fmt: skip
+
+
+def _check_estimate_args(
+    paths: list[str],
+    input_tokens: int | None,
+    cached_tokens: int | None,
+    rate: Decimal | None,
+    cache: str | None,
+    batch: bool,
+    priority: bool,
+) -> None:
+    if cached_tokens is not None and rate is not None:
+        raise ParameterError("give {cached_tokens} or {cache_hit_rate}, not both", "cached_tokens", "cache_hit_rate")
+    if cache not in (None, "auto", "none"):
+        raise ParameterError("{cache}: " + repr(cache) + " is not auto or none", "cache")
+    if cache is not None and (cached_tokens is not None or rate is not None):
+        raise ParameterError(
+            "{cache} goes without {cached_tokens} and {cache_hit_rate}, which fix the cached tokens",
+            "cache",
+            "cached_tokens",
+            "cache_hit_rate",
+        )
+    if batch and priority:
+        raise ParameterError("give {batch} or {priority}, not both", "batch", "priority")
+    if paths and input_tokens is not None:
+        raise ParameterError("give prompt files or {input_tokens}, not both", "input_tokens")
+    if not paths and input_tokens is None:
+        raise ParameterError(
+            "nothing to estimate: give prompt files, a directory, '-' or {input_tokens} N", "input_tokens"
+        )
+
+
+@dataclass(frozen=True)
+class _EstimateArgs:
+    input_tokens: int | None
+    output_tokens: int | None
+    cached_tokens: int | None
+    rate: Decimal | None
+    cache: str | None
+    cache_warm: bool
+    batch: bool
+    priority: bool
+    per_month: int | None
+    traffic: str
+    epochs: int
+    include: list[str]
+    exclude: list[str]
+    encoding: str
+    read_as: list[str] | None
+    image_size: str | None
+    skip_bad: bool
+    per_input: bool
+    on_progress: Callable[[int], None] | None
+    on_total: Callable[[int], None] | None
+    on_warning: Callable[[str], None] | None
+
+
+def _estimate(
+    paths: list[str],
+    catalog: Catalog,
+    chosen: list[ResolvedModel],
+    calibration: Calibration | None,
+    a: _EstimateArgs,
+) -> Estimate:
+    from dataclasses import replace
+
+    from .cache import cache_assumptions, run_cache
+    from .estimate import Assumptions, estimate, models_to_report, text_measure
+    from .measure import InputFile, Totals
+
+    # The output assumption is known before reading (the totals find misfits with it); the cache
+    # mode and processing mode are settled once the kinds of input are known.
+    assumptions = Assumptions(
+        output_tokens=a.output_tokens if a.output_tokens is not None else Assumptions.output_tokens,
+        output_source="flag" if a.output_tokens is not None else "default",
+        cached_tokens=a.cached_tokens,
+        cache_hit_rate=a.rate,
+        cache_warm=a.cache_warm,
+        requests_per_month=a.per_month,
+        traffic_source=a.traffic,
+        epochs=a.epochs,
+    )
+    if calibration is not None and a.output_tokens is None:
+        assumptions = _calibrated_output(assumptions, calibration)
+    outputs = {base: assumptions.output_for(base) for base in catalog.models}
+    checks: list[BatchCheck] = []
+    skipped: tuple[str, ...] = ()
+    skipped_count = 0
+    empty: list[str] = []
+    if a.input_tokens is not None:
+        totals = Totals(catalog, outputs)
+        totals.add(text_measure("--input-tokens", a.input_tokens, catalog, kind="tokens"))
+        inputs = [InputFile("--input-tokens", "tokens", "--input-tokens", 0, 1)]
+    else:
+        # Cache detection runs as the files are read: the totals keep the prefixes, not the requests.
+        detect = a.cache != "none" and a.cached_tokens is None and a.rate is None
+        totals = Totals(catalog, outputs, run_cache(catalog) if detect else None)
+        got = _read_requests(paths, catalog, a, totals)
+        inputs, empty = got.inputs, got.empty
+        checks = _preflight(got, catalog, chosen)
+        skipped = tuple(e.message for e in got.skipped.first)
+        skipped_count = len(got.skipped)
+        if a.on_warning is not None:  # now: the estimate may find nothing left to estimate
+            for line in _skip_lines(skipped, skipped_count, empty):
+                a.on_warning(line)
+    kinds = totals.kind_set()
+    cache_mode = (
+        "fixed"
+        if a.cached_tokens is not None
+        else "rate"
+        if a.rate is not None
+        else a.cache or ("auto" if kinds - {"text", "tokens"} else "none")
+    )
+    mode, mode_source = _mode(a.batch, a.priority, kinds)
+    assumptions = replace(assumptions, cache_mode=cache_mode, mode=mode)
+    if calibration is not None:
+        assumptions = _calibrated_cache(assumptions, calibration)
+    models = chosen or models_to_report(catalog, [], totals, fine_tuned="finetune" in kinds)
+    result = estimate(totals, catalog, assumptions, models, inputs=inputs, empty_inputs=empty)
+    extra = [("processing", mode_source)] if mode_source else []
+    if cache_mode == "auto":
+        extra += list(cache_assumptions(a.cache_warm))
+    return Estimate(result, tuple(checks), tuple(extra), skipped, skipped_count, tuple(empty), a.per_input)
+
+
+def _read_requests(paths: list[str], catalog: Catalog, a: _EstimateArgs, totals: Any) -> Gathered:
+    """Every input, read once, into ``totals``."""
+    from .images import parse_image_size_flag
+    from .readers.inputs import gather
+
+    return gather(
+        paths,
+        catalog,
+        force=a.read_as,
+        include=a.include,
+        exclude=a.exclude,
+        encoding=a.encoding,
+        image_size=parse_image_size_flag(a.image_size) if a.image_size else None,
+        skip_bad=a.skip_bad,
+        text_blocks=a.cache == "auto",
+        on_progress=a.on_progress,
+        on_total=a.on_total,
+        totals=totals,
+    )
+
+
+def _skip_lines(first: Sequence[str], count: int, empty: Sequence[str]) -> list[str]:
+    """Bad lines or files skipped: the first few, then how many in all; and the empty files."""
+    out = [f"skipped: {message}" for message in first]
+    if count > len(first):
+        out.append(f"... and {count - len(first)} more bad lines skipped")
+    if count:
+        out.append(f"{count} bad line(s) or file(s) skipped; the others were counted")
+    if empty:
+        shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
+        out.append(f"skipped {len(empty)} empty file(s): {shown}")
+    return out
+
+
+def _preflight(got: Gathered, catalog: Catalog, chosen: list[ResolvedModel]) -> list[BatchCheck]:
+    from .batch import preflight
+
+    base = [m for m in chosen if not m.fine_tuned] or None
+    return [preflight(facts, tally, catalog, models=base) for facts, tally in got.batches]
+
+
+def _calibration(files: Paths | None, catalog: Catalog) -> Calibration | None:
+    if not files:
+        return None
+    from .readers.usage import load_calibration
+
+    return load_calibration(_paths(files, "calibrate_from"), catalog)
+
+
+def _calibrated_output(a: Assumptions, cal: Calibration) -> Assumptions:
+    """Each model's observed output tokens per request instead of the default."""
+    from dataclasses import replace
+
+    source = f"observed mean in {', '.join(cal.sources)}"
+    by_model = {m: int(c.output_tokens_mean.to_integral_value()) for m, c in cal.models.items()}
+    total = sum(c.requests for c in cal.models.values())
+    pooled = sum((c.output_tokens_mean * c.requests for c in cal.models.values()), Decimal(0)) / total
+    return replace(a, output_tokens=int(pooled.to_integral_value()), output_by_model=by_model, output_source=source)
+
+
+def _calibrated_cache(a: Assumptions, cal: Calibration) -> Assumptions:
+    """Each model's observed cache hit rate where nothing else gives the cached tokens."""
+    from dataclasses import replace
+
+    if a.cache_mode == "none":
+        rates = {m: c.cache_hit_rate for m, c in cal.models.items() if c.cache_hit_rate is not None}
+        if rates:
+            a = replace(a, cache_mode="rate", cache_hit_rate=Decimal(0), hit_rate_by_model=rates)
+    return a
+
+
+def _mode(batch: bool, priority: bool, kinds: set[str]) -> tuple[str, str]:
+    """The processing mode, and why when it was not asked for."""
+    if batch:
+        return "batch", ""
+    if priority:
+        return "priority", ""
+    if "batch" in kinds:
+        return "batch", "batch: the input is a Batch API file, so batch rates apply (pass --priority to compare)"
+    return "standard", ""
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def limits(
+    paths: Paths | None = None,
+    *,
+    input_tokens: Number | None = None,
+    max_tokens: Number | None = None,
+    output_tokens: Number | None = None,
+    peak_rpm: Number | None = None,
+    requests_per_day: Number | None = None,
+    peak_factor: Number | None = None,
+    tier: Number | None = None,
+    min_headroom: Number = 0,
+    batch_share: Number = 0,
+    cache_hit_rate: Number | None = None,
+    backlog: Number | None = None,
+    models: str | Sequence[str] | None = None,
+    catalog: Catalog | str | os.PathLike[str] | None = None,
+    as_of: date | str | None = None,
+) -> Limits:
+    """Rate-limit headroom per usage tier, and the lowest tier that fits.
+
+    TPM counts input plus the output reservation (``max_tokens``, else ``output_tokens``), as
+    OpenAI charges it when a request is admitted. Traffic is ``peak_rpm`` (requests in the peak
+    minute), or ``requests_per_day`` with ``peak_factor`` (default 3). A tier fits when every
+    limit's use is at most 100 - ``min_headroom`` %, and, given ``requests_per_day``, the
+    projected monthly spend is within the tier's usage cap. ``backlog``: also how long that many
+    queued requests take to drain.
+    """
+    from .limits import Demand, assess, drain
+    from .numbers import PEAK_FACTOR, PERCENT, REQUESTS, TIER, TOKENS
+
+    n_input = _count(input_tokens, "input_tokens", TOKENS.at_least(1))
+    n_max = _count(max_tokens, "max_tokens", TOKENS.at_least(1))
+    n_output = _count(output_tokens, "output_tokens")
+    peak = _decimal(peak_rpm, "peak_rpm", REQUESTS)
+    rpd = _decimal(requests_per_day, "requests_per_day", REQUESTS)
+    factor = _decimal(peak_factor, "peak_factor", PEAK_FACTOR)
+    n_tier = _count(tier, "tier", TIER)
+    headroom = _decimal(min_headroom, "min_headroom", PERCENT)
+    share = _share(batch_share, "batch_share")
+    rate = _share(cache_hit_rate, "cache_hit_rate")
+    n_backlog = _count(backlog, "backlog", REQUESTS.at_least(1))
+    assert headroom is not None and share is not None
+    cat = _catalog(catalog, as_of)
+    path_list = _paths(paths)
+    if path_list and n_input is not None:
+        raise ParameterError("give prompt files or {input_tokens}, not both", "input_tokens")
+    if not path_list and n_input is None:
+        raise ParameterError("give prompt files (one request each) or {input_tokens} N", "input_tokens")
+    traffic = _traffic(peak, rpd, factor)  # before any file is read
+    if headroom >= 100:
+        raise ParameterError("{min_headroom}: must be below 100", "min_headroom")
+    resolved = [cat.resolve(n) for n in _names(models) or cat.model_names()]
+    profiles, summary, out_source = _limit_profiles(path_list, cat, resolved, n_input, n_max, n_output, rate)
+    tiers = (n_tier,) if n_tier is not None else tuple(cat.tiers)
+    assessments = tuple(
+        assess(Demand(((m, Decimal(1)),), traffic, profiles[m.spec.name], share, headroom), cat, tiers)
+        for m in resolved
+    )
+    drains = (
+        tuple(drain(n_backlog, m, profiles[m.spec.name], cat, t) for m in resolved for t in tiers) if n_backlog else ()
+    )
+    return Limits(assessments, cat, summary, out_source, drains)
+
+
+def _limit_profiles(
+    paths: list[str],
+    catalog: Catalog,
+    resolved: list[ResolvedModel],
+    input_tokens: int | None,
+    max_tokens: int | None,
+    output_tokens: int | None,
+    rate: Decimal | None,
+) -> tuple[dict[str, Any], PromptSummary | None, str]:
+    """Each model's request profile, the prompts' summary, and where the output tokens come from."""
+    from .limits import RequestProfile
+    from .workload import profile_from_measured
+
+    measured: list[Any] = []
+    if paths:
+        from .readers.inputs import gather
+
+        gather(paths, catalog, on_request=measured.append)
+    own_caps = bool(measured) and all(m.max_output_tokens is not None for m in measured)
+    if max_tokens is None and output_tokens is None and not own_caps:
+        raise ParameterError(
+            "give {max_tokens} (the output reservation) or {output_tokens} (the expected output)",
+            "max_tokens",
+            "output_tokens",
+        )
+    reserve = max_tokens if max_tokens is not None else output_tokens
+    if output_tokens is not None:
+        expected, out_source = output_tokens, "--output-tokens"
+    elif max_tokens is not None:
+        expected, out_source = max_tokens, "--max-tokens, an upper bound"
+    else:
+        caps = [m.max_output_tokens or 0 for m in measured]
+        expected, out_source = -(-sum(caps) // len(caps)), "the requests' own max_tokens (mean), an upper bound"
+    if not measured:
+        assert input_tokens is not None
+        from .cost import cached_tokens_for_rate
+
+        step, low = catalog.cache_step_tokens, catalog.cache_min_tokens
+        cached = 0 if rate is None else cached_tokens_for_rate(input_tokens, rate, low, step)
+        uniform = RequestProfile.uniform(input_tokens, expected, reserve if reserve is not None else expected, cached)
+        return {m.spec.name: uniform for m in resolved}, None, out_source
+    auto = _warm_cached(measured, catalog) if rate is None and any(m.cache_blocks for m in measured) else {}
+    profiles: dict[str, Any] = {}
+    summary: PromptSummary | None = None
+    for m in resolved:
+        base = m.spec.name
+        profiles[base], s = profile_from_measured(
+            measured,
+            base,
+            catalog,
+            output_tokens=expected,
+            reserve_tokens=reserve,
+            cache_hit_rate=rate,
+            auto_cached=auto.get(base),
+        )
+        summary = summary or s
+    return profiles, summary, out_source
+
+
+def _warm_cached(measured: list[Any], catalog: Catalog) -> dict[str, list[int]]:
+    """Each request's cached tokens on each base model in a warm run: every request hits what any
+    other holds."""
+    from .cache import run_cache
+
+    cache = run_cache(catalog)
+    for m in measured:
+        cache.add(m.cache_blocks, m.input_tokens)
+    each = [cache.warm(m.cache_blocks, m.input_tokens) for m in measured]
+    return {base: [c[base] for c in each] for base in catalog.models}
+
+
+def _traffic(peak: Decimal | None, rpd: Decimal | None, factor: Decimal | None) -> Any:
+    from .limits import DEFAULT_PEAK_FACTOR, Traffic
+
+    if peak is None and rpd is None:
+        raise ParameterError(
+            "give {peak_rpm} N, or {requests_per_day} N (peak from {peak_factor}, default 3)",
+            "peak_rpm",
+            "requests_per_day",
+            "peak_factor",
+        )
+    if peak is not None and factor is not None:
+        raise ParameterError(
+            "{peak_factor} only applies without {peak_rpm}; drop one of them", "peak_factor", "peak_rpm"
+        )
+    if peak is not None:
+        return Traffic(peak, rpd, "--peak-rpm")
+    assert rpd is not None
+    return Traffic.from_daily(rpd, factor if factor is not None else DEFAULT_PEAK_FACTOR)
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def plan(
+    workload: str | os.PathLike[str] | Mapping[str, Any],
+    *,
+    calibrate_from: Paths | None = None,
+    substitute: bool = False,
+    catalog: Catalog | str | os.PathLike[str] | None = None,
+    as_of: date | str | None = None,
+) -> Plan:
+    """Cost per month, rate-limit headroom and a launch verdict for a workload.
+
+    ``workload``: a workload YAML file, or a dict of the same keys (prompt globs then resolve
+    against the current directory). The verdict does not raise: check ``result.verdict.passed``;
+    it fails over budget, when the tier does not fit with the headroom, or when a routed model is
+    shut down or shuts down within ``horizon_months``. ``substitute``: also price the workload
+    with every such model replaced by its substitute (``result.alternative``).
+    """
+    from .limits import assess
+    from .views.plan import Alternative
+    from .workload import (
+        calibrated,
+        load_workload,
+        plan_verdict,
+        with_substitutes,
+        workload_demand,
+        workload_from_dict,
+        workload_profile,
+    )
+
+    cat = _catalog(catalog, as_of)
+    w = workload_from_dict(workload, cat) if isinstance(workload, Mapping) else load_workload(workload, cat)
+    calibration = _calibration(calibrate_from, cat)
+    if calibration is not None:
+        w = calibrated(w, calibration)
+    profile, summary = workload_profile(w, cat)
+    assessment = assess(workload_demand(w, profile), cat)
+    alt = None
+    if substitute:
+        w2, swaps = with_substitutes(w, cat)
+        a2 = assess(workload_demand(w2, profile), cat)
+        alt = Alternative(w2, a2, plan_verdict(w2, a2, cat), swaps)
+    return Plan(w, assessment, plan_verdict(w, assessment, cat), summary, cat, alt)
+
+
+# --------------------------------------------------------------------------- usage
+
+
+def usage(
+    paths: Paths,
+    *,
+    strict: bool = False,
+    batch_share: Number | None = None,
+    jobs: int | None = None,
+    catalog: Catalog | str | os.PathLike[str] | None = None,
+    as_of: date | str | None = None,
+    progress: Callable[[int, int | None, int], None] | None = None,
+) -> Usage:
+    """What traffic really cost, from usage records (any mix of the formats OpenAI gives, gzip too).
+
+    ``strict``: stop at the first bad record (InputError); unpriced models are still reported
+    in ``result.unpriced``. ``batch_share``: also price moving that share (0-1) of non-batch
+    traffic to the Batch API. ``progress`` receives (bytes done, bytes in all, records).
+    """
+    from .readers.usage import read_usage
+    from .usage import summarize
+
+    path_list = _paths(paths)
+    if not path_list:
+        raise ParameterError("{paths}: give at least one usage file or directory", "paths")
+    from .numbers import JOBS
+
+    share = _share(batch_share, "batch_share")
+    n_jobs = _count(jobs, "jobs", JOBS)
+    cat = _catalog(catalog, as_of)
+    acc = read_usage(path_list, strict=strict, jobs=n_jobs, progress=progress)
+    return Usage(summarize(acc, cat, sources=path_list, batch_share=share))
+
+
+# --------------------------------------------------------------------------- single requests
+
+
+def count_tokens(text: str) -> int:
+    """Tokens of ``text`` in o200k_base (the GPT-4.1 family's encoding), counted offline."""
+    from .tokens import count_tokens as count
+
+    if not isinstance(text, str):
+        raise ParameterError("{text}: give a str, not " + type(text).__name__, "text")
+    return count(text)
+
+
+def count_request(
+    body: Mapping[str, Any],
+    *,
+    model: str | None = None,
+    image_size: str | None = None,
+    catalog: Catalog | str | os.PathLike[str] | None = None,
+) -> RequestTokens:
+    """Input tokens of one Chat Completions (``messages``) or Responses (``input``) request body.
+
+    ``model``: the model to count for (default: the body's ``model``, else gpt-4.1); it only
+    matters for images. Local and data: URL images are measured; ``image_size`` ("WxH") is
+    assumed for remote ones. Raises InputError for a body that is not a request.
+    """
+    from pathlib import Path
+
+    from . import images as img
+    from .errors import InputError
+    from .requests import RequestError
+    from .requests import count_request as count
+    from .tokens import count_tokens as tokens
+
+    cat = _catalog(catalog)
+    name = model if model is not None else body.get("model") if isinstance(body, Mapping) else None
+    resolved = cat.resolve(name if isinstance(name, str) else "gpt-4.1")
+    base = resolved.spec.name
+    size = img.parse_image_size_flag(image_size) if image_size else None
+
+    def images(part: Mapping[str, Any]) -> Mapping[str, int] | str:
+        n, why = img.image_part_tokens(part, base, Path.cwd(), size, source="request")
+        return {base: n} if n is not None else why or "image size unknown"
+
+    try:
+        rc = count(body, models=(base,), count=tokens, images=images)
+    except RequestError as exc:
+        raise InputError(f"body: {exc.message}") from None
+    return RequestTokens(resolved.label, rc.input_tokens[base], rc.max_output_tokens, rc.notes, rc.uncounted)
+
+
+def price(
+    input_tokens: int,
+    output_tokens: int,
+    *,
+    cached_tokens: int = 0,
+    model: str,
+    mode: str = "standard",
+    catalog: Catalog | str | os.PathLike[str] | None = None,
+    as_of: date | str | None = None,
+) -> Cost:
+    """One request's cost on ``model`` as exact Decimals (USD): ``.input_usd``, ``.output_usd``, ``.total_usd``.
+
+    ``cached_tokens`` are part of ``input_tokens``; ``mode`` is standard, batch or priority.
+    """
+    from .cost import TokenUsage
+    from .cost import price as cost
+
+    _count(input_tokens, "input_tokens")
+    _count(output_tokens, "output_tokens")
+    _count(cached_tokens, "cached_tokens")
+    if cached_tokens > input_tokens:
+        raise ParameterError(
+            "{cached_tokens} (" + str(cached_tokens) + ") exceed {input_tokens} (" + str(input_tokens) + ")",
+            "cached_tokens",
+            "input_tokens",
+        )
+    cat = _catalog(catalog, as_of)
+    return cost(TokenUsage(input_tokens, cached_tokens, output_tokens), cat.resolve(model), mode)
