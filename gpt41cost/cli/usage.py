@@ -182,7 +182,7 @@ def usage(
         typer.Option(
             "--from-api",
             help="Read the Usage API (GET /v1/organization/usage/completions) for --since..--until with the "
-            "admin key in OPENAI_ADMIN_KEY. The only network use, and only with this flag.",
+            "admin key in OPENAI_ADMIN_KEY. usage goes online only with this flag.",
             rich_help_panel="From the API",
         ),
     ] = False,
