@@ -4,6 +4,7 @@
     python bench/bench_batch.py --runs 5 --big-lines 0   # speed only
     python bench/bench_batch.py --tree /tmp/patched  # benchmark another copy of the package (a patch)
     python bench/bench_batch.py --worst-mb 500 --runs 0 --big-lines 0   # worst-case memory only
+    python bench/bench_batch.py --prefixes 5000 --runs 0 --big-lines 0  # memory per distinct cache prefix
 
 Files (generated once, deterministically, by gen_batch.py into bench/data/, which git ignores):
 ``batch-50000.jsonl`` (about 111 MB) for the speed figure and ``batch-240000.jsonl`` (about
@@ -39,6 +40,15 @@ per 100,000 lines between the two. It checks the JSON on stdout parses (``models
 line counted) and the exit status is the pre-flight's (1 when the file is over the batch caps of
 ``gpt41cost pricing``: the report is still printed); the bar is PSS < 300 MB on both files, and
 the script exits 1 when it is not met or a check fails.
+
+``--prefixes N``: memory per distinct prefix. Two prompts files (``prompts-unique-<N>.jsonl``, one
+JSON string a line, each a long prompt unique from its first words, as ``--shape unique``
+writes), of N and 2N lines, the smaller the larger one's first half. Every 128-token block is a
+distinct prefix that cache detection must remember (from the cache minimum on: 1,024 tokens).
+Ours runs once on each (``estimate FILE --format json``, cold and with ``--cache-warm``); it
+prints the blocks it must remember (counted here with the same vocabulary), the peak PSS of
+the process tree and the growth in bytes per remembered block between the two files (the bar:
+about 100 bytes, README "Benchmarks").
 """
 
 from __future__ import annotations
@@ -66,7 +76,7 @@ from _common import (
     tool,
     verdict,
 )
-from gen_batch import MODEL, generate, line_unique
+from gen_batch import MODEL, _system_unique, generate, line_unique
 
 BAR_RATIO = 0.5
 BAR_RSS_MB = 300
@@ -218,6 +228,7 @@ def main() -> None:
     ap.add_argument("--tree", type=Path, default=None, help="a directory holding a (patched) gpt41cost package")
     ap.add_argument("--big-baseline", action="store_true", help="also run the baseline on the big file (totals)")
     ap.add_argument("--worst-mb", type=float, default=0, help="worst-case memory: unique files of ~N and ~2N MB")
+    ap.add_argument("--prefixes", type=int, default=0, help="memory per distinct prefix: N and 2N unique prompts")
     a = ap.parse_args()
 
     print(machine())
@@ -231,6 +242,59 @@ def main() -> None:
         speed_and_memory(a, env)
     if a.worst_mb and not worst_case(a.worst_mb, env):
         sys.exit(1)
+    if a.prefixes and not prefixes(a.prefixes, env):
+        sys.exit(1)
+
+
+BAR_BYTES_PER_PREFIX = 100
+
+
+def prefix_file(lines: int, seed: int = 43) -> tuple[Path, list[int]]:
+    """``prompts-unique-<lines>.jsonl`` (made once) and each line's tokens (counted here)."""
+    import random
+
+    from gpt41cost.tokens import get_encoding
+
+    path = DATA / f"prompts-unique-{lines}.jsonl"
+    texts = [_system_unique(random.Random(seed * 1_000_003 + i), seed, i) for i in range(lines)]
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(t) + "\n" for t in texts))
+    counts = [len(ids) for ids in get_encoding().encode_ordinary_batch(texts)]
+    return path, counts
+
+
+def prefixes(n: int, env: dict[str, str]) -> bool:
+    """Peak memory on N and 2N unique prompts; growth per remembered cache prefix."""
+    step, first = 128, 1024 // 128 - 1  # blocks are kept from the shortest possible hit on
+    path, counts = prefix_file(2 * n)
+    half = DATA / f"prompts-unique-{2 * n}-first-{n}.jsonl"
+    if not half.exists():
+        with open(path, "rb") as src, open(half, "wb") as dst:
+            for _ in range(n):
+                dst.write(src.readline())
+    kept = [sum(max(0, c // step - first) for c in counts[:n]), sum(max(0, c // step - first) for c in counts)]
+    ok = True
+    for how in ([], ["--cache-warm"]):
+        rows = []
+        for f, blocks in ((half, kept[0]), (path, kept[1])):
+            r, mem = run_tree_memory([tool("gpt41cost"), "estimate", str(f), "--format", "json", *how], env)
+            if r.returncode != 0:
+                print(f"FAIL: exit {r.returncode} on {f}: {r.stderr[-500:]}")
+                return False
+            rows.append((blocks, mem.pss_mb))
+            print(
+                f"{f.name} {' '.join(how) or '(cold)'}: {blocks:,} prefixes to remember, {r.seconds:.1f} s, "
+                f"peak PSS {mem.pss_mb:,.1f} MB"
+            )
+        (b1, p1), (b2, p2) = rows
+        per = (p2 - p1) * 2**20 / (b2 - b1)
+        ok = ok and per <= BAR_BYTES_PER_PREFIX * 1.1
+        print(
+            f"{'PASS' if per <= BAR_BYTES_PER_PREFIX * 1.1 else 'FAIL'}: {per:,.0f} bytes per remembered prefix "
+            f"({' '.join(how) or 'cold'}; bar about {BAR_BYTES_PER_PREFIX})"
+        )
+    return ok
 
 
 def speed_and_memory(a: argparse.Namespace, env: dict[str, str]) -> None:

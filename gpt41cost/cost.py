@@ -111,10 +111,3 @@ def cached_tokens_for_rate(input_tokens: int, hit_rate: Decimal, min_tokens: int
     raw = int((Decimal(input_tokens) * hit_rate) // 1)
     cached = (raw // step) * step
     return cached if cached >= min_tokens else 0
-
-
-def cacheable_prefix(shared_tokens: int, min_tokens: int, step: int) -> int:
-    """Cached tokens for a request whose first ``shared_tokens`` tokens are a cached prefix."""
-    if shared_tokens < min_tokens:
-        return 0
-    return (shared_tokens // step) * step

@@ -6,7 +6,6 @@ an :class:`Assumptions`, returns an :class:`EstimateResult`. Never prints or rea
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -17,6 +16,7 @@ from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import ParameterError
 from .lifecycle import ACTIVE, ALWAYS_ACTIVE, SHUT_DOWN, Lifecycle, active_first, snapshot_notes
 from .measure import InputFile, Measured, Misfit, Totals
+from .usage import percentile
 
 #: Output tokens per request when neither --output-tokens nor a calibration gives them.
 DEFAULT_OUTPUT_TOKENS = 500
@@ -146,30 +146,16 @@ class EstimateResult:
 def input_stats(counts: Mapping[int, int]) -> Stats:
     """Mean, nearest-rank p50 and p95, and max of the sizes counted in ``counts`` (size -> how
     many requests): a large file has many requests but few distinct sizes."""
-    ordered = sorted(counts.items())
-    n = sum(c for _, c in ordered)
+    n = sum(counts.values())
     if not n:
         return Stats(mean=Decimal(0), p50=0, p95=0, max=0)
-    total = sum(v * c for v, c in ordered)
+    total = sum(v * c for v, c in counts.items())
     return Stats(
         mean=Decimal(total) / Decimal(n),
-        p50=percentile(ordered, 50),
-        p95=percentile(ordered, 95),
-        max=ordered[-1][0],
+        p50=percentile(counts, 50) or 0,
+        p95=percentile(counts, 95) or 0,
+        max=max(v for v, c in counts.items() if c),
     )
-
-
-def percentile(ordered: Sequence[tuple[int, int]], p: int) -> int:
-    """Nearest-rank percentile ``p`` (1..100) of the values counted in ``ordered``, (value,
-    count) pairs in ascending order of value; 0 when there are none."""
-    n = sum(c for _, c in ordered)
-    rank = max(1, math.ceil(p * n / 100))
-    seen = 0
-    for v, c in ordered:
-        seen += c
-        if seen >= rank:
-            return v
-    return 0
 
 
 def monthly_requests(per_day: int | None, per_month: int | None) -> tuple[int | None, str]:

@@ -137,9 +137,10 @@ class Totals:
             if reserved > max_output:
                 problem = f"output {reserved:,} > max output {max_output:,}"
                 self.misfits[base].append(Misfit(m.where, i, reserved, problem))
+        if not m.cache_blocks:  # nothing to hit or to leave behind
+            return
         if self.deferred is not None:
-            if m.cache_blocks:
-                self.deferred.append((len(self.groups) - 1, m.cache_blocks, tokens))
+            self.deferred.append((len(self.groups) - 1, m.cache_blocks, tokens))
         elif self.cache is not None:
             self._cache(group, len(self.groups) - 1, m.cache_blocks, tokens)
 

@@ -88,14 +88,6 @@ def pct(value: Decimal | None, places: int = 1) -> str:
     return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):,}%"
 
 
-def num(value: int | Decimal | None) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, Decimal):
-        return f"{value:,}"
-    return f"{value:,}"
-
-
 def money_str(value: Decimal | None, places: int = 10) -> str | None:
     """Money for JSON: an exact decimal string; values that do not terminate are rounded to 1e-10."""
     if value is None:

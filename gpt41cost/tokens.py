@@ -21,15 +21,14 @@ import binascii
 import gzip
 import hashlib
 import os
-import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import VocabularyError, worker_ignores_interrupt
+from .errors import VocabularyError
 
 ENCODING_NAME = "o200k_base"
 #: sha256 of the o200k_base.tiktoken file OpenAI publishes (also pinned by tiktoken itself).
@@ -230,50 +229,25 @@ def _find_cut(text: str, lo: int, hi: int) -> int | None:
     return None
 
 
-# Text shared with forked workers (copy-on-write): set just before the pool starts.
-_shared_text: str = ""
-
-
-def _count_span(span: tuple[int, int]) -> int:
-    return _count_one(_shared_text[span[0] : span[1]])
-
-
 def count_parallel(
     text: str, chunk_chars: int = CHUNK_CHARS, workers: int | None = None, on_chars: OnChars | None = None
 ) -> int:
-    """Count ``text`` on all cores; equal to ``_count_one(text)`` by construction of the cuts."""
-    global _shared_text
+    """Count ``text`` on all cores; equal to ``_count_one(text)`` by construction of the cuts.
+
+    Threads, not processes: tiktoken releases the GIL while it encodes, which is nearly all of
+    the work, so each core encodes its chunks with no copy of the text and no fork.
+    """
     spans = safe_cuts(text, chunk_chars)
     cpus = workers or os.cpu_count() or 1
     if len(spans) == 1 or cpus == 1:
         return _count_one(text)
-    get_encoding()  # build once in the parent, inherited by forked children
-    if sys.platform.startswith("linux"):
-        import multiprocessing as mp
-
-        _shared_text = text
-        try:
-            with mp.get_context("fork").Pool(min(cpus, len(spans)), initializer=worker_ignores_interrupt) as pool:
-                total = 0
-                for n, span in zip(pool.imap(_count_span, spans), spans, strict=True):
-                    total += n
-                    if on_chars is not None:
-                        on_chars(span[1] - span[0])
-                return total
-        finally:
-            _shared_text = ""
-    # Elsewhere fork is unsafe; tiktoken releases the GIL while encoding, so threads help.
+    get_encoding()  # built once, before the threads share it
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(cpus) as ex:
-        return sum(ex.map(lambda s: _count_one(text[s[0] : s[1]]), spans))
-
-
-def count_many(texts: Iterable[str]) -> list[int]:
-    """Count each text; used for many small prompts."""
-    return [count_tokens(t) for t in texts]
-
-
-def count_sequence(texts: Sequence[str]) -> int:
-    """Total tokens of texts counted one by one (not concatenated)."""
-    return sum(count_tokens(t) for t in texts)
+    total = 0
+    with ThreadPoolExecutor(min(cpus, len(spans))) as ex:
+        for n, (start, end) in zip(ex.map(lambda s: _count_one(text[s[0] : s[1]]), spans), spans, strict=True):
+            total += n
+            if on_chars is not None:
+                on_chars(end - start)
+    return total

@@ -301,7 +301,7 @@ def read_requests(
         else:
             yield from _read_jsonl(ctx, kind, on_error, facts if facts is not None else BatchFacts(), on_bytes, span)
     finally:
-        _recent.clear()
+        _memo.recent.clear()
 
 
 @dataclass
@@ -489,7 +489,7 @@ def _read_jsonl(
             seen += 1
             if kind == "batch":
                 facts.lines += 1
-            _recent.clear()  # ids kept from the previous line
+            _memo.recent.clear()  # ids kept from the previous line
             try:
                 try:
                     obj = orjson.loads(raw)
@@ -578,36 +578,53 @@ def _as_text(value: object) -> str:
 # --------------------------------------------------------------------------- token ids
 
 
-_memo: dict[str, Sequence[int]] = {}
-_memo_tokens = 0
-_counts: dict[str, int] = {}
-# The ids of texts counted for the request being read (cleared after each record): when the
-# request turns out long enough to be cached, its stream reuses them instead of encoding again.
-_recent: dict[str, bytes | memoryview] = {}
 #: Strings, and their characters in all, whose token counts are remembered before that memo is
 #: cleared: it pays for the texts that repeat (system prompts, roles, tools) and is cleared
 #: often by the ones that do not, so it is kept small (each reading process has one).
 MEMO_STRINGS = 50_000
 MEMO_CHARS = 1_000_000
-_counts_chars = 0
+
+
+class _Memo:
+    """What the reader remembers of texts it counted (each reading process has one): token
+    counts, token ids of texts encoded (bounded by :data:`MEMO_TOKENS`), and the ids of the
+    texts counted for the request being read (cleared after each record: when the request
+    turns out long enough to be cached, its stream reuses them instead of encoding again)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, Sequence[int]] = {}
+        self.ids_tokens = 0
+        self.counts: dict[str, int] = {}
+        self.counts_chars = 0
+        self.recent: dict[str, bytes | memoryview] = {}
+
+    def remember(self, text: str, n: int) -> None:
+        if len(self.counts) >= MEMO_STRINGS or self.counts_chars + len(text) > MEMO_CHARS:
+            self.counts.clear()
+            self.counts_chars = 0
+        self.counts[text] = n
+        self.counts_chars += len(text)
+
+
+_memo = _Memo()
 
 
 def _encode(text: str) -> Sequence[int]:
     """o200k_base token ids of ``text`` as a compact array, memoised (long system prompts repeat)."""
-    global _memo_tokens
-    hit = _memo.get(text)
+    memo = _memo
+    hit = memo.ids.get(text)
     if hit is not None:
         return hit
-    raw = _recent.get(text)
+    raw = memo.recent.get(text)
     ids: array[int] = array("I")
     ids.frombytes(raw if raw is not None else _raw_encoder()(text))
-    if _memo_tokens + len(ids) > MEMO_TOKENS:
-        _memo.clear()
-        _memo_tokens = 0
-    _memo[text] = ids
-    _memo_tokens += len(ids)
-    if text not in _counts:
-        _remember(text, len(ids))
+    if memo.ids_tokens + len(ids) > MEMO_TOKENS:
+        memo.ids.clear()
+        memo.ids_tokens = 0
+    memo.ids[text] = ids
+    memo.ids_tokens += len(ids)
+    if text not in memo.counts:
+        memo.remember(text, len(ids))
     return ids
 
 
@@ -625,19 +642,10 @@ def _raw_encoder() -> Callable[[str], bytes | memoryview]:
 
 def _count(text: str) -> int:
     """Tokens of ``text``, remembered (batch files repeat system prompts, roles and tools)."""
-    n = _counts.get(text)
+    n = _memo.counts.get(text)
     if n is None:
         raw = _raw_encoder()(text)
-        _recent[text] = raw
+        _memo.recent[text] = raw
         n = len(raw) // 4
-        _remember(text, n)
+        _memo.remember(text, n)
     return n
-
-
-def _remember(text: str, n: int) -> None:
-    global _counts_chars
-    if len(_counts) >= MEMO_STRINGS or _counts_chars + len(text) > MEMO_CHARS:
-        _counts.clear()
-        _counts_chars = 0
-    _counts[text] = n
-    _counts_chars += len(text)
