@@ -50,7 +50,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from itertools import compress, repeat
-from operator import add, attrgetter, floordiv, le, mul
+from operator import attrgetter, floordiv, le
 from typing import IO, Annotated, Any, BinaryIO
 
 import msgspec
@@ -190,15 +190,17 @@ class _Seen:
     def keep(self, ids: list[str | None], acc: Accumulator) -> list[bool] | None:
         """Which of these records to count, in order; None when every one is new (the common case)."""
         if None not in ids and "" not in ids:
-            hashes = set(map(hash, ids))
+            hashes = list(map(hash, ids))
+            before = len(self.hashes)
             if (
-                len(hashes) == len(ids)
+                before + len(hashes) <= self.limit
                 and self.hashes.isdisjoint(hashes)
-                and self.prior.isdisjoint(hashes)
-                and len(self.hashes) + len(hashes) <= self.limit
+                and (not self.prior or self.prior.isdisjoint(hashes))
             ):
-                self.hashes |= hashes
-                return None
+                self.hashes.update(hashes)
+                if len(self.hashes) - before == len(hashes):
+                    return None
+                self.hashes.difference_update(hashes)  # an id twice in this block: undo, then one by one
         return [not i or self.first(i, acc) for i in ids]
 
 
@@ -575,31 +577,29 @@ def _add_rows(
     out: list[int],
 ) -> None:
     """Add rows (as columns) to ``acc``, grouped by (model, service tier, UTC day), in C-level
-    passes: each row gets a small whole-number group id, and sorting the rows by it makes each
-    group one slice of each column."""
+    passes: each row gets the number of its group, and sorting the rows by it makes each group
+    one slice of each column."""
     n = len(models)
     if n == 0:
         return
-    model_of = list(set(models))
-    ids = list(map({m: i for i, m in enumerate(model_of)}.__getitem__, models))
-    tier_of = list(set(tiers))
-    n_tiers = len(tier_of)
-    if n_tiers > 1:  # id = model * n_tiers + tier
-        tier_ids = map({t: i for i, t in enumerate(tier_of)}.__getitem__, tiers)
-        ids = list(map(add, map(mul, ids, repeat(n_tiers)), tier_ids))
+    days: list[int | None] | None = None  # None: every row on day0
+    day0: int | None = None
     if None in stamps:
-        days: list[int | None] = [None if t is None else int(t // SECONDS_PER_DAY) for t in stamps]
+        days = [None if t is None else int(t // SECONDS_PER_DAY) for t in stamps]
     else:
-        days = list(map(int, map(floordiv, stamps, repeat(SECONDS_PER_DAY))))  # type: ignore[arg-type]
-    if days.count(days[0]) == n:
-        day_of: list[int | None] = [days[0]]
-    else:  # id = (model * n_tiers + tier) * n_days + day
-        day_of = list(set(days))
-        day_ids = map({d: i for i, d in enumerate(day_of)}.__getitem__, days)
-        ids = list(map(add, map(mul, ids, repeat(len(day_of))), day_ids))
-    n_days = len(day_of)
-    distinct = sorted(set(ids))
-    if len(distinct) > 1:  # sort the rows by id: each group becomes one slice of each column
+        lo, hi = min(stamps), max(stamps)  # type: ignore[type-var]
+        day0 = int(lo // SECONDS_PER_DAY)  # type: ignore[operator]
+        if int(hi // SECONDS_PER_DAY) != day0:  # type: ignore[operator]
+            days = list(map(int, map(floordiv, stamps, repeat(SECONDS_PER_DAY))))  # type: ignore[arg-type]
+    tier0 = tiers[0]
+    keys: list[Any]
+    if days is None and tiers.count(tier0) == n:  # the usual block: a group per model
+        keys = models
+    else:
+        keys = list(zip(models, tiers, days if days is not None else repeat(day0), strict=False))
+    index: dict[Any, int] = {}
+    ids = list(map(index.setdefault, keys, itertools.count()))  # a group's number: its first row
+    if len(index) > 1:  # sort the rows by group: each group becomes one slice of each column
         order = sorted(range(n), key=ids.__getitem__)
         ids = list(map(ids.__getitem__, order))
         inp = list(map(inp.__getitem__, order))
@@ -607,12 +607,10 @@ def _add_rows(
         out = list(map(out.__getitem__, order))
     groups, hist = acc.groups, acc.hist
     a = 0
-    for gid in distinct:
+    for k, gid in sorted(index.items(), key=lambda kv: kv[1]):
         b = bisect_right(ids, gid, a)
-        rest, day = divmod(gid, n_days)
-        model_i, tier_i = divmod(rest, n_tiers)
-        model = model_of[model_i]
-        key = (model, batch, tier_of[tier_i], day_of[day], None, None, None)
+        model, tier, day = (k, tier0, day0) if keys is models else k
+        key = (model, batch, tier, day, None, None, None)
         acc.records += b - a
         sums = [b - a, sum(inp[a:b]), sum(cached[a:b]), sum(out[a:b])]
         g = groups.get(key)
