@@ -188,6 +188,7 @@ def main() -> None:
               f"| {peak / 2**20:,.0f} MiB | {equal} |")
     print(f"\nbars: ratio <= 0.2, peak RSS < 300 MiB; load average after: {os.getloadavg()[0]:.2f}; "
           f"largest single process {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:,.0f} MiB")
+    met = all(ratio <= 0.2 and peak < 300 * 2**20 and equal for _, _, _, _, ratio, _, peak, equal, _ in rows)
 
     if a.times > 1:
         layout = a.layouts[0]
@@ -210,6 +211,8 @@ def main() -> None:
         want = tuple(x * a.times for x in _totals(json.loads(_run([sys.executable, "-c", BASELINE, str(path)])[1])))
         print(f"{a.times}x file ({big.stat().st_size / 1e9:,.1f} GB): ours {t:.1f} s, "
               f"peak RSS (process tree) {peak / 2**20:,.0f} MiB, totals = {a.times} x baseline: {got == want}")
+        met = met and peak < 300 * 2**20 and got == want
+    sys.exit(0 if met else 1)
 
 
 if __name__ == "__main__":

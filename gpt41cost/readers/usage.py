@@ -78,7 +78,7 @@ PARALLEL_MIN_BYTES = 8 << 20
 #: Bytes of a file one process reads at a time (its range); the parent merges ranges in order.
 RANGE_BYTES = 32 << 20
 #: Response ids remembered for de-duplication (as 64-bit hashes in a set: about 65 MB a million).
-MAX_IDS = 2_000_000
+MAX_IDS = 1_000_000
 #: Keys under which a logging envelope may hold the API response, tried in this order.
 ENVELOPE_KEYS = ("response", "result", "completion", "output", "data", "body")
 MAX_ENVELOPE_DEPTH = 3
