@@ -27,10 +27,12 @@ if TYPE_CHECKING:
     from .catalog import Catalog, ResolvedModel
     from .cost import Cost
     from .estimate import Assumptions, EstimateResult
+    from .forecast import Forecast
     from .limits import Assessment, Drain, Verdict
     from .readers.inputs import Gathered
+    from .reconcile import Reconciliation
     from .report import Report
-    from .usage import Calibration, UsageResult
+    from .usage import Accumulator, Calibration, UsageResult
     from .views.plan import Alternative
     from .workload import PromptSummary, Workload
 
@@ -128,14 +130,42 @@ class Plan(Result):
 
 @dataclass(frozen=True)
 class Usage(Result):
-    """What :func:`usage` found: the cost of the usage records read (``result``), by model, day and mode."""
+    """What :func:`usage` found: the cost of the usage records read (``result``), by model, day and
+    mode; with ``billed``, the ``reconciliation`` against the bill; with ``forecast=True``, the
+    month's ``forecast``."""
 
     result: UsageResult
+    reconciliation: Reconciliation | None = None
+    forecast: Forecast | None = None
+    catalog: Catalog | None = field(default=None, repr=False)
+    accumulator: Accumulator | None = field(default=None, repr=False, compare=False)
 
     def report(self) -> Report:
-        from .views.usage import usage_report
+        from .views.usage import usage_report, with_sections
 
-        return usage_report(self.result)
+        report = usage_report(self.result)
+        rec, fc = self.reconciliation, self.forecast
+        if rec is not None:
+            from .views.reconcile import reconcile_json, reconcile_notes, reconcile_tables
+
+            sections = (reconcile_json(rec), reconcile_tables(rec), reconcile_notes(rec), rec.assumptions)
+            report = with_sections(report, "reconciliation", *sections)
+        if fc is not None:
+            from .views.forecast import forecast_json, forecast_notes, forecast_tables
+
+            report = with_sections(
+                report, "forecast", forecast_json(fc), forecast_tables(fc), forecast_notes(fc), fc.assumptions
+            )
+        return report
+
+    def workload_yaml(self, tier: int, budget: Decimal | None = None) -> str:
+        """A workload file (model mix, traffic, observed sizes) that :func:`plan` reads, for ``tier``."""
+        from .workload_from_usage import workload_yaml
+
+        assert self.accumulator is not None and self.catalog is not None
+        return workload_yaml(
+            self.result, self.accumulator, self.catalog, tier=tier, budget=budget, sources=self.result.sources
+        )
 
 
 @dataclass(frozen=True)
@@ -726,7 +756,12 @@ def usage(
     *,
     strict: bool = False,
     batch_share: Number | None = None,
-    jobs: int | None = None,
+    jobs: Number | None = None,
+    billed: Paths | None = None,
+    tolerance: Number = "1%",
+    forecast: bool = False,
+    budget: Number | None = None,
+    tier: Number | None = None,
     catalog: Catalog | str | os.PathLike[str] | None = None,
     as_of: date | str | None = None,
     progress: Callable[[int, int | None, int], None] | None = None,
@@ -735,21 +770,40 @@ def usage(
 
     ``strict``: stop at the first bad record (InputError); unpriced models are still reported
     in ``result.unpriced``. ``batch_share``: also price moving that share (0-1) of non-batch
-    traffic to the Batch API. ``progress`` receives (bytes done, bytes in all, records).
+    traffic to the Batch API. ``billed``: Costs API pages or the dashboard's cost export to
+    reconcile against, flagging differences over ``tolerance`` ("1%" or 0.01). ``forecast``:
+    project the month of ``as_of`` to its end, with the day spend crosses ``budget`` (USD) and
+    ``tier``'s usage cap. ``progress`` receives (bytes done, bytes in all, records).
     """
+    from .forecast import check_budget
+    from .numbers import JOBS, TIER, USD
     from .readers.usage import read_usage
+    from .reconcile import parse_tolerance
     from .usage import summarize
 
     path_list = _paths(paths)
     if not path_list:
         raise ParameterError("{paths}: give at least one usage file or directory", "paths")
-    from .numbers import JOBS
-
     share = _share(batch_share, "batch_share")
     n_jobs = _count(jobs, "jobs", JOBS)
+    tol = parse_tolerance(tolerance) if isinstance(tolerance, str) else _share(tolerance, "tolerance")
+    monthly = check_budget(budget) if isinstance(budget, str) else _decimal(budget, "budget", USD.positive())
+    n_tier = _count(tier, "tier", TIER)
     cat = _catalog(catalog, as_of)
     acc = read_usage(path_list, strict=strict, jobs=n_jobs, progress=progress)
-    return Usage(summarize(acc, cat, sources=path_list, batch_share=share))
+    result = summarize(acc, cat, sources=path_list, batch_share=share)
+    rec = None
+    if billed:
+        from .reconcile import read_and_reconcile
+
+        assert tol is not None
+        rec = read_and_reconcile(acc, result, _paths(billed, "billed"), cat, tolerance=tol)
+    fc = None
+    if forecast:
+        from .forecast import forecast as month
+
+        fc = month(result, acc, cat, run_date=cat.day, budget=monthly, tier=n_tier)
+    return Usage(result, rec, fc, cat, acc)
 
 
 # --------------------------------------------------------------------------- single requests

@@ -50,9 +50,10 @@ SIGNATURES = {
     "substitute: 'bool' = False, catalog: 'Catalog | str | os.PathLike[str] | None' = None, "
     "as_of: 'date | str | None' = None) -> 'Plan'",
     "usage": "(paths: 'Paths', *, strict: 'bool' = False, batch_share: 'Number | None' = None, "
-    "jobs: 'int | None' = None, catalog: 'Catalog | str | os.PathLike[str] | None' = None, "
-    "as_of: 'date | str | None' = None, progress: 'Callable[[int, int | None, int], "
-    "None] | None' = None) -> 'Usage'",
+    "jobs: 'Number | None' = None, billed: 'Paths | None' = None, tolerance: 'Number' = '1%', "
+    "forecast: 'bool' = False, budget: 'Number | None' = None, tier: 'Number | None' = None, "
+    "catalog: 'Catalog | str | os.PathLike[str] | None' = None, as_of: 'date | str | None' = None, "
+    "progress: 'Callable[[int, int | None, int], None] | None' = None) -> 'Usage'",
     "count_tokens": "(text: 'str') -> 'int'",
     "count_request": "(body: 'Mapping[str, Any]', *, model: 'str | None' = None, image_size: 'str | None' = None, "
     "catalog: 'Catalog | str | os.PathLike[str] | None' = None) -> 'RequestTokens'",
@@ -179,6 +180,16 @@ CASES = [
         id="plan-substitute",
     ),
     pytest.param(lambda: usage(["samples/usage"]), ["usage", "samples/usage"], id="usage-all"),
+    pytest.param(
+        lambda: usage(["samples/usage"], forecast=True, budget="5", tier=2),
+        ["usage", "samples/usage", "--forecast", "--budget", "5", "--tier", "2"],
+        id="usage-forecast",
+    ),
+    pytest.param(
+        lambda: usage(["samples/bill-2026-11/completions"], billed=["samples/bill-2026-11/costs"], tolerance="2%"),
+        ["usage", "samples/bill-2026-11/completions", "--billed", "samples/bill-2026-11/costs", "--tolerance", "2%"],
+        id="usage-billed",
+    ),
     pytest.param(
         lambda: usage("samples/usage/usage-export.csv", batch_share="0.3"),
         ["usage", "samples/usage/usage-export.csv", "--what-if", "batch=0.3"],

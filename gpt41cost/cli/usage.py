@@ -22,14 +22,15 @@ from .common import (
     RetriesOpt,
     TimeoutOpt,
     count,
-    emit,
     handles_errors,
     load_catalog_opt,
+    show,
     warn,
 )
 
 if TYPE_CHECKING:
     from ..readers.usage import ProgressFn
+    from ..usage import UsageResult
 
 #: Examples of skipped records printed on stderr before the summary line.
 SHOW_SKIPS = 5
@@ -300,37 +301,58 @@ def usage(
 
       gpt41cost usage --from-api --since 2026-11-01 --until 2026-11-30 --costs --save bill-2026-11/
     """
-    from ..errors import CheckFailed, UsageError
+    from ..api import usage
+    from ..errors import CheckFailed
     from ..forecast import check_budget
-    from ..readers.costs import read_billed
-    from ..readers.usage import read_usage
-    from ..reconcile import parse_tolerance, reconcile
-    from ..report import render
-    from ..usage import SKIP_REASONS, parse_what_if, summarize
-    from ..views.usage import usage_report, with_sections
+    from ..reconcile import parse_tolerance
+    from ..usage import parse_what_if
 
     catalog = load_catalog_opt(pricing, as_of)
     share = parse_what_if(what_if or [])
-    show = progress if progress is not None else sys.stderr.isatty()
-    tol = parse_tolerance(tolerance)
-    monthly = check_budget(budget)
+    tol, monthly = parse_tolerance(tolerance), check_budget(budget)  # before any page is pulled
+    _check_forecast_flags(budget, tier, do_forecast, emit_workload)
+    api = (from_api, since, until, project, group_by, costs, base_url, save, timeout, retries, backoff)
+    with _sources(paths or [], *api) as (paths, costs_paths), _progress_bar(_shown(progress)) as bar:
+        got = usage(
+            paths, strict=strict, batch_share=share, jobs=jobs, billed=[*(billed or []), *costs_paths], tolerance=tol,
+            forecast=do_forecast, budget=monthly, tier=tier, catalog=catalog, progress=bar,
+        )  # fmt: skip
+    _warn(got.result)
+    if emit_workload is not None:
+        _emit_workload(emit_workload, got.workload_yaml(tier or 0, monthly))
+    show(got, fmt)
+    rec = got.reconciliation
+    if strict and got.result.unpriced:
+        names = ", ".join(u.model or "(no model)" for u in got.result.unpriced)
+        raise CheckFailed(f"--strict: {len(got.result.unpriced)} model(s) not priced: {names}")
+    if strict and rec is not None and rec.flagged:
+        keys = ", ".join(r.key for r in rec.flagged)
+        raise CheckFailed(f"--strict: {len(rec.flagged)} reconciliation row(s) over {tolerance}: {keys}")
+
+
+def _shown(progress: bool | None) -> bool:
+    return progress if progress is not None else sys.stderr.isatty()
+
+
+def _check_forecast_flags(budget: str | None, tier: int | None, forecast: bool, emit_workload: str | None) -> None:
+    from ..errors import UsageError
+
     if emit_workload is not None and tier is None:
         raise UsageError("--emit-workload needs --tier N: the usage tier the workload will run at (1 to 5)")
-    if (budget is not None or tier is not None) and not do_forecast and emit_workload is None:
+    if (budget is not None or tier is not None) and not forecast and emit_workload is None:
         raise UsageError("--budget and --tier work with --forecast or --emit-workload; add one of them")
-    with (
-        _sources(
-            paths or [], from_api, since, until, project, group_by, costs, base_url, save, timeout, retries, backoff
-        ) as (
-            paths,
-            costs_paths,
-        ),
-        _progress_bar(show) as bar,
-    ):
-        acc = read_usage(paths, strict=strict, jobs=jobs, progress=bar)
-        billed_items = read_billed([*(billed or []), *costs_paths]) if billed or costs_paths else None
-    result = summarize(acc, catalog, sources=paths, batch_share=share)
-    rec = None if billed_items is None else reconcile(acc, result, billed_items, catalog, tolerance=tol)
+
+
+def _emit_workload(path: str, text: str) -> None:
+    from ..workload_from_usage import write_workload
+
+    write_workload(path, text)
+    typer.echo(f"gpt41cost: wrote {path}; check it with: gpt41cost plan {path} --check", err=True)
+
+
+def _warn(result: UsageResult) -> None:
+    """Skipped records (a few examples, then the count by reason) and unpriced models, on stderr."""
+    from ..usage import SKIP_REASONS
 
     for s in result.skip_examples[:SHOW_SKIPS]:
         warn(s.message())
@@ -340,32 +362,3 @@ def usage(
         warn(f"skipped {n:,} bad record(s) ({parts}); --strict fails on the first")
     for u in result.unpriced:
         warn(f"not priced: {u.model or '(no model)'}: {u.requests:,} request(s) ({u.reason})")
-    report = usage_report(result)
-    if rec is not None:
-        from ..views.reconcile import reconcile_json, reconcile_notes, reconcile_tables
-
-        report = with_sections(
-            report, "reconciliation", reconcile_json(rec), reconcile_tables(rec), reconcile_notes(rec), rec.assumptions
-        )
-    if do_forecast:
-        from ..forecast import forecast
-        from ..views.forecast import forecast_json, forecast_notes, forecast_tables
-        from .common import run_date
-
-        fc = forecast(result, acc, catalog, run_date=run_date(as_of), budget=monthly, tier=tier)
-        report = with_sections(
-            report, "forecast", forecast_json(fc), forecast_tables(fc), forecast_notes(fc), fc.assumptions
-        )
-    if emit_workload is not None:
-        from ..workload_from_usage import workload_yaml, write_workload
-
-        assert tier is not None
-        write_workload(emit_workload, workload_yaml(result, acc, catalog, tier=tier, budget=monthly, sources=paths))
-        typer.echo(f"gpt41cost: wrote {emit_workload}; check it with: gpt41cost plan {emit_workload} --check", err=True)
-    emit(render(report, fmt.value))
-    if strict and result.unpriced:
-        names = ", ".join(u.model or "(no model)" for u in result.unpriced)
-        raise CheckFailed(f"--strict: {len(result.unpriced)} model(s) not priced: {names}")
-    if strict and rec is not None and rec.flagged:
-        keys = ", ".join(r.key for r in rec.flagged)
-        raise CheckFailed(f"--strict: {len(rec.flagged)} reconciliation row(s) over {tolerance}: {keys}")
