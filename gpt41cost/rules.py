@@ -128,5 +128,62 @@ def all_rules(catalog: Catalog) -> list[Rule]:
             "-",
         ),
         Rule("estimates", "percentiles", "policy", "p50 and p95 are nearest-rank over the requests measured", "-"),
+        *lifecycle_rules(c),
     ]
     return out
+
+
+def lifecycle_rules(c: Catalog) -> list[Rule]:
+    """The rules of the catalog's sense of time (issue #13)."""
+    from . import lifecycle
+
+    return [
+        Rule(
+            "dates",
+            "lifecycle",
+            "documented",
+            "a model is deprecated from the day its shutdown is announced and shut down from its shutdown date; "
+            "dates and substitutes per model and snapshot come from OpenAI's deprecations page (pricing.yaml cites it)",
+            "DEPRECATIONS",
+        ),
+        Rule(
+            "dates",
+            "fine-tuned models",
+            "documented",
+            "inference on a fine-tuned model runs until its base model shuts down; new training jobs stop on the "
+            "fine-tuning cut-off dates",
+            "DEPRECATIONS",
+        ),
+        Rule(
+            "dates",
+            "aliases of dated snapshots",
+            "inference",
+            "an announcement that names only a dated snapshot (gpt-4.1-2025-04-14, gpt-4.1-mini-2025-04-14) leaves "
+            "its alias without dates: inference from the page's wording",
+            "DEPRECATIONS",
+        ),
+        Rule(
+            "dates",
+            "plan horizon",
+            "policy",
+            f"plan --check fails for a model shut down, or announced to shut down within horizon_months (default "
+            f"{lifecycle.DEFAULT_HORIZON_MONTHS}) of the run's date; a shutdown not yet announced on that date is "
+            "not known",
+            "-",
+        ),
+        Rule(
+            "dates",
+            "dated prices",
+            "policy",
+            "a price entry applies from its date until the next; a line's first entry also covers earlier days; a "
+            "usage record pays its own day's prices, one without a timestamp those of the run's date",
+            "-",
+        ),
+        Rule(
+            "dates",
+            "stale prices",
+            "policy",
+            f"reports note a catalog checked more than {lifecycle.STALE_AFTER_DAYS} days before the run's date",
+            "-",
+        ),
+    ]

@@ -34,6 +34,7 @@ from types import MappingProxyType
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cost_of
 from .errors import Skipped, UnknownModelError, UsageError
+from .lifecycle import Lifecycle
 from .numbers import NumberError, parse_share
 
 #: 2: ``as_of``, ``catalog_as_of``, ``undated_requests`` and ``after_shutdown`` (issue #13).
@@ -319,6 +320,8 @@ class UsageResult:
     undated_requests: int = 0
     #: models used on or after their shutdown: (label, requests, first day, last day, shutdown date)
     after_shutdown: tuple[AfterShutdown, ...] = ()
+    #: each priced model's lifecycle (by label), for its status on the run's date
+    lifecycles: Mapping[str, Lifecycle] = field(default_factory=dict)
 
     @property
     def total_usd(self) -> Decimal:
@@ -483,6 +486,7 @@ def summarize(
     resolve = _Resolver(catalog)
     on_day = _PricesOnDay(catalog)
     undated = 0
+    lifecycles: dict[str, Lifecycle] = {}
     late: dict[str, tuple[int, int, int, _dt.date]] = {}  # label -> requests, first day, last day, shutdown
     total = _Row()
     models: dict[str, _Row] = {}
@@ -522,6 +526,8 @@ def summarize(
             usage = TokenUsage(i, c, o)
             cost = cost_of(usage, rates_for(dated, mode)).total_usd
             models.setdefault(resolved.label, _Row()).add(n, i, c, o, cost)
+            # the status shown is the label's: the model's own (an alias), or an ft: model's base snapshot
+            lifecycles[resolved.label] = resolved.lifecycle if resolved.fine_tuned else resolved.spec.lifecycle
             for name in catalog.models:
                 other = on_day(ResolvedModel(name, catalog.models[name], resolved.fine_tuned), day)
                 on_model[name] += cost_of(usage, rates_for(other, mode)).total_usd
@@ -604,6 +610,7 @@ def summarize(
         run_date=catalog.day,
         catalog_as_of=catalog.as_of,
         undated_requests=undated,
+        lifecycles=MappingProxyType(lifecycles),
         after_shutdown=tuple(
             AfterShutdown(label, n, day_label(first), day_label(last), shutdown.isoformat())
             for label, (n, first, last, shutdown) in sorted(late.items())

@@ -646,3 +646,27 @@ def test_pricing_shows_status_dates_entries_and_age(runner, tmp_path):
     assert "gpt-4.1,standard,2026-07-01 (in force),1,0.25,4" in out
     table = runner.invoke(app, ["pricing", "--pricing", str(cat), "--as-of", "2026-12-06"]).stdout
     assert "prices last checked 601 days ago; see `gpt41cost pricing`" in table
+
+
+def test_plan_with_a_fine_tuned_model_notes_the_cut_offs(runner, tmp_path):
+    from gpt41cost.cli import app
+
+    p = tmp_path / "ft.yaml"
+    p.write_text(
+        "models: {'ft:gpt-4.1-mini-2025-04-14:acme::x1': 1}\ninput_tokens: 100\noutput_tokens: 10\n"
+        "traffic: {peak_rpm: 10}\ntier: 3\nhorizon_months: 1\n"
+    )
+    r = runner.invoke(app, ["plan", str(p), "--check", "--as-of", "2026-12-06"])
+    assert r.exit_code == 0, r.stderr  # its base snapshot shuts down 2027-01-14, after the 1-month horizon
+    assert "Fine-tuning: from 2026-07-02 only organisations" in r.stdout
+    r = runner.invoke(app, ["plan", str(p), "--check", "--as-of", "2026-12-20"])
+    assert r.exit_code == 1
+    assert "ft:gpt-4.1-mini-2025-04-14:acme::x1 (100% of the traffic) shuts down on 2027-01-14" in r.stderr
+
+
+def test_rules_name_the_date_rules(runner):
+    doc = _json(runner, "rules")
+    names = {(r["area"], r["name"]): r["basis"] for r in doc["rules"]}
+    assert names[("dates", "lifecycle")] == "documented"
+    assert names[("dates", "aliases of dated snapshots")] == "inference"
+    assert names[("dates", "plan horizon")] == "policy"

@@ -60,6 +60,13 @@ def test_json_contract(runner):
         assert {"model", "requests", "input_tokens", "cached_input_tokens", "output_tokens", "cost_usd"} <= set(m)
     assert doc["models"][0] == {
         "model": "gpt-4.1",
+        "lifecycle": {
+            "status": "active",
+            "deprecated_on": None,
+            "shutdown_on": None,
+            "substitute": None,
+            "replacement": None,
+        },
         "requests": 2,
         "input_tokens": 200000,
         "cached_input_tokens": 100000,

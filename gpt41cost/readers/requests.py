@@ -69,6 +69,7 @@ OnError = Callable[[InputError], None]
 class JsonSyntaxError(InputError):
     """A data file (one JSON document) that does not parse; ``--skip-bad`` skips the file."""
 
+
 _BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, which some editors write and orjson refuses
 _IMAGE_MAGICS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 _REQUEST_KINDS = tuple(k for k in KINDS if k != "text")
@@ -423,9 +424,7 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
     except orjson.JSONDecodeError as exc:
         jsonl = exc.msg.startswith("unexpected content after")
         hint = "; a JSONL file? pass --as batch, finetune or prompts" if jsonl else ""
-        raise JsonSyntaxError(
-            f"{ctx.source}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}"
-        ) from None
+        raise JsonSyntaxError(f"{ctx.source}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}") from None
     if kind == "chat":
         if isinstance(body, list):
             rc = ctx.count(body, None, "messages")

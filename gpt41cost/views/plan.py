@@ -97,6 +97,10 @@ def plan_report(
     if spend is None:
         notes.append("No traffic.requests_per_day: no monthly spend projected; the tiers' usage caps are not checked.")
     notes.append(f"Lowest tier that fits: {'none' if lowest is None else lowest}.")
+    if any(m.fine_tuned for m, _ in w.models):
+        state, why = catalog.fine_tuning.training(day)
+        if state != "open":
+            notes.append(f"Fine-tuning: {why}; a routed fine-tuned model must be trained already.")
     notes += catalog_notes(catalog.as_of, day)
     data = {
         "schema_version": SCHEMA_VERSION,

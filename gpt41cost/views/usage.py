@@ -12,6 +12,7 @@ from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from ..lifecycle import SHUT_DOWN
 from ..report import Cell, Pct, Report, Table, Usd, money_str, usd, usd_auto
 from ..usage import SCHEMA_VERSION, SKIP_REASONS, Line, UsageResult
 from .dated import catalog_notes, date_assumption
@@ -191,6 +192,11 @@ def usage_report(result: UsageResult) -> Report:
             f"{late.model}: {late.requests:,} request(s) dated after its shutdown on {late.shutdown_on} ({span}): "
             "a proxy's log, a wrong clock or a mislabelled model? Priced at the last prices in force."
         )
+    if result.run_date is not None:
+        day = result.run_date
+        for label, life in result.lifecycles.items():
+            if life.status(day) == SHUT_DOWN:
+                notes.append(f"{label} is {life.mark(day)}: these figures price its past use.")
     if result.undated_requests:
         notes.append(
             f"{result.undated_requests:,} request(s) carry no timestamp: priced at the prices of the run's date "
@@ -268,6 +274,9 @@ def usage_json(result: UsageResult) -> dict[str, Any]:
         "models": [
             {
                 "model": m.key,
+                "lifecycle": None
+                if result.run_date is None or m.key not in result.lifecycles
+                else result.lifecycles[m.key].as_json(result.run_date),
                 "requests": m.requests,
                 "input_tokens": m.input_tokens,
                 "cached_input_tokens": m.cached_input_tokens,
