@@ -464,23 +464,62 @@ def _estimate(
 
 def _read_requests(paths: list[str], catalog: Catalog, a: _EstimateArgs, totals: Any) -> Gathered:
     """Every input, read once, into ``totals``."""
+    return _read(
+        paths, catalog, _ReadArgs(a.include, a.exclude, a.encoding, a.read_as, a.image_size, a.skip_bad,
+                                  a.on_progress, a.on_total, None),
+        text_blocks=a.cache == "auto", totals=totals,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _ReadArgs:
+    """The reading options estimate, limits and plan share (one reading path, the same options)."""
+
+    include: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+    encoding: str = "utf-8"
+    read_as: str | Sequence[str] | None = None
+    image_size: str | None = None
+    skip_bad: bool = False
+    on_progress: Callable[[int], None] | None = None
+    on_total: Callable[[int], None] | None = None
+    on_warning: Callable[[str], None] | None = None  # told of skipped lines, files, empty files
+
+
+def _read(
+    paths: list[str],
+    catalog: Catalog,
+    r: _ReadArgs,
+    *,
+    text_blocks: bool = False,
+    totals: Any = None,
+    on_request: Callable[[Any], None] | None = None,
+    found: Sequence[Any] | None = None,
+) -> Gathered:
+    """Read every input with :func:`gpt41cost.readers.inputs.gather` and the shared options."""
     from .images import parse_image_size_flag
     from .readers.inputs import gather
 
-    return gather(
+    got = gather(
         paths,
         catalog,
-        force=a.read_as,
-        include=a.include,
-        exclude=a.exclude,
-        encoding=a.encoding,
-        image_size=parse_image_size_flag(a.image_size) if a.image_size else None,
-        skip_bad=a.skip_bad,
-        text_blocks=a.cache == "auto",
-        on_progress=a.on_progress,
-        on_total=a.on_total,
+        force=r.read_as,
+        include=r.include,
+        exclude=r.exclude,
+        encoding=r.encoding,
+        image_size=parse_image_size_flag(r.image_size) if r.image_size else None,
+        skip_bad=r.skip_bad,
+        text_blocks=text_blocks,
+        on_progress=r.on_progress,
+        on_total=r.on_total,
         totals=totals,
+        on_request=on_request,
+        found=found,
     )
+    if r.on_warning is not None:
+        for line in _skip_lines([e.message for e in got.skipped.first], len(got.skipped), got.empty):
+            r.on_warning(line)
+    return got
 
 
 def _skip_lines(first: Sequence[str], count: int, empty: Sequence[str]) -> list[str]:
@@ -564,6 +603,15 @@ def limits(
     models: str | Sequence[str] | None = None,
     catalog: Catalog | str | os.PathLike[str] | None = None,
     as_of: date | str | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    encoding: str = "utf-8",
+    read_as: str | Sequence[str] | None = None,
+    image_size: str | None = None,
+    skip_bad: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> Limits:
     """Rate-limit headroom per usage tier, and the lowest tier that fits.
 
@@ -573,6 +621,11 @@ def limits(
     limit's use is at most 100 - ``min_headroom`` %, and, given ``requests_per_day``, the
     projected monthly spend is within the tier's usage cap. ``backlog``: also how long that many
     queued requests take to drain.
+
+    The files are read as :func:`estimate` reads them, with the same reading options
+    (``include``, ``exclude``, ``encoding``, ``read_as``, ``image_size``, ``skip_bad``,
+    ``on_progress``, ``on_total``, ``on_warning``): a prompt file is one request, a request file
+    gives its requests, each reserving its own ``max_tokens``, images counted.
     """
     from .limits import Demand, assess, drain
     from .numbers import PEAK_FACTOR, PERCENT, REQUESTS, TIER, TOKENS
@@ -599,7 +652,8 @@ def limits(
     if headroom >= 100:
         raise ParameterError("{min_headroom}: must be below 100", "min_headroom")
     resolved = [cat.resolve(n) for n in _names(models) or cat.model_names()]
-    profiles, summary, out_source = _limit_profiles(path_list, cat, resolved, n_input, n_max, n_output, rate)
+    read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
+    profiles, summary, out_source = _limit_profiles(path_list, cat, resolved, n_input, n_max, n_output, rate, read)
     tiers = (n_tier,) if n_tier is not None else tuple(cat.tiers)
     assessments = tuple(
         assess(Demand(((m, Decimal(1)),), traffic, profiles[m.spec.name], share, headroom), cat, tiers)
@@ -619,16 +673,15 @@ def _limit_profiles(
     max_tokens: int | None,
     output_tokens: int | None,
     rate: Decimal | None,
+    read: _ReadArgs,
 ) -> tuple[dict[str, Any], PromptSummary | None, str]:
     """Each model's request profile, the prompts' summary, and where the output tokens come from."""
     from .limits import RequestProfile
-    from .workload import profile_from_measured
+    from .workload import profile_from_measured, warm_cached
 
     measured: list[Any] = []
     if paths:
-        from .readers.inputs import gather
-
-        gather(paths, catalog, on_request=measured.append)
+        _read(paths, catalog, read, on_request=measured.append)
     own_caps = bool(measured) and all(m.max_output_tokens is not None for m in measured)
     if max_tokens is None and output_tokens is None and not own_caps:
         raise ParameterError(
@@ -652,7 +705,7 @@ def _limit_profiles(
         cached = 0 if rate is None else cached_tokens_for_rate(input_tokens, rate, low, step)
         uniform = RequestProfile.uniform(input_tokens, expected, reserve if reserve is not None else expected, cached)
         return {m.spec.name: uniform for m in resolved}, None, out_source
-    auto = _warm_cached(measured, catalog) if rate is None and any(m.cache_blocks for m in measured) else {}
+    auto = warm_cached(measured, catalog) if rate is None else {}
     profiles: dict[str, Any] = {}
     summary: PromptSummary | None = None
     for m in resolved:
@@ -668,18 +721,6 @@ def _limit_profiles(
         )
         summary = summary or s
     return profiles, summary, out_source
-
-
-def _warm_cached(measured: list[Any], catalog: Catalog) -> dict[str, list[int]]:
-    """Each request's cached tokens on each base model in a warm run: every request hits what any
-    other holds."""
-    from .cache import run_cache
-
-    cache = run_cache(catalog)
-    for m in measured:
-        cache.add(m.cache_blocks, m.input_tokens)
-    each = [cache.warm(m.cache_blocks, m.input_tokens) for m in measured]
-    return {base: [c[base] for c in each] for base in catalog.models}
 
 
 def _traffic(peak: Decimal | None, rpd: Decimal | None, factor: Decimal | None) -> Any:
@@ -712,6 +753,15 @@ def plan(
     substitute: bool = False,
     catalog: Catalog | str | os.PathLike[str] | None = None,
     as_of: date | str | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    encoding: str = "utf-8",
+    read_as: str | Sequence[str] | None = None,
+    image_size: str | None = None,
+    skip_bad: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> Plan:
     """Cost per month, rate-limit headroom and a launch verdict for a workload.
 
@@ -720,6 +770,11 @@ def plan(
     it fails over budget, when the tier does not fit with the headroom, or when a routed model is
     shut down or shuts down within ``horizon_months``. ``substitute``: also price the workload
     with every such model replaced by its substitute (``result.alternative``).
+
+    The files the ``prompts`` globs match are read as :func:`estimate` reads them, with the same
+    reading options (``include``/``exclude`` filter the files the globs match; ``encoding``,
+    ``read_as``, ``image_size``, ``skip_bad``, ``on_progress``, ``on_total``, ``on_warning``):
+    request files give their requests, each reserving its own ``max_tokens``, images counted.
     """
     from .limits import assess
     from .views.plan import Alternative
@@ -727,6 +782,7 @@ def plan(
         calibrated,
         load_workload,
         plan_verdict,
+        prompt_inputs,
         with_substitutes,
         workload_demand,
         workload_from_dict,
@@ -738,7 +794,13 @@ def plan(
     calibration = _calibration(calibrate_from, cat)
     if calibration is not None:
         w = calibrated(w, calibration)
-    profile, summary = workload_profile(w, cat)
+    measured: list[Any] | None = None
+    if w.prompt_files:
+        measured = []
+        read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
+        found = prompt_inputs(w, include, exclude)
+        _read([], cat, read, text_blocks=w.cache_auto, on_request=measured.append, found=found)
+    profile, summary = workload_profile(w, cat, measured)
     assessment = assess(workload_demand(w, profile), cat)
     alt = None
     if substitute:

@@ -45,6 +45,7 @@ from .measure import Measured
 from .numbers import PEAK_FACTOR, PERCENT, REQUESTS, SHARE, TOKENS, USD, NumberError, Range, parse_count, parse_decimal
 
 if TYPE_CHECKING:
+    from .readers.text import Found
     from .usage import Calibration
 
 #: Top-level keys, in documentation order.
@@ -98,6 +99,7 @@ class Workload:
     output_source: str  # "output_tokens" or "max_tokens (no output_tokens given)"
     cache_source: str = ""  # set when the hit rate comes from usage records (--calibrate-from)
     horizon_months: int = DEFAULT_HORIZON_MONTHS  # the routed models must last this long
+    prompt_globbed: tuple[bool, ...] = ()  # per prompt file: matched by a glob (not named literally)
 
     @property
     def reserve_tokens(self) -> int:
@@ -120,6 +122,7 @@ class PromptSummary:
     max_input_tokens: int
     mean_cached_tokens: Decimal
     cache_basis: str
+    input_tokens_total: int | None = None  # over the requests measured; None for a given input size
 
     @classmethod
     def of(cls, profile: RequestProfile, basis: str) -> PromptSummary:
@@ -130,6 +133,7 @@ class PromptSummary:
             max_input_tokens=profile.max_input_tokens,
             mean_cached_tokens=Decimal(sum(cached)) / len(cached),
             cache_basis=basis,
+            input_tokens_total=sum(profile.input_tokens),
         )
 
 
@@ -203,9 +207,10 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
     # prompts or input_tokens
     v.one_of(root, "prompts", "input_tokens", required=True)
     files: tuple[str, ...] = ()
+    globbed: tuple[bool, ...] = ()
     input_tokens: int | None = None
     if "prompts" in root:
-        files = _globs(v, root["prompts"], path.parent)
+        files, globbed = _globs(v, root["prompts"], path.parent)
     else:
         input_tokens = v.int_(root["input_tokens"], "input_tokens", TOKENS.at_least(1))
 
@@ -295,6 +300,7 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
         name=name,
         models=models,
         prompt_files=files,
+        prompt_globbed=globbed,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         max_tokens=max_tokens,
@@ -332,11 +338,13 @@ def _mix(v: _Validator, catalog: Catalog, raw: Any) -> tuple[tuple[ResolvedModel
     return tuple(out)
 
 
-def _globs(v: _Validator, raw: Any, base: Path) -> tuple[str, ...]:
+def _globs(v: _Validator, raw: Any, base: Path) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    """The files the prompts globs match, and for each whether a glob (not a literal path) found it."""
     patterns = [raw] if isinstance(raw, str) else raw
     if not isinstance(patterns, list) or not patterns:
         v.fail("prompts", "expected a path or glob, or a list of them (e.g. [prompts/*.txt])")
     files: list[str] = []
+    globbed: dict[str, bool] = {}
     for i, pat in enumerate(patterns):
         kpath = f"prompts[{i}]" if not isinstance(raw, str) else "prompts"
         if not isinstance(pat, str) or not pat.strip():
@@ -345,8 +353,10 @@ def _globs(v: _Validator, raw: Any, base: Path) -> tuple[str, ...]:
         found = sorted(f for f in glob.glob(full, recursive=True) if os.path.isfile(f))
         if not found:
             v.fail(kpath, f"{pat!r} matches no file (globs are relative to the workload file's directory)")
-        files += [f for f in found if f not in files]
-    return tuple(files)
+        new = [f for f in found if f not in globbed]
+        files += new
+        globbed.update(dict.fromkeys(new, glob.has_magic(pat)))
+    return tuple(files), tuple(globbed[f] for f in files)
 
 
 class _Validator:
@@ -427,58 +437,19 @@ def _kind(value: Any) -> str:
 # --------------------------------------------------------------------------- prompts -> requests
 
 
-def measure_prompts(
-    files: Sequence[str],
-    catalog: Catalog,
-    *,
-    output_tokens: int,
-    reserve_tokens: int,
-    cache_hit_rate: Decimal | None = None,
-    cache_auto: bool = False,
-) -> tuple[RequestProfile, PromptSummary]:
-    """Count each prompt file (one request kind each) and work out its cached tokens.
+def warm_cached(measured: Sequence[Measured], catalog: Catalog) -> dict[str, list[int]]:
+    """Each request's cached tokens per base model in a warm run (every request hits what any
+    other holds: at launch traffic every kind recurs), from the requests' cache blocks; empty
+    when none has blocks (plain text read without them)."""
+    if not any(m.cache_blocks for m in measured):
+        return {}
+    from .cache import run_cache
 
-    ``cache_auto``: cached tokens from prefixes the prompts share, 128-token blocks at a time
-    (:class:`gpt41cost.cache.PrefixCache`, run warm: at launch traffic every kind recurs, so a
-    prefix any prompt shares is in the cache). ``cache_hit_rate``: that share of each
-    prompt's input, in OpenAI's steps. Neither: nothing cached.
-    """
-    from .readers.text import read_prompts
-    from .tokens import count_tokens, get_encoding
-
-    inputs: list[int] = []
-    blocks: list[tuple[int, ...]] = []
-    if cache_auto:
-        from .cache import block_hashes
-
-        enc = get_encoding()
-        for prompt in read_prompts(list(files)):
-            toks = enc.encode_ordinary(prompt.text)
-            inputs.append(len(toks))
-            blocks.append(tuple(block_hashes(toks, step=catalog.cache_step_tokens)))
-    else:
-        inputs = [count_tokens(prompt.text) for prompt in read_prompts(list(files))]
-    if not inputs:
-        raise InputError(f"{', '.join(files) or 'prompts'}: no prompt files found")
-    if cache_auto:
-        from .cache import PrefixCache
-
-        cache = PrefixCache(min_tokens=catalog.cache_min_tokens, step=catalog.cache_step_tokens)
-        for b in blocks:
-            cache.add(b)
-        cached = [cache.warm(b) for b in blocks]
-        basis = "auto: prefixes shared between the prompt files, 128-token blocks (warm cache)"
-    elif cache_hit_rate:
-        cached = [
-            cached_tokens_for_rate(i, cache_hit_rate, catalog.cache_min_tokens, catalog.cache_step_tokens)
-            for i in inputs
-        ]
-        basis = f"hit rate {cache_hit_rate:.4} of each prompt's input, in {catalog.cache_step_tokens}-token steps"
-    else:
-        cached = [0] * len(inputs)
-        basis = "none"
-    profile = RequestProfile(tuple(inputs), tuple(cached), output_tokens, reserve_tokens)
-    return profile, PromptSummary.of(profile, basis)
+    cache = run_cache(catalog)
+    for m in measured:
+        cache.add(m.cache_blocks, m.input_tokens)
+    each = [cache.warm(m.cache_blocks, m.input_tokens) for m in measured]
+    return {base: [c[base] for c in each] for base in catalog.models}
 
 
 def profile_from_measured(
@@ -506,7 +477,7 @@ def profile_from_measured(
             cached_tokens_for_rate(i, cache_hit_rate, catalog.cache_min_tokens, catalog.cache_step_tokens)
             for i in inputs
         )
-        basis = f"hit rate {cache_hit_rate} of each request's input, in {catalog.cache_step_tokens}-token steps"
+        basis = f"hit rate {cache_hit_rate:.4} of each request's input, in {catalog.cache_step_tokens}-token steps"
     elif auto_cached is not None:
         cached = tuple(auto_cached)
         basis = "auto: prefixes shared between the requests, 128-token blocks (warm cache)"
@@ -518,31 +489,68 @@ def profile_from_measured(
     return profile, PromptSummary.of(profile, basis)
 
 
-def workload_profile(w: Workload, catalog: Catalog) -> tuple[RequestProfile, PromptSummary]:
-    """The workload's requests: measured from its prompt files, or its one input size."""
+def prompt_inputs(w: Workload, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[Found]:
+    """The workload's prompt files as inputs to read (:func:`gpt41cost.readers.inputs.gather`):
+    a file a glob found is skipped when empty, a file named literally is an error when empty.
+    ``include``/``exclude``: fnmatch globs on the path relative to the workload file, or the name."""
+    from .readers.text import Found, matches
+
+    base = os.path.dirname(w.path)
+    out = []
+    for f, globbed in zip(w.prompt_files, w.prompt_globbed or (False,) * len(w.prompt_files), strict=True):
+        rel, name = os.path.relpath(f, base), os.path.basename(f)
+        if include and not matches(rel, name, include):
+            continue
+        if exclude and matches(rel, name, exclude):
+            continue
+        out.append(Found(f, globbed))
+    if not out:
+        raise InputError(f"{w.path}: prompts: no file left after --include/--exclude; check the globs")
+    return out
+
+
+def workload_profile(
+    w: Workload, catalog: Catalog, measured: Sequence[Measured] | None = None
+) -> tuple[RequestProfile, PromptSummary]:
+    """The workload's requests: measured from its prompt files, or its one input size.
+
+    The prompt files are read as ``estimate`` reads them (:func:`gpt41cost.readers.inputs.gather`):
+    request files as their requests, each with its own ``max_tokens``, images counted; pass
+    ``measured`` when they were read already (the CLI reads them with its options), read with
+    text cache blocks when the workload has ``cache: auto``. The profile is the requests' on
+    the mix's first model (they differ between models only in image tokens).
+    """
     if w.prompt_files:
-        profile, summary = measure_prompts(
-            w.prompt_files,
+        if measured is None:
+            from .readers.inputs import gather
+
+            records: list[Measured] = []
+            gather([], catalog, found=prompt_inputs(w), text_blocks=w.cache_auto, on_request=records.append)
+            measured = records
+        if not len(measured):
+            raise InputError(f"{w.path}: prompts: the files matched hold no request (all empty?)")
+        base = w.models[0][0].spec.name
+        auto = warm_cached(measured, catalog).get(base) if w.cache_auto else None
+        profile, summary = profile_from_measured(
+            measured,
+            base,
             catalog,
             output_tokens=w.output_tokens,
             reserve_tokens=w.reserve_tokens,
             cache_hit_rate=w.cache_hit_rate,
-            cache_auto=w.cache_auto,
+            auto_cached=auto,
         )
         if w.cache_source:
             summary = replace(summary, cache_basis=f"{summary.cache_basis}; {w.cache_source}")
         for m, _ in w.models:
-            over = [
-                (f, i)
-                for f, i in zip(w.prompt_files, profile.input_tokens, strict=True)
-                if i + w.reserve_tokens > m.spec.context_window
-            ]
-            if over:
-                f, i = over[0]
-                raise InputError(
-                    f"{f}: {i:,} input tokens plus {w.reserve_tokens:,} output do not fit {m.label}'s "
-                    f"{m.spec.context_window:,}-token context window"
-                )
+            window = m.spec.context_window
+            for k, i in enumerate(profile.input_tokens):
+                reserve = profile.reserve_of(k)
+                if i + reserve > window:
+                    raise InputError(
+                        f"{measured[k].where}: {i:,} input tokens plus {reserve:,} output do not fit {m.label}'s "
+                        f"{window:,}-token context window"
+                    )
         return profile, summary
     assert w.input_tokens is not None
     cached = 0

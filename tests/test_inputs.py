@@ -328,3 +328,72 @@ def test_main_exit_codes_pass_through(capsys: pytest.CaptureFixture[str], tmp_pa
     with pytest.raises(SystemExit) as exc:
         main(["--version"])
     assert exc.value.code == 0 and "gpt41cost" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- one reading path
+
+
+def _same_inputs_dir(tmp_path: Path) -> Path:
+    """samples/mixed plus a Chat request holding a base64 image and a Batch file with max_tokens."""
+    import base64
+
+    d = tmp_path / "prompts"
+    shutil.copytree(MIXED, d)
+    png = base64.b64encode((ROOT / "tests" / "data" / "requests" / "square-1024.png").read_bytes()).decode()
+    image = {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{png}"}}
+    chat = {"model": "gpt-4.1", "messages": [{"role": "user", "content": [{"type": "text", "text": "What?"}, image]}]}
+    (d / "image-request.json").write_text(json.dumps(chat))
+    lines = [
+        {
+            "custom_id": f"r{i}",
+            "method": "POST",
+            "url": "/v1/chat/completions",
+            "body": {"model": "gpt-4.1", "max_tokens": 7, "messages": [{"role": "user", "content": f"Label {i}"}]},
+        }
+        for i in range(5)
+    ]
+    (d / "labels.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    return d
+
+
+def test_estimate_limits_and_plan_read_the_same_input_tokens(tmp_path: Path, runner: Any, catalog: Catalog) -> None:
+    d = _same_inputs_dir(tmp_path)
+    est = estimate_json(runner, str(d), "-m", "gpt-4.1", "--cache", "none")["models"][0]
+    r = run(runner, "limits", str(d), "-m", "gpt-4.1", "--peak-rpm", "10", "--output-tokens", "100", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    lim = json.loads(r.stdout)["inputs"]
+    w = tmp_path / "w.yaml"
+    w.write_text("model: gpt-4.1\nprompts: prompts/*\noutput_tokens: 100\ntraffic: {peak_rpm: 10}\ntier: 5\n")
+    r = run(runner, "plan", str(w), "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    plan = json.loads(r.stdout)["inputs"]
+    # 11 files of samples/mixed (13 requests), the image request, 5 batch lines; empty.txt skipped
+    assert est["requests"] == lim["prompt_files"] == plan["prompt_files"] == 19
+    assert est["input_tokens_total"] == lim["input_tokens_total"] == plan["input_tokens_total"]
+    image_tokens = 765  # 1024x1024 at detail auto on gpt-4.1: 85 + 4 tiles x 170
+    assert est["input_tokens_total"] > 475 + image_tokens
+    # plan honours each request's own max_tokens as its reservation, and reads --as like estimate
+    from gpt41cost.workload import load_workload, workload_profile
+
+    profile, _ = workload_profile(load_workload(w, catalog), catalog)
+    assert sorted(profile.reserves).count(7) == 5
+    r = run(runner, "plan", str(w), "-f", "json", "--as", "text=*.jsonl")
+    assert json.loads(r.stdout)["inputs"]["prompt_files"] == 19 - 3 - 5 + 2  # the two JSONL files: one request each
+
+
+def test_limits_and_plan_take_the_reading_options(tmp_path: Path, runner: Any) -> None:
+    d = _same_inputs_dir(tmp_path)
+    args = ["-m", "gpt-4.1", "--peak-rpm", "10", "--output-tokens", "100", "-f", "json"]
+    r = run(runner, "limits", str(d), *args, "--include", "*.txt", "--include", "*.md")
+    assert json.loads(r.stdout)["inputs"]["prompt_files"] == 2  # glossary.txt, guide.md (empty.txt skipped)
+    w = tmp_path / "w.yaml"
+    w.write_text("model: gpt-4.1\nprompts: prompts/*\noutput_tokens: 100\ntraffic: {peak_rpm: 10}\ntier: 5\n")
+    r = run(runner, "plan", str(w), "-f", "json", "--exclude", "*.json*", "--exclude", "empty.txt")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["inputs"]["prompt_files"] == 8  # 14 files less 5 .json/.jsonl and empty.txt
+    (d / "broken.json").write_text("{")
+    for cmd in (["limits", str(d), *args], ["plan", str(w)]):
+        r = run(runner, *cmd)
+        assert r.exit_code == ExitCode.INPUT and "broken.json: line 1, column 2" in r.stderr
+        r = run(runner, *cmd, "--skip-bad")
+        assert r.exit_code == 0 and "skipped: " in r.stderr

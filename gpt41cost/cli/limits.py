@@ -11,17 +11,25 @@ from ..numbers import PEAK_FACTOR, PERCENT, REQUESTS, TIER, TOKENS
 from . import app
 from .common import (
     AsOfOpt,
+    AsOpt,
+    EncodingOpt,
+    ExcludeOpt,
     Format,
     FormatOpt,
+    ImageSizeOpt,
+    IncludeOpt,
     ModelOpt,
     PricingOpt,
+    SkipBadOpt,
     count,
     decimal,
     handles_errors,
     load_catalog_opt,
     share,
     show,
+    warn,
 )
+from .progress import Progress
 
 PathsArg = Annotated[
     list[str] | None,
@@ -105,6 +113,12 @@ def limits(
             help="Also show how long N queued requests take to drain.",
         ),
     ] = None,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    encoding: EncodingOpt = "utf-8",
+    read_as: AsOpt = None,
+    image_size: ImageSizeOpt = None,
+    skip_bad: SkipBadOpt = False,
     models: ModelOpt = None,
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
@@ -130,10 +144,13 @@ def limits(
     """
     from ..api import limits
 
-    result = limits(
-        paths, input_tokens=input_tokens, max_tokens=max_tokens, output_tokens=output_tokens, peak_rpm=peak_rpm,
-        requests_per_day=requests_per_day, peak_factor=peak_factor, tier=tier, min_headroom=min_headroom,
-        batch_share=batch_share, cache_hit_rate=cache_hit_rate, backlog=backlog, models=models,
-        catalog=load_catalog_opt(pricing, as_of),
-    )  # fmt: skip
+    with Progress(None, "Reading inputs", unit="B") as bar:
+        result = limits(
+            paths, input_tokens=input_tokens, max_tokens=max_tokens, output_tokens=output_tokens, peak_rpm=peak_rpm,
+            requests_per_day=requests_per_day, peak_factor=peak_factor, tier=tier, min_headroom=min_headroom,
+            batch_share=batch_share, cache_hit_rate=cache_hit_rate, backlog=backlog, models=models,
+            catalog=load_catalog_opt(pricing, as_of), include=include or (), exclude=exclude or (),
+            encoding=encoding, read_as=read_as, image_size=image_size, skip_bad=skip_bad,
+            on_progress=bar.advance, on_total=bar.set_total, on_warning=warn,
+        )  # fmt: skip
     show(result, fmt)

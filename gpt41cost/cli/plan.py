@@ -8,7 +8,24 @@ import typer
 
 from ..errors import CheckFailed
 from . import app
-from .common import AsOfOpt, CalibrateOpt, Format, FormatOpt, PricingOpt, handles_errors, load_catalog_opt, show
+from .common import (
+    AsOfOpt,
+    AsOpt,
+    CalibrateOpt,
+    EncodingOpt,
+    ExcludeOpt,
+    Format,
+    FormatOpt,
+    ImageSizeOpt,
+    IncludeOpt,
+    PricingOpt,
+    SkipBadOpt,
+    handles_errors,
+    load_catalog_opt,
+    show,
+    warn,
+)
+from .progress import Progress
 
 
 @app.command("plan")
@@ -31,6 +48,12 @@ def plan(
             "side by side (--check still gates the plan as written).",
         ),
     ] = False,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    encoding: EncodingOpt = "utf-8",
+    read_as: AsOpt = None,
+    image_size: ImageSizeOpt = None,
+    skip_bad: SkipBadOpt = False,
     calibrate_from: CalibrateOpt = None,
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
@@ -38,7 +61,9 @@ def plan(
 ) -> None:
     """Cost per month, rate-limit headroom and a launch verdict for a workload file.
 
-    The report goes to stdout. With --check the command is a gate: exit 0 when the
+    The files the workload's prompts: globs match are read as estimate reads them (request
+    files as their requests, with their own max_tokens; images counted), with the same
+    reading options. The report goes to stdout. With --check the command is a gate: exit 0 when the
     workload is within budget and fits its tier with the required headroom; exit 1
     with every reason on stderr when not; exit 3 for a bad workload file, 2 for bad flags.
 
@@ -53,7 +78,13 @@ def plan(
     from ..api import plan
 
     catalog = load_catalog_opt(pricing, as_of)
-    result = plan(workload, calibrate_from=calibrate_from, substitute=substitute, catalog=catalog)
+    with Progress(None, "Reading prompts", unit="B") as bar:
+        result = plan(
+            workload, calibrate_from=calibrate_from, substitute=substitute, catalog=catalog,
+            include=include or (), exclude=exclude or (), encoding=encoding, read_as=read_as,
+            image_size=image_size, skip_bad=skip_bad, on_progress=bar.advance, on_total=bar.set_total,
+            on_warning=warn,
+        )  # fmt: skip
     show(result, fmt)
     if check and not result.verdict.passed:
         for reason in result.verdict.reasons:

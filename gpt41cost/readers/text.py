@@ -81,7 +81,8 @@ def find_inputs(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequ
     return out
 
 
-def _matches(rel: str, name: str, globs: Sequence[str]) -> bool:
+def matches(rel: str, name: str, globs: Sequence[str]) -> bool:
+    """Does the path ``rel`` (or the bare file ``name``) match one of the fnmatch ``globs``?"""
     return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in globs)
 
 
@@ -93,9 +94,9 @@ def _walk(root: Path, include: Sequence[str], exclude: Sequence[str]) -> Iterato
                 continue
             full = os.path.join(dirpath, name)
             rel = os.path.relpath(full, root)
-            if include and not _matches(rel, name, include):
+            if include and not matches(rel, name, include):
                 continue
-            if exclude and _matches(rel, name, exclude):
+            if exclude and matches(rel, name, exclude):
                 continue
             yield full
 

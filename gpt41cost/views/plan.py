@@ -113,6 +113,7 @@ def plan_report(
         "inputs": {
             "prompt_files": summary.files,
             "mean_input_tokens": money_str(summary.mean_input_tokens, 4),
+            "input_tokens_total": summary.input_tokens_total,
             "max_input_tokens": summary.max_input_tokens,
             "mean_cached_tokens": money_str(summary.mean_cached_tokens, 4),
             "cache": summary.cache_basis,
