@@ -130,10 +130,6 @@ def parse_as(values: str | Sequence[str] | None) -> tuple[AsRule, ...]:
     return tuple(sorted(rules, key=lambda r: r.glob is None))
 
 
-def check_kind(force: str | Sequence[str] | None) -> tuple[AsRule, ...]:
-    return parse_as(force)
-
-
 def _extension(source: str) -> tuple[str, bool]:
     """The file's extension (lower case, with its dot; "" for none or stdin) and whether it is
     gzipped (the extension is then the one before ``.gz``)."""
@@ -195,7 +191,11 @@ def _line_kind(value: Any, *, alone: bool = False) -> str | None:
 
 def _lines_kind(body: bytes) -> str | None:
     kinds: set[str | None] = set()
-    for raw in body.splitlines():
+    start = 0
+    while start < len(body):  # line by line, without splitting a large file up front
+        end = body.find(b"\n", start)
+        end = len(body) if end < 0 else end
+        raw, start = body[start:end], end + 1
         if not raw.strip():
             continue
         try:

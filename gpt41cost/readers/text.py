@@ -24,14 +24,6 @@ SNIFF_BYTES = 8192
 STDIN = "-"
 
 
-@dataclass(frozen=True)
-class PromptText:
-    """One prompt: where it came from and its exact text."""
-
-    source: str
-    text: str
-
-
 def check_encoding(encoding: str) -> str:
     try:
         return codecs.lookup(encoding).name
@@ -125,20 +117,3 @@ def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
         raise InputError(
             f"{label}: not valid {encoding} at byte {exc.start}; convert the file or pass --encoding (e.g. latin-1)"
         ) from None
-
-
-def read_prompt(source: str, encoding: str = "utf-8", stdin: BinaryIO | None = None) -> PromptText:
-    return PromptText(source, decode_text(source, read_bytes(source, stdin), encoding))
-
-
-def read_prompts(
-    paths: Sequence[str],
-    include: Sequence[str] = (),
-    exclude: Sequence[str] = (),
-    encoding: str = "utf-8",
-    stdin: BinaryIO | None = None,
-) -> Iterator[PromptText]:
-    """Yield every prompt under ``paths`` (see :func:`expand_paths`), one file at a time."""
-    encoding = check_encoding(encoding)
-    for source in expand_paths(paths, include, exclude):
-        yield read_prompt(source, encoding, stdin)
