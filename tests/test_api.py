@@ -45,10 +45,18 @@ SIGNATURES = {
     "batch_share: 'Number' = 0, cache_hit_rate: 'Number | None' = None, backlog: 'Number | None' = None, "
     "models: 'str | Sequence[str] | None' = None, "
     "catalog: 'Catalog | str | os.PathLike[str] | None' = None, "
-    "as_of: 'date | str | None' = None) -> 'Limits'",
+    "as_of: 'date | str | None' = None, "
+    "include: 'Sequence[str]' = (), exclude: 'Sequence[str]' = (), encoding: 'str' = 'utf-8', "
+    "read_as: 'str | Sequence[str] | None' = None, image_size: 'str | None' = None, skip_bad: 'bool' = False, "
+    "on_progress: 'Callable[[int], None] | None' = None, on_total: 'Callable[[int], None] | None' = None, "
+    "on_warning: 'Callable[[str], None] | None' = None) -> 'Limits'",
     "plan": "(workload: 'str | os.PathLike[str] | Mapping[str, Any]', *, calibrate_from: 'Paths | None' = None, "
     "substitute: 'bool' = False, catalog: 'Catalog | str | os.PathLike[str] | None' = None, "
-    "as_of: 'date | str | None' = None) -> 'Plan'",
+    "as_of: 'date | str | None' = None, "
+    "include: 'Sequence[str]' = (), exclude: 'Sequence[str]' = (), encoding: 'str' = 'utf-8', "
+    "read_as: 'str | Sequence[str] | None' = None, image_size: 'str | None' = None, skip_bad: 'bool' = False, "
+    "on_progress: 'Callable[[int], None] | None' = None, on_total: 'Callable[[int], None] | None' = None, "
+    "on_warning: 'Callable[[str], None] | None' = None) -> 'Plan'",
     "usage": "(paths: 'Paths', *, strict: 'bool' = False, batch_share: 'Number | None' = None, "
     "jobs: 'Number | None' = None, billed: 'Paths | None' = None, tolerance: 'Number' = '1%', "
     "forecast: 'bool' = False, budget: 'Number | None' = None, tier: 'Number | None' = None, "
