@@ -42,116 +42,131 @@ Examples:
 """
 
 
+PathsOpt = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="PATH",
+        help="Prompt files, directories (recursive) or '-' for stdin; each file is one request.",
+        show_default=False,
+    ),
+]
+InputTokensOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--input-tokens",
+        parser=count("--input-tokens"),
+        metavar="N",
+        help="Price one request of N input tokens instead of files.",
+        show_default=False,
+    ),
+]
+OutputTokensOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--output-tokens",
+        parser=count("--output-tokens"),
+        metavar="N",
+        help="Expected output tokens per request [default: 500].",
+        show_default=False,
+    ),
+]
+CachedTokensOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--cached-tokens",
+        parser=count("--cached-tokens"),
+        metavar="N",
+        help="Cached input tokens per request, taken as given.",
+        show_default=False,
+    ),
+]
+CacheHitRateOpt = Annotated[
+    Decimal | None,
+    typer.Option(
+        "--cache-hit-rate",
+        parser=share("--cache-hit-rate"),
+        metavar="F",
+        help="Share of each request's input served from the prompt cache (0-1), "
+        "with OpenAI's 1,024-token minimum and 128-token steps.",
+        show_default=False,
+    ),
+]
+BatchOpt = Annotated[bool, typer.Option("--batch", help="Price at Batch API rates (50% off).")]
+PriorityOpt = Annotated[bool, typer.Option("--priority", help="Price at priority processing rates.")]
+RequestsPerDayOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--requests-per-day",
+        parser=count("--requests-per-day", REQUESTS),
+        metavar="N",
+        help="Traffic, for monthly cost (a month is 30 days).",
+        show_default=False,
+    ),
+]
+RequestsPerMonthOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--requests-per-month",
+        parser=count("--requests-per-month", REQUESTS),
+        metavar="N",
+        help="Traffic, for monthly cost.",
+        show_default=False,
+    ),
+]
+CacheOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cache",
+        metavar="auto|none",
+        help="Prompt-cache detection from prefixes shared across the "
+        "run [default: auto for request files, none for plain text].",
+        show_default=False,
+    ),
+]
+CacheWarmOpt = Annotated[
+    bool,
+    typer.Option(
+        "--cache-warm/--cache-cold",
+        help="With --cache auto: does the first request of the run already hit a warm cache?",
+    ),
+]
+EpochsOpt = Annotated[
+    int,
+    typer.Option(
+        "--epochs",
+        parser=count("--epochs", EPOCHS),
+        metavar="N",
+        help="Fine-tuning epochs, for training cost of fine-tuning data.",
+    ),
+]
+PerInputOpt = Annotated[
+    bool,
+    typer.Option("--per-input", help="Also list every input with its tokens and cost per model."),
+]
+
+
 @app.command("estimate", epilog=HELP_EPILOG)
 @handles_errors
 def estimate_cmd(
-    paths: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="PATH",
-            help="Prompt files, directories (recursive) or '-' for stdin; each file is one request.",
-            show_default=False,
-        ),
-    ] = None,
-    input_tokens: Annotated[
-        int | None,
-        typer.Option(
-            "--input-tokens",
-            parser=count("--input-tokens"),
-            metavar="N",
-            help="Price one request of N input tokens instead of files.",
-            show_default=False,
-        ),
-    ] = None,
-    output_tokens: Annotated[
-        int | None,
-        typer.Option(
-            "--output-tokens",
-            parser=count("--output-tokens"),
-            metavar="N",
-            help="Expected output tokens per request [default: 500].",
-            show_default=False,
-        ),
-    ] = None,
-    cached_tokens: Annotated[
-        int | None,
-        typer.Option(
-            "--cached-tokens",
-            parser=count("--cached-tokens"),
-            metavar="N",
-            help="Cached input tokens per request, taken as given.",
-            show_default=False,
-        ),
-    ] = None,
-    cache_hit_rate: Annotated[
-        Decimal | None,
-        typer.Option(
-            "--cache-hit-rate",
-            parser=share("--cache-hit-rate"),
-            metavar="F",
-            help="Share of each request's input served from the prompt cache (0-1), "
-            "with OpenAI's 1,024-token minimum and 128-token steps.",
-            show_default=False,
-        ),
-    ] = None,
-    batch: Annotated[bool, typer.Option("--batch", help="Price at Batch API rates (50% off).")] = False,
-    priority: Annotated[bool, typer.Option("--priority", help="Price at priority processing rates.")] = False,
-    requests_per_day: Annotated[
-        int | None,
-        typer.Option(
-            "--requests-per-day",
-            parser=count("--requests-per-day", REQUESTS),
-            metavar="N",
-            help="Traffic, for monthly cost (a month is 30 days).",
-            show_default=False,
-        ),
-    ] = None,
-    requests_per_month: Annotated[
-        int | None,
-        typer.Option(
-            "--requests-per-month",
-            parser=count("--requests-per-month", REQUESTS),
-            metavar="N",
-            help="Traffic, for monthly cost.",
-            show_default=False,
-        ),
-    ] = None,
+    paths: PathsOpt = None,
+    input_tokens: InputTokensOpt = None,
+    output_tokens: OutputTokensOpt = None,
+    cached_tokens: CachedTokensOpt = None,
+    cache_hit_rate: CacheHitRateOpt = None,
+    batch: BatchOpt = False,
+    priority: PriorityOpt = False,
+    requests_per_day: RequestsPerDayOpt = None,
+    requests_per_month: RequestsPerMonthOpt = None,
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     encoding: EncodingOpt = "utf-8",
     read_as: AsOpt = None,
-    cache: Annotated[
-        str | None,
-        typer.Option(
-            "--cache",
-            metavar="auto|none",
-            help="Prompt-cache detection from prefixes shared across the "
-            "run [default: auto for request files, none for plain text].",
-            show_default=False,
-        ),
-    ] = None,
-    cache_warm: Annotated[
-        bool,
-        typer.Option(
-            "--cache-warm/--cache-cold",
-            help="With --cache auto: does the first request of the run already hit a warm cache?",
-        ),
-    ] = False,
+    cache: CacheOpt = None,
+    cache_warm: CacheWarmOpt = False,
     image_size: ImageSizeOpt = None,
-    epochs: Annotated[
-        int,
-        typer.Option(
-            "--epochs",
-            parser=count("--epochs", EPOCHS),
-            metavar="N",
-            help="Fine-tuning epochs, for training cost of fine-tuning data.",
-        ),
-    ] = 3,
+    epochs: EpochsOpt = 3,
     skip_bad: SkipBadOpt = False,
-    per_input: Annotated[
-        bool,
-        typer.Option("--per-input", help="Also list every input with its tokens and cost per model."),
-    ] = False,
+    per_input: PerInputOpt = False,
     calibrate_from: CalibrateOpt = None,
     models: ModelOpt = None,
     fmt: FormatOpt = Format.table,

@@ -41,78 +41,91 @@ PathsArg = Annotated[
 ]
 
 
+InputTokensOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--input-tokens", parser=count("--input-tokens", TOKENS.at_least(1)), help="Input tokens per request."
+    ),
+]
+MaxTokensOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-tokens",
+        parser=count("--max-tokens", TOKENS.at_least(1)),
+        help="Output reservation per request (max_tokens).",
+    ),
+]
+OutputTokensOpt = Annotated[
+    int | None,
+    typer.Option("--output-tokens", parser=count("--output-tokens"), help="Expected output tokens per request."),
+]
+PeakRpmOpt = Annotated[
+    Decimal | None,
+    typer.Option("--peak-rpm", parser=decimal("--peak-rpm", REQUESTS), help="Requests in the peak minute."),
+]
+RequestsPerDayOpt = Annotated[
+    Decimal | None,
+    typer.Option("--requests-per-day", parser=decimal("--requests-per-day", REQUESTS), help="Requests per day."),
+]
+PeakFactorOpt = Annotated[
+    Decimal | None,
+    typer.Option(
+        "--peak-factor",
+        parser=decimal("--peak-factor", PEAK_FACTOR),
+        help="Peak minute over the day's average minute, with --requests-per-day only. Default 3.",
+    ),
+]
+TierOpt = Annotated[
+    int | None, typer.Option("--tier", parser=count("--tier", TIER), help="Report this usage tier only (1-5).")
+]
+MinHeadroomOpt = Annotated[
+    Decimal,
+    typer.Option(
+        "--min-headroom",
+        parser=decimal("--min-headroom", PERCENT),
+        help="Required headroom in % of every limit.",
+        metavar="PCT",
+    ),
+]
+BatchShareOpt = Annotated[
+    Decimal,
+    typer.Option(
+        "--batch-share", parser=share("--batch-share"), help="Share of requests sent through the Batch API (0-1)."
+    ),
+]
+CacheHitRateOpt = Annotated[
+    Decimal | None,
+    typer.Option(
+        "--cache-hit-rate",
+        parser=share("--cache-hit-rate"),
+        help="Share of input served from the prompt cache (0-1).",
+    ),
+]
+BacklogOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--backlog",
+        parser=count("--backlog", REQUESTS.at_least(1)),
+        help="Also show how long N queued requests take to drain.",
+    ),
+]
+
+
 @app.command("limits")
 @handles_errors
 def limits(
     paths: PathsArg = None,
-    input_tokens: Annotated[
-        int | None,
-        typer.Option(
-            "--input-tokens", parser=count("--input-tokens", TOKENS.at_least(1)), help="Input tokens per request."
-        ),
-    ] = None,
-    max_tokens: Annotated[
-        int | None,
-        typer.Option(
-            "--max-tokens",
-            parser=count("--max-tokens", TOKENS.at_least(1)),
-            help="Output reservation per request (max_tokens).",
-        ),
-    ] = None,
-    output_tokens: Annotated[
-        int | None,
-        typer.Option("--output-tokens", parser=count("--output-tokens"), help="Expected output tokens per request."),
-    ] = None,
-    peak_rpm: Annotated[
-        Decimal | None,
-        typer.Option("--peak-rpm", parser=decimal("--peak-rpm", REQUESTS), help="Requests in the peak minute."),
-    ] = None,
-    requests_per_day: Annotated[
-        Decimal | None,
-        typer.Option("--requests-per-day", parser=decimal("--requests-per-day", REQUESTS), help="Requests per day."),
-    ] = None,
-    peak_factor: Annotated[
-        Decimal | None,
-        typer.Option(
-            "--peak-factor",
-            parser=decimal("--peak-factor", PEAK_FACTOR),
-            help="Peak minute over the day's average minute, with --requests-per-day only. Default 3.",
-        ),
-    ] = None,
-    tier: Annotated[
-        int | None, typer.Option("--tier", parser=count("--tier", TIER), help="Report this usage tier only (1-5).")
-    ] = None,
-    min_headroom: Annotated[
-        Decimal,
-        typer.Option(
-            "--min-headroom",
-            parser=decimal("--min-headroom", PERCENT),
-            help="Required headroom in % of every limit.",
-            metavar="PCT",
-        ),
-    ] = Decimal(0),
-    batch_share: Annotated[
-        Decimal,
-        typer.Option(
-            "--batch-share", parser=share("--batch-share"), help="Share of requests sent through the Batch API (0-1)."
-        ),
-    ] = Decimal(0),
-    cache_hit_rate: Annotated[
-        Decimal | None,
-        typer.Option(
-            "--cache-hit-rate",
-            parser=share("--cache-hit-rate"),
-            help="Share of input served from the prompt cache (0-1).",
-        ),
-    ] = None,
-    backlog: Annotated[
-        int | None,
-        typer.Option(
-            "--backlog",
-            parser=count("--backlog", REQUESTS.at_least(1)),
-            help="Also show how long N queued requests take to drain.",
-        ),
-    ] = None,
+    input_tokens: InputTokensOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    output_tokens: OutputTokensOpt = None,
+    peak_rpm: PeakRpmOpt = None,
+    requests_per_day: RequestsPerDayOpt = None,
+    peak_factor: PeakFactorOpt = None,
+    tier: TierOpt = None,
+    min_headroom: MinHeadroomOpt = Decimal(0),
+    batch_share: BatchShareOpt = Decimal(0),
+    cache_hit_rate: CacheHitRateOpt = None,
+    backlog: BacklogOpt = None,
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     encoding: EncodingOpt = "utf-8",

@@ -27,27 +27,31 @@ from .common import (
 )
 from .progress import Progress
 
+WorkloadOpt = Annotated[str, typer.Argument(help="Workload YAML file (see the README for its keys).")]
+CheckOpt = Annotated[
+    bool,
+    typer.Option(
+        "--check",
+        help="Gate: exit 1 when over budget, the tier does not fit with the headroom, or a routed model "
+        "is shut down or shuts down within horizon_months.",
+    ),
+]
+SubstituteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--substitute",
+        help="Also price the workload with every shut-down or expiring model replaced by its substitute, "
+        "side by side (--check still gates the plan as written).",
+    ),
+]
+
 
 @app.command("plan")
 @handles_errors
 def plan(
-    workload: Annotated[str, typer.Argument(help="Workload YAML file (see the README for its keys).")],
-    check: Annotated[
-        bool,
-        typer.Option(
-            "--check",
-            help="Gate: exit 1 when over budget, the tier does not fit with the headroom, or a routed model "
-            "is shut down or shuts down within horizon_months.",
-        ),
-    ] = False,
-    substitute: Annotated[
-        bool,
-        typer.Option(
-            "--substitute",
-            help="Also price the workload with every shut-down or expiring model replaced by its substitute, "
-            "side by side (--check still gates the plan as written).",
-        ),
-    ] = False,
+    workload: WorkloadOpt,
+    check: CheckOpt = False,
+    substitute: SubstituteOpt = False,
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     encoding: EncodingOpt = "utf-8",

@@ -29,6 +29,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from ..api import Usage
     from ..readers.usage import ProgressFn
     from ..usage import UsageResult
 
@@ -134,151 +135,171 @@ def _sources(
 ADMIN_KEY_VARIABLE = "OPENAI_ADMIN_KEY"
 
 
+PathsOpt = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Usage files or directories (any mix of formats, gzip too); - reads stdin.",
+        metavar="PATH...",
+        show_default=False,
+    ),
+]
+StrictOpt = Annotated[
+    bool,
+    typer.Option("--strict", help="Fail on the first bad record (exit 3) and on unpriced models (exit 1)."),
+]
+WhatIfOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--what-if",
+        metavar="batch=SHARE",
+        help="Also price moving SHARE (0..1 or %) of non-batch traffic to the Batch API.",
+    ),
+]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        parser=count("--jobs", JOBS),
+        help="Processes for a large JSONL file (at most 64). Default: every core.",
+        show_default=False,
+    ),
+]
+ProgressOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--progress/--no-progress",
+        help="Progress bar on stderr. Default: when it is a terminal.",
+        show_default=False,
+    ),
+]
+FromApiOpt = Annotated[
+    bool,
+    typer.Option(
+        "--from-api",
+        help="Read the Usage API (GET /v1/organization/usage/completions) for --since..--until with the "
+        "admin key in OPENAI_ADMIN_KEY. usage goes online only with this flag.",
+        rich_help_panel="From the API",
+    ),
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option("--since", metavar="DATE", help="First UTC day (YYYY-MM-DD).", rich_help_panel="From the API"),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option("--until", metavar="DATE", help="Last UTC day, included.", rich_help_panel="From the API"),
+]
+ProjectOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--project", metavar="ID", help="Only this project (repeat for more).", rich_help_panel="From the API"
+    ),
+]
+GroupByOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--group-by",
+        metavar="FIELD",
+        help="Also group by project_id, user_id or api_key_id (model, batch, service_tier always).",
+        rich_help_panel="From the API",
+    ),
+]
+CostsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--costs",
+        help="Also read the Costs API (GET /v1/organization/costs, by line item) and reconcile against it.",
+        rich_help_panel="From the API",
+    ),
+]
+SaveOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--save",
+        metavar="DIR",
+        help="Keep the pages as JSON in DIR/completions (and DIR/costs) to repeat the run offline.",
+        rich_help_panel="From the API",
+    ),
+]
+BilledOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--billed",
+        metavar="COSTS",
+        help="Reconcile against what was billed: Costs API pages or the dashboard's cost CSV export.",
+        rich_help_panel="Reconcile",
+    ),
+]
+ToleranceOpt = Annotated[
+    str,
+    typer.Option(
+        "--tolerance",
+        metavar="SHARE",
+        help="Flag differences over this (0.01 or 1%); with --strict, exit 1.",
+        rich_help_panel="Reconcile",
+    ),
+]
+DoForecastOpt = Annotated[
+    bool,
+    typer.Option(
+        "--forecast",
+        help="Project the month to its end: spend so far, run rate (last 7 days), range, crossing dates, "
+        "peak day vs the tier's limits.",
+        rich_help_panel="Forecast",
+    ),
+]
+BudgetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--budget", metavar="USD", help="Monthly budget: the day spend crosses it.", rich_help_panel="Forecast"
+    ),
+]
+TierOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--tier", min=1, max=5, help="Usage tier: its monthly usage cap, RPD and TPM.", rich_help_panel="Forecast"
+    ),
+]
+EmitWorkloadOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--emit-workload",
+        metavar="FILE",
+        help="Write a workload YAML (model mix, traffic, observed sizes) that plan --check reads; needs --tier.",
+        rich_help_panel="Forecast",
+    ),
+]
+
+
 @app.command("usage")
 @handles_errors
 def usage(
-    paths: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Usage files or directories (any mix of formats, gzip too); - reads stdin.",
-            metavar="PATH...",
-            show_default=False,
-        ),
-    ] = None,
+    paths: PathsOpt = None,
     fmt: FormatOpt = Format.table,
     pricing: PricingOpt = None,
     as_of: AsOfOpt = None,
-    strict: Annotated[
-        bool,
-        typer.Option("--strict", help="Fail on the first bad record (exit 3) and on unpriced models (exit 1)."),
-    ] = False,
-    what_if: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--what-if",
-            metavar="batch=SHARE",
-            help="Also price moving SHARE (0..1 or %) of non-batch traffic to the Batch API.",
-        ),
-    ] = None,
-    jobs: Annotated[
-        int | None,
-        typer.Option(
-            "--jobs",
-            "-j",
-            parser=count("--jobs", JOBS),
-            help="Processes for a large JSONL file (at most 64). Default: every core.",
-            show_default=False,
-        ),
-    ] = None,
-    progress: Annotated[
-        bool | None,
-        typer.Option(
-            "--progress/--no-progress",
-            help="Progress bar on stderr. Default: when it is a terminal.",
-            show_default=False,
-        ),
-    ] = None,
-    from_api: Annotated[
-        bool,
-        typer.Option(
-            "--from-api",
-            help="Read the Usage API (GET /v1/organization/usage/completions) for --since..--until with the "
-            "admin key in OPENAI_ADMIN_KEY. usage goes online only with this flag.",
-            rich_help_panel="From the API",
-        ),
-    ] = False,
-    since: Annotated[
-        str | None,
-        typer.Option("--since", metavar="DATE", help="First UTC day (YYYY-MM-DD).", rich_help_panel="From the API"),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option("--until", metavar="DATE", help="Last UTC day, included.", rich_help_panel="From the API"),
-    ] = None,
-    project: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--project", metavar="ID", help="Only this project (repeat for more).", rich_help_panel="From the API"
-        ),
-    ] = None,
-    group_by: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--group-by",
-            metavar="FIELD",
-            help="Also group by project_id, user_id or api_key_id (model, batch, service_tier always).",
-            rich_help_panel="From the API",
-        ),
-    ] = None,
-    costs: Annotated[
-        bool,
-        typer.Option(
-            "--costs",
-            help="Also read the Costs API (GET /v1/organization/costs, by line item) and reconcile against it.",
-            rich_help_panel="From the API",
-        ),
-    ] = False,
+    strict: StrictOpt = False,
+    what_if: WhatIfOpt = None,
+    jobs: JobsOpt = None,
+    progress: ProgressOpt = None,
+    from_api: FromApiOpt = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    project: ProjectOpt = None,
+    group_by: GroupByOpt = None,
+    costs: CostsOpt = False,
     base_url: BaseUrlOpt = None,
-    save: Annotated[
-        str | None,
-        typer.Option(
-            "--save",
-            metavar="DIR",
-            help="Keep the pages as JSON in DIR/completions (and DIR/costs) to repeat the run offline.",
-            rich_help_panel="From the API",
-        ),
-    ] = None,
+    save: SaveOpt = None,
     timeout: TimeoutOpt = 30.0,
     retries: RetriesOpt = 4,
     backoff: BackoffOpt = 1.0,
-    billed: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--billed",
-            metavar="COSTS",
-            help="Reconcile against what was billed: Costs API pages or the dashboard's cost CSV export.",
-            rich_help_panel="Reconcile",
-        ),
-    ] = None,
-    tolerance: Annotated[
-        str,
-        typer.Option(
-            "--tolerance",
-            metavar="SHARE",
-            help="Flag differences over this (0.01 or 1%); with --strict, exit 1.",
-            rich_help_panel="Reconcile",
-        ),
-    ] = "1%",
-    do_forecast: Annotated[
-        bool,
-        typer.Option(
-            "--forecast",
-            help="Project the month to its end: spend so far, run rate (last 7 days), range, crossing dates, "
-            "peak day vs the tier's limits.",
-            rich_help_panel="Forecast",
-        ),
-    ] = False,
-    budget: Annotated[
-        str | None,
-        typer.Option(
-            "--budget", metavar="USD", help="Monthly budget: the day spend crosses it.", rich_help_panel="Forecast"
-        ),
-    ] = None,
-    tier: Annotated[
-        int | None,
-        typer.Option(
-            "--tier", min=1, max=5, help="Usage tier: its monthly usage cap, RPD and TPM.", rich_help_panel="Forecast"
-        ),
-    ] = None,
-    emit_workload: Annotated[
-        str | None,
-        typer.Option(
-            "--emit-workload",
-            metavar="FILE",
-            help="Write a workload YAML (model mix, traffic, observed sizes) that plan --check reads; needs --tier.",
-            rich_help_panel="Forecast",
-        ),
-    ] = None,
+    billed: BilledOpt = None,
+    tolerance: ToleranceOpt = "1%",
+    do_forecast: DoForecastOpt = False,
+    budget: BudgetOpt = None,
+    tier: TierOpt = None,
+    emit_workload: EmitWorkloadOpt = None,
 ) -> None:
     """Price what your traffic really cost, from the usage records OpenAI gives you.
 
@@ -302,7 +323,6 @@ def usage(
       gpt41cost usage --from-api --since 2026-11-01 --until 2026-11-30 --costs --save bill-2026-11/
     """
     from ..api import usage
-    from ..errors import CheckFailed
     from ..forecast import check_budget
     from ..reconcile import parse_tolerance
     from ..usage import parse_what_if
@@ -321,11 +341,19 @@ def usage(
     if emit_workload is not None:
         _emit_workload(emit_workload, got.workload_yaml(tier or 0, monthly))
     show(got, fmt)
+    if strict:
+        _gate(got, tolerance)
+
+
+def _gate(got: Usage, tolerance: str) -> None:
+    """--strict: exit 1 on unpriced models or reconciliation rows over the tolerance (after the report)."""
+    from ..errors import CheckFailed
+
     rec = got.reconciliation
-    if strict and got.result.unpriced:
+    if got.result.unpriced:
         names = ", ".join(u.model or "(no model)" for u in got.result.unpriced)
         raise CheckFailed(f"--strict: {len(got.result.unpriced)} model(s) not priced: {names}")
-    if strict and rec is not None and rec.flagged:
+    if rec is not None and rec.flagged:
         keys = ", ".join(r.key for r in rec.flagged)
         raise CheckFailed(f"--strict: {len(rec.flagged)} reconciliation row(s) over {tolerance}: {keys}")
 
