@@ -103,11 +103,14 @@ class Limits(Result):
     summary: PromptSummary | None
     output_source: str
     drains: tuple[Drain, ...] = ()
+    shown_tier: int | None = None  # --tier N: the one tier shown; every tier is still assessed for the lowest
 
     def report(self) -> Report:
         from .views.limits import limits_report
 
-        return limits_report(list(self.assessments), self.catalog, self.summary, self.output_source, list(self.drains))
+        return limits_report(
+            list(self.assessments), self.catalog, self.summary, self.output_source, list(self.drains), self.shown_tier
+        )
 
 
 @dataclass(frozen=True)
@@ -655,14 +658,15 @@ def limits(
     read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
     profiles, summary, out_source = _limit_profiles(path_list, cat, resolved, n_input, n_max, n_output, rate, read)
     tiers = (n_tier,) if n_tier is not None else tuple(cat.tiers)
+    # every tier is assessed, so the lowest tier that fits does not depend on the tier shown
     assessments = tuple(
-        assess(Demand(((m, Decimal(1)),), traffic, profiles[m.spec.name], share, headroom), cat, tiers)
+        assess(Demand(((m, Decimal(1)),), traffic, profiles[m.spec.name], share, headroom), cat, tuple(cat.tiers))
         for m in resolved
     )
     drains = (
         tuple(drain(n_backlog, m, profiles[m.spec.name], cat, t) for m in resolved for t in tiers) if n_backlog else ()
     )
-    return Limits(assessments, cat, summary, out_source, drains)
+    return Limits(assessments, cat, summary, out_source, drains, n_tier)
 
 
 def _limit_profiles(

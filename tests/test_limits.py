@@ -292,7 +292,8 @@ def test_cli_headroom_and_tier_flags(runner) -> None:  # type: ignore[no-untyped
     assert r.exit_code == 0, r.stderr
     (m,) = json.loads(r.stdout)["models"]
     assert [t["tier"] for t in m["tiers"]] == [2]
-    assert m["lowest_tier"] is None  # only tier 2 asked for, and it has no headroom
+    assert not m["tiers"][0]["fits"]  # tier 2 has no headroom left
+    assert m["lowest_tier"] == 3  # --tier shows one tier; the lowest that fits still comes from all (#14)
     assert "TPM at 100.0% of 450,000 (at most 99.0% for 1.0% headroom)" in m["tiers"][0]["reasons"][0]
 
 

@@ -176,9 +176,15 @@ def limits_report(
     summary: PromptSummary | None,
     output_source: str,
     drains: Sequence[Drain] = (),
+    shown_tier: int | None = None,
 ) -> Report:
-    """One Assessment per model (each model carrying the whole traffic on its own)."""
-    tiers_all = [t for a in assessments for t in a.tiers]
+    """One Assessment per model (each model carrying the whole traffic on its own). ``shown_tier``: list
+    that tier only; the lowest tier that fits still comes from every tier assessed."""
+
+    def shown(a: Assessment) -> list[TierFit]:
+        return [t for t in a.tiers if shown_tier is None or t.tier == shown_tier]
+
+    tiers_all = [t for a in assessments for t in shown(a)]
     columns = use_columns(tiers_all)
     rows: list[list[Any]] = []
     summary_rows: list[list[Any]] = []
@@ -195,7 +201,7 @@ def limits_report(
         if shut:
             notes.append(f"{model.label}: {lc.mark(day)}; its limits are the last OpenAI published")
         tiers_json = []
-        for t in a.tiers:
+        for t in shown(a):
             m = t.models[0]
             rows.append(
                 [
