@@ -131,6 +131,13 @@ def test_gzipped_data_file(tmp_path: Path, runner: Any) -> None:
     r = run(runner, "estimate", str(bad))
     assert r.exit_code == ExitCode.INPUT and r.stdout == ""
     assert r.stderr.count("\n") == 1 and f"{bad}: not a valid gzip file" in r.stderr
+    lines = "".join(json.dumps(f"prompt {i} with a few more words") + "\n" for i in range(20_000))
+    data = gzip.compress(lines.encode())
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(data[: len(data) // 2])  # cut mid-stream: found while the lines are read
+    r = run(runner, "estimate", str(cut))
+    assert r.exit_code == ExitCode.INPUT and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and f"{cut}: not a valid gzip file" in r.stderr
 
 
 def test_image_by_extension_and_by_content(tmp_path: Path) -> None:
