@@ -304,14 +304,14 @@ def detect_small(requests: list[list[int]], warm: bool) -> list[int]:
     return detect([block_hashes(r, STEP) for r in requests], min_tokens=MIN, step=STEP, warm=warm)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(runs)
 def test_law_matches_pairwise_reference(requests: list[list[int]]) -> None:
     assert detect_small(requests, warm=False) == reference(requests, warm=False)
     assert detect_small(requests, warm=True) == reference(requests, warm=True)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(runs)
 def test_law_shape_of_each_figure(requests: list[list[int]]) -> None:
     cold = detect_small(requests, warm=False)
@@ -326,7 +326,7 @@ def test_law_shape_of_each_figure(requests: list[list[int]]) -> None:
         assert cold[0] == 0
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(runs, st.randoms(use_true_random=False))
 def test_law_warm_total_ignores_order(requests: list[list[int]], rnd: random.Random) -> None:
     shuffled = list(requests)
@@ -359,7 +359,7 @@ def _runs(draw):  # type: ignore[no-untyped-def]
     return out
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(_runs(), st.booleans())
 def test_law_each_model_runs_alone(requests, warm) -> None:  # type: ignore[no-untyped-def]
     """One RunCache (one cache for every model until their blocks differ) gives each model what
@@ -375,7 +375,7 @@ def test_law_each_model_runs_alone(requests, warm) -> None:  # type: ignore[no-u
 _ids = st.lists(st.integers(0, 2**32 - 1), max_size=60).map(lambda xs: array("I", xs))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from([0, 1, 2]), _ids), min_size=1, max_size=6), st.sampled_from([1, 4, 7]))
 def test_law_prefix_hashes_equal_block_hashes(requests: list[tuple[int, array[int]]], step: int) -> None:
     # a few shared prefixes (some of them empty or under one block), each with its own rests
