@@ -24,6 +24,9 @@ class ExitCode(IntEnum):
     CATALOG = 4  # a bad pricing catalog
     VOCABULARY = 5  # the tokenizer vocabulary is missing or does not match its sha256
     API = 6  # an opt-in OpenAI API call failed: no or wrong key, unreachable, refused, a malformed answer
+    OUTPUT = 7  # stdout is closed, full or failing: the report could not be written
+    INTERRUPTED = 130  # Ctrl-C (SIGINT)
+    TERMINATED = 143  # SIGTERM
 
 
 class Gpt41CostError(Exception):
@@ -106,6 +109,17 @@ class ApiError(Gpt41CostError):
         self.status = status
 
 
+class OutputError(Gpt41CostError):
+    """The report could not be written: stdout closed, full (``> /dev/full``) or failing."""
+
+    exit_code = ExitCode.OUTPUT
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread by the CLI's handler: the command stops as on Ctrl-C
+    (pools stop their workers on the way out) and says so in one line."""
+
+
 class CheckFailed(Gpt41CostError):
     """A gate (budget, limits, batch pre-flight) failed; the report is still printed."""
 
@@ -161,5 +175,7 @@ class Skipped(Generic[T]):
 def worker_ignores_interrupt() -> None:
     """Pool initializer: a worker process leaves Ctrl-C to the parent, which stops the pool and
     reports "interrupted" once (a terminal sends SIGINT to every process of the group, and each
-    worker would otherwise print its own traceback)."""
+    worker would otherwise print its own traceback). SIGTERM, which the CLI turns into
+    :class:`Terminated` in its own process, ends a worker quietly, as it does by default."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

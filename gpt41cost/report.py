@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -59,6 +60,49 @@ class Report:
     assumptions: Sequence[tuple[str, str]] = ()
     notes: Sequence[str] = ()
     footer: str = ""
+
+
+# --------------------------------------------------------------------------- text from inputs
+
+# Characters a terminal acts on or that reorder what is shown: C0 (ESC, CR, newline, tab, BEL),
+# DEL, C1 (CSI 0x9b), and the bidirectional marks, embeddings, overrides and isolates.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(m: re.Match[str]) -> str:
+    ch = m.group()
+    return _ESCAPES.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+
+
+def printable(text: str) -> str:
+    """Text from an input (a model name, a project id, a file name) made safe to show: every
+    control character shown escaped (ESC as ``\\x1b``, a newline as ``\\n``, U+202E as
+    ``\\u202e``), so it can neither drive the terminal nor forge a line. Idempotent."""
+    return _CONTROL.sub(_escape, text)
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?")
+
+
+def csv_safe(text: str) -> str:
+    """A CSV cell that came from an input: printable, and a leading ``= + - @`` defused with a
+    ``'`` as OWASP recommends; a number (``-5``, ``-0.5%``) or a lone ``-`` stays as it is."""
+    text = printable(text)
+    if len(text) > 1 and text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+# C1 controls and bidi marks are valid raw inside JSON strings; written as \u escapes they read
+# back as the same text and cannot act on a terminal.
+_JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_escape(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"
 
 
 # --------------------------------------------------------------------------- formatting helpers
@@ -131,7 +175,8 @@ def _key(key: Any) -> str:
 
 def render(report: Report, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(plain(report.data), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(plain(report.data), indent=2, ensure_ascii=False)
+        return _JSON_RAW.sub(_json_escape, text) + "\n"
     if fmt == "csv":
         return _csv(report)
     if fmt == "markdown":
@@ -150,7 +195,7 @@ def _cell(v: Cell) -> str:
         return f"{v:,}"
     if isinstance(v, int) and not isinstance(v, bool):
         return f"{v:,}"
-    return str(v)
+    return printable(str(v))
 
 
 def _csv_cell(v: Cell) -> str:
@@ -160,7 +205,9 @@ def _csv_cell(v: Cell) -> str:
         return ""
     if isinstance(v, Decimal):
         return money_str(v) or ""
-    return str(v)
+    if isinstance(v, int) and not isinstance(v, bool):
+        return str(v)
+    return csv_safe(str(v))
 
 
 def _csv(report: Report) -> str:
@@ -169,8 +216,8 @@ def _csv(report: Report) -> str:
     for i, t in enumerate(report.tables):
         if i:
             buf.write("\n")
-            w.writerow([t.title])
-        w.writerow(t.columns)
+            w.writerow([csv_safe(t.title)])
+        w.writerow([csv_safe(c) for c in t.columns])
         for row in t.rows:
             w.writerow([_csv_cell(c) for c in row])
     return buf.getvalue()
@@ -199,7 +246,7 @@ def _markdown(report: Report) -> str:
         out.append("")
     if report.footer:
         out += [report.footer, ""]
-    return "\n".join(out)
+    return "\n".join(printable(line) for line in out)
 
 
 def _display_width(text: str) -> int:
@@ -224,13 +271,13 @@ def _pad(text: str, width: int, right: bool) -> str:
 def _text_table(t: Table) -> list[str]:
     """A plain table in the style of rich's SIMPLE_HEAD box, without importing rich (start-up time)."""
     cells = [[_cell(c) for c in row] for row in t.rows]
-    widths = [_display_width(c) for c in t.columns]
+    widths = [_display_width(printable(c)) for c in t.columns]
     for row in cells:
         widths = [max(w, _display_width(c)) for w, c in zip(widths, row, strict=True)]
     right = [c in t.numeric for c in t.columns]
 
     def line(values: Sequence[str]) -> str:
-        return " " + "   ".join(_pad(v, w, r) for v, w, r in zip(values, widths, right, strict=True)) + " "
+        return " " + "   ".join(_pad(printable(v), w, r) for v, w, r in zip(values, widths, right, strict=True)) + " "
 
     rule = " " + "─" * (sum(widths) + 3 * (len(widths) - 1)) + " "
     return [t.title, "", line(t.columns), rule, *(line(row) for row in cells), ""]
@@ -249,4 +296,4 @@ def _rich_text(report: Report) -> str:
         out += [f"  - {n}" for n in report.notes]
     if report.footer:
         out.append(report.footer)
-    return "\n".join(line.rstrip() for line in out) + "\n"
+    return "\n".join(printable(line).rstrip() for line in out) + "\n"

@@ -52,6 +52,34 @@ def _framework() -> Any:
         return importlib.import_module("click.exceptions")
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    from ..errors import Terminated
+
+    raise Terminated()
+
+
+def _guard_streams() -> None:
+    """SIGTERM ends a command as Ctrl-C does (one line, workers stopped, exit 143); a standard
+    stream closed by the caller is held by /dev/null, so no file the command opens later takes
+    its descriptor (and what would go to it goes nowhere). Python leaves such a stream None: a
+    closed stdout is the report's error (exit 7), a closed stdin the reader's."""
+    import os
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                held = os.open(os.devnull, os.O_RDWR)
+                if held != fd:
+                    os.dup2(held, fd)
+                    os.close(held)
+            except OSError:
+                pass
+
+
 def main(args: list[str] | None = None) -> None:
     """Run the CLI. Errors the command-line framework finds itself (an unknown option, a bad
     choice such as ``-f xml``, a non-integer value) are one line on stderr with the usage exit
@@ -59,7 +87,9 @@ def main(args: list[str] | None = None) -> None:
     import sys
 
     from ..errors import ExitCode
+    from .common import say
 
+    _guard_streams()
     fw = _framework()
     try:
         code = app(args=args, prog_name="gpt41cost", standalone_mode=False)
@@ -72,9 +102,9 @@ def main(args: list[str] | None = None) -> None:
         ctx = getattr(exc, "ctx", None)
         hint = f"; see '{ctx.command_path if ctx is not None else 'gpt41cost'} --help'" if usage else ""
         message = " ".join(line.strip() for line in exc.format_message().splitlines() if line.strip()).rstrip(".")
-        typer.echo(f"gpt41cost: error: {message}{hint}", err=True)
+        say(f"gpt41cost: error: {message}{hint}")
         sys.exit(int(ExitCode.USAGE) if usage else exc.exit_code)
     except fw.Abort:
-        typer.echo("gpt41cost: interrupted", err=True)
+        say("gpt41cost: interrupted")
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ..errors import ExitCode, Gpt41CostError, ParameterError
+from ..errors import ExitCode, Gpt41CostError, OutputError, ParameterError, Terminated
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -170,13 +170,28 @@ def flags_of(fn: Callable[..., Any]) -> dict[str, str]:
     return out
 
 
+def say(line: str) -> None:
+    """One line on stderr, every character from an input shown printable (no escape sequence or
+    forged line reaches the terminal). A closed or full stderr loses the line, not the exit code."""
+    from ..report import printable
+
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(printable(line) + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass  # nowhere left to say it
+
+
 def die(err: Gpt41CostError, command: Callable[..., Any] | None = None) -> typer.Exit:
     """Print one line on stderr and return the Exit to raise; API parameters are named as ``command``'s flags."""
     message = err.message
     if isinstance(err, ParameterError) and command is not None:
         flags = flags_of(command)
         message = err.named(lambda p: flags.get(p, p))
-    typer.echo(f"gpt41cost: error: {message}", err=True)
+    say(f"gpt41cost: error: {message}")
     return typer.Exit(int(err.exit_code))
 
 
@@ -189,25 +204,52 @@ def handles_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except Gpt41CostError as err:
             raise die(err, fn) from None
+        except Terminated:
+            say("gpt41cost: terminated")
+            raise typer.Exit(int(ExitCode.TERMINATED)) from None
         except KeyboardInterrupt:
-            typer.echo("gpt41cost: interrupted", err=True)
-            raise typer.Exit(130) from None
+            say("gpt41cost: interrupted")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
         except BrokenPipeError:
             # the reader went away (e.g. `| head`); nothing more to say
-            sys.stderr.close()
+            _drop_stdout()
             raise typer.Exit(int(ExitCode.OK)) from None
 
     return wrapper  # type: ignore[return-value]
 
 
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush of what could not be written
+    does not print an "Exception ignored" line on its way out."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def emit(text: str) -> None:
-    """Write a finished report to stdout in one go, so a failure never leaves half a report."""
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    """Write a finished report to stdout in one go, so a failure never leaves half a report.
+    A closed, full or failing stdout is one error (exit 7), not a traceback."""
+    out = sys.stdout
+    if out is None:
+        raise OutputError("stdout is closed; run again with it open (e.g. > report.txt)")
+    try:
+        out.write(text)
+        out.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as exc:
+        _drop_stdout()
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise OutputError(f"cannot write the report to stdout: {why}") from None
 
 
 def warn(message: str) -> None:
-    typer.echo(f"gpt41cost: warning: {message}", err=True)
+    say(f"gpt41cost: warning: {message}")
 
 
 #: Environment variable fixing the date of every run (as --as-of does for one).

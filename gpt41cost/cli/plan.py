@@ -22,6 +22,7 @@ from .common import (
     SkipBadOpt,
     handles_errors,
     load_catalog_opt,
+    say,
     show,
     warn,
 )
@@ -92,5 +93,5 @@ def plan(
     show(result, fmt)
     if check and not result.verdict.passed:
         for reason in result.verdict.reasons:
-            typer.echo(f"gpt41cost: check failed: {reason}", err=True)
+            say(f"gpt41cost: check failed: {reason}")
         raise CheckFailed(f"{result.workload.path}: plan check failed ({len(result.verdict.reasons)} reasons above)")

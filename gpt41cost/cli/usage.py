@@ -24,6 +24,7 @@ from .common import (
     count,
     handles_errors,
     load_catalog_opt,
+    say,
     show,
     warn,
 )
@@ -375,7 +376,7 @@ def _emit_workload(path: str, text: str) -> None:
     from ..workload_from_usage import write_workload
 
     write_workload(path, text)
-    typer.echo(f"gpt41cost: wrote {path}; check it with: gpt41cost plan {path} --check", err=True)
+    say(f"gpt41cost: wrote {path}; check it with: gpt41cost plan {path} --check")
 
 
 def _warn(result: UsageResult) -> None:

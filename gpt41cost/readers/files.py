@@ -23,6 +23,15 @@ def cannot_read(source: str, exc: OSError) -> InputError:
     return InputError(f"{source}: cannot read: {exc.strerror or exc}")
 
 
+def stdin_stream() -> BinaryIO:
+    """Standard input as bytes, for ``-``; a closed stdin is one error, not an AttributeError."""
+    import sys
+
+    if sys.stdin is None:
+        raise InputError("stdin is closed; pipe the input in, or name a file instead of '-'")
+    return sys.stdin.buffer
+
+
 def open_input(source: str) -> BinaryIO:
     """Open an input file for reading bytes; OS errors become one-line InputErrors naming it."""
     try:

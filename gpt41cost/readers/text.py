@@ -10,14 +10,13 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import os
-import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InputError, ParameterError
-from .files import cannot_read, open_input
+from .files import cannot_read, open_input, stdin_stream
 
 #: Bytes inspected for a NUL byte to tell binary files from text.
 SNIFF_BYTES = 8192
@@ -95,7 +94,7 @@ def _walk(root: Path, include: Sequence[str], exclude: Sequence[str]) -> Iterato
 
 def read_bytes(source: str, stdin: BinaryIO | None = None) -> bytes:
     if source == STDIN:
-        stream = stdin if stdin is not None else sys.stdin.buffer
+        stream = stdin if stdin is not None else stdin_stream()
         return stream.read()
     with open_input(source) as fh:
         try:

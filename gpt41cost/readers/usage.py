@@ -40,7 +40,6 @@ import io
 import itertools
 import multiprocessing as mp
 import os
-import sys
 import zlib
 from bisect import bisect_right
 from collections import Counter, deque
@@ -61,7 +60,7 @@ from zlib_ng import zlib_ng
 from ..catalog import Catalog
 from ..errors import InputError, Skipped, worker_ignores_interrupt
 from ..usage import SECONDS_PER_DAY, Accumulator, Calibration, Skip, UsageRecord, calibrate, day_of
-from .files import open_input
+from .files import open_input, stdin_stream
 from .text import STDIN, expand_paths
 
 #: (bytes done, bytes in all (None when reading stdin), records counted so far)
@@ -1029,7 +1028,7 @@ class _Tracker:
 def _open(path: str) -> tuple[BinaryIO, BinaryIO, bool]:
     """(decompressed stream, raw stream for position, is gzip)."""
     if path == STDIN:
-        raw: BinaryIO = sys.stdin.buffer
+        raw: BinaryIO = stdin_stream()
     else:
         raw = open_input(path)  # closed by the caller
     if not hasattr(raw, "peek"):

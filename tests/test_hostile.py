@@ -1,0 +1,350 @@
+"""Hostile and broken inputs (#18): the promise for every command, attacked by class.
+
+The promise: one line on stderr (``gpt41cost: error: ...``), the documented exit code, nothing on
+stdout, no traceback, no hang past the timeout, memory under the bound, no input modified; and on
+success, no string from an input reaching the terminal raw or a spreadsheet as a formula.
+
+- strings from inputs (hypothesis): control characters, bidi overrides and formula starts in model
+  names, project ids and file names, through every format;
+- YAML catalogs and workloads (hypothesis): duplicate keys, alias bombs, deep nesting, numbers;
+- a table of filesystem cases (tests/test_hostile_files.py);
+- subprocesses for what only a real process shows: closed and full standard streams, SIGTERM;
+  each run under a timeout and an address-space limit (``resource.setrlimit`` in ``preexec_fn``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gpt41cost.cli import app
+from gpt41cost.report import Report, Table, csv_safe, printable, render
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Every subprocess runs under this address-space limit (MB) and timeout (s).
+MEMORY_MB = 2048
+TIMEOUT_S = 60
+#: Raw bytes a terminal acts on: C0 but newline, DEL, C1, bidi controls.
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+hostile_text = st.text(
+    alphabet=st.sampled_from(
+        ["\x1b", "]", "[", "0", ";", "\x07", "\n", "\r", "\t", "\x9b", "\u202e", "\u2066", "=", "+", "-", "@", "a", "|"]
+    ),
+    min_size=1,
+    max_size=24,
+) | st.sampled_from(
+    [
+        "\x1b]0;pwned\x07",
+        "\x1b[2J\x1b[31mred",
+        '=HYPERLINK("http://x","y")',
+        "@SUM(A1)",
+        "+1+1",
+        "-2+3",
+        "gpt-4.1\nfake line",
+        "\u202egnp.exe",
+    ]
+)
+
+
+def _check_terminal_safe(text: str) -> None:
+    assert not RAW_CONTROL.search(text), repr(text)
+
+
+def _check_csv_safe(text: str) -> None:
+    for row in csv.reader(io.StringIO(text)):
+        for cell in row:
+            _check_terminal_safe(cell.replace("\n", ""))
+            if len(cell) > 1 and cell[0] in "=+-@":
+                assert re.fullmatch(r"[+-]?[\d.,]+(e[+-]?\d+)?%?", cell), cell
+
+
+# --------------------------------------------------------------------------- the report layer
+
+
+@given(hostile_text, hostile_text, hostile_text)
+def test_every_format_makes_input_strings_safe(cell: str, title: str, note: str) -> None:
+    report = Report(
+        title=title,
+        data={"model": cell},
+        tables=(Table(title, ("model", cell), [[cell, 5], [cell, None]]),),
+        assumptions=((cell, note),),
+        notes=(note,),
+    )
+    for fmt in ("table", "markdown"):
+        out = render(report, fmt)
+        _check_terminal_safe(out.replace("\n", ""))
+        assert out.count("\n") == render(
+            Report(title="t", data={}, tables=report.tables, assumptions=report.assumptions, notes=("n",)), fmt
+        ).count("\n")  # no forged line
+    _check_csv_safe(render(report, "csv"))
+    out = render(report, "json")
+    _check_terminal_safe(out.replace("\n", ""))
+    assert json.loads(out)["model"] == cell  # escaped, not changed
+
+
+@given(hostile_text)
+def test_printable_is_idempotent_and_keeps_printable_text(text: str) -> None:
+    once = printable(text)
+    assert printable(once) == once
+    assert printable("gpt-4.1-mini ünïcode 漢字") == "gpt-4.1-mini ünïcode 漢字"
+
+
+@pytest.mark.parametrize(
+    ("cell", "out"),
+    [
+        pytest.param("=1+1", "'=1+1", id="equals"),
+        pytest.param("@SUM(A1)", "'@SUM(A1)", id="at"),
+        pytest.param("+cmd", "'+cmd", id="plus"),
+        pytest.param("-cmd", "'-cmd", id="minus"),
+        pytest.param("-5", "-5", id="negative-number"),
+        pytest.param("-12.5%", "-12.5%", id="negative-percent"),
+        pytest.param("-", "-", id="dash"),
+        pytest.param("gpt-4.1", "gpt-4.1", id="model"),
+    ],
+)
+def test_csv_cells_as_owasp_recommends(cell: str, out: str) -> None:
+    assert csv_safe(cell) == out
+
+
+# --------------------------------------------------------------------------- strings from records, end to end
+
+
+def _usage_line(model: str, project: str) -> str:
+    return json.dumps(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1764979200,
+            "model": model,
+            "project_id": project,
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+        }
+    )
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(model=hostile_text, project=hostile_text)
+def test_usage_report_of_hostile_records(runner, tmp_path_factory, model: str, project: str) -> None:
+    path = tmp_path_factory.mktemp("u") / "log.jsonl"
+    path.write_text(_usage_line(model, project) + "\n" + _usage_line("gpt-4.1", project) + "\n")
+    for fmt in ("table", "csv", "markdown", "json"):
+        r = runner.invoke(app, ["usage", str(path), "-f", fmt])
+        assert r.exit_code in (0, 3), r.output
+        assert "Traceback" not in r.stderr
+        _check_terminal_safe(r.stderr.replace("\n", ""))
+        if fmt == "csv":
+            _check_csv_safe(r.stdout)
+        else:
+            _check_terminal_safe(r.stdout.replace("\n", ""))
+
+
+def test_stderr_lines_are_printable(runner, tmp_path) -> None:
+    """An error naming a hostile file or model shows it escaped, on one line."""
+    r = runner.invoke(app, ["estimate", "--input-tokens", "5", "-m", "\x1b]0;x\x07\nforged"])
+    assert r.exit_code == 2
+    assert r.stderr.count("\n") == 1
+    assert "\\x1b]0;x\\x07\\nforged" in r.stderr
+
+
+# --------------------------------------------------------------------------- YAML workloads and catalogs
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    key=st.sampled_from(["input_tokens", "output_tokens", "tier", "budget_usd_per_month", "cache_hit_rate"]),
+    value=st.one_of(
+        st.sampled_from(["1e308", "1e300", "1e999999999", "-1", "NaN", ".inf", "1_000", "1,000", "80%", "'1e6'", "[]"]),
+        st.integers(min_value=-(10**30), max_value=10**30).map(str),
+        st.floats(allow_nan=False).map(repr),
+    ),
+)
+def test_workload_numbers_are_values_or_one_line(runner, tmp_path_factory, key: str, value: str) -> None:
+    base = {
+        "model": "gpt-4.1",
+        "input_tokens": "1000",
+        "output_tokens": "100",
+        "tier": "3",
+        "traffic": "{requests_per_day: 10000}",
+    }
+    base[key] = value
+    path = tmp_path_factory.mktemp("w") / "w.yaml"
+    path.write_text("".join(f"{k}: {v}\n" for k, v in base.items()))
+    r = runner.invoke(app, ["plan", str(path), "-f", "json"])
+    assert r.exit_code in (0, 3), r.stderr
+    if r.exit_code:
+        assert r.stdout == ""
+        assert r.stderr.count("\n") == 1 and r.stderr.startswith(f"gpt41cost: error: {path}:"), r.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("model: gpt-4.1\nmodel: gpt-4.1-nano\n", ":2: model: key appears twice", id="duplicate"),
+        pytest.param(
+            "a: &a ["
+            + ",".join(["x"] * 10)
+            + "]\n"
+            + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(9)),
+            "aliases expand the document",
+            id="billion-laughs",
+        ),
+        pytest.param("x: " + "[" * 3000 + "]" * 3000 + "\n", "nested more than 64 levels", id="deep"),
+    ],
+)
+def test_hostile_workloads_in_a_process(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "w.yaml"
+    path.write_text(text)
+    before = path.read_bytes()
+    r = run(["plan", str(path)])
+    _one_line(r, 3, message)
+    assert path.read_bytes() == before
+    cat = run(["pricing", "--pricing", str(path)])
+    _one_line(cat, 4, message)
+
+
+# --------------------------------------------------------------------------- processes: streams and signals
+
+
+def _limits() -> None:
+    limit = MEMORY_MB * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def run(
+    args: list[str], *, stdin: object = subprocess.DEVNULL, stdout: object = subprocess.PIPE, stderr: object = None
+) -> subprocess.CompletedProcess[bytes]:
+    """``gpt41cost ARGS`` in a process under the memory limit and timeout."""
+    env = {**os.environ, "GPT41COST_AS_OF": "2026-12-06"}
+    return subprocess.run(
+        [sys.executable, "-m", "gpt41cost", *args],
+        stdin=stdin,  # type: ignore[arg-type]
+        stdout=stdout,  # type: ignore[arg-type]
+        stderr=subprocess.PIPE if stderr is None else stderr,  # type: ignore[arg-type]
+        timeout=TIMEOUT_S,
+        preexec_fn=_limits,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def _one_line(r: subprocess.CompletedProcess[bytes], code: int, message: str) -> None:
+    err = r.stderr.decode()
+    assert r.returncode == code, err
+    assert (r.stdout or b"") == b""
+    assert err.count("\n") == 1 and err.startswith("gpt41cost: "), err
+    assert message in err, err
+    assert "Traceback" not in err
+
+
+def test_stdout_full() -> None:
+    with open("/dev/full", "wb") as full:
+        r = run(["pricing"], stdout=full)
+    _one_line(r, 7, "cannot write the report to stdout: No space left on device")
+
+
+def _closed(fd: int) -> object:
+    """A preexec_fn that closes ``fd`` in the child, then applies the limits."""
+
+    def pre() -> None:
+        os.close(fd)
+        _limits()
+
+    return pre
+
+
+@pytest.mark.parametrize(
+    ("args", "fd", "code", "message"),
+    [
+        pytest.param(["pricing"], 1, 7, "stdout is closed", id="stdout"),
+        pytest.param(["estimate", "-"], 0, 3, "stdin is closed", id="stdin"),
+        pytest.param(["usage", "-"], 0, 3, "stdin is closed", id="stdin-usage"),
+    ],
+)
+def test_closed_streams(args: list[str], fd: int, code: int, message: str) -> None:
+    env = {**os.environ, "GPT41COST_AS_OF": "2026-12-06"}
+    r = subprocess.run(
+        [sys.executable, "-m", "gpt41cost", *args],
+        stdin=None if fd == 0 else subprocess.DEVNULL,
+        stdout=None if fd == 1 else subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        timeout=TIMEOUT_S,
+        preexec_fn=_closed(fd),  # type: ignore[arg-type]
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+    _one_line(r, code, message)
+
+
+def test_closed_stderr_keeps_the_exit_code() -> None:
+    env = {**os.environ, "GPT41COST_AS_OF": "2026-12-06"}
+    r = subprocess.run(
+        [sys.executable, "-m", "gpt41cost", "estimate", "--input-tokens", "x"],
+        stdout=subprocess.PIPE,
+        stderr=None,
+        timeout=TIMEOUT_S,
+        preexec_fn=_closed(2),  # type: ignore[arg-type]
+        env=env,
+        check=False,
+    )
+    assert (r.returncode, r.stdout) == (2, b"")
+
+
+def test_sigterm_is_one_line() -> None:
+    """SIGTERM while a command waits on its input: one line, exit 143, like Ctrl-C's 130."""
+    env = {**os.environ, "GPT41COST_AS_OF": "2026-12-06"}
+    p = subprocess.Popen(
+        [sys.executable, "-m", "gpt41cost", "estimate", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_limits,
+        env=env,
+    )
+    try:
+        assert p.stdin is not None
+        p.stdin.write(b"a prompt that never ends ")
+        p.stdin.flush()
+        time.sleep(1.5)  # let it start and block on stdin (the handler is set before any reading)
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=TIMEOUT_S)
+    finally:
+        p.kill()
+    assert p.returncode == 143, err
+    assert out == b""
+    assert err.decode() == "gpt41cost: terminated\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ["estimate", "--input-tokens", "10", "--requests-per-day", "1e18"], "--requests-per-day", id="huge-traffic"
+        ),
+        pytest.param(
+            ["limits", "--input-tokens", "10", "--max-tokens", "10", "--peak-rpm", "1e999999999"],
+            "--peak-rpm",
+            id="huge-exponent",
+        ),
+        pytest.param(["usage", "samples/usage", "--jobs", "100000"], "--jobs: must be between 1 and 64", id="jobs"),
+        pytest.param(["usage", "samples/usage", "--forecast", "--budget", "1e300"], "--budget", id="budget"),
+    ],
+)
+def test_numbers_past_their_range(args: list[str], message: str) -> None:
+    _one_line(run(args), 2, message)
