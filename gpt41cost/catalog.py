@@ -237,12 +237,17 @@ def load_catalog(path: str | os.PathLike[str]) -> Catalog:
     the user names is read alone: no file beside it is opened.
     """
     p = Path(path)
+    from .errors import InputError
+    from .readers.files import MAX_YAML_BYTES, read_whole
+
+    if not os.path.lexists(p):
+        raise CatalogError(f"{p}: pricing catalog not found; check --pricing or ${PRICING_ENV}")
     try:
-        raw = p.read_bytes()
+        raw = read_whole(str(p), MAX_YAML_BYTES, "pricing catalog")
         text = raw.decode("utf-8")
-    except FileNotFoundError:
-        raise CatalogError(f"{p}: pricing catalog not found; check --pricing or ${PRICING_ENV}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except InputError as exc:
+        raise CatalogError(f"{exc.message} (pricing catalog)") from None
+    except UnicodeDecodeError as exc:
         raise CatalogError(f"{p}: cannot read pricing catalog: {exc}") from None
     # Only the shipped catalog has a sidecar: never open a file next to a catalog the user named.
     data = _sidecar(p, raw) if _is_shipped(p) else None

@@ -142,19 +142,20 @@ class PromptSummary:
 
 def load_workload(path: str | os.PathLike[str], catalog: Catalog) -> Workload:
     """Read and validate a workload file; prompt globs are expanded (files are not read yet)."""
+    from .readers.files import MAX_YAML_BYTES, path_kind, read_whole
     from .safeyaml import YamlProblem, load
 
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such workload file") from None
-    except IsADirectoryError:
-        raise InputError(f"{p}: is a directory; pass a workload YAML file") from None
+        if path_kind(str(p)) == "dir":
+            raise InputError(f"{p}: is a directory; pass a workload YAML file")
+        text = read_whole(str(p), MAX_YAML_BYTES, "workload file").decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{p}: not valid UTF-8 at byte {exc.start}") from None
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from None
+    except InputError as exc:
+        if exc.message == f"{p}: no such file or directory":
+            raise InputError(f"{p}: no such workload file") from None
+        raise
     try:
         node, data = load(text, with_nodes=True)
     except YamlProblem as exc:

@@ -2,11 +2,23 @@
 
 Every reader opens its files through :func:`open_input` (or words an error of a later read with
 :func:`cannot_read`), so a missing file, a directory, a permission problem or an I/O error reads
-the same whatever the command.
+the same whatever the command. Also here, for every reader:
+
+- :func:`walk`: the files under a directory. Only regular files are taken (a FIFO, a socket or a
+  device found there is not an input, and reading one could block forever); a broken symbolic
+  link, a link loop or a subdirectory that cannot be read is an error naming it, never skipped
+  in silence.
+- :func:`path_kind`: what a named path is, with a path too long or a link loop as one line.
+- :func:`read_whole`: the whole of a file read at once (a prompt, a workload, a catalog), at most
+  a bound: a named special file (``/dev/zero``, a FIFO) is read as a stream and stops there.
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
+from collections.abc import Iterator
 from typing import BinaryIO
 
 from ..errors import InputError
@@ -20,6 +32,10 @@ def cannot_read(source: str, exc: OSError) -> InputError:
         return InputError(f"{source}: is a directory; pass it as a directory argument")
     if isinstance(exc, PermissionError):
         return InputError(f"{source}: permission denied; check the file's permissions")
+    if exc.errno == errno.ELOOP:
+        return InputError(f"{source}: a symbolic link loop; point the link at a file")
+    if exc.errno == errno.ENAMETOOLONG:
+        return InputError(f"{source[:60]}...: path too long for this system")
     return InputError(f"{source}: cannot read: {exc.strerror or exc}")
 
 
@@ -38,3 +54,68 @@ def open_input(source: str) -> BinaryIO:
         return open(source, "rb")
     except OSError as exc:
         raise cannot_read(source, exc) from None
+
+
+#: The most bytes read whole from one file: a prompt, a single-request JSON file, a workload or a
+#: catalog. Larger inputs are streamed by their readers (JSONL, usage logs) or refused.
+MAX_WHOLE_BYTES = 64 * 1024 * 1024
+#: The most bytes of a workload file or a catalog (the shipped catalog is under 20 KB).
+MAX_YAML_BYTES = 4 * 1024 * 1024
+
+
+def read_whole(source: str, limit: int = MAX_WHOLE_BYTES, what: str = "file") -> bytes:
+    """All of ``source`` (a path), refused past ``limit`` bytes without reading further."""
+    with open_input(source) as fh:
+        return read_limited(fh, source, limit, what)
+
+
+def read_limited(fh: BinaryIO, source: str, limit: int = MAX_WHOLE_BYTES, what: str = "file") -> bytes:
+    """All of the stream ``fh``, refused past ``limit`` bytes without reading further."""
+    try:
+        data = fh.read(limit + 1)
+    except OSError as exc:
+        raise cannot_read(source, exc) from None
+    if len(data) > limit:
+        raise InputError(
+            f"{source}: over {limit // (1024 * 1024)} MiB read whole; a {what} is at most that "
+            "(request and usage logs are streamed: give them as .jsonl)"
+        )
+    return data
+
+
+def path_kind(source: str) -> str:
+    """``"dir"``, ``"file"`` (regular) or ``"special"`` (FIFO, device, socket) for a named path,
+    following links; a missing path, a broken link, a loop or a path too long is an InputError."""
+    try:
+        mode = os.stat(source).st_mode
+    except FileNotFoundError:
+        if os.path.islink(source):
+            raise InputError(f"{source}: a broken symbolic link; point it at a file") from None
+        raise InputError(f"{source}: no such file or directory") from None
+    except OSError as exc:
+        raise cannot_read(source, exc) from None
+    if stat.S_ISDIR(mode):
+        return "dir"
+    return "file" if stat.S_ISREG(mode) else "special"
+
+
+def walk(root: str) -> Iterator[tuple[str, str]]:
+    """``(path, path relative to root)`` of the regular files under ``root``, hidden entries left
+    out, in sorted order per directory. Links to files are followed, links to directories are not
+    (no loop). A broken link, a link loop or an unreadable directory is an InputError."""
+
+    def fail(exc: OSError) -> None:
+        where = exc.filename if isinstance(exc.filename, str) else root
+        if isinstance(exc, PermissionError):
+            raise InputError(f"{where}: directory cannot be read (permission denied); fix it or leave it out") from None
+        raise cannot_read(where, exc) from None
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=fail):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            full = os.path.join(dirpath, name)
+            if path_kind(full) != "file":
+                continue  # a FIFO, socket or device inside a directory is not an input
+            yield full, os.path.relpath(full, root)

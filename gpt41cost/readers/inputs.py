@@ -38,6 +38,7 @@ from ..errors import InputError, ParameterError, Skipped
 from ..images import ImageSize
 from ..measure import KINDS, InputFile, Measured, Totals
 from . import pool
+from .files import MAX_WHOLE_BYTES, read_limited
 from .requests import (
     BatchFacts,
     JsonSyntaxError,
@@ -317,9 +318,12 @@ def _gz_head(source: str) -> bytes:
 def _gunzip_all(source: str) -> bytes:
     try:
         with _open_gz(source) as fh:
-            return fh.read()
+            data = fh.read(MAX_WHOLE_BYTES + 1)
     except (OSError, EOFError, zlib.error) as exc:
         raise _gz_error(source, exc) from None
+    if len(data) > MAX_WHOLE_BYTES:  # a small gzip can inflate without end
+        read_limited(io.BytesIO(data), source, what="prompt or single-request file")
+    return data
 
 
 def gather(

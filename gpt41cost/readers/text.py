@@ -12,11 +12,10 @@ import fnmatch
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InputError, ParameterError
-from .files import cannot_read, open_input, stdin_stream
+from .files import path_kind, read_limited, read_whole, stdin_stream, walk
 
 #: Bytes inspected for a NUL byte to tell binary files from text.
 SNIFF_BYTES = 8192
@@ -25,11 +24,16 @@ STDIN = "-"
 
 def check_encoding(encoding: str) -> str:
     try:
-        return codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
     except LookupError:
         raise ParameterError(
             "{encoding}: unknown text encoding " + repr(encoding) + " (try utf-8, utf-16, latin-1)", "encoding"
         ) from None
+    if not getattr(info, "_is_text_encoding", True):  # rot13, bz2, base64: codecs, not text encodings
+        raise ParameterError(
+            "{encoding}: " + repr(encoding) + " is not a text encoding (try utf-8, utf-16, latin-1)", "encoding"
+        )
+    return info.name
 
 
 @dataclass(frozen=True)
@@ -58,17 +62,14 @@ def find_inputs(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequ
         if raw == STDIN:
             out.append(Found(STDIN))
             continue
-        p = Path(raw)
-        if p.is_dir():
-            found = sorted(_walk(p, include, exclude))
+        if path_kind(raw) == "dir":
+            found = sorted(_walk(raw, include, exclude))
             if not found:
                 what = f" matching {', '.join(include)}" if include else ""
                 raise InputError(f"{raw}: directory has no files{what}; check the path or --include/--exclude")
             out += [Found(f, True) for f in found]
-        elif p.exists():
-            out.append(Found(raw))
         else:
-            raise InputError(f"{raw}: no such file or directory")
+            out.append(Found(raw))  # a named FIFO or device is read as a stream, with read_whole's bound
     return out
 
 
@@ -77,30 +78,20 @@ def matches(rel: str, name: str, globs: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in globs)
 
 
-def _walk(root: Path, include: Sequence[str], exclude: Sequence[str]) -> Iterator[str]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if name.startswith("."):
-                continue
-            full = os.path.join(dirpath, name)
-            rel = os.path.relpath(full, root)
-            if include and not matches(rel, name, include):
-                continue
-            if exclude and matches(rel, name, exclude):
-                continue
-            yield full
+def _walk(root: str, include: Sequence[str], exclude: Sequence[str]) -> Iterator[str]:
+    for full, rel in walk(root):
+        name = os.path.basename(full)
+        if include and not matches(rel, name, include):
+            continue
+        if exclude and matches(rel, name, exclude):
+            continue
+        yield full
 
 
 def read_bytes(source: str, stdin: BinaryIO | None = None) -> bytes:
     if source == STDIN:
-        stream = stdin if stdin is not None else stdin_stream()
-        return stream.read()
-    with open_input(source) as fh:
-        try:
-            return fh.read()
-        except OSError as exc:
-            raise cannot_read(source, exc) from None
+        return read_limited(stdin if stdin is not None else stdin_stream(), "stdin", what="prompt")
+    return read_whole(source, what="prompt or single-request file")
 
 
 def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
@@ -109,6 +100,8 @@ def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
     if not data.strip():
         raise InputError(f"{label}: empty file; a prompt needs some text")
     if encoding.replace("-", "").lower() in ("utf8",) and b"\x00" in data[:SNIFF_BYTES]:
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise InputError(f"{label}: a UTF-16 text file (byte order mark); add --encoding utf-16")
         raise InputError(f"{label}: looks like a binary file (NUL bytes); pass text files, or --include to filter")
     try:
         return data.decode(encoding)

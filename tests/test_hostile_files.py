@@ -1,0 +1,152 @@
+"""Filesystem cases (#18), a table: every command that reads files meets each one in a process
+under a timeout and a memory limit (tests/test_hostile.py's ``run``), and keeps the promise:
+one line, the documented exit code, nothing on stdout, no hang, no input modified."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gpt41cost.errors import InputError
+from gpt41cost.readers import files
+
+from .test_hostile import run
+
+PROMPT = "Summarise the ticket below in one line.\n"
+
+
+def _dir_with(extra: Callable[[Path], None]) -> Callable[[Path], list[str]]:
+    def make(tmp: Path) -> list[str]:
+        d = tmp / "prompts"
+        d.mkdir()
+        (d / "a.txt").write_text(PROMPT)
+        extra(d)
+        return [str(d)]
+
+    return make
+
+
+def _broken_link(d: Path) -> None:
+    (d / "gone.txt").symlink_to(d / "nowhere.txt")
+
+
+def _loop(d: Path) -> None:
+    (d / "loop1.txt").symlink_to(d / "loop2.txt")
+    (d / "loop2.txt").symlink_to(d / "loop1.txt")
+
+
+def _fifo(d: Path) -> None:
+    os.mkfifo(d / "pipe.txt")
+
+
+def _dir_link_loop(d: Path) -> None:
+    (d / "sub").mkdir()
+    (d / "sub" / "up").symlink_to(d, target_is_directory=True)
+
+
+def _state(root: Path) -> dict[Path, tuple[int, int, int]]:
+    return {p: (s.st_mode, s.st_size, s.st_mtime_ns) for p in root.rglob("*") for s in [p.lstat()]}
+
+
+# (how to make the input, exit code, a part of the one line; None = success with a report)
+CASES = [
+    pytest.param(_dir_with(_broken_link), 3, "gone.txt: a broken symbolic link", id="broken-link-in-dir"),
+    pytest.param(_dir_with(_loop), 3, "a symbolic link loop", id="link-loop-in-dir"),
+    pytest.param(_dir_with(_fifo), 0, None, id="fifo-in-dir-skipped"),
+    pytest.param(_dir_with(_dir_link_loop), 0, None, id="dir-link-loop-not-followed"),
+    pytest.param(lambda tmp: [str(tmp / ("x" * 300) / "y.txt")], 3, "path too long", id="name-too-long"),
+    pytest.param(lambda tmp: [str(tmp / "nope.txt")], 3, "no such file or directory", id="missing"),
+    pytest.param(lambda tmp: ["/dev/zero"], 3, "over 64 MiB read whole", id="dev-zero"),
+]
+
+
+@pytest.mark.parametrize(("make", "code", "message"), CASES)
+@pytest.mark.parametrize("command", ["estimate", "limits"])
+def test_filesystem_cases(tmp_path: Path, command: str, make, code: int, message: str | None) -> None:
+    args = make(tmp_path)
+    extra = ["--max-tokens", "100", "--peak-rpm", "10"] if command == "limits" else []
+    before = _state(tmp_path)
+    r = run([command, *args, *extra, "-m", "gpt-4.1", "-f", "json"])
+    err = r.stderr.decode()
+    assert r.returncode == code, err
+    assert "Traceback" not in err
+    if message is None:
+        assert r.stdout.startswith(b"{")
+    else:
+        assert r.stdout == b""
+        assert err.count("\n") == 1 and message in err, err
+    assert _state(tmp_path) == before  # nothing modified
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        pytest.param(_dir_with(_broken_link), "a broken symbolic link", id="broken-link"),
+        pytest.param(_dir_with(_loop), "a symbolic link loop", id="loop"),
+    ],
+)
+def test_usage_walks_the_same(tmp_path: Path, make, message: str) -> None:
+    r = run(["usage", *make(tmp_path)])
+    assert r.returncode == 3 and message in r.stderr.decode()
+
+
+def test_usage_skips_a_fifo_in_a_directory(tmp_path: Path) -> None:
+    d = tmp_path / "logs"
+    d.mkdir()
+    (d / "log.jsonl").write_bytes((Path(__file__).parents[1] / "samples/usage/chat-completions.jsonl").read_bytes())
+    os.mkfifo(d / "pipe.jsonl")
+    r = run(["usage", str(d), "-f", "json"])
+    assert r.returncode == 0, r.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        pytest.param(["plan", "/dev/zero"], 3, "over 4 MiB read whole", id="workload-dev-zero"),
+        pytest.param(["pricing", "--pricing", "/dev/zero"], 4, "over 4 MiB read whole", id="catalog-dev-zero"),
+        pytest.param(["estimate", "--encoding", "rot13", "README.md"], 2, "'rot13' is not a text encoding", id="rot13"),
+        pytest.param(["estimate", "--encoding", "bz2", "README.md"], 2, "'bz2' is not a text encoding", id="bz2"),
+    ],
+)
+def test_named_special_files_and_codecs(args: list[str], code: int, message: str) -> None:
+    r = run(args)
+    err = r.stderr.decode()
+    assert (r.returncode, r.stdout) == (code, b""), err
+    assert err.count("\n") == 1 and message in err, err
+
+
+def test_utf16_gets_a_hint(tmp_path: Path) -> None:
+    p = tmp_path / "p.txt"
+    p.write_text(PROMPT, encoding="utf-16")
+    r = run(["estimate", str(p)])
+    assert r.returncode == 3 and "add --encoding utf-16" in r.stderr.decode()
+
+
+def test_unreadable_subdirectory_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """os.walk swallows a directory it cannot list unless asked: the walk fails naming it (a
+    permission error is simulated: tests may run as root, which chmod does not stop)."""
+    (tmp_path / "ok.txt").write_text(PROMPT)
+    (tmp_path / "locked").mkdir()
+    real = os.scandir
+
+    def scandir(path: str | os.PathLike[str]) -> object:
+        if str(path).endswith("locked"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(InputError, match="locked: directory cannot be read"):
+        list(files.walk(str(tmp_path)))
+
+
+def test_an_io_error_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    class Failing:
+        def read(self, n: int = -1) -> bytes:
+            raise OSError(errno.EIO, "Input/output error")
+
+    with pytest.raises(InputError, match=r"p\.txt: cannot read: Input/output error"):
+        files.read_limited(Failing(), str(tmp_path / "p.txt"))  # type: ignore[arg-type]
