@@ -346,9 +346,22 @@ def day_label(day: int | None) -> str:
     return (_dt.date(1970, 1, 1) + _dt.timedelta(days=day)).isoformat()
 
 
+#: Unix times read as seconds: 2000-01-01 to 2100-01-01 UTC. A time 1,000 times those is in
+#: milliseconds (many logs write JavaScript's Date.now()) and read as such; any other is refused.
+FIRST_SECOND = 946_684_800
+LAST_SECOND = 4_102_444_800
+
+
 def day_of(timestamp: int | float) -> int:
-    """Days since 1970-01-01 UTC of a Unix timestamp in seconds."""
-    return int(timestamp // SECONDS_PER_DAY)
+    """Days since 1970-01-01 UTC of a Unix timestamp in seconds, or in milliseconds; a
+    ValueError (one line) for a time that is neither from 2000 to 2099, NaN or infinite."""
+    t = timestamp
+    if not FIRST_SECOND <= t < LAST_SECOND:
+        if FIRST_SECOND * 1000 <= t < LAST_SECOND * 1000:
+            t = t / 1000
+        else:
+            raise ValueError(f"time {timestamp!r} is not a Unix time from 2000 to 2099, in seconds or milliseconds")
+    return int(t // SECONDS_PER_DAY)
 
 
 def mode_of(batch: bool, service_tier: str | None) -> str:

@@ -348,3 +348,51 @@ def test_sigterm_is_one_line() -> None:
 )
 def test_numbers_past_their_range(args: list[str], message: str) -> None:
     _one_line(run(args), 2, message)
+
+
+# --------------------------------------------------------------------------- times in records
+
+
+@pytest.mark.parametrize(
+    ("created", "day"),
+    [
+        pytest.param(1764979200, "2025-12-06", id="seconds"),
+        pytest.param(1764979200123, "2025-12-06", id="milliseconds"),
+        pytest.param(1764979200.5, "2025-12-06", id="float-seconds"),
+        pytest.param(-5, None, id="negative"),
+        pytest.param(10**30, None, id="absurd"),
+        pytest.param(1e308, None, id="huge-float"),
+        pytest.param(17649792001234567, None, id="nanoseconds"),
+    ],
+)
+def test_record_times(runner, tmp_path: Path, created: float, day: str | None) -> None:
+    """Milliseconds are read as such; any other time out of 2000-2099 is a bad record, skipped
+    with its reason (never an OverflowError), and the rest of the log is counted."""
+    good = json.loads(_usage_line("gpt-4.1", "p"))
+    bad = {**good, "id": "chatcmpl-2", "created": created}
+    path = tmp_path / "log.jsonl"
+    path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
+    r = runner.invoke(app, ["usage", str(path), "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    days = {d["day"] for d in doc["by_day"]}
+    if day is None:
+        assert doc["skipped"] == {"bad_record": 1}
+        assert "log.jsonl:2: time" in r.stderr and "not a Unix time" in r.stderr
+        assert days == {"2025-12-06"}
+    else:
+        assert days == {day}
+        assert not doc["skipped"]
+
+
+def test_csv_numbers_past_their_range(runner, tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "start_time,model,num_model_requests,input_tokens,output_tokens\n"
+        "1764979200,gpt-4.1,1,1e999999999,5\n"
+        "1e999999999,gpt-4.1,1,10,5\n"
+        "1764979200,gpt-4.1,1,10,5\n"
+    )
+    r = runner.invoke(app, ["usage", str(path), "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["skipped"] == {"bad_tokens": 1, "bad_record": 1}

@@ -150,20 +150,23 @@ def test_bad_tolerance(value):
         pytest.param("", "e.json", "empty file", id="empty"),
         pytest.param('{"object": "page"}', "p.json", "not a Costs API page", id="no-data"),
         pytest.param(
-            '{"object":"page","data":[{"start_time":1,"results":[{"object":"organization.usage.completions.'
+            '{"object":"page","data":[{"start_time":1764979200,"results":[{"object":"organization.usage.completions.'
             'result"}]}],"has_more":false}',
             "u.json",
             "is not a cost",
             id="usage-page",
         ),
         pytest.param(
-            '{"object":"page","data":[{"start_time":1,"results":[{"amount":{"value":1,"currency":"eur"}}]}]}',
+            '{"object":"page","data":[{"start_time":1764979200,"results":[{"amount":{"value":1,"currency":"eur"}}]}]}',
             "eur.json",
             "only USD",
             id="currency",
         ),
         pytest.param(
-            '{"data":[{"start_time":1,"results":[{"amount":{"value":"x"}}]}]}', "x.json", "is not a number", id="amount"
+            '{"data":[{"start_time":1764979200,"results":[{"amount":{"value":"x"}}]}]}',
+            "x.json",
+            "is not a number",
+            id="amount",
         ),
         pytest.param("a,b\n1,2\n", "c.csv", "c.csv:1: not Costs API pages or a cost CSV export", id="csv-columns"),
         pytest.param("start_time,amount_value\nmonday,1\n", "d.csv", "d.csv:2: start_time 'monday'", id="csv-time"),

@@ -424,7 +424,7 @@ def _chat_line(rng: random.Random) -> dict:
     body: dict = {
         "id": f"chatcmpl-{rng.getrandbits(40):x}",
         "object": "chat.completion",
-        "created": rng.choice([D0 + rng.randrange(10**6), 1.5e9, -5, None, "2025-01-01"]),
+        "created": rng.choice([D0 + rng.randrange(10**6), 1.5e9, (D0 + 5) * 1000, None, "2025-01-01"]),
         "model": rng.choice(["gpt-4.1", "gpt-4.1-mini-2025-04-14", "ft:gpt-4.1-nano:o::x", "gpt-4o", None, 4]),
         "choices": [
             {

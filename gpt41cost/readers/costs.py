@@ -104,7 +104,10 @@ def _pages(value: Any, path: str, line: int | None, out: list[BilledItem]) -> No
         results = bucket.get("results")
         if not isinstance(results, list):
             raise InputError(f"{where}: data[{b}] has no results list")
-        day = day_of(bucket["start_time"])
+        try:
+            day = day_of(bucket["start_time"])
+        except ValueError as exc:
+            raise InputError(f"{where}: data[{b}].start_time: {exc}") from None
         for r, res in enumerate(results):
             at = f"{where}: data[{b}].results[{r}]"
             if not isinstance(res, dict):
@@ -179,7 +182,7 @@ def _csv(path: str, text: str) -> list[BilledItem]:
             try:
                 day = day_of(int(start))
             except ValueError:
-                raise InputError(f"{at}: start_time {start!r} is not a Unix time in seconds") from None
+                raise InputError(f"{at}: start_time {start!r} is not a Unix time from 2000 to 2099") from None
             amount = cell("amount_value")
             if not amount:
                 continue  # a day with nothing billed

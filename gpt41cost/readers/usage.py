@@ -47,7 +47,6 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
 from itertools import compress, repeat
 from operator import attrgetter, floordiv, le
 from typing import IO, Annotated, Any, BinaryIO
@@ -59,7 +58,18 @@ from zlib_ng import zlib_ng
 
 from ..catalog import Catalog
 from ..errors import InputError, Skipped, worker_ignores_interrupt
-from ..usage import SECONDS_PER_DAY, Accumulator, Calibration, Skip, UsageRecord, calibrate, day_of
+from ..numbers import LIMIT, NumberError, parse_count
+from ..usage import (
+    FIRST_SECOND,
+    LAST_SECOND,
+    SECONDS_PER_DAY,
+    Accumulator,
+    Calibration,
+    Skip,
+    UsageRecord,
+    calibrate,
+    day_of,
+)
 from .files import open_input, stdin_stream
 from .text import STDIN, expand_paths
 
@@ -89,7 +99,9 @@ COMPLETIONS_RESULT = "organization.usage.completions.result"
 #: more. msgspec cannot bound an int past 64 bits: a larger count takes the reference parse.
 _Count = Annotated[int, Meta(ge=0, le=2**63 - 1)]
 #: A timestamp: a whole number within 64 bits (orjson reads a larger one as a float), or a float.
-_Time = Annotated[int, Meta(ge=-(2**63), le=2**63 - 1)] | float
+# A time from 2000 to 2099 in seconds takes the typed path; any other (milliseconds, out of range)
+# fails the typed decode and the line takes the reference parse, where day_of reads or refuses it.
+_Time = Annotated[int, Meta(ge=FIRST_SECOND, lt=LAST_SECOND)] | Annotated[float, Meta(ge=FIRST_SECOND, lt=LAST_SECOND)]
 
 
 class _Details(Struct, gc=False):
@@ -224,8 +236,11 @@ def _str_or_none(value: Any) -> str | None:
 
 
 def _day(value: Any) -> int | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
-        return day_of(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return day_of(value)
+        except ValueError as exc:
+            raise _Bad("bad_record", str(exc)) from None
     return None
 
 
@@ -352,7 +367,12 @@ def _consume(
             _consume(bucket, add, bad, f"{where}data[{n}]" if not where else f"{where}.data[{n}]")
         return
     if _is_bucket(value):
-        day = _day(value.get("start_time"))
+        try:
+            day = _day(value.get("start_time"))
+        except _Bad as exc:
+            exc.detail = f"{where}.start_time: {exc.detail}" if where else f"start_time: {exc.detail}"
+            bad(exc, where)
+            return
         for n, res in enumerate(value.get("results") or []):
             try:
                 add(_api_result(res, day))
@@ -896,20 +916,21 @@ def _csv_int(cell: str, column: str, *, required: bool = True) -> int:
             raise _Bad("bad_tokens", f"{column} is empty")
         return 0
     try:
-        d = Decimal(text)
-    except InvalidOperation:
-        raise _Bad("bad_tokens", f"{column} is {text!r}, not a whole number") from None
-    if not d.is_finite() or d != d.to_integral_value():
-        raise _Bad("bad_tokens", f"{column} is {text!r}, not a whole number")
-    if d < 0:
-        raise _Bad("bad_tokens", f"{column} is negative ({text})")
-    return int(d)
+        return parse_count(text, LIMIT)  # 1e999999999 refused before it becomes an int
+    except NumberError as exc:
+        raise _Bad("bad_tokens", f"{column}: {exc}") from None
 
 
 def _csv_day(row: list[str], col: dict[str, int]) -> int | None:
     if "time" in col and col["time"] < len(row) and row[col["time"]].strip():
+        seconds: float | None = None
         with contextlib.suppress(ValueError):
-            return day_of(float(row[col["time"]]))
+            seconds = float(row[col["time"]])
+        if seconds is not None:
+            try:
+                return day_of(seconds)
+            except ValueError as exc:
+                raise _Bad("bad_record", str(exc)) from None
     if "time_iso" in col and col["time_iso"] < len(row) and row[col["time_iso"]].strip():
         text = row[col["time_iso"]].strip().replace("Z", "+00:00")
         with contextlib.suppress(ValueError):
