@@ -6,9 +6,14 @@ JSON, CSV or Markdown, so the formats cannot drift apart: they read one object.
 
 - ``table``: every table, then assumptions and notes (rich, for terminals).
 - ``markdown``: the same tables and notes as GitHub-flavoured Markdown.
-- ``csv``: the first (primary) table, one header row; other tables follow, each after a
-  blank line, with its title as a one-cell row.
-- ``json``: ``Report.data``, with Decimals as exact strings.
+- ``csv``: ONE table with one header row and raw values (no currency signs, separators or
+  percent signs; empty for none): the first (primary) table, or the one ``--table NAME`` picks.
+- ``json``: ``Report.data``: money (a Decimal under a key naming ``usd``) as an exact decimal
+  string, every other Decimal as a number (see :func:`typed`).
+- ``html``: one self-contained page with inline SVG charts (:mod:`gpt41cost.html`).
+
+Notes that change what a figure means are also ``Report.warnings``: the CLI writes them to
+stderr in every format, so a CSV pipeline cannot miss them.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "html")
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,15 @@ class Pct:
     places: int = 1
 
 
-Cell = str | int | Decimal | Usd | Pct | None
+@dataclass(frozen=True)
+class Shown:
+    """A cell people read as ``text`` and machines as ``raw`` (a number, a plain name, or None)."""
+
+    text: str
+    raw: str | int | Decimal | Usd | Pct | None
+
+
+Cell = str | int | Decimal | Usd | Pct | Shown | None
 
 
 @dataclass(frozen=True)
@@ -48,8 +61,33 @@ class Table:
     title: str
     columns: Sequence[str]
     rows: Sequence[Sequence[Any]]  # Cell values
-    #: columns (by name) to right-align in table/markdown output
+    #: columns (by name) to right-align in table/markdown output; in CSV they hold numbers only
     numeric: frozenset[str] = frozenset()
+    #: the name ``--table NAME`` picks it by (CSV); the first table is the default
+    name: str = ""
+    #: columns written in CSV only (e.g. the plain model's decoration, the verdict)
+    csv_only: frozenset[str] = frozenset()
+    #: rows people read under the table (totals, budget lines) that are not records: not in CSV
+    footer_rows: Sequence[Sequence[Any]] = ()
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of the HTML report: bars per category, one or more series (stacked or grouped).
+
+    ``table`` names the Report table holding the same figures (every chart has its data table).
+    ``unit`` is ``usd``, ``pct`` or ``count``; ``line`` is a reference value drawn across
+    (a limit, a budget) with its label.
+    """
+
+    title: str
+    description: str
+    categories: Sequence[str]
+    series: Sequence[tuple[str, Sequence[Decimal | int | None]]]
+    unit: str = "usd"
+    stacked: bool = False
+    line: tuple[str, Decimal | int] | None = None
+    table: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +98,27 @@ class Report:
     assumptions: Sequence[tuple[str, str]] = ()
     notes: Sequence[str] = ()
     footer: str = ""
+    #: notes that change what a figure means (a part not counted, an unpriced or shut-down model)
+    warnings: Sequence[str] = ()
+    charts: Sequence[Chart] = ()
+    #: one line people read first in HTML (e.g. a plan's verdict)
+    headline: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data", typed(self.data))
+
+
+def typed(value: Any, money: bool = False) -> Any:
+    """The JSON typing rules applied to a document: a Decimal under a key naming ``usd`` (money)
+    stays a Decimal (rendered as an exact string); every other Decimal becomes a number (an int
+    when whole, else a float)."""
+    if isinstance(value, dict):
+        return {k: typed(v, money or "usd" in str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [typed(v, money) for v in value]
+    if isinstance(value, Decimal) and not money:
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 # --------------------------------------------------------------------------- text from inputs
@@ -141,6 +200,13 @@ def money_str(value: Decimal | None, places: int = 10) -> str | None:
     return _plain(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
 
 
+def rounded(value: Decimal | None, places: int) -> Decimal | None:
+    """A non-money figure (a mean, a share) rounded for JSON, where it becomes a number."""
+    if value is None:
+        return None
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+
+
 def _plain(d: Decimal) -> str:
     s = format(d.normalize(), "f")
     return s
@@ -173,22 +239,61 @@ def _key(key: Any) -> str:
     return json.dumps(key)
 
 
-def render(report: Report, fmt: str) -> str:
+def render(report: Report, fmt: str, table: str | None = None) -> str:
+    """``report`` in ``fmt``; ``table`` names the CSV table (default: the first; ``help`` lists them)."""
     if fmt == "json":
         text = json.dumps(plain(report.data), indent=2, ensure_ascii=False)
         return _JSON_RAW.sub(_json_escape, text) + "\n"
     if fmt == "csv":
-        return _csv(report)
+        return _csv(report, table)
     if fmt == "markdown":
         return _markdown(report)
+    if fmt == "html":
+        from .html import render_html
+
+        return render_html(report)
     return _rich_text(report)
 
 
-def _cell(v: Cell) -> str:
+def table_names(report: Report) -> list[str]:
+    return [t.name or _slug(t.title) for t in report.tables]
+
+
+def _slug(title: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())
+
+
+def pick_table(report: Report, name: str | None) -> Table:
+    """The CSV table ``--table NAME`` names (default: the first)."""
+    from .errors import UsageError
+
+    if not report.tables:
+        raise UsageError("this report has no table to write as CSV; use --format json")
+    if name is None:
+        return report.tables[0]
+    names = table_names(report)
+    if name in names:
+        return report.tables[names.index(name)]
+    raise UsageError(f"--table {name}: no such table here; choose one of {', '.join(names)} (--table help lists them)")
+
+
+def money_places(values: Sequence[Any]) -> int:
+    """One rule per money column, the same in every row: cents when its smallest non-zero amount
+    is a dollar or more (monthly sums); else four significant digits of that amount (at most 6
+    places: per-request costs)."""
+    amounts = [abs(v.value) for v in values if isinstance(v, Usd) and v.value]
+    if not amounts or min(amounts) >= 1:
+        return 2
+    return max(2, min(6, 3 - min(amounts).adjusted()))  # adjusted(): floor(log10)
+
+
+def _cell(v: Cell, places: int | None = None) -> str:
     if v is None:
         return "-"
+    if isinstance(v, Shown):
+        return v.text
     if isinstance(v, Usd):
-        return usd_auto(v.value)
+        return usd_auto(v.value) if places is None else usd(v.value, places)
     if isinstance(v, Pct):
         return pct(v.value, v.places)
     if isinstance(v, Decimal):
@@ -199,9 +304,11 @@ def _cell(v: Cell) -> str:
 
 
 def _csv_cell(v: Cell) -> str:
+    if isinstance(v, Shown):
+        v = v.raw
     if isinstance(v, (Usd, Pct)):
         v = v.value
-    if v is None:
+    if v is None or v == "-":
         return ""
     if isinstance(v, Decimal):
         return money_str(v) or ""
@@ -210,17 +317,29 @@ def _csv_cell(v: Cell) -> str:
     return csv_safe(str(v))
 
 
-def _csv(report: Report) -> str:
+def _csv(report: Report, name: str | None) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    for i, t in enumerate(report.tables):
-        if i:
-            buf.write("\n")
-            w.writerow([csv_safe(t.title)])
-        w.writerow([csv_safe(c) for c in t.columns])
-        for row in t.rows:
-            w.writerow([_csv_cell(c) for c in row])
+    if name == "help":
+        w.writerow(["table", "title", "default"])
+        for i, (slug, t) in enumerate(zip(table_names(report), report.tables, strict=True)):
+            w.writerow([slug, csv_safe(t.title), "yes" if i == 0 else ""])
+        return buf.getvalue()
+    t = pick_table(report, name)
+    w.writerow([csv_safe(c) for c in t.columns])
+    for row in t.rows:
+        w.writerow([_csv_cell(c) for c in row])
     return buf.getvalue()
+
+
+def people_view(t: Table) -> tuple[list[str], list[list[str]]]:
+    """The columns and cells people read: CSV-only columns dropped, footer rows appended, each
+    money column at one number of places (:func:`money_places`)."""
+    keep = [i for i, c in enumerate(t.columns) if c not in t.csv_only]
+    cols = [t.columns[i] for i in keep]
+    rows = [[row[i] for i in keep] for row in [*t.rows, *t.footer_rows]]
+    places = [money_places([row[j] for row in rows]) for j in range(len(cols))]
+    return cols, [[_cell(c, p) for c, p in zip(row, places, strict=True)] for row in rows]
 
 
 def _md_escape(s: str) -> str:
@@ -230,11 +349,12 @@ def _md_escape(s: str) -> str:
 def _markdown(report: Report) -> str:
     out: list[str] = [f"## {report.title}", ""]
     for t in report.tables:
+        cols, rows = people_view(t)
         out += [f"**{t.title}**", ""]
-        out.append("| " + " | ".join(_md_escape(c) for c in t.columns) + " |")
-        out.append("|" + "|".join("---:" if c in t.numeric else "---" for c in t.columns) + "|")
-        for row in t.rows:
-            out.append("| " + " | ".join(_md_escape(_cell(c)) for c in row) + " |")
+        out.append("| " + " | ".join(_md_escape(c) for c in cols) + " |")
+        out.append("|" + "|".join("---:" if c in t.numeric else "---" for c in cols) + "|")
+        for row in rows:
+            out.append("| " + " | ".join(_md_escape(c) for c in row) + " |")
         out.append("")
     if report.assumptions:
         out += ["**Assumptions**", ""]
@@ -270,17 +390,17 @@ def _pad(text: str, width: int, right: bool) -> str:
 
 def _text_table(t: Table) -> list[str]:
     """A plain table in the style of rich's SIMPLE_HEAD box, without importing rich (start-up time)."""
-    cells = [[_cell(c) for c in row] for row in t.rows]
-    widths = [_display_width(printable(c)) for c in t.columns]
+    cols, cells = people_view(t)
+    widths = [_display_width(printable(c)) for c in cols]
     for row in cells:
-        widths = [max(w, _display_width(c)) for w, c in zip(widths, row, strict=True)]
-    right = [c in t.numeric for c in t.columns]
+        widths = [max(w, _display_width(printable(c))) for w, c in zip(widths, row, strict=True)]
+    right = [c in t.numeric for c in cols]
 
     def line(values: Sequence[str]) -> str:
         return " " + "   ".join(_pad(printable(v), w, r) for v, w, r in zip(values, widths, right, strict=True)) + " "
 
     rule = " " + "─" * (sum(widths) + 3 * (len(widths) - 1)) + " "
-    return [t.title, "", line(t.columns), rule, *(line(row) for row in cells), ""]
+    return [t.title, "", line(cols), rule, *(line(row) for row in cells), ""]
 
 
 def _rich_text(report: Report) -> str:

@@ -38,7 +38,7 @@ from .lifecycle import Lifecycle
 from .numbers import NumberError, parse_share
 
 #: 2: ``as_of``, ``catalog_as_of``, ``undated_requests`` and ``after_shutdown`` (issue #13).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SECONDS_PER_DAY = 86_400
 #: How many skipped-record messages are kept with their file and line (the rest are only counted).
 MAX_SKIP_EXAMPLES = 20

@@ -88,7 +88,7 @@ def test_json_contract_keys(runner, tmp_path):
     p.write_text("Classify: the invoice is wrong.")
     r = run(runner, "estimate", str(p), "-f", "json")
     doc = json.loads(r.stdout)
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 3
     assert (doc["as_of"], doc["catalog_as_of"]) == ("2026-12-06", "2025-04-14")  # the fixture catalog
     assert [m["model"] for m in doc["models"]] == ["gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"]
     for m in doc["models"]:
@@ -168,7 +168,7 @@ def test_every_format_renders_the_same_result(runner, fmt):
     if fmt == "csv":
         assert r.stdout.splitlines()[1].startswith("gpt-4.1,active,1,100000,0,2000,0.216,")
     else:
-        assert "$0.216000" in r.stdout
+        assert "$0.2160" in r.stdout  # per request: four significant digits, the same in every row
 
 
 def test_table_shows_assumptions(runner):

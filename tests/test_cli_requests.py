@@ -69,7 +69,7 @@ def test_kind_is_detected_and_contract_holds(runner, sample, kind):
     assert (inp["source"], inp["read_as"]) == (str(SAMPLES / sample), kind)
     assert inp["reason"] == f"extension {Path(sample).suffix}"
     assert d["skipped_inputs"] == []
-    assert d["schema_version"] == 2
+    assert d["schema_version"] == 3
     for m in d["models"]:
         assert set(MODEL_KEYS) <= set(m)
     # one input: its figures are the models' totals

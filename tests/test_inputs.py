@@ -327,7 +327,7 @@ def test_framework_errors_are_one_line(args: list[str], message: str, capsys: py
 def test_main_exit_codes_pass_through(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["estimate", "--input-tokens", "100", "-f", "json"])
-    assert exc.value.code == 0 and json.loads(capsys.readouterr().out)["schema_version"] == 2
+    assert exc.value.code == 0 and json.loads(capsys.readouterr().out)["schema_version"] == 3
     with pytest.raises(SystemExit) as exc:
         main(["estimate", str(tmp_path / "missing.txt")])
     assert exc.value.code == ExitCode.INPUT

@@ -345,7 +345,7 @@ def _json(runner, *args):
 )
 def test_estimate_marks_nano_by_date(runner, day, nano, order):
     doc = _json(runner, "estimate", "--input-tokens", "1000", "--as-of", day)
-    assert (doc["schema_version"], doc["as_of"], doc["catalog_as_of"]) == (2, day, "2026-11-22")
+    assert (doc["schema_version"], doc["as_of"], doc["catalog_as_of"]) == (3, day, "2026-11-22")
     got = {m["model"]: m["lifecycle"] for m in doc["models"]}
     assert [m["model"] for m in doc["models"]] == order
     assert got["gpt-4.1-nano"] == {
@@ -403,9 +403,13 @@ def test_limits_marks_and_orders(runner):
     doc = _json(runner, *args, "-m", "gpt-4.1-nano", "-m", "gpt-4.1-mini")
     assert [m["model"] for m in doc["models"]] == ["gpt-4.1-mini", "gpt-4.1-nano"]
     assert doc["models"][1]["lifecycle"]["status"] == "shut_down"
-    out = runner.invoke(app, [*args, "-f", "csv"]).stdout
+    out = runner.invoke(app, [*args, "-f", "csv", "--table", "lowest-tier"]).stdout
     assert "gpt-4.1-nano,shut down 2026-10-23, substitute gpt-4.1-mini" in out.replace('"', "")
-    assert "gpt-4.1-nano (shut down),1," in out
+    # the default CSV table: the plain name, its status in its own column
+    out = runner.invoke(app, [*args, "-f", "csv"]).stdout
+    assert out.splitlines()[0].endswith(",fits,status,monthly cap")
+    assert [line.split(",")[-2] for line in out.splitlines() if line.startswith("gpt-4.1-nano,")] == ["shut_down"] * 5
+    assert "gpt-4.1-nano (shut down)   " in runner.invoke(app, args).stdout
 
 
 def _workload(tmp_path, **extra):
@@ -461,7 +465,7 @@ def test_plan_substitute_prices_the_substitute(runner, tmp_path):
     doc = _json(runner, "plan", _workload(tmp_path), "--substitute", "--as-of", "2026-12-06")
     alt = doc["with_substitutes"]
     assert alt["replaced"] == ["gpt-4.1-nano -> gpt-4.1-mini (10% of the traffic)"]
-    assert [(m["model"], m["share"]) for m in alt["models"]] == [("gpt-4.1-mini", "1")]
+    assert [(m["model"], m["share"]) for m in alt["models"]] == [("gpt-4.1-mini", 1)]
     # 10,000 x 30 x (1,000 x $0.40 + 200 x $1.60) / 1M = $216.00 on mini alone
     assert Decimal(alt["total_monthly_cost_usd"]) == Decimal("216")
     assert alt["verdict"] == {"pass": True, "reasons": []}
@@ -593,7 +597,7 @@ def test_usage_records_after_shutdown_and_undated(runner, tmp_path):
     r = runner.invoke(app, ["usage", str(log), "--as-of", "2026-12-06", "-f", "json"])
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert doc["schema_version"] == 2 and doc["as_of"] == "2026-12-06"
+    assert doc["schema_version"] == 3 and doc["as_of"] == "2026-12-06"
     assert doc["after_shutdown"] == [
         {
             "model": "gpt-4.1-nano",

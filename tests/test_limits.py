@@ -259,7 +259,7 @@ def test_cli_json_contract(runner) -> None:  # type: ignore[no-untyped-def]
     r = runner.invoke(app, [*HAND, "-f", "json"])
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 3
     assert {"schema_version", "as_of", "catalog_as_of", "inputs", "monthly_spend_projected", "models"} <= doc.keys()
     (m,) = doc["models"]
     assert {"model", "lifecycle", "lowest_tier", "tiers", "monthly_cost_usd", "per_request_usd", "peak_tpm"} <= m.keys()
@@ -330,11 +330,11 @@ def test_cli_prompt_files_and_backlog(runner, tmp_path) -> None:  # type: ignore
     )
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert doc["inputs"]["prompt_files"] == 2 and doc["inputs"]["mean_input_tokens"] == "1.5"
+    assert doc["inputs"]["prompt_files"] == 2 and doc["inputs"]["mean_input_tokens"] == 1.5
     (m,) = doc["models"]
-    assert m["tiers"][0]["usage"]["tpm"]["used"] == "95"  # 10 x (1.5 + 8)
+    assert m["tiers"][0]["usage"]["tpm"]["used"] == 95  # 10 x (1.5 + 8)
     (b,) = m["backlog"]
-    assert b["online_limited_by"] == "RPM" and b["online_minutes"] == "2"  # 1,000 at 500/min
+    assert b["online_limited_by"] == "RPM" and b["online_minutes"] == 2  # 1,000 at 500/min
 
 
 @pytest.mark.parametrize(

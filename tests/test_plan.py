@@ -98,10 +98,10 @@ def test_support_bot_mix_and_auto_cache(runner) -> None:  # type: ignore[no-unty
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert [(m["model"], m["share"]) for m in doc["models"]] == [
-        ("gpt-4.1-mini", "0.95"),
-        ("gpt-4.1", "0.05"),
+        ("gpt-4.1-mini", 0.95),
+        ("gpt-4.1", 0.05),
     ]
-    assert [m["peak_rpm"] for m in doc["models"]] == ["380", "20"]  # 400 split by share
+    assert [m["peak_rpm"] for m in doc["models"]] == [380, 20]  # 400 split by share
     assert doc["inputs"]["prompt_files"] == 8
     assert D(doc["inputs"]["mean_cached_tokens"]) > 1024  # the shared system prompt is cached
     total = doc["total_monthly_cost_usd"]
@@ -113,7 +113,7 @@ def test_plan_json_contract(runner) -> None:  # type: ignore[no-untyped-def]
     r = plan(runner, SAMPLES / "invoice-extraction.yaml", "-f", "json")
     assert r.exit_code == 0
     doc = json.loads(r.stdout)
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 3
     assert (doc["as_of"], doc["horizon_months"]) == ("2026-12-06", 6)
     assert {
         "schema_version",

@@ -102,7 +102,7 @@ def test_sample_month_flags_the_3pct_day_and_the_unknown_item(runner):
     ]
     assert flagged == ["2026-11-12", "web search tool calls"]
     day12 = next(d for d in rec["by_day"] if d["day"] == "2026-11-12")
-    assert day12["ratio"] == "1.030000"
+    assert day12["ratio"] == 1.03
     day18 = next(d for d in rec["by_day"] if d["day"] == "2026-11-18")
     assert day18["difference_usd"] == "0.5" and not day18["over_tolerance"]
     assert "web search tool calls $0.50" in day18["notes"][0]
@@ -192,14 +192,14 @@ def test_bad_costs_file_on_the_cli_is_one_line(runner, tmp_path):
 def test_reconciliation_json_contract(runner):
     r = runner.invoke(app, ["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--format", "json"])
     doc = json.loads(r.stdout)
-    assert doc["schema_version"] == 2  # usage's contract (2: the run's date, issue #13)
+    assert doc["schema_version"] == 3  # usage's contract (2: the run's date, issue #13; 3: typed JSON, issue #16)
     rec = doc["reconciliation"]
     assert set(rec) == {"tolerance", "by_day", "by_line_item", "total", "flagged", "notes", "assumptions"}
     row_keys = {"computed_usd", "billed_usd", "difference_usd", "ratio", "over_tolerance", "notes"}
     assert set(rec["by_day"][0]) == {"day", *row_keys}
     assert set(rec["by_line_item"][0]) == {"line_item", *row_keys}
     assert set(rec["total"]) == {"key", *row_keys}
-    assert rec["tolerance"] == "0.010000"
+    assert rec["tolerance"] == 0.01
     # money is an exact decimal string; no reconciliation key without --billed
     assert isinstance(rec["total"]["billed_usd"], str)
     plain = runner.invoke(app, ["usage", COMPLETIONS, "--pricing", FIXTURE_CATALOG, "--format", "json"])

@@ -53,7 +53,7 @@ def test_json_contract(runner):
         "records_not_deduplicated",
         "assumptions",
     }
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 3
     assert doc["records"] == 5
     assert doc["total_usd"] == "0.2845424"
     for m in doc["models"]:
@@ -72,8 +72,8 @@ def test_json_contract(runner):
         "cached_input_tokens": 100000,
         "output_tokens": 4000,
         "cost_usd": "0.282",
-        "cost_share": "0.991065",
-        "cache_hit_rate": "0.500000",
+        "cost_share": 0.991065,
+        "cache_hit_rate": 0.5,
     }
     assert doc["unpriced"] == [
         {

@@ -20,6 +20,7 @@ class Format(str, Enum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    html = "html"
 
 
 FormatOpt = Annotated[
@@ -27,8 +28,18 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
-        metavar="table|json|csv|markdown",
-        help="Output format: table (for people), json, csv or markdown.",
+        metavar="table|json|csv|markdown|html",
+        help="Output format: table (for people), json, csv (one table, see --table), markdown or html "
+        "(one self-contained page with charts).",
+    ),
+]
+TableOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--table",
+        metavar="NAME",
+        help="With --format csv: the table to write instead of the default one; --table help lists them.",
+        show_default=False,
     ),
 ]
 PricingOpt = Annotated[
@@ -248,6 +259,24 @@ def emit(text: str) -> None:
         raise OutputError(f"cannot write the report to stdout: {why}") from None
 
 
+def emit_report(report: Any, fmt: Any, table: str | None = None) -> None:
+    """Render ``report`` and write it to stdout; its warnings (notes that change what a figure
+    means) go to stderr first, in every format."""
+    from ..report import pick_table, render
+
+    value = fmt.value if isinstance(fmt, Enum) else str(fmt)
+    if table is not None and value != "csv":
+        from ..errors import UsageError
+
+        raise UsageError("--table picks a CSV table; use it with --format csv")
+    if table not in (None, "help"):
+        pick_table(report, table)  # an unknown name is one line before anything is written
+    text = render(report, value, table)
+    for message in report.warnings:
+        warn(message)
+    emit(text)
+
+
 def warn(message: str) -> None:
     say(f"gpt41cost: warning: {message}")
 
@@ -324,6 +353,7 @@ def share(flag: str, rng: Any = None) -> Callable[[Any], Any]:
     return _number_parser(flag, lambda text: parse_share(text, rng or SHARE))
 
 
-def show(result: Any, fmt: Format) -> None:
-    """Print an API result in the format asked for."""
-    emit(result.render(fmt.value))
+def show(result: Any, fmt: Format, table: str | None = None) -> None:
+    """Print an API result in the format asked for (``table``: the CSV table); its warnings go
+    to stderr (:func:`emit_report`)."""
+    emit_report(result.report(), fmt, table)

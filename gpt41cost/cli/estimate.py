@@ -23,6 +23,7 @@ from .common import (
     ModelOpt,
     PricingOpt,
     SkipBadOpt,
+    TableOpt,
     count,
     handles_errors,
     load_catalog_opt,
@@ -170,6 +171,7 @@ def estimate_cmd(
     calibrate_from: CalibrateOpt = None,
     models: ModelOpt = None,
     fmt: FormatOpt = Format.table,
+    table: TableOpt = None,
     pricing: PricingOpt = None,
     as_of: AsOfOpt = None,
 ) -> None:
@@ -189,7 +191,7 @@ def estimate_cmd(
             read_as=read_as, image_size=image_size, epochs=epochs, skip_bad=skip_bad, per_input=per_input,
             calibrate_from=calibrate_from, on_progress=bar.advance, on_total=bar.set_total, on_warning=warn,
         )  # fmt: skip
-    show(result, fmt)
+    show(result, fmt, table)
     c = result.rejected
     if c is not None:
         raise CheckFailed(

@@ -21,6 +21,7 @@ from .common import (
     ModelOpt,
     PricingOpt,
     SkipBadOpt,
+    TableOpt,
     count,
     decimal,
     handles_errors,
@@ -134,6 +135,7 @@ def limits(
     skip_bad: SkipBadOpt = False,
     models: ModelOpt = None,
     fmt: FormatOpt = Format.table,
+    table: TableOpt = None,
     pricing: PricingOpt = None,
     as_of: AsOfOpt = None,
 ) -> None:
@@ -166,4 +168,4 @@ def limits(
             encoding=encoding, read_as=read_as, image_size=image_size, skip_bad=skip_bad,
             on_progress=bar.advance, on_total=bar.set_total, on_warning=warn,
         )  # fmt: skip
-    show(result, fmt)
+    show(result, fmt, table)

@@ -20,6 +20,7 @@ from .common import (
     IncludeOpt,
     PricingOpt,
     SkipBadOpt,
+    TableOpt,
     handles_errors,
     load_catalog_opt,
     say,
@@ -61,6 +62,7 @@ def plan(
     skip_bad: SkipBadOpt = False,
     calibrate_from: CalibrateOpt = None,
     fmt: FormatOpt = Format.table,
+    table: TableOpt = None,
     pricing: PricingOpt = None,
     as_of: AsOfOpt = None,
 ) -> None:
@@ -90,7 +92,7 @@ def plan(
             image_size=image_size, skip_bad=skip_bad, on_progress=bar.advance, on_total=bar.set_total,
             on_warning=warn,
         )  # fmt: skip
-    show(result, fmt)
+    show(result, fmt, table)
     if check and not result.verdict.passed:
         for reason in result.verdict.reasons:
             say(f"gpt41cost: check failed: {reason}")

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from . import app
-from .common import AsOfOpt, Format, FormatOpt, PricingOpt, emit, handles_errors, load_catalog_opt
+from .common import (
+    AsOfOpt,
+    Format,
+    FormatOpt,
+    PricingOpt,
+    TableOpt,
+    emit_report,
+    handles_errors,
+    load_catalog_opt,
+)
 
 
 @app.command("pricing")
 @handles_errors
-def pricing(fmt: FormatOpt = Format.table, pricing: PricingOpt = None, as_of: AsOfOpt = None) -> None:
+def pricing(
+    fmt: FormatOpt = Format.table, table: TableOpt = None, pricing: PricingOpt = None, as_of: AsOfOpt = None
+) -> None:
     """Show the pricing catalog: prices per model, rate limits per tier, and its as-of date.
 
     Examples:
@@ -19,7 +30,6 @@ def pricing(fmt: FormatOpt = Format.table, pricing: PricingOpt = None, as_of: As
 
       gpt41cost pricing --pricing my-negotiated-prices.yaml
     """
-    from ..report import render
     from ..views.pricing import pricing_report
 
-    emit(render(pricing_report(load_catalog_opt(pricing, as_of)), fmt.value))
+    emit_report(pricing_report(load_catalog_opt(pricing, as_of)), fmt, table)

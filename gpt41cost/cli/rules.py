@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from . import app
-from .common import AsOfOpt, Format, FormatOpt, PricingOpt, emit, handles_errors, load_catalog_opt
+from .common import (
+    AsOfOpt,
+    Format,
+    FormatOpt,
+    PricingOpt,
+    TableOpt,
+    emit_report,
+    handles_errors,
+    load_catalog_opt,
+)
 
 
 @app.command("rules")
 @handles_errors
-def rules(fmt: FormatOpt = Format.table, pricing: PricingOpt = None, as_of: AsOfOpt = None) -> None:
+def rules(
+    fmt: FormatOpt = Format.table, table: TableOpt = None, pricing: PricingOpt = None, as_of: AsOfOpt = None
+) -> None:
     """List every rule the figures rest on, and whether OpenAI documents it or it is an inference.
 
     Examples:
@@ -17,8 +28,7 @@ def rules(fmt: FormatOpt = Format.table, pricing: PricingOpt = None, as_of: AsOf
 
       gpt41cost rules --format json | jq '.rules[] | select(.basis == "inference") | .name'
     """
-    from ..report import render
     from ..rules import all_rules
     from ..views.rules import rules_report
 
-    emit(render(rules_report(all_rules(load_catalog_opt(pricing, as_of))), fmt.value))
+    emit_report(rules_report(all_rules(load_catalog_opt(pricing, as_of))), fmt, table)

@@ -20,6 +20,7 @@ from .common import (
     FormatOpt,
     PricingOpt,
     RetriesOpt,
+    TableOpt,
     TimeoutOpt,
     count,
     handles_errors,
@@ -278,6 +279,7 @@ EmitWorkloadOpt = Annotated[
 def usage(
     paths: PathsOpt = None,
     fmt: FormatOpt = Format.table,
+    table: TableOpt = None,
     pricing: PricingOpt = None,
     as_of: AsOfOpt = None,
     strict: StrictOpt = False,
@@ -341,7 +343,7 @@ def usage(
     _warn(got.result)
     if emit_workload is not None:
         _emit_workload(emit_workload, got.workload_yaml(tier or 0, monthly))
-    show(got, fmt)
+    show(got, fmt, table)
     if strict:
         _gate(got, tolerance)
 

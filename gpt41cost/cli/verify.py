@@ -13,8 +13,9 @@ from .common import (
     Format,
     FormatOpt,
     RetriesOpt,
+    TableOpt,
     TimeoutOpt,
-    emit,
+    emit_report,
     handles_errors,
 )
 
@@ -50,6 +51,7 @@ def verify(
     retries: RetriesOpt = 4,
     backoff: BackoffOpt = 1.0,
     fmt: FormatOpt = Format.table,
+    table: TableOpt = None,
 ) -> None:
     """Check gpt41cost's counts against OpenAI's: POST /v1/responses/input_tokens per request.
 
@@ -66,7 +68,6 @@ def verify(
 
     from ..errors import CheckFailed
     from ..openai_http import DEFAULT_BASE_URL, OpenAIClient
-    from ..report import render
     from ..verify import read_requests
     from ..verify import verify as run
     from ..views.verify import verify_report
@@ -84,7 +85,7 @@ def verify(
         connections=concurrency,
     ) as client:
         result = run(requests, client.post_json, model=model, concurrency=concurrency)
-    emit(render(verify_report(result), fmt.value))
+    emit_report(verify_report(result), fmt, table)
     if strict and result.exact < len(result.rows):
         raise CheckFailed(
             f"{len(result.rows) - result.exact} of {len(result.rows)} counts differ from the API's (or it refused them)"

@@ -11,12 +11,12 @@ from ..batch import BatchCheck
 from ..catalog import describe_path
 from ..cost import BATCH_CACHED_AT_INPUT_RATE
 from ..estimate import DAYS_PER_MONTH, DEFAULT_OUTPUT_TOKENS, EstimateResult, InputEstimate, ModelEstimate
-from ..report import Pct, Report, Table, Usd, money_str, pct
+from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded
 from .batch import batch_json, batch_tables
 from .dated import catalog_notes, date_assumption, dated_json, status_text
 
 #: 2: each model carries ``lifecycle``; the top level ``as_of`` and ``catalog_as_of`` (issue #13).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: Keys every entry of "models" carries; pinned by a test.
 MODEL_KEYS = (
     "model",
@@ -89,6 +89,7 @@ def _day(r: EstimateResult) -> date:
 def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
     return {
         "model": m.model,
+        "requested": m.requested,
         "lifecycle": m.lifecycle.as_json(day),
         "base_model": m.base_model,
         "fine_tuned": m.fine_tuned,
@@ -97,7 +98,7 @@ def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
         "cached_input_tokens_total": m.usage.cached_input_tokens,
         "output_tokens_total": m.usage.output_tokens,
         "input_tokens_per_request": {
-            "mean": money_str(m.input_stats.mean, 2),
+            "mean": rounded(m.input_stats.mean, 2),
             "p50": m.input_stats.p50,
             "p95": m.input_stats.p95,
             "max": m.input_stats.max,
@@ -107,7 +108,7 @@ def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
         "total_without_cache_usd": money_str(m.cost_without_cache.total_usd),
         "monthly_usd": money_str(m.monthly_usd),
         "monthly_without_cache_usd": money_str(m.monthly_without_cache_usd),
-        "saving_vs_gpt_4_1_pct": money_str(m.saving_vs_baseline_pct, 4),
+        "saving_vs_gpt_4_1_pct": rounded(m.saving_vs_baseline_pct, 4),
         "worst_case_total_usd": money_str(m.worst_case_usd),
         "cost_lines_usd": {
             "uncached_input": money_str(m.cost.uncached_input_usd),
@@ -164,13 +165,13 @@ def _inputs_table(r: EstimateResult, per_input: bool) -> Table | None:
             rows.append([i.source, i.read_as, i.reason, i.requests, *tokens, *(Usd(f.total_usd) for f in i.models)])
         blank = [None] * (len(token_cols) + len(cost_cols))
         rows += [[e, "skipped", EMPTY_REASON, 0, *blank] for e in r.empty_inputs]
-        return Table("Inputs", cols, rows, numeric=frozenset(cols[3:]))
+        return Table("Inputs", cols, rows, numeric=frozenset(cols[3:]), name="inputs")
     if len({(i.read_as, i.reason) for i in r.inputs}) <= 1 and not r.empty_inputs:
         return None  # the note says it: "Measured: 8 inputs (read as text: extension .txt)"
     if len(r.inputs) + len(r.empty_inputs) <= LIST_INPUTS:
         rows = [[i.source, i.read_as, i.reason] for i in r.inputs]
         rows += [[e, "skipped", EMPTY_REASON] for e in r.empty_inputs]
-        return Table("Inputs", ["input", "read as", "why"], rows)
+        return Table("Inputs", ["input", "read as", "why"], rows, name="inputs")
     groups: dict[tuple[str, str], list[str]] = {}
     for i in r.inputs:
         groups.setdefault((i.read_as, i.reason), []).append(i.source)
@@ -197,17 +198,18 @@ def estimate_report(
         "assumptions": {
             "output_tokens": a.output_tokens,
             "output_tokens_by_model": dict(a.output_by_model),
-            "cache_hit_rate_by_model": {m: money_str(v) for m, v in a.hit_rate_by_model.items()},
+            "cache_hit_rate_by_model": dict(a.hit_rate_by_model),
             "output_tokens_source": a.output_source,
             "cache": a.cache_mode,
             "cached_tokens": a.cached_tokens,
-            "cache_hit_rate": money_str(a.cache_hit_rate),
+            "cache_hit_rate": a.cache_hit_rate,
             "cache_warm": a.cache_warm,
             "processing": a.mode,
             "requests_per_month": a.requests_per_month,
             "days_per_month": DAYS_PER_MONTH,
             "prices_as_of": r.catalog_as_of,
         },
+        "requested_model": next((m.model for m in r.models if m.requested), None),
         "inputs": [_input_json(i) for i in r.inputs],
         "skipped_inputs": [{"source": e, "reason": EMPTY_REASON} for e in r.empty_inputs],
         "models": [_model_json(m, day) for m in r.models],
@@ -227,12 +229,12 @@ def estimate_report(
     ]
     if monthly:
         cols.append("monthly")
-    cols += ["vs gpt-4.1", "fits"]
+    cols += ["vs gpt-4.1", "fits", "requested"]
     rows: list[list[Any]] = []
     for m in r.models:
         label = m.model + (" (requested)" if m.requested else "")
         row: list[Any] = [
-            label,
+            Shown(label, m.model),
             status_text(m.lifecycle, day),
             m.requests,
             m.usage.input_tokens,
@@ -244,8 +246,10 @@ def estimate_report(
         if monthly:
             row.append(Usd(m.monthly_usd))
         saving = m.saving_vs_baseline_pct
-        row.append("-" if saving is None else ("baseline" if m.model == "gpt-4.1" else Pct(-saving)))
-        row.append("yes" if not m.misfits else f"NO ({len(m.misfits)})")
+        baseline = Shown("baseline", Decimal(0))
+        row.append(None if saving is None else (baseline if m.model == "gpt-4.1" else Pct(-saving)))
+        row.append("yes" if not m.misfits else Shown(f"NO ({len(m.misfits)})", "no"))
+        row.append("yes" if m.requested else "no")
         rows.append(row)
     stats_rows = [
         [m.model, m.input_stats.mean.quantize(Decimal("0.1")), m.input_stats.p50, m.input_stats.p95, m.input_stats.max]
@@ -254,12 +258,20 @@ def estimate_report(
     if len({tuple(row[1:]) for row in stats_rows}) == 1:  # no images: the same on every model
         stats_rows = [["all models", *stats_rows[0][1:]]]
     tables = [
-        Table("Cost per model", cols, rows, numeric=frozenset(cols[2:-1])),
+        Table(
+            "Cost per model",
+            cols,
+            rows,
+            numeric=frozenset(cols[2:-2]),
+            name="models",
+            csv_only=frozenset({"requested"}),
+        ),
         Table(
             "Input tokens per request",
             ["model", "mean", "p50", "p95", "max"],
             stats_rows,
             numeric=frozenset({"mean", "p50", "p95", "max"}),
+            name="input-sizes",
         ),
     ]
     if any(m.cost.cached_input_usd or m.usage.cached_input_tokens for m in r.models) or a.cache_mode != "none":
@@ -285,6 +297,7 @@ def estimate_report(
                 numeric=frozenset(
                     {"cached tokens", "without cache", "with cache", "saved", "monthly without", "monthly with"}
                 ),
+                name="cache",
             )
         )
     if any(m.worst_case_usd is not None for m in r.models):
@@ -294,6 +307,7 @@ def estimate_report(
                 ["model", "requests with a cap", "expected", "worst case"],
                 [[m.model, m.worst_case_requests, Usd(m.cost.total_usd), Usd(m.worst_case_usd)] for m in r.models],
                 numeric=frozenset({"requests with a cap", "expected", "worst case"}),
+                name="worst-case",
             )
         )
     if any(m.training_usd is not None for m in r.models):
@@ -303,6 +317,7 @@ def estimate_report(
                 ["model", "training tokens", "training cost"],
                 [[m.model, m.training_tokens, Usd(m.training_usd)] for m in r.models],
                 numeric=frozenset({"training tokens", "training cost"}),
+                name="training",
             )
         )
     listed = _inputs_table(r, per_input)
@@ -317,6 +332,7 @@ def estimate_report(
                 ["model", "request", "input", "output", "problem"],
                 misfit_rows,
                 numeric=frozenset({"input", "output"}),
+                name="misfits",
             )
         )
     notes = []
@@ -338,10 +354,70 @@ def estimate_report(
         notes.append(f"... and {len(r.uncounted) - 20} more uncounted parts (see --format json)")
     notes += list(r.notes)
     notes += catalog_notes(r.catalog_as_of, day)
+    warnings = [n for n in notes if n.startswith("NOT COUNTED") or n.startswith("... and")]
+    warnings += [f"{m.model}: {status_text(m.lifecycle, day)}" for m in r.models if m.status == "shut_down"]
     return Report(
         title="gpt41cost estimate",
         data=data,
         tables=tables,
         assumptions=[*assumptions(r), *extra_assumptions],
         notes=notes,
+        warnings=warnings,
+        charts=_charts(r, monthly, stats_rows),
     )
+
+
+def _charts(r: EstimateResult, monthly: bool, stats_rows: list[list[Any]]) -> list[Chart]:
+    names = [m.model for m in r.models]
+    charts = [
+        Chart(
+            "Cost per request by model",
+            "Mean cost of one request on each model, as estimated and without prompt caching.",
+            names,
+            [
+                ("as estimated", [m.per_request_usd for m in r.models]),
+                (
+                    "without cache",
+                    [m.cost_without_cache.total_usd / m.requests if m.requests else None for m in r.models],
+                ),
+            ],
+            table="models",
+        )
+    ]
+    if monthly:
+        charts.append(
+            Chart(
+                "Cost per month by model",
+                "Monthly cost on each model at the assumed traffic, with and without prompt caching.",
+                names,
+                [
+                    ("as estimated", [m.monthly_usd for m in r.models]),
+                    ("without cache", [m.monthly_without_cache_usd for m in r.models]),
+                ],
+                table="models",
+            )
+        )
+    charts.append(
+        Chart(
+            "Input size per request",
+            "Input tokens per request: mean, median (p50), 95th percentile and largest.",
+            [str(row[0]) for row in stats_rows],
+            [(k, [row[i] for row in stats_rows]) for i, k in enumerate(("mean", "p50", "p95", "max"), start=1)],
+            unit="count",
+            table="input-sizes",
+        )
+    )
+    if any(m.cost.cached_input_usd or m.usage.cached_input_tokens for m in r.models):
+        charts.append(
+            Chart(
+                "Prompt-cache savings",
+                "Cost of all requests once, without and with prompt caching, per model.",
+                names,
+                [
+                    ("without cache", [m.cost_without_cache.total_usd for m in r.models]),
+                    ("with cache", [m.cost.total_usd for m in r.models]),
+                ],
+                table="cache",
+            )
+        )
+    return charts

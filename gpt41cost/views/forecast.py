@@ -6,7 +6,7 @@ from typing import Any
 
 from ..forecast import Crossing, Forecast
 from ..report import Cell, Pct, Table, Usd, money_str, usd
-from .usage import ratio_str
+from .usage import ratio_str, snake
 
 _NUMERIC = frozenset({"value", "requests", "RPD", "tokens", "tokens/min (day avg)", "TPM", "of RPD", "of TPM"})
 
@@ -118,5 +118,5 @@ def forecast_json(f: Forecast) -> dict[str, Any]:
             for p in f.peaks
         ],
         "daily": [{"day": d.isoformat(), "cost_usd": money_str(v)} for d, v in f.daily],
-        "assumptions": dict(f.assumptions),
+        "assumptions": {snake(k): v for k, v in f.assumptions},
     }

@@ -9,12 +9,12 @@ from typing import Any
 from ..catalog import Catalog
 from ..lifecycle import SHUT_DOWN, active_first
 from ..limits import ASSUMPTIONS, DAYS_PER_MONTH, Assessment, Demand, Drain, ModelTier, TierFit
-from ..report import Pct, Report, Table, Usd, money_str, pct, usd_auto
+from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_auto
 from ..workload import PromptSummary
 from .dated import catalog_notes, date_assumption, dated_json, status_text
 
 #: 2: each model carries ``lifecycle``, its rows a status; the top level ``as_of`` (issue #13).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Use keys shown as table columns, with their headers.
 _COLUMNS = (
@@ -94,7 +94,7 @@ def model_tier_json(m: ModelTier, t: TierFit) -> dict[str, Any]:
         },
         "batch_queue_used_pct": used_pct("batch_queue"),
         "headroom_pct": pct_json(m.headroom_pct),
-        "usage": {u.key: {"used": money_str(u.used, 4), "limit": u.limit, "used_pct": pct_json(u.pct)} for u in m.uses},
+        "usage": {u.key: {"used": rounded(u.used, 4), "limit": u.limit, "used_pct": pct_json(u.pct)} for u in m.uses},
         "reasons": list(m.reasons),
     }
 
@@ -205,13 +205,15 @@ def limits_report(
             m = t.models[0]
             rows.append(
                 [
-                    model.label + (" (shut down)" if shut else ""),
+                    Shown(model.label + (" (shut down)" if shut else ""), model.label),
                     t.tier,
                     *use_cells(m, columns),
                     Pct(m.headroom_pct),
                     whole(t.max_peak_rpm),
-                    cap_cell(t),
+                    Shown(cap_cell(t), t.cap_used_pct),
                     yes_no(t.fits),
+                    lc.status(day),
+                    Usd(t.monthly_cap_usd),
                 ]
             )
             j = model_tier_json(m, t)
@@ -227,10 +229,10 @@ def limits_report(
             [
                 model.label,
                 status_text(lc, day),
-                _dec(a.demand.traffic.peak_rpm),
-                "-" if std_tpm is None else _dec(std_tpm, 0),
+                Shown(_dec(a.demand.traffic.peak_rpm), rounded(a.demand.traffic.peak_rpm, 4)),
+                None if std_tpm is None else Shown(_dec(std_tpm, 0), rounded(std_tpm, 4)),
                 Usd(cost.total_usd),
-                "none" if lowest is None else lowest,
+                Shown("none", None) if lowest is None else lowest,
             ]
         )
         if lowest is None:
@@ -241,7 +243,7 @@ def limits_report(
                 "model": model.label,
                 "lifecycle": lc.as_json(day),
                 "lowest_tier": lowest,
-                "peak_tpm": None if std_tpm is None else money_str(std_tpm, 4),
+                "peak_tpm": rounded(std_tpm, 4),
                 "monthly_cost_usd": None
                 if cost.total_usd is None
                 else {
@@ -267,15 +269,30 @@ def limits_report(
     tables = [
         Table(
             "Rate-limit use at the peak minute, per usage tier",
-            ("model", "tier", *(h for _, h in columns), "headroom", "max peak RPM", "monthly cap", "fits"),
+            (
+                "model",
+                "tier",
+                *(h for _, h in columns),
+                "headroom",
+                "max peak RPM",
+                "monthly cap use %",
+                "fits",
+                "status",
+                "monthly cap",
+            ),
             rows,
-            numeric=frozenset({"tier", *(h for _, h in columns), "headroom", "max peak RPM"}),
+            numeric=frozenset(
+                {"tier", *(h for _, h in columns), "headroom", "max peak RPM", "monthly cap use %", "monthly cap"}
+            ),
+            name="tiers",
+            csv_only=frozenset({"status", "monthly cap"}),
         ),
         Table(
             f"Lowest tier that fits (min headroom {_dec(demand.min_headroom_pct)}%)",
             ("model", "status", "peak RPM", "peak TPM", f"spend/month ({DAYS_PER_MONTH} d)", "lowest tier"),
             summary_rows,
             numeric=frozenset({"peak RPM", "peak TPM", f"spend/month ({DAYS_PER_MONTH} d)", "lowest tier"}),
+            name="lowest-tier",
         ),
     ]
     assumptions = input_assumptions(demand, summary, output_source, catalog)
@@ -303,7 +320,40 @@ def limits_report(
         tables=tables,
         assumptions=assumptions,
         notes=notes,
+        warnings=[n for n in notes if "shut down" in n],
+        charts=_charts(assessments, columns, demand),
     )
+
+
+def _charts(assessments: Sequence[Assessment], columns: Sequence[tuple[str, str]], demand: Demand) -> list[Chart]:
+    """Per model: RPM and TPM use at each tier against the limit (100%) and the headroom line."""
+    charts = []
+    for a in assessments:
+        ((model, _),) = a.demand.models
+        series = []
+        for key, head in columns:
+            if key not in ("rpm", "tpm"):
+                continue
+            values: list[Decimal | int | None] = []
+            for t in a.tiers:
+                u = t.models[0].use(key)
+                values.append(None if u is None else rounded(u.pct, 2))
+            series.append((head, values))
+        lowest = "no tier fits" if a.lowest_tier is None else f"the lowest tier that fits is {a.lowest_tier}"
+        charts.append(
+            Chart(
+                f"{model.label}: RPM and TPM use per tier",
+                f"Share of each tier's limit used at the peak minute; {lowest}. "
+                f"The line marks {100 - demand.min_headroom_pct}% (the required headroom of "
+                f"{_dec(demand.min_headroom_pct)}%).",
+                [f"tier {t.tier}" + (" (lowest that fits)" if t.tier == a.lowest_tier else "") for t in a.tiers],
+                series,
+                unit="pct",
+                line=("limit less headroom", 100 - demand.min_headroom_pct),
+                table="tiers",
+            )
+        )
+    return charts
 
 
 def _has_rpd(assessments: Sequence[Assessment]) -> bool:
@@ -319,17 +369,17 @@ def _short(reasons: Sequence[str]) -> list[str]:
 def _inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any]:
     t, p = demand.traffic, demand.profile
     return {
-        "peak_rpm": money_str(t.peak_rpm, 4),
+        "peak_rpm": rounded(t.peak_rpm, 4),
         "peak_rpm_source": t.peak_source,
-        "requests_per_day": money_str(t.requests_per_day, 4),
+        "requests_per_day": rounded(t.requests_per_day, 4),
         "prompt_files": summary.files if summary else 0,
         "mean_input_tokens": money_str(p.mean_input_tokens, 4),
         "input_tokens_total": sum(p.input_tokens) if summary else None,
         "max_input_tokens": p.max_input_tokens,
         "output_reservation_tokens": p.reserve_tokens,
         "expected_output_tokens": p.output_tokens,
-        "mean_cached_tokens": money_str(summary.mean_cached_tokens, 4) if summary else "0",
-        "batch_share": money_str(demand.batch_share),
+        "mean_cached_tokens": rounded(summary.mean_cached_tokens, 4) if summary else 0,
+        "batch_share": demand.batch_share,
         "min_headroom_pct": pct_json(demand.min_headroom_pct),
     }
 
@@ -339,18 +389,21 @@ def _drain_table(drains: Sequence[Drain]) -> Table:
         [
             d.model,
             d.tier,
-            duration(d.online_minutes),
+            Shown(duration(d.online_minutes), rounded(d.online_minutes, 2)),
             d.online_limited_by or "-",
-            "never (a request is over the queue)" if d.batch_hours is None else duration(Decimal(d.batch_hours * 60)),
+            Shown("never (a request is over the queue)", None)
+            if d.batch_hours is None
+            else Shown(duration(Decimal(d.batch_hours * 60)), d.batch_hours * 60),
             "-" if d.batch_waves is None else d.batch_waves,
         ]
         for d in drains
     ]
     return Table(
         f"Backlog of {drains[0].backlog:,} requests: time to drain",
-        ("model", "tier", "online", "limited by", "Batch API", "24 h waves"),
+        ("model", "tier", "online minutes", "limited by", "Batch API minutes", "24 h waves"),
         rows,
-        numeric=frozenset({"tier", "online", "Batch API", "24 h waves"}),
+        numeric=frozenset({"tier", "online minutes", "Batch API minutes", "24 h waves"}),
+        name="backlog",
     )
 
 
@@ -358,7 +411,7 @@ def _drain_json(d: Drain) -> dict[str, Any]:
     return {
         "tier": d.tier,
         "backlog_requests": d.backlog,
-        "online_minutes": None if d.online_minutes is None else money_str(d.online_minutes, 2),
+        "online_minutes": rounded(d.online_minutes, 2),
         "online_limited_by": d.online_limited_by,
         "batch_waves": d.batch_waves,
         "batch_hours": d.batch_hours,

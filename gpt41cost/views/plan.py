@@ -9,14 +9,14 @@ from typing import Any
 from ..catalog import Catalog
 from ..lifecycle import add_months
 from ..limits import DAYS_PER_MONTH, Assessment, Verdict
-from ..report import Pct, Report, Table, money_str, pct, usd, usd_auto
+from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd, usd_auto
 from ..workload import PromptSummary, Workload
 from .dated import catalog_notes, dated_json, status_text
 from .limits import cap_cell, input_assumptions, model_tier_json, pct_json, use_cells, use_columns, whole, yes_no
 
 #: 2: each model carries ``lifecycle``; the top level ``as_of``, ``horizon_months`` and, with
 #: --substitute, ``with_substitutes`` (issue #13).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ def plan_report(
 ) -> Report:
     at = a.tier(w.tier)
     spend = a.monthly_spend_usd
+    status = "PASS" if v.passed else "FAIL"
     day = catalog.day
     lifecycles = {m.label: m.lifecycle for m, _ in w.models}
     cost_rows: list[list[Any]] = []
@@ -48,41 +49,44 @@ def plan_report(
                 c.model,
                 status_text(lifecycles[c.model], day),
                 Pct(c.share * 100, 1),
-                _n(c.requests_per_day),
-                _n(c.peak_rpm),
-                _m(c.standard_usd),
-                _m(c.batch_usd),
-                _m(c.total_usd),
+                _shown(c.requests_per_day),
+                _shown(c.peak_rpm),
+                Usd(c.standard_usd),
+                Usd(c.batch_usd),
+                Usd(c.total_usd),
+                status,
             ]
         )
     std_total = _sum(c.standard_usd for c in a.costs)
     batch_total = _sum(c.batch_usd for c in a.costs)
-    cost_rows.append(
+    cost_footer: list[list[Any]] = [
         [
             "total",
             "",
-            "100%",
-            _n(w.traffic.requests_per_day),
-            _n(w.traffic.peak_rpm),
-            _m(std_total),
-            _m(batch_total),
-            _m(spend),
+            Pct(Decimal(100), 1),
+            _shown(w.traffic.requests_per_day),
+            _shown(w.traffic.peak_rpm),
+            Usd(std_total),
+            Usd(batch_total),
+            Usd(spend),
+            status,
         ]
-    )
+    ]
     budget_used = None
     if w.budget_usd_per_month is not None:
         if spend is not None and w.budget_usd_per_month:
             budget_used = spend * 100 / w.budget_usd_per_month
-        cost_rows.append(
-            ["budget", "", "", "", "", "", "", f"{usd_auto(w.budget_usd_per_month)} ({pct(budget_used)} used)"]
-        )
+        budget_text = f"{usd_auto(w.budget_usd_per_month)} ({pct(budget_used)} used)"
+        cost_footer.append(["budget", "", "", "", "", "", "", Shown(budget_text, None), status])
 
     columns = use_columns([at])
     head_rows = [[m.model, *use_cells(m, columns), Pct(m.headroom_pct), yes_no(m.fits)] for m in at.models]
-    head_rows.append(["monthly usage cap", *([""] * len(columns)), "", f"{yes_no(at.cap_fits)}: {cap_cell(at)}"])
-    tier_rows = [[t.tier, Pct(t.headroom_pct), whole(t.max_peak_rpm), cap_cell(t), yes_no(t.fits)] for t in a.tiers]
+    head_footer = [["monthly usage cap", *([""] * len(columns)), "", f"{yes_no(at.cap_fits)}: {cap_cell(at)}"]]
+    tier_rows = [
+        [t.tier, Pct(t.headroom_pct), whole(t.max_peak_rpm), Shown(cap_cell(t), t.cap_used_pct), yes_no(t.fits)]
+        for t in a.tiers
+    ]
     lowest = a.lowest_tier
-    status = "PASS" if v.passed else "FAIL"
     if v.passed:
         footer = (
             f"PASS: tier {w.tier} fits with at least {_n(w.min_headroom_pct)}% headroom"
@@ -115,22 +119,22 @@ def plan_report(
             "mean_input_tokens": money_str(summary.mean_input_tokens, 4),
             "input_tokens_total": summary.input_tokens_total,
             "max_input_tokens": summary.max_input_tokens,
-            "mean_cached_tokens": money_str(summary.mean_cached_tokens, 4),
+            "mean_cached_tokens": rounded(summary.mean_cached_tokens, 4),
             "cache": summary.cache_basis,
             "output_tokens": w.output_tokens,
             "max_tokens": w.max_tokens,
-            "requests_per_day": money_str(w.traffic.requests_per_day, 4),
-            "peak_rpm": money_str(w.traffic.peak_rpm, 4),
+            "requests_per_day": rounded(w.traffic.requests_per_day, 4),
+            "peak_rpm": rounded(w.traffic.peak_rpm, 4),
             "peak_rpm_source": w.traffic.peak_source,
-            "batch_share": money_str(w.batch_share),
+            "batch_share": w.batch_share,
         },
         "models": [
             {
                 "model": c.model,
                 "lifecycle": lifecycles[c.model].as_json(day),
-                "share": money_str(c.share),
-                "requests_per_day": money_str(c.requests_per_day, 4),
-                "peak_rpm": money_str(c.peak_rpm, 4),
+                "share": c.share,
+                "requests_per_day": rounded(c.requests_per_day, 4),
+                "peak_rpm": rounded(c.peak_rpm, 4),
                 "monthly_cost_usd": _cost_json(c.standard_usd, c.batch_usd, c.total_usd),
                 "lowest_tier": a.model_lowest_tier(c.model),
                 "tiers": [model_tier_json(t.model(c.model), t) for t in a.tiers],
@@ -174,28 +178,57 @@ def plan_report(
         tables=[
             Table(
                 f"Monthly cost ({DAYS_PER_MONTH} days)",
-                ("model", "status", "share", "requests/day", "peak RPM", "standard", "batch", "total"),
+                ("model", "status", "share", "requests/day", "peak RPM", "standard", "batch", "total", "verdict"),
                 cost_rows,
                 numeric=frozenset({"share", "requests/day", "peak RPM", "standard", "batch", "total"}),
+                name="cost",
+                csv_only=frozenset({"verdict"}),
+                footer_rows=cost_footer,
             ),
             Table(
                 f"Headroom at tier {w.tier} (required: {_n(w.min_headroom_pct)}%)",
                 ("model", *(h for _, h in columns), "headroom", "fits"),
                 head_rows,
                 numeric=frozenset({*(h for _, h in columns), "headroom"}),
+                name="headroom",
+                footer_rows=head_footer,
             ),
             Table(
                 "Every tier",
-                ("tier", "headroom", "max peak RPM", "monthly cap", "fits"),
+                ("tier", "headroom", "max peak RPM", "monthly cap use %", "fits"),
                 tier_rows,
-                numeric=frozenset({"tier", "headroom", "max peak RPM"}),
+                numeric=frozenset({"tier", "headroom", "max peak RPM", "monthly cap use %"}),
+                name="tiers",
             ),
             *extra,
         ],
         assumptions=assumptions,
         notes=notes,
         footer=footer,
+        headline=footer + ("" if v.passed else " " + " ".join(f"FAIL: {r}" for r in v.reasons)),
+        warnings=[n for n in notes if "shut down" in n or "shuts down" in n],
+        charts=[
+            Chart(
+                "Monthly cost by model",
+                "Projected monthly cost per routed model (standard and Batch API)"
+                + (
+                    ""
+                    if w.budget_usd_per_month is None
+                    else f", against the budget of {usd_auto(w.budget_usd_per_month)}"
+                )
+                + f". Verdict: {status}.",
+                [c.model for c in a.costs],
+                [("standard", [c.standard_usd for c in a.costs]), ("batch", [c.batch_usd for c in a.costs])],
+                stacked=True,
+                line=None if w.budget_usd_per_month is None else ("budget", w.budget_usd_per_month),
+                table="cost",
+            )
+        ],
     )
+
+
+def _shown(d: Decimal | None) -> Shown:
+    return Shown(_n(d), rounded(d, 4))
 
 
 def _m(value: Decimal | None) -> str:
@@ -245,6 +278,7 @@ def _side_by_side(w: Workload, a: Assessment, v: Verdict, alt: Alternative) -> T
             row("lowest tier that fits", lowest(a.lowest_tier), lowest(b.lowest_tier)),
             row("verdict", "PASS" if v.passed else "FAIL", "PASS" if alt.verdict.passed else "FAIL"),
         ],
+        name="substitutes",
     )
 
 
@@ -257,7 +291,7 @@ def _alt_json(alt: Alternative, catalog: Catalog) -> dict[str, Any]:
             {
                 "model": c.model,
                 "lifecycle": lifecycles[c.model].as_json(day),
-                "share": money_str(c.share),
+                "share": c.share,
                 "monthly_cost_usd": _cost_json(c.standard_usd, c.batch_usd, c.total_usd),
             }
             for c in b.costs

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..reconcile import Reconciliation, ReconRow
 from ..report import Cell, Pct, Table, Usd, money_str
-from .usage import ratio_str
+from .usage import ratio_str, snake
 
 _NUMERIC = frozenset({"computed", "billed", "difference", "ratio"})
 _COLUMNS = ("computed", "billed", "difference", "ratio", "over", "note")
@@ -92,5 +92,5 @@ def reconcile_json(rec: Reconciliation) -> dict[str, Any]:
         "total": _row_json(rec.total, "key"),
         "flagged": len(rec.flagged),
         "notes": list(rec.notes),
-        "assumptions": dict(rec.assumptions),
+        "assumptions": {snake(k): v for k, v in rec.assumptions},
     }

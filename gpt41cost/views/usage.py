@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ..lifecycle import SHUT_DOWN
-from ..report import Cell, Pct, Report, Table, Usd, money_str, usd, usd_auto
+from ..report import Cell, Chart, Pct, Report, Shown, Table, Usd, money_str, usd, usd_auto
 from ..usage import SCHEMA_VERSION, SKIP_REASONS, Line, UsageResult
 from .dated import catalog_notes, date_assumption
 
@@ -34,19 +34,22 @@ _NUMERIC = frozenset(
 )
 
 
-def ratio_str(value: Decimal | None, places: int = 6) -> str | None:
-    """A ratio or mean for JSON: a decimal string rounded to ``places``."""
+def ratio_str(value: Decimal | None, places: int = 6) -> Decimal | None:
+    """A ratio or mean for JSON, rounded to ``places`` (a number in the JSON)."""
     if value is None:
         return None
-    return str(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
 
 
 def _pct(value: Decimal | None) -> Pct:
     return Pct(None if value is None else value * 100)
 
 
-def _mean(value: Decimal | None) -> str:
-    return "-" if value is None else f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_EVEN):,}"
+def _mean(value: Decimal | None) -> Shown | None:
+    if value is None:
+        return None
+    q = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+    return Shown(f"{q:,}", q)
 
 
 def _line_json(line: Line, key_name: str) -> dict[str, Any]:
@@ -83,7 +86,7 @@ def _breakdown(title: str, first: str, lines: tuple[Line, ...], *, unpriced: boo
         rows.append(row)
     if unpriced:
         columns = (*columns, "unpriced requests")
-    return Table(title, columns, rows, numeric=_NUMERIC)
+    return Table(title, columns, rows, numeric=_NUMERIC, name="by-" + snake(first).replace("_", "-"))
 
 
 def usage_report(result: UsageResult) -> Report:
@@ -106,11 +109,18 @@ def usage_report(result: UsageResult) -> Report:
             *_tokens(priced),
             _pct(priced.cache_hit_rate),
             Usd(t.cost_usd),
-            _pct(Decimal(1)) if result.models else "-",
+            _pct(Decimal(1)) if result.models else None,
         ]
     )
     tables = [
-        Table("Cost by model", ("model", *_TOKEN_COLUMNS, "cache hit", "cost", "share"), model_rows, numeric=_NUMERIC)
+        Table(
+            "Cost by model",
+            ("model", *_TOKEN_COLUMNS, "cache hit", "cost", "share"),
+            model_rows[:-1],
+            numeric=_NUMERIC,
+            name="models",
+            footer_rows=model_rows[-1:],
+        )
     ]
     if result.unpriced:
         tables.append(
@@ -122,6 +132,7 @@ def usage_report(result: UsageResult) -> Report:
                     for u in result.unpriced
                 ],
                 numeric=_NUMERIC,
+                name="unpriced",
             )
         )
     tables.append(_breakdown("By processing mode", "mode", result.by_mode, unpriced=any_unpriced))
@@ -140,6 +151,7 @@ def usage_report(result: UsageResult) -> Report:
                 ("scenario", "cost", "change"),
                 [[w.scenario, Usd(w.cost_usd), _signed(w.delta_usd)] for w in result.what_if],
                 numeric=_NUMERIC,
+                name="what-if",
             )
         )
     cal = result.calibration.models
@@ -161,6 +173,7 @@ def usage_report(result: UsageResult) -> Report:
                     for c in cal.values()
                 ],
                 numeric=_NUMERIC,
+                name="calibration",
             )
         )
 
@@ -218,7 +231,58 @@ def usage_report(result: UsageResult) -> Report:
         assumptions=[*result.assumptions, *([date_assumption(result.run_date)] if result.run_date else [])],
         notes=notes,
         footer=footer,
+        warnings=[n for n in notes if "after its shutdown" in n or "these figures price its past use" in n],
+        charts=_charts(result),
     )
+
+
+def snake(key: str) -> str:
+    """A JSON key from a label: lower case, words joined by underscores."""
+    return "_".join("".join(c if c.isalnum() else " " for c in key.lower()).split())
+
+
+def _charts(result: UsageResult) -> list[Chart]:
+    charts = []
+    if result.by_day:
+        charts.append(
+            Chart(
+                "Daily cost",
+                "Cost of each UTC day's priced requests.",
+                [str(d.key) for d in result.by_day],
+                [("cost", [d.cost_usd for d in result.by_day])],
+                table="by-day",
+            )
+        )
+    if result.models:
+        charts.append(
+            Chart(
+                "Cost and cached share by model",
+                "Share of each model's input tokens served from the prompt cache.",
+                [m.key for m in result.models],
+                [
+                    (
+                        "cache hit",
+                        [
+                            ratio_str(m.cache_hit_rate * 100, 2) if m.cache_hit_rate is not None else None
+                            for m in result.models
+                        ],
+                    )
+                ],
+                unit="pct",
+                table="models",
+            )
+        )
+    if result.what_if:
+        charts.append(
+            Chart(
+                "What if",
+                "Cost of the same traffic under each scenario, beside the cost as billed.",
+                ["as recorded", *(w.scenario for w in result.what_if)],
+                [("cost", [result.totals.cost_usd, *(w.cost_usd for w in result.what_if)])],
+                table="what-if",
+            )
+        )
+    return charts
 
 
 def with_sections(
@@ -240,9 +304,9 @@ def with_sections(
     )
 
 
-def _signed(d: Decimal) -> str:
+def _signed(d: Decimal) -> Shown:
     text = usd_auto(abs(d))
-    return f"-{text}" if d < 0 else f"+{text}"
+    return Shown(f"-{text}" if d < 0 else f"+{text}", d)
 
 
 def usage_json(result: UsageResult) -> dict[str, Any]:
@@ -329,5 +393,5 @@ def usage_json(result: UsageResult) -> dict[str, Any]:
         "failed_batch_requests": dict(sorted(result.failed_batch.items())),
         "duplicates_dropped": result.duplicates,
         "records_not_deduplicated": result.unchecked,
-        "assumptions": dict(result.assumptions),
+        "assumptions": {snake(k): v for k, v in result.assumptions},
     }
