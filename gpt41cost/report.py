@@ -110,14 +110,14 @@ class Report:
 
 def typed(value: Any, money: bool = False) -> Any:
     """The JSON typing rules applied to a document: a Decimal under a key naming ``usd`` (money)
-    stays a Decimal (rendered as an exact string); every other Decimal becomes a number (an int
-    when whole, else a float)."""
+    stays a Decimal (rendered as an exact string); every other Decimal (a share, a rate, a mean)
+    becomes a float, whole or not, so a key has one JSON type (counts are ints already)."""
     if isinstance(value, dict):
         return {k: typed(v, money or "usd" in str(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [typed(v, money) for v in value]
     if isinstance(value, Decimal) and not money:
-        return int(value) if value == value.to_integral_value() else float(value)
+        return float(value)
     return value
 
 
@@ -321,9 +321,10 @@ def _csv(report: Report, name: str | None) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     if name == "help":
-        w.writerow(["table", "title", "default"])
+        w.writerow(["table", "title", "default", "numeric columns"])
         for i, (slug, t) in enumerate(zip(table_names(report), report.tables, strict=True)):
-            w.writerow([slug, csv_safe(t.title), "yes" if i == 0 else ""])
+            numeric = "; ".join(c for c in t.columns if c in t.numeric)
+            w.writerow([slug, csv_safe(t.title), "yes" if i == 0 else "no", numeric])
         return buf.getvalue()
     t = pick_table(report, name)
     w.writerow([csv_safe(c) for c in t.columns])

@@ -159,7 +159,7 @@ def test_batch_preflight_rejects_and_lists_every_finding(runner, tmp_path):
 def test_batch_queue_per_tier(runner, tmp_path):
     f = write_jsonl(tmp_path / "b.jsonl", [batch_line(i) for i in range(3)])
     d = doc(run(runner, str(f), "-f", "json"))
-    q = d["batch_preflight"][0]["queue"]["gpt-4.1"]
+    q = d["batch_preflight"][0]["queue_by_model"]["gpt-4.1"]
     assert [t["tier"] for t in q] == [1, 2, 3, 4, 5]
     assert all(t["fits_at_once"] for t in q)
     assert d["batch_preflight"][0]["rejected"] is False

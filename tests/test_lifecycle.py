@@ -620,7 +620,7 @@ def test_pricing_shows_status_dates_entries_and_age(runner, tmp_path):
 
     doc = _json(runner, "pricing", "--as-of", "2026-12-06")
     assert (doc["schema_version"], doc["as_of"], doc["catalog_as_of"], doc["days_since_checked"]) == (
-        2,
+        3,
         "2026-12-06",
         "2026-11-22",
         14,
@@ -628,10 +628,10 @@ def test_pricing_shows_status_dates_entries_and_age(runner, tmp_path):
     nano = next(m for m in doc["models"] if m["model"] == "gpt-4.1-nano")
     assert nano["lifecycle"]["status"] == "shut_down"
     assert nano["snapshots_lifecycle"]["gpt-4.1-nano-2025-04-14"]["shutdown_on"] == "2026-10-23"
-    assert nano["price_entries"]["standard"] == [
+    assert nano["price_entries_usd_per_1m_tokens"]["standard"] == [
         {"from": "2025-04-14", "input": "0.1", "cached_input": "0.025", "output": "0.4"}
     ]
-    assert nano["price_entries"]["training"] == [{"from": "2025-04-14", "usd": "1.5"}]
+    assert nano["price_entries_usd_per_1m_tokens"]["training"] == [{"from": "2025-04-14", "usd": "1.5"}]
     four = next(m for m in doc["models"] if m["model"] == "gpt-4.1")
     assert four["lifecycle"]["status"] == "active"
     assert four["snapshots_lifecycle"]["gpt-4.1-2025-04-14"]["status"] == "deprecated"

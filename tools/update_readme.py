@@ -72,9 +72,38 @@ def refresh(block: re.Match[str]) -> str:
     return f"```console\n{body}```"
 
 
+#: One HTML report per command, shown in the README as a screenshot (docs/screenshots/COMMAND.png).
+SCREENSHOTS = {
+    "estimate": "gpt41cost estimate samples/support --requests-per-day 20000 -f html",
+    "limits": "gpt41cost limits samples/support -m gpt-4.1-mini --requests-per-day 50000 --max-tokens 800 -f html",
+    "plan": "gpt41cost plan samples/workloads/support-bot.yaml -f html",
+    "usage": "gpt41cost usage samples/usage --what-if batch=0.5 -f html",
+}
+
+
+def screenshots() -> None:
+    """Render each command's HTML report in headless Chromium and keep a screenshot of it."""
+    import tempfile
+
+    from tools import browser
+
+    binary = browser.find()
+    if binary is None:
+        raise SystemExit("update_readme: the screenshots need Chromium (apt-get install chromium)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for command, line in SCREENSHOTS.items():
+            page = Path(tmp) / f"{command}.html"
+            page.write_text(run(f"{line} 2>/dev/null") + "\n", encoding="utf-8")
+            browser.screenshot(binary, page, ROOT / "docs" / "screenshots" / f"{command}.png")
+
+
 def main() -> None:
+    from tools import json_contract
+
     text = README.read_text(encoding="utf-8")
     README.write_text(BLOCK.sub(refresh, text), encoding="utf-8")
+    json_contract.main()
+    screenshots()
 
 
 if __name__ == "__main__":

@@ -16,12 +16,12 @@ def batch_json(c: BatchCheck) -> dict[str, Any]:
         "requests": c.requests,
         "file_bytes": c.file_bytes,
         "models": list(c.models),
-        "input_tokens": dict(c.input_tokens),
+        "input_tokens_by_model": dict(c.input_tokens),
         "findings": [
             {"severity": f.severity, "code": f.code, "line": f.line, "lines": list(f.lines), "message": f.message}
             for f in c.findings
         ],
-        "queue": {
+        "queue_by_model": {
             model: [
                 {
                     "tier": t.tier,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..forecast import Crossing, Forecast
-from ..report import Cell, Pct, Table, Usd, money_str, usd
+from ..report import Cell, Pct, Shown, Table, Usd, money_str, usd
 from .usage import ratio_str, snake
 
 _NUMERIC = frozenset({"value", "requests", "RPD", "tokens", "tokens/min (day avg)", "TPM", "of RPD", "of TPM"})
@@ -23,17 +23,18 @@ def forecast_tables(f: Forecast) -> list[Table]:
     month_start = f.daily[0][0]
     rows: list[list[Cell]] = [
         [f"spent so far ({month_start} to {f.through})", Usd(f.spent_usd)],
-        [f"run rate (mean of {f.rate_days} days, {f.rate_from} to {f.through})", f"{usd(f.run_rate_usd, 2)}/day"],
+        [
+            f"run rate per day (mean of {f.rate_days} days, {f.rate_from} to {f.through})",
+            Shown(f"{usd(f.run_rate_usd, 2)}/day", f.run_rate_usd),
+        ],
         [f"days left (to {f.month_end})", f.days_left],
         ["projected month-end", Usd(f.projected_usd)],
-        [
-            f"range (lowest and highest day of the rate's days: {usd(f.day_low_usd, 2)}, {usd(f.day_high_usd, 2)})",
-            f"{usd(f.low_usd, 2)} - {usd(f.high_usd, 2)}",
-        ],
+        [f"projected low (the rate's lowest day, {usd(f.day_low_usd, 2)}, every day left)", Usd(f.low_usd)],
+        [f"projected high (the rate's highest day, {usd(f.day_high_usd, 2)}, every day left)", Usd(f.high_usd)],
     ]
     for c in f.crossings:
-        rows.append([f"{c.what} {usd(c.limit_usd, 0)}", _crossing_text(c)])
-    tables = [Table(f"Forecast for {f.month}", ("", "value"), rows, numeric=frozenset({"value"}))]
+        rows.append([f"{c.what} {usd(c.limit_usd, 0)}", Shown(_crossing_text(c), None if c.on is None else str(c.on))])
+    tables = [Table(f"Forecast for {f.month}", ("figure", "value"), rows, name="forecast")]
     if f.peaks:
         title = "Peak day per model (online requests)" + (f" vs tier {f.tier}" if f.tier is not None else "")
         tables.append(
@@ -45,7 +46,7 @@ def forecast_tables(f: Forecast) -> list[Table]:
                         p.model,
                         p.day.isoformat(),
                         p.requests,
-                        p.rpd if p.rpd is not None else ("none" if f.tier is not None else "-"),
+                        p.rpd if p.rpd is not None else Shown("none" if f.tier is not None else "-", None),
                         _pct(p.rpd_share),
                         p.tokens,
                         int(p.tokens_per_minute),
@@ -55,6 +56,7 @@ def forecast_tables(f: Forecast) -> list[Table]:
                     for p in f.peaks
                 ],
                 numeric=_NUMERIC,
+                name="peak-days",
             )
         )
     return tables

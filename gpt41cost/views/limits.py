@@ -31,12 +31,11 @@ _COLUMNS = (
 # --------------------------------------------------------------------------- shared helpers
 
 
-def pct_json(value: Decimal | None) -> int | float | None:
+def pct_json(value: Decimal | None) -> float | None:
     """A percentage for JSON: a number (so `jq 'select(.tpm_used_pct > 80)'` works), 4 places."""
     if value is None:
         return None
-    q = value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
-    return int(q) if q == q.to_integral_value() else float(q)
+    return float(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN))
 
 
 def whole(value: Decimal | None) -> int | None:
@@ -378,7 +377,7 @@ def _inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any
         "max_input_tokens": p.max_input_tokens,
         "output_reservation_tokens": p.reserve_tokens,
         "expected_output_tokens": p.output_tokens,
-        "mean_cached_tokens": rounded(summary.mean_cached_tokens, 4) if summary else 0,
+        "mean_cached_tokens": rounded(summary.mean_cached_tokens if summary else Decimal(0), 4),
         "batch_share": demand.batch_share,
         "min_headroom_pct": pct_json(demand.min_headroom_pct),
     }

@@ -9,7 +9,7 @@ from typing import Any
 from ..catalog import Catalog
 from ..lifecycle import add_months
 from ..limits import DAYS_PER_MONTH, Assessment, Verdict
-from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd, usd_auto
+from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_auto
 from ..workload import PromptSummary, Workload
 from .dated import catalog_notes, dated_json, status_text
 from .limits import cap_cell, input_assumptions, model_tier_json, pct_json, use_cells, use_columns, whole, yes_no
@@ -231,9 +231,6 @@ def _shown(d: Decimal | None) -> Shown:
     return Shown(_n(d), rounded(d, 4))
 
 
-def _m(value: Decimal | None) -> str:
-    return usd(value, 2)
-
 
 def _sum(values: Any) -> Decimal | None:
     vals = list(values)
@@ -273,7 +270,7 @@ def _side_by_side(w: Workload, a: Assessment, v: Verdict, alt: Alternative) -> T
         ("", "as written", "with substitutes"),
         [
             row("routing", _mix(w), _mix(alt.workload)),
-            row("monthly cost", _m(a.monthly_spend_usd), _m(b.monthly_spend_usd)),
+            row("monthly cost", Usd(a.monthly_spend_usd), Usd(b.monthly_spend_usd)),
             row(f"tier {w.tier} fits", yes_no(a.tier(w.tier).fits), yes_no(b.tier(w.tier).fits)),
             row("lowest tier that fits", lowest(a.lowest_tier), lowest(b.lowest_tier)),
             row("verdict", "PASS" if v.passed else "FAIL", "PASS" if alt.verdict.passed else "FAIL"),

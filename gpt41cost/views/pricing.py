@@ -13,8 +13,9 @@ from .dated import catalog_notes, date_assumption, dated_json, status_text
 
 #: 2: ``as_of`` is now the run's date (the catalog's is ``catalog_as_of``); each model carries
 #: ``lifecycle``, ``snapshots_lifecycle`` and ``price_entries``; ``days_since_checked`` and
-#: ``fine_tuning`` at the top level (issue #13).
-SCHEMA_VERSION = 2
+#: ``fine_tuning`` at the top level (issue #13). 3: ``price_entries`` is
+#: ``price_entries_usd_per_1m_tokens`` (money keys name usd, issue #16).
+SCHEMA_VERSION = 3
 _RATE_COLUMNS = ("model", "line", "from", "input", "cached input", "output")
 _LINE_NAMES = {
     "standard": "standard",
@@ -111,7 +112,7 @@ def pricing_report(catalog: Catalog) -> Report:
                 "lifecycle": spec.lifecycle.as_json(day),
                 "snapshots_lifecycle": {n: spec.lifecycle_for(n).as_json(day) for n in spec.snapshots},
                 "lifecycle_source": spec.lifecycle.source,
-                "price_entries": _entries_json(spec),
+                "price_entries_usd_per_1m_tokens": _entries_json(spec),
                 "aliases": list(spec.aliases),
                 "snapshots": list(spec.snapshots),
                 "encoding": spec.encoding,
@@ -200,11 +201,13 @@ def pricing_report(catalog: Catalog) -> Report:
                 _RATE_COLUMNS,
                 price_rows,
                 numeric=frozenset({"input", "cached input", "output"}),
+                name="prices",
             ),
             Table(
                 f"Lifecycle on {day} (OpenAI's deprecations page)",
                 ("name", "status", "deprecated", "shuts down", "substitute", "OpenAI's replacement"),
                 status_rows,
+                name="lifecycle",
             ),
             Table(
                 "Rate limits per usage tier (long-context: requests over "
@@ -223,18 +226,21 @@ def pricing_report(catalog: Catalog) -> Report:
                 ),
                 limit_rows,
                 numeric=frozenset({"tier", "RPM", "RPD", "TPM", "batch queue", "LC RPM", "LC TPM", "LC batch queue"}),
+                name="rate-limits",
             ),
             Table(
                 "Usage tiers",
                 ("tier", "paid at least", "days since first payment", "monthly usage cap"),
                 tier_rows,
                 numeric=frozenset({"tier", "paid at least", "days since first payment", "monthly usage cap"}),
+                name="tiers",
             ),
             Table(
                 "Models",
                 ("model", "names", "context window", "max output", "encoding"),
                 model_rows,
                 numeric=frozenset({"context window", "max output"}),
+                name="models",
             ),
         ],
         notes=[

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..reconcile import Reconciliation, ReconRow
-from ..report import Cell, Pct, Table, Usd, money_str
+from ..report import Cell, Pct, Shown, Table, Usd, money_str
 from .usage import ratio_str, snake
 
 _NUMERIC = frozenset({"computed", "billed", "difference", "ratio"})
@@ -26,13 +26,15 @@ def _row(r: ReconRow) -> list[Cell]:
     ]
 
 
-def _signed(r: ReconRow) -> str:
+def _signed(r: ReconRow) -> Shown | None:
     from ..report import usd_auto
 
     d = r.difference_usd
+    if d is None:
+        return None
     if d == 0:
-        return "0"
-    return ("-" if d < 0 else "+") + usd_auto(abs(d))
+        return Shown("0", d)
+    return Shown(("-" if d < 0 else "+") + usd_auto(abs(d)), d)
 
 
 def reconcile_tables(rec: Reconciliation) -> list[Table]:
@@ -40,8 +42,10 @@ def reconcile_tables(rec: Reconciliation) -> list[Table]:
         Table(
             "Reconciliation by day (UTC): usage at catalog prices vs billed",
             ("day", *_COLUMNS),
-            [*(_row(r) for r in rec.by_day), _row(rec.total)],
+            [_row(r) for r in rec.by_day],
             numeric=_NUMERIC,
+            name="reconciliation",
+            footer_rows=[_row(rec.total)],
         )
     ]
     if rec.by_line_item:
@@ -51,6 +55,7 @@ def reconcile_tables(rec: Reconciliation) -> list[Table]:
                 ("line item", *_COLUMNS),
                 [_row(r) for r in rec.by_line_item],
                 numeric=_NUMERIC,
+                name="reconciliation-by-line-item",
             )
         )
     return tables

@@ -1,0 +1,60 @@
+"""The HTML reports in a real browser (issue #16): each command's page loads in headless
+Chromium with no console errors, every chart has its SVG and its data table in the DOM the
+browser rendered, and a screenshot of it is not blank.
+
+Skipped ONLY when no Chromium is installed and none could be installed: `.ci/run` installs
+Debian's `chromium` package when it is missing (CI runs as root with Debian's registry).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_reports import CHARTS, HTML_RUNS, _Page
+from tools import browser
+
+BINARY = browser.find()
+pytestmark = pytest.mark.skipif(
+    BINARY is None,
+    reason="no browser: Chromium is not installed and could not be installed here "
+    "(`apt-get install chromium`; .ci/run installs it when missing)",
+)
+
+
+def _page(runner, tmp_path: Path, command: str) -> Path:  # type: ignore[no-untyped-def]
+    from gpt41cost.cli import app
+
+    r = runner.invoke(app, [command, *HTML_RUNS[command], "-f", "html"])
+    assert r.exit_code in (0, 1), r.stderr
+    page = tmp_path / f"{command}.html"
+    page.write_text(r.stdout, encoding="utf-8")
+    return page
+
+
+@pytest.mark.parametrize("command", list(HTML_RUNS))
+def test_report_loads_in_chromium_with_charts_and_a_screenshot(runner, tmp_path, command) -> None:  # type: ignore[no-untyped-def]
+    assert BINARY is not None
+    page = _page(runner, tmp_path, command)
+    loaded = browser.load(BINARY, page)
+    assert loaded.console == []
+    dom = _Page()
+    dom.feed(loaded.dom)
+    assert len(dom.figures) == len(CHARTS[command])
+    assert all(f == {"svg": 1, "table": 1, "title": 1, "desc": 1} for f in dom.figures), dom.figures
+    png = tmp_path / f"{command}.png"
+    browser.screenshot(BINARY, page, png)
+    assert browser.distinct_colours(png) > 20
+
+
+def test_the_console_check_sees_an_error_and_the_blank_check_a_blank_page(tmp_path) -> None:
+    assert BINARY is not None
+    bad = tmp_path / "bad.html"
+    bad.write_text('<!DOCTYPE html><html><body><p>x</p><script>console.error("boom")</script></body></html>')
+    assert any("boom" in m for m in browser.load(BINARY, bad).console)
+    blank = tmp_path / "blank.html"
+    blank.write_text("<!DOCTYPE html><html><body></body></html>")
+    png = tmp_path / "blank.png"
+    browser.screenshot(BINARY, blank, png)
+    assert browser.distinct_colours(png) <= 20

@@ -1,0 +1,195 @@
+"""Reports people read and machines parse (issue #16): one CSV table of raw numbers per output,
+JSON that follows the typing rules and the README's key list, warnings on stderr in every
+format, and an HTML page whose every chart has its SVG and its data table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from tools import json_contract
+
+ROOT = Path(__file__).parent.parent
+
+#: One run per command on the samples (the README's "Done when" runs, and each optional section).
+RUNS = [(command, args) for command, runs in json_contract.RUNS.items() for args in runs]
+
+
+def _ids(run: tuple[str, list[str]]) -> str:
+    return " ".join([run[0], *run[1]])[:60]
+
+
+def _invoke(runner, command: str, args: list[str], *extra: str):  # type: ignore[no-untyped-def]
+    from gpt41cost.cli import app
+
+    r = runner.invoke(app, [command, *args, *extra], catch_exceptions=False)
+    assert r.exit_code in (0, 1), r.stderr
+    return r
+
+
+@pytest.mark.parametrize("run", RUNS, ids=_ids)
+def test_every_csv_table_is_one_table_of_raw_numbers(runner, run) -> None:  # type: ignore[no-untyped-def]
+    command, args = run
+    listing = list(csv.DictReader(io.StringIO(_invoke(runner, command, args, "-f", "csv", "--table", "help").stdout)))
+    assert listing and listing[0]["default"] == "yes"
+    assert [t["default"] for t in listing[1:]] == ["no"] * (len(listing) - 1)
+    for table in listing:
+        out = _invoke(runner, command, args, "-f", "csv", "--table", table["table"]).stdout
+        rows = list(csv.reader(io.StringIO(out)))
+        header, body = rows[0], rows[1:]
+        assert all(len(r) == len(header) for r in body), f"{table['table']}: not one table"
+        assert len(set(header)) == len(header)
+        numeric = [c for c in table["numeric columns"].split("; ") if c]
+        for name in numeric:
+            i = header.index(name)
+            for r in body:
+                cell = r[i]
+                assert cell == "" or re.fullmatch(r"-?\d+(\.\d+)?", cell), f"{table['table']}.{name}: {cell!r}"
+        for r in body:
+            for cell in r:  # no display formatting anywhere: no currency signs, separators, percent signs
+                assert not re.fullmatch(r"[-+]?\$[\d,.]+|[-+]?[\d,.]+%|\d{1,3}(,\d{3})+(\.\d+)?", cell), cell
+    default = _invoke(runner, command, args, "-f", "csv").stdout
+    first = _invoke(runner, command, args, "-f", "csv", "--table", listing[0]["table"]).stdout
+    assert default == first
+
+
+def test_csv_model_names_are_plain_and_the_decoration_has_its_own_column(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    req = tmp_path / "chat.json"
+    req.write_text(json.dumps({"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "hi"}]}))
+    out = _invoke(runner, "estimate", [str(req)], "-f", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["model"], r["requested"]) for r in rows] == [
+        ("gpt-4.1-mini", "yes"),
+        ("gpt-4.1", "no"),
+        ("gpt-4.1-nano", "no"),
+    ] or {r["model"]: r["requested"] for r in rows}["gpt-4.1-mini"] == "yes"
+    assert {r["model"]: r["vs gpt-4.1"] for r in rows}["gpt-4.1"] == "0"
+    doc = json.loads(_invoke(runner, "estimate", [str(req)], "-f", "json").stdout)
+    assert doc["requested_model"] == "gpt-4.1-mini"
+    assert [m["model"] for m in doc["models"] if m["requested"]] == ["gpt-4.1-mini"]
+    assert "gpt-4.1-mini (requested)" in _invoke(runner, "estimate", [str(req)]).stdout
+
+
+def test_plan_csv_carries_the_verdict_on_every_row(runner) -> None:  # type: ignore[no-untyped-def]
+    out = _invoke(runner, "plan", ["samples/workloads/support-bot-2026-03.yaml"], "-f", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["verdict"] for r in rows} == {"FAIL"}
+    assert [r["model"] for r in rows] == ["gpt-4.1-nano", "gpt-4.1-mini", "gpt-4.1"]  # no total or budget rows
+    ok = list(
+        csv.DictReader(io.StringIO(_invoke(runner, "plan", ["samples/workloads/support-bot.yaml"], "-f", "csv").stdout))
+    )
+    assert {r["verdict"] for r in ok} == {"PASS"}
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "html"])
+def test_a_note_that_changes_a_figure_is_a_warning_in_every_format(runner, fmt, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    req = tmp_path / "remote.json"
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+    req.write_text(json.dumps({"model": "gpt-4.1", "messages": [{"role": "user", "content": [image]}]}))
+    r = _invoke(runner, "estimate", [str(req)], "-f", fmt)
+    warnings = [line for line in r.stderr.splitlines() if line.startswith("gpt41cost: warning: ")]
+    assert any("NOT COUNTED" in w for w in warnings), r.stderr
+    assert any("gpt-4.1-nano: shut down 2026-10-23" in w for w in warnings)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        pytest.param(["-f", "csv", "--table", "nope"], "--table nope: no such table here; choose one of", id="unknown"),
+        pytest.param(["--table", "models"], "--table picks a CSV table; use it with --format csv", id="not-csv"),
+    ],
+)
+def test_table_flag_errors_are_one_line(runner, extra, message) -> None:  # type: ignore[no-untyped-def]
+    from gpt41cost.cli import app
+
+    r = runner.invoke(app, ["estimate", "--input-tokens", "100", *extra])
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and message in r.stderr
+
+
+@pytest.mark.parametrize("command", list(json_contract.RUNS))
+def test_json_follows_the_typing_rules_and_the_readme_lists_every_key(command) -> None:  # type: ignore[no-untyped-def]
+    problems = [
+        p for args in json_contract.RUNS[command] for p in json_contract.problems(json_contract.run_json(command, args))
+    ]
+    assert problems == []
+    listed = json_contract.readme_block((ROOT / "README.md").read_text(encoding="utf-8"), command)
+    assert listed is not None, f"README has no <!-- json-keys:{command} --> block"
+    kinds = json_contract.contract(command)
+    assert [p for p, seen in kinds.items() if {"int", "number"} <= seen] == []  # one JSON type per key
+    assert listed == json_contract.block(command, kinds), "run `python -m tools.json_contract`, review the README diff"
+
+
+def test_the_typing_rules_catch_what_they_forbid() -> None:
+    bad = {
+        "used": "160",
+        "Assumption Key": 1,
+        "total_usd": 1.5,
+        "input_tokens": 1.5,
+        "cache_hit_rate": "0.5",
+    }
+    found = json_contract.problems(bad)
+    assert len(found) == 5, found
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.figures: list[dict[str, int]] = []
+        self.external: list[str] = []
+        self.in_figure = False
+
+    def handle_starttag(self, tag, attrs) -> None:  # type: ignore[no-untyped-def]
+        a = dict(attrs)
+        if tag in ("script", "link", "img", "iframe", "object") or any(
+            k in ("src", "href") and v and not v.startswith("#") for k, v in a.items()
+        ):
+            self.external.append(f"{tag} {a}")
+        if tag == "figure":
+            self.in_figure = True
+            self.figures.append({"svg": 0, "table": 0, "title": 0, "desc": 0})
+        elif self.in_figure and tag in ("svg", "table", "title", "desc"):
+            self.figures[-1][tag] += 1
+
+    def handle_endtag(self, tag) -> None:  # type: ignore[no-untyped-def]
+        if tag == "figure":
+            self.in_figure = False
+
+
+#: The charts issue #16 asks for, per command.
+CHARTS = {
+    "estimate": [
+        "Cost per request by model",
+        "Cost per month by model",
+        "Input size per request",
+        "Prompt-cache savings",
+    ],
+    "limits": ["gpt-4.1-mini: RPM and TPM use per tier"],
+    "plan": ["Monthly cost by model"],
+    "usage": ["Daily cost", "Cost and cached share by model", "What if"],
+}
+HTML_RUNS = {
+    "estimate": ["samples/support", "--requests-per-day", "20000", "--cache", "auto"],
+    "limits": ["samples/support", "-m", "gpt-4.1-mini", "--requests-per-day", "50000", "--max-tokens", "800"],
+    "plan": ["samples/workloads/support-bot.yaml"],
+    "usage": ["samples/usage", "--what-if", "batch=0.5"],
+}
+
+
+@pytest.mark.parametrize("command", list(HTML_RUNS))
+def test_html_is_self_contained_and_every_chart_has_svg_text_and_table(runner, command) -> None:  # type: ignore[no-untyped-def]
+    page = _invoke(runner, command, HTML_RUNS[command], "-f", "html").stdout
+    p = _Page()
+    p.feed(page)
+    assert p.external == []
+    assert p.figures and all(f == {"svg": 1, "table": 1, "title": 1, "desc": 1} for f in p.figures), p.figures
+    for title in CHARTS[command]:
+        assert f">{title}</figcaption>" in page
+    assert "prefers-color-scheme: dark" in page and "@media print" in page
+    assert 'role="img"' in page
