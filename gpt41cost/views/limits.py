@@ -372,7 +372,7 @@ def _inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any
         "peak_rpm_source": t.peak_source,
         "requests_per_day": rounded(t.requests_per_day, 4),
         "prompt_files": summary.files if summary else 0,
-        "mean_input_tokens": money_str(p.mean_input_tokens, 4),
+        "mean_input_tokens": rounded(p.mean_input_tokens, 4),
         "input_tokens_total": sum(p.input_tokens) if summary else None,
         "max_input_tokens": p.max_input_tokens,
         "output_reservation_tokens": p.reserve_tokens,

@@ -116,7 +116,7 @@ def plan_report(
         "budget_usd_per_month": money_str(w.budget_usd_per_month),
         "inputs": {
             "prompt_files": summary.files,
-            "mean_input_tokens": money_str(summary.mean_input_tokens, 4),
+            "mean_input_tokens": rounded(summary.mean_input_tokens, 4),
             "input_tokens_total": summary.input_tokens_total,
             "max_input_tokens": summary.max_input_tokens,
             "mean_cached_tokens": rounded(summary.mean_cached_tokens, 4),
