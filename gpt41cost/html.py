@@ -13,9 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from html import escape
+from html import escape as _html_escape
 
-from .report import Chart, Report, people_view, usd
+from .report import Chart, Report, people_view, printable, usd
+
+
+def escape(text: str) -> str:
+    """Text for the page: control characters shown escaped (as in every format), then HTML-escaped."""
+    return _html_escape(printable(text))
+
 
 #: Series colours, readable on light and dark backgrounds (Okabe-Ito, colour-blind safe).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")

@@ -291,7 +291,7 @@ def _cell(v: Cell, places: int | None = None) -> str:
     if v is None:
         return "-"
     if isinstance(v, Shown):
-        return v.text
+        return printable(v.text)
     if isinstance(v, Usd):
         return usd_auto(v.value) if places is None else usd(v.value, places)
     if isinstance(v, Pct):
