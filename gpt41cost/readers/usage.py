@@ -17,16 +17,14 @@ first into an :class:`~gpt41cost.errors.InputError`.
 
 Speed. JSONL is read in large chunks that end at a newline; a large plain file is cut into byte
 ranges at newlines, one per core, each scanned by its own process (``os.pread``, no copy twice)
-and the totals merged. Each chunk gets one pass of a pattern (:data:`_LINE`) that proves a line
-is a Chat Completions response written exactly as the API writes it (``{"id":...,"object":
-"chat.completion","created":...,"model":...,"choices":[...],"usage":{...},"service_tier":...,
-"system_fingerprint":...}``, compact, in that key order) and captures what the full parse would
-read from it; the canonical rows of a chunk are then summed per (model, service tier, day) with
-C-level builtins, no Python code per line. The pattern checks every byte of such a line - strings
-(UTF-8, escapes, surrogate pairs, control characters), numbers, brackets - so a line it accepts
-is valid JSON that orjson parses to exactly the captured fields. Every other line (other shapes,
-whitespace, a line cut off, two run together, more cached than prompt tokens) gets the full
-parse, which is the reference.
+and the totals merged. Each line of a chunk is decoded by msgspec into typed structs of only the
+fields ``usage`` reads (:class:`_Line`), which checks the whole line's syntax; a chunk that is not
+ASCII is first checked to be UTF-8 (msgspec does not check the strings it skips). The records
+of a chunk are then summed per (model, service tier, day) column by column with C-level
+builtins. A line msgspec refuses (not JSON, not UTF-8, a field of another type or out of its
+range) and a record the typed fields cannot price exactly as the reference would (an envelope,
+a Usage API page, a failed Batch request, more cached than input tokens) get the full parse
+(orjson), which is the reference.
 """
 
 from __future__ import annotations
