@@ -24,6 +24,7 @@ import hashlib
 import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -58,6 +59,24 @@ CACHE_STAYS_WARM = (
     "inference: prefixes stay cached for the whole run and every request is routed to a server holding "
     "its prefix (real hits can be lower when a run spans more than the cache lifetime or one prefix gets "
     "very heavy traffic)"
+)
+
+#: Minutes a prefix stays cached after its last use (in-memory retention): OpenAI documents 5 to 10
+#: minutes of inactivity, always evicted within an hour; the documented lower end, conservative [CACHE].
+RETENTION_MINUTES = 5
+#: The steady-state model of a month (inference from the retention above, shown in reports).
+CACHE_STEADY_MONTH = (
+    "inference: monthly figures come from a steady state, not from the sample's first requests: requests arrive "
+    "at random (Poisson) at the traffic given, each prefix at its share of it; a prefix is cached when a request "
+    "holding it came within the last {minutes} minutes (OpenAI: cached prefixes stay 5 to 10 minutes after last "
+    "use; the lower end), so a request hits it with probability 1 - exp(-r x {minutes}) at r requests/min "
+    "holding it; a prefix only one distinct prompt of the sample holds is that request's own content, never reused"
+)
+#: The same, in short, where a report names the basis of a figure.
+CACHE_STEADY_SHORT = (
+    "Poisson arrivals; a prefix stays cached {minutes} min after last use, so at r requests/min holding it a "
+    "request hits it with probability 1 - exp(-r x {minutes}); a prefix held by one distinct prompt only is "
+    "never reused"
 )
 
 # Domain tag for the hash: blocks hashed by another scheme (or version) never compare equal.
@@ -213,11 +232,19 @@ class PrefixCache:
         # shared hashes are a leading run: a warm request gets first + (its shared hashes) blocks.
         self._warm_blocks: Counter[int] = Counter()
         self._warm_hits: Counter[int] = Counter()
+        # For the steady state (:meth:`steady`): how many requests hold each kept hash, the last hash
+        # of the first request that held it, and the hashes held by two or more distinct prompts.
+        self._holders: Counter[int] = Counter()
+        self._final: dict[int, int] = {}
+        self._reused: set[int] = set()
+        self._heads: set[int] = set()  # hashes at the first kept position (the shortest hit)
 
     def copy(self) -> PrefixCache:
         out = PrefixCache(min_tokens=self.min_tokens, step=self.step)
         out._seen, out._shared = dict(self._seen), set(self._shared)
         out._warm_blocks, out._warm_hits = Counter(self._warm_blocks), Counter(self._warm_hits)
+        out._holders, out._final, out._reused = Counter(self._holders), dict(self._final), set(self._reused)
+        out._heads = set(self._heads)
         return out
 
     def add(self, blocks: Sequence[int], tag: int = 0) -> int:
@@ -225,6 +252,12 @@ class PrefixCache:
         kept = blocks[self._first :]
         if not kept:
             return 0
+        self._holders.update(kept)
+        self._heads.add(kept[0])
+        last = kept[-1]
+        for h in kept:
+            if self._final.setdefault(h, last) != last:
+                self._reused.add(h)
         seen, shared = self._seen, self._shared
         cold = 0
         for k, h in enumerate(kept):
@@ -259,6 +292,35 @@ class PrefixCache:
                 break
             n += 1
         return _tokens(self._first + n if n else 0, self.min_tokens, self.step)
+
+    def _hit(self, h: int, per_minute: Decimal, requests: int, minutes: Decimal) -> Decimal:
+        """Probability that a request holding ``h`` finds it cached: 1 - exp(-r T)."""
+        if h not in self._reused:
+            return Decimal(0)
+        rate = per_minute * self._holders[h] / requests
+        return 1 - (-rate * minutes).exp()
+
+    def steady(self, per_minute: Decimal, requests: int, minutes: Decimal) -> Decimal:
+        """Expected cached tokens of all the requests added, summed, in the steady state
+        (:data:`CACHE_STEADY_MONTH`) at ``per_minute`` requests in all, ``requests`` of them in
+        the sample (each stands for an equal share of the traffic)."""
+        total = Decimal(0)
+        # A hit of the shortest cached length (block ``first``) is worth first + 1 blocks; each
+        # further block held adds one. Hashes are chained, so a hash at the first kept position
+        # is never anywhere else.
+        for h in self._reused:
+            blocks = self._first + 1 if h in self._heads else 1
+            total += self._holders[h] * self._hit(h, per_minute, requests, minutes) * blocks
+        return total * self.step
+
+    def steady_one(self, blocks: Sequence[int], per_minute: Decimal, requests: int, minutes: Decimal) -> Decimal:
+        """Expected cached tokens of one request added before, in the steady state."""
+        total = Decimal(0)
+        for k, h in enumerate(blocks[self._first :]):
+            if h not in self._reused:
+                break
+            total += self._hit(h, per_minute, requests, minutes) * (self._first + 1 if k == 0 else 1)
+        return total * self.step
 
 
 def _tokens(blocks: int, min_tokens: int, step: int) -> int:
@@ -324,6 +386,21 @@ class RunCache:
             return dict.fromkeys(self.models, 0)
         per_model = self._blocks(blocks, tokens)
         return {name: self._cache(name).warm(b) for name, b in zip(self.models, per_model, strict=True)}
+
+    def steady(self, per_minute: Mapping[str, Decimal], requests: int, minutes: Decimal) -> dict[str, Decimal]:
+        """Expected cached tokens of all the requests added, per model, in the steady state at
+        ``per_minute[model]`` requests a minute (:meth:`PrefixCache.steady`)."""
+        return {n: self._cache(n).steady(per_minute[n], requests, minutes) for n in self.models if n in per_minute}
+
+    def steady_one(
+        self, blocks: Mapping[str, Sequence[int]] | None, tokens: Mapping[str, int], name: str,
+        per_minute: Decimal, requests: int, minutes: Decimal,
+    ) -> Decimal:  # fmt: skip
+        """One added request's expected cached tokens on model ``name`` in the steady state."""
+        if not blocks:
+            return Decimal(0)
+        b = self._blocks(blocks, tokens)[self.models.index(name)]
+        return self._cache(name).steady_one(b, per_minute, requests, minutes)
 
     def _cache(self, name: str) -> PrefixCache:
         return self._one if self._one is not None else self._each[name]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
+from .cache import RETENTION_MINUTES, RunCache
 from .catalog import Catalog, ResolvedModel
 from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import ParameterError
@@ -22,6 +23,7 @@ from .usage import percentile
 DEFAULT_OUTPUT_TOKENS = 500
 #: A month, for monthly figures.
 DAYS_PER_MONTH = 30
+MINUTES_PER_DAY = 1440
 #: Fine-tuning epochs when --epochs is not given (OpenAI's default is "auto"; 3 is a common outcome).
 DEFAULT_EPOCHS = 3
 BASELINE_MODEL = "gpt-4.1"
@@ -103,6 +105,8 @@ class ModelEstimate:
     training_usd: Decimal | None = None
     lifecycle: Lifecycle = ALWAYS_ACTIVE  # of the name reported (a snapshot may differ from its alias)
     status: str = ACTIVE  # on the run's date: active, deprecated or shut_down
+    #: with the cache detected and traffic given: mean cached tokens a request gets in the month's steady state
+    monthly_cached_tokens: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -242,9 +246,12 @@ def estimate(
     if any(totals.output_tokens[base] != a.output_for(base) for base in totals.bases):
         raise ValueError("the totals were kept for other output tokens than the assumptions give")
     auto: Mapping[str, int] = {}
+    steady: Mapping[str, int] = {}
     if a.cache_mode == "auto" and totals.cache is not None:
         auto = totals.cache.totals(warm=a.cache_warm)
-    results = [_estimate_model(totals, catalog, a, m, auto.get(m.spec.name)) for m in models]
+        if a.requests_per_month is not None:
+            steady = steady_cached(totals.cache, totals.requests, Decimal(a.requests_per_month))
+    results = [_estimate_model(totals, catalog, a, m, auto.get(m.spec.name), steady.get(m.spec.name)) for m in models]
     baseline = next((r for r in results if r.model == BASELINE_MODEL), None)
     if baseline is not None and baseline.per_request_usd > 0:
         base_usd = baseline.per_request_usd
@@ -330,7 +337,22 @@ def lifecycle_notes(
     return notes
 
 
-def _estimate_model(t: Totals, catalog: Catalog, a: Assumptions, m: ResolvedModel, auto: int | None) -> ModelEstimate:
+def per_minute(requests_per_month: Decimal) -> Decimal:
+    """The month's mean request rate per minute."""
+    return requests_per_month / (DAYS_PER_MONTH * MINUTES_PER_DAY)
+
+
+def steady_cached(cache: RunCache, requests: int, requests_per_month: Decimal) -> dict[str, int]:
+    """Cached input tokens of the sample's requests, summed per model, in the month's steady state
+    (:data:`gpt41cost.cache.CACHE_STEADY_MONTH`): every model carrying the whole traffic."""
+    rate = per_minute(requests_per_month)
+    got = cache.steady(dict.fromkeys(cache.models, rate), requests, Decimal(RETENTION_MINUTES))
+    return {name: int(v.to_integral_value()) for name, v in got.items()}
+
+
+def _estimate_model(
+    t: Totals, catalog: Catalog, a: Assumptions, m: ResolvedModel, auto: int | None, steady: int | None = None
+) -> ModelEstimate:
     base = m.spec.name
     sizes = t.sizes[base]
     cached_sum = _cached_sum(a, catalog, base, sizes, auto)
@@ -347,7 +369,9 @@ def _estimate_model(t: Totals, catalog: Catalog, a: Assumptions, m: ResolvedMode
     per_request = total.total_usd / n
     monthly = monthly_nc = None
     if a.requests_per_month is not None:
-        monthly = total.total_usd * a.requests_per_month / n
+        # with the cache detected, the month is priced in its steady state, not as the sample ran
+        month = total if steady is None else price(TokenUsage(in_sum, steady, out * n), m, a.mode)
+        monthly = month.total_usd * a.requests_per_month / n
         monthly_nc = no_cache.total_usd * a.requests_per_month / n
     training_tokens = training_usd = None
     if t.examples:
@@ -366,6 +390,7 @@ def _estimate_model(t: Totals, catalog: Catalog, a: Assumptions, m: ResolvedMode
         per_request_usd=per_request,
         monthly_usd=monthly,
         monthly_without_cache_usd=monthly_nc,
+        monthly_cached_tokens=None if steady is None else Decimal(steady) / n,
         saving_vs_baseline_pct=None,
         worst_case_usd=worst if t.capped else None,
         worst_case_requests=t.capped,

@@ -36,6 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cache import CACHE_STEADY_SHORT, RETENTION_MINUTES
 from .catalog import TIERS, Catalog, ResolvedModel
 from .cost import cached_tokens_for_rate
 from .errors import InputError, UnknownModelError
@@ -453,6 +454,31 @@ def warm_cached(measured: Sequence[Measured], catalog: Catalog) -> dict[str, lis
     return {base: [c[base] for c in each] for base in catalog.models}
 
 
+def steady_cached(
+    measured: Sequence[Measured], base: str, catalog: Catalog, requests_per_day: Decimal
+) -> list[int] | None:
+    """Each request's cached tokens on ``base`` in the month's steady state at ``requests_per_day``
+    (:data:`gpt41cost.cache.CACHE_STEADY_MONTH`), as whole tokens that sum to what ``estimate``
+    finds for the same requests and traffic; None when no request has cache blocks."""
+    if not any(m.cache_blocks for m in measured):
+        return None
+    from .cache import run_cache
+    from .estimate import DAYS_PER_MONTH, per_minute
+
+    cache = run_cache(catalog)
+    for m in measured:
+        cache.add(m.cache_blocks, m.input_tokens)
+    rate, n, minutes = per_minute(requests_per_day * DAYS_PER_MONTH), len(measured), Decimal(RETENTION_MINUTES)
+    values = [cache.steady_one(m.cache_blocks, m.input_tokens, base, rate, n, minutes) for m in measured]
+    target = int(cache.steady({base: rate}, n, minutes)[base].to_integral_value())
+    # whole tokens, largest remainders first, so that the sum is estimate's
+    out = [int(v) for v in values]
+    order = sorted(range(n), key=lambda k: values[k] - out[k], reverse=True)
+    for k in order[: max(0, target - sum(out))]:
+        out[k] += 1
+    return out
+
+
 def profile_from_measured(
     measured: Sequence[Measured],
     base: str,
@@ -530,8 +556,12 @@ def workload_profile(
             measured = records
         if not len(measured):
             raise InputError(f"{w.path}: prompts: the files matched hold no request (all empty?)")
-        base = w.models[0][0].spec.name
-        auto = warm_cached(measured, catalog).get(base) if w.cache_auto else None
+        (first, share), rpd = w.models[0], w.traffic.requests_per_day
+        base = first.spec.name
+        steady = None
+        if w.cache_auto and rpd is not None:
+            steady = steady_cached(measured, base, catalog, rpd * share)
+        auto = steady if steady is not None else warm_cached(measured, catalog).get(base) if w.cache_auto else None
         profile, summary = profile_from_measured(
             measured,
             base,
@@ -541,6 +571,13 @@ def workload_profile(
             cache_hit_rate=w.cache_hit_rate,
             auto_cached=auto,
         )
+        if steady is not None and rpd is not None:
+            summary = replace(
+                summary,
+                cache_basis=f"auto: month in steady state at {rpd * share:,.0f} requests/day on {first.label}, "
+                "its share of the traffic (every model of the mix priced at this cache): "
+                + CACHE_STEADY_SHORT.format(minutes=RETENTION_MINUTES),
+            )
         if w.cache_source:
             summary = replace(summary, cache_basis=f"{summary.cache_basis}; {w.cache_source}")
         for m, _ in w.models:

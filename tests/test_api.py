@@ -163,9 +163,7 @@ CASES = [
         id="limits-sizes",
     ),
     pytest.param(
-        lambda: limits(
-            "samples/requests/batch-support.jsonl", requests_per_day=2000, peak_factor=4, min_headroom=20
-        ),
+        lambda: limits("samples/requests/batch-support.jsonl", requests_per_day=2000, peak_factor=4, min_headroom=20),
         "limits samples/requests/batch-support.jsonl --requests-per-day 2000 --peak-factor 4 --min-headroom 20",
         id="limits-batch",
     ),

@@ -29,9 +29,26 @@ MODELS = ["gpt-4.1-2025-04-14", "gpt-4.1-mini", "ft:gpt-4.1-nano-2025-04-14:acme
 #: Text that is hard on a hand-made JSON string matcher: escapes, surrogate pairs, raw UTF-8 of
 #: every width, the key names the matcher looks for, and characters orjson escapes or not.
 AWKWARD = [
-    "plain", "", "東京 café naïve", "emoji 😀 🇫🇷", '"usage":{"prompt_tokens":1}', '\\"usage\\": {', "\\",
-    "tab\there", "nl\nhere", "\x00\x01\x1f", "\x7f", "\u2028\u2029", "\ud7ff\ue000\uffff", "\U0010ffff",
-    '{"id":"chatcmpl-x","object":"chat.completion"}', "},{", "]", "null", "0", "/slash/",
+    "plain",
+    "",
+    "東京 café naïve",
+    "emoji 😀 🇫🇷",
+    '"usage":{"prompt_tokens":1}',
+    '\\"usage\\": {',
+    "\\",
+    "tab\there",
+    "nl\nhere",
+    "\x00\x01\x1f",
+    "\x7f",
+    "\u2028\u2029",
+    "\ud7ff\ue000\uffff",
+    "\U0010ffff",
+    '{"id":"chatcmpl-x","object":"chat.completion"}',
+    "},{",
+    "]",
+    "null",
+    "0",
+    "/slash/",
 ]
 
 
@@ -46,8 +63,11 @@ def canonical(rng: random.Random, i: int = 0) -> dict:
     message: dict = {"role": "assistant", "content": None if tool else _text(rng)}
     if tool:
         message["tool_calls"] = [
-            {"id": f"call_{rng.getrandbits(32):x}", "type": "function",
-             "function": {"name": "lookup", "arguments": json.dumps({"q": _text(rng), "usage": {"x": 1}})}}
+            {
+                "id": f"call_{rng.getrandbits(32):x}",
+                "type": "function",
+                "function": {"name": "lookup", "arguments": json.dumps({"q": _text(rng), "usage": {"x": 1}})},
+            }
             for _ in range(rng.randrange(1, 3))
         ]
     message["refusal"] = rng.choice([None, None, _text(rng)])
@@ -57,15 +77,21 @@ def canonical(rng: random.Random, i: int = 0) -> dict:
         "object": "chat.completion",
         "created": rng.choice([D0 + rng.randrange(3 * 86400), D0 + i, 19_000 * 86400 - 1, 19_000 * 86400, 999_999_999]),
         "model": rng.choice(MODELS),
-        "choices": [{"index": n, "message": message, "logprobs": None, "finish_reason": "stop"}
-                    for n in range(rng.choice([1, 1, 1, 2]))],
+        "choices": [
+            {"index": n, "message": message, "logprobs": None, "finish_reason": "stop"}
+            for n in range(rng.choice([1, 1, 1, 2]))
+        ],
         "usage": {
             "prompt_tokens": prompt,
             "completion_tokens": rng.randrange(0, 5000),
             "total_tokens": 0,
             "prompt_tokens_details": {"cached_tokens": rng.choice([0, prompt, prompt // 2]), "audio_tokens": 0},
-            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                          "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": 0,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
         },
         "service_tier": rng.choice(["default", "default", "priority", "flex", "scale"]),
         "system_fingerprint": rng.choice(["fp_b38e740b47", None]),
@@ -79,8 +105,12 @@ def canonical(rng: random.Random, i: int = 0) -> dict:
     if rng.random() < 0.1:
         del usage["completion_tokens_details"]
     elif rng.random() < 0.1:
-        usage["completion_tokens_details"] = {k: rng.randrange(100) for k in rng.sample(
-            ["reasoning_tokens", "audio_tokens", "prompt_tokens", "cached_tokens", "x_tokens"], rng.randrange(0, 4))}
+        usage["completion_tokens_details"] = {
+            k: rng.randrange(100)
+            for k in rng.sample(
+                ["reasoning_tokens", "audio_tokens", "prompt_tokens", "cached_tokens", "x_tokens"], rng.randrange(0, 4)
+            )
+        }
     return body
 
 
@@ -91,9 +121,37 @@ def encode(rng: random.Random, obj: dict) -> bytes:
 #: Bytes a broken line may gain: JSON syntax, escapes good and bad, lone surrogates, invalid or
 #: overlong UTF-8, raw control characters, signs and exponents, a second response start.
 INSERTS = [
-    b'"', b"\\", b"\\u", b"\\ud800", b"\\udc00", b"\\ud83d\\ude00", b"\\x", b"\xff", b"\xc0\xaf", b"\xed\xa0\x80",
-    b"\xe6\x9d", b"\xf4\x90\x80\x80", b"\x00", b"\x1f", b"\t", b" ", b"\r", b"-", b"0", b"1e3", b".5",
-    b"9999999999999", b",", b":", b"{", b"}", b"[", b"]", b"null", b'"x":1,', b'{"id":"chatcmpl-',
+    b'"',
+    b"\\",
+    b"\\u",
+    b"\\ud800",
+    b"\\udc00",
+    b"\\ud83d\\ude00",
+    b"\\x",
+    b"\xff",
+    b"\xc0\xaf",
+    b"\xed\xa0\x80",
+    b"\xe6\x9d",
+    b"\xf4\x90\x80\x80",
+    b"\x00",
+    b"\x1f",
+    b"\t",
+    b" ",
+    b"\r",
+    b"-",
+    b"0",
+    b"1e3",
+    b".5",
+    b"9999999999999",
+    b",",
+    b":",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b"null",
+    b'"x":1,',
+    b'{"id":"chatcmpl-',
 ]
 
 
@@ -104,9 +162,9 @@ def mutate(rng: random.Random, line: bytes) -> bytes:
         if kind < 0.5:
             line = line[:at] + rng.choice(INSERTS) + line[at:]
         elif kind < 0.8:
-            line = line[:at] + line[at + rng.randrange(1, 4):]
+            line = line[:at] + line[at + rng.randrange(1, 4) :]
         else:
-            line = line[:at] + rng.choice(INSERTS) + line[at + 1:]
+            line = line[:at] + rng.choice(INSERTS) + line[at + 1 :]
     return line
 
 
@@ -166,8 +224,11 @@ def test_canonical_lines_take_the_speed_path_and_agree(seed):
     with pytest.MonkeyPatch.context() as mp:
         seen = full_parses(mp)
         fast = scan(lines)
-    ok = [line for line in lines if (o := orjson.loads(line))["usage"]["prompt_tokens_details"]["cached_tokens"]
-          <= o["usage"]["prompt_tokens"]]
+    ok = [
+        line
+        for line in lines
+        if (o := orjson.loads(line))["usage"]["prompt_tokens_details"]["cached_tokens"] <= o["usage"]["prompt_tokens"]
+    ]
     assert seen == []  # every line proven canonical (cached <= prompt always holds here)
     assert len(ok) == len(lines)
     same(fast, reference(lines))
@@ -181,8 +242,14 @@ def test_speed_path_rows_are_the_parsed_fields():
         o = orjson.loads(line)
         u = o["usage"]
         assert (body.created, body.model, inp, out, cached, body.service_tier, body.id, batch) == (
-            o["created"], o["model"], u["prompt_tokens"], u["completion_tokens"],
-            u["prompt_tokens_details"]["cached_tokens"], o["service_tier"], o["id"], False,
+            o["created"],
+            o["model"],
+            u["prompt_tokens"],
+            u["completion_tokens"],
+            u["prompt_tokens_details"]["cached_tokens"],
+            o["service_tier"],
+            o["id"],
+            False,
         )
 
 
@@ -217,8 +284,9 @@ def test_other_layouts_of_the_same_record_take_the_speed_path(monkeypatch, chang
         pytest.param(lambda s: s.replace(b'"prompt_tokens":100', b'"prompt_tokens":100.0'), id="float"),
         pytest.param(lambda s: s.replace(b'"prompt_tokens":100', b'"prompt_tokens":true'), id="bool"),
         pytest.param(lambda s: s.replace(b'"prompt_tokens":100', b'"prompt_tokens":0100'), id="leading-zero"),
-        pytest.param(lambda s: s.replace(b'"prompt_tokens":100000', b'"prompt_tokens":99999999999999999999'),
-                     id="over-64-bits"),
+        pytest.param(
+            lambda s: s.replace(b'"prompt_tokens":100000', b'"prompt_tokens":99999999999999999999'), id="over-64-bits"
+        ),
         pytest.param(lambda s: s.replace(b"urgent", b"urg\\ud800ent"), id="lone-surrogate"),
         pytest.param(lambda s: s.replace(b"urgent", b"urg\xffent"), id="bad-utf8"),
         pytest.param(lambda s: s.replace(b"urgent", b"urg\xed\xa0\x80ent"), id="utf8-surrogate"),
@@ -323,8 +391,10 @@ def test_map_without_final_newline_and_with_blank_lines(tmp_path):
 def test_parallel_strict_stops_at_a_broken_line(tmp_path, monkeypatch):
     rng = random.Random(8)
     lines = [encode(rng, canonical(rng)) for _ in range(600)]
-    lines = [line.replace(b'"cached_tokens":', b'"cached_tokens":1') if b'"cached_tokens":0,' in line else line
-             for line in lines]  # make sure cached stays a plain number
+    lines = [
+        line.replace(b'"cached_tokens":', b'"cached_tokens":1') if b'"cached_tokens":0,' in line else line
+        for line in lines
+    ]  # make sure cached stays a plain number
     lines[450] = lines[450][:-5]
     f = tmp_path / "s.jsonl"
     f.write_bytes(b"\n".join(lines) + b"\n")
@@ -393,5 +463,3 @@ def test_raw_bytes_in_a_string_are_accepted_only_when_orjson_reads_them(raw):
     assert parsed["choices"][0]["message"]["content"].startswith("Il y a 3 factures")
     assert accepted
     same(scan([line, line + b" "]), reference([line, line + b" "]))
-
-

@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from ..batch import BatchCheck
+from ..cache import CACHE_STEADY_MONTH, RETENTION_MINUTES
 from ..catalog import describe_path
 from ..cost import BATCH_CACHED_AT_INPUT_RATE
-from ..estimate import DAYS_PER_MONTH, DEFAULT_OUTPUT_TOKENS, EstimateResult, InputEstimate, ModelEstimate
+from ..estimate import DAYS_PER_MONTH, DEFAULT_OUTPUT_TOKENS, EstimateResult, InputEstimate, ModelEstimate, per_minute
 from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded
 from .batch import batch_json, batch_tables
 from .dated import catalog_notes, date_assumption, dated_json, status_text
@@ -77,9 +78,32 @@ def assumptions(r: EstimateResult) -> list[tuple[str, str]]:
     ]
     if a.mode == "batch":
         rows.append(("batch cached tokens", BATCH_CACHED_AT_INPUT_RATE))
+    steady = [m for m in r.models if m.monthly_cached_tokens is not None]
+    if steady and a.requests_per_month is not None:
+        rate = per_minute(Decimal(a.requests_per_month))
+        rows.append(
+            (
+                "month in steady state",
+                f"{_dec_text(rate)} requests/min on average (from {a.traffic_source}); cached input per request in "
+                "the month: "
+                + ", ".join(
+                    f"{m.model} {_dec_text(m.monthly_cached_tokens)}"
+                    for m in steady
+                    if m.monthly_cached_tokens is not None
+                )
+                + " tokens (the 'all requests once' figures keep the "
+                + ("warm" if a.cache_warm else "cold")
+                + " run); "
+                + CACHE_STEADY_MONTH.format(minutes=RETENTION_MINUTES),
+            )
+        )
     if any(m.training_tokens is not None for m in r.models):
         rows.append(("fine-tuning epochs", f"{a.epochs}"))
     return rows
+
+
+def _dec_text(v: Decimal) -> str:
+    return f"{v.quantize(Decimal('0.1')):,}"
 
 
 def _day(r: EstimateResult) -> date:
@@ -108,6 +132,7 @@ def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
         "total_without_cache_usd": money_str(m.cost_without_cache.total_usd),
         "monthly_usd": money_str(m.monthly_usd),
         "monthly_without_cache_usd": money_str(m.monthly_without_cache_usd),
+        "monthly_cached_tokens_per_request": rounded(m.monthly_cached_tokens, 1),
         "saving_vs_gpt_4_1_pct": rounded(m.saving_vs_baseline_pct, 4),
         "worst_case_total_usd": money_str(m.worst_case_usd),
         "cost_lines_usd": {

@@ -231,7 +231,6 @@ def _shown(d: Decimal | None) -> Shown:
     return Shown(_n(d), rounded(d, 4))
 
 
-
 def _sum(values: Any) -> Decimal | None:
     vals = list(values)
     if any(x is None for x in vals):

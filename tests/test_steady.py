@@ -1,0 +1,108 @@
+"""A month in steady state (issue #14): monthly figures from the traffic, not from the sample's size."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gpt41cost import api
+from gpt41cost.cache import PrefixCache, block_hashes
+
+from .conftest import ROOT
+
+SUPPORT = ROOT / "samples" / "support"
+AS_OF = "2026-12-06"
+
+
+def monthly(paths: list[str], rpd: int, **kw: Any) -> dict[str, Decimal]:
+    r = api.estimate(paths, requests_per_day=rpd, cache="auto", as_of=AS_OF, **kw)
+    data = r.report().data
+    return {m["model"]: Decimal(m["monthly_usd"]) for m in data["models"]}
+
+
+def plan_monthly(prompts: str, rpd: int, model: str) -> Decimal:
+    w = {
+        "model": model,
+        "prompts": [prompts],
+        "output_tokens": 500,
+        "traffic": {"requests_per_day": rpd},
+        "cache": "auto",
+        "tier": 5,
+    }
+    data = api.plan(w, as_of=AS_OF).report().data
+    return Decimal(data["total_monthly_cost_usd"]["total"])
+
+
+def test_duplicating_the_samples_leaves_the_month_unchanged(tmp_path: Path) -> None:
+    for f in SUPPORT.glob("*.txt"):
+        shutil.copy(f, tmp_path / f.name)
+        shutil.copy(f, tmp_path / ("copy-" + f.name))
+    for warm in (False, True):
+        once = monthly([str(SUPPORT)], 20000, cache_warm=warm)
+        twice = monthly([str(tmp_path)], 20000, cache_warm=warm)
+        assert once == twice
+    # the sample's cold/warm choice no longer moves the month
+    assert monthly([str(SUPPORT)], 20000) == monthly([str(SUPPORT)], 20000, cache_warm=True)
+    assert monthly([str(SUPPORT)], 20000)["gpt-4.1"] == Decimal("3129.3")
+
+
+def test_estimate_and_plan_agree_on_the_month() -> None:
+    for rpd in (2, 50, 300, 20000):
+        est = monthly([str(SUPPORT)], rpd, output_tokens=500)
+        for model in ("gpt-4.1", "gpt-4.1-mini"):
+            assert plan_monthly(str(SUPPORT / "*.txt"), rpd, model) == est[model], (rpd, model)
+
+
+def test_rare_prefixes_are_cold_and_busy_ones_warm() -> None:
+    """2 requests a day: nearly no hit; 20,000 a day: every shared prefix hit (the warm run)."""
+    cold = api.estimate([str(SUPPORT)], requests_per_day=2, cache="auto", as_of=AS_OF, models="gpt-4.1")
+    busy = api.estimate([str(SUPPORT)], requests_per_day=20000, cache="auto", as_of=AS_OF, models="gpt-4.1")
+    warm = api.estimate([str(SUPPORT)], cache="auto", cache_warm=True, as_of=AS_OF, models="gpt-4.1")
+    (c,), (b,), (w,) = cold.result.models, busy.result.models, warm.result.models
+    assert c.monthly_cached_tokens is not None and c.monthly_cached_tokens < 10
+    assert b.monthly_cached_tokens == Decimal(w.usage.cached_input_tokens) / w.requests
+    steady = dict(busy.report().assumptions)["month in steady state"]
+    assert steady.startswith("13.9 requests/min on average (from 20,000 requests/day")
+
+
+# --------------------------------------------------------------------------- properties
+
+# Requests as token lists over a small alphabet, cut into 2-token blocks with a 4-token minimum,
+# so that random requests share prefixes often.
+requests = st.lists(st.lists(st.integers(min_value=0, max_value=2), min_size=0, max_size=12), min_size=1, max_size=12)
+rates = st.decimals(min_value=Decimal("0.001"), max_value=1000, places=3)
+
+
+def _cache(reqs: list[list[int]]) -> PrefixCache:
+    c = PrefixCache(min_tokens=4, step=2)
+    for r in reqs:
+        c.add(block_hashes(r, 2))
+    return c
+
+
+@settings(max_examples=200, deadline=None)
+@given(requests, rates, rates)
+def test_more_traffic_never_lowers_the_cached_share(reqs: list[list[int]], r1: Decimal, r2: Decimal) -> None:
+    low, high = sorted((r1, r2))
+    c = _cache(reqs)
+    five = Decimal(5)
+    assert c.steady(low, len(reqs), five) <= c.steady(high, len(reqs), five)
+    for r in reqs:
+        one_low = c.steady_one(block_hashes(r, 2), low, len(reqs), five)
+        one_high = c.steady_one(block_hashes(r, 2), high, len(reqs), five)
+        assert 0 <= one_low <= one_high <= c.warm(block_hashes(r, 2))
+
+
+@settings(max_examples=200, deadline=None)
+@given(requests, rates)
+def test_steady_sums_its_requests_and_ignores_duplication(reqs: list[list[int]], rate: Decimal) -> None:
+    c, twice = _cache(reqs), _cache(reqs + reqs)
+    five, n = Decimal(5), len(reqs)
+    total = c.steady(rate, n, five)
+    assert abs(total - sum(c.steady_one(block_hashes(r, 2), rate, n, five) for r in reqs)) < Decimal("1e-20")
+    assert abs(twice.steady(rate, 2 * n, five) - 2 * total) < Decimal("1e-20")
