@@ -14,10 +14,18 @@ In the same run, interleaved (A B B A ...), fresh processes, no network:
 
 - baseline: a plain single-threaded Python script (:data:`BASELINE`): ``json.loads`` on each
   line, the cookbook's count of the messages with tiktoken o200k_base (3 per message + the
-  tokens of role, content and name, +1 per name, 3 reply priming) and of the tools (the
-  cookbook's ``num_tokens_for_tools`` constants 7/3/3/-3/3/12); it prints the total input tokens.
-  The encoding is ``gpt41cost.tokens.get_encoding()`` (same vocabulary, offline), text is
-  encoded with ``encode_ordinary`` (no special-token scan: the faster, stricter baseline);
+  tokens of role, content and name, +1 per name, 3 reply priming); on a line with tools, the
+  tools array rendered as the ``namespace functions { ... }`` text by a short function in the
+  script (``tools_text``: description, ``key?: type,`` lines, string enums; enough for
+  gen_batch's tools, no gpt41cost code) and counted, + 9, 4 fewer with a system message, whose
+  content is counted with a line feed added (README "Agent conversations"); it prints the total
+  input tokens. Why not the cookbook's ``num_tokens_for_tools`` constants (7/3/3/-3/3/12): they
+  are not what gpt41cost counts (the namespace text is exact on the measured cases), so the
+  totals differed and the equality check meant nothing. The definitions are rendered and
+  encoded on every line that has them, as a naive script would; counting each distinct tools
+  array once would be a cache such a script lacks. The encoding is
+  ``gpt41cost.tokens.get_encoding()`` (same vocabulary, offline), text is encoded with
+  ``encode_ordinary`` (no special-token scan: the faster, stricter baseline);
 - ours: ``gpt41cost estimate FILE --format json`` (pre-flight, cache detection on: the
   default for batch files, three models priced).
 
@@ -92,45 +100,52 @@ def n(s):
     return len(enc.encode_ordinary(s))
 
 
-def tools_tokens(functions):  # the cookbook's num_tokens_for_tools (gpt-4o constants)
-    t = 0
-    if functions:
-        for f in functions:
-            t += 7
-            fn = f["function"]
-            desc = fn["description"]
-            if desc.endswith("."):
-                desc = desc[:-1]
-            t += n(fn["name"] + ":" + desc)
-            props = fn["parameters"]["properties"]
-            if len(props) > 0:
-                t += 3
-                for key, p in props.items():
-                    t += 3
-                    if "enum" in p:
-                        t += -3
-                        for item in p["enum"]:
-                            t += 3 + n(item)
-                    pdesc = p["description"]
-                    if pdesc.endswith("."):
-                        pdesc = pdesc[:-1]
-                    t += n(f"{key}:{p['type']}:{pdesc}")
-        t += 12
-    return t
+def tools_text(tools):  # the "namespace functions" text gpt41cost counts (README "Agent conversations")
+    out = ["namespace functions {", ""]
+    for tool in tools:
+        fn = tool["function"]
+        if fn.get("description"):
+            out.append("// " + fn["description"])
+        params = fn.get("parameters") or {}
+        props = params.get("properties") or {}
+        if not props:
+            out += ["type " + fn["name"] + " = () => any;", ""]
+            continue
+        out.append("type " + fn["name"] + " = (_: {")
+        required = params.get("required") or []
+        for key, p in props.items():
+            if p.get("description"):
+                out.append("// " + p["description"])
+            if "enum" in p:
+                kind = " | ".join(f'"{v}"' for v in p["enum"])
+            else:
+                kind = {"integer": "number"}.get(p.get("type"), p.get("type", "any"))
+            out.append(key + ("" if key in required else "?") + ": " + kind + ",")
+        out += ["}) => any;", ""]
+    out.append("} // namespace functions")
+    return "\n".join(out)
 
 
 total = requests = 0
 with open(sys.argv[1], "rb") as f:
     for line in f:
         body = json.loads(line)["body"]
+        tools = body.get("tools")
         k = 3  # every reply is primed with <|start|>assistant<|message|>
+        padded = False
         for message in body["messages"]:
             k += 3
             for key, value in message.items():
+                if tools and not padded and key == "content" and message["role"] == "system":
+                    value += "\n"  # with tools, the first system message gains a line feed
+                    padded = True
                 k += n(value)
                 if key == "name":
                     k += 1
-        total += k + tools_tokens(body.get("tools"))
+        if tools:  # the definitions, rendered and counted per request, + 9, 4 fewer with a system message
+            system = any(m["role"] == "system" for m in body["messages"])
+            k += n(tools_text(tools)) + 9 - (4 if system else 0)
+        total += k
         requests += 1
 print(json.dumps({"requests": requests, "input_tokens": total}))
 """
