@@ -320,7 +320,7 @@ def test_unknown_model_in_a_batch_names_the_line(catalog: Catalog, tmp_path: Pat
         "custom_id": "x",
         "method": "POST",
         "url": "/v1/chat/completions",
-        "body": {"model": "gpt-4.1-mni", "messages": []},
+        "body": {"model": "gpt-4.1-mni", "messages": [{"role": "user", "content": "hi"}]},
     }
     path = tmp_path / "b.jsonl"
     path.write_text(json.dumps(line) + "\n")

@@ -350,6 +350,10 @@ class _Context:
             "images": self.images(line),
             "tool_memo": self.tool_memo,
         }
+        # OpenAI rejects a Chat request with no messages; counted, it would be a 3-token request.
+        chat = how != "responses" and isinstance(body, dict)
+        if (body if how == "messages" else body.get("messages") if chat else None) == []:
+            raise InputError(f"{self._at(line)}'messages' is empty: OpenAI rejects a request without messages")
         try:
             if how == "messages":
                 return count_messages(body, **kw)

@@ -1,0 +1,58 @@
+"""Hostile request files (#18): requests OpenAI rejects are bad requests, never priced."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gpt41cost.cli import app
+
+EMPTY_CHAT = {"model": "gpt-4.1", "messages": []}
+HELLO = {"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def _batch_line(custom_id: str, body: dict[str, object]) -> str:
+    return json.dumps({"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": body})
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "where"),
+    [
+        pytest.param("c.json", json.dumps(EMPTY_CHAT), "c.json: ", id="chat"),
+        pytest.param("p.jsonl", '[{"role": "user", "content": "hi"}]\n[]\n', "p.jsonl: line 2: ", id="prompts-list"),
+        pytest.param("f.jsonl", json.dumps({"messages": []}) + "\n", "f.jsonl: line 1: ", id="finetune"),
+    ],
+)
+def test_empty_messages_is_a_bad_request(runner, tmp_path: Path, name: str, content: str, where: str) -> None:
+    """OpenAI rejects a Chat request without messages; it is not a 3-token request."""
+    path = tmp_path / name
+    path.write_text(content)
+    args = ["--as", "finetune"] if name.startswith("f") else []
+    r = runner.invoke(app, ["estimate", str(path), *args])
+    assert r.exit_code == 3, (r.stdout, r.stderr)
+    assert r.stdout == ""
+    (line,) = r.stderr.strip().splitlines()
+    assert line.startswith(f"gpt41cost: error: {path.parent}/{where}'messages' is empty: OpenAI rejects a request")
+
+
+def test_empty_messages_line_is_skipped_with_skip_bad(runner, tmp_path: Path) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text('[]\n[{"role": "user", "content": "hi"}]\n')
+    r = runner.invoke(app, ["estimate", str(path), "--skip-bad", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    assert "p.jsonl: line 1: 'messages' is empty" in r.stderr
+    assert json.loads(r.stdout)["inputs"][0]["requests"] == 1
+
+
+def test_empty_messages_in_a_batch_is_a_preflight_finding(runner, tmp_path: Path) -> None:
+    path = tmp_path / "b.jsonl"
+    path.write_text(_batch_line("a", HELLO) + "\n" + _batch_line("b", EMPTY_CHAT) + "\n")
+    r = runner.invoke(app, ["estimate", str(path), "-f", "json"])
+    assert r.exit_code == 1, r.stderr
+    (check,) = json.loads(r.stdout)["batch_preflight"]
+    assert check["rejected"] is True
+    assert [(f["code"], f["line"]) for f in check["findings"]] == [("bad_request", 2)]
+    assert "'messages' is empty" in check["findings"][0]["message"]
+    assert "OpenAI would reject this batch" in r.stderr
