@@ -570,8 +570,11 @@ def _calibrated_cache(a: Assumptions, cal: Calibration) -> Assumptions:
 
     if a.cache_mode == "none":
         rates = {m: c.cache_hit_rate for m, c in cal.models.items() if c.cache_hit_rate is not None}
-        if rates:
-            a = replace(a, cache_mode="rate", cache_hit_rate=Decimal(0), hit_rate_by_model=rates)
+        by_size = {m: c for m, c in cal.models.items() if c.bands}
+        if rates or by_size:
+            a = replace(
+                a, cache_mode="rate", cache_hit_rate=Decimal(0), hit_rate_by_model=rates, cache_by_model=by_size
+            )
     return a
 
 

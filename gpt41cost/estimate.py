@@ -17,7 +17,7 @@ from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import ParameterError
 from .lifecycle import ACTIVE, ALWAYS_ACTIVE, SHUT_DOWN, Lifecycle, active_first, snapshot_notes
 from .measure import InputFile, Measured, Misfit, Totals
-from .usage import percentile
+from .usage import ModelCalibration, percentile
 
 #: Output tokens per request when neither --output-tokens nor a calibration gives them.
 DEFAULT_OUTPUT_TOKENS = 500
@@ -47,6 +47,8 @@ class Assumptions:
     #: Per base model overrides (from --calibrate-from): output tokens and cache hit rate.
     output_by_model: Mapping[str, int] = field(default_factory=dict)
     hit_rate_by_model: Mapping[str, Decimal] = field(default_factory=dict)
+    #: Per base model (from --calibrate-from): the log's cached tokens by prompt size, which win over the hit rate.
+    cache_by_model: Mapping[str, ModelCalibration] = field(default_factory=dict)
 
     def output_for(self, base: str) -> int:
         return self.output_by_model.get(base, self.output_tokens)
@@ -214,6 +216,9 @@ def _cached_sum(a: Assumptions, catalog: Catalog, base: str, sizes: Mapping[int,
     if a.cache_mode == "fixed":
         n = a.cached_tokens or 0
         return sum(min(n, i) * c for i, c in sizes.items())
+    if a.cache_mode == "rate" and base in a.cache_by_model:
+        cal, low = a.cache_by_model[base], catalog.cache_min_tokens
+        return sum((cal.cached_for(i, low, catalog.cache_step_tokens) or 0) * c for i, c in sizes.items())
     if a.cache_mode == "rate":
         rate = a.hit_rate_for(base)
         step, low = catalog.cache_step_tokens, catalog.cache_min_tokens

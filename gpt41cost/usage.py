@@ -32,7 +32,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from .catalog import Catalog, ResolvedModel, rates_for
-from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cost_of
+from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cached_tokens_for_rate, cost_of
 from .errors import Skipped, UnknownModelError, UsageError
 from .lifecycle import Lifecycle
 from .numbers import NumberError, parse_share
@@ -114,6 +114,12 @@ class Skip:
         return f"{where}: {self.detail}"
 
 
+#: Width of a prompt-size band in calibration: the prompt cache's step.
+BAND_TOKENS = 128
+#: A prompt takes the cache of the log's nearest band up to this many bands away (256 tokens).
+NEAR_BANDS = 2
+
+
 class Accumulator:
     """Running totals per :data:`GroupKey`, plus per-model histograms of output tokens per request.
 
@@ -121,13 +127,16 @@ class Accumulator:
     the number of records, so a 10 GB log sums in the same memory as a 10 KB one.
     """
 
-    __slots__ = ("bad", "duplicates", "failed_batch", "groups", "hist", "records", "unchecked")
+    __slots__ = ("bad", "bands", "duplicates", "failed_batch", "groups", "hist", "records", "unchecked")
 
     def __init__(self) -> None:
         #: key -> [requests, input_tokens, cached_input_tokens, output_tokens]
         self.groups: dict[GroupKey, list[int]] = {}
         #: model as given -> {output tokens of one request: number of requests}
         self.hist: dict[str | None, dict[int, int]] = {}
+        #: model as given -> {(input band, cached tokens) of one request: number of requests};
+        #: a band is :data:`BAND_TOKENS` input tokens wide (calibration keeps the cache by prompt size)
+        self.bands: dict[str | None, dict[tuple[int, int], int]] = {}
         self.records = 0
         #: records not counted: the first MAX_SKIP_EXAMPLES kept, all counted per reason
         self.bad: Skipped[Skip] = Skipped(MAX_SKIP_EXAMPLES)
@@ -169,6 +178,11 @@ class Accumulator:
             if h is None:
                 h = self.hist[key[0]] = {}
             h[out] = h.get(out, 0) + 1
+            b = self.bands.get(key[0])
+            if b is None:
+                b = self.bands[key[0]] = {}
+            k = (inp // BAND_TOKENS, cached)
+            b[k] = b.get(k, 0) + 1
 
     def skip(self, s: Skip) -> None:
         self.bad.append(s, s.reason)
@@ -195,6 +209,10 @@ class Accumulator:
             mine = self.hist.setdefault(model, {})
             for out, count in h.items():
                 mine[out] = mine.get(out, 0) + count
+        for model, bands in other.bands.items():
+            held = self.bands.setdefault(model, {})
+            for k, count in bands.items():
+                held[k] = held.get(k, 0) + count
         self.bad += other.bad
         for code, count in other.failed_batch.items():
             self.failed_batch[code] = self.failed_batch.get(code, 0) + count
@@ -267,6 +285,24 @@ class ModelCalibration:
     cache_hit_rate: Decimal | None  # cached / input tokens, 0..1
     distribution_requests: int
     input_tokens_mean: Decimal
+    #: per-request records by prompt size: input band (:data:`BAND_TOKENS` wide) -> (requests, cached tokens)
+    bands: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+
+    def cached_for(self, input_tokens: int, min_tokens: int, step: int) -> int | None:
+        """Cached tokens for a prompt of ``input_tokens``: the mean cached tokens of the log's
+        requests of that size (its band, else the nearest band within :data:`NEAR_BANDS`); for a
+        size the log has no request near, the log's hit rate in OpenAI's steps; 0 under
+        ``min_tokens``. None without per-request records."""
+        if not self.bands:
+            return None
+        if input_tokens < min_tokens:
+            return 0
+        band = input_tokens // BAND_TOKENS
+        near = min(self.bands, key=lambda b: (abs(b - band), b))
+        if abs(near - band) <= NEAR_BANDS:
+            n, cached = self.bands[near]
+            return min(input_tokens, int((Decimal(cached) / n).to_integral_value()))
+        return cached_tokens_for_rate(input_tokens, self.cache_hit_rate or Decimal(0), min_tokens, step)
 
 
 @dataclass(frozen=True)
@@ -654,6 +690,16 @@ def calibrate(acc: Accumulator, catalog: Catalog, *, sources: Sequence[str] = ()
     resolve = _Resolver(catalog)
     sums: dict[str, list[int]] = {}
     hists: dict[str, dict[int, int]] = {}
+    bands: dict[str, dict[int, list[int]]] = {}  # base model -> band -> [requests, cached tokens]
+    for model, held in acc.bands.items():
+        resolved = resolve(model)
+        if isinstance(resolved, str):
+            continue
+        mine_b = bands.setdefault(resolved.spec.name, {})
+        for (band, cached), count in held.items():
+            row = mine_b.setdefault(band, [0, 0])
+            row[0] += count
+            row[1] += count * cached
     for key, (n, i, c, o) in acc.groups.items():
         resolved = resolve(key[0])
         if isinstance(resolved, str):
@@ -689,6 +735,7 @@ def calibrate(acc: Accumulator, catalog: Catalog, *, sources: Sequence[str] = ()
             cache_hit_rate=_ratio(c, i),
             distribution_requests=sum(h.values()),
             input_tokens_mean=Decimal(i) / Decimal(n),
+            bands=MappingProxyType({b: (r[0], r[1]) for b, r in sorted(bands.get(name, {}).items())}),
         )
     return Calibration(MappingProxyType(out), tuple(sources))
 

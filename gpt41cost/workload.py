@@ -47,7 +47,7 @@ from .numbers import PEAK_FACTOR, PERCENT, REQUESTS, SHARE, TOKENS, USD, NumberE
 
 if TYPE_CHECKING:
     from .readers.text import Found
-    from .usage import Calibration
+    from .usage import Calibration, ModelCalibration
 
 #: Top-level keys, in documentation order.
 KEYS = (
@@ -99,6 +99,8 @@ class Workload:
     min_headroom_pct: Decimal
     output_source: str  # "output_tokens" or "max_tokens (no output_tokens given)"
     cache_source: str = ""  # set when the hit rate comes from usage records (--calibrate-from)
+    #: the log's cached tokens by prompt size (--calibrate-from), which win over the hit rate
+    cache_calibration: ModelCalibration | None = None
     horizon_months: int = DEFAULT_HORIZON_MONTHS  # the routed models must last this long
     prompt_globbed: tuple[bool, ...] = ()  # per prompt file: matched by a glob (not named literally)
 
@@ -488,6 +490,7 @@ def profile_from_measured(
     reserve_tokens: int | None,
     cache_hit_rate: Decimal | None = None,
     auto_cached: Sequence[int] | None = None,
+    cache_calibration: ModelCalibration | None = None,
 ) -> tuple[RequestProfile, PromptSummary]:
     """A profile of measured requests (each one request kind, equally likely) on model ``base``.
 
@@ -499,7 +502,12 @@ def profile_from_measured(
     fallback = reserve_tokens if reserve_tokens is not None else output_tokens
     caps = [m.max_output_tokens for m in measured]
     reserves = tuple(c if c is not None else fallback for c in caps)
-    if cache_hit_rate is not None:
+    if cache_calibration is not None:
+        cached = tuple(
+            cache_calibration.cached_for(i, catalog.cache_min_tokens, catalog.cache_step_tokens) or 0 for i in inputs
+        )
+        basis = "the log's mean cached tokens of requests of the same size (128-token input bands)"
+    elif cache_hit_rate is not None:
         cached = tuple(
             cached_tokens_for_rate(i, cache_hit_rate, catalog.cache_min_tokens, catalog.cache_step_tokens)
             for i in inputs
@@ -570,6 +578,7 @@ def workload_profile(
             reserve_tokens=w.reserve_tokens,
             cache_hit_rate=w.cache_hit_rate,
             auto_cached=auto,
+            cache_calibration=None if w.cache_auto else w.cache_calibration,
         )
         if steady is not None and rpd is not None:
             summary = replace(
@@ -593,7 +602,12 @@ def workload_profile(
     assert w.input_tokens is not None
     cached = 0
     basis = "none"
-    if w.cache_hit_rate:
+    if w.cache_calibration is not None:
+        cached = (
+            w.cache_calibration.cached_for(w.input_tokens, catalog.cache_min_tokens, catalog.cache_step_tokens) or 0
+        )
+        basis = "the log's mean cached tokens of requests of the same size (128-token input bands)"
+    elif w.cache_hit_rate:
         cached = cached_tokens_for_rate(
             w.input_tokens, w.cache_hit_rate, catalog.cache_min_tokens, catalog.cache_step_tokens
         )
@@ -624,6 +638,19 @@ def calibrated(w: Workload, cal: Calibration) -> Workload:
     if not w.cache_auto and rates:
         rate = sum((r * s for r, s in rates), Decimal(0)) / sum((s for _, s in rates), Decimal(0))
         w = replace(w, cache_hit_rate=rate, cache_source=f"observed in {where}")
+    sized = [c for c, _ in known if c.bands]
+    if not w.cache_auto and sized:
+        merged: dict[int, tuple[int, int]] = {}
+        for c in sized:
+            for b, (n, k) in c.bands.items():
+                m = merged.get(b, (0, 0))
+                merged[b] = (m[0] + n, m[1] + k)
+        n_sized = sum(c.distribution_requests for c in sized)
+        w = replace(
+            w,
+            cache_calibration=replace(sized[0], bands=dict(sorted(merged.items())), cache_hit_rate=w.cache_hit_rate),
+            cache_source=f"observed in {where}: {n_sized:,} requests, cached tokens by prompt size",
+        )
     return w
 
 

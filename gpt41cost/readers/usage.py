@@ -58,6 +58,7 @@ from ..catalog import Catalog
 from ..errors import InputError, Skipped, worker_ignores_interrupt
 from ..numbers import LIMIT, NumberError, parse_count
 from ..usage import (
+    BAND_TOKENS,
     FIRST_SECOND,
     LAST_SECOND,
     SECONDS_PER_DAY,
@@ -641,6 +642,11 @@ def _add_rows(
             h = Counter(h or {})
             hist[model] = h
         h.update(out[a:b])
+        bands = acc.bands.get(model)
+        if not isinstance(bands, Counter):
+            bands = Counter(bands or {})
+            acc.bands[model] = bands
+        bands.update(zip([i // BAND_TOKENS for i in inp[a:b]], cached[a:b], strict=True))
         a = b
 
 

@@ -36,6 +36,21 @@ def _cache_text(r: EstimateResult) -> str:
     a = r.assumptions
     if a.cache_mode == "fixed":
         return f"{a.cached_tokens:,} cached input tokens per request (given; capped at the request's input)"
+    if a.cache_mode == "rate" and a.cache_by_model:
+        return (
+            "from the log's requests of the same size (mean cached tokens per request by 128-token input band; "
+            + "; ".join(
+                f"{m}: {c.distribution_requests:,} requests, "
+                + ", ".join(
+                    f"{b * 128:,}-{b * 128 + 127:,} in: {Decimal(cc) / n:,.0f} cached"
+                    for b, (n, cc) in list(c.bands.items())[:6]
+                )
+                + (" ..." if len(c.bands) > 6 else "")
+                for m, c in a.cache_by_model.items()
+            )
+            + "); a size without log requests takes the nearest band up to 256 tokens away, "
+            "else the log's hit rate in 128-token steps; 0 under 1,024 input tokens"
+        )
     if a.cache_mode == "rate":
         rate = (
             f"hit rate {a.cache_hit_rate}"

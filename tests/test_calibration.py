@@ -1,0 +1,91 @@
+"""Calibration from distributions, not means (issue #14): the log's cached tokens by prompt size."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gpt41cost import api
+from gpt41cost.catalog import load_catalog
+from gpt41cost.cost import TokenUsage, price
+from gpt41cost.usage import Accumulator, calibrate
+
+from .conftest import DATA, ROOT
+
+LOG = ROOT / "samples" / "calibration" / "support-log.jsonl"
+SUPPORT = ROOT / "samples" / "support"
+AS_OF = "2026-12-06"
+CATALOG = load_catalog(DATA / "pricing-fixture.yaml")
+
+
+def _log_mean_cached(lo: int, hi: int) -> Decimal:
+    rows = [json.loads(line)["usage"] for line in LOG.read_text().splitlines()]
+    near = [r for r in rows if lo <= r["prompt_tokens"] < hi]
+    return Decimal(sum(r["prompt_tokens_details"]["cached_tokens"] for r in near)) / len(near)
+
+
+def test_cached_1024_to_1408_stays_cached() -> None:
+    """2/3 of the log's requests had 1,024-1,408 of about 1,650 input tokens cached: a mean hit rate
+    under 1,024 tokens gave every prompt 0; by prompt size they get about the log's own figure."""
+    r = api.estimate([str(SUPPORT)], calibrate_from=[str(LOG)], models="gpt-4.1-mini", as_of=AS_OF)
+    (m,) = r.result.models
+    per_request = Decimal(m.usage.cached_input_tokens) / m.requests
+    log_mean = _log_mean_cached(1536, 1792)  # the support prompts are 1,536-1,791 tokens
+    assert abs(per_request - log_mean) <= log_mean / 10
+    assert "from the log's requests of the same size" in dict(r.report().assumptions)["cached input"]
+
+
+def test_plan_takes_the_same_cached_tokens(tmp_path: Path) -> None:
+    w = {
+        "model": "gpt-4.1-mini",
+        "prompts": [str(SUPPORT / "*.txt")],
+        "output_tokens": 300,
+        "traffic": {"requests_per_day": 20000},
+        "tier": 5,
+    }
+    p = api.plan(w, calibrate_from=[str(LOG)], as_of=AS_OF)
+    e = api.estimate([str(SUPPORT)], calibrate_from=[str(LOG)], models="gpt-4.1-mini", as_of=AS_OF)
+    assert sum(p.assessment.demand.profile.cached_tokens) == e.result.models[0].usage.cached_input_tokens
+
+
+def test_explicit_flags_win() -> None:
+    r = api.estimate([str(SUPPORT)], calibrate_from=[str(LOG)], models="gpt-4.1-mini", cache_hit_rate="0", as_of=AS_OF)
+    assert r.result.models[0].usage.cached_input_tokens == 0
+
+
+# --------------------------------------------------------------------------- property
+
+records = st.lists(
+    st.tuples(
+        st.integers(min_value=1, max_value=20_000),  # input
+        st.floats(min_value=0, max_value=1),  # share of it cached
+        st.integers(min_value=100, max_value=4_000),  # output
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(records)
+def test_calibration_reproduces_the_logs_own_cost(rows: list[tuple[int, float, int]]) -> None:
+    """Applied to the log's own requests, the calibration gives the log's cost within 2%."""
+    acc = Accumulator()
+    step, low = CATALOG.cache_step_tokens, CATALOG.cache_min_tokens
+    log = []
+    for inp, share, out in rows:
+        cached = 0 if inp < low else int(inp * share) // step * step
+        acc.add_tokens(("gpt-4.1", False, "default", None, None, None, None), 1, inp, cached, out)
+        log.append((inp, cached, out))
+    (cal,) = calibrate(acc, CATALOG).models.values()
+    model = CATALOG.resolve("gpt-4.1")
+    actual = sum((price(TokenUsage(i, c, o), model).total_usd for i, c, o in log), Decimal(0))
+    out = int(cal.output_tokens_mean.to_integral_value())
+    calibrated = sum(
+        (price(TokenUsage(i, cal.cached_for(i, low, step) or 0, out), model).total_usd for i, _, _ in log), Decimal(0)
+    )
+    assert abs(calibrated - actual) <= actual * Decimal("0.02")
