@@ -23,7 +23,7 @@ import io
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -69,6 +69,8 @@ class Table:
     csv_only: frozenset[str] = frozenset()
     #: rows people read under the table (totals, budget lines) that are not records: not in CSV
     footer_rows: Sequence[Sequence[Any]] = ()
+    #: columns a narrow terminal may leave out, the first named first (CSV and JSON keep them)
+    secondary: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -239,8 +241,9 @@ def _key(key: Any) -> str:
     return json.dumps(key)
 
 
-def render(report: Report, fmt: str, table: str | None = None) -> str:
-    """``report`` in ``fmt``; ``table`` names the CSV table (default: the first; ``help`` lists them)."""
+def render(report: Report, fmt: str, table: str | None = None, width: int | None = None) -> str:
+    """``report`` in ``fmt``; ``table`` names the CSV table (default: the first; ``help`` lists them);
+    ``width``: the terminal's columns, which the table format fits (None: no limit)."""
     if fmt == "json":
         text = json.dumps(plain(report.data), indent=2, ensure_ascii=False)
         return _JSON_RAW.sub(_json_escape, text) + "\n"
@@ -252,7 +255,7 @@ def render(report: Report, fmt: str, table: str | None = None) -> str:
         from .html import render_html
 
         return render_html(report)
-    return _rich_text(report)
+    return _rich_text(report, width)
 
 
 def table_names(report: Report) -> list[str]:
@@ -389,32 +392,111 @@ def _pad(text: str, width: int, right: bool) -> str:
     return gap + text if right else text + gap
 
 
-def _text_table(t: Table) -> list[str]:
-    """A plain table in the style of rich's SIMPLE_HEAD box, without importing rich (start-up time)."""
+#: The narrowest a wrapped text column gets in a fitted table.
+MIN_TEXT_WIDTH = 12
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+
+
+def _text_table(t: Table, width: int | None = None) -> list[str]:
+    """A plain table in the style of rich's SIMPLE_HEAD box, without importing rich (start-up time).
+
+    With ``width``, the table fits it: headers wrap onto more lines, then the widest text
+    columns wrap their cells (down to ``MIN_TEXT_WIDTH``); numbers never wrap."""
+    if width is not None and t.secondary:
+        for k in range(len(t.secondary) + 1):
+            dropped = set(t.secondary[:k])
+            trial = replace(t, csv_only=t.csv_only | dropped, secondary=())
+            lines = _text_table(trial, width)
+            if max(_display_width(x) for x in lines) <= width or k == len(t.secondary):
+                if dropped:
+                    shown = ", ".join(c for c in t.secondary if c in dropped)
+                    lines[1:1] = [f"(left out to fit {width} columns: {shown}; --format csv shows them)"]
+                return lines
     cols, cells = people_view(t)
-    widths = [_display_width(printable(c)) for c in cols]
-    for row in cells:
-        widths = [max(w, _display_width(printable(c))) for w, c in zip(widths, row, strict=True)]
+    cols = [printable(c) for c in cols]
+    cells = [[printable(c) for c in row] for row in cells]
     right = [c in t.numeric for c in cols]
+    gap = 3
 
-    def line(values: Sequence[str]) -> str:
-        return " " + "   ".join(_pad(printable(v), w, r) for v, w, r in zip(values, widths, right, strict=True)) + " "
+    def natural(j: int, head_words: bool) -> int:
+        head = (
+            max(_display_width(w) for w in cols[j].split())
+            if head_words and cols[j].strip()
+            else _display_width(cols[j])
+        )
+        return max([head, *(_display_width(row[j]) for row in cells)])
 
-    rule = " " + "─" * (sum(widths) + 3 * (len(widths) - 1)) + " "
-    return [t.title, "", line(cols), rule, *(line(row) for row in cells), ""]
+    widths = [natural(j, False) for j in range(len(cols))]
+    if width is not None and sum(widths) + gap * (len(cols) - 1) + 2 > width:
+        gap = 2
+        widths = [natural(j, True) for j in range(len(cols))]
+        over = sum(widths) + gap * (len(cols) - 1) + 2 - width
+        text_cols = sorted((j for j in range(len(cols)) if not right[j]), key=lambda j: -widths[j])
+        for j in text_cols:
+            if over <= 0:
+                break
+            cut = min(over, widths[j] - MIN_TEXT_WIDTH)
+            if cut > 0:
+                widths[j] -= cut
+                over -= cut
+
+    def block(values: Sequence[str]) -> list[str]:
+        wrapped = [[v] if _display_width(v) <= w else _wrap(v, w) for v, w in zip(values, widths, strict=True)]
+        height = max(len(x) for x in wrapped)
+        lines = []
+        for i in range(height):
+            parts = [_pad(x[i] if i < len(x) else "", w, r) for x, w, r in zip(wrapped, widths, right, strict=True)]
+            lines.append(" " + (" " * gap).join(parts) + " ")
+        return lines
+
+    widths = [
+        max(
+            w,
+            max(
+                (
+                    _display_width(x)
+                    for v in [cols[j], *(r[j] for r in cells)]
+                    for x in ([v] if _display_width(v) <= w else _wrap(v, w))
+                ),
+                default=0,
+            ),
+        )
+        for j, w in enumerate(widths)
+    ]
+    rule = " " + "─" * (sum(widths) + gap * (len(widths) - 1)) + " "
+    out = [t.title, "", *block(cols), rule]
+    for row in cells:
+        out += block(row)
+    return [*out, ""]
 
 
-def _rich_text(report: Report) -> str:
-    """The people format: titled tables, then assumptions and notes."""
+def _rich_text(report: Report, width: int | None = None) -> str:
+    """The people format: titled tables, then assumptions and notes (wrapped to ``width``)."""
+    import textwrap
+
+    def para(text: str, first: str, rest: str) -> list[str]:
+        if width is None:
+            return [first + text]
+        return textwrap.wrap(
+            printable(text), width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+        ) or [first]
+
     out = [report.title]
     for t in report.tables:
-        out += _text_table(t)
+        out += _text_table(t, width)
     if report.assumptions:
         out.append("Assumptions:")
-        out += [f"  {name}: {value}" for name, value in report.assumptions]
+        for name, value in report.assumptions:
+            out += para(f"{name}: {value}", "  ", "    ")
     if report.notes:
         out.append("Notes:")
-        out += [f"  - {n}" for n in report.notes]
+        for n in report.notes:
+            out += para(n, "  - ", "    ")
     if report.footer:
         out.append(report.footer)
     return "\n".join(printable(line).rstrip() for line in out) + "\n"

@@ -193,3 +193,19 @@ def test_html_is_self_contained_and_every_chart_has_svg_text_and_table(runner, c
         assert f">{title}</figcaption>" in page
     assert "prefers-color-scheme: dark" in page and "@media print" in page
     assert 'role="img"' in page
+
+
+@pytest.mark.parametrize("run", RUNS, ids=_ids)
+def test_the_table_format_fits_a_100_column_terminal(runner, run) -> None:  # type: ignore[no-untyped-def]
+    from gpt41cost.cli import app
+    from gpt41cost.report import _display_width
+
+    command, args = run
+    r = runner.invoke(app, [command, *args], env={"COLUMNS": "100"})
+    assert r.exit_code in (0, 1), r.stderr
+    wide = [line for line in r.stdout.splitlines() if _display_width(line) > 100]
+    assert wide == []
+    wider = runner.invoke(app, [command, *args], env={"COLUMNS": "400"}).stdout
+    assert max(_display_width(line) for line in wider.splitlines()) >= max(
+        _display_width(line) for line in r.stdout.splitlines()
+    )

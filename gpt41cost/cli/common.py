@@ -271,7 +271,10 @@ def emit_report(report: Any, fmt: Any, table: str | None = None) -> None:
         raise UsageError("--table picks a CSV table; use it with --format csv")
     if table not in (None, "help"):
         pick_table(report, table)  # an unknown name is one line before anything is written
-    text = render(report, value, table)
+    import shutil
+
+    # the terminal's width ($COLUMNS, else the terminal, else 100 when piped)
+    text = render(report, value, table, shutil.get_terminal_size((100, 24)).columns)
     for message in report.warnings:
         warn(message)
     emit(text)

@@ -305,6 +305,7 @@ def estimate_report(
             numeric=frozenset(cols[2:-2]),
             name="models",
             csv_only=frozenset({"requested"}),
+            secondary=("output tokens", "cached tokens", "input tokens"),
         ),
         Table(
             "Input tokens per request",

@@ -227,6 +227,7 @@ def pricing_report(catalog: Catalog) -> Report:
                 limit_rows,
                 numeric=frozenset({"tier", "RPM", "RPD", "TPM", "batch queue", "LC RPM", "LC TPM", "LC batch queue"}),
                 name="rate-limits",
+                secondary=("LC source", "LC batch queue", "batch queue"),
             ),
             Table(
                 "Usage tiers",
