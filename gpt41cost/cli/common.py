@@ -271,13 +271,21 @@ def emit_report(report: Any, fmt: Any, table: str | None = None) -> None:
         raise UsageError("--table picks a CSV table; use it with --format csv")
     if table not in (None, "help"):
         pick_table(report, table)  # an unknown name is one line before anything is written
-    import shutil
-
-    # the terminal's width ($COLUMNS, else the terminal, else 100 when piped)
-    text = render(report, value, table, shutil.get_terminal_size((100, 24)).columns)
+    text = render(report, value, table, terminal_width())
     for message in report.warnings:
         warn(message)
     emit(text)
+
+
+def terminal_width() -> int | None:
+    """The width the table format fits: $COLUMNS, else the terminal's; None (no limit) when
+    stdout is not a terminal and $COLUMNS is not set, so piped output keeps whole lines."""
+    import os
+    import shutil
+
+    if os.environ.get("COLUMNS", "").isdigit() or sys.stdout.isatty():
+        return max(40, shutil.get_terminal_size((100, 24)).columns)
+    return None
 
 
 def warn(message: str) -> None:
