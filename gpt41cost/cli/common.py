@@ -283,7 +283,11 @@ def terminal_width() -> int | None:
     import os
     import shutil
 
-    if os.environ.get("COLUMNS", "").isdigit() or sys.stdout.isatty():
+    try:
+        tty = sys.stdout is not None and sys.stdout.isatty()
+    except (OSError, ValueError):  # closed or failing: emit() reports it
+        tty = False
+    if os.environ.get("COLUMNS", "").isdigit() or tty:
         return max(40, shutil.get_terminal_size((100, 24)).columns)
     return None
 
