@@ -95,6 +95,19 @@ class Estimate(Result):
 
 
 @dataclass(frozen=True)
+class Preflight(Result):
+    """The Batch API pre-flight of batch files with no request left to price (every line bad):
+    carried by :class:`~gpt41cost.errors.BatchRejected`."""
+
+    checks: tuple[BatchCheck, ...]
+
+    def report(self) -> Report:
+        from .views.batch import preflight_report
+
+        return preflight_report(self.checks)
+
+
+@dataclass(frozen=True)
 class Limits(Result):
     """What :func:`limits` found: each model's use of every rate limit per tier, and the lowest tier that fits."""
 
@@ -445,6 +458,11 @@ def _estimate(
         if a.on_warning is not None:  # now: the estimate may find nothing left to estimate
             for line in _skip_lines(skipped, skipped_count, empty):
                 a.on_warning(line)
+        rejected = [c for c in checks if c.rejected]
+        if not totals.requests and rejected:  # nothing to price, but the findings say why
+            from .errors import BatchRejected
+
+            raise BatchRejected(rejected[0].rejection, Preflight(tuple(checks)))
     kinds = totals.kind_set()
     cache_mode = (
         "fixed"

@@ -168,6 +168,12 @@ class BatchCheck:
         return tuple(f for f in self.findings if f.severity == "error")
 
     @property
+    def rejection(self) -> str:
+        """One line saying OpenAI would reject the file, with its first error."""
+        first = self.errors[0].message
+        return f"{self.source}: OpenAI would reject this batch ({len(self.errors)} error(s); first: {first})"
+
+    @property
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == "warning")
 

@@ -126,6 +126,15 @@ class CheckFailed(Gpt41CostError):
     exit_code = ExitCode.CHECK_FAILED
 
 
+class BatchRejected(CheckFailed):
+    """Batch files OpenAI would reject and no request left to price: ``result`` is their
+    pre-flight (a result with a report, which the CLI prints before this error's line)."""
+
+    def __init__(self, message: str, result: Any) -> None:
+        super().__init__(message)
+        self.result = result
+
+
 class Skipped(Generic[T]):
     """Bad inputs skipped: the first :attr:`keep` kept whole, in order, for the user to see; the
     rest only counted (in all and per reason), so a file of millions of bad lines stays small.

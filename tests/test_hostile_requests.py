@@ -56,3 +56,21 @@ def test_empty_messages_in_a_batch_is_a_preflight_finding(runner, tmp_path: Path
     assert [(f["code"], f["line"]) for f in check["findings"]] == [("bad_request", 2)]
     assert "'messages' is empty" in check["findings"][0]["message"]
     assert "OpenAI would reject this batch" in r.stderr
+
+
+@pytest.mark.parametrize("skip_bad", [[], ["--skip-bad"]], ids=["plain", "skip-bad"])
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown"])
+def test_batch_with_no_usable_line_shows_its_preflight(runner, tmp_path: Path, fmt: str, skip_bad: list[str]) -> None:
+    """Every line bad leaves nothing to price, but the pre-flight still says why (exit 1), not
+    "nothing to estimate"."""
+    path = tmp_path / "b.jsonl"
+    path.write_text(_batch_line("a", EMPTY_CHAT) + "\n" + json.dumps({"custom_id": "b"}) + "\n")
+    r = runner.invoke(app, ["estimate", str(path), "-f", fmt, *skip_bad])
+    assert r.exit_code == 1, (r.stdout, r.stderr)
+    assert "nothing to estimate" not in r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith(f"gpt41cost: error: {path}: OpenAI would reject this batch")
+    if fmt == "json":
+        (check,) = json.loads(r.stdout)["batch_preflight"]
+        assert {(f["code"], f["line"]) for f in check["findings"]} >= {("bad_request", 1), ("bad_request", 2)}
+    else:
+        assert "bad_request" in r.stdout and "'messages' is empty" in r.stdout and "no 'body' object" in r.stdout

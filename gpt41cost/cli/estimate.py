@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Annotated
 
 import typer
 
-from ..errors import CheckFailed
+from ..errors import BatchRejected, CheckFailed
 from ..numbers import EPOCHS, REQUESTS
 from . import app
 from .common import (
@@ -182,7 +184,7 @@ def estimate_cmd(
     """
     from ..api import estimate
 
-    with Progress(None, "Reading inputs", unit="B") as bar:
+    with Progress(None, "Reading inputs", unit="B") as bar, _preflight_shown(fmt, table):
         result = estimate(
             paths, input_tokens=input_tokens, output_tokens=output_tokens, cached_tokens=cached_tokens,
             cache_hit_rate=cache_hit_rate, cache=cache, cache_warm=cache_warm, batch=batch, priority=priority,
@@ -194,6 +196,14 @@ def estimate_cmd(
     show(result, fmt, table)
     c = result.rejected
     if c is not None:
-        raise CheckFailed(
-            f"{c.source}: OpenAI would reject this batch ({len(c.errors)} error(s); first: {c.errors[0].message})"
-        )
+        raise CheckFailed(c.rejection)
+
+
+@contextmanager
+def _preflight_shown(fmt: Format, table: str | None) -> Iterator[None]:
+    """A batch input with no request left to price still shows its pre-flight, then fails."""
+    try:
+        yield
+    except BatchRejected as exc:
+        show(exc.result, fmt, table)
+        raise

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..batch import BatchCheck
-from ..report import Table
+from ..report import Report, Table
 
 
 def batch_json(c: BatchCheck) -> dict[str, Any]:
@@ -87,3 +87,11 @@ def batch_tables(checks: Sequence[BatchCheck]) -> list[Table]:
             )
         )
     return tables
+
+
+def preflight_report(checks: Sequence[BatchCheck]) -> Report:
+    """The pre-flight alone: batch files with no request left to price (every line bad)."""
+    from .estimate import SCHEMA_VERSION
+
+    data = {"schema_version": SCHEMA_VERSION, "batch_preflight": [batch_json(c) for c in checks]}
+    return Report("gpt41cost estimate: batch pre-flight", data, batch_tables(checks))
