@@ -177,7 +177,7 @@ def reference(lines: list[bytes]) -> Accumulator:
             continue
         sink.line = n
         try:
-            value = orjson.loads(line)
+            value = ru._loads(line)  # orjson, but a number past a double's range is JSON (as msgspec says)
         except orjson.JSONDecodeError:
             sink.skip("not_json", "x")
             continue
@@ -323,6 +323,21 @@ def test_broken_lines_agree_with_full_parse(seed):
         lines.append(mutate(rng, line) if rng.random() < 0.6 else line)
     lines = [b"".join(line.split(b"\n")) for line in lines]  # a line holds no newline
     same(scan(lines), reference(lines))
+
+
+def test_a_number_past_a_double_in_a_field_usage_does_not_read_is_json():
+    """Seed 6942 of the law above: ``11e329122`` under an unknown key. It is valid JSON; orjson alone
+    refuses it (too large for a double) while msgspec skips the field, so the fast path counted a line
+    the reference called not JSON. Both now count it; in a token field it is a bad record on both."""
+    good = (Path(__file__).parent / "data" / "usage" / "chat.jsonl").read_bytes().splitlines()[0]
+    unknown = good.replace(b'"usage":{', b'"usage":{"extra_count":11e329122,', 1)
+    in_tokens = good.replace(b'"prompt_tokens":100000', b'"prompt_tokens":1e400', 1)
+    assert unknown != good and in_tokens != good
+    for lines in ([good, unknown], [good, in_tokens]):
+        same(scan(lines), reference(lines))
+    assert scan([good, unknown]).records == 2
+    acc = scan([good, in_tokens])
+    assert acc.records == 1 and sum(acc.skip_counts.values()) == 1
 
 
 def test_every_cut_and_every_run_together_agrees():
