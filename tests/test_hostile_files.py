@@ -5,6 +5,7 @@ one line, the documented exit code, nothing on stdout, no hang, no input modifie
 from __future__ import annotations
 
 import errno
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -150,3 +151,30 @@ def test_an_io_error_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 
     with pytest.raises(InputError, match=r"p\.txt: cannot read: Input/output error"):
         files.read_limited(Failing(), str(tmp_path / "p.txt"))  # type: ignore[arg-type]
+
+
+def test_unreadable_subdirectory_is_skipped_and_listed_with_skip_bad(
+    runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --skip-bad the directory is left out and listed with the skipped inputs (exit 0);
+    without it the run fails naming it (permission error simulated, as above)."""
+    from gpt41cost.cli import app
+
+    (tmp_path / "ok.txt").write_text(PROMPT)
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "in.txt").write_text(PROMPT)
+    real = os.scandir
+
+    def scandir(path: str | os.PathLike[str]) -> object:
+        if str(path).endswith("locked"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    r = runner.invoke(app, ["estimate", str(tmp_path)])
+    assert r.exit_code == 3 and r.stdout == ""
+    assert "locked: directory cannot be read" in r.stderr
+    r = runner.invoke(app, ["estimate", str(tmp_path), "--skip-bad", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    assert "skipped: " in r.stderr and "locked: directory cannot be read" in r.stderr
+    assert json.loads(r.stdout)["inputs"][0]["requests"] == 1

@@ -18,7 +18,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from ..errors import InputError
@@ -99,16 +99,21 @@ def path_kind(source: str) -> str:
     return "file" if stat.S_ISREG(mode) else "special"
 
 
-def walk(root: str) -> Iterator[tuple[str, str]]:
+def walk(root: str, on_error: Callable[[InputError], None] | None = None) -> Iterator[tuple[str, str]]:
     """``(path, path relative to root)`` of the regular files under ``root``, hidden entries left
     out, in sorted order per directory. Links to files are followed, links to directories are not
-    (no loop). A broken link, a link loop or an unreadable directory is an InputError."""
+    (no loop). A broken link, a link loop or an unreadable directory is an InputError; with
+    ``on_error`` (``--skip-bad``) an unreadable subdirectory is passed to it and left out."""
 
     def fail(exc: OSError) -> None:
         where = exc.filename if isinstance(exc.filename, str) else root
         if isinstance(exc, PermissionError):
-            raise InputError(f"{where}: directory cannot be read (permission denied); fix it or leave it out") from None
-        raise cannot_read(where, exc) from None
+            err = InputError(f"{where}: directory cannot be read (permission denied); fix it or leave it out")
+        else:
+            err = cannot_read(where, exc)
+        if on_error is None or where == root:
+            raise err from None
+        on_error(err)
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=fail):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))

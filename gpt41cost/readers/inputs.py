@@ -357,8 +357,9 @@ def gather(
     """
     rules = parse_as(force)
     encoding = check_encoding(encoding)
-    files = list(found) if found is not None else find_inputs(paths, include, exclude)
     out = Gathered()
+    skip_dir = out.skipped.append if skip_bad else None  # an unreadable subdirectory is skipped, listed
+    files = list(found) if found is not None else find_inputs(paths, include, exclude, skip_dir)
 
     def take(m: Measured) -> None:
         out.requests += 1

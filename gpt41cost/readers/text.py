@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -50,12 +50,18 @@ def expand_paths(paths: Sequence[str], include: Sequence[str] = (), exclude: Seq
     return [f.path for f in find_inputs(paths, include, exclude)]
 
 
-def find_inputs(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[Found]:
+def find_inputs(
+    paths: Sequence[str],
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    on_error: Callable[[InputError], None] | None = None,
+) -> list[Found]:
     """Files named directly, plus the files under each directory that match the globs, sorted.
 
     ``include``/``exclude`` are fnmatch globs tried against the path relative to the
     directory and against the bare file name. Hidden files and directories (``.git``) are
-    skipped inside directories. Files named directly are always taken.
+    skipped inside directories. Files named directly are always taken. ``on_error``
+    (``--skip-bad``) takes an unreadable subdirectory, which is then left out.
     """
     out: list[Found] = []
     for raw in paths:
@@ -63,7 +69,7 @@ def find_inputs(paths: Sequence[str], include: Sequence[str] = (), exclude: Sequ
             out.append(Found(STDIN))
             continue
         if path_kind(raw) == "dir":
-            found = sorted(_walk(raw, include, exclude))
+            found = sorted(_walk(raw, include, exclude, on_error))
             if not found:
                 what = f" matching {', '.join(include)}" if include else ""
                 raise InputError(f"{raw}: directory has no files{what}; check the path or --include/--exclude")
@@ -78,8 +84,10 @@ def matches(rel: str, name: str, globs: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in globs)
 
 
-def _walk(root: str, include: Sequence[str], exclude: Sequence[str]) -> Iterator[str]:
-    for full, rel in walk(root):
+def _walk(
+    root: str, include: Sequence[str], exclude: Sequence[str], on_error: Callable[[InputError], None] | None
+) -> Iterator[str]:
+    for full, rel in walk(root, on_error):
         name = os.path.basename(full)
         if include and not matches(rel, name, include):
             continue
