@@ -127,11 +127,11 @@ def test_utf16_gets_a_hint(tmp_path: Path) -> None:
     assert r.returncode == 3 and "add --encoding utf-16" in r.stderr.decode()
 
 
-def test_unreadable_subdirectory_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """os.walk swallows a directory it cannot list unless asked: the walk fails naming it (a
-    permission error is simulated: tests may run as root, which chmod does not stop)."""
-    (tmp_path / "ok.txt").write_text(PROMPT)
-    (tmp_path / "locked").mkdir()
+def _locked_subdirectory(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``root`` with ok.txt and a subdirectory ``locked`` (holding in.txt) that cannot be listed."""
+    (root / "ok.txt").write_text(PROMPT)
+    (root / "locked").mkdir()
+    (root / "locked" / "in.txt").write_text(PROMPT)
     real = os.scandir
 
     def scandir(path: str | os.PathLike[str]) -> object:
@@ -140,6 +140,12 @@ def test_unreadable_subdirectory_is_an_error(tmp_path: Path, monkeypatch: pytest
         return real(path)
 
     monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_unreadable_subdirectory_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """os.walk swallows a directory it cannot list unless asked: the walk fails naming it (a
+    permission error is simulated: tests may run as root, which chmod does not stop)."""
+    _locked_subdirectory(tmp_path, monkeypatch)
     with pytest.raises(InputError, match="locked: directory cannot be read"):
         list(files.walk(str(tmp_path)))
 
@@ -160,17 +166,7 @@ def test_unreadable_subdirectory_is_skipped_and_listed_with_skip_bad(
     without it the run fails naming it (permission error simulated, as above)."""
     from gpt41cost.cli import app
 
-    (tmp_path / "ok.txt").write_text(PROMPT)
-    (tmp_path / "locked").mkdir()
-    (tmp_path / "locked" / "in.txt").write_text(PROMPT)
-    real = os.scandir
-
-    def scandir(path: str | os.PathLike[str]) -> object:
-        if str(path).endswith("locked"):
-            raise PermissionError(errno.EACCES, "Permission denied", str(path))
-        return real(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
+    _locked_subdirectory(tmp_path, monkeypatch)
     r = runner.invoke(app, ["estimate", str(tmp_path)])
     assert r.exit_code == 3 and r.stdout == ""
     assert "locked: directory cannot be read" in r.stderr
