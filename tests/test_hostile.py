@@ -396,3 +396,15 @@ def test_csv_numbers_past_their_range(runner, tmp_path: Path) -> None:
     r = runner.invoke(app, ["usage", str(path), "-f", "json"])
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["skipped"] == {"bad_tokens": 1, "bad_record": 1}
+
+
+def test_a_line_over_the_csv_field_limit(runner, tmp_path: Path) -> None:
+    """A long non-JSON line given to usage is tried as a CSV header: past csv's field limit
+    (128 KiB) it is not a usage file (one line, exit 3), not a _csv.Error traceback."""
+    path = tmp_path / "long.txt"
+    path.write_text("x" * 200_000 + "\n")
+    r = runner.invoke(app, ["usage", str(path)])
+    assert r.exit_code == 3, (r.stdout, r.stderr)
+    assert r.stdout == ""
+    (line,) = r.stderr.strip().splitlines()
+    assert "long.txt:1: not a usage file" in line

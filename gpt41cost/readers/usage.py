@@ -1010,7 +1010,10 @@ def _scan_csv(stream: IO[bytes], first: bytes, sink: _Sink) -> None:
         header_text = first.decode("utf-8")
     except UnicodeDecodeError:
         raise _Bad("bad_file", "not a usage file: not JSON, and not a UTF-8 CSV export") from None
-    header = [h.strip().lower() for h in next(csv.reader([header_text]), [])]
+    try:
+        header = [h.strip().lower() for h in next(csv.reader([header_text]), [])]
+    except csv.Error:  # a long non-JSON line: over the CSV field limit
+        header = []
     col: dict[str, int] = {}
     names: dict[str, str] = {}
     for field, options in _CSV_FIELDS.items():
