@@ -52,6 +52,21 @@ def _framework() -> Any:
         return importlib.import_module("click.exceptions")
 
 
+def _abort_type() -> type[BaseException]:
+    """The framework's Abort (raised on Ctrl-C inside the framework): click keeps it in
+    ``click.exceptions``; typer 0.28 moved it to ``typer.exceptions``, not ``typer._click``."""
+    import importlib
+
+    for name in ("typer.exceptions", "typer._click.exceptions", "click.exceptions"):
+        try:
+            found = getattr(importlib.import_module(name), "Abort", None)
+        except ImportError:
+            continue
+        if isinstance(found, type) and issubclass(found, BaseException):
+            return found
+    return KeyboardInterrupt
+
+
 def _terminate(signum: int, frame: Any) -> None:
     from ..errors import Terminated
 
@@ -91,6 +106,7 @@ def main(args: list[str] | None = None) -> None:
 
     _guard_streams()
     fw = _framework()
+    abort = _abort_type()
     try:
         code = app(args=args, prog_name="gpt41cost", standalone_mode=False)
     except fw.ClickException as exc:
@@ -104,7 +120,7 @@ def main(args: list[str] | None = None) -> None:
         message = " ".join(line.strip() for line in exc.format_message().splitlines() if line.strip()).rstrip(".")
         say(f"gpt41cost: error: {message}{hint}")
         sys.exit(int(ExitCode.USAGE) if usage else exc.exit_code)
-    except fw.Abort:
+    except abort:
         say("gpt41cost: interrupted")
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
