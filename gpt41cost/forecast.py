@@ -27,11 +27,10 @@ from decimal import ROUND_CEILING, Decimal
 from .catalog import Catalog
 from .errors import InputError, UnknownModelError, UsageError
 from .numbers import USD, NumberError, parse_decimal
-from .usage import Accumulator, UsageResult
+from .usage import EPOCH, Accumulator, UsageResult, date_of
 
 RUN_RATE_DAYS = 7
 MINUTES_PER_DAY = 1440
-_EPOCH = _dt.date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -205,7 +204,7 @@ def forecast(
 
 
 def _peaks(acc: Accumulator, catalog: Catalog, start: _dt.date, end: _dt.date, tier: int | None) -> tuple[PeakDay, ...]:
-    lo, hi = (start - _EPOCH).days, (end - _EPOCH).days
+    lo, hi = (start - EPOCH).days, (end - EPOCH).days
     per: dict[str, dict[int, list[int]]] = {}
     names: dict[str | None, str | None] = {}
     for (model, batch, _tier, day, *_), (n, i, _c, o) in acc.groups.items():
@@ -229,7 +228,7 @@ def _peaks(acc: Accumulator, catalog: Catalog, start: _dt.date, end: _dt.date, t
         out.append(
             PeakDay(
                 base,
-                _EPOCH + _dt.timedelta(days=day),
+                date_of(day),
                 n,
                 tokens,
                 None if limits is None else limits.rpd,

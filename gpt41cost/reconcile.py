@@ -16,7 +16,6 @@ billed, with nothing computed to set against it.
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -27,7 +26,7 @@ from .cost import TokenUsage, cost_of
 from .errors import UnknownModelError, UsageError
 from .numbers import NumberError, parse_share
 from .readers.costs import BilledItem
-from .usage import Accumulator, UsageResult, _group_rates_reason, _Resolver, day_label, mode_of
+from .usage import Accumulator, UsageResult, _group_rates_reason, _Resolver, date_of, day_label, mode_of
 
 DEFAULT_TOLERANCE = Decimal("0.01")
 LINE_ITEM_RULE = (
@@ -182,7 +181,7 @@ def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
             continue  # not priced: listed under Not priced by summarize, left out here too
         on = dated.get((model, day))
         if on is None:
-            prices = resolved.spec.prices if day is None else resolved.spec.prices_on(_day_date(day))
+            prices = resolved.spec.prices if day is None else resolved.spec.prices_on(date_of(day))
             on = dated[(model, day)] = replace(resolved, spec=replace(resolved.spec, prices=prices))
         cost = cost_of(TokenUsage(i, c, o), rates_for(on, mode))
         label = _label(resolved)
@@ -196,10 +195,6 @@ def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
         d = day_label(day)
         per_day[d] = per_day.get(d, Decimal(0)) + cost.total_usd
     return Computed(per_item, per_day, odd_tiers)
-
-
-def _day_date(day: int) -> _dt.date:
-    return _dt.date(1970, 1, 1) + _dt.timedelta(days=day)
 
 
 def _over(computed: Decimal | None, billed: Decimal | None, tolerance: Decimal) -> bool:

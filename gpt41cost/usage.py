@@ -379,7 +379,7 @@ def day_label(day: int | None) -> str:
     """UTC date of a day number, or ``unknown`` for records without a timestamp."""
     if day is None:
         return "unknown"
-    return (_dt.date(1970, 1, 1) + _dt.timedelta(days=day)).isoformat()
+    return date_of(day).isoformat()
 
 
 #: Unix times read as seconds: 2000-01-01 to 2100-01-01 UTC. A time 1,000 times those is in
@@ -431,13 +431,14 @@ class _Resolver:
             return "not in the pricing catalog"
 
 
-_EPOCH = _dt.date(1970, 1, 1)
+EPOCH = _dt.date(1970, 1, 1)
 
 
-def _date_of(day: int) -> _dt.date:
-    """The date of a day number, held to the calendar's range (an absurd timestamp still prices)."""
+def date_of(day: int) -> _dt.date:
+    """The date of a day number (days since :data:`EPOCH`, UTC), held to the calendar's range
+    (an absurd timestamp still prices)."""
     try:
-        return _EPOCH + _dt.timedelta(days=day)
+        return EPOCH + _dt.timedelta(days=day)
     except OverflowError:
         return _dt.date.max if day > 0 else _dt.date.min
 
@@ -457,7 +458,7 @@ class _PricesOnDay:
         key = (spec.name, day)
         prices = self.cache.get(key)
         if prices is None:
-            prices = self.cache[key] = spec.prices_on(_date_of(day))
+            prices = self.cache[key] = spec.prices_on(date_of(day))
         if prices == spec.prices:
             return model
         return replace(model, spec=replace(spec, prices=prices))  # type: ignore[arg-type]
@@ -564,7 +565,7 @@ def summarize(
                 undated += n
             else:
                 shutdown = resolved.lifecycle.shutdown_on
-                if shutdown is not None and day >= (shutdown - _EPOCH).days:
+                if shutdown is not None and day >= (shutdown - EPOCH).days:
                     was = late.get(resolved.label)
                     late[resolved.label] = (
                         (n, day, day, shutdown)

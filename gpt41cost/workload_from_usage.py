@@ -17,14 +17,13 @@ period and sources, so the file says where each number came from.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 from .catalog import Catalog
 from .errors import InputError, UnknownModelError
-from .usage import Accumulator, UsageResult, percentile
+from .usage import Accumulator, UsageResult, date_of, percentile
 
 SHARE_PLACES = Decimal("0.0001")
 
@@ -75,8 +74,7 @@ def workload_yaml(
     if not total or not days:
         raise InputError("--emit-workload: no dated usage of a model the catalog prices; nothing to plan from")
     span = max(days) - min(days) + 1
-    first = _dt.date(1970, 1, 1) + _dt.timedelta(days=min(days))
-    last = _dt.date(1970, 1, 1) + _dt.timedelta(days=max(days))
+    first, last = date_of(min(days)), date_of(max(days))
 
     order = sorted(reqs, key=lambda m: (-reqs[m], m))
     shares = {m: _q(Decimal(reqs[m]) / total) for m in order}
