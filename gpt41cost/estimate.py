@@ -109,6 +109,9 @@ class ModelEstimate:
     status: str = ACTIVE  # on the run's date: active, deprecated or shut_down
     #: with the cache detected and traffic given: mean cached tokens a request gets in the month's steady state
     monthly_cached_tokens: Decimal | None = None
+    #: the same requests through the Batch API (no cached rate: cached tokens at the batch input rate)
+    batch_cost: Cost | None = None
+    monthly_batch_usd: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -372,12 +375,15 @@ def _estimate_model(
     no_cache = price(TokenUsage(in_sum, 0, out * n), m, a.mode)
     worst = price(TokenUsage(in_sum, cached_sum, worst_out), m, a.mode).total_usd
     per_request = total.total_usd / n
-    monthly = monthly_nc = None
+    batch = price(usage, m, "batch")
+    monthly = monthly_nc = monthly_batch = None
     if a.requests_per_month is not None:
         # with the cache detected, the month is priced in its steady state, not as the sample ran
-        month = total if steady is None else price(TokenUsage(in_sum, steady, out * n), m, a.mode)
+        month_usage = usage if steady is None else TokenUsage(in_sum, steady, out * n)
+        month = price(month_usage, m, a.mode)
         monthly = month.total_usd * a.requests_per_month / n
         monthly_nc = no_cache.total_usd * a.requests_per_month / n
+        monthly_batch = price(month_usage, m, "batch").total_usd * a.requests_per_month / n
     training_tokens = training_usd = None
     if t.examples:
         training_tokens = t.training_sum * a.epochs
@@ -396,6 +402,8 @@ def _estimate_model(
         monthly_usd=monthly,
         monthly_without_cache_usd=monthly_nc,
         monthly_cached_tokens=None if steady is None else Decimal(steady) / n,
+        batch_cost=batch,
+        monthly_batch_usd=monthly_batch,
         saving_vs_baseline_pct=None,
         worst_case_usd=worst if t.capped else None,
         worst_case_requests=t.capped,

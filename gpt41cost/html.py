@@ -11,6 +11,7 @@ scheme; print uses the light one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from html import escape as _html_escape
@@ -129,11 +130,50 @@ def _figure(c: Chart, index: int) -> str:
     )
 
 
+#: Characters of a category label on one line of a chart (the label column is 200 px wide).
+LABEL_CHARS = 28
+_LINE_H = 13
+
+
+def label_lines(text: str, width: int = LABEL_CHARS) -> list[str]:
+    """A category label on lines of at most ``width`` characters: broken at spaces, a word longer
+    than a line after ``:``, ``-``, ``/`` or ``_`` (``ft:gpt-4.1-mini-2025-04-14:org:name:id`` on
+    two lines), else cut. Every character is kept: no label is shortened."""
+    pieces: list[str] = []  # words, and the parts of a word too long for a line
+    for word in text.split(" "):
+        if len(word) <= width:
+            pieces.append(word)
+            continue
+        parts = re.findall(r"[^:/_-]*[:/_-]|[^:/_-]+$", word)
+        glued = ""
+        for part in parts:
+            if glued and len(glued) + len(part) > width:
+                pieces.append(glued + "\u200b")  # a break inside a word: no space when joined
+                glued = ""
+            while len(part) > width:
+                pieces.append(part[:width] + "\u200b")
+                part = part[width:]
+            glued += part
+        pieces.append(glued)
+    lines: list[str] = []
+    line = ""
+    for piece in pieces:
+        joined = piece if not line else line + ("" if line.endswith("\u200b") else " ") + piece
+        if line and len(joined.replace("\u200b", "")) > width:
+            lines.append(line)
+            line = piece
+        else:
+            line = joined
+    lines.append(line)
+    return [x.replace("\u200b", "") for x in lines]
+
+
 def _svg(c: Chart, cid: str) -> str:
-    label_w, value_w, bar_area, bar_h, gap = 190, 110, 420, 16, 10
+    label_w, value_w, bar_area, bar_h, gap = 200, 110, 420, 16, 10
     n_series = 1 if c.stacked else len(c.series)
-    group_h = bar_h * n_series + gap
-    height = group_h * len(c.categories) + 30
+    labels = [label_lines(printable(cat)) for cat in c.categories]
+    group_hs = [max(bar_h * n_series, _LINE_H * len(lines)) + gap for lines in labels]
+    height = sum(group_hs) + 30
     width = label_w + bar_area + value_w
 
     def num(v: Decimal | int | None) -> float:
@@ -154,10 +194,14 @@ def _svg(c: Chart, cid: str) -> str:
         f'<desc id="{cid}-d">{escape(_alt_text(c))}</desc>',
         f'<line class="grid" x1="{label_w}" y1="0" x2="{label_w}" y2="{height - 24}"/>',
     ]
-    for j, cat in enumerate(c.categories):
-        y0 = j * group_h + 4
-        ty = y0 + bar_h * n_series / 2 + 4
-        parts.append(f'<text x="{label_w - 6}" y="{ty:.1f}" text-anchor="end">{escape(cat[:30])}</text>')
+    y0 = 4
+    for j, lines in enumerate(labels):
+        ty = y0 + (group_hs[j] - gap) / 2 - _LINE_H * (len(lines) - 1) / 2 + 4
+        spans = "".join(
+            f'<tspan x="{label_w - 6}" dy="{0 if k == 0 else _LINE_H}">{escape(line)}</tspan>'
+            for k, line in enumerate(lines)
+        )
+        parts.append(f'<text x="{label_w - 6}" y="{ty:.1f}" text-anchor="end">{spans}</text>')
         x = float(label_w)
         for i, (_, vals) in enumerate(c.series):
             w = max(0.0, num(vals[j]) * scale)
@@ -171,6 +215,7 @@ def _svg(c: Chart, cid: str) -> str:
                 parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 5}">{_fmt(vals[j], c.unit)}</text>')
         if c.stacked:
             parts.append(f'<text x="{x + 4:.1f}" y="{y0 + bar_h - 4}">{_fmt(_sum(c, j), c.unit)}</text>')
+        y0 += group_hs[j]
     if c.line is not None:
         lx = label_w + num(c.line[1]) * scale
         parts.append(f'<line class="ref" x1="{lx:.1f}" y1="0" x2="{lx:.1f}" y2="{height - 24}"/>')

@@ -209,3 +209,78 @@ def test_the_table_format_fits_a_100_column_terminal(runner, run) -> None:  # ty
     assert max(_display_width(line) for line in wider.splitlines()) >= max(
         _display_width(line) for line in r.stdout.splitlines()
     )
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        pytest.param("ft:gpt-4.1-mini-2025-04-14:org:name:id", id="ft-name"),
+        pytest.param("all priced traffic on ft:gpt-4.1-mini-2025-04-14:acme:support:x1", id="words-and-ft"),
+        pytest.param("x" * 70, id="one-long-word"),
+        pytest.param("gpt-4.1", id="short"),
+    ],
+)
+def test_a_chart_label_is_wrapped_never_shortened(label) -> None:
+    from gpt41cost.html import LABEL_CHARS, label_lines
+
+    lines = label_lines(label)
+    assert all(len(line) <= LABEL_CHARS for line in lines)
+    assert "".join(lines).replace(" ", "") == label.replace(" ", "")
+    assert len(lines) == 1 or len(label) > LABEL_CHARS
+
+
+def test_a_long_model_name_is_whole_on_the_chart(runner) -> None:  # type: ignore[no-untyped-def]
+    name = "ft:gpt-4.1-mini-2025-04-14:org:name:id"
+    page = _invoke(runner, "estimate", ["--input-tokens", "1000", "-m", name], "-f", "html").stdout
+    labels = re.findall(r'<text [^>]*text-anchor="end">(.*?)</text>', page)
+    shown = ["".join(re.findall(r"<tspan[^>]*>(.*?)</tspan>", t)) for t in labels]
+    assert name in shown
+    assert '<tspan x="194" dy="13">org:name:id</tspan>' in page  # on a second line
+
+
+def test_estimate_charts_show_the_cached_and_batch_variants(runner) -> None:  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    args = ["samples/support", "--requests-per-day", "20000", "--cache", "auto"]
+    doc = json.loads(_invoke(runner, "estimate", args, "-f", "json").stdout)
+    for m in doc["models"]:  # the Batch API halves both rates and has no cached rate
+        assert Decimal(m["monthly_batch_usd"]) == Decimal(m["monthly_without_cache_usd"]) / 2
+        assert Decimal(m["per_request_batch_usd"]) * m["requests"] == Decimal(m["total_batch_usd"])
+    page = _invoke(runner, "estimate", args, "-f", "html").stdout
+    table = page.split("<caption>Data: Cost per month by model</caption>")[1].split("</table>")[0]
+    heads = re.findall(r"<th scope[^>]*>(.*?)</th>", table)
+    assert heads == ["", "as estimated", "without cache", "Batch API"]
+    assert (
+        '<td>gpt-4.1</td><td class="n">$3,129.30</td><td class="n">$4,396.50</td><td class="n">$2,198.25</td>' in table
+    )
+    assert "Data: Cost per request by model" in page
+    plain = _invoke(runner, "estimate", args[:3], "-f", "html").stdout  # no cache assumed: no cache series
+    heads = re.findall(
+        r"<th scope[^>]*>(.*?)</th>", plain.split("Data: Cost per month by model")[1].split("</table>")[0]
+    )
+    assert heads == ["", "as estimated", "Batch API"]
+
+
+def _warnings_run(tmp_path: Path, case: str) -> tuple[str, list[str]]:
+    data = ROOT / "tests" / "data" / "usage"
+    fixture = str(ROOT / "tests" / "data" / "pricing-fixture.yaml")
+    if case == "usage-unpriced":
+        return "usage", [str(data / "chat.jsonl"), "--pricing", fixture]
+    if case == "usage-skipped":
+        return "usage", [str(data / "bad" / "mixed.jsonl"), "--pricing", fixture]
+    reqs = tmp_path / "requests.jsonl"
+    good = json.dumps({"model": "gpt-4.1", "messages": [{"role": "user", "content": "hello"}]})
+    reqs.write_text(f"{good}\nnot json\n{good}\n", encoding="utf-8")
+    return "estimate", [str(reqs), "--skip-bad"]
+
+
+@pytest.mark.parametrize("case", ["usage-unpriced", "usage-skipped", "estimate-skip-bad"])
+def test_every_warning_on_stderr_is_listed_in_the_html(runner, tmp_path, case) -> None:  # type: ignore[no-untyped-def]
+    import html
+
+    command, args = _warnings_run(tmp_path, case)
+    r = _invoke(runner, command, args, "-f", "html")
+    said = [x.removeprefix("gpt41cost: warning: ") for x in r.stderr.splitlines() if x.startswith("gpt41cost: warning")]
+    assert said, r.stderr
+    section = r.stdout.split("<h2>Warnings</h2>")[1].split("</ul>")[0]
+    assert [html.unescape(x) for x in re.findall(r"<li>(.*?)</li>", section)] == said

@@ -35,6 +35,9 @@ def _root(
     ] = None,
 ) -> None:
     """Cost and capacity planning for OpenAI's GPT-4.1 family, offline."""
+    from .common import forget_warnings
+
+    forget_warnings()
 
 
 # Commands register themselves on import, in the order --help lists them.

@@ -271,7 +271,12 @@ def emit_report(report: Any, fmt: Any, table: str | None = None) -> None:
         raise UsageError("--table picks a CSV table; use it with --format csv")
     if table not in (None, "help"):
         pick_table(report, table)  # an unknown name is one line before anything is written
-    text = render(report, value, table, terminal_width())
+    shown = report
+    if value == "html":  # the page lists every warning of the run, those written while reading too
+        from dataclasses import replace
+
+        shown = replace(report, warnings=list(dict.fromkeys([*_WARNED, *report.warnings])))
+    text = render(shown, value, table, terminal_width())
     for message in report.warnings:
         warn(message)
     emit(text)
@@ -292,8 +297,18 @@ def terminal_width() -> int | None:
     return None
 
 
+#: The warnings this run wrote to stderr (the HTML report lists them all); cleared as a command starts.
+_WARNED: list[str] = []
+
+
 def warn(message: str) -> None:
+    _WARNED.append(message)
     say(f"gpt41cost: warning: {message}")
+
+
+def forget_warnings() -> None:
+    """A new command: no warning written yet (one process may run several, as tests do)."""
+    _WARNED.clear()
 
 
 #: Environment variable fixing the date of every run (as --as-of does for one).

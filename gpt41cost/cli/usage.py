@@ -382,7 +382,8 @@ def _emit_workload(path: str, text: str) -> None:
 
 
 def _warn(result: UsageResult) -> None:
-    """Skipped records (a few examples, then the count by reason) and unpriced models, on stderr."""
+    """Skipped records (a few examples, then the count by reason) on stderr; the unpriced models
+    are the report's warnings (:func:`gpt41cost.views.usage.usage_report`)."""
     from ..usage import SKIP_REASONS
 
     for s in result.skip_examples[:SHOW_SKIPS]:
@@ -391,5 +392,3 @@ def _warn(result: UsageResult) -> None:
         n = sum(result.skipped.values())
         parts = ", ".join(f"{v:,} {SKIP_REASONS.get(k, k)}" for k, v in sorted(result.skipped.items()))
         warn(f"skipped {n:,} bad record(s) ({parts}); --strict fails on the first")
-    for u in result.unpriced:
-        warn(f"not priced: {u.model or '(no model)'}: {u.requests:,} request(s) ({u.reason})")

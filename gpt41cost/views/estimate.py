@@ -147,6 +147,9 @@ def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
         "total_without_cache_usd": money_str(m.cost_without_cache.total_usd),
         "monthly_usd": money_str(m.monthly_usd),
         "monthly_without_cache_usd": money_str(m.monthly_without_cache_usd),
+        "per_request_batch_usd": money_str(None if m.batch_cost is None else m.batch_cost.total_usd / m.requests),
+        "total_batch_usd": money_str(None if m.batch_cost is None else m.batch_cost.total_usd),
+        "monthly_batch_usd": money_str(m.monthly_batch_usd),
         "monthly_cached_tokens_per_request": rounded(m.monthly_cached_tokens, 1),
         "saving_vs_gpt_4_1_pct": rounded(m.saving_vs_baseline_pct, 4),
         "worst_case_total_usd": money_str(m.worst_case_usd),
@@ -410,31 +413,57 @@ def estimate_report(
 
 def _charts(r: EstimateResult, monthly: bool, stats_rows: list[list[Any]]) -> list[Chart]:
     names = [m.model for m in r.models]
+    batch_run = r.assumptions.mode == "batch"
+
+    def each(n: int, total: Decimal | None) -> Decimal | None:
+        return None if total is None or not n else total / n
+
+    # the variants: as estimated, without the prompt cache (when one is assumed), and through the
+    # Batch API (no cached rate there); a run already at batch prices has no separate Batch series
+    cached = r.assumptions.cache_mode != "none"
+    variants = "as estimated" + (" (Batch API)" if batch_run else "")
+    variants += (
+        ", without the prompt cache" if cached else " (no prompt cache assumed: --cache auto detects shared prefixes)"
+    )
+    if not batch_run:
+        variants += "; through the Batch API (no cached rate there: cached tokens at the batch input rate)"
+
+    def series(
+        estimated: list[Decimal | None], no_cache: list[Decimal | None], batch: list[Decimal | None]
+    ) -> list[tuple[str, Sequence[Decimal | int | None]]]:
+        out: list[tuple[str, Sequence[Decimal | int | None]]] = [("as estimated", estimated)]
+        if cached:
+            out.append(("without cache", no_cache))
+        if not batch_run:
+            out.append(("Batch API", batch))
+        return out
+
+    per_request = series(
+        [m.per_request_usd for m in r.models],
+        [each(m.requests, m.cost_without_cache.total_usd) for m in r.models],
+        [each(m.requests, None if m.batch_cost is None else m.batch_cost.total_usd) for m in r.models],
+    )
     charts = [
         Chart(
             "Cost per request by model",
-            "Mean cost of one request on each model, as estimated and without prompt caching.",
+            f"Mean cost of one request on each model: {variants}.",
             names,
-            [
-                ("as estimated", [m.per_request_usd for m in r.models]),
-                (
-                    "without cache",
-                    [m.cost_without_cache.total_usd / m.requests if m.requests else None for m in r.models],
-                ),
-            ],
+            per_request,
             table="models",
         )
     ]
     if monthly:
+        per_month = series(
+            [m.monthly_usd for m in r.models],
+            [m.monthly_without_cache_usd for m in r.models],
+            [m.monthly_batch_usd for m in r.models],
+        )
         charts.append(
             Chart(
                 "Cost per month by model",
-                "Monthly cost on each model at the assumed traffic, with and without prompt caching.",
+                f"Monthly cost on each model at the assumed traffic: {variants}.",
                 names,
-                [
-                    ("as estimated", [m.monthly_usd for m in r.models]),
-                    ("without cache", [m.monthly_without_cache_usd for m in r.models]),
-                ],
+                per_month,
                 table="models",
             )
         )

@@ -92,6 +92,7 @@ def _breakdown(title: str, first: str, lines: tuple[Line, ...], *, unpriced: boo
 def usage_report(result: UsageResult) -> Report:
     t = result.totals
     any_unpriced = t.unpriced_requests > 0
+    unpriced = result.unpriced
     model_rows: list[list[Cell]] = [
         [m.key, *_tokens(m), _pct(m.cache_hit_rate), Usd(m.cost_usd), _pct(m.cost_share)] for m in result.models
     ]
@@ -231,7 +232,10 @@ def usage_report(result: UsageResult) -> Report:
         assumptions=[*result.assumptions, *([date_assumption(result.run_date)] if result.run_date else [])],
         notes=notes,
         footer=footer,
-        warnings=[n for n in notes if "after its shutdown" in n or "these figures price its past use" in n],
+        warnings=[
+            *(f"not priced: {u.model or '(no model)'}: {u.requests:,} request(s) ({u.reason})" for u in unpriced),
+            *(n for n in notes if "after its shutdown" in n or "these figures price its past use" in n),
+        ],
         charts=_charts(result),
     )
 
