@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from html import escape as _html_escape
 
-from .report import Chart, Report, people_view, printable, usd
+from .report import Chart, Report, people_view, printable, shown_tables, usd
 
 
 def escape(text: str) -> str:
@@ -70,7 +70,7 @@ def render_html(report: Report) -> str:
         out.append("<h2>Charts</h2>")
         out += [_figure(c, i) for i, c in enumerate(report.charts)]
     out.append("<h2>Tables</h2>")
-    for t in report.tables:
+    for t in shown_tables(report):
         cols, rows = people_view(t)
         out.append(_table(t.title, cols, rows, t.numeric))
     if report.assumptions:

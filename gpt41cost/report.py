@@ -71,6 +71,9 @@ class Table:
     footer_rows: Sequence[Sequence[Any]] = ()
     #: columns a narrow terminal may leave out, the first named first (CSV and JSON keep them)
     secondary: Sequence[str] = ()
+    #: False: a table for machines only (``--format csv --table NAME``), not printed in the
+    #: table, Markdown or HTML formats (where a chart, or other tables, show its figures)
+    people: bool = True
 
 
 @dataclass(frozen=True)
@@ -336,6 +339,11 @@ def _csv(report: Report, name: str | None) -> str:
     return buf.getvalue()
 
 
+def shown_tables(report: Report) -> list[Table]:
+    """The tables people read (the table, Markdown and HTML formats): all but machine-only ones."""
+    return [t for t in report.tables if t.people]
+
+
 def people_view(t: Table) -> tuple[list[str], list[list[str]]]:
     """The columns and cells people read: CSV-only columns dropped, footer rows appended, each
     money column at one number of places (:func:`money_places`)."""
@@ -352,7 +360,7 @@ def _md_escape(s: str) -> str:
 
 def _markdown(report: Report) -> str:
     out: list[str] = [f"## {report.title}", ""]
-    for t in report.tables:
+    for t in shown_tables(report):
         cols, rows = people_view(t)
         out += [f"**{t.title}**", ""]
         out.append("| " + " | ".join(_md_escape(c) for c in cols) + " |")
@@ -487,7 +495,7 @@ def _rich_text(report: Report, width: int | None = None) -> str:
         ) or [first]
 
     out = [report.title]
-    for t in report.tables:
+    for t in shown_tables(report):
         out += _text_table(t, width)
     if report.assumptions:
         out.append("Assumptions:")

@@ -244,6 +244,15 @@ class Line:
 
 
 @dataclass(frozen=True)
+class DayModel:
+    """One model's part of one UTC day: the rows of a day sum to that day's line of ``by_day``.
+    ``line.key`` is the model as priced (its label), or as the records name it when not priced."""
+
+    day: str
+    line: Line
+
+
+@dataclass(frozen=True)
 class UnpricedModel:
     """Traffic the catalog does not price, with the reason; never counted as $0 in silence."""
 
@@ -358,6 +367,8 @@ class UsageResult:
     after_shutdown: tuple[AfterShutdown, ...] = ()
     #: each priced model's lifecycle (by label), for its status on the run's date
     lifecycles: Mapping[str, Lifecycle] = field(default_factory=dict)
+    #: each day's traffic by model (days in order, then the costliest model first)
+    by_day_model: tuple[DayModel, ...] = ()
 
     @property
     def total_usd(self) -> Decimal:
@@ -542,6 +553,7 @@ def summarize(
     models: dict[str, _Row] = {}
     unpriced: dict[tuple[str | None, str], _Row] = {}
     days: dict[str, _Row] = {}
+    day_models: dict[tuple[str, str], _Row] = {}
     modes: dict[str, _Row] = {}
     projects: dict[str, _Row] = {}
     users: dict[str, _Row] = {}
@@ -588,6 +600,8 @@ def summarize(
             unpriced.setdefault((model, reason), _Row()).add(n, i, c, o, None)
         total.add(n, i, c, o, cost)
         days.setdefault(day_label(day), _Row()).add(n, i, c, o, cost)
+        label = (model or "(none)") if isinstance(resolved, str) else resolved.label
+        day_models.setdefault((day_label(day), label), _Row()).add(n, i, c, o, cost)
         modes.setdefault(mode, _Row()).add(n, i, c, o, cost)
         if project is not None:
             projects.setdefault(project, _Row()).add(n, i, c, o, cost)
@@ -645,6 +659,10 @@ def summarize(
         models=_lines(models, grand, by_cost=True),
         unpriced=unpriced_list,
         by_day=_lines(days, grand, by_cost=False),
+        by_day_model=tuple(
+            DayModel(day, row.line(label, grand))
+            for (day, label), row in sorted(day_models.items(), key=lambda kv: (kv[0][0], -kv[1].cost, kv[0][1]))
+        ),
         by_mode=_lines(modes, grand, by_cost=True),
         by_project=_lines(projects, grand, by_cost=True),
         by_user=_lines(users, grand, by_cost=True),

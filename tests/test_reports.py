@@ -172,7 +172,7 @@ CHARTS = {
     ],
     "limits": ["gpt-4.1-mini: RPM and TPM use per tier"],
     "plan": ["Monthly cost by model"],
-    "usage": ["Daily cost", "Cost and cached share by model", "What if"],
+    "usage": ["Daily cost by model", "Cost and cached share by model", "What if"],
 }
 HTML_RUNS = {
     "estimate": ["samples/support", "--requests-per-day", "20000", "--cache", "auto"],
@@ -284,3 +284,27 @@ def test_every_warning_on_stderr_is_listed_in_the_html(runner, tmp_path, case) -
     assert said, r.stderr
     section = r.stdout.split("<h2>Warnings</h2>")[1].split("</ul>")[0]
     assert [html.unescape(x) for x in re.findall(r"<li>(.*?)</li>", section)] == said
+
+
+def test_usage_daily_cost_is_stacked_by_model_from_the_days_by_model_table(runner) -> None:  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    args = ["samples/usage"]
+    doc = json.loads(_invoke(runner, "usage", args, "-f", "json").stdout)
+    for day in doc["by_day"]:
+        parts = [d for d in doc["by_day_model"] if d["day"] == day["day"]]
+        assert sum(Decimal(p["cost_usd"]) for p in parts) == Decimal(day["cost_usd"])
+        assert sum(p["requests"] for p in parts) == day["requests"]
+    rows = list(
+        csv.DictReader(io.StringIO(_invoke(runner, "usage", args, "-f", "csv", "--table", "days-by-model").stdout))
+    )
+    assert [(r["day"], r["model"], r["requests"]) for r in rows] == [
+        (d["day"], d["model"], str(d["requests"])) for d in doc["by_day_model"]
+    ]
+    page = _invoke(runner, "usage", args, "-f", "html").stdout
+    figure = page.split(">Daily cost by model</figcaption>")[1].split("</figure>")[0]
+    heads = re.findall(r"<th scope[^>]*>(.*?)</th>", figure)
+    assert heads == ["", *(m["model"] for m in doc["models"])]  # one series per model, stacked
+    assert len(re.findall(r"<rect ", figure)) == len(doc["by_day"]) * len(doc["models"])
+    assert "By day and model" not in _invoke(runner, "usage", args).stdout  # machines only: CSV and JSON
+    assert "By day and model" not in page.split("<h2>Tables</h2>")[1]

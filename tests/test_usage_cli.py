@@ -42,6 +42,7 @@ def test_json_contract(runner):
         "unpriced",
         "by_mode",
         "by_day",
+        "by_day_model",
         "by_project",
         "by_user",
         "by_api_key",

@@ -89,6 +89,21 @@ def _breakdown(title: str, first: str, lines: tuple[Line, ...], *, unpriced: boo
     return Table(title, columns, rows, numeric=_NUMERIC, name="by-" + snake(first).replace("_", "-"))
 
 
+def _days_by_model(result: UsageResult, *, unpriced: bool) -> Table:
+    """Each day's traffic by model: CSV (``--table days-by-model``) and JSON; the HTML draws it as
+    the stacked daily chart, whose data table it is (a terminal gets the by-day and by-model tables)."""
+    columns: tuple[str, ...] = ("day", "model", *_TOKEN_COLUMNS, "cache hit", "cost", "share")
+    rows: list[list[Cell]] = []
+    for d in result.by_day_model:
+        line = d.line
+        row: list[Cell] = [d.day, line.key, *_tokens(line), _pct(line.cache_hit_rate), Usd(line.cost_usd)]
+        row.append(_pct(line.cost_share))
+        rows.append([*row, line.unpriced_requests] if unpriced else row)
+    if unpriced:
+        columns = (*columns, "unpriced requests")
+    return Table("By day and model (UTC)", columns, rows, numeric=_NUMERIC, name="days-by-model", people=False)
+
+
 def usage_report(result: UsageResult) -> Report:
     t = result.totals
     any_unpriced = t.unpriced_requests > 0
@@ -138,6 +153,8 @@ def usage_report(result: UsageResult) -> Report:
         )
     tables.append(_breakdown("By processing mode", "mode", result.by_mode, unpriced=any_unpriced))
     tables.append(_breakdown("By day (UTC)", "day", result.by_day, unpriced=any_unpriced))
+    if result.by_day_model:
+        tables.append(_days_by_model(result, unpriced=any_unpriced))
     for title, first, lines in (
         ("By project", "project", result.by_project),
         ("By user", "user", result.by_user),
@@ -248,13 +265,16 @@ def snake(key: str) -> str:
 def _charts(result: UsageResult) -> list[Chart]:
     charts = []
     if result.by_day:
+        days = [str(d.key) for d in result.by_day]
+        cost = {(d.day, d.line.key): d.line.cost_usd for d in result.by_day_model}
         charts.append(
             Chart(
-                "Daily cost",
-                "Cost of each UTC day's priced requests.",
-                [str(d.key) for d in result.by_day],
-                [("cost", [d.cost_usd for d in result.by_day])],
-                table="by-day",
+                "Daily cost by model",
+                "Cost of each UTC day's priced requests, stacked by model.",
+                days,
+                [(m.key, [cost.get((day, m.key)) for day in days]) for m in result.models],
+                stacked=True,
+                table="days-by-model",
             )
         )
     if result.models:
@@ -368,6 +388,7 @@ def usage_json(result: UsageResult) -> dict[str, Any]:
         ],
         "by_mode": [_line_json(x, "mode") for x in result.by_mode],
         "by_day": [_line_json(x, "day") for x in result.by_day],
+        "by_day_model": [{"day": d.day, **_line_json(d.line, "model")} for d in result.by_day_model],
         "by_project": [_line_json(x, "project_id") for x in result.by_project],
         "by_user": [_line_json(x, "user_id") for x in result.by_user],
         "by_api_key": [_line_json(x, "api_key_id") for x in result.by_api_key],
