@@ -6,7 +6,6 @@ message as one line on stderr and exits with its ``exit_code``. Nothing else is 
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Callable
 from enum import IntEnum
 from typing import Any, Generic, TypeVar
@@ -180,11 +179,3 @@ class Skipped(Generic[T]):
         self.count = state["count"]
         self.by_reason = state["by_reason"]
 
-
-def worker_ignores_interrupt() -> None:
-    """Pool initializer: a worker process leaves Ctrl-C to the parent, which stops the pool and
-    reports "interrupted" once (a terminal sends SIGINT to every process of the group, and each
-    worker would otherwise print its own traceback). SIGTERM, which the CLI turns into
-    :class:`Terminated` in its own process, ends a worker quietly, as it does by default."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -5,19 +5,28 @@ script's time, and two readers bring it under the 0.5x bar; bench/bench_batch.py
 The file is cut into byte ranges at line starts; forked workers each read a range and hand
 back a small summary of it (not its records), in file order. A worker that dies (killed from
 outside, out of memory) ends the read with one clear error instead of a hang.
+
+:func:`executor` and :func:`stop` are the package's one way to start and stop worker processes
+(``usage`` uses them too): a worker leaves Ctrl-C and SIGTERM to its parent, and exits when its
+parent is gone, even killed with ``kill -9`` (nothing else would tell it: it would wait on its
+queue forever).
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from ..errors import InputError, worker_ignores_interrupt
+from ..errors import InputError
 
 #: Files at least this large (bytes) are read on several cores.
 MIN_BYTES = 16 << 20
@@ -25,6 +34,8 @@ MIN_BYTES = 16 << 20
 RANGE_BYTES = 8 << 20
 #: Bytes read at a time when counting the lines of a range.
 _BLOCK = 4 << 20
+#: Seconds between a worker's checks that its parent is still there.
+PARENT_CHECK_S = 0.2
 
 R = TypeVar("R")
 #: A range of a file: (first byte, end byte, number of its first line).
@@ -66,6 +77,73 @@ def spans(source: str, size: int) -> list[Span]:
     return out
 
 
+def executor(workers: int) -> ProcessPoolExecutor:
+    """``workers`` forked processes (they inherit what the parent has loaded) that leave signals
+    to the parent and exit when it is gone. Wait on their futures with :func:`result` and stop
+    them with :func:`stop`."""
+    import multiprocessing as mp
+
+    return ProcessPoolExecutor(
+        workers, mp_context=mp.get_context("fork"), initializer=_start_worker, initargs=(os.getpid(),)
+    )
+
+
+def result(ex: ProcessPoolExecutor, future: Future[R]) -> R:
+    """``future.result()``, or :class:`BrokenProcessPool` once a worker of ``ex`` has died.
+
+    The executor notices a dead worker by itself, except one killed while it hands back a
+    result: it dies holding the result queue's lock with half a message in the pipe, and the
+    executor's thread waits for the other half forever (CPython's own warning: a process killed
+    while it uses a queue can corrupt it). So the wait here looks at the workers too."""
+    while True:
+        try:
+            return future.result(timeout=PARENT_CHECK_S)
+        except FutureTimeout:
+            # a worker exits only when told to, after every result: an exit code now is a death
+            if any(p.exitcode is not None for p in _workers(ex)):
+                raise BrokenProcessPool("a worker process died") from None
+
+
+def stop(ex: ProcessPoolExecutor, failed: bool) -> None:
+    """Shut ``ex`` down: after a failure (an error, Ctrl-C, SIGTERM, a dead worker) its workers
+    are ended at once rather than left to finish ranges nobody will read, and the executor's
+    thread is freed from a message a dead worker left half-written (see :func:`result`): with
+    every worker gone, closing this process's end of the result pipe lets it read end-of-file."""
+    if failed:
+        workers = _workers(ex)
+        for proc in workers:
+            proc.terminate()  # SIGTERM: a worker's default action, exit
+        for proc in workers:
+            proc.join(5)
+        queue = getattr(ex, "_result_queue", None)
+        writer = getattr(queue, "_writer", None)
+        if writer is not None:
+            writer.close()
+    ex.shutdown(wait=True, cancel_futures=True)
+
+
+def _workers(ex: ProcessPoolExecutor) -> list[Any]:
+    return list((ex._processes or {}).values())  # the executor has no public handle on them
+
+
+def _start_worker(parent: int) -> None:
+    """Pool initializer. A terminal sends Ctrl-C to every process of the group: the parent stops
+    the pool and says "interrupted" once, so a worker ignores SIGINT (it would print its own
+    traceback). SIGTERM, which the CLI turns into an exception in its own process, ends a worker
+    quietly, as it does by default. A daemon thread watches the parent (``parent`` is its pid,
+    taken before the fork): once the worker has been handed to another process, the parent is
+    dead, and the worker exits."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    threading.Thread(target=_exit_with, args=(parent,), name="gpt41cost-parent-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(1)  # nobody is left to read a result or an exit code
+
+
 # What the workers read, set by map_spans before they are forked.
 _job: dict[str, Any] = {}
 
@@ -76,23 +154,21 @@ def _run(span: Span) -> Any:
 
 def map_spans(source: str, read: Callable[[Span], R], todo: list[Span]) -> Iterator[R]:
     """``read(span)`` of every span, in forked workers, in file order."""
-    import multiprocessing as mp
-
     from ..tokens import get_encoding
 
     get_encoding()  # built once here; the forked workers inherit it
     _job["read"] = read
+    ex = executor(min(os.cpu_count() or 1, len(todo)))
+    failed = True
     try:
-        workers = min(os.cpu_count() or 1, len(todo))
-        with ProcessPoolExecutor(
-            workers, mp_context=mp.get_context("fork"), initializer=worker_ignores_interrupt
-        ) as ex:
-            try:
-                results: Iterator[R] = ex.map(_run, todo)
-                yield from results
-            except BrokenProcessPool:
-                raise InputError(
-                    f"{source}: a reading process ended unexpectedly (killed, or out of memory?); nothing was reported"
-                ) from None
+        futures = [ex.submit(_run, span) for span in todo]
+        for future in futures:
+            yield result(ex, future)
+        failed = False
+    except BrokenProcessPool:
+        raise InputError(
+            f"{source}: a reading process ended unexpectedly (killed, or out of memory?); nothing was reported"
+        ) from None
     finally:
+        stop(ex, failed)
         _job.clear()

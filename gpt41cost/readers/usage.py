@@ -37,13 +37,12 @@ import gzip
 import io
 import itertools
 import json
-import multiprocessing as mp
 import os
 import zlib
 from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from itertools import compress, repeat
@@ -56,7 +55,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from zlib_ng import zlib_ng
 
 from ..catalog import Catalog
-from ..errors import InputError, Skipped, worker_ignores_interrupt
+from ..errors import InputError, Skipped
 from ..numbers import LIMIT, NumberError, parse_count
 from ..usage import (
     BAND_TOKENS,
@@ -71,6 +70,9 @@ from ..usage import (
     day_of,
 )
 from .files import open_input, stdin_stream
+from .pool import executor
+from .pool import result as result_of
+from .pool import stop as stop_pool
 from .text import STDIN, expand_paths
 
 #: (bytes done, bytes in all (None when reading stdin), records counted so far)
@@ -802,14 +804,14 @@ class _Pool:
         self.line_no = 0  # lines of the pieces merged so far
         self.pending: deque[tuple[_Piece, Future[tuple[Accumulator, int, list[int] | None]]]] = deque()
         _PRIOR = self.seen.hashes  # the workers fork with it; the parent adds to it only after
-        self.pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"), initializer=worker_ignores_interrupt)
+        self.pool = executor(jobs)
 
     def __enter__(self) -> _Pool:
         return self
 
     def __exit__(self, *exc: object) -> None:
         global _PRIOR
-        self.pool.shutdown(wait=exc[0] is None, cancel_futures=True)
+        stop_pool(self.pool, failed=exc[0] is not None)
         _PRIOR = set()
 
     def piece(self, **kw: Any) -> _Piece:
@@ -829,7 +831,7 @@ class _Pool:
     def merge_next(self) -> None:
         piece, future = self.pending.popleft()
         try:
-            part, lines, hashes = future.result()
+            part, lines, hashes = result_of(self.pool, future)
         except BrokenProcessPool:
             raise InputError(
                 f"{self.sink.source}: a reading process was stopped from outside (killed?); run again"

@@ -1,0 +1,223 @@
+"""Hostile processes (#18): signals and killed processes during a read on several cores.
+
+Each case runs ``gpt41cost`` in a process under the memory limit and timeout of
+tests/test_hostile.py, on a file big enough to be read by worker processes (estimate reads a
+request file of 16 MiB or more on every core, readers/pool.py; usage reads a plain log of 8 MiB
+or more with ``--jobs``, in ranges of 32 MiB, so 40 MiB gives two workers), and checks the
+process tree from /proc: the promise is one line on stderr, the documented exit code, nothing on
+stdout, no traceback, no hang, and no worker left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gpt41cost.readers import pool
+
+from .test_hostile import ROOT, TIMEOUT_S, _limits
+
+needs_cores = pytest.mark.skipif(not pool.eligible(pool.MIN_BYTES), reason="one core or no fork: no reading processes")
+#: Seconds a process tree may take to go away after its parent ended or was killed.
+GONE_S = 5
+
+
+def _ppid(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] == "Z" else int(fields[1])  # a zombie is dead, waiting for its reaper
+
+
+def children(pid: int) -> list[int]:
+    """Live processes whose parent is ``pid``."""
+    return [int(d) for d in os.listdir("/proc") if d.isdigit() and _ppid(int(d)) == pid]
+
+
+def alive(pids: list[int]) -> list[int]:
+    return [p for p in pids if _ppid(p) is not None]
+
+
+def wait_gone(pids: list[int]) -> list[int]:
+    """``pids`` still alive after :data:`GONE_S` seconds."""
+    deadline = time.monotonic() + GONE_S
+    while alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return alive(pids)
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A 17 MiB Batch file (three ranges: two workers) and a 40 MiB usage log (two ranges),
+    written in well under a second."""
+    where = tmp_path_factory.mktemp("big")
+    body = {"model": "gpt-4.1-mini", "max_tokens": 10, "messages": [{"role": "user", "content": "hello world " * 50}]}
+    line = json.dumps({"custom_id": "r{}", "method": "POST", "url": "/v1/chat/completions", "body": body})
+    batch = where / "batch.jsonl"
+    n = (17 << 20) // len(line) + 1
+    batch.write_text("\n".join(line.replace("{}", str(i)) for i in range(n)) + "\n")
+    record = {"object": "chat.completion", "created": 1764000000, "model": "gpt-4.1-mini-2025-04-14"}
+    record["usage"] = {"prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500}
+    block = ((json.dumps(record) + "\n") * 4096).encode()
+    log = where / "usage.jsonl"
+    with log.open("wb") as fh:
+        for _ in range(-(-(40 << 20) // len(block))):
+            fh.write(block)
+    return {"estimate": batch, "usage": log}
+
+
+def _args(command: str, path: Path) -> list[str]:
+    return ["estimate", str(path), "-f", "json"] if command == "estimate" else ["usage", str(path), "--jobs", "2"]
+
+
+def start(args: list[str], script: str | None = None) -> subprocess.Popen[bytes]:
+    """``gpt41cost ARGS`` (or ``python -c SCRIPT ARGS``) under the limits, output piped."""
+    env = {**os.environ, "GPT41COST_AS_OF": "2026-12-06"}
+    head = ["-c", script] if script else ["-m", "gpt41cost"]
+    return subprocess.Popen(
+        [sys.executable, *head, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_limits,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+#: Workers seen by :func:`reading`, killed after the test if any is left (a failing test).
+_seen: list[int] = []
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Processes a test starts; killed with their workers if the test fails half-way."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for p in started:
+        _seen.extend(children(p.pid))
+        p.kill()
+        p.wait()
+    for pid in alive(_seen):
+        if b"gpt41cost" in _cmdline(pid):  # still one of ours, not a pid used again
+            os.kill(pid, signal.SIGKILL)
+    _seen.clear()
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def reading(p: subprocess.Popen[bytes], n: int = 2) -> list[int]:
+    """The pids of ``p``'s reading processes once ``n`` are running."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        kids = children(p.pid)
+        if len(kids) >= n:
+            _seen.extend(kids)
+            return kids
+        assert p.poll() is None, f"the read ended before {n} workers ran: {p.communicate()[1].decode()}"
+        time.sleep(0.02)
+    raise AssertionError("no reading processes started")
+
+
+def ended(p: subprocess.Popen[bytes], code: int, message: str) -> None:
+    out, err = p.communicate(timeout=TIMEOUT_S)
+    text = err.decode()
+    assert p.returncode == code, text
+    assert out == b""
+    assert text.count("\n") == 1 and text.startswith("gpt41cost: ") and "Traceback" not in text, text
+    assert message in text, text
+
+
+@needs_cores
+@pytest.mark.parametrize("command", ["estimate", "usage"])
+def test_sigterm_during_a_read_on_several_cores(big, processes, command: str) -> None:
+    """SIGTERM to the parent mid-read: one line, exit 143, and its workers gone with it."""
+    p = start(_args(command, big[command]))
+    processes.append(p)
+    workers = reading(p)
+    p.send_signal(signal.SIGTERM)
+    ended(p, 143, "gpt41cost: terminated")
+    assert wait_gone(workers) == []
+
+
+@needs_cores
+@pytest.mark.parametrize("command", ["estimate", "usage"])
+def test_a_worker_killed_during_the_read(big, processes, command: str) -> None:
+    """A worker killed from outside (the OOM killer, ``kill -9``): the parent ends with one line
+    and exit 3, and the other worker goes too."""
+    p = start(_args(command, big[command]))
+    processes.append(p)
+    workers = reading(p)
+    os.kill(workers[0], signal.SIGKILL)
+    ended(p, 3, "process")
+    assert wait_gone(workers) == []
+
+
+@needs_cores
+@pytest.mark.parametrize("command", ["estimate", "usage"])
+def test_workers_exit_when_their_parent_is_killed(big, processes, command: str) -> None:
+    """``kill -9`` of the parent: nothing tells a worker, which would wait on its queue forever;
+    each watches its parent and exits."""
+    p = start(_args(command, big[command]))
+    processes.append(p)
+    workers = reading(p)
+    p.kill()
+    p.wait(timeout=TIMEOUT_S)
+    assert wait_gone(workers) == []
+
+
+#: Run the CLI with every worker dying half-way through handing back its first result, which
+#: leaves the pool's result pipe holding half a message and its lock held by a dead process.
+DIES_MID_RESULT = textwrap.dedent(
+    """
+    import os, signal, struct, sys
+    from multiprocessing import connection
+    from gpt41cost.cli import main
+    from gpt41cost.readers import pool
+
+    pool.MIN_BYTES = pool.RANGE_BYTES = 2048  # a small file read on every core
+    parent, send = os.getpid(), connection.Connection._send_bytes
+
+    def dies_half_way(self, buf):
+        if os.getpid() != parent and len(buf) > 64:  # a worker sends only results
+            os.write(self._handle, struct.pack("!i", len(buf)) + bytes(buf[: len(buf) // 2]))
+            os.kill(os.getpid(), signal.SIGKILL)
+        send(self, buf)
+
+    connection.Connection._send_bytes = dies_half_way
+    sys.argv[0] = "gpt41cost"
+    main(sys.argv[1:])
+    """
+)
+
+
+@needs_cores
+@pytest.mark.parametrize("command", ["estimate", "usage"])
+def test_a_worker_killed_while_handing_back_a_result(tmp_path, big, processes, command: str) -> None:
+    """The executor's own check misses this death (it waits for the rest of the message); the
+    wait in readers/pool.py does not."""
+    if command == "estimate":
+        path = tmp_path / "small.jsonl"
+        path.write_bytes(b"".join(big["estimate"].open("rb").readlines()[:40]))
+    else:
+        path = big["usage"]
+    p = start(_args(command, path), DIES_MID_RESULT)
+    processes.append(p)
+    ended(p, 3, "process")
+    assert children(p.pid) == []
