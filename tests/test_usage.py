@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import random
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -414,6 +415,33 @@ def test_bom_and_blank_lines(tmp_path):
         acc = read_usage([str(f)], jobs=jobs, parallel_min_bytes=limit)
         assert acc.records == 5
         assert [s.line for s in acc.skips] == [9]
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_blank_lines_before_the_first_record_are_skipped_a_buffer_at_a_time(tmp_path, monkeypatch, gz, jobs):
+    """#18: a gzip of 1 GB of blank lines ran for minutes: each blank line before the first record
+    was one readline, which copied everything inflated past it, and the blank lines were kept as a
+    buffer to keep line numbers. Now they are skipped a buffer at a time and counted as a number."""
+    n = 1_000_000
+    body = ru.BOM + b"\n" * n + b" \t\r\n" + (DATA / "chat.jsonl").read_bytes() + b"\nnot json\n"
+    f = tmp_path / ("b.jsonl.gz" if gz else "b.jsonl")
+    f.write_bytes(gzip.compress(body) if gz else body)
+    calls: Counter[str] = Counter()
+    for name in ("peek", "readline"):
+        method = getattr(ru._Inflate, name)
+
+        def counted(self, *a, _name=name, _method=method):  # type: ignore[no-untyped-def]
+            calls[_name] += 1
+            return _method(self, *a)
+
+        monkeypatch.setattr(ru._Inflate, name, counted)
+    acc = read_usage([str(f)], jobs=jobs, parallel_min_bytes=0 if jobs > 1 else ru.PARALLEL_MIN_BYTES)
+    assert acc.records == 5
+    assert [s.line for s in acc.skips] == [n + 8]  # the blank lines are counted as lines
+    if gz:  # a call per buffer (LEAD_PEEK bytes) at most, not one per line
+        assert calls["readline"] <= 2
+        assert calls["peek"] <= 2 * n // ru.LEAD_PEEK + 10
 
 
 # --------------------------------------------------------------------------- fast path == full parse

@@ -698,15 +698,16 @@ def _scan_stream(
     first: bytes = b"",
     limit: int | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    line_no: int = 0,
 ) -> int:
-    """Scan JSONL from ``stream`` (``limit`` bytes at most) in big chunks; return the line count.
+    """Scan JSONL from ``stream`` (``limit`` bytes at most) in big chunks; return the number of
+    the last line (lines before the stream's: ``line_no``).
 
     ``first`` is data already read from the stream (the sniffed first line). A gzip stream that is
     cut off keeps the records before the cut and adds one ``truncated`` skip.
     """
     read = _read1(stream)
     rest = first
-    line_no = 0
     remaining = limit
     while True:
         want = CHUNK_BYTES if remaining is None else min(CHUNK_BYTES, remaining)
@@ -866,10 +867,14 @@ def _ranges(path: str, start: int, size: int) -> list[tuple[int, int]]:
     return list(itertools.pairwise(cuts))
 
 
-def _scan_parallel(path: str, start: int, size: int, jobs: int, sink: _Sink, tracker: _Tracker) -> None:
-    """Scan a plain JSONL file in ranges, ``jobs`` processes at once, merged in file order."""
+def _scan_parallel(
+    path: str, start: int, size: int, jobs: int, sink: _Sink, tracker: _Tracker, line_no: int = 0
+) -> None:
+    """Scan a plain JSONL file from byte ``start`` (line ``line_no`` + 1) in ranges, ``jobs``
+    processes at once, merged in file order."""
     spans = _ranges(path, start, size)
     with _Pool(sink, min(jobs, len(spans))) as pool:
+        pool.line_no = line_no
         for a, b in spans:
             pool.submit(pool.piece(start=a, end=b), 3 * jobs)
             tracker.update(a, sink.acc.records)
@@ -878,7 +883,7 @@ def _scan_parallel(path: str, start: int, size: int, jobs: int, sink: _Sink, tra
 
 
 def _scan_stream_parallel(
-    stream: IO[bytes], sink: _Sink, first: bytes, on_chunk: Callable[[int], None], jobs: int
+    stream: IO[bytes], sink: _Sink, first: bytes, on_chunk: Callable[[int], None], jobs: int, line_no: int = 0
 ) -> int:
     """Scan JSONL from a stream (a gzip file): this process reads and decompresses it, ``jobs``
     processes scan its pieces, merged in order. A cut-off stream keeps the records before the
@@ -886,6 +891,7 @@ def _scan_stream_parallel(
     read = _read1(stream)
     rest = first
     with _Pool(sink, jobs) as pool:
+        pool.line_no = line_no
         while True:
             try:
                 chunk = read(PIECE_BYTES)
@@ -1094,7 +1100,8 @@ def _open(path: str) -> tuple[BinaryIO, BinaryIO, bool]:
 
 
 class _Inflate:
-    """A gzip file's bytes as zlib-ng inflates them, member after member (``read1``, ``read``).
+    """A gzip file's bytes as zlib-ng inflates them, member after member (``read1``, ``read``,
+    ``peek``, ``readline``).
 
     zlib-ng's own GzipFile drops what it inflated last when the file is cut off; this hands out
     everything inflated before a cut or a corrupt block, then raises the error (EOFError for a
@@ -1107,12 +1114,10 @@ class _Inflate:
         self.raw = raw
         self.inflate: Any = zlib_ng.decompressobj(31)
         self.done = False
-        self.ahead = b""  # inflated past the line readline returned
+        self.ahead = b""  # inflated, not handed out from self.pos on (peek, read(n), readline)
+        self.pos = 0
 
-    def read1(self, size: int = -1) -> bytes:
-        if self.ahead:
-            ahead, self.ahead = self.ahead, b""
-            return ahead
+    def _inflate(self) -> bytes:
         while not self.done:
             if self.inflate.eof:  # a member ended: another may follow (zero padding may too)
                 data = self.inflate.unused_data + self.raw.read(self.READ)
@@ -1138,26 +1143,74 @@ class _Inflate:
                 return out
         return b""
 
+    def read1(self, size: int = -1) -> bytes:
+        if self.pos < len(self.ahead):
+            out = self.ahead[self.pos :] if self.pos else self.ahead
+            self.ahead, self.pos = b"", 0
+            return out
+        return self._inflate()
+
+    def peek(self, size: int = 0) -> bytes:
+        """What the next read would return, without consuming it (at least a byte, unless at the end)."""
+        if self.pos >= len(self.ahead):
+            self.ahead, self.pos = self._inflate(), 0
+        return self.ahead[self.pos :] if self.pos else self.ahead
+
     def read(self, size: int = -1) -> bytes:
+        if size is not None and size >= 0:
+            data = self.peek()
+            self.pos += min(size, len(data))
+            return data[:size]
         parts = []
         while chunk := self.read1():
             parts.append(chunk)
         return b"".join(parts)
 
     def readline(self) -> bytes:
-        """The first line (the readers sniff one): inflated until a newline, the rest kept for read1."""
-        buf = b""
-        while b"\n" not in buf:
-            chunk = self.read1()
-            if not chunk:
+        """One line: inflated until a newline, the rest kept for the next read (linear in the line)."""
+        parts = []
+        while data := self.peek():
+            cut = data.find(b"\n") + 1
+            if cut:
+                parts.append(data[:cut])
+                self.pos += cut
                 break
-            buf += chunk
-        cut = buf.find(b"\n") + 1 or len(buf)
-        self.ahead = buf[cut:]
-        return buf[:cut]
+            parts.append(data)
+            self.pos += len(data)
+        return b"".join(parts)
 
     def close(self) -> None:
         self.done = True
+
+
+#: Bytes looked at, at a time, while skipping the blank lines before a file's first record.
+LEAD_PEEK = 1 << 16
+
+
+def _first_line(stream: Any) -> tuple[bytes, int, int]:
+    """(first line with content, bytes before it, blank lines before it); the stream is left just
+    after that line. A byte order mark is skipped. Runs of blank lines are skipped a buffer at a
+    time (``peek``, then ``read`` of whole lines), never a line at a time: a gzip of a gigabyte of
+    blank lines takes seconds, not minutes, and no memory in proportion to it."""
+    skipped = blank = 0
+    if stream.peek(len(BOM))[: len(BOM)] == BOM:
+        stream.read(len(BOM))
+        skipped = len(BOM)
+    while True:
+        data = stream.peek(LEAD_PEEK)
+        content = len(data) - len(data.lstrip())  # where the first non-blank byte is, if any
+        cut = data.rfind(b"\n", 0, content) + 1  # whole blank lines before it
+        if cut:
+            blank += data.count(b"\n", 0, cut)
+            skipped += cut
+            stream.read(cut)
+            if content == len(data):
+                continue
+        line = stream.readline()
+        if not line or line.strip():
+            return line, skipped, blank
+        blank += 1  # a blank line longer than what peek showed
+        skipped += len(line)
 
 
 def _size(path: str) -> int | None:
@@ -1177,26 +1230,14 @@ def _read_file(
     size = _size(path)
     try:
         try:
-            first = stream.readline()
-            skipped = 0  # bytes before the first line that has content: a BOM, blank lines
-            if first.startswith(BOM):
-                first = first[len(BOM) :]
-                skipped = len(BOM)
-            blank = 0
-            while first and not first.strip():
-                blank += 1
-                skipped += len(first)
-                first = stream.readline()
+            first, skipped, blank = _first_line(stream)
         except _GZIP_ERRORS as exc:
             raise _Bad("truncated", f"gzip data is cut off or corrupt before the first line ({exc})") from None
         if not first.strip():
             raise _Bad("empty_file", "empty file: no usage records")
         lead = first.lstrip()[:1]
         if lead in (b"{", b"["):
-            lead_in = b"\n" * blank  # keeps line numbers right: blank lines are counted, then ignored
-            _read_json(
-                path, stream, raw, is_gzip, lead_in, first, skipped, sink, tracker, size, jobs, parallel_min_bytes
-            )
+            _read_json(path, stream, raw, is_gzip, blank, first, skipped, sink, tracker, size, jobs, parallel_min_bytes)
         else:
             _scan_csv(stream, first, sink)
     except _Bad as exc:
@@ -1214,7 +1255,7 @@ def _read_json(
     stream: BinaryIO,
     raw: BinaryIO,
     is_gzip: bool,
-    lead_in: bytes,
+    blank: int,
     first: bytes,
     skipped: int,
     sink: _Sink,
@@ -1242,12 +1283,12 @@ def _read_json(
             except orjson.JSONDecodeError as exc:
                 if stripped in (b"{", b"["):
                     raise _Bad("bad_file", f"not valid JSON: {exc}") from None
-                _scan_stream(io.BytesIO(lead_in + doc), sink)
+                _scan_stream(io.BytesIO(doc), sink, line_no=blank)
                 return
             _consume(value, sink.add, sink.bad)
             return
-    if not is_gzip and not lead_in and path != STDIN and size is not None and size >= parallel_min_bytes and jobs > 1:
-        _scan_parallel(path, skipped, size, jobs, sink, tracker)
+    if not is_gzip and path != STDIN and size is not None and size >= parallel_min_bytes and jobs > 1:
+        _scan_parallel(path, skipped, size, jobs, sink, tracker, blank)
         return
     read_so_far = [len(first) + skipped]
 
@@ -1256,12 +1297,12 @@ def _read_json(
         tracker.update(raw.tell() if is_gzip and path != STDIN else read_so_far[0], acc.records)
 
     if is_gzip and path != STDIN and size is not None and size >= parallel_min_bytes // 8 and jobs > 1:
-        _scan_stream_parallel(stream, sink, lead_in + first, on_chunk, jobs)
-    elif not is_gzip and not lead_in and path != STDIN and hasattr(os, "pread"):
+        _scan_stream_parallel(stream, sink, first, on_chunk, jobs, blank)
+    elif not is_gzip and path != STDIN and hasattr(os, "pread"):
         # a plain file: read it again from the first line at the OS level, each chunk ending at a line's end
-        _scan_pread(raw.fileno(), skipped, sink, on_chunk)
+        _scan_pread(raw.fileno(), skipped, sink, on_chunk, line_no=blank)
     else:
-        _scan_stream(stream, sink, first=lead_in + first, on_chunk=on_chunk)
+        _scan_stream(stream, sink, first=first, on_chunk=on_chunk, line_no=blank)
 
 
 def _scan_pread(
