@@ -16,8 +16,12 @@ TEST_DATE = "2026-12-06"
 
 @pytest.fixture(autouse=True)
 def _pinned_run_date(monkeypatch):
-    """Tests never depend on today's date: every run is dated TEST_DATE unless it says otherwise."""
+    """Tests never depend on today's date: every run is dated TEST_DATE unless it says otherwise.
+    Nor on the terminal they run in: no $COLUMNS or $LINES (pytest-xdist's workers set 80x24), so
+    tables keep whole lines unless a test gives a width."""
     monkeypatch.setenv("GPT41COST_AS_OF", TEST_DATE)
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -37,14 +37,13 @@ def _page(runner, tmp_path: Path, command: str) -> Path:  # type: ignore[no-unty
 def test_report_loads_in_chromium_with_charts_and_a_screenshot(runner, tmp_path, command) -> None:  # type: ignore[no-untyped-def]
     assert BINARY is not None
     page = _page(runner, tmp_path, command)
-    loaded = browser.load(BINARY, page)
+    png = tmp_path / f"{command}.png"
+    loaded = browser.load(BINARY, page, png)  # one browser run: the DOM, the console and the screenshot
     assert loaded.console == []
     dom = _Page()
     dom.feed(loaded.dom)
     assert len(dom.figures) == len(CHARTS[command])
     assert all(f == {"svg": 1, "table": 1, "title": 1, "desc": 1} for f in dom.figures), dom.figures
-    png = tmp_path / f"{command}.png"
-    browser.screenshot(BINARY, page, png)
     assert browser.distinct_colours(png) > 20
 
 
@@ -56,5 +55,5 @@ def test_the_console_check_sees_an_error_and_the_blank_check_a_blank_page(tmp_pa
     blank = tmp_path / "blank.html"
     blank.write_text("<!DOCTYPE html><html><body></body></html>")
     png = tmp_path / "blank.png"
-    browser.screenshot(BINARY, blank, png)
+    assert browser.load(BINARY, blank, png).console == []
     assert browser.distinct_colours(png) <= 20

@@ -62,8 +62,12 @@ def _run(binary: str, url: str, *extra: str, timeout: int = 120) -> subprocess.C
         )
 
 
-def load(binary: str, page: Path) -> Load:
-    out = _run(binary, page.resolve().as_uri(), "--dump-dom")
+def load(binary: str, page: Path, png: Path | None = None, width: int = 1000, height: int = 1400) -> Load:
+    """Load the page once: its DOM and console messages, and with ``png`` a screenshot of it too."""
+    shot = () if png is None else (f"--screenshot={png.resolve()}", f"--window-size={width},{height}")
+    out = _run(binary, page.resolve().as_uri(), "--dump-dom", *shot)
+    if png is not None and not png.exists():
+        raise RuntimeError(f"chromium wrote no screenshot: {out.stderr[-500:]}")
     console = [m.group(1) for m in _CONSOLE.finditer(out.stderr)]
     console += [line for line in out.stderr.splitlines() if _PAGE_ERROR.search(line) and "CONSOLE" not in line]
     return Load(out.stdout, console)
@@ -71,9 +75,7 @@ def load(binary: str, page: Path) -> Load:
 
 def screenshot(binary: str, page: Path, png: Path, width: int = 1000, height: int = 1400) -> None:
     png.parent.mkdir(parents=True, exist_ok=True)
-    out = _run(binary, page.resolve().as_uri(), f"--screenshot={png.resolve()}", f"--window-size={width},{height}")
-    if not png.exists():
-        raise RuntimeError(f"chromium wrote no screenshot: {out.stderr[-500:]}")
+    load(binary, page, png, width, height)
 
 
 def distinct_colours(png: Path) -> int:

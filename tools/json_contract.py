@@ -15,10 +15,10 @@ The typing rules (checked for every value):
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,18 +72,23 @@ _SHARE = re.compile(r"(_pct|share|_rate|ratio|tolerance)$")
 
 
 def run_json(command: str, args: list[str]) -> Any:
-    out = subprocess.run(
-        [sys.executable, "-m", "gpt41cost", command, *args, "--format", "json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={"GPT41COST_AS_OF": DATE, "PATH": "/usr/bin:/bin"},
-        timeout=300,
-        check=False,
-    )
-    if out.returncode not in (0, 1):
-        raise RuntimeError(f"{command} {' '.join(args)}: exit {out.returncode}: {out.stderr.strip()}")
-    return json.loads(out.stdout)
+    """The command's ``--format json`` document (each run made once per process)."""
+    return json.loads(_run(command, tuple(args)))
+
+
+@functools.cache
+def _run(command: str, args: tuple[str, ...]) -> str:
+    from typer.testing import CliRunner
+
+    from gpt41cost.cli import app
+
+    with contextlib.chdir(ROOT):  # the runs name files relative to the repository root
+        out = CliRunner().invoke(
+            app, [command, *args, "--format", "json"], env={"GPT41COST_AS_OF": DATE, "GPT41COST_PRICING": None}
+        )
+    if out.exit_code not in (0, 1):
+        raise RuntimeError(f"{command} {' '.join(args)}: exit {out.exit_code}: {out.stderr.strip()}")
+    return out.stdout
 
 
 def _kind(value: Any) -> str:
