@@ -1,4 +1,4 @@
-"""What every command shares: options defined once, error handling, output."""
+"""What every command shares: error handling, the catalog of the run, output (the options: options.py)."""
 
 from __future__ import annotations
 
@@ -6,164 +6,13 @@ import functools
 import sys
 from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import typer
 
 from ..errors import ExitCode, Gpt41CostError, OutputError, ParameterError, Terminated
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-    html = "html"
-
-
-FormatOpt = Annotated[
-    Format,
-    typer.Option(
-        "--format",
-        "-f",
-        metavar="table|json|csv|markdown|html",
-        help="Output format: table (for people), json, csv (one table, see --table), markdown or html "
-        "(one self-contained page with charts).",
-    ),
-]
-TableOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--table",
-        metavar="NAME",
-        help="With --format csv: the table to write instead of the default one; --table help lists them.",
-        show_default=False,
-    ),
-]
-PricingOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--pricing",
-        help="Pricing catalog YAML to use instead of the shipped one (also $GPT41COST_PRICING).",
-        metavar="FILE",
-        show_default=False,
-    ),
-]
-AsOfOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        metavar="YYYY-MM-DD",
-        help="The date of the run: prices in force and model status (active, deprecated, shut down) on it "
-        "[default: today].",
-        show_default=False,
-    ),
-]
-# Options of the commands that call OpenAI's API (usage --from-api, verify), defined once.
-BaseUrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--base-url",
-        metavar="URL",
-        help="API base URL (default: OPENAI_BASE_URL, else https://api.openai.com/v1).",
-        show_default=False,
-        rich_help_panel="From the API",
-    ),
-]
-TimeoutOpt = Annotated[
-    float,
-    typer.Option(
-        "--timeout", min=0.1, metavar="SECONDS", help="Per connect and per read.", rich_help_panel="From the API"
-    ),
-]
-RetriesOpt = Annotated[
-    int,
-    typer.Option(
-        "--retries",
-        min=0,
-        help="Retries on 429, 5xx and network failures, with backoff.",
-        rich_help_panel="From the API",
-    ),
-]
-BackoffOpt = Annotated[
-    float,
-    typer.Option(
-        "--backoff",
-        min=0,
-        metavar="SECONDS",
-        help="First wait before a retry; doubles each time (a Retry-After from the server wins).",
-        rich_help_panel="From the API",
-    ),
-]
-ModelOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--model",
-        "-m",
-        metavar="NAME",
-        help="Model to report (alias, snapshot or ft: name); repeat for several. Default: all three.",
-        show_default=False,
-    ),
-]
-
-
-CalibrateOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--calibrate-from",
-        metavar="FILE",
-        help="Usage records (anything `gpt41cost usage` reads): use each model's observed output tokens per "
-        "request and cache hit rate instead of assumed ones (explicit flags still win).",
-        show_default=False,
-    ),
-]
-
-
-# Options of every command that reads prompt and request files (estimate, limits, plan): one
-# reading path (gpt41cost.readers.inputs.gather), the same options.
-IncludeOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--include", metavar="GLOB", help="Glob of files to take from directories (repeatable).", show_default=False
-    ),
-]
-ExcludeOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--exclude", metavar="GLOB", help="Glob of files to skip in directories (repeatable).", show_default=False
-    ),
-]
-EncodingOpt = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of prompt files.")]
-AsOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--as",
-        metavar="KIND[=GLOB]",
-        help="Read every input as KIND (text, chat, responses, batch, finetune, prompts or image), or with "
-        "KIND=GLOB only the files matching GLOB (repeatable, e.g. --as text=*.j2), instead of deciding from "
-        "the extension and content.",
-        show_default=False,
-    ),
-]
-ImageSizeOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--image-size",
-        metavar="WxH",
-        help="Size to assume for remote images (http URLs, file ids), which cannot be read offline.",
-        show_default=False,
-    ),
-]
-SkipBadOpt = Annotated[
-    bool,
-    typer.Option(
-        "--skip-bad",
-        help="Skip bad lines of JSONL files and data files that do not parse (each reported on stderr) "
-        "instead of stopping at the first.",
-    ),
-]
 
 
 def flags_of(fn: Callable[..., Any]) -> dict[str, str]:
@@ -344,46 +193,53 @@ def load_catalog_opt(pricing: str | None, as_of: str | None = None) -> Any:
     return load_catalog(catalog_path(pricing)).on(day)
 
 
-def _number_parser(flag: str, parse: Callable[[str], Any]) -> Callable[[Any], Any]:
-    """A typer ``parser=`` for a number flag: the one parser (gpt41cost.numbers), its one-line error."""
-    from ..errors import UsageError
-    from ..numbers import NumberError
-
-    def convert(value: Any) -> Any:
-        if not isinstance(value, str):  # a default, already a value
-            return value
-        try:
-            return parse(value)
-        except NumberError as exc:
-            raise die(UsageError(f"{flag}: {exc}")) from None
-
-    convert.__name__ = "N"  # what --help shows as the metavar when none is given
-    return convert
-
-
-def count(flag: str, rng: Any = None) -> Callable[[Any], Any]:
-    """Parser of a whole-number flag: 1000000, 1_000_000, 1,000,000 or 1e6, within ``rng``
-    (default: tokens per request)."""
-    from ..numbers import TOKENS, parse_count
-
-    return _number_parser(flag, lambda text: parse_count(text, rng or TOKENS))
-
-
-def decimal(flag: str, rng: Any) -> Callable[[Any], Any]:
-    """Parser of an exact decimal flag within ``rng``."""
-    from ..numbers import parse_decimal
-
-    return _number_parser(flag, lambda text: parse_decimal(text, rng))
-
-
-def share(flag: str, rng: Any = None) -> Callable[[Any], Any]:
-    """Parser of a rate or share flag: 0.8 or 80% (0 to 1 unless ``rng`` says otherwise)."""
-    from ..numbers import SHARE, parse_share
-
-    return _number_parser(flag, lambda text: parse_share(text, rng or SHARE))
-
-
-def show(result: Any, fmt: Format, table: str | None = None) -> None:
+def show(result: Any, fmt: Any, table: str | None = None) -> None:
     """Print an API result in the format asked for (``table``: the CSV table); its warnings go
     to stderr (:func:`emit_report`)."""
     emit_report(result.report(), fmt, table)
+
+
+def reading(
+    include: list[str] | None,
+    exclude: list[str] | None,
+    encoding: str,
+    read_as: list[str] | None,
+    image_size: str | None,
+    skip_bad: bool,
+    bar: Any,
+) -> dict[str, Any]:
+    """The reading options estimate, limits and plan pass to the API (one reading path), with
+    the progress bar ``bar`` told of bytes read and the skipped inputs warned of on stderr."""
+    return {
+        "include": include or (),
+        "exclude": exclude or (),
+        "encoding": encoding,
+        "read_as": read_as,
+        "image_size": image_size,
+        "skip_bad": skip_bad,
+        "on_progress": bar.advance,
+        "on_total": bar.set_total,
+        "on_warning": warn,
+    }
+
+
+def openai_client(
+    key_variable: str, base_url: str | None, timeout: float, retries: int, backoff: float, connections: int = 1
+) -> Any:
+    """A client of OpenAI's API (usage --from-api, verify): the key read from ``key_variable``
+    only; the base URL from --base-url, else $OPENAI_BASE_URL, else OpenAI's."""
+    import os
+
+    from ..openai_http import DEFAULT_BASE_URL, OpenAIClient
+
+    url = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    key = os.environ.get(key_variable, "")
+    return OpenAIClient(
+        key,
+        base_url=url,
+        key_variable=key_variable,
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+        connections=connections,
+    )

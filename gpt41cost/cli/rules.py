@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from . import app
-from .common import (
-    AsOfOpt,
-    Format,
-    FormatOpt,
-    PricingOpt,
-    TableOpt,
-    emit_report,
-    handles_errors,
-    load_catalog_opt,
-)
+from . import options as opt
+from .common import emit_report, handles_errors, load_catalog_opt
 
 
 @app.command("rules")
 @handles_errors
 def rules(
-    fmt: FormatOpt = Format.table, table: TableOpt = None, pricing: PricingOpt = None, as_of: AsOfOpt = None
+    fmt: opt.Format = opt.Formats.table, table: opt.Table = None, pricing: opt.Pricing = None, as_of: opt.AsOf = None
 ) -> None:
     """List every rule the figures rest on, and whether OpenAI documents it or it is an inference.
 
