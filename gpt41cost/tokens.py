@@ -12,7 +12,7 @@ Whichever is used must match the sha256 OpenAI publishes for the file (docs/acco
 Counting is ``len(enc.encode_ordinary(text))``: special-token strings are ordinary text.
 Large texts are cut into chunks only at places where the o200k pre-tokenizer always
 starts a new piece (see :func:`safe_cuts`), so the sum of the chunk counts equals the
-single-pass count; the chunks are counted on all cores.
+single-pass count; the chunks are counted on all cores, by forked workers.
 """
 
 from __future__ import annotations
@@ -153,10 +153,11 @@ O200K_PAT_STR = "|".join(
 OnChars = Callable[[int], None]
 
 
-def count_tokens(text: str, on_chars: OnChars | None = None) -> int:
-    """Exact o200k_base token count of ``text`` (special tokens counted as ordinary text)."""
+def count_tokens(text: str, on_chars: OnChars | None = None, source: str = "text") -> int:
+    """Exact o200k_base token count of ``text`` (special tokens counted as ordinary text);
+    ``source`` names it in an error (a worker killed while a long text is counted)."""
     if len(text) >= PARALLEL_MIN_CHARS:
-        return count_parallel(text, on_chars=on_chars)
+        return count_parallel(text, on_chars=on_chars, source=source)
     n = _count_one(text)
     if on_chars is not None:
         on_chars(len(text))
@@ -230,24 +231,33 @@ def _find_cut(text: str, lo: int, hi: int) -> int | None:
 
 
 def count_parallel(
-    text: str, chunk_chars: int = CHUNK_CHARS, workers: int | None = None, on_chars: OnChars | None = None
+    text: str,
+    chunk_chars: int = CHUNK_CHARS,
+    workers: int | None = None,
+    on_chars: OnChars | None = None,
+    source: str = "text",
 ) -> int:
     """Count ``text`` on all cores; equal to ``_count_one(text)`` by construction of the cuts.
 
-    Threads, not processes: tiktoken releases the GIL while it encodes, which is nearly all of
-    the work, so each core encodes its chunks with no copy of the text and no fork.
+    The pieces are counted by forked workers (:mod:`gpt41cost.readers.pool`), which share the
+    text and the vocabulary with this process. ``source`` names the text in the error raised
+    when a worker is killed.
     """
+    from .readers import pool
+
     spans = safe_cuts(text, chunk_chars)
-    cpus = workers or os.cpu_count() or 1
-    if len(spans) == 1 or cpus == 1:
-        return _count_one(text)
-    get_encoding()  # built once, before the threads share it
-    from concurrent.futures import ThreadPoolExecutor
+    if len(spans) == 1 or workers == 1 or not pool.forks():
+        n = _count_one(text)
+        if on_chars is not None:
+            on_chars(len(text))
+        return n
+
+    def count(span: tuple[int, int]) -> int:
+        return _count_one(text[span[0] : span[1]])
 
     total = 0
-    with ThreadPoolExecutor(min(cpus, len(spans))) as ex:
-        for n, (start, end) in zip(ex.map(lambda s: _count_one(text[s[0] : s[1]]), spans), spans, strict=True):
-            total += n
-            if on_chars is not None:
-                on_chars(end - start)
+    for n, (start, end) in zip(pool.map_spans(source, count, spans, workers), spans, strict=True):
+        total += n
+        if on_chars is not None:
+            on_chars(end - start)
     return total

@@ -454,7 +454,7 @@ def _text(source: str, text: str, catalog: Catalog, blocks: bool, on_chars: OnPr
 
     names = list(catalog.models)
     if not blocks:
-        n = count_tokens(text, on_chars)
+        n = count_tokens(text, on_chars, source)
         return Measured(source=source, kind="text", input_tokens=dict.fromkeys(names, n))
     from ..cache import block_hashes
     from ..tokens import get_encoding

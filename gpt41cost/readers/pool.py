@@ -1,10 +1,16 @@
-"""The one helper for reading a large file on every core (kept because it pays: on the
-50,000-line benchmark Batch file, reading in one process takes ~0.8x the plain json + tiktoken
-script's time, and two readers bring it under the 0.5x bar; bench/bench_batch.py).
+"""The one helper for spreading work over every core, kept where a benchmark shows it pays:
+- a large request file (on the 50,000-line benchmark Batch file, reading in one process takes
+  ~0.8x the plain json + tiktoken script's time, and two readers bring it under the 0.5x bar;
+  bench/bench_batch.py): cut into byte ranges at line starts, each range read by a worker that
+  hands back a small summary of it (not its records);
+- a long text (tokens.count_parallel; bench/bench_count.py): cut at safe points, each piece
+  counted by a worker.
 
-The file is cut into byte ranges at line starts; forked workers each read a range and hand
-back a small summary of it (not its records), in file order. A worker that dies (killed from
-outside, out of memory) ends the read with one clear error instead of a hang.
+Workers are forked after the vocabulary is built, so they inherit it and the data they work
+on (nothing large is pickled), and results come back in order. Forked processes, not threads:
+tiktoken releases the GIL while it encodes, but the same text costs ~20% more CPU to encode
+in a second thread than in a process's main thread (bench/README.md). A worker that dies
+(killed from outside, out of memory) ends the run with one clear error instead of a hang.
 
 :func:`executor` and :func:`stop` are the package's one way to start and stop worker processes
 (``usage`` uses them too): a worker leaves Ctrl-C and SIGTERM to its parent, and exits when its
@@ -20,7 +26,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -37,15 +43,21 @@ _BLOCK = 4 << 20
 #: Seconds between a worker's checks that its parent is still there.
 PARENT_CHECK_S = 0.2
 
+T = TypeVar("T")
 R = TypeVar("R")
 #: A range of a file: (first byte, end byte, number of its first line).
 Span = tuple[int, int, int]
 
 
+def forks() -> bool:
+    """Can work be spread over forked workers here? (Several cores; fork: Linux only, where the
+    workers inherit the loaded vocabulary.)"""
+    return (os.cpu_count() or 1) > 1 and sys.platform.startswith("linux")
+
+
 def eligible(size: int) -> bool:
-    """Is a file of ``size`` bytes worth reading on several cores here? (fork: Linux only, where
-    the workers inherit the loaded vocabulary.)"""
-    return size >= MIN_BYTES and (os.cpu_count() or 1) > 1 and sys.platform.startswith("linux")
+    """Is a file of ``size`` bytes worth reading on several cores here?"""
+    return size >= MIN_BYTES and forks()
 
 
 def spans(source: str, size: int) -> list[Span]:
@@ -144,24 +156,25 @@ def _exit_with(parent: int) -> None:
     os._exit(1)  # nobody is left to read a result or an exit code
 
 
-# What the workers read, set by map_spans before they are forked.
+# What the workers do, set by map_spans before they are forked.
 _job: dict[str, Any] = {}
 
 
-def _run(span: Span) -> Any:
-    return _job["read"](span)
+def _run(item: Any) -> Any:
+    return _job["read"](item)
 
 
-def map_spans(source: str, read: Callable[[Span], R], todo: list[Span]) -> Iterator[R]:
-    """``read(span)`` of every span, in forked workers, in file order."""
+def map_spans(source: str, read: Callable[[T], R], todo: Sequence[T], workers: int | None = None) -> Iterator[R]:
+    """``read(item)`` of every item of ``todo`` (spans of ``source``), in forked workers (at most
+    ``workers``, one per core by default), in order."""
     from ..tokens import get_encoding
 
     get_encoding()  # built once here; the forked workers inherit it
     _job["read"] = read
-    ex = executor(min(os.cpu_count() or 1, len(todo)))
+    ex = executor(min(workers or os.cpu_count() or 1, len(todo)))
     failed = True
     try:
-        futures = [ex.submit(_run, span) for span in todo]
+        futures = [ex.submit(_run, item) for item in todo]
         for future in futures:
             yield result(ex, future)
         failed = False
