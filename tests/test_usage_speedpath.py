@@ -265,6 +265,10 @@ def test_speed_path_rows_are_the_parsed_fields():
         pytest.param(lambda s: s.replace(b'"created":1744592400', b'"created":1744592400.5'), id="float-time"),
         pytest.param(lambda s: s + b"\r", id="crlf"),
         pytest.param(lambda s: b" " + s + b" ", id="spaces-around"),
+        # bytes that are not UTF-8 in text usage does not read: read as U+FFFD on both paths
+        pytest.param(lambda s: s.replace(b"urgent", b"urg\xffent"), id="bad-utf8"),
+        pytest.param(lambda s: s.replace(b"urgent", b"urg\xed\xa0\x80ent"), id="utf8-surrogate"),
+        pytest.param(lambda s: s.replace(b"urgent", b"urg\xe6\x9dent"), id="utf8-cut"),
     ],
 )
 def test_other_layouts_of_the_same_record_take_the_speed_path(monkeypatch, change):
@@ -288,12 +292,12 @@ def test_other_layouts_of_the_same_record_take_the_speed_path(monkeypatch, chang
             lambda s: s.replace(b'"prompt_tokens":100000', b'"prompt_tokens":99999999999999999999'), id="over-64-bits"
         ),
         pytest.param(lambda s: s.replace(b"urgent", b"urg\\ud800ent"), id="lone-surrogate"),
-        pytest.param(lambda s: s.replace(b"urgent", b"urg\xffent"), id="bad-utf8"),
-        pytest.param(lambda s: s.replace(b"urgent", b"urg\xed\xa0\x80ent"), id="utf8-surrogate"),
         pytest.param(lambda s: s.replace(b"urgent", b"urg\x01ent"), id="raw-control"),
         pytest.param(lambda s: s.replace(b"urgent", b"urg\\qent"), id="bad-escape"),
         pytest.param(lambda s: s.replace(b'"cached_tokens":0', b'"cached_tokens":100001'), id="cached-gt"),
         pytest.param(lambda s: s.replace(b'"model":"gpt-4.1-2025-04-14"', b'"model":null'), id="model-null"),
+        pytest.param(lambda s: s.replace(b'"model":"gpt-4.1-2025', b'"model":"gpt-4.1\xff2025'), id="model-not-utf8"),
+        pytest.param(lambda s: s.replace(b"chatcmpl-", b"chatcmpl-\xff"), id="id-not-utf8"),
         pytest.param(lambda s: s + s, id="two-on-a-line"),
         pytest.param(lambda s: s + b" x", id="trailing-text"),
         pytest.param(lambda s: b'{"response":' + s + b"}", id="envelope"),
@@ -323,6 +327,22 @@ def test_broken_lines_agree_with_full_parse(seed):
         lines.append(mutate(rng, line) if rng.random() < 0.6 else line)
     lines = [b"".join(line.split(b"\n")) for line in lines]  # a line holds no newline
     same(scan(lines), reference(lines))
+
+
+def test_bytes_that_are_not_utf8_are_read_as_the_replacement_character(tmp_path):
+    """Policy: msgspec checks the UTF-8 of the strings it decodes, not of those it skips, so the
+    full parse reads such bytes as U+FFFD (``errors="replace"``): a record is counted whatever its
+    unread text holds, and a model name holding them shows the replacement character."""
+    good = (Path(__file__).parent / "data" / "usage" / "chat.jsonl").read_bytes().splitlines()[0]
+    text = good.replace(b"urgent", b"urg\xffent")
+    model = good.replace(b'"model":"gpt-4.1-2025-04-14"', b'"model":"gpt-4.1\xc3"').replace(b"chatcmpl-", b"chatcmpl-m")
+    syntax = good.replace(b'"model":', b'\xff"model":').replace(b"chatcmpl-", b"chatcmpl-s")
+    f = tmp_path / "u.jsonl"
+    f.write_bytes(b"\n".join([text, model, syntax]) + b"\n")
+    acc = read_usage([str(f)], jobs=1)
+    assert acc.records == 2
+    assert {k[0] for k in acc.groups} == {"gpt-4.1-2025-04-14", "gpt-4.1\ufffd"}
+    assert [(s.line, s.reason) for s in acc.skips] == [(3, "not_json")]  # outside a string: not JSON
 
 
 def test_a_number_past_a_double_in_a_field_usage_does_not_read_is_json():
@@ -439,7 +459,8 @@ def test_every_benchmark_layout_takes_the_speed_path(monkeypatch, layout):
 
 
 def test_a_line_the_decoder_accepts_parses_to_the_same_fields():
-    """The heart of it: the typed path counts a broken line only if orjson reads the same fields."""
+    """The heart of it: the typed path counts a broken line only if the full parse (orjson; bytes
+    that are not UTF-8 read as U+FFFD) reads the same fields."""
     rng = random.Random(2024)
     accepted = rejected = 0
     for i in range(6000):
@@ -450,7 +471,7 @@ def test_a_line_the_decoder_accepts_parses_to_the_same_fields():
             rejected += 1
             continue
         accepted += 1
-        o = orjson.loads(line)  # never raises for an accepted line
+        o = ru._loads(line)  # never raises for an accepted line
         u = o["usage"]
         body, batch, inp, cached, out = got
         assert not batch
@@ -466,12 +487,12 @@ def test_a_line_the_decoder_accepts_parses_to_the_same_fields():
 
 @settings(max_examples=400, deadline=None)
 @given(st.binary(max_size=24) | st.text(max_size=12).map(lambda t: t.encode("utf-8", "surrogatepass")))
-def test_raw_bytes_in_a_string_are_accepted_only_when_orjson_reads_them(raw):
+def test_raw_bytes_in_a_string_are_accepted_only_when_the_full_parse_reads_them(raw):
     good = (Path(__file__).parent / "data" / "usage" / "chat.jsonl").read_bytes().splitlines()[0]
     line = good.replace(b"urgent", raw.replace(b"\n", b""))  # a line holds no newline
     accepted = ru._decode_one(line) is not None
     try:
-        parsed = orjson.loads(line)
+        parsed = ru._loads(line)  # orjson; bytes that are not UTF-8 read as U+FFFD
     except orjson.JSONDecodeError:
         assert not accepted  # refused by orjson: never accepted
         return

@@ -18,10 +18,11 @@ first into an :class:`~gpt41cost.errors.InputError`.
 Speed. JSONL is read in large chunks that end at a newline; a large plain file is cut into byte
 ranges at newlines, one per core, each scanned by its own process (``os.pread``, no copy twice)
 and the totals merged. Each line of a chunk is decoded by msgspec into typed structs of only the
-fields ``usage`` reads (:class:`_Line`), which checks the whole line's syntax; a chunk that is not
-ASCII is first checked to be UTF-8 (msgspec does not check the strings it skips). The records
+fields ``usage`` reads (:class:`_Line`), which checks the whole line's syntax and the UTF-8 of the
+strings it decodes (not of those it skips: bytes that are not UTF-8 in text usage does not read
+are read as U+FFFD, on the full parse too, see :func:`_loads`). The records
 of a chunk are then summed per (model, service tier, day) column by column with C-level
-builtins. A line msgspec refuses (not JSON, not UTF-8, a field of another type or out of its
+builtins. A line msgspec refuses (not JSON, a string it decodes not UTF-8, a field of another type or out of its
 range) and a record the typed fields cannot price exactly as the reference would (an envelope,
 a Usage API page, a failed Batch request, more cached than input tokens) get the full parse
 (orjson), which is the reference.
@@ -29,7 +30,6 @@ a Usage API page, a failed Batch request, more cached than input tokens) get the
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import datetime as _dt
@@ -431,22 +431,37 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _loads(line: bytes) -> Any:
-    """orjson's parse, except that a number too large for a double is valid JSON, as msgspec agrees.
+    """orjson's parse, with two readings of what orjson refuses that the typed fast path (msgspec)
+    reads, so both paths count the same lines:
 
-    orjson refuses ``1e400`` anywhere in a line, even in a field usage never reads, while the typed
-    fast path (msgspec) skips such a field: so the reference would call not-JSON a line the fast path
-    counts. Such a line gets the standard library's parse (which makes the number ``inf``; a token
-    field holding it is then a bad record, as on the fast path). ``NaN`` and ``Infinity`` stay refused.
+    - bytes that are not UTF-8 are read as U+FFFD, as ``bytes.decode(errors="replace")`` reads them:
+      msgspec checks the strings it decodes but not those it skips, so a record whose unread text
+      holds such bytes is counted (a model name or id holding them shows the replacement character);
+    - a number too large for a double is valid JSON (orjson refuses ``1e400`` anywhere in a line,
+      even in a field usage never reads, while msgspec skips such a field): such a line gets the
+      standard library's parse (which makes the number ``inf``; a token field holding it is then a
+      bad record, as on the fast path). ``NaN`` and ``Infinity`` stay refused.
     """
     try:
         return orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        if "infinity" not in str(exc):
-            raise
+        error = exc
+    text: bytes | str = line
+    if not line.isascii():
         try:
-            return json.loads(line, parse_constant=_refuse_constant)
-        except (ValueError, RecursionError):
-            raise exc from None
+            line.decode()
+        except UnicodeDecodeError:
+            text = line.decode("utf-8", "replace")
+            try:
+                return orjson.loads(text)
+            except orjson.JSONDecodeError as exc:
+                error = exc
+    if "infinity" not in str(error):
+        raise error
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise error from None
 
 
 def _full_parse(line: bytes, sink: _Sink, line_no: int) -> None:
@@ -470,7 +485,7 @@ def _scan_block(data: bytes, sink: _Sink, line_no: int, *, last: bool = True) ->
     ``last=False``: the last line of ``data`` is not complete yet; it is left for the caller.
     The common case, a block of clean records, is one msgspec decode per line (each line must
     be exactly one JSON value) and a few C-level passes over the columns. A line msgspec refuses
-    (not JSON, not UTF-8, a field of another type) and a record the typed fields cannot price as
+    (not JSON, a field of another type or not UTF-8) and a record the typed fields cannot price as
     the reference would (an envelope, a failed Batch request, more cached than input tokens) get
     :func:`_full_parse`.
     """
@@ -481,8 +496,6 @@ def _scan_block(data: bytes, sink: _Sink, line_no: int, *, last: bool = True) ->
         return line_no
     recs: list[_Line] | list[_Line | None] | None = None
     try:
-        if not data.isascii():
-            codecs.utf_8_decode(data, "strict", last)  # msgspec does not check skipped strings
         recs = list(map(_DECODER.decode, lines))
     except _DECODE_ERRORS:
         recs = list(map(_decode_one, lines))
@@ -495,8 +508,6 @@ def _scan_block(data: bytes, sink: _Sink, line_no: int, *, last: bool = True) ->
 
 def _decode_one(line: bytes) -> _Line | None:
     try:
-        if not line.isascii():
-            line.decode()
         return _DECODER.decode(line)
     except _DECODE_ERRORS:
         return None
@@ -1279,7 +1290,7 @@ def _read_json(
                     "truncated", f"gzip data is cut off ({exc}); a single JSON document cannot be read in part"
                 ) from None
             try:
-                value = orjson.loads(doc)
+                value = _loads(doc)
             except orjson.JSONDecodeError as exc:
                 if stripped in (b"{", b"["):
                     raise _Bad("bad_file", f"not valid JSON: {exc}") from None
