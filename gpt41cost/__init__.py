@@ -22,7 +22,9 @@ if TYPE_CHECKING:
         Estimate,
         Limits,
         Plan,
+        Pricing,
         RequestTokens,
+        Rules,
         Usage,
         count_request,
         count_tokens,
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
         load_catalog,
         plan,
         price,
+        pricing,
+        rules,
         usage,
     )
 
@@ -38,7 +42,9 @@ __all__ = [
     "Estimate",
     "Limits",
     "Plan",
+    "Pricing",
     "RequestTokens",
+    "Rules",
     "Usage",
     "__version__",
     "count_request",
@@ -48,6 +54,8 @@ __all__ = [
     "load_catalog",
     "plan",
     "price",
+    "pricing",
+    "rules",
     "usage",
 ]
 _API = frozenset(__all__) - {"__version__"}
@@ -68,8 +76,8 @@ def __dir__() -> list[str]:
 class _Package(types.ModuleType):
     """The package module, which keeps the API's names for the API.
 
-    Three core modules share a name with an API function (``gpt41cost/estimate.py`` and
-    ``estimate()``, likewise ``limits`` and ``usage``). Importing a submodule binds it as an
+    Four core modules share a name with an API function (``gpt41cost/estimate.py`` and
+    ``estimate()``, likewise ``limits``, ``rules`` and ``usage``). Importing a submodule binds it as an
     attribute of its package, which would make ``gpt41cost.estimate`` the module from then on;
     this class leaves those names to :func:`__getattr__`. The modules stay in ``sys.modules``,
     so ``from gpt41cost.estimate import X`` works; ``from gpt41cost import estimate`` is the function.

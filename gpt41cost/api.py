@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .readers.inputs import Gathered
     from .reconcile import Reconciliation
     from .report import Report
+    from .rules import Rule
     from .usage import Accumulator, Calibration, UsageResult
     from .views.plan import Alternative
     from .workload import PromptSummary, Workload
@@ -182,6 +183,32 @@ class Usage(Result):
         return workload_yaml(
             self.result, self.accumulator, self.catalog, tier=tier, budget=budget, sources=self.result.sources
         )
+
+
+@dataclass(frozen=True)
+class Pricing(Result):
+    """What :func:`pricing` shows: the catalog as on its date (prices in force per model, rate
+    limits per tier, each model's status)."""
+
+    catalog: Catalog
+
+    def report(self) -> Report:
+        from .views.pricing import pricing_report
+
+        return pricing_report(self.catalog)
+
+
+@dataclass(frozen=True)
+class Rules(Result):
+    """What :func:`rules` lists: every rule the figures rest on, each with its ``basis``
+    (documented by OpenAI, an inference, or gpt41cost's own policy) and source."""
+
+    rules: tuple[Rule, ...]
+
+    def report(self) -> Report:
+        from .views.rules import rules_report
+
+        return rules_report(list(self.rules))
 
 
 @dataclass(frozen=True)
@@ -891,6 +918,24 @@ def usage(
 
         fc = month(result, acc, cat, run_date=cat.day, budget=monthly, tier=n_tier)
     return Usage(result, rec, fc, cat, acc)
+
+
+# --------------------------------------------------------------------------- the catalog and the rules
+
+
+def pricing(*, catalog: Catalog | str | os.PathLike[str] | None = None, as_of: date | str | None = None) -> Pricing:
+    """The pricing catalog as on ``as_of`` (default today): prices per model in USD per 1M
+    tokens, rate limits per usage tier, and each model's status (active, deprecated, shut down)."""
+    return Pricing(_catalog(catalog, as_of))
+
+
+def rules(*, catalog: Catalog | str | os.PathLike[str] | None = None, as_of: date | str | None = None) -> Rules:
+    """Every rule the figures rest on (billing, caching, counting, limits), each marked as
+    documented by OpenAI, an inference, or gpt41cost's own policy, with its source; the figures
+    in the rules (prices, cache steps) are the catalog's as on ``as_of``."""
+    from .rules import all_rules
+
+    return Rules(tuple(all_rules(_catalog(catalog, as_of))))
 
 
 # --------------------------------------------------------------------------- single requests

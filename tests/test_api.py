@@ -19,8 +19,9 @@ from gpt41cost.errors import InputError, ParameterError, UnknownModelError, Usag
 from .conftest import ROOT, TEST_DATE
 
 # The CLI runs on $GPT41COST_AS_OF (conftest pins it); the API, which reads no environment, is told.
-estimate, limits, plan, usage = (
-    functools.partial(getattr(gpt41cost, name), as_of=TEST_DATE) for name in ("estimate", "limits", "plan", "usage")
+estimate, limits, plan, usage, pricing, rules = (
+    functools.partial(getattr(gpt41cost, name), as_of=TEST_DATE)
+    for name in ("estimate", "limits", "plan", "usage", "pricing", "rules")
 )
 
 # --------------------------------------------------------------------------- public names and signatures
@@ -69,8 +70,12 @@ SIGNATURES = {
     "mode: 'str' = 'standard', catalog: 'Catalog | str | os.PathLike[str] | None' = None, "
     "as_of: 'date | str | None' = None) -> 'Cost'",
     "load_catalog": "(path: 'str | os.PathLike[str] | None' = None) -> 'Catalog'",
+    "pricing": "(*, catalog: 'Catalog | str | os.PathLike[str] | None' = None, as_of: 'date | str | None' = None) "
+    "-> 'Pricing'",
+    "rules": "(*, catalog: 'Catalog | str | os.PathLike[str] | None' = None, as_of: 'date | str | None' = None) "
+    "-> 'Rules'",
 }
-RESULTS = ["Estimate", "Limits", "Plan", "RequestTokens", "Usage"]
+RESULTS = ["Estimate", "Limits", "Plan", "Pricing", "RequestTokens", "Rules", "Usage"]
 
 
 def test_public_names() -> None:
@@ -91,7 +96,9 @@ def test_api_names_stay_functions_after_the_core_modules_load() -> None:
     import gpt41cost.limits
     import gpt41cost.usage
 
-    for name in ("estimate", "limits", "usage"):
+    import gpt41cost.rules
+
+    for name in ("estimate", "limits", "usage", "rules"):
         assert inspect.isfunction(getattr(gpt41cost, name)), name
     from gpt41cost import estimate
 
@@ -201,6 +208,19 @@ CASES = [
         ["usage", "samples/usage/usage-export.csv", "--what-if", "batch=0.3"],
         id="usage-what-if",
     ),
+    pytest.param(lambda: pricing(), ["pricing"], id="pricing"),
+    pytest.param(lambda: pricing(as_of="2026-05-01"), ["pricing", "--as-of", "2026-05-01"], id="pricing-as-of"),
+    pytest.param(
+        lambda: pricing(catalog="tests/data/pricing-fixture.yaml"),
+        ["pricing", "--pricing", "tests/data/pricing-fixture.yaml"],
+        id="pricing-own-catalog",
+    ),
+    pytest.param(lambda: rules(), ["rules"], id="rules"),
+    pytest.param(
+        lambda: rules(catalog="tests/data/pricing-fixture.yaml"),
+        ["rules", "--pricing", "tests/data/pricing-fixture.yaml"],
+        id="rules-own-catalog",
+    ),
 ]
 
 
@@ -241,6 +261,12 @@ def test_results_are_frozen() -> None:
     result = usage(["samples/usage/responses.jsonl"])
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.result = None  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pricing().catalog = None  # type: ignore[misc]
+    listed = rules()
+    assert isinstance(listed.rules, tuple)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        listed.rules = ()  # type: ignore[misc]
 
 
 def test_plan_from_a_dict_is_the_plan_from_its_file() -> None:
@@ -352,6 +378,13 @@ def test_load_catalog() -> None:
             "--batch-share: must be between 0 and 1 (or 0% and 100%), got 2",
             ["limits", "--input-tokens", "100", "--output-tokens", "5", "--peak-rpm", "5", "--batch-share", "2"],
             id="limits-share",
+        ),
+        pytest.param(
+            lambda: gpt41cost.pricing(as_of="2026-13-01"),
+            "as_of: '2026-13-01' is not a real date; give a date such as 2026-12-06",
+            "--as-of: '2026-13-01' is not a real date; give a date such as 2026-12-06",
+            ["pricing", "--as-of", "2026-13-01"],
+            id="pricing-as-of",
         ),
     ],
 )
