@@ -94,9 +94,8 @@ def test_signature(name: str) -> None:
 def test_api_names_stay_functions_after_the_core_modules_load() -> None:
     import gpt41cost.estimate
     import gpt41cost.limits
-    import gpt41cost.usage
-
     import gpt41cost.rules
+    import gpt41cost.usage
 
     for name in ("estimate", "limits", "usage", "rules"):
         assert inspect.isfunction(getattr(gpt41cost, name)), name
