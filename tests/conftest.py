@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+import json
+import signal
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,8 +42,91 @@ def shipped_catalog() -> Catalog:
     return load_catalog(ROOT / "gpt41cost" / "pricing.yaml")
 
 
-@pytest.fixture
-def runner():
-    from typer.testing import CliRunner
+@dataclass(frozen=True)
+class Run:
+    """One ``gpt41cost`` run: what a caller of the program sees."""
 
-    return CliRunner()
+    exit_code: int
+    stdout: str
+    stderr: str
+    output: str  # stdout and stderr as a terminal shows them, interleaved in the order written
+
+    def json(self, code: int | None = None) -> Any:
+        """stdout parsed as JSON (with ``code``, once the exit code is checked)."""
+        assert code is None or self.exit_code == code, self.stderr
+        try:
+            return json.loads(self.stdout)
+        except ValueError:
+            message = f"exit {self.exit_code}, stdout is not JSON: {self.stdout[:200]!r} {self.stderr}"
+            raise AssertionError(message) from None
+
+
+Arg = str | PathLike[str] | int
+
+
+class Cli:
+    """Runs the program's entry point (``gpt41cost.cli.main``, what the ``gpt41cost`` script
+    calls) in this process, with stdin, stdout, stderr and the environment of its own. An
+    exception the program lets escape fails the test with its traceback, as it would print one."""
+
+    def __init__(self, head: tuple[str, ...] = (), tail: tuple[str, ...] = ()) -> None:
+        self.head, self.tail = head, tail
+
+    def __call__(
+        self,
+        *args: Arg | Sequence[Arg],
+        input: str | bytes | None = None,
+        env: Mapping[str, str | None] | None = None,
+        expect: int | tuple[int, ...] | None = None,
+    ) -> Run:
+        """``gpt41cost ARGS`` (each argument a string, path or number, or a list of them); with
+        ``expect``, the exit code (or one of them) the run must end with."""
+        from typer.testing import CliRunner
+
+        from gpt41cost.cli import main
+
+        argv = [*self.head, *(str(a) for arg in args for a in _flat(arg)), *self.tail]
+        sigterm = signal.getsignal(signal.SIGTERM)  # main() installs its own handler: keep pytest's
+        try:
+            with CliRunner().isolation(input=input, env=env) as (out, err, both):
+                try:
+                    main(argv)
+                    code = 0
+                except SystemExit as exc:
+                    code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+                finally:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                run = Run(code, _text(out), _text(err), _text(both))
+        finally:
+            signal.signal(signal.SIGTERM, sigterm)
+        if expect is not None:
+            assert run.exit_code in ((expect,) if isinstance(expect, int) else expect), run.stderr
+        return run
+
+    def json(self, *args: Arg | Sequence[Arg], code: int = 0, **kw: Any) -> Any:
+        """The ``--format json`` document of a run that exits ``code`` (``-f json`` is added)."""
+        run = self(*args, "-f", "json", **kw)
+        assert run.exit_code == code, run.stderr
+        return run.json()
+
+    def bound(self, *head: str, tail: Sequence[str] = ()) -> Cli:
+        """The same runner with arguments put before and after each run's own."""
+        return Cli((*self.head, *head), (*tuple(tail), *self.tail))
+
+
+def _flat(arg: Arg | Sequence[Arg]) -> Iterator[Arg]:
+    if isinstance(arg, (list, tuple)):
+        yield from arg
+    else:
+        yield arg  # type: ignore[misc]
+
+
+def _text(stream: Any) -> str:
+    return stream.getvalue().decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+@pytest.fixture
+def cli() -> Cli:
+    """``cli(*args, input=None, env=None)`` runs ``gpt41cost ARGS``; see :class:`Cli`."""
+    return Cli()

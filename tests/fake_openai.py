@@ -13,6 +13,7 @@ Knobs for the error cases: ``fail`` (statuses to answer first, in order, before 
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -51,6 +52,7 @@ class FakeOpenAI:
         self.malformed: str | None = None  # "html", "no-data", "bad-bucket", "loop"
         self.requests: list[dict[str, Any]] = []
         self.delay = 0.0  # seconds to wait before answering (timeouts)
+        self.errors: list[BaseException | None] = []  # what a handler raised (a client that hung up)
         self.server: ThreadingHTTPServer | None = None
         #: How POST /v1/responses/input_tokens counts a body (None: that endpoint is a 404).
         self.input_tokens: Callable[[dict[str, Any]], int] | None = None
@@ -245,7 +247,13 @@ def serving(fake: FakeOpenAI) -> Iterator[FakeOpenAI]:
         def log_message(self, format: str, *args: Any) -> None:  # keep the test output clean
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            # A client that gave up (a timeout test) leaves a handler writing to a closed socket,
+            # maybe after this test ended: kept here, never printed into a later test's stderr.
+            fake.errors.append(sys.exc_info()[1])
+
+    server = Server(("127.0.0.1", 0), Handler)
     fake.server = server
     # shutdown() waits for the serving loop to look again: a short poll keeps each test's teardown short
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)

@@ -13,7 +13,6 @@ from decimal import Decimal
 import pytest
 
 import gpt41cost
-from gpt41cost.cli import app
 from gpt41cost.errors import InputError, ParameterError, UnknownModelError, UsageError
 
 from .conftest import ROOT, TEST_DATE
@@ -119,12 +118,10 @@ def test_import_is_cheap() -> None:
 # --------------------------------------------------------------------------- the same JSON as the CLI
 
 
-def _cli_json(runner, args: str | list[str]) -> dict:
+def _cli_json(cli, args: str | list[str]) -> dict:
     """The JSON the CLI prints for ``args`` (a list, or words in one string)."""
     words = args.split() if isinstance(args, str) else args
-    r = runner.invoke(app, [*words, "-f", "json"], env={"GPT41COST_PRICING": ""})
-    assert r.exit_code in (0, 1), r.output
-    return json.loads(r.stdout)
+    return cli(words, "-f", "json", env={"GPT41COST_PRICING": ""}, expect=(0, 1)).json()  # type: ignore[no-any-return]
 
 
 @pytest.fixture(autouse=True)
@@ -224,14 +221,14 @@ CASES = [
 
 
 @pytest.mark.parametrize(("call", "args"), CASES)
-def test_to_dict_is_the_cli_json(runner, call, args) -> None:
-    assert call().to_dict() == _cli_json(runner, args)
+def test_to_dict_is_the_cli_json(cli, call, args) -> None:
+    assert call().to_dict() == _cli_json(cli, args)
 
 
-def test_render_is_what_the_cli_prints(runner) -> None:
+def test_render_is_what_the_cli_prints(cli) -> None:
     result = estimate(["samples/support"], output_tokens=300)
     for fmt in ("table", "csv", "markdown", "json"):
-        r = runner.invoke(app, ["estimate", "samples/support", "--output-tokens", "300", "-f", fmt])
+        r = cli(["estimate", "samples/support", "--output-tokens", "300", "-f", fmt])
         assert result.render(fmt) == r.stdout, fmt
 
 
@@ -303,11 +300,11 @@ def test_count_tokens() -> None:
     assert gpt41cost.count_tokens("") == 0
 
 
-def test_count_request_matches_the_reader(runner) -> None:
+def test_count_request_matches_the_reader(cli) -> None:
     """One request body counts as estimate counts the file holding it (1,583 tokens on gpt-4.1-mini)."""
     body = json.loads((ROOT / "samples/requests/chat-support.json").read_text(encoding="utf-8"))
     counted = gpt41cost.count_request(body)
-    report = _cli_json(runner, ["estimate", "samples/requests/chat-support.json"])
+    report = _cli_json(cli, ["estimate", "samples/requests/chat-support.json"])
     assert counted.model == report["models"][0]["model"] == "gpt-4.1-mini"
     assert counted.input_tokens == report["models"][0]["input_tokens_total"] == 1583
 
@@ -387,11 +384,11 @@ def test_load_catalog() -> None:
         ),
     ],
 )
-def test_errors_name_the_parameter(runner, call, message, flag_message, args) -> None:
+def test_errors_name_the_parameter(cli, call, message, flag_message, args) -> None:
     with pytest.raises(ParameterError) as err:
         call()
     assert err.value.message.startswith(message)
-    r = runner.invoke(app, args)
+    r = cli(args)
     assert r.exit_code == 2
     assert r.stdout == ""
     assert r.stderr.startswith(f"gpt41cost: error: {flag_message}")

@@ -1,22 +1,22 @@
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
 
-from gpt41cost.cli import app
 from gpt41cost.errors import ExitCode
 from gpt41cost.tokens import get_encoding
 from gpt41cost.views.estimate import MODEL_KEYS
 
-from .conftest import DATA
+from .conftest import DATA, Cli
 
 FIXTURE = ["--pricing", str(DATA / "pricing-fixture.yaml")]
 
 
-def run(runner, *args, input=None):
-    return runner.invoke(app, [*args, *FIXTURE], input=input)
+@pytest.fixture
+def cli(cli: Cli) -> Cli:
+    """Every run here prices with the frozen test catalog (``--pricing`` after the run's own arguments)."""
+    return cli.bound(tail=FIXTURE)
 
 
 def model(doc, name):
@@ -31,9 +31,8 @@ def model(doc, name):
         pytest.param(["--batch"], "0.108", id="batch"),
     ],
 )
-def test_hand_checkable_costs(runner, args, per_request):
-    r = run(
-        runner,
+def test_hand_checkable_costs(cli, args, per_request):
+    r = cli(
         "estimate",
         "--input-tokens",
         "100000",
@@ -46,13 +45,12 @@ def test_hand_checkable_costs(runner, args, per_request):
         *args,
     )
     assert r.exit_code == 0, r.stderr
-    m = json.loads(r.stdout)["models"][0]
+    m = r.json()["models"][0]
     assert Decimal(m["per_request_usd"]) == Decimal(per_request)
 
 
-def test_monthly_hand_check(runner):
-    r = run(
-        runner,
+def test_monthly_hand_check(cli):
+    r = cli(
         "estimate",
         "--input-tokens",
         "100000",
@@ -65,9 +63,8 @@ def test_monthly_hand_check(runner):
         "-f",
         "json",
     )
-    assert Decimal(json.loads(r.stdout)["models"][0]["monthly_usd"]) == Decimal("216000")
-    r = run(
-        runner,
+    assert Decimal(r.json()["models"][0]["monthly_usd"]) == Decimal("216000")
+    r = cli(
         "estimate",
         "--input-tokens",
         "100000",
@@ -80,14 +77,14 @@ def test_monthly_hand_check(runner):
         "-f",
         "json",
     )
-    assert Decimal(json.loads(r.stdout)["models"][0]["monthly_usd"]) == Decimal("6480")
+    assert Decimal(r.json()["models"][0]["monthly_usd"]) == Decimal("6480")
 
 
-def test_json_contract_keys(runner, tmp_path):
+def test_json_contract_keys(cli, tmp_path):
     p = tmp_path / "p.txt"
     p.write_text("Classify: the invoice is wrong.")
-    r = run(runner, "estimate", str(p), "-f", "json")
-    doc = json.loads(r.stdout)
+    r = cli("estimate", str(p), "-f", "json")
+    doc = r.json()
     assert doc["schema_version"] == 3
     assert (doc["as_of"], doc["catalog_as_of"]) == ("2026-12-06", "2025-04-14")  # the fixture catalog
     assert [m["model"] for m in doc["models"]] == ["gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"]
@@ -108,61 +105,61 @@ def test_json_contract_keys(runner, tmp_path):
     )
 
 
-def test_files_are_counted_exactly(runner, tmp_path):
+def test_files_are_counted_exactly(cli, tmp_path):
     texts = ["Hello there, how are you?\r\n", "Привет 🚀 <|endoftext|>\n\n  x", "a" * 5000]
     for i, t in enumerate(texts):
         (tmp_path / f"p{i}.txt").write_bytes(t.encode())
-    r = run(runner, "estimate", str(tmp_path), "-m", "gpt-4.1", "-f", "json", "--output-tokens", "0")
-    m = json.loads(r.stdout)["models"][0]
+    r = cli("estimate", str(tmp_path), "-m", "gpt-4.1", "-f", "json", "--output-tokens", "0")
+    m = r.json()["models"][0]
     enc = get_encoding()
     assert m["requests"] == 3
     assert m["input_tokens_total"] == sum(len(enc.encode_ordinary(t)) for t in texts)
 
 
-def test_directory_globs(runner, tmp_path):
+def test_directory_globs(cli, tmp_path):
     (tmp_path / "a.txt").write_text("one")
     (tmp_path / "b.md").write_text("two")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "c.txt").write_text("three")
-    r = run(runner, "estimate", str(tmp_path), "--include", "*.txt", "-f", "json")
-    assert json.loads(r.stdout)["models"][0]["requests"] == 2
-    r = run(runner, "estimate", str(tmp_path), "--exclude", "sub/*", "-f", "json")
-    assert json.loads(r.stdout)["models"][0]["requests"] == 2
+    r = cli("estimate", str(tmp_path), "--include", "*.txt", "-f", "json")
+    assert r.json()["models"][0]["requests"] == 2
+    r = cli("estimate", str(tmp_path), "--exclude", "sub/*", "-f", "json")
+    assert r.json()["models"][0]["requests"] == 2
 
 
-def test_stdin(runner):
-    r = run(runner, "estimate", "-", "-f", "json", input="hello world")
-    assert json.loads(r.stdout)["models"][0]["input_tokens_total"] == 2
+def test_stdin(cli):
+    r = cli("estimate", "-", "-f", "json", input="hello world")
+    assert r.json()["models"][0]["input_tokens_total"] == 2
 
 
-def test_cache_hit_rate_applies_minimum_and_steps(runner, tmp_path):
+def test_cache_hit_rate_applies_minimum_and_steps(cli, tmp_path):
     (tmp_path / "small.txt").write_text("word" + " word" * 499)  # 500 tokens: below the minimum
     (tmp_path / "big.txt").write_text("word" + " word" * 2999)  # 3000 tokens: 0.5 -> 1500 -> 1408
-    r = run(runner, "estimate", str(tmp_path), "-m", "gpt-4.1", "--cache-hit-rate", "0.5", "-f", "json")
-    m = json.loads(r.stdout)["models"][0]
+    r = cli("estimate", str(tmp_path), "-m", "gpt-4.1", "--cache-hit-rate", "0.5", "-f", "json")
+    m = r.json()["models"][0]
     assert m["input_tokens_total"] == 3500
     assert m["cached_input_tokens_total"] == 1408
 
 
-def test_context_window_misfit_is_flagged(runner):
-    r = run(runner, "estimate", "--input-tokens", "1040000", "--output-tokens", "10000", "-m", "gpt-4.1", "-f", "json")
-    m = json.loads(r.stdout)["models"][0]
+def test_context_window_misfit_is_flagged(cli):
+    r = cli("estimate", "--input-tokens", "1040000", "--output-tokens", "10000", "-m", "gpt-4.1", "-f", "json")
+    m = r.json()["models"][0]
     assert m["fits"] is False
     assert "context window" in m["misfits"][0]["problem"]
-    r = run(runner, "estimate", "--input-tokens", "10", "--output-tokens", "40000", "-m", "gpt-4.1")
+    r = cli("estimate", "--input-tokens", "10", "--output-tokens", "40000", "-m", "gpt-4.1")
     assert "max output" in r.stdout
 
 
-def test_savings_against_gpt41(runner):
-    r = run(runner, "estimate", "--input-tokens", "1000", "-f", "json")
-    doc = json.loads(r.stdout)
+def test_savings_against_gpt41(cli):
+    r = cli("estimate", "--input-tokens", "1000", "-f", "json")
+    doc = r.json()
     assert Decimal(model(doc, "gpt-4.1-mini")["saving_vs_gpt_4_1_pct"]) == Decimal(80)
     assert Decimal(model(doc, "gpt-4.1-nano")["saving_vs_gpt_4_1_pct"]) == Decimal(95)
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "markdown"])
-def test_every_format_renders_the_same_result(runner, fmt):
-    r = run(runner, "estimate", "--input-tokens", "100000", "--output-tokens", "2000", "-f", fmt)
+def test_every_format_renders_the_same_result(cli, fmt):
+    r = cli("estimate", "--input-tokens", "100000", "--output-tokens", "2000", "-f", fmt)
     assert r.exit_code == 0
     assert "gpt-4.1-nano" in r.stdout
     if fmt == "csv":
@@ -171,8 +168,8 @@ def test_every_format_renders_the_same_result(runner, fmt):
         assert "$0.2160" in r.stdout  # per request: four significant digits, the same in every row
 
 
-def test_table_shows_assumptions(runner):
-    r = run(runner, "estimate", "--input-tokens", "10", "--requests-per-day", "100")
+def test_table_shows_assumptions(cli):
+    r = cli("estimate", "--input-tokens", "10", "--requests-per-day", "100")
     assert "output tokens per request: 500 (default 500; set --output-tokens)" in r.stdout
     assert "a month is 30 days" in r.stdout
 
@@ -242,9 +239,9 @@ def _bad(tmp_path):
         ),
     ],
 )
-def test_bad_input_is_one_clear_line(runner, tmp_path, args, code, message):
+def test_bad_input_is_one_clear_line(cli, tmp_path, args, code, message):
     d = _bad(tmp_path)
-    r = run(runner, "estimate", *[a.format(d=d) for a in args])
+    r = cli("estimate", *[a.format(d=d) for a in args])
     assert r.exit_code == code, r.stderr
     assert r.stdout == ""
     lines = r.stderr.strip().splitlines()
@@ -254,7 +251,7 @@ def test_bad_input_is_one_clear_line(runner, tmp_path, args, code, message):
     assert "Traceback" not in r.stderr
 
 
-def test_unreadable_file(runner, tmp_path, monkeypatch):
+def test_unreadable_file(cli, tmp_path, monkeypatch):
     # Simulated, so the test also holds when the suite runs as root (root reads mode-000 files).
     import builtins
 
@@ -267,21 +264,21 @@ def test_unreadable_file(runner, tmp_path, monkeypatch):
         return real_open(file, *a, **k)
 
     monkeypatch.setattr(builtins, "open", guarded)
-    r = run(runner, "estimate", f"{d}/secret.txt")
+    r = cli("estimate", f"{d}/secret.txt")
     assert r.exit_code == ExitCode.INPUT
     assert "permission denied" in r.stderr
 
 
-def test_latin1_with_encoding_flag(runner, tmp_path):
+def test_latin1_with_encoding_flag(cli, tmp_path):
     d = _bad(tmp_path)
-    r = run(runner, "estimate", f"{d}/latin1.txt", "--encoding", "latin-1", "-f", "json")
+    r = cli("estimate", f"{d}/latin1.txt", "--encoding", "latin-1", "-f", "json")
     assert r.exit_code == 0
-    assert json.loads(r.stdout)["models"][0]["input_tokens_total"] == 2
+    assert r.json()["models"][0]["input_tokens_total"] == 2
 
 
-def test_bad_catalog_via_env(runner, tmp_path):
+def test_bad_catalog_via_env(tmp_path):
     bad = tmp_path / "p.yaml"
     bad.write_text("schema_version: 1\n")
-    r = runner.invoke(app, ["estimate", "--input-tokens", "5"], env={"GPT41COST_PRICING": str(bad)})
+    r = Cli()(["estimate", "--input-tokens", "5"], env={"GPT41COST_PRICING": str(bad)})
     assert r.exit_code == ExitCode.CATALOG
     assert f"{bad}: as_of: missing key" in r.stderr

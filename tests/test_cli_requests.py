@@ -8,23 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from gpt41cost.cli import app
 from gpt41cost.errors import ExitCode
 from gpt41cost.views.estimate import INPUT_KEYS, MODEL_KEYS
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, Cli
 
 FIXTURE = ["--pricing", str(DATA / "pricing-fixture.yaml")]
 SAMPLES = ROOT / "samples" / "requests"
 
 
-def run(runner, *args, input=None):
-    return runner.invoke(app, ["estimate", *args, *FIXTURE], input=input)
-
-
-def doc(result):
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+@pytest.fixture
+def cli(cli: Cli) -> Cli:
+    """Every run here is ``gpt41cost estimate ARGS --pricing <the frozen test catalog>``."""
+    return cli.bound("estimate", tail=FIXTURE)
 
 
 def model(d, name):
@@ -62,8 +58,8 @@ def batch_line(i: int, body: dict | None = None, **over) -> dict:
         pytest.param("prompts.jsonl", "prompts", id="prompts"),
     ],
 )
-def test_kind_is_detected_and_contract_holds(runner, sample, kind):
-    d = doc(run(runner, str(SAMPLES / sample), "-f", "json"))
+def test_kind_is_detected_and_contract_holds(cli, sample, kind):
+    d = cli.json(str(SAMPLES / sample))
     [inp] = d["inputs"]
     assert tuple(inp) == INPUT_KEYS
     assert (inp["source"], inp["read_as"]) == (str(SAMPLES / sample), kind)
@@ -80,11 +76,11 @@ def test_kind_is_detected_and_contract_holds(runner, sample, kind):
         assert f["total_usd"] == totals[f["model"]]["total_usd"]
 
 
-def test_chat_overhead_by_hand(runner, tmp_path):
+def test_chat_overhead_by_hand(cli, tmp_path):
     # 3 per message + role + content (+1 and the name for a named message) + 3 priming
     p = tmp_path / "req.json"
     p.write_text(json.dumps(CHAT))
-    m = model(doc(run(runner, str(p), "-f", "json", "--output-tokens", "100")), "gpt-4.1")
+    m = model(cli.json(str(p), "--output-tokens", "100"), "gpt-4.1")
     # system: 3 + 1 ("system") + 4 ("You are terse.") ; user: 3 + 1 + 1 ("Hello") + 1 ("ann") + 1 ; priming 3
     assert m["input_tokens_total"] == 3 + 1 + 4 + 3 + 1 + 1 + 1 + 1 + 3
     # the request's own max_tokens is the worst case for output
@@ -92,29 +88,29 @@ def test_chat_overhead_by_hand(runner, tmp_path):
     assert Decimal(m["total_usd"]) == Decimal(m["input_tokens_total"] * 2 + 100 * 8) / 10**6
 
 
-def test_requested_model_first_and_marked(runner, tmp_path):
+def test_requested_model_first_and_marked(cli, tmp_path):
     p = tmp_path / "req.json"
     p.write_text(json.dumps({**CHAT, "model": "gpt-4.1-nano-2025-04-14"}))
-    r = run(runner, str(p))
+    r = cli(str(p))
     assert r.exit_code == 0
     first_row = next(line for line in r.stdout.splitlines() if "gpt-4.1" in line and "$" in line)
     assert "gpt-4.1-nano (requested)" in first_row
 
 
-def test_force_kind(runner, tmp_path):
+def test_force_kind(cli, tmp_path):
     p = tmp_path / "req.json"
     p.write_text(json.dumps(CHAT))
-    d = doc(run(runner, str(p), "--as", "text", "-f", "json"))
+    d = cli.json(str(p), "--as", "text")
     assert d["inputs"][0]["read_as"] == "text"
-    r = run(runner, str(p), "--as", "pdf")
+    r = cli(str(p), "--as", "pdf")
     assert r.exit_code == ExitCode.USAGE
     assert "--as pdf: unknown kind 'pdf'" in r.stderr
 
 
-def test_auto_cache_on_batch_file(runner):
-    cold = doc(run(runner, str(SAMPLES / "batch-support.jsonl"), "-f", "json"))
-    warm = doc(run(runner, str(SAMPLES / "batch-support.jsonl"), "-f", "json", "--cache-warm"))
-    none = doc(run(runner, str(SAMPLES / "batch-support.jsonl"), "-f", "json", "--cache", "none"))
+def test_auto_cache_on_batch_file(cli):
+    cold = cli.json(str(SAMPLES / "batch-support.jsonl"))
+    warm = cli.json(str(SAMPLES / "batch-support.jsonl"), "--cache-warm")
+    none = cli.json(str(SAMPLES / "batch-support.jsonl"), "--cache", "none")
     c, w, n = (model(x, "gpt-4.1")["cached_input_tokens_total"] for x in (cold, warm, none))
     assert n == 0
     assert 0 < c < w
@@ -123,16 +119,16 @@ def test_auto_cache_on_batch_file(runner):
     assert cold["assumptions"]["processing"] == "batch"
 
 
-def test_auto_cache_on_text_prompts_by_hand(runner, tmp_path):
+def test_auto_cache_on_text_prompts_by_hand(cli, tmp_path):
     prefix = "word" + " word" * 1299  # 1,300 tokens shared
     for i in range(3):
         (tmp_path / f"p{i}.txt").write_text(prefix + f" tail{i} " + "x" * i)
-    d = doc(run(runner, str(tmp_path), "--cache", "auto", "-f", "json", "-m", "gpt-4.1"))
+    d = cli.json(str(tmp_path), "--cache", "auto", "-m", "gpt-4.1")
     # cold: first request 0, the next two 1,280 each (10 whole blocks of 128)
     assert d["models"][0]["cached_input_tokens_total"] == 2 * 1280
 
 
-def test_batch_preflight_rejects_and_lists_every_finding(runner, tmp_path):
+def test_batch_preflight_rejects_and_lists_every_finding(cli, tmp_path):
     f = write_jsonl(
         tmp_path / "b.jsonl",
         [
@@ -143,7 +139,7 @@ def test_batch_preflight_rejects_and_lists_every_finding(runner, tmp_path):
             batch_line(5, {**CHAT, "model": "gpt-4.1-mini"}),
         ],
     )
-    r = run(runner, str(f), "-f", "json")
+    r = cli(str(f), "-f", "json")
     assert r.exit_code == ExitCode.CHECK_FAILED
     d = json.loads(r.stdout)
     codes = {(x["code"], x["line"]) for x in d["batch_preflight"][0]["findings"]}
@@ -156,19 +152,19 @@ def test_batch_preflight_rejects_and_lists_every_finding(runner, tmp_path):
     assert "would reject this batch" in r.stderr
 
 
-def test_batch_queue_per_tier(runner, tmp_path):
+def test_batch_queue_per_tier(cli, tmp_path):
     f = write_jsonl(tmp_path / "b.jsonl", [batch_line(i) for i in range(3)])
-    d = doc(run(runner, str(f), "-f", "json"))
+    d = cli.json(str(f))
     q = d["batch_preflight"][0]["queue_by_model"]["gpt-4.1"]
     assert [t["tier"] for t in q] == [1, 2, 3, 4, 5]
     assert all(t["fits_at_once"] for t in q)
     assert d["batch_preflight"][0]["rejected"] is False
 
 
-def test_context_window_misfit_names_the_line(runner, tmp_path):
+def test_context_window_misfit_names_the_line(cli, tmp_path):
     big = {**CHAT, "max_tokens": 40_000}
     f = write_jsonl(tmp_path / "b.jsonl", [batch_line(1), batch_line(2, big)])
-    r = run(runner, str(f), "-f", "json")
+    r = cli(str(f), "-f", "json")
     assert r.exit_code == ExitCode.CHECK_FAILED  # max_tokens above the model's max output fails the batch
     d = json.loads(r.stdout)
     misfits = model(d, "gpt-4.1")["misfits"]
@@ -176,16 +172,16 @@ def test_context_window_misfit_names_the_line(runner, tmp_path):
     assert "max output" in misfits[0]["problem"]
 
 
-def test_finetune_training_cost_by_hand(runner, tmp_path):
+def test_finetune_training_cost_by_hand(cli, tmp_path):
     f = write_jsonl(tmp_path / "ft.jsonl", [{"messages": CHAT["messages"]}, {"messages": CHAT["messages"]}])
-    d = doc(run(runner, str(f), "-f", "json", "--epochs", "4"))
+    d = cli.json(str(f), "--epochs", "4")
     m = model(d, "ft:gpt-4.1-mini")
     assert m["fine_tuned"] is True
     assert m["training_tokens"] == 2 * 4 * (m["input_tokens_total"] // 2)
     assert Decimal(m["training_usd"]) == Decimal(m["training_tokens"]) * Decimal("5.00") / 10**6
 
 
-def test_remote_image_is_uncounted_unless_sized(runner, tmp_path):
+def test_remote_image_is_uncounted_unless_sized(cli, tmp_path):
     req = {
         "model": "gpt-4.1",
         "messages": [
@@ -200,9 +196,9 @@ def test_remote_image_is_uncounted_unless_sized(runner, tmp_path):
     }
     p = tmp_path / "img.json"
     p.write_text(json.dumps(req))
-    d = doc(run(runner, str(p), "-f", "json"))
+    d = cli.json(str(p))
     assert d["uncounted"] and "image-size" in d["uncounted"][0]["what"]
-    sized = doc(run(runner, str(p), "-f", "json", "--image-size", "1024x1024"))
+    sized = cli.json(str(p), "--image-size", "1024x1024")
     assert sized["uncounted"] == []
     # 1024x1024 at high detail on gpt-4.1: 765 tokens (the vision guide's example)
     assert model(sized, "gpt-4.1")["input_tokens_total"] - model(d, "gpt-4.1")["input_tokens_total"] == 765
@@ -246,10 +242,10 @@ def test_remote_image_is_uncounted_unless_sized(runner, tmp_path):
         ),
     ],
 )
-def test_bad_request_input(runner, tmp_path, content, args, code, message):
+def test_bad_request_input(cli, tmp_path, content, args, code, message):
     p = tmp_path / "input.json"
     p.write_bytes(content.encode("latin-1") if content.startswith("\x89") else content.encode())
-    r = run(runner, str(p), *args)
+    r = cli(str(p), *args)
     assert r.exit_code == code, (r.stdout, r.stderr)
     assert r.stdout == ""
     assert len(r.stderr.strip().splitlines()) == 1
@@ -264,45 +260,45 @@ def test_bad_request_input(runner, tmp_path, content, args, code, message):
         pytest.param('{"temperature": 0.2, "mod', id="cut-mid-key"),
     ],
 )
-def test_broken_json_data_file_is_an_error_naming_line_and_column(runner, tmp_path, content):
+def test_broken_json_data_file_is_an_error_naming_line_and_column(cli, tmp_path, content):
     p = tmp_path / "req.json"
     p.write_text(content)
-    r = run(runner, str(p))
+    r = cli(str(p))
     assert r.exit_code == ExitCode.INPUT
     assert r.stdout == ""
     assert len(r.stderr.strip().splitlines()) == 1
     assert f"{p}: line 1, column {len(content) + 1}: not valid JSON (unexpected end of data (truncated?))" in r.stderr
     assert "--skip-bad" in r.stderr and "--as text=req.json" in r.stderr
-    assert run(runner, str(p), "--as", "text").exit_code == 0
-    assert run(runner, str(p), "--as", "text=req.json").exit_code == 0
+    assert cli(str(p), "--as", "text").exit_code == 0
+    assert cli(str(p), "--as", "text=req.json").exit_code == 0
     # --skip-bad skips the file and says so; with nothing else to read there is nothing to estimate
-    r = run(runner, str(p), "--skip-bad")
+    r = cli(str(p), "--skip-bad")
     assert r.exit_code == ExitCode.USAGE and "skipped: " in r.stderr and "nothing to estimate" in r.stderr
 
 
-def test_valid_json_that_is_not_a_request_is_counted_as_text(runner, tmp_path):
+def test_valid_json_that_is_not_a_request_is_counted_as_text(cli, tmp_path):
     p = tmp_path / "config.json"
     p.write_text('{"name": "not a request"}')
-    d = doc(run(runner, str(p), "-f", "json"))
+    d = cli.json(str(p))
     assert d["inputs"][0]["read_as"] == "text"
 
 
-def test_broken_jsonl_line_says_nothing_was_counted_and_skip_bad_counts_the_rest(runner, tmp_path):
+def test_broken_jsonl_line_says_nothing_was_counted_and_skip_bad_counts_the_rest(cli, tmp_path):
     p = write_jsonl(tmp_path / "prompts.jsonl", ['"one"', '"two"', "{broken", '"four"'])
-    r = run(runner, str(p))
+    r = cli(str(p))
     assert "line 3" in r.stderr and "nothing was counted" in r.stderr and "--skip-bad" in r.stderr
-    r = run(runner, str(p), "--skip-bad", "-f", "json")
+    r = cli(str(p), "--skip-bad", "-f", "json")
     assert r.exit_code == 0
     assert json.loads(r.stdout)["models"][0]["requests"] == 3
     assert "line 3" in r.stderr and "1 bad line(s) or file(s) skipped; the others were counted" in r.stderr
 
 
-def test_stdin_request(runner):
-    d = doc(run(runner, "-", "-f", "json", input=json.dumps(CHAT)))
+def test_stdin_request(cli):
+    d = cli.json("-", input=json.dumps(CHAT))
     assert d["inputs"][0]["read_as"] == "chat"
 
 
-def test_calibrate_from_usage_records(runner, tmp_path):
+def test_calibrate_from_usage_records(cli, tmp_path):
     # two logged responses on gpt-4.1: outputs 100 and 300 -> mean 200; cached 512 of 2,048 input -> 25%
     log = tmp_path / "log.jsonl"
     rows = [
@@ -326,7 +322,7 @@ def test_calibrate_from_usage_records(runner, tmp_path):
         },
     ]
     write_jsonl(log, rows)
-    d = doc(run(runner, "--input-tokens", "8000", "-m", "gpt-4.1", "--calibrate-from", str(log), "-f", "json"))
+    d = cli.json("--input-tokens", "8000", "-m", "gpt-4.1", "--calibrate-from", str(log))
     a = d["assumptions"]
     assert a["output_tokens_by_model"] == {"gpt-4.1": 200}
     assert Decimal(a["cache_hit_rate_by_model"]["gpt-4.1"]) == Decimal("0.25")
@@ -334,34 +330,20 @@ def test_calibrate_from_usage_records(runner, tmp_path):
     assert m["output_tokens_total"] == 200
     assert m["cached_input_tokens_total"] == 1920  # 25% of 8,000 = 2,000 -> 1,920 in 128-token steps
     # an explicit flag still wins over the calibration
-    d = doc(
-        run(
-            runner,
-            "--input-tokens",
-            "8000",
-            "-m",
-            "gpt-4.1",
-            "--calibrate-from",
-            str(log),
-            "--output-tokens",
-            "50",
-            "-f",
-            "json",
-        )
-    )
+    d = cli.json("--input-tokens", "8000", "-m", "gpt-4.1", "--calibrate-from", str(log), "--output-tokens", "50")
     assert d["models"][0]["output_tokens_total"] == 50
 
 
-def test_calibrate_from_file_without_usage(runner, tmp_path):
+def test_calibrate_from_file_without_usage(cli, tmp_path):
     bad = tmp_path / "empty.jsonl"
     bad.write_text("")
-    r = run(runner, "--input-tokens", "10", "--calibrate-from", str(bad))
+    r = cli("--input-tokens", "10", "--calibrate-from", str(bad))
     assert r.exit_code == ExitCode.INPUT
     assert r.stdout == ""
     assert str(bad) in r.stderr
 
 
-def test_cache_detection_per_model_when_images_make_the_blocks_differ(runner, tmp_path):
+def test_cache_detection_per_model_when_images_make_the_blocks_differ(cli, tmp_path):
     """Images make the models' blocks differ part of the way through the run: each model gets
     its own cached figure, and a warm run never gets less than a cold one."""
     import base64
@@ -383,7 +365,7 @@ def test_cache_detection_per_model_when_images_make_the_blocks_differ(runner, tm
     path = write_jsonl(tmp_path / "batch.jsonl", rows)
     figures = {}
     for how in ("--cache-cold", "--cache-warm"):
-        got = doc(run(runner, str(path), "-f", "json", how))
+        got = cli.json(str(path), how)
         figures[how] = {m["model"]: m["cached_input_tokens_total"] for m in got["models"]}
     cold, warm = figures["--cache-cold"], figures["--cache-warm"]
     assert all(c > 0 for c in cold.values()) and len(set(cold.values())) > 1, cold

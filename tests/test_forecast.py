@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from gpt41cost.cli import app
 from gpt41cost.errors import ExitCode, InputError, UsageError
 from gpt41cost.forecast import check_budget, forecast
 from gpt41cost.usage import Accumulator, UsageRecord, summarize
@@ -124,9 +123,8 @@ def test_budget_forms():
     assert check_budget("$5,000") == Decimal(5000)
 
 
-def test_sample_forecast_on_the_cli(runner):
-    r = runner.invoke(
-        app,
+def test_sample_forecast_on_the_cli(cli):
+    r = cli(
         [
             "usage",
             str(SAMPLES),
@@ -163,8 +161,8 @@ def test_sample_forecast_on_the_cli(runner):
         pytest.param(("--forecast", "--tier", "9"), "--tier", id="tier-range"),
     ],
 )
-def test_bad_forecast_flags(runner, args, expected):
-    r = runner.invoke(app, ["usage", str(SAMPLES), *args])
+def test_bad_forecast_flags(cli, args, expected):
+    r = cli(["usage", str(SAMPLES), *args])
     assert r.exit_code == ExitCode.USAGE
     assert expected in r.stderr and r.stdout == ""
 
@@ -185,10 +183,9 @@ def test_emitted_workload_values(catalog, tmp_path):
     assert (w.tier, w.budget_usd_per_month) == (2, Decimal(50))
 
 
-def test_emit_workload_is_read_by_plan_check(runner, tmp_path):
+def test_emit_workload_is_read_by_plan_check(cli, tmp_path):
     out = tmp_path / "next-month.yaml"
-    r = runner.invoke(
-        app,
+    r = cli(
         [
             "usage",
             str(SAMPLES),
@@ -204,16 +201,15 @@ def test_emit_workload_is_read_by_plan_check(runner, tmp_path):
     )
     assert r.exit_code == 0, r.stderr
     assert f"gpt41cost: wrote {out}; check it with: gpt41cost plan {out} --check" in r.stderr
-    r = runner.invoke(app, ["plan", str(out), "--check", "--pricing", FIXTURE_CATALOG])
+    r = cli(["plan", str(out), "--check", "--pricing", FIXTURE_CATALOG])
     assert r.exit_code == 0, r.stdout + r.stderr
     assert "PASS (tier 5" in r.stdout
-    r = runner.invoke(app, ["plan", str(out).replace("next-month", "nope"), "--check"])
+    r = cli(["plan", str(out).replace("next-month", "nope"), "--check"])
     assert r.exit_code == ExitCode.INPUT
 
 
-def test_forecast_json_contract(runner):
-    r = runner.invoke(
-        app,
+def test_forecast_json_contract(cli):
+    r = cli(
         [
             "usage",
             str(SAMPLES),

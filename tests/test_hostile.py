@@ -30,7 +30,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gpt41cost.cli import app
 from gpt41cost.report import Report, Table, csv_safe, printable, render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,11 +137,11 @@ def _usage_line(model: str, project: str) -> str:
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(model=hostile_text, project=hostile_text)
-def test_usage_report_of_hostile_records(runner, tmp_path_factory, model: str, project: str) -> None:
+def test_usage_report_of_hostile_records(cli, tmp_path_factory, model: str, project: str) -> None:
     path = tmp_path_factory.mktemp("u") / "log.jsonl"
     path.write_text(_usage_line(model, project) + "\n" + _usage_line("gpt-4.1", project) + "\n")
     for fmt in ("table", "csv", "markdown", "json"):
-        r = runner.invoke(app, ["usage", str(path), "-f", fmt])
+        r = cli(["usage", str(path), "-f", fmt])
         assert r.exit_code in (0, 3), r.output
         assert "Traceback" not in r.stderr
         _check_terminal_safe(r.stderr.replace("\n", ""))
@@ -152,9 +151,9 @@ def test_usage_report_of_hostile_records(runner, tmp_path_factory, model: str, p
             _check_terminal_safe(r.stdout.replace("\n", ""))
 
 
-def test_stderr_lines_are_printable(runner, tmp_path) -> None:
+def test_stderr_lines_are_printable(cli, tmp_path) -> None:
     """An error naming a hostile file or model shows it escaped, on one line."""
-    r = runner.invoke(app, ["estimate", "--input-tokens", "5", "-m", "\x1b]0;x\x07\nforged"])
+    r = cli(["estimate", "--input-tokens", "5", "-m", "\x1b]0;x\x07\nforged"])
     assert r.exit_code == 2
     assert r.stderr.count("\n") == 1
     assert "\\x1b]0;x\\x07\\nforged" in r.stderr
@@ -172,7 +171,7 @@ def test_stderr_lines_are_printable(runner, tmp_path) -> None:
         st.floats(allow_nan=False).map(repr),
     ),
 )
-def test_workload_numbers_are_values_or_one_line(runner, tmp_path_factory, key: str, value: str) -> None:
+def test_workload_numbers_are_values_or_one_line(cli, tmp_path_factory, key: str, value: str) -> None:
     base = {
         "model": "gpt-4.1",
         "input_tokens": "1000",
@@ -183,7 +182,7 @@ def test_workload_numbers_are_values_or_one_line(runner, tmp_path_factory, key: 
     base[key] = value
     path = tmp_path_factory.mktemp("w") / "w.yaml"
     path.write_text("".join(f"{k}: {v}\n" for k, v in base.items()))
-    r = runner.invoke(app, ["plan", str(path), "-f", "json"])
+    r = cli(["plan", str(path), "-f", "json"])
     assert r.exit_code in (0, 3), r.stderr
     if r.exit_code:
         assert r.stdout == ""
@@ -365,14 +364,14 @@ def test_numbers_past_their_range(args: list[str], message: str) -> None:
         pytest.param(17649792001234567, None, id="nanoseconds"),
     ],
 )
-def test_record_times(runner, tmp_path: Path, created: float, day: str | None) -> None:
+def test_record_times(cli, tmp_path: Path, created: float, day: str | None) -> None:
     """Milliseconds are read as such; any other time out of 2000-2099 is a bad record, skipped
     with its reason (never an OverflowError), and the rest of the log is counted."""
     good = json.loads(_usage_line("gpt-4.1", "p"))
     bad = {**good, "id": "chatcmpl-2", "created": created}
     path = tmp_path / "log.jsonl"
     path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
-    r = runner.invoke(app, ["usage", str(path), "-f", "json"])
+    r = cli(["usage", str(path), "-f", "json"])
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     days = {d["day"] for d in doc["by_day"]}
@@ -385,7 +384,7 @@ def test_record_times(runner, tmp_path: Path, created: float, day: str | None) -
         assert not doc["skipped"]
 
 
-def test_csv_numbers_past_their_range(runner, tmp_path: Path) -> None:
+def test_csv_numbers_past_their_range(cli, tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     path.write_text(
         "start_time,model,num_model_requests,input_tokens,output_tokens\n"
@@ -393,17 +392,17 @@ def test_csv_numbers_past_their_range(runner, tmp_path: Path) -> None:
         "1e999999999,gpt-4.1,1,10,5\n"
         "1764979200,gpt-4.1,1,10,5\n"
     )
-    r = runner.invoke(app, ["usage", str(path), "-f", "json"])
+    r = cli(["usage", str(path), "-f", "json"])
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["skipped"] == {"bad_tokens": 1, "bad_record": 1}
 
 
-def test_a_line_over_the_csv_field_limit(runner, tmp_path: Path) -> None:
+def test_a_line_over_the_csv_field_limit(cli, tmp_path: Path) -> None:
     """A long non-JSON line given to usage is tried as a CSV header: past csv's field limit
     (128 KiB) it is not a usage file (one line, exit 3), not a _csv.Error traceback."""
     path = tmp_path / "long.txt"
     path.write_text("x" * 200_000 + "\n")
-    r = runner.invoke(app, ["usage", str(path)])
+    r = cli(["usage", str(path)])
     assert r.exit_code == 3, (r.stdout, r.stderr)
     assert r.stdout == ""
     (line,) = r.stderr.strip().splitlines()

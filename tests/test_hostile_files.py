@@ -160,17 +160,16 @@ def test_an_io_error_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 
 
 def test_unreadable_subdirectory_is_skipped_and_listed_with_skip_bad(
-    runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With --skip-bad the directory is left out and listed with the skipped inputs (exit 0);
     without it the run fails naming it (permission error simulated, as above)."""
-    from gpt41cost.cli import app
 
     _locked_subdirectory(tmp_path, monkeypatch)
-    r = runner.invoke(app, ["estimate", str(tmp_path)])
+    r = cli(["estimate", str(tmp_path)])
     assert r.exit_code == 3 and r.stdout == ""
     assert "locked: directory cannot be read" in r.stderr
-    r = runner.invoke(app, ["estimate", str(tmp_path), "--skip-bad", "-f", "json"])
+    r = cli(["estimate", str(tmp_path), "--skip-bad", "-f", "json"])
     assert r.exit_code == 0, r.stderr
     assert "skipped: " in r.stderr and "locked: directory cannot be read" in r.stderr
     assert json.loads(r.stdout)["inputs"][0]["requests"] == 1

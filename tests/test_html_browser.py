@@ -23,10 +23,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _page(runner, tmp_path: Path, command: str) -> Path:  # type: ignore[no-untyped-def]
-    from gpt41cost.cli import app
+def _page(cli, tmp_path: Path, command: str) -> Path:  # type: ignore[no-untyped-def]
 
-    r = runner.invoke(app, [command, *HTML_RUNS[command], "-f", "html"])
+    r = cli([command, *HTML_RUNS[command], "-f", "html"])
     assert r.exit_code in (0, 1), r.stderr
     page = tmp_path / f"{command}.html"
     page.write_text(r.stdout, encoding="utf-8")
@@ -34,9 +33,9 @@ def _page(runner, tmp_path: Path, command: str) -> Path:  # type: ignore[no-unty
 
 
 @pytest.mark.parametrize("command", list(HTML_RUNS))
-def test_report_loads_in_chromium_with_charts_and_a_screenshot(runner, tmp_path, command) -> None:  # type: ignore[no-untyped-def]
+def test_report_loads_in_chromium_with_charts_and_a_screenshot(cli, tmp_path, command) -> None:  # type: ignore[no-untyped-def]
     assert BINARY is not None
-    page = _page(runner, tmp_path, command)
+    page = _page(cli, tmp_path, command)
     png = tmp_path / f"{command}.png"
     loaded = browser.load(BINARY, page, png)  # one browser run: the DOM, the console and the screenshot
     assert loaded.console == []

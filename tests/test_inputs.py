@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from gpt41cost.catalog import Catalog
-from gpt41cost.cli import app, main
+from gpt41cost.cli import main
 from gpt41cost.errors import ExitCode, InputError, ParameterError
 from gpt41cost.readers.inputs import classify, content_kind, gather, parse_as
 from gpt41cost.tokens import count_tokens
@@ -32,16 +32,6 @@ TEXT_FILES = (
     "summarize.j2",
     "triage.prompt",
 )
-
-
-def run(runner: Any, *args: str, input: str | None = None) -> Any:
-    return runner.invoke(app, list(args), input=input)
-
-
-def estimate_json(runner: Any, *args: str, input: str | None = None) -> dict[str, Any]:
-    r = run(runner, "estimate", *args, "-f", "json", input=input)
-    assert r.exit_code == 0, r.stderr
-    return json.loads(r.stdout)  # type: ignore[no-any-return]
 
 
 def read_as(path: Path, *rules: str) -> tuple[str, str]:
@@ -118,24 +108,24 @@ def test_kind_by_extension_then_content(tmp_path: Path, name: str, content: str,
     assert read_as(p) == (kind, reason)
 
 
-def test_gzipped_data_file(tmp_path: Path, runner: Any) -> None:
+def test_gzipped_data_file(tmp_path: Path, cli: Any) -> None:
     plain = tmp_path / "p.jsonl"
     plain.write_text('"one"\n"two"\n')
     gz = tmp_path / "p.jsonl.gz"
     gz.write_bytes(gzip.compress(plain.read_bytes()))
     assert read_as(gz) == ("prompts", "extension .jsonl.gz")
-    a, b = estimate_json(runner, str(plain)), estimate_json(runner, str(gz))
+    a, b = cli.json("estimate", str(plain)), cli.json("estimate", str(gz))
     assert a["models"] == b["models"]
     bad = tmp_path / "bad.json.gz"
     bad.write_bytes(b"not gzip at all")
-    r = run(runner, "estimate", str(bad))
+    r = cli("estimate", str(bad))
     assert r.exit_code == ExitCode.INPUT and r.stdout == ""
     assert r.stderr.count("\n") == 1 and f"{bad}: not a valid gzip file" in r.stderr
     lines = "".join(json.dumps(f"prompt {i} with a few more words") + "\n" for i in range(20_000))
     data = gzip.compress(lines.encode())
     cut = tmp_path / "cut.jsonl.gz"
     cut.write_bytes(data[: len(data) // 2])  # cut mid-stream: found while the lines are read
-    r = run(runner, "estimate", str(cut))
+    r = cli("estimate", str(cut))
     assert r.exit_code == ExitCode.INPUT and r.stdout == ""
     assert r.stderr.count("\n") == 1 and f"{cut}: not a valid gzip file" in r.stderr
 
@@ -155,15 +145,15 @@ def test_image_by_extension_and_by_content(tmp_path: Path) -> None:
         pytest.param("[System] x\n", id="bracket"),
     ],
 )
-def test_stdin_follows_the_content_rule(runner: Any, content: str) -> None:
-    d = estimate_json(runner, "-", input=content)
+def test_stdin_follows_the_content_rule(cli: Any, content: str) -> None:
+    d = cli.json("estimate", "-", input=content)
     [inp] = d["inputs"]
     assert (inp["source"], inp["read_as"], inp["reason"]) == ("-", "text", "stdin")
     assert d["models"][0]["input_tokens_total"] == count_tokens(content)
 
 
-def test_stdin_request_by_content(runner: Any) -> None:
-    d = estimate_json(runner, "-", input=json.dumps(CHAT))
+def test_stdin_request_by_content(cli: Any) -> None:
+    d = cli.json("estimate", "-", input=json.dumps(CHAT))
     assert d["inputs"][0]["read_as"] == "chat"
     assert d["inputs"][0]["reason"] == "content: the whole input is a Chat Completions request (stdin)"
 
@@ -181,8 +171,8 @@ def test_content_kind_never_takes_a_prefix_for_the_whole() -> None:
 # --------------------------------------------------------------------------- the mixed folder
 
 
-def test_mixed_folder_is_estimated_every_text_file_counted_exactly(runner: Any) -> None:
-    d = estimate_json(runner, str(MIXED), "--cache", "none")
+def test_mixed_folder_is_estimated_every_text_file_counted_exactly(cli: Any) -> None:
+    d = cli.json("estimate", str(MIXED), "--cache", "none")
     by_name = {Path(i["source"]).name: i for i in d["inputs"]}
     for name in TEXT_FILES:
         i = by_name[name]
@@ -202,8 +192,8 @@ def test_mixed_folder_is_estimated_every_text_file_counted_exactly(runner: Any) 
         assert sum(int(i["requests"]) for i in d["inputs"]) == m["requests"]
 
 
-def test_mixed_folder_table_lists_every_input_and_the_skipped_file(runner: Any) -> None:
-    r = run(runner, "estimate", str(MIXED))
+def test_mixed_folder_table_lists_every_input_and_the_skipped_file(cli: Any) -> None:
+    r = cli("estimate", str(MIXED))
     assert r.exit_code == 0, r.stderr
     assert "Inputs" in r.stdout
     assert "extension .json, but valid JSON that is no request (a config?)" in r.stdout
@@ -214,19 +204,19 @@ def test_mixed_folder_table_lists_every_input_and_the_skipped_file(runner: Any) 
 # --------------------------------------------------------------------------- --as
 
 
-def test_as_for_every_input_and_per_glob(tmp_path: Path, runner: Any) -> None:
+def test_as_for_every_input_and_per_glob(tmp_path: Path, cli: Any) -> None:
     (tmp_path / "req.json").write_text(json.dumps(CHAT))
     (tmp_path / "t.j2").write_text(json.dumps(CHAT))  # a template that happens to be a whole request
-    d = estimate_json(runner, str(tmp_path))
+    d = cli.json("estimate", str(tmp_path))
     assert [i["read_as"] for i in d["inputs"]] == ["chat", "chat"]
     # --as text reads the request file as text too; --as text=*.j2 steers only the template
-    d = estimate_json(runner, str(tmp_path), "--as", "text")
+    d = cli.json("estimate", str(tmp_path), "--as", "text")
     assert [(i["read_as"], i["reason"]) for i in d["inputs"]] == [("text", "--as text")] * 2
-    d = estimate_json(runner, str(tmp_path), "--as", "text=*.j2")
+    d = cli.json("estimate", str(tmp_path), "--as", "text=*.j2")
     got = [(i["read_as"], i["reason"]) for i in d["inputs"]]
     assert got == [("chat", "extension .json"), ("text", "--as text=*.j2")]
     # repeatable; a glob rule wins over the rule for every input, in any order
-    d = estimate_json(runner, str(tmp_path), "--as", "text", "--as", "chat=req.*")
+    d = cli.json("estimate", str(tmp_path), "--as", "text", "--as", "chat=req.*")
     assert [i["reason"] for i in d["inputs"]] == ["--as chat=req.*", "--as text"]
 
 
@@ -239,14 +229,14 @@ def test_as_for_every_input_and_per_glob(tmp_path: Path, runner: Any) -> None:
         pytest.param(["text", "chat"], "not two KINDs", id="two-global-kinds"),
     ],
 )
-def test_bad_as(values: list[str], message: str, runner: Any, tmp_path: Path) -> None:
+def test_bad_as(values: list[str], message: str, cli: Any, tmp_path: Path) -> None:
     with pytest.raises(ParameterError) as err:
         parse_as(values)
     assert message in err.value.named(lambda param: "--as")  # the core names read_as, the CLI --as
     p = tmp_path / "a.txt"
     p.write_text("hi")
     args = [a for v in values for a in ("--as", v)]
-    r = run(runner, "estimate", str(p), *args)
+    r = cli("estimate", str(p), *args)
     assert r.exit_code == ExitCode.USAGE and r.stdout == "" and r.stderr.count("\n") == 1
     assert message in r.stderr
 
@@ -256,7 +246,7 @@ def test_bad_as(values: list[str], message: str, runner: Any, tmp_path: Path) ->
 
 @pytest.mark.parametrize("content", [pytest.param("", id="empty"), pytest.param(" \n\t\n", id="whitespace")])
 def test_empty_file_in_a_directory_is_skipped_and_named_alone_is_an_error(
-    tmp_path: Path, runner: Any, catalog: Catalog, content: str
+    tmp_path: Path, cli: Any, catalog: Catalog, content: str
 ) -> None:
     (tmp_path / "a.txt").write_text("Hello there")
     (tmp_path / "b.txt").write_text(content)
@@ -267,31 +257,31 @@ def test_empty_file_in_a_directory_is_skipped_and_named_alone_is_an_error(
     for name in ("b.txt", "c.json"):
         with pytest.raises(InputError, match="empty file"):
             gather([str(tmp_path / name)], catalog)
-        r = run(runner, "estimate", str(tmp_path / name))
+        r = cli("estimate", str(tmp_path / name))
         assert r.exit_code == ExitCode.INPUT and r.stdout == "" and "empty file" in r.stderr
 
 
-def test_a_folder_of_only_empty_files_has_nothing_to_estimate(tmp_path: Path, runner: Any) -> None:
+def test_a_folder_of_only_empty_files_has_nothing_to_estimate(tmp_path: Path, cli: Any) -> None:
     (tmp_path / "a.txt").write_text("")
-    r = run(runner, "estimate", str(tmp_path))
+    r = cli("estimate", str(tmp_path))
     assert r.exit_code == ExitCode.USAGE and r.stdout == "" and "nothing to estimate" in r.stderr
 
 
 # --------------------------------------------------------------------------- broken data files
 
 
-def test_broken_data_file_is_an_error_or_skipped(tmp_path: Path, runner: Any) -> None:
+def test_broken_data_file_is_an_error_or_skipped(tmp_path: Path, cli: Any) -> None:
     (tmp_path / "a.txt").write_text("Hello there")
     bad = tmp_path / "b.json"
     bad.write_text('{"a": 1,\n "b": }')
-    r = run(runner, "estimate", str(tmp_path))
+    r = cli("estimate", str(tmp_path))
     assert r.exit_code == ExitCode.INPUT and r.stdout == "" and r.stderr.count("\n") == 1
     assert f"{bad}: line 2, column 7: not valid JSON" in r.stderr
-    d = estimate_json(runner, str(tmp_path), "--skip-bad")
+    d = cli.json("estimate", str(tmp_path), "--skip-bad")
     assert [Path(i["source"]).name for i in d["inputs"]] == ["a.txt"]
     jsonl = tmp_path / "b.json"
     jsonl.write_text('{"a": 1}\n{"b": ]\n')
-    r = run(runner, "estimate", str(jsonl))
+    r = cli("estimate", str(jsonl))
     assert r.exit_code == ExitCode.INPUT and f"{jsonl}: line 2, column 7: not valid JSON" in r.stderr
 
 
@@ -380,17 +370,17 @@ def _same_inputs_dir(tmp_path: Path) -> Path:
     return d
 
 
-def test_estimate_limits_and_plan_read_the_same_input_tokens(tmp_path: Path, runner: Any, catalog: Catalog) -> None:
+def test_estimate_limits_and_plan_read_the_same_input_tokens(tmp_path: Path, cli: Any, catalog: Catalog) -> None:
     d = _same_inputs_dir(tmp_path)
-    est = estimate_json(runner, str(d), "-m", "gpt-4.1", "--cache", "none")["models"][0]
-    r = run(runner, "limits", str(d), "-m", "gpt-4.1", "--peak-rpm", "10", "--output-tokens", "100", "-f", "json")
+    est = cli.json("estimate", str(d), "-m", "gpt-4.1", "--cache", "none")["models"][0]
+    r = cli("limits", str(d), "-m", "gpt-4.1", "--peak-rpm", "10", "--output-tokens", "100", "-f", "json")
     assert r.exit_code == 0, r.stderr
-    lim = json.loads(r.stdout)["inputs"]
+    lim = r.json()["inputs"]
     w = tmp_path / "w.yaml"
     w.write_text("model: gpt-4.1\nprompts: prompts/*\noutput_tokens: 100\ntraffic: {peak_rpm: 10}\ntier: 5\n")
-    r = run(runner, "plan", str(w), "-f", "json")
+    r = cli("plan", str(w), "-f", "json")
     assert r.exit_code == 0, r.stderr
-    plan = json.loads(r.stdout)["inputs"]
+    plan = r.json()["inputs"]
     # 11 files of samples/mixed (13 requests), the image request, 5 batch lines; empty.txt skipped
     assert est["requests"] == lim["prompt_files"] == plan["prompt_files"] == 19
     assert est["input_tokens_total"] == lim["input_tokens_total"] == plan["input_tokens_total"]
@@ -401,23 +391,23 @@ def test_estimate_limits_and_plan_read_the_same_input_tokens(tmp_path: Path, run
 
     profile, _ = workload_profile(load_workload(w, catalog), catalog)
     assert sorted(profile.reserves).count(7) == 5
-    r = run(runner, "plan", str(w), "-f", "json", "--as", "text=*.jsonl")
-    assert json.loads(r.stdout)["inputs"]["prompt_files"] == 19 - 3 - 5 + 2  # the two JSONL files: one request each
+    r = cli("plan", str(w), "-f", "json", "--as", "text=*.jsonl")
+    assert r.json()["inputs"]["prompt_files"] == 19 - 3 - 5 + 2  # the two JSONL files: one request each
 
 
-def test_limits_and_plan_take_the_reading_options(tmp_path: Path, runner: Any) -> None:
+def test_limits_and_plan_take_the_reading_options(tmp_path: Path, cli: Any) -> None:
     d = _same_inputs_dir(tmp_path)
     args = ["-m", "gpt-4.1", "--peak-rpm", "10", "--output-tokens", "100", "-f", "json"]
-    r = run(runner, "limits", str(d), *args, "--include", "*.txt", "--include", "*.md")
-    assert json.loads(r.stdout)["inputs"]["prompt_files"] == 2  # glossary.txt, guide.md (empty.txt skipped)
+    r = cli("limits", str(d), *args, "--include", "*.txt", "--include", "*.md")
+    assert r.json()["inputs"]["prompt_files"] == 2  # glossary.txt, guide.md (empty.txt skipped)
     w = tmp_path / "w.yaml"
     w.write_text("model: gpt-4.1\nprompts: prompts/*\noutput_tokens: 100\ntraffic: {peak_rpm: 10}\ntier: 5\n")
-    r = run(runner, "plan", str(w), "-f", "json", "--exclude", "*.json*", "--exclude", "empty.txt")
+    r = cli("plan", str(w), "-f", "json", "--exclude", "*.json*", "--exclude", "empty.txt")
     assert r.exit_code == 0, r.stderr
-    assert json.loads(r.stdout)["inputs"]["prompt_files"] == 8  # 14 files less 5 .json/.jsonl and empty.txt
+    assert r.json()["inputs"]["prompt_files"] == 8  # 14 files less 5 .json/.jsonl and empty.txt
     (d / "broken.json").write_text("{")
     for cmd in (["limits", str(d), *args], ["plan", str(w)]):
-        r = run(runner, *cmd)
+        r = cli(*cmd)
         assert r.exit_code == ExitCode.INPUT and "broken.json: line 1, column 2" in r.stderr
-        r = run(runner, *cmd, "--skip-bad")
+        r = cli(*cmd, "--skip-bad")
         assert r.exit_code == 0 and "skipped: " in r.stderr

@@ -275,13 +275,12 @@ def test_bad_lifecycle_or_dated_prices_name_the_key_path(tmp_path, mutate, messa
     assert str(tmp_path / "c.yaml") in str(exc.value)
 
 
-def test_bad_catalog_exits_4_with_one_line(runner, tmp_path):
-    from gpt41cost.cli import app
+def test_bad_catalog_exits_4_with_one_line(cli, tmp_path):
 
     doc = _lc(_doc(), deprecated_on="2026-04-22", shutdown_on="2026-10-23", substitute="gpt-9")
     p = tmp_path / "c.yaml"
     p.write_text(yaml.safe_dump(doc))
-    r = runner.invoke(app, ["pricing", "--pricing", str(p), "--as-of", "2026-12-06"])
+    r = cli(["pricing", "--pricing", str(p), "--as-of", "2026-12-06"])
     assert r.exit_code == 4
     assert r.stdout == ""
     assert r.stderr.count("\n") == 1
@@ -289,10 +288,9 @@ def test_bad_catalog_exits_4_with_one_line(runner, tmp_path):
 
 
 @pytest.mark.parametrize("cmd", ["estimate", "limits", "plan", "usage", "pricing", "rules"])
-def test_every_command_takes_as_of_and_refuses_a_bad_one(runner, cmd):
-    from gpt41cost.cli import app
+def test_every_command_takes_as_of_and_refuses_a_bad_one(cli, cmd):
 
-    r = runner.invoke(app, [cmd, "--help"])
+    r = cli([cmd, "--help"])
     assert "--as-of" in r.stdout
     args = {
         "estimate": ["estimate", "--input-tokens", "10"],
@@ -302,37 +300,26 @@ def test_every_command_takes_as_of_and_refuses_a_bad_one(runner, cmd):
         "pricing": ["pricing"],
         "rules": ["rules"],
     }[cmd]
-    r = runner.invoke(app, [*args, "--as-of", "2026-02-30"])
+    r = cli([*args, "--as-of", "2026-02-30"])
     assert r.exit_code == 2
     assert r.stdout == ""
     assert r.stderr == "gpt41cost: error: --as-of: '2026-02-30' is not a real date; give a date such as 2026-12-06\n"
 
 
-def test_as_of_from_the_environment_and_the_flag_wins(runner, monkeypatch):
-    from gpt41cost.cli import app
+def test_as_of_from_the_environment_and_the_flag_wins(cli, monkeypatch):
 
     monkeypatch.setenv("GPT41COST_AS_OF", "someday")
-    r = runner.invoke(app, ["pricing"])
+    r = cli(["pricing"])
     assert r.exit_code == 2
     assert (
         r.stderr == "gpt41cost: error: $GPT41COST_AS_OF: 'someday' is not a date in the form YYYY-MM-DD; "
         "give a date such as 2026-12-06\n"
     )
-    r = runner.invoke(app, ["pricing", "--as-of", "2026-12-06", "-f", "json"])
+    r = cli(["pricing", "--as-of", "2026-12-06", "-f", "json"])
     assert r.exit_code == 0, r.stderr
 
 
 # --------------------------------------------------------------------------- commands on a date (shipped catalog)
-
-
-def _json(runner, *args):
-    import json
-
-    from gpt41cost.cli import app
-
-    r = runner.invoke(app, [*args, "-f", "json"])
-    assert r.exit_code == 0, r.stderr
-    return json.loads(r.stdout)
 
 
 @pytest.mark.parametrize(
@@ -343,8 +330,8 @@ def _json(runner, *args):
         pytest.param("2026-03-01", "active", ["gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"], id="before"),
     ],
 )
-def test_estimate_marks_nano_by_date(runner, day, nano, order):
-    doc = _json(runner, "estimate", "--input-tokens", "1000", "--as-of", day)
+def test_estimate_marks_nano_by_date(cli, day, nano, order):
+    doc = cli.json("estimate", "--input-tokens", "1000", "--as-of", day)
     assert (doc["schema_version"], doc["as_of"], doc["catalog_as_of"]) == (3, day, "2026-11-22")
     got = {m["model"]: m["lifecycle"] for m in doc["models"]}
     assert [m["model"] for m in doc["models"]] == order
@@ -358,58 +345,53 @@ def test_estimate_marks_nano_by_date(runner, day, nano, order):
     assert got["gpt-4.1"]["status"] == got["gpt-4.1-mini"]["status"] == "active"
 
 
-def test_shut_down_model_is_listed_last_and_marked_in_every_format(runner):
-    from gpt41cost.cli import app
+def test_shut_down_model_is_listed_last_and_marked_in_every_format(cli):
 
     args = ["estimate", "--input-tokens", "1000", "-m", "gpt-4.1-nano", "-m", "gpt-4.1-mini", "--as-of", "2026-12-06"]
     for fmt in ("table", "csv", "markdown"):
-        out = runner.invoke(app, [*args, "-f", fmt]).stdout
+        out = cli([*args, "-f", fmt]).stdout
         rows = [line for line in out.splitlines() if "gpt-4.1-nano" in line and "2026-10-23" in line]
         assert rows and "shut down 2026-10-23, substitute gpt-4.1-mini" in rows[0], fmt
         assert out.index("gpt-4.1-mini") < out.index("gpt-4.1-nano"), fmt  # after the active model
-    doc = _json(runner, *args)
+    doc = cli.json(*args)
     assert [m["model"] for m in doc["models"]] == ["gpt-4.1-mini", "gpt-4.1-nano"]
 
 
-def test_requests_naming_a_shut_down_model_get_a_note(runner, tmp_path):
+def test_requests_naming_a_shut_down_model_get_a_note(cli, tmp_path):
     import json
-
-    from gpt41cost.cli import app
 
     p = tmp_path / "chat.json"
     p.write_text(json.dumps({"model": "gpt-4.1-nano-2025-04-14", "messages": [{"role": "user", "content": "hi"}]}))
-    r = runner.invoke(app, ["estimate", str(p), "--as-of", "2026-12-06"])
+    r = cli(["estimate", str(p), "--as-of", "2026-12-06"])
     assert r.exit_code == 0, r.stderr
     assert "the requests name gpt-4.1-nano: shut down 2026-10-23, substitute gpt-4.1-mini" in r.stdout
 
 
-def test_fine_tuning_data_is_checked_against_the_cut_offs(runner):
-    from gpt41cost.cli import app
+def test_fine_tuning_data_is_checked_against_the_cut_offs(cli):
 
     data = str(ROOT / "samples" / "requests" / "finetune-train.jsonl")
-    out = runner.invoke(app, ["estimate", data, "--as-of", "2026-12-06"]).stdout
+    out = cli(["estimate", data, "--as-of", "2026-12-06"]).stdout
     assert "fine-tuning: from 2026-07-02 only organisations with fine-tuned inference in the last 60 days" in out
     assert "fine-tuning ft:gpt-4.1-nano: its base model is shut down 2026-10-23" in out
-    out = runner.invoke(app, ["estimate", data, "--as-of", "2027-01-06"]).stdout
+    out = cli(["estimate", data, "--as-of", "2027-01-06"]).stdout
     assert "self-serve fine-tuning takes no new training jobs from 2027-01-06" in out
-    out = runner.invoke(app, ["estimate", data, "--as-of", "2026-03-01"]).stdout
+    out = cli(["estimate", data, "--as-of", "2026-03-01"]).stdout
     assert "fine-tuning:" not in out
 
 
-def test_limits_marks_and_orders(runner):
-    from gpt41cost.cli import app
+def test_limits_marks_and_orders(cli):
 
     args = ["limits", "--input-tokens", "1000", "--max-tokens", "500", "--peak-rpm", "300", "--as-of", "2026-12-06"]
-    doc = _json(runner, *args, "-m", "gpt-4.1-nano", "-m", "gpt-4.1-mini")
+    doc = cli.json(*args, "-m", "gpt-4.1-nano", "-m", "gpt-4.1-mini")
     assert [m["model"] for m in doc["models"]] == ["gpt-4.1-mini", "gpt-4.1-nano"]
     assert doc["models"][1]["lifecycle"]["status"] == "shut_down"
-    out = runner.invoke(app, [*args, "-f", "csv", "--table", "lowest-tier"]).stdout
+    out = cli([*args, "-f", "csv", "--table", "lowest-tier"]).stdout
     assert "gpt-4.1-nano,shut down 2026-10-23, substitute gpt-4.1-mini" in out.replace('"', "")
     # the default CSV table: the plain name, its status in its own column
-    out = runner.invoke(app, [*args, "-f", "csv"]).stdout
+    out = cli([*args, "-f", "csv"]).stdout
     assert out.splitlines()[0].endswith(",fits,status,monthly cap")
     assert [line.split(",")[-2] for line in out.splitlines() if line.startswith("gpt-4.1-nano,")] == ["shut_down"] * 5
-    assert "gpt-4.1-nano (shut down)   " in runner.invoke(app, args).stdout
+    assert "gpt-4.1-nano (shut down)   " in cli(args).stdout
 
 
 def _workload(tmp_path, **extra):
@@ -450,19 +432,18 @@ def _workload(tmp_path, **extra):
         pytest.param("2026-03-01", 12, 0, None, id="unannounced-is-unknown"),
     ],
 )
-def test_plan_check_on_a_date(runner, tmp_path, day, horizon, code, reason):
-    from gpt41cost.cli import app
+def test_plan_check_on_a_date(cli, tmp_path, day, horizon, code, reason):
 
     extra = {} if horizon is None else {"horizon_months": horizon}
-    r = runner.invoke(app, ["plan", _workload(tmp_path, **extra), "--check", "--as-of", day])
+    r = cli(["plan", _workload(tmp_path, **extra), "--check", "--as-of", day])
     assert r.exit_code == code, r.stderr
     if reason:
         assert f"gpt41cost: check failed: {reason}\n" in r.stderr
         assert f"FAIL: {reason}" in r.stdout
 
 
-def test_plan_substitute_prices_the_substitute(runner, tmp_path):
-    doc = _json(runner, "plan", _workload(tmp_path), "--substitute", "--as-of", "2026-12-06")
+def test_plan_substitute_prices_the_substitute(cli, tmp_path):
+    doc = cli.json("plan", _workload(tmp_path), "--substitute", "--as-of", "2026-12-06")
     alt = doc["with_substitutes"]
     assert alt["replaced"] == ["gpt-4.1-nano -> gpt-4.1-mini (10% of the traffic)"]
     assert [(m["model"], m["share"]) for m in alt["models"]] == [("gpt-4.1-mini", 1)]
@@ -482,27 +463,24 @@ def test_plan_substitute_prices_the_substitute(runner, tmp_path):
         pytest.param("six", "horizon_months: 'six' is not a number", id="text"),
     ],
 )
-def test_bad_horizon(runner, tmp_path, value, message):
-    from gpt41cost.cli import app
+def test_bad_horizon(cli, tmp_path, value, message):
 
-    r = runner.invoke(app, ["plan", _workload(tmp_path, horizon_months=value)])
+    r = cli(["plan", _workload(tmp_path, horizon_months=value)])
     assert r.exit_code == 3
     assert r.stdout == ""
     assert message in r.stderr and r.stderr.count("\n") == 1
 
 
-def test_shipped_samples_are_honest_today(runner):
-    from gpt41cost.cli import app
+def test_shipped_samples_are_honest_today(cli):
 
     w = str(ROOT / "samples" / "workloads")
-    assert runner.invoke(app, ["plan", f"{w}/support-bot.yaml", "--check", "--as-of", "2026-12-06"]).exit_code == 0
+    assert cli(["plan", f"{w}/support-bot.yaml", "--check", "--as-of", "2026-12-06"]).exit_code == 0
     old = f"{w}/support-bot-2026-03.yaml"
-    assert runner.invoke(app, ["plan", old, "--check", "--as-of", "2026-12-06"]).exit_code == 1
-    assert runner.invoke(app, ["plan", old, "--check", "--as-of", "2026-03-01"]).exit_code == 0
+    assert cli(["plan", old, "--check", "--as-of", "2026-12-06"]).exit_code == 1
+    assert cli(["plan", old, "--check", "--as-of", "2026-03-01"]).exit_code == 0
 
 
-def test_staleness_note_in_every_report(runner):
-    from gpt41cost.cli import app
+def test_staleness_note_in_every_report(cli):
 
     note = "prices last checked 100 days ago; see `gpt41cost pricing`"
     for args in (
@@ -510,8 +488,8 @@ def test_staleness_note_in_every_report(runner):
         ["limits", "--input-tokens", "10", "--max-tokens", "5", "--peak-rpm", "1"],
         ["plan", str(ROOT / "samples" / "workloads" / "support-bot.yaml")],
     ):
-        assert note in runner.invoke(app, [*args, "--as-of", "2027-03-02"]).stdout, args[0]
-        assert "prices last checked" not in runner.invoke(app, [*args, "--as-of", "2026-12-06"]).stdout
+        assert note in cli([*args, "--as-of", "2027-03-02"]).stdout, args[0]
+        assert "prices last checked" not in cli([*args, "--as-of", "2026-12-06"]).stdout
 
 
 # --------------------------------------------------------------------------- usage at each day's price
@@ -537,8 +515,7 @@ def _chat(i, model, day, prompt, cached, completion):
     )
 
 
-def test_usage_priced_at_each_days_price(runner, tmp_path):
-    from gpt41cost.cli import app
+def test_usage_priced_at_each_days_price(cli, tmp_path):
 
     doc = _doc()
     doc["schema_version"] = 2
@@ -559,7 +536,7 @@ def test_usage_priced_at_each_days_price(runner, tmp_path):
         )
         + "\n"
     )
-    r = runner.invoke(app, ["usage", str(log), "--pricing", str(cat), "--as-of", "2026-12-06", "-f", "json"])
+    r = cli(["usage", str(log), "--pricing", str(cat), "--as-of", "2026-12-06", "-f", "json"])
     assert r.exit_code == 0, r.stderr
     import json
 
@@ -572,14 +549,12 @@ def test_usage_priced_at_each_days_price(runner, tmp_path):
     }
     assert got["undated_requests"] == 0 and got["after_shutdown"] == []
     # the same log on a run dated before the change: each record still pays its own day's price
-    r2 = runner.invoke(app, ["usage", str(log), "--pricing", str(cat), "--as-of", "2026-06-01", "-f", "json"])
+    r2 = cli(["usage", str(log), "--pricing", str(cat), "--as-of", "2026-06-01", "-f", "json"])
     assert json.loads(r2.stdout)["total_usd"] == got["total_usd"]
 
 
-def test_usage_records_after_shutdown_and_undated(runner, tmp_path):
+def test_usage_records_after_shutdown_and_undated(cli, tmp_path):
     import json
-
-    from gpt41cost.cli import app
 
     log = tmp_path / "log.jsonl"
     undated = json.loads(_chat(3, "gpt-4.1-nano", "2026-01-01", 1_000_000, 0, 0))
@@ -594,7 +569,7 @@ def test_usage_records_after_shutdown_and_undated(runner, tmp_path):
         )
         + "\n"
     )
-    r = runner.invoke(app, ["usage", str(log), "--as-of", "2026-12-06", "-f", "json"])
+    r = cli(["usage", str(log), "--as-of", "2026-12-06", "-f", "json"])
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["schema_version"] == 3 and doc["as_of"] == "2026-12-06"
@@ -610,15 +585,14 @@ def test_usage_records_after_shutdown_and_undated(runner, tmp_path):
     assert doc["undated_requests"] == 1
     # still priced, at the last prices in force: 3M input x $0.10 + 1M output x $0.40
     assert Decimal(doc["total_usd"]) == Decimal("0.70")
-    out = runner.invoke(app, ["usage", str(log), "--as-of", "2026-12-06"]).stdout
+    out = cli(["usage", str(log), "--as-of", "2026-12-06"]).stdout
     assert "gpt-4.1-nano: 1 request(s) dated after its shutdown on 2026-10-23 (2026-11-01)" in out
     assert "1 request(s) carry no timestamp: priced at the prices of the run's date (2026-12-06)" in out
 
 
-def test_pricing_shows_status_dates_entries_and_age(runner, tmp_path):
-    from gpt41cost.cli import app
+def test_pricing_shows_status_dates_entries_and_age(cli, tmp_path):
 
-    doc = _json(runner, "pricing", "--as-of", "2026-12-06")
+    doc = cli.json("pricing", "--as-of", "2026-12-06")
     assert (doc["schema_version"], doc["as_of"], doc["catalog_as_of"], doc["days_since_checked"]) == (
         3,
         "2026-12-06",
@@ -645,31 +619,30 @@ def test_pricing_shows_status_dates_entries_and_age(runner, tmp_path):
     ]
     cat = tmp_path / "c.yaml"
     cat.write_text(yaml.safe_dump(d, sort_keys=False))
-    out = runner.invoke(app, ["pricing", "--pricing", str(cat), "--as-of", "2026-12-06", "-f", "csv"]).stdout
+    out = cli(["pricing", "--pricing", str(cat), "--as-of", "2026-12-06", "-f", "csv"]).stdout
     assert "gpt-4.1,standard,2025-04-14,2,0.5,8" in out
     assert "gpt-4.1,standard,2026-07-01 (in force),1,0.25,4" in out
-    table = runner.invoke(app, ["pricing", "--pricing", str(cat), "--as-of", "2026-12-06"]).stdout
+    table = cli(["pricing", "--pricing", str(cat), "--as-of", "2026-12-06"]).stdout
     assert "prices last checked 601 days ago; see `gpt41cost pricing`" in table
 
 
-def test_plan_with_a_fine_tuned_model_notes_the_cut_offs(runner, tmp_path):
-    from gpt41cost.cli import app
+def test_plan_with_a_fine_tuned_model_notes_the_cut_offs(cli, tmp_path):
 
     p = tmp_path / "ft.yaml"
     p.write_text(
         "models: {'ft:gpt-4.1-mini-2025-04-14:acme::x1': 1}\ninput_tokens: 100\noutput_tokens: 10\n"
         "traffic: {peak_rpm: 10}\ntier: 3\nhorizon_months: 1\n"
     )
-    r = runner.invoke(app, ["plan", str(p), "--check", "--as-of", "2026-12-06"])
+    r = cli(["plan", str(p), "--check", "--as-of", "2026-12-06"])
     assert r.exit_code == 0, r.stderr  # its base snapshot shuts down 2027-01-14, after the 1-month horizon
     assert "Fine-tuning: from 2026-07-02 only organisations" in r.stdout
-    r = runner.invoke(app, ["plan", str(p), "--check", "--as-of", "2026-12-20"])
+    r = cli(["plan", str(p), "--check", "--as-of", "2026-12-20"])
     assert r.exit_code == 1
     assert "ft:gpt-4.1-mini-2025-04-14:acme::x1 (100% of the traffic) shuts down on 2027-01-14" in r.stderr
 
 
-def test_rules_name_the_date_rules(runner):
-    doc = _json(runner, "rules")
+def test_rules_name_the_date_rules(cli):
+    doc = cli.json("rules")
     names = {(r["area"], r["name"]): r["basis"] for r in doc["rules"]}
     assert names[("dates", "lifecycle")] == "documented"
     assert names[("dates", "aliases of dated snapshots")] == "inference"

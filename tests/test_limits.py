@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gpt41cost.catalog import Catalog, load_catalog
-from gpt41cost.cli import app
 from gpt41cost.errors import UsageError
 from gpt41cost.limits import Demand, RequestProfile, Traffic, assess, drain
 
@@ -255,8 +254,8 @@ HAND = [
 ]
 
 
-def test_cli_json_contract(runner) -> None:  # type: ignore[no-untyped-def]
-    r = runner.invoke(app, [*HAND, "-f", "json"])
+def test_cli_json_contract(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli([*HAND, "-f", "json"])
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["schema_version"] == 3
@@ -287,8 +286,8 @@ def test_cli_json_contract(runner) -> None:  # type: ignore[no-untyped-def]
     assert doc["monthly_spend_projected"] is False and m["monthly_cost_usd"] is None
 
 
-def test_cli_headroom_and_tier_flags(runner) -> None:  # type: ignore[no-untyped-def]
-    r = runner.invoke(app, [*HAND, "--min-headroom", "1", "--tier", "2", "-f", "json"])
+def test_cli_headroom_and_tier_flags(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli([*HAND, "--min-headroom", "1", "--tier", "2", "-f", "json"])
     assert r.exit_code == 0, r.stderr
     (m,) = json.loads(r.stdout)["models"]
     assert [t["tier"] for t in m["tiers"]] == [2]
@@ -297,18 +296,17 @@ def test_cli_headroom_and_tier_flags(runner) -> None:  # type: ignore[no-untyped
     assert "TPM at 100.0% of 450,000 (at most 99.0% for 1.0% headroom)" in m["tiers"][0]["reasons"][0]
 
 
-def test_cli_table_says_cap_not_checked(runner) -> None:  # type: ignore[no-untyped-def]
-    r = runner.invoke(app, HAND)
+def test_cli_table_says_cap_not_checked(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli(HAND)
     assert r.exit_code == 0
     assert "1,500.0%" in r.stdout and "monthly usage caps are not checked" in r.stdout
     assert r.stderr == ""
 
 
-def test_cli_prompt_files_and_backlog(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_prompt_files_and_backlog(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "a.txt").write_text("hello world")  # 2 tokens
     (tmp_path / "b.txt").write_text("hello")  # 1 token
-    r = runner.invoke(
-        app,
+    r = cli(
         [
             "limits",
             str(tmp_path),
@@ -369,14 +367,14 @@ def test_cli_prompt_files_and_backlog(runner, tmp_path) -> None:  # type: ignore
         ),
     ],
 )
-def test_cli_bad_flags_exit_2(runner, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
-    r = runner.invoke(app, ["limits", *args, "--pricing", FIXTURE])
+def test_cli_bad_flags_exit_2(cli, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    r = cli(["limits", *args, "--pricing", FIXTURE])
     assert r.exit_code == 2
     assert message in r.stderr
     assert "Traceback" not in r.stderr and r.stdout == ""
 
 
-def test_limits_reads_request_files_with_their_own_caps(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_limits_reads_request_files_with_their_own_caps(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import json as _json
 
     from gpt41cost.tokens import count_tokens
@@ -386,8 +384,7 @@ def test_limits_reads_request_files_with_their_own_caps(runner, tmp_path) -> Non
     p.write_text(_json.dumps(req))
     # 3 per message + "user" (1) + 996 content tokens + 3 priming = 1,003 input tokens
     assert count_tokens(req["messages"][0]["content"]) == 996
-    r = runner.invoke(
-        app,
+    r = cli(
         [
             "limits",
             str(p),

@@ -149,23 +149,22 @@ def test_bounds_keep_money_exact() -> None:
         ),
     ],
 )
-def test_flags_take_numbers_as_people_type_them(runner, args: list[str]) -> None:
-    r = runner.invoke(__import__("gpt41cost.cli", fromlist=["app"]).app, [*args, "-m", "gpt-4.1", "-f", "json"])
+def test_flags_take_numbers_as_people_type_them(cli, args: list[str]) -> None:
+    r = cli(args, "-m", "gpt-4.1", "-f", "json")
     assert r.exit_code == 0, r.stderr
 
 
-def test_flag_and_workload_read_the_same_number(runner, tmp_path) -> None:
+def test_flag_and_workload_read_the_same_number(cli, tmp_path) -> None:
     """The same text is the same number in a flag and in a workload file, and the same error."""
-    from gpt41cost.cli import app
 
     for text in ("1e18", "abc", "1,00", "1e999999999"):
-        r = runner.invoke(app, ["estimate", "--input-tokens", "10", "--requests-per-day", text])
+        r = cli(["estimate", "--input-tokens", "10", "--requests-per-day", text])
         w = tmp_path / "w.yaml"
         w.write_text(
             "model: gpt-4.1\ninput_tokens: 1000\noutput_tokens: 100\ntier: 1\n"
             f"traffic: {{requests_per_day: '{text}'}}\n"
         )
-        p = runner.invoke(app, ["plan", str(w)])
+        p = cli(["plan", str(w)])
         assert (r.exit_code, p.exit_code) == (2, 3)
         flag_msg = r.stderr.strip().split("--requests-per-day: ", 1)[1]
         file_msg = p.stderr.strip().split("traffic.requests_per_day: ", 1)[1]

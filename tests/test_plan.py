@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from gpt41cost.catalog import Catalog
-from gpt41cost.cli import app
 from gpt41cost.limits import assess, verdict
 from gpt41cost.workload import load_workload, workload_demand, workload_profile
 
@@ -29,10 +28,6 @@ min_headroom_pct: 0
 """
 
 
-def plan(runner, path: Path | str, *args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, ["plan", str(path), "--pricing", FIXTURE, *args])
-
-
 @pytest.mark.parametrize(
     ("tier", "headroom", "code"),
     [
@@ -42,10 +37,10 @@ def plan(runner, path: Path | str, *args: str):  # type: ignore[no-untyped-def]
         pytest.param(1, "0", 1, id="tier-1-1500pct"),
     ],
 )
-def test_gate_on_the_hand_check(runner, tmp_path: Path, tier: int, headroom: str, code: int) -> None:  # type: ignore[no-untyped-def]
+def test_gate_on_the_hand_check(cli, tmp_path: Path, tier: int, headroom: str, code: int) -> None:  # type: ignore[no-untyped-def]
     text = HAND.replace("tier: 2", f"tier: {tier}").replace("min_headroom_pct: 0", f"min_headroom_pct: {headroom}")
     (tmp_path / "w.yaml").write_text(text)
-    r = plan(runner, tmp_path / "w.yaml", "--check")
+    r = cli("plan", tmp_path / "w.yaml", "--check", "--pricing", FIXTURE)
     assert r.exit_code == code, r.stderr
     assert "Plan w:" in r.stdout  # the report is printed either way
     if code:
@@ -54,8 +49,8 @@ def test_gate_on_the_hand_check(runner, tmp_path: Path, tier: int, headroom: str
         assert r.stderr == ""
 
 
-def test_without_check_a_failing_plan_exits_0(runner) -> None:  # type: ignore[no-untyped-def]
-    r = plan(runner, SAMPLES / "ticket-classifier.yaml")
+def test_without_check_a_failing_plan_exits_0(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("plan", SAMPLES / "ticket-classifier.yaml", "--pricing", FIXTURE)
     assert r.exit_code == 0 and "FAIL" in r.stdout and r.stderr == ""
 
 
@@ -67,8 +62,8 @@ def test_without_check_a_failing_plan_exits_0(runner) -> None:  # type: ignore[n
         pytest.param("ticket-classifier", 1, "RPD at 5,000.0% of 10,000", id="classifier-rpd"),
     ],
 )
-def test_samples_gate(runner, name: str, code: int, reason: str | None) -> None:  # type: ignore[no-untyped-def]
-    r = plan(runner, SAMPLES / f"{name}.yaml", "--check")
+def test_samples_gate(cli, name: str, code: int, reason: str | None) -> None:  # type: ignore[no-untyped-def]
+    r = cli("plan", SAMPLES / f"{name}.yaml", "--check", "--pricing", FIXTURE)
     assert r.exit_code == code, r.stderr
     if reason:
         assert reason in r.stderr and reason in r.stdout
@@ -93,8 +88,8 @@ def test_classifier_hand_figures(catalog: Catalog) -> None:
     assert "over budget" not in " ".join(v.reasons)
 
 
-def test_support_bot_mix_and_auto_cache(runner) -> None:  # type: ignore[no-untyped-def]
-    r = plan(runner, SAMPLES / "support-bot.yaml", "-f", "json")
+def test_support_bot_mix_and_auto_cache(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("plan", SAMPLES / "support-bot.yaml", "-f", "json", "--pricing", FIXTURE)
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert [(m["model"], m["share"]) for m in doc["models"]] == [
@@ -109,8 +104,8 @@ def test_support_bot_mix_and_auto_cache(runner) -> None:  # type: ignore[no-unty
     assert D(total["total"]) == D(total["standard"]) + D(total["batch"])
 
 
-def test_plan_json_contract(runner) -> None:  # type: ignore[no-untyped-def]
-    r = plan(runner, SAMPLES / "invoice-extraction.yaml", "-f", "json")
+def test_plan_json_contract(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("plan", SAMPLES / "invoice-extraction.yaml", "-f", "json", "--pricing", FIXTURE)
     assert r.exit_code == 0
     doc = json.loads(r.stdout)
     assert doc["schema_version"] == 3
@@ -152,8 +147,8 @@ def test_plan_json_contract(runner) -> None:  # type: ignore[no-untyped-def]
     assert doc["total_monthly_cost_usd"]["batch"] != "0"
 
 
-def test_markdown_for_a_pull_request(runner) -> None:  # type: ignore[no-untyped-def]
-    r = plan(runner, SAMPLES / "ticket-classifier.yaml", "--check", "--format", "markdown")
+def test_markdown_for_a_pull_request(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("plan", SAMPLES / "ticket-classifier.yaml", "--check", "--format", "markdown", "--pricing", FIXTURE)
     assert r.exit_code == 1
     assert r.stdout.startswith("## Plan ticket-classifier: FAIL (tier 1,")
     assert "| model | status | share |" in r.stdout and "- FAIL: tier 1 does not fit" in r.stdout
@@ -167,22 +162,22 @@ def test_markdown_for_a_pull_request(runner) -> None:  # type: ignore[no-untyped
         pytest.param([str(SAMPLES / "support-bot.yaml"), "--chek"], 2, "--chek", id="bad-flag"),
     ],
 )
-def test_bad_input_exit_codes(runner, args: list[str], code: int, message: str) -> None:  # type: ignore[no-untyped-def]
-    r = runner.invoke(app, ["plan", *args, "--pricing", FIXTURE])
+def test_bad_input_exit_codes(cli, args: list[str], code: int, message: str) -> None:  # type: ignore[no-untyped-def]
+    r = cli(["plan", *args, "--pricing", FIXTURE])
     assert r.exit_code == code
     assert message in r.stderr and "Traceback" not in r.stderr
 
 
-def test_bad_workload_exits_3_with_one_line(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_workload_exits_3_with_one_line(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     p = tmp_path / "w.yaml"
     p.write_text(HAND.replace("tier: 2", "teir: 2"))
-    r = plan(runner, p, "--check")
+    r = cli("plan", p, "--check", "--pricing", FIXTURE)
     assert r.exit_code == 3
     assert r.stdout == ""
     assert r.stderr == f"gpt41cost: error: {p}:6: teir: unknown key; did you mean 'tier'?\n"
 
 
-def test_calibrate_from_usage_records(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_calibrate_from_usage_records(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # observed on gpt-4.1: outputs 100 and 300 (mean 200), 25% of input served from cache
     log = tmp_path / "log.jsonl"
     rows = [
@@ -203,13 +198,13 @@ def test_calibrate_from_usage_records(runner, tmp_path: Path) -> None:  # type: 
         "model: gpt-4.1\ninput_tokens: 8000\noutput_tokens: 900\nmax_tokens: 1000\n"
         "traffic: {requests_per_day: 1000, peak_rpm: 10}\ntier: 3\n"
     )
-    r = runner.invoke(app, ["plan", str(w), "--calibrate-from", str(log), "-f", "json", "--pricing", FIXTURE])
+    r = cli(["plan", str(w), "--calibrate-from", str(log), "-f", "json", "--pricing", FIXTURE])
     assert r.exit_code == 0, r.stderr
     d = json.loads(r.stdout)
     # 1,000/day x 30 days x (8,000 - 1,920 cached) x $2 + 1,920 x $0.50 + 200 x $8, per 1M tokens
     per_request = (D(6080) * 2 + D(1920) * D("0.5") + D(200) * 8) / 10**6
     assert D(d["total_monthly_cost_usd"]["total"]) == per_request * 30_000
     w.write_text(w.read_text().replace("model: gpt-4.1", "model: gpt-4.1-nano"))
-    r = runner.invoke(app, ["plan", str(w), "--calibrate-from", str(log), "--pricing", FIXTURE])
+    r = cli(["plan", str(w), "--calibrate-from", str(log), "--pricing", FIXTURE])
     assert r.exit_code == 3
     assert "no usage records for this workload's models (gpt-4.1-nano)" in r.stderr

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from gpt41cost.cli import app
 from gpt41cost.errors import ExitCode
 from gpt41cost.readers import inputs, pool
 
-from .conftest import DATA
+from .conftest import DATA, Cli
 from .test_images import png_header
 
 FIXTURE = ["--pricing", str(DATA / "pricing-fixture.yaml")]
@@ -58,9 +57,10 @@ def batch_file(tmp_path: Path) -> Path:
     return p
 
 
-def estimate(runner, *args: str):
-    r = runner.invoke(app, ["estimate", *args, "-f", "json", *FIXTURE])
-    return r.exit_code, r.stdout, r.stderr
+@pytest.fixture
+def cli(cli: Cli) -> Cli:
+    """Every run here is ``gpt41cost estimate ARGS -f json --pricing <the frozen test catalog>``."""
+    return cli.bound("estimate", tail=["-f", "json", *FIXTURE])
 
 
 @pytest.fixture
@@ -76,18 +76,18 @@ def small_ranges(monkeypatch):
 
 @needs_fork
 @pytest.mark.parametrize("how", [[], ["--cache-warm"], ["--skip-bad"], ["--cache", "none"]])
-def test_batch_file_on_every_core_equals_one_pass(runner, tmp_path, small_ranges, how):
+def test_batch_file_on_every_core_equals_one_pass(cli, tmp_path, small_ranges, how):
     path = batch_file(tmp_path)
-    one = estimate(runner, str(path), *how)
-    assert one[0] == ExitCode.CHECK_FAILED and "custom_id" in one[1]
+    one = cli(str(path), *how)
+    assert one.exit_code == ExitCode.CHECK_FAILED and "custom_id" in one.stdout
     small_ranges()
     assert len(pool.spans(str(path), path.stat().st_size)) > 5
-    assert estimate(runner, str(path), *how) == one
+    assert cli(str(path), *how) == one
 
 
 @needs_fork
 @pytest.mark.parametrize("kind", ["prompts", "finetune"])
-def test_other_jsonl_kinds_on_every_core_equal_one_pass(runner, tmp_path, small_ranges, kind):
+def test_other_jsonl_kinds_on_every_core_equal_one_pass(cli, tmp_path, small_ranges, kind):
     rows = []
     for i in range(80):
         body = chat(i, "gpt-4.1")
@@ -98,20 +98,20 @@ def test_other_jsonl_kinds_on_every_core_equal_one_pass(runner, tmp_path, small_
         )
     path = tmp_path / f"{kind}.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    one = estimate(runner, str(path), "--as", kind)
-    assert one[0] == 0, one[2]
+    one = cli(str(path), "--as", kind)
+    assert one.exit_code == 0, one.stderr
     small_ranges()
-    assert estimate(runner, str(path), "--as", kind) == one
+    assert cli(str(path), "--as", kind) == one
     # A bad line stops the run with the first bad line in file order, as one pass does.
     lines = path.read_text().splitlines()
     lines[50], lines[70] = "[1, 2", "{"
     path.write_text("\n".join(lines) + "\n")
-    got = estimate(runner, str(path), "--as", kind)
-    assert got[0] == ExitCode.INPUT and "line 51" in got[2] and got[1] == ""
+    got = cli(str(path), "--as", kind)
+    assert got.exit_code == ExitCode.INPUT and "line 51" in got.stderr and got.stdout == ""
 
 
 @needs_fork
-def test_a_killed_reading_process_ends_the_run_with_an_error(runner, tmp_path, small_ranges, monkeypatch):
+def test_a_killed_reading_process_ends_the_run_with_an_error(cli, tmp_path, small_ranges, monkeypatch):
     path = batch_file(tmp_path)
     small_ranges()
     real = inputs.read_requests
@@ -122,6 +122,6 @@ def test_a_killed_reading_process_ends_the_run_with_an_error(runner, tmp_path, s
         return real(*args, span=span, **kw)
 
     monkeypatch.setattr(inputs, "read_requests", dies_on_its_third_range)
-    code, out, err = estimate(runner, str(path))
-    assert code == ExitCode.INPUT and out == ""
-    assert "a reading process ended unexpectedly" in err and str(path) in err
+    r = cli(path)
+    assert r.exit_code == ExitCode.INPUT and r.stdout == ""
+    assert "a reading process ended unexpectedly" in r.stderr and str(path) in r.stderr

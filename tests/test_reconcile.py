@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from gpt41cost.cli import app
 from gpt41cost.errors import ExitCode, InputError, UsageError
 from gpt41cost.readers.costs import BilledItem, read_billed
 from gpt41cost.reconcile import LineItem, parse_line_item, parse_tolerance, reconcile
@@ -89,8 +88,8 @@ def test_missing_days_each_side(catalog):
     assert "records missing from the usage" in second.notes[0] and second.over
 
 
-def test_sample_month_flags_the_3pct_day_and_the_unknown_item(runner):
-    r = runner.invoke(app, ["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--format", "json"])
+def test_sample_month_flags_the_3pct_day_and_the_unknown_item(cli):
+    r = cli(["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--format", "json"])
     assert r.exit_code == 0, r.stderr
     rec = json.loads(r.stdout)["reconciliation"]
     assert len(rec["by_day"]) == 30  # JSON lists every row
@@ -109,27 +108,25 @@ def test_sample_month_flags_the_3pct_day_and_the_unknown_item(runner):
     assert rec["flagged"] == 2
 
 
-def test_cost_export_csv_reads_like_the_pages(runner):
+def test_cost_export_csv_reads_like_the_pages(cli):
     def rec(billed: str) -> dict:
-        r = runner.invoke(
-            app, ["usage", COMPLETIONS, "--billed", billed, "--pricing", FIXTURE_CATALOG, "--format", "json"]
-        )
+        r = cli(["usage", COMPLETIONS, "--billed", billed, "--pricing", FIXTURE_CATALOG, "--format", "json"])
         assert r.exit_code == 0, r.stderr
         return json.loads(r.stdout)["reconciliation"]
 
     assert rec(EXPORT) == rec(COSTS)
 
 
-def test_strict_exits_1_and_tolerance_moves_the_bar(runner):
+def test_strict_exits_1_and_tolerance_moves_the_bar(cli):
     base = ["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--strict"]
-    r = runner.invoke(app, base)
+    r = cli(base)
     assert r.exit_code == ExitCode.CHECK_FAILED
     assert "OVER" in r.stdout
     assert r.stderr.strip().endswith("--strict: 2 reconciliation row(s) over 1%: 2026-11-12, web search tool calls")
-    r = runner.invoke(app, [*base, "--tolerance", "5%"])
+    r = cli([*base, "--tolerance", "5%"])
     assert r.exit_code == ExitCode.CHECK_FAILED
     assert r.stderr.strip().endswith("over 5%: web search tool calls")
-    r = runner.invoke(app, ["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--tolerance", "5%"])
+    r = cli(["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--tolerance", "5%"])
     assert r.exit_code == 0
 
 
@@ -180,17 +177,17 @@ def test_bad_costs_files(tmp_path, content, name, expected):
         read_billed([str(p)])
 
 
-def test_bad_costs_file_on_the_cli_is_one_line(runner, tmp_path):
+def test_bad_costs_file_on_the_cli_is_one_line(cli, tmp_path):
     p = tmp_path / "costs.json"
     p.write_text('{"object": "page"}', encoding="utf-8")
-    r = runner.invoke(app, ["usage", COMPLETIONS, "--billed", str(p), "--pricing", FIXTURE_CATALOG])
+    r = cli(["usage", COMPLETIONS, "--billed", str(p), "--pricing", FIXTURE_CATALOG])
     assert r.exit_code == ExitCode.INPUT
     assert r.stdout == ""
     assert len(r.stderr.strip().splitlines()) == 1
 
 
-def test_reconciliation_json_contract(runner):
-    r = runner.invoke(app, ["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--format", "json"])
+def test_reconciliation_json_contract(cli):
+    r = cli(["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--format", "json"])
     doc = json.loads(r.stdout)
     assert doc["schema_version"] == 3  # usage's contract (2: the run's date, issue #13; 3: typed JSON, issue #16)
     rec = doc["reconciliation"]
@@ -202,7 +199,7 @@ def test_reconciliation_json_contract(runner):
     assert rec["tolerance"] == 0.01
     # money is an exact decimal string; no reconciliation key without --billed
     assert isinstance(rec["total"]["billed_usd"], str)
-    plain = runner.invoke(app, ["usage", COMPLETIONS, "--pricing", FIXTURE_CATALOG, "--format", "json"])
+    plain = cli(["usage", COMPLETIONS, "--pricing", FIXTURE_CATALOG, "--format", "json"])
     assert "reconciliation" not in json.loads(plain.stdout)
 
 

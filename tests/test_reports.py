@@ -25,22 +25,16 @@ def _ids(run: tuple[str, list[str]]) -> str:
     return " ".join([run[0], *run[1]])[:60]
 
 
-def _invoke(runner, command: str, args: list[str], *extra: str):  # type: ignore[no-untyped-def]
-    from gpt41cost.cli import app
-
-    r = runner.invoke(app, [command, *args, *extra], catch_exceptions=False)
-    assert r.exit_code in (0, 1), r.stderr
-    return r
-
-
 @pytest.mark.parametrize("run", RUNS, ids=_ids)
-def test_every_csv_table_is_one_table_of_raw_numbers(runner, run) -> None:  # type: ignore[no-untyped-def]
+def test_every_csv_table_is_one_table_of_raw_numbers(cli, run) -> None:  # type: ignore[no-untyped-def]
     command, args = run
-    listing = list(csv.DictReader(io.StringIO(_invoke(runner, command, args, "-f", "csv", "--table", "help").stdout)))
+    listing = list(
+        csv.DictReader(io.StringIO(cli(command, args, "-f", "csv", "--table", "help", expect=(0, 1)).stdout))
+    )
     assert listing and listing[0]["default"] == "yes"
     assert [t["default"] for t in listing[1:]] == ["no"] * (len(listing) - 1)
     for table in listing:
-        out = _invoke(runner, command, args, "-f", "csv", "--table", table["table"]).stdout
+        out = cli(command, args, "-f", "csv", "--table", table["table"], expect=(0, 1)).stdout
         rows = list(csv.reader(io.StringIO(out)))
         header, body = rows[0], rows[1:]
         assert all(len(r) == len(header) for r in body), f"{table['table']}: not one table"
@@ -54,15 +48,15 @@ def test_every_csv_table_is_one_table_of_raw_numbers(runner, run) -> None:  # ty
         for r in body:
             for cell in r:  # no display formatting anywhere: no currency signs, separators, percent signs
                 assert not re.fullmatch(r"[-+]?\$[\d,.]+|[-+]?[\d,.]+%|\d{1,3}(,\d{3})+(\.\d+)?", cell), cell
-    default = _invoke(runner, command, args, "-f", "csv").stdout
-    first = _invoke(runner, command, args, "-f", "csv", "--table", listing[0]["table"]).stdout
+    default = cli(command, args, "-f", "csv", expect=(0, 1)).stdout
+    first = cli(command, args, "-f", "csv", "--table", listing[0]["table"], expect=(0, 1)).stdout
     assert default == first
 
 
-def test_csv_model_names_are_plain_and_the_decoration_has_its_own_column(runner, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_csv_model_names_are_plain_and_the_decoration_has_its_own_column(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     req = tmp_path / "chat.json"
     req.write_text(json.dumps({"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "hi"}]}))
-    out = _invoke(runner, "estimate", [str(req)], "-f", "csv").stdout
+    out = cli("estimate", [str(req)], "-f", "csv", expect=(0, 1)).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["model"], r["requested"]) for r in rows] == [
         ("gpt-4.1-mini", "yes"),
@@ -70,29 +64,31 @@ def test_csv_model_names_are_plain_and_the_decoration_has_its_own_column(runner,
         ("gpt-4.1-nano", "no"),
     ] or {r["model"]: r["requested"] for r in rows}["gpt-4.1-mini"] == "yes"
     assert {r["model"]: r["vs gpt-4.1"] for r in rows}["gpt-4.1"] == "0"
-    doc = json.loads(_invoke(runner, "estimate", [str(req)], "-f", "json").stdout)
+    doc = json.loads(cli("estimate", [str(req)], "-f", "json", expect=(0, 1)).stdout)
     assert doc["requested_model"] == "gpt-4.1-mini"
     assert [m["model"] for m in doc["models"] if m["requested"]] == ["gpt-4.1-mini"]
-    assert "gpt-4.1-mini (requested)" in _invoke(runner, "estimate", [str(req)]).stdout
+    assert "gpt-4.1-mini (requested)" in cli("estimate", [str(req)], expect=(0, 1)).stdout
 
 
-def test_plan_csv_carries_the_verdict_on_every_row(runner) -> None:  # type: ignore[no-untyped-def]
-    out = _invoke(runner, "plan", ["samples/workloads/support-bot-2026-03.yaml"], "-f", "csv").stdout
+def test_plan_csv_carries_the_verdict_on_every_row(cli) -> None:  # type: ignore[no-untyped-def]
+    out = cli("plan", ["samples/workloads/support-bot-2026-03.yaml"], "-f", "csv", expect=(0, 1)).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
     assert {r["verdict"] for r in rows} == {"FAIL"}
     assert [r["model"] for r in rows] == ["gpt-4.1-nano", "gpt-4.1-mini", "gpt-4.1"]  # no total or budget rows
     ok = list(
-        csv.DictReader(io.StringIO(_invoke(runner, "plan", ["samples/workloads/support-bot.yaml"], "-f", "csv").stdout))
+        csv.DictReader(
+            io.StringIO(cli("plan", ["samples/workloads/support-bot.yaml"], "-f", "csv", expect=(0, 1)).stdout)
+        )
     )
     assert {r["verdict"] for r in ok} == {"PASS"}
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "html"])
-def test_a_note_that_changes_a_figure_is_a_warning_in_every_format(runner, fmt, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_note_that_changes_a_figure_is_a_warning_in_every_format(cli, fmt, tmp_path) -> None:  # type: ignore[no-untyped-def]
     req = tmp_path / "remote.json"
     image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
     req.write_text(json.dumps({"model": "gpt-4.1", "messages": [{"role": "user", "content": [image]}]}))
-    r = _invoke(runner, "estimate", [str(req)], "-f", fmt)
+    r = cli("estimate", [str(req)], "-f", fmt, expect=(0, 1))
     warnings = [line for line in r.stderr.splitlines() if line.startswith("gpt41cost: warning: ")]
     assert any("NOT COUNTED" in w for w in warnings), r.stderr
     assert any("gpt-4.1-nano: shut down 2026-10-23" in w for w in warnings)
@@ -105,10 +101,9 @@ def test_a_note_that_changes_a_figure_is_a_warning_in_every_format(runner, fmt, 
         pytest.param(["--table", "models"], "--table picks a CSV table; use it with --format csv", id="not-csv"),
     ],
 )
-def test_table_flag_errors_are_one_line(runner, extra, message) -> None:  # type: ignore[no-untyped-def]
-    from gpt41cost.cli import app
+def test_table_flag_errors_are_one_line(cli, extra, message) -> None:  # type: ignore[no-untyped-def]
 
-    r = runner.invoke(app, ["estimate", "--input-tokens", "100", *extra])
+    r = cli(["estimate", "--input-tokens", "100", *extra])
     assert r.exit_code == 2 and r.stdout == ""
     assert r.stderr.count("\n") == 1 and message in r.stderr
 
@@ -183,8 +178,8 @@ HTML_RUNS = {
 
 
 @pytest.mark.parametrize("command", list(HTML_RUNS))
-def test_html_is_self_contained_and_every_chart_has_svg_text_and_table(runner, command) -> None:  # type: ignore[no-untyped-def]
-    page = _invoke(runner, command, HTML_RUNS[command], "-f", "html").stdout
+def test_html_is_self_contained_and_every_chart_has_svg_text_and_table(cli, command) -> None:  # type: ignore[no-untyped-def]
+    page = cli(command, HTML_RUNS[command], "-f", "html", expect=(0, 1)).stdout
     p = _Page()
     p.feed(page)
     assert p.external == []
@@ -196,16 +191,15 @@ def test_html_is_self_contained_and_every_chart_has_svg_text_and_table(runner, c
 
 
 @pytest.mark.parametrize("run", RUNS, ids=_ids)
-def test_the_table_format_fits_a_100_column_terminal(runner, run) -> None:  # type: ignore[no-untyped-def]
-    from gpt41cost.cli import app
+def test_the_table_format_fits_a_100_column_terminal(cli, run) -> None:  # type: ignore[no-untyped-def]
     from gpt41cost.report import _display_width
 
     command, args = run
-    r = runner.invoke(app, [command, *args], env={"COLUMNS": "100"})
+    r = cli([command, *args], env={"COLUMNS": "100"})
     assert r.exit_code in (0, 1), r.stderr
     wide = [line for line in r.stdout.splitlines() if _display_width(line) > 100]
     assert wide == []
-    wider = runner.invoke(app, [command, *args], env={"COLUMNS": "400"}).stdout
+    wider = cli([command, *args], env={"COLUMNS": "400"}).stdout
     assert max(_display_width(line) for line in wider.splitlines()) >= max(
         _display_width(line) for line in r.stdout.splitlines()
     )
@@ -229,24 +223,24 @@ def test_a_chart_label_is_wrapped_never_shortened(label) -> None:
     assert len(lines) == 1 or len(label) > LABEL_CHARS
 
 
-def test_a_long_model_name_is_whole_on_the_chart(runner) -> None:  # type: ignore[no-untyped-def]
+def test_a_long_model_name_is_whole_on_the_chart(cli) -> None:  # type: ignore[no-untyped-def]
     name = "ft:gpt-4.1-mini-2025-04-14:org:name:id"
-    page = _invoke(runner, "estimate", ["--input-tokens", "1000", "-m", name], "-f", "html").stdout
+    page = cli("estimate", ["--input-tokens", "1000", "-m", name], "-f", "html", expect=(0, 1)).stdout
     labels = re.findall(r'<text [^>]*text-anchor="end">(.*?)</text>', page)
     shown = ["".join(re.findall(r"<tspan[^>]*>(.*?)</tspan>", t)) for t in labels]
     assert name in shown
     assert '<tspan x="194" dy="13">org:name:id</tspan>' in page  # on a second line
 
 
-def test_estimate_charts_show_the_cached_and_batch_variants(runner) -> None:  # type: ignore[no-untyped-def]
+def test_estimate_charts_show_the_cached_and_batch_variants(cli) -> None:  # type: ignore[no-untyped-def]
     from decimal import Decimal
 
     args = ["samples/support", "--requests-per-day", "20000", "--cache", "auto"]
-    doc = json.loads(_invoke(runner, "estimate", args, "-f", "json").stdout)
+    doc = json.loads(cli("estimate", args, "-f", "json", expect=(0, 1)).stdout)
     for m in doc["models"]:  # the Batch API halves both rates and has no cached rate
         assert Decimal(m["monthly_batch_usd"]) == Decimal(m["monthly_without_cache_usd"]) / 2
         assert Decimal(m["per_request_batch_usd"]) * m["requests"] == Decimal(m["total_batch_usd"])
-    page = _invoke(runner, "estimate", args, "-f", "html").stdout
+    page = cli("estimate", args, "-f", "html", expect=(0, 1)).stdout
     table = page.split("<caption>Data: Cost per month by model</caption>")[1].split("</table>")[0]
     heads = re.findall(r"<th scope[^>]*>(.*?)</th>", table)
     assert heads == ["", "as estimated", "without cache", "Batch API"]
@@ -254,7 +248,7 @@ def test_estimate_charts_show_the_cached_and_batch_variants(runner) -> None:  # 
         '<td>gpt-4.1</td><td class="n">$3,129.30</td><td class="n">$4,396.50</td><td class="n">$2,198.25</td>' in table
     )
     assert "Data: Cost per request by model" in page
-    plain = _invoke(runner, "estimate", args[:3], "-f", "html").stdout  # no cache assumed: no cache series
+    plain = cli("estimate", args[:3], "-f", "html", expect=(0, 1)).stdout  # no cache assumed: no cache series
     heads = re.findall(
         r"<th scope[^>]*>(.*?)</th>", plain.split("Data: Cost per month by model")[1].split("</table>")[0]
     )
@@ -275,36 +269,36 @@ def _warnings_run(tmp_path: Path, case: str) -> tuple[str, list[str]]:
 
 
 @pytest.mark.parametrize("case", ["usage-unpriced", "usage-skipped", "estimate-skip-bad"])
-def test_every_warning_on_stderr_is_listed_in_the_html(runner, tmp_path, case) -> None:  # type: ignore[no-untyped-def]
+def test_every_warning_on_stderr_is_listed_in_the_html(cli, tmp_path, case) -> None:  # type: ignore[no-untyped-def]
     import html
 
     command, args = _warnings_run(tmp_path, case)
-    r = _invoke(runner, command, args, "-f", "html")
+    r = cli(command, args, "-f", "html", expect=(0, 1))
     said = [x.removeprefix("gpt41cost: warning: ") for x in r.stderr.splitlines() if x.startswith("gpt41cost: warning")]
     assert said, r.stderr
     section = r.stdout.split("<h2>Warnings</h2>")[1].split("</ul>")[0]
     assert [html.unescape(x) for x in re.findall(r"<li>(.*?)</li>", section)] == said
 
 
-def test_usage_daily_cost_is_stacked_by_model_from_the_days_by_model_table(runner) -> None:  # type: ignore[no-untyped-def]
+def test_usage_daily_cost_is_stacked_by_model_from_the_days_by_model_table(cli) -> None:  # type: ignore[no-untyped-def]
     from decimal import Decimal
 
     args = ["samples/usage"]
-    doc = json.loads(_invoke(runner, "usage", args, "-f", "json").stdout)
+    doc = json.loads(cli("usage", args, "-f", "json", expect=(0, 1)).stdout)
     for day in doc["by_day"]:
         parts = [d for d in doc["by_day_model"] if d["day"] == day["day"]]
         assert sum(Decimal(p["cost_usd"]) for p in parts) == Decimal(day["cost_usd"])
         assert sum(p["requests"] for p in parts) == day["requests"]
     rows = list(
-        csv.DictReader(io.StringIO(_invoke(runner, "usage", args, "-f", "csv", "--table", "days-by-model").stdout))
+        csv.DictReader(io.StringIO(cli("usage", args, "-f", "csv", "--table", "days-by-model", expect=(0, 1)).stdout))
     )
     assert [(r["day"], r["model"], r["requests"]) for r in rows] == [
         (d["day"], d["model"], str(d["requests"])) for d in doc["by_day_model"]
     ]
-    page = _invoke(runner, "usage", args, "-f", "html").stdout
+    page = cli("usage", args, "-f", "html", expect=(0, 1)).stdout
     figure = page.split(">Daily cost by model</figcaption>")[1].split("</figure>")[0]
     heads = re.findall(r"<th scope[^>]*>(.*?)</th>", figure)
     assert heads == ["", *(m["model"] for m in doc["models"])]  # one series per model, stacked
     assert len(re.findall(r"<rect ", figure)) == len(doc["by_day"]) * len(doc["models"])
-    assert "By day and model" not in _invoke(runner, "usage", args).stdout  # machines only: CSV and JSON
+    assert "By day and model" not in cli("usage", args, expect=(0, 1)).stdout  # machines only: CSV and JSON
     assert "By day and model" not in page.split("<h2>Tables</h2>")[1]

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 
-from gpt41cost.cli import app
 from gpt41cost.rules import all_rules
 
 from .conftest import DATA
@@ -26,8 +25,8 @@ def test_named_inferences_are_listed(catalog):
     assert by_name["encoding"].basis == "documented"
 
 
-def test_rules_command_json(runner):
-    r = runner.invoke(app, ["rules", "-f", "json", "--pricing", str(DATA / "pricing-fixture.yaml")])
+def test_rules_command_json(cli):
+    r = cli(["rules", "-f", "json", "--pricing", str(DATA / "pricing-fixture.yaml")])
     assert r.exit_code == 0
     doc = json.loads(r.stdout)
     assert doc["schema_version"] == 1

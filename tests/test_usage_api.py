@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from gpt41cost.cli import app
 from gpt41cost.errors import ApiError, ExitCode
 from gpt41cost.openai_http import OpenAIClient, redact
 from gpt41cost.readers.usage import read_usage
@@ -34,22 +33,12 @@ def fake() -> Iterator[FakeOpenAI]:
         yield f
 
 
-def _api(runner, fake: FakeOpenAI, *args: str, key: str | None = KEY, **env: str):
+def _api(cli, fake: FakeOpenAI, *args: str, key: str | None = KEY, **env: str):
     environ = {"OPENAI_ADMIN_KEY": key, "OPENAI_BASE_URL": None, **env}
-    return runner.invoke(
-        app,
+    return cli(
         ["usage", "--from-api", "--base-url", fake.url, "--backoff", "0", "--pricing", FIXTURE_CATALOG, *args],
         env=environ,
     )
-
-
-def _offline(runner, *args: str):
-    return runner.invoke(app, ["usage", "--pricing", FIXTURE_CATALOG, *args])
-
-
-def _doc(result) -> dict:
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 TOTAL_KEYS = ("requests", "input_tokens", "cached_input_tokens", "output_tokens", "total_usd")
@@ -59,12 +48,14 @@ def _totals(doc: dict) -> dict:
     return {k: doc[k] for k in TOTAL_KEYS} | {"by_day": [(d["day"], d["cost_usd"]) for d in doc["by_day"]]}
 
 
-def test_from_api_equals_saved_pages_and_shipped_samples(runner, fake, tmp_path):
+def test_from_api_equals_saved_pages_and_shipped_samples(cli, fake, tmp_path):
     """Done when: --from-api for November gives the same totals as usage on the saved pages."""
-    got = _doc(_api(runner, fake, *NOV, "--save", str(tmp_path / "bill"), "--format", "json"))
+    got = _api(cli, fake, *NOV, "--save", str(tmp_path / "bill"), "--format", "json").json(code=0)
     saved = sorted((tmp_path / "bill" / "completions").glob("page-*.json"))
-    offline = _doc(_offline(runner, str(tmp_path / "bill" / "completions"), "--format", "json"))
-    shipped = _doc(_offline(runner, str(SAMPLES / "completions"), "--format", "json"))
+    offline = cli(
+        "usage", "--pricing", FIXTURE_CATALOG, str(tmp_path / "bill" / "completions"), "--format", "json"
+    ).json(code=0)
+    shipped = cli("usage", "--pricing", FIXTURE_CATALOG, str(SAMPLES / "completions"), "--format", "json").json(code=0)
     assert _totals(got) == _totals(offline) == _totals(shipped)
     assert got["requests"] == 119_235
     assert len(got["by_day"]) == 30
@@ -72,9 +63,9 @@ def test_from_api_equals_saved_pages_and_shipped_samples(runner, fake, tmp_path)
     assert len(saved) == 1
 
 
-def test_pagination_follows_next_page(runner, tmp_path):
+def test_pagination_follows_next_page(cli, tmp_path):
     with serving(FakeOpenAI(load_buckets(*USAGE_PAGES), key=KEY, page_size=4)) as fake:
-        got = _doc(_api(runner, fake, *NOV, "--save", str(tmp_path), "--format", "json"))
+        got = _api(cli, fake, *NOV, "--save", str(tmp_path), "--format", "json").json(code=0)
     pages = sorted((tmp_path / "completions").glob("page-*.json"))
     assert len(pages) == 8  # 30 days, 4 a page
     cursors = [r["query"].get("page", [None])[0] for r in fake.requests]
@@ -82,9 +73,9 @@ def test_pagination_follows_next_page(runner, tmp_path):
     assert got["requests"] == 119_235
 
 
-def test_query_names_period_groups_and_projects(runner, fake):
-    r = _api(runner, fake, *NOV, "--group-by", "project_id", "--project", "proj_search", "--format", "json")
-    doc = _doc(r)
+def test_query_names_period_groups_and_projects(cli, fake):
+    r = _api(cli, fake, *NOV, "--group-by", "project_id", "--project", "proj_search", "--format", "json")
+    doc = r.json(code=0)
     q = fake.requests[0]["query"]
     assert fake.requests[0]["path"] == "/v1/organization/usage/completions"
     assert q["start_time"] == ["1793491200"]  # 2026-11-01T00:00Z
@@ -96,37 +87,37 @@ def test_query_names_period_groups_and_projects(runner, fake):
     assert [m["model"] for m in doc["models"]] == ["gpt-4.1-mini"]
 
 
-def test_grouping_without_project_leaves_it_out(runner, fake):
-    doc = _doc(_api(runner, fake, *NOV, "--format", "json"))
+def test_grouping_without_project_leaves_it_out(cli, fake):
+    doc = _api(cli, fake, *NOV, "--format", "json").json(code=0)
     assert doc["by_project"] == []
     assert fake.requests[0]["query"]["group_by"] == ["model", "batch", "service_tier"]
-    doc2 = _doc(_api(runner, fake, *NOV, "--group-by", "project_id", "--format", "json"))
+    doc2 = _api(cli, fake, *NOV, "--group-by", "project_id", "--format", "json").json(code=0)
     assert {p["project_id"] for p in doc2["by_project"]} == {"proj_support", "proj_search"}
     assert doc2["total_usd"] == doc["total_usd"]
 
 
-def test_costs_fetched_saved_and_reconciled(runner, fake, tmp_path):
-    got = _doc(_api(runner, fake, *NOV, "--costs", "--save", str(tmp_path), "--format", "json"))
+def test_costs_fetched_saved_and_reconciled(cli, fake, tmp_path):
+    got = _api(cli, fake, *NOV, "--costs", "--save", str(tmp_path), "--format", "json").json(code=0)
     costs_req = [r for r in fake.requests if r["path"] == "/v1/organization/costs"]
     assert costs_req and costs_req[0]["query"]["group_by"] == ["line_item"]
     assert len(list((tmp_path / "costs").glob("page-*.json"))) == 1
-    offline = _doc(
-        _offline(runner, str(tmp_path / "completions"), "--billed", str(tmp_path / "costs"), "--format", "json")
+    offline = cli.json(
+        "usage", "--pricing", FIXTURE_CATALOG, str(tmp_path / "completions"), "--billed", str(tmp_path / "costs")
     )
     assert got["reconciliation"] == offline["reconciliation"]
     assert got["reconciliation"]["flagged"] == 2
 
 
-def test_retries_on_429_and_5xx_then_succeeds(runner, fake):
+def test_retries_on_429_and_5xx_then_succeeds(cli, fake):
     fake.fail = [429, 503, 500, 502]
-    doc = _doc(_api(runner, fake, *NOV, "--format", "json"))
+    doc = _api(cli, fake, *NOV, "--format", "json").json(code=0)
     assert doc["requests"] == 119_235
     assert len(fake.requests) == 5
 
 
-def test_gives_up_after_retries(runner, fake):
+def test_gives_up_after_retries(cli, fake):
     fake.fail = [503] * 10
-    r = _api(runner, fake, *NOV, "--retries", "2")
+    r = _api(cli, fake, *NOV, "--retries", "2")
     assert r.exit_code == ExitCode.API
     assert r.stdout == ""
     assert r.stderr.strip().splitlines() == [
@@ -136,9 +127,9 @@ def test_gives_up_after_retries(runner, fake):
     assert len(fake.requests) == 3
 
 
-def test_no_retry_on_other_4xx(runner, fake):
+def test_no_retry_on_other_4xx(cli, fake):
     fake.fail = [400]
-    r = _api(runner, fake, *NOV)
+    r = _api(cli, fake, *NOV)
     assert r.exit_code == ExitCode.API
     assert "HTTP 400" in r.stderr
     assert len(fake.requests) == 1
@@ -154,8 +145,8 @@ def test_no_retry_on_other_4xx(runner, fake):
         pytest.param("sk admin with spaces", "holds spaces or characters no key has", id="garbage"),
     ],
 )
-def test_key_errors_are_one_line_and_never_show_the_key(runner, fake, key, expected):
-    r = _api(runner, fake, *NOV, key=key)
+def test_key_errors_are_one_line_and_never_show_the_key(cli, fake, key, expected):
+    r = _api(cli, fake, *NOV, key=key)
     assert r.exit_code == ExitCode.API, r.stderr
     assert r.stdout == ""
     lines = r.stderr.strip().splitlines()
@@ -166,15 +157,14 @@ def test_key_errors_are_one_line_and_never_show_the_key(runner, fake, key, expec
     assert "Traceback" not in r.stderr
 
 
-def test_network_failure_is_one_line(runner):
+def test_network_failure_is_one_line(cli):
     import socket
 
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()  # nothing listens there now
-    r = runner.invoke(
-        app,
+    r = cli(
         ["usage", "--from-api", *NOV, "--base-url", f"http://127.0.0.1:{port}/v1", "--retries", "1", "--backoff", "0"],
         env={"OPENAI_ADMIN_KEY": KEY},
     )
@@ -207,24 +197,23 @@ def test_network_failure_is_one_line(runner):
         ),
     ],
 )
-def test_malformed_page_is_one_line(runner, fake, mode, expected):
+def test_malformed_page_is_one_line(cli, fake, mode, expected):
     fake.malformed = mode
     if mode == "loop":
         fake.page_size = 4
-    r = _api(runner, fake, *NOV, "--costs")
+    r = _api(cli, fake, *NOV, "--costs")
     assert r.exit_code == ExitCode.API
     assert r.stdout == ""
     (line,) = r.stderr.strip().splitlines()
     assert expected in line
 
 
-def test_base_url_from_environment(runner, fake):
-    r = runner.invoke(
-        app,
+def test_base_url_from_environment(cli, fake):
+    r = cli(
         ["usage", "--from-api", *NOV, "--pricing", FIXTURE_CATALOG, "--format", "json"],
         env={"OPENAI_ADMIN_KEY": KEY, "OPENAI_BASE_URL": fake.url},
     )
-    assert _doc(r)["requests"] == 119_235
+    assert r.json(code=0)["requests"] == 119_235
 
 
 @pytest.mark.parametrize(
@@ -244,21 +233,21 @@ def test_base_url_from_environment(runner, fake):
         pytest.param(("--from-api", *NOV, "--base-url", "ftp://x"), "--base-url 'ftp://x': use an http", id="url"),
     ],
 )
-def test_bad_flags(runner, args, expected):
-    r = runner.invoke(app, ["usage", *args], env={"OPENAI_ADMIN_KEY": KEY})
+def test_bad_flags(cli, args, expected):
+    r = cli(["usage", *args], env={"OPENAI_ADMIN_KEY": KEY})
     assert r.exit_code == ExitCode.USAGE, r.stderr
     assert expected in r.stderr
     assert r.stdout == ""
 
 
-def test_save_refuses_a_folder_with_pages(runner, fake, tmp_path):
-    _doc(_api(runner, fake, *NOV, "--save", str(tmp_path), "--format", "json"))
-    r = _api(runner, fake, *NOV, "--save", str(tmp_path))
+def test_save_refuses_a_folder_with_pages(cli, fake, tmp_path):
+    _api(cli, fake, *NOV, "--save", str(tmp_path), "--format", "json").json(code=0)
+    r = _api(cli, fake, *NOV, "--save", str(tmp_path))
     assert r.exit_code == ExitCode.INPUT
     assert "already holds saved pages" in r.stderr
 
 
-def test_equivalent_request_logs_price_the_same(runner, tmp_path):
+def test_equivalent_request_logs_price_the_same(cli, tmp_path):
     """Pages built from the shipped request logs (chat, Responses, Batch output) give the totals
     `usage` gives on the logs themselves."""
     logs = [
@@ -289,8 +278,8 @@ def test_equivalent_request_logs_price_the_same(runner, tmp_path):
     ]
     first, last = min(buckets), max(buckets)
     with serving(FakeOpenAI(data, key=KEY, page_size=1)) as fake:
-        api = _doc(_api(runner, fake, "--since", day_label(first), "--until", day_label(last), "--format", "json"))
-    logs_doc = _doc(_offline(runner, *logs, "--format", "json"))
+        api = _api(cli, fake, "--since", day_label(first), "--until", day_label(last), "--format", "json").json(code=0)
+    logs_doc = cli("usage", "--pricing", FIXTURE_CATALOG, *logs, "--format", "json").json(code=0)
     assert _totals(api) == _totals(logs_doc)
     assert api["unpriced"] == [{**u} for u in logs_doc["unpriced"]]
 
@@ -338,11 +327,11 @@ def _request_logs(buckets: list[dict], folder: Path) -> list[str]:
     return [str(chat), str(batch)]
 
 
-def test_november_from_api_equals_its_request_logs(runner, fake, tmp_path):
+def test_november_from_api_equals_its_request_logs(cli, fake, tmp_path):
     """Done when: the same totals as `usage` on the equivalent request logs at catalog prices."""
     logs = _request_logs(load_buckets(*USAGE_PAGES), tmp_path)
-    from_logs = _doc(_offline(runner, *logs, "--format", "json"))
-    from_api = _doc(_api(runner, fake, *NOV, "--format", "json"))
+    from_logs = cli("usage", "--pricing", FIXTURE_CATALOG, *logs, "--format", "json").json(code=0)
+    from_api = _api(cli, fake, *NOV, "--format", "json").json(code=0)
     assert from_logs["records"] == 119_235  # one record per request
     assert _totals(from_api) == _totals(from_logs)
     assert [m["cost_usd"] for m in from_api["models"]] == [m["cost_usd"] for m in from_logs["models"]]
@@ -361,10 +350,10 @@ def test_client_retries_and_redacts_directly():
     assert redact(f"bad key {KEY} and sk-proj-abc***xyz9", KEY) == "bad key [redacted] and [redacted]"
 
 
-def test_key_never_logged(runner, fake, caplog):
+def test_key_never_logged(cli, fake, caplog):
     fake.fail = [503]
     with caplog.at_level(logging.DEBUG):
-        _doc(_api(runner, fake, *NOV, "--format", "json"))
+        _api(cli, fake, *NOV, "--format", "json").json(code=0)
     assert KEY not in caplog.text
 
 
@@ -382,17 +371,17 @@ def test_client_refuses_missing_key():
         OpenAIClient("", base_url="http://127.0.0.1:9/v1")
 
 
-def test_timeout_is_one_line(runner, fake):
+def test_timeout_is_one_line(cli, fake):
     fake.delay = 1.0
-    r = _api(runner, fake, *NOV, "--timeout", "0.2", "--retries", "0")
+    r = _api(cli, fake, *NOV, "--timeout", "0.2", "--retries", "0")
     assert r.exit_code == ExitCode.API
     (line,) = r.stderr.strip().splitlines()
     assert "cannot reach 127.0.0.1" in line and "timed out" in line
     assert r.stdout == ""
 
 
-def test_empty_period_says_so(runner, fake, tmp_path):
-    r = _api(runner, fake, "--since", "2026-10-01", "--until", "2026-10-31", "--save", str(tmp_path))
+def test_empty_period_says_so(cli, fake, tmp_path):
+    r = _api(cli, fake, "--since", "2026-10-01", "--until", "2026-10-31", "--save", str(tmp_path))
     assert r.exit_code == ExitCode.INPUT
     assert r.stderr.strip() == (
         "gpt41cost: error: GET /organization/usage/completions: no completions usage from 2026-10-01 to "

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import gzip
-import json
 from pathlib import Path
 
 import pytest
 
-from gpt41cost.cli import app
+from .conftest import Cli
 
 DATA = Path(__file__).parent / "data" / "usage"
 FIXTURE_CATALOG = str(Path(__file__).parent / "data" / "pricing-fixture.yaml")
 
 
-def _run(runner, *args: str, **kw):
-    return runner.invoke(app, ["usage", *args, "--pricing", FIXTURE_CATALOG], **kw)
+@pytest.fixture
+def cli(cli: Cli) -> Cli:
+    """Every run here is ``gpt41cost usage ARGS --pricing <the frozen test catalog>``."""
+    return cli.bound("usage", tail=["--pricing", FIXTURE_CATALOG])
 
 
-def test_json_contract(runner):
-    r = _run(runner, str(DATA / "chat.jsonl"), "--format", "json")
+def test_json_contract(cli):
+    r = cli(str(DATA / "chat.jsonl"), "--format", "json")
     assert r.exit_code == 0, r.stderr
-    doc = json.loads(r.stdout)
+    doc = r.json()
     assert {"schema_version", "records", "total_usd", "unpriced", "models"} <= set(doc)
     assert set(doc) == {
         "schema_version",
@@ -99,8 +100,8 @@ def test_json_contract(runner):
     assert "not priced: gpt-4o-2024-08-06" in r.stderr
 
 
-def test_table_output_and_what_if(runner):
-    r = _run(runner, str(DATA / "usage-export.csv"), "--what-if", "batch=0.3")
+def test_table_output_and_what_if(cli):
+    r = cli(str(DATA / "usage-export.csv"), "--what-if", "batch=0.3")
     assert r.exit_code == 0, r.stderr
     assert "Cost by model" in r.stdout
     assert "By project" in r.stdout and "proj_a" in r.stdout
@@ -110,22 +111,22 @@ def test_table_output_and_what_if(runner):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "markdown"])
-def test_other_formats(runner, fmt):
-    r = _run(runner, str(DATA / "batch_output.jsonl"), "--format", fmt)
+def test_other_formats(cli, fmt):
+    r = cli(str(DATA / "batch_output.jsonl"), "--format", fmt)
     assert r.exit_code == 0
     assert "gpt-4.1-mini" in r.stdout
 
 
-def test_directory_and_stdin(runner):
-    r = _run(runner, "-", "--format", "json", input=(DATA / "responses.jsonl").read_bytes())
+def test_directory_and_stdin(cli):
+    r = cli("-", "--format", "json", input=(DATA / "responses.jsonl").read_bytes())
     assert r.exit_code == 0, r.stderr
-    assert json.loads(r.stdout)["total_usd"] == "0.003168"
+    assert r.json()["total_usd"] == "0.003168"
 
 
-def test_skipped_records_summarised_on_stderr(runner):
-    r = _run(runner, str(DATA / "bad" / "mixed.jsonl"), "--format", "json")
+def test_skipped_records_summarised_on_stderr(cli):
+    r = cli(str(DATA / "bad" / "mixed.jsonl"), "--format", "json")
     assert r.exit_code == 0
-    assert json.loads(r.stdout)["skipped"] == {"bad_tokens": 2, "no_usage": 1, "not_json": 2}
+    assert r.json()["skipped"] == {"bad_tokens": 2, "no_usage": 1, "not_json": 2}
     lines = r.stderr.splitlines()
     assert lines[0].startswith("gpt41cost: warning: ") and "mixed.jsonl:2: not JSON" in lines[0]
     assert lines[-1] == (
@@ -153,41 +154,41 @@ def test_skipped_records_summarised_on_stderr(runner):
         pytest.param(["chat.jsonl", "--what-if", "batch=2"], 2, "between 0 and 1", id="bad-what-if"),
     ],
 )
-def test_errors(runner, args, code, message):
+def test_errors(cli, args, code, message):
     args = [str(DATA / args[0]), *args[1:]]
-    r = _run(runner, *args)
+    r = cli(*args)
     assert r.exit_code == code
     assert message in r.stderr
     assert r.stderr.splitlines()[-1].startswith("gpt41cost: error: ")
     assert "Traceback" not in r.output
 
 
-def test_strict_unpriced_still_prints_the_report(runner):
-    r = _run(runner, str(DATA / "chat.jsonl"), "--strict", "--format", "json")
+def test_strict_unpriced_still_prints_the_report(cli):
+    r = cli(str(DATA / "chat.jsonl"), "--strict", "--format", "json")
     assert r.exit_code == 1
-    assert json.loads(r.stdout)["total_usd"] == "0.2845424"
+    assert r.json()["total_usd"] == "0.2845424"
 
 
-def test_truncated_gzip_without_strict_counts_what_it_can(runner):
-    r = _run(runner, str(DATA / "truncated.jsonl.gz"), "--format", "json")
+def test_truncated_gzip_without_strict_counts_what_it_can(cli):
+    r = cli(str(DATA / "truncated.jsonl.gz"), "--format", "json")
     assert r.exit_code == 0
-    assert json.loads(r.stdout)["records"] == 79
+    assert r.json()["records"] == 79
     assert "gzip data is cut off" in r.stderr
 
 
-def test_help_has_examples(runner):
-    r = runner.invoke(app, ["usage", "--help"])
+def test_help_has_examples(cli):
+    r = Cli()(["usage", "--help"])
     assert r.exit_code == 0
     assert "--what-if batch=0.3" in r.stdout
 
 
-def test_duplicates_are_noted_in_every_format(runner, tmp_path):
+def test_duplicates_are_noted_in_every_format(cli, tmp_path):
     (tmp_path / "app.jsonl").write_bytes((DATA / "chat.jsonl").read_bytes())
     (tmp_path / "app.jsonl.gz").write_bytes(gzip.compress((DATA / "chat.jsonl").read_bytes()))
-    r = _run(runner, str(tmp_path), "--format", "json")
+    r = cli(str(tmp_path), "--format", "json")
     assert r.exit_code == 0, r.stderr
-    doc = json.loads(r.stdout)
+    doc = r.json()
     assert (doc["records"], doc["duplicates_dropped"], doc["total_usd"]) == (5, 5, "0.2845424")
     for fmt in ("table", "markdown"):
-        r = _run(runner, str(tmp_path), "--format", fmt)
+        r = cli(str(tmp_path), "--format", fmt)
         assert "Duplicates dropped: 5 record(s) repeat a response id already counted" in r.stdout

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from gpt41cost.cli import app
 from gpt41cost.errors import ExitCode, InputError
 from gpt41cost.verify import SENT_KEYS, VerifyRequest, read_requests, to_responses_body, verify
 from tests.fake_openai import FakeOpenAI, serving
@@ -45,16 +44,16 @@ def agent_file(tmp_path: Path) -> Path:
     return path
 
 
-def _verify(runner, fake: FakeOpenAI, *args: str, key: str | None = KEY):
+def _verify(cli, fake: FakeOpenAI, *args: str, key: str | None = KEY):
     env = {"OPENAI_API_KEY": key, "OPENAI_BASE_URL": None}
-    return runner.invoke(app, ["verify", "--base-url", fake.url, "--backoff", "0", *args], env=env)
+    return cli(["verify", "--base-url", fake.url, "--backoff", "0", *args], env=env)
 
 
 # --------------------------------------------------------------------------- end to end
 
 
-def test_agent_conversation_exact_against_the_api(runner, fake, agent_file) -> None:
-    r = _verify(runner, fake, str(agent_file), "--format", "json")
+def test_agent_conversation_exact_against_the_api(cli, fake, agent_file) -> None:
+    r = _verify(cli, fake, str(agent_file), "--format", "json")
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["requests"] == 7 and doc["exact"] == 7 and doc["worst_difference"] == 0
@@ -65,7 +64,7 @@ def test_agent_conversation_exact_against_the_api(runner, fake, agent_file) -> N
     assert all(req["headers"]["authorization"] == f"Bearer {KEY}" for req in fake.requests)
 
 
-def test_a_difference_names_the_rule(runner, fake, tmp_path: Path) -> None:
+def test_a_difference_names_the_rule(cli, fake, tmp_path: Path) -> None:
     parallel = {
         "model": "gpt-4.1",
         "messages": [
@@ -85,11 +84,11 @@ def test_a_difference_names_the_rule(runner, fake, tmp_path: Path) -> None:
     path = tmp_path / "parallel.json"
     path.write_text(json.dumps(parallel), encoding="utf-8")
     fake.input_tokens = lambda body: 50
-    r = _verify(runner, fake, str(path))
+    r = _verify(cli, fake, str(path))
     assert r.exit_code == 0, r.stderr
     assert "parallel tool calls (unmeasured on o200k models)" in r.stdout
     assert "0 of 1 exact" in r.stdout
-    strict = _verify(runner, fake, str(path), "--strict")
+    strict = _verify(cli, fake, str(path), "--strict")
     assert strict.exit_code == ExitCode.CHECK_FAILED
     assert "1 of 1 counts differ" in strict.stderr
 
@@ -168,23 +167,23 @@ def test_batch_lines_and_request_files(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- retries, concurrency
 
 
-def test_retries_on_429_and_5xx_then_answers(runner, fake, agent_file) -> None:
+def test_retries_on_429_and_5xx_then_answers(cli, fake, agent_file) -> None:
     fake.fail = [429, 500, 503]
-    r = _verify(runner, fake, str(agent_file), "--concurrency", "1", "--format", "json")
+    r = _verify(cli, fake, str(agent_file), "--concurrency", "1", "--format", "json")
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["exact"] == 7
     assert len(fake.requests) == 7 + 3
 
 
-def test_gives_up_after_the_retries(runner, fake, agent_file) -> None:
+def test_gives_up_after_the_retries(cli, fake, agent_file) -> None:
     fake.fail = [503] * 10
-    r = _verify(runner, fake, str(agent_file), "--retries", "2", "--concurrency", "1")
+    r = _verify(cli, fake, str(agent_file), "--retries", "2", "--concurrency", "1")
     assert r.exit_code == ExitCode.API
     assert r.stdout == ""
     assert "503" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
-def test_at_most_concurrency_calls_at_once(runner, fake, agent_file) -> None:
+def test_at_most_concurrency_calls_at_once(cli, fake, agent_file) -> None:
     lock, inflight, peak = threading.Lock(), [0], [0]
     answer = fake.input_tokens
     assert answer is not None
@@ -199,7 +198,7 @@ def test_at_most_concurrency_calls_at_once(runner, fake, agent_file) -> None:
         return answer(body)
 
     fake.input_tokens = slow
-    r = _verify(runner, fake, str(agent_file), "--concurrency", "2", "--format", "json")
+    r = _verify(cli, fake, str(agent_file), "--concurrency", "2", "--format", "json")
     assert r.exit_code == 0, r.stderr
     assert 1 <= peak[0] <= 2
     assert [row["request"] for row in json.loads(r.stdout)["rows"]] == [f"{agent_file}:{n}" for n in range(1, 8)]
@@ -208,39 +207,39 @@ def test_at_most_concurrency_calls_at_once(runner, fake, agent_file) -> None:
 # --------------------------------------------------------------------------- errors
 
 
-def test_missing_key(runner, fake, agent_file) -> None:
-    r = _verify(runner, fake, str(agent_file), key=None)
+def test_missing_key(cli, fake, agent_file) -> None:
+    r = _verify(cli, fake, str(agent_file), key=None)
     assert r.exit_code == ExitCode.API
     assert r.stdout == "" and fake.requests == []
     assert "OPENAI_API_KEY is not set" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
-def test_wrong_key_is_refused_and_never_printed(runner, fake, agent_file) -> None:
+def test_wrong_key_is_refused_and_never_printed(cli, fake, agent_file) -> None:
     wrong = "sk-proj-WRONG-key-abcdefghijkl"
-    r = _verify(runner, fake, str(agent_file), key=wrong)
+    r = _verify(cli, fake, str(agent_file), key=wrong)
     assert r.exit_code == ExitCode.API
     assert "401" in r.stderr and "OPENAI_API_KEY" in r.stderr
     assert wrong not in r.stderr + r.stdout and wrong[-4:] not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
 
 
-def test_network_failure(runner, agent_file) -> None:
+def test_network_failure(cli, agent_file) -> None:
     import socket
 
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1"}
-    r = runner.invoke(app, ["verify", str(agent_file), "--retries", "0"], env=env)
+    r = cli(["verify", str(agent_file), "--retries", "0"], env=env)
     assert r.exit_code == ExitCode.API
     assert "cannot reach 127.0.0.1" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert KEY not in r.stderr
 
 
-def test_bad_file_costs_no_call(runner, fake, tmp_path: Path) -> None:
+def test_bad_file_costs_no_call(cli, fake, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"messages": [{"role": "user", "content": "hi"}]}\n{"nope": 1}\n', encoding="utf-8")
-    r = _verify(runner, fake, str(bad))
+    r = _verify(cli, fake, str(bad))
     assert r.exit_code == ExitCode.INPUT
     assert f"{bad}:2: not a request" in r.stderr and r.stdout == ""
     assert fake.requests == []
@@ -248,14 +247,14 @@ def test_bad_file_costs_no_call(runner, fake, tmp_path: Path) -> None:
         list(read_requests([tmp_path / "missing.json"]))
 
 
-def test_a_request_the_api_refuses_is_a_row_not_the_end(runner, fake, agent_file) -> None:
+def test_a_request_the_api_refuses_is_a_row_not_the_end(cli, fake, agent_file) -> None:
     fake.invalid = lambda body: "Invalid schema for function 'generate_image'." if len(body["input"]) == 4 else None
-    r = _verify(runner, fake, str(agent_file), "--format", "json")
+    r = _verify(cli, fake, str(agent_file), "--format", "json")
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["exact"] == 6 and doc["refused"] == 1
     refused = doc["rows"][1]
     assert refused["api_tokens"] is None and refused["difference"] is None
     assert refused["explanation"].startswith("the API refused it:") and "Invalid schema" in refused["explanation"]
-    table = _verify(runner, fake, str(agent_file))
+    table = _verify(cli, fake, str(agent_file))
     assert "1 refused by the API (400)" in table.stdout
