@@ -10,6 +10,7 @@ stdout, no traceback, no hang, and no worker left behind.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -74,11 +75,21 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     with log.open("wb") as fh:
         for _ in range(-(-(40 << 20) // len(block))):
             fh.write(block)
-    return {"estimate": batch, "usage": log}
+    # the same records with ids (none repeated), gzipped: read by two processes, each inflating all of it
+    ids = os.urandom(12 * (len(log.read_bytes()) // len(block) * 4096)).hex()
+    head = json.dumps(record)[:-1].encode() + b', "id": "chatcmpl-'
+    lines = [head + ids[i : i + 24].encode() + b'"}\n' for i in range(0, len(ids), 24)]
+    gz = where / "usage.jsonl.gz"
+    gz.write_bytes(gzip.compress(b"".join(lines), 1))
+    return {"estimate": batch, "usage": log, "usage-gzip": gz}
 
 
 def _args(command: str, path: Path) -> list[str]:
     return ["estimate", str(path), "-f", "json"] if command == "estimate" else ["usage", str(path), "--jobs", "2"]
+
+
+#: The reads on several cores: a Batch file, a plain usage log, a gzipped one.
+COMMANDS = ["estimate", "usage", "usage-gzip"]
 
 
 def start(args: list[str], script: str | None = None) -> subprocess.Popen[bytes]:
@@ -145,7 +156,7 @@ def ended(p: subprocess.Popen[bytes], code: int, message: str) -> None:
 
 
 @needs_cores
-@pytest.mark.parametrize("command", ["estimate", "usage"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_sigterm_during_a_read_on_several_cores(big, processes, command: str) -> None:
     """SIGTERM to the parent mid-read: one line, exit 143, and its workers gone with it."""
     p = start(_args(command, big[command]))
@@ -157,7 +168,7 @@ def test_sigterm_during_a_read_on_several_cores(big, processes, command: str) ->
 
 
 @needs_cores
-@pytest.mark.parametrize("command", ["estimate", "usage"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_a_worker_killed_during_the_read(big, processes, command: str) -> None:
     """A worker killed from outside (the OOM killer, ``kill -9``): the parent ends with one line
     and exit 3, and the other worker goes too."""
@@ -170,7 +181,7 @@ def test_a_worker_killed_during_the_read(big, processes, command: str) -> None:
 
 
 @needs_cores
-@pytest.mark.parametrize("command", ["estimate", "usage"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_workers_exit_when_their_parent_is_killed(big, processes, command: str) -> None:
     """``kill -9`` of the parent: nothing tells a worker, which would wait on its queue forever;
     each watches its parent and exits."""
@@ -208,7 +219,7 @@ DIES_MID_RESULT = textwrap.dedent(
 
 
 @needs_cores
-@pytest.mark.parametrize("command", ["estimate", "usage"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_a_worker_killed_while_handing_back_a_result(tmp_path, big, processes, command: str) -> None:
     """The executor's own check misses this death (it waits for the rest of the message); the
     wait in readers/pool.py does not."""
@@ -216,7 +227,7 @@ def test_a_worker_killed_while_handing_back_a_result(tmp_path, big, processes, c
         path = tmp_path / "small.jsonl"
         path.write_bytes(b"".join(big["estimate"].open("rb").readlines()[:40]))
     else:
-        path = big["usage"]
+        path = big[command]
     p = start(_args(command, path), DIES_MID_RESULT)
     processes.append(p)
     ended(p, 3, "process")

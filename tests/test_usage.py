@@ -652,6 +652,57 @@ def test_a_response_logged_twice_counts_once_in_every_path(tmp_path, monkeypatch
         assert (got.records, got.duplicates) == (want.records, repeats), jobs
         assert got.groups == want.groups and got.hist == want.hist
         assert read_usage([str(g), str(f)], jobs=jobs, parallel_min_bytes=limit).duplicates == want.records + repeats
+    # gzip: each process inflates the whole file and scans every jobs-th piece; the parent checks the ids
+    monkeypatch.setattr(ru, "PIECE_BYTES", 4096)
+    fz = tmp_path / "twice.jsonl.gz"
+    fz.write_bytes(gzip.compress(f.read_bytes()))
+    for jobs in (1, 2, 3):
+        got = read_usage([str(fz)], jobs=jobs, parallel_min_bytes=0)
+        assert (got.records, got.duplicates) == (want.records, repeats), jobs
+        assert got.groups == want.groups and got.hist == want.hist
+        assert read_usage([str(g), str(fz)], jobs=jobs, parallel_min_bytes=0).duplicates == want.records + repeats
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+def test_past_the_id_limit_every_path_counts_as_one_pass_does(tmp_path, monkeypatch, gz):
+    # clean records only: a block whose lines mix clean records and full parses checks the clean
+    # ones' ids first, so which ids a single pass remembers past the limit depends on the blocks
+    rng = random.Random(8)
+    lines = [
+        orjson.dumps(
+            {
+                "id": f"chatcmpl-{i}",
+                "created": D0 + 600 * i,
+                "model": rng.choice(["gpt-4.1", "gpt-4.1-mini"]),
+                "usage": {"prompt_tokens": rng.randrange(5000), "completion_tokens": rng.randrange(900)},
+            }
+        )
+        for i in range(200)
+    ]
+    text = b"\n".join(lines + lines[100:] + lines[:30]) + b"\n"
+    f = tmp_path / ("l.jsonl.gz" if gz else "l.jsonl")
+    f.write_bytes(gzip.compress(text) if gz else text)
+    monkeypatch.setattr(ru, "RANGE_BYTES", 4096)
+    monkeypatch.setattr(ru, "PIECE_BYTES", 4096)
+    for limit in (10, 150, 250, 1000):
+        one = read_usage([str(f)], jobs=1, max_ids=limit)
+        two = read_usage([str(f)], jobs=2, parallel_min_bytes=0, max_ids=limit)
+        assert (two.records, two.duplicates, two.unchecked) == (one.records, one.duplicates, one.unchecked), limit
+        assert two.groups == one.groups
+
+
+def test_strict_stops_at_the_first_bad_line_of_a_gzip_read_in_parallel(tmp_path, monkeypatch):
+    rng = random.Random(6)
+    lines = [_encode(rng, _chat_line(rng)) for _ in range(400)]
+    lines[300] = b'{"not": "a response"}'
+    f = tmp_path / "s.jsonl.gz"
+    f.write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
+    monkeypatch.setattr(ru, "PIECE_BYTES", 4096)
+    one = read_usage([str(f)], jobs=1)  # the first bad line of the file, whatever _chat_line made
+    first = one.skips[0].line
+    for jobs in (1, 2):
+        with pytest.raises(InputError, match=f":{first}: .*--strict"):
+            read_usage([str(f)], jobs=jobs, parallel_min_bytes=0, strict=True)
 
 
 def test_records_without_an_id_are_never_merged(tmp_path):

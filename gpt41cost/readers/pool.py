@@ -111,8 +111,7 @@ def result(ex: ProcessPoolExecutor, future: Future[R]) -> R:
         try:
             return future.result(timeout=PARENT_CHECK_S)
         except FutureTimeout:
-            # a worker exits only when told to, after every result: an exit code now is a death
-            if any(p.exitcode is not None for p in _workers(ex)):
+            if workers_died(ex):
                 raise BrokenProcessPool("a worker process died") from None
 
 
@@ -132,6 +131,12 @@ def stop(ex: ProcessPoolExecutor, failed: bool) -> None:
         if writer is not None:
             writer.close()
     ex.shutdown(wait=True, cancel_futures=True)
+
+
+def workers_died(ex: ProcessPoolExecutor) -> bool:
+    """Has a worker of ``ex`` died? (A worker exits only when told to, after every result: an exit
+    code before that is a death.) For a parent that waits on something else than a future."""
+    return any(p.exitcode is not None for p in _workers(ex))
 
 
 def _workers(ex: ProcessPoolExecutor) -> list[Any]:

@@ -39,9 +39,10 @@ import itertools
 import json
 import os
 import zlib
+from array import array
 from bisect import bisect_right
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -70,7 +71,7 @@ from ..usage import (
     day_of,
 )
 from .files import open_input, stdin_stream
-from .pool import executor
+from .pool import PARENT_CHECK_S, executor, workers_died
 from .pool import result as result_of
 from .pool import stop as stop_pool
 from .text import STDIN, expand_paths
@@ -180,13 +181,19 @@ class _Seen:
 
     A hash is 64 bits, so two of a million different ids share one with a chance of about 3 in
     100 million; an id past the limit is counted without being remembered (``acc.unchecked``).
+
+    ``log=True`` (a worker reading a piece of a file): the ids are only logged, in ``self.log``,
+    and checked against ``prior`` (the ids counted before the file); the parent checks the log
+    against every id it has merged, which catches an id twice in the piece too (it then scans the
+    piece again itself). That is one set operation per piece instead of two per block.
     """
 
-    def __init__(self, limit: int, prior: frozenset[int] | set[int] = frozenset()) -> None:
+    def __init__(self, limit: int, prior: frozenset[int] | set[int] = frozenset(), log: bool = False) -> None:
         #: ids met by this reader; ``prior``: ids counted before it started (read only)
         self.hashes: set[int] = set()
         self.prior = prior
         self.limit = limit - len(prior)
+        self.log: array[int] | None = array("q") if log else None
 
     def first(self, response_id: str, acc: Accumulator) -> bool:
         """True the first time ``response_id`` is met; False (and a duplicate counted) after."""
@@ -194,7 +201,9 @@ class _Seen:
         if h in self.hashes or h in self.prior:
             acc.duplicates += 1
             return False
-        if len(self.hashes) < self.limit:
+        if self.log is not None:
+            self.log.append(h)
+        elif len(self.hashes) < self.limit:
             self.hashes.add(h)
         else:
             acc.unchecked += 1
@@ -202,18 +211,23 @@ class _Seen:
 
     def keep(self, ids: list[str | None], acc: Accumulator) -> list[bool] | None:
         """Which of these records to count, in order; None when every one is new (the common case)."""
-        if None not in ids and "" not in ids:
+        if all(ids):  # no record without an id (None or "": never merged)
             hashes = list(map(hash, ids))
-            before = len(self.hashes)
-            if (
-                before + len(hashes) <= self.limit
-                and self.hashes.isdisjoint(hashes)
-                and (not self.prior or self.prior.isdisjoint(hashes))
-            ):
-                self.hashes.update(hashes)
-                if len(self.hashes) - before == len(hashes):
+            if self.log is not None:
+                if not self.prior or self.prior.isdisjoint(hashes):
+                    self.log.extend(hashes)
                     return None
-                self.hashes.difference_update(hashes)  # an id twice in this block: undo, then one by one
+            else:
+                before = len(self.hashes)
+                if (
+                    before + len(hashes) <= self.limit
+                    and self.hashes.isdisjoint(hashes)
+                    and (not self.prior or self.prior.isdisjoint(hashes))
+                ):
+                    self.hashes.update(hashes)
+                    if len(self.hashes) - before == len(hashes):
+                        return None
+                    self.hashes.difference_update(hashes)  # an id twice in this block: undo, then one by one
         return [not i or self.first(i, acc) for i in ids]
 
 
@@ -687,6 +701,19 @@ def _add_rows(
         a = b
 
 
+def _scan_blocks(data: bytes, sink: _Sink, line_no: int, last: bool) -> int:
+    """:func:`_scan_block` on ``data`` (whole lines) a CHUNK_BYTES block at a time, so that a large
+    piece is never split into lines and decoded all at once."""
+    start = 0
+    while len(data) - start > CHUNK_BYTES:
+        cut = data.find(b"\n", start + CHUNK_BYTES) + 1
+        if not cut:
+            break
+        line_no = _scan_block(data[start:cut], sink, line_no, last=False)
+        start = cut
+    return _scan_block(data[start:] if start else data, sink, line_no, last=last)
+
+
 def _scan_lines(lines: Iterable[bytes], sink: _Sink, line_no: int) -> int:
     """Count JSONL lines (none holding a newline); return the number of the last line seen."""
     todo = list(lines)
@@ -760,53 +787,62 @@ def _tail(data: bytes) -> bytes:
 
 # --------------------------------------------------------------------------- several processes for one file
 
-#: Decompressed bytes of a gzip file handed to one process at a time.
+#: Decompressed bytes of a gzip file in one piece (whole lines); each process scans every N-th.
 PIECE_BYTES = 4 << 20
 
 #: The ids counted before a file read in parallel; set in the parent just before the fork.
 _PRIOR: set[int] = set()
 
+#: A piece's result: (its totals, its line count, the hashes of the ids it counted (None when
+#: ``strict`` stopped it; its skip is then the one in the totals' skips)).
+_Part = tuple[Accumulator, int, "array[int] | None"]
+
 
 @dataclass(frozen=True)
 class _Piece:
-    """Work for a process: bytes [start, end) of a file, or ``data`` (a gzip file's lines)."""
+    """Work for a process: bytes [start, end) of a plain file, or piece ``index`` of a gzip file."""
 
     source: str
     strict: bool
-    limit: int
     start: int = 0
     end: int = 0
-    data: bytes = b""
-    last: bool = False
+    index: int = -1
 
     def scan(self, sink: _Sink, line_no: int = 0) -> int:
         """Scan it into ``sink``; return the number of its last line (lines before it: ``line_no``)."""
-        if self.data:
-            return _scan_block(self.data, sink, line_no, last=self.last)
+        if self.index >= 0:
+            for _, data, last, _ in _gzip_pieces(self.source, self.index.__eq__):
+                return _scan_blocks(data, sink, line_no, last)
+            return line_no
         with open(self.source, "rb", buffering=0) as f:
             return _scan_pread(f.fileno(), self.start, sink, lambda n: None, self.end, line_no)
 
 
-def _scan_piece(piece: _Piece) -> tuple[Accumulator, int, list[int] | None]:
-    """Worker: scan one piece. Returns its totals, its line count, and the hashes of the ids it
-    counted (None when ``strict`` stopped it; its skip is then the one in ``acc.skips``)."""
+def _scan_part(piece: _Piece, scan: Callable[[_Sink], int]) -> _Part:
+    """Scan one piece into totals of its own, its ids only logged (the parent checks them)."""
     acc = Accumulator()
-    seen = _Seen(piece.limit, _PRIOR)
+    seen = _Seen(MAX_IDS, _PRIOR, log=True)
     try:
-        lines = piece.scan(_Sink(acc, piece.source, piece.strict, seen))
+        lines = scan(_Sink(acc, piece.source, piece.strict, seen))
     except _StrictStop as stop:
         acc.bad = Skipped(1)
         acc.bad.append(stop.skip, stop.skip.reason)
         return acc, 0, None
-    return acc, lines, list(seen.hashes)
+    return acc, lines, seen.log
+
+
+def _scan_piece(piece: _Piece) -> _Part:
+    """Worker: scan a range of a plain file."""
+    return _scan_part(piece, piece.scan)
 
 
 class _Pool:
     """Worker processes for the pieces of one file, their results merged in file order.
 
-    A worker drops the duplicates within its piece and of the files before; the parent checks each
-    piece's ids against the pieces before it, and scans again (itself) a piece that repeats one.
-    A worker killed from outside ends the run with one clear error instead of a hang.
+    A worker logs the ids of its piece and drops those of the files before; the parent checks each
+    piece's ids against every id merged so far (and against each other), and scans again (itself)
+    a piece that repeats one. A worker killed from outside ends the run with one clear error
+    instead of a hang.
     """
 
     def __init__(self, sink: _Sink, jobs: int) -> None:
@@ -814,20 +850,21 @@ class _Pool:
         assert sink.seen is not None
         self.sink, self.seen, self.jobs = sink, sink.seen, jobs
         self.line_no = 0  # lines of the pieces merged so far
-        self.pending: deque[tuple[_Piece, Future[tuple[Accumulator, int, list[int] | None]]]] = deque()
+        self.pending: deque[tuple[_Piece, Future[_Part]]] = deque()
         _PRIOR = self.seen.hashes  # the workers fork with it; the parent adds to it only after
         self.pool = executor(jobs)
+        self.failed = True
 
     def __enter__(self) -> _Pool:
         return self
 
     def __exit__(self, *exc: object) -> None:
         global _PRIOR
-        stop_pool(self.pool, failed=exc[0] is not None)
+        stop_pool(self.pool, failed=exc[0] is not None or self.failed)
         _PRIOR = set()
 
     def piece(self, **kw: Any) -> _Piece:
-        return _Piece(self.sink.source, self.sink.strict, self.seen.limit, **kw)
+        return _Piece(self.sink.source, self.sink.strict, **kw)
 
     def submit(self, piece: _Piece, ahead: int) -> None:
         """Queue a piece; merge finished ones while more than ``ahead`` are queued."""
@@ -838,29 +875,43 @@ class _Pool:
     def finish(self) -> int:
         while self.pending:
             self.merge_next()
+        self.failed = False
         return self.line_no
 
     def merge_next(self) -> None:
         piece, future = self.pending.popleft()
         try:
-            part, lines, hashes = result_of(self.pool, future)
+            part = result_of(self.pool, future)
         except BrokenProcessPool:
-            raise InputError(
-                f"{self.sink.source}: a reading process was stopped from outside (killed?); run again"
-            ) from None
+            raise self.broken() from None
+        self.merge(piece, part)
+
+    def broken(self) -> InputError:
+        return InputError(f"{self.sink.source}: a reading process was stopped from outside (killed?); run again")
+
+    def merge(self, piece: _Piece, part: _Part) -> None:
+        """Add a piece's result (the next in file order), or scan the piece again here when its ids
+        repeat one merged before or each other."""
+        got, lines, hashes = part
         offset, acc, seen = self.line_no, self.sink.acc, self.seen
         if hashes is None:
-            s = part.skips[0]
+            s = got.skips[0]
             s = s if s.line is None else replace(s, line=s.line + offset)
             raise InputError(f"{s.message()} (--strict stops at the first bad record)")
         new = set(hashes)
-        if seen.hashes.isdisjoint(new) and len(seen.hashes) + len(new) <= seen.limit:
-            seen.hashes |= new
+        if len(new) == len(hashes) and seen.hashes.isdisjoint(new):
+            if len(seen.hashes) + len(new) <= seen.limit:
+                seen.hashes |= new
+            elif len(seen.hashes) >= seen.limit:  # past the limit: counted, not remembered (as in one pass)
+                got.unchecked += len(new)
+            else:
+                self.line_no = piece.scan(self.sink, offset)
+                return
             if offset:
-                part.bad.first = [s if s.line is None else replace(s, line=s.line + offset) for s in part.skips]
-            acc.merge(part)
+                got.bad.first = [s if s.line is None else replace(s, line=s.line + offset) for s in got.skips]
+            acc.merge(got)
             self.line_no += lines
-        else:  # a response id of an earlier piece: this piece again, here, against every id so far
+        else:  # a response id of an earlier piece, or twice in it: this piece again, here, against every id so far
             self.line_no = piece.scan(self.sink, offset)
 
 
@@ -893,44 +944,144 @@ def _scan_parallel(
         tracker.update(size, sink.acc.records)
 
 
-def _scan_stream_parallel(
-    stream: IO[bytes], sink: _Sink, first: bytes, on_chunk: Callable[[int], None], jobs: int, line_no: int = 0
-) -> int:
-    """Scan JSONL from a stream (a gzip file): this process reads and decompresses it, ``jobs``
-    processes scan its pieces, merged in order. A cut-off stream keeps the records before the
-    cut and adds one ``truncated`` skip, as :func:`_scan_stream` does."""
-    read = _read1(stream)
-    rest = first
-    with _Pool(sink, jobs) as pool:
-        pool.line_no = line_no
-        while True:
-            try:
-                chunk = read(PIECE_BYTES)
-            except _GZIP_ERRORS as exc:
-                if rest.rfind(b"\n") >= 0:
-                    pool.submit(pool.piece(data=rest, last=False), 0)
-                line_no = pool.finish()
-                tail = _tail(rest)
-                what = f"line {line_no + 1} and after" if tail.strip() else f"after line {line_no}"
-                sink.skip(
-                    "truncated",
-                    f"gzip data is cut off ({exc}); records up to line {line_no} are counted, {what} lost",
-                    line=line_no + 1,
-                )
-                return line_no
-            if not chunk:
+class _GzipCut(Exception):
+    """A gzip stream cut off or corrupt: ``tail`` is what followed its last complete line."""
+
+    def __init__(self, error: str, tail: bytes) -> None:
+        super().__init__(error)
+        self.error, self.tail = error, tail
+
+
+def _gzip_pieces(path: str, keep: Callable[[int], bool]) -> Iterator[tuple[int, bytes, bool, int]]:
+    """The pieces of a gzip JSONL file from its first record on, each about PIECE_BYTES of whole
+    lines: (number, bytes, is the last line unfinished, compressed bytes read) of every piece
+    ``keep`` wants. Every process cuts the same pieces (the same reads, the same inflation), so
+    each can inflate the whole file and scan its own share: only small results cross between
+    processes. A stream cut off or corrupt raises :class:`_GzipCut` after its complete lines."""
+    with open(path, "rb") as raw:
+        stream = _Inflate(raw)
+        first, _, _ = _first_line(stream)
+        chunks, size, k = [first], len(first), 0
+        try:
+            while chunk := stream.read1():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size < PIECE_BYTES:
+                    continue
+                i = len(chunks) - 1
+                while i >= 0 and b"\n" not in chunks[i]:
+                    i -= 1
+                if i < 0:  # no line ends yet: a line longer than a piece
+                    continue
+                cut = chunks[i].rfind(b"\n") + 1
+                if keep(k):
+                    yield k, b"".join([*chunks[:i], chunks[i][:cut]]), False, raw.tell()
+                k += 1
+                chunks = [chunks[i][cut:], *chunks[i + 1 :]]
+                size = sum(map(len, chunks))
+        except _GZIP_ERRORS as exc:
+            data = b"".join(chunks)
+            cut = data.rfind(b"\n") + 1
+            if cut and keep(k):
+                yield k, data[:cut], False, raw.tell()
+            raise _GzipCut(str(exc), data[cut:]) from None
+        data = b"".join(chunks)
+        if data and keep(k):
+            yield k, data, not data.endswith(b"\n"), raw.tell()
+
+
+#: What the workers of a gzip file read, set in the parent before they are forked.
+_GZIP: dict[str, Any] = {}
+#: Seconds a gzip worker waits for the others to start (then it fails, and the read with it).
+BARRIER_S = 60.0
+
+
+def _scan_gzip_share(w: int) -> None:
+    """Worker ``w`` of a gzip file: inflate all of it, scan pieces w, w + N, w + 2N, ... and send
+    each result down pipe ``w`` as it is done, then ("end", truncation or None)."""
+    pipes, n, piece = _GZIP["pipes"], _GZIP["jobs"], _GZIP["piece"]
+    _GZIP["started"].wait(BARRIER_S)  # every share started: no process runs two (it closes the others' pipes)
+    for i, (reader, writer) in enumerate(pipes):
+        reader.close()
+        if i != w:
+            writer.close()  # so the parent reads end-of-file on pipe w when this process dies
+    out = pipes[w][1]
+    end: tuple[str, bytes] | None = None
+    try:
+        for k, data, last, pos in _gzip_pieces(piece.source, lambda k: k % n == w):
+
+            def scan(sink: _Sink, data: bytes = data, last: bool = last) -> int:
+                return _scan_blocks(data, sink, 0, last)
+
+            part = _scan_part(piece, scan)
+            out.send((k, pos, part))
+            if part[2] is None:  # strict stopped
                 break
-            on_chunk(len(chunk))
-            data = rest + chunk if rest else chunk
-            cut_at = data.rfind(b"\n")
-            if cut_at < 0:
-                rest = data
-                continue
-            rest = data[cut_at + 1 :]  # the last line may go on in the next piece
-            pool.submit(pool.piece(data=data, last=False), 2 * jobs)
-        if rest:
-            pool.submit(pool.piece(data=rest, last=not rest.endswith(b"\n")), 0)
-        return pool.finish()
+    except _GzipCut as cut:
+        end = (cut.error, cut.tail)
+    out.send(("end", end))
+    out.close()
+
+
+def _scan_gzip_parallel(path: str, sink: _Sink, jobs: int, tracker: _Tracker, line_no: int = 0) -> int:
+    """Scan a gzip JSONL file with ``jobs`` processes, each inflating all of it (zlib-ng: ~0.4 s of
+    CPU per GB) and scanning every ``jobs``-th piece; the parent merges the results in order as
+    they come. A cut-off stream keeps the records before the cut and adds one ``truncated`` skip,
+    as :func:`_scan_stream` does."""
+    import multiprocessing as mp
+    from multiprocessing.connection import Connection, wait
+
+    pipes = [mp.Pipe(duplex=False) for _ in range(jobs)]
+    _GZIP.update(pipes=pipes, jobs=jobs, piece=_Piece(path, sink.strict), started=mp.get_context("fork").Barrier(jobs))
+    try:
+        with _Pool(sink, jobs) as pool:
+            pool.line_no = line_no
+            futures = [pool.pool.submit(_scan_gzip_share, w) for w in range(jobs)]  # forks every worker
+            for _, writer in pipes:
+                writer.close()
+            readers: dict[Any, Connection] = {r: r for r, _ in pipes}
+            waiting: dict[int, tuple[int, _Part]] = {}
+            end: tuple[str, bytes] | None = None
+            k = 0
+            while readers:
+                ready = wait(list(readers), timeout=PARENT_CHECK_S)
+                if not ready:
+                    if any(f.done() and f.exception() for f in futures) or workers_died(pool.pool):
+                        raise pool.broken()
+                    continue
+                for r in ready:
+                    conn = readers[r]
+                    try:
+                        msg = conn.recv()
+                    except (EOFError, OSError):
+                        raise pool.broken() from None
+                    if msg[0] == "end":
+                        del readers[r]
+                        end = end or msg[1]
+                    else:
+                        waiting[msg[0]] = (msg[1], msg[2])
+                while k in waiting:
+                    pos, part = waiting.pop(k)
+                    pool.merge(_Piece(path, sink.strict, index=k), part)
+                    tracker.update(pos, sink.acc.records)
+                    k += 1
+            if waiting:  # pragma: no cover - every piece before the last one sent is merged above
+                raise pool.broken()
+            pool.failed = False
+            line_no = pool.line_no
+    finally:
+        for r, _ in pipes:
+            r.close()
+        _GZIP.clear()
+    if end is not None:
+        error, tail = end
+        what = f"line {line_no + 1} and after" if tail.strip() else f"after line {line_no}"
+        sink.skip(
+            "truncated",
+            f"gzip data is cut off ({error}); records up to line {line_no} are counted, {what} lost",
+            line=line_no + 1,
+        )
+    return line_no
 
 
 # --------------------------------------------------------------------------- CSV exports
@@ -1308,7 +1459,7 @@ def _read_json(
         tracker.update(raw.tell() if is_gzip and path != STDIN else read_so_far[0], acc.records)
 
     if is_gzip and path != STDIN and size is not None and size >= parallel_min_bytes // 8 and jobs > 1:
-        _scan_stream_parallel(stream, sink, first, on_chunk, jobs, blank)
+        _scan_gzip_parallel(path, sink, jobs, tracker, blank)
     elif not is_gzip and path != STDIN and hasattr(os, "pread"):
         # a plain file: read it again from the first line at the OS level, each chunk ending at a line's end
         _scan_pread(raw.fileno(), skipped, sink, on_chunk, line_no=blank)
