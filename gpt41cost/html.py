@@ -11,12 +11,11 @@ scheme; print uses the light one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from decimal import Decimal
 from html import escape as _html_escape
 
-from .report import Chart, Report, people_view, printable, shown_tables, usd
+from .report import Chart, Report, chart_total, chart_value, label_lines, people_view, printable, shown_tables
 
 
 def escape(text: str) -> str:
@@ -94,18 +93,6 @@ def _table(title: str, cols: Sequence[str], rows: Sequence[Sequence[str]], numer
     return f"<table><caption>{escape(title)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _fmt(value: Decimal | int | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "usd":
-        d = Decimal(value)
-        places = 2 if abs(d) >= 1 or d == 0 else min(6, 2 - d.adjusted())
-        return usd(d, places)
-    if unit == "pct":
-        return f"{Decimal(value):,.1f}%"
-    return f"{value:,}" if isinstance(value, int) else f"{Decimal(value):,.1f}"
-
-
 def _figure(c: Chart, index: int) -> str:
     cid = f"chart{index}"
     svg = _svg(c, cid)
@@ -120,9 +107,9 @@ def _figure(c: Chart, index: int) -> str:
             + "</p>"
         )
     cols = ["", *(name for name, _ in c.series)]
-    rows = [[cat, *(_fmt(vals[j], c.unit) for _, vals in c.series)] for j, cat in enumerate(c.categories)]
+    rows = [[cat, *(chart_value(vals[j], c.unit) for _, vals in c.series)] for j, cat in enumerate(c.categories)]
     if c.line is not None:
-        rows.append([c.line[0], *([_fmt(c.line[1], c.unit)] * len(c.series))])
+        rows.append([c.line[0], *([chart_value(c.line[1], c.unit)] * len(c.series))])
     table = _table(f"Data: {c.title}", cols, rows, frozenset(cols[1:]))
     return (
         f'<figure aria-labelledby="{cid}-cap"><figcaption id="{cid}-cap">{escape(c.title)}</figcaption>'
@@ -130,49 +117,15 @@ def _figure(c: Chart, index: int) -> str:
     )
 
 
-#: Characters of a category label on one line of a chart (the label column is 200 px wide).
-LABEL_CHARS = 28
-_LINE_H = 13
-
-
-def label_lines(text: str, width: int = LABEL_CHARS) -> list[str]:
-    """A category label on lines of at most ``width`` characters: broken at spaces, a word longer
-    than a line after ``:``, ``-``, ``/`` or ``_`` (``ft:gpt-4.1-mini-2025-04-14:org:name:id`` on
-    two lines), else cut. Every character is kept: no label is shortened."""
-    pieces: list[str] = []  # words, and the parts of a word too long for a line
-    for word in text.split(" "):
-        if len(word) <= width:
-            pieces.append(word)
-            continue
-        parts = re.findall(r"[^:/_-]*[:/_-]|[^:/_-]+$", word)
-        glued = ""
-        for part in parts:
-            if glued and len(glued) + len(part) > width:
-                pieces.append(glued + "\u200b")  # a break inside a word: no space when joined
-                glued = ""
-            while len(part) > width:
-                pieces.append(part[:width] + "\u200b")
-                part = part[width:]
-            glued += part
-        pieces.append(glued)
-    lines: list[str] = []
-    line = ""
-    for piece in pieces:
-        joined = piece if not line else line + ("" if line.endswith("\u200b") else " ") + piece
-        if line and len(joined.replace("\u200b", "")) > width:
-            lines.append(line)
-            line = piece
-        else:
-            line = joined
-    lines.append(line)
-    return [x.replace("\u200b", "") for x in lines]
+#: Pixels between the lines of a wrapped category label.
+LINE_H = 13
 
 
 def _svg(c: Chart, cid: str) -> str:
     label_w, value_w, bar_area, bar_h, gap = 200, 110, 420, 16, 10
     n_series = 1 if c.stacked else len(c.series)
     labels = [label_lines(printable(cat)) for cat in c.categories]
-    group_hs = [max(bar_h * n_series, _LINE_H * len(lines)) + gap for lines in labels]
+    group_hs = [max(bar_h * n_series, LINE_H * len(lines)) + gap for lines in labels]
     height = sum(group_hs) + 30
     width = label_w + bar_area + value_w
 
@@ -196,9 +149,9 @@ def _svg(c: Chart, cid: str) -> str:
     ]
     y0 = 4
     for j, lines in enumerate(labels):
-        ty = y0 + (group_hs[j] - gap) / 2 - _LINE_H * (len(lines) - 1) / 2 + 4
+        ty = y0 + (group_hs[j] - gap) / 2 - LINE_H * (len(lines) - 1) / 2 + 4
         spans = "".join(
-            f'<tspan x="{label_w - 6}" dy="{0 if k == 0 else _LINE_H}">{escape(line)}</tspan>'
+            f'<tspan x="{label_w - 6}" dy="{0 if k == 0 else LINE_H}">{escape(line)}</tspan>'
             for k, line in enumerate(lines)
         )
         parts.append(f'<text x="{label_w - 6}" y="{ty:.1f}" text-anchor="end">{spans}</text>')
@@ -212,33 +165,29 @@ def _svg(c: Chart, cid: str) -> str:
             else:
                 y = y0 + i * bar_h
                 parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{colour}"/>')
-                parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 5}">{_fmt(vals[j], c.unit)}</text>')
+                figure = chart_value(vals[j], c.unit)
+                parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 5}">{figure}</text>')
         if c.stacked:
-            parts.append(f'<text x="{x + 4:.1f}" y="{y0 + bar_h - 4}">{_fmt(_sum(c, j), c.unit)}</text>')
+            parts.append(f'<text x="{x + 4:.1f}" y="{y0 + bar_h - 4}">{chart_value(chart_total(c, j), c.unit)}</text>')
         y0 += group_hs[j]
     if c.line is not None:
         lx = label_w + num(c.line[1]) * scale
         parts.append(f'<line class="ref" x1="{lx:.1f}" y1="0" x2="{lx:.1f}" y2="{height - 24}"/>')
         parts.append(
             f'<text x="{lx:.1f}" y="{height - 8}" text-anchor="middle">{escape(c.line[0])} '
-            f"{_fmt(c.line[1], c.unit)}</text>"
+            f"{chart_value(c.line[1], c.unit)}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
-
-
-def _sum(c: Chart, j: int) -> Decimal | int | None:
-    present = [Decimal(x) for _, v in c.series if (x := v[j]) is not None]
-    return sum(present, Decimal(0)) if present else None
 
 
 def _alt_text(c: Chart) -> str:
     """The chart in words: every category with its figures (the table below has them too)."""
     parts = []
     for j, cat in enumerate(c.categories):
-        figures = ", ".join(f"{name} {_fmt(vals[j], c.unit)}" for name, vals in c.series)
+        figures = ", ".join(f"{name} {chart_value(vals[j], c.unit)}" for name, vals in c.series)
         parts.append(f"{cat}: {figures}")
     text = f"{c.description} " + "; ".join(parts) + "."
     if c.line is not None:
-        text += f" Reference line: {c.line[0]} {_fmt(c.line[1], c.unit)}."
+        text += f" Reference line: {c.line[0]} {chart_value(c.line[1], c.unit)}."
     return text

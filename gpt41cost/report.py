@@ -93,6 +93,9 @@ class Chart:
     stacked: bool = False
     line: tuple[str, Decimal | int] | None = None
     table: str = ""
+    #: how many series the table format draws as compact bars under ``table`` (0: none; a
+    #: stacked chart draws them all); see :mod:`gpt41cost.bars`
+    terminal: int = 0
 
 
 @dataclass(frozen=True)
@@ -217,6 +220,62 @@ def _plain(d: Decimal) -> str:
     return s
 
 
+def chart_total(c: Chart, j: int) -> Decimal | None:
+    """A stacked chart's total for category ``j`` (None when no series has a figure)."""
+    present = [Decimal(x) for _, v in c.series if (x := v[j]) is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+def chart_value(value: Decimal | int | None, unit: str) -> str:
+    """A chart's figure for people: money by size, a share with one place, a count."""
+    if value is None:
+        return "-"
+    if unit == "usd":
+        d = Decimal(value)
+        places = 2 if abs(d) >= 1 or d == 0 else min(6, 2 - d.adjusted())
+        return usd(d, places)
+    if unit == "pct":
+        return f"{Decimal(value):,.1f}%"
+    return f"{value:,}" if isinstance(value, int) else f"{Decimal(value):,.1f}"
+
+
+#: Characters of a chart's category label on one line (HTML's label column is 200 px wide).
+LABEL_CHARS = 28
+
+
+def label_lines(text: str, width: int = LABEL_CHARS) -> list[str]:
+    """A category label on lines of at most ``width`` characters: broken at spaces, a word longer
+    than a line after ``:``, ``-``, ``/`` or ``_`` (``ft:gpt-4.1-mini-2025-04-14:org:name:id`` on
+    two lines), else cut. Every character is kept: no label is shortened."""
+    pieces: list[str] = []  # words, and the parts of a word too long for a line
+    for word in text.split(" "):
+        if len(word) <= width:
+            pieces.append(word)
+            continue
+        parts = re.findall(r"[^:/_-]*[:/_-]|[^:/_-]+$", word)
+        glued = ""
+        for part in parts:
+            if glued and len(glued) + len(part) > width:
+                pieces.append(glued + "\u200b")  # a break inside a word: no space when joined
+                glued = ""
+            while len(part) > width:
+                pieces.append(part[:width] + "\u200b")
+                part = part[width:]
+            glued += part
+        pieces.append(glued)
+    lines: list[str] = []
+    line = ""
+    for piece in pieces:
+        joined = piece if not line else line + ("" if line.endswith("\u200b") else " ") + piece
+        if line and len(joined.replace("\u200b", "")) > width:
+            lines.append(line)
+            line = piece
+        else:
+            line = joined
+    lines.append(line)
+    return [x.replace("\u200b", "") for x in lines]
+
+
 # --------------------------------------------------------------------------- rendering
 
 
@@ -244,9 +303,12 @@ def _key(key: Any) -> str:
     return json.dumps(key)
 
 
-def render(report: Report, fmt: str, table: str | None = None, width: int | None = None) -> str:
+def render(
+    report: Report, fmt: str, table: str | None = None, width: int | None = None, *, ascii: bool = False
+) -> str:
     """``report`` in ``fmt``; ``table`` names the CSV table (default: the first; ``help`` lists them);
-    ``width``: the terminal's columns, which the table format fits (None: no limit)."""
+    ``width``: the terminal's columns, which the table format fits (None: no limit); ``ascii``:
+    the table format's rules and bars in ASCII (for an output that cannot encode box characters)."""
     if fmt == "json":
         text = json.dumps(plain(report.data), indent=2, ensure_ascii=False)
         return _JSON_RAW.sub(_json_escape, text) + "\n"
@@ -258,7 +320,7 @@ def render(report: Report, fmt: str, table: str | None = None, width: int | None
         from .html import render_html
 
         return render_html(report)
-    return _rich_text(report, width)
+    return _rich_text(report, width, ascii)
 
 
 def table_names(report: Report) -> list[str]:
@@ -410,7 +472,7 @@ def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
 
 
-def _text_table(t: Table, width: int | None = None) -> list[str]:
+def _text_table(t: Table, width: int | None = None, ascii: bool = False) -> list[str]:
     """A plain table in the style of rich's SIMPLE_HEAD box, without importing rich (start-up time).
 
     With ``width``, the table fits it: headers wrap onto more lines, then the widest text
@@ -419,7 +481,7 @@ def _text_table(t: Table, width: int | None = None) -> list[str]:
         for k in range(len(t.secondary) + 1):
             dropped = set(t.secondary[:k])
             trial = replace(t, csv_only=t.csv_only | dropped, secondary=())
-            lines = _text_table(trial, width)
+            lines = _text_table(trial, width, ascii)
             if max(_display_width(x) for x in lines) <= width or k == len(t.secondary):
                 if dropped:
                     shown = ", ".join(c for c in t.secondary if c in dropped)
@@ -476,16 +538,19 @@ def _text_table(t: Table, width: int | None = None) -> list[str]:
         )
         for j, w in enumerate(widths)
     ]
-    rule = " " + "─" * (sum(widths) + gap * (len(widths) - 1)) + " "
+    rule = " " + ("-" if ascii else "─") * (sum(widths) + gap * (len(widths) - 1)) + " "
     out = [t.title, "", *block(cols), rule]
     for row in cells:
         out += block(row)
     return [*out, ""]
 
 
-def _rich_text(report: Report, width: int | None = None) -> str:
-    """The people format: titled tables, then assumptions and notes (wrapped to ``width``)."""
+def _rich_text(report: Report, width: int | None = None, ascii: bool = False) -> str:
+    """The people format: titled tables, each followed by its compact bar charts
+    (:mod:`gpt41cost.bars`), then assumptions and notes (wrapped to ``width``)."""
     import textwrap
+
+    from .bars import bar_chart
 
     def para(text: str, first: str, rest: str) -> list[str]:
         if width is None:
@@ -496,7 +561,11 @@ def _rich_text(report: Report, width: int | None = None) -> str:
 
     out = [report.title]
     for t in shown_tables(report):
-        out += _text_table(t, width)
+        out += _text_table(t, width, ascii)
+        name = t.name or _slug(t.title)
+        for c in report.charts:
+            if c.table == name and c.terminal and len(c.categories) > 1:  # one bar compares nothing
+                out += [*bar_chart(c, width, ascii), ""]
     if report.assumptions:
         out.append("Assumptions:")
         for name, value in report.assumptions:

@@ -30,6 +30,8 @@ def run(command: str) -> str:
         "GPT41COST_AS_OF": README_DATE,
     }
     env.pop("GPT41COST_PRICING", None)
+    env.pop("TERM", None)  # TERM=dumb draws the table format's bars in ASCII
+    env["PYTHONIOENCODING"] = "utf-8"  # and so does a stdout that cannot encode block characters
     out = subprocess.run(
         command,
         shell=True,

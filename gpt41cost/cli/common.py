@@ -125,10 +125,29 @@ def emit_report(report: Any, fmt: Any, table: str | None = None) -> None:
         from dataclasses import replace
 
         shown = replace(report, warnings=list(dict.fromkeys([*_WARNED, *report.warnings])))
-    text = render(shown, value, table, terminal_width())
+    text = render(shown, value, table, terminal_width(), ascii=ascii_output())
     for message in report.warnings:
         warn(message)
     emit(text)
+
+
+#: What the table format's rules and bars are drawn with when stdout could not show them.
+_BOX = "─█▏▎▍▌▋▊▉│▒░▓"
+
+
+def ascii_output() -> bool:
+    """Rules and bars in ASCII: stdout's encoding cannot write box and block characters (an
+    ASCII or Latin-1 locale), or ``TERM=dumb``. ``NO_COLOR`` changes nothing: they have no colour."""
+    import os
+
+    if os.environ.get("TERM") == "dumb":
+        return True
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        _BOX.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return True
+    return False
 
 
 def terminal_width() -> int | None:

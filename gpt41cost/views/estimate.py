@@ -450,6 +450,7 @@ def _charts(r: EstimateResult, monthly: bool, stats_rows: list[list[Any]]) -> li
             names,
             per_request,
             table="models",
+            terminal=0 if monthly else 1,
         )
     ]
     if monthly:
@@ -465,6 +466,7 @@ def _charts(r: EstimateResult, monthly: bool, stats_rows: list[list[Any]]) -> li
                 names,
                 per_month,
                 table="models",
+                terminal=1,
             )
         )
     charts.append(

@@ -336,7 +336,7 @@ def _charts(assessments: Sequence[Assessment], columns: Sequence[tuple[str, str]
             values: list[Decimal | int | None] = []
             for t in a.tiers:
                 u = t.models[0].use(key)
-                values.append(None if u is None else rounded(u.pct, 2))
+                values.append(None if u is None else u.pct)
             series.append((head, values))
         lowest = "no tier fits" if a.lowest_tier is None else f"the lowest tier that fits is {a.lowest_tier}"
         charts.append(
@@ -350,6 +350,7 @@ def _charts(assessments: Sequence[Assessment], columns: Sequence[tuple[str, str]
                 unit="pct",
                 line=("limit less headroom", 100 - demand.min_headroom_pct),
                 table="tiers",
+                terminal=len(series),
             )
         )
     return charts

@@ -210,18 +210,22 @@ def plan_report(
         charts=[
             Chart(
                 "Monthly cost by model",
-                "Projected monthly cost per routed model (standard and Batch API)"
+                "Projected monthly cost per routed model and in total (standard and Batch API)"
                 + (
                     ""
                     if w.budget_usd_per_month is None
                     else f", against the budget of {usd_auto(w.budget_usd_per_month)}"
                 )
                 + f". Verdict: {status}.",
-                [c.model for c in a.costs],
-                [("standard", [c.standard_usd for c in a.costs]), ("batch", [c.batch_usd for c in a.costs])],
+                [c.model for c in a.costs] + (["total"] if len(a.costs) > 1 else []),
+                [
+                    ("standard", [c.standard_usd for c in a.costs] + ([std_total] if len(a.costs) > 1 else [])),
+                    ("batch", [c.batch_usd for c in a.costs] + ([batch_total] if len(a.costs) > 1 else [])),
+                ],
                 stacked=True,
                 line=None if w.budget_usd_per_month is None else ("budget", w.budget_usd_per_month),
                 table="cost",
+                terminal=2,
             )
         ],
     )

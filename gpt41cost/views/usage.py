@@ -280,6 +280,16 @@ def _charts(result: UsageResult) -> list[Chart]:
     if result.models:
         charts.append(
             Chart(
+                "Cost by model",
+                "Cost of each model's priced requests.",
+                [m.key for m in result.models],
+                [("cost", [m.cost_usd for m in result.models])],
+                table="models",
+                terminal=1,
+            )
+        )
+        charts.append(
+            Chart(
                 "Cost and cached share by model",
                 "Share of each model's input tokens served from the prompt cache.",
                 [m.key for m in result.models],

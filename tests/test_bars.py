@@ -1,0 +1,122 @@
+"""Compact bar charts in the table format (issue #16): drawn from the report's charts under
+their table, in Unicode blocks or ASCII, never in Markdown, CSV, JSON or HTML."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from gpt41cost.bars import bar, bar_chart, stacked
+from gpt41cost.report import Chart
+
+ROOT = Path(__file__).parent.parent
+BLOCKS = set("█▏▎▍▌▋▊▉│▒░▓─")
+
+
+@pytest.mark.parametrize(
+    ("args", "want"),
+    [
+        pytest.param((50.0, 100.0, 10, False), "█████     ", id="half"),
+        pytest.param((55.0, 100.0, 10, False), "█████▌    ", id="eighths"),
+        pytest.param((55.0, 100.0, 10, True), "######    ", id="ascii-whole-cells"),
+        pytest.param((0.0, 100.0, 10, False), "          ", id="zero"),
+        pytest.param((150.0, 100.0, 10, False), "█████████>", id="past-the-limit"),
+        pytest.param((150.0, 100.0, 10, True), "#########>", id="past-the-limit-ascii"),
+        pytest.param((30.0, 100.0, 10, False, 80.0), "███     │ ", id="headroom-mark"),
+        pytest.param((90.0, 100.0, 10, True, 80.0), "#########|"[:9] + " ", id="mark-hidden-under-the-bar"),
+        pytest.param((5.0, 0.0, 4, False), "    ", id="nothing-to-scale"),
+    ],
+)
+def test_bar(args, want) -> None:  # type: ignore[no-untyped-def]
+    assert bar(*args) == want
+
+
+def test_stacked_segments_end_where_the_sums_do() -> None:
+    assert stacked([30.0, 20.0], 100.0, 10, False) == "███▒▒     "
+    assert stacked([30.0, 20.0], 100.0, 10, True, 80.0) == "###==   | "
+    assert stacked([80.0, 40.0], 100.0, 10, True) == "########=>"
+
+
+def test_a_chart_draws_its_categories_figures_and_key_within_the_width() -> None:
+    c = Chart(
+        "Use per tier",
+        "",
+        ["tier 1", "tier 2 (lowest that fits)"],
+        [("RPM %", [Decimal("20.8"), Decimal("2.1")]), ("TPM %", [Decimal("128.3"), Decimal("12.8")])],
+        unit="pct",
+        line=("limit less headroom", Decimal(80)),
+        table="tiers",
+        terminal=2,
+    )
+    lines = bar_chart(c, 80)
+    assert lines[0] == "Use per tier"
+    assert lines[1] == " a full bar is 100%, > past it; │ limit less headroom 80.0%"
+    assert lines[2].startswith(" tier 1                     RPM % ") and lines[2].endswith("128.3%")
+    assert ">" in lines[2] and "│" in lines[3]
+    assert all(len(x) <= 80 for x in lines)
+    one = bar_chart(Chart("Cost", "", ["a", "b"], [("x", [Decimal(2), Decimal(1)]), ("y", [1, 1])], terminal=1), 60)
+    assert one[0] == "Cost: x"  # the series drawn are named when others are left out
+    assert one[1:] == [" a  " + "█" * 30 + " $2.00", " b  " + "█" * 15 + " " * 15 + " $1.00"]
+
+
+RUNS = {
+    "estimate": (["samples/support", "--requests-per-day", "20000", "--cache", "auto"], "Cost per month by model"),
+    "limits": (["samples/support", "--requests-per-day", "50000", "--max-tokens", "800"], "RPM and TPM use per tier"),
+    "plan": (["samples/workloads/support-bot.yaml"], "Monthly cost by model"),
+    "usage": (["samples/usage"], "Cost by model"),
+}
+
+
+def _run(
+    command: str, args: list[str], *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full = {"PATH": os.environ.get("PATH", ""), "GPT41COST_AS_OF": "2026-12-06", "COLUMNS": "100", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "gpt41cost", command, *args, *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=full,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", list(RUNS))
+def test_bars_are_in_the_table_format_only(command) -> None:  # type: ignore[no-untyped-def]
+    args, title = RUNS[command]
+    table = _run(command, args, env={"PYTHONIOENCODING": "utf-8"})
+    assert table.returncode in (0, 1), table.stderr
+    assert f"{title}" in table.stdout and "█" in table.stdout
+    for fmt in ("markdown", "csv", "json", "html"):
+        out = _run(command, args, "-f", fmt, env={"PYTHONIOENCODING": "utf-8"}).stdout
+        assert not BLOCKS & set(out), fmt
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        pytest.param({"TERM": "dumb", "PYTHONIOENCODING": "utf-8"}, id="term-dumb"),
+        pytest.param({"PYTHONIOENCODING": "ascii"}, id="ascii-stdout"),
+        pytest.param({"PYTHONIOENCODING": "latin-1"}, id="latin-1-stdout"),
+    ],
+)
+@pytest.mark.parametrize("command", list(RUNS))
+def test_bars_and_rules_fall_back_to_ascii(command, env) -> None:  # type: ignore[no-untyped-def]
+    args, title = RUNS[command]
+    r = _run(command, args, env=env)
+    assert r.returncode in (0, 1), r.stderr
+    assert title in r.stdout and "#" in r.stdout.split(title, 1)[1]
+    assert not BLOCKS & set(r.stdout)
+
+
+def test_no_color_changes_nothing() -> None:
+    args, _ = RUNS["plan"]
+    plain = _run("plan", args, env={"PYTHONIOENCODING": "utf-8"}).stdout
+    assert _run("plan", args, env={"PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"}).stdout == plain
