@@ -167,7 +167,7 @@ CHARTS = {
     ],
     "limits": ["gpt-4.1-mini: RPM and TPM use per tier"],
     "plan": ["Monthly cost by model"],
-    "usage": ["Daily cost by model", "Cost and cached share by model", "What if"],
+    "usage": ["Daily cost by model", "Cost by model", "Cost and cached share by model", "What if"],
 }
 HTML_RUNS = {
     "estimate": ["samples/support", "--requests-per-day", "20000", "--cache", "auto"],
@@ -215,7 +215,7 @@ def test_the_table_format_fits_a_100_column_terminal(cli, run) -> None:  # type:
     ],
 )
 def test_a_chart_label_is_wrapped_never_shortened(label) -> None:
-    from gpt41cost.html import LABEL_CHARS, label_lines
+    from gpt41cost.report import LABEL_CHARS, label_lines
 
     lines = label_lines(label)
     assert all(len(line) <= LABEL_CHARS for line in lines)
