@@ -443,7 +443,7 @@ def _markdown(report: Report) -> str:
     return "\n".join(printable(line) for line in out)
 
 
-def _display_width(text: str) -> int:
+def display_width(text: str) -> int:
     """Terminal columns: wide (East Asian) characters take two, combining marks none."""
     import unicodedata
 
@@ -458,7 +458,7 @@ def _display_width(text: str) -> int:
 
 
 def _pad(text: str, width: int, right: bool) -> str:
-    gap = " " * (width - _display_width(text))
+    gap = " " * (width - display_width(text))
     return gap + text if right else text + gap
 
 
@@ -482,7 +482,7 @@ def _text_table(t: Table, width: int | None = None, ascii: bool = False) -> list
             dropped = set(t.secondary[:k])
             trial = replace(t, csv_only=t.csv_only | dropped, secondary=())
             lines = _text_table(trial, width, ascii)
-            if max(_display_width(x) for x in lines) <= width or k == len(t.secondary):
+            if max(display_width(x) for x in lines) <= width or k == len(t.secondary):
                 if dropped:
                     shown = ", ".join(c for c in t.secondary if c in dropped)
                     lines[1:1] = [f"(left out to fit {width} columns: {shown}; --format csv shows them)"]
@@ -495,11 +495,11 @@ def _text_table(t: Table, width: int | None = None, ascii: bool = False) -> list
 
     def natural(j: int, head_words: bool) -> int:
         head = (
-            max(_display_width(w) for w in cols[j].split())
+            max(display_width(w) for w in cols[j].split())
             if head_words and cols[j].strip()
-            else _display_width(cols[j])
+            else display_width(cols[j])
         )
-        return max([head, *(_display_width(row[j]) for row in cells)])
+        return max([head, *(display_width(row[j]) for row in cells)])
 
     widths = [natural(j, False) for j in range(len(cols))]
     if width is not None and sum(widths) + gap * (len(cols) - 1) + 2 > width:
@@ -516,7 +516,7 @@ def _text_table(t: Table, width: int | None = None, ascii: bool = False) -> list
                 over -= cut
 
     def block(values: Sequence[str]) -> list[str]:
-        wrapped = [[v] if _display_width(v) <= w else _wrap(v, w) for v, w in zip(values, widths, strict=True)]
+        wrapped = [[v] if display_width(v) <= w else _wrap(v, w) for v, w in zip(values, widths, strict=True)]
         height = max(len(x) for x in wrapped)
         lines = []
         for i in range(height):
@@ -529,9 +529,9 @@ def _text_table(t: Table, width: int | None = None, ascii: bool = False) -> list
             w,
             max(
                 (
-                    _display_width(x)
+                    display_width(x)
                     for v in [cols[j], *(r[j] for r in cells)]
-                    for x in ([v] if _display_width(v) <= w else _wrap(v, w))
+                    for x in ([v] if display_width(v) <= w else _wrap(v, w))
                 ),
                 default=0,
             ),

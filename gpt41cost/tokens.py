@@ -96,12 +96,13 @@ def vocabulary_source() -> tuple[str, bytes]:
     )
 
 
-def _parse_ranks(data: bytes) -> dict[bytes, int]:
+def parse_ranks(data: bytes) -> dict[bytes, int]:
     """Token bytes -> rank, for bytes from :func:`vocabulary_source` (sha256 already verified).
 
     The pinned file lists token i on line i (``<base64> <i>``), so the ranks are range(n);
     the rank column is checked at both ends rather than decoded (a test compares this with a
     full parse). ``binascii.a2b_base64`` is what ``base64.b64decode`` calls, minus its wrapper.
+    Raises VocabularyError when the rank column is not 0..n-1 in order.
     """
     parts = data.split()
     n = len(parts) // 2
@@ -117,7 +118,7 @@ def get_encoding() -> Any:
         import tiktoken  # deferred: commands that count nothing never import it
 
         _, data = vocabulary_source()
-        ranks = _parse_ranks(data)
+        ranks = parse_ranks(data)
         special = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
         enc = tiktoken.Encoding(
             name=ENCODING_NAME,

@@ -220,14 +220,22 @@ def test_parse_rejects_non_mapping():
         parse_catalog(["not", "a", "mapping"], "x.yaml")
 
 
-def test_shipped_sidecar_is_up_to_date_and_equal_to_the_yaml():
-    from gpt41cost.catalog import _sidecar, parse_yaml
+def test_shipped_sidecar_is_up_to_date_and_equal_to_the_yaml(tmp_path, monkeypatch):
+    import dataclasses
 
-    yaml_path = ROOT / "gpt41cost" / "pricing.yaml"
-    raw = yaml_path.read_bytes()
-    side = _sidecar(yaml_path, raw)
-    assert side is not None, "gpt41cost/pricing.json is stale: run python tools/build_catalog_json.py"
-    assert side == parse_yaml(raw.decode(), str(yaml_path))
+    from gpt41cost import catalog
+
+    shipped = Path(catalog.default_catalog_path())
+    copy = tmp_path / "pricing.yaml"
+    copy.write_bytes(shipped.read_bytes())
+    from_yaml = load_catalog(copy)  # a catalog the user names is its YAML, parsed
+
+    def stale(*args, **kwargs):
+        raise AssertionError("gpt41cost/pricing.json is stale: run python tools/build_catalog_json.py")
+
+    monkeypatch.setattr(catalog, "parse_yaml", stale)
+    from_sidecar = load_catalog(shipped)  # the shipped one is read from its sidecar, no YAML parsed
+    assert dataclasses.replace(from_sidecar, path=from_yaml.path) == from_yaml
 
 
 def test_a_json_beside_a_users_catalog_is_never_read(tmp_path):
@@ -250,9 +258,8 @@ def test_a_json_beside_a_users_catalog_is_never_read(tmp_path):
 def test_stale_or_broken_sidecar_is_ignored(tmp_path, monkeypatch):
     import json
 
-    monkeypatch.setattr("gpt41cost.catalog._is_shipped", lambda path: True)
-
     y = tmp_path / "p.yaml"
+    monkeypatch.setattr("gpt41cost.catalog.default_catalog_path", lambda: str(y))  # y is the shipped catalog
     y.write_text((DATA / "pricing-fixture.yaml").read_text())
     doc = yaml.safe_load(y.read_text())
     doc["models"]["gpt-4.1"]["prices"]["standard"]["input"] = "999"
@@ -267,9 +274,8 @@ def test_sidecar_is_validated_like_yaml(tmp_path, monkeypatch):
     import hashlib
     import json
 
-    monkeypatch.setattr("gpt41cost.catalog._is_shipped", lambda path: True)
-
     y = tmp_path / "p.yaml"
+    monkeypatch.setattr("gpt41cost.catalog.default_catalog_path", lambda: str(y))  # y is the shipped catalog
     y.write_bytes((DATA / "pricing-fixture.yaml").read_bytes())
     doc = yaml.safe_load(y.read_text())
     doc["models"]["gpt-4.1"]["prices"]["standard"]["input"] = "-1"

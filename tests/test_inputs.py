@@ -314,21 +314,18 @@ def test_framework_errors_are_one_line(args: list[str], message: str, capsys: py
     assert message in err
 
 
-def test_framework_abort_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    """Ctrl-C inside the framework raises its Abort, which typer 0.28 keeps in typer.exceptions
-    (not typer._click.exceptions): it must end as 'interrupted', exit 130, not a second traceback."""
-    import gpt41cost.cli as cli
+def test_framework_abort_is_one_line(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C inside a command: the framework turns it into its Abort (which typer 0.28 keeps in
+    typer.exceptions, not typer._click.exceptions); it must end as 'interrupted', exit 130, not a
+    second traceback."""
 
-    def interrupted(**kwargs: Any) -> None:
-        raise cli._abort_type()()
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "app", interrupted)
-    with pytest.raises(SystemExit) as exc:
-        main(["pricing"])
-    assert exc.value.code == 130
-    out, err = capsys.readouterr()
-    assert out == "" and err == "gpt41cost: interrupted\n"
-    assert cli._abort_type() is not KeyboardInterrupt  # the framework's own class was found
+    monkeypatch.setattr("gpt41cost.api.pricing", interrupted)
+    r = cli("pricing")
+    assert (r.exit_code, r.stdout) == (130, "")
+    assert r.stderr == "gpt41cost: interrupted\n"
 
 
 def test_main_exit_codes_pass_through(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

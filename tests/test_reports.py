@@ -192,16 +192,16 @@ def test_html_is_self_contained_and_every_chart_has_svg_text_and_table(cli, comm
 
 @pytest.mark.parametrize("run", RUNS, ids=_ids)
 def test_the_table_format_fits_a_100_column_terminal(cli, run) -> None:  # type: ignore[no-untyped-def]
-    from gpt41cost.report import _display_width
+    from gpt41cost.report import display_width
 
     command, args = run
     r = cli([command, *args], env={"COLUMNS": "100"})
     assert r.exit_code in (0, 1), r.stderr
-    wide = [line for line in r.stdout.splitlines() if _display_width(line) > 100]
+    wide = [line for line in r.stdout.splitlines() if display_width(line) > 100]
     assert wide == []
     wider = cli([command, *args], env={"COLUMNS": "400"}).stdout
-    assert max(_display_width(line) for line in wider.splitlines()) >= max(
-        _display_width(line) for line in r.stdout.splitlines()
+    assert max(display_width(line) for line in wider.splitlines()) >= max(
+        display_width(line) for line in r.stdout.splitlines()
     )
 
 

@@ -152,12 +152,12 @@ def test_fast_rank_parse_equals_full_parse():
 
     _, data = tokens.vocabulary_source()
     full = {base64.b64decode(t): int(r) for t, r in (ln.split() for ln in data.splitlines() if ln)}
-    assert tokens._parse_ranks(data) == full
+    assert tokens.parse_ranks(data) == full
 
 
 def test_rank_parse_refuses_out_of_order_ranks():
     with pytest.raises(VocabularyError, match="malformed"):
-        tokens._parse_ranks(b"YQ== 0\nYg== 5\n")
+        tokens.parse_ranks(b"YQ== 0\nYg== 5\n")
 
 
 LAZY = """
