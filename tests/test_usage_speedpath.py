@@ -119,7 +119,8 @@ def encode(rng: random.Random, obj: dict) -> bytes:
 
 
 #: Bytes a broken line may gain: JSON syntax, escapes good and bad, lone surrogates, invalid or
-#: overlong UTF-8, raw control characters, signs and exponents, a second response start.
+#: overlong UTF-8, raw control characters, signs and exponents, a second response start, a key
+#: usage reads given twice.
 INSERTS = [
     b'"',
     b"\\",
@@ -152,6 +153,9 @@ INSERTS = [
     b"null",
     b'"x":1,',
     b'{"id":"chatcmpl-',
+    b'"usage":{"prompt_tokens":1,"completion_tokens":2},',  # an object key twice (#18)
+    b'"prompt_tokens_details":{},',
+    b'"usage":null,',
 ]
 
 
@@ -181,7 +185,7 @@ def reference(lines: list[bytes]) -> Accumulator:
         except orjson.JSONDecodeError:
             sink.skip("not_json", "x")
             continue
-        ru._consume(value, acc.add, sink.bad)
+        ru._consume(ru._with_pairs(line, value), acc.add, sink.bad)  # an object key twice: refused
     return acc
 
 
@@ -269,6 +273,8 @@ def test_speed_path_rows_are_the_parsed_fields():
         pytest.param(lambda s: s.replace(b"urgent", b"urg\xffent"), id="bad-utf8"),
         pytest.param(lambda s: s.replace(b"urgent", b"urg\xed\xa0\x80ent"), id="utf8-surrogate"),
         pytest.param(lambda s: s.replace(b"urgent", b"urg\xe6\x9dent"), id="utf8-cut"),
+        # null is no object: one usage object, read as before
+        pytest.param(lambda s: s.replace(b'"usage":{', b'"usage":null,"usage":{'), id="usage-null-then-object"),
     ],
 )
 def test_other_layouts_of_the_same_record_take_the_speed_path(monkeypatch, change):
@@ -279,6 +285,10 @@ def test_other_layouts_of_the_same_record_take_the_speed_path(monkeypatch, chang
     lines = [good, line, good.replace(b"chatcmpl-", b"chatcmpl-x", 1)]
     same(scan(lines), reference(lines))
     assert seen == []
+
+
+USAGE_TWICE = b'"usage":{"prompt_tokens":1,"completion_tokens":1},"usage":{'
+DETAILS_TWICE = b'"prompt_tokens_details":{"cached_tokens":9},"prompt_tokens_details":{'
 
 
 @pytest.mark.parametrize(
@@ -301,6 +311,12 @@ def test_other_layouts_of_the_same_record_take_the_speed_path(monkeypatch, chang
         pytest.param(lambda s: s + s, id="two-on-a-line"),
         pytest.param(lambda s: s + b" x", id="trailing-text"),
         pytest.param(lambda s: b'{"response":' + s + b"}", id="envelope"),
+        # an object key twice (#18): the struct count tells, the full parse refuses the record
+        pytest.param(lambda s: s.replace(b'"usage":{', USAGE_TWICE), id="usage-twice"),
+        pytest.param(lambda s: s.replace(b'"usage":{', b'"usage":{},"usage":{'), id="usage-twice-empty"),
+        pytest.param(lambda s: s.replace(b'"usage":{', b'"usage":{"x":{"usage":{}}},"usage":{'), id="usage-nested"),
+        pytest.param(lambda s: s.replace(b'"prompt_tokens_details":{', DETAILS_TWICE), id="details-twice"),
+        pytest.param(lambda s: s[:-1] + b',"response":{},"response":{"body":{}}}', id="response-twice"),
     ],
 )
 def test_what_the_speed_path_does_not_read_gets_the_full_parse(monkeypatch, change):
@@ -327,6 +343,40 @@ def test_broken_lines_agree_with_full_parse(seed):
         lines.append(mutate(rng, line) if rng.random() < 0.6 else line)
     lines = [b"".join(line.split(b"\n")) for line in lines]  # a line holds no newline
     same(scan(lines), reference(lines))
+
+
+def _batch_line(body: bytes, response_extra: bytes = b"", line_extra: bytes = b"") -> bytes:
+    response = b'{"status_code":200,"body":' + body + response_extra + b"}"
+    return b'{"id":"batch_req_1","custom_id":"r1",' + line_extra + b'"response":' + response + b',"error":null}'
+
+
+@pytest.mark.parametrize("twice", ["none", "usage", "details", "body", "response", "usage-in-body", "usage-null"])
+def test_an_object_key_twice_in_a_usage_record_is_a_bad_record(tmp_path, twice):
+    """#18: "usage" twice was priced from the last without a word. A key usage reads whose value is
+    an object, given twice with an object both times, now makes the record a bad one, on both paths
+    (the fast path counts the structs msgspec builds; a repeated one builds one too many)."""
+    good = (Path(__file__).parent / "data" / "usage" / "chat.jsonl").read_bytes().splitlines()[0]
+    other = good.replace(b"chatcmpl-", b"chatcmpl-2")
+    lines = {
+        "none": good,
+        "usage": good.replace(b'"usage":{', USAGE_TWICE),
+        "details": good.replace(b'"prompt_tokens_details":{', DETAILS_TWICE),
+        "usage-null": good.replace(b'"usage":{', b'"usage":null,"usage":{'),
+        "body": _batch_line(good, response_extra=b',"body":' + good.replace(b"chatcmpl-", b"chatcmpl-3")),
+        "response": _batch_line(good, line_extra=b'"response":{"status_code":200,"body":' + other + b"},"),
+        "usage-in-body": _batch_line(good.replace(b'"usage":{', USAGE_TWICE)),
+    }
+    line = lines[twice]
+    f = tmp_path / "t.jsonl"
+    f.write_bytes(b"\n".join([other, line, other.replace(b"chatcmpl-2", b"chatcmpl-4")]) + b"\n")
+    for jobs, limit in ((1, ru.PARALLEL_MIN_BYTES), (2, 0)):
+        acc = read_usage([str(f)], jobs=jobs, parallel_min_bytes=limit)
+        if twice in ("none", "usage-null"):  # null is no object: the object is read, as before
+            assert (acc.records, acc.skip_counts) == (3, {})
+        else:
+            assert (acc.records, acc.skip_counts) == (2, {"bad_record": 1}), acc.skips
+            assert "appears twice in one object" in acc.skips[0].detail and acc.skips[0].line == 2
+    same(scan([other, line]), reference([other, line]))
 
 
 def test_bytes_that_are_not_utf8_are_read_as_the_replacement_character(tmp_path):

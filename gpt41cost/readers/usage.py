@@ -47,7 +47,7 @@ from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from itertools import compress, repeat
-from operator import attrgetter, floordiv, le
+from operator import attrgetter, floordiv, itemgetter, le
 from typing import IO, Annotated, Any, BinaryIO
 
 import msgspec
@@ -107,8 +107,15 @@ _Count = Annotated[int, Meta(ge=0, le=2**63 - 1)]
 _Time = Annotated[int, Meta(ge=FIRST_SECOND, lt=LAST_SECOND)] | Annotated[float, Meta(ge=FIRST_SECOND, lt=LAST_SECOND)]
 
 
+#: Every struct the decoder builds, appended as it is built (``__post_init__``), cleared before each
+#: decode. A key repeated with an object both times builds two structs where one is kept, so a block
+#: whose count is more than its records reach holds such a record (see :func:`_structs`).
+_BUILT: list[Struct] = []
+
+
 class _Details(Struct, gc=False):
     cached_tokens: _Count | None = None
+    __post_init__ = _BUILT.append  # type: ignore[misc]  # a C method: no Python call per struct
 
 
 class _Usage(Struct, gc=False):
@@ -118,6 +125,7 @@ class _Usage(Struct, gc=False):
     output_tokens: _Count | UnsetType = UNSET
     prompt_tokens_details: _Details | None = None
     input_tokens_details: _Details | None = None
+    __post_init__ = _BUILT.append  # type: ignore[misc]  # a C method: no Python call per struct
 
 
 class _Line(Struct, gc=False):
@@ -135,14 +143,31 @@ class _Line(Struct, gc=False):
     custom_id: Any = UNSET
     response: _BatchResponse | UnsetType | None = UNSET
     error: Any = UNSET
+    __post_init__ = _BUILT.append  # type: ignore[misc]  # a C method: no Python call per struct
 
 
 class _BatchResponse(Struct, gc=False):
     status_code: int | None = None
     body: _Line | UnsetType | None = UNSET
+    __post_init__ = _BUILT.append  # type: ignore[misc]  # a C method: no Python call per struct
 
 
 _DECODER = msgspec.json.Decoder(_Line)
+
+
+def _structs(r: _Line) -> int:
+    """The structs a record reaches: as many as the decoder built for it, unless one of its keys
+    with an object value (``usage``, ``response``, ``body``, a ``*_tokens_details``) came twice."""
+    n = 1
+    u = r.usage
+    if isinstance(u, _Usage):
+        n += 1 + (u.prompt_tokens_details is not None) + (u.input_tokens_details is not None)
+    resp = r.response
+    if isinstance(resp, _BatchResponse):
+        n += 1
+        if isinstance(resp.body, _Line):
+            n += _structs(resp.body)
+    return n
 _DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
 _ID, _MODEL, _USAGE, _TIER = attrgetter("id"), attrgetter("model"), attrgetter("usage"), attrgetter("service_tier")
 _CREATED, _CREATED_AT = attrgetter("created"), attrgetter("created_at")
@@ -261,6 +286,7 @@ def _day(value: Any) -> int | None:
 
 
 def _from_response(obj: dict[str, Any], usage: dict[str, Any], batch: bool) -> UsageRecord:
+    _twice(usage, ("prompt_tokens_details", "input_tokens_details"))
     model = obj.get("model")
     if not isinstance(model, str):
         raise _Bad("bad_record", "response has usage but no model name")
@@ -296,7 +322,18 @@ def _from_response(obj: dict[str, Any], usage: dict[str, Any], batch: bool) -> U
     )
 
 
+def _twice(obj: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Refuse a record in which one of ``keys`` came twice with an object both times (found by a
+    parse that keeps them, :func:`_pairs`): which one OpenAI billed is anyone's guess."""
+    twice = getattr(obj, "twice", None)
+    if twice:
+        for key in keys:
+            if key in twice:
+                raise _Bad("bad_record", f'"{key}" appears twice in one object; which one to price is unclear')
+
+
 def _response_record(obj: dict[str, Any], batch: bool = False, depth: int = 0) -> UsageRecord:
+    _twice(obj, ("usage", "response"))
     if "custom_id" in obj and ("response" in obj or "error" in obj):  # Batch output line (§8)
         error, resp, line_id = obj.get("error"), obj.get("response"), _str_or_none(obj.get("id"))
         if error:
@@ -304,6 +341,7 @@ def _response_record(obj: dict[str, Any], batch: bool = False, depth: int = 0) -
             raise _BatchFailed(str(code or "error"), line_id)
         if not isinstance(resp, dict):
             raise _BatchFailed("no response", line_id)
+        _twice(resp, ("body",))
         status, body = resp.get("status_code"), resp.get("body")
         if status != 200 or not isinstance(body, dict) or body.get("error"):
             raise _BatchFailed(f"status {status}", line_id)
@@ -478,6 +516,40 @@ def _loads(line: bytes) -> Any:
         raise error from None
 
 
+#: Object keys ``usage`` reads (a record's usage and Batch response, a response's body, a usage's
+#: details); a line holding one of them twice is parsed again keeping repeated keys (:func:`_pairs`).
+_OBJECT_KEYS = (b'"usage"', b'"response"', b'"body"', b'"prompt_tokens_details"', b'"input_tokens_details"')
+#: The largest JSON document checked for repeated keys (a second, slower parse of all of it).
+MAX_PAIRS_BYTES = 64 << 20
+
+
+class _Obj(dict[str, Any]):
+    """A parsed JSON object; ``twice``, when set: its keys that came more than once, each time with
+    an object as the value."""
+
+    __slots__ = ("twice",)
+    twice: frozenset[str]
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = _Obj(pairs)
+    if len(obj) < len(pairs):
+        objects = Counter(k for k, v in pairs if isinstance(v, dict))
+        obj.twice = frozenset(k for k, n in objects.items() if n > 1)
+    return obj
+
+
+def _with_pairs(text: bytes, value: Any) -> Any:
+    """``value`` (the parse of ``text``), parsed again keeping repeated object keys when ``text``
+    may repeat one that ``usage`` reads. The fast path sends every line that does to the full
+    parse (it counts the structs msgspec builds), which then refuses the record (:func:`_twice`)."""
+    if len(text) > MAX_PAIRS_BYTES or not any(text.count(key) > 1 for key in _OBJECT_KEYS):
+        return value
+    if not text.isascii():
+        text = text.decode("utf-8", "replace").encode()  # as _loads read it
+    return json.loads(text, object_pairs_hook=_pairs, parse_constant=_refuse_constant)
+
+
 def _full_parse(line: bytes, sink: _Sink, line_no: int) -> None:
     """The reference: parse one JSONL line whole (orjson) and count what it holds."""
     if not line.strip():
@@ -490,7 +562,7 @@ def _full_parse(line: bytes, sink: _Sink, line_no: int) -> None:
         what = "line is cut off" if text[:1] in (b"{", b"[") and text[-1:] not in (b"}", b"]") else "not JSON"
         sink.skip("not_json", f"{what} ({_orjson_msg(exc)})")
         return
-    _consume(value, sink.add, sink.bad)
+    _consume(_with_pairs(line, value), sink.add, sink.bad)
 
 
 def _scan_block(data: bytes, sink: _Sink, line_no: int, *, last: bool = True) -> int:
@@ -509,45 +581,54 @@ def _scan_block(data: bytes, sink: _Sink, line_no: int, *, last: bool = True) ->
     if not lines:
         return line_no
     recs: list[_Line] | list[_Line | None] | None = None
+    _BUILT.clear()
     try:
         recs = list(map(_DECODER.decode, lines))
     except _DECODE_ERRORS:
         recs = list(map(_decode_one, lines))
     else:
-        if _add_uniform(sink, recs):
+        if _add_uniform(sink, recs, len(_BUILT)):
             return line_no + len(lines)
+        if len(_BUILT) != sum(map(_structs, recs)):  # a key twice in some record: find which, line by line
+            recs = list(map(_decode_one, lines))
     _add_mixed(sink, recs, lines, line_no)
     return line_no + len(lines)
 
 
 def _decode_one(line: bytes) -> _Line | None:
+    """The line's record; None for a line msgspec refuses or whose record holds an object key
+    twice (both get the full parse, which says which)."""
+    _BUILT.clear()
     try:
-        return _DECODER.decode(line)
+        r = _DECODER.decode(line)
     except _DECODE_ERRORS:
         return None
+    return r if len(_BUILT) == _structs(r) else None
 
 
-def _add_uniform(sink: _Sink, recs: list[_Line]) -> bool:
+def _add_uniform(sink: _Sink, recs: list[_Line], built: int) -> bool:
     """Add a block whose records are all alike and clean (all responses of one API, or all
-    successful Batch lines), column by column; False, adding nothing, when they are not."""
+    successful Batch lines), column by column; False, adding nothing, when they are not.
+    ``built``: the structs the decoder built for the block (more than the records reach when a
+    record holds an object key twice)."""
     n = len(recs)
     bodies = recs
     batch = False
     if list(map(_CUSTOM_ID, recs)).count(UNSET) != n:  # Batch output lines, or a mix
         responses = list(map(_RESPONSE, recs))
-        if not all(map(isinstance, responses, repeat(_BatchResponse))) or any(map(_ERROR, recs)):
+        if not all(responses) or any(map(_ERROR, recs)):  # a struct is true; None and UNSET are false
             return False
         if list(map(_STATUS, responses)).count(200) != n:
             return False
         bodies = list(map(_BODY, responses))
-        if not all(map(isinstance, bodies, repeat(_Line))) or any(map(_ERROR, bodies)):
+        if not all(bodies) or any(map(_ERROR, bodies)):
             return False
         if list(map(_CUSTOM_ID, bodies)).count(UNSET) != n or UNSET in map(_CUSTOM_ID, recs):
             return False
         batch = True
     usages = list(map(_USAGE, bodies))
     models = list(map(_MODEL, bodies))
-    if not all(map(isinstance, usages, repeat(_Usage))) or UNSET in models:
+    if not all(usages) or not all(models):  # a usage struct or a model name on every line (UNSET is false)
         return False
     inp = list(map(_PT, usages))
     out = list(map(_CT, usages))
@@ -561,7 +642,10 @@ def _add_uniform(sink: _Sink, recs: list[_Line]) -> bool:
         details = list(map(_ITD, usages))
     else:
         return False
-    cached = [0] * n if details.count(None) == n else [0 if d is None else d.cached_tokens or 0 for d in details]
+    no_details = details.count(None)
+    if built != (3 * n if batch else n) + n + n - no_details:  # lines (and responses, bodies), usages, details
+        return False
+    cached = [0] * n if no_details == n else [0 if d is None else d.cached_tokens or 0 for d in details]
     if not all(map(le, cached, inp)):
         return False
     _add_columns(sink, bodies, models, batch, inp, cached, out)  # type: ignore[arg-type]
@@ -669,11 +753,8 @@ def _add_rows(
     index: dict[Any, int] = {}
     ids = list(map(index.setdefault, keys, itertools.count()))  # a group's number: its first row
     if len(index) > 1:  # sort the rows by group: each group becomes one slice of each column
-        order = sorted(range(n), key=ids.__getitem__)
-        ids = list(map(ids.__getitem__, order))
-        inp = list(map(inp.__getitem__, order))
-        cached = list(map(cached.__getitem__, order))
-        out = list(map(out.__getitem__, order))
+        pick = itemgetter(*sorted(range(n), key=ids.__getitem__))  # one C call per column
+        ids, inp, cached, out = pick(ids), pick(inp), pick(cached), pick(out)
     groups, hist = acc.groups, acc.hist
     a = 0
     for k, gid in sorted(index.items(), key=lambda kv: kv[1]):
@@ -697,7 +778,7 @@ def _add_rows(
         if not isinstance(bands, Counter):
             bands = Counter(bands or {})
             acc.bands[model] = bands
-        bands.update(zip([i // BAND_TOKENS for i in inp[a:b]], cached[a:b], strict=True))
+        bands.update(zip(map(floordiv, inp[a:b], repeat(BAND_TOKENS)), cached[a:b], strict=True))
         a = b
 
 
@@ -1441,7 +1522,7 @@ def _read_json(
                     "truncated", f"gzip data is cut off ({exc}); a single JSON document cannot be read in part"
                 ) from None
             try:
-                value = _loads(doc)
+                value = _with_pairs(doc, _loads(doc))
             except orjson.JSONDecodeError as exc:
                 if stripped in (b"{", b"["):
                     raise _Bad("bad_file", f"not valid JSON: {exc}") from None
