@@ -890,7 +890,7 @@ def usage(
     ``tier``'s usage cap. ``progress`` receives (bytes done, bytes in all, records).
     """
     from .forecast import check_budget
-    from .numbers import JOBS, TIER, USD
+    from .numbers import JOBS, TIER
     from .readers.usage import read_usage
     from .reconcile import parse_tolerance
     from .usage import summarize
@@ -900,8 +900,8 @@ def usage(
         raise ParameterError("{paths}: give at least one usage file or directory", "paths")
     share = _share(batch_share, "batch_share")
     n_jobs = _count(jobs, "jobs", JOBS)
-    tol = parse_tolerance(tolerance) if isinstance(tolerance, str) else _share(tolerance, "tolerance")
-    monthly = check_budget(budget) if isinstance(budget, str) else _decimal(budget, "budget", USD.positive())
+    tol = parse_tolerance(tolerance)
+    monthly = check_budget(budget)
     n_tier = _count(tier, "tier", TIER)
     cat = _catalog(catalog, as_of)
     acc = read_usage(path_list, strict=strict, jobs=n_jobs, progress=progress)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from .catalog import Catalog
-from .errors import InputError, UnknownModelError, UsageError
+from .errors import InputError, ParameterError, UnknownModelError, UsageError
 from .numbers import USD, NumberError, parse_decimal
 from .usage import EPOCH, Accumulator, UsageResult, date_of
 
@@ -120,13 +120,15 @@ def _month_end(day: _dt.date) -> _dt.date:
     return first_next - _dt.timedelta(days=1)
 
 
-def check_budget(value: str | None) -> Decimal | None:
+def check_budget(value: object) -> Decimal | None:
+    """The ``budget`` parameter (``--budget``): US dollars a month, more than 0 (``"$5,000"``, ``5000``)."""
     if value is None:
         return None
     try:
-        return parse_decimal(value.strip().removeprefix("$"), USD.positive())
+        return parse_decimal(value.strip().removeprefix("$") if isinstance(value, str) else value, USD.positive())
     except NumberError as exc:
-        raise UsageError(f"--budget {value!r}: {exc}; give US dollars, e.g. --budget 5000") from None
+        template = "{budget} " + f"{str(value)!r}: {exc}; give US dollars, e.g. " + "{budget} 5000"
+        raise ParameterError(template, "budget") from None
 
 
 def _crossing(

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import TokenUsage, cost_of
-from .errors import UnknownModelError, UsageError
+from .errors import ParameterError, UnknownModelError
 from .numbers import NumberError, parse_share
 from .readers.costs import BilledItem
 from .usage import Accumulator, UsageResult, _group_rates_reason, _Resolver, date_of, day_label, mode_of
@@ -81,14 +81,15 @@ class Reconciliation:
         return tuple(r for r in (*self.by_day, *self.by_line_item) if r.over)
 
 
-def parse_tolerance(value: str) -> Decimal:
-    """``--tolerance``: ``1%`` or ``0.01``."""
+def parse_tolerance(value: object) -> Decimal:
+    """The ``tolerance`` parameter (``--tolerance``): ``"1%"``, ``"0.01"`` or a Decimal, from 0 to below 1."""
+    shown = repr(str(value))
     try:
         d = parse_share(value)
     except NumberError as exc:
-        raise UsageError(f"--tolerance {value!r}: {exc}; use a share such as 0.01 or 1%") from None
+        raise ParameterError("{tolerance} " + f"{shown}: {exc}; use a share such as 0.01 or 1%", "tolerance") from None
     if d >= 1:
-        raise UsageError(f"--tolerance {value!r}: must be at least 0 and below 1 (100%)")
+        raise ParameterError("{tolerance} " + f"{shown}: must be at least 0 and below 1 (100%)", "tolerance")
     return d
 
 

@@ -382,6 +382,27 @@ def test_load_catalog() -> None:
             ["pricing", "--as-of", "2026-13-01"],
             id="pricing-as-of",
         ),
+        pytest.param(
+            lambda: gpt41cost.usage(["samples/usage"], tolerance="lots"),
+            "tolerance 'lots': 'lots' is not a number; give e.g. 0.8 or 80%; use a share such as 0.01 or 1%",
+            "--tolerance 'lots': 'lots' is not a number; give e.g. 0.8 or 80%; use a share such as 0.01 or 1%",
+            ["usage", "samples/usage", "--tolerance", "lots"],
+            id="usage-tolerance",
+        ),
+        pytest.param(
+            lambda: gpt41cost.usage(["samples/usage"], tolerance=1),
+            "tolerance '1': must be at least 0 and below 1 (100%)",
+            "--tolerance '1': must be at least 0 and below 1 (100%)",
+            ["usage", "samples/usage", "--tolerance", "1"],
+            id="usage-tolerance-1",
+        ),
+        pytest.param(
+            lambda: gpt41cost.usage(["samples/usage"], forecast=True, budget=-5),
+            "budget '-5': must be more than 0, got -5; give US dollars, e.g. budget 5000",
+            "--budget '-5': must be more than 0, got -5; give US dollars, e.g. --budget 5000",
+            ["usage", "samples/usage", "--forecast", "--budget", "-5"],
+            id="usage-budget",
+        ),
     ],
 )
 def test_errors_name_the_parameter(cli, call, message, flag_message, args) -> None:

@@ -137,7 +137,7 @@ def test_parse_tolerance(value, expected):
 
 @pytest.mark.parametrize("value", ["abc", "100%", "-1%", "nan"])
 def test_bad_tolerance(value):
-    with pytest.raises(UsageError, match="--tolerance"):
+    with pytest.raises(UsageError, match=f"^tolerance '{value}': "):
         parse_tolerance(value)
 
 
