@@ -227,8 +227,10 @@ class BatchTally:
             sizes = self.sizes.get(base)
             if sizes is None:
                 sizes = self.sizes[base] = Counter()
-            sizes[n] += 1
-        resolved = self.resolve(m.model)
+            sizes[n] = sizes.get(n, 0) + 1
+        resolved = self._resolved.get(m.model) if m.model is not None else None
+        if resolved is None:
+            resolved = self.resolve(m.model)
         if resolved is not None:
             self._window(m, resolved.spec)
 
@@ -277,6 +279,8 @@ class BatchTally:
         if tokens is None:
             return
         cap = m.max_output_tokens
+        if (cap is None or cap <= spec.max_output_tokens) and tokens + (cap or 0) <= spec.context_window:
+            return  # the common case: no finding, so no message
         where = _at(m)
         if cap is not None and cap > spec.max_output_tokens:
             self.window.append(

@@ -125,12 +125,17 @@ class Totals:
         if m.uncounted:
             self.uncounted += [(m.where, u) for u in m.uncounted]
         tokens = m.input_tokens
+        output_tokens, limits, sizes, group_sizes = self.output_tokens, self._limits, self.sizes, group.sizes
         for base in self.bases:
             i = tokens[base]
-            self.sizes[base][i] += 1
-            group.sizes[base][i] += 1
-            reserved = max(self.output_tokens[base], cap or 0)
-            window, max_output = self._limits[base]
+            counts = sizes[base]
+            counts[i] = counts.get(i, 0) + 1  # not Counter's += 1: its __missing__ is Python code
+            counts = group_sizes[base]
+            counts[i] = counts.get(i, 0) + 1
+            reserved = output_tokens[base]
+            if cap is not None and cap > reserved:
+                reserved = cap
+            window, max_output = limits[base]
             if i + reserved > window:
                 problem = f"input + output {i + reserved:,} > context window {window:,}"
                 self.misfits[base].append(Misfit(m.where, i, reserved, problem))

@@ -81,6 +81,12 @@ _IMAGE_BASE = 300_000
 _IMAGE_SPAN = 2**32 - _IMAGE_BASE
 
 
+#: What a JSON object may be: a dict is tested first because ``isinstance`` against the
+#: ``Mapping`` ABC alone goes through abc's Python-level hook, ~10x the cost of a dict check,
+#: and it is made for every message of every request.
+_MAPPING = (dict, Mapping)
+
+
 class RequestError(InputError):
     """A request body that is not a valid request; the reader adds the file and line."""
 
@@ -159,7 +165,7 @@ class _Acc:
         self.encode = encode
         self.images = images
         self.common = 0
-        self.per_model = dict.fromkeys(self.models, 0)
+        self.per_model: dict[str, int] | None = None  # image tokens, once a request has an image
         self.segments: list[str | Sequence[int] | _Image] | None = [] if encode is not None else None
         self.uncounted: list[str] = []
         self.notes: list[str] = []
@@ -191,6 +197,8 @@ class _Acc:
             self.uncounted.append(f"{where}: image not counted: {got}")
             return
         tokens = {m: int(got.get(m, 0)) for m in self.models}
+        if self.per_model is None:
+            self.per_model = dict.fromkeys(self.models, 0)
         for m in self.models:
             self.per_model[m] += tokens[m]
         if self.segments is not None:
@@ -204,7 +212,11 @@ class _Acc:
             self.notes.append(text)
 
     def result(self, model: str | None, max_output: int | None) -> RequestCount:
-        totals = {m: self.common + self.per_model[m] for m in self.models}
+        per_model = self.per_model
+        if per_model is None:
+            totals = dict.fromkeys(self.models, self.common)
+        else:
+            totals = {m: self.common + per_model[m] for m in self.models}
         return RequestCount(
             model=model,
             input_tokens=totals,
@@ -272,8 +284,8 @@ class ToolMemo:
 def _image_key(part: Mapping[str, Any]) -> str:
     """What identifies an image part for the cache stream: its URL or file id, detail and size."""
     inner = part.get("image_url")
-    holder: Mapping[str, Any] = inner if isinstance(inner, Mapping) else {}
-    url = holder.get("url") if isinstance(inner, Mapping) else inner
+    holder: Mapping[str, Any] = inner if isinstance(inner, _MAPPING) else {}
+    url = holder.get("url") if isinstance(inner, _MAPPING) else inner
     fields = (url, part.get("file_id"), holder.get("detail", part.get("detail")))
     size = (holder.get("width", part.get("width")), holder.get("height", part.get("height")))
     return "\0".join(str(f) for f in (*fields, *size))
@@ -309,7 +321,7 @@ def count_request(
     tool_memo: ToolMemo | None = None,
 ) -> RequestCount:
     """Count a request body, Chat (``messages``) or Responses (``input``), by its shape."""
-    if not isinstance(body, Mapping):
+    if not isinstance(body, _MAPPING):
         raise RequestError("the request is not a JSON object")
     if "messages" in body:
         return count_chat(body, models=models, count=count, encode=encode, images=images, tool_memo=tool_memo)
@@ -334,7 +346,7 @@ def count_chat(
         raise RequestError("'messages' must be a list of messages")
     functions = _function_list(body.get("tools"), "tools", acc)
     functions += _function_list(body.get("functions"), "functions", acc)
-    _memo_tools(acc, functions, tool_memo, _has_system(messages))
+    _memo_tools(acc, functions, tool_memo, bool(functions) and _has_system(messages))
     _chat_messages(acc, messages, pad_system=bool(functions))
     _chat_tool_choice(acc, body, functions)
     _request_extras(acc, body)
@@ -381,7 +393,7 @@ def count_responses(
     if not isinstance(items, str | list):
         raise RequestError("'input' must be a string or a list of items")
     with_system = isinstance(instructions, str) or (
-        isinstance(items, list) and any(isinstance(it, Mapping) and it.get("role") == "system" for it in items)
+        isinstance(items, list) and any(isinstance(it, _MAPPING) and it.get("role") == "system" for it in items)
     )
     _memo_tools(acc, functions, tool_memo, with_system)
     pad = bool(functions)
@@ -401,8 +413,8 @@ def count_responses(
     if body.get("prompt"):
         acc.uncounted.append("prompt: a stored prompt template's tokens are not in this request")
     text = body.get("text")
-    fmt = text.get("format") if isinstance(text, Mapping) else None
-    if isinstance(fmt, Mapping) and fmt.get("type") == "json_schema":
+    fmt = text.get("format") if isinstance(text, _MAPPING) else None
+    if isinstance(fmt, _MAPPING) and fmt.get("type") == "json_schema":
         acc.uncounted.append("text.format json_schema: OpenAI documents no token rule for schemas")
     acc.const(REPLY_PRIMING, _PRIME)
     acc.note(INFERENCES["responses_priming"])
@@ -439,7 +451,7 @@ def _max_output(body: Mapping[str, Any], keys: Sequence[str]) -> int | None:
 
 def _request_extras(acc: _Acc, body: Mapping[str, Any]) -> None:
     fmt = body.get("response_format")
-    if isinstance(fmt, Mapping) and fmt.get("type") == "json_schema":
+    if fmt is not None and isinstance(fmt, _MAPPING) and fmt.get("type") == "json_schema":
         acc.uncounted.append("response_format json_schema: OpenAI documents no token rule for schemas")
     acc.const(REPLY_PRIMING, _PRIME)
     n = body.get("n")
@@ -476,8 +488,41 @@ def _chat_messages(acc: _Acc, messages: Sequence[Any], *, pad_system: bool = Fal
     """Count the messages; ``pad_system``: the request has tools, so its first system message
     is counted with one more line feed (:mod:`gpt41cost.tooldefs`)."""
     call_names: dict[str, str] = {}  # tool_call_id -> function name, for the results
+    count = acc.count
+    segments = acc.segments
     for i, msg in enumerate(messages, 1):
-        if not isinstance(msg, Mapping):
+        if type(msg) is dict and _PLAIN_KEYS.issuperset(msg):
+            role, content, name = msg.get("role"), msg.get("content"), msg.get("name")
+            if (
+                type(role) is str
+                and type(content) is str
+                and (name is None or type(name) is str)
+                and role not in _RESULT_ROLES
+                and not (pad_system and role == "system")
+            ):
+                # The common case, inlined (large batch files): exactly what _message_frame +
+                # fill add, in the same order: start, role, [name mark, name], separator,
+                # content, end. Anything else takes the general path below.
+                n = TOKENS_PER_MESSAGE + (count(role) if role else 0) + (count(content) if content else 0)
+                if name is not None:
+                    n += TOKENS_PER_NAME + (count(name) if name else 0)
+                acc.common += n
+                if segments is not None:
+                    segments.append(_RUN_START)
+                    if role:
+                        segments.append(role)
+                    if name is not None:
+                        segments.append(_RUN_NAME)
+                        if name:
+                            segments.append(name)
+                    segments.append(_RUN_SEP)
+                    if content:
+                        segments.append(content)
+                    segments.append(_RUN_END)
+                    if i == 1:
+                        acc.head = len(segments)
+                continue
+        if not isinstance(msg, _MAPPING):
             raise RequestError(f"message {i} is not a JSON object")
         role = msg.get("role")
         if not isinstance(role, str):
@@ -490,30 +535,6 @@ def _chat_messages(acc: _Acc, messages: Sequence[Any], *, pad_system: bool = Fal
         if name is not None and not isinstance(name, str):
             raise RequestError(f"message {i}: 'name' must be a string")
         pad = pad_system and role == "system"
-        if isinstance(content, str) and not pad and role not in _RESULT_ROLES and _PLAIN_KEYS.issuperset(msg):
-            # The common case, inlined (large batch files): exactly what _message_frame + fill
-            # add, in the same order: start, role, [name mark, name], separator, content, end.
-            count = acc.count
-            n = TOKENS_PER_MESSAGE + (count(role) if role else 0) + (count(content) if content else 0)
-            if name is not None:
-                n += TOKENS_PER_NAME + (count(name) if name else 0)
-            acc.common += n
-            segments = acc.segments
-            if segments is not None:
-                segments.append(_RUN_START)
-                if role:
-                    segments.append(role)
-                if name is not None:
-                    segments.append(_RUN_NAME)
-                    if name:
-                        segments.append(name)
-                segments.append(_RUN_SEP)
-                if content:
-                    segments.append(content)
-                segments.append(_RUN_END)
-                if i == 1:
-                    acc.head = len(segments)
-            continue
         if pad:
             pad_system = False
         where = f"message {i}"
@@ -551,15 +572,15 @@ def _message_calls(msg: Mapping[str, Any], i: int) -> list[tuple[str | None, str
         if not isinstance(tool_calls, list):
             raise RequestError(f"message {i}: 'tool_calls' must be a list")
         for j, call in enumerate(tool_calls, 1):
-            fn = call.get("function") if isinstance(call, Mapping) else None
-            if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str):
+            fn = call.get("function") if isinstance(call, _MAPPING) else None
+            if not isinstance(fn, _MAPPING) or not isinstance(fn.get("name"), str):
                 raise RequestError(f"message {i}: tool call {j} needs a 'function' with a 'name'")
             args, call_id = fn.get("arguments"), call.get("id")
             cid = call_id if isinstance(call_id, str) else None
             out.append((cid, fn["name"], args if isinstance(args, str) else ""))
     legacy = msg.get("function_call")
     if legacy:
-        if not isinstance(legacy, Mapping) or not isinstance(legacy.get("name"), str):
+        if not isinstance(legacy, _MAPPING) or not isinstance(legacy.get("name"), str):
             raise RequestError(f"message {i}: 'function_call' needs a 'name'")
         args = legacy.get("arguments")
         out.append((None, legacy["name"], args if isinstance(args, str) else ""))
@@ -599,7 +620,7 @@ def _part(acc: _Acc, part: Any, where: str) -> None:
     if isinstance(part, str):  # some clients send bare strings as parts
         acc.text(part)
         return
-    if not isinstance(part, Mapping):
+    if not isinstance(part, _MAPPING):
         raise RequestError(f"{where} is not a JSON object")
     kind = part.get("type")
     if kind in ("text", "input_text", "output_text"):
@@ -623,7 +644,7 @@ def _strings(acc: _Acc, value: Any, skip: frozenset[str] = frozenset({"type"})) 
     """Add the tokens of every string in ``value`` (recursively), except under ``skip`` keys."""
     if isinstance(value, str):
         acc.text(value)
-    elif isinstance(value, Mapping):
+    elif isinstance(value, _MAPPING):
         for key, item in value.items():
             if key not in skip:
                 _strings(acc, item, skip)
@@ -637,7 +658,7 @@ def _responses_items(acc: _Acc, items: Sequence[Any], pad_system: bool) -> None:
     call_names: dict[str, str] = {}
     pending: list[tuple[str, str]] = []
     for i, item in enumerate(items, 1):
-        if isinstance(item, Mapping) and item.get("type") == "function_call":
+        if isinstance(item, _MAPPING) and item.get("type") == "function_call":
             name, args, call_id = item.get("name"), item.get("arguments"), item.get("call_id")
             if not isinstance(name, str):
                 raise RequestError(f"input item {i}: a function_call needs a 'name'")
@@ -648,7 +669,7 @@ def _responses_items(acc: _Acc, items: Sequence[Any], pad_system: bool) -> None:
         if pending:
             _call_message(acc, pending)
             pending = []
-        pad = pad_system and isinstance(item, Mapping) and item.get("role") == "system"
+        pad = pad_system and isinstance(item, _MAPPING) and item.get("role") == "system"
         if pad:
             pad_system = False
         _responses_item(acc, item, i, call_names, pad)
@@ -661,7 +682,7 @@ def _responses_item(acc: _Acc, item: Any, i: int, call_names: Mapping[str, str],
     if isinstance(item, str):  # tolerated: a bare string as a user message
         _message_frame(acc, "user", None, lambda: acc.text(item))
         return
-    if not isinstance(item, Mapping):
+    if not isinstance(item, _MAPPING):
         raise RequestError(f"{where} is not a JSON object")
     kind = item.get("type", "message")
     if kind == "message":
@@ -694,14 +715,14 @@ def _function_list(tools: Any, key: str, acc: _Acc) -> list[Mapping[str, Any]]:
         raise RequestError(f"'{key}' must be a list")
     out: list[Mapping[str, Any]] = []
     for i, tool in enumerate(tools, 1):
-        if not isinstance(tool, Mapping):
+        if not isinstance(tool, _MAPPING):
             raise RequestError(f"{key} {i} is not a JSON object")
         kind = tool.get("type", "function")
         if kind != "function":
             acc.uncounted.append(f"{key} {i}: built-in tool {kind!r}: no documented token rule; not counted")
             continue
         fn = tool.get("function", tool)  # Chat nests it; Responses and legacy functions do not
-        if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str):
+        if not isinstance(fn, _MAPPING) or not isinstance(fn.get("name"), str):
             raise RequestError(f"{key} {i}: a function tool needs a 'name'")
         out.append(fn)
     return out
@@ -743,7 +764,7 @@ def _tools_constant(with_system: bool) -> int:
 
 
 def _has_system(messages: Sequence[Any]) -> bool:
-    return any(isinstance(m, Mapping) and m.get("role") == "system" for m in messages)
+    return any(isinstance(m, _MAPPING) and m.get("role") == "system" for m in messages)
 
 
 def _chat_tool_choice(acc: _Acc, body: Mapping[str, Any], functions: Sequence[Mapping[str, Any]]) -> None:
@@ -752,7 +773,7 @@ def _chat_tool_choice(acc: _Acc, body: Mapping[str, Any], functions: Sequence[Ma
     choice = body.get("tool_choice")
     if choice is None:
         legacy = body.get("function_call")
-        if isinstance(legacy, Mapping):
+        if isinstance(legacy, _MAPPING):
             name = legacy.get("name")
             if isinstance(name, str):
                 acc.const(tooldefs.CHOICE_NAMED_FUNCTION, _CHOICE_MARK)
@@ -771,9 +792,9 @@ def _tool_choice(acc: _Acc, choice: Any, key: str) -> None:
         acc.const(tooldefs.CHOICE_NONE, _CHOICE_MARK)
     elif choice == "required":
         acc.const(tooldefs.CHOICE_REQUIRED, _CHOICE_MARK)
-    elif isinstance(choice, Mapping) and choice.get("type", "function") == "function":
+    elif isinstance(choice, _MAPPING) and choice.get("type", "function") == "function":
         inner = choice.get("function")
-        name = inner.get("name") if isinstance(inner, Mapping) else choice.get("name")
+        name = inner.get("name") if isinstance(inner, _MAPPING) else choice.get("name")
         if not isinstance(name, str):
             raise RequestError(f'\'{key}\' names no function: give {{"type": "function", ..."name": ...}}')
         acc.const(tooldefs.CHOICE_NAMED_TOOL, _CHOICE_MARK)
