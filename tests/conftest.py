@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,12 @@ class Run:
     stderr: str
     output: str  # stdout and stderr as a terminal shows them, interleaved in the order written
 
+    @classmethod
+    def of_process(cls, done: subprocess.CompletedProcess[bytes]) -> Run:
+        """The same view of a run in a process of its own (stdout and stderr captured apart)."""
+        out, err = (b.decode("utf-8", "replace") if b else "" for b in (done.stdout, done.stderr))
+        return cls(done.returncode, out, err, err + out)
+
     def json(self, code: int | None = None) -> Any:
         """stdout parsed as JSON (with ``code``, once the exit code is checked)."""
         assert code is None or self.exit_code == code, self.stderr
@@ -78,9 +85,11 @@ class Cli:
         input: str | bytes | None = None,
         env: Mapping[str, str | None] | None = None,
         expect: int | tuple[int, ...] | None = None,
+        encoding: str = "utf-8",
     ) -> Run:
         """``gpt41cost ARGS`` (each argument a string, path or number, or a list of them); with
-        ``expect``, the exit code (or one of them) the run must end with."""
+        ``expect``, the exit code (or one of them) the run must end with; ``encoding`` is that of
+        the standard streams (an ASCII or Latin-1 terminal)."""
         from typer.testing import CliRunner
 
         from gpt41cost.cli import main
@@ -88,7 +97,7 @@ class Cli:
         argv = [*self.head, *(str(a) for arg in args for a in _flat(arg)), *self.tail]
         sigterm = signal.getsignal(signal.SIGTERM)  # main() installs its own handler: keep pytest's
         try:
-            with CliRunner().isolation(input=input, env=env) as (out, err, both):
+            with CliRunner(charset=encoding).isolation(input=input, env=env) as (out, err, both):
                 try:
                     main(argv)
                     code = 0
@@ -97,7 +106,7 @@ class Cli:
                 finally:
                     sys.stdout.flush()
                     sys.stderr.flush()
-                run = Run(code, _text(out), _text(err), _text(both))
+                run = Run(code, *(_text(stream, encoding) for stream in (out, err, both)))
         finally:
             signal.signal(signal.SIGTERM, sigterm)
         if expect is not None:
@@ -122,8 +131,8 @@ def _flat(arg: Arg | Sequence[Arg]) -> Iterator[Arg]:
         yield arg  # type: ignore[misc]
 
 
-def _text(stream: Any) -> str:
-    return stream.getvalue().decode("utf-8", "replace").replace("\r\n", "\n")
+def _text(stream: Any, encoding: str) -> str:
+    return stream.getvalue().decode(encoding, "replace").replace("\r\n", "\n")
 
 
 @pytest.fixture

@@ -3,9 +3,6 @@ their table, in Unicode blocks or ASCII, never in Markdown, CSV, JSON or HTML.""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +10,8 @@ import pytest
 
 from gpt41cost.bars import bar, bar_chart, stacked
 from gpt41cost.report import Chart
+
+from .conftest import Cli
 
 ROOT = Path(__file__).parent.parent
 BLOCKS = set("█▏▎▍▌▋▊▉│▒░▓─")
@@ -72,51 +71,43 @@ RUNS = {
 }
 
 
-def _run(
-    command: str, args: list[str], *extra: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    full = {"PATH": os.environ.get("PATH", ""), "GPT41COST_AS_OF": "2026-12-06", "COLUMNS": "100", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "gpt41cost", command, *args, *extra],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=full,
-        timeout=300,
-        check=False,
-    )
+#: The terminal of the runs below: 100 columns, no TERM or NO_COLOR from the environment running the tests.
+TERMINAL = {"COLUMNS": "100", "TERM": None, "NO_COLOR": None}
+
+
+@pytest.fixture
+def cli(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.chdir(ROOT)  # the runs name samples relative to the repository root
+    return cli
 
 
 @pytest.mark.parametrize("command", list(RUNS))
-def test_bars_are_in_the_table_format_only(command) -> None:  # type: ignore[no-untyped-def]
+def test_bars_are_in_the_table_format_only(cli, command) -> None:  # type: ignore[no-untyped-def]
     args, title = RUNS[command]
-    table = _run(command, args, env={"PYTHONIOENCODING": "utf-8"})
-    assert table.returncode in (0, 1), table.stderr
+    table = cli(command, args, env=TERMINAL, expect=(0, 1))
     assert f"{title}" in table.stdout and "█" in table.stdout
     for fmt in ("markdown", "csv", "json", "html"):
-        out = _run(command, args, "-f", fmt, env={"PYTHONIOENCODING": "utf-8"}).stdout
+        out = cli(command, args, "-f", fmt, env=TERMINAL).stdout
         assert not BLOCKS & set(out), fmt
 
 
 @pytest.mark.parametrize(
-    "env",
+    ("env", "encoding"),
     [
-        pytest.param({"TERM": "dumb", "PYTHONIOENCODING": "utf-8"}, id="term-dumb"),
-        pytest.param({"PYTHONIOENCODING": "ascii"}, id="ascii-stdout"),
-        pytest.param({"PYTHONIOENCODING": "latin-1"}, id="latin-1-stdout"),
+        pytest.param({"TERM": "dumb"}, "utf-8", id="term-dumb"),
+        pytest.param({}, "ascii", id="ascii-stdout"),
+        pytest.param({}, "latin-1", id="latin-1-stdout"),
     ],
 )
 @pytest.mark.parametrize("command", list(RUNS))
-def test_bars_and_rules_fall_back_to_ascii(command, env) -> None:  # type: ignore[no-untyped-def]
+def test_bars_and_rules_fall_back_to_ascii(cli, command, env, encoding) -> None:  # type: ignore[no-untyped-def]
     args, title = RUNS[command]
-    r = _run(command, args, env=env)
-    assert r.returncode in (0, 1), r.stderr
+    r = cli(command, args, env={**TERMINAL, **env}, encoding=encoding, expect=(0, 1))
     assert title in r.stdout and "#" in r.stdout.split(title, 1)[1]
     assert not BLOCKS & set(r.stdout)
 
 
-def test_no_color_changes_nothing() -> None:
+def test_no_color_changes_nothing(cli) -> None:  # type: ignore[no-untyped-def]
     args, _ = RUNS["plan"]
-    plain = _run("plan", args, env={"PYTHONIOENCODING": "utf-8"}).stdout
-    assert _run("plan", args, env={"PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"}).stdout == plain
+    plain = cli("plan", args, env=TERMINAL).stdout
+    assert cli("plan", args, env={**TERMINAL, "NO_COLOR": "1"}).stdout == plain

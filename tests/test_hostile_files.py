@@ -1,6 +1,7 @@
-"""Filesystem cases (#18), a table: every command that reads files meets each one in a process
-under a timeout and a memory limit (tests/test_hostile.py's ``run``), and keeps the promise:
-one line, the documented exit code, nothing on stdout, no hang, no input modified."""
+"""Filesystem cases (#18), a table: every command that reads files meets each one and keeps the
+promise: one line, the documented exit code, nothing on stdout, no hang, no input modified. The
+cases that would hang or fill memory if the promise broke (a FIFO, /dev/zero) run in a process
+under a timeout and a memory limit (tests/test_hostile.py's ``run``); the others in-process."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from gpt41cost.errors import InputError
 from gpt41cost.readers import files
 
+from .conftest import Run
 from .test_hostile import run
 
 PROMPT = "Summarise the ticket below in one line.\n"
@@ -53,33 +55,37 @@ def _state(root: Path) -> dict[Path, tuple[int, int, int]]:
     return {p: (s.st_mode, s.st_size, s.st_mtime_ns) for p in root.rglob("*") for s in [p.lstat()]}
 
 
-# (how to make the input, exit code, a part of the one line; None = success with a report)
+# (how to make the input, exit code, a part of the one line; None = success with a report). A
+# case that would block or fill memory if the promise broke (a FIFO, /dev/zero) runs in a process
+# under the timeout and memory limit (True below); the others run in this process (``cli``).
 CASES = [
-    pytest.param(_dir_with(_broken_link), 3, "gone.txt: a broken symbolic link", id="broken-link-in-dir"),
-    pytest.param(_dir_with(_loop), 3, "a symbolic link loop", id="link-loop-in-dir"),
-    pytest.param(_dir_with(_fifo), 0, None, id="fifo-in-dir-skipped"),
-    pytest.param(_dir_with(_dir_link_loop), 0, None, id="dir-link-loop-not-followed"),
-    pytest.param(lambda tmp: [str(tmp / ("x" * 300) / "y.txt")], 3, "path too long", id="name-too-long"),
-    pytest.param(lambda tmp: [str(tmp / "nope.txt")], 3, "no such file or directory", id="missing"),
-    pytest.param(lambda tmp: ["/dev/zero"], 3, "over 64 MiB read whole", id="dev-zero"),
+    pytest.param(_dir_with(_broken_link), 3, "gone.txt: a broken symbolic link", False, id="broken-link-in-dir"),
+    pytest.param(_dir_with(_loop), 3, "a symbolic link loop", False, id="link-loop-in-dir"),
+    pytest.param(_dir_with(_fifo), 0, None, True, id="fifo-in-dir-skipped"),
+    pytest.param(_dir_with(_dir_link_loop), 0, None, False, id="dir-link-loop-not-followed"),
+    pytest.param(lambda tmp: [str(tmp / ("x" * 300) / "y.txt")], 3, "path too long", False, id="name-too-long"),
+    pytest.param(lambda tmp: [str(tmp / "nope.txt")], 3, "no such file or directory", False, id="missing"),
+    pytest.param(lambda tmp: ["/dev/zero"], 3, "over 64 MiB read whole", True, id="dev-zero"),
 ]
 
 
-@pytest.mark.parametrize(("make", "code", "message"), CASES)
+@pytest.mark.parametrize(("make", "code", "message", "process"), CASES)
 @pytest.mark.parametrize("command", ["estimate", "limits"])
-def test_filesystem_cases(tmp_path: Path, command: str, make, code: int, message: str | None) -> None:
+def test_filesystem_cases(
+    cli, tmp_path: Path, command: str, make, code: int, message: str | None, process: bool
+) -> None:
     args = make(tmp_path)
     extra = ["--max-tokens", "100", "--peak-rpm", "10"] if command == "limits" else []
     before = _state(tmp_path)
-    r = run([command, *args, *extra, "-m", "gpt-4.1", "-f", "json"])
-    err = r.stderr.decode()
-    assert r.returncode == code, err
-    assert "Traceback" not in err
+    argv = [command, *args, *extra, "-m", "gpt-4.1", "-f", "json"]
+    r = Run.of_process(run(argv)) if process else cli(argv)
+    assert r.exit_code == code, r.stderr
+    assert "Traceback" not in r.stderr
     if message is None:
-        assert r.stdout.startswith(b"{")
+        assert r.stdout.startswith("{")
     else:
-        assert r.stdout == b""
-        assert err.count("\n") == 1 and message in err, err
+        assert r.stdout == ""
+        assert r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
     assert _state(tmp_path) == before  # nothing modified
 
 
@@ -90,9 +96,9 @@ def test_filesystem_cases(tmp_path: Path, command: str, make, code: int, message
         pytest.param(_dir_with(_loop), "a symbolic link loop", id="loop"),
     ],
 )
-def test_usage_walks_the_same(tmp_path: Path, make, message: str) -> None:
-    r = run(["usage", *make(tmp_path)])
-    assert r.returncode == 3 and message in r.stderr.decode()
+def test_usage_walks_the_same(cli, tmp_path: Path, make, message: str) -> None:
+    r = cli(["usage", *make(tmp_path)])
+    assert r.exit_code == 3 and message in r.stderr
 
 
 def test_usage_skips_a_fifo_in_a_directory(tmp_path: Path) -> None:
@@ -105,26 +111,30 @@ def test_usage_skips_a_fifo_in_a_directory(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "code", "message"),
+    ("args", "code", "message", "process"),
     [
-        pytest.param(["plan", "/dev/zero"], 3, "over 4 MiB read whole", id="workload-dev-zero"),
-        pytest.param(["pricing", "--pricing", "/dev/zero"], 4, "over 4 MiB read whole", id="catalog-dev-zero"),
-        pytest.param(["estimate", "--encoding", "rot13", "README.md"], 2, "'rot13' is not a text encoding", id="rot13"),
-        pytest.param(["estimate", "--encoding", "bz2", "README.md"], 2, "'bz2' is not a text encoding", id="bz2"),
+        pytest.param(["plan", "/dev/zero"], 3, "over 4 MiB read whole", True, id="workload-dev-zero"),
+        pytest.param(["pricing", "--pricing", "/dev/zero"], 4, "over 4 MiB read whole", True, id="catalog-dev-zero"),
+        pytest.param(
+            ["estimate", "--encoding", "rot13", "README.md"], 2, "'rot13' is not a text encoding", False, id="rot13"
+        ),
+        pytest.param(
+            ["estimate", "--encoding", "bz2", "README.md"], 2, "'bz2' is not a text encoding", False, id="bz2"
+        ),
     ],
 )
-def test_named_special_files_and_codecs(args: list[str], code: int, message: str) -> None:
-    r = run(args)
-    err = r.stderr.decode()
-    assert (r.returncode, r.stdout) == (code, b""), err
-    assert err.count("\n") == 1 and message in err, err
+def test_named_special_files_and_codecs(cli, monkeypatch, args: list[str], code: int, message: str, process) -> None:
+    monkeypatch.chdir(Path(__file__).parents[1])
+    r = Run.of_process(run(args)) if process else cli(args)
+    assert (r.exit_code, r.stdout) == (code, ""), r.stderr
+    assert r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
 
 
-def test_utf16_gets_a_hint(tmp_path: Path) -> None:
+def test_utf16_gets_a_hint(cli, tmp_path: Path) -> None:
     p = tmp_path / "p.txt"
     p.write_text(PROMPT, encoding="utf-16")
-    r = run(["estimate", str(p)])
-    assert r.returncode == 3 and "add --encoding utf-16" in r.stderr.decode()
+    r = cli(["estimate", str(p)])
+    assert r.exit_code == 3 and "add --encoding utf-16" in r.stderr
 
 
 def _locked_subdirectory(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:

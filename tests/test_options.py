@@ -9,11 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gpt41cost import api
+from gpt41cost.catalog import load_catalog
 from gpt41cost.limits import Assessment
 
 from .conftest import DATA
 
-CATALOG = DATA / "pricing-fixture.yaml"
+CATALOG = load_catalog(DATA / "pricing-fixture.yaml")  # read once: the API takes a path or a Catalog
 AS_OF = "2026-12-06"
 
 inputs = st.integers(min_value=1, max_value=300_000)
