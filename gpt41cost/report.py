@@ -4,7 +4,8 @@ Each command's core result is turned into a :class:`Report`: a JSON document (th
 plus the tables and notes people read. ``render`` turns the same Report into a rich table,
 JSON, CSV or Markdown, so the formats cannot drift apart: they read one object.
 
-- ``table``: every table, then assumptions and notes (rich, for terminals).
+- ``table``: every table, each followed by its compact bar charts (:mod:`gpt41cost.bars`), then
+  assumptions and notes (for terminals).
 - ``markdown``: the same tables and notes as GitHub-flavoured Markdown.
 - ``csv``: ONE table with one header row and raw values (no currency signs, separators or
   percent signs; empty for none): the first (primary) table, or the one ``--table NAME`` picks.

@@ -167,7 +167,7 @@ CHARTS = {
     ],
     "limits": ["gpt-4.1-mini: RPM and TPM use per tier"],
     "plan": ["Monthly cost by model"],
-    "usage": ["Daily cost by model", "Cost by model", "Cost and cached share by model", "What if"],
+    "usage": ["Daily cost by model", "Cost by model", "Cached share by model", "What if"],
 }
 HTML_RUNS = {
     "estimate": ["samples/support", "--requests-per-day", "20000", "--cache", "auto"],

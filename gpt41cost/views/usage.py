@@ -290,7 +290,7 @@ def _charts(result: UsageResult) -> list[Chart]:
         )
         charts.append(
             Chart(
-                "Cost and cached share by model",
+                "Cached share by model",
                 "Share of each model's input tokens served from the prompt cache.",
                 [m.key for m in result.models],
                 [
