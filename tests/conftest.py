@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import json
+import os
+import resource
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -20,6 +22,23 @@ ROOT = Path(__file__).parent.parent
 
 #: The date CLI tests run on (the date of the run decides prices in force and model status).
 TEST_DATE = "2026-12-06"
+#: Every process a test starts runs under this address-space limit (MB) and timeout (s).
+MEMORY_MB = 2048
+TIMEOUT_S = 60
+
+
+def process_limits(close: int | None = None) -> Callable[[], None]:
+    """A ``preexec_fn``: close the child's descriptor ``close`` (a caller that closed a standard
+    stream), then put the child under the memory limit, with no core dump."""
+
+    def pre() -> None:
+        if close is not None:
+            os.close(close)
+        limit = MEMORY_MB * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return pre
 
 
 @pytest.fixture(autouse=True)
@@ -112,6 +131,40 @@ class Cli:
         if expect is not None:
             assert run.exit_code in ((expect,) if isinstance(expect, int) else expect), run.stderr
         return run
+
+    def start(
+        self,
+        *args: Arg | Sequence[Arg],
+        script: str | None = None,
+        stdin: Any = subprocess.DEVNULL,
+        stdout: Any = subprocess.PIPE,
+        stderr: Any = subprocess.PIPE,
+        close: int | None = None,
+    ) -> subprocess.Popen[bytes]:
+        """``gpt41cost ARGS`` (or ``python -c SCRIPT ARGS``) in a process of its own, from the
+        repository root, under the memory limit (:func:`process_limits`): for what only a real
+        process shows (signals, closed or full streams, killed workers, a hang or a memory blow-up
+        stopped by the limits). The environment is the test's (its pinned date)."""
+        head = ["-c", script] if script is not None else ["-m", "gpt41cost"]
+        argv = [*self.head, *(str(a) for arg in args for a in _flat(arg)), *self.tail]
+        return subprocess.Popen(
+            [sys.executable, *head, *argv],
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            preexec_fn=process_limits(close),
+            cwd=ROOT,
+        )
+
+    def process(self, *args: Arg | Sequence[Arg], **kw: Any) -> Run:
+        """:meth:`start`, then wait for the end (at most TIMEOUT_S, then it is killed and the test fails)."""
+        with self.start(*args, **kw) as p:
+            try:
+                out, err = p.communicate(timeout=TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                raise
+        return Run.of_process(subprocess.CompletedProcess(p.args, p.returncode, out, err))
 
     def json(self, *args: Arg | Sequence[Arg], code: int = 0, **kw: Any) -> Any:
         """The ``--format json`` document of a run that exits ``code`` (``-f json`` is added)."""

@@ -17,12 +17,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import resource
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -32,10 +29,8 @@ from hypothesis import strategies as st
 
 from gpt41cost.report import Report, Table, csv_safe, printable, render
 
-ROOT = Path(__file__).resolve().parents[1]
-#: Every subprocess runs under this address-space limit (MB) and timeout (s).
-MEMORY_MB = 2048
-TIMEOUT_S = 60
+from .conftest import TIMEOUT_S, Cli, Run
+
 #: Raw bytes a terminal acts on: C0 but newline, DEL, C1, bidi controls.
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -204,67 +199,32 @@ def test_workload_numbers_are_values_or_one_line(cli, tmp_path_factory, key: str
         pytest.param("x: " + "[" * 3000 + "]" * 3000 + "\n", "nested more than 64 levels", id="deep"),
     ],
 )
-def test_hostile_workloads_in_a_process(tmp_path: Path, text: str, message: str) -> None:
+def test_hostile_workloads_in_a_process(cli: Cli, tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "w.yaml"
     path.write_text(text)
     before = path.read_bytes()
-    r = run(["plan", str(path)])
+    r = cli.process("plan", path)
     _one_line(r, 3, message)
     assert path.read_bytes() == before
-    cat = run(["pricing", "--pricing", str(path)])
+    cat = cli.process("pricing", "--pricing", path)
     _one_line(cat, 4, message)
 
 
 # --------------------------------------------------------------------------- processes: streams and signals
 
 
-def _limits() -> None:
-    limit = MEMORY_MB * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+def _one_line(r: Run, code: int, message: str) -> None:
+    assert r.exit_code == code, r.stderr
+    assert r.stdout == ""
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("gpt41cost: "), r.stderr
+    assert message in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
 
 
-def run(
-    args: list[str], *, stdin: object = subprocess.DEVNULL, stdout: object = subprocess.PIPE, stderr: object = None
-) -> subprocess.CompletedProcess[bytes]:
-    """``gpt41cost ARGS`` in a process under the memory limit and timeout."""
-    env = {**os.environ, "GPT41COST_AS_OF": "2026-12-06"}
-    return subprocess.run(
-        [sys.executable, "-m", "gpt41cost", *args],
-        stdin=stdin,  # type: ignore[arg-type]
-        stdout=stdout,  # type: ignore[arg-type]
-        stderr=subprocess.PIPE if stderr is None else stderr,  # type: ignore[arg-type]
-        timeout=TIMEOUT_S,
-        preexec_fn=_limits,
-        env=env,
-        cwd=ROOT,
-        check=False,
-    )
-
-
-def _one_line(r: subprocess.CompletedProcess[bytes], code: int, message: str) -> None:
-    err = r.stderr.decode()
-    assert r.returncode == code, err
-    assert (r.stdout or b"") == b""
-    assert err.count("\n") == 1 and err.startswith("gpt41cost: "), err
-    assert message in err, err
-    assert "Traceback" not in err
-
-
-def test_stdout_full() -> None:
+def test_stdout_full(cli: Cli) -> None:
     with open("/dev/full", "wb") as full:
-        r = run(["pricing"], stdout=full)
+        r = cli.process("pricing", stdout=full)
     _one_line(r, 7, "cannot write the report to stdout: No space left on device")
-
-
-def _closed(fd: int) -> object:
-    """A preexec_fn that closes ``fd`` in the child, then applies the limits."""
-
-    def pre() -> None:
-        os.close(fd)
-        _limits()
-
-    return pre
 
 
 @pytest.mark.parametrize(
@@ -275,47 +235,24 @@ def _closed(fd: int) -> object:
         pytest.param(["usage", "-"], 0, 3, "stdin is closed", id="stdin-usage"),
     ],
 )
-def test_closed_streams(args: list[str], fd: int, code: int, message: str) -> None:
-    env = {**os.environ, "GPT41COST_AS_OF": "2026-12-06"}
-    r = subprocess.run(
-        [sys.executable, "-m", "gpt41cost", *args],
+def test_closed_streams(cli: Cli, args: list[str], fd: int, code: int, message: str) -> None:
+    r = cli.process(
+        args,
         stdin=None if fd == 0 else subprocess.DEVNULL,
         stdout=None if fd == 1 else subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        timeout=TIMEOUT_S,
-        preexec_fn=_closed(fd),  # type: ignore[arg-type]
-        env=env,
-        cwd=ROOT,
-        check=False,
+        close=fd,
     )
     _one_line(r, code, message)
 
 
-def test_closed_stderr_keeps_the_exit_code() -> None:
-    env = {**os.environ, "GPT41COST_AS_OF": "2026-12-06"}
-    r = subprocess.run(
-        [sys.executable, "-m", "gpt41cost", "estimate", "--input-tokens", "x"],
-        stdout=subprocess.PIPE,
-        stderr=None,
-        timeout=TIMEOUT_S,
-        preexec_fn=_closed(2),  # type: ignore[arg-type]
-        env=env,
-        check=False,
-    )
-    assert (r.returncode, r.stdout) == (2, b"")
+def test_closed_stderr_keeps_the_exit_code(cli: Cli) -> None:
+    r = cli.process("estimate", "--input-tokens", "x", stderr=None, close=2)
+    assert (r.exit_code, r.stdout) == (2, "")
 
 
-def test_sigterm_is_one_line() -> None:
+def test_sigterm_is_one_line(cli: Cli) -> None:
     """SIGTERM while a command waits on its input: one line, exit 143, like Ctrl-C's 130."""
-    env = {**os.environ, "GPT41COST_AS_OF": "2026-12-06"}
-    p = subprocess.Popen(
-        [sys.executable, "-m", "gpt41cost", "estimate", "-"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        preexec_fn=_limits,
-        env=env,
-    )
+    p = cli.start("estimate", "-", stdin=subprocess.PIPE)
     try:
         assert p.stdin is not None
         p.stdin.write(b"a prompt that never ends ")
@@ -345,8 +282,8 @@ def test_sigterm_is_one_line() -> None:
         pytest.param(["usage", "samples/usage", "--forecast", "--budget", "1e300"], "--budget", id="budget"),
     ],
 )
-def test_numbers_past_their_range(args: list[str], message: str) -> None:
-    _one_line(run(args), 2, message)
+def test_numbers_past_their_range(cli: Cli, args: list[str], message: str) -> None:
+    _one_line(cli.process(args), 2, message)
 
 
 # --------------------------------------------------------------------------- times in records

@@ -1,7 +1,7 @@
 """Filesystem cases (#18), a table: every command that reads files meets each one and keeps the
 promise: one line, the documented exit code, nothing on stdout, no hang, no input modified. The
 cases that would hang or fill memory if the promise broke (a FIFO, /dev/zero) run in a process
-under a timeout and a memory limit (tests/test_hostile.py's ``run``); the others in-process."""
+under a timeout and a memory limit (conftest's ``cli.process``); the others in-process."""
 
 from __future__ import annotations
 
@@ -15,9 +15,6 @@ import pytest
 
 from gpt41cost.errors import InputError
 from gpt41cost.readers import files
-
-from .conftest import Run
-from .test_hostile import run
 
 PROMPT = "Summarise the ticket below in one line.\n"
 
@@ -78,7 +75,7 @@ def test_filesystem_cases(
     extra = ["--max-tokens", "100", "--peak-rpm", "10"] if command == "limits" else []
     before = _state(tmp_path)
     argv = [command, *args, *extra, "-m", "gpt-4.1", "-f", "json"]
-    r = Run.of_process(run(argv)) if process else cli(argv)
+    r = cli.process(argv) if process else cli(argv)
     assert r.exit_code == code, r.stderr
     assert "Traceback" not in r.stderr
     if message is None:
@@ -101,13 +98,13 @@ def test_usage_walks_the_same(cli, tmp_path: Path, make, message: str) -> None:
     assert r.exit_code == 3 and message in r.stderr
 
 
-def test_usage_skips_a_fifo_in_a_directory(tmp_path: Path) -> None:
+def test_usage_skips_a_fifo_in_a_directory(cli, tmp_path: Path) -> None:
     d = tmp_path / "logs"
     d.mkdir()
     (d / "log.jsonl").write_bytes((Path(__file__).parents[1] / "samples/usage/chat-completions.jsonl").read_bytes())
     os.mkfifo(d / "pipe.jsonl")
-    r = run(["usage", str(d), "-f", "json"])
-    assert r.returncode == 0, r.stderr.decode()
+    r = cli.process("usage", d, "-f", "json")  # a FIFO: in a process, under the timeout
+    assert r.exit_code == 0, r.stderr
 
 
 @pytest.mark.parametrize(
@@ -125,7 +122,7 @@ def test_usage_skips_a_fifo_in_a_directory(tmp_path: Path) -> None:
 )
 def test_named_special_files_and_codecs(cli, monkeypatch, args: list[str], code: int, message: str, process) -> None:
     monkeypatch.chdir(Path(__file__).parents[1])
-    r = Run.of_process(run(args)) if process else cli(args)
+    r = cli.process(args) if process else cli(args)
     assert (r.exit_code, r.stdout) == (code, ""), r.stderr
     assert r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
 

@@ -15,7 +15,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ import pytest
 
 from gpt41cost.readers import pool
 
-from .test_hostile import ROOT, TIMEOUT_S, _limits
+from .conftest import TIMEOUT_S, Cli
 
 needs_cores = pytest.mark.skipif(not pool.eligible(pool.MIN_BYTES), reason="one core or no fork: no reading processes")
 #: Seconds a process tree may take to go away after its parent ended or was killed.
@@ -94,17 +93,7 @@ COMMANDS = ["estimate", "usage", "usage-gzip"]
 
 def start(args: list[str], script: str | None = None) -> subprocess.Popen[bytes]:
     """``gpt41cost ARGS`` (or ``python -c SCRIPT ARGS``) under the limits, output piped."""
-    env = {**os.environ, "GPT41COST_AS_OF": "2026-12-06"}
-    head = ["-c", script] if script else ["-m", "gpt41cost"]
-    return subprocess.Popen(
-        [sys.executable, *head, *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        preexec_fn=_limits,
-        env=env,
-        cwd=ROOT,
-    )
+    return Cli().start(args, script=script)
 
 
 #: Workers seen by :func:`reading`, killed after the test if any is left (a failing test).
