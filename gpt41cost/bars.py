@@ -78,7 +78,9 @@ def _text(value: Decimal | int | None, unit: str, column: Sequence[Decimal | int
 
 
 def bar_chart(c: Chart, width: int | None, ascii: bool = False) -> list[str]:
-    """The chart's lines for a terminal of ``width`` columns (None: :data:`DEFAULT_WIDTH`)."""
+    """The chart's lines for a terminal of ``width`` columns (None: :data:`DEFAULT_WIDTH`); none
+    when even its narrowest bars would not fit (the table above holds the same figures)."""
+    limit = width
     width = width or DEFAULT_WIDTH
     series = list(c.series) if c.stacked else list(c.series[: c.terminal])
     n = len(c.categories)
@@ -124,4 +126,6 @@ def bar_chart(c: Chart, width: int | None, ascii: bool = False) -> list[str]:
                 cells.append(f"{name}{drawn} {values[j][k].rjust(value_w[k])}")
         out.append(f" {lines[0].ljust(label_w)}  " + "  ".join(cells))
         out += [f" {x}" for x in lines[1:]]
+    if limit is not None and max(len(x) for x in out) > limit:
+        return []
     return out

@@ -566,7 +566,8 @@ def _rich_text(report: Report, width: int | None = None, ascii: bool = False) ->
         name = t.name or _slug(t.title)
         for c in report.charts:
             if c.table == name and c.terminal and len(c.categories) > 1:  # one bar compares nothing
-                out += [*bar_chart(c, width, ascii), ""]
+                drawn = bar_chart(c, width, ascii)
+                out += [*drawn, ""] if drawn else []
     if report.assumptions:
         out.append("Assumptions:")
         for name, value in report.assumptions:

@@ -58,6 +58,7 @@ def test_a_chart_draws_its_categories_figures_and_key_within_the_width() -> None
     assert lines[2].startswith(" tier 1                     RPM % ") and lines[2].endswith("128.3%")
     assert ">" in lines[2] and "│" in lines[3]
     assert all(len(x) <= 80 for x in lines)
+    assert bar_chart(c, 50) == []  # too narrow for two bars and their figures: left out, the table has them
     one = bar_chart(Chart("Cost", "", ["a", "b"], [("x", [Decimal(2), Decimal(1)]), ("y", [1, 1])], terminal=1), 60)
     assert one[0] == "Cost: x"  # the series drawn are named when others are left out
     assert one[1:] == [" a  " + "█" * 30 + " $2.00", " b  " + "█" * 15 + " " * 15 + " $1.00"]
