@@ -879,15 +879,18 @@ def usage(
     catalog: Catalog | str | os.PathLike[str] | None = None,
     as_of: date | str | None = None,
     progress: Callable[[int, int | None, int], None] | None = None,
+    skip_bad: bool = False,
 ) -> Usage:
     """What traffic really cost, from usage records (any mix of the formats OpenAI gives, gzip too).
 
-    ``strict``: stop at the first bad record (InputError); unpriced models are still reported
-    in ``result.unpriced``. ``batch_share``: also price moving that share (0-1) of non-batch
-    traffic to the Batch API. ``billed``: Costs API pages or the dashboard's cost export to
-    reconcile against, flagging differences over ``tolerance`` ("1%" or 0.01). ``forecast``:
-    project the month of ``as_of`` to its end, with the day spend crosses ``budget`` (USD) and
-    ``tier``'s usage cap. ``progress`` receives (bytes done, bytes in all, records).
+    ``strict``: stop at the first bad record (InputError); unpriced models are still reported in
+    ``result.unpriced``. ``skip_bad``: leave out a subdirectory that cannot be read (a skipped
+    input, reason ``unreadable_dir``) instead of raising InputError. ``batch_share``: also price
+    moving that share (0-1) of non-batch traffic to the Batch API. ``billed``: Costs API pages or
+    the dashboard's cost export to reconcile against, flagging differences over ``tolerance`` ("1%"
+    or 0.01). ``forecast``: project the month of ``as_of`` to its end, with the day spend crosses
+    ``budget`` (USD) and ``tier``'s usage cap. ``progress`` receives (bytes done, bytes in all,
+    records).
     """
     from .forecast import check_budget
     from .numbers import JOBS, TIER
@@ -904,7 +907,7 @@ def usage(
     monthly = check_budget(budget)
     n_tier = _count(tier, "tier", TIER)
     cat = _catalog(catalog, as_of)
-    acc = read_usage(path_list, strict=strict, jobs=n_jobs, progress=progress)
+    acc = read_usage(path_list, strict=strict, jobs=n_jobs, progress=progress, skip_bad=skip_bad)
     result = summarize(acc, cat, sources=path_list, batch_share=share)
     rec = None
     if billed:

@@ -53,6 +53,7 @@ SKIP_REASONS: Mapping[str, str] = MappingProxyType(
         "empty_file": "empty file",
         "truncated": "cut-off file",
         "bad_file": "unreadable file",
+        "unreadable_dir": "unreadable directory",
     }
 )
 

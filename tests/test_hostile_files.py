@@ -134,11 +134,11 @@ def test_utf16_gets_a_hint(cli, tmp_path: Path) -> None:
     assert r.exit_code == 3 and "add --encoding utf-16" in r.stderr
 
 
-def _locked_subdirectory(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``root`` with ok.txt and a subdirectory ``locked`` (holding in.txt) that cannot be listed."""
-    (root / "ok.txt").write_text(PROMPT)
+def _locked_subdirectory(root: Path, monkeypatch: pytest.MonkeyPatch, name: str = "ok.txt", text: str = PROMPT) -> None:
+    """``root`` with ``name`` and a subdirectory ``locked`` (holding another) that cannot be listed."""
+    (root / name).write_text(text)
     (root / "locked").mkdir()
-    (root / "locked" / "in.txt").write_text(PROMPT)
+    (root / "locked" / name).write_text(text)
     real = os.scandir
 
     def scandir(path: str | os.PathLike[str]) -> object:
@@ -180,3 +180,28 @@ def test_unreadable_subdirectory_is_skipped_and_listed_with_skip_bad(
     assert r.exit_code == 0, r.stderr
     assert "skipped: " in r.stderr and "locked: directory cannot be read" in r.stderr
     assert json.loads(r.stdout)["inputs"][0]["requests"] == 1
+
+
+def test_usage_unreadable_subdirectory_is_an_error_or_skipped_with_skip_bad(
+    runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """usage walks as estimate does: the run fails naming the directory (exit 3), or with
+    --skip-bad counts the rest and lists the directory with the skipped records; --strict wins."""
+    from gpt41cost.cli import app
+
+    log = (Path(__file__).parents[1] / "samples/usage/chat-completions.jsonl").read_text()
+    _locked_subdirectory(tmp_path, monkeypatch, "log.jsonl", log)
+    r = runner.invoke(app, ["usage", str(tmp_path)])
+    assert (r.exit_code, r.stdout) == (3, "")
+    why = "directory cannot be read (permission denied); fix it or leave it out"
+    assert r.stderr == f"gpt41cost: error: {tmp_path / 'locked'}: {why}\n"
+    alone = runner.invoke(app, ["usage", str(tmp_path / "log.jsonl"), "-f", "json"])
+    r = runner.invoke(app, ["usage", str(tmp_path), "--skip-bad", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    assert f"{tmp_path / 'locked'}: directory cannot be read" in r.stderr
+    assert "skipped 1 bad record(s) (1 unreadable directory)" in r.stderr
+    got, want = json.loads(r.stdout), json.loads(alone.stdout)
+    assert got["skipped"] == {"unreadable_dir": 1}
+    assert (got["requests"], got["total_usd"]) == (want["requests"], want["total_usd"])
+    r = runner.invoke(app, ["usage", str(tmp_path), "--skip-bad", "--strict"])
+    assert r.exit_code == 3 and "locked: directory cannot be read" in r.stderr

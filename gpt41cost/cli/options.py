@@ -361,6 +361,14 @@ UsageStrict = Annotated[
     bool,
     typer.Option("--strict", help="Fail on the first bad record (exit 3) and on unpriced models (exit 1)."),
 ]
+UsageSkipBad = Annotated[
+    bool,
+    typer.Option(
+        "--skip-bad",
+        help="Leave out a subdirectory that cannot be read (listed on stderr with the skipped records) "
+        "instead of stopping. Bad records are always skipped; --strict fails on them.",
+    ),
+]
 WhatIf = Annotated[
     list[str] | None,
     typer.Option(

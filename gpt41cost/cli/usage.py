@@ -146,6 +146,7 @@ def usage(
     pricing: opt.Pricing = None,
     as_of: opt.AsOf = None,
     strict: opt.UsageStrict = False,
+    skip_bad: opt.UsageSkipBad = False,
     what_if: opt.WhatIf = None,
     jobs: opt.Jobs = None,
     progress: opt.ShowProgress = None,
@@ -174,7 +175,7 @@ def usage(
     with _sources(paths or [], *api) as (paths, costs_paths), _progress_bar(_shown(progress)) as bar:
         got = usage(
             paths, strict=strict, batch_share=share, jobs=jobs, billed=[*(billed or []), *costs_paths], tolerance=tol,
-            forecast=do_forecast, budget=monthly, tier=tier, catalog=catalog, progress=bar,
+            forecast=do_forecast, budget=monthly, tier=tier, catalog=catalog, progress=bar, skip_bad=skip_bad,
         )  # fmt: skip
     _warn(got.result)
     _emit_workload(emit_workload, got, tier, monthly)

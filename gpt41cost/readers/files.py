@@ -39,6 +39,14 @@ def cannot_read(source: str, exc: OSError) -> InputError:
     return InputError(f"{source}: cannot read: {exc.strerror or exc}")
 
 
+class UnreadableDirectory(InputError):
+    """A directory found while walking that cannot be listed: ``path`` and ``why``."""
+
+    def __init__(self, path: str, why: str) -> None:
+        super().__init__(f"{path}: {why}")
+        self.path, self.why = path, why
+
+
 def stdin_stream() -> BinaryIO:
     """Standard input as bytes, for ``-``; a closed stdin is one error, not an AttributeError."""
     import sys
@@ -99,18 +107,20 @@ def path_kind(source: str) -> str:
     return "file" if stat.S_ISREG(mode) else "special"
 
 
-def walk(root: str, on_error: Callable[[InputError], None] | None = None) -> Iterator[tuple[str, str]]:
+def walk(root: str, on_error: Callable[[UnreadableDirectory], None] | None = None) -> Iterator[tuple[str, str]]:
     """``(path, path relative to root)`` of the regular files under ``root``, hidden entries left
     out, in sorted order per directory. Links to files are followed, links to directories are not
     (no loop). A broken link, a link loop or an unreadable directory is an InputError; with
-    ``on_error`` (``--skip-bad``) an unreadable subdirectory is passed to it and left out."""
+    ``on_error`` (``--skip-bad``) an unreadable subdirectory is passed to it (an
+    :class:`UnreadableDirectory`) and left out."""
 
     def fail(exc: OSError) -> None:
         where = exc.filename if isinstance(exc.filename, str) else root
         if isinstance(exc, PermissionError):
-            err = InputError(f"{where}: directory cannot be read (permission denied); fix it or leave it out")
+            err = UnreadableDirectory(where, "directory cannot be read (permission denied); fix it or leave it out")
         else:
-            err = cannot_read(where, exc)
+            said = cannot_read(where, exc).message
+            err = UnreadableDirectory(where, said.removeprefix(f"{where}: "))
         if on_error is None or where == root:
             raise err from None
         on_error(err)

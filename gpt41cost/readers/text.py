@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..errors import InputError, ParameterError
-from .files import path_kind, read_limited, read_whole, stdin_stream, walk
+from .files import UnreadableDirectory, path_kind, read_limited, read_whole, stdin_stream, walk
 
 #: Bytes inspected for a NUL byte to tell binary files from text.
 SNIFF_BYTES = 8192
@@ -54,7 +54,7 @@ def find_inputs(
     paths: Sequence[str],
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
-    on_error: Callable[[InputError], None] | None = None,
+    on_error: Callable[[UnreadableDirectory], None] | None = None,
 ) -> list[Found]:
     """Files named directly, plus the files under each directory that match the globs, sorted.
 
@@ -85,7 +85,7 @@ def matches(rel: str, name: str, globs: Sequence[str]) -> bool:
 
 
 def _walk(
-    root: str, include: Sequence[str], exclude: Sequence[str], on_error: Callable[[InputError], None] | None
+    root: str, include: Sequence[str], exclude: Sequence[str], on_error: Callable[[UnreadableDirectory], None] | None
 ) -> Iterator[str]:
     for full, rel in walk(root, on_error):
         name = os.path.basename(full)

@@ -70,11 +70,11 @@ from ..usage import (
     calibrate,
     day_of,
 )
-from .files import open_input, stdin_stream
+from .files import UnreadableDirectory, open_input, stdin_stream
 from .pool import PARENT_CHECK_S, executor, workers_died
 from .pool import result as result_of
 from .pool import stop as stop_pool
-from .text import STDIN, expand_paths
+from .text import STDIN, find_inputs
 
 #: (bytes done, bytes in all (None when reading stdin), records counted so far)
 ProgressFn = Callable[[int, int | None, int], None]
@@ -1583,6 +1583,7 @@ def read_usage(
     progress: ProgressFn | None = None,
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
     max_ids: int = MAX_IDS,
+    skip_bad: bool = False,
 ) -> Accumulator:
     """Read every usage file under ``paths`` into one :class:`Accumulator`.
 
@@ -1590,13 +1591,20 @@ def read_usage(
     dropped and counted in ``acc.duplicates``; records without an id are never merged. Up to
     ``max_ids`` ids are remembered. ``jobs``: processes for a plain JSONL file of at least
     ``parallel_min_bytes`` (default: every core). Raises InputError for a missing path, on the first bad record
-    under ``strict``, and when no record could be read.
+    under ``strict``, and when no record could be read. A subdirectory that cannot be read is an
+    InputError too, unless ``skip_bad``: then it is a skipped input (``unreadable_dir``).
     """
-    files = expand_paths(paths)
+    acc = Accumulator()
+
+    def leave_out(err: UnreadableDirectory) -> None:
+        if strict:
+            raise err
+        acc.skip(Skip(err.path, None, "unreadable_dir", err.why))
+
+    files = [f.path for f in find_inputs(paths, on_error=leave_out if skip_bad else None)]
     sizes = [_size(p) for p in files]
     total = None if any(s is None for s in sizes) else sum(s for s in sizes if s is not None)
     tracker = _Tracker(progress, total)
-    acc = Accumulator()
     seen = _Seen(max_ids)
     n_jobs = max(1, jobs if jobs is not None else os.cpu_count() or 1)
     for path in files:
