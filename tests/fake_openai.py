@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -52,6 +51,7 @@ class FakeOpenAI:
         self.malformed: str | None = None  # "html", "no-data", "bad-bucket", "loop"
         self.requests: list[dict[str, Any]] = []
         self.delay = 0.0  # seconds to wait before answering (timeouts)
+        self.closing = threading.Event()  # set when the test ends: a delayed answer stops waiting
         self.errors: list[BaseException | None] = []  # what a handler raised (a client that hung up)
         self.server: ThreadingHTTPServer | None = None
         #: How POST /v1/responses/input_tokens counts a body (None: that endpoint is a 404).
@@ -74,7 +74,7 @@ class FakeOpenAI:
     ) -> tuple[int, bytes, dict[str, str]]:
         self.requests.append({"path": path, "query": query, "headers": headers})
         if self.delay:
-            time.sleep(self.delay)
+            self.closing.wait(self.delay)
         refused = self._refused(headers)
         if refused is not None:
             return refused
@@ -248,6 +248,9 @@ def serving(fake: FakeOpenAI) -> Iterator[FakeOpenAI]:
             pass
 
     class Server(ThreadingHTTPServer):
+        # server_close() joins every handler thread: no answer outlives its test
+        daemon_threads = False
+
         def handle_error(self, request: Any, client_address: Any) -> None:
             # A client that gave up (a timeout test) leaves a handler writing to a closed socket,
             # maybe after this test ended: kept here, never printed into a later test's stderr.
@@ -261,6 +264,7 @@ def serving(fake: FakeOpenAI) -> Iterator[FakeOpenAI]:
     try:
         yield fake
     finally:
+        fake.closing.set()
         server.shutdown()
         server.server_close()
         thread.join()

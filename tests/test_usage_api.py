@@ -380,6 +380,20 @@ def test_timeout_is_one_line(cli, fake):
     assert r.stdout == ""
 
 
+def test_no_answer_of_the_fake_outlives_its_test(cli):
+    """An answer the client gave up on (the timeout above) is not left running after the test:
+    it would write on whatever stderr the next test has (a traceback in a test that asserts there
+    is none, seen under load in test_usage_cli's test_errors)."""
+    import threading
+
+    before = set(threading.enumerate())
+    with serving(FakeOpenAI(load_buckets(*USAGE_PAGES), key=KEY)) as fake:
+        fake.delay = 30.0
+        r = _api(cli, fake, *NOV, "--timeout", "0.2", "--retries", "0")
+        assert r.exit_code == ExitCode.API
+    assert [t for t in threading.enumerate() if t not in before] == []
+
+
 def test_empty_period_says_so(cli, fake, tmp_path):
     r = _api(cli, fake, "--since", "2026-10-01", "--until", "2026-10-31", "--save", str(tmp_path))
     assert r.exit_code == ExitCode.INPUT
