@@ -126,9 +126,11 @@ class PromptSummary:
     mean_cached_tokens: Decimal
     cache_basis: str
     input_tokens_total: int | None = None  # over the requests measured; None for a given input size
+    #: parts of the requests that could not be counted: (where, what)
+    uncounted: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def of(cls, profile: RequestProfile, basis: str) -> PromptSummary:
+    def of(cls, profile: RequestProfile, basis: str, measured: Sequence[Measured] = ()) -> PromptSummary:
         cached = profile.cached_tokens
         return cls(
             files=profile.kinds,
@@ -137,6 +139,7 @@ class PromptSummary:
             mean_cached_tokens=Decimal(sum(cached)) / len(cached),
             cache_basis=basis,
             input_tokens_total=sum(profile.input_tokens),
+            uncounted=tuple((m.where, what) for m in measured for what in m.uncounted),
         )
 
 
@@ -521,7 +524,7 @@ def profile_from_measured(
         basis = "none"
     own = any(c is not None for c in caps)
     profile = RequestProfile(inputs, cached, output_tokens, fallback, reserves if own else ())
-    return profile, PromptSummary.of(profile, basis)
+    return profile, PromptSummary.of(profile, basis, measured)
 
 
 def prompt_inputs(w: Workload, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[Found]:

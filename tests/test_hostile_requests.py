@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 EMPTY_CHAT = {"model": "gpt-4.1", "messages": []}
 HELLO = {"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi"}]}
@@ -72,3 +76,69 @@ def test_batch_with_no_usable_line_shows_its_preflight(cli, tmp_path: Path, fmt:
         assert {(f["code"], f["line"]) for f in check["findings"]} >= {("bad_request", 1), ("bad_request", 2)}
     else:
         assert "bad_request" in r.stdout and "'messages' is empty" in r.stdout and "no 'body' object" in r.stdout
+
+
+# --------------------------------------------------------------------------- parts that cannot be counted
+
+#: Content parts no offline rule counts, one per kind (remote image, PDF, audio), and built-in tools.
+UNCOUNTABLE_PARTS = [
+    {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+    {"type": "file", "file": {"file_id": "file-abc"}},
+    {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}},
+]
+BUILT_IN_TOOLS = [{"type": "web_search_preview"}, {"type": "file_search"}, {"type": "code_interpreter"}]
+
+parts = st.lists(st.sampled_from([{"type": "text", "text": "hello"}, *UNCOUNTABLE_PARTS]), min_size=1, max_size=6)
+
+
+@given(st.lists(parts, min_size=1, max_size=3), st.lists(st.sampled_from(BUILT_IN_TOOLS), max_size=3))
+def test_every_part_that_cannot_be_counted_is_listed(messages: list[list[dict]], tools: list[dict]) -> None:
+    """A request of any mix of text, remote images, PDFs, audio and built-in tools: each part no
+    rule counts is listed as uncounted, once; the text is counted."""
+    from gpt41cost import count_request
+
+    body: dict[str, object] = {"model": "gpt-4.1", "messages": [{"role": "user", "content": m} for m in messages]}
+    if tools:
+        body["tools"] = tools
+    got = count_request(body)
+    assert len(got.uncounted) == sum(p["type"] != "text" for m in messages for p in m) + len(tools)
+    assert got.input_tokens >= 3
+
+
+def _run_with_uncounted(runner, tmp_path: Path, command: str, fmt: str, *extra: str):  # type: ignore[no-untyped-def]
+    req = tmp_path / "req.json"
+    content = [{"type": "text", "text": "what is in these?"}, *UNCOUNTABLE_PARTS]
+    req.write_text(json.dumps({"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": content}],
+                               "tools": BUILT_IN_TOOLS[:1]}))  # fmt: skip
+    if command == "plan":
+        w = tmp_path / "w.yaml"
+        w.write_text(
+            "name: w\nmodels: {gpt-4.1-mini: 1.0}\nprompts: [req.json]\noutput_tokens: 100\nmax_tokens: 200\n"
+            "traffic: {requests_per_day: 1000, peak_rpm: 10}\ntier: 3\n"
+        )
+        args = ["plan", str(w)]
+    elif command == "limits":
+        args = ["limits", str(req), "--peak-rpm", "10", "--max-tokens", "100"]
+    else:
+        args = ["estimate", str(req)]
+    return runner.invoke(app, [*args, "-f", fmt, *extra])
+
+
+@pytest.mark.parametrize("command", ["estimate", "limits", "plan"])
+def test_uncounted_parts_reach_every_format(runner, tmp_path: Path, command: str) -> None:
+    """The four parts left out of the figures are in the CSV's default table (a count on every
+    row), in --table uncounted, in JSON, in the notes and on stderr, whatever the format."""
+    n = len(UNCOUNTABLE_PARTS) + 1
+    r = _run_with_uncounted(runner, tmp_path, command, "csv")
+    assert r.exit_code == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert rows and {row["uncounted parts"] for row in rows} == {str(n)}
+    assert r.stderr.count("gpt41cost: warning: NOT COUNTED ") == n
+    table = _run_with_uncounted(runner, tmp_path, command, "csv", "--table", "uncounted")
+    listed = list(csv.DictReader(io.StringIO(table.stdout)))
+    assert len(listed) == n and all(row["where"].endswith("req.json") for row in listed)
+    assert "web_search_preview" in listed[0]["what"]
+    doc = json.loads(_run_with_uncounted(runner, tmp_path, command, "json").stdout)
+    assert [u["what"] for u in doc["uncounted"]] == [row["what"] for row in listed]
+    shown = _run_with_uncounted(runner, tmp_path, command, "table")
+    assert shown.stdout.count("NOT COUNTED ") == n and shown.stderr.count("NOT COUNTED ") == n

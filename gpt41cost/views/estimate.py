@@ -15,6 +15,7 @@ from ..estimate import DAYS_PER_MONTH, DEFAULT_OUTPUT_TOKENS, EstimateResult, In
 from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded
 from .batch import batch_json, batch_tables
 from .dated import catalog_notes, date_assumption, dated_json, status_text
+from .uncounted import COLUMN, is_uncounted_note, uncounted_json, uncounted_notes, uncounted_table
 
 #: 2: each model carries ``lifecycle``; the top level ``as_of`` and ``catalog_as_of`` (issue #13).
 SCHEMA_VERSION = 3
@@ -256,7 +257,7 @@ def estimate_report(
         "inputs": [_input_json(i) for i in r.inputs],
         "skipped_inputs": [{"source": e, "reason": EMPTY_REASON} for e in r.empty_inputs],
         "models": [_model_json(m, day) for m in r.models],
-        "uncounted": [{"where": w, "what": u} for w, u in r.uncounted],
+        "uncounted": uncounted_json(r.uncounted),
         "batch_preflight": [batch_json(c) for c in checks],
     }
     monthly = a.requests_per_month is not None
@@ -272,7 +273,7 @@ def estimate_report(
     ]
     if monthly:
         cols.append("monthly")
-    cols += ["vs gpt-4.1", "fits", "requested"]
+    cols += ["vs gpt-4.1", "fits", "requested", COLUMN]
     rows: list[list[Any]] = []
     for m in r.models:
         label = m.model + (" (requested)" if m.requested else "")
@@ -293,6 +294,7 @@ def estimate_report(
         row.append(None if saving is None else (baseline if m.model == "gpt-4.1" else Pct(-saving)))
         row.append("yes" if not m.misfits else Shown(f"NO ({len(m.misfits)})", "no"))
         row.append("yes" if m.requested else "no")
+        row.append(len(r.uncounted))
         rows.append(row)
     stats_rows = [
         [m.model, m.input_stats.mean.quantize(Decimal("0.1")), m.input_stats.p50, m.input_stats.p95, m.input_stats.max]
@@ -305,9 +307,9 @@ def estimate_report(
             "Cost per model",
             cols,
             rows,
-            numeric=frozenset(cols[2:-2]),
+            numeric=frozenset([*cols[2:-3], COLUMN]),
             name="models",
-            csv_only=frozenset({"requested"}),
+            csv_only=frozenset({"requested", COLUMN}),
             secondary=("output tokens", "cached tokens", "input tokens"),
         ),
         Table(
@@ -368,6 +370,7 @@ def estimate_report(
     if listed is not None:
         tables.append(listed)
     tables += batch_tables(checks)
+    tables.append(uncounted_table(r.uncounted))
     misfit_rows = [[m.model, f.where, f.input_tokens, f.output_tokens, f.problem] for m in r.models for f in m.misfits]
     if misfit_rows:
         tables.append(
@@ -392,13 +395,10 @@ def estimate_report(
         notes.append(f"Measured: {len(r.sources)} inputs (read as {', '.join(kinds)})")
     if r.empty_inputs:
         notes.append(f"Skipped {len(r.empty_inputs)} empty file(s) found in directories (listed under Inputs)")
-    for where, what in r.uncounted[:20]:
-        notes.append(f"NOT COUNTED {where}: {what}")
-    if len(r.uncounted) > 20:
-        notes.append(f"... and {len(r.uncounted) - 20} more uncounted parts (see --format json)")
+    notes += uncounted_notes(r.uncounted)
     notes += list(r.notes)
     notes += catalog_notes(r.catalog_as_of, day)
-    warnings = [n for n in notes if n.startswith("NOT COUNTED") or n.startswith("... and")]
+    warnings = [n for n in notes if is_uncounted_note(n)]
     warnings += [f"{m.model}: {status_text(m.lifecycle, day)}" for m in r.models if m.status == "shut_down"]
     return Report(
         title="gpt41cost estimate",

@@ -12,6 +12,8 @@ from ..limits import ASSUMPTIONS, DAYS_PER_MONTH, Assessment, Demand, Drain, Mod
 from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_auto
 from ..workload import PromptSummary
 from .dated import catalog_notes, date_assumption, dated_json, status_text
+from .uncounted import COLUMN as UNCOUNTED
+from .uncounted import is_uncounted_note, uncounted_json, uncounted_notes, uncounted_table
 
 #: 2: each model carries ``lifecycle``, its rows a status; the top level ``as_of`` (issue #13).
 SCHEMA_VERSION = 3
@@ -188,7 +190,8 @@ def limits_report(
     rows: list[list[Any]] = []
     summary_rows: list[list[Any]] = []
     models_json: list[dict[str, Any]] = []
-    notes: list[str] = []
+    uncounted = summary.uncounted if summary is not None else ()
+    notes: list[str] = uncounted_notes(uncounted)
     day = catalog.day
     # a shut-down model is still assessed, but listed after the others and marked in every format
     assessments = active_first(list(assessments), lambda a: a.demand.models[0][0].lifecycle, day)
@@ -213,6 +216,7 @@ def limits_report(
                     yes_no(t.fits),
                     lc.status(day),
                     Usd(t.monthly_cap_usd),
+                    len(uncounted),
                 ]
             )
             j = model_tier_json(m, t)
@@ -278,13 +282,22 @@ def limits_report(
                 "fits",
                 "status",
                 "monthly cap",
+                UNCOUNTED,
             ),
             rows,
             numeric=frozenset(
-                {"tier", *(h for _, h in columns), "headroom", "max peak RPM", "monthly cap use %", "monthly cap"}
+                {
+                    "tier",
+                    *(h for _, h in columns),
+                    "headroom",
+                    "max peak RPM",
+                    "monthly cap use %",
+                    "monthly cap",
+                    UNCOUNTED,
+                }
             ),
             name="tiers",
-            csv_only=frozenset({"status", "monthly cap"}),
+            csv_only=frozenset({"status", "monthly cap", UNCOUNTED}),
         ),
         Table(
             f"Lowest tier that fits (min headroom {_dec(demand.min_headroom_pct)}%)",
@@ -295,8 +308,9 @@ def limits_report(
         ),
     ]
     assumptions = input_assumptions(demand, summary, output_source, catalog)
+    tables.append(uncounted_table(uncounted))
     if drains:
-        tables.append(_drain_table(drains))
+        tables.insert(-1, _drain_table(drains))
         assumptions.append(
             (
                 "backlog drain",
@@ -312,6 +326,7 @@ def limits_report(
         "inputs": _inputs_json(demand, summary),
         "monthly_spend_projected": demand.spend_projected,
         "models": models_json,
+        "uncounted": uncounted_json(uncounted),
     }
     return Report(
         title="Rate-limit headroom per usage tier",
@@ -319,7 +334,7 @@ def limits_report(
         tables=tables,
         assumptions=assumptions,
         notes=notes,
-        warnings=[n for n in notes if "shut down" in n],
+        warnings=[n for n in notes if "shut down" in n or is_uncounted_note(n)],
         charts=_charts(assessments, columns, demand),
     )
 

@@ -13,6 +13,8 @@ from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, roun
 from ..workload import PromptSummary, Workload
 from .dated import catalog_notes, dated_json, status_text
 from .limits import cap_cell, input_assumptions, model_tier_json, pct_json, use_cells, use_columns, whole, yes_no
+from .uncounted import COLUMN as UNCOUNTED
+from .uncounted import is_uncounted_note, uncounted_json, uncounted_notes, uncounted_table
 
 #: 2: each model carries ``lifecycle``; the top level ``as_of``, ``horizon_months`` and, with
 #: --substitute, ``with_substitutes`` (issue #13).
@@ -55,6 +57,7 @@ def plan_report(
                 Usd(c.batch_usd),
                 Usd(c.total_usd),
                 status,
+                len(summary.uncounted),
             ]
         )
     std_total = _sum(c.standard_usd for c in a.costs)
@@ -105,6 +108,7 @@ def plan_report(
         state, why = catalog.fine_tuning.training(day)
         if state != "open":
             notes.append(f"Fine-tuning: {why}; a routed fine-tuned model must be trained already.")
+    notes += uncounted_notes(summary.uncounted)
     notes += catalog_notes(catalog.as_of, day)
     data = {
         "schema_version": SCHEMA_VERSION,
@@ -157,6 +161,7 @@ def plan_report(
         ],
         "lowest_tier": lowest,
         "verdict": {"pass": v.passed, "reasons": list(v.reasons)},
+        "uncounted": uncounted_json(summary.uncounted),
     }
     assumptions = input_assumptions(a.demand, summary, w.output_source, catalog)
     assumptions.append(
@@ -178,11 +183,22 @@ def plan_report(
         tables=[
             Table(
                 f"Monthly cost ({DAYS_PER_MONTH} days)",
-                ("model", "status", "share", "requests/day", "peak RPM", "standard", "batch", "total", "verdict"),
+                (
+                    "model",
+                    "status",
+                    "share",
+                    "requests/day",
+                    "peak RPM",
+                    "standard",
+                    "batch",
+                    "total",
+                    "verdict",
+                    UNCOUNTED,
+                ),
                 cost_rows,
-                numeric=frozenset({"share", "requests/day", "peak RPM", "standard", "batch", "total"}),
+                numeric=frozenset({"share", "requests/day", "peak RPM", "standard", "batch", "total", UNCOUNTED}),
                 name="cost",
-                csv_only=frozenset({"verdict"}),
+                csv_only=frozenset({"verdict", UNCOUNTED}),
                 footer_rows=cost_footer,
             ),
             Table(
@@ -201,12 +217,13 @@ def plan_report(
                 name="tiers",
             ),
             *extra,
+            uncounted_table(summary.uncounted),
         ],
         assumptions=assumptions,
         notes=notes,
         footer=footer,
         headline=footer + ("" if v.passed else " " + " ".join(f"FAIL: {r}" for r in v.reasons)),
-        warnings=[n for n in notes if "shut down" in n or "shuts down" in n],
+        warnings=[n for n in notes if "shut down" in n or "shuts down" in n or is_uncounted_note(n)],
         charts=[
             Chart(
                 "Monthly cost by model",
