@@ -183,25 +183,23 @@ def test_unreadable_subdirectory_is_skipped_and_listed_with_skip_bad(
 
 
 def test_usage_unreadable_subdirectory_is_an_error_or_skipped_with_skip_bad(
-    runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """usage walks as estimate does: the run fails naming the directory (exit 3), or with
     --skip-bad counts the rest and lists the directory with the skipped records; --strict wins."""
-    from gpt41cost.cli import app
-
     log = (Path(__file__).parents[1] / "samples/usage/chat-completions.jsonl").read_text()
     _locked_subdirectory(tmp_path, monkeypatch, "log.jsonl", log)
-    r = runner.invoke(app, ["usage", str(tmp_path)])
+    r = cli(["usage", str(tmp_path)])
     assert (r.exit_code, r.stdout) == (3, "")
     why = "directory cannot be read (permission denied); fix it or leave it out"
     assert r.stderr == f"gpt41cost: error: {tmp_path / 'locked'}: {why}\n"
-    alone = runner.invoke(app, ["usage", str(tmp_path / "log.jsonl"), "-f", "json"])
-    r = runner.invoke(app, ["usage", str(tmp_path), "--skip-bad", "-f", "json"])
+    alone = cli(["usage", str(tmp_path / "log.jsonl"), "-f", "json"])
+    r = cli(["usage", str(tmp_path), "--skip-bad", "-f", "json"])
     assert r.exit_code == 0, r.stderr
     assert f"{tmp_path / 'locked'}: directory cannot be read" in r.stderr
     assert "skipped 1 bad record(s) (1 unreadable directory)" in r.stderr
     got, want = json.loads(r.stdout), json.loads(alone.stdout)
     assert got["skipped"] == {"unreadable_dir": 1}
     assert (got["requests"], got["total_usd"]) == (want["requests"], want["total_usd"])
-    r = runner.invoke(app, ["usage", str(tmp_path), "--skip-bad", "--strict"])
+    r = cli(["usage", str(tmp_path), "--skip-bad", "--strict"])
     assert r.exit_code == 3 and "locked: directory cannot be read" in r.stderr

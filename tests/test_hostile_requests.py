@@ -105,7 +105,7 @@ def test_every_part_that_cannot_be_counted_is_listed(messages: list[list[dict]],
     assert got.input_tokens >= 3
 
 
-def _run_with_uncounted(runner, tmp_path: Path, command: str, fmt: str, *extra: str):  # type: ignore[no-untyped-def]
+def _run_with_uncounted(cli, tmp_path: Path, command: str, fmt: str, *extra: str):  # type: ignore[no-untyped-def]
     req = tmp_path / "req.json"
     content = [{"type": "text", "text": "what is in these?"}, *UNCOUNTABLE_PARTS]
     req.write_text(json.dumps({"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": content}],
@@ -121,24 +121,24 @@ def _run_with_uncounted(runner, tmp_path: Path, command: str, fmt: str, *extra: 
         args = ["limits", str(req), "--peak-rpm", "10", "--max-tokens", "100"]
     else:
         args = ["estimate", str(req)]
-    return runner.invoke(app, [*args, "-f", fmt, *extra])
+    return cli(args, "-f", fmt, *extra)
 
 
 @pytest.mark.parametrize("command", ["estimate", "limits", "plan"])
-def test_uncounted_parts_reach_every_format(runner, tmp_path: Path, command: str) -> None:
+def test_uncounted_parts_reach_every_format(cli, tmp_path: Path, command: str) -> None:
     """The four parts left out of the figures are in the CSV's default table (a count on every
     row), in --table uncounted, in JSON, in the notes and on stderr, whatever the format."""
     n = len(UNCOUNTABLE_PARTS) + 1
-    r = _run_with_uncounted(runner, tmp_path, command, "csv")
+    r = _run_with_uncounted(cli, tmp_path, command, "csv")
     assert r.exit_code == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert rows and {row["uncounted parts"] for row in rows} == {str(n)}
     assert r.stderr.count("gpt41cost: warning: NOT COUNTED ") == n
-    table = _run_with_uncounted(runner, tmp_path, command, "csv", "--table", "uncounted")
+    table = _run_with_uncounted(cli, tmp_path, command, "csv", "--table", "uncounted")
     listed = list(csv.DictReader(io.StringIO(table.stdout)))
     assert len(listed) == n and all(row["where"].endswith("req.json") for row in listed)
     assert "web_search_preview" in listed[0]["what"]
-    doc = json.loads(_run_with_uncounted(runner, tmp_path, command, "json").stdout)
+    doc = json.loads(_run_with_uncounted(cli, tmp_path, command, "json").stdout)
     assert [u["what"] for u in doc["uncounted"]] == [row["what"] for row in listed]
-    shown = _run_with_uncounted(runner, tmp_path, command, "table")
+    shown = _run_with_uncounted(cli, tmp_path, command, "table")
     assert shown.stdout.count("NOT COUNTED ") == n and shown.stderr.count("NOT COUNTED ") == n
