@@ -389,8 +389,8 @@ def test_limits_marks_and_orders(cli):
     assert "gpt-4.1-nano,shut down 2026-10-23, substitute gpt-4.1-mini" in out.replace('"', "")
     # the default CSV table: the plain name, its status in its own column
     out = cli([*args, "-f", "csv"]).stdout
-    assert out.splitlines()[0].endswith(",fits,status,monthly cap")
-    assert [line.split(",")[-2] for line in out.splitlines() if line.startswith("gpt-4.1-nano,")] == ["shut_down"] * 5
+    assert out.splitlines()[0].endswith(",fits,status,monthly cap,uncounted parts")
+    assert [line.split(",")[-3] for line in out.splitlines() if line.startswith("gpt-4.1-nano,")] == ["shut_down"] * 5
     assert "gpt-4.1-nano (shut down)   " in cli(args).stdout
 
 
