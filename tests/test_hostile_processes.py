@@ -221,3 +221,41 @@ def test_a_worker_killed_while_handing_back_a_result(tmp_path, big, processes, c
     processes.append(p)
     ended(p, 3, "process")
     assert children(p.pid) == []
+
+
+#: Run the CLI with SIGTERM sent to itself while it forks its first worker (from a callback the
+#: fork runs in the parent, as logging's own are): a handler run there has its exception
+#: swallowed ("Exception ignored"), and the command would run on to the end, exit 0.
+TERM_WHILE_FORKING = textwrap.dedent(
+    """
+    import os, signal, sys
+    from gpt41cost.cli import main
+    from gpt41cost.readers import pool
+
+    pool.MIN_BYTES = pool.RANGE_BYTES = 2048  # a small file read on every core
+    sent = []
+
+    def term_once():
+        if not sent:
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    os.register_at_fork(after_in_parent=term_once)
+    sys.argv[0] = "gpt41cost"
+    main(sys.argv[1:])
+    """
+)
+
+
+@needs_cores
+@pytest.mark.parametrize("command", ["estimate", "usage"])
+def test_sigterm_while_the_workers_are_forked(tmp_path, big, processes, command: str) -> None:
+    if command == "estimate":
+        path = tmp_path / "small.jsonl"
+        path.write_bytes(b"".join(big["estimate"].open("rb").readlines()[:40]))
+    else:
+        path = big["usage"]
+    p = start(_args(command, path), TERM_WHILE_FORKING)
+    processes.append(p)
+    ended(p, 143, "gpt41cost: terminated")
+    assert children(p.pid) == []

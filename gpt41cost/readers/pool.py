@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from ..errors import InputError
 
@@ -45,6 +45,7 @@ PARENT_CHECK_S = 0.2
 
 T = TypeVar("T")
 R = TypeVar("R")
+P = ParamSpec("P")
 #: A range of a file: (first byte, end byte, number of its first line).
 Span = tuple[int, int, int]
 
@@ -89,15 +90,33 @@ def spans(source: str, size: int) -> list[Span]:
     return out
 
 
+#: Signals held while work is handed to the pool (see :class:`_ForkedPool`).
+_HELD = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+class _ForkedPool(ProcessPoolExecutor):
+    """A pool whose ``submit`` holds SIGINT and SIGTERM: the first one forks the workers, and a
+    handler that raised (the CLI's, on SIGTERM) inside the fork's own callbacks (logging's lock
+    release) would have its exception swallowed there ("Exception ignored"), and the command run
+    on as if never signalled. Held, the signal is taken when ``submit`` returns, the workers
+    fully started; the threads the pool starts in it inherit the held mask, so none of them
+    takes the signal meanwhile."""
+
+    def submit(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        try:
+            return super().submit(fn, *args, **kwargs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def executor(workers: int) -> ProcessPoolExecutor:
     """``workers`` forked processes (they inherit what the parent has loaded) that leave signals
     to the parent and exit when it is gone. Wait on their futures with :func:`result` and stop
     them with :func:`stop`."""
     import multiprocessing as mp
 
-    return ProcessPoolExecutor(
-        workers, mp_context=mp.get_context("fork"), initializer=_start_worker, initargs=(os.getpid(),)
-    )
+    return _ForkedPool(workers, mp_context=mp.get_context("fork"), initializer=_start_worker, initargs=(os.getpid(),))
 
 
 def result(ex: ProcessPoolExecutor, future: Future[R]) -> R:
@@ -152,6 +171,7 @@ def _start_worker(parent: int) -> None:
     dead, and the worker exits."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # forked while the parent held them
     threading.Thread(target=_exit_with, args=(parent,), name="gpt41cost-parent-watch", daemon=True).start()
 
 
