@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import ParameterError
 
@@ -412,8 +412,7 @@ def _check_estimate_args(
         )
 
 
-@dataclass(frozen=True)
-class _EstimateArgs:
+class _EstimateArgs(NamedTuple):
     input_tokens: int | None
     output_tokens: int | None
     cached_tokens: int | None
@@ -519,8 +518,7 @@ def _read_requests(paths: list[str], catalog: Catalog, a: _EstimateArgs, totals:
     )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _ReadArgs:
+class _ReadArgs(NamedTuple):
     """The reading options estimate, limits and plan share (one reading path, the same options)."""
 
     include: Sequence[str] = ()
