@@ -205,6 +205,87 @@ def _check(min_tokens: int, step: int) -> None:
         raise ValueError(f"min_tokens cannot be negative, got {min_tokens}")
 
 
+class _FirstHolders:
+    """Each prefix hash seen, with the number of the request that first held it: an open-addressing
+    table of 8-byte keys and 4-byte values in two arrays (~24 bytes a hash at the average load),
+    where a dict of Python ints took ~145 bytes a hash with the int objects it kept alive. Hashes
+    outside 1 .. 2**64 - 1 (0 marks an empty slot; tests use any int) go to a small dict."""
+
+    __slots__ = ("_holders", "_keys", "_mask", "_other", "_used")
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._keys = array.array("Q", bytes(8 * capacity))
+        self._holders = array.array("I", bytes(4 * capacity))
+        self._mask = capacity - 1  # capacity is a power of two
+        self._used = 0
+        self._other: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return self._used + len(self._other)
+
+    def copy(self) -> _FirstHolders:
+        out = _FirstHolders.__new__(_FirstHolders)
+        out._keys, out._holders = array.array("Q", self._keys), array.array("I", self._holders)
+        out._mask, out._used, out._other = self._mask, self._used, dict(self._other)
+        return out
+
+    def get(self, h: int) -> int:
+        """The number of the first request that held ``h``, or -1."""
+        if not 0 < h <= _U64:
+            return self._other.get(h, -1)
+        keys, mask = self._keys, self._mask
+        i = (h ^ (h >> 32)) & mask
+        while True:
+            k = keys[i]
+            if k == h:
+                return self._holders[i]
+            if not k:
+                return -1
+            i = (i + 1) & mask
+
+    def add(self, hashes: Sequence[int], holder: int) -> None:
+        """Hashes first held by request number ``holder`` (one already there keeps its holder)."""
+        if 3 * (self._used + len(hashes)) > 2 * (self._mask + 1):
+            self._grow(self._used + len(hashes))
+        keys, holders, mask = self._keys, self._holders, self._mask
+        for h in hashes:
+            if not 0 < h <= _U64:
+                self._other.setdefault(h, holder)
+                continue
+            i = (h ^ (h >> 32)) & mask
+            while True:
+                k = keys[i]
+                if not k:
+                    keys[i] = h
+                    holders[i] = holder
+                    self._used += 1
+                    break
+                if k == h:
+                    break
+                i = (i + 1) & mask
+
+    def _grow(self, need: int) -> None:
+        size = self._mask + 1
+        while 3 * need > 2 * size:
+            size *= 2
+        old_keys, old_holders = self._keys, self._holders
+        self._keys = array.array("Q", bytes(8 * size))
+        self._holders = array.array("I", bytes(4 * size))
+        self._mask = size - 1
+        keys, holders, mask = self._keys, self._holders, self._mask
+        for h, v in zip(old_keys, old_holders, strict=True):
+            if not h:
+                continue
+            i = (h ^ (h >> 32)) & mask
+            while keys[i]:
+                i = (i + 1) & mask
+            keys[i] = h
+            holders[i] = v
+
+
+_U64 = 2**64 - 1
+
+
 class PrefixCache:
     """The prefixes of a run's requests, fed one request at a time in run order.
 
@@ -216,8 +297,11 @@ class PrefixCache:
     ``tag`` (the caller's name for a group of requests, e.g. an input file), so nothing per
     request is stored; :meth:`warm` answers for one request once every request has been added.
 
-    Memory: the hashes seen (each with the tag of its first holder) and the shared ones, so it
-    grows with the run's distinct prefixes only (about 80-100 bytes a block).
+    Memory grows with the run's distinct prefixes only: each hash seen with the number of the
+    request that first held it (:class:`_FirstHolders`, ~24 bytes a hash), that request's tag and
+    number of kept blocks (12 bytes a request that brought new hashes), and Python sets and dicts
+    for the shared hashes alone (held by two requests or more), which a run of distinct prompts
+    does not have.
     """
 
     def __init__(self, *, min_tokens: int = DEFAULT_MIN_TOKENS, step: int = DEFAULT_STEP) -> None:
@@ -225,26 +309,31 @@ class PrefixCache:
         self.min_tokens = min_tokens
         self.step = step
         self._first = _min_blocks(min_tokens, step) - 1  # index of the shortest hit's last block
-        self._seen: dict[int, int] = {}  # hash -> tag of the first request that held it
+        self._seen = _FirstHolders()  # hash -> number of the request that first held it
+        # Per such request (by number): its tag and how many hashes it kept. Two requests that
+        # hold a hash are the same prompt when the later one's last hash was first held by the
+        # same request and both kept as many: hashes are chained, so the last hash and its
+        # position (the count) name the whole kept prefix.
+        self._tags: list[int] = []
+        self._lengths = array.array("I")
         self._shared: set[int] = set()
         # Per tag: its requests' shared hashes (each shared hash counts once per holder), and how
         # many of its requests hold a shared shortest hit. Hashes are chained, so a request's
         # shared hashes are a leading run: a warm request gets first + (its shared hashes) blocks.
         self._warm_blocks: Counter[int] = Counter()
         self._warm_hits: Counter[int] = Counter()
-        # For the steady state (:meth:`steady`): how many requests hold each kept hash, the last hash
-        # of the first request that held it, and the hashes held by two or more distinct prompts.
+        # For the steady state (:meth:`steady`): how many requests hold each shared hash, and the
+        # hashes held by two or more distinct prompts (True for one at the first kept position:
+        # the shortest hit; hashes are chained, so a hash has one position).
         self._holders: Counter[int] = Counter()
-        self._final: dict[int, int] = {}
-        self._reused: set[int] = set()
-        self._heads: set[int] = set()  # hashes at the first kept position (the shortest hit)
+        self._reused: dict[int, bool] = {}
 
     def copy(self) -> PrefixCache:
         out = PrefixCache(min_tokens=self.min_tokens, step=self.step)
-        out._seen, out._shared = dict(self._seen), set(self._shared)
+        out._seen, out._tags, out._lengths = self._seen.copy(), list(self._tags), array.array("I", self._lengths)
+        out._shared = set(self._shared)
         out._warm_blocks, out._warm_hits = Counter(self._warm_blocks), Counter(self._warm_hits)
-        out._holders, out._final, out._reused = Counter(self._holders), dict(self._final), set(self._reused)
-        out._heads = set(self._heads)
+        out._holders, out._reused = Counter(self._holders), dict(self._reused)
         return out
 
     def add(self, blocks: Sequence[int], tag: int = 0) -> int:
@@ -252,30 +341,38 @@ class PrefixCache:
         kept = blocks[self._first :]
         if not kept:
             return 0
-        self._holders.update(kept)
-        self._heads.add(kept[0])
-        last = kept[-1]
-        for h in kept:
-            if self._final.setdefault(h, last) != last:
-                self._reused.add(h)
-        seen, shared = self._seen, self._shared
+        seen, shared, holders = self._seen, self._shared, self._holders
+        # Which request first held this request's last hash (-1: none, the request is new).
+        last_holder = seen.get(kept[-1])
+        same_as = last_holder if last_holder >= 0 and self._lengths[last_holder] == len(kept) else -1
         cold = 0
         for k, h in enumerate(kept):
             if h in shared:  # one more holder of a shared prefix
+                holders[h] += 1
                 self._warm_blocks[tag] += 1
                 if k == 0:
                     self._warm_hits[tag] += 1
-            elif h in seen:  # shared from now on: by its first holder and this request
+                owner = -2
+            else:
+                owner = seen.get(h)
+                if owner < 0:  # chained: no longer prefix of this request was seen
+                    self._tags.append(tag)
+                    self._lengths.append(len(kept))
+                    seen.add(kept[k:], len(self._tags) - 1)
+                    break
+                # shared from now on: by its first holder and this request
                 shared.add(h)
-                owner = seen[h]
+                holders[h] = 2
+                owner_tag = self._tags[owner]
                 self._warm_blocks[tag] += 1
-                self._warm_blocks[owner] += 1
+                self._warm_blocks[owner_tag] += 1
                 if k == 0:
                     self._warm_hits[tag] += 1
-                    self._warm_hits[owner] += 1
-            else:  # chained: no longer prefix of this request was seen
-                seen.update(dict.fromkeys(kept[k:], tag))
-                break
+                    self._warm_hits[owner_tag] += 1
+            if h not in self._reused:
+                first = owner if owner >= 0 else seen.get(h)
+                if first != same_as:  # held by a prompt other than its first holder
+                    self._reused[h] = k == 0
             cold += 1
         return _tokens(self._first + cold if cold else 0, self.min_tokens, self.step)
 
@@ -306,10 +403,9 @@ class PrefixCache:
         the sample (each stands for an equal share of the traffic)."""
         total = Decimal(0)
         # A hit of the shortest cached length (block ``first``) is worth first + 1 blocks; each
-        # further block held adds one. Hashes are chained, so a hash at the first kept position
-        # is never anywhere else.
-        for h in self._reused:
-            blocks = self._first + 1 if h in self._heads else 1
+        # further block held adds one.
+        for h, head in self._reused.items():
+            blocks = self._first + 1 if head else 1
             total += self._holders[h] * self._hit(h, per_minute, requests, minutes) * blocks
         return total * self.step
 

@@ -26,6 +26,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -40,6 +41,8 @@ MIN_BYTES = 16 << 20
 RANGE_BYTES = 8 << 20
 #: Bytes read at a time when counting the lines of a range.
 _BLOCK = 4 << 20
+#: Items handed out ahead to each worker beyond the one it works on (bounds what waits here).
+AHEAD = 2
 #: Seconds between a worker's checks that its parent is still there.
 PARENT_CHECK_S = 0.2
 
@@ -196,12 +199,20 @@ def map_spans(source: str, read: Callable[[T], R], todo: Sequence[T], workers: i
 
     get_encoding()  # built once here; the forked workers inherit it
     _job["read"] = read
-    ex = executor(min(workers or os.cpu_count() or 1, len(todo)))
+    n = min(workers or os.cpu_count() or 1, len(todo))
+    ex = executor(n)
     failed = True
     try:
-        futures = [ex.submit(_run, item) for item in todo]
-        for future in futures:
-            yield result(ex, future)
+        # At most AHEAD items per worker handed out beyond the one being taken in: results wait
+        # in this process until their turn, so when it is the slower side (merging what each
+        # range found) they must not pile up, one per range of the file.
+        items = iter(todo)
+        waiting = deque(ex.submit(_run, item) for item in itertools.islice(items, n * (AHEAD + 1)))
+        while waiting:
+            got = result(ex, waiting.popleft())
+            for item in itertools.islice(items, 1):
+                waiting.append(ex.submit(_run, item))
+            yield got
         failed = False
     except BrokenProcessPool:
         raise InputError(
