@@ -7,8 +7,10 @@ moves); run it by hand: ``python bench/bench_memory.py``.
 
 Kinds:
 - ``prompt``: a 60 MB text prompt of words (the read-whole bound is 64 MiB);
-- ``prompt-run``: the worst case for the tokenizer, one letter repeated (``--run-mb``, 4 MB by
-  default): its memory grows with the run, about 56 bytes per byte, which the README states;
+- ``prompt-run``: the worst case the tokenizer is given, the longest run it takes as one piece
+  (``tokens.MAX_RUN_CHARS`` characters, 4-byte symbols: 2 MiB); its memory grows with the piece;
+- ``prompt-run-over``: a 16 MB run of one letter (it took ~0.9 GB in the tokenizer), refused
+  before the tokenizer sees it;
 - ``usage``: a usage log of ``--usage-lines`` lines (gen_usage.py), streamed;
 - ``workload``/``catalog``: a "billion laughs" YAML, refused before anything is built;
 - ``dev-zero``: ``/dev/zero`` named as a prompt, stopped at the 64 MiB bound.
@@ -25,16 +27,18 @@ from pathlib import Path
 
 from _common import BENCH, base_env, run_tree_memory
 
+from gpt41cost.tokens import MAX_RUN_CHARS
+
 #: Peak PSS of the process tree, MB, per kind (README, "Hostile input").
 BOUNDS_MB = {
     "prompt": 400,
+    "prompt-run": 400,
+    "prompt-run-over": 400,
     "usage": 300,
     "workload": 100,
     "catalog": 100,
     "dev-zero": 400,
 }
-#: Bytes of memory per byte of the longest run without a break (README): the tokenizer's worst case.
-RUN_BYTES_PER_BYTE = 64
 
 
 def _words(path: Path, mb: int) -> None:
@@ -57,7 +61,6 @@ def _bomb(path: Path) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--prompt-mb", type=int, default=60, help="size of the text prompt, MB (default 60)")
-    ap.add_argument("--run-mb", type=int, default=4, help="size of the one-letter prompt, MB (default 4)")
     ap.add_argument("--usage-lines", type=int, default=200_000, help="lines of the usage log (default 200,000)")
     args = ap.parse_args()
     env = base_env(GPT41COST_AS_OF="2026-12-06")
@@ -66,7 +69,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         _words(d / "prompt.txt", args.prompt_mb)
-        (d / "run.txt").write_text("a" * (args.run_mb * 1_000_000))
+        (d / "run.txt").write_text("Longest run:\n" + "\U0001f600" * MAX_RUN_CHARS + "\nend\n")
+        (d / "run-over.txt").write_text("a" * 16_000_000)
         subprocess.run(
             [py, str(BENCH / "gen_usage.py"), "--lines", str(args.usage_lines), str(d / "usage.jsonl")],
             check=True,
@@ -77,25 +81,23 @@ def main() -> int:
         kinds = {
             "prompt": [*cli, "estimate", str(d / "prompt.txt"), "-m", "gpt-4.1", "-f", "json"],
             "prompt-run": [*cli, "estimate", str(d / "run.txt"), "-m", "gpt-4.1", "-f", "json"],
+            "prompt-run-over": [*cli, "estimate", str(d / "run-over.txt"), "-m", "gpt-4.1", "-f", "json"],
             "usage": [*cli, "usage", str(d / "usage.jsonl"), "-f", "json"],
             "workload": [*cli, "plan", str(d / "bomb.yaml")],
             "catalog": [*cli, "pricing", "--pricing", str(d / "bomb.yaml")],
             "dev-zero": [*cli, "estimate", "/dev/zero", "-m", "gpt-4.1"],
         }
-        print(f"{'kind':<11} {'input':>10} {'exit':>4} {'seconds':>8} {'peak PSS MB':>12} {'bound MB':>9}  verdict")
+        print(f"{'kind':<15} {'input':>10} {'exit':>4} {'seconds':>8} {'peak PSS MB':>12} {'bound MB':>9}  verdict")
         for kind, argv in kinds.items():
             run, mem = run_tree_memory(argv, env)
             src = Path(argv[4]) if kind not in ("workload", "catalog") else d / "bomb.yaml"
             size = f"{src.stat().st_size / 1e6:.1f} MB" if src.is_file() else "stream"
-            if kind == "prompt-run":
-                bound = RUN_BYTES_PER_BYTE * args.run_mb + BOUNDS_MB["prompt"] // 4
-            else:
-                bound = BOUNDS_MB[kind]
+            bound = BOUNDS_MB[kind]
             ok = mem.pss_mb <= bound
             failed |= not ok
             verdict = "PASS" if ok else "FAIL"
             figures = f"{run.returncode:>4} {run.seconds:>8.2f} {mem.pss_mb:>12.0f} {bound:>9}"
-            print(f"{kind:<11} {size:>10} {figures}  {verdict}")
+            print(f"{kind:<15} {size:>10} {figures}  {verdict}")
     return 1 if failed else 0
 
 

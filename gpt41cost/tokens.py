@@ -10,6 +10,8 @@ The vocabulary never comes from the network. It is read from a local copy, in th
 Whichever is used must match the sha256 OpenAI publishes for the file (docs/accounting.md §3).
 
 Counting is ``len(enc.encode_ordinary(text))``: special-token strings are ordinary text.
+A text holding a run the pre-tokenizer would take as one piece longer than
+:data:`MAX_RUN_CHARS` is refused before it is tokenized (:func:`long_run`).
 Large texts are cut into chunks only at places where the o200k pre-tokenizer always
 starts a new piece (see :func:`safe_cuts`), so the sum of the chunk counts equals the
 single-pass count; the chunks are counted on all cores, by forked workers.
@@ -28,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import VocabularyError
+from .errors import InputError, VocabularyError
 
 ENCODING_NAME = "o200k_base"
 #: sha256 of the o200k_base.tiktoken file OpenAI publishes (also pinned by tiktoken itself).
@@ -40,6 +42,20 @@ VOCAB_ENV = "GPT41COST_VOCAB"
 PARALLEL_MIN_CHARS = 2_000_000
 #: Target chunk size for parallel counting, in characters.
 CHUNK_CHARS = 1_000_000
+#: The longest run of one kind of character handed to the tokenizer, in characters: letters and
+#: marks, punctuation and symbols, or white space. o200k's pre-tokenizer takes such a run as one
+#: piece, and the byte-pair merge of one piece takes memory and time in proportion to its length
+#: (about 32 to 64 bytes of memory a byte, and seconds a megabyte); a run of spaces or tabs of
+#: about 1,000,000 characters stops its regular expression outright ("Max stack size exceeded for
+#: backtracking"). A text holding a longer run is refused before it is tokenized.
+MAX_RUN_CHARS = 1 << 19
+#: The kinds of run, as the pre-tokenizer's classes (a superset of each of its long pieces).
+_RUN_KINDS = (
+    ("letters", r"\p{L}\p{M}"),
+    ("punctuation or symbol characters", r"^\s\p{L}\p{N}"),
+    ("white-space characters", r"\s"),
+)
+
 
 _lock = threading.Lock()
 
@@ -156,13 +172,71 @@ OnChars = Callable[[int], None]
 
 def count_tokens(text: str, on_chars: OnChars | None = None, source: str = "text") -> int:
     """Exact o200k_base token count of ``text`` (special tokens counted as ordinary text);
-    ``source`` names it in an error (a worker killed while a long text is counted)."""
+    ``source`` names it in an error (a run too long to tokenize, a worker killed while a long
+    text is counted)."""
+    refuse_long_run(text, source)
     if len(text) >= PARALLEL_MIN_CHARS:
         return count_parallel(text, on_chars=on_chars, source=source)
     n = _count_one(text)
     if on_chars is not None:
         on_chars(len(text))
     return n
+
+
+def long_run(text: str) -> tuple[int, int, str] | None:
+    """``(start, length, kind)`` of a run in ``text`` longer than :data:`MAX_RUN_CHARS`, else None.
+
+    Only what must be looked at is: a run that long covers a whole block of half its length, so
+    each block is asked whether it holds only one kind (the first character of another kind
+    answers no, at once, in ordinary text), and only such a block is followed to its run's ends.
+    """
+    if len(text) <= MAX_RUN_CHARS:
+        return None
+    half = MAX_RUN_CHARS // 2
+    for kind, other, back in _run_patterns():
+        for block in range(0, len(text) - half + 1, half):
+            if other.search(text, block, block + half) is not None:
+                continue
+            hit = other.search(text, block + half)
+            end = len(text) if hit is None else hit.start()
+            hit = back.search(text, 0, block)
+            start = 0 if hit is None else hit.end()
+            if end - start > MAX_RUN_CHARS:
+                return start, end - start, kind
+    return None
+
+
+@lru_cache(maxsize=1)
+def _run_patterns() -> list[tuple[str, Any, Any]]:
+    import regex  # type: ignore[import-untyped]  # tiktoken's own dependency: the Unicode classes its pattern uses
+
+    out = []
+    for kind, chars in _RUN_KINDS:
+        negated = chars[1:] if chars.startswith("^") else "^" + chars
+        out.append((kind, regex.compile(f"[{negated}]"), regex.compile(f"(?r)[{negated}]")))
+    return out
+
+
+def run_problem(text: str, lines: bool = True) -> str | None:
+    """The one-line refusal of a text with a run too long to tokenize, or None."""
+    found = long_run(text)
+    if found is None:
+        return None
+    start, length, kind = found
+    at = f"line {text.count(chr(10), 0, start) + 1}: " if lines else ""
+    return (
+        f"{at}a run of {length:,} {kind} with nothing else between them: the tokenizer would take it as "
+        f"one piece, and is given none over {MAX_RUN_CHARS:,} characters (its memory and time grow with "
+        "the piece); break the run up or leave it out"
+    )
+
+
+def refuse_long_run(text: str, source: str) -> None:
+    """Raise :class:`InputError` naming ``source`` (and the line) if ``text`` holds a run longer
+    than :data:`MAX_RUN_CHARS`."""
+    problem = run_problem(text)
+    if problem is not None:
+        raise InputError(f"{source}: {problem}")
 
 
 def _count_one(text: str) -> int:

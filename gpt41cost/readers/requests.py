@@ -48,6 +48,7 @@ from ..requests import (
     count_request,
     count_responses,
 )
+from ..tokens import MAX_RUN_CHARS
 
 #: Bytes a caller should pass to :func:`detect_kind` (see :func:`read_head`).
 HEAD_BYTES = 64 * 1024
@@ -628,6 +629,8 @@ def _encode(text: str) -> Sequence[int]:
     if hit is not None:
         return hit
     raw = memo.recent.get(text)
+    if raw is None and len(text) > MAX_RUN_CHARS:
+        _refuse_long_run(text)
     ids: array[int] = array("I")
     ids.frombytes(raw if raw is not None else _raw_encoder()(text))
     if memo.ids_tokens + len(ids) > MEMO_TOKENS:
@@ -638,6 +641,16 @@ def _encode(text: str) -> Sequence[int]:
     if text not in memo.counts:
         memo.remember(text, len(ids))
     return ids
+
+
+def _refuse_long_run(text: str) -> None:
+    """A string of a request with a run too long to tokenize is a bad request (the reader adds
+    the file and line)."""
+    from ..tokens import run_problem
+
+    problem = run_problem(text, lines=False)
+    if problem is not None:
+        raise RequestError(problem)
 
 
 @lru_cache(maxsize=1)
@@ -659,6 +672,8 @@ def _count(text: str) -> int:
     if n is None:
         n = memo.older.get(text)
         if n is None:
+            if len(text) > MAX_RUN_CHARS:
+                _refuse_long_run(text)
             raw = _raw_encoder()(text)
             memo.recent[text] = raw
             n = len(raw) // 4

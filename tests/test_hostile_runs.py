@@ -1,0 +1,111 @@
+"""Runs the tokenizer cannot take (#18): o200k's pre-tokenizer takes a run of letters, of
+punctuation or symbols, or of white space as one piece, and the byte-pair merge of a piece needs
+memory and time in proportion to it (a 16 MB run of one letter took ~0.9 GB); a run of ~1,000,000
+spaces stops tiktoken's regular expression ("Max stack size exceeded for backtracking", a
+traceback). A text holding a run over ``tokens.MAX_RUN_CHARS`` is refused before the tokenizer
+sees it: one line naming the file and line, exit 3; in a request file, a bad line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from unittest import mock
+
+import pytest
+import regex
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gpt41cost import tokens
+
+MAX = tokens.MAX_RUN_CHARS
+
+
+def _longest(text: str, limit: int) -> set[tuple[int, int, str]]:
+    """Every maximal run over ``limit`` characters, of each kind, by looking at each character."""
+    out = set()
+    for kind, chars in tokens._RUN_KINDS:
+        one = regex.compile(f"[{chars}]")
+        start = None
+        for i, ch in enumerate([*text, None]):
+            inside = ch is not None and one.fullmatch(ch) is not None
+            if inside and start is None:
+                start = i
+            elif not inside and start is not None:
+                if i - start > limit:
+                    out.add((start, i - start, kind))
+                start = None
+    return out
+
+
+#: Characters of every class the pre-tokenizer tells apart: letters of each case and script,
+#: a combining mark, digits, punctuation, a symbol, white space with and without line breaks.
+ALPHABET = ["a", "Z", "é", "\u0301", "漢", "1", "!", "-", "😀", " ", "\t", "\n", "\u00a0"]
+runs = st.lists(st.tuples(st.sampled_from(ALPHABET), st.integers(1, 40)), max_size=12)
+
+
+@given(runs)
+def test_long_run_finds_a_run_over_the_bound_exactly_when_there_is_one(pieces: list[tuple[str, int]]) -> None:
+    text = "".join(ch * n for ch, n in pieces)
+    with mock.patch.object(tokens, "MAX_RUN_CHARS", 16):
+        found = tokens.long_run(text)
+    expected = _longest(text, 16)
+    assert (found is not None) == bool(expected)
+    if found is not None:
+        assert found in expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        pytest.param("a" * (MAX + 1), "letters", id="one-letter"),
+        pytest.param("ab" * (MAX // 2 + 1), "letters", id="two-letters"),
+        pytest.param("e\u0301" * (MAX // 2 + 1), "letters", id="with-marks"),
+        pytest.param("漢" * (MAX + 1), "letters", id="cjk"),
+        pytest.param("!" * (MAX + 1), "punctuation or symbol characters", id="punctuation"),
+        pytest.param("😀" * (MAX + 1), "punctuation or symbol characters", id="emoji"),
+        pytest.param(" " * (MAX + 1), "white-space characters", id="spaces"),
+        pytest.param("\n" * (MAX + 1), "white-space characters", id="newlines"),
+    ],
+)
+def test_each_kind_of_run_past_the_bound(text: str, kind: str) -> None:
+    assert tokens.long_run("x1" + text + "1x") == (2, len(text), kind)
+    assert tokens.long_run("x1" + text[:MAX] + "1x") is None  # at the bound: counted
+
+
+def test_ordinary_and_digit_texts_are_not_runs() -> None:
+    assert tokens.long_run("12" * MAX) is None  # digits go three at a time
+    assert tokens.long_run(("word " * 200_000) + "end") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        pytest.param("p.txt", "Hi.\n" + "a" * (MAX + 1) + "\n", "p.txt: line 2: a run of 524,289 letters", id="prompt"),
+        pytest.param(
+            "s.txt", "x" + " " * 1_200_000 + "y", "s.txt: line 1: a run of 1,200,000 white-space", id="spaces-crash"
+        ),
+        pytest.param(
+            "r.json",
+            json.dumps({"model": "gpt-4.1", "messages": [{"role": "user", "content": "\u00a0" * 1_100_000}]}),
+            "r.json: a run of 1,100,000 white-space",
+            id="request",
+        ),
+    ],
+)
+def test_a_run_over_the_bound_is_one_line(cli, tmp_path: Path, name: str, content: str, message: str) -> None:
+    (tmp_path / name).write_text(content)
+    r = cli("estimate", tmp_path / name, "-m", "gpt-4.1", "--cache", "auto")
+    assert (r.exit_code, r.stdout) == (3, "")
+    assert r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
+    assert "break the run up or leave it out" in r.stderr
+
+
+def test_a_request_line_with_a_long_run_is_skipped_with_skip_bad(cli, tmp_path: Path) -> None:
+    lines = [{"messages": [{"role": "user", "content": c}]} for c in ("hi", "!" * (MAX + 1), "bye")]
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    r = cli("estimate", path, "--as", "prompts", "-m", "gpt-4.1")
+    assert r.exit_code == 3 and "p.jsonl: line 2: a run of 524,289 punctuation or symbol characters" in r.stderr
+    doc = cli.json("estimate", path, "--as", "prompts", "-m", "gpt-4.1", "--skip-bad")
+    assert doc["models"][0]["requests"] == 2
