@@ -13,12 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from gpt41cost.catalog import Catalog, load_catalog
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
 
+
+# Property tests are judged on their examples, not on time: under `-n auto` or on a loaded CI
+# machine an example can take longer than hypothesis' 200 ms deadline, and generating data can
+# trip its too-slow check, without anything being wrong. Each test's own settings still size it.
+settings.register_profile("gpt41cost", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+settings.load_profile("gpt41cost")
 
 #: The date CLI tests run on (the date of the run decides prices in force and model status).
 TEST_DATE = "2026-12-06"
