@@ -88,7 +88,7 @@ CHUNK_BYTES = 1 << 20
 #: A plain JSONL file at least this big is read by several processes, each a range of it at a time.
 PARALLEL_MIN_BYTES = 8 << 20
 #: Bytes of a file one process reads at a time (its range); the parent merges ranges in order.
-RANGE_BYTES = 32 << 20
+RANGE_BYTES = 16 << 20
 #: Response ids remembered for de-duplication (as 64-bit hashes in a set: about 65 MB a million).
 MAX_IDS = 1_000_000
 #: Keys under which a logging envelope may hold the API response, tried in this order.
@@ -119,10 +119,11 @@ class _Details(Struct, gc=False):
 
 
 class _Usage(Struct, gc=False):
-    prompt_tokens: _Count | UnsetType = UNSET
-    completion_tokens: _Count | UnsetType = UNSET
-    input_tokens: _Count | UnsetType = UNSET
-    output_tokens: _Count | UnsetType = UNSET
+    # absent: ABSENT (-1, which a count cannot be): min() over a column tells it at C speed
+    prompt_tokens: _Count = -1
+    completion_tokens: _Count = -1
+    input_tokens: _Count = -1
+    output_tokens: _Count = -1
     prompt_tokens_details: _Details | None = None
     input_tokens_details: _Details | None = None
     __post_init__ = _BUILT.append  # type: ignore[misc]  # a C method: no Python call per struct
@@ -632,17 +633,17 @@ def _add_uniform(sink: _Sink, recs: list[_Line], built: int) -> bool:
         return False
     inp = list(map(_PT, usages))
     out = list(map(_CT, usages))
-    if UNSET not in inp and UNSET not in out:  # Chat Completions
+    if min(inp) >= 0 and min(out) >= 0:  # Chat Completions (a count absent is -1)
         details = list(map(_PTD, usages))
-    elif inp.count(UNSET) == n and out.count(UNSET) == n:  # Responses API
+    elif max(inp) < 0 and max(out) < 0:  # Responses API
         inp = list(map(_IT, usages))
         out = list(map(_OT, usages))
-        if UNSET in inp or UNSET in out:
+        if min(inp) < 0 or min(out) < 0:
             return False
         details = list(map(_ITD, usages))
     else:
         return False
-    no_details = details.count(None)
+    no_details = 0 if all(details) else details.count(None)  # a struct is true
     if built != (3 * n if batch else n) + n + n - no_details:  # lines (and responses, bodies), usages, details
         return False
     cached = [0] * n if no_details == n else [0 if d is None else d.cached_tokens or 0 for d in details]
@@ -667,11 +668,11 @@ def _clean(r: _Line) -> tuple[_Line, bool, int, int, int] | None:
     u = r.usage
     if not isinstance(u, _Usage) or r.model is UNSET:
         return None
-    if u.prompt_tokens is not UNSET or u.completion_tokens is not UNSET:
+    if u.prompt_tokens >= 0 or u.completion_tokens >= 0:  # a count absent is -1
         inp, out, details = u.prompt_tokens, u.completion_tokens, u.prompt_tokens_details
     else:
         inp, out, details = u.input_tokens, u.output_tokens, u.input_tokens_details
-    if isinstance(inp, UnsetType) or isinstance(out, UnsetType):
+    if inp < 0 or out < 0:
         return None
     cached = 0 if details is None else details.cached_tokens or 0
     if cached > inp:
@@ -709,8 +710,11 @@ def _add_columns(
     before are dropped as duplicates."""
     tiers: list[str | None] = list(map(_TIER, bodies))
     stamps = list(map(_CREATED, bodies))
-    if None in stamps:  # the Responses API says created_at
-        stamps = [c if c is not None else a for c, a in zip(stamps, map(_CREATED_AT, bodies), strict=True)]
+    if not all(stamps):  # some None (a time is never 0: it is from 2000 on): the Responses API says created_at
+        if any(stamps):
+            stamps = [c if c is not None else a for c, a in zip(stamps, map(_CREATED_AT, bodies), strict=True)]
+        else:
+            stamps = list(map(_CREATED_AT, bodies))
     if sink.seen is not None:
         keep = sink.seen.keep(list(map(_ID, bodies)), sink.acc)
         if keep is not None:
@@ -737,7 +741,7 @@ def _add_rows(
         return
     days: list[int | None] | None = None  # None: every row on day0
     day0: int | None = None
-    if None in stamps:
+    if not all(stamps):  # some None (a time is never 0)
         days = [None if t is None else int(t // SECONDS_PER_DAY) for t in stamps]
     else:
         lo, hi = min(stamps), max(stamps)  # type: ignore[type-var]
@@ -979,21 +983,22 @@ class _Pool:
             s = got.skips[0]
             s = s if s.line is None else replace(s, line=s.line + offset)
             raise InputError(f"{s.message()} (--strict stops at the first bad record)")
-        new = set(hashes)
-        if len(new) == len(hashes) and seen.hashes.isdisjoint(new):
-            if len(seen.hashes) + len(new) <= seen.limit:
-                seen.hashes |= new
-            elif len(seen.hashes) >= seen.limit:  # past the limit: counted, not remembered (as in one pass)
-                got.unchecked += len(new)
-            else:
+        n, before = len(hashes), len(seen.hashes)
+        if before + n <= seen.limit and seen.hashes.isdisjoint(hashes):
+            seen.hashes.update(hashes)
+            if len(seen.hashes) - before < n:  # an id twice in this piece (none was there before it)
+                seen.hashes.difference_update(hashes)
                 self.line_no = piece.scan(self.sink, offset)
                 return
-            if offset:
-                got.bad.first = [s if s.line is None else replace(s, line=s.line + offset) for s in got.skips]
-            acc.merge(got)
-            self.line_no += lines
-        else:  # a response id of an earlier piece, or twice in it: this piece again, here, against every id so far
+        elif before >= seen.limit and len(set(hashes)) == n and seen.hashes.isdisjoint(hashes):
+            got.unchecked += n  # past the limit: counted, not remembered (as in one pass)
+        else:  # an id of an earlier piece (or the limit reached inside this one): this piece again, here
             self.line_no = piece.scan(self.sink, offset)
+            return
+        if offset:
+            got.bad.first = [s if s.line is None else replace(s, line=s.line + offset) for s in got.skips]
+        acc.merge(got)
+        self.line_no += lines
 
 
 def _ranges(path: str, start: int, size: int) -> list[tuple[int, int]]:
