@@ -47,7 +47,7 @@ from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from itertools import compress, repeat
-from operator import attrgetter, floordiv, itemgetter, le
+from operator import attrgetter, floordiv, is_, itemgetter, le
 from typing import IO, Annotated, Any, BinaryIO
 
 import msgspec
@@ -615,7 +615,10 @@ def _add_uniform(sink: _Sink, recs: list[_Line], built: int) -> bool:
     n = len(recs)
     bodies = recs
     batch = False
-    if list(map(_CUSTOM_ID, recs)).count(UNSET) != n:  # Batch output lines, or a mix
+    cids = list(map(_CUSTOM_ID, recs))
+    if not all(map(is_, cids, repeat(UNSET))):  # Batch output lines, or a mix (identity tests: no __eq__)
+        if any(map(is_, cids, repeat(UNSET))):
+            return False
         responses = list(map(_RESPONSE, recs))
         if not all(responses) or any(map(_ERROR, recs)):  # a struct is true; None and UNSET are false
             return False
@@ -624,7 +627,7 @@ def _add_uniform(sink: _Sink, recs: list[_Line], built: int) -> bool:
         bodies = list(map(_BODY, responses))
         if not all(bodies) or any(map(_ERROR, bodies)):
             return False
-        if list(map(_CUSTOM_ID, bodies)).count(UNSET) != n or UNSET in map(_CUSTOM_ID, recs):
+        if not all(map(is_, map(_CUSTOM_ID, bodies), repeat(UNSET))):
             return False
         batch = True
     usages = list(map(_USAGE, bodies))
