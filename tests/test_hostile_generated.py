@@ -1,0 +1,125 @@
+"""Generated hostile catalogs and usage records (#18): whatever hypothesis builds, the reader
+gives a result or one named error of one line, never another exception.
+
+- catalogs: the test catalog with hostile numbers in place of its prices and limits, a key given
+  twice, a quoted tier key, control characters in a model name, an alias bomb or deep nesting
+  added; ``load_catalog`` returns a catalog or raises ``CatalogError``;
+- usage records: timestamps of every scale and sign (seconds, milliseconds, absurd), token
+  counts out of range or of the wrong type, hostile model names; ``read_usage`` counts or skips
+  each record with a reason, and the report renders in every format.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gpt41cost.catalog import load_catalog
+from gpt41cost.errors import CatalogError, InputError
+
+from .conftest import DATA
+
+FIXTURE = (DATA / "pricing-fixture.yaml").read_text()
+#: Where a number sits in the catalog: a quoted price or an unquoted limit.
+NUMBER = re.compile(r'"\d+(?:\.\d+)?"|(?<=: )\d+(?=[,}\s])')
+HOSTILE_NUMBERS = st.sampled_from(
+    ['"1e999999"', "1e999999999", '"-1"', "-5", '"1e308"', '"12345678901234567890123456789012345678"',
+     ".nan", ".inf", "-.inf", '"0x10"', '"1_000"', "''", "[]", "{}", "null", "true", '"1,5"', '"5%"',
+     "0", "1e-400", '"\\x1b[31m"', "9" * 400]
+)  # fmt: skip
+KEY_LINE = re.compile(r"^\s*[\w.-]+:", re.M)
+
+
+@st.composite
+def hostile_catalogs(draw: st.DrawFn) -> str:
+    text = FIXTURE
+    numbers = list(NUMBER.finditer(text))
+    for _ in range(draw(st.integers(0, 3))):
+        m = numbers[draw(st.integers(0, len(numbers) - 1))]
+        text = text[: m.start()] + draw(HOSTILE_NUMBERS) + text[m.end() :]
+        numbers = list(NUMBER.finditer(text))
+    lines = text.splitlines()
+    keys = [i for i, line in enumerate(lines) if KEY_LINE.match(line)]
+    if draw(st.booleans()):  # a key given twice
+        i = draw(st.sampled_from(keys))
+        lines.insert(i + 1, lines[i])
+    if draw(st.booleans()):  # a tier key quoted
+        lines = [re.sub(r"^(\s+)([1-5]):", r'\1"\2":', line, count=1) for line in lines]
+    if draw(st.booleans()):  # control characters in a model name
+        lines = [line.replace("gpt-4.1-mini:", "gpt-4.1-mini\x1b]0;x\x07:") for line in lines]
+    extra = draw(st.sampled_from(["", "bomb", "deep"]))
+    if extra == "bomb":
+        width, depth = draw(st.integers(2, 12)), draw(st.integers(2, 9))
+        lines.append("bomb0: &b0 [" + ",".join(["x"] * width) + "]")
+        lines += [f"bomb{i}: &b{i} [" + ",".join([f"*b{i - 1}"] * width) + "]" for i in range(1, depth)]
+    elif extra == "deep":
+        depth = draw(st.integers(50, 3000))
+        lines.append("deep: " + "[" * depth + "]" * depth)
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(hostile_catalogs())
+def test_a_generated_hostile_catalog_is_a_catalog_or_one_line(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(text)
+    try:
+        load_catalog(path)
+    except CatalogError as err:
+        assert "\n" not in err.message and err.message, err.message
+
+
+TIMES = st.one_of(
+    st.integers(-(2**63), 2**63),
+    st.integers(946_684_800, 4_102_444_800),  # 2000-2100 in seconds
+    st.integers(946_684_800_000, 4_102_444_800_000),  # and in milliseconds
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["2026-11-01", "", None, [], {}]),
+)
+COUNTS = st.one_of(
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["5", None, True, [], 1e300]),
+)
+
+
+@st.composite
+def hostile_records(draw: st.DrawFn) -> bytes:
+    lines = []
+    for _ in range(draw(st.integers(1, 6))):
+        usage = {"prompt_tokens": draw(COUNTS), "completion_tokens": draw(COUNTS), "total_tokens": draw(COUNTS)}
+        record = {
+            "id": draw(st.text("abc", min_size=1, max_size=4)),
+            "object": "chat.completion",
+            "created": draw(TIMES),
+            "model": draw(
+                st.sampled_from(["gpt-4.1", "gpt-4.1-mini-2025-04-14", "=cmd|' /C calc'!A0", "\x1b[2Jx", ""])
+            ),
+            "usage": usage,
+        }
+        lines.append(json.dumps(record, allow_nan=True).encode())
+    return b"\n".join(lines) + b"\n"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(hostile_records())
+def test_generated_hostile_records_are_counted_or_skipped(cli, tmp_path: Path, data: bytes) -> None:
+    from gpt41cost.readers.usage import read_usage
+
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(data)
+    try:
+        acc = read_usage([str(path)], jobs=1)
+    except InputError as err:
+        assert "\n" not in err.message
+        return
+    lines = data.count(b"\n")
+    assert acc.records + acc.skipped + acc.duplicates >= 1 and acc.skipped <= lines
+    for fmt in ("json", "csv", "table"):
+        r = cli("usage", path, "-f", fmt, "--pricing", DATA / "pricing-fixture.yaml")
+        assert r.exit_code in (0, 3), r.stderr
+        assert "Traceback" not in r.output
