@@ -474,9 +474,11 @@ def _estimate(
         inputs = [InputFile("--input-tokens", "tokens", "--input-tokens", 0, 1)]
     else:
         # Cache detection runs as the files are read: the totals keep the prefixes, not the requests.
-        detect = a.cache != "none" and a.cached_tokens is None and a.rate is None
-        totals = Totals(catalog, outputs, run_cache(catalog) if detect else None)
-        got = _read_requests(paths, catalog, a, totals)
+        # With no cache assumed (--cache none, or plain text by default) it still runs, for the
+        # what-if figures (EstimateResult's if_cached); the run's own figures stay uncached.
+        detect = a.cached_tokens is None and a.rate is None
+        totals = Totals(catalog, outputs, run_cache(catalog) if detect else None, text_alone=a.cache is None)
+        got = _read_requests(paths, catalog, a, totals, text_blocks=detect)
         inputs, empty = got.inputs, got.empty
         checks = _preflight(got, catalog, chosen)
         skipped = tuple(e.message for e in got.skipped.first)
@@ -502,19 +504,20 @@ def _estimate(
     if calibration is not None:
         assumptions = _calibrated_cache(assumptions, calibration)
     models = chosen or models_to_report(catalog, [], totals, fine_tuned="finetune" in kinds)
-    result = estimate(totals, catalog, assumptions, models, inputs=inputs, empty_inputs=empty)
+    what_if = totals.cache is not None and assumptions.cache_mode == "none"
+    result = estimate(totals, catalog, assumptions, models, inputs=inputs, empty_inputs=empty, cache_what_if=what_if)
     extra = [("processing", mode_source)] if mode_source else []
     if cache_mode == "auto":
         extra += list(cache_assumptions(a.cache_warm))
     return Estimate(result, tuple(checks), tuple(extra), skipped, skipped_count, tuple(empty), a.per_input)
 
 
-def _read_requests(paths: list[str], catalog: Catalog, a: _EstimateArgs, totals: Any) -> Gathered:
-    """Every input, read once, into ``totals``."""
+def _read_requests(paths: list[str], catalog: Catalog, a: _EstimateArgs, totals: Any, text_blocks: bool) -> Gathered:
+    """Every input, read once, into ``totals``; ``text_blocks``: plain text hashed into cache blocks."""
     return _read(
         paths, catalog, _ReadArgs(a.include, a.exclude, a.encoding, a.read_as, a.image_size, a.skip_bad,
                                   a.on_progress, a.on_total, None),
-        text_blocks=a.cache == "auto", totals=totals,
+        text_blocks=text_blocks, totals=totals,
     )  # fmt: skip
 
 

@@ -436,10 +436,15 @@ class RunCache:
 
     def __init__(self, models: Sequence[str], *, min_tokens: int = DEFAULT_MIN_TOKENS, step: int = DEFAULT_STEP):
         self.models = tuple(models)
+        self.min_tokens = min_tokens
         self._one: PrefixCache | None = PrefixCache(min_tokens=min_tokens, step=step)
         self._each: dict[str, PrefixCache] = {}
         self.step = step
         self._cold = dict.fromkeys(self.models, 0)
+
+    def fresh(self) -> RunCache:
+        """An empty cache with the same models and rules."""
+        return RunCache(self.models, min_tokens=self.min_tokens, step=self.step)
 
     def _blocks(self, blocks: Mapping[str, Sequence[int]], tokens: Mapping[str, int]) -> list[Sequence[int]]:
         step = self.step

@@ -112,6 +112,21 @@ class ModelEstimate:
     #: the same requests through the Batch API (no cached rate: cached tokens at the batch input rate)
     batch_cost: Cost | None = None
     monthly_batch_usd: Decimal | None = None
+    #: with no prompt cache assumed (cache mode none): the same requests priced as ``--cache auto``
+    #: would detect the cache (a what-if; the figures above stay uncached)
+    if_cached: CacheWhatIf | None = None
+
+
+@dataclass(frozen=True)
+class CacheWhatIf:
+    """A model's figures with the prompt cache as ``--cache auto`` detects it, for a run that
+    assumes none: computed by the same code as a ``--cache auto`` run of the same requests."""
+
+    usage: TokenUsage  # all requests once, with the detected cached tokens
+    cost: Cost
+    per_request_usd: Decimal
+    monthly_usd: Decimal | None
+    monthly_cached_tokens: Decimal | None  # mean per request in the month's steady state
 
 
 @dataclass(frozen=True)
@@ -238,9 +253,12 @@ def estimate(
     models: Sequence[ResolvedModel],
     inputs: Sequence[InputFile] | None = None,
     empty_inputs: Sequence[str] = (),
+    cache_what_if: bool = False,
 ) -> EstimateResult:
     """Price the run's requests on every model. With ``cache_mode`` "auto" the cached tokens are
-    the ones ``totals.cache`` found (cold or warm, as ``cache_warm`` says).
+    the ones ``totals.cache`` found (cold or warm, as ``cache_warm`` says). ``cache_what_if``,
+    with ``cache_mode`` "none" and ``totals.cache`` fed every request's blocks: each model also
+    carries ``if_cached``, its figures as the same run with ``cache_mode`` "auto" has them.
 
     ``inputs``: the inputs the requests came from (their spans of the run), for per-input
     figures; without them each run of requests from one source is an input. ``empty_inputs``:
@@ -256,10 +274,10 @@ def estimate(
     auto: Mapping[str, int] = {}
     steady: Mapping[str, int] = {}
     if a.cache_mode == "auto" and totals.cache is not None:
-        auto = totals.cache.totals(warm=a.cache_warm)
-        if a.requests_per_month is not None:
-            steady = steady_cached(totals.cache, totals.requests, Decimal(a.requests_per_month))
+        auto, steady = _detected(totals.cache, totals.requests, a)
     results = [_estimate_model(totals, catalog, a, m, auto.get(m.spec.name), steady.get(m.spec.name)) for m in models]
+    if cache_what_if and a.cache_mode == "none" and totals.cache is not None:
+        results = _with_what_if(results, totals, catalog, a, models)
     baseline = next((r for r in results if r.model == BASELINE_MODEL), None)
     if baseline is not None and baseline.per_request_usd > 0:
         base_usd = baseline.per_request_usd
@@ -286,6 +304,30 @@ def estimate(
         inputs=_per_input(totals, catalog, a, models, spans),
         empty_inputs=tuple(empty_inputs),
     )
+
+
+def _detected(cache: RunCache, requests: int, a: Assumptions) -> tuple[Mapping[str, int], Mapping[str, int]]:
+    """The cached input tokens ``cache`` found, per model: the run's (cold or warm) and, with
+    traffic given, the month's steady state (empty without)."""
+    steady: Mapping[str, int] = {}
+    if a.requests_per_month is not None:
+        steady = steady_cached(cache, requests, Decimal(a.requests_per_month))
+    return cache.totals(warm=a.cache_warm), steady
+
+
+def _with_what_if(
+    results: Sequence[ModelEstimate], totals: Totals, catalog: Catalog, a: Assumptions, models: Sequence[ResolvedModel]
+) -> list[ModelEstimate]:
+    """``results`` with each model's ``if_cached``: the ``--cache auto`` figures (same code path)."""
+    assert totals.cache is not None
+    auto_a = replace(a, cache_mode="auto")
+    auto, steady = _detected(totals.cache, totals.requests, auto_a)
+    out = []
+    for r, m in zip(results, models, strict=True):
+        c = _estimate_model(totals, catalog, auto_a, m, auto.get(m.spec.name), steady.get(m.spec.name))
+        what_if = CacheWhatIf(c.usage, c.cost, c.per_request_usd, c.monthly_usd, c.monthly_cached_tokens)
+        out.append(replace(r, if_cached=what_if))
+    return out
 
 
 def _per_input(

@@ -76,8 +76,9 @@ def render_html(report: Report) -> str:
         out.append("<h2>Assumptions</h2><dl>")
         out += [f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in report.assumptions]
         out.append("</dl>")
-    if report.notes:
-        out.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in report.notes) + "</ul>")
+    notes = [*report.notes, *report.chart_notes]
+    if notes:
+        out.append("<h2>Notes</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>")
     if report.footer:
         out.append(f"<p>{escape(report.footer)}</p>")
     out.append("</body></html>")

@@ -78,10 +78,20 @@ class Totals:
 
     ``output_tokens`` maps each base model to the output tokens a request is expected to
     reserve where it gives no cap of its own (the estimate's assumption), to find misfits.
+
+    ``text_alone``: the default cache mode (auto for request files, none for plain text), where
+    plain-text prompts feed the ``cache`` (for a what-if) only while every request is plain text:
+    the first request of another kind starts the cache afresh, and later text is left out of it.
     """
 
     def __init__(
-        self, catalog: Catalog, output_tokens: Mapping[str, int], cache: RunCache | None = None, *, defer: bool = False
+        self,
+        catalog: Catalog,
+        output_tokens: Mapping[str, int],
+        cache: RunCache | None = None,
+        *,
+        defer: bool = False,
+        text_alone: bool = False,
     ) -> None:
         self.bases = tuple(catalog.models)
         self.output_tokens = {base: output_tokens[base] for base in self.bases}
@@ -104,6 +114,22 @@ class Totals:
         # ``defer``: the totals of one part of a run, read apart (another process): each request's
         # blocks and tokens wait here, for the run's cache to take in order (:meth:`merge`).
         self.deferred: list[tuple[int, Mapping[str, tuple[int, ...]], Mapping[str, int]]] | None = [] if defer else None
+        # with ``text_alone``: "text" while every request so far is plain text, then "mixed"; else "all"
+        self._feeds = "text" if text_alone else "all"
+
+    def _feeds_cache(self, kind: str) -> bool:
+        """Whether a request of this kind feeds the cache (see ``text_alone``)."""
+        if self._feeds == "all":
+            return True
+        if kind == "text":
+            return self._feeds == "text"
+        if self._feeds == "text":  # the text's prefixes were for a what-if only: start afresh
+            self._feeds = "mixed"
+            if self.cache is not None:
+                self.cache = self.cache.fresh()
+                for g in self.groups:
+                    g.cold = dict.fromkeys(self.bases, 0)
+        return True
 
     def add(self, m: Measured) -> None:
         if not self.groups or self.groups[-1].source != m.source:
@@ -142,7 +168,7 @@ class Totals:
             if reserved > max_output:
                 problem = f"output {reserved:,} > max output {max_output:,}"
                 self.misfits[base].append(Misfit(m.where, i, reserved, problem))
-        if not m.cache_blocks:  # nothing to hit or to leave behind
+        if not m.cache_blocks or not self._feeds_cache(m.kind):  # nothing to hit or to leave behind
             return
         if self.deferred is not None:
             self.deferred.append((len(self.groups) - 1, m.cache_blocks, tokens))
@@ -162,6 +188,7 @@ class Totals:
         for pair in part.kinds:
             if not self.kinds or self.kinds[-1] != pair:
                 self.kinds.append(pair)
+            self._feeds_cache(pair[1])
         self.named.update(part.named)
         self.capped += part.capped
         self.cap_sum += part.cap_sum

@@ -112,6 +112,9 @@ class Report:
     charts: Sequence[Chart] = ()
     #: one line people read first in HTML (e.g. a plan's verdict)
     headline: str = ""
+    #: notes only the HTML report carries, after ``notes``: the basis of its charts' what-if
+    #: series (the table format names the what-if in one note line)
+    chart_notes: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data", typed(self.data))

@@ -19,18 +19,21 @@ single-pass count; the chunks are counted on all cores, by forked workers.
 
 from __future__ import annotations
 
+import array
 import binascii
 import gzip
 import hashlib
 import os
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import InputError, VocabularyError
+
+_T = TypeVar("_T")
 
 ENCODING_NAME = "o200k_base"
 #: sha256 of the o200k_base.tiktoken file OpenAI publishes (also pinned by tiktoken itself).
@@ -318,21 +321,60 @@ def count_parallel(
     text and the vocabulary with this process. ``source`` names the text in the error raised
     when a worker is killed.
     """
+    return sum(_pieces(text, _count_one, chunk_chars, workers, on_chars, source))
+
+
+def encode_ids(
+    text: str,
+    on_chars: OnChars | None = None,
+    source: str = "text",
+    chunk_chars: int = CHUNK_CHARS,
+    workers: int | None = None,
+) -> array.array[int]:
+    """The o200k_base token ids of ``text`` (special tokens as ordinary text) as a uint32 array,
+    on all cores for a long text (cut as :func:`count_parallel` cuts it), so hashing a long
+    prompt into cache blocks costs about what counting it does; ``len`` is :func:`count_tokens`.
+    A run too long to tokenize is refused as :func:`count_tokens` refuses it."""
+    refuse_long_run(text, source)
+    out = array.array("I")
+    parallel = len(text) >= PARALLEL_MIN_CHARS
+    for piece in _pieces(text, _ids_one, chunk_chars if parallel else len(text) + 1, workers, on_chars, source):
+        out.frombytes(piece)
+    return out
+
+
+def _ids_one(text: str) -> bytes:
+    enc = get_encoding()
+    core = enc._core_bpe
+    if hasattr(core, "encode_to_tiktoken_buffer"):
+        return bytes(core.encode_to_tiktoken_buffer(text, set())) if text else b""
+    return array.array("I", enc.encode_ordinary(text)).tobytes()
+
+
+def _pieces(
+    text: str,
+    one: Callable[[str], _T],
+    chunk_chars: int,
+    workers: int | None,
+    on_chars: OnChars | None,
+    source: str,
+) -> Iterator[_T]:
+    """``one`` of each piece of ``text`` cut at safe points, in order, in forked workers when
+    there is more than one piece."""
     from .readers import pool
 
     spans = safe_cuts(text, chunk_chars)
     if len(spans) == 1 or workers == 1 or not pool.forks():
-        n = _count_one(text)
+        got = one(text)
         if on_chars is not None:
             on_chars(len(text))
-        return n
+        yield got
+        return
 
-    def count(span: tuple[int, int]) -> int:
-        return _count_one(text[span[0] : span[1]])
+    def run(span: tuple[int, int]) -> _T:
+        return one(text[span[0] : span[1]])
 
-    total = 0
-    for n, (start, end) in zip(pool.map_spans(source, count, spans, workers), spans, strict=True):
-        total += n
+    for got, (start, end) in zip(pool.map_spans(source, run, spans, workers), spans, strict=True):
         if on_chars is not None:
             on_chars(end - start)
-    return total
+        yield got

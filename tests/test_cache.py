@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from gpt41cost.cache import (
     cache_assumptions,
 )
 from gpt41cost.measure import Measured
+
+from .conftest import TEST_DATE
 
 ALL_MODELS = ("gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano")
 
@@ -396,3 +399,49 @@ def test_warm_answers_again_after_more_requests() -> None:
     cache.add(blocks, dict.fromkeys(_MODELS, 1280))
     assert cache.totals(warm=True)["gpt-4.1"] == 3 * 1280
     assert cache.warm(blocks, dict.fromkeys(_MODELS, 1280))["gpt-4.1-nano"] == 1280
+
+
+def _prompts(tmp_path, names):  # type: ignore[no-untyped-def]
+    """Text prompts sharing a long prefix (well past 1,024 tokens) and a request file of its own."""
+    shared = "You answer questions about our product catalogue. " * 300
+    for name in names:
+        path = tmp_path / name
+        if name.endswith(".jsonl"):
+            line = {"model": "gpt-4.1", "messages": [{"role": "user", "content": "A request of its own. " * 300}]}
+            path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+        else:
+            path.write_text(shared + f"Question {name}: where is my order?", encoding="utf-8")
+    return [str(tmp_path / n) for n in names]
+
+
+def test_plain_text_gets_a_cache_what_if_equal_to_cache_auto(tmp_path) -> None:
+    from gpt41cost import api
+
+    paths = _prompts(tmp_path, ["a.txt", "b.txt"])
+    plain = api.estimate(paths, requests_per_day=1000, as_of=TEST_DATE).result
+    auto = api.estimate(paths, requests_per_day=1000, cache="auto", as_of=TEST_DATE).result
+    assert plain.assumptions.cache_mode == "none"
+    for m, a in zip(plain.models, auto.models, strict=True):
+        assert m.usage.cached_input_tokens == 0 and m.monthly_usd == m.monthly_without_cache_usd  # the run: uncached
+        assert m.if_cached is not None and a.if_cached is None
+        assert m.if_cached.usage == a.usage and a.usage.cached_input_tokens > 0
+        assert (m.if_cached.cost, m.if_cached.monthly_usd, m.if_cached.per_request_usd) == (
+            a.cost,
+            a.monthly_usd,
+            a.per_request_usd,
+        )
+
+
+@pytest.mark.parametrize("names", [["a.txt", "b.txt", "c.jsonl"], ["0.jsonl", "a.txt", "b.txt"]])
+def test_by_default_text_beside_request_files_stays_out_of_the_cache(tmp_path, names) -> None:
+    # the default is auto for request files and none for plain text: text prefixes fed for a
+    # what-if are dropped when a request file comes (the run then has no what-if)
+    from gpt41cost import api
+
+    paths = _prompts(tmp_path, names)
+    default = api.estimate(paths, as_of=TEST_DATE).result
+    assert default.assumptions.cache_mode == "auto"
+    assert all(m.usage.cached_input_tokens == 0 and m.if_cached is None for m in default.models)
+    assert all(i.models[0].cached_input_tokens == 0 for i in default.inputs)
+    auto = api.estimate(paths, cache="auto", as_of=TEST_DATE).result  # asked for: text shares its prefix
+    assert all(m.usage.cached_input_tokens > 0 for m in auto.models)

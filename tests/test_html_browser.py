@@ -43,7 +43,32 @@ def test_report_loads_in_chromium_with_charts_and_a_screenshot(cli, tmp_path, co
     dom.feed(loaded.dom)
     assert len(dom.figures) == len(CHARTS[command])
     assert all(f == {"svg": 1, "table": 1, "title": 1, "desc": 1} for f in dom.figures), dom.figures
+    for title in CHARTS[command]:
+        assert f">{title}</figcaption>" in loaded.dom
+    if command == "estimate":
+        _the_cached_variant_and_the_savings_chart(loaded.dom)
     assert browser.distinct_colours(png) > 20
+
+
+def _the_cached_variant_and_the_savings_chart(page: str) -> None:
+    """`gpt41cost estimate samples/support --requests-per-day 20000 -f html` (issue #16's done-when):
+    plain text assumes no prompt cache, so the cached variant and the savings chart are the
+    what-if, with --cache auto's figures."""
+    import html
+
+    from gpt41cost.views.estimate import WHAT_IF_LABEL
+
+    assert HTML_RUNS["estimate"] == ["samples/support", "--requests-per-day", "20000"]
+    dom = html.unescape(page)
+    label = html.unescape(WHAT_IF_LABEL)
+    for chart in ("Cost per request by model", "Cost per month by model"):
+        data = dom.split(f"<caption>Data: {chart}</caption>")[1].split("</table>")[0]
+        assert f">{label}</th>" in data
+    savings = dom.split("<caption>Data: Prompt-cache savings (what-if)</caption>")[1].split("</table>")[0]
+    assert f">{label}</th>" in savings
+    month = dom.split("<caption>Data: Cost per month by model</caption>")[1].split("</table>")[0]
+    assert "$3,129.30" in month and "$4,396.50" in month  # --cache auto's month beside the run's own
+    assert "What-if series (" in dom
 
 
 def test_the_console_check_sees_an_error_and_the_blank_check_a_blank_page(tmp_path) -> None:

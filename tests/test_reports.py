@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from gpt41cost.views.estimate import WHAT_IF_KEYS
 from tools import json_contract
 
 ROOT = Path(__file__).parent.parent
@@ -163,14 +164,14 @@ CHARTS = {
         "Cost per request by model",
         "Cost per month by model",
         "Input size per request",
-        "Prompt-cache savings",
+        "Prompt-cache savings (what-if)",  # plain text assumes no cache: the cached variant is a what-if
     ],
     "limits": ["gpt-4.1-mini: RPM and TPM use per tier"],
     "plan": ["Monthly cost by model"],
     "usage": ["Daily cost by model", "Cost by model", "Cached share by model", "What if"],
 }
 HTML_RUNS = {
-    "estimate": ["samples/support", "--requests-per-day", "20000", "--cache", "auto"],
+    "estimate": ["samples/support", "--requests-per-day", "20000"],  # issue #16's done-when command
     "limits": ["samples/support", "-m", "gpt-4.1-mini", "--requests-per-day", "50000", "--max-tokens", "800"],
     "plan": ["samples/workloads/support-bot.yaml"],
     "usage": ["samples/usage", "--what-if", "batch=0.5"],
@@ -232,6 +233,13 @@ def test_a_long_model_name_is_whole_on_the_chart(cli) -> None:  # type: ignore[n
     assert '<tspan x="194" dy="13">org:name:id</tspan>' in page  # on a second line
 
 
+def _month_chart_data(page: str) -> tuple[list[str], list[str]]:
+    """The series of the HTML's "Cost per month by model" data table, and gpt-4.1's row."""
+    table = page.split("<caption>Data: Cost per month by model</caption>")[1].split("</table>")[0]
+    row = table.split("<td>gpt-4.1</td>")[1].split("</tr>")[0]
+    return re.findall(r"<th scope[^>]*>(.*?)</th>", table), re.findall(r'<td class="n">(.*?)</td>', row)
+
+
 def test_estimate_charts_show_the_cached_and_batch_variants(cli) -> None:  # type: ignore[no-untyped-def]
     from decimal import Decimal
 
@@ -241,18 +249,47 @@ def test_estimate_charts_show_the_cached_and_batch_variants(cli) -> None:  # typ
         assert Decimal(m["monthly_batch_usd"]) == Decimal(m["monthly_without_cache_usd"]) / 2
         assert Decimal(m["per_request_batch_usd"]) * m["requests"] == Decimal(m["total_batch_usd"])
     page = cli("estimate", args, "-f", "html", expect=(0, 1)).stdout
-    table = page.split("<caption>Data: Cost per month by model</caption>")[1].split("</table>")[0]
-    heads = re.findall(r"<th scope[^>]*>(.*?)</th>", table)
-    assert heads == ["", "as estimated", "without cache", "Batch API"]
-    assert (
-        '<td>gpt-4.1</td><td class="n">$3,129.30</td><td class="n">$4,396.50</td><td class="n">$2,198.25</td>' in table
+    assert _month_chart_data(page) == (
+        ["", "as estimated", "without cache", "Batch API"],
+        ["$3,129.30", "$4,396.50", "$2,198.25"],
     )
     assert "Data: Cost per request by model" in page
-    plain = cli("estimate", args[:3], "-f", "html", expect=(0, 1)).stdout  # no cache assumed: no cache series
-    heads = re.findall(
-        r"<th scope[^>]*>(.*?)</th>", plain.split("Data: Cost per month by model")[1].split("</table>")[0]
+    # no cache assumed (plain text by default): the cached variant is a what-if, --cache auto's figures
+    plain = cli("estimate", args[:3], "-f", "html", expect=(0, 1)).stdout
+    what_if = "what-if: with the prompt cache (as --cache auto would detect)"
+    assert _month_chart_data(plain) == (
+        ["", "as estimated", what_if, "Batch API"],
+        ["$4,396.50", "$3,129.30", "$2,198.25"],
     )
-    assert heads == ["", "as estimated", "Batch API"]
+    assert ">Prompt-cache savings (what-if)</figcaption>" in plain
+    assert "<li>What-if series (" in plain and "cold cache: the first request of a run pays full price" in plain
+
+
+def test_the_cache_what_if_is_what_cache_auto_gives_and_leaves_the_run_uncached(cli) -> None:  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    base = ["samples/support", "--requests-per-day", "20000"]
+    runs = {
+        name: json.loads(cli("estimate", [*base, *extra], "-f", "json", expect=(0, 1)).stdout)
+        for name, extra in (("default", []), ("none", ["--cache", "none"]), ("auto", ["--cache", "auto"]))
+    }
+    for name in ("default", "none"):
+        doc = runs[name]
+        assert doc["assumptions"]["cache"] == "none"
+        for m, auto in zip(doc["models"], runs["auto"]["models"], strict=True):
+            assert m["cached_input_tokens_total"] == 0 and m["monthly_usd"] == m["monthly_without_cache_usd"]
+            assert m["monthly_if_cached_usd"] == auto["monthly_usd"]
+            assert m["per_request_if_cached_usd"] == auto["per_request_usd"]
+            assert m["total_if_cached_usd"] == auto["total_usd"]
+            assert m["cached_input_tokens_if_cached_total"] == auto["cached_input_tokens_total"] > 0
+            saved = Decimal(m["monthly_usd"]) - Decimal(m["monthly_if_cached_usd"])
+            assert Decimal(m["monthly_cache_savings_if_cached_usd"]) == saved > 0
+            assert Decimal(m["cache_savings_if_cached_usd"]) == Decimal(m["total_usd"]) - Decimal(auto["total_usd"])
+    assert runs["default"]["models"][0]["monthly_if_cached_usd"] == "3129.3"
+    assert all(m[k] is None for m in runs["auto"]["models"] for k in WHAT_IF_KEYS)
+    table = cli("estimate", base, expect=(0, 1)).stdout
+    assert "What-if with the prompt cache (as --cache auto would detect): gpt-4.1 $3,129.30/month" in table
+    assert "What-if" not in cli("estimate", [*base, "--cache", "auto"], expect=(0, 1)).stdout
 
 
 def _warnings_run(tmp_path: Path, case: str) -> tuple[str, list[str]]:

@@ -188,3 +188,11 @@ def test_commands_that_count_nothing_never_load_the_vocabulary(args):
     out = subprocess.run([sys.executable, "-c", LAZY, *args], capture_output=True, text=True, check=True)
     assert "NO_TIKTOKEN" in out.stdout
     assert "NO_RICH" in out.stdout  # tables are plain text; rich is only for a progress bar on a terminal
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=k) for k, t in TRICKY.items()])
+@pytest.mark.parametrize("chunk", [7, 500])
+def test_ids_on_every_core_are_encode_ordinary(enc, text, chunk):
+    # the ids plain text is hashed from for the prompt cache: the same as one pass, in order
+    assert tokens.encode_ids(text, chunk_chars=chunk, workers=2).tolist() == enc.encode_ordinary(text)
+    assert tokens.encode_ids(text).tolist() == enc.encode_ordinary(text)

@@ -31,6 +31,7 @@ DATE = "2026-12-06"
 RUNS: dict[str, list[list[str]]] = {
     "estimate": [
         ["samples/support", "--requests-per-day", "20000", "--cache", "auto"],
+        ["samples/support", "--requests-per-day", "20000"],  # no cache assumed: the what-if keys
         ["samples/mixed", "--per-input", "--image-size", "1024x1024"],
         ["samples/requests/finetune-train.jsonl", "--epochs", "3"],
         ["samples/requests/batch-support.jsonl"],

@@ -76,7 +76,7 @@ def refresh(block: re.Match[str]) -> str:
 
 #: One HTML report per command, shown in the README as a screenshot (docs/screenshots/COMMAND.png).
 SCREENSHOTS = {
-    "estimate": "gpt41cost estimate samples/support --requests-per-day 20000 --cache auto -f html",
+    "estimate": "gpt41cost estimate samples/support --requests-per-day 20000 -f html",
     "limits": "gpt41cost limits samples/support -m gpt-4.1-mini --requests-per-day 50000 --max-tokens 800 -f html",
     "plan": "gpt41cost plan samples/workloads/support-bot.yaml -f html",
     "usage": "gpt41cost usage samples/usage --what-if batch=0.5 -f html",

@@ -457,12 +457,9 @@ def _text(source: str, text: str, catalog: Catalog, blocks: bool, on_chars: OnPr
         n = count_tokens(text, on_chars, source)
         return Measured(source=source, kind="text", input_tokens=dict.fromkeys(names, n))
     from ..cache import block_hashes
-    from ..tokens import get_encoding, refuse_long_run
+    from ..tokens import encode_ids
 
-    refuse_long_run(text, source)
-    ids = get_encoding().encode_ordinary(text)
-    if on_chars is not None:
-        on_chars(len(text))
+    ids = encode_ids(text, on_chars, source)  # refuses a run too long to tokenize, as counting does
     hashes = block_hashes(ids, catalog.cache_step_tokens)
     return Measured(
         source=source,

@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from ..batch import BatchCheck
-from ..cache import CACHE_STEADY_MONTH, RETENTION_MINUTES
+from ..cache import CACHE_STEADY_MONTH, CACHE_STEADY_SHORT, RETENTION_MINUTES, cache_assumptions
 from ..catalog import describe_path
 from ..cost import BATCH_CACHED_AT_INPUT_RATE
 from ..estimate import DAYS_PER_MONTH, DEFAULT_OUTPUT_TOKENS, EstimateResult, InputEstimate, ModelEstimate, per_minute
-from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded
+from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd, usd_auto
 from .batch import batch_json, batch_tables
 from .dated import catalog_notes, date_assumption, dated_json, status_text
 from .uncounted import COLUMN, is_uncounted_note, uncounted_json, uncounted_notes, uncounted_table
@@ -152,6 +152,7 @@ def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
         "total_batch_usd": money_str(None if m.batch_cost is None else m.batch_cost.total_usd),
         "monthly_batch_usd": money_str(m.monthly_batch_usd),
         "monthly_cached_tokens_per_request": rounded(m.monthly_cached_tokens, 1),
+        **_what_if_json(m),
         "saving_vs_gpt_4_1_pct": rounded(m.saving_vs_baseline_pct, 4),
         "worst_case_total_usd": money_str(m.worst_case_usd),
         "cost_lines_usd": {
@@ -167,6 +168,36 @@ def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
         "training_tokens": m.training_tokens,
         "training_usd": money_str(m.training_usd),
     }
+
+
+def _what_if_json(m: ModelEstimate) -> dict[str, Any]:
+    """The what-if of a run with no prompt cache assumed (null otherwise): the same requests with
+    the cache as ``--cache auto`` would detect it; savings are against the run's own figures."""
+    w = m.if_cached
+    if w is None:
+        return dict.fromkeys(WHAT_IF_KEYS)
+    monthly_saved = None if w.monthly_usd is None or m.monthly_usd is None else m.monthly_usd - w.monthly_usd
+    return {
+        "cached_input_tokens_if_cached_total": w.usage.cached_input_tokens,
+        "per_request_if_cached_usd": money_str(w.per_request_usd),
+        "total_if_cached_usd": money_str(w.cost.total_usd),
+        "monthly_if_cached_usd": money_str(w.monthly_usd),
+        "cache_savings_if_cached_usd": money_str(m.cost.total_usd - w.cost.total_usd),
+        "monthly_cache_savings_if_cached_usd": money_str(monthly_saved),
+    }
+
+
+#: The what-if keys of every entry of "models" (null unless the run assumes no prompt cache).
+WHAT_IF_KEYS = (
+    "cached_input_tokens_if_cached_total",
+    "per_request_if_cached_usd",
+    "total_if_cached_usd",
+    "monthly_if_cached_usd",
+    "cache_savings_if_cached_usd",
+    "monthly_cache_savings_if_cached_usd",
+)
+#: How the what-if series are named in the HTML report.
+WHAT_IF_LABEL = "what-if: with the prompt cache (as --cache auto would detect)"
 
 
 #: Inputs listed one by one in the table without --per-input; past this, grouped by kind and reason.
@@ -397,6 +428,7 @@ def estimate_report(
         notes.append(f"Skipped {len(r.empty_inputs)} empty file(s) found in directories (listed under Inputs)")
     notes += uncounted_notes(r.uncounted)
     notes += list(r.notes)
+    notes += _what_if_note(r)
     notes += catalog_notes(r.catalog_as_of, day)
     warnings = [n for n in notes if is_uncounted_note(n)]
     warnings += [f"{m.model}: {status_text(m.lifecycle, day)}" for m in r.models if m.status == "shut_down"]
@@ -408,6 +440,7 @@ def estimate_report(
         notes=notes,
         warnings=warnings,
         charts=_charts(r, monthly, stats_rows),
+        chart_notes=_what_if_basis(r),
     )
 
 
@@ -418,22 +451,32 @@ def _charts(r: EstimateResult, monthly: bool, stats_rows: list[list[Any]]) -> li
     def each(n: int, total: Decimal | None) -> Decimal | None:
         return None if total is None or not n else total / n
 
-    # the variants: as estimated, without the prompt cache (when one is assumed), and through the
-    # Batch API (no cached rate there); a run already at batch prices has no separate Batch series
+    # the variants: as estimated, without the prompt cache (when one is assumed) or with it as a
+    # what-if (when none is: as --cache auto would detect it), and through the Batch API (no cached
+    # rate there); a run already at batch prices has no separate Batch series
     cached = r.assumptions.cache_mode != "none"
+    what_if = not cached and any(m.if_cached is not None for m in r.models)
     variants = "as estimated" + (" (Batch API)" if batch_run else "")
-    variants += (
-        ", without the prompt cache" if cached else " (no prompt cache assumed: --cache auto detects shared prefixes)"
-    )
+    if cached:
+        variants += ", without the prompt cache"
+    elif what_if:
+        variants += f" (no prompt cache assumed); {WHAT_IF_LABEL}: the figures of --cache auto, see the notes"
+    else:
+        variants += " (no prompt cache assumed: --cache auto detects shared prefixes)"
     if not batch_run:
         variants += "; through the Batch API (no cached rate there: cached tokens at the batch input rate)"
 
     def series(
-        estimated: list[Decimal | None], no_cache: list[Decimal | None], batch: list[Decimal | None]
+        estimated: list[Decimal | None],
+        no_cache: list[Decimal | None],
+        if_cached: list[Decimal | None],
+        batch: list[Decimal | None],
     ) -> list[tuple[str, Sequence[Decimal | int | None]]]:
         out: list[tuple[str, Sequence[Decimal | int | None]]] = [("as estimated", estimated)]
         if cached:
             out.append(("without cache", no_cache))
+        elif what_if:
+            out.append((WHAT_IF_LABEL, if_cached))
         if not batch_run:
             out.append(("Batch API", batch))
         return out
@@ -441,6 +484,7 @@ def _charts(r: EstimateResult, monthly: bool, stats_rows: list[list[Any]]) -> li
     per_request = series(
         [m.per_request_usd for m in r.models],
         [each(m.requests, m.cost_without_cache.total_usd) for m in r.models],
+        [None if m.if_cached is None else m.if_cached.per_request_usd for m in r.models],
         [each(m.requests, None if m.batch_cost is None else m.batch_cost.total_usd) for m in r.models],
     )
     charts = [
@@ -457,6 +501,7 @@ def _charts(r: EstimateResult, monthly: bool, stats_rows: list[list[Any]]) -> li
         per_month = series(
             [m.monthly_usd for m in r.models],
             [m.monthly_without_cache_usd for m in r.models],
+            [None if m.if_cached is None else m.if_cached.monthly_usd for m in r.models],
             [m.monthly_batch_usd for m in r.models],
         )
         charts.append(
@@ -492,4 +537,44 @@ def _charts(r: EstimateResult, monthly: bool, stats_rows: list[list[Any]]) -> li
                 table="cache",
             )
         )
+    elif what_if:
+        charts.append(
+            Chart(
+                "Prompt-cache savings (what-if)",
+                f"Cost of all requests once per model: as estimated (no prompt cache assumed) and {WHAT_IF_LABEL}"
+                ": the figures of --cache auto, see the notes.",
+                names,
+                [
+                    ("as estimated (no cache)", [m.cost.total_usd for m in r.models]),
+                    (WHAT_IF_LABEL, [None if m.if_cached is None else m.if_cached.cost.total_usd for m in r.models]),
+                ],
+                table="models",
+            )
+        )
     return charts
+
+
+def _what_if_basis(r: EstimateResult) -> list[str]:
+    """What the HTML's what-if series rest on: --cache auto's rules, and the month's steady state."""
+    if r.assumptions.cache_mode != "none" or all(m.if_cached is None for m in r.models):
+        return []
+    head = (
+        "What-if series ('" + WHAT_IF_LABEL + "'): the same requests and traffic with the prompt cache as "
+        "--cache auto would detect it (the run's own figures assume no cache); it assumes: "
+    )
+    rules = [sentence for _, sentence in cache_assumptions(r.assumptions.cache_warm)]
+    if r.assumptions.requests_per_month is not None:
+        rules.append("monthly figures in the steady state: " + CACHE_STEADY_SHORT.format(minutes=RETENTION_MINUTES))
+    return [head + "; ".join(rules)]
+
+
+def _what_if_note(r: EstimateResult) -> list[str]:
+    """One line for every format: the what-if of the first model when the cache would save anything
+    (the HTML and JSON have every model's)."""
+    m = next((m for m in r.models if m.if_cached is not None), None)
+    if m is None or m.if_cached is None or not m.if_cached.usage.cached_input_tokens:
+        return []  # nothing cached: the what-if is the run's own figure
+    w = m.if_cached
+    per = f"{usd_auto(w.per_request_usd)} a request"
+    figure = per if w.monthly_usd is None else f"{usd(w.monthly_usd, 2)}/month"
+    return [f"What-if with the prompt cache (as --cache auto would detect): {m.model} {figure}"]
