@@ -71,6 +71,12 @@ MAX_WHOLE_BYTES = 64 * 1024 * 1024
 MAX_YAML_BYTES = 4 * 1024 * 1024
 
 
+def blank(data: bytes) -> bool:
+    """Is ``data`` empty or only ASCII white space (what ``bytes.strip`` removes)? Unlike
+    ``not data.strip()``, it does not copy a large file to answer no."""
+    return not data or data.isspace()
+
+
 def read_whole(source: str, limit: int = MAX_WHOLE_BYTES, what: str = "file") -> bytes:
     """All of ``source`` (a path), refused past ``limit`` bytes without reading further."""
     with open_input(source) as fh:

@@ -38,7 +38,7 @@ from ..errors import InputError, ParameterError, Skipped
 from ..images import ImageSize
 from ..measure import KINDS, InputFile, Measured, Totals
 from . import pool
-from .files import MAX_WHOLE_BYTES, read_limited
+from .files import MAX_WHOLE_BYTES, blank, read_limited
 from .requests import (
     BatchFacts,
     JsonSyntaxError,
@@ -55,6 +55,8 @@ OnProgress = Callable[[int], None]
 OnRequest = Callable[[Measured], None]
 #: Kinds of file read in ranges on every core when large (one JSON value a line).
 _SPLIT = ("batch", "prompts", "finetune")
+#: Bytes looked at first for where a file's content starts (past leading white space).
+_SNIFF = 4096
 
 #: Extensions of data files (also with ``.gz``): read by their JSON content.
 DATA_EXTENSIONS = (".json", ".jsonl", ".ndjson")
@@ -160,9 +162,13 @@ def content_kind(data: bytes) -> str | None:
     when there are two lines or more: a lone quoted sentence is a prompt). Anything that
     merely starts like JSON (``{{ name }}``, ``[System] ...``, ``"Affiliate" means``) is None.
     """
-    body = data.removeprefix(b"\xef\xbb\xbf").strip()
-    if body[:1] not in (b"{", b"[", b'"'):
-        return None
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    first = len(body) - len(body[:_SNIFF].lstrip())
+    if first == min(len(body), _SNIFF):  # blank so far: look at all of it
+        first = len(body) - len(body.lstrip())
+    if body[first : first + 1] not in (b"{", b"[", b'"'):
+        return None  # not JSON: no copy of a large prompt made to find that out
+    body = body.strip()
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -236,7 +242,7 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
         if kind is not None:
             return _Input(source, kind, f"extension {shown}", None, gz)
         data = _gunzip_all(source) if gz else read_bytes(source)
-        if not data.strip():
+        if blank(data):
             return _Input(source, "empty", f"extension {shown}", data, gz)
         kind = _data_kind(source, data)
         if kind != "text":
@@ -384,7 +390,7 @@ def gather(
                 raise
             out.skipped.append(exc)
             continue
-        if inp.kind == "empty" or (inp.kind == "text" and inp.data is not None and not inp.data.strip()):
+        if inp.kind == "empty" or (inp.kind == "text" and inp.data is not None and blank(inp.data)):
             if entry.in_directory:
                 out.empty.append(source)
                 continue

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..errors import InputError, ParameterError
-from .files import UnreadableDirectory, path_kind, read_limited, read_whole, stdin_stream, walk
+from .files import UnreadableDirectory, blank, path_kind, read_limited, read_whole, stdin_stream, walk
 
 #: Bytes inspected for a NUL byte to tell binary files from text.
 SNIFF_BYTES = 8192
@@ -105,7 +105,7 @@ def read_bytes(source: str, stdin: BinaryIO | None = None) -> bytes:
 def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
     """Decode strictly; refuse binary data and empty files."""
     label = "stdin" if source == STDIN else source
-    if not data.strip():
+    if blank(data):
         raise InputError(f"{label}: empty file; a prompt needs some text")
     if encoding.replace("-", "").lower() in ("utf8",) and b"\x00" in data[:SNIFF_BYTES]:
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
