@@ -144,11 +144,33 @@ def ended(p: subprocess.Popen[bytes], code: int, message: str) -> None:
     assert message in text, text
 
 
+#: Run the CLI with each reading process pausing after its start (the pool's own initializer
+#: first, so its parent watch runs), so a signal or a kill sent once the workers are seen lands
+#: mid-read however fast the machine reads the file: without it the read could end first.
+SLOW_WORKERS = textwrap.dedent(
+    """
+    import sys, time
+    from gpt41cost.cli import main
+    from gpt41cost.readers import pool
+
+    started = pool._start_worker
+
+    def start_slowly(parent):
+        started(parent)
+        time.sleep(3)
+
+    pool._start_worker = start_slowly
+    sys.argv[0] = "gpt41cost"
+    main(sys.argv[1:])
+    """
+)
+
+
 @needs_cores
 @pytest.mark.parametrize("command", COMMANDS)
 def test_sigterm_during_a_read_on_several_cores(big, processes, command: str) -> None:
     """SIGTERM to the parent mid-read: one line, exit 143, and its workers gone with it."""
-    p = start(_args(command, big[command]))
+    p = start(_args(command, big[command]), SLOW_WORKERS)
     processes.append(p)
     workers = reading(p)
     p.send_signal(signal.SIGTERM)
@@ -161,7 +183,7 @@ def test_sigterm_during_a_read_on_several_cores(big, processes, command: str) ->
 def test_a_worker_killed_during_the_read(big, processes, command: str) -> None:
     """A worker killed from outside (the OOM killer, ``kill -9``): the parent ends with one line
     and exit 3, and the other worker goes too."""
-    p = start(_args(command, big[command]))
+    p = start(_args(command, big[command]), SLOW_WORKERS)
     processes.append(p)
     workers = reading(p)
     os.kill(workers[0], signal.SIGKILL)
@@ -174,7 +196,7 @@ def test_a_worker_killed_during_the_read(big, processes, command: str) -> None:
 def test_workers_exit_when_their_parent_is_killed(big, processes, command: str) -> None:
     """``kill -9`` of the parent: nothing tells a worker, which would wait on its queue forever;
     each watches its parent and exits."""
-    p = start(_args(command, big[command]))
+    p = start(_args(command, big[command]), SLOW_WORKERS)
     processes.append(p)
     workers = reading(p)
     p.kill()
