@@ -49,8 +49,8 @@ def measure(data: bytes) -> dict[str, float]:
         "json.loads per line (the baseline's parse)": per_line(each(json.loads), 1),
         "orjson.loads per line (the reference parse)": per_line(each(orjson.loads)),
         "msgspec, untyped, per line": per_line(each(msgspec.json.decode)),
-        "msgspec, typed to usage's fields, per line": per_line(lambda: list(map(ru._DECODER.decode, lines))),
-        "msgspec, typed, decode_lines on the block": per_line(lambda: ru._DECODER.decode_lines(data)),
+        "msgspec, typed to usage's fields, per line": per_line(lambda: list(map(ru.DECODER.decode, lines))),
+        "msgspec, typed, decode_lines on the block": per_line(lambda: ru.DECODER.decode_lines(data)),
         "UTF-8 check of the block (msgspec skips it)": per_line(lambda: data.isascii() or data.decode()),
         "split of the block into lines": per_line(lambda: data.split(b"\n")),
     }

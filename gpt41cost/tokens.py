@@ -53,7 +53,7 @@ CHUNK_CHARS = 1_000_000
 #: backtracking"). A text holding a longer run is refused before it is tokenized.
 MAX_RUN_CHARS = 1 << 19
 #: The kinds of run, as the pre-tokenizer's classes (a superset of each of its long pieces).
-_RUN_KINDS = (
+RUN_KINDS = (
     ("letters", r"\p{L}\p{M}"),
     ("punctuation or symbol characters", r"^\s\p{L}\p{N}"),
     ("white-space characters", r"\s"),
@@ -214,7 +214,7 @@ def _run_patterns() -> list[tuple[str, Any, Any]]:
     import regex  # type: ignore[import-untyped]  # tiktoken's own dependency: the Unicode classes its pattern uses
 
     out = []
-    for kind, chars in _RUN_KINDS:
+    for kind, chars in RUN_KINDS:
         negated = chars[1:] if chars.startswith("^") else "^" + chars
         out.append((kind, regex.compile(f"[{negated}]"), regex.compile(f"(?r)[{negated}]")))
     return out

@@ -153,13 +153,13 @@ SLOW_WORKERS = textwrap.dedent(
     from gpt41cost.cli import main
     from gpt41cost.readers import pool
 
-    started = pool._start_worker
+    started = pool.start_worker
 
     def start_slowly(parent):
         started(parent)
         time.sleep(3)
 
-    pool._start_worker = start_slowly
+    pool.start_worker = start_slowly
     sys.argv[0] = "gpt41cost"
     main(sys.argv[1:])
     """

@@ -24,7 +24,7 @@ MAX = tokens.MAX_RUN_CHARS
 def _longest(text: str, limit: int) -> set[tuple[int, int, str]]:
     """Every maximal run over ``limit`` characters, of each kind, by looking at each character."""
     out = set()
-    for kind, chars in tokens._RUN_KINDS:
+    for kind, chars in tokens.RUN_KINDS:
         one = regex.compile(f"[{chars}]")
         start = None
         for i, ch in enumerate([*text, None]):

@@ -429,13 +429,13 @@ def test_blank_lines_before_the_first_record_are_skipped_a_buffer_at_a_time(tmp_
     f.write_bytes(gzip.compress(body) if gz else body)
     calls: Counter[str] = Counter()
     for name in ("peek", "readline"):
-        method = getattr(ru._Inflate, name)
+        method = getattr(ru.Inflate, name)
 
         def counted(self, *a, _name=name, _method=method):  # type: ignore[no-untyped-def]
             calls[_name] += 1
             return _method(self, *a)
 
-        monkeypatch.setattr(ru._Inflate, name, counted)
+        monkeypatch.setattr(ru.Inflate, name, counted)
     acc = read_usage([str(f)], jobs=jobs, parallel_min_bytes=0 if jobs > 1 else ru.PARALLEL_MIN_BYTES)
     assert acc.records == 5
     assert [s.line for s in acc.skips] == [n + 8]  # the blank lines are counted as lines
@@ -508,7 +508,7 @@ def _encode(rng: random.Random, obj: dict) -> bytes:
 def _reference(lines: list[bytes]) -> Accumulator:
     """The obvious code: a full parse of every line."""
     acc = Accumulator()
-    sink = ru._Sink(acc, "f", False)
+    sink = ru.Sink(acc, "f", False)
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -518,13 +518,13 @@ def _reference(lines: list[bytes]) -> Accumulator:
         except orjson.JSONDecodeError:
             sink.skip("not_json", "x")
             continue
-        ru._consume(value, acc.add, sink.bad)
+        ru.consume(value, acc.add, sink.bad)
     return acc
 
 
 def _scan(lines: list[bytes]) -> Accumulator:
     acc = Accumulator()
-    ru._scan_lines(lines, ru._Sink(acc, "f", False), 0)
+    ru.scan_lines(lines, ru.Sink(acc, "f", False), 0)
     return acc
 
 
@@ -547,12 +547,12 @@ def test_fast_path_equals_full_parse(seed):
 def test_fast_path_is_taken_for_api_shaped_lines():
     lines = (DATA / "chat.jsonl").read_bytes().splitlines()
     calls = []
-    original = ru._consume
+    original = ru.consume
     try:
-        ru._consume = lambda *a, **k: calls.append(a) or original(*a, **k)  # type: ignore[assignment]
+        ru.consume = lambda *a, **k: calls.append(a) or original(*a, **k)  # type: ignore[assignment]
         acc = _scan(lines)
     finally:
-        ru._consume = original
+        ru.consume = original
     assert acc.records == 5 and calls == []
 
 
@@ -635,7 +635,7 @@ def test_a_response_logged_twice_counts_once_in_every_path(tmp_path, monkeypatch
 
     def counted(line: bytes) -> int:
         acc = Accumulator()
-        ru._full_parse(line, ru._Sink(acc, "f", False), 1)
+        ru.full_parse(line, ru.Sink(acc, "f", False), 1)
         return acc.records
 
     repeats = sum(map(counted, lines[40:60] + lines[290:] + lines[:5]))
@@ -767,7 +767,7 @@ def test_a_worker_killed_from_outside_is_one_error_not_a_hang(tmp_path, monkeypa
     def killed(self, sink, line_no=0):
         os.kill(os.getpid(), signal.SIGKILL)  # what the OOM killer does
 
-    monkeypatch.setattr(ru._Piece, "scan", killed)
+    monkeypatch.setattr(ru.Piece, "scan", killed)
     monkeypatch.setattr(ru, "RANGE_BYTES", 100_000)
     with pytest.raises(InputError, match=r"k.jsonl: a reading process was stopped from outside"):
         read_usage([str(f)], jobs=2, parallel_min_bytes=0)

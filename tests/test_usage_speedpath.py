@@ -2,7 +2,7 @@
 
 The speed path decodes each line with msgspec into typed structs of only the fields ``usage``
 reads and sums whole chunks column by column; every other line gets the full parse. These tests
-hold it to the full parse - orjson.loads + _consume on each line, the obvious code - on the
+hold it to the full parse - orjson.loads + consume on each line, the obvious code - on the
 API's lines with awkward text, in every layout the benchmark writes, on those lines broken one
 byte at a time, cut off, run together, split across chunks and ranges, and in parallel.
 """
@@ -175,23 +175,23 @@ def mutate(rng: random.Random, line: bytes) -> bytes:
 def reference(lines: list[bytes]) -> Accumulator:
     """The obvious code: a full parse of every line."""
     acc = Accumulator()
-    sink = ru._Sink(acc, "f", False)
+    sink = ru.Sink(acc, "f", False)
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         sink.line = n
         try:
-            value = ru._loads(line)  # orjson, but a number past a double's range is JSON (as msgspec says)
+            value = ru.loads(line)  # orjson, but a number past a double's range is JSON (as msgspec says)
         except orjson.JSONDecodeError:
             sink.skip("not_json", "x")
             continue
-        ru._consume(ru._with_pairs(line, value), acc.add, sink.bad)  # an object key twice: refused
+        ru.consume(ru.with_pairs(line, value), acc.add, sink.bad)  # an object key twice: refused
     return acc
 
 
 def scan(lines: list[bytes]) -> Accumulator:
     acc = Accumulator()
-    assert ru._scan_lines(lines, ru._Sink(acc, "f", False), 0) == len(lines)
+    assert ru.scan_lines(lines, ru.Sink(acc, "f", False), 0) == len(lines)
     return acc
 
 
@@ -207,13 +207,13 @@ def same(a: Accumulator, b: Accumulator) -> None:
 def full_parses(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     """Record every line that gets the full parse."""
     seen: list[bytes] = []
-    original = ru._full_parse
+    original = ru.full_parse
 
-    def spy(line: bytes, sink: ru._Sink, line_no: int) -> None:
+    def spy(line: bytes, sink: ru.Sink, line_no: int) -> None:
         seen.append(line)
         original(line, sink, line_no)
 
-    monkeypatch.setattr(ru, "_full_parse", spy)
+    monkeypatch.setattr(ru, "full_parse", spy)
     return seen
 
 
@@ -242,7 +242,7 @@ def test_speed_path_rows_are_the_parsed_fields():
     rng = random.Random(5)
     for i in range(300):
         line = encode(rng, canonical(rng, i))
-        body, batch, inp, cached, out = ru._clean(ru._DECODER.decode(line))
+        body, batch, inp, cached, out = ru.clean(ru.DECODER.decode(line))
         o = orjson.loads(line)
         u = o["usage"]
         assert (body.created, body.model, inp, out, cached, body.service_tier, body.id, batch) == (
@@ -454,11 +454,11 @@ def test_small_chunks_and_parallel_ranges_agree(tmp_path, monkeypatch, chunk, br
     monkeypatch.setattr(ru, "CHUNK_BYTES", chunk)
     same(read_usage([str(f)], jobs=1), want)
     acc = Accumulator()
-    assert ru._scan_stream(io.BytesIO(f.read_bytes()), ru._Sink(acc, str(f), False)) == len(lines)
+    assert ru.scan_stream(io.BytesIO(f.read_bytes()), ru.Sink(acc, str(f), False)) == len(lines)
     same(acc, want)
     acc = Accumulator()  # as _read_json hands it over: the first line already read
     first, body = f.read_bytes().split(b"\n", 1)
-    assert ru._scan_stream(io.BytesIO(body), ru._Sink(acc, str(f), False), first=first + b"\n") == len(lines)
+    assert ru.scan_stream(io.BytesIO(body), ru.Sink(acc, str(f), False), first=first + b"\n") == len(lines)
     same(acc, want)
     for jobs in (2, 3):
         same(read_usage([str(f)], jobs=jobs, parallel_min_bytes=0), want)
@@ -515,13 +515,13 @@ def test_a_line_the_decoder_accepts_parses_to_the_same_fields():
     accepted = rejected = 0
     for i in range(6000):
         line = b"".join(mutate(rng, encode(rng, canonical(rng, i))).split(b"\n"))
-        rec = ru._decode_one(line)
-        got = None if rec is None else ru._clean(rec)
+        rec = ru.decode_one(line)
+        got = None if rec is None else ru.clean(rec)
         if got is None:
             rejected += 1
             continue
         accepted += 1
-        o = ru._loads(line)  # never raises for an accepted line
+        o = ru.loads(line)  # never raises for an accepted line
         u = o["usage"]
         body, batch, inp, cached, out = got
         assert not batch
@@ -540,9 +540,9 @@ def test_a_line_the_decoder_accepts_parses_to_the_same_fields():
 def test_raw_bytes_in_a_string_are_accepted_only_when_the_full_parse_reads_them(raw):
     good = (Path(__file__).parent / "data" / "usage" / "chat.jsonl").read_bytes().splitlines()[0]
     line = good.replace(b"urgent", raw.replace(b"\n", b""))  # a line holds no newline
-    accepted = ru._decode_one(line) is not None
+    accepted = ru.decode_one(line) is not None
     try:
-        parsed = ru._loads(line)  # orjson; bytes that are not UTF-8 read as U+FFFD
+        parsed = ru.loads(line)  # orjson; bytes that are not UTF-8 read as U+FFFD
     except orjson.JSONDecodeError:
         assert not accepted  # refused by orjson: never accepted
         return

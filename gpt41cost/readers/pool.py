@@ -119,7 +119,7 @@ def executor(workers: int) -> ProcessPoolExecutor:
     them with :func:`stop`."""
     import multiprocessing as mp
 
-    return _ForkedPool(workers, mp_context=mp.get_context("fork"), initializer=_start_worker, initargs=(os.getpid(),))
+    return _ForkedPool(workers, mp_context=mp.get_context("fork"), initializer=start_worker, initargs=(os.getpid(),))
 
 
 def result(ex: ProcessPoolExecutor, future: Future[R]) -> R:
@@ -165,7 +165,7 @@ def _workers(ex: ProcessPoolExecutor) -> list[Any]:
     return list((ex._processes or {}).values())  # the executor has no public handle on them
 
 
-def _start_worker(parent: int) -> None:
+def start_worker(parent: int) -> None:
     """Pool initializer. A terminal sends Ctrl-C to every process of the group: the parent stops
     the pool and says "interrupted" once, so a worker ignores SIGINT (it would print its own
     traceback). SIGTERM, which the CLI turns into an exception in its own process, ends a worker

@@ -20,12 +20,18 @@ ranges at newlines, one per core, each scanned by its own process (``os.pread``,
 and the totals merged. Each line of a chunk is decoded by msgspec into typed structs of only the
 fields ``usage`` reads (:class:`_Line`), which checks the whole line's syntax and the UTF-8 of the
 strings it decodes (not of those it skips: bytes that are not UTF-8 in text usage does not read
-are read as U+FFFD, on the full parse too, see :func:`_loads`). The records
+are read as U+FFFD, on the full parse too, see :func:`loads`). The records
 of a chunk are then summed per (model, service tier, day) column by column with C-level
 builtins. A line msgspec refuses (not JSON, a string it decodes not UTF-8, a field of another type or out of its
 range) and a record the typed fields cannot price exactly as the reference would (an envelope,
 a Usage API page, a failed Batch request, more cached than input tokens) get the full parse
 (orjson), which is the reference.
+
+Besides :func:`read_usage`, the units the tests hold to one another are public: the reference
+(:func:`full_parse`, built on :func:`loads`, :func:`with_pairs` and :func:`consume`), the typed
+path (:data:`DECODER`, :func:`decode_one`, :func:`clean`), the scans over a :class:`Sink`
+(:func:`scan_lines`, :func:`scan_stream`), a process's work (:class:`Piece`) and the gzip reader
+(:class:`Inflate`).
 """
 
 from __future__ import annotations
@@ -153,7 +159,9 @@ class _BatchResponse(Struct, gc=False):
     __post_init__ = _BUILT.append  # type: ignore[misc]  # a C method: no Python call per struct
 
 
-_DECODER = msgspec.json.Decoder(_Line)
+#: The typed fast path's decoder: one JSONL line into a :class:`_Line` of only the fields
+#: ``usage`` reads (``decode`` for one line, ``decode_lines`` for a block).
+DECODER = msgspec.json.Decoder(_Line)
 
 
 def _structs(r: _Line) -> int:
@@ -405,21 +413,21 @@ def _is_bucket(value: dict[str, Any]) -> bool:
     return value.get("object") == "bucket" or (isinstance(value.get("results"), list) and "start_time" in value)
 
 
-def _consume(
+def consume(
     value: Any, add: Callable[[UsageRecord], None], bad: Callable[[Exception, str], None], where: str = ""
 ) -> None:
     """Add every record in one parsed JSON value; ``bad(error, where)`` for each that cannot be."""
     at = f"{where}: " if where else ""
     if isinstance(value, list):
         for n, item in enumerate(value):
-            _consume(item, add, bad, f"{where}[{n}]" if where else f"item {n + 1}")
+            consume(item, add, bad, f"{where}[{n}]" if where else f"item {n + 1}")
         return
     if not isinstance(value, dict):
         bad(_Bad("bad_record", f"{at}expected a JSON object, got {type(value).__name__}"), where)
         return
     if _is_page(value):
         for n, bucket in enumerate(value["data"]):
-            _consume(bucket, add, bad, f"{where}data[{n}]" if not where else f"{where}.data[{n}]")
+            consume(bucket, add, bad, f"{where}data[{n}]" if not where else f"{where}.data[{n}]")
         return
     if _is_bucket(value):
         try:
@@ -446,7 +454,7 @@ def _consume(
 # --------------------------------------------------------------------------- JSONL scanning (hot path)
 
 
-class _Sink:
+class Sink:
     """Where one scan puts its records and problems: an Accumulator, the strict switch, and the
     response ids already counted (None: no de-duplication)."""
 
@@ -483,7 +491,7 @@ def _refuse_constant(name: str) -> Any:
     raise orjson.JSONDecodeError(f"{name} is not JSON", name, 0)
 
 
-def _loads(line: bytes) -> Any:
+def loads(line: bytes) -> Any:
     """orjson's parse, with two readings of what orjson refuses that the typed fast path (msgspec)
     reads, so both paths count the same lines:
 
@@ -540,33 +548,33 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-def _with_pairs(text: bytes, value: Any) -> Any:
+def with_pairs(text: bytes, value: Any) -> Any:
     """``value`` (the parse of ``text``), parsed again keeping repeated object keys when ``text``
     may repeat one that ``usage`` reads. The fast path sends every line that does to the full
     parse (it counts the structs msgspec builds), which then refuses the record (:func:`_twice`)."""
     if len(text) > MAX_PAIRS_BYTES or not any(text.count(key) > 1 for key in _OBJECT_KEYS):
         return value
     if not text.isascii():
-        text = text.decode("utf-8", "replace").encode()  # as _loads read it
+        text = text.decode("utf-8", "replace").encode()  # as loads read it
     return json.loads(text, object_pairs_hook=_pairs, parse_constant=_refuse_constant)
 
 
-def _full_parse(line: bytes, sink: _Sink, line_no: int) -> None:
+def full_parse(line: bytes, sink: Sink, line_no: int) -> None:
     """The reference: parse one JSONL line whole (orjson) and count what it holds."""
     if not line.strip():
         return
     sink.line = line_no
     try:
-        value = _loads(line)
+        value = loads(line)
     except orjson.JSONDecodeError as exc:
         text = line.strip()
         what = "line is cut off" if text[:1] in (b"{", b"[") and text[-1:] not in (b"}", b"]") else "not JSON"
         sink.skip("not_json", f"{what} ({_orjson_msg(exc)})")
         return
-    _consume(_with_pairs(line, value), sink.add, sink.bad)
+    consume(with_pairs(line, value), sink.add, sink.bad)
 
 
-def _scan_block(data: bytes, sink: _Sink, line_no: int, *, last: bool = True) -> int:
+def _scan_block(data: bytes, sink: Sink, line_no: int, *, last: bool = True) -> int:
     """Count the JSONL lines of ``data``; return the number of the last line counted.
 
     ``last=False``: the last line of ``data`` is not complete yet; it is left for the caller.
@@ -574,7 +582,7 @@ def _scan_block(data: bytes, sink: _Sink, line_no: int, *, last: bool = True) ->
     be exactly one JSON value) and a few C-level passes over the columns. A line msgspec refuses
     (not JSON, a field of another type or not UTF-8) and a record the typed fields cannot price as
     the reference would (an envelope, a failed Batch request, more cached than input tokens) get
-    :func:`_full_parse`.
+    :func:`full_parse`.
     """
     lines = data.split(b"\n")
     if not last:
@@ -584,30 +592,30 @@ def _scan_block(data: bytes, sink: _Sink, line_no: int, *, last: bool = True) ->
     recs: list[_Line] | list[_Line | None] | None = None
     _BUILT.clear()
     try:
-        recs = list(map(_DECODER.decode, lines))
+        recs = list(map(DECODER.decode, lines))
     except _DECODE_ERRORS:
-        recs = list(map(_decode_one, lines))
+        recs = list(map(decode_one, lines))
     else:
         if _add_uniform(sink, recs, len(_BUILT)):
             return line_no + len(lines)
         if len(_BUILT) != sum(map(_structs, recs)):  # a key twice in some record: find which, line by line
-            recs = list(map(_decode_one, lines))
+            recs = list(map(decode_one, lines))
     _add_mixed(sink, recs, lines, line_no)
     return line_no + len(lines)
 
 
-def _decode_one(line: bytes) -> _Line | None:
+def decode_one(line: bytes) -> _Line | None:
     """The line's record; None for a line msgspec refuses or whose record holds an object key
     twice (both get the full parse, which says which)."""
     _BUILT.clear()
     try:
-        r = _DECODER.decode(line)
+        r = DECODER.decode(line)
     except _DECODE_ERRORS:
         return None
     return r if len(_BUILT) == _structs(r) else None
 
 
-def _add_uniform(sink: _Sink, recs: list[_Line], built: int) -> bool:
+def _add_uniform(sink: Sink, recs: list[_Line], built: int) -> bool:
     """Add a block whose records are all alike and clean (all responses of one API, or all
     successful Batch lines), column by column; False, adding nothing, when they are not.
     ``built``: the structs the decoder built for the block (more than the records reach when a
@@ -656,7 +664,7 @@ def _add_uniform(sink: _Sink, recs: list[_Line], built: int) -> bool:
     return True
 
 
-def _clean(r: _Line) -> tuple[_Line, bool, int, int, int] | None:
+def clean(r: _Line) -> tuple[_Line, bool, int, int, int] | None:
     """(response, batch, input, cached, output) of a record the typed fields price exactly as
     the reference parse would; None for any other (it takes the reference parse)."""
     batch = False
@@ -683,12 +691,12 @@ def _clean(r: _Line) -> tuple[_Line, bool, int, int, int] | None:
     return r, batch, inp, cached, out
 
 
-def _add_mixed(sink: _Sink, recs: Sequence[_Line | None], lines: list[bytes], line_no: int) -> None:
+def _add_mixed(sink: Sink, recs: Sequence[_Line | None], lines: list[bytes], line_no: int) -> None:
     """Add the clean records of a block column by column, then every other line by the reference."""
     cols: dict[bool, tuple[list[_Line], list[str], list[int], list[int], list[int]]] = {}
     todo: list[int] = []
     for i, r in enumerate(recs):
-        got = None if r is None else _clean(r)
+        got = None if r is None else clean(r)
         if got is None:
             todo.append(i)
             continue
@@ -703,11 +711,11 @@ def _add_mixed(sink: _Sink, recs: Sequence[_Line | None], lines: list[bytes], li
     for batch, (bodies, models, inp, cached, out) in cols.items():
         _add_columns(sink, bodies, models, batch, inp, cached, out)
     for i in todo:
-        _full_parse(lines[i], sink, line_no + i + 1)
+        full_parse(lines[i], sink, line_no + i + 1)
 
 
 def _add_columns(
-    sink: _Sink, bodies: list[_Line], models: list[str], batch: bool, inp: list[int], cached: list[int], out: list[int]
+    sink: Sink, bodies: list[_Line], models: list[str], batch: bool, inp: list[int], cached: list[int], out: list[int]
 ) -> None:
     """Add clean responses (as columns), grouped by (model, service tier, UTC day); ids met
     before are dropped as duplicates."""
@@ -789,7 +797,7 @@ def _add_rows(
         a = b
 
 
-def _scan_blocks(data: bytes, sink: _Sink, line_no: int, last: bool) -> int:
+def _scan_blocks(data: bytes, sink: Sink, line_no: int, last: bool) -> int:
     """:func:`_scan_block` on ``data`` (whole lines) a CHUNK_BYTES block at a time, so that a large
     piece is never split into lines and decoded all at once."""
     start = 0
@@ -802,7 +810,7 @@ def _scan_blocks(data: bytes, sink: _Sink, line_no: int, last: bool) -> int:
     return _scan_block(data[start:] if start else data, sink, line_no, last=last)
 
 
-def _scan_lines(lines: Iterable[bytes], sink: _Sink, line_no: int) -> int:
+def scan_lines(lines: Iterable[bytes], sink: Sink, line_no: int) -> int:
     """Count JSONL lines (none holding a newline); return the number of the last line seen."""
     todo = list(lines)
     return _scan_block(b"\n".join(todo), sink, line_no) if todo else line_no
@@ -817,9 +825,9 @@ def _read1(stream: IO[bytes]) -> Callable[[int], bytes]:
     return r if r is not None else stream.read  # type: ignore[no-any-return]
 
 
-def _scan_stream(
+def scan_stream(
     stream: IO[bytes],
-    sink: _Sink,
+    sink: Sink,
     *,
     first: bytes = b"",
     limit: int | None = None,
@@ -887,7 +895,7 @@ _Part = tuple[Accumulator, int, "array[int] | None"]
 
 
 @dataclass(frozen=True)
-class _Piece:
+class Piece:
     """Work for a process: bytes [start, end) of a plain file, or piece ``index`` of a gzip file."""
 
     source: str
@@ -896,7 +904,7 @@ class _Piece:
     end: int = 0
     index: int = -1
 
-    def scan(self, sink: _Sink, line_no: int = 0) -> int:
+    def scan(self, sink: Sink, line_no: int = 0) -> int:
         """Scan it into ``sink``; return the number of its last line (lines before it: ``line_no``)."""
         if self.index >= 0:
             for _, data, last, _ in _gzip_pieces(self.source, self.index.__eq__):
@@ -906,12 +914,12 @@ class _Piece:
             return _scan_pread(f.fileno(), self.start, sink, lambda n: None, self.end, line_no)
 
 
-def _scan_part(piece: _Piece, scan: Callable[[_Sink], int]) -> _Part:
+def _scan_part(piece: Piece, scan: Callable[[Sink], int]) -> _Part:
     """Scan one piece into totals of its own, its ids only logged (the parent checks them)."""
     acc = Accumulator()
     seen = _Seen(MAX_IDS, _PRIOR, log=True)
     try:
-        lines = scan(_Sink(acc, piece.source, piece.strict, seen))
+        lines = scan(Sink(acc, piece.source, piece.strict, seen))
     except _StrictStop as stop:
         acc.bad = Skipped(1)
         acc.bad.append(stop.skip, stop.skip.reason)
@@ -919,7 +927,7 @@ def _scan_part(piece: _Piece, scan: Callable[[_Sink], int]) -> _Part:
     return acc, lines, seen.log
 
 
-def _scan_piece(piece: _Piece) -> _Part:
+def _scan_piece(piece: Piece) -> _Part:
     """Worker: scan a range of a plain file."""
     return _scan_part(piece, piece.scan)
 
@@ -933,12 +941,12 @@ class _Pool:
     instead of a hang.
     """
 
-    def __init__(self, sink: _Sink, jobs: int) -> None:
+    def __init__(self, sink: Sink, jobs: int) -> None:
         global _PRIOR
         assert sink.seen is not None
         self.sink, self.seen, self.jobs = sink, sink.seen, jobs
         self.line_no = 0  # lines of the pieces merged so far
-        self.pending: deque[tuple[_Piece, Future[_Part]]] = deque()
+        self.pending: deque[tuple[Piece, Future[_Part]]] = deque()
         _PRIOR = self.seen.hashes  # the workers fork with it; the parent adds to it only after
         self.pool = executor(jobs)
         self.failed = True
@@ -951,10 +959,10 @@ class _Pool:
         stop_pool(self.pool, failed=exc[0] is not None or self.failed)
         _PRIOR = set()
 
-    def piece(self, **kw: Any) -> _Piece:
-        return _Piece(self.sink.source, self.sink.strict, **kw)
+    def piece(self, **kw: Any) -> Piece:
+        return Piece(self.sink.source, self.sink.strict, **kw)
 
-    def submit(self, piece: _Piece, ahead: int) -> None:
+    def submit(self, piece: Piece, ahead: int) -> None:
         """Queue a piece; merge finished ones while more than ``ahead`` are queued."""
         self.pending.append((piece, self.pool.submit(_scan_piece, piece)))
         while len(self.pending) > ahead:
@@ -977,7 +985,7 @@ class _Pool:
     def broken(self) -> InputError:
         return InputError(f"{self.sink.source}: a reading process was stopped from outside (killed?); run again")
 
-    def merge(self, piece: _Piece, part: _Part) -> None:
+    def merge(self, piece: Piece, part: _Part) -> None:
         """Add a piece's result (the next in file order), or scan the piece again here when its ids
         repeat one merged before or each other."""
         got, lines, hashes = part
@@ -1019,7 +1027,7 @@ def _ranges(path: str, start: int, size: int) -> list[tuple[int, int]]:
 
 
 def _scan_parallel(
-    path: str, start: int, size: int, jobs: int, sink: _Sink, tracker: _Tracker, line_no: int = 0
+    path: str, start: int, size: int, jobs: int, sink: Sink, tracker: _Tracker, line_no: int = 0
 ) -> None:
     """Scan a plain JSONL file from byte ``start`` (line ``line_no`` + 1) in ranges, ``jobs``
     processes at once, merged in file order."""
@@ -1048,7 +1056,7 @@ def _gzip_pieces(path: str, keep: Callable[[int], bool]) -> Iterator[tuple[int, 
     each can inflate the whole file and scan its own share: only small results cross between
     processes. A stream cut off or corrupt raises :class:`_GzipCut` after its complete lines."""
     with open(path, "rb") as raw:
-        stream = _Inflate(raw)
+        stream = Inflate(raw)
         first, _, _ = _first_line(stream)
         chunks, size, k = [first], len(first), 0
         try:
@@ -1099,7 +1107,7 @@ def _scan_gzip_share(w: int) -> None:
     try:
         for k, data, last, pos in _gzip_pieces(piece.source, lambda k: k % n == w):
 
-            def scan(sink: _Sink, data: bytes = data, last: bool = last) -> int:
+            def scan(sink: Sink, data: bytes = data, last: bool = last) -> int:
                 return _scan_blocks(data, sink, 0, last)
 
             part = _scan_part(piece, scan)
@@ -1112,16 +1120,16 @@ def _scan_gzip_share(w: int) -> None:
     out.close()
 
 
-def _scan_gzip_parallel(path: str, sink: _Sink, jobs: int, tracker: _Tracker, line_no: int = 0) -> int:
+def _scan_gzip_parallel(path: str, sink: Sink, jobs: int, tracker: _Tracker, line_no: int = 0) -> int:
     """Scan a gzip JSONL file with ``jobs`` processes, each inflating all of it (zlib-ng: ~0.4 s of
     CPU per GB) and scanning every ``jobs``-th piece; the parent merges the results in order as
     they come. A cut-off stream keeps the records before the cut and adds one ``truncated`` skip,
-    as :func:`_scan_stream` does."""
+    as :func:`scan_stream` does."""
     import multiprocessing as mp
     from multiprocessing.connection import Connection, wait
 
     pipes = [mp.Pipe(duplex=False) for _ in range(jobs)]
-    _GZIP.update(pipes=pipes, jobs=jobs, piece=_Piece(path, sink.strict), started=mp.get_context("fork").Barrier(jobs))
+    _GZIP.update(pipes=pipes, jobs=jobs, piece=Piece(path, sink.strict), started=mp.get_context("fork").Barrier(jobs))
     try:
         with _Pool(sink, jobs) as pool:
             pool.line_no = line_no
@@ -1151,7 +1159,7 @@ def _scan_gzip_parallel(path: str, sink: _Sink, jobs: int, tracker: _Tracker, li
                         waiting[msg[0]] = (msg[1], msg[2])
                 while k in waiting:
                     pos, part = waiting.pop(k)
-                    pool.merge(_Piece(path, sink.strict, index=k), part)
+                    pool.merge(Piece(path, sink.strict, index=k), part)
                     tracker.update(pos, sink.acc.records)
                     k += 1
             if waiting:  # pragma: no cover - every piece before the last one sent is merged above
@@ -1264,7 +1272,7 @@ def _csv_record(row: list[str], col: dict[str, int], names: dict[str, str]) -> U
     )
 
 
-def _scan_csv(stream: IO[bytes], first: bytes, sink: _Sink) -> None:
+def _scan_csv(stream: IO[bytes], first: bytes, sink: Sink) -> None:
     try:
         header_text = first.decode("utf-8")
     except UnicodeDecodeError:
@@ -1346,11 +1354,11 @@ def _open(path: str) -> tuple[BinaryIO, BinaryIO, bool]:
         raw = io.BufferedReader(raw)  # type: ignore[arg-type,type-var]
     magic = raw.peek(2)[:2]  # type: ignore[attr-defined]
     if magic == GZIP_MAGIC:
-        return _Inflate(raw), raw, True  # type: ignore[return-value]
+        return Inflate(raw), raw, True  # type: ignore[return-value]
     return raw, raw, False
 
 
-class _Inflate:
+class Inflate:
     """A gzip file's bytes as zlib-ng inflates them, member after member (``read1``, ``read``,
     ``peek``, ``readline``).
 
@@ -1476,7 +1484,7 @@ def _size(path: str) -> int | None:
 def _read_file(
     path: str, acc: Accumulator, strict: bool, seen: _Seen, tracker: _Tracker, jobs: int, parallel_min_bytes: int
 ) -> None:
-    sink = _Sink(acc, path, strict, seen)
+    sink = Sink(acc, path, strict, seen)
     stream, raw, is_gzip = _open(path)
     size = _size(path)
     try:
@@ -1509,7 +1517,7 @@ def _read_json(
     blank: int,
     first: bytes,
     skipped: int,
-    sink: _Sink,
+    sink: Sink,
     tracker: _Tracker,
     size: int | None,
     jobs: int,
@@ -1530,13 +1538,13 @@ def _read_json(
                     "truncated", f"gzip data is cut off ({exc}); a single JSON document cannot be read in part"
                 ) from None
             try:
-                value = _with_pairs(doc, _loads(doc))
+                value = with_pairs(doc, loads(doc))
             except orjson.JSONDecodeError as exc:
                 if stripped in (b"{", b"["):
                     raise _Bad("bad_file", f"not valid JSON: {exc}") from None
-                _scan_stream(io.BytesIO(doc), sink, line_no=blank)
+                scan_stream(io.BytesIO(doc), sink, line_no=blank)
                 return
-            _consume(value, sink.add, sink.bad)
+            consume(value, sink.add, sink.bad)
             return
     if not is_gzip and path != STDIN and size is not None and size >= parallel_min_bytes and jobs > 1:
         _scan_parallel(path, skipped, size, jobs, sink, tracker, blank)
@@ -1553,11 +1561,11 @@ def _read_json(
         # a plain file: read it again from the first line at the OS level, each chunk ending at a line's end
         _scan_pread(raw.fileno(), skipped, sink, on_chunk, line_no=blank)
     else:
-        _scan_stream(stream, sink, first=first, on_chunk=on_chunk, line_no=blank)
+        scan_stream(stream, sink, first=first, on_chunk=on_chunk, line_no=blank)
 
 
 def _scan_pread(
-    fd: int, start: int, sink: _Sink, on_chunk: Callable[[int], None], end: int | None = None, line_no: int = 0
+    fd: int, start: int, sink: Sink, on_chunk: Callable[[int], None], end: int | None = None, line_no: int = 0
 ) -> int:
     """Scan JSONL from byte ``start`` of a file (at a line start) to ``end`` (default: its end);
     return the number of the last line (lines before ``start``: ``line_no``).
