@@ -192,6 +192,12 @@ def reference(lines: list[bytes]) -> Accumulator:
 def scan(lines: list[bytes]) -> Accumulator:
     acc = Accumulator()
     assert ru.scan_lines(lines, ru.Sink(acc, "f", False), 0) == len(lines)
+    # the same lines as a file's block, each ended by a newline: one decode of the whole block
+    # when every line is surely one object, else line by line; both must count the same
+    whole = Accumulator()
+    text = b"".join(line + b"\n" for line in lines)
+    assert ru.scan_stream(io.BytesIO(text), ru.Sink(whole, "f", False)) == len(lines)
+    same(whole, acc)
     return acc
 
 
@@ -327,7 +333,7 @@ def test_what_the_speed_path_does_not_read_gets_the_full_parse(monkeypatch, chan
     seen = full_parses(monkeypatch)
     lines = [good, line, good.replace(b"chatcmpl-", b"chatcmpl-x", 1)]
     same(scan(lines), reference(lines))
-    assert seen == [line]
+    assert seen == [line, line]  # once line by line, once as a file's block (see scan)
 
 
 # --------------------------------------------------------------------------- broken lines
@@ -419,6 +425,20 @@ def test_every_cut_and_every_run_together_agrees():
         acc = scan(lines)
         same(acc, reference(lines))
     assert scan(cuts).records == 1 and scan(runs).records == 1  # only the whole lines
+
+
+def test_two_objects_on_a_line_and_one_over_two_lines_agree():
+    """A block decoded whole yields as many values as it has lines here (two on one line, one
+    over two lines); every line is still read on its own, as the full parse reads it."""
+    rng = random.Random(12)
+    a, b, c = (encode(rng, canonical(rng, i)) for i in range(3))
+    for i in range(1, len(c)):
+        lines = [a + b, c[:i], c[i:], a]
+        acc = scan(lines)
+        same(acc, reference(lines))
+        assert acc.records == 1  # only the last line is one whole record
+    for lines in ([a, b"", b], [a + b" ", b], [a, b" " + b], [a + b"\r", b], [b"[" + a + b"]", b]):
+        same(scan(lines), reference(lines))
 
 
 def test_cached_above_prompt_is_skipped_with_its_line(monkeypatch):

@@ -584,24 +584,65 @@ def _scan_block(data: bytes, sink: Sink, line_no: int, *, last: bool = True) -> 
     the reference would (an envelope, a failed Batch request, more cached than input tokens) get
     :func:`full_parse`.
     """
-    lines = data.split(b"\n")
-    if not last:
-        lines.pop()
-    if not lines:
-        return line_no
     recs: list[_Line] | list[_Line | None] | None = None
+    lines: list[bytes] | None = None
     _BUILT.clear()
-    try:
-        recs = list(map(DECODER.decode, lines))
-    except _DECODE_ERRORS:
-        recs = list(map(decode_one, lines))
-    else:
-        if _add_uniform(sink, recs, len(_BUILT)):
-            return line_no + len(lines)
-        if len(_BUILT) != sum(map(_structs, recs)):  # a key twice in some record: find which, line by line
+    if not last:  # the usual block: one decode of all its whole lines, when each is surely one object
+        end = data.rfind(b"\n") + 1
+        n = _object_lines(data, end)
+        if n > 0:
+            try:
+                recs = DECODER.decode_lines(data if end == len(data) else memoryview(data)[:end])
+            except _DECODE_ERRORS:
+                recs = None
+            else:
+                if len(recs) != n:  # cannot be (each line starts an object): left to the line-by-line decode
+                    recs = None
+    if recs is None:
+        lines = data.split(b"\n")
+        if not last:
+            lines.pop()
+        if not lines:
+            return line_no
+        _BUILT.clear()
+        try:
+            recs = list(map(DECODER.decode, lines))
+        except _DECODE_ERRORS:
             recs = list(map(decode_one, lines))
+            _add_mixed(sink, recs, lines, line_no)
+            return line_no + len(lines)
+    if _add_uniform(sink, recs, len(_BUILT)):  # type: ignore[arg-type]
+        return line_no + len(recs)
+    if lines is None:
+        lines = data.split(b"\n")
+        lines.pop()
+    if len(_BUILT) != sum(map(_structs, recs)):  # type: ignore[arg-type]  # a key twice in some record: find which
+        recs = list(map(decode_one, lines))
     _add_mixed(sink, recs, lines, line_no)
     return line_no + len(lines)
+
+
+def _object_lines(data: bytes, end: int) -> int:
+    """The number of lines of ``data[:end]`` (``end``: just past a newline) when each begins with
+    ``{`` and ends with ``}`` right before its newline; -1 when one does not (a blank line, spaces
+    or a CR at an end, another value). Then every newline lies between a ``}`` and a ``{``, which
+    inside one JSON value cannot be (not in a string either: a raw newline there is invalid), so
+    a decode of the whole that yields this many values yields exactly one per line."""
+    if not end or data[0] != 0x7B:  # {
+        return -1
+    find = data.find
+    n = 0
+    p = find(b"\n", 0, end)
+    while p >= 0:
+        n += 1
+        if data[p - 1] != 0x7D:  # }
+            return -1
+        if p + 1 == end:
+            return n
+        if data[p + 1] != 0x7B:
+            return -1
+        p = find(b"\n", p + 2, end)
+    return -1
 
 
 def decode_one(line: bytes) -> _Line | None:
@@ -624,7 +665,10 @@ def _add_uniform(sink: Sink, recs: list[_Line], built: int) -> bool:
     bodies = recs
     batch = False
     cids = list(map(_CUSTOM_ID, recs))
-    if not all(map(is_, cids, repeat(UNSET))):  # Batch output lines, or a mix (identity tests: no __eq__)
+    if cids[0] is UNSET:  # responses, unless a mix (list.count tests identity first; only UNSET equals UNSET)
+        if cids.count(UNSET) != n:
+            return False
+    else:  # Batch output lines, or a mix
         if any(map(is_, cids, repeat(UNSET))):
             return False
         responses = list(map(_RESPONSE, recs))
@@ -635,7 +679,7 @@ def _add_uniform(sink: Sink, recs: list[_Line], built: int) -> bool:
         bodies = list(map(_BODY, responses))
         if not all(bodies) or any(map(_ERROR, bodies)):
             return False
-        if not all(map(is_, map(_CUSTOM_ID, bodies), repeat(UNSET))):
+        if list(map(_CUSTOM_ID, bodies)).count(UNSET) != n:
             return False
         batch = True
     usages = list(map(_USAGE, bodies))
