@@ -517,7 +517,7 @@ def _read_requests(paths: list[str], catalog: Catalog, a: _EstimateArgs, totals:
     return _read(
         paths, catalog, _ReadArgs(a.include, a.exclude, a.encoding, a.read_as, a.image_size, a.skip_bad,
                                   a.on_progress, a.on_total, None),
-        text_blocks=text_blocks, totals=totals,
+        text_blocks=text_blocks, totals=totals, preflight=True,
     )  # fmt: skip
 
 
@@ -544,8 +544,14 @@ def _read(
     totals: Any = None,
     on_request: Callable[[Any], None] | None = None,
     found: Sequence[Any] | None = None,
+    preflight: bool = False,
 ) -> Gathered:
-    """Read every input with :func:`gpt41cost.readers.inputs.gather` and the shared options."""
+    """Read every input with :func:`gpt41cost.readers.inputs.gather` and the shared options.
+
+    Without ``skip_bad`` a Batch line gpt41cost will not count (errors.Uncountable) is an error
+    in every command; a line OpenAI would reject is a finding of the Batch pre-flight, which only
+    estimate reports (``preflight``), so for limits and plan it is an error too, as a bad line of
+    any other request file is: never a request dropped without a word."""
     from .images import parse_image_size_flag
     from .readers.inputs import gather
 
@@ -565,10 +571,23 @@ def _read(
         on_request=on_request,
         found=found,
     )
+    if not r.skip_bad:
+        _refuse_bad_batch_lines(got, preflight)
     if r.on_warning is not None:
         for line in _skip_lines([e.message for e in got.skipped.first], len(got.skipped), got.empty):
             r.on_warning(line)
     return got
+
+
+def _refuse_bad_batch_lines(got: Gathered, preflight: bool) -> None:
+    from .errors import InputError, Uncountable
+
+    for facts, _ in got.batches:
+        for found, error in ((facts.uncountable, Uncountable), ([] if preflight else facts.bad_lines, InputError)):
+            if found:
+                more = f" (and {len(found) - 1} more such lines)" if len(found) > 1 else ""
+                hint = "nothing was counted: fix the line or pass --skip-bad to count the others"
+                raise error(f"{found[0][1]}{more}; {hint}")
 
 
 def _skip_lines(first: Sequence[str], count: int, empty: Sequence[str]) -> list[str]:

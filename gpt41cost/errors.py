@@ -74,6 +74,11 @@ class InputError(Gpt41CostError):
     exit_code = ExitCode.INPUT
 
 
+class Uncountable(InputError):
+    """An input gpt41cost will not count (a run too long for its tokenizer): its own limit, not
+    OpenAI's, so never a Batch pre-flight finding; the message names the file and line."""
+
+
 class CatalogError(Gpt41CostError):
     """A bad pricing catalog; the message names the file and the key path."""
 

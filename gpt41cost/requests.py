@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from . import tooldefs
-from .errors import InputError
+from .errors import InputError, Uncountable
 
 if TYPE_CHECKING:
     from .cache import PrefixHashes
@@ -89,6 +89,10 @@ _MAPPING = (dict, Mapping)
 
 class RequestError(InputError):
     """A request body that is not a valid request; the reader adds the file and line."""
+
+
+class UncountableRequest(RequestError, Uncountable):
+    """A request gpt41cost will not count (its own limit: :class:`~gpt41cost.errors.Uncountable`)."""
 
 
 @dataclass(frozen=True)

@@ -109,3 +109,52 @@ def test_a_request_line_with_a_long_run_is_skipped_with_skip_bad(cli, tmp_path: 
     assert r.exit_code == 3 and "p.jsonl: line 2: a run of 524,289 punctuation or symbol characters" in r.stderr
     doc = cli.json("estimate", path, "--as", "prompts", "-m", "gpt-4.1", "--skip-bad")
     assert doc["models"][0]["requests"] == 2
+
+
+def _batch_with_a_long_run(tmp_path: Path) -> Path:
+    body = {"model": "gpt-4.1", "max_tokens": 10}
+    lines = [
+        {"custom_id": f"r{i}", "method": "POST", "url": "/v1/chat/completions",
+         "body": {**body, "messages": [{"role": "user", "content": c}]}}
+        for i, c in enumerate(("hi", "a" * (MAX + 1), "bye"))
+    ]  # fmt: skip
+    path = tmp_path / "batch.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    return path
+
+
+@pytest.mark.parametrize("command", ["estimate", "limits", "plan"])
+def test_a_batch_line_with_a_long_run_is_the_same_error_in_every_command(cli, tmp_path: Path, command: str) -> None:
+    """The limit is gpt41cost's, not OpenAI's: never an 'OpenAI would reject' pre-flight finding
+    (estimate said so, exit 1), never a request dropped without a word (limits and plan did)."""
+    path = _batch_with_a_long_run(tmp_path)
+    if command == "plan":
+        args: list[object] = ["plan", tmp_path / "w.yaml"]
+        (tmp_path / "w.yaml").write_text(
+            f"models: {{gpt-4.1: 1.0}}\nprompts: [{path.name}]\ntraffic: {{requests_per_day: 100, peak_rpm: 10}}\n"
+            "output_tokens: 10\ntier: 5\n"
+        )
+    else:
+        peak = ["--peak-rpm", "10"] if command == "limits" else []
+        args = [command, path, "-m", "gpt-4.1", "--output-tokens", "10", *peak]
+    r = cli(*args)
+    assert (r.exit_code, r.stdout) == (3, ""), r.stderr
+    assert r.stderr.count("\n") == 1 and "batch.jsonl: line 2: a run of 524,289 letters" in r.stderr, r.stderr
+    assert "OpenAI would reject" not in r.stderr
+    doc = cli.json(*args, "--skip-bad")
+    requests = doc["models"][0]["requests"] if command == "estimate" else doc["inputs"]["prompt_files"]
+    assert requests == 2
+
+
+def test_limits_refuses_a_batch_line_openai_would_reject(cli, tmp_path: Path) -> None:
+    """limits has no Batch pre-flight report: a line OpenAI would reject is one line, exit 3, as a
+    bad line of any other request file, or skipped and said with --skip-bad (it was dropped
+    silently)."""
+    path = _batch_with_a_long_run(tmp_path)
+    path.write_text(path.read_text().replace("a" * (MAX + 1), "fine").replace('"custom_id": "r1"', '"custom_id": 1', 1)
+                    + "{not json\n")  # fmt: skip
+    r = cli("limits", path, "-m", "gpt-4.1", "--output-tokens", "10", "--peak-rpm", "10")
+    assert (r.exit_code, r.stdout) == (3, ""), r.stderr
+    assert r.stderr.count("\n") == 1 and "batch.jsonl: line 4 is not valid JSON" in r.stderr, r.stderr
+    r = cli("limits", path, "-m", "gpt-4.1", "--output-tokens", "10", "--peak-rpm", "10", "--skip-bad")
+    assert r.exit_code == 0 and "skipped: " in r.stderr and "line 4" in r.stderr

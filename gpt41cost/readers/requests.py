@@ -37,12 +37,13 @@ import orjson
 from .. import images as img
 from ..cache import PrefixHashes
 from ..catalog import Catalog
-from ..errors import Gpt41CostError, InputError
+from ..errors import Gpt41CostError, InputError, Uncountable
 from ..measure import KINDS, Measured
 from ..requests import (
     RequestCount,
     RequestError,
     ToolMemo,
+    UncountableRequest,
     count_chat,
     count_messages,
     count_request,
@@ -109,6 +110,8 @@ class BatchFacts:
     bad_method_url: list[tuple[int, str, str]] = field(default_factory=list)
     non_json_lines: list[int] = field(default_factory=list)  # lines that are not valid JSON
     bad_lines: list[tuple[int, str]] = field(default_factory=list)  # every rejected line: (line, message)
+    #: lines gpt41cost will not count (its own limit, errors.Uncountable), not OpenAI's rejections
+    uncountable: list[tuple[int, str]] = field(default_factory=list)
     #: (custom_id, line, first line it was used on) for each repeat, by line.
     duplicate_ids: list[tuple[str, int, int]] = field(default_factory=list)
     # custom_id -> the line it was first used on (a batch holds at most 50,000 requests)
@@ -130,6 +133,7 @@ class BatchFacts:
         self.bad_method_url += part.bad_method_url
         self.non_json_lines += part.non_json_lines
         self.bad_lines += part.bad_lines
+        self.uncountable += part.uncountable
         first = self._first_line
         repeats = [(cid, line, first.get(cid, seen)) for cid, line, seen in part.duplicate_ids]
         for cid, line in part._first_line.items():
@@ -366,7 +370,8 @@ class _Context:
                 return count_responses(body, **kw)
             return count_request(body, **kw)
         except RequestError as exc:
-            raise InputError(f"{self._at(line)}{exc.message}") from None
+            kind = Uncountable if isinstance(exc, Uncountable) else InputError
+            raise kind(f"{self._at(line)}{exc.message}") from None
 
     def _at(self, line: int | None) -> str:
         return f"{self.source}: line {line}: " if line is not None else f"{self.source}: "
@@ -511,8 +516,8 @@ def _read_jsonl(
                 else:
                     m = _prompt_line(ctx, obj, n)
             except InputError as exc:
-                if kind == "batch":
-                    facts.bad_lines.append((n, exc.message))
+                if kind == "batch":  # a pre-flight finding, unless the limit is gpt41cost's own
+                    (facts.uncountable if isinstance(exc, Uncountable) else facts.bad_lines).append((n, exc.message))
                 if on_error is None:
                     raise
                 on_error(exc)
@@ -644,13 +649,13 @@ def _encode(text: str) -> Sequence[int]:
 
 
 def _refuse_long_run(text: str) -> None:
-    """A string of a request with a run too long to tokenize is a bad request (the reader adds
-    the file and line)."""
+    """A string of a request with a run too long to tokenize is a request gpt41cost will not
+    count: its own limit, not OpenAI's (the reader adds the file and line)."""
     from ..tokens import run_problem
 
     problem = run_problem(text, lines=False)
     if problem is not None:
-        raise RequestError(problem)
+        raise UncountableRequest(problem)
 
 
 @lru_cache(maxsize=1)
