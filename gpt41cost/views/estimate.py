@@ -572,8 +572,8 @@ def _what_if_note(r: EstimateResult) -> list[str]:
     """One line for every format: the what-if of the first model when the cache would save anything
     (the HTML and JSON have every model's)."""
     m = next((m for m in r.models if m.if_cached is not None), None)
-    if m is None or m.if_cached is None or not m.if_cached.usage.cached_input_tokens:
-        return []  # nothing cached: the what-if is the run's own figure
+    if m is None or m.if_cached is None or m.if_cached.per_request_usd >= m.per_request_usd:
+        return []  # nothing saved (nothing cached, or Batch prices bill cached input as any other)
     w = m.if_cached
     per = f"{usd_auto(w.per_request_usd)} a request"
     figure = per if w.monthly_usd is None else f"{usd(w.monthly_usd, 2)}/month"
