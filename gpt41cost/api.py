@@ -581,13 +581,13 @@ def _read(
 
 def _refuse_bad_batch_lines(got: Gathered, preflight: bool) -> None:
     from .errors import InputError, Uncountable
+    from .readers.inputs import BAD_LINE_HINT
 
     for facts, _ in got.batches:
         for found, error in ((facts.uncountable, Uncountable), ([] if preflight else facts.bad_lines, InputError)):
             if found:
                 more = f" (and {len(found) - 1} more such lines)" if len(found) > 1 else ""
-                hint = "nothing was counted: fix the line or pass --skip-bad to count the others"
-                raise error(f"{found[0][1]}{more}; {hint}")
+                raise error(f"{found[0][1]}{more}; {BAD_LINE_HINT}")
 
 
 def _skip_lines(first: Sequence[str], count: int, empty: Sequence[str]) -> list[str]:

@@ -612,15 +612,18 @@ def _read_into(
         take(m)
 
 
+#: What a bad line of a request file stops, and how to go on (said after the line's own message).
+BAD_LINE_HINT = "nothing was counted: fix the line or pass --skip-bad to count the other lines"
+
+
 def _requests_error(exc: InputError, kind: str) -> None:
     if kind in ("finetune", "prompts") and " line " in exc.message:
-        raise InputError(
-            f"{exc.message}; nothing was counted: fix the line or pass --skip-bad to count the other lines"
-        ) from None
+        raise InputError(f"{exc.message}; {BAD_LINE_HINT}") from None
     raise exc
 
 
 __all__ = [
+    "BAD_LINE_HINT",
     "DATA_EXTENSIONS",
     "IMAGE_EXTENSIONS",
     "AsRule",
