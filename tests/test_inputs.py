@@ -314,6 +314,35 @@ def test_framework_errors_are_one_line(args: list[str], message: str, capsys: py
     assert message in err
 
 
+def _commands_with(flag: str) -> list[str]:
+    """Every command that declares ``flag``, read from the app itself so a new one is covered too."""
+    import typer
+
+    from gpt41cost.cli import app
+
+    group: Any = typer.main.get_command(app)
+    return sorted(n for n, c in group.commands.items() if any(flag in p.opts for p in c.params))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        pytest.param("9", "--tier: must be between 1 and 5, got 9", id="over"),
+        pytest.param("0", "--tier: must be between 1 and 5, got 0", id="under"),
+        pytest.param("x", "--tier: 'x' is not a number; give e.g. 1000000", id="word"),
+        pytest.param("2.5", "--tier: expected a whole number, got 2.5", id="fraction"),
+    ],
+)
+def test_every_tier_flag_has_one_parser(cli, value: str, message: str) -> None:
+    """``usage --tier 9`` gave typer's range message, ``limits --tier 9`` the number parser's: one parser, one line."""
+    commands = _commands_with("--tier")
+    assert commands == ["limits", "usage"]
+    for command in commands:
+        r = cli([command, "--tier", value])
+        assert (r.exit_code, r.stdout) == (ExitCode.USAGE, ""), command
+        assert r.stderr.startswith("gpt41cost: error: " + message) and r.stderr.count("\n") == 1, (command, r.stderr)
+
+
 def test_framework_abort_is_one_line(cli, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ctrl-C inside a command: the framework turns it into its Abort (which typer 0.28 keeps in
     typer.exceptions, not typer._click.exceptions); it must end as 'interrupted', exit 130, not a

@@ -475,8 +475,12 @@ Budget = Annotated[
 ]
 ForecastTier = Annotated[
     int | None,
-    typer.Option(
-        "--tier", min=1, max=5, help="Usage tier: its monthly usage cap, RPD and TPM.", rich_help_panel="Forecast"
+    counted(
+        "--tier",
+        "Usage tier: its monthly usage cap, RPD and TPM (1-5).",
+        TIER,
+        metavar=None,
+        rich_help_panel="Forecast",
     ),
 ]
 EmitWorkload = Annotated[
