@@ -153,6 +153,31 @@ def printable(text: str) -> str:
     return _CONTROL.sub(_escape, text)
 
 
+def encodable(text: str, encoding: str | None) -> str:
+    """``text`` as an output in ``encoding`` can carry it: what it cannot is backslash-escaped, as
+    stderr shows it (``café`` is ``caf\\xe9`` in ASCII). ``None``: any character is carried."""
+    if encoding is None or text.isascii():
+        return text
+    return text.encode(encoding, "backslashreplace").decode(encoding)
+
+
+def carried(text: str, fmt: str, encoding: str | None) -> str:
+    """A rendered report as an output in ``encoding`` (not UTF-8; ``None``: UTF-8) can carry it.
+    JSON and HTML, read as UTF-8 whatever the locale (RFC 8259; the page declares UTF-8), become
+    ASCII: JSON escapes as ``ensure_ascii`` does (``\\u00e9``), HTML as ``&#233;``. The formats
+    people read keep what the encoding carries and backslash-escape the rest (:func:`encodable`)."""
+    if encoding is None or text.isascii():
+        return text
+    if fmt == "json":
+        return _NON_ASCII.sub(lambda m: json.dumps(m.group())[1:-1], text)
+    if fmt == "html":
+        return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
+    return encodable(text, encoding)
+
+
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?")
@@ -308,23 +333,33 @@ def _key(key: Any) -> str:
 
 
 def render(
-    report: Report, fmt: str, table: str | None = None, width: int | None = None, *, ascii: bool = False
+    report: Report,
+    fmt: str,
+    table: str | None = None,
+    width: int | None = None,
+    *,
+    ascii: bool = False,
+    encoding: str | None = None,
 ) -> str:
     """``report`` in ``fmt``; ``table`` names the CSV table (default: the first; ``help`` lists them);
     ``width``: the terminal's columns, which the table format fits (None: no limit); ``ascii``:
-    the table format's rules and bars in ASCII (for an output that cannot encode box characters)."""
+    the table format's rules and bars in ASCII (for an output that cannot encode box characters);
+    ``encoding``: the output's, when it may not carry every character: text from inputs it
+    cannot carry is escaped (:func:`carried`; table cells before the columns are fitted)."""
     if fmt == "json":
         text = json.dumps(plain(report.data), indent=2, ensure_ascii=False)
-        return _JSON_RAW.sub(_json_escape, text) + "\n"
-    if fmt == "csv":
-        return _csv(report, table)
-    if fmt == "markdown":
-        return _markdown(report)
-    if fmt == "html":
+        text = _JSON_RAW.sub(_json_escape, text) + "\n"
+    elif fmt == "csv":
+        text = _csv(report, table)
+    elif fmt == "markdown":
+        text = _markdown(report)
+    elif fmt == "html":
         from .html import render_html
 
-        return render_html(report)
-    return _rich_text(report, width, ascii)
+        text = render_html(report)
+    else:
+        text = _rich_text(report, width, ascii, encoding)
+    return carried(text, fmt, encoding)
 
 
 def table_names(report: Report) -> list[str]:
@@ -476,7 +511,7 @@ def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
 
 
-def _text_table(t: Table, width: int | None = None, ascii: bool = False) -> list[str]:
+def _text_table(t: Table, width: int | None = None, ascii: bool = False, encoding: str | None = None) -> list[str]:
     """A plain table in the style of rich's SIMPLE_HEAD box, without importing rich (start-up time).
 
     With ``width``, the table fits it: headers wrap onto more lines, then the widest text
@@ -485,23 +520,21 @@ def _text_table(t: Table, width: int | None = None, ascii: bool = False) -> list
         for k in range(len(t.secondary) + 1):
             dropped = set(t.secondary[:k])
             trial = replace(t, csv_only=t.csv_only | dropped, secondary=())
-            lines = _text_table(trial, width, ascii)
+            lines = _text_table(trial, width, ascii, encoding)
             if max(display_width(x) for x in lines) <= width or k == len(t.secondary):
                 if dropped:
                     shown = ", ".join(c for c in t.secondary if c in dropped)
                     lines[1:1] = [f"(left out to fit {width} columns: {shown}; --format csv shows them)"]
                 return lines
     cols, cells = people_view(t)
-    cols = [printable(c) for c in cols]
-    cells = [[printable(c) for c in row] for row in cells]
+    cols = [encodable(printable(c), encoding) for c in cols]
+    cells = [[encodable(printable(c), encoding) for c in row] for row in cells]
     right = [c in t.numeric for c in cols]
     gap = 3
 
     def natural(j: int, head_words: bool) -> int:
         head = (
-            max(display_width(w) for w in cols[j].split())
-            if head_words and cols[j].strip()
-            else display_width(cols[j])
+            max(display_width(w) for w in cols[j].split()) if head_words and cols[j].strip() else display_width(cols[j])
         )
         return max([head, *(display_width(row[j]) for row in cells)])
 
@@ -549,7 +582,7 @@ def _text_table(t: Table, width: int | None = None, ascii: bool = False) -> list
     return [*out, ""]
 
 
-def _rich_text(report: Report, width: int | None = None, ascii: bool = False) -> str:
+def _rich_text(report: Report, width: int | None = None, ascii: bool = False, encoding: str | None = None) -> str:
     """The people format: titled tables, each followed by its compact bar charts
     (:mod:`gpt41cost.bars`), then assumptions and notes (wrapped to ``width``)."""
     import textwrap
@@ -560,16 +593,20 @@ def _rich_text(report: Report, width: int | None = None, ascii: bool = False) ->
         if width is None:
             return [first + text]
         return textwrap.wrap(
-            printable(text), width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+            encodable(printable(text), encoding),
+            width,
+            initial_indent=first,
+            subsequent_indent=rest,
+            break_on_hyphens=False,
         ) or [first]
 
     out = [report.title]
     for t in shown_tables(report):
-        out += _text_table(t, width, ascii)
+        out += _text_table(t, width, ascii, encoding)
         name = t.name or _slug(t.title)
         for c in report.charts:
             if c.table == name and c.terminal and len(c.categories) > 1:  # one bar compares nothing
-                drawn = bar_chart(c, width, ascii)
+                drawn = bar_chart(_carried_chart(c, encoding), width, ascii)
                 out += [*drawn, ""] if drawn else []
     if report.assumptions:
         out.append("Assumptions:")
@@ -582,3 +619,16 @@ def _rich_text(report: Report, width: int | None = None, ascii: bool = False) ->
     if report.footer:
         out.append(report.footer)
     return "\n".join(printable(line).rstrip() for line in out) + "\n"
+
+
+def _carried_chart(c: Chart, encoding: str | None) -> Chart:
+    """``c`` with its labels as the output can carry them (:func:`encodable`), so bars line up."""
+    if encoding is None:
+        return c
+    return replace(
+        c,
+        title=encodable(c.title, encoding),
+        categories=[encodable(x, encoding) for x in c.categories],
+        series=[(encodable(name, encoding), v) for name, v in c.series],
+        line=None if c.line is None else (encodable(c.line[0], encoding), c.line[1]),
+    )

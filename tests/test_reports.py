@@ -339,3 +339,61 @@ def test_usage_daily_cost_is_stacked_by_model_from_the_days_by_model_table(cli) 
     assert len(re.findall(r"<rect ", figure)) == len(doc["by_day"]) * len(doc["models"])
     assert "By day and model" not in cli("usage", args, expect=(0, 1)).stdout  # machines only: CSV and JSON
     assert "By day and model" not in page.split("<h2>Tables</h2>")[1]
+
+
+#: Text from inputs that an ASCII or Latin-1 stdout cannot carry whole: é is Latin-1, 世 is not.
+NAMES = {"model": "modèle-世", "file": "café-世.json", "plan": "facturación-世"}
+
+
+def _named_inputs(tmp_path: Path) -> dict[str, tuple[list[str], list[str]]]:
+    """One run per command whose output names inputs with non-ASCII characters (a request file
+    with a part it cannot count, a plan, an unpriced model), and the CSV table naming them."""
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+    content = [{"type": "text", "text": "Describe this."}, image]
+    (prompts / NAMES["file"]).write_text(
+        json.dumps({"model": "gpt-4.1", "messages": [{"role": "user", "content": content}]}), encoding="utf-8"
+    )
+    plan = tmp_path / "w.yaml"
+    plan.write_text(
+        f"name: {NAMES['plan']}\nmodel: gpt-4.1-mini\nprompts: [prompts/*]\noutput_tokens: 100\n"
+        "traffic:\n  requests_per_day: 1000\ntier: 2\n",
+        encoding="utf-8",
+    )
+    record = json.loads((ROOT / "samples/usage/chat-completions.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    log = tmp_path / "u.jsonl"
+    log.write_text(json.dumps({**record, "model": NAMES["model"]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    return {
+        "estimate": ([str(prompts)], ["--table", "uncounted"]),
+        "limits": ([str(prompts), "--peak-rpm", "10", "--max-tokens", "100"], ["--table", "uncounted"]),
+        "plan": ([str(plan)], ["--table", "uncounted"]),
+        "usage": ([str(log)], ["--table", "unpriced"]),
+    }
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "html"])
+def test_an_output_that_cannot_carry_a_name_gets_it_escaped(cli, tmp_path, fmt, encoding) -> None:  # type: ignore[no-untyped-def]
+    """PYTHONIOENCODING=ascii and a file or model name with é: every format failed with exit 7.
+    JSON and HTML become ASCII (they are read as UTF-8 whatever the locale) and read back the same;
+    the formats people read backslash-escape what the encoding cannot carry, before columns are fitted."""
+    for command, (args, csv_table) in _named_inputs(tmp_path).items():
+        r = cli(command, args, "-f", fmt, *(csv_table if fmt == "csv" else []), encoding=encoding, expect=(0, 1))
+        assert r.stdout and "\ufffd" not in r.stdout, (command, r.stderr)
+        names = [NAMES["model"]] if command == "usage" else [NAMES["file"]]
+        names += [NAMES["plan"]] if command == "plan" and fmt != "csv" else []
+        if fmt in ("json", "html") or encoding == "ascii":
+            assert r.stdout.isascii(), command
+        for name in names:
+            if fmt == "json":
+                assert name in json.dumps(json.loads(r.stdout), ensure_ascii=False), command
+            elif fmt == "html":
+                assert name.encode("ascii", "xmlcharrefreplace").decode() in r.stdout, command
+            else:
+                assert name.encode(encoding, "backslashreplace").decode(encoding) in r.stdout, (command, name)
+    if fmt == "table":  # usage's: the escaped name is what the columns are fitted to
+        lines = r.stdout.splitlines()
+        head = next(x for x in lines if x.lstrip().startswith("model") and x.rstrip().endswith("why"))
+        row = next(x for x in lines if "not in the pricing catalog" in x)
+        assert row.index("not in the pricing catalog") == head.index("why")

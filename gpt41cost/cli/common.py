@@ -125,7 +125,7 @@ def emit_report(report: Any, fmt: Any, table: str | None = None) -> None:
         from dataclasses import replace
 
         shown = replace(report, warnings=list(dict.fromkeys([*_WARNED, *report.warnings])))
-    text = render(shown, value, table, terminal_width(), ascii=ascii_output())
+    text = render(shown, value, table, terminal_width(), ascii=ascii_output(), encoding=output_encoding())
     for message in report.warnings:
         warn(message)
     emit(text)
@@ -148,6 +148,20 @@ def ascii_output() -> bool:
     except (UnicodeEncodeError, LookupError):
         return True
     return False
+
+
+def output_encoding() -> str | None:
+    """stdout's encoding when it may not carry every character (an ASCII or Latin-1 locale,
+    ``PYTHONIOENCODING=ascii``): the report escapes what it cannot write. None for UTF-8."""
+    import codecs
+
+    encoding = getattr(sys.stdout, "encoding", None)
+    if not encoding:
+        return None
+    try:
+        return None if codecs.lookup(encoding).name.startswith("utf") else encoding
+    except LookupError:
+        return "ascii"
 
 
 def terminal_width() -> int | None:
