@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -27,6 +26,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..usage import day_of
+from . import repeats
 from .files import cannot_read, open_input
 from .text import expand_paths
 
@@ -68,10 +68,11 @@ def _read_text(path: str, text: str) -> list[BilledItem]:
         raise InputError(f"{path}: empty file; give Costs API pages or the dashboard's cost CSV")
     if stripped[0] in "[{":
         try:
-            value = json.loads(text, parse_float=Decimal)
+            value = repeats.loads(text, parse_float=Decimal)
         except ValueError:
             return _jsonl(path, text)
         out: list[BilledItem] = []
+        _unique(value, path)
         _pages(value, path, None, out)
         return out
     return _csv(path, text)
@@ -83,11 +84,21 @@ def _jsonl(path: str, text: str) -> list[BilledItem]:
         if not line.strip():
             continue
         try:
-            value = json.loads(line, parse_float=Decimal)
+            value = repeats.loads(line, parse_float=Decimal)
         except ValueError as exc:
             raise InputError(f"{path}:{n}: not JSON ({exc.args[0].split(':')[0]}); fix or remove the line") from None
+        _unique(value, f"{path}:{n}")
         _pages(value, path, n, out)
     return out
+
+
+def _unique(value: Any, where: str) -> None:
+    """Refuse a key given twice anywhere in a page: ``data`` twice loses a day's buckets, an
+    ``amount`` twice picks one of two figures."""
+    found = repeats.anywhere(value)
+    if found is not None:
+        at, key = found
+        raise InputError(f"{where}: {at + ': ' if at else ''}{repeats.twice(key, 'was billed')}")
 
 
 def _pages(value: Any, path: str, line: int | None, out: list[BilledItem]) -> None:
@@ -150,6 +161,8 @@ def _usd(value: Any, currency: Any, where: str) -> Decimal:
 
 #: Columns the dashboard's cost export must have.
 CSV_NEEDS = ("start_time", "amount_value")
+#: Every column read from it; one named twice in the header is refused.
+CSV_READS = (*CSV_NEEDS, "amount_currency", "line_item", "project_id")
 
 
 def _csv(path: str, text: str) -> list[BilledItem]:
@@ -161,6 +174,9 @@ def _csv(path: str, text: str) -> list[BilledItem]:
     except csv.Error as exc:
         raise InputError(f"{path}:1: not CSV ({exc})") from None
     col = {name: i for i, name in enumerate(header)}
+    twice = repeats.column_twice(header, CSV_READS)
+    if twice:
+        raise InputError(f"{path}:1: {twice}")
     missing = [c for c in CSV_NEEDS if c not in col]
     if missing:
         raise InputError(

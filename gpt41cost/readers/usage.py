@@ -80,6 +80,7 @@ from .files import UnreadableDirectory, open_input, stdin_stream
 from .pool import PARENT_CHECK_S, executor, workers_died
 from .pool import result as result_of
 from .pool import stop as stop_pool
+from .repeats import column_twice, pairs, repeated, twice
 from .text import STDIN, find_inputs
 
 #: (bytes done, bytes in all (None when reading stdin), records counted so far)
@@ -331,14 +332,14 @@ def _from_response(obj: dict[str, Any], usage: dict[str, Any], batch: bool) -> U
     )
 
 
-def _twice(obj: dict[str, Any], keys: tuple[str, ...]) -> None:
-    """Refuse a record in which one of ``keys`` came twice with an object both times (found by a
-    parse that keeps them, :func:`_pairs`): which one OpenAI billed is anyone's guess."""
-    twice = getattr(obj, "twice", None)
-    if twice:
-        for key in keys:
-            if key in twice:
-                raise _Bad("bad_record", f'"{key}" appears twice in one object; which one to price is unclear')
+def _twice(obj: dict[str, Any], keys: tuple[str, ...], *, objects: bool = True) -> None:
+    """Refuse a record in which one of ``keys`` came twice (found by a parse that notes repeated
+    keys, :func:`with_pairs`): which one OpenAI billed is anyone's guess. ``objects``: only when
+    the key had an object as its value more than once (the keys the fast path reads as objects:
+    it finds those, and reads a null before an object as the object)."""
+    key = repeated(obj, keys, objects=objects)
+    if key is not None:
+        raise _Bad("bad_record", twice(key))
 
 
 def _response_record(obj: dict[str, Any], batch: bool = False, depth: int = 0) -> UsageRecord:
@@ -359,6 +360,7 @@ def _response_record(obj: dict[str, Any], batch: bool = False, depth: int = 0) -
     if isinstance(usage, dict) and "model" in obj:
         return _from_response(obj, usage, batch)
     if depth < MAX_ENVELOPE_DEPTH:
+        _twice(obj, ENVELOPE_KEYS, objects=False)  # a wrapper given twice: which one holds the response?
         for key in ENVELOPE_KEYS:
             inner = obj.get(key)
             if isinstance(inner, dict):
@@ -380,6 +382,7 @@ def _response_record(obj: dict[str, Any], batch: bool = False, depth: int = 0) -
 def _api_result(res: Any, day: int | None) -> UsageRecord:
     if not isinstance(res, dict):
         raise _Bad("bad_record", "a Usage API result is not an object")
+    _twice(res, _RESULT_KEYS, objects=False)
     kind = res.get("object")
     if isinstance(kind, str) and kind != COMPLETIONS_RESULT:
         raise _Bad("bad_record", f"{kind} is not completions usage (use /v1/organization/usage/completions)")
@@ -405,6 +408,22 @@ def _api_result(res: Any, day: int | None) -> UsageRecord:
     )
 
 
+#: What :func:`_api_result` reads of a Usage API result; given twice, the result is refused.
+_RESULT_KEYS = (
+    "object",
+    "num_model_requests",
+    "input_tokens",
+    "output_tokens",
+    "input_cached_tokens",
+    "model",
+    "batch",
+    "service_tier",
+    "project_id",
+    "user_id",
+    "api_key_id",
+)
+
+
 def _is_page(value: dict[str, Any]) -> bool:
     return value.get("object") == "page" or (isinstance(value.get("data"), list) and "has_more" in value)
 
@@ -426,10 +445,17 @@ def consume(
         bad(_Bad("bad_record", f"{at}expected a JSON object, got {type(value).__name__}"), where)
         return
     if _is_page(value):
+        if repeated(value, ("data",)):  # which list of buckets is the page's?
+            bad(_Bad("bad_record", at + twice("data")), where)
+            return
         for n, bucket in enumerate(value["data"]):
             consume(bucket, add, bad, f"{where}data[{n}]" if not where else f"{where}.data[{n}]")
         return
     if _is_bucket(value):
+        key = repeated(value, ("results", "start_time"))  # which results, which day?
+        if key is not None:
+            bad(_Bad("bad_record", at + twice(key)), where)
+            return
         try:
             day = _day(value.get("start_time"))
         except _Bad as exc:
@@ -525,38 +551,36 @@ def loads(line: bytes) -> Any:
         raise error from None
 
 
-#: Object keys ``usage`` reads (a record's usage and Batch response, a response's body, a usage's
-#: details); a line holding one of them twice is parsed again keeping repeated keys (:func:`_pairs`).
-_OBJECT_KEYS = (b'"usage"', b'"response"', b'"body"', b'"prompt_tokens_details"', b'"input_tokens_details"')
+#: Keys ``usage`` reads that a line may give twice, parsed again then by :func:`with_pairs`: the
+#: objects of a record (its usage and Batch response, a response's body, a usage's details), the
+#: wrappers of a logged response, a Usage API page's buckets; any line of a Usage API bucket too.
+_PAIRS_KEYS = (
+    b'"usage"',
+    b'"response"',
+    b'"body"',
+    b'"prompt_tokens_details"',
+    b'"input_tokens_details"',
+    b'"result"',
+    b'"completion"',
+    b'"output"',
+    b'"data"',
+)
+_BUCKET_KEY = b'"results"'
 #: The largest JSON document checked for repeated keys (a second, slower parse of all of it).
 MAX_PAIRS_BYTES = 64 << 20
 
 
-class _Obj(dict[str, Any]):
-    """A parsed JSON object; ``twice``, when set: its keys that came more than once, each time with
-    an object as the value."""
-
-    __slots__ = ("twice",)
-    twice: frozenset[str]
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = _Obj(pairs)
-    if len(obj) < len(pairs):
-        objects = Counter(k for k, v in pairs if isinstance(v, dict))
-        obj.twice = frozenset(k for k, n in objects.items() if n > 1)
-    return obj
-
-
 def with_pairs(text: bytes, value: Any) -> Any:
-    """``value`` (the parse of ``text``), parsed again keeping repeated object keys when ``text``
-    may repeat one that ``usage`` reads. The fast path sends every line that does to the full
-    parse (it counts the structs msgspec builds), which then refuses the record (:func:`_twice`)."""
-    if len(text) > MAX_PAIRS_BYTES or not any(text.count(key) > 1 for key in _OBJECT_KEYS):
+    """``value`` (the parse of ``text``), parsed again noting repeated keys
+    (:mod:`~gpt41cost.readers.repeats`) when ``text`` may repeat a key that ``usage`` reads: a
+    record or page that does is then refused (:func:`_twice`). The fast path sends every line
+    that repeats a key it reads as an object to the full parse (it counts the structs msgspec
+    builds)."""
+    if len(text) > MAX_PAIRS_BYTES or (_BUCKET_KEY not in text and not any(text.count(key) > 1 for key in _PAIRS_KEYS)):
         return value
     if not text.isascii():
         text = text.decode("utf-8", "replace").encode()  # as loads read it
-    return json.loads(text, object_pairs_hook=_pairs, parse_constant=_refuse_constant)
+    return json.loads(text, object_pairs_hook=pairs, parse_constant=_refuse_constant)
 
 
 def full_parse(line: bytes, sink: Sink, line_no: int) -> None:
@@ -1243,6 +1267,8 @@ _CSV_FIELDS: dict[str, tuple[str, ...]] = {
     "time": ("start_time", "aggregation_timestamp", "timestamp"),
     "time_iso": ("start_time_iso",),
 }
+#: Every column name the reader knows; one the header names twice is refused.
+_CSV_COLUMNS = tuple(name for options in _CSV_FIELDS.values() for name in options)
 _CSV_REQUIRED = ("requests", "input", "output", "model")
 _TRUE = {"true", "1", "yes", "t", "y"}
 _FALSE = {"false", "0", "no", "f", "n", ""}
@@ -1327,6 +1353,9 @@ def _scan_csv(stream: IO[bytes], first: bytes, sink: Sink) -> None:
         header = []
     col: dict[str, int] = {}
     names: dict[str, str] = {}
+    twice_in_header = column_twice(header, _CSV_COLUMNS)
+    if twice_in_header:
+        raise _Bad("bad_file", twice_in_header)
     for field, options in _CSV_FIELDS.items():
         for name in options:
             if name in header:

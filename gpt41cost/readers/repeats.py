@@ -1,0 +1,88 @@
+"""Keys and columns given twice: found, never resolved in silence.
+
+RFC 8259 leaves a repeated name to the parser, and orjson, msgspec and the standard library all
+keep the last one. A reader whose figures would depend on which one wins (``"data"`` twice in a
+Usage API page loses a day of buckets; ``"messages"`` twice in a request counts one of two
+conversations) parses with :func:`loads`, whose objects (:class:`Obj`) remember the keys that came
+more than once, and refuses where a key it reads is one of them (:func:`repeated`,
+:func:`anywhere`). Readers that parse with orjson for speed parse again with :func:`loads` only
+when the text may repeat a key they read. A CSV header that names a column twice is the same
+question (which cell to read), refused by :func:`column_twice`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+
+class Obj(dict[str, Any]):
+    """A parsed JSON object. When a key came more than once (the last value is kept, as every
+    parser keeps it): ``again``, the keys that did; ``objects``, those of them whose value was an
+    object more than once."""
+
+    __slots__ = ("again", "objects")
+    again: frozenset[str]
+    objects: frozenset[str]
+
+
+def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for ``json.loads``: the object, with its repeated keys noted."""
+    obj = Obj(items)
+    if len(obj) < len(items):
+        obj.again = frozenset(k for k, n in Counter(k for k, _ in items).items() if n > 1)
+        obj.objects = frozenset(k for k, n in Counter(k for k, v in items if isinstance(v, dict)).items() if n > 1)
+    return obj
+
+
+def loads(text: bytes | str, **options: Any) -> Any:
+    """``json.loads`` of ``text`` (``options`` as it takes them) with the repeated keys of every
+    object noted (:class:`Obj`). Raises ``ValueError`` (``json.JSONDecodeError``) as it does."""
+    return json.loads(text, object_pairs_hook=pairs, **options)
+
+
+def repeated(value: Any, keys: tuple[str, ...], *, objects: bool = False) -> str | None:
+    """The first of ``keys`` that the object ``value`` (from :func:`loads`) gave more than once;
+    with ``objects``: more than once with an object as the value. None when none did (and for
+    any value not parsed by :func:`loads`)."""
+    found = getattr(value, "objects" if objects else "again", None)
+    if found:
+        for key in keys:
+            if key in found:
+                return key
+    return None
+
+
+def anywhere(value: Any) -> tuple[str, str] | None:
+    """(where, key) of the first key given twice in any object of ``value`` (from :func:`loads`),
+    ``where`` as a path (``messages[2].content``, empty at the top); None when no key is."""
+    todo: list[tuple[str, Any]] = [("", value)]
+    while todo:
+        where, v = todo.pop()
+        if isinstance(v, dict):
+            again = getattr(v, "again", None)
+            if again:
+                return where, min(again)
+            todo.extend((f"{where}.{k}" if where else k, item) for k, item in reversed(v.items()))
+        elif isinstance(v, list):
+            todo.extend((f"{where}[{n}]", item) for n, item in reversed(list(enumerate(v))))
+    return None
+
+
+def twice(key: str, what: str = "to price") -> str:
+    """The words for a refusal: ``"data" appears twice in one object; which one to price is
+    unclear: keep one``."""
+    return f'"{key}" appears twice in one object; which one {what} is unclear: keep one'
+
+
+def column_twice(header: list[str], columns: tuple[str, ...]) -> str | None:
+    """The refusal for the first of ``columns`` (the ones a reader reads) that ``header`` names
+    more than once; None when it names each at most once."""
+    for name in columns:
+        if header.count(name) > 1:
+            return f"the header names the column {name} twice; which one to read is unclear: keep one"
+    return None
+
+
+__all__ = ["Obj", "anywhere", "column_twice", "loads", "pairs", "repeated", "twice"]

@@ -1,0 +1,237 @@
+"""Keys and columns given twice (#18): a reader never picks one of two values in silence.
+
+JSON parsers keep the last of a repeated key, so a usage log with ``"result"`` twice, a Usage API
+page with ``"data"`` twice or a Costs API page with an ``amount`` twice would be priced from one
+of them without a word, and a CSV header naming a column twice from the first. Hypothesis builds
+such inputs from real ones (a key the reader reads, repeated at any depth it reads, with any
+value, before or after the original; JSONL or a pretty-printed document) and each must be
+refused: a bad record (skipped with its reason, ``--strict`` fails with one line, exit 3), or
+for ``--billed`` files one line naming the file and where, exit 3.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gpt41cost.errors import ExitCode, InputError
+from gpt41cost.readers.costs import read_billed
+from gpt41cost.readers.usage import ENVELOPE_KEYS, read_usage
+
+from .conftest import DATA
+
+USAGE = DATA / "usage"
+RESPONSE = json.loads((USAGE / "chat.jsonl").read_bytes().splitlines()[0])
+PAGE = json.loads((USAGE / "usage-api-page.json").read_text())
+CSV_EXPORT = (USAGE / "usage-export.csv").read_text()
+COSTS = Path(__file__).parent.parent / "samples" / "bill-2026-11" / "costs"
+COSTS_PAGE = json.loads((COSTS / "page-001.json").read_text())
+FIXTURE_CATALOG = DATA / "pricing-fixture.yaml"
+
+#: What the usage reader reads of a Usage API result.
+RESULT_KEYS = ("object", "num_model_requests", "input_tokens", "output_tokens", "input_cached_tokens", "model",
+               "batch", "service_tier", "project_id", "user_id", "api_key_id")  # fmt: skip
+
+
+class Pairs(list[tuple[str, Any]]):
+    """A JSON object as its members, so a key can be written twice."""
+
+
+def members(value: Any) -> Any:
+    if isinstance(value, dict):
+        return Pairs((k, members(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [members(v) for v in value]
+    return value
+
+
+def dumps(value: Any, pretty: bool = False) -> str:
+    sep = ",\n" if pretty else ","
+    if isinstance(value, Pairs):
+        return "{" + sep.join(f"{json.dumps(k)}: {dumps(v, pretty)}" for k, v in value) + "}"
+    if isinstance(value, list):
+        return "[" + sep.join(dumps(v, pretty) for v in value) + "]"
+    return json.dumps(value)
+
+
+def twice(draw: st.DrawFn, obj: Pairs, key: str, value: Any) -> None:
+    """Write ``key`` once more in ``obj``, with ``value``, before or after the one it has."""
+    at = next(i for i, (k, _) in enumerate(obj) if k == key)
+    obj.insert(draw(st.sampled_from([at, at + 1, len(obj)])), (key, value))
+
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**7), st.text(max_size=5))
+OTHER_RESPONSE = members({**RESPONSE, "id": "chatcmpl-other", "usage": {"prompt_tokens": 7, "completion_tokens": 7}})
+VALUES = st.one_of(SCALARS, st.just(OTHER_RESPONSE), st.just(Pairs()), st.just([]))
+
+
+@st.composite
+def usage_with_a_key_twice(draw: st.DrawFn) -> tuple[str, str, bool, bool]:
+    """(text, key given twice, whether the text is one JSON document rather than JSONL, whether
+    it is a Usage API page, whose other buckets still count)."""
+    kind = draw(st.sampled_from(["envelope", "usage", "page", "bucket", "result"]))
+    if kind in ("envelope", "usage"):
+        record = members(RESPONSE)
+        holders = []  # the objects that hold a wrapper, outermost first
+        for _ in range(draw(st.integers(1 if kind == "envelope" else 0, 2))):  # wrapped once or twice
+            record = Pairs([("request", Pairs([("model", "gpt-4.1")])), (draw(st.sampled_from(ENVELOPE_KEYS)), record)])
+            holders.insert(0, record)
+        if kind == "usage":  # the object usage reads, twice with an object both times
+            response = holders[-1][-1][1] if holders else record
+            key = "usage"
+            twice(draw, response, key, members({"prompt_tokens": 1, "completion_tokens": 1}))
+        else:  # a wrapper, at any depth it is unwrapped at
+            holder = draw(st.sampled_from(holders))
+            key = holder[-1][0]
+            twice(draw, holder, key, draw(VALUES))
+        value: Any = record
+    else:
+        value = members(PAGE)
+        buckets = value[[k for k, _ in value].index("data")][1]
+        bucket = buckets[draw(st.integers(0, len(buckets) - 1))]
+        if kind == "page":
+            key = "data"
+            twice(draw, value, key, draw(st.one_of(st.just([]), st.just(buckets[:1]), SCALARS)))
+        elif kind == "bucket":
+            key = draw(st.sampled_from(["results", "start_time"]))
+            twice(draw, bucket, key, draw(st.one_of(st.just([]), st.integers(1_744_000_000, 1_800_000_000))))
+        else:
+            results = dict(bucket)["results"]
+            result = results[draw(st.integers(0, len(results) - 1))]
+            key = draw(st.sampled_from(RESULT_KEYS))
+            twice(draw, result, key, draw(SCALARS))
+    document = draw(st.booleans())
+    return dumps(value, pretty=document) + "\n", key, document, kind in ("page", "bucket", "result")
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(usage_with_a_key_twice())
+def test_a_usage_key_given_twice_is_a_bad_record(tmp_path: Path, case: tuple[str, str, bool, bool]) -> None:
+    text, key, document, page = case
+    path = tmp_path / ("usage.json" if document else "usage.jsonl")
+    good = json.dumps({**RESPONSE, "id": "chatcmpl-good"})
+    path.write_text(text if document else f"{good}\n{text}{good.replace('-good', '-good2')}\n")
+    with pytest.raises(InputError, match=f'"{key}" appears twice in one object'):
+        read_usage([str(path)], jobs=1, strict=True)
+    try:
+        acc = read_usage([str(path)], jobs=1)
+    except InputError as err:  # a document with nothing else in it: no record left
+        assert document and f'"{key}" appears twice' in err.message and "\n" not in err.message
+        return
+    assert any(f'"{key}" appears twice in one object' in s.detail for s in acc.skips), acc.skips
+    assert acc.skip_counts.get("bad_record", 0) >= 1
+    if page:  # the bucket, result or page refused, the rest counted
+        assert acc.records < (0 if document else 2) + sum(len(b["results"]) for b in PAGE["data"])
+    elif not document:
+        assert acc.records == 2  # the good lines around it, and nothing of the bad one
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_a_usage_csv_header_naming_a_column_twice_is_refused(tmp_path: Path, data: st.DataObject) -> None:
+    header, *rows = CSV_EXPORT.splitlines()
+    names = header.split(",")
+    read = [n for n in names if n in ("num_model_requests", "input_tokens", "output_tokens", "input_cached_tokens",
+                                      "model", "batch", "service_tier", "project_id", "start_time")]  # fmt: skip
+    name = data.draw(st.sampled_from(read))
+    at = data.draw(st.integers(0, len(names)))
+    cell = data.draw(st.sampled_from(["0", "999999", "gpt-4.1-nano", "TRUE", ""]))
+    lines = [",".join([*names[:at], name.upper() if data.draw(st.booleans()) else name, *names[at:]])]
+    lines += [",".join([*(c := row.split(","))[:at], cell, *c[at:]]) for row in rows if row]
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=f"export.csv:1: the header names the column {name} twice"):
+        read_usage([str(path)], strict=True)
+    with pytest.raises(InputError, match="no usage records found"):
+        read_usage([str(path)])
+
+
+@st.composite
+def costs_with_a_key_twice(draw: st.DrawFn) -> tuple[str, str]:
+    page = members(COSTS_PAGE)
+    obj: Pairs = page
+    for _ in range(draw(st.integers(0, 4))):  # down to a page, bucket, result or amount
+        inner = [v for _, v in obj if isinstance(v, (Pairs, list))]
+        inner = [x for v in inner for x in ([v] if isinstance(v, Pairs) else v) if isinstance(x, Pairs)]
+        if not inner:
+            break
+        obj = draw(st.sampled_from(inner))
+    key = draw(st.sampled_from([k for k, _ in obj]))
+    twice(draw, obj, key, draw(st.one_of(SCALARS, st.just([]), st.just(Pairs([("value", 1)])))))
+    return dumps(page, pretty=draw(st.booleans())) + "\n", key
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(costs_with_a_key_twice())
+def test_a_costs_page_with_a_key_twice_is_refused(tmp_path: Path, case: tuple[str, str]) -> None:
+    text, key = case
+    path = tmp_path / "costs.json"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        read_billed([str(path)])
+    assert f'"{key}" appears twice in one object; which one was billed is unclear' in err.value.message
+    assert err.value.message.startswith(str(path)) and "\n" not in err.value.message
+
+
+ONE_LINE_CASES = [
+    pytest.param("e.jsonl", '{"result": <R>, "result": <R2>}', 'e.jsonl:2: "result" appears twice', id="result"),
+    pytest.param(
+        "e.jsonl", '{"completion": <R>, "completion": "x"}', 'e.jsonl:2: "completion" appears twice', id="completion"
+    ),
+    pytest.param("e.jsonl", '{"output": <R2>, "output": <R>}', 'e.jsonl:2: "output" appears twice', id="output"),
+    pytest.param("e.jsonl", '{"data": <R>, "data": <R2>}', 'e.jsonl:2: "data" appears twice', id="data-envelope"),
+    pytest.param(
+        "p.jsonl",
+        '{"object": "page", "data": [<B>], "data": [<B2>], "has_more": false}',
+        'p.jsonl:2: "data" appears twice',
+        id="page-data",
+    ),
+    pytest.param(
+        "p.jsonl",
+        '{"object": "page", "data": [<BR>], "has_more": false}',
+        'p.jsonl:2: data[0]: "results" appears twice',
+        id="bucket-results",
+    ),
+]
+
+
+def _fill(text: str) -> str:
+    r2 = {**RESPONSE, "id": "chatcmpl-2", "usage": {"prompt_tokens": 5, "completion_tokens": 5}}
+    bucket = PAGE["data"][0]
+    b2 = {**PAGE["data"][1]}
+    br = json.dumps(bucket)[:-1] + ', "results": []}'
+    for name, value in (("R2", json.dumps(r2)), ("R", json.dumps(RESPONSE)), ("B2", json.dumps(b2)), ("BR", br),
+                        ("B", json.dumps(bucket))):  # fmt: skip
+        text = text.replace(f"<{name}>", value)
+    return text
+
+
+@pytest.mark.parametrize(("name", "line", "message"), ONE_LINE_CASES)
+def test_a_key_twice_on_the_command_line(cli, tmp_path: Path, name: str, line: str, message: str) -> None:
+    """--strict: one line naming file:line and the key, exit 3, nothing on stdout; without it the
+    record is skipped with that reason and the rest is counted."""
+    good = json.dumps({**RESPONSE, "id": "chatcmpl-good"})
+    path = tmp_path / name
+    path.write_text(f"{good}\n{_fill(line)}\n")
+    r = cli("usage", path, "--strict", "--pricing", FIXTURE_CATALOG)
+    assert r.exit_code == ExitCode.INPUT and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and message in r.stderr and "keep one" in r.stderr, r.stderr
+    r = cli("usage", path, "--pricing", FIXTURE_CATALOG, "-f", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["records"] == 1
+    assert message in r.stderr
+
+
+def test_a_cost_export_naming_a_column_twice_is_one_line(cli, tmp_path: Path) -> None:
+    path = tmp_path / "costs.csv"
+    path.write_text("start_time,amount_value,line_item,amount_value\n1764979200,1.00,x,100.00\n")
+    r = cli("usage", USAGE / "usage-export.csv", "--billed", path, "--pricing", FIXTURE_CATALOG)
+    assert r.exit_code == ExitCode.INPUT and r.stdout == ""
+    assert r.stderr.strip() == (
+        f"gpt41cost: error: {path}:1: the header names the column amount_value twice; which one to read is unclear: "
+        "keep one"
+    )
