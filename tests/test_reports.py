@@ -292,6 +292,31 @@ def test_the_cache_what_if_is_what_cache_auto_gives_and_leaves_the_run_uncached(
     assert "What-if" not in cli("estimate", [*base, "--cache", "auto"], expect=(0, 1)).stdout
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param([], id="per-request"),
+        pytest.param(["--requests-per-day", "20000"], id="monthly"),
+        pytest.param(["--requests-per-day", "20000", "--cache", "auto"], id="cache-auto"),
+        pytest.param(["--requests-per-day", "20000", "--batch"], id="batch-run"),
+    ],
+)
+def test_estimate_csv_carries_the_batch_and_what_if_figures_json_has(cli, extra) -> None:  # type: ignore[no-untyped-def]
+    """The CSV of "Cost per model" lacked the Batch variant and the cache what-if of JSON and HTML:
+    it ends with them, under JSON's keys, with JSON's figures and an empty cell for JSON's null."""
+    args = ["samples/support", *extra]
+    doc = json.loads(cli("estimate", args, "-f", "json", expect=(0, 1)).stdout)
+    out = cli("estimate", args, "-f", "csv", expect=(0, 1)).stdout
+    keys = ["per_request_batch_usd", "total_batch_usd", "monthly_batch_usd", *WHAT_IF_KEYS]
+    header, *rows = list(csv.reader(io.StringIO(out)))
+    assert header[-len(keys) :] == keys and header[-len(keys) - 1] == "uncounted parts"
+    want = [[m["model"], *("" if m[k] is None else str(m[k]) for k in keys)] for m in doc["models"]]
+    assert [[r[0], *r[-len(keys) :]] for r in rows] == want
+    assert any(v for row in want for v in row[1:])  # figures, not only empty cells
+    shown = cli("estimate", args, "-f", "markdown", expect=(0, 1)).stdout
+    assert not any(k in shown for k in keys)  # CSV columns: people read them in the HTML's charts
+
+
 def _warnings_run(tmp_path: Path, case: str) -> tuple[str, list[str]]:
     data = ROOT / "tests" / "data" / "usage"
     fixture = str(ROOT / "tests" / "data" / "pricing-fixture.yaml")

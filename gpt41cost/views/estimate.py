@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -148,11 +148,9 @@ def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
         "total_without_cache_usd": money_str(m.cost_without_cache.total_usd),
         "monthly_usd": money_str(m.monthly_usd),
         "monthly_without_cache_usd": money_str(m.monthly_without_cache_usd),
-        "per_request_batch_usd": money_str(None if m.batch_cost is None else m.batch_cost.total_usd / m.requests),
-        "total_batch_usd": money_str(None if m.batch_cost is None else m.batch_cost.total_usd),
-        "monthly_batch_usd": money_str(m.monthly_batch_usd),
+        **_json(_batch_figures(m)),
         "monthly_cached_tokens_per_request": rounded(m.monthly_cached_tokens, 1),
-        **_what_if_json(m),
+        **_json(_what_if_figures(m)),
         "saving_vs_gpt_4_1_pct": rounded(m.saving_vs_baseline_pct, 4),
         "worst_case_total_usd": money_str(m.worst_case_usd),
         "cost_lines_usd": {
@@ -170,21 +168,34 @@ def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
     }
 
 
-def _what_if_json(m: ModelEstimate) -> dict[str, Any]:
-    """The what-if of a run with no prompt cache assumed (null otherwise): the same requests with
-    the cache as ``--cache auto`` would detect it; savings are against the run's own figures."""
+def _batch_figures(m: ModelEstimate) -> dict[str, Decimal | None]:
+    """The model's requests through the Batch API, by JSON key (JSON and CSV carry them)."""
+    batch = None if m.batch_cost is None else m.batch_cost.total_usd
+    per_request = None if batch is None else batch / m.requests
+    return dict(zip(BATCH_KEYS, (per_request, batch, m.monthly_batch_usd), strict=True))
+
+
+def _what_if_figures(m: ModelEstimate) -> dict[str, Decimal | int | None]:
+    """The what-if of a run with no prompt cache assumed (None otherwise), by JSON key: the same
+    requests with the cache as ``--cache auto`` would detect it; savings are against the run's own
+    figures. JSON and CSV carry them."""
     w = m.if_cached
     if w is None:
         return dict.fromkeys(WHAT_IF_KEYS)
     monthly_saved = None if w.monthly_usd is None or m.monthly_usd is None else m.monthly_usd - w.monthly_usd
     return {
         "cached_input_tokens_if_cached_total": w.usage.cached_input_tokens,
-        "per_request_if_cached_usd": money_str(w.per_request_usd),
-        "total_if_cached_usd": money_str(w.cost.total_usd),
-        "monthly_if_cached_usd": money_str(w.monthly_usd),
-        "cache_savings_if_cached_usd": money_str(m.cost.total_usd - w.cost.total_usd),
-        "monthly_cache_savings_if_cached_usd": money_str(monthly_saved),
+        "per_request_if_cached_usd": w.per_request_usd,
+        "total_if_cached_usd": w.cost.total_usd,
+        "monthly_if_cached_usd": w.monthly_usd,
+        "cache_savings_if_cached_usd": m.cost.total_usd - w.cost.total_usd,
+        "monthly_cache_savings_if_cached_usd": monthly_saved,
     }
+
+
+def _json(figures: Mapping[str, Decimal | int | None]) -> dict[str, Any]:
+    """Figures as JSON writes them: money (Decimal) as exact strings; counts and None as they are."""
+    return {k: money_str(v) if isinstance(v, Decimal) else v for k, v in figures.items()}
 
 
 #: The what-if keys of every entry of "models" (null unless the run assumes no prompt cache).
@@ -196,6 +207,8 @@ WHAT_IF_KEYS = (
     "cache_savings_if_cached_usd",
     "monthly_cache_savings_if_cached_usd",
 )
+#: The Batch keys of every entry of "models".
+BATCH_KEYS = ("per_request_batch_usd", "total_batch_usd", "monthly_batch_usd")
 #: How the what-if series are named in the HTML report.
 WHAT_IF_LABEL = "what-if: with the prompt cache (as --cache auto would detect)"
 
@@ -305,6 +318,9 @@ def estimate_report(
     if monthly:
         cols.append("monthly")
     cols += ["vs gpt-4.1", "fits", "requested", COLUMN]
+    # CSV only, by JSON's keys and from JSON's figures: the Batch variant and the cache what-if
+    # (empty where JSON has null); people read them in the HTML's charts and the table's note
+    variants = [*BATCH_KEYS, *WHAT_IF_KEYS]
     rows: list[list[Any]] = []
     for m in r.models:
         label = m.model + (" (requested)" if m.requested else "")
@@ -326,6 +342,8 @@ def estimate_report(
         row.append("yes" if not m.misfits else Shown(f"NO ({len(m.misfits)})", "no"))
         row.append("yes" if m.requested else "no")
         row.append(len(r.uncounted))
+        figures = {**_batch_figures(m), **_what_if_figures(m)}
+        row += [Usd(v) if isinstance(v, Decimal) else v for v in map(figures.__getitem__, variants)]
         rows.append(row)
     stats_rows = [
         [m.model, m.input_stats.mean.quantize(Decimal("0.1")), m.input_stats.p50, m.input_stats.p95, m.input_stats.max]
@@ -336,11 +354,11 @@ def estimate_report(
     tables = [
         Table(
             "Cost per model",
-            cols,
+            [*cols, *variants],
             rows,
-            numeric=frozenset([*cols[2:-3], COLUMN]),
+            numeric=frozenset([*cols[2:-3], COLUMN, *variants]),
             name="models",
-            csv_only=frozenset({"requested", COLUMN}),
+            csv_only=frozenset({"requested", COLUMN, *variants}),
             secondary=("output tokens", "cached tokens", "input tokens"),
         ),
         Table(
