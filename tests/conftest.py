@@ -1,16 +1,27 @@
 from __future__ import annotations
 
+import atexit
+import functools
+import gc
+import io
 import json
+import locale
 import os
 import resource
+import select
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import time
+import traceback
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -173,6 +184,30 @@ class Cli:
                 raise
         return Run.of_process(subprocess.CompletedProcess(p.args, p.returncode, out, err))
 
+    def shell(self, command: str, env: Mapping[str, str]) -> str:
+        """``bash -c COMMAND`` from the repository root in ``env``, stdout and stderr merged as a
+        terminal shows them (a README example), where each ``gpt41cost`` the command line starts is
+        a fork of this process calling the entry point as the installed script does
+        (``sys.exit(main())``) with that process's arguments, environment, directory and standard
+        streams, exit code and all: pipes, ``$?`` and redirections are bash's own. What a fork does
+        not pay is Python's start-up and the vocabulary load, which tests/test_readme.py still
+        proves with examples run as real processes."""
+        _warm()
+        with tempfile.TemporaryDirectory() as tmp, socket.socket(socket.AF_UNIX) as server:
+            shim = Path(tmp, "gpt41cost")
+            shim.write_text(f"#!{sys.executable} -IS\n{_SHIM}", encoding="utf-8")
+            shim.chmod(0o755)
+            server.bind(str(Path(tmp, "socket")))
+            server.listen(8)
+            env = {**env, "PATH": f"{tmp}{os.pathsep}{env.get('PATH', '')}", _SERVER: str(Path(tmp, "socket"))}
+            with tempfile.TemporaryFile() as out:
+                bash = subprocess.Popen(
+                    ["/bin/bash", "-c", command], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+                )
+                _serve(server, bash)
+                out.seek(0)
+                return out.read().decode("utf-8", "replace")
+
     def json(self, *args: Arg | Sequence[Arg], code: int = 0, **kw: Any) -> Any:
         """The ``--format json`` document of a run that exits ``code`` (``-f json`` is added)."""
         run = self(*args, "-f", "json", **kw)
@@ -182,6 +217,185 @@ class Cli:
     def bound(self, *head: str, tail: Sequence[str] = ()) -> Cli:
         """The same runner with arguments put before and after each run's own."""
         return Cli((*self.head, *head), (*tuple(tail), *self.tail))
+
+
+#: The environment variable that tells the ``gpt41cost`` of :meth:`Cli.shell` where to ask for its run.
+_SERVER = "GPT41COST_TEST_FORK_SERVER"
+#: That ``gpt41cost``: hands its arguments, environment, directory and standard streams to the test
+#: process, which forks a run of the entry point on them, and ends as that run ends.
+_SHIM = f"""
+import json, os, signal, socket, sys
+streams = [fd for fd in (0, 1, 2) if os.path.exists(f"/proc/self/fd/{{fd}}")]  # those the caller left open
+env = dict(os.environ)
+with socket.socket(socket.AF_UNIX) as s:
+    s.connect(env.pop({_SERVER!r}))
+    request = json.dumps({{"argv": sys.argv, "cwd": os.getcwd(), "env": env, "streams": streams}}).encode()
+    socket.send_fds(s, [request], streams)
+    s.shutdown(socket.SHUT_WR)
+    code = int(s.makefile().read())
+if code < 0:
+    signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
+#: The warning filters a fresh CPython 3.11 starts with, before -W and PYTHONWARNINGS.
+_WARNING_DEFAULTS = (
+    ("default", DeprecationWarning, "__main__"),
+    ("ignore", DeprecationWarning, ""),
+    ("ignore", PendingDeprecationWarning, ""),
+    ("ignore", ImportWarning, ""),
+    ("ignore", ResourceWarning, ""),
+)
+
+
+@functools.cache
+def _warm() -> None:
+    """Every module of the package imported and the vocabulary loaded, once in this process: every
+    fork of :meth:`Cli.shell` has them."""
+    import importlib
+    import pkgutil
+
+    import gpt41cost
+
+    for module in pkgutil.walk_packages(gpt41cost.__path__, "gpt41cost."):
+        if module.name != "gpt41cost.__main__":  # which runs the program
+            importlib.import_module(module.name)
+    gpt41cost.count_tokens("warm")
+
+
+def _serve(server: socket.socket, bash: subprocess.Popen[bytes]) -> None:
+    """Fork one run of the entry point for each ``gpt41cost`` that asks, until ``bash`` ends; each
+    asker gets its run's exit code (or minus the signal that ended it)."""
+    runs: dict[int, tuple[int, socket.socket]] = {}  # a run's pidfd: its pid, the asker
+    done = os.pidfd_open(bash.pid)
+    deadline = time.monotonic() + TIMEOUT_S
+    try:
+        while True:
+            ready, _, _ = select.select([server, done, *runs], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise AssertionError(f"the command line did not end in {TIMEOUT_S} s")
+            if server in ready:
+                conn, _ = server.accept()
+                request, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+                while chunk := conn.recv(1 << 20):
+                    request += chunk
+                pid = os.fork()
+                if pid == 0:  # what the asker's process would not hold: the server's own ends
+                    for held in (server, conn, *(c for _, c in runs.values())):
+                        held.close()
+                    for fd in (done, *runs):
+                        os.close(fd)
+                    _forked_run(json.loads(request), fds)
+                for fd in fds:
+                    os.close(fd)
+                runs[os.pidfd_open(pid)] = (pid, conn)
+            for fd in [fd for fd in runs if fd in ready]:
+                pid, conn = runs.pop(fd)
+                os.close(fd)
+                code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+                conn.sendall(str(code).encode())
+                conn.close()
+            if done in ready and not runs:
+                bash.wait()
+                return
+    finally:
+        for pid, conn in runs.values():
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            conn.close()
+        for fd in runs:
+            os.close(fd)
+        os.close(done)
+        if bash.poll() is None:
+            bash.kill()
+            bash.wait()
+
+
+def _forked_run(request: dict[str, Any], fds: list[int]) -> NoReturn:
+    """In the forked child: become the process that asked (its standard streams, directory,
+    environment and arguments), run ``sys.exit(main())`` as the installed script does, then end as
+    the interpreter ends (exit functions, streams flushed, 120 when a flush fails)."""
+    code = 1
+    try:
+        gc.freeze()  # this process's own objects are not the run's: no collection walks (and copies) them
+        for stream in (0, 1, 2):
+            if stream in request["streams"]:
+                fd = fds[request["streams"].index(stream)]
+                os.dup2(fd, stream)
+                os.close(fd)
+            else:  # the asker's was closed
+                os.close(stream)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = request["argv"]
+        atexit._clear()
+        _fresh_warnings()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__ = _streams()
+        from gpt41cost.cli import main
+
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+            if not isinstance(exc.code, int | None):
+                print(exc.code, file=sys.stderr)
+        except BaseException:
+            if sys.stderr is not None:
+                traceback.print_exc()
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                if stream is not None:
+                    stream.flush()
+            except Exception:
+                code = 120
+    finally:
+        os._exit(code)
+
+
+def _fresh_warnings() -> None:
+    """Warnings as a fresh interpreter shows them (a test records them instead): the module's own
+    printer, the default filters, then PYTHONWARNINGS."""
+    import importlib
+
+    importlib.reload(warnings)
+    warnings.resetwarnings()
+    for action, category, module in _WARNING_DEFAULTS:
+        warnings.filterwarnings(action, category=category, module=module, append=True)  # type: ignore[arg-type]
+    options = [o for o in os.environ.get("PYTHONWARNINGS", "").split(",") if o]
+    warnings._processoptions(options)  # type: ignore[attr-defined]
+
+
+def _streams() -> tuple[io.TextIOWrapper | None, ...]:
+    """stdin, stdout and stderr over descriptors 0-2 as CPython makes them at start-up, from
+    PYTHONIOENCODING, PYTHONUNBUFFERED and the locale of the environment (None where closed)."""
+    encoding, _, errors = os.environ.get("PYTHONIOENCODING", "").partition(":")
+    encoding = encoding or locale.getencoding()
+    c_locale = sys.flags.utf8_mode or locale.setlocale(locale.LC_CTYPE) in ("C", "POSIX")
+    errors = errors or ("surrogateescape" if c_locale else "strict")
+    unbuffered = bool(os.environ.get("PYTHONUNBUFFERED"))
+
+    def stream(fd: int, mode: str, errors: str) -> io.TextIOWrapper | None:
+        writing = mode == "w"
+        try:
+            os.fstat(fd)
+        except OSError:
+            return None
+        buffered = open(fd, mode + "b", buffering=0 if writing and unbuffered else -1, closefd=False)  # noqa: SIM115
+        tty = os.isatty(fd)
+        return io.TextIOWrapper(
+            buffered,  # type: ignore[arg-type]
+            encoding=encoding,
+            errors=errors,
+            newline="\n",
+            line_buffering=writing and (tty or fd == 2),
+            write_through=writing and unbuffered,
+        )
+
+    return stream(0, "r", errors), stream(1, "w", errors), stream(2, "w", "backslashreplace")
 
 
 def _flat(arg: Arg | Sequence[Arg]) -> Iterator[Arg]:

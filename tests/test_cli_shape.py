@@ -11,7 +11,7 @@ from .conftest import ROOT
 CLI = ROOT / "gpt41cost" / "cli"
 #: "No command function longer than about 40 lines": from ``def`` to its last line, signature
 #: (one line per option) included; the help text is the command's HELP constant.
-MOST_LINES = 45
+MOST_LINES = 40
 
 
 def _decorated(tree: ast.AST, attr: str) -> Iterator[ast.FunctionDef]:

@@ -3,15 +3,23 @@
 A console block holds `$ command` lines, each followed by the output it prints. Commands run
 from the repository root under bash with this Python's scripts on PATH, stderr merged in
 order; trailing spaces are ignored. `python -m tools.update_readme` rewrites the outputs.
+
+Two examples run exactly as the README refresher runs them, every `gpt41cost` a real process of
+the installed script: the quick start, and the one that chains two runs through a file and `$?`.
+In the others each `gpt41cost` is a fork of the test process calling the same entry point on the
+same arguments, environment and streams (`Cli.shell` in conftest.py), so the suite does not pay
+Python's start-up and the vocabulary load once per example.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tools.update_readme import README, examples, normalise, run
+from tools.update_readme import README, environment, examples, normalise, run
 
 EXAMPLES = examples(README.read_text(encoding="utf-8"))
+#: The examples run as real processes (see the module's docstring).
+REAL = (EXAMPLES[0][0], next(c for c, _ in EXAMPLES if "&& gpt41cost" in c))
 
 
 def test_readme_has_examples():
@@ -19,8 +27,13 @@ def test_readme_has_examples():
 
 
 @pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[c[:60] for c, _ in EXAMPLES])
-def test_readme_example(command, expected):
-    assert run(command) == normalise(expected), f"$ {command}\n{run(command)}"
+def test_readme_example(cli, command, expected):
+    shown = run(command) if command in REAL else normalise(cli.shell(command, environment()))
+    assert shown == normalise(expected), f"$ {command}\n{shown}"
+
+
+def test_readme_has_real_process_examples():
+    assert REAL[0].startswith("gpt41cost ") and REAL[1].count("gpt41cost ") == 2
 
 
 def test_readme_python_examples(monkeypatch):

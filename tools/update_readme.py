@@ -20,8 +20,9 @@ README_DATE = "2026-12-06"
 BLOCK = re.compile(r"```console\n(.*?)```", flags=re.S)
 
 
-def run(command: str) -> str:
-    """The command's stdout and stderr as a reader sees them, trailing spaces dropped."""
+def environment() -> dict[str, str]:
+    """The environment every example runs in: this Python's scripts first on PATH, 200 columns,
+    the README's date, the shipped catalog, block characters on a UTF-8 stdout."""
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -32,6 +33,11 @@ def run(command: str) -> str:
     env.pop("GPT41COST_PRICING", None)
     env.pop("TERM", None)  # TERM=dumb draws the table format's bars in ASCII
     env["PYTHONIOENCODING"] = "utf-8"  # and so does a stdout that cannot encode block characters
+    return env
+
+
+def run(command: str) -> str:
+    """The command's stdout and stderr as a reader sees them, trailing spaces dropped."""
     out = subprocess.run(
         command,
         shell=True,
@@ -39,7 +45,7 @@ def run(command: str) -> str:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=env,
+        env=environment(),
         executable="/bin/bash",
         timeout=300,
     )

@@ -177,10 +177,17 @@ def usage(
             paths, strict=strict, batch_share=share, jobs=jobs, billed=[*(billed or []), *costs_paths], tolerance=tol,
             forecast=do_forecast, budget=monthly, tier=tier, catalog=catalog, progress=bar, skip_bad=skip_bad,
         )  # fmt: skip
-    _warn(got.result)
-    _emit_workload(emit_workload, got, tier, monthly)
-    show(got, fmt, table)
+    _report(got, fmt, table, emit_workload, tier, monthly)
     _gate(got, strict, tolerance)
+
+
+def _report(
+    got: Usage, fmt: opt.Formats, table: str | None, emit_workload: str | None, tier: int | None, budget: Decimal | None
+) -> None:
+    """What the run tells, in this order: skipped records on stderr, the --emit-workload file, the report."""
+    _warn(got.result)
+    _emit_workload(emit_workload, got, tier, budget)
+    show(got, fmt, table)
 
 
 def _check(
