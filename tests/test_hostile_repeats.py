@@ -6,7 +6,9 @@ of them without a word, and a CSV header naming a column twice from the first. H
 such inputs from real ones (a key the reader reads, repeated at any depth it reads, with any
 value, before or after the original; JSONL or a pretty-printed document) and each must be
 refused: a bad record (skipped with its reason, ``--strict`` fails with one line, exit 3), or
-for ``--billed`` files one line naming the file and where, exit 3.
+for ``--billed`` files one line naming the file and where, exit 3. A request document with a key
+twice anywhere is one line, exit 3 (``--skip-bad`` skips it); the cheap screen that spares it a
+second parse is held to the exact check on generated JSON escaped every way JSON allows.
 """
 
 from __future__ import annotations
@@ -235,3 +237,94 @@ def test_a_cost_export_naming_a_column_twice_is_one_line(cli, tmp_path: Path) ->
         f"gpt41cost: error: {path}:1: the header names the column amount_value twice; which one to read is unclear: "
         "keep one"
     )
+
+
+# --------------------------------------------------------------------------- request documents
+
+REQUESTS = Path(__file__).parent.parent / "samples" / "requests"
+REQUEST_DOCUMENTS = [json.loads((REQUESTS / n).read_text()) for n in ("chat-support.json", "responses-contract.json")]
+
+
+@st.composite
+def request_with_a_key_twice(draw: st.DrawFn) -> tuple[str, str]:
+    """A real request with one of its keys, at any depth, given twice (any value, either side)."""
+    body = members(draw(st.sampled_from(REQUEST_DOCUMENTS)))
+    objects: list[Pairs] = []
+    todo: list[Any] = [body]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, Pairs):
+            objects.append(v)
+            todo += [x for _, x in v]
+        elif isinstance(v, list):
+            todo += v
+    obj = draw(st.sampled_from([o for o in objects if o]))
+    key = draw(st.sampled_from([k for k, _ in obj]))
+    twice(draw, obj, key, draw(st.one_of(SCALARS, st.just([]), st.just(Pairs([("role", "user")])))))
+    return dumps(body, pretty=draw(st.booleans())) + "\n", key
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(request_with_a_key_twice())
+def test_a_request_document_with_a_key_twice_is_refused(cli, tmp_path: Path, case: tuple[str, str]) -> None:
+    """One line naming the file, where and the key, exit 3, nothing on stdout; ``--skip-bad``
+    skips the file and counts the rest."""
+    text, key = case
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    path = folder / "request.json"
+    path.write_text(text)
+    r = cli("estimate", path, "-m", "gpt-4.1", "--pricing", FIXTURE_CATALOG)
+    assert r.exit_code == ExitCode.INPUT and r.stdout == ""
+    line = r.stderr.strip()
+    assert "\n" not in line and line.startswith(f"gpt41cost: error: {path}: "), r.stderr
+    assert f'"{key}" appears twice in one object; which one to count is unclear: keep one' in line
+    (folder / "prompt.txt").write_text("What is the return window?")
+    r = cli("estimate", folder, "--skip-bad", "-m", "gpt-4.1", "--pricing", FIXTURE_CATALOG, "-f", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["models"][0]["requests"] == 1
+    assert f"skipped: {path}: " in r.stderr
+
+
+def _string(draw: st.DrawFn, s: str) -> str:
+    """``s`` as a JSON string, each quote, backslash and slash escaped one of the ways JSON allows."""
+    out = []
+    for ch in s:
+        if ch == '"':
+            out.append(draw(st.sampled_from(['\\"', "\\u0022"])))
+        elif ch == "\\":
+            out.append(draw(st.sampled_from(["\\\\", "\\u005c", "\\u005C"])))
+        elif ch == "/":
+            out.append(draw(st.sampled_from(["/", "\\/"])))
+        else:
+            out.append(json.dumps(ch)[1:-1])
+    return '"' + "".join(out) + '"'
+
+
+NAMES = st.text('ab"\\/:', max_size=3)
+
+
+@st.composite
+def json_texts(draw: st.DrawFn, depth: int = 0) -> str:
+    """JSON text whose objects may give a key twice, with strings escaped every way JSON allows
+    (a quote as ``\\"`` or ``\\u0022``, a backslash ending a string, ``"`` and ``:`` in keys)."""
+    kind = draw(st.sampled_from(["object", "list", "scalar"] if depth < 3 else ["scalar"]))
+    if kind == "scalar":
+        return draw(st.one_of(st.just("1"), st.just("null"), NAMES.map(lambda s: _string(draw, s))))
+    if kind == "list":
+        return "[" + ",".join(draw(json_texts(depth + 1)) for _ in range(draw(st.integers(0, 3)))) + "]"
+    keys = draw(st.lists(NAMES, max_size=4))
+    colon = draw(st.sampled_from([":", " : ", ":\n"]))
+    return "{" + ",".join(f"{_string(draw, k)}{colon}{draw(json_texts(depth + 1))}" for k in keys) + "}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(json_texts())
+def test_the_cheap_screen_finds_every_repeated_key(text: str) -> None:
+    """first_repeat's screen (quote counts of the text and of orjson's parse written again) says
+    "no key twice" only when the exact check (the standard library's parse, keeping pairs) agrees."""
+    import orjson
+
+    from gpt41cost.readers.repeats import anywhere, first_repeat, loads
+
+    data = text.encode()
+    assert first_repeat(data, orjson.loads(data)) == anywhere(loads(data))

@@ -16,6 +16,8 @@ import json
 from collections import Counter
 from typing import Any
 
+import orjson
+
 
 class Obj(dict[str, Any]):
     """A parsed JSON object. When a key came more than once (the last value is kept, as every
@@ -70,6 +72,23 @@ def anywhere(value: Any) -> tuple[str, str] | None:
     return None
 
 
+def first_repeat(text: bytes, value: Any) -> tuple[str, str] | None:
+    """(where, key) of the first key the JSON ``text`` gives twice (as :func:`anywhere` says),
+    ``value`` being orjson's parse of it; None when it gives none.
+
+    Exact, and cheap when no key is repeated: a member the parse dropped took at least its key's
+    two quotes with it, so ``value`` written out again by orjson (which writes every quote inside
+    a string as ``\\"``) has fewer quote characters than ``text``, unless ``text`` wrote a quote
+    as ``\\u0022``. When the counts are equal and it did not, no key was repeated; otherwise the
+    text is parsed again (:func:`loads`). Nesting too deep for that parse is not checked."""
+    if b"\\u0022" not in text and text.count(b'"') == orjson.dumps(value).count(b'"'):
+        return None
+    try:
+        return anywhere(loads(text))
+    except RecursionError:  # pragma: no cover - orjson reads 1,024 levels, the standard library fewer
+        return None
+
+
 def twice(key: str, what: str = "to price") -> str:
     """The words for a refusal: ``"data" appears twice in one object; which one to price is
     unclear: keep one``."""
@@ -85,4 +104,4 @@ def column_twice(header: list[str], columns: tuple[str, ...]) -> str | None:
     return None
 
 
-__all__ = ["Obj", "anywhere", "column_twice", "loads", "pairs", "repeated", "twice"]
+__all__ = ["Obj", "anywhere", "column_twice", "first_repeat", "loads", "pairs", "repeated", "twice"]

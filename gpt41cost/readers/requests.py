@@ -50,6 +50,7 @@ from ..requests import (
     count_responses,
 )
 from ..tokens import MAX_RUN_CHARS
+from .repeats import first_repeat, twice
 
 #: Bytes a caller should pass to :func:`detect_kind` (see :func:`read_head`).
 HEAD_BYTES = 64 * 1024
@@ -426,6 +427,19 @@ def _json_error(exc: orjson.JSONDecodeError) -> str:
     return f"{msg} at column {exc.colno}"
 
 
+def _no_repeats(where: str, text: bytes, value: Any) -> None:
+    """Refuse a request document that gives a key twice (``messages``, ``max_tokens``, a
+    message's ``content``...): JSON parsers keep the last, and which one OpenAI would read is
+    unclear. ``--skip-bad`` skips the file, as it skips one that does not parse. Not asked of each
+    line of a JSONL file: there the check costs about 4 µs a line, 4% of a Batch pre-flight."""
+    found = first_repeat(text, value)
+    if found is not None:
+        at, key = found
+        raise JsonSyntaxError(
+            f"{where}: {at + ': ' if at else ''}{twice(key, 'to count')}, or pass --skip-bad to skip the file"
+        )
+
+
 def _read_document(ctx: _Context, kind: str) -> Measured:
     with ctx.open() as fh:
         data = fh.read().removeprefix(_BOM)
@@ -437,6 +451,7 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
         jsonl = exc.msg.startswith("unexpected content after")
         hint = "; a JSONL file? pass --as batch, finetune or prompts" if jsonl else ""
         raise JsonSyntaxError(f"{ctx.source}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}") from None
+    _no_repeats(ctx.source, data, body)
     if kind == "chat":
         if isinstance(body, list):
             rc = ctx.count(body, None, "messages")
