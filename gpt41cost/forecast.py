@@ -163,7 +163,11 @@ def forecast(
     tier: int | None = None,
 ) -> Forecast:
     """Project the month of the last usage day on or before ``run_date`` to its end."""
-    series = {d: line.cost_usd for line in result.by_day if (d := _date(line.key)) is not None and d <= run_date}
+    # priced spend per day: a day whose every request is unpriced (cost unknown, listed and warned
+    # about) adds none, as the run's total does not
+    series = {
+        d: line.cost_usd or Decimal(0) for line in result.by_day if (d := _date(line.key)) is not None and d <= run_date
+    }
     if not series:
         raise InputError(f"--forecast: no usage with a date on or before {run_date}; nothing to project from")
     if tier is not None and tier not in catalog.tiers:

@@ -226,16 +226,18 @@ class Accumulator:
 
 @dataclass(frozen=True)
 class Line:
-    """One row of a breakdown. Tokens count all traffic in the row; ``cost_usd`` only the priced part."""
+    """One row of a breakdown. Tokens count all traffic in the row; ``cost_usd`` only the priced
+    part, and None when no request of the row is priced (its cost is unknown, not $0; the
+    totals line is the sum of the priced part, 0 when nothing is priced)."""
 
     key: str
     requests: int
     input_tokens: int
     cached_input_tokens: int
     output_tokens: int
-    cost_usd: Decimal
+    cost_usd: Decimal | None
     unpriced_requests: int = 0
-    #: this row's part of the total priced cost, 0..1; None when nothing was priced
+    #: this row's part of the total priced cost, 0..1; None when nothing was priced, in the run or the row
     cost_share: Decimal | None = None
 
     @property
@@ -373,7 +375,7 @@ class UsageResult:
 
     @property
     def total_usd(self) -> Decimal:
-        return self.totals.cost_usd
+        return self.totals.cost_usd or Decimal(0)  # the sum of the priced part: never None
 
 
 # --------------------------------------------------------------------------- pricing
@@ -503,15 +505,19 @@ class _Row:
         else:
             self.cost += cost
 
-    def line(self, key: str, total: Decimal | None = None) -> Line:
-        share = None if not total else self.cost / total
+    def line(self, key: str, total: Decimal | None = None, *, sum_of_priced: bool = False) -> Line:
+        """The row as a :class:`Line`: its cost None when none of its requests is priced, unless
+        it is ``sum_of_priced`` (the totals: the priced part, 0 when nothing is priced)."""
+        unknown = 0 < self.requests == self.unpriced_requests and not sum_of_priced
+        cost = None if unknown else self.cost
+        share = None if not total or cost is None else cost / total
         return Line(
             key,
             self.requests,
             self.input_tokens,
             self.cached_input_tokens,
             self.output_tokens,
-            self.cost,
+            cost,
             self.unpriced_requests,
             share,
         )
@@ -656,7 +662,7 @@ def summarize(
     return UsageResult(
         sources=tuple(sources),
         records=acc.records,
-        totals=total.line("total", grand),
+        totals=total.line("total", grand, sum_of_priced=True),
         models=_lines(models, grand, by_cost=True),
         unpriced=unpriced_list,
         by_day=_lines(days, grand, by_cost=False),

@@ -775,7 +775,8 @@ def test_a_worker_killed_from_outside_is_one_error_not_a_hang(tmp_path, monkeypa
 
 def test_days_by_model_split_each_day_and_sum_to_it(catalog):
     """gpt-4.1 at $2/$8 and mini at $0.40/$1.60 per 1M; the snapshot bills as its alias; an
-    unknown model is listed with its requests and no cost."""
+    unknown model is listed with its requests and no cost (None, not $0: a sum must not take
+    unknown for zero; it was 0 with unpriced_requests 1)."""
     acc = _acc(
         UsageRecord("gpt-4.1", 100_000, 0, 2_000, day=20192),  # 0.216
         UsageRecord("gpt-4.1-2025-04-14", 100_000, 0, 2_000, day=20192),  # 0.216
@@ -789,11 +790,12 @@ def test_days_by_model_split_each_day_and_sum_to_it(catalog):
         ("2025-04-14", "gpt-4.1", 2, Decimal("0.432"), 0),
         ("2025-04-14", "gpt-4.1-mini", 1, Decimal("0.4"), 0),
         ("2025-04-15", "gpt-4.1-mini", 1, Decimal("0.4"), 0),
-        ("2025-04-15", "gpt-9", 1, Decimal("0"), 1),
+        ("2025-04-15", "gpt-9", 1, None, 1),
     ]
+    assert result.by_day_model[-1].line.cost_share is None
     for day in result.by_day:
         parts = [d.line for d in result.by_day_model if d.day == day.key]
-        assert sum(p.cost_usd for p in parts) == day.cost_usd
+        assert sum(p.cost_usd for p in parts if p.cost_usd is not None) == day.cost_usd
         assert sum(p.requests for p in parts) == day.requests
         assert sum(p.input_tokens for p in parts) == day.input_tokens
     assert sum(d.line.cost_share or 0 for d in result.by_day_model) == 1

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -192,3 +196,30 @@ def test_duplicates_are_noted_in_every_format(cli, tmp_path):
     for fmt in ("table", "markdown"):
         r = cli(str(tmp_path), "--format", fmt)
         assert "Duplicates dropped: 5 record(s) repeat a response id already counted" in r.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "table", "markdown"])
+def test_a_row_with_nothing_priced_has_no_cost_not_zero(cli, tmp_path, fmt) -> None:  # type: ignore[no-untyped-def]
+    """by_day_model and the other breakdowns showed a row of only unpriced requests at cost "0"
+    (with unpriced_requests 1): its cost is unknown, so null in JSON, empty in CSV and "-" in the
+    table and Markdown (how every unknown figure is shown). The totals are the priced part, and say so."""
+    head = "start_time,project_id,num_model_requests,model,input_tokens,output_tokens,input_cached_tokens\n"
+    log = tmp_path / "usage.csv"
+    log.write_text(head + "1744588800,proj_a,3,gpt-4.1,300000,30000,0\n1744588800,proj_b,2,gpt-9,1000,100,0\n")
+    r = cli(log, "-f", fmt, *(["--table", "by-project"] if fmt == "csv" else []), expect=0)
+    if fmt == "json":
+        doc = json.loads(r.stdout)
+        unknown = {"cost_usd": None, "cost_share": None, "unpriced_requests": 2}
+        for key, name in (("by_project", "proj_b"), ("by_day_model", "gpt-9")):
+            row = next(x for x in doc[key] if name in x.values())
+            assert {k: row[k] for k in unknown} == unknown, key
+        assert (doc["total_usd"], doc["requests"], doc["unpriced_requests"]) == ("0.84", 5, 2)
+    elif fmt == "csv":
+        rows = {x["project"]: x for x in csv.DictReader(io.StringIO(r.stdout))}
+        assert (rows["proj_b"]["cost"], rows["proj_b"]["share"], rows["proj_b"]["unpriced requests"]) == ("", "", "2")
+        assert rows["proj_a"]["cost"] == "0.84"
+    else:
+        row = next(x for x in r.stdout.splitlines() if "proj_b" in x)
+        cells = [c for c in re.split(r"\s{2,}|\|", row) if c.strip()]
+        assert [c.strip() for c in cells[-3:]] == ["-", "-", "2"], row
+        assert "$0.84 for 3 priced requests; 2 request(s) not priced" in r.stdout
