@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from .errors import ApiError, UsageError
+from .readers import repeats
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 #: Seconds to connect, and seconds to wait for each read of the answer.
@@ -154,7 +155,7 @@ class OpenAIClient:
         if status >= 400:
             raise ApiError(self._clean(self._status_message(where, status, data)), status)
         try:
-            return json.loads(data, parse_float=Decimal)
+            return repeats.loads(data, parse_float=Decimal)  # a key given twice noted, for the caller to refuse
         except (ValueError, UnicodeDecodeError):
             raise ApiError(
                 f"{where}: the answer ({status}) is not JSON: {_snippet(data)!r}; is --base-url an "

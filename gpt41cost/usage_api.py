@@ -30,6 +30,7 @@ from typing import Any
 
 from .errors import ApiError, InputError, UsageError
 from .openai_http import OpenAIClient
+from .readers import repeats
 
 USAGE_PATH = "/organization/usage/completions"
 COSTS_PATH = "/organization/costs"
@@ -144,6 +145,9 @@ def _result_problem(res: Any) -> str | None:
 
 def _check_page(page: Any, where: str) -> tuple[bool, str | None]:
     """Raise ApiError unless ``page`` is a documented page; return (has_more, next_page)."""
+    found = repeats.anywhere(page)  # "data" or "results" twice: which buckets, which results?
+    if found is not None:
+        raise ApiError(f"{where}: malformed page: {repeats.twice_at(found, fix='check --base-url')}")
     if not isinstance(page, dict) or page.get("object") != "page" or not isinstance(page.get("data"), list):
         raise ApiError(f"{where}: malformed page: expected an object with object: page and a data list")
     for n, bucket in enumerate(page["data"]):

@@ -151,7 +151,10 @@ class FakeOpenAI:
             page["data"] = [{**chunk[0], "results": [first]}]
         elif self.malformed == "bad-amount" and chunk and path.endswith("/costs"):
             page["data"] = [{**chunk[0], "results": [{"object": "organization.costs.result", "amount": None}]}]
-        return 200, _dumps(page).encode(), {"Content-Type": "application/json"}
+        body = _dumps(page)
+        if self.malformed == "data-twice":  # a second "data" before the page's own: its buckets would be lost
+            body = '{"data": [], ' + body[1:]
+        return 200, body.encode(), {"Content-Type": "application/json"}
 
     def _window(self, buckets: list[dict[str, Any]], query: dict[str, list[str]]) -> list[dict[str, Any]]:
         lo = int(query["start_time"][0])

@@ -186,6 +186,12 @@ def test_network_failure_is_one_line(cli):
         pytest.param("bad-bucket", "page 1: malformed page: data[0] is not a bucket", id="bad-bucket"),
         pytest.param("loop", "next_page repeats an earlier cursor; the pages never end", id="cursor-loop"),
         pytest.param(
+            "data-twice",
+            'page 1: malformed page: "data" appears twice in one object; which one to price is unclear: '
+            "check --base-url",
+            id="data-twice",
+        ),
+        pytest.param(
             "bad-result",
             "page 1: malformed page: data[0].results[0]: input_tokens is not a token or request count",
             id="bad-result",

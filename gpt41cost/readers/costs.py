@@ -97,8 +97,7 @@ def _unique(value: Any, where: str) -> None:
     ``amount`` twice picks one of two figures."""
     found = repeats.anywhere(value)
     if found is not None:
-        at, key = found
-        raise InputError(f"{where}: {at + ': ' if at else ''}{repeats.twice(key, 'was billed')}")
+        raise InputError(f"{where}: {repeats.twice_at(found, 'was billed')}")
 
 
 def _pages(value: Any, path: str, line: int | None, out: list[BilledItem]) -> None:

@@ -89,10 +89,16 @@ def first_repeat(text: bytes, value: Any) -> tuple[str, str] | None:
         return None
 
 
-def twice(key: str, what: str = "to price") -> str:
+def twice(key: str, what: str = "to price", fix: str = "keep one") -> str:
     """The words for a refusal: ``"data" appears twice in one object; which one to price is
     unclear: keep one``."""
-    return f'"{key}" appears twice in one object; which one {what} is unclear: keep one'
+    return f'"{key}" appears twice in one object; which one {what} is unclear: {fix}'
+
+
+def twice_at(found: tuple[str, str], what: str = "to price", fix: str = "keep one") -> str:
+    """:func:`twice` for the (where, key) that :func:`anywhere` found, led by where it is."""
+    at, key = found
+    return f"{at}: {twice(key, what, fix)}" if at else twice(key, what, fix)
 
 
 def column_twice(header: list[str], columns: tuple[str, ...]) -> str | None:
@@ -104,4 +110,4 @@ def column_twice(header: list[str], columns: tuple[str, ...]) -> str | None:
     return None
 
 
-__all__ = ["Obj", "anywhere", "column_twice", "first_repeat", "loads", "pairs", "repeated", "twice"]
+__all__ = ["Obj", "anywhere", "column_twice", "first_repeat", "loads", "pairs", "repeated", "twice", "twice_at"]
