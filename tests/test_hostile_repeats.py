@@ -328,3 +328,28 @@ def test_the_cheap_screen_finds_every_repeated_key(text: str) -> None:
 
     data = text.encode()
     assert first_repeat(data, orjson.loads(data)) == anywhere(loads(data))
+
+
+@pytest.mark.parametrize("depth", [300, 1000])
+def test_a_deeply_nested_request_document(cli, tmp_path: Path, depth: int) -> None:
+    """Past the 255 levels orjson writes, the check parses again and counts the request; past the
+    standard library's recursion limit, keys cannot be checked: one line, exit 3."""
+    path = tmp_path / "deep.json"
+    body = '{"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi"}], "metadata": '
+    path.write_text(body + "[" * depth + "]" * depth + "}")
+    r = cli("estimate", path, "-m", "gpt-4.1", "--pricing", FIXTURE_CATALOG, "-f", "json")
+    if depth == 300:
+        assert r.exit_code == 0 and json.loads(r.stdout)["models"][0]["requests"] == 1
+    else:
+        assert r.exit_code == ExitCode.INPUT and r.stdout == ""
+        assert r.stderr.strip() == (
+            f"gpt41cost: error: {path}: nested too deep to check for a key given twice, or pass --skip-bad to skip "
+            "the file"
+        )
+
+
+def test_a_usage_document_too_deep_to_check_is_a_bad_record(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text('{\n"data": 1, "data": ' + "[" * 1000 + "]" * 1000 + "}\n")
+    with pytest.raises(InputError, match=r"deep\.json: nested too deep to check for a key given twice"):
+        read_usage([str(path)], jobs=1, strict=True)

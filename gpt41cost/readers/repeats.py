@@ -38,10 +38,22 @@ def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+class TooDeep(ValueError):
+    """JSON nested deeper than the standard library's parse goes (about 1,000 levels; orjson reads
+    1,024): its keys cannot be checked, so it is refused rather than read unchecked."""
+
+    def __init__(self) -> None:
+        super().__init__("nested too deep to check for a key given twice")
+
+
 def loads(text: bytes | str, **options: Any) -> Any:
     """``json.loads`` of ``text`` (``options`` as it takes them) with the repeated keys of every
-    object noted (:class:`Obj`). Raises ``ValueError`` (``json.JSONDecodeError``) as it does."""
-    return json.loads(text, object_pairs_hook=pairs, **options)
+    object noted (:class:`Obj`). Raises ``ValueError`` (``json.JSONDecodeError``) as it does, and
+    :class:`TooDeep` (a ``ValueError``) where it would recurse too deep."""
+    try:
+        return json.loads(text, object_pairs_hook=pairs, **options)
+    except RecursionError:
+        raise TooDeep from None
 
 
 def repeated(value: Any, keys: tuple[str, ...], *, objects: bool = False) -> str | None:
@@ -79,14 +91,16 @@ def first_repeat(text: bytes, value: Any) -> tuple[str, str] | None:
     Exact, and cheap when no key is repeated: a member the parse dropped took at least its key's
     two quotes with it, so ``value`` written out again by orjson (which writes every quote inside
     a string as ``\\"``) has fewer quote characters than ``text``, unless ``text`` wrote a quote
-    as ``\\u0022``. When the counts are equal and it did not, no key was repeated; otherwise the
-    text is parsed again (:func:`loads`). Nesting too deep for that parse is not checked."""
-    if b"\\u0022" not in text and text.count(b'"') == orjson.dumps(value).count(b'"'):
-        return None
-    try:
-        return anywhere(loads(text))
-    except RecursionError:  # pragma: no cover - orjson reads 1,024 levels, the standard library fewer
-        return None
+    as ``\\u0022``. When the counts are equal and it did not, no key was repeated; otherwise (and
+    past the 255 levels orjson writes) the text is parsed again (:func:`loads`, which may raise
+    :class:`TooDeep`)."""
+    if b"\\u0022" not in text:
+        try:
+            if text.count(b'"') == orjson.dumps(value).count(b'"'):
+                return None
+        except orjson.JSONEncodeError:  # nested past what orjson writes: the parse below decides
+            pass
+    return anywhere(loads(text))
 
 
 def twice(key: str, what: str = "to price", fix: str = "keep one") -> str:
@@ -110,4 +124,15 @@ def column_twice(header: list[str], columns: tuple[str, ...]) -> str | None:
     return None
 
 
-__all__ = ["Obj", "anywhere", "column_twice", "first_repeat", "loads", "pairs", "repeated", "twice", "twice_at"]
+__all__ = [
+    "Obj",
+    "TooDeep",
+    "anywhere",
+    "column_twice",
+    "first_repeat",
+    "loads",
+    "pairs",
+    "repeated",
+    "twice",
+    "twice_at",
+]

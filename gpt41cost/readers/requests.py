@@ -50,7 +50,7 @@ from ..requests import (
     count_responses,
 )
 from ..tokens import MAX_RUN_CHARS
-from .repeats import first_repeat, twice_at
+from .repeats import TooDeep, first_repeat, twice_at
 
 #: Bytes a caller should pass to :func:`detect_kind` (see :func:`read_head`).
 HEAD_BYTES = 64 * 1024
@@ -432,7 +432,10 @@ def _no_repeats(where: str, text: bytes, value: Any) -> None:
     message's ``content``...): JSON parsers keep the last, and which one OpenAI would read is
     unclear. ``--skip-bad`` skips the file, as it skips one that does not parse. Not asked of each
     line of a JSONL file: there the check costs about 4 µs a line, 4% of a Batch pre-flight."""
-    found = first_repeat(text, value)
+    try:
+        found = first_repeat(text, value)
+    except TooDeep as exc:
+        raise JsonSyntaxError(f"{where}: {exc}, or pass --skip-bad to skip the file") from None
     if found is not None:
         raise JsonSyntaxError(f"{where}: {twice_at(found, 'to count')}, or pass --skip-bad to skip the file")
 

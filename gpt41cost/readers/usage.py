@@ -76,11 +76,12 @@ from ..usage import (
     calibrate,
     day_of,
 )
+from . import repeats
 from .files import UnreadableDirectory, open_input, stdin_stream
 from .pool import PARENT_CHECK_S, executor, workers_died
 from .pool import result as result_of
 from .pool import stop as stop_pool
-from .repeats import column_twice, pairs, repeated, twice
+from .repeats import column_twice, repeated, twice
 from .text import STDIN, find_inputs
 
 #: (bytes done, bytes in all (None when reading stdin), records counted so far)
@@ -575,12 +576,15 @@ def with_pairs(text: bytes, value: Any) -> Any:
     (:mod:`~gpt41cost.readers.repeats`) when ``text`` may repeat a key that ``usage`` reads: a
     record or page that does is then refused (:func:`_twice`). The fast path sends every line
     that repeats a key it reads as an object to the full parse (it counts the structs msgspec
-    builds)."""
+    builds). Raises :class:`_Bad` for a text nested too deep for that parse."""
     if len(text) > MAX_PAIRS_BYTES or (_BUCKET_KEY not in text and not any(text.count(key) > 1 for key in _PAIRS_KEYS)):
         return value
     if not text.isascii():
         text = text.decode("utf-8", "replace").encode()  # as loads read it
-    return json.loads(text, object_pairs_hook=pairs, parse_constant=_refuse_constant)
+    try:
+        return repeats.loads(text, parse_constant=_refuse_constant)
+    except repeats.TooDeep as exc:
+        raise _Bad("bad_record", str(exc)) from None
 
 
 def full_parse(line: bytes, sink: Sink, line_no: int) -> None:
@@ -595,7 +599,12 @@ def full_parse(line: bytes, sink: Sink, line_no: int) -> None:
         what = "line is cut off" if text[:1] in (b"{", b"[") and text[-1:] not in (b"}", b"]") else "not JSON"
         sink.skip("not_json", f"{what} ({_orjson_msg(exc)})")
         return
-    consume(with_pairs(line, value), sink.add, sink.bad)
+    try:
+        value = with_pairs(line, value)
+    except _Bad as exc:
+        sink.skip(exc.reason, exc.detail)
+        return
+    consume(value, sink.add, sink.bad)
 
 
 def _scan_block(data: bytes, sink: Sink, line_no: int, *, last: bool = True) -> int:
