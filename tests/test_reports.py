@@ -292,15 +292,19 @@ def test_the_cache_what_if_is_what_cache_auto_gives_and_leaves_the_run_uncached(
     assert "What-if" not in cli("estimate", [*base, "--cache", "auto"], expect=(0, 1)).stdout
 
 
-@pytest.mark.parametrize(
-    "extra",
-    [
-        pytest.param([], id="per-request"),
-        pytest.param(["--requests-per-day", "20000"], id="monthly"),
-        pytest.param(["--requests-per-day", "20000", "--cache", "auto"], id="cache-auto"),
-        pytest.param(["--requests-per-day", "20000", "--batch"], id="batch-run"),
-    ],
-)
+#: estimate runs whose Batch and what-if figures differ in kind: per request or a month, with the
+#: prompt cache given or detected, at priority or batch prices
+VARIANT_RUNS = [
+    pytest.param([], id="per-request"),
+    pytest.param(["--requests-per-day", "20000"], id="monthly"),
+    pytest.param(["--requests-per-day", "20000", "--cache-hit-rate", "0.8"], id="cached"),
+    pytest.param(["--requests-per-day", "20000", "--cache", "auto"], id="cache-auto"),
+    pytest.param(["--requests-per-day", "20000", "--priority"], id="priority-run"),
+    pytest.param(["--requests-per-day", "20000", "--batch"], id="batch-run"),
+]
+
+
+@pytest.mark.parametrize("extra", VARIANT_RUNS)
 def test_estimate_csv_carries_the_batch_and_what_if_figures_json_has(cli, extra) -> None:  # type: ignore[no-untyped-def]
     """The CSV of "Cost per model" lacked the Batch variant and the cache what-if of JSON and HTML:
     it ends with them, under JSON's keys, with JSON's figures and an empty cell for JSON's null."""
@@ -314,7 +318,36 @@ def test_estimate_csv_carries_the_batch_and_what_if_figures_json_has(cli, extra)
     assert [[r[0], *r[-len(keys) :]] for r in rows] == want
     assert any(v for row in want for v in row[1:])  # figures, not only empty cells
     shown = cli("estimate", args, "-f", "markdown", expect=(0, 1)).stdout
-    assert not any(k in shown for k in keys)  # CSV columns: people read them in the HTML's charts
+    assert not any(k in shown for k in keys)  # CSV columns: people read them in the notes and the HTML
+
+
+@pytest.mark.parametrize("extra", VARIANT_RUNS)
+def test_estimate_table_and_markdown_say_what_the_batch_api_would_cost(cli, extra) -> None:  # type: ignore[no-untyped-def]
+    """"Does the Batch API halve the bill?": the table and Markdown carried no Batch figure (JSON,
+    CSV and HTML did). One note line gives each model's, JSON's figure rounded for people, a month
+    when traffic is given; not in a run already at batch prices."""
+    from decimal import Decimal
+
+    from gpt41cost.report import usd, usd_auto
+
+    args = ["samples/support", *extra]
+    doc = json.loads(cli("estimate", args, "-f", "json", expect=(0, 1)).stdout)
+    monthly = "--requests-per-day" in extra
+    figures = ", ".join(
+        f"{m['model']} {usd(Decimal(m['monthly_batch_usd']), 2)}/month"
+        if monthly
+        else f"{m['model']} {usd_auto(Decimal(m['per_request_batch_usd']))} a request"
+        for m in doc["models"]
+    )
+    cached = " cached input at the batch input rate" if {"--cache-hit-rate", "auto"} & set(extra) else ""
+    label = "Batch API (50% off, results within 24 h" + (";" + cached if cached else "") + ")"
+    for fmt in ("table", "markdown"):
+        out = cli("estimate", args, "-f", fmt, expect=(0, 1)).stdout
+        lines = [line.strip(" -") for line in out.splitlines() if "Batch API (" in line]
+        assert lines == ([] if "--batch" in extra else [f"{label}: {figures}"]), fmt
+    if monthly and not cached and doc["assumptions"]["processing"] == "standard":  # half of standard
+        gpt41 = doc["models"][0]
+        assert Decimal(gpt41["monthly_batch_usd"]) * 2 == Decimal(gpt41["monthly_without_cache_usd"])
 
 
 def _warnings_run(tmp_path: Path, case: str) -> tuple[str, list[str]]:

@@ -319,7 +319,7 @@ def estimate_report(
         cols.append("monthly")
     cols += ["vs gpt-4.1", "fits", "requested", COLUMN]
     # CSV only, by JSON's keys and from JSON's figures: the Batch variant and the cache what-if
-    # (empty where JSON has null); people read them in the HTML's charts and the table's note
+    # (empty where JSON has null); people read them in the HTML's charts and the notes
     variants = [*BATCH_KEYS, *WHAT_IF_KEYS]
     rows: list[list[Any]] = []
     for m in r.models:
@@ -447,6 +447,7 @@ def estimate_report(
     notes += uncounted_notes(r.uncounted)
     notes += list(r.notes)
     notes += _what_if_note(r)
+    notes += _batch_notes(r)
     notes += catalog_notes(r.catalog_as_of, day)
     warnings = [n for n in notes if is_uncounted_note(n)]
     warnings += [f"{m.model}: {status_text(m.lifecycle, day)}" for m in r.models if m.status == "shut_down"]
@@ -596,3 +597,25 @@ def _what_if_note(r: EstimateResult) -> list[str]:
     per = f"{usd_auto(w.per_request_usd)} a request"
     figure = per if w.monthly_usd is None else f"{usd(w.monthly_usd, 2)}/month"
     return [f"What-if with the prompt cache (as --cache auto would detect): {m.model} {figure}"]
+
+
+#: How the Batch variant is named in the notes (ACCOUNTING.md section 8).
+BATCH_NOTE = "Batch API (50% off, results within 24 h)"
+
+
+def _batch_notes(r: EstimateResult) -> list[str]:
+    """One line for every format: what each model's requests cost through the Batch API, a month
+    when traffic is given, else a request; none when the run is already at batch prices."""
+    if r.assumptions.mode == "batch":
+        return []
+    figures = []
+    for m in r.models:
+        f = _batch_figures(m)
+        monthly, each = f["monthly_batch_usd"], f["per_request_batch_usd"]
+        if monthly is not None:
+            figures.append(f"{m.model} {usd(monthly, 2)}/month")
+        elif each is not None:
+            figures.append(f"{m.model} {usd_auto(each)} a request")
+    cached = any(m.usage.cached_input_tokens or m.monthly_cached_tokens for m in r.models)
+    label = BATCH_NOTE[:-1] + ("; cached input at the batch input rate)" if cached else ")")
+    return [f"{label}: {', '.join(figures)}"] if figures else []
