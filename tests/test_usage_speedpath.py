@@ -569,3 +569,99 @@ def test_raw_bytes_in_a_string_are_accepted_only_when_the_full_parse_reads_them(
     assert parsed["choices"][0]["message"]["content"].startswith("Il y a 3 factures")
     assert accepted
     same(scan([line, line + b" "]), reference([line, line + b" "]))
+
+
+# --------------------------------------------------------------------------- the decoder of each kind
+
+
+def _kind_blocks() -> dict[str, list[bytes]]:
+    """Ten records of each kind that has a decoder of its own, as the benchmark writes them."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "bench"))
+    try:
+        from gen_usage import lines as generated
+    finally:
+        sys.path.pop(0)
+    chat = [line.rstrip(b"\n") for line in generated("compact", 10)]
+    resp = [line.rstrip(b"\n") for line in generated("responses", 10)]
+    return {
+        "chat": chat,
+        "responses": resp,
+        "batch": [line.rstrip(b"\n") for line in generated("batch", 10)],
+        "batch-responses": [_batch_line(r.replace(b'"resp_', b'"resp_b')) for r in resp],
+    }
+
+
+#: Changes to one record of a block that the decoder of its kind refuses (the key makes it another
+#: kind for the reference, or is one the reference checks is not given twice, or a value is not
+#: the clean one) or accepts (the last two); in every case the block counts as the reference does.
+KIND_CHANGES = {
+    "custom-id-alone": lambda s: s[:-1] + b',"custom_id":"x"}',
+    "custom-id-and-error": lambda s: s[:-1] + b',"custom_id":"x","error":null}',
+    "response-key": lambda s: s[:-1] + b',"response":{"status_code":200}}',
+    "created-null": lambda s: s.replace(b'"created":', b'"created":null,"was":', 1),
+    "created-beside-created-at": lambda s: s.replace(b'"created_at":', b'"created":1745000000,"created_at":', 1),
+    "chat-count-in-responses": lambda s: s.replace(b'"input_tokens":', b'"prompt_tokens":5,"input_tokens":', 1),
+    "responses-details-in-chat": lambda s: s.replace(
+        b'"prompt_tokens":', b'"input_tokens_details":{"cached_tokens":1},"prompt_tokens":', 1
+    ),
+    "cached-null": lambda s: s.replace(b'"cached_tokens":', b'"cached_tokens":null,"was":', 1),
+    "count-missing": lambda s: s.replace(b'"completion_tokens":', b'"completion_tokens_":', 1).replace(
+        b'"output_tokens":', b'"output_tokens_":', 1
+    ),
+    "model-null": lambda s: s.replace(b'"model":', b'"model":null,"was":', 1),
+    "line-usage": lambda s: s[:-1] + b',"usage":{"prompt_tokens":1,"completion_tokens":1}}',
+    "body-error-false": lambda s: s.replace(b'"body":{', b'"body":{"error":false,', 1),
+    "line-error-object": lambda s: s.replace(b',"error":null}', b',"error":{"code":"x"}}'),
+    "status-201": lambda s: s.replace(b'"status_code":200', b'"status_code":201', 1),
+    "status-float": lambda s: s.replace(b'"status_code":200', b'"status_code":200.0', 1),
+    "tier-null": lambda s: s.replace(b'"service_tier":"default"', b'"service_tier":null', 1),
+    "no-details": lambda s: s.replace(b'"prompt_tokens_details":', b'"x":', 1).replace(
+        b'"input_tokens_details":', b'"x":', 1
+    ),
+}
+
+
+def test_each_kind_takes_its_own_decoder(monkeypatch):
+    taken: list[str] = []
+    original = ru._add_kind
+
+    def spy(sink, recs, built, batch, time_field):  # type: ignore[no-untyped-def]
+        ok = original(sink, recs, built, batch, time_field)
+        taken.append(f"{type(recs[0]).__name__}:{ok}")
+        return ok
+
+    monkeypatch.setattr(ru, "_add_kind", spy)
+    seen = full_parses(monkeypatch)
+    for kind, lines in _kind_blocks().items():
+        taken.clear()
+        ru._untyped[0] = 0
+        same(scan(lines), reference(lines))
+        name = {"chat": "_Chat", "responses": "_Resp"}.get(kind, "_Batch")
+        assert taken == [f"{name}:True"], kind  # the block of a file (scan_lines has no last newline)
+    assert seen == []
+
+
+@pytest.mark.parametrize("change", KIND_CHANGES, ids=list(KIND_CHANGES))
+def test_what_a_kind_does_not_hold_counts_as_the_full_parse_does(change):
+    changed = 0
+    for lines in _kind_blocks().values():
+        line = KIND_CHANGES[change](lines[4])
+        changed += line != lines[4]
+        lines[4] = line
+        ru._untyped[0] = 0
+        same(scan(lines), reference(lines))
+    assert changed  # the change applies to one kind at least
+
+
+def test_a_block_of_mixed_kinds_counts_as_the_full_parse_does():
+    blocks = _kind_blocks()
+    lines = [x for pair in zip(blocks["chat"], blocks["responses"], blocks["batch"], strict=True) for x in pair]
+    ru._untyped[0] = 0
+    acc = scan(lines)
+    same(acc, reference(lines))
+    assert acc.records == 30
+    assert ru._untyped[0] > 0  # no kind fit: the next blocks go straight to the generic decoder
+    same(scan(blocks["chat"]), reference(blocks["chat"]))
+    ru._untyped[0] = 0

@@ -18,7 +18,8 @@ first into an :class:`~gpt41cost.errors.InputError`.
 Speed. JSONL is read in large chunks that end at a newline; a large plain file is cut into byte
 ranges at newlines, one per core, each scanned by its own process (``os.pread``, no copy twice)
 and the totals merged. Each line of a chunk is decoded by msgspec into typed structs of only the
-fields ``usage`` reads (:class:`_Line`), which checks the whole line's syntax and the UTF-8 of the
+fields ``usage`` reads (those of the block's kind when all its records are alike, see :func:`_add_typed`;
+else :class:`_Line`), which checks the whole line's syntax and the UTF-8 of the
 strings it decodes (not of those it skips: bytes that are not UTF-8 in text usage does not read
 are read as U+FFFD, on the full parse too, see :func:`loads`). The records
 of a chunk are then summed per (model, service tier, day) column by column with C-level
@@ -54,7 +55,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from itertools import compress, repeat
 from operator import attrgetter, floordiv, is_, itemgetter, le
-from typing import IO, Annotated, Any, BinaryIO
+from typing import IO, Annotated, Any, BinaryIO, Generic, Literal, TypeVar
 
 import msgspec
 import orjson
@@ -180,6 +181,144 @@ def _structs(r: _Line) -> int:
             n += _structs(resp.body)
     return n
 _DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
+
+
+# The usual block holds records of one kind only: Chat Completions or Responses API responses, or
+# successful Batch output lines of either. Each kind has a decoder of its own, whose structs hold
+# only what a clean record of that kind has, every field of it required. A record the reference
+# would read otherwise fails the decode: a missing or null count, model, usage or time; a key that
+# makes it another kind for the reference (``custom_id``, a Chat count in a Responses usage,
+# ``created`` beside ``created_at``); a key the reference checks is not given twice (``response``,
+# a line's ``usage``). Such a block then takes the generic decoder (:class:`_Line`). So a clean
+# block needs no check of what kind each record is, only the struct count and cached <= input.
+# A forbidden key is typed UnsetType: any JSON value there fails the decode.
+
+
+class _Cached(Struct, gc=False):
+    cached_tokens: _Count = 0
+    __post_init__ = _BUILT.append  # type: ignore[misc]
+
+
+class _ChatUsage(Struct, gc=False):
+    prompt_tokens: _Count
+    completion_tokens: _Count
+    prompt_tokens_details: _Cached | None = None
+    input_tokens_details: UnsetType = UNSET
+    __post_init__ = _BUILT.append  # type: ignore[misc]
+
+
+class _RespUsage(Struct, gc=False):
+    input_tokens: _Count
+    output_tokens: _Count
+    input_tokens_details: _Cached | None = None
+    prompt_tokens: UnsetType = UNSET
+    completion_tokens: UnsetType = UNSET
+    prompt_tokens_details: UnsetType = UNSET
+    __post_init__ = _BUILT.append  # type: ignore[misc]
+
+
+class _Record(Struct, gc=False, kw_only=True):
+    """What a clean response of either API holds besides its usage and time."""
+
+    model: str
+    id: str | None = None
+    service_tier: str | None = None
+    custom_id: UnsetType = UNSET
+    response: UnsetType = UNSET
+    __post_init__ = _BUILT.append  # type: ignore[misc]
+
+
+class _Chat(_Record, kw_only=True):
+    usage: _ChatUsage
+    created: _Time
+
+
+class _Resp(_Record, kw_only=True):
+    usage: _RespUsage
+    created_at: _Time
+    created: UnsetType = UNSET
+
+
+class _ChatBody(_Chat, kw_only=True):
+    error: None = None  # a Batch body with an error is a failed request
+
+
+class _RespBody(_Resp, kw_only=True):
+    error: None = None
+
+
+_B = TypeVar("_B", _ChatBody, _RespBody)
+
+
+class _Ok(Struct, Generic[_B], gc=False):
+    status_code: Literal[200]
+    body: _B
+    __post_init__ = _BUILT.append  # type: ignore[misc]
+
+
+class _Batch(Struct, Generic[_B], gc=False):
+    custom_id: Any
+    response: _Ok[_B]
+    error: None = None
+    usage: UnsetType = UNSET
+    __post_init__ = _BUILT.append  # type: ignore[misc]
+
+
+#: The decoder of each kind, with (is a Batch line, the time field); the kind of the last block
+#: that fit is tried first (:func:`_add_typed`).
+_KINDS: list[tuple[msgspec.json.Decoder[Any], bool, str]] = [
+    (msgspec.json.Decoder(_Chat), False, "created"),
+    (msgspec.json.Decoder(_Resp), False, "created_at"),
+    (msgspec.json.Decoder(_Batch[_ChatBody]), True, "created"),
+    (msgspec.json.Decoder(_Batch[_RespBody]), True, "created_at"),
+]
+#: Blocks still to go straight to the generic decoder after one that fit no kind (a log of mixed kinds).
+_untyped = [0]
+#: How many blocks that is.
+UNTYPED_BLOCKS = 16
+_CACHED = attrgetter("cached_tokens")
+
+
+def _add_typed(sink: Sink, block: bytes | memoryview, n: int) -> bool:
+    """Decode a block of ``n`` lines, each one JSON object, with the decoder of one kind and add its
+    records column by column; False, adding nothing, when no kind fits all of them or a record is
+    not clean (then the block takes the generic decoder)."""
+    if _untyped[0]:
+        _untyped[0] -= 1
+        return False
+    for i, (decoder, batch, time_field) in enumerate(_KINDS):
+        _BUILT.clear()
+        try:
+            recs = decoder.decode_lines(block)
+        except _DECODE_ERRORS:
+            continue
+        if i:
+            _KINDS.insert(0, _KINDS.pop(i))
+        return len(recs) == n and _add_kind(sink, recs, len(_BUILT), batch, time_field)
+    _untyped[0] = UNTYPED_BLOCKS
+    return False
+
+
+def _add_kind(sink: Sink, recs: list[Any], built: int, batch: bool, time_field: str) -> bool:
+    n = len(recs)
+    bodies = list(map(_BODY, map(_RESPONSE, recs))) if batch else recs
+    usages = list(map(_USAGE, bodies))
+    if time_field == "created":
+        inp, out, details = list(map(_PT, usages)), list(map(_CT, usages)), list(map(_PTD, usages))
+    else:
+        inp, out, details = list(map(_IT, usages)), list(map(_OT, usages)), list(map(_ITD, usages))
+    if all(details):  # a struct is true
+        with_details = n
+        cached = list(map(_CACHED, details))
+    else:
+        with_details = n - details.count(None)
+        cached = [0 if d is None else d.cached_tokens for d in details] if with_details else [0] * n
+    # lines (and Batch responses, bodies), usages, details: more when an object key came twice
+    if built != (4 * n if batch else 2 * n) + with_details or not all(map(le, cached, inp)):
+        return False
+    stamps = list(map(_CREATED if time_field == "created" else _CREATED_AT, bodies))
+    _add_columns(sink, bodies, list(map(_MODEL, bodies)), batch, inp, cached, out, stamps)
+    return True
 _ID, _MODEL, _USAGE, _TIER = attrgetter("id"), attrgetter("model"), attrgetter("usage"), attrgetter("service_tier")
 _CREATED, _CREATED_AT = attrgetter("created"), attrgetter("created_at")
 _CUSTOM_ID, _RESPONSE, _ERROR = attrgetter("custom_id"), attrgetter("response"), attrgetter("error")
@@ -251,7 +390,7 @@ class _Seen:
             hashes = list(map(hash, ids))
             if self.log is not None:
                 if not self.prior or self.prior.isdisjoint(hashes):
-                    self.log.extend(hashes)
+                    self.log.extend(array("q", hashes))  # array(list) converts at half the cost of extend(list)
                     return None
             else:
                 before = len(self.hashes)
@@ -624,8 +763,12 @@ def _scan_block(data: bytes, sink: Sink, line_no: int, *, last: bool = True) -> 
         end = data.rfind(b"\n") + 1
         n = _object_lines(data, end)
         if n > 0:
+            block = data if end == len(data) else memoryview(data)[:end]
+            if _add_typed(sink, block, n):
+                return line_no + n
+            _BUILT.clear()
             try:
-                recs = DECODER.decode_lines(data if end == len(data) else memoryview(data)[:end])
+                recs = DECODER.decode_lines(block)
             except _DECODE_ERRORS:
                 recs = None
             else:
@@ -792,12 +935,20 @@ def _add_mixed(sink: Sink, recs: Sequence[_Line | None], lines: list[bytes], lin
 
 
 def _add_columns(
-    sink: Sink, bodies: list[_Line], models: list[str], batch: bool, inp: list[int], cached: list[int], out: list[int]
+    sink: Sink,
+    bodies: Sequence[Any],
+    models: list[str],
+    batch: bool,
+    inp: list[int],
+    cached: list[int],
+    out: list[int],
+    stamps: list[int | float | None] | None = None,
 ) -> None:
     """Add clean responses (as columns), grouped by (model, service tier, UTC day); ids met
-    before are dropped as duplicates."""
+    before are dropped as duplicates. ``stamps``: their times, when known (else read here)."""
     tiers: list[str | None] = list(map(_TIER, bodies))
-    stamps = list(map(_CREATED, bodies))
+    if stamps is None:
+        stamps = list(map(_CREATED, bodies))
     if not all(stamps):  # some None (a time is never 0: it is from 2000 on): the Responses API says created_at
         if any(stamps):
             stamps = [c if c is not None else a for c, a in zip(stamps, map(_CREATED_AT, bodies), strict=True)]
@@ -1014,8 +1165,9 @@ class _Pool:
 
     A worker logs the ids of its piece and drops those of the files before; the parent checks each
     piece's ids against every id merged so far (and against each other), and scans again (itself)
-    a piece that repeats one. A worker killed from outside ends the run with one clear error
-    instead of a hang.
+    a piece that repeats one. Until an id comes twice in the file, that check is one pass over the
+    set of ids: the piece's ids are added, and the set must grow by as many. A worker killed from
+    outside ends the run with one clear error instead of a hang.
     """
 
     def __init__(self, sink: Sink, jobs: int) -> None:
@@ -1023,6 +1175,8 @@ class _Pool:
         assert sink.seen is not None
         self.sink, self.seen, self.jobs = sink, sink.seen, jobs
         self.line_no = 0  # lines of the pieces merged so far
+        #: the ids of each piece merged so far, while no id has come twice in this file (then None)
+        self.logged: list[array[int]] | None = []
         self.pending: deque[tuple[Piece, Future[_Part]]] = deque()
         _PRIOR = self.seen.hashes  # the workers fork with it; the parent adds to it only after
         self.pool = executor(jobs)
@@ -1072,7 +1226,19 @@ class _Pool:
             s = s if s.line is None else replace(s, line=s.line + offset)
             raise InputError(f"{s.message()} (--strict stops at the first bad record)")
         n, before = len(hashes), len(seen.hashes)
-        if before + n <= seen.limit and seen.hashes.isdisjoint(hashes):
+        if before + n <= seen.limit and self.logged is not None:
+            # one pass over the set (the usual case: every id new): a piece that repeats an id
+            # grows the set by less than its size, and is then taken out again
+            seen.hashes.update(hashes)
+            if len(seen.hashes) - before < n:  # an id twice: in this piece, or one of an earlier piece
+                seen.hashes.difference_update(hashes)
+                for earlier in self.logged:  # what that took out of the earlier pieces (never of the
+                    seen.hashes.update(earlier)  # ids before this file: the workers drop those)
+                self.logged = None  # from here on, each piece checked before it is added
+                self.line_no = piece.scan(self.sink, offset)
+                return
+            self.logged.append(hashes)
+        elif before + n <= seen.limit and seen.hashes.isdisjoint(hashes):
             seen.hashes.update(hashes)
             if len(seen.hashes) - before < n:  # an id twice in this piece (none was there before it)
                 seen.hashes.difference_update(hashes)
