@@ -600,11 +600,15 @@ KIND_CHANGES = {
     "custom-id-alone": lambda s: s[:-1] + b',"custom_id":"x"}',
     "custom-id-and-error": lambda s: s[:-1] + b',"custom_id":"x","error":null}',
     "response-key": lambda s: s[:-1] + b',"response":{"status_code":200}}',
+    "response-twice": lambda s: s[:-1] + b',"response":{},"response":{"status_code":200}}',
     "created-null": lambda s: s.replace(b'"created":', b'"created":null,"was":', 1),
-    "created-beside-created-at": lambda s: s.replace(b'"created_at":', b'"created":1745000000,"created_at":', 1),
+    "created-beside-created-at": lambda s: s.replace(b'"created_at":', b'"created":1746000000,"created_at":', 1),
     "chat-count-in-responses": lambda s: s.replace(b'"input_tokens":', b'"prompt_tokens":5,"input_tokens":', 1),
     "responses-details-in-chat": lambda s: s.replace(
         b'"prompt_tokens":', b'"input_tokens_details":{"cached_tokens":1},"prompt_tokens":', 1
+    ),
+    "responses-details-twice-in-chat": lambda s: s.replace(
+        b'"prompt_tokens":', b'"input_tokens_details":{},"input_tokens_details":{},"prompt_tokens":', 1
     ),
     "cached-null": lambda s: s.replace(b'"cached_tokens":', b'"cached_tokens":null,"was":', 1),
     "count-missing": lambda s: s.replace(b'"completion_tokens":', b'"completion_tokens_":', 1).replace(
@@ -612,7 +616,9 @@ KIND_CHANGES = {
     ),
     "model-null": lambda s: s.replace(b'"model":', b'"model":null,"was":', 1),
     "line-usage": lambda s: s[:-1] + b',"usage":{"prompt_tokens":1,"completion_tokens":1}}',
+    "line-usage-twice": lambda s: s.replace(b'"custom_id":', b'"usage":{},"usage":{},"custom_id":', 1),
     "body-error-false": lambda s: s.replace(b'"body":{', b'"body":{"error":false,', 1),
+    "body-error-object": lambda s: s.replace(b'"body":{', b'"body":{"error":{"code":"x"},', 1),
     "line-error-object": lambda s: s.replace(b',"error":null}', b',"error":{"code":"x"}}'),
     "status-201": lambda s: s.replace(b'"status_code":200', b'"status_code":201', 1),
     "status-float": lambda s: s.replace(b'"status_code":200', b'"status_code":200.0', 1),
