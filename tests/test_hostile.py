@@ -344,3 +344,29 @@ def test_a_line_over_the_csv_field_limit(cli, tmp_path: Path) -> None:
     assert r.stdout == ""
     (line,) = r.stderr.strip().splitlines()
     assert "long.txt:1: not a usage file" in line
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        pytest.param('{"a": ' + "[" * 1000 + "]" * 1000 + "}", "no usage object", id="1000-levels"),
+        pytest.param('{"a": ' + "[" * 1100 + "]" * 1100 + "}", "depth limit exceeded", id="past-orjson"),
+        pytest.param('{"data": 1, "data": ' + "[" * 1000 + "]" * 1000 + "}", "nested too deep", id="key-twice"),
+    ],
+)
+@pytest.mark.parametrize("path", ["plain", "parallel", "gzip"])
+def test_a_usage_line_nested_past_the_recursion_limit(tmp_path: Path, line: str, reason: str, path: str) -> None:
+    """A line nested about 1,000 levels deep was a RecursionError traceback from the typed decoder
+    (msgspec); now it is a bad record with its reason, on every path, and the rest is counted."""
+    import gzip
+
+    from gpt41cost.readers.usage import read_usage
+
+    good = '{"model": "gpt-4.1", "usage": {"prompt_tokens": 5, "completion_tokens": 1}}'
+    data = f"{good}\n{line}\n{good}\n".encode()
+    f = tmp_path / ("u.jsonl.gz" if path == "gzip" else "u.jsonl")
+    f.write_bytes(gzip.compress(data) if path == "gzip" else data)
+    jobs, limit = (2, 0) if path == "parallel" else (1, 1 << 30)
+    acc = read_usage([str(f)], jobs=jobs, parallel_min_bytes=limit)
+    assert acc.records == 2 and len(acc.skips) == 1 and acc.skips[0].line == 2
+    assert reason in acc.skips[0].detail

@@ -180,7 +180,9 @@ def _structs(r: _Line) -> int:
         if isinstance(resp.body, _Line):
             n += _structs(resp.body)
     return n
-_DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
+#: What the typed decoders raise for a line they cannot read (RecursionError: nested past Python's
+#: limit, about 1,000 levels): the line gets the full parse, which reads it or says why not.
+_DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError)
 
 
 # The usual block holds records of one kind only: Chat Completions or Responses API responses, or
