@@ -94,6 +94,8 @@ class ModelEstimate:
     usage: TokenUsage  # totals over all requests, once
     cost: Cost  # total cost of all requests, once
     cost_without_cache: Cost
+    #: the same requests through the Batch API (no cached rate: cached tokens at the batch input rate)
+    batch_cost: Cost
     per_request_usd: Decimal  # mean
     monthly_usd: Decimal | None
     monthly_without_cache_usd: Decimal | None
@@ -109,8 +111,6 @@ class ModelEstimate:
     status: str = ACTIVE  # on the run's date: active, deprecated or shut_down
     #: with the cache detected and traffic given: mean cached tokens a request gets in the month's steady state
     monthly_cached_tokens: Decimal | None = None
-    #: the same requests through the Batch API (no cached rate: cached tokens at the batch input rate)
-    batch_cost: Cost | None = None
     monthly_batch_usd: Decimal | None = None
     #: with no prompt cache assumed (cache mode none): the same requests priced as ``--cache auto``
     #: would detect the cache (a what-if; the figures above stay uncached)

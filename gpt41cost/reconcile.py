@@ -67,11 +67,19 @@ class ReconRow:
 
 
 @dataclass(frozen=True)
+class ReconTotal(ReconRow):
+    """The sum over every day: both sides are sums, 0 where nothing was computed or billed."""
+
+    computed_usd: Decimal
+    billed_usd: Decimal
+
+
+@dataclass(frozen=True)
 class Reconciliation:
     tolerance: Decimal
     by_day: tuple[ReconRow, ...]
     by_line_item: tuple[ReconRow, ...]
-    total: ReconRow
+    total: ReconTotal
     line_items_billed: bool  # False when the costs were not grouped by line item
     notes: tuple[str, ...]
     assumptions: tuple[tuple[str, str], ...]
@@ -311,7 +319,7 @@ def reconcile(
 
     total_comp = sum((r.computed_usd or Decimal(0) for r in day_rows), Decimal(0))
     total_bill = sum((r.billed_usd or Decimal(0) for r in day_rows), Decimal(0))
-    total = ReconRow("total", total_comp, total_bill, _over(total_comp, total_bill, tolerance))
+    total = ReconTotal("total", total_comp, total_bill, _over(total_comp, total_bill, tolerance))
 
     notes_out: list[str] = []
     if billed_period is not None:

@@ -122,6 +122,26 @@ def test_json_follows_the_typing_rules_and_the_readme_lists_every_key(command) -
     assert listed == json_contract.block(command, kinds), "run `python -m tools.json_contract`, review the README diff"
 
 
+def test_the_key_list_says_null_wherever_the_result_types_allow_it() -> None:
+    """The list showed only the types the sample runs print: a breakdown row with nothing priced
+    (cost and share null) was listed as string and number. It adds null wherever a field or
+    property of the result types is ``X | None``, and only there."""
+    usage = json_contract.contract("usage")
+    for rows in ("models", "by_mode", "by_day", "by_day_model", "by_project", "by_user", "by_api_key"):
+        assert usage[f".{rows}[].cost_usd"] == {"null", "string"}, rows
+        assert usage[f".{rows}[].cost_share"] == {"null", "number"}, rows
+    assert usage[".unpriced[].model"] == {"null", "string"}  # records that name no model
+    assert usage[".reconciliation.by_day[].billed_usd"] == {"null", "string"}  # a day not on the bill
+    assert usage[".reconciliation.total.ratio"] == {"null", "number"}  # nothing computed
+    # sums, never null: the total of the priced part, both sides of the reconciliation's total
+    assert usage[".total_usd"] == usage[".reconciliation.total.billed_usd"] == {"string"}
+    assert usage[".reconciliation.total.computed_usd"] == {"string"}
+    estimate = json_contract.contract("estimate")
+    assert estimate[".models[].total_batch_usd"] == {"string"}  # every run prices the Batch variant
+    assert estimate[".models[].monthly_batch_usd"] == {"null", "string"}  # no traffic given
+    assert json_contract.contract("limits")[".models[].lowest_tier"] == {"int", "null"}  # no tier fits
+
+
 def test_the_typing_rules_catch_what_they_forbid() -> None:
     bad = {
         "used": "160",

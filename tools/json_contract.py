@@ -5,6 +5,9 @@ writes the key lists into README.md's "JSON contract" section (between the
 ``<!-- json-keys:COMMAND -->`` markers); tests/test_json_contract.py walks every key of the same
 runs and fails when the README's list, or a value's type, is not what the contract says.
 
+Each key's types are those its runs write, plus ``null`` wherever the result types allow it
+(:func:`type_nulls`): a sample run shows a key as null only if its data happen to have the case.
+
 The typing rules (checked for every value):
 - keys are snake_case, except the keys of maps whose keys are data (``MAPS``: error codes, models);
 - money (any key path naming ``usd``) is an exact decimal string, or null;
@@ -15,13 +18,19 @@ The typing rules (checked for every value):
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import copy
+import dataclasses
 import functools
+import inspect
 import json
 import re
-from collections.abc import Iterator
+import types
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).parent.parent
 README = ROOT / "README.md"
@@ -74,22 +83,37 @@ _SHARE = re.compile(r"(_pct|share|_rate|ratio|tolerance)$")
 
 def run_json(command: str, args: list[str]) -> Any:
     """The command's ``--format json`` document (each run made once per process)."""
-    return json.loads(_run(command, tuple(args)))
+    return json.loads(_run(command, tuple(args))[0])
 
 
 @functools.cache
-def _run(command: str, args: tuple[str, ...]) -> str:
+def _run(command: str, args: tuple[str, ...]) -> tuple[str, Any]:
+    """The run's JSON text and the result object (:class:`gpt41cost.api.Result`) it rendered."""
     from typer.testing import CliRunner
 
+    from gpt41cost.api import Result
     from gpt41cost.cli import app
 
-    with contextlib.chdir(ROOT):  # the runs name files relative to the repository root
+    shown: list[Result] = []
+    kinds = Result.__subclasses__()
+    reports = {cls: cls.__dict__["report"] for cls in kinds}
+
+    def keep(report: Callable[[Result], Any]) -> Callable[[Result], Any]:
+        def kept(self: Result) -> Any:
+            shown.append(self)
+            return report(self)
+
+        return kept
+
+    with contextlib.ExitStack() as patched, contextlib.chdir(ROOT):  # the runs name files relative to the root
+        for cls in kinds:
+            patched.enter_context(mock.patch.object(cls, "report", keep(reports[cls])))
         out = CliRunner().invoke(
             app, [command, *args, "--format", "json"], env={"GPT41COST_AS_OF": DATE, "GPT41COST_PRICING": None}
         )
     if out.exit_code not in (0, 1):
         raise RuntimeError(f"{command} {' '.join(args)}: exit {out.exit_code}: {out.stderr.strip()}")
-    return out.stdout
+    return out.stdout, shown[-1]
 
 
 def _kind(value: Any) -> str:
@@ -148,12 +172,135 @@ def problems(doc: Any) -> list[str]:
 
 
 def contract(command: str) -> dict[str, set[str]]:
-    """Every key path of the command's runs with the kinds of value seen there."""
+    """Every key path of the command's runs with the kinds of value seen there, and null wherever
+    the result types allow it (:func:`type_nulls`)."""
     kinds: dict[str, set[str]] = {}
     for args in RUNS[command]:
         for path, _, kind, _ in walk(run_json(command, args)):
             kinds.setdefault(path, set()).add(kind)
+    for path in type_nulls(command):
+        kinds.setdefault(path, set()).add("null")
     return kinds
+
+
+@functools.cache
+def type_nulls(command: str) -> frozenset[str]:
+    """The key paths that read null when a field or property its result types declare ``X | None``
+    is None: for each such (class, name) in a run's result, that one is set to None in every object
+    of the class, and the JSON is written again (the report code handles every None its types allow:
+    strict mypy checks it)."""
+    found: set[str] = set()
+    for args in RUNS[command]:
+        result = _run(command, tuple(args))[1]
+        below: dict[int, frozenset[type]] = {}
+        _classes_below(result, below)
+        for hole in sorted(_holes(result), key=lambda h: (h[0].__qualname__, h[1])):
+            doc = _nulled(result, hole, below, {}).to_dict()
+            found.update(path for path, _, kind, _ in walk(doc) if kind == "null")
+    return frozenset(found)
+
+
+#: (class, attribute name, whether a property): one place a result type allows None
+_Hole = tuple[type, str, bool]
+
+
+def _optional(annotation: object) -> bool:
+    """Whether a (string, ``from __future__ import annotations``) annotation admits None."""
+    if not isinstance(annotation, str):
+        return False
+
+    def union(node: ast.expr) -> list[ast.expr]:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return union(node.left) + union(node.right)
+        return [node]
+
+    node = ast.parse(annotation, mode="eval").body
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "Optional":
+        return True
+    return any(isinstance(n, ast.Constant) and n.value is None for n in union(node))
+
+
+def _parts(value: Any) -> list[Any]:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [getattr(value, f.name) for f in dataclasses.fields(value)]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return list(value)
+    if isinstance(value, (dict, types.MappingProxyType)):
+        return list(value.values())
+    return []
+
+
+def _classes_below(value: Any, below: dict[int, frozenset[type]]) -> frozenset[type]:
+    """The dataclasses of ``value`` and everything under it, by ``id`` in ``below``."""
+    if id(value) not in below:
+        below[id(value)] = frozenset()  # a cycle ends here
+        mine = {type(value)} if dataclasses.is_dataclass(value) else set()
+        below[id(value)] = frozenset(mine.union(*(_classes_below(v, below) for v in _parts(value))))
+    return below[id(value)]
+
+
+def _holes(result: Any) -> set[_Hole]:
+    """Every field and property typed ``X | None`` of every dataclass in the result's tree."""
+    found: set[_Hole] = set()
+    seen: set[int] = set()
+    todo = [result]
+    while todo:
+        value = todo.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            cls = type(value)
+            found |= {(cls, f.name, False) for f in dataclasses.fields(value) if _optional(f.type)}
+            for name in dir(cls):
+                attr = inspect.getattr_static(cls, name, None)
+                if isinstance(attr, property) and _optional(getattr(attr.fget, "__annotations__", {}).get("return")):
+                    found.add((cls, name, True))
+        todo += _parts(value)
+    return found
+
+
+def _nulled(value: Any, hole: _Hole, below: dict[int, frozenset[type]], memo: dict[int, Any]) -> Any:
+    """A copy of ``value`` with ``hole`` None in every object of its class (the rest shared)."""
+    cls, name, is_property = hole
+    if cls not in below.get(id(value), ()):
+        return value
+    if id(value) in memo:
+        return memo[id(value)]
+    new = value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        mine = type(value) is cls
+        changes = {}
+        for f in dataclasses.fields(value):
+            old = getattr(value, f.name)
+            now = None if mine and f.name == name and not is_property else _nulled(old, hole, below, memo)
+            if now is not old:
+                changes[f.name] = now
+        if changes or (mine and is_property):
+            new = copy.copy(value)
+            for key, now in changes.items():
+                object.__setattr__(new, key, now)  # frozen dataclasses
+            if mine and is_property:
+                object.__setattr__(new, "__class__", _none_property(cls, name))
+    elif isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
+        items = [_nulled(v, hole, below, memo) for v in value]
+        if any(a is not b for a, b in zip(items, value, strict=True)):
+            new = type(value)(items)
+    elif isinstance(value, (dict, types.MappingProxyType)):
+        entries = {k: _nulled(v, hole, below, memo) for k, v in value.items()}
+        if any(entries[k] is not value[k] for k in value):
+            new = types.MappingProxyType(entries) if isinstance(value, types.MappingProxyType) else type(value)(entries)
+    memo[id(value)] = new
+    return new
+
+
+@functools.cache
+def _none_property(cls: type, name: str) -> type:
+    """``cls`` with property ``name`` returning None (same layout, so an object can take it as its class)."""
+    def none(_: object) -> None:
+        return None
+
+    return type(cls.__name__, (cls,), {"__slots__": (), "__module__": cls.__module__, name: property(none)})
 
 
 def block(command: str, kinds: dict[str, set[str]] | None = None) -> str:

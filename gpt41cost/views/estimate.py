@@ -170,8 +170,8 @@ def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
 
 def _batch_figures(m: ModelEstimate) -> dict[str, Decimal | None]:
     """The model's requests through the Batch API, by JSON key (JSON and CSV carry them)."""
-    batch = None if m.batch_cost is None else m.batch_cost.total_usd
-    per_request = None if batch is None else batch / m.requests
+    batch = m.batch_cost.total_usd
+    per_request = batch / m.requests
     return dict(zip(BATCH_KEYS, (per_request, batch, m.monthly_batch_usd), strict=True))
 
 
@@ -504,7 +504,7 @@ def _charts(r: EstimateResult, monthly: bool, stats_rows: list[list[Any]]) -> li
         [m.per_request_usd for m in r.models],
         [each(m.requests, m.cost_without_cache.total_usd) for m in r.models],
         [None if m.if_cached is None else m.if_cached.per_request_usd for m in r.models],
-        [each(m.requests, None if m.batch_cost is None else m.batch_cost.total_usd) for m in r.models],
+        [each(m.requests, m.batch_cost.total_usd) for m in r.models],
     )
     charts = [
         Chart(

@@ -367,7 +367,7 @@ def usage_json(result: UsageResult) -> dict[str, Any]:
         "cached_input_tokens": t.cached_input_tokens,
         "output_tokens": t.output_tokens,
         "cache_hit_rate": ratio_str(t.cache_hit_rate),
-        "total_usd": money_str(t.cost_usd),
+        "total_usd": money_str(result.total_usd),
         "unpriced_requests": t.unpriced_requests,
         "models": [
             {
