@@ -6,7 +6,9 @@ gives a result or one named error of one line, never another exception.
   added; ``load_catalog`` returns a catalog or raises ``CatalogError``;
 - usage records: timestamps of every scale and sign (seconds, milliseconds, absurd), token
   counts out of range or of the wrong type, hostile model names; ``read_usage`` counts or skips
-  each record with a reason, and the report renders in every format.
+  each record with a reason, and the report renders in every format;
+- Usage API pages with their shape broken where the reader walks them (``data``, ``results``,
+  ``start_time``, ``object`` replaced by any JSON value or removed): counted or skipped.
 """
 
 from __future__ import annotations
@@ -105,11 +107,48 @@ def hostile_records(draw: st.DrawFn) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(hostile_records())
-def test_generated_hostile_records_are_counted_or_skipped(cli, tmp_path: Path, data: bytes) -> None:
+PAGE = json.loads((DATA / "usage" / "usage-api-page.json").read_text())
+#: The most records one page can be skipped as: each bucket, or each result.
+PAGE_SKIPS = len(PAGE["data"]) + sum(len(b["results"]) for b in PAGE["data"])
+ANY_JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.text(max_size=4)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=3), inner, max_size=3)),
+    max_leaves=6,
+)
+
+
+@st.composite
+def hostile_pages(draw: st.DrawFn) -> tuple[bytes, int]:
+    """A real Usage API page with its shape broken where the reader walks it: the page's ``data``,
+    a bucket's ``results`` or ``start_time``, a result, or an ``object`` field replaced by any JSON
+    value (``{"object": "page"}`` without data was a KeyError, ``"results": 5`` a TypeError); with
+    the most records a file of them can skip."""
+    page = json.loads(json.dumps(PAGE))
+    for _ in range(draw(st.integers(1, 3))):
+        buckets = [b for b in page["data"] if isinstance(b, dict)] if isinstance(page.get("data"), list) else []
+        bucket = draw(st.sampled_from(buckets)) if buckets else {}
+        target, key = draw(
+            st.sampled_from(
+                [(page, "data"), (page, "object"), (page, "has_more"), (bucket, "results"), (bucket, "object"),
+                 (bucket, "start_time")]
+            )
+        )  # fmt: skip
+        if draw(st.booleans()):
+            target[key] = draw(ANY_JSON)
+        else:
+            target.pop(key, None)
+    lines = [json.dumps(page)]
+    if draw(st.booleans()):  # and as one of the records of a JSONL file
+        lines.append(json.dumps({"model": "gpt-4.1", "usage": {"prompt_tokens": 5, "completion_tokens": 1}}))
+    return ("\n".join(lines) + "\n").encode(), len(lines) * PAGE_SKIPS
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(hostile_records().map(lambda data: (data, data.count(b"\n"))), hostile_pages()))
+def test_generated_hostile_records_are_counted_or_skipped(cli, tmp_path: Path, case: tuple[bytes, int]) -> None:
     from gpt41cost.readers.usage import read_usage
 
+    data, most_skips = case
     path = tmp_path / "log.jsonl"
     path.write_bytes(data)
     try:
@@ -117,8 +156,7 @@ def test_generated_hostile_records_are_counted_or_skipped(cli, tmp_path: Path, d
     except InputError as err:
         assert "\n" not in err.message
         return
-    lines = data.count(b"\n")
-    assert acc.records + acc.skipped + acc.duplicates >= 1 and acc.skipped <= lines
+    assert acc.records + acc.skipped + acc.duplicates >= 1 and acc.skipped <= most_skips
     for fmt in ("json", "csv", "table"):
         r = cli("usage", path, "-f", fmt, "--pricing", DATA / "pricing-fixture.yaml")
         assert r.exit_code in (0, 3), r.stderr

@@ -590,6 +590,9 @@ def consume(
         if repeated(value, ("data",)):  # which list of buckets is the page's?
             bad(_Bad("bad_record", at + twice("data")), where)
             return
+        if not isinstance(value.get("data"), list):
+            bad(_Bad("bad_record", f"{at}a Usage API page without a data list of buckets"), where)
+            return
         for n, bucket in enumerate(value["data"]):
             consume(bucket, add, bad, f"{where}data[{n}]" if not where else f"{where}.data[{n}]")
         return
@@ -604,7 +607,11 @@ def consume(
             exc.detail = f"{where}.start_time: {exc.detail}" if where else f"start_time: {exc.detail}"
             bad(exc, where)
             return
-        for n, res in enumerate(value.get("results") or []):
+        results = value.get("results")
+        if results is not None and not isinstance(results, list):
+            bad(_Bad("bad_record", f"{at}a Usage API bucket whose results are not a list"), where)
+            return
+        for n, res in enumerate(results or []):
             try:
                 add(_api_result(res, day))
             except _Bad as exc:
