@@ -27,6 +27,7 @@ import orjson
 
 from . import images as img
 from .errors import ApiError, InputError
+from .readers import repeats
 from .requests import RequestError, count_request
 from .tokens import count_tokens
 
@@ -333,6 +334,8 @@ def verify(
             if exc.status == 400:  # this request is not valid for the API; the others may be
                 return f"the API refused it: {exc.message}"
             raise
+        if repeats.repeated(answer, ("input_tokens",)):  # two counts: which one is the API's?
+            raise ApiError(f"POST {ENDPOINT}: {repeats.twice('input_tokens', 'to compare', 'check --base-url')}")
         tokens = answer.get("input_tokens") if isinstance(answer, Mapping) else None
         if isinstance(tokens, bool) or not isinstance(tokens, int):
             raise ApiError(f"POST {ENDPOINT}: the answer has no 'input_tokens' count: {str(answer)[:80]!r}")

@@ -48,7 +48,7 @@ class FakeOpenAI:
         self.forbidden_key = "sk-proj-not-an-admin-key-000"
         self.page_size = page_size
         self.fail: list[int] = []
-        self.malformed: str | None = None  # "html", "no-data", "bad-bucket", "loop"
+        self.malformed: str | None = None  # "html", "no-data", "bad-bucket", "loop", "data-twice", "tokens-twice"
         self.requests: list[dict[str, Any]] = []
         self.delay = 0.0  # seconds to wait before answering (timeouts)
         self.closing = threading.Event()  # set when the test ends: a delayed answer stops waiting
@@ -97,7 +97,10 @@ class FakeOpenAI:
         if problem is not None:
             return 400, _err(problem), {}
         answer = {"object": "response.input_tokens", "input_tokens": self.input_tokens(parsed)}
-        return 200, json.dumps(answer).encode(), {"Content-Type": "application/json"}
+        text = json.dumps(answer)
+        if self.malformed == "tokens-twice":  # a second count before the real one
+            text = '{"input_tokens": 1, ' + text[1:]
+        return 200, text.encode(), {"Content-Type": "application/json"}
 
     def _refused(self, headers: dict[str, str]) -> tuple[int, bytes, dict[str, str]] | None:
         """A planned failure (``fail``), or 401/403 for a wrong key; None when the call may go on."""

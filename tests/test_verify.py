@@ -183,6 +183,17 @@ def test_gives_up_after_the_retries(cli, fake, agent_file) -> None:
     assert "503" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
+def test_an_answer_with_input_tokens_twice_is_one_line(cli, fake, agent_file) -> None:
+    """#18: two counts in one answer (a proxy's doing): the last was compared without a word."""
+    fake.malformed = "tokens-twice"
+    r = _verify(cli, fake, str(agent_file), "--concurrency", "1")
+    assert r.exit_code == ExitCode.API and r.stdout == ""
+    assert r.stderr.strip() == (
+        'gpt41cost: error: POST /responses/input_tokens: "input_tokens" appears twice in one object; which one '
+        "to compare is unclear: check --base-url"
+    )
+
+
 def test_at_most_concurrency_calls_at_once(cli, fake, agent_file) -> None:
     lock, inflight, peak = threading.Lock(), [0], [0]
     answer = fake.input_tokens
