@@ -10,8 +10,10 @@ The vocabulary never comes from the network. It is read from a local copy, in th
 Whichever is used must match the sha256 OpenAI publishes for the file (docs/accounting.md §3).
 
 Counting is ``len(enc.encode_ordinary(text))``: special-token strings are ordinary text.
-A text holding a run the pre-tokenizer would take as one piece longer than
-:data:`MAX_RUN_CHARS` is refused before it is tokenized (:func:`long_run`).
+A text holding a run the pre-tokenizer may take as one piece longer than
+:data:`MAX_RUN_CHARS` is refused before it is tokenized (:func:`long_run`); a run of letters is
+taken as cut where a capital follows a lowercase letter, where the pre-tokenizer always cuts
+(:func:`is_case_cut`).
 Large texts are cut into chunks only at places where the o200k pre-tokenizer always
 starts a new piece (see :func:`safe_cuts`), so the sum of the chunk counts equals the
 single-pass count; the chunks are counted on all cores, by forked workers.
@@ -26,6 +28,7 @@ import hashlib
 import os
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -50,11 +53,14 @@ CHUNK_CHARS = 1_000_000
 #: piece, and the byte-pair merge of one piece takes memory and time in proportion to its length
 #: (about 32 to 64 bytes of memory a byte, and seconds a megabyte); a run of spaces or tabs of
 #: about 1,000,000 characters stops its regular expression outright ("Max stack size exceeded for
-#: backtracking"). A text holding a longer run is refused before it is tokenized.
+#: backtracking"). A text holding a longer run is refused before it is tokenized. A run of letters
+#: is measured between the places where a capital follows a lowercase letter (:func:`is_case_cut`):
+#: the pre-tokenizer always starts a new piece there, so a long camel-case run is counted.
 MAX_RUN_CHARS = 1 << 19
 #: The kinds of run, as the pre-tokenizer's classes (a superset of each of its long pieces).
+LETTERS = "letters"
 RUN_KINDS = (
-    ("letters", r"\p{L}\p{M}"),
+    (LETTERS, r"\p{L}\p{M}"),
     ("punctuation or symbol characters", r"^\s\p{L}\p{N}"),
     ("white-space characters", r"\s"),
 )
@@ -197,16 +203,88 @@ def long_run(text: str) -> tuple[int, int, str] | None:
         return None
     half = MAX_RUN_CHARS // 2
     for kind, other, back in _run_patterns():
-        for block in range(0, len(text) - half + 1, half):
+        block = 0
+        while block + half <= len(text):
             if other.search(text, block, block + half) is not None:
+                block += half
                 continue
             hit = other.search(text, block + half)
             end = len(text) if hit is None else hit.start()
             hit = back.search(text, 0, block)
             start = 0 if hit is None else hit.end()
-            if end - start > MAX_RUN_CHARS:
-                return start, end - start, kind
+            piece = _uncut(text, start, end) if kind == LETTERS else (start, end)
+            if piece is not None and piece[1] - piece[0] > MAX_RUN_CHARS:
+                return piece[0], piece[1] - piece[0], kind
+            block = end  # a later run over the bound covers a whole block from here on
     return None
+
+
+def _uncut(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``(start, end)`` of the first stretch of the letter run ``text[start:end]`` longer than
+    :data:`MAX_RUN_CHARS` with no case cut (:func:`is_case_cut`) inside it, else None. Such a
+    stretch covers a whole block of half that length, so only a block without a cut is followed
+    to the cuts (or run ends) around it."""
+    half = MAX_RUN_CHARS // 2
+    block = start
+    while end - start > MAX_RUN_CHARS and block + half <= end:
+        if _case_cut_in(text, block, block + half) is not None:
+            block += half
+            continue
+        after = _case_cut_in(text, block + half - 1, end)
+        before = _case_cut_in(text, start, block + 1, last=True)
+        stretch = (start if before is None else before, end if after is None else after)
+        if stretch[1] - stretch[0] > MAX_RUN_CHARS:
+            return stretch
+        block = stretch[1]
+    return None
+
+
+def is_case_cut(text: str, i: int) -> bool:
+    r"""True if ``text[i]`` is a capital (Lu, Lt) right after a lowercase letter (Ll): o200k's
+    pre-tokenizer always starts a new piece there, and cutting there gives the same tokens.
+
+    Its letter pieces are ``P?[Lu Lt Lm Lo M]*[Ll Lm Lo M]+C?`` and ``P?[Lu Lt Lm Lo M]+[Ll Lm Lo
+    M]*C?`` (``P`` one character neither letter, digit nor line break; ``C`` a contraction, which
+    starts with an apostrophe): in both, nothing follows a character matched as Ll but Ll, Lm, Lo,
+    M or the contraction, and P is no letter; no other alternative takes a letter. So no piece
+    holds both characters and a piece ends at ``i``. The pattern looks behind nowhere and ahead
+    only in ``\s+(?!\S)``, whose match cannot end at ``i`` (``text[i - 1]`` is a letter): the
+    pieces before ``i`` are those of ``text[:i]``, and those from ``i`` on those of ``text[i:]``.
+
+    Lm, Lo and M are not cut at: they belong to both classes. The two characters must have their
+    category in both Unicode tables at hand, Python's (``unicodedata``) and the ``regex`` module's
+    (newer), so that a letter added or recategorised since, which tiktoken's own tables may not
+    know or may class otherwise, is never cut at.
+    """
+    return 0 < i < len(text) and _case_pair(text, i - 1)
+
+
+def _case_pair(text: str, j: int) -> bool:
+    return (
+        unicodedata.category(text[j]) == "Ll"
+        and unicodedata.category(text[j + 1]) in ("Lu", "Lt")
+        and _case_patterns()[0].match(text, j, j + 2) is not None
+    )
+
+
+def _case_cut_in(text: str, lo: int, hi: int, last: bool = False) -> int | None:
+    """The first (``last``: the last) ``i`` with ``lo < i < hi`` and :func:`is_case_cut`, else None."""
+    ahead, behind = _case_patterns()
+    hit = (behind if last else ahead).search(text, lo, hi)
+    while hit is not None:
+        if _case_pair(text, hit.start()):
+            return int(hit.start()) + 1
+        hit = behind.search(text, lo, hit.start() + 1) if last else ahead.search(text, hit.start() + 1, hi)
+    return None
+
+
+@lru_cache(maxsize=1)
+def _case_patterns() -> tuple[Any, Any]:
+    """A lowercase letter then a capital, searched forwards and backwards (``regex``'s classes)."""
+    import regex  # type: ignore[import-untyped]
+
+    pair = r"\p{Ll}[\p{Lu}\p{Lt}]"
+    return regex.compile(pair), regex.compile("(?r)" + pair)
 
 
 @lru_cache(maxsize=1)
@@ -227,9 +305,10 @@ def run_problem(text: str, lines: bool = True) -> str | None:
         return None
     start, length, kind = found
     at = f"line {text.count(chr(10), 0, start) + 1}: " if lines else ""
+    cased = " and no capital after a lowercase letter" if kind == LETTERS else ""
     return (
-        f"{at}a run of {length:,} {kind} with nothing else between them: the tokenizer would take it as "
-        f"one piece, and is given none over {MAX_RUN_CHARS:,} characters (its memory and time grow with "
+        f"{at}a run of {length:,} {kind} with nothing else between them{cased}: the tokenizer may take it "
+        f"as one piece, and is given none over {MAX_RUN_CHARS:,} characters (its memory and time grow with "
         "the piece); break the run up or leave it out"
     )
 
@@ -256,12 +335,13 @@ def _count_one(text: str) -> int:
 def is_safe_cut(text: str, i: int) -> bool:
     """True if the o200k pre-tokenizer always starts a new piece at ``text[i]``.
 
-    Two kinds of place qualify, and no regex alternative can span either:
+    Three kinds of place qualify, and no regex alternative can span any:
     - after a line feed, before a letter: no piece contains both ``\\n`` and a following
       letter (letter pieces may not start with ``\\r``/``\\n``; whitespace and punctuation
       pieces stop before letters);
     - after a letter, before a space that precedes a letter: letter pieces never take a
-      space, and the space begins the next piece (`` word``).
+      space, and the space begins the next piece (`` word``);
+    - before a capital that follows a lowercase letter (:func:`is_case_cut`).
     What comes before the cut is tokenized the same with or without the text after it,
     since the only lookahead in the pattern, ``\\s+(?!\\S)``, is never reached across a
     letter boundary.
@@ -271,14 +351,16 @@ def is_safe_cut(text: str, i: int) -> bool:
     prev, cur = text[i - 1], text[i]
     if prev == "\n" and cur.isalpha():
         return True
-    return prev.isalpha() and cur == " " and i + 1 < len(text) and text[i + 1].isalpha()
+    if prev.isalpha() and cur == " " and i + 1 < len(text) and text[i + 1].isalpha():
+        return True
+    return is_case_cut(text, i)
 
 
 def safe_cuts(text: str, chunk_chars: int = CHUNK_CHARS) -> list[tuple[int, int]]:
     """Split ``text`` into (start, end) spans of about ``chunk_chars`` at safe cut points.
 
-    Prefers line-feed cuts; falls back to word cuts; a span with no safe point at all
-    (say, one huge run of digits) is simply left whole.
+    Prefers line-feed cuts; falls back to word cuts, then to case cuts (a long camel-case run);
+    a span with no safe point at all (say, one huge run of digits) is simply left whole.
     """
     spans: list[tuple[int, int]] = []
     n = len(text)
@@ -305,7 +387,7 @@ def _find_cut(text: str, lo: int, hi: int) -> int | None:
         if is_safe_cut(text, i):
             return i
         i = text.find(" ", i + 1, hi)
-    return None
+    return _case_cut_in(text, max(lo - 1, 0), hi)
 
 
 def count_parallel(

@@ -3,17 +3,20 @@ punctuation or symbols, or of white space as one piece, and the byte-pair merge 
 memory and time in proportion to it (a 16 MB run of one letter took ~0.9 GB); a run of ~1,000,000
 spaces stops tiktoken's regular expression ("Max stack size exceeded for backtracking", a
 traceback). A text holding a run over ``tokens.MAX_RUN_CHARS`` is refused before the tokenizer
-sees it: one line naming the file and line, exit 3; in a request file, a bad line."""
+sees it: one line naming the file and line, exit 3; in a request file, a bad line. A run of
+letters is measured between the places where a capital follows a lowercase letter, where the
+pre-tokenizer always cuts: a long camel-case run is counted, exactly."""
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 from unittest import mock
 
 import pytest
 import regex
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gpt41cost import tokens
@@ -21,15 +24,25 @@ from gpt41cost import tokens
 MAX = tokens.MAX_RUN_CHARS
 
 
+def _case_cut(text: str, i: int) -> bool:
+    """A capital (Lu, Lt) after a lowercase letter (Ll), by the characters' Unicode categories."""
+    return 0 < i < len(text) and unicodedata.category(text[i - 1]) == "Ll" and unicodedata.category(text[i])[1] in "ut"
+
+
 def _longest(text: str, limit: int) -> set[tuple[int, int, str]]:
-    """Every maximal run over ``limit`` characters, of each kind, by looking at each character."""
+    """Every maximal run over ``limit`` characters, of each kind, by looking at each character
+    (a run of letters ends at a case cut)."""
     out = set()
     for kind, chars in tokens.RUN_KINDS:
         one = regex.compile(f"[{chars}]")
         start = None
         for i, ch in enumerate([*text, None]):
             inside = ch is not None and one.fullmatch(ch) is not None
-            if inside and start is None:
+            if inside and start is not None and kind == "letters" and _case_cut(text, i):
+                if i - start > limit:
+                    out.add((start, i - start, kind))
+                start = i
+            elif inside and start is None:
                 start = i
             elif not inside and start is not None:
                 if i - start > limit:
@@ -38,9 +51,10 @@ def _longest(text: str, limit: int) -> set[tuple[int, int, str]]:
     return out
 
 
-#: Characters of every class the pre-tokenizer tells apart: letters of each case and script,
-#: a combining mark, digits, punctuation, a symbol, white space with and without line breaks.
-ALPHABET = ["a", "Z", "é", "\u0301", "漢", "1", "!", "-", "😀", " ", "\t", "\n", "\u00a0"]
+#: Characters of every class the pre-tokenizer tells apart: letters of each case (titlecase ǅ) and
+#: script, a modifier letter, a combining mark, digits, punctuation, a symbol, white space with and
+#: without line breaks.
+ALPHABET = ["a", "Z", "é", "Ω", "ǅ", "ʰ", "\u0301", "漢", "1", "!", "-", "😀", " ", "\t", "\n", "\u00a0"]
 runs = st.lists(st.tuples(st.sampled_from(ALPHABET), st.integers(1, 40)), max_size=12)
 
 
@@ -60,6 +74,10 @@ def test_long_run_finds_a_run_over_the_bound_exactly_when_there_is_one(pieces: l
     [
         pytest.param("a" * (MAX + 1), "letters", id="one-letter"),
         pytest.param("ab" * (MAX // 2 + 1), "letters", id="two-letters"),
+        pytest.param("ABC" + "d" * MAX, "letters", id="capitals-then-lowercase"),
+        pytest.param("漢a" * (MAX // 2 + 1), "letters", id="no-case-cut-after-cjk"),
+        pytest.param("a\u0301B" * (MAX // 3 + 1), "letters", id="no-case-cut-after-a-mark"),
+        pytest.param("ʰA" * (MAX // 2 + 1), "letters", id="no-case-cut-after-a-modifier"),
         pytest.param("e\u0301" * (MAX // 2 + 1), "letters", id="with-marks"),
         pytest.param("漢" * (MAX + 1), "letters", id="cjk"),
         pytest.param("!" * (MAX + 1), "punctuation or symbol characters", id="punctuation"),
@@ -76,6 +94,52 @@ def test_each_kind_of_run_past_the_bound(text: str, kind: str) -> None:
 def test_ordinary_and_digit_texts_are_not_runs() -> None:
     assert tokens.long_run("12" * MAX) is None  # digits go three at a time
     assert tokens.long_run(("word " * 200_000) + "end") is None
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        pytest.param("aB" * (MAX // 2 + 1), id="camel"),
+        pytest.param("wordWord" * (MAX // 8 + 1), id="words"),
+        pytest.param("x" * (MAX - 1) + "yZ" + "z" * (MAX - 1), id="two-stretches-at-the-bound"),
+        pytest.param("éΩǅa" * (MAX // 4 + 1), id="greek-and-titlecase"),
+    ],
+)
+def test_a_long_letter_run_cut_by_case_is_not_refused(run: str) -> None:
+    """Refused before: every stretch between case cuts is within the bound, so no piece is over it."""
+    assert tokens.long_run("x1" + run + "1x") is None
+
+
+def test_the_first_stretch_over_the_bound_is_named() -> None:
+    text = "1" + "aB" * 100 + "C" * (MAX + 1) + "dE" * 100
+    assert tokens.long_run(text) == (200, MAX + 3, "letters")  # the last B, the capitals and the d
+    assert "a run of 524,291 letters with nothing else between them and no capital after a lowercase" in (
+        tokens.run_problem(text) or ""
+    )
+
+
+#: Letters of every class the pattern tells apart (Ll, Lu, Lt, Lm, Lo, M), for long runs.
+LETTERS = ["a", "z", "é", "ь", "B", "Z", "É", "Ω", "ǅ", "ʰ", "漢", "\u0301"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(LETTERS), min_size=1, max_size=400).map("".join), st.sampled_from(["", " ", "1", "'s"]))
+def test_long_letter_runs_are_counted_exactly_or_refused(run: str, edge: str) -> None:
+    """With the bound lowered to 16: a letter run (with any neighbour) is refused exactly when a
+    stretch between case cuts is over it, and otherwise counted as tiktoken counts it, in one
+    piece or cut in chunks of 8 at safe places (case cuts included)."""
+    enc = tokens.get_encoding()
+    text = edge + run + edge
+    with mock.patch.object(tokens, "MAX_RUN_CHARS", 16):
+        found = tokens.long_run(text)
+        if found is not None:
+            assert found in _longest(text, 16)
+            return
+        assert _longest(text, 16) == set()
+        assert tokens.count_tokens(text) == len(enc.encode_ordinary(text))
+        spans = tokens.safe_cuts(text, 8)
+        assert list(tokens.encode_ids(text)) == enc.encode_ordinary(text)
+        assert sum(len(enc.encode_ordinary(text[a:b])) for a, b in spans) == len(enc.encode_ordinary(text))
 
 
 @pytest.mark.parametrize(

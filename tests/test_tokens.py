@@ -62,6 +62,47 @@ def test_cut_law_any_text(text, chunk):
     assert sum(len(enc.encode_ordinary(text[a:b])) for a, b in spans) == len(enc.encode_ordinary(text))
 
 
+CASED = st.sampled_from(
+    [*"azéьBZÉΩǅʰ漢", "\u0301", "ʕ", "\ua7cd", "'s", "'T", "'LL", " ", "\n", "\r\n", "1", "!", "aB", "Ab"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CASED, max_size=200).map("".join))
+def test_case_cuts_give_tiktokens_own_tokens(text):
+    """Law: before a capital that follows a lowercase letter, o200k's pre-tokenizer always cuts:
+    encoding the two sides apart gives tiktoken's own ids for the whole text."""
+    enc = tokens.get_encoding()
+    ids = enc.encode_ordinary(text)
+    for i in range(len(text) + 1):
+        if tokens.is_case_cut(text, i):
+            assert enc.encode_ordinary(text[:i]) + enc.encode_ordinary(text[i:]) == ids, i
+
+
+@pytest.mark.parametrize(
+    ("text", "cut"),
+    [
+        pytest.param("aB", True, id="ascii"),
+        pytest.param("éΩ", True, id="greek-capital"),
+        pytest.param("aǅ", True, id="titlecase"),
+        pytest.param("ьД", True, id="cyrillic"),
+        pytest.param("AB", False, id="two-capitals"),
+        pytest.param("Ab", False, id="capital-then-lowercase"),
+        pytest.param("ʰA", False, id="modifier-letter"),
+        pytest.param("漢A", False, id="other-letter"),
+        pytest.param("\u0301A", False, id="mark"),
+        pytest.param("aʰ", False, id="before-a-modifier"),
+        # Ll in Python's tables (Unicode 14), Lo in the regex module's: tiktoken's may say either
+        pytest.param("ʕA", False, id="recategorised"),
+        # a lowercase letter to the regex module, unassigned in Python's tables
+        pytest.param("\ua7cdA", False, id="newer-than-python"),
+    ],
+)
+def test_case_cut_places(text, cut):
+    assert tokens.is_case_cut(text, 1) is cut
+    assert tokens.is_safe_cut(text, 1) is cut
+
+
 def test_large_text_uses_parallel_path_with_same_count(enc, monkeypatch):
     text = "".join(TRICKY.values()) * 40
     monkeypatch.setattr(tokens, "PARALLEL_MIN_CHARS", 10_000)
