@@ -169,7 +169,8 @@ def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
 
 
 def _batch_figures(m: ModelEstimate) -> dict[str, Decimal | None]:
-    """The model's requests through the Batch API, by JSON key (JSON and CSV carry them)."""
+    """The model's requests through the Batch API, by JSON key (JSON and CSV carry them; the
+    notes give them rounded, :func:`_batch_notes`)."""
     batch = m.batch_cost.total_usd
     per_request = batch / m.requests
     return dict(zip(BATCH_KEYS, (per_request, batch, m.monthly_batch_usd), strict=True))
