@@ -343,7 +343,7 @@ def test_estimate_csv_carries_the_batch_and_what_if_figures_json_has(cli, extra)
 
 @pytest.mark.parametrize("extra", VARIANT_RUNS)
 def test_estimate_table_and_markdown_say_what_the_batch_api_would_cost(cli, extra) -> None:  # type: ignore[no-untyped-def]
-    """"Does the Batch API halve the bill?": the table and Markdown carried no Batch figure (JSON,
+    """Asked "does the Batch API halve the bill?": the table and Markdown carried no Batch figure (JSON,
     CSV and HTML did). One note line gives each model's, JSON's figure rounded for people, a month
     when traffic is given; not in a run already at batch prices."""
     from decimal import Decimal

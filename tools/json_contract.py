@@ -297,6 +297,7 @@ def _nulled(value: Any, hole: _Hole, below: dict[int, frozenset[type]], memo: di
 @functools.cache
 def _none_property(cls: type, name: str) -> type:
     """``cls`` with property ``name`` returning None (same layout, so an object can take it as its class)."""
+
     def none(_: object) -> None:
         return None
 
