@@ -623,6 +623,7 @@ KIND_CHANGES = {
     "status-201": lambda s: s.replace(b'"status_code":200', b'"status_code":201', 1),
     "status-float": lambda s: s.replace(b'"status_code":200', b'"status_code":200.0', 1),
     "tier-null": lambda s: s.replace(b'"service_tier":"default"', b'"service_tier":null', 1),
+    "tier-unknown": lambda s: s.replace(b'"service_tier":"default"', b'"service_tier":"standard"', 1),
     "no-details": lambda s: s.replace(b'"prompt_tokens_details":', b'"x":', 1).replace(
         b'"input_tokens_details":', b'"x":', 1
     ),

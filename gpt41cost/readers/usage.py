@@ -219,12 +219,17 @@ class _RespUsage(Struct, gc=False):
     __post_init__ = _BUILT.append  # type: ignore[misc]
 
 
+#: The service tiers a response names (another takes the generic decoder): as Literal values they
+#: decode to one shared string each, cheap to hash and compare when the records are grouped.
+_Tier = Literal["default", "priority", "flex", "scale", "auto"]
+
+
 class _Record(Struct, gc=False, kw_only=True):
     """What a clean response of either API holds besides its usage and time."""
 
     model: str
     id: str | None = None
-    service_tier: str | None = None
+    service_tier: _Tier | None = None
     custom_id: UnsetType = UNSET
     response: UnsetType = UNSET
     __post_init__ = _BUILT.append  # type: ignore[misc]
