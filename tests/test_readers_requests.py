@@ -72,6 +72,10 @@ def test_detect_kind_by_content(name: str, kind: str | None) -> None:
         pytest.param(
             b'{"tools": [{"properties": {"messages": 1}}], "input": "x"}', "responses", id="nested-keys-ignored"
         ),
+        pytest.param(b'{"\\u006dessages": []}', "chat", id="escaped-key"),  # a parser reads "messages"
+        pytest.param(b'{"in\\u0070ut": "x"}', "responses", id="escaped-key-responses"),
+        pytest.param(b'{"custom_\\u0069d": "1", "body": {}}\n{"custom_id": "2"}\n', "batch", id="escaped-key-batch"),
+        pytest.param(b'{"bad\\u00": 1, "messages": []}', "chat", id="bad-escape-tolerated"),
         pytest.param(b"[1, 2, 3]", None, id="array-of-numbers"),
         pytest.param(b"Hello {world}", None, id="text-with-braces"),
     ],

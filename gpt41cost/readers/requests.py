@@ -208,6 +208,16 @@ def detect_kind(source: str, head: bytes) -> str | None:
     return None
 
 
+def _key(raw: str) -> str:
+    """A key as JSON means it: ``\\u006dessages`` is ``messages`` (as every parser reads it)."""
+    if "\\" not in raw:
+        return raw
+    try:
+        return str(orjson.loads(f'"{raw}"'))
+    except orjson.JSONDecodeError:
+        return raw
+
+
 @dataclass(frozen=True)
 class _Scan:
     keys: frozenset[str]  # top-level keys of the first value, if it is an object
@@ -232,7 +242,7 @@ def _scan_first(text: str) -> _Scan:
             elif ch == '"':
                 in_str = False
                 if depth == 1 and want_key:
-                    keys.add(text[start:i])
+                    keys.add(_key(text[start:i]))
                     want_key = False
                 elif depth == 0:
                     end = i + 1
