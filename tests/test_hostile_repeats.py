@@ -52,18 +52,30 @@ def members(value: Any) -> Any:
     return value
 
 
+class Escaped(str):
+    """A key written with every character escaped (``"\\u0064\\u0061..."``): the same key to a parser."""
+
+
+def key_text(key: str) -> str:
+    return '"' + "".join(f"\\u{ord(c):04x}" for c in key) + '"' if isinstance(key, Escaped) else json.dumps(key)
+
+
 def dumps(value: Any, pretty: bool = False) -> str:
     sep = ",\n" if pretty else ","
     if isinstance(value, Pairs):
-        return "{" + sep.join(f"{json.dumps(k)}: {dumps(v, pretty)}" for k, v in value) + "}"
+        return "{" + sep.join(f"{key_text(k)}: {dumps(v, pretty)}" for k, v in value) + "}"
     if isinstance(value, list):
         return "[" + sep.join(dumps(v, pretty) for v in value) + "]"
     return json.dumps(value)
 
 
 def twice(draw: st.DrawFn, obj: Pairs, key: str, value: Any) -> None:
-    """Write ``key`` once more in ``obj``, with ``value``, before or after the one it has."""
+    """Write ``key`` once more in ``obj``, with ``value``, before or after the one it has; either
+    one may be written escaped."""
     at = next(i for i, (k, _) in enumerate(obj) if k == key)
+    if draw(st.booleans()):
+        obj[at] = (Escaped(key), obj[at][1])
+        key = key if draw(st.booleans()) else Escaped(key)
     obj.insert(draw(st.sampled_from([at, at + 1, len(obj)])), (key, value))
 
 

@@ -93,14 +93,42 @@ def first_repeat(text: bytes, value: Any) -> tuple[str, str] | None:
     a string as ``\\"``) has fewer quote characters than ``text``, unless ``text`` wrote a quote
     as ``\\u0022``. When the counts are equal and it did not, no key was repeated; otherwise (and
     past the 255 levels orjson writes) the text is parsed again (:func:`loads`, which may raise
-    :class:`TooDeep`)."""
-    if b"\\u0022" not in text:
-        try:
-            if text.count(b'"') == orjson.dumps(value).count(b'"'):
-                return None
-        except orjson.JSONEncodeError:  # nested past what orjson writes: the parse below decides
-            pass
-    return anywhere(loads(text))
+    :class:`TooDeep`: a request that deep is refused before the counting walks it)."""
+    return None if _screen(text, value) is False else anywhere(loads(text))
+
+
+def _screen(text: bytes, value: Any) -> bool | None:
+    """The screen of :func:`first_repeat`: whether ``text`` may give a key twice; None when orjson
+    cannot write ``value`` (nested past 255 levels, or an int past 64 bits)."""
+    if b"\\u0022" in text:
+        return True
+    try:
+        return text.count(b'"') != orjson.dumps(value).count(b'"')
+    except orjson.JSONEncodeError:
+        return None
+
+
+def may_repeat(text: bytes, value: Any) -> bool:
+    """False when the JSON ``text`` surely gives no key twice, however its keys are written
+    (``"us\\u0061ge"`` is ``"usage"``), ``value`` being its parse (by orjson, or any parser that
+    keeps the last of a repeated key): the screen of :func:`first_repeat`, at any depth."""
+    found = _screen(text, value)
+    return text.count(b'"') != _quotes(value) if found is None else found
+
+
+def _quotes(value: Any) -> int:
+    """The quotes ``value`` holds written as JSON (``"`` as ``\\"``), counted without recursion."""
+    n, todo = 0, [value]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, str):
+            n += 2 + v.count('"')
+        elif isinstance(v, dict):
+            n += sum(2 + k.count('"') for k in v)
+            todo.extend(v.values())
+        elif isinstance(v, list):
+            todo.extend(v)
+    return n
 
 
 def twice(key: str, what: str = "to price", fix: str = "keep one") -> str:
@@ -131,6 +159,7 @@ __all__ = [
     "column_twice",
     "first_repeat",
     "loads",
+    "may_repeat",
     "pairs",
     "repeated",
     "twice",

@@ -706,32 +706,18 @@ def loads(line: bytes) -> Any:
         raise error from None
 
 
-#: Keys ``usage`` reads that a line may give twice, parsed again then by :func:`with_pairs`: the
-#: objects of a record (its usage and Batch response, a response's body, a usage's details), the
-#: wrappers of a logged response, a Usage API page's buckets; any line of a Usage API bucket too.
-_PAIRS_KEYS = (
-    b'"usage"',
-    b'"response"',
-    b'"body"',
-    b'"prompt_tokens_details"',
-    b'"input_tokens_details"',
-    b'"result"',
-    b'"completion"',
-    b'"output"',
-    b'"data"',
-)
-_BUCKET_KEY = b'"results"'
 #: The largest JSON document checked for repeated keys (a second, slower parse of all of it).
 MAX_PAIRS_BYTES = 64 << 20
 
 
 def with_pairs(text: bytes, value: Any) -> Any:
     """``value`` (the parse of ``text``), parsed again noting repeated keys
-    (:mod:`~gpt41cost.readers.repeats`) when ``text`` may repeat a key that ``usage`` reads: a
-    record or page that does is then refused (:func:`_twice`). The fast path sends every line
-    that repeats a key it reads as an object to the full parse (it counts the structs msgspec
-    builds). Raises :class:`_Bad` for a text nested too deep for that parse."""
-    if len(text) > MAX_PAIRS_BYTES or (_BUCKET_KEY not in text and not any(text.count(key) > 1 for key in _PAIRS_KEYS)):
+    (:mod:`~gpt41cost.readers.repeats`) when ``text`` may repeat a key, however it is written
+    (:func:`~gpt41cost.readers.repeats.may_repeat`): a record or page whose figures depend on
+    one is then refused (:func:`_twice`). The fast path sends every line that repeats a key it
+    reads as an object to the full parse (it counts the structs msgspec builds). Raises
+    :class:`_Bad` for a text nested too deep for that parse."""
+    if len(text) > MAX_PAIRS_BYTES or not repeats.may_repeat(text, value):
         return value
     if not text.isascii():
         text = text.decode("utf-8", "replace").encode()  # as loads read it
