@@ -48,6 +48,46 @@ def test_empty_messages_line_is_skipped_with_skip_bad(cli, tmp_path: Path) -> No
     assert json.loads(r.stdout)["inputs"][0]["requests"] == 1
 
 
+@pytest.mark.parametrize(
+    ("command", "flags"),
+    [
+        pytest.param("estimate", [], id="estimate"),
+        pytest.param("limits", ["--peak-rpm", "5", "--max-tokens", "9"], id="limits"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        pytest.param(EMPTY_CHAT, "'messages' is empty", id="empty-messages"),
+        pytest.param(
+            {"model": "gpt-4.1", "messages": [{"role": "user", "content": "a" * 600_000}]},
+            "a run of 600,000 letters",
+            id="run",
+        ),
+    ],
+)
+def test_a_bad_request_document_is_skipped_with_skip_bad(
+    cli, tmp_path: Path, command: str, flags: list[str], body: dict[str, object], why: str
+) -> None:
+    """A .json request OpenAI rejects (or gpt41cost will not count) is a bad document: one line,
+    exit 3, and --skip-bad skips it and counts the rest, as it skips a bad line of a Batch file."""
+    bad, good = tmp_path / "bad.json", tmp_path / "good.json"
+    bad.write_text(json.dumps(body))
+    good.write_text(json.dumps(HELLO))
+    r = cli([command, str(bad), str(good), "-m", "gpt-4.1", *flags])
+    assert r.exit_code == 3 and r.stdout == "", (r.stdout, r.stderr)
+    (line,) = r.stderr.strip().splitlines()
+    assert line.startswith(f"gpt41cost: error: {bad}: {why}") and line.endswith("or pass --skip-bad to skip the file")
+    r = cli([command, str(bad), str(good), "-m", "gpt-4.1", "--skip-bad", "-f", "json", *flags])
+    assert r.exit_code == 0, r.stderr
+    assert f"skipped: {bad}: {why}" in r.stderr
+    out = json.loads(r.stdout)
+    if command == "estimate":
+        assert [i["source"] for i in out["inputs"]] == [str(good)], out["inputs"]
+    else:
+        assert (out["inputs"]["prompt_files"], out["inputs"]["input_tokens_total"]) == (1, 8), out["inputs"]
+
+
 def test_empty_messages_in_a_batch_is_a_preflight_finding(cli, tmp_path: Path) -> None:
     path = tmp_path / "b.jsonl"
     path.write_text(_batch_line("a", HELLO) + "\n" + _batch_line("b", EMPTY_CHAT) + "\n")

@@ -40,8 +40,8 @@ from ..measure import KINDS, InputFile, Measured, Totals
 from . import pool
 from .files import MAX_WHOLE_BYTES, blank, read_limited
 from .requests import (
+    BadDocument,
     BatchFacts,
-    JsonSyntaxError,
     detect_kind,
     read_head,
     read_head_from,
@@ -289,7 +289,7 @@ def _data_kind(source: str, data: bytes) -> str:
 def _not_json(source: str, exc: orjson.JSONDecodeError, line: int | None = None) -> None:
     where = f"line {line}, column {exc.colno}" if line is not None else f"line {exc.lineno}, column {exc.colno}"
     msg = exc.msg + (" (truncated?)" if exc.msg == "unexpected end of data" else "")
-    raise JsonSyntaxError(
+    raise BadDocument(
         f"{_where(source)}: {where}: not valid JSON ({msg}); fix it, pass --skip-bad to skip the file, "
         f"or --as text={os.path.basename(source)} to count it as text"
     )
@@ -388,7 +388,7 @@ def gather(
             continue
         try:
             inp = classify(source, rules, stdin)
-        except JsonSyntaxError as exc:
+        except BadDocument as exc:
             if not skip_bad:
                 raise
             out.skipped.append(exc)
@@ -427,7 +427,7 @@ def gather(
                     _requests_on_every_core(out, totals, source, inp.kind, catalog, image_size, skip_bad, on_bytes)
                 else:
                     _requests(out, source, inp.kind, catalog, image_size, skip_bad, stream, on_bytes, take)
-            except JsonSyntaxError as exc:
+            except BadDocument as exc:
                 if not skip_bad:
                     raise
                 out.skipped.append(exc)

@@ -69,8 +69,10 @@ PROGRESS_BYTES = 1 << 20
 OnError = Callable[[InputError], None]
 
 
-class JsonSyntaxError(InputError):
-    """A data file (one JSON document) that does not parse; ``--skip-bad`` skips the file."""
+class BadDocument(InputError):
+    """A data file (one JSON document) that cannot be counted: it does not parse, gives a key
+    twice, or holds a request OpenAI rejects (or gpt41cost will not count); ``--skip-bad`` skips
+    the file, as it skips a bad line of a JSONL file."""
 
 
 _BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, which some editors write and orjson refuses
@@ -445,9 +447,9 @@ def _no_repeats(where: str, text: bytes, value: Any) -> None:
     try:
         found = first_repeat(text, value)
     except TooDeep as exc:
-        raise JsonSyntaxError(f"{where}: {exc}, or pass --skip-bad to skip the file") from None
+        raise BadDocument(f"{where}: {exc}, or pass --skip-bad to skip the file") from None
     if found is not None:
-        raise JsonSyntaxError(f"{where}: {twice_at(found, 'to count')}, or pass --skip-bad to skip the file")
+        raise BadDocument(f"{where}: {twice_at(found, 'to count')}, or pass --skip-bad to skip the file")
 
 
 def _read_document(ctx: _Context, kind: str) -> Measured:
@@ -460,19 +462,24 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
     except orjson.JSONDecodeError as exc:
         jsonl = exc.msg.startswith("unexpected content after")
         hint = "; a JSONL file? pass --as batch, finetune or prompts" if jsonl else ""
-        raise JsonSyntaxError(f"{ctx.source}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}") from None
+        raise BadDocument(f"{ctx.source}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}") from None
     _no_repeats(ctx.source, data, body)
-    if kind == "chat":
-        if isinstance(body, list):
-            rc = ctx.count(body, None, "messages")
-        elif isinstance(body, dict) and "messages" in body:
-            rc = ctx.count(body, None, "chat")
+    try:
+        if kind == "chat":
+            if isinstance(body, list):
+                rc = ctx.count(body, None, "messages")
+            elif isinstance(body, dict) and "messages" in body:
+                rc = ctx.count(body, None, "chat")
+            else:
+                raise InputError(f"{ctx.source}: not a Chat Completions request: no 'messages' list")
         else:
-            raise InputError(f"{ctx.source}: not a Chat Completions request: no 'messages' list")
-    else:
-        if not isinstance(body, dict) or "input" not in body:
-            raise InputError(f"{ctx.source}: not a Responses API request: no 'input'")
-        rc = ctx.count(body, None, "responses")
+            if not isinstance(body, dict) or "input" not in body:
+                raise InputError(f"{ctx.source}: not a Responses API request: no 'input'")
+            rc = ctx.count(body, None, "responses")
+    except BadDocument:
+        raise
+    except InputError as exc:  # a request OpenAI rejects (an empty 'messages' list...): as a bad Batch line is
+        raise BadDocument(f"{exc.message}, or pass --skip-bad to skip the file") from None
     return ctx.measured(rc, kind, None)
 
 
