@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 import typer
@@ -98,6 +99,18 @@ def _guard_streams() -> None:
                 pass
 
 
+@functools.cache
+def _command() -> Any:
+    """The command-line framework's command that typer builds from ``app``, built once in a
+    process: typer walks every command's signature for it (about 10 ms), and what it builds holds
+    no state of a run, so a program that calls :func:`main` again (the tests) reuses it. Calling
+    it is what ``app()`` does, less installing typer's exception hook, which with
+    ``pretty_exceptions_enable=False`` hands every exception to Python's own."""
+    from typer.main import get_command
+
+    return get_command(app)
+
+
 def main(args: list[str] | None = None) -> None:
     """Run the CLI. Errors the command-line framework finds itself (an unknown option, a bad
     choice such as ``-f xml``, a non-integer value) are one line on stderr with the usage exit
@@ -111,7 +124,7 @@ def main(args: list[str] | None = None) -> None:
     fw = _framework()
     abort = _abort_type()
     try:
-        code = app(args=args, prog_name="gpt41cost", standalone_mode=False)
+        code = _command()(args=args, prog_name="gpt41cost", standalone_mode=False)
     except fw.ClickException as exc:
         no_args = getattr(fw, "NoArgsIsHelpError", None)
         if no_args is not None and isinstance(exc, no_args):  # a bare command: its help, as before
