@@ -11,7 +11,9 @@ reordered (sorted keys), extra (unknown fields at the top and in ``usage``), uni
 (``ensure_ascii=False``), responses (Responses API objects), batch (Batch output lines) and gzip
 (the default layout, gzip-compressed).
 
-For each layout both sides run as fresh processes, alternating, on the same file:
+For each layout both sides run as fresh processes, alternating, on the same file, after one
+untimed run of each (``--warmup``: the page cache, and the .pyc files an installed package has),
+with UTF-8 I/O, no network and this checkout first on sys.path (``_common.base_env``):
 
 - baseline: a plain Python loop, ``json.loads`` on each line (through ``gzip.open`` for .gz),
   summing the usage fields (Chat or Responses names; a Batch line's ``response.body``);
@@ -41,7 +43,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
-from _common import cpu_jiffies  # noqa: E402
+from _common import ROOT, base_env, cpu_jiffies  # noqa: E402
 from gen_usage import LAYOUTS, generate  # noqa: E402
 
 BASELINE = r"""
@@ -92,12 +94,19 @@ def _tree_rss(root: int) -> int:
     return total
 
 
+#: Both sides run with UTF-8 I/O, no network, this checkout first on sys.path and .pyc files written
+#: (an installed package has them: pip compiles at install; PYTHONDONTWRITEBYTECODE=1 in the caller's
+#: environment would make every run of ours compile the modules changed since their .pyc, about
+#: 0.06 s of CPU a run, measured).
+ENV = base_env()
+
+
 def _run(cmd: list[str]) -> tuple[float, str, int, float]:
     """Wall seconds, stdout, peak tree RSS in bytes, CPU seconds (user + sys, all its processes)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak = 0
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, cwd=ROOT)
     done = threading.Event()
 
     def sample() -> None:
@@ -140,6 +149,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1, help="untimed runs of each side first (page cache, .pyc files)")
     ap.add_argument("--layouts", nargs="+", choices=LAYOUTS, default=list(LAYOUTS))
     ap.add_argument("--jobs", type=int, default=None, help="pass --jobs to gpt41cost (default: every core)")
     ap.add_argument("--times", type=int, default=0, help="also time ours on a file this many times larger")
@@ -159,6 +169,9 @@ def main() -> None:
         steals: list[float] = []
         equal = True
         out_b = ""
+        for _ in range(a.warmup):
+            _run([sys.executable, "-c", BASELINE, str(path)])
+            _run(_ours_cmd(path, a.jobs))
         for run in range(a.runs):
             j0 = cpu_jiffies()
             tb, out_b, _, cb = _run([sys.executable, "-c", BASELINE, str(path)])
