@@ -59,6 +59,14 @@ def process_limits(close: int | None = None) -> Callable[[], None]:
     return pre
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under ``-n auto`` pytest-xdist hands tests out in blocks ("load"); "worksteal" lets a worker
+    that runs out take some of another's, so a few long tests (real processes, the browser) do not
+    end the run on one worker while the other waits."""
+    if getattr(config.option, "dist", None) == "load":
+        config.option.dist = "worksteal"
+
+
 @pytest.fixture(autouse=True)
 def _pinned_run_date(monkeypatch):
     """Tests never depend on today's date: every run is dated TEST_DATE unless it says otherwise.
