@@ -25,8 +25,8 @@ import hashlib
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache, wraps
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import orjson
 
@@ -93,6 +93,31 @@ class RequestError(InputError):
 
 class UncountableRequest(RequestError, Uncountable):
     """A request gpt41cost will not count (its own limit: :class:`~gpt41cost.errors.Uncountable`)."""
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _bounded(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``fn``, refusing a request nested too deep for Python to walk (about 1,000 levels: a tool
+    schema, a chain of ``$ref``, tool call arguments, a refusal) or whose tool schemas expand
+    past :data:`~gpt41cost.tooldefs.MAX_NODES`: an :class:`UncountableRequest`, never a
+    ``RecursionError`` or a render without end."""
+
+    @wraps(fn)
+    def counted(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return fn(*args, **kwargs)
+        except RecursionError:
+            raise UncountableRequest(
+                "nested too deep to count (a tool schema, $ref chain, tool call arguments or content about "
+                "1,000 levels deep)"
+            ) from None
+        except tooldefs.SchemaTooLarge as exc:
+            raise UncountableRequest(str(exc)) from None
+
+    return counted
 
 
 @dataclass(frozen=True)
@@ -334,6 +359,7 @@ def count_request(
     raise RequestError("the request has neither 'messages' (Chat Completions) nor 'input' (Responses API)")
 
 
+@_bounded
 def count_chat(
     body: Mapping[str, Any],
     *,
@@ -378,6 +404,7 @@ def count_messages(
     return count_chat(body, models=models, count=count, encode=encode, images=images, tool_memo=tool_memo)
 
 
+@_bounded
 def count_responses(
     body: Mapping[str, Any],
     *,
@@ -732,6 +759,7 @@ def _function_list(tools: Any, key: str, acc: _Acc) -> list[Mapping[str, Any]]:
     return out
 
 
+@_bounded
 def tool_tokens(functions: Sequence[Mapping[str, Any]], count: Count, *, with_system: bool = False) -> int:
     """Tokens that function definitions add to a request (:mod:`gpt41cost.tooldefs`).
 

@@ -136,8 +136,27 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
 # --------------------------------------------------------------------------- rendering
 
 
+#: The most schema nodes one render expands, each ``$ref`` target counted every time it is used:
+#: references that multiply (two to the next definition, forty deep: a trillion nodes from 3 KB)
+#: are refused instead of rendered without end. Real tool lists are far below it (OpenAI's
+#: Structured Outputs allow 5,000 properties in all).
+MAX_NODES = 100_000
+
+
+class SchemaTooLarge(ValueError):
+    """Tool definitions whose schemas expand past :data:`MAX_NODES`."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"the tools' parameter schemas expand past {MAX_NODES:,} nodes ($ref used again and again?); "
+            "gpt41cost will not count them"
+        )
+
+
 def render(functions: Sequence[Mapping[str, Any]]) -> str:
-    """The namespace text of function definitions (``{"name", "description"?, "parameters"?}``)."""
+    """The namespace text of function definitions (``{"name", "description"?, "parameters"?}``).
+    Raises :class:`SchemaTooLarge` past :data:`MAX_NODES`."""
+    nodes = [MAX_NODES]  # nodes the render may still expand
     lines = ["namespace functions {", ""]
     for fn in functions:
         desc = fn.get("description")
@@ -149,7 +168,7 @@ def render(functions: Sequence[Mapping[str, Any]]) -> str:
         props = schema.get("properties")
         if isinstance(props, Mapping) and props:
             lines.append(f"type {fn['name']} = (_: {{")
-            lines.append(_properties(schema, 0, defs, ()))
+            lines.append(_properties(schema, 0, defs, (), nodes))
             lines.append("}) => any;")
         else:
             lines.append(f"type {fn['name']} = () => any;")
@@ -168,7 +187,9 @@ def _defs(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     return out
 
 
-def _properties(obj: Mapping[str, Any], indent: int, defs: Mapping[str, Any], seen: tuple[str, ...]) -> str:
+def _properties(
+    obj: Mapping[str, Any], indent: int, defs: Mapping[str, Any], seen: tuple[str, ...], nodes: list[int]
+) -> str:
     props = obj.get("properties")
     if not isinstance(props, Mapping):
         return ""
@@ -181,27 +202,32 @@ def _properties(obj: Mapping[str, Any], indent: int, defs: Mapping[str, Any], se
         if isinstance(desc, str) and desc and indent < 2:
             lines.append(f"// {desc}")
         mark = "" if name in req else "?"
-        line = f"{name}{mark}: {_type(prop, indent, defs, seen)},"
+        line = f"{name}{mark}: {_type(prop, indent, defs, seen, nodes)},"
         if "default" in prop:
             line += f" // default: {json.dumps(prop['default'], ensure_ascii=False)}"
         lines.append(line)
     return "\n".join(" " * indent + line for line in lines)
 
 
-def _type(prop: Mapping[str, Any], indent: int, defs: Mapping[str, Any], seen: tuple[str, ...]) -> str:
+def _type(
+    prop: Mapping[str, Any], indent: int, defs: Mapping[str, Any], seen: tuple[str, ...], nodes: list[int]
+) -> str:
+    nodes[0] -= 1
+    if nodes[0] < 0:
+        raise SchemaTooLarge
     ref = prop.get("$ref")
     if isinstance(ref, str):
         target = defs.get(ref)
         if not isinstance(target, Mapping) or ref in seen:
             return "any"
-        return _type(target, indent, defs, (*seen, ref))
+        return _type(target, indent, defs, (*seen, ref), nodes)
     for key in ("anyOf", "oneOf", "allOf"):
         options = prop.get(key)
         if isinstance(options, list) and options:
-            return " | ".join(_type(o if isinstance(o, Mapping) else {}, indent, defs, seen) for o in options)
+            return " | ".join(_type(o if isinstance(o, Mapping) else {}, indent, defs, seen, nodes) for o in options)
     kind = prop.get("type")
     if isinstance(kind, list):
-        return " | ".join(_type({**prop, "type": k}, indent, defs, seen) for k in kind) or "any"
+        return " | ".join(_type({**prop, "type": k}, indent, defs, seen, nodes) for k in kind) or "any"
     enum = prop.get("enum")
     if kind == "string":
         if isinstance(enum, list):
@@ -216,11 +242,11 @@ def _type(prop: Mapping[str, Any], indent: int, defs: Mapping[str, Any], seen: t
     if kind == "null":
         return "null"
     if kind == "object":
-        return "\n".join(["{", _properties(prop, indent + 2, defs, seen), "}"])
+        return "\n".join(["{", _properties(prop, indent + 2, defs, seen, nodes), "}"])
     if kind == "array":
         items = prop.get("items")
         if isinstance(items, Mapping):
-            return f"{_type(items, indent, defs, seen)}[]"
+            return f"{_type(items, indent, defs, seen, nodes)}[]"
         return "any[]"
     return "any"
 

@@ -370,3 +370,69 @@ def test_a_usage_line_nested_past_the_recursion_limit(tmp_path: Path, line: str,
     acc = read_usage([str(f)], jobs=jobs, parallel_min_bytes=limit)
     assert acc.records == 2 and len(acc.skips) == 1 and acc.skips[0].line == 2
     assert reason in acc.skips[0].detail
+
+
+def _tools_body(params: dict[str, object]) -> dict[str, object]:
+    return {
+        "model": "gpt-4.1",
+        "messages": [{"role": "user", "content": "hi"}],
+        "tools": [{"type": "function", "function": {"name": "f", "parameters": params}}],
+    }
+
+
+def _refs(n: int, fan: int) -> dict[str, object]:
+    """Parameters whose property is a chain of ``n`` $ref definitions, each used ``fan`` times by the one before."""
+    defs: dict[str, object] = {f"d{i}": {"anyOf": [{"$ref": f"#/$defs/d{i + 1}"}] * fan} for i in range(n)}
+    defs[f"d{n}"] = {"type": "string"}
+    return {"type": "object", "properties": {"x": {"$ref": "#/$defs/d0"}}, "$defs": defs}
+
+
+#: Two calls are one multi_tool_use.parallel call, whose text holds the arguments parsed.
+_CALLS = [
+    {"id": f"c{n}", "type": "function", "function": {"name": "f", "arguments": "[" * 5000 + "]" * 5000}} for n in (1, 2)
+]
+_DEEP_OBJECT = '{"type":"object","properties":{"a":' * 490 + '{"type":"string"}' + "}}" * 490
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "document"),
+    [
+        pytest.param(json.dumps(_tools_body(_refs(1200, 1))), "nested too deep to count", True, id="ref-chain"),
+        pytest.param(
+            json.dumps(_tools_body(_refs(18, 2))),
+            "the tools' parameter schemas expand past 100,000 nodes",
+            True,
+            id="ref-bomb",
+        ),
+        pytest.param(
+            json.dumps(
+                {"model": "gpt-4.1", "messages": [{"role": "assistant", "content": None, "tool_calls": _CALLS}]}
+            ),
+            "nested too deep to count",
+            True,
+            id="call-arguments",
+        ),
+        # a document this deep is refused before (its keys cannot be checked); a Batch line is not checked
+        pytest.param(
+            json.dumps(_tools_body({})).replace("{}", _DEEP_OBJECT), "nested too deep to count", False, id="schema"
+        ),
+    ],
+)
+def test_a_request_too_deep_or_too_large_to_render(
+    cli: Cli, tmp_path: Path, body: str, message: str, document: bool
+) -> None:
+    """A request whose tool schemas, $ref chain or call arguments nest about 1,000 levels deep was a
+    RecursionError traceback, and $ref used twice at each of 40 levels rendered without end (18 here:
+    past the bound, and quick to render were the bound gone); each
+    is one line (exit 3), as a document and as a Batch line, and --skip-bad counts the other lines."""
+    doc = tmp_path / "r.json"
+    doc.write_text(body)
+    line = '{"custom_id": "%s", "method": "POST", "url": "/v1/chat/completions", "body": %s}'
+    batch = tmp_path / "b.jsonl"
+    batch.write_text(line % ("1", body) + "\n" + line % ("2", json.dumps(_tools_body({}))) + "\n")
+    for path, at in ((doc, f"{doc}: "), (batch, f"{batch}: line 1: "))[0 if document else 1 :]:
+        r = cli("estimate", path, "-m", "gpt-4.1")
+        assert r.exit_code == 3 and r.stdout == "", r.stderr
+        assert r.stderr.count("\n") == 1 and f"{at}{message}" in r.stderr, r.stderr
+    r = cli("estimate", batch, "-m", "gpt-4.1", "--skip-bad", "-f", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["models"][0]["requests"] == 1, r.stderr
