@@ -360,8 +360,14 @@ def test_a_deeply_nested_request_document(cli, tmp_path: Path, depth: int) -> No
         )
 
 
-def test_a_usage_document_too_deep_to_check_is_a_bad_record(tmp_path: Path) -> None:
+def test_a_usage_document_nested_deep_is_still_checked(tmp_path: Path) -> None:
+    """A pretty-printed document is read as a stream, which sees every key at any depth: a key
+    twice beside 1,000 levels of nesting is found (a second parse could not check it); past
+    1,024 levels (orjson's limit) the document is not JSON."""
     path = tmp_path / "deep.json"
     path.write_text('{\n"data": 1, "data": ' + "[" * 1000 + "]" * 1000 + "}\n")
-    with pytest.raises(InputError, match=r"deep\.json: nested too deep to check for a key given twice"):
+    with pytest.raises(InputError, match=r'deep\.json: "data" appears twice in one object'):
         read_usage([str(path)], jobs=1, strict=True)
+    path.write_text('{\n"data": ' + "[" * 1024 + "]" * 1024 + "}\n")
+    with pytest.raises(InputError, match=r"deep\.json:1: not valid JSON: nested deeper than 1,024 levels"):
+        read_usage([str(path)], jobs=1)

@@ -45,6 +45,7 @@ import io
 import itertools
 import json
 import os
+import sys
 import zlib
 from array import array
 from bisect import bisect_right
@@ -434,6 +435,13 @@ def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value != "" else None
 
 
+def _name(value: Any) -> str | None:
+    """A name a group is keyed by (model, project, user, key, tier), one string object however
+    many results give it: every Usage API result is a group of its own (the API grouped them
+    already), and a page of 278,000 results held each name 278,000 times (+100 MB)."""
+    return sys.intern(value) if isinstance(value, str) and value != "" else None
+
+
 def _day(value: Any) -> int | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
@@ -530,7 +538,7 @@ def _response_record(obj: dict[str, Any], batch: bool = False, depth: int = 0) -
 def _api_result(res: Any, day: int | None) -> UsageRecord:
     if not isinstance(res, dict):
         raise _Bad("bad_record", "a Usage API result is not an object")
-    _twice(res, _RESULT_KEYS, objects=False)
+    _twice(res, RESULT_KEYS, objects=False)
     kind = res.get("object")
     if isinstance(kind, str) and kind != COMPLETIONS_RESULT:
         raise _Bad("bad_record", f"{kind} is not completions usage (use /v1/organization/usage/completions)")
@@ -541,23 +549,23 @@ def _api_result(res: Any, day: int | None) -> UsageRecord:
     if cached > inp:
         raise _Bad("bad_tokens", f"result.input_cached_tokens ({cached}) exceeds input_tokens ({inp})")
     return UsageRecord(
-        _str_or_none(res.get("model")),
+        _name(res.get("model")),
         inp,
         cached,
         out,
         requests=n,
         batch=res.get("batch") is True,
-        service_tier=_str_or_none(res.get("service_tier")),
+        service_tier=_name(res.get("service_tier")),
         day=day,
-        project_id=_str_or_none(res.get("project_id")),
-        user_id=_str_or_none(res.get("user_id")),
-        api_key_id=_str_or_none(res.get("api_key_id")),
+        project_id=_name(res.get("project_id")),
+        user_id=_name(res.get("user_id")),
+        api_key_id=_name(res.get("api_key_id")),
         per_request=False,
     )
 
 
 #: What :func:`_api_result` reads of a Usage API result; given twice, the result is refused.
-_RESULT_KEYS = (
+RESULT_KEYS = (
     "object",
     "num_model_requests",
     "input_tokens",
@@ -580,55 +588,103 @@ def _is_bucket(value: dict[str, Any]) -> bool:
     return value.get("object") == "bucket" or (isinstance(value.get("results"), list) and "start_time" in value)
 
 
+def item_where(where: str, n: int) -> str:
+    """Where item ``n`` (0-based) of a list at ``where`` is, as a bad record names it."""
+    return f"{where}[{n}]" if where else f"item {n + 1}"
+
+
+def data_where(where: str, n: int) -> str:
+    """Where bucket ``n`` of the page at ``where`` is."""
+    return f"{where}.data[{n}]" if where else f"data[{n}]"
+
+
+def page_refusal(value: dict[str, Any], where: str) -> _Bad | None:
+    """Why the Usage API page ``value`` (at ``where``) cannot be read at all, or None."""
+    at = f"{where}: " if where else ""
+    if repeated(value, ("data",)):  # which list of buckets is the page's?
+        return _Bad("bad_record", at + twice("data"))
+    if not isinstance(value.get("data"), list):
+        return _Bad("bad_record", f"{at}a Usage API page without a data list of buckets")
+    return None
+
+
+def bucket_day(value: dict[str, Any], where: str) -> int | None:
+    """The day of the Usage API bucket ``value`` (at ``where``); raises :class:`_Bad` when the
+    bucket cannot be read at all."""
+    at = f"{where}: " if where else ""
+    key = repeated(value, ("results", "start_time"))  # which results, which day?
+    if key is not None:
+        raise _Bad("bad_record", at + twice(key))
+    try:
+        day = _day(value.get("start_time"))
+    except _Bad as exc:
+        exc.detail = f"{where}.start_time: {exc.detail}" if where else f"start_time: {exc.detail}"
+        raise
+    results = value.get("results")
+    if results is not None and not isinstance(results, list):
+        raise _Bad("bad_record", f"{at}a Usage API bucket whose results are not a list")
+    return day
+
+
+def add_result(
+    res: Any,
+    day: int | None,
+    add: Callable[[UsageRecord], None],
+    bad: Callable[[Exception, str], None],
+    where: str,
+    n: int,
+) -> None:
+    """Add result ``n`` of the bucket at ``where``, or say why not."""
+    try:
+        add(_api_result(res, day))
+    except _Bad as exc:
+        exc.detail = f"{where}.results[{n}]: {exc.detail}" if where else f"results[{n}]: {exc.detail}"
+        bad(exc, where)
+
+
 def consume(
     value: Any, add: Callable[[UsageRecord], None], bad: Callable[[Exception, str], None], where: str = ""
 ) -> None:
-    """Add every record in one parsed JSON value; ``bad(error, where)`` for each that cannot be."""
-    at = f"{where}: " if where else ""
+    """Add every record in one parsed JSON value; ``bad(error, where)`` for each that cannot be.
+    (A document too large to parse whole is walked by :mod:`~gpt41cost.readers.usage_stream`,
+    by the same rules.)"""
     if isinstance(value, list):
         for n, item in enumerate(value):
-            consume(item, add, bad, f"{where}[{n}]" if where else f"item {n + 1}")
+            consume(item, add, bad, item_where(where, n))
         return
     if not isinstance(value, dict):
+        at = f"{where}: " if where else ""
         bad(_Bad("bad_record", f"{at}expected a JSON object, got {type(value).__name__}"), where)
         return
     if _is_page(value):
-        if repeated(value, ("data",)):  # which list of buckets is the page's?
-            bad(_Bad("bad_record", at + twice("data")), where)
-            return
-        if not isinstance(value.get("data"), list):
-            bad(_Bad("bad_record", f"{at}a Usage API page without a data list of buckets"), where)
+        refusal = page_refusal(value, where)
+        if refusal is not None:
+            bad(refusal, where)
             return
         for n, bucket in enumerate(value["data"]):
-            consume(bucket, add, bad, f"{where}data[{n}]" if not where else f"{where}.data[{n}]")
+            consume(bucket, add, bad, data_where(where, n))
         return
     if _is_bucket(value):
-        key = repeated(value, ("results", "start_time"))  # which results, which day?
-        if key is not None:
-            bad(_Bad("bad_record", at + twice(key)), where)
-            return
         try:
-            day = _day(value.get("start_time"))
+            day = bucket_day(value, where)
         except _Bad as exc:
-            exc.detail = f"{where}.start_time: {exc.detail}" if where else f"start_time: {exc.detail}"
             bad(exc, where)
             return
-        results = value.get("results")
-        if results is not None and not isinstance(results, list):
-            bad(_Bad("bad_record", f"{at}a Usage API bucket whose results are not a list"), where)
-            return
-        for n, res in enumerate(results or []):
-            try:
-                add(_api_result(res, day))
-            except _Bad as exc:
-                exc.detail = f"{where}.results[{n}]: {exc.detail}" if where else f"results[{n}]: {exc.detail}"
-                bad(exc, where)
+        for n, res in enumerate(value.get("results") or []):
+            add_result(res, day, add, bad, where, n)
         return
+    consume_record(value, add, bad, where)
+
+
+def consume_record(
+    value: dict[str, Any], add: Callable[[UsageRecord], None], bad: Callable[[Exception, str], None], where: str
+) -> None:
+    """Add the one record ``value`` (a response, a Batch output line, or a wrapper of one)."""
     try:
         add(_response_record(value))
     except (_Bad, _BatchFailed) as exc:
-        if isinstance(exc, _Bad) and at:
-            exc.detail = at + exc.detail
+        if isinstance(exc, _Bad) and where:
+            exc.detail = f"{where}: {exc.detail}"
         bad(exc, where)
 
 
@@ -1779,7 +1835,17 @@ def _read_json(
         value = None
         stripped = first.strip()
         if stripped in (b"{", b"[") or not stripped.endswith(b"}"):
-            # a pretty-printed document (or a JSONL whose first line is cut off): read it whole
+            if stripped in (b"{", b"["):  # a pretty-printed document: read as a stream
+                from .usage_stream import read_document
+
+                try:
+                    read_document(first, stream, sink)
+                except _GZIP_ERRORS as exc:
+                    raise _Bad(
+                        "truncated", f"gzip data is cut off ({exc}); a single JSON document cannot be read in part"
+                    ) from None
+                return
+            # a JSONL whose first line is cut off, or a document that starts on its first line: read it whole
             try:
                 doc = first + stream.read()
             except _GZIP_ERRORS as exc:

@@ -1,0 +1,365 @@
+"""A usage JSON document (not JSONL) read as a stream, in memory that does not grow with it.
+
+A Usage API page, a saved series of pages, or a pretty-printed array of responses can be a
+gigabyte; parsed whole, such a document took four to five times its size in memory (a 1 GB
+array of Chat Completions responses: 4.7 GB). Here it is walked as the events of a streaming
+parser (ijson, its yajl2 C backend), and only what one record needs is ever built: each response
+of a list, each result of a bucket. The lists that hold the records (the document's own list, a
+page's ``data``, a bucket's ``results``) are never built; their items are counted as they end.
+
+The rules are :func:`~gpt41cost.readers.usage.consume`'s, and give the same figures and the same
+bad records:
+
+- a key given twice is seen as it comes (the parser reports every key), so no second parse;
+- what decides how a list is read (a page's ``"object": "page"``, a bucket's ``start_time``) may
+  come after the list, and a page with ``"data"`` twice or a bucket with a bad ``start_time`` is
+  refused whole: so the records of such a list are held apart, in totals of their own
+  (:class:`_Scope`: memory in proportion to the groups they fall in, never to the records), and
+  added only when the object that holds the list ends and is read as the list's page or bucket;
+- the whole document is such a part: a document that turns out not to be JSON half-way counts
+  nothing, as before;
+- what orjson reads, this reads alike: bytes that are not UTF-8 as U+FFFD, a number too large
+  for a double as ``inf``, an integer past 64 bits as a float; nesting past 1,024 levels (orjson's
+  limit) is not JSON.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import IO, Any
+
+import ijson
+
+from ..usage import Accumulator, Skip, UsageRecord
+from .repeats import Obj
+from .usage import (
+    ENVELOPE_KEYS,
+    RESULT_KEYS,
+    Sink,
+    _Bad,
+    _BatchFailed,
+    _day,
+    _is_bucket,
+    _is_page,
+    _StrictStop,
+    add_result,
+    bucket_day,
+    consume,
+    consume_record,
+    data_where,
+    item_where,
+    page_refusal,
+)
+
+#: Bytes read from the document at a time.
+READ_BYTES = 1 << 16
+#: The deepest nesting read (orjson's limit: a document nested deeper is not JSON to it either).
+MAX_DEPTH = 1024
+
+# What a frame of the walk is: an object or list built whole (a part of one record), an object
+# read as one value of the document (a page, a bucket or a record), a list whose items are such
+# values (the document's own list, a page's data), a bucket's list of results.
+_OBJECT, _VALUE, _LIST, _ITEMS, _DATA, _RESULTS = range(6)
+_DONE = object()  # what a value frame hands its list: nothing, it counted itself
+
+
+class _Scope:
+    """Records of one part of the document, held apart until the part is known to count: totals
+    of their own and the response ids met in them; :meth:`commit` adds them to the part around it
+    (at the top, to the reader's totals), and a part refused is simply dropped."""
+
+    __slots__ = ("acc", "day_known", "ids", "parent", "sink")
+
+    def __init__(self, sink: Sink, parent: _Scope | None = None) -> None:
+        self.acc = Accumulator()
+        self.ids: set[int] = set()
+        self.parent = parent
+        self.sink = sink
+        self.day_known = True  # results: False while their bucket's start_time is still to come
+
+    def _first(self, response_id: str) -> bool:
+        """As :meth:`_Seen.first`, with the ids of the parts still held counted in."""
+        seen = self.sink.seen
+        if seen is None:
+            return True
+        h = hash(response_id)
+        held = 0
+        scope: _Scope | None = self
+        while scope is not None:
+            if h in scope.ids:
+                self.acc.duplicates += 1
+                return False
+            held += len(scope.ids)
+            scope = scope.parent
+        if h in seen.hashes or h in seen.prior:
+            self.acc.duplicates += 1
+            return False
+        if len(seen.hashes) + held < seen.limit:
+            self.ids.add(h)
+        else:
+            self.acc.unchecked += 1
+        return True
+
+    def add(self, r: UsageRecord) -> None:
+        if r.response_id and not self._first(r.response_id):
+            return
+        self.acc.add(r)
+
+    def bad(self, exc: Exception, where: str = "") -> None:
+        if isinstance(exc, _BatchFailed):
+            if exc.line_id and not self._first(exc.line_id):
+                return
+            self.acc.fail_batch(exc.code)
+        elif isinstance(exc, _Bad):
+            self.acc.skip(Skip(self.sink.source, None, exc.reason, exc.detail))
+        else:  # pragma: no cover - only the two above are passed
+            raise exc
+
+    def commit(self, day: int | None = None) -> None:
+        """Add this part to the one around it; ``day``: its results' day, when it came after them."""
+        if not self.day_known:
+            _set_day(self.acc, day)
+        if self.parent is not None:
+            self.parent.acc.merge(self.acc)
+            self.parent.ids |= self.ids
+            return
+        sink = self.sink
+        if sink.strict and self.acc.bad.first:
+            raise _StrictStop(self.acc.bad.first[0])
+        sink.acc.merge(self.acc)
+        if sink.seen is not None:
+            sink.seen.hashes |= self.ids
+
+
+def _set_day(acc: Accumulator, day: int | None) -> None:
+    """Put the Usage API results in ``acc`` (counted before their bucket's start_time came) on ``day``."""
+    acc.groups = {(k[0], k[1], k[2], day, k[4], k[5], k[6]): g for k, g in acc.groups.items()}
+
+
+class _Frame:
+    __slots__ = ("again", "key", "kind", "n", "objects", "scope", "streams", "value", "where", "whole")
+
+    def __init__(self, kind: int, value: Any, scope: _Scope, where: str = "") -> None:
+        self.kind = kind
+        self.value = value
+        self.scope = scope
+        self.where = where
+        self.key = ""
+        self.n = 0
+        self.again: set[str] | None = None  # keys met more than once
+        self.objects: dict[str, int] | None = None  # for those: how many times an object was the value
+        self.streams: dict[str, _Scope] | None = None  # a value frame's lists read as they came
+        self.whole = False  # built whole, every key: a value a message shows (RENDERED_KEYS)
+
+
+class _Utf8:
+    """The document's bytes with what is not UTF-8 read as U+FFFD (as orjson's parse here reads
+    it, :func:`~gpt41cost.readers.usage.loads`); ASCII chunks pass as they are."""
+
+    def __init__(self, first: bytes, stream: IO[bytes]) -> None:
+        self.first = first
+        self.stream = stream
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""
+        data, self.first = (self.first, b"") if self.first else (self.stream.read(size), b"")
+        if data.isascii() and not self.decoder.getstate()[0]:
+            return data
+        return self.decoder.decode(data, final=not data).encode()
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc)
+    if text.startswith(("b'", 'b"')):  # yajl's message as bytes
+        text = text[2:-1]
+    return " ".join(text.replace("\\n", "\n").split("\n")[0].split())
+
+
+def read_document(first: bytes, stream: IO[bytes], sink: Sink) -> None:
+    """Count the usage records of the JSON document that starts with ``first`` (its first line,
+    already read) and goes on in ``stream``. Raises :class:`_Bad` (``bad_file``) when it is not
+    JSON, and counts nothing of it then."""
+    root = _Scope(sink)
+    try:
+        _walk(ijson.basic_parse(_Utf8(first, stream), use_float=False, buf_size=READ_BYTES), root)
+    except ijson.JSONError as exc:
+        raise _Bad("bad_file", f"not valid JSON: {_one_line(exc)}") from None
+    root.commit()
+
+
+def _number(v: int | Decimal) -> int | float:
+    """A JSON number as orjson reads it: an integer in 64 bits as an int, any other as a float."""
+    if type(v) is int:
+        return v if -(1 << 63) <= v < 1 << 64 else float(v)
+    return float(v)
+
+
+#: Every key whose value :func:`~gpt41cost.readers.usage.consume` reads, at any depth (it reads
+#: only these, by name, with ``.get`` and ``in``). The value of any other key is never built: the
+#: object holds None for it (the key is there, as ``in`` and a truth test see it), which spares
+#: building the bulk of a response (its choices, messages, output text, tools).
+READ_KEYS = frozenset(
+    (
+        *ENVELOPE_KEYS,
+        *RESULT_KEYS,
+        "api_key_id", "batch", "cached_tokens", "code", "completion_tokens", "created", "created_at",
+        "custom_id", "data", "error", "has_more", "id", "input_tokens_details", "prompt_tokens",
+        "prompt_tokens_details", "results", "start_time", "status_code", "usage",
+    )
+)  # fmt: skip
+
+
+#: The keys whose whole value a bad record's words may show (a Batch line's ``status_code`` or
+#: error ``code``, a token count that is not a number): built whole, nothing in them left out.
+RENDERED_KEYS = frozenset(
+    (
+        "status_code", "code", "prompt_tokens", "completion_tokens", "input_tokens", "output_tokens",
+        "cached_tokens", "num_model_requests", "input_cached_tokens",
+    )
+)  # fmt: skip
+
+
+def _walk(events: Iterator[tuple[str, Any]], root: _Scope) -> None:
+    stack: list[_Frame] = []
+    top: _Frame = _Frame(_ITEMS, None, root)  # stands for the document: never handed a value
+    skip = 0  # depth inside a value that is not read (READ_KEYS)
+    for event, v in events:
+        if skip:
+            if event == "start_map" or event == "start_array":
+                skip += 1
+                if len(stack) + skip > MAX_DEPTH:
+                    raise _Bad("bad_file", f"not valid JSON: nested deeper than {MAX_DEPTH:,} levels")
+            elif event == "end_map" or event == "end_array":
+                skip -= 1
+                if not skip:
+                    _set(top, None)
+            continue
+        if event == "map_key":
+            top.key = v
+            continue
+        kind = top.kind
+        if event == "start_map" or event == "start_array":
+            if len(stack) >= MAX_DEPTH:  # this one would be the 1,025th level
+                raise _Bad("bad_file", f"not valid JSON: nested deeper than {MAX_DEPTH:,} levels")
+            if kind <= _VALUE and not top.whole and top.key not in READ_KEYS:  # a value no rule reads
+                skip = 1
+                continue
+            is_map = event == "start_map"
+            if kind in (_ITEMS, _DATA):  # a value of the document
+                where = _where(top) if stack else ""
+                frame = _Frame(_VALUE, Obj(), top.scope, where) if is_map else _Frame(_ITEMS, None, top.scope, where)
+            elif kind == _VALUE and not is_map and (top.key == "data" or top.key == "results"):
+                frame = _held(top)
+            else:
+                frame = _Frame(_OBJECT, Obj(), root) if is_map else _Frame(_LIST, [], root)
+                frame.whole = top.whole or (kind <= _VALUE and top.key in RENDERED_KEYS)
+            stack.append(top)
+            top = frame
+            continue
+        if event == "end_map" or event == "end_array":
+            frame, top = top, stack.pop()
+            if kind <= _VALUE:
+                obj = frame.value
+                if frame.again is not None:
+                    obj.again = frozenset(frame.again)
+                    obj.objects = frozenset(k for k, n in frame.objects.items() if n > 1)  # type: ignore[union-attr]
+                if kind == _OBJECT:
+                    v = obj
+                else:
+                    _value_ends(frame, obj)
+                    v = _DONE
+            elif kind == _LIST:
+                v = frame.value
+            elif kind == _ITEMS:
+                v = _DONE
+            else:  # a page's data or a bucket's results: the object holds them as [] already
+                continue
+            kind = top.kind
+        elif event == "number" and (type(v) is not int or not -(1 << 63) <= v < 1 << 64):
+            v = float(v)  # as orjson reads it: a float unless an integer in 64 bits
+        # hand the value that ended to the frame that holds it
+        if kind <= _VALUE:
+            if top.key in top.value:
+                _set(top, v)
+            else:
+                top.value[top.key] = v
+        elif kind == _LIST:
+            top.value.append(v)
+        elif kind == _RESULTS:
+            if top.value is not _DONE:
+                add_result(v, top.value, top.scope.add, top.scope.bad, top.where, top.n)
+            top.n += 1
+        else:  # _ITEMS, _DATA: a scalar is a bad record; an object or list counted itself
+            if v is not _DONE:
+                consume(v, top.scope.add, top.scope.bad, _where(top) if stack else "")
+            top.n += 1
+
+
+def _where(frame: _Frame) -> str:
+    """Where the next item of the list ``frame`` (the document's items, or a page's data) is."""
+    return item_where(frame.where, frame.n) if frame.kind == _ITEMS else data_where(frame.where, frame.n)
+
+
+def _held(top: _Frame) -> _Frame:
+    """The frame for the list under ``top.key`` ("data" or "results") of the value ``top``: its
+    items read as they come, their records held apart until ``top`` ends."""
+    scope = _Scope(top.scope.sink, top.scope)
+    if top.streams is None:
+        top.streams = {}
+    top.streams[top.key] = scope
+    if top.key == "data":
+        frame = _Frame(_DATA, None, scope, top.where)
+    else:
+        frame = _Frame(_RESULTS, None, scope, top.where)
+        if "start_time" not in top.value:
+            scope.day_known = False  # the day is put on them when it comes
+        else:
+            try:
+                frame.value = _day(top.value["start_time"])
+            except _Bad:  # the bucket is refused for it (if a bucket): its results unread
+                frame.value = _DONE
+    _set(top, [])  # the list as the object holds it: empty (no rule reads a list it holds)
+    return frame
+
+
+def _set(frame: _Frame, v: Any) -> None:
+    """``frame.value[frame.key] = v``, noting a key met before (the last value is kept, as every
+    parser keeps it, in the place of the first)."""
+    obj, key = frame.value, frame.key
+    if key in obj:
+        if frame.again is None:
+            frame.again, frame.objects = set(), {}
+        if key not in frame.again:
+            frame.again.add(key)
+            frame.objects[key] = isinstance(obj[key], dict)  # type: ignore[index]
+        frame.objects[key] += isinstance(v, dict)  # type: ignore[index]
+    obj[key] = v
+
+
+def _value_ends(frame: _Frame, obj: dict[str, Any]) -> None:
+    """An object read as a value of the document ended: count it as consume would, with the
+    lists it held read as they came (their parts added now, if it is their page or bucket)."""
+    scope, where, streams = frame.scope, frame.where, frame.streams
+    if streams is None:
+        consume(obj, scope.add, scope.bad, where)
+    elif _is_page(obj):
+        refusal = page_refusal(obj, where)
+        if refusal is not None:
+            scope.bad(refusal, where)
+        else:
+            streams["data"].commit()
+    elif _is_bucket(obj):
+        try:
+            day = bucket_day(obj, where)
+        except _Bad as exc:
+            scope.bad(exc, where)
+            return
+        results = streams.get("results")
+        if results is not None and isinstance(obj.get("results"), list):
+            results.commit(day)
+    else:
+        consume_record(obj, scope.add, scope.bad, where)

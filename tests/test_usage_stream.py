@@ -1,0 +1,196 @@
+"""A usage JSON document read as a stream (readers/usage_stream.py, #18) counts exactly what the
+whole parse counts (``consume`` of the value, its repeated keys noted): the same groups and
+figures, the same bad records with the same words, the same Batch failures and duplicates, and
+under ``--strict`` the same first bad record. Hypothesis builds the documents from real records
+(Chat and Responses API responses, Batch output lines, a Usage API page) broken at any depth: a
+key given twice, a value replaced by any JSON value, a key removed or moved to the end (a page's
+``object``, a bucket's ``start_time`` after its results), wrapped in lists and pages."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gpt41cost.errors import InputError
+from gpt41cost.readers import repeats
+from gpt41cost.readers.usage import MAX_IDS, Sink, _Seen, _StrictStop, consume, read_usage
+from gpt41cost.readers.usage_stream import read_document
+from gpt41cost.usage import Accumulator
+
+from .conftest import DATA
+from .test_hostile_repeats import Pairs, members
+
+USAGE = DATA / "usage"
+RECORDS = [
+    json.loads((USAGE / "chat.jsonl").read_bytes().splitlines()[0]),
+    json.loads((USAGE / "responses.jsonl").read_bytes().splitlines()[0]),
+    *[json.loads(line) for line in (USAGE / "batch_output.jsonl").read_bytes().splitlines()[:3]],
+    json.loads((USAGE / "single-response.json").read_text()),
+]
+PAGE = json.loads((USAGE / "usage-api-page.json").read_text())
+
+
+def dumps(value: Any, indent: str = "") -> str:
+    inner = indent + "  "
+    if isinstance(value, Pairs):
+        if not value:
+            return "{}"
+        return "{\n" + ",\n".join(f"{inner}{json.dumps(k)}: {dumps(v, inner)}" for k, v in value) + f"\n{indent}}}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        return "[\n" + ",\n".join(inner + dumps(v, inner) for v in value) + f"\n{indent}]"
+    return json.dumps(value)
+
+
+def objects(value: Any) -> list[Pairs]:
+    """Every object in ``value``, outermost first."""
+    out, todo = [], [value]
+    while todo:
+        v = todo.pop(0)
+        if isinstance(v, Pairs):
+            out.append(v)
+            todo += [x for _, x in v]
+        elif isinstance(v, list):
+            todo += v
+    return out
+
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 10**12), st.sampled_from([1.5, 1745000000.0, 0.0]), st.text(max_size=4)
+)
+VALUES = st.one_of(  # built anew each time: the documents are changed in place
+    SCALARS,
+    st.builds(list),
+    st.builds(Pairs),
+    st.builds(members, st.sampled_from(RECORDS)),
+    st.builds(lambda: members({"prompt_tokens": 7, "completion_tokens": 1})),
+    st.builds(lambda: members(PAGE["data"][0]["results"][0])),
+)
+
+
+@st.composite
+def broken(draw: st.DrawFn, value: Any) -> Any:
+    """``value`` with up to three objects in it broken."""
+    for _ in range(draw(st.integers(0, 3))):
+        objs = [o for o in objects(value) if o]
+        if not objs:
+            break
+        obj = draw(st.sampled_from(objs))
+        i = draw(st.integers(0, len(obj) - 1))
+        how = draw(st.sampled_from(["twice", "replace", "remove", "to-end"]))
+        if how == "twice":
+            obj.insert(draw(st.sampled_from([i, i + 1, len(obj)])), (obj[i][0], draw(VALUES)))
+        elif how == "replace":
+            obj[i] = (obj[i][0], draw(VALUES))
+        elif how == "remove":
+            del obj[i]
+        else:
+            obj.append(obj.pop(i))
+    return value
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> str:
+    def one() -> Any:
+        kind = draw(st.sampled_from(["record", "record", "page", "bucket", "scalar", "list"]))
+        if kind == "record":
+            return draw(broken(members(draw(st.sampled_from(RECORDS)))))
+        if kind == "page":
+            return draw(broken(members(PAGE)))
+        if kind == "bucket":
+            return draw(broken(members(PAGE["data"][draw(st.integers(0, len(PAGE["data"]) - 1))])))
+        if kind == "scalar":
+            return draw(SCALARS)
+        return [draw(broken(members(r))) for r in draw(st.lists(st.sampled_from(RECORDS), max_size=2))]
+
+    shape = draw(st.sampled_from(["one", "list", "pages"]))
+    if shape == "one":
+        value = one()
+    elif shape == "list":
+        value = [one() for _ in range(draw(st.integers(0, 4)))]
+    else:  # a saved series of pages, broken anywhere
+        value = draw(broken([members(PAGE) for _ in range(draw(st.integers(1, 3)))]))
+    return dumps(value) + "\n"
+
+
+def _facts(acc: Accumulator) -> tuple[Any, ...]:
+    return (
+        acc.records,
+        acc.groups,
+        acc.hist,
+        acc.bands,
+        acc.bad.by_reason,
+        [(s.reason, s.detail, s.line) for s in acc.skips],
+        acc.failed_batch,
+        acc.duplicates,
+        acc.unchecked,
+    )
+
+
+def _read(text: bytes, strict: bool, streamed: bool, max_ids: int = MAX_IDS) -> tuple[Any, ...]:
+    acc = Accumulator()
+    sink = Sink(acc, "doc.json", strict, _Seen(max_ids))
+    try:
+        if streamed:
+            read_document(b"", io.BytesIO(text), sink)
+        else:
+            consume(repeats.loads(text), sink.add, sink.bad)
+    except _StrictStop as stop:
+        return ("strict", stop.skip.reason, stop.skip.detail)
+    return _facts(acc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents(), st.booleans(), st.sampled_from([MAX_IDS, 1, 2]))
+def test_a_document_streamed_counts_what_the_whole_parse_counts(text: str, strict: bool, max_ids: int) -> None:
+    data = text.encode()
+    assert _read(data, strict, True, max_ids) == _read(data, strict, False, max_ids)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "detail"),
+    [
+        pytest.param('{\n"a": 1e400, "model": "m", "usage": {"prompt_tokens": 1e400, "completion_tokens": 1}}',
+                     "bad_tokens", "usage.prompt_tokens is null, not a whole number", id="huge-number"),
+        pytest.param('{\n"model": "m", "usage": {"prompt_tokens": 123456789012345678901234567890, '
+                     '"completion_tokens": 1}}', "bad_tokens",
+                     "usage.prompt_tokens is 1.2345678901234568e+29, not a whole number", id="integer-past-64-bits"),
+        pytest.param('{\n"model": "m\xff", "usage": {"prompt_tokens": 1, "completion_tokens": 1}}', None, None,
+                     id="not-utf8"),
+    ],
+)  # fmt: skip
+def test_numbers_and_bytes_are_read_as_orjson_reads_them(
+    tmp_path: Path, text: str, reason: str | None, detail: str | None
+) -> None:
+    """A number too large for a double, an integer past 64 bits and bytes that are not UTF-8 read
+    as the whole parse reads them (``usage.loads``), not as yajl refuses them."""
+    path = tmp_path / "doc.json"
+    path.write_bytes(text.encode("latin-1"))
+    if reason is None:
+        acc = read_usage([str(path)], jobs=1)
+        assert acc.records == 1 and next(iter(acc.groups))[0] == "m\ufffd"
+        return
+    with pytest.raises(InputError) as err:
+        read_usage([str(path)], jobs=1)
+    assert f"doc.json: {detail}" in err.value.message, err.value.message
+
+
+def test_a_document_cut_off_counts_nothing(tmp_path: Path) -> None:
+    """A document that turns out not to be JSON half-way is one bad file: nothing of it counted,
+    not the records before the cut."""
+    good = (USAGE / "single-response.json").read_text()
+    path = tmp_path / "cut.json"
+    path.write_text("[\n" + ",\n".join([good] * 3)[:-40])
+    other = tmp_path / "other.json"
+    other.write_text(good.replace("chatcmpl-", "chatcmpl-other-"))
+    acc = read_usage([str(path), str(other)], jobs=1)
+    assert acc.records == 1
+    assert [(s.reason, s.line) for s in acc.skips] == [("bad_file", 1)]
+    assert acc.skips[0].detail.startswith("not valid JSON: ") and "\n" not in acc.skips[0].detail
