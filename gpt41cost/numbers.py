@@ -93,7 +93,30 @@ EPOCHS = Range("fine-tuning epochs", Decimal(1), Decimal(50))
 #: Worker processes (--jobs): more than this only adds memory and start-up.
 JOBS = Range("processes (--jobs)", Decimal(1), Decimal(64))
 
-RANGES = (TOKENS, REQUESTS, SHARE, PERCENT, PEAK_FACTOR, USD, PRICE, LIMIT, TIER, EPOCHS, JOBS)
+#: Seconds to wait for the API (--timeout, --backoff): a stalled server is not waited on past an
+#: hour (``inf`` and ``nan`` were tracebacks from the socket).
+SECONDS = Range("seconds (--timeout, --backoff)", Decimal(0), Decimal(3600))
+#: Retries of one API call (--retries), each after up to 60 s.
+RETRIES = Range("retries (--retries)", Decimal(0), Decimal(20))
+#: API calls under way at once (verify --concurrency).
+CONCURRENCY = Range("calls at once (--concurrency)", Decimal(1), Decimal(32))
+
+RANGES = (
+    TOKENS,
+    REQUESTS,
+    SHARE,
+    PERCENT,
+    PEAK_FACTOR,
+    USD,
+    PRICE,
+    LIMIT,
+    TIER,
+    EPOCHS,
+    JOBS,
+    SECONDS,
+    RETRIES,
+    CONCURRENCY,
+)
 
 #: Decimal places a price or share may carry: more is a typo (38 digits), not a price.
 MAX_PLACES = 12

@@ -299,7 +299,9 @@ def test_broken_data_file_is_an_error_or_skipped(tmp_path: Path, cli: Any) -> No
             id="not-an-int",
         ),
         pytest.param(["limits", "--tier", "x"], "--tier: 'x' is not a number", id="tier"),
-        pytest.param(["usage", "--retries", "x"], "'x' is not a valid int", id="int"),
+        pytest.param(["usage", "--concurrency", "4"], "No such option: --concurrency", id="option-of-another"),
+        pytest.param(["verify", "--concurrency", "x"], "--concurrency: 'x' is not a number", id="int"),
+        pytest.param(["verify", "--concurrency", "33"], "--concurrency: must be between 1 and 32", id="int-range"),
         pytest.param(["nosuch"], "No such command 'nosuch'", id="command"),
         pytest.param(["estimate", "--input-tokens"], "requires an argument", id="missing-value"),
     ],
@@ -324,21 +326,37 @@ def _commands_with(flag: str) -> list[str]:
     return sorted(n for n, c in group.commands.items() if any(flag in p.opts for p in c.params))
 
 
+#: The commands that declare each flag below (read from the app: a new one must be added here).
+_FLAG_COMMANDS = {"--tier": ["limits", "usage"], "--timeout": ["usage", "verify"], "--backoff": ["usage", "verify"],
+                  "--retries": ["usage", "verify"]}  # fmt: skip
+
+
 @pytest.mark.parametrize(
-    ("value", "message"),
+    ("flag", "value", "message"),
     [
-        pytest.param("9", "--tier: must be between 1 and 5, got 9", id="over"),
-        pytest.param("0", "--tier: must be between 1 and 5, got 0", id="under"),
-        pytest.param("x", "--tier: 'x' is not a number; give e.g. 1000000", id="word"),
-        pytest.param("2.5", "--tier: expected a whole number, got 2.5", id="fraction"),
+        pytest.param("--tier", "9", "--tier: must be between 1 and 5, got 9", id="tier-over"),
+        pytest.param("--tier", "0", "--tier: must be between 1 and 5, got 0", id="tier-under"),
+        pytest.param("--tier", "x", "--tier: 'x' is not a number; give e.g. 1000000", id="tier-word"),
+        pytest.param("--tier", "2.5", "--tier: expected a whole number, got 2.5", id="tier-fraction"),
+        pytest.param("--timeout", "inf", "--timeout: 'inf' is not a number", id="timeout-inf"),
+        pytest.param("--timeout", "nan", "--timeout: 'nan' is not a number", id="timeout-nan"),
+        pytest.param("--timeout", "1e400", "--timeout: must be between 0.1 and 3,600, got 1e400", id="timeout-huge"),
+        pytest.param("--timeout", "0.05", "--timeout: must be between 0.1 and 3,600, got 0.05", id="timeout-tiny"),
+        pytest.param("--backoff", "nan", "--backoff: 'nan' is not a number", id="backoff-nan"),
+        pytest.param("--backoff", "-1", "--backoff: cannot be negative, got -1", id="backoff-negative"),
+        pytest.param("--retries", "99999999999", "--retries: must be between 0 and 20", id="retries-unbounded"),
+        pytest.param("--retries", "x", "--retries: 'x' is not a number", id="retries-word"),
     ],
 )
-def test_every_tier_flag_has_one_parser(cli, value: str, message: str) -> None:
-    """``usage --tier 9`` gave typer's range message, ``limits --tier 9`` the number parser's: one parser, one line."""
-    commands = _commands_with("--tier")
-    assert commands == ["limits", "usage"]
+def test_a_flag_shared_by_commands_has_one_parser(cli, flag: str, value: str, message: str) -> None:
+    """``usage --tier 9`` gave typer's range message, ``limits --tier 9`` the number parser's;
+    ``--timeout inf``/``nan``/``1e400`` were OverflowError/ValueError tracebacks from the socket once
+    a server was reached, and ``--retries`` had no bound: one parser, one line, exit 2, in every
+    command that has the flag."""
+    commands = _commands_with(flag)
+    assert commands == _FLAG_COMMANDS[flag]
     for command in commands:
-        r = cli([command, "--tier", value])
+        r = cli([command, flag, value])
         assert (r.exit_code, r.stdout) == (ExitCode.USAGE, ""), command
         assert r.stderr.startswith("gpt41cost: error: " + message) and r.stderr.count("\n") == 1, (command, r.stderr)
 

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..numbers import EPOCHS, JOBS, PEAK_FACTOR, PERCENT, REQUESTS, TIER, TOKENS
+from ..numbers import CONCURRENCY, EPOCHS, JOBS, PEAK_FACTOR, PERCENT, REQUESTS, RETRIES, SECONDS, TIER, TOKENS
 
 
 class Formats(str, Enum):
@@ -76,6 +76,14 @@ def exact(flag: str, help: str, rng: Any, **extra: Any) -> Any:
 
     parser = _number_parser(flag, lambda text: parse_decimal(text, rng))
     return typer.Option(flag, parser=parser, help=help, **extra)
+
+
+def seconds(flag: str, help: str, rng: Any, **extra: Any) -> Any:
+    """A number of seconds within ``rng``, as a float (what the HTTP client takes)."""
+    from ..numbers import parse_decimal
+
+    parser = _number_parser(flag, lambda text: float(parse_decimal(text, rng)))
+    return typer.Option(flag, parser=parser, metavar="SECONDS", help=help, **extra)
 
 
 def rate(flag: str, help: str, **extra: Any) -> Any:
@@ -206,26 +214,29 @@ BaseUrl = Annotated[
 ]
 Timeout = Annotated[
     float,
-    typer.Option(
-        "--timeout", min=0.1, metavar="SECONDS", help="Per connect and per read.", rich_help_panel="From the API"
+    seconds(
+        "--timeout",
+        "Per connect and per read (0.1 to 3,600).",
+        SECONDS.at_least(Decimal("0.1")),
+        rich_help_panel="From the API",
     ),
 ]
 Retries = Annotated[
     int,
-    typer.Option(
+    counted(
         "--retries",
-        min=0,
-        help="Retries on 429, 5xx and network failures, with backoff.",
+        "Retries on 429, 5xx and network failures, with backoff (0 to 20).",
+        RETRIES,
+        show_default=True,
         rich_help_panel="From the API",
     ),
 ]
 Backoff = Annotated[
     float,
-    typer.Option(
+    seconds(
         "--backoff",
-        min=0,
-        metavar="SECONDS",
-        help="First wait before a retry; doubles each time (a Retry-After from the server wins).",
+        "First wait before a retry; doubles each time (a Retry-After from the server wins).",
+        SECONDS,
         rich_help_panel="From the API",
     ),
 ]
@@ -513,5 +524,7 @@ VerifyModel = Annotated[
         help="Ask for this model's count (default: each request's own model, else gpt-4.1).",
     ),
 ]
-Concurrency = Annotated[int, typer.Option("--concurrency", min=1, max=32, help="Requests to the API at once.")]
+Concurrency = Annotated[
+    int, counted("--concurrency", "Requests to the API at once (1 to 32).", CONCURRENCY, show_default=True)
+]
 VerifyStrict = Annotated[bool, typer.Option("--strict", help="Exit 1 when any count differs.")]
