@@ -36,6 +36,22 @@ def test_readme_has_real_process_examples():
     assert REAL[0].startswith("gpt41cost ") and REAL[1].count("gpt41cost ") == 2
 
 
+#: Command lines where a forked run could differ from a real process if Cli.shell were wrong: the
+#: exit code through $? and PIPESTATUS, a pipe closed early, a closed stdout, stderr merged in order,
+#: stdin from a pipe, the environment given to one command.
+FORK_CHECKS = [
+    'gpt41cost pricing --format csv | head -2; echo "exit ${PIPESTATUS[0]}"',
+    'gpt41cost pricing >&-; echo "exit $?"',
+    'gpt41cost estimate --input-tokens x; echo "exit $?"',
+    "printf 'a prompt\\n' | GPT41COST_AS_OF=2026-03-01 gpt41cost estimate - -m gpt-4.1 -f csv",
+]
+
+
+@pytest.mark.parametrize("command", FORK_CHECKS)
+def test_a_forked_run_shows_what_a_real_process_shows(cli, command):
+    assert normalise(cli.shell(command, environment())) == run(command)
+
+
 def test_readme_python_examples(monkeypatch):
     """Every ```pycon block runs, in order and in one namespace, and prints what the README shows."""
     import doctest
