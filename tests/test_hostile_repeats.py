@@ -14,6 +14,7 @@ second parse is held to the exact check on generated JSON escaped every way JSON
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -240,15 +241,31 @@ def test_a_key_twice_on_the_command_line(cli, tmp_path: Path, name: str, line: s
     assert message in r.stderr
 
 
-def test_a_cost_export_naming_a_column_twice_is_one_line(cli, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "header",
+    [
+        pytest.param("start_time,amount_value,line_item,amount_value", id="same"),
+        pytest.param("start_time, Amount_Value ,line_item,amount_value", id="case-and-space"),  # read 100 in silence
+    ],
+)
+def test_a_cost_export_naming_a_column_twice_is_one_line(cli, tmp_path: Path, header: str) -> None:
+    """Case and spaces around a name do not make another column (as in the usage CSV reader)."""
     path = tmp_path / "costs.csv"
-    path.write_text("start_time,amount_value,line_item,amount_value\n1764979200,1.00,x,100.00\n")
+    path.write_text(f"{header}\n1764979200,1.00,x,100.00\n")
     r = cli("usage", USAGE / "usage-export.csv", "--billed", path, "--pricing", FIXTURE_CATALOG)
     assert r.exit_code == ExitCode.INPUT and r.stdout == ""
     assert r.stderr.strip() == (
         f"gpt41cost: error: {path}:1: the header names the column amount_value twice; which one to read is unclear: "
         "keep one"
     )
+
+
+
+def test_a_cost_export_header_in_capitals_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "costs.csv"
+    path.write_text("Start_Time,AMOUNT_VALUE,Line_Item\n1764979200,1.25,x\n")
+    (item,) = read_billed([str(path)])
+    assert (item.amount_usd, item.line_item) == (Decimal("1.25"), "x")
 
 
 # --------------------------------------------------------------------------- request documents

@@ -167,7 +167,7 @@ CSV_READS = (*CSV_NEEDS, "amount_currency", "line_item", "project_id")
 def _csv(path: str, text: str) -> list[BilledItem]:
     rows = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [h.strip() for h in next(rows)]
+        header = [h.strip().lower() for h in next(rows)]  # as the usage CSV reader reads its header
     except StopIteration:
         raise InputError(f"{path}: empty file") from None
     except csv.Error as exc:
