@@ -12,6 +12,13 @@ Kinds:
 - ``prompt-run-over``: a 16 MB run of one letter (it took ~0.9 GB in the tokenizer), refused
   before the tokenizer sees it;
 - ``usage``: a usage log of ``--usage-lines`` lines (gen_usage.py), streamed;
+- ``usage-page``: one Usage API page of ``--page-mb`` MB, pretty-printed as the API sends it
+  (gen_documents.py: 31 daily buckets, a result per project, user, key, model, tier), streamed;
+  every result is a group of its own (the API grouped them), so its memory grows with them;
+- ``usage-pages``: a saved series of such pages (a JSON array of pages), ``--page-mb`` MB;
+- ``usage-array``: a pretty-printed (``indent=2``) JSON array of ``--array-mb`` MB of Chat
+  Completions responses, streamed;
+- ``usage-array-gz``: the same array gzipped (level 6);
 - ``workload``/``catalog``: a "billion laughs" YAML, refused before anything is built;
 - ``dev-zero``: ``/dev/zero`` named as a prompt, stopped at the 64 MiB bound.
 """
@@ -19,7 +26,9 @@ Kinds:
 from __future__ import annotations
 
 import argparse
+import gzip
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,6 +44,10 @@ BOUNDS_MB = {
     "prompt-run": 400,
     "prompt-run-over": 400,
     "usage": 300,
+    "usage-page": 300,
+    "usage-pages": 300,
+    "usage-array": 300,
+    "usage-array-gz": 300,
     "workload": 100,
     "catalog": 100,
     "dev-zero": 400,
@@ -62,6 +75,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--prompt-mb", type=int, default=60, help="size of the text prompt, MB (default 60)")
     ap.add_argument("--usage-lines", type=int, default=200_000, help="lines of the usage log (default 200,000)")
+    ap.add_argument("--page-mb", type=float, default=153, help="size of the Usage API page(s), MB (default 153)")
+    ap.add_argument("--array-mb", type=float, default=1000, help="size of the array of responses, MB (default 1000)")
     args = ap.parse_args()
     env = base_env(GPT41COST_AS_OF="2026-12-06")
     py = sys.executable
@@ -76,6 +91,15 @@ def main() -> int:
             check=True,
             stdout=subprocess.DEVNULL,
         )
+        for kind, name, mb in (("page", "page.json", args.page_mb), ("pages", "pages.json", args.page_mb),
+                               ("array", "array.json", args.array_mb)):  # fmt: skip
+            subprocess.run(
+                [py, str(BENCH / "gen_documents.py"), str(d / name), "--kind", kind, "--mb", str(mb)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+        with open(d / "array.json", "rb") as src, gzip.open(d / "array.json.gz", "wb", compresslevel=6) as gz:
+            shutil.copyfileobj(src, gz, 1 << 20)
         _bomb(d / "bomb.yaml")
         cli = [py, "-m", "gpt41cost"]
         kinds = {
@@ -83,6 +107,10 @@ def main() -> int:
             "prompt-run": [*cli, "estimate", str(d / "run.txt"), "-m", "gpt-4.1", "-f", "json"],
             "prompt-run-over": [*cli, "estimate", str(d / "run-over.txt"), "-m", "gpt-4.1", "-f", "json"],
             "usage": [*cli, "usage", str(d / "usage.jsonl"), "-f", "json"],
+            "usage-page": [*cli, "usage", str(d / "page.json"), "-f", "json"],
+            "usage-pages": [*cli, "usage", str(d / "pages.json"), "-f", "json"],
+            "usage-array": [*cli, "usage", str(d / "array.json"), "-f", "json"],
+            "usage-array-gz": [*cli, "usage", str(d / "array.json.gz"), "-f", "json"],
             "workload": [*cli, "plan", str(d / "bomb.yaml")],
             "catalog": [*cli, "pricing", "--pricing", str(d / "bomb.yaml")],
             "dev-zero": [*cli, "estimate", "/dev/zero", "-m", "gpt-4.1"],
