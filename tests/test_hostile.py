@@ -436,3 +436,25 @@ def test_a_request_too_deep_or_too_large_to_render(
         assert r.stderr.count("\n") == 1 and f"{at}{message}" in r.stderr, r.stderr
     r = cli("estimate", batch, "-m", "gpt-4.1", "--skip-bad", "-f", "json")
     assert r.exit_code == 0 and json.loads(r.stdout)["models"][0]["requests"] == 1, r.stderr
+
+
+@pytest.mark.parametrize("path", ["plain", "parallel", "gzip", "document"])
+def test_a_usage_line_of_lists_nested_past_the_recursion_limit(tmp_path: Path, path: str) -> None:
+    """A JSONL line of 1,000 nested lists was a RecursionError traceback (the walk of a parsed line
+    opened each list by recursion); its lists are opened in place, as the document stream opens
+    them: the record inside is counted, on every path."""
+    import gzip
+
+    from gpt41cost.readers.usage import read_usage
+
+    good = '{"model": "gpt-4.1", "usage": {"prompt_tokens": 5, "completion_tokens": 1}}'
+    deep = "[" * 1000 + good + "]" * 1000
+    if path == "document":
+        data = f"[\n{good},\n{deep},\n{'[' * 1000 + ']' * 1000}\n]\n".encode()
+    else:
+        data = f"{good}\n{deep}\n{'[' * 1000 + ']' * 1000}\n{good}\n".encode()
+    f = tmp_path / ("u.jsonl.gz" if path == "gzip" else "u.json" if path == "document" else "u.jsonl")
+    f.write_bytes(gzip.compress(data) if path == "gzip" else data)
+    jobs, limit = (2, 0) if path == "parallel" else (1, 1 << 30)
+    acc = read_usage([str(f)], jobs=jobs, parallel_min_bytes=limit)
+    assert (acc.records, acc.skips) == (2 if path == "document" else 3, [])

@@ -649,8 +649,8 @@ def consume(
     (A document too large to parse whole is walked by :mod:`~gpt41cost.readers.usage_stream`,
     by the same rules.)"""
     if isinstance(value, list):
-        for n, item in enumerate(value):
-            consume(item, add, bad, item_where(where, n))
+        for item, at in _items(value, where):
+            consume(item, add, bad, at)
         return
     if not isinstance(value, dict):
         at = f"{where}: " if where else ""
@@ -674,6 +674,22 @@ def consume(
             add_result(res, day, add, bad, where, n)
         return
     consume_record(value, add, bad, where)
+
+
+def _items(value: list[Any], where: str) -> Iterator[tuple[Any, str]]:
+    """The items of the list ``value`` at ``where`` that are not lists, with where each is; a list
+    in it is opened in place, without recursion (a line of 1,000 nested lists was a RecursionError,
+    as the document stream reads them)."""
+    stack = [(enumerate(value), where)]
+    while stack:
+        items, at = stack[-1]
+        for n, item in items:
+            if isinstance(item, list):
+                stack.append((enumerate(item), item_where(at, n)))
+                break
+            yield item, item_where(at, n)
+        else:
+            stack.pop()
 
 
 def consume_record(
