@@ -388,3 +388,25 @@ def test_a_usage_document_nested_deep_is_still_checked(tmp_path: Path) -> None:
     path.write_text('{\n"data": ' + "[" * 1024 + "]" * 1024 + "}\n")
     with pytest.raises(InputError, match=r"deep\.json:1: not valid JSON: nested deeper than 1,024 levels"):
         read_usage([str(path)], jobs=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "lone"),
+    [
+        pytest.param(b'{"a": "x\\ud800"}', True, id="high"),
+        pytest.param('["\\uDFFF"]', True, id="low-text"),
+        pytest.param(b'{"\\ud800": 1}', True, id="in-a-key"),
+        pytest.param(b'"\\ud83d\\ude00"', False, id="a-pair"),
+        pytest.param(b'"\\\\ud800"', False, id="a-backslash-then-letters"),
+    ],
+)
+def test_the_standard_library_parse_refuses_half_a_surrogate_pair(text: bytes | str, lone: bool) -> None:
+    """json.loads reads "\\ud800", which orjson (the usage reader) refuses and no output can write:
+    a cost page holding one made every format but CSV fail with exit 7 once the report was made."""
+    from gpt41cost.readers.repeats import LoneSurrogate, loads
+
+    if lone:
+        with pytest.raises(LoneSurrogate):
+            loads(text)
+    else:
+        loads(text)

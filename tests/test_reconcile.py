@@ -141,6 +141,13 @@ def test_bad_tolerance(value):
         parse_tolerance(value)
 
 
+#: A Costs API page whose line item escapes half a surrogate pair.
+_LONE = (
+    '{"object":"page","data":[{"object":"bucket","start_time":1764979200,"results":[{"object":'
+    '"organization.costs.result","amount":{"value":1.5,"currency":"usd"},"line_item":"gpt-4.1, input\\ud800"}]}]}'
+)
+
+
 @pytest.mark.parametrize(
     ("content", "name", "expected"),
     [
@@ -168,6 +175,14 @@ def test_bad_tolerance(value):
         pytest.param("a,b\n1,2\n", "c.csv", "c.csv:1: not Costs API pages or a cost CSV export", id="csv-columns"),
         pytest.param("start_time,amount_value\nmonday,1\n", "d.csv", "d.csv:2: start_time 'monday'", id="csv-time"),
         pytest.param('{"data":[]}\n{oops\n', "l.jsonl", "l.jsonl:2: not JSON", id="jsonl"),
+        # JSON the standard library reads but no output writes (a report failed with exit 7 once made)
+        pytest.param(_LONE, "s.json", "s.json: a string holds half a surrogate pair", id="lone-surrogate"),
+        pytest.param(
+            _LONE.replace(',"', ',\n"'), "p.json", "p.json: a string holds half a surrogate pair", id="pretty-lone"
+        ),
+        pytest.param(  # read as JSONL line by line before, so line 1 ("{") was "not JSON"
+            '{\n"data": ' + "[" * 1000 + "]" * 1000 + "\n}\n", "d.json", "d.json: nested too deep", id="pretty-deep"
+        ),
     ],
 )
 def test_bad_costs_files(tmp_path, content, name, expected):
@@ -177,9 +192,10 @@ def test_bad_costs_files(tmp_path, content, name, expected):
         read_billed([str(p)])
 
 
-def test_bad_costs_file_on_the_cli_is_one_line(cli, tmp_path):
+@pytest.mark.parametrize("text", ['{"object": "page"}', _LONE], ids=["no-data", "lone-surrogate"])
+def test_bad_costs_file_on_the_cli_is_one_line(cli, tmp_path, text):
     p = tmp_path / "costs.json"
-    p.write_text('{"object": "page"}', encoding="utf-8")
+    p.write_text(text, encoding="utf-8")
     r = cli(["usage", COMPLETIONS, "--billed", str(p), "--pricing", FIXTURE_CATALOG])
     assert r.exit_code == ExitCode.INPUT
     assert r.stdout == ""

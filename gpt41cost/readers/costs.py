@@ -69,6 +69,8 @@ def _read_text(path: str, text: str) -> list[BilledItem]:
     if stripped[0] in "[{":
         try:
             value = repeats.loads(text, parse_float=Decimal)
+        except (repeats.TooDeep, repeats.LoneSurrogate) as exc:  # JSON, but not to be read: not JSONL either
+            raise InputError(f"{path}: {exc}; fix the file") from None
         except ValueError:
             return _jsonl(path, text)
         out: list[BilledItem] = []

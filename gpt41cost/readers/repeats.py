@@ -13,6 +13,7 @@ question (which cell to read), refused by :func:`column_twice`.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -46,14 +47,52 @@ class TooDeep(ValueError):
         super().__init__("nested too deep to check for a key given twice")
 
 
+class LoneSurrogate(ValueError):
+    """A string escapes half of a UTF-16 surrogate pair (``"\\ud800"``): no Unicode character,
+    so no output could write it (orjson, the usage reader's parser, refuses it too)."""
+
+    def __init__(self) -> None:
+        super().__init__("a string holds half a surrogate pair (\\ud800-\\udfff), which is no character")
+
+
 def loads(text: bytes | str, **options: Any) -> Any:
     """``json.loads`` of ``text`` (``options`` as it takes them) with the repeated keys of every
-    object noted (:class:`Obj`). Raises ``ValueError`` (``json.JSONDecodeError``) as it does, and
-    :class:`TooDeep` (a ``ValueError``) where it would recurse too deep."""
+    object noted (:class:`Obj`). Raises ``ValueError`` (``json.JSONDecodeError``) as it does,
+    :class:`TooDeep` (a ``ValueError``) where it would recurse too deep, and
+    :class:`LoneSurrogate` (a ``ValueError``) for half a surrogate pair, which ``json.loads``
+    reads and no output can write (a report would fail only once made)."""
     try:
-        return json.loads(text, object_pairs_hook=pairs, **options)
+        value = json.loads(text, object_pairs_hook=pairs, **options)
     except RecursionError:
         raise TooDeep from None
+    escaped = _SURROGATE.search(text) if isinstance(text, str) else _SURROGATE_BYTES.search(text)
+    if escaped is not None and _lone_surrogate(value):
+        raise LoneSurrogate
+    return value
+
+
+#: A surrogate's escape: only where one is can a parsed string hold one.
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(value: Any) -> bool:
+    """Whether a string of ``value`` (a key too) holds half a surrogate pair (a pair is one
+    character once parsed), walked without recursion."""
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, dict):
+            todo.extend(v)
+            todo.extend(v.values())
+        elif isinstance(v, list):
+            todo.extend(v)
+        elif isinstance(v, str) and not v.isascii():
+            try:
+                v.encode()
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 def repeated(value: Any, keys: tuple[str, ...], *, objects: bool = False) -> str | None:
@@ -153,6 +192,7 @@ def column_twice(header: list[str], columns: tuple[str, ...]) -> str | None:
 
 
 __all__ = [
+    "LoneSurrogate",
     "Obj",
     "TooDeep",
     "anywhere",
