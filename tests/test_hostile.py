@@ -458,3 +458,24 @@ def test_a_usage_line_of_lists_nested_past_the_recursion_limit(tmp_path: Path, p
     jobs, limit = (2, 0) if path == "parallel" else (1, 1 << 30)
     acc = read_usage([str(f)], jobs=jobs, parallel_min_bytes=limit)
     assert (acc.records, acc.skips) == (2 if path == "document" else 3, [])
+
+
+def test_a_usage_document_with_half_a_surrogate_pair_is_not_json(tmp_path: Path) -> None:
+    """A pretty-printed Usage API page whose string escapes a lone low surrogate ("\\udfff") was a
+    UnicodeDecodeError traceback from the document stream; it is not JSON, as a JSONL line holding
+    one is (orjson refuses it)."""
+    from gpt41cost.errors import InputError
+    from gpt41cost.readers.usage import read_usage
+
+    result = (
+        '{"object":"organization.usage.completions.result","input_tokens":5,"output_tokens":1,'
+        '"num_model_requests":1,"model":"gpt-4.1","project_id":"p\\udfff"}'
+    )
+    page = f'{{"object":"page","data":[{{"object":"bucket","start_time":1764979200,"results":[{result}]}}]}}'
+    doc, line = tmp_path / "page.json", tmp_path / "page.jsonl"
+    doc.write_text("{\n" + page[1:] + "\n")
+    line.write_text(page + "\n")
+    with pytest.raises(InputError, match=r"page\.json:1: not valid JSON: a string holds half a surrogate pair"):
+        read_usage([str(doc)], jobs=1)
+    with pytest.raises(InputError, match=r"page\.jsonl:1: not JSON"):
+        read_usage([str(line)], jobs=1)

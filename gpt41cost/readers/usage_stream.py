@@ -188,6 +188,8 @@ def read_document(first: bytes, stream: IO[bytes], sink: Sink) -> None:
         _walk(ijson.basic_parse(_Utf8(first, stream), use_float=False, buf_size=READ_BYTES), root)
     except ijson.JSONError as exc:
         raise _Bad("bad_file", f"not valid JSON: {_one_line(exc)}") from None
+    except UnicodeDecodeError:  # yajl's text for a lone low surrogate ("\udfff"), which orjson refuses too
+        raise _Bad("bad_file", "not valid JSON: a string holds half a surrogate pair") from None
     root.commit()
 
 
