@@ -15,6 +15,8 @@ Kinds:
 - ``usage-page``: one Usage API page of ``--page-mb`` MB, pretty-printed as the API sends it
   (gen_documents.py: 31 daily buckets, a result per project, user, key, model, tier), streamed;
   every result is a group of its own (the API grouped them), so its memory grows with them;
+- ``usage-page-line``: the same page written on one line (``json.dump(page, f)``), read as a
+  stream too; the line itself is held;
 - ``usage-pages``: a saved series of such pages (a JSON array of pages), ``--page-mb`` MB;
 - ``usage-array``: a pretty-printed (``indent=2``) JSON array of ``--array-mb`` MB of Chat
   Completions responses, streamed;
@@ -45,6 +47,7 @@ BOUNDS_MB = {
     "prompt-run-over": 400,
     "usage": 300,
     "usage-page": 300,
+    "usage-page-line": 300,
     "usage-pages": 300,
     "usage-array": 300,
     "usage-array-gz": 300,
@@ -91,8 +94,9 @@ def main() -> int:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        for kind, name, mb in (("page", "page.json", args.page_mb), ("pages", "pages.json", args.page_mb),
-                               ("array", "array.json", args.array_mb)):  # fmt: skip
+        pages = [("page", args.page_mb), ("page-line", args.page_mb), ("pages", args.page_mb)]
+        for kind, mb in [*pages, ("array", args.array_mb)]:
+            name = f"{kind}.json"
             subprocess.run(
                 [py, str(BENCH / "gen_documents.py"), str(d / name), "--kind", kind, "--mb", str(mb)],
                 check=True,
@@ -108,6 +112,7 @@ def main() -> int:
             "prompt-run-over": [*cli, "estimate", str(d / "run-over.txt"), "-m", "gpt-4.1", "-f", "json"],
             "usage": [*cli, "usage", str(d / "usage.jsonl"), "-f", "json"],
             "usage-page": [*cli, "usage", str(d / "page.json"), "-f", "json"],
+            "usage-page-line": [*cli, "usage", str(d / "page-line.json"), "-f", "json"],
             "usage-pages": [*cli, "usage", str(d / "pages.json"), "-f", "json"],
             "usage-array": [*cli, "usage", str(d / "array.json"), "-f", "json"],
             "usage-array-gz": [*cli, "usage", str(d / "array.json.gz"), "-f", "json"],

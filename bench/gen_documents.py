@@ -3,6 +3,8 @@
 - ``page``: one Usage API page (``/v1/organization/usage/completions`` with ``bucket_width=1d``
   and ``group_by=project_id,user_id,api_key_id,model,batch,service_tier``), pretty-printed as the
   API sends it (two-space indent): 31 daily buckets, each with its results, one per group;
+- ``page-line``: the same page (the same results, for the same ``--mb``) written on one line
+  (``json.dump(page, f)``, no indent);
 - ``pages``: a saved series of such pages, a JSON array of page objects (two-space indent);
 - ``array``: a pretty-printed (``indent=2``) JSON array of Chat Completions responses
   (gen_usage.py's ``chat``), as ``json.dump(responses, f, indent=2)`` writes it;
@@ -27,7 +29,7 @@ from typing import IO, Any
 
 from gen_usage import DAY0, MODELS, chat
 
-KINDS = ("page", "pages", "array", "array-gzip")
+KINDS = ("page", "page-line", "pages", "array", "array-gzip")
 BUCKETS_PER_PAGE = 31  # the API's page limit for daily buckets
 DAY = 86_400
 
@@ -111,6 +113,13 @@ def generate(path: Path, kind: str, mb: float, seed: int = 41) -> int:
             buckets = (_bucket(rng, b, per_bucket) for b in range(BUCKETS_PER_PAGE))
             records = _array(out, buckets, limit, level=1) * per_bucket
             out.write(b',\n  "has_more": false,\n  "next_page": null\n}\n')
+        elif kind == "page-line":
+            per_bucket = max(1, limit // (BUCKETS_PER_PAGE * 550))  # the page above, on one line
+            out.write(b'{"object": "page", "data": [')
+            for b in range(BUCKETS_PER_PAGE):
+                out.write((", " if b else "").encode() + json.dumps(_bucket(rng, b, per_bucket)).encode())
+            out.write(b'], "has_more": false, "next_page": null}\n')
+            records = per_bucket * BUCKETS_PER_PAGE
         elif kind == "pages":
             per_bucket = 200
             pages = (_page(rng, i * BUCKETS_PER_PAGE, per_bucket) for i in range(10**9))

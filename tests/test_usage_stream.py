@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from gpt41cost.errors import InputError
 from gpt41cost.readers import repeats
+from gpt41cost.readers import usage as usage_reader
 from gpt41cost.readers.usage import MAX_IDS, Sink, _Seen, _StrictStop, consume, read_usage
 from gpt41cost.readers.usage_stream import read_document
 from gpt41cost.usage import Accumulator
@@ -36,7 +37,14 @@ RECORDS = [
 PAGE = json.loads((USAGE / "usage-api-page.json").read_text())
 
 
-def dumps(value: Any, indent: str = "") -> str:
+def dumps(value: Any, indent: str | None = "") -> str:
+    """``value`` pretty-printed (two spaces an indent), or on one line (``indent=None``)."""
+    if indent is None:
+        if isinstance(value, Pairs):
+            return "{" + ",".join(f"{json.dumps(k)}:{dumps(v, None)}" for k, v in value) + "}"
+        if isinstance(value, list):
+            return "[" + ",".join(dumps(v, None) for v in value) + "]"
+        return json.dumps(value)
     inner = indent + "  "
     if isinstance(value, Pairs):
         if not value:
@@ -97,7 +105,7 @@ def broken(draw: st.DrawFn, value: Any) -> Any:
 
 
 @st.composite
-def documents(draw: st.DrawFn) -> str:
+def documents(draw: st.DrawFn, one_line: bool = False) -> str:
     def one() -> Any:
         kind = draw(st.sampled_from(["record", "record", "page", "bucket", "scalar", "list"]))
         if kind == "record":
@@ -117,7 +125,7 @@ def documents(draw: st.DrawFn) -> str:
         value = [one() for _ in range(draw(st.integers(0, 4)))]
     else:  # a saved series of pages, broken anywhere
         value = draw(broken([members(PAGE) for _ in range(draw(st.integers(1, 3)))]))
-    return dumps(value) + "\n"
+    return dumps(value, None if one_line else "") + "\n"
 
 
 def _facts(acc: Accumulator) -> tuple[Any, ...]:
@@ -152,6 +160,29 @@ def _read(text: bytes, strict: bool, streamed: bool, max_ids: int = MAX_IDS) -> 
 def test_a_document_streamed_counts_what_the_whole_parse_counts(text: str, strict: bool, max_ids: int) -> None:
     data = text.encode()
     assert _read(data, strict, True, max_ids) == _read(data, strict, False, max_ids)
+
+
+def _read_usage(path: Path, strict: bool) -> Any:
+    try:
+        return _facts(read_usage([str(path)], jobs=1, strict=strict))
+    except InputError as err:
+        return err.message
+
+
+@settings(max_examples=150, deadline=None)
+@given(documents(one_line=True), st.booleans(), st.sampled_from([0, 1 << 30]))
+def test_a_document_on_one_line_streamed_counts_what_its_line_counts(
+    tmp_path_factory: pytest.TempPathFactory, text: str, strict: bool, cut: int
+) -> None:
+    """A document written on one line is read as a stream when the line is long (here: any
+    length) and nothing follows it; it counts what the line read as JSONL counts, and its bad
+    records name line 1 as they did. A first line that is not JSON is read as JSONL reads it."""
+    path = tmp_path_factory.mktemp("one") / "doc.json"
+    path.write_text(text if cut else text[: len(text) // 2])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(usage_reader, "LONG_LINE_BYTES", 0)
+        streamed = _read_usage(path, strict)
+    assert streamed == _read_usage(path, strict)
 
 
 @pytest.mark.parametrize(

@@ -1763,6 +1763,10 @@ class Inflate:
         self.done = True
 
 
+#: A first line this long with nothing after it is a JSON document written on one line: read as a
+#: stream (:mod:`~gpt41cost.readers.usage_stream`), not parsed whole as a JSONL line is.
+LONG_LINE_BYTES = 1 << 20
+
 #: Bytes looked at, at a time, while skipping the blank lines before a file's first record.
 LEAD_PEEK = 1 << 16
 
@@ -1845,6 +1849,18 @@ def _read_json(
     parallel_min_bytes: int,
 ) -> None:
     acc = sink.acc
+    if len(first) >= LONG_LINE_BYTES and not stream.peek(1):  # type: ignore[attr-defined]
+        # one long line and nothing after it: a document written on one line (a Usage API page
+        # saved by json.dump), read as a stream rather than parsed whole (about 11 times its size)
+        from .usage_stream import read_document
+
+        try:
+            read_document(b"", io.BytesIO(first), sink, line=blank + 1)
+            return
+        except _Bad as exc:
+            if exc.reason != "bad_file":  # pragma: no cover - read_document raises no other
+                raise
+            # not JSON: the line as JSONL reads it, to say how (nothing of it was counted)
     try:
         value = orjson.loads(first)
     except orjson.JSONDecodeError:

@@ -70,10 +70,11 @@ class _Scope:
     of their own and the response ids met in them; :meth:`commit` adds them to the part around it
     (at the top, to the reader's totals), and a part refused is simply dropped."""
 
-    __slots__ = ("acc", "day_known", "ids", "parent", "sink")
+    __slots__ = ("acc", "day_known", "ids", "line", "parent", "sink")
 
-    def __init__(self, sink: Sink, parent: _Scope | None = None) -> None:
+    def __init__(self, sink: Sink, parent: _Scope | None = None, line: int | None = None) -> None:
         self.acc = Accumulator()
+        self.line: int | None = parent.line if parent is not None else line  # the line bad records name
         self.ids: set[int] = set()
         self.parent = parent
         self.sink = sink
@@ -113,7 +114,7 @@ class _Scope:
                 return
             self.acc.fail_batch(exc.code)
         elif isinstance(exc, _Bad):
-            self.acc.skip(Skip(self.sink.source, None, exc.reason, exc.detail))
+            self.acc.skip(Skip(self.sink.source, self.line, exc.reason, exc.detail))
         else:  # pragma: no cover - only the two above are passed
             raise exc
 
@@ -179,11 +180,12 @@ def _one_line(exc: Exception) -> str:
     return " ".join(text.replace("\\n", "\n").split("\n")[0].split())
 
 
-def read_document(first: bytes, stream: IO[bytes], sink: Sink) -> None:
+def read_document(first: bytes, stream: IO[bytes], sink: Sink, line: int | None = None) -> None:
     """Count the usage records of the JSON document that starts with ``first`` (its first line,
-    already read) and goes on in ``stream``. Raises :class:`_Bad` (``bad_file``) when it is not
-    JSON, and counts nothing of it then."""
-    root = _Scope(sink)
+    already read) and goes on in ``stream``; ``line``: the line its bad records name (a document
+    written on one line). Raises :class:`_Bad` (``bad_file``) when it is not JSON, and counts
+    nothing of it then."""
+    root = _Scope(sink, line=line)
     try:
         _walk(ijson.basic_parse(_Utf8(first, stream), use_float=False, buf_size=READ_BYTES), root)
     except ijson.JSONError as exc:
