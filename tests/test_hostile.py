@@ -250,6 +250,25 @@ def test_closed_stderr_keeps_the_exit_code(cli: Cli) -> None:
     assert (r.exit_code, r.stdout) == (2, "")
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["estimate", "samples/support"], id="estimate"),
+        pytest.param(
+            ["limits", "samples/support", "--requests-per-day", "1000", "--output-tokens", "300"], id="limits"
+        ),
+        pytest.param(["plan", "samples/workloads/support-bot.yaml"], id="plan"),
+        pytest.param(["usage", "samples/usage"], id="usage"),
+    ],
+)
+def test_closed_stderr_is_no_reason_to_fail(cli: Cli, args: list[str]) -> None:
+    """``2>&-``: Python sets sys.stderr to None; asking it whether it is a terminal (for the
+    progress bar) was an AttributeError that ended the run with exit 1 and nothing printed."""
+    r = cli.process(args, stderr=None, close=2)
+    assert r.exit_code == 0
+    assert r.stdout.startswith(("gpt41cost estimate", "Plan ", "Usage:", "Rate-limit"))
+
+
 def test_sigterm_is_one_line(cli: Cli) -> None:
     """SIGTERM while a command waits on its input: one line, exit 143, like Ctrl-C's 130."""
     p = cli.start("estimate", "-", stdin=subprocess.PIPE)

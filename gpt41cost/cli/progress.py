@@ -11,6 +11,16 @@ from typing import Any
 SHOW_AFTER_SECONDS = 0.8
 
 
+def stderr_is_terminal() -> bool:
+    """True when stderr is an open terminal; False when it is a file, a pipe, closed (``2>&-``:
+    Python then sets ``sys.stderr`` to None) or unusable."""
+    stream = sys.stderr
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):  # a closed file object
+        return False
+
+
 class Progress:
     """``with Progress(total, "Counting", unit="B") as p: p.advance(n)``; silent off a terminal."""
 
@@ -18,7 +28,7 @@ class Progress:
         self.total = total
         self.description = description
         self.unit = unit
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.enabled = stderr_is_terminal() if enabled is None else enabled
         self._start = time.monotonic()
         self._done = 0
         self._bar: Any = None
