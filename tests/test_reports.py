@@ -360,7 +360,8 @@ def test_estimate_table_and_markdown_say_what_the_batch_api_would_cost(cli, extr
         for m in doc["models"]
     )
     cached = " cached input at the batch input rate" if {"--cache-hit-rate", "auto"} & set(extra) else ""
-    label = "Batch API (50% off, results within 24 h" + (";" + cached if cached else "") + ")"
+    off = "50% off standard prices" if "--priority" in extra else "50% off"  # half of standard, not of priority
+    label = f"Batch API ({off}, results within 24 h" + (";" + cached if cached else "") + ")"
     for fmt in ("table", "markdown"):
         out = cli("estimate", args, "-f", fmt, expect=(0, 1)).stdout
         lines = [line.strip(" -") for line in out.splitlines() if "Batch API (" in line]

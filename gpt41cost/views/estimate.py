@@ -619,4 +619,6 @@ def _batch_notes(r: EstimateResult) -> list[str]:
             figures.append(f"{m.model} {usd_auto(each)} a request")
     cached = any(m.usage.cached_input_tokens or m.monthly_cached_tokens for m in r.models)
     label = BATCH_NOTE[:-1] + ("; cached input at the batch input rate)" if cached else ")")
+    if r.assumptions.mode != "standard":  # half of standard, not of the run's (priority) figures
+        label = label.replace("50% off", "50% off standard prices", 1)
     return [f"{label}: {', '.join(figures)}"] if figures else []
