@@ -224,4 +224,10 @@ def test_a_document_cut_off_counts_nothing(tmp_path: Path) -> None:
     acc = read_usage([str(path), str(other)], jobs=1)
     assert acc.records == 1
     assert [(s.reason, s.line) for s in acc.skips] == [("bad_file", 1)]
-    assert acc.skips[0].detail.startswith("not valid JSON: ") and "\n" not in acc.skips[0].detail
+    end = f"not valid JSON: the document ends before it is complete (cut off?) at byte {path.stat().st_size:,}"
+    assert acc.skips[0].detail == end
+    path.write_text("[\n" + good.replace('"model"', '"model" "x"'))
+    acc = read_usage([str(path), str(other)], jobs=1)
+    assert acc.records == 1
+    assert acc.skips[0].detail.startswith("not valid JSON: parse error: object key and value must be separated")
+    assert acc.skips[0].detail.endswith(f"', in bytes 2-{path.stat().st_size:,}") and "\n" not in acc.skips[0].detail

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import IO, Any
 
 import ijson
@@ -163,21 +162,31 @@ class _Utf8:
         self.first = first
         self.stream = stream
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self.read_to = self.read_from = 0  # bytes of the document handed out: all, before the last read
 
     def read(self, size: int = -1) -> bytes:
         if size == 0:
             return b""
         data, self.first = (self.first, b"") if self.first else (self.stream.read(size), b"")
+        self.read_from = self.read_to
+        self.read_to += len(data)
         if data.isascii() and not self.decoder.getstate()[0]:
             return data
         return self.decoder.decode(data, final=not data).encode()
 
 
-def _one_line(exc: Exception) -> str:
+def _one_line(exc: Exception, source: _Utf8) -> str:
+    """yajl's message (three lines: what, the text around it, a pointer) as one line, with where:
+    the text around it and the bytes it is among (the parser reads them a block at a time)."""
     text = str(exc)
     if text.startswith(("b'", 'b"')):  # yajl's message as bytes
-        text = text[2:-1]
-    return " ".join(text.replace("\\n", "\n").split("\n")[0].split())
+        text = text[2:-1].replace("\\n", "\n")
+    what, _, rest = text.partition("\n")
+    what, near = " ".join(what.split()), " ".join(rest.partition("\n")[0].split())
+    if what.endswith("premature EOF"):
+        return f"the document ends before it is complete (cut off?) at byte {source.read_from:,}"
+    where = f" near {near[:60]!r}" if near else ""
+    return f"{what.rstrip('.')}{where}, in bytes {source.read_from:,}-{source.read_to:,}"
 
 
 def read_document(first: bytes, stream: IO[bytes], sink: Sink, line: int | None = None) -> None:
@@ -186,20 +195,14 @@ def read_document(first: bytes, stream: IO[bytes], sink: Sink, line: int | None 
     written on one line). Raises :class:`_Bad` (``bad_file``) when it is not JSON, and counts
     nothing of it then."""
     root = _Scope(sink, line=line)
+    source = _Utf8(first, stream)
     try:
-        _walk(ijson.basic_parse(_Utf8(first, stream), use_float=False, buf_size=READ_BYTES), root)
+        _walk(ijson.basic_parse(source, use_float=False, buf_size=READ_BYTES), root)
     except ijson.JSONError as exc:
-        raise _Bad("bad_file", f"not valid JSON: {_one_line(exc)}") from None
+        raise _Bad("bad_file", f"not valid JSON: {_one_line(exc, source)}") from None
     except UnicodeDecodeError:  # yajl's text for a lone low surrogate ("\udfff"), which orjson refuses too
         raise _Bad("bad_file", "not valid JSON: a string holds half a surrogate pair") from None
     root.commit()
-
-
-def _number(v: int | Decimal) -> int | float:
-    """A JSON number as orjson reads it: an integer in 64 bits as an int, any other as a float."""
-    if type(v) is int:
-        return v if -(1 << 63) <= v < 1 << 64 else float(v)
-    return float(v)
 
 
 #: Every key whose value :func:`~gpt41cost.readers.usage.consume` reads, at any depth (it reads
