@@ -16,7 +16,9 @@ Rules, each in one place:
   fine-tuned model on the priority tier, flex processing) is never $0 in silence: it is listed in
   :attr:`UsageResult.unpriced` with its tokens and requests.
 - Days are UTC calendar days of the record's own timestamp (``created``, ``created_at``, a
-  Usage API bucket's ``start_time``).
+  Usage API bucket's ``start_time``; for a response with neither ``created`` nor ``created_at``,
+  a log's own time key on the record or its wrapper,
+  :data:`~gpt41cost.readers.usage.TIME_KEYS`: an ISO 8601 time without a zone is taken as UTC).
 - Each record is priced at the prices in force on its own day (the catalog's dated entries); a
   record without a timestamp at those of the run's date, and the result says how many. Records of
   a model dated on or after its shutdown are listed (a proxy's log, a wrong clock, a mislabelled
@@ -648,7 +650,12 @@ def summarize(
             "service tiers",
             "priority bills at priority prices; default, auto, scale or none at standard prices",
         ),
-        ("days", "UTC calendar days of each record's own timestamp (created, created_at, bucket start)"),
+        (
+            "days",
+            "UTC calendar days of each record's own timestamp (created, created_at, bucket start; else the "
+            "record's or its wrapper's timestamp, @timestamp, time, ts, startTime or start_time: an ISO 8601 "
+            "time without a zone taken as UTC)",
+        ),
         (
             "prices",
             f"those in force on each record's own day; records without a timestamp at those of the run's "

@@ -627,6 +627,25 @@ KIND_CHANGES = {
     "no-details": lambda s: s.replace(b'"prompt_tokens_details":', b'"x":', 1).replace(
         b'"input_tokens_details":', b'"x":', 1
     ),
+    # a log's own time key (TIME_KEYS): read only without created/created_at, by the reference
+    **{
+        f"no-created-{key}": (
+            lambda s, key=key: s.replace(b'"created":', f'"{key}":"2026-01-02T23:00:00-05:00","x":'.encode(), 1)
+            .replace(b'"created_at":', f'"{key}":"2026-01-02T23:00:00-05:00","x":'.encode(), 1)
+        )
+        for key in ru.TIME_KEYS
+    },
+    "created-null-time-ms": lambda s: s.replace(b'"created":', b'"ts":1767312000000,"created":null,"x":', 1).replace(
+        b'"created_at":', b'"ts":1767312000000,"created_at":null,"x":', 1
+    ),
+    "time-bad": lambda s: s.replace(b'"created":', b'"timestamp":"soon","x":', 1).replace(
+        b'"created_at":', b'"timestamp":"soon","x":', 1
+    ),
+    "time-beside-created": lambda s: s[:-1] + b',"timestamp":"2026-01-02T00:00:00Z"}',
+    "line-time-body-without-created": lambda s: s.replace(b'"created":', b'"x":', 1).replace(
+        b'"created_at":', b'"x":', 1
+    )[:-1]
+    + b',"@timestamp":"2026-01-03"}',
 }
 
 

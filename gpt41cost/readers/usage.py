@@ -105,6 +105,15 @@ MAX_IDS = 1_000_000
 #: Keys under which a logging envelope may hold the API response, tried in this order.
 ENVELOPE_KEYS = ("response", "result", "completion", "output", "data", "body")
 MAX_ENVELOPE_DEPTH = 3
+#: Keys under which a log written by the user's own code may hold a record's time, read (in this
+#: order, the first with a string or number) only when the response has neither ``created`` nor
+#: ``created_at``: on the response itself, else on the wrapper that holds it (the nearest first).
+#: ``timestamp``: Langfuse, structlog, python-json-logger, most loggers; ``@timestamp``: Elastic
+#: Common Schema, Logstash; ``time``: Go's slog, zerolog, pino, bunyan; ``ts``: zap;
+#: ``startTime``: LiteLLM spend logs, Langfuse observations; ``start_time``: LangSmith runs.
+#: A value: an ISO 8601 time (with ``Z`` or an offset: its UTC day; without a zone: taken as UTC)
+#: or a Unix time in seconds or milliseconds, read as ``created`` is.
+TIME_KEYS = ("timestamp", "@timestamp", "time", "ts", "startTime", "start_time")
 COMPLETIONS_RESULT = "organization.usage.completions.result"
 
 # --------------------------------------------------------------------------- the typed decoder
@@ -155,7 +164,26 @@ class _Line(Struct, gc=False):
     custom_id: Any = UNSET
     response: _BatchResponse | UnsetType | None = UNSET
     error: Any = UNSET
+    # TIME_KEYS: a record with one of them and no created/created_at takes the reference parse
+    timestamp: Any = UNSET
+    at_timestamp: Any = msgspec.field(default=UNSET, name="@timestamp")
+    time: Any = UNSET
+    ts: Any = UNSET
+    startTime: Any = UNSET  # the key's own spelling
+    start_time: Any = UNSET
     __post_init__ = _BUILT.append  # type: ignore[misc]  # a C method: no Python call per struct
+
+
+def _has_log_time(r: _Line) -> bool:
+    """Whether the record has a key of TIME_KEYS (whatever its value)."""
+    return (
+        r.timestamp is not UNSET
+        or r.at_timestamp is not UNSET
+        or r.time is not UNSET
+        or r.ts is not UNSET
+        or r.startTime is not UNSET
+        or r.start_time is not UNSET
+    )
 
 
 class _BatchResponse(Struct, gc=False):
@@ -451,7 +479,41 @@ def _day(value: Any) -> int | None:
     return None
 
 
-def _from_response(obj: dict[str, Any], usage: dict[str, Any], batch: bool) -> UsageRecord:
+def _log_time(obj: dict[str, Any]) -> tuple[str, Any] | None:
+    """The first key of TIME_KEYS in ``obj`` with a string or number value, and the value."""
+    for key in TIME_KEYS:
+        value = obj.get(key)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return key, value
+    return None
+
+
+_EPOCH = _dt.date(1970, 1, 1)
+
+
+def _log_day(key: str, value: str | int | float) -> int:
+    """The UTC day of a record's time ``value`` under ``key`` (of TIME_KEYS); :class:`_Bad` when it
+    is not a time from 2000 to 2099."""
+    if not isinstance(value, str):
+        try:
+            return day_of(value)
+        except ValueError as exc:
+            raise _Bad("bad_record", f"{key}: {exc}") from None
+    try:
+        when = _dt.datetime.fromisoformat(value)
+    except ValueError:
+        shown = orjson.dumps(value).decode()[:60]
+        raise _Bad("bad_record", f"{key} is {shown}, not an ISO 8601 time or a Unix time") from None
+    if when.tzinfo is not None:
+        when = when.astimezone(_dt.UTC)  # a time without a zone is taken as UTC
+    if not 2000 <= when.year <= 2099:
+        raise _Bad("bad_record", f"{key}: time {value!r} is not from 2000 to 2099")
+    return (when.date() - _EPOCH).days
+
+
+def _from_response(
+    obj: dict[str, Any], usage: dict[str, Any], batch: bool, outer: tuple[str, Any] | None = None
+) -> UsageRecord:
     _twice(usage, ("prompt_tokens_details", "input_tokens_details"))
     model = obj.get("model")
     if not isinstance(model, str):
@@ -475,6 +537,11 @@ def _from_response(obj: dict[str, Any], usage: dict[str, Any], batch: bool) -> U
     created = obj.get("created")
     if created is None:
         created = obj.get("created_at")
+    if created is not None:
+        day = _day(created)
+    else:
+        stamp = _log_time(obj) or outer
+        day = None if stamp is None else _log_day(*stamp)
     tier = obj.get("service_tier")
     return UsageRecord(
         model,
@@ -483,7 +550,7 @@ def _from_response(obj: dict[str, Any], usage: dict[str, Any], batch: bool) -> U
         out,
         batch=batch,
         service_tier=tier if isinstance(tier, str) else None,
-        day=_day(created),
+        day=day,
         response_id=_str_or_none(obj.get("id")),
     )
 
@@ -498,7 +565,10 @@ def _twice(obj: dict[str, Any], keys: tuple[str, ...], *, objects: bool = True) 
         raise _Bad("bad_record", twice(key))
 
 
-def _response_record(obj: dict[str, Any], batch: bool = False, depth: int = 0) -> UsageRecord:
+def _response_record(
+    obj: dict[str, Any], batch: bool = False, depth: int = 0, outer: tuple[str, Any] | None = None
+) -> UsageRecord:
+    """``outer``: the time (TIME_KEYS) of the nearest wrapper that has one, for a response without its own."""
     _twice(obj, ("usage", "response"))
     if "custom_id" in obj and ("response" in obj or "error" in obj):  # Batch output line (§8)
         error, resp, line_id = obj.get("error"), obj.get("response"), _str_or_none(obj.get("id"))
@@ -511,16 +581,16 @@ def _response_record(obj: dict[str, Any], batch: bool = False, depth: int = 0) -
         status, body = resp.get("status_code"), resp.get("body")
         if status != 200 or not isinstance(body, dict) or body.get("error"):
             raise _BatchFailed(f"status {status}", line_id)
-        return _response_record(body, True, depth + 1)
+        return _response_record(body, True, depth + 1, _log_time(obj) or outer)
     usage = obj.get("usage")
     if isinstance(usage, dict) and "model" in obj:
-        return _from_response(obj, usage, batch)
+        return _from_response(obj, usage, batch, outer)
     if depth < MAX_ENVELOPE_DEPTH:
         _twice(obj, ENVELOPE_KEYS, objects=False)  # a wrapper given twice: which one holds the response?
         for key in ENVELOPE_KEYS:
             inner = obj.get(key)
             if isinstance(inner, dict):
-                return _response_record(inner, batch, depth + 1)
+                return _response_record(inner, batch, depth + 1, _log_time(obj) or outer)
     if obj.get("object") == "batch":
         raise _Bad(
             "bad_record",
@@ -953,7 +1023,12 @@ def _add_uniform(sink: Sink, recs: list[_Line], built: int) -> bool:
     cached = [0] * n if no_details == n else [0 if d is None else d.cached_tokens or 0 for d in details]
     if not all(map(le, cached, inp)):
         return False
-    _add_columns(sink, bodies, models, batch, inp, cached, out)  # type: ignore[arg-type]
+    stamps = _stamps(bodies)
+    if not all(stamps) and any(
+        t is None and (_has_log_time(b) or _has_log_time(r)) for r, b, t in zip(recs, bodies, stamps, strict=True)
+    ):  # a day from TIME_KEYS: the reference reads it
+        return False
+    _add_columns(sink, bodies, models, batch, inp, cached, out, stamps)  # type: ignore[arg-type]
     return True
 
 
@@ -968,10 +1043,14 @@ def clean(r: _Line) -> tuple[_Line, bool, int, int, int] | None:
         body = resp.body
         if not isinstance(body, _Line) or body.error or body.custom_id is not UNSET:
             return None
+        if body.created is None and body.created_at is None and _has_log_time(r):
+            return None  # its day is the Batch line's TIME_KEYS: the reference reads them
         r, batch = body, True
     u = r.usage
     if not isinstance(u, _Usage) or r.model is UNSET:
         return None
+    if r.created is None and r.created_at is None and _has_log_time(r):
+        return None  # its day is one of TIME_KEYS: the reference reads them
     if u.prompt_tokens >= 0 or u.completion_tokens >= 0:  # a count absent is -1
         inp, out, details = u.prompt_tokens, u.completion_tokens, u.prompt_tokens_details
     else:
@@ -1021,18 +1100,24 @@ def _add_columns(
     before are dropped as duplicates. ``stamps``: their times, when known (else read here)."""
     tiers: list[str | None] = list(map(_TIER, bodies))
     if stamps is None:
-        stamps = list(map(_CREATED, bodies))
-    if not all(stamps):  # some None (a time is never 0: it is from 2000 on): the Responses API says created_at
-        if any(stamps):
-            stamps = [c if c is not None else a for c, a in zip(stamps, map(_CREATED_AT, bodies), strict=True)]
-        else:
-            stamps = list(map(_CREATED_AT, bodies))
+        stamps = _stamps(bodies)
     if sink.seen is not None:
         keep = sink.seen.keep(list(map(_ID, bodies)), sink.acc)
         if keep is not None:
             models, tiers, stamps = (list(compress(c, keep)) for c in (models, tiers, stamps))  # type: ignore[assignment]
             inp, cached, out = (list(compress(c, keep)) for c in (inp, cached, out))
     _add_rows(sink.acc, models, batch, tiers, stamps, inp, cached, out)
+
+
+def _stamps(bodies: Sequence[Any]) -> list[int | float | None]:
+    """Each response's ``created``, else its ``created_at``, else None."""
+    stamps = list(map(_CREATED, bodies))
+    if not all(stamps):  # some None (a time is never 0: it is from 2000 on): the Responses API says created_at
+        if any(stamps):
+            stamps = [c if c is not None else a for c, a in zip(stamps, map(_CREATED_AT, bodies), strict=True)]
+        else:
+            stamps = list(map(_CREATED_AT, bodies))
+    return stamps
 
 
 def _add_rows(
