@@ -6,6 +6,10 @@ array of Chat Completions responses: 4.7 GB). Here it is walked as the events of
 parser (ijson, its yajl2 C backend), and only what one record needs is ever built: each response
 of a list, each result of a bucket. The lists that hold the records (the document's own list, a
 page's ``data``, a bucket's ``results``) are never built; their items are counted as they end.
+Nor is the value of a key no rule reads (:data:`READ_KEYS`: a response's choices, its output
+text); a value a rule reads (a record's ``usage``, a Batch line's ``error``) is built whole, so
+one hostile record holding a huge one still grows with it. A document written on one line is
+read from that line, which the caller holds (``usage._read_json``).
 
 The rules are :func:`~gpt41cost.readers.usage.consume`'s, and give the same figures and the same
 bad records:
