@@ -641,6 +641,11 @@ KIND_CHANGES = {
     "time-bad": lambda s: s.replace(b'"created":', b'"timestamp":"soon","x":', 1).replace(
         b'"created_at":', b'"timestamp":"soon","x":', 1
     ),
+    "time-twice": lambda s: s.replace(b'"created":', b'"ts":"2026-01-01","ts":"2026-01-05T10:00:00Z","x":', 1).replace(
+        b'"created_at":', b'"ts":"2026-01-01","ts":1767700000,"x":', 1
+    ),
+    "time-object-then-next": lambda s: s.replace(b'"created":', b'"time":{"a":1},"start_time":"2026-01-03","x":', 1)
+    .replace(b'"created_at":', b'"time":{"a":1},"start_time":"2026-01-03","x":', 1),
     "time-beside-created": lambda s: s[:-1] + b',"timestamp":"2026-01-02T00:00:00Z"}',
     "line-time-body-without-created": lambda s: s.replace(b'"created":', b'"x":', 1).replace(
         b'"created_at":', b'"x":', 1

@@ -25,7 +25,8 @@ are read as U+FFFD, on the full parse too, see :func:`loads`). The records
 of a chunk are then summed per (model, service tier, day) column by column with C-level
 builtins. A line msgspec refuses (not JSON, a string it decodes not UTF-8, a field of another type or out of its
 range) and a record the typed fields cannot price exactly as the reference would (an envelope,
-a Usage API page, a failed Batch request, more cached than input tokens) get the full parse
+a Usage API page, a failed Batch request, more cached than input tokens, a TIME_KEYS value that
+is no time) get the full parse
 (orjson), which is the reference.
 
 Besides :func:`read_usage`, the units the tests hold to one another are public: the reference
@@ -174,16 +175,25 @@ class _Line(Struct, gc=False):
     __post_init__ = _BUILT.append  # type: ignore[misc]  # a C method: no Python call per struct
 
 
-def _has_log_time(r: _Line) -> bool:
-    """Whether the record has a key of TIME_KEYS (whatever its value)."""
-    return (
-        r.timestamp is not UNSET
-        or r.at_timestamp is not UNSET
-        or r.time is not UNSET
-        or r.ts is not UNSET
-        or r.startTime is not UNSET
-        or r.start_time is not UNSET
-    )
+#: (key, attribute of :class:`_Line`) of each of TIME_KEYS, in their order.
+_TIME_ATTRS = tuple(zip(TIME_KEYS, ("timestamp", "at_timestamp", "time", "ts", "startTime", "start_time"), strict=True))
+
+
+def _line_time(r: _Line) -> tuple[str, Any] | None:
+    """:func:`_log_time` of a typed record: the first of TIME_KEYS with a string or number."""
+    for key, attr in _TIME_ATTRS:
+        value = getattr(r, attr)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):  # not UNSET, not None
+            return key, value
+    return None
+
+
+def _log_stamp(body: _Line, line: _Line) -> int | None:
+    """For a response without created/created_at: the start (in seconds) of the UTC day of its
+    TIME_KEYS, else of its Batch line's (``line``), as the reference reads them; None without
+    one; :class:`_Bad` for a value that is no time."""
+    got = _line_time(body) or (_line_time(line) if line is not body else None)
+    return None if got is None else _log_day(*got) * SECONDS_PER_DAY
 
 
 class _BatchResponse(Struct, gc=False):
@@ -1023,10 +1033,9 @@ def _add_uniform(sink: Sink, recs: list[_Line], built: int) -> bool:
     cached = [0] * n if no_details == n else [0 if d is None else d.cached_tokens or 0 for d in details]
     if not all(map(le, cached, inp)):
         return False
-    stamps = _stamps(bodies)
-    if not all(stamps) and any(
-        t is None and (_has_log_time(b) or _has_log_time(r)) for r, b, t in zip(recs, bodies, stamps, strict=True)
-    ):  # a day from TIME_KEYS: the reference reads it
+    try:
+        stamps = _stamps(bodies, recs)
+    except _Bad:  # a TIME_KEYS value that is no time: the reference says so with its line
         return False
     _add_columns(sink, bodies, models, batch, inp, cached, out, stamps)  # type: ignore[arg-type]
     return True
@@ -1036,6 +1045,7 @@ def clean(r: _Line) -> tuple[_Line, bool, int, int, int] | None:
     """(response, batch, input, cached, output) of a record the typed fields price exactly as
     the reference parse would; None for any other (it takes the reference parse)."""
     batch = False
+    line = r
     if r.custom_id is not UNSET and (r.response is not UNSET or r.error is not UNSET):  # a Batch line
         resp = r.response
         if r.error or not isinstance(resp, _BatchResponse) or resp.status_code != 200:
@@ -1043,14 +1053,15 @@ def clean(r: _Line) -> tuple[_Line, bool, int, int, int] | None:
         body = resp.body
         if not isinstance(body, _Line) or body.error or body.custom_id is not UNSET:
             return None
-        if body.created is None and body.created_at is None and _has_log_time(r):
-            return None  # its day is the Batch line's TIME_KEYS: the reference reads them
         r, batch = body, True
     u = r.usage
     if not isinstance(u, _Usage) or r.model is UNSET:
         return None
-    if r.created is None and r.created_at is None and _has_log_time(r):
-        return None  # its day is one of TIME_KEYS: the reference reads them
+    if r.created is None and r.created_at is None:  # a day from TIME_KEYS, if any
+        try:
+            _log_stamp(r, line)
+        except _Bad:  # not a time: the reference says so with its line
+            return None
     if u.prompt_tokens >= 0 or u.completion_tokens >= 0:  # a count absent is -1
         inp, out, details = u.prompt_tokens, u.completion_tokens, u.prompt_tokens_details
     else:
@@ -1065,7 +1076,7 @@ def clean(r: _Line) -> tuple[_Line, bool, int, int, int] | None:
 
 def _add_mixed(sink: Sink, recs: Sequence[_Line | None], lines: list[bytes], line_no: int) -> None:
     """Add the clean records of a block column by column, then every other line by the reference."""
-    cols: dict[bool, tuple[list[_Line], list[str], list[int], list[int], list[int]]] = {}
+    cols: dict[bool, tuple[list[_Line], list[str], list[int], list[int], list[int], list[_Line]]] = {}
     todo: list[int] = []
     for i, r in enumerate(recs):
         got = None if r is None else clean(r)
@@ -1074,14 +1085,15 @@ def _add_mixed(sink: Sink, recs: Sequence[_Line | None], lines: list[bytes], lin
             continue
         c = cols.get(got[1])
         if c is None:
-            c = cols[got[1]] = ([], [], [], [], [])
+            c = cols[got[1]] = ([], [], [], [], [], [])
         c[0].append(got[0])
         c[1].append(got[0].model)  # type: ignore[arg-type]
         c[2].append(got[2])
         c[3].append(got[3])
         c[4].append(got[4])
-    for batch, (bodies, models, inp, cached, out) in cols.items():
-        _add_columns(sink, bodies, models, batch, inp, cached, out)
+        c[5].append(r)  # type: ignore[arg-type]
+    for batch, (bodies, models, inp, cached, out, outer) in cols.items():
+        _add_columns(sink, bodies, models, batch, inp, cached, out, _stamps(bodies, outer))
     for i in todo:
         full_parse(lines[i], sink, line_no + i + 1)
 
@@ -1109,14 +1121,20 @@ def _add_columns(
     _add_rows(sink.acc, models, batch, tiers, stamps, inp, cached, out)
 
 
-def _stamps(bodies: Sequence[Any]) -> list[int | float | None]:
-    """Each response's ``created``, else its ``created_at``, else None."""
+def _stamps(bodies: Sequence[Any], lines: Sequence[Any] | None = None) -> list[int | float | None]:
+    """Each response's ``created``, else its ``created_at``, else (given the records ``lines``
+    they are the bodies of, or are) the start of the day of its TIME_KEYS (:func:`_log_stamp`:
+    :class:`_Bad` for one that is no time), else None."""
     stamps = list(map(_CREATED, bodies))
     if not all(stamps):  # some None (a time is never 0: it is from 2000 on): the Responses API says created_at
         if any(stamps):
             stamps = [c if c is not None else a for c, a in zip(stamps, map(_CREATED_AT, bodies), strict=True)]
         else:
             stamps = list(map(_CREATED_AT, bodies))
+        if lines is not None and not all(stamps):
+            stamps = [
+                t if t is not None else _log_stamp(b, r) for t, b, r in zip(stamps, bodies, lines, strict=True)
+            ]
     return stamps
 
 
