@@ -8,13 +8,14 @@ key given twice, a value replaced by any JSON value, a key removed or moved to t
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from gpt41cost.errors import InputError
@@ -183,6 +184,35 @@ def test_a_document_on_one_line_streamed_counts_what_its_line_counts(
         mp.setattr(usage_reader, "LONG_LINE_BYTES", 0)
         streamed = _read_usage(path, strict)
     assert streamed == _read_usage(path, strict)
+
+
+@settings(max_examples=120, deadline=None)
+@given(documents(one_line=True), st.sampled_from(["whole", "cut"]))
+def test_a_document_starting_on_its_first_line_streamed_counts_what_the_whole_read_counts(
+    tmp_path_factory: pytest.TempPathFactory, text: str, how: str
+) -> None:
+    """A document that starts on its first line and goes on over more lines (``[{...},`` then a
+    record a line) is read as a stream; one that is not JSON (a JSONL file whose first line is
+    cut off) is read again whole, as JSONL. Either way it counts what reading it whole counts."""
+    text = text.replace("},{", "},\n{")
+    if how == "cut":
+        text = text[: len(text) // 2] + "\n" + (USAGE / "chat.jsonl").read_text()
+    first, _, rest = text.partition("\n")
+    # this case only: not a pretty-printed document, a JSONL line, or not JSON at all
+    assume(first.strip() not in ("{", "[") and not first.strip().endswith("}") and first.lstrip()[:1] in ("{", "["))
+    with contextlib.suppress(ValueError):
+        json.loads(first)
+        assume(False)  # the first line is a JSON value: a JSONL file
+    path = tmp_path_factory.mktemp("first") / "doc.json"
+    path.write_text(text)
+    acc = Accumulator()
+    sink = Sink(acc, str(path), False, _Seen(MAX_IDS))
+    usage_reader._read_whole((first + "\n").encode(), io.BytesIO(rest.encode()), sink, 0)
+    if acc.records == 0 and not acc.failed_batch:
+        with pytest.raises(InputError, match="no usage records found"):
+            read_usage([str(path)], jobs=1)
+        return
+    assert _facts(read_usage([str(path)], jobs=1)) == _facts(acc)
 
 
 @pytest.mark.parametrize(

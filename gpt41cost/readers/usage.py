@@ -1965,9 +1965,8 @@ def _read_json(
                 raise
             # not JSON: the line as JSONL reads it, to say how (nothing of it was counted)
     try:
-        value = orjson.loads(first)
+        orjson.loads(first)
     except orjson.JSONDecodeError:
-        value = None
         stripped = first.strip()
         if stripped in (b"{", b"[") or not stripped.endswith(b"}"):
             if stripped in (b"{", b"["):  # a pretty-printed document: read as a stream
@@ -1980,21 +1979,22 @@ def _read_json(
                         "truncated", f"gzip data is cut off ({exc}); a single JSON document cannot be read in part"
                     ) from None
                 return
-            # a JSONL whose first line is cut off, or a document that starts on its first line: read it whole
-            try:
-                doc = first + stream.read()
-            except _GZIP_ERRORS as exc:
-                raise _Bad(
-                    "truncated", f"gzip data is cut off ({exc}); a single JSON document cannot be read in part"
-                ) from None
-            try:
-                value = with_pairs(doc, loads(doc))
-            except orjson.JSONDecodeError as exc:
-                if stripped in (b"{", b"["):
-                    raise _Bad("bad_file", f"not valid JSON: {exc}") from None
-                scan_stream(io.BytesIO(doc), sink, line_no=blank)
+            # a document that starts on its first line, or a JSONL whose first line is cut off
+            if path == STDIN:  # read once: whole
+                _read_whole(first, stream, sink, blank)
                 return
-            consume(value, sink.add, sink.bad)
+            from .usage_stream import read_document
+
+            with contextlib.suppress(_Bad, *_GZIP_ERRORS):  # a document: read as a stream
+                read_document(first, stream, sink)
+                return
+            # not one (nothing of it was counted): read again, whole, to be read as JSONL if not JSON
+            again, raw_again, _ = _open(path)
+            try:
+                first, _, _ = _first_line(again)
+                _read_whole(first, again, sink, blank)
+            finally:
+                raw_again.close()
             return
     if not is_gzip and path != STDIN and size is not None and size >= parallel_min_bytes and jobs > 1:
         _scan_parallel(path, skipped, size, jobs, sink, tracker, blank)
@@ -2012,6 +2012,23 @@ def _read_json(
         _scan_pread(raw.fileno(), skipped, sink, on_chunk, line_no=blank)
     else:
         scan_stream(stream, sink, first=first, on_chunk=on_chunk, line_no=blank)
+
+
+def _read_whole(first: bytes, stream: BinaryIO, sink: Sink, blank: int) -> None:
+    """Read the rest of a file whose first line starts a JSON value but is not one: one JSON
+    document, parsed whole, or else JSONL (its first line cut off)."""
+    try:
+        doc = first + stream.read()
+    except _GZIP_ERRORS as exc:
+        raise _Bad(
+            "truncated", f"gzip data is cut off ({exc}); a single JSON document cannot be read in part"
+        ) from None
+    try:
+        value = with_pairs(doc, loads(doc))
+    except orjson.JSONDecodeError:
+        scan_stream(io.BytesIO(doc), sink, line_no=blank)
+        return
+    consume(value, sink.add, sink.bad)
 
 
 def _scan_pread(
