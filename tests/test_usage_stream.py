@@ -14,14 +14,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from gpt41cost.errors import InputError
-from gpt41cost.readers import repeats
+from gpt41cost.readers import repeats, usage_stream
 from gpt41cost.readers import usage as usage_reader
-from gpt41cost.readers.usage import MAX_IDS, Sink, _Seen, _StrictStop, consume, read_usage
+from gpt41cost.readers.usage import MAX_IDS, Sink, _Bad, _Seen, _StrictStop, consume, read_usage
 from gpt41cost.readers.usage_stream import read_document
 from gpt41cost.usage import Accumulator
 
@@ -71,8 +72,20 @@ def objects(value: Any) -> list[Pairs]:
     return out
 
 
-SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 10**12), st.sampled_from([1.5, 1745000000.0, 0.0]), st.text(max_size=4)
+#: Strings as json.dumps writes them (ensure_ascii): lone surrogates (not JSON to orjson; yajl read
+#: a lone high one as "?"), pairs ("\ud83d\ude00") and backslashes ("\\ud800" is no escape).
+TEXT = st.lists(  # st.text leaves surrogates out
+    st.one_of(st.characters(), st.characters(categories=["Cs"]), st.sampled_from("\\ud8\U0001f600")), max_size=4
+).map("".join)
+SCALARS = (
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-5, 10**12),
+        st.sampled_from([1.5, 1745000000.0, 0.0]),
+        st.text(max_size=4),
+    )
+    | TEXT
 )
 VALUES = st.one_of(  # built anew each time: the documents are changed in place
     SCALARS,
@@ -150,9 +163,12 @@ def _read(text: bytes, strict: bool, streamed: bool, max_ids: int = MAX_IDS) -> 
         if streamed:
             read_document(b"", io.BytesIO(text), sink)
         else:
+            orjson.loads(text)  # as the reader parses it: half a surrogate pair anywhere is not JSON
             consume(repeats.loads(text), sink.add, sink.bad)
     except _StrictStop as stop:
         return ("strict", stop.skip.reason, stop.skip.detail)
+    except (_Bad, orjson.JSONDecodeError):  # half a surrogate pair: not JSON, nothing counted
+        return ("not JSON", acc.records)
     return _facts(acc)
 
 
@@ -261,3 +277,43 @@ def test_a_document_cut_off_counts_nothing(tmp_path: Path) -> None:
     assert acc.records == 1
     assert acc.skips[0].detail.startswith("not valid JSON: parse error: object key and value must be separated")
     assert acc.skips[0].detail.endswith(f"', in bytes 2-{path.stat().st_size:,}") and "\n" not in acc.skips[0].detail
+
+
+@pytest.mark.parametrize(
+    ("escape", "valid"),
+    [
+        (r"\ud800x", False),
+        (r"\ud800", False),
+        (r"\ud800\u0041", False),
+        (r"\ud800\ud800\udc00", False),
+        (r"\\\uDBFF", False),
+        (r"\ud83d\ude00", True),
+        (r"\uD800\uDC00", True),
+        (r"\\ud800", True),
+        (r"\\\\ud800", True),
+        (r"\u0041\\ud800\\", True),
+    ],
+)
+def test_a_lone_high_surrogate_is_not_json_wherever_the_chunks_cut_it(tmp_path: Path, escape: str, valid: bool) -> None:
+    """A string escaping a lone high surrogate (yajl read it as "?": a model "gpt?x" counted) is not
+    JSON, as the whole parse finds, also when the escape is cut across the chunks the stream reads
+    (every place, chunks of 1 to 16 bytes); a pair, or an escaped backslash then "ud800", is read."""
+    path = tmp_path / "doc.json"
+    usage = '"usage": {"prompt_tokens": 1, "completion_tokens": 1}'
+    for pad in range(16):
+        text = "{\n" + f'"pad": "{"a" * pad}{escape}", "model": "gpt{escape}", {usage}}}\n'
+        if valid:
+            model = orjson.loads(text)["model"]
+        else:
+            with pytest.raises(orjson.JSONDecodeError):
+                orjson.loads(text)
+        path.write_text(text)
+        for size in (1, 2, 3, 5, 7, 16):
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(usage_stream, "READ_BYTES", size)
+                if not valid:
+                    with pytest.raises(InputError, match=r"doc\.json.*: not valid JSON: .* half a surrogate"):
+                        read_usage([str(path)], jobs=1)
+                    continue
+                acc = read_usage([str(path)], jobs=1)
+                assert acc.records == 1 and next(iter(acc.groups))[0] == model

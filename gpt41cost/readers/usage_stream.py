@@ -30,6 +30,7 @@ bad records:
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -158,15 +159,48 @@ class _Frame:
         self.whole = False  # built whole, every key: a value a message shows (RENDERED_KEYS)
 
 
+#: A high surrogate's escape not followed by a low one's (``\\ud800x``): an escape unless its
+#: backslash is itself escaped (``"\\\\ud800"``: a backslash, then ``ud800``).
+_LONE_HIGH = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})")
+_PAIR_BYTES = 12  # the escapes of a surrogate pair: what is kept of a chunk to be read with the next
+_HALF = "not valid JSON: a string holds half a surrogate pair"
+
+
 class _Utf8:
     """The document's bytes with what is not UTF-8 read as U+FFFD (as orjson's parse here reads
-    it, :func:`~gpt41cost.readers.usage.loads`); ASCII chunks pass as they are."""
+    it, :func:`~gpt41cost.readers.usage.loads`); ASCII chunks pass as they are. A string escaping
+    a lone high surrogate (``"\\ud800"``) is refused as orjson refuses it (yajl reads it as ``?``)."""
 
     def __init__(self, first: bytes, stream: IO[bytes]) -> None:
         self.first = first
         self.stream = stream
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.read_to = self.read_from = 0  # bytes of the document handed out: all, before the last read
+        self.tail = b""  # the end of the bytes handed out, not yet scanned for a lone high surrogate
+
+    def _lone_high(self, data: bytes) -> None:
+        """Raise :class:`_Bad` if ``data`` (the next bytes; none: the end) completes the escape of a
+        lone high surrogate; keep its last bytes (an escape cut off, or a pair's first half) for the next."""
+        text = self.tail + data if self.tail else data
+        if not data:
+            end = len(text)
+        else:
+            end = len(text) - _PAIR_BYTES  # what follows an escape before it is all here
+            if end <= 0:
+                self.tail = text
+                return
+            if text[end - 1] == 0x5C:  # the scan resumes at a backslash pair's start, not inside one
+                run = end - len(text[:end].rstrip(b"\\"))
+                end -= run & 1
+            self.tail = text[end:]
+        pos = 0
+        while (m := _LONE_HIGH.search(text, pos)) is not None and (at := m.start()) < end:
+            i = at  # the backslashes before it (``text`` starts at none's second half): even, it escapes
+            while i and text[i - 1] == 0x5C:
+                i -= 1
+            if not (at - i) & 1:
+                raise _Bad("bad_file", _HALF)
+            pos = at + 1
 
     def read(self, size: int = -1) -> bytes:
         if size == 0:
@@ -174,6 +208,7 @@ class _Utf8:
         data, self.first = (self.first, b"") if self.first else (self.stream.read(size), b"")
         self.read_from = self.read_to
         self.read_to += len(data)
+        self._lone_high(data)
         if data.isascii() and not self.decoder.getstate()[0]:
             return data
         return self.decoder.decode(data, final=not data).encode()
@@ -205,7 +240,7 @@ def read_document(first: bytes, stream: IO[bytes], sink: Sink, line: int | None 
     except ijson.JSONError as exc:
         raise _Bad("bad_file", f"not valid JSON: {_one_line(exc, source)}") from None
     except UnicodeDecodeError:  # yajl's text for a lone low surrogate ("\udfff"), which orjson refuses too
-        raise _Bad("bad_file", "not valid JSON: a string holds half a surrogate pair") from None
+        raise _Bad("bad_file", _HALF) from None
     root.commit()
 
 
