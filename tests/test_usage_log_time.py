@@ -116,6 +116,18 @@ def test_created_and_created_at_win(tmp_path):
     assert got == [day("2026-12-01"), day("2026-12-02"), day("2026-12-03"), None]
 
 
+def test_created_written_as_an_iso_time_gives_its_day(tmp_path):
+    """A log of the user's own may write created (or created_at) as an ISO 8601 string; a string
+    that is no time still gives no day (the record is counted, as before)."""
+    got, acc = days_of(
+        tmp_path,
+        record(created="2026-12-01T23:30:00-05:00"),  # 2026-12-02 in UTC
+        {"model": "gpt-4.1", "created_at": "2026-12-03", "usage": {"input_tokens": 1, "output_tokens": 1}},
+        record(created="soon", timestamp="2026-12-05"),
+    )
+    assert got == [day("2026-12-02"), day("2026-12-03"), None] and acc.records == 3 and not acc.skips
+
+
 def test_a_wrapper_gives_its_time_to_the_response_inside(tmp_path):
     got, acc = days_of(
         tmp_path,

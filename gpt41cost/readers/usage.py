@@ -544,10 +544,15 @@ def _from_response(
     cached = _tok(details, "cached_tokens", dkey, required=False) if isinstance(details, dict) else 0
     if cached > inp:
         raise _Bad("bad_tokens", f"{dkey}.cached_tokens ({cached}) exceeds the input tokens ({inp})")
-    created = obj.get("created")
+    key, created = "created", obj.get("created")
     if created is None:
-        created = obj.get("created_at")
-    if created is not None:
+        key, created = "created_at", obj.get("created_at")
+    if isinstance(created, str):  # a log of the user's own may write it as an ISO 8601 time
+        try:
+            day: int | None = _log_day(key, created)
+        except _Bad:
+            day = None  # present, not a time: no day, as before
+    elif created is not None:
         day = _day(created)
     else:
         stamp = _log_time(obj) or outer
