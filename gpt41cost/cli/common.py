@@ -164,17 +164,23 @@ def output_encoding() -> str | None:
         return "ascii"
 
 
+def is_terminal(stream: Any) -> bool:
+    """True when ``stream`` (sys.stdout or sys.stderr) is an open terminal; False when it is a
+    file, a pipe, closed (``2>&-``: Python then sets it to None) or failing (whoever writes to it
+    reports that)."""
+    try:
+        return stream is not None and bool(stream.isatty())
+    except (OSError, ValueError):  # a closed file object
+        return False
+
+
 def terminal_width() -> int | None:
     """The width the table format fits: $COLUMNS, else the terminal's; None (no limit) when
     stdout is not a terminal and $COLUMNS is not set, so piped output keeps whole lines."""
     import os
     import shutil
 
-    try:
-        tty = sys.stdout is not None and sys.stdout.isatty()
-    except (OSError, ValueError):  # closed or failing: emit() reports it
-        tty = False
-    if os.environ.get("COLUMNS", "").isdigit() or tty:
+    if os.environ.get("COLUMNS", "").isdigit() or is_terminal(sys.stdout):
         return max(40, shutil.get_terminal_size((100, 24)).columns)
     return None
 

@@ -7,18 +7,10 @@ import time
 from types import TracebackType
 from typing import Any
 
+from .common import is_terminal
+
 #: Seconds of work before the bar appears; quick runs never flash one.
 SHOW_AFTER_SECONDS = 0.8
-
-
-def stderr_is_terminal() -> bool:
-    """True when stderr is an open terminal; False when it is a file, a pipe, closed (``2>&-``:
-    Python then sets ``sys.stderr`` to None) or unusable."""
-    stream = sys.stderr
-    try:
-        return stream is not None and stream.isatty()
-    except (OSError, ValueError):  # a closed file object
-        return False
 
 
 class Progress:
@@ -28,7 +20,7 @@ class Progress:
         self.total = total
         self.description = description
         self.unit = unit
-        self.enabled = stderr_is_terminal() if enabled is None else enabled
+        self.enabled = is_terminal(sys.stderr) if enabled is None else enabled
         self._start = time.monotonic()
         self._done = 0
         self._bar: Any = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,8 +11,7 @@ from typing import TYPE_CHECKING
 
 from . import app
 from . import options as opt
-from .common import handles_errors, load_catalog_opt, openai_client, say, show, warn
-from .progress import stderr_is_terminal
+from .common import handles_errors, is_terminal, load_catalog_opt, openai_client, say, show, warn
 
 if TYPE_CHECKING:
     from ..api import Usage
@@ -232,7 +232,7 @@ def _gate(got: Usage, strict: bool, tolerance: str) -> None:
 
 
 def _shown(progress: bool | None) -> bool:
-    return progress if progress is not None else stderr_is_terminal()
+    return progress if progress is not None else is_terminal(sys.stderr)
 
 
 def _emit_workload(path: str | None, got: Usage, tier: int | None, budget: Decimal | None) -> None:
