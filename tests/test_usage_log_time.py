@@ -80,6 +80,10 @@ def test_a_time_is_iso_8601_or_a_unix_time(tmp_path, value, expected):
                      "to 2099", id="1999-in-utc"),
         pytest.param(12, "timestamp: time 12 is not a Unix time from 2000 to 2099, in seconds or milliseconds",
                      id="epoch-out-of-range"),
+        pytest.param("0001-01-01T00:00:00+01:00", "timestamp: time '0001-01-01T00:00:00+01:00' is not from 2000 "
+                     "to 2099", id="before-the-first-datetime-in-utc"),
+        pytest.param("9999-12-31T23:00:00-05:00", "timestamp: time '9999-12-31T23:00:00-05:00' is not from 2000 "
+                     "to 2099", id="after-the-last-datetime-in-utc"),
     ],
 )  # fmt: skip
 def test_a_value_that_is_no_time_is_a_bad_record(tmp_path, value, detail):
@@ -185,3 +189,18 @@ def test_forecast_works_on_a_log_dated_by_its_own_keys(cli, tmp_path):
     assert doc["undated_requests"] == 0
     assert doc["forecast"]["month"] == "2026-12"
     assert "time without a zone taken as UTC" in doc["assumptions"]["days"]
+
+
+def test_a_csv_export_dated_by_its_iso_column_alone(tmp_path):
+    """A usage CSV export with only start_time_iso: its UTC day, read by the same ISO reading as a
+    log's time keys; a time past the last datetime once in UTC gives no day (no traceback)."""
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "start_time_iso,model,num_model_requests,input_tokens,output_tokens\n"
+        "2026-12-01T23:30:00-05:00,gpt-4.1,1,100,20\n"
+        "9999-12-31T23:00:00-05:00,gpt-4.1,1,100,20\n",
+        encoding="utf-8",
+    )
+    acc = read_usage([str(path)])
+    assert sorted((k[3] for k in acc.groups), key=str) == sorted([day("2026-12-02"), None], key=str)
+    assert acc.records == 2 and not acc.skips

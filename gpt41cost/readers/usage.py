@@ -501,6 +501,22 @@ def _log_time(obj: dict[str, Any]) -> tuple[str, Any] | None:
 _EPOCH = _dt.date(1970, 1, 1)
 
 
+def _iso_utc(text: str) -> _dt.datetime | None:
+    """The ISO 8601 time ``text`` in UTC (a time without a zone is taken as UTC); None when it is
+    not one. A time on the first or last day a datetime holds whose offset moves it past that
+    (``0001-01-01T00:00+01:00``) is kept in its own zone's day: it is outside 2000-2099 either way."""
+    try:
+        when = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        return when.replace(tzinfo=_dt.UTC)
+    try:
+        return when.astimezone(_dt.UTC)
+    except OverflowError:
+        return when.replace(tzinfo=_dt.UTC)
+
+
 def _log_day(key: str, value: str | int | float) -> int:
     """The UTC day of a record's time ``value`` under ``key`` (of TIME_KEYS); :class:`_Bad` when it
     is not a time from 2000 to 2099."""
@@ -509,13 +525,10 @@ def _log_day(key: str, value: str | int | float) -> int:
             return day_of(value)
         except ValueError as exc:
             raise _Bad("bad_record", f"{key}: {exc}") from None
-    try:
-        when = _dt.datetime.fromisoformat(value)
-    except ValueError:
+    when = _iso_utc(value)
+    if when is None:
         shown = orjson.dumps(value).decode()[:60]
-        raise _Bad("bad_record", f"{key} is {shown}, not an ISO 8601 time or a Unix time") from None
-    if when.tzinfo is not None:
-        when = when.astimezone(_dt.UTC)  # a time without a zone is taken as UTC
+        raise _Bad("bad_record", f"{key} is {shown}, not an ISO 8601 time or a Unix time")
     if not 2000 <= when.year <= 2099:
         raise _Bad("bad_record", f"{key}: time {value!r} is not from 2000 to 2099")
     return (when.date() - _EPOCH).days
@@ -1653,12 +1666,10 @@ def _csv_day(row: list[str], col: dict[str, int]) -> int | None:
             except ValueError as exc:
                 raise _Bad("bad_record", str(exc)) from None
     if "time_iso" in col and col["time_iso"] < len(row) and row[col["time_iso"]].strip():
-        text = row[col["time_iso"]].strip().replace("Z", "+00:00")
-        with contextlib.suppress(ValueError):
-            t = _dt.datetime.fromisoformat(text)
-            if t.tzinfo is None:
-                t = t.replace(tzinfo=_dt.UTC)
-            return day_of(t.timestamp())
+        t = _iso_utc(row[col["time_iso"]].strip())
+        if t is not None:
+            with contextlib.suppress(ValueError):
+                return day_of(t.timestamp())
     return None
 
 
