@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import random
+import re
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -349,6 +350,68 @@ def test_strict_fails_on_first(name, message):
 def test_nothing_readable_is_an_input_error(name, message):
     with pytest.raises(InputError, match=message):
         read_usage([str(DATA / name)], jobs=1)
+
+
+# A header carrying a count under both its current and its older name (no OpenAI document says an
+# export cannot): the two cells of each row must agree, else the row is a bad record naming both.
+_TWO_NAMES = "start_time,num_model_requests,n_requests,model,input_tokens,output_tokens,{extra}\n"
+
+
+@pytest.mark.parametrize(
+    ("extra", "rows", "bad"),
+    [
+        pytest.param(
+            "n_context_tokens_total",
+            ["3,3,gpt-4.1,1000,10,1000", "3,3,gpt-4.1,1000,10,999"],
+            "input_tokens (1000) and n_context_tokens_total (999) differ",
+            id="input",
+        ),
+        pytest.param(
+            "n_generated_tokens_total",
+            ["3,3,gpt-4.1,1000,10,10", "3,3,gpt-4.1,1000,10,11"],
+            "output_tokens (10) and n_generated_tokens_total (11) differ",
+            id="output",
+        ),
+        pytest.param(
+            "n_context_tokens_total",
+            ["3,3,gpt-4.1,1000,10,1000", "3,4,gpt-4.1,1000,10,1000"],
+            "num_model_requests (3) and n_requests (4) differ",
+            id="requests",
+        ),
+        pytest.param(
+            "input_cached_tokens,n_cached_context_tokens_total",
+            ["3,3,gpt-4.1,1000,10,200,200", "3,3,gpt-4.1,1000,10,200,"],
+            "input_cached_tokens (200) and n_cached_context_tokens_total (0) differ",
+            id="cached-one-empty",
+        ),
+    ],
+)
+def test_a_count_under_two_names_must_agree(tmp_path, extra, rows, bad):
+    f = tmp_path / "both.csv"
+    f.write_text(_TWO_NAMES.format(extra=extra) + "".join(f"{D0},{r}\n" for r in rows))
+    acc = read_usage([str(f)], jobs=1)
+    assert (acc.records, acc.skip_counts) == (1, {"bad_tokens": 1})
+    assert [s.message() for s in acc.skips] == [
+        f"{f}:3: {bad}; which one to price is unclear: fix the row or keep one column"
+    ]
+    with pytest.raises(InputError, match=re.escape(f"{f}:3: {bad}")):
+        read_usage([str(f)], strict=True, jobs=1)
+
+
+def test_a_count_under_two_names_that_agree_reads_as_one(tmp_path, catalog):
+    legacy = (DATA / "usage-export-legacy.csv").read_text().splitlines()
+    both = tmp_path / "both.csv"  # the older export with the current names beside: same figures
+    rows = [legacy[0] + ",num_model_requests,input_tokens,output_tokens"]
+    for row in legacy[1:]:
+        cells = row.split(",")  # n_requests, n_context_tokens_total, n_generated_tokens_total again
+        rows.append(",".join([*cells, cells[3], cells[6], cells[7]]))
+    both.write_text("\n".join(rows) + "\n")
+    one = summarize(read_usage([str(DATA / "usage-export-legacy.csv")], jobs=1), catalog)
+    two = summarize(read_usage([str(both)], jobs=1), catalog)
+    assert two.total_usd == one.total_usd > 0
+    assert [(m.key, m.requests, m.input_tokens, m.output_tokens) for m in two.models] == [
+        (m.key, m.requests, m.input_tokens, m.output_tokens) for m in one.models
+    ]
 
 
 def test_truncated_gzip_keeps_records_before_the_cut():

@@ -180,6 +180,23 @@ def test_truncated_gzip_without_strict_counts_what_it_can(cli):
     assert "gzip data is cut off" in r.stderr
 
 
+def test_a_csv_row_whose_two_names_for_a_count_differ(cli, tmp_path):
+    f = tmp_path / "both.csv"
+    f.write_text(
+        "start_time,num_model_requests,model,input_tokens,output_tokens,n_context_tokens_total\n"
+        "1744588800,3,gpt-4.1,1000,10,1000\n"
+        "1744588800,3,gpt-4.1,1000,10,900000\n"
+    )
+    said = f"{f}:3: input_tokens (1000) and n_context_tokens_total (900000) differ; which one to price is unclear"
+    r = cli(f, "--strict")
+    assert (r.exit_code, r.stdout) == (3, "")
+    assert [r.stderr.startswith("gpt41cost: error: "), said in r.stderr, len(r.stderr.splitlines())] == [True, True, 1]
+    r = cli(f, "--format", "json")  # without --strict: the row is skipped and counted, the other priced
+    assert r.exit_code == 0
+    assert (r.json()["records"], r.json()["skipped"]) == (1, {"bad_tokens": 1})
+    assert said in r.stderr
+
+
 def test_help_has_examples(cli):
     r = Cli()(["usage", "--help"])
     assert r.exit_code == 0

@@ -1639,6 +1639,9 @@ _CSV_FIELDS: dict[str, tuple[str, ...]] = {
 #: Every column name the reader knows; one the header names twice is refused.
 _CSV_COLUMNS = tuple(name for options in _CSV_FIELDS.values() for name in options)
 _CSV_REQUIRED = ("requests", "input", "output", "model")
+#: Counts a header may give under two names (an export carrying both the current and the older
+#: column): each row's two cells must agree, else the row is a bad record.
+_CSV_COUNTS = ("requests", "input", "output", "cached")
 _TRUE = {"true", "1", "yes", "t", "y"}
 _FALSE = {"false", "0", "no", "f", "n", ""}
 
@@ -1673,7 +1676,9 @@ def _csv_day(row: list[str], col: dict[str, int]) -> int | None:
     return None
 
 
-def _csv_record(row: list[str], col: dict[str, int], names: dict[str, str]) -> UsageRecord:
+def _csv_record(
+    row: list[str], col: dict[str, int], names: dict[str, str], also: list[tuple[str, int, str]]
+) -> UsageRecord:
     def cell(field: str) -> str:
         return row[col[field]] if field in col else ""
 
@@ -1688,6 +1693,15 @@ def _csv_record(row: list[str], col: dict[str, int], names: dict[str, str]) -> U
             raise _Bad("bad_tokens", f"{names['uncached']} exceeds {names['input']}")
     else:
         cached = 0
+    read = {"input": inp, "output": out, "requests": n, "cached": cached}
+    for field, index, name in also:  # the same count under a second name: must agree
+        other = _csv_int(row[index], name, required=field != "cached")
+        if other != read[field]:
+            raise _Bad(
+                "bad_tokens",
+                f"{names[field]} ({read[field]}) and {name} ({other}) differ; which one to price is unclear: "
+                "fix the row or keep one column",
+            )
     if cached > inp:
         raise _Bad("bad_tokens", f"{names['cached']} ({cached}) exceeds {names['input']} ({inp})")
     flag = cell("batch").strip().lower()
@@ -1730,6 +1744,13 @@ def _scan_csv(stream: IO[bytes], first: bytes, sink: Sink) -> None:
                 break
     if not col:
         raise _Bad("bad_file", "not a usage file: expected JSON, JSONL, or a usage CSV export with a header row")
+    also = [  # a count's second name in the header: (field, index, name)
+        (f, header.index(name), name)
+        for f in _CSV_COUNTS
+        if f in col
+        for name in _CSV_FIELDS[f]
+        if name in header and name != names[f]
+    ]
     missing = [_CSV_FIELDS[f][0] for f in _CSV_REQUIRED if f not in col]
     if missing:
         raise _Bad(
@@ -1748,7 +1769,7 @@ def _scan_csv(stream: IO[bytes], first: bytes, sink: Sink) -> None:
             try:
                 if len(row) < width:
                     raise _Bad("bad_record", f"row has {len(row)} cells, the header has {width}")
-                acc.add(_csv_record(row, col, names))
+                acc.add(_csv_record(row, col, names, also))
             except _Bad as exc:
                 sink.skip(exc.reason, exc.detail, line=line)
     except UnicodeDecodeError as exc:
