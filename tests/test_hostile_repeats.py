@@ -7,7 +7,8 @@ such inputs from real ones (a key the reader reads, repeated at any depth it rea
 value, before or after the original; JSONL or a pretty-printed document) and each must be
 refused: a bad record (skipped with its reason, ``--strict`` fails with one line, exit 3), or
 for ``--billed`` files one line naming the file and where, exit 3. A request document with a key
-twice anywhere is one line, exit 3 (``--skip-bad`` skips it); the cheap screen that spares it a
+twice anywhere is one line, exit 3 (``--skip-bad`` skips it), and so is a line of a JSONL request
+file (``--skip-bad`` skips the line); the cheap screen that spares them a
 second parse is held to the exact check on generated JSON escaped every way JSON allows.
 """
 
@@ -274,10 +275,8 @@ REQUESTS = Path(__file__).parent.parent / "samples" / "requests"
 REQUEST_DOCUMENTS = [json.loads((REQUESTS / n).read_text()) for n in ("chat-support.json", "responses-contract.json")]
 
 
-@st.composite
-def request_with_a_key_twice(draw: st.DrawFn) -> tuple[str, str]:
-    """A real request with one of its keys, at any depth, given twice (any value, either side)."""
-    body = members(draw(st.sampled_from(REQUEST_DOCUMENTS)))
+def repeat_a_key(draw: st.DrawFn, body: Any) -> str:
+    """Give one key of ``body`` (members), at any depth, twice (any value, either side); return it."""
     objects: list[Pairs] = []
     todo: list[Any] = [body]
     while todo:
@@ -290,6 +289,14 @@ def request_with_a_key_twice(draw: st.DrawFn) -> tuple[str, str]:
     obj = draw(st.sampled_from([o for o in objects if o]))
     key = draw(st.sampled_from([k for k, _ in obj]))
     twice(draw, obj, key, draw(st.one_of(SCALARS, st.just([]), st.just(Pairs([("role", "user")])))))
+    return key
+
+
+@st.composite
+def request_with_a_key_twice(draw: st.DrawFn) -> tuple[str, str]:
+    """A real request with one of its keys, at any depth, given twice (any value, either side)."""
+    body = members(draw(st.sampled_from(REQUEST_DOCUMENTS)))
+    key = repeat_a_key(draw, body)
     return dumps(body, pretty=draw(st.booleans())) + "\n", key
 
 
@@ -312,6 +319,67 @@ def test_a_request_document_with_a_key_twice_is_refused(cli, tmp_path: Path, cas
     r = cli("estimate", folder, "--skip-bad", "-m", "gpt-4.1", "--pricing", FIXTURE_CATALOG, "-f", "json")
     assert r.exit_code == 0 and json.loads(r.stdout)["models"][0]["requests"] == 1
     assert f"skipped: {path}: " in r.stderr
+
+
+JSONL_FILES = {"batch": "batch-support.jsonl", "finetune": "finetune-train.jsonl", "prompts": "prompts.jsonl"}
+JSONL_REQUESTS = {k: [json.loads(s) for s in (REQUESTS / n).read_text().splitlines()] for k, n in JSONL_FILES.items()}
+
+
+@st.composite
+def jsonl_with_a_key_twice(draw: st.DrawFn) -> tuple[str, str, str, int, int]:
+    """(kind, JSONL text, key, line number, lines): a real Batch, fine-tuning or prompts file
+    with one key of one line, at any depth, given twice (any value, either side)."""
+    kind = draw(st.sampled_from(sorted(JSONL_REQUESTS)))
+    values = [members(v) for v in JSONL_REQUESTS[kind]]
+    at = draw(st.sampled_from([i for i, v in enumerate(values) if not isinstance(v, str)]))
+    key = repeat_a_key(draw, values[at])
+    return kind, "".join(dumps(v) + "\n" for v in values), key, at + 1, len(values)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(jsonl_with_a_key_twice())
+def test_a_jsonl_request_line_with_a_key_twice_is_refused(
+    cli, tmp_path: Path, case: tuple[str, str, str, int, int]
+) -> None:
+    """A line of a Batch, fine-tuning or prompts file that gives a key twice is a bad line, as one
+    that does not parse: one line naming the file, the line and the key (a Batch file: OpenAI
+    would reject it, exit 1; the others exit 3); ``--skip-bad`` skips that line, the rest counted."""
+    kind, text, key, n, lines = case
+    path = tmp_path / f"{kind}.jsonl"
+    path.write_text(text)
+    args = ("estimate", path, "--as", kind, "-m", "gpt-4.1", "--pricing", FIXTURE_CATALOG, "-f", "json")
+    why = f'"{key}" appears twice in one object; which one to count is unclear: keep one'
+    r = cli(*args)
+    if kind == "batch":
+        assert r.exit_code == 1
+        assert r.stderr.strip().splitlines()[-1].startswith(f"gpt41cost: error: {path}: OpenAI would reject this batch")
+        assert f"first: line {n}: " in r.stderr and why in r.stderr
+    else:
+        assert r.exit_code == ExitCode.INPUT and r.stdout == ""
+        line = r.stderr.strip()
+        assert "\n" not in line and line.startswith(f"gpt41cost: error: {path}: line {n}: "), r.stderr
+        assert why in line
+    r = cli(*args, "--skip-bad")
+    assert r.exit_code == (1 if kind == "batch" else 0)
+    assert json.loads(r.stdout)["models"][0]["requests"] == lines - 1
+    assert f"skipped: {path}: line {n}: " in r.stderr and why in r.stderr
+
+
+@pytest.mark.parametrize("command", ["estimate", "limits"])
+def test_a_key_twice_in_a_jsonl_line_in_every_command(cli, tmp_path: Path, command: str) -> None:
+    """limits reads request files through the same reader: one line, exit 3, nothing on stdout."""
+    path = tmp_path / "train.jsonl"
+    lines = (REQUESTS / "finetune-train.jsonl").read_text().splitlines()
+    lines[2] = lines[2].replace('"role": "user"', '"role": "user", "role": "assistant"', 1)
+    path.write_text("\n".join(lines) + "\n")
+    extra = ("--peak-rpm", "10") if command == "limits" else ()
+    r = cli(command, path, "--as", "finetune", "-m", "gpt-4.1", "--pricing", FIXTURE_CATALOG, *extra)
+    assert r.exit_code == ExitCode.INPUT and r.stdout == ""
+    assert r.stderr.startswith(
+        f'gpt41cost: error: {path}: line 3: messages[1]: "role" appears twice in one object; which one to count is '
+        "unclear: keep one"
+    ), r.stderr
+    assert r.stderr.count("\n") == 1
 
 
 def _string(draw: st.DrawFn, s: str) -> str:

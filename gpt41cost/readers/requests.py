@@ -439,17 +439,25 @@ def _json_error(exc: orjson.JSONDecodeError) -> str:
     return f"{msg} at column {exc.colno}"
 
 
-def _no_repeats(where: str, text: bytes, value: Any) -> None:
-    """Refuse a request document that gives a key twice (``messages``, ``max_tokens``, a
-    message's ``content``...): JSON parsers keep the last, and which one OpenAI would read is
-    unclear. ``--skip-bad`` skips the file, as it skips one that does not parse. Not asked of each
-    line of a JSONL file: there the check costs about 4 µs a line, 4% of a Batch pre-flight."""
+def _repeat_refusal(where: str, text: bytes, value: Any) -> InputError | None:
+    """The refusal of a request ``text`` (``value``: orjson's parse of it; ``where``: the file,
+    and line) that gives a key twice (``messages``, ``max_tokens``, a message's ``content``...):
+    JSON parsers keep the last, and which one OpenAI would read is unclear. None when it gives
+    none. One nested too deep to check is :class:`Uncountable` (gpt41cost's limit, not OpenAI's).
+    Asked of a request document and of each line of a JSONL file (Batch, fine-tuning, prompts)."""
     try:
         found = first_repeat(text, value)
     except TooDeep as exc:
-        raise BadDocument(f"{where}: {exc}, or pass --skip-bad to skip the file") from None
-    if found is not None:
-        raise BadDocument(f"{where}: {twice_at(found, 'to count')}, or pass --skip-bad to skip the file")
+        return Uncountable(f"{where}: {exc}")
+    return None if found is None else InputError(f"{where}: {twice_at(found, 'to count')}")
+
+
+def _no_repeats(where: str, text: bytes, value: Any) -> None:
+    """Refuse a request document that gives a key twice (:func:`_repeat_refusal`); ``--skip-bad``
+    skips the file, as it skips one that does not parse."""
+    refusal = _repeat_refusal(where, text, value)
+    if refusal is not None:
+        raise BadDocument(f"{refusal.message}, or pass --skip-bad to skip the file")
 
 
 def _read_document(ctx: _Context, kind: str) -> Measured:
@@ -540,6 +548,9 @@ def _read_jsonl(
                     if kind == "batch":
                         facts.non_json_lines.append(n)
                     raise InputError(f"{ctx.source}: line {n} is not valid JSON: {_json_error(exc)}") from None
+                refusal = _repeat_refusal(f"{ctx.source}: line {n}", raw, obj)
+                if refusal is not None:
+                    raise refusal
                 if kind == "batch":
                     m = _batch_line(ctx, obj, n, facts)
                     facts.requests += 1
