@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -202,18 +203,41 @@ def test_a_document_on_one_line_streamed_counts_what_its_line_counts(
     assert streamed == _read_usage(path, strict)
 
 
+def _whole(data: bytes, source: str) -> Accumulator:
+    """What reading ``data`` whole counts: one JSON document parsed whole, else JSONL."""
+    acc = Accumulator()
+    sink = Sink(acc, source, False, _Seen(MAX_IDS))
+    try:
+        value = usage_reader.with_pairs(data, usage_reader.loads(data))
+    except orjson.JSONDecodeError:
+        usage_reader.scan_stream(io.BytesIO(data), sink)
+        return acc
+    consume(value, sink.add, sink.bad)
+    return acc
+
+
+def _from_stdin(data: bytes) -> Any:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))  # type: ignore[arg-type]
+        try:
+            return _facts(read_usage(["-"], jobs=1))
+        except InputError as err:
+            return err.message.replace("-: ", "", 1)
+
+
 @settings(max_examples=120, deadline=None)
 @given(documents(one_line=True), st.sampled_from(["whole", "cut"]))
 def test_a_document_starting_on_its_first_line_streamed_counts_what_the_whole_read_counts(
     tmp_path_factory: pytest.TempPathFactory, text: str, how: str
 ) -> None:
     """A document that starts on its first line and goes on over more lines (``[{...},`` then a
-    record a line) is read as a stream; one that is not JSON (a JSONL file whose first line is
-    cut off) is read again whole, as JSONL. Either way it counts what reading it whole counts."""
+    record a line) is read as a stream, from a file and from stdin alike; one that is not JSON (a
+    JSONL file whose first line is cut off) is read as JSONL from what the stream kept. Either
+    way it counts what reading it whole counts."""
     text = text.replace("},{", "},\n{")
     if how == "cut":
         text = text[: len(text) // 2] + "\n" + (USAGE / "chat.jsonl").read_text()
-    first, _, rest = text.partition("\n")
+    first = text.partition("\n")[0]
     # this case only: not a pretty-printed document, a JSONL line, or not JSON at all
     assume(first.strip() not in ("{", "[") and not first.strip().endswith("}") and first.lstrip()[:1] in ("{", "["))
     with contextlib.suppress(ValueError):
@@ -221,14 +245,32 @@ def test_a_document_starting_on_its_first_line_streamed_counts_what_the_whole_re
         assume(False)  # the first line is a JSON value: a JSONL file
     path = tmp_path_factory.mktemp("first") / "doc.json"
     path.write_text(text)
-    acc = Accumulator()
-    sink = Sink(acc, str(path), False, _Seen(MAX_IDS))
-    usage_reader._read_whole((first + "\n").encode(), io.BytesIO(rest.encode()), sink, 0)
+    acc = _whole(text.encode(), str(path))
     if acc.records == 0 and not acc.failed_batch:
         with pytest.raises(InputError, match="no usage records found"):
             read_usage([str(path)], jobs=1)
+        assert "no usage records found" in _from_stdin(text.encode())
         return
-    assert _facts(read_usage([str(path)], jobs=1)) == _facts(acc)
+    assert _facts(read_usage([str(path)], jobs=1)) == _facts(acc) == _from_stdin(text.encode())
+
+
+def test_a_document_found_not_json_past_what_is_kept_is_a_bad_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a document starting on its first line keeps of itself is bounded (KEEP_BYTES): one
+    found not to be JSON within it is read as JSONL; past it, a bad file saying where, from a file
+    and from stdin alike (before, stdin was parsed whole, at 5 to 11 times its size)."""
+    line = '{"model": "gpt-4.1", "usage": {"prompt_tokens": 5, "completion_tokens": 1}}\n'
+    cut = line[:30] + "\n" + line * 20  # a JSONL file whose first line is cut off (after "usage": )
+    path = tmp_path / "doc.json"
+    path.write_text(cut)
+    acc = read_usage([str(path)], jobs=1)
+    assert (acc.records, [(s.line, s.reason) for s in acc.skips]) == (20, [(1, "not_json")])
+    monkeypatch.setattr(usage_reader, "KEEP_BYTES", 100)
+    said = "no usage records found; first problem: {}:1: not valid JSON: "
+    with pytest.raises(InputError, match=re.escape(said.format(path))):
+        read_usage([str(path)], jobs=1)
+    assert _from_stdin(cut.encode()).startswith(said.format("-"))
 
 
 @pytest.mark.parametrize(

@@ -2007,31 +2007,9 @@ def _read_json(
         stripped = first.strip()
         if stripped in (b"{", b"[") or not stripped.endswith(b"}"):
             if stripped in (b"{", b"["):  # a pretty-printed document: read as a stream
-                from .usage_stream import read_document
-
-                try:
-                    read_document(first, stream, sink)
-                except _GZIP_ERRORS as exc:
-                    raise _Bad(
-                        "truncated", f"gzip data is cut off ({exc}); a single JSON document cannot be read in part"
-                    ) from None
-                return
-            # a document that starts on its first line, or a JSONL whose first line is cut off
-            if path == STDIN:  # read once: whole
-                _read_whole(first, stream, sink, blank)
-                return
-            from .usage_stream import read_document
-
-            with contextlib.suppress(_Bad, *_GZIP_ERRORS):  # a document: read as a stream
-                read_document(first, stream, sink)
-                return
-            # not one (nothing of it was counted): read again, whole, to be read as JSONL if not JSON
-            again, raw_again, _ = _open(path)
-            try:
-                first, _, _ = _first_line(again)
-                _read_whole(first, again, sink, blank)
-            finally:
-                raw_again.close()
+                _read_document(first, stream, sink)
+            else:  # a document that starts on its first line, or a JSONL whose first line is cut off
+                _read_document_or_jsonl(first, stream, sink, blank)
             return
     if not is_gzip and path != STDIN and size is not None and size >= parallel_min_bytes and jobs > 1:
         _scan_parallel(path, skipped, size, jobs, sink, tracker, blank)
@@ -2051,21 +2029,57 @@ def _read_json(
         scan_stream(stream, sink, first=first, on_chunk=on_chunk, line_no=blank)
 
 
-def _read_whole(first: bytes, stream: BinaryIO, sink: Sink, blank: int) -> None:
-    """Read the rest of a file whose first line starts a JSON value but is not one: one JSON
-    document, parsed whole, or else JSONL (its first line cut off)."""
+def _read_document(first: bytes, stream: IO[bytes] | _Kept, sink: Sink) -> None:
+    """Count the JSON document that starts with ``first`` and goes on in ``stream``, as a stream
+    (:func:`~gpt41cost.readers.usage_stream.read_document`, which raises :class:`_Bad` when it is
+    not JSON); a gzip cut off in it is a bad file, since a document cannot be read in part."""
+    from .usage_stream import read_document
+
     try:
-        doc = first + stream.read()
+        read_document(first, stream, sink)
     except _GZIP_ERRORS as exc:
         raise _Bad(
             "truncated", f"gzip data is cut off ({exc}); a single JSON document cannot be read in part"
         ) from None
+
+
+#: The bytes of a file kept while it is read as a JSON document, to be read again as JSONL when
+#: it is not one: a JSONL file whose first line is cut off shows that in its next lines.
+KEEP_BYTES = 8 << 20
+
+
+class _Kept:
+    """``stream``, keeping what is read from it (``kept``) until more than :data:`KEEP_BYTES`
+    have been (then None)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.kept: list[bytes] | None = []
+        self.size = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        if self.kept is not None:
+            self.kept.append(data)
+            self.size += len(data)
+            if self.size > KEEP_BYTES:
+                self.kept = None
+        return data
+
+
+def _read_document_or_jsonl(first: bytes, stream: IO[bytes], sink: Sink, blank: int) -> None:
+    """A file whose first line starts a JSON value but is not one: a JSON document, read as a
+    stream, else (nothing of it counted) JSONL from its first line, its start read again from
+    what was kept. Read once, from a file or stdin alike, in memory that does not grow with it;
+    a document found not to be JSON past its first :data:`KEEP_BYTES` is a bad file."""
+    kept = _Kept(stream)
     try:
-        value = with_pairs(doc, loads(doc))
-    except orjson.JSONDecodeError:
-        scan_stream(io.BytesIO(doc), sink, line_no=blank)
+        _read_document(first, kept, sink)
         return
-    consume(value, sink.add, sink.bad)
+    except _Bad as exc:
+        if exc.reason != "bad_file" or kept.kept is None:
+            raise
+    scan_stream(stream, sink, first=first + b"".join(kept.kept), line_no=blank)
 
 
 def _scan_pread(

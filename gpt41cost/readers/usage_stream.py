@@ -32,7 +32,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any, Protocol
 
 import ijson
 
@@ -56,6 +56,13 @@ from .usage import (
     item_where,
     page_refusal,
 )
+
+
+class Readable(Protocol):
+    """What the document is read from: a file, stdin, or a stream over one."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
 
 #: Bytes read from the document at a time.
 READ_BYTES = 1 << 16
@@ -171,7 +178,7 @@ class _Utf8:
     it, :func:`~gpt41cost.readers.usage.loads`); ASCII chunks pass as they are. A string escaping
     a lone high surrogate (``"\\ud800"``) is refused as orjson refuses it (yajl reads it as ``?``)."""
 
-    def __init__(self, first: bytes, stream: IO[bytes]) -> None:
+    def __init__(self, first: bytes, stream: Readable) -> None:
         self.first = first
         self.stream = stream
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
@@ -228,7 +235,7 @@ def _one_line(exc: Exception, source: _Utf8) -> str:
     return f"{what.rstrip('.')}{where}, in bytes {source.read_from:,}-{source.read_to:,}"
 
 
-def read_document(first: bytes, stream: IO[bytes], sink: Sink, line: int | None = None) -> None:
+def read_document(first: bytes, stream: Readable, sink: Sink, line: int | None = None) -> None:
     """Count the usage records of the JSON document that starts with ``first`` (its first line,
     already read) and goes on in ``stream``; ``line``: the line its bad records name (a document
     written on one line). Raises :class:`_Bad` (``bad_file``) when it is not JSON, and counts
