@@ -37,7 +37,7 @@ from typing import Any, Protocol
 import ijson
 
 from ..usage import Accumulator, Skip, UsageRecord
-from .repeats import Obj
+from .repeats import LoneSurrogate, Obj
 from .usage import (
     ENVELOPE_KEYS,
     RESULT_KEYS,
@@ -170,7 +170,7 @@ class _Frame:
 #: backslash is itself escaped (``"\\\\ud800"``: a backslash, then ``ud800``).
 _LONE_HIGH = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})")
 _PAIR_BYTES = 12  # the escapes of a surrogate pair: what is kept of a chunk to be read with the next
-_HALF = "not valid JSON: a string holds half a surrogate pair"
+_HALF = f"not valid JSON: {LoneSurrogate()}"  # the words every reader uses for it
 
 
 class _Utf8:
