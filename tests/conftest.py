@@ -166,14 +166,22 @@ class Cli:
         stdout: Any = subprocess.PIPE,
         stderr: Any = subprocess.PIPE,
         close: int | None = None,
+        real: bool = False,
     ) -> subprocess.Popen[bytes]:
         """``gpt41cost ARGS`` (or ``python -c SCRIPT ARGS``) in a process of its own, from the
-        repository root, under the memory limit (:func:`process_limits`): for what only a real
-        process shows (signals, closed or full streams, killed workers, a hang or a memory blow-up
-        stopped by the limits). The environment is the test's (its pinned date)."""
+        repository root, under the memory limit (:func:`process_limits`): for what only a process
+        shows (signals, closed or full streams, killed workers, a hang or a memory blow-up stopped
+        by the limits). The environment is the test's (its pinned date).
+
+        The process is a fork of this one (:class:`_Forked`), which has the package imported and
+        the vocabulary loaded: the run is what ``python -m gpt41cost`` runs, in a process with its
+        own pid, streams, signals and limits, without Python's start-up. ``real`` starts the
+        interpreter instead, for what only its start-up shows (standard streams closed before
+        Python makes ``sys.stdin``, ``sys.stdout`` and ``sys.stderr``)."""
         head = ["-c", script] if script is not None else ["-m", "gpt41cost"]
         argv = [*self.head, *(str(a) for arg in args for a in _flat(arg)), *self.tail]
-        return subprocess.Popen(
+        popen = subprocess.Popen if real else _Forked
+        return popen(
             [sys.executable, *head, *argv],
             stdin=stdin,
             stdout=stdout,
@@ -323,9 +331,7 @@ def _forked_run(request: dict[str, Any], fds: list[int]) -> NoReturn:
     """In the forked child: become the process that asked (its standard streams, directory,
     environment and arguments), run ``sys.exit(main())`` as the installed script does, then end as
     the interpreter ends (exit functions, streams flushed, 120 when a flush fails)."""
-    code = 1
     try:
-        gc.freeze()  # this process's own objects are not the run's: no collection walks (and copies) them
         for stream in (0, 1, 2):
             if stream in request["streams"]:
                 fd = fds[request["streams"].index(stream)]
@@ -337,19 +343,51 @@ def _forked_run(request: dict[str, Any], fds: list[int]) -> NoReturn:
         os.environ.clear()
         os.environ.update(request["env"])
         sys.argv = request["argv"]
+    except BaseException:
+        os._exit(1)
+    _run_as_main(None)
+
+
+def _run_as_main(script: str | None) -> NoReturn:
+    """In a forked child whose descriptors, directory, environment and ``sys.argv`` are those of
+    the run: the interpreter state a fresh ``python`` has (standard streams made from descriptors
+    0-2, warnings, signal and exception hooks), then ``SCRIPT`` as ``python -c`` runs it (or the
+    entry point, as the installed script calls it), then the end of the interpreter: exit
+    functions, streams flushed (120 when a flush fails), a KeyboardInterrupt left unhandled ends
+    the process by SIGINT."""
+    import faulthandler
+    import threading
+    import types
+
+    code = 1
+    try:
+        gc.freeze()  # this process's own objects are not the run's: no collection walks (and copies) them
         atexit._clear()
+        faulthandler.disable()
         _fresh_warnings()
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        sys.excepthook, sys.unraisablehook = sys.__excepthook__, sys.__unraisablehook__
+        threading.excepthook = threading.__excepthook__
         sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__ = _streams()
-        from gpt41cost.cli import main
-
+        interrupted = False
         try:
-            main()
+            if script is None:
+                from gpt41cost.cli import main
+
+                main()
+            else:
+                module = types.ModuleType("__main__")
+                sys.modules["__main__"] = module
+                exec(compile(script, "<string>", "exec"), module.__dict__)
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
             if not isinstance(exc.code, int | None):
                 print(exc.code, file=sys.stderr)
+        except KeyboardInterrupt:
+            if sys.stderr is not None:
+                traceback.print_exc()
+            interrupted = True
         except BaseException:
             if sys.stderr is not None:
                 traceback.print_exc()
@@ -360,8 +398,64 @@ def _forked_run(request: dict[str, Any], fds: list[int]) -> NoReturn:
                     stream.flush()
             except Exception:
                 code = 120
+        if interrupted:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
     finally:
         os._exit(code)
+
+
+class _Forked(subprocess.Popen[bytes]):
+    """A :class:`subprocess.Popen` whose child is a fork of this process running ``python -m
+    gpt41cost ARGS`` or ``python -c SCRIPT ARGS`` (the ``args`` given) in the state a fresh
+    interpreter has (:func:`_run_as_main`), instead of a new interpreter: the child gets the pipes,
+    directory and ``preexec_fn`` as ``Popen`` gives them, and no other descriptor of this
+    process; waiting, signals, ``communicate`` and the exit status are ``Popen``'s own."""
+
+    def _execute_child(  # type: ignore[override]
+        self,
+        args: list[str],
+        executable: Any,
+        preexec_fn: Callable[[], None] | None,
+        close_fds: bool,
+        pass_fds: Any,
+        cwd: Any,
+        env: Any,
+        startupinfo: Any,
+        creationflags: int,
+        shell: bool,
+        p2cread: int,
+        p2cwrite: int,
+        c2pread: int,
+        c2pwrite: int,
+        errread: int,
+        errwrite: int,
+        *rest: Any,
+    ) -> None:
+        assert args[1] in ("-m", "-c") and env is None and not shell, args
+        script = args[2] if args[1] == "-c" else None
+        argv = ["-c", *args[3:]] if script is not None else [str(ROOT / "gpt41cost" / "__main__.py"), *args[3:]]
+        _warm()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ends = [(p2cread, 0), (c2pwrite, 1), (errwrite, 2)]
+                kept = {fd: os.dup(fd) for fd, _ in ends if fd != -1}  # a pipe end may already sit on 0-2
+                for fd, std in ends:
+                    if fd != -1:
+                        os.dup2(kept[fd], std)
+                os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+                if cwd is not None:
+                    os.chdir(cwd)
+                sys.argv = argv
+                if preexec_fn is not None:
+                    preexec_fn()
+            except BaseException:
+                os._exit(1)
+            _run_as_main(script)
+        self.pid = pid
+        self._child_created = True
+        self._close_pipe_fds(p2cread, p2cwrite, c2pread, c2pwrite, errread, errwrite)  # type: ignore[attr-defined]
 
 
 def _fresh_warnings() -> None:

@@ -241,12 +241,13 @@ def test_closed_streams(cli: Cli, args: list[str], fd: int, code: int, message: 
         stdin=None if fd == 0 else subprocess.DEVNULL,
         stdout=None if fd == 1 else subprocess.PIPE,
         close=fd,
+        real=True,
     )
     _one_line(r, code, message)
 
 
 def test_closed_stderr_keeps_the_exit_code(cli: Cli) -> None:
-    r = cli.process("estimate", "--input-tokens", "x", stderr=None, close=2)
+    r = cli.process("estimate", "--input-tokens", "x", stderr=None, close=2, real=True)
     assert (r.exit_code, r.stdout) == (2, "")
 
 

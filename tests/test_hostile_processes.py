@@ -96,8 +96,20 @@ def start(args: list[str], script: str | None = None) -> subprocess.Popen[bytes]
     return Cli().start(args, script=script)
 
 
-#: Workers seen by :func:`reading`, killed after the test if any is left (a failing test).
-_seen: list[int] = []
+#: Workers seen by :func:`reading` (pid: start time), killed after the test if any is left (a failing test).
+_seen: dict[int, str] = {}
+
+
+def _started(pid: int) -> str:
+    """When ``pid`` started (clock ticks since boot; "" once gone): a pid used again differs."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except OSError:
+        return ""
+
+
+def _see(pids: list[int]) -> None:
+    _seen.update((pid, _started(pid)) for pid in pids)
 
 
 @pytest.fixture
@@ -106,20 +118,13 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for p in started:
-        _seen.extend(children(p.pid))
+        _see(children(p.pid))
         p.kill()
         p.wait()
-    for pid in alive(_seen):
-        if b"gpt41cost" in _cmdline(pid):  # still one of ours, not a pid used again
+    for pid in alive(list(_seen)):
+        if _started(pid) == _seen[pid]:  # still one of ours, not a pid used again
             os.kill(pid, signal.SIGKILL)
     _seen.clear()
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
 
 
 def reading(p: subprocess.Popen[bytes], n: int = 2) -> list[int]:
@@ -128,7 +133,7 @@ def reading(p: subprocess.Popen[bytes], n: int = 2) -> list[int]:
     while time.monotonic() < deadline:
         kids = children(p.pid)
         if len(kids) >= n:
-            _seen.extend(kids)
+            _see(kids)
             return kids
         assert p.poll() is None, f"the read ended before {n} workers ran: {p.communicate()[1].decode()}"
         time.sleep(0.02)

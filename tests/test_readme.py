@@ -36,12 +36,14 @@ def test_readme_has_real_process_examples():
     assert REAL[0].startswith("gpt41cost ") and REAL[1].count("gpt41cost ") == 2
 
 
-#: Command lines where a forked run could differ from a real process if Cli.shell were wrong: the
-#: exit code through $? and PIPESTATUS, a pipe closed early, a closed stdout, stderr merged in order,
-#: stdin from a pipe, the environment given to one command.
+#: Command lines where a forked run could differ from a real process if Cli.shell (or Cli.start,
+#: which forks the same way) were wrong: the exit code through $? and PIPESTATUS, a pipe closed
+#: early, a closed stdout or stderr, stderr merged in order, stdin from a pipe, the environment
+#: given to one command.
 FORK_CHECKS = [
     'gpt41cost pricing --format csv | head -2; echo "exit ${PIPESTATUS[0]}"',
     'gpt41cost pricing >&-; echo "exit $?"',
+    'gpt41cost estimate --input-tokens 1000 -m gpt-4.1 -f csv 2>&-; echo "exit $?"',
     'gpt41cost estimate --input-tokens x; echo "exit $?"',
     "printf 'a prompt\\n' | GPT41COST_AS_OF=2026-03-01 gpt41cost estimate - -m gpt-4.1 -f csv",
 ]
