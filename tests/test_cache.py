@@ -29,6 +29,7 @@ from gpt41cost.measure import Measured
 from .conftest import TEST_DATE
 
 ALL_MODELS = ("gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano")
+_CHAINS = st.sampled_from([tuple(range(k * 1000, k * 1000 + 30)) for k in range(3)])
 
 
 def detect(
@@ -278,12 +279,21 @@ STEP, MIN = 4, 8  # small blocks keep the examples small; the rules do not depen
 
 # Requests drawn from a few shared stems plus random tails over a 2-letter alphabet, so
 # runs are full of partly shared prefixes.
+# (Strategies made once, not per example as flatmap makes them: hypothesis works out each new
+# strategy object's properties when it is first drawn from, which cost more than the draws.)
 stems = st.lists(st.integers(0, 1), min_size=0, max_size=24)
-runs = st.lists(st.tuples(st.integers(0, 3), st.lists(st.integers(0, 1), max_size=16)), max_size=12).flatmap(
-    lambda picks: st.lists(stems, min_size=4, max_size=4).map(
-        lambda stem_list: [stem_list[i] + tail for i, tail in picks]
-    )
-)
+picks = st.lists(st.tuples(st.integers(0, 3), st.lists(st.integers(0, 1), max_size=16)), max_size=12)
+stem_lists = st.lists(stems, min_size=4, max_size=4)
+
+
+@st.composite
+def _requests(draw: st.DrawFn) -> list[list[int]]:
+    chosen = draw(picks)
+    stem_list = draw(stem_lists)
+    return [stem_list[i] + tail for i, tail in chosen]
+
+
+runs = _requests()
 
 
 def reference(requests: list[list[int]], warm: bool) -> list[int]:
@@ -340,6 +350,7 @@ def test_law_warm_total_ignores_order(requests: list[list[int]], rnd: random.Ran
 
 
 _MODELS = ("gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano")
+_CHAINS = st.sampled_from([tuple(range(k * 1000, k * 1000 + 30)) for k in range(3)])
 
 
 @st.composite
@@ -347,16 +358,15 @@ def _runs(draw):  # type: ignore[no-untyped-def]
     """Requests whose blocks are prefixes of a few shared chains; some differ per model (images)."""
     from gpt41cost.measure import Measured
 
-    chains = [tuple(range(k * 1000, k * 1000 + 30)) for k in range(3)]
     out = []
     for _ in range(draw(st.integers(1, 25))):
-        base = draw(st.sampled_from(chains))
+        base = draw(_CHAINS)
         n = draw(st.integers(0, 30))
         same = draw(st.booleans()) or not out
         if same:
             blocks = dict.fromkeys(_MODELS, base[:n])
         else:
-            blocks = {m: draw(st.sampled_from(chains))[: draw(st.integers(0, 30))] for m in _MODELS}
+            blocks = {m: draw(_CHAINS)[: draw(st.integers(0, 30))] for m in _MODELS}
         tokens = {m: len(b) * 128 + draw(st.integers(0, 127)) for m, b in blocks.items()}
         out.append(Measured("f", "batch", tokens, cache_blocks=blocks if n or not same else None))
     return out

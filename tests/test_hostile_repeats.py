@@ -382,40 +382,50 @@ def test_a_key_twice_in_a_jsonl_line_in_every_command(cli, tmp_path: Path, comma
     assert r.stderr.count("\n") == 1
 
 
+#: The ways JSON allows to write a quote, a backslash and a slash in a string (strategies made
+#: once: hypothesis works out each new strategy object's properties when it is first drawn from).
+ESCAPES = {
+    '"': st.sampled_from(['\\"', "\\u0022"]),
+    "\\": st.sampled_from(["\\\\", "\\u005c", "\\u005C"]),
+    "/": st.sampled_from(["/", "\\/"]),
+}
+
+
 def _string(draw: st.DrawFn, s: str) -> str:
     """``s`` as a JSON string, each quote, backslash and slash escaped one of the ways JSON allows."""
-    out = []
-    for ch in s:
-        if ch == '"':
-            out.append(draw(st.sampled_from(['\\"', "\\u0022"])))
-        elif ch == "\\":
-            out.append(draw(st.sampled_from(["\\\\", "\\u005c", "\\u005C"])))
-        elif ch == "/":
-            out.append(draw(st.sampled_from(["/", "\\/"])))
-        else:
-            out.append(json.dumps(ch)[1:-1])
-    return '"' + "".join(out) + '"'
+    return '"' + "".join(draw(ESCAPES[ch]) if ch in ESCAPES else json.dumps(ch)[1:-1] for ch in s) + '"'
 
 
 NAMES = st.text('ab"\\/:', max_size=3)
+#: A scalar: 1, null, or a string of NAMES' letters (which are never "1" or "null").
+JSON_SCALARS = st.one_of(st.just("1"), st.just("null"), NAMES)
+KEYS = st.lists(NAMES, max_size=4)
+COLONS = st.sampled_from([":", " : ", ":\n"])
+KINDS = st.sampled_from(["object", "list", "scalar"])
 
 
 @st.composite
 def json_texts(draw: st.DrawFn, depth: int = 0) -> str:
     """JSON text whose objects may give a key twice, with strings escaped every way JSON allows
     (a quote as ``\\"`` or ``\\u0022``, a backslash ending a string, ``"`` and ``:`` in keys)."""
-    kind = draw(st.sampled_from(["object", "list", "scalar"] if depth < 3 else ["scalar"]))
+    kind = draw(KINDS) if depth < 3 else "scalar"
     if kind == "scalar":
-        return draw(st.one_of(st.just("1"), st.just("null"), NAMES.map(lambda s: _string(draw, s))))
+        scalar = draw(JSON_SCALARS)
+        return scalar if scalar in ("1", "null") else _string(draw, scalar)
+    inner = JSON_TEXTS[depth + 1]
     if kind == "list":
-        return "[" + ",".join(draw(json_texts(depth + 1)) for _ in range(draw(st.integers(0, 3)))) + "]"
-    keys = draw(st.lists(NAMES, max_size=4))
-    colon = draw(st.sampled_from([":", " : ", ":\n"]))
-    return "{" + ",".join(f"{_string(draw, k)}{colon}{draw(json_texts(depth + 1))}" for k in keys) + "}"
+        return "[" + ",".join(draw(inner) for _ in range(draw(st.integers(0, 3)))) + "]"
+    keys = draw(KEYS)
+    colon = draw(COLONS)
+    return "{" + ",".join(f"{_string(draw, k)}{colon}{draw(inner)}" for k in keys) + "}"
+
+
+#: json_texts at each depth, made once.
+JSON_TEXTS = [json_texts(depth) for depth in range(4)]
 
 
 @settings(max_examples=400, deadline=None)
-@given(json_texts())
+@given(JSON_TEXTS[0])
 def test_the_cheap_screen_finds_every_repeated_key(text: str) -> None:
     """first_repeat's screen (quote counts of the text and of orjson's parse written again) says
     "no key twice" only when the exact check (the standard library's parse, keeping pairs) agrees."""

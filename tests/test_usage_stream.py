@@ -98,18 +98,30 @@ VALUES = st.one_of(  # built anew each time: the documents are changed in place
 )
 
 
-@st.composite
+#: The strategies the examples draw from, made once (hypothesis works out each new strategy
+#: object's properties when it is first drawn from: per draw, that cost more than the draw).
+HOW = st.sampled_from(["twice", "replace", "remove", "to-end"])
+KIND = st.sampled_from(["record", "record", "page", "bucket", "scalar", "list"])
+SHAPE = st.sampled_from(["one", "list", "pages"])
+RECORD_LISTS = st.lists(st.sampled_from(RECORDS), max_size=2)
+
+
+def pick(draw: st.DrawFn, items: list[Any]) -> Any:
+    """One of ``items`` (as st.sampled_from draws it, through a strategy hypothesis keeps)."""
+    return items[draw(st.integers(0, len(items) - 1))]
+
+
 def broken(draw: st.DrawFn, value: Any) -> Any:
     """``value`` with up to three objects in it broken."""
     for _ in range(draw(st.integers(0, 3))):
         objs = [o for o in objects(value) if o]
         if not objs:
             break
-        obj = draw(st.sampled_from(objs))
+        obj = pick(draw, objs)
         i = draw(st.integers(0, len(obj) - 1))
-        how = draw(st.sampled_from(["twice", "replace", "remove", "to-end"]))
+        how = draw(HOW)
         if how == "twice":
-            obj.insert(draw(st.sampled_from([i, i + 1, len(obj)])), (obj[i][0], draw(VALUES)))
+            obj.insert(pick(draw, [i, i + 1, len(obj)]), (obj[i][0], draw(VALUES)))
         elif how == "replace":
             obj[i] = (obj[i][0], draw(VALUES))
         elif how == "remove":
@@ -122,24 +134,24 @@ def broken(draw: st.DrawFn, value: Any) -> Any:
 @st.composite
 def documents(draw: st.DrawFn, one_line: bool = False) -> str:
     def one() -> Any:
-        kind = draw(st.sampled_from(["record", "record", "page", "bucket", "scalar", "list"]))
+        kind = draw(KIND)
         if kind == "record":
-            return draw(broken(members(draw(st.sampled_from(RECORDS)))))
+            return broken(draw, members(pick(draw, RECORDS)))
         if kind == "page":
-            return draw(broken(members(PAGE)))
+            return broken(draw, members(PAGE))
         if kind == "bucket":
-            return draw(broken(members(PAGE["data"][draw(st.integers(0, len(PAGE["data"]) - 1))])))
+            return broken(draw, members(pick(draw, PAGE["data"])))
         if kind == "scalar":
             return draw(SCALARS)
-        return [draw(broken(members(r))) for r in draw(st.lists(st.sampled_from(RECORDS), max_size=2))]
+        return [broken(draw, members(r)) for r in draw(RECORD_LISTS)]
 
-    shape = draw(st.sampled_from(["one", "list", "pages"]))
+    shape = draw(SHAPE)
     if shape == "one":
         value = one()
     elif shape == "list":
         value = [one() for _ in range(draw(st.integers(0, 4)))]
     else:  # a saved series of pages, broken anywhere
-        value = draw(broken([members(PAGE) for _ in range(draw(st.integers(1, 3)))]))
+        value = broken(draw, [members(PAGE) for _ in range(draw(st.integers(1, 3)))])
     return dumps(value, None if one_line else "") + "\n"
 
 
