@@ -8,6 +8,7 @@ A float, a negative number, a missing or unknown key stops loading with a
 from __future__ import annotations
 
 import difflib
+import functools
 import itertools
 import os
 from collections.abc import Mapping
@@ -235,7 +236,8 @@ def load_catalog(path: str | os.PathLike[str]) -> Catalog:
     used instead of parsing the YAML when its recorded sha256 matches the YAML's bytes
     (importing PyYAML costs more start-up time than everything else ``pricing`` does). It is
     validated exactly like the YAML, and any mismatch falls back to the YAML itself. A catalog
-    the user names is read alone: no file beside it is opened.
+    the user names is read alone: no file beside it is opened. The file is read on every call;
+    bytes read before in this process give the catalog built from them then.
     """
     p = Path(path)
     from .errors import InputError
@@ -245,16 +247,24 @@ def load_catalog(path: str | os.PathLike[str]) -> Catalog:
         raise CatalogError(f"{p}: pricing catalog not found; check --pricing or ${PRICING_ENV}")
     try:
         raw = read_whole(str(p), MAX_YAML_BYTES, "pricing catalog")
-        text = raw.decode("utf-8")
+        raw.decode("utf-8")
     except InputError as exc:
         raise CatalogError(f"{exc.message} (pricing catalog)") from None
     except UnicodeDecodeError as exc:
         raise CatalogError(f"{p}: cannot read pricing catalog: {exc}") from None
     # Only the shipped catalog has a sidecar: never open a file next to a catalog the user named.
-    data = _sidecar(p, raw) if _is_shipped(p) else None
+    return _parsed(str(p), raw, _sidecar_bytes(p) if _is_shipped(p) else None)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(source: str, raw: bytes, sidecar: bytes | None) -> Catalog:
+    """The frozen catalog of these bytes (UTF-8, checked) and this sidecar: a process that loads
+    the same file again (each command run or API call in one process) gets the catalog it
+    validated before."""
+    data = _sidecar(sidecar, raw) if sidecar is not None else None
     if data is None:
-        data = parse_yaml(text, str(p))
-    return parse_catalog(data, str(p))
+        data = parse_yaml(raw.decode("utf-8"), source)
+    return parse_catalog(data, source)
 
 
 def _is_shipped(path: Path) -> bool:
@@ -287,13 +297,20 @@ def _int_keys(pairs: list[tuple[str, Any]]) -> dict[Any, Any]:
     return {int(k) if k.isdigit() else k: v for k, v in pairs}
 
 
-def _sidecar(path: Path, yaml_bytes: bytes) -> Any:
+def _sidecar_bytes(path: Path) -> bytes | None:
+    try:
+        return path.with_suffix(".json").read_bytes()
+    except OSError:
+        return None
+
+
+def _sidecar(sidecar: bytes, yaml_bytes: bytes) -> Any:
     import hashlib
     import json
 
     try:
-        doc = json.loads(path.with_suffix(".json").read_bytes(), object_pairs_hook=_int_keys)
-    except (OSError, ValueError):
+        doc = json.loads(sidecar, object_pairs_hook=_int_keys)
+    except ValueError:
         return None
     if not isinstance(doc, dict) or doc.get("yaml_sha256") != hashlib.sha256(yaml_bytes).hexdigest():
         return None

@@ -222,6 +222,8 @@ def test_parse_rejects_non_mapping():
 
 def test_shipped_sidecar_is_up_to_date_and_equal_to_the_yaml(tmp_path, monkeypatch):
     import dataclasses
+    import hashlib
+    import json
 
     from gpt41cost import catalog
 
@@ -236,6 +238,9 @@ def test_shipped_sidecar_is_up_to_date_and_equal_to_the_yaml(tmp_path, monkeypat
     monkeypatch.setattr(catalog, "parse_yaml", stale)
     from_sidecar = load_catalog(shipped)  # the shipped one is read from its sidecar, no YAML parsed
     assert dataclasses.replace(from_sidecar, path=from_yaml.path) == from_yaml
+    # the sidecar is the YAML's (this process may have loaded the shipped catalog before)
+    recorded = json.loads(shipped.with_suffix(".json").read_bytes())["yaml_sha256"]
+    assert recorded == hashlib.sha256(shipped.read_bytes()).hexdigest(), "run python tools/build_catalog_json.py"
 
 
 def test_a_json_beside_a_users_catalog_is_never_read(tmp_path):
