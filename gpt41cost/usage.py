@@ -197,9 +197,17 @@ class Accumulator:
     def skipped(self) -> int:
         return self.bad.count
 
-    def merge(self, other: Accumulator) -> None:
+    def merge(self, other: Accumulator, *, spent: bool = False) -> None:
+        """Add ``other``'s totals to these. ``spent``: ``other`` is dropped after, so its groups
+        are taken over, not copied (the larger of the two dicts is kept and the smaller added to
+        it): a Usage API page, whose every result is a group, is then never held twice."""
         self.records += other.records
-        for key, (n, i, c, o) in other.groups.items():
+        groups = other.groups
+        if spent:
+            if len(groups) > len(self.groups):
+                self.groups, groups = groups, self.groups
+            other.groups = {}
+        for key, (n, i, c, o) in groups.items():
             g = self.groups.get(key)
             if g is None:
                 self.groups[key] = [n, i, c, o]

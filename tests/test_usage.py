@@ -254,6 +254,37 @@ def test_parse_what_if_rejects(spec):
         parse_what_if([spec])
 
 
+_RECORDS = st.builds(
+    UsageRecord,
+    st.sampled_from(["gpt-4.1", "gpt-4.1-mini", None]),
+    st.integers(0, 1000),
+    st.just(0),
+    st.integers(0, 1000),
+    requests=st.integers(1, 5),
+    day=st.sampled_from([None, 20_000, 20_001]),
+    project_id=st.sampled_from([None, "p1", "p2"]),
+    per_request=st.booleans(),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_RECORDS, max_size=12), st.lists(_RECORDS, max_size=12))
+def test_merging_a_spent_accumulator_adds_what_a_copy_adds(mine, theirs):
+    """``merge(other, spent=True)`` takes over ``other``'s groups (the larger dict kept) instead of
+    copying them: the totals are those of a plain merge, whichever of the two is larger."""
+    plain, taking = _acc(*mine), _acc(*mine)
+    plain.merge(_acc(*theirs))
+    spent = _acc(*theirs)
+    taking.merge(spent, spent=True)
+    assert spent.groups == {}
+    assert (taking.records, taking.groups, taking.hist, taking.bands) == (
+        plain.records,
+        plain.groups,
+        plain.hist,
+        plain.bands,
+    )
+
+
 # --------------------------------------------------------------------------- calibration
 
 

@@ -134,13 +134,13 @@ class _Scope:
         if not self.day_known:
             _set_day(self.acc, day)
         if self.parent is not None:
-            self.parent.acc.merge(self.acc)
+            self.parent.acc.merge(self.acc, spent=True)
             self.parent.ids |= self.ids
             return
         sink = self.sink
         if sink.strict and self.acc.bad.first:
             raise _StrictStop(self.acc.bad.first[0])
-        sink.acc.merge(self.acc)
+        sink.acc.merge(self.acc, spent=True)
         if sink.seen is not None:
             sink.seen.hashes |= self.ids
 
