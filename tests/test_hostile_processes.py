@@ -10,6 +10,7 @@ stdout, no traceback, no hang, and no worker left behind.
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
 import os
@@ -60,17 +61,31 @@ def wait_gone(pids: list[int]) -> list[int]:
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A 17 MiB Batch file (three ranges: two workers) and a 40 MiB usage log (two ranges),
-    written in well under a second."""
-    where = tmp_path_factory.mktemp("big")
+    written in well under a second, once per run: under ``-n`` the workers share the copy the
+    first one wrote (in the run's own temporary directory, under a lock)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # each -n worker's directory sits in the run's
+        shared = shared.parent
+    where = shared / "hostile-processes-big"
+    files = {"estimate": where / "batch.jsonl", "usage": where / "usage.jsonl", "usage-gzip": where / "usage.jsonl.gz"}
+    with open(shared / "hostile-processes-big.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (where / "done").exists():
+            where.mkdir(exist_ok=True)
+            _write_big(files)
+            (where / "done").touch()
+    return files
+
+
+def _write_big(files: dict[str, Path]) -> None:
     body = {"model": "gpt-4.1-mini", "max_tokens": 10, "messages": [{"role": "user", "content": "hello world " * 50}]}
     line = json.dumps({"custom_id": "r{}", "method": "POST", "url": "/v1/chat/completions", "body": body})
-    batch = where / "batch.jsonl"
     n = (17 << 20) // len(line) + 1
-    batch.write_text("\n".join(line.replace("{}", str(i)) for i in range(n)) + "\n")
+    files["estimate"].write_text("\n".join(line.replace("{}", str(i)) for i in range(n)) + "\n")
     record = {"object": "chat.completion", "created": 1764000000, "model": "gpt-4.1-mini-2025-04-14"}
     record["usage"] = {"prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500}
     block = ((json.dumps(record) + "\n") * 4096).encode()
-    log = where / "usage.jsonl"
+    log = files["usage"]
     with log.open("wb") as fh:
         for _ in range(-(-(40 << 20) // len(block))):
             fh.write(block)
@@ -78,9 +93,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     ids = os.urandom(12 * (len(log.read_bytes()) // len(block) * 4096)).hex()
     head = json.dumps(record)[:-1].encode() + b', "id": "chatcmpl-'
     lines = [head + ids[i : i + 24].encode() + b'"}\n' for i in range(0, len(ids), 24)]
-    gz = where / "usage.jsonl.gz"
-    gz.write_bytes(gzip.compress(b"".join(lines), 1))
-    return {"estimate": batch, "usage": log, "usage-gzip": gz}
+    files["usage-gzip"].write_bytes(gzip.compress(b"".join(lines), 1))
 
 
 def _args(command: str, path: Path) -> list[str]:

@@ -45,7 +45,9 @@ FORK_CHECKS = [
     'gpt41cost pricing >&-; echo "exit $?"',
     'gpt41cost estimate --input-tokens 1000 -m gpt-4.1 -f csv 2>&-; echo "exit $?"',
     'gpt41cost estimate --input-tokens x; echo "exit $?"',
-    "printf 'a prompt\\n' | GPT41COST_AS_OF=2026-03-01 gpt41cost estimate - -m gpt-4.1 -f csv",
+    # (usage, not estimate: a real process of estimate on text would pay the vocabulary load for it)
+    """printf '{"model": "gpt-4.1", "usage": {"prompt_tokens": 1200, "completion_tokens": 300}}\\n' """
+    "| GPT41COST_AS_OF=2026-03-01 gpt41cost usage -",
 ]
 
 
