@@ -20,7 +20,6 @@ import json
 import re
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -275,9 +274,10 @@ def test_sigterm_is_one_line(cli: Cli) -> None:
     p = cli.start("estimate", "-", stdin=subprocess.PIPE)
     try:
         assert p.stdin is not None
-        p.stdin.write(b"a prompt that never ends ")
+        # 200 KiB, more than a pipe holds: the write returns once the command reads its input (the
+        # handler is set before any reading), which then waits for more
+        p.stdin.write(b"a prompt that never ends " * 8192)
         p.stdin.flush()
-        time.sleep(1.5)  # let it start and block on stdin (the handler is set before any reading)
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=TIMEOUT_S)
     finally:
