@@ -1,3 +1,3 @@
-from gpt41cost.cli import main
+from gpt41cost.cli import run
 
-main()
+run()

@@ -696,3 +696,22 @@ def test_a_block_of_mixed_kinds_counts_as_the_full_parse_does():
     assert ru._untyped[0] > 0  # no kind fit: the next blocks go straight to the generic decoder
     same(scan(blocks["chat"]), reference(blocks["chat"]))
     ru._untyped[0] = 0
+
+
+def _object_lines_by_line(data: bytes, end: int) -> int:
+    """What ``_object_lines`` means, line by line."""
+    lines = data[:end].split(b"\n")
+    if not end or lines.pop() != b"":
+        return -1
+    ok = all(len(x) >= 2 and x[:1] == b"{" and x[-1:] == b"}" for x in lines)
+    return len(lines) if ok else -1
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([b"{", b"}", b"\n", b" ", b"a", b"{}", b"}\n{", b"\r"]), max_size=24))
+def test_object_lines_counts_as_a_line_by_line_check(parts):
+    data = b"".join(parts)
+    for end in {data.rfind(b"\n") + 1, len(data)}:
+        if end and data[end - 1 : end] != b"\n":
+            continue
+        assert ru._object_lines(data, end) == _object_lines_by_line(data, end), (data, end)

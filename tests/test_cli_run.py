@@ -1,0 +1,95 @@
+"""The installed script's entry point, ``gpt41cost.cli:run`` (also ``python -m gpt41cost``): it
+ends the process without the interpreter's object-by-object teardown, so it must end it as the
+interpreter would: the report flushed whole, exit functions run, the exit code of ``main``, 120
+when the final flush fails, and a traceback (exit 1) for an exception ``main`` lets through."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gpt41cost.cli import main
+
+
+def _line(i: int, model: str = "gpt-4.1") -> str:
+    return json.dumps(
+        {"id": f"r{i}", "model": model, "usage": {"prompt_tokens": 10, "completion_tokens": 2}, "created": 1745000000}
+    )
+
+
+def _run(
+    *args: str, stdout: int | None = subprocess.PIPE, code: str | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    argv = [sys.executable, "-c", code, *args] if code else [sys.executable, "-m", "gpt41cost", *args]
+    return subprocess.run(argv, stdout=stdout, stderr=subprocess.PIPE, timeout=120, check=False)
+
+
+def test_the_report_is_written_whole_and_as_main_writes_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(_line(i) for i in range(3)))
+    got = _run("usage", str(log), "-f", "json", "--as-of", "2026-12-06")
+    assert got.returncode == 0, got.stderr
+    with pytest.raises(SystemExit) as done:
+        main(["usage", str(log), "-f", "json", "--as-of", "2026-12-06"])
+    assert done.value.code in (0, None)
+    assert got.stdout.decode() == capsys.readouterr().out
+    assert json.loads(got.stdout)["requests"] == 3
+
+
+def test_a_long_report_to_a_pipe_is_flushed_whole(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(_line(i, f"model-{i}") for i in range(2000)))  # a report row each
+    got = _run("usage", str(log), "-f", "json", "--as-of", "2026-12-06")
+    assert got.returncode == 0, got.stderr
+    assert len(got.stdout) > 4 * 65536  # more than a pipe's buffer and stdout's own
+    assert len(json.loads(got.stdout)["unpriced"]) == 2000
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["usage", "/nonexistent/log.jsonl"], 3), (["estimate", "-f", "xml"], 2), (["--version"], 0), ([], 2)],
+)
+def test_exit_codes_are_main_s(args: list[str], code: int) -> None:
+    assert _run(*args).returncode == code
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_a_report_that_cannot_be_written_is_exit_7_and_one_line(tmp_path: Path) -> None:
+    with open("/dev/full", "wb") as full:
+        got = _run("pricing", "-f", "json", stdout=full.fileno())
+    assert got.returncode == 7
+    assert len(got.stderr.decode().strip().splitlines()) == 1
+
+
+def test_exit_functions_run_a_failed_final_flush_is_120_and_an_escaped_exception_a_traceback(tmp_path: Path) -> None:
+    mark = tmp_path / "mark"
+    code = textwrap.dedent(f"""
+        import atexit, sys
+        import gpt41cost.cli as cli
+        atexit.register(lambda: open({str(mark)!r}, "w").write("ran"))
+        what = sys.argv[1]
+        def fake(args=None):
+            if what == "unflushed":
+                class Broken:
+                    def write(self, s): return len(s)
+                    def flush(self): raise OSError("cannot")
+                sys.stdout = Broken()
+                print("x")
+                sys.exit(0)
+            if what == "message":
+                sys.exit("gone")
+            raise RuntimeError("escaped")
+        cli.main = fake
+        cli.run()
+    """)
+    got = _run("unflushed", code=code)
+    assert got.returncode == 120 and mark.read_text() == "ran"
+    got = _run("message", code=code)
+    assert got.returncode == 1 and got.stderr.decode().strip() == "gone"
+    got = _run("escaped", code=code)
+    assert got.returncode == 1 and "RuntimeError: escaped" in got.stderr.decode()
