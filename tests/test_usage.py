@@ -850,6 +850,44 @@ def test_gzip_read_in_parallel_pieces_agrees(tmp_path, monkeypatch, jobs):
     assert a.skip_counts.get("truncated") == 1 and a.records > 100
 
 
+@pytest.mark.parametrize("slot", [1 << 20, 9000], ids=["shared-slots", "long-pieces-in-the-work-item"])
+def test_gzip_pieces_handed_to_the_workers_agree(tmp_path, monkeypatch, slot):
+    """The parent inflates a gzip file once and hands its pieces to the workers, in shared slots
+    (or, a piece longer than a slot, in the work item): pieces cut at lines that crossed the
+    inflated chunks, lines longer than a piece, a record repeated across pieces, a bad line and a
+    cut-off stream count as one process reading the file counts them, with the same line numbers."""
+    rng = random.Random(12)
+    lines = [_encode(rng, _chat_line(rng)) for _ in range(2500)]
+    lines[700] = b'{"id": "long", "model": "gpt-4.1", "pad": "' + b"x" * 30_000 + b'"}'  # longer than a piece
+    lines[1800] = b"not json"
+    lines += lines[100:140]  # repeated ids, pieces apart
+    text = b"\n".join(lines) + b"\n"
+    plain, gz = tmp_path / "p.jsonl", tmp_path / "p.jsonl.gz"
+    plain.write_bytes(text)
+    gz.write_bytes(gzip.compress(text, 1))
+    monkeypatch.setattr(ru, "PIECE_BYTES", 8192)
+    monkeypatch.setattr(ru, "SLOT_BYTES", slot)
+    want = read_usage([str(plain)], jobs=1)
+    for jobs in (2, 3):
+        got = read_usage([str(gz)], jobs=jobs, parallel_min_bytes=0)
+        _same(got, want)
+        assert (got.duplicates, got.skip_counts) == (want.duplicates, want.skip_counts)
+    assert want.duplicates > 0 and want.skip_counts["not_json"] == 1
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress(text, 1)[: len(gzip.compress(text, 1)) // 2])
+    one = read_usage([str(cut)], jobs=1)
+    for jobs in (2, 3):
+        two = read_usage([str(cut)], jobs=jobs, parallel_min_bytes=0)
+        _same(two, one)
+        assert [s.message() for s in two.skips] == [s.message() for s in one.skips]
+    assert one.skip_counts["truncated"] == 1
+    with pytest.raises(InputError) as first:
+        read_usage([str(cut)], jobs=1, strict=True)
+    with pytest.raises(InputError) as second:
+        read_usage([str(cut)], jobs=2, parallel_min_bytes=0, strict=True)
+    assert str(first.value) == str(second.value) and "\n" not in str(first.value)
+
+
 def test_a_worker_killed_from_outside_is_one_error_not_a_hang(tmp_path, monkeypatch):
     import os
     import signal

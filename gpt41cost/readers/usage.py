@@ -40,11 +40,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import datetime as _dt
 import gzip
 import io
 import itertools
 import json
+import mmap
 import os
 import sys
 import zlib
@@ -82,7 +84,7 @@ from ..usage import (
 )
 from . import repeats
 from .files import UnreadableDirectory, open_input, stdin_stream
-from .pool import PARENT_CHECK_S, executor, workers_died
+from .pool import executor
 from .pool import result as result_of
 from .pool import stop as stop_pool
 from .repeats import column_twice, repeated, twice
@@ -1305,11 +1307,15 @@ def _tail(data: bytes) -> bytes:
 
 # --------------------------------------------------------------------------- several processes for one file
 
-#: Decompressed bytes of a gzip file in one piece (whole lines); each process scans every N-th.
+#: Inflated bytes of a gzip file in one piece (whole lines), the work a process is handed at a time.
 PIECE_BYTES = 4 << 20
 
 #: The ids counted before a file read in parallel; set in the parent just before the fork.
 _PRIOR: set[int] = set()
+#: Memory the parent shares with the workers it forks for a gzip file: a slot per piece handed out
+#: and not merged yet, each SLOT_BYTES (a larger piece is handed out in the work item itself).
+_SHARED: list[mmap.mmap] = []
+SLOT_BYTES = PIECE_BYTES + (1 << 20)
 
 #: A piece's result: (its totals, its line count, the hashes of the ids it counted (None when
 #: ``strict`` stopped it; its skip is then the one in the totals' skips)).
@@ -1318,20 +1324,24 @@ _Part = tuple[Accumulator, int, "array[int] | None"]
 
 @dataclass(frozen=True)
 class Piece:
-    """Work for a process: bytes [start, end) of a plain file, or piece ``index`` of a gzip file."""
+    """Work for a process: bytes [start, end) of a plain file, or ``data``, piece ``index`` of a
+    gzip file (whole lines, inflated by the parent; ``last``: its last line is unfinished)."""
 
     source: str
     strict: bool
     start: int = 0
     end: int = 0
     index: int = -1
+    data: bytes = dataclasses.field(default=b"", repr=False)
+    last: bool = False
+    #: where the parent put ``data`` instead: (offset in :data:`_SHARED`, length)
+    at: tuple[int, int] | None = None
 
     def scan(self, sink: Sink, line_no: int = 0) -> int:
         """Scan it into ``sink``; return the number of its last line (lines before it: ``line_no``)."""
         if self.index >= 0:
-            for _, data, last, _ in _gzip_pieces(self.source, self.index.__eq__):
-                return _scan_blocks(data, sink, line_no, last)
-            return line_no
+            data = self.data if self.at is None else _SHARED[0][self.at[0] : self.at[0] + self.at[1]]
+            return _scan_blocks(data, sink, line_no, self.last)
         with open(self.source, "rb", buffering=0) as f:
             return _scan_pread(f.fileno(), self.start, sink, lambda n: None, self.end, line_no)
 
@@ -1372,6 +1382,8 @@ class _Pool:
         #: the ids of each piece merged so far, while no id has come twice in this file (then None)
         self.logged: list[array[int]] | None = []
         self.pending: deque[tuple[Piece, Future[_Part]]] = deque()
+        #: offsets of the free slots of _SHARED (a slot is free again once its piece is merged)
+        self.free: list[int] = []
         _PRIOR = self.seen.hashes  # the workers fork with it; the parent adds to it only after
         self.pool = executor(jobs)
         self.failed = True
@@ -1389,7 +1401,10 @@ class _Pool:
 
     def submit(self, piece: Piece, ahead: int) -> None:
         """Queue a piece; merge finished ones while more than ``ahead`` are queued."""
-        self.pending.append((piece, self.pool.submit(_scan_piece, piece)))
+        try:
+            self.pending.append((piece, self.pool.submit(_scan_piece, piece)))
+        except BrokenProcessPool:  # a worker died since the last one was handed out
+            raise self.broken() from None
         while len(self.pending) > ahead:
             self.merge_next()
 
@@ -1406,6 +1421,8 @@ class _Pool:
         except BrokenProcessPool:
             raise self.broken() from None
         self.merge(piece, part)
+        if piece.at is not None:
+            self.free.append(piece.at[0])
 
     def broken(self) -> InputError:
         return InputError(f"{self.sink.source}: a reading process was stopped from outside (killed?); run again")
@@ -1486,16 +1503,14 @@ class _GzipCut(Exception):
         self.error, self.tail = error, tail
 
 
-def _gzip_pieces(path: str, keep: Callable[[int], bool]) -> Iterator[tuple[int, bytes, bool, int]]:
+def _gzip_pieces(path: str) -> Iterator[tuple[bytes, bool, int]]:
     """The pieces of a gzip JSONL file from its first record on, each about PIECE_BYTES of whole
-    lines: (number, bytes, is the last line unfinished, compressed bytes read) of every piece
-    ``keep`` wants. Every process cuts the same pieces (the same reads, the same inflation), so
-    each can inflate the whole file and scan its own share: only small results cross between
-    processes. A stream cut off or corrupt raises :class:`_GzipCut` after its complete lines."""
+    lines: (bytes, is the last line unfinished, compressed bytes read). A stream cut off or
+    corrupt raises :class:`_GzipCut` after its complete lines."""
     with open(path, "rb") as raw:
         stream = Inflate(raw)
         first, _, _ = _first_line(stream)
-        chunks, size, k = [first], len(first), 0
+        chunks, size = [first], len(first)
         try:
             while chunk := stream.read1():
                 chunks.append(chunk)
@@ -1508,111 +1523,54 @@ def _gzip_pieces(path: str, keep: Callable[[int], bool]) -> Iterator[tuple[int, 
                 if i < 0:  # no line ends yet: a line longer than a piece
                     continue
                 cut = chunks[i].rfind(b"\n") + 1
-                if keep(k):
-                    yield k, b"".join([*chunks[:i], chunks[i][:cut]]), False, raw.tell()
-                k += 1
+                yield b"".join([*chunks[:i], chunks[i][:cut]]), False, raw.tell()
                 chunks = [chunks[i][cut:], *chunks[i + 1 :]]
                 size = sum(map(len, chunks))
         except _GZIP_ERRORS as exc:
             data = b"".join(chunks)
             cut = data.rfind(b"\n") + 1
-            if cut and keep(k):
-                yield k, data[:cut], False, raw.tell()
+            if cut:
+                yield data[:cut], False, raw.tell()
             raise _GzipCut(str(exc), data[cut:]) from None
         data = b"".join(chunks)
-        if data and keep(k):
-            yield k, data, not data.endswith(b"\n"), raw.tell()
-
-
-#: What the workers of a gzip file read, set in the parent before they are forked.
-_GZIP: dict[str, Any] = {}
-#: Seconds a gzip worker waits for the others to start (then it fails, and the read with it).
-BARRIER_S = 60.0
-
-
-def _scan_gzip_share(w: int) -> None:
-    """Worker ``w`` of a gzip file: inflate all of it, scan pieces w, w + N, w + 2N, ... and send
-    each result down pipe ``w`` as it is done, then ("end", truncation or None)."""
-    pipes, n, piece = _GZIP["pipes"], _GZIP["jobs"], _GZIP["piece"]
-    _GZIP["started"].wait(BARRIER_S)  # every share started: no process runs two (it closes the others' pipes)
-    for i, (reader, writer) in enumerate(pipes):
-        reader.close()
-        if i != w:
-            writer.close()  # so the parent reads end-of-file on pipe w when this process dies
-    out = pipes[w][1]
-    end: tuple[str, bytes] | None = None
-    try:
-        for k, data, last, pos in _gzip_pieces(piece.source, lambda k: k % n == w):
-
-            def scan(sink: Sink, data: bytes = data, last: bool = last) -> int:
-                return _scan_blocks(data, sink, 0, last)
-
-            part = _scan_part(piece, scan)
-            out.send((k, pos, part))
-            if part[2] is None:  # strict stopped
-                break
-    except _GzipCut as cut:
-        end = (cut.error, cut.tail)
-    out.send(("end", end))
-    out.close()
+        if data:
+            yield data, not data.endswith(b"\n"), raw.tell()
 
 
 def _scan_gzip_parallel(path: str, sink: Sink, jobs: int, tracker: _Tracker, line_no: int = 0) -> int:
-    """Scan a gzip JSONL file with ``jobs`` processes, each inflating all of it (zlib-ng: ~0.4 s of
-    CPU per GB) and scanning every ``jobs``-th piece; the parent merges the results in order as
-    they come. A cut-off stream keeps the records before the cut and adds one ``truncated`` skip,
-    as :func:`scan_stream` does."""
-    import multiprocessing as mp
-    from multiprocessing.connection import Connection, wait
-
-    pipes = [mp.Pipe(duplex=False) for _ in range(jobs)]
-    _GZIP.update(pipes=pipes, jobs=jobs, piece=Piece(path, sink.strict), started=mp.get_context("fork").Barrier(jobs))
+    """Scan a gzip JSONL file with ``jobs`` processes: this one inflates it, once (zlib-ng: about
+    0.9 s of CPU per GB), and hands each piece of whole lines to the workers, whose results it
+    merges in file order. (Each worker inflating all of it and scanning every ``jobs``-th piece, the
+    scheme before, spent that inflation once per worker.) A cut-off stream keeps the records before
+    the cut and adds one ``truncated`` skip, as :func:`scan_stream` does."""
+    end: _GzipCut | None = None
+    ahead = 2 * jobs  # pieces handed out beyond those being merged: each worker has one queued
+    _SHARED.append(mmap.mmap(-1, (ahead + 1) * SLOT_BYTES))  # shared with the workers forked below
     try:
         with _Pool(sink, jobs) as pool:
             pool.line_no = line_no
-            futures = [pool.pool.submit(_scan_gzip_share, w) for w in range(jobs)]  # forks every worker
-            for _, writer in pipes:
-                writer.close()
-            readers: dict[Any, Connection] = {r: r for r, _ in pipes}
-            waiting: dict[int, tuple[int, _Part]] = {}
-            end: tuple[str, bytes] | None = None
-            k = 0
-            while readers:
-                ready = wait(list(readers), timeout=PARENT_CHECK_S)
-                if not ready:
-                    if any(f.done() and f.exception() for f in futures) or workers_died(pool.pool):
-                        raise pool.broken()
-                    continue
-                for r in ready:
-                    conn = readers[r]
-                    try:
-                        msg = conn.recv()
-                    except (EOFError, OSError):
-                        raise pool.broken() from None
-                    if msg[0] == "end":
-                        del readers[r]
-                        end = end or msg[1]
+            pool.free = [i * SLOT_BYTES for i in range(ahead + 1)]
+            try:
+                for k, (data, last, pos) in enumerate(_gzip_pieces(path)):
+                    if len(data) > SLOT_BYTES:  # a line longer than a piece: handed out in the work item
+                        pool.submit(pool.piece(index=k, data=data, last=last), ahead)
                     else:
-                        waiting[msg[0]] = (msg[1], msg[2])
-                while k in waiting:
-                    pos, part = waiting.pop(k)
-                    pool.merge(Piece(path, sink.strict, index=k), part)
+                        while not pool.free:
+                            pool.merge_next()
+                        at = pool.free.pop()
+                        _SHARED[0][at : at + len(data)] = data
+                        pool.submit(pool.piece(index=k, last=last, at=(at, len(data))), ahead)
                     tracker.update(pos, sink.acc.records)
-                    k += 1
-            if waiting:  # pragma: no cover - every piece before the last one sent is merged above
-                raise pool.broken()
-            pool.failed = False
-            line_no = pool.line_no
+            except _GzipCut as cut:
+                end = cut
+            line_no = pool.finish()
     finally:
-        for r, _ in pipes:
-            r.close()
-        _GZIP.clear()
+        _SHARED.pop().close()
     if end is not None:
-        error, tail = end
-        what = f"line {line_no + 1} and after" if tail.strip() else f"after line {line_no}"
+        what = f"line {line_no + 1} and after" if end.tail.strip() else f"after line {line_no}"
         sink.skip(
             "truncated",
-            f"gzip data is cut off ({error}); records up to line {line_no} are counted, {what} lost",
+            f"gzip data is cut off ({end.error}); records up to line {line_no} are counted, {what} lost",
             line=line_no + 1,
         )
     return line_no
