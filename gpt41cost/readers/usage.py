@@ -1316,6 +1316,8 @@ _PRIOR: set[int] = set()
 #: and not merged yet, each SLOT_BYTES (a larger piece is handed out in the work item itself).
 _SHARED: list[mmap.mmap] = []
 SLOT_BYTES = PIECE_BYTES + (1 << 20)
+#: Linux: a process that has copied a slot drops its pages from its own memory (the slot keeps them)
+_MADV_DONTNEED: int | None = getattr(mmap, "MADV_DONTNEED", None)
 
 #: A piece's result: (its totals, its line count, the hashes of the ids it counted (None when
 #: ``strict`` stopped it; its skip is then the one in the totals' skips)).
@@ -1340,7 +1342,12 @@ class Piece:
     def scan(self, sink: Sink, line_no: int = 0) -> int:
         """Scan it into ``sink``; return the number of its last line (lines before it: ``line_no``)."""
         if self.index >= 0:
-            data = self.data if self.at is None else _SHARED[0][self.at[0] : self.at[0] + self.at[1]]
+            data = self.data
+            if self.at is not None:
+                at, n = self.at
+                data = _SHARED[0][at : at + n]
+                if _MADV_DONTNEED is not None:  # this process is done with the slot's pages (they stay shared)
+                    _SHARED[0].madvise(_MADV_DONTNEED, at, n)
             return _scan_blocks(data, sink, line_no, self.last)
         with open(self.source, "rb", buffering=0) as f:
             return _scan_pread(f.fileno(), self.start, sink, lambda n: None, self.end, line_no)
@@ -1544,7 +1551,7 @@ def _scan_gzip_parallel(path: str, sink: Sink, jobs: int, tracker: _Tracker, lin
     scheme before, spent that inflation once per worker.) A cut-off stream keeps the records before
     the cut and adds one ``truncated`` skip, as :func:`scan_stream` does."""
     end: _GzipCut | None = None
-    ahead = 2 * jobs  # pieces handed out beyond those being merged: each worker has one queued
+    ahead = jobs + 1  # pieces handed out beyond the one being merged: each worker has one queued
     _SHARED.append(mmap.mmap(-1, (ahead + 1) * SLOT_BYTES))  # shared with the workers forked below
     try:
         with _Pool(sink, jobs) as pool:
