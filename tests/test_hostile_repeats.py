@@ -437,6 +437,25 @@ def test_the_cheap_screen_finds_every_repeated_key(text: str) -> None:
     assert first_repeat(data, orjson.loads(data)) == anywhere(loads(data))
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        pytest.param(b'{"a":1,"b":[{"c":"x\\"y"}]}\n', None, id="as-orjson-writes-it"),
+        pytest.param(b'{"a":1,"b":[{"c":"x","c":"x"}]}\r\n', ("b[0]", "c"), id="so-but-a-key-twice"),
+        pytest.param(b'{"a":1,"b":{}}  \n', None, id="more-space-after-it"),
+        pytest.param(b'{"a":1,"a":1}\n', ("", "a"), id="the-same-member-twice"),
+    ],
+)
+def test_a_text_written_as_orjson_writes_it(text: bytes, found: tuple[str, str] | None) -> None:
+    """A line that is byte for byte orjson's writing of its parse gives no key twice (one
+    comparison, no quote counts); one that repeats a key never is that writing."""
+    import orjson
+
+    from gpt41cost.readers.repeats import first_repeat
+
+    assert first_repeat(text, orjson.loads(text)) == found
+
+
 @pytest.mark.parametrize("depth", [300, 1000])
 def test_a_deeply_nested_request_document(cli, tmp_path: Path, depth: int) -> None:
     """Past the 255 levels orjson writes, the check parses again and counts the request; past the
