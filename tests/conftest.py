@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import gc
 import io
@@ -365,7 +366,7 @@ def _run_as_main(script: str | None) -> NoReturn:
         atexit._clear()
         faulthandler.disable()
         _fresh_warnings()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _fresh_signals()
         sys.excepthook, sys.unraisablehook = sys.__excepthook__, sys.__unraisablehook__
         threading.excepthook = threading.__excepthook__
         sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__ = _streams()
@@ -456,6 +457,19 @@ class _Forked(subprocess.Popen[bytes]):
         self.pid = pid
         self._child_created = True
         self._close_pipe_fds(p2cread, p2cwrite, c2pread, c2pwrite, errread, errwrite)  # type: ignore[attr-defined]
+
+
+def _fresh_signals() -> None:
+    """Signal handlers as a fresh interpreter has them: the default action for each, but Python's
+    own KeyboardInterrupt on SIGINT and SIGPIPE and SIGXFSZ ignored (this process's test runner
+    may have handlers of its own)."""
+    for sig in signal.valid_signals():
+        if sig not in (signal.SIGKILL, signal.SIGSTOP):
+            with contextlib.suppress(OSError, ValueError):  # one the system keeps to itself
+                signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
 def _fresh_warnings() -> None:
