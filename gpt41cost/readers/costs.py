@@ -8,7 +8,8 @@ Reads, told apart by content:
 - The cost CSV the usage dashboard exports: ``start_time, end_time, start_time_iso,
   end_time_iso, amount_value, amount_currency, line_item, project_id, organization_id,
   organization_name`` (the columns seen in exports; not documented). A row with no amount is a
-  day with nothing billed.
+  day with nothing billed; a row with more or fewer cells than the header is refused (a value
+  with an unquoted comma shifts the amount; a row cut short would read as nothing billed).
 
 Amounts are exact decimals as written in the file (JSON numbers are read as Decimal, never as
 float). Only USD is accepted. Any problem is an :class:`~gpt41cost.errors.InputError` naming
@@ -185,14 +186,19 @@ def _csv(path: str, text: str) -> list[BilledItem]:
             "give pages of GET /v1/organization/costs or the dashboard's cost export"
         )
     out: list[BilledItem] = []
+    end = 1  # the line the last row read ends on (a quoted cell may hold line breaks)
     try:
-        for n, row in enumerate(rows, 2):
+        for row in rows:
+            n, end = end + 1, rows.line_num
             if not any(cell.strip() for cell in row):
                 continue
+            astray = repeats.cells_astray(len(row), len(header))  # a shifted row bills the wrong amount
+            if astray:
+                raise InputError(f"{path}:{n}: {astray}")
 
             def cell(name: str, row: list[str] = row) -> str:
                 i = col.get(name)
-                return row[i].strip() if i is not None and i < len(row) else ""
+                return row[i].strip() if i is not None else ""
 
             at = f"{path}:{n}"
             start = cell("start_time")

@@ -7,7 +7,9 @@ conversations) parses with :func:`loads`, whose objects (:class:`Obj`) remember 
 more than once, and refuses where a key it reads is one of them (:func:`repeated`,
 :func:`anywhere`). Readers that parse with orjson for speed parse again with :func:`loads` only
 when the text may repeat a key they read. A CSV header that names a column twice is the same
-question (which cell to read), refused by :func:`column_twice`.
+question (which cell to read), refused by :func:`column_twice`; so is a CSV row with more or fewer
+cells than its header names (:func:`cells_astray`): a value holding an unquoted comma shifts every
+cell after it, and a row cut short leaves its last cells to guess.
 """
 
 from __future__ import annotations
@@ -197,11 +199,26 @@ def column_twice(header: list[str], columns: tuple[str, ...]) -> str | None:
     return None
 
 
+def cells_astray(cells: int, width: int) -> str | None:
+    """The refusal for a CSV row of ``cells`` cells under a header naming ``width`` columns; None
+    when the counts agree. Readers compare the counts first and call this only when they differ."""
+    if cells == width:
+        return None
+    if cells > width:
+        why = "a value holding an unquoted comma shifts the cells after it"
+        fix = "quote that value"
+    else:
+        why = "the row is cut short, or a value holding an unquoted line break splits it"
+        fix = "fix the row"
+    return f"row has {cells} cells, the header has {width} ({why}); which column each cell is in is unclear: {fix}"
+
+
 __all__ = [
     "LoneSurrogate",
     "Obj",
     "TooDeep",
     "anywhere",
+    "cells_astray",
     "column_twice",
     "first_repeat",
     "loads",

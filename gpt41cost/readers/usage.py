@@ -87,7 +87,7 @@ from .files import UnreadableDirectory, open_input, stdin_stream
 from .pool import executor
 from .pool import result as result_of
 from .pool import stop as stop_pool
-from .repeats import column_twice, repeated, twice
+from .repeats import cells_astray, column_twice, repeated, twice
 from .text import STDIN, find_inputs
 
 #: (bytes done, bytes in all (None when reading stdin), records counted so far)
@@ -377,12 +377,14 @@ _IT, _OT, _ITD = attrgetter("input_tokens"), attrgetter("output_tokens"), attrge
 
 
 class _Bad(Exception):
-    """A record that cannot be counted; reason is a key of usage.SKIP_REASONS."""
+    """A record that cannot be counted; reason is a key of usage.SKIP_REASONS; ``line``, where the
+    reader knows it better than the file's default (a CSV header after blank lines)."""
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: str, detail: str, line: int | None = None) -> None:
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
+        self.line = line
 
 
 class _BatchFailed(Exception):
@@ -1688,11 +1690,16 @@ def _csv_record(
     )
 
 
-def _scan_csv(stream: IO[bytes], first: bytes, sink: Sink) -> None:
+def _scan_csv(stream: IO[bytes], first: bytes, sink: Sink, top: int) -> None:
+    """Count the rows of a usage CSV export whose header, ``first``, is on line ``top``.
+
+    Blank rows (no cell with anything but spaces) are passed over. A row with more or fewer cells
+    than the header names is a bad record (:func:`~.repeats.cells_astray`): which cell is in which
+    column is unclear, so none of its figures is read. Problems name the line a row starts on."""
     try:
         header_text = first.decode("utf-8")
     except UnicodeDecodeError:
-        raise _Bad("bad_file", "not a usage file: not JSON, and not a UTF-8 CSV export") from None
+        raise _Bad("bad_file", "not a usage file: not JSON, and not a UTF-8 CSV export", top) from None
     try:
         header = [h.strip().lower() for h in next(csv.reader([header_text]), [])]
     except csv.Error:  # a long non-JSON line: over the CSV field limit
@@ -1701,14 +1708,14 @@ def _scan_csv(stream: IO[bytes], first: bytes, sink: Sink) -> None:
     names: dict[str, str] = {}
     twice_in_header = column_twice(header, _CSV_COLUMNS)
     if twice_in_header:
-        raise _Bad("bad_file", twice_in_header)
+        raise _Bad("bad_file", twice_in_header, top)
     for field, options in _CSV_FIELDS.items():
         for name in options:
             if name in header:
                 col[field], names[field] = header.index(name), name
                 break
     if not col:
-        raise _Bad("bad_file", "not a usage file: expected JSON, JSONL, or a usage CSV export with a header row")
+        raise _Bad("bad_file", "not a usage file: expected JSON, JSONL, or a usage CSV export with a header row", top)
     also = [  # a count's second name in the header: (field, index, name)
         (f, header.index(name), name)
         for f in _CSV_COUNTS
@@ -1721,26 +1728,29 @@ def _scan_csv(stream: IO[bytes], first: bytes, sink: Sink) -> None:
         raise _Bad(
             "bad_file",
             f"CSV export lacks the column(s) {', '.join(missing)} (header: {', '.join(header)[:120]})",
+            top,
         )
     width = len(header)
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="")  # type: ignore[arg-type]
     reader = csv.reader(text)
     acc = sink.acc
+    end = top  # the line the last row read ends on (a quoted cell may hold line breaks)
     try:
         for row in reader:
-            line = reader.line_num + 1
+            line, end = end + 1, top + reader.line_num
             if not row or not any(c.strip() for c in row):
                 continue
+            if len(row) != width:
+                sink.skip("bad_record", cells_astray(len(row), width) or "", line=line)
+                continue
             try:
-                if len(row) < width:
-                    raise _Bad("bad_record", f"row has {len(row)} cells, the header has {width}")
                 acc.add(_csv_record(row, col, names, also))
             except _Bad as exc:
                 sink.skip(exc.reason, exc.detail, line=line)
     except UnicodeDecodeError as exc:
-        raise _Bad("bad_file", f"not UTF-8 near line {reader.line_num + 1} ({exc.reason})") from None
+        raise _Bad("bad_file", f"not UTF-8 near line {top + reader.line_num} ({exc.reason})") from None
     except csv.Error as exc:
-        raise _Bad("bad_file", f"line {reader.line_num + 1}: CSV error: {exc}") from None
+        raise _Bad("bad_file", f"line {top + reader.line_num}: CSV error: {exc}") from None
     finally:
         text.detach()
 
@@ -1928,9 +1938,10 @@ def _read_file(
         if lead in (b"{", b"["):
             _read_json(path, stream, raw, is_gzip, blank, first, skipped, sink, tracker, size, jobs, parallel_min_bytes)
         else:
-            _scan_csv(stream, first, sink)
+            _scan_csv(stream, first, sink, blank + 1)
     except _Bad as exc:
-        sink.skip(exc.reason, exc.detail, line=1 if exc.reason in ("empty_file", "bad_file") else None)
+        line = exc.line if exc.line is not None else 1 if exc.reason in ("empty_file", "bad_file") else None
+        sink.skip(exc.reason, exc.detail, line=line)
     except OSError as exc:
         sink.skip("bad_file", f"cannot read: {exc.strerror or exc}")
     finally:
