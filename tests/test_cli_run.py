@@ -93,3 +93,24 @@ def test_exit_functions_run_a_failed_final_flush_is_120_and_an_escaped_exception
     assert got.returncode == 1 and got.stderr.decode().strip() == "gone"
     got = _run("escaped", code=code)
     assert got.returncode == 1 and "RuntimeError: escaped" in got.stderr.decode()
+
+
+def test_a_worker_pool_still_running_at_the_end_does_not_hold_the_process() -> None:
+    """The interpreter tells a process pool left running that it is shutting down before it joins
+    the pool's thread; joining that thread without telling it waits forever."""
+    code = textwrap.dedent("""
+        import gpt41cost.cli as cli
+        from gpt41cost.readers import pool
+
+        def fake(args=None):
+            cli.left = pool.executor(2)
+            assert cli.left.submit(abs, -1).result() == 1
+
+        cli.main = fake
+        cli.run()
+    """)
+    try:
+        got = _run(code=code)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the process did not end")
+    assert got.returncode == 0, got.stderr

@@ -144,8 +144,9 @@ def main(args: list[str] | None = None) -> None:
 
 def run() -> None:
     """The installed script's entry point (and ``python -m gpt41cost``): :func:`main`, then the end
-    the interpreter would give it (other threads joined, exit functions run, standard streams
-    flushed, exit code 120 when a flush fails) without freeing every object one by one first. After
+    the interpreter would give it (threading's exit hooks run and other threads joined, exit
+    functions run, standard streams flushed, exit code 120 when a flush fails) without freeing
+    every object one by one first. After
     ``usage`` on a million-line log that teardown (its million id hashes, then every module) took
     about 0.1 s after the report was written, measured. An exception :func:`main` does not turn into
     an exit code leaves through the interpreter as before (its traceback)."""
@@ -161,9 +162,16 @@ def run() -> None:
         code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
         if not isinstance(exc.code, int | None):
             print(exc.code, file=sys.stderr)
-    for thread in threading.enumerate():
-        if thread is not threading.main_thread() and not thread.daemon:
-            thread.join()
+    # What the interpreter calls first as it ends: the threading module's exit hooks (a process
+    # pool left running is told to shut down), then the other threads joined. Joining them alone
+    # would wait forever on such a pool's thread.
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is not None:
+        shutdown()
+    else:  # pragma: no cover - CPython has it
+        for thread in threading.enumerate():
+            if thread is not threading.main_thread() and not thread.daemon:
+                thread.join()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
