@@ -350,7 +350,6 @@ def test_law_warm_total_ignores_order(requests: list[list[int]], rnd: random.Ran
 
 
 _MODELS = ("gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano")
-_CHAINS = st.sampled_from([tuple(range(k * 1000, k * 1000 + 30)) for k in range(3)])
 
 
 @st.composite
