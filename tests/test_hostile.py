@@ -226,6 +226,14 @@ def test_stdout_full(cli: Cli) -> None:
     _one_line(r, 7, "cannot write the report to stdout: No space left on device")
 
 
+@pytest.mark.parametrize("args", [["--help"], ["usage", "--help"], ["--version"]], ids=" ".join)
+def test_help_or_version_to_a_full_stdout(cli: Cli, args: list[str]) -> None:
+    """What the command-line framework writes itself: a traceback (exit 1) before."""
+    with open("/dev/full", "wb") as full:
+        r = cli.process(args, stdout=full)
+    _one_line(r, 7, "cannot write to stdout: No space left on device")
+
+
 @pytest.mark.parametrize(
     ("args", "fd", "code", "message"),
     [

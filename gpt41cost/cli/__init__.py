@@ -139,17 +139,35 @@ def main(args: list[str] | None = None) -> None:
     except abort:
         say("gpt41cost: interrupted")
         sys.exit(130)
+    except OSError as exc:
+        if not _framework_wrote(exc):  # not the framework's own writing (help, version): a bug, its traceback
+            raise
+        from .common import _drop_stdout
+
+        _drop_stdout()  # so the process's last flush does not fail again
+        say(f"gpt41cost: error: cannot write to stdout: {exc.strerror or exc}")
+        sys.exit(int(ExitCode.OUTPUT))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _framework_wrote(exc: BaseException) -> bool:
+    """Was ``exc`` raised writing what the command-line framework writes itself (``--help``,
+    ``--version``: its ``echo``) to a full or failing stdout? The commands write through
+    :func:`~gpt41cost.cli.common.emit`, which says so itself."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_globals.get("__name__") in ("click.utils", "typer._click.utils")
 
 
 def run() -> None:
     """The installed script's entry point (and ``python -m gpt41cost``): :func:`main`, then the end
     the interpreter would give it (threading's exit hooks run and other threads joined, exit
     functions run, standard streams flushed, exit code 120 when a flush fails) without freeing
-    every object one by one first. After
-    ``usage`` on a million-line log that teardown (its million id hashes, then every module) took
-    about 0.1 s after the report was written, measured. An exception :func:`main` does not turn into
-    an exit code leaves through the interpreter as before (its traceback)."""
+    every object one by one first. After ``usage`` on a million-line log that teardown (its million
+    id hashes, then every module) took about 0.1 s after the report was written, measured. An
+    exception :func:`main` does not turn into an exit code leaves through the interpreter as before
+    (its traceback)."""
     import atexit
     import os
     import sys
