@@ -1223,17 +1223,23 @@ def _add_rows(
         a = b
 
 
-def _scan_blocks(data: bytes, sink: Sink, line_no: int, last: bool) -> int:
-    """:func:`_scan_block` on ``data`` (whole lines) a CHUNK_BYTES block at a time, so that a large
-    piece is never split into lines and decoded all at once."""
-    start = 0
-    while len(data) - start > CHUNK_BYTES:
-        cut = data.find(b"\n", start + CHUNK_BYTES) + 1
+def _scan_blocks(
+    data: bytes | mmap.mmap, sink: Sink, line_no: int, last: bool, begin: int = 0, end: int | None = None
+) -> int:
+    """:func:`_scan_block` on ``data[begin:end]`` (whole lines) a CHUNK_BYTES block at a time, so
+    that a large piece is never split into lines and decoded all at once (each block a copy of its
+    bytes: ``data`` may be memory shared with the parent)."""
+    end = len(data) if end is None else end
+    start = begin
+    while end - start > CHUNK_BYTES:
+        cut = data.find(b"\n", start + CHUNK_BYTES, end) + 1
         if not cut:
             break
         line_no = _scan_block(data[start:cut], sink, line_no, last=False)
         start = cut
-    return _scan_block(data[start:] if start else data, sink, line_no, last=last)
+    if start == 0 and end == len(data) and isinstance(data, bytes):
+        return _scan_block(data, sink, line_no, last=last)
+    return _scan_block(data[start:end], sink, line_no, last=last)
 
 
 def scan_lines(lines: Iterable[bytes], sink: Sink, line_no: int) -> int:
@@ -1344,13 +1350,13 @@ class Piece:
     def scan(self, sink: Sink, line_no: int = 0) -> int:
         """Scan it into ``sink``; return the number of its last line (lines before it: ``line_no``)."""
         if self.index >= 0:
-            data = self.data
-            if self.at is not None:
-                at, n = self.at
-                data = _SHARED[0][at : at + n]
-                if _MADV_DONTNEED is not None:  # this process is done with the slot's pages (they stay shared)
-                    _SHARED[0].madvise(_MADV_DONTNEED, at, n)
-            return _scan_blocks(data, sink, line_no, self.last)
+            if self.at is None:
+                return _scan_blocks(self.data, sink, line_no, self.last)
+            at, n = self.at
+            line_no = _scan_blocks(_SHARED[0], sink, line_no, self.last, at, at + n)
+            if _MADV_DONTNEED is not None:  # this process is done with the slot's pages (they stay shared)
+                _SHARED[0].madvise(_MADV_DONTNEED, at, n)
+            return line_no
         with open(self.source, "rb", buffering=0) as f:
             return _scan_pread(f.fileno(), self.start, sink, lambda n: None, self.end, line_no)
 
@@ -1512,10 +1518,11 @@ class _GzipCut(Exception):
         self.error, self.tail = error, tail
 
 
-def _gzip_pieces(path: str) -> Iterator[tuple[bytes, bool, int]]:
+def _gzip_pieces(path: str) -> Iterator[tuple[list[bytes], int, bool, int]]:
     """The pieces of a gzip JSONL file from its first record on, each about PIECE_BYTES of whole
-    lines: (bytes, is the last line unfinished, compressed bytes read). A stream cut off or
-    corrupt raises :class:`_GzipCut` after its complete lines."""
+    lines, as the inflated parts that make it up (not joined: the caller copies them once, where
+    they go): (parts, their length, is the last line unfinished, compressed bytes read). A stream
+    cut off or corrupt raises :class:`_GzipCut` after its complete lines."""
     with open(path, "rb") as raw:
         stream = Inflate(raw)
         first, _, _ = _first_line(stream)
@@ -1532,18 +1539,18 @@ def _gzip_pieces(path: str) -> Iterator[tuple[bytes, bool, int]]:
                 if i < 0:  # no line ends yet: a line longer than a piece
                     continue
                 cut = chunks[i].rfind(b"\n") + 1
-                yield b"".join([*chunks[:i], chunks[i][:cut]]), False, raw.tell()
-                chunks = [chunks[i][cut:], *chunks[i + 1 :]]
-                size = sum(map(len, chunks))
+                parts = [*chunks[:i], chunks[i][:cut]]
+                rest = [chunks[i][cut:], *chunks[i + 1 :]]
+                yield parts, size - sum(map(len, rest)), False, raw.tell()
+                chunks, size = rest, sum(map(len, rest))
         except _GZIP_ERRORS as exc:
             data = b"".join(chunks)
             cut = data.rfind(b"\n") + 1
             if cut:
-                yield data[:cut], False, raw.tell()
+                yield [data[:cut]], cut, False, raw.tell()
             raise _GzipCut(str(exc), data[cut:]) from None
-        data = b"".join(chunks)
-        if data:
-            yield data, not data.endswith(b"\n"), raw.tell()
+        if size:
+            yield chunks, size, not chunks[-1].endswith(b"\n"), raw.tell()
 
 
 def _scan_gzip_parallel(path: str, sink: Sink, jobs: int, tracker: _Tracker, line_no: int = 0) -> int:
@@ -1560,15 +1567,17 @@ def _scan_gzip_parallel(path: str, sink: Sink, jobs: int, tracker: _Tracker, lin
             pool.line_no = line_no
             pool.free = [i * SLOT_BYTES for i in range(ahead + 1)]
             try:
-                for k, (data, last, pos) in enumerate(_gzip_pieces(path)):
-                    if len(data) > SLOT_BYTES:  # a line longer than a piece: handed out in the work item
-                        pool.submit(pool.piece(index=k, data=data, last=last), ahead)
+                for k, (parts, size, last, pos) in enumerate(_gzip_pieces(path)):
+                    if size > SLOT_BYTES:  # a line longer than a piece: handed out in the work item
+                        pool.submit(pool.piece(index=k, data=b"".join(parts), last=last), ahead)
                     else:
                         while not pool.free:
                             pool.merge_next()
                         at = pool.free.pop()
-                        _SHARED[0][at : at + len(data)] = data
-                        pool.submit(pool.piece(index=k, last=last, at=(at, len(data))), ahead)
+                        _SHARED[0].seek(at)
+                        for part in parts:
+                            _SHARED[0].write(part)
+                        pool.submit(pool.piece(index=k, last=last, at=(at, size)), ahead)
                     tracker.update(pos, sink.acc.records)
             except _GzipCut as cut:
                 end = cut
