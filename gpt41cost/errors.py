@@ -75,8 +75,9 @@ class InputError(Gpt41CostError):
 
 
 class Uncountable(InputError):
-    """An input gpt41cost will not count (a run too long for its tokenizer): its own limit, not
-    OpenAI's, so never a Batch pre-flight finding; the message names the file and line."""
+    """An input gpt41cost will not count (a run too long for its tokenizer, a key given twice):
+    its own limit or rule, not OpenAI's, so never a Batch pre-flight finding; the message names
+    the file and line."""
 
 
 class CatalogError(Gpt41CostError):

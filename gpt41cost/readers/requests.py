@@ -113,7 +113,8 @@ class BatchFacts:
     bad_method_url: list[tuple[int, str, str]] = field(default_factory=list)
     non_json_lines: list[int] = field(default_factory=list)  # lines that are not valid JSON
     bad_lines: list[tuple[int, str]] = field(default_factory=list)  # every rejected line: (line, message)
-    #: lines gpt41cost will not count (its own limit, errors.Uncountable), not OpenAI's rejections
+    #: lines gpt41cost will not count (its own limit or rule, errors.Uncountable: a run too long
+    #: to tokenize, a key given twice), not OpenAI's rejections
     uncountable: list[tuple[int, str]] = field(default_factory=list)
     #: (custom_id, line, first line it was used on) for each repeat, by line.
     duplicate_ids: list[tuple[str, int, int]] = field(default_factory=list)
@@ -443,13 +444,16 @@ def _repeat_refusal(where: str, text: bytes, value: Any) -> InputError | None:
     """The refusal of a request ``text`` (``value``: orjson's parse of it; ``where``: the file,
     and line) that gives a key twice (``messages``, ``max_tokens``, a message's ``content``...):
     JSON parsers keep the last, and which one OpenAI would read is unclear. None when it gives
-    none. One nested too deep to check is :class:`Uncountable` (gpt41cost's limit, not OpenAI's).
-    Asked of a request document and of each line of a JSONL file (Batch, fine-tuning, prompts)."""
+    none. Both refusals, the key twice and a text nested too deep to check, are
+    :class:`Uncountable`: gpt41cost's own rule and limit, not a rejection OpenAI documents, so a
+    Batch line refused here is a bad line (exit 3, ``--skip-bad`` skips it), never a pre-flight
+    finding. Asked of a request document and of each line of a JSONL file (Batch, fine-tuning,
+    prompts)."""
     try:
         found = first_repeat(text, value)
     except TooDeep as exc:
         return Uncountable(f"{where}: {exc}")
-    return None if found is None else InputError(f"{where}: {twice_at(found, 'to count')}")
+    return None if found is None else Uncountable(f"{where}: {twice_at(found, 'to count')}")
 
 
 def _no_repeats(where: str, text: bytes, value: Any) -> None:
