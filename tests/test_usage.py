@@ -411,9 +411,9 @@ _TWO_NAMES = "start_time,num_model_requests,n_requests,model,input_tokens,output
         ),
         pytest.param(
             "input_cached_tokens,n_cached_context_tokens_total",
-            ["3,3,gpt-4.1,1000,10,200,200", "3,3,gpt-4.1,1000,10,200,"],
+            ["3,3,gpt-4.1,1000,10,200,", "3,3,gpt-4.1,1000,10,200,0"],
             "input_cached_tokens (200) and n_cached_context_tokens_total (0) differ",
-            id="cached-one-empty",
+            id="cached-one-zero",
         ),
     ],
 )
@@ -427,6 +427,38 @@ def test_a_count_under_two_names_must_agree(tmp_path, extra, rows, bad):
     ]
     with pytest.raises(InputError, match=re.escape(f"{f}:3: {bad}")):
         read_usage([str(f)], strict=True, jobs=1)
+
+
+@pytest.mark.parametrize("fill", ["current", "older", "both", "alternate"])
+def test_an_empty_cell_of_a_count_under_two_names_is_not_given(tmp_path, fill):
+    """An export that fills only one of a count's two columns on some rows (the other cell
+    empty): the row is read from the cell given, the same as with only that column; an empty
+    cell is not a 0 that disagrees."""
+    header = (
+        "start_time,num_model_requests,n_requests,model,input_tokens,n_context_tokens_total,"
+        "output_tokens,n_generated_tokens_total,input_cached_tokens,n_cached_context_tokens_total\n"
+    )
+    counts = [(3, 1000, 10, 200), (5, 2500, 40, 0), (1, 7, 2, 7)]
+
+    def pair(value: int, k: int) -> str:
+        side = {"current": 0, "older": 1, "both": 2, "alternate": k % 2}[fill]
+        return {0: f"{value},", 1: f",{value}", 2: f"{value},{value}"}[side]
+
+    rows = [
+        f"{D0},{pair(n, k)},gpt-4.1,{pair(i, k + 1)},{pair(o, k)},{pair(c, k + 1)}\n"
+        for k, (n, i, o, c) in enumerate(counts)
+    ]
+    both = tmp_path / "both.csv"
+    both.write_text(header + "".join(rows))
+    one = tmp_path / "one.csv"
+    one.write_text(
+        "start_time,num_model_requests,model,input_tokens,output_tokens,input_cached_tokens\n"
+        + "".join(f"{D0},{n},gpt-4.1,{i},{o},{c}\n" for n, i, o, c in counts)
+    )
+    got = read_usage([str(both)], strict=True, jobs=1)
+    assert (got.records, got.skip_counts) == (3, {})
+    assert got.groups == read_usage([str(one)], jobs=1).groups
+    assert [sum(g[k] for g in got.groups.values()) for k in range(4)] == [9, 3507, 207, 52]
 
 
 def test_a_count_under_two_names_that_agree_reads_as_one(tmp_path, catalog):

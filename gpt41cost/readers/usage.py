@@ -1652,12 +1652,38 @@ def _csv_day(row: list[str], col: dict[str, int]) -> int | None:
     return None
 
 
+def _csv_one_of_two(
+    row: list[str], col: dict[str, int], names: dict[str, str], also: list[tuple[str, int, str]]
+) -> None:
+    """A count the header gives under two names (``also``: field, index, second name): an empty
+    cell is not given (an export may fill one of the two on some rows), so the other is read, put
+    in the first name's cell of ``row``; two cells given must agree, else the row is a bad record
+    naming both columns and figures."""
+    for field, index, name in also:
+        other = row[index]
+        if not other.strip():
+            continue
+        first = row[col[field]]
+        if not first.strip():
+            row[col[field]] = other
+            continue
+        a, b = _csv_int(first, names[field]), _csv_int(other, name)
+        if a != b:
+            raise _Bad(
+                "bad_tokens",
+                f"{names[field]} ({a}) and {name} ({b}) differ; which one to price is unclear: "
+                "fix the row or keep one column",
+            )
+
+
 def _csv_record(
     row: list[str], col: dict[str, int], names: dict[str, str], also: list[tuple[str, int, str]]
 ) -> UsageRecord:
     def cell(field: str) -> str:
         return row[col[field]] if field in col else ""
 
+    if also:
+        _csv_one_of_two(row, col, names, also)
     inp = _csv_int(cell("input"), names["input"])
     out = _csv_int(cell("output"), names["output"])
     n = _csv_int(cell("requests"), names["requests"])
@@ -1669,15 +1695,6 @@ def _csv_record(
             raise _Bad("bad_tokens", f"{names['uncached']} exceeds {names['input']}")
     else:
         cached = 0
-    read = {"input": inp, "output": out, "requests": n, "cached": cached}
-    for field, index, name in also:  # the same count under a second name: must agree
-        other = _csv_int(row[index], name, required=field != "cached")
-        if other != read[field]:
-            raise _Bad(
-                "bad_tokens",
-                f"{names[field]} ({read[field]}) and {name} ({other}) differ; which one to price is unclear: "
-                "fix the row or keep one column",
-            )
     if cached > inp:
         raise _Bad("bad_tokens", f"{names['cached']} ({cached}) exceeds {names['input']} ({inp})")
     flag = cell("batch").strip().lower()
