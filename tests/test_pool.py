@@ -125,3 +125,29 @@ def test_a_killed_reading_process_ends_the_run_with_an_error(cli, tmp_path, smal
     r = cli(path)
     assert r.exit_code == ExitCode.INPUT and r.stdout == ""
     assert "a reading process ended unexpectedly" in r.stderr and str(path) in r.stderr
+
+
+def test_calls_in_several_threads_at_once_each_run_their_own_function(tmp_path):
+    """What the workers run is set before they fork: calls from two threads at once must not hand
+    one's workers the other's function (or none, once the other has finished)."""
+    import threading
+
+    source = str(tmp_path / "f")
+    got: dict[tuple[str, int], object] = {}
+
+    def call(tag: str, turn: int) -> None:
+        def read(item: int) -> tuple[str, int]:
+            return tag, item
+
+        try:
+            got[tag, turn] = list(pool.map_spans(source, read, range(12), workers=2))
+        except Exception as exc:  # the test reports it
+            got[tag, turn] = exc
+
+    for turn in range(4):
+        threads = [threading.Thread(target=call, args=(tag, turn)) for tag in "ab"]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+    assert got == {(tag, turn): [(tag, i) for i in range(12)] for tag in "ab" for turn in range(4)}

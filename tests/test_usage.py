@@ -920,6 +920,44 @@ def test_gzip_pieces_handed_to_the_workers_agree(tmp_path, monkeypatch, slot):
     assert str(first.value) == str(second.value) and "\n" not in str(first.value)
 
 
+def test_reads_in_several_threads_at_once_each_count_their_own_file(tmp_path, monkeypatch):
+    """The readers keep state at module level (the memory shared with the workers of a gzip read,
+    the ids before a parallel read, the structs a decode built): two threads reading different
+    files at once, in parallel, each get what reading alone gives, time after time."""
+    import threading
+
+    rng = random.Random(21)
+    files, want = [], []
+    for k in range(3):
+        lines = [_encode(rng, _chat_line(rng)) for _ in range(1500 + 500 * k)]
+        text = b"\n".join(lines) + b"\n"
+        f = tmp_path / (f"t{k}.jsonl" if k == 2 else f"t{k}.jsonl.gz")
+        f.write_bytes(text if k == 2 else gzip.compress(text, 1))
+        files.append(str(f))
+        want.append(read_usage([str(f)], jobs=1))
+    monkeypatch.setattr(ru, "PIECE_BYTES", 16_384)
+    monkeypatch.setattr(ru, "RANGE_BYTES", 16_384)
+    got: dict[tuple[int, int], object] = {}
+
+    def read(k: int, turn: int) -> None:
+        try:
+            got[k, turn] = read_usage([files[k]], jobs=2, parallel_min_bytes=0)
+        except Exception as exc:  # the test reports it
+            got[k, turn] = exc
+
+    for turn in range(4):
+        threads = [threading.Thread(target=read, args=(k, turn)) for k in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+    for (k, turn), acc in sorted(got.items()):
+        assert isinstance(acc, Accumulator), (k, turn, acc)
+        _same(acc, want[k])
+        assert (acc.duplicates, acc.unchecked) == (want[k].duplicates, want[k].unchecked), (k, turn)
+    assert len(got) == 12
+
+
 def test_a_worker_killed_from_outside_is_one_error_not_a_hang(tmp_path, monkeypatch):
     import os
     import signal

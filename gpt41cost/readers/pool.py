@@ -184,12 +184,14 @@ def _exit_with(parent: int) -> None:
     os._exit(1)  # nobody is left to read a result or an exit code
 
 
-# What the workers do, set by map_spans before they are forked.
-_job: dict[str, Any] = {}
+# What the workers of each map_spans call do, set (under a key of the call's own) before they are
+# forked: calls in several threads at once each hand their workers their own function.
+_job: dict[int, Callable[[Any], Any]] = {}
+_keys = itertools.count()
 
 
-def _run(item: Any) -> Any:
-    return _job["read"](item)
+def _run(key: int, item: Any) -> Any:
+    return _job[key](item)
 
 
 def map_spans(source: str, read: Callable[[T], R], todo: Sequence[T], workers: int | None = None) -> Iterator[R]:
@@ -198,7 +200,8 @@ def map_spans(source: str, read: Callable[[T], R], todo: Sequence[T], workers: i
     from ..tokens import get_encoding
 
     get_encoding()  # built once here; the forked workers inherit it
-    _job["read"] = read
+    key = next(_keys)
+    _job[key] = read
     n = min(workers or os.cpu_count() or 1, len(todo))
     ex = executor(n)
     failed = True
@@ -207,11 +210,11 @@ def map_spans(source: str, read: Callable[[T], R], todo: Sequence[T], workers: i
         # in this process until their turn, so when it is the slower side (merging what each
         # range found) they must not pile up, one per range of the file.
         items = iter(todo)
-        waiting = deque(ex.submit(_run, item) for item in itertools.islice(items, n * (AHEAD + 1)))
+        waiting = deque(ex.submit(_run, key, item) for item in itertools.islice(items, n * (AHEAD + 1)))
         while waiting:
             got = result(ex, waiting.popleft())
             for item in itertools.islice(items, 1):
-                waiting.append(ex.submit(_run, item))
+                waiting.append(ex.submit(_run, key, item))
             yield got
         failed = False
     except BrokenProcessPool:
@@ -220,4 +223,4 @@ def map_spans(source: str, read: Callable[[T], R], todo: Sequence[T], workers: i
         ) from None
     finally:
         stop(ex, failed)
-        _job.clear()
+        del _job[key]

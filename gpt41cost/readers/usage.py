@@ -49,6 +49,7 @@ import json
 import mmap
 import os
 import sys
+import threading
 import zlib
 from array import array
 from bisect import bisect_right
@@ -2111,6 +2112,15 @@ def _scan_pread(
         pos += cut_at + 1
 
 
+#: Held by a read for its whole course: the readers keep state at module level (the memory a gzip
+#: read shares with its workers, the ids before a parallel read, set as the workers fork, the
+#: structs a decode built, the order the record kinds are tried in), so reads in several threads
+#: at once take turns. (A read of one file already keeps every core busy with ``jobs``; two at
+#: once in one process were wrong, not faster: totals off by a few records, made-up skips.)
+#: Reentrant: a ``progress`` function that reads usage itself waits for nothing.
+_READING = threading.RLock()
+
+
 def read_usage(
     paths: Sequence[str],
     *,
@@ -2128,8 +2138,22 @@ def read_usage(
     ``max_ids`` ids are remembered. ``jobs``: processes for a plain JSONL file of at least
     ``parallel_min_bytes`` (default: every core). Raises InputError for a missing path, on the first bad record
     under ``strict``, and when no record could be read. A subdirectory that cannot be read is an
-    InputError too, unless ``skip_bad``: then it is a skipped input (``unreadable_dir``).
+    InputError too, unless ``skip_bad``: then it is a skipped input (``unreadable_dir``). Reads
+    in several threads at once take turns (:data:`_READING`).
     """
+    with _READING:
+        return _read_usage(paths, strict, jobs, progress, parallel_min_bytes, max_ids, skip_bad)
+
+
+def _read_usage(
+    paths: Sequence[str],
+    strict: bool,
+    jobs: int | None,
+    progress: ProgressFn | None,
+    parallel_min_bytes: int,
+    max_ids: int,
+    skip_bad: bool,
+) -> Accumulator:
     acc = Accumulator()
 
     def leave_out(err: UnreadableDirectory) -> None:
