@@ -86,7 +86,7 @@ class Estimate(Result):
 
     @property
     def rejected(self) -> BatchCheck | None:
-        """The first batch file OpenAI would reject, if any."""
+        """The first batch file that fails the pre-flight, if any."""
         return next((c for c in self.checks if c.rejected), None)
 
     def report(self) -> Report:
@@ -549,7 +549,7 @@ def _read(
     """Read every input with :func:`gpt41cost.readers.inputs.gather` and the shared options.
 
     Without ``skip_bad`` a Batch line gpt41cost will not count (errors.Uncountable) is an error
-    in every command; a line OpenAI would reject is a finding of the Batch pre-flight, which only
+    in every command; a line the reader finds bad is a finding of the Batch pre-flight, which only
     estimate reports (``preflight``), so for limits and plan it is an error too, as a bad line of
     any other request file is: never a request dropped without a word."""
     from .images import parse_image_size_flag

@@ -6,8 +6,9 @@ which usage tiers can enqueue it.
 rejected lines, custom_ids, methods and urls) and what it keeps of the measured requests
 (:class:`BatchTally`, fed each :class:`~gpt41cost.measure.Measured` as it is read: line, model,
 input tokens, max output), and returns a :class:`BatchCheck`. It never raises for a bad file: every problem
-is a :class:`Finding` naming its line, and ``BatchCheck.rejected`` says whether OpenAI
-would reject the file (the CLI then exits with ``CheckFailed``).
+is a :class:`Finding` naming its line; ``BatchCheck.rejected`` says whether the file fails the
+pre-flight (the CLI then exits with ``CheckFailed``), ``BatchCheck.openai_rejects`` whether one
+of its errors is one OpenAI documents as failing a batch (:data:`BATCH_REJECTIONS`).
 
 Prices: a batch is priced with ``rates_for(model, "batch")``; cached tokens bill at the
 batch input rate (:data:`~gpt41cost.cost.BATCH_CACHED_AT_INPUT_RATE`, an inference).
@@ -51,6 +52,28 @@ ONE_MODEL_RULE = (
 )
 
 Severity = Literal["error", "warning"]
+
+#: The error findings OpenAI documents as failing a whole batch [BATCH] (docs/accounting.md §8):
+#: more than 50,000 requests, a file over 200 MB, a line that is not JSON (the file is JSONL), a
+#: line without a ``custom_id`` or one used twice (unique per batch), a ``method`` other than
+#: POST, a ``url`` it does not serve, two endpoints or two models in one file. The other errors
+#: (a request over its model's context window or output limit, a request the API refuses, a
+#: model gpt41cost does not know or none, an empty file) are not documented as failing the
+#: batch: such a request would fail on its own, or gpt41cost cannot price it. Both fail the
+#: pre-flight (exit 1); only the first are said to be "OpenAI would reject this batch".
+BATCH_REJECTIONS = frozenset(
+    {
+        "too_many_requests",
+        "file_too_large",
+        "not_json",
+        "missing_custom_id",
+        "duplicate_custom_id",
+        "bad_method",
+        "bad_url",
+        "mixed_urls",
+        "mixed_models",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -160,8 +183,14 @@ class BatchCheck:
 
     @property
     def rejected(self) -> bool:
-        """True when OpenAI would fail the batch: any error finding."""
+        """True when the file fails the pre-flight: any error finding (the CLI exits 1)."""
         return any(f.severity == "error" for f in self.findings)
+
+    @property
+    def openai_rejects(self) -> bool:
+        """True when OpenAI documents failing the whole batch for one of its errors
+        (:data:`BATCH_REJECTIONS`)."""
+        return any(f.severity == "error" and f.code in BATCH_REJECTIONS for f in self.findings)
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -169,9 +198,18 @@ class BatchCheck:
 
     @property
     def rejection(self) -> str:
-        """One line saying OpenAI would reject the file, with its first error."""
-        first = self.errors[0].message
-        return f"{self.source}: OpenAI would reject this batch ({len(self.errors)} error(s); first: {first})"
+        """One line saying why the file fails the pre-flight: "OpenAI would reject this batch"
+        only for the errors OpenAI documents as failing a batch (:data:`BATCH_REJECTIONS`)."""
+        errors = self.errors
+        batch = [f for f in errors if f.code in BATCH_REJECTIONS]
+        if not batch:
+            return (
+                f"{self.source}: the batch fails the pre-flight ({len(errors)} error(s); first: {errors[0].message}): "
+                "requests OpenAI would fail one by one, or gpt41cost cannot price; fix them or leave them out"
+            )
+        others = len(errors) - len(batch)
+        more = f"; and {others} other error(s)" if others else ""
+        return f"{self.source}: OpenAI would reject this batch ({len(batch)} error(s); first: {batch[0].message}){more}"
 
     @property
     def warnings(self) -> tuple[Finding, ...]:
@@ -307,7 +345,7 @@ class BatchTally:
 def _file_checks(facts: BatchFactsLike, tally: BatchTally, catalog: Catalog) -> list[Finding]:
     out: list[Finding] = []
     if facts.lines == 0:
-        out.append(Finding("error", "empty_file", "the file holds no requests; OpenAI rejects an empty batch"))
+        out.append(Finding("error", "empty_file", "the file holds no requests: nothing to send"))
     if facts.lines > catalog.batch_max_requests:
         out.append(
             Finding(

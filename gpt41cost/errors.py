@@ -17,7 +17,7 @@ class ExitCode(IntEnum):
     """Process exit codes, documented in the README."""
 
     OK = 0
-    CHECK_FAILED = 1  # a gate failed: over budget, over limits, a batch file OpenAI would reject
+    CHECK_FAILED = 1  # a gate failed: over budget, over limits, a batch file failing the pre-flight
     USAGE = 2  # a bad flag or flag value (also what click uses for its own usage errors)
     INPUT = 3  # a bad input file: missing, unreadable, not UTF-8, malformed, empty
     CATALOG = 4  # a bad pricing catalog
@@ -132,7 +132,7 @@ class CheckFailed(Gpt41CostError):
 
 
 class BatchRejected(CheckFailed):
-    """Batch files OpenAI would reject and no request left to price: ``result`` is their
+    """Batch files failing the pre-flight and no request left to price: ``result`` is their
     pre-flight (a result with a report, which the CLI prints before this error's line)."""
 
     def __init__(self, message: str, result: Any) -> None:

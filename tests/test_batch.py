@@ -100,8 +100,8 @@ def test_empty_file(catalog: Catalog) -> None:
     result = check(facts(0, file_bytes=0), [], catalog)
     f = only(result, "empty_file")
     assert (f.severity, f.line) == ("error", None)
-    assert f.message == "the file holds no requests; OpenAI rejects an empty batch"
-    assert result.rejected
+    assert f.message == "the file holds no requests: nothing to send"
+    assert result.rejected and not result.openai_rejects
 
 
 def test_too_many_requests_names_the_first_line_over(catalog: Catalog) -> None:
@@ -263,6 +263,29 @@ def test_over_context_window(catalog: Catalog) -> None:
     assert f.message == (
         "line 1: 1,040,000 input + 10,000 max output = 1,050,000 tokens exceeds gpt-4.1's context window of 1,047,576"
     )
+
+
+def test_only_documented_errors_are_said_to_make_openai_reject_the_batch(catalog: Catalog) -> None:
+    """A request over its context window fails on its own (OpenAI documents no rejection of the
+    whole batch for it): the pre-flight fails (exit 1), but not as "OpenAI would reject this
+    batch", in the one line and the table; a duplicate custom_id is documented and is."""
+    from gpt41cost.views.batch import batch_tables
+
+    over = check(facts(2), [req(1, 1_047_577), req(2)], catalog)
+    assert over.rejected and not over.openai_rejects
+    assert over.rejection == (
+        "batch.jsonl: the batch fails the pre-flight (1 error(s); first: line 1: 1,047,577 input tokens exceeds "
+        "gpt-4.1's context window of 1,047,576): requests OpenAI would fail one by one, or gpt41cost cannot "
+        "price; fix them or leave them out"
+    )
+    assert "OpenAI's checks" not in batch_tables([over])[0].title
+    both = check(facts(2, duplicate_ids=[("x", 2, 1)]), [req(1, 1_047_577), req(2)], catalog)
+    assert both.rejected and both.openai_rejects
+    assert both.rejection == (
+        "batch.jsonl: OpenAI would reject this batch (1 error(s); first: line 2: custom_id 'x' is used on 2 lines: "
+        "1, 2; each must be unique); and 1 other error(s)"
+    )
+    assert batch_tables([both])[0].title.endswith("REJECTED by OpenAI's checks")
 
 
 def test_over_context_window_without_a_cap(catalog: Catalog) -> None:

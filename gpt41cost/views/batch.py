@@ -43,7 +43,13 @@ def batch_json(c: BatchCheck) -> dict[str, Any]:
 def batch_tables(checks: Sequence[BatchCheck]) -> list[Table]:
     tables: list[Table] = []
     for c in checks:
-        verdict = "REJECTED by OpenAI's checks" if c.rejected else "passes OpenAI's checks"
+        verdict = (
+            "REJECTED by OpenAI's checks"
+            if c.openai_rejects
+            else "FAILS the pre-flight (requests OpenAI would fail, or gpt41cost cannot price)"
+            if c.rejected
+            else "passes OpenAI's checks"
+        )
         rows = [
             [f.severity, "-" if f.line is None else f.line, f.code, f.message.removeprefix(f"line {f.line}: ")]
             for f in c.findings
