@@ -78,6 +78,7 @@ from ..usage import (
     SECONDS_PER_DAY,
     Accumulator,
     Calibration,
+    GroupKey,
     Skip,
     UsageRecord,
     calibrate,
@@ -1624,6 +1625,11 @@ _FALSE = {"false", "0", "no", "f", "n", ""}
 
 
 def _csv_int(cell: str, column: str, *, required: bool = True) -> int:
+    """A count cell: a cell of 1 to 15 ASCII digits is ``int(cell)`` (under 10**15, the top of
+    ``LIMIT``, and what :func:`parse_count` makes of it: the export's own cells, read at a tenth of the
+    cost); any other cell, :func:`parse_count`'s rules (signs, spaces, groupings, ``1e3``, bounds)."""
+    if cell.isdigit() and cell.isascii() and len(cell) < 16:
+        return int(cell)
     text = cell.strip()
     if not text:
         if required:
@@ -1635,18 +1641,20 @@ def _csv_int(cell: str, column: str, *, required: bool = True) -> int:
         raise _Bad("bad_tokens", f"{column}: {exc}") from None
 
 
-def _csv_day(row: list[str], col: dict[str, int]) -> int | None:
-    if "time" in col and col["time"] < len(row) and row[col["time"]].strip():
+def _csv_day(time: str, time_iso: str) -> int | None:
+    """The UTC day of a row from its Unix time cell, else its ISO time cell ("" for a column the
+    export lacks); None when neither gives one."""
+    if time.strip():
         seconds: float | None = None
         with contextlib.suppress(ValueError):
-            seconds = float(row[col["time"]])
+            seconds = float(time)
         if seconds is not None:
             try:
                 return day_of(seconds)
             except ValueError as exc:
                 raise _Bad("bad_record", str(exc)) from None
-    if "time_iso" in col and col["time_iso"] < len(row) and row[col["time_iso"]].strip():
-        t = _iso_utc(row[col["time_iso"]].strip())
+    if time_iso.strip():
+        t = _iso_utc(time_iso.strip())
         if t is not None:
             with contextlib.suppress(ValueError):
                 return day_of(t.timestamp())
@@ -1677,44 +1685,84 @@ def _csv_one_of_two(
             )
 
 
-def _csv_record(
-    row: list[str], col: dict[str, int], names: dict[str, str], also: list[tuple[str, int, str]]
-) -> UsageRecord:
-    def cell(field: str) -> str:
-        return row[col[field]] if field in col else ""
+#: The fields :func:`_csv_rows` takes from a row, in the order it unpacks them.
+_CSV_TAKEN = (
+    "input",
+    "output",
+    "requests",
+    "cached",
+    "uncached",
+    "model",
+    "batch",
+    "tier",
+    "project",
+    "user",
+    "api_key",
+    "time",
+    "time_iso",
+)
+#: Days remembered per export: one per distinct time cell (an export has a row per day and group).
+_CSV_DAYS = 4096
 
-    if also:
-        _csv_one_of_two(row, col, names, also)
-    inp = _csv_int(cell("input"), names["input"])
-    out = _csv_int(cell("output"), names["output"])
-    n = _csv_int(cell("requests"), names["requests"])
-    if "cached" in col:
-        cached = _csv_int(cell("cached"), names["cached"], required=False)
-    elif "uncached" in col:
-        cached = inp - _csv_int(cell("uncached"), names["uncached"])
-        if cached < 0:
-            raise _Bad("bad_tokens", f"{names['uncached']} exceeds {names['input']}")
-    else:
-        cached = 0
-    if cached > inp:
-        raise _Bad("bad_tokens", f"{names['cached']} ({cached}) exceeds {names['input']} ({inp})")
-    flag = cell("batch").strip().lower()
-    if flag not in _TRUE | _FALSE:
-        raise _Bad("bad_record", f"batch is {flag!r}; expected TRUE or FALSE")
-    return UsageRecord(
-        _str_or_none(cell("model").strip()),
-        inp,
-        cached,
-        out,
-        requests=n,
-        batch=flag in _TRUE,
-        service_tier=_str_or_none(cell("tier").strip().lower()),
-        day=_csv_day(row, col),
-        project_id=_str_or_none(cell("project").strip()),
-        user_id=_str_or_none(cell("user").strip()),
-        api_key_id=_str_or_none(cell("api_key").strip()),
-        per_request=False,
-    )
+
+def _csv_rows(
+    col: dict[str, int], names: dict[str, str], also: list[tuple[str, int, str]], width: int
+) -> Callable[[list[str]], tuple[GroupKey, int, int, int, int]]:
+    """The reader of one export's rows, its columns resolved once: a row of ``width`` cells to
+    (group key, requests, input, cached, output), or :class:`_Bad`. A field the header lacks reads
+    as an empty cell (the one appended to each row at index ``width``)."""
+    take = itemgetter(*(col.get(field, width) for field in _CSV_TAKEN))
+    n_in, n_out, n_req = names["input"], names["output"], names["requests"]
+    n_cached, n_uncached = names.get("cached", ""), names.get("uncached", "")
+    has_cached, has_uncached = "cached" in col, "uncached" in col
+    known = _TRUE | _FALSE
+    days: dict[tuple[str, str], int | None] = {}  # (time, time_iso) -> day: the same few cells on every row
+
+    def record(row: list[str]) -> tuple[GroupKey, int, int, int, int]:
+        if also:
+            _csv_one_of_two(row, col, names, also)
+        row.append("")
+        c_in, c_out, c_req, c_cached, c_uncached, model, flag, tier, project, user, key, time, time_iso = take(row)
+        inp = _csv_int(c_in, n_in)
+        out = _csv_int(c_out, n_out)
+        n = _csv_int(c_req, n_req)
+        if has_cached:
+            cached = _csv_int(c_cached, n_cached, required=False)
+        elif has_uncached:
+            cached = inp - _csv_int(c_uncached, n_uncached)
+            if cached < 0:
+                raise _Bad("bad_tokens", f"{n_uncached} exceeds {n_in}")
+        else:
+            cached = 0
+        if cached > inp:
+            raise _Bad("bad_tokens", f"{n_cached} ({cached}) exceeds {n_in} ({inp})")
+        flag = flag.strip().lower()
+        if flag not in known:
+            raise _Bad("bad_record", f"batch is {flag!r}; expected TRUE or FALSE")
+        when = (time, time_iso)
+        day = days.get(when, -1)  # -1: not seen yet (a day is from 2000 on, or None)
+        if day == -1:
+            day = _csv_day(time, time_iso)
+            if len(days) >= _CSV_DAYS:
+                days.clear()
+            days[when] = day
+        return (
+            (
+                model.strip() or None,
+                flag in _TRUE,
+                tier.strip().lower() or None,
+                day,
+                project.strip() or None,
+                user.strip() or None,
+                key.strip() or None,
+            ),
+            n,
+            inp,
+            cached,
+            out,
+        )
+
+    return record
 
 
 def _scan_csv(stream: IO[bytes], first: bytes, sink: Sink, top: int) -> None:
@@ -1758,6 +1806,7 @@ def _scan_csv(stream: IO[bytes], first: bytes, sink: Sink, top: int) -> None:
             top,
         )
     width = len(header)
+    record = _csv_rows(col, names, also, width)
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="")  # type: ignore[arg-type]
     reader = csv.reader(text)
     acc = sink.acc
@@ -1765,15 +1814,17 @@ def _scan_csv(stream: IO[bytes], first: bytes, sink: Sink, top: int) -> None:
     try:
         for row in reader:
             line, end = end + 1, top + reader.line_num
-            if not row or not any(c.strip() for c in row):
+            if not "".join(row).strip():  # no row, or no cell with anything but spaces
                 continue
             if len(row) != width:
                 sink.skip("bad_record", cells_astray(len(row), width) or "", line=line)
                 continue
             try:
-                acc.add(_csv_record(row, col, names, also))
+                key, n, inp, cached, out = record(row)
             except _Bad as exc:
                 sink.skip(exc.reason, exc.detail, line=line)
+            else:
+                acc.add_tokens(key, n, inp, cached, out, False)
     except UnicodeDecodeError as exc:
         raise _Bad("bad_file", f"not UTF-8 near line {top + reader.line_num} ({exc.reason})") from None
     except csv.Error as exc:
