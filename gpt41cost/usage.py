@@ -130,7 +130,7 @@ class Accumulator:
     the number of records, so a 10 GB log sums in the same memory as a 10 KB one.
     """
 
-    __slots__ = ("bad", "bands", "duplicates", "failed_batch", "groups", "hist", "ids", "records", "unchecked")
+    __slots__ = ("bad", "bands", "duplicates", "failed_batch", "groups", "hist", "records", "unchecked")
 
     def __init__(self) -> None:
         #: key -> [requests, input_tokens, cached_input_tokens, output_tokens]
@@ -149,10 +149,6 @@ class Accumulator:
         self.duplicates = 0
         #: records counted whose id could not be remembered (past the reader's limit of ids)
         self.unchecked = 0
-        #: the hashes of the response ids the reader remembered (``read_usage`` sets them; None else),
-        #: kept with the totals rather than freed as the read ends: a million of them take about
-        #: 0.07 s to free, which a program that reports and exits need not spend (``cli.run``)
-        self.ids: set[int] | None = None
 
     @property
     def skip_counts(self) -> dict[str, int]:

@@ -2227,7 +2227,6 @@ def _read_usage(
         where = ", ".join(files) if len(files) <= 3 else f"{len(files)} files"
         first = f"; first problem: {acc.skips[0].message()}" if acc.skips else ""
         raise InputError(f"{where}: no usage records found{first}")
-    acc.ids = seen.hashes
     return acc
 
 
