@@ -16,7 +16,7 @@ Kinds:
   (gen_documents.py: 31 daily buckets, a result per project, user, key, model, tier), streamed;
   every result is a group of its own (the API grouped them), so its memory grows with them;
 - ``usage-page-line``: the same page written on one line (``json.dump(page, f)``), read as a
-  stream too; the line itself is held;
+  stream too; its first 8 MiB are held (``readers.usage.FIRST_LINE_BYTES``), the rest read on;
 - ``usage-pages``: a saved series of such pages (a JSON array of pages), ``--page-mb`` MB;
 - ``usage-array``: a pretty-printed (``indent=2``) JSON array of ``--array-mb`` MB of Chat
   Completions responses, streamed;

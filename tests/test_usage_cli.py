@@ -8,10 +8,13 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from gpt41cost.errors import InputError
 from gpt41cost.readers import usage as usage_reader
+from gpt41cost.readers.usage import read_usage
 
 from .conftest import Cli
 
@@ -264,3 +267,37 @@ def test_a_row_with_nothing_priced_has_no_cost_not_zero(cli, tmp_path, fmt) -> N
         cells = [c for c in re.split(r"\s{2,}|\|", row) if c.strip()]
         assert [c.strip() for c in cells[-3:]] == ["-", "-", "2"], row
         assert "$0.84 for 3 priced requests; 2 request(s) not priced" in r.stdout
+
+
+class _Endless(io.RawIOBase):
+    """Standard input that never ends (``/dev/zero``, or one line that never ends), failing the
+    test once more than ``limit`` bytes have been read from it."""
+
+    def __init__(self, byte: bytes, limit: int) -> None:
+        self.byte, self.limit, self.given = byte, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = len(buffer)
+        self.given += n
+        assert self.given <= self.limit, f"read {self.given:,} bytes of an endless first line"
+        buffer[:n] = self.byte * n
+        return n
+
+
+@pytest.mark.parametrize("byte", [b"\0", b"x"], ids=["dev-zero", "a-line-without-end"])
+def test_an_endless_first_line_on_stdin_ends_as_one_error_in_bounded_memory(cli, monkeypatch, byte):
+    """``gpt41cost usage - < /dev/zero`` read its first line whole: it grew until the OOM killer
+    ended it (a MemoryError traceback under ``ulimit -v``). Now a first line is read
+    FIRST_LINE_BYTES at a time: one that is that long and not JSON is not a usage file, said in
+    one line, exit 3, nothing on stdout, after reading no more than the bound of it."""
+    endless = _Endless(byte, 4 * usage_reader.FIRST_LINE_BYTES)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(endless)))
+    with pytest.raises(InputError, match=r"^-: no usage records found; first problem: -:1: a line over 8 MiB long"):
+        read_usage(["-"], jobs=1)
+    assert endless.given <= 2 * usage_reader.FIRST_LINE_BYTES
+    r = cli("-", input=byte * (20 << 20))
+    assert (r.exit_code, r.stdout, len(r.stderr.splitlines())) == (3, "", 1), r.stderr
+    assert "not a usage file" in r.stderr

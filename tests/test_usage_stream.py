@@ -9,6 +9,7 @@ key given twice, a value replaced by any JSON value, a key removed or moved to t
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import json
 import re
@@ -215,6 +216,61 @@ def test_a_document_on_one_line_streamed_counts_what_its_line_counts(
     assert streamed == _read_usage(path, strict)
 
 
+@settings(max_examples=150, deadline=None)
+@given(documents(one_line=True), st.booleans(), st.sampled_from([0, 1 << 30]), st.sampled_from([1, 7, 64]))
+def test_a_first_line_longer_than_is_read_at_once_counts_what_it_counted_whole(
+    tmp_path_factory: pytest.TempPathFactory, text: str, strict: bool, cut: int, bound: int
+) -> None:
+    """Of a first line, at most FIRST_LINE_BYTES are read at once (a line of /dev/zero grew until
+    the OOM killer came): a longer one is a document on one line, streamed on from there, or a
+    JSONL whose first record is that long (here: a few bytes), or not JSON. It counts what reading
+    the line whole counts, from a file and from stdin alike, with the same bad records."""
+    path = tmp_path_factory.mktemp("long") / "doc.json"
+    text = text if cut else text[: len(text) // 2]
+    # a pretty-printed document's first line is never that long; a long one that does not start
+    # as JSON does is refused in words of its own (tests/test_usage_cli.py)
+    assume(text.strip() not in ("{", "[") and text.lstrip()[:1] in ("{", "["))
+    jsonl = (USAGE / "chat.jsonl").read_text()
+    for data in (text, text + "\n" + jsonl):
+        path.write_text(data)
+        whole, whole_stdin = _read_usage(path, strict), _from_stdin(data.encode(), strict)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(usage_reader, "FIRST_LINE_BYTES", bound)
+            assert _read_usage(path, strict) == whole
+            assert _from_stdin(data.encode(), strict) == whole_stdin
+
+
+def test_a_document_on_one_line_far_longer_than_is_read_at_once_is_streamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Usage API page and an array of responses, each saved on one line of some MiB (past a
+    first-line bound made 64 KiB here), give what they gave read whole, and what the same records
+    give as JSONL."""
+    lines = (USAGE / "chat.jsonl").read_bytes().splitlines()
+    records = [json.loads(line) for line in lines]
+    for k, r in enumerate(records * 4000):
+        r = dict(r, id=f"chatcmpl-{k}")
+        records.append(r)
+    del records[: len(lines)]
+    array = tmp_path / "array.json"
+    array.write_bytes(orjson.dumps(records))
+    jsonl = tmp_path / "same.jsonl"
+    jsonl.write_bytes(b"\n".join(map(orjson.dumps, records)) + b"\n")
+    page = tmp_path / "page.json"
+    page.write_bytes(orjson.dumps({**PAGE, "data": PAGE["data"] * 3000}))
+    gz = tmp_path / "array.json.gz"
+    gz.write_bytes(gzip.compress(array.read_bytes(), 1))
+    assert array.stat().st_size > (4 << 20) and page.stat().st_size > (1 << 20)
+    whole = {p: _facts(read_usage([str(p)], jobs=1)) for p in (array, page)}
+    assert whole[array] == _facts(read_usage([str(jsonl)], jobs=1)) == _facts(read_usage([str(gz)], jobs=1))
+    monkeypatch.setattr(usage_reader, "FIRST_LINE_BYTES", 64 << 10)
+    for p in (array, page):
+        assert _facts(read_usage([str(p)], jobs=1)) == whole[p]
+        assert _from_stdin(p.read_bytes()) == whole[p]
+    assert _facts(read_usage([str(gz)], jobs=1)) == whole[array]
+    assert whole[array][0] == len(records)
+
+
 def _whole(data: bytes, source: str) -> Accumulator:
     """What reading ``data`` whole counts: one JSON document parsed whole, else JSONL."""
     acc = Accumulator()
@@ -228,11 +284,11 @@ def _whole(data: bytes, source: str) -> Accumulator:
     return acc
 
 
-def _from_stdin(data: bytes) -> Any:
+def _from_stdin(data: bytes, strict: bool = False) -> Any:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))  # type: ignore[arg-type]
         try:
-            return _facts(read_usage(["-"], jobs=1))
+            return _facts(read_usage(["-"], jobs=1, strict=strict))
         except InputError as err:
             return err.message.replace("-: ", "", 1)
 

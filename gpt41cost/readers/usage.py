@@ -1939,17 +1939,19 @@ class Inflate:
             parts.append(chunk)
         return b"".join(parts)
 
-    def readline(self) -> bytes:
-        """One line: inflated until a newline, the rest kept for the next read (linear in the line)."""
+    def readline(self, size: int = -1) -> bytes:
+        """One line, or its first ``size`` bytes: inflated until a newline, the rest kept for the
+        next read (linear in the line)."""
         parts = []
-        while data := self.peek():
-            cut = data.find(b"\n") + 1
+        left = size if size is not None and size >= 0 else -1
+        while left and (data := self.peek()):
+            end = len(data) if left < 0 else min(len(data), left)
+            cut = data.find(b"\n", 0, end) + 1
+            parts.append(data[: cut or end])
+            self.pos += cut or end
             if cut:
-                parts.append(data[:cut])
-                self.pos += cut
                 break
-            parts.append(data)
-            self.pos += len(data)
+            left -= end if left > 0 else 0
         return b"".join(parts)
 
     def close(self) -> None:
@@ -1963,12 +1965,20 @@ LONG_LINE_BYTES = 1 << 20
 #: Bytes looked at, at a time, while skipping the blank lines before a file's first record.
 LEAD_PEEK = 1 << 16
 
+#: At most this much of a file's first line is read at once (:func:`_first_line`): a longer one
+#: is a JSON document written on one line, streamed on from there (or a JSONL whose first record
+#: is that long, read again from what the stream kept), else not a usage file. Read whole, a
+#: first line of zeros from ``/dev/zero`` grew until the OOM killer ended the run.
+FIRST_LINE_BYTES = 8 << 20
+
 
 def _first_line(stream: Any) -> tuple[bytes, int, int]:
     """(first line with content, bytes before it, blank lines before it); the stream is left just
     after that line. A byte order mark is skipped. Runs of blank lines are skipped a buffer at a
     time (``peek``, then ``read`` of whole lines), never a line at a time: a gzip of a gigabyte of
-    blank lines takes seconds, not minutes, and no memory in proportion to it."""
+    blank lines takes seconds, not minutes, and no memory in proportion to it. Of a line longer
+    than :data:`FIRST_LINE_BYTES`, only its first FIRST_LINE_BYTES are read (no newline at its
+    end, more in the stream: :func:`_cut_off`)."""
     skipped = blank = 0
     if stream.peek(len(BOM))[: len(BOM)] == BOM:
         stream.read(len(BOM))
@@ -1983,11 +1993,16 @@ def _first_line(stream: Any) -> tuple[bytes, int, int]:
             stream.read(cut)
             if content == len(data):
                 continue
-        line = stream.readline()
+        line = stream.readline(FIRST_LINE_BYTES)
         if not line or line.strip():
             return line, skipped, blank
-        blank += 1  # a blank line longer than what peek showed
+        blank += line.endswith(b"\n")  # a blank line longer than what peek showed (or a piece of one)
         skipped += len(line)
+
+
+def _cut_off(first: bytes, stream: Any) -> bool:
+    """Is ``first``, from :func:`_first_line`, the start of a longer line (no newline, more to read)?"""
+    return not first.endswith(b"\n") and bool(stream.peek(1))
 
 
 def _size(path: str) -> int | None:
@@ -2013,7 +2028,18 @@ def _read_file(
         if not first.strip():
             raise _Bad("empty_file", "empty file: no usage records")
         lead = first.lstrip()[:1]
-        if lead in (b"{", b"["):
+        if lead in (b"{", b"[") and _cut_off(first, stream):
+            # a document on one line (or a JSONL whose first record is that long): on as a stream
+            _read_document_or_jsonl(first, stream, sink, blank, line=blank + 1)
+        elif _cut_off(first, stream):
+            mib = FIRST_LINE_BYTES >> 20
+            raise _Bad(
+                "bad_file",
+                f"a line over {mib} MiB long that is not JSON: not a usage file"
+                " (expected JSON, JSONL, or a usage CSV export with a header row)",
+                line=blank + 1,
+            )
+        elif lead in (b"{", b"["):
             _read_json(path, stream, raw, is_gzip, blank, first, skipped, sink, tracker, size, jobs, parallel_min_bytes)
         else:
             _scan_csv(stream, first, sink, blank + 1)
@@ -2083,14 +2109,14 @@ def _read_json(
         scan_stream(stream, sink, first=first, on_chunk=on_chunk, line_no=blank)
 
 
-def _read_document(first: bytes, stream: IO[bytes] | _Kept, sink: Sink) -> None:
+def _read_document(first: bytes, stream: IO[bytes] | _Kept, sink: Sink, line: int | None = None) -> None:
     """Count the JSON document that starts with ``first`` and goes on in ``stream``, as a stream
     (:func:`~gpt41cost.readers.usage_stream.read_document`, which raises :class:`_Bad` when it is
     not JSON); a gzip cut off in it is a bad file, since a document cannot be read in part."""
     from .usage_stream import read_document
 
     try:
-        read_document(first, stream, sink)
+        read_document(first, stream, sink, line=line)
     except _GZIP_ERRORS as exc:
         raise _Bad(
             "truncated", f"gzip data is cut off ({exc}); a single JSON document cannot be read in part"
@@ -2121,14 +2147,16 @@ class _Kept:
         return data
 
 
-def _read_document_or_jsonl(first: bytes, stream: IO[bytes], sink: Sink, blank: int) -> None:
-    """A file whose first line starts a JSON value but is not one: a JSON document, read as a
-    stream, else (nothing of it counted) JSONL from its first line, its start read again from
-    what was kept. Read once, from a file or stdin alike, in memory that does not grow with it;
-    a document found not to be JSON past its first :data:`KEEP_BYTES` is a bad file."""
+def _read_document_or_jsonl(first: bytes, stream: IO[bytes], sink: Sink, blank: int, line: int | None = None) -> None:
+    """A file whose first line starts a JSON value but is not one (or is longer than
+    :data:`FIRST_LINE_BYTES`; ``line``: its number, which the bad records of a document written on
+    it name): a JSON document, read as a stream, else (nothing of it counted) JSONL from its first
+    line, its start read again from what was kept. Read once, from a file or stdin alike, in
+    memory that does not grow with it; a document found not to be JSON past its first
+    :data:`KEEP_BYTES` is a bad file."""
     kept = _Kept(stream)
     try:
-        _read_document(first, kept, sink)
+        _read_document(first, kept, sink, line)
         return
     except _Bad as exc:
         if exc.reason != "bad_file" or kept.kept is None:

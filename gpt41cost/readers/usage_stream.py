@@ -9,7 +9,8 @@ page's ``data``, a bucket's ``results``) are never built; their items are counte
 Nor is the value of a key no rule reads (:data:`READ_KEYS`: a response's choices, its output
 text); a value a rule reads (a record's ``usage``, a Batch line's ``error``) is built whole, so
 one hostile record holding a huge one still grows with it. A document written on one line is
-read from that line, which the caller holds (``usage._read_json``).
+read from that line, which the caller holds (``usage._read_json``), or, a line longer than
+``usage.FIRST_LINE_BYTES``, from its start read so far and the rest of the stream.
 
 The rules are :func:`~gpt41cost.readers.usage.consume`'s, and give the same figures and the same
 bad records:
