@@ -427,3 +427,26 @@ def test_a_lone_high_surrogate_is_not_json_wherever_the_chunks_cut_it(tmp_path: 
                     continue
                 acc = read_usage([str(path)], jobs=1)
                 assert acc.records == 1 and next(iter(acc.groups))[0] == model
+
+
+_LONG_STARTS = [b'{\n  "object": "page",\n  "a": "', b'[\n  {"id": "chatcmpl-1", "usage": {"prompt_tokens": 1, "x": "']
+
+
+@pytest.mark.parametrize("first", _LONG_STARTS)
+def test_a_string_longer_than_a_value_may_be_is_a_bad_file_not_minutes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: bytes
+) -> None:
+    """yajl reads a string cut across its blocks again from its start at each block (quadratic: a
+    300 MB string took over 4 minutes): a document in which no value ends for TOKEN_BYTES is a bad
+    file, said in one line; one a little shorter reads as before (bound made 1 MiB here)."""
+    monkeypatch.setattr(usage_stream, "TOKEN_BYTES", 1 << 20)
+    long = tmp_path / "long.json"
+    long.write_bytes(first + b"x" * (3 << 20) + b'"}' + (b"]" if first[:1] == b"[" else b"") + b"\n")
+    good = str(USAGE / "single-response.json")
+    acc = read_usage([str(long), good], jobs=1)
+    assert acc.records == 1
+    assert [s.reason for s in acc.skips] == ["bad_file"]
+    assert "no value ends in the 1 MiB after byte" in acc.skips[0].detail
+    short = tmp_path / "short.json"
+    short.write_bytes(first + b"x" * (900 << 10) + b'"}' + (b"]" if first[:1] == b"[" else b"") + b"\n")
+    assert not any("no value ends" in s.detail for s in read_usage([str(short), good], jobs=1).skips)

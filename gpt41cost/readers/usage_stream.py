@@ -69,6 +69,11 @@ class Readable(Protocol):
 READ_BYTES = 1 << 16
 #: The deepest nesting read (orjson's limit: a document nested deeper is not JSON to it either).
 MAX_DEPTH = 1024
+#: The longest stretch of a document read with no value or key ending in it: one string (or number)
+#: longer than this is refused, since yajl reads a token cut across its blocks again from its start
+#: at each block (a 20 MB string: 2.0 CPU s; 300 MB: over 4 minutes). A real record's longest
+#: string (a 1M-token prompt: about 4 MB) is well under it.
+TOKEN_BYTES = 32 << 20
 
 # What a frame of the walk is: an object or list built whole (a part of one record), an object
 # read as one value of the document (a page, a bucket or a record), a list whose items are such
@@ -185,6 +190,7 @@ class _Utf8:
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.read_to = self.read_from = 0  # bytes of the document handed out: all, before the last read
         self.tail = b""  # the end of the bytes handed out, not yet scanned for a lone high surrogate
+        self.mark = 0  # read_to when the parser last ended a value or key (:func:`_walk` sets it)
 
     def _lone_high(self, data: bytes) -> None:
         """Raise :class:`_Bad` if ``data`` (the next bytes; none: the end) completes the escape of a
@@ -216,6 +222,12 @@ class _Utf8:
         data, self.first = (self.first, b"") if self.first else (self.stream.read(size), b"")
         self.read_from = self.read_to
         self.read_to += len(data)
+        if self.read_to - self.mark > TOKEN_BYTES and data:
+            mib = TOKEN_BYTES >> 20
+            raise _Bad(
+                "bad_file",
+                f"no value ends in the {mib} MiB after byte {self.mark:,}: a string that long is no usage record",
+            )
         self._lone_high(data)
         if data.isascii() and not self.decoder.getstate()[0]:
             return data
@@ -244,7 +256,7 @@ def read_document(first: bytes, stream: Readable, sink: Sink, line: int | None =
     root = _Scope(sink, line=line)
     source = _Utf8(first, stream)
     try:
-        _walk(ijson.basic_parse(source, use_float=False, buf_size=READ_BYTES), root)
+        _walk(ijson.basic_parse(source, use_float=False, buf_size=READ_BYTES), root, source)
     except ijson.JSONError as exc:
         raise _Bad("bad_file", f"not valid JSON: {_one_line(exc, source)}") from None
     except UnicodeDecodeError:  # yajl's text for a lone low surrogate ("\udfff"), which orjson refuses too
@@ -277,11 +289,12 @@ RENDERED_KEYS = frozenset(
 )  # fmt: skip
 
 
-def _walk(events: Iterator[tuple[str, Any]], root: _Scope) -> None:
+def _walk(events: Iterator[tuple[str, Any]], root: _Scope, source: _Utf8) -> None:
     stack: list[_Frame] = []
     top: _Frame = _Frame(_ITEMS, None, root)  # stands for the document: never handed a value
     skip = 0  # depth inside a value that is not read (READ_KEYS)
     for event, v in events:
+        source.mark = source.read_to
         if skip:
             if event == "start_map" or event == "start_array":
                 skip += 1
