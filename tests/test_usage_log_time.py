@@ -39,7 +39,6 @@ def days_of(tmp_path: Path, *records: dict[str, Any]) -> tuple[list[int | None],
     assert streamed.groups == acc.groups
     # the stream names the item of the array ("item 1: ") before the same words
     words = [(s.reason, s.detail) for s in acc.skips]
-    words = [(s.reason, s.detail) for s in acc.skips]
     assert [(s.reason, s.detail.partition(": ")[2]) for s in streamed.skips] == words
     return [k[3] for k in acc.groups], acc
 
