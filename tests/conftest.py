@@ -389,12 +389,15 @@ def _run_as_main(script: str | None) -> NoReturn:
     installed script's entry point ``gpt41cost.cli:run`` (what ``python -m gpt41cost`` runs too),
     which ends the process itself as it ends a real one (threads, exit functions, flushes and all):
     a hang or a lost flush at the end shows here as it would. What follows is the interpreter's
-    end for what it leaves: a traceback for an exception let through, threading's exit hooks and
-    the other threads joined, exit functions, streams flushed (120 when a flush fails), a
-    KeyboardInterrupt left unhandled ends the process by SIGINT."""
+    end for what it leaves: a traceback for an exception let through, then the same end
+    :func:`gpt41cost.cli.finish` gives ``run`` (threading's exit hooks, the other threads joined,
+    exit functions, streams flushed; 120 when a flush fails); a KeyboardInterrupt left unhandled
+    ends the process by SIGINT."""
     import faulthandler
     import threading
     import types
+
+    from gpt41cost.cli import exit_code, finish, run
 
     code = 1
     try:
@@ -409,8 +412,6 @@ def _run_as_main(script: str | None) -> NoReturn:
         interrupted = False
         try:
             if script is None:
-                from gpt41cost.cli import run
-
                 run()
             else:
                 module = types.ModuleType("__main__")
@@ -418,9 +419,7 @@ def _run_as_main(script: str | None) -> NoReturn:
                 exec(compile(script, "<string>", "exec"), module.__dict__)
             code = 0
         except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
-            if not isinstance(exc.code, int | None):
-                print(exc.code, file=sys.stderr)
+            code = exit_code(exc)
         except KeyboardInterrupt:
             if sys.stderr is not None:
                 traceback.print_exc()
@@ -428,14 +427,7 @@ def _run_as_main(script: str | None) -> NoReturn:
         except BaseException:
             if sys.stderr is not None:
                 traceback.print_exc()
-        threading._shutdown()  # type: ignore[attr-defined]
-        atexit._run_exitfuncs()
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                if stream is not None:
-                    stream.flush()
-            except Exception:
-                code = 120
+        code = finish(code)  # the end run() gives the installed script, for a script too
         if interrupted:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGINT)

@@ -162,28 +162,40 @@ def _framework_wrote(exc: BaseException) -> bool:
 
 def run() -> None:
     """The installed script's entry point (and ``python -m gpt41cost``): :func:`main`, then the end
-    the interpreter would give it (threading's exit hooks run and other threads joined, exit
-    functions run, standard streams flushed, exit code 120 when a flush fails) without freeing
-    every object one by one first. After ``usage`` on a 200,000-line log that teardown (every
-    module and what it holds) cost 46.5 million instructions after the report was written
-    (callgrind). An
-    exception :func:`main` does not turn into an exit code leaves through the interpreter as before
-    (its traceback)."""
-    import atexit
+    the interpreter would give it (:func:`finish`) without freeing every object one by one first.
+    After ``usage`` on a 200,000-line log that teardown (every module and what it holds) cost 46.5
+    million instructions after the report was written (callgrind). An exception :func:`main` does
+    not turn into an exit code leaves through the interpreter as before (its traceback)."""
     import os
-    import sys
-    import threading
 
     try:
         main()
         code = 0
     except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
-        if not isinstance(exc.code, int | None):
-            print(exc.code, file=sys.stderr)
-    # What the interpreter calls first as it ends: the threading module's exit hooks (a process
-    # pool left running is told to shut down), then the other threads joined. Joining them alone
-    # would wait forever on such a pool's thread.
+        code = exit_code(exc)
+    os._exit(finish(code))
+
+
+def exit_code(exc: SystemExit) -> int:
+    """The exit code the interpreter gives ``exc`` (a message in ``exc.code`` is printed to stderr
+    and gives 1)."""
+    import sys
+
+    if not isinstance(exc.code, int | None):
+        print(exc.code, file=sys.stderr)
+        return 1
+    return exc.code or 0
+
+
+def finish(code: int) -> int:
+    """What the interpreter does as it ends, but freeing nothing: the threading module's exit hooks
+    (a process pool left running is told to shut down), then the other threads joined (joining
+    them alone would wait forever on such a pool's thread), the exit functions run and the
+    standard streams flushed. Returns ``code``, or 120 when a flush fails (as the interpreter)."""
+    import atexit
+    import sys
+    import threading
+
     shutdown = getattr(threading, "_shutdown", None)
     if shutdown is not None:
         shutdown()
@@ -198,4 +210,4 @@ def run() -> None:
                 stream.flush()
         except Exception:
             code = 120
-    os._exit(code)
+    return code
