@@ -508,3 +508,20 @@ def test_the_standard_library_parse_refuses_half_a_surrogate_pair(text: bytes | 
             loads(text)
     else:
         loads(text)
+
+
+@pytest.mark.parametrize("twice", ["", ', "b": 1, "b": 2'], ids=["once", "key-twice"])
+def test_a_line_with_a_huge_number_and_half_a_surrogate_pair_is_not_json(tmp_path: Path, twice: str) -> None:
+    """A number past a double (``1e400``) sends a line to the standard library's parse, which reads
+    half a surrogate pair where orjson refuses it: it was counted, and with a key given twice the
+    check's parse raised LoneSurrogate as a traceback. It is not JSON, as orjson's refusal says."""
+    usage = '"usage": {"prompt_tokens": 1, "completion_tokens": 1}'
+    path = tmp_path / "log.jsonl"
+    path.write_text(
+        f'{{"id": "x", "model": "gpt-4.1", {usage}, "a": 1e400, "c": "\\ud800"{twice}}}\n'
+        f'{{"id": "y", "model": "gpt-4.1", {usage}}}\n'
+    )
+    acc = read_usage([str(path)], jobs=1)
+    assert acc.records == 1
+    assert [(s.reason, s.line) for s in acc.skips] == [("not_json", 1)]
+    assert "half a surrogate pair" in acc.skips[0].detail

@@ -67,10 +67,16 @@ def loads(text: bytes | str, **options: Any) -> Any:
         value = json.loads(text, object_pairs_hook=pairs, **options)
     except RecursionError:
         raise TooDeep from None
-    escaped = _SURROGATE.search(text) if isinstance(text, str) else _SURROGATE_BYTES.search(text)
-    if escaped is not None and _lone_surrogate(value):
+    if lone_surrogate(text, value):
         raise LoneSurrogate
     return value
+
+
+def lone_surrogate(text: bytes | str, value: Any) -> bool:
+    """Whether ``value``, ``json.loads``'s parse of ``text``, holds half a surrogate pair in a
+    string (which ``json.loads`` reads and orjson refuses): looked for only when ``text`` escapes one."""
+    escaped = _SURROGATE.search(text) if isinstance(text, str) else _SURROGATE_BYTES.search(text)
+    return escaped is not None and _lone_surrogate(value)
 
 
 #: A surrogate's escape: only where one is can a parsed string hold one.

@@ -877,9 +877,12 @@ def loads(line: bytes) -> Any:
     if "infinity" not in str(error):
         raise error
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
         raise error from None
+    if repeats.lone_surrogate(text, value):  # orjson refuses it: so does this reading
+        raise orjson.JSONDecodeError(str(repeats.LoneSurrogate()), str(text), 0)
+    return value
 
 
 #: The largest JSON document checked for repeated keys (a second, slower parse of all of it).
