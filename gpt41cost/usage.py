@@ -18,7 +18,7 @@ Rules, each in one place:
 - Days are UTC calendar days of the record's own timestamp (``created``, ``created_at``, a
   Usage API bucket's ``start_time``; for a response with neither ``created`` nor ``created_at``,
   a log's own time key on the record or its wrapper,
-  :data:`~gpt41cost.readers.usage.TIME_KEYS`: an ISO 8601 time without a zone is taken as UTC).
+  :data:`TIME_KEYS`: an ISO 8601 time without a zone is taken as UTC).
 - Each record is priced at the prices in force on its own day (the catalog's dated entries); a
   record without a timestamp at those of the run's date, and the result says how many. Records of
   a model dated on or after its shutdown are listed (a proxy's log, a wrong clock, a mislabelled
@@ -102,6 +102,16 @@ class UsageRecord:
             self.api_key_id,
         )
 
+
+#: Keys under which a log written by the user's own code may hold a record's time, read (in this
+#: order, the first with a string or number) only when the response has neither ``created`` nor
+#: ``created_at``: on the response itself, else on the wrapper that holds it (the nearest first).
+#: ``timestamp``: Langfuse, structlog, python-json-logger, most loggers; ``@timestamp``: Elastic
+#: Common Schema, Logstash; ``time``: Go's slog, zerolog, pino, bunyan; ``ts``: zap;
+#: ``startTime``: LiteLLM spend logs, Langfuse observations; ``start_time``: LangSmith runs.
+#: A value: an ISO 8601 time (with ``Z`` or an offset: its UTC day; without a zone: taken as UTC)
+#: or a Unix time in seconds or milliseconds, read as ``created`` is.
+TIME_KEYS = ("timestamp", "@timestamp", "time", "ts", "startTime", "start_time")
 
 @dataclass(frozen=True, slots=True)
 class Skip:
@@ -661,7 +671,7 @@ def summarize(
         (
             "days",
             "UTC calendar days of each record's own timestamp (created, created_at, bucket start; else the "
-            "record's or its wrapper's timestamp, @timestamp, time, ts, startTime or start_time: an ISO 8601 "
+            f"record's or its wrapper's {', '.join(TIME_KEYS[:-1])} or {TIME_KEYS[-1]}: an ISO 8601 "
             "time without a zone taken as UTC)",
         ),
         (

@@ -207,7 +207,7 @@ def column_twice(header: list[str], columns: tuple[str, ...]) -> str | None:
 
 def cells_astray(cells: int, width: int) -> str | None:
     """The refusal for a CSV row of ``cells`` cells under a header naming ``width`` columns; None
-    when the counts agree. Readers compare the counts first and call this only when they differ."""
+    when the counts agree."""
     if cells == width:
         return None
     if cells > width:

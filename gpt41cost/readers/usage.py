@@ -76,6 +76,7 @@ from ..usage import (
     FIRST_SECOND,
     LAST_SECOND,
     SECONDS_PER_DAY,
+    TIME_KEYS,
     Accumulator,
     Calibration,
     GroupKey,
@@ -110,15 +111,6 @@ MAX_IDS = 1_000_000
 #: Keys under which a logging envelope may hold the API response, tried in this order.
 ENVELOPE_KEYS = ("response", "result", "completion", "output", "data", "body")
 MAX_ENVELOPE_DEPTH = 3
-#: Keys under which a log written by the user's own code may hold a record's time, read (in this
-#: order, the first with a string or number) only when the response has neither ``created`` nor
-#: ``created_at``: on the response itself, else on the wrapper that holds it (the nearest first).
-#: ``timestamp``: Langfuse, structlog, python-json-logger, most loggers; ``@timestamp``: Elastic
-#: Common Schema, Logstash; ``time``: Go's slog, zerolog, pino, bunyan; ``ts``: zap;
-#: ``startTime``: LiteLLM spend logs, Langfuse observations; ``start_time``: LangSmith runs.
-#: A value: an ISO 8601 time (with ``Z`` or an offset: its UTC day; without a zone: taken as UTC)
-#: or a Unix time in seconds or milliseconds, read as ``created`` is.
-TIME_KEYS = ("timestamp", "@timestamp", "time", "ts", "startTime", "start_time")
 COMPLETIONS_RESULT = "organization.usage.completions.result"
 
 # --------------------------------------------------------------------------- the typed decoder
@@ -1133,13 +1125,11 @@ def _add_columns(
     inp: list[int],
     cached: list[int],
     out: list[int],
-    stamps: list[int | float | None] | None = None,
+    stamps: list[int | float | None],
 ) -> None:
     """Add clean responses (as columns), grouped by (model, service tier, UTC day); ids met
-    before are dropped as duplicates. ``stamps``: their times, when known (else read here)."""
+    before are dropped as duplicates. ``stamps``: their times (None: no day)."""
     tiers: list[str | None] = list(map(_TIER, bodies))
-    if stamps is None:
-        stamps = _stamps(bodies)
     if sink.seen is not None:
         keep = sink.seen.keep(list(map(_ID, bodies)), sink.acc)
         if keep is not None:
@@ -1148,8 +1138,8 @@ def _add_columns(
     _add_rows(sink.acc, models, batch, tiers, stamps, inp, cached, out)
 
 
-def _stamps(bodies: Sequence[Any], lines: Sequence[Any] | None = None) -> list[int | float | None]:
-    """Each response's ``created``, else its ``created_at``, else (given the records ``lines``
+def _stamps(bodies: Sequence[Any], lines: Sequence[Any]) -> list[int | float | None]:
+    """Each response's ``created``, else its ``created_at``, else (from the records ``lines``
     they are the bodies of, or are) the start of the day of its TIME_KEYS (:func:`_log_stamp`:
     :class:`_Bad` for one that is no time), else None."""
     stamps = list(map(_CREATED, bodies))
@@ -1158,7 +1148,7 @@ def _stamps(bodies: Sequence[Any], lines: Sequence[Any] | None = None) -> list[i
             stamps = [c if c is not None else a for c, a in zip(stamps, map(_CREATED_AT, bodies), strict=True)]
         else:
             stamps = list(map(_CREATED_AT, bodies))
-        if lines is not None and not all(stamps):
+        if not all(stamps):
             stamps = [
                 t if t is not None else _log_stamp(b, r) for t, b, r in zip(stamps, bodies, lines, strict=True)
             ]
@@ -1380,7 +1370,7 @@ def _scan_part(piece: Piece, scan: Callable[[Sink], int]) -> _Part:
 
 
 def _scan_piece(piece: Piece) -> _Part:
-    """Worker: scan a range of a plain file."""
+    """Worker: scan one piece (a byte range of a plain file, or inflated lines of a gzip file)."""
     return _scan_part(piece, piece.scan)
 
 

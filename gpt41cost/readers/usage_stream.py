@@ -19,7 +19,8 @@ bad records:
 - what decides how a list is read (a page's ``"object": "page"``, a bucket's ``start_time``) may
   come after the list, and a page with ``"data"`` twice or a bucket with a bad ``start_time`` is
   refused whole: so the records of such a list are held apart, in totals of their own
-  (:class:`_Scope`: memory in proportion to the groups they fall in, never to the records), and
+  (:class:`_Scope`: memory in proportion to the groups they fall in, never to the records, but
+  for one id hash per record while de-duplicating, up to ``MAX_IDS``), and
   added only when the object that holds the list ends and is read as the list's page or bucket;
 - the whole document is such a part: a document that turns out not to be JSON half-way counts
   nothing, as before;
@@ -176,7 +177,7 @@ class _Frame:
 #: backslash is itself escaped (``"\\\\ud800"``: a backslash, then ``ud800``).
 _LONE_HIGH = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})")
 _PAIR_BYTES = 12  # the escapes of a surrogate pair: what is kept of a chunk to be read with the next
-_HALF = f"not valid JSON: {LoneSurrogate()}"  # the words every reader uses for it
+_HALF = f"not valid JSON: {LoneSurrogate()}"  # in the words of repeats.LoneSurrogate
 
 
 class _Utf8:
