@@ -151,8 +151,8 @@ Arg = str | PathLike[str] | int
 
 
 class Cli:
-    """Runs the program's entry point (``gpt41cost.cli.main``, what the ``gpt41cost`` script
-    calls) in this process, with stdin, stdout, stderr and the environment of its own. An
+    """Runs the program's entry point (``gpt41cost.cli.main``, which the ``gpt41cost`` script's
+    ``gpt41cost.cli:run`` calls) in this process, with stdin, stdout, stderr and the environment of its own. An
     exception the program lets escape fails the test with its traceback, as it would print one."""
 
     def __init__(self, head: tuple[str, ...] = (), tail: tuple[str, ...] = ()) -> None:
@@ -302,7 +302,7 @@ _WARNING_DEFAULTS = (
 @functools.cache
 def _warm() -> None:
     """Every module of the package imported and the vocabulary loaded, once in this process: every
-    fork of :meth:`Cli.shell` has them."""
+    fork (:meth:`Cli.shell`, :meth:`Cli.start`) has them."""
     import importlib
     import pkgutil
 
