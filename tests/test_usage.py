@@ -477,6 +477,53 @@ def test_a_count_under_two_names_that_agree_reads_as_one(tmp_path, catalog):
     ]
 
 
+# The model under its current and its older column name (``model``, ``snapshot_id``), as a count
+# under two names: an empty cell is not given; two names that differ (an alias beside a snapshot
+# too: their lifecycles may differ, and the reader has no catalog to tell) make a bad record.
+_TWO_MODELS = "start_time,num_model_requests,model,snapshot_id,input_tokens,output_tokens\n"
+
+
+@pytest.mark.parametrize(
+    ("model", "snapshot"),
+    [
+        pytest.param("gpt-4.1", "gpt-4.1-mini-2025-04-14", id="two-models"),
+        pytest.param("gpt-4.1", "gpt-4.1-2025-04-14", id="alias-and-snapshot"),
+        pytest.param("gpt-4.1-mini", "GPT-4.1-MINI", id="case"),
+    ],
+)
+def test_a_model_under_two_names_must_agree(tmp_path, model, snapshot):
+    f = tmp_path / "both.csv"
+    f.write_text(_TWO_MODELS + f"{D0},3,gpt-4.1-mini, gpt-4.1-mini ,1000,10\n{D0},3,{model},{snapshot},1000,10\n")
+    acc = read_usage([str(f)], jobs=1)
+    assert (acc.records, acc.skip_counts) == (1, {"bad_record": 1})
+    assert [k[0] for k in acc.groups] == ["gpt-4.1-mini"]
+    bad = f"model ({model!r}) and snapshot_id ({snapshot!r}) differ; which one to price is unclear"
+    assert [s.message() for s in acc.skips] == [f"{f}:3: {bad}: fix the row or keep one column"]
+    with pytest.raises(InputError, match=re.escape(f"{f}:3: {bad}")):
+        read_usage([str(f)], strict=True, jobs=1)
+
+
+def test_an_empty_model_cell_reads_the_other_name(tmp_path):
+    f = tmp_path / "both.csv"
+    f.write_text(_TWO_MODELS + f"{D0},3,,gpt-4.1-2025-04-14,1000,10\n{D0},2,gpt-4.1-mini,,100,1\n{D0},1, , ,5,1\n")
+    acc = read_usage([str(f)], strict=True, jobs=1)
+    assert sorted((k[0] or "", v[0]) for k, v in acc.groups.items()) == [
+        ("", 1),
+        ("gpt-4.1-2025-04-14", 3),
+        ("gpt-4.1-mini", 2),
+    ]
+
+
+def test_a_model_cell_shown_in_a_refusal_is_one_line(tmp_path):
+    f = tmp_path / "both.csv"
+    f.write_text(_TWO_MODELS + f'{D0},3,"gpt-4.1\nx",' + "y" * 500 + ",1000,10\n")
+    with pytest.raises(InputError) as err:
+        read_usage([str(f)], strict=True, jobs=1)
+    said = str(err.value)
+    assert "\n" not in said and len(said) < 400
+    assert "model ('gpt-4.1\\nx') and snapshot_id ('yyy" in said
+
+
 def test_truncated_gzip_keeps_records_before_the_cut():
     acc = read_usage([str(DATA / "truncated.jsonl.gz")], jobs=1)
     assert acc.records == 79

@@ -207,20 +207,38 @@ def test_truncated_gzip_without_strict_counts_what_it_can(cli):
     assert "gzip data is cut off" in r.stderr
 
 
-def test_a_csv_row_whose_two_names_for_a_count_differ(cli, tmp_path):
+@pytest.mark.parametrize(
+    ("columns", "cells", "said", "reason"),
+    [
+        pytest.param(
+            "model,input_tokens,n_context_tokens_total",
+            ["gpt-4.1,1000,1000", "gpt-4.1,1000,900000"],
+            "input_tokens (1000) and n_context_tokens_total (900000) differ; which one to price is unclear",
+            "bad_tokens",
+            id="count",
+        ),
+        pytest.param(
+            "model,snapshot_id,input_tokens",
+            ["gpt-4.1,gpt-4.1,1000", "gpt-4.1,gpt-4.1-mini-2025-04-14,1000"],
+            "model ('gpt-4.1') and snapshot_id ('gpt-4.1-mini-2025-04-14') differ; which one to price is unclear",
+            "bad_record",
+            id="model",
+        ),
+    ],
+)
+def test_a_csv_row_whose_two_names_for_a_field_differ(cli, tmp_path, columns, cells, said, reason):
     f = tmp_path / "both.csv"
     f.write_text(
-        "start_time,num_model_requests,model,input_tokens,output_tokens,n_context_tokens_total\n"
-        "1744588800,3,gpt-4.1,1000,10,1000\n"
-        "1744588800,3,gpt-4.1,1000,10,900000\n"
+        f"start_time,num_model_requests,output_tokens,{columns}\n" + "".join(f"1744588800,3,10,{c}\n" for c in cells)
     )
-    said = f"{f}:3: input_tokens (1000) and n_context_tokens_total (900000) differ; which one to price is unclear"
+    said = f"{f}:3: {said}"
     r = cli(f, "--strict")
     assert (r.exit_code, r.stdout) == (3, "")
     assert [r.stderr.startswith("gpt41cost: error: "), said in r.stderr, len(r.stderr.splitlines())] == [True, True, 1]
     r = cli(f, "--format", "json")  # without --strict: the row is skipped and counted, the other priced
     assert r.exit_code == 0
-    assert (r.json()["records"], r.json()["skipped"]) == (1, {"bad_tokens": 1})
+    assert (r.json()["records"], r.json()["skipped"]) == (1, {reason: 1})
+    assert [m["model"] for m in r.json()["models"]] == ["gpt-4.1"]
     assert said in r.stderr
 
 

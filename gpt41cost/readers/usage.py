@@ -1610,9 +1610,9 @@ _CSV_FIELDS: dict[str, tuple[str, ...]] = {
 #: Every column name the reader knows; one the header names twice is refused.
 _CSV_COLUMNS = tuple(name for options in _CSV_FIELDS.values() for name in options)
 _CSV_REQUIRED = ("requests", "input", "output", "model")
-#: Counts a header may give under two names (an export carrying both the current and the older
-#: column): each row's two cells must agree, else the row is a bad record.
-_CSV_COUNTS = ("requests", "input", "output", "cached")
+#: Fields a header may give under two names (an export carrying both the current and the older
+#: column; ``model`` and ``snapshot_id`` too): each row's two cells must agree, else the row is a bad record.
+_CSV_TWICE = ("requests", "input", "output", "cached", "model")
 _TRUE = {"true", "1", "yes", "t", "y"}
 _FALSE = {"false", "0", "no", "f", "n", ""}
 
@@ -1657,10 +1657,11 @@ def _csv_day(time: str, time_iso: str) -> int | None:
 def _csv_one_of_two(
     row: list[str], col: dict[str, int], names: dict[str, str], also: list[tuple[str, int, str]]
 ) -> None:
-    """A count the header gives under two names (``also``: field, index, second name): an empty
+    """A field the header gives under two names (``also``: field, index, second name): an empty
     cell is not given (an export may fill one of the two on some rows), so the other is read, put
     in the first name's cell of ``row``; two cells given must agree, else the row is a bad record
-    naming both columns and figures."""
+    naming both columns and values. Two model names agree only when equal: an alias beside a
+    snapshot is refused too (the reader has no catalog, and their lifecycles may differ)."""
     for field, index, name in also:
         other = row[index]
         if not other.strip():
@@ -1669,13 +1670,18 @@ def _csv_one_of_two(
         if not first.strip():
             row[col[field]] = other
             continue
-        a, b = _csv_int(first, names[field]), _csv_int(other, name)
-        if a != b:
-            raise _Bad(
-                "bad_tokens",
-                f"{names[field]} ({a}) and {name} ({b}) differ; which one to price is unclear: "
-                "fix the row or keep one column",
-            )
+        if field == "model":
+            a, b = first.strip(), other.strip()
+            if a != b:
+                raise _Bad("bad_record", _csv_differ(names[field], repr(a[:60]), name, repr(b[:60])))
+            continue
+        n, m = _csv_int(first, names[field]), _csv_int(other, name)
+        if n != m:
+            raise _Bad("bad_tokens", _csv_differ(names[field], str(n), name, str(m)))
+
+
+def _csv_differ(first: str, a: str, second: str, b: str) -> str:
+    return f"{first} ({a}) and {second} ({b}) differ; which one to price is unclear: fix the row or keep one column"
 
 
 #: The fields :func:`_csv_rows` takes from a row, in the order it unpacks them.
@@ -1786,7 +1792,7 @@ def _scan_csv(stream: IO[bytes], first: bytes, sink: Sink, top: int) -> None:
         raise _Bad("bad_file", "not a usage file: expected JSON, JSONL, or a usage CSV export with a header row", top)
     also = [  # a count's second name in the header: (field, index, name)
         (f, header.index(name), name)
-        for f in _CSV_COUNTS
+        for f in _CSV_TWICE
         if f in col
         for name in _CSV_FIELDS[f]
         if name in header and name != names[f]
