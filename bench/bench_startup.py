@@ -79,8 +79,10 @@ def main() -> None:
     for argv in (["--help"], ["pricing"]):
         r = run_once([sys.executable, "-c", PROBE, *argv], base_env())
         mods = next((ln.split()[1:] for ln in r.stderr.splitlines() if ln.startswith("MODULES")), ["?"])
-        print(f"gpt41cost {' '.join(argv)}: loaded {', '.join(mods) or 'none of the heavy modules'}"
-              f"{'  <-- tiktoken imported: vocabulary may be loaded' if 'tiktoken' in mods else ''}")
+        print(
+            f"gpt41cost {' '.join(argv)}: loaded {', '.join(mods) or 'none of the heavy modules'}"
+            f"{'  <-- tiktoken imported: vocabulary may be loaded' if 'tiktoken' in mods else ''}"
+        )
     print()
     import_offenders()
     print()

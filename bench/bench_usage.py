@@ -156,8 +156,10 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=HERE / "data")
     a = ap.parse_args()
 
-    print(f"{a.lines:,} lines per layout; {a.runs} run(s) each; cores: {os.cpu_count()}; "
-          f"load average before: {os.getloadavg()[0]:.2f}")
+    print(
+        f"{a.lines:,} lines per layout; {a.runs} run(s) each; cores: {os.cpu_count()}; "
+        f"load average before: {os.getloadavg()[0]:.2f}"
+    )
     rows = []
     for layout in a.layouts:
         path = data_file(a.data, layout, a.lines)
@@ -186,21 +188,38 @@ def main() -> None:
             ours_cpu.append(co)
             peaks.append(peak)
             steals.append(steal)
-            print(f"{layout} run {run + 1}: baseline {tb:.2f} s ({cb:.2f} CPU s), ours {to:.2f} s ({co:.2f} CPU s), "
-                  f"ratio {to / tb:.3f}, peak RSS {peak / 2**20:,.0f} MiB, totals equal: {same}; "
-                  f"load {os.getloadavg()[0]:.2f}, steal {steal:.0f}%", flush=True)
+            print(
+                f"{layout} run {run + 1}: baseline {tb:.2f} s ({cb:.2f} CPU s), ours {to:.2f} s ({co:.2f} CPU s), "
+                f"ratio {to / tb:.3f}, peak RSS {peak / 2**20:,.0f} MiB, totals equal: {same}; "
+                f"load {os.getloadavg()[0]:.2f}, steal {steal:.0f}%",
+                flush=True,
+            )
         mb, mo = statistics.median(base_t), statistics.median(ours_t)
-        rows.append((layout, path.stat().st_size, mb, mo, mo / mb,
-                     statistics.median(ours_cpu) / statistics.median(base_cpu), max(peaks), equal,
-                     ", ".join(f"{o / b:.3f}" for o, b in zip(ours_t, base_t, strict=True))))
+        rows.append(
+            (
+                layout,
+                path.stat().st_size,
+                mb,
+                mo,
+                mo / mb,
+                statistics.median(ours_cpu) / statistics.median(base_cpu),
+                max(peaks),
+                equal,
+                ", ".join(f"{o / b:.3f}" for o, b in zip(ours_t, base_t, strict=True)),
+            )
+        )
     print()
     print("| layout | file | baseline (median) | ours (median) | ratio | per run | CPU ratio | peak RSS | same sums |")
     print("|---|---:|---:|---:|---:|---|---:|---:|---|")
     for layout, size, mb, mo, ratio, cpu, peak, equal, per_run in rows:
-        print(f"| {layout} | {size / 1e6:,.0f} MB | {mb:.2f} s | {mo:.2f} s | **{ratio:.3f}** | {per_run} | {cpu:.3f} "
-              f"| {peak / 2**20:,.0f} MiB | {equal} |")
-    print(f"\nbars: ratio <= 0.2, peak RSS < 300 MiB; load average after: {os.getloadavg()[0]:.2f}; "
-          f"largest single process {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:,.0f} MiB")
+        print(
+            f"| {layout} | {size / 1e6:,.0f} MB | {mb:.2f} s | {mo:.2f} s | **{ratio:.3f}** | {per_run} | {cpu:.3f} "
+            f"| {peak / 2**20:,.0f} MiB | {equal} |"
+        )
+    print(
+        f"\nbars: ratio <= 0.2, peak RSS < 300 MiB; load average after: {os.getloadavg()[0]:.2f}; "
+        f"largest single process {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:,.0f} MiB"
+    )
     met = all(ratio <= 0.2 and peak < 300 * 2**20 and equal for _, _, _, _, ratio, _, peak, equal, _ in rows)
 
     if a.times > 1:
@@ -222,8 +241,10 @@ def main() -> None:
         t, out_o, peak, _ = _run(_ours_cmd(big, a.jobs))
         got = _totals(json.loads(out_o))
         want = tuple(x * a.times for x in _totals(json.loads(_run([sys.executable, "-c", BASELINE, str(path)])[1])))
-        print(f"{a.times}x file ({big.stat().st_size / 1e9:,.1f} GB): ours {t:.1f} s, "
-              f"peak RSS (process tree) {peak / 2**20:,.0f} MiB, totals = {a.times} x baseline: {got == want}")
+        print(
+            f"{a.times}x file ({big.stat().st_size / 1e9:,.1f} GB): ours {t:.1f} s, "
+            f"peak RSS (process tree) {peak / 2**20:,.0f} MiB, totals = {a.times} x baseline: {got == want}"
+        )
         met = met and peak < 300 * 2**20 and got == want
     sys.exit(0 if met else 1)
 

@@ -45,7 +45,7 @@ MODELS = [
 _TEXT = (
     "the invoice total order customer shipping refund policy account summary please note "
     "résumé café naïve 東京 données über straße — “quoted” 'single' tab\there back\\slash "
-    "usage: {\"usage\": 1} model service_tier priority"
+    'usage: {"usage": 1} model service_tier priority'
 )
 WORDS = _TEXT.split(" ")
 FINGERPRINTS = ["fp_b38e740b47", "fp_6f2eabb9a5", "fp_e0a24d6d4d"]
@@ -69,8 +69,11 @@ def chat(rng: random.Random, i: int) -> dict[str, Any]:
     if tool:
         args = json.dumps({"order_id": f"A-{rng.randrange(10**6)}", "note": _text(rng, 12), "usage": {"x": 1}})
         message["tool_calls"] = [
-            {"id": f"call_{rng.getrandbits(64):016x}", "type": "function",
-             "function": {"name": "lookup_order", "arguments": args}}
+            {
+                "id": f"call_{rng.getrandbits(64):016x}",
+                "type": "function",
+                "function": {"name": "lookup_order", "arguments": args},
+            }
         ]
     message["refusal"] = None
     message["annotations"] = []
@@ -79,15 +82,20 @@ def chat(rng: random.Random, i: int) -> dict[str, Any]:
         "object": "chat.completion",
         "created": DAY0 + i * 2 + rng.randrange(2),
         "model": model,
-        "choices": [{"index": 0, "message": message, "logprobs": None,
-                     "finish_reason": "tool_calls" if tool else "stop"}],
+        "choices": [
+            {"index": 0, "message": message, "logprobs": None, "finish_reason": "tool_calls" if tool else "stop"}
+        ],
         "usage": {
             "prompt_tokens": prompt,
             "completion_tokens": completion,
             "total_tokens": prompt + completion,
             "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
-            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                          "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": 0,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
         },
         "service_tier": "priority" if rng.random() < 0.05 else "default",
         "system_fingerprint": rng.choice(FINGERPRINTS),
@@ -99,43 +107,85 @@ def responses(body: dict[str, Any]) -> dict[str, Any]:
     u, msg = body["usage"], body["choices"][0]["message"]
     if msg.get("tool_calls"):
         fn = msg["tool_calls"][0]
-        output: list[dict[str, Any]] = [{"arguments": fn["function"]["arguments"], "call_id": fn["id"],
-                                         "name": fn["function"]["name"], "type": "function_call",
-                                         "id": "fc_" + fn["id"][5:], "status": "completed"}]
+        output: list[dict[str, Any]] = [
+            {
+                "arguments": fn["function"]["arguments"],
+                "call_id": fn["id"],
+                "name": fn["function"]["name"],
+                "type": "function_call",
+                "id": "fc_" + fn["id"][5:],
+                "status": "completed",
+            }
+        ]
     else:
-        output = [{"id": "msg_" + body["id"][9:], "content": [{"annotations": [], "text": msg["content"],
-                                                               "type": "output_text", "logprobs": []}],
-                   "role": "assistant", "status": "completed", "type": "message"}]
+        output = [
+            {
+                "id": "msg_" + body["id"][9:],
+                "content": [{"annotations": [], "text": msg["content"], "type": "output_text", "logprobs": []}],
+                "role": "assistant",
+                "status": "completed",
+                "type": "message",
+            }
+        ]
     return {
-        "id": "resp_" + body["id"][9:], "created_at": float(body["created"]), "error": None,
-        "incomplete_details": None, "instructions": None, "metadata": {}, "model": body["model"],
-        "object": "response", "output": output, "parallel_tool_calls": True, "temperature": 1.0,
-        "tool_choice": "auto", "tools": [], "top_p": 1.0, "max_output_tokens": None,
-        "previous_response_id": None, "reasoning": {"effort": None, "summary": None},
-        "service_tier": body["service_tier"], "status": "completed",
-        "text": {"format": {"type": "text"}, "verbosity": "medium"}, "truncation": "disabled",
-        "usage": {"input_tokens": u["prompt_tokens"],
-                  "input_tokens_details": {"cached_tokens": u["prompt_tokens_details"]["cached_tokens"]},
-                  "output_tokens": u["completion_tokens"], "output_tokens_details": {"reasoning_tokens": 0},
-                  "total_tokens": u["total_tokens"]},
-        "user": None, "store": True,
+        "id": "resp_" + body["id"][9:],
+        "created_at": float(body["created"]),
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "metadata": {},
+        "model": body["model"],
+        "object": "response",
+        "output": output,
+        "parallel_tool_calls": True,
+        "temperature": 1.0,
+        "tool_choice": "auto",
+        "tools": [],
+        "top_p": 1.0,
+        "max_output_tokens": None,
+        "previous_response_id": None,
+        "reasoning": {"effort": None, "summary": None},
+        "service_tier": body["service_tier"],
+        "status": "completed",
+        "text": {"format": {"type": "text"}, "verbosity": "medium"},
+        "truncation": "disabled",
+        "usage": {
+            "input_tokens": u["prompt_tokens"],
+            "input_tokens_details": {"cached_tokens": u["prompt_tokens_details"]["cached_tokens"]},
+            "output_tokens": u["completion_tokens"],
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": u["total_tokens"],
+        },
+        "user": None,
+        "store": True,
     }
 
 
 def batch_line(body: dict[str, Any], i: int) -> dict[str, Any]:
     """The same response as a line of a Batch API output file."""
-    return {"id": f"batch_req_{body['id'][9:]}", "custom_id": f"request-{i}",
-            "response": {"status_code": 200, "request_id": body["id"][9:41], "body": body}, "error": None}
+    return {
+        "id": f"batch_req_{body['id'][9:]}",
+        "custom_id": f"request-{i}",
+        "response": {"status_code": 200, "request_id": body["id"][9:41], "body": body},
+        "error": None,
+    }
 
 
 def with_extra(body: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """A log line as an app writes it: its own fields around the response, and extra usage keys."""
-    out = {"logged_at": f"2025-04-18T18:{rng.randrange(60):02d}:00.{rng.randrange(10**6):06d}Z",
-           "x_request_id": f"req_{rng.getrandbits(64):016x}", "latency_ms": round(rng.uniform(80, 9000), 3)}
+    out = {
+        "logged_at": f"2025-04-18T18:{rng.randrange(60):02d}:00.{rng.randrange(10**6):06d}Z",
+        "x_request_id": f"req_{rng.getrandbits(64):016x}",
+        "latency_ms": round(rng.uniform(80, 9000), 3),
+    }
     out.update(body)
     out["usage"] = dict(body["usage"], cost_usd=round(rng.uniform(0, 0.02), 6), x_unknown={"n": [1, 2.5, None]})
-    out["request"] = {"temperature": 0.2, "tags": ["prod", "eu", rng.choice(["a", "b"])],
-                      "prompt_preview": _text(rng, 10), "stream": False}
+    out["request"] = {
+        "temperature": 0.2,
+        "tags": ["prod", "eu", rng.choice(["a", "b"])],
+        "prompt_preview": _text(rng, 10),
+        "stream": False,
+    }
     return out
 
 

@@ -184,4 +184,3 @@ class Skipped(Generic[T]):
         self.first = state["first"]
         self.count = state["count"]
         self.by_reason = state["by_reason"]
-

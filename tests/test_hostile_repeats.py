@@ -261,7 +261,6 @@ def test_a_cost_export_naming_a_column_twice_is_one_line(cli, tmp_path: Path, he
     )
 
 
-
 def test_a_cost_export_header_in_capitals_is_read(tmp_path: Path) -> None:
     path = tmp_path / "costs.csv"
     path.write_text("Start_Time,AMOUNT_VALUE,Line_Item\n1764979200,1.25,x\n")

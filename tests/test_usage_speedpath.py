@@ -630,8 +630,9 @@ KIND_CHANGES = {
     # a log's own time key (TIME_KEYS): read only without created/created_at, by the reference
     **{
         f"no-created-{key}": (
-            lambda s, key=key: s.replace(b'"created":', f'"{key}":"2026-01-02T23:00:00-05:00","x":'.encode(), 1)
-            .replace(b'"created_at":', f'"{key}":"2026-01-02T23:00:00-05:00","x":'.encode(), 1)
+            lambda s, key=key: s.replace(
+                b'"created":', f'"{key}":"2026-01-02T23:00:00-05:00","x":'.encode(), 1
+            ).replace(b'"created_at":', f'"{key}":"2026-01-02T23:00:00-05:00","x":'.encode(), 1)
         )
         for key in ru.TIME_KEYS
     },
@@ -644,13 +645,13 @@ KIND_CHANGES = {
     "time-twice": lambda s: s.replace(b'"created":', b'"ts":"2026-01-01","ts":"2026-01-05T10:00:00Z","x":', 1).replace(
         b'"created_at":', b'"ts":"2026-01-01","ts":1767700000,"x":', 1
     ),
-    "time-object-then-next": lambda s: s.replace(b'"created":', b'"time":{"a":1},"start_time":"2026-01-03","x":', 1)
-    .replace(b'"created_at":', b'"time":{"a":1},"start_time":"2026-01-03","x":', 1),
+    "time-object-then-next": lambda s: s.replace(
+        b'"created":', b'"time":{"a":1},"start_time":"2026-01-03","x":', 1
+    ).replace(b'"created_at":', b'"time":{"a":1},"start_time":"2026-01-03","x":', 1),
     "time-beside-created": lambda s: s[:-1] + b',"timestamp":"2026-01-02T00:00:00Z"}',
-    "line-time-body-without-created": lambda s: s.replace(b'"created":', b'"x":', 1).replace(
-        b'"created_at":', b'"x":', 1
-    )[:-1]
-    + b',"@timestamp":"2026-01-03"}',
+    "line-time-body-without-created": lambda s: (
+        s.replace(b'"created":', b'"x":', 1).replace(b'"created_at":', b'"x":', 1)[:-1] + b',"@timestamp":"2026-01-03"}'
+    ),
 }
 
 
