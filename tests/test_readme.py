@@ -1,8 +1,9 @@
 """The README stays true: every ```console block is run and its output compared.
 
 A console block holds `$ command` lines, each followed by the output it prints. Commands run
-from the repository root under bash with this Python's scripts on PATH, stderr merged in
-order; trailing spaces are ignored. `python -m tools.update_readme` rewrites the outputs.
+as from the repository root (in a scratch directory of links to its files) under bash with this
+Python's scripts on PATH, stderr merged in order; trailing spaces are ignored.
+`python -m tools.update_readme` rewrites the outputs.
 
 Two examples run exactly as the README refresher runs them, every `gpt41cost` a real process of
 the installed script: the quick start, and the one that chains two runs through a file and `$?`.
@@ -30,6 +31,12 @@ def test_readme_has_examples():
 def test_readme_example(cli, command, expected):
     shown = run(command) if command in REAL else normalise(cli.shell(command, environment()))
     assert shown == normalise(expected), f"$ {command}\n{shown}"
+
+
+def test_readme_examples_write_no_shared_path():
+    """An example writes by a relative name, in the scratch directory :func:`run` gives it: a fixed
+    path such as /tmp/x.yaml is shared by every checkout's suite, so two runs at once would race."""
+    assert [c for c, _ in EXAMPLES if "/tmp/" in c] == []
 
 
 def test_readme_has_real_process_examples():

@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
@@ -37,18 +38,26 @@ def environment() -> dict[str, str]:
 
 
 def run(command: str) -> str:
-    """The command's stdout and stderr as a reader sees them, trailing spaces dropped."""
-    out = subprocess.run(
-        command,
-        shell=True,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=environment(),
-        executable="/bin/bash",
-        timeout=300,
-    )
+    """The command's stdout and stderr as a reader sees them, trailing spaces dropped.
+
+    It runs as if from the repository root, in a scratch directory of links to the root's files:
+    a file an example writes by a relative name (``--emit-workload next-month.yaml``) lands there
+    and goes with it, never in the repository, nor at a path two runs at once would share."""
+    with tempfile.TemporaryDirectory(prefix="gpt41cost-readme-") as scratch:
+        for entry in ROOT.iterdir():
+            if not entry.name.startswith("."):
+                (Path(scratch) / entry.name).symlink_to(entry)
+        out = subprocess.run(
+            command,
+            shell=True,
+            cwd=scratch,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=environment(),
+            executable="/bin/bash",
+            timeout=300,
+        )
     return normalise(out.stdout)
 
 
@@ -91,8 +100,6 @@ SCREENSHOTS = {
 
 def screenshots() -> None:
     """Render each command's HTML report in headless Chromium and keep a screenshot of it."""
-    import tempfile
-
     from tools import browser
 
     binary = browser.find()
