@@ -247,23 +247,25 @@ def load_catalog(path: str | os.PathLike[str]) -> Catalog:
         raise CatalogError(f"{p}: pricing catalog not found; check --pricing or ${PRICING_ENV}")
     try:
         raw = read_whole(str(p), MAX_YAML_BYTES, "pricing catalog")
-        raw.decode("utf-8")
     except InputError as exc:
         raise CatalogError(f"{exc.message} (pricing catalog)") from None
-    except UnicodeDecodeError as exc:
-        raise CatalogError(f"{p}: cannot read pricing catalog: {exc}") from None
     # Only the shipped catalog has a sidecar: never open a file next to a catalog the user named.
     return _parsed(str(p), raw, _sidecar_bytes(p) if _is_shipped(p) else None)
 
 
 @functools.lru_cache(maxsize=16)
 def _parsed(source: str, raw: bytes, sidecar: bytes | None) -> Catalog:
-    """The frozen catalog of these bytes (UTF-8, checked) and this sidecar: a process that loads
-    the same file again (each command run or API call in one process) gets the catalog it
-    validated before."""
+    """The frozen catalog of these bytes and this sidecar: a process that loads the same file
+    again (each command run or API call in one process) gets the catalog it validated before.
+    The bytes are decoded only when parsed: a sidecar matches the sha256 of bytes that were
+    decoded and parsed when it was built."""
     data = _sidecar(sidecar, raw) if sidecar is not None else None
     if data is None:
-        data = parse_yaml(raw.decode("utf-8"), source)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CatalogError(f"{source}: cannot read pricing catalog: {exc}") from None
+        data = parse_yaml(text, source)
     return parse_catalog(data, source)
 
 

@@ -202,6 +202,32 @@ def test_missing_catalog(tmp_path):
         load_catalog(tmp_path / "nope.yaml")
 
 
+def test_a_catalog_is_read_on_every_load_and_parsed_once_per_content(tmp_path):
+    """The file is read on every load: bytes loaded before give the catalog built then (the same
+    object), edited bytes are parsed again, and bytes that are not UTF-8 are refused every time."""
+    y = tmp_path / "p.yaml"
+    text = (DATA / "pricing-fixture.yaml").read_bytes()
+    y.write_bytes(text)
+    first = load_catalog(y)
+    assert load_catalog(y) is first
+    y.write_bytes(text.replace(b'input: "2.00"', b'input: "2.50"', 1))
+    assert load_catalog(y).models["gpt-4.1"].prices.standard.input == Decimal("2.50")
+    y.write_bytes(b"# caf\xe9\n" + text)
+    for _ in range(2):
+        with pytest.raises(CatalogError, match=rf"^{y}: cannot read pricing catalog: 'utf-8' codec can't decode"):
+            load_catalog(y)
+    y.write_bytes(text)
+    assert load_catalog(y) is first
+
+
+def test_a_catalog_not_utf8_is_one_line(cli, tmp_path):
+    y = tmp_path / "p.yaml"
+    y.write_bytes(b"# caf\xe9\n" + (DATA / "pricing-fixture.yaml").read_bytes())
+    r = cli("pricing", "--pricing", y)
+    assert (r.exit_code, r.stdout, r.stderr.count("\n")) == (4, "", 1)
+    assert f"{y}: cannot read pricing catalog" in r.stderr
+
+
 def test_catalog_is_immutable(catalog):
     with pytest.raises(TypeError):
         catalog.models["x"] = None  # type: ignore[index]
