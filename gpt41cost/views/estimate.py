@@ -600,10 +600,6 @@ def _what_if_note(r: EstimateResult) -> list[str]:
     return [f"What-if with the prompt cache (as --cache auto would detect): {m.model} {figure}"]
 
 
-#: How the Batch variant is named in the notes (ACCOUNTING.md section 8).
-BATCH_NOTE = "Batch API (50% off, results within 24 h)"
-
-
 def _batch_notes(r: EstimateResult) -> list[str]:
     """One line for every format: what each model's requests cost through the Batch API, a month
     when traffic is given, else a request; none when the run is already at batch prices."""
@@ -617,8 +613,9 @@ def _batch_notes(r: EstimateResult) -> list[str]:
             figures.append(f"{m.model} {usd(monthly, 2)}/month")
         elif each is not None:
             figures.append(f"{m.model} {usd_auto(each)} a request")
+    # The Batch variant's terms (ACCOUNTING.md section 8): half of standard prices, not of the
+    # run's (priority) figures; no cached rate, so cached input bills at the batch input rate.
+    off = "50% off" if r.assumptions.mode == "standard" else "50% off standard prices"
     cached = any(m.usage.cached_input_tokens or m.monthly_cached_tokens for m in r.models)
-    label = BATCH_NOTE[:-1] + ("; cached input at the batch input rate)" if cached else ")")
-    if r.assumptions.mode != "standard":  # half of standard, not of the run's (priority) figures
-        label = label.replace("50% off", "50% off standard prices", 1)
-    return [f"{label}: {', '.join(figures)}"] if figures else []
+    rate = "; cached input at the batch input rate" if cached else ""
+    return [f"Batch API ({off}, results within 24 h{rate}): {', '.join(figures)}"] if figures else []
