@@ -6,6 +6,7 @@ when the final flush fails, and a traceback (exit 1) for an exception ``main`` l
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -26,7 +27,9 @@ def _run(
     *args: str, stdout: int | None = subprocess.PIPE, code: str | None = None
 ) -> subprocess.CompletedProcess[bytes]:
     argv = [sys.executable, "-c", code, *args] if code else [sys.executable, "-m", "gpt41cost", *args]
-    return subprocess.run(argv, stdout=stdout, stderr=subprocess.PIPE, timeout=120, check=False)
+    # buffered streams, as a user's: PYTHONUNBUFFERED (set here) would make every write reach the pipe at once
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run(argv, stdout=stdout, stderr=subprocess.PIPE, env=env, timeout=120, check=False)
 
 
 def test_the_report_is_written_whole_and_as_main_writes_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -93,6 +96,28 @@ def test_exit_functions_run_a_failed_final_flush_is_120_and_an_escaped_exception
     assert got.returncode == 1 and got.stderr.decode().strip() == "gone"
     got = _run("escaped", code=code)
     assert got.returncode == 1 and "RuntimeError: escaped" in got.stderr.decode()
+
+
+def test_what_is_left_in_the_streams_buffers_is_written_at_the_end() -> None:
+    """The report writers flush their own output, so no other test shows the end's flush: text
+    left in stdout's buffer (a pipe: block-buffered) and a line's start in stderr's is written."""
+    code = textwrap.dedent("""
+        import sys
+        import gpt41cost.cli as cli
+
+        def fake(args=None):
+            sys.stdout.write("kept in stdout's buffer")
+            sys.stderr.write("and a line's start in stderr's")
+
+        cli.main = fake
+        cli.run()
+    """)
+    got = _run(code=code)
+    assert (got.returncode, got.stdout, got.stderr) == (
+        0,
+        b"kept in stdout's buffer",
+        b"and a line's start in stderr's",
+    )
 
 
 def test_a_worker_pool_still_running_at_the_end_does_not_hold_the_process() -> None:
