@@ -1,9 +1,9 @@
 """The README stays true: every ```console block is run and its output compared.
 
 A console block holds `$ command` lines, each followed by the output it prints. Commands run
-as from the repository root (in a scratch directory of links to its files) under bash with this
-Python's scripts on PATH, stderr merged in order; trailing spaces are ignored.
-`python -m tools.update_readme` rewrites the outputs.
+from the repository root (:func:`run`'s real processes from a scratch directory of links to its
+files) under bash with this Python's scripts on PATH, stderr merged in order; trailing spaces
+are ignored. `python -m tools.update_readme` rewrites the outputs.
 
 Two examples run exactly as the README refresher runs them, every `gpt41cost` a real process of
 the installed script: the quick start, and the one that chains two runs through a file and `$?`.
