@@ -429,6 +429,31 @@ def test_a_lone_high_surrogate_is_not_json_wherever_the_chunks_cut_it(tmp_path: 
                 assert acc.records == 1 and next(iter(acc.groups))[0] == model
 
 
+def test_a_long_string_is_read_in_growing_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """yajl reads a string cut across the blocks it is given again from its start at each block:
+    in 64 KiB blocks a 30 MB string cost 2.4 CPU s (quadratic). While no value ends, each read asks
+    for as many bytes as are open, so a 4 MiB string takes a handful of reads, not 64, and reads
+    as before; a document of short values is still read 64 KiB at a time."""
+    sizes: list[int] = []
+    read = usage_stream._Utf8.read
+
+    def counted(self: Any, size: int = -1) -> bytes:
+        sizes.append(size)
+        return read(self, size)
+
+    monkeypatch.setattr(usage_stream._Utf8, "read", counted)
+    long = tmp_path / "long.json"
+    note = "x" * (4 << 20)
+    long.write_text(
+        f'[\n  {{"model": "gpt-4.1", "note": "{note}", "usage": {{"prompt_tokens": 7, "completion_tokens": 1}}}}\n]\n'
+    )
+    assert read_usage([str(long)], jobs=1).records == 1
+    assert len(sizes) < 16 and max(sizes) <= 4 << 20, sizes
+    sizes.clear()
+    assert read_usage([str(USAGE / "usage-api-page.json")], jobs=1).records > 0
+    assert set(sizes) - {0} == {usage_stream.READ_BYTES}  # (ijson reads 0 bytes first: bytes or str?)
+
+
 _LONG_STARTS = [b'{\n  "object": "page",\n  "a": "', b'[\n  {"id": "chatcmpl-1", "usage": {"prompt_tokens": 1, "x": "']
 
 

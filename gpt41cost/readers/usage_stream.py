@@ -71,9 +71,10 @@ READ_BYTES = 1 << 16
 #: The deepest nesting read (orjson's limit: a document nested deeper is not JSON to it either).
 MAX_DEPTH = 1024
 #: The longest stretch of a document read with no value or key ending in it: one string (or number)
-#: longer than this is refused, since yajl reads a token cut across its blocks again from its start
-#: at each block (a 20 MB string: 2.0 CPU s; 300 MB: over 4 minutes). A real record's longest
-#: string (a 1M-token prompt: about 4 MB) is well under it.
+#: longer than this is refused. yajl reads a token cut across the blocks it is given again from its
+#: start at each block, so while no value ends each read asks for as many bytes as are open already
+#: (READ_BYTES, then doubling): linear time (a 30 MB string: 2.4 CPU s in 64 KiB blocks, 0.2 so).
+#: A real record's longest string (a 1M-token prompt: about 4 MB) is well under it.
 TOKEN_BYTES = 32 << 20
 
 # What a frame of the walk is: an object or list built whole (a part of one record), an object
@@ -220,6 +221,9 @@ class _Utf8:
     def read(self, size: int = -1) -> bytes:
         if size == 0:
             return b""
+        if size > 0:  # no value ended in the last ``waiting`` bytes: read as many again, not past the bound
+            waiting = self.read_to - self.mark
+            size = max(size, min(waiting, TOKEN_BYTES + 1 - waiting))
         data, self.first = (self.first, b"") if self.first else (self.stream.read(size), b"")
         self.read_from = self.read_to
         self.read_to += len(data)
