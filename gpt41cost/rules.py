@@ -107,8 +107,17 @@ def all_rules(catalog: Catalog) -> list[Rule]:
             "limits",
             "TPM at admission",
             "documented",
-            "TPM is charged when a request is admitted: its input plus max_tokens (max_completion_tokens, "
-            "max_output_tokens), or the expected output when no cap is set",
+            "TPM is charged when a request is admitted: its input plus its output reservation, max_tokens "
+            "(max_completion_tokens, max_output_tokens) when set",
+            "RL",
+        ),
+        Rule(
+            "limits",
+            "TPM without a cap",
+            "inference",
+            "with no max_tokens, the output reservation is the expected output (OpenAI documents the "
+            "reservation as the larger of max_tokens and an estimate from the request's characters, and "
+            "nothing for a request without one)",
             "RL",
         ),
         Rule("estimates", "month", "policy", f"a month is {DAYS_PER_MONTH} days", "-"),

@@ -23,6 +23,9 @@ def test_named_inferences_are_listed(catalog):
     assert by_name["messages"].basis == "inference"  # docs/accounting.md §4: checked for gpt-4o only
     assert by_name["LOW_DETAIL_ON_PATCH_MODELS"].basis == "inference"
     assert by_name["encoding"].basis == "documented"
+    # docs/accounting.md §9: OpenAI documents the charge from max_tokens; with no cap, what is
+    # reserved is gpt41cost's reading
+    assert (by_name["TPM at admission"].basis, by_name["TPM without a cap"].basis) == ("documented", "inference")
 
 
 def test_rules_command_json(cli):
