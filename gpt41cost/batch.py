@@ -190,18 +190,23 @@ class BatchCheck:
     def openai_rejects(self) -> bool:
         """True when OpenAI documents failing the whole batch for one of its errors
         (:data:`BATCH_REJECTIONS`)."""
-        return any(f.severity == "error" and f.code in BATCH_REJECTIONS for f in self.findings)
+        return bool(self._openai_errors)
 
     @property
     def errors(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity == "error")
 
     @property
+    def _openai_errors(self) -> list[Finding]:
+        """The errors OpenAI documents as failing a whole batch (:data:`BATCH_REJECTIONS`)."""
+        return [f for f in self.errors if f.code in BATCH_REJECTIONS]
+
+    @property
     def rejection(self) -> str:
         """One line saying why the file fails the pre-flight: "OpenAI would reject this batch"
         only for the errors OpenAI documents as failing a batch (:data:`BATCH_REJECTIONS`)."""
         errors = self.errors
-        batch = [f for f in errors if f.code in BATCH_REJECTIONS]
+        batch = self._openai_errors
         if not batch:
             return (
                 f"{self.source}: the batch fails the pre-flight ({len(errors)} error(s); first: {errors[0].message}): "

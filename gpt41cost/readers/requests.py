@@ -456,14 +456,6 @@ def _repeat_refusal(where: str, text: bytes, value: Any) -> InputError | None:
     return None if found is None else Uncountable(f"{where}: {twice_at(found, 'to count')}")
 
 
-def _no_repeats(where: str, text: bytes, value: Any) -> None:
-    """Refuse a request document that gives a key twice (:func:`_repeat_refusal`); ``--skip-bad``
-    skips the file, as it skips one that does not parse."""
-    refusal = _repeat_refusal(where, text, value)
-    if refusal is not None:
-        raise BadDocument(f"{refusal.message}, or pass --skip-bad to skip the file")
-
-
 def _read_document(ctx: _Context, kind: str) -> Measured:
     with ctx.open() as fh:
         data = fh.read().removeprefix(_BOM)
@@ -475,8 +467,10 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
         jsonl = exc.msg.startswith("unexpected content after")
         hint = "; a JSONL file? pass --as batch, finetune or prompts" if jsonl else ""
         raise BadDocument(f"{ctx.source}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}") from None
-    _no_repeats(ctx.source, data, body)
     try:
+        refusal = _repeat_refusal(ctx.source, data, body)
+        if refusal is not None:
+            raise refusal
         if kind == "chat":
             if isinstance(body, list):
                 rc = ctx.count(body, None, "messages")
@@ -488,9 +482,8 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
             if not isinstance(body, dict) or "input" not in body:
                 raise InputError(f"{ctx.source}: not a Responses API request: no 'input'")
             rc = ctx.count(body, None, "responses")
-    except BadDocument:
-        raise
-    except InputError as exc:  # a request OpenAI rejects (an empty 'messages' list...): as a bad Batch line is
+    except InputError as exc:
+        # a key given twice, or a request OpenAI rejects (an empty 'messages' list...): as a bad Batch line is
         raise BadDocument(f"{exc.message}, or pass --skip-bad to skip the file") from None
     return ctx.measured(rc, kind, None)
 
