@@ -26,7 +26,7 @@ from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, wraps
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec, TypeVar
 
 import orjson
 
@@ -120,8 +120,7 @@ def _bounded(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     return counted
 
 
-@dataclass(frozen=True)
-class RequestCount:
+class RequestCount(NamedTuple):
     """The input side of one request.
 
     ``input_tokens`` maps each base model name to the request's input tokens on it (they
@@ -129,6 +128,9 @@ class RequestCount:
     the request's token stream in caching order (None unless an ``encode`` was given);
     models whose streams are equal share one object. Streams are joined only when asked
     for: most requests of a large file are under the cache minimum and never need one.
+
+    A named tuple, not a frozen dataclass: one is made per request of a large file, and a frozen
+    dataclass's ``__init__`` (a call of ``object.__setattr__`` per field) cost ~1 µs more.
     """
 
     model: str | None
@@ -188,6 +190,20 @@ class _Image:
 class _Acc:
     """Accumulates tokens common to all models, image tokens per model, and the stream."""
 
+    __slots__ = (
+        "common",
+        "count",
+        "encode",
+        "has_images",
+        "head",
+        "images",
+        "models",
+        "notes",
+        "per_model",
+        "segments",
+        "uncounted",
+    )
+
     def __init__(self, models: Sequence[str], count: Count, encode: Encode | None, images: ImageTokens | None):
         self.models = tuple(models)
         self.count = count
@@ -246,16 +262,17 @@ class _Acc:
             totals = dict.fromkeys(self.models, self.common)
         else:
             totals = {m: self.common + per_model[m] for m in self.models}
-        return RequestCount(
-            model=model,
-            input_tokens=totals,
-            max_output_tokens=max_output,
-            uncounted=tuple(self.uncounted),
-            notes=tuple(self.notes),
-            segments=None if self.segments is None else tuple(self.segments),
-            has_images=self.has_images,
-            encode=self.encode,
-            head=self.head,
+        segments = self.segments
+        return RequestCount(  # by position: one is made per request of a large file
+            model,
+            totals,
+            max_output,
+            tuple(self.uncounted) if self.uncounted else (),
+            tuple(self.notes) if self.notes else (),
+            None if segments is None else tuple(segments),
+            self.has_images,
+            self.encode,
+            self.head,
         )
 
 
@@ -374,11 +391,15 @@ def count_chat(
     messages = body.get("messages")
     if not isinstance(messages, list):
         raise RequestError("'messages' must be a list of messages")
-    functions = _function_list(body.get("tools"), "tools", acc)
-    functions += _function_list(body.get("functions"), "functions", acc)
-    _memo_tools(acc, functions, tool_memo, bool(functions) and _has_system(messages))
-    _chat_messages(acc, messages, pad_system=bool(functions))
-    _chat_tool_choice(acc, body, functions)
+    tools, legacy = body.get("tools"), body.get("functions")
+    if tools is None and legacy is None:  # most requests: no definitions, so no choice of one either
+        _chat_messages(acc, messages)
+    else:
+        functions = _function_list(tools, "tools", acc)
+        functions += _function_list(legacy, "functions", acc)
+        _memo_tools(acc, functions, tool_memo, bool(functions) and _has_system(messages))
+        _chat_messages(acc, messages, pad_system=bool(functions))
+        _chat_tool_choice(acc, body, functions)
     _request_extras(acc, body)
     return acc.result(_model(body), _max_output(body, CHAT_MAX_KEYS))
 
@@ -539,17 +560,20 @@ def _chat_messages(acc: _Acc, messages: Sequence[Any], *, pad_system: bool = Fal
                     n += TOKENS_PER_NAME + (count(name) if name else 0)
                 acc.common += n
                 if segments is not None:
-                    segments.append(_RUN_START)
-                    if role:
-                        segments.append(role)
-                    if name is not None:
-                        segments.append(_RUN_NAME)
-                        if name:
-                            segments.append(name)
-                    segments.append(_RUN_SEP)
-                    if content:
-                        segments.append(content)
-                    segments.append(_RUN_END)
+                    if name is None and role and content:  # most messages: one extend
+                        segments += (_RUN_START, role, _RUN_SEP, content, _RUN_END)
+                    else:
+                        segments.append(_RUN_START)
+                        if role:
+                            segments.append(role)
+                        if name is not None:
+                            segments.append(_RUN_NAME)
+                            if name:
+                                segments.append(name)
+                        segments.append(_RUN_SEP)
+                        if content:
+                            segments.append(content)
+                        segments.append(_RUN_END)
                     if i == 1:
                         acc.head = len(segments)
                 continue

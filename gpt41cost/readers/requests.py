@@ -27,7 +27,7 @@ import stat
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -338,9 +338,11 @@ class _Context:
     prefix_hashes: PrefixHashes = field(default_factory=PrefixHashes)
 
     line: int | None = None  # the line being counted (named in an image's error)
+    cache_min: int = 0  # the catalog's cache minimum (tokens), read once
 
     def __post_init__(self) -> None:
         self.models = tuple(self.catalog.models)
+        self.cache_min = self.catalog.cache_min_tokens
         # the same arguments for every request: made once, not per line
         self._kw: dict[str, Any] = {
             "models": self.models,
@@ -378,7 +380,7 @@ class _Context:
         try:
             if how == "messages":
                 return count_messages(body, **kw)
-            if how == "chat":
+            if how == "chat" or (chat and how == "auto" and "messages" in body):  # as count_request would
                 return count_chat(body, **kw)
             if how == "responses":
                 return count_responses(body, **kw)
@@ -399,23 +401,35 @@ class _Context:
             raise InputError(f"{self._at(line)}{exc.message}") from None
         self.known_models.add(model)
 
-    def measured(self, rc: RequestCount, kind: str, line: int | None, **extra: Any) -> Measured:
-        self.check_model(rc.model, line)
+    def measured(
+        self,
+        rc: RequestCount,
+        kind: str,
+        line: int | None,
+        *,
+        custom_id: str | None = None,
+        training_tokens: int | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> Measured:
+        model, tokens = rc.model, rc.input_tokens
+        if model is not None and model not in self.known_models:
+            self.check_model(model, line)
         return Measured(
             source=self.source,
             kind=kind,
-            input_tokens=rc.input_tokens,
+            input_tokens=tokens,
             line=line,
-            model=rc.model,
+            model=model,
             max_output_tokens=rc.max_output_tokens,
+            custom_id=custom_id,
             uncounted=rc.uncounted,
             # A request under the cache minimum on every model can neither hit nor leave a
             # usable prefix (cache detection only keeps blocks from the minimum on): no blocks.
             cache_blocks=rc.cache_blocks(self.step, self.prefix_hashes)
-            if max(rc.input_tokens.values(), default=0) >= self.catalog.cache_min_tokens
+            if max(tokens.values(), default=0) >= self.cache_min
             else None,
-            notes=rc.notes + tuple(extra.pop("notes", ())),
-            **extra,
+            training_tokens=training_tokens,
+            notes=rc.notes + notes if notes else rc.notes,
         )
 
 
@@ -440,20 +454,19 @@ def _json_error(exc: orjson.JSONDecodeError) -> str:
     return f"{msg} at column {exc.colno}"
 
 
-def _repeat_refusal(where: str, text: bytes, value: Any) -> InputError | None:
-    """The refusal of a request ``text`` (``value``: orjson's parse of it; ``where``: the file,
-    and line) that gives a key twice (``messages``, ``max_tokens``, a message's ``content``...):
-    JSON parsers keep the last, and which one OpenAI would read is unclear. None when it gives
-    none. Both refusals, the key twice and a text nested too deep to check, are
-    :class:`Uncountable`: gpt41cost's own rule and limit, not a rejection OpenAI documents, so a
-    Batch line refused here is a bad line (exit 3, ``--skip-bad`` skips it), never a pre-flight
-    finding. Asked of a request document and of each line of a JSONL file (Batch, fine-tuning,
-    prompts)."""
+def _key_twice(text: bytes, value: Any) -> str | None:
+    """Why a request ``text`` (``value``: orjson's parse of it) is refused when it gives a key twice
+    (``messages``, ``max_tokens``, a message's ``content``...): JSON parsers keep the last, and
+    which one OpenAI would read is unclear. None when it gives none. The caller raises it, led by
+    the file (and line), as :class:`Uncountable`, as it raises a text nested too deep to check:
+    gpt41cost's own rule and limit, not a rejection OpenAI documents, so a Batch line refused here
+    is a bad line (exit 3, ``--skip-bad`` skips it), never a pre-flight finding. Asked of a
+    request document and of each line of a JSONL file (Batch, fine-tuning, prompts)."""
     try:
         found = first_repeat(text, value)
     except TooDeep as exc:
-        return Uncountable(f"{where}: {exc}")
-    return None if found is None else Uncountable(f"{where}: {twice_at(found, 'to count')}")
+        return str(exc)
+    return None if found is None else twice_at(found, "to count")
 
 
 def _read_document(ctx: _Context, kind: str) -> Measured:
@@ -468,9 +481,9 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
         hint = "; a JSONL file? pass --as batch, finetune or prompts" if jsonl else ""
         raise BadDocument(f"{ctx.source}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}") from None
     try:
-        refusal = _repeat_refusal(ctx.source, data, body)
-        if refusal is not None:
-            raise refusal
+        twice = _key_twice(data, body)
+        if twice is not None:
+            raise Uncountable(f"{ctx.source}: {twice}")
         if kind == "chat":
             if isinstance(body, list):
                 rc = ctx.count(body, None, "messages")
@@ -545,9 +558,9 @@ def _read_jsonl(
                     if kind == "batch":
                         facts.non_json_lines.append(n)
                     raise InputError(f"{ctx.source}: line {n} is not valid JSON: {_json_error(exc)}") from None
-                refusal = _repeat_refusal(f"{ctx.source}: line {n}", raw, obj)
-                if refusal is not None:
-                    raise refusal
+                twice = _key_twice(raw, obj)
+                if twice is not None:
+                    raise Uncountable(f"{ctx.source}: line {n}: {twice}")
                 if kind == "batch":
                     m = _batch_line(ctx, obj, n, facts)
                     facts.requests += 1
@@ -581,7 +594,8 @@ def _span_lines(fh: IO[bytes], start: int, end: int) -> Iterator[bytes]:
 def _batch_line(ctx: _Context, obj: Any, n: int, facts: BatchFacts) -> Measured:
     if not isinstance(obj, dict):
         raise InputError(f"{ctx.source}: line {n}: a batch line must be a JSON object")
-    facts.see_custom_id(obj.get("custom_id"), n)
+    custom_id = obj.get("custom_id")
+    facts.see_custom_id(custom_id, n)
     method, url = obj.get("method"), obj.get("url")
     if isinstance(url, str):
         facts.urls[url] = facts.urls.get(url, 0) + 1
@@ -594,17 +608,15 @@ def _batch_line(ctx: _Context, obj: Any, n: int, facts: BatchFacts) -> Measured:
     if isinstance(model, str):
         facts.models[model] = facts.models.get(model, 0) + 1
         facts.model_first_line.setdefault(model, n)
-    custom_id = obj.get("custom_id")
-    if type(custom_id) is not str:
-        custom_id = None
     # The body's shape decides how it is counted; a wrong url is already a pre-flight finding.
-    return ctx.measured(ctx.count(body, n, "auto"), "batch", n, custom_id=custom_id)
+    rc = ctx.count(body, n, "auto")
+    return ctx.measured(rc, "batch", n, custom_id=custom_id if type(custom_id) is str else None)
 
 
 def _finetune_line(ctx: _Context, obj: Any, n: int) -> Measured:
     if not isinstance(obj, dict) or not isinstance(obj.get("messages"), list):
         raise InputError(f"{ctx.source}: line {n}: a fine-tuning example needs a 'messages' list")
-    rc = replace(ctx.count(obj, n, "chat"), segments=None)  # training is not served from a cache
+    rc = ctx.count(obj, n, "chat")._replace(segments=None)  # training is not served from a cache
     training = max(rc.input_tokens.values(), default=0)
     return ctx.measured(rc, "finetune", n, training_tokens=training, notes=(FINETUNE_RULE,))
 
