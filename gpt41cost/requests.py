@@ -550,17 +550,23 @@ def _chat_messages(acc: _Acc, messages: Sequence[Any], *, pad_system: bool = Fal
                 and type(content) is str
                 and (name is None or type(name) is str)
                 and role not in _RESULT_ROLES
-                and not (pad_system and role == "system")
             ):
                 # The common case, inlined (large batch files): exactly what _message_frame +
                 # fill add, in the same order: start, role, [name mark, name], separator,
-                # content, end. Anything else takes the general path below.
+                # content, [the first system message's pad, with tools: _pad], end. Anything
+                # else takes the general path below.
                 n = TOKENS_PER_MESSAGE + (count(role) if role else 0) + (count(content) if content else 0)
                 if name is not None:
                     n += TOKENS_PER_NAME + (count(name) if name else 0)
+                pad = 0
+                if pad_system and role == "system":
+                    pad_system = False
+                    pad = count(content + tooldefs.SYSTEM_PAD) - count(content)
+                    if pad > 0:
+                        n += pad
                 acc.common += n
                 if segments is not None:
-                    if name is None and role and content:  # most messages: one extend
+                    if name is None and role and content and pad <= 0:  # most messages: one extend
                         segments += (_RUN_START, role, _RUN_SEP, content, _RUN_END)
                     else:
                         segments.append(_RUN_START)
@@ -573,6 +579,8 @@ def _chat_messages(acc: _Acc, messages: Sequence[Any], *, pad_system: bool = Fal
                         segments.append(_RUN_SEP)
                         if content:
                             segments.append(content)
+                        if pad > 0:
+                            segments.append(_run(_PAD_MARK, pad))
                         segments.append(_RUN_END)
                     if i == 1:
                         acc.head = len(segments)
