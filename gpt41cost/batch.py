@@ -244,8 +244,11 @@ class BatchTally:
     the requests over their model's context window or max output, and each base model's count
     of requests by input size (for the queue)."""
 
-    def __init__(self, catalog: Catalog | None) -> None:
+    def __init__(self, catalog: Catalog | None, *, sizes: bool = True) -> None:
+        """``sizes=False``: :meth:`add` leaves out the requests' input sizes, which the caller
+        counts already and gives afterwards (:meth:`take_sizes`)."""
         self.catalog = catalog  # None in a part read by another process (see merge)
+        self._count_sizes = sizes
         self.requests = 0
         self.uses: Counter[str | None] = Counter()  # requests per ``model``, in order of first use
         self.runs: list[list[Any]] = []  # [first line, last line, model], in file order
@@ -266,16 +269,25 @@ class BatchTally:
                 runs[-1][1] = m.line
             else:
                 runs.append([m.line, m.line, m.model])
-        for base, n in m.input_tokens.items():
-            sizes = self.sizes.get(base)
-            if sizes is None:
-                sizes = self.sizes[base] = Counter()
-            sizes[n] = sizes.get(n, 0) + 1
+        if self._count_sizes:
+            for base, n in m.input_tokens.items():
+                sizes = self.sizes.get(base)
+                if sizes is None:
+                    sizes = self.sizes[base] = Counter()
+                sizes[n] = sizes.get(n, 0) + 1
         resolved = self._resolved.get(m.model) if m.model is not None else None
         if resolved is None:
             resolved = self.resolve(m.model)
         if resolved is not None:
             self._window(m, resolved.spec)
+
+    def take_sizes(self, sizes: Mapping[str, Counter[int]]) -> None:
+        """The input sizes of the requests added with ``sizes=False`` (each base model's count of
+        requests by input tokens, as :class:`~gpt41cost.measure.Totals` keeps them), as
+        :meth:`add` would have counted them: a base model only once a request was added."""
+        for base, counts in sizes.items():
+            if counts:
+                self.sizes.setdefault(base, Counter()).update(counts)
 
     def merge(self, part: BatchTally) -> None:
         """Take in the tally of the next part of the file, as if its requests were added here."""

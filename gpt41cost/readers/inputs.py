@@ -26,7 +26,7 @@ import gzip
 import io
 import os
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -538,26 +538,7 @@ def _requests_on_every_core(
     collect = skip_bad or kind == "batch"
 
     def read(span: pool.Span) -> _Part:
-        part = _Part(
-            Totals(catalog, totals.output_tokens, defer=True),
-            BatchTally(catalog) if kind == "batch" else None,
-            BatchFacts(),
-            Skipped(),
-            span[1] - span[0],
-        )
-
-        def take(m: Measured) -> None:
-            part.totals.add(m)
-            if part.tally is not None:
-                part.tally.add(m)
-
-        try:
-            _read_into(
-                take, source, kind, catalog, image_size, part.skipped.append if collect else None, part.facts, span=span
-            )
-        except InputError as exc:
-            part.error = exc.message
-        return part
+        return _read_part(source, kind, catalog, image_size, totals.output_tokens, collect, span)
 
     facts, tally = BatchFacts(), BatchTally(catalog)
     skipped: Skipped[InputError] = Skipped()
@@ -582,6 +563,38 @@ def _requests_on_every_core(
         out.batches.append((facts, tally))
     if skip_bad or kind != "batch":
         out.skipped += skipped
+
+
+def _read_part(
+    source: str,
+    kind: str,
+    catalog: Catalog,
+    image_size: ImageSize | None,
+    output_tokens: Mapping[str, int],
+    collect: bool,
+    span: pool.Span,
+) -> _Part:
+    """What a reading process hands back of one range of a file (``collect``: its bad lines are
+    kept, not raised)."""
+    totals = Totals(catalog, output_tokens, defer=True)
+    # The tally's input sizes are the totals' sizes (the same requests): counted once, here.
+    tally = BatchTally(catalog, sizes=False) if kind == "batch" else None
+    part = _Part(totals, tally, BatchFacts(), Skipped(), span[1] - span[0])
+    add_total, add_tally = totals.add, tally.add if tally is not None else None
+
+    def take(m: Measured) -> None:
+        add_total(m)
+        if add_tally is not None:
+            add_tally(m)
+
+    try:
+        on_error = part.skipped.append if collect else None
+        _read_into(take, source, kind, catalog, image_size, on_error, part.facts, span=span)
+    except InputError as exc:
+        part.error = exc.message
+    if tally is not None:
+        tally.take_sizes(totals.sizes)
+    return part
 
 
 def _read_into(
