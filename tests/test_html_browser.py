@@ -8,6 +8,7 @@ Debian's `chromium` package when it is missing (CI runs as root with Debian's re
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,15 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[browser.Session]:
+    """One browser for the module's pages (each loads in a tab of its own): starting Chromium is
+    most of the cost of loading one of them."""
+    assert BINARY is not None
+    with browser.Session(BINARY) as session:
+        yield session
+
+
 def _page(cli, tmp_path: Path, command: str) -> Path:  # type: ignore[no-untyped-def]
 
     r = cli([command, *HTML_RUNS[command], "-f", "html"])
@@ -33,11 +43,10 @@ def _page(cli, tmp_path: Path, command: str) -> Path:  # type: ignore[no-untyped
 
 
 @pytest.mark.parametrize("command", list(HTML_RUNS))
-def test_report_loads_in_chromium_with_charts_and_a_screenshot(cli, tmp_path, command) -> None:  # type: ignore[no-untyped-def]
-    assert BINARY is not None
+def test_report_loads_in_chromium_with_charts_and_a_screenshot(cli, chromium, tmp_path, command) -> None:  # type: ignore[no-untyped-def]
     page = _page(cli, tmp_path, command)
     png = tmp_path / f"{command}.png"
-    loaded = browser.load(BINARY, page, png)  # one browser run: the DOM, the console and the screenshot
+    loaded = chromium.load(page, png)  # one load: the DOM, the console and the screenshot
     assert loaded.console == []
     dom = _Page()
     dom.feed(loaded.dom)
@@ -71,13 +80,15 @@ def _the_cached_variant_and_the_savings_chart(page: str) -> None:
     assert "What-if series (" in dom
 
 
-def test_the_console_check_sees_an_error_and_the_blank_check_a_blank_page(tmp_path) -> None:
-    assert BINARY is not None
+def test_the_console_check_sees_an_error_and_the_blank_check_a_blank_page(chromium, tmp_path) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.html"
     bad.write_text('<!DOCTYPE html><html><body><p>x</p><script>console.error("boom")</script></body></html>')
-    assert any("boom" in m for m in browser.load(BINARY, bad).console)
+    assert any("boom" in m for m in chromium.load(bad).console)
+    missing = tmp_path / "missing.html"
+    missing.write_text('<!DOCTYPE html><html><body><img src="missing.png"></body></html>')
+    assert any("Failed to load resource" in m for m in chromium.load(missing).console)
     blank = tmp_path / "blank.html"
     blank.write_text("<!DOCTYPE html><html><body></body></html>")
     png = tmp_path / "blank.png"
-    assert browser.load(BINARY, blank, png).console == []
+    assert chromium.load(blank, png).console == []
     assert browser.distinct_colours(png) <= 20

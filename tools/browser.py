@@ -1,22 +1,29 @@
-"""Headless Chromium for the HTML reports: load a page, collect its console messages, dump the
-DOM it rendered and take a screenshot. Used by tests/test_html_browser.py and by
+"""Headless Chromium for the HTML reports: load a page, collect its console messages, take the
+DOM it rendered and a screenshot. Used by tests/test_html_browser.py and by
 tools/update_readme.py (the README's screenshots, docs/screenshots/COMMAND.png).
 
 Only Debian's ``chromium`` package is looked for (``.ci/run`` installs it when missing); the
-page is a local file and every network feature is off.
+page is a local file and every network feature is off. One browser (a :class:`Session`) loads
+any number of pages, each in a tab of its own, driven through the DevTools protocol on a pipe
+(``--remote-debugging-pipe``): starting Chromium is most of the cost of loading a small page.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
-import re
+import select
 import shutil
 import struct
 import subprocess
 import tempfile
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 FLAGS = (
     "--headless",
@@ -28,13 +35,9 @@ FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--hide-scrollbars",
-    "--enable-logging=stderr",
-    "--v=0",
 )
-#: Console messages as Chromium logs them with --enable-logging=stderr (`...:INFO:CONSOLE:1] "text", source:
-#: url`; older builds write `CONSOLE(1)`). The reports have no scripts: any message is a failure.
-_CONSOLE = re.compile(r":(?:INFO|WARNING|ERROR):CONSOLE(?:\(\d+\)|:\d+)\] (.*)")
-_PAGE_ERROR = re.compile(r"Uncaught|ERR_|Refused to|Failed to load resource")
+#: How long one answer of the browser may take (s) before the session fails.
+TIMEOUT_S = 120
 
 
 def find() -> str | None:
@@ -52,31 +55,138 @@ class Load:
     console: list[str]  # every console message and page error the browser logged
 
 
-#: Where each run's throwaway profile goes (Chromium writes about 200 files there): memory when
-#: the system has a tmpfs for it, so making and removing them costs no disk operations.
+#: Where each browser's throwaway profile goes (Chromium writes about 200 files there): memory
+#: when the system has a tmpfs for it, so making and removing them costs no disk operations.
 _PROFILES = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
 
-def _run(binary: str, url: str, *extra: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
-    with tempfile.TemporaryDirectory(prefix="gpt41cost-chromium-", dir=_PROFILES) as profile:
-        return subprocess.run(
-            [binary, *FLAGS, f"--user-data-dir={profile}", *extra, url],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+class Session:
+    """One headless Chromium, for as many pages as :meth:`load` is given; a context manager
+    (the browser ends and its profile is removed as the block ends)."""
+
+    def __init__(self, binary: str) -> None:
+        self._profile = tempfile.TemporaryDirectory(prefix="gpt41cost-chromium-", dir=_PROFILES)
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        commands, self._to_browser = os.pipe()  # the browser reads the protocol on its fd 3
+        self._from_browser, answers = os.pipe()  # and writes on its fd 4
+
+        def pipes() -> None:
+            os.dup2(commands, 3)
+            os.dup2(answers, 4)
+
+        try:
+            self._process = subprocess.Popen(
+                [binary, *FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-pipe", "about:blank"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._log,
+                pass_fds=(3, 4),
+                preexec_fn=pipes,
+            )
+        finally:
+            os.close(commands)
+            os.close(answers)
+        self._buffer = b""
+        self._id = 0
+        self._events: list[dict[str, Any]] = []
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def load(self, page: Path, png: Path | None = None, width: int = 1000, height: int = 1400) -> Load:
+        """Load the page in a new tab of ``width`` x ``height`` pixels: its DOM once loaded and
+        the console messages, page errors and failed loads the browser logged for it; with ``png``
+        a screenshot of it too."""
+        target = self._send("Target.createTarget", url="about:blank")["targetId"]
+        tab = self._send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        for domain in ("Page", "Runtime", "Log"):
+            self._send(f"{domain}.enable", tab)
+        metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
+        self._send("Emulation.setDeviceMetricsOverride", tab, **metrics)
+        self._send("Page.navigate", tab, url=page.resolve().as_uri())
+        self._wait("Page.loadEventFired", tab)
+        expression = "document.documentElement.outerHTML"
+        dom = self._send("Runtime.evaluate", tab, expression=expression, returnByValue=True)["result"]["value"]
+        if png is not None:
+            png.write_bytes(base64.b64decode(self._send("Page.captureScreenshot", tab, format="png")["data"]))
+        self._send("Target.closeTarget", targetId=target)
+        console = [m for e in self._events if e.get("sessionId") == tab for m in _messages(e)]
+        self._events = [e for e in self._events if e.get("sessionId") not in (tab, None)]
+        return Load(dom, console)
+
+    def close(self) -> None:
+        try:
+            if self._process.poll() is None:
+                self._send("Browser.close")
+                self._process.wait(TIMEOUT_S)
+        except (OSError, RuntimeError, subprocess.TimeoutExpired):
+            self._process.kill()
+            self._process.wait()
+        finally:
+            os.close(self._to_browser)
+            os.close(self._from_browser)
+            self._log.close()
+            self._profile.cleanup()
+
+    def _send(self, method: str, tab: str | None = None, **params: Any) -> dict[str, Any]:
+        """One command (to the tab ``tab``, else the browser) and its answer; events that come
+        first are kept."""
+        self._id += 1
+        message: dict[str, Any] = {"id": self._id, "method": method, "params": params}
+        if tab is not None:
+            message["sessionId"] = tab
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        while True:
+            answer = self._read()
+            if answer.get("id") == self._id:
+                if "error" in answer:
+                    raise RuntimeError(f"chromium: {method}: {answer['error']}")
+                result: dict[str, Any] = answer["result"]
+                return result
+            self._events.append(answer)
+
+    def _wait(self, method: str, tab: str) -> None:
+        """Until the tab's event ``method`` has come."""
+        while not any(e.get("method") == method and e.get("sessionId") == tab for e in self._events):
+            self._events.append(self._read())
+
+    def _read(self) -> dict[str, Any]:
+        deadline = time.monotonic() + TIMEOUT_S
+        while b"\0" not in self._buffer:
+            ready, _, _ = select.select([self._from_browser], [], [], max(0.0, deadline - time.monotonic()))
+            chunk = os.read(self._from_browser, 1 << 20) if ready else b""
+            if not chunk:
+                self._log.seek(0)
+                said = self._log.read()[-500:].decode("utf-8", "replace")
+                raise RuntimeError(f"chromium {'ended' if ready else 'did not answer'}: {said}")
+            self._buffer += chunk
+        message, _, self._buffer = self._buffer.partition(b"\0")
+        loaded: dict[str, Any] = json.loads(message)
+        return loaded
+
+
+def _messages(event: dict[str, Any]) -> list[str]:
+    """What a protocol event says a page logged: a console message (any level), an uncaught
+    exception, or the browser's own error or warning about the page (a resource that failed to
+    load, a refused script)."""
+    kind, params = event.get("method"), event.get("params", {})
+    if kind == "Runtime.consoleAPICalled":
+        return [" ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", []))]
+    if kind == "Runtime.exceptionThrown":
+        details = params.get("exceptionDetails", {})
+        return [details.get("exception", {}).get("description") or details.get("text", "exception")]
+    if kind == "Log.entryAdded" and params.get("entry", {}).get("level") in ("error", "warning"):
+        return [params["entry"].get("text", "")]
+    return []
 
 
 def load(binary: str, page: Path, png: Path | None = None, width: int = 1000, height: int = 1400) -> Load:
-    """Load the page once: its DOM and console messages, and with ``png`` a screenshot of it too."""
-    shot = () if png is None else (f"--screenshot={png.resolve()}", f"--window-size={width},{height}")
-    out = _run(binary, page.resolve().as_uri(), "--dump-dom", *shot)
-    if png is not None and not png.exists():
-        raise RuntimeError(f"chromium wrote no screenshot: {out.stderr[-500:]}")
-    console = [m.group(1) for m in _CONSOLE.finditer(out.stderr)]
-    console += [line for line in out.stderr.splitlines() if _PAGE_ERROR.search(line) and "CONSOLE" not in line]
-    return Load(out.stdout, console)
+    """Load one page in a browser of its own (see :meth:`Session.load`)."""
+    with Session(binary) as session:
+        return session.load(page, png, width, height)
 
 
 def screenshot(binary: str, page: Path, png: Path, width: int = 1000, height: int = 1400) -> None:
