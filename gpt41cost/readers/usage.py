@@ -235,6 +235,12 @@ _DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeErr
 # A forbidden key is typed UnsetType: any JSON value there fails the decode.
 
 
+#: The usage structs of the kinds' decoders, apart from the other structs built (:data:`_BUILT`), in
+#: the order they are built: when a block builds one per record, they are its records' usages, in
+#: order (no pass over the records to fetch them).
+_USAGES: list[Struct] = []
+
+
 class _Cached(Struct, gc=False):
     cached_tokens: _Count = 0
     __post_init__ = _BUILT.append  # type: ignore[misc]
@@ -245,7 +251,7 @@ class _ChatUsage(Struct, gc=False):
     completion_tokens: _Count
     prompt_tokens_details: _Cached | None = None
     input_tokens_details: UnsetType = UNSET
-    __post_init__ = _BUILT.append  # type: ignore[misc]
+    __post_init__ = _USAGES.append  # type: ignore[misc]
 
 
 class _RespUsage(Struct, gc=False):
@@ -255,7 +261,7 @@ class _RespUsage(Struct, gc=False):
     prompt_tokens: UnsetType = UNSET
     completion_tokens: UnsetType = UNSET
     prompt_tokens_details: UnsetType = UNSET
-    __post_init__ = _BUILT.append  # type: ignore[misc]
+    __post_init__ = _USAGES.append  # type: ignore[misc]
 
 
 #: The service tiers a response names (another takes the generic decoder): as Literal values they
@@ -334,21 +340,24 @@ def _add_typed(sink: Sink, block: bytes | memoryview, n: int) -> bool:
         return False
     for i, (decoder, batch, time_field) in enumerate(_KINDS):
         _BUILT.clear()
+        _USAGES.clear()
         try:
             recs = decoder.decode_lines(block)
         except _DECODE_ERRORS:
             continue
         if i:
             _KINDS.insert(0, _KINDS.pop(i))
-        return len(recs) == n and _add_kind(sink, recs, len(_BUILT), batch, time_field)
+        return len(recs) == n and _add_kind(sink, recs, len(_BUILT) + len(_USAGES), batch, time_field)
     _untyped[0] = UNTYPED_BLOCKS
     return False
 
 
 def _add_kind(sink: Sink, recs: list[Any], built: int, batch: bool, time_field: str) -> bool:
     n = len(recs)
+    if len(_USAGES) != n:  # a record with its usage twice (each has one at least: it is required)
+        return False
+    usages = _USAGES  # one per record, in order
     bodies = list(map(_BODY, map(_RESPONSE, recs))) if batch else recs
-    usages = list(map(_USAGE, bodies))
     if time_field == "created":
         inp, out, details = list(map(_PT, usages)), list(map(_CT, usages)), list(map(_PTD, usages))
     else:
