@@ -248,10 +248,11 @@ def test_speed_path_rows_are_the_parsed_fields():
     rng = random.Random(5)
     for i in range(300):
         line = encode(rng, canonical(rng, i))
-        body, batch, inp, cached, out = ru.clean(ru.DECODER.decode(line))
+        body, batch, inp, cached, out, stamp = ru.clean(ru.DECODER.decode(line))
         o = orjson.loads(line)
         u = o["usage"]
-        assert (body.created, body.model, inp, out, cached, body.service_tier, body.id, batch) == (
+        assert (body.created, stamp, body.model, inp, out, cached, body.service_tier, body.id, batch) == (
+            o["created"],
             o["created"],
             o["model"],
             u["prompt_tokens"],
@@ -543,7 +544,7 @@ def test_a_line_the_decoder_accepts_parses_to_the_same_fields():
         accepted += 1
         o = ru.loads(line)  # never raises for an accepted line
         u = o["usage"]
-        body, batch, inp, cached, out = got
+        body, batch, inp, cached, out, _ = got
         assert not batch
         assert (body.model, body.service_tier, body.id) == (o["model"], o.get("service_tier"), o.get("id"))
         created = o.get("created")

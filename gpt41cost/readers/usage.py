@@ -508,9 +508,6 @@ def _log_time(obj: dict[str, Any]) -> tuple[str, Any] | None:
     return None
 
 
-_EPOCH = _dt.date(1970, 1, 1)
-
-
 def _iso_utc(text: str) -> _dt.datetime | None:
     """The ISO 8601 time ``text`` in UTC (a time without a zone is taken as UTC); None when it is
     not one. A time on the first or last day a datetime holds whose offset moves it past that
@@ -541,7 +538,7 @@ def _log_day(key: str, value: str | int | float) -> int:
         raise _Bad("bad_record", f"{key} is {shown}, not an ISO 8601 time or a Unix time")
     if not 2000 <= when.year <= 2099:
         raise _Bad("bad_record", f"{key}: time {value!r} is not from 2000 to 2099")
-    return (when.date() - _EPOCH).days
+    return day_of(when.timestamp())
 
 
 def _from_response(
@@ -1074,9 +1071,11 @@ def _add_uniform(sink: Sink, recs: list[_Line], built: int) -> bool:
     return True
 
 
-def clean(r: _Line) -> tuple[_Line, bool, int, int, int] | None:
-    """(response, batch, input, cached, output) of a record the typed fields price exactly as
-    the reference parse would; None for any other (it takes the reference parse)."""
+def clean(r: _Line) -> tuple[_Line, bool, int, int, int, int | float | None] | None:
+    """(response, batch, input, cached, output, time) of a record the typed fields price exactly
+    as the reference parse would (time: its ``created``, else ``created_at``, else the start of the
+    day of its TIME_KEYS or its Batch line's, as :func:`_stamps` reads them; None without one);
+    None for any other (it takes the reference parse)."""
     batch = False
     line = r
     if r.custom_id is not UNSET and (r.response is not UNSET or r.error is not UNSET):  # a Batch line
@@ -1090,9 +1089,10 @@ def clean(r: _Line) -> tuple[_Line, bool, int, int, int] | None:
     u = r.usage
     if not isinstance(u, _Usage) or r.model is UNSET:
         return None
-    if r.created is None and r.created_at is None:  # a day from TIME_KEYS, if any
+    stamp = r.created if r.created is not None else r.created_at
+    if stamp is None:  # a day from TIME_KEYS, if any
         try:
-            _log_stamp(r, line)
+            stamp = _log_stamp(r, line)
         except _Bad:  # not a time: the reference says so with its line
             return None
     if u.prompt_tokens >= 0 or u.completion_tokens >= 0:  # a count absent is -1
@@ -1104,12 +1104,12 @@ def clean(r: _Line) -> tuple[_Line, bool, int, int, int] | None:
     cached = 0 if details is None else details.cached_tokens or 0
     if cached > inp:
         return None
-    return r, batch, inp, cached, out
+    return r, batch, inp, cached, out, stamp
 
 
 def _add_mixed(sink: Sink, recs: Sequence[_Line | None], lines: list[bytes], line_no: int) -> None:
     """Add the clean records of a block column by column, then every other line by the reference."""
-    cols: dict[bool, tuple[list[_Line], list[str], list[int], list[int], list[int], list[_Line]]] = {}
+    cols: dict[bool, tuple[list[_Line], list[str], list[int], list[int], list[int], list[int | float | None]]] = {}
     todo: list[int] = []
     for i, r in enumerate(recs):
         got = None if r is None else clean(r)
@@ -1124,9 +1124,9 @@ def _add_mixed(sink: Sink, recs: Sequence[_Line | None], lines: list[bytes], lin
         c[2].append(got[2])
         c[3].append(got[3])
         c[4].append(got[4])
-        c[5].append(r)  # type: ignore[arg-type]
-    for batch, (bodies, models, inp, cached, out, outer) in cols.items():
-        _add_columns(sink, bodies, models, batch, inp, cached, out, _stamps(bodies, outer))
+        c[5].append(got[5])
+    for batch, (bodies, models, inp, cached, out, stamps) in cols.items():
+        _add_columns(sink, bodies, models, batch, inp, cached, out, stamps)
     for i in todo:
         full_parse(lines[i], sink, line_no + i + 1)
 
@@ -1352,14 +1352,13 @@ _Part = tuple[Accumulator, int, "array[int] | None"]
 
 @dataclass(frozen=True)
 class Piece:
-    """Work for a process: bytes [start, end) of a plain file, or ``data``, piece ``index`` of a
-    gzip file (whole lines, inflated by the parent; ``last``: its last line is unfinished)."""
+    """Work for a process: bytes [start, end) of a plain file, or whole lines of a gzip file that the
+    parent inflated, in ``data`` or in shared memory (``at``; ``last``: the last line is unfinished)."""
 
     source: str
     strict: bool
     start: int = 0
     end: int = 0
-    index: int = -1
     data: bytes = dataclasses.field(default=b"", repr=False)
     last: bool = False
     #: where the parent put ``data`` instead: (offset in :data:`_SHARED`, length)
@@ -1367,34 +1366,30 @@ class Piece:
 
     def scan(self, sink: Sink, line_no: int = 0) -> int:
         """Scan it into ``sink``; return the number of its last line (lines before it: ``line_no``)."""
-        if self.index >= 0:
-            if self.at is None:
-                return _scan_blocks(self.data, sink, line_no, self.last)
+        if self.at is not None:
             at, n = self.at
             line_no = _scan_blocks(_SHARED[0], sink, line_no, self.last, at, at + n)
             if _MADV_DONTNEED is not None:  # this process is done with the slot's pages (they stay shared)
                 _SHARED[0].madvise(_MADV_DONTNEED, at, n)
             return line_no
+        if self.data:  # a gzip piece longer than a slot
+            return _scan_blocks(self.data, sink, line_no, self.last)
         with open(self.source, "rb", buffering=0) as f:
             return _scan_pread(f.fileno(), self.start, sink, lambda n: None, self.end, line_no)
 
 
-def _scan_part(piece: Piece, scan: Callable[[Sink], int]) -> _Part:
-    """Scan one piece into totals of its own, its ids only logged (the parent checks them)."""
+def _scan_piece(piece: Piece) -> _Part:
+    """Worker: scan one piece (a byte range of a plain file, or inflated lines of a gzip file) into
+    totals of its own, its ids only logged (the parent checks them)."""
     acc = Accumulator()
     seen = _Seen(MAX_IDS, _PRIOR, log=True)
     try:
-        lines = scan(Sink(acc, piece.source, piece.strict, seen))
+        lines = piece.scan(Sink(acc, piece.source, piece.strict, seen))
     except _StrictStop as stop:
         acc.bad = Skipped(1)
         acc.bad.append(stop.skip, stop.skip.reason)
         return acc, 0, None
     return acc, lines, seen.log
-
-
-def _scan_piece(piece: Piece) -> _Part:
-    """Worker: scan one piece (a byte range of a plain file, or inflated lines of a gzip file)."""
-    return _scan_part(piece, piece.scan)
 
 
 class _Pool:
@@ -1591,17 +1586,15 @@ def _scan_gzip_parallel(path: str, sink: Sink, jobs: int, tracker: _Tracker, lin
             pool.line_no = line_no
             pool.free = [i * SLOT_BYTES for i in range(ahead + 1)]
             try:
-                for k, (parts, size, last, pos) in enumerate(_gzip_pieces(path)):
+                for parts, size, last, pos in _gzip_pieces(path):
                     if size > SLOT_BYTES:  # a line longer than a piece: handed out in the work item
-                        pool.submit(pool.piece(index=k, data=b"".join(parts), last=last), ahead)
+                        pool.submit(pool.piece(data=b"".join(parts), last=last), ahead)
                     else:
-                        while not pool.free:
-                            pool.merge_next()
-                        at = pool.free.pop()
+                        at = pool.free.pop()  # one is free: at most `ahead` pieces are out after a submit
                         _SHARED[0].seek(at)
                         for part in parts:
                             _SHARED[0].write(part)
-                        pool.submit(pool.piece(index=k, last=last, at=(at, size)), ahead)
+                        pool.submit(pool.piece(last=last, at=(at, size)), ahead)
                     tracker.update(pos, sink.acc.records)
             except _GzipCut as cut:
                 end = cut
@@ -2097,6 +2090,7 @@ def _read_json(
     parallel_min_bytes: int,
 ) -> None:
     acc = sink.acc
+    streamed = False  # read as a document already, and not one
     if len(first) >= LONG_LINE_BYTES and not stream.peek(1):  # type: ignore[attr-defined]
         # one long line and nothing after it: a document written on one line (a Usage API page
         # saved by json.dump), read as a stream rather than parsed whole (about 11 times its size)
@@ -2109,6 +2103,7 @@ def _read_json(
             if exc.reason != "bad_file":  # pragma: no cover - read_document raises no other
                 raise
             # not JSON: the line as JSONL reads it, to say how (nothing of it was counted)
+            streamed = True
     try:
         orjson.loads(first)
     except orjson.JSONDecodeError:
@@ -2116,6 +2111,8 @@ def _read_json(
         if stripped in (b"{", b"[") or not stripped.endswith(b"}"):
             if stripped in (b"{", b"["):  # a pretty-printed document: read as a stream
                 _read_document(first, stream, sink)
+            elif streamed:  # not a document (streamed above), with nothing after it: the line as JSONL
+                scan_stream(stream, sink, first=first, line_no=blank)
             else:  # a document that starts on its first line, or a JSONL whose first line is cut off
                 _read_document_or_jsonl(first, stream, sink, blank)
             return
