@@ -658,7 +658,7 @@ class _Memo:
     def __init__(self) -> None:
         self.ids: dict[str, Sequence[int]] = {}
         self.ids_tokens = 0
-        self.counts: dict[str, int] = {}
+        self.counts = _Counts()  # this generation (the one object: :func:`_count` is its lookup)
         # The generation before: a text found there moves back to ``counts``, so the texts that
         # keep coming (a long system prompt) outlive the many that come once. When the memo was
         # simply cleared, each long prompt was encoded again after every clear (~7% of the
@@ -668,15 +668,36 @@ class _Memo:
         self.recent: dict[str, bytes | memoryview] = {}
 
     def remember(self, text: str, n: int) -> None:
-        if len(self.counts) >= MEMO_STRINGS or self.counts_chars + len(text) > MEMO_CHARS:
-            self.older = self.counts
-            self.counts = {}
+        counts = self.counts
+        if len(counts) >= MEMO_STRINGS or self.counts_chars + len(text) > MEMO_CHARS:
+            self.older = dict(counts)
+            counts.clear()
             self.counts_chars = 0
-        self.counts[text] = n
+        counts[text] = n
         self.counts_chars += len(text)
 
 
+class _Counts(dict[str, int]):
+    """The memo's token counts of this generation. A text not in it is taken from the generation
+    before or counted (``__missing__``, Python), so a text counted before costs one lookup in C:
+    the reader asks about 9 times a Batch line (roles, contents, system prompts)."""
+
+    def __missing__(self, text: str) -> int:
+        memo = _memo
+        n = memo.older.get(text)
+        if n is None:
+            if len(text) > MAX_RUN_CHARS:
+                _refuse_long_run(text)
+            raw = _raw_encoder()(text)
+            memo.recent[text] = raw
+            n = len(raw) // 4
+        memo.remember(text, n)
+        return n
+
+
 _memo = _Memo()
+#: Tokens of a text, remembered (batch files repeat system prompts, roles and tools).
+_count: Callable[[str], int] = _memo.counts.__getitem__
 
 
 def _encode(text: str) -> Sequence[int]:
@@ -720,19 +741,3 @@ def _raw_encoder() -> Callable[[str], bytes | memoryview]:
     if hasattr(core, "encode_to_tiktoken_buffer"):
         return lambda text: memoryview(core.encode_to_tiktoken_buffer(text, set())).cast("B")
     return lambda text: array("I", enc.encode_ordinary(text)).tobytes()  # older tiktoken
-
-
-def _count(text: str) -> int:
-    """Tokens of ``text``, remembered (batch files repeat system prompts, roles and tools)."""
-    memo = _memo
-    n = memo.counts.get(text)
-    if n is None:
-        n = memo.older.get(text)
-        if n is None:
-            if len(text) > MAX_RUN_CHARS:
-                _refuse_long_run(text)
-            raw = _raw_encoder()(text)
-            memo.recent[text] = raw
-            n = len(raw) // 4
-        memo.remember(text, n)
-    return n
