@@ -3,12 +3,12 @@ every error, the key never shown, --save and the offline rerun. No test touches 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import orjson
 import pytest
 
 from gpt41cost.errors import ApiError, ExitCode
@@ -299,7 +299,7 @@ def _request_logs(buckets: list[dict], folder: Path) -> list[str]:
     """The request logs of these buckets: one Chat Completions response per request (Batch output
     lines for batch rows), tokens split so that each row sums back exactly."""
     chat, batch = folder / "chat.jsonl", folder / "batch_output.jsonl"
-    with open(chat, "w", encoding="utf-8") as fc, open(batch, "w", encoding="utf-8") as fb:
+    with open(chat, "wb") as fc, open(batch, "wb") as fb:
         for bucket in buckets:
             for row, r in enumerate(bucket["results"]):
                 n = r["num_model_requests"]
@@ -327,9 +327,9 @@ def _request_logs(buckets: list[dict], folder: Path) -> list[str]:
                             "response": {"status_code": 200, "body": body},
                             "error": None,
                         }
-                        fb.write(json.dumps(line) + "\n")
+                        fb.write(orjson.dumps(line) + b"\n")
                     else:
-                        fc.write(json.dumps(body) + "\n")
+                        fc.write(orjson.dumps(body) + b"\n")
     return [str(chat), str(batch)]
 
 
