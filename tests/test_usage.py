@@ -267,7 +267,9 @@ _RECORDS = st.builds(
 )
 
 
-@settings(max_examples=200, deadline=None)
+# 50 examples: the code is sums and one swap (the larger dict kept); every line and branch of the
+# package these examples reach is reached by 20 of them, with each of three seeds (coverage.py)
+@settings(max_examples=50, deadline=None)
 @given(st.lists(_RECORDS, max_size=12), st.lists(_RECORDS, max_size=12))
 def test_merging_a_spent_accumulator_adds_what_a_copy_adds(mine, theirs):
     """``merge(other, spent=True)`` takes over ``other``'s groups (the larger dict kept) instead of
