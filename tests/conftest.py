@@ -22,22 +22,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
-from hypothesis import HealthCheck, settings
 
-from gpt41cost.catalog import Catalog, load_catalog
+if TYPE_CHECKING:
+    from gpt41cost.catalog import Catalog
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
 
-
-# Property tests are judged on their examples, not on time: under `-n auto` or on a loaded CI
-# machine an example can take longer than hypothesis' 200 ms deadline, and generating data can
-# trip its too-slow check, without anything being wrong. Each test's own settings still size it.
-settings.register_profile("gpt41cost", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
-settings.load_profile("gpt41cost")
 
 #: The date CLI tests run on (the date of the run decides prices in force and model status).
 TEST_DATE = "2026-12-06"
@@ -80,6 +74,19 @@ def pytest_configure(config: pytest.Config) -> None:
     if _scratch() is not None:
         os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", MEMORY_TMP)
     gc.set_threshold(*_GC_THRESHOLDS[:2], FULL_GC_EVERY)
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        _hypothesis_profile()  # where tests run: not in -n's controller, which waits to start the workers
+
+
+def _hypothesis_profile() -> None:
+    """Property tests are judged on their examples, not on time: under `-n auto` or on a loaded CI
+    machine an example can take longer than hypothesis' 200 ms deadline, and generating data can
+    trip its too-slow check, without anything being wrong. Each test's own settings still size it.
+    (Loaded before the test modules are imported: their settings start from it.)"""
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("gpt41cost", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+    settings.load_profile("gpt41cost")
 
 
 #: The collector's thresholds a fresh interpreter starts with (a forked run gets them back).
@@ -131,11 +138,15 @@ def _pinned_run_date(monkeypatch):
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     """A frozen copy of the catalog: tests that check arithmetic must not move when prices change."""
+    from gpt41cost.catalog import load_catalog
+
     return load_catalog(DATA / "pricing-fixture.yaml")
 
 
 @pytest.fixture(scope="session")
 def shipped_catalog() -> Catalog:
+    from gpt41cost.catalog import load_catalog
+
     return load_catalog(ROOT / "gpt41cost" / "pricing.yaml")
 
 
