@@ -127,9 +127,10 @@ _Count = Annotated[int, Meta(ge=0, le=2**63 - 1)]
 _Time = Annotated[int, Meta(ge=FIRST_SECOND, lt=LAST_SECOND)] | Annotated[float, Meta(ge=FIRST_SECOND, lt=LAST_SECOND)]
 
 
-#: Every struct the decoder builds, appended as it is built (``__post_init__``), cleared before each
-#: decode. A key repeated with an object both times builds two structs where one is kept, so a block
-#: whose count is more than its records reach holds such a record (see :func:`_structs`).
+#: Every struct the generic decoder builds (of the kinds' decoders: the details structs; see
+#: :data:`_USAGES`), appended as it is built (``__post_init__``), cleared before each decode. A key
+#: repeated with an object both times builds two structs where one is kept, so a block whose count
+#: is more than its records reach holds such a record (see :func:`_structs`).
 _BUILT: list[Struct] = []
 
 
@@ -231,13 +232,16 @@ _DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeErr
 # makes it another kind for the reference (``custom_id``, a Chat count in a Responses usage,
 # ``created`` beside ``created_at``); a key the reference checks is not given twice (``response``,
 # a line's ``usage``). Such a block then takes the generic decoder (:class:`_Line`). So a clean
-# block needs no check of what kind each record is, only the struct count and cached <= input.
-# A forbidden key is typed UnsetType: any JSON value there fails the decode.
+# block needs no check of what kind each record is, only the structs built and cached <= input.
+# A forbidden key is typed UnsetType: any JSON value there fails the decode. A key given twice
+# with an object value builds a struct more: a usage struct for ``usage``, ``response`` and
+# ``body`` (each holds exactly one usage, required), a details struct (:data:`_BUILT`) for the
+# ``*_tokens_details``; so the records themselves, their responses and bodies need no count.
 
 
-#: The usage structs of the kinds' decoders, apart from the other structs built (:data:`_BUILT`), in
-#: the order they are built: when a block builds one per record, they are its records' usages, in
-#: order (no pass over the records to fetch them).
+#: The usage structs of the kinds' decoders in the order they are built: when a block builds one per
+#: record, each record holds one, and they are its records' usages, in order (no pass over the
+#: records to fetch them).
 _USAGES: list[Struct] = []
 
 
@@ -277,7 +281,6 @@ class _Record(Struct, gc=False, kw_only=True):
     service_tier: _Tier | None = None
     custom_id: UnsetType = UNSET
     response: UnsetType = UNSET
-    __post_init__ = _BUILT.append  # type: ignore[misc]
 
 
 class _Chat(_Record, kw_only=True):
@@ -305,7 +308,6 @@ _B = TypeVar("_B", _ChatBody, _RespBody)
 class _Ok(Struct, Generic[_B], gc=False):
     status_code: Literal[200]
     body: _B
-    __post_init__ = _BUILT.append  # type: ignore[misc]
 
 
 class _Batch(Struct, Generic[_B], gc=False):
@@ -313,7 +315,6 @@ class _Batch(Struct, Generic[_B], gc=False):
     response: _Ok[_B]
     error: None = None
     usage: UnsetType = UNSET
-    __post_init__ = _BUILT.append  # type: ignore[misc]
 
 
 #: The decoder of each kind, with (is a Batch line, the time field); the kind of the last block
@@ -347,14 +348,17 @@ def _add_typed(sink: Sink, block: bytes | memoryview, n: int) -> bool:
             continue
         if i:
             _KINDS.insert(0, _KINDS.pop(i))
-        return len(recs) == n and _add_kind(sink, recs, len(_BUILT) + len(_USAGES), batch, time_field)
+        return len(recs) == n and _add_kind(sink, recs, len(_BUILT), batch, time_field)
     _untyped[0] = UNTYPED_BLOCKS
     return False
 
 
 def _add_kind(sink: Sink, recs: list[Any], built: int, batch: bool, time_field: str) -> bool:
+    """Add a block of records of one kind, column by column (``built``: the details structs the
+    decode built); False, adding nothing, when a record holds an object key twice or more cached
+    than input tokens."""
     n = len(recs)
-    if len(_USAGES) != n:  # a record with its usage twice (each has one at least: it is required)
+    if len(_USAGES) != n:  # an object key twice: usage, response or body (each holds one usage)
         return False
     usages = _USAGES  # one per record, in order
     bodies = list(map(_BODY, map(_RESPONSE, recs))) if batch else recs
@@ -368,8 +372,7 @@ def _add_kind(sink: Sink, recs: list[Any], built: int, batch: bool, time_field: 
     else:
         with_details = n - details.count(None)
         cached = [0 if d is None else d.cached_tokens for d in details] if with_details else [0] * n
-    # lines (and Batch responses, bodies), usages, details: more when an object key came twice
-    if built != (4 * n if batch else 2 * n) + with_details or not all(map(le, cached, inp)):
+    if built != with_details or not all(map(le, cached, inp)):  # more built: a details key twice
         return False
     stamps = list(map(_CREATED if time_field == "created" else _CREATED_AT, bodies))
     _add_columns(sink, bodies, list(map(_MODEL, bodies)), batch, inp, cached, out, stamps)
