@@ -1079,3 +1079,19 @@ def test_a_usage_result_does_not_keep_the_ids_it_checked(tmp_path):
         del got
     # a set of 20,000 hashes alone takes about 1.1 MiB
     assert held[2] - held[1] < 512 << 10, held
+
+
+def test_progress_of_a_file_read_in_ranges_is_what_was_counted(tmp_path, monkeypatch):
+    """Read on several cores, progress reports the bytes of the ranges merged with the records they
+    hold: it showed the start of each range as it was handed out, up to 3 * jobs ranges ahead of what
+    was counted (with 64 MB ranges, half of a 1 GB log at once)."""
+    monkeypatch.setattr(ru, "RANGE_BYTES", 4096)
+    f = tmp_path / "c.jsonl"
+    good = (DATA / "chat.jsonl").read_bytes().splitlines()[0]
+    data = b"".join(good.replace(b'"chatcmpl-', b'"chatcmpl-%04d' % i, 1) + b"\n" for i in range(300))
+    f.write_bytes(data)
+    seen: list[tuple[int, int | None, int]] = []
+    read_usage([str(f)], jobs=2, parallel_min_bytes=0, progress=lambda d, t, r: seen.append((d, t, r)))
+    assert len(seen) > 10
+    assert all(r == data.count(b"\n", 0, d) for d, _, r in seen), seen
+    assert seen[-1] == (len(data), len(data), 300)

@@ -1415,6 +1415,8 @@ class _Pool:
         self.pending: deque[tuple[Piece, Future[_Part]]] = deque()
         #: offsets of the free slots of _SHARED (a slot is free again once its piece is merged)
         self.free: list[int] = []
+        #: called with each piece once it is merged (progress)
+        self.merged: Callable[[Piece], None] = lambda piece: None
         _PRIOR = self.seen.hashes  # the workers fork with it; the parent adds to it only after
         self.pool = executor(jobs)
         self.failed = True
@@ -1454,6 +1456,7 @@ class _Pool:
         self.merge(piece, part)
         if piece.at is not None:
             self.free.append(piece.at[0])
+        self.merged(piece)
 
     def broken(self) -> InputError:
         return InputError(f"{self.sink.source}: a reading process was stopped from outside (killed?); run again")
@@ -1525,11 +1528,12 @@ def _scan_parallel(
     spans = _ranges(path, start, size, jobs)
     with _Pool(sink, min(jobs, len(spans))) as pool:
         pool.line_no = line_no
+        # progress as ranges are merged: the bytes read, with the records they hold (handed out, the
+        # ranges ahead would show up to 3 * jobs * RANGE_BYTES read before any was)
+        pool.merged = lambda piece: tracker.update(piece.end, sink.acc.records)
         for a, b in spans:
             pool.submit(pool.piece(start=a, end=b), 3 * jobs)
-            tracker.update(a, sink.acc.records)
         pool.finish()
-        tracker.update(size, sink.acc.records)
 
 
 class _GzipCut(Exception):
