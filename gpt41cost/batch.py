@@ -262,22 +262,24 @@ class BatchTally:
 
     def add(self, m: Measured) -> None:
         self.requests += 1
-        self.uses[m.model] += 1
-        if m.line is not None:
+        model, line = m.model, m.line
+        self.uses[model] += 1
+        if line is not None:
             runs = self.runs
-            if runs and runs[-1][1] == m.line - 1 and runs[-1][2] == m.model:
-                runs[-1][1] = m.line
+            last = runs[-1] if runs else None
+            if last is not None and last[1] == line - 1 and last[2] == model:
+                last[1] = line
             else:
-                runs.append([m.line, m.line, m.model])
+                runs.append([line, line, model])
         if self._count_sizes:
             for base, n in m.input_tokens.items():
                 sizes = self.sizes.get(base)
                 if sizes is None:
                     sizes = self.sizes[base] = Counter()
                 sizes[n] = sizes.get(n, 0) + 1
-        resolved = self._resolved.get(m.model) if m.model is not None else None
+        resolved = self._resolved.get(model) if model is not None else None
         if resolved is None:
-            resolved = self.resolve(m.model)
+            resolved = self.resolve(model)
         if resolved is not None:
             self._window(m, resolved.spec)
 

@@ -505,9 +505,11 @@ def _request_extras(acc: _Acc, body: Mapping[str, Any]) -> None:
     fmt = body.get("response_format")
     if fmt is not None and isinstance(fmt, _MAPPING) and fmt.get("type") == "json_schema":
         acc.uncounted.append("response_format json_schema: OpenAI documents no token rule for schemas")
-    acc.const(REPLY_PRIMING, _PRIME)
+    acc.common += REPLY_PRIMING  # acc.const(REPLY_PRIMING, _PRIME), once a request
+    if acc.segments is not None:
+        acc.segments.append(_RUN_PRIME)
     n = body.get("n")
-    if isinstance(n, int) and not isinstance(n, bool) and n > 1:
+    if n is not None and isinstance(n, int) and not isinstance(n, bool) and n > 1:
         acc.note(f"n={n}: output is billed for each of the {n} choices; input once")
 
 
@@ -528,6 +530,7 @@ _RUN_START = _run(_MSG_START, 1)
 _RUN_NAME = _run(_NAME_MARK, TOKENS_PER_NAME)
 _RUN_SEP = _run(_MSG_SEP, 1)
 _RUN_END = _run(_MSG_END, TOKENS_PER_MESSAGE - 2)
+_RUN_PRIME = _run(_PRIME, REPLY_PRIMING)
 
 
 #: Message keys that are never counted: ids (the API does not count them) and the call lists,
