@@ -151,3 +151,41 @@ def test_calls_in_several_threads_at_once_each_run_their_own_function(tmp_path):
         for t in threads:
             t.join(120)
     assert got == {(tag, turn): [(tag, i) for i in range(12)] for tag in "ab" for turn in range(4)}
+
+
+def test_ranges_start_at_line_starts_with_their_first_line_numbers(tmp_path, monkeypatch):
+    # Long lines and short ones (their line ends are found in two ways), read a small block at a time.
+    monkeypatch.setattr(pool, "_BLOCK", 4096)
+    monkeypatch.setattr(pool, "RANGE_BYTES", 16384)
+    rows = [b"x" * (n * 7 % 700) for n in range(600)] + [b"y"] * 3000 + [b"z" * 300] * 100
+    data = b"".join(r + b"\n" for r in rows) + b"no line end"
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(data)
+    got = pool.spans(str(path), len(data), workers=2)
+    assert [start for start, _, _ in got] == [0, *(end for _, end, _ in got[:-1])]
+    assert got[-1][1] == len(data)
+    for start, _, line in got:
+        assert start == 0 or data[start - 1] == ord("\n")
+        assert line == data.count(b"\n", 0, start) + 1
+    sizes = [end - start for start, end, _ in got]
+    assert sizes[-1] < sizes[0] // 2  # the last ranges are shorter, so the workers finish together
+    for block in (data[:4096], data[300_000:304_096], data[-4096:], b"", b"\n\n"):
+        for end in (0, 1, len(block) // 2, len(block)):
+            assert pool._line_ends(block, end) == block.count(b"\n", 0, end)
+
+
+def test_a_range_ending_inside_a_line_reads_that_line_whole(tmp_path, catalog):
+    from gpt41cost.readers.requests import read_requests
+
+    rows = [{"custom_id": f"r{i}", "method": "POST", "url": "/v1/chat/completions", "body": chat(i)} for i in range(4)]
+    lines = [json.dumps(row).encode() + b"\n" for row in rows]
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(b"".join(lines))
+    second, third = len(lines[0]), len(lines[0]) + len(lines[1])  # where lines 2 and 3 start
+
+    def read(start: int, end: int, first: int) -> list[str | None]:
+        return [m.custom_id for m in read_requests(str(path), "batch", catalog, span=(start, end, first))]
+
+    assert read(second, third + 5, 2) == ["r1", "r2"]  # line 3 starts in the range: all of it
+    assert read(second, third, 2) == ["r1"]
+    assert read(third, third + 10**6, 3) == ["r2", "r3"]
