@@ -546,8 +546,10 @@ def _chat_messages(acc: _Acc, messages: Sequence[Any], *, pad_system: bool = Fal
     count = acc.count
     segments = acc.segments
     for i, msg in enumerate(messages, 1):
-        if type(msg) is dict and _PLAIN_KEYS.issuperset(msg):
-            role, content, name = msg.get("role"), msg.get("content"), msg.get("name")
+        if type(msg) is dict and (len(msg) == 2 or _PLAIN_KEYS.issuperset(msg)):
+            # two keys: role and content when both are strings (checked next), or not plain
+            role, content = msg.get("role"), msg.get("content")
+            name = msg.get("name") if len(msg) > 2 else None
             if (
                 type(role) is str
                 and type(content) is str
