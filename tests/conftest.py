@@ -71,11 +71,31 @@ def pytest_configure(config: pytest.Config) -> None:
     are kept (``tmp_path_retention_count = 1``)."""
     if getattr(config.option, "dist", None) == "load":
         config.option.dist = "worksteal"
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        _huge_pages_for_workers()
     if _scratch() is not None:
         os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", MEMORY_TMP)
     gc.set_threshold(*_GC_THRESHOLDS[:2], FULL_GC_EVERY)
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
         _hypothesis_profile()  # where tests run: not in -n's controller, which waits to start the workers
+
+
+#: glibc's tunable that backs what its malloc maps with transparent huge pages (glibc 2.35+;
+#: ignored elsewhere).
+HUGE_PAGES = "glibc.malloc.hugetlb=1"
+
+
+def _huge_pages_for_workers() -> None:
+    """The test workers -n starts (they inherit this environment) back what glibc's malloc maps
+    (the vocabularies tiktoken builds, large buffers) with transparent huge pages where the kernel
+    offers them on request (``madvise``). Each fork copies the parent's page table, and the child
+    tears it down at its end: the test process (some 250 MB by the end of a run) forks some 900
+    times (a pool's workers, each :meth:`Cli.start` and :meth:`Cli.shell` run), about 11 ms of
+    system time each in 4 KB pages; a huge page is one entry for 512 of them. A
+    ``GLIBC_TUNABLES`` that already says ``glibc.malloc.hugetlb`` is left as it is."""
+    tunables = os.environ.get("GLIBC_TUNABLES", "")
+    if "glibc.malloc.hugetlb" not in tunables:
+        os.environ["GLIBC_TUNABLES"] = f"{tunables}:{HUGE_PAGES}" if tunables else HUGE_PAGES
 
 
 def _hypothesis_profile() -> None:
