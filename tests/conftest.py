@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import _thread
 import atexit
 import contextlib
 import functools
@@ -123,6 +124,23 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     end of the run: no collection walks it again (see FULL_GC_EVERY)."""
     gc.collect()
     gc.freeze()
+
+
+@pytest.fixture
+def forks_from_threads() -> Iterator[None]:
+    """For a test whose threads fork (workers of a pool started in a thread): each forked child
+    clears the state of every thread but the one that forked, the main thread's included, and so
+    frees the main thread's values of every ``threading.local`` (hypothesis keeps caches of
+    thousands of objects in them by the middle of a run): some 10,000 pages written, and so
+    copied, per child. Held here too while the test runs, they are not freed in the children."""
+    gc.collect(1)  # (what is frozen again below is what lives, as far as a young collection sees)
+    gc.unfreeze()  # the locals made before the run's gc.freeze() are found too
+    try:
+        kept = [local.__dict__ for local in gc.get_objects() if type(local) is _thread._local]
+    finally:
+        gc.freeze()
+    yield
+    del kept
 
 
 #: The tmpfs the tests' temporary files go to when it has room (see pytest_configure).

@@ -127,7 +127,7 @@ def test_a_killed_reading_process_ends_the_run_with_an_error(cli, tmp_path, smal
     assert "a reading process ended unexpectedly" in r.stderr and str(path) in r.stderr
 
 
-def test_calls_in_several_threads_at_once_each_run_their_own_function(tmp_path):
+def test_calls_in_several_threads_at_once_each_run_their_own_function(tmp_path, forks_from_threads):
     """What the workers run is set before they fork: calls from two threads at once must not hand
     one's workers the other's function (or none, once the other has finished)."""
     import threading

@@ -969,7 +969,7 @@ def test_gzip_pieces_handed_to_the_workers_agree(tmp_path, monkeypatch, slot):
     assert str(first.value) == str(second.value) and "\n" not in str(first.value)
 
 
-def test_reads_in_several_threads_at_once_each_count_their_own_file(tmp_path, monkeypatch):
+def test_reads_in_several_threads_at_once_each_count_their_own_file(tmp_path, monkeypatch, forks_from_threads):
     """The readers keep state at module level (the memory shared with the workers of a gzip read,
     the ids before a parallel read, the structs a decode built): two threads reading different
     files at once, in parallel, each get what reading alone gives, time after time."""
