@@ -243,12 +243,13 @@ def test_a_first_line_longer_than_is_read_at_once_counts_what_it_counted_whole(
 def test_a_document_on_one_line_far_longer_than_is_read_at_once_is_streamed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A Usage API page and an array of responses, each saved on one line of some MiB (past a
-    first-line bound made 64 KiB here), give what they gave read whole, and what the same records
-    give as JSONL."""
+    """A Usage API page and an array of responses, each saved on one line of over a MiB (past a
+    first-line bound made 64 KiB here, and past LONG_LINE_BYTES, the length from which a first
+    line with nothing after it is streamed), give what they gave read whole, and what the same
+    records give as JSONL."""
     lines = (USAGE / "chat.jsonl").read_bytes().splitlines()
     records = [json.loads(line) for line in lines]
-    for k, r in enumerate(records * 1400):
+    for k, r in enumerate(records * 400):
         r = dict(r, id=f"chatcmpl-{k}")
         records.append(r)
     del records[: len(lines)]
@@ -260,7 +261,7 @@ def test_a_document_on_one_line_far_longer_than_is_read_at_once_is_streamed(
     page.write_bytes(orjson.dumps({**PAGE, "data": PAGE["data"] * 1000}))
     gz = tmp_path / "array.json.gz"
     gz.write_bytes(gzip.compress(array.read_bytes(), 1))
-    assert array.stat().st_size > (4 << 20) and page.stat().st_size > (1 << 20)
+    assert min(array.stat().st_size, page.stat().st_size) > usage_reader.LONG_LINE_BYTES
     whole = {p: _facts(read_usage([str(p)], jobs=1)) for p in (array, page)}
     assert whole[array] == _facts(read_usage([str(jsonl)], jobs=1)) == _facts(read_usage([str(gz)], jobs=1))
     monkeypatch.setattr(usage_reader, "FIRST_LINE_BYTES", 64 << 10)
