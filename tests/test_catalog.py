@@ -9,7 +9,7 @@ import yaml
 from gpt41cost.catalog import catalog_path, load_catalog, parse_catalog, rates_for
 from gpt41cost.errors import CatalogError, UnknownModelError, UsageError
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, fixture_doc
 
 # The published table (docs/accounting.md §2): the shipped catalog must match it exactly.
 PUBLISHED = {
@@ -144,7 +144,7 @@ def test_unknown_model_lists_close_matches(catalog, name, suggestion):
 
 
 def _doc() -> dict:
-    return yaml.safe_load((DATA / "pricing-fixture.yaml").read_text())
+    return fixture_doc()
 
 
 def _mutate(doc, path, value):
@@ -276,7 +276,7 @@ def test_a_json_beside_a_users_catalog_is_never_read(tmp_path):
 
     y = tmp_path / "p.yaml"
     y.write_bytes((DATA / "pricing-fixture.yaml").read_bytes())
-    doc = yaml.safe_load(y.read_text())
+    doc = fixture_doc()  # what y holds
     doc["models"]["gpt-4.1"]["prices"]["standard"]["input"] = "999"
     sha = hashlib.sha256(y.read_bytes()).hexdigest()
     (tmp_path / "p.json").write_text(json.dumps({"yaml_sha256": sha, "catalog": doc}))
@@ -292,7 +292,7 @@ def test_stale_or_broken_sidecar_is_ignored(tmp_path, monkeypatch):
     y = tmp_path / "p.yaml"
     monkeypatch.setattr("gpt41cost.catalog.default_catalog_path", lambda: str(y))  # y is the shipped catalog
     y.write_text((DATA / "pricing-fixture.yaml").read_text())
-    doc = yaml.safe_load(y.read_text())
+    doc = fixture_doc()  # what y holds
     doc["models"]["gpt-4.1"]["prices"]["standard"]["input"] = "999"
     # a sidecar for other YAML bytes: never used
     (tmp_path / "p.json").write_text(json.dumps({"yaml_sha256": "0" * 64, "catalog": doc}))
@@ -308,7 +308,7 @@ def test_sidecar_is_validated_like_yaml(tmp_path, monkeypatch):
     y = tmp_path / "p.yaml"
     monkeypatch.setattr("gpt41cost.catalog.default_catalog_path", lambda: str(y))  # y is the shipped catalog
     y.write_bytes((DATA / "pricing-fixture.yaml").read_bytes())
-    doc = yaml.safe_load(y.read_text())
+    doc = fixture_doc()  # what y holds
     doc["models"]["gpt-4.1"]["prices"]["standard"]["input"] = "-1"
     sha = hashlib.sha256(y.read_bytes()).hexdigest()
     (tmp_path / "p.json").write_text(json.dumps({"yaml_sha256": sha, "catalog": doc}))

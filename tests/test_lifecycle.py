@@ -21,7 +21,7 @@ from gpt41cost.lifecycle import (
     staleness_note,
 )
 
-from .conftest import DATA, ROOT
+from .conftest import ROOT, fixture_doc
 
 D = date.fromisoformat
 NANO = Lifecycle(D("2026-04-22"), D("2026-10-23"), "gpt-4.1-mini")
@@ -148,7 +148,7 @@ def test_shipped_prices_apply_from_launch(shipped_catalog):
 
 
 def _doc():
-    return yaml.safe_load((DATA / "pricing-fixture.yaml").read_text())
+    return fixture_doc()
 
 
 def _load(tmp_path, doc):
