@@ -4,12 +4,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 
 from gpt41cost.catalog import catalog_path, load_catalog, parse_catalog, rates_for
 from gpt41cost.errors import CatalogError, UnknownModelError, UsageError
 
-from .conftest import DATA, ROOT, fixture_doc
+from .conftest import DATA, ROOT, dump_yaml, fixture_doc
 
 # The published table (docs/accounting.md §2): the shipped catalog must match it exactly.
 PUBLISHED = {
@@ -183,7 +182,7 @@ def _mutate(doc, path, value):
 )
 def test_bad_catalog_names_key_path(tmp_path, path, value, message):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(yaml.safe_dump(_mutate(_doc(), path, value)))
+    bad.write_text(dump_yaml(_mutate(_doc(), path, value)))
     with pytest.raises(CatalogError) as exc:
         load_catalog(bad)
     assert str(bad) in str(exc.value)

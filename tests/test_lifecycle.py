@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-import yaml
 
 from gpt41cost.catalog import load_catalog
 from gpt41cost.errors import CatalogError
@@ -21,7 +20,7 @@ from gpt41cost.lifecycle import (
     staleness_note,
 )
 
-from .conftest import ROOT, fixture_doc
+from .conftest import ROOT, dump_yaml, fixture_doc
 
 D = date.fromisoformat
 NANO = Lifecycle(D("2026-04-22"), D("2026-10-23"), "gpt-4.1-mini")
@@ -153,7 +152,7 @@ def _doc():
 
 def _load(tmp_path, doc):
     p = tmp_path / "c.yaml"
-    p.write_text(yaml.safe_dump(doc, sort_keys=False))
+    p.write_text(dump_yaml(doc, sort_keys=False))
     return load_catalog(p)
 
 
@@ -279,7 +278,7 @@ def test_bad_catalog_exits_4_with_one_line(cli, tmp_path):
 
     doc = _lc(_doc(), deprecated_on="2026-04-22", shutdown_on="2026-10-23", substitute="gpt-9")
     p = tmp_path / "c.yaml"
-    p.write_text(yaml.safe_dump(doc))
+    p.write_text(dump_yaml(doc))
     r = cli(["pricing", "--pricing", str(p), "--as-of", "2026-12-06"])
     assert r.exit_code == 4
     assert r.stdout == ""
@@ -524,7 +523,7 @@ def test_usage_priced_at_each_days_price(cli, tmp_path):
         {"from": "2026-07-01", "input": "1.00", "cached_input": "0.25", "output": "4.00"},  # negotiated: half
     ]
     cat = tmp_path / "c.yaml"
-    cat.write_text(yaml.safe_dump(doc, sort_keys=False))
+    cat.write_text(dump_yaml(doc, sort_keys=False))
     log = tmp_path / "log.jsonl"
     log.write_text(
         "\n".join(
@@ -618,7 +617,7 @@ def test_pricing_shows_status_dates_entries_and_age(cli, tmp_path):
         {"from": "2026-07-01", "input": "1.00", "cached_input": "0.25", "output": "4.00"},
     ]
     cat = tmp_path / "c.yaml"
-    cat.write_text(yaml.safe_dump(d, sort_keys=False))
+    cat.write_text(dump_yaml(d, sort_keys=False))
     out = cli(["pricing", "--pricing", str(cat), "--as-of", "2026-12-06", "-f", "csv"]).stdout
     assert "gpt-4.1,standard,2025-04-14,2,0.5,8" in out
     assert "gpt-4.1,standard,2026-07-01 (in force),1,0.25,4" in out
