@@ -113,6 +113,7 @@ class UsageRecord:
 #: or a Unix time in seconds or milliseconds, read as ``created`` is.
 TIME_KEYS = ("timestamp", "@timestamp", "time", "ts", "startTime", "start_time")
 
+
 @dataclass(frozen=True, slots=True)
 class Skip:
     """A record that was not counted: where it was and why."""

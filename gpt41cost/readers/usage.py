@@ -220,6 +220,8 @@ def _structs(r: _Line) -> int:
         if isinstance(resp.body, _Line):
             n += _structs(resp.body)
     return n
+
+
 #: What the typed decoders raise for a line they cannot read (RecursionError: nested past Python's
 #: limit, about 1,000 levels): the line gets the full parse, which reads it or says why not.
 _DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError)
@@ -377,6 +379,8 @@ def _add_kind(sink: Sink, recs: list[Any], built: int, batch: bool, time_field: 
     stamps = list(map(_CREATED if time_field == "created" else _CREATED_AT, bodies))
     _add_columns(sink, bodies, list(map(_MODEL, bodies)), batch, inp, cached, out, stamps)
     return True
+
+
 _ID, _MODEL, _USAGE, _TIER = attrgetter("id"), attrgetter("model"), attrgetter("usage"), attrgetter("service_tier")
 _CREATED, _CREATED_AT = attrgetter("created"), attrgetter("created_at")
 _CUSTOM_ID, _RESPONSE, _ERROR = attrgetter("custom_id"), attrgetter("response"), attrgetter("error")
@@ -1166,9 +1170,7 @@ def _stamps(bodies: Sequence[Any], lines: Sequence[Any]) -> list[int | float | N
         else:
             stamps = list(map(_CREATED_AT, bodies))
         if not all(stamps):
-            stamps = [
-                t if t is not None else _log_stamp(b, r) for t, b, r in zip(stamps, bodies, lines, strict=True)
-            ]
+            stamps = [t if t is not None else _log_stamp(b, r) for t, b, r in zip(stamps, bodies, lines, strict=True)]
     return stamps
 
 
