@@ -566,7 +566,7 @@ def _chat_messages(acc: _Acc, messages: Sequence[Any], *, pad_system: bool = Fal
                 pad = 0
                 if pad_system and role == "system":
                     pad_system = False
-                    pad = count(content + tooldefs.SYSTEM_PAD) - count(content)
+                    pad = _pad_tokens(count, content)
                     if pad > 0:
                         n += pad
                 acc.common += n
@@ -661,12 +661,14 @@ def _text_padded(acc: _Acc, content: Any, pad: bool, where: str = "instructions"
         _pad(acc, content)
 
 
+def _pad_tokens(count: Count, content: str) -> int:
+    """The tokens the line feed of a request with tools adds to a system message's text."""
+    return count(content + tooldefs.SYSTEM_PAD) - count(content)
+
+
 def _pad(acc: _Acc, content: Any) -> None:
     """The line feed a request with tools adds to its first system message."""
-    if isinstance(content, str):
-        extra = acc.count(content + tooldefs.SYSTEM_PAD) - acc.count(content)
-    else:
-        extra = acc.count(tooldefs.SYSTEM_PAD)
+    extra = _pad_tokens(acc.count, content) if isinstance(content, str) else acc.count(tooldefs.SYSTEM_PAD)
     acc.const(extra, _PAD_MARK)
 
 

@@ -1569,8 +1569,9 @@ def _gzip_pieces(path: str) -> Iterator[tuple[list[bytes], int, bool, int]]:
                 cut = chunks[i].rfind(b"\n") + 1
                 parts = [*chunks[:i], chunks[i][:cut]]
                 rest = [chunks[i][cut:], *chunks[i + 1 :]]
-                yield parts, size - sum(map(len, rest)), False, raw.tell()
-                chunks, size = rest, sum(map(len, rest))
+                left = sum(map(len, rest))
+                yield parts, size - left, False, raw.tell()
+                chunks, size = rest, left
         except _GZIP_ERRORS as exc:
             data = b"".join(chunks)
             cut = data.rfind(b"\n") + 1
@@ -2058,10 +2059,11 @@ def _read_file(
         if not first.strip():
             raise _Bad("empty_file", "empty file: no usage records")
         lead = first.lstrip()[:1]
-        if lead in (b"{", b"[") and _cut_off(first, stream):
+        cut_off = _cut_off(first, stream)
+        if lead in (b"{", b"[") and cut_off:
             # a document on one line (or a JSONL whose first record is that long): on as a stream
             _read_document_or_jsonl(first, stream, sink, blank, line=blank + 1)
-        elif _cut_off(first, stream):
+        elif cut_off:
             mib = FIRST_LINE_BYTES >> 20
             raise _Bad(
                 "bad_file",
