@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, BinaryIO, ParamSpec, TypeVar
 
 from ..errors import InputError
 
@@ -70,19 +70,8 @@ def spans(source: str, size: int, workers: int | None = None) -> list[Span]:
     ``2 * workers``-th of what is left (at least an eighth of :data:`RANGE_BYTES`), so the ranges
     handed out last are short and the workers (one per core by default) finish together."""
     jobs = workers or os.cpu_count() or 1
-    cuts = [0]
     with open(source, "rb") as fh:
-        while True:
-            step = max(min(RANGE_BYTES, (size - cuts[-1]) // (2 * jobs)), RANGE_BYTES >> 3)
-            if cuts[-1] + step >= size:
-                break
-            fh.seek(cuts[-1] + step)
-            fh.readline()  # to the next line start
-            pos = fh.tell()
-            if pos >= size:
-                break
-            cuts.append(pos)
-        cuts.append(size)
+        cuts = line_cuts(fh, 0, size, jobs, RANGE_BYTES, RANGE_BYTES >> 3)
         out: list[Span] = []
         line = 1
         block = bytearray(_BLOCK)  # read into, again and again: no new 4 MB buffer (and its page faults) a read
@@ -98,6 +87,26 @@ def spans(source: str, size: int, workers: int | None = None) -> list[Span]:
                 line += _line_ends(block, got)
                 left -= got
     return out
+
+
+def line_cuts(fh: BinaryIO, start: int, size: int, jobs: int, most: int, least: int) -> list[int]:
+    """Where to cut bytes [``start``, ``size``) of the open file ``fh`` so that each range starts
+    at a line start: ``start``, the cuts, ``size``. A range is ``most`` bytes long while much is
+    left, then a ``2 * jobs``-th of what is left (at least ``least``), so the ranges handed out
+    last are short and the workers finish together."""
+    cuts = [start]
+    while True:
+        step = max(min(most, (size - cuts[-1]) // (2 * jobs)), least)
+        if cuts[-1] + step >= size:
+            break
+        fh.seek(cuts[-1] + step)
+        fh.readline()  # to the next line start
+        pos = fh.tell()
+        if pos >= size:
+            break
+        cuts.append(pos)
+    cuts.append(size)
+    return cuts
 
 
 def _line_ends(block: bytes | bytearray, end: int) -> int:

@@ -88,7 +88,7 @@ from ..usage import (
 )
 from . import repeats
 from .files import UnreadableDirectory, open_input, stdin_stream
-from .pool import executor
+from .pool import executor, line_cuts
 from .pool import result as result_of
 from .pool import stop as stop_pool
 from .repeats import cells_astray, column_twice, repeated, twice
@@ -1506,20 +1506,8 @@ def _ranges(path: str, start: int, size: int, jobs: int) -> list[tuple[int, int]
     """Cut [start, size) into ranges that each start at the beginning of a line: RANGE_BYTES long
     while much is left, then a ``2 * jobs``-th of what is left (at least a 16th of RANGE_BYTES), so
     that the last ranges, handed out while the others are still being read, are short."""
-    cuts = [start]
     with open(path, "rb") as f:
-        while True:
-            step = max(min(RANGE_BYTES, (size - cuts[-1]) // (2 * jobs)), RANGE_BYTES >> 4)
-            if cuts[-1] + step >= size:
-                break
-            f.seek(cuts[-1] + step)
-            f.readline()  # move to the start of the next line
-            pos = f.tell()
-            if pos >= size:
-                break
-            cuts.append(pos)
-    cuts.append(size)
-    return list(itertools.pairwise(cuts))
+        return list(itertools.pairwise(line_cuts(f, start, size, jobs, RANGE_BYTES, RANGE_BYTES >> 4)))
 
 
 def _scan_parallel(
