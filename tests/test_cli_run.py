@@ -139,3 +139,18 @@ def test_a_worker_pool_still_running_at_the_end_does_not_hold_the_process() -> N
     except subprocess.TimeoutExpired:
         pytest.fail("the process did not end")
     assert got.returncode == 0, got.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["estimate", "--help"], ["pricing"]])
+def test_a_pipe_closed_by_its_reader_is_exit_0_and_silent(cli, args: list[str]) -> None:
+    """``gpt41cost --help | head -0``: the framework writes --help and --version itself, and exits
+    1 on the closed pipe's EPIPE; the commands (``pricing``) end such a run with 0, and so does
+    the framework's text now."""
+    read, write = os.pipe()
+    os.close(read)  # the reader went away before a byte was written: every write is EPIPE
+    try:
+        with cli.start(*args, stdout=write) as p:
+            _, err = p.communicate(timeout=60)
+    finally:
+        os.close(write)
+    assert (p.returncode, err) == (0, b"")

@@ -139,6 +139,13 @@ def main(args: list[str] | None = None) -> None:
     except abort:
         say("gpt41cost: interrupted")
         sys.exit(130)
+    except SystemExit as exc:
+        if _closed_pipe(exc):  # the reader went away during --help or --version: as the commands do
+            from .common import _drop_stdout
+
+            _drop_stdout()
+            sys.exit(int(ExitCode.OK))
+        raise
     except OSError as exc:
         if not _framework_wrote(exc):  # not the framework's own writing (help, version): a bug, its traceback
             raise
@@ -148,6 +155,16 @@ def main(args: list[str] | None = None) -> None:
         say(f"gpt41cost: error: cannot write to stdout: {exc.strerror or exc}")
         sys.exit(int(ExitCode.OUTPUT))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _closed_pipe(exc: SystemExit) -> bool:
+    """Is ``exc`` the framework's own exit (code 1) for a closed pipe, raised while it handled the
+    EPIPE of writing ``--help`` or ``--version`` (e.g. ``| head -0``)? The commands end such a run
+    with exit 0 (:func:`~gpt41cost.cli.common.handles_errors`), and so does this."""
+    import errno
+
+    cause = exc.__context__
+    return exc.code == 1 and isinstance(cause, OSError) and cause.errno == errno.EPIPE
 
 
 def _framework_wrote(exc: BaseException) -> bool:
