@@ -333,13 +333,13 @@ class _Context:
     base_dir: Path
     step: int
     stream: BinaryIO | None = None
-    models: tuple[str, ...] = ()
+    models: tuple[str, ...] = field(init=False)  # the catalog's base models, read once
     tool_memo: ToolMemo = field(default_factory=ToolMemo)
     known_models: set[str] = field(default_factory=set)  # model names that resolved already
     prefix_hashes: PrefixHashes = field(default_factory=PrefixHashes)
 
     line: int | None = None  # the line being counted (named in an image's error)
-    cache_min: int = 0  # the catalog's cache minimum (tokens), read once
+    cache_min: int = field(init=False)  # the catalog's cache minimum (tokens), read once
 
     def __post_init__(self) -> None:
         self.models = tuple(self.catalog.models)
