@@ -74,6 +74,9 @@ BATCH_REJECTIONS = frozenset(
         "mixed_models",
     }
 )
+#: What the errors outside :data:`BATCH_REJECTIONS` are, where a file fails the pre-flight
+#: though OpenAI would not reject the batch: said by the one-line error and the report alike.
+PREFLIGHT_ONLY = "requests OpenAI would fail one by one, or gpt41cost cannot price"
 
 
 @dataclass(frozen=True)
@@ -210,7 +213,7 @@ class BatchCheck:
         if not batch:
             return (
                 f"{self.source}: the batch fails the pre-flight ({len(errors)} error(s); first: {errors[0].message}): "
-                "requests OpenAI would fail one by one, or gpt41cost cannot price; fix them or leave them out"
+                f"{PREFLIGHT_ONLY}; fix them or leave them out"
             )
         others = len(errors) - len(batch)
         more = f"; and {others} other error(s)" if others else ""

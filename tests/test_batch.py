@@ -278,7 +278,9 @@ def test_only_documented_errors_are_said_to_make_openai_reject_the_batch(catalog
         "gpt-4.1's context window of 1,047,576): requests OpenAI would fail one by one, or gpt41cost cannot "
         "price; fix them or leave them out"
     )
-    assert "OpenAI's checks" not in batch_tables([over])[0].title
+    assert batch_tables([over])[0].title.endswith(
+        "FAILS the pre-flight (requests OpenAI would fail one by one, or gpt41cost cannot price)"
+    )
     both = check(facts(2, duplicate_ids=[("x", 2, 1)]), [req(1, 1_047_577), req(2)], catalog)
     assert both.rejected and both.openai_rejects
     assert both.rejection == (

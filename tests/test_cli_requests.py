@@ -147,7 +147,7 @@ def test_batch_preflight_rejects_and_lists_every_finding(cli, tmp_path):
     assert ("not_json", 3) in codes
     assert ("bad_method", 4) in codes
     assert any(code == "mixed_models" for code, _ in codes)
-    assert d["batch_preflight"][0]["rejected"] is True
+    assert (d["batch_preflight"][0]["rejected"], d["batch_preflight"][0]["openai_rejects"]) == (True, True)
     assert r.stderr.count("\n") == 1
     assert "would reject this batch" in r.stderr
 
@@ -158,7 +158,7 @@ def test_batch_queue_per_tier(cli, tmp_path):
     q = d["batch_preflight"][0]["queue_by_model"]["gpt-4.1"]
     assert [t["tier"] for t in q] == [1, 2, 3, 4, 5]
     assert all(t["fits_at_once"] for t in q)
-    assert d["batch_preflight"][0]["rejected"] is False
+    assert (d["batch_preflight"][0]["rejected"], d["batch_preflight"][0]["openai_rejects"]) == (False, False)
 
 
 def test_context_window_misfit_names_the_line(cli, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..batch import BatchCheck
+from ..batch import PREFLIGHT_ONLY, BatchCheck
 from ..report import Report, Table
 
 
@@ -13,6 +13,7 @@ def batch_json(c: BatchCheck) -> dict[str, Any]:
     return {
         "source": c.source,
         "rejected": c.rejected,
+        "openai_rejects": c.openai_rejects,
         "requests": c.requests,
         "file_bytes": c.file_bytes,
         "models": list(c.models),
@@ -46,7 +47,7 @@ def batch_tables(checks: Sequence[BatchCheck]) -> list[Table]:
         verdict = (
             "REJECTED by OpenAI's checks"
             if c.openai_rejects
-            else "FAILS the pre-flight (requests OpenAI would fail, or gpt41cost cannot price)"
+            else f"FAILS the pre-flight ({PREFLIGHT_ONLY})"
             if c.rejected
             else "passes OpenAI's checks"
         )
