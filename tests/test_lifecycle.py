@@ -331,7 +331,7 @@ def test_as_of_from_the_environment_and_the_flag_wins(cli, monkeypatch):
 )
 def test_estimate_marks_nano_by_date(cli, day, nano, order):
     doc = cli.json("estimate", "--input-tokens", "1000", "--as-of", day)
-    assert (doc["schema_version"], doc["as_of"], doc["catalog_as_of"]) == (3, day, "2026-11-22")
+    assert (doc["schema_version"], doc["as_of"], doc["catalog_as_of"]) == (3, day, "2026-12-06")
     got = {m["model"]: m["lifecycle"] for m in doc["models"]}
     assert [m["model"] for m in doc["models"]] == order
     assert got["gpt-4.1-nano"] == {
@@ -487,7 +487,7 @@ def test_staleness_note_in_every_report(cli):
         ["limits", "--input-tokens", "10", "--max-tokens", "5", "--peak-rpm", "1"],
         ["plan", str(ROOT / "samples" / "workloads" / "support-bot.yaml")],
     ):
-        assert note in cli([*args, "--as-of", "2027-03-02"]).stdout, args[0]
+        assert note in cli([*args, "--as-of", "2027-03-16"]).stdout, args[0]
         assert "prices last checked" not in cli([*args, "--as-of", "2026-12-06"]).stdout
 
 
@@ -591,11 +591,11 @@ def test_usage_records_after_shutdown_and_undated(cli, tmp_path):
 
 def test_pricing_shows_status_dates_entries_and_age(cli, tmp_path):
 
-    doc = cli.json("pricing", "--as-of", "2026-12-06")
+    doc = cli.json("pricing", "--as-of", "2026-12-20")
     assert (doc["schema_version"], doc["as_of"], doc["catalog_as_of"], doc["days_since_checked"]) == (
         3,
+        "2026-12-20",
         "2026-12-06",
-        "2026-11-22",
         14,
     )
     nano = next(m for m in doc["models"] if m["model"] == "gpt-4.1-nano")
