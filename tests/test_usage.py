@@ -1095,3 +1095,37 @@ def test_progress_of_a_file_read_in_ranges_is_what_was_counted(tmp_path, monkeyp
     assert len(seen) > 10
     assert all(r == data.count(b"\n", 0, d) for d, _, r in seen), seen
     assert seen[-1] == (len(data), len(data), 300)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        pytest.param(lambda recs: {"data": recs}, id="data"),
+        pytest.param(lambda recs: {"object": "list", "data": recs, "first_id": "a", "last_id": "b"}, id="api-list"),
+    ],
+)
+@pytest.mark.parametrize("layout", ["line", "pretty", "jsonl"])
+def test_responses_saved_under_data_are_read_as_their_records(tmp_path, monkeypatch, shape, layout, stream):
+    """``{"data": [<responses>]}`` (a list of responses saved as an API list page would hold them)
+    counts what the same responses written one per line count (it was "no usage object")."""
+    lines = (DATA / "chat.jsonl").read_bytes().splitlines()
+    doc = shape([json.loads(line) for line in lines])
+    f = tmp_path / ("saved.jsonl" if layout == "jsonl" else "saved.json")
+    text = json.dumps(doc, indent=2 if layout == "pretty" else None)
+    f.write_text(text + "\n" + text + "\n" if layout == "jsonl" else text)
+    if stream:
+        monkeypatch.setattr(ru, "LONG_LINE_BYTES", 0)  # a document of any length is streamed
+    want = read_usage([str(DATA / "chat.jsonl")], jobs=1)
+    got = read_usage([str(f)], jobs=1)
+    assert (got.records, got.skip_counts, got.groups, got.hist) == (want.records, {}, want.groups, want.hist)
+    assert got.duplicates == (len(lines) if layout == "jsonl" else 0)  # the second line repeats the ids
+
+
+def test_a_record_or_its_envelope_beside_a_data_list_is_still_that_record(tmp_path):
+    """Only an object that is no record (no ``usage``) and wraps none is read as a list of records."""
+    chat = json.loads((DATA / "chat.jsonl").read_bytes().splitlines()[0])
+    f = tmp_path / "one.jsonl"
+    f.write_text(json.dumps({"response": chat, "data": [{}, {}]}) + "\n" + json.dumps({**chat, "data": [{}]}) + "\n")
+    got = read_usage([str(f)], jobs=1)
+    assert (got.records, got.duplicates, got.skip_counts) == (1, 1, {})

@@ -693,7 +693,16 @@ RESULT_KEYS = (
 
 
 def _is_page(value: dict[str, Any]) -> bool:
-    return value.get("object") == "page" or (isinstance(value.get("data"), list) and "has_more" in value)
+    """A Usage API page, or an object that holds its records in a ``data`` list and is neither a
+    record (``usage``) nor the envelope of one (an object under ENVELOPE_KEYS): an API list page,
+    responses saved as ``{"data": [...]}``. Its items are read as a JSON array's are."""
+    if value.get("object") == "page":
+        return True
+    if not isinstance(value.get("data"), list):
+        return False
+    return "has_more" in value or (
+        "usage" not in value and not any(isinstance(value.get(k), dict) for k in ENVELOPE_KEYS)
+    )
 
 
 def _is_bucket(value: dict[str, Any]) -> bool:
