@@ -26,7 +26,7 @@ from .cost import TokenUsage, cost_of
 from .errors import ParameterError, UnknownModelError
 from .numbers import NumberError, parse_share
 from .readers.costs import BilledItem
-from .usage import Accumulator, UsageResult, _group_rates_reason, _Resolver, date_of, day_label, mode_of
+from .usage import PRIORITY_TIERS, Accumulator, UsageResult, _group_rates_reason, _Resolver, date_of, day_label, mode_of
 
 DEFAULT_TOLERANCE = Decimal("0.01")
 LINE_ITEM_RULE = (
@@ -132,7 +132,7 @@ def parse_line_item(text: str, catalog: Catalog) -> LineItem | None:
     m = _PREFIX.match(text)
     if m:
         tier = m.group(1).lower()
-        if tier == "priority":
+        if tier in PRIORITY_TIERS:
             mode = "priority"
         elif tier not in ("default", "standard"):
             return None  # flex, scale: no catalog price for this family
@@ -182,7 +182,7 @@ def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
     dated: dict[tuple[str | None, int | None], ResolvedModel] = {}
     for key, (_n, i, c, o) in acc.groups.items():
         model, batch, tier, day = key[0], key[1], key[2], key[3]
-        if tier not in (None, "default", "priority") and not batch:
+        if tier is not None and tier != "default" and tier not in PRIORITY_TIERS and not batch:
             odd_tiers.setdefault(day_label(day), set()).add(tier)
         resolved = resolve(model)
         mode = mode_of(batch, tier)

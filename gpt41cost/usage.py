@@ -9,8 +9,8 @@ figures that ``estimate`` and ``plan`` can use instead of guesses.
 Rules, each in one place:
 
 - Cached tokens are part of the input count, never added to it (§2, §7).
-- ``batch`` records and Batch output lines bill at batch prices; ``service_tier: "priority"`` at
-  priority prices; ``ft:`` models at fine-tuned prices; snapshots and aliases resolve through the
+- ``batch`` records and Batch output lines bill at batch prices; ``service_tier: "priority"`` (or
+  ``"fast"``) at priority prices; ``ft:`` models at fine-tuned prices; snapshots and aliases resolve through the
   catalog (§2, §8).
 - A record the catalog cannot price (another model family, a new snapshot, no model at all, a
   fine-tuned model on the priority tier, flex processing) is never $0 in silence: it is listed in
@@ -59,9 +59,10 @@ SKIP_REASONS: Mapping[str, str] = MappingProxyType(
     }
 )
 
-#: Service tiers. Undocumented how "scale" or "auto" bill: anything but priority or flex is
-#: priced at standard rates. Flex is not offered for this family (docs/accounting.md §2).
-PRIORITY_TIER = "priority"
+#: Service tiers. Undocumented how "scale" or "auto" bill: anything but priority (or "fast", its
+#: name since 2026-07-30) or flex is priced at standard rates. Flex is not offered for this family
+#: (docs/accounting.md §2).
+PRIORITY_TIERS = frozenset({"priority", "fast"})
 FLEX_TIER = "flex"
 
 #: (model as given, batch, service_tier, UTC day number, project_id, user_id, api_key_id)
@@ -436,10 +437,11 @@ def day_of(timestamp: int | float) -> int:
 
 
 def mode_of(batch: bool, service_tier: str | None) -> str:
-    """Processing mode a record bills at: batch wins, then the priority tier, else standard."""
+    """Processing mode a record bills at: batch wins, then the priority tier (``priority``, or
+    ``fast``, the name OpenAI gave it on 2026-07-30), else standard."""
     if batch:
         return "batch"
-    if service_tier == PRIORITY_TIER:
+    if service_tier in PRIORITY_TIERS:
         return "priority"
     return "standard"
 
@@ -667,7 +669,8 @@ def summarize(
         ("batch cached tokens", BATCH_CACHED_AT_INPUT_RATE),
         (
             "service tiers",
-            "priority bills at priority prices; default, auto, scale or none at standard prices",
+            "priority (or fast, its name since 2026-07-30) bills at priority prices; default, auto, scale or none at "
+            "standard prices",
         ),
         (
             "days",

@@ -38,6 +38,9 @@ DAY = 20_000  # 2024-10-04
         pytest.param("web search tool calls", None, id="tool"),
         pytest.param("gpt-4o-2024-08-06, input", None, id="other-model"),
         pytest.param("gpt-4.1, audio", None, id="not-a-token-piece"),
+        pytest.param(
+            "fast | gpt-4.1-mini, input", LineItem("gpt-4.1-mini", "input", "priority"), id="fast-is-priority"
+        ),
         pytest.param("flex | gpt-4.1, input", None, id="flex-no-price"),
     ],
 )

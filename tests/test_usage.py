@@ -190,6 +190,9 @@ def _acc(*records: UsageRecord) -> Accumulator:
         ),
         pytest.param(UsageRecord("gpt-4.1", 1_000_000, 0, 0, service_tier="priority"), Decimal("3.5"), id="priority"),
         pytest.param(
+            UsageRecord("gpt-4.1", 1_000_000, 0, 0, service_tier="fast"), Decimal("3.5"), id="fast-is-priority"
+        ),
+        pytest.param(
             UsageRecord("gpt-4.1", 1_000_000, 0, 0, service_tier="scale"), Decimal("2"), id="scale-at-standard"
         ),
         pytest.param(

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from gpt41cost.errors import InputError
 from gpt41cost.readers import usage as ru
 from gpt41cost.readers.usage import read_usage
-from gpt41cost.usage import Accumulator
+from gpt41cost.usage import Accumulator, summarize
 
 D0 = 1744588800  # 2025-04-14T00:00:00Z
 MODELS = ["gpt-4.1-2025-04-14", "gpt-4.1-mini", "ft:gpt-4.1-nano-2025-04-14:acme::x1Yz", "gpt-4o-2024-08-06"]
@@ -673,6 +673,29 @@ def test_each_kind_takes_its_own_decoder(monkeypatch):
         same(scan(lines), reference(lines))
         name = {"chat": "_Chat", "responses": "_Resp"}.get(kind, "_Batch")
         assert taken == [f"{name}:True"], kind  # the block of a file (scan_lines has no last newline)
+    assert seen == []
+
+
+def test_the_fast_tier_takes_each_kinds_decoder_and_bills_at_priority(monkeypatch, catalog):
+    """service_tier "fast" (priority processing's name since 2026-07-30) is one of the tiers the
+    typed decoders know: a block of it stays on the speed path, and its records bill at priority."""
+    taken: list[bool] = []
+    original = ru._add_kind
+    monkeypatch.setattr(ru, "_add_kind", lambda *a: taken.append(original(*a)) or taken[-1])
+    seen = full_parses(monkeypatch)
+    for kind, lines in _kind_blocks().items():
+        fast = [line.replace(b'"service_tier":"default"', b'"service_tier":"fast"') for line in lines]
+        assert fast != lines, kind
+        taken.clear()
+        ru._untyped[0] = 0
+        acc = scan(fast)
+        same(acc, reference(fast))
+        assert taken == [True], kind
+        assert {key[2] for key in acc.groups} == {"fast"}, kind
+        plain, priced = summarize(scan(lines), catalog), summarize(acc, catalog)
+        batch = kind.startswith("batch")  # Batch lines bill at batch prices, whatever their tier
+        assert {line.key for line in priced.by_mode} == ({"batch"} if batch else {"priority"}), kind
+        assert (priced.totals.cost_usd > plain.totals.cost_usd) != batch, kind
     assert seen == []
 
 

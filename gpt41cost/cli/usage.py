@@ -26,7 +26,7 @@ Reads, told apart by content: JSONL or JSON of Chat Completions and Responses AP
 (also inside a logging envelope under "response"), Batch API output files, Usage API pages
 (/v1/organization/usage/completions) and usage dashboard CSV exports. Snapshots resolve to
 their model; ft: models bill at fine-tuned prices, batch at batch prices, service_tier
-priority at priority prices. Models the catalog does not price are listed, never counted as
+priority (or fast) at priority prices. Models the catalog does not price are listed, never counted as
 $0. Bad records are skipped and summed up on stderr.
 
 Examples:

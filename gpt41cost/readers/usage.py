@@ -272,7 +272,7 @@ class _RespUsage(Struct, gc=False):
 
 #: The service tiers a response names (another takes the generic decoder): as Literal values they
 #: decode to one shared string each, cheap to hash and compare when the records are grouped.
-_Tier = Literal["default", "priority", "flex", "scale", "auto"]
+_Tier = Literal["default", "priority", "fast", "flex", "scale", "auto"]
 
 
 class _Record(Struct, gc=False, kw_only=True):
