@@ -56,10 +56,12 @@ def all_rules(catalog: Catalog) -> list[Rule]:
         Rule(
             "caching",
             "minimum and steps",
-            "documented",
+            "inference",
             f"prompts of {c.cache_min_tokens:,}+ tokens are cached automatically; hits come in "
             f"{c.cache_step_tokens}-token steps "
-            f"({c.cache_min_tokens:,}, {c.cache_min_tokens + c.cache_step_tokens:,}, ...)",
+            f"({c.cache_min_tokens:,}, {c.cache_min_tokens + c.cache_step_tokens:,}, ...); the steps are documented, "
+            f"the minimum is the guide's figure until 2026: it now gives {c.cache_min_tokens:,} for GPT-5.6 and "
+            "later only and says it varies with request settings for earlier models (a lower bound here)",
             "CACHE",
         ),
         Rule("caching", "full blocks", "inference", cache.CACHE_FULL_BLOCKS, "CACHE"),
