@@ -342,6 +342,53 @@ def test_a_document_found_not_json_past_what_is_kept_is_a_bad_file(
     assert _from_stdin(cut.encode()).startswith(said.format("-"))
 
 
+@pytest.mark.parametrize("lead", ["", "\ufeff\n\n"], ids=["first-line", "after-bom-and-blank-lines"])
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+def test_a_jsonl_whose_first_record_is_longer_than_is_kept_is_read_as_jsonl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gz: bool, lead: str
+) -> None:
+    """A JSONL file whose first record is longer than what is read of a first line at once and
+    kept past it (8 + 8 MiB; 1 + 1 KiB here: a response whose content is that long, or a logging
+    envelope holding its request's images) is a JSONL file: read again from its first line, it
+    counts what the same lines count in another order (it was a bad file, "trailing garbage").
+    From stdin, which cannot be read again, it is a bad file that says so."""
+    records = [json.loads(line) for line in (USAGE / "chat.jsonl").read_bytes().splitlines()]
+    long = dict(records[1], choices=[{"message": {"role": "assistant", "content": "x" * 5000}}])
+    lines = [json.dumps(r) for r in (long, records[0], records[2])]
+
+    def text(order: list[int]) -> str:
+        return lead + "\n".join([lines[k] for k in order] + ["not json", ""])
+
+    path, moved = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    for p, order in ((path, [0, 1, 2]), (moved, [1, 0, 2])):
+        data = text(order).encode()
+        p.write_bytes(gzip.compress(data) if gz else data)
+    monkeypatch.setattr(usage_reader, "FIRST_LINE_BYTES", 1024)
+    monkeypatch.setattr(usage_reader, "KEEP_BYTES", 1024)
+    got, want = _facts(read_usage([str(path)], jobs=1)), _facts(read_usage([str(moved)], jobs=1))
+    assert got == want and got[0] == 3, got
+    assert got[5] == [("not_json", got[5][0][1], 4 + lead.count("\n"))]  # the bad line named where it is
+    said = _from_stdin(text([0, 1, 2]).encode())
+    assert "trailing garbage" in said and "is read from a file: stdin cannot be read twice" in said
+
+
+def test_a_document_on_one_line_cut_off_past_what_is_kept_is_still_a_bad_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a file that held a whole JSON value and then more is read again as JSONL: a document on
+    one line found not to be JSON past what is kept (cut off) stays a bad file, never held whole."""
+    path = tmp_path / "cut.json"
+    path.write_text(json.dumps({**PAGE, "data": PAGE["data"] * 50})[:-100])
+    monkeypatch.setattr(usage_reader, "FIRST_LINE_BYTES", 1024)
+    monkeypatch.setattr(usage_reader, "KEEP_BYTES", 1024)
+    monkeypatch.setattr(usage_reader, "scan_stream", None)  # JSONL is never tried
+    monkeypatch.setattr(usage_reader, "_scan_pread", None)
+    with pytest.raises(
+        InputError, match=r"first problem: .*:1: not valid JSON: the document ends before it is complete"
+    ):
+        read_usage([str(path)], jobs=1)
+
+
 @pytest.mark.parametrize(
     ("text", "reason", "detail"),
     [

@@ -400,6 +400,11 @@ class _Bad(Exception):
         self.line = line
 
 
+class _MoreValues(_Bad):
+    """A file read as one JSON document that holds a whole JSON value and then more: the first
+    line of a JSONL file, read whole, and the start of its second (a ``bad_file`` as a document)."""
+
+
 class _BatchFailed(Exception):
     """A failed or expired Batch request; ``line_id`` is the output line's own ``id``."""
 
@@ -2059,7 +2064,7 @@ def _read_file(
         cut_off = _cut_off(first, stream)
         if lead in (b"{", b"[") and cut_off:
             # a document on one line (or a JSONL whose first record is that long): on as a stream
-            _read_document_or_jsonl(first, stream, sink, blank, line=blank + 1)
+            _read_document_or_jsonl(first, stream, sink, blank, line=blank + 1, path=path, skipped=skipped)
         elif cut_off:
             mib = FIRST_LINE_BYTES >> 20
             raise _Bad(
@@ -2122,7 +2127,7 @@ def _read_json(
             elif streamed:  # not a document (streamed above), with nothing after it: the line as JSONL
                 scan_stream(stream, sink, first=first, line_no=blank)
             else:  # a document that starts on its first line, or a JSONL whose first line is cut off
-                _read_document_or_jsonl(first, stream, sink, blank)
+                _read_document_or_jsonl(first, stream, sink, blank, path=path, skipped=skipped)
             return
     if not is_gzip and path != STDIN and size is not None and size >= parallel_min_bytes and jobs > 1:
         _scan_parallel(path, skipped, size, jobs, sink, tracker, blank)
@@ -2180,21 +2185,58 @@ class _Kept:
         return data
 
 
-def _read_document_or_jsonl(first: bytes, stream: IO[bytes], sink: Sink, blank: int, line: int | None = None) -> None:
+def _read_document_or_jsonl(
+    first: bytes,
+    stream: IO[bytes],
+    sink: Sink,
+    blank: int,
+    line: int | None = None,
+    *,
+    path: str = STDIN,
+    skipped: int = 0,
+) -> None:
     """A file whose first line starts a JSON value but is not one (or is longer than
     :data:`FIRST_LINE_BYTES`; ``line``: its number, which the bad records of a document written on
     it name): a JSON document, read as a stream, else (nothing of it counted) JSONL from its first
-    line, its start read again from what was kept. Read once, from a file or stdin alike, in
-    memory that does not grow with it; a document found not to be JSON past its first
-    :data:`KEEP_BYTES` is a bad file."""
+    line, its start read again from what was kept, in memory that does not grow with the file.
+    One found not to be JSON past its first :data:`KEEP_BYTES` is a bad file, but for a file
+    (``path``; its first line ``skipped`` bytes in) that held a whole JSON value and then more (a
+    JSONL whose first record is that long): read again from its first line as JSONL, which holds
+    a line whole (as it holds such a record on line 2). Stdin cannot be read again."""
     kept = _Kept(stream)
     try:
         _read_document(first, kept, sink, line)
         return
     except _Bad as exc:
-        if exc.reason != "bad_file" or kept.kept is None:
+        if exc.reason != "bad_file":
+            raise
+        if kept.kept is None:
+            if not isinstance(exc, _MoreValues):
+                raise
+            if path != STDIN:
+                _scan_again(path, skipped, sink, blank)
+                return
+            mib = (FIRST_LINE_BYTES + KEEP_BYTES) >> 20
+            exc.detail += (
+                f" (a JSONL whose first line is over {mib} MiB is read from a file: stdin cannot be read twice)"
+            )
             raise
     scan_stream(stream, sink, first=first + b"".join(kept.kept), line_no=blank)
+
+
+def _scan_again(path: str, skipped: int, sink: Sink, blank: int) -> None:
+    """Scan the file at ``path`` as JSONL from its first line, ``skipped`` bytes in (past a byte
+    order mark and ``blank`` blank lines), opened again."""
+    stream, raw, is_gzip = _open(path)
+    try:
+        if not is_gzip and hasattr(os, "pread"):  # a long line read in doubling chunks, not re-joined
+            _scan_pread(raw.fileno(), skipped, sink, lambda n: None, line_no=blank)
+            return
+        while skipped > 0 and (data := stream.read(min(skipped, CHUNK_BYTES))):
+            skipped -= len(data)
+        scan_stream(stream, sink, line_no=blank)
+    finally:
+        raw.close()
 
 
 def _scan_pread(

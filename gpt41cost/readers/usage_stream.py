@@ -49,6 +49,7 @@ from .usage import (
     _day,
     _is_bucket,
     _is_page,
+    _MoreValues,
     _StrictStop,
     add_result,
     bucket_day,
@@ -260,10 +261,13 @@ def read_document(first: bytes, stream: Readable, sink: Sink, line: int | None =
     nothing of it then."""
     root = _Scope(sink, line=line)
     source = _Utf8(first, stream)
+    doc = _Frame(_ITEMS, None, root)  # stands for the document: never handed a value
     try:
-        _walk(ijson.basic_parse(source, use_float=False, buf_size=READ_BYTES), root, source)
+        _walk(ijson.basic_parse(source, use_float=False, buf_size=READ_BYTES), doc, source)
     except ijson.JSONError as exc:
-        raise _Bad("bad_file", f"not valid JSON: {_one_line(exc, source)}") from None
+        # a whole JSON value, then more: the values of a JSONL file (or JSON text after the document)
+        bad = _MoreValues if doc.n else _Bad
+        raise bad("bad_file", f"not valid JSON: {_one_line(exc, source)}") from None
     except UnicodeDecodeError:  # yajl's text for a lone low surrogate ("\udfff"), which orjson refuses too
         raise _Bad("bad_file", _HALF) from None
     root.commit()
@@ -294,9 +298,11 @@ RENDERED_KEYS = frozenset(
 )  # fmt: skip
 
 
-def _walk(events: Iterator[tuple[str, Any]], root: _Scope, source: _Utf8) -> None:
+def _walk(events: Iterator[tuple[str, Any]], top: _Frame, source: _Utf8) -> None:
+    """Count the document's values as ``events`` come; ``top``: the document's frame (its ``n``:
+    the values of the document that ended)."""
+    root = top.scope
     stack: list[_Frame] = []
-    top: _Frame = _Frame(_ITEMS, None, root)  # stands for the document: never handed a value
     skip = 0  # depth inside a value that is not read (READ_KEYS)
     for event, v in events:
         source.mark = source.read_to
