@@ -98,7 +98,6 @@ class Totals:
         self._limits = {b: (s.context_window, s.max_output_tokens) for b, s in catalog.models.items()}
         self.cache = cache
         self.requests = 0
-        self.sizes: dict[str, Counter[int]] = {base: Counter() for base in self.bases}
         self.misfits: dict[str, list[Misfit]] = {base: [] for base in self.bases}
         self.capped = 0  # requests with an output cap
         self.cap_sum = 0
@@ -111,6 +110,7 @@ class Totals:
         # Each run of requests from one source (an input), in order: its first request's index,
         # and per base model its requests by input size and the cold-cache tokens they got.
         self.groups: list[Group] = []
+        self._group: Group | None = None  # the last group, which the next request of its source joins
         # ``defer``: the totals of one part of a run, read apart (another process): each request's
         # blocks and tokens wait here, for the run's cache to take in order (:meth:`merge`).
         self.deferred: list[tuple[int, Mapping[str, tuple[int, ...]], Mapping[str, int]]] | None = [] if defer else None
@@ -131,10 +131,26 @@ class Totals:
                     g.cold = dict.fromkeys(self.bases, 0)
         return True
 
+    def start_input(self) -> None:
+        """The next request begins another input: a group of its own, even where the input before
+        had the same source (a file named twice)."""
+        self._group = None
+
+    @property
+    def sizes(self) -> dict[str, Counter[int]]:
+        """Per base model, the requests by input size (the groups' together: each request is
+        counted once, in its group's sizes)."""
+        out: dict[str, Counter[int]] = {base: Counter() for base in self.bases}
+        for g in self.groups:
+            for base, counts in g.sizes.items():
+                out[base].update(counts)
+        return out
+
     def add(self, m: Measured) -> None:
-        if not self.groups or self.groups[-1].source != m.source:
-            self.groups.append(Group(m.source, self.requests, self.bases))
-        group = self.groups[-1]
+        group = self._group
+        if group is None or group.source != m.source:
+            group = self._group = Group(m.source, self.requests, self.bases)
+            self.groups.append(group)
         group.requests += 1
         self.requests += 1
         if not self.kinds or self.kinds[-1] != (m.source, m.kind):
@@ -151,13 +167,11 @@ class Totals:
         if m.uncounted:
             self.uncounted += [(m.where, u) for u in m.uncounted]
         tokens = m.input_tokens
-        output_tokens, limits, sizes, group_sizes = self.output_tokens, self._limits, self.sizes, group.sizes
+        output_tokens, limits, group_sizes = self.output_tokens, self._limits, group.sizes
         for base in self.bases:
             i = tokens[base]
-            counts = sizes[base]
-            counts[i] = counts.get(i, 0) + 1  # not Counter's += 1: its __missing__ is Python code
             counts = group_sizes[base]
-            counts[i] = counts.get(i, 0) + 1
+            counts[i] = counts.get(i, 0) + 1  # not Counter's += 1: its __missing__ is Python code
             reserved = output_tokens[base]
             if cap is not None and cap > reserved:
                 reserved = cap
@@ -197,15 +211,13 @@ class Totals:
         self.training_sum += part.training_sum
         self.uncounted += part.uncounted
         for base in self.bases:
-            self.sizes[base].update(part.sizes[base])
             self.misfits[base] += part.misfits[base]
         tags = []  # the part's groups, as groups of this run
         for g in part.groups:
-            if self.groups and self.groups[-1].source == g.source:
-                self.groups[-1].merge(g)
-            else:
-                self.groups.append(Group(g.source, self.requests + g.start, self.bases))
-                self.groups[-1].merge(g)
+            if self._group is None or self._group.source != g.source:
+                self._group = Group(g.source, self.requests + g.start, self.bases)
+                self.groups.append(self._group)
+            self._group.merge(g)
             tags.append(len(self.groups) - 1)
         self.requests += part.requests
         if self.cache is not None:

@@ -189,3 +189,23 @@ def test_a_range_ending_inside_a_line_reads_that_line_whole(tmp_path, catalog):
     assert read(second, third + 5, 2) == ["r1", "r2"]  # line 3 starts in the range: all of it
     assert read(second, third, 2) == ["r1"]
     assert read(third, third + 10**6, 3) == ["r2", "r3"]
+
+
+@pytest.mark.parametrize("cores", [False, pytest.param(True, marks=needs_fork)], ids=["one-pass", "every-core"])
+def test_a_file_named_twice_is_two_inputs_each_with_its_own_figures(cli, tmp_path, small_ranges, cores):
+    """``estimate b.jsonl b.jsonl --per-input``: two inputs, each with its requests' tokens (the
+    second showed 0 and the first both, one group of the totals for the two); each pre-flight's
+    input tokens are its file's, taken from the totals, which count each request's size once."""
+    path = batch_file(tmp_path)
+    if cores:
+        small_ranges()
+    alone = json.loads(cli(str(path), "--per-input").stdout)
+    twice = json.loads(cli(str(path), str(path), "--per-input").stdout)
+    (one,) = alone["inputs"]
+    assert [(i["requests"], [m["input_tokens"] for m in i["models"]]) for i in twice["inputs"]] == [
+        (one["requests"], [m["input_tokens"] for m in one["models"]])
+    ] * 2
+    assert one["models"][0]["input_tokens"] > 0
+    (check,) = alone["batch_preflight"]
+    assert [c["input_tokens_by_model"] for c in twice["batch_preflight"]] == [check["input_tokens_by_model"]] * 2
+    assert check["input_tokens_by_model"] == {m["model"]: m["input_tokens"] for m in one["models"]}

@@ -400,6 +400,8 @@ def gather(
             if inp.kind == "empty":
                 raise InputError(f"{_where(source)}: empty file; expected JSON ({inp.reason})")
         start = out.requests
+        if totals is not None:
+            totals.start_input()
         if inp.kind == "text":
             data = inp.data if inp.data is not None else _gunzip_all(source) if inp.gz else read_bytes(source, stdin)
             text = decode_text(source, data, encoding)
@@ -426,7 +428,7 @@ def gather(
                 ):
                     _requests_on_every_core(out, totals, source, inp.kind, catalog, image_size, skip_bad, on_bytes)
                 else:
-                    _requests(out, source, inp.kind, catalog, image_size, skip_bad, stream, on_bytes, take)
+                    _requests(out, source, inp.kind, catalog, image_size, skip_bad, stream, on_bytes, take, totals)
             except BadDocument as exc:
                 if not skip_bad:
                     raise
@@ -488,10 +490,12 @@ def _requests(
     stream: BinaryIO | None,
     on_bytes: OnProgress | None,
     take: OnRequest,
+    totals: Totals | None,
 ) -> None:
     facts = tally = None
-    if kind == "batch":
-        facts, tally = BatchFacts(), BatchTally(catalog)
+    groups = len(totals.groups) if totals is not None else 0
+    if kind == "batch":  # its input sizes are the totals' (the same requests): counted once, there
+        facts, tally = BatchFacts(), BatchTally(catalog, sizes=totals is None)
     skipped_here: Skipped[InputError] = Skipped()
     on_error = skipped_here.append if (skip_bad or kind == "batch") else None
 
@@ -505,6 +509,9 @@ def _requests(
     except InputError as exc:
         _requests_error(exc, kind)
     if facts is not None and tally is not None:
+        if totals is not None:
+            for group in totals.groups[groups:]:  # this input's (one: it began a group of its own)
+                tally.take_sizes(group.sizes)
         out.batches.append((facts, tally))
         if skip_bad:
             out.skipped += skipped_here
