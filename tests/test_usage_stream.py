@@ -12,7 +12,9 @@ import contextlib
 import gzip
 import io
 import json
+import os
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -351,7 +353,7 @@ def test_a_jsonl_whose_first_record_is_longer_than_is_kept_is_read_as_jsonl(
     kept past it (8 + 8 MiB; 1 + 1 KiB here: a response whose content is that long, or a logging
     envelope holding its request's images) is a JSONL file: read again from its first line, it
     counts what the same lines count in another order (it was a bad file, "trailing garbage").
-    From stdin, which cannot be read again, it is a bad file that says so."""
+    From stdin or a pipe, which cannot be read again, it is a bad file that says so."""
     records = [json.loads(line) for line in (USAGE / "chat.jsonl").read_bytes().splitlines()]
     long = dict(records[1], choices=[{"message": {"role": "assistant", "content": "x" * 5000}}])
     lines = [json.dumps(r) for r in (long, records[0], records[2])]
@@ -369,7 +371,15 @@ def test_a_jsonl_whose_first_record_is_longer_than_is_kept_is_read_as_jsonl(
     assert got == want and got[0] == 3, got
     assert got[5] == [("not_json", got[5][0][1], 4 + lead.count("\n"))]  # the bad line named where it is
     said = _from_stdin(text([0, 1, 2]).encode())
-    assert "trailing garbage" in said and "is read from a file: stdin cannot be read twice" in said
+    assert "trailing garbage" in said and "is read from a file: a pipe cannot be read twice" in said
+    if hasattr(os, "mkfifo") and not gz:  # a named pipe is not read again either (it would wait, or go on)
+        fifo = tmp_path / "fifo.jsonl"
+        os.mkfifo(fifo)
+        writer = threading.Thread(target=fifo.write_text, args=(text([0, 1, 2]),), daemon=True)
+        writer.start()
+        with pytest.raises(InputError, match="a pipe cannot be read twice"):
+            read_usage([str(fifo)], jobs=1)
+        writer.join(timeout=30)
 
 
 def test_a_document_on_one_line_cut_off_past_what_is_kept_is_still_a_bad_file(

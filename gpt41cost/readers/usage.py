@@ -2199,10 +2199,10 @@ def _read_document_or_jsonl(
     :data:`FIRST_LINE_BYTES`; ``line``: its number, which the bad records of a document written on
     it name): a JSON document, read as a stream, else (nothing of it counted) JSONL from its first
     line, its start read again from what was kept, in memory that does not grow with the file.
-    One found not to be JSON past its first :data:`KEEP_BYTES` is a bad file, but for a file
-    (``path``; its first line ``skipped`` bytes in) that held a whole JSON value and then more (a
-    JSONL whose first record is that long): read again from its first line as JSONL, which holds
-    a line whole (as it holds such a record on line 2). Stdin cannot be read again."""
+    One found not to be JSON past its first :data:`KEEP_BYTES` is a bad file, but for a regular
+    file (``path``; its first line ``skipped`` bytes in) that held a whole JSON value and then more
+    (a JSONL whose first record is that long): read again from its first line as JSONL, which holds
+    a line whole (as it holds such a record on line 2). Stdin or a pipe cannot be read again."""
     kept = _Kept(stream)
     try:
         _read_document(first, kept, sink, line)
@@ -2213,12 +2213,12 @@ def _read_document_or_jsonl(
         if kept.kept is None:
             if not isinstance(exc, _MoreValues):
                 raise
-            if path != STDIN:
+            if path != STDIN and os.path.isfile(path):  # a regular file: not a pipe, read once
                 _scan_again(path, skipped, sink, blank)
                 return
             mib = (FIRST_LINE_BYTES + KEEP_BYTES) >> 20
             exc.detail += (
-                f" (a JSONL whose first line is over {mib} MiB is read from a file: stdin cannot be read twice)"
+                f" (a JSONL whose first line is over {mib} MiB is read from a file: a pipe cannot be read twice)"
             )
             raise
     scan_stream(stream, sink, first=first + b"".join(kept.kept), line_no=blank)
