@@ -133,6 +133,26 @@ class Skip:
 BAND_TOKENS = 128
 #: A prompt takes the cache of the log's nearest band up to this many bands away (256 tokens).
 NEAR_BANDS = 2
+#: A request's (input band, cached tokens) is one int in :attr:`Accumulator.bands`,
+#: ``band | cached << BAND_SHIFT``, while its band is under ``2 ** BAND_SHIFT`` (input tokens
+#: under 2**39); a larger band is the tuple ``(band, cached)``. One int key is counted in about
+#: half the instructions of a tuple (no tuple built, hashed and compared per request).
+BAND_SHIFT = 32
+BAND_MASK = (1 << BAND_SHIFT) - 1
+#: Input tokens from which a band no longer fits an int key.
+BAND_LIMIT = BAND_TOKENS << BAND_SHIFT
+BandKey = int | tuple[int, int]
+
+
+def band_key(inp: int, cached: int) -> BandKey:
+    """The key of :attr:`Accumulator.bands` of a request of ``inp`` input tokens, ``cached`` of them cached."""
+    band = inp // BAND_TOKENS
+    return band | cached << BAND_SHIFT if inp < BAND_LIMIT else (band, cached)
+
+
+def band_of(key: BandKey) -> tuple[int, int]:
+    """(input band, cached tokens) of a key of :attr:`Accumulator.bands`."""
+    return (key & BAND_MASK, key >> BAND_SHIFT) if isinstance(key, int) else key
 
 
 class Accumulator:
@@ -149,9 +169,10 @@ class Accumulator:
         self.groups: dict[GroupKey, list[int]] = {}
         #: model as given -> {output tokens of one request: number of requests}
         self.hist: dict[str | None, dict[int, int]] = {}
-        #: model as given -> {(input band, cached tokens) of one request: number of requests};
-        #: a band is :data:`BAND_TOKENS` input tokens wide (calibration keeps the cache by prompt size)
-        self.bands: dict[str | None, dict[tuple[int, int], int]] = {}
+        #: model as given -> {(input band, cached tokens) of one request, as :func:`band_key`: number
+        #: of requests}; a band is :data:`BAND_TOKENS` input tokens wide (calibration keeps the cache
+        #: by prompt size)
+        self.bands: dict[str | None, dict[BandKey, int]] = {}
         self.records = 0
         #: records not counted: the first MAX_SKIP_EXAMPLES kept, all counted per reason
         self.bad: Skipped[Skip] = Skipped(MAX_SKIP_EXAMPLES)
@@ -196,7 +217,7 @@ class Accumulator:
             b = self.bands.get(key[0])
             if b is None:
                 b = self.bands[key[0]] = {}
-            k = (inp // BAND_TOKENS, cached)
+            k = band_key(inp, cached)
             b[k] = b.get(k, 0) + 1
 
     def skip(self, s: Skip) -> None:
@@ -751,7 +772,8 @@ def calibrate(acc: Accumulator, catalog: Catalog, *, sources: Sequence[str] = ()
         if isinstance(resolved, str):
             continue
         mine_b = bands.setdefault(resolved.spec.name, {})
-        for (band, cached), count in held.items():
+        for bk, count in held.items():
+            band, cached = band_of(bk)
             row = mine_b.setdefault(band, [0, 0])
             row[0] += count
             row[1] += count * cached

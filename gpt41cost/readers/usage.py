@@ -38,6 +38,7 @@ path (:data:`DECODER`, :func:`decode_one`, :func:`clean`), the scans over a :cla
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import csv
 import dataclasses
@@ -53,13 +54,13 @@ import threading
 import zlib
 from array import array
 from bisect import bisect_right
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from itertools import compress, repeat
-from operator import attrgetter, floordiv, is_, itemgetter, le
+from operator import attrgetter, floordiv, is_, itemgetter, le, lshift, or_
 from struct import pack
 from typing import IO, Annotated, Any, BinaryIO, Generic, Literal, TypeVar
 
@@ -73,6 +74,8 @@ from ..catalog import Catalog
 from ..errors import InputError, Skipped
 from ..numbers import LIMIT, NumberError, parse_count
 from ..usage import (
+    BAND_LIMIT,
+    BAND_SHIFT,
     BAND_TOKENS,
     FIRST_SECOND,
     LAST_SECOND,
@@ -83,6 +86,7 @@ from ..usage import (
     GroupKey,
     Skip,
     UsageRecord,
+    band_key,
     calibrate,
     day_of,
 )
@@ -1222,12 +1226,14 @@ def _add_rows(
         keys = models
     else:  # one day, more than one tier
         keys = zip(models, tiers, strict=True)
+    numbers = _numbers(n)
     index: dict[Any, int] = {}
-    ids = list(map(index.setdefault, keys, itertools.count()))  # a group's number: its first row
+    ids = list(map(index.setdefault, keys, numbers))  # a group's number: its first row
     if len(index) > 1:  # sort the rows by group: each group becomes one slice of each column
-        pick = itemgetter(*sorted(range(n), key=ids.__getitem__))  # one C call per column
+        pick = itemgetter(*sorted(numbers[:n], key=ids.__getitem__))  # one C call per column
         ids, inp, cached, out = pick(ids), pick(inp), pick(cached), pick(out)
-    groups, hist = acc.groups, acc.hist
+    small = max(inp) < BAND_LIMIT  # every band key an int (band_key)
+    groups, hist, all_bands = acc.groups, acc.hist, acc.bands
     a = 0
     for k, gid in index.items():  # in the order of their numbers (each key was added at its first row)
         b = bisect_right(ids, gid, a)
@@ -1240,7 +1246,8 @@ def _add_rows(
             day = None if day is None else int(day)
         key = (model, batch, tier, day, None, None, None)
         acc.records += b - a
-        sums = [b - a, sum(inp[a:b]), sum(cached[a:b]), sum(out[a:b])]
+        i, c = inp[a:b], cached[a:b]
+        sums = [b - a, sum(i), sum(c), sum(out[a:b])]
         g = groups.get(key)
         if g is None:
             groups[key] = sums
@@ -1248,16 +1255,34 @@ def _add_rows(
             for j in range(4):
                 g[j] += sums[j]
         h = hist.get(model)
-        if not isinstance(h, Counter):
-            h = Counter(h or {})
-            hist[model] = h
-        h.update(out[a:b])
-        bands = acc.bands.get(model)
-        if not isinstance(bands, Counter):
-            bands = Counter(bands or {})
-            acc.bands[model] = bands
-        bands.update(zip(map(floordiv, inp[a:b], repeat(BAND_TOKENS)), cached[a:b], strict=True))
+        if h is None:
+            h = hist[model] = {}
+        _count(h, out[a:b])
+        bands = all_bands.get(model)
+        if bands is None:
+            bands = all_bands[model] = {}
+        if not small:
+            _count(bands, map(band_key, i, c))
+        elif any(c):
+            _count(bands, map(or_, map(floordiv, i, repeat(BAND_TOKENS)), map(lshift, c, repeat(BAND_SHIFT))))
+        else:
+            _count(bands, map(floordiv, i, repeat(BAND_TOKENS)))
         a = b
+
+
+#: ``Counter.update`` of an iterable without its Python-level steps (a call, a Mapping check): the
+#: C function it calls, which counts into any dict (a value of ``acc.hist`` or ``acc.bands``).
+_count: Callable[[dict[Any, int], Iterable[Any]], None] = collections._count_elements  # type: ignore[attr-defined]
+#: 0, 1, 2, ...: each row's number without a new int per row (range() and count() make one each
+#: past 256); grown as a block needs (:func:`_numbers`).
+_NUMBERS: list[int] = list(range(4096))
+
+
+def _numbers(n: int) -> list[int]:
+    """:data:`_NUMBERS`, at least ``n`` long."""
+    if n > len(_NUMBERS):
+        _NUMBERS.extend(range(len(_NUMBERS), n))
+    return _NUMBERS
 
 
 def _scan_blocks(
