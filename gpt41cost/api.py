@@ -767,8 +767,9 @@ def _limit_profiles(
     elif max_tokens is not None:
         expected, out_source = max_tokens, "--max-tokens, an upper bound"
     else:
-        caps = [m.max_output_tokens or 0 for m in measured]
-        expected, out_source = -(-sum(caps) // len(caps)), "the requests' own max_tokens (mean), an upper bound"
+        # each request's own cap is its expected output: the largest cap, taken down to each one's own
+        expected = max(m.max_output_tokens or 0 for m in measured)
+        out_source = "the largest of the requests' own max_tokens, an upper bound"
     if not measured:
         assert input_tokens is not None
         from .cost import cached_tokens_for_rate

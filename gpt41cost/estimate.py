@@ -16,7 +16,7 @@ from .catalog import Catalog, ResolvedModel
 from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import ParameterError
 from .lifecycle import ACTIVE, ALWAYS_ACTIVE, SHUT_DOWN, Lifecycle, active_first, snapshot_notes
-from .measure import InputFile, Measured, Misfit, Totals
+from .measure import InputFile, Measured, Misfit, Totals, capped_below, output_sum
 from .usage import ModelCalibration, percentile
 
 #: Output tokens per request when neither --output-tokens nor a calibration gives them.
@@ -102,6 +102,8 @@ class ModelEstimate:
     saving_vs_baseline_pct: Decimal | None
     worst_case_usd: Decimal | None  # with each request's own output cap, where given
     worst_case_requests: int  # how many requests had a cap
+    #: requests whose own cap is below the output assumption: each is expected to produce its cap
+    output_capped_requests: int
     misfits: tuple[Misfit, ...]
     context_window: int
     max_output_tokens: int
@@ -351,7 +353,7 @@ def _per_input(
                 sizes = group.sizes[base]
                 in_sum = sum(i * c for i, c in sizes.items())
                 cached = _cached_sum(a, catalog, base, sizes, auto)
-                usage = TokenUsage(in_sum, cached, a.output_for(base) * group.requests)
+                usage = TokenUsage(in_sum, cached, output_sum(a.output_for(base), group.requests, group.caps))
             cost = price(usage, m, a.mode).total_usd
             figures.append(
                 InputModelFigures(m.label, usage.input_tokens, usage.cached_input_tokens, usage.output_tokens, cost)
@@ -408,20 +410,24 @@ def _estimate_model(
     cached_sum = _cached_sum(a, catalog, base, sizes, auto)
     # Cost is linear in each token count and exact (Decimal, no rounding), so pricing the
     # summed tokens once equals summing every request's price.
+    # Each request's expected output is the assumption, or its own cap where lower (output_sum);
+    # the worst case has every capped request produce its whole cap.
     out = a.output_for(base)
     in_sum = sum(i * c for i, c in sizes.items())
-    n = t.requests
-    worst_out = t.cap_sum + out * (n - t.capped)
-    usage = TokenUsage(in_sum, cached_sum, out * n)
+    n, caps = t.requests, t.caps
+    capped = caps.total()
+    out_sum = output_sum(out, n, caps)
+    worst_out = sum(c * k for c, k in caps.items()) + out * (n - capped)
+    usage = TokenUsage(in_sum, cached_sum, out_sum)
     total = price(usage, m, a.mode)
-    no_cache = price(TokenUsage(in_sum, 0, out * n), m, a.mode)
+    no_cache = price(TokenUsage(in_sum, 0, out_sum), m, a.mode)
     worst = price(TokenUsage(in_sum, cached_sum, worst_out), m, a.mode).total_usd
     per_request = total.total_usd / n
     batch = price(usage, m, "batch")
     monthly = monthly_nc = monthly_batch = None
     if a.requests_per_month is not None:
         # with the cache detected, the month is priced in its steady state, not as the sample ran
-        month_usage = usage if steady is None else TokenUsage(in_sum, steady, out * n)
+        month_usage = usage if steady is None else TokenUsage(in_sum, steady, out_sum)
         month = price(month_usage, m, a.mode)
         monthly = month.total_usd * a.requests_per_month / n
         monthly_nc = no_cache.total_usd * a.requests_per_month / n
@@ -447,8 +453,9 @@ def _estimate_model(
         batch_cost=batch,
         monthly_batch_usd=monthly_batch,
         saving_vs_baseline_pct=None,
-        worst_case_usd=worst if t.capped else None,
-        worst_case_requests=t.capped,
+        worst_case_usd=worst if capped else None,
+        worst_case_requests=capped,
+        output_capped_requests=capped_below(out, caps),
         misfits=tuple(t.misfits[base]),
         context_window=m.spec.context_window,
         max_output_tokens=m.spec.max_output_tokens,

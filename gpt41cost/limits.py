@@ -73,7 +73,8 @@ class RequestProfile:
     still count toward TPM). ``output_tokens`` is the expected output per request (spend);
     ``reserve_tokens`` is what OpenAI reserves for the output at admission (TPM);
     ``reserves``, when given, is the reservation of each kind instead (a request file's own
-    ``max_tokens``).
+    ``max_tokens``); ``outputs``, when given, the expected output of each kind instead (its own
+    ``max_tokens`` where lower: :func:`gpt41cost.measure.expected_output`).
     """
 
     input_tokens: tuple[int, ...]
@@ -81,9 +82,13 @@ class RequestProfile:
     output_tokens: int
     reserve_tokens: int
     reserves: tuple[int, ...] = ()
+    outputs: tuple[int, ...] = ()
 
     def reserve_of(self, kind: int) -> int:
         return self.reserves[kind] if self.reserves else self.reserve_tokens
+
+    def output_of(self, kind: int) -> int:
+        return self.outputs[kind] if self.outputs else self.output_tokens
 
     def __post_init__(self) -> None:
         if not self.input_tokens:
@@ -96,6 +101,8 @@ class RequestProfile:
             raise UsageError("cached tokens must be between 0 and the request's input tokens")
         if self.reserves and (len(self.reserves) != len(self.input_tokens) or min(self.reserves) < 0):
             raise UsageError("reserves must have one non-negative entry per request kind")
+        if self.outputs and (len(self.outputs) != len(self.input_tokens) or min(self.outputs) < 0):
+            raise UsageError("outputs must have one non-negative entry per request kind")
 
     @classmethod
     def uniform(cls, input_tokens: int, output_tokens: int, reserve_tokens: int, cached: int = 0) -> RequestProfile:
@@ -396,8 +403,8 @@ def _fmt_pct(p: Decimal) -> str:
 
 def _per_request(profile: RequestProfile, model: ResolvedModel, mode: str) -> Decimal:
     total = ZERO
-    for i, c in zip(profile.input_tokens, profile.cached_tokens, strict=True):
-        total += price(TokenUsage(i, c, profile.output_tokens), model, mode).total_usd
+    for k, (i, c) in enumerate(zip(profile.input_tokens, profile.cached_tokens, strict=True)):
+        total += price(TokenUsage(i, c, profile.output_of(k)), model, mode).total_usd
     return total / profile.kinds
 
 

@@ -69,10 +69,38 @@ class Misfit:
     problem: str
 
 
+#: The output rule (``gpt41cost rules``): gpt41cost's policy on the documented cap.
+OUTPUT_WITHIN_CAP = (
+    "a request's expected output is the output assumption (500, --output-tokens, --calibrate-from, a workload's "
+    "output_tokens), or its own max_tokens (max_completion_tokens, max_output_tokens) where lower: OpenAI "
+    "generates at most that many tokens and bills the output generated; the worst case has every capped "
+    "request produce its whole cap"
+)
+
+
+def expected_output(output_tokens: int, cap: int | None) -> int:
+    """A request's expected output tokens: ``output_tokens`` (the estimate's assumption), or the
+    request's own cap (``max_tokens`` and friends) where lower: it can generate no more, and OpenAI
+    bills the output generated. The one rule of every command that prices a request's output."""
+    return output_tokens if cap is None or cap >= output_tokens else cap
+
+
+def output_sum(output_tokens: int, requests: int, caps: Mapping[int, int]) -> int:
+    """The expected output tokens of ``requests`` requests together (:func:`expected_output`
+    of each), ``caps`` counting the capped ones by cap (cap -> requests)."""
+    capped = sum(caps.values())
+    return output_tokens * (requests - capped) + sum(expected_output(output_tokens, c) * k for c, k in caps.items())
+
+
+def capped_below(output_tokens: int, caps: Mapping[int, int]) -> int:
+    """How many of the requests counted in ``caps`` have a cap below ``output_tokens``."""
+    return sum(k for c, k in caps.items() if c < output_tokens)
+
+
 class Totals:
     """What an estimate needs from a run, kept as the requests are read: per base model the
     count of requests by input size (for sums and percentiles) and the requests that do not
-    fit; the output caps; the models the requests name; fine-tuning examples; what could not
+    fit; the requests by output cap (:attr:`caps`); the models the requests name; fine-tuning examples; what could not
     be counted; and, with a ``cache``, the prompt-cache prefixes (:class:`~gpt41cost.cache.RunCache`).
     Memory grows with distinct sizes and distinct cache prefixes, not with requests.
 
@@ -99,9 +127,6 @@ class Totals:
         self.cache = cache
         self.requests = 0
         self.misfits: dict[str, list[Misfit]] = {base: [] for base in self.bases}
-        self.capped = 0  # requests with an output cap
-        self.cap_sum = 0
-        self.largest_cap = 0
         self.named: Counter[str | None] = Counter()  # each request's ``model``, in order of first use
         self.examples = 0  # fine-tuning examples (requests with training tokens)
         self.training_sum = 0  # their training tokens (one epoch)
@@ -137,6 +162,21 @@ class Totals:
         self._group = None
 
     @property
+    def caps(self) -> Counter[int]:
+        """The requests with an output cap, by cap (cap -> requests; the groups' together): few
+        distinct caps, however many requests, and enough to sum :func:`expected_output` of every
+        request for any output assumption (:func:`output_sum`)."""
+        out: Counter[int] = Counter()
+        for g in self.groups:
+            out.update(g.caps)
+        return out
+
+    @property
+    def capped(self) -> int:
+        """Requests with an output cap."""
+        return sum(g.caps.total() for g in self.groups)
+
+    @property
     def sizes(self) -> dict[str, Counter[int]]:
         """Per base model, the requests by input size (the groups' together: each request is
         counted once, in its group's sizes)."""
@@ -158,9 +198,8 @@ class Totals:
         self.named[m.model] += 1
         cap = m.max_output_tokens
         if cap is not None:
-            self.capped += 1
-            self.cap_sum += cap
-            self.largest_cap = max(self.largest_cap, cap)
+            caps = group.caps
+            caps[cap] = caps.get(cap, 0) + 1
         if m.training_tokens is not None:
             self.examples += 1
             self.training_sum += m.training_tokens
@@ -172,9 +211,7 @@ class Totals:
             i = tokens[base]
             counts = group_sizes[base]
             counts[i] = counts.get(i, 0) + 1  # not Counter's += 1: its __missing__ is Python code
-            reserved = output_tokens[base]
-            if cap is not None and cap > reserved:
-                reserved = cap
+            reserved = output_tokens[base] if cap is None else cap  # a capped request reserves its cap
             window, max_output = limits[base]
             if i + reserved > window:
                 problem = f"input + output {i + reserved:,} > context window {window:,}"
@@ -204,9 +241,6 @@ class Totals:
                 self.kinds.append(pair)
             self._feeds_cache(pair[1])
         self.named.update(part.named)
-        self.capped += part.capped
-        self.cap_sum += part.cap_sum
-        self.largest_cap = max(self.largest_cap, part.largest_cap)
         self.examples += part.examples
         self.training_sum += part.training_sum
         self.uncounted += part.uncounted
@@ -231,7 +265,8 @@ class Totals:
 
 class Group:
     """The requests of one input (a run of requests from one source) in a :class:`Totals`:
-    per base model how many of each input size, and the tokens a cold cache gave them."""
+    per base model how many of each input size, and the tokens a cold cache gave them; the
+    requests with an output cap, by cap."""
 
     def __init__(self, source: str, start: int, bases: tuple[str, ...]) -> None:
         self.source = source
@@ -239,9 +274,11 @@ class Group:
         self.requests = 0
         self.sizes: dict[str, Counter[int]] = {base: Counter() for base in bases}
         self.cold = dict.fromkeys(bases, 0)
+        self.caps: Counter[int] = Counter()
 
     def merge(self, other: Group) -> None:
         self.requests += other.requests
+        self.caps.update(other.caps)
         for base, sizes in other.sizes.items():
             self.sizes[base].update(sizes)
             self.cold[base] += other.cold[base]

@@ -29,6 +29,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
     from . import batch, cache, images, requests, tooldefs
     from .cost import BATCH_CACHED_AT_INPUT_RATE
     from .estimate import DAYS_PER_MONTH, DEFAULT_EPOCHS, DEFAULT_OUTPUT_TOKENS
+    from .measure import OUTPUT_WITHIN_CAP
     from .readers import requests as request_files
 
     c = catalog
@@ -131,6 +132,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
             "--calibrate-from says otherwise",
             "-",
         ),
+        Rule("estimates", "output within its cap", "policy", OUTPUT_WITHIN_CAP, "PY"),
         Rule(
             "estimates",
             "default epochs",

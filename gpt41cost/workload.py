@@ -42,7 +42,7 @@ from .cost import cached_tokens_for_rate
 from .errors import InputError, UnknownModelError
 from .lifecycle import DEFAULT_HORIZON_MONTHS, SHUT_DOWN, add_months
 from .limits import DEFAULT_PEAK_FACTOR, Assessment, Demand, RequestProfile, Traffic, Verdict, verdict
-from .measure import Measured
+from .measure import Measured, expected_output
 from .numbers import PEAK_FACTOR, PERCENT, REQUESTS, SHARE, TOKENS, USD, NumberError, Range, parse_count, parse_decimal
 
 if TYPE_CHECKING:
@@ -498,13 +498,15 @@ def profile_from_measured(
     """A profile of measured requests (each one request kind, equally likely) on model ``base``.
 
     Each request reserves its own output cap (``max_tokens`` and friends) where it has one,
-    else ``reserve_tokens``, else ``output_tokens``. Cached tokens: ``cache_hit_rate`` of each
+    else ``reserve_tokens``, else ``output_tokens``; it is expected to produce ``output_tokens``,
+    or its own cap where lower (:func:`~gpt41cost.measure.expected_output`). Cached tokens: ``cache_hit_rate`` of each
     input in OpenAI's steps, else ``auto_cached`` (from :meth:`gpt41cost.cache.RunCache.warm`).
     """
     inputs = tuple(m.input_tokens[base] for m in measured)
     fallback = reserve_tokens if reserve_tokens is not None else output_tokens
     caps = [m.max_output_tokens for m in measured]
     reserves = tuple(c if c is not None else fallback for c in caps)
+    outputs = tuple(expected_output(output_tokens, c) for c in caps)
     if cache_calibration is not None:
         cached = tuple(
             cache_calibration.cached_for(i, catalog.cache_min_tokens, catalog.cache_step_tokens) or 0 for i in inputs
@@ -523,7 +525,8 @@ def profile_from_measured(
         cached = (0,) * len(inputs)
         basis = "none"
     own = any(c is not None for c in caps)
-    profile = RequestProfile(inputs, cached, output_tokens, fallback, reserves if own else ())
+    below = any(o != output_tokens for o in outputs)
+    profile = RequestProfile(inputs, cached, output_tokens, fallback, reserves if own else (), outputs if below else ())
     return profile, PromptSummary.of(profile, basis, measured)
 
 

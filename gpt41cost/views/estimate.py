@@ -76,9 +76,12 @@ def assumptions(r: EstimateResult) -> list[tuple[str, str]]:
     rows = [
         (
             "output tokens per request",
-            f"{a.output_tokens:,} ({out_src})"
-            if not a.output_by_model
-            else ", ".join(f"{m} {n:,}" for m, n in a.output_by_model.items()) + f" ({out_src})",
+            (
+                f"{a.output_tokens:,} ({out_src})"
+                if not a.output_by_model
+                else ", ".join(f"{m} {n:,}" for m, n in a.output_by_model.items()) + f" ({out_src})"
+            )
+            + _capped_text(r),
         ),
         ("cached input", _cache_text(r)),
         ("processing", a.mode + (" (50% off input and output)" if a.mode == "batch" else "")),
@@ -118,6 +121,20 @@ def assumptions(r: EstimateResult) -> list[tuple[str, str]]:
     return rows
 
 
+def _capped_text(r: EstimateResult) -> str:
+    """The output rule's second half, where it applies: a request's own cap below the assumption
+    is its expected output (:func:`gpt41cost.measure.expected_output`)."""
+    counts = {m.model: m.output_capped_requests for m in r.models}
+    if not any(counts.values()):
+        return ""
+    if len(set(counts.values())) == 1:
+        n = next(iter(counts.values()))
+        which = f"{n:,} request{'s' if n != 1 else ''}"
+    else:
+        which = ", ".join(f"{model} {n:,}" for model, n in counts.items()) + " requests"
+    return f", or the request's own max_tokens where lower ({which})"
+
+
 def _dec_text(v: Decimal) -> str:
     return f"{v.quantize(Decimal('0.1')):,}"
 
@@ -153,6 +170,7 @@ def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
         **_json(_what_if_figures(m)),
         "saving_vs_gpt_4_1_pct": rounded(m.saving_vs_baseline_pct, 4),
         "worst_case_total_usd": money_str(m.worst_case_usd),
+        "output_capped_requests": m.output_capped_requests,
         "cost_lines_usd": {
             "uncached_input": money_str(m.cost.uncached_input_usd),
             "cached_input": money_str(m.cost.cached_input_usd),
@@ -400,9 +418,18 @@ def estimate_report(
         tables.append(
             Table(
                 "Expected vs worst case (each request's own output cap)",
-                ["model", "requests with a cap", "expected", "worst case"],
-                [[m.model, m.worst_case_requests, Usd(m.cost.total_usd), Usd(m.worst_case_usd)] for m in r.models],
-                numeric=frozenset({"requests with a cap", "expected", "worst case"}),
+                ["model", "requests with a cap", "cap below output", "expected", "worst case"],
+                [
+                    [
+                        m.model,
+                        m.worst_case_requests,
+                        m.output_capped_requests,
+                        Usd(m.cost.total_usd),
+                        Usd(m.worst_case_usd),
+                    ]
+                    for m in r.models
+                ],
+                numeric=frozenset({"requests with a cap", "cap below output", "expected", "worst case"}),
                 name="worst-case",
             )
         )

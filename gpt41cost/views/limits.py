@@ -8,7 +8,7 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..lifecycle import SHUT_DOWN, active_first
-from ..limits import ASSUMPTIONS, DAYS_PER_MONTH, Assessment, Demand, Drain, ModelTier, TierFit
+from ..limits import ASSUMPTIONS, DAYS_PER_MONTH, Assessment, Demand, Drain, ModelTier, RequestProfile, TierFit
 from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_auto
 from ..workload import PromptSummary
 from .dated import catalog_notes, date_assumption, dated_json, status_text
@@ -133,7 +133,15 @@ def input_assumptions(
         )
     else:
         out.append(("output reservation/request", f"{p.reserve_tokens:,} tokens (counts toward TPM at admission)"))
-    out.append(("expected output/request", f"{p.output_tokens:,} tokens ({output_source}; for spend)"))
+    if p.outputs:
+        below, mean = _capped_below(p), _mean_output(p)
+        expected = (
+            f"{p.output_tokens:,} tokens ({output_source}), or the request's own max_tokens where lower "
+            f"({below:,} request{'s' if below != 1 else ''}): mean {_dec(mean, 1)} tokens (for spend)"
+        )
+    else:
+        expected = f"{p.output_tokens:,} tokens ({output_source}; for spend)"
+    out.append(("expected output/request", expected))
     if summary is not None:
         out.append(
             ("cached input/request", f"mean {_dec(summary.mean_cached_tokens, 1)} tokens ({summary.cache_basis})")
@@ -377,6 +385,24 @@ def _has_rpd(assessments: Sequence[Assessment]) -> bool:
     )
 
 
+def _capped_below(p: RequestProfile) -> int:
+    """Requests (kinds) whose own cap is below the expected output, each expected to produce its cap."""
+    return sum(p.output_of(k) < p.output_tokens for k in range(p.kinds))
+
+
+def _mean_output(p: RequestProfile) -> Decimal:
+    return Decimal(sum(map(p.output_of, range(p.kinds)))) / p.kinds
+
+
+def expected_output_json(p: RequestProfile) -> dict[str, Any]:
+    """The expected output of the profile's requests, for JSON: how many are capped below the
+    assumption, and the mean over all (what spend is priced at)."""
+    return {
+        "expected_output_capped_requests": _capped_below(p),
+        "mean_expected_output_tokens": rounded(_mean_output(p), 4),
+    }
+
+
 def _short(reasons: Sequence[str]) -> list[str]:
     return [r.split(": ", 1)[1] if r.startswith("tier ") else r for r in reasons]
 
@@ -393,6 +419,7 @@ def _inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any
         "max_input_tokens": p.max_input_tokens,
         "output_reservation_tokens": p.reserve_tokens,
         "expected_output_tokens": p.output_tokens,
+        **expected_output_json(p),
         "mean_cached_tokens": rounded(summary.mean_cached_tokens if summary else Decimal(0), 4),
         "batch_share": demand.batch_share,
         "min_headroom_pct": pct_json(demand.min_headroom_pct),

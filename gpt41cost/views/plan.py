@@ -12,7 +12,17 @@ from ..limits import DAYS_PER_MONTH, Assessment, Verdict
 from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_auto
 from ..workload import PromptSummary, Workload
 from .dated import catalog_notes, dated_json, status_text
-from .limits import cap_cell, input_assumptions, model_tier_json, pct_json, use_cells, use_columns, whole, yes_no
+from .limits import (
+    cap_cell,
+    expected_output_json,
+    input_assumptions,
+    model_tier_json,
+    pct_json,
+    use_cells,
+    use_columns,
+    whole,
+    yes_no,
+)
 from .uncounted import COLUMN as UNCOUNTED
 from .uncounted import is_uncounted_note, uncounted_json, uncounted_notes, uncounted_table
 
@@ -126,6 +136,7 @@ def plan_report(
             "mean_cached_tokens": rounded(summary.mean_cached_tokens, 4),
             "cache": summary.cache_basis,
             "output_tokens": w.output_tokens,
+            **expected_output_json(a.demand.profile),
             "max_tokens": w.max_tokens,
             "requests_per_day": rounded(w.traffic.requests_per_day, 4),
             "peak_rpm": rounded(w.traffic.peak_rpm, 4),
