@@ -182,3 +182,14 @@ def test_a_capped_request_reserves_its_cap_not_the_assumption(catalog):
     t.add(Measured("a", "chat", {b: window[b] - 400 for b in bases}, line=2))
     assert all([f.where for f in t.misfits[b]] == ["a:2"] for b in bases)
     assert (t.capped, dict(t.caps)) == (1, {350: 1})
+
+
+def test_calibrated_outputs_are_held_to_the_caps_per_model(cli: Cli):
+    """--calibrate-from gives each model its observed mean (samples/usage: gpt-4.1 263, mini 120,
+    nano 538): only nano's is above the sample's caps of 350, so nano is priced at 20 x 350 and
+    the others at 20 x their mean; the assumptions line counts the requests per model."""
+    args = ["estimate", SAMPLE, "--calibrate-from", str(ROOT / "samples" / "usage")]
+    doc = cli.json(*args, "-f", "json")
+    got = {m["model"]: (m["output_tokens_total"], m["output_capped_requests"]) for m in doc["models"]}
+    assert got == {"gpt-4.1": (20 * 263, 0), "gpt-4.1-mini": (20 * 120, 0), "gpt-4.1-nano": (20 * 350, 20)}
+    assert "max_tokens where lower (gpt-4.1-mini 0, gpt-4.1 0, gpt-4.1-nano 20 requests)" in cli(*args).stdout
