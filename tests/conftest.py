@@ -9,6 +9,7 @@ import gc
 import io
 import json
 import locale
+import marshal
 import os
 import resource
 import select
@@ -363,19 +364,26 @@ class Cli:
 #: The environment variable that tells the ``gpt41cost`` of :meth:`Cli.shell` where to ask for its run.
 _SERVER = "GPT41COST_TEST_FORK_SERVER"
 #: That ``gpt41cost``: hands its arguments, environment, directory and standard streams to the test
-#: process, which forks a run of the entry point on them, and ends as that run ends.
+#: process, which forks a run of the entry point on them, and ends as that run ends. It imports
+#: ``os`` and three modules written in C (``_socket``, ``marshal``, ``_signal``): ``socket``,
+#: ``json`` and ``signal`` pull in ``enum``, ``re`` and more, which doubled its start-up.
 _SHIM = f"""
-import json, os, signal, socket, sys
+import _signal, _socket, marshal, os, sys
 streams = [fd for fd in (0, 1, 2) if os.path.exists(f"/proc/self/fd/{{fd}}")]  # those the caller left open
 env = dict(os.environ)
-with socket.socket(socket.AF_UNIX) as s:
-    s.connect(env.pop({_SERVER!r}))
-    request = json.dumps({{"argv": sys.argv, "cwd": os.getcwd(), "env": env, "streams": streams}}).encode()
-    socket.send_fds(s, [request], streams)
-    s.shutdown(socket.SHUT_WR)
-    code = int(s.makefile().read())
+s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+s.connect(env.pop({_SERVER!r}))
+request = marshal.dumps({{"argv": sys.argv, "cwd": os.getcwd(), "env": env, "streams": streams}})
+rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in streams)
+s.sendmsg([request], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
+s.shutdown(_socket.SHUT_WR)
+answer = b""
+while chunk := s.recv(64):
+    answer += chunk
+s.close()
+code = int(answer)
 if code < 0:
-    signal.signal(-code, signal.SIG_DFL)
+    _signal.signal(-code, _signal.SIG_DFL)
     os.kill(os.getpid(), -code)
 sys.exit(code)
 """
@@ -426,7 +434,7 @@ def _serve(server: socket.socket, bash: subprocess.Popen[bytes]) -> None:
                         held.close()
                     for fd in (done, *runs):
                         os.close(fd)
-                    _forked_run(json.loads(request), fds)
+                    _forked_run(marshal.loads(request), fds)
                 for fd in fds:
                     os.close(fd)
                 runs[os.pidfd_open(pid)] = (pid, conn)
