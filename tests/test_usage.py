@@ -828,8 +828,9 @@ def test_a_response_logged_twice_counts_once_in_every_path(tmp_path, monkeypatch
     for jobs, limit in ((1, ru.PARALLEL_MIN_BYTES), (2, 0), (3, 0)):
         got = read_usage([str(f)], jobs=jobs, parallel_min_bytes=limit)
         assert (got.records, got.duplicates) == (want.records, repeats), jobs
-        assert got.groups == want.groups and got.hist == want.hist
-        assert read_usage([str(g), str(f)], jobs=jobs, parallel_min_bytes=limit).duplicates == want.records + repeats
+        assert got.groups == want.groups and got.hist == want.hist and got.bands == want.bands
+        both = read_usage([str(g), str(f)], jobs=jobs, parallel_min_bytes=limit)
+        assert both.duplicates == want.records + repeats and (both.hist, both.bands) == (want.hist, want.bands)
     # gzip: each process inflates the whole file and scans every jobs-th piece; the parent checks the ids
     monkeypatch.setattr(ru, "PIECE_BYTES", 4096)
     fz = tmp_path / "twice.jsonl.gz"
@@ -837,8 +838,9 @@ def test_a_response_logged_twice_counts_once_in_every_path(tmp_path, monkeypatch
     for jobs in (1, 2, 3):
         got = read_usage([str(fz)], jobs=jobs, parallel_min_bytes=0)
         assert (got.records, got.duplicates) == (want.records, repeats), jobs
-        assert got.groups == want.groups and got.hist == want.hist
-        assert read_usage([str(g), str(fz)], jobs=jobs, parallel_min_bytes=0).duplicates == want.records + repeats
+        assert got.groups == want.groups and got.hist == want.hist and got.bands == want.bands
+        both = read_usage([str(g), str(fz)], jobs=jobs, parallel_min_bytes=0)
+        assert both.duplicates == want.records + repeats and (both.hist, both.bands) == (want.hist, want.bands)
 
 
 @pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
@@ -866,7 +868,7 @@ def test_past_the_id_limit_every_path_counts_as_one_pass_does(tmp_path, monkeypa
         one = read_usage([str(f)], jobs=1, max_ids=limit)
         two = read_usage([str(f)], jobs=2, parallel_min_bytes=0, max_ids=limit)
         assert (two.records, two.duplicates, two.unchecked) == (one.records, one.duplicates, one.unchecked), limit
-        assert two.groups == one.groups
+        assert (two.groups, two.hist, two.bands) == (one.groups, one.hist, one.bands)
 
 
 def test_strict_stops_at_the_first_bad_line_of_a_gzip_read_in_parallel(tmp_path, monkeypatch):

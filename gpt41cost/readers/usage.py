@@ -1424,8 +1424,15 @@ class Piece:
 
 def _scan_piece(piece: Piece) -> _Part:
     """Worker: scan one piece (a byte range of a plain file, or inflated lines of a gzip file) into
-    totals of its own, its ids only logged (the parent checks them)."""
+    totals of its own, its ids only logged (the parent checks them); its histograms go to the
+    worker's own (:data:`_KEPT`), handed over once, at the end (:func:`_hand_kept`)."""
+    return _scan_into(piece, _KEPT)
+
+
+def _scan_into(piece: Piece, kept: Accumulator) -> _Part:
+    """:func:`_scan_piece`, the piece's histograms (``hist``, ``bands``) counted into ``kept``'s."""
     acc = Accumulator()
+    acc.hist, acc.bands = kept.hist, kept.bands
     seen = _Seen(MAX_IDS, _PRIOR, log=True)
     try:
         lines = piece.scan(Sink(acc, piece.source, piece.strict, seen))
@@ -1433,7 +1440,25 @@ def _scan_piece(piece: Piece) -> _Part:
         acc.bad = Skipped(1)
         acc.bad.append(stop.skip, stop.skip.reason)
         return acc, 0, None
+    finally:
+        acc.hist, acc.bands = {}, {}
     return acc, lines, seen.log
+
+
+#: A worker's histograms (``hist``, ``bands``) of every piece it scanned: each piece's result is
+#: then a few groups and its ids, not a thousand histogram entries for the parent to merge (a
+#: gzip log's 4 MB pieces: 567,731 entries, 0.17 s of the parent's CPU on the 1,000,000-line log).
+#: A worker is forked with it empty (the parent never counts into it).
+_KEPT = Accumulator()
+#: Set before the workers fork: ``jobs`` of them meet there (:func:`_hand_kept`).
+_MEETING: list[Any] = []
+
+
+def _hand_kept(_: int = 0) -> tuple[dict[Any, dict[Any, int]], dict[Any, dict[Any, int]]]:
+    """Worker: its histograms, once every worker has taken such a task (one each: a worker waits
+    here until all have one, so none takes two)."""
+    _MEETING[0].wait()
+    return _KEPT.hist, _KEPT.bands
 
 
 class _Pool:
@@ -1442,8 +1467,11 @@ class _Pool:
     A worker logs the ids of its piece and drops those of the files before; the parent checks each
     piece's ids against every id merged so far (and against each other), and scans again (itself)
     a piece that repeats one. Until an id comes twice in the file, that check is one pass over the
-    set of ids: the piece's ids are added, and the set must grow by as many. A worker killed from
-    outside ends the run with one clear error instead of a hang.
+    set of ids: the piece's ids are added, and the set must grow by as many. This file's ids are
+    kept apart (``mine``) until its end, so the ids before it stay as the workers have them. The
+    workers keep the histograms of their pieces and hand them over at the end (:func:`_hand_kept`);
+    for a piece scanned again here, what its worker counted of them is taken back. A worker killed
+    from outside ends the run with one clear error instead of a hang.
     """
 
     def __init__(self, sink: Sink, jobs: int) -> None:
@@ -1458,7 +1486,15 @@ class _Pool:
         self.free: list[int] = []
         #: called with each piece once it is merged (progress)
         self.merged: Callable[[Piece], None] = lambda piece: None
-        _PRIOR = self.seen.hashes  # the workers fork with it; the parent adds to it only after
+        #: the ids of this file merged so far (those before it: ``seen.hashes``, which the workers
+        #: fork with as ``_PRIOR``; this file's join them at its end)
+        self.mine: set[int] = set()
+        #: a piece was scanned again here: histogram entries may have come to 0
+        self.taken_back = False
+        _PRIOR = self.seen.hashes
+        import multiprocessing
+
+        _MEETING.append(multiprocessing.get_context("fork").Barrier(jobs))
         self.pool = executor(jobs)
         self.failed = True
 
@@ -1469,6 +1505,7 @@ class _Pool:
         global _PRIOR
         stop_pool(self.pool, failed=exc[0] is not None or self.failed)
         _PRIOR = set()
+        _MEETING.clear()
 
     def piece(self, **kw: Any) -> Piece:
         return Piece(self.sink.source, self.sink.strict, **kw)
@@ -1485,6 +1522,23 @@ class _Pool:
     def finish(self) -> int:
         while self.pending:
             self.merge_next()
+        acc = self.sink.acc
+        kept = [self.pool.submit(_hand_kept) for _ in range(self.jobs)]
+        for future in kept:
+            try:
+                hist, bands = result_of(self.pool, future)
+            except BrokenProcessPool:
+                raise self.broken() from None
+            _add_counts(acc.hist, hist)
+            _add_counts(acc.bands, bands)
+        if self.taken_back:  # a count taken back to 0 is no entry (nor a model without one)
+            _drop_zeros(acc.hist)
+            _drop_zeros(acc.bands)
+        seen = self.seen
+        if seen.hashes:  # this file's ids join those before it
+            seen.hashes.update(self.mine)
+        else:
+            seen.hashes = self.mine
         self.failed = False
         return self.line_no
 
@@ -1506,39 +1560,79 @@ class _Pool:
         """Add a piece's result (the next in file order), or scan the piece again here when its ids
         repeat one merged before or each other."""
         got, lines, hashes = part
-        offset, acc, seen = self.line_no, self.sink.acc, self.seen
+        offset, acc, seen, mine = self.line_no, self.sink.acc, self.seen, self.mine
         if hashes is None:
             s = got.skips[0]
             s = s if s.line is None else replace(s, line=s.line + offset)
             raise InputError(f"{s.message()} (--strict stops at the first bad record)")
-        n, before = len(hashes), len(seen.hashes)
+        n, before = len(hashes), len(seen.hashes) + len(mine)
         if before + n <= seen.limit and self.logged is not None:
             # one pass over the set (the usual case: every id new): a piece that repeats an id
             # grows the set by less than its size, and is then taken out again
-            seen.hashes.update(hashes)
-            if len(seen.hashes) - before < n:  # an id twice: in this piece, or one of an earlier piece
-                seen.hashes.difference_update(hashes)
-                for earlier in self.logged:  # what that took out of the earlier pieces (never of the
-                    seen.hashes.update(earlier)  # ids before this file: the workers drop those)
+            was = len(mine)
+            mine.update(hashes)
+            if len(mine) - was < n:  # an id twice: in this piece, or one of an earlier piece
+                mine.difference_update(hashes)
+                for earlier in self.logged:  # what that took out of the earlier pieces
+                    mine.update(earlier)
                 self.logged = None  # from here on, each piece checked before it is added
-                self.line_no = piece.scan(self.sink, offset)
+                self.again(piece, offset)
                 return
             self.logged.append(hashes)
-        elif before + n <= seen.limit and seen.hashes.isdisjoint(hashes):
-            seen.hashes.update(hashes)
-            if len(seen.hashes) - before < n:  # an id twice in this piece (none was there before it)
-                seen.hashes.difference_update(hashes)
-                self.line_no = piece.scan(self.sink, offset)
+        elif before + n <= seen.limit and mine.isdisjoint(hashes):
+            was = len(mine)
+            mine.update(hashes)
+            if len(mine) - was < n:  # an id twice in this piece (none was there before it)
+                mine.difference_update(hashes)
+                self.again(piece, offset)
                 return
-        elif before >= seen.limit and len(set(hashes)) == n and seen.hashes.isdisjoint(hashes):
+        elif before >= seen.limit and len(set(hashes)) == n and mine.isdisjoint(hashes):
             got.unchecked += n  # past the limit: counted, not remembered (as in one pass)
         else:  # an id of an earlier piece (or the limit reached inside this one): this piece again, here
-            self.line_no = piece.scan(self.sink, offset)
+            self.again(piece, offset)
             return
         if offset:
             got.bad.first = [s if s.line is None else replace(s, line=s.line + offset) for s in got.skips]
         acc.merge(got)
         self.line_no += lines
+
+    def again(self, piece: Piece, offset: int) -> None:
+        """Scan ``piece`` again here, dropping the ids met before (in the files before, or in this
+        one), and take back what its worker counted of its histograms: the same scan as the
+        worker's (the ids before this file, ``seen.hashes``, are still those it had)."""
+        worker = Accumulator()
+        _scan_into(piece, worker)
+        acc = self.sink.acc
+        _add_counts(acc.hist, worker.hist, -1)
+        _add_counts(acc.bands, worker.bands, -1)
+        self.taken_back = True
+        seen = _Seen(self.seen.limit, self.seen.hashes)
+        seen.hashes = self.mine
+        self.line_no = piece.scan(Sink(acc, self.sink.source, self.sink.strict, seen), offset)
+
+
+def _add_counts(held: dict[Any, dict[Any, int]], got: dict[Any, dict[Any, int]], sign: int = 1) -> None:
+    """Add (``sign`` 1) or take back (-1) the counts of histograms ``got`` (model -> {key: count})
+    to or from ``held``; a model new to ``held`` takes ``got``'s dict itself when added."""
+    for model, counts in got.items():
+        mine = held.get(model)
+        if mine is None and sign == 1:
+            held[model] = counts
+            continue
+        if mine is None:
+            mine = held[model] = {}
+        for k, n in counts.items():
+            mine[k] = mine.get(k, 0) + sign * n
+
+
+def _drop_zeros(held: dict[Any, dict[Any, int]]) -> None:
+    """Drop the entries of histograms ``held`` whose count is 0, and the models left without one."""
+    for model in list(held):
+        counts = {k: n for k, n in held[model].items() if n}
+        if counts:
+            held[model] = counts
+        else:
+            del held[model]
 
 
 def _ranges(path: str, start: int, size: int, jobs: int) -> list[tuple[int, int]]:
