@@ -338,10 +338,10 @@ UNTYPED_BLOCKS = 16
 _CACHED = attrgetter("cached_tokens")
 
 
-def _add_typed(sink: Sink, block: bytes | memoryview, n: int) -> bool:
-    """Decode a block of ``n`` lines, each one JSON object, with the decoder of one kind and add its
-    records column by column; False, adding nothing, when no kind fits all of them or a record is
-    not clean (then the block takes the generic decoder)."""
+def _add_typed(sink: Sink, lines: list[bytes]) -> bool:
+    """Decode a block's lines (each with its newline), each one JSON value, with the decoder of one
+    kind and add its records column by column; False, adding nothing, when no kind fits all of
+    them or a record is not clean (then the block takes the generic decoder)."""
     if _untyped[0]:
         _untyped[0] -= 1
         return False
@@ -349,12 +349,12 @@ def _add_typed(sink: Sink, block: bytes | memoryview, n: int) -> bool:
         _BUILT.clear()
         _USAGES.clear()
         try:
-            recs = decoder.decode_lines(block)
+            recs = list(map(decoder.decode, lines))
         except _DECODE_ERRORS:
             continue
         if i:
             _KINDS.insert(0, _KINDS.pop(i))
-        return len(recs) == n and _add_kind(sink, recs, len(_BUILT), batch, time_field)
+        return _add_kind(sink, recs, len(_BUILT), batch, time_field)
     _untyped[0] = UNTYPED_BLOCKS
     return False
 
@@ -962,71 +962,32 @@ def _scan_block(data: bytes, sink: Sink, line_no: int, *, last: bool = True) -> 
     the reference would (an envelope, a failed Batch request, more cached than input tokens) get
     :func:`full_parse`.
     """
-    recs: list[_Line] | list[_Line | None] | None = None
-    lines: list[bytes] | None = None
+    if not last:  # the usual block: its whole lines decoded by the decoder of one kind
+        # cut by BytesIO.readlines (memchr, at C speed; a loop of find costs about twice as much,
+        # bytes.count and split more, as Python 3.11 scans a byte at a time)
+        whole = io.BytesIO(data).readlines()
+        if whole and not whole[-1].endswith(b"\n"):  # the unfinished line after the last newline
+            whole.pop()
+        if whole and _add_typed(sink, whole):
+            return line_no + len(whole)
+    lines = data.split(b"\n")
+    if not last:
+        lines.pop()
+    if not lines:
+        return line_no
     _BUILT.clear()
-    if not last:  # the usual block: one decode of all its whole lines, when each is surely one object
-        end = data.rfind(b"\n") + 1
-        n = _object_lines(data, end)
-        if n > 0:
-            block = data if end == len(data) else memoryview(data)[:end]
-            if _add_typed(sink, block, n):
-                return line_no + n
-            _BUILT.clear()
-            try:
-                recs = DECODER.decode_lines(block)
-            except _DECODE_ERRORS:
-                recs = None
-            else:
-                if len(recs) != n:  # cannot be (each line starts an object): left to the line-by-line decode
-                    recs = None
-    if recs is None:
-        lines = data.split(b"\n")
-        if not last:
-            lines.pop()
-        if not lines:
-            return line_no
-        _BUILT.clear()
-        try:
-            recs = list(map(DECODER.decode, lines))
-        except _DECODE_ERRORS:
-            recs = list(map(decode_one, lines))
-            _add_mixed(sink, recs, lines, line_no)
-            return line_no + len(lines)
+    try:
+        recs: list[_Line] | list[_Line | None] = list(map(DECODER.decode, lines))
+    except _DECODE_ERRORS:
+        recs = list(map(decode_one, lines))
+        _add_mixed(sink, recs, lines, line_no)
+        return line_no + len(lines)
     if _add_uniform(sink, recs, len(_BUILT)):  # type: ignore[arg-type]
         return line_no + len(recs)
-    if lines is None:
-        lines = data.split(b"\n")
-        lines.pop()
     if len(_BUILT) != sum(map(_structs, recs)):  # type: ignore[arg-type]  # a key twice in some record: find which
         recs = list(map(decode_one, lines))
     _add_mixed(sink, recs, lines, line_no)
     return line_no + len(lines)
-
-
-def _object_lines(data: bytes, end: int) -> int:
-    """The number of lines of ``data[:end]`` (``end``: just past a newline) when each begins with
-    ``{`` and ends with ``}`` right before its newline; -1 when one does not (a blank line, spaces
-    or a CR at an end, another value). Then every newline lies between a ``}`` and a ``{``, which
-    inside one JSON value cannot be (not in a string either: a raw newline there is invalid), so
-    a decode of the whole that yields this many values yields exactly one per line.
-
-    The lines are cut by ``BytesIO.readlines`` (memchr, at C speed; a loop of ``find`` costs about
-    twice as much, ``bytes.count`` and ``split`` more, as Python 3.11 scans a byte at a time)."""
-    if not end or data[0] != 0x7B:  # {
-        return -1
-    lines = io.BytesIO(data).readlines()
-    if end < len(data):  # the unfinished line after the last newline
-        lines.pop()
-    n = len(lines)
-    # each line is at least "{" and a newline once the first count holds, so [-2] is there
-    if list(map(_FIRST_BYTE, lines)).count(0x7B) != n or list(map(_LAST_BYTE, lines)).count(0x7D) != n:
-        return -1
-    return n
-
-
-#: A line's first byte, and its last before the newline.
-_FIRST_BYTE, _LAST_BYTE = itemgetter(0), itemgetter(-2)
 
 
 def decode_one(line: bytes) -> _Line | None:
