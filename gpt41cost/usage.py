@@ -773,10 +773,16 @@ def calibrate(acc: Accumulator, catalog: Catalog, *, sources: Sequence[str] = ()
             continue
         mine_b = bands.setdefault(resolved.spec.name, {})
         for bk, count in held.items():
-            band, cached = band_of(bk)
-            row = mine_b.setdefault(band, [0, 0])
-            row[0] += count
-            row[1] += count * cached
+            if type(bk) is int:  # band_of, inline: about 17,000 keys on a 1,000,000-line log
+                band, cached = bk & BAND_MASK, bk >> BAND_SHIFT
+            else:
+                band, cached = band_of(bk)
+            row = mine_b.get(band)
+            if row is None:
+                mine_b[band] = [count, count * cached]
+            else:
+                row[0] += count
+                row[1] += count * cached
     for key, (n, i, c, o) in acc.groups.items():
         resolved = resolve(key[0])
         if isinstance(resolved, str):
@@ -790,7 +796,10 @@ def calibrate(acc: Accumulator, catalog: Catalog, *, sources: Sequence[str] = ()
         resolved = resolve(model)
         if isinstance(resolved, str):
             continue
-        mine = hists.setdefault(resolved.spec.name, {})
+        mine = hists.get(resolved.spec.name)
+        if mine is None:  # the first name of this model: a copy (in C)
+            hists[resolved.spec.name] = dict(h)
+            continue
         for value, count in h.items():
             mine[value] = mine.get(value, 0) + count
     out: dict[str, ModelCalibration] = {}

@@ -1481,10 +1481,15 @@ class _Pool:
             self.merge_next()
 
     def finish(self) -> int:
+        # the hand-overs queued behind the last pieces: each worker hands its histograms over as
+        # soon as it is done, while the pieces still pending are merged here
+        try:
+            kept = [self.pool.submit(_hand_kept) for _ in range(self.jobs)]
+        except BrokenProcessPool:
+            raise self.broken() from None
         while self.pending:
             self.merge_next()
         acc = self.sink.acc
-        kept = [self.pool.submit(_hand_kept) for _ in range(self.jobs)]
         for future in kept:
             try:
                 hist, bands = result_of(self.pool, future)
