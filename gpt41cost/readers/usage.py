@@ -264,10 +264,10 @@ class _ChatUsage(Struct, gc=False):
     __post_init__ = _USAGES.append  # type: ignore[misc]
 
 
-class _RespUsage(Struct, gc=False):
+class _RespUsage(Struct, gc=False, kw_only=True):
     input_tokens: _Count
-    output_tokens: _Count
     input_tokens_details: _Cached | None = None
+    output_tokens: _Count
     prompt_tokens: UnsetType = UNSET
     completion_tokens: UnsetType = UNSET
     prompt_tokens_details: UnsetType = UNSET
@@ -279,24 +279,33 @@ class _RespUsage(Struct, gc=False):
 _Tier = Literal["default", "priority", "fast", "flex", "scale", "auto"]
 
 
-class _Record(Struct, gc=False, kw_only=True):
-    """What a clean response of either API holds besides its usage and time."""
+# The fields of a kind in the order the API writes its keys (``model_dump_json()``): msgspec looks a
+# key up from the field after the last one found, so a key in its expected place is found first
+# (about 190 instructions a line fewer on the compact and default logs than with them in another order).
 
-    model: str
+
+class _Chat(Struct, gc=False, kw_only=True):
+    """What ``usage`` reads of a clean Chat Completions response."""
+
     id: str | None = None
+    created: _Time
+    model: str
+    usage: _ChatUsage
     service_tier: _Tier | None = None
     custom_id: UnsetType = UNSET
     response: UnsetType = UNSET
 
 
-class _Chat(_Record, kw_only=True):
-    usage: _ChatUsage
-    created: _Time
+class _Resp(Struct, gc=False, kw_only=True):
+    """What ``usage`` reads of a clean Responses API response."""
 
-
-class _Resp(_Record, kw_only=True):
-    usage: _RespUsage
+    id: str | None = None
     created_at: _Time
+    model: str
+    service_tier: _Tier | None = None
+    usage: _RespUsage
+    custom_id: UnsetType = UNSET
+    response: UnsetType = UNSET
     created: UnsetType = UNSET
 
 
