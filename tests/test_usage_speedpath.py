@@ -722,5 +722,3 @@ def test_a_block_of_mixed_kinds_counts_as_the_full_parse_does():
     assert ru._untyped[0] > 0  # no kind fit: the next blocks go straight to the generic decoder
     same(scan(blocks["chat"]), reference(blocks["chat"]))
     ru._untyped[0] = 0
-
-

@@ -1464,7 +1464,7 @@ class _Pool:
         _PRIOR = self.seen.hashes
         import multiprocessing
 
-        _MEETING.append(multiprocessing.get_context("fork").Barrier(jobs))
+        _MEETING[:] = [multiprocessing.get_context("fork").Barrier(jobs)]  # this pool's, whatever came before
         self.pool = executor(jobs)
         self.failed = True
 
