@@ -309,12 +309,19 @@ class _Resp(Struct, gc=False, kw_only=True):
     created: UnsetType = UNSET
 
 
+#: The bodies of a block's Batch lines in the order they are built, as :data:`_USAGES` (no pass over
+#: the lines to fetch them; a ``body`` key given twice builds one more, and then a usage more too).
+_BODIES: list[Struct] = []
+
+
 class _ChatBody(_Chat, kw_only=True):
     error: None = None  # a Batch body with an error is a failed request
+    __post_init__ = _BODIES.append  # type: ignore[misc]
 
 
 class _RespBody(_Resp, kw_only=True):
     error: None = None
+    __post_init__ = _BODIES.append  # type: ignore[misc]
 
 
 _B = TypeVar("_B", _ChatBody, _RespBody)
@@ -357,6 +364,7 @@ def _add_typed(sink: Sink, lines: list[bytes]) -> bool:
     for i, (decoder, batch, time_field) in enumerate(_KINDS):
         _BUILT.clear()
         _USAGES.clear()
+        _BODIES.clear()
         try:
             recs = list(map(decoder.decode, lines))
         except _DECODE_ERRORS:
@@ -373,10 +381,10 @@ def _add_kind(sink: Sink, recs: list[Any], built: int, batch: bool, time_field: 
     decode built); False, adding nothing, when a record holds an object key twice or more cached
     than input tokens."""
     n = len(recs)
-    if len(_USAGES) != n:  # an object key twice: usage, response or body (each holds one usage)
+    if len(_USAGES) != n or (batch and len(_BODIES) != n):  # an object key twice: usage, response or body
         return False
     usages = _USAGES  # one per record, in order
-    bodies = list(map(_BODY, map(_RESPONSE, recs))) if batch else recs
+    bodies = _BODIES if batch else recs  # one per record too: each holds one usage
     if time_field == "created":
         inp, out, details = list(map(_PT, usages)), list(map(_CT, usages)), list(map(_PTD, usages))
     else:
