@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import warnings
@@ -84,6 +85,18 @@ def pytest_configure(config: pytest.Config) -> None:
     gc.set_threshold(*_GC_THRESHOLDS[:2], FULL_GC_EVERY)
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
         _hypothesis_profile()  # where tests run: not in -n's controller, which waits to start the workers
+    else:  # -n's controller
+        threading.Thread(target=_import_hypothesis, daemon=True).start()
+
+
+def _import_hypothesis() -> None:
+    """In -n's controller, which runs no test: hypothesis' pytest plugin imports hypothesis there
+    for the run's summary (about 0.14 CPU s), after every test has run, when nothing else is left
+    to run. Imported in a thread as the controller starts the workers, it mostly uses a core left
+    idle while it waits for them (`pytest -n 2 tests/test_rules.py`, 12 alternating runs: median
+    0.793 -> 0.772 s wall)."""
+    with contextlib.suppress(Exception):  # the plugin imports it again, and reports what fails
+        import hypothesis.internal.observability  # noqa: F401
 
 
 #: glibc's tunable that backs what its malloc maps with transparent huge pages (glibc 2.35+;
@@ -518,7 +531,6 @@ def _run_as_main(script: str | None) -> NoReturn:
     exit functions, streams flushed; 120 when a flush fails); a KeyboardInterrupt left unhandled
     ends the process by SIGINT."""
     import faulthandler
-    import threading
     import types
 
     from gpt41cost.cli import exit_code, finish, run
