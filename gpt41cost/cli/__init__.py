@@ -3,14 +3,76 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from .. import __version__
 
+#: The commands, in the order ``--help`` lists them; each is declared in the module of its name
+#: (``gpt41cost/cli/usage.py``: ``usage``), which registers it on :data:`app` when imported.
+COMMANDS = ("estimate", "limits", "plan", "usage", "pricing", "rules", "verify")
+
+
+def _build(name: str) -> Any:
+    """The framework's command ``name``, built from its module alone (imported here)."""
+    import importlib
+
+    from typer.main import get_command_from_info
+
+    importlib.import_module(f"{__name__}.{name}")
+    info = next(i for i in app.registered_commands if i.name == name)
+    return get_command_from_info(
+        info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
+    )
+
+
+class _Commands(MutableMapping[str, Any]):
+    """The group's commands by name, each built on first use: a run builds (and imports) only the
+    command it runs, where typer would build every command of the app (and the CLI imports every
+    command's module) first. Its keys are :data:`COMMANDS`, in order, and any command added."""
+
+    def __init__(self, built: MutableMapping[str, Any]) -> None:
+        self._built = dict(built)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._built[name] = _build(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from COMMANDS
+        yield from (n for n in self._built if n not in COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS) + sum(n not in COMMANDS for n in self._built)
+
+
+class _Group(TyperGroup):
+    """typer's group over :class:`_Commands`: ``--help``, shell completion and the suggestion for a
+    mistyped command see every command; running one builds only it."""
+
+    def __init__(self, *, commands: Any = None, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _Commands(commands or {})
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
+
+
 app = typer.Typer(
     name="gpt41cost",
+    cls=_Group,
     help=(
         "Cost and capacity planning for OpenAI's GPT-4.1 family (gpt-4.1, gpt-4.1-mini, gpt-4.1-nano), "
         "from your real prompt, request and usage files. Offline: nothing is downloaded."
@@ -39,10 +101,6 @@ def _root(
     from .common import forget_warnings
 
     forget_warnings()
-
-
-# Commands register themselves on import, in the order --help lists them.
-from . import estimate, limits, plan, usage, pricing, rules, verify  # noqa: E402, F401, I001
 
 
 def _framework() -> Any:
