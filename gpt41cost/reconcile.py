@@ -20,13 +20,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import TokenUsage, cost_of
 from .errors import ParameterError, UnknownModelError
 from .numbers import NumberError, parse_share
-from .readers.costs import BilledItem
 from .usage import PRIORITY_TIERS, Accumulator, UsageResult, _group_rates_reason, _Resolver, date_of, day_label, mode_of
+
+if TYPE_CHECKING:  # the costs reader is imported by read_and_reconcile, when costs are given
+    from .readers.costs import BilledItem
 
 DEFAULT_TOLERANCE = Decimal("0.01")
 LINE_ITEM_RULE = (
