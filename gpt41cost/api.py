@@ -913,9 +913,8 @@ def usage(
     ``budget`` (USD) and ``tier``'s usage cap. ``progress`` receives (bytes done, bytes in all,
     records).
     """
-    from .numbers import JOBS, TIER
+    from .numbers import JOBS, TIER, parse_tolerance
     from .readers.usage import read_usage
-    from .reconcile import parse_tolerance
     from .usage import summarize
 
     path_list = _paths(paths)

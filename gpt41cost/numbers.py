@@ -172,6 +172,21 @@ def parse_share(value: object, rng: Range = SHARE) -> Decimal:
     return parse_decimal(value, rng, percent=True)
 
 
+def parse_tolerance(value: object) -> Decimal:
+    """The ``tolerance`` parameter (``--tolerance``): ``"1%"``, ``"0.01"`` or a Decimal, from 0 to below 1
+    (here, not in the reconciliation module, so that a run checks it without importing that)."""
+    from .errors import ParameterError
+
+    shown = repr(str(value))
+    try:
+        d = parse_share(value)
+    except NumberError as exc:
+        raise ParameterError("{tolerance} " + f"{shown}: {exc}; use a share such as 0.01 or 1%", "tolerance") from None
+    if d >= 1:
+        raise ParameterError("{tolerance} " + f"{shown}: must be at least 0 and below 1 (100%)", "tolerance")
+    return d
+
+
 def _from_text(text: str, percent: bool, hint: str) -> Decimal:
     if len(text) > MAX_CHARS:
         raise NumberError(f"{text[:20]!r}... is not a number (over {MAX_CHARS} characters)")

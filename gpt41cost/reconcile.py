@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import TokenUsage, cost_of
-from .errors import ParameterError, UnknownModelError
-from .numbers import NumberError, parse_share
+from .errors import UnknownModelError
+from .numbers import parse_tolerance  # where it lives since a usage run checks --tolerance without this module
 from .usage import PRIORITY_TIERS, Accumulator, UsageResult, _group_rates_reason, _Resolver, date_of, day_label, mode_of
 
 if TYPE_CHECKING:  # the costs reader is imported by read_and_reconcile, when costs are given
@@ -90,18 +90,6 @@ class Reconciliation:
     @property
     def flagged(self) -> tuple[ReconRow, ...]:
         return tuple(r for r in (*self.by_day, *self.by_line_item) if r.over)
-
-
-def parse_tolerance(value: object) -> Decimal:
-    """The ``tolerance`` parameter (``--tolerance``): ``"1%"``, ``"0.01"`` or a Decimal, from 0 to below 1."""
-    shown = repr(str(value))
-    try:
-        d = parse_share(value)
-    except NumberError as exc:
-        raise ParameterError("{tolerance} " + f"{shown}: {exc}; use a share such as 0.01 or 1%", "tolerance") from None
-    if d >= 1:
-        raise ParameterError("{tolerance} " + f"{shown}: must be at least 0 and below 1 (100%)", "tolerance")
-    return d
 
 
 @dataclass(frozen=True)

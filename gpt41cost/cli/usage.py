@@ -202,7 +202,7 @@ def _check(
 ) -> tuple[Catalog, Decimal | None, Decimal, Decimal | None]:
     """The catalog of the run and the flags' values, every one checked before any page is pulled."""
     from ..errors import UsageError
-    from ..reconcile import parse_tolerance
+    from ..numbers import parse_tolerance
     from ..usage import parse_what_if
 
     catalog = load_catalog_opt(pricing, as_of)
