@@ -1,0 +1,70 @@
+"""The CLI's start-up: a run builds and imports only the command it runs (gpt41cost.cli's lazy
+group), while ``--help``, shell completion and a mistyped command's suggestion see every command."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import gpt41cost.cli
+from gpt41cost.cli import COMMANDS
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "usage" / "chat-completions.jsonl"
+
+# Run in a fresh process: the command, then the gpt41cost modules it imported.
+PROBE = """
+import sys
+from gpt41cost.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(" ".join(sorted(m for m in sys.modules if m.startswith("gpt41cost"))))
+"""
+
+
+def _modules(*args: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120, check=True)
+    return set(out.stdout.splitlines()[-1].split())
+
+
+def test_every_command_module_is_listed_in_order_of_help():
+    # a module of gpt41cost/cli that declares a command must be in COMMANDS, which --help lists
+    folder = Path(gpt41cost.cli.__file__).parent
+    declaring = {p.stem for p in folder.glob("*.py") if re.search(r"^@app\.command\(", p.read_text(), re.M)}
+    assert declaring == set(COMMANDS)
+    for name in COMMANDS:
+        assert re.search(rf'^@app\.command\("{name}"', (folder / f"{name}.py").read_text(), re.M)
+
+
+def test_help_lists_every_command_in_order(capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as done:
+        gpt41cost.cli.main(["--help"])
+    assert done.value.code == 0
+    listed = re.findall(r"^  (\w+)  ", capsys.readouterr().out.split("Commands:")[1], re.M)
+    assert listed == list(COMMANDS)
+
+
+def test_a_usage_run_imports_its_command_alone():
+    got = _modules("usage", str(SAMPLE), "-f", "json", "--as-of", "2026-12-06")
+    assert "gpt41cost.cli.usage" in got and "gpt41cost.readers.usage" in got  # it ran
+    others = {f"gpt41cost.cli.{n}" for n in COMMANDS if n != "usage"}
+    # nor what only --billed (reconcile, the costs reader) or --budget/--forecast (forecast) need
+    assert not got & (others | {"gpt41cost.reconcile", "gpt41cost.readers.costs", "gpt41cost.forecast"})
+
+
+def test_a_usage_run_with_budget_and_costs_imports_what_they_need(tmp_path: Path):
+    costs = tmp_path / "costs.csv"
+    costs.write_text("date,amount_value\n2025-04-18,1.00\n")
+    got = _modules("usage", str(SAMPLE), "--billed", str(costs), "--budget", "5", "--forecast", "-f", "json")
+    assert {"gpt41cost.reconcile", "gpt41cost.readers.costs", "gpt41cost.forecast"} <= got
+
+
+def test_a_mistyped_command_is_told_the_near_one_in_a_fresh_process():
+    out = subprocess.run([sys.executable, "-m", "gpt41cost", "usag"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr == "gpt41cost: error: No such command 'usag'. Did you mean 'usage'?; see 'gpt41cost --help'\n"
