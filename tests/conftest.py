@@ -78,15 +78,16 @@ def pytest_configure(config: pytest.Config) -> None:
     are kept (``tmp_path_retention_count = 1``)."""
     if getattr(config.option, "dist", None) == "load":
         config.option.dist = "worksteal"
-    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+    controller = bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")  # -n's
+    if controller:
         _huge_pages_for_workers()
     if _scratch() is not None:
         os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", MEMORY_TMP)
     gc.set_threshold(*_GC_THRESHOLDS[:2], FULL_GC_EVERY)
-    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
-        _hypothesis_profile()  # where tests run: not in -n's controller, which waits to start the workers
-    else:  # -n's controller
+    if controller:
         threading.Thread(target=_import_hypothesis, daemon=True).start()
+    else:
+        _hypothesis_profile()  # where tests run: not in -n's controller, which waits to start the workers
 
 
 def _import_hypothesis() -> None:

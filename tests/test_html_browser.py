@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from unittest import mock
 
 import pytest
 
@@ -37,7 +36,7 @@ def chromium() -> Iterator[browser.Session]:
     """One browser for the module's pages (each loads in a tab of its own): starting Chromium is
     most of the cost of loading one of them."""
     assert BINARY is not None
-    with mock.patch.object(browser, "FLAGS", (*browser.FLAGS, *TEST_FLAGS)), browser.Session(BINARY) as session:
+    with browser.Session(BINARY, flags=TEST_FLAGS) as session:
         yield session
 
 

@@ -62,9 +62,10 @@ _PROFILES = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os
 
 class Session:
     """One headless Chromium, for as many pages as :meth:`load` is given; a context manager
-    (the browser ends and its profile is removed as the block ends)."""
+    (the browser ends and its profile is removed as the block ends). ``flags``: more command-line
+    flags, after :data:`FLAGS` (the tests add ``--single-process``)."""
 
-    def __init__(self, binary: str) -> None:
+    def __init__(self, binary: str, flags: tuple[str, ...] = ()) -> None:
         self._profile = tempfile.TemporaryDirectory(prefix="gpt41cost-chromium-", dir=_PROFILES)
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         commands, self._to_browser = os.pipe()  # the browser reads the protocol on its fd 3
@@ -76,7 +77,14 @@ class Session:
 
         try:
             self._process = subprocess.Popen(
-                [binary, *FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-pipe", "about:blank"],
+                [
+                    binary,
+                    *FLAGS,
+                    *flags,
+                    f"--user-data-dir={self._profile.name}",
+                    "--remote-debugging-pipe",
+                    "about:blank",
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=self._log,
@@ -181,17 +189,6 @@ def _messages(event: dict[str, Any]) -> list[str]:
     if kind == "Log.entryAdded" and params.get("entry", {}).get("level") in ("error", "warning"):
         return [params["entry"].get("text", "")]
     return []
-
-
-def load(binary: str, page: Path, png: Path | None = None, width: int = 1000, height: int = 1400) -> Load:
-    """Load one page in a browser of its own (see :meth:`Session.load`)."""
-    with Session(binary) as session:
-        return session.load(page, png, width, height)
-
-
-def screenshot(binary: str, page: Path, png: Path, width: int = 1000, height: int = 1400) -> None:
-    png.parent.mkdir(parents=True, exist_ok=True)
-    load(binary, page, png, width, height)
 
 
 def distinct_colours(png: Path) -> int:

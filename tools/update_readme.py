@@ -105,11 +105,13 @@ def screenshots() -> None:
     binary = browser.find()
     if binary is None:
         raise SystemExit("update_readme: the screenshots need Chromium (apt-get install chromium)")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, browser.Session(binary) as session:  # one browser, a tab a page
         for command, line in SCREENSHOTS.items():
             page = Path(tmp) / f"{command}.html"
             page.write_text(run(f"{line} 2>/dev/null") + "\n", encoding="utf-8")
-            browser.screenshot(binary, page, ROOT / "docs" / "screenshots" / f"{command}.png")
+            png = ROOT / "docs" / "screenshots" / f"{command}.png"
+            png.parent.mkdir(parents=True, exist_ok=True)
+            session.load(page, png)
 
 
 def main() -> None:

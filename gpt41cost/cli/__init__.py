@@ -160,8 +160,8 @@ def _guard_streams() -> None:
 @functools.cache
 def _command() -> Any:
     """The command-line framework's command that typer builds from ``app``, built once in a
-    process: typer walks every command's signature for it (about 10 ms), and what it builds holds
-    no state of a run, so a program that calls :func:`main` again (the tests) reuses it. Calling
+    process: the group only (each command is built when first used, :class:`_Commands`), and what
+    it builds holds no state of a run, so a program that calls :func:`main` again (the tests) reuses it. Calling
     it is what ``app()`` does, less installing typer's exception hook, which with
     ``pretty_exceptions_enable=False`` hands every exception to Python's own."""
     from typer.main import get_command
