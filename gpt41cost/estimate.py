@@ -6,10 +6,12 @@ an :class:`Assumptions`, returns an :class:`EstimateResult`. Never prints or rea
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from .cache import RETENTION_MINUTES, RunCache
 from .catalog import Catalog, ResolvedModel
@@ -277,9 +279,10 @@ def estimate(
     steady: Mapping[str, int] = {}
     if a.cache_mode == "auto" and totals.cache is not None:
         auto, steady = _detected(totals.cache, totals.requests, a)
-    results = [_estimate_model(totals, catalog, a, m, auto.get(m.spec.name), steady.get(m.spec.name)) for m in models]
+    run = _Run(totals, totals.sizes, totals.caps)  # the groups' sizes and caps merged once, for every model
+    results = [_estimate_model(run, catalog, a, m, auto.get(m.spec.name), steady.get(m.spec.name)) for m in models]
     if cache_what_if and a.cache_mode == "none" and totals.cache is not None:
-        results = _with_what_if(results, totals, catalog, a, models)
+        results = _with_what_if(results, run, catalog, a, models)
     baseline = next((r for r in results if r.model == BASELINE_MODEL), None)
     if baseline is not None and baseline.per_request_usd > 0:
         base_usd = baseline.per_request_usd
@@ -318,15 +321,16 @@ def _detected(cache: RunCache, requests: int, a: Assumptions) -> tuple[Mapping[s
 
 
 def _with_what_if(
-    results: Sequence[ModelEstimate], totals: Totals, catalog: Catalog, a: Assumptions, models: Sequence[ResolvedModel]
+    results: Sequence[ModelEstimate], run: _Run, catalog: Catalog, a: Assumptions, models: Sequence[ResolvedModel]
 ) -> list[ModelEstimate]:
     """``results`` with each model's ``if_cached``: the ``--cache auto`` figures (same code path)."""
+    totals = run.totals
     assert totals.cache is not None
     auto_a = replace(a, cache_mode="auto")
     auto, steady = _detected(totals.cache, totals.requests, auto_a)
     out = []
     for r, m in zip(results, models, strict=True):
-        c = _estimate_model(totals, catalog, auto_a, m, auto.get(m.spec.name), steady.get(m.spec.name))
+        c = _estimate_model(run, catalog, auto_a, m, auto.get(m.spec.name), steady.get(m.spec.name))
         what_if = CacheWhatIf(c.usage, c.cost, c.per_request_usd, c.monthly_usd, c.monthly_cached_tokens)
         out.append(replace(r, if_cached=what_if))
     return out
@@ -402,11 +406,21 @@ def steady_cached(cache: RunCache, requests: int, requests_per_month: Decimal) -
     return {name: int(v.to_integral_value()) for name, v in got.items()}
 
 
+class _Run(NamedTuple):
+    """A run's totals with what :class:`Totals` merges from its groups when asked (each base
+    model's requests by input size, the capped requests by cap), merged once for all models."""
+
+    totals: Totals
+    sizes: Mapping[str, Counter[int]]
+    caps: Counter[int]
+
+
 def _estimate_model(
-    t: Totals, catalog: Catalog, a: Assumptions, m: ResolvedModel, auto: int | None, steady: int | None = None
+    run: _Run, catalog: Catalog, a: Assumptions, m: ResolvedModel, auto: int | None, steady: int | None = None
 ) -> ModelEstimate:
+    t = run.totals
     base = m.spec.name
-    sizes = t.sizes[base]
+    sizes = run.sizes[base]
     cached_sum = _cached_sum(a, catalog, base, sizes, auto)
     # Cost is linear in each token count and exact (Decimal, no rounding), so pricing the
     # summed tokens once equals summing every request's price.
@@ -414,7 +428,7 @@ def _estimate_model(
     # the worst case has every capped request produce its whole cap.
     out = a.output_for(base)
     in_sum = sum(i * c for i, c in sizes.items())
-    n, caps = t.requests, t.caps
+    n, caps = t.requests, run.caps
     capped = caps.total()
     out_sum = output_sum(out, n, caps)
     worst_out = sum(c * k for c, k in caps.items()) + out * (n - capped)

@@ -69,9 +69,10 @@ class Misfit:
     problem: str
 
 
-#: The output rule (``gpt41cost rules``): gpt41cost's policy on the documented cap.
+#: The output rule (``gpt41cost rules``, which fills in the default output): gpt41cost's policy on
+#: the documented cap.
 OUTPUT_WITHIN_CAP = (
-    "a request's expected output is the output assumption (500, --output-tokens, --calibrate-from, a workload's "
+    "a request's expected output is the output assumption ({default}, --output-tokens, --calibrate-from, a workload's "
     "output_tokens), or its own max_tokens (max_completion_tokens, max_output_tokens) where lower: OpenAI "
     "generates at most that many tokens and bills the output generated; the worst case has every capped "
     "request produce its whole cap"

@@ -132,7 +132,13 @@ def all_rules(catalog: Catalog) -> list[Rule]:
             "--calibrate-from says otherwise",
             "-",
         ),
-        Rule("estimates", "output within its cap", "policy", OUTPUT_WITHIN_CAP, "PY"),
+        Rule(
+            "estimates",
+            "output within its cap",
+            "policy",
+            OUTPUT_WITHIN_CAP.format(default=DEFAULT_OUTPUT_TOKENS),
+            "PY",
+        ),
         Rule(
             "estimates",
             "default epochs",

@@ -393,9 +393,8 @@ class _Context:
     def _at(self, line: int | None) -> str:
         return f"{self.source}: line {line}: " if line is not None else f"{self.source}: "
 
-    def check_model(self, model: str | None, line: int | None) -> None:
-        if model is None or model in self.known_models:
-            return
+    def check_model(self, model: str, line: int | None) -> None:
+        """Refuse a model the catalog cannot resolve (the caller skips those already known)."""
         try:
             self.catalog.resolve(model)
         except Gpt41CostError as exc:
