@@ -913,7 +913,7 @@ def usage(
     ``budget`` (USD) and ``tier``'s usage cap. ``progress`` receives (bytes done, bytes in all,
     records).
     """
-    from .numbers import JOBS, TIER, parse_tolerance
+    from .numbers import JOBS, TIER, check_budget, parse_tolerance
     from .readers.usage import read_usage
     from .usage import summarize
 
@@ -923,7 +923,7 @@ def usage(
     share = _share(batch_share, "batch_share")
     n_jobs = _count(jobs, "jobs", JOBS)
     tol = parse_tolerance(tolerance)
-    monthly = _budget(budget)
+    monthly = check_budget(budget)
     n_tier = _count(tier, "tier", TIER)
     cat = _catalog(catalog, as_of)
     acc = read_usage(path_list, strict=strict, jobs=n_jobs, progress=progress, skip_bad=skip_bad)
@@ -940,15 +940,6 @@ def usage(
 
         fc = month(result, acc, cat, run_date=cat.day, budget=monthly, tier=n_tier)
     return Usage(result, rec, fc, cat, acc)
-
-
-def _budget(budget: Number | None) -> Decimal | None:
-    """The ``budget`` parameter checked; the forecast module is imported only when one is given."""
-    if budget is None:
-        return None
-    from .forecast import check_budget
-
-    return check_budget(budget)
 
 
 # --------------------------------------------------------------------------- the catalog and the rules

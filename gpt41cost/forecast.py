@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from .catalog import Catalog
-from .errors import InputError, ParameterError, UnknownModelError, UsageError
-from .numbers import USD, NumberError, parse_decimal
+from .errors import InputError, UnknownModelError, UsageError
+from .numbers import check_budget  # where it lives since a usage run checks --budget without this module
 from .usage import EPOCH, Accumulator, UsageResult, date_of
 
 RUN_RATE_DAYS = 7
@@ -118,17 +118,6 @@ def _date(key: str) -> _dt.date | None:
 def _month_end(day: _dt.date) -> _dt.date:
     first_next = (day.replace(day=28) + _dt.timedelta(days=4)).replace(day=1)
     return first_next - _dt.timedelta(days=1)
-
-
-def check_budget(value: object) -> Decimal | None:
-    """The ``budget`` parameter (``--budget``): US dollars a month, more than 0 (``"$5,000"``, ``5000``)."""
-    if value is None:
-        return None
-    try:
-        return parse_decimal(value.strip().removeprefix("$") if isinstance(value, str) else value, USD.positive())
-    except NumberError as exc:
-        template = "{budget} " + f"{str(value)!r}: {exc}; give US dollars, e.g. " + "{budget} 5000"
-        raise ParameterError(template, "budget") from None
 
 
 def _crossing(

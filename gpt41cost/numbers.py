@@ -187,6 +187,20 @@ def parse_tolerance(value: object) -> Decimal:
     return d
 
 
+def check_budget(value: object) -> Decimal | None:
+    """The ``budget`` parameter (``--budget``): US dollars a month, more than 0 (``"$5,000"``, ``5000``)
+    (here, not in the forecast module, so that a run checks it without importing that)."""
+    from .errors import ParameterError
+
+    if value is None:
+        return None
+    try:
+        return parse_decimal(value.strip().removeprefix("$") if isinstance(value, str) else value, USD.positive())
+    except NumberError as exc:
+        template = "{budget} " + f"{str(value)!r}: {exc}; give US dollars, e.g. " + "{budget} 5000"
+        raise ParameterError(template, "budget") from None
+
+
 def _from_text(text: str, percent: bool, hint: str) -> Decimal:
     if len(text) > MAX_CHARS:
         raise NumberError(f"{text[:20]!r}... is not a number (over {MAX_CHARS} characters)")

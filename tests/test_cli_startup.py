@@ -57,9 +57,9 @@ def test_a_usage_run_imports_its_command_alone():
     assert not got & (others | {"gpt41cost.reconcile", "gpt41cost.readers.costs", "gpt41cost.forecast"})
 
 
-def test_a_usage_run_with_budget_and_costs_imports_what_they_need(tmp_path: Path):
-    costs = tmp_path / "costs.csv"
-    costs.write_text("date,amount_value\n2025-04-18,1.00\n")
+def test_a_usage_run_with_budget_and_costs_imports_what_they_need():
+    # a run that gets as far as the reconciliation and the forecast (a costs file that reads)
+    costs = SAMPLE.parent.parent / "bill-2026-11" / "cost-export.csv"
     got = _modules("usage", str(SAMPLE), "--billed", str(costs), "--budget", "5", "--forecast", "-f", "json")
     assert {"gpt41cost.reconcile", "gpt41cost.readers.costs", "gpt41cost.forecast"} <= got
 

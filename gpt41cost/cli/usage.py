@@ -202,16 +202,12 @@ def _check(
 ) -> tuple[Catalog, Decimal | None, Decimal, Decimal | None]:
     """The catalog of the run and the flags' values, every one checked before any page is pulled."""
     from ..errors import UsageError
-    from ..numbers import parse_tolerance
+    from ..numbers import check_budget, parse_tolerance
     from ..usage import parse_what_if
 
     catalog = load_catalog_opt(pricing, as_of)
     share = parse_what_if(what_if or [])
-    tol, monthly = parse_tolerance(tolerance), None
-    if budget is not None:  # the forecast module only when it is used
-        from ..forecast import check_budget
-
-        monthly = check_budget(budget)
+    tol, monthly = parse_tolerance(tolerance), check_budget(budget)
     if emit_workload is not None and tier is None:
         raise UsageError("--emit-workload needs --tier N: the usage tier the workload will run at (1 to 5)")
     if (budget is not None or tier is not None) and not forecast and emit_workload is None:
