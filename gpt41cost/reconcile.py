@@ -173,10 +173,10 @@ def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
     dated: dict[tuple[str | None, int | None], ResolvedModel] = {}
     for key, (_n, i, c, o) in acc.groups.items():
         model, batch, tier, day = key[0], key[1], key[2], key[3]
-        if tier is not None and tier != "default" and tier not in PRIORITY_TIERS and not batch:
+        mode = mode_of(batch, tier)
+        if mode == "standard" and tier not in (None, "default"):  # a tier priced as standard: scale, auto, ...
             odd_tiers.setdefault(day_label(day), set()).add(tier)
         resolved = resolve(model)
-        mode = mode_of(batch, tier)
         if isinstance(resolved, str) or _group_rates_reason(resolved, mode, tier) is not None:
             continue  # not priced: listed under Not priced by summarize, left out here too
         on = dated.get((model, day))
@@ -299,8 +299,12 @@ def reconcile(
                     "computed, but no billed line item of this name: billed under another name, or "
                     "outside the costs' days"
                 )
+            elif comp is None:
+                notes.append(
+                    "billed, but nothing computed for this line item: its usage is missing from the records "
+                    "given (other days, or a model's records left out)"
+                )
             elif over:
-                assert comp is not None
                 diff = bill - comp
                 notes.append(
                     f"{_pct(diff / comp) if comp else 'all'} ({'+' if diff > 0 else '-'}{_usd(abs(diff))}): "

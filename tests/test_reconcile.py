@@ -111,6 +111,18 @@ def test_sample_month_flags_the_3pct_day_and_the_unknown_item(cli):
     assert rec["flagged"] == 2
 
 
+def test_a_billed_line_item_with_nothing_computed_is_a_row_not_a_crash(cli):
+    # April 2025 logs against November 2026's bill: gpt-4.1-mini's billed token lines have no
+    # computed counterpart at all (the assertion that the computed cost existed crashed here)
+    logs = str(SAMPLES.parent / "usage" / "chat-completions.jsonl")
+    r = cli(["usage", logs, "--billed", EXPORT, "--pricing", FIXTURE_CATALOG, "--format", "json"])
+    assert r.exit_code == 0, r.stderr
+    rows = json.loads(r.stdout)["reconciliation"]["by_line_item"]
+    missing = [row for row in rows if row["computed_usd"] is None and row["line_item"].startswith("gpt-4.1-mini")]
+    assert missing and all(row["over_tolerance"] for row in missing)
+    assert all("billed, but nothing computed for this line item" in row["notes"][0] for row in missing)
+
+
 def test_cost_export_csv_reads_like_the_pages(cli):
     def rec(billed: str) -> dict:
         r = cli(["usage", COMPLETIONS, "--billed", billed, "--pricing", FIXTURE_CATALOG, "--format", "json"])
