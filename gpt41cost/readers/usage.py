@@ -358,9 +358,6 @@ def _add_typed(sink: Sink, lines: list[bytes]) -> bool:
     """Decode a block's lines (each with its newline), each one JSON value, with the decoder of one
     kind and add its records column by column; False, adding nothing, when no kind fits all of
     them or a record is not clean (then the block takes the generic decoder)."""
-    if _untyped[0]:
-        _untyped[0] -= 1
-        return False
     for i, (decoder, batch, time_field) in enumerate(_KINDS):
         _BUILT.clear()
         _USAGES.clear()
@@ -979,7 +976,9 @@ def _scan_block(data: bytes, sink: Sink, line_no: int, *, last: bool = True) -> 
     the reference would (an envelope, a failed Batch request, more cached than input tokens) get
     :func:`full_parse`.
     """
-    if not last:  # the usual block: its whole lines decoded by the decoder of one kind
+    if not last and _untyped[0]:  # a log of mixed kinds: the next blocks go straight to the generic decoder
+        _untyped[0] -= 1
+    elif not last:  # the usual block: its whole lines decoded by the decoder of one kind
         # cut by BytesIO.readlines (memchr, at C speed; a loop of find costs about twice as much,
         # bytes.count and split more, as Python 3.11 scans a byte at a time)
         whole = io.BytesIO(data).readlines()
@@ -1432,7 +1431,7 @@ _KEPT = Accumulator()
 _MEETING: list[Any] = []
 
 
-def _hand_kept(_: int = 0) -> tuple[dict[Any, dict[Any, int]], dict[Any, dict[Any, int]]]:
+def _hand_kept() -> tuple[dict[Any, dict[Any, int]], dict[Any, dict[Any, int]]]:
     """Worker: its histograms, once every worker has taken such a task (one each: a worker waits
     here until all have one, so none takes two)."""
     _MEETING[0].wait()
