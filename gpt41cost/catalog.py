@@ -141,8 +141,20 @@ class ResolvedModel:
 
     @property
     def label(self) -> str:
-        """The name shown in reports: the base model, or the fine-tuned name as given."""
+        """The name shown in reports: a snapshot or fine-tuned name as given (a snapshot's
+        lifecycle may differ from its alias's), else the base model (an alias)."""
+        return self.requested if self.fine_tuned or self.requested in self.spec.snapshots else self.spec.name
+
+    @property
+    def family(self) -> str:
+        """The name its traffic is priced and grouped under: the base model (alias and snapshots
+        share prices and rate limits), or the fine-tuned name as given."""
         return self.requested if self.fine_tuned else self.spec.name
+
+    @property
+    def dated_apart(self) -> bool:
+        """A snapshot the catalog dates apart from its alias (its own deprecation entry)."""
+        return not self.fine_tuned and self.requested in self.spec.snapshot_lifecycle
 
     @property
     def lifecycle(self) -> Lifecycle:

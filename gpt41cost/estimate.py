@@ -221,8 +221,8 @@ def models_to_report(
         for m in own:
             if all(m.label != o.label for o in out):
                 out.append(m)
-        for base in catalog.models:
-            if all(o.label != base for o in out):
+        for base in catalog.models:  # the other models: one row a model, however its requests named it
+            if all(o.family != base for o in out):
                 out.append(catalog.resolve(base))
     seen: set[str] = set()
     unique = []

@@ -383,6 +383,17 @@ class AfterShutdown:
 
 
 @dataclass(frozen=True)
+class NamedSnapshot:
+    """A snapshot the records name whose lifecycle is its own, not its alias's (its requests are
+    priced in ``counted_under``'s row: alias and snapshot share prices)."""
+
+    model: str
+    counted_under: str
+    requests: int
+    lifecycle: Lifecycle
+
+
+@dataclass(frozen=True)
 class UsageResult:
     sources: tuple[str, ...]
     records: int
@@ -415,6 +426,8 @@ class UsageResult:
     lifecycles: Mapping[str, Lifecycle] = field(default_factory=dict)
     #: each day's traffic by model (days in order, then the costliest model first)
     by_day_model: tuple[DayModel, ...] = ()
+    #: snapshots the records name that the catalog dates apart from their alias (priced in its row)
+    snapshots: tuple[NamedSnapshot, ...] = ()
 
     @property
     def total_usd(self) -> Decimal:
@@ -600,6 +613,7 @@ def summarize(
     undated = 0
     lifecycles: dict[str, Lifecycle] = {}
     late: dict[str, tuple[int, int, int, _dt.date]] = {}  # label -> requests, first day, last day, shutdown
+    snapshots: dict[str, NamedSnapshot] = {}  # a snapshot dated apart from its alias, by name
     total = _Row()
     models: dict[str, _Row] = {}
     unpriced: dict[tuple[str | None, str], _Row] = {}
@@ -629,8 +643,9 @@ def summarize(
             else:
                 shutdown = resolved.lifecycle.shutdown_on
                 if shutdown is not None and day >= (shutdown - EPOCH).days:
-                    was = late.get(resolved.label)
-                    late[resolved.label] = (
+                    whose = resolved.label if resolved.dated_apart else resolved.family
+                    was = late.get(whose)
+                    late[whose] = (
                         (n, day, day, shutdown)
                         if was is None
                         else (was[0] + n, min(was[1], day), max(was[2], day), shutdown)
@@ -638,9 +653,14 @@ def summarize(
             dated = on_day(resolved, day)  # the prices in force on the record's own day
             usage = TokenUsage(i, c, o)
             cost = cost_of(usage, rates_for(dated, mode)).total_usd
-            models.setdefault(resolved.label, _Row()).add(n, i, c, o, cost)
-            # the status shown is the label's: the model's own (an alias), or an ft: model's base snapshot
-            lifecycles[resolved.label] = resolved.lifecycle if resolved.fine_tuned else resolved.spec.lifecycle
+            models.setdefault(resolved.family, _Row()).add(n, i, c, o, cost)
+            if resolved.dated_apart:  # marked in the report: its lifecycle is not its row's
+                was_s = snapshots.get(resolved.requested)
+                snapshots[resolved.requested] = NamedSnapshot(
+                    resolved.requested, resolved.family, n + (was_s.requests if was_s else 0), resolved.lifecycle
+                )
+            # the status shown is the row's: the model's own (an alias), or an ft: model's base snapshot
+            lifecycles[resolved.family] = resolved.lifecycle if resolved.fine_tuned else resolved.spec.lifecycle
             for name in catalog.models:
                 other = on_day(ResolvedModel(name, catalog.models[name], resolved.fine_tuned), day)
                 on_model[name] += cost_of(usage, rates_for(other, mode)).total_usd
@@ -651,7 +671,7 @@ def summarize(
             unpriced.setdefault((model, reason), _Row()).add(n, i, c, o, None)
         total.add(n, i, c, o, cost)
         days.setdefault(day_label(day), _Row()).add(n, i, c, o, cost)
-        label = (model or "(none)") if isinstance(resolved, str) else resolved.label
+        label = (model or "(none)") if isinstance(resolved, str) else resolved.family
         day_models.setdefault((day_label(day), label), _Row()).add(n, i, c, o, cost)
         modes.setdefault(mode, _Row()).add(n, i, c, o, cost)
         if project is not None:
@@ -704,6 +724,11 @@ def summarize(
             f"those in force on each record's own day; records without a timestamp at those of the run's "
             f"date ({catalog.day})",
         ),
+        (
+            "tool calls",
+            "tokens only: built-in tool calls (web search, file search, code interpreter and the like) and "
+            "other per-call fees are not in these figures; the catalog has no per-call prices",
+        ),
     ]
     unpriced_list = tuple(
         UnpricedModel(model, reason, r.requests, r.input_tokens, r.cached_input_tokens, r.output_tokens)
@@ -736,6 +761,7 @@ def summarize(
         catalog_as_of=catalog.as_of,
         undated_requests=undated,
         lifecycles=MappingProxyType(lifecycles),
+        snapshots=tuple(s for _, s in sorted(snapshots.items())),
         after_shutdown=tuple(
             AfterShutdown(label, n, day_label(first), day_label(last), shutdown.isoformat())
             for label, (n, first, last, shutdown) in sorted(late.items())

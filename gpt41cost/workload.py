@@ -334,9 +334,9 @@ def _mix(v: _Validator, catalog: Catalog, raw: Any) -> tuple[tuple[ResolvedModel
     for key, share_raw in mix.items():
         kpath = f"models.{key}"
         m = v.model(catalog, key, kpath)
-        if m.label in seen:
-            v.fail(kpath, f"the same model as {seen[m.label]!r}; list each model once")
-        seen[m.label] = str(key)
+        if m.family in seen:  # an alias and its snapshot share prices and limits: one entry
+            v.fail(kpath, f"the same model as {seen[m.family]!r}; list each model once")
+        seen[m.family] = str(key)
         share = v.dec(share_raw, kpath, SHARE.positive(), share=True)
         out.append((m, share))
     total = sum((s for _, s in out), Decimal(0))
@@ -716,7 +716,7 @@ def with_substitutes(w: Workload, catalog: Catalog) -> tuple[Workload, tuple[str
                     )
                 else:
                     swaps.append(f"{m.label} -> {target.label} ({_pct(share)} of the traffic)")
-        key = target.label
+        key = target.family
         prev = mix.get(key)
         mix[key] = (target, share if prev is None else prev[1] + share)
     return replace(w, models=tuple(mix.values())), tuple(swaps)

@@ -53,7 +53,7 @@ def workload_yaml(
     days: list[int] = []
     for (model, is_batch, _t, day, *_), (n, i, c, o) in acc.groups.items():
         try:
-            label = None if not model else catalog.resolve(model).label
+            label = None if not model else catalog.resolve(model).family
         except UnknownModelError:
             label = None
         if label is None:

@@ -107,7 +107,7 @@ def test_top_level_pricing_yaml_is_the_shipped_one():
     ("name", "label", "fine_tuned"),
     [
         pytest.param("gpt-4.1", "gpt-4.1", False, id="alias"),
-        pytest.param("gpt-4.1-mini-2025-04-14", "gpt-4.1-mini", False, id="snapshot"),
+        pytest.param("gpt-4.1-mini-2025-04-14", "gpt-4.1-mini-2025-04-14", False, id="snapshot"),
         pytest.param(
             "ft:gpt-4.1-mini-2025-04-14:acme::abc123", "ft:gpt-4.1-mini-2025-04-14:acme::abc123", True, id="fine-tuned"
         ),

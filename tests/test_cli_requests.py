@@ -94,7 +94,7 @@ def test_requested_model_first_and_marked(cli, tmp_path):
     r = cli(str(p))
     assert r.exit_code == 0
     first_row = next(line for line in r.stdout.splitlines() if "gpt-4.1" in line and "$" in line)
-    assert "gpt-4.1-nano (requested)" in first_row
+    assert "gpt-4.1-nano-2025-04-14 (requested)" in first_row  # the name the request gives
 
 
 def test_force_kind(cli, tmp_path):

@@ -363,7 +363,7 @@ def test_requests_naming_a_shut_down_model_get_a_note(cli, tmp_path):
     p.write_text(json.dumps({"model": "gpt-4.1-nano-2025-04-14", "messages": [{"role": "user", "content": "hi"}]}))
     r = cli(["estimate", str(p), "--as-of", "2026-12-06"])
     assert r.exit_code == 0, r.stderr
-    assert "the requests name gpt-4.1-nano: shut down 2026-10-23, substitute gpt-4.1-mini" in r.stdout
+    assert "the requests name gpt-4.1-nano-2025-04-14: shut down 2026-10-23, substitute gpt-4.1-mini" in r.stdout
 
 
 def test_fine_tuning_data_is_checked_against_the_cut_offs(cli):

@@ -38,6 +38,7 @@ def test_json_contract(cli):
         "as_of",
         "catalog_as_of",
         "undated_requests",
+        "snapshots",
         "after_shutdown",
         "sources",
         "records",
@@ -115,7 +116,7 @@ def test_table_output_and_what_if(cli):
     assert "Cost by model" in r.stdout
     assert "By project" in r.stdout and "proj_a" in r.stdout
     assert "30% of non-batch traffic through the Batch API" in r.stdout
-    assert "Total $0.83 for 135 requests." in r.stdout
+    assert "Total $0.826500 for 135 requests." in r.stdout  # the header's precision
     assert r.stderr == ""
 
 
@@ -284,7 +285,7 @@ def test_a_row_with_nothing_priced_has_no_cost_not_zero(cli, tmp_path, fmt) -> N
         row = next(x for x in r.stdout.splitlines() if "proj_b" in x)
         cells = [c for c in re.split(r"\s{2,}|\|", row) if c.strip()]
         assert [c.strip() for c in cells[-3:]] == ["-", "-", "2"], row
-        assert "$0.84 for 3 priced requests; 2 request(s) not priced" in r.stdout
+        assert "$0.840000 for 3 priced requests; 2 request(s) not priced" in r.stdout
 
 
 class _Endless(io.RawIOBase):

@@ -12,8 +12,8 @@ from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from ..lifecycle import SHUT_DOWN
-from ..report import Cell, Chart, Pct, Report, Shown, Table, Usd, money_str, usd, usd_auto
+from ..lifecycle import ACTIVE, SHUT_DOWN
+from ..report import Cell, Chart, Pct, Report, Shown, Table, Usd, money_str, usd_auto
 from ..usage import SCHEMA_VERSION, SKIP_REASONS, Line, UsageResult
 from .dated import catalog_notes, date_assumption
 
@@ -228,6 +228,16 @@ def usage_report(result: UsageResult) -> Report:
         for label, life in result.lifecycles.items():
             if life.status(day) == SHUT_DOWN:
                 notes.append(f"{label} is {life.mark(day)}: these figures price its past use.")
+        for snap in result.snapshots:  # dated apart from the alias whose row prices it
+            status = snap.lifecycle.status(day)
+            named = f"{snap.model} ({snap.requests:,} request(s), priced in the {snap.counted_under} row)"
+            if status == SHUT_DOWN:
+                notes.append(f"{named} is {snap.lifecycle.mark(day)}: these figures price its past use.")
+            elif status != ACTIVE:
+                notes.append(
+                    f"the records name {named}: {snap.lifecycle.mark(day)}; "
+                    f"the alias {snap.counted_under} carries no dates of its own"
+                )
     if result.undated_requests:
         notes.append(
             f"{result.undated_requests:,} request(s) carry no timestamp: priced at the prices of the run's date "
@@ -237,10 +247,10 @@ def usage_report(result: UsageResult) -> Report:
         notes += catalog_notes(result.catalog_as_of, result.run_date)
     notes.append(f"Sources: {', '.join(result.sources)}")
     footer = (
-        f"Total {usd(t.cost_usd, 2)} for {t.requests - t.unpriced_requests:,} priced requests; "
+        f"Total {usd_auto(t.cost_usd)} for {t.requests - t.unpriced_requests:,} priced requests; "
         f"{t.unpriced_requests:,} request(s) not priced (see above)."
         if any_unpriced
-        else f"Total {usd(t.cost_usd, 2)} for {t.requests:,} requests."
+        else f"Total {usd_auto(t.cost_usd)} for {t.requests:,} requests."
     )
     return Report(
         title=f"Usage: {result.records:,} records, {t.requests:,} requests, {usd_auto(t.cost_usd)}",
@@ -350,6 +360,15 @@ def usage_json(result: UsageResult) -> dict[str, Any]:
         "as_of": None if result.run_date is None else result.run_date.isoformat(),
         "catalog_as_of": result.catalog_as_of,
         "undated_requests": result.undated_requests,
+        "snapshots": [
+            {
+                "model": s.model,
+                "counted_under": s.counted_under,
+                "requests": s.requests,
+                "lifecycle": None if result.run_date is None else s.lifecycle.as_json(result.run_date),
+            }
+            for s in result.snapshots
+        ],
         "after_shutdown": [
             {
                 "model": a.model,
