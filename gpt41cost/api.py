@@ -499,16 +499,14 @@ def _estimate(
         if a.rate is not None
         else a.cache or ("auto" if kinds - {"text", "tokens"} else "none")
     )
-    mode, mode_source = _mode(a.batch, a.priority, kinds)
-    assumptions = replace(assumptions, cache_mode=cache_mode, mode=mode)
+    mode, batch_file_mode = _modes(a.batch, a.priority)
+    assumptions = replace(assumptions, cache_mode=cache_mode, mode=mode, batch_file_mode=batch_file_mode)
     if calibration is not None:
         assumptions = _calibrated_cache(assumptions, calibration)
     models = chosen or models_to_report(catalog, [], totals, fine_tuned="finetune" in kinds)
     what_if = totals.cache is not None and assumptions.cache_mode == "none"
     result = estimate(totals, catalog, assumptions, models, inputs=inputs, empty_inputs=empty, cache_what_if=what_if)
-    extra = [("processing", mode_source)] if mode_source else []
-    if cache_mode == "auto":
-        extra += list(cache_assumptions(a.cache_warm))
+    extra = list(cache_assumptions(a.cache_warm)) if cache_mode == "auto" else []
     return Estimate(result, tuple(checks), tuple(extra), skipped, skipped_count, tuple(empty), a.per_input)
 
 
@@ -643,15 +641,15 @@ def _calibrated_cache(a: Assumptions, cal: Calibration) -> Assumptions:
     return a
 
 
-def _mode(batch: bool, priority: bool, kinds: set[str]) -> tuple[str, str]:
-    """The processing mode, and why when it was not asked for."""
+def _modes(batch: bool, priority: bool) -> tuple[str, str]:
+    """The processing mode of the inputs that are not Batch files, and of the Batch files'
+    requests: a flag sets one mode for every input; without one, a Batch file's requests go
+    through the Batch API and the rest are online requests at standard rates."""
     if batch:
-        return "batch", ""
+        return "batch", "batch"
     if priority:
-        return "priority", ""
-    if "batch" in kinds:
-        return "batch", "batch: the input is a Batch API file, so batch rates apply (pass --priority to compare)"
-    return "standard", ""
+        return "priority", "priority"
+    return "standard", "batch"
 
 
 # --------------------------------------------------------------------------- limits

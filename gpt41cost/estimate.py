@@ -30,6 +30,19 @@ MINUTES_PER_DAY = 1440
 DEFAULT_EPOCHS = 3
 BASELINE_MODEL = "gpt-4.1"
 CACHE_MODES = ("none", "fixed", "rate", "auto")
+#: The processing rule (``gpt41cost rules``; docs/accounting.md §8, "Batch files"): gpt41cost's
+#: policy on what a Batch file is for.
+BATCH_FILES_RULE = (
+    "a Batch file's requests go through the Batch API: Batch rates, and the batch queue (enqueued input "
+    "tokens per model) instead of the online RPM, TPM and RPD; every other input is an online request at "
+    "standard rates; --batch or --priority sets one mode for every input; a run mixing both sums each "
+    "input's cost at its own rates, and its monthly figures keep the sample's mix (estimate, limits and plan alike)"
+)
+#: The steady-state split of a run mixing modes (docs/accounting.md §8): an inference.
+MIXED_STEADY_SPLIT = (
+    "inference: in a run mixing Batch files and online requests, the month's steady-state cached tokens "
+    "(found for the run as a whole) are split between the two as their warm-run cached tokens are"
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,11 @@ class Assumptions:
     cached_tokens: int | None = None  # with cache_mode "fixed"
     cache_hit_rate: Decimal | None = None  # with cache_mode "rate"
     cache_warm: bool = False  # with cache_mode "auto": does the first request already hit?
-    mode: str = "standard"  # standard | batch | priority
+    #: standard | batch | priority: how every input but a Batch file is processed
+    mode: str = "standard"
+    #: how a Batch file's requests are processed: through the Batch API ("batch"), unless a flag
+    #: (--batch, --priority) sets one mode for every input (docs/accounting.md, "Batch files")
+    batch_file_mode: str = "batch"
     requests_per_month: int | None = None
     traffic_source: str = ""
     epochs: int = DEFAULT_EPOCHS
@@ -51,6 +68,10 @@ class Assumptions:
     hit_rate_by_model: Mapping[str, Decimal] = field(default_factory=dict)
     #: Per base model (from --calibrate-from): the log's cached tokens by prompt size, which win over the hit rate.
     cache_by_model: Mapping[str, ModelCalibration] = field(default_factory=dict)
+
+    def mode_of(self, kind: str) -> str:
+        """The processing mode of an input read as ``kind``."""
+        return self.batch_file_mode if kind == "batch" else self.mode
 
     def output_for(self, base: str) -> int:
         return self.output_by_model.get(base, self.output_tokens)
@@ -154,6 +175,7 @@ class InputEstimate:
     reason: str
     requests: int
     models: tuple[InputModelFigures, ...]
+    processing: str = "standard"  # standard, batch or priority: the rates its requests are priced at
 
 
 @dataclass(frozen=True)
@@ -169,6 +191,25 @@ class EstimateResult:
     run_date: date | None = None  # prices in force and model status are those of this date
     inputs: tuple[InputEstimate, ...] = ()
     empty_inputs: tuple[str, ...] = ()  # files found in a directory and skipped for being empty
+
+    @property
+    def modes(self) -> dict[str, int]:
+        """Requests per processing mode (standard, batch, priority), in order of first use: a Batch
+        file's requests go through the Batch API, the other inputs' are online requests."""
+        out: dict[str, int] = {}
+        for i in self.inputs:
+            if i.requests:
+                out[i.processing] = out.get(i.processing, 0) + i.requests
+        if not out and self.models:
+            out[self.assumptions.mode] = self.models[0].requests
+        return out
+
+    @property
+    def processing(self) -> str:
+        """The run's processing mode: standard, batch or priority, or "mixed" when a Batch file's
+        requests go through the Batch API and the other inputs' at standard rates."""
+        modes = list(self.modes) or [self.assumptions.mode]
+        return modes[0] if len(modes) == 1 else "mixed"
 
 
 def input_stats(counts: Mapping[int, int]) -> Stats:
@@ -279,7 +320,7 @@ def estimate(
     steady: Mapping[str, int] = {}
     if a.cache_mode == "auto" and totals.cache is not None:
         auto, steady = _detected(totals.cache, totals.requests, a)
-    run = _Run(totals, totals.sizes, totals.caps)  # the groups' sizes and caps merged once, for every model
+    run = _run(totals, a)  # the groups' sizes and caps merged once, for every model
     results = [_estimate_model(run, catalog, a, m, auto.get(m.spec.name), steady.get(m.spec.name)) for m in models]
     if cache_what_if and a.cache_mode == "none" and totals.cache is not None:
         results = _with_what_if(results, run, catalog, a, models)
@@ -358,11 +399,14 @@ def _per_input(
                 in_sum = sum(i * c for i, c in sizes.items())
                 cached = _cached_sum(a, catalog, base, sizes, auto)
                 usage = TokenUsage(in_sum, cached, output_sum(a.output_for(base), group.requests, group.caps))
-            cost = price(usage, m, a.mode).total_usd
+            cost = price(usage, m, a.mode_of(span.read_as)).total_usd
             figures.append(
                 InputModelFigures(m.label, usage.input_tokens, usage.cached_input_tokens, usage.output_tokens, cost)
             )
-        out.append(InputEstimate(span.source, span.read_as, span.reason, span.stop - span.start, tuple(figures)))
+        requests = span.stop - span.start
+        out.append(
+            InputEstimate(span.source, span.read_as, span.reason, requests, tuple(figures), a.mode_of(span.read_as))
+        )
     return tuple(out)
 
 
@@ -406,13 +450,89 @@ def steady_cached(cache: RunCache, requests: int, requests_per_month: Decimal) -
     return {name: int(v.to_integral_value()) for name, v in got.items()}
 
 
+class _Part(NamedTuple):
+    """The requests of a run priced in one processing mode (a Batch file's go through the Batch
+    API, the other inputs' are online requests): per base model by input size, by output cap,
+    and the indexes of their groups in the run's totals."""
+
+    mode: str
+    requests: int
+    sizes: Mapping[str, Counter[int]]
+    caps: Counter[int]
+    tags: tuple[int, ...]
+
+
 class _Run(NamedTuple):
     """A run's totals with what :class:`Totals` merges from its groups when asked (each base
-    model's requests by input size, the capped requests by cap), merged once for all models."""
+    model's requests by input size, the capped requests by cap), merged once for all models;
+    and its parts, one per processing mode (one part when every input is priced alike)."""
 
     totals: Totals
     sizes: Mapping[str, Counter[int]]
     caps: Counter[int]
+    parts: tuple[_Part, ...]
+    #: with more than one part and the cache detected: each model's warm cached tokens per group,
+    #: to split a model's cached tokens between the parts
+    warm: Mapping[str, Mapping[int, int]]
+
+
+def _run(totals: Totals, a: Assumptions) -> _Run:
+    sizes, caps = totals.sizes, totals.caps
+    kind_of = dict(totals.kinds)
+    tags: dict[str, list[int]] = {}
+    for k, g in enumerate(totals.groups):
+        tags.setdefault(a.mode_of(kind_of.get(g.source, "")), []).append(k)
+    if len(tags) <= 1:
+        mode = next(iter(tags), a.mode)
+        whole = _Part(mode, totals.requests, sizes, caps, tuple(range(len(totals.groups))))
+        return _Run(totals, sizes, caps, (whole,), {})
+    parts = []
+    for mode, ks in tags.items():
+        groups = [totals.groups[k] for k in ks]
+        part_sizes: dict[str, Counter[int]] = {base: Counter() for base in totals.bases}
+        part_caps: Counter[int] = Counter()
+        for g in groups:
+            part_caps.update(g.caps)
+            for base, counts in g.sizes.items():
+                part_sizes[base].update(counts)
+        parts.append(_Part(mode, sum(g.requests for g in groups), part_sizes, part_caps, tuple(ks)))
+    warm = totals.cache.warm_totals() if totals.cache is not None else {}
+    return _Run(totals, sizes, caps, tuple(parts), warm)
+
+
+def _split(total: int, weights: Sequence[int]) -> list[int]:
+    """``total`` cut in proportion to ``weights`` (whole tokens, rounded down; the last part takes the rest)."""
+    whole = sum(weights)
+    if not whole:
+        return [total if k == len(weights) - 1 else 0 for k in range(len(weights))]
+    out = [total * w // whole for w in weights[:-1]]
+    return [*out, total - sum(out)]
+
+
+def _part_cached(
+    run: _Run, a: Assumptions, base: str, auto: int | None, steady: int | None
+) -> tuple[list[int | None], list[int | None]]:
+    """Each part's cached tokens (found in the run, and in the month's steady state) on ``base``.
+
+    One part: the run's own. Several: the run's cold (or warm) cached tokens are each group's, so
+    a part has its groups'; the steady state is kept for the run as a whole (every request at its
+    share of the traffic), so it is split between the parts as their groups' warm cached tokens are
+    (an inference: a part whose requests share no prefix gets none)."""
+    parts = run.parts
+    if len(parts) == 1:
+        return [auto], [steady]
+    warm = run.warm.get(base, {})
+    autos: list[int | None] = [None] * len(parts)
+    if auto is not None:
+        groups = run.totals.groups
+        autos = [
+            sum(warm.get(k, 0) for k in p.tags) if a.cache_warm else sum(groups[k].cold[base] for k in p.tags)
+            for p in parts
+        ]
+    steadies: list[int | None] = [None] * len(parts)
+    if steady is not None:
+        steadies = list(_split(steady, [sum(warm.get(k, 0) for k in p.tags) for p in parts]))
+    return autos, steadies
 
 
 def _estimate_model(
@@ -421,28 +541,40 @@ def _estimate_model(
     t = run.totals
     base = m.spec.name
     sizes = run.sizes[base]
-    cached_sum = _cached_sum(a, catalog, base, sizes, auto)
     # Cost is linear in each token count and exact (Decimal, no rounding), so pricing the
-    # summed tokens once equals summing every request's price.
+    # summed tokens once equals summing every request's price; a run whose parts are priced
+    # in different modes (a Batch file's requests at Batch rates, the rest online) sums each
+    # part's price.
     # Each request's expected output is the assumption, or its own cap where lower (output_sum);
     # the worst case has every capped request produce its whole cap.
     out = a.output_for(base)
-    in_sum = sum(i * c for i, c in sizes.items())
     n, caps = t.requests, run.caps
+    autos, steadies = _part_cached(run, a, base, auto, steady)
+    usage = month_usage = TokenUsage(0, 0, 0)
+    zero = Cost(Decimal(0), Decimal(0), Decimal(0))
+    total = no_cache = month = zero
+    worst = Decimal(0)
+    for part, p_auto, p_steady in zip(run.parts, autos, steadies, strict=True):
+        p_sizes = part.sizes[base]
+        cached = _cached_sum(a, catalog, base, p_sizes, p_auto)
+        in_sum = sum(i * c for i, c in p_sizes.items())
+        out_sum = output_sum(out, part.requests, part.caps)
+        worst_out = sum(c * k for c, k in part.caps.items()) + out * (part.requests - part.caps.total())
+        p_usage = TokenUsage(in_sum, cached, out_sum)
+        usage += p_usage
+        total += price(p_usage, m, part.mode)
+        no_cache += price(TokenUsage(in_sum, 0, out_sum), m, part.mode)
+        worst += price(TokenUsage(in_sum, cached, worst_out), m, part.mode).total_usd
+        # with the cache detected, the month is priced in its steady state, not as the sample ran
+        p_month = p_usage if p_steady is None else TokenUsage(in_sum, min(p_steady, in_sum), out_sum)
+        month_usage += p_month
+        month += price(p_month, m, part.mode)
     capped = caps.total()
-    out_sum = output_sum(out, n, caps)
-    worst_out = sum(c * k for c, k in caps.items()) + out * (n - capped)
-    usage = TokenUsage(in_sum, cached_sum, out_sum)
-    total = price(usage, m, a.mode)
-    no_cache = price(TokenUsage(in_sum, 0, out_sum), m, a.mode)
-    worst = price(TokenUsage(in_sum, cached_sum, worst_out), m, a.mode).total_usd
     per_request = total.total_usd / n
     batch = price(usage, m, "batch")
     monthly = monthly_nc = monthly_batch = None
     if a.requests_per_month is not None:
-        # with the cache detected, the month is priced in its steady state, not as the sample ran
-        month_usage = usage if steady is None else TokenUsage(in_sum, steady, out_sum)
-        month = price(month_usage, m, a.mode)
+        # each request of the sample stands for an equal share of the month's traffic, in its own mode
         monthly = month.total_usd * a.requests_per_month / n
         monthly_nc = no_cache.total_usd * a.requests_per_month / n
         monthly_batch = price(month_usage, m, "batch").total_usd * a.requests_per_month / n

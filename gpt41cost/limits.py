@@ -7,8 +7,9 @@ The rules, each a named value here and an assumption in every report:
 - A request with more than ``catalog.long_context_threshold`` input tokens draws on the
   long-context pool (its own RPM, TPM and batch queue) instead of the standard one. Each
   request kind (one per prompt file) is routed on its own; kinds are equally likely.
-- Traffic counts every request of the workload; ``batch_share`` of them go through the
-  Batch API and use the batch queue instead of RPM, TPM and RPD.
+- Traffic counts every request of the workload; the requests of a Batch file, and
+  ``batch_share`` of the others, go through the Batch API: they are priced at Batch rates and
+  use the batch queue instead of RPM, TPM and RPD (docs/accounting.md §8, "Batch files").
 - Use % = used / limit x 100 (exact Decimal). Headroom % = 100 - the largest use %.
   A tier fits when every use % is at most 100 - ``min_headroom_pct``, no single request
   is larger than its pool's TPM (OpenAI rejects it outright), and the projected monthly
@@ -74,7 +75,9 @@ class RequestProfile:
     ``reserve_tokens`` is what OpenAI reserves for the output at admission (TPM);
     ``reserves``, when given, is the reservation of each kind instead (a request file's own
     ``max_tokens``); ``outputs``, when given, the expected output of each kind instead (its own
-    ``max_tokens`` where lower: :func:`gpt41cost.measure.expected_output`).
+    ``max_tokens`` where lower: :func:`gpt41cost.measure.expected_output`). ``batch``, when
+    given, says of each kind whether it is a Batch file's request: one sent through the Batch API
+    whatever the workload's batch share.
     """
 
     input_tokens: tuple[int, ...]
@@ -83,6 +86,7 @@ class RequestProfile:
     reserve_tokens: int
     reserves: tuple[int, ...] = ()
     outputs: tuple[int, ...] = ()
+    batch: tuple[bool, ...] = ()
 
     def reserve_of(self, kind: int) -> int:
         return self.reserves[kind] if self.reserves else self.reserve_tokens
@@ -103,6 +107,8 @@ class RequestProfile:
             raise UsageError("reserves must have one non-negative entry per request kind")
         if self.outputs and (len(self.outputs) != len(self.input_tokens) or min(self.outputs) < 0):
             raise UsageError("outputs must have one non-negative entry per request kind")
+        if self.batch and len(self.batch) != len(self.input_tokens):
+            raise UsageError("batch must have one entry per request kind")
 
     @classmethod
     def uniform(cls, input_tokens: int, output_tokens: int, reserve_tokens: int, cached: int = 0) -> RequestProfile:
@@ -119,6 +125,21 @@ class RequestProfile:
     @property
     def max_input_tokens(self) -> int:
         return max(self.input_tokens)
+
+    def is_batch(self, kind: int) -> bool:
+        """Whether requests of ``kind`` are a Batch file's (always sent through the Batch API)."""
+        return bool(self.batch) and self.batch[kind]
+
+    @property
+    def batch_kinds(self) -> int:
+        """How many request kinds are a Batch file's."""
+        return sum(self.batch)
+
+    def online(self) -> RequestProfile:
+        """The same requests with none taken for a Batch file's (what-ifs that move every request)."""
+        return RequestProfile(
+            self.input_tokens, self.cached_tokens, self.output_tokens, self.reserve_tokens, self.reserves, self.outputs
+        )
 
 
 @dataclass(frozen=True)
@@ -300,30 +321,43 @@ class Assessment:
 
 @dataclass(frozen=True)
 class _Pool:
-    """Request kinds routed to one pool: how many, and their summed tokens."""
+    """Request kinds routed to one pool: how many, and their summed tokens; of them, the kinds
+    that are a Batch file's (all their requests go through the Batch API; the other kinds' go
+    as the workload's batch share says)."""
 
     kinds: int  # request kinds in this pool
     admit_tokens: int  # sum over its kinds of input + reservation
     input_tokens: int  # sum over its kinds of input
-    largest_admit: int  # the largest input + reservation of one request
+    largest_admit: int  # the largest input + reservation of one request that can be sent online
     largest_input: int  # the largest input of one request
+    file_kinds: int = 0  # kinds that are a Batch file's requests
+    file_admit: int = 0  # their input + reservation
+    file_input: int = 0  # their input
+    largest_file_input: int = 0  # the largest input of one of them
+
+    @property
+    def online_kinds(self) -> int:
+        """Kinds whose requests can be sent online (not a Batch file's)."""
+        return self.kinds - self.file_kinds
 
 
 def _pools(profile: RequestProfile, threshold: int) -> tuple[_Pool, _Pool]:
-    pairs = [(i, profile.reserve_of(k)) for k, i in enumerate(profile.input_tokens)]
-    std = [(i, r) for i, r in pairs if i <= threshold]
-    lc = [(i, r) for i, r in pairs if i > threshold]
+    rows = [(i, profile.reserve_of(k), profile.is_batch(k)) for k, i in enumerate(profile.input_tokens)]
 
-    def pool(xs: list[tuple[int, int]]) -> _Pool:
+    def pool(xs: list[tuple[int, int, bool]]) -> _Pool:
         return _Pool(
             len(xs),
-            sum(i + r for i, r in xs),
-            sum(i for i, _ in xs),
-            max((i + r for i, r in xs), default=0),
-            max((i for i, _ in xs), default=0),
+            sum(i + r for i, r, _ in xs),
+            sum(i for i, _, _ in xs),
+            max((i + r for i, r, b in xs if not b), default=0),
+            max((i for i, _, _ in xs), default=0),
+            sum(1 for _, _, b in xs if b),
+            sum(i + r for i, r, b in xs if b),
+            sum(i for i, _, b in xs if b),
+            max((i for i, _, b in xs if b), default=0),
         )
 
-    return pool(std), pool(lc)
+    return pool([x for x in rows if x[0] <= threshold]), pool([x for x in rows if x[0] > threshold])
 
 
 def pct(used: Decimal, limit: int) -> Decimal:
@@ -343,18 +377,26 @@ def _uses(
     def add(key: str, used: Decimal, limit: int) -> None:
         uses.append(Use(key, used, limit, pct(used, limit)))
 
+    # Online requests draw on RPM, TPM and RPD; the Batch API's (a Batch file's, and the batch
+    # share of the others) on the batch queue alone (docs/accounting.md §8, §9).
     for pool, lim, prefix in ((std, limits, ""), (lc, lc_limits, "long_context_")):
         if pool.kinds == 0:
             continue
-        if online > 0:
-            add(f"{prefix}rpm", peak * pool.kinds / n, lim.rpm)
-            add(f"{prefix}tpm", peak * pool.admit_tokens / n, lim.tpm)
-        if demand.batch_share > 0 and rpd is not None:
-            daily_batch = rpd * share * demand.batch_share
-            add(f"{prefix}batch_queue", daily_batch * pool.input_tokens / n, lim.batch_queue)
+        if online > 0 and pool.online_kinds:
+            add(f"{prefix}rpm", peak * pool.online_kinds / n, lim.rpm)
+            add(f"{prefix}tpm", peak * (pool.admit_tokens - pool.file_admit) / n, lim.tpm)
+        if rpd is not None and (demand.batch_share > 0 or pool.file_kinds):
+            queued = ZERO
+            if demand.batch_share > 0:
+                queued = rpd * share * demand.batch_share * (pool.input_tokens - pool.file_input) / n
+            if pool.file_kinds:
+                queued += rpd * share * pool.file_input / n
+            add(f"{prefix}batch_queue", queued, lim.batch_queue)
     # RPD is a per-model limit: every online request counts, whichever pool it uses.
-    if limits.rpd is not None and rpd is not None and online > 0:
-        add("rpd", rpd * share * online, limits.rpd)
+    online_kinds = std.online_kinds + lc.online_kinds
+    if limits.rpd is not None and rpd is not None and online > 0 and online_kinds:
+        daily = rpd * share * online
+        add("rpd", daily if online_kinds == n else daily * online_kinds / n, limits.rpd)
     order = list(USE_LABELS)
     uses.sort(key=lambda u: order.index(u.key))
     return uses
@@ -379,10 +421,11 @@ def _model_tier(demand: Demand, model: ResolvedModel, share: Decimal, tier: int,
         (std, tl.standard, "batch queue"),
         (lc, tl.long_context, "long-context batch queue"),
     ):
-        if demand.batch_share > 0 and pool.kinds and pool.largest_input > lim.batch_queue:
+        largest = pool.largest_input if demand.batch_share > 0 else pool.largest_file_input
+        if pool.kinds and largest > lim.batch_queue:
             oversize = True
             reasons.append(
-                f"tier {tier}: {name}: one request ({pool.largest_input:,} input tokens) is larger than the "
+                f"tier {tier}: {name}: one request ({largest:,} input tokens) is larger than the "
                 f"{what} limit of {lim.batch_queue:,} tokens"
             )
     for u in uses:
@@ -401,31 +444,34 @@ def _fmt_pct(p: Decimal) -> str:
     return f"{p.quantize(Decimal('0.1')):,}%"
 
 
-def _per_request(profile: RequestProfile, model: ResolvedModel, mode: str) -> Decimal:
+def _per_request(profile: RequestProfile, model: ResolvedModel, mode: str, which: str = "all") -> Decimal:
+    """The mean price of a request in ``mode``, over all kinds; of the kinds ``which`` names
+    ("online": not a Batch file's, "files": a Batch file's) summed over them, over all kinds."""
     total = ZERO
     for k, (i, c) in enumerate(zip(profile.input_tokens, profile.cached_tokens, strict=True)):
-        total += price(TokenUsage(i, c, profile.output_of(k)), model, mode).total_usd
+        if which == "all" or (which == "files") == profile.is_batch(k):
+            total += price(TokenUsage(i, c, profile.output_of(k)), model, mode).total_usd
     return total / profile.kinds
 
 
 def _cost(demand: Demand, model: ResolvedModel, share: Decimal) -> ModelCost:
-    std = _per_request(demand.profile, model, "standard")
+    p = demand.profile
+    std = _per_request(p, model, "standard")
     # No cached batch rate is published: cost.price bills cached batch tokens at the batch input rate.
-    bat = _per_request(demand.profile, model, "batch")
+    bat = _per_request(p, model, "batch")
     rpd = demand.traffic.requests_per_day
     if rpd is None:
         return ModelCost(model.label, share, None, demand.traffic.peak_rpm * share, None, None, std, bat)
     month = rpd * share * DAYS_PER_MONTH
-    return ModelCost(
-        model.label,
-        share,
-        rpd * share,
-        demand.traffic.peak_rpm * share,
-        month * (1 - demand.batch_share) * std,
-        month * demand.batch_share * bat,
-        std,
-        bat,
-    )
+    if not p.batch_kinds:
+        online_usd, batch_usd = month * (1 - demand.batch_share) * std, month * demand.batch_share * bat
+    else:
+        # a Batch file's requests go through the Batch API; the others as the batch share says
+        online = _per_request(p, model, "standard", "online")
+        online_usd = month * (1 - demand.batch_share) * online
+        batch_usd = month * (demand.batch_share * _per_request(p, model, "batch", "online"))
+        batch_usd += month * _per_request(p, model, "batch", "files")
+    return ModelCost(model.label, share, rpd * share, demand.traffic.peak_rpm * share, online_usd, batch_usd, std, bat)
 
 
 def assess(demand: Demand, catalog: Catalog, tiers: Sequence[int] = TIERS) -> Assessment:
@@ -503,6 +549,7 @@ class Drain:
 def drain(backlog: int, model: ResolvedModel, profile: RequestProfile, catalog: Catalog, tier: int) -> Drain:
     if backlog < 1:
         raise ParameterError("{backlog}: must be 1 or more requests", "backlog")
+    profile = profile.online()  # both ways are what-ifs for every request, a Batch file's too
     std, lc = _pools(profile, catalog.long_context_threshold)
     tl = model.spec.limits[tier]
     # Online: the request rate at 100% of the tightest per-minute limit.

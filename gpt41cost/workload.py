@@ -128,6 +128,9 @@ class PromptSummary:
     input_tokens_total: int | None = None  # over the requests measured; None for a given input size
     #: parts of the requests that could not be counted: (where, what)
     uncounted: tuple[tuple[str, str], ...] = ()
+    #: the requests of Batch files (sent through the Batch API), and those files
+    batch_requests: int = 0
+    batch_sources: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, profile: RequestProfile, basis: str, measured: Sequence[Measured] = ()) -> PromptSummary:
@@ -140,6 +143,8 @@ class PromptSummary:
             cache_basis=basis,
             input_tokens_total=sum(profile.input_tokens),
             uncounted=tuple((m.where, what) for m in measured for what in m.uncounted),
+            batch_requests=profile.batch_kinds,
+            batch_sources=tuple(dict.fromkeys(m.source for m in measured if m.kind == "batch")),
         )
 
 
@@ -526,7 +531,12 @@ def profile_from_measured(
         basis = "none"
     own = any(c is not None for c in caps)
     below = any(o != output_tokens for o in outputs)
-    profile = RequestProfile(inputs, cached, output_tokens, fallback, reserves if own else (), outputs if below else ())
+    # a Batch file's requests go through the Batch API (docs/accounting.md §8, "Batch files")
+    batch = tuple(m.kind == "batch" for m in measured)
+    profile = RequestProfile(
+        inputs, cached, output_tokens, fallback, reserves if own else (), outputs if below else (),
+        batch if any(batch) else (),
+    )  # fmt: skip
     return profile, PromptSummary.of(profile, basis, measured)
 
 

@@ -73,6 +73,7 @@ MAPS = {
     "snapshots_lifecycle",
     "input_tokens_by_model",
     "queue_by_model",
+    "requests_by_processing",
 }
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SNAKE = re.compile(r"[a-z][a-z0-9_]*")

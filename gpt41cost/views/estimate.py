@@ -84,7 +84,7 @@ def assumptions(r: EstimateResult) -> list[tuple[str, str]]:
             + _capped_text(r),
         ),
         ("cached input", _cache_text(r)),
-        ("processing", a.mode + (" (50% off input and output)" if a.mode == "batch" else "")),
+        ("processing", processing_text(r)),
         (
             "traffic",
             f"{a.traffic_source} (a month is {DAYS_PER_MONTH} days)"
@@ -95,7 +95,7 @@ def assumptions(r: EstimateResult) -> list[tuple[str, str]]:
         date_assumption(_day(r)),
         ("percentiles", "nearest-rank over the requests measured"),
     ]
-    if a.mode == "batch":
+    if "batch" in r.modes:
         rows.append(("batch cached tokens", BATCH_CACHED_AT_INPUT_RATE))
     steady = [m for m in r.models if m.monthly_cached_tokens is not None]
     if steady and a.requests_per_month is not None:
@@ -119,6 +119,51 @@ def assumptions(r: EstimateResult) -> list[tuple[str, str]]:
     if any(m.training_tokens is not None for m in r.models):
         rows.append(("fine-tuning epochs", f"{a.epochs}"))
     return rows
+
+
+MODE_TEXT = {
+    "standard": "standard",
+    "batch": "batch (50% off input and output)",
+    "priority": "priority",
+}
+
+MIXED_TEXT = {**MODE_TEXT, "batch": "batch rates (Batch API, 50% off input and output)"}
+
+
+def _requests(n: int) -> str:
+    return f"{n:,} request{'s' if n != 1 else ''}"
+
+
+def _named(sources: Sequence[str], most: int = 3) -> str:
+    shown = ", ".join(sources[:most])
+    return shown + (f" and {len(sources) - most:,} more" if len(sources) > most else "")
+
+
+def processing_text(r: EstimateResult) -> str:
+    """How the run's requests are priced (docs/accounting.md §8, "Batch files"): a Batch file's
+    requests through the Batch API, the other inputs' as online requests at standard rates,
+    unless --batch or --priority sets one mode for every input."""
+    a, modes = r.assumptions, r.modes
+    batch_files = [i.source for i in r.inputs if i.read_as == "batch" and i.requests]
+    if len(modes) <= 1:
+        mode = next(iter(modes), a.mode)
+        text = MODE_TEXT[mode]
+        if batch_files and a.mode == a.batch_file_mode:  # a flag set it for every input
+            files = "the Batch file's" if len(batch_files) == 1 else "the Batch files'"
+            return text + f" (--{mode}: every input, {files} requests too)"
+        if batch_files:
+            return text + ": the input is a Batch API file, so batch rates apply (pass --priority to compare)"
+        return text
+    batch_n = sum(i.requests for i in r.inputs if i.read_as == "batch")
+    n = sum(modes.values())
+    kind = "a Batch file" if len(batch_files) == 1 else "Batch files"
+    rest = modes.get(a.mode, 0)
+    return (
+        f"{MIXED_TEXT[a.batch_file_mode]} for the {_requests(batch_n)} of {_named(batch_files)} ({kind}), "
+        f"{a.mode} for the other {_requests(rest)} (online); each input is priced at its own rates and the "
+        f"run's figures are their sum; monthly figures keep the sample's mix ({batch_n:,} of {n:,} requests "
+        "through the Batch API); --batch or --priority prices every input alike"
+    )
 
 
 def _capped_text(r: EstimateResult) -> str:
@@ -235,7 +280,7 @@ WHAT_IF_LABEL = "what-if: with the prompt cache (as --cache auto would detect)"
 #: Inputs listed one by one in the table without --per-input; past this, grouped by kind and reason.
 LIST_INPUTS = 12
 #: Keys of every entry of "inputs"; pinned by a test.
-INPUT_KEYS = ("source", "read_as", "reason", "requests", "models")
+INPUT_KEYS = ("source", "read_as", "reason", "requests", "processing", "models")
 EMPTY_REASON = "empty file (found in a directory)"
 
 
@@ -245,6 +290,7 @@ def _input_json(i: InputEstimate) -> dict[str, Any]:
         "read_as": i.read_as,
         "reason": i.reason,
         "requests": i.requests,
+        "processing": i.processing,
         "models": [
             {
                 "model": f.model,
@@ -259,26 +305,32 @@ def _input_json(i: InputEstimate) -> dict[str, Any]:
 
 
 def _inputs_table(r: EstimateResult, per_input: bool) -> Table | None:
-    """What each input was read as and why; with ``per_input`` its tokens and cost per model too."""
+    """What each input was read as and why, and the rates it is priced at when they differ; with
+    ``per_input`` its tokens and cost per model too."""
+    mixed = len(r.modes) > 1
     if per_input:
         models = [f.model for f in r.inputs[0].models] if r.inputs else []
         same = all(len({f.input_tokens for f in i.models}) <= 1 for i in r.inputs)
         token_cols = ["input tokens"] if same else [f"input tokens {m}" for m in models]
         cost_cols = [f"{m} (all once)" for m in models]
-        cols = ["input", "read as", "why", "requests", *token_cols, *cost_cols]
+        priced = ["priced at"] if mixed else []
+        cols = ["input", "read as", "why", "requests", *priced, *token_cols, *cost_cols]
         rows: list[list[Any]] = []
         for i in r.inputs:
             tokens = [i.models[0].input_tokens] if same and i.models else [f.input_tokens for f in i.models]
-            rows.append([i.source, i.read_as, i.reason, i.requests, *tokens, *(Usd(f.total_usd) for f in i.models)])
-        blank = [None] * (len(token_cols) + len(cost_cols))
+            mode = [i.processing] if mixed else []
+            rows.append(
+                [i.source, i.read_as, i.reason, i.requests, *mode, *tokens, *(Usd(f.total_usd) for f in i.models)]
+            )
+        blank = [None] * (len(priced) + len(token_cols) + len(cost_cols))
         rows += [[e, "skipped", EMPTY_REASON, 0, *blank] for e in r.empty_inputs]
-        return Table("Inputs", cols, rows, numeric=frozenset(cols[3:]), name="inputs")
+        return Table("Inputs", cols, rows, numeric=frozenset(cols[3:]) - set(priced), name="inputs")
     if len({(i.read_as, i.reason) for i in r.inputs}) <= 1 and not r.empty_inputs:
         return None  # the note says it: "Measured: 8 inputs (read as text: extension .txt)"
     if len(r.inputs) + len(r.empty_inputs) <= LIST_INPUTS:
-        rows = [[i.source, i.read_as, i.reason] for i in r.inputs]
-        rows += [[e, "skipped", EMPTY_REASON] for e in r.empty_inputs]
-        return Table("Inputs", ["input", "read as", "why"], rows, name="inputs")
+        rows = [[i.source, i.read_as, i.reason, *([i.processing] if mixed else [])] for i in r.inputs]
+        rows += [[e, "skipped", EMPTY_REASON, *([None] if mixed else [])] for e in r.empty_inputs]
+        return Table("Inputs", ["input", "read as", "why", *(["priced at"] if mixed else [])], rows, name="inputs")
     groups: dict[tuple[str, str], list[str]] = {}
     for i in r.inputs:
         groups.setdefault((i.read_as, i.reason), []).append(i.source)
@@ -311,7 +363,8 @@ def estimate_report(
             "cached_tokens": a.cached_tokens,
             "cache_hit_rate": a.cache_hit_rate,
             "cache_warm": a.cache_warm,
-            "processing": a.mode,
+            "processing": r.processing,
+            "requests_by_processing": r.modes,
             "requests_per_month": a.requests_per_month,
             "days_per_month": DAYS_PER_MONTH,
             "prices_as_of": r.catalog_as_of,
@@ -493,7 +546,7 @@ def estimate_report(
 
 def _charts(r: EstimateResult, monthly: bool, stats_rows: list[list[Any]]) -> list[Chart]:
     names = [m.model for m in r.models]
-    batch_run = r.assumptions.mode == "batch"
+    batch_run = r.processing == "batch"
 
     def each(n: int, total: Decimal | None) -> Decimal | None:
         return None if total is None or not n else total / n
@@ -501,9 +554,12 @@ def _charts(r: EstimateResult, monthly: bool, stats_rows: list[list[Any]]) -> li
     # the variants: as estimated, without the prompt cache (when one is assumed) or with it as a
     # what-if (when none is: as --cache auto would detect it), and through the Batch API (no cached
     # rate there); a run already at batch prices has no separate Batch series
+    mixed = r.processing == "mixed"
     cached = r.assumptions.cache_mode != "none"
     what_if = not cached and any(m.if_cached is not None for m in r.models)
-    variants = "as estimated" + (" (Batch API)" if batch_run else "")
+    variants = "as estimated" + (
+        " (Batch API)" if batch_run else " (Batch files' requests at Batch rates, the rest online)" if mixed else ""
+    )
     if cached:
         variants += ", without the prompt cache"
     elif what_if:
@@ -511,7 +567,8 @@ def _charts(r: EstimateResult, monthly: bool, stats_rows: list[list[Any]]) -> li
     else:
         variants += " (no prompt cache assumed: --cache auto detects shared prefixes)"
     if not batch_run:
-        variants += "; through the Batch API (no cached rate there: cached tokens at the batch input rate)"
+        every = " (every request)" if mixed else ""
+        variants += f"; through the Batch API{every} (no cached rate there: cached tokens at the batch input rate)"
 
     def series(
         estimated: list[Decimal | None],
@@ -630,7 +687,7 @@ def _what_if_note(r: EstimateResult) -> list[str]:
 def _batch_notes(r: EstimateResult) -> list[str]:
     """One line for every format: what each model's requests cost through the Batch API, a month
     when traffic is given, else a request; none when the run is already at batch prices."""
-    if r.assumptions.mode == "batch":
+    if r.processing == "batch":
         return []
     figures = []
     for m in r.models:
@@ -642,7 +699,8 @@ def _batch_notes(r: EstimateResult) -> list[str]:
             figures.append(f"{m.model} {usd_auto(each)} a request")
     # The Batch variant's terms (ACCOUNTING.md section 8): half of standard prices, not of the
     # run's (priority) figures; no cached rate, so cached input bills at the batch input rate.
-    off = "50% off" if r.assumptions.mode == "standard" else "50% off standard prices"
+    off = "50% off" if r.processing == "standard" else "50% off standard prices"
     cached = any(m.usage.cached_input_tokens or m.monthly_cached_tokens for m in r.models)
     rate = "; cached input at the batch input rate" if cached else ""
-    return [f"Batch API ({off}, results within 24 h{rate}): {', '.join(figures)}"] if figures else []
+    head = "Every request through the Batch API" if r.processing == "mixed" else "Batch API"
+    return [f"{head} ({off}, results within 24 h{rate}): {', '.join(figures)}"] if figures else []

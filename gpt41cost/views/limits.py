@@ -146,7 +146,7 @@ def input_assumptions(
         out.append(
             ("cached input/request", f"mean {_dec(summary.mean_cached_tokens, 1)} tokens ({summary.cache_basis})")
         )
-    out.append(("batch share", f"{_dec(demand.batch_share * 100)}% of requests through the Batch API"))
+    out.append(("batch share", batch_text(demand, summary)))
     out.append(("min headroom", f"{_dec(demand.min_headroom_pct)}%"))
     out.append(
         (
@@ -158,6 +158,29 @@ def input_assumptions(
     out += list(ASSUMPTIONS)
     out.append(date_assumption(catalog.day))
     return out
+
+
+def batch_text(demand: Demand, summary: PromptSummary | None) -> str:
+    """Which requests go through the Batch API: a Batch file's, and the batch share of the others
+    (docs/accounting.md §8, "Batch files")."""
+    p = demand.profile
+    share = f"{_dec(demand.batch_share * 100)}% of requests through the Batch API"
+    if not p.batch_kinds:
+        return share
+    files = summary.batch_sources if summary is not None else ()
+    named = ", ".join(files[:3]) + (f" and {len(files) - 3:,} more" if len(files) > 3 else "")
+    n = p.batch_kinds
+    whose = "a Batch file's" if len(files) == 1 else "Batch files'"
+    text = (
+        f"{n:,} of the {p.kinds:,} requests measured are {whose} "
+        f"({named}): sent through the Batch API, priced at Batch rates and counted against the batch queue "
+        "(enqueued input tokens per model), not the online RPM, TPM and RPD; the traffic keeps the sample's mix"
+    )
+    if n < p.kinds:
+        text += f"; of the others, {share}"
+    if demand.traffic.requests_per_day is None:
+        text += "; give the requests per day to check the batch queue"
+    return text
 
 
 def _lc_share(demand: Demand, catalog: Catalog) -> Decimal:
@@ -422,6 +445,7 @@ def _inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any
         **expected_output_json(p),
         "mean_cached_tokens": rounded(summary.mean_cached_tokens if summary else Decimal(0), 4),
         "batch_share": demand.batch_share,
+        "batch_file_requests": p.batch_kinds,
         "min_headroom_pct": pct_json(demand.min_headroom_pct),
     }
 

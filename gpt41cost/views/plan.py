@@ -142,6 +142,7 @@ def plan_report(
             "peak_rpm": rounded(w.traffic.peak_rpm, 4),
             "peak_rpm_source": w.traffic.peak_source,
             "batch_share": w.batch_share,
+            "batch_file_requests": a.demand.profile.batch_kinds,
         },
         "models": [
             {
