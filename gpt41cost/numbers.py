@@ -2,7 +2,8 @@
 
 Counts (requests, tokens): ``1000000``, ``1_000_000``, ``1,000,000``, ``1e6`` and ``1.5e6``;
 refused when not a whole number. Rates and shares: ``0.8`` or ``80%``. Other quantities (a peak
-factor, a budget in USD, a price): plain decimals, ``_`` and ``,`` groupings and exponents.
+factor, a budget in USD, a price): plain decimals, ``_`` and ``,`` groupings and exponents; a sum
+of money may start with ``$`` (``$5,000``).
 
 Every number is bounded to a documented :class:`Range` (README, "Numbers"), so a typo such as
 ``1e18`` requests a day or a price of ``1e999999`` is one line, not an arithmetic error deep in
@@ -41,6 +42,8 @@ class Range:
     low: Decimal
     high: Decimal
     above: bool = False
+    #: a sum of money: a leading ``$`` is read too (``$5,000``), in flags and files alike
+    money: bool = False
 
     def at_least(self, low: int | Decimal) -> Range:
         """This range from ``low`` instead."""
@@ -81,9 +84,9 @@ PERCENT = Range("percentages (--min-headroom)", Decimal(0), Decimal(100))
 #: Peak minute over the day's average minute.
 PEAK_FACTOR = Range("peak factor", Decimal(1), Decimal(1440))
 #: A budget or other sum of money a user gives, USD.
-USD = Range("budgets in USD", Decimal(0), Decimal(10**15))
+USD = Range("budgets in USD", Decimal(0), Decimal(10**15), money=True)
 #: A catalog price, USD per 1M tokens (or per unit), or a tier's payment or cap, USD.
-PRICE = Range("catalog prices and tier amounts in USD", Decimal(0), Decimal(10**9))
+PRICE = Range("catalog prices and tier amounts in USD", Decimal(0), Decimal(10**9), money=True)
 #: A catalog count: context windows, output caps, tier limits (RPM, TPM, batch queue).
 LIMIT = Range("catalog limits (tokens, requests, bytes)", Decimal(0), Decimal(10**15))
 #: A usage tier.
@@ -143,7 +146,7 @@ def parse_decimal(value: object, rng: Range, *, percent: bool = False, hint: str
         d = Decimal(text) if isinstance(value, float) else value
     else:
         text = value.strip()
-        d = _from_text(text, percent, hint)
+        d = _from_text(text.removeprefix("$").lstrip() if rng.money else text, percent, hint)
     if not d.is_finite():
         raise NumberError(f"{_quote(text)} is not a finite number")
     shown = _quote(text) if isinstance(value, str) else text
@@ -195,7 +198,7 @@ def check_budget(value: object) -> Decimal | None:
     if value is None:
         return None
     try:
-        return parse_decimal(value.strip().removeprefix("$") if isinstance(value, str) else value, USD.positive())
+        return parse_decimal(value, USD.positive())
     except NumberError as exc:
         template = "{budget} " + f"{str(value)!r}: {exc}; give US dollars, e.g. " + "{budget} 5000"
         raise ParameterError(template, "budget") from None

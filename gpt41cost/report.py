@@ -213,6 +213,12 @@ def usd(value: Decimal | None, places: int = 6) -> str:
     return f"${rounded:,.{places}f}"
 
 
+def usd_given(value: Decimal) -> str:
+    """An amount the user gave (a budget, a cap) as given: ``$0.02``, ``$1,234.56``, ``$5,000``;
+    no rounding, since a label that rounds a $0.02 budget to $0 misleads."""
+    return f"${value:,f}"
+
+
 def usd_auto(value: Decimal | None) -> str:
     """Money with places chosen by size: cents for large sums, more for per-request figures."""
     if value is None:

@@ -98,6 +98,33 @@ def _import_hypothesis() -> None:
     0.793 -> 0.772 s wall)."""
     with contextlib.suppress(Exception):  # the plugin imports it again, and reports what fails
         import hypothesis.internal.observability  # noqa: F401
+    _utf8_table()
+
+
+#: The characters UTF-8 encodes, each decoding back to itself: every code point but the surrogates.
+UTF8_INTERVALS = ((0, 0xD7FF), (0xE000, sys.maxunicode))
+
+
+def _utf8_table() -> None:
+    """hypothesis' ``st.text()`` draws the characters UTF-8 can encode, and the first use in a run
+    works them out: it encodes each of the 1,114,112 code points and merges 1.1 million
+    one-character intervals: about 1.0 CPU s on every fresh checkout, where its cache (.hypothesis/)
+    is empty. The answer is Unicode's: every code point but the surrogates. It is written where
+    hypothesis keeps it, as the same JSON hypothesis writes there itself (a hypothesis that names
+    the file otherwise does not read it, and works the table out again). The same characters are
+    drawn either way."""
+    with contextlib.suppress(Exception):  # then hypothesis works it out, as without this
+        import gzip
+
+        from hypothesis.internal.charmap import charmap_file
+
+        path = charmap_file("codec-v2-utf-8")
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part = path.with_name(f"{path.name}.{os.getpid()}")
+            with gzip.GzipFile(part, "wb", mtime=1) as f:
+                f.write(json.dumps([UTF8_INTERVALS, []]).encode())
+            os.replace(part, path)
 
 
 #: glibc's tunable that backs what its malloc maps with transparent huge pages (glibc 2.35+;
@@ -127,6 +154,7 @@ def _hypothesis_profile() -> None:
 
     settings.register_profile("gpt41cost", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
     settings.load_profile("gpt41cost")
+    _utf8_table()
 
 
 #: The collector's thresholds a fresh interpreter starts with (a forked run gets them back).

@@ -936,6 +936,25 @@ def test_gzip_read_in_parallel_pieces_agrees(tmp_path, monkeypatch, jobs):
     assert a.skip_counts.get("truncated") == 1 and a.records > 100
 
 
+def _plain_and_gzip(tmp_path: Path, text: bytes, level: int = 9) -> tuple[Path, Path]:
+    """``text`` written as p.jsonl and, gzip-compressed at ``level``, as p.jsonl.gz."""
+    plain, gz = tmp_path / "p.jsonl", tmp_path / "p.jsonl.gz"
+    plain.write_bytes(text)
+    gz.write_bytes(gzip.compress(text, level))
+    return plain, gz
+
+
+def _agree_in_parallel(plain: Path, gz: Path) -> None:
+    """``gz`` read by 2 and 3 processes counts as one process reading ``plain`` (the same lines,
+    with one line that is not JSON and repeated ids)."""
+    want = read_usage([str(plain)], jobs=1)
+    for jobs in (2, 3):
+        got = read_usage([str(gz)], jobs=jobs, parallel_min_bytes=0)
+        _same(got, want)
+        assert (got.duplicates, got.skip_counts, got.bands) == (want.duplicates, want.skip_counts, want.bands)
+    assert want.duplicates > 0 and want.skip_counts["not_json"] == 1
+
+
 @pytest.mark.parametrize("slot", [1 << 20, 9000], ids=["shared-slots", "long-pieces-in-the-work-item"])
 def test_gzip_pieces_handed_to_the_workers_agree(tmp_path, monkeypatch, slot):
     """The parent inflates a gzip file once and hands its pieces to the workers, in shared slots
@@ -948,17 +967,10 @@ def test_gzip_pieces_handed_to_the_workers_agree(tmp_path, monkeypatch, slot):
     lines[1800] = b"not json"
     lines += lines[100:140]  # repeated ids, pieces apart
     text = b"\n".join(lines) + b"\n"
-    plain, gz = tmp_path / "p.jsonl", tmp_path / "p.jsonl.gz"
-    plain.write_bytes(text)
-    gz.write_bytes(gzip.compress(text, 1))
+    plain, gz = _plain_and_gzip(tmp_path, text, 1)
     monkeypatch.setattr(ru, "PIECE_BYTES", 8192)
     monkeypatch.setattr(ru, "SLOT_BYTES", slot)
-    want = read_usage([str(plain)], jobs=1)
-    for jobs in (2, 3):
-        got = read_usage([str(gz)], jobs=jobs, parallel_min_bytes=0)
-        _same(got, want)
-        assert (got.duplicates, got.skip_counts) == (want.duplicates, want.skip_counts)
-    assert want.duplicates > 0 and want.skip_counts["not_json"] == 1
+    _agree_in_parallel(plain, gz)
     cut = tmp_path / "cut.jsonl.gz"
     cut.write_bytes(gzip.compress(text, 1)[: len(gzip.compress(text, 1)) // 2])
     one = read_usage([str(cut)], jobs=1)
@@ -972,6 +984,44 @@ def test_gzip_pieces_handed_to_the_workers_agree(tmp_path, monkeypatch, slot):
     with pytest.raises(InputError) as second:
         read_usage([str(cut)], jobs=2, parallel_min_bytes=0, strict=True)
     assert str(first.value) == str(second.value) and "\n" not in str(first.value)
+
+
+def test_a_gzip_read_in_parallel_is_inflated_into_the_shared_slots(tmp_path, monkeypatch):
+    """A gzip file whose whole lines fit the pieces is inflated straight into the memory shared with
+    the workers (zlib-ng's reader), from its first record on (past a byte order mark and blank
+    lines), never through the piece-by-piece reader kept for lines longer than a piece and broken
+    streams; its records, duplicates and line numbers are what one process reading the file gives."""
+    rng = random.Random(31)
+    lines = [_encode(rng, _chat_line(rng)) for _ in range(1200)]
+    lines[500] = b"not json"
+    lines += lines[10:20]  # repeated ids
+    plain, gz = _plain_and_gzip(tmp_path, b"\xef\xbb\xbf\n \n" + b"\n".join(lines))  # no newline at the end
+    monkeypatch.setattr(ru, "PIECE_BYTES", 16_384)
+
+    def old_reader(path: str, done: int = 0) -> object:
+        raise AssertionError("read piece by piece")
+
+    monkeypatch.setattr(ru, "_gzip_pieces", old_reader)
+    _agree_in_parallel(plain, gz)
+
+
+@pytest.mark.parametrize("where", [0.3, 0.9])
+def test_a_gzip_stream_broken_after_the_slots_went_on_reads_as_one_process_does(tmp_path, monkeypatch, where):
+    """A gzip stream cut off, or followed by bytes that are no gzip member, once pieces went to the
+    workers from the shared slots: the piece-by-piece reader goes on from the last piece handed out,
+    and the records before the break, the skip and its message are those of one process."""
+    rng = random.Random(32)
+    text = b"\n".join(_encode(rng, _chat_line(rng)) for _ in range(1500)) + b"\n"
+    packed = gzip.compress(text)
+    monkeypatch.setattr(ru, "PIECE_BYTES", 16_384)
+    for name, data in (("cut", packed[: int(len(packed) * where)]), ("garbage", packed + b"\0\0garbage")):
+        f = tmp_path / f"{name}.jsonl.gz"
+        f.write_bytes(data)
+        one = read_usage([str(f)], jobs=1)
+        two = read_usage([str(f)], jobs=2, parallel_min_bytes=0)
+        _same(two, one)
+        assert [s.message() for s in two.skips] == [s.message() for s in one.skips], name
+        assert one.skip_counts.get("truncated") == 1 and one.records > 20, name
 
 
 def test_reads_in_several_threads_at_once_each_count_their_own_file(tmp_path, monkeypatch, forks_from_threads):

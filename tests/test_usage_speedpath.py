@@ -663,7 +663,7 @@ def test_each_kind_takes_its_own_decoder(monkeypatch):
 
     def spy(sink, recs, built, batch, time_field):  # type: ignore[no-untyped-def]
         ok = original(sink, recs, built, batch, time_field)
-        taken.append(f"{type(recs[0]).__name__}:{ok}")
+        taken.append(f"{type(recs[0]).__name__.removesuffix('Named')}:{ok}")  # a decoder with learned names too
         return ok
 
     monkeypatch.setattr(ru, "_add_kind", spy)
@@ -722,3 +722,46 @@ def test_a_block_of_mixed_kinds_counts_as_the_full_parse_does():
     assert ru._untyped[0] > 0  # no kind fit: the next blocks go straight to the generic decoder
     same(scan(blocks["chat"]), reference(blocks["chat"]))
     ru._untyped[0] = 0
+
+
+def test_model_names_learned_by_a_kinds_decoder_count_as_the_full_parse_does(monkeypatch):
+    """A kind's decoder learns the model names of the blocks it reads and reads the next ones with
+    them as a Literal (one shared string a name); a block with a name it has not learned takes the
+    kind's own decoder, which learns it; past MAX_LEARNED names it learns no more. Every block
+    counts as the full parse does, on the speed path."""
+    monkeypatch.setattr(ru, "_LEARNED", {})
+    monkeypatch.setattr(ru, "MAX_LEARNED", 4)
+    taken: list[str] = []
+    original = ru._add_kind
+
+    def spy(sink, recs, built, batch, time_field):  # type: ignore[no-untyped-def]
+        ok = original(sink, recs, built, batch, time_field)
+        body = recs[0].response.body if batch else recs[0]
+        taken.append(f"{type(body).__name__}:{ok}")
+        return ok
+
+    monkeypatch.setattr(ru, "_add_kind", spy)
+    seen = full_parses(monkeypatch)
+    for kind, lines in _kind_blocks().items():
+        name = {"chat": "_Chat", "responses": "_Resp", "batch": "_ChatBody"}.get(kind, "_RespBody")
+        decoder = next(d for d, (struct, _) in ru._KIND_STRUCTS.items() if struct.__name__ == name)
+
+        def model(line: bytes) -> str:
+            rec = orjson.loads(line)
+            return rec["response"]["body"]["model"] if "custom_id" in rec else rec["model"]
+
+        new = lines[0].replace(b'"model":"', b'"model":"new-')
+        for n, block in enumerate([lines, lines, [new, *lines[1:]]]):
+            taken.clear()
+            ru._untyped[0] = 0
+            same(scan(block), reference(block))
+            assert taken == [f"{name}{'Named' if n == 1 else ''}:True"], (kind, n)
+        assert ru._LEARNED[decoder][1] == {*map(model, lines), model(new)}, kind
+        for n in range(3):  # names past the limit: no decoder with names any more
+            block = [line.replace(b'"model":"', f'"model":"more{n}-'.encode()) for line in lines]
+            same(scan(block), reference(block))
+        assert ru._LEARNED[decoder][0] is None, kind
+        taken.clear()
+        same(scan(lines), reference(lines))
+        assert taken == [f"{name}:True"], kind
+    assert seen == []

@@ -195,8 +195,8 @@ SkipBad = Annotated[
     bool,
     typer.Option(
         "--skip-bad",
-        help="Skip bad lines of JSONL files and data files that do not parse (each reported on stderr) "
-        "instead of stopping at the first.",
+        help="Skip bad lines of JSONL files, data files that do not parse and prompt files that are not text "
+        "(each reported on stderr) instead of stopping at the first.",
     ),
 ]
 

@@ -47,7 +47,7 @@ from .requests import (
     read_head_from,
     read_requests,
 )
-from .text import STDIN, Found, check_encoding, decode_text, find_inputs, read_bytes
+from .text import STDIN, Found, NotText, check_encoding, decode_text, find_inputs, read_bytes
 
 #: Receives the number of bytes of input finished, for a progress bar.
 OnProgress = Callable[[int], None]
@@ -388,7 +388,8 @@ def gather(
             continue
         try:
             inp = classify(source, rules, stdin)
-        except BadDocument as exc:
+            text = _prompt_text(inp, entry, stdin, encoding)
+        except (BadDocument, NotText) as exc:
             if not skip_bad:
                 raise
             out.skipped.append(exc)
@@ -402,9 +403,7 @@ def gather(
         start = out.requests
         if totals is not None:
             totals.start_input()
-        if inp.kind == "text":
-            data = inp.data if inp.data is not None else _gunzip_all(source) if inp.gz else read_bytes(source, stdin)
-            text = decode_text(source, data, encoding)
+        if text is not None:
             take(_text(source, text, catalog, text_blocks, _scaled(on_progress, size, len(text))))
         else:
             stream: BinaryIO | None = io.BytesIO(inp.data) if inp.data is not None else None
@@ -443,6 +442,16 @@ def gather(
                 on_progress(max(0, size - reported))
         out.inputs.append(InputFile(source, inp.kind, inp.reason, start, out.requests))
     return out
+
+
+def _prompt_text(inp: _Input, entry: Found, stdin: BinaryIO | None, encoding: str) -> str | None:
+    """A prompt file's text (None: not a prompt, or a blank one found in a directory, which is
+    listed as empty); :class:`NotText` for a binary file or one not valid in ``encoding``."""
+    if inp.kind != "text" or (entry.in_directory and inp.data is not None and blank(inp.data)):
+        return None
+    source = inp.source
+    data = inp.data if inp.data is not None else _gunzip_all(source) if inp.gz else read_bytes(source, stdin)
+    return decode_text(source, data, encoding)
 
 
 def _scaled(on_progress: OnProgress | None, size: int, chars: int) -> OnProgress | None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -228,43 +229,41 @@ class _Scan:
     more: bool  # another JSON value follows the first on a later line (JSONL)
 
 
+#: What :func:`_scan_first` looks at, found by the regex engine: a string (to its closing quote,
+#: group 1, or to the end of a text cut off inside it), a run of opening or of closing brackets,
+#: a comma. What lies between them (numbers, colons, spaces) does not matter.
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(")?|[{\[]+|[}\]]+|,', re.DOTALL)
+
+
 def _scan_first(text: str) -> _Scan:
     """Top-level keys of the first JSON value in ``text``, tolerating bad or cut-off JSON."""
     keys: set[str] = set()
     depth = 0
     top = text[0]
-    in_str = esc = False
     want_key = False
-    start = 0
     end: int | None = None
-    for i, ch in enumerate(text):
-        if in_str:
-            if esc:
-                esc = False
-            elif ch == "\\":
-                esc = True
-            elif ch == '"':
-                in_str = False
-                if depth == 1 and want_key:
-                    keys.add(_key(text[start:i]))
-                    want_key = False
-                elif depth == 0:
-                    end = i + 1
-                    break
-            continue
+    for m in _TOKEN.finditer(text):
+        start, stop = m.span()
+        ch = text[start]
         if ch == '"':
-            in_str = True
-            start = i + 1
-        elif ch in "{[":
-            depth += 1
-            if depth == 1:
-                want_key = ch == "{"
-        elif ch in "}]":
-            depth -= 1
-            if depth <= 0:
-                end = i + 1
+            if m.start(1) < 0:  # cut off inside a string
                 break
-        elif ch == "," and depth == 1:
+            if depth == 1 and want_key:
+                keys.add(_key(text[start + 1 : stop - 1]))
+                want_key = False
+            elif depth == 0:
+                end = stop
+                break
+        elif ch in "{[":
+            if depth == 0:
+                want_key = ch == "{"
+            depth += stop - start
+        elif ch in "}]":
+            if stop - start >= depth:  # the first value ends at the depth-th of them
+                end = start + max(depth, 1)
+                break
+            depth -= stop - start
+        elif depth == 1:  # a comma
             want_key = top == "{"
     more = False
     if end is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import fnmatch
+import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -102,18 +103,76 @@ def read_bytes(source: str, stdin: BinaryIO | None = None) -> bytes:
     return read_whole(source, what="prompt or single-request file")
 
 
+class NotText(InputError):
+    """A prompt file that is not text: binary (a PDF, a zip, NUL bytes) or not valid in the
+    encoding. ``--skip-bad`` skips the file, as it skips a data file that does not parse."""
+
+
+#: The leading bytes of common binary files, which no encoding makes a prompt of (a PDF read as
+#: latin-1 decodes, and would be counted as thousands of tokens of noise).
+_MAGICS = (
+    (b"%PDF-", "a PDF"),
+    (b"PK\x03\x04", "a zip archive (docx, xlsx, odt, epub, jar)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an OLE document (doc, xls, ppt, msg)"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"\x7fELF", "an ELF executable"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\xfd7zXZ\x00", "xz data"),
+    (b"\x28\xb5\x2f\xfd", "zstd data"),
+)
+#: C0 control bytes text does not hold (tab, newline, vertical tab, form feed, CR and ESC do).
+_CONTROLS = bytes(b for b in range(32) if b not in (8, 9, 10, 11, 12, 13, 27)) + b"\x7f"
+_NO_CONTROLS = bytes.maketrans(b"", b"")
+
+
+@functools.lru_cache(maxsize=8)
+def _nul_free(encoding: str) -> bool:
+    """Is ``encoding``'s text free of NUL bytes (so that a NUL byte marks a binary file)?"""
+    try:
+        return b"\x00" not in "a\n".encode(encoding)
+    except (UnicodeError, LookupError):
+        return False
+
+
+def binary_reason(data: bytes, encoding: str = "utf-8") -> str | None:
+    """Why the raw bytes ``data`` look binary in any encoding, or None: a known file signature
+    (a PDF, a zip), or, in an encoding whose text has no NUL bytes (every one but UTF-16 and
+    UTF-32), a NUL byte or more than 10% of control bytes in the first ``SNIFF_BYTES``."""
+    for magic, what in _MAGICS:
+        if data.startswith(magic):
+            return what
+    if not _nul_free(encoding):  # UTF-16/32: NUL bytes are text
+        return None
+    head = data[:SNIFF_BYTES]
+    if b"\x00" in head:
+        return "NUL bytes"
+    controls = len(head) - len(head.translate(_NO_CONTROLS, _CONTROLS))
+    if controls * 10 > len(head):
+        return "control bytes"
+    return None
+
+
 def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
-    """Decode strictly; refuse binary data and empty files."""
+    """Decode strictly; refuse binary data (in any encoding: :func:`binary_reason` reads the raw
+    bytes) and empty files."""
     label = "stdin" if source == STDIN else source
     if blank(data):
         raise InputError(f"{label}: empty file; a prompt needs some text")
-    if encoding.replace("-", "").lower() in ("utf8",) and b"\x00" in data[:SNIFF_BYTES]:
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise InputError(f"{label}: a UTF-16 text file (byte order mark); add --encoding utf-16")
-        raise InputError(f"{label}: looks like a binary file (NUL bytes); pass text files, or --include to filter")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in data[:SNIFF_BYTES] and _nul_free(encoding):
+        raise NotText(f"{label}: a UTF-16 text file (byte order mark); add --encoding utf-16")
+    why = binary_reason(data, encoding)
+    if why is not None:
+        raise NotText(
+            f"{label}: looks like a binary file ({why}), not a prompt; pass text files, or --include to filter"
+        )
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise InputError(
+        raise NotText(
             f"{label}: not valid {encoding} at byte {exc.start}; convert the file or pass --encoding (e.g. latin-1)"
         ) from None

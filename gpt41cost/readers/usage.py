@@ -353,11 +353,62 @@ _untyped = [0]
 UNTYPED_BLOCKS = 16
 _CACHED = attrgetter("cached_tokens")
 
+#: A kind's decoder (of :data:`_KINDS`) -> (the same kind's decoder that reads ``model`` as one of
+#: the names its blocks gave so far, a Literal: one shared string each, not a new one a line, whose
+#: hash is kept; those names). Tried first on the kind tried first; a block with a name it lacks
+#: fails it and takes the kind's own decoder, which learns the name. None: more than
+#: :data:`MAX_LEARNED` names, not learned any more.
+_LEARNED: dict[msgspec.json.Decoder[Any], tuple[msgspec.json.Decoder[Any] | None, frozenset[str]]] = {}
+MAX_LEARNED = 32
+#: The struct each kind's decoder reads, with its Batch body (None: not a Batch line).
+_KIND_STRUCTS: dict[msgspec.json.Decoder[Any], tuple[type[Struct], bool]] = {
+    _KINDS[0][0]: (_Chat, False),
+    _KINDS[1][0]: (_Resp, False),
+    _KINDS[2][0]: (_ChatBody, True),
+    _KINDS[3][0]: (_RespBody, True),
+}
+
+
+def _learn(decoder: msgspec.json.Decoder[Any], bodies: list[Any]) -> None:
+    """Add the model names of a block that ``decoder`` (a kind's own) read to those its learned
+    decoder reads (:data:`_LEARNED`)."""
+    old, names = _LEARNED.get(decoder, (None, frozenset[str]()))
+    if names and old is None:  # too many names already
+        return
+    got = names.union(map(_MODEL, bodies))
+    if got == names:
+        return
+    if len(got) > MAX_LEARNED:
+        _LEARNED[decoder] = (None, got)
+        return
+    struct, batch = _KIND_STRUCTS[decoder]
+    named = msgspec.defstruct(
+        struct.__name__ + "Named",
+        [("model", Literal[tuple(sorted(got))])],  # type: ignore[misc]
+        bases=(struct,),
+        kw_only=True,
+        gc=False,
+    )
+    _LEARNED[decoder] = (msgspec.json.Decoder(_Batch[named] if batch else named), got)  # type: ignore[index,valid-type]
+
 
 def _add_typed(sink: Sink, lines: list[bytes]) -> bool:
     """Decode a block's lines (each with its newline), each one JSON value, with the decoder of one
     kind and add its records column by column; False, adding nothing, when no kind fits all of
-    them or a record is not clean (then the block takes the generic decoder)."""
+    them or a record is not clean (then the block takes the generic decoder). The kind tried first
+    is tried with its learned model names first (:data:`_LEARNED`)."""
+    named = _LEARNED.get(_KINDS[0][0])
+    if named is not None and named[0] is not None:
+        _BUILT.clear()
+        _USAGES.clear()
+        _BODIES.clear()
+        try:
+            recs = list(map(named[0].decode, lines))
+        except _DECODE_ERRORS:
+            pass
+        else:
+            _, batch, time_field = _KINDS[0]
+            return _add_kind(sink, recs, len(_BUILT), batch, time_field)
     for i, (decoder, batch, time_field) in enumerate(_KINDS):
         _BUILT.clear()
         _USAGES.clear()
@@ -368,6 +419,7 @@ def _add_typed(sink: Sink, lines: list[bytes]) -> bool:
             continue
         if i:
             _KINDS.insert(0, _KINDS.pop(i))
+        _learn(decoder, _BODIES if batch else recs)
         return _add_kind(sink, recs, len(_BUILT), batch, time_field)
     _untyped[0] = UNTYPED_BLOCKS
     return False
@@ -1649,16 +1701,25 @@ class _GzipCut(Exception):
         self.error, self.tail = error, tail
 
 
-def _gzip_pieces(path: str) -> Iterator[tuple[list[bytes], int, bool, int]]:
-    """The pieces of a gzip JSONL file from its first record on, each about PIECE_BYTES of whole
-    lines, as the inflated parts that make it up (not joined: the caller copies them once, where
-    they go): (parts, their length, is the last line unfinished, compressed bytes read). A stream
-    cut off or corrupt raises :class:`_GzipCut` after its complete lines."""
+def _gzip_pieces(path: str, done: int = 0) -> Iterator[tuple[list[bytes], int, bool, int]]:
+    """The pieces of a gzip JSONL file from its first record on (past its first ``done`` bytes from
+    there, whole lines handed out already), each about PIECE_BYTES of whole lines, as the inflated
+    parts that make it up (not joined: the caller copies them once, where they go): (parts, their
+    length, is the last line unfinished, compressed bytes read). A stream cut off or corrupt raises
+    :class:`_GzipCut` after its complete lines."""
     with open(path, "rb") as raw:
         stream = Inflate(raw)
         first, _, _ = _first_line(stream)
         chunks, size = [first], len(first)
         try:
+            while done:  # the lines handed out already
+                if not chunks[0]:
+                    chunks[0] = stream.read1()
+                    if not chunks[0]:
+                        break
+                drop = min(done, len(chunks[0]))
+                chunks[0], done = chunks[0][drop:], done - drop
+            size = len(chunks[0])
             while chunk := stream.read1():
                 chunks.append(chunk)
                 size += len(chunk)
@@ -1685,21 +1746,74 @@ def _gzip_pieces(path: str) -> Iterator[tuple[list[bytes], int, bool, int]]:
             yield chunks, size, not chunks[-1].endswith(b"\n"), raw.tell()
 
 
-def _scan_gzip_parallel(path: str, sink: Sink, jobs: int, tracker: _Tracker, line_no: int = 0) -> int:
-    """Scan a gzip JSONL file with ``jobs`` processes: this one inflates it, once (zlib-ng: about
-    0.9 s of CPU per GB), and hands each piece of whole lines to the workers, whose results it
-    merges in file order. (Each worker inflating all of it and scanning every ``jobs``-th piece, the
-    scheme before, spent that inflation once per worker.) A cut-off stream keeps the records before
-    the cut and adds one ``truncated`` skip, as :func:`scan_stream` does."""
+def _inflate_into_slots(path: str, skipped: int, pool: _Pool, ahead: int, tracker: _Tracker) -> int | None:
+    """Inflate a gzip JSONL file straight into the free slots of :data:`_SHARED` (zlib-ng's own
+    reader, ``readinto``: no inflated bytes object to allocate and copy), from its first record on
+    (``skipped`` bytes in), and hand each piece of whole lines to the pool; None once all of it is.
+    A line longer than a piece, or a stream cut off, corrupt or followed by anything but gzip
+    members, stops it: it returns the bytes handed out, for :func:`_gzip_pieces` to go on from
+    (which reads such streams, and says why not, as one process does; what this reader inflated of
+    them is what :class:`Inflate` inflates, and its last call's output, of unknown length, is not
+    handed out)."""
+    shared = _SHARED[0]
+    fill = min(PIECE_BYTES, SLOT_BYTES)
+    done = 0
+    tail = b""  # the start of a line that goes on in the next piece
+    with open(path, "rb") as raw, memoryview(shared) as view:
+        reader = zlib_ng._GzipReader(raw, INFLATE_BUFFER)  # type: ignore[attr-defined]
+        at = pool.free.pop()
+        try:
+            while skipped > 0 and (got := reader.readinto(view[at : at + min(skipped, fill)])):
+                skipped -= got
+            while True:
+                size = len(tail)
+                shared[at : at + size] = tail
+                while size < fill and (got := reader.readinto(view[at + size : at + fill])):
+                    size += got
+                if size < fill:  # the end of the stream
+                    if size:
+                        last = shared[at + size - 1] != 10  # the last line has no newline
+                        pool.submit(pool.piece(last=last, at=(at, size)), ahead)
+                    else:
+                        pool.free.append(at)
+                    tracker.update(raw.tell(), pool.sink.acc.records)
+                    return None
+                cut = shared.rfind(b"\n", at, at + size) + 1
+                if not cut:  # a line longer than a piece: the inflating goes on as it used to
+                    pool.free.append(at)
+                    return done
+                tail = shared[cut : at + size]
+                pool.submit(pool.piece(at=(at, cut - at)), ahead)
+                done += cut - at
+                tracker.update(raw.tell(), pool.sink.acc.records)
+                at = pool.free.pop()  # one is free: at most `ahead` pieces are out after a submit
+        except _GZIP_ERRORS:
+            pool.free.append(at)
+            return done
+
+
+#: Compressed bytes :func:`_inflate_into_slots` reads at a time.
+INFLATE_BUFFER = 128 << 10
+
+
+def _scan_gzip_parallel(path: str, sink: Sink, jobs: int, tracker: _Tracker, line_no: int = 0, skipped: int = 0) -> int:
+    """Scan a gzip JSONL file with ``jobs`` processes: this one inflates it, once, into memory
+    shared with the workers (:func:`_inflate_into_slots`, about 0.4 s of CPU per GB inflated), and
+    hands each piece of whole lines to the workers, whose results it merges in file order. (Each
+    worker inflating all of it and scanning every ``jobs``-th piece, the scheme before, spent that
+    inflation once per worker.) The first record is ``skipped`` bytes in. A cut-off stream keeps
+    the records before the cut and adds one ``truncated`` skip, as :func:`scan_stream` does."""
     end: _GzipCut | None = None
     ahead = jobs + 1  # pieces handed out beyond the one being merged: each worker has one queued
-    _SHARED.append(mmap.mmap(-1, (ahead + 1) * SLOT_BYTES))  # shared with the workers forked below
+    stride = -(-SLOT_BYTES // mmap.PAGESIZE) * mmap.PAGESIZE  # a slot starts on a page (madvise)
+    _SHARED.append(mmap.mmap(-1, (ahead + 1) * stride))  # shared with the workers forked below
     try:
         with _Pool(sink, jobs) as pool:
             pool.line_no = line_no
-            pool.free = [i * SLOT_BYTES for i in range(ahead + 1)]
+            pool.free = [i * stride for i in range(ahead + 1)]
+            done = _inflate_into_slots(path, skipped, pool, ahead, tracker)
             try:
-                for parts, size, last, pos in _gzip_pieces(path):
+                for parts, size, last, pos in () if done is None else _gzip_pieces(path, done):
                     if size > SLOT_BYTES:  # a line longer than a piece: handed out in the work item
                         pool.submit(pool.piece(data=b"".join(parts), last=last), ahead)
                     else:
@@ -2240,7 +2354,7 @@ def _read_json(
         tracker.update(raw.tell() if is_gzip and path != STDIN else read_so_far[0], acc.records)
 
     if is_gzip and path != STDIN and size is not None and size >= parallel_min_bytes // 8 and jobs > 1:
-        _scan_gzip_parallel(path, sink, jobs, tracker, blank)
+        _scan_gzip_parallel(path, sink, jobs, tracker, blank, skipped)
     elif not is_gzip and path != STDIN and hasattr(os, "pread"):
         # a plain file: read it again from the first line at the OS level, each chunk ending at a line's end
         _scan_pread(raw.fileno(), skipped, sink, on_chunk, line_no=blank)

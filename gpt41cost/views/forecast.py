@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ..forecast import Crossing, Forecast
-from ..report import Cell, Pct, Shown, Table, Usd, money_str, usd
+from ..report import Cell, Pct, Shown, Table, Usd, money_str, usd, usd_given
 from .usage import ratio_str, snake
 
 _NUMERIC = frozenset({"value", "requests", "RPD", "tokens", "tokens/min (day avg)", "TPM", "of RPD", "of TPM"})
@@ -33,7 +34,9 @@ def forecast_tables(f: Forecast) -> list[Table]:
         [f"projected high (the rate's highest day, {usd(f.day_high_usd, 2)}, every day left)", Usd(f.high_usd)],
     ]
     for c in f.crossings:
-        rows.append([f"{c.what} {usd(c.limit_usd, 0)}", Shown(_crossing_text(c), None if c.on is None else str(c.on))])
+        rows.append(
+            [f"{c.what} {usd_given(c.limit_usd)}", Shown(_crossing_text(c), None if c.on is None else str(c.on))]
+        )
     tables = [Table(f"Forecast for {f.month}", ("figure", "value"), rows, name="forecast")]
     if f.peaks:
         title = "Peak day per model (online requests)" + (f" vs tier {f.tier}" if f.tier is not None else "")
@@ -49,7 +52,7 @@ def forecast_tables(f: Forecast) -> list[Table]:
                         p.rpd if p.rpd is not None else Shown("none" if f.tier is not None else "-", None),
                         _pct(p.rpd_share),
                         p.tokens,
-                        int(p.tokens_per_minute),
+                        _mean(p.tokens_per_minute),
                         p.tpm,
                         _pct(p.tpm_share),
                     ]
@@ -62,6 +65,12 @@ def forecast_tables(f: Forecast) -> list[Table]:
     return tables
 
 
+def _mean(value: Decimal) -> Shown:
+    """A day's mean per minute as JSON has it (one place, half-even) in every format."""
+    q = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)  # ratio_str(value, 1), as JSON has it
+    return Shown(f"{q:,}", q)
+
+
 def _pct(share: Any) -> Pct:
     return Pct(None if share is None else share * 100)
 
@@ -71,7 +80,7 @@ def forecast_notes(f: Forecast) -> list[str]:
         f"Forecast: {usd(f.projected_usd, 2)} by {f.month_end} ({usd(f.low_usd, 2)} - {usd(f.high_usd, 2)}) "
         f"at {usd(f.run_rate_usd, 2)}/day, the mean of the last {f.rate_days} days"
     ]
-    parts += [f"{c.what} {usd(c.limit_usd, 0)}: {_crossing_text(c)}" for c in f.crossings]
+    parts += [f"{c.what} {usd_given(c.limit_usd)}: {_crossing_text(c)}" for c in f.crossings]
     notes = ["; ".join(parts) + "."]
     over = [p for p in f.peaks if p.over]
     if over:

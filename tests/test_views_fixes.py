@@ -1,0 +1,182 @@
+"""Fixes from the user trial of 2026-12-06: figures shown as given and rounded one way in every
+format, binary prompt files refused in every encoding, one number parser for flags and files."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from gpt41cost.errors import ExitCode
+from gpt41cost.numbers import USD, NumberError, parse_decimal
+from gpt41cost.readers.text import binary_reason
+from gpt41cost.report import usd_given
+
+from .conftest import ROOT, Cli
+
+COMPLETIONS = ROOT / "samples" / "bill-2026-11" / "completions"
+PEAKS = ["usage", COMPLETIONS, "--forecast", "--tier", "3", "--as-of", "2026-11-20"]
+
+
+# --------------------------------------------------------------------------- the budget as given
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        pytest.param("0.02", "$0.02", id="cents"),
+        pytest.param("1234.56", "$1,234.56", id="grouped"),
+        pytest.param("5000", "$5,000", id="whole"),
+        pytest.param("5e3", "$5,000", id="exponent"),
+        pytest.param("7.50", "$7.50", id="places-kept"),
+    ],
+)
+def test_usd_given(value, shown):
+    assert usd_given(Decimal(value)) == shown
+
+
+@pytest.mark.parametrize(
+    ("budget", "label"),
+    [
+        pytest.param("0.02", "budget $0.02", id="cents"),
+        pytest.param("1234.56", "budget $1,234.56", id="grouped"),
+        pytest.param("$5,000", "budget $5,000", id="dollar-sign"),
+    ],
+)
+def test_forecast_budget_label_as_given(cli: Cli, budget, label):
+    base = [*PEAKS, "--budget", budget]
+    table = cli(base, "--format", "table", env={"COLUMNS": "200"}, expect=0).stdout
+    assert f" {label} " in table and f"{label}: " in table  # the table row and the note
+    markdown = cli(base, "--format", "markdown", expect=0).stdout
+    assert f"| {label} |" in markdown
+    rows = list(csv.reader(io.StringIO(cli(base, "--format", "csv", "--table", "forecast", expect=0).stdout)))
+    assert [r[0] for r in rows if r[0].startswith("budget")] == [label]
+
+
+# --------------------------------------------------------------------------- tokens per minute
+
+
+def test_peak_tokens_per_minute_one_rounding_everywhere(cli: Cli):
+    """104,926,880 tokens / 1,440 minutes = 72,865.89: 72,865.9 in every format (not 72,865)."""
+    doc = cli(PEAKS, "--format", "json", expect=0).json()
+    assert [p["tokens_per_minute_day_avg"] for p in doc["forecast"]["peak_days"]] == [48794.2, 72865.9]
+    rows = list(csv.DictReader(io.StringIO(cli(PEAKS, "-f", "csv", "--table", "peak-days", expect=0).stdout)))
+    assert [r["tokens/min (day avg)"] for r in rows] == ["48794.2", "72865.9"]
+    table = cli(PEAKS, env={"COLUMNS": "200"}, expect=0).stdout
+    assert "72,865.9" in table and "48,794.2" in table
+    markdown = cli(PEAKS, "-f", "markdown", expect=0).stdout
+    assert "| 72,865.9 |" in markdown
+
+
+# --------------------------------------------------------------------------- money with a $ sign
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        pytest.param("$200", Decimal(200), id="dollar"),
+        pytest.param("$5,000", Decimal(5000), id="grouped"),
+        pytest.param(" $ 12.5 ", Decimal("12.5"), id="spaces"),
+        pytest.param("200", Decimal(200), id="plain"),
+    ],
+)
+def test_money_takes_a_dollar_sign(text, value):
+    assert parse_decimal(text, USD) == value
+
+
+@pytest.mark.parametrize("text", ["$$5", "5$", "$", "$-5"])
+def test_money_bad_forms(text):
+    with pytest.raises(NumberError):
+        parse_decimal(text, USD)
+
+
+def test_a_count_takes_no_dollar_sign(cli: Cli):
+    r = cli("estimate", "--input-tokens", "$100", "-m", "gpt-4.1", expect=ExitCode.USAGE)
+    assert "--input-tokens" in r.stderr and r.stdout == ""
+
+
+def test_workload_budget_with_a_dollar_sign(cli: Cli, tmp_path: Path):
+    """`budget_usd_per_month: "$200"` reads as the flag `--budget '$200'` does."""
+    text = "model: gpt-4.1\ninput_tokens: 1000\noutput_tokens: 100\ntraffic: {requests_per_day: 100}\ntier: 1\n"
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(text + "budget_usd_per_month: 200\n", encoding="utf-8")
+    dollar = tmp_path / "dollar.yaml"
+    dollar.write_text(text + 'budget_usd_per_month: "$200"\n', encoding="utf-8")
+    a = cli("plan", plain, "-f", "json", expect=0).json()
+    b = cli("plan", dollar, "-f", "json", expect=0).json()
+    assert a["budget_usd_per_month"] == b["budget_usd_per_month"] == "200"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text + 'budget_usd_per_month: "USD 200"\n', encoding="utf-8")
+    r = cli("plan", bad, expect=ExitCode.INPUT)
+    assert "bad.yaml:6: budget_usd_per_month:" in r.stderr and r.stdout == ""
+
+
+# --------------------------------------------------------------------------- binary prompt files
+
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
+DOCX = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + bytes(range(256)) * 4
+LATIN1 = "Café crème brûlée, naïve façade © 2026\n\tTabbed\r\n".encode("latin-1")
+NOISE = bytes((i * 37 + 11) % 32 for i in range(200)).replace(b"\x00", b"\x01") + b"abc" * 10
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "why"),
+    [
+        pytest.param(PDF, "latin-1", "a PDF", id="pdf-latin1"),
+        pytest.param(PDF, "utf-8", "a PDF", id="pdf-utf8"),
+        pytest.param(PDF, "utf-16", "a PDF", id="pdf-utf16"),
+        pytest.param(DOCX, "cp1252", "a zip archive (docx, xlsx, odt, epub, jar)", id="docx-cp1252"),
+        pytest.param(b"text\x00more", "iso8859-1", "NUL bytes", id="nul-latin1"),
+        pytest.param(NOISE, "latin-1", "control bytes", id="controls-latin1"),
+        pytest.param(LATIN1, "latin-1", None, id="real-latin1"),
+        pytest.param("héllo\n".encode("utf-16"), "utf-16", None, id="real-utf16"),
+        pytest.param(b"plain\x1b[1mbold\x1b[0m\x0c\n", "utf-8", None, id="escapes-are-text"),
+    ],
+)
+def test_binary_reason(data, encoding, why):
+    assert binary_reason(data, encoding) == why
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "encoding", "expected"),
+    [
+        pytest.param("brief.pdf", PDF, None, "brief.pdf: looks like a binary file (a PDF)", id="pdf"),
+        pytest.param("brief.pdf", PDF, "latin-1", "brief.pdf: looks like a binary file (a PDF)", id="pdf-latin1"),
+        pytest.param("spec.docx", DOCX, "latin-1", "spec.docx: looks like a binary file (a zip", id="docx-latin1"),
+        pytest.param("spec.docx", DOCX, "utf_8", "spec.docx: looks like a binary file (a zip", id="docx-utf_8"),
+        pytest.param("x.txt", b"abc\x00def", "latin-1", "x.txt: looks like a binary file (NUL bytes)", id="nul"),
+    ],
+)
+def test_binary_prompt_refused_in_every_encoding(cli: Cli, tmp_path: Path, name, data, encoding, expected):
+    path = tmp_path / name
+    path.write_bytes(data)
+    flags = [] if encoding is None else ["--encoding", encoding]
+    r = cli("estimate", path, "-m", "gpt-4.1", *flags, expect=ExitCode.INPUT)
+    assert expected in r.stderr and "latin-1" not in r.stderr and r.stdout == ""
+    assert len(r.stderr.splitlines()) == 1
+
+
+def test_real_latin1_text_is_counted(cli: Cli, tmp_path: Path):
+    path = tmp_path / "menu.txt"
+    path.write_bytes(LATIN1)
+    r = cli("estimate", path, "-m", "gpt-4.1", expect=ExitCode.INPUT)
+    assert "not valid utf-8 at byte 3; convert the file or pass --encoding (e.g. latin-1)" in r.stderr
+    doc = cli("estimate", path, "-m", "gpt-4.1", "--encoding", "latin-1", "-f", "json", expect=0).json()
+    assert doc["models"][0]["input_tokens_total"] > 0
+
+
+def test_skip_bad_skips_binary_and_undecodable_prompts(cli: Cli, tmp_path: Path):
+    (tmp_path / "brief.pdf").write_bytes(PDF)
+    (tmp_path / "spec.docx").write_bytes(DOCX)
+    (tmp_path / "menu.txt").write_bytes(LATIN1)
+    (tmp_path / "prompt.txt").write_text("Summarise the ticket below.\n", encoding="utf-8")
+    r = cli("estimate", tmp_path, "-m", "gpt-4.1", "--skip-bad", "-f", "json", expect=0)
+    assert [i["source"].rsplit("/", 1)[-1] for i in r.json()["inputs"]] == ["prompt.txt"]
+    assert "brief.pdf: looks like a binary file (a PDF)" in r.stderr
+    assert "spec.docx: looks like a binary file (a zip" in r.stderr
+    assert "menu.txt: not valid utf-8 at byte 3" in r.stderr
+    latin = cli("estimate", tmp_path, "-m", "gpt-4.1", "--skip-bad", "--encoding", "latin-1", "-f", "json", expect=0)
+    assert sorted(i["source"].rsplit("/", 1)[-1] for i in latin.json()["inputs"]) == ["menu.txt", "prompt.txt"]
