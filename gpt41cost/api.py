@@ -348,10 +348,13 @@ def estimate(
     (default: the requests' own, then every base model). ``calibrate_from``: usage files whose
     observed output tokens and cache hit rates replace the assumed ones (explicit arguments win).
     ``read_as``: a kind (text, chat, responses, batch, finetune, prompts, image) for every input,
-    or ``KIND=GLOB`` values for the files matching each glob. ``per_input``: the report also lists
-    every input. ``on_progress`` receives bytes read, ``on_total`` the bytes to read,
-    ``on_warning`` one line for each bad line or file skipped and for the empty files skipped, as
-    soon as the inputs are read (also in the result's ``skipped`` and ``empty``).
+    or ``KIND=GLOB`` values for the files matching each glob. ``batch`` / ``priority``: every input
+    at Batch or priority prices; without them a Batch file's requests are priced at Batch rates and
+    every other input's at standard rates, the run's figures being their sum (``result.modes``).
+    ``per_input``: the report also lists every input. ``on_progress`` receives bytes read,
+    ``on_total`` the bytes to read, ``on_warning`` one line for each bad line or file skipped and
+    for the empty files skipped, as soon as the inputs are read (also in the result's ``skipped``
+    and ``empty``).
     """
     from .estimate import monthly_requests
     from .numbers import EPOCHS, REQUESTS
@@ -694,7 +697,9 @@ def limits(
     The files are read as :func:`estimate` reads them, with the same reading options
     (``include``, ``exclude``, ``encoding``, ``read_as``, ``image_size``, ``skip_bad``,
     ``on_progress``, ``on_total``, ``on_warning``): a prompt file is one request, a request file
-    gives its requests, each reserving its own ``max_tokens``, images counted.
+    gives its requests, each reserving its own ``max_tokens``, images counted. A Batch file's
+    requests go through the Batch API: priced at Batch rates and counted against the batch queue,
+    not RPM, TPM and RPD (``batch_share`` moves a share of the others there).
     """
     from .limits import Demand, assess, drain
     from .numbers import PEAK_FACTOR, PERCENT, REQUESTS, TIER, TOKENS
