@@ -87,6 +87,15 @@ def workload_yaml(
         f"# Observed spend at catalog prices: ${result.total_usd.quantize(Decimal('0.01')):,} over {span} days. plan "
         "uses one input size, cache hit rate and batch share for every model, so its monthly cost can differ from "
         "it; the per-model figures below (or plan --calibrate-from the same usage) show by how much.",
+    ]
+    for snap in result.snapshots:  # dated apart from the alias the workload names: say so
+        if result.run_date is not None and snap.lifecycle.mark(result.run_date):
+            lines.append(
+                f"# The records name {snap.model} ({snap.requests:,} request(s), under {snap.counted_under} below): "
+                f"{snap.lifecycle.mark(result.run_date)}; name the snapshot under models for plan --check to hold "
+                "the workload to its dates."
+            )
+    lines += [
         "# Observed per model (calibration):",
     ]
     for cal in result.calibration.models.values():

@@ -212,3 +212,17 @@ def test_usage_says_tool_calls_are_not_priced(cli, tmp_path) -> None:
     # an assumption: said on every report, not only when a log holds tool calls
     plain = cli.json("usage", _log(tmp_path, _chat("b", "gpt-4.1", DEC_1)), *TODAY)
     assert plain["assumptions"]["tool_calls"] == doc["assumptions"]["tool_calls"]
+
+
+def test_an_emitted_workload_says_which_snapshots_the_records_name(cli, tmp_path) -> None:
+    log = _log(tmp_path, _chat("a", SNAP, DEC_1), _chat("b", "gpt-4.1", DEC_1 + 86_400))
+    out = tmp_path / "wl.yaml"
+    r = cli("usage", log, "--tier", "2", "--emit-workload", str(out), *TODAY)
+    assert r.exit_code == 0, r.stderr
+    text = out.read_text(encoding="utf-8")
+    assert f"# The records name {SNAP} (1 request(s), under gpt-4.1 below): deprecated, shuts down 2027-01-14" in text
+    assert 'models: {"gpt-4.1": 1.0000}' in text  # one entry a model, as a workload lists it
+    assert cli("plan", str(out), "--check", *TODAY).exit_code == 0
+    # named as the comment says, the snapshot's dates hold
+    out.write_text(text.replace('models: {"gpt-4.1": 1.0000}', f'models: {{"{SNAP}": 1.0000}}'), encoding="utf-8")
+    assert cli("plan", str(out), "--check", *TODAY).exit_code == 1
