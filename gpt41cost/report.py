@@ -23,7 +23,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -517,53 +517,108 @@ def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
 
 
-def _text_table(t: Table, width: int | None = None, ascii: bool = False, encoding: str | None = None) -> list[str]:
-    """A plain table in the style of rich's SIMPLE_HEAD box, without importing rich (start-up time).
+@dataclass(frozen=True)
+class _Grid:
+    """A table's columns and cells as people read them (escaped, encodable), and which columns
+    are right-aligned (numbers)."""
 
-    With ``width``, the table fits it: headers wrap onto more lines, then the widest text
-    columns wrap their cells (down to ``MIN_TEXT_WIDTH``); numbers never wrap."""
-    if width is not None and t.secondary:
-        for k in range(len(t.secondary) + 1):
-            dropped = set(t.secondary[:k])
-            trial = replace(t, csv_only=t.csv_only | dropped, secondary=())
-            lines = _text_table(trial, width, ascii, encoding)
-            if max(display_width(x) for x in lines) <= width or k == len(t.secondary):
-                if dropped:
-                    shown = ", ".join(c for c in t.secondary if c in dropped)
-                    lines[1:1] = [f"(left out to fit {width} columns: {shown}; --format csv shows them)"]
-                return lines
+    cols: list[str]
+    cells: list[list[str]]
+    right: list[bool]
+
+    def pick(self, keep: Sequence[int]) -> _Grid:
+        """The grid of the columns ``keep`` only."""
+        return _Grid(
+            [self.cols[j] for j in keep], [[row[j] for j in keep] for row in self.cells], [self.right[j] for j in keep]
+        )
+
+
+def _grid(t: Table, encoding: str | None) -> _Grid:
     cols, cells = people_view(t)
     cols = [encodable(printable(c), encoding) for c in cols]
     cells = [[encodable(printable(c), encoding) for c in row] for row in cells]
-    right = [c in t.numeric for c in cols]
-    gap = 3
+    return _Grid(cols, cells, [c in t.numeric for c in cols])
 
-    def natural(j: int, head_words: bool) -> int:
-        head = (
-            max(display_width(w) for w in cols[j].split()) if head_words and cols[j].strip() else display_width(cols[j])
-        )
-        return max([head, *(display_width(row[j]) for row in cells)])
 
-    widths = [natural(j, False) for j in range(len(cols))]
-    if width is not None and sum(widths) + gap * (len(cols) - 1) + 2 > width:
-        gap = 2
-        widths = [natural(j, True) for j in range(len(cols))]
-        over = sum(widths) + gap * (len(cols) - 1) + 2 - width
-        text_cols = sorted((j for j in range(len(cols)) if not right[j]), key=lambda j: -widths[j])
-        for j in text_cols:
-            if over <= 0:
-                break
-            cut = min(over, widths[j] - MIN_TEXT_WIDTH)
-            if cut > 0:
-                widths[j] -= cut
-                over -= cut
+def _natural(g: _Grid, j: int, head_words: bool) -> int:
+    """Column ``j``'s width unwrapped (``head_words``: its header wrapped at its words)."""
+    head = g.cols[j]
+    head_w = max(display_width(w) for w in head.split()) if head_words and head.strip() else display_width(head)
+    return max([head_w, *(display_width(row[j]) for row in g.cells)])
 
-    def block(values: Sequence[str]) -> list[str]:
-        wrapped = [[v] if display_width(v) <= w else _wrap(v, w) for v, w in zip(values, widths, strict=True)]
+
+def _shortest(g: _Grid, j: int, pieces: Callable[[str], list[str]], break_header: bool) -> int:
+    """The narrowest column ``j`` of numbers gets with its cells cut into ``pieces`` (a number
+    never breaks), its header's words kept whole unless ``break_header``."""
+    words = [w for row in g.cells for w in pieces(row[j])] + ([] if break_header else g.cols[j].split())
+    return max([1, *(display_width(w) for w in words)])
+
+
+def _shrink(widths: list[int], order: Sequence[int], floors: Sequence[int], over: int) -> int:
+    """Narrow the columns ``order`` (each down to its floor) until ``over`` columns are won."""
+    for j in order:
+        if over <= 0:
+            break
+        cut = min(over, widths[j] - floors[j])
+        if cut > 0:
+            widths[j] -= cut
+            over -= cut
+    return over
+
+
+def _layout(g: _Grid, width: int | None, break_headers: bool = False) -> tuple[int, list[int]]:
+    """The gap and column widths of ``g`` in ``width`` columns (None: no limit): natural widths
+    3 apart; when too wide, 2 apart with headers wrapped at their words, then the widest text
+    columns wrapped (down to ``MIN_TEXT_WIDTH``), then columns of numbers whose cells hold words
+    (``$100.00 (not checked)``) wrapped before a parenthesis, then at their words (and, with
+    ``break_headers``, inside a header's word). It may still be too wide: :func:`_text_table` then splits the columns
+    into parts."""
+    n = len(g.cols)
+    widths = [_natural(g, j, False) for j in range(n)]
+    if width is None or sum(widths) + 3 * (n - 1) + 2 <= width:
+        return 3, widths
+    widths = [_natural(g, j, True) for j in range(n)]
+    over = sum(widths) + 2 * (n - 1) + 2 - width
+    text_cols = sorted((j for j in range(n) if not g.right[j]), key=lambda j: -widths[j])
+    over = _shrink(widths, text_cols, [MIN_TEXT_WIDTH] * n, over)
+    numbers = [j for j in range(n) if g.right[j]]
+    # numbers with words: first before a parenthesis, then at any space, then the headers' words
+    for pieces, break_header in ((_BEFORE_PAREN.split, False), (str.split, False), (str.split, True)):
+        if over <= 0 or (break_header and not break_headers):
+            break
+        floors = [_shortest(g, j, pieces, break_header) if g.right[j] else 0 for j in range(n)]
+        over = _shrink(widths, sorted(numbers, key=lambda j: -widths[j]), floors, over)
+    return 2, widths
+
+
+_BEFORE_PAREN = re.compile(r" (?=\()")
+
+
+def _fold(text: str, width: int, header: bool, number: bool = False) -> list[str]:
+    """A cell on lines of at most ``width``: wrapped at spaces; a header's word longer than the
+    line breaks after ``:``, ``-``, ``/`` or ``_`` (:func:`label_lines`), a cell's is cut. A
+    ``number`` with words breaks before its parenthesis first (``$1,000.00`` / ``(not checked)``)."""
+    if display_width(text) <= width:
+        return [text]
+    if header and any(display_width(w) > width for w in text.split()):
+        return label_lines(text, width)
+    if number:
+        pieces = _BEFORE_PAREN.split(text)
+        if len(pieces) > 1 and all(display_width(p) <= width for p in pieces):
+            return pieces
+    return _wrap(text, width)
+
+
+def _grid_lines(g: _Grid, width: int | None, ascii: bool, break_headers: bool = False) -> list[str]:
+    """The header, rule and rows of ``g`` laid out for ``width`` (:func:`_layout`)."""
+    gap, widths = _layout(g, width, break_headers)
+
+    def block(values: Sequence[str], header: bool = False) -> list[str]:
+        wrapped = [_fold(v, w, header, r) for v, w, r in zip(values, widths, g.right, strict=True)]
         height = max(len(x) for x in wrapped)
         lines = []
         for i in range(height):
-            parts = [_pad(x[i] if i < len(x) else "", w, r) for x, w, r in zip(wrapped, widths, right, strict=True)]
+            parts = [_pad(x[i] if i < len(x) else "", w, r) for x, w, r in zip(wrapped, widths, g.right, strict=True)]
             lines.append(" " + (" " * gap).join(parts) + " ")
         return lines
 
@@ -573,8 +628,8 @@ def _text_table(t: Table, width: int | None = None, ascii: bool = False, encodin
             max(
                 (
                     display_width(x)
-                    for v in [cols[j], *(r[j] for r in cells)]
-                    for x in ([v] if display_width(v) <= w else _wrap(v, w))
+                    for k, v in enumerate([g.cols[j], *(r[j] for r in g.cells)])
+                    for x in _fold(v, w, k == 0, g.right[j])
                 ),
                 default=0,
             ),
@@ -582,10 +637,69 @@ def _text_table(t: Table, width: int | None = None, ascii: bool = False, encodin
         for j, w in enumerate(widths)
     ]
     rule = " " + ("-" if ascii else "─") * (sum(widths) + gap * (len(widths) - 1)) + " "
-    out = [t.title, "", *block(cols), rule]
-    for row in cells:
+    out = [*block(g.cols, header=True), rule]
+    for row in g.cells:
         out += block(row)
-    return [*out, ""]
+    return out
+
+
+def _fits(lines: Sequence[str], width: int) -> bool:
+    return max((display_width(x) for x in lines), default=0) <= width
+
+
+def _parts(g: _Grid, width: int) -> list[list[int]]:
+    """The columns in groups that each fit ``width``, every group led by the first column (the
+    row's name), so that every row reads across each part."""
+    n = len(g.cols)
+    natural = [_natural(g, j, True) for j in range(n)]
+    key = natural[0] if g.right[0] else min(natural[0], max(MIN_TEXT_WIDTH, width // 3))
+    parts: list[list[int]] = []
+    part, used = [0], 2 + key
+    for j in range(1, n):
+        if len(part) > 1 and used + 2 + natural[j] > width:
+            parts.append(part)
+            part, used = [0], 2 + key
+        part.append(j)
+        used += 2 + natural[j]
+    return [*parts, part]
+
+
+def _text_table(t: Table, width: int | None = None, ascii: bool = False, encoding: str | None = None) -> list[str]:
+    """A plain table in the style of rich's SIMPLE_HEAD box, without importing rich (start-up time).
+
+    With ``width``, every line fits it: the columns are laid out narrower (:func:`_layout`:
+    headers and text wrap; numbers never break); if that is not enough, the table's secondary
+    columns are left out (first named first, said in a line under the title) when that makes it
+    fit; else the columns are split into parts, each led by the first column (nothing left out)."""
+    g = _grid(t, encoding)
+    lines = _grid_lines(g, width, ascii)
+    note = ""
+    parts = [lines]
+    if width is not None and not _fits(lines, width):
+        for k in range(1, len(t.secondary) + 1):
+            trial = _grid_lines(_grid(replace(t, csv_only=t.csv_only | set(t.secondary[:k])), encoding), width, ascii)
+            if _fits(trial, width):
+                parts = [trial]
+                note = f"(left out to fit {width} columns: {', '.join(t.secondary[:k])}; --format csv shows them)"
+                break
+        else:
+            groups = _parts(g, width)
+            parts = [_grid_lines(g.pick(cols), width, ascii, break_headers=True) for cols in groups]
+            if len(groups) > 1:
+                note = f"(in {len(groups)} parts to fit {width} columns, each led by the {g.cols[0]} column)"
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        title = t.title if i == 0 else f"{t.title} (part {i + 1} of {len(parts)})"
+        out += _lines(title, width)
+        if i == 0 and note:
+            out += _lines(note, width)
+        out += ["", *part, ""]
+    return out
+
+
+def _lines(text: str, width: int | None) -> list[str]:
+    """A title or note on lines of at most ``width`` (None: one line)."""
+    return [text] if width is None or display_width(text) <= width else _wrap(text, width)
 
 
 def _rich_text(report: Report, width: int | None = None, ascii: bool = False, encoding: str | None = None) -> str:
@@ -606,7 +720,7 @@ def _rich_text(report: Report, width: int | None = None, ascii: bool = False, en
             break_on_hyphens=False,
         ) or [first]
 
-    out = [report.title]
+    out = _lines(report.title, width)
     for t in shown_tables(report):
         out += _text_table(t, width, ascii, encoding)
         name = t.name or _slug(t.title)
@@ -623,7 +737,7 @@ def _rich_text(report: Report, width: int | None = None, ascii: bool = False, en
         for n in report.notes:
             out += para(n, "  - ", "    ")
     if report.footer:
-        out.append(report.footer)
+        out += _lines(report.footer, width)
     return "\n".join(printable(line).rstrip() for line in out) + "\n"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,11 +14,13 @@ import pytest
 from gpt41cost.errors import ExitCode
 from gpt41cost.numbers import USD, NumberError, parse_decimal
 from gpt41cost.readers.text import binary_reason
-from gpt41cost.report import usd_given
+from gpt41cost.report import Report, Shown, Table, Usd, display_width, people_view, render, usd_given
+from tools import json_contract
 
 from .conftest import ROOT, Cli
 
 COMPLETIONS = ROOT / "samples" / "bill-2026-11" / "completions"
+FT = "ft:gpt-4.1-mini-2025-04-14:acme:support:abc123"
 PEAKS = ["usage", COMPLETIONS, "--forecast", "--tier", "3", "--as-of", "2026-11-20"]
 
 
@@ -180,3 +183,66 @@ def test_skip_bad_skips_binary_and_undecodable_prompts(cli: Cli, tmp_path: Path)
     assert "menu.txt: not valid utf-8 at byte 3" in r.stderr
     latin = cli("estimate", tmp_path, "-m", "gpt-4.1", "--skip-bad", "--encoding", "latin-1", "-f", "json", expect=0)
     assert sorted(i["source"].rsplit("/", 1)[-1] for i in latin.json()["inputs"]) == ["menu.txt", "prompt.txt"]
+
+
+# --------------------------------------------------------------------------- tables fit the terminal
+
+FIT_RUNS = [
+    *((command, args) for command, runs in json_contract.RUNS.items() for args in runs),
+    # the trial's: 83, 91, 82 and 97 columns wide at 80
+    ("limits", ["samples/support", "--peak-rpm", "10", "--output-tokens", "100"]),
+    ("plan", ["samples/workloads/support-bot.yaml"]),
+    ("usage", ["samples/usage"]),
+    ("estimate", ["samples/support"]),
+    ("estimate", ["samples/requests", "--per-input", "-m", "gpt-4.1", "-m", "gpt-4.1-mini", "-m", FT]),
+]
+
+
+@pytest.mark.parametrize("run", FIT_RUNS, ids=lambda run: " ".join([run[0], *run[1]])[:60])
+def test_every_line_fits_80_columns(cli: Cli, run):
+    command, args = run
+    r = cli([command, *args], env={"COLUMNS": "80"}, expect=(0, 1))
+    assert r.stdout
+    assert [line for line in r.stdout.splitlines() if display_width(line) > 80] == []
+
+
+def test_estimate_per_input_with_four_models_fits_100_columns(cli: Cli):
+    """The trial's Inputs table was 206 wide at 100: now in parts, each led by the input column."""
+    models = ["-m", "gpt-4.1", "-m", "gpt-4.1-mini", "-m", "gpt-4.1-nano", "-m", FT]
+    out = cli("estimate", ROOT / "samples" / "requests", "--per-input", *models, env={"COLUMNS": "100"}).stdout
+    assert [line for line in out.splitlines() if display_width(line) > 100] == []
+    assert "(in 3 parts to fit 100 columns, each led by the input column)" in out
+    assert "Inputs (part 3 of 3)" in out
+
+
+WIDE = Table(
+    "A table of many columns",
+    ("name", *(f"column {i}" for i in range(1, 13)), "status"),
+    [[f"row-{r}", *(Usd(Decimal(1000 * r + i) / 7) for i in range(1, 13)), "done (not checked)"] for r in range(1, 4)],
+    numeric=frozenset(f"column {i}" for i in range(1, 13)),
+)
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 100, 140])
+def test_a_wide_table_is_split_into_parts_nothing_left_out(width):
+    text = render(Report("Wide", {}, tables=[WIDE]), "table", width=width)
+    assert max(display_width(line) for line in text.splitlines()) <= width
+    _, cells = people_view(WIDE)
+    for row in cells:  # every figure is still shown, each with its row's name on its line
+        for cell in row[1:-1]:
+            assert any(row[0] in line and cell in line for line in text.splitlines()), (row[0], cell)
+    if width < 140:
+        assert f"parts to fit {width} columns, each led by the name column" in " ".join(text.split())
+
+
+def test_the_left_out_note_wraps_to_the_width():
+    t = replace(WIDE, secondary=tuple(f"column {i}" for i in range(2, 13)))
+    text = render(Report("Wide", {}, tables=[t]), "table", width=40)
+    assert max(display_width(line) for line in text.splitlines()) <= 40
+    assert "(left out to fit 40 columns:" in text and "--format csv shows them)" in text
+
+
+def test_a_number_with_words_breaks_before_its_parenthesis():
+    t = Table("Caps", ("model", "cap"), [["gpt-4.1", Shown("$1,000.00 (not checked)", Decimal(1000))]], numeric={"cap"})
+    text = render(Report("Caps", {}, tables=[t]), "table", width=24)
+    assert text.splitlines()[5:7] == [" gpt-4.1      $1,000.00", "          (not checked)"]
