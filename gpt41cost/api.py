@@ -213,13 +213,15 @@ class Rules(Result):
 
 @dataclass(frozen=True)
 class RequestTokens:
-    """One request body's input tokens on ``model``, and its output cap when it sets one."""
+    """One request body's input tokens on ``model``, its output cap when it sets one, and the
+    choices it asks for (a Chat request's ``n``: each one's output is billed, within the cap)."""
 
     model: str
     input_tokens: int
     max_output_tokens: int | None
     notes: tuple[str, ...] = ()
     uncounted: tuple[str, ...] = field(default=())
+    choices: int = 1
 
 
 # --------------------------------------------------------------------------- argument helpers
@@ -986,13 +988,14 @@ def count_request(
 
     ``model``: the model to count for (default: the body's ``model``, else gpt-4.1); it only
     matters for images. Local and data: URL images are measured; ``image_size`` ("WxH") is
-    assumed for remote ones. Raises InputError for a body that is not a request.
+    assumed for remote ones. Raises InputError for a body that is not a request, or one OpenAI
+    rejects that the CLI refuses too (an empty ``messages`` list).
     """
     from pathlib import Path
 
     from . import images as img
     from .errors import InputError
-    from .requests import RequestError
+    from .requests import RequestError, refuse_empty_messages
     from .requests import count_request as count
     from .tokens import count_tokens as tokens
 
@@ -1007,10 +1010,13 @@ def count_request(
         return {base: n} if n is not None else why or "image size unknown"
 
     try:
+        refuse_empty_messages(body)  # as the readers do
         rc = count(body, models=(base,), count=tokens, images=images)
     except RequestError as exc:
         raise InputError(f"body: {exc.message}") from None
-    return RequestTokens(resolved.label, rc.input_tokens[base], rc.max_output_tokens, rc.notes, rc.uncounted)
+    return RequestTokens(
+        resolved.label, rc.input_tokens[base], rc.max_output_tokens, rc.notes, rc.uncounted, rc.choices
+    )
 
 
 def price(

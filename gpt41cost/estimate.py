@@ -18,7 +18,7 @@ from .catalog import Catalog, ResolvedModel
 from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import ParameterError
 from .lifecycle import ACTIVE, ALWAYS_ACTIVE, SHUT_DOWN, Lifecycle, active_first, snapshot_notes
-from .measure import InputFile, Measured, Misfit, Totals, capped_below, output_sum
+from .measure import InputFile, Measured, Misfit, Totals, capped_below, choices_note, output_sum, worst_output
 from .usage import ModelCalibration, percentile
 
 #: Output tokens per request when neither --output-tokens nor a calibration gives them.
@@ -331,6 +331,8 @@ def estimate(
     day = catalog.day
     results = active_first(results, lambda r: r.lifecycle, day)
     notes = lifecycle_notes(results, models, catalog, totals.examples > 0)
+    if totals.multi:
+        notes.append(choices_note(totals.multi))
     kind_of = dict(totals.kinds)
     spans = (
         list(inputs)
@@ -398,7 +400,8 @@ def _per_input(
                 sizes = group.sizes[base]
                 in_sum = sum(i * c for i, c in sizes.items())
                 cached = _cached_sum(a, catalog, base, sizes, auto)
-                usage = TokenUsage(in_sum, cached, output_sum(a.output_for(base), group.requests, group.caps))
+                out_sum = output_sum(a.output_for(base), group.requests, group.caps, group.more)
+                usage = TokenUsage(in_sum, cached, out_sum)
             cost = price(usage, m, a.mode_of(span.read_as)).total_usd
             figures.append(
                 InputModelFigures(m.label, usage.input_tokens, usage.cached_input_tokens, usage.output_tokens, cost)
@@ -453,13 +456,15 @@ def steady_cached(cache: RunCache, requests: int, requests_per_month: Decimal) -
 class _Part(NamedTuple):
     """The requests of a run priced in one processing mode (a Batch file's go through the Batch
     API, the other inputs' are online requests): per base model by input size, by output cap,
-    and the indexes of their groups in the run's totals."""
+    and the indexes of their groups in the run's totals; the choices beyond each request's first,
+    by cap (:attr:`gpt41cost.measure.Group.more`)."""
 
     mode: str
     requests: int
     sizes: Mapping[str, Counter[int]]
     caps: Counter[int]
     tags: tuple[int, ...]
+    more: Counter[int | None]
 
 
 class _Run(NamedTuple):
@@ -484,18 +489,20 @@ def _run(totals: Totals, a: Assumptions) -> _Run:
         tags.setdefault(a.mode_of(kind_of.get(g.source, "")), []).append(k)
     if len(tags) <= 1:
         mode = next(iter(tags), a.mode)
-        whole = _Part(mode, totals.requests, sizes, caps, tuple(range(len(totals.groups))))
+        whole = _Part(mode, totals.requests, sizes, caps, tuple(range(len(totals.groups))), totals.more)
         return _Run(totals, sizes, caps, (whole,), {})
     parts = []
     for mode, ks in tags.items():
         groups = [totals.groups[k] for k in ks]
         part_sizes: dict[str, Counter[int]] = {base: Counter() for base in totals.bases}
         part_caps: Counter[int] = Counter()
+        part_more: Counter[int | None] = Counter()
         for g in groups:
             part_caps.update(g.caps)
+            part_more.update(g.more)
             for base, counts in g.sizes.items():
                 part_sizes[base].update(counts)
-        parts.append(_Part(mode, sum(g.requests for g in groups), part_sizes, part_caps, tuple(ks)))
+        parts.append(_Part(mode, sum(g.requests for g in groups), part_sizes, part_caps, tuple(ks), part_more))
     warm = totals.cache.warm_totals() if totals.cache is not None else {}
     return _Run(totals, sizes, caps, tuple(parts), warm)
 
@@ -545,8 +552,8 @@ def _estimate_model(
     # summed tokens once equals summing every request's price; a run whose parts are priced
     # in different modes (a Batch file's requests at Batch rates, the rest online) sums each
     # part's price.
-    # Each request's expected output is the assumption, or its own cap where lower (output_sum);
-    # the worst case has every capped request produce its whole cap.
+    # Each request's expected output is the assumption, or its own cap where lower, times its
+    # choices (output_sum); the worst case has every capped choice produce its whole cap.
     out = a.output_for(base)
     n, caps = t.requests, run.caps
     autos, steadies = _part_cached(run, a, base, auto, steady)
@@ -558,8 +565,8 @@ def _estimate_model(
         p_sizes = part.sizes[base]
         cached = _cached_sum(a, catalog, base, p_sizes, p_auto)
         in_sum = sum(i * c for i, c in p_sizes.items())
-        out_sum = output_sum(out, part.requests, part.caps)
-        worst_out = sum(c * k for c, k in part.caps.items()) + out * (part.requests - part.caps.total())
+        out_sum = output_sum(out, part.requests, part.caps, part.more)
+        worst_out = worst_output(out, part.requests, part.caps, part.more)
         p_usage = TokenUsage(in_sum, cached, out_sum)
         usage += p_usage
         total += price(p_usage, m, part.mode)

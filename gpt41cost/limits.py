@@ -77,7 +77,8 @@ class RequestProfile:
     ``max_tokens``); ``outputs``, when given, the expected output of each kind instead (its own
     ``max_tokens`` where lower: :func:`gpt41cost.measure.expected_output`). ``batch``, when
     given, says of each kind whether it is a Batch file's request: one sent through the Batch API
-    whatever the workload's batch share.
+    whatever the workload's batch share. ``choices``, when given, the choices of each kind (a Chat
+    request's ``n``), which its reserve and output count.
     """
 
     input_tokens: tuple[int, ...]
@@ -87,12 +88,16 @@ class RequestProfile:
     reserves: tuple[int, ...] = ()
     outputs: tuple[int, ...] = ()
     batch: tuple[bool, ...] = ()
+    choices: tuple[int, ...] = ()
 
     def reserve_of(self, kind: int) -> int:
         return self.reserves[kind] if self.reserves else self.reserve_tokens
 
     def output_of(self, kind: int) -> int:
         return self.outputs[kind] if self.outputs else self.output_tokens
+
+    def choices_of(self, kind: int) -> int:
+        return self.choices[kind] if self.choices else 1
 
     def __post_init__(self) -> None:
         if not self.input_tokens:
@@ -109,6 +114,8 @@ class RequestProfile:
             raise UsageError("outputs must have one non-negative entry per request kind")
         if self.batch and len(self.batch) != len(self.input_tokens):
             raise UsageError("batch must have one entry per request kind")
+        if self.choices and (len(self.choices) != len(self.input_tokens) or min(self.choices) < 1):
+            raise UsageError("choices must have one entry of 1 or more per request kind")
 
     @classmethod
     def uniform(cls, input_tokens: int, output_tokens: int, reserve_tokens: int, cached: int = 0) -> RequestProfile:
@@ -138,7 +145,13 @@ class RequestProfile:
     def online(self) -> RequestProfile:
         """The same requests with none taken for a Batch file's (what-ifs that move every request)."""
         return RequestProfile(
-            self.input_tokens, self.cached_tokens, self.output_tokens, self.reserve_tokens, self.reserves, self.outputs
+            self.input_tokens,
+            self.cached_tokens,
+            self.output_tokens,
+            self.reserve_tokens,
+            self.reserves,
+            self.outputs,
+            choices=self.choices,
         )
 
 

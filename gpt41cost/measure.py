@@ -52,7 +52,7 @@ class Measured(NamedTuple):
     uncounted: tuple[str, ...] = ()  # parts that could not be counted (e.g. a remote image without a size)
     cache_blocks: Mapping[str, tuple[int, ...]] | None = None
     training_tokens: int | None = None  # fine-tuning data: tokens of one example (one epoch)
-    notes: tuple[str, ...] = ()
+    choices: int = 1  # a Chat request's ``n``: completions generated and billed, each within its cap
 
     @property
     def where(self) -> str:
@@ -77,20 +77,66 @@ OUTPUT_WITHIN_CAP = (
     "generates at most that many tokens and bills the output generated; the worst case has every capped "
     "request produce its whole cap"
 )
+#: The rules for a Chat request's ``n`` (``gpt41cost rules``): the billing documented (the API
+#: reference), the cap per choice and the reservation inferred.
+CHOICES_BILLED = (
+    "a Chat request with n choices (1 to 128; default 1) is billed the output tokens of all n and its input once"
+)
+CHOICES_CAPPED = (
+    "max_tokens (max_completion_tokens) caps each of a request's n choices, so its expected output and worst case "
+    "are n times one choice's, and its TPM output reservation is n x max_tokens (n x the expected output without "
+    "a cap), as OpenAI's cookbook rate limiter reserves it; the context window holds the input and one choice "
+    "(inference: the reference bounds the tokens of 'a completion', and the rate-limit guide says nothing of n)"
+)
 
 
-def expected_output(output_tokens: int, cap: int | None) -> int:
+def choices_note(requests: int) -> str:
+    """The report's note on the ``requests`` that ask for more than one choice (``n``)."""
+    many = requests != 1
+    return (
+        f"{requests:,} request{'s' if many else ''} ask{'' if many else 's'} for n > 1 choices: output is priced "
+        "for each choice (each within max_tokens), input once"
+    )
+
+
+def expected_output(output_tokens: int, cap: int | None, choices: int = 1) -> int:
     """A request's expected output tokens: ``output_tokens`` (the estimate's assumption), or the
     request's own cap (``max_tokens`` and friends) where lower: it can generate no more, and OpenAI
-    bills the output generated. The one rule of every command that prices a request's output."""
-    return output_tokens if cap is None or cap >= output_tokens else cap
+    bills the output generated; times its ``choices`` (a Chat request's ``n``: each choice is
+    generated, capped and billed: :data:`CHOICES_CAPPED`). The one rule of every command that prices
+    a request's output."""
+    return (output_tokens if cap is None or cap >= output_tokens else cap) * choices
 
 
-def output_sum(output_tokens: int, requests: int, caps: Mapping[int, int]) -> int:
+def output_reservation(reserve_tokens: int, cap: int | None, choices: int = 1) -> int:
+    """What a request reserves for its output at admission (TPM): its own cap where it has one,
+    else ``reserve_tokens``; times its ``choices`` (:data:`CHOICES_CAPPED`)."""
+    return (reserve_tokens if cap is None else cap) * choices
+
+
+def output_sum(
+    output_tokens: int, requests: int, caps: Mapping[int, int], more: Mapping[int | None, int] | None = None
+) -> int:
     """The expected output tokens of ``requests`` requests together (:func:`expected_output`
-    of each), ``caps`` counting the capped ones by cap (cap -> requests)."""
+    of each), ``caps`` counting the capped ones by cap (cap -> requests), ``more`` the choices
+    beyond each request's first by cap (None: uncapped; :attr:`Group.more`)."""
     capped = sum(caps.values())
-    return output_tokens * (requests - capped) + sum(expected_output(output_tokens, c) * k for c, k in caps.items())
+    total = output_tokens * (requests - capped) + sum(expected_output(output_tokens, c) * k for c, k in caps.items())
+    if more:
+        total += sum(expected_output(output_tokens, c) * k for c, k in more.items())
+    return total
+
+
+def worst_output(
+    output_tokens: int, requests: int, caps: Mapping[int, int], more: Mapping[int | None, int] | None = None
+) -> int:
+    """The output tokens of the requests of :func:`output_sum` in the worst case: every capped
+    choice produces its whole cap, every uncapped one ``output_tokens``."""
+    capped = sum(caps.values())
+    total = sum(c * k for c, k in caps.items()) + output_tokens * (requests - capped)
+    if more:
+        total += sum((output_tokens if c is None else c) * k for c, k in more.items())
+    return total
 
 
 def capped_below(output_tokens: int, caps: Mapping[int, int]) -> int:
@@ -178,6 +224,20 @@ class Totals:
         return sum(g.caps.total() for g in self.groups)
 
     @property
+    def more(self) -> Counter[int | None]:
+        """The choices beyond each request's first (a Chat request's ``n`` - 1), by the request's
+        cap (None: uncapped; the groups' together), for :func:`output_sum`."""
+        out: Counter[int | None] = Counter()
+        for g in self.groups:
+            out.update(g.more)
+        return out
+
+    @property
+    def multi(self) -> int:
+        """Requests asking for more than one choice (``n`` > 1)."""
+        return sum(g.multi for g in self.groups)
+
+    @property
     def sizes(self) -> dict[str, Counter[int]]:
         """Per base model, the requests by input size (the groups' together: each request is
         counted once, in its group's sizes)."""
@@ -201,6 +261,10 @@ class Totals:
         if cap is not None:
             caps = group.caps
             caps[cap] = caps.get(cap, 0) + 1
+        if m.choices != 1:  # each choice is one more output within the cap (misfits are per choice)
+            more = group.more
+            more[cap] = more.get(cap, 0) + m.choices - 1
+            group.multi += 1
         if m.training_tokens is not None:
             self.examples += 1
             self.training_sum += m.training_tokens
@@ -267,7 +331,8 @@ class Totals:
 class Group:
     """The requests of one input (a run of requests from one source) in a :class:`Totals`:
     per base model how many of each input size, and the tokens a cold cache gave them; the
-    requests with an output cap, by cap."""
+    requests with an output cap, by cap; the choices beyond each request's first, by its cap
+    (``more``), and the requests with more than one (``multi``)."""
 
     def __init__(self, source: str, start: int, bases: tuple[str, ...]) -> None:
         self.source = source
@@ -276,10 +341,14 @@ class Group:
         self.sizes: dict[str, Counter[int]] = {base: Counter() for base in bases}
         self.cold = dict.fromkeys(bases, 0)
         self.caps: Counter[int] = Counter()
+        self.more: Counter[int | None] = Counter()
+        self.multi = 0
 
     def merge(self, other: Group) -> None:
         self.requests += other.requests
         self.caps.update(other.caps)
+        self.more.update(other.more)
+        self.multi += other.multi
         for base, sizes in other.sizes.items():
             self.sizes[base].update(sizes)
             self.cold[base] += other.cold[base]

@@ -144,6 +144,7 @@ class RequestCount(NamedTuple):
     #: How many leading ``segments`` are the tools and first message, which many requests of a
     #: file share (their hashes are then made once, :class:`~gpt41cost.cache.PrefixHashes`).
     head: int = 0
+    choices: int = 1  # a Chat request's ``n``: the completions generated (and billed), each within the cap
 
     @property
     def streams(self) -> dict[str, Sequence[int]] | None:
@@ -256,7 +257,7 @@ class _Acc:
         if text not in self.notes:
             self.notes.append(text)
 
-    def result(self, model: str | None, max_output: int | None) -> RequestCount:
+    def result(self, model: str | None, max_output: int | None, choices: int = 1) -> RequestCount:
         per_model = self.per_model
         if per_model is None:
             totals = dict.fromkeys(self.models, self.common)
@@ -273,6 +274,7 @@ class _Acc:
             self.has_images,
             self.encode,
             self.head,
+            choices,
         )
 
 
@@ -400,8 +402,8 @@ def count_chat(
         _memo_tools(acc, functions, tool_memo, bool(functions) and _has_system(messages))
         _chat_messages(acc, messages, pad_system=bool(functions))
         _chat_tool_choice(acc, body, functions)
-    _request_extras(acc, body)
-    return acc.result(_model(body), _max_output(body, CHAT_MAX_KEYS))
+    choices = _request_extras(acc, body)
+    return acc.result(_model(body), _max_output(body, CHAT_MAX_KEYS), choices)
 
 
 #: Where a Chat body gives its output cap, in the order they are looked for.
@@ -462,6 +464,10 @@ def count_responses(
         acc.uncounted.append(
             "previous_response_id: the earlier conversation is billed as input too, but it is not in this request"
         )
+    if body.get("conversation"):
+        acc.uncounted.append(
+            "conversation: the conversation's earlier items are billed as input too, but they are not in this request"
+        )
     if body.get("prompt"):
         acc.uncounted.append("prompt: a stored prompt template's tokens are not in this request")
     text = body.get("text")
@@ -501,7 +507,8 @@ def _max_output(body: Mapping[str, Any], keys: Sequence[str]) -> int | None:
     return None
 
 
-def _request_extras(acc: _Acc, body: Mapping[str, Any]) -> None:
+def _request_extras(acc: _Acc, body: Mapping[str, Any]) -> int:
+    """Count what a Chat body adds after its messages (the reply priming); return its choices (``n``)."""
     fmt = body.get("response_format")
     if fmt is not None and isinstance(fmt, _MAPPING) and fmt.get("type") == "json_schema":
         acc.uncounted.append("response_format json_schema: OpenAI documents no token rule for schemas")
@@ -509,8 +516,32 @@ def _request_extras(acc: _Acc, body: Mapping[str, Any]) -> None:
     if acc.segments is not None:
         acc.segments.append(_RUN_PRIME)
     n = body.get("n")
-    if n is not None and isinstance(n, int) and not isinstance(n, bool) and n > 1:
-        acc.note(f"n={n}: output is billed for each of the {n} choices; input once")
+    if n is None or (n == 1 and type(n) is int):
+        return 1
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_CHOICES:
+        raise RequestError(f"'n' must be a whole number of choices from 1 to {MAX_CHOICES}, got {n!r}")
+    acc.note(CHOICES_NOTE.format(n=n))
+    return n
+
+
+#: OpenAI's range for a Chat request's ``n`` (the API reference: minimum 1, maximum 128).
+MAX_CHOICES = 128
+#: The note on a request asking for more than one choice (``count_request``'s notes).
+CHOICES_NOTE = "n={n}: output is billed for each of the {n} choices, each within max_tokens; input once"
+#: Why a request is refused though it could be counted (the readers and ``gpt41cost.count_request`` alike).
+EMPTY_MESSAGES = "'messages' is empty: OpenAI rejects a request without messages"
+
+
+def refuse_empty_messages(body: Any, how: str = "auto") -> None:
+    """RequestError for a Chat request OpenAI rejects though it could be counted: an empty
+    ``messages`` list (counted, it would be a 3-token request). ``how``: "messages" when ``body``
+    is itself the message list, "responses" when it is a Responses body (never refused here)."""
+    if how == "messages":
+        empty = body == []
+    else:
+        empty = how != "responses" and isinstance(body, _MAPPING) and body.get("messages") == []
+    if empty:
+        raise RequestError(EMPTY_MESSAGES)
 
 
 def _message_frame(acc: _Acc, role: str, name: str | None, body: Callable[[], None]) -> None:

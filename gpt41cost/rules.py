@@ -29,7 +29,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
     from . import batch, cache, images, requests, tooldefs
     from .cost import BATCH_CACHED_AT_INPUT_RATE
     from .estimate import BATCH_FILES_RULE, DAYS_PER_MONTH, DEFAULT_EPOCHS, DEFAULT_OUTPUT_TOKENS, MIXED_STEADY_SPLIT
-    from .measure import OUTPUT_WITHIN_CAP
+    from .measure import CHOICES_BILLED, CHOICES_CAPPED, OUTPUT_WITHIN_CAP
     from .readers import requests as request_files
 
     c = catalog
@@ -46,6 +46,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
         Rule("prices", "batch", "documented", "the Batch API is 50% off input and output", "BATCH"),
         Rule("prices", "batch cached tokens", "inference", BATCH_CACHED_AT_INPUT_RATE, "PRICING"),
         Rule("prices", "long context", "documented", "long-context requests cost no more per token", "LAUNCH"),
+        Rule("prices", "choices (n)", "documented", CHOICES_BILLED, "REF"),
         Rule(
             "tokens",
             "encoding",
@@ -141,6 +142,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
             OUTPUT_WITHIN_CAP.format(default=DEFAULT_OUTPUT_TOKENS),
             "PY",
         ),
+        Rule("estimates", "choices within the cap", "inference", CHOICES_CAPPED, "CBRL"),
         Rule(
             "estimates",
             "default epochs",

@@ -42,7 +42,7 @@ from .cost import cached_tokens_for_rate
 from .errors import InputError, UnknownModelError
 from .lifecycle import DEFAULT_HORIZON_MONTHS, SHUT_DOWN, add_months
 from .limits import DEFAULT_PEAK_FACTOR, Assessment, Demand, RequestProfile, Traffic, Verdict, verdict
-from .measure import Measured, expected_output
+from .measure import Measured, expected_output, output_reservation
 from .numbers import PEAK_FACTOR, PERCENT, REQUESTS, SHARE, TOKENS, USD, NumberError, Range, parse_count, parse_decimal
 
 if TYPE_CHECKING:
@@ -131,6 +131,7 @@ class PromptSummary:
     #: the requests of Batch files (sent through the Batch API), and those files
     batch_requests: int = 0
     batch_sources: tuple[str, ...] = ()
+    multi_choice: int = 0  # requests asking for more than one choice (a Chat request's n)
 
     @classmethod
     def of(cls, profile: RequestProfile, basis: str, measured: Sequence[Measured] = ()) -> PromptSummary:
@@ -145,6 +146,7 @@ class PromptSummary:
             uncounted=tuple((m.where, what) for m in measured for what in m.uncounted),
             batch_requests=profile.batch_kinds,
             batch_sources=tuple(dict.fromkeys(m.source for m in measured if m.kind == "batch")),
+            multi_choice=sum(m.choices != 1 for m in measured),
         )
 
 
@@ -504,14 +506,15 @@ def profile_from_measured(
 
     Each request reserves its own output cap (``max_tokens`` and friends) where it has one,
     else ``reserve_tokens``, else ``output_tokens``; it is expected to produce ``output_tokens``,
-    or its own cap where lower (:func:`~gpt41cost.measure.expected_output`). Cached tokens: ``cache_hit_rate`` of each
+    or its own cap where lower (:func:`~gpt41cost.measure.expected_output`); both times its
+    choices (a Chat request's ``n``). Cached tokens: ``cache_hit_rate`` of each
     input in OpenAI's steps, else ``auto_cached`` (from :meth:`gpt41cost.cache.RunCache.warm`).
     """
     inputs = tuple(m.input_tokens[base] for m in measured)
     fallback = reserve_tokens if reserve_tokens is not None else output_tokens
     caps = [m.max_output_tokens for m in measured]
-    reserves = tuple(c if c is not None else fallback for c in caps)
-    outputs = tuple(expected_output(output_tokens, c) for c in caps)
+    reserves = tuple(output_reservation(fallback, m.max_output_tokens, m.choices) for m in measured)
+    outputs = tuple(expected_output(output_tokens, m.max_output_tokens, m.choices) for m in measured)
     if cache_calibration is not None:
         cached = tuple(
             cache_calibration.cached_for(i, catalog.cache_min_tokens, catalog.cache_step_tokens) or 0 for i in inputs
@@ -529,13 +532,15 @@ def profile_from_measured(
     else:
         cached = (0,) * len(inputs)
         basis = "none"
-    own = any(c is not None for c in caps)
+    choices = tuple(m.choices for m in measured)
+    many = any(n != 1 for n in choices)
+    own = many or any(c is not None for c in caps)
     below = any(o != output_tokens for o in outputs)
     # a Batch file's requests go through the Batch API (docs/accounting.md §8, "Batch files")
     batch = tuple(m.kind == "batch" for m in measured)
     profile = RequestProfile(
         inputs, cached, output_tokens, fallback, reserves if own else (), outputs if below else (),
-        batch if any(batch) else (),
+        batch if any(batch) else (), choices if many else (),
     )  # fmt: skip
     return profile, PromptSummary.of(profile, basis, measured)
 
@@ -608,7 +613,7 @@ def workload_profile(
         for m, _ in w.models:
             window = m.spec.context_window
             for k, i in enumerate(profile.input_tokens):
-                reserve = profile.reserve_of(k)
+                reserve = profile.reserve_of(k) // profile.choices_of(k)  # each choice fits the window alone
                 if i + reserve > window:
                     raise InputError(
                         f"{measured[k].where}: {i:,} input tokens plus {reserve:,} output do not fit {m.label}'s "

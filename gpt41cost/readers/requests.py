@@ -50,6 +50,7 @@ from ..requests import (
     count_messages,
     count_request,
     count_responses,
+    refuse_empty_messages,
 )
 from ..tokens import MAX_RUN_CHARS
 from .repeats import TooDeep, first_repeat, twice_at
@@ -86,8 +87,6 @@ IMAGE_FILE_RULE = (
     "an image file counts as one user message holding the image at detail auto: "
     "the image's tokens plus the chat overhead (3 per message + 'user' + 3 reply priming)"
 )
-#: How a JSON string line of a prompts file is counted.
-PROMPT_STRING_RULE = "a JSON string line of a prompts file counts as plain text, like a prompt file"
 #: How a fine-tuning example is counted.
 FINETUNE_RULE = (
     "a fine-tuning example counts as a chat request of its messages and tools (reply priming included); "
@@ -373,11 +372,9 @@ class _Context:
         """Count one request body; ``how`` is chat, responses, messages or auto (by shape)."""
         self.line = line
         kw = self._kw
-        # OpenAI rejects a Chat request with no messages; counted, it would be a 3-token request.
         chat = how != "responses" and isinstance(body, dict)
-        if (body if how == "messages" else body.get("messages") if chat else None) == []:
-            raise InputError(f"{self._at(line)}'messages' is empty: OpenAI rejects a request without messages")
         try:
+            refuse_empty_messages(body, how)  # as gpt41cost.count_request does
             if how == "messages":
                 return count_messages(body, **kw)
             if how == "chat" or (chat and how == "auto" and "messages" in body):  # as count_request would
@@ -408,7 +405,6 @@ class _Context:
         *,
         custom_id: str | None = None,
         training_tokens: int | None = None,
-        notes: tuple[str, ...] = (),
     ) -> Measured:
         model, tokens = rc.model, rc.input_tokens
         if model is not None and model not in self.known_models:
@@ -428,7 +424,7 @@ class _Context:
             if max(tokens.values(), default=0) >= self.cache_min
             else None,
             training_tokens=training_tokens,
-            notes=rc.notes + notes if notes else rc.notes,
+            choices=rc.choices,
         )
 
 
@@ -514,8 +510,7 @@ def _read_image(ctx: _Context) -> Measured:
         encode=_encode,
         images=lambda _part: tokens,
     )
-    note = f"{size.width}x{size.height} {size.format}; {IMAGE_FILE_RULE}"
-    return ctx.measured(rc, "image", None, notes=(note,))
+    return ctx.measured(rc, "image", None)
 
 
 def _read_jsonl(
@@ -616,15 +611,15 @@ def _finetune_line(ctx: _Context, obj: Any, n: int) -> Measured:
         raise InputError(f"{ctx.source}: line {n}: a fine-tuning example needs a 'messages' list")
     rc = ctx.count(obj, n, "chat")._replace(segments=None)  # training is not served from a cache
     training = max(rc.input_tokens.values(), default=0)
-    return ctx.measured(rc, "finetune", n, training_tokens=training, notes=(FINETUNE_RULE,))
+    return ctx.measured(rc, "finetune", n, training_tokens=training)
 
 
 def _prompt_line(ctx: _Context, obj: Any, n: int) -> Measured:
-    if isinstance(obj, str):
+    if isinstance(obj, str):  # a JSON string line counts as plain text, like a prompt file
         ids = _encode(obj)
         tokens = dict.fromkeys(ctx.models, len(ids))
         rc = RequestCount(None, tokens, None, segments=(ids,))
-        return ctx.measured(rc, "prompts", n, notes=(PROMPT_STRING_RULE,))
+        return ctx.measured(rc, "prompts", n)
     if isinstance(obj, list):
         return ctx.measured(ctx.count(obj, n, "messages"), "prompts", n)
     if isinstance(obj, dict) and ("messages" in obj or "input" in obj):

@@ -9,6 +9,7 @@ from typing import Any
 from ..catalog import Catalog
 from ..lifecycle import SHUT_DOWN, active_first
 from ..limits import ASSUMPTIONS, DAYS_PER_MONTH, Assessment, Demand, Drain, ModelTier, RequestProfile, TierFit
+from ..measure import choices_note
 from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_auto
 from ..workload import PromptSummary
 from .dated import catalog_notes, date_assumption, dated_json, status_text
@@ -142,6 +143,8 @@ def input_assumptions(
     else:
         expected = f"{p.output_tokens:,} tokens ({output_source}; for spend)"
     out.append(("expected output/request", expected))
+    if summary is not None and summary.multi_choice:
+        out.append(("choices", choices_note(summary.multi_choice) + "; each reserves n x its output reservation"))
     if summary is not None:
         out.append(
             ("cached input/request", f"mean {_dec(summary.mean_cached_tokens, 1)} tokens ({summary.cache_basis})")
@@ -410,7 +413,7 @@ def _has_rpd(assessments: Sequence[Assessment]) -> bool:
 
 def _capped_below(p: RequestProfile) -> int:
     """Requests (kinds) whose own cap is below the expected output, each expected to produce its cap."""
-    return sum(p.output_of(k) < p.output_tokens for k in range(p.kinds))
+    return sum(p.output_of(k) < p.output_tokens * p.choices_of(k) for k in range(p.kinds))
 
 
 def _mean_output(p: RequestProfile) -> Decimal:
