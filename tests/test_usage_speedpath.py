@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -595,6 +596,15 @@ def _kind_blocks() -> dict[str, list[bytes]]:
     }
 
 
+def _time_as(created: bytes, created_at: bytes | None = None) -> Callable[[bytes], bytes]:
+    """A change to a record's time: ``created`` (``created_at`` for a Responses record), its own
+    value kept under another key."""
+    at = created if created_at is None else created_at
+    return lambda s: s.replace(b'"created":', b'"created":' + created + b',"x":', 1).replace(
+        b'"created_at":', b'"created_at":' + at + b',"x":', 1
+    )
+
+
 #: Changes to one record of a block that the decoder of its kind refuses (the key makes it another
 #: kind for the reference, or is one the reference checks is not given twice, or a value is not
 #: the clean one) or accepts (the last two); in every case the block counts as the reference does.
@@ -624,6 +634,11 @@ KIND_CHANGES = {
     "line-error-object": lambda s: s.replace(b',"error":null}', b',"error":{"code":"x"}}'),
     "status-201": lambda s: s.replace(b'"status_code":200', b'"status_code":201', 1),
     "status-float": lambda s: s.replace(b'"status_code":200', b'"status_code":200.0', 1),
+    # a time out of 2000-2099, or not a whole number: the kinds read any number, the block checks the range
+    "created-before-2000": _time_as(b"946684799"),
+    "created-2100": _time_as(b"4102444800", b"4102444800.0"),
+    "created-float": _time_as(b"1745000000.5", b"1.7450864e9"),
+    "created-huge": _time_as(b"1" + b"0" * 30, b"1e400"),
     "tier-null": lambda s: s.replace(b'"service_tier":"default"', b'"service_tier":null', 1),
     "tier-unknown": lambda s: s.replace(b'"service_tier":"default"', b'"service_tier":"standard"', 1),
     "no-details": lambda s: s.replace(b'"prompt_tokens_details":', b'"x":', 1).replace(

@@ -284,11 +284,16 @@ _Tier = Literal["default", "priority", "fast", "flex", "scale", "auto"]
 # (about 190 instructions a line fewer on the compact and default logs than with them in another order).
 
 
+#: A kind's time: any JSON number; one out of :data:`_Time`'s range sends the block to the generic
+#: decoder (:func:`_add_kind`, with the bounds the grouping reads anyway, not a check per line).
+_AnyTime = int | float
+
+
 class _Chat(Struct, gc=False, kw_only=True):
     """What ``usage`` reads of a clean Chat Completions response."""
 
     id: str | None = None
-    created: _Time
+    created: _AnyTime
     model: str
     usage: _ChatUsage
     service_tier: _Tier | None = None
@@ -300,7 +305,7 @@ class _Resp(Struct, gc=False, kw_only=True):
     """What ``usage`` reads of a clean Responses API response."""
 
     id: str | None = None
-    created_at: _Time
+    created_at: _AnyTime
     model: str
     service_tier: _Tier | None = None
     usage: _RespUsage
@@ -447,7 +452,10 @@ def _add_kind(sink: Sink, recs: list[Any], built: int, batch: bool, time_field: 
     if built != with_details or not all(map(le, cached, inp)):  # more built: a details key twice
         return False
     stamps = list(map(_CREATED if time_field == "created" else _CREATED_AT, bodies))
-    _add_columns(sink, bodies, list(map(_MODEL, bodies)), batch, inp, cached, out, stamps)
+    span = min(stamps), max(stamps)
+    if span[0] < FIRST_SECOND or span[1] >= LAST_SECOND:  # a time out of _Time's range
+        return False
+    _add_columns(sink, bodies, list(map(_MODEL, bodies)), batch, inp, cached, out, stamps, span)
     return True
 
 
@@ -1194,16 +1202,18 @@ def _add_columns(
     cached: list[int],
     out: list[int],
     stamps: list[int | float | None],
+    span: tuple[int | float, int | float] | None = None,
 ) -> None:
     """Add clean responses (as columns), grouped by (model, service tier, UTC day); ids met
-    before are dropped as duplicates. ``stamps``: their times (None: no day)."""
+    before are dropped as duplicates. ``stamps``: their times (None: no day); ``span``: their
+    least and greatest, when none is None."""
     tiers: list[str | None] = list(map(_TIER, bodies))
     if sink.seen is not None:
         keep = sink.seen.keep(list(map(_ID, bodies)), sink.acc)
         if keep is not None:
             models, tiers, stamps = (list(compress(c, keep)) for c in (models, tiers, stamps))  # type: ignore[assignment]
             inp, cached, out = (list(compress(c, keep)) for c in (inp, cached, out))
-    _add_rows(sink.acc, models, batch, tiers, stamps, inp, cached, out)
+    _add_rows(sink.acc, models, batch, tiers, stamps, inp, cached, out, span)
 
 
 def _stamps(bodies: Sequence[Any], lines: Sequence[Any]) -> list[int | float | None]:
@@ -1230,19 +1240,21 @@ def _add_rows(
     inp: list[int],
     cached: list[int],
     out: list[int],
+    span: tuple[int | float, int | float] | None = None,
 ) -> None:
     """Add rows (as columns) to ``acc``, grouped by (model, service tier, UTC day), in C-level
     passes: each row gets the number of its group, and sorting the rows by it makes each group
-    one slice of each column."""
+    one slice of each column. ``span``: the least and greatest of ``stamps`` (of these rows or
+    more), when none is None."""
     n = len(models)
     if n == 0:
         return
     days: list[int | float | None] | None = None  # None: every row on day0
     day0: int | None = None
-    if not all(stamps):  # some None (a time is never 0)
+    if span is None and not all(stamps):  # some None (a time is never 0)
         days = [None if t is None else int(t // SECONDS_PER_DAY) for t in stamps]
     else:
-        lo, hi = min(stamps), max(stamps)  # type: ignore[type-var]
+        lo, hi = span or (min(stamps), max(stamps))  # type: ignore[type-var]
         day0 = int(lo // SECONDS_PER_DAY)  # type: ignore[operator]
         if int(hi // SECONDS_PER_DAY) != day0:  # type: ignore[operator]
             # a float time's day is a float here (equal to the int, so in the same group): int once per group
