@@ -195,3 +195,24 @@ def test_a_mixed_run_with_a_shared_prefix() -> None:
     saved = 1280 * (Decimal("2.00") - Decimal("0.50")) / M * 150_000 / 21
     assert abs(m.monthly_without_cache_usd - m.monthly_usd - saved) < Decimal("1e-20")  # 28-digit quotients
     assert m.monthly_batch_usd < m.monthly_usd
+
+
+def test_a_batch_share_moves_only_the_other_requests() -> None:
+    """--batch-share 0.5 on the mixed run: half of the Chat request's traffic goes through the
+    Batch API too; the Batch file's lines were there already. By hand, per 6 sample requests:
+    standard 0.5 x $0.0013296; Batch 0.5 x (1,724 x 0.20 + 400 x 0.80) / 1M + $0.00084."""
+    got = gpt41cost.limits(
+        [CHAT, BATCH], models="gpt-4.1-mini", requests_per_day=1000, batch_share="0.5", as_of="2026-12-06"
+    )
+    a = got.assessments[0]
+    chat_batch = 1724 * Decimal("0.20") / M + 400 * Decimal("0.80") / M  # 0.0006648
+    cost = a.costs[0]
+    assert cost.standard_usd == 30000 * Decimal("0.5") * CHAT_USD / 6
+    assert cost.batch_usd is not None
+    assert abs(cost.batch_usd - 30000 * (Decimal("0.5") * chat_batch + BATCH_USD) / 6) < Decimal("1e-20")
+    uses = {u.key: u.used for u in a.tier(1).models[0].uses}
+    peak = Decimal(1000) * 3 / 1440
+    assert uses["rpm"] == peak * Decimal("0.5") / 6
+    assert uses["tpm"] == peak * Decimal("0.5") * 2124 / 6
+    assert uses["rpd"] == Decimal(1000) * Decimal("0.5") / 6
+    assert abs(uses["batch_queue"] - (Decimal(500) * 1724 + Decimal(1000) * 200) / 6) < Decimal("1e-20")
