@@ -125,6 +125,9 @@ def test_limits_reserve_n_times_the_cap(cli: Cli, tmp_path: Path) -> None:
     assert tier1["usage"]["tpm"]["used"] == 31_000
     assert not tier1["fits"]
     assert doc["inputs"]["mean_expected_output_tokens"] == 300
+    # what TPM counts for the output: 3 x 100; output_reservation_tokens stays the reservation of a
+    # request without a cap of its own (here the largest cap, 100)
+    assert (doc["inputs"]["mean_output_reservation_tokens"], doc["inputs"]["output_reservation_tokens"]) == (300, 100)
     shown = cli("limits", path, "-m", "gpt-4.1", "--peak-rpm", "100", *FIXTURE).stdout
     assert "1 request asks for n > 1 choices" in shown and "each reserves n x its output reservation" in shown
 
@@ -144,7 +147,7 @@ def test_plan_prices_every_choice(cli: Cli, tmp_path: Path) -> None:
     )
     doc = cli.json("plan", tmp_path / "w.yaml", *FIXTURE)
     assert Decimal(doc["models"][0]["monthly_cost_usd"]["standard"]) == Decimal("72.6")
-    assert doc["inputs"]["mean_expected_output_tokens"] == 300
+    assert (doc["inputs"]["mean_expected_output_tokens"], doc["inputs"]["mean_output_reservation_tokens"]) == (300, 300)
 
 
 def test_plan_fits_the_window_per_choice(cli: Cli, tmp_path: Path) -> None:

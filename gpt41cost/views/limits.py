@@ -422,10 +422,12 @@ def _mean_output(p: RequestProfile) -> Decimal:
 
 def expected_output_json(p: RequestProfile) -> dict[str, Any]:
     """The expected output of the profile's requests, for JSON: how many are capped below the
-    assumption, and the mean over all (what spend is priced at)."""
+    assumption, and the mean over all (what spend is priced at); the mean output reservation
+    (what TPM counts at admission: each request's own cap or the reservation, times its choices)."""
     return {
         "expected_output_capped_requests": _capped_below(p),
         "mean_expected_output_tokens": rounded(_mean_output(p), 4),
+        "mean_output_reservation_tokens": rounded(Decimal(sum(map(p.reserve_of, range(p.kinds)))) / p.kinds, 4),
     }
 
 
