@@ -11,7 +11,9 @@ From the priced daily series of ``gpt41cost usage`` (UTC days). Rules, each stat
   day of the same window as the rate for every day left: the spread the month has shown, not a
   statistical interval.
 - Crossing: the day the month's cumulative spend passed a limit (``--budget``, the tier's monthly
-  usage cap with ``--tier``), or the day it will at the run rate, or none this month.
+  usage cap with ``--tier``), or the day it will at the run rate, or none this month. When the
+  records end before the run date, a day at the run rate may fall before the run date: it is
+  what the rate gives after the last records (which may be missing since), not a day to come.
 - Peak day per model: the day with the most online (non-Batch) requests, its requests against
   the tier's RPD and its tokens (input + output) per minute on average against the tier's TPM.
   Batch requests use the batch queue, not RPD/TPM. A day's average per minute hides its busiest
@@ -90,6 +92,7 @@ class Forecast:
     peaks: tuple[PeakDay, ...]
     tier: int | None
     daily: tuple[tuple[_dt.date, Decimal], ...]  # the month's days so far, with spend
+    run_date: _dt.date | None = None  # the run's date (``--as-of``); after ``through``: no records since
 
     @property
     def days_left(self) -> int:
@@ -195,6 +198,7 @@ def forecast(
         peaks=_peaks(acc, catalog, month_start, through, tier),
         tier=tier,
         daily=tuple(daily),
+        run_date=run_date,
     )
 
 

@@ -164,8 +164,8 @@ class Traffic:
     peak_source: str = "given"
 
     def __post_init__(self) -> None:
-        if self.peak_rpm <= 0:
-            raise UsageError("peak requests per minute must be more than 0")
+        if self.peak_rpm <= 0:  # {name}: the flag on the command line, the parameter in the API
+            raise ParameterError("{peak_rpm}: peak requests per minute must be more than 0", "peak_rpm")
         if self.requests_per_day is not None and self.requests_per_day < 0:
             raise UsageError("requests per day cannot be negative")
 
@@ -173,7 +173,7 @@ class Traffic:
     def from_daily(cls, requests_per_day: Decimal, peak_factor: Decimal = DEFAULT_PEAK_FACTOR) -> Traffic:
         """Peak RPM = requests per day / 1440 x the peak factor."""
         if requests_per_day <= 0:
-            raise UsageError("requests per day must be more than 0")
+            raise ParameterError("{requests_per_day}: requests per day must be more than 0", "requests_per_day")
         if peak_factor < 1:
             raise UsageError("the peak factor (peak minute over the average minute) must be 1 or more")
         return cls(

@@ -7,7 +7,8 @@ Every figure comes from the records, priced traffic only (models the catalog pri
 - ``input_tokens`` / ``output_tokens``: the mean per request over all models (rounded up);
   ``max_tokens``: the observed p95 of output tokens where per-request records give one.
 - ``traffic.requests_per_day``: requests / UTC days from the first to the last day with records
-  (days without records count); the minute peak is left to ``plan``'s default peak factor.
+  (days without records count), exact or rounded to 2 places (the comment says which); the
+  minute peak is left to ``plan``'s default peak factor.
 - ``cache_hit_rate``: cached / input tokens; ``batch_share``: Batch requests / requests.
 - ``tier`` and ``budget_usd_per_month``: ``--tier`` and ``--budget``.
 
@@ -34,6 +35,14 @@ def _up(d: Decimal) -> int:
 
 def _q(d: Decimal) -> Decimal:
     return d.quantize(SHARE_PLACES, rounding=ROUND_HALF_EVEN)
+
+
+def _per_day(total: int, span: int) -> str:
+    """The mean requests a day, exact when it has at most 2 places, else rounded to 2 (and said)."""
+    mean = Decimal(total) / span
+    shown = mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    how = "" if shown == mean else f", rounded to {shown.normalize():f}"
+    return f"{shown.normalize():f}       # mean: {total:,} requests / {span} day{'' if span == 1 else 's'}{how}"
 
 
 def workload_yaml(
@@ -112,10 +121,12 @@ def workload_yaml(
         f"output_tokens: {_up(Decimal(out) / total)}               # mean per request, all models",
     ]
     if p95 is not None:
-        lines.append(f"max_tokens: {max(p95, _up(Decimal(out) / total))}                  # observed p95 of output")
+        cap = max(p95, _up(Decimal(out) / total))
+        why = "observed p95 of output" if cap else "observed p95 of output is 0; a cap is at least 1"
+        lines.append(f"max_tokens: {max(cap, 1)}                  # {why}")  # OpenAI and plan refuse 0
     lines += [
         "traffic:",
-        f"  requests_per_day: {_up(Decimal(total) / span)}       # mean over {span} days",
+        f"  requests_per_day: {_per_day(total, span)}",
         f"cache_hit_rate: {_q(Decimal(cached) / inp) if inp else 0}",
         f"batch_share: {_q(Decimal(batch) / total)}",
         f"tier: {tier}",

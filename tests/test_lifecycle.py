@@ -619,8 +619,8 @@ def test_pricing_shows_status_dates_entries_and_age(cli, tmp_path):
     cat = tmp_path / "c.yaml"
     cat.write_text(dump_yaml(d, sort_keys=False))
     out = cli(["pricing", "--pricing", str(cat), "--as-of", "2026-12-06", "-f", "csv"]).stdout
-    assert "gpt-4.1,standard,2025-04-14,2,0.5,8" in out
-    assert "gpt-4.1,standard,2026-07-01 (in force),1,0.25,4" in out
+    assert "gpt-4.1,standard,2025-04-14,2,0.5,8,no" in out
+    assert "gpt-4.1,standard,2026-07-01,1,0.25,4,yes" in out  # the date alone in its cell
     table = cli(["pricing", "--pricing", str(cat), "--as-of", "2026-12-06"]).stdout
     assert "prices last checked 601 days ago; see `gpt41cost pricing`" in table
 

@@ -4,6 +4,7 @@ format, binary prompt files refused in every encoding, one number parser for fla
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import replace
 from decimal import Decimal
@@ -12,9 +13,14 @@ from pathlib import Path
 import pytest
 
 from gpt41cost.errors import ExitCode
+from gpt41cost.forecast import forecast
 from gpt41cost.numbers import USD, NumberError, parse_decimal
 from gpt41cost.readers.text import binary_reason
 from gpt41cost.report import Report, Shown, Table, Usd, display_width, people_view, render, usd_given
+from gpt41cost.usage import Accumulator, UsageRecord, summarize
+from gpt41cost.views.forecast import forecast_notes, forecast_tables
+from gpt41cost.workload import load_workload
+from gpt41cost.workload_from_usage import workload_yaml
 from tools import json_contract
 
 from .conftest import ROOT, Cli
@@ -246,3 +252,128 @@ def test_a_number_with_words_breaks_before_its_parenthesis():
     t = Table("Caps", ("model", "cap"), [["gpt-4.1", Shown("$1,000.00 (not checked)", Decimal(1000))]], numeric={"cap"})
     text = render(Report("Caps", {}, tables=[t]), "table", width=24)
     assert text.splitlines()[5:7] == [" gpt-4.1      $1,000.00", "          (not checked)"]
+
+
+# --------------------------------------------------------------------------- small ones (item 15)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(
+            ["estimate", "--input-tokens", "10", "-m", "gpt-4.2"],
+            "--model: unknown model 'gpt-4.2': did you mean",
+            id="model",
+        ),
+        pytest.param(
+            ["limits", "--input-tokens", "10", "-m", "gpt-4.1", "-m", "gpt-4.2", "--peak-rpm", "3"],
+            "--model: unknown model 'gpt-4.2'",
+            id="second-model",
+        ),
+        pytest.param(
+            ["limits", "--input-tokens", "10", "--peak-rpm", "0"],
+            "--peak-rpm: peak requests per minute must be more than 0",
+            id="peak-rpm",
+        ),
+        pytest.param(
+            ["limits", "--input-tokens", "10", "--requests-per-day", "0"],
+            "--requests-per-day: requests per day must be more than 0",
+            id="requests-per-day",
+        ),
+    ],
+)
+def test_errors_name_the_flag(cli: Cli, args, expected):
+    """(c) the line names the flag that was wrong."""
+    r = cli(args, expect=ExitCode.USAGE)
+    assert r.stderr.startswith(f"gpt41cost: error: {expected}") and r.stdout == ""
+
+
+def test_an_unknown_model_in_a_file_names_the_file(cli: Cli, tmp_path: Path):
+    path = tmp_path / "unk.json"
+    path.write_text('{"model":"gpt-4.2","messages":[{"role":"user","content":"hi"}]}', encoding="utf-8")
+    r = cli("estimate", path, expect=ExitCode.INPUT)
+    assert "unk.json: unknown model 'gpt-4.2'" in r.stderr and "--model" not in r.stderr
+
+
+NOV = dt.date(2026, 11, 1)
+
+
+def _day(n: int) -> int:
+    return (NOV - dt.date(1970, 1, 1)).days + n - 1
+
+
+def _records(catalog, days: dict[int, int]):
+    """$2 of gpt-4.1 input (1,000,000 tokens at the fixture's $2.00 per 1M) for each request."""
+    acc = Accumulator()
+    for day, n in days.items():
+        acc.add(UsageRecord("gpt-4.1", 1_000_000 * n, 0, 0, requests=n, day=_day(day), per_request=False))
+    return acc, summarize(acc, catalog)
+
+
+def test_a_crossing_before_the_run_date_is_not_a_day_to_come(catalog):
+    """(d) records to 11-20 ($2), run on 11-25: $2 a day puts a $5 budget on 11-22, a day already past."""
+    acc, result = _records(catalog, {20: 1})
+    f = forecast(result, acc, catalog, run_date=dt.date(2026, 11, 25), budget=Decimal(5))
+    assert [(c.status, c.on) for c in f.crossings] == [("projected", dt.date(2026, 11, 22))]
+    row = forecast_tables(f)[0].rows[-1]
+    assert row[1].text == "at the run rate, would have crossed on 2026-11-22 (no records after 2026-11-20)"
+    notes = forecast_notes(f)
+    assert "budget $5: at the run rate, would have crossed on 2026-11-22" in notes[0]
+    assert notes[1].startswith("The records end on 2026-11-20, 5 day(s) before the run date (2026-11-25)")
+    same_day = forecast(result, acc, catalog, run_date=dt.date(2026, 11, 20), budget=Decimal(5))
+    assert forecast_tables(same_day)[0].rows[-1][1].text == "at the run rate, crosses on 2026-11-22"
+    assert len(forecast_notes(same_day)) == 1  # records to the run date: nothing to say
+
+
+@pytest.mark.parametrize(
+    ("glob", "kept"),
+    [
+        pytest.param("**/drafts/**", ["a.txt", "sub/deep/x.md"], id="top-level-and-deep"),
+        pytest.param("drafts", ["a.txt", "sub/deep/x.md"], id="a-directory-name"),
+        pytest.param("sub/**/x.md", ["a.txt", "drafts/d.txt", "sub/drafts/e.txt"], id="middle"),
+        pytest.param("*.md", ["a.txt", "drafts/d.txt", "sub/drafts/e.txt"], id="name"),
+    ],
+)
+def test_exclude_globs_read_as_gitignore(cli: Cli, tmp_path: Path, glob, kept):
+    """(e) `**/` matches zero or more directories: `**/drafts/**` leaves out a top-level drafts/."""
+    for rel in ["a.txt", "drafts/d.txt", "sub/deep/x.md", "sub/drafts/e.txt"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(f"prompt {rel}\n", encoding="utf-8")
+    doc = cli("estimate", tmp_path, "--exclude", glob, "-m", "gpt-4.1", "-f", "json", expect=0).json()
+    assert sorted(Path(i["source"]).relative_to(tmp_path).as_posix() for i in doc["inputs"]) == sorted(kept)
+
+
+@pytest.mark.parametrize(
+    ("days", "line"),
+    [
+        pytest.param({1: 3, 4: 3}, "  requests_per_day: 1.5       # mean: 6 requests / 4 days", id="exact"),
+        pytest.param(
+            {1: 4, 2: 4, 3: 2},
+            "  requests_per_day: 3.33       # mean: 10 requests / 3 days, rounded to 3.33",
+            id="rounded",
+        ),
+        pytest.param({1: 4}, "  requests_per_day: 4       # mean: 4 requests / 1 day", id="whole"),
+    ],
+)
+def test_emitted_requests_per_day_is_the_mean(catalog, tmp_path: Path, days, line):
+    """(f) 6 requests over 4 days were written as 2 ("mean over 4 days"): now 1.5, read back as 1.5."""
+    acc, result = _records(catalog, days)
+    text = workload_yaml(result, acc, catalog, tier=2)
+    assert line in text.splitlines()
+    path = tmp_path / "w.yaml"
+    path.write_text(text, encoding="utf-8")
+    w = load_workload(path, catalog)
+    assert w.requests_per_day == Decimal(line.split()[1])
+    assert w.max_tokens is None or w.max_tokens >= 1
+
+
+def test_emitted_cap_is_at_least_one(cli: Cli, tmp_path: Path):
+    """Records with no output tokens gave `max_tokens: 0`, which plan refuses."""
+    log = tmp_path / "log.jsonl"
+    line = '{"object":"chat.completion","created":%d,"model":"gpt-4.1",'
+    line += '"usage":{"prompt_tokens":100,"completion_tokens":0}}'
+    log.write_text("\n".join(line % t for t in (1795132800, 1795219200)) + "\n", encoding="utf-8")
+    out = tmp_path / "w.yaml"
+    cli("usage", log, "--tier", "1", "--emit-workload", out, expect=0)
+    assert "max_tokens: 1                  # observed p95 of output is 0; a cap is at least 1" in out.read_text()
+    cli("plan", out, "--check", expect=0)

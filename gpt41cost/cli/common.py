@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from ..errors import ExitCode, Gpt41CostError, OutputError, ParameterError, Terminated
+from ..errors import ExitCode, Gpt41CostError, OutputError, ParameterError, Terminated, UnknownModelError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,6 +62,10 @@ def handles_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except UnknownModelError as err:
+            if err.name in (kwargs.get("models") or ()):  # a name given with -m: say so, as other flags do
+                raise die(ParameterError("{models}: " + err.message, "models"), fn) from None
+            raise die(err, fn) from None
         except Gpt41CostError as err:
             raise die(err, fn) from None
         except Terminated:

@@ -21,7 +21,6 @@ read to the end with every bad line recorded, so the pre-flight can list every f
 
 from __future__ import annotations
 
-import fnmatch
 import gzip
 import io
 import os
@@ -47,7 +46,7 @@ from .requests import (
     read_head_from,
     read_requests,
 )
-from .text import STDIN, Found, NotText, check_encoding, decode_text, find_inputs, read_bytes
+from .text import STDIN, Found, NotText, check_encoding, decode_text, find_inputs, matches, read_bytes
 
 #: Receives the number of bytes of input finished, for a progress bar.
 OnProgress = Callable[[int], None]
@@ -88,7 +87,7 @@ class AsRule:
             return True
         if source == STDIN:
             return False
-        return fnmatch.fnmatch(source, self.glob) or fnmatch.fnmatch(os.path.basename(source), self.glob)
+        return matches(source, os.path.basename(source), (self.glob,))
 
 
 @dataclass

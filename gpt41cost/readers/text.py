@@ -11,6 +11,7 @@ import codecs
 import fnmatch
 import functools
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -81,8 +82,33 @@ def find_inputs(
 
 
 def matches(rel: str, name: str, globs: Sequence[str]) -> bool:
-    """Does the path ``rel`` (or the bare file ``name``) match one of the fnmatch ``globs``?"""
-    return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(name, g) for g in globs)
+    """Does the path ``rel`` (or the bare file ``name``) match one of the ``globs``?
+
+    fnmatch globs (``*`` also matches ``/``), read as .gitignore reads them besides: ``**/``
+    matches zero or more directories (``**/drafts/**`` takes ``drafts/a.txt`` as well as
+    ``x/drafts/a.txt``), and a glob that matches a directory on the path (``drafts``,
+    ``**/drafts``) matches every file under it."""
+    rel = rel.replace(os.sep, "/")
+    dirs = [d for d in rel.split("/")[:-1] if d]
+    # the directories on the path, as paths (a, a/b) and as names (a, b)
+    above = ["/".join(dirs[: i + 1]) for i in range(len(dirs))] + dirs
+    for g in globs:
+        for v in _zero_dirs(g):
+            if fnmatch.fnmatch(rel, v) or fnmatch.fnmatch(name, v) or any(fnmatch.fnmatch(d, v) for d in above):
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=64)
+def _zero_dirs(glob: str) -> tuple[str, ...]:
+    """``glob`` and its forms with any ``**/`` (at the start or after a ``/``) matching no directory."""
+    pieces = re.split(r"(?:^|(?<=/))\*\*/", glob)
+    if len(pieces) > 6:  # no one writes five **/ in a glob; do not try 2**n forms
+        return (glob,)
+    forms = [pieces[0]]
+    for piece in pieces[1:]:
+        forms = [f + sep + piece for f in forms for sep in ("**/", "")]
+    return tuple(dict.fromkeys(forms))
 
 
 def _walk(

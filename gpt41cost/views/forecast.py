@@ -12,12 +12,33 @@ from .usage import ratio_str, snake
 _NUMERIC = frozenset({"value", "requests", "RPD", "tokens", "tokens/min (day avg)", "TPM", "of RPD", "of TPM"})
 
 
-def _crossing_text(c: Crossing) -> str:
+def _crossing_text(c: Crossing, f: Forecast) -> str:
     if c.status == "crossed":
         return f"crossed on {c.on}"
     if c.status == "projected":
+        if c.on is not None and f.run_date is not None and c.on <= f.run_date:
+            # a day already past: what the rate gives after the last records, not a day to come
+            return f"at the run rate, would have crossed on {c.on} (no records after {f.through})"
         return f"at the run rate, crosses on {c.on}"
     return "not this month at the run rate"
+
+
+def _gap_note(f: Forecast) -> str | None:
+    """Records that end before the run date (or the month's end, if that came first)."""
+    if f.run_date is None or f.run_date <= f.through:
+        return None
+    if f.run_date <= f.month_end:
+        last, what = f.run_date, f"the run date ({f.run_date})"
+    else:
+        last, what = f.month_end, f"the month's end ({f.month_end}; the run date is {f.run_date})"
+    days = (last - f.through).days
+    if days <= 0:
+        return None
+    return (
+        f"The records end on {f.through}, {days} day(s) before {what}: the forecast runs from {f.through}, "
+        "as if the days since were still to come (their records missing, or no traffic); "
+        f"give their records for a forecast as of {last}."
+    )
 
 
 def forecast_tables(f: Forecast) -> list[Table]:
@@ -35,7 +56,7 @@ def forecast_tables(f: Forecast) -> list[Table]:
     ]
     for c in f.crossings:
         rows.append(
-            [f"{c.what} {usd_given(c.limit_usd)}", Shown(_crossing_text(c), None if c.on is None else str(c.on))]
+            [f"{c.what} {usd_given(c.limit_usd)}", Shown(_crossing_text(c, f), None if c.on is None else str(c.on))]
         )
     tables = [Table(f"Forecast for {f.month}", ("figure", "value"), rows, name="forecast")]
     if f.peaks:
@@ -80,8 +101,11 @@ def forecast_notes(f: Forecast) -> list[str]:
         f"Forecast: {usd(f.projected_usd, 2)} by {f.month_end} ({usd(f.low_usd, 2)} - {usd(f.high_usd, 2)}) "
         f"at {usd(f.run_rate_usd, 2)}/day, the mean of the last {f.rate_days} days"
     ]
-    parts += [f"{c.what} {usd_given(c.limit_usd)}: {_crossing_text(c)}" for c in f.crossings]
+    parts += [f"{c.what} {usd_given(c.limit_usd)}: {_crossing_text(c, f)}" for c in f.crossings]
     notes = ["; ".join(parts) + "."]
+    gap = _gap_note(f)
+    if gap is not None:
+        notes.append(gap)
     over = [p for p in f.peaks if p.over]
     if over:
         notes.append(

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..catalog import Catalog, ModelSpec, Rates, describe_path
 from ..lifecycle import days_since
-from ..report import Report, Table, Usd, money_str
+from ..report import Report, Shown, Table, Usd, money_str
 from .dated import catalog_notes, date_assumption, dated_json, status_text
 
 #: 2: ``as_of`` is now the run's date (the catalog's is ``catalog_as_of``); each model carries
@@ -16,7 +16,7 @@ from .dated import catalog_notes, date_assumption, dated_json, status_text
 #: ``fine_tuning`` at the top level (issue #13). 3: ``price_entries`` is
 #: ``price_entries_usd_per_1m_tokens`` (money keys name usd, issue #16).
 SCHEMA_VERSION = 3
-_RATE_COLUMNS = ("model", "line", "from", "input", "cached input", "output")
+_RATE_COLUMNS = ("model", "line", "from", "input", "cached input", "output", "in force")
 _LINE_NAMES = {
     "standard": "standard",
     "batch": "batch",
@@ -33,13 +33,15 @@ def _entry_rows(spec: ModelSpec, day: date) -> list[list[Any]]:
     for line, entries in spec.price_entries:
         in_force = max((i for i, (start, _) in enumerate(entries) if start is None or start <= day), default=0)
         for i, (start, value) in enumerate(entries):
-            when = "always" if start is None else start.isoformat()
-            if len(entries) > 1 and i == in_force:
-                when += " (in force)"
+            raw = None if start is None else start.isoformat()
+            text = raw or "always"
+            # people read the mark in the date's cell; CSV keeps the date plain and says it in a column
+            when = Shown(f"{text} (in force)" if len(entries) > 1 and i == in_force else text, raw)
+            flag = "yes" if i == in_force and (start is None or start <= day) else "no"
             if isinstance(value, Rates):
-                rows.append([spec.name, _LINE_NAMES[line], when, value.input, value.cached_input, value.output])
+                rows.append([spec.name, _LINE_NAMES[line], when, value.input, value.cached_input, value.output, flag])
             else:
-                rows.append([spec.name, _LINE_NAMES[line], when, value, None, None])
+                rows.append([spec.name, _LINE_NAMES[line], when, value, None, None, flag])
     return rows
 
 
@@ -202,6 +204,7 @@ def pricing_report(catalog: Catalog) -> Report:
                 price_rows,
                 numeric=frozenset({"input", "cached input", "output"}),
                 name="prices",
+                csv_only=frozenset({"in force"}),
             ),
             Table(
                 f"Lifecycle on {day} (OpenAI's deprecations page)",
