@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ from gpt41cost.forecast import forecast
 from gpt41cost.numbers import USD, NumberError, parse_decimal
 from gpt41cost.readers.text import binary_reason
 from gpt41cost.report import Report, Shown, Table, Usd, display_width, people_view, render, usd_given
+from gpt41cost.tokens import count_tokens
 from gpt41cost.usage import Accumulator, UsageRecord, summarize
 from gpt41cost.views.forecast import forecast_notes, forecast_tables
 from gpt41cost.workload import load_workload
@@ -377,3 +379,24 @@ def test_emitted_cap_is_at_least_one(cli: Cli, tmp_path: Path):
     cli("usage", log, "--tier", "1", "--emit-workload", out, expect=0)
     assert "max_tokens: 1                  # observed p95 of output is 0; a cap is at least 1" in out.read_text()
     cli("plan", out, "--check", expect=0)
+
+
+@pytest.mark.parametrize(
+    ("lines", "requests"),
+    [
+        pytest.param(
+            ['{"prompt": "Summarize this article."}', '{"prompt": "Translate to French: hello"}'], 2, id="prompt"
+        ),
+        pytest.param(['{"input":"hi","expected":"x"}', '{"input":"bye","expected":"y"}'], 2, id="input"),
+    ],
+)
+def test_jsonl_of_prompt_or_input_objects_is_a_prompts_list(cli: Cli, tmp_path: Path, lines, requests):
+    """(b) `{"prompt": ...}` lines were one text request ("a config?"); `{"input": ...}` lines an error."""
+    path = tmp_path / "evals.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    doc = cli("estimate", path, "-m", "gpt-4.1", "-f", "json", expect=0).json()
+    assert [(i["read_as"], i["requests"]) for i in doc["inputs"]] == [("prompts", requests)]
+    texts = [json.loads(line).get("prompt") for line in lines]
+    if all(texts):  # a {"prompt": ...} line counts as its text alone, as a prompt file of it does
+        assert doc["models"][0]["input_tokens_total"] == sum(count_tokens(t) for t in texts)
+    assert doc["models"][0]["input_tokens_total"] > 0

@@ -185,6 +185,8 @@ def _line_kind(value: Any, *, alone: bool = False) -> str | None:
             return "chat" if alone else "finetune"
         if "input" in value and alone:
             return "responses"
+        if isinstance(value.get("prompt"), str) and not alone:  # {"prompt": "..."}: an eval set's line
+            return "prompts"
         return None
     if isinstance(value, list):
         if value and all(isinstance(m, dict) and "role" in m for m in value):

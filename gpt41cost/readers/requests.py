@@ -208,7 +208,7 @@ def detect_kind(source: str, head: bytes) -> str | None:
     if "messages" in keys:
         return "finetune" if scan.more else "chat"
     if "input" in keys:
-        return "responses"
+        return "prompts" if scan.more else "responses"  # JSON lines of inputs: prompts, as for messages
     return None
 
 
@@ -615,6 +615,8 @@ def _finetune_line(ctx: _Context, obj: Any, n: int) -> Measured:
 
 
 def _prompt_line(ctx: _Context, obj: Any, n: int) -> Measured:
+    if isinstance(obj, dict) and isinstance(obj.get("prompt"), str):  # {"prompt": "..."}: its text
+        obj = obj["prompt"]
     if isinstance(obj, str):  # a JSON string line counts as plain text, like a prompt file
         ids = _encode(obj)
         tokens = dict.fromkeys(ctx.models, len(ids))
