@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from types import MappingProxyType
+from typing import TypeVar
 
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cached_tokens_for_rate, cost_of
@@ -142,6 +143,7 @@ BAND_MASK = (1 << BAND_SHIFT) - 1
 #: Input tokens from which a band no longer fits an int key.
 BAND_LIMIT = BAND_TOKENS << BAND_SHIFT
 BandKey = int | tuple[int, int]
+_K = TypeVar("_K")
 
 
 def band_key(inp: int, cached: int) -> BandKey:
@@ -153,6 +155,24 @@ def band_key(inp: int, cached: int) -> BandKey:
 def band_of(key: BandKey) -> tuple[int, int]:
     """(input band, cached tokens) of a key of :attr:`Accumulator.bands`."""
     return (key & BAND_MASK, key >> BAND_SHIFT) if isinstance(key, int) else key
+
+
+def add_counts(
+    held: dict[str | None, dict[_K, int]], got: dict[str | None, dict[_K, int]], sign: int = 1, *, adopt: bool = False
+) -> None:
+    """Add (``sign`` 1) or take back (-1) the counts of the per-model histograms ``got`` (model ->
+    {key: count}, as :attr:`Accumulator.hist` and :attr:`Accumulator.bands`) to or from ``held``.
+    ``adopt``: a model new to ``held`` takes ``got``'s dict itself when added (``got`` is not used
+    after)."""
+    for model, counts in got.items():
+        mine = held.get(model)
+        if mine is None:
+            if adopt and sign == 1:
+                held[model] = counts
+                continue
+            mine = held[model] = {}
+        for k, n in counts.items():
+            mine[k] = mine.get(k, 0) + sign * n
 
 
 class Accumulator:
@@ -249,14 +269,8 @@ class Accumulator:
                 g[1] += i
                 g[2] += c
                 g[3] += o
-        for model, h in other.hist.items():
-            mine = self.hist.setdefault(model, {})
-            for out, count in h.items():
-                mine[out] = mine.get(out, 0) + count
-        for model, bands in other.bands.items():
-            held = self.bands.setdefault(model, {})
-            for k, count in bands.items():
-                held[k] = held.get(k, 0) + count
+        add_counts(self.hist, other.hist)
+        add_counts(self.bands, other.bands)
         self.bad += other.bad
         for code, count in other.failed_batch.items():
             self.failed_batch[code] = self.failed_batch.get(code, 0) + count

@@ -86,6 +86,7 @@ from ..usage import (
     GroupKey,
     Skip,
     UsageRecord,
+    add_counts,
     band_key,
     calibrate,
     day_of,
@@ -1575,8 +1576,8 @@ class _Pool:
                 hist, bands = result_of(self.pool, future)
             except BrokenProcessPool:
                 raise self.broken() from None
-            _add_counts(acc.hist, hist)
-            _add_counts(acc.bands, bands)
+            add_counts(acc.hist, hist, adopt=True)
+            add_counts(acc.bands, bands, adopt=True)
         if self.taken_back:  # a count taken back to 0 is no entry (nor a model without one)
             _drop_zeros(acc.hist)
             _drop_zeros(acc.bands)
@@ -1649,26 +1650,12 @@ class _Pool:
         worker = Accumulator()
         _scan_into(piece, worker)
         acc = self.sink.acc
-        _add_counts(acc.hist, worker.hist, -1)
-        _add_counts(acc.bands, worker.bands, -1)
+        add_counts(acc.hist, worker.hist, -1)
+        add_counts(acc.bands, worker.bands, -1)
         self.taken_back = True
         seen = _Seen(self.seen.limit, self.seen.hashes)
         seen.hashes = self.mine
         self.line_no = piece.scan(Sink(acc, self.sink.source, self.sink.strict, seen), offset)
-
-
-def _add_counts(held: dict[Any, dict[Any, int]], got: dict[Any, dict[Any, int]], sign: int = 1) -> None:
-    """Add (``sign`` 1) or take back (-1) the counts of histograms ``got`` (model -> {key: count})
-    to or from ``held``; a model new to ``held`` takes ``got``'s dict itself when added."""
-    for model, counts in got.items():
-        mine = held.get(model)
-        if mine is None and sign == 1:
-            held[model] = counts
-            continue
-        if mine is None:
-            mine = held[model] = {}
-        for k, n in counts.items():
-            mine[k] = mine.get(k, 0) + sign * n
 
 
 def _drop_zeros(held: dict[Any, dict[Any, int]]) -> None:
