@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .errors import CatalogError, UnknownModelError, UsageError
-from .lifecycle import ALWAYS_ACTIVE, FineTuning, Lifecycle, parse_day
+from .lifecycle import ALWAYS_ACTIVE, BASES, INFERRED, FineTuning, Lifecycle, inferred_from_snapshots, parse_day
 from .numbers import LIMIT, PRICE, NumberError, parse_count, parse_decimal
 
 #: Environment variable naming another catalog file.
@@ -419,7 +419,10 @@ def _parse_lifecycle(
     if value is None:
         return ALWAYS_ACTIVE, {}
     m = v.mapping(value, path)
-    v.keys(m, path, required=set(), optional={*_LIFECYCLE_KEYS, "snapshots"})
+    v.keys(m, path, required=set(), optional={*_LIFECYCLE_KEYS, "snapshots", "basis"})
+    basis = v.str_(m.get("basis", "documented"), f"{path}.basis")
+    if basis not in BASES:
+        v.fail(f"{path}.basis", f"{basis!r} is not a basis ({' or '.join(BASES)})")
     own = _lifecycle_entry(v, m, path, ALWAYS_ACTIVE)
     per: dict[str, Lifecycle] = {}
     snaps = v.mapping(m.get("snapshots") or {}, f"{path}.snapshots")
@@ -430,6 +433,26 @@ def _parse_lifecycle(
         e = v.mapping(entry, spath)
         v.keys(e, spath, required=set(), optional=_LIFECYCLE_KEYS)
         per[str(name)] = _lifecycle_entry(v, e, spath, own)
+    if basis == INFERRED:
+        # The one place the alias-follows-its-snapshots inference is made (docs/accounting.md §1):
+        # only where the catalog asks for it, so a catalog of your own can drop it for an alias
+        # OpenAI re-points, or give the alias dates of its own.
+        if any(m.get(k) is not None for k in ("deprecated_on", "shutdown_on", "substitute", "replacement")):
+            v.fail(
+                f"{path}.basis",
+                "inferred takes the alias's dates from its snapshots; give the alias dates of its own or "
+                "basis: inferred, not both",
+            )
+        if not snapshots:
+            v.fail(f"{path}.basis", "inferred takes the alias's dates from its snapshots, and the model lists none")
+        undated = [s for s in snapshots if s not in per or per[s].shutdown_on is None]
+        if undated:
+            v.fail(
+                f"{path}.basis",
+                f"inferred needs a shutdown date for every snapshot; {', '.join(undated)} has none under "
+                "lifecycle.snapshots",
+            )
+        own = inferred_from_snapshots({s: per[s] for s in snapshots}, own)
     return own, per
 
 

@@ -21,6 +21,12 @@ DEPRECATED = "deprecated"
 SHUT_DOWN = "shut_down"
 STATUSES = (ACTIVE, DEPRECATED, SHUT_DOWN)
 
+#: A lifecycle's basis: dates OpenAI announced for the name, or dates gpt41cost infers for an alias
+#: from its snapshots' (``basis: inferred`` in the catalog; docs/accounting.md §1).
+DOCUMENTED = "documented"
+INFERRED = "inferred"
+BASES = (DOCUMENTED, INFERRED)
+
 #: `plan --check` fails when a routed model shuts down within this many months of the run's date.
 DEFAULT_HORIZON_MONTHS = 6
 #: Reports note prices checked longer ago than this, counted from the run's date.
@@ -52,6 +58,8 @@ class Lifecycle:
 
     ``substitute`` is a model of this catalog that takes over (priced, so ``plan --substitute``
     can use it); ``replacement`` is what OpenAI recommends when that is outside this catalog.
+    ``basis`` is INFERRED for an alias whose dates are its snapshots' (OpenAI named the snapshots
+    only), with ``reason`` saying so; every mark and JSON object shows it.
     """
 
     deprecated_on: date | None = None
@@ -59,6 +67,9 @@ class Lifecycle:
     substitute: str | None = None
     replacement: str | None = None
     source: str | None = None
+    basis: str = DOCUMENTED
+    reason: str | None = None  # why the dates are inferred, in words
+    inferred_from: tuple[str, ...] = ()  # the snapshots an inferred lifecycle takes its dates from
 
     def status(self, day: date) -> str:
         if self.shutdown_on is not None and day >= self.shutdown_on:
@@ -78,6 +89,30 @@ class Lifecycle:
         known = self.shutdown_known(day)
         return known is not None and known <= until
 
+    @property
+    def inferred(self) -> bool:
+        return self.basis == INFERRED
+
+    def same_dates(self, other: Lifecycle) -> bool:
+        """The same dates and successors as ``other``, whatever the basis of each."""
+        return (self.deprecated_on, self.shutdown_on, self.substitute, self.replacement) == (
+            other.deprecated_on,
+            other.shutdown_on,
+            other.substitute,
+            other.replacement,
+        )
+
+    def qualifier(self) -> str:
+        """' (inferred from its snapshot)' after a date that is an inference, else '': the short
+        form a status cell carries (:meth:`because` and the JSON ``reason`` name the snapshot)."""
+        if not self.inferred:
+            return ""
+        return f" (inferred from its snapshot{'s' if len(self.inferred_from) > 1 else ''})"
+
+    def because(self) -> str:
+        """' (inferred: REASON)' after a date that is an inference, else '': the form a verdict carries."""
+        return f" (inferred: {self.reason})" if self.inferred else ""
+
     def instead(self) -> str:
         """What to use instead, in words: the substitute, else OpenAI's replacement."""
         if self.substitute:
@@ -90,9 +125,9 @@ class Lifecycle:
         """The mark a report shows next to the model: '' when active."""
         status = self.status(day)
         if status == SHUT_DOWN:
-            return f"shut down {self.shutdown_on}, {self.instead()}"
+            return f"shut down {self.shutdown_on}{self.qualifier()}, {self.instead()}"
         if status == DEPRECATED:
-            return f"deprecated, shuts down {self.shutdown_on}, {self.instead()}"
+            return f"deprecated, shuts down {self.shutdown_on}{self.qualifier()}, {self.instead()}"
         return ""
 
     def as_json(self, day: date) -> dict[str, Any]:
@@ -102,6 +137,8 @@ class Lifecycle:
             "shutdown_on": _iso(self.shutdown_on),
             "substitute": self.substitute,
             "replacement": self.replacement,
+            "basis": self.basis,
+            "reason": self.reason,
         }
 
 
@@ -163,13 +200,45 @@ def active_first(items: list[T], lifecycle_of: Callable[[T], Lifecycle], day: da
     return sorted(items, key=lambda item: lifecycle_of(item).status(day) == SHUT_DOWN)
 
 
+def inferred_from_snapshots(snapshots: Mapping[str, Lifecycle], own: Lifecycle) -> Lifecycle:
+    """An alias's lifecycle inferred from its snapshots' (each with a shutdown date): deprecated
+    from the latest of their announcements, shut down with the last of them, succeeded by what
+    succeeds that one. ``own`` gives what the alias states itself (its source)."""
+    last_name, last = max(snapshots.items(), key=lambda item: (item[1].shutdown_on, item[0]))
+    assert last.shutdown_on is not None
+    if len(snapshots) == 1:
+        reason = f"its only snapshot {last_name} shuts down {last.shutdown_on}"
+    else:
+        reason = f"its snapshots {', '.join(snapshots)} all shut down, the last, {last_name}, on {last.shutdown_on}"
+    return Lifecycle(
+        deprecated_on=max(lc.deprecated_on for lc in snapshots.values() if lc.deprecated_on is not None),
+        shutdown_on=last.shutdown_on,
+        substitute=last.substitute,
+        replacement=last.replacement,
+        source=own.source or last.source,
+        basis=INFERRED,
+        reason=reason,
+        inferred_from=tuple(snapshots),
+    )
+
+
+def alias_words(alias: str, own: Lifecycle) -> str:
+    """How a note about a snapshot names its alias's dates."""
+    if own.inferred:
+        return f"the alias {alias} shuts down with it (inferred)"
+    if own.shutdown_on is None:
+        return f"the alias {alias} carries no dates of its own"
+    return f"the alias {alias} has dates of its own"
+
+
 def snapshot_notes(specs: Iterable[tuple[Mapping[str, Lifecycle], Lifecycle]], day: date) -> list[str]:
     """One note per distinct mark for snapshots dated apart from their alias (``specs``: each
-    model's snapshot lifecycles and its own), once the dates are announced."""
+    model's snapshot lifecycles and its own), once the dates are announced. A snapshot its alias
+    shares its dates with (inferred) needs none: the alias's own mark says it."""
     by_mark: dict[str, list[str]] = {}
     for snapshots, own in specs:
         for snap, lc in snapshots.items():
-            if lc != own and lc.status(day) != ACTIVE:
+            if not lc.same_dates(own) and lc.status(day) != ACTIVE:
                 by_mark.setdefault(lc.mark(day), []).append(snap)
     out = []
     for mark, snaps in by_mark.items():

@@ -181,8 +181,11 @@ def lifecycle_rules(c: Catalog) -> list[Rule]:
             "dates",
             "aliases of dated snapshots",
             "inference",
-            "an announcement that names only a dated snapshot (gpt-4.1-2025-04-14, gpt-4.1-mini-2025-04-14) leaves "
-            "its alias without dates: inference from the page's wording",
+            "an alias is a pointer to its snapshots: one whose every snapshot has a shutdown date (gpt-4.1 and "
+            "gpt-4.1-mini, each with one snapshot the entry of 2026-10-14 shuts down on 2027-01-14) is deprecated "
+            "from the latest of their announcements and shuts down with the last of them, unless OpenAI re-points "
+            "it; every report marks these dates inferred (basis: inferred in pricing.yaml; a catalog of your own "
+            "drops it for an alias OpenAI re-points)",
             "DEPRECATIONS",
         ),
         Rule(

@@ -693,11 +693,11 @@ def lifecycle_reasons(w: Workload, catalog: Catalog) -> tuple[str, ...]:
         lc = m.lifecycle
         traffic = f"{_pct(share)} of the traffic"
         if lc.status(day) == SHUT_DOWN:
-            reasons.append(f"{m.label} ({traffic}) is shut down since {lc.shutdown_on}; {lc.instead()}")
+            reasons.append(f"{m.label} ({traffic}) is shut down since {lc.shutdown_on}{lc.because()}; {lc.instead()}")
         elif lc.expires_within(day, until):
             reasons.append(
-                f"{m.label} ({traffic}) shuts down on {lc.shutdown_on}, within the {w.horizon_months}-month "
-                f"horizon (to {until}); {lc.instead()}"
+                f"{m.label} ({traffic}) shuts down on {lc.shutdown_on}{lc.because()}, within the "
+                f"{w.horizon_months}-month horizon (to {until}); {lc.instead()}"
             )
     return tuple(reasons)
 

@@ -98,6 +98,9 @@ def workload_yaml(
         "it; the per-model figures below (or plan --calibrate-from the same usage) show by how much.",
     ]
     for snap in result.snapshots:  # dated apart from the alias the workload names: say so
+        alias = result.lifecycles.get(snap.counted_under)
+        if alias is not None and snap.lifecycle.same_dates(alias):
+            continue  # the alias shuts down with it (inferred): plan --check holds the alias to the date
         if result.run_date is not None and snap.lifecycle.mark(result.run_date):
             lines.append(
                 f"# The records name {snap.model} ({snap.requests:,} request(s), under {snap.counted_under} below): "

@@ -91,7 +91,15 @@ def test_json_contract_keys(cli, tmp_path):
     for m in doc["models"]:
         assert set(MODEL_KEYS) <= set(m)
         assert m["monthly_usd"] is None
-        assert set(m["lifecycle"]) == {"status", "deprecated_on", "shutdown_on", "substitute", "replacement"}
+        assert set(m["lifecycle"]) == {
+            "status",
+            "deprecated_on",
+            "shutdown_on",
+            "substitute",
+            "replacement",
+            "basis",
+            "reason",
+        }
     assert MODEL_KEYS == (
         "model",
         "requests",

@@ -61,6 +61,8 @@ def test_marks_and_json():
         "shutdown_on": "2026-10-23",
         "substitute": "gpt-4.1-mini",
         "replacement": None,
+        "basis": "documented",
+        "reason": None,
     }
     other = Lifecycle(D("2026-10-14"), D("2027-01-14"), replacement="gpt-6-luna")
     assert other.mark(D("2026-12-06")) == (
@@ -120,9 +122,11 @@ def test_shipped_lifecycle(shipped_catalog):
         assert status("gpt-4.1-nano", day) == nano
         assert status("gpt-4.1-nano-2025-04-14", day) == nano
         assert status("ft:gpt-4.1-nano-2025-04-14:acme::x1", day) == nano  # dies with its base
-        assert status("gpt-4.1", day) == ACTIVE
-        assert status("gpt-4.1-mini", day) == ACTIVE
-    # the 2026-10-14 entry names the dated snapshots only
+        # the aliases follow their only snapshots (inferred), announced 2026-10-14
+        alias = ACTIVE if day < "2026-10-14" else DEPRECATED
+        assert status("gpt-4.1", day) == alias
+        assert status("gpt-4.1-mini", day) == alias
+    # the 2026-10-14 entry names the dated snapshots
     assert status("gpt-4.1-2025-04-14", "2026-12-06") == DEPRECATED
     assert status("gpt-4.1-mini-2025-04-14", "2027-01-14") == SHUT_DOWN
     assert status("ft:gpt-4.1-mini-2025-04-14:acme::x1", "2027-01-14") == SHUT_DOWN
@@ -340,8 +344,12 @@ def test_estimate_marks_nano_by_date(cli, day, nano, order):
         "shutdown_on": "2026-10-23",
         "substitute": "gpt-4.1-mini",
         "replacement": "gpt-5.6-luna",
+        "basis": "documented",
+        "reason": None,
     }
-    assert got["gpt-4.1"]["status"] == got["gpt-4.1-mini"]["status"] == "active"
+    # the aliases' dates are inferred from their snapshots' (announced 2026-10-14): tests/test_alias_dates.py
+    alias = "active" if day < "2026-10-14" else "deprecated"
+    assert got["gpt-4.1"]["status"] == got["gpt-4.1-mini"]["status"] == alias
 
 
 def test_shut_down_model_is_listed_last_and_marked_in_every_format(cli):
@@ -444,11 +452,21 @@ def test_plan_check_on_a_date(cli, tmp_path, day, horizon, code, reason):
 def test_plan_substitute_prices_the_substitute(cli, tmp_path):
     doc = cli.json("plan", _workload(tmp_path), "--substitute", "--as-of", "2026-12-06")
     alt = doc["with_substitutes"]
-    assert alt["replaced"] == ["gpt-4.1-nano -> gpt-4.1-mini (10% of the traffic)"]
+    # gpt-4.1-mini shuts down 2027-01-14 too (inferred from its snapshot), with no substitute here
+    assert alt["replaced"] == [
+        "gpt-4.1-nano -> gpt-4.1-mini (10% of the traffic)",
+        "gpt-4.1-mini kept: OpenAI recommends gpt-6-luna (not in this catalog)",
+    ]
     assert [(m["model"], m["share"]) for m in alt["models"]] == [("gpt-4.1-mini", 1)]
     # 10,000 x 30 x (1,000 x $0.40 + 200 x $1.60) / 1M = $216.00 on mini alone
     assert Decimal(alt["total_monthly_cost_usd"]) == Decimal("216")
-    assert alt["verdict"] == {"pass": True, "reasons": []}
+    assert alt["verdict"]["pass"] is False
+    assert [r.split(" (inferred")[0] for r in alt["verdict"]["reasons"]] == [
+        "gpt-4.1-mini (100% of the traffic) shuts down on 2027-01-14"
+    ]
+    before = cli.json("plan", _workload(tmp_path), "--substitute", "--as-of", "2026-10-13")["with_substitutes"]
+    assert before["replaced"] == ["gpt-4.1-nano -> gpt-4.1-mini (10% of the traffic)"]
+    assert before["verdict"] == {"pass": True, "reasons": []}
     assert doc["verdict"]["pass"] is False
     # 9,000 x 30 x $0.00072 + 1,000 x 30 x (1,000 x $0.10 + 200 x $0.40) / 1M = $194.40 + $5.40
     assert Decimal(doc["total_monthly_cost_usd"]["total"]) == Decimal("199.80")
@@ -473,7 +491,10 @@ def test_bad_horizon(cli, tmp_path, value, message):
 def test_shipped_samples_are_honest_today(cli):
 
     w = str(ROOT / "samples" / "workloads")
-    assert cli(["plan", f"{w}/support-bot.yaml", "--check", "--as-of", "2026-12-06"]).exit_code == 0
+    # support-bot runs on gpt-4.1-mini and gpt-4.1, whose only snapshots shut down 2027-01-14 (the
+    # aliases with them: inferred): inside its 6-month horizon since the entry of 2026-10-14
+    assert cli(["plan", f"{w}/support-bot.yaml", "--check", "--as-of", "2026-12-06"]).exit_code == 1
+    assert cli(["plan", f"{w}/support-bot.yaml", "--check", "--as-of", "2026-10-13"]).exit_code == 0
     old = f"{w}/support-bot-2026-03.yaml"
     assert cli(["plan", old, "--check", "--as-of", "2026-12-06"]).exit_code == 1
     assert cli(["plan", old, "--check", "--as-of", "2026-03-01"]).exit_code == 0
@@ -606,7 +627,7 @@ def test_pricing_shows_status_dates_entries_and_age(cli, tmp_path):
     ]
     assert nano["price_entries_usd_per_1m_tokens"]["training"] == [{"from": "2025-04-14", "usd": "1.5"}]
     four = next(m for m in doc["models"] if m["model"] == "gpt-4.1")
-    assert four["lifecycle"]["status"] == "active"
+    assert (four["lifecycle"]["status"], four["lifecycle"]["basis"]) == ("deprecated", "inferred")
     assert four["snapshots_lifecycle"]["gpt-4.1-2025-04-14"]["status"] == "deprecated"
     assert doc["fine_tuning"]["closed_on"] == "2027-01-06"
     # a user's dated change: both entries listed, the one in force marked

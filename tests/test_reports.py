@@ -78,7 +78,10 @@ def test_plan_csv_carries_the_verdict_on_every_row(cli) -> None:  # type: ignore
     assert [r["model"] for r in rows] == ["gpt-4.1-nano", "gpt-4.1-mini", "gpt-4.1"]  # no total or budget rows
     ok = list(
         csv.DictReader(
-            io.StringIO(cli("plan", ["samples/workloads/support-bot.yaml"], "-f", "csv", expect=(0, 1)).stdout)
+            # support-bot passes before its models' shutdown was announced (2026-10-14; inferred for the aliases)
+            io.StringIO(
+                cli("plan", ["samples/workloads/support-bot.yaml", "--as-of", "2026-10-13"], "-f", "csv").stdout
+            )
         )
     )
     assert {r["verdict"] for r in ok} == {"PASS"}

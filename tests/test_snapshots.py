@@ -12,6 +12,7 @@ import pytest
 from gpt41cost.catalog import load_catalog
 
 from .conftest import ROOT
+from .test_alias_dates import repointed_catalog
 
 SNAP = "gpt-4.1-2025-04-14"
 MINI_SNAP = "gpt-4.1-mini-2025-04-14"
@@ -53,7 +54,9 @@ def test_a_snapshot_resolves_to_its_name_its_family_and_its_own_dates() -> None:
     snap, alias = catalog.resolve(SNAP), catalog.resolve("gpt-4.1")
     assert (snap.label, snap.family, snap.dated_apart) == (SNAP, "gpt-4.1", True)
     assert (alias.label, alias.family, alias.dated_apart) == ("gpt-4.1", "gpt-4.1", False)
-    assert (str(snap.lifecycle.shutdown_on), alias.lifecycle.shutdown_on) == ("2027-01-14", None)
+    # the alias shuts down with its only snapshot: the same dates, inferred (tests/test_alias_dates.py)
+    assert (str(snap.lifecycle.shutdown_on), str(alias.lifecycle.shutdown_on)) == ("2027-01-14", "2027-01-14")
+    assert (snap.lifecycle.basis, alias.lifecycle.basis) == ("documented", "inferred")
     # nano's snapshot shares its alias's dates: shown as given, not dated apart
     nano = catalog.resolve("gpt-4.1-nano-2025-04-14")
     assert (nano.label, nano.family, nano.dated_apart) == ("gpt-4.1-nano-2025-04-14", "gpt-4.1-nano", False)
@@ -66,15 +69,15 @@ def test_alias_and_snapshot_are_two_rows_each_with_its_status(cli, command) -> N
     extra = ["--peak-rpm", "10", "--output-tokens", "100"] if command == "limits" else []
     args = [command, "--input-tokens", "1000", "-m", "gpt-4.1", "-m", SNAP, *extra, *TODAY]
     doc = cli.json(*args)
-    assert [(m["model"], m["lifecycle"]["status"]) for m in doc["models"]] == [
-        ("gpt-4.1", "active"),
-        (SNAP, "deprecated"),
+    assert [(m["model"], m["lifecycle"]["status"], m["lifecycle"]["basis"]) for m in doc["models"]] == [
+        ("gpt-4.1", "deprecated", "inferred"),
+        (SNAP, "deprecated", "documented"),
     ]
     for fmt in ("table", "csv", "markdown"):
         out = cli(*args, "-f", fmt).stdout
         rows = [line for line in out.splitlines() if line.lstrip(" |").startswith(SNAP) and "deprecated" in line]
         assert rows, (fmt, out)
-        assert not [line for line in out.splitlines() if line.lstrip(" |").startswith("gpt-4.1 ") and "deprec" in line]
+        assert not [line for line in rows if "inferred" in line]
 
 
 def test_estimate_prices_alias_and_snapshot_alike(cli) -> None:
@@ -97,12 +100,14 @@ def test_plan_names_the_snapshot_it_fails(cli, tmp_path) -> None:
     assert doc["models"][0]["lifecycle"]["status"] == "deprecated"
 
 
-def test_plan_on_the_alias_still_passes(cli, tmp_path) -> None:
+def test_plan_on_the_alias_passes_where_the_catalog_leaves_it_undated(cli, tmp_path) -> None:
     wl = tmp_path / "wl.yaml"
     wl.write_text(
         "model: gpt-4.1\ninput_tokens: 1000\noutput_tokens: 200\ntraffic: {requests_per_day: 1000}\ntier: 3\n"
     )
-    assert cli("plan", str(wl), "--check", *TODAY).exit_code == 0
+    # the shipped catalog dates the alias as its only snapshot (inferred): tests/test_alias_dates.py
+    assert cli("plan", str(wl), "--check", *TODAY).exit_code == 1
+    assert cli("plan", str(wl), "--check", "--pricing", repointed_catalog(tmp_path), *TODAY).exit_code == 0
 
 
 def test_a_workload_lists_alias_and_snapshot_once(cli, tmp_path) -> None:
@@ -127,8 +132,8 @@ def test_usage_marks_the_deprecated_snapshots_a_log_names(cli, tmp_path) -> None
     doc = cli.json("usage", log, *TODAY)
     # one row a model: alias and snapshot share prices
     assert [(m["model"], m["requests"], m["lifecycle"]["status"]) for m in doc["models"]] == [
-        ("gpt-4.1", 2, "active"),
-        ("gpt-4.1-mini", 2, "active"),
+        ("gpt-4.1", 2, "deprecated"),  # inferred from its only snapshot
+        ("gpt-4.1-mini", 2, "deprecated"),
     ]
     assert [(s["model"], s["counted_under"], s["requests"], s["lifecycle"]["status"]) for s in doc["snapshots"]] == [
         (SNAP, "gpt-4.1", 1, "deprecated"),
@@ -140,6 +145,7 @@ def test_usage_marks_the_deprecated_snapshots_a_log_names(cli, tmp_path) -> None
         " ".join(out.split())
     )
     assert f"the records name {MINI_SNAP} (2 request(s), priced in the gpt-4.1-mini row)" in " ".join(out.split())
+    assert "the alias gpt-4.1-mini shuts down with it (inferred)" in " ".join(out.split())
 
 
 def test_usage_of_aliases_only_has_no_snapshot_mark(cli, tmp_path) -> None:
@@ -217,12 +223,26 @@ def test_usage_says_tool_calls_are_not_priced(cli, tmp_path) -> None:
 def test_an_emitted_workload_says_which_snapshots_the_records_name(cli, tmp_path) -> None:
     log = _log(tmp_path, _chat("a", SNAP, DEC_1), _chat("b", "gpt-4.1", DEC_1 + 86_400))
     out = tmp_path / "wl.yaml"
-    r = cli("usage", log, "--tier", "2", "--emit-workload", str(out), *TODAY)
+    # a catalog whose alias is dated apart from its snapshot (here: undated, as for an alias OpenAI re-points)
+    cat = ("--pricing", repointed_catalog(tmp_path))
+    r = cli("usage", log, "--tier", "2", "--emit-workload", str(out), *cat, *TODAY)
     assert r.exit_code == 0, r.stderr
     text = out.read_text(encoding="utf-8")
     assert f"# The records name {SNAP} (1 request(s), under gpt-4.1 below): deprecated, shuts down 2027-01-14" in text
     assert 'models: {"gpt-4.1": 1.0000}' in text  # one entry a model, as a workload lists it
-    assert cli("plan", str(out), "--check", *TODAY).exit_code == 0
+    assert cli("plan", str(out), "--check", *cat, *TODAY).exit_code == 0
     # named as the comment says, the snapshot's dates hold
     out.write_text(text.replace('models: {"gpt-4.1": 1.0000}', f'models: {{"{SNAP}": 1.0000}}'), encoding="utf-8")
-    assert cli("plan", str(out), "--check", *TODAY).exit_code == 1
+    assert cli("plan", str(out), "--check", *cat, *TODAY).exit_code == 1
+
+
+def test_an_emitted_workload_needs_no_comment_where_the_alias_shares_the_dates(cli, tmp_path) -> None:
+    log = _log(tmp_path, _chat("a", SNAP, DEC_1), _chat("b", "gpt-4.1", DEC_1 + 86_400))
+    out = tmp_path / "wl.yaml"
+    assert cli("usage", log, "--tier", "2", "--emit-workload", str(out), *TODAY).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "# The records name" not in text
+    # the shipped alias shuts down with its snapshot (inferred): the gate holds the alias to the date
+    r = cli("plan", str(out), "--check", *TODAY)
+    assert r.exit_code == 1
+    assert "gpt-4.1 (100% of the traffic) shuts down on 2027-01-14 (inferred: its only snapshot" in r.stderr

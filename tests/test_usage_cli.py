@@ -78,6 +78,8 @@ def test_json_contract(cli):
             "shutdown_on": None,
             "substitute": None,
             "replacement": None,
+            "basis": "documented",
+            "reason": None,
         },
         "requests": 2,
         "input_tokens": 200000,

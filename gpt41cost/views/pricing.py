@@ -150,6 +150,7 @@ def pricing_report(catalog: Catalog) -> Report:
                     life.status(day),
                     life.deprecated_on.isoformat() if life.deprecated_on else None,
                     life.shutdown_on.isoformat() if life.shutdown_on else None,
+                    None if life.shutdown_on is None else life.basis,
                     life.substitute,
                     life.replacement,
                 ]
@@ -207,8 +208,8 @@ def pricing_report(catalog: Catalog) -> Report:
                 csv_only=frozenset({"in force"}),
             ),
             Table(
-                f"Lifecycle on {day} (OpenAI's deprecations page)",
-                ("name", "status", "deprecated", "shuts down", "substitute", "OpenAI's replacement"),
+                f"Lifecycle on {day} (OpenAI's deprecations page; basis: dates documented there or inferred)",
+                ("name", "status", "deprecated", "shuts down", "basis", "substitute", "OpenAI's replacement"),
                 status_rows,
                 name="lifecycle",
             ),

@@ -12,7 +12,7 @@ from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from ..lifecycle import ACTIVE, SHUT_DOWN
+from ..lifecycle import ACTIVE, ALWAYS_ACTIVE, SHUT_DOWN, alias_words
 from ..report import Cell, Chart, Pct, Report, Shown, Table, Usd, money_str, usd_auto
 from ..usage import SCHEMA_VERSION, SKIP_REASONS, Line, UsageResult
 from .dated import catalog_notes, date_assumption
@@ -220,7 +220,8 @@ def usage_report(result: UsageResult) -> Report:
     for late in result.after_shutdown:
         span = late.first_day if late.first_day == late.last_day else f"{late.first_day} to {late.last_day}"
         notes.append(
-            f"{late.model}: {late.requests:,} request(s) dated after its shutdown on {late.shutdown_on} ({span}): "
+            f"{late.model}: {late.requests:,} request(s) dated after its shutdown on {late.shutdown_on}"
+            f"{result.lifecycles.get(late.model, ALWAYS_ACTIVE).because()} ({span}): "
             "a proxy's log, a wrong clock or a mislabelled model? Priced at the last prices in force."
         )
     if result.run_date is not None:
@@ -236,7 +237,7 @@ def usage_report(result: UsageResult) -> Report:
             elif status != ACTIVE:
                 notes.append(
                     f"the records name {named}: {snap.lifecycle.mark(day)}; "
-                    f"the alias {snap.counted_under} carries no dates of its own"
+                    + alias_words(snap.counted_under, result.lifecycles.get(snap.counted_under, ALWAYS_ACTIVE))
                 )
     if result.undated_requests:
         notes.append(
