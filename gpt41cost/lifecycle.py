@@ -235,14 +235,21 @@ def snapshot_notes(specs: Iterable[tuple[Mapping[str, Lifecycle], Lifecycle]], d
     """One note per distinct mark for snapshots dated apart from their alias (``specs``: each
     model's snapshot lifecycles and its own), once the dates are announced. A snapshot its alias
     shares its dates with (inferred) needs none: the alias's own mark says it."""
-    by_mark: dict[str, list[str]] = {}
+    by_mark: dict[tuple[str, str], list[str]] = {}
     for snapshots, own in specs:
+        kind = INFERRED if own.inferred else "none" if own.shutdown_on is None else DOCUMENTED
         for snap, lc in snapshots.items():
             if not lc.same_dates(own) and lc.status(day) != ACTIVE:
-                by_mark.setdefault(lc.mark(day), []).append(snap)
+                by_mark.setdefault((lc.mark(day), kind), []).append(snap)
     out = []
-    for mark, snaps in by_mark.items():
+    for (mark, kind), snaps in by_mark.items():
         many = len(snaps) > 1
-        alias = "the aliases carry no dates of their own" if many else "the alias carries no dates of its own"
+        alias = {
+            "none": "the aliases carry no dates of their own" if many else "the alias carries no dates of its own",
+            DOCUMENTED: "the aliases have dates of their own" if many else "the alias has dates of its own",
+            INFERRED: "the aliases shut down with their last snapshot (inferred)"
+            if many
+            else "the alias shuts down with its last snapshot (inferred)",
+        }[kind]
         out.append(f"snapshot{'s' if many else ''} {', '.join(snaps)}: {mark}; {alias}")
     return out

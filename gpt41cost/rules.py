@@ -166,7 +166,8 @@ def lifecycle_rules(c: Catalog) -> list[Rule]:
             "lifecycle",
             "documented",
             "a model is deprecated from the day its shutdown is announced and shut down from its shutdown date; "
-            "dates and substitutes per model and snapshot come from OpenAI's deprecations page (pricing.yaml cites it)",
+            "dates and substitutes per model and snapshot come from OpenAI's deprecations page (pricing.yaml cites "
+            "it), the aliases' marked inferred (below) excepted",
             "DEPRECATIONS",
         ),
         Rule(

@@ -280,3 +280,27 @@ def test_several_snapshots_the_last_shutdown_decides() -> None:
     assert got.mark(date(2026, 12, 6)) == (
         "shut down 2026-12-01 (inferred from its snapshots), substitute gpt-4.1-mini"
     )
+
+
+@pytest.mark.parametrize(
+    ("alias_lifecycle", "note"),
+    [
+        pytest.param(None, None, id="shipped-inferred-no-note"),
+        pytest.param("", "; the alias carries no dates of its own", id="undated-alias"),
+        pytest.param(
+            '      deprecated_on: "2027-03-01"\n      shutdown_on: "2027-09-01"\n',
+            "; the alias has dates of its own",
+            id="alias-with-own-dates",
+        ),
+    ],
+)
+def test_estimate_notes_a_snapshot_only_where_its_alias_is_dated_apart(cli, tmp_path, alias_lifecycle, note) -> None:
+    pricing = (
+        [] if alias_lifecycle is None else ["--pricing", repointed_catalog(tmp_path, alias_lifecycle=alias_lifecycle)]
+    )
+    out = " ".join(cli("estimate", "--input-tokens", "1000", "-m", "gpt-4.1", *pricing).stdout.split())
+    head = "snapshot gpt-4.1-2025-04-14: deprecated, shuts down 2027-01-14, OpenAI recommends gpt-6-luna"
+    if note is None:
+        assert head not in out
+    else:
+        assert f"{head} (not in this catalog){note}" in out
