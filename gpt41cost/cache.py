@@ -70,13 +70,14 @@ CACHE_STEADY_MONTH = (
     "at random (Poisson) at the traffic given, each prefix at its share of it; a prefix is cached when a request "
     "holding it came within the last {minutes} minutes (OpenAI: cached prefixes stay 5 to 10 minutes after last "
     "use; the lower end), so a request hits it with probability 1 - exp(-r x {minutes}) at r requests/min "
-    "holding it; a prefix only one distinct prompt of the sample holds is that request's own content, never reused"
+    "holding it; a prefix only one distinct prompt of the sample holds is that request's own content, never reused "
+    "(prompts that differ in any token, their last partial block included, are distinct; exact repeats are one)"
 )
 #: The same, in short, where a report names the basis of a figure.
 CACHE_STEADY_SHORT = (
     "Poisson arrivals; a prefix stays cached {minutes} min after last use, so at r requests/min holding it a "
-    "request hits it with probability 1 - exp(-r x {minutes}); a prefix held by one distinct prompt only is "
-    "never reused"
+    "request hits it with probability 1 - exp(-r x {minutes}); a prefix held by one distinct prompt only "
+    "(exact repeats are one prompt) is never reused"
 )
 
 # Domain tag for the hash: blocks hashed by another scheme (or version) never compare equal.
@@ -88,6 +89,11 @@ _BIG_ENDIAN = sys.byteorder == "big"
 # block alone: equal prefixes always hash equal, whatever follows them.
 _NARROW = b"\x00"
 _WIDE = b"\x01"
+# A prompt's own hash (:func:`prompt_hashes`) goes on from its last full block's state with one of
+# these tags and the ids after that block (the partial block, maybe empty): nothing follows it, so
+# it too reads back one way only.
+_TAIL = b"\x02"
+_TAIL_WIDE = b"\x03"
 
 
 def _pack(ids: Sequence[int], code: str) -> memoryview:
@@ -136,7 +142,10 @@ def block_hashes(tokens: Sequence[int], step: int = DEFAULT_STEP) -> tuple[int, 
     n = len(tokens) // step
     if n == 0:
         return ()
-    h = hashlib.blake2b(digest_size=8, person=_PERSON)
+    return _block_hashes(hashlib.blake2b(digest_size=8, person=_PERSON), tokens, n, step)
+
+
+def _block_hashes(h: Any, tokens: Sequence[int], n: int, step: int) -> tuple[int, ...]:
     out: list[int] = []
     for tag, data in _packed_blocks(tokens, n, step):
         h.update(tag)
@@ -146,11 +155,40 @@ def block_hashes(tokens: Sequence[int], step: int = DEFAULT_STEP) -> tuple[int, 
     return tuple(out)
 
 
+def prompt_hashes(tokens: Sequence[int], step: int = DEFAULT_STEP) -> tuple[tuple[int, ...], int]:
+    """:func:`block_hashes` of ``tokens`` and the prompt's own hash: the same chain fed on with the
+    ids after the last full block, so it covers every token, the partial last block included.
+
+    Two prompts with the same whole blocks differ in their own hashes when their last partial
+    blocks differ: it tells a repeat of one prompt from two prompts sharing a prefix
+    (:meth:`PrefixCache.add`)."""
+    if step < 1:
+        raise ValueError(f"step must be at least 1, got {step}")
+    n = len(tokens) // step
+    h = hashlib.blake2b(digest_size=8, person=_PERSON)
+    blocks = _block_hashes(h, tokens, n, step) if n else ()
+    return blocks, _own(h, tokens[n * step :])
+
+
+def _own(h: Any, tail: Sequence[int]) -> int:
+    """The prompt's own hash: ``h`` (the state after its full blocks) fed the ids after them."""
+    try:
+        tag, data = _TAIL, _pack(tail, "I")
+    except OverflowError:
+        try:
+            tag, data = _TAIL_WIDE, _pack(tail, "q")
+        except OverflowError:
+            raise ValueError("token ids must be integers from -2**63 to 2**63 - 1") from None
+    h.update(tag)
+    h.update(data)
+    return int.from_bytes(h.digest(), "little")
+
+
 class PrefixHashes:
-    """:func:`block_hashes` of streams that start with a prefix seen before, without hashing
+    """:func:`prompt_hashes` of streams that start with a prefix seen before, without hashing
     that prefix again: batch files repeat the same tools and system prompt on many lines.
 
-    ``hashes(prefix, rest, step)`` equals ``block_hashes(prefix + rest, step)`` (ids are
+    ``prompt_hashes(prefix, rest, step)`` equals ``prompt_hashes(prefix + rest, step)`` (ids are
     uint32 arrays, as the request counter makes them). Keeps at most ``max_entries`` prefixes.
     """
 
@@ -160,7 +198,7 @@ class PrefixHashes:
         # ids after its last full block)
         self._done: dict[tuple[int, bytes], tuple[tuple[int, ...], Any, array.array[int]]] = {}
 
-    def hashes(self, prefix: array.array[int], rest: array.array[int], step: int) -> tuple[int, ...]:
+    def prompt_hashes(self, prefix: array.array[int], rest: array.array[int], step: int) -> tuple[tuple[int, ...], int]:
         key = (step, prefix.tobytes())
         got = self._done.get(key)
         if got is None:
@@ -173,9 +211,10 @@ class PrefixHashes:
         head, state, tail = got
         stream = tail + rest
         n = len(stream) // step
-        if n == 0:
-            return head
-        return head + _chain(state.copy(), memoryview(stream).cast("B"), n, step)
+        h = state.copy()
+        if n:
+            head += _chain(h, memoryview(stream).cast("B"), n, step)
+        return head, _own(h, stream[n * step :])
 
 
 def _chain(h: Any, data: memoryview, n: int, step: int) -> tuple[int, ...]:
@@ -298,10 +337,10 @@ class PrefixCache:
     request is stored; :meth:`warm` answers for one request once every request has been added.
 
     Memory grows with the run's distinct prefixes only: each hash seen with the number of the
-    request that first held it (:class:`_FirstHolders`, ~24 bytes a hash), that request's tag and
-    number of kept blocks (12 bytes a request that brought new hashes), and Python sets and dicts
-    for the shared hashes alone (held by two requests or more), which a run of distinct prompts
-    does not have.
+    request that first held it (:class:`_FirstHolders`, ~24 bytes a hash), that request's tag,
+    number of kept blocks and own hash (20 bytes a request that brought new hashes), and Python
+    sets and dicts for the shared hashes alone (held by two requests or more), which a run of
+    distinct prompts does not have.
     """
 
     def __init__(self, *, min_tokens: int = DEFAULT_MIN_TOKENS, step: int = DEFAULT_STEP) -> None:
@@ -310,12 +349,13 @@ class PrefixCache:
         self.step = step
         self._first = _min_blocks(min_tokens, step) - 1  # index of the shortest hit's last block
         self._seen = _FirstHolders()  # hash -> number of the request that first held it
-        # Per such request (by number): its tag and how many hashes it kept. Two requests that
-        # hold a hash are the same prompt when the later one's last hash was first held by the
-        # same request and both kept as many: hashes are chained, so the last hash and its
-        # position (the count) name the whole kept prefix.
+        # Per such request (by number): its tag, how many hashes it kept, and its own hash (of
+        # every token, :func:`prompt_hashes`). Two requests are the same prompt when the later
+        # one's last hash was first held by the earlier one and both have the same own hash: two
+        # prompts with the same whole blocks and different last partial blocks are distinct.
         self._tags: list[int] = []
         self._lengths = array.array("I")
+        self._prompts = array.array("Q")
         self._shared: set[int] = set()
         # Per tag: its requests' shared hashes (each shared hash counts once per holder), and how
         # many of its requests hold a shared shortest hit. Hashes are chained, so a request's
@@ -331,20 +371,31 @@ class PrefixCache:
     def copy(self) -> PrefixCache:
         out = PrefixCache(min_tokens=self.min_tokens, step=self.step)
         out._seen, out._tags, out._lengths = self._seen.copy(), list(self._tags), array.array("I", self._lengths)
+        out._prompts = array.array("Q", self._prompts)
         out._shared = set(self._shared)
         out._warm_blocks, out._warm_hits = Counter(self._warm_blocks), Counter(self._warm_hits)
         out._holders, out._reused = Counter(self._holders), dict(self._reused)
         return out
 
-    def add(self, blocks: Sequence[int], tag: int = 0) -> int:
-        """Cached tokens of a request with these block hashes in a cold run; then remember its prefixes."""
+    def add(self, blocks: Sequence[int], tag: int = 0, prompt: int | None = None) -> int:
+        """Cached tokens of a request with these block hashes in a cold run; then remember its prefixes.
+
+        ``prompt`` is the request's own hash (:func:`prompt_hashes`), which tells a repeat of an
+        earlier prompt from another prompt with the same whole blocks (the steady state counts only
+        the latter as reuse); None for a prompt that is its whole blocks alone (no partial block)."""
         kept = blocks[self._first :]
         if not kept:
             return 0
         seen, shared, holders = self._seen, self._shared, self._holders
-        # Which request first held this request's last hash (-1: none, the request is new).
+        own = 0 if prompt is None else prompt & _U64
+        # Which request first held this request's last hash (-1: none, the request is new), and
+        # whether this request repeats it: the same blocks and the same tokens after them.
         last_holder = seen.get(kept[-1])
-        same_as = last_holder if last_holder >= 0 and self._lengths[last_holder] == len(kept) else -1
+        same_as = (
+            last_holder
+            if last_holder >= 0 and self._lengths[last_holder] == len(kept) and self._prompts[last_holder] == own
+            else -1
+        )
         cold = 0
         for k, h in enumerate(kept):
             if h in shared:  # one more holder of a shared prefix
@@ -358,6 +409,7 @@ class PrefixCache:
                 if owner < 0:  # chained: no longer prefix of this request was seen
                     self._tags.append(tag)
                     self._lengths.append(len(kept))
+                    self._prompts.append(own)
                     seen.add(kept[k:], len(self._tags) - 1)
                     break
                 # shared from now on: by its first holder and this request
@@ -451,22 +503,30 @@ class RunCache:
         return [blocks.get(name, ())[: tokens.get(name, 0) // step] for name in self.models]
 
     def add(
-        self, blocks: Mapping[str, Sequence[int]] | None, tokens: Mapping[str, int], tag: int = 0
+        self,
+        blocks: Mapping[str, Sequence[int]] | None,
+        tokens: Mapping[str, int],
+        tag: int = 0,
+        prompts: Mapping[str, int] | None = None,
     ) -> dict[str, int]:
-        """One request, in run order: its block hashes and input tokens on each model, and the
-        tag of its group (:meth:`warm_totals`). Returns its cached tokens per model, cold."""
+        """One request, in run order: its block hashes and input tokens on each model, the tag of
+        its group (:meth:`warm_totals`) and its own hash on each model (:meth:`PrefixCache.add`).
+        Returns its cached tokens per model, cold."""
         if not blocks:  # nothing to hit or to leave behind (e.g. under the cache minimum)
             return dict.fromkeys(self.models, 0)
         per_model = self._blocks(blocks, tokens)
+        own = [None if prompts is None else prompts.get(name) for name in self.models]
         one = self._one
-        if one is not None and all(b == per_model[0] for b in per_model):
-            got = one.add(per_model[0], tag)
+        if one is not None and all(b == per_model[0] for b in per_model) and all(p == own[0] for p in own):
+            got = one.add(per_model[0], tag, own[0])
             out = dict.fromkeys(self.models, got)
         else:
             if one is not None:  # from now on each model keeps its own copy
                 self._each = {name: one.copy() for name in self.models}
                 self._one = None
-            out = {name: self._each[name].add(b, tag) for name, b in zip(self.models, per_model, strict=True)}
+            out = {
+                name: self._each[name].add(b, tag, p) for name, b, p in zip(self.models, per_model, own, strict=True)
+            }
         for name, got in out.items():
             self._cold[name] += got
         return out

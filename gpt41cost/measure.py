@@ -30,6 +30,10 @@ class InputFile:
     stop: int
 
 
+#: A request's cache block hashes per base model (:attr:`Measured.cache_blocks`).
+_Blocks = Mapping[str, tuple[int, ...]]
+
+
 class Measured(NamedTuple):
     """One request, measured (a named tuple: readers make one per request of a large file, where a
     frozen dataclass cost ~2 µs more each, an ``object.__setattr__`` call per field).
@@ -39,7 +43,9 @@ class Measured(NamedTuple):
     ``cache_blocks`` maps each base model name to the chained hashes of the request's
     full 128-token blocks, in the order OpenAI caches a prompt (tools, system and earlier
     messages, images); None when the input has no request structure to cache (plain text
-    prompts use their own token stream).
+    prompts use their own token stream). ``cache_prompts`` maps each base model name to the hash
+    of the request's whole stream, its last partial block included (:func:`gpt41cost.cache.prompt_hashes`):
+    it tells a repeat of a prompt from another prompt with the same full blocks.
     """
 
     source: str
@@ -53,6 +59,7 @@ class Measured(NamedTuple):
     cache_blocks: Mapping[str, tuple[int, ...]] | None = None
     training_tokens: int | None = None  # fine-tuning data: tokens of one example (one epoch)
     choices: int = 1  # a Chat request's ``n``: completions generated and billed, each within its cap
+    cache_prompts: Mapping[str, int] | None = None
 
     @property
     def where(self) -> str:
@@ -184,8 +191,11 @@ class Totals:
         self.groups: list[Group] = []
         self._group: Group | None = None  # the last group, which the next request of its source joins
         # ``defer``: the totals of one part of a run, read apart (another process): each request's
-        # blocks and tokens wait here, for the run's cache to take in order (:meth:`merge`).
-        self.deferred: list[tuple[int, Mapping[str, tuple[int, ...]], Mapping[str, int]]] | None = [] if defer else None
+        # group, blocks, tokens and own hashes wait here, for the run's cache to take in order
+        # (:meth:`merge`).
+        self.deferred: list[tuple[int, _Blocks, Mapping[str, int], Mapping[str, int] | None]] | None = (
+            [] if defer else None
+        )
         # with ``text_alone``: "text" while every request so far is plain text, then "mixed"; else "all"
         self._feeds = "text" if text_alone else "all"
 
@@ -287,15 +297,20 @@ class Totals:
         if not m.cache_blocks or not self._feeds_cache(m.kind):  # nothing to hit or to leave behind
             return
         if self.deferred is not None:
-            self.deferred.append((len(self.groups) - 1, m.cache_blocks, tokens))
+            self.deferred.append((len(self.groups) - 1, m.cache_blocks, tokens, m.cache_prompts))
         elif self.cache is not None:
-            self._cache(group, len(self.groups) - 1, m.cache_blocks, tokens)
+            self._cache(group, len(self.groups) - 1, m.cache_blocks, tokens, m.cache_prompts)
 
     def _cache(
-        self, group: Group, tag: int, blocks: Mapping[str, tuple[int, ...]] | None, tokens: Mapping[str, int]
+        self,
+        group: Group,
+        tag: int,
+        blocks: Mapping[str, tuple[int, ...]] | None,
+        tokens: Mapping[str, int],
+        prompts: Mapping[str, int] | None,
     ) -> None:
         assert self.cache is not None
-        for base, n in self.cache.add(blocks, tokens, tag).items():
+        for base, n in self.cache.add(blocks, tokens, tag, prompts).items():
             group.cold[base] += n
 
     def merge(self, part: Totals) -> None:
@@ -320,8 +335,8 @@ class Totals:
             tags.append(len(self.groups) - 1)
         self.requests += part.requests
         if self.cache is not None:
-            for at, blocks, tokens in part.deferred or ():
-                self._cache(self.groups[tags[at]], tags[at], blocks, tokens)
+            for at, blocks, tokens, prompts in part.deferred or ():
+                self._cache(self.groups[tags[at]], tags[at], blocks, tokens, prompts)
 
     def kind_set(self) -> set[str]:
         """The kinds the requests were read as."""

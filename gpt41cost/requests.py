@@ -157,8 +157,11 @@ class RequestCount(NamedTuple):
             return dict.fromkeys(models, shared)
         return {m: _concat(self.segments, m, encode) for m in models}
 
-    def cache_blocks(self, step: int, prefixes: PrefixHashes | None = None) -> dict[str, tuple[int, ...]] | None:
-        """Chained hashes of each full ``step``-token block of each model's stream; ``prefixes``
+    def cache_hashes(
+        self, step: int, prefixes: PrefixHashes | None = None
+    ) -> tuple[dict[str, tuple[int, ...]], dict[str, int]] | None:
+        """Per model, the chained hashes of each full ``step``-token block of its stream and the
+        prompt's own hash (of every token, :func:`~gpt41cost.cache.prompt_hashes`); ``prefixes``
         remembers the hashes of the leading segments (``head``) seen before."""
         if self.segments is None:
             return None
@@ -166,20 +169,22 @@ class RequestCount(NamedTuple):
             encode = self.encode or _no_text
             head = _concat(self.segments[: self.head], None, encode)
             rest = _concat(self.segments[self.head :], None, encode)
-            return dict.fromkeys(self.input_tokens, prefixes.hashes(head, rest, step))
+            blocks, own = prefixes.prompt_hashes(head, rest, step)
+            return dict.fromkeys(self.input_tokens, blocks), dict.fromkeys(self.input_tokens, own)
         streams = self.streams
         if streams is None:
             return None
-        from .cache import block_hashes
+        from .cache import prompt_hashes
 
-        done: dict[int, tuple[int, ...]] = {}
+        done: dict[int, tuple[tuple[int, ...], int]] = {}
         out: dict[str, tuple[int, ...]] = {}
+        owns: dict[str, int] = {}
         for name, stream in streams.items():
             key = id(stream)
             if key not in done:
-                done[key] = tuple(block_hashes(stream, step))
-            out[name] = done[key]
-        return out
+                done[key] = prompt_hashes(stream, step)
+            out[name], owns[name] = done[key]
+        return out, owns
 
 
 @dataclass(frozen=True)

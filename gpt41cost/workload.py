@@ -461,7 +461,7 @@ def warm_cached(measured: Sequence[Measured], catalog: Catalog) -> dict[str, lis
 
     cache = run_cache(catalog)
     for m in measured:
-        cache.add(m.cache_blocks, m.input_tokens)
+        cache.add(m.cache_blocks, m.input_tokens, prompts=m.cache_prompts)
     each = [cache.warm(m.cache_blocks, m.input_tokens) for m in measured]
     return {base: [c[base] for c in each] for base in catalog.models}
 
@@ -479,7 +479,7 @@ def steady_cached(
 
     cache = run_cache(catalog)
     for m in measured:
-        cache.add(m.cache_blocks, m.input_tokens)
+        cache.add(m.cache_blocks, m.input_tokens, prompts=m.cache_prompts)
     rate, n, minutes = per_minute(requests_per_day * DAYS_PER_MONTH), len(measured), Decimal(RETENTION_MINUTES)
     values = [cache.steady_one(m.cache_blocks, m.input_tokens, base, rate, n, minutes) for m in measured]
     target = int(cache.steady({base: rate}, n, minutes)[base].to_integral_value())

@@ -23,6 +23,7 @@ from gpt41cost.cache import (
     RunCache,
     block_hashes,
     cache_assumptions,
+    prompt_hashes,
 )
 from gpt41cost.measure import Measured
 
@@ -395,7 +396,9 @@ def test_law_prefix_hashes_equal_block_hashes(requests: list[tuple[int, array[in
     memo = PrefixHashes(max_entries=2)  # small: entries are also dropped and made again
     for which, rest in requests:
         prefix = prefixes[which]
-        assert memo.hashes(prefix, rest, step) == block_hashes(prefix + rest, step)
+        blocks, own = memo.prompt_hashes(prefix, rest, step)
+        assert (blocks, own) == prompt_hashes(prefix + rest, step)
+        assert blocks == block_hashes(prefix + rest, step)
 
 
 def test_warm_answers_again_after_more_requests() -> None:

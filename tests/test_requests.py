@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gpt41cost import tooldefs
+from gpt41cost.cache import prompt_hashes
 from gpt41cost.requests import (
     RequestCount,
     RequestError,
@@ -682,15 +683,18 @@ def test_stream_puts_tools_first_and_shares_prefixes() -> None:
 
 def test_no_encoder_no_stream() -> None:
     rc = count_messages([{"role": "user", "content": "x"}], models=MODELS, count=count_tokens)
-    assert rc.streams is None and rc.cache_blocks(128) is None
+    assert rc.streams is None and rc.cache_hashes(128) is None
 
 
 def test_cache_blocks_per_model() -> None:
     rc = msgs([{"role": "user", "content": "word " * 600}])
-    blocks = rc.cache_blocks(128)
-    assert blocks is not None
-    assert set(blocks) == set(MODELS)
+    got = rc.cache_hashes(128)
+    assert got is not None
+    blocks, own = got
+    assert set(blocks) == set(MODELS) == set(own)
     assert len(blocks["gpt-4.1"]) == one(rc) // 128
+    assert rc.streams is not None
+    assert (blocks["gpt-4.1"], own["gpt-4.1"]) == prompt_hashes(rc.streams["gpt-4.1"], 128)
 
 
 _text = st.text(max_size=40)  # no surrogates by default

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gpt41cost import api
-from gpt41cost.cache import PrefixCache, block_hashes
+from gpt41cost.cache import PrefixCache, block_hashes, prompt_hashes
 
 from .conftest import ROOT
 
@@ -81,7 +81,8 @@ rates = st.decimals(min_value=Decimal("0.001"), max_value=1000, places=3)
 def _cache(reqs: list[list[int]]) -> PrefixCache:
     c = PrefixCache(min_tokens=4, step=2)
     for r in reqs:
-        c.add(block_hashes(r, 2))
+        blocks, own = prompt_hashes(r, 2)
+        c.add(blocks, prompt=own)
     return c
 
 

@@ -477,16 +477,17 @@ def _text(source: str, text: str, catalog: Catalog, blocks: bool, on_chars: OnPr
     if not blocks:
         n = count_tokens(text, on_chars, source)
         return Measured(source=source, kind="text", input_tokens=dict.fromkeys(names, n))
-    from ..cache import block_hashes
+    from ..cache import prompt_hashes
     from ..tokens import encode_ids
 
     ids = encode_ids(text, on_chars, source)  # refuses a run too long to tokenize, as counting does
-    hashes = block_hashes(ids, catalog.cache_step_tokens)
+    hashes, own = prompt_hashes(ids, catalog.cache_step_tokens)
     return Measured(
         source=source,
         kind="text",
         input_tokens=dict.fromkeys(names, len(ids)),
         cache_blocks=dict.fromkeys(names, hashes),
+        cache_prompts=dict.fromkeys(names, own),
     )
 
 

@@ -409,6 +409,10 @@ class _Context:
         model, tokens = rc.model, rc.input_tokens
         if model is not None and model not in self.known_models:
             self.check_model(model, line)
+        # A request under the cache minimum on every model can neither hit nor leave a usable
+        # prefix (cache detection only keeps blocks from the minimum on): no blocks.
+        cached = max(tokens.values(), default=0) >= self.cache_min
+        hashes = rc.cache_hashes(self.step, self.prefix_hashes) if cached else None
         return Measured(
             source=self.source,
             kind=kind,
@@ -418,13 +422,10 @@ class _Context:
             max_output_tokens=rc.max_output_tokens,
             custom_id=custom_id,
             uncounted=rc.uncounted,
-            # A request under the cache minimum on every model can neither hit nor leave a
-            # usable prefix (cache detection only keeps blocks from the minimum on): no blocks.
-            cache_blocks=rc.cache_blocks(self.step, self.prefix_hashes)
-            if max(tokens.values(), default=0) >= self.cache_min
-            else None,
+            cache_blocks=None if hashes is None else hashes[0],
             training_tokens=training_tokens,
             choices=rc.choices,
+            cache_prompts=None if hashes is None else hashes[1],
         )
 
 
