@@ -234,6 +234,35 @@ def _roomy(path: str, room: int = 1 << 30) -> bool:
     return os.access(path, os.W_OK) and stat.f_bavail * stat.f_frsize >= room
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``needs_fork`` reads a file on several processes (readers/pool.py): on one core
+    or without fork there are none, and it is reported skipped."""
+    if item.get_closest_marker("needs_fork") is not None:
+        from gpt41cost.readers import pool
+
+        if not pool.forks():
+            pytest.skip("one core or no fork: no reading processes")
+
+
+@pytest.fixture
+def small_ranges(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """``small_ranges()``: from then on every request file of 2 KB or more is read by the
+    processes, in ranges of about 2 KB."""
+
+    def use() -> None:
+        from gpt41cost.readers import pool
+
+        monkeypatch.setattr(pool, "MIN_BYTES", 2048)
+        monkeypatch.setattr(pool, "RANGE_BYTES", 2048)
+
+    return use
+
+
+def model(doc: Mapping[str, Any], name: str) -> Any:
+    """The figures of model ``name`` in a report's ``--format json`` document."""
+    return next(m for m in doc["models"] if m["model"] == name)
+
+
 @pytest.fixture(autouse=True)
 def _pinned_run_date(monkeypatch):
     """Tests never depend on today's date: every run is dated TEST_DATE unless it says otherwise.

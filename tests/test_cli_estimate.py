@@ -8,7 +8,7 @@ from gpt41cost.errors import ExitCode
 from gpt41cost.tokens import get_encoding
 from gpt41cost.views.estimate import MODEL_KEYS
 
-from .conftest import DATA, Cli
+from .conftest import DATA, Cli, model
 
 FIXTURE = ["--pricing", str(DATA / "pricing-fixture.yaml")]
 
@@ -17,10 +17,6 @@ FIXTURE = ["--pricing", str(DATA / "pricing-fixture.yaml")]
 def cli(cli: Cli) -> Cli:
     """Every run here prices with the frozen test catalog (``--pricing`` after the run's own arguments)."""
     return cli.bound(tail=FIXTURE)
-
-
-def model(doc, name):
-    return next(m for m in doc["models"] if m["model"] == name)
 
 
 @pytest.mark.parametrize(

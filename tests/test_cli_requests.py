@@ -11,7 +11,7 @@ import pytest
 from gpt41cost.errors import ExitCode
 from gpt41cost.views.estimate import INPUT_KEYS, MODEL_KEYS
 
-from .conftest import DATA, ROOT, Cli
+from .conftest import DATA, ROOT, Cli, model
 
 FIXTURE = ["--pricing", str(DATA / "pricing-fixture.yaml")]
 SAMPLES = ROOT / "samples" / "requests"
@@ -21,10 +21,6 @@ SAMPLES = ROOT / "samples" / "requests"
 def cli(cli: Cli) -> Cli:
     """Every run here is ``gpt41cost estimate ARGS --pricing <the frozen test catalog>``."""
     return cli.bound("estimate", tail=FIXTURE)
-
-
-def model(d, name):
-    return next(m for m in d["models"] if m["model"] == name)
 
 
 CHAT = {

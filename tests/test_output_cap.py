@@ -14,11 +14,10 @@ from gpt41cost import measure
 from gpt41cost.measure import Measured, Totals
 from gpt41cost.readers import inputs, pool
 
-from .conftest import DATA, ROOT, Cli
+from .conftest import DATA, ROOT, Cli, model
 
 FIXTURE = ["--pricing", str(DATA / "pricing-fixture.yaml")]
 SAMPLE = str(ROOT / "samples" / "requests" / "batch-support.jsonl")
-needs_fork = pytest.mark.skipif(not pool.eligible(pool.MIN_BYTES), reason="one core or no fork: no reading processes")
 
 #: the caps of each run of 8 lines of :func:`mixed_file`: below 500, above, none, equal, just below
 CAPS = [100, 200, 200, 800, None, None, 500, 499]
@@ -39,10 +38,6 @@ def mixed_file(path: Path, lines: int = 48) -> Path:
         rows.append({"custom_id": f"r{i}", "method": "POST", "url": "/v1/chat/completions", "body": body})
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
-
-
-def model(doc: dict, name: str) -> dict:
-    return next(m for m in doc["models"] if m["model"] == name)
 
 
 def test_the_rule():
@@ -101,14 +96,14 @@ def mixed_expectations(doc: dict) -> None:
     assert [f["output_tokens"] for f in doc["inputs"][0]["models"]] == [17_994] * 3
 
 
-@needs_fork
-def test_mixed_caps_one_pass_and_every_core(cli: Cli, tmp_path, monkeypatch):
+@pytest.mark.needs_fork
+def test_mixed_caps_one_pass_and_every_core(cli: Cli, tmp_path, monkeypatch, small_ranges):
     path = mixed_file(tmp_path / "mixed.jsonl")
     args = ["estimate", str(path), "--requests-per-day", "1000", "-f", "json", *FIXTURE]
     one = cli.json(*args)
     mixed_expectations(one)
-    monkeypatch.setattr(pool, "MIN_BYTES", 0)
-    monkeypatch.setattr(pool, "RANGE_BYTES", 2048)
+    small_ranges()
+    assert path.stat().st_size >= pool.MIN_BYTES
     assert len(pool.spans(str(path), path.stat().st_size, 2)) > 2
     used = []
     on_every_core = inputs._requests_on_every_core

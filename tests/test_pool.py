@@ -18,7 +18,6 @@ from .conftest import DATA, Cli
 from .test_images import png_header
 
 FIXTURE = ["--pricing", str(DATA / "pricing-fixture.yaml")]
-needs_fork = pytest.mark.skipif(not pool.eligible(pool.MIN_BYTES), reason="one core or no fork: no reading processes")
 
 
 def chat(i: int, model: str = "gpt-4.1-mini") -> dict:
@@ -63,18 +62,7 @@ def cli(cli: Cli) -> Cli:
     return cli.bound("estimate", tail=["-f", "json", *FIXTURE])
 
 
-@pytest.fixture
-def small_ranges(monkeypatch):
-    """Every file of 2 KB or more is read by the processes, in ranges of about 2 KB."""
-
-    def use() -> None:
-        monkeypatch.setattr(pool, "MIN_BYTES", 2048)
-        monkeypatch.setattr(pool, "RANGE_BYTES", 2048)
-
-    return use
-
-
-@needs_fork
+@pytest.mark.needs_fork
 @pytest.mark.parametrize("how", [[], ["--cache-warm"], ["--skip-bad"], ["--cache", "none"]])
 def test_batch_file_on_every_core_equals_one_pass(cli, tmp_path, small_ranges, how):
     path = batch_file(tmp_path)
@@ -85,7 +73,7 @@ def test_batch_file_on_every_core_equals_one_pass(cli, tmp_path, small_ranges, h
     assert cli(str(path), *how) == one
 
 
-@needs_fork
+@pytest.mark.needs_fork
 @pytest.mark.parametrize("kind", ["prompts", "finetune"])
 def test_other_jsonl_kinds_on_every_core_equal_one_pass(cli, tmp_path, small_ranges, kind):
     rows = []
@@ -110,7 +98,7 @@ def test_other_jsonl_kinds_on_every_core_equal_one_pass(cli, tmp_path, small_ran
     assert got.exit_code == ExitCode.INPUT and "line 51" in got.stderr and got.stdout == ""
 
 
-@needs_fork
+@pytest.mark.needs_fork
 def test_a_killed_reading_process_ends_the_run_with_an_error(cli, tmp_path, small_ranges, monkeypatch):
     path = batch_file(tmp_path)
     small_ranges()
@@ -191,7 +179,9 @@ def test_a_range_ending_inside_a_line_reads_that_line_whole(tmp_path, catalog):
     assert read(third, third + 10**6, 3) == ["r2", "r3"]
 
 
-@pytest.mark.parametrize("cores", [False, pytest.param(True, marks=needs_fork)], ids=["one-pass", "every-core"])
+@pytest.mark.parametrize(
+    "cores", [False, pytest.param(True, marks=pytest.mark.needs_fork)], ids=["one-pass", "every-core"]
+)
 def test_a_file_named_twice_is_two_inputs_each_with_its_own_figures(cli, tmp_path, small_ranges, cores):
     """``estimate b.jsonl b.jsonl --per-input``: two inputs, each with its requests' tokens (the
     second showed 0 and the first both, one group of the totals for the two); each pre-flight's
