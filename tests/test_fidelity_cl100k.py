@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -43,6 +44,15 @@ KNOWN_MISSES = {
     "pamelafox-no-parameter-description-or-required": +1,
     "pamelafox-no-parameter-description": +1,
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _drop_the_vocabulary() -> Iterator[None]:
+    """cl100k_base (about 40 MB here) is for this module's tests alone: dropped as they end, it
+    does not make every later fork of the test process copy it (see conftest's
+    ``_trim_before_forks``)."""
+    yield
+    _encoding.cache_clear()
 
 
 @cache
