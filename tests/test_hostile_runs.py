@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
@@ -69,24 +70,28 @@ def test_long_run_finds_a_run_over_the_bound_exactly_when_there_is_one(pieces: l
         assert found in expected
 
 
+# The long texts below are made by the tests that take them: made as parameters, their ~20 MB would
+# be held by every test process from collection to the end of the run, and weigh on each of its
+# forks (which copy the page table of all its memory).
 @pytest.mark.parametrize(
-    ("text", "kind"),
+    ("make", "kind"),
     [
-        pytest.param("a" * (MAX + 1), "letters", id="one-letter"),
-        pytest.param("ab" * (MAX // 2 + 1), "letters", id="two-letters"),
-        pytest.param("ABC" + "d" * MAX, "letters", id="capitals-then-lowercase"),
-        pytest.param("漢a" * (MAX // 2 + 1), "letters", id="no-case-cut-after-cjk"),
-        pytest.param("a\u0301B" * (MAX // 3 + 1), "letters", id="no-case-cut-after-a-mark"),
-        pytest.param("ʰA" * (MAX // 2 + 1), "letters", id="no-case-cut-after-a-modifier"),
-        pytest.param("e\u0301" * (MAX // 2 + 1), "letters", id="with-marks"),
-        pytest.param("漢" * (MAX + 1), "letters", id="cjk"),
-        pytest.param("!" * (MAX + 1), "punctuation or symbol characters", id="punctuation"),
-        pytest.param("😀" * (MAX + 1), "punctuation or symbol characters", id="emoji"),
-        pytest.param(" " * (MAX + 1), "white-space characters", id="spaces"),
-        pytest.param("\n" * (MAX + 1), "white-space characters", id="newlines"),
+        pytest.param(lambda: "a" * (MAX + 1), "letters", id="one-letter"),
+        pytest.param(lambda: "ab" * (MAX // 2 + 1), "letters", id="two-letters"),
+        pytest.param(lambda: "ABC" + "d" * MAX, "letters", id="capitals-then-lowercase"),
+        pytest.param(lambda: "漢a" * (MAX // 2 + 1), "letters", id="no-case-cut-after-cjk"),
+        pytest.param(lambda: "a\u0301B" * (MAX // 3 + 1), "letters", id="no-case-cut-after-a-mark"),
+        pytest.param(lambda: "ʰA" * (MAX // 2 + 1), "letters", id="no-case-cut-after-a-modifier"),
+        pytest.param(lambda: "e\u0301" * (MAX // 2 + 1), "letters", id="with-marks"),
+        pytest.param(lambda: "漢" * (MAX + 1), "letters", id="cjk"),
+        pytest.param(lambda: "!" * (MAX + 1), "punctuation or symbol characters", id="punctuation"),
+        pytest.param(lambda: "😀" * (MAX + 1), "punctuation or symbol characters", id="emoji"),
+        pytest.param(lambda: " " * (MAX + 1), "white-space characters", id="spaces"),
+        pytest.param(lambda: "\n" * (MAX + 1), "white-space characters", id="newlines"),
     ],
 )
-def test_each_kind_of_run_past_the_bound(text: str, kind: str) -> None:
+def test_each_kind_of_run_past_the_bound(make: Callable[[], str], kind: str) -> None:
+    text = make()
     assert tokens.long_run("x1" + text + "1x") == (2, len(text), kind)
     assert tokens.long_run("x1" + text[:MAX] + "1x") is None  # at the bound: counted
 
@@ -97,17 +102,17 @@ def test_ordinary_and_digit_texts_are_not_runs() -> None:
 
 
 @pytest.mark.parametrize(
-    "run",
+    "make",
     [
-        pytest.param("aB" * (MAX // 2 + 1), id="camel"),
-        pytest.param("wordWord" * (MAX // 8 + 1), id="words"),
-        pytest.param("x" * (MAX - 1) + "yZ" + "z" * (MAX - 1), id="two-stretches-at-the-bound"),
-        pytest.param("éΩǅa" * (MAX // 4 + 1), id="greek-and-titlecase"),
+        pytest.param(lambda: "aB" * (MAX // 2 + 1), id="camel"),
+        pytest.param(lambda: "wordWord" * (MAX // 8 + 1), id="words"),
+        pytest.param(lambda: "x" * (MAX - 1) + "yZ" + "z" * (MAX - 1), id="two-stretches-at-the-bound"),
+        pytest.param(lambda: "éΩǅa" * (MAX // 4 + 1), id="greek-and-titlecase"),
     ],
 )
-def test_a_long_letter_run_cut_by_case_is_not_refused(run: str) -> None:
+def test_a_long_letter_run_cut_by_case_is_not_refused(make: Callable[[], str]) -> None:
     """Refused before: every stretch between case cuts is within the bound, so no piece is over it."""
-    assert tokens.long_run("x1" + run + "1x") is None
+    assert tokens.long_run("x1" + make() + "1x") is None
 
 
 def test_the_first_stretch_over_the_bound_is_named() -> None:
@@ -145,20 +150,27 @@ def test_long_letter_runs_are_counted_exactly_or_refused(run: str, edge: str) ->
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        pytest.param("p.txt", "Hi.\n" + "a" * (MAX + 1) + "\n", "p.txt: line 2: a run of 524,289 letters", id="prompt"),
         pytest.param(
-            "s.txt", "x" + " " * 1_200_000 + "y", "s.txt: line 1: a run of 1,200,000 white-space", id="spaces-crash"
+            "p.txt", lambda: "Hi.\n" + "a" * (MAX + 1) + "\n", "p.txt: line 2: a run of 524,289 letters", id="prompt"
+        ),
+        pytest.param(
+            "s.txt",
+            lambda: "x" + " " * 1_200_000 + "y",
+            "s.txt: line 1: a run of 1,200,000 white-space",
+            id="spaces-crash",
         ),
         pytest.param(
             "r.json",
-            json.dumps({"model": "gpt-4.1", "messages": [{"role": "user", "content": "\u00a0" * 1_100_000}]}),
+            lambda: json.dumps({"model": "gpt-4.1", "messages": [{"role": "user", "content": "\u00a0" * 1_100_000}]}),
             "r.json: a run of 1,100,000 white-space",
             id="request",
         ),
     ],
 )
-def test_a_run_over_the_bound_is_one_line(cli, tmp_path: Path, name: str, content: str, message: str) -> None:
-    (tmp_path / name).write_text(content)
+def test_a_run_over_the_bound_is_one_line(
+    cli, tmp_path: Path, name: str, content: Callable[[], str], message: str
+) -> None:
+    (tmp_path / name).write_text(content())
     r = cli("estimate", tmp_path / name, "-m", "gpt-4.1", "--cache", "auto")
     assert (r.exit_code, r.stdout) == (3, "")
     assert r.stderr.count("\n") == 1 and message in r.stderr, r.stderr
