@@ -169,7 +169,8 @@ def test_context_window_misfit_names_the_line(cli, tmp_path):
 
 
 def test_finetune_training_cost_by_hand(cli, tmp_path):
-    f = write_jsonl(tmp_path / "ft.jsonl", [{"messages": CHAT["messages"]}, {"messages": CHAT["messages"]}])
+    example = {"messages": [*CHAT["messages"], {"role": "assistant", "content": "Hi."}]}  # what training learns
+    f = write_jsonl(tmp_path / "ft.jsonl", [example, example])
     d = cli.json(str(f), "--epochs", "4")
     m = model(d, "ft:gpt-4.1-mini")
     assert m["fine_tuned"] is True

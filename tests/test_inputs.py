@@ -163,7 +163,7 @@ def test_content_kind_never_takes_a_prefix_for_the_whole() -> None:
     assert content_kind(big) is None
     assert content_kind(json.dumps(CHAT).encode()) == "chat"
     assert content_kind(b'{"custom_id": "a", "method": "POST", "url": "/v1/responses", "body": {}}') == "batch"
-    two = json.dumps({"messages": [{"role": "user", "content": "x"}]})
+    two = json.dumps({"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]})
     assert content_kind(f"{two}\n{two}\n".encode()) == "finetune"
     assert content_kind(f'{two}\n"a string"\n'.encode()) is None  # mixed shapes are no request file
 

@@ -57,4 +57,5 @@ def plan(
     if check and not result.verdict.passed:
         for reason in result.verdict.reasons:
             say(f"gpt41cost: check failed: {reason}")
-        raise CheckFailed(f"{result.workload.path}: plan check failed ({len(result.verdict.reasons)} reasons above)")
+        n = len(result.verdict.reasons)
+        raise CheckFailed(f"{result.workload.path}: plan check failed ({n} reason{'' if n == 1 else 's'} above)")

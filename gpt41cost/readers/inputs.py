@@ -5,10 +5,10 @@ One reading path for the three commands. Each input's kind is decided by :func:`
 1. ``--as KIND`` forces every input; ``--as KIND=GLOB`` (repeatable, first match wins) forces
    the files whose path or name matches GLOB.
 2. The extension: ``.json``, ``.jsonl``, ``.ndjson`` (also ``.gz``) are data files: a request,
-   a batch, fine-tuning data or a prompts list by their content; a ``.json`` that parses but
-   holds no request (a config file) is text; one that does not parse is an error naming the
-   line and column (skipped with ``--skip-bad``). ``.png``, ``.jpg``, ``.jpeg``, ``.gif`` and
-   ``.webp`` are images.
+   a batch, fine-tuning data or a prompts list by their content (also one JSON array of prompt
+   strings); a ``.json`` that parses but holds no request (a config file) is text; one that
+   does not parse is an error naming the line and column (skipped with ``--skip-bad``).
+   ``.png``, ``.jpg``, ``.jpeg``, ``.gif`` and ``.webp`` are images.
 3. Every other extension, none at all, and stdin: a prompt, read as text, unless its WHOLE
    content parses as a request shape (:func:`content_kind`); content that merely starts like
    JSON (a template's ``{{ x }}``, ``[System]``, a quoted word) is text. Image bytes are an image.
@@ -42,6 +42,8 @@ from .requests import (
     BadDocument,
     BatchFacts,
     detect_kind,
+    has_assistant,
+    is_prompt_array,
     read_head,
     read_head_from,
     read_requests,
@@ -54,6 +56,8 @@ OnProgress = Callable[[int], None]
 OnRequest = Callable[[Measured], None]
 #: Kinds of file read in ranges on every core when large (one JSON value a line).
 _SPLIT = ("batch", "prompts", "finetune")
+#: A JSONL line of ``messages`` with no assistant message: no training example, a Chat request's input.
+_CONVERSATION = "conversation"
 #: Bytes looked at first for where a file's content starts (past leading white space).
 _SNIFF = 4096
 
@@ -182,7 +186,9 @@ def _line_kind(value: Any, *, alone: bool = False) -> str | None:
         if "custom_id" in value or {"method", "url", "body"} <= value.keys():
             return "batch"
         if isinstance(value.get("messages"), list):
-            return "chat" if alone else "finetune"
+            if alone:
+                return "chat"
+            return "finetune" if has_assistant(value) else _CONVERSATION
         if "input" in value and alone:
             return "responses"
         if isinstance(value.get("prompt"), str) and not alone:  # {"prompt": "..."}: an eval set's line
@@ -198,7 +204,10 @@ def _line_kind(value: Any, *, alone: bool = False) -> str | None:
 
 
 def _lines_kind(body: bytes) -> str | None:
-    kinds: set[str | None] = set()
+    """The kind of JSON lines all of one kind. Lines of ``messages`` take the first line's
+    reading: fine-tuning examples when it has an assistant message, else Chat requests' inputs
+    (a prompts list), as :func:`~gpt41cost.readers.requests.detect_kind` decides for a data file."""
+    kinds: list[str] = []  # the kinds met, in order
     start = 0
     while start < len(body):  # line by line, without splitting a large file up front
         end = body.find(b"\n", start)
@@ -207,12 +216,18 @@ def _lines_kind(body: bytes) -> str | None:
         if not raw.strip():
             continue
         try:
-            kinds.add(_line_kind(orjson.loads(raw)))
+            kind = _line_kind(orjson.loads(raw))
         except orjson.JSONDecodeError:
             return None
-        if None in kinds or len(kinds) > 1:
+        if kind is None:
             return None
-    return kinds.pop() if len(kinds) == 1 else None
+        if kind not in kinds:
+            kinds.append(kind)
+    if set(kinds) <= {"finetune", _CONVERSATION}:  # messages lines: the first says which
+        return None if not kinds else "finetune" if kinds[0] == "finetune" else "prompts"
+    if set(kinds) <= {"prompts", _CONVERSATION}:
+        return "prompts"
+    return None
 
 
 @dataclass
@@ -273,7 +288,8 @@ def _data_kind(source: str, data: bytes) -> str:
         return kind
     body = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        orjson.loads(body)
+        if is_prompt_array(orjson.loads(body)):  # ["...", "..."]: each string one request
+            return "prompts"
         return "text"
     except orjson.JSONDecodeError as exc:
         if not exc.msg.startswith("unexpected content after"):

@@ -10,8 +10,11 @@ kind        content
 chat        one JSON object with ``messages``, or one JSON array of messages
 responses   one JSON object with ``input`` (and optional ``instructions``)
 batch       JSONL whose lines are ``{"custom_id", "method", "url", "body"}``
-finetune    JSONL of ``{"messages": [...]}`` lines (optionally ``tools``), no ``custom_id``
-prompts     JSONL whose lines are JSON strings or message arrays
+finetune    JSONL of ``{"messages": [...]}`` lines (optionally ``tools``), no ``custom_id``, the
+            first with an assistant message (without one it is no training example)
+prompts     JSONL whose lines are JSON strings, ``{"prompt": "..."}`` objects, message arrays or
+            request bodies (``messages`` with no assistant message, ``input``); or one JSON
+            array of strings or ``{"prompt": "..."}`` objects
 image       a PNG, JPEG, GIF or WebP file (by its magic bytes)
 ==========  =================================================================================
 
@@ -31,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -206,7 +210,9 @@ def detect_kind(source: str, head: bytes) -> str | None:
     if "custom_id" in keys or {"method", "url", "body"} <= keys:
         return "batch"
     if "messages" in keys:
-        return "finetune" if scan.more else "chat"
+        if not scan.more:
+            return "chat"
+        return "finetune" if _trains(text[: scan.end]) else "prompts"
     if "input" in keys:
         return "prompts" if scan.more else "responses"  # JSON lines of inputs: prompts, as for messages
     return None
@@ -226,6 +232,7 @@ def _key(raw: str) -> str:
 class _Scan:
     keys: frozenset[str]  # top-level keys of the first value, if it is an object
     more: bool  # another JSON value follows the first on a later line (JSONL)
+    end: int | None = None  # where the first value ends, when the text shows it
 
 
 #: What :func:`_scan_first` looks at, found by the regex engine: a string (to its closing quote,
@@ -269,7 +276,25 @@ def _scan_first(text: str) -> _Scan:
         rest = text[end:]
         nl = rest.find("\n")
         more = nl >= 0 and bool(rest[nl:].strip()) and not rest[:nl].strip()
-    return _Scan(frozenset(keys), more)
+    return _Scan(frozenset(keys), more, end)
+
+
+def has_assistant(value: Any) -> bool:
+    """Does ``value`` (a JSONL line) hold a ``messages`` list with an assistant message? A
+    fine-tuning example must (openai/openai-cookbook, ``examples/Chat_finetuning_data_prep.ipynb``,
+    counts each example without one as ``example_missing_assistant_message``, a format error); a
+    conversation without one is a Chat request's input."""
+    messages = value.get("messages") if isinstance(value, dict) else None
+    return isinstance(messages, list) and any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages)
+
+
+def _trains(first: str) -> bool:
+    """Is ``first`` (the first line of a JSONL file of ``messages`` objects) a fine-tuning
+    example? Yes when it holds an assistant message, or cannot be read here (as before)."""
+    try:
+        return has_assistant(orjson.loads(first))
+    except orjson.JSONDecodeError:
+        return True
 
 
 # --------------------------------------------------------------------------- reading
@@ -530,6 +555,12 @@ def _read_jsonl(
         if size is not None:
             facts.file_bytes = size  # exact even when reading stops at a bad line
         lines: Iterable[bytes] = fh if span is None else _span_lines(fh, span[0], span[1])
+        if kind == "prompts" and span is None:
+            items, lines = _prompt_array(fh)
+            for item in items or ():  # one JSON array of prompts: each item a request
+                seen += 1
+                _memo.recent.clear()  # ids kept from the previous item
+                yield _prompt_line(ctx, item, None)
         for n, raw in enumerate(lines, 1 if span is None else span[2]):
             if size is None:
                 facts.file_bytes += len(raw)
@@ -615,11 +646,51 @@ def _finetune_line(ctx: _Context, obj: Any, n: int) -> Measured:
     return ctx.measured(rc, "finetune", n, training_tokens=training)
 
 
-def _prompt_line(ctx: _Context, obj: Any, n: int) -> Measured:
-    if isinstance(obj, dict) and isinstance(obj.get("prompt"), str):  # {"prompt": "..."}: its text
-        obj = obj["prompt"]
-    if isinstance(obj, str):  # a JSON string line counts as plain text, like a prompt file
-        ids = _encode(obj)
+def prompt_text(value: Any) -> str | None:
+    """The text of a prompts-list entry that is one: a JSON string, or ``{"prompt": "..."}``
+    (an eval set's line; its other keys are not sent). None for anything else."""
+    if isinstance(value, dict):
+        value = value.get("prompt")
+    return value if isinstance(value, str) else None
+
+
+def is_prompt_array(value: Any) -> bool:
+    """Is ``value`` (a whole JSON document) a prompts list: a non-empty array whose every item
+    is a prompt's text (:func:`prompt_text`)?"""
+    return isinstance(value, list) and bool(value) and all(prompt_text(v) is not None for v in value)
+
+
+def _prompt_array(fh: IO[bytes]) -> tuple[list[Any] | None, Iterable[bytes]]:
+    """A prompts file that is one JSON array of prompts (:func:`is_prompt_array`), read whole:
+    its items, or None and the file's lines to read as JSONL (a first line that is a JSON value
+    other than such an array, or a file that is no such array, as before)."""
+    seen: list[bytes] = []
+    for raw in fh:
+        seen.append(raw)
+        if raw.strip():
+            break
+    first = b"".join(seen).removeprefix(_BOM).strip()
+    if not first.startswith(b"["):
+        return None, chain(seen, fh)
+    try:
+        if not is_prompt_array(orjson.loads(first)):
+            return None, chain(seen, fh)  # a line of messages, say: JSONL
+    except orjson.JSONDecodeError:
+        pass  # an array over several lines, maybe
+    data = b"".join(seen) + fh.read()
+    try:
+        value = orjson.loads(data.removeprefix(_BOM))
+    except orjson.JSONDecodeError:
+        value = None
+    if is_prompt_array(value):
+        return value, ()
+    return None, io.BytesIO(data)
+
+
+def _prompt_line(ctx: _Context, obj: Any, n: int | None) -> Measured:
+    text = prompt_text(obj)
+    if text is not None:  # counts as plain text, like a prompt file
+        ids = _encode(text)
         tokens = dict.fromkeys(ctx.models, len(ids))
         rc = RequestCount(None, tokens, None, segments=(ids,))
         return ctx.measured(rc, "prompts", n)
