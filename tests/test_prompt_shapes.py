@@ -163,3 +163,21 @@ def test_plan_check_counts_its_reasons(cli: Cli, tmp_path: Path, budget: float, 
     assert reasons == count, run.stderr
     assert f"plan check failed ({reasons} reason{'' if reasons == 1 else 's'} above)" in run.stderr
     assert not re.search(r"\(1 reasons above\)", run.stderr)
+
+
+@pytest.mark.needs_fork
+def test_large_array_is_read_whole_not_in_ranges(cli: Cli, tmp_path: Path, small_ranges):
+    """``--as prompts`` on a JSON array large enough for the reading processes: read whole (its
+    ranges are no JSON lines), as the array found by content is; a JSONL of strings still in ranges."""
+    from gpt41cost.readers import pool
+
+    texts = [f"Summarize article {i}." for i in range(400)]
+    array = tmp_path / "big.json"
+    array.write_text(json.dumps(texts, indent=1), encoding="utf-8")
+    lines = _jsonl(tmp_path / "big.jsonl", texts)
+    small_ranges()
+    assert array.stat().st_size >= pool.MIN_BYTES and lines.stat().st_size >= pool.MIN_BYTES
+    total = sum(count_tokens(t) for t in texts)
+    for args in ([array], [array, "--as", "prompts"], [lines]):
+        doc = cli.json("estimate", *args, "-m", "gpt-4.1")
+        assert (_inputs(doc), doc["models"][0]["input_tokens_total"]) == ([("prompts", 400)], total)

@@ -44,6 +44,7 @@ from .requests import (
     detect_kind,
     has_assistant,
     is_prompt_array,
+    may_be_prompt_array,
     read_head,
     read_head_from,
     read_requests,
@@ -441,6 +442,7 @@ def gather(
                     and totals is not None
                     and inp.kind in _SPLIT
                     and pool.eligible(size)
+                    and not (inp.kind == "prompts" and may_be_prompt_array(read_head(source)))
                 ):
                     _requests_on_every_core(out, totals, source, inp.kind, catalog, image_size, skip_bad, on_bytes)
                 else:

@@ -660,6 +660,26 @@ def is_prompt_array(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(prompt_text(v) is not None for v in value)
 
 
+def _array_start(first: bytes) -> bool:
+    """May a prompts file whose first non-blank line is ``first`` be one JSON array of prompts
+    (read whole, not line by line)? When the line opens an array that is one, or does not parse."""
+    first = first.removeprefix(_BOM).strip()
+    if not first.startswith(b"["):
+        return False
+    try:
+        return is_prompt_array(orjson.loads(first))
+    except orjson.JSONDecodeError:
+        return True  # an array over several lines, maybe
+
+
+def may_be_prompt_array(head: bytes) -> bool:
+    """:func:`_array_start` of a file's head (:func:`read_head`): such a file is not read in ranges."""
+    for line in head.removeprefix(_BOM).splitlines():
+        if line.strip():
+            return _array_start(line)
+    return False
+
+
 def _prompt_array(fh: IO[bytes]) -> tuple[list[Any] | None, Iterable[bytes]]:
     """A prompts file that is one JSON array of prompts (:func:`is_prompt_array`), read whole:
     its items, or None and the file's lines to read as JSONL (a first line that is a JSON value
@@ -669,14 +689,8 @@ def _prompt_array(fh: IO[bytes]) -> tuple[list[Any] | None, Iterable[bytes]]:
         seen.append(raw)
         if raw.strip():
             break
-    first = b"".join(seen).removeprefix(_BOM).strip()
-    if not first.startswith(b"["):
-        return None, chain(seen, fh)
-    try:
-        if not is_prompt_array(orjson.loads(first)):
-            return None, chain(seen, fh)  # a line of messages, say: JSONL
-    except orjson.JSONDecodeError:
-        pass  # an array over several lines, maybe
+    if not _array_start(b"".join(seen)):
+        return None, chain(seen, fh)  # JSONL (a first line of messages, say)
     data = b"".join(seen) + fh.read()
     try:
         value = orjson.loads(data.removeprefix(_BOM))
