@@ -235,7 +235,13 @@ def plan_report(
         notes=notes,
         footer=footer,
         headline=footer + ("" if v.passed else " " + " ".join(f"FAIL: {r}" for r in v.reasons)),
-        warnings=[n for n in notes if "shut down" in n or "shuts down" in n or is_uncounted_note(n)],
+        # a FAIL note is the verdict, not a warning: the report shows it, and --check writes each
+        # reason on stderr once ("check failed: ...")
+        warnings=[
+            n
+            for n in notes
+            if not n.startswith("FAIL: ") and ("shut down" in n or "shuts down" in n or is_uncounted_note(n))
+        ],
         charts=[
             Chart(
                 "Monthly cost by model",
