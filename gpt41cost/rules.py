@@ -76,6 +76,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
     out += [
         Rule("messages", "image file", "inference", request_files.IMAGE_FILE_RULE, "VISION"),
         Rule("messages", "fine-tuning example", "inference", request_files.FINETUNE_RULE, "CB"),
+        Rule("messages", "fine-tuning or conversation", "inference", request_files.CONVERSATION_RULE, "CBFT"),
     ]
     out += [
         Rule("images", name, "policy" if name == "image size unknown" else _basis(text, "documented"), text, "VISION")

@@ -96,6 +96,12 @@ FINETUNE_RULE = (
     "a fine-tuning example counts as a chat request of its messages and tools (reply priming included); "
     "its input_tokens and training_tokens are that count"
 )
+#: How JSON lines of ``messages`` are told apart (:func:`has_assistant`), shown by ``rules``.
+CONVERSATION_RULE = (
+    "JSON lines of messages are fine-tuning examples when the first holds an assistant message (OpenAI's check "
+    "of fine-tuning data calls an example without one a format error); lines without one (an evals samples "
+    "file) are chat requests' inputs, each counted as its messages"
+)
 
 
 @dataclass
