@@ -318,14 +318,17 @@ def detect_small(requests: list[list[int]], warm: bool) -> list[int]:
     return detect([block_hashes(r, STEP) for r in requests], min_tokens=MIN, step=STEP, warm=warm)
 
 
-@settings(max_examples=120, deadline=None)
+# 50-60 examples a law (were 100-120; the suite-time budget of #12): bugs planted in PrefixCache
+# (a prompt's first holder losing its warm hit, or its warm block; one cold block too many) fail
+# each law that can see them in 6 runs of 6 (hypothesis seeds 1-6), at 50 examples as at 60.
+@settings(max_examples=60, deadline=None)
 @given(runs)
 def test_law_matches_pairwise_reference(requests: list[list[int]]) -> None:
     assert detect_small(requests, warm=False) == reference(requests, warm=False)
     assert detect_small(requests, warm=True) == reference(requests, warm=True)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(runs)
 def test_law_shape_of_each_figure(requests: list[list[int]]) -> None:
     cold = detect_small(requests, warm=False)
@@ -340,7 +343,7 @@ def test_law_shape_of_each_figure(requests: list[list[int]]) -> None:
         assert cold[0] == 0
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(runs, st.randoms(use_true_random=False))
 def test_law_warm_total_ignores_order(requests: list[list[int]], rnd: random.Random) -> None:
     shuffled = list(requests)
@@ -372,7 +375,7 @@ def _runs(draw):  # type: ignore[no-untyped-def]
     return out
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(_runs(), st.booleans())
 def test_law_each_model_runs_alone(requests, warm) -> None:  # type: ignore[no-untyped-def]
     """One RunCache (one cache for every model until their blocks differ) gives each model what
