@@ -137,7 +137,8 @@ class Lifecycle:
             "shutdown_on": _iso(self.shutdown_on),
             "substitute": self.substitute,
             "replacement": self.replacement,
-            "basis": self.basis,
+            # a basis is the basis of dates: none without any (as the pricing table's "-")
+            "basis": None if self.deprecated_on is None and self.shutdown_on is None else self.basis,
             "reason": self.reason,
         }
 

@@ -37,7 +37,7 @@ from typing import TypeVar
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cached_tokens_for_rate, cost_of
 from .errors import Skipped, UnknownModelError, UsageError
-from .lifecycle import Lifecycle
+from .lifecycle import SHUT_DOWN, Lifecycle
 from .numbers import NumberError, parse_share
 
 #: 2: ``as_of``, ``catalog_as_of``, ``undated_requests`` and ``after_shutdown`` (issue #13).
@@ -699,12 +699,15 @@ def summarize(
     what_if: list[WhatIf] = []
     if total.requests > total.unpriced_requests:
         for name, cost_on in on_model.items():
+            life = catalog.models[name].lifecycle
+            gone = life.status(catalog.day) == SHUT_DOWN  # a price of the past, no longer an option
             what_if.append(
                 WhatIf(
-                    f"all priced traffic on {name}",
+                    f"all priced traffic on {name}" + (f" (shut down {life.shutdown_on})" if gone else ""),
                     cost_on,
                     cost_on - grand,
-                    "same tokens and processing modes; fine-tuned traffic at that model's fine-tuned prices",
+                    "same tokens and processing modes; fine-tuned traffic at that model's fine-tuned prices"
+                    + (f"; shut down since {life.shutdown_on}: what the traffic would have cost" if gone else ""),
                 )
             )
         if batch_share is not None:

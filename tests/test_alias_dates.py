@@ -204,6 +204,9 @@ def test_a_catalog_without_the_flag_leaves_the_alias_undated(cli, tmp_path) -> N
     wl = _workload(tmp_path, "gpt-4.1")
     assert cli("plan", wl, "--check", "--pricing", cat, "--as-of", "2026-12-06").exit_code == 0
     assert cli("plan", _workload(tmp_path, "gpt-4.1-2025-04-14"), "--check", "--pricing", cat).exit_code == 1
+    # an undated name has no basis in JSON, as the pricing table's "-" (it was "documented")
+    doc = cli.json("estimate", "--input-tokens", "100", "-m", "gpt-4.1", "--pricing", cat, "--as-of", "2027-01-20")
+    assert doc["models"][0]["lifecycle"]["basis"] is None
 
 
 def test_an_alias_with_dates_of_its_own_wins(cli, tmp_path) -> None:

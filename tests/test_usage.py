@@ -1184,3 +1184,17 @@ def test_a_record_or_its_envelope_beside_a_data_list_is_still_that_record(tmp_pa
     f.write_text(json.dumps({"response": chat, "data": [{}, {}]}) + "\n" + json.dumps({**chat, "data": [{}]}) + "\n")
     got = read_usage([str(f)], jobs=1)
     assert (got.records, got.duplicates, got.skip_counts) == (1, 1, {})
+
+
+def test_what_if_marks_a_model_shut_down_on_the_run_date(cli, tmp_path):
+    """'All priced traffic on gpt-4.1-nano' after its shutdown is what the traffic would have cost,
+    no longer an option: the scenario says so (it read like any other before)."""
+    log = tmp_path / "u.jsonl"
+    log.write_text('{"model": "gpt-4.1-mini", "usage": {"prompt_tokens": 1000000, "completion_tokens": 1000000}}\n')
+    after = {w["scenario"]: w for w in cli.json("usage", log, "--as-of", "2026-12-06")["what_if"]}
+    nano = after["all priced traffic on gpt-4.1-nano (shut down 2026-10-23)"]
+    assert (nano["cost_usd"], nano["delta_usd"]) == ("0.5", "-1.5")  # 0.10 + 0.40, as before the shutdown
+    assert "shut down since 2026-10-23" in nano["note"]
+    assert "all priced traffic on gpt-4.1-mini" in after  # a model still served keeps its plain name
+    before = {w["scenario"] for w in cli.json("usage", log, "--as-of", "2026-10-22")["what_if"]}
+    assert "all priced traffic on gpt-4.1-nano" in before

@@ -78,7 +78,7 @@ def test_json_contract(cli):
             "shutdown_on": None,
             "substitute": None,
             "replacement": None,
-            "basis": "documented",
+            "basis": None,
             "reason": None,
         },
         "requests": 2,
