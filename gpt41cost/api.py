@@ -864,7 +864,7 @@ def plan(
         with_substitutes,
         workload_demand,
         workload_from_dict,
-        workload_profile,
+        workload_profiles,
     )
 
     cat = _catalog(catalog, as_of)
@@ -878,12 +878,13 @@ def plan(
         read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
         found = prompt_inputs(w, include, exclude)
         _read([], cat, read, text_blocks=w.cache_auto, on_request=measured.append, found=found)
-    profile, summary = workload_profile(w, cat, measured)
-    assessment = assess(workload_demand(w, profile), cat)
+    profiles, summary = workload_profiles(w, cat, measured)
+    assessment = assess(workload_demand(w, profiles[0], profiles), cat)
     alt = None
     if substitute:
         w2, swaps = with_substitutes(w, cat)
-        a2 = assess(workload_demand(w2, profile), cat)
+        profiles2, _ = workload_profiles(w2, cat, measured)
+        a2 = assess(workload_demand(w2, profiles2[0], profiles2), cat)
         alt = Alternative(w2, a2, plan_verdict(w2, a2, cat), swaps)
     return Plan(w, assessment, plan_verdict(w, assessment, cat), summary, cat, alt)
 

@@ -196,10 +196,15 @@ class Demand:
     profile: RequestProfile
     batch_share: Decimal = ZERO
     min_headroom_pct: Decimal = ZERO
+    #: each model's requests, in the order of ``models`` (they differ in image tokens and cache);
+    #: empty: ``profile`` for every model
+    profiles: tuple[RequestProfile, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.models:
             raise UsageError("no model to assess")
+        if self.profiles and len(self.profiles) != len(self.models):
+            raise UsageError("give one request profile per model, or none")
         if any(s <= 0 or s > 1 for _, s in self.models):
             raise UsageError("each model's share of the traffic must be more than 0 and at most 1")
         if abs(sum((s for _, s in self.models), ZERO) - 1) > Decimal("1e-9"):
@@ -210,7 +215,13 @@ class Demand:
             raise UsageError("minimum headroom must be at least 0% and below 100%")
 
     def scaled(self, k: Decimal) -> Demand:
-        return Demand(self.models, self.traffic.scaled(k), self.profile, self.batch_share, self.min_headroom_pct)
+        return Demand(
+            self.models, self.traffic.scaled(k), self.profile, self.batch_share, self.min_headroom_pct, self.profiles
+        )
+
+    def profile_of(self, k: int) -> RequestProfile:
+        """The requests of the ``k``-th model."""
+        return self.profiles[k] if self.profiles else self.profile
 
     @property
     def spend_projected(self) -> bool:
@@ -381,7 +392,7 @@ def pct(used: Decimal, limit: int) -> Decimal:
 def _uses(
     demand: Demand, share: Decimal, limits: PoolLimits, lc_limits: PoolLimits, std: _Pool, lc: _Pool
 ) -> list[Use]:
-    n = demand.profile.kinds
+    n = std.kinds + lc.kinds
     online = 1 - demand.batch_share
     peak = demand.traffic.peak_rpm * share * online
     rpd = demand.traffic.requests_per_day
@@ -467,8 +478,7 @@ def _per_request(profile: RequestProfile, model: ResolvedModel, mode: str, which
     return total / profile.kinds
 
 
-def _cost(demand: Demand, model: ResolvedModel, share: Decimal) -> ModelCost:
-    p = demand.profile
+def _cost(demand: Demand, model: ResolvedModel, share: Decimal, p: RequestProfile) -> ModelCost:
     std = _per_request(p, model, "standard")
     # No cached batch rate is published: cost.price bills cached batch tokens at the batch input rate.
     bat = _per_request(p, model, "batch")
@@ -492,12 +502,12 @@ def assess(demand: Demand, catalog: Catalog, tiers: Sequence[int] = TIERS) -> As
     for t in tiers:
         if t not in TIERS:
             raise ParameterError("{tier}: " + str(t) + " is not a usage tier (1 to 5)", "tier")
-    std, lc = _pools(demand.profile, catalog.long_context_threshold)
-    costs = tuple(_cost(demand, m, s) for m, s in demand.models)
+    pools = [_pools(demand.profile_of(k), catalog.long_context_threshold) for k in range(len(demand.models))]
+    costs = tuple(_cost(demand, m, s, demand.profile_of(k)) for k, (m, s) in enumerate(demand.models))
     spend = None if not demand.spend_projected else sum((c.total_usd or ZERO for c in costs), ZERO)
     fits: list[TierFit] = []
     for t in tiers:
-        models = tuple(_model_tier(demand, m, s, t, std, lc) for m, s in demand.models)
+        models = tuple(_model_tier(demand, m, s, t, *pools[k]) for k, (m, s) in enumerate(demand.models))
         cap = catalog.tiers[t].monthly_usage_cap_usd
         reasons = [r for m in models for r in m.reasons]
         if spend is not None and spend > cap:

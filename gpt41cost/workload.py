@@ -568,13 +568,25 @@ def prompt_inputs(w: Workload, include: Sequence[str] = (), exclude: Sequence[st
 def workload_profile(
     w: Workload, catalog: Catalog, measured: Sequence[Measured] | None = None
 ) -> tuple[RequestProfile, PromptSummary]:
-    """The workload's requests: measured from its prompt files, or its one input size.
+    """The workload's requests on the mix's first model, and the summary over the mix
+    (:func:`workload_profiles`, which gives each model's)."""
+    profiles, summary = workload_profiles(w, catalog, measured)
+    return profiles[0], summary
+
+
+def workload_profiles(
+    w: Workload, catalog: Catalog, measured: Sequence[Measured] | None = None
+) -> tuple[tuple[RequestProfile, ...], PromptSummary]:
+    """The workload's requests on each model of the mix (in the mix's order): measured from its
+    prompt files, or its one input size; and a summary of them over the mix.
 
     The prompt files are read as ``estimate`` reads them (:func:`gpt41cost.readers.inputs.gather`):
     request files as their requests, each with its own ``max_tokens``, images counted; pass
     ``measured`` when they were read already (the CLI reads them with its options), read with
-    text cache blocks when the workload has ``cache: auto``. The profile is the requests' on
-    the mix's first model (they differ between models only in image tokens).
+    text cache blocks when the workload has ``cache: auto``. Each model's profile has that
+    model's input tokens (they differ between models in image tokens) and, with ``cache: auto``,
+    that model's steady-state cache at its own share of the traffic. The summary's means are
+    weighted by the shares (its maximum is the largest over the models).
     """
     if w.prompt_files:
         if measured is None:
@@ -585,32 +597,43 @@ def workload_profile(
             measured = records
         if not len(measured):
             raise InputError(f"{w.path}: prompts: the files matched hold no request (all empty?)")
-        (first, share), rpd = w.models[0], w.traffic.requests_per_day
-        base = first.spec.name
-        steady = None
-        if w.cache_auto and rpd is not None:
-            steady = steady_cached(measured, base, catalog, rpd * share)
-        auto = steady if steady is not None else warm_cached(measured, catalog).get(base) if w.cache_auto else None
-        profile, summary = profile_from_measured(
-            measured,
-            base,
-            catalog,
-            output_tokens=w.output_tokens,
-            reserve_tokens=w.reserve_tokens,
-            cache_hit_rate=w.cache_hit_rate,
-            auto_cached=auto,
-            cache_calibration=None if w.cache_auto else w.cache_calibration,
-        )
-        if steady is not None and rpd is not None:
+        rpd = w.traffic.requests_per_day
+        warm = warm_cached(measured, catalog) if w.cache_auto else {}
+        profiles: list[RequestProfile] = []
+        summaries: list[PromptSummary] = []
+        steady_at: list[str] = []
+        for m, share in w.models:
+            base = m.spec.name
+            steady = None
+            if w.cache_auto and rpd is not None:
+                steady = steady_cached(measured, base, catalog, rpd * share)
+                if steady is not None:
+                    steady_at.append(f"{m.label} at {rpd * share:,.0f}")
+            auto = steady if steady is not None else warm.get(base) if w.cache_auto else None
+            profile, summary = profile_from_measured(
+                measured,
+                base,
+                catalog,
+                output_tokens=w.output_tokens,
+                reserve_tokens=w.reserve_tokens,
+                cache_hit_rate=w.cache_hit_rate,
+                auto_cached=auto,
+                cache_calibration=None if w.cache_auto else w.cache_calibration,
+            )
+            profiles.append(profile)
+            summaries.append(summary)
+        summary = _mix_summary(summaries, [s for _, s in w.models])
+        if steady_at:
             summary = replace(
                 summary,
-                cache_basis=f"auto: month in steady state at {rpd * share:,.0f} requests/day on {first.label}, "
-                "its share of the traffic (every model of the mix priced at this cache): "
+                cache_basis="auto: month in steady state, each model at its share of the traffic ("
+                + ", ".join(steady_at)
+                + " requests/day): "
                 + CACHE_STEADY_SHORT.format(minutes=RETENTION_MINUTES),
             )
         if w.cache_source:
             summary = replace(summary, cache_basis=f"{summary.cache_basis}; {w.cache_source}")
-        for m, _ in w.models:
+        for (m, _), profile in zip(w.models, profiles, strict=True):
             window = m.spec.context_window
             for k, i in enumerate(profile.input_tokens):
                 reserve = profile.reserve_of(k) // profile.choices_of(k)  # each choice fits the window alone
@@ -619,7 +642,34 @@ def workload_profile(
                         f"{measured[k].where}: {i:,} input tokens plus {reserve:,} output do not fit {m.label}'s "
                         f"{window:,}-token context window"
                     )
-        return profile, summary
+        return tuple(profiles), summary
+    one, summary = _given_size_profile(w, catalog)
+    return (one,) * len(w.models), summary
+
+
+def _mix_summary(summaries: Sequence[PromptSummary], shares: Sequence[Decimal]) -> PromptSummary:
+    """One summary of the same requests on the models of a mix: means weighted by the shares,
+    the largest input over the models, the input total weighted (to whole tokens)."""
+    if len(summaries) == 1:
+        return summaries[0]
+    first = summaries[0]
+    totals = [s.input_tokens_total for s in summaries]
+    total = None
+    if all(t is not None for t in totals):
+        total = int(
+            sum((Decimal(t or 0) * w for t, w in zip(totals, shares, strict=True)), Decimal(0)).to_integral_value()
+        )
+    return replace(
+        first,
+        mean_input_tokens=sum((s.mean_input_tokens * w for s, w in zip(summaries, shares, strict=True)), Decimal(0)),
+        max_input_tokens=max(s.max_input_tokens for s in summaries),
+        mean_cached_tokens=sum((s.mean_cached_tokens * w for s, w in zip(summaries, shares, strict=True)), Decimal(0)),
+        input_tokens_total=total,
+    )
+
+
+def _given_size_profile(w: Workload, catalog: Catalog) -> tuple[RequestProfile, PromptSummary]:
+    """The profile of a workload given as one input size (``input_tokens``)."""
     assert w.input_tokens is not None
     cached = 0
     basis = "none"
@@ -675,8 +725,10 @@ def calibrated(w: Workload, cal: Calibration) -> Workload:
     return w
 
 
-def workload_demand(w: Workload, profile: RequestProfile) -> Demand:
-    return Demand(w.models, w.traffic, profile, w.batch_share, w.min_headroom_pct)
+def workload_demand(w: Workload, profile: RequestProfile, profiles: Sequence[RequestProfile] = ()) -> Demand:
+    """The workload's demand; ``profiles``: each model's requests, in the mix's order (default
+    ``profile`` for every model)."""
+    return Demand(w.models, w.traffic, profile, w.batch_share, w.min_headroom_pct, tuple(profiles))
 
 
 # --------------------------------------------------------------------------- the run's date
