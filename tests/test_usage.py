@@ -1198,3 +1198,16 @@ def test_what_if_marks_a_model_shut_down_on_the_run_date(cli, tmp_path):
     assert "all priced traffic on gpt-4.1-mini" in after  # a model still served keeps its plain name
     before = {w["scenario"] for w in cli.json("usage", log, "--as-of", "2026-10-22")["what_if"]}
     assert "all priced traffic on gpt-4.1-nano" in before
+
+
+def test_usage_notes_a_deprecated_model_its_records_name(cli, tmp_path):
+    """A log on the alias gpt-4.1 gets a note that it shuts down (inferred from its snapshot), as
+    estimate says; a log naming the snapshot keeps the one note that names both."""
+    log = tmp_path / "u.jsonl"
+    log.write_text('{"model": "gpt-4.1", "usage": {"prompt_tokens": 1000, "completion_tokens": 100}}\n')
+    out = cli("usage", log, "--as-of", "2026-12-06").stdout
+    assert "gpt-4.1 is deprecated, shuts down 2027-01-14 (inferred from its snapshot)" in out
+    assert "shuts down" not in cli("usage", log, "--as-of", "2026-10-13").stdout  # before the announcement
+    log.write_text('{"model": "gpt-4.1-2025-04-14", "usage": {"prompt_tokens": 1000, "completion_tokens": 100}}\n')
+    out = cli("usage", log, "--as-of", "2026-12-06").stdout
+    assert "gpt-4.1 is deprecated" not in out and "the alias gpt-4.1 shuts down with it (inferred)" in out

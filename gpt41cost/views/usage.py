@@ -226,9 +226,12 @@ def usage_report(result: UsageResult) -> Report:
         )
     if result.run_date is not None:
         day = result.run_date
+        noted = {snap.counted_under for snap in result.snapshots if snap.lifecycle.status(day) != ACTIVE}
         for label, life in result.lifecycles.items():
             if life.status(day) == SHUT_DOWN:
                 notes.append(f"{label} is {life.mark(day)}: these figures price its past use.")
+            elif life.status(day) != ACTIVE and label not in noted:  # a snapshot's note names its alias
+                notes.append(f"{label} is {life.mark(day)}: traffic on it must move before then.")
         for snap in result.snapshots:  # dated apart from the alias whose row prices it
             status = snap.lifecycle.status(day)
             named = f"{snap.model} ({snap.requests:,} request(s), priced in the {snap.counted_under} row)"
