@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -729,7 +729,9 @@ def limits(
         raise ParameterError("{min_headroom}: must be below 100", "min_headroom")
     resolved = [cat.resolve(n) for n in _names(models) or cat.model_names()]
     read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
-    profiles, summary, out_source = _limit_profiles(path_list, cat, resolved, n_input, n_max, n_output, rate, read)
+    profiles, summary, out_source = _limit_profiles(
+        path_list, cat, resolved, n_input, n_max, n_output, rate, read, traffic.requests_per_day
+    )
     tiers = (n_tier,) if n_tier is not None else tuple(cat.tiers)
     # every tier is assessed, so the lowest tier that fits does not depend on the tier shown
     assessments = tuple(
@@ -751,10 +753,16 @@ def _limit_profiles(
     output_tokens: int | None,
     rate: Decimal | None,
     read: _ReadArgs,
+    rpd: Decimal | None = None,
 ) -> tuple[dict[str, Any], PromptSummary | None, str]:
-    """Each model's request profile, the prompts' summary, and where the output tokens come from."""
+    """Each model's request profile, the prompts' summary, and where the output tokens come from.
+
+    Without a cache hit rate, the prompt cache is detected: with ``rpd`` (requests a day) the
+    month's steady state at that traffic on each model, as ``estimate`` and ``plan`` price it
+    (:func:`gpt41cost.workload.steady_cached`), else a warm run."""
+    from .cache import CACHE_STEADY_SHORT, RETENTION_MINUTES
     from .limits import RequestProfile
-    from .workload import profile_from_measured, warm_cached
+    from .workload import profile_from_measured, steady_cached, warm_cached
 
     measured: list[Any] = []
     if paths:
@@ -783,11 +791,12 @@ def _limit_profiles(
         cached = 0 if rate is None else cached_tokens_for_rate(input_tokens, rate, low, step)
         uniform = RequestProfile.uniform(input_tokens, expected, reserve if reserve is not None else expected, cached)
         return {m.spec.name: uniform for m in resolved}, None, out_source
-    auto = warm_cached(measured, catalog) if rate is None else {}
+    auto = warm_cached(measured, catalog) if rate is None and rpd is None else {}
     profiles: dict[str, Any] = {}
     summary: PromptSummary | None = None
     for m in resolved:
         base = m.spec.name
+        steady = steady_cached(measured, base, catalog, rpd) if rate is None and rpd is not None else None
         profiles[base], s = profile_from_measured(
             measured,
             base,
@@ -795,8 +804,14 @@ def _limit_profiles(
             output_tokens=expected,
             reserve_tokens=reserve,
             cache_hit_rate=rate,
-            auto_cached=auto.get(base),
+            auto_cached=steady if steady is not None else auto.get(base),
         )
+        if steady is not None and rpd is not None:
+            s = replace(
+                s,
+                cache_basis=f"auto: month in steady state at {rpd:,.0f} requests/day on each model: "
+                + CACHE_STEADY_SHORT.format(minutes=RETENTION_MINUTES),
+            )
         summary = summary or s
     return profiles, summary, out_source
 

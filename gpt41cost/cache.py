@@ -367,6 +367,8 @@ class PrefixCache:
         # the shortest hit; hashes are chained, so a hash has one position).
         self._holders: Counter[int] = Counter()
         self._reused: dict[int, bool] = {}
+        # Per tag, how many of its requests hold each shared hash (:meth:`steady_totals`).
+        self._tag_holders: dict[int, Counter[int]] = {}
 
     def copy(self) -> PrefixCache:
         out = PrefixCache(min_tokens=self.min_tokens, step=self.step)
@@ -375,6 +377,7 @@ class PrefixCache:
         out._shared = set(self._shared)
         out._warm_blocks, out._warm_hits = Counter(self._warm_blocks), Counter(self._warm_hits)
         out._holders, out._reused = Counter(self._holders), dict(self._reused)
+        out._tag_holders = {t: Counter(c) for t, c in self._tag_holders.items()}
         return out
 
     def add(self, blocks: Sequence[int], tag: int = 0, prompt: int | None = None) -> int:
@@ -387,6 +390,7 @@ class PrefixCache:
         if not kept:
             return 0
         seen, shared, holders = self._seen, self._shared, self._holders
+        by_tag = self._tag_holders
         own = 0 if prompt is None else prompt & _U64
         # Which request first held this request's last hash (-1: none, the request is new), and
         # whether this request repeats it: the same blocks and the same tokens after them.
@@ -400,6 +404,7 @@ class PrefixCache:
         for k, h in enumerate(kept):
             if h in shared:  # one more holder of a shared prefix
                 holders[h] += 1
+                by_tag.setdefault(tag, Counter())[h] += 1
                 self._warm_blocks[tag] += 1
                 if k == 0:
                     self._warm_hits[tag] += 1
@@ -416,6 +421,8 @@ class PrefixCache:
                 shared.add(h)
                 holders[h] = 2
                 owner_tag = self._tags[owner]
+                by_tag.setdefault(tag, Counter())[h] += 1
+                by_tag.setdefault(owner_tag, Counter())[h] += 1
                 self._warm_blocks[tag] += 1
                 self._warm_blocks[owner_tag] += 1
                 if k == 0:
@@ -460,6 +467,24 @@ class PrefixCache:
             blocks = self._first + 1 if head else 1
             total += self._holders[h] * self._hit(h, per_minute, requests, minutes) * blocks
         return total * self.step
+
+    def steady_totals(self, per_minute: Decimal, requests: int, minutes: Decimal) -> dict[int, Decimal]:
+        """Expected cached tokens of the requests added, summed per tag, in the steady state: each
+        tag's is the sum of its own requests' (:meth:`steady_one`); together they make :meth:`steady`."""
+        hits: dict[int, Decimal] = {}
+        out: dict[int, Decimal] = {}
+        for tag, counts in self._tag_holders.items():
+            total = Decimal(0)
+            for h, held in counts.items():
+                head = self._reused.get(h)
+                if head is None:
+                    continue
+                hit = hits.get(h)
+                if hit is None:
+                    hit = hits[h] = self._hit(h, per_minute, requests, minutes)
+                total += held * hit * (self._first + 1 if head else 1)
+            out[tag] = total * self.step
+        return out
 
     def steady_one(self, blocks: Sequence[int], per_minute: Decimal, requests: int, minutes: Decimal) -> Decimal:
         """Expected cached tokens of one request added before, in the steady state."""
@@ -552,6 +577,15 @@ class RunCache:
         """Expected cached tokens of all the requests added, per model, in the steady state at
         ``per_minute[model]`` requests a minute (:meth:`PrefixCache.steady`)."""
         return {n: self._cache(n).steady(per_minute[n], requests, minutes) for n in self.models if n in per_minute}
+
+    def steady_totals(
+        self, per_minute: Mapping[str, Decimal], requests: int, minutes: Decimal
+    ) -> dict[str, dict[int, Decimal]]:
+        """Expected cached tokens of the requests added, per model, per tag, in the steady state at
+        ``per_minute[model]`` requests a minute (:meth:`PrefixCache.steady_totals`)."""
+        return {
+            n: self._cache(n).steady_totals(per_minute[n], requests, minutes) for n in self.models if n in per_minute
+        }
 
     def steady_one(
         self, blocks: Mapping[str, Sequence[int]] | None, tokens: Mapping[str, int], name: str,

@@ -38,11 +38,6 @@ BATCH_FILES_RULE = (
     "standard rates; --batch or --priority sets one mode for every input; a run mixing both sums each "
     "input's cost at its own rates, and its monthly figures keep the sample's mix (estimate, limits and plan alike)"
 )
-#: The steady-state split of a run mixing modes (docs/accounting.md §8): an inference.
-MIXED_STEADY_SPLIT = (
-    "inference: in a run mixing Batch files and online requests, the month's steady-state cached tokens "
-    "(found for the run as a whole) are split between the two as their warm-run cached tokens are"
-)
 
 
 @dataclass(frozen=True)
@@ -476,8 +471,7 @@ class _Run(NamedTuple):
     sizes: Mapping[str, Counter[int]]
     caps: Counter[int]
     parts: tuple[_Part, ...]
-    #: with more than one part and the cache detected: each model's warm cached tokens per group,
-    #: to split a model's cached tokens between the parts
+    #: with more than one part and the cache detected: each model's warm cached tokens per group
     warm: Mapping[str, Mapping[int, int]]
 
 
@@ -507,13 +501,14 @@ def _run(totals: Totals, a: Assumptions) -> _Run:
     return _Run(totals, sizes, caps, tuple(parts), warm)
 
 
-def _split(total: int, weights: Sequence[int]) -> list[int]:
-    """``total`` cut in proportion to ``weights`` (whole tokens, rounded down; the last part takes the rest)."""
-    whole = sum(weights)
-    if not whole:
-        return [total if k == len(weights) - 1 else 0 for k in range(len(weights))]
-    out = [total * w // whole for w in weights[:-1]]
-    return [*out, total - sum(out)]
+def _whole(values: Sequence[Decimal], total: int) -> list[int]:
+    """``values`` as whole tokens that sum to ``total`` (their rounded sum): each rounded down,
+    then one more to the largest remainders first (as :func:`gpt41cost.workload.steady_cached`)."""
+    out = [int(v) for v in values]
+    order = sorted(range(len(values)), key=lambda k: values[k] - out[k], reverse=True)
+    for k in order[: max(0, total - sum(out))]:
+        out[k] += 1
+    return out
 
 
 def _part_cached(
@@ -521,10 +516,10 @@ def _part_cached(
 ) -> tuple[list[int | None], list[int | None]]:
     """Each part's cached tokens (found in the run, and in the month's steady state) on ``base``.
 
-    One part: the run's own. Several: the run's cold (or warm) cached tokens are each group's, so
-    a part has its groups'; the steady state is kept for the run as a whole (every request at its
-    share of the traffic), so it is split between the parts as their groups' warm cached tokens are
-    (an inference: a part whose requests share no prefix gets none)."""
+    One part: the run's own. Several: each figure is its groups' own, summed: the run's cold (or
+    warm) cached tokens per group, and the steady state's (every request at its share of the
+    traffic, :meth:`gpt41cost.cache.RunCache.steady_totals`: the sum of each request's own
+    expected cached tokens), in whole tokens that sum to the run's."""
     parts = run.parts
     if len(parts) == 1:
         return [auto], [steady]
@@ -538,7 +533,12 @@ def _part_cached(
         ]
     steadies: list[int | None] = [None] * len(parts)
     if steady is not None:
-        steadies = list(_split(steady, [sum(warm.get(k, 0) for k in p.tags) for p in parts]))
+        cache = run.totals.cache
+        assert cache is not None and a.requests_per_month is not None
+        rate = per_minute(Decimal(a.requests_per_month))
+        per_tag = cache.steady_totals({base: rate}, run.totals.requests, Decimal(RETENTION_MINUTES))[base]
+        values = [sum((per_tag.get(k, Decimal(0)) for k in p.tags), Decimal(0)) for p in parts]
+        steadies = list(_whole(values, steady))
     return autos, steadies
 
 

@@ -28,7 +28,7 @@ def _basis(text: str, default: str) -> str:
 def all_rules(catalog: Catalog) -> list[Rule]:
     from . import batch, cache, images, requests, tooldefs
     from .cost import BATCH_CACHED_AT_INPUT_RATE
-    from .estimate import BATCH_FILES_RULE, DAYS_PER_MONTH, DEFAULT_EPOCHS, DEFAULT_OUTPUT_TOKENS, MIXED_STEADY_SPLIT
+    from .estimate import BATCH_FILES_RULE, DAYS_PER_MONTH, DEFAULT_EPOCHS, DEFAULT_OUTPUT_TOKENS
     from .measure import CHOICES_BILLED, CHOICES_CAPPED, OUTPUT_WITHIN_CAP
     from .readers import requests as request_files
 
@@ -84,7 +84,6 @@ def all_rules(catalog: Catalog) -> list[Rule]:
     ]
     out += [
         Rule("batch", "Batch files", "policy", BATCH_FILES_RULE, "BATCH"),
-        Rule("batch", "mixed steady state", "inference", MIXED_STEADY_SPLIT, "CACHE"),
         Rule("batch", "queue split", "policy", batch.QUEUE_SPLIT_RULE, "BATCH"),
         Rule("batch", "queue pools", "inference", batch.QUEUE_POOLS_RULE, "BATCH"),
         Rule("batch", "one model", _basis(batch.ONE_MODEL_RULE, "documented"), batch.ONE_MODEL_RULE, "BATCH"),

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import gpt41cost
-from gpt41cost.estimate import _split
+from gpt41cost.estimate import _whole
 
 DATA = Path(__file__).parent / "data" / "batch_mode"
 CHAT = str(DATA / "chat-tools.json")
@@ -169,19 +169,19 @@ def test_a_backlog_drain_still_moves_every_request() -> None:
     assert d.batch_waves == 1
 
 
-def test_split_keeps_the_whole() -> None:
-    assert _split(10, [1, 1, 1]) == [3, 3, 4]
-    assert _split(7, [0, 0]) == [0, 7]
-    assert _split(100, [3, 1]) == [75, 25]
+def test_whole_tokens_keep_the_rounded_sum() -> None:
+    assert _whole([Decimal("3.4"), Decimal("3.3"), Decimal("3.3")], 10) == [4, 3, 3]
+    assert _whole([Decimal("0.6"), Decimal("6.4")], 7) == [1, 6]
+    assert _whole([Decimal(75), Decimal(25)], 100) == [75, 25]
 
 
 def test_a_mixed_run_with_a_shared_prefix() -> None:
     """The prompt cache in a mixed run (the samples' Chat request and Batch file share their
     system prompt): each input's cached tokens are its own groups' (cold run), the run's figures
-    the sum of the inputs' at their own rates. The month's steady state is found for the run as a
-    whole and split between the parts as their warm cached tokens are: here the Chat request's
-    1,280 (Batch rates bill cached input as any input, so only the online part's share moves the
-    cost): 1,280 x ($2.00 - $0.50) / 1M a sample request, x 150,000 / 21 a month."""
+    the sum of the inputs' at their own rates. The month's steady state of each part is the sum of
+    its own requests': here the Chat request's 1,280 (Batch rates bill cached input as any input,
+    so only the online part's moves the cost): 1,280 x ($2.00 - $0.50) / 1M a sample request,
+    x 150,000 / 21 a month."""
     requests = Path(__file__).parent.parent / "samples" / "requests"
     paths = [str(requests / "chat-support.json"), str(requests / "batch-support.jsonl")]
     r = gpt41cost.estimate(paths, models="gpt-4.1", requests_per_day=5000, as_of="2026-12-06").result

@@ -449,6 +449,7 @@ def _inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any
         "expected_output_tokens": p.output_tokens,
         **expected_output_json(p),
         "mean_cached_tokens": rounded(summary.mean_cached_tokens if summary else Decimal(0), 4),
+        "cache": summary.cache_basis if summary else None,
         "batch_share": demand.batch_share,
         "batch_file_requests": p.batch_kinds,
         "min_headroom_pct": pct_json(demand.min_headroom_pct),
