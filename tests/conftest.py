@@ -78,7 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
     are kept (``tmp_path_retention_count = 1``)."""
     if getattr(config.option, "dist", None) == "load":
         config.option.dist = "worksteal"
-    controller = bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")  # -n's
+    controller = _controller(config)
     if controller:
         _huge_pages_for_workers()
     if _scratch() is not None:
@@ -108,6 +108,11 @@ def _trim_before_forks() -> None:
         os.register_at_fork(before=lambda: trim(0))
 
 
+def _controller(config: pytest.Config) -> bool:
+    """Is this -n's controller, which starts the test processes and runs no test itself?"""
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
 def _import_hypothesis() -> None:
     """In -n's controller, which runs no test: hypothesis' pytest plugin imports hypothesis there
     for the run's summary (about 0.14 CPU s), after every test has run, when nothing else is left
@@ -116,11 +121,18 @@ def _import_hypothesis() -> None:
     0.793 -> 0.772 s wall)."""
     with contextlib.suppress(Exception):  # the plugin imports it again, and reports what fails
         import hypothesis.internal.observability  # noqa: F401
-    _utf8_table()
 
 
 #: The characters UTF-8 encodes, each decoding back to itself: every code point but the surrogates.
 UTF8_INTERVALS = ((0, 0xD7FF), (0xE000, sys.maxunicode))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Where tests run, once hypothesis' plugin has ended its initialization (which warns of any
+    use of .hypothesis/ before): :func:`_utf8_table`."""
+    if not _controller(session.config):
+        _utf8_table()
 
 
 def _utf8_table() -> None:
@@ -172,7 +184,6 @@ def _hypothesis_profile() -> None:
 
     settings.register_profile("gpt41cost", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
     settings.load_profile("gpt41cost")
-    _utf8_table()
 
 
 #: The collector's thresholds a fresh interpreter starts with (a forked run gets them back).
