@@ -292,6 +292,26 @@ def model(doc: Mapping[str, Any], name: str) -> Any:
     return next(m for m in doc["models"] if m["model"] == name)
 
 
+def chat_response(rid: str, model: str, created: int, prompt: int = 1200, cached: int = 1024, out: int = 300) -> str:
+    """One Chat Completions response as a log line (``json.dumps``): ``prompt`` input tokens, of
+    them ``cached``, and ``out`` output tokens."""
+    return json.dumps(
+        {
+            "id": rid,
+            "object": "chat.completion",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+            "usage": {
+                "prompt_tokens": prompt,
+                "completion_tokens": out,
+                "total_tokens": prompt + out,
+                "prompt_tokens_details": {"cached_tokens": cached},
+            },
+        }
+    )
+
+
 @pytest.fixture(autouse=True)
 def _pinned_run_date(monkeypatch):
     """Tests never depend on today's date: every run is dated TEST_DATE unless it says otherwise.

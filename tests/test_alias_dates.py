@@ -9,7 +9,6 @@ re-points, or gives the alias dates of its own.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from gpt41cost.catalog import load_catalog
 from gpt41cost.errors import CatalogError
 from gpt41cost.lifecycle import INFERRED, Lifecycle, inferred_from_snapshots
 
-from .conftest import ROOT
+from .conftest import ROOT, chat_response
 
 SHIPPED = ROOT / "gpt41cost" / "pricing.yaml"
 ALIASES = {"gpt-4.1": "gpt-4.1-2025-04-14", "gpt-4.1-mini": "gpt-4.1-mini-2025-04-14"}
@@ -136,23 +135,16 @@ DEC_1 = 1_796_083_200  # 2026-12-01 00:00 UTC
 JAN_15 = 1_800_000_000  # 2027-01-15 08:00 UTC, the day after the shutdown
 
 
-def _chat(rid: str, model: str, created: int) -> str:
-    return json.dumps(
-        {
-            "id": rid,
-            "object": "chat.completion",
-            "created": created,
-            "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500},
-        }
-    )
-
-
 def test_usage_marks_alias_records_after_the_inferred_shutdown(cli, tmp_path) -> None:
     log = tmp_path / "log.jsonl"
     log.write_text(
-        "\n".join([_chat("a", "gpt-4.1", DEC_1), _chat("b", "gpt-4.1", JAN_15), _chat("c", "gpt-4.1-mini", JAN_15)])
+        "\n".join(
+            [
+                chat_response("a", "gpt-4.1", DEC_1, cached=0),
+                chat_response("b", "gpt-4.1", JAN_15, cached=0),
+                chat_response("c", "gpt-4.1-mini", JAN_15, cached=0),
+            ]
+        )
         + "\n",
         encoding="utf-8",
     )
@@ -174,7 +166,7 @@ def test_usage_marks_alias_records_after_the_inferred_shutdown(cli, tmp_path) ->
     ]
     # records before the shutdown are not marked
     early = tmp_path / "early.jsonl"
-    early.write_text(_chat("a", "gpt-4.1", DEC_1) + "\n", encoding="utf-8")
+    early.write_text(chat_response("a", "gpt-4.1", DEC_1, cached=0) + "\n", encoding="utf-8")
     assert cli.json("usage", str(early), "--as-of", "2027-02-01")["after_shutdown"] == []
 
 

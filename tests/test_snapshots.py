@@ -11,7 +11,7 @@ import pytest
 
 from gpt41cost.catalog import load_catalog
 
-from .conftest import ROOT
+from .conftest import ROOT, chat_response
 from .test_alias_dates import repointed_catalog
 
 SNAP = "gpt-4.1-2025-04-14"
@@ -19,24 +19,6 @@ MINI_SNAP = "gpt-4.1-mini-2025-04-14"
 TODAY = ("--as-of", "2026-12-06")
 #: 1,200 input (1,024 cached) and 300 output tokens on gpt-4.1: 176 x $2 + 1,024 x $0.50 + 300 x $8, per million
 LATE_COST = "0.003264"
-
-
-def _chat(rid: str, model: str, created: int, prompt: int = 1200, cached: int = 1024, out: int = 300) -> str:
-    return json.dumps(
-        {
-            "id": rid,
-            "object": "chat.completion",
-            "created": created,
-            "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
-            "usage": {
-                "prompt_tokens": prompt,
-                "completion_tokens": out,
-                "total_tokens": prompt + out,
-                "prompt_tokens_details": {"cached_tokens": cached},
-            },
-        }
-    )
 
 
 def _log(tmp_path: Path, *lines: str) -> str:
@@ -124,10 +106,10 @@ def test_a_workload_lists_alias_and_snapshot_once(cli, tmp_path) -> None:
 def test_usage_marks_the_deprecated_snapshots_a_log_names(cli, tmp_path) -> None:
     log = _log(
         tmp_path,
-        _chat("a", SNAP, DEC_1),
-        _chat("b", "gpt-4.1", DEC_1),
-        _chat("c", MINI_SNAP, DEC_1),
-        _chat("d", MINI_SNAP, DEC_1),
+        chat_response("a", SNAP, DEC_1),
+        chat_response("b", "gpt-4.1", DEC_1),
+        chat_response("c", MINI_SNAP, DEC_1),
+        chat_response("d", MINI_SNAP, DEC_1),
     )
     doc = cli.json("usage", log, *TODAY)
     # one row a model: alias and snapshot share prices
@@ -149,14 +131,14 @@ def test_usage_marks_the_deprecated_snapshots_a_log_names(cli, tmp_path) -> None
 
 
 def test_usage_of_aliases_only_has_no_snapshot_mark(cli, tmp_path) -> None:
-    log = _log(tmp_path, _chat("b", "gpt-4.1", DEC_1))
+    log = _log(tmp_path, chat_response("b", "gpt-4.1", DEC_1))
     doc = cli.json("usage", log, *TODAY)
     assert doc["snapshots"] == []
     assert "records name" not in cli("usage", log, *TODAY).stdout
 
 
 def test_usage_after_the_shutdown_names_the_snapshot(cli, tmp_path) -> None:
-    log = _log(tmp_path, _chat("x1", SNAP, JAN_15))
+    log = _log(tmp_path, chat_response("x1", SNAP, JAN_15))
     r = cli("usage", log, "--as-of", "2027-02-01")
     assert r.exit_code == 0, r.stderr
     assert f"{SNAP}: 1 request(s) dated after its shutdown on 2027-01-14 (2027-01-15)" in r.stderr
@@ -169,17 +151,19 @@ def test_usage_after_the_shutdown_names_the_snapshot(cli, tmp_path) -> None:
 
 @pytest.mark.parametrize("fmt", ["table", "markdown"])
 def test_usage_total_line_has_the_titles_precision(cli, tmp_path, fmt) -> None:
-    log = _log(tmp_path, _chat("x1", SNAP, JAN_15))
+    log = _log(tmp_path, chat_response("x1", SNAP, JAN_15))
     out = cli("usage", log, "--as-of", "2027-02-01", "-f", fmt).stdout
     assert f"Usage: 1 records, 1 requests, ${LATE_COST}" in out
     assert out.rstrip().endswith(f"Total ${LATE_COST} for 1 requests.")
 
 
 def test_usage_total_line_with_unpriced_requests(cli, tmp_path) -> None:
-    log = _log(tmp_path, _chat("x1", "gpt-4.1", DEC_1), _chat("x2", "gpt-4o-2024-08-06", DEC_1))
+    log = _log(tmp_path, chat_response("x1", "gpt-4.1", DEC_1), chat_response("x2", "gpt-4o-2024-08-06", DEC_1))
     out = cli("usage", log, *TODAY).stdout
     assert f"Total ${LATE_COST} for 1 priced requests; 1 request(s) not priced (see above)." in out
-    big = _log(tmp_path, *(_chat(f"y{i}", "gpt-4.1", DEC_1, prompt=1_000_000, cached=0, out=0) for i in range(60)))
+    big = _log(
+        tmp_path, *(chat_response(f"y{i}", "gpt-4.1", DEC_1, prompt=1_000_000, cached=0, out=0) for i in range(60))
+    )
     assert cli("usage", big, *TODAY).stdout.rstrip().endswith("Total $120.00 for 60 requests.")
 
 
@@ -216,12 +200,12 @@ def test_usage_says_tool_calls_are_not_priced(cli, tmp_path) -> None:
     out = " ".join(cli("usage", log, *TODAY).stdout.split())
     assert "tool calls: tokens only: built-in tool calls (web search, file search" in out
     # an assumption: said on every report, not only when a log holds tool calls
-    plain = cli.json("usage", _log(tmp_path, _chat("b", "gpt-4.1", DEC_1)), *TODAY)
+    plain = cli.json("usage", _log(tmp_path, chat_response("b", "gpt-4.1", DEC_1)), *TODAY)
     assert plain["assumptions"]["tool_calls"] == doc["assumptions"]["tool_calls"]
 
 
 def test_an_emitted_workload_says_which_snapshots_the_records_name(cli, tmp_path) -> None:
-    log = _log(tmp_path, _chat("a", SNAP, DEC_1), _chat("b", "gpt-4.1", DEC_1 + 86_400))
+    log = _log(tmp_path, chat_response("a", SNAP, DEC_1), chat_response("b", "gpt-4.1", DEC_1 + 86_400))
     out = tmp_path / "wl.yaml"
     # a catalog whose alias is dated apart from its snapshot (here: undated, as for an alias OpenAI re-points)
     cat = ("--pricing", repointed_catalog(tmp_path))
@@ -237,7 +221,7 @@ def test_an_emitted_workload_says_which_snapshots_the_records_name(cli, tmp_path
 
 
 def test_an_emitted_workload_needs_no_comment_where_the_alias_shares_the_dates(cli, tmp_path) -> None:
-    log = _log(tmp_path, _chat("a", SNAP, DEC_1), _chat("b", "gpt-4.1", DEC_1 + 86_400))
+    log = _log(tmp_path, chat_response("a", SNAP, DEC_1), chat_response("b", "gpt-4.1", DEC_1 + 86_400))
     out = tmp_path / "wl.yaml"
     assert cli("usage", log, "--tier", "2", "--emit-workload", str(out), *TODAY).exit_code == 0
     text = out.read_text(encoding="utf-8")
