@@ -501,13 +501,23 @@ def chat_output_cap(body: Mapping[str, Any]) -> int | None:
     return _max_output(body, CHAT_MAX_KEYS)
 
 
+def _as_json(value: Any) -> str:
+    """A value of a request as its JSON text (``true``, ``"2"``, ``2.0``; not Python's ``True``),
+    cut at 40 characters."""
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError:
+        text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _max_output(body: Mapping[str, Any], keys: Sequence[str]) -> int | None:
     for key in keys:
         value = body.get(key)
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise RequestError(f"'{key}' must be a whole number of tokens, got {value!r}")
+            raise RequestError(f"'{key}' must be a whole number of tokens, got {_as_json(value)}")
         return value
     return None
 
@@ -524,7 +534,7 @@ def _request_extras(acc: _Acc, body: Mapping[str, Any]) -> int:
     if n is None or (n == 1 and type(n) is int):
         return 1
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_CHOICES:
-        raise RequestError(f"'n' must be a whole number of choices from 1 to {MAX_CHOICES}, got {n!r}")
+        raise RequestError(f"'n' must be a whole number of choices from 1 to {MAX_CHOICES}, got {_as_json(n)}")
     acc.note(CHOICES_NOTE.format(n=n))
     return n
 

@@ -181,6 +181,7 @@ def test_a_choice_count_openai_rejects_is_a_bad_request(cli: Cli, tmp_path: Path
     assert (r.exit_code, r.stdout) == (3, "")
     (line,) = r.stderr.strip().splitlines()
     assert line.startswith(f"gpt41cost: error: {path}: 'n' must be a whole number of choices from 1 to 128, got ")
+    assert f"got {json.dumps(n)}, " in line  # as the file wrote it: true, "3", 2.5 (not True, '3')
     with pytest.raises(InputError, match="'n' must be a whole number of choices from 1 to 128"):
         gpt41cost.count_request({**N3, "n": n})
 
