@@ -501,9 +501,9 @@ def _run(totals: Totals, a: Assumptions) -> _Run:
     return _Run(totals, sizes, caps, tuple(parts), warm)
 
 
-def _whole(values: Sequence[Decimal], total: int) -> list[int]:
+def whole_tokens(values: Sequence[Decimal], total: int) -> list[int]:
     """``values`` as whole tokens that sum to ``total`` (their rounded sum): each rounded down,
-    then one more to the largest remainders first (as :func:`gpt41cost.workload.steady_cached`)."""
+    then one more to the largest remainders first (estimate's parts, plan's requests)."""
     out = [int(v) for v in values]
     order = sorted(range(len(values)), key=lambda k: values[k] - out[k], reverse=True)
     for k in order[: max(0, total - sum(out))]:
@@ -538,7 +538,7 @@ def _part_cached(
         rate = per_minute(Decimal(a.requests_per_month))
         per_tag = cache.steady_totals({base: rate}, run.totals.requests, Decimal(RETENTION_MINUTES))[base]
         values = [sum((per_tag.get(k, Decimal(0)) for k in p.tags), Decimal(0)) for p in parts]
-        steadies = list(_whole(values, steady))
+        steadies = list(whole_tokens(values, steady))
     return autos, steadies
 
 

@@ -475,7 +475,7 @@ def steady_cached(
     if not any(m.cache_blocks for m in measured):
         return None
     from .cache import run_cache
-    from .estimate import DAYS_PER_MONTH, per_minute
+    from .estimate import DAYS_PER_MONTH, per_minute, whole_tokens
 
     cache = run_cache(catalog)
     for m in measured:
@@ -483,12 +483,7 @@ def steady_cached(
     rate, n, minutes = per_minute(requests_per_day * DAYS_PER_MONTH), len(measured), Decimal(RETENTION_MINUTES)
     values = [cache.steady_one(m.cache_blocks, m.input_tokens, base, rate, n, minutes) for m in measured]
     target = int(cache.steady({base: rate}, n, minutes)[base].to_integral_value())
-    # whole tokens, largest remainders first, so that the sum is estimate's
-    out = [int(v) for v in values]
-    order = sorted(range(n), key=lambda k: values[k] - out[k], reverse=True)
-    for k in order[: max(0, target - sum(out))]:
-        out[k] += 1
-    return out
+    return whole_tokens(values, target)  # so that the sum is estimate's
 
 
 def profile_from_measured(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import gpt41cost
-from gpt41cost.estimate import _whole
+from gpt41cost.estimate import whole_tokens
 
 DATA = Path(__file__).parent / "data" / "batch_mode"
 CHAT = str(DATA / "chat-tools.json")
@@ -170,9 +170,9 @@ def test_a_backlog_drain_still_moves_every_request() -> None:
 
 
 def test_whole_tokens_keep_the_rounded_sum() -> None:
-    assert _whole([Decimal("3.4"), Decimal("3.3"), Decimal("3.3")], 10) == [4, 3, 3]
-    assert _whole([Decimal("0.6"), Decimal("6.4")], 7) == [1, 6]
-    assert _whole([Decimal(75), Decimal(25)], 100) == [75, 25]
+    assert whole_tokens([Decimal("3.4"), Decimal("3.3"), Decimal("3.3")], 10) == [4, 3, 3]
+    assert whole_tokens([Decimal("0.6"), Decimal("6.4")], 7) == [1, 6]
+    assert whole_tokens([Decimal(75), Decimal(25)], 100) == [75, 25]
 
 
 def test_a_mixed_run_with_a_shared_prefix() -> None:
