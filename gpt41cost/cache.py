@@ -357,17 +357,16 @@ class PrefixCache:
         self._lengths = array.array("I")
         self._prompts = array.array("Q")
         self._shared: set[int] = set()
-        # Per tag: its requests' shared hashes (each shared hash counts once per holder), and how
-        # many of its requests hold a shared shortest hit. Hashes are chained, so a request's
-        # shared hashes are a leading run: a warm request gets first + (its shared hashes) blocks.
-        self._warm_blocks: Counter[int] = Counter()
+        # Per tag, how many of its requests hold a shared shortest hit; its requests' shared hashes
+        # (each counted once per holder) are the sum of its _tag_holders. Hashes are chained, so a
+        # request's shared hashes are a leading run: a warm request gets first + (its shared hashes) blocks.
         self._warm_hits: Counter[int] = Counter()
         # For the steady state (:meth:`steady`): how many requests hold each shared hash, and the
         # hashes held by two or more distinct prompts (True for one at the first kept position:
         # the shortest hit; hashes are chained, so a hash has one position).
         self._holders: Counter[int] = Counter()
         self._reused: dict[int, bool] = {}
-        # Per tag, how many of its requests hold each shared hash (:meth:`steady_totals`).
+        # Per tag, how many of its requests hold each shared hash (:meth:`steady_totals`, :meth:`warm_totals`).
         self._tag_holders: dict[int, Counter[int]] = {}
 
     def copy(self) -> PrefixCache:
@@ -375,7 +374,7 @@ class PrefixCache:
         out._seen, out._tags, out._lengths = self._seen.copy(), list(self._tags), array.array("I", self._lengths)
         out._prompts = array.array("Q", self._prompts)
         out._shared = set(self._shared)
-        out._warm_blocks, out._warm_hits = Counter(self._warm_blocks), Counter(self._warm_hits)
+        out._warm_hits = Counter(self._warm_hits)
         out._holders, out._reused = Counter(self._holders), dict(self._reused)
         out._tag_holders = {t: Counter(c) for t, c in self._tag_holders.items()}
         return out
@@ -401,11 +400,13 @@ class PrefixCache:
             else -1
         )
         cold = 0
+        mine = by_tag.get(tag)  # this request's tag's holders, made at its first shared hash
         for k, h in enumerate(kept):
             if h in shared:  # one more holder of a shared prefix
                 holders[h] += 1
-                by_tag.setdefault(tag, Counter())[h] += 1
-                self._warm_blocks[tag] += 1
+                if mine is None:
+                    mine = by_tag[tag] = Counter()
+                mine[h] += 1
                 if k == 0:
                     self._warm_hits[tag] += 1
                 owner = -2
@@ -421,10 +422,10 @@ class PrefixCache:
                 shared.add(h)
                 holders[h] = 2
                 owner_tag = self._tags[owner]
-                by_tag.setdefault(tag, Counter())[h] += 1
+                if mine is None:
+                    mine = by_tag[tag] = Counter()
+                mine[h] += 1
                 by_tag.setdefault(owner_tag, Counter())[h] += 1
-                self._warm_blocks[tag] += 1
-                self._warm_blocks[owner_tag] += 1
                 if k == 0:
                     self._warm_hits[tag] += 1
                     self._warm_hits[owner_tag] += 1
@@ -437,8 +438,10 @@ class PrefixCache:
 
     def warm_totals(self) -> dict[int, int]:
         """Cached tokens of the requests added, summed per tag, in a warm run."""
-        tags = self._warm_blocks.keys() | self._warm_hits.keys()
-        return {t: (self._warm_blocks[t] + self._first * self._warm_hits[t]) * self.step for t in tags}
+        return {
+            t: (sum(held.values()) + self._first * self._warm_hits[t]) * self.step
+            for t, held in self._tag_holders.items()
+        }
 
     def warm(self, blocks: Sequence[int]) -> int:
         """Cached tokens of one request added before, in a warm run (after every request is added)."""

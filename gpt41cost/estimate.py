@@ -18,7 +18,7 @@ from .catalog import Catalog, ResolvedModel
 from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import ParameterError
 from .lifecycle import ACTIVE, ALWAYS_ACTIVE, SHUT_DOWN, Lifecycle, active_first, snapshot_notes
-from .measure import InputFile, Measured, Misfit, Totals, capped_below, choices_note, output_sum, worst_output
+from .measure import Group, InputFile, Measured, Misfit, Totals, capped_below, choices_note, output_sum, worst_output
 from .usage import ModelCalibration, percentile
 
 #: Output tokens per request when neither --output-tokens nor a calibration gives them.
@@ -487,17 +487,11 @@ def _run(totals: Totals, a: Assumptions) -> _Run:
         return _Run(totals, sizes, caps, (whole,), {})
     parts = []
     for mode, ks in tags.items():
-        groups = [totals.groups[k] for k in ks]
-        part_sizes: dict[str, Counter[int]] = {base: Counter() for base in totals.bases}
-        part_caps: Counter[int] = Counter()
-        part_more: Counter[int | None] = Counter()
-        for g in groups:
-            part_caps.update(g.caps)
-            part_more.update(g.more)
-            for base, counts in g.sizes.items():
-                part_sizes[base].update(counts)
-        parts.append(_Part(mode, sum(g.requests for g in groups), part_sizes, part_caps, tuple(ks), part_more))
-    warm = totals.cache.warm_totals() if totals.cache is not None else {}
+        part = Group("", 0, totals.bases)  # the part's groups together
+        for k in ks:
+            part.merge(totals.groups[k])
+        parts.append(_Part(mode, part.requests, part.sizes, part.caps, tuple(ks), part.more))
+    warm = totals.cache.warm_totals() if totals.cache is not None and a.cache_warm else {}  # read only when warm
     return _Run(totals, sizes, caps, tuple(parts), warm)
 
 

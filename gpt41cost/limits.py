@@ -21,7 +21,7 @@ The rules, each a named value here and an assumption in every report:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from .catalog import TIERS, Catalog, PoolLimits, ResolvedModel
@@ -144,15 +144,7 @@ class RequestProfile:
 
     def online(self) -> RequestProfile:
         """The same requests with none taken for a Batch file's (what-ifs that move every request)."""
-        return RequestProfile(
-            self.input_tokens,
-            self.cached_tokens,
-            self.output_tokens,
-            self.reserve_tokens,
-            self.reserves,
-            self.outputs,
-            choices=self.choices,
-        )
+        return replace(self, batch=())
 
 
 @dataclass(frozen=True)

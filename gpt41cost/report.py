@@ -234,6 +234,17 @@ def pct(value: Decimal | None, places: int = 1) -> str:
     return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):,}%"
 
 
+def n_requests(n: int) -> str:
+    """``1 request``, ``1,234 requests``."""
+    return f"{n:,} request{'s' if n != 1 else ''}"
+
+
+def first_named(names: Sequence[str], most: int = 3) -> str:
+    """The first ``most`` names, and how many more: ``a, b, c and 2 more``."""
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most:,} more" if len(names) > most else "")
+
+
 def money_str(value: Decimal | None, places: int = 10) -> str | None:
     """Money for JSON: an exact decimal string; values that do not terminate are rounded to 1e-10."""
     if value is None:

@@ -153,7 +153,6 @@ _MAGICS = (
 )
 #: C0 control bytes text does not hold (tab, newline, vertical tab, form feed, CR and ESC do).
 _CONTROLS = bytes(b for b in range(32) if b not in (8, 9, 10, 11, 12, 13, 27)) + b"\x7f"
-_NO_CONTROLS = bytes.maketrans(b"", b"")
 
 
 @functools.lru_cache(maxsize=8)
@@ -177,7 +176,7 @@ def binary_reason(data: bytes, encoding: str = "utf-8") -> str | None:
     head = data[:SNIFF_BYTES]
     if b"\x00" in head:
         return "NUL bytes"
-    controls = len(head) - len(head.translate(_NO_CONTROLS, _CONTROLS))
+    controls = len(head) - len(head.translate(None, _CONTROLS))
     if controls * 10 > len(head):
         return "control bytes"
     return None

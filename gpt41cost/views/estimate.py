@@ -12,7 +12,21 @@ from ..cache import CACHE_STEADY_MONTH, CACHE_STEADY_SHORT, RETENTION_MINUTES, c
 from ..catalog import describe_path
 from ..cost import BATCH_CACHED_AT_INPUT_RATE
 from ..estimate import DAYS_PER_MONTH, DEFAULT_OUTPUT_TOKENS, EstimateResult, InputEstimate, ModelEstimate, per_minute
-from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd, usd_auto
+from ..report import (
+    Chart,
+    Pct,
+    Report,
+    Shown,
+    Table,
+    Usd,
+    first_named,
+    money_str,
+    n_requests,
+    pct,
+    rounded,
+    usd,
+    usd_auto,
+)
 from .batch import batch_json, batch_tables
 from .dated import catalog_notes, date_assumption, dated_json, status_text
 from .uncounted import COLUMN, is_uncounted_note, uncounted_json, uncounted_notes, uncounted_table
@@ -130,15 +144,6 @@ MODE_TEXT = {
 MIXED_TEXT = {**MODE_TEXT, "batch": "batch rates (Batch API, 50% off input and output)"}
 
 
-def _requests(n: int) -> str:
-    return f"{n:,} request{'s' if n != 1 else ''}"
-
-
-def _named(sources: Sequence[str], most: int = 3) -> str:
-    shown = ", ".join(sources[:most])
-    return shown + (f" and {len(sources) - most:,} more" if len(sources) > most else "")
-
-
 def processing_text(r: EstimateResult) -> str:
     """How the run's requests are priced (docs/accounting.md §8, "Batch files"): a Batch file's
     requests through the Batch API, the other inputs' as online requests at standard rates,
@@ -159,8 +164,8 @@ def processing_text(r: EstimateResult) -> str:
     kind = "a Batch file" if len(batch_files) == 1 else "Batch files"
     rest = modes.get(a.mode, 0)
     return (
-        f"{MIXED_TEXT[a.batch_file_mode]} for the {_requests(batch_n)} of {_named(batch_files)} ({kind}), "
-        f"{a.mode} for the other {_requests(rest)} (online); each input is priced at its own rates and the "
+        f"{MIXED_TEXT[a.batch_file_mode]} for the {n_requests(batch_n)} of {first_named(batch_files)} ({kind}), "
+        f"{a.mode} for the other {n_requests(rest)} (online); each input is priced at its own rates and the "
         f"run's figures are their sum; monthly figures keep the sample's mix ({batch_n:,} of {n:,} requests "
         "through the Batch API); --batch or --priority prices every input alike"
     )
@@ -174,7 +179,7 @@ def _capped_text(r: EstimateResult) -> str:
         return ""
     if len(set(counts.values())) == 1:
         n = next(iter(counts.values()))
-        which = f"{n:,} request{'s' if n != 1 else ''}"
+        which = n_requests(n)
     else:
         which = ", ".join(f"{model} {n:,}" for model, n in counts.items()) + " requests"
     return f", or the request's own max_tokens where lower ({which})"

@@ -10,7 +10,7 @@ from ..catalog import Catalog
 from ..lifecycle import SHUT_DOWN, active_first
 from ..limits import ASSUMPTIONS, DAYS_PER_MONTH, Assessment, Demand, Drain, ModelTier, RequestProfile, TierFit
 from ..measure import choices_note
-from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_auto
+from ..report import Chart, Pct, Report, Shown, Table, Usd, first_named, money_str, n_requests, pct, rounded, usd_auto
 from ..workload import PromptSummary
 from .dated import catalog_notes, date_assumption, dated_json, status_text
 from .uncounted import COLUMN as UNCOUNTED
@@ -138,7 +138,7 @@ def input_assumptions(
         below, mean = _capped_below(p), _mean_output(p)
         expected = (
             f"{p.output_tokens:,} tokens ({output_source}), or the request's own max_tokens where lower "
-            f"({below:,} request{'s' if below != 1 else ''}): mean {_dec(mean, 1)} tokens (for spend)"
+            f"({n_requests(below)}): mean {_dec(mean, 1)} tokens (for spend)"
         )
     else:
         expected = f"{p.output_tokens:,} tokens ({output_source}; for spend)"
@@ -171,7 +171,7 @@ def batch_text(demand: Demand, summary: PromptSummary | None) -> str:
     if not p.batch_kinds:
         return share
     files = summary.batch_sources if summary is not None else ()
-    named = ", ".join(files[:3]) + (f" and {len(files) - 3:,} more" if len(files) > 3 else "")
+    named = first_named(files)
     n = p.batch_kinds
     whose = "a Batch file's" if len(files) == 1 else "Batch files'"
     text = (

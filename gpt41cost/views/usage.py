@@ -228,9 +228,10 @@ def usage_report(result: UsageResult) -> Report:
         day = result.run_date
         noted = {snap.counted_under for snap in result.snapshots if snap.lifecycle.status(day) != ACTIVE}
         for label, life in result.lifecycles.items():
-            if life.status(day) == SHUT_DOWN:
+            status = life.status(day)
+            if status == SHUT_DOWN:
                 notes.append(f"{label} is {life.mark(day)}: these figures price its past use.")
-            elif life.status(day) != ACTIVE and label not in noted:  # a snapshot's note names its alias
+            elif status != ACTIVE and label not in noted:  # a snapshot's note names its alias
                 notes.append(f"{label} is {life.mark(day)}: traffic on it must move before then.")
         for snap in result.snapshots:  # dated apart from the alias whose row prices it
             status = snap.lifecycle.status(day)
