@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ..forecast import Crossing, Forecast
 from ..report import Cell, Pct, Shown, Table, Usd, money_str, usd, usd_given
-from .usage import ratio_str, snake
+from .usage import mean_shown, ratio_str, snake
 
 _NUMERIC = frozenset({"value", "requests", "RPD", "tokens", "tokens/min (day avg)", "TPM", "of RPD", "of TPM"})
 
@@ -73,7 +72,7 @@ def forecast_tables(f: Forecast) -> list[Table]:
                         p.rpd if p.rpd is not None else Shown("none" if f.tier is not None else "-", None),
                         _pct(p.rpd_share),
                         p.tokens,
-                        _mean(p.tokens_per_minute),
+                        mean_shown(p.tokens_per_minute),
                         p.tpm,
                         _pct(p.tpm_share),
                     ]
@@ -84,12 +83,6 @@ def forecast_tables(f: Forecast) -> list[Table]:
             )
         )
     return tables
-
-
-def _mean(value: Decimal) -> Shown:
-    """A day's mean per minute as JSON has it (one place, half-even) in every format."""
-    q = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)  # ratio_str(value, 1), as JSON has it
-    return Shown(f"{q:,}", q)
 
 
 def _pct(share: Any) -> Pct:

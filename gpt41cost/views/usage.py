@@ -45,7 +45,8 @@ def _pct(value: Decimal | None) -> Pct:
     return Pct(None if value is None else value * 100)
 
 
-def _mean(value: Decimal | None) -> Shown | None:
+def mean_shown(value: Decimal | None) -> Shown | None:
+    """A mean as JSON has it (one place, half-even) in every format."""
     if value is None:
         return None
     q = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
@@ -182,10 +183,10 @@ def usage_report(result: UsageResult) -> Report:
                     [
                         c.model,
                         c.requests,
-                        _mean(c.output_tokens_mean),
+                        mean_shown(c.output_tokens_mean),
                         None if c.output_tokens_p50 is None else int(c.output_tokens_p50),
                         None if c.output_tokens_p95 is None else int(c.output_tokens_p95),
-                        _mean(c.input_tokens_mean),
+                        mean_shown(c.input_tokens_mean),
                         _pct(c.cache_hit_rate),
                     ]
                     for c in cal.values()
