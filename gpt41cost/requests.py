@@ -475,6 +475,8 @@ def count_responses(
         )
     if body.get("prompt"):
         acc.uncounted.append("prompt: a stored prompt template's tokens are not in this request")
+    if "n" in body:  # a Chat parameter: one response a request here (RESPONSES_NO_N)
+        acc.uncounted.append(RESPONSES_N.format(n=_as_json(body["n"])))
     text = body.get("text")
     fmt = text.get("format") if isinstance(text, _MAPPING) else None
     if isinstance(fmt, _MAPPING) and fmt.get("type") == "json_schema":
@@ -539,6 +541,19 @@ def _request_extras(acc: _Acc, body: Mapping[str, Any]) -> int:
     return n
 
 
+#: The rule for ``n`` in a Responses body (``gpt41cost rules``): documented that Responses has no
+#: ``n`` (OpenAI's migration guide), the refusal inferred.
+RESPONSES_NO_N = (
+    "the Responses API has no n: a request makes one response (OpenAI's migration guide: Chat Completions can "
+    "return n choices, Responses removed the parameter), so a Responses body's n is priced as 1 choice and "
+    "listed as not counted, naming the file and the field (inference: OpenAI refuses the unknown parameter "
+    "with a 400, so the request as written costs nothing until n is removed)"
+)
+#: The uncounted entry of a Responses body with ``n`` (every report lists it with the file).
+RESPONSES_N = (
+    "n={n}: the Responses API has no n (one response a request; OpenAI refuses the parameter, inferred): "
+    "priced as 1 choice; remove n, or send n requests"
+)
 #: OpenAI's range for a Chat request's ``n`` (the API reference: minimum 1, maximum 128).
 MAX_CHOICES = 128
 #: The note on a request asking for more than one choice (``count_request``'s notes).
