@@ -118,12 +118,20 @@ class Limits(Result):
     output_source: str
     drains: tuple[Drain, ...] = ()
     shown_tier: int | None = None  # --tier N: the one tier shown; every tier is still assessed for the lowest
+    #: each assessment's own summary of its prompts (input, cached, images differ by model); ``summary`` is the first's
+    summaries: tuple[PromptSummary, ...] = ()
 
     def report(self) -> Report:
         from .views.limits import limits_report
 
         return limits_report(
-            list(self.assessments), self.catalog, self.summary, self.output_source, list(self.drains), self.shown_tier
+            list(self.assessments),
+            self.catalog,
+            self.summary,
+            self.output_source,
+            list(self.drains),
+            self.shown_tier,
+            list(self.summaries),
         )
 
 
@@ -729,7 +737,7 @@ def limits(
         raise ParameterError("{min_headroom}: must be below 100", "min_headroom")
     resolved = [cat.resolve(n) for n in _names(models) or cat.model_names()]
     read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
-    profiles, summary, out_source = _limit_profiles(
+    profiles, summaries, out_source = _limit_profiles(
         path_list, cat, resolved, n_input, n_max, n_output, rate, read, traffic.requests_per_day
     )
     tiers = (n_tier,) if n_tier is not None else tuple(cat.tiers)
@@ -741,7 +749,8 @@ def limits(
     drains = (
         tuple(drain(n_backlog, m, profiles[m.spec.name], cat, t) for m in resolved for t in tiers) if n_backlog else ()
     )
-    return Limits(assessments, cat, summary, out_source, drains, n_tier)
+    each = tuple(summaries[m.spec.name] for m in resolved) if summaries else ()
+    return Limits(assessments, cat, each[0] if each else None, out_source, drains, n_tier, each)
 
 
 def _limit_profiles(
@@ -754,15 +763,16 @@ def _limit_profiles(
     rate: Decimal | None,
     read: _ReadArgs,
     rpd: Decimal | None = None,
-) -> tuple[dict[str, Any], PromptSummary | None, str]:
-    """Each model's request profile, the prompts' summary, and where the output tokens come from.
+) -> tuple[dict[str, Any], dict[str, PromptSummary], str]:
+    """Each model's request profile and summary of its prompts (by base model; none for a given
+    input size), and where the output tokens come from.
 
     Without a cache hit rate, the prompt cache is detected: with ``rpd`` (requests a day) the
     month's steady state at that traffic on each model, as ``estimate`` and ``plan`` price it
     (:func:`gpt41cost.workload.steady_cached`), else a warm run."""
     from .cache import CACHE_STEADY_SHORT, RETENTION_MINUTES
     from .limits import RequestProfile
-    from .workload import profile_from_measured, steady_cached, warm_cached
+    from .workload import measured_cache, profile_from_measured, steady_cached, warm_cached
 
     measured: list[Any] = []
     if paths:
@@ -775,6 +785,7 @@ def _limit_profiles(
             "output_tokens",
         )
     reserve = max_tokens if max_tokens is not None else output_tokens
+    from_caps = output_tokens is None and max_tokens is None
     if output_tokens is not None:
         expected, out_source = output_tokens, "--output-tokens"
     elif max_tokens is not None:
@@ -790,18 +801,23 @@ def _limit_profiles(
         step, low = catalog.cache_step_tokens, catalog.cache_min_tokens
         cached = 0 if rate is None else cached_tokens_for_rate(input_tokens, rate, low, step)
         uniform = RequestProfile.uniform(input_tokens, expected, reserve if reserve is not None else expected, cached)
-        return {m.spec.name: uniform for m in resolved}, None, out_source
-    auto = warm_cached(measured, catalog) if rate is None and rpd is None else {}
+        return {m.spec.name: uniform for m in resolved}, {}, out_source
+    # one prompt cache of the requests serves every model (warm run, or steady state at rpd)
+    cache = measured_cache(measured, catalog) if rate is None else None
+    auto = warm_cached(measured, catalog, cache) if cache is not None and rpd is None else {}
     profiles: dict[str, Any] = {}
-    summary: PromptSummary | None = None
+    summaries: dict[str, PromptSummary] = {}
     for m in resolved:
         base = m.spec.name
-        steady = steady_cached(measured, base, catalog, rpd) if rate is None and rpd is not None else None
+        if base in profiles:
+            continue
+        steady = steady_cached(measured, base, catalog, rpd, cache) if cache is not None and rpd is not None else None
+        top = m.spec.max_output_tokens  # a cap above the model's maximum output counts as it (CAP_OVER_MAX)
         profiles[base], s = profile_from_measured(
             measured,
             base,
             catalog,
-            output_tokens=expected,
+            output_tokens=min(expected, top) if from_caps else expected,
             reserve_tokens=reserve,
             cache_hit_rate=rate,
             auto_cached=steady if steady is not None else auto.get(base),
@@ -812,8 +828,8 @@ def _limit_profiles(
                 cache_basis=f"auto: month in steady state at {rpd:,.0f} requests/day on each model: "
                 + CACHE_STEADY_SHORT.format(minutes=RETENTION_MINUTES),
             )
-        summary = summary or s
-    return profiles, summary, out_source
+        summaries[base] = s
+    return profiles, summaries, out_source
 
 
 def _traffic(peak: Decimal | None, rpd: Decimal | None, factor: Decimal | None) -> Any:

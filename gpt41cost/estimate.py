@@ -560,7 +560,7 @@ def _estimate_model(
         cached = _cached_sum(a, catalog, base, p_sizes, p_auto)
         in_sum = sum(i * c for i, c in p_sizes.items())
         out_sum = output_sum(out, part.requests, part.caps, part.more)
-        worst_out = worst_output(out, part.requests, part.caps, part.more)
+        worst_out = worst_output(out, part.requests, part.caps, part.more, m.spec.max_output_tokens)
         p_usage = TokenUsage(in_sum, cached, out_sum)
         usage += p_usage
         total += price(p_usage, m, part.mode)

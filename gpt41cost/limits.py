@@ -282,7 +282,10 @@ class TierFit:
 
 @dataclass(frozen=True)
 class ModelCost:
-    """Monthly cost of one model's share (None when no daily volume is given)."""
+    """Monthly cost of one model's share (None when no daily volume is given): ``standard_usd`` of
+    the requests sent online, ``batch_usd`` of those sent through the Batch API (a Batch file's, and
+    the batch share of the others); ``per_request_standard_usd`` and ``per_request_batch_usd`` are the
+    mean price of a request of each (every request's in that mode when the part has none)."""
 
     model: str
     share: Decimal
@@ -460,33 +463,49 @@ def _fmt_pct(p: Decimal) -> str:
     return f"{p.quantize(Decimal('0.1')):,}%"
 
 
-def _per_request(profile: RequestProfile, model: ResolvedModel, mode: str, which: str = "all") -> Decimal:
-    """The mean price of a request in ``mode``, over all kinds; of the kinds ``which`` names
-    ("online": not a Batch file's, "files": a Batch file's) summed over them, over all kinds."""
-    total = ZERO
-    for k, (i, c) in enumerate(zip(profile.input_tokens, profile.cached_tokens, strict=True)):
-        if which == "all" or (which == "files") == profile.is_batch(k):
-            total += price(TokenUsage(i, c, profile.output_of(k)), model, mode).total_usd
-    return total / profile.kinds
-
-
 def _cost(demand: Demand, model: ResolvedModel, share: Decimal, p: RequestProfile) -> ModelCost:
-    std = _per_request(p, model, "standard")
-    # No cached batch rate is published: cost.price bills cached batch tokens at the batch input rate.
-    bat = _per_request(p, model, "batch")
+    """The month's cost of one model's share, and the mean price of a request of each part.
+
+    Each request kind is priced once in each mode. ``standard`` covers the requests sent online
+    (not a Batch file's; with a batch share, the rest of them), ``batch`` the requests sent through
+    the Batch API (a Batch file's, and the batch share of the others); each per-request price is the
+    mean over the requests its monthly figure covers, so monthly = requests a month x per request.
+    With no request in a part, its per-request price is every request's in that mode (a what-if)."""
+    std_each: list[Decimal] = []
+    bat_each: list[Decimal] = []
+    for k, (i, c) in enumerate(zip(p.input_tokens, p.cached_tokens, strict=True)):
+        usage = TokenUsage(i, c, p.output_of(k))
+        std_each.append(price(usage, model, "standard").total_usd)
+        # No cached batch rate is published: cost.price bills cached batch tokens at the batch input rate.
+        bat_each.append(price(usage, model, "batch").total_usd)
+    std = sum(std_each, ZERO) / p.kinds
+    bat = sum(bat_each, ZERO) / p.kinds
+    bs = demand.batch_share
+    files = p.batch_kinds
+    if files:
+        sums = [sum((x for k, x in enumerate(each) if p.is_batch(k) == f), ZERO) for each, f in
+                ((std_each, False), (bat_each, False), (bat_each, True))]  # fmt: skip
+        online, online_bat, files_bat = (x / p.kinds for x in sums)
+        others = p.kinds - files
+        # the mean over the requests each part covers: online, and through the Batch API
+        per_std = sums[0] / others if others else std
+        per_bat = (bs * sums[1] + sums[2]) / (bs * others + files)
+    else:
+        per_std, per_bat = std, bat
     rpd = demand.traffic.requests_per_day
     if rpd is None:
-        return ModelCost(model.label, share, None, demand.traffic.peak_rpm * share, None, None, std, bat)
+        return ModelCost(model.label, share, None, demand.traffic.peak_rpm * share, None, None, per_std, per_bat)
     month = rpd * share * DAYS_PER_MONTH
-    if not p.batch_kinds:
-        online_usd, batch_usd = month * (1 - demand.batch_share) * std, month * demand.batch_share * bat
+    if not files:
+        online_usd, batch_usd = month * (1 - bs) * std, month * bs * bat
     else:
         # a Batch file's requests go through the Batch API; the others as the batch share says
-        online = _per_request(p, model, "standard", "online")
-        online_usd = month * (1 - demand.batch_share) * online
-        batch_usd = month * (demand.batch_share * _per_request(p, model, "batch", "online"))
-        batch_usd += month * _per_request(p, model, "batch", "files")
-    return ModelCost(model.label, share, rpd * share, demand.traffic.peak_rpm * share, online_usd, batch_usd, std, bat)
+        online_usd = month * (1 - bs) * online
+        batch_usd = month * (bs * online_bat)
+        batch_usd += month * files_bat
+    return ModelCost(
+        model.label, share, rpd * share, demand.traffic.peak_rpm * share, online_usd, batch_usd, per_std, per_bat
+    )
 
 
 def assess(demand: Demand, catalog: Catalog, tiers: Sequence[int] = TIERS) -> Assessment:

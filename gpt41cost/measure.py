@@ -115,6 +115,24 @@ def expected_output(output_tokens: int, cap: int | None, choices: int = 1) -> in
     return (output_tokens if cap is None or cap >= output_tokens else cap) * choices
 
 
+#: The rule for a request's own cap above the model's maximum output (``gpt41cost rules``): the
+#: refusal inferred (a 400, reported by users; OpenAI's model pages give the maximum), the figure policy.
+CAP_OVER_MAX = (
+    "a request's own max_tokens (max_completion_tokens, max_output_tokens) above the model's maximum output "
+    "(the catalog's max_output_tokens) does not fit: every command lists it as not fitting (estimate's 'Requests "
+    "that do not fit', limits' and plan's warnings and JSON requests_over_max_output) and takes its cap as the "
+    "model's maximum output, the most the model generates, in every figure (expected output, worst case, TPM "
+    "reservation), never the cap as written (inference: OpenAI refuses such a request with a 400, so as written "
+    "it costs nothing until its cap is lowered)"
+)
+
+
+def within_max(cap: int | None, max_output: int) -> int | None:
+    """A request's own output cap as every figure takes it: at most the model's maximum output
+    (:data:`CAP_OVER_MAX`); None (no cap) stays None."""
+    return cap if cap is None or cap <= max_output else max_output
+
+
 def output_reservation(reserve_tokens: int, cap: int | None, choices: int = 1) -> int:
     """What a request reserves for its output at admission (TPM): its own cap where it has one,
     else ``reserve_tokens``; times its ``choices`` (:data:`CHOICES_CAPPED`)."""
@@ -135,14 +153,20 @@ def output_sum(
 
 
 def worst_output(
-    output_tokens: int, requests: int, caps: Mapping[int, int], more: Mapping[int | None, int] | None = None
+    output_tokens: int,
+    requests: int,
+    caps: Mapping[int, int],
+    more: Mapping[int | None, int] | None = None,
+    max_output: int | None = None,
 ) -> int:
     """The output tokens of the requests of :func:`output_sum` in the worst case: every capped
-    choice produces its whole cap, every uncapped one ``output_tokens``."""
+    choice produces its whole cap, every uncapped one ``output_tokens``; with ``max_output`` (the
+    model's maximum output) a cap above it counts as the maximum (:func:`within_max`)."""
     capped = sum(caps.values())
-    total = sum(c * k for c, k in caps.items()) + output_tokens * (requests - capped)
+    top = max_output
+    total = sum((c if top is None else min(c, top)) * k for c, k in caps.items()) + output_tokens * (requests - capped)
     if more:
-        total += sum((output_tokens if c is None else c) * k for c, k in more.items())
+        total += sum((output_tokens if c is None else c if top is None else min(c, top)) * k for c, k in more.items())
     return total
 
 
@@ -293,6 +317,8 @@ class Totals:
                 self.misfits[base].append(Misfit(m.where, i, reserved, problem))
             if reserved > max_output:
                 problem = f"output {reserved:,} > max output {max_output:,}"
+                if cap is not None:  # CAP_OVER_MAX
+                    problem += f" (OpenAI refuses it; figured at {max_output:,})"
                 self.misfits[base].append(Misfit(m.where, i, reserved, problem))
         if not m.cache_blocks or not self._feeds_cache(m.kind):  # nothing to hit or to leave behind
             return

@@ -29,7 +29,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
     from . import batch, cache, images, requests, tooldefs
     from .cost import BATCH_CACHED_AT_INPUT_RATE
     from .estimate import BATCH_FILES_RULE, DAYS_PER_MONTH, DEFAULT_EPOCHS, DEFAULT_OUTPUT_TOKENS
-    from .measure import CHOICES_BILLED, CHOICES_CAPPED, OUTPUT_WITHIN_CAP
+    from .measure import CAP_OVER_MAX, CHOICES_BILLED, CHOICES_CAPPED, OUTPUT_WITHIN_CAP
     from .readers import requests as request_files
 
     c = catalog
@@ -47,6 +47,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
         Rule("prices", "batch cached tokens", "inference", BATCH_CACHED_AT_INPUT_RATE, "PRICING"),
         Rule("prices", "long context", "documented", "long-context requests cost no more per token", "LAUNCH"),
         Rule("prices", "choices (n)", "documented", CHOICES_BILLED, "REF"),
+        Rule("prices", "no n in Responses", "inference", requests.RESPONSES_NO_N, "MIGRATE"),
         Rule(
             "tokens",
             "encoding",
@@ -143,6 +144,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
             "PY",
         ),
         Rule("estimates", "choices within the cap", "inference", CHOICES_CAPPED, "CBRL"),
+        Rule("estimates", "cap over the maximum output", "inference", CAP_OVER_MAX, "MODEL"),
         Rule(
             "estimates",
             "default epochs",

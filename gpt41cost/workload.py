@@ -42,10 +42,11 @@ from .cost import cached_tokens_for_rate
 from .errors import InputError, UnknownModelError
 from .lifecycle import DEFAULT_HORIZON_MONTHS, SHUT_DOWN, add_months
 from .limits import DEFAULT_PEAK_FACTOR, Assessment, Demand, RequestProfile, Traffic, Verdict, verdict
-from .measure import Measured, expected_output, output_reservation
+from .measure import Measured, expected_output, output_reservation, within_max
 from .numbers import PEAK_FACTOR, PERCENT, REQUESTS, SHARE, TOKENS, USD, NumberError, Range, parse_count, parse_decimal
 
 if TYPE_CHECKING:
+    from .cache import RunCache
     from .readers.text import Found
     from .usage import Calibration, ModelCalibration
 
@@ -132,9 +133,15 @@ class PromptSummary:
     batch_requests: int = 0
     batch_sources: tuple[str, ...] = ()
     multi_choice: int = 0  # requests asking for more than one choice (a Chat request's n)
+    #: the requests whose own output cap is over the model's maximum output (not fitting: OpenAI
+    #: refuses them; figured at the maximum, measure.CAP_OVER_MAX): (where, cap as written), and that maximum
+    over_max: tuple[tuple[str, int], ...] = ()
+    max_output_tokens: int | None = None
 
     @classmethod
-    def of(cls, profile: RequestProfile, basis: str, measured: Sequence[Measured] = ()) -> PromptSummary:
+    def of(
+        cls, profile: RequestProfile, basis: str, measured: Sequence[Measured] = (), max_output: int | None = None
+    ) -> PromptSummary:
         cached = profile.cached_tokens
         return cls(
             files=profile.kinds,
@@ -147,6 +154,14 @@ class PromptSummary:
             batch_requests=profile.batch_kinds,
             batch_sources=tuple(dict.fromkeys(m.source for m in measured if m.kind == "batch")),
             multi_choice=sum(m.choices != 1 for m in measured),
+            over_max=()
+            if max_output is None
+            else tuple(
+                (m.where, m.max_output_tokens)
+                for m in measured
+                if m.max_output_tokens is not None and m.max_output_tokens > max_output
+            ),
+            max_output_tokens=max_output,
         )
 
 
@@ -451,35 +466,49 @@ def _kind(value: Any) -> str:
 # --------------------------------------------------------------------------- prompts -> requests
 
 
-def warm_cached(measured: Sequence[Measured], catalog: Catalog) -> dict[str, list[int]]:
-    """Each request's cached tokens per base model in a warm run (every request hits what any
-    other holds: at launch traffic every kind recurs), from the requests' cache blocks; empty
-    when none has blocks (plain text read without them)."""
+def measured_cache(measured: Sequence[Measured], catalog: Catalog) -> RunCache | None:
+    """The prompt cache of the requests, every one added once (one build serves
+    :func:`warm_cached` and :func:`steady_cached` for every model and rate); None when no
+    request has cache blocks."""
     if not any(m.cache_blocks for m in measured):
-        return {}
+        return None
     from .cache import run_cache
 
     cache = run_cache(catalog)
     for m in measured:
         cache.add(m.cache_blocks, m.input_tokens, prompts=m.cache_prompts)
+    return cache
+
+
+def warm_cached(measured: Sequence[Measured], catalog: Catalog, cache: RunCache | None = None) -> dict[str, list[int]]:
+    """Each request's cached tokens per base model in a warm run (every request hits what any
+    other holds: at launch traffic every kind recurs), from the requests' cache blocks; empty
+    when none has blocks (plain text read without them). ``cache``: :func:`measured_cache`, built already."""
+    if cache is None:
+        cache = measured_cache(measured, catalog)
+    if cache is None:
+        return {}
     each = [cache.warm(m.cache_blocks, m.input_tokens) for m in measured]
     return {base: [c[base] for c in each] for base in catalog.models}
 
 
 def steady_cached(
-    measured: Sequence[Measured], base: str, catalog: Catalog, requests_per_day: Decimal
+    measured: Sequence[Measured],
+    base: str,
+    catalog: Catalog,
+    requests_per_day: Decimal,
+    cache: RunCache | None = None,
 ) -> list[int] | None:
     """Each request's cached tokens on ``base`` in the month's steady state at ``requests_per_day``
     (:data:`gpt41cost.cache.CACHE_STEADY_MONTH`), as whole tokens that sum to what ``estimate``
-    finds for the same requests and traffic; None when no request has cache blocks."""
-    if not any(m.cache_blocks for m in measured):
+    finds for the same requests and traffic; None when no request has cache blocks.
+    ``cache``: :func:`measured_cache`, built already."""
+    if cache is None:
+        cache = measured_cache(measured, catalog)
+    if cache is None:
         return None
-    from .cache import run_cache
     from .estimate import DAYS_PER_MONTH, per_minute, whole_tokens
 
-    cache = run_cache(catalog)
-    for m in measured:
-        cache.add(m.cache_blocks, m.input_tokens, prompts=m.cache_prompts)
     rate, n, minutes = per_minute(requests_per_day * DAYS_PER_MONTH), len(measured), Decimal(RETENTION_MINUTES)
     values = [cache.steady_one(m.cache_blocks, m.input_tokens, base, rate, n, minutes) for m in measured]
     target = int(cache.steady({base: rate}, n, minutes)[base].to_integral_value())
@@ -507,9 +536,10 @@ def profile_from_measured(
     """
     inputs = tuple(m.input_tokens[base] for m in measured)
     fallback = reserve_tokens if reserve_tokens is not None else output_tokens
-    caps = [m.max_output_tokens for m in measured]
-    reserves = tuple(output_reservation(fallback, m.max_output_tokens, m.choices) for m in measured)
-    outputs = tuple(expected_output(output_tokens, m.max_output_tokens, m.choices) for m in measured)
+    top = catalog.models[base].max_output_tokens  # a cap above the model's maximum counts as it (CAP_OVER_MAX)
+    caps = [within_max(m.max_output_tokens, top) for m in measured]
+    reserves = tuple(output_reservation(fallback, c, m.choices) for c, m in zip(caps, measured, strict=True))
+    outputs = tuple(expected_output(output_tokens, c, m.choices) for c, m in zip(caps, measured, strict=True))
     if cache_calibration is not None:
         cached = tuple(
             cache_calibration.cached_for(i, catalog.cache_min_tokens, catalog.cache_step_tokens) or 0 for i in inputs
@@ -537,7 +567,7 @@ def profile_from_measured(
         inputs, cached, output_tokens, fallback, reserves if own else (), outputs if below else (),
         batch if any(batch) else (), choices if many else (),
     )  # fmt: skip
-    return profile, PromptSummary.of(profile, basis, measured)
+    return profile, PromptSummary.of(profile, basis, measured, top)
 
 
 def prompt_inputs(w: Workload, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[Found]:
@@ -648,6 +678,7 @@ def _mix_summary(summaries: Sequence[PromptSummary], shares: Sequence[Decimal]) 
     if len(summaries) == 1:
         return summaries[0]
     first = summaries[0]
+    most = max(summaries, key=lambda s: len(s.over_max))
     totals = [s.input_tokens_total for s in summaries]
     total = None
     if all(t is not None for t in totals):
@@ -660,6 +691,9 @@ def _mix_summary(summaries: Sequence[PromptSummary], shares: Sequence[Decimal]) 
         max_input_tokens=max(s.max_input_tokens for s in summaries),
         mean_cached_tokens=sum((s.mean_cached_tokens * w for s, w in zip(summaries, shares, strict=True)), Decimal(0)),
         input_tokens_total=total,
+        # the requests over a model's maximum output: the model with the most (the least maximum)
+        over_max=most.over_max,
+        max_output_tokens=most.max_output_tokens,
     )
 
 

@@ -36,7 +36,13 @@ def test_limits_and_plan_list_it_too(tmp_path: Path) -> None:
     assert [u["where"] for u in r.to_dict()["uncounted"]] == [str(path)]
     tpm = r.assessments[0].tier(1).models[0].use("tpm")
     assert tpm is not None and tpm.used == 10 + 100  # one response reserves its cap once
-    w = {"model": "gpt-4.1", "prompts": [str(path)], "output_tokens": 500, "traffic": {"requests_per_day": 10}, "tier": 1}
+    w = {
+        "model": "gpt-4.1",
+        "prompts": [str(path)],
+        "output_tokens": 500,
+        "traffic": {"requests_per_day": 10},
+        "tier": 1,
+    }
     p = gpt41cost.plan(w, as_of=AS_OF)
     assert [u["what"][:4] for u in p.to_dict()["uncounted"]] == ["n=2:"]
 

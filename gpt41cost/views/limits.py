@@ -163,6 +163,22 @@ def input_assumptions(
     return out
 
 
+def over_max_note(summary: PromptSummary | None) -> str | None:
+    """The note on the requests whose own output cap is over the model's maximum output
+    (measure.CAP_OVER_MAX): they do not fit, and every figure takes the maximum; None when none is."""
+    if summary is None or not summary.over_max or summary.max_output_tokens is None:
+        return None
+    top = summary.max_output_tokens
+    n = len(summary.over_max)
+    shown = first_named([f"{where} (max_tokens {cap:,})" for where, cap in summary.over_max])
+    return (
+        f"{n_requests(n)} {'does' if n == 1 else 'do'} not fit: {shown} ask{'s' if n == 1 else ''} for more "
+        f"than the model's maximum output of {top:,} tokens, which OpenAI refuses (inferred: a 400 error); lower "
+        f"the cap. Figures take such a cap as {top:,} tokens a choice (expected output, TPM reservation), never "
+        "as written"
+    )
+
+
 def batch_text(demand: Demand, summary: PromptSummary | None) -> str:
     """Which requests go through the Batch API: a Batch file's, and the batch share of the others
     (docs/accounting.md §8, "Batch files")."""
@@ -212,9 +228,11 @@ def limits_report(
     output_source: str,
     drains: Sequence[Drain] = (),
     shown_tier: int | None = None,
+    summaries: Sequence[PromptSummary] = (),
 ) -> Report:
     """One Assessment per model (each model carrying the whole traffic on its own). ``shown_tier``: list
-    that tier only; the lowest tier that fits still comes from every tier assessed."""
+    that tier only; the lowest tier that fits still comes from every tier assessed. ``summaries``: each
+    assessment's own summary of its prompts (default: ``summary`` for every one)."""
 
     def shown(a: Assessment) -> list[TierFit]:
         return [t for t in a.tiers if shown_tier is None or t.tier == shown_tier]
@@ -224,12 +242,14 @@ def limits_report(
     rows: list[list[Any]] = []
     summary_rows: list[list[Any]] = []
     models_json: list[dict[str, Any]] = []
-    uncounted = summary.uncounted if summary is not None else ()
+    each = list(summaries) if summaries else [summary] * len(assessments)
+    uncounted = tuple(dict.fromkeys(u for s in each if s is not None for u in s.uncounted))
     notes: list[str] = uncounted_notes(uncounted)
     day = catalog.day
     # a shut-down model is still assessed, but listed after the others and marked in every format
-    assessments = active_first(list(assessments), lambda a: a.demand.models[0][0].lifecycle, day)
-    for a in assessments:
+    pairs = active_first(list(zip(assessments, each, strict=True)), lambda p: p[0].demand.models[0][0].lifecycle, day)
+    assessments = [a for a, _ in pairs]
+    for a, own in pairs:
         ((model, _),) = a.demand.models
         cost = a.costs[0]
         lc = model.lifecycle
@@ -292,11 +312,17 @@ def limits_report(
                     "standard": money_str(cost.per_request_standard_usd),
                     "batch": money_str(cost.per_request_batch_usd),
                 },
+                "covers": covers(a.demand),
+                "inputs": _model_inputs_json(a.demand, own),
                 "tiers": tiers_json,
                 "backlog": [_drain_json(d) for d in drains if d.model == model.label] or None,
             }
         )
     demand = assessments[0].demand
+    for a, own in pairs:
+        over = over_max_note(own)
+        if over is not None:
+            notes.append(f"{a.demand.models[0][0].label}: {over}" if len(pairs) > 1 else over)
     if demand.traffic.requests_per_day is None:
         notes.append(
             "No daily volume given (--requests-per-day): monthly spend is not projected, so the tiers' "
@@ -341,7 +367,10 @@ def limits_report(
             name="lowest-tier",
         ),
     ]
-    assumptions = input_assumptions(demand, summary, output_source, catalog)
+    assumptions = _merged([(a.demand.models[0][0].label, input_assumptions(a.demand, own, output_source, catalog))
+                           for a, own in pairs])  # fmt: skip
+    if any(a.demand.profile.batch_kinds for a in assessments):
+        assumptions.append(("spend", SPEND_PARTS))
     tables.append(uncounted_table(uncounted))
     if drains:
         tables.insert(-1, _drain_table(drains))
@@ -357,7 +386,7 @@ def limits_report(
     data = {
         "schema_version": SCHEMA_VERSION,
         **dated_json(day, catalog.as_of),
-        "inputs": _inputs_json(demand, summary),
+        "inputs": _common(_inputs_json(demand, summary), [m["inputs"] for m in models_json]),
         "monthly_spend_projected": demand.spend_projected,
         "models": models_json,
         "uncounted": uncounted_json(uncounted),
@@ -368,7 +397,7 @@ def limits_report(
         tables=tables,
         assumptions=assumptions,
         notes=notes,
-        warnings=[n for n in notes if "shut down" in n or is_uncounted_note(n)],
+        warnings=[n for n in notes if "shut down" in n or is_uncounted_note(n) or OVER_MAX_MARK in n],
         charts=_charts(assessments, columns, demand),
     )
 
@@ -435,6 +464,83 @@ def _short(reasons: Sequence[str]) -> list[str]:
     return [r.split(": ", 1)[1] if r.startswith("tier ") else r for r in reasons]
 
 
+#: The requests each monthly figure covers, and its per-request price (ModelCost).
+SPEND_PARTS = (
+    "standard covers the requests sent online (not a Batch file's, less the batch share), batch those sent "
+    "through the Batch API (a Batch file's, and the batch share of the others); each per-request price (JSON "
+    "per_request_usd) is the mean over the requests its monthly figure covers"
+)
+#: What every over-the-maximum note holds (the warnings pick it out).
+OVER_MAX_MARK = "maximum output of"
+
+#: Input figures each model has its own of (images and the cache differ by model, the cap's maximum too).
+_PER_MODEL = (
+    "mean_input_tokens",
+    "input_tokens_total",
+    "max_input_tokens",
+    "expected_output_tokens",
+    "expected_output_capped_requests",
+    "mean_expected_output_tokens",
+    "mean_output_reservation_tokens",
+    "mean_cached_tokens",
+    "cache",
+    "requests_over_max_output",
+)
+
+
+def covers(demand: Demand) -> dict[str, str]:
+    """Which requests ``monthly_cost_usd`` and ``per_request_usd`` cover in each mode (JSON)."""
+    p, bs = demand.profile, demand.batch_share
+    files, others = p.batch_kinds, p.kinds - p.batch_kinds
+    share = f"{_dec(bs * 100)}%"
+    online = "every request"
+    if files:
+        online = f"the {others:,} of {p.kinds:,} requests measured that are not a Batch file's"
+    if not others or bs == 1:
+        std = f"none is sent online: per request, {online if others else 'every request'} at standard rates (a what-if)"
+    else:
+        std = f"sent online: {online}" + (f", less the {share} batch share" if bs else "")
+    parts = ([f"the {files:,} Batch file requests"] if files else []) + (
+        [f"the {share} batch share of {'the others' if files else 'every request'}"] if bs and others else []
+    )
+    bat = "sent through the Batch API: " + " and ".join(parts)
+    if not parts:
+        bat = "none is sent through the Batch API: per request, every request at Batch rates (a what-if)"
+    return {"standard": std, "batch": bat}
+
+
+def _merged(each: Sequence[tuple[str, list[tuple[str, str]]]]) -> list[tuple[str, str]]:
+    """Each model's assumptions as one list: a line every model has alike once, a line that
+    differs (or that only some models have) as each model's own ("model: text; model: text"),
+    in the order the lines first appear."""
+    names = list(dict.fromkeys(name for _, lines in each for name, _ in lines))
+    texts = [dict(lines) for _, lines in each]
+    out = []
+    for name in names:
+        own = [t.get(name) for t in texts]
+        if all(x == own[0] for x in own) and own[0] is not None:
+            out.append((name, own[0]))
+        else:
+            out.append((name, "; ".join(f"{label}: {x}" for (label, _), x in zip(each, own, strict=True) if x)))
+    return out
+
+
+def _model_inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any]:
+    """One model's own input figures (JSON ``models[].inputs``)."""
+    full = _inputs_json(demand, summary)
+    return {k: full[k] for k in _PER_MODEL}
+
+
+def _common(top: dict[str, Any], models: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The top-level ``inputs``: a per-model figure there is the models' common value, null when
+    they differ (each model's own is in ``models[].inputs``)."""
+    out = dict(top)
+    for k in _PER_MODEL:
+        values = [m[k] for m in models]
+        out[k] = values[0] if all(v == values[0] for v in values) else None
+    return out
+
+
 def _inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any]:
     t, p = demand.traffic, demand.profile
     return {
@@ -450,6 +556,7 @@ def _inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any
         **expected_output_json(p),
         "mean_cached_tokens": rounded(summary.mean_cached_tokens if summary else Decimal(0), 4),
         "cache": summary.cache_basis if summary else None,
+        "requests_over_max_output": [{"request": w, "max_tokens": c} for w, c in summary.over_max] if summary else [],
         "batch_share": demand.batch_share,
         "batch_file_requests": p.batch_kinds,
         "min_headroom_pct": pct_json(demand.min_headroom_pct),

@@ -17,6 +17,7 @@ from .limits import (
     expected_output_json,
     input_assumptions,
     model_tier_json,
+    over_max_note,
     pct_json,
     use_cells,
     use_columns,
@@ -119,6 +120,9 @@ def plan_report(
         if state != "open":
             notes.append(f"Fine-tuning: {why}; a routed fine-tuned model must be trained already.")
     notes += uncounted_notes(summary.uncounted)
+    over = over_max_note(summary)  # requests whose own cap is over the model's maximum output
+    if over is not None:
+        notes.append(over)
     notes += catalog_notes(catalog.as_of, day)
     data = {
         "schema_version": SCHEMA_VERSION,
@@ -135,6 +139,7 @@ def plan_report(
             "max_input_tokens": summary.max_input_tokens,
             "mean_cached_tokens": rounded(summary.mean_cached_tokens, 4),
             "cache": summary.cache_basis,
+            "requests_over_max_output": [{"request": r, "max_tokens": c} for r, c in summary.over_max],
             "output_tokens": w.output_tokens,
             **expected_output_json(a.demand.profile),
             "max_tokens": w.max_tokens,
@@ -240,7 +245,8 @@ def plan_report(
         warnings=[
             n
             for n in notes
-            if not n.startswith("FAIL: ") and ("shut down" in n or "shuts down" in n or is_uncounted_note(n))
+            if not n.startswith("FAIL: ")
+            and ("shut down" in n or "shuts down" in n or is_uncounted_note(n) or n == over)
         ],
         charts=[
             Chart(
