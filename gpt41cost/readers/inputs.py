@@ -240,6 +240,7 @@ class _Input:
     reason: str
     data: bytes | None = None  # the whole content, when it had to be read to decide
     gz: bool = False
+    items: list[Any] | None = None  # a prompts list's items, when deciding parsed the JSON array
 
 
 def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None) -> _Input:
@@ -261,9 +262,9 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
         data = _gunzip_all(source) if gz else read_bytes(source)
         if blank(data):
             return _Input(source, "empty", f"extension {shown}", data, gz)
-        kind = _data_kind(source, data)
+        kind, items = _data_kind(source, data)
         if kind != "text":
-            return _Input(source, kind, f"extension {shown}", data, gz)
+            return _Input(source, kind, f"extension {shown}", data, gz, items)
         return _Input(source, "text", f"extension {shown}, but valid JSON that is no request (a config?)", data, gz)
     if ext in IMAGE_EXTENSIONS and not gz:
         return _Input(source, "image", f"extension {shown}")
@@ -281,27 +282,32 @@ def _noun(source: str) -> str:
     return "input" if source == STDIN else "file"
 
 
-def _data_kind(source: str, data: bytes) -> str:
+def _data_kind(source: str, data: bytes) -> tuple[str, list[Any] | None]:
     """A data file whose head shows no request: its kind from all of it, or "text" when it is
-    valid JSON (or JSON lines) of something else; an InputError naming where it does not parse."""
-    kind = content_kind(data)
-    if kind is not None:
-        return kind
+    valid JSON (or JSON lines) of something else; an InputError naming where it does not parse.
+    A prompts list (one JSON array of prompts) comes with its items: the document is parsed once."""
     body = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        if is_prompt_array(orjson.loads(body)):  # ["...", "..."]: each string one request
-            return "prompts"
-        return "text"
+        value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
+        kind = content_kind(data)  # JSON lines; or JSON inside \v or \f, which only strip() removes
+        if kind is not None:
+            return kind, None
         if not exc.msg.startswith("unexpected content after"):
             _not_json(source, exc)
-    for n, raw in enumerate(body.splitlines(), 1):
-        if raw.strip():
-            try:
-                orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                _not_json(source, exc, line=n)
-    return "text"
+        for n, raw in enumerate(body.splitlines(), 1):
+            if raw.strip():
+                try:
+                    orjson.loads(raw)
+                except orjson.JSONDecodeError as line_exc:
+                    _not_json(source, line_exc, line=n)
+        return "text", None
+    kind = _line_kind(value, alone=True)  # as content_kind finds it, without parsing again
+    if kind is not None:
+        return kind, None
+    if is_prompt_array(value):  # ["...", "..."]: each string one request
+        return "prompts", value
+    return "text", None
 
 
 def _not_json(source: str, exc: orjson.JSONDecodeError, line: int | None = None) -> None:
@@ -406,18 +412,18 @@ def gather(
             continue
         try:
             inp = classify(source, rules, stdin)
-            text = _prompt_text(inp, entry, stdin, encoding)
+            if inp.kind == "empty" or (inp.kind == "text" and inp.data is not None and blank(inp.data)):
+                if entry.in_directory:
+                    out.empty.append(source)
+                    continue
+                if inp.kind == "empty":
+                    raise InputError(f"{_where(source)}: empty file; expected JSON ({inp.reason})")
+            text = _prompt_text(inp, stdin, encoding)  # a blank prompt named on its own: refused there
         except (BadDocument, NotText) as exc:
             if not skip_bad:
                 raise
             out.skipped.append(exc)
             continue
-        if inp.kind == "empty" or (inp.kind == "text" and inp.data is not None and blank(inp.data)):
-            if entry.in_directory:
-                out.empty.append(source)
-                continue
-            if inp.kind == "empty":
-                raise InputError(f"{_where(source)}: empty file; expected JSON ({inp.reason})")
         start = out.requests
         if totals is not None:
             totals.start_input()
@@ -446,7 +452,9 @@ def gather(
                 ):
                     _requests_on_every_core(out, totals, source, inp.kind, catalog, image_size, skip_bad, on_bytes)
                 else:
-                    _requests(out, source, inp.kind, catalog, image_size, skip_bad, stream, on_bytes, take, totals)
+                    _requests(
+                        out, source, inp.kind, catalog, image_size, skip_bad, stream, on_bytes, take, totals, inp.items
+                    )
             except BadDocument as exc:
                 if not skip_bad:
                     raise
@@ -463,10 +471,10 @@ def gather(
     return out
 
 
-def _prompt_text(inp: _Input, entry: Found, stdin: BinaryIO | None, encoding: str) -> str | None:
-    """A prompt file's text (None: not a prompt, or a blank one found in a directory, which is
-    listed as empty); :class:`NotText` for a binary file or one not valid in ``encoding``."""
-    if inp.kind != "text" or (entry.in_directory and inp.data is not None and blank(inp.data)):
+def _prompt_text(inp: _Input, stdin: BinaryIO | None, encoding: str) -> str | None:
+    """A prompt file's text (None: not a prompt); :class:`NotText` for a binary file or one not
+    valid in ``encoding``."""
+    if inp.kind != "text":
         return None
     source = inp.source
     data = inp.data if inp.data is not None else _gunzip_all(source) if inp.gz else read_bytes(source, stdin)
@@ -520,6 +528,7 @@ def _requests(
     on_bytes: OnProgress | None,
     take: OnRequest,
     totals: Totals | None,
+    items: list[Any] | None = None,
 ) -> None:
     facts = tally = None
     groups = len(totals.groups) if totals is not None else 0
@@ -534,7 +543,18 @@ def _requests(
             tally.add(m)
 
     try:
-        _read_into(take_and_tally, source, kind, catalog, image_size, on_error, facts, stream=stream, on_bytes=on_bytes)
+        _read_into(
+            take_and_tally,
+            source,
+            kind,
+            catalog,
+            image_size,
+            on_error,
+            facts,
+            stream=stream,
+            on_bytes=on_bytes,
+            items=items,
+        )
     except InputError as exc:
         _requests_error(exc, kind)
     if facts is not None and tally is not None:
@@ -645,8 +665,10 @@ def _read_into(
     stream: BinaryIO | None = None,
     on_bytes: OnProgress | None = None,
     span: pool.Span | None = None,
+    items: list[Any] | None = None,
 ) -> None:
-    """Hand every request of ``source`` (or of its ``span``) to ``take``, in file order."""
+    """Hand every request of ``source`` (or of its ``span``, or its prompts list's ``items``,
+    parsed already) to ``take``, in file order."""
     for m in read_requests(
         source,
         kind,
@@ -657,6 +679,7 @@ def _read_into(
         stream=stream,
         on_bytes=on_bytes,
         span=span,
+        items=items,
     ):
         take(m)
 

@@ -319,6 +319,7 @@ def read_requests(
     stream: BinaryIO | None = None,
     on_bytes: Callable[[int], None] | None = None,
     span: tuple[int, int, int] | None = None,
+    items: Sequence[Any] | None = None,
 ) -> Iterator[Measured]:
     """Yield one :class:`Measured` per request in ``source`` read as ``kind``.
 
@@ -331,7 +332,9 @@ def read_requests(
     "-" or "stdin" used in messages). ``on_bytes``, if given, hears how many bytes of a JSONL
     file have been read, about every megabyte (for a progress bar). ``span`` =
     ``(start, end, first_line)`` reads only the JSONL lines starting in bytes [start, end),
-    numbering them from ``first_line`` (for reading one file on several cores).
+    numbering them from ``first_line`` (for reading one file on several cores). ``items``, with
+    ``kind`` prompts: the items of a prompts list that is one JSON array, parsed already (the
+    file is not read again).
     """
     if kind not in _REQUEST_KINDS:
         raise ValueError(f"read_requests reads {', '.join(_REQUEST_KINDS)}, not {kind!r}")
@@ -348,6 +351,8 @@ def read_requests(
             yield _read_document(ctx, kind)
         elif kind == "image":
             yield _read_image(ctx)
+        elif kind == "prompts" and items is not None:
+            yield from _prompt_items(ctx, items)
         else:
             yield from _read_jsonl(ctx, kind, on_error, facts if facts is not None else BatchFacts(), on_bytes, span)
     finally:
@@ -563,10 +568,9 @@ def _read_jsonl(
         lines: Iterable[bytes] = fh if span is None else _span_lines(fh, span[0], span[1])
         if kind == "prompts" and span is None:
             items, lines = _prompt_array(fh)
-            for item in items or ():  # one JSON array of prompts: each item a request
-                seen += 1
-                _memo.recent.clear()  # ids kept from the previous item
-                yield _prompt_line(ctx, item, None)
+            if items is not None:  # one JSON array of prompts (never empty): each item a request
+                seen += len(items)
+                yield from _prompt_items(ctx, items)
         for n, raw in enumerate(lines, 1 if span is None else span[2]):
             if size is None:
                 facts.file_bytes += len(raw)
@@ -666,38 +670,45 @@ def is_prompt_array(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(prompt_text(v) is not None for v in value)
 
 
-def _array_start(first: bytes) -> bool:
+def _first_array(first: bytes) -> tuple[bool, list[Any] | None]:
     """May a prompts file whose first non-blank line is ``first`` be one JSON array of prompts
-    (read whole, not line by line)? When the line opens an array that is one, or does not parse."""
+    (read whole, not line by line)? When the line opens an array that is one (given back, parsed),
+    or does not parse (an array over several lines, maybe)."""
     first = first.removeprefix(_BOM).strip()
     if not first.startswith(b"["):
-        return False
+        return False, None
     try:
-        return is_prompt_array(orjson.loads(first))
+        value = orjson.loads(first)
     except orjson.JSONDecodeError:
-        return True  # an array over several lines, maybe
+        return True, None
+    return (True, value) if is_prompt_array(value) else (False, None)
 
 
 def may_be_prompt_array(head: bytes) -> bool:
-    """:func:`_array_start` of a file's head (:func:`read_head`): such a file is not read in ranges."""
+    """:func:`_first_array` of a file's head (:func:`read_head`): such a file is not read in ranges."""
     for line in head.removeprefix(_BOM).splitlines():
         if line.strip():
-            return _array_start(line)
+            return _first_array(line)[0]
     return False
 
 
 def _prompt_array(fh: IO[bytes]) -> tuple[list[Any] | None, Iterable[bytes]]:
     """A prompts file that is one JSON array of prompts (:func:`is_prompt_array`), read whole:
     its items, or None and the file's lines to read as JSONL (a first line that is a JSON value
-    other than such an array, or a file that is no such array, as before)."""
+    other than such an array, or a file that is no such array, as before). The array is parsed
+    once: with its first line when it is all there."""
     seen: list[bytes] = []
     for raw in fh:
         seen.append(raw)
         if raw.strip():
             break
-    if not _array_start(b"".join(seen)):
+    array, value = _first_array(b"".join(seen))
+    if not array:
         return None, chain(seen, fh)  # JSONL (a first line of messages, say)
-    data = b"".join(seen) + fh.read()
+    rest = fh.read()
+    if value is not None:  # the whole array on its first line
+        return (value, ()) if not rest.strip(b" \t\r\n") else (None, chain(seen, io.BytesIO(rest)))
+    data = b"".join(seen) + rest
     try:
         value = orjson.loads(data.removeprefix(_BOM))
     except orjson.JSONDecodeError:
@@ -705,6 +716,13 @@ def _prompt_array(fh: IO[bytes]) -> tuple[list[Any] | None, Iterable[bytes]]:
     if is_prompt_array(value):
         return value, ()
     return None, io.BytesIO(data)
+
+
+def _prompt_items(ctx: _Context, items: Iterable[Any]) -> Iterator[Measured]:
+    """The requests of a prompts list's items (one JSON array): each one request."""
+    for item in items:
+        _memo.recent.clear()  # ids kept from the previous item
+        yield _prompt_line(ctx, item, None)
 
 
 def _prompt_line(ctx: _Context, obj: Any, n: int | None) -> Measured:
