@@ -71,21 +71,23 @@ def test_json_array_read_as_prompts_anywhere(cli: Cli, tmp_path: Path):
 
 
 @pytest.mark.parametrize(
-    "value",
+    ("value", "why"),
     [
-        pytest.param([], id="empty"),
-        pytest.param(["a", 1], id="mixed"),
-        pytest.param([["a"], ["b"]], id="arrays"),
-        pytest.param([{"name": "x"}], id="objects"),
-        pytest.param({"prompts": PROMPTS}, id="object"),
+        pytest.param(["a", 1], "an array whose item 2 is a number, not a prompt", id="mixed"),
+        pytest.param([["a"], ["b"]], "an array whose item 1 is an array, not a prompt", id="arrays"),
+        pytest.param(
+            [{"name": "x"}], 'an array whose item 1 is an object without a "prompt" string, not a prompt', id="objects"
+        ),
+        pytest.param({"prompts": PROMPTS}, "a config?", id="object"),
     ],
 )
-def test_other_json_stays_text(cli: Cli, tmp_path: Path, value):
+def test_other_json_stays_text(cli: Cli, tmp_path: Path, value, why: str):
+    """(An empty array is no prompt at all: tests/test_shapes12.py.)"""
     path = tmp_path / "settings.json"
     path.write_text(json.dumps(value), encoding="utf-8")
     doc = cli.json("estimate", path, "-m", "gpt-4.1")
     assert _inputs(doc) == [("text", 1)]
-    assert doc["inputs"][0]["reason"] == "extension .json, but valid JSON that is no request (a config?)"
+    assert doc["inputs"][0]["reason"] == f"extension .json, but valid JSON that is no request ({why})"
     assert doc["models"][0]["input_tokens_total"] == count_tokens(path.read_text(encoding="utf-8"))
 
 

@@ -1,5 +1,9 @@
 """Input shapes and messages mended in the twelfth session (note11's "Found and not fixed").
 
+- R5: a data file holding only ``[]`` or ``{}`` has nothing to send: an empty file (skipped and
+  listed in a directory, an error named alone); it was one text request "(a config?)" of 1 token,
+  $0.004002 on gpt-4.1 with the default 500 output tokens. An array of non-prompts stays text
+  (#11: a parsed ``.json`` that is no request is text), its reason naming the first bad item.
 - Tidy: a JSON array of prompts is parsed once (was 3-4 times for a small file: to decide its
   kind twice, then by the reader, which parsed a one-line array's first line and then all of it).
 """
@@ -14,6 +18,9 @@ import pytest
 
 from gpt41cost.measure import Totals
 from gpt41cost.readers.inputs import gather
+from gpt41cost.tokens import count_tokens
+
+from .conftest import Cli
 
 PROMPTS = ["Summarize this article.", "Translate to French: hello"]
 
@@ -36,3 +43,49 @@ def test_a_prompts_array_is_parsed_once(catalog, tmp_path: Path, monkeypatch, in
     assert (got.requests, [(i.read_as, i.reason) for i in got.inputs]) == (2, [("prompts", "extension .json")])
     assert totals.sizes["gpt-4.1"] == {6: 1, 5: 1}  # each item its text: 6 and 5 tokens (o200k_base)
     assert len(whole) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "what"),
+    [
+        pytest.param("list.json", "[]", "an empty JSON array", id="array"),
+        pytest.param("list.json", "[\n  ]\n", "an empty JSON array", id="pretty"),
+        pytest.param("settings.json", "{}", "an empty JSON object", id="object"),
+        pytest.param("list.jsonl", "[]\n", "an empty JSON array", id="jsonl"),
+    ],
+)
+def test_an_empty_array_named_alone_is_an_error(cli: Cli, tmp_path: Path, name: str, text: str, what: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    run = cli("estimate", path, "-m", "gpt-4.1", "-f", "json", expect=3)
+    assert run.stdout == ""
+    assert run.stderr == f"gpt41cost: error: {path}: {what}, nothing to count; add prompts or leave it out\n"
+
+
+def test_an_empty_array_in_a_folder_is_skipped_and_listed(cli: Cli, tmp_path: Path):
+    (tmp_path / "a.txt").write_text("Summarize this article.", encoding="utf-8")
+    (tmp_path / "list.json").write_text("[]", encoding="utf-8")
+    run = cli("estimate", tmp_path, "-m", "gpt-4.1", "-f", "json", expect=0)
+    doc = run.json()
+    assert [(i["source"], i["requests"]) for i in doc["inputs"]] == [(str(tmp_path / "a.txt"), 1)]
+    assert doc["skipped_inputs"] == [
+        {"source": str(tmp_path / "list.json"), "reason": "empty file (found in a directory)"}
+    ]
+    # 6 input tokens and 500 output on gpt-4.1 ($2 and $8 per 1M): $0.000012 + $0.004; the [] added
+    # 1 more request of 1 input token and 500 output ($0.004002) before.
+    assert doc["models"][0]["total_usd"] == "0.004012"
+    assert f"skipped 1 empty file(s): {tmp_path / 'list.json'}" in run.stderr
+
+
+def test_an_array_of_numbers_is_text_that_says_why(cli: Cli, tmp_path: Path):
+    path = tmp_path / "nums.json"
+    path.write_text("[1,2]", encoding="utf-8")
+    doc = cli.json("estimate", path, "-m", "gpt-4.1")
+    assert [(i["read_as"], i["requests"], i["reason"]) for i in doc["inputs"]] == [
+        (
+            "text",
+            1,
+            "extension .json, but valid JSON that is no request (an array whose item 1 is a number, not a prompt)",
+        )
+    ]
+    assert doc["models"][0]["input_tokens_total"] == count_tokens("[1,2]")

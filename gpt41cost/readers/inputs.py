@@ -6,15 +6,18 @@ One reading path for the three commands. Each input's kind is decided by :func:`
    the files whose path or name matches GLOB.
 2. The extension: ``.json``, ``.jsonl``, ``.ndjson`` (also ``.gz``) are data files: a request,
    a batch, fine-tuning data or a prompts list by their content (also one JSON array of prompt
-   strings); a ``.json`` that parses but holds no request (a config file) is text; one that
-   does not parse is an error naming the line and column (skipped with ``--skip-bad``).
+   strings); a ``.json`` that parses but holds no request (a config file, an array of numbers
+   or records) is text, its reason naming an array's first item that is no prompt; one holding
+   only ``[]`` or ``{}`` is empty (nothing to send); one that does not parse is an error naming
+   the line and column (skipped with ``--skip-bad``).
    ``.png``, ``.jpg``, ``.jpeg``, ``.gif`` and ``.webp`` are images.
 3. Every other extension, none at all, and stdin: a prompt, read as text, unless its WHOLE
    content parses as a request shape (:func:`content_kind`); content that merely starts like
    JSON (a template's ``{{ x }}``, ``[System]``, a quoted word) is text. Image bytes are an image.
 
 A file found inside a directory (or by a workload's glob) that is empty or only whitespace
-is skipped and listed (:attr:`Gathered.empty`); an empty file named on its own is an error.
+(or a data file of ``[]`` or ``{}``) is skipped and listed (:attr:`Gathered.empty`); an empty
+file named on its own is an error.
 Plain text is one request per file; request files give one or many. Batch input files are
 read to the end with every bad line recorded, so the pre-flight can list every finding.
 """
@@ -45,6 +48,7 @@ from .requests import (
     has_assistant,
     is_prompt_array,
     may_be_prompt_array,
+    prompt_text,
     read_head,
     read_head_from,
     read_requests,
@@ -241,6 +245,7 @@ class _Input:
     data: bytes | None = None  # the whole content, when it had to be read to decide
     gz: bool = False
     items: list[Any] | None = None  # a prompts list's items, when deciding parsed the JSON array
+    void: str = ""  # kind "empty" for a data file holding only ``[]`` or ``{}``: which of them
 
 
 def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None) -> _Input:
@@ -262,10 +267,14 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
         data = _gunzip_all(source) if gz else read_bytes(source)
         if blank(data):
             return _Input(source, "empty", f"extension {shown}", data, gz)
-        kind, items = _data_kind(source, data)
+        kind, value = _data_kind(source, data)
+        if kind == "empty":  # [] or {}: nothing to send, as an empty file
+            void = "an empty JSON array" if isinstance(value, list) else "an empty JSON object"
+            return _Input(source, kind, f"extension {shown}", data, gz, void=void)
         if kind != "text":
-            return _Input(source, kind, f"extension {shown}", data, gz, items)
-        return _Input(source, "text", f"extension {shown}, but valid JSON that is no request (a config?)", data, gz)
+            return _Input(source, kind, f"extension {shown}", data, gz, value)
+        why = _no_prompt_item(value) or "a config?"
+        return _Input(source, "text", f"extension {shown}, but valid JSON that is no request ({why})", data, gz)
     if ext in IMAGE_EXTENSIONS and not gz:
         return _Input(source, "image", f"extension {shown}")
     data = _gunzip_all(source) if gz else read_bytes(source, stdin)
@@ -282,10 +291,11 @@ def _noun(source: str) -> str:
     return "input" if source == STDIN else "file"
 
 
-def _data_kind(source: str, data: bytes) -> tuple[str, list[Any] | None]:
-    """A data file whose head shows no request: its kind from all of it, or "text" when it is
-    valid JSON (or JSON lines) of something else; an InputError naming where it does not parse.
-    A prompts list (one JSON array of prompts) comes with its items: the document is parsed once."""
+def _data_kind(source: str, data: bytes) -> tuple[str, Any]:
+    """A data file whose head shows no request: its kind from all of it, "empty" when it holds only
+    ``[]`` or ``{}``, or "text" when it is valid JSON (or JSON lines) of something else; an
+    InputError naming where it does not parse. With the kind, the document as parsed (None for
+    JSON lines): a prompts list's items are not parsed again."""
     body = data.removeprefix(b"\xef\xbb\xbf")
     try:
         value = orjson.loads(body)
@@ -307,7 +317,31 @@ def _data_kind(source: str, data: bytes) -> tuple[str, list[Any] | None]:
         return kind, None
     if is_prompt_array(value):  # ["...", "..."]: each string one request
         return "prompts", value
-    return "text", None
+    if value == [] or value == {}:
+        return "empty", value
+    return "text", value
+
+
+def _no_prompt_item(value: Any) -> str | None:
+    """Why the JSON array ``value`` is no prompts list: its first item that is no prompt's text
+    (None when ``value`` is no array). Said in the reason, so a list with one bad item is seen."""
+    if not isinstance(value, list):
+        return None
+    for n, item in enumerate(value, 1):
+        if prompt_text(item) is None:
+            what = (
+                'an object without a "prompt" string'
+                if isinstance(item, dict)
+                else "an array"
+                if isinstance(item, list)
+                else "null"
+                if item is None
+                else "true or false"
+                if isinstance(item, bool)
+                else "a number"
+            )
+            return f"an array whose item {n} is {what}, not a prompt"
+    return None
 
 
 def _not_json(source: str, exc: orjson.JSONDecodeError, line: int | None = None) -> None:
@@ -416,6 +450,8 @@ def gather(
                 if entry.in_directory:
                     out.empty.append(source)
                     continue
+                if inp.void:
+                    raise InputError(f"{_where(source)}: {inp.void}, nothing to count; add prompts or leave it out")
                 if inp.kind == "empty":
                     raise InputError(f"{_where(source)}: empty file; expected JSON ({inp.reason})")
             text = _prompt_text(inp, stdin, encoding)  # a blank prompt named on its own: refused there
