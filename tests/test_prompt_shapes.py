@@ -113,21 +113,25 @@ def test_conversations_without_an_answer_are_chat_requests(cli: Cli, tmp_path: P
 
 
 @pytest.mark.parametrize(
-    ("first", "then", "kind"),
+    ("first", "then", "bad"),
     [
-        pytest.param(True, False, "finetune", id="first-answered"),
-        pytest.param(False, True, "prompts", id="first-unanswered"),
+        pytest.param(True, False, "a fine-tuning example needs an assistant message", id="first-answered"),
+        pytest.param(False, True, "an assistant message, where the first line has none", id="first-unanswered"),
     ],
 )
-def test_the_first_line_decides(cli: Cli, tmp_path: Path, first: bool, then: bool, kind: str):
+def test_the_first_line_decides(cli: Cli, tmp_path: Path, first: bool, then: bool, bad: str):
+    """The first line decides a data file's kind and a later line that disagrees is a bad line
+    (tests/test_shapes12.py); content that disagrees is no request shape: a prompt, text."""
+
     def line(answered: bool) -> dict:
         messages = [{"role": "user", "content": "hi"}]
         return {"messages": messages + ([{"role": "assistant", "content": "hello"}] if answered else [])}
 
     lines = [line(first), line(then), line(then)]
-    for name in ("mixed.jsonl", "mixed.txt"):  # data file (its head) and content (all of it) agree
-        doc = cli.json("estimate", _jsonl(tmp_path / name, lines), "-m", "gpt-4.1")
-        assert _inputs(doc) == [(kind, 3)]
+    path = _jsonl(tmp_path / "mixed.jsonl", lines)
+    assert f"{path}: line 2: {bad}" in cli("estimate", path, "-m", "gpt-4.1", expect=3).stderr
+    doc = cli.json("estimate", _jsonl(tmp_path / "mixed.txt", lines), "-m", "gpt-4.1")
+    assert _inputs(doc) == [("text", 1)]
 
 
 def test_fine_tuning_sample_is_still_fine_tuning(cli: Cli):

@@ -4,6 +4,11 @@
   listed in a directory, an error named alone); it was one text request "(a config?)" of 1 token,
   $0.004002 on gpt-4.1 with the default 500 output tokens. An array of non-prompts stays text
   (#11: a parsed ``.json`` that is no request is text), its reason naming the first bad item.
+- R6: JSON lines of messages must agree with their first line, which decides the kind: in
+  fine-tuning data a line without an assistant message is a bad line (OpenAI's check of the data,
+  the cookbook's ``example_missing_assistant_message``, rejects such a file; it was counted as
+  training), and in a file of chat requests (first line without one) a line with one is a bad
+  line too (it was read as a chat request, no word): ``--as`` says which the file is.
 - Tidy: a JSON array of prompts is parsed once (was 3-4 times for a small file: to decide its
   kind twice, then by the reader, which parsed a one-line array's first line and then all of it).
 """
@@ -23,6 +28,18 @@ from gpt41cost.tokens import count_tokens
 from .conftest import Cli
 
 PROMPTS = ["Summarize this article.", "Translate to French: hello"]
+#: A message's 3 tokens + role (1) + content (1); a request's reply priming: 3.
+USER_HI = {"role": "user", "content": "hi"}
+ANSWER = {"role": "assistant", "content": "hello"}
+
+
+def _lines(path: Path, answered: list[bool], pad: int = 0) -> Path:
+    """JSON lines of messages, each a user message and, where ``answered``, the assistant's answer;
+    ``pad``: an unsent key of that many characters on each line (a file large enough for ranges)."""
+    extra = {"ideal": "x" * pad} if pad else {}
+    rows = [{"messages": [USER_HI, *([ANSWER] if a else [])], **extra} for a in answered]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
 
 
 @pytest.mark.parametrize("indent", [pytest.param(None, id="one-line"), pytest.param(2, id="pretty")])
@@ -89,3 +106,57 @@ def test_an_array_of_numbers_is_text_that_says_why(cli: Cli, tmp_path: Path):
         )
     ]
     assert doc["models"][0]["input_tokens_total"] == count_tokens("[1,2]")
+
+
+def test_a_fine_tuning_example_without_an_answer_is_a_bad_line(cli: Cli, tmp_path: Path):
+    path = _lines(tmp_path / "train.jsonl", [True, True, False, True])
+    run = cli("estimate", path, "-m", "gpt-4.1", "-f", "json", expect=3)
+    assert run.stdout == ""
+    assert run.stderr == (
+        f"gpt41cost: error: {path}: line 3: a fine-tuning example needs an assistant message, the answer it trains "
+        "on (OpenAI's check of fine-tuning data rejects the file); chat requests? pass --as prompts=train.jsonl; "
+        "nothing was counted: fix the line or pass --skip-bad to count the other lines\n"
+    )
+    run = cli("estimate", path, "-m", "gpt-4.1", "-f", "json", "--skip-bad", expect=0)
+    doc = run.json()
+    assert [(i["read_as"], i["requests"]) for i in doc["inputs"]] == [("finetune", 3)]
+    # 3 examples of 2 messages: 2 x (3 + 1 + 1) + 3 = 13 tokens each, x 3 epochs
+    assert doc["models"][0]["training_tokens"] == 3 * 13 * 3
+    assert f"skipped: {path}: line 3: a fine-tuning example needs an assistant message" in run.stderr
+
+
+def test_an_answer_among_chat_requests_is_a_bad_line(cli: Cli, tmp_path: Path):
+    path = _lines(tmp_path / "evals.jsonl", [False, False, True, False])
+    for command in (["estimate"], ["limits", "--peak-rpm", 10, "--max-tokens", 100]):
+        run = cli(*command, path, "-m", "gpt-4.1", "-f", "json", expect=3)
+        assert run.stdout == ""
+        assert run.stderr == (
+            f"gpt41cost: error: {path}: line 3: an assistant message, where the first line has none: fine-tuning "
+            "data (each example needs one) or chat requests? say which with --as finetune=evals.jsonl or "
+            "--as prompts=evals.jsonl; nothing was counted: fix the line or pass --skip-bad to count the other lines\n"
+        )
+    # --as says which: every line a chat request (3 x 8 + 13 tokens), or fine-tuning data whose line 1 is bad
+    doc = cli.json("estimate", path, "-m", "gpt-4.1", "--as", "prompts=evals.jsonl")
+    assert [(i["read_as"], i["requests"]) for i in doc["inputs"]] == [("prompts", 4)]
+    assert doc["models"][0]["input_tokens_total"] == 3 * 8 + 13
+    run = cli("estimate", path, "-m", "gpt-4.1", "--as", "finetune=evals.jsonl", expect=3)
+    assert f"{path}: line 1: a fine-tuning example needs an assistant message" in run.stderr
+
+
+@pytest.mark.needs_fork
+@pytest.mark.parametrize(
+    ("answered", "message"),
+    [
+        pytest.param([True] * 7 + [False], "a fine-tuning example needs an assistant message", id="finetune"),
+        pytest.param([False] * 7 + [True], "an assistant message, where the first line has none", id="chat"),
+    ],
+)
+def test_lines_read_in_ranges_agree_too(cli: Cli, tmp_path: Path, small_ranges, answered, message):
+    """A file read in ranges by the reading processes: the range holding line 8 finds it."""
+    from gpt41cost.readers import pool
+
+    path = _lines(tmp_path / "big.jsonl", answered, pad=600)
+    small_ranges()
+    assert pool.eligible(path.stat().st_size) and len(pool.spans(str(path), path.stat().st_size)) > 1
+    run = cli("estimate", path, "-m", "gpt-4.1", "-f", "json", expect=3)
+    assert f"{path}: line 8: {message}" in run.stderr

@@ -209,10 +209,11 @@ def _line_kind(value: Any, *, alone: bool = False) -> str | None:
 
 
 def _lines_kind(body: bytes) -> str | None:
-    """The kind of JSON lines all of one kind. Lines of ``messages`` take the first line's
-    reading: fine-tuning examples when it has an assistant message, else Chat requests' inputs
-    (a prompts list), as :func:`~gpt41cost.readers.requests.detect_kind` decides for a data file."""
-    kinds: list[str] = []  # the kinds met, in order
+    """The kind of JSON lines all of one kind. Lines of ``messages`` are fine-tuning examples when
+    every one has an assistant message, Chat requests' inputs (a prompts list) when none has;
+    lines that disagree are no request shape (a data file reads them by its first line, and a
+    line that disagrees with it is a bad line: :func:`~gpt41cost.readers.requests.read_requests`)."""
+    kinds: set[str] = set()  # the kinds met
     start = 0
     while start < len(body):  # line by line, without splitting a large file up front
         end = body.find(b"\n", start)
@@ -226,11 +227,10 @@ def _lines_kind(body: bytes) -> str | None:
             return None
         if kind is None:
             return None
-        if kind not in kinds:
-            kinds.append(kind)
-    if set(kinds) <= {"finetune", _CONVERSATION}:  # messages lines: the first says which
-        return None if not kinds else "finetune" if kinds[0] == "finetune" else "prompts"
-    if set(kinds) <= {"prompts", _CONVERSATION}:
+        kinds.add(kind)
+    if kinds == {"finetune"}:  # every line has an assistant message
+        return "finetune"
+    if kinds and kinds <= {"prompts", _CONVERSATION}:
         return "prompts"
     return None
 
@@ -246,6 +246,7 @@ class _Input:
     gz: bool = False
     items: list[Any] | None = None  # a prompts list's items, when deciding parsed the JSON array
     void: str = ""  # kind "empty" for a data file holding only ``[]`` or ``{}``: which of them
+    forced: bool = False  # the kind is an ``--as`` rule's, not told from the content
 
 
 def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None) -> _Input:
@@ -255,7 +256,7 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
     for rule in rules:
         if rule.matches(source):
             data = read_bytes(source, stdin) if source == STDIN else None
-            return _Input(source, rule.kind, rule.flag, data, gz)
+            return _Input(source, rule.kind, rule.flag, data, gz, forced=True)
     shown = f"{ext}.gz" if gz else ext
     if ext in DATA_EXTENSIONS:
         head = _gz_head(source) if gz else read_head(source)
@@ -486,11 +487,11 @@ def gather(
                     and pool.eligible(size)
                     and not (inp.kind == "prompts" and may_be_prompt_array(read_head(source)))
                 ):
-                    _requests_on_every_core(out, totals, source, inp.kind, catalog, image_size, skip_bad, on_bytes)
-                else:
-                    _requests(
-                        out, source, inp.kind, catalog, image_size, skip_bad, stream, on_bytes, take, totals, inp.items
+                    _requests_on_every_core(
+                        out, totals, source, inp.kind, catalog, image_size, skip_bad, on_bytes, not inp.forced
                     )
+                else:
+                    _requests(out, source, inp, catalog, image_size, skip_bad, stream, on_bytes, take, totals)
             except BadDocument as exc:
                 if not skip_bad:
                     raise
@@ -556,7 +557,7 @@ def _text(source: str, text: str, catalog: Catalog, blocks: bool, on_chars: OnPr
 def _requests(
     out: Gathered,
     source: str,
-    kind: str,
+    inp: _Input,
     catalog: Catalog,
     image_size: ImageSize | None,
     skip_bad: bool,
@@ -564,8 +565,8 @@ def _requests(
     on_bytes: OnProgress | None,
     take: OnRequest,
     totals: Totals | None,
-    items: list[Any] | None = None,
 ) -> None:
+    kind = inp.kind
     facts = tally = None
     groups = len(totals.groups) if totals is not None else 0
     if kind == "batch":  # its input sizes are the totals' (the same requests): counted once, there
@@ -589,7 +590,8 @@ def _requests(
             facts,
             stream=stream,
             on_bytes=on_bytes,
-            items=items,
+            items=inp.items,
+            detected=not inp.forced,
         )
     except InputError as exc:
         _requests_error(exc, kind)
@@ -625,12 +627,13 @@ def _requests_on_every_core(
     image_size: ImageSize | None,
     skip_bad: bool,
     on_bytes: OnProgress | None,
+    detected: bool,
 ) -> None:
     """:func:`_requests` with the file read in ranges by forked processes; the same result."""
     collect = skip_bad or kind == "batch"
 
     def read(span: pool.Span) -> _Part:
-        return _read_part(source, kind, catalog, image_size, totals.output_tokens, collect, span)
+        return _read_part(source, kind, catalog, image_size, totals.output_tokens, collect, span, detected)
 
     facts, tally = BatchFacts(), BatchTally(catalog)
     skipped: Skipped[InputError] = Skipped()
@@ -665,6 +668,7 @@ def _read_part(
     output_tokens: Mapping[str, int],
     collect: bool,
     span: pool.Span,
+    detected: bool = False,
 ) -> _Part:
     """What a reading process hands back of one range of a file (``collect``: its bad lines are
     kept, not raised)."""
@@ -681,7 +685,7 @@ def _read_part(
 
     try:
         on_error = part.skipped.append if collect else None
-        _read_into(take, source, kind, catalog, image_size, on_error, part.facts, span=span)
+        _read_into(take, source, kind, catalog, image_size, on_error, part.facts, span=span, detected=detected)
     except InputError as exc:
         part.error = exc.message
     if tally is not None:
@@ -702,6 +706,7 @@ def _read_into(
     on_bytes: OnProgress | None = None,
     span: pool.Span | None = None,
     items: list[Any] | None = None,
+    detected: bool = False,
 ) -> None:
     """Hand every request of ``source`` (or of its ``span``, or its prompts list's ``items``,
     parsed already) to ``take``, in file order."""
@@ -716,6 +721,7 @@ def _read_into(
         on_bytes=on_bytes,
         span=span,
         items=items,
+        detected=detected,
     ):
         take(m)
 

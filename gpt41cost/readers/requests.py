@@ -11,10 +11,12 @@ chat        one JSON object with ``messages``, or one JSON array of messages
 responses   one JSON object with ``input`` (and optional ``instructions``)
 batch       JSONL whose lines are ``{"custom_id", "method", "url", "body"}``
 finetune    JSONL of ``{"messages": [...]}`` lines (optionally ``tools``), no ``custom_id``, the
-            first with an assistant message (without one it is no training example)
+            first with an assistant message (without one it is no training example; a later
+            line without one is a bad line)
 prompts     JSONL whose lines are JSON strings, ``{"prompt": "..."}`` objects, message arrays or
-            request bodies (``messages`` with no assistant message, ``input``); or one JSON
-            array of strings or ``{"prompt": "..."}`` objects
+            request bodies (``messages`` with no assistant message: told from the content, a
+            later line with one is a bad line; ``input``); or one JSON array of strings or
+            ``{"prompt": "..."}`` objects
 image       a PNG, JPEG, GIF or WebP file (by its magic bytes)
 ==========  =================================================================================
 
@@ -100,7 +102,9 @@ FINETUNE_RULE = (
 CONVERSATION_RULE = (
     "JSON lines of messages are fine-tuning examples when the first holds an assistant message (OpenAI's check "
     "of fine-tuning data calls an example without one a format error); lines without one (an evals samples "
-    "file) are chat requests' inputs, each counted as its messages"
+    "file) are chat requests' inputs, each counted as its messages; a later line that disagrees with the first "
+    "(an example without an assistant message, or one with it among chat requests) is a bad line, and --as "
+    "says which the file is"
 )
 
 
@@ -320,6 +324,7 @@ def read_requests(
     on_bytes: Callable[[int], None] | None = None,
     span: tuple[int, int, int] | None = None,
     items: Sequence[Any] | None = None,
+    detected: bool = False,
 ) -> Iterator[Measured]:
     """Yield one :class:`Measured` per request in ``source`` read as ``kind``.
 
@@ -334,7 +339,10 @@ def read_requests(
     ``(start, end, first_line)`` reads only the JSONL lines starting in bytes [start, end),
     numbering them from ``first_line`` (for reading one file on several cores). ``items``, with
     ``kind`` prompts: the items of a prompts list that is one JSON array, parsed already (the
-    file is not read again).
+    file is not read again). ``detected``: ``kind`` was told from the file's content (its first
+    line), not forced by ``--as``; then in a prompts file a line of messages holding an assistant
+    message (a fine-tuning example) disagrees with the first line and is a bad line. In a
+    fine-tuning file a line without one is a bad line however the kind was chosen.
     """
     if kind not in _REQUEST_KINDS:
         raise ValueError(f"read_requests reads {', '.join(_REQUEST_KINDS)}, not {kind!r}")
@@ -354,7 +362,8 @@ def read_requests(
         elif kind == "prompts" and items is not None:
             yield from _prompt_items(ctx, items)
         else:
-            yield from _read_jsonl(ctx, kind, on_error, facts if facts is not None else BatchFacts(), on_bytes, span)
+            facts = facts if facts is not None else BatchFacts()
+            yield from _read_jsonl(ctx, kind, on_error, facts, on_bytes, span, detected)
     finally:
         _memo.recent.clear()
 
@@ -557,6 +566,7 @@ def _read_jsonl(
     facts: BatchFacts,
     on_bytes: Callable[[int], None] | None = None,
     span: tuple[int, int, int] | None = None,
+    detected: bool = False,
 ) -> Iterator[Measured]:
     facts.source = ctx.source
     seen = 0
@@ -603,6 +613,12 @@ def _read_jsonl(
                 elif kind == "finetune":
                     m = _finetune_line(ctx, obj, n)
                 else:
+                    if detected and has_assistant(obj):  # the first line has none: it decided the kind
+                        raise InputError(
+                            f"{ctx.source}: line {n}: an assistant message, where the first line has none: "
+                            "fine-tuning data (each example needs one) or chat requests? say which with "
+                            f"{_as_flag('finetune', ctx.source)} or {_as_flag('prompts', ctx.source)}"
+                        )
                     m = _prompt_line(ctx, obj, n)
             except InputError as exc:
                 if kind == "batch":  # a pre-flight finding, unless the limit is gpt41cost's own
@@ -651,9 +667,21 @@ def _batch_line(ctx: _Context, obj: Any, n: int, facts: BatchFacts) -> Measured:
 def _finetune_line(ctx: _Context, obj: Any, n: int) -> Measured:
     if not isinstance(obj, dict) or not isinstance(obj.get("messages"), list):
         raise InputError(f"{ctx.source}: line {n}: a fine-tuning example needs a 'messages' list")
+    # OpenAI's check rejects the file (example_missing_assistant_message); an empty list is refused below
+    if obj["messages"] and not has_assistant(obj):
+        raise InputError(
+            f"{ctx.source}: line {n}: a fine-tuning example needs an assistant message, the answer it trains on "
+            "(OpenAI's check of fine-tuning data rejects the file); chat requests? pass "
+            + _as_flag("prompts", ctx.source)
+        )
     rc = ctx.count(obj, n, "chat")._replace(segments=None)  # training is not served from a cache
     training = max(rc.input_tokens.values(), default=0)
     return ctx.measured(rc, "finetune", n, training_tokens=training)
+
+
+def _as_flag(kind: str, source: str) -> str:
+    """The ``--as`` flag that reads ``source`` as ``kind`` (by its file name: a glob matches it)."""
+    return f"--as {kind}" if source in ("-", "stdin") else f"--as {kind}={os.path.basename(source)}"
 
 
 def prompt_text(value: Any) -> str | None:
