@@ -736,6 +736,17 @@ def limits(
     if headroom >= 100:
         raise ParameterError("{min_headroom}: must be below 100", "min_headroom")
     resolved = [cat.resolve(n) for n in _names(models) or cat.model_names()]
+    for flag, value in (("max_tokens", n_max), ("output_tokens", n_output)):
+        over = next((m for m in resolved if value is not None and value > m.spec.max_output_tokens), None)
+        if over is not None:  # refused, as plan refuses a workload's (measure.CAP_OVER_MAX)
+            top = over.spec.max_output_tokens
+            raise ParameterError(
+                "{"
+                + flag
+                + "}: "
+                + f"{value:,} is over {over.label}'s maximum output of {top:,} tokens; give {top:,} or less",
+                flag,
+            )
     read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
     profiles, summaries, out_source = _limit_profiles(
         path_list, cat, resolved, n_input, n_max, n_output, rate, read, traffic.requests_per_day

@@ -10,8 +10,13 @@ from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import gpt41cost
+from gpt41cost.errors import ParameterError
 from gpt41cost.rules import all_rules
+
+from .conftest import Cli
 
 AS_OF = "2026-12-06"
 TAGLINE = {"role": "user", "content": "Write a tagline"}  # 3 + 1 ("user") + 3 ("Write a tagline") + 3 = 10 tokens
@@ -101,3 +106,16 @@ def test_a_cap_within_the_maximum_is_unchanged(tmp_path: Path) -> None:
 def test_the_rule_is_listed() -> None:
     rule = next(r for r in all_rules(gpt41cost.load_catalog()) if r.name == "cap over the maximum output")
     assert rule.basis == "inference" and "never the cap as written" in rule.text
+
+
+def test_limits_refuses_a_flag_over_the_maximum(cli: Cli) -> None:
+    """--max-tokens or --output-tokens over the maximum is refused, as plan refuses a workload's."""
+    for flag in ("max_tokens", "output_tokens"):
+        with pytest.raises(ParameterError, match=r"40,000 is over gpt-4\.1.s maximum output of 32,768 tokens"):
+            gpt41cost.limits(input_tokens=10, peak_rpm=1, models="gpt-4.1", as_of=AS_OF, **{flag: 40_000})
+    run = cli("limits", "--input-tokens", "10", "--max-tokens", "40000", "--peak-rpm", "1", expect=2)
+    assert run.stdout == ""
+    assert run.stderr.strip().splitlines() == [
+        "gpt41cost: error: --max-tokens: 40,000 is over gpt-4.1's maximum output of 32,768 tokens; give 32,768 or less"
+    ]
+    assert gpt41cost.limits(input_tokens=10, peak_rpm=1, max_tokens=32_768, as_of=AS_OF).assessments
