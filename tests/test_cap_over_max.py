@@ -48,6 +48,8 @@ def test_limits_prices_the_maximum_not_the_cap(tmp_path: Path) -> None:
         " ".join(shown.split())
     )
     assert any("maximum output of 32,768" in w for w in r.report().warnings)
+    every = gpt41cost.limits(str(path), requests_per_day=100, as_of=AS_OF).report()  # three models, one maximum
+    assert sum("maximum output of 32,768" in w for w in every.warnings) == 1
 
 
 def test_limits_with_an_output_flag_reserves_the_maximum(tmp_path: Path) -> None:

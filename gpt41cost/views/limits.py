@@ -319,10 +319,10 @@ def limits_report(
             }
         )
     demand = assessments[0].demand
-    for a, own in pairs:
-        over = over_max_note(own)
-        if over is not None:
-            notes.append(f"{a.demand.models[0][0].label}: {over}" if len(pairs) > 1 else over)
+    overs = [(a.demand.models[0][0].label, over_max_note(own)) for a, own in pairs]
+    if len({o for _, o in overs}) == 1:  # the same for every model (the family shares one maximum): once
+        overs = [("", overs[0][1])]
+    notes += [f"{label}: {over}" if label else over for label, over in overs if over is not None]
     if demand.traffic.requests_per_day is None:
         notes.append(
             "No daily volume given (--requests-per-day): monthly spend is not projected, so the tiers' "
@@ -386,7 +386,7 @@ def limits_report(
     data = {
         "schema_version": SCHEMA_VERSION,
         **dated_json(day, catalog.as_of),
-        "inputs": _common(_inputs_json(demand, summary), [m["inputs"] for m in models_json]),
+        "inputs": _common(_inputs_json(demand, pairs[0][1]), [m["inputs"] for m in models_json]),
         "monthly_spend_projected": demand.spend_projected,
         "models": models_json,
         "uncounted": uncounted_json(uncounted),
