@@ -62,11 +62,10 @@ def handles_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except UnknownModelError as err:
-            if err.name in (kwargs.get("models") or ()):  # a name given with -m: say so, as other flags do
-                raise die(ParameterError("{models}: " + err.message, "models"), fn) from None
-            raise die(err, fn) from None
         except Gpt41CostError as err:
+            if isinstance(err, UnknownModelError) and err.name in (kwargs.get("models") or ()):
+                # a name given with -m: say so, as other flags do
+                raise die(ParameterError("{models}: " + err.message, "models"), fn) from None
             raise die(err, fn) from None
         except Terminated:
             say("gpt41cost: terminated")
