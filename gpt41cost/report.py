@@ -687,8 +687,10 @@ def _text_table(t: Table, width: int | None = None, ascii: bool = False, encodin
     note = ""
     parts = [lines]
     if width is not None and not _fits(lines, width):
+        shown = [c for c in t.columns if c not in t.csv_only]  # g's columns, by their names in t
         for k in range(1, len(t.secondary) + 1):
-            trial = _grid_lines(_grid(replace(t, csv_only=t.csv_only | set(t.secondary[:k])), encoding), width, ascii)
+            gone = set(t.secondary[:k])
+            trial = _grid_lines(g.pick([j for j, c in enumerate(shown) if c not in gone]), width, ascii)
             if _fits(trial, width):
                 parts = [trial]
                 note = f"(left out to fit {width} columns: {', '.join(t.secondary[:k])}; --format csv shows them)"
