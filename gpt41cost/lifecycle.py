@@ -223,13 +223,25 @@ def inferred_from_snapshots(snapshots: Mapping[str, Lifecycle], own: Lifecycle) 
     )
 
 
+#: An alias with no dates of its own (:func:`alias_kind`).
+UNDATED = "undated"
+
+
+def alias_kind(own: Lifecycle) -> str:
+    """What an alias's own lifecycle says of its dates, as notes about its snapshots name it:
+    INFERRED (its snapshots' dates), UNDATED (none) or DOCUMENTED (dates of its own)."""
+    if own.inferred:
+        return INFERRED
+    return UNDATED if own.shutdown_on is None else DOCUMENTED
+
+
 def alias_words(alias: str, own: Lifecycle) -> str:
     """How a note about a snapshot names its alias's dates."""
-    if own.inferred:
-        return f"the alias {alias} shuts down with it (inferred)"
-    if own.shutdown_on is None:
-        return f"the alias {alias} carries no dates of its own"
-    return f"the alias {alias} has dates of its own"
+    return {
+        INFERRED: f"the alias {alias} shuts down with it (inferred)",
+        UNDATED: f"the alias {alias} carries no dates of its own",
+        DOCUMENTED: f"the alias {alias} has dates of its own",
+    }[alias_kind(own)]
 
 
 def snapshot_notes(specs: Iterable[tuple[Mapping[str, Lifecycle], Lifecycle]], day: date) -> list[str]:
@@ -238,7 +250,7 @@ def snapshot_notes(specs: Iterable[tuple[Mapping[str, Lifecycle], Lifecycle]], d
     shares its dates with (inferred) needs none: the alias's own mark says it."""
     by_mark: dict[tuple[str, str], list[str]] = {}
     for snapshots, own in specs:
-        kind = INFERRED if own.inferred else "none" if own.shutdown_on is None else DOCUMENTED
+        kind = alias_kind(own)
         for snap, lc in snapshots.items():
             if not lc.same_dates(own) and lc.status(day) != ACTIVE:
                 by_mark.setdefault((lc.mark(day), kind), []).append(snap)
@@ -246,7 +258,7 @@ def snapshot_notes(specs: Iterable[tuple[Mapping[str, Lifecycle], Lifecycle]], d
     for (mark, kind), snaps in by_mark.items():
         many = len(snaps) > 1
         alias = {
-            "none": "the aliases carry no dates of their own" if many else "the alias carries no dates of its own",
+            UNDATED: "the aliases carry no dates of their own" if many else "the alias carries no dates of its own",
             DOCUMENTED: "the aliases have dates of their own" if many else "the alias has dates of its own",
             INFERRED: "the aliases shut down with their last snapshot (inferred)"
             if many
