@@ -661,7 +661,10 @@ def workload_profiles(
         for (m, _), profile in zip(w.models, profiles, strict=True):
             window = m.spec.context_window
             for k, i in enumerate(profile.input_tokens):
-                reserve = profile.reserve_of(k) // profile.choices_of(k)  # each choice fits the window alone
+                # each choice fits the window alone; a cap as written (the reserve takes it at most
+                # at the maximum output: a request over the window is refused as before)
+                cap = measured[k].max_output_tokens
+                reserve = cap if cap is not None else profile.reserve_of(k) // profile.choices_of(k)
                 if i + reserve > window:
                     raise InputError(
                         f"{measured[k].where}: {i:,} input tokens plus {reserve:,} output do not fit {m.label}'s "

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import gpt41cost
-from gpt41cost.errors import ParameterError
+from gpt41cost.errors import InputError, ParameterError
 from gpt41cost.rules import all_rules
 
 from .conftest import Cli
@@ -121,3 +121,12 @@ def test_limits_refuses_a_flag_over_the_maximum(cli: Cli) -> None:
         "gpt41cost: error: --max-tokens: 40,000 is over gpt-4.1's maximum output of 32,768 tokens; give 32,768 or less"
     ]
     assert gpt41cost.limits(input_tokens=10, peak_rpm=1, max_tokens=32_768, as_of=AS_OF).assessments
+
+
+def test_plan_still_refuses_a_cap_over_the_context_window(tmp_path: Path) -> None:
+    """plan refuses a request whose input plus its cap as written is over the window, as before (the
+    figures' maximum does not hide it): 10 + 2,000,000 > 1,047,576."""
+    write(tmp_path / "huge.json", HUGE)
+    w = {"model": "gpt-4.1", "prompts": [f"{tmp_path}/huge.json"], "output_tokens": 500, "tier": 5}
+    with pytest.raises(InputError, match=r"10 input tokens plus 2,000,000 output do not fit gpt-4\.1's"):
+        gpt41cost.plan({**w, "traffic": {"requests_per_day": 100}}, as_of="2026-10-13")
