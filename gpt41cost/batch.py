@@ -210,14 +210,19 @@ class BatchCheck:
         only for the errors OpenAI documents as failing a batch (:data:`BATCH_REJECTIONS`)."""
         errors = self.errors
         batch = self._openai_errors
+        one = len(errors) == 1
+        count = "1 error" if one else f"{len(errors)} errors"
+        first = ":" if one else ", first:"
         if not batch:
             return (
-                f"{self.source}: the batch fails the pre-flight ({len(errors)} error(s); first: {errors[0].message}): "
-                f"{PREFLIGHT_ONLY}; fix them or leave them out"
+                f"{self.source}: the batch fails the pre-flight: {count} ({PREFLIGHT_ONLY}){first} "
+                f"{errors[0].message}; fix {'it' if one else 'them'} or leave {'it' if one else 'them'} out"
             )
-        others = len(errors) - len(batch)
-        more = f"; and {others} other error(s)" if others else ""
-        return f"{self.source}: OpenAI would reject this batch ({len(batch)} error(s); first: {batch[0].message}){more}"
+        if len(batch) == 1 < len(errors):  # the one said is the error that fails the whole batch
+            first = ", 1 of which fails the whole batch:"
+        elif len(batch) < len(errors):
+            first = f", {len(batch)} of which fail the whole batch, first:"
+        return f"{self.source}: OpenAI would reject this batch: {count}{first} {batch[0].message}"
 
     @property
     def warnings(self) -> tuple[Finding, ...]:

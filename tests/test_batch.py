@@ -274,9 +274,9 @@ def test_only_documented_errors_are_said_to_make_openai_reject_the_batch(catalog
     over = check(facts(2), [req(1, 1_047_577), req(2)], catalog)
     assert over.rejected and not over.openai_rejects
     assert over.rejection == (
-        "batch.jsonl: the batch fails the pre-flight (1 error(s); first: line 1: 1,047,577 input tokens exceeds "
-        "gpt-4.1's context window of 1,047,576): requests OpenAI would fail one by one, or gpt41cost cannot "
-        "price; fix them or leave them out"
+        "batch.jsonl: the batch fails the pre-flight: 1 error (requests OpenAI would fail one by one, or gpt41cost "
+        "cannot price): line 1: 1,047,577 input tokens exceeds gpt-4.1's context window of 1,047,576; fix it or "
+        "leave it out"
     )
     assert batch_tables([over])[0].title.endswith(
         "FAILS the pre-flight (requests OpenAI would fail one by one, or gpt41cost cannot price)"
@@ -284,8 +284,8 @@ def test_only_documented_errors_are_said_to_make_openai_reject_the_batch(catalog
     both = check(facts(2, duplicate_ids=[("x", 2, 1)]), [req(1, 1_047_577), req(2)], catalog)
     assert both.rejected and both.openai_rejects
     assert both.rejection == (
-        "batch.jsonl: OpenAI would reject this batch (1 error(s); first: line 2: custom_id 'x' is used on 2 lines: "
-        "1, 2; each must be unique); and 1 other error(s)"
+        "batch.jsonl: OpenAI would reject this batch: 2 errors, 1 of which fails the whole batch: line 2: "
+        "custom_id 'x' is used on 2 lines: 1, 2; each must be unique"
     )
     assert batch_tables([both])[0].title.endswith("REJECTED by OpenAI's checks")
 

@@ -99,7 +99,8 @@ def test_empty_messages_in_a_batch_is_a_preflight_finding(cli, tmp_path: Path) -
     assert "'messages' is empty" in check["findings"][0]["message"]
     # the request fails on its own: OpenAI documents no rejection of the whole batch for it
     assert "OpenAI would reject this batch" not in r.stderr
-    assert f"{path}: the batch fails the pre-flight (1 error(s); first: line 2: 'messages' is empty" in r.stderr
+    assert f"{path}: the batch fails the pre-flight: 1 error (requests OpenAI would fail one by one, " in r.stderr
+    assert "cannot price): line 2: 'messages' is empty" in r.stderr
 
 
 @pytest.mark.parametrize("skip_bad", [[], ["--skip-bad"]], ids=["plain", "skip-bad"])

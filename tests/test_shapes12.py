@@ -9,6 +9,9 @@
   the cookbook's ``example_missing_assistant_message``, rejects such a file; it was counted as
   training), and in a file of chat requests (first line without one) a line with one is a bad
   line too (it was read as a chat request, no word): ``--as`` says which the file is.
+- R12: a Batch file's one-line rejection counts every error, as its findings table lists them
+  ("OpenAI would reject this batch: 4 errors, 1 of which fails the whole batch: ..."; was
+  "(1 error(s); first: ...); and 3 other error(s)").
 - Tidy: a JSON array of prompts is parsed once (was 3-4 times for a small file: to decide its
   kind twice, then by the reader, which parsed a one-line array's first line and then all of it).
 """
@@ -160,3 +163,57 @@ def test_lines_read_in_ranges_agree_too(cli: Cli, tmp_path: Path, small_ranges, 
     assert pool.eligible(path.stat().st_size) and len(pool.spans(str(path), path.stat().st_size)) > 1
     run = cli("estimate", path, "-m", "gpt-4.1", "-f", "json", expect=3)
     assert f"{path}: line 8: {message}" in run.stderr
+
+
+def _batch(path: Path, lines: list[tuple[str, bool]]) -> Path:
+    """A Batch input file: each line's custom_id, and whether its body has a message (an empty
+    ``messages`` list fails that request alone)."""
+    rows = [
+        {
+            "custom_id": cid,
+            "method": "POST",
+            "url": "/v1/chat/completions",
+            "body": {"model": "gpt-4.1", "messages": [USER_HI] if ok else []},
+        }
+        for cid, ok in lines
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("lines", "said"),
+    [
+        pytest.param(
+            [("a", False), ("a", True), ("b", False), ("c", False)],
+            "OpenAI would reject this batch: 4 errors, 1 of which fails the whole batch: line 2: custom_id 'a' is "
+            "used on 2 lines: 1, 2; each must be unique",
+            id="one-of-four",
+        ),
+        pytest.param(
+            [("a", True), ("a", True), ("b", True), ("b", True), ("c", False)],
+            "OpenAI would reject this batch: 3 errors, 2 of which fail the whole batch, first: line 2: custom_id 'a' "
+            "is used on 2 lines: 1, 2; each must be unique",
+            id="two-of-three",
+        ),
+        pytest.param(
+            [("a", True), ("a", True), ("b", True), ("b", True)],
+            "OpenAI would reject this batch: 2 errors, first: line 2: custom_id 'a' is used on 2 lines: 1, 2; each "
+            "must be unique",
+            id="all",
+        ),
+        pytest.param(
+            [("a", False), ("b", True), ("c", False)],
+            "the batch fails the pre-flight: 2 errors (requests OpenAI would fail one by one, or gpt41cost cannot "
+            "price), first: line 1: 'messages' is empty: OpenAI rejects a request without messages; fix them or "
+            "leave them out",
+            id="none-fail-the-batch",
+        ),
+    ],
+)
+def test_a_batch_rejection_counts_every_error(cli: Cli, tmp_path: Path, lines, said: str):
+    path = _batch(tmp_path / "batch.jsonl", lines)
+    run = cli("estimate", path, "-m", "gpt-4.1", "-f", "json", expect=1)
+    errors = [f for f in run.json()["batch_preflight"][0]["findings"] if f["severity"] == "error"]
+    assert f"{len(errors)} error" in said  # the count the one line gives is the table's
+    assert run.stderr.splitlines()[-1] == f"gpt41cost: error: {path}: {said}"
