@@ -12,6 +12,8 @@
 - R12: a Batch file's one-line rejection counts every error, as its findings table lists them
   ("OpenAI would reject this batch: 4 errors, 1 of which fails the whole batch: ..."; was
   "(1 error(s); first: ...); and 3 other error(s)").
+- R9 (rest): ``usage`` notes the requests dated after the run's date (a note: replaying a month
+  with an earlier ``--as-of`` is a use, the forecast's).
 - Tidy: a JSON array of prompts is parsed once (was 3-4 times for a small file: to decide its
   kind twice, then by the reader, which parsed a one-line array's first line and then all of it).
 """
@@ -28,7 +30,7 @@ from gpt41cost.measure import Totals
 from gpt41cost.readers.inputs import gather
 from gpt41cost.tokens import count_tokens
 
-from .conftest import Cli
+from .conftest import Cli, chat_response
 
 PROMPTS = ["Summarize this article.", "Translate to French: hello"]
 #: A message's 3 tokens + role (1) + content (1); a request's reply priming: 3.
@@ -217,3 +219,39 @@ def test_a_batch_rejection_counts_every_error(cli: Cli, tmp_path: Path, lines, s
     errors = [f for f in run.json()["batch_preflight"][0]["findings"] if f["severity"] == "error"]
     assert f"{len(errors)} error" in said  # the count the one line gives is the table's
     assert run.stderr.splitlines()[-1] == f"gpt41cost: error: {path}: {said}"
+
+
+def _created(day: str) -> int:
+    """Noon UTC of ``day`` (YYYY-MM-DD), as a response's ``created``."""
+    from datetime import UTC, datetime
+
+    return int(datetime.fromisoformat(f"{day}T12:00:00").replace(tzinfo=UTC).timestamp())
+
+
+@pytest.mark.parametrize(
+    ("days", "note"),
+    [
+        pytest.param(
+            ["2026-12-05", "2026-12-08", "2026-12-09", "2026-12-09"],
+            "3 request(s) are dated after the run's date 2026-12-06 (2026-12-08 to 2026-12-09): counted here at "
+            "the prices for their own days, left out of a --forecast; model status is as of 2026-12-06. A clock "
+            "ahead, or --as-of before the log ends?",
+            id="three-later",
+        ),
+        pytest.param(
+            ["2026-12-06", "2026-12-07"],
+            "1 request(s) are dated after the run's date 2026-12-06 (2026-12-07): counted here at the prices for "
+            "their own days, left out of a --forecast; model status is as of 2026-12-06. A clock ahead, or --as-of "
+            "before the log ends?",
+            id="one-day",
+        ),
+        pytest.param(["2026-12-05", "2026-12-06"], None, id="none-later"),
+    ],
+)
+def test_usage_notes_requests_after_the_run_date(cli: Cli, tmp_path: Path, days: list[str], note: str | None):
+    log = tmp_path / "log.jsonl"
+    lines = [chat_response(f"r{i}", "gpt-4.1-mini", _created(d)) for i, d in enumerate(days)]
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = cli("usage", log, "--as-of", "2026-12-06", "-f", "markdown", expect=0)
+    found = [line for line in run.stdout.splitlines() if "after the run's date" in line]
+    assert found == ([] if note is None else [f"- {note}"])

@@ -90,6 +90,24 @@ def _breakdown(title: str, first: str, lines: tuple[Line, ...], *, unpriced: boo
     return Table(title, columns, rows, numeric=_NUMERIC, name="by-" + snake(first).replace("_", "-"))
 
 
+def _after_run_date(result: UsageResult) -> list[str]:
+    """A note on the requests dated after the run's date (``--as-of``, default today), from the
+    by-day lines (ISO days, which sort as dates; "unknown" for undated records). A note, not a
+    warning: replaying a past month with an earlier ``--as-of`` is a use (the forecast's)."""
+    if result.run_date is None:
+        return []
+    day = result.run_date.isoformat()
+    later = [line for line in result.by_day if line.key != "unknown" and line.key > day]
+    if not later:
+        return []
+    span = later[0].key if len(later) == 1 else f"{later[0].key} to {later[-1].key}"
+    return [
+        f"{sum(line.requests for line in later):,} request(s) are dated after the run's date {day} ({span}): "
+        f"counted here at the prices for their own days, left out of a --forecast; model status is as of {day}. "
+        "A clock ahead, or --as-of before the log ends?"
+    ]
+
+
 def _days_by_model(result: UsageResult, *, unpriced: bool) -> Table:
     """Each day's traffic by model: CSV (``--table days-by-model``) and JSON; the HTML draws it as
     the stacked daily chart, whose data table it is (a terminal gets the by-day and by-model tables)."""
@@ -244,6 +262,7 @@ def usage_report(result: UsageResult) -> Report:
                     f"the records name {named}: {snap.lifecycle.mark(day)}; "
                     + alias_words(snap.counted_under, result.lifecycles.get(snap.counted_under, ALWAYS_ACTIVE))
                 )
+    notes += _after_run_date(result)
     if result.undated_requests:
         notes.append(
             f"{result.undated_requests:,} request(s) carry no timestamp: priced at the prices of the run's date "
