@@ -381,6 +381,7 @@ def estimate(
     per_month, traffic = monthly_requests(per_day, month)
     cat = _catalog(catalog, as_of)
     chosen = [cat.resolve(m) for m in _names(models)]  # fail fast on unknown names
+    _refuse_over_max(chosen or [cat.resolve(n) for n in cat.model_names()], ("output_tokens", output_tokens))
     calibration = _calibration(calibrate_from, cat)
     return _estimate(
         _paths(paths),
@@ -423,6 +424,22 @@ def _check_estimate_args(
         raise ParameterError(
             "nothing to estimate: give prompt files, a directory, '-' or {input_tokens} N", "input_tokens"
         )
+
+
+def _refuse_over_max(resolved: list[ResolvedModel], *flags: tuple[str, int | None]) -> None:
+    """Refuse a flag's token count above a chosen model's maximum output, as plan refuses a
+    workload's (measure.CAP_OVER_MAX): OpenAI generates no more than that, whatever is asked."""
+    for flag, value in flags:
+        over = next((m for m in resolved if value is not None and value > m.spec.max_output_tokens), None)
+        if over is not None:
+            top = over.spec.max_output_tokens
+            raise ParameterError(
+                "{"
+                + flag
+                + "}: "
+                + f"{value:,} is over {over.label}'s maximum output of {top:,} tokens; give {top:,} or less",
+                flag,
+            )
 
 
 class _EstimateArgs(NamedTuple):
@@ -736,17 +753,7 @@ def limits(
     if headroom >= 100:
         raise ParameterError("{min_headroom}: must be below 100", "min_headroom")
     resolved = [cat.resolve(n) for n in _names(models) or cat.model_names()]
-    for flag, value in (("max_tokens", n_max), ("output_tokens", n_output)):
-        over = next((m for m in resolved if value is not None and value > m.spec.max_output_tokens), None)
-        if over is not None:  # refused, as plan refuses a workload's (measure.CAP_OVER_MAX)
-            top = over.spec.max_output_tokens
-            raise ParameterError(
-                "{"
-                + flag
-                + "}: "
-                + f"{value:,} is over {over.label}'s maximum output of {top:,} tokens; give {top:,} or less",
-                flag,
-            )
+    _refuse_over_max(resolved, ("max_tokens", n_max), ("output_tokens", n_output))
     read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
     profiles, summaries, out_source = _limit_profiles(
         path_list, cat, resolved, n_input, n_max, n_output, rate, read, traffic.requests_per_day

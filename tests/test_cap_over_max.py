@@ -123,6 +123,22 @@ def test_limits_refuses_a_flag_over_the_maximum(cli: Cli) -> None:
     assert gpt41cost.limits(input_tokens=10, peak_rpm=1, max_tokens=32_768, as_of=AS_OF).assessments
 
 
+def test_estimate_refuses_an_output_flag_over_the_maximum(tmp_path: Path, cli: Cli) -> None:
+    """estimate's --output-tokens over the maximum is refused like limits' (it listed every request
+    as not fitting and priced 40,000 output tokens each); 32,768 is still taken."""
+    with pytest.raises(ParameterError, match=r"40,000 is over gpt-4\.1-mini.s maximum output of 32,768 tokens"):
+        gpt41cost.estimate(input_tokens=10, output_tokens=40_000, models="gpt-4.1-mini", as_of=AS_OF)
+    path = write(tmp_path / "ok.json", {"model": "gpt-4.1", "messages": [TAGLINE]})
+    run = cli("estimate", str(path), "--output-tokens", "40000", expect=2)
+    assert run.stdout == ""
+    assert run.stderr.strip().splitlines() == [
+        "gpt41cost: error: --output-tokens: 40,000 is over gpt-4.1's maximum output of 32,768 tokens;"
+        " give 32,768 or less"
+    ]
+    top = gpt41cost.estimate(input_tokens=10, output_tokens=32_768, models="gpt-4.1", as_of=AS_OF).to_dict()
+    assert D(top["models"][0]["per_request_usd"]) == D(10 * 2 + 32_768 * 8) / 1_000_000  # 0.262164
+
+
 def test_plan_still_refuses_a_cap_over_the_context_window(tmp_path: Path) -> None:
     """plan refuses a request whose input plus its cap as written is over the window, as before (the
     figures' maximum does not hide it): 10 + 2,000,000 > 1,047,576."""
