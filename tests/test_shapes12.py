@@ -14,6 +14,8 @@
   "(1 error(s); first: ...); and 3 other error(s)").
 - R9 (rest): ``usage`` notes the requests dated after the run's date (a note: replaying a month
   with an earlier ``--as-of`` is a use, the forecast's).
+- Batch lines found by content: a file without a data extension (or stdin) of two or more Batch
+  input lines was text (one request of all its JSON) since d6d39ce; one line was a batch already.
 - Tidy: a JSON array of prompts is parsed once (was 3-4 times for a small file: to decide its
   kind twice, then by the reader, which parsed a one-line array's first line and then all of it).
 """
@@ -27,7 +29,7 @@ import orjson
 import pytest
 
 from gpt41cost.measure import Totals
-from gpt41cost.readers.inputs import gather
+from gpt41cost.readers.inputs import content_kind, gather
 from gpt41cost.tokens import count_tokens
 
 from .conftest import Cli, chat_response
@@ -255,3 +257,19 @@ def test_usage_notes_requests_after_the_run_date(cli: Cli, tmp_path: Path, days:
     run = cli("usage", log, "--as-of", "2026-12-06", "-f", "markdown", expect=0)
     found = [line for line in run.stdout.splitlines() if "after the run's date" in line]
     assert found == ([] if note is None else [f"- {note}"])
+
+
+@pytest.mark.parametrize("name", ["batch.txt", "batch-input", "-"])
+def test_batch_lines_are_found_by_content(cli: Cli, tmp_path: Path, name: str):
+    lines = _batch(tmp_path / "batch.jsonl", [("a", True), ("b", True)]).read_bytes()
+    assert content_kind(lines) == "batch"
+    assert content_kind(_lines(tmp_path / "train.jsonl", [True, True]).read_bytes()) == "finetune"
+    if name == "-":
+        doc = cli.json("estimate", "-", "-m", "gpt-4.1", input=lines)
+    else:
+        (tmp_path / name).write_bytes(lines)
+        doc = cli.json("estimate", tmp_path / name, "-m", "gpt-4.1")
+    assert [(i["read_as"], i["requests"], i["processing"]) for i in doc["inputs"]] == [("batch", 2, "batch")]
+    # 2 requests of 8 input tokens (3 + 1 + 1 + 3) and 500 output at gpt-4.1's Batch rates ($1 and $4 per 1M);
+    # as text it was one request of 88 tokens at standard rates, $0.004176
+    assert doc["models"][0]["total_usd"] == "0.004016"

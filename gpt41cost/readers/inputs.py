@@ -228,11 +228,10 @@ def _lines_kind(body: bytes) -> str | None:
         if kind is None:
             return None
         kinds.add(kind)
-    if kinds == {"finetune"}:  # every line has an assistant message
-        return "finetune"
     if kinds and kinds <= {"prompts", _CONVERSATION}:
         return "prompts"
-    return None
+    # all Batch lines, or all fine-tuning examples (every line with an assistant message)
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 @dataclass
