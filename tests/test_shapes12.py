@@ -16,6 +16,8 @@
   with an earlier ``--as-of`` is a use, the forecast's).
 - Batch lines found by content: a file without a data extension (or stdin) of two or more Batch
   input lines was text (one request of all its JSON) since d6d39ce; one line was a batch already.
+- ``--as text`` on a folder holding a whitespace-only file: skipped and listed, as without the
+  flag (it stopped the run: "empty file; a prompt needs some text").
 - Tidy: a JSON array of prompts is parsed once (was 3-4 times for a small file: to decide its
   kind twice, then by the reader, which parsed a one-line array's first line and then all of it).
 """
@@ -273,3 +275,15 @@ def test_batch_lines_are_found_by_content(cli: Cli, tmp_path: Path, name: str):
     # 2 requests of 8 input tokens (3 + 1 + 1 + 3) and 500 output at gpt-4.1's Batch rates ($1 and $4 per 1M);
     # as text it was one request of 88 tokens at standard rates, $0.004176
     assert doc["models"][0]["total_usd"] == "0.004016"
+
+
+@pytest.mark.parametrize("read_as", [[], ["--as", "text"], ["--as", "text=*.txt"]])
+def test_a_blank_file_in_a_folder_is_skipped_whatever_as_says(cli: Cli, tmp_path: Path, read_as: list[str]):
+    (tmp_path / "a.txt").write_text("Summarize this article.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("  \n\t\n", encoding="utf-8")
+    run = cli("estimate", tmp_path, "-m", "gpt-4.1", "-f", "json", *read_as, expect=0)
+    doc = run.json()
+    assert [(i["read_as"], i["requests"]) for i in doc["inputs"]] == [("text", 1)]
+    assert [e["source"] for e in doc["skipped_inputs"]] == [str(tmp_path / "b.txt")]
+    named = cli("estimate", tmp_path / "b.txt", "-m", "gpt-4.1", *read_as, expect=3)
+    assert named.stderr == f"gpt41cost: error: {tmp_path / 'b.txt'}: empty file; a prompt needs some text\n"

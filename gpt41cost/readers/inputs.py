@@ -254,7 +254,11 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
     ext, gz = _extension(source)
     for rule in rules:
         if rule.matches(source):
-            data = read_bytes(source, stdin) if source == STDIN else None
+            data = None  # a request file is streamed by its reader
+            if source == STDIN:
+                data = read_bytes(source, stdin)
+            elif rule.kind == "text":  # read whole anyway: read now, so a blank one is seen as empty
+                data = _gunzip_all(source) if gz else read_bytes(source)
             return _Input(source, rule.kind, rule.flag, data, gz, forced=True)
     shown = f"{ext}.gz" if gz else ext
     if ext in DATA_EXTENSIONS:
