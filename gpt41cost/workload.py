@@ -623,18 +623,23 @@ def workload_profiles(
         if not len(measured):
             raise InputError(f"{w.path}: prompts: the files matched hold no request (all empty?)")
         rpd = w.traffic.requests_per_day
-        warm = warm_cached(measured, catalog) if w.cache_auto else {}
+        # One cache of the requests serves every model (None: no request has cache blocks, so
+        # nothing is cached). With requests a day, each model's steady state at its share of the
+        # traffic; without, the warm run, worked out once for every model when first needed.
+        cache = measured_cache(measured, catalog) if w.cache_auto else None
+        warm: dict[str, list[int]] | None = None
         profiles: list[RequestProfile] = []
         summaries: list[PromptSummary] = []
         steady_at: list[str] = []
         for m, share in w.models:
             base = m.spec.name
-            steady = None
-            if w.cache_auto and rpd is not None:
-                steady = steady_cached(measured, base, catalog, rpd * share)
-                if steady is not None:
-                    steady_at.append(f"{m.label} at {rpd * share:,.0f}")
-            auto = steady if steady is not None else warm.get(base) if w.cache_auto else None
+            auto: list[int] | None = None
+            if cache is not None and rpd is not None:
+                auto = steady_cached(measured, base, catalog, rpd * share, cache)
+                steady_at.append(f"{m.label} at {rpd * share:,.0f}")
+            elif cache is not None:
+                warm = warm if warm is not None else warm_cached(measured, catalog, cache)
+                auto = warm[base]
             profile, summary = profile_from_measured(
                 measured,
                 base,
