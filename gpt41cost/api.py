@@ -908,6 +908,7 @@ def plan(
     from .workload import (
         calibrated,
         load_workload,
+        measured_cache,
         plan_verdict,
         prompt_inputs,
         with_substitutes,
@@ -922,20 +923,26 @@ def plan(
     if calibration is not None:
         w = calibrated(w, calibration)
     measured: list[Any] | None = None
+    cache = None
     if w.prompt_files:
         measured = []
         read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
         found = prompt_inputs(w, include, exclude)
         _read([], cat, read, text_blocks=w.cache_auto, on_request=measured.append, found=found)
-    profiles, summary = workload_profiles(w, cat, measured)
+        cache = measured_cache(measured, cat) if w.cache_auto else None  # serves the alternative too
+    profiles, summary = workload_profiles(w, cat, measured, cache)
     assessment = assess(workload_demand(w, profiles[0], profiles), cat)
+    v = plan_verdict(w, assessment, cat)
     alt = None
     if substitute:
         w2, swaps = with_substitutes(w, cat)
-        profiles2, _ = workload_profiles(w2, cat, measured)
-        a2 = assess(workload_demand(w2, profiles2[0], profiles2), cat)
-        alt = Alternative(w2, a2, plan_verdict(w2, a2, cat), swaps)
-    return Plan(w, assessment, plan_verdict(w, assessment, cat), summary, cat, alt)
+        if w2.models == w.models:  # nothing replaced (or every model kept): the same figures
+            alt = Alternative(w2, assessment, v, swaps)
+        else:
+            profiles2, _ = workload_profiles(w2, cat, measured, cache)
+            a2 = assess(workload_demand(w2, profiles2[0], profiles2), cat)
+            alt = Alternative(w2, a2, plan_verdict(w2, a2, cat), swaps)
+    return Plan(w, assessment, v, summary, cat, alt)
 
 
 # --------------------------------------------------------------------------- usage

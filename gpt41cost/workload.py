@@ -600,7 +600,7 @@ def workload_profile(
 
 
 def workload_profiles(
-    w: Workload, catalog: Catalog, measured: Sequence[Measured] | None = None
+    w: Workload, catalog: Catalog, measured: Sequence[Measured] | None = None, cache: RunCache | None = None
 ) -> tuple[tuple[RequestProfile, ...], PromptSummary]:
     """The workload's requests on each model of the mix (in the mix's order): measured from its
     prompt files, or its one input size; and a summary of them over the mix.
@@ -611,7 +611,8 @@ def workload_profiles(
     text cache blocks when the workload has ``cache: auto``. Each model's profile has that
     model's input tokens (they differ between models in image tokens) and, with ``cache: auto``,
     that model's steady-state cache at its own share of the traffic. The summary's means are
-    weighted by the shares (its maximum is the largest over the models).
+    weighted by the shares (its maximum is the largest over the models). ``cache``: the prompt
+    cache of ``measured`` (:func:`measured_cache`), when built already.
     """
     if w.prompt_files:
         if measured is None:
@@ -626,7 +627,10 @@ def workload_profiles(
         # One cache of the requests serves every model (None: no request has cache blocks, so
         # nothing is cached). With requests a day, each model's steady state at its share of the
         # traffic; without, the warm run, worked out once for every model when first needed.
-        cache = measured_cache(measured, catalog) if w.cache_auto else None
+        if not w.cache_auto:
+            cache = None
+        elif cache is None:
+            cache = measured_cache(measured, catalog)
         warm: dict[str, list[int]] | None = None
         profiles: list[RequestProfile] = []
         summaries: list[PromptSummary] = []

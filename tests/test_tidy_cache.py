@@ -75,3 +75,26 @@ def test_no_cache_blocks_cache_nothing(short, traffic) -> None:
     p = _plan(short, traffic)
     assert p.summary.mean_cached_tokens == D(0) and p.summary.cache_basis == "none"
     assert all(c.cached_tokens == (0, 0, 0) for c in [*p.assessment.demand.profiles])
+
+
+def test_substitute_with_nothing_replaced_prices_the_workload_once(monkeypatch, prompts) -> None:
+    models = {"gpt-4.1": "0.5", "gpt-4.1-mini": "0.5"}  # no substitute in the catalog: both kept
+    profiled = _counting(monkeypatch, "workload_profiles")
+    p = _plan(prompts, {"requests_per_day": 20000}, models, substitute=True)
+    assert len(profiled) == 1  # was twice: the alternative rebuilt the same profiles
+    assert p.alternative is not None and p.alternative.workload == p.workload
+    assert p.alternative.assessment == p.assessment and p.alternative.verdict == p.verdict
+    assert p.alternative.swaps == (
+        "gpt-4.1 kept: OpenAI recommends gpt-6-luna (not in this catalog)",
+        "gpt-4.1-mini kept: OpenAI recommends gpt-6-luna (not in this catalog)",
+    )
+
+
+@pytest.mark.parametrize("traffic", [{"requests_per_day": 20000}, {"peak_rpm": 40}], ids=["steady", "warm"])
+def test_the_alternative_shares_the_cache_and_prices_as_if_written(monkeypatch, prompts, traffic) -> None:
+    written = _plan(prompts, traffic, {"gpt-4.1": "0.5", "gpt-4.1-mini": "0.5"})  # nano's 0.2 on mini
+    builds = _counting(monkeypatch, "measured_cache")
+    p = _plan(prompts, traffic, substitute=True)
+    assert len(builds) == 1  # was one more for the alternative
+    assert p.alternative is not None and "gpt-4.1-nano -> gpt-4.1-mini (20% of the traffic)" in p.alternative.swaps
+    assert p.alternative.assessment == written.assessment
