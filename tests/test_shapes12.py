@@ -16,8 +16,9 @@
   with an earlier ``--as-of`` is a use, the forecast's).
 - Batch lines found by content: a file without a data extension (or stdin) of two or more Batch
   input lines was text (one request of all its JSON) since d6d39ce; one line was a batch already.
-- ``--as text`` on a folder holding a whitespace-only file: skipped and listed, as without the
-  flag (it stopped the run: "empty file; a prompt needs some text").
+- ``--as text`` (or ``--as prompts``...) on a folder holding a whitespace-only file: skipped and
+  listed, as without the flag (it stopped the run: "empty file; a prompt needs some text", or
+  "empty file; expected prompts JSONL").
 - Tidy: a JSON array of prompts is parsed once (was 3-4 times for a small file: to decide its
   kind twice, then by the reader, which parsed a one-line array's first line and then all of it).
 """
@@ -287,3 +288,18 @@ def test_a_blank_file_in_a_folder_is_skipped_whatever_as_says(cli: Cli, tmp_path
     assert [e["source"] for e in doc["skipped_inputs"]] == [str(tmp_path / "b.txt")]
     named = cli("estimate", tmp_path / "b.txt", "-m", "gpt-4.1", *read_as, expect=3)
     assert named.stderr == f"gpt41cost: error: {tmp_path / 'b.txt'}: empty file; a prompt needs some text\n"
+
+
+@pytest.mark.parametrize("read_as", [["--as", "prompts"], ["--as", "prompts=*.jsonl"]])
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
+def test_a_blank_request_file_in_a_folder_is_skipped(cli: Cli, tmp_path: Path, read_as: list[str], gz: bool):
+    import gzip
+
+    (tmp_path / "a.jsonl").write_text('"Summarize this article."\n', encoding="utf-8")
+    blank = tmp_path / ("b.jsonl.gz" if gz else "b.jsonl")
+    blank.write_bytes(gzip.compress(b" \n\n") if gz else b" \n\n")
+    doc = cli.json("estimate", tmp_path, "-m", "gpt-4.1", *read_as)
+    assert [(i["read_as"], i["requests"]) for i in doc["inputs"]] == [("prompts", 1)]
+    assert [e["source"] for e in doc["skipped_inputs"]] == [str(blank)]
+    named = cli("estimate", blank, "-m", "gpt-4.1", *read_as, expect=3)  # named alone: an error
+    assert named.stderr.startswith(f"gpt41cost: error: {blank}: empty file; expected ")

@@ -450,7 +450,11 @@ def gather(
             continue
         try:
             inp = classify(source, rules, stdin)
-            if inp.kind == "empty" or (inp.kind == "text" and inp.data is not None and blank(inp.data)):
+            if (
+                inp.kind == "empty"
+                or (inp.kind == "text" and inp.data is not None and blank(inp.data))
+                or (entry.in_directory and inp.data is None and inp.forced and _blank_file(source, inp.gz))
+            ):
                 if entry.in_directory:
                     out.empty.append(source)
                     continue
@@ -509,6 +513,23 @@ def gather(
                 on_progress(max(0, size - reported))
         out.inputs.append(InputFile(source, inp.kind, inp.reason, start, out.requests))
     return out
+
+
+def _blank_file(source: str, gz: bool) -> bool:
+    """Is the file (inflated, if gzipped) empty or only white space? For a file ``--as`` makes a
+    request file, which its reader streams: read until the first byte that is not white space."""
+    from .files import cannot_read, open_input
+
+    try:
+        with _open_gz(source) if gz else open_input(source) as fh:
+            while chunk := fh.read(_SNIFF):
+                if not chunk.isspace():
+                    return False
+    except OSError as exc:
+        raise (_gz_error(source, exc) if gz else cannot_read(source, exc)) from None
+    except (EOFError, zlib.error) as exc:  # gzip only
+        raise _gz_error(source, exc) from None
+    return True
 
 
 def _prompt_text(inp: _Input, stdin: BinaryIO | None, encoding: str) -> str | None:
