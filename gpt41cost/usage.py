@@ -34,6 +34,9 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import TypeVar
 
+import msgspec
+from msgspec import Struct
+
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cached_tokens_for_rate, cost_of
 from .errors import Skipped, UnknownModelError, UsageError
@@ -70,8 +73,7 @@ FLEX_TIER = "flex"
 GroupKey = tuple[str | None, bool, str | None, int | None, str | None, str | None, str | None]
 
 
-@dataclass(frozen=True, slots=True)
-class UsageRecord:
+class UsageRecord(Struct, frozen=True):
     """Tokens of one request (``per_request``) or of an aggregate row (Usage API, CSV export).
 
     ``cached_input_tokens`` is part of ``input_tokens``. ``day`` is days since 1970-01-01 UTC.
@@ -116,8 +118,7 @@ class UsageRecord:
 TIME_KEYS = ("timestamp", "@timestamp", "time", "ts", "startTime", "start_time")
 
 
-@dataclass(frozen=True, slots=True)
-class Skip:
+class Skip(Struct, frozen=True):
     """A record that was not counted: where it was and why."""
 
     source: str
@@ -281,8 +282,7 @@ class Accumulator:
 # --------------------------------------------------------------------------- results
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(Struct, frozen=True):
     """One row of a breakdown. Tokens count all traffic in the row; ``cost_usd`` only the priced
     part, and None when no request of the row is priced (its cost is unknown, not $0; the
     totals line is the sum of the priced part, 0 when nothing is priced)."""
@@ -303,8 +303,7 @@ class Line:
         return _ratio(self.cached_input_tokens, self.input_tokens)
 
 
-@dataclass(frozen=True)
-class DayModel:
+class DayModel(Struct, frozen=True):
     """One model's part of one UTC day: the rows of a day sum to that day's line of ``by_day``.
     ``line.key`` is the model as priced (its label), or as the records name it when not priced."""
 
@@ -312,8 +311,7 @@ class DayModel:
     line: Line
 
 
-@dataclass(frozen=True)
-class UnpricedModel:
+class UnpricedModel(Struct, frozen=True):
     """Traffic the catalog does not price, with the reason; never counted as $0 in silence."""
 
     model: str | None  # as the records name it; None when they name no model
@@ -324,8 +322,7 @@ class UnpricedModel:
     output_tokens: int
 
 
-@dataclass(frozen=True)
-class WhatIf:
+class WhatIf(Struct, frozen=True):
     scenario: str
     cost_usd: Decimal
     delta_usd: Decimal  # scenario minus actual; negative is a saving
@@ -385,8 +382,7 @@ class Calibration:
         return self.models.get(resolved.spec.name)
 
 
-@dataclass(frozen=True)
-class AfterShutdown:
+class AfterShutdown(Struct, frozen=True):
     """Requests of a model dated on or after its shutdown: worth a look, priced all the same."""
 
     model: str
@@ -396,8 +392,7 @@ class AfterShutdown:
     shutdown_on: str
 
 
-@dataclass(frozen=True)
-class NamedSnapshot:
+class NamedSnapshot(Struct, frozen=True):
     """A snapshot the records name whose lifecycle is its own, not its alias's (its requests are
     priced in ``counted_under``'s row: alias and snapshot share prices)."""
 
@@ -407,8 +402,7 @@ class NamedSnapshot:
     lifecycle: Lifecycle
 
 
-@dataclass(frozen=True)
-class UsageResult:
+class UsageResult(Struct, frozen=True):
     sources: tuple[str, ...]
     records: int
     totals: Line
@@ -424,7 +418,7 @@ class UsageResult:
     skipped: Mapping[str, int]
     skip_examples: tuple[Skip, ...]
     failed_batch: Mapping[str, int]
-    assumptions: tuple[tuple[str, str], ...] = field(default=())
+    assumptions: tuple[tuple[str, str], ...] = ()
     #: records not counted: the same response id was read before (a log and its .gz copy)
     duplicates: int = 0
     #: records counted without a duplicate check (more distinct ids than the reader remembers)
@@ -437,7 +431,7 @@ class UsageResult:
     #: models used on or after their shutdown: (label, requests, first day, last day, shutdown date)
     after_shutdown: tuple[AfterShutdown, ...] = ()
     #: each priced model's lifecycle (by label), for its status on the run's date
-    lifecycles: Mapping[str, Lifecycle] = field(default_factory=dict)
+    lifecycles: Mapping[str, Lifecycle] = msgspec.field(default_factory=dict)
     #: each day's traffic by model (days in order, then the costliest model first)
     by_day_model: tuple[DayModel, ...] = ()
     #: snapshots the records name that the catalog dates apart from their alias (priced in its row)
@@ -557,8 +551,7 @@ def _group_rates_reason(resolved: ResolvedModel, mode: str, service_tier: str | 
     return None
 
 
-@dataclass
-class _Row:
+class _Row(Struct):
     requests: int = 0
     input_tokens: int = 0
     cached_input_tokens: int = 0

@@ -58,7 +58,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import attrgetter, floordiv, is_, itemgetter, le, lshift, or_
 from struct import pack
@@ -67,6 +67,7 @@ from typing import IO, Annotated, Any, BinaryIO, Generic, Literal, TypeVar
 import msgspec
 import orjson
 from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec.structs import replace
 from zlib_ng import zlib_ng
 
 from .. import readers as _package
