@@ -13,8 +13,9 @@ import functools
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import BinaryIO
+
+from msgspec import Struct
 
 from ..errors import InputError, ParameterError
 from .files import UnreadableDirectory, blank, path_kind, read_limited, read_whole, stdin_stream, walk
@@ -38,8 +39,7 @@ def check_encoding(encoding: str) -> str:
     return info.name
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(Struct, frozen=True):
     """An input file, and whether it was found inside a directory (or by a glob) rather than
     named on its own: an empty file found is skipped, an empty file named is an error."""
 

@@ -41,7 +41,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import csv
-import dataclasses
 import datetime as _dt
 import gzip
 import io
@@ -58,7 +57,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import attrgetter, floordiv, is_, itemgetter, le, lshift, or_
 from struct import pack
@@ -1437,16 +1435,16 @@ _MADV_DONTNEED: int | None = getattr(mmap, "MADV_DONTNEED", None)
 _Part = tuple[Accumulator, int, "array[int] | None"]
 
 
-@dataclass(frozen=True)
-class Piece:
+class Piece(Struct, frozen=True):
     """Work for a process: bytes [start, end) of a plain file, or whole lines of a gzip file that the
-    parent inflated, in ``data`` or in shared memory (``at``; ``last``: the last line is unfinished)."""
+    parent inflated, in ``data`` or in shared memory (``at``; ``last``: the last line is unfinished).
+    (A Struct: no method source compiled at import, as a dataclass's are.)"""
 
     source: str
     strict: bool
     start: int = 0
     end: int = 0
-    data: bytes = dataclasses.field(default=b"", repr=False)
+    data: bytes = b""
     last: bool = False
     #: where the parent put ``data`` instead: (offset in :data:`_SHARED`, length)
     at: tuple[int, int] | None = None
