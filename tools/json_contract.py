@@ -221,9 +221,33 @@ def _optional(annotation: object) -> bool:
     return any(isinstance(n, ast.Constant) and n.value is None for n in union(node))
 
 
+def _fields(value: Any) -> list[tuple[str, object]] | None:
+    """(name, annotation) of each field of a result object (a dataclass or a msgspec Struct, with
+    its annotations as written: strings); None for anything else."""
+    if isinstance(value, type):
+        return None
+    if dataclasses.is_dataclass(value):
+        return [(f.name, f.type) for f in dataclasses.fields(value)]
+    names = getattr(type(value), "__struct_fields__", None)
+    if names is None:
+        return None
+    written: dict[str, object] = {}
+    for cls in reversed(type(value).__mro__):
+        written.update(inspect.get_annotations(cls))
+    return [(name, written.get(name)) for name in names]
+
+
+def _set(obj: Any, name: str, value: Any) -> None:
+    """Set field ``name`` of a copy made here, frozen or not (a Struct's through its slot)."""
+    if dataclasses.is_dataclass(obj):
+        object.__setattr__(obj, name, value)  # frozen dataclasses
+    else:
+        getattr(type(obj), name).__set__(obj, value)  # a frozen Struct refuses object.__setattr__
+
+
 def _parts(value: Any) -> list[Any]:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [getattr(value, f.name) for f in dataclasses.fields(value)]
+    if (fields := _fields(value)) is not None:
+        return [getattr(value, name) for name, _ in fields]
     if isinstance(value, (list, tuple, set, frozenset)):
         return list(value)
     if isinstance(value, (dict, types.MappingProxyType)):
@@ -232,16 +256,16 @@ def _parts(value: Any) -> list[Any]:
 
 
 def _classes_below(value: Any, below: dict[int, frozenset[type]]) -> frozenset[type]:
-    """The dataclasses of ``value`` and everything under it, by ``id`` in ``below``."""
+    """The result classes (dataclasses, Structs) of ``value`` and everything under it, by ``id`` in ``below``."""
     if id(value) not in below:
         below[id(value)] = frozenset()  # a cycle ends here
-        mine = {type(value)} if dataclasses.is_dataclass(value) else set()
+        mine = {type(value)} if _fields(value) is not None else set()
         below[id(value)] = frozenset(mine.union(*(_classes_below(v, below) for v in _parts(value))))
     return below[id(value)]
 
 
 def _holes(result: Any) -> set[_Hole]:
-    """Every field and property typed ``X | None`` of every dataclass in the result's tree."""
+    """Every field and property typed ``X | None`` of every result object (dataclass, Struct) in the result's tree."""
     found: set[_Hole] = set()
     seen: set[int] = set()
     todo = [result]
@@ -250,9 +274,9 @@ def _holes(result: Any) -> set[_Hole]:
         if id(value) in seen:
             continue
         seen.add(id(value))
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if (fields := _fields(value)) is not None:
             cls = type(value)
-            found |= {(cls, f.name, False) for f in dataclasses.fields(value) if _optional(f.type)}
+            found |= {(cls, name, False) for name, written in fields if _optional(written)}
             for name in dir(cls):
                 attr = inspect.getattr_static(cls, name, None)
                 if isinstance(attr, property) and _optional(getattr(attr.fget, "__annotations__", {}).get("return")):
@@ -269,20 +293,23 @@ def _nulled(value: Any, hole: _Hole, below: dict[int, frozenset[type]], memo: di
     if id(value) in memo:
         return memo[id(value)]
     new = value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if (fields := _fields(value)) is not None:
         mine = type(value) is cls
         changes = {}
-        for f in dataclasses.fields(value):
-            old = getattr(value, f.name)
-            now = None if mine and f.name == name and not is_property else _nulled(old, hole, below, memo)
+        for field, _ in fields:
+            old = getattr(value, field)
+            now = None if mine and field == name and not is_property else _nulled(old, hole, below, memo)
             if now is not old:
-                changes[f.name] = now
+                changes[field] = now
         if changes or (mine and is_property):
             new = copy.copy(value)
             for key, now in changes.items():
-                object.__setattr__(new, key, now)  # frozen dataclasses
+                _set(new, key, now)
             if mine and is_property:
-                object.__setattr__(new, "__class__", _none_property(cls, name))
+                if dataclasses.is_dataclass(value):
+                    object.__setattr__(new, "__class__", _none_property(cls, name))
+                else:  # a Struct's class cannot be swapped: the same fields in the subclass
+                    new = _none_property(cls, name)(*(getattr(new, field) for field, _ in fields))
     elif isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
         items = [_nulled(v, hole, below, memo) for v in value]
         if any(a is not b for a, b in zip(items, value, strict=True)):
@@ -302,6 +329,8 @@ def _none_property(cls: type, name: str) -> type:
     def none(_: object) -> None:
         return None
 
+    if hasattr(cls, "__struct_fields__"):  # a msgspec Struct (which takes no __slots__)
+        return type(cls)(cls.__name__, (cls,), {"__module__": cls.__module__, name: property(none)})
     return type(cls.__name__, (cls,), {"__slots__": (), "__module__": cls.__module__, name: property(none)})
 
 
