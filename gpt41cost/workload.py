@@ -590,15 +590,6 @@ def prompt_inputs(w: Workload, include: Sequence[str] = (), exclude: Sequence[st
     return out
 
 
-def workload_profile(
-    w: Workload, catalog: Catalog, measured: Sequence[Measured] | None = None
-) -> tuple[RequestProfile, PromptSummary]:
-    """The workload's requests on the mix's first model, and the summary over the mix
-    (:func:`workload_profiles`, which gives each model's)."""
-    profiles, summary = workload_profiles(w, catalog, measured)
-    return profiles[0], summary
-
-
 def workload_profiles(
     w: Workload, catalog: Catalog, measured: Sequence[Measured] | None = None, cache: RunCache | None = None
 ) -> tuple[tuple[RequestProfile, ...], PromptSummary]:

@@ -431,9 +431,9 @@ def test_estimate_limits_and_plan_read_the_same_input_tokens(tmp_path: Path, cli
     image_tokens = 765  # 1024x1024 at detail auto on gpt-4.1: 85 + 4 tiles x 170
     assert est["input_tokens_total"] > 475 + image_tokens
     # plan honours each request's own max_tokens as its reservation, and reads --as like estimate
-    from gpt41cost.workload import load_workload, workload_profile
+    from gpt41cost.workload import load_workload, workload_profiles
 
-    profile, _ = workload_profile(load_workload(w, catalog), catalog)
+    (profile,), _ = workload_profiles(load_workload(w, catalog), catalog)
     assert sorted(profile.reserves).count(7) == 5
     r = cli("plan", str(w), "-f", "json", "--as", "text=*.jsonl")
     assert r.json()["inputs"]["prompt_files"] == 19 - 3 - 5 + 2  # the two JSONL files: one request each

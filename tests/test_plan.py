@@ -10,7 +10,7 @@ import pytest
 
 from gpt41cost.catalog import Catalog
 from gpt41cost.limits import assess, verdict
-from gpt41cost.workload import load_workload, workload_demand, workload_profile
+from gpt41cost.workload import load_workload, workload_demand, workload_profiles
 
 from .conftest import DATA, ROOT
 
@@ -77,7 +77,7 @@ def test_classifier_hand_figures(catalog: Catalog) -> None:
     # 500,000 x 30 x (380 x $0.40 + 3 x $1.60) / 1M = $2,352.00 a month (gpt-4.1-mini);
     # peak = 500,000 x 4 / 1440 = 1,388.9 req/min; RPD 500,000 of tier 1's 10,000 = 5,000%
     w = load_workload(SAMPLES / "ticket-classifier.yaml", catalog)
-    profile, _ = workload_profile(w, catalog)
+    (profile,), _ = workload_profiles(w, catalog)
     a = assess(workload_demand(w, profile), catalog)
     assert a.monthly_spend_usd == D("2352.00")
     assert a.tier(1).model("gpt-4.1-mini").use("rpd").pct == 5000  # type: ignore[union-attr]

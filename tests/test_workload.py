@@ -10,7 +10,7 @@ import pytest
 
 from gpt41cost.catalog import Catalog
 from gpt41cost.errors import ExitCode, InputError
-from gpt41cost.workload import load_workload, workload_demand, workload_profile
+from gpt41cost.workload import load_workload, workload_demand, workload_profiles
 
 from .conftest import ROOT
 
@@ -37,7 +37,7 @@ def test_good_file(tmp_path: Path, catalog: Catalog) -> None:
     assert w.name == "w" and w.tier == 2 and w.reserve_tokens == 500 and w.output_tokens == 300
     assert w.traffic.peak_rpm == 300 and w.traffic.requests_per_day == 14400
     assert w.budget_usd_per_month == D(5000) and w.batch_share == 0 and not w.cache_auto
-    profile, summary = workload_profile(w, catalog)
+    (profile,), summary = workload_profiles(w, catalog)
     assert profile.input_tokens == (1000,) and summary.files == 0
     assert workload_demand(w, profile).models[0][1] == 1
 
@@ -55,8 +55,9 @@ def test_mix_and_prompts_relative_to_the_file(tmp_path: Path, catalog: Catalog) 
         ("gpt-4.1", D("0.05")),
     ]
     assert [Path(f).name for f in w.prompt_files] == ["a.txt", "b.txt"]
-    profile, summary = workload_profile(w, catalog)
-    assert profile.input_tokens == (2, 1) and summary.mean_input_tokens == D("1.5")
+    profiles, summary = workload_profiles(w, catalog)
+    # each model of the mix: text has the same tokens on every one
+    assert [p.input_tokens for p in profiles] == [(2, 1)] * 3 and summary.mean_input_tokens == D("1.5")
 
 
 def test_peak_from_daily_volume_and_factor(tmp_path: Path, catalog: Catalog) -> None:
