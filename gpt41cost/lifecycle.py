@@ -93,6 +93,17 @@ class Lifecycle:
     def inferred(self) -> bool:
         return self.basis == INFERRED
 
+    @property
+    def dated(self) -> bool:
+        """Whether any date is given: a deprecation, a shutdown, or both (a catalog may give a
+        deprecation date alone, before OpenAI names the shutdown)."""
+        return self.deprecated_on is not None or self.shutdown_on is not None
+
+    @property
+    def dates_basis(self) -> str | None:
+        """The basis of the dates (JSON ``basis``, the pricing table's basis column); None without any."""
+        return self.basis if self.dated else None
+
     def same_dates(self, other: Lifecycle) -> bool:
         """The same dates and successors as ``other``, whatever the basis of each."""
         return (self.deprecated_on, self.shutdown_on, self.substitute, self.replacement) == (
@@ -127,6 +138,8 @@ class Lifecycle:
         if status == SHUT_DOWN:
             return f"shut down {self.shutdown_on}{self.qualifier()}, {self.instead()}"
         if status == DEPRECATED:
+            if self.shutdown_on is None:  # announced without a shutdown date (yet)
+                return f"deprecated, no shutdown date announced, {self.instead()}"
             return f"deprecated, shuts down {self.shutdown_on}{self.qualifier()}, {self.instead()}"
         return ""
 
@@ -137,8 +150,7 @@ class Lifecycle:
             "shutdown_on": _iso(self.shutdown_on),
             "substitute": self.substitute,
             "replacement": self.replacement,
-            # a basis is the basis of dates: none without any (as the pricing table's "-")
-            "basis": None if self.deprecated_on is None and self.shutdown_on is None else self.basis,
+            "basis": self.dates_basis,
             "reason": self.reason,
         }
 
@@ -232,7 +244,7 @@ def alias_kind(own: Lifecycle) -> str:
     INFERRED (its snapshots' dates), UNDATED (none) or DOCUMENTED (dates of its own)."""
     if own.inferred:
         return INFERRED
-    return UNDATED if own.shutdown_on is None else DOCUMENTED
+    return DOCUMENTED if own.dated else UNDATED
 
 
 def alias_words(alias: str, own: Lifecycle) -> str:

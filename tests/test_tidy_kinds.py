@@ -3,12 +3,18 @@ what has a basis (JSON and the pricing table). In-process, no files but a catalo
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+import gpt41cost
 from gpt41cost.lifecycle import DOCUMENTED, INFERRED, UNDATED, Lifecycle, alias_kind, alias_words, snapshot_notes
+from gpt41cost.report import render
 
+SHIPPED = Path(gpt41cost.__file__).parent / "pricing.yaml"
 DAY = date(2026, 12, 6)
 SNAP = Lifecycle(deprecated_on=date(2026, 10, 14), shutdown_on=date(2027, 1, 14), replacement="gpt-6-luna")
 
@@ -32,3 +38,54 @@ def test_the_snapshot_note_and_the_usage_words_name_the_same_kind(own, kind, wor
         "snapshot gpt-4.1-2025-04-14: deprecated, shuts down 2027-01-14, OpenAI recommends gpt-6-luna "
         f"(not in this catalog); {note}"
     ]
+
+
+NANO_DATES = """    lifecycle:
+      deprecated_on: "2026-04-22"
+      shutdown_on: "2026-10-23"
+      substitute: gpt-4.1-mini
+      replacement: gpt-5.6-luna
+"""
+
+
+@pytest.fixture
+def deprecated_only(tmp_path: Path) -> str:
+    """The shipped catalog with gpt-4.1-nano deprecated and no shutdown date named yet."""
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert text.count(NANO_DATES) == 1
+    p = tmp_path / "deprecated-only.yaml"
+    undated = [line for line in NANO_DATES.splitlines(keepends=True) if "shutdown_on" not in line]
+    undated = [line for line in undated if "substitute" not in line]  # a substitute needs a shutdown date
+    p.write_text(text.replace(NANO_DATES, "".join(undated)), encoding="utf-8")
+    return str(p)
+
+
+def _bases(catalog: str | None) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """Each name's basis in the pricing JSON and in the pricing table's lifecycle rows."""
+    result = gpt41cost.pricing(catalog=catalog, as_of="2026-12-06")
+    doc = result.to_dict()
+    in_json: dict[str, str | None] = {}
+    for m in doc["models"]:
+        in_json[m["model"]] = m["lifecycle"]["basis"]
+        in_json.update((n, lc["basis"]) for n, lc in m["snapshots_lifecycle"].items())
+    rows = list(csv.DictReader(io.StringIO(render(result.report(), "csv", "lifecycle"))))
+    in_table = {r["name"]: r["basis"] or None for r in rows if r["name"] in in_json}
+    return in_json, in_table
+
+
+@pytest.mark.parametrize("custom", [False, True], ids=["shipped", "deprecated-only"])
+def test_the_pricing_table_and_json_give_the_same_basis(request, custom) -> None:
+    in_json, in_table = _bases(request.getfixturevalue("deprecated_only") if custom else None)
+    assert in_table == in_json
+    # a deprecation date is a date OpenAI announced: it has a basis (the table gave none before)
+    assert in_json["gpt-4.1-nano"] == in_json["gpt-4.1-nano-2025-04-14"] == "documented"
+    assert in_json["gpt-4.1"] == "inferred"
+
+
+def test_a_deprecation_without_a_shutdown_date_reads_as_such(deprecated_only) -> None:
+    out = " ".join(gpt41cost.pricing(catalog=deprecated_only, as_of="2026-12-06").render().split())
+    assert "gpt-4.1-nano deprecated, no shutdown date announced, OpenAI recommends gpt-5.6-luna" in out
+    assert "None" not in out  # was "deprecated, shuts down None, ..."
+    own = Lifecycle(deprecated_on=date(2026, 4, 22))
+    assert alias_kind(own) == DOCUMENTED  # a date of its own (was taken for no dates at all)
+    assert alias_words("gpt-4.1-nano", own) == "the alias gpt-4.1-nano has dates of its own"

@@ -150,7 +150,7 @@ def pricing_report(catalog: Catalog) -> Report:
                     life.status(day),
                     life.deprecated_on.isoformat() if life.deprecated_on else None,
                     life.shutdown_on.isoformat() if life.shutdown_on else None,
-                    None if life.shutdown_on is None else life.basis,
+                    life.dates_basis,
                     life.substitute,
                     life.replacement,
                 ]
