@@ -1111,7 +1111,8 @@ def test_a_usage_result_does_not_keep_the_ids_it_checked(tmp_path):
     """The ids a read remembers (to drop a record seen before) are freed as the read ends: a
     ``usage`` result of the Python API holds the totals, not a hash per record (it did, from
     7b392b3: 26.8 MiB against 8.6 MiB for a 300,000-line log). Two logs alike but for how many
-    distinct ids they hold leave results of the same size."""
+    distinct ids they hold leave results of the same size (a read that keeps its 5,000 hashes, in
+    the result or anywhere else: 620 KiB more; one that frees them: under 1 KiB)."""
     import gc
     import tracemalloc
 
@@ -1119,11 +1120,12 @@ def test_a_usage_result_does_not_keep_the_ids_it_checked(tmp_path):
 
     line = orjson.loads(_chat_lines()[0])
     held = []
-    for n, size in ((10, 1_000), (1_000, 20_000), (20_000, 20_000)):  # the first: a warm-up (imports, the catalog)
+    for n, size in ((10, 1_000), (1_000, 5_000), (5_000, 5_000)):  # the first: a warm-up (imports, the catalog)
         f = tmp_path / f"ids-{n}-{size}.jsonl"
         f.write_bytes(b"".join(orjson.dumps({**line, "id": f"chatcmpl-{k % n}"}) + b"\n" for k in range(size)))
         gc.collect()
-        tracemalloc.start()
+        if n > 10:  # the warm-up untraced: 3 times faster, and its figure is not used
+            tracemalloc.start()
         try:
             got = usage([str(f)], jobs=1, catalog=str(DATA.parent / "pricing-fixture.yaml"), as_of="2025-06-01")
             gc.collect()
@@ -1132,8 +1134,7 @@ def test_a_usage_result_does_not_keep_the_ids_it_checked(tmp_path):
             tracemalloc.stop()
         assert (got.result.records, got.result.duplicates) == (n, size - n)
         del got
-    # a set of 20,000 hashes alone takes about 1.1 MiB
-    assert held[2] - held[1] < 512 << 10, held
+    assert held[2] - held[1] < 128 << 10, held
 
 
 def test_progress_of_a_file_read_in_ranges_is_what_was_counted(tmp_path, monkeypatch):
