@@ -342,7 +342,9 @@ def test_what_the_speed_path_does_not_read_gets_the_full_parse(monkeypatch, chan
 # --------------------------------------------------------------------------- broken lines
 
 
-@settings(max_examples=150, deadline=None)
+# 75 examples of 25 lines: planted bugs in usage.clean (cached over input, an output count
+# missing) failed it in 6 of 6 seeds at 75 as at 150, a repeated struct let through in 2 of 6 at both
+@settings(max_examples=75, deadline=None)
 @given(st.integers(0, 2**32))
 def test_broken_lines_agree_with_full_parse(seed):
     rng = random.Random(seed)
@@ -558,7 +560,8 @@ def test_a_line_the_decoder_accepts_parses_to_the_same_fields():
     assert accepted > 1000 and rejected > 1000  # both sides exercised
 
 
-@settings(max_examples=400, deadline=None)
+# a planted bug (usage.loads refusing bytes that are not UTF-8) failed it in 6 of 6 seeds at 200 as at 400
+@settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=24) | st.text(max_size=12).map(lambda t: t.encode("utf-8", "surrogatepass")))
 def test_raw_bytes_in_a_string_are_accepted_only_when_the_full_parse_reads_them(raw):
     good = (Path(__file__).parent / "data" / "usage" / "chat.jsonl").read_bytes().splitlines()[0]
