@@ -89,3 +89,17 @@ def test_a_deprecation_without_a_shutdown_date_reads_as_such(deprecated_only) ->
     own = Lifecycle(deprecated_on=date(2026, 4, 22))
     assert alias_kind(own) == DOCUMENTED  # a date of its own (was taken for no dates at all)
     assert alias_words("gpt-4.1-nano", own) == "the alias gpt-4.1-nano has dates of its own"
+
+
+def test_usage_on_a_model_deprecated_without_a_date_says_no_date(deprecated_only, tmp_path: Path) -> None:
+    """usage's note on a deprecated model gives no 'before then' when OpenAI named no shutdown date."""
+    log = tmp_path / "app.jsonl"
+    log.write_text(
+        '{"id": "r1", "created": 1764979200, "model": "gpt-4.1-nano",'
+        ' "usage": {"prompt_tokens": 10, "completion_tokens": 5}}\n',
+        encoding="utf-8",
+    )
+    out = " ".join(gpt41cost.usage(str(log), catalog=deprecated_only, as_of="2026-12-06").render().split())
+    assert "gpt-4.1-nano is deprecated, no shutdown date announced" in out
+    assert "traffic on it should move (OpenAI has named no date yet)" in out
+    assert "before then" not in out

@@ -251,7 +251,8 @@ def usage_report(result: UsageResult) -> Report:
             if status == SHUT_DOWN:
                 notes.append(f"{label} is {life.mark(day)}: these figures price its past use.")
             elif status != ACTIVE and label not in noted:  # a snapshot's note names its alias
-                notes.append(f"{label} is {life.mark(day)}: traffic on it must move before then.")
+                move = "must move before then" if life.shutdown_on else "should move (OpenAI has named no date yet)"
+                notes.append(f"{label} is {life.mark(day)}: traffic on it {move}.")
         for snap in result.snapshots:  # dated apart from the alias whose row prices it
             status = snap.lifecycle.status(day)
             named = f"{snap.model} ({snap.requests:,} request(s), priced in the {snap.counted_under} row)"
