@@ -1427,8 +1427,10 @@ _PRIOR: set[int] = set()
 #: and not merged yet, each SLOT_BYTES (a larger piece is handed out in the work item itself).
 _SHARED: list[mmap.mmap] = []
 SLOT_BYTES = PIECE_BYTES + (1 << 20)
-#: Linux: a process that has copied a slot drops its pages from its own memory (the slot keeps them)
-_MADV_DONTNEED: int | None = getattr(mmap, "MADV_DONTNEED", None)
+# A worker keeps the slots' pages mapped once it has read them: they are the parent's pages, shared,
+# not copies. Dropping them after each piece (madvise DONTNEED, as before) made the worker fault
+# them in again for its next piece: 19,000 page faults and 0.17 s of system CPU on the 1,000,000-line
+# gzip log, for RSS figures about 25 MiB lower summed over the processes (the memory is the same).
 
 #: A piece's result: (its totals, its line count, the hashes of the ids it counted (None when
 #: ``strict`` stopped it; its skip is then the one in the totals' skips)).
@@ -1453,10 +1455,7 @@ class Piece(Struct, frozen=True):
         """Scan it into ``sink``; return the number of its last line (lines before it: ``line_no``)."""
         if self.at is not None:
             at, n = self.at
-            line_no = _scan_blocks(_SHARED[0], sink, line_no, self.last, at, at + n)
-            if _MADV_DONTNEED is not None:  # this process is done with the slot's pages (they stay shared)
-                _SHARED[0].madvise(_MADV_DONTNEED, at, n)
-            return line_no
+            return _scan_blocks(_SHARED[0], sink, line_no, self.last, at, at + n)
         if self.data:  # a gzip piece longer than a slot
             return _scan_blocks(self.data, sink, line_no, self.last)
         with open(self.source, "rb", buffering=0) as f:
@@ -1803,7 +1802,7 @@ def _scan_gzip_parallel(path: str, sink: Sink, jobs: int, tracker: _Tracker, lin
     the records before the cut and adds one ``truncated`` skip, as :func:`scan_stream` does."""
     end: _GzipCut | None = None
     ahead = jobs + 1  # pieces handed out beyond the one being merged: each worker has one queued
-    stride = -(-SLOT_BYTES // mmap.PAGESIZE) * mmap.PAGESIZE  # a slot starts on a page (madvise)
+    stride = -(-SLOT_BYTES // mmap.PAGESIZE) * mmap.PAGESIZE  # a slot starts on a page
     _SHARED.append(mmap.mmap(-1, (ahead + 1) * stride))  # shared with the workers forked below
     try:
         with _Pool(sink, jobs) as pool:
