@@ -625,6 +625,10 @@ def test_blank_lines_before_the_first_record_are_skipped_a_buffer_at_a_time(tmp_
 # --------------------------------------------------------------------------- fast path == full parse
 
 
+#: A tool call's arguments that mention usage (made once: the same text in every line)
+_TOOL_ARGUMENTS = json.dumps({"usage": {"prompt_tokens": 99}})
+
+
 def _chat_line(rng: random.Random) -> dict:
     prompt = rng.randrange(0, 50_000)
     body: dict = {
@@ -640,7 +644,7 @@ def _chat_line(rng: random.Random) -> dict:
                     "content": rng.choice(
                         ["plain", 'tricky "usage":{"prompt_tokens":1} }}', '\\"usage\\": {', "東京 \u2028 \\n"]
                     ),
-                    "tool_calls": [{"function": {"arguments": json.dumps({"usage": {"prompt_tokens": 99}})}}],
+                    "tool_calls": [{"function": {"arguments": _TOOL_ARGUMENTS}}],
                 },
                 "finish_reason": "stop",
             }
@@ -671,10 +675,11 @@ def _chat_line(rng: random.Random) -> dict:
         body["extra"] = {"usage": {"prompt_tokens": 1, "completion_tokens": 1}}
     if rng.random() < 0.1:
         body["object"] = "chat.completion.chunk"
-    keys = list(body)
     if rng.random() < 0.2:
+        keys = list(body)
         rng.shuffle(keys)
-    return {k: body[k] for k in keys}
+        return {k: body[k] for k in keys}
+    return body
 
 
 def _encode(rng: random.Random, obj: dict) -> bytes:
