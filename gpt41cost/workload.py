@@ -46,7 +46,10 @@ from .measure import Measured, expected_output, output_reservation, within_max
 from .numbers import PEAK_FACTOR, PERCENT, REQUESTS, SHARE, TOKENS, USD, NumberError, Range, parse_count, parse_decimal
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from .cache import RunCache
+    from .lifecycle import Lifecycle
     from .readers.text import Found
     from .usage import Calibration, ModelCalibration
 
@@ -574,17 +577,13 @@ def prompt_inputs(w: Workload, include: Sequence[str] = (), exclude: Sequence[st
     """The workload's prompt files as inputs to read (:func:`gpt41cost.readers.inputs.gather`):
     a file a glob found is skipped when empty, a file named literally is an error when empty.
     ``include``/``exclude``: fnmatch globs on the path relative to the workload file, or the name."""
-    from .readers.text import Found, matches
+    from .readers.text import Found, kept
 
     base = os.path.dirname(w.path)
     out = []
     for f, globbed in zip(w.prompt_files, w.prompt_globbed or (False,) * len(w.prompt_files), strict=True):
-        rel, name = os.path.relpath(f, base), os.path.basename(f)
-        if include and not matches(rel, name, include):
-            continue
-        if exclude and matches(rel, name, exclude):
-            continue
-        out.append(Found(f, globbed))
+        if kept(os.path.relpath(f, base), os.path.basename(f), include, exclude):
+            out.append(Found(f, globbed))
     if not out:
         raise InputError(f"{w.path}: prompts: no file left after --include/--exclude; check the globs")
     return out
@@ -770,20 +769,31 @@ def lifecycle_reasons(w: Workload, catalog: Catalog) -> tuple[str, ...]:
     """Why the routing cannot run for the workload's horizon from the catalog's run date: each
     model that is shut down, or announced to shut down within ``horizon_months``, with its date
     and substitute."""
-    day = catalog.day
-    until = add_months(day, w.horizon_months)
+    day, until = _horizon(w, catalog)
     reasons = []
     for m, share in w.models:
         lc = m.lifecycle
         traffic = f"{_pct(share)} of the traffic"
+        if not _gone_within(lc, day, until):
+            continue
         if lc.status(day) == SHUT_DOWN:
             reasons.append(f"{m.label} ({traffic}) is shut down since {lc.shutdown_on}{lc.because()}; {lc.instead()}")
-        elif lc.expires_within(day, until):
+        else:
             reasons.append(
                 f"{m.label} ({traffic}) shuts down on {lc.shutdown_on}{lc.because()}, within the "
                 f"{w.horizon_months}-month horizon (to {until}); {lc.instead()}"
             )
     return tuple(reasons)
+
+
+def _horizon(w: Workload, catalog: Catalog) -> tuple[date, date]:
+    """The catalog's run date and the end of the workload's horizon from it."""
+    return catalog.day, add_months(catalog.day, w.horizon_months)
+
+
+def _gone_within(lc: Lifecycle, day: date, until: date) -> bool:
+    """Shut down on ``day``, or announced to shut down by ``until``: the routing cannot last."""
+    return lc.status(day) == SHUT_DOWN or lc.expires_within(day, until)
 
 
 def plan_verdict(w: Workload, assessment: Assessment, catalog: Catalog) -> Verdict:
@@ -797,14 +807,13 @@ def with_substitutes(w: Workload, catalog: Catalog) -> tuple[Workload, tuple[str
     """The workload with each model that is shut down, or shuts down within the horizon, routed to
     its substitute (shares merged where the substitute is already routed); and what was replaced.
     A model with no substitute in the catalog stays, and is named."""
-    day = catalog.day
-    until = add_months(day, w.horizon_months)
+    day, until = _horizon(w, catalog)
     mix: dict[str, tuple[ResolvedModel, Decimal]] = {}
     swaps: list[str] = []
     for m, share in w.models:
         lc = m.lifecycle
         target = m
-        if lc.status(day) == SHUT_DOWN or lc.expires_within(day, until):
+        if _gone_within(lc, day, until):
             if lc.substitute is None:
                 swaps.append(f"{m.label} kept: {lc.instead()}")
             else:

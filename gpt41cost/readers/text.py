@@ -111,16 +111,17 @@ def _zero_dirs(glob: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(forms))
 
 
+def kept(rel: str, name: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    """Does ``--include``/``--exclude`` keep the path ``rel`` (file ``name``)? (:func:`matches`)"""
+    return (not include or matches(rel, name, include)) and not (exclude and matches(rel, name, exclude))
+
+
 def _walk(
     root: str, include: Sequence[str], exclude: Sequence[str], on_error: Callable[[UnreadableDirectory], None] | None
 ) -> Iterator[str]:
     for full, rel in walk(root, on_error):
-        name = os.path.basename(full)
-        if include and not matches(rel, name, include):
-            continue
-        if exclude and matches(rel, name, exclude):
-            continue
-        yield full
+        if kept(rel, os.path.basename(full), include, exclude):
+            yield full
 
 
 def read_bytes(source: str, stdin: BinaryIO | None = None) -> bytes:
