@@ -213,6 +213,14 @@ def usd(value: Decimal | None, places: int = 6) -> str:
     return f"${rounded:,.{places}f}"
 
 
+def usd_cents(value: Decimal | None) -> str:
+    """Money in cents (``$1,234.57``, ``$0.45``), with more places (up to 6) for an amount under a
+    dollar that cents would show with fewer than two significant digits: ``$0.0036``, not ``$0.00``."""
+    if value is None or not value or abs(value) >= 1:
+        return usd(value, 2)
+    return usd(value, min(6, max(2, 1 - value.adjusted())))
+
+
 def usd_given(value: Decimal) -> str:
     """An amount the user gave (a budget, a cap) as given: ``$0.02``, ``$1,234.56``, ``$5,000``;
     no rounding, since a label that rounds a $0.02 budget to $0 misleads."""

@@ -257,3 +257,26 @@ def test_forecast_json_contract(cli):
     assert set(f["daily"][0]) == {"day", "cost_usd"}
     mini = next(p for p in f["peak_days"] if p["model"] == "gpt-4.1-mini")
     assert mini["rpd"] == 10_000  # tier 1 publishes RPD for mini
+
+
+def test_small_amounts_in_the_forecast_keep_their_figures(tmp_path: Path) -> None:
+    """A day of $0.00072 reads as such in the forecast's labels and note (was '$0.00/day')."""
+    import gpt41cost
+    from gpt41cost.report import usd_cents
+
+    day = int(dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC).timestamp())
+    log = tmp_path / "app.jsonl"
+    log.write_text(
+        "".join(
+            json.dumps({"id": f"r{i}", "created": day + i * 86_400, "model": "gpt-4.1-mini",
+                        "usage": {"prompt_tokens": 1000, "completion_tokens": 200}}) + "\n"
+            for i in range(3)
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    out = " ".join(gpt41cost.usage(str(log), forecast=True, as_of="2026-11-03").render().split())
+    # a day: 1,000 x $0.40/M + 200 x $1.60/M = $0.00072; the mean of three such days the same
+    assert "$0.00072/day" in out and "the rate's highest day, $0.00072," in out
+    assert "$0.00/day" not in out
+    cases = {"0.0036": "$0.0036", "0.45": "$0.45", "0": "$0.00", "1234.567": "$1,234.57", "0.999": "$1.00"}
+    assert {v: usd_cents(Decimal(v)) for v in cases} == cases

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..forecast import Crossing, Forecast
-from ..report import Cell, Pct, Shown, Table, Usd, money_str, usd, usd_given
+from ..report import Cell, Pct, Shown, Table, Usd, money_str, usd_cents, usd_given
 from .usage import mean_shown, ratio_str, snake
 
 _NUMERIC = frozenset({"value", "requests", "RPD", "tokens", "tokens/min (day avg)", "TPM", "of RPD", "of TPM"})
@@ -46,12 +46,12 @@ def forecast_tables(f: Forecast) -> list[Table]:
         [f"spent so far ({month_start} to {f.through})", Usd(f.spent_usd)],
         [
             f"run rate per day (mean of {f.rate_days} days, {f.rate_from} to {f.through})",
-            Shown(f"{usd(f.run_rate_usd, 2)}/day", f.run_rate_usd),
+            Shown(f"{usd_cents(f.run_rate_usd)}/day", f.run_rate_usd),
         ],
         [f"days left (to {f.month_end})", f.days_left],
         ["projected month-end", Usd(f.projected_usd)],
-        [f"projected low (the rate's lowest day, {usd(f.day_low_usd, 2)}, every day left)", Usd(f.low_usd)],
-        [f"projected high (the rate's highest day, {usd(f.day_high_usd, 2)}, every day left)", Usd(f.high_usd)],
+        [f"projected low (the rate's lowest day, {usd_cents(f.day_low_usd)}, every day left)", Usd(f.low_usd)],
+        [f"projected high (the rate's highest day, {usd_cents(f.day_high_usd)}, every day left)", Usd(f.high_usd)],
     ]
     for c in f.crossings:
         rows.append(
@@ -91,8 +91,8 @@ def _pct(share: Any) -> Pct:
 
 def forecast_notes(f: Forecast) -> list[str]:
     parts = [
-        f"Forecast: {usd(f.projected_usd, 2)} by {f.month_end} ({usd(f.low_usd, 2)} - {usd(f.high_usd, 2)}) "
-        f"at {usd(f.run_rate_usd, 2)}/day, the mean of the last {f.rate_days} days"
+        f"Forecast: {usd_cents(f.projected_usd)} by {f.month_end} ({usd_cents(f.low_usd)} - {usd_cents(f.high_usd)}) "
+        f"at {usd_cents(f.run_rate_usd)}/day, the mean of the last {f.rate_days} days"
     ]
     parts += [f"{c.what} {usd_given(c.limit_usd)}: {_crossing_text(c, f)}" for c in f.crossings]
     notes = ["; ".join(parts) + "."]
