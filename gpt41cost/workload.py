@@ -660,18 +660,30 @@ def workload_profiles(
         for (m, _), profile in zip(w.models, profiles, strict=True):
             window = m.spec.context_window
             for k, i in enumerate(profile.input_tokens):
-                # each choice fits the window alone; a cap as written (the reserve takes it at most
-                # at the maximum output: a request over the window is refused as before)
-                cap = measured[k].max_output_tokens
-                reserve = cap if cap is not None else profile.reserve_of(k) // profile.choices_of(k)
+                # each choice fits the window alone; its cap as every figure takes it, at most the
+                # model's maximum output (measure.CAP_OVER_MAX: a cap over it is listed, not refused)
+                reserve = profile.reserve_of(k) // profile.choices_of(k)
                 if i + reserve > window:
-                    raise InputError(
-                        f"{measured[k].where}: {i:,} input tokens plus {reserve:,} output do not fit {m.label}'s "
-                        f"{window:,}-token context window"
-                    )
+                    raise InputError(_over_window(measured[k], i, reserve, m.label, window))
         return tuple(profiles), summary
     one, summary = _given_size_profile(w, catalog)
     return (one,) * len(w.models), summary
+
+
+def _over_window(request: Measured, input_tokens: int, reserve: int, label: str, window: int) -> str:
+    """The refusal of a request whose input plus one choice's output is over the context window,
+    with what to do about it."""
+    room = window - input_tokens
+    if room <= 0:
+        todo = f"shorten its input below {window:,} tokens, or leave the file out (--exclude)"
+    elif request.max_output_tokens is not None:
+        todo = f"lower its max_tokens to {room:,} or less, shorten its input, or leave the file out (--exclude)"
+    else:
+        todo = f"lower the workload's max_tokens (or output_tokens) to {room:,} or less, or shorten its input"
+    return (
+        f"{request.where}: {input_tokens:,} input tokens plus {reserve:,} output do not fit {label}'s "
+        f"{window:,}-token context window; {todo}"
+    )
 
 
 def _mix_summary(summaries: Sequence[PromptSummary], shares: Sequence[Decimal]) -> PromptSummary:

@@ -1,0 +1,73 @@
+"""Review 12 of the output cap (a request's max_tokens over the model's 32,768 maximum output:
+listed as not fitting, figured at the maximum; docs/accounting.md §11): plan's window check,
+the JSON contract's nulls, one rounding of the steady cache, the Batch pre-flight, the messages.
+Money is checked by hand against gpt-4.1's prices: $2 input, $8 output per 1M tokens."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal as D
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import gpt41cost
+from gpt41cost.catalog import Catalog
+from gpt41cost.errors import InputError
+from gpt41cost.measure import Measured
+from gpt41cost.workload import workload_from_dict, workload_profiles
+
+AS_OF = "2026-12-06"
+TAGLINE = {"role": "user", "content": "Write a tagline"}  # 10 input tokens as a Chat request
+HUGE = {"model": "gpt-4.1", "messages": [TAGLINE], "max_tokens": 2_000_000, "n": 2}
+
+
+def write(path: Path, body: Any) -> Path:
+    path.write_text(json.dumps(body))
+    return path
+
+
+def test_plan_takes_a_cap_over_the_maximum_at_the_maximum_in_the_window_check(tmp_path: Path) -> None:
+    """10 input + 2,000,000 as written is over the 1,047,576 window, but every figure takes the cap
+    at 32,768 (10 + 32,768 fits), as limits and estimate do: plan prices it and lists it. Money:
+    expected 2 choices x 500 output: 10 x $2/M + 1,000 x $8/M = $0.00802 a request; 100 a day for
+    30 days: $24.06."""
+    write(tmp_path / "huge.json", HUGE)
+    w = {"model": "gpt-4.1", "prompts": [f"{tmp_path}/huge.json"], "output_tokens": 500, "tier": 5}
+    p = gpt41cost.plan({**w, "traffic": {"requests_per_day": 100}}, as_of=AS_OF)
+    assert p.assessment.costs[0].total_usd == D("24.06")
+    assert p.assessment.demand.profile.reserves == (2 * 32_768,)
+    assert p.to_dict()["inputs"]["requests_over_max_output"] == [
+        {"request": f"{tmp_path}/huge.json", "max_tokens": 2_000_000}
+    ]
+    lim = gpt41cost.limits(f"{tmp_path}/huge.json", models="gpt-4.1", requests_per_day=100, output_tokens=500,
+                           as_of=AS_OF)  # fmt: skip
+    assert lim.assessments[0].costs[0].total_usd == p.assessment.costs[0].total_usd
+
+
+def _one(where: str, tokens: int, cap: int | None) -> Measured:
+    return Measured(where, "chat", dict.fromkeys(("gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"), tokens),
+                    max_output_tokens=cap)  # fmt: skip
+
+
+def test_plan_says_what_to_do_with_a_request_over_the_window(catalog: Catalog) -> None:
+    """1,040,000 input + 32,768 (a cap of 40,000 taken at the maximum) = 1,072,768 > 1,047,576: the
+    room left is 7,576 tokens, and the message says so; without a cap the workload's max_tokens."""
+    w = workload_from_dict(
+        {"model": "gpt-4.1", "prompts": ["samples/support/*.txt"], "output_tokens": 500, "max_tokens": 9000,
+         "traffic": {"requests_per_day": 100}, "tier": 5},
+        catalog,
+    )  # fmt: skip
+    with pytest.raises(InputError) as got:
+        workload_profiles(w, catalog, [_one("big.json", 1_040_000, 40_000)])
+    assert got.value.message == (
+        "big.json: 1,040,000 input tokens plus 32,768 output do not fit gpt-4.1's 1,047,576-token context "
+        "window; lower its max_tokens to 7,576 or less, shorten its input, or leave the file out (--exclude)"
+    )
+    with pytest.raises(InputError) as got:
+        workload_profiles(w, catalog, [_one("p.txt", 1_040_000, None)])
+    assert got.value.message.endswith(
+        "plus 9,000 output do not fit gpt-4.1's 1,047,576-token context window; lower the workload's "
+        "max_tokens (or output_tokens) to 7,576 or less, or shorten its input"
+    )
