@@ -167,6 +167,18 @@ class PromptSummary:
             max_output_tokens=max_output,
         )
 
+    def on(self, profile: RequestProfile) -> PromptSummary:
+        """This summary with the input figures of ``profile`` (one model's requests of a mix: their
+        input and cached tokens differ by model)."""
+        cached = profile.cached_tokens
+        return replace(
+            self,
+            mean_input_tokens=profile.mean_input_tokens,
+            max_input_tokens=profile.max_input_tokens,
+            mean_cached_tokens=Decimal(sum(cached)) / len(cached),
+            input_tokens_total=None if self.input_tokens_total is None else sum(profile.input_tokens),
+        )
+
 
 # --------------------------------------------------------------------------- loading
 

@@ -71,3 +71,47 @@ def test_plan_says_what_to_do_with_a_request_over_the_window(catalog: Catalog) -
         "plus 9,000 output do not fit gpt-4.1's 1,047,576-token context window; lower the workload's "
         "max_tokens (or output_tokens) to 7,576 or less, or shorten its input"
     )
+
+
+def _image_workload(tmp_path: Path) -> dict[str, Any]:
+    """A photo (1024 x 1024) and a text prompt on a 50/50 mix: the photo's tokens differ by model."""
+    from .test_images import png_header
+
+    (tmp_path / "photo.png").write_bytes(png_header(1024, 1024))
+    (tmp_path / "q.txt").write_text("Describe the attached photo in one sentence.")
+    return {"models": {"gpt-4.1": 0.5, "gpt-4.1-mini": 0.5}, "prompts": [f"{tmp_path}/*"], "output_tokens": 100,
+            "traffic": {"requests_per_day": 2000}, "tier": 1}  # fmt: skip
+
+
+def test_plan_gives_each_model_its_own_input_figures_as_limits_does(tmp_path: Path) -> None:
+    """A mix whose models' input tokens differ: plan's top-level input figures were a share-weighted
+    blend (neither model's); now each model has its own in models[].inputs, equal to limits', and
+    the top level is null where they differ, as in limits."""
+    w = _image_workload(tmp_path)
+    p = gpt41cost.plan(w, as_of=AS_OF).to_dict()
+    lim = gpt41cost.limits(str(tmp_path), models=["gpt-4.1", "gpt-4.1-mini"], requests_per_day=2000,
+                           output_tokens=100, as_of=AS_OF).to_dict()  # fmt: skip
+    for key in ("mean_input_tokens", "input_tokens_total", "max_input_tokens", "mean_cached_tokens"):
+        own = [m["inputs"][key] for m in p["models"]]
+        assert own == [m["inputs"][key] for m in lim["models"]], key
+        if own[0] != own[1]:
+            assert p["inputs"][key] is None and lim["inputs"][key] is None, key
+    totals = [m["inputs"]["input_tokens_total"] for m in p["models"]]
+    assert totals[0] != totals[1] and p["inputs"]["prompt_files"] == 2
+    text = " ".join(gpt41cost.plan(w, as_of=AS_OF).render().split())
+    assert "input tokens/request: gpt-4.1: 2 requests measured" in text
+
+
+def test_the_json_contract_lists_the_per_model_figures_as_nullable() -> None:
+    """README's key lists (tools/json_contract) say `| null` for every top-level input figure a
+    model has its own of: limits and plan write null there when the models' values differ."""
+    from gpt41cost.views import limits, plan
+    from tools.json_contract import README, readme_block
+
+    text = README.read_text(encoding="utf-8")
+    for command, keys in (("limits", limits.PER_MODEL), ("plan", plan.PER_MODEL)):
+        block = readme_block(text, command)
+        assert block is not None
+        listed = dict(line.split("  ", 1) for line in block.splitlines() if line.startswith(".inputs."))
+        for key in keys:
+            assert "null" in listed[f".inputs.{key}"].split(" | "), (command, key)

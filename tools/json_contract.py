@@ -179,9 +179,19 @@ def contract(command: str) -> dict[str, set[str]]:
     for args in RUNS[command]:
         for path, _, kind, _ in walk(run_json(command, args)):
             kinds.setdefault(path, set()).add(kind)
-    for path in type_nulls(command):
+    for path in type_nulls(command) | view_nulls(command):
         kinds.setdefault(path, set()).add("null")
     return kinds
+
+
+def view_nulls(command: str) -> frozenset[str]:
+    """The key paths a view writes null of its own (no result type's None): the top-level ``inputs``
+    figures each model of a run has its own of, null when the models' values differ
+    (:func:`gpt41cost.views.limits.common_inputs`; a mix of images, or of maxima)."""
+    from gpt41cost.views import limits, plan
+
+    keys = {"limits": limits.PER_MODEL, "plan": plan.PER_MODEL}.get(command, ())
+    return frozenset(f".inputs.{k}" for k in keys)
 
 
 @functools.cache

@@ -367,7 +367,7 @@ def limits_report(
             name="lowest-tier",
         ),
     ]
-    assumptions = _merged([(a.demand.models[0][0].label, input_assumptions(a.demand, own, output_source, catalog))
+    assumptions = merged([(a.demand.models[0][0].label, input_assumptions(a.demand, own, output_source, catalog))
                            for a, own in pairs])  # fmt: skip
     if any(a.demand.profile.batch_kinds for a in assessments):
         assumptions.append(("spend", SPEND_PARTS))
@@ -386,7 +386,7 @@ def limits_report(
     data = {
         "schema_version": SCHEMA_VERSION,
         **dated_json(day, catalog.as_of),
-        "inputs": _common(_inputs_json(demand, pairs[0][1]), [m["inputs"] for m in models_json]),
+        "inputs": common_inputs(_inputs_json(demand, pairs[0][1]), [m["inputs"] for m in models_json]),
         "monthly_spend_projected": demand.spend_projected,
         "models": models_json,
         "uncounted": uncounted_json(uncounted),
@@ -473,8 +473,9 @@ SPEND_PARTS = (
 #: What every over-the-maximum note holds (the warnings pick it out).
 OVER_MAX_MARK = "maximum output of"
 
-#: Input figures each model has its own of (images and the cache differ by model, the cap's maximum too).
-_PER_MODEL = (
+#: Input figures each model has its own of (images and the cache differ by model, the cap's maximum too):
+#: JSON ``models[].inputs``; the top-level ``inputs`` has the models' common value, null when they differ.
+PER_MODEL = (
     "mean_input_tokens",
     "input_tokens_total",
     "max_input_tokens",
@@ -509,7 +510,7 @@ def covers(demand: Demand) -> dict[str, str]:
     return {"standard": std, "batch": bat}
 
 
-def _merged(each: Sequence[tuple[str, list[tuple[str, str]]]]) -> list[tuple[str, str]]:
+def merged(each: Sequence[tuple[str, list[tuple[str, str]]]]) -> list[tuple[str, str]]:
     """Each model's assumptions as one list: a line every model has alike once, a line that
     differs (or that only some models have) as each model's own ("model: text; model: text"),
     in the order the lines first appear."""
@@ -528,14 +529,16 @@ def _merged(each: Sequence[tuple[str, list[tuple[str, str]]]]) -> list[tuple[str
 def _model_inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any]:
     """One model's own input figures (JSON ``models[].inputs``)."""
     full = _inputs_json(demand, summary)
-    return {k: full[k] for k in _PER_MODEL}
+    return {k: full[k] for k in PER_MODEL}
 
 
-def _common(top: dict[str, Any], models: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The top-level ``inputs``: a per-model figure there is the models' common value, null when
-    they differ (each model's own is in ``models[].inputs``)."""
+def common_inputs(
+    top: dict[str, Any], models: Sequence[dict[str, Any]], keys: Sequence[str] = PER_MODEL
+) -> dict[str, Any]:
+    """The top-level ``inputs``: a per-model figure there (``keys``) is the models' common value,
+    null when they differ (each model's own is in ``models[].inputs``)."""
     out = dict(top)
-    for k in _PER_MODEL:
+    for k in keys:
         values = [m[k] for m in models]
         out[k] = values[0] if all(v == values[0] for v in values) else None
     return out

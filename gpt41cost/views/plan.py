@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from ..catalog import Catalog
 from ..lifecycle import add_months
-from ..limits import DAYS_PER_MONTH, Assessment, Verdict
+from ..limits import DAYS_PER_MONTH, Assessment, Demand, Verdict
 from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_auto
 from ..workload import PromptSummary, Workload
 from .dated import catalog_notes, dated_json, status_text
 from .limits import (
     cap_cell,
+    common_inputs,
     expected_output_json,
     input_assumptions,
+    merged,
     model_tier_json,
     over_max_note,
     pct_json,
@@ -124,6 +126,12 @@ def plan_report(
     if over is not None:
         notes.append(over)
     notes += catalog_notes(catalog.as_of, day)
+    # each model's own requests (a mix: image and cached tokens differ by model), as limits shows them
+    each = [
+        (m.label, replace(a.demand, profile=a.demand.profile_of(k), profiles=()), summary.on(a.demand.profile_of(k)))
+        for k, (m, _) in enumerate(w.models)
+    ]
+    model_inputs = [_model_inputs(d, s) for _, d, s in each]
     data = {
         "schema_version": SCHEMA_VERSION,
         **dated_json(day, catalog.as_of),
@@ -132,23 +140,23 @@ def plan_report(
         "tier": w.tier,
         "min_headroom_pct": pct_json(w.min_headroom_pct),
         "budget_usd_per_month": money_str(w.budget_usd_per_month),
-        "inputs": {
-            "prompt_files": summary.files,
-            "mean_input_tokens": rounded(summary.mean_input_tokens, 4),
-            "input_tokens_total": summary.input_tokens_total,
-            "max_input_tokens": summary.max_input_tokens,
-            "mean_cached_tokens": rounded(summary.mean_cached_tokens, 4),
-            "cache": summary.cache_basis,
-            "requests_over_max_output": [{"request": r, "max_tokens": c} for r, c in summary.over_max],
-            "output_tokens": w.output_tokens,
-            **expected_output_json(a.demand.profile),
-            "max_tokens": w.max_tokens,
-            "requests_per_day": rounded(w.traffic.requests_per_day, 4),
-            "peak_rpm": rounded(w.traffic.peak_rpm, 4),
-            "peak_rpm_source": w.traffic.peak_source,
-            "batch_share": w.batch_share,
-            "batch_file_requests": a.demand.profile.batch_kinds,
-        },
+        "inputs": common_inputs(
+            {
+                "prompt_files": summary.files,
+                **model_inputs[0],
+                "cache": summary.cache_basis,
+                "requests_over_max_output": [{"request": r, "max_tokens": c} for r, c in summary.over_max],
+                "output_tokens": w.output_tokens,
+                "max_tokens": w.max_tokens,
+                "requests_per_day": rounded(w.traffic.requests_per_day, 4),
+                "peak_rpm": rounded(w.traffic.peak_rpm, 4),
+                "peak_rpm_source": w.traffic.peak_source,
+                "batch_share": w.batch_share,
+                "batch_file_requests": a.demand.profile.batch_kinds,
+            },
+            model_inputs,
+            PER_MODEL,
+        ),
         "models": [
             {
                 "model": c.model,
@@ -157,10 +165,11 @@ def plan_report(
                 "requests_per_day": rounded(c.requests_per_day, 4),
                 "peak_rpm": rounded(c.peak_rpm, 4),
                 "monthly_cost_usd": _cost_json(c.standard_usd, c.batch_usd, c.total_usd),
+                "inputs": own,
                 "lowest_tier": a.model_lowest_tier(c.model),
                 "tiers": [model_tier_json(t.model(c.model), t) for t in a.tiers],
             }
-            for c in a.costs
+            for c, own in zip(a.costs, model_inputs, strict=True)
         ],
         "total_monthly_cost_usd": _cost_json(std_total, batch_total, spend),
         "budget_used_pct": pct_json(budget_used),
@@ -180,7 +189,7 @@ def plan_report(
         "verdict": {"pass": v.passed, "reasons": list(v.reasons)},
         "uncounted": uncounted_json(summary.uncounted),
     }
-    assumptions = input_assumptions(a.demand, summary, w.output_source, catalog)
+    assumptions = merged([(label, input_assumptions(d, s, w.output_source, catalog)) for label, d, s in each])
     assumptions.append(
         (
             "horizon",
@@ -270,6 +279,30 @@ def plan_report(
             )
         ],
     )
+
+
+#: The input figures each model of a mix has its own of (JSON ``models[].inputs``; the top-level
+#: ``inputs`` has the models' common value, null when they differ, as in ``limits``).
+PER_MODEL = (
+    "mean_input_tokens",
+    "input_tokens_total",
+    "max_input_tokens",
+    "mean_cached_tokens",
+    "expected_output_capped_requests",
+    "mean_expected_output_tokens",
+    "mean_output_reservation_tokens",
+)
+
+
+def _model_inputs(demand: Demand, summary: PromptSummary) -> dict[str, Any]:
+    """One model's own input figures (JSON ``models[].inputs``)."""
+    return {
+        "mean_input_tokens": rounded(summary.mean_input_tokens, 4),
+        "input_tokens_total": summary.input_tokens_total,
+        "max_input_tokens": summary.max_input_tokens,
+        "mean_cached_tokens": rounded(summary.mean_cached_tokens, 4),
+        **expected_output_json(demand.profile),
+    }
 
 
 def _shown(d: Decimal | None) -> Shown:
