@@ -165,7 +165,9 @@ def test_content_kind_never_takes_a_prefix_for_the_whole() -> None:
     assert content_kind(b'{"custom_id": "a", "method": "POST", "url": "/v1/responses", "body": {}}') == "batch"
     two = json.dumps({"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]})
     assert content_kind(f"{two}\n{two}\n".encode()) == "finetune"
-    assert content_kind(f'{two}\n"a string"\n'.encode()) is None  # mixed shapes are no request file
+    # JSON lines of mixed shapes are read as their first line says, as a .jsonl is (the reader refuses line 2)
+    assert content_kind(f'{two}\n"a string"\n'.encode()) == "finetune"
+    assert content_kind(f"{two}\nx = 1\n".encode()) is None  # a line that is no JSON: text
 
 
 # --------------------------------------------------------------------------- the mixed folder

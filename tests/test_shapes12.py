@@ -141,8 +141,9 @@ def test_an_answer_among_chat_requests_is_a_bad_line(cli: Cli, tmp_path: Path):
         run = cli(*command, path, "-m", "gpt-4.1", "-f", "json", expect=3)
         assert run.stdout == ""
         assert run.stderr == (
-            f"gpt41cost: error: {path}: line 3: an assistant message, where the first line has none: fine-tuning "
-            "data (each example needs one) or chat requests? say which with --as finetune=evals.jsonl or "
+            f"gpt41cost: error: {path}: line 3: ends with an assistant message, as a fine-tuning example does, "
+            "where the first line has none (a chat request): fine-tuning data (each example needs one) or chat "
+            "requests? say which with --as finetune=evals.jsonl or "
             "--as prompts=evals.jsonl; nothing was counted: fix the line or pass --skip-bad to count the other lines\n"
         )
     # --as says which: every line a chat request (3 x 8 + 13 tokens), or fine-tuning data whose line 1 is bad
@@ -158,7 +159,7 @@ def test_an_answer_among_chat_requests_is_a_bad_line(cli: Cli, tmp_path: Path):
     ("answered", "message"),
     [
         pytest.param([True] * 7 + [False], "a fine-tuning example needs an assistant message", id="finetune"),
-        pytest.param([False] * 7 + [True], "an assistant message, where the first line has none", id="chat"),
+        pytest.param([False] * 7 + [True], "ends with an assistant message, as a fine-tuning example", id="chat"),
     ],
 )
 def test_lines_read_in_ranges_agree_too(cli: Cli, tmp_path: Path, small_ranges, answered, message):

@@ -42,12 +42,15 @@ from ..measure import KINDS, InputFile, Measured, Totals
 from . import pool
 from .files import MAX_WHOLE_BYTES, blank, read_limited
 from .requests import (
+    HEAD_BYTES,
     BadDocument,
     BatchFacts,
     detect_kind,
+    ends_answered,
     has_assistant,
     is_prompt_array,
     may_be_prompt_array,
+    opens_conversation,
     prompt_text,
     read_head,
     read_head_from,
@@ -63,6 +66,18 @@ OnRequest = Callable[[Measured], None]
 _SPLIT = ("batch", "prompts", "finetune")
 #: A JSONL line of ``messages`` with no assistant message: no training example, a Chat request's input.
 _CONVERSATION = "conversation"
+#: A JSONL line of ``messages`` with an assistant message before its last (the user's, a tool's):
+#: a fine-tuning example (OpenAI's check asks for one assistant message), or a Chat request's input.
+_ANSWERED = "answered"
+#: What each kind of first line makes of JSON lines, and the kinds of later line that agree with it
+#: (the readers refuse any other as a bad line: :func:`~gpt41cost.readers.requests.read_requests`).
+_FIRST_LINE = {
+    "batch": ("batch", {"batch"}),
+    "finetune": ("finetune", {"finetune", _ANSWERED}),
+    _ANSWERED: ("finetune", {"finetune", _ANSWERED}),
+    _CONVERSATION: ("prompts", {"prompts", _CONVERSATION, _ANSWERED}),
+    "prompts": ("prompts", {"prompts", _CONVERSATION, _ANSWERED, "finetune"}),
+}
 #: Bytes looked at first for where a file's content starts (past leading white space).
 _SNIFF = 4096
 
@@ -165,25 +180,33 @@ def content_kind(data: bytes) -> str | None:
     """The request kind ``data`` is, when its WHOLE content parses as a request shape, else None.
 
     Shapes: one Chat request (an object with a ``messages`` list, or a list of messages),
-    one Responses request (an object with ``input``), one Batch line, or JSON lines that are
-    all Batch lines, all fine-tuning examples, or all prompts (message lists, or JSON strings
-    when there are two lines or more: a lone quoted sentence is a prompt). Anything that
-    merely starts like JSON (``{{ name }}``, ``[System] ...``, ``"Affiliate" means``) is None.
+    one Responses request (an object with ``input``), one Batch line, or JSON lines each a Batch
+    line, a fine-tuning example or a prompt (message lists, ``{"prompt": ...}``, ``{"input": ...}``,
+    or JSON strings when there are two lines or more: a lone quoted sentence is a prompt): those
+    are read as their first line says, as a ``.jsonl`` is, a line that disagrees being a bad line
+    (:func:`_lines_kind`). Anything that merely starts like JSON (``{{ name }}``, ``[System] ...``,
+    ``"Affiliate" means``) is None.
     """
+    return _content_shape(data)[0]
+
+
+def _content_shape(data: bytes) -> tuple[str | None, bool]:
+    """:func:`content_kind`, and whether every JSON line agrees with the first (True for one
+    document)."""
     body = data.removeprefix(b"\xef\xbb\xbf")
     first = len(body) - len(body[:_SNIFF].lstrip())
     if first == min(len(body), _SNIFF):  # blank so far: look at all of it
         first = len(body) - len(body.lstrip())
     if body[first : first + 1] not in (b"{", b"[", b'"'):
-        return None  # not JSON: no copy of a large prompt made to find that out
+        return None, True  # not JSON: no copy of a large prompt made to find that out
     body = body.strip()
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         if not exc.msg.startswith("unexpected content after"):
-            return None
+            return None, True
         return _lines_kind(body)
-    return _line_kind(value, alone=True)
+    return _line_kind(value, alone=True), True
 
 
 def _line_kind(value: Any, *, alone: bool = False) -> str | None:
@@ -193,9 +216,11 @@ def _line_kind(value: Any, *, alone: bool = False) -> str | None:
         if isinstance(value.get("messages"), list):
             if alone:
                 return "chat"
-            return "finetune" if has_assistant(value) else _CONVERSATION
-        if "input" in value and alone:
-            return "responses"
+            if not has_assistant(value):
+                return _CONVERSATION
+            return "finetune" if ends_answered(value) else _ANSWERED
+        if "input" in value:  # a Responses body; JSON lines of them are prompts, as in a data file
+            return "responses" if alone else "prompts"
         if isinstance(value.get("prompt"), str) and not alone:  # {"prompt": "..."}: an eval set's line
             return "prompts"
         return None
@@ -208,12 +233,13 @@ def _line_kind(value: Any, *, alone: bool = False) -> str | None:
     return None
 
 
-def _lines_kind(body: bytes) -> str | None:
-    """The kind of JSON lines all of one kind. Lines of ``messages`` are fine-tuning examples when
-    every one has an assistant message, Chat requests' inputs (a prompts list) when none has;
-    lines that disagree are no request shape (a data file reads them by its first line, and a
-    line that disagrees with it is a bad line: :func:`~gpt41cost.readers.requests.read_requests`)."""
-    kinds: set[str] = set()  # the kinds met
+def _lines_kind(body: bytes) -> tuple[str | None, bool]:
+    """The kind of JSON lines each of a request line's shape, as their first line makes it (as a
+    data file's is: lines of ``messages`` are fine-tuning examples when the first has an assistant
+    message, else Chat requests' inputs, a prompts list), and whether every line agrees with it
+    (when not, the reader refuses the first that does not, as in a ``.jsonl``). None when a line
+    does not parse or is no request line's shape: then the content is no request shape."""
+    kinds: list[str] = []  # the kinds met, in order
     start = 0
     while start < len(body):  # line by line, without splitting a large file up front
         end = body.find(b"\n", start)
@@ -224,14 +250,15 @@ def _lines_kind(body: bytes) -> str | None:
         try:
             kind = _line_kind(orjson.loads(raw))
         except orjson.JSONDecodeError:
-            return None
+            return None, True
         if kind is None:
-            return None
-        kinds.add(kind)
-    if kinds and kinds <= {"prompts", _CONVERSATION}:
-        return "prompts"
-    # all Batch lines, or all fine-tuning examples (every line with an assistant message)
-    return kinds.pop() if len(kinds) == 1 else None
+            return None, True
+        if kind not in kinds:
+            kinds.append(kind)
+    if not kinds:
+        return None, True
+    read_as, agree = _FIRST_LINE[kinds[0]]
+    return read_as, set(kinds) <= agree
 
 
 @dataclass
@@ -246,6 +273,9 @@ class _Input:
     items: list[Any] | None = None  # a prompts list's items, when deciding parsed the JSON array
     void: str = ""  # kind "empty" for a data file holding only ``[]`` or ``{}``: which of them
     forced: bool = False  # the kind is an ``--as`` rule's, not told from the content
+    # prompts told from a first line of ``messages`` without an assistant message: a later line
+    # ending with one (a fine-tuning example's shape) disagrees with it
+    conversations: bool = False
 
 
 def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None) -> _Input:
@@ -267,7 +297,8 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
         if kind == "image":  # image bytes under a data name: an image, not a prompt
             return _Input(source, "image", f"content: image bytes (extension {shown})", None, gz)
         if kind is not None:
-            return _Input(source, kind, f"extension {shown}", None, gz)
+            chats = kind == "prompts" and opens_conversation(head)
+            return _Input(source, kind, f"extension {shown}", None, gz, conversations=chats)
         data = _gunzip_all(source) if gz else read_bytes(source)
         if blank(data):
             return _Input(source, "empty", f"extension {shown}", data, gz)
@@ -276,7 +307,8 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
             void = "an empty JSON array" if isinstance(value, list) else "an empty JSON object"
             return _Input(source, kind, f"extension {shown}", data, gz, void=void)
         if kind != "text":
-            return _Input(source, kind, f"extension {shown}", data, gz, value)
+            chats = kind == "prompts" and opens_conversation(data[:HEAD_BYTES])
+            return _Input(source, kind, f"extension {shown}", data, gz, value, conversations=chats)
         why = _no_prompt_item(value) or "a config?"
         return _Input(source, "text", f"extension {shown}, but valid JSON that is no request ({why})", data, gz)
     if ext in IMAGE_EXTENSIONS and not gz:
@@ -285,9 +317,15 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
     what = "stdin" if source == STDIN else f"extension {shown}" if ext else "no extension"
     if not gz and _is_image(data):
         return _Input(source, "image", f"content: image bytes ({what})", data)
-    kind = content_kind(data)
+    kind, agree = _content_shape(data)
     if kind is not None:
-        return _Input(source, kind, f"content: the whole {_noun(source)} is {_SHAPES[kind]} ({what})", data, gz)
+        chats = kind == "prompts" and opens_conversation(data[:HEAD_BYTES])
+        why = (
+            f"content: the whole {_noun(source)} is {_SHAPES[kind]} ({what})"
+            if agree
+            else f"content: JSON lines, read as {_SHAPES[kind]} by the first ({what})"
+        )
+        return _Input(source, kind, why, data, gz, conversations=chats)
     return _Input(source, "text", what, data, gz)
 
 
@@ -495,7 +533,7 @@ def gather(
                     and not (inp.kind == "prompts" and may_be_prompt_array(read_head(source)))
                 ):
                     _requests_on_every_core(
-                        out, totals, source, inp.kind, catalog, image_size, skip_bad, on_bytes, not inp.forced
+                        out, totals, source, inp.kind, catalog, image_size, skip_bad, on_bytes, inp.conversations
                     )
                 else:
                     _requests(out, source, inp, catalog, image_size, skip_bad, stream, on_bytes, take, totals)
@@ -615,7 +653,7 @@ def _requests(
             stream=stream,
             on_bytes=on_bytes,
             items=inp.items,
-            detected=not inp.forced,
+            conversations=inp.conversations,
         )
     except InputError as exc:
         _requests_error(exc, kind)
@@ -651,13 +689,13 @@ def _requests_on_every_core(
     image_size: ImageSize | None,
     skip_bad: bool,
     on_bytes: OnProgress | None,
-    detected: bool,
+    conversations: bool,
 ) -> None:
     """:func:`_requests` with the file read in ranges by forked processes; the same result."""
     collect = skip_bad or kind == "batch"
 
     def read(span: pool.Span) -> _Part:
-        return _read_part(source, kind, catalog, image_size, totals.output_tokens, collect, span, detected)
+        return _read_part(source, kind, catalog, image_size, totals.output_tokens, collect, span, conversations)
 
     facts, tally = BatchFacts(), BatchTally(catalog)
     skipped: Skipped[InputError] = Skipped()
@@ -692,7 +730,7 @@ def _read_part(
     output_tokens: Mapping[str, int],
     collect: bool,
     span: pool.Span,
-    detected: bool = False,
+    conversations: bool = False,
 ) -> _Part:
     """What a reading process hands back of one range of a file (``collect``: its bad lines are
     kept, not raised)."""
@@ -709,7 +747,9 @@ def _read_part(
 
     try:
         on_error = part.skipped.append if collect else None
-        _read_into(take, source, kind, catalog, image_size, on_error, part.facts, span=span, detected=detected)
+        _read_into(
+            take, source, kind, catalog, image_size, on_error, part.facts, span=span, conversations=conversations
+        )
     except InputError as exc:
         part.error = exc.message
     if tally is not None:
@@ -730,7 +770,7 @@ def _read_into(
     on_bytes: OnProgress | None = None,
     span: pool.Span | None = None,
     items: list[Any] | None = None,
-    detected: bool = False,
+    conversations: bool = False,
 ) -> None:
     """Hand every request of ``source`` (or of its ``span``, or its prompts list's ``items``,
     parsed already) to ``take``, in file order."""
@@ -745,7 +785,7 @@ def _read_into(
         on_bytes=on_bytes,
         span=span,
         items=items,
-        detected=detected,
+        conversations=conversations,
     ):
         take(m)
 

@@ -15,7 +15,8 @@ finetune    JSONL of ``{"messages": [...]}`` lines (optionally ``tools``), no ``
             line without one is a bad line)
 prompts     JSONL whose lines are JSON strings, ``{"prompt": "..."}`` objects, message arrays or
             request bodies (``messages`` with no assistant message: told from the content, a
-            later line with one is a bad line; ``input``); or one JSON array of strings or
+            later line ending with one, as a fine-tuning example, is a bad line; ``input``); or
+            one JSON array of strings or
             ``{"prompt": "..."}`` objects
 image       a PNG, JPEG, GIF or WebP file (by its magic bytes)
 ==========  =================================================================================
@@ -102,9 +103,9 @@ FINETUNE_RULE = (
 CONVERSATION_RULE = (
     "JSON lines of messages are fine-tuning examples when the first holds an assistant message (OpenAI's check "
     "of fine-tuning data calls an example without one a format error); lines without one (an evals samples "
-    "file) are chat requests' inputs, each counted as its messages; a later line that disagrees with the first "
-    "(an example without an assistant message, or one with it among chat requests) is a bad line, and --as "
-    "says which the file is"
+    "file) are chat requests' inputs, each counted as its messages (a conversation ending with the user's message "
+    "too); a later line that disagrees with the first (an example without an assistant message, or a line ending "
+    "with one, as an example does, among chat requests) is a bad line, and --as says which the file is"
 )
 
 
@@ -298,6 +299,26 @@ def has_assistant(value: Any) -> bool:
     return isinstance(messages, list) and any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages)
 
 
+def ends_answered(value: Any) -> bool:
+    """Does ``value`` (a JSONL line) look like a fine-tuning example: a ``messages`` list whose
+    last message is the assistant's (the answer it trains on)? A conversation whose last message
+    is the user's (or a tool's) is a Chat request's input, whatever answers it holds before."""
+    messages = value.get("messages") if isinstance(value, dict) else None
+    return (
+        isinstance(messages, list)
+        and bool(messages)
+        and isinstance(messages[-1], dict)
+        and messages[-1].get("role") == "assistant"
+    )
+
+
+def opens_conversation(head: bytes) -> bool:
+    """Does ``head`` (a JSONL file's first bytes) open with a ``{"messages": ...}`` line? Then
+    the file is fine-tuning data or chat requests, and its first line says which."""
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    return text[:1] == "{" and "messages" in _scan_first(text).keys
+
+
 def _trains(first: str) -> bool:
     """Is ``first`` (the first line of a JSONL file of ``messages`` objects) a fine-tuning
     example? Yes when it holds an assistant message, or cannot be read here (as before)."""
@@ -324,7 +345,7 @@ def read_requests(
     on_bytes: Callable[[int], None] | None = None,
     span: tuple[int, int, int] | None = None,
     items: Sequence[Any] | None = None,
-    detected: bool = False,
+    conversations: bool = False,
 ) -> Iterator[Measured]:
     """Yield one :class:`Measured` per request in ``source`` read as ``kind``.
 
@@ -339,10 +360,12 @@ def read_requests(
     ``(start, end, first_line)`` reads only the JSONL lines starting in bytes [start, end),
     numbering them from ``first_line`` (for reading one file on several cores). ``items``, with
     ``kind`` prompts: the items of a prompts list that is one JSON array, parsed already (the
-    file is not read again). ``detected``: ``kind`` was told from the file's content (its first
-    line), not forced by ``--as``; then in a prompts file a line of messages holding an assistant
-    message (a fine-tuning example) disagrees with the first line and is a bad line. In a
-    fine-tuning file a line without one is a bad line however the kind was chosen.
+    file is not read again). ``conversations``: ``kind`` is prompts because the file's first line
+    is ``{"messages": ...}`` without an assistant message (told from the content, not forced by
+    ``--as``); then a line that looks like a fine-tuning example (its last message the
+    assistant's: :func:`ends_answered`) disagrees with the first line and is a bad line; a
+    conversation ending with the user's message is a chat request like the first. In a
+    fine-tuning file a line without any assistant message is a bad line however the kind was chosen.
     """
     if kind not in _REQUEST_KINDS:
         raise ValueError(f"read_requests reads {', '.join(_REQUEST_KINDS)}, not {kind!r}")
@@ -363,7 +386,7 @@ def read_requests(
             yield from _prompt_items(ctx, items)
         else:
             facts = facts if facts is not None else BatchFacts()
-            yield from _read_jsonl(ctx, kind, on_error, facts, on_bytes, span, detected)
+            yield from _read_jsonl(ctx, kind, on_error, facts, on_bytes, span, conversations)
     finally:
         _memo.recent.clear()
 
@@ -566,7 +589,7 @@ def _read_jsonl(
     facts: BatchFacts,
     on_bytes: Callable[[int], None] | None = None,
     span: tuple[int, int, int] | None = None,
-    detected: bool = False,
+    conversations: bool = False,
 ) -> Iterator[Measured]:
     facts.source = ctx.source
     seen = 0
@@ -613,10 +636,11 @@ def _read_jsonl(
                 elif kind == "finetune":
                     m = _finetune_line(ctx, obj, n)
                 else:
-                    if detected and has_assistant(obj):  # the first line has none: it decided the kind
+                    if conversations and ends_answered(obj):  # the first line has no answer: it decided the kind
                         raise InputError(
-                            f"{ctx.source}: line {n}: an assistant message, where the first line has none: "
-                            "fine-tuning data (each example needs one) or chat requests? say which with "
+                            f"{ctx.source}: line {n}: ends with an assistant message, as a fine-tuning example does, "
+                            "where the first line has none (a chat request): fine-tuning data (each example needs "
+                            "one) or chat requests? say which with "
                             f"{_as_flag('finetune', ctx.source)} or {_as_flag('prompts', ctx.source)}"
                         )
                     m = _prompt_line(ctx, obj, n)
