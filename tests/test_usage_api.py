@@ -297,39 +297,30 @@ def _split(total: int, n: int, k: int) -> int:
 
 def _request_logs(buckets: list[dict], folder: Path) -> list[str]:
     """The request logs of these buckets: one Chat Completions response per request (Batch output
-    lines for batch rows), tokens split so that each row sums back exactly."""
+    lines for batch rows), tokens split so that each row sums back exactly. Each line is the bytes
+    ``orjson.dumps`` writes for it, filled into a template (119,235 lines)."""
     chat, batch = folder / "chat.jsonl", folder / "batch_output.jsonl"
+    response = (
+        b'{"id":"chatcmpl-%d-%d-%d","object":"chat.completion","created":%d,"model":%s,"usage":{"prompt_tokens":%d,'
+        b'"completion_tokens":%d,"total_tokens":%d,"prompt_tokens_details":{"cached_tokens":%d}},"service_tier":"default"}'
+    )
+    batch_line = b'{"id":"batch_req_%d-%d-%d","custom_id":"r-%d","response":{"status_code":200,"body":%s},"error":null}'
     with open(chat, "wb") as fc, open(batch, "wb") as fb:
         for bucket in buckets:
+            start = bucket["start_time"]
             for row, r in enumerate(bucket["results"]):
                 n = r["num_model_requests"]
+                model = orjson.dumps(r["model"])
+                lines = []
                 for k in range(n):
                     inp, cached = _split(r["input_tokens"], n, k), _split(r["input_cached_tokens"], n, k)
                     out = _split(r["output_tokens"], n, k)
                     assert cached <= inp
-                    body = {
-                        "id": f"chatcmpl-{bucket['start_time']}-{row}-{k}",
-                        "object": "chat.completion",
-                        "created": bucket["start_time"] + k % 86_400,
-                        "model": r["model"],
-                        "usage": {
-                            "prompt_tokens": inp,
-                            "completion_tokens": out,
-                            "total_tokens": inp + out,
-                            "prompt_tokens_details": {"cached_tokens": cached},
-                        },
-                        "service_tier": "default",
-                    }
+                    body = response % (start, row, k, start + k % 86_400, model, inp, out, inp + out, cached)
                     if r["batch"]:
-                        line = {
-                            "id": f"batch_req_{bucket['start_time']}-{row}-{k}",
-                            "custom_id": f"r-{k}",
-                            "response": {"status_code": 200, "body": body},
-                            "error": None,
-                        }
-                        fb.write(orjson.dumps(line) + b"\n")
-                    else:
-                        fc.write(orjson.dumps(body) + b"\n")
+                        body = batch_line % (start, row, k, k, body)
+                    lines.append(body + b"\n")
+                (fb if r["batch"] else fc).write(b"".join(lines))
     return [str(chat), str(batch)]
 
 
