@@ -24,6 +24,8 @@ from gpt41cost.errors import InputError
 from gpt41cost.measure import Totals
 from gpt41cost.readers.inputs import gather
 
+from .conftest import Cli, chat_response
+
 USER = {"role": "user", "content": "hi"}
 ANSWER = {"role": "assistant", "content": "hello"}
 #: A message: 3 + role (1) + content (1); a request's reply priming: 3.
@@ -117,3 +119,29 @@ def test_prompt_text_that_merely_starts_like_json_lines_stays_text(catalog, tmp_
     path.write_text(json.dumps({"messages": [USER, ANSWER]}) + "\nRewrite the example above.\n", encoding="utf-8")
     inputs, _ = _read(catalog, str(path))
     assert inputs == [("text", "no extension", 1)]
+
+
+# --------------------------------------------------------------------------- usage: after the run's date
+
+
+@pytest.mark.parametrize(
+    ("days", "late"),
+    [
+        pytest.param(
+            ["2026-12-05", "2026-12-08", "2026-12-09", "2026-12-09"],
+            {"requests": 3, "first_day": "2026-12-08", "last_day": "2026-12-09"},
+            id="three-later",
+        ),
+        pytest.param(["2026-12-05", "2026-12-06"], None, id="none-later"),
+    ],
+)
+def test_usage_json_has_the_requests_after_the_run_date(cli: Cli, tmp_path: Path, days: list[str], late):
+    """The note of table and Markdown (tests/test_shapes12.py) had no JSON key, while after_shutdown,
+    undated_requests and snapshots each have one."""
+    from datetime import UTC, datetime
+
+    log = tmp_path / "log.jsonl"
+    noon = [int(datetime.fromisoformat(f"{d}T12:00:00").replace(tzinfo=UTC).timestamp()) for d in days]
+    log.write_text("".join(chat_response(f"r{i}", "gpt-4.1-mini", t) + "\n" for i, t in enumerate(noon)), "utf-8")
+    doc = cli.json("usage", log, "--as-of", "2026-12-06")
+    assert doc["after_run_date"] == late

@@ -94,18 +94,29 @@ def _after_run_date(result: UsageResult) -> list[str]:
     """A note on the requests dated after the run's date (``--as-of``, default today), from the
     by-day lines (ISO days, which sort as dates; "unknown" for undated records). A note, not a
     warning: replaying a past month with an earlier ``--as-of`` is a use (the forecast's)."""
-    if result.run_date is None:
+    late = _after_run_date_json(result)
+    if late is None or result.run_date is None:
         return []
     day = result.run_date.isoformat()
-    later = [line for line in result.by_day if line.key != "unknown" and line.key > day]
-    if not later:
-        return []
-    span = later[0].key if len(later) == 1 else f"{later[0].key} to {later[-1].key}"
+    first, last = late["first_day"], late["last_day"]
+    span = first if first == last else f"{first} to {last}"
     return [
-        f"{sum(line.requests for line in later):,} request(s) are dated after the run's date {day} ({span}): "
+        f"{late['requests']:,} request(s) are dated after the run's date {day} ({span}): "
         f"counted here at the prices for their own days, left out of a --forecast; model status is as of {day}. "
         "A clock ahead, or --as-of before the log ends?"
     ]
+
+
+def _after_run_date_json(result: UsageResult) -> dict[str, Any] | None:
+    """The requests dated after the run's date: how many, their first and last day (JSON's
+    ``after_run_date``; None when there are none, or no run date)."""
+    if result.run_date is None:
+        return None
+    day = result.run_date.isoformat()
+    later = [line for line in result.by_day if line.key != "unknown" and line.key > day]
+    if not later:
+        return None
+    return {"requests": sum(line.requests for line in later), "first_day": later[0].key, "last_day": later[-1].key}
 
 
 def _days_by_model(result: UsageResult, *, unpriced: bool) -> Table:
@@ -405,6 +416,7 @@ def usage_json(result: UsageResult) -> dict[str, Any]:
             }
             for a in result.after_shutdown
         ],
+        "after_run_date": _after_run_date_json(result),
         "sources": list(result.sources),
         "records": result.records,
         "requests": t.requests,
