@@ -40,6 +40,7 @@ def test_json_contract(cli):
         "undated_requests",
         "snapshots",
         "after_shutdown",
+        "after_run_date",
         "sources",
         "records",
         "requests",
