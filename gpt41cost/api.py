@@ -92,7 +92,23 @@ class Estimate(Result):
     def report(self) -> Report:
         from .views.estimate import estimate_report
 
-        return estimate_report(self.result, self.checks, self.extra_assumptions, per_input=self.per_input)
+        report = estimate_report(self.result, self.checks, self.extra_assumptions, per_input=self.per_input)
+        over = _over_max_warnings(self.result)
+        return replace(report, warnings=[*report.warnings, *over]) if over else report
+
+
+def _over_max_warnings(result: EstimateResult) -> list[str]:
+    """estimate's warnings on the requests whose own cap is over a model's maximum output, in the
+    words of limits' and plan's (measure.CAP_OVER_MAX; they are among its requests that do not fit):
+    one for the models with the same requests over the same maximum."""
+    from .views.limits import over_max_note
+
+    models: dict[tuple[tuple[tuple[str, int], ...], int], list[str]] = {}
+    for m in result.models:
+        over = tuple(dict.fromkeys((f.where, f.output_tokens) for f in m.misfits if f.over_max))
+        if over:
+            models.setdefault((over, m.max_output_tokens), []).append(m.model)
+    return [n for (over, top), names in models.items() if (n := over_max_note(over, top, names)) is not None]
 
 
 @dataclass(frozen=True)
@@ -429,17 +445,13 @@ def _check_estimate_args(
 def _refuse_over_max(resolved: list[ResolvedModel], *flags: tuple[str, int | None]) -> None:
     """Refuse a flag's token count above a chosen model's maximum output, as plan refuses a
     workload's (measure.CAP_OVER_MAX): OpenAI generates no more than that, whatever is asked."""
+    from .measure import over_max, over_max_problem
+
     for flag, value in flags:
-        over = next((m for m in resolved if value is not None and value > m.spec.max_output_tokens), None)
-        if over is not None:
-            top = over.spec.max_output_tokens
-            raise ParameterError(
-                "{"
-                + flag
-                + "}: "
-                + f"{value:,} is over {over.label}'s maximum output of {top:,} tokens; give {top:,} or less",
-                flag,
-            )
+        over = next((m for m in resolved if over_max(value, m.spec.max_output_tokens)), None)
+        if over is not None and value is not None:
+            problem = over_max_problem(value, over.label, over.spec.max_output_tokens)
+            raise ParameterError("{" + flag + "}: " + problem, flag)
 
 
 class _EstimateArgs(NamedTuple):
@@ -790,6 +802,7 @@ def _limit_profiles(
     (:func:`gpt41cost.workload.steady_cached`), else a warm run."""
     from .cache import CACHE_STEADY_SHORT, RETENTION_MINUTES
     from .limits import RequestProfile
+    from .measure import over_max
     from .workload import measured_cache, profile_from_measured, steady_cached, warm_cached
 
     measured: list[Any] = []
@@ -812,6 +825,11 @@ def _limit_profiles(
         # each request's own cap is its expected output: the largest cap, taken down to each one's own
         expected = max(m.max_output_tokens or 0 for m in measured)
         out_source = "the largest of the requests' own max_tokens, an upper bound"
+        if any(over_max(expected, m.spec.max_output_tokens) for m in resolved):  # CAP_OVER_MAX
+            out_source = (
+                f"the largest of the requests' own max_tokens, {expected:,}, taken at the model's maximum output; "
+                "an upper bound"
+            )
     if not measured:
         assert input_tokens is not None
         from .cost import cached_tokens_for_rate

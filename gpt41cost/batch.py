@@ -25,7 +25,8 @@ from typing import Any, Literal, Protocol
 from .catalog import Catalog, ModelSpec, ResolvedModel
 from .cost import BATCH_CACHED_AT_INPUT_RATE
 from .errors import UnknownModelError
-from .measure import Measured
+from .measure import Measured, over_max
+from .requests import is_responses_n
 
 #: The only HTTP method a batch line may use [BATCH].
 BATCH_METHOD = "POST"
@@ -285,6 +286,8 @@ class BatchTally:
                 if sizes is None:
                     sizes = self.sizes[base] = Counter()
                 sizes[n] = sizes.get(n, 0) + 1
+        if m.uncounted:
+            self._refused(m)
         resolved = self._resolved.get(model) if model is not None else None
         if resolved is None:
             resolved = self.resolve(model)
@@ -339,15 +342,31 @@ class BatchTally:
             k -= last - first + 1
         return None
 
+    def _refused(self, m: Measured) -> None:
+        """A Responses body's ``n``: OpenAI refuses the line (inferred, requests.RESPONSES_NO_N), as it
+        refuses a cap over the maximum output: an error of the pre-flight, not only a part not counted."""
+        for entry in m.uncounted:
+            if is_responses_n(entry):
+                self.window.append(
+                    Finding(
+                        "error",
+                        "responses_n",
+                        f"{_at(m)}: {entry.split(':', 1)[0]}: the Responses API has no n and OpenAI refuses the "
+                        "parameter (inferred); remove n (one line for each response wanted)",
+                        m.line,
+                    )
+                )
+
     def _window(self, m: Measured, spec: ModelSpec) -> None:
         tokens = m.input_tokens.get(spec.name)
         if tokens is None:
             return
         cap = m.max_output_tokens
-        if (cap is None or cap <= spec.max_output_tokens) and tokens + (cap or 0) <= spec.context_window:
+        over = over_max(cap, spec.max_output_tokens)  # CAP_OVER_MAX: OpenAI fails the line
+        if not over and tokens + (cap or 0) <= spec.context_window:
             return  # the common case: no finding, so no message
         where = _at(m)
-        if cap is not None and cap > spec.max_output_tokens:
+        if over and cap is not None:
             self.window.append(
                 Finding(
                     "error",

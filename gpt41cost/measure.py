@@ -68,12 +68,14 @@ class Measured(NamedTuple):
 
 @dataclass(frozen=True)
 class Misfit:
-    """A request that does not fit the model: over the context window or over max output."""
+    """A request that does not fit the model: over the context window or over max output.
+    ``over_max``: its own cap is over the model's maximum output (:data:`CAP_OVER_MAX`)."""
 
     where: str
     input_tokens: int
     output_tokens: int
     problem: str
+    over_max: bool = False
 
 
 #: The output rule (``gpt41cost rules``, which fills in the default output): gpt41cost's policy on
@@ -119,18 +121,31 @@ def expected_output(output_tokens: int, cap: int | None, choices: int = 1) -> in
 #: refusal inferred (a 400, reported by users; OpenAI's model pages give the maximum), the figure policy.
 CAP_OVER_MAX = (
     "a request's own max_tokens (max_completion_tokens, max_output_tokens) above the model's maximum output "
-    "(the catalog's max_output_tokens) does not fit: every command lists it as not fitting (estimate's 'Requests "
-    "that do not fit', limits' and plan's warnings and JSON requests_over_max_output) and takes its cap as the "
+    "(the catalog's max_output_tokens) does not fit: every command lists it as not fitting (a warning on stderr; "
+    "estimate's 'Requests that do not fit', limits' and plan's JSON requests_over_max_output; a Batch file's line "
+    "is a pre-flight error, max_output_too_large) and takes its cap as the "
     "model's maximum output, the most the model generates, in every figure (expected output, worst case, TPM "
     "reservation), never the cap as written (inference: OpenAI refuses such a request with a 400, so as written "
     "it costs nothing until its cap is lowered)"
 )
 
 
+def over_max(cap: int | None, max_output: int) -> bool:
+    """Whether a request's own output cap is over the model's maximum output: it does not fit, and
+    every figure takes it at the maximum (:data:`CAP_OVER_MAX`; the one test of every command)."""
+    return cap is not None and cap > max_output
+
+
 def within_max(cap: int | None, max_output: int) -> int | None:
     """A request's own output cap as every figure takes it: at most the model's maximum output
     (:data:`CAP_OVER_MAX`); None (no cap) stays None."""
-    return cap if cap is None or cap <= max_output else max_output
+    return max_output if over_max(cap, max_output) else cap
+
+
+def over_max_problem(value: int, label: str, max_output: int) -> str:
+    """What is wrong with an output count over a model's maximum output, and what to do: one
+    wording for a flag (limits, estimate) and a workload key (plan)."""
+    return f"{value:,} is over {label}'s maximum output of {max_output:,} tokens; give {max_output:,} or less"
 
 
 def output_reservation(reserve_tokens: int, cap: int | None, choices: int = 1) -> int:
@@ -164,9 +179,13 @@ def worst_output(
     model's maximum output) a cap above it counts as the maximum (:func:`within_max`)."""
     capped = sum(caps.values())
     top = max_output
-    total = sum((c if top is None else min(c, top)) * k for c, k in caps.items()) + output_tokens * (requests - capped)
+
+    def taken(c: int) -> int:
+        return c if top is None else within_max(c, top) or 0
+
+    total = sum(taken(c) * k for c, k in caps.items()) + output_tokens * (requests - capped)
     if more:
-        total += sum((output_tokens if c is None else c if top is None else min(c, top)) * k for c, k in more.items())
+        total += sum((output_tokens if c is None else taken(c)) * k for c, k in more.items())
     return total
 
 
@@ -317,9 +336,10 @@ class Totals:
                 self.misfits[base].append(Misfit(m.where, i, reserved, problem))
             if reserved > max_output:
                 problem = f"output {reserved:,} > max output {max_output:,}"
-                if cap is not None:  # CAP_OVER_MAX
+                own = over_max(cap, max_output)  # CAP_OVER_MAX
+                if own:
                     problem += f" (OpenAI refuses it; figured at {max_output:,})"
-                self.misfits[base].append(Misfit(m.where, i, reserved, problem))
+                self.misfits[base].append(Misfit(m.where, i, reserved, problem, own))
         if not m.cache_blocks or not self._feeds_cache(m.kind):  # nothing to hit or to leave behind
             return
         if self.deferred is not None:

@@ -476,7 +476,7 @@ def count_responses(
     if body.get("prompt"):
         acc.uncounted.append("prompt: a stored prompt template's tokens are not in this request")
     if "n" in body:  # a Chat parameter: one response a request here (RESPONSES_NO_N)
-        acc.uncounted.append(RESPONSES_N.format(n=_as_json(body["n"])))
+        acc.uncounted.append(responses_n(body["n"]))
     text = body.get("text")
     fmt = text.get("format") if isinstance(text, _MAPPING) else None
     if isinstance(fmt, _MAPPING) and fmt.get("type") == "json_schema":
@@ -546,14 +546,31 @@ def _request_extras(acc: _Acc, body: Mapping[str, Any]) -> int:
 RESPONSES_NO_N = (
     "the Responses API has no n: a request makes one response (OpenAI's migration guide: Chat Completions can "
     "return n choices, Responses removed the parameter), so a Responses body's n is priced as 1 choice and "
-    "listed as not counted, naming the file and the field (inference: OpenAI refuses the unknown parameter "
-    "with a 400, so the request as written costs nothing until n is removed)"
+    "listed as not counted, naming the file and the field, and a Batch file's line with n is a pre-flight error "
+    "(responses_n) (inference: OpenAI refuses the unknown parameter with a 400, so the request as written costs "
+    "nothing until n is removed)"
 )
-#: The uncounted entry of a Responses body with ``n`` (every report lists it with the file).
+#: The uncounted entry of a Responses body with ``n`` (every report lists it with the file), and
+#: what to do: remove n, and for n choices (an integer over 1) send n requests.
 RESPONSES_N = (
     "n={n}: the Responses API has no n (one response a request; OpenAI refuses the parameter, inferred): "
-    "priced as 1 choice; remove n, or send n requests"
+    "priced as 1 choice; {todo}"
 )
+
+
+def responses_n(n: Any) -> str:
+    """The uncounted entry of a Responses body's ``n`` (:data:`RESPONSES_N`): "send n requests"
+    only where ``n`` asks for several choices (an integer over 1; not 1, null, true or text)."""
+    many = isinstance(n, int) and not isinstance(n, bool) and n > 1
+    return RESPONSES_N.format(n=_as_json(n), todo=f"remove n, or send {n:,} requests" if many else "remove n")
+
+
+def is_responses_n(entry: str) -> bool:
+    """Whether an uncounted entry is :func:`responses_n`'s (a Responses body OpenAI refuses for its
+    ``n``: the Batch pre-flight fails the line)."""
+    return entry.startswith("n=") and "the Responses API has no n" in entry
+
+
 #: OpenAI's range for a Chat request's ``n`` (the API reference: minimum 1, maximum 128).
 MAX_CHOICES = 128
 #: The note on a request asking for more than one choice (``count_request``'s notes).

@@ -42,7 +42,7 @@ from .cost import cached_tokens_for_rate
 from .errors import InputError, UnknownModelError
 from .lifecycle import DEFAULT_HORIZON_MONTHS, SHUT_DOWN, add_months
 from .limits import DEFAULT_PEAK_FACTOR, Assessment, Demand, RequestProfile, Traffic, Verdict, verdict
-from .measure import Measured, expected_output, output_reservation, within_max
+from .measure import Measured, expected_output, output_reservation, over_max, over_max_problem, within_max
 from .numbers import PEAK_FACTOR, PERCENT, REQUESTS, SHARE, TOKENS, USD, NumberError, Range, parse_count, parse_decimal
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ class PromptSummary:
             else tuple(
                 (m.where, m.max_output_tokens)
                 for m in measured
-                if m.max_output_tokens is not None and m.max_output_tokens > max_output
+                if m.max_output_tokens is not None and over_max(m.max_output_tokens, max_output)
             ),
             max_output_tokens=max_output,
         )
@@ -276,10 +276,10 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
         output_tokens = max_tokens
         output_source = "max_tokens (no output_tokens given: an upper bound)"
     for m, _ in models:
-        cap = m.spec.max_output_tokens
-        if (max_tokens or output_tokens) > cap:
+        top = m.spec.max_output_tokens
+        if over_max(max_tokens or output_tokens, top):
             key = "max_tokens" if max_tokens is not None else "output_tokens"
-            v.fail(key, f"{max_tokens or output_tokens} is over {m.label}'s maximum output of {cap:,} tokens")
+            v.fail(key, over_max_problem(max_tokens or output_tokens, m.label, top))
     if input_tokens is not None:
         for m, _ in models:
             window = m.spec.context_window

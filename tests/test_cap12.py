@@ -39,7 +39,7 @@ def test_plan_takes_a_cap_over_the_maximum_at_the_maximum_in_the_window_check(tm
     assert p.assessment.costs[0].total_usd == D("24.06")
     assert p.assessment.demand.profile.reserves == (2 * 32_768,)
     assert p.to_dict()["inputs"]["requests_over_max_output"] == [
-        {"request": f"{tmp_path}/huge.json", "max_tokens": 2_000_000}
+        {"request": f"{tmp_path}/huge.json", "output_cap_tokens": 2_000_000}
     ]
     lim = gpt41cost.limits(f"{tmp_path}/huge.json", models="gpt-4.1", requests_per_day=100, output_tokens=500,
                            as_of=AS_OF)  # fmt: skip
@@ -115,3 +115,84 @@ def test_the_json_contract_lists_the_per_model_figures_as_nullable() -> None:
         listed = dict(line.split("  ", 1) for line in block.splitlines() if line.startswith(".inputs."))
         for key in keys:
             assert "null" in listed[f".inputs.{key}"].split(" | "), (command, key)
+
+
+def _batch_line(cid: str, url: str, body: dict[str, Any]) -> str:
+    return json.dumps({"custom_id": cid, "method": "POST", "url": url, "body": body})
+
+
+def test_batch_preflight_fails_a_responses_line_with_n_as_a_cap_over_the_maximum(tmp_path: Path) -> None:
+    """Both are refusals OpenAI makes one line at a time (inferred): a `responses_n` error, as a
+    cap of 40,000 is a `max_output_too_large` one (was an uncounted warning only, exit 0)."""
+    path = tmp_path / "r.jsonl"
+    url = "/v1/responses"
+    path.write_text(
+        _batch_line("r1", url, {"model": "gpt-4.1", "input": "Hi", "n": 4, "max_output_tokens": 50}) + "\n"
+        + _batch_line("r2", url, {"model": "gpt-4.1", "input": "Hello", "max_output_tokens": 50}) + "\n"
+    )  # fmt: skip
+    e = gpt41cost.estimate(str(path), models="gpt-4.1", as_of=AS_OF)
+    assert e.rejected is not None
+    (f,) = [f for f in e.checks[0].findings if f.severity == "error"]
+    assert (f.code, f.line) == ("responses_n", 1)
+    assert "remove n" in f.message and "n=4" in f.message
+
+
+def test_responses_n_says_send_n_requests_only_for_several_choices() -> None:
+    """R8's remedy: 'send n requests' only where n asks for more than one (n=1, null, true: remove n)."""
+    from gpt41cost.requests import responses_n
+
+    assert responses_n(4).endswith("priced as 1 choice; remove n, or send 4 requests")
+    for n in (1, None, True, "2"):
+        assert responses_n(n).endswith("priced as 1 choice; remove n"), n
+
+
+def test_estimate_warns_of_a_cap_over_the_maximum_as_limits_and_plan_do(tmp_path: Path) -> None:
+    """estimate wrote nothing on stderr for it; now the one warning limits and plan give, which
+    names the field's value neutrally (a Responses body's is max_output_tokens, not max_tokens)."""
+    write(tmp_path / "a.json", {"model": "gpt-4.1", "input": "Hi", "max_output_tokens": 40_000})
+    warned = [w for w in gpt41cost.estimate(str(tmp_path), models="gpt-4.1", as_of=AS_OF).report().warnings
+              if "does not fit" in w]  # fmt: skip
+    lim = gpt41cost.limits(str(tmp_path), models="gpt-4.1", peak_rpm=1, output_tokens=100, as_of=AS_OF)
+    assert warned == [w for w in lim.report().warnings if "does not fit" in w]
+    assert warned == [
+        f"1 request does not fit: {tmp_path}/a.json (output cap 40,000) asks for more than the maximum output of "
+        "gpt-4.1 (32,768 tokens), which OpenAI refuses (inferred: a 400 error); lower the cap (max_tokens, "
+        "max_completion_tokens or max_output_tokens) to 32,768 or less. Figures take such a cap as 32,768 tokens a "
+        "choice (expected output, TPM reservation), never as written"
+    ]
+    assert lim.to_dict()["inputs"]["requests_over_max_output"] == [
+        {"request": f"{tmp_path}/a.json", "output_cap_tokens": 40_000}
+    ]
+
+
+def test_plan_refuses_a_workload_cap_in_the_words_of_limits(tmp_path: Path) -> None:
+    """One wording (measure.over_max_problem): thousands separator and the remedy (was '40000 is
+    over gpt-4.1's maximum output of 32,768 tokens')."""
+    w = {"models": {"gpt-4.1": 0.5, "gpt-4.1-mini": 0.5}, "input_tokens": 1000, "max_tokens": 40_000,
+         "output_tokens": 300, "traffic": {"requests_per_day": 100}, "tier": 1}  # fmt: skip
+    with pytest.raises(InputError) as got:
+        gpt41cost.plan(w, as_of=AS_OF)
+    assert got.value.message.endswith(
+        "max_tokens: 40,000 is over gpt-4.1's maximum output of 32,768 tokens; give 32,768 or less"
+    )
+
+
+def test_plan_names_the_models_of_a_mix_in_the_over_maximum_note(tmp_path: Path) -> None:
+    write(tmp_path / "a.json", {"model": "gpt-4.1", "messages": [TAGLINE], "max_tokens": 40_000})
+    w = {"models": {"gpt-4.1": 0.5, "gpt-4.1-mini": 0.5}, "prompts": [f"{tmp_path}/a.json"], "output_tokens": 300,
+         "traffic": {"requests_per_day": 100}, "tier": 5}  # fmt: skip
+    notes = [n for n in gpt41cost.plan(w, as_of=AS_OF).report().warnings if "does not fit" in n]
+    assert len(notes) == 1 and "the maximum output of gpt-4.1 and gpt-4.1-mini (32,768 tokens)" in notes[0]
+
+
+def test_limits_label_says_the_largest_cap_is_taken_at_the_maximum(tmp_path: Path) -> None:
+    """No output flag: the expected output is the largest own cap, 40,000, figured at 32,768; the
+    label said 'the largest of the requests' own max_tokens' beside 32,768."""
+    write(tmp_path / "a.json", {"model": "gpt-4.1", "messages": [TAGLINE], "max_tokens": 40_000})
+    write(tmp_path / "b.json", {"model": "gpt-4.1", "messages": [TAGLINE], "max_tokens": 200})
+    r = gpt41cost.limits(str(tmp_path), models="gpt-4.1", peak_rpm=1, as_of=AS_OF)
+    (line,) = [t for k, t in r.report().assumptions if k == "expected output/request"]
+    assert line.startswith(
+        "32,768 tokens (the largest of the requests' own max_tokens, 40,000, taken at the model's maximum output; "
+        "an upper bound)"
+    )

@@ -40,16 +40,15 @@ def test_limits_prices_the_maximum_not_the_cap(tmp_path: Path) -> None:
     assert cost.standard_usd == 3000 * D("33.554452") == D("100663.356")
     doc = r.to_dict()
     inputs = doc["models"][0]["inputs"]
-    assert inputs["requests_over_max_output"] == [{"request": str(path), "max_tokens": 2_000_000}]
+    assert inputs["requests_over_max_output"] == [{"request": str(path), "output_cap_tokens": 2_000_000}]
     assert inputs["mean_output_reservation_tokens"] == 128 * 32_768  # the TPM reservation too
     assert doc["inputs"]["requests_over_max_output"] == inputs["requests_over_max_output"]
     shown = r.render()
-    assert f"1 request does not fit: {path} (max_tokens 2,000,000) asks for more than the model's maximum output" in (
-        " ".join(shown.split())
-    )
-    assert any("maximum output of 32,768" in w for w in r.report().warnings)
+    said = f"1 request does not fit: {path} (output cap 2,000,000) asks for more than the maximum output of gpt-4.1"
+    assert said in " ".join(shown.split())
+    assert any("maximum output of gpt-4.1 (32,768 tokens)" in w for w in r.report().warnings)
     every = gpt41cost.limits(str(path), requests_per_day=100, as_of=AS_OF).report()  # three models, one maximum
-    assert sum("maximum output of 32,768" in w for w in every.warnings) == 1
+    assert sum("(32,768 tokens), which OpenAI refuses" in w for w in every.warnings) == 1
 
 
 def test_limits_with_an_output_flag_reserves_the_maximum(tmp_path: Path) -> None:
@@ -92,8 +91,10 @@ def test_plan_lists_it_and_reserves_the_maximum(tmp_path: Path) -> None:
     assert p.assessment.costs[0].total_usd == D("120.6")
     assert p.assessment.demand.profile.reserves == (32_768,)
     doc = p.to_dict()
-    assert doc["inputs"]["requests_over_max_output"] == [{"request": f"{tmp_path}/over.json", "max_tokens": 40_000}]
-    assert any("max_tokens 40,000" in w and "maximum output of 32,768" in w for w in p.report().warnings)
+    over = [{"request": f"{tmp_path}/over.json", "output_cap_tokens": 40_000}]
+    assert doc["inputs"]["requests_over_max_output"] == over
+    warned = p.report().warnings
+    assert any("output cap 40,000" in w and "maximum output of gpt-4.1 (32,768 tokens)" in w for w in warned)
 
 
 def test_a_cap_within_the_maximum_is_unchanged(tmp_path: Path) -> None:

@@ -163,20 +163,26 @@ def input_assumptions(
     return out
 
 
-def over_max_note(summary: PromptSummary | None) -> str | None:
-    """The note on the requests whose own output cap is over the model's maximum output
-    (measure.CAP_OVER_MAX): they do not fit, and every figure takes the maximum; None when none is."""
-    if summary is None or not summary.over_max or summary.max_output_tokens is None:
+def over_max_note(over: Sequence[tuple[str, int]], top: int | None, models: Sequence[str]) -> str | None:
+    """The note on the requests whose own output cap (``over``: where, cap as written) is over the
+    maximum output ``top`` of ``models`` (measure.CAP_OVER_MAX): they do not fit, and every figure
+    takes the maximum; None when none is. One wording for estimate, limits and plan."""
+    if not over or top is None:
         return None
-    top = summary.max_output_tokens
-    n = len(summary.over_max)
-    shown = first_named([f"{where} (max_tokens {cap:,})" for where, cap in summary.over_max])
+    n = len(over)
+    shown = first_named([f"{where} (output cap {cap:,})" for where, cap in over])
+    names = models[0] if len(models) == 1 else f"{', '.join(models[:-1])} and {models[-1]}"
     return (
         f"{n_requests(n)} {'does' if n == 1 else 'do'} not fit: {shown} ask{'s' if n == 1 else ''} for more "
-        f"than the model's maximum output of {top:,} tokens, which OpenAI refuses (inferred: a 400 error); lower "
-        f"the cap. Figures take such a cap as {top:,} tokens a choice (expected output, TPM reservation), never "
-        "as written"
+        f"than the maximum output of {names} ({top:,} tokens), which OpenAI refuses (inferred: a 400 error); "
+        f"lower the cap (max_tokens, max_completion_tokens or max_output_tokens) to {top:,} or less. Figures take "
+        f"such a cap as {top:,} tokens a choice (expected output, TPM reservation), never as written"
     )
+
+
+def over_max_json(summary: PromptSummary | None) -> list[dict[str, Any]]:
+    """JSON ``requests_over_max_output``: each request whose own cap is over the maximum output."""
+    return [{"request": w, "output_cap_tokens": c} for w, c in summary.over_max] if summary else []
 
 
 def batch_text(demand: Demand, summary: PromptSummary | None) -> str:
@@ -319,10 +325,14 @@ def limits_report(
             }
         )
     demand = assessments[0].demand
-    overs = [(a.demand.models[0][0].label, over_max_note(own)) for a, own in pairs]
-    if len({o for _, o in overs}) == 1:  # the same for every model (the family shares one maximum): once
-        overs = [("", overs[0][1])]
-    notes += [f"{label}: {over}" if label else over for label, over in overs if over is not None]
+    labels = [a.demand.models[0][0].label for a, _ in pairs]
+    keys = [(own.over_max, own.max_output_tokens) if own is not None else ((), None) for _, own in pairs]
+    if len(set(keys)) == 1:  # the same requests over the same maximum (the family shares one): once
+        overs = [over_max_note(*keys[0], labels)]
+    else:
+        overs = [over_max_note(*key, [label]) for key, label in zip(keys, labels, strict=True)]
+    over_notes = [o for o in overs if o is not None]
+    notes += over_notes
     if demand.traffic.requests_per_day is None:
         notes.append(
             "No daily volume given (--requests-per-day): monthly spend is not projected, so the tiers' "
@@ -397,7 +407,7 @@ def limits_report(
         tables=tables,
         assumptions=assumptions,
         notes=notes,
-        warnings=[n for n in notes if "shut down" in n or is_uncounted_note(n) or OVER_MAX_MARK in n],
+        warnings=[n for n in notes if "shut down" in n or is_uncounted_note(n) or n in over_notes],
         charts=_charts(assessments, columns, demand),
     )
 
@@ -470,8 +480,6 @@ SPEND_PARTS = (
     "through the Batch API (a Batch file's, and the batch share of the others); each per-request price (JSON "
     "per_request_usd) is the mean over the requests its monthly figure covers"
 )
-#: What every over-the-maximum note holds (the warnings pick it out).
-OVER_MAX_MARK = "maximum output of"
 
 #: Input figures each model has its own of (images and the cache differ by model, the cap's maximum too):
 #: JSON ``models[].inputs``; the top-level ``inputs`` has the models' common value, null when they differ.
@@ -559,7 +567,7 @@ def _inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any
         **expected_output_json(p),
         "mean_cached_tokens": rounded(summary.mean_cached_tokens if summary else Decimal(0), 4),
         "cache": summary.cache_basis if summary else None,
-        "requests_over_max_output": [{"request": w, "max_tokens": c} for w, c in summary.over_max] if summary else [],
+        "requests_over_max_output": over_max_json(summary),
         "batch_share": demand.batch_share,
         "batch_file_requests": p.batch_kinds,
         "min_headroom_pct": pct_json(demand.min_headroom_pct),

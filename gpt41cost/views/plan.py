@@ -19,6 +19,7 @@ from .limits import (
     input_assumptions,
     merged,
     model_tier_json,
+    over_max_json,
     over_max_note,
     pct_json,
     use_cells,
@@ -122,7 +123,9 @@ def plan_report(
         if state != "open":
             notes.append(f"Fine-tuning: {why}; a routed fine-tuned model must be trained already.")
     notes += uncounted_notes(summary.uncounted)
-    over = over_max_note(summary)  # requests whose own cap is over the model's maximum output
+    # requests whose own cap is over the maximum output of the mix's models that have the least
+    tops = [m.label for m, _ in w.models if m.spec.max_output_tokens == summary.max_output_tokens]
+    over = over_max_note(summary.over_max, summary.max_output_tokens, tops)
     if over is not None:
         notes.append(over)
     notes += catalog_notes(catalog.as_of, day)
@@ -145,7 +148,7 @@ def plan_report(
                 "prompt_files": summary.files,
                 **model_inputs[0],
                 "cache": summary.cache_basis,
-                "requests_over_max_output": [{"request": r, "max_tokens": c} for r, c in summary.over_max],
+                "requests_over_max_output": over_max_json(summary),
                 "output_tokens": w.output_tokens,
                 "max_tokens": w.max_tokens,
                 "requests_per_day": rounded(w.traffic.requests_per_day, 4),
