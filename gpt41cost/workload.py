@@ -527,7 +527,18 @@ def steady_cached(
     rate, n, minutes = per_minute(requests_per_day * DAYS_PER_MONTH), len(measured), Decimal(RETENTION_MINUTES)
     values = [cache.steady_one(m.cache_blocks, m.input_tokens, base, rate, n, minutes) for m in measured]
     target = int(cache.steady({base: rate}, n, minutes)[base].to_integral_value())
-    return whole_tokens(values, target)  # so that the sum is estimate's
+    # estimate's rounding, so that every sum is estimate's: the total split between the parts priced
+    # alike (a Batch file's requests, the others; in order of first use), then each part's among its
+    # requests. Rounding all requests at once moved a token between the parts by the files' order.
+    parts: dict[bool, list[int]] = {}
+    for k, m in enumerate(measured):
+        parts.setdefault(m.kind == "batch", []).append(k)
+    out = [0] * n
+    shares = whole_tokens([sum((values[k] for k in ks), Decimal(0)) for ks in parts.values()], target)
+    for ks, share in zip(parts.values(), shares, strict=True):
+        for k, v in zip(ks, whole_tokens([values[k] for k in ks], share), strict=True):
+            out[k] = v
+    return out
 
 
 def profile_from_measured(

@@ -196,3 +196,42 @@ def test_limits_label_says_the_largest_cap_is_taken_at_the_maximum(tmp_path: Pat
         "32,768 tokens (the largest of the requests' own max_tokens, 40,000, taken at the model's maximum output; "
         "an upper bound)"
     )
+
+
+def _project(tmp_path: Path) -> list[str]:
+    """The review's project: 4 Chat requests and 1 Responses request online, a 3-line Batch file,
+    all sharing a 2.9k-token system prompt (gpt-4.1-mini). Returns the files."""
+    ada = "You are Ada, the support assistant for Acme Billing. " * 240
+    out = []
+    for k, ask in enumerate(("My invoice is wrong", "I cannot log in", "Refund please", "How do I export data?")):
+        msgs = [{"role": "system", "content": ada}, {"role": "user", "content": ask}]
+        out.append(
+            str(write(tmp_path / f"chat-{k}.json", {"model": "gpt-4.1-mini", "messages": msgs, "max_tokens": 400}))
+        )
+    resp = {"model": "gpt-4.1-mini", "instructions": ada, "input": "Summarize ticket 42", "max_output_tokens": 300}
+    out.append(str(write(tmp_path / "resp.json", resp)))
+    lines = [
+        _batch_line(f"n{k}", "/v1/chat/completions", {"model": "gpt-4.1-mini", "max_tokens": 10, "messages": [
+            {"role": "system", "content": ada}, {"role": "user", "content": f"Classify ticket {k}"}]})
+        for k in range(3)
+    ]  # fmt: skip
+    (tmp_path / "nightly.jsonl").write_text("\n".join(lines) + "\n")
+    return [*out, str(tmp_path / "nightly.jsonl")]
+
+
+def test_the_steady_cache_is_rounded_as_estimate_rounds_it_in_any_order(tmp_path: Path) -> None:
+    """estimate splits the month's steady-state cached tokens between its parts (online, Batch),
+    then each part among its requests; limits and plan rounded over all requests at once, so the
+    files' order moved one token a request between an online and the Batch request: 11,250
+    requests of that kind a month (90,000 / 8) x ($0.40 - $0.10)/M = $0.003375, plan $59.97375
+    against estimate's $59.977125. Now every command and order gives estimate's figure."""
+    files = _project(tmp_path)
+    common = {"models": "gpt-4.1-mini", "requests_per_day": 3000, "output_tokens": 250, "as_of": AS_OF}
+    est = gpt41cost.estimate(files, cache="auto", **common).result.models[0].monthly_usd
+    assert est == D("59.977125")
+    for order in (files, files[::-1], [files[5], files[2], files[4], *files[:2], files[3]]):
+        lim = gpt41cost.limits(order, **common).assessments[0].costs[0].total_usd
+        assert lim == est, order
+    w = {"model": "gpt-4.1-mini", "prompts": [f"{tmp_path}/*.json", f"{tmp_path}/*.jsonl"], "output_tokens": 250,
+         "traffic": {"requests_per_day": 3000, "peak_rpm": 20}, "cache": "auto", "tier": 2}  # fmt: skip
+    assert gpt41cost.plan(w, as_of=AS_OF).assessment.monthly_spend_usd == est == D("59.97375") + D("0.003375")
