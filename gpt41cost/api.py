@@ -638,8 +638,11 @@ def _skip_lines(first: Sequence[str], count: int, empty: Sequence[str]) -> list[
     if count:
         out.append(f"{count} bad line(s) or file(s) skipped; the others were counted")
     if empty:
-        shown = ", ".join(empty[:5]) + (f" and {len(empty) - 5} more" if len(empty) > 5 else "")
-        out.append(f"skipped {len(empty)} empty file(s): {shown}")
+        whats = [getattr(e, "what", "empty file") for e in empty]  # readers.inputs.Empty: what it holds
+        plain = all(w == "empty file" for w in whats)
+        shown = ", ".join(e if plain else f"{e} ({w})" for e, w in zip(empty[:5], whats, strict=False))
+        shown += f" and {len(empty) - 5} more" if len(empty) > 5 else ""
+        out.append(f"skipped {len(empty)} {'empty file(s)' if plain else 'file(s) with nothing to send'}: {shown}")
     return out
 
 

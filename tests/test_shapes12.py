@@ -96,12 +96,12 @@ def test_an_empty_array_in_a_folder_is_skipped_and_listed(cli: Cli, tmp_path: Pa
     doc = run.json()
     assert [(i["source"], i["requests"]) for i in doc["inputs"]] == [(str(tmp_path / "a.txt"), 1)]
     assert doc["skipped_inputs"] == [
-        {"source": str(tmp_path / "list.json"), "reason": "empty file (found in a directory)"}
+        {"source": str(tmp_path / "list.json"), "reason": "an empty JSON array (found in a directory)"}
     ]
     # 6 input tokens and 500 output on gpt-4.1 ($2 and $8 per 1M): $0.000012 + $0.004; the [] added
     # 1 more request of 1 input token and 500 output ($0.004002) before.
     assert doc["models"][0]["total_usd"] == "0.004012"
-    assert f"skipped 1 empty file(s): {tmp_path / 'list.json'}" in run.stderr
+    assert f"skipped 1 file(s) with nothing to send: {tmp_path / 'list.json'} (an empty JSON array)" in run.stderr
 
 
 def test_an_array_of_numbers_is_text_that_says_why(cli: Cli, tmp_path: Path):

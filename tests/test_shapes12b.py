@@ -145,3 +145,84 @@ def test_usage_json_has_the_requests_after_the_run_date(cli: Cli, tmp_path: Path
     log.write_text("".join(chat_response(f"r{i}", "gpt-4.1-mini", t) + "\n" for i, t in enumerate(noon)), "utf-8")
     doc = cli.json("usage", log, "--as-of", "2026-12-06")
     assert doc["after_run_date"] == late
+
+
+# --------------------------------------------------------------------------- a folder's empty data files
+
+
+def test_a_folder_lists_what_each_skipped_file_holds(cli: Cli, tmp_path: Path):
+    """`{}` in a folder was listed as "empty file (found in a directory)"; named alone it says
+    "an empty JSON object": the listing, the JSON and the warning say the same now."""
+    (tmp_path / "blank.txt").write_text("  \n", encoding="utf-8")
+    (tmp_path / "list.json").write_text("[]", encoding="utf-8")
+    (tmp_path / "settings.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "ask.txt").write_text("Say hi", encoding="utf-8")
+    run = cli("estimate", tmp_path, "-m", "gpt-4.1", "-f", "json", expect=0)
+    assert [(Path(e["source"]).name, e["reason"]) for e in run.json()["skipped_inputs"]] == [
+        ("blank.txt", "empty file (found in a directory)"),
+        ("list.json", "an empty JSON array (found in a directory)"),
+        ("settings.json", "an empty JSON object (found in a directory)"),
+    ]
+    assert (
+        f"skipped 3 file(s) with nothing to send: {tmp_path / 'blank.txt'} (empty file), "
+        f"{tmp_path / 'list.json'} (an empty JSON array), {tmp_path / 'settings.json'} (an empty JSON object)"
+    ) in run.stderr
+    alone = cli("estimate", tmp_path / "settings.json", "-m", "gpt-4.1", expect=3)
+    assert "an empty JSON object, nothing to count" in alone.stderr
+
+
+# --------------------------------------------------------------------------- nothing to send
+
+
+@pytest.mark.parametrize(
+    ("name", "force"),
+    [
+        pytest.param("list.json", "prompts", id="as-prompts"),  # was "line 1: 'messages' is empty"
+        pytest.param("list.json", "chat", id="as-chat"),
+        pytest.param("list", None, id="no-extension"),  # was a 1-token text prompt
+        pytest.param("-", None, id="stdin"),
+    ],
+)
+def test_an_empty_array_is_named_what_it_is(catalog, tmp_path: Path, name: str, force: str | None):
+    path = "-" if name == "-" else str(tmp_path / name)
+    if name != "-":
+        Path(path).write_text("[]\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        _read(catalog, path, stdin=b"[]\n", force=force)
+    where = "stdin" if name == "-" else path
+    assert exc.value.message == f"{where}: an empty JSON array, nothing to count; add prompts or leave it out"
+
+
+def test_as_text_still_counts_an_empty_array_as_text(catalog, tmp_path: Path):
+    path = tmp_path / "list.json"
+    path.write_text("[]", encoding="utf-8")
+    inputs, _ = _read(catalog, str(path), force="text")
+    assert [(kind, n) for kind, _, n in inputs] == [("text", 1)]
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_an_empty_prompt_item_is_refused_as_a_blank_prompt_file_is(catalog, tmp_path: Path, blank: str):
+    """`[""]` was a 0-token request ($0.004 of output on gpt-4.1)."""
+    path = tmp_path / "list.json"
+    path.write_text(json.dumps(["Say hi", blank]), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        _read(catalog, str(path))
+    assert exc.value.message == (
+        f"{path}: item 2 of the JSON array: an empty prompt, nothing to send; remove it, "
+        "or pass --skip-bad to count the other items"
+    )
+    inputs, _ = _read(catalog, str(path), skip_bad=True)
+    assert [(kind, n) for kind, _, n in inputs] == [("prompts", 1)]
+    lines = tmp_path / "p.jsonl"
+    _write(lines, ["Say hi", {"prompt": blank}])
+    with pytest.raises(InputError) as exc:
+        _read(catalog, str(lines))
+    assert exc.value.message.startswith(f"{lines}: line 2: an empty prompt, nothing to send; nothing was counted")
+
+
+def test_one_prompt_line_is_a_prompts_list_as_two_are(catalog, tmp_path: Path):
+    """A one-line .jsonl of {"prompt": ...} was text "(a config?)": 6 tokens of JSON, not the prompt's 2."""
+    one = _write(tmp_path / "one.jsonl", [{"prompt": "Hi there"}])
+    inputs, totals = _read(catalog, str(one))
+    assert inputs == [("prompts", "extension .jsonl", 1)]
+    assert totals.sizes["gpt-4.1"] == {2: 1}

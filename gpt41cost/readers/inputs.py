@@ -16,8 +16,9 @@ One reading path for the three commands. Each input's kind is decided by :func:`
    JSON (a template's ``{{ x }}``, ``[System]``, a quoted word) is text. Image bytes are an image.
 
 A file found inside a directory (or by a workload's glob) that is empty or only whitespace
-(or a data file of ``[]`` or ``{}``) is skipped and listed (:attr:`Gathered.empty`); an empty
-file named on its own is an error.
+(or holds only ``[]`` or ``{}``: a data file, content without a data extension, a file ``--as``
+makes a request file) is skipped and listed (:attr:`Gathered.empty`, with what it holds); an
+empty file named on its own is an error.
 Plain text is one request per file; request files give one or many. Batch input files are
 read to the end with every bad line recorded, so the pre-flight can list every finding.
 """
@@ -114,6 +115,19 @@ class AsRule:
         return matches(source, os.path.basename(source), (self.glob,))
 
 
+class Empty(str):
+    """A file found in a directory and skipped for having nothing to send: its path (the string
+    itself) and ``what`` it holds, as the error names it when the file is given alone ("empty
+    file", "an empty JSON array", "an empty JSON object")."""
+
+    what: str
+
+    def __new__(cls, source: str, what: str = "empty file") -> Empty:
+        self = super().__new__(cls, source)
+        self.what = what
+        return self
+
+
 @dataclass
 class Gathered:
     """What was read besides the requests (which went to ``totals`` and ``on_request``): how
@@ -126,7 +140,7 @@ class Gathered:
     skipped: Skipped[InputError] = field(default_factory=Skipped)
     total_bytes: int = 0
     inputs: list[InputFile] = field(default_factory=list)
-    empty: list[str] = field(default_factory=list)  # files found in a directory and skipped: empty
+    empty: list[str] = field(default_factory=list)  # files found in a directory and skipped: :class:`Empty`
 
 
 def parse_as(values: str | Sequence[str] | None) -> tuple[AsRule, ...]:
@@ -289,7 +303,11 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
                 data = read_bytes(source, stdin)
             elif rule.kind == "text":  # read whole anyway: read now, so a blank one is seen as empty
                 data = _gunzip_all(source) if gz else read_bytes(source)
-            return _Input(source, rule.kind, rule.flag, data, gz, forced=True)
+            small = data  # a request kind forced on a file of [] or {}: nothing to send, as without --as
+            if small is None and not gz and os.path.getsize(source) <= _SNIFF:
+                small = read_bytes(source)
+            void = _void(small) if small is not None and rule.kind not in ("text", "image") else ""
+            return _Input(source, "empty" if void else rule.kind, rule.flag, data, gz, void=void, forced=True)
     shown = f"{ext}.gz" if gz else ext
     if ext in DATA_EXTENSIONS:
         head = _gz_head(source) if gz else read_head(source)
@@ -302,7 +320,7 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
         data = _gunzip_all(source) if gz else read_bytes(source)
         if blank(data):
             return _Input(source, "empty", f"extension {shown}", data, gz)
-        kind, value = _data_kind(source, data)
+        kind, value = _data_kind(source, data, lines=ext != ".json")
         if kind == "empty":  # [] or {}: nothing to send, as an empty file
             void = "an empty JSON array" if isinstance(value, list) else "an empty JSON object"
             return _Input(source, kind, f"extension {shown}", data, gz, void=void)
@@ -318,6 +336,9 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
     if not gz and _is_image(data):
         return _Input(source, "image", f"content: image bytes ({what})", data)
     kind, agree = _content_shape(data)
+    void = "" if kind is not None else _void(data)
+    if void:  # [] or {}: nothing to send, as a data file of them
+        return _Input(source, "empty", f"content: {void} ({what})", data, gz, void=void)
     if kind is not None:
         chats = kind == "prompts" and opens_conversation(data[:HEAD_BYTES])
         why = (
@@ -329,15 +350,26 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
     return _Input(source, "text", what, data, gz)
 
 
+def _void(data: bytes) -> str:
+    """What ``data`` is when it holds only ``[]`` or ``{}`` (white space aside), else ""."""
+    if len(data) > _SNIFF:
+        return ""
+    body = data.removeprefix(b"\xef\xbb\xbf").strip(b" \t\r\n")
+    if len(body) < 2 or body[:1] + body[-1:] not in (b"[]", b"{}") or body[1:-1].strip(b" \t\r\n"):
+        return ""
+    return "an empty JSON array" if body[:1] == b"[" else "an empty JSON object"
+
+
 def _noun(source: str) -> str:
     return "input" if source == STDIN else "file"
 
 
-def _data_kind(source: str, data: bytes) -> tuple[str, Any]:
+def _data_kind(source: str, data: bytes, *, lines: bool = False) -> tuple[str, Any]:
     """A data file whose head shows no request: its kind from all of it, "empty" when it holds only
     ``[]`` or ``{}``, or "text" when it is valid JSON (or JSON lines) of something else; an
     InputError naming where it does not parse. With the kind, the document as parsed (None for
-    JSON lines): a prompts list's items are not parsed again."""
+    JSON lines): a prompts list's items are not parsed again. ``lines``: a JSONL file (``.jsonl``,
+    ``.ndjson``), whose one line ``{"prompt": "..."}`` is a prompts list's, as two such lines are."""
     body = data.removeprefix(b"\xef\xbb\xbf")
     try:
         value = orjson.loads(body)
@@ -359,6 +391,8 @@ def _data_kind(source: str, data: bytes) -> tuple[str, Any]:
         return kind, None
     if is_prompt_array(value):  # ["...", "..."]: each string one request
         return "prompts", value
+    if lines and isinstance(value, dict) and prompt_text(value) is not None:  # an eval set of one line
+        return "prompts", None
     if value == [] or value == {}:
         return "empty", value
     return "text", value
@@ -484,7 +518,7 @@ def gather(
     for entry, size in zip(files, sizes, strict=True):
         source = entry.path
         if entry.in_directory and size == 0:
-            out.empty.append(source)
+            out.empty.append(Empty(source))
             continue
         try:
             inp = classify(source, rules, stdin)
@@ -494,7 +528,7 @@ def gather(
                 or (entry.in_directory and inp.data is None and inp.forced and _blank_file(source, inp.gz))
             ):
                 if entry.in_directory:
-                    out.empty.append(source)
+                    out.empty.append(Empty(source, inp.void or "empty file"))
                     continue
                 if inp.void:
                     raise InputError(f"{_where(source)}: {inp.void}, nothing to count; add prompts or leave it out")
@@ -805,6 +839,7 @@ __all__ = [
     "DATA_EXTENSIONS",
     "IMAGE_EXTENSIONS",
     "AsRule",
+    "Empty",
     "Gathered",
     "classify",
     "content_kind",

@@ -383,7 +383,7 @@ def read_requests(
         elif kind == "image":
             yield _read_image(ctx)
         elif kind == "prompts" and items is not None:
-            yield from _prompt_items(ctx, items)
+            yield from _prompt_items(ctx, items, on_error)
         else:
             facts = facts if facts is not None else BatchFacts()
             yield from _read_jsonl(ctx, kind, on_error, facts, on_bytes, span, conversations)
@@ -603,7 +603,7 @@ def _read_jsonl(
             items, lines = _prompt_array(fh)
             if items is not None:  # one JSON array of prompts (never empty): each item a request
                 seen += len(items)
-                yield from _prompt_items(ctx, items)
+                yield from _prompt_items(ctx, items, on_error)
         for n, raw in enumerate(lines, 1 if span is None else span[2]):
             if size is None:
                 facts.file_bytes += len(raw)
@@ -770,15 +770,31 @@ def _prompt_array(fh: IO[bytes]) -> tuple[list[Any] | None, Iterable[bytes]]:
     return None, io.BytesIO(data)
 
 
-def _prompt_items(ctx: _Context, items: Iterable[Any]) -> Iterator[Measured]:
-    """The requests of a prompts list's items (one JSON array): each one request."""
-    for item in items:
+def _prompt_items(ctx: _Context, items: Iterable[Any], on_error: OnError | None = None) -> Iterator[Measured]:
+    """The requests of a prompts list's items (one JSON array): each one request (``on_error``
+    takes a bad item, as it takes a bad line, or it is raised)."""
+    for i, item in enumerate(items, 1):
         _memo.recent.clear()  # ids kept from the previous item
-        yield _prompt_line(ctx, item, None)
+        try:
+            m = _prompt_line(ctx, item, None, i)
+        except InputError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+            continue
+        yield m
 
 
-def _prompt_line(ctx: _Context, obj: Any, n: int | None) -> Measured:
+def _prompt_line(ctx: _Context, obj: Any, n: int | None, item: int | None = None) -> Measured:
+    """One request of a prompts file: line ``n``, or ``item`` of its one JSON array."""
     text = prompt_text(obj)
+    if text is not None and (not text or text.isspace()):  # as a blank prompt file is refused
+        if item is None:  # the bad line's hint follows (inputs.BAD_LINE_HINT)
+            raise InputError(f"{ctx.source}: line {n}: an empty prompt, nothing to send")
+        raise InputError(
+            f"{ctx.source}: item {item} of the JSON array: an empty prompt, nothing to send; remove it, "
+            "or pass --skip-bad to count the other items"
+        )
     if text is not None:  # counts as plain text, like a prompt file
         ids = _encode(text)
         tokens = dict.fromkeys(ctx.models, len(ids))

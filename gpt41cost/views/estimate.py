@@ -289,6 +289,12 @@ INPUT_KEYS = ("source", "read_as", "reason", "requests", "processing", "models")
 EMPTY_REASON = "empty file (found in a directory)"
 
 
+def _empty_reason(source: str) -> str:
+    """Why a file found in a directory was skipped: what it holds (an empty file, or a data file of
+    only ``[]`` or ``{}``: :class:`gpt41cost.readers.inputs.Empty`), as the error names it alone."""
+    return f"{getattr(source, 'what', 'empty file')} (found in a directory)"
+
+
 def _input_json(i: InputEstimate) -> dict[str, Any]:
     return {
         "source": i.source,
@@ -328,19 +334,19 @@ def _inputs_table(r: EstimateResult, per_input: bool) -> Table | None:
                 [i.source, i.read_as, i.reason, i.requests, *mode, *tokens, *(Usd(f.total_usd) for f in i.models)]
             )
         blank = [None] * (len(priced) + len(token_cols) + len(cost_cols))
-        rows += [[e, "skipped", EMPTY_REASON, 0, *blank] for e in r.empty_inputs]
+        rows += [[e, "skipped", _empty_reason(e), 0, *blank] for e in r.empty_inputs]
         return Table("Inputs", cols, rows, numeric=frozenset(cols[3:]) - set(priced), name="inputs")
     if len({(i.read_as, i.reason) for i in r.inputs}) <= 1 and not r.empty_inputs:
         return None  # the note says it: "Measured: 8 inputs (read as text: extension .txt)"
     if len(r.inputs) + len(r.empty_inputs) <= LIST_INPUTS:
         rows = [[i.source, i.read_as, i.reason, *([i.processing] if mixed else [])] for i in r.inputs]
-        rows += [[e, "skipped", EMPTY_REASON, *([None] if mixed else [])] for e in r.empty_inputs]
+        rows += [[e, "skipped", _empty_reason(e), *([None] if mixed else [])] for e in r.empty_inputs]
         return Table("Inputs", ["input", "read as", "why", *(["priced at"] if mixed else [])], rows, name="inputs")
     groups: dict[tuple[str, str], list[str]] = {}
     for i in r.inputs:
         groups.setdefault((i.read_as, i.reason), []).append(i.source)
     for e in r.empty_inputs:
-        groups.setdefault(("skipped", EMPTY_REASON), []).append(e)
+        groups.setdefault(("skipped", _empty_reason(e)), []).append(e)
     rows = [[len(v), k[0], k[1], v[0]] for k, v in groups.items()]
     return Table(
         "Inputs (--per-input lists each)", ["inputs", "read as", "why", "first"], rows, numeric=frozenset({"inputs"})
@@ -376,7 +382,7 @@ def estimate_report(
         },
         "requested_model": next((m.model for m in r.models if m.requested), None),
         "inputs": [_input_json(i) for i in r.inputs],
-        "skipped_inputs": [{"source": e, "reason": EMPTY_REASON} for e in r.empty_inputs],
+        "skipped_inputs": [{"source": e, "reason": _empty_reason(e)} for e in r.empty_inputs],
         "models": [_model_json(m, day) for m in r.models],
         "uncounted": uncounted_json(r.uncounted),
         "batch_preflight": [batch_json(c) for c in checks],
@@ -529,7 +535,9 @@ def estimate_report(
         kinds = sorted({k for _, k in r.kinds})
         notes.append(f"Measured: {len(r.sources)} inputs (read as {', '.join(kinds)})")
     if r.empty_inputs:
-        notes.append(f"Skipped {len(r.empty_inputs)} empty file(s) found in directories (listed under Inputs)")
+        plain = all(_empty_reason(e) == EMPTY_REASON for e in r.empty_inputs)
+        what = "empty file(s)" if plain else "file(s) with nothing to send"
+        notes.append(f"Skipped {len(r.empty_inputs)} {what} found in directories (listed under Inputs)")
     notes += uncounted_notes(r.uncounted)
     notes += list(r.notes)
     notes += _what_if_note(r)
