@@ -830,7 +830,7 @@ def _limit_profiles(
         out_source = "the largest of the requests' own max_tokens, an upper bound"
         if any(over_max(expected, m.spec.max_output_tokens) for m in resolved):  # CAP_OVER_MAX
             out_source = (
-                f"the largest of the requests' own max_tokens, {expected:,}, taken at the model's maximum output; "
+                f"the largest of the requests' own max_tokens, {expected:,}, at most the model's maximum output; "
                 "an upper bound"
             )
     if not measured:

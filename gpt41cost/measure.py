@@ -121,12 +121,12 @@ def expected_output(output_tokens: int, cap: int | None, choices: int = 1) -> in
 #: refusal inferred (a 400, reported by users; OpenAI's model pages give the maximum), the figure policy.
 CAP_OVER_MAX = (
     "a request's own max_tokens (max_completion_tokens, max_output_tokens) above the model's maximum output "
-    "(the catalog's max_output_tokens) does not fit: every command lists it as not fitting (a warning on stderr; "
-    "estimate's 'Requests that do not fit', limits' and plan's JSON requests_over_max_output; a Batch file's line "
-    "is a pre-flight error, max_output_too_large) and takes its cap as the "
-    "model's maximum output, the most the model generates, in every figure (expected output, worst case, TPM "
-    "reservation), never the cap as written (inference: OpenAI refuses such a request with a 400, so as written "
-    "it costs nothing until its cap is lowered)"
+    "(the catalog's max_output_tokens) does not fit: every command lists it as not fitting (a warning on "
+    "stderr; estimate's 'Requests that do not fit', limits' and plan's JSON requests_over_max_output; a Batch "
+    "file's line is a pre-flight error, max_output_too_large) and takes its cap as the model's maximum "
+    "output, the most the model generates, in every figure (expected output, worst case, TPM reservation) and "
+    "in the context-window check, never the cap as written (inference: OpenAI refuses such a request with a "
+    "400, so as written it costs nothing until its cap is lowered)"
 )
 
 
@@ -331,9 +331,12 @@ class Totals:
             counts[i] = counts.get(i, 0) + 1  # not Counter's += 1: its __missing__ is Python code
             reserved = output_tokens[base] if cap is None else cap  # a capped request reserves its cap
             window, max_output = limits[base]
-            if i + reserved > window:
-                problem = f"input + output {i + reserved:,} > context window {window:,}"
-                self.misfits[base].append(Misfit(m.where, i, reserved, problem))
+            # the window holds one choice's output, a cap over the maximum taken at it (within_max, inlined:
+            # a call per request and model on the estimate's hot path), as plan checks it
+            held = reserved if cap is None or reserved <= max_output else max_output
+            if i + held > window:
+                problem = f"input + output {i + held:,} > context window {window:,}"
+                self.misfits[base].append(Misfit(m.where, i, held, problem))
             if reserved > max_output:
                 problem = f"output {reserved:,} > max output {max_output:,}"
                 own = over_max(cap, max_output)  # CAP_OVER_MAX

@@ -185,7 +185,7 @@ def test_plan_names_the_models_of_a_mix_in_the_over_maximum_note(tmp_path: Path)
     assert len(notes) == 1 and "the maximum output of gpt-4.1 and gpt-4.1-mini (32,768 tokens)" in notes[0]
 
 
-def test_limits_label_says_the_largest_cap_is_taken_at_the_maximum(tmp_path: Path) -> None:
+def test_limits_label_says_the_largest_cap_is_at_most_the_maximum(tmp_path: Path) -> None:
     """No output flag: the expected output is the largest own cap, 40,000, figured at 32,768; the
     label said 'the largest of the requests' own max_tokens' beside 32,768."""
     write(tmp_path / "a.json", {"model": "gpt-4.1", "messages": [TAGLINE], "max_tokens": 40_000})
@@ -193,7 +193,7 @@ def test_limits_label_says_the_largest_cap_is_taken_at_the_maximum(tmp_path: Pat
     r = gpt41cost.limits(str(tmp_path), models="gpt-4.1", peak_rpm=1, as_of=AS_OF)
     (line,) = [t for k, t in r.report().assumptions if k == "expected output/request"]
     assert line.startswith(
-        "32,768 tokens (the largest of the requests' own max_tokens, 40,000, taken at the model's maximum output; "
+        "32,768 tokens (the largest of the requests' own max_tokens, 40,000, at most the model's maximum output; "
         "an upper bound)"
     )
 
@@ -235,3 +235,13 @@ def test_the_steady_cache_is_rounded_as_estimate_rounds_it_in_any_order(tmp_path
     w = {"model": "gpt-4.1-mini", "prompts": [f"{tmp_path}/*.json", f"{tmp_path}/*.jsonl"], "output_tokens": 250,
          "traffic": {"requests_per_day": 3000, "peak_rpm": 20}, "cache": "auto", "tier": 2}  # fmt: skip
     assert gpt41cost.plan(w, as_of=AS_OF).assessment.monthly_spend_usd == est == D("59.97375") + D("0.003375")
+
+
+def test_estimate_checks_the_window_with_the_cap_at_the_maximum(tmp_path: Path) -> None:
+    """16 input tokens with max_tokens 2,000,000: one misfit, the cap over the maximum; the window
+    holds 10 + 32,768 (plan's check), so no second line 'input + output 2,000,010 > context window'."""
+    path = write(tmp_path / "huge.json", HUGE)
+    (m,) = gpt41cost.estimate(str(path), models="gpt-4.1", as_of=AS_OF).result.models
+    assert [(f.problem, f.over_max) for f in m.misfits] == [
+        ("output 2,000,000 > max output 32,768 (OpenAI refuses it; figured at 32,768)", True)
+    ]
