@@ -286,3 +286,12 @@ def test_bad_catalog_via_env(tmp_path):
     r = Cli()(["estimate", "--input-tokens", "5"], env={"GPT41COST_PRICING": str(bad)})
     assert r.exit_code == ExitCode.CATALOG
     assert f"{bad}: as_of: missing key" in r.stderr
+
+
+def test_small_monthly_notes_keep_their_figures():
+    """The Batch note of a month under a dollar (30 x (2,000 x $0.10/M + 500 x $0.40/M) / 2 = $0.006)
+    reads '$0.0060/month' (was '$0.01/month')."""
+    import gpt41cost
+
+    r = gpt41cost.estimate(input_tokens=2000, requests_per_day=1, models="gpt-4.1-nano", as_of="2026-10-01")
+    assert "gpt-4.1-nano $0.0060/month" in r.render()

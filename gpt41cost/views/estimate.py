@@ -24,8 +24,8 @@ from ..report import (
     n_requests,
     pct,
     rounded,
-    usd,
     usd_auto,
+    usd_cents,
 )
 from .batch import batch_json, batch_tables
 from .dated import catalog_notes, date_assumption, dated_json, status_text
@@ -693,7 +693,7 @@ def _what_if_note(r: EstimateResult) -> list[str]:
         return []  # nothing saved (nothing cached, or Batch prices bill cached input as any other)
     w = m.if_cached
     per = f"{usd_auto(w.per_request_usd)} a request"
-    figure = per if w.monthly_usd is None else f"{usd(w.monthly_usd, 2)}/month"
+    figure = per if w.monthly_usd is None else f"{usd_cents(w.monthly_usd)}/month"
     return [f"What-if with the prompt cache (as --cache auto would detect): {m.model} {figure}"]
 
 
@@ -707,7 +707,7 @@ def _batch_notes(r: EstimateResult) -> list[str]:
         f = _batch_figures(m)
         monthly, each = f["monthly_batch_usd"], f["per_request_batch_usd"]
         if monthly is not None:
-            figures.append(f"{m.model} {usd(monthly, 2)}/month")
+            figures.append(f"{m.model} {usd_cents(monthly)}/month")
         elif each is not None:
             figures.append(f"{m.model} {usd_auto(each)} a request")
     # The Batch variant's terms (ACCOUNTING.md section 8): half of standard prices, not of the
