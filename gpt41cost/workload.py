@@ -283,8 +283,14 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
     if input_tokens is not None:
         for m, _ in models:
             window = m.spec.context_window
-            if input_tokens + (max_tokens or output_tokens) > window:
-                v.fail("input_tokens", f"input plus output is over {m.label}'s {window:,}-token context window")
+            out = max_tokens or output_tokens
+            if input_tokens + out > window:
+                v.fail(
+                    "input_tokens",
+                    f"{input_tokens:,} input plus {out:,} output is over {m.label}'s {window:,}-token context window; "
+                    f"give input_tokens and {'max_tokens' if max_tokens else 'output_tokens'} that sum to {window:,} "
+                    "or less",
+                )
 
     # traffic
     if "traffic" not in root:

@@ -245,3 +245,16 @@ def test_estimate_checks_the_window_with_the_cap_at_the_maximum(tmp_path: Path) 
     assert [(f.problem, f.over_max) for f in m.misfits] == [
         ("output 2,000,000 > max output 32,768 (OpenAI refuses it; figured at 32,768)", True)
     ]
+
+
+def test_plan_says_what_to_do_with_a_given_size_over_the_window() -> None:
+    """1,040,000 + 9,000 = 1,049,000 > 1,047,576: the line says so and what to give (it said only
+    'input plus output is over gpt-4.1's 1,047,576-token context window')."""
+    w = {"model": "gpt-4.1", "input_tokens": 1_040_000, "output_tokens": 500, "max_tokens": 9000,
+         "traffic": {"requests_per_day": 100}, "tier": 5}  # fmt: skip
+    with pytest.raises(InputError) as got:
+        gpt41cost.plan(w, as_of=AS_OF)
+    assert got.value.message.endswith(
+        "input_tokens: 1,040,000 input plus 9,000 output is over gpt-4.1's 1,047,576-token context window; give "
+        "input_tokens and max_tokens that sum to 1,047,576 or less"
+    )

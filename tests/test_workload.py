@@ -213,7 +213,8 @@ def test_missing_file(tmp_path: Path, catalog: Catalog) -> None:
 
 def test_prompt_over_the_context_window(tmp_path: Path, catalog: Catalog) -> None:
     text = sub("input_tokens: 1000", "input_tokens: 1040000").replace("max_tokens: 500", "max_tokens: 32000")
-    with pytest.raises(InputError, match=re.escape("input_tokens: input plus output is over gpt-4.1's 1,047,576")):
+    said = "input_tokens: 1,040,000 input plus 32,000 output is over gpt-4.1's 1,047,576"
+    with pytest.raises(InputError, match=re.escape(said)):
         load_workload(write(tmp_path, text), catalog)
 
 
