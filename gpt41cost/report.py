@@ -213,12 +213,13 @@ def usd(value: Decimal | None, places: int = 6) -> str:
     return f"${rounded:,.{places}f}"
 
 
-def usd_cents(value: Decimal | None) -> str:
+def usd_cents(value: Decimal | None, digits: int = 2) -> str:
     """Money in cents (``$1,234.57``, ``$0.45``), with more places (up to 6) for an amount under a
-    dollar that cents would show with fewer than two significant digits: ``$0.0036``, not ``$0.00``."""
+    dollar that cents would show with fewer than ``digits`` significant digits: ``$0.0036``, not
+    ``$0.00``."""
     if value is None or not value or abs(value) >= 1:
         return usd(value, 2)
-    return usd(value, min(6, max(2, 1 - value.adjusted())))
+    return usd(value, min(6, max(2, digits - 1 - value.adjusted())))
 
 
 def usd_given(value: Decimal) -> str:
@@ -285,9 +286,7 @@ def chart_value(value: Decimal | int | None, unit: str) -> str:
     if value is None:
         return "-"
     if unit == "usd":
-        d = Decimal(value)
-        places = 2 if abs(d) >= 1 or d == 0 else min(6, 2 - d.adjusted())
-        return usd(d, places)
+        return usd_cents(Decimal(value), digits=3)
     if unit == "pct":
         return f"{Decimal(value):,.1f}%"
     return f"{value:,}" if isinstance(value, int) else f"{Decimal(value):,.1f}"
