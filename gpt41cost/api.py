@@ -819,7 +819,6 @@ def _limit_profiles(
             "output_tokens",
         )
     reserve = max_tokens if max_tokens is not None else output_tokens
-    from_caps = output_tokens is None and max_tokens is None
     if output_tokens is not None:
         expected, out_source = output_tokens, "--output-tokens"
     elif max_tokens is not None:
@@ -850,13 +849,13 @@ def _limit_profiles(
         base = m.spec.name
         if base in profiles:
             continue
-        steady = steady_cached(measured, base, catalog, rpd, cache) if cache is not None and rpd is not None else None
+        steady = steady_cached(measured, base, rpd, cache) if cache is not None and rpd is not None else None
         top = m.spec.max_output_tokens  # a cap above the model's maximum output counts as it (CAP_OVER_MAX)
         profiles[base], s = profile_from_measured(
             measured,
             base,
             catalog,
-            output_tokens=min(expected, top) if from_caps else expected,
+            output_tokens=min(expected, top),  # a flag over top was refused (_refuse_over_max)
             reserve_tokens=reserve,
             cache_hit_rate=rate,
             auto_cached=steady if steady is not None else auto.get(base),

@@ -501,33 +501,19 @@ def measured_cache(measured: Sequence[Measured], catalog: Catalog) -> RunCache |
     return cache
 
 
-def warm_cached(measured: Sequence[Measured], catalog: Catalog, cache: RunCache | None = None) -> dict[str, list[int]]:
+def warm_cached(measured: Sequence[Measured], catalog: Catalog, cache: RunCache) -> dict[str, list[int]]:
     """Each request's cached tokens per base model in a warm run (every request hits what any
-    other holds: at launch traffic every kind recurs), from the requests' cache blocks; empty
-    when none has blocks (plain text read without them). ``cache``: :func:`measured_cache`, built already."""
-    if cache is None:
-        cache = measured_cache(measured, catalog)
-    if cache is None:
-        return {}
+    other holds: at launch traffic every kind recurs), from the requests' cache blocks.
+    ``cache``: :func:`measured_cache`, built already (None there: no request has blocks, nothing cached)."""
     each = [cache.warm(m.cache_blocks, m.input_tokens) for m in measured]
     return {base: [c[base] for c in each] for base in catalog.models}
 
 
-def steady_cached(
-    measured: Sequence[Measured],
-    base: str,
-    catalog: Catalog,
-    requests_per_day: Decimal,
-    cache: RunCache | None = None,
-) -> list[int] | None:
+def steady_cached(measured: Sequence[Measured], base: str, requests_per_day: Decimal, cache: RunCache) -> list[int]:
     """Each request's cached tokens on ``base`` in the month's steady state at ``requests_per_day``
     (:data:`gpt41cost.cache.CACHE_STEADY_MONTH`), as whole tokens that sum to what ``estimate``
-    finds for the same requests and traffic; None when no request has cache blocks.
-    ``cache``: :func:`measured_cache`, built already."""
-    if cache is None:
-        cache = measured_cache(measured, catalog)
-    if cache is None:
-        return None
+    finds for the same requests and traffic. ``cache``: :func:`measured_cache`, built already
+    (None there: no request has cache blocks, nothing cached)."""
     from .estimate import DAYS_PER_MONTH, per_minute, whole_tokens
 
     rate, n, minutes = per_minute(requests_per_day * DAYS_PER_MONTH), len(measured), Decimal(RETENTION_MINUTES)
@@ -650,7 +636,7 @@ def workload_profiles(
             cache = None
         elif cache is None:
             cache = measured_cache(measured, catalog)
-        warm: dict[str, list[int]] | None = None
+        warm = warm_cached(measured, catalog, cache) if cache is not None and rpd is None else {}
         profiles: list[RequestProfile] = []
         summaries: list[PromptSummary] = []
         steady_at: list[str] = []
@@ -658,10 +644,9 @@ def workload_profiles(
             base = m.spec.name
             auto: list[int] | None = None
             if cache is not None and rpd is not None:
-                auto = steady_cached(measured, base, catalog, rpd * share, cache)
+                auto = steady_cached(measured, base, rpd * share, cache)
                 steady_at.append(f"{m.label} at {rpd * share:,.0f}")
             elif cache is not None:
-                warm = warm if warm is not None else warm_cached(measured, catalog, cache)
                 auto = warm[base]
             profile, summary = profile_from_measured(
                 measured,
