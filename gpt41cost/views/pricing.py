@@ -143,17 +143,9 @@ def pricing_report(catalog: Catalog) -> Report:
     status_rows: list[list[Any]] = []
     for spec in catalog.models.values():
         for name in (spec.name, *spec.aliases, *spec.snapshots):
-            life = spec.lifecycle_for(name)
+            j = spec.lifecycle_for(name).as_json(day)  # the row is the JSON's lifecycle, so they cannot drift
             status_rows.append(
-                [
-                    name,
-                    life.status(day),
-                    life.deprecated_on.isoformat() if life.deprecated_on else None,
-                    life.shutdown_on.isoformat() if life.shutdown_on else None,
-                    life.dates_basis,
-                    life.substitute,
-                    life.replacement,
-                ]
+                [name, j["status"], j["deprecated_on"], j["shutdown_on"], j["basis"], j["substitute"], j["replacement"]]
             )
     ft = catalog.fine_tuning
     age = days_since(catalog.as_of, day)
