@@ -638,11 +638,13 @@ def _skip_lines(first: Sequence[str], count: int, empty: Sequence[str]) -> list[
     if count:
         out.append(f"{count} bad line(s) or file(s) skipped; the others were counted")
     if empty:
-        whats = [getattr(e, "what", "empty file") for e in empty]  # readers.inputs.Empty: what it holds
-        plain = all(w == "empty file" for w in whats)
-        shown = ", ".join(e if plain else f"{e} ({w})" for e, w in zip(empty[:5], whats, strict=False))
+        from .readers.inputs import holds, nothing_to_send
+
+        noun = nothing_to_send(empty)
+        plain = noun == "empty file(s)"
+        shown = ", ".join(e if plain else f"{e} ({holds(e)})" for e in empty[:5])
         shown += f" and {len(empty) - 5} more" if len(empty) > 5 else ""
-        out.append(f"skipped {len(empty)} {'empty file(s)' if plain else 'file(s) with nothing to send'}: {shown}")
+        out.append(f"skipped {len(empty)} {noun}: {shown}")
     return out
 
 

@@ -115,6 +115,10 @@ class AsRule:
         return matches(source, os.path.basename(source), (self.glob,))
 
 
+#: What an empty file (or one of whitespace only) holds, in errors and in the lists of skipped files.
+EMPTY_FILE = "empty file"
+
+
 class Empty(str):
     """A file found in a directory and skipped for having nothing to send: its path (the string
     itself) and ``what`` it holds, as the error names it when the file is given alone ("empty
@@ -122,10 +126,20 @@ class Empty(str):
 
     what: str
 
-    def __new__(cls, source: str, what: str = "empty file") -> Empty:
+    def __new__(cls, source: str, what: str | None = None) -> Empty:
         self = super().__new__(cls, source)
-        self.what = what
+        self.what = what or EMPTY_FILE
         return self
+
+
+def holds(source: str) -> str:
+    """What a skipped file holds (:class:`Empty`'s ``what``; a plain path: an empty file)."""
+    return getattr(source, "what", EMPTY_FILE)
+
+
+def nothing_to_send(empty: Sequence[str]) -> str:
+    """The skipped files as a noun: "empty file(s)" when every one is, else "file(s) with nothing to send"."""
+    return "empty file(s)" if all(holds(e) == EMPTY_FILE for e in empty) else "file(s) with nothing to send"
 
 
 @dataclass
@@ -528,7 +542,7 @@ def gather(
                 or (entry.in_directory and inp.data is None and inp.forced and _blank_file(source, inp.gz))
             ):
                 if entry.in_directory:
-                    out.empty.append(Empty(source, inp.void or "empty file"))
+                    out.empty.append(Empty(source, inp.void))
                     continue
                 if inp.void:
                     raise InputError(f"{_where(source)}: {inp.void}, nothing to count; add prompts or leave it out")
@@ -837,6 +851,7 @@ def _requests_error(exc: InputError, kind: str) -> None:
 __all__ = [
     "BAD_LINE_HINT",
     "DATA_EXTENSIONS",
+    "EMPTY_FILE",
     "IMAGE_EXTENSIONS",
     "AsRule",
     "Empty",
@@ -844,5 +859,7 @@ __all__ = [
     "classify",
     "content_kind",
     "gather",
+    "holds",
+    "nothing_to_send",
     "parse_as",
 ]

@@ -286,13 +286,14 @@ WHAT_IF_LABEL = "what-if: with the prompt cache (as --cache auto would detect)"
 LIST_INPUTS = 12
 #: Keys of every entry of "inputs"; pinned by a test.
 INPUT_KEYS = ("source", "read_as", "reason", "requests", "processing", "models")
-EMPTY_REASON = "empty file (found in a directory)"
 
 
 def _empty_reason(source: str) -> str:
     """Why a file found in a directory was skipped: what it holds (an empty file, or a data file of
     only ``[]`` or ``{}``: :class:`gpt41cost.readers.inputs.Empty`), as the error names it alone."""
-    return f"{getattr(source, 'what', 'empty file')} (found in a directory)"
+    from ..readers.inputs import holds
+
+    return f"{holds(source)} (found in a directory)"
 
 
 def _input_json(i: InputEstimate) -> dict[str, Any]:
@@ -535,8 +536,9 @@ def estimate_report(
         kinds = sorted({k for _, k in r.kinds})
         notes.append(f"Measured: {len(r.sources)} inputs (read as {', '.join(kinds)})")
     if r.empty_inputs:
-        plain = all(_empty_reason(e) == EMPTY_REASON for e in r.empty_inputs)
-        what = "empty file(s)" if plain else "file(s) with nothing to send"
+        from ..readers.inputs import nothing_to_send
+
+        what = nothing_to_send(r.empty_inputs)
         notes.append(f"Skipped {len(r.empty_inputs)} {what} found in directories (listed under Inputs)")
     notes += uncounted_notes(r.uncounted)
     notes += list(r.notes)
