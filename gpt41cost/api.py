@@ -143,7 +143,6 @@ class Limits(Result):
         return limits_report(
             list(self.assessments),
             self.catalog,
-            self.summary,
             self.output_source,
             list(self.drains),
             self.shown_tier,

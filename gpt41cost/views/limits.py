@@ -230,7 +230,6 @@ def cap_cell(t: TierFit) -> str:
 def limits_report(
     assessments: Sequence[Assessment],
     catalog: Catalog,
-    summary: PromptSummary | None,
     output_source: str,
     drains: Sequence[Drain] = (),
     shown_tier: int | None = None,
@@ -238,7 +237,7 @@ def limits_report(
 ) -> Report:
     """One Assessment per model (each model carrying the whole traffic on its own). ``shown_tier``: list
     that tier only; the lowest tier that fits still comes from every tier assessed. ``summaries``: each
-    assessment's own summary of its prompts (default: ``summary`` for every one)."""
+    assessment's own summary of its prompts (none: sizes given, no prompts read)."""
 
     def shown(a: Assessment) -> list[TierFit]:
         return [t for t in a.tiers if shown_tier is None or t.tier == shown_tier]
@@ -248,7 +247,7 @@ def limits_report(
     rows: list[list[Any]] = []
     summary_rows: list[list[Any]] = []
     models_json: list[dict[str, Any]] = []
-    each = list(summaries) if summaries else [summary] * len(assessments)
+    each: list[PromptSummary | None] = list(summaries) or [None] * len(assessments)
     uncounted = tuple(dict.fromkeys(u for s in each if s is not None for u in s.uncounted))
     notes: list[str] = uncounted_notes(uncounted)
     day = catalog.day
