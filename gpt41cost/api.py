@@ -670,7 +670,13 @@ def _calibrated_output(a: Assumptions, cal: Calibration) -> Assumptions:
     by_model = {m: int(c.output_tokens_mean.to_integral_value()) for m, c in cal.models.items()}
     total = sum(c.requests for c in cal.models.values())
     pooled = sum((c.output_tokens_mean * c.requests for c in cal.models.values()), Decimal(0)) / total
-    return replace(a, output_tokens=int(pooled.to_integral_value()), output_by_model=by_model, output_source=source)
+    return replace(
+        a,
+        output_tokens=int(pooled.to_integral_value()),
+        output_by_model=by_model,
+        output_source=source,
+        output_whole=True,
+    )
 
 
 def _calibrated_cache(a: Assumptions, cal: Calibration) -> Assumptions:

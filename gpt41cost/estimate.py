@@ -46,6 +46,9 @@ class Assumptions:
 
     output_tokens: int = DEFAULT_OUTPUT_TOKENS
     output_source: str = "default"
+    #: the output tokens are a whole request's, all its choices together (from --calibrate-from:
+    #: :data:`gpt41cost.measure.CALIBRATED_WHOLE`), not one choice's
+    output_whole: bool = False
     cache_mode: str = "none"  # none | fixed | rate | auto
     cached_tokens: int | None = None  # with cache_mode "fixed"
     cache_hit_rate: Decimal | None = None  # with cache_mode "rate"
@@ -327,7 +330,7 @@ def estimate(
     results = active_first(results, lambda r: r.lifecycle, day)
     notes = lifecycle_notes(results, models, catalog, totals.examples > 0)
     if totals.multi:
-        notes.append(choices_note(totals.multi))
+        notes.append(choices_note(totals.multi, a.output_whole))
     kind_of = dict(totals.kinds)
     spans = (
         list(inputs)
@@ -395,7 +398,7 @@ def _per_input(
                 sizes = group.sizes[base]
                 in_sum = sum(i * c for i, c in sizes.items())
                 cached = _cached_sum(a, catalog, base, sizes, auto)
-                out_sum = output_sum(a.output_for(base), group.requests, group.caps, group.more)
+                out_sum = output_sum(a.output_for(base), group.requests, group.caps, group.more, a.output_whole)
                 usage = TokenUsage(in_sum, cached, out_sum)
             cost = price(usage, m, a.mode_of(span.read_as)).total_usd
             figures.append(
@@ -451,15 +454,15 @@ def steady_cached(cache: RunCache, requests: int, requests_per_month: Decimal) -
 class _Part(NamedTuple):
     """The requests of a run priced in one processing mode (a Batch file's go through the Batch
     API, the other inputs' are online requests): per base model by input size, by output cap,
-    and the indexes of their groups in the run's totals; the choices beyond each request's first,
-    by cap (:attr:`gpt41cost.measure.Group.more`)."""
+    and the indexes of their groups in the run's totals; the requests with more than one choice,
+    by cap and choices (:attr:`gpt41cost.measure.Group.more`)."""
 
     mode: str
     requests: int
     sizes: Mapping[str, Counter[int]]
     caps: Counter[int]
     tags: tuple[int, ...]
-    more: Counter[int | None]
+    more: Counter[tuple[int | None, int]]
 
 
 class _Run(NamedTuple):
@@ -559,8 +562,8 @@ def _estimate_model(
         p_sizes = part.sizes[base]
         cached = _cached_sum(a, catalog, base, p_sizes, p_auto)
         in_sum = sum(i * c for i, c in p_sizes.items())
-        out_sum = output_sum(out, part.requests, part.caps, part.more)
-        worst_out = worst_output(out, part.requests, part.caps, part.more, m.spec.max_output_tokens)
+        out_sum = output_sum(out, part.requests, part.caps, part.more, a.output_whole)
+        worst_out = worst_output(out, part.requests, part.caps, part.more, m.spec.max_output_tokens, a.output_whole)
         p_usage = TokenUsage(in_sum, cached, out_sum)
         usage += p_usage
         total += price(p_usage, m, part.mode)
@@ -602,7 +605,7 @@ def _estimate_model(
         saving_vs_baseline_pct=None,
         worst_case_usd=worst if capped else None,
         worst_case_requests=capped,
-        output_capped_requests=capped_below(out, caps),
+        output_capped_requests=capped_below(out, caps, run.totals.more, a.output_whole),
         misfits=tuple(t.misfits[base]),
         context_window=m.spec.context_window,
         max_output_tokens=m.spec.max_output_tokens,

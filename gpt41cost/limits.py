@@ -78,7 +78,8 @@ class RequestProfile:
     ``max_tokens`` where lower: :func:`gpt41cost.measure.expected_output`). ``batch``, when
     given, says of each kind whether it is a Batch file's request: one sent through the Batch API
     whatever the workload's batch share. ``choices``, when given, the choices of each kind (a Chat
-    request's ``n``), which its reserve and output count.
+    request's ``n``), which its reserve and output count; ``output_whole``: ``output_tokens`` is a
+    whole request's, all its choices together (:data:`gpt41cost.measure.CALIBRATED_WHOLE`).
     """
 
     input_tokens: tuple[int, ...]
@@ -89,6 +90,7 @@ class RequestProfile:
     outputs: tuple[int, ...] = ()
     batch: tuple[bool, ...] = ()
     choices: tuple[int, ...] = ()
+    output_whole: bool = False
 
     def reserve_of(self, kind: int) -> int:
         return self.reserves[kind] if self.reserves else self.reserve_tokens

@@ -99,21 +99,38 @@ CHOICES_CAPPED = (
 )
 
 
-def choices_note(requests: int) -> str:
-    """The report's note on the ``requests`` that ask for more than one choice (``n``)."""
+#: The rule for an output assumption taken from usage records (``gpt41cost rules``): a log's
+#: output per request is what OpenAI billed, all the request's choices together.
+CALIBRATED_WHOLE = (
+    "the output tokens per request taken from usage records (--calibrate-from) are what OpenAI billed: "
+    "completion_tokens (output_tokens) covers all of a request's choices, so a request with n > 1 choices is "
+    "expected to produce that output once, not n times, and at most n x its own max_tokens; calibrate from traffic "
+    "asking for as many choices as the requests priced (a log's records do not say their n)"
+)
+
+
+def choices_note(requests: int, whole: bool = False) -> str:
+    """The report's note on the ``requests`` that ask for more than one choice (``n``); ``whole``:
+    the output assumption is a whole request's (:data:`CALIBRATED_WHOLE`)."""
     many = requests != 1
-    return (
-        f"{requests:,} request{'s' if many else ''} ask{'' if many else 's'} for n > 1 choices: output is priced "
-        "for each choice (each within max_tokens), input once"
+    how = (
+        "the observed output per request is all of a request's choices together (at most n x max_tokens)"
+        if whole
+        else "output is priced for each choice (each within max_tokens)"
     )
+    return f"{requests:,} request{'s' if many else ''} ask{'' if many else 's'} for n > 1 choices: {how}, input once"
 
 
-def expected_output(output_tokens: int, cap: int | None, choices: int = 1) -> int:
+def expected_output(output_tokens: int, cap: int | None, choices: int = 1, whole: bool = False) -> int:
     """A request's expected output tokens: ``output_tokens`` (the estimate's assumption), or the
     request's own cap (``max_tokens`` and friends) where lower: it can generate no more, and OpenAI
     bills the output generated; times its ``choices`` (a Chat request's ``n``: each choice is
-    generated, capped and billed: :data:`CHOICES_CAPPED`). The one rule of every command that prices
-    a request's output."""
+    generated, capped and billed: :data:`CHOICES_CAPPED`). ``whole``: ``output_tokens`` is a whole
+    request's output, all its choices together (a calibration: what a log's requests were billed,
+    :data:`CALIBRATED_WHOLE`), so it is taken once, at most ``choices`` times the cap. The one rule
+    of every command that prices a request's output."""
+    if whole:
+        return output_tokens if cap is None else min(output_tokens, cap * choices)
     return (output_tokens if cap is None or cap >= output_tokens else cap) * choices
 
 
@@ -155,15 +172,20 @@ def output_reservation(reserve_tokens: int, cap: int | None, choices: int = 1) -
 
 
 def output_sum(
-    output_tokens: int, requests: int, caps: Mapping[int, int], more: Mapping[int | None, int] | None = None
+    output_tokens: int,
+    requests: int,
+    caps: Mapping[int, int],
+    more: Mapping[tuple[int | None, int], int] | None = None,
+    whole: bool = False,
 ) -> int:
     """The expected output tokens of ``requests`` requests together (:func:`expected_output`
-    of each), ``caps`` counting the capped ones by cap (cap -> requests), ``more`` the choices
-    beyond each request's first by cap (None: uncapped; :attr:`Group.more`)."""
+    of each), ``caps`` counting the capped ones by cap (cap -> requests), ``more`` the requests
+    with more than one choice by (cap, choices) (cap None: uncapped; :attr:`Group.more`);
+    ``whole`` as for :func:`expected_output`."""
     capped = sum(caps.values())
     total = output_tokens * (requests - capped) + sum(expected_output(output_tokens, c) * k for c, k in caps.items())
-    if more:
-        total += sum(expected_output(output_tokens, c) * k for c, k in more.items())
+    for (c, n), k in (more or {}).items():  # each such request counted above as one choice
+        total += (expected_output(output_tokens, c, n, whole) - expected_output(output_tokens, c)) * k
     return total
 
 
@@ -171,12 +193,14 @@ def worst_output(
     output_tokens: int,
     requests: int,
     caps: Mapping[int, int],
-    more: Mapping[int | None, int] | None = None,
+    more: Mapping[tuple[int | None, int], int] | None = None,
     max_output: int | None = None,
+    whole: bool = False,
 ) -> int:
     """The output tokens of the requests of :func:`output_sum` in the worst case: every capped
-    choice produces its whole cap, every uncapped one ``output_tokens``; with ``max_output`` (the
-    model's maximum output) a cap above it counts as the maximum (:func:`within_max`)."""
+    choice produces its whole cap, every uncapped one ``output_tokens`` (with ``whole``, every
+    uncapped request: :func:`expected_output`); with ``max_output`` (the model's maximum output) a
+    cap above it counts as the maximum (:func:`within_max`)."""
     capped = sum(caps.values())
     top = max_output
 
@@ -184,14 +208,24 @@ def worst_output(
         return c if top is None else within_max(c, top) or 0
 
     total = sum(taken(c) * k for c, k in caps.items()) + output_tokens * (requests - capped)
-    if more:
-        total += sum((output_tokens if c is None else taken(c)) * k for c, k in more.items())
+    for (c, n), k in (more or {}).items():
+        if c is not None or not whole:
+            total += (output_tokens if c is None else taken(c)) * (n - 1) * k
     return total
 
 
-def capped_below(output_tokens: int, caps: Mapping[int, int]) -> int:
-    """How many of the requests counted in ``caps`` have a cap below ``output_tokens``."""
-    return sum(k for c, k in caps.items() if c < output_tokens)
+def capped_below(
+    output_tokens: int,
+    caps: Mapping[int, int],
+    more: Mapping[tuple[int | None, int], int] | None = None,
+    whole: bool = False,
+) -> int:
+    """How many of the requests counted in ``caps`` have a cap below ``output_tokens`` (with
+    ``whole``, a request of n choices: n times its cap below it; ``more`` as for :func:`output_sum`)."""
+    below = sum(k for c, k in caps.items() if c < output_tokens)
+    if whole:
+        below -= sum(k for (c, n), k in (more or {}).items() if c is not None and c < output_tokens <= c * n)
+    return below
 
 
 class Totals:
@@ -277,10 +311,10 @@ class Totals:
         return sum(g.caps.total() for g in self.groups)
 
     @property
-    def more(self) -> Counter[int | None]:
-        """The choices beyond each request's first (a Chat request's ``n`` - 1), by the request's
-        cap (None: uncapped; the groups' together), for :func:`output_sum`."""
-        out: Counter[int | None] = Counter()
+    def more(self) -> Counter[tuple[int | None, int]]:
+        """The requests asking for more than one choice (a Chat request's ``n``), by the request's
+        cap (None: uncapped) and ``n`` (the groups' together), for :func:`output_sum`."""
+        out: Counter[tuple[int | None, int]] = Counter()
         for g in self.groups:
             out.update(g.more)
         return out
@@ -316,7 +350,8 @@ class Totals:
             caps[cap] = caps.get(cap, 0) + 1
         if m.choices != 1:  # each choice is one more output within the cap (misfits are per choice)
             more = group.more
-            more[cap] = more.get(cap, 0) + m.choices - 1
+            key = (cap, m.choices)
+            more[key] = more.get(key, 0) + 1
             group.multi += 1
         if m.training_tokens is not None:
             self.examples += 1
@@ -395,8 +430,8 @@ class Totals:
 class Group:
     """The requests of one input (a run of requests from one source) in a :class:`Totals`:
     per base model how many of each input size, and the tokens a cold cache gave them; the
-    requests with an output cap, by cap; the choices beyond each request's first, by its cap
-    (``more``), and the requests with more than one (``multi``)."""
+    requests with an output cap, by cap; the requests with more than one choice by (cap, choices)
+    (``more``), and how many they are (``multi``)."""
 
     def __init__(self, source: str, start: int, bases: tuple[str, ...]) -> None:
         self.source = source
@@ -405,7 +440,7 @@ class Group:
         self.sizes: dict[str, Counter[int]] = {base: Counter() for base in bases}
         self.cold = dict.fromkeys(bases, 0)
         self.caps: Counter[int] = Counter()
-        self.more: Counter[int | None] = Counter()
+        self.more: Counter[tuple[int | None, int]] = Counter()
         self.multi = 0
 
     def merge(self, other: Group) -> None:

@@ -29,7 +29,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
     from . import batch, cache, images, requests, tooldefs
     from .cost import BATCH_CACHED_AT_INPUT_RATE
     from .estimate import BATCH_FILES_RULE, DAYS_PER_MONTH, DEFAULT_EPOCHS, DEFAULT_OUTPUT_TOKENS
-    from .measure import CAP_OVER_MAX, CHOICES_BILLED, CHOICES_CAPPED, OUTPUT_WITHIN_CAP
+    from .measure import CALIBRATED_WHOLE, CAP_OVER_MAX, CHOICES_BILLED, CHOICES_CAPPED, OUTPUT_WITHIN_CAP
     from .readers import requests as request_files
 
     c = catalog
@@ -144,6 +144,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
             "PY",
         ),
         Rule("estimates", "choices within the cap", "inference", CHOICES_CAPPED, "CBRL"),
+        Rule("estimates", "calibrated output per request", "policy", CALIBRATED_WHOLE, "PY"),
         Rule("estimates", "cap over the maximum output", "inference", CAP_OVER_MAX, "MODEL"),
         Rule(
             "estimates",

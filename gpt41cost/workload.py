@@ -107,6 +107,8 @@ class Workload:
     cache_calibration: ModelCalibration | None = None
     horizon_months: int = DEFAULT_HORIZON_MONTHS  # the routed models must last this long
     prompt_globbed: tuple[bool, ...] = ()  # per prompt file: matched by a glob (not named literally)
+    #: output_tokens is a whole request's, all its choices together (--calibrate-from: CALIBRATED_WHOLE)
+    output_whole: bool = False
 
     @property
     def reserve_tokens(self) -> int:
@@ -543,21 +545,26 @@ def profile_from_measured(
     cache_hit_rate: Decimal | None = None,
     auto_cached: Sequence[int] | None = None,
     cache_calibration: ModelCalibration | None = None,
+    output_whole: bool = False,
 ) -> tuple[RequestProfile, PromptSummary]:
     """A profile of measured requests (each one request kind, equally likely) on model ``base``.
 
     Each request reserves its own output cap (``max_tokens`` and friends) where it has one,
     else ``reserve_tokens``, else ``output_tokens``; it is expected to produce ``output_tokens``,
     or its own cap where lower (:func:`~gpt41cost.measure.expected_output`); both times its
-    choices (a Chat request's ``n``). Cached tokens: ``cache_hit_rate`` of each
+    choices (a Chat request's ``n``), but with ``output_whole`` (``output_tokens`` is a whole request's,
+    from usage records: :data:`~gpt41cost.measure.CALIBRATED_WHOLE`) an uncapped request expects and,
+    without ``reserve_tokens``, reserves it once. Cached tokens: ``cache_hit_rate`` of each
     input in OpenAI's steps, else ``auto_cached`` (from :meth:`gpt41cost.cache.RunCache.warm`).
     """
     inputs = tuple(m.input_tokens[base] for m in measured)
     fallback = reserve_tokens if reserve_tokens is not None else output_tokens
     top = catalog.models[base].max_output_tokens  # a cap above the model's maximum counts as it (CAP_OVER_MAX)
     caps = [within_max(m.max_output_tokens, top) for m in measured]
-    reserves = tuple(output_reservation(fallback, c, m.choices) for c, m in zip(caps, measured, strict=True))
-    outputs = tuple(expected_output(output_tokens, c, m.choices) for c, m in zip(caps, measured, strict=True))
+    once = output_whole and reserve_tokens is None  # the fallback is a whole request's output
+    pairs = list(zip(caps, measured, strict=True))
+    reserves = tuple(output_reservation(fallback, c, 1 if once and c is None else m.choices) for c, m in pairs)
+    outputs = tuple(expected_output(output_tokens, c, m.choices, output_whole) for c, m in pairs)
     if cache_calibration is not None:
         cached = tuple(
             cache_calibration.cached_for(i, catalog.cache_min_tokens, catalog.cache_step_tokens) or 0 for i in inputs
@@ -583,7 +590,7 @@ def profile_from_measured(
     batch = tuple(m.kind == "batch" for m in measured)
     profile = RequestProfile(
         inputs, cached, output_tokens, fallback, reserves if own else (), outputs if below else (),
-        batch if any(batch) else (), choices if many else (),
+        batch if any(batch) else (), choices if many else (), output_whole,
     )  # fmt: skip
     return profile, PromptSummary.of(profile, basis, measured, top)
 
@@ -653,10 +660,12 @@ def workload_profiles(
                 base,
                 catalog,
                 output_tokens=w.output_tokens,
-                reserve_tokens=w.reserve_tokens,
+                # a calibrated output is a whole request's: without max_tokens it is reserved once
+                reserve_tokens=w.max_tokens if w.output_whole else w.reserve_tokens,
                 cache_hit_rate=w.cache_hit_rate,
                 auto_cached=auto,
                 cache_calibration=None if w.cache_auto else w.cache_calibration,
+                output_whole=w.output_whole,
             )
             profiles.append(profile)
             summaries.append(summary)
@@ -761,7 +770,9 @@ def calibrated(w: Workload, cal: Calibration) -> Workload:
     output = int(mean_out.to_integral_value())
     if w.max_tokens is not None:
         output = min(output, w.max_tokens)
-    w = replace(w, output_tokens=output, output_source=f"observed mean in {where}, weighted by the mix")
+    w = replace(
+        w, output_tokens=output, output_source=f"observed mean in {where}, weighted by the mix", output_whole=True
+    )
     rates = [(c.cache_hit_rate, s) for c, s in known if c.cache_hit_rate is not None]
     if not w.cache_auto and rates:
         rate = sum((r * s for r, s in rates), Decimal(0)) / sum((s for _, s in rates), Decimal(0))

@@ -87,7 +87,7 @@ def test_a_choice_fits_the_window_alone(catalog) -> None:  # type: ignore[no-unt
     t = Totals(catalog, dict.fromkeys(bases, 500))
     t.add(Measured("a", "chat", {b: window[b] - 400 for b in bases}, line=1, max_output_tokens=350, choices=5))
     assert all(not t.misfits[b] for b in bases)
-    assert (t.capped, dict(t.caps), dict(t.more), t.multi) == (1, {350: 1}, {350: 4}, 1)
+    assert (t.capped, dict(t.caps), dict(t.more), t.multi) == (1, {350: 1}, {(350, 5): 1}, 1)
 
 
 def test_totals_merged_from_parts_keep_the_choices(catalog) -> None:  # type: ignore[no-untyped-def]

@@ -144,7 +144,10 @@ def input_assumptions(
         expected = f"{p.output_tokens:,} tokens ({output_source}; for spend)"
     out.append(("expected output/request", expected))
     if summary is not None and summary.multi_choice:
-        out.append(("choices", choices_note(summary.multi_choice) + "; each reserves n x its output reservation"))
+        reserves = "n x its output reservation"
+        if p.output_whole:  # the observed output is a whole request's
+            reserves = "n x its max_tokens (its own, else the workload's), else its output once"
+        out.append(("choices", f"{choices_note(summary.multi_choice, p.output_whole)}; each reserves {reserves}"))
     if summary is not None:
         out.append(
             ("cached input/request", f"mean {_dec(summary.mean_cached_tokens, 1)} tokens ({summary.cache_basis})")
@@ -451,7 +454,7 @@ def _has_rpd(assessments: Sequence[Assessment]) -> bool:
 
 def _capped_below(p: RequestProfile) -> int:
     """Requests (kinds) whose own cap is below the expected output, each expected to produce its cap."""
-    return sum(p.output_of(k) < p.output_tokens * p.choices_of(k) for k in range(p.kinds))
+    return sum(p.output_of(k) < p.output_tokens * (1 if p.output_whole else p.choices_of(k)) for k in range(p.kinds))
 
 
 def _mean_output(p: RequestProfile) -> Decimal:
