@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol
 from .catalog import Catalog, ModelSpec, ResolvedModel
 from .cost import BATCH_CACHED_AT_INPUT_RATE
 from .errors import UnknownModelError
-from .measure import Measured, over_max
+from .measure import Measured, over_max, within_max
 from .requests import is_responses_n
 
 #: The only HTTP method a batch line may use [BATCH].
@@ -363,7 +363,10 @@ class BatchTally:
             return
         cap = m.max_output_tokens
         over = over_max(cap, spec.max_output_tokens)  # CAP_OVER_MAX: OpenAI fails the line
-        if not over and tokens + (cap or 0) <= spec.context_window:
+        # the window holds the input and the cap as every figure takes it, at most the maximum
+        # output (CAP_OVER_MAX): a cap over it is its own error, not a second one of the window
+        held = within_max(cap, spec.max_output_tokens) or 0
+        if not over and tokens + held <= spec.context_window:
             return  # the common case: no finding, so no message
         where = _at(m)
         if over and cap is not None:
@@ -375,9 +378,10 @@ class BatchTally:
                     m.line,
                 )
             )
-        need = tokens + (cap or 0)
+        need = tokens + held
         if need > spec.context_window:
-            parts = f"{_n(tokens)} input + {_n(cap)} max output = {_n(need)}" if cap else f"{_n(tokens)} input"
+            taken = " (the cap taken at the maximum output)" if over else ""
+            parts = f"{_n(tokens)} input + {_n(held)} max output{taken} = {_n(need)}" if held else f"{_n(tokens)} input"
             self.window.append(
                 Finding(
                     "error",
