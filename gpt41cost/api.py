@@ -158,9 +158,20 @@ class Plan(Result):
     workload: Workload
     assessment: Assessment
     verdict: Verdict
+    #: the mix's summary of the prompts: the first model's input figures, the requests over the
+    #: least maximum output among the models (each model's own: :attr:`summaries`)
     summary: PromptSummary
     catalog: Catalog
     alternative: Alternative | None = None
+
+    @property
+    def summaries(self) -> tuple[PromptSummary, ...]:
+        """Each routed model's own summary, in the mix's order, as the report shows them (input
+        and cached tokens differ by model where the prompts hold images; the requests over each
+        model's maximum output)."""
+        from .workload import model_summaries
+
+        return model_summaries(self.workload, self.assessment.demand, self.summary)
 
     def report(self) -> Report:
         from .views.plan import plan_report

@@ -169,17 +169,32 @@ class PromptSummary:
             max_output_tokens=max_output,
         )
 
-    def on(self, profile: RequestProfile) -> PromptSummary:
+    def on(self, profile: RequestProfile, max_output: int | None = None) -> PromptSummary:
         """This summary with the input figures of ``profile`` (one model's requests of a mix: their
-        input and cached tokens differ by model)."""
+        input and cached tokens differ by model); with ``max_output`` (that model's maximum output,
+        at least this summary's), its own requests over it."""
         cached = profile.cached_tokens
+        over = self.over_max
+        if max_output is not None:
+            over = tuple((where, cap) for where, cap in over if over_max(cap, max_output))
         return replace(
             self,
             mean_input_tokens=profile.mean_input_tokens,
             max_input_tokens=profile.max_input_tokens,
             mean_cached_tokens=Decimal(sum(cached)) / len(cached),
             input_tokens_total=None if self.input_tokens_total is None else sum(profile.input_tokens),
+            over_max=over,
+            max_output_tokens=self.max_output_tokens if max_output is None else max_output,
         )
+
+
+def model_summaries(w: Workload, demand: Demand, summary: PromptSummary) -> tuple[PromptSummary, ...]:
+    """Each routed model's own summary of the workload's requests, in the mix's order: its input
+    and cached tokens, and its requests over its maximum output (``summary``: the mix's, from
+    :func:`workload_profiles`), as the plan report shows them per model."""
+    return tuple(
+        summary.on(demand.profile_of(k), m.spec.max_output_tokens) for k, (m, _) in enumerate(w.models)
+    )
 
 
 # --------------------------------------------------------------------------- loading
@@ -669,7 +684,7 @@ def workload_profiles(
             )
             profiles.append(profile)
             summaries.append(summary)
-        summary = _mix_summary(summaries, [s for _, s in w.models])
+        summary = _mix_summary(summaries)
         if steady_at:
             summary = replace(
                 summary,
@@ -709,29 +724,15 @@ def _over_window(request: Measured, input_tokens: int, reserve: int, label: str,
     )
 
 
-def _mix_summary(summaries: Sequence[PromptSummary], shares: Sequence[Decimal]) -> PromptSummary:
-    """One summary of the same requests on the models of a mix: means weighted by the shares,
-    the largest input over the models, the input total weighted (to whole tokens)."""
+def _mix_summary(summaries: Sequence[PromptSummary]) -> PromptSummary:
+    """One summary of the same requests on the models of a mix: the first model's input figures
+    (each model's own are :func:`model_summaries`'; a blend by the shares was no model's figure,
+    which the report never showed), and the requests over a model's maximum output of the model
+    with the most (the least maximum), which the report's note names."""
     if len(summaries) == 1:
         return summaries[0]
-    first = summaries[0]
     most = max(summaries, key=lambda s: len(s.over_max))
-    totals = [s.input_tokens_total for s in summaries]
-    total = None
-    if all(t is not None for t in totals):
-        total = int(
-            sum((Decimal(t or 0) * w for t, w in zip(totals, shares, strict=True)), Decimal(0)).to_integral_value()
-        )
-    return replace(
-        first,
-        mean_input_tokens=sum((s.mean_input_tokens * w for s, w in zip(summaries, shares, strict=True)), Decimal(0)),
-        max_input_tokens=max(s.max_input_tokens for s in summaries),
-        mean_cached_tokens=sum((s.mean_cached_tokens * w for s, w in zip(summaries, shares, strict=True)), Decimal(0)),
-        input_tokens_total=total,
-        # the requests over a model's maximum output: the model with the most (the least maximum)
-        over_max=most.over_max,
-        max_output_tokens=most.max_output_tokens,
-    )
+    return replace(summaries[0], over_max=most.over_max, max_output_tokens=most.max_output_tokens)
 
 
 def _given_size_profile(w: Workload, catalog: Catalog) -> tuple[RequestProfile, PromptSummary]:

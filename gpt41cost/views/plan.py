@@ -10,7 +10,7 @@ from ..catalog import Catalog
 from ..lifecycle import add_months
 from ..limits import DAYS_PER_MONTH, Assessment, Demand, Verdict
 from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_auto
-from ..workload import PromptSummary, Workload
+from ..workload import PromptSummary, Workload, model_summaries
 from .dated import catalog_notes, dated_json, status_text
 from .limits import (
     cap_cell,
@@ -131,8 +131,8 @@ def plan_report(
     notes += catalog_notes(catalog.as_of, day)
     # each model's own requests (a mix: image and cached tokens differ by model), as limits shows them
     each = [
-        (m.label, replace(a.demand, profile=a.demand.profile_of(k), profiles=()), summary.on(a.demand.profile_of(k)))
-        for k, (m, _) in enumerate(w.models)
+        (m.label, replace(a.demand, profile=a.demand.profile_of(k), profiles=()), own)
+        for k, ((m, _), own) in enumerate(zip(w.models, model_summaries(w, a.demand, summary), strict=True))
     ]
     model_inputs = [_model_inputs(d, s) for _, d, s in each]
     data = {
@@ -148,7 +148,6 @@ def plan_report(
                 "prompt_files": summary.files,
                 **model_inputs[0],
                 "cache": summary.cache_basis,
-                "requests_over_max_output": over_max_json(summary),
                 "output_tokens": w.output_tokens,
                 "max_tokens": w.max_tokens,
                 "requests_per_day": rounded(w.traffic.requests_per_day, 4),
@@ -294,6 +293,7 @@ PER_MODEL = (
     "expected_output_capped_requests",
     "mean_expected_output_tokens",
     "mean_output_reservation_tokens",
+    "requests_over_max_output",
 )
 
 
@@ -305,6 +305,7 @@ def _model_inputs(demand: Demand, summary: PromptSummary) -> dict[str, Any]:
         "max_input_tokens": summary.max_input_tokens,
         "mean_cached_tokens": rounded(summary.mean_cached_tokens, 4),
         **expected_output_json(demand.profile),
+        "requests_over_max_output": over_max_json(summary),
     }
 
 
