@@ -555,7 +555,7 @@ def _estimate(
     assumptions = replace(assumptions, cache_mode=cache_mode, mode=mode, batch_file_mode=batch_file_mode)
     if calibration is not None:
         assumptions = _calibrated_cache(assumptions, calibration)
-    models = chosen or models_to_report(catalog, [], totals, fine_tuned="finetune" in kinds)
+    models = models_to_report(catalog, [m.requested for m in chosen], totals, fine_tuned="finetune" in kinds)
     what_if = totals.cache is not None and assumptions.cache_mode == "none"
     result = estimate(totals, catalog, assumptions, models, inputs=inputs, empty_inputs=empty, cache_what_if=what_if)
     extra = list(cache_assumptions(a.cache_warm)) if cache_mode == "auto" else []

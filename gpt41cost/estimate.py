@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from .cache import RETENTION_MINUTES, RunCache
-from .catalog import Catalog, ResolvedModel
+from .catalog import FT_PREFIX, Catalog, ResolvedModel
 from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import ParameterError
 from .lifecycle import ACTIVE, ALWAYS_ACTIVE, SHUT_DOWN, Lifecycle, active_first, snapshot_notes
@@ -248,12 +248,15 @@ def models_to_report(
     """--model names if given; else the requests' own models, then the other base models.
 
     ``fine_tuned``: the inputs are fine-tuning data, so each base model is reported as the
-    fine-tuned model it would train (fine-tuned inference prices, plus training cost).
+    fine-tuned model it would train (fine-tuned inference prices, plus training cost), a base
+    name given with --model too (``gpt-4.1-mini`` is the ``ft:gpt-4.1-mini`` the data trains).
     """
-    if names:
+    if names and fine_tuned:
+        out = [catalog.resolve(n if n.strip().startswith(FT_PREFIX) else f"{FT_PREFIX}{n.strip()}") for n in names]
+    elif names:
         out = [catalog.resolve(n) for n in names]
     elif fine_tuned:
-        out = [catalog.resolve(f"ft:{base}") for base in catalog.models]
+        out = [catalog.resolve(f"{FT_PREFIX}{base}") for base in catalog.models]
     else:
         own = [catalog.resolve(name) for name in totals.named if name]  # in order of first use
         out = []
