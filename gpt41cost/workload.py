@@ -192,9 +192,7 @@ def model_summaries(w: Workload, demand: Demand, summary: PromptSummary) -> tupl
     """Each routed model's own summary of the workload's requests, in the mix's order: its input
     and cached tokens, and its requests over its maximum output (``summary``: the mix's, from
     :func:`workload_profiles`), as the plan report shows them per model."""
-    return tuple(
-        summary.on(demand.profile_of(k), m.spec.max_output_tokens) for k, (m, _) in enumerate(w.models)
-    )
+    return tuple(summary.on(demand.profile_of(k), m.spec.max_output_tokens) for k, (m, _) in enumerate(w.models))
 
 
 # --------------------------------------------------------------------------- loading
