@@ -24,7 +24,7 @@ from typing import Any, Literal, Protocol
 
 from .catalog import Catalog, ModelSpec, ResolvedModel
 from .cost import BATCH_CACHED_AT_INPUT_RATE
-from .errors import UnknownModelError
+from .errors import UnknownModelError, source_name
 from .measure import Measured, over_max, within_max
 from .requests import is_responses_n
 
@@ -216,14 +216,14 @@ class BatchCheck:
         first = ":" if one else ", first:"
         if not batch:
             return (
-                f"{self.source}: the batch fails the pre-flight: {count} ({PREFLIGHT_ONLY}){first} "
+                f"{source_name(self.source)}: the batch fails the pre-flight: {count} ({PREFLIGHT_ONLY}){first} "
                 f"{errors[0].message}; fix {'it' if one else 'them'} or leave {'it' if one else 'them'} out"
             )
         if len(batch) == 1 < len(errors):  # the one said is the error that fails the whole batch
             first = ", 1 of which fails the whole batch:"
         elif len(batch) < len(errors):
             first = f", {len(batch)} of which fail the whole batch, first:"
-        return f"{self.source}: OpenAI would reject this batch: {count}{first} {batch[0].message}"
+        return f"{source_name(self.source)}: OpenAI would reject this batch: {count}{first} {batch[0].message}"
 
     @property
     def warnings(self) -> tuple[Finding, ...]:
@@ -416,7 +416,7 @@ def _file_checks(facts: BatchFactsLike, tally: BatchTally, catalog: Catalog) -> 
         )
     non_json = set(facts.non_json_lines)
     reported: set[int] = set()
-    prefix = f"{facts.source}: "
+    prefix = f"{source_name(facts.source)}: "  # the reader's messages name stdin so
     for line, message in facts.bad_lines:
         text = message[len(prefix) :] if facts.source and message.startswith(prefix) else message
         if not text.startswith(f"line {line}"):

@@ -12,6 +12,15 @@ from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
+#: How an input is given on the command line and named in results: ``-`` is standard input.
+STDIN = "-"
+
+
+def source_name(source: str) -> str:
+    """How a message names an input: standard input (``-``) as ``stdin``, a path as given (the
+    one wording of every reader's errors and skipped records)."""
+    return "stdin" if source == STDIN else source
+
 
 class ExitCode(IntEnum):
     """Process exit codes, documented in the README."""

@@ -39,7 +39,7 @@ from msgspec import Struct
 
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cached_tokens_for_rate, cost_of
-from .errors import Skipped, UnknownModelError, UsageError
+from .errors import Skipped, UnknownModelError, UsageError, source_name
 from .lifecycle import SHUT_DOWN, Lifecycle
 from .numbers import NumberError, parse_share
 
@@ -127,7 +127,8 @@ class Skip(Struct, frozen=True):
     detail: str
 
     def message(self) -> str:
-        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        name = source_name(self.source)
+        where = name if self.line is None else f"{name}:{self.line}"
         return f"{where}: {self.detail}"
 
 

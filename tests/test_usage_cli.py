@@ -154,7 +154,7 @@ def test_a_document_from_stdin_reads_as_from_a_file(cli, tmp_path, monkeypatch, 
     assert from_file.exit_code == from_stdin.exit_code == 0, from_stdin.stderr
     assert from_stdin.json()["records"] == 2
     assert from_file.json() == {**from_stdin.json(), "sources": [str(f)]}
-    assert from_stdin.stderr.replace("-:", f"{f}:") == from_file.stderr
+    assert from_stdin.stderr.replace("stdin:", f"{f}:") == from_file.stderr
     assert parsed == []
 
 
@@ -317,7 +317,8 @@ def test_an_endless_first_line_on_stdin_ends_as_one_error_in_bounded_memory(cli,
     one line, exit 3, nothing on stdout, after reading no more than the bound of it."""
     endless = _Endless(byte, 4 * usage_reader.FIRST_LINE_BYTES)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(endless)))
-    with pytest.raises(InputError, match=r"^-: no usage records found; first problem: -:1: a line over 8 MiB long"):
+    said = r"^stdin: no usage records found; first problem: stdin:1: a line over 8 MiB long"
+    with pytest.raises(InputError, match=said):
         read_usage(["-"], jobs=1)
     assert endless.given <= 2 * usage_reader.FIRST_LINE_BYTES
     r = cli("-", input=byte * (20 << 20))

@@ -294,7 +294,7 @@ def _from_stdin(data: bytes, strict: bool = False) -> Any:
         try:
             return _facts(read_usage(["-"], jobs=1, strict=strict))
         except InputError as err:
-            return err.message.replace("-: ", "", 1)
+            return err.message.replace("stdin: ", "", 1)
 
 
 @settings(max_examples=120, deadline=None)
@@ -342,7 +342,7 @@ def test_a_document_found_not_json_past_what_is_kept_is_a_bad_file(
     said = "no usage records found; first problem: {}:1: not valid JSON: "
     with pytest.raises(InputError, match=re.escape(said.format(path))):
         read_usage([str(path)], jobs=1)
-    assert _from_stdin(cut.encode()).startswith(said.format("-"))
+    assert _from_stdin(cut.encode()).startswith(said.format("stdin"))
 
 
 @pytest.mark.parametrize("lead", ["", "\ufeff\n\n"], ids=["first-line", "after-bom-and-blank-lines"])

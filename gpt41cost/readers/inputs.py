@@ -37,7 +37,7 @@ import orjson
 
 from ..batch import BatchTally
 from ..catalog import Catalog
-from ..errors import InputError, ParameterError, Skipped
+from ..errors import STDIN, InputError, ParameterError, Skipped, source_name
 from ..images import ImageSize
 from ..measure import KINDS, InputFile, Measured, Totals
 from . import pool
@@ -57,7 +57,7 @@ from .requests import (
     read_head_from,
     read_requests,
 )
-from .text import STDIN, Found, NotText, check_encoding, decode_text, find_inputs, matches, read_bytes
+from .text import Found, NotText, check_encoding, decode_text, find_inputs, matches, read_bytes
 
 #: Receives the number of bytes of input finished, for a progress bar.
 OnProgress = Callable[[int], None]
@@ -194,10 +194,6 @@ def _extension(source: str) -> tuple[str, bool]:
     if gz:
         name = name[:-3]
     return os.path.splitext(name)[1], gz
-
-
-def _where(source: str) -> str:
-    return "stdin" if source == STDIN else source
 
 
 def _is_image(head: bytes) -> bool:
@@ -438,7 +434,7 @@ def _not_json(source: str, exc: orjson.JSONDecodeError, line: int | None = None)
     where = f"line {line}, column {exc.colno}" if line is not None else f"line {exc.lineno}, column {exc.colno}"
     msg = exc.msg + (" (truncated?)" if exc.msg == "unexpected end of data" else "")
     raise BadDocument(
-        f"{_where(source)}: {where}: not valid JSON ({msg}); fix it, pass --skip-bad to skip the file, "
+        f"{source_name(source)}: {where}: not valid JSON ({msg}); fix it, pass --skip-bad to skip the file, "
         f"or --as text={os.path.basename(source)} to count it as text"
     )
 
@@ -458,7 +454,7 @@ def _open_gz(source: str) -> BinaryIO:
 
 
 def _gz_error(source: str, exc: BaseException) -> InputError:
-    return InputError(f"{source}: not a valid gzip file ({exc}); decompress it or fix the file")
+    return InputError(f"{source_name(source)}: not a valid gzip file ({exc}); decompress it or fix the file")
 
 
 def _gz_head(source: str) -> bytes:
@@ -545,9 +541,10 @@ def gather(
                     out.empty.append(Empty(source, inp.void))
                     continue
                 if inp.void:
-                    raise InputError(f"{_where(source)}: {inp.void}, nothing to count; add prompts or leave it out")
+                    named = source_name(source)
+                    raise InputError(f"{named}: {inp.void}, nothing to count; add prompts or leave it out")
                 if inp.kind == "empty":
-                    raise InputError(f"{_where(source)}: empty file; expected JSON ({inp.reason})")
+                    raise InputError(f"{source_name(source)}: empty file; expected JSON ({inp.reason})")
             text = _prompt_text(inp, stdin, encoding)  # a blank prompt named on its own: refused there
         except (BadDocument, NotText) as exc:
             if not skip_bad:
@@ -763,7 +760,7 @@ def _requests_on_every_core(
     facts.file_bytes = size
     out.requests += read_here
     if not read_here and not skipped and not facts.lines:
-        raise InputError(f"{source}: empty file; expected {kind} JSONL (one JSON value per line)")
+        raise InputError(f"{source_name(source)}: empty file; expected {kind} JSONL (one JSON value per line)")
     if kind == "batch":
         out.batches.append((facts, tally))
     if skip_bad or kind != "batch":

@@ -46,7 +46,7 @@ import orjson
 from .. import images as img
 from ..cache import PrefixHashes
 from ..catalog import Catalog
-from ..errors import Gpt41CostError, InputError, Uncountable
+from ..errors import Gpt41CostError, InputError, Uncountable, source_name
 from ..measure import KINDS, Measured
 from ..requests import (
     RequestCount,
@@ -406,8 +406,10 @@ class _Context:
 
     line: int | None = None  # the line being counted (named in an image's error)
     cache_min: int = field(init=False)  # the catalog's cache minimum (tokens), read once
+    where: str = field(init=False)  # the source as messages name it (errors.source_name: stdin)
 
     def __post_init__(self) -> None:
+        self.where = source_name(self.source)
         self.models = tuple(self.catalog.models)
         self.cache_min = self.catalog.cache_min_tokens
         # the same arguments for every request: made once, not per line
@@ -455,7 +457,7 @@ class _Context:
             raise kind(f"{self._at(line)}{exc.message}") from None
 
     def _at(self, line: int | None) -> str:
-        return f"{self.source}: line {line}: " if line is not None else f"{self.source}: "
+        return f"{self.where}: line {line}: " if line is not None else f"{self.where}: "
 
     def check_model(self, model: str, line: int | None) -> None:
         """Refuse a model the catalog cannot resolve (the caller skips those already known)."""
@@ -537,27 +539,27 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
     with ctx.open() as fh:
         data = fh.read().removeprefix(_BOM)
     if not data.strip():
-        raise InputError(f"{ctx.source}: empty file; expected a {kind} request (JSON)")
+        raise InputError(f"{ctx.where}: empty file; expected a {kind} request (JSON)")
     try:
         body = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         jsonl = exc.msg.startswith("unexpected content after")
         hint = "; a JSONL file? pass --as batch, finetune or prompts" if jsonl else ""
-        raise BadDocument(f"{ctx.source}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}") from None
+        raise BadDocument(f"{ctx.where}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}") from None
     try:
         twice = _key_twice(data, body)
         if twice is not None:
-            raise Uncountable(f"{ctx.source}: {twice}")
+            raise Uncountable(f"{ctx.where}: {twice}")
         if kind == "chat":
             if isinstance(body, list):
                 rc = ctx.count(body, None, "messages")
             elif isinstance(body, dict) and "messages" in body:
                 rc = ctx.count(body, None, "chat")
             else:
-                raise InputError(f"{ctx.source}: not a Chat Completions request: no 'messages' list")
+                raise InputError(f"{ctx.where}: not a Chat Completions request: no 'messages' list")
         else:
             if not isinstance(body, dict) or "input" not in body:
-                raise InputError(f"{ctx.source}: not a Responses API request: no 'input'")
+                raise InputError(f"{ctx.where}: not a Responses API request: no 'input'")
             rc = ctx.count(body, None, "responses")
     except InputError as exc:
         # a key given twice, or a request OpenAI rejects (an empty 'messages' list...): as a bad Batch line is
@@ -567,7 +569,7 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
 
 def _read_image(ctx: _Context) -> Measured:
     if ctx.stream is not None:
-        size = img.image_size_from_bytes(ctx.stream.read(), ctx.source)
+        size = img.image_size_from_bytes(ctx.stream.read(), ctx.where)
     else:
         size = img.image_size_from_file(ctx.source)
     part: dict[str, Any] = {"type": "image_url", "image_url": {"url": Path(ctx.source).resolve().as_uri()}}
@@ -626,10 +628,10 @@ def _read_jsonl(
                 except orjson.JSONDecodeError as exc:
                     if kind == "batch":
                         facts.non_json_lines.append(n)
-                    raise InputError(f"{ctx.source}: line {n} is not valid JSON: {_json_error(exc)}") from None
+                    raise InputError(f"{ctx.where}: line {n} is not valid JSON: {_json_error(exc)}") from None
                 twice = _key_twice(raw, obj)
                 if twice is not None:
-                    raise Uncountable(f"{ctx.source}: line {n}: {twice}")
+                    raise Uncountable(f"{ctx.where}: line {n}: {twice}")
                 if kind == "batch":
                     m = _batch_line(ctx, obj, n, facts)
                     facts.requests += 1
@@ -638,7 +640,7 @@ def _read_jsonl(
                 else:
                     if conversations and ends_answered(obj):  # the first line has no answer: it decided the kind
                         raise InputError(
-                            f"{ctx.source}: line {n}: ends with an assistant message, as a fine-tuning example does, "
+                            f"{ctx.where}: line {n}: ends with an assistant message, as a fine-tuning example does, "
                             "where the first line has none (a chat request): fine-tuning data (each example needs "
                             "one) or chat requests? say which with "
                             f"{_as_flag('finetune', ctx.source)} or {_as_flag('prompts', ctx.source)}"
@@ -653,7 +655,7 @@ def _read_jsonl(
                 continue
             yield m
     if not seen and span is None:
-        raise InputError(f"{ctx.source}: empty file; expected {kind} JSONL (one JSON value per line)")
+        raise InputError(f"{ctx.where}: empty file; expected {kind} JSONL (one JSON value per line)")
 
 
 def _span_lines(fh: IO[bytes], start: int, end: int) -> Iterator[bytes]:
@@ -668,7 +670,7 @@ def _span_lines(fh: IO[bytes], start: int, end: int) -> Iterator[bytes]:
 
 def _batch_line(ctx: _Context, obj: Any, n: int, facts: BatchFacts) -> Measured:
     if not isinstance(obj, dict):
-        raise InputError(f"{ctx.source}: line {n}: a batch line must be a JSON object")
+        raise InputError(f"{ctx.where}: line {n}: a batch line must be a JSON object")
     custom_id = obj.get("custom_id")
     facts.see_custom_id(custom_id, n)
     method, url = obj.get("method"), obj.get("url")
@@ -678,7 +680,7 @@ def _batch_line(ctx: _Context, obj: Any, n: int, facts: BatchFacts) -> Measured:
         facts.bad_method_url.append((n, _as_text(method), _as_text(url)))
     body = obj.get("body")
     if not isinstance(body, dict):
-        raise InputError(f"{ctx.source}: line {n}: no 'body' object (the request)")
+        raise InputError(f"{ctx.where}: line {n}: no 'body' object (the request)")
     model = body.get("model")
     if isinstance(model, str):
         facts.models[model] = facts.models.get(model, 0) + 1
@@ -690,11 +692,11 @@ def _batch_line(ctx: _Context, obj: Any, n: int, facts: BatchFacts) -> Measured:
 
 def _finetune_line(ctx: _Context, obj: Any, n: int) -> Measured:
     if not isinstance(obj, dict) or not isinstance(obj.get("messages"), list):
-        raise InputError(f"{ctx.source}: line {n}: a fine-tuning example needs a 'messages' list")
+        raise InputError(f"{ctx.where}: line {n}: a fine-tuning example needs a 'messages' list")
     # OpenAI's check rejects the file (example_missing_assistant_message); an empty list is refused below
     if obj["messages"] and not has_assistant(obj):
         raise InputError(
-            f"{ctx.source}: line {n}: a fine-tuning example needs an assistant message, the answer it trains on "
+            f"{ctx.where}: line {n}: a fine-tuning example needs an assistant message, the answer it trains on "
             "(OpenAI's check of fine-tuning data rejects the file); chat requests? pass "
             + _as_flag("prompts", ctx.source)
         )
@@ -790,9 +792,9 @@ def _prompt_line(ctx: _Context, obj: Any, n: int | None, item: int | None = None
     text = prompt_text(obj)
     if text is not None and (not text or text.isspace()):  # as a blank prompt file is refused
         if item is None:  # the bad line's hint follows (inputs.BAD_LINE_HINT)
-            raise InputError(f"{ctx.source}: line {n}: an empty prompt, nothing to send")
+            raise InputError(f"{ctx.where}: line {n}: an empty prompt, nothing to send")
         raise InputError(
-            f"{ctx.source}: item {item} of the JSON array: an empty prompt, nothing to send; remove it, "
+            f"{ctx.where}: item {item} of the JSON array: an empty prompt, nothing to send; remove it, "
             "or pass --skip-bad to count the other items"
         )
     if text is not None:  # counts as plain text, like a prompt file
@@ -804,7 +806,7 @@ def _prompt_line(ctx: _Context, obj: Any, n: int | None, item: int | None = None
         return ctx.measured(ctx.count(obj, n, "messages"), "prompts", n)
     if isinstance(obj, dict) and ("messages" in obj or "input" in obj):
         return ctx.measured(ctx.count(obj, n, "auto"), "prompts", n)
-    raise InputError(f"{ctx.source}: line {n}: a prompts line must be a JSON string or a list of messages")
+    raise InputError(f"{ctx.where}: line {n}: a prompts line must be a JSON string or a list of messages")
 
 
 def _as_text(value: object) -> str:

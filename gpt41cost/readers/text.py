@@ -17,12 +17,11 @@ from typing import BinaryIO
 
 from msgspec import Struct
 
-from ..errors import InputError, ParameterError
+from ..errors import STDIN, InputError, ParameterError, source_name
 from .files import UnreadableDirectory, blank, path_kind, read_limited, read_whole, stdin_stream, walk
 
 #: Bytes inspected for a NUL byte to tell binary files from text.
 SNIFF_BYTES = 8192
-STDIN = "-"
 
 
 def check_encoding(encoding: str) -> str:
@@ -186,7 +185,7 @@ def binary_reason(data: bytes, encoding: str = "utf-8") -> str | None:
 def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
     """Decode strictly; refuse binary data (in any encoding: :func:`binary_reason` reads the raw
     bytes) and empty files."""
-    label = "stdin" if source == STDIN else source
+    label = source_name(source)
     if blank(data):
         raise InputError(f"{label}: empty file; a prompt needs some text")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in data[:SNIFF_BYTES] and _nul_free(encoding):

@@ -70,7 +70,7 @@ from zlib_ng import zlib_ng
 
 from .. import readers as _package
 from ..catalog import Catalog
-from ..errors import InputError, Skipped
+from ..errors import STDIN, InputError, Skipped, source_name
 from ..numbers import LIMIT, NumberError, parse_count
 from ..usage import (
     BAND_LIMIT,
@@ -96,7 +96,7 @@ from .pool import executor, line_cuts
 from .pool import result as result_of
 from .pool import stop as stop_pool
 from .repeats import cells_astray, column_twice, repeated, twice
-from .text import STDIN, find_inputs
+from .text import find_inputs
 
 #: (bytes done, bytes in all (None when reading stdin), records counted so far)
 ProgressFn = Callable[[int, int | None, int], None]
@@ -2541,7 +2541,7 @@ def _read_usage(
     if _package.KEPT_TILL_EXIT is not None:  # the process ends without freeing anything
         _package.KEPT_TILL_EXIT.append(seen.hashes)
     if acc.records == 0 and not acc.failed_batch:
-        where = ", ".join(files) if len(files) <= 3 else f"{len(files)} files"
+        where = ", ".join(map(source_name, files)) if len(files) <= 3 else f"{len(files)} files"
         first = f"; first problem: {acc.skips[0].message()}" if acc.skips else ""
         raise InputError(f"{where}: no usage records found{first}")
     return acc

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..batch import PREFLIGHT_ONLY, BatchCheck
+from ..errors import source_name
 from ..report import Report, Table
 
 
@@ -59,7 +60,7 @@ def batch_tables(checks: Sequence[BatchCheck]) -> list[Table]:
             rows = [["ok", "-", "-", f"{c.requests:,} requests, {c.file_bytes:,} bytes, one model, no findings"]]
         tables.append(
             Table(
-                f"Batch pre-flight: {c.source}: {verdict}",
+                f"Batch pre-flight: {source_name(c.source)}: {verdict}",
                 ["severity", "line", "check", "finding"],
                 rows,
                 numeric=frozenset({"line"}),
