@@ -762,12 +762,12 @@ def limits(
     not RPM, TPM and RPD (``batch_share`` moves a share of the others there).
     """
     from .limits import Demand, assess, drain
-    from .numbers import PEAK_FACTOR, PERCENT, REQUESTS, TIER, TOKENS
+    from .numbers import PEAK_FACTOR, PEAK_RPM, PERCENT, REQUESTS, TIER, TOKENS
 
     n_input = _count(input_tokens, "input_tokens", TOKENS.at_least(1))
     n_max = _count(max_tokens, "max_tokens", TOKENS.at_least(1))
     n_output = _count(output_tokens, "output_tokens")
-    peak = _decimal(peak_rpm, "peak_rpm", REQUESTS)
+    peak = _decimal(peak_rpm, "peak_rpm", PEAK_RPM)
     rpd = _decimal(requests_per_day, "requests_per_day", REQUESTS)
     factor = _decimal(peak_factor, "peak_factor", PEAK_FACTOR)
     n_tier = _count(tier, "tier", TIER)

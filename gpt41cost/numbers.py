@@ -44,6 +44,8 @@ class Range:
     above: bool = False
     #: a sum of money: a leading ``$`` is read too (``$5,000``), in flags and files alike
     money: bool = False
+    #: a count (requests, tokens, ...): refused when not a whole number, by whichever parser reads it
+    whole: bool = False
 
     def at_least(self, low: int | Decimal) -> Range:
         """This range from ``low`` instead."""
@@ -74,9 +76,11 @@ def _show(d: Decimal) -> str:
 # The ranges (README, "Numbers"). Together they keep every monthly figure under 10^22 USD, well
 # inside the 28 significant digits of Decimal's default context, so money never rounds or traps.
 #: Tokens in one request (input, output, cached, a reservation): the largest context window is ~1M.
-TOKENS = Range("tokens per request", Decimal(0), Decimal(10**8))
-#: Requests per day, per month, in the peak minute, or waiting in a backlog.
-REQUESTS = Range("requests (per day, month, minute, backlog)", Decimal(0), Decimal(10**12))
+TOKENS = Range("tokens per request", Decimal(0), Decimal(10**8), whole=True)
+#: Requests per day, per month, or waiting in a backlog: counts.
+REQUESTS = Range("requests (per day, month, minute, backlog)", Decimal(0), Decimal(10**12), whole=True)
+#: Requests in the peak minute: a rate, not a count (``peak_rpm: 55.2`` is read as given).
+PEAK_RPM = Range("requests in the peak minute", Decimal(0), REQUESTS.high)
 #: A share or rate: cache hit rate, batch share, a routing share, a what-if share.
 SHARE = Range("shares and rates (0.8 or 80%)", Decimal(0), Decimal(1))
 #: Rate-limit headroom in percent (below 100 where a check needs room left).
@@ -88,25 +92,26 @@ USD = Range("budgets in USD", Decimal(0), Decimal(10**15), money=True)
 #: A catalog price, USD per 1M tokens (or per unit), or a tier's payment or cap, USD.
 PRICE = Range("catalog prices and tier amounts in USD", Decimal(0), Decimal(10**9), money=True)
 #: A catalog count: context windows, output caps, tier limits (RPM, TPM, batch queue).
-LIMIT = Range("catalog limits (tokens, requests, bytes)", Decimal(0), Decimal(10**15))
+LIMIT = Range("catalog limits (tokens, requests, bytes)", Decimal(0), Decimal(10**15), whole=True)
 #: A usage tier.
-TIER = Range("usage tier", Decimal(1), Decimal(5))
+TIER = Range("usage tier", Decimal(1), Decimal(5), whole=True)
 #: Fine-tuning epochs (OpenAI allows up to 50).
-EPOCHS = Range("fine-tuning epochs", Decimal(1), Decimal(50))
+EPOCHS = Range("fine-tuning epochs", Decimal(1), Decimal(50), whole=True)
 #: Worker processes (--jobs): more than this only adds memory and start-up.
-JOBS = Range("processes (--jobs)", Decimal(1), Decimal(64))
+JOBS = Range("processes (--jobs)", Decimal(1), Decimal(64), whole=True)
 
 #: Seconds to wait for the API (--timeout, --backoff): a stalled server is not waited on past an
 #: hour (``inf`` and ``nan`` were tracebacks from the socket).
 SECONDS = Range("seconds (--timeout, --backoff)", Decimal(0), Decimal(3600))
 #: Retries of one API call (--retries), each after up to 60 s.
-RETRIES = Range("retries (--retries)", Decimal(0), Decimal(20))
+RETRIES = Range("retries (--retries)", Decimal(0), Decimal(20), whole=True)
 #: API calls under way at once (verify --concurrency).
-CONCURRENCY = Range("calls at once (--concurrency)", Decimal(1), Decimal(32))
+CONCURRENCY = Range("calls at once (--concurrency)", Decimal(1), Decimal(32), whole=True)
 
 RANGES = (
     TOKENS,
     REQUESTS,
+    PEAK_RPM,
     SHARE,
     PERCENT,
     PEAK_FACTOR,
@@ -154,20 +159,21 @@ def parse_decimal(value: object, rng: Range, *, percent: bool = False, hint: str
         # no arithmetic on 1e-999999 (the check below would quantize it)
         raise NumberError(f"{shown} has more than {MAX_PLACES} decimal places")
     rng.check(d, shown)
-    if d != d.to_integral_value() and -d.normalize().as_tuple().exponent > MAX_PLACES:  # type: ignore[operator]
-        raise NumberError(f"{_quote(text)} has more than {MAX_PLACES} decimal places")
+    if d != d.to_integral_value():
+        if rng.whole:  # a count, wherever it is read (a flag, a workload key, an API argument)
+            raise NumberError(f"expected a whole number, got {shown}")
+        if -d.normalize().as_tuple().exponent > MAX_PLACES:  # type: ignore[operator]
+            raise NumberError(f"{_quote(text)} has more than {MAX_PLACES} decimal places")
     return d
 
 
 def parse_count(value: object, rng: Range) -> int:
-    """A whole number in ``rng``: ``1000000``, ``1_000_000``, ``1,000,000``, ``1e6``."""
+    """A whole number in ``rng``: ``1000000``, ``1_000_000``, ``1,000,000``, ``1e6`` (as
+    :func:`parse_decimal` reads a count's range, as an int)."""
     if isinstance(value, str) and value.strip().endswith("%"):
         raise NumberError(f"{_quote(value.strip())}: a count, not a percentage")
-    d = parse_decimal(value, rng, hint="1000000, 1_000_000, 1,000,000 or 1e6")
-    if d != d.to_integral_value():
-        shown = _quote(value.strip()) if isinstance(value, str) else value
-        raise NumberError(f"expected a whole number, got {shown}")
-    return int(d)
+    whole = rng if rng.whole else replace(rng, whole=True)
+    return int(parse_decimal(value, whole, hint="1000000, 1_000_000, 1,000,000 or 1e6"))
 
 
 def parse_share(value: object, rng: Range = SHARE) -> Decimal:

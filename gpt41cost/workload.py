@@ -43,7 +43,19 @@ from .errors import InputError, UnknownModelError
 from .lifecycle import DEFAULT_HORIZON_MONTHS, SHUT_DOWN, add_months
 from .limits import DEFAULT_PEAK_FACTOR, Assessment, Demand, RequestProfile, Traffic, Verdict, verdict
 from .measure import Measured, expected_output, output_reservation, over_max, over_max_problem, within_max
-from .numbers import PEAK_FACTOR, PERCENT, REQUESTS, SHARE, TOKENS, USD, NumberError, Range, parse_count, parse_decimal
+from .numbers import (
+    PEAK_FACTOR,
+    PEAK_RPM,
+    PERCENT,
+    REQUESTS,
+    SHARE,
+    TOKENS,
+    USD,
+    NumberError,
+    Range,
+    parse_count,
+    parse_decimal,
+)
 
 if TYPE_CHECKING:
     from datetime import date
@@ -319,7 +331,7 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
         if ("requests_per_day" in traffic)
         else None
     )
-    peak = v.dec(traffic["peak_rpm"], "traffic.peak_rpm", REQUESTS.positive()) if "peak_rpm" in traffic else None
+    peak = v.dec(traffic["peak_rpm"], "traffic.peak_rpm", PEAK_RPM.positive()) if "peak_rpm" in traffic else None
     factor = DEFAULT_PEAK_FACTOR
     if "peak_factor" in traffic:
         factor = v.dec(traffic["peak_factor"], "traffic.peak_factor", PEAK_FACTOR)

@@ -7,8 +7,9 @@ Every figure comes from the records, priced traffic only (models the catalog pri
 - ``input_tokens`` / ``output_tokens``: the mean per request over all models (rounded up);
   ``max_tokens``: the observed p95 of output tokens where per-request records give one.
 - ``traffic.requests_per_day``: requests / UTC days from the first to the last day with records
-  (days without records count), exact or rounded to 2 places (the comment says which); the
-  minute peak is left to ``plan``'s default peak factor.
+  (days without records count), a whole number as every request count is: exact, or rounded up
+  (the comment gives the mean and says so); the minute peak is left to ``plan``'s default peak
+  factor.
 - ``cache_hit_rate``: cached / input tokens; ``batch_share``: Batch requests / requests.
 - ``tier`` and ``budget_usd_per_month``: ``--tier`` and ``--budget``.
 
@@ -38,11 +39,13 @@ def _q(d: Decimal) -> Decimal:
 
 
 def _per_day(total: int, span: int) -> str:
-    """The mean requests a day, exact when it has at most 2 places, else rounded to 2 (and said)."""
+    """The mean requests a day as a whole number (a count, as every reader of the file takes it):
+    exact when whole, else rounded up (never a plan below the traffic observed), and said."""
     mean = Decimal(total) / span
+    whole = _up(mean)
     shown = mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
-    how = "" if shown == mean else f", rounded to {shown.normalize():f}"
-    return f"{shown.normalize():f}       # mean: {total:,} requests / {span} day{'' if span == 1 else 's'}{how}"
+    how = "" if whole == mean else f" = {'' if shown == mean else '~'}{shown.normalize():,f}, rounded up"
+    return f"{whole}       # mean: {total:,} requests / {span} day{'' if span == 1 else 's'}{how}"
 
 
 def workload_yaml(

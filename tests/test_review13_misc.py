@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from .conftest import DATA, model
+from .conftest import DATA, ROOT, model
 
 REVIEW = DATA / "review13"
 
@@ -27,3 +27,52 @@ def test_base_model_flag_on_finetune_data_is_the_fine_tuned_model(cli, name):
     table = cli("estimate", REVIEW / "ft.jsonl", "--epochs", "2", "-m", name, expect=0).stdout
     assert "Batch API (50% off, results within 24 h): ft:gpt-4.1-mini $0.000810 a request" in table
     assert Decimal(m["training_usd"]) == Decimal(96) * Decimal("5.00") / 10**6
+
+
+# ------------------------------------------------------------- 2. a request count is a whole number
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["estimate", "--input-tokens", "100"], id="estimate"),
+        pytest.param(["limits", "--input-tokens", "100", "--max-tokens", "10"], id="limits"),
+    ],
+)
+def test_requests_per_day_flag_is_a_whole_number_in_every_command(cli, args):
+    r = cli(*args, "--requests-per-day", "3974.5", expect=2)
+    assert r.stdout == ""
+    assert r.stderr == "gpt41cost: error: --requests-per-day: expected a whole number, got 3974.5\n"
+
+
+def test_requests_per_day_key_is_a_whole_number(cli, tmp_path):
+    w = tmp_path / "w.yaml"
+    w.write_text("models: {gpt-4.1-mini: 1}\ninput_tokens: 100\noutput_tokens: 10\ntier: 2\n"
+                 "traffic:\n  requests_per_day: 3974.5\n", encoding="utf-8")  # fmt: skip
+    r = cli("plan", w, expect=3)
+    assert r.stdout == ""
+    assert r.stderr == f"gpt41cost: error: {w}:6: traffic.requests_per_day: expected a whole number, got 3974.5\n"
+
+
+def test_api_requests_per_day_is_a_whole_number():
+    import gpt41cost
+    from gpt41cost.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="requests_per_day.*expected a whole number, got 3974.5"):
+        gpt41cost.limits(input_tokens=100, max_tokens=10, requests_per_day="3974.5", models=["gpt-4.1"])
+
+
+def test_peak_rpm_stays_a_decimal(cli):
+    """Requests in the peak minute is a rate, read as given (README, "Numbers")."""
+    d = cli.json("limits", "--input-tokens", "100", "--max-tokens", "10", "--peak-rpm", "55.5", "-m", "gpt-4.1")
+    assert "55.5" in str(d)
+
+
+def test_emitted_workload_is_accepted_by_plan(cli, tmp_path):
+    """usage --emit-workload wrote the mean 119,235 / 30 = 3,974.5 a day, which its own plan refused."""
+    out = tmp_path / "next.yaml"
+    cli("usage", ROOT / "samples/bill-2026-11/completions", "--tier", "5", "--emit-workload", out, expect=0)
+    text = out.read_text(encoding="utf-8")
+    line = "  requests_per_day: 3975       # mean: 119,235 requests / 30 days = 3,974.5, rounded up"
+    assert line in text.splitlines()
+    cli("plan", out, "--as-of", "2026-12-06", expect=0)

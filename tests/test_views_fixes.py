@@ -348,17 +348,18 @@ def test_exclude_globs_read_as_gitignore(cli: Cli, tmp_path: Path, glob, kept):
 @pytest.mark.parametrize(
     ("days", "line"),
     [
-        pytest.param({1: 3, 4: 3}, "  requests_per_day: 1.5       # mean: 6 requests / 4 days", id="exact"),
+        pytest.param({1: 3, 4: 3}, "  requests_per_day: 2       # mean: 6 requests / 4 days = 1.5, rounded up", id="half"),
         pytest.param(
             {1: 4, 2: 4, 3: 2},
-            "  requests_per_day: 3.33       # mean: 10 requests / 3 days, rounded to 3.33",
+            "  requests_per_day: 4       # mean: 10 requests / 3 days = ~3.33, rounded up",
             id="rounded",
         ),
         pytest.param({1: 4}, "  requests_per_day: 4       # mean: 4 requests / 1 day", id="whole"),
     ],
 )
 def test_emitted_requests_per_day_is_the_mean(catalog, tmp_path: Path, days, line):
-    """(f) 6 requests over 4 days were written as 2 ("mean over 4 days"): now 1.5, read back as 1.5."""
+    """(f) 6 requests over 4 days were written as 2 ("mean over 4 days"), then as 1.5, which plan
+    refuses (a count is a whole number, review 13): now 2, the mean rounded up and said."""
     acc, result = _records(catalog, days)
     text = workload_yaml(result, acc, catalog, tier=2)
     assert line in text.splitlines()

@@ -19,7 +19,19 @@ from typing import Annotated, Any
 
 import typer
 
-from ..numbers import CONCURRENCY, EPOCHS, JOBS, PEAK_FACTOR, PERCENT, REQUESTS, RETRIES, SECONDS, TIER, TOKENS
+from ..numbers import (
+    CONCURRENCY,
+    EPOCHS,
+    JOBS,
+    PEAK_FACTOR,
+    PEAK_RPM,
+    PERCENT,
+    REQUESTS,
+    RETRIES,
+    SECONDS,
+    TIER,
+    TOKENS,
+)
 
 
 class Formats(str, Enum):
@@ -315,7 +327,7 @@ MaxTokens = Annotated[
 LimitsOutputTokens = Annotated[
     int | None, counted("--output-tokens", "Expected output tokens per request.", metavar=None)
 ]
-PeakRpm = Annotated[Decimal | None, exact("--peak-rpm", "Requests in the peak minute.", REQUESTS)]
+PeakRpm = Annotated[Decimal | None, exact("--peak-rpm", "Requests in the peak minute.", PEAK_RPM)]
 LimitsRequestsPerDay = Annotated[Decimal | None, exact("--requests-per-day", "Requests per day.", REQUESTS)]
 PeakFactor = Annotated[
     Decimal | None,
