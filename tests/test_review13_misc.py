@@ -58,7 +58,7 @@ def test_api_requests_per_day_is_a_whole_number():
     import gpt41cost
     from gpt41cost.errors import ParameterError
 
-    with pytest.raises(ParameterError, match="requests_per_day.*expected a whole number, got 3974.5"):
+    with pytest.raises(ParameterError, match=r"requests_per_day.*expected a whole number, got 3974\.5"):
         gpt41cost.limits(input_tokens=100, max_tokens=10, requests_per_day="3974.5", models=["gpt-4.1"])
 
 

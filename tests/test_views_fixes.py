@@ -348,7 +348,9 @@ def test_exclude_globs_read_as_gitignore(cli: Cli, tmp_path: Path, glob, kept):
 @pytest.mark.parametrize(
     ("days", "line"),
     [
-        pytest.param({1: 3, 4: 3}, "  requests_per_day: 2       # mean: 6 requests / 4 days = 1.5, rounded up", id="half"),
+        pytest.param(
+            {1: 3, 4: 3}, "  requests_per_day: 2       # mean: 6 requests / 4 days = 1.5, rounded up", id="half"
+        ),
         pytest.param(
             {1: 4, 2: 4, 3: 2},
             "  requests_per_day: 4       # mean: 10 requests / 3 days = ~3.33, rounded up",
