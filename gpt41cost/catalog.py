@@ -20,7 +20,16 @@ from types import MappingProxyType
 from typing import Any
 
 from .errors import CatalogError, UnknownModelError, UsageError
-from .lifecycle import ALWAYS_ACTIVE, BASES, INFERRED, FineTuning, Lifecycle, inferred_from_snapshots, parse_day
+from .lifecycle import (
+    ALWAYS_ACTIVE,
+    BASES,
+    INFERRED,
+    SHUT_DOWN,
+    FineTuning,
+    Lifecycle,
+    inferred_from_snapshots,
+    parse_day,
+)
 from .numbers import LIMIT, PRICE, NumberError, parse_count, parse_decimal
 
 #: Environment variable naming another catalog file.
@@ -189,9 +198,36 @@ class Catalog:
         return self.run_date if self.run_date is not None else parse_day(self.as_of)
 
     def on(self, day: date) -> Catalog:
-        """This catalog as on ``day``: each model's prices are the ones in force that day."""
-        models = {name: replace(spec, prices=spec.prices_on(day)) for name, spec in self.models.items()}
+        """This catalog as on ``day``: each model's prices are the ones in force that day, and
+        each lifecycle's substitute followed to one still served that day (:meth:`_followed`)."""
+        models = {
+            name: replace(
+                spec,
+                prices=spec.prices_on(day),
+                lifecycle=self._followed(spec.lifecycle, day),
+                snapshot_lifecycle={n: self._followed(lc, day) for n, lc in spec.snapshot_lifecycle.items()},
+            )
+            for name, spec in self.models.items()
+        }
         return replace(self, run_date=day, models=MappingProxyType(models))
+
+    def _followed(self, lc: Lifecycle, day: date) -> Lifecycle:
+        """``lc`` with its substitute chain walked on ``day``: a substitute shut down by then is
+        passed over (``Lifecycle.gone``) for its own substitute, until one still served
+        (``Lifecycle.followed``) or none is left. The named ``substitute`` stays as the catalog
+        gives it, so the walk starts from it whatever day it was walked on before."""
+        gone: list[tuple[str, date]] = []
+        name, seen = lc.substitute, set()
+        while name is not None and name not in seen:
+            seen.add(name)
+            nxt = self.resolve(name).lifecycle  # the name's own (an alias's inferred dates, a snapshot's)
+            if nxt.shutdown_on is None or nxt.status(day) != SHUT_DOWN:
+                break
+            gone.append((name, nxt.shutdown_on))
+            name = nxt.substitute
+        else:
+            name = None  # a chain that ends, or comes back to a model passed over, ends without one
+        return replace(lc, gone=tuple(gone), followed=name if gone else None)
 
     def model_names(self) -> list[str]:
         return list(self.models)

@@ -70,6 +70,16 @@ class Lifecycle:
     basis: str = DOCUMENTED
     reason: str | None = None  # why the dates are inferred, in words
     inferred_from: tuple[str, ...] = ()  # the snapshots an inferred lifecycle takes its dates from
+    #: on the run's date (Catalog.on): the substitutes in the chain from ``substitute`` that are
+    #: shut down then, each with its shutdown date, and the first one after them still served
+    gone: tuple[tuple[str, date], ...] = ()
+    followed: str | None = None
+
+    @property
+    def live_substitute(self) -> str | None:
+        """The model traffic moves to: the substitute, or the first one of its chain still served
+        on the run's date; None when there is none (``gone`` says which were passed over)."""
+        return self.followed if self.gone else self.substitute
 
     def status(self, day: date) -> str:
         if self.shutdown_on is not None and day >= self.shutdown_on:
@@ -125,9 +135,18 @@ class Lifecycle:
         return f" (inferred: {self.reason})" if self.inferred else ""
 
     def instead(self) -> str:
-        """What to use instead, in words: the substitute, else OpenAI's replacement."""
-        if self.substitute:
-            return f"substitute {self.substitute}"
+        """What to use instead, in words: the substitute still served (and any passed over as
+        shut down), else OpenAI's replacement."""
+        passed = ", ".join(f"{name} shut down {on}" for name, on in self.gone)
+        if self.live_substitute:
+            return f"substitute {self.live_substitute}" + (f" ({passed} too)" if passed else "")
+        if passed:
+            what = (
+                f"OpenAI recommends {self.replacement} (not in this catalog)"
+                if self.replacement
+                else "no substitute in this catalog is still served"
+            )
+            return f"substitute {passed} too; {what}"
         if self.replacement:
             return f"OpenAI recommends {self.replacement} (not in this catalog)"
         return "no substitute named"
@@ -148,7 +167,7 @@ class Lifecycle:
             "status": self.status(day),
             "deprecated_on": _iso(self.deprecated_on),
             "shutdown_on": _iso(self.shutdown_on),
-            "substitute": self.substitute,
+            "substitute": self.live_substitute,
             "replacement": self.replacement,
             "basis": self.dates_basis,
             "reason": self.reason,

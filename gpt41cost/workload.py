@@ -862,10 +862,10 @@ def with_substitutes(w: Workload, catalog: Catalog) -> tuple[Workload, tuple[str
         lc = m.lifecycle
         target = m
         if _gone_within(lc, day, until):
-            if lc.substitute is None:
+            if lc.live_substitute is None:
                 swaps.append(f"{m.label} kept: {lc.instead()}")
             else:
-                target = catalog.resolve(lc.substitute)
+                target = catalog.resolve(lc.live_substitute)
                 if m.fine_tuned:
                     swaps.append(
                         f"{m.label} -> {target.label} (a fine-tuned model cannot move; the base model prices it)"

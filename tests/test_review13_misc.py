@@ -76,3 +76,56 @@ def test_emitted_workload_is_accepted_by_plan(cli, tmp_path):
     line = "  requests_per_day: 3975       # mean: 119,235 requests / 30 days = 3,974.5, rounded up"
     assert line in text.splitlines()
     cli("plan", out, "--as-of", "2026-12-06", expect=0)
+
+
+# ------------------------------------------------------------- 7. a substitute shut down too
+
+
+def test_shut_down_substitute_is_said_and_not_offered(cli):
+    """From 2027-01-14 gpt-4.1-mini, gpt-4.1-nano's substitute, is shut down too: the status says
+    so (it read 'substitute gpt-4.1-mini' as if that were a way out) and JSON names no substitute."""
+    late = cli.json("estimate", "--input-tokens", "100", "--as-of", "2027-02-01")
+    lc = model(late, "gpt-4.1-nano")["lifecycle"]
+    assert lc["substitute"] is None and lc["replacement"] == "gpt-5.6-luna"
+    r = cli("estimate", "--input-tokens", "100", "--as-of", "2027-02-01", "-m", "gpt-4.1-nano", expect=0)
+    assert r.stderr == (
+        "gpt41cost: warning: gpt-4.1-nano: shut down 2026-10-23, substitute gpt-4.1-mini shut down 2027-01-14 too; "
+        "OpenAI recommends gpt-5.6-luna (not in this catalog)\n"
+    )
+    before = cli.json("estimate", "--input-tokens", "100")  # 2026-12-06: gpt-4.1-mini still served
+    assert model(before, "gpt-4.1-nano")["lifecycle"]["substitute"] == "gpt-4.1-mini"
+
+
+def test_plan_substitute_does_not_route_to_a_shut_down_model(cli):
+    r = cli("plan", ROOT / "samples/workloads/support-bot-2026-03.yaml", "--substitute", "--as-of", "2027-02-01")
+    assert "gpt-4.1-nano -> gpt-4.1-mini" not in r.stdout + r.stderr
+    kept = (
+        "--substitute: gpt-4.1-nano kept: substitute gpt-4.1-mini shut down 2027-01-14 too; "
+        "OpenAI recommends gpt-5.6-luna (not in this catalog)"
+    )
+    assert f"gpt41cost: warning: {kept}\n" in r.stderr
+
+
+def test_substitute_chain_is_followed_to_a_served_model(cli, tmp_path):
+    """A catalog where gpt-4.1-mini's snapshot names gpt-4.1 as its substitute and gpt-4.1 is
+    served until 2027-06-14: gpt-4.1-nano's traffic goes to gpt-4.1, past the shut-down mini."""
+    text = (ROOT / "gpt41cost/pricing.yaml").read_text(encoding="utf-8")
+    mini = '          shutdown_on: "2027-01-14"\n          replacement: gpt-6-luna\n'
+    assert text.count(mini) == 2  # gpt-4.1's snapshot, then gpt-4.1-mini's
+    first = text.index(mini)
+    text = (
+        text[:first]
+        + mini.replace("2027-01-14", "2027-06-14")
+        + text[first + len(mini) :].replace(mini, mini + "          substitute: gpt-4.1\n")
+    )
+    cat = tmp_path / "pricing.yaml"
+    cat.write_text(text, encoding="utf-8")
+    d = cli.json("estimate", "--input-tokens", "100", "--as-of", "2027-02-01", "--pricing", cat)
+    assert model(d, "gpt-4.1-nano")["lifecycle"]["substitute"] == "gpt-4.1"
+    w = tmp_path / "w.yaml"
+    w.write_text("models: {gpt-4.1-nano: 1}\ninput_tokens: 100\noutput_tokens: 10\ntier: 5\n"
+                 "traffic:\n  requests_per_day: 1000\n", encoding="utf-8")  # fmt: skip
+    r = cli("plan", w, "--substitute", "--as-of", "2027-02-01", "--pricing", cat)
+    assert "--substitute: gpt-4.1-nano -> gpt-4.1 (100% of the traffic)" in r.stdout
+    t = cli("estimate", "--input-tokens", "100", "--as-of", "2027-02-01", "--pricing", cat, "-m", "gpt-4.1-nano")
+    assert "shut down 2026-10-23, substitute gpt-4.1 (gpt-4.1-mini shut down 2027-01-14 too)" in t.stdout
