@@ -389,6 +389,8 @@ def _data_kind(source: str, data: bytes, *, lines: bool = False) -> tuple[str, A
             return kind, None
         if not exc.msg.startswith("unexpected content after"):
             _not_json(source, exc)
+        if lines and _first_line_prompt(body):  # as its first line says: a later line is a bad line
+            return "prompts", None
         for n, raw in enumerate(body.splitlines(), 1):
             if raw.strip():
                 try:
@@ -406,6 +408,19 @@ def _data_kind(source: str, data: bytes, *, lines: bool = False) -> tuple[str, A
     if value == [] or value == {}:
         return "empty", value
     return "text", value
+
+
+def _first_line_prompt(body: bytes) -> bool:
+    """Whether the first line of JSON lines ``body`` is a ``{"prompt": "..."}`` object: a JSONL
+    file's kind is its first line's (the head tells the other request lines' kinds already:
+    :func:`~gpt41cost.readers.requests.detect_kind`), so one bad line is a bad line of a prompts
+    list, not the whole file taken as text."""
+    line = next((raw for raw in body.splitlines() if raw.strip()), b"")
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(value, dict) and _line_kind(value) == "prompts"
 
 
 def _no_prompt_item(value: Any) -> str | None:

@@ -806,7 +806,10 @@ def _prompt_line(ctx: _Context, obj: Any, n: int | None, item: int | None = None
         return ctx.measured(ctx.count(obj, n, "messages"), "prompts", n)
     if isinstance(obj, dict) and ("messages" in obj or "input" in obj):
         return ctx.measured(ctx.count(obj, n, "auto"), "prompts", n)
-    raise InputError(f"{ctx.where}: line {n}: a prompts line must be a JSON string or a list of messages")
+    raise InputError(
+        f'{ctx.where}: line {n}: a prompts line must be a JSON string, a {{"prompt": "..."}} object, a list of '
+        "messages or a request body (messages or input)"
+    )
 
 
 def _as_text(value: object) -> str:
