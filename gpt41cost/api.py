@@ -299,6 +299,16 @@ def _paths(paths: Paths | None, param: str = "paths") -> list[str]:
     return [os.fspath(p) for p in paths]
 
 
+def _resolve(cat: Catalog, name: str, param: str) -> ResolvedModel:
+    """``name``, given as the argument ``param``, in the catalog; an unknown one names ``param``."""
+    from .errors import UnknownModelError
+
+    try:
+        return cat.resolve(name)
+    except UnknownModelError as exc:
+        raise exc.of(param) from None
+
+
 def _names(names: str | Sequence[str] | None) -> list[str]:
     if names is None:
         return []
@@ -406,7 +416,7 @@ def estimate(
     _check_estimate_args(_paths(paths), input_tokens, cached_tokens, rate, cache, batch, priority)
     per_month, traffic = monthly_requests(per_day, month)
     cat = _catalog(catalog, as_of)
-    chosen = [cat.resolve(m) for m in _names(models)]  # fail fast on unknown names
+    chosen = [_resolve(cat, m, "models") for m in _names(models)]  # fail fast on unknown names
     _refuse_over_max(chosen or [cat.resolve(n) for n in cat.model_names()], ("output_tokens", output_tokens))
     calibration = _calibration(calibrate_from, cat)
     return _estimate(
@@ -785,7 +795,7 @@ def limits(
     traffic = _traffic(peak, rpd, factor)  # before any file is read
     if headroom >= 100:
         raise ParameterError("{min_headroom}: must be below 100", "min_headroom")
-    resolved = [cat.resolve(n) for n in _names(models) or cat.model_names()]
+    resolved = [_resolve(cat, n, "models") for n in _names(models) or cat.model_names()]
     _refuse_over_max(resolved, ("max_tokens", n_max), ("output_tokens", n_output))
     read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
     profiles, summaries, out_source = _limit_profiles(
@@ -1095,8 +1105,11 @@ def count_request(
     from .tokens import count_tokens as tokens
 
     cat = _catalog(catalog)
-    name = model if model is not None else body.get("model") if isinstance(body, Mapping) else None
-    resolved = cat.resolve(name if isinstance(name, str) else "gpt-4.1")
+    if model is not None:
+        resolved = _resolve(cat, model, "model")
+    else:
+        name = body.get("model") if isinstance(body, Mapping) else None
+        resolved = cat.resolve(name if isinstance(name, str) else "gpt-4.1")
     base = resolved.spec.name
     size = img.parse_image_size_flag(image_size) if image_size else None
 
@@ -1141,4 +1154,4 @@ def price(
             "input_tokens",
         )
     cat = _catalog(catalog, as_of)
-    return cost(TokenUsage(input_tokens, cached_tokens, output_tokens), cat.resolve(model), mode)
+    return cost(TokenUsage(input_tokens, cached_tokens, output_tokens), _resolve(cat, model, "model"), mode)

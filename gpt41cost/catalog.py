@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .errors import CatalogError, UnknownModelError, UsageError
+from .errors import CatalogError, ParameterError, UnknownModelError, UsageError
 from .lifecycle import (
     ALWAYS_ACTIVE,
     BASES,
@@ -753,7 +753,7 @@ def rates_for(model: ResolvedModel, mode: str) -> Rates:
     """The rates for calling ``model`` in ``mode`` (standard, batch or priority)."""
     prices = model.spec.prices
     if mode not in MODES:
-        raise UsageError(f"unknown processing mode {mode!r}; use one of {', '.join(MODES)}")
+        raise ParameterError("{mode}: " + f"unknown processing mode {mode!r}; use one of {', '.join(MODES)}", "mode")
     if model.fine_tuned:
         if mode == "priority":
             raise UsageError(

@@ -95,14 +95,25 @@ class CatalogError(Gpt41CostError):
     exit_code = ExitCode.CATALOG
 
 
-class UnknownModelError(UsageError):
-    """A model name the catalog does not know; the message lists close matches."""
+class UnknownModelError(ParameterError):
+    """A model name the catalog does not know; the message lists close matches. Raised where a
+    name is looked up (a file's, a flag's), naming no parameter; :meth:`of` names the one that
+    gave it (an API argument, a flag), as every bad argument is named."""
 
-    def __init__(self, name: str, suggestions: list[str], known: list[str]) -> None:
+    def __init__(self, name: str, suggestions: list[str], known: list[str], param: str | None = None) -> None:
         hint = f"did you mean {', '.join(suggestions)}?" if suggestions else f"known: {', '.join(known)}"
-        super().__init__(f"unknown model {name!r}: {hint}")
+        text = f"unknown model {name!r}: {hint}"
+        if param is None:
+            super().__init__(text)
+        else:
+            super().__init__("{" + param + "}: " + text, param)
         self.name = name
         self.suggestions = suggestions
+        self.known = known
+
+    def of(self, param: str) -> UnknownModelError:
+        """The same error, the name given as ``param``."""
+        return UnknownModelError(self.name, self.suggestions, self.known, param)
 
 
 class VocabularyError(Gpt41CostError):

@@ -129,3 +129,57 @@ def test_substitute_chain_is_followed_to_a_served_model(cli, tmp_path):
     assert "--substitute: gpt-4.1-nano -> gpt-4.1 (100% of the traffic)" in r.stdout
     t = cli("estimate", "--input-tokens", "100", "--as-of", "2027-02-01", "--pricing", cat, "-m", "gpt-4.1-nano")
     assert "shut down 2026-10-23, substitute gpt-4.1 (gpt-4.1-mini shut down 2027-01-14 too)" in t.stdout
+
+
+# ------------------------------------------------------------- 4. the API names a bad argument
+
+
+@pytest.mark.parametrize(
+    ("call", "param", "message"),
+    [
+        pytest.param(
+            lambda g: g.price(1, 1, model="gpt-4.1", mode="flex"),
+            "mode",
+            "mode: unknown processing mode 'flex'; use one of standard, batch, priority",
+            id="price-mode",
+        ),
+        pytest.param(
+            lambda g: g.price(1, 1, model="gpt-9"),
+            "model",
+            "model: unknown model 'gpt-9': did you mean gpt-4.1?",
+            id="price-model",
+        ),
+        pytest.param(
+            lambda g: g.estimate(input_tokens=5, models=["gpt-9"]),
+            "models",
+            "models: unknown model 'gpt-9': did you mean gpt-4.1?",
+            id="estimate-models",
+        ),
+        pytest.param(
+            lambda g: g.limits(input_tokens=5, max_tokens=5, requests_per_day=5, models="gpt-9"),
+            "models",
+            "models: unknown model 'gpt-9': did you mean gpt-4.1?",
+            id="limits-models",
+        ),
+        pytest.param(
+            lambda g: g.count_request({"messages": [{"role": "user", "content": "hi"}]}, model="gpt-9"),
+            "model",
+            "model: unknown model 'gpt-9': did you mean gpt-4.1?",
+            id="count-request-model",
+        ),
+    ],
+)
+def test_api_argument_errors_are_parameter_errors_naming_the_parameter(call, param, message):
+    import gpt41cost
+    from gpt41cost.errors import ExitCode, ParameterError
+
+    with pytest.raises(ParameterError) as got:
+        call(gpt41cost)
+    assert got.value.params == (param,)
+    assert str(got.value) == message
+    assert got.value.exit_code == ExitCode.USAGE
+
+
+def test_cli_still_names_the_flag_for_an_unknown_model(cli):
+    r = cli("estimate", "--input-tokens", "5", "-m", "gpt-9", expect=2)
+    assert r.stderr == "gpt41cost: error: --model: unknown model 'gpt-9': did you mean gpt-4.1?\n"

@@ -63,9 +63,9 @@ def handles_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except Gpt41CostError as err:
-            if isinstance(err, UnknownModelError) and err.name in (kwargs.get("models") or ()):
-                # a name given with -m: say so, as other flags do
-                raise die(ParameterError("{models}: " + err.message, "models"), fn) from None
+            if isinstance(err, UnknownModelError) and not err.params and err.name in (kwargs.get("models") or ()):
+                # a name given with -m, looked up outside the API: say so, as other flags do
+                raise die(err.of("models"), fn) from None
             raise die(err, fn) from None
         except Terminated:
             say("gpt41cost: terminated")
