@@ -87,8 +87,9 @@ SHARE = Range("shares and rates (0.8 or 80%)", Decimal(0), Decimal(1))
 PERCENT = Range("percentages (--min-headroom)", Decimal(0), Decimal(100))
 #: Peak minute over the day's average minute.
 PEAK_FACTOR = Range("peak factor", Decimal(1), Decimal(1440))
-#: A budget or other sum of money a user gives, USD.
-USD = Range("budgets in USD", Decimal(0), Decimal(10**15), money=True)
+#: A budget or other sum of money a user gives, USD: more than 0 (a budget of $0 leaves no spend to
+#: plan or forecast against), the same for --budget and budget_usd_per_month.
+USD = Range("budgets in USD", Decimal(0), Decimal(10**15), above=True, money=True)
 #: A catalog price, USD per 1M tokens (or per unit), or a tier's payment or cap, USD.
 PRICE = Range("catalog prices and tier amounts in USD", Decimal(0), Decimal(10**9), money=True)
 #: A catalog count: context windows, output caps, tier limits (RPM, TPM, batch queue).
@@ -204,7 +205,7 @@ def check_budget(value: object) -> Decimal | None:
     if value is None:
         return None
     try:
-        return parse_decimal(value, USD.positive())
+        return parse_decimal(value, USD)
     except NumberError as exc:
         template = "{budget} " + f"{str(value)!r}: {exc}; give US dollars, e.g. " + "{budget} 5000"
         raise ParameterError(template, "budget") from None

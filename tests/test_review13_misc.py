@@ -183,3 +183,21 @@ def test_api_argument_errors_are_parameter_errors_naming_the_parameter(call, par
 def test_cli_still_names_the_flag_for_an_unknown_model(cli):
     r = cli("estimate", "--input-tokens", "5", "-m", "gpt-9", expect=2)
     assert r.stderr == "gpt41cost: error: --model: unknown model 'gpt-9': did you mean gpt-4.1?\n"
+
+
+# ------------------------------------------------------------- 3. a budget is more than 0, flag and key alike
+
+
+def test_zero_budget_is_refused_in_flag_and_workload_alike(cli, tmp_path):
+    r = cli("usage", ROOT / "samples/bill-2026-11/completions", "--budget", "0", expect=2)
+    assert r.stdout == ""
+    refused = "--budget '0': must be more than 0, got 0; give US dollars, e.g. --budget 5000"
+    assert r.stderr == f"gpt41cost: error: {refused}\n"
+    w = tmp_path / "w.yaml"
+    w.write_text("models: {gpt-4.1-mini: 1}\ninput_tokens: 100\noutput_tokens: 10\ntier: 2\n"
+                 "budget_usd_per_month: 0\ntraffic:\n  requests_per_day: 1000\n", encoding="utf-8")  # fmt: skip
+    r = cli("plan", w, expect=3)
+    assert r.stdout == ""
+    assert r.stderr == f"gpt41cost: error: {w}:5: budget_usd_per_month: must be more than 0, got 0\n"
+    w.write_text(w.read_text(encoding="utf-8").replace("budget_usd_per_month: 0", "budget_usd_per_month: 0.01"))
+    assert cli.json("plan", w)["budget_usd_per_month"] == "0.01"  # any budget above 0 is taken
