@@ -759,7 +759,8 @@ def limits(
 
     TPM counts input plus the output reservation (``max_tokens``, else ``output_tokens``), as
     OpenAI charges it when a request is admitted. Traffic is ``peak_rpm`` (requests in the peak
-    minute), or ``requests_per_day`` with ``peak_factor`` (default 3). A tier fits when every
+    minute, at least ``requests_per_day`` / 1440 when both are given), or ``requests_per_day`` with
+    ``peak_factor`` (default 3). A tier fits when every
     limit's use is at most 100 - ``min_headroom`` %, and, given ``requests_per_day``, the
     projected monthly spend is within the tier's usage cap. ``backlog``: also how long that many
     queued requests take to drain.

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from .catalog import TIERS, Catalog, PoolLimits, ResolvedModel
 from .cost import TokenUsage, price
@@ -37,6 +37,11 @@ DAYS_PER_MONTH = 30
 BATCH_WINDOW_HOURS = 24
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
+
+def _plain(d: Decimal) -> str:
+    """A figure in a message: 50,000 or 34.72."""
+    return f"{d.normalize():,f}"
+
 
 #: Use keys, in report order, with their labels.
 USE_LABELS = {
@@ -162,6 +167,20 @@ class Traffic:
             raise ParameterError("{peak_rpm}: peak requests per minute must be more than 0", "peak_rpm")
         if self.requests_per_day is not None and self.requests_per_day < 0:
             raise UsageError("requests per day cannot be negative")
+        average = None if self.requests_per_day is None else self.requests_per_day / MINUTES_PER_DAY
+        if average is not None and self.peak_rpm < average:  # as from_daily divides: a factor of 1 is the average
+            # the peak minute is the busiest: below the day's average minute, every limit would be understated
+            assert self.requests_per_day is not None
+            least = average.quantize(Decimal("0.01"), ROUND_CEILING)
+            raise ParameterError(
+                f"{{peak_rpm}} {_plain(self.peak_rpm)} is below the day's average minute ({{requests_per_day}} "
+                f"{_plain(self.requests_per_day)} / {MINUTES_PER_DAY} = {average.quantize(Decimal('0.01')):,f} "
+                f"requests/min); give a {{peak_rpm}} of at least {_plain(least)}, or leave it out to take the peak "
+                "from {peak_factor} (default 3)",
+                "peak_rpm",
+                "requests_per_day",
+                "peak_factor",
+            )
 
     @classmethod
     def from_daily(cls, requests_per_day: Decimal, peak_factor: Decimal = DEFAULT_PEAK_FACTOR) -> Traffic:

@@ -14,7 +14,8 @@ model / models           one model, or a routing mix ``{model: share}`` whose sh
 prompts / input_tokens   prompt files (paths or globs relative to this file), or one input size
 output_tokens            expected output tokens per request (spend)
 max_tokens               output reservation per request (TPM at admission); default output_tokens
-traffic                  ``{requests_per_day, peak_rpm, peak_factor}``; at least one of the first two
+traffic                  ``{requests_per_day, peak_rpm, peak_factor}``; at least one of the first two;
+                         peak_rpm at least requests_per_day / 1440 (the average minute)
 cache_hit_rate / cache   share of input served from the prompt cache (0-1), or ``cache: auto``
 batch_share              share of requests sent through the Batch API (0-1), default 0
 tier                     the usage tier the launch runs at (1-5)
@@ -39,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from .cache import CACHE_STEADY_SHORT, RETENTION_MINUTES
 from .catalog import TIERS, Catalog, ResolvedModel
 from .cost import cached_tokens_for_rate
-from .errors import InputError, UnknownModelError
+from .errors import InputError, ParameterError, UnknownModelError
 from .lifecycle import DEFAULT_HORIZON_MONTHS, SHUT_DOWN, add_months
 from .limits import DEFAULT_PEAK_FACTOR, Assessment, Demand, RequestProfile, Traffic, Verdict, verdict
 from .measure import Measured, expected_output, output_reservation, over_max, over_max_problem, within_max
@@ -337,6 +338,11 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
         factor = v.dec(traffic["peak_factor"], "traffic.peak_factor", PEAK_FACTOR)
         if peak is not None:
             v.fail("traffic.peak_factor", "not used when traffic.peak_rpm is given; drop one of them")
+    if peak is not None and rpd is not None:
+        try:
+            Traffic(peak, rpd)  # its rule: the peak minute is at least the day's average minute
+        except ParameterError as exc:
+            v.fail("traffic", exc.named(lambda p: f"traffic.{p}"))
 
     # cache
     v.one_of(root, "cache_hit_rate", "cache", required=False)

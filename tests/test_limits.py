@@ -70,7 +70,7 @@ def test_lowest_tier_with_headroom(catalog: Catalog, headroom: str, lowest: int)
 
 
 def test_rpd_only_where_the_tier_has_one(catalog: Catalog) -> None:
-    a = assess(demand(catalog, "gpt-4.1-mini", peak="10", rpd="20000", inputs=(100,), reserve=100), catalog)
+    a = assess(demand(catalog, "gpt-4.1-mini", peak="20", rpd="20000", inputs=(100,), reserve=100), catalog)
     assert a.tier(1).models[0].use("rpd").pct == 200  # type: ignore[union-attr]  # 20,000 of 10,000
     assert not a.tier(1).fits
     assert a.tier(2).models[0].use("rpd") is None
@@ -99,14 +99,14 @@ def test_a_request_larger_than_tpm_never_fits(catalog: Catalog) -> None:
 
 def test_monthly_cap_against_spend(catalog: Catalog) -> None:
     # $0.006 a request (1,000 x $2 + 500 x $8 per 1M) x 10,000/day x 30 days = $1,800/month
-    d = demand(catalog, peak="1", rpd="10000", output=500)
+    d = demand(catalog, peak="7", rpd="10000", output=500)  # 10,000/day: 6.94 a minute
     a = assess(d, catalog)
     assert a.monthly_spend_usd == D("1800")
     assert a.costs[0].standard_usd == D("1800") and a.costs[0].batch_usd == 0
     assert [t.cap_fits for t in a.tiers] == [False, False, False, True, True]
     assert a.tier(2).cap_used_pct == 360
     assert "over the tier's $500.00 monthly usage cap" in a.tier(2).reasons[-1]
-    assert a.tier(3).max_peak_rpm == D("1000") / D("1800")  # the cap binds: 1 x 1,000 / 1,800
+    assert a.tier(3).max_peak_rpm == 7 * D("1000") / D("1800")  # the cap binds: 7 x 1,000 / 1,800
     assert a.lowest_tier == 4
 
 
@@ -118,11 +118,11 @@ def test_no_daily_volume_no_cap_check(catalog: Catalog) -> None:
 
 
 def test_batch_share_costs_half_and_uses_the_queue(catalog: Catalog) -> None:
-    a = assess(demand(catalog, peak="2", rpd="10000", output=500, batch="0.5"), catalog)
+    a = assess(demand(catalog, peak="14", rpd="10000", output=500, batch="0.5"), catalog)
     c = a.costs[0]
     assert (c.standard_usd, c.batch_usd) == (D("900"), D("450"))  # 5,000/day each, batch at half price
     m = a.tier(1).models[0]
-    assert m.use("rpm").used == 1  # type: ignore[union-attr]  # only the online half
+    assert m.use("rpm").used == 7  # type: ignore[union-attr]  # only the online half
     # 5,000 batch requests a day x 1,000 input tokens, all queued at once, against 90,000
     assert m.use("batch_queue").used == 5_000_000  # type: ignore[union-attr]
     assert m.use("batch_queue").pct == D(5_000_000 * 100) / 90_000  # type: ignore[union-attr]
@@ -176,7 +176,7 @@ SHIPPED = load_catalog(ROOT / "gpt41cost" / "pricing.yaml")
 demands = st.builds(
     lambda model, peak, rpd, inputs, reserve, batch, headroom: Demand(
         ((SHIPPED.resolve(model), D(1)),),
-        Traffic(D(peak), None if rpd is None else D(rpd)),
+        Traffic(D(peak), None if rpd is None else D(min(rpd, peak * 1440))),  # a peak at least the average
         RequestProfile(tuple(inputs), (0,) * len(inputs), reserve, reserve),
         D(batch) / 100,
         D(headroom),

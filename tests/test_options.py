@@ -89,6 +89,7 @@ def test_output_tokens_change_only_spend_when_max_tokens_is_given(
     n_in: int, n_out: int, n_max: int, rpm: int, rpd: int
 ) -> None:
     """TPM counts the reservation (max_tokens); the expected output only prices the requests."""
+    rpd = min(rpd, rpm * 1440)  # the peak minute is at least the day's average
     a = run(input_tokens=n_in, max_tokens=n_max, output_tokens=n_out, peak_rpm=rpm, requests_per_day=rpd)
     b = run(input_tokens=n_in, max_tokens=n_max, output_tokens=n_out + 100, peak_rpm=rpm, requests_per_day=rpd)
     for x, y in zip(a.assessments, b.assessments, strict=True):
@@ -126,7 +127,7 @@ def test_peak_factor_changes_only_the_peak(n_in: int, n_out: int, rpd: int, fact
 def test_requests_per_day_with_peak_rpm_changes_only_daily_figures(n_in: int, n_out: int, rpm: int, rpd: int) -> None:
     """Given --peak-rpm, the daily volume adds spend, the cap and RPD; RPM and TPM use stay as they were."""
     a = run(input_tokens=n_in, output_tokens=n_out, peak_rpm=rpm)
-    b = run(input_tokens=n_in, output_tokens=n_out, peak_rpm=rpm, requests_per_day=rpd)
+    b = run(input_tokens=n_in, output_tokens=n_out, peak_rpm=rpm, requests_per_day=min(rpd, rpm * 1440))
     for x, y in zip(a.assessments, b.assessments, strict=True):
         keep = {"rpm", "tpm", "rpm_lc", "tpm_lc"}
         assert [u for u in uses(x) if u[1] in keep] == [u for u in uses(y) if u[1] in keep]
@@ -145,6 +146,7 @@ def test_models_picks_models_without_changing_them(n_in: int, n_out: int, rpm: i
 @given(inputs, outputs, rpms, days, shares)
 def test_batch_share_changes_only_the_split(n_in: int, n_out: int, rpm: int, rpd: int, share: Decimal) -> None:
     """Moving requests to the Batch API never changes what one request costs in either mode."""
+    rpd = min(rpd, rpm * 1440)  # the peak minute is at least the day's average
     a = run(input_tokens=n_in, output_tokens=n_out, peak_rpm=rpm, requests_per_day=rpd)
     b = run(input_tokens=n_in, output_tokens=n_out, peak_rpm=rpm, requests_per_day=rpd, batch_share=share)
     for x, y in zip(a.assessments, b.assessments, strict=True):

@@ -327,7 +327,10 @@ MaxTokens = Annotated[
 LimitsOutputTokens = Annotated[
     int | None, counted("--output-tokens", "Expected output tokens per request.", metavar=None)
 ]
-PeakRpm = Annotated[Decimal | None, exact("--peak-rpm", "Requests in the peak minute.", PEAK_RPM)]
+PeakRpm = Annotated[
+    Decimal | None,
+    exact("--peak-rpm", "Requests in the peak minute; with --requests-per-day, at least its / 1440.", PEAK_RPM),
+]
 LimitsRequestsPerDay = Annotated[Decimal | None, exact("--requests-per-day", "Requests per day.", REQUESTS)]
 PeakFactor = Annotated[
     Decimal | None,
