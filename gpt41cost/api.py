@@ -826,20 +826,19 @@ def _limit_profiles(
     read: _ReadArgs,
     rpd: Decimal | None = None,
 ) -> tuple[dict[str, Any], dict[str, PromptSummary], str]:
-    """Each model's request profile and summary of its prompts (by base model; none for a given
-    input size), and where the output tokens come from.
+    """Each model's request profile and summary of its prompts (by base model; for a given input
+    size, of that size with the cache it prices), and where the output tokens come from.
 
-    Without a cache hit rate, the prompt cache is detected: with ``rpd`` (requests a day) the
-    month's steady state at that traffic on each model, as ``estimate`` and ``plan`` price it
-    (:func:`gpt41cost.workload.steady_cached`), else a warm run."""
+    Without a cache hit rate, the prompt cache of the files (plain text too) is detected: with
+    ``rpd`` (requests a day) the month's steady state at that traffic on each model, as
+    ``estimate`` and ``plan`` price it (:func:`gpt41cost.workload.steady_cached`), else a warm run."""
     from .cache import CACHE_STEADY_SHORT, RETENTION_MINUTES
-    from .limits import RequestProfile
     from .measure import over_max
-    from .workload import measured_cache, profile_from_measured, steady_cached, warm_cached
+    from .workload import given_size_profile, measured_cache, profile_from_measured, steady_cached, warm_cached
 
     measured: list[Any] = []
-    if paths:
-        _read(paths, catalog, read, on_request=measured.append)
+    if paths:  # text prompts hashed into cache blocks too, unless a hit rate is given (as plan's cache: auto)
+        _read(paths, catalog, read, text_blocks=rate is None, on_request=measured.append)
     own_caps = bool(measured) and all(m.max_output_tokens is not None for m in measured)
     if max_tokens is None and output_tokens is None and not own_caps:
         raise ParameterError(
@@ -863,12 +862,11 @@ def _limit_profiles(
             )
     if not measured:
         assert input_tokens is not None
-        from .cost import cached_tokens_for_rate
-
-        step, low = catalog.cache_step_tokens, catalog.cache_min_tokens
-        cached = 0 if rate is None else cached_tokens_for_rate(input_tokens, rate, low, step)
-        uniform = RequestProfile.uniform(input_tokens, expected, reserve if reserve is not None else expected, cached)
-        return {m.spec.name: uniform for m in resolved}, {}, out_source
+        # the cache priced is the cache reported: one summary of the given size, as plan's
+        uniform, given = given_size_profile(
+            input_tokens, expected, reserve if reserve is not None else expected, catalog, cache_hit_rate=rate
+        )
+        return {m.spec.name: uniform for m in resolved}, {m.spec.name: given for m in resolved}, out_source
     # one prompt cache of the requests serves every model (warm run, or steady state at rpd)
     cache = measured_cache(measured, catalog) if rate is None else None
     auto = warm_cached(measured, catalog, cache) if cache is not None and rpd is None else {}

@@ -38,6 +38,7 @@ BATCH_WINDOW_HOURS = 24
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 
+
 def _plain(d: Decimal) -> str:
     """A figure in a message: 50,000 or 34.72."""
     return f"{d.normalize():,f}"

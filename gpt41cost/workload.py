@@ -754,22 +754,43 @@ def _mix_summary(summaries: Sequence[PromptSummary]) -> PromptSummary:
 def _given_size_profile(w: Workload, catalog: Catalog) -> tuple[RequestProfile, PromptSummary]:
     """The profile of a workload given as one input size (``input_tokens``)."""
     assert w.input_tokens is not None
+    profile, summary = given_size_profile(
+        w.input_tokens,
+        w.output_tokens,
+        w.reserve_tokens,
+        catalog,
+        cache_hit_rate=w.cache_hit_rate,
+        cache_calibration=w.cache_calibration,
+    )
+    if w.cache_source:
+        summary = replace(summary, cache_basis=f"{summary.cache_basis}; {w.cache_source}")
+    return profile, summary
+
+
+def given_size_profile(
+    input_tokens: int,
+    output_tokens: int,
+    reserve_tokens: int,
+    catalog: Catalog,
+    *,
+    cache_hit_rate: Decimal | None = None,
+    cache_calibration: ModelCalibration | None = None,
+) -> tuple[RequestProfile, PromptSummary]:
+    """Requests of one given input size (no prompt read: ``limits --input-tokens``, a workload's
+    ``input_tokens``), and their summary with the cached tokens priced: the log's for that size
+    (``cache_calibration``), else ``cache_hit_rate`` of the input in OpenAI's steps, else none."""
     cached = 0
     basis = "none"
-    if w.cache_calibration is not None:
-        cached = (
-            w.cache_calibration.cached_for(w.input_tokens, catalog.cache_min_tokens, catalog.cache_step_tokens) or 0
-        )
+    if cache_calibration is not None:
+        cached = cache_calibration.cached_for(input_tokens, catalog.cache_min_tokens, catalog.cache_step_tokens) or 0
         basis = "the log's mean cached tokens of requests of the same size (128-token input bands)"
-    elif w.cache_hit_rate:
+    elif cache_hit_rate:
         cached = cached_tokens_for_rate(
-            w.input_tokens, w.cache_hit_rate, catalog.cache_min_tokens, catalog.cache_step_tokens
+            input_tokens, cache_hit_rate, catalog.cache_min_tokens, catalog.cache_step_tokens
         )
-        basis = f"hit rate {w.cache_hit_rate:.4} of the input, in {catalog.cache_step_tokens}-token steps"
-    if w.cache_source:
-        basis = f"{basis}; {w.cache_source}"
-    profile = RequestProfile.uniform(w.input_tokens, w.output_tokens, w.reserve_tokens, cached)
-    return profile, PromptSummary(0, Decimal(w.input_tokens), w.input_tokens, Decimal(cached), basis)
+        basis = f"hit rate {cache_hit_rate:.4} of the input, in {catalog.cache_step_tokens}-token steps"
+    profile = RequestProfile.uniform(input_tokens, output_tokens, reserve_tokens, cached)
+    return profile, PromptSummary(0, Decimal(input_tokens), input_tokens, Decimal(cached), basis)
 
 
 def calibrated(w: Workload, cal: Calibration) -> Workload:

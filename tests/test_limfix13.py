@@ -11,7 +11,7 @@ import pytest
 
 from gpt41cost.errors import ParameterError
 
-from .conftest import Cli
+from .conftest import ROOT, Cli
 
 # --------------------------------------------------------------------------- A: peak below the average
 
@@ -61,3 +61,78 @@ def test_plan_refuses_a_workload_whose_peak_is_below_the_average(cli: Cli, tmp_p
         "(traffic.requests_per_day 1,000,000 / 1440 = 694.44 requests/min); give a traffic.peak_rpm of at least "
         "694.45, or leave it out to take the peak from traffic.peak_factor (default 3)\n"
     )
+
+
+# --------------------------------------------------------------------------- B: a given size reports its cache
+
+GIVEN = ["limits", "-m", "gpt-4.1", "--input-tokens", "1704", "--output-tokens", "100", "--requests-per-day", "1000"]
+
+
+def test_limits_on_a_given_size_reports_the_cache_it_prices(cli: Cli) -> None:
+    """0.8 of 1,704 input tokens in 128-token steps: 1,280 cached, as estimate takes it; the month
+    ($68.64) priced them, but JSON said mean_cached_tokens 0, cache null, and no assumption line."""
+    doc = cli.json(*GIVEN, "--cache-hit-rate", "0.8", "-f", "json")
+    assert doc["models"][0]["monthly_cost_usd"]["total"] == "68.64"
+    want = (1280, "hit rate 0.8 of the input, in 128-token steps")
+    assert (doc["inputs"]["mean_cached_tokens"], doc["inputs"]["cache"]) == want
+    m = doc["models"][0]["inputs"]
+    assert (m["mean_cached_tokens"], m["cache"]) == want
+    assert doc["inputs"]["input_tokens_total"] is None  # no request measured
+    line = "cached input/request: mean 1,280 tokens (hit rate 0.8 of the input, in 128-token steps)"
+    assert line in cli(*GIVEN, "--cache-hit-rate", "0.8").stdout
+    assert line in cli(*GIVEN, "--cache-hit-rate", "0.8", "-f", "markdown").stdout
+
+
+def test_limits_on_a_given_size_says_nothing_is_cached_without_a_rate(cli: Cli) -> None:
+    doc = cli.json(*GIVEN, "-f", "json")
+    assert (doc["inputs"]["mean_cached_tokens"], doc["inputs"]["cache"]) == (0, "none")
+    assert "cached input/request: mean 0 tokens (none)" in cli(*GIVEN).stdout
+
+
+def test_limits_and_plan_on_one_given_size_report_one_cache(cli: Cli, tmp_path: Path) -> None:
+    wl = tmp_path / "w.yaml"
+    wl.write_text(
+        "model: gpt-4.1\ninput_tokens: 1704\noutput_tokens: 100\ntraffic: {requests_per_day: 1000}\n"
+        "cache_hit_rate: 0.8\ntier: 1\n"
+    )
+    plan = cli.json("plan", wl, "-f", "json")
+    limits = cli.json(*GIVEN, "--cache-hit-rate", "0.8", "-f", "json")
+    keys = ("mean_cached_tokens", "cache")
+    assert [plan["inputs"][k] for k in keys] == [limits["inputs"][k] for k in keys]
+    assert plan["total_monthly_cost_usd"]["total"] == limits["models"][0]["monthly_cost_usd"]["total"]
+
+
+# --------------------------------------------------------------------------- C: one month in all three commands
+
+
+def test_limits_detects_the_cache_of_text_prompts_as_estimate_and_plan_do(cli: Cli, tmp_path: Path) -> None:
+    """samples/support at 20,000 requests/day on gpt-4.1-mini: estimate --cache auto and plan's
+    cache: auto give $433.86 (1,408 cached tokens a request); limits gave $687.30 and 0 cached, as
+    it read the text prompts without cache blocks (README: it detects the cache of its prompts)."""
+    support = ROOT / "samples" / "support"
+    (est,) = cli.json(
+        "estimate", support, "--cache", "auto", "--output-tokens", "300", "-m", "gpt-4.1-mini",
+        "--requests-per-day", "20000", "-f", "json",
+    )["models"]  # fmt: skip
+    limits = cli.json(
+        "limits", support, "-m", "gpt-4.1-mini", "--output-tokens", "300", "--requests-per-day", "20000", "-f", "json"
+    )
+    wl = tmp_path / "w.yaml"
+    wl.write_text(
+        f"model: gpt-4.1-mini\nprompts: ['{support}/*.txt']\noutput_tokens: 300\n"
+        "traffic: {requests_per_day: 20000}\ncache: auto\ntier: 5\n"
+    )
+    plan = cli.json("plan", wl, "-f", "json")
+    month = (
+        est["monthly_usd"],
+        limits["models"][0]["monthly_cost_usd"]["total"],
+        plan["total_monthly_cost_usd"]["total"],
+    )
+    assert month == ("433.86",) * 3
+    assert limits["inputs"]["mean_cached_tokens"] == plan["inputs"]["mean_cached_tokens"] == 1408
+    # a hit rate given still wins over the detection
+    rate = cli.json(
+        "limits", support, "-m", "gpt-4.1-mini", "--output-tokens", "300", "--requests-per-day", "20000",
+        "--cache-hit-rate", "0", "-f", "json",
+    )  # fmt: skip
+    assert rate["models"][0]["monthly_cost_usd"]["total"] == "687.3"

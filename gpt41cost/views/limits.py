@@ -562,7 +562,7 @@ def _inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any
         "requests_per_day": rounded(t.requests_per_day, 4),
         "prompt_files": summary.files if summary else 0,
         "mean_input_tokens": rounded(p.mean_input_tokens, 4),
-        "input_tokens_total": sum(p.input_tokens) if summary else None,
+        "input_tokens_total": summary.input_tokens_total if summary else None,
         "max_input_tokens": p.max_input_tokens,
         "output_reservation_tokens": p.reserve_tokens,
         "expected_output_tokens": p.output_tokens,
