@@ -33,9 +33,11 @@ FORMATS = ("table", "json", "csv", "markdown", "html")
 
 @dataclass(frozen=True)
 class Usd:
-    """A money cell: ``$`` and places by size for people, the exact decimal in CSV."""
+    """A money cell: ``$`` and places by size for people, the exact decimal in CSV. ``signed``:
+    a difference, shown ``+$0.1000``, ``-$0.1000``, ``$0.0000`` at its column's places."""
 
     value: Decimal | None
+    signed: bool = False
 
 
 @dataclass(frozen=True)
@@ -424,6 +426,9 @@ def _cell(v: Cell, places: int | None = None) -> str:
     if isinstance(v, Shown):
         return printable(v.text)
     if isinstance(v, Usd):
+        if v.signed and v.value:
+            shown = usd_auto(abs(v.value)) if places is None else usd(abs(v.value), places)
+            return ("+" if v.value > 0 else "-") + shown
         return usd_auto(v.value) if places is None else usd(v.value, places)
     if isinstance(v, Pct):
         return pct(v.value, v.places)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..reconcile import Reconciliation, ReconRow
-from ..report import Cell, Pct, Shown, Table, Usd, money_str
+from ..report import Cell, Pct, Table, Usd, money_str
 from .usage import ratio_str, snake
 
 _NUMERIC = frozenset({"computed", "billed", "difference", "ratio"})
@@ -26,15 +26,10 @@ def _row(r: ReconRow) -> list[Cell]:
     ]
 
 
-def _signed(r: ReconRow) -> Shown | None:
-    from ..report import usd_auto
-
+def _signed(r: ReconRow) -> Usd | None:
+    """The difference, money at its column's places as the other money columns are."""
     d = r.difference_usd
-    if d is None:
-        return None
-    if d == 0:
-        return Shown("0", d)
-    return Shown(("-" if d < 0 else "+") + usd_auto(abs(d)), d)
+    return None if d is None else Usd(d, signed=True)
 
 
 def reconcile_tables(rec: Reconciliation) -> list[Table]:
