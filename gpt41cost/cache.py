@@ -64,6 +64,21 @@ CACHE_STAYS_WARM = (
 #: Minutes a prefix stays cached after its last use (in-memory retention): OpenAI documents 5 to 10
 #: minutes of inactivity, always evicted within an hour; the documented lower end, conservative [CACHE].
 RETENTION_MINUTES = 5
+#: The models of the family that accept extended retention (``prompt_cache_retention: "24h"``): gpt-4.1
+#: only [CACHE]; on another model such a request keeps the in-memory lifetime.
+EXTENDED_RETENTION_MODELS = frozenset({"gpt-4.1"})
+#: Minutes a prefix cached by a request asking for extended retention stays cached after its last
+#: use: OpenAI documents "up to a maximum of 24 hours" [CACHE]; the steady state takes the whole 24 h
+#: (an upper bound: entries are typically kept for less).
+EXTENDED_RETENTION_MINUTES = 24 * 60
+#: The rule (``gpt41cost rules``, docs/accounting.md §7).
+EXTENDED_RETENTION = (
+    'a request setting prompt_cache_retention "24h" (extended retention, which gpt-4.1 accepts; not mini or nano) '
+    "leaves its prefixes cached for 24 hours after its last use in the month's steady state on gpt-4.1 ({minutes} "
+    "minutes otherwise), so a prefix held at r requests/min, e of them extended, is cached with probability "
+    "1 - exp(-((r - e) x {minutes} + e x 1,440)); OpenAI documents up to 24 hours, so this is an upper bound; "
+    "a run's cold and warm figures do not change (the cache stays warm for the whole run already)"
+)
 #: The steady-state model of a month (inference from the retention above, shown in reports).
 CACHE_STEADY_MONTH = (
     "inference: monthly figures come from a steady state, not from the sample's first requests: requests arrive "
@@ -368,6 +383,10 @@ class PrefixCache:
         self._reused: dict[int, bool] = {}
         # Per tag, how many of its requests hold each shared hash (:meth:`steady_totals`, :meth:`warm_totals`).
         self._tag_holders: dict[int, Counter[int]] = {}
+        # Extended retention (EXTENDED_RETENTION): per first holder whether it asked for it, and per
+        # shared hash how many of its holders did.
+        self._ext = array.array("B")
+        self._ext_holders: Counter[int] = Counter()
 
     def copy(self) -> PrefixCache:
         out = PrefixCache(min_tokens=self.min_tokens, step=self.step)
@@ -377,14 +396,16 @@ class PrefixCache:
         out._warm_hits = Counter(self._warm_hits)
         out._holders, out._reused = Counter(self._holders), dict(self._reused)
         out._tag_holders = {t: Counter(c) for t, c in self._tag_holders.items()}
+        out._ext, out._ext_holders = array.array("B", self._ext), Counter(self._ext_holders)
         return out
 
-    def add(self, blocks: Sequence[int], tag: int = 0, prompt: int | None = None) -> int:
+    def add(self, blocks: Sequence[int], tag: int = 0, prompt: int | None = None, extended: bool = False) -> int:
         """Cached tokens of a request with these block hashes in a cold run; then remember its prefixes.
 
         ``prompt`` is the request's own hash (:func:`prompt_hashes`), which tells a repeat of an
         earlier prompt from another prompt with the same whole blocks (the steady state counts only
-        the latter as reuse); None for a prompt that is its whole blocks alone (no partial block)."""
+        the latter as reuse); None for a prompt that is its whole blocks alone (no partial block).
+        ``extended``: the request asks for extended retention (:data:`EXTENDED_RETENTION`)."""
         kept = blocks[self._first :]
         if not kept:
             return 0
@@ -404,6 +425,8 @@ class PrefixCache:
         for k, h in enumerate(kept):
             if h in shared:  # one more holder of a shared prefix
                 holders[h] += 1
+                if extended:
+                    self._ext_holders[h] += 1
                 if mine is None:
                     mine = by_tag[tag] = Counter()
                 mine[h] += 1
@@ -416,11 +439,15 @@ class PrefixCache:
                     self._tags.append(tag)
                     self._lengths.append(len(kept))
                     self._prompts.append(own)
+                    self._ext.append(extended)
                     seen.add(kept[k:], len(self._tags) - 1)
                     break
                 # shared from now on: by its first holder and this request
                 shared.add(h)
                 holders[h] = 2
+                ext = self._ext[owner] + extended
+                if ext:
+                    self._ext_holders[h] = ext
                 owner_tag = self._tags[owner]
                 if mine is None:
                     mine = by_tag[tag] = Counter()
@@ -452,14 +479,22 @@ class PrefixCache:
             n += 1
         return _tokens(self._first + n if n else 0, self.min_tokens, self.step)
 
-    def _hit(self, h: int, per_minute: Decimal, requests: int, minutes: Decimal) -> Decimal:
-        """Probability that a request holding ``h`` finds it cached: 1 - exp(-r T)."""
+    def _hit(
+        self, h: int, per_minute: Decimal, requests: int, minutes: Decimal, extended: Decimal | None = None
+    ) -> Decimal:
+        """Probability that a request holding ``h`` finds it cached: 1 - exp(-r T), each holder's
+        requests with their own lifetime T (``extended`` minutes for those asking for extended
+        retention, :data:`EXTENDED_RETENTION`; None: ``minutes`` for every request)."""
         if h not in self._reused:
             return Decimal(0)
-        rate = per_minute * self._holders[h] / requests
-        return 1 - (-rate * minutes).exp()
+        held, ext = self._holders[h], self._ext_holders.get(h, 0) if extended is not None else 0
+        rate = per_minute * (held - ext) / requests
+        if not ext:
+            return 1 - (-rate * minutes).exp()
+        assert extended is not None
+        return 1 - (-(rate * minutes + per_minute * ext / requests * extended)).exp()
 
-    def steady(self, per_minute: Decimal, requests: int, minutes: Decimal) -> Decimal:
+    def steady(self, per_minute: Decimal, requests: int, minutes: Decimal, extended: Decimal | None = None) -> Decimal:
         """Expected cached tokens of all the requests added, summed, in the steady state
         (:data:`CACHE_STEADY_MONTH`) at ``per_minute`` requests in all, ``requests`` of them in
         the sample (each stands for an equal share of the traffic)."""
@@ -468,10 +503,12 @@ class PrefixCache:
         # further block held adds one.
         for h, head in self._reused.items():
             blocks = self._first + 1 if head else 1
-            total += self._holders[h] * self._hit(h, per_minute, requests, minutes) * blocks
+            total += self._holders[h] * self._hit(h, per_minute, requests, minutes, extended) * blocks
         return total * self.step
 
-    def steady_totals(self, per_minute: Decimal, requests: int, minutes: Decimal) -> dict[int, Decimal]:
+    def steady_totals(
+        self, per_minute: Decimal, requests: int, minutes: Decimal, extended: Decimal | None = None
+    ) -> dict[int, Decimal]:
         """Expected cached tokens of the requests added, summed per tag, in the steady state: each
         tag's is the sum of its own requests' (:meth:`steady_one`); together they make :meth:`steady`."""
         hits: dict[int, Decimal] = {}
@@ -484,18 +521,25 @@ class PrefixCache:
                     continue
                 hit = hits.get(h)
                 if hit is None:
-                    hit = hits[h] = self._hit(h, per_minute, requests, minutes)
+                    hit = hits[h] = self._hit(h, per_minute, requests, minutes, extended)
                 total += held * hit * (self._first + 1 if head else 1)
             out[tag] = total * self.step
         return out
 
-    def steady_one(self, blocks: Sequence[int], per_minute: Decimal, requests: int, minutes: Decimal) -> Decimal:
+    def steady_one(
+        self,
+        blocks: Sequence[int],
+        per_minute: Decimal,
+        requests: int,
+        minutes: Decimal,
+        extended: Decimal | None = None,
+    ) -> Decimal:
         """Expected cached tokens of one request added before, in the steady state."""
         total = Decimal(0)
         for k, h in enumerate(blocks[self._first :]):
             if h not in self._reused:
                 break
-            total += self._hit(h, per_minute, requests, minutes) * (self._first + 1 if k == 0 else 1)
+            total += self._hit(h, per_minute, requests, minutes, extended) * (self._first + 1 if k == 0 else 1)
         return total * self.step
 
 
@@ -536,24 +580,26 @@ class RunCache:
         tokens: Mapping[str, int],
         tag: int = 0,
         prompts: Mapping[str, int] | None = None,
+        extended: bool = False,
     ) -> dict[str, int]:
         """One request, in run order: its block hashes and input tokens on each model, the tag of
-        its group (:meth:`warm_totals`) and its own hash on each model (:meth:`PrefixCache.add`).
-        Returns its cached tokens per model, cold."""
+        its group (:meth:`warm_totals`), its own hash on each model and whether it asks for
+        extended retention (:meth:`PrefixCache.add`). Returns its cached tokens per model, cold."""
         if not blocks:  # nothing to hit or to leave behind (e.g. under the cache minimum)
             return dict.fromkeys(self.models, 0)
         per_model = self._blocks(blocks, tokens)
         own = [None if prompts is None else prompts.get(name) for name in self.models]
         one = self._one
         if one is not None and all(b == per_model[0] for b in per_model) and all(p == own[0] for p in own):
-            got = one.add(per_model[0], tag, own[0])
+            got = one.add(per_model[0], tag, own[0], extended)
             out = dict.fromkeys(self.models, got)
         else:
             if one is not None:  # from now on each model keeps its own copy
                 self._each = {name: one.copy() for name in self.models}
                 self._one = None
             out = {
-                name: self._each[name].add(b, tag, p) for name, b, p in zip(self.models, per_model, own, strict=True)
+                name: self._each[name].add(b, tag, p, extended)
+                for name, b, p in zip(self.models, per_model, own, strict=True)
             }
         for name, got in out.items():
             self._cold[name] += got
@@ -579,7 +625,11 @@ class RunCache:
     def steady(self, per_minute: Mapping[str, Decimal], requests: int, minutes: Decimal) -> dict[str, Decimal]:
         """Expected cached tokens of all the requests added, per model, in the steady state at
         ``per_minute[model]`` requests a minute (:meth:`PrefixCache.steady`)."""
-        return {n: self._cache(n).steady(per_minute[n], requests, minutes) for n in self.models if n in per_minute}
+        return {
+            n: self._cache(n).steady(per_minute[n], requests, minutes, _extended(n))
+            for n in self.models
+            if n in per_minute
+        }
 
     def steady_totals(
         self, per_minute: Mapping[str, Decimal], requests: int, minutes: Decimal
@@ -587,7 +637,9 @@ class RunCache:
         """Expected cached tokens of the requests added, per model, per tag, in the steady state at
         ``per_minute[model]`` requests a minute (:meth:`PrefixCache.steady_totals`)."""
         return {
-            n: self._cache(n).steady_totals(per_minute[n], requests, minutes) for n in self.models if n in per_minute
+            n: self._cache(n).steady_totals(per_minute[n], requests, minutes, _extended(n))
+            for n in self.models
+            if n in per_minute
         }
 
     def steady_one(
@@ -598,10 +650,27 @@ class RunCache:
         if not blocks:
             return Decimal(0)
         b = self._blocks(blocks, tokens)[self.models.index(name)]
-        return self._cache(name).steady_one(b, per_minute, requests, minutes)
+        return self._cache(name).steady_one(b, per_minute, requests, minutes, _extended(name))
 
     def _cache(self, name: str) -> PrefixCache:
         return self._one if self._one is not None else self._each[name]
+
+
+def extended_note(requests: int) -> str:
+    """The report's note on the ``requests`` that ask for extended retention (:data:`EXTENDED_RETENTION`)."""
+    many = requests != 1
+    return (
+        f'{requests:,} request{"s" if many else ""} set{"" if many else "s"} prompt_cache_retention "24h" '
+        "(extended retention, gpt-4.1 only): on gpt-4.1 the month's steady state keeps their prefixes cached "
+        f"24 hours after last use, not {RETENTION_MINUTES} minutes (rule 'extended cache retention'); no other "
+        "figure depends on the cache's lifetime"
+    )
+
+
+def _extended(model: str) -> Decimal | None:
+    """The lifetime of a prefix cached by a request asking for extended retention on ``model``
+    (:data:`EXTENDED_RETENTION`), None where the model keeps the in-memory one."""
+    return Decimal(EXTENDED_RETENTION_MINUTES) if model in EXTENDED_RETENTION_MODELS else None
 
 
 def cache_assumptions(warm: bool) -> tuple[tuple[str, str], ...]:

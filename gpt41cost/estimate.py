@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from .cache import RETENTION_MINUTES, RunCache
+from .cache import RETENTION_MINUTES, RunCache, extended_note
 from .catalog import FT_PREFIX, Catalog, ResolvedModel
 from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import ParameterError
@@ -334,6 +334,8 @@ def estimate(
     notes = lifecycle_notes(results, models, catalog, totals.examples > 0)
     if totals.multi:
         notes.append(choices_note(totals.multi, a.output_whole))
+    if totals.extended_cache:
+        notes.append(extended_note(totals.extended_cache))
     kind_of = dict(totals.kinds)
     spans = (
         list(inputs)

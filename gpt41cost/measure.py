@@ -60,6 +60,7 @@ class Measured(NamedTuple):
     training_tokens: int | None = None  # fine-tuning data: tokens of one example (one epoch)
     choices: int = 1  # a Chat request's ``n``: completions generated and billed, each within its cap
     cache_prompts: Mapping[str, int] | None = None
+    extended_cache: bool = False  # prompt_cache_retention "24h" (cache.EXTENDED_RETENTION)
 
     @property
     def where(self) -> str:
@@ -260,6 +261,7 @@ class Totals:
         self.misfits: dict[str, list[Misfit]] = {base: [] for base in self.bases}
         self.named: Counter[str | None] = Counter()  # each request's ``model``, in order of first use
         self.examples = 0  # fine-tuning examples (requests with training tokens)
+        self.extended_cache = 0  # requests asking for extended prompt-cache retention ("24h")
         self.training_sum = 0  # their training tokens (one epoch)
         self.kinds: list[tuple[str, str]] = []  # (source, kind read as), in order
         self.uncounted: list[tuple[str, str]] = []  # (where, what)
@@ -270,7 +272,7 @@ class Totals:
         # ``defer``: the totals of one part of a run, read apart (another process): each request's
         # group, blocks, tokens and own hashes wait here, for the run's cache to take in order
         # (:meth:`merge`).
-        self.deferred: list[tuple[int, _Blocks, Mapping[str, int], Mapping[str, int] | None]] | None = (
+        self.deferred: list[tuple[int, _Blocks, Mapping[str, int], Mapping[str, int] | None, bool]] | None = (
             [] if defer else None
         )
         # with ``text_alone``: "text" while every request so far is plain text, then "mixed"; else "all"
@@ -353,6 +355,8 @@ class Totals:
             key = (cap, m.choices)
             more[key] = more.get(key, 0) + 1
             group.multi += 1
+        if m.extended_cache:
+            self.extended_cache += 1
         if m.training_tokens is not None:
             self.examples += 1
             self.training_sum += m.training_tokens
@@ -381,9 +385,9 @@ class Totals:
         if not m.cache_blocks or not self._feeds_cache(m.kind):  # nothing to hit or to leave behind
             return
         if self.deferred is not None:
-            self.deferred.append((len(self.groups) - 1, m.cache_blocks, tokens, m.cache_prompts))
+            self.deferred.append((len(self.groups) - 1, m.cache_blocks, tokens, m.cache_prompts, m.extended_cache))
         elif self.cache is not None:
-            self._cache(group, len(self.groups) - 1, m.cache_blocks, tokens, m.cache_prompts)
+            self._cache(group, len(self.groups) - 1, m.cache_blocks, tokens, m.cache_prompts, m.extended_cache)
 
     def _cache(
         self,
@@ -392,9 +396,10 @@ class Totals:
         blocks: Mapping[str, tuple[int, ...]] | None,
         tokens: Mapping[str, int],
         prompts: Mapping[str, int] | None,
+        extended: bool = False,
     ) -> None:
         assert self.cache is not None
-        for base, n in self.cache.add(blocks, tokens, tag, prompts).items():
+        for base, n in self.cache.add(blocks, tokens, tag, prompts, extended).items():
             group.cold[base] += n
 
     def merge(self, part: Totals) -> None:
@@ -406,6 +411,7 @@ class Totals:
             self._feeds_cache(pair[1])
         self.named.update(part.named)
         self.examples += part.examples
+        self.extended_cache += part.extended_cache
         self.training_sum += part.training_sum
         self.uncounted += part.uncounted
         for base in self.bases:
@@ -419,8 +425,8 @@ class Totals:
             tags.append(len(self.groups) - 1)
         self.requests += part.requests
         if self.cache is not None:
-            for at, blocks, tokens, prompts in part.deferred or ():
-                self._cache(self.groups[tags[at]], tags[at], blocks, tokens, prompts)
+            for at, blocks, tokens, prompts, extended in part.deferred or ():
+                self._cache(self.groups[tags[at]], tags[at], blocks, tokens, prompts, extended)
 
     def kind_set(self) -> set[str]:
         """The kinds the requests were read as."""

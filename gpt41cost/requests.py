@@ -145,6 +145,8 @@ class RequestCount(NamedTuple):
     #: file share (their hashes are then made once, :class:`~gpt41cost.cache.PrefixHashes`).
     head: int = 0
     choices: int = 1  # a Chat request's ``n``: the completions generated (and billed), each within the cap
+    #: the request asks for extended prompt-cache retention (``prompt_cache_retention: "24h"``)
+    extended_cache: bool = False
 
     @property
     def streams(self) -> dict[str, Sequence[int]] | None:
@@ -262,7 +264,9 @@ class _Acc:
         if text not in self.notes:
             self.notes.append(text)
 
-    def result(self, model: str | None, max_output: int | None, choices: int = 1) -> RequestCount:
+    def result(
+        self, model: str | None, max_output: int | None, choices: int = 1, extended_cache: bool = False
+    ) -> RequestCount:
         per_model = self.per_model
         if per_model is None:
             totals = dict.fromkeys(self.models, self.common)
@@ -280,6 +284,7 @@ class _Acc:
             self.encode,
             self.head,
             choices,
+            extended_cache,
         )
 
 
@@ -408,7 +413,7 @@ def count_chat(
         _chat_messages(acc, messages, pad_system=bool(functions))
         _chat_tool_choice(acc, body, functions)
     choices = _request_extras(acc, body)
-    return acc.result(_model(body), _max_output(body, CHAT_MAX_KEYS), choices)
+    return acc.result(_model(body), _max_output(body, CHAT_MAX_KEYS), choices, _extended_cache(body))
 
 
 #: Where a Chat body gives its output cap, in the order they are looked for.
@@ -483,7 +488,7 @@ def count_responses(
         acc.uncounted.append("text.format json_schema: OpenAI documents no token rule for schemas")
     acc.const(REPLY_PRIMING, _PRIME)
     acc.note(INFERENCES["responses_priming"])
-    return acc.result(_model(body), _max_output(body, ("max_output_tokens",)))
+    return acc.result(_model(body), _max_output(body, ("max_output_tokens",)), 1, _extended_cache(body))
 
 
 # --------------------------------------------------------------------------- messages
@@ -511,6 +516,12 @@ def _as_json(value: Any) -> str:
     except TypeError:
         text = repr(value)
     return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _extended_cache(body: Mapping[str, Any]) -> bool:
+    """Whether a Chat or Responses body asks for extended prompt-cache retention
+    (``prompt_cache_retention: "24h"``; the other value, ``in_memory``, is the short lifetime)."""
+    return body.get("prompt_cache_retention") == "24h"
 
 
 def _max_output(body: Mapping[str, Any], keys: Sequence[str]) -> int | None:

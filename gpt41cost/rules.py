@@ -71,6 +71,13 @@ def all_rules(catalog: Catalog) -> list[Rule]:
         Rule("caching", "cold run", "policy", cache.CACHE_COLD_RUN, "CACHE"),
         Rule("caching", "warm run", "policy", cache.CACHE_WARM_RUN, "CACHE"),
         Rule("caching", "cache stays warm", "inference", cache.CACHE_STAYS_WARM, "CACHE"),
+        Rule(
+            "caching",
+            "extended cache retention",
+            "inference",
+            cache.EXTENDED_RETENTION.format(minutes=cache.RETENTION_MINUTES),
+            "CACHE",
+        ),
     ]
     out += [Rule("messages", name, "inference", text, "CB") for name, text in requests.INFERENCES.items()]
     out += [Rule("tools", name, basis, text, "measured", evidence) for name, basis, text, evidence in tooldefs.RULES]

@@ -151,6 +151,7 @@ class PromptSummary:
     batch_requests: int = 0
     batch_sources: tuple[str, ...] = ()
     multi_choice: int = 0  # requests asking for more than one choice (a Chat request's n)
+    extended_cache: int = 0  # requests asking for extended prompt-cache retention ("24h")
     #: the requests whose own output cap is over the model's maximum output (not fitting: OpenAI
     #: refuses them; figured at the maximum, measure.CAP_OVER_MAX): (where, cap as written), and that maximum
     over_max: tuple[tuple[str, int], ...] = ()
@@ -172,6 +173,7 @@ class PromptSummary:
             batch_requests=profile.batch_kinds,
             batch_sources=tuple(dict.fromkeys(m.source for m in measured if m.kind == "batch")),
             multi_choice=sum(m.choices != 1 for m in measured),
+            extended_cache=sum(m.extended_cache for m in measured),
             over_max=()
             if max_output is None
             else tuple(
@@ -530,7 +532,7 @@ def measured_cache(measured: Sequence[Measured], catalog: Catalog) -> RunCache |
 
     cache = run_cache(catalog)
     for m in measured:
-        cache.add(m.cache_blocks, m.input_tokens, prompts=m.cache_prompts)
+        cache.add(m.cache_blocks, m.input_tokens, prompts=m.cache_prompts, extended=m.extended_cache)
     return cache
 
 

@@ -496,6 +496,7 @@ class _Context:
             training_tokens=training_tokens,
             choices=rc.choices,
             cache_prompts=None if hashes is None else hashes[1],
+            extended_cache=rc.extended_cache,
         )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from ..cache import extended_note
 from ..catalog import Catalog
 from ..lifecycle import SHUT_DOWN, active_first
 from ..limits import ASSUMPTIONS, DAYS_PER_MONTH, Assessment, Demand, Drain, ModelTier, RequestProfile, TierFit
@@ -148,6 +149,8 @@ def input_assumptions(
         if p.output_whole:  # the observed output is a whole request's
             reserves = "n x its max_tokens (its own, else the workload's), else its output once"
         out.append(("choices", f"{choices_note(summary.multi_choice, p.output_whole)}; each reserves {reserves}"))
+    if summary is not None and summary.extended_cache:
+        out.append(("cache retention", extended_note(summary.extended_cache)))
     if summary is not None:
         out.append(
             ("cached input/request", f"mean {_dec(summary.mean_cached_tokens, 1)} tokens ({summary.cache_basis})")
