@@ -136,3 +136,97 @@ def test_limits_detects_the_cache_of_text_prompts_as_estimate_and_plan_do(cli: C
         "--cache-hit-rate", "0", "-f", "json",
     )  # fmt: skip
     assert rate["models"][0]["monthly_cost_usd"]["total"] == "687.3"
+
+
+# --------------------------------------------------------------------------- D: assumptions and notes in JSON
+
+LAUNCH_A = """\
+name: launch-a
+models: {gpt-4.1: 0.2, gpt-4.1-mini: 0.8}
+input_tokens: 2000
+output_tokens: 400
+max_tokens: 1000
+traffic:
+  requests_per_day: 100000
+  peak_factor: 3
+cache_hit_rate: 0.6
+batch_share: 0.25
+tier: 3
+budget_usd_per_month: "$20,000"
+min_headroom_pct: 20
+horizon_months: 1
+"""
+
+
+def _markdown_prose(text: str) -> tuple[list[str], list[str]]:
+    """The Markdown report's Assumptions and Notes lines, without their bullets."""
+    parts: dict[str, list[str]] = {"**Assumptions**": [], "**Notes**": []}
+    head = None
+    for line in text.splitlines():
+        if line in parts:
+            head = line
+        elif head is not None and line.startswith("- "):
+            parts[head].append(line[2:])
+        elif head is not None and line and not line.startswith("- "):
+            head = None
+    return parts["**Assumptions**"], parts["**Notes**"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(
+            [
+                "limits",
+                ROOT / "samples" / "support",
+                "--requests-per-day",
+                "50000",
+                "--output-tokens",
+                "350",
+                "--max-tokens",
+                "800",
+                "--backlog",
+                "1000",
+            ],
+            id="limits-prompts",
+        ),
+        pytest.param(
+            ["limits", "-m", "gpt-4.1", "--input-tokens", "1000", "--max-tokens", "500", "--peak-rpm", "30"],
+            id="limits-given",
+        ),
+        pytest.param(["plan", "LAUNCH_A"], id="plan-batch-share"),
+        pytest.param(
+            ["plan", ROOT / "samples" / "workloads" / "support-bot.yaml", "--substitute"], id="plan-substitute"
+        ),
+    ],
+)
+def test_json_carries_the_assumptions_and_notes_the_table_shows(cli: Cli, tmp_path: Path, args: list) -> None:
+    """README ("Reports"): assumptions and notes live in the JSON; limits and plan had neither key."""
+    if "LAUNCH_A" in args:
+        (tmp_path / "a.yaml").write_text(LAUNCH_A)
+        args = [tmp_path / "a.yaml" if a == "LAUNCH_A" else a for a in args]
+    doc = cli.json(*args, "-f", "json")
+    assumptions, notes = _markdown_prose(cli(*args, "-f", "markdown").stdout)
+    assert assumptions and notes
+    assert [f"{v}" for v in doc["assumptions"].values()] == [line.split(": ", 1)[1] for line in assumptions]
+    assert doc["notes"] == notes
+    assert "date_of_the_run" in doc["assumptions"] and "cached_input_request" in doc["assumptions"]
+
+
+# --------------------------------------------------------------------------- E: plan's peak RPM, checkable
+
+
+def test_plan_says_batch_requests_are_left_out_of_rpm(cli: Cli, tmp_path: Path) -> None:
+    """/tmp/review/wl/a.yaml: gpt-4.1 at 20% of 100,000/day x 3 / 1440 shows a peak RPM of 41.67, its
+    RPM use 0.6% of tier 3's 5,000 is the online 75% of it (31.25): the assumptions now say so."""
+    (tmp_path / "a.yaml").write_text(LAUNCH_A)
+    doc = cli.json("plan", tmp_path / "a.yaml", "-f", "json")
+    (gpt41,) = (m for m in doc["models"] if m["model"] == "gpt-4.1")
+    tier3 = next(t for t in gpt41["tiers"] if t["tier"] == 3)
+    assert (gpt41["peak_rpm"], tier3["usage"]["rpm"]["used"]) == (41.6667, 31.25)
+    line = (
+        "batch share: 25% of requests through the Batch API, left out of RPM, TPM and RPD (the batch queue is "
+        "their limit): those count the 75% sent online of each peak RPM and requests/day shown"
+    )
+    assert line in cli("plan", tmp_path / "a.yaml").stdout.replace("\n  ", " ")
+    assert doc["assumptions"]["batch_share"] == line.split(": ", 1)[1]

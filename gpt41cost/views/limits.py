@@ -16,6 +16,7 @@ from ..workload import PromptSummary
 from .dated import catalog_notes, date_assumption, dated_json, status_text
 from .uncounted import COLUMN as UNCOUNTED
 from .uncounted import is_uncounted_note, uncounted_json, uncounted_notes, uncounted_table
+from .usage import snake
 
 #: 2: each model carries ``lifecycle``, its rows a status; the top level ``as_of`` (issue #13).
 SCHEMA_VERSION = 3
@@ -197,7 +198,14 @@ def batch_text(demand: Demand, summary: PromptSummary | None) -> str:
     p = demand.profile
     share = f"{_dec(demand.batch_share * 100)}% of requests through the Batch API"
     if not p.batch_kinds:
+        if demand.batch_share:  # the peak RPM shown is every request's: what the use % is of, to check by hand
+            share += (
+                ", left out of RPM, TPM and RPD (the batch queue is their limit): those count the "
+                f"{_dec((1 - demand.batch_share) * 100)}% sent online of each peak RPM and requests/day shown"
+            )
         return share
+    if demand.batch_share:
+        share += " (left out of RPM, TPM and RPD too)"
     files = summary.batch_sources if summary is not None else ()
     named = first_named(files)
     n = p.batch_kinds
@@ -405,6 +413,7 @@ def limits_report(
         "monthly_spend_projected": demand.spend_projected,
         "models": models_json,
         "uncounted": uncounted_json(uncounted),
+        **prose_json(assumptions, notes),
     }
     return Report(
         title="Rate-limit headroom per usage tier",
@@ -415,6 +424,12 @@ def limits_report(
         warnings=[n for n in notes if "shut down" in n or is_uncounted_note(n) or n in over_notes],
         charts=_charts(assessments, columns, demand),
     )
+
+
+def prose_json(assumptions: Sequence[tuple[str, str]], notes: Sequence[str]) -> dict[str, Any]:
+    """JSON ``assumptions`` (each line of the table's and Markdown's Assumptions, by its name in
+    snake_case) and ``notes`` (their Notes, in order), as ``usage`` writes its assumptions."""
+    return {"assumptions": {snake(name): text for name, text in assumptions}, "notes": list(notes)}
 
 
 def _charts(assessments: Sequence[Assessment], columns: Sequence[tuple[str, str]], demand: Demand) -> list[Chart]:

@@ -22,6 +22,7 @@ from .limits import (
     over_max_json,
     over_max_note,
     pct_json,
+    prose_json,
     use_cells,
     use_columns,
     whole,
@@ -205,6 +206,7 @@ def plan_report(
         extra.append(_side_by_side(w, a, v, alt))
         notes += [f"--substitute: {s}" for s in alt.swaps] or ["--substitute: no routed model needs a substitute"]
         notes += [f"with substitutes, FAIL: {r}" for r in alt.verdict.reasons]
+    data.update(prose_json(assumptions, notes))
     return Report(
         title=f"Plan {w.name}: {status} (tier {w.tier}, {w.path})",
         data=data,
