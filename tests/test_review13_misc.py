@@ -221,3 +221,28 @@ def test_reconciliation_difference_follows_the_column_money_rule(cli):
     ]
     csv = cli("usage", bill / "usage.csv", "--billed", bill / "costs.csv", "-f", "csv", "--table", "reconciliation")
     assert [row.split(",")[3] for row in csv.stdout.splitlines()] == ["difference", "0", "0.1"]
+
+
+# ------------------------------------------------------------- 5. the wrapper keys a usage line is read under
+
+RESPONSE = (
+    '{"id":"chatcmpl-1","object":"chat.completion","created":1796083200,"model":"gpt-4.1",'
+    '"usage":{"prompt_tokens":100,"completion_tokens":10,"total_tokens":110}}'
+)
+
+
+def test_unread_wrapper_key_is_named_in_the_skip_reason(cli, tmp_path):
+    """A response under a key the reader does not try was skipped as 'no usage object' with no
+    word of the keys it does try: the reason now lists them, so the log can be reshaped."""
+    log = tmp_path / "log.jsonl"
+    log.write_text(f'{{"event":"openai_call","llm_response":{RESPONSE}}}\n', encoding="utf-8")
+    r = cli("usage", log, expect=3)
+    assert r.stdout == ""
+    assert r.stderr == (
+        f"gpt41cost: error: {log}: no usage records found; first problem: {log}:1: no usage object (expected a "
+        "Chat Completions or Responses API response, a Batch output line or a Usage API page, bare or wrapped "
+        "under one of the keys response, result, completion, output, data, body; a response under another key "
+        "is not read: put it under one of those)\n"
+    )
+    log.write_text(f'{{"event":"openai_call","result":{RESPONSE}}}\n', encoding="utf-8")  # reshaped: read
+    assert cli.json("usage", log)["records"] == 1

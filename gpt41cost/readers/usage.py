@@ -117,6 +117,13 @@ RANGE_BYTES = 64 << 20
 MAX_IDS = 1_000_000
 #: Keys under which a logging envelope may hold the API response, tried in this order.
 ENVELOPE_KEYS = ("response", "result", "completion", "output", "data", "body")
+#: Why a record with no usage object is skipped: what is read, the wrappers' keys with it, so a log
+#: whose envelope uses another key can be reshaped (built once: only skipped records say it).
+NO_USAGE = (
+    "no usage object (expected a Chat Completions or Responses API response, a Batch output line or a "
+    f"Usage API page, bare or wrapped under one of the keys {', '.join(ENVELOPE_KEYS)}; a response under "
+    "another key is not read: put it under one of those)"
+)
 MAX_ENVELOPE_DEPTH = 3
 COMPLETIONS_RESULT = "organization.usage.completions.result"
 
@@ -723,11 +730,7 @@ def _response_record(
         )
     if "usage" in obj and usage is None:
         raise _Bad("no_usage", "usage is null (a streamed chunk, or a response that did not finish?)")
-    raise _Bad(
-        "no_usage",
-        "no usage object (expected a Chat Completions or Responses API response, a Batch output line "
-        "or a Usage API page)",
-    )
+    raise _Bad("no_usage", NO_USAGE)
 
 
 def _api_result(res: Any, day: int | None) -> UsageRecord:
