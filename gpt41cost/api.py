@@ -1153,4 +1153,8 @@ def price(
             "input_tokens",
         )
     cat = _catalog(catalog, as_of)
-    return cost(TokenUsage(input_tokens, cached_tokens, output_tokens), _resolve(cat, model, "model"), mode)
+    resolved = _resolve(cat, model, "model")
+    if mode == "priority" and resolved.fine_tuned:  # the rule of catalog.rates_for, named as this argument
+        why = f"{model}: OpenAI publishes no priority prices for fine-tuned models; use standard or batch"
+        raise ParameterError("{mode}: " + why, "mode")
+    return cost(TokenUsage(input_tokens, cached_tokens, output_tokens), resolved, mode)

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .errors import CatalogError, ParameterError, UnknownModelError, UsageError
+from .errors import CatalogError, ParameterError, UnknownModelError
 from .lifecycle import (
     ALWAYS_ACTIVE,
     BASES,
@@ -756,9 +756,8 @@ def rates_for(model: ResolvedModel, mode: str) -> Rates:
         raise ParameterError("{mode}: " + f"unknown processing mode {mode!r}; use one of {', '.join(MODES)}", "mode")
     if model.fine_tuned:
         if mode == "priority":
-            raise UsageError(
-                f"{model.requested}: OpenAI publishes no priority prices for fine-tuned models; drop --priority"
-            )
+            why = f"{model.requested}: OpenAI publishes no priority prices for fine-tuned models; drop "
+            raise ParameterError(why + "{priority}", "priority")  # the CLI's --priority, the API's priority
         return prices.fine_tuned_batch if mode == "batch" else prices.fine_tuned_standard
     rates: Rates = getattr(prices, mode)
     return rates

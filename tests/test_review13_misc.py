@@ -162,6 +162,18 @@ def test_substitute_chain_is_followed_to_a_served_model(cli, tmp_path):
             id="limits-models",
         ),
         pytest.param(
+            lambda g: g.price(1, 1, model="ft:gpt-4.1", mode="priority"),
+            "mode",
+            "mode: ft:gpt-4.1: OpenAI publishes no priority prices for fine-tuned models; use standard or batch",
+            id="price-ft-priority",
+        ),
+        pytest.param(
+            lambda g: g.estimate(input_tokens=5, models=["ft:gpt-4.1"], priority=True),
+            "priority",
+            "ft:gpt-4.1: OpenAI publishes no priority prices for fine-tuned models; drop priority",
+            id="estimate-ft-priority",
+        ),
+        pytest.param(
             lambda g: g.count_request({"messages": [{"role": "user", "content": "hi"}]}, model="gpt-9"),
             "model",
             "model: unknown model 'gpt-9': did you mean gpt-4.1?",
@@ -183,6 +195,10 @@ def test_api_argument_errors_are_parameter_errors_naming_the_parameter(call, par
 def test_cli_still_names_the_flag_for_an_unknown_model(cli):
     r = cli("estimate", "--input-tokens", "5", "-m", "gpt-9", expect=2)
     assert r.stderr == "gpt41cost: error: --model: unknown model 'gpt-9': did you mean gpt-4.1?\n"
+    r = cli("estimate", "--input-tokens", "5", "--priority", "-m", "ft:gpt-4.1", expect=2)
+    assert r.stderr == (
+        "gpt41cost: error: ft:gpt-4.1: OpenAI publishes no priority prices for fine-tuned models; drop --priority\n"
+    )
 
 
 # ------------------------------------------------------------- 3. a budget is more than 0, flag and key alike
