@@ -26,7 +26,6 @@ from .catalog import Catalog, ModelSpec, ResolvedModel
 from .cost import BATCH_CACHED_AT_INPUT_RATE
 from .errors import UnknownModelError, source_name
 from .measure import Measured, over_max, within_max
-from .requests import is_responses_n
 
 #: The only HTTP method a batch line may use [BATCH].
 BATCH_METHOD = "POST"
@@ -286,7 +285,7 @@ class BatchTally:
                 if sizes is None:
                     sizes = self.sizes[base] = Counter()
                 sizes[n] = sizes.get(n, 0) + 1
-        if m.uncounted:
+        if m.responses_n is not None:
             self._refused(m)
         resolved = self._resolved.get(model) if model is not None else None
         if resolved is None:
@@ -343,19 +342,18 @@ class BatchTally:
         return None
 
     def _refused(self, m: Measured) -> None:
-        """A Responses body's ``n``: OpenAI refuses the line (inferred, requests.RESPONSES_NO_N), as it
-        refuses a cap over the maximum output: an error of the pre-flight, not only a part not counted."""
-        for entry in m.uncounted:
-            if is_responses_n(entry):
-                self.window.append(
-                    Finding(
-                        "error",
-                        "responses_n",
-                        f"{_at(m)}: {entry.split(':', 1)[0]}: the Responses API has no n and OpenAI refuses the "
-                        "parameter (inferred); remove n (one line for each response wanted)",
-                        m.line,
-                    )
-                )
+        """A Responses body's ``n`` (:attr:`Measured.responses_n`): OpenAI refuses the line (inferred,
+        requests.RESPONSES_NO_N), as it refuses a cap over the maximum output: an error of the
+        pre-flight, not only a part not counted."""
+        self.window.append(
+            Finding(
+                "error",
+                "responses_n",
+                f"{_at(m)}: n={m.responses_n}: the Responses API has no n and OpenAI refuses the "
+                "parameter (inferred); remove n (one line for each response wanted)",
+                m.line,
+            )
+        )
 
     def _window(self, m: Measured, spec: ModelSpec) -> None:
         tokens = m.input_tokens.get(spec.name)

@@ -61,6 +61,7 @@ class Measured(NamedTuple):
     choices: int = 1  # a Chat request's ``n``: completions generated and billed, each within its cap
     cache_prompts: Mapping[str, int] | None = None
     extended_cache: bool = False  # prompt_cache_retention "24h" (cache.EXTENDED_RETENTION)
+    responses_n: str | None = None  # a Responses body's n as written (JSON), which OpenAI refuses
 
     @property
     def where(self) -> str:

@@ -147,6 +147,8 @@ class RequestCount(NamedTuple):
     choices: int = 1  # a Chat request's ``n``: the completions generated (and billed), each within the cap
     #: the request asks for extended prompt-cache retention (``prompt_cache_retention: "24h"``)
     extended_cache: bool = False
+    #: a Responses body's ``n`` as written (JSON), which OpenAI refuses (:data:`RESPONSES_NO_N`); None without one
+    responses_n: str | None = None
 
     @property
     def streams(self) -> dict[str, Sequence[int]] | None:
@@ -265,7 +267,12 @@ class _Acc:
             self.notes.append(text)
 
     def result(
-        self, model: str | None, max_output: int | None, choices: int = 1, extended_cache: bool = False
+        self,
+        model: str | None,
+        max_output: int | None,
+        choices: int = 1,
+        extended_cache: bool = False,
+        responses_n: str | None = None,
     ) -> RequestCount:
         per_model = self.per_model
         if per_model is None:
@@ -285,6 +292,7 @@ class _Acc:
             self.head,
             choices,
             extended_cache,
+            responses_n,
         )
 
 
@@ -488,7 +496,8 @@ def count_responses(
         acc.uncounted.append("text.format json_schema: OpenAI documents no token rule for schemas")
     acc.const(REPLY_PRIMING, _PRIME)
     acc.note(INFERENCES["responses_priming"])
-    return acc.result(_model(body), _max_output(body, ("max_output_tokens",)), 1, _extended_cache(body))
+    n = _as_json(body["n"]) if "n" in body else None
+    return acc.result(_model(body), _max_output(body, ("max_output_tokens",)), 1, _extended_cache(body), n)
 
 
 # --------------------------------------------------------------------------- messages
@@ -574,12 +583,6 @@ def responses_n(n: Any) -> str:
     only where ``n`` asks for several choices (an integer over 1; not 1, null, true or text)."""
     many = isinstance(n, int) and not isinstance(n, bool) and n > 1
     return RESPONSES_N.format(n=_as_json(n), todo=f"remove n, or send {n:,} requests" if many else "remove n")
-
-
-def is_responses_n(entry: str) -> bool:
-    """Whether an uncounted entry is :func:`responses_n`'s (a Responses body OpenAI refuses for its
-    ``n``: the Batch pre-flight fails the line)."""
-    return entry.startswith("n=") and "the Responses API has no n" in entry
 
 
 #: OpenAI's range for a Chat request's ``n`` (the API reference: minimum 1, maximum 128).

@@ -497,6 +497,7 @@ class _Context:
             choices=rc.choices,
             cache_prompts=None if hashes is None else hashes[1],
             extended_cache=rc.extended_cache,
+            responses_n=rc.responses_n,
         )
 
 
