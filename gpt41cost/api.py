@@ -92,23 +92,7 @@ class Estimate(Result):
     def report(self) -> Report:
         from .views.estimate import estimate_report
 
-        report = estimate_report(self.result, self.checks, self.extra_assumptions, per_input=self.per_input)
-        over = _over_max_warnings(self.result)
-        return replace(report, warnings=[*report.warnings, *over]) if over else report
-
-
-def _over_max_warnings(result: EstimateResult) -> list[str]:
-    """estimate's warnings on the requests whose own cap is over a model's maximum output, in the
-    words of limits' and plan's (measure.CAP_OVER_MAX; they are among its requests that do not fit):
-    one for the models with the same requests over the same maximum."""
-    from .views.limits import over_max_note
-
-    models: dict[tuple[tuple[tuple[str, int], ...], int], list[str]] = {}
-    for m in result.models:
-        over = tuple(dict.fromkeys((f.where, f.output_tokens) for f in m.misfits if f.over_max))
-        if over:
-            models.setdefault((over, m.max_output_tokens), []).append(m.model)
-    return [n for (over, top), names in models.items() if (n := over_max_note(over, top, names)) is not None]
+        return estimate_report(self.result, self.checks, self.extra_assumptions, per_input=self.per_input)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from ..report import (
 )
 from .batch import batch_json, batch_tables
 from .dated import catalog_notes, date_assumption, dated_json, status_text
+from .limits import over_max_notes
 from .uncounted import COLUMN, is_uncounted_note, uncounted_json, uncounted_notes, uncounted_table
 
 #: 2: each model carries ``lifecycle``; the top level ``as_of`` and ``catalog_as_of`` (issue #13).
@@ -547,6 +548,12 @@ def estimate_report(
     notes += catalog_notes(r.catalog_as_of, day)
     warnings = [n for n in notes if is_uncounted_note(n)]
     warnings += [f"{m.model}: {status_text(m.lifecycle, day)}" for m in r.models if m.status == "shut_down"]
+    # the requests whose own cap is over a model's maximum output, in the words of limits' and
+    # plan's (measure.CAP_OVER_MAX; the table lists them among the requests that do not fit)
+    warnings += over_max_notes(
+        [(m.model, tuple(dict.fromkeys((f.where, f.output_tokens) for f in m.misfits if f.over_max)),
+          m.max_output_tokens) for m in r.models]
+    )  # fmt: skip
     return Report(
         title="gpt41cost estimate",
         data=data,

@@ -170,12 +170,10 @@ def input_assumptions(
     return out
 
 
-def over_max_note(over: Sequence[tuple[str, int]], top: int | None, models: Sequence[str]) -> str | None:
-    """The note on the requests whose own output cap (``over``: where, cap as written) is over the
-    maximum output ``top`` of ``models`` (measure.CAP_OVER_MAX): they do not fit, and every figure
-    takes the maximum; None when none is. One wording for estimate, limits and plan."""
-    if not over or top is None:
-        return None
+def _over_max_note(over: Sequence[tuple[str, int]], top: int, models: Sequence[str]) -> str:
+    """The note on the requests whose own output cap (``over``: where, cap as written; at least
+    one) is over the maximum output ``top`` of ``models`` (measure.CAP_OVER_MAX): they do not fit,
+    and every figure takes the maximum. One wording for estimate, limits and plan."""
     n = len(over)
     shown = first_named([f"{where} (output cap {cap:,})" for where, cap in over])
     names = models[0] if len(models) == 1 else f"{', '.join(models[:-1])} and {models[-1]}"
@@ -185,6 +183,18 @@ def over_max_note(over: Sequence[tuple[str, int]], top: int | None, models: Sequ
         f"lower the cap (max_tokens, max_completion_tokens or max_output_tokens) to {top:,} or less. Figures take "
         f"such a cap as {top:,} tokens a choice (expected output, TPM reservation), never as written"
     )
+
+
+def over_max_notes(each: Sequence[tuple[str, Sequence[tuple[str, int]], int | None]]) -> list[str]:
+    """The notes on the requests over a model's maximum output (:func:`_over_max_note`) for each
+    model (label, its requests over its maximum output, that maximum), in order: one note for the
+    models with the same requests over the same maximum (the family shares one), naming them all.
+    Every command's grouping (estimate, limits, plan)."""
+    groups: dict[tuple[tuple[tuple[str, int], ...], int], list[str]] = {}
+    for label, over, top in each:
+        if over and top is not None:
+            groups.setdefault((tuple(over), top), []).append(label)
+    return [_over_max_note(over, top, labels) for (over, top), labels in groups.items()]
 
 
 def over_max_json(summary: PromptSummary | None) -> list[dict[str, Any]]:
@@ -339,12 +349,8 @@ def limits_report(
         )
     demand = assessments[0].demand
     labels = [a.demand.models[0][0].label for a, _ in pairs]
-    keys = [(own.over_max, own.max_output_tokens) if own is not None else ((), None) for _, own in pairs]
-    if len(set(keys)) == 1:  # the same requests over the same maximum (the family shares one): once
-        overs = [over_max_note(*keys[0], labels)]
-    else:
-        overs = [over_max_note(*key, [label]) for key, label in zip(keys, labels, strict=True)]
-    over_notes = [o for o in overs if o is not None]
+    owned = [(label, own) for label, (_, own) in zip(labels, pairs, strict=True) if own is not None]
+    over_notes = over_max_notes([(label, own.over_max, own.max_output_tokens) for label, own in owned])
     notes += over_notes
     if demand.traffic.requests_per_day is None:
         notes.append(

@@ -20,7 +20,7 @@ from .limits import (
     merged,
     model_tier_json,
     over_max_json,
-    over_max_note,
+    over_max_notes,
     pct_json,
     prose_json,
     use_cells,
@@ -124,16 +124,18 @@ def plan_report(
         if state != "open":
             notes.append(f"Fine-tuning: {why}; a routed fine-tuned model must be trained already.")
     notes += uncounted_notes(summary.uncounted)
-    # requests whose own cap is over the maximum output of the mix's models that have the least
-    tops = [m.label for m, _ in w.models if m.spec.max_output_tokens == summary.max_output_tokens]
-    over = over_max_note(summary.over_max, summary.max_output_tokens, tops)
-    if over is not None:
-        notes.append(over)
+    # each model's own summary (a mix: image and cached tokens, the maximum output differ by model)
+    summaries = model_summaries(w, a.demand, summary)
+    # the requests whose own cap is over a model's maximum output, each model's
+    overs = over_max_notes(
+        [(m.label, s.over_max, s.max_output_tokens) for (m, _), s in zip(w.models, summaries, strict=True)]
+    )
+    notes += overs
     notes += catalog_notes(catalog.as_of, day)
     # each model's own requests (a mix: image and cached tokens differ by model), as limits shows them
     each = [
         (m.label, replace(a.demand, profile=a.demand.profile_of(k), profiles=()), own)
-        for k, ((m, _), own) in enumerate(zip(w.models, model_summaries(w, a.demand, summary), strict=True))
+        for k, ((m, _), own) in enumerate(zip(w.models, summaries, strict=True))
     ]
     model_inputs = [_model_inputs(d, s) for _, d, s in each]
     data = {
@@ -259,7 +261,7 @@ def plan_report(
             n
             for n in notes
             if not n.startswith("FAIL: ")
-            and ("shut down" in n or "shuts down" in n or is_uncounted_note(n) or n == over)
+            and ("shut down" in n or "shuts down" in n or is_uncounted_note(n) or n in overs)
         ],
         charts=[
             Chart(
