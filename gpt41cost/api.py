@@ -994,6 +994,7 @@ def usage(
     as_of: date | str | None = None,
     progress: Callable[[int, int | None, int], None] | None = None,
     skip_bad: bool = False,
+    cache_by_size: bool = True,
 ) -> Usage:
     """What traffic really cost, from usage records (any mix of the formats OpenAI gives, gzip too).
 
@@ -1004,7 +1005,9 @@ def usage(
     the dashboard's cost export to reconcile against, flagging differences over ``tolerance`` ("1%"
     or 0.01). ``forecast``: project the month of ``as_of`` to its end, with the day spend crosses
     ``budget`` (USD) and ``tier``'s usage cap. ``progress`` receives (bytes done, bytes in all,
-    records).
+    records). ``cache_by_size=False``: ``result.calibration`` leaves out each model's cache by
+    prompt size (its ``bands``, which estimate and plan calibrate from; no usage report shows
+    them), for about 6% less CPU reading a large log.
     """
     from .numbers import JOBS, TIER, check_budget, parse_tolerance
     from .readers.usage import read_usage
@@ -1019,7 +1022,7 @@ def usage(
     monthly = check_budget(budget)
     n_tier = _count(tier, "tier", TIER)
     cat = _catalog(catalog, as_of)
-    acc = read_usage(path_list, strict=strict, jobs=n_jobs, progress=progress, skip_bad=skip_bad)
+    acc = read_usage(path_list, strict=strict, jobs=n_jobs, progress=progress, skip_bad=skip_bad, bands=cache_by_size)
     result = summarize(acc, cat, sources=path_list, batch_share=share)
     rec = None
     if billed:

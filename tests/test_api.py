@@ -60,7 +60,8 @@ SIGNATURES = {
     "jobs: 'Number | None' = None, billed: 'Paths | None' = None, tolerance: 'Number' = '1%', "
     "forecast: 'bool' = False, budget: 'Number | None' = None, tier: 'Number | None' = None, "
     "catalog: 'Catalog | str | os.PathLike[str] | None' = None, as_of: 'date | str | None' = None, "
-    "progress: 'Callable[[int, int | None, int], None] | None' = None, skip_bad: 'bool' = False) -> 'Usage'",
+    "progress: 'Callable[[int, int | None, int], None] | None' = None, skip_bad: 'bool' = False, "
+    "cache_by_size: 'bool' = True) -> 'Usage'",
     "count_tokens": "(text: 'str') -> 'int'",
     "count_request": "(body: 'Mapping[str, Any]', *, model: 'str | None' = None, image_size: 'str | None' = None, "
     "catalog: 'Catalog | str | os.PathLike[str] | None' = None) -> 'RequestTokens'",

@@ -176,6 +176,7 @@ def usage(
         got = usage(
             paths, strict=strict, batch_share=share, jobs=jobs, billed=[*(billed or []), *costs_paths], tolerance=tol,
             forecast=do_forecast, budget=monthly, tier=tier, catalog=catalog, progress=bar, skip_bad=skip_bad,
+            cache_by_size=False,  # no report of this command shows it
         )  # fmt: skip
     _report(got, fmt, table, emit_workload, tier, monthly)
     _gate(got, strict, tolerance)

@@ -359,6 +359,8 @@ _KINDS: list[tuple[msgspec.json.Decoder[Any], bool, str]] = [
     (msgspec.json.Decoder(_Batch[_ChatBody]), True, "created"),
     (msgspec.json.Decoder(_Batch[_RespBody]), True, "created_at"),
 ]
+#: Count :attr:`Accumulator.bands` (:func:`read_usage`'s ``bands``; the workers fork with it).
+_BANDS = [True]
 #: Blocks still to go straight to the generic decoder after one that fit no kind (a log of mixed kinds).
 _untyped = [0]
 #: How many blocks that is.
@@ -1302,6 +1304,9 @@ def _add_rows(
         if h is None:
             h = hist[model] = {}
         _count(h, out[a:b])
+        if not _BANDS[0]:  # not wanted (read_usage(bands=False)): about 6% of a line's instructions
+            a = b
+            continue
         bands = all_bands.get(model)
         if bands is None:
             bands = all_bands[model] = {}
@@ -2499,6 +2504,7 @@ def read_usage(
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
     max_ids: int = MAX_IDS,
     skip_bad: bool = False,
+    bands: bool = True,
 ) -> Accumulator:
     """Read every usage file under ``paths`` into one :class:`Accumulator`.
 
@@ -2508,10 +2514,20 @@ def read_usage(
     ``parallel_min_bytes`` (default: every core). Raises InputError for a missing path, on the first bad record
     under ``strict``, and when no record could be read. A subdirectory that cannot be read is an
     InputError too, unless ``skip_bad``: then it is a skipped input (``unreadable_dir``). Reads
-    in several threads at once take turns (:data:`_READING`).
+    in several threads at once take turns (:data:`_READING`). ``bands=False``: the histogram of
+    (input band, cached tokens) per request, :attr:`Accumulator.bands` (the calibration's cache by
+    prompt size, which ``estimate --calibrate-from`` and plan's workloads read), is left empty; the
+    other figures are the same, for about 6% less CPU a line on a large log.
     """
     with _READING:
-        return _read_usage(paths, strict, jobs, progress, parallel_min_bytes, max_ids, skip_bad)
+        _BANDS[0] = bands
+        try:
+            acc = _read_usage(paths, strict, jobs, progress, parallel_min_bytes, max_ids, skip_bad)
+        finally:
+            _BANDS[0] = True
+        if not bands:  # what the full parse counted of them too (every record but the typed path's)
+            acc.bands = {}
+        return acc
 
 
 def _read_usage(

@@ -1,0 +1,48 @@
+"""``read_usage(bands=False)`` and ``api.usage(cache_by_size=False)`` (what the ``usage`` command
+reads with): every figure but the (input band, cached tokens) histogram is the same, on the typed
+path, the full parse, in one process and in several; the histogram is left empty, and the next read
+counts it again."""
+
+from __future__ import annotations
+
+import pytest
+
+from gpt41cost import api
+from gpt41cost.readers import usage as ru
+from gpt41cost.readers.usage import read_usage
+from gpt41cost.report import render
+
+from .test_usage_speedpath import _write, reference
+
+
+def _same_but_bands(a, b) -> None:
+    assert a.groups == b.groups
+    assert a.hist == b.hist
+    assert a.records == b.records
+    assert a.skip_counts == b.skip_counts
+    assert [(s.line, s.reason) for s in a.skips] == [(s.line, s.reason) for s in b.skips]
+    assert a.failed_batch == b.failed_batch
+    assert a.duplicates == b.duplicates
+
+
+@pytest.mark.parametrize("broken", [pytest.param(0.0, id="clean"), pytest.param(0.2, id="broken")])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_read_without_bands_has_every_other_figure(tmp_path, broken, jobs):
+    f, lines = _write(tmp_path, 13, 600, broken)
+    want = reference(lines)
+    assert want.bands  # the reference counts them
+    got = read_usage([str(f)], jobs=jobs, parallel_min_bytes=0, bands=False)
+    _same_but_bands(got, want)
+    assert got.bands == {}
+    assert ru._BANDS == [True]  # the next read counts them again
+    assert read_usage([str(f)], jobs=jobs, parallel_min_bytes=0).bands == want.bands
+
+
+def test_usage_without_the_cache_by_size_reports_the_same(tmp_path):
+    f, _ = _write(tmp_path, 14, 300, 0.1)
+    full = api.usage([str(f)], as_of="2026-12-06", jobs=2)
+    lean = api.usage([str(f)], as_of="2026-12-06", jobs=2, cache_by_size=False)
+    assert any(c.bands for c in full.result.calibration.models.values())
+    assert not any(c.bands for c in lean.result.calibration.models.values())
+    for fmt in ("json", "table", "csv", "markdown"):
+        assert render(lean.report(), fmt) == render(full.report(), fmt)
