@@ -46,3 +46,21 @@ def test_usage_without_the_cache_by_size_reports_the_same(tmp_path):
     assert not any(c.bands for c in lean.result.calibration.models.values())
     for fmt in ("json", "table", "csv", "markdown"):
         assert render(lean.report(), fmt) == render(full.report(), fmt)
+
+
+def test_the_command_reads_without_bands_and_reports_what_the_api_does(tmp_path, cli, monkeypatch):
+    f, _ = _write(tmp_path, 15, 300, 0.1)
+    asked: list[bool] = []
+    original = ru.read_usage
+
+    def spy(*args, **kw):
+        asked.append(kw["bands"])
+        return original(*args, **kw)
+
+    monkeypatch.setattr(ru, "read_usage", spy)
+    r = cli("usage", str(f), "--format", "json", "--as-of", "2026-12-06", expect=0)
+    assert asked == [False]
+    full = original([str(f)])  # as the API reads by default: with the bands
+    assert full.bands
+    want = render(api.usage([str(f)], as_of="2026-12-06").report(), "json")
+    assert r.stdout == want
