@@ -188,7 +188,7 @@ def _read(text: bytes, strict: bool, streamed: bool, max_ids: int = MAX_IDS) -> 
     return _facts(acc)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(documents(), st.booleans(), st.sampled_from([MAX_IDS, 1, 2]))
 def test_a_document_streamed_counts_what_the_whole_parse_counts(text: str, strict: bool, max_ids: int) -> None:
     data = text.encode()
@@ -202,7 +202,7 @@ def _read_usage(path: Path, strict: bool) -> Any:
         return err.message
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(documents(one_line=True), st.booleans(), st.sampled_from([0, 1 << 30]))
 def test_a_document_on_one_line_streamed_counts_what_its_line_counts(
     tmp_path_factory: pytest.TempPathFactory, text: str, strict: bool, cut: int
@@ -218,7 +218,7 @@ def test_a_document_on_one_line_streamed_counts_what_its_line_counts(
     assert streamed == _read_usage(path, strict)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(documents(one_line=True), st.booleans(), st.sampled_from([0, 1 << 30]), st.sampled_from([1, 7, 64]))
 def test_a_first_line_longer_than_is_read_at_once_counts_what_it_counted_whole(
     tmp_path_factory: pytest.TempPathFactory, text: str, strict: bool, cut: int, bound: int
@@ -297,7 +297,7 @@ def _from_stdin(data: bytes, strict: bool = False) -> Any:
             return err.message.replace("stdin: ", "", 1)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(documents(one_line=True), st.sampled_from(["whole", "cut"]))
 def test_a_document_starting_on_its_first_line_streamed_counts_what_the_whole_read_counts(
     tmp_path_factory: pytest.TempPathFactory, text: str, how: str
