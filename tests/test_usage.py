@@ -1037,8 +1037,8 @@ def test_reads_in_several_threads_at_once_each_count_their_own_file(tmp_path, mo
 
     rng = random.Random(21)
     files, want = [], []
-    for k in range(3):
-        lines = [_encode(rng, _chat_line(rng)) for _ in range(1500 + 500 * k)]
+    for k in range(3):  # 130-220 KB: 8-14 pieces of 16 KiB each
+        lines = [_encode(rng, _chat_line(rng)) for _ in range(300 + 100 * k)]
         text = b"\n".join(lines) + b"\n"
         f = tmp_path / (f"t{k}.jsonl" if k == 2 else f"t{k}.jsonl.gz")
         f.write_bytes(text if k == 2 else gzip.compress(text, 1))
