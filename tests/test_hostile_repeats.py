@@ -125,7 +125,7 @@ def usage_with_a_key_twice(draw: st.DrawFn) -> tuple[str, str, bool, bool]:
     return dumps(value, pretty=document) + "\n", key, document, kind in ("page", "bucket", "result")
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(usage_with_a_key_twice())
 def test_a_usage_key_given_twice_is_a_bad_record(tmp_path: Path, case: tuple[str, str, bool, bool]) -> None:
     text, key, document, page = case
@@ -182,7 +182,7 @@ def costs_with_a_key_twice(draw: st.DrawFn) -> tuple[str, str]:
     return dumps(page, pretty=draw(st.booleans())) + "\n", key
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(costs_with_a_key_twice())
 def test_a_costs_page_with_a_key_twice_is_refused(tmp_path: Path, case: tuple[str, str]) -> None:
     text, key = case
@@ -299,7 +299,7 @@ def request_with_a_key_twice(draw: st.DrawFn) -> tuple[str, str]:
     return dumps(body, pretty=draw(st.booleans())) + "\n", key
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(request_with_a_key_twice())
 def test_a_request_document_with_a_key_twice_is_refused(cli, tmp_path: Path, case: tuple[str, str]) -> None:
     """One line naming the file, where and the key, exit 3, nothing on stdout; ``--skip-bad``
@@ -335,7 +335,7 @@ def jsonl_with_a_key_twice(draw: st.DrawFn) -> tuple[str, str, str, int, int]:
     return kind, "".join(dumps(v) + "\n" for v in values), key, at + 1, len(values)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(jsonl_with_a_key_twice())
 def test_a_jsonl_request_line_with_a_key_twice_is_refused(
     cli, tmp_path: Path, case: tuple[str, str, str, int, int]
