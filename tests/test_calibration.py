@@ -70,7 +70,7 @@ records = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(records)
 def test_calibration_reproduces_the_logs_own_cost(rows: list[tuple[int, float, int]]) -> None:
     """Applied to the log's own requests, the calibration gives the log's cost within 2%."""

@@ -87,7 +87,7 @@ def _cache(reqs: list[list[int]]) -> PrefixCache:
 
 
 # Up to 12 requests of up to 12 tokens over 3 values: 100 examples give many shared prefixes each.
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(requests, rates, rates)
 def test_more_traffic_never_lowers_the_cached_share(reqs: list[list[int]], r1: Decimal, r2: Decimal) -> None:
     low, high = sorted((r1, r2))
@@ -100,7 +100,7 @@ def test_more_traffic_never_lowers_the_cached_share(reqs: list[list[int]], r1: D
         assert 0 <= one_low <= one_high <= c.warm(block_hashes(r, 2))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(requests, rates)
 def test_steady_sums_its_requests_and_ignores_duplication(reqs: list[list[int]], rate: Decimal) -> None:
     c, twice = _cache(reqs), _cache(reqs + reqs)

@@ -147,7 +147,7 @@ def reference(requests: list[list[int]], rate: Decimal) -> Decimal:
     return total
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=75, deadline=None)
 @given(st.lists(stems, min_size=3, max_size=3), picks, rates)
 def test_law_steady_matches_the_pairwise_reference(
     stem_list: list[list[int]], chosen: list[tuple[int, list[int]]], rate: Decimal
