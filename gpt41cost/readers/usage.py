@@ -58,7 +58,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from itertools import compress, repeat
-from operator import attrgetter, floordiv, is_, itemgetter, le, lshift, or_
+from operator import attrgetter, floordiv, is_, is_not, itemgetter, le, lshift, or_
 from struct import pack
 from typing import IO, Annotated, Any, BinaryIO, Generic, Literal, TypeVar
 
@@ -1265,16 +1265,18 @@ def _add_rows(
             # a float time's day is a float here (equal to the int, so in the same group): int once per group
             days = list(map(floordiv, stamps, repeat(SECONDS_PER_DAY)))  # type: ignore[arg-type]
     tier0 = tiers[0]
-    keys: Iterable[Any]
-    if days is not None:
-        keys = zip(models, tiers, days, strict=True)
-    elif tiers.count(tier0) == n:  # the usual block: a group per model
-        keys = models
-    else:  # one day, more than one tier
-        keys = zip(models, tiers, strict=True)
+    # one day: a group per model (of tier0), and per (model, tier) for another tier (below)
+    keys: Iterable[Any] = models if days is None else zip(models, tiers, days, strict=True)
     numbers = _numbers(n)
     index: dict[Any, int] = {}
     ids = list(map(index.setdefault, keys, numbers))  # a group's number: its first row
+    if keys is models and tiers.count(tier0) != n:
+        # the usual block (5% priority, say): model names are keyed at C speed (their hash kept),
+        # a (model, tier) tuple costs about 500 instructions a row more; the rows of other tiers
+        # are given their (model, tier) group here, numbered past n (a group's number is only told
+        # apart and ordered as the groups were added), so a model's group may be left empty
+        for j in compress(numbers, map(is_not, tiers, repeat(tier0))):
+            ids[j] = index.setdefault((models[j], tiers[j]), n + j)
     if len(index) > 1:  # sort the rows by group: each group becomes one slice of each column
         pick = itemgetter(*sorted(numbers[:n], key=ids.__getitem__))  # one C call per column
         ids, inp, cached, out = pick(ids), pick(inp), pick(cached), pick(out)
@@ -1283,13 +1285,15 @@ def _add_rows(
     a = 0
     for k, gid in index.items():  # in the order of their numbers (each key was added at its first row)
         b = bisect_right(ids, gid, a)
-        if keys is models:
-            model, tier, day = k, tier0, day0
-        elif days is None:
-            (model, tier), day = k, day0
-        else:
+        if b == a:  # a model whose rows here are all of other tiers
+            continue
+        if days is not None:
             model, tier, day = k
             day = None if day is None else int(day)
+        elif isinstance(k, tuple):
+            (model, tier), day = k, day0
+        else:
+            model, tier, day = k, tier0, day0
         key = (model, batch, tier, day, None, None, None)
         acc.records += b - a
         i, c = inp[a:b], cached[a:b]
