@@ -17,6 +17,8 @@ max_tokens               output reservation per request (TPM at admission); defa
 traffic                  ``{requests_per_day, peak_rpm, peak_factor}``; at least one of the first two;
                          peak_rpm at least requests_per_day / 1440 (the average minute)
 cache_hit_rate / cache   share of input served from the prompt cache (0-1), or ``cache: auto``
+cached_tokens            or cached input tokens per request, taken as given (capped at each
+                         request's input; what usage --emit-workload writes: the observed mean)
 batch_share              share of requests sent through the Batch API (0-1), default 0
 tier                     the usage tier the launch runs at (1-5)
 budget_usd_per_month     optional monthly budget (USD)
@@ -66,6 +68,9 @@ if TYPE_CHECKING:
     from .readers.text import Found
     from .usage import Calibration, ModelCalibration
 
+#: The cache basis of a workload's ``cached_tokens``.
+CACHED_GIVEN = "given per request (cached_tokens), not in OpenAI's steps"
+
 #: Top-level keys, in documentation order.
 KEYS = (
     "name",
@@ -78,6 +83,7 @@ KEYS = (
     "traffic",
     "cache_hit_rate",
     "cache",
+    "cached_tokens",
     "batch_share",
     "tier",
     "budget_usd_per_month",
@@ -122,6 +128,8 @@ class Workload:
     prompt_globbed: tuple[bool, ...] = ()  # per prompt file: matched by a glob (not named literally)
     #: output_tokens is a whole request's, all its choices together (--calibrate-from: CALIBRATED_WHOLE)
     output_whole: bool = False
+    #: cached input tokens per request, as given (``cached_tokens``), each request's at most its input
+    cached_tokens: int | None = None
 
     @property
     def reserve_tokens(self) -> int:
@@ -352,6 +360,17 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
     cache_auto = False
     if "cache_hit_rate" in root:
         hit_rate = v.dec(root["cache_hit_rate"], "cache_hit_rate", SHARE, share=True)
+    cached_tokens = None
+    if "cached_tokens" in root:
+        for other in ("cache_hit_rate", "cache"):
+            if other in root:
+                v.fail("cached_tokens", f"give {other} or cached_tokens, not both")
+        cached_tokens = v.int_(root["cached_tokens"], "cached_tokens", TOKENS)
+        if input_tokens is not None and cached_tokens > input_tokens:
+            v.fail(
+                "cached_tokens",
+                f"{cached_tokens:,} is more than input_tokens ({input_tokens:,}); give at most the input tokens",
+            )
     if "cache" in root:
         if root["cache"] != "auto":
             v.fail("cache", f"{root['cache']!r}: the only value is 'auto' (or use cache_hit_rate: 0.5)")
@@ -400,6 +419,7 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
         min_headroom_pct=headroom,
         output_source=output_source,
         horizon_months=horizon,
+        cached_tokens=cached_tokens,
     )
 
 
@@ -579,6 +599,7 @@ def profile_from_measured(
     auto_cached: Sequence[int] | None = None,
     cache_calibration: ModelCalibration | None = None,
     output_whole: bool = False,
+    cached_tokens: int | None = None,
 ) -> tuple[RequestProfile, PromptSummary]:
     """A profile of measured requests (each one request kind, equally likely) on model ``base``.
 
@@ -588,7 +609,8 @@ def profile_from_measured(
     choices (a Chat request's ``n``), but with ``output_whole`` (``output_tokens`` is a whole request's,
     from usage records: :data:`~gpt41cost.measure.CALIBRATED_WHOLE`) an uncapped request expects and,
     without ``reserve_tokens``, reserves it once. Cached tokens: ``cache_hit_rate`` of each
-    input in OpenAI's steps, else ``auto_cached`` (from :meth:`gpt41cost.cache.RunCache.warm`).
+    input in OpenAI's steps, else ``cached_tokens`` as given (at most each input), else
+    ``auto_cached`` (from :meth:`gpt41cost.cache.RunCache.warm`).
     """
     inputs = tuple(m.input_tokens[base] for m in measured)
     fallback = reserve_tokens if reserve_tokens is not None else output_tokens
@@ -609,6 +631,9 @@ def profile_from_measured(
             for i in inputs
         )
         basis = f"hit rate {cache_hit_rate:.4} of each request's input, in {catalog.cache_step_tokens}-token steps"
+    elif cached_tokens is not None:
+        cached = tuple(min(cached_tokens, i) for i in inputs)
+        basis = CACHED_GIVEN + "; at most each request's input"
     elif auto_cached is not None:
         cached = tuple(auto_cached)
         basis = "auto: prefixes shared between the requests, 128-token blocks (warm cache)"
@@ -699,6 +724,7 @@ def workload_profiles(
                 auto_cached=auto,
                 cache_calibration=None if w.cache_auto else w.cache_calibration,
                 output_whole=w.output_whole,
+                cached_tokens=w.cached_tokens,
             )
             profiles.append(profile)
             summaries.append(summary)
@@ -763,6 +789,7 @@ def _given_size_profile(w: Workload, catalog: Catalog) -> tuple[RequestProfile, 
         catalog,
         cache_hit_rate=w.cache_hit_rate,
         cache_calibration=w.cache_calibration,
+        cached_tokens=w.cached_tokens,
     )
     if w.cache_source:
         summary = replace(summary, cache_basis=f"{summary.cache_basis}; {w.cache_source}")
@@ -777,15 +804,20 @@ def given_size_profile(
     *,
     cache_hit_rate: Decimal | None = None,
     cache_calibration: ModelCalibration | None = None,
+    cached_tokens: int | None = None,
 ) -> tuple[RequestProfile, PromptSummary]:
     """Requests of one given input size (no prompt read: ``limits --input-tokens``, a workload's
     ``input_tokens``), and their summary with the cached tokens priced: the log's for that size
-    (``cache_calibration``), else ``cache_hit_rate`` of the input in OpenAI's steps, else none."""
+    (``cache_calibration``), else ``cached_tokens`` as given (at most the input), else
+    ``cache_hit_rate`` of the input in OpenAI's steps, else none."""
     cached = 0
     basis = "none"
     if cache_calibration is not None:
         cached = cache_calibration.cached_for(input_tokens, catalog.cache_min_tokens, catalog.cache_step_tokens) or 0
         basis = "the log's mean cached tokens of requests of the same size (128-token input bands)"
+    elif cached_tokens is not None:
+        cached = min(cached_tokens, input_tokens)
+        basis = CACHED_GIVEN
     elif cache_hit_rate:
         cached = cached_tokens_for_rate(
             input_tokens, cache_hit_rate, catalog.cache_min_tokens, catalog.cache_step_tokens
@@ -816,7 +848,7 @@ def calibrated(w: Workload, cal: Calibration) -> Workload:
     rates = [(c.cache_hit_rate, s) for c, s in known if c.cache_hit_rate is not None]
     if not w.cache_auto and rates:
         rate = sum((r * s for r, s in rates), Decimal(0)) / sum((s for _, s in rates), Decimal(0))
-        w = replace(w, cache_hit_rate=rate, cache_source=f"observed in {where}")
+        w = replace(w, cache_hit_rate=rate, cached_tokens=None, cache_source=f"observed in {where}")
     sized = [c for c, _ in known if c.bands]
     if not w.cache_auto and sized:
         merged: dict[int, tuple[int, int]] = {}
@@ -828,6 +860,7 @@ def calibrated(w: Workload, cal: Calibration) -> Workload:
         w = replace(
             w,
             cache_calibration=replace(sized[0], bands=dict(sorted(merged.items())), cache_hit_rate=w.cache_hit_rate),
+            cached_tokens=None,
             cache_source=f"observed in {where}: {n_sized:,} requests, cached tokens by prompt size",
         )
     return w

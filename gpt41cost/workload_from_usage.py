@@ -10,7 +10,11 @@ Every figure comes from the records, priced traffic only (models the catalog pri
   (days without records count), a whole number as every request count is: exact, or rounded up
   (the comment gives the mean and says so); the minute peak is left to ``plan``'s default peak
   factor.
-- ``cache_hit_rate``: cached / input tokens; ``batch_share``: Batch requests / requests.
+- ``cached_tokens``: the mean cached input tokens per request over all models (rounded down), taken
+  by ``plan`` as given: a hit rate of the mean input would go through OpenAI's 1,024-token minimum
+  and 128-token steps, which the requests met one by one, not on average (a log half cached at
+  1,664 tokens has a mean of 832, none of it cacheable as a rate of its mean input); the hit rate
+  is written as a comment. ``batch_share``: Batch requests / requests.
 - ``tier`` and ``budget_usd_per_month``: ``--tier`` and ``--budget``.
 
 The per-model observations (calibration) are written as comments above the keys, with the
@@ -97,7 +101,7 @@ def workload_yaml(
         f"# Workload observed from usage, {first} to {last} ({span} UTC days, {total:,} priced requests).",
         f"# Written by gpt41cost usage --emit-workload from: {', '.join(sources) or '-'}",
         f"# Observed spend at catalog prices: ${result.total_usd.quantize(Decimal('0.01')):,} over {span} days. plan "
-        "uses one input size, cache hit rate and batch share for every model, so its monthly cost can differ from "
+        "uses one input size, cached tokens and batch share for every model, so its monthly cost can differ from "
         "it; the per-model figures below (or plan --calibrate-from the same usage) show by how much.",
     ]
     for snap in result.snapshots:  # dated apart from the alias the workload names: say so
@@ -133,7 +137,8 @@ def workload_yaml(
     lines += [
         "traffic:",
         f"  requests_per_day: {_per_day(total, span)}",
-        f"cache_hit_rate: {_q(Decimal(cached) / inp) if inp else 0}",
+        f"cached_tokens: {cached // total}               # mean per request, all models (rounded down); "
+        f"cache hit rate {_q(Decimal(cached) / inp) if inp else 0}",
         f"batch_share: {_q(Decimal(batch) / total)}",
         f"tier: {tier}",
     ]

@@ -5,6 +5,7 @@ RPM column is checkable against its headroom; usage --emit-workload keeps the ob
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,70 @@ def test_plan_says_batch_requests_are_left_out_of_rpm(cli: Cli, tmp_path: Path) 
     )
     assert line in cli("plan", tmp_path / "a.yaml").stdout.replace("\n  ", " ")
     assert doc["assumptions"]["batch_share"] == line.split(": ", 1)[1]
+
+
+# --------------------------------------------------------------------------- F: the emitted workload keeps the cache
+
+
+def test_emitted_workload_reproduces_the_logs_cost(cli: Cli, tmp_path: Path) -> None:
+    """samples/calibration/support-log.jsonl: 30 gpt-4.1-mini requests in a day, $0.027035, half of
+    them cached (24,960 of 49,740 input tokens). The workload said input_tokens 1658 and
+    cache_hit_rate 0.5018: 832 tokens, under the 1,024-token minimum, so plan priced none cached and
+    projected $1.04 a month against the log's $0.81. It now carries the mean cached tokens as given."""
+    log = ROOT / "samples" / "calibration" / "support-log.jsonl"
+    out = tmp_path / "sl.yaml"
+    cli("usage", log, "--tier", "3", "--emit-workload", out, expect=0)
+    text = out.read_text()
+    assert "\ncached_tokens: 832 " in text and "cache hit rate 0.5018" in text
+    assert "\ncache_hit_rate:" not in text
+    observed = Decimal(cli.json("usage", log, "-f", "json")["total_usd"]) * 30  # one day of records
+    doc = cli.json("plan", out, "-f", "json")
+    planned = Decimal(doc["total_monthly_cost_usd"]["total"])
+    assert (observed, planned) == (Decimal("0.811056"), Decimal("0.81144"))  # was $1.03608
+    assert abs(planned - observed) / observed < Decimal("0.001")
+    assert (doc["inputs"]["mean_cached_tokens"], doc["inputs"]["cache"]) == (
+        832,
+        "given per request (cached_tokens), not in OpenAI's steps",
+    )
+    # plan --check reads it (fails only on the model's shutdown within the horizon, not on the file)
+    check = cli("plan", out, "--check", "--as-of", "2026-07-01")
+    assert check.exit_code == 0, check.stderr
+
+
+@pytest.mark.parametrize(
+    ("more", "message"),
+    [
+        pytest.param("cached_tokens: 2000\n", "cached_tokens: 2,000 is more than input_tokens (1,000)", id="over"),
+        pytest.param(
+            "cached_tokens: 200\ncache_hit_rate: 0.5\n",
+            "cached_tokens: give cache_hit_rate or cached_tokens",
+            id="both",
+        ),
+        pytest.param("cached_tokens: -1\n", "cached_tokens: cannot be negative", id="negative"),
+        pytest.param("cached_tokens: 1.5\n", "cached_tokens: expected a whole number, got 1.5", id="fraction"),
+    ],
+)
+def test_bad_cached_tokens(cli: Cli, tmp_path: Path, more: str, message: str) -> None:
+    wl = tmp_path / "w.yaml"
+    wl.write_text(
+        "model: gpt-4.1-mini\ninput_tokens: 1000\noutput_tokens: 10\ntraffic: {requests_per_day: 10}\ntier: 1\n" + more
+    )
+    run = cli("plan", wl, expect=3)
+    assert run.stdout == "" and run.stderr.startswith(f"gpt41cost: error: {wl}:") and message in run.stderr
+
+
+def test_cached_tokens_are_capped_at_each_prompts_input(cli: Cli, tmp_path: Path) -> None:
+    """With prompts, each request takes at most its own input, as estimate --cached-tokens does."""
+    support = ROOT / "samples" / "support"
+    wl = tmp_path / "w.yaml"
+    wl.write_text(
+        f"model: gpt-4.1-mini\nprompts: ['{support}/*.txt']\noutput_tokens: 300\n"
+        "traffic: {requests_per_day: 20000}\ncached_tokens: 100000\ntier: 5\n"
+    )
+    doc = cli.json("plan", wl, "-f", "json")
+    (est,) = cli.json(
+        "estimate", support, "--cached-tokens", "100000", "--output-tokens", "300", "-m", "gpt-4.1-mini",
+        "--requests-per-day", "20000", "-f", "json",
+    )["models"]  # fmt: skip
+    assert doc["total_monthly_cost_usd"]["total"] == est["monthly_usd"]
+    assert doc["inputs"]["mean_cached_tokens"] == doc["inputs"]["mean_input_tokens"]
