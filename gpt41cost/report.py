@@ -265,6 +265,11 @@ def money_str(value: Decimal | None, places: int = 10) -> str | None:
     return _plain(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
 
 
+#: The places JSON rounds a mean of token counts to, in every command (estimate's steady-state
+#: cached tokens and limits'/plan's mean_cached_tokens are one figure and read alike).
+MEAN_PLACES = 4
+
+
 def rounded(value: Decimal | None, places: int) -> Decimal | None:
     """A non-money figure (a mean, a share) rounded for JSON, where it becomes a number."""
     if value is None:

@@ -298,3 +298,27 @@ def test_cached_tokens_are_capped_at_each_prompts_input(cli: Cli, tmp_path: Path
     )["models"]  # fmt: skip
     assert doc["total_monthly_cost_usd"]["total"] == est["monthly_usd"]
     assert doc["inputs"]["mean_cached_tokens"] == doc["inputs"]["mean_input_tokens"]
+
+
+# --------------------------------------------------------------------------- G: one rounding of a mean
+
+
+def test_the_steady_state_cached_mean_reads_alike_in_estimate_limits_and_plan(cli: Cli, tmp_path: Path) -> None:
+    """samples/support at 30 requests/day: 139.25 cached tokens a request in the month's steady
+    state; estimate's JSON rounded it to one place (139.2), limits' and plan's to four (139.25)."""
+    support = ROOT / "samples" / "support"
+    common = ["--output-tokens", "300", "-m", "gpt-4.1-mini", "--requests-per-day", "30", "-f", "json"]
+    (est,) = cli.json("estimate", support, "--cache", "auto", *common)["models"]
+    limits = cli.json("limits", support, *common)
+    wl = tmp_path / "w.yaml"
+    wl.write_text(
+        f"model: gpt-4.1-mini\nprompts: ['{support}/*.txt']\noutput_tokens: 300\n"
+        "traffic: {requests_per_day: 30}\ncache: auto\ntier: 1\n"
+    )
+    plan = cli.json("plan", wl, "-f", "json")
+    figures = (
+        est["monthly_cached_tokens_per_request"],
+        limits["inputs"]["mean_cached_tokens"],
+        plan["inputs"]["mean_cached_tokens"],
+    )
+    assert figures == (139.25, 139.25, 139.25)

@@ -13,6 +13,7 @@ from ..catalog import describe_path
 from ..cost import BATCH_CACHED_AT_INPUT_RATE
 from ..estimate import DAYS_PER_MONTH, DEFAULT_OUTPUT_TOKENS, EstimateResult, InputEstimate, ModelEstimate, per_minute
 from ..report import (
+    MEAN_PLACES,
     Chart,
     Pct,
     Report,
@@ -206,7 +207,7 @@ def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
         "cached_input_tokens_total": m.usage.cached_input_tokens,
         "output_tokens_total": m.usage.output_tokens,
         "input_tokens_per_request": {
-            "mean": rounded(m.input_stats.mean, 2),
+            "mean": rounded(m.input_stats.mean, MEAN_PLACES),
             "p50": m.input_stats.p50,
             "p95": m.input_stats.p95,
             "max": m.input_stats.max,
@@ -217,7 +218,7 @@ def _model_json(m: ModelEstimate, day: date) -> dict[str, Any]:
         "monthly_usd": money_str(m.monthly_usd),
         "monthly_without_cache_usd": money_str(m.monthly_without_cache_usd),
         **_json(_batch_figures(m)),
-        "monthly_cached_tokens_per_request": rounded(m.monthly_cached_tokens, 1),
+        "monthly_cached_tokens_per_request": rounded(m.monthly_cached_tokens, MEAN_PLACES),
         **_json(_what_if_figures(m)),
         "saving_vs_gpt_4_1_pct": rounded(m.saving_vs_baseline_pct, 4),
         "worst_case_total_usd": money_str(m.worst_case_usd),

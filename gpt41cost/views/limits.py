@@ -11,7 +11,21 @@ from ..catalog import Catalog
 from ..lifecycle import SHUT_DOWN, active_first
 from ..limits import ASSUMPTIONS, DAYS_PER_MONTH, Assessment, Demand, Drain, ModelTier, RequestProfile, TierFit
 from ..measure import choices_note
-from ..report import Chart, Pct, Report, Shown, Table, Usd, first_named, money_str, n_requests, pct, rounded, usd_auto
+from ..report import (
+    MEAN_PLACES,
+    Chart,
+    Pct,
+    Report,
+    Shown,
+    Table,
+    Usd,
+    first_named,
+    money_str,
+    n_requests,
+    pct,
+    rounded,
+    usd_auto,
+)
 from ..workload import PromptSummary
 from .dated import catalog_notes, date_assumption, dated_json, status_text
 from .uncounted import COLUMN as UNCOUNTED
@@ -491,8 +505,10 @@ def expected_output_json(p: RequestProfile) -> dict[str, Any]:
     (what TPM counts at admission: each request's own cap or the reservation, times its choices)."""
     return {
         "expected_output_capped_requests": _capped_below(p),
-        "mean_expected_output_tokens": rounded(_mean_output(p), 4),
-        "mean_output_reservation_tokens": rounded(Decimal(sum(map(p.reserve_of, range(p.kinds)))) / p.kinds, 4),
+        "mean_expected_output_tokens": rounded(_mean_output(p), MEAN_PLACES),
+        "mean_output_reservation_tokens": rounded(
+            Decimal(sum(map(p.reserve_of, range(p.kinds)))) / p.kinds, MEAN_PLACES
+        ),
     }
 
 
@@ -585,13 +601,13 @@ def _inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any
         "peak_rpm_source": t.peak_source,
         "requests_per_day": rounded(t.requests_per_day, 4),
         "prompt_files": summary.files if summary else 0,
-        "mean_input_tokens": rounded(p.mean_input_tokens, 4),
+        "mean_input_tokens": rounded(p.mean_input_tokens, MEAN_PLACES),
         "input_tokens_total": summary.input_tokens_total if summary else None,
         "max_input_tokens": p.max_input_tokens,
         "output_reservation_tokens": p.reserve_tokens,
         "expected_output_tokens": p.output_tokens,
         **expected_output_json(p),
-        "mean_cached_tokens": rounded(summary.mean_cached_tokens if summary else Decimal(0), 4),
+        "mean_cached_tokens": rounded(summary.mean_cached_tokens if summary else Decimal(0), MEAN_PLACES),
         "cache": summary.cache_basis if summary else None,
         "requests_over_max_output": over_max_json(summary),
         "batch_share": demand.batch_share,

@@ -9,7 +9,7 @@ from typing import Any
 from ..catalog import Catalog
 from ..lifecycle import add_months
 from ..limits import DAYS_PER_MONTH, Assessment, Demand, Verdict
-from ..report import Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_auto
+from ..report import MEAN_PLACES, Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_auto
 from ..workload import PromptSummary, Workload, model_summaries
 from .dated import catalog_notes, dated_json, status_text
 from .limits import (
@@ -304,10 +304,10 @@ PER_MODEL = (
 def _model_inputs(demand: Demand, summary: PromptSummary) -> dict[str, Any]:
     """One model's own input figures (JSON ``models[].inputs``)."""
     return {
-        "mean_input_tokens": rounded(summary.mean_input_tokens, 4),
+        "mean_input_tokens": rounded(summary.mean_input_tokens, MEAN_PLACES),
         "input_tokens_total": summary.input_tokens_total,
         "max_input_tokens": summary.max_input_tokens,
-        "mean_cached_tokens": rounded(summary.mean_cached_tokens, 4),
+        "mean_cached_tokens": rounded(summary.mean_cached_tokens, MEAN_PLACES),
         **expected_output_json(demand.profile),
         "requests_over_max_output": over_max_json(summary),
     }
