@@ -371,9 +371,12 @@ def _sha256(data: bytes) -> Any:
     ``random`` does for sha512: ``hashlib`` loads OpenSSL first, about 11 million instructions of
     every command's start for a 10 KB catalog (callgrind), against under 1 million."""
     try:
-        from _sha256 import sha256  # type: ignore[import-not-found]  # Python 3.11 (3.12 renamed it _sha2)
+        from _sha256 import sha256  # type: ignore[import-not-found]  # Python 3.11
     except ImportError:
-        from hashlib import sha256
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found, no-redef]  # 3.12 renamed it
+        except ImportError:
+            from hashlib import sha256
     return sha256(data)
 
 
