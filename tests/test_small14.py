@@ -6,6 +6,10 @@ import hashlib
 import sys
 import types
 
+import pytest
+
+import gpt41cost
+
 from gpt41cost import catalog as cat
 
 
@@ -32,3 +36,31 @@ def test_sha256_falls_back_to_hashlib_without_either_lean_module(monkeypatch):
     monkeypatch.setitem(sys.modules, "_sha256", None)
     monkeypatch.setitem(sys.modules, "_sha2", None)
     assert cat._sha256(b"abc").hexdigest() == hashlib.sha256(b"abc").hexdigest()
+
+
+# 2. estimate's JSON carries its Notes, as limits' and plan's do (README: "notes ... in the JSON").
+def _markdown_notes(text: str) -> list[str]:
+    lines = [*text.split("**Notes**\n\n", 1)[1].splitlines(), ""]
+    return [line[2:] for line in lines[: lines.index("")]]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["samples/support", "--requests-per-day", "20000"], id="traffic-what-if-batch"),
+        pytest.param(["samples/mixed", "--per-input"], id="mixed-uncounted"),
+        pytest.param(["--input-tokens", "1000", "-m", "gpt-4.1-nano"], id="shut-down-model"),
+    ],
+)
+def test_estimate_json_has_the_notes_its_table_prints(cli, args):
+    doc = cli("estimate", *args, "-f", "json", expect=0).json()
+    shown = _markdown_notes(cli("estimate", *args, "-f", "markdown", expect=0).stdout)
+    assert shown  # every estimate has a note (what was measured, or the catalog's age)
+    assert doc["notes"] == shown
+
+
+def test_estimate_api_to_dict_has_the_same_notes(cli):
+    result = gpt41cost.estimate(["samples/support"], output_tokens=300, as_of="2026-12-06")
+    doc = result.to_dict()
+    assert doc["notes"] == list(result.report().notes)
+    assert doc == cli("estimate", "samples/support", "--output-tokens", "300", "-f", "json", expect=0).json()

@@ -547,6 +547,7 @@ def estimate_report(
     notes += _what_if_note(r)
     notes += _batch_notes(r)
     notes += catalog_notes(r.catalog_as_of, day)
+    data["notes"] = list(notes)  # the Notes, in order, as limits' and plan's JSON
     warnings = [n for n in notes if is_uncounted_note(n)]
     warnings += [f"{m.model}: {status_text(m.lifecycle, day)}" for m in r.models if m.status == "shut_down"]
     # the requests whose own cap is over a model's maximum output, in the words of limits' and
