@@ -182,6 +182,18 @@ def lifecycle_rules(c: Catalog) -> list[Rule]:
         ),
         Rule(
             "dates",
+            "substitute chain",
+            "policy",
+            "a shut-down model's substitute is the one the catalog names (OpenAI's suggested substitute); when that "
+            "one is itself shut down on the run's date it is passed over for its own substitute, and so on, until "
+            "one still served: reports name it and each model passed over with its shutdown date, JSON's "
+            "lifecycle.substitute is it and plan --substitute routes the traffic to it; a chain that ends, or comes "
+            "back to a model passed over, before one still served gives none (substitute null), and OpenAI's "
+            "replacement outside the catalog is named instead",
+            "DEPRECATIONS",
+        ),
+        Rule(
+            "dates",
             "fine-tuned models",
             "documented",
             "inference on a fine-tuned model runs until its base model shuts down; new training jobs stop on the "

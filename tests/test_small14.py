@@ -64,3 +64,20 @@ def test_estimate_api_to_dict_has_the_same_notes(cli):
     doc = result.to_dict()
     assert doc["notes"] == list(result.report().notes)
     assert doc == cli("estimate", "samples/support", "--output-tokens", "300", "-f", "json", expect=0).json()
+
+
+# 3. `gpt41cost rules` lists the substitute chain the catalog walks (Catalog._followed).
+def test_rules_list_the_substitute_chain(cli):
+    rules = cli("rules", "-f", "json", expect=0).json()["rules"]
+    chain = [r for r in rules if r["name"] == "substitute chain"]
+    assert len(chain) == 1
+    rule = chain[0]
+    assert (rule["area"], rule["basis"], rule["source"]) == ("dates", "policy", "DEPRECATIONS")
+    assert "passed over for its own substitute" in rule["text"]
+    # what it says, on the shipped catalog: gpt-4.1-nano's substitute gpt-4.1-mini shuts down
+    # 2027-01-14 (inferred) and names none of its own, so the chain ends with none
+    before = cli("estimate", "--input-tokens", "1000", "-m", "gpt-4.1-nano", "--as-of", "2027-01-13", "-f", "json")
+    after = cli("estimate", "--input-tokens", "1000", "-m", "gpt-4.1-nano", "--as-of", "2027-01-14", "-f", "json")
+    assert before.json()["models"][0]["lifecycle"]["substitute"] == "gpt-4.1-mini"
+    assert after.json()["models"][0]["lifecycle"]["substitute"] is None
+    assert "substitute gpt-4.1-mini shut down 2027-01-14 too; OpenAI recommends gpt-5.6-luna" in after.stderr
