@@ -823,6 +823,11 @@ def _limit_profiles(
     measured: list[Any] = []
     if paths:  # text prompts hashed into cache blocks too, unless a hit rate is given (as plan's cache: auto)
         _read(paths, catalog, read, text_blocks=rate is None, on_request=measured.append)
+        if not measured:  # every file empty (skipped in a directory) or every line skipped (skip_bad)
+            raise ParameterError(
+                "nothing to assess: the files hold no request; give prompt files, a directory, '-' or {input_tokens} N",
+                "input_tokens",
+            )
     own_caps = bool(measured) and all(m.max_output_tokens is not None for m in measured)
     if max_tokens is None and output_tokens is None and not own_caps:
         raise ParameterError(

@@ -26,7 +26,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from .catalog import TIERS, Catalog, PoolLimits, ResolvedModel
 from .cost import TokenUsage, price
-from .errors import ParameterError, UsageError
+from .errors import ParameterError
 
 #: Peak minute over the day's average minute, when only requests per day are given.
 DEFAULT_PEAK_FACTOR = Decimal(3)
@@ -108,22 +108,23 @@ class RequestProfile:
         return self.choices[kind] if self.choices else 1
 
     def __post_init__(self) -> None:
-        if not self.input_tokens:
-            raise UsageError("no requests: give prompt files or --input-tokens")
-        if len(self.cached_tokens) != len(self.input_tokens):
-            raise UsageError("cached_tokens must have one entry per request kind")
-        if min(self.input_tokens) < 0 or self.output_tokens < 0 or self.reserve_tokens < 0:
-            raise UsageError("token counts cannot be negative")
-        if any(c < 0 or c > i for c, i in zip(self.cached_tokens, self.input_tokens, strict=True)):
-            raise UsageError("cached tokens must be between 0 and the request's input tokens")
-        if self.reserves and (len(self.reserves) != len(self.input_tokens) or min(self.reserves) < 0):
-            raise UsageError("reserves must have one non-negative entry per request kind")
-        if self.outputs and (len(self.outputs) != len(self.input_tokens) or min(self.outputs) < 0):
-            raise UsageError("outputs must have one non-negative entry per request kind")
-        if self.batch and len(self.batch) != len(self.input_tokens):
-            raise UsageError("batch must have one entry per request kind")
-        if self.choices and (len(self.choices) != len(self.input_tokens) or min(self.choices) < 1):
-            raise UsageError("choices must have one entry of 1 or more per request kind")
+        if not self.input_tokens:  # files that hold no request: the readers and api refuse them first
+            raise ParameterError(
+                "nothing to assess: give prompt files that hold requests, or {input_tokens} N", "input_tokens"
+            )
+        # The rest are invariants of how the profile is built, not checks of input: every entry
+        # comes from the same requests (workload.profile_from_measured, given_size_profile), counts
+        # and caps are validated where they are read (numbers' ranges, the readers' n of 1 to
+        # 128), and cached tokens are clamped to each input (cost.cached_tokens_for_rate,
+        # ModelCalibration.cached_for, min(cached_tokens, input)).
+        kinds = len(self.input_tokens)
+        assert len(self.cached_tokens) == kinds, "cached_tokens: one entry per request kind"
+        assert min(self.input_tokens) >= 0 and self.output_tokens >= 0 and self.reserve_tokens >= 0, "counts >= 0"
+        assert all(0 <= c <= i for c, i in zip(self.cached_tokens, self.input_tokens, strict=True)), "cached <= input"
+        assert not self.reserves or (len(self.reserves) == kinds and min(self.reserves) >= 0), "reserves"
+        assert not self.outputs or (len(self.outputs) == kinds and min(self.outputs) >= 0), "outputs"
+        assert not self.batch or len(self.batch) == kinds, "batch: one entry per request kind"
+        assert not self.choices or (len(self.choices) == kinds and min(self.choices) >= 1), "choices"
 
     @classmethod
     def uniform(cls, input_tokens: int, output_tokens: int, reserve_tokens: int, cached: int = 0) -> RequestProfile:
@@ -167,7 +168,7 @@ class Traffic:
         if self.peak_rpm <= 0:  # {name}: the flag on the command line, the parameter in the API
             raise ParameterError("{peak_rpm}: peak requests per minute must be more than 0", "peak_rpm")
         if self.requests_per_day is not None and self.requests_per_day < 0:
-            raise UsageError("requests per day cannot be negative")
+            raise ParameterError("{requests_per_day}: cannot be negative; give 0 or more requests", "requests_per_day")
         average = None if self.requests_per_day is None else self.requests_per_day / MINUTES_PER_DAY
         if average is not None and self.peak_rpm < average:  # as from_daily divides: a factor of 1 is the average
             # the peak minute is the busiest: below the day's average minute, every limit would be understated
@@ -189,7 +190,10 @@ class Traffic:
         if requests_per_day <= 0:
             raise ParameterError("{requests_per_day}: requests per day must be more than 0", "requests_per_day")
         if peak_factor < 1:
-            raise UsageError("the peak factor (peak minute over the average minute) must be 1 or more")
+            raise ParameterError(
+                "{peak_factor}: the peak minute over the day's average minute must be 1 or more; give 1 for a flat day",
+                "peak_factor",
+            )
         return cls(
             requests_per_day * peak_factor / MINUTES_PER_DAY,
             requests_per_day,
@@ -215,18 +219,18 @@ class Demand:
     profiles: tuple[RequestProfile, ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.models:
-            raise UsageError("no model to assess")
-        if self.profiles and len(self.profiles) != len(self.models):
-            raise UsageError("give one request profile per model, or none")
-        if any(s <= 0 or s > 1 for _, s in self.models):
-            raise UsageError("each model's share of the traffic must be more than 0 and at most 1")
-        if abs(sum((s for _, s in self.models), ZERO) - 1) > Decimal("1e-9"):
-            raise UsageError("the models' shares of the traffic must sum to 1")
+        # The models and their shares are invariants, not checks of input: api.limits assesses
+        # each model of the catalog (or of --model) alone, at a share of 1, and a workload's mix
+        # is validated where it is read (workload._mix: at least one model, each share in (0, 1],
+        # summing to 1 within the same 1e-9), its profiles built one per model.
+        assert self.models, "a demand has a model"
+        assert not self.profiles or len(self.profiles) == len(self.models), "one request profile per model, or none"
+        assert all(0 < s <= 1 for _, s in self.models), "each share in (0, 1]"
+        assert abs(sum((s for _, s in self.models), ZERO) - 1) <= Decimal("1e-9"), "the shares sum to 1"
         if not ZERO <= self.batch_share <= 1:
-            raise UsageError("batch share must be between 0 and 1")
+            raise ParameterError("{batch_share}: must be between 0 and 1 (or 0% and 100%)", "batch_share")
         if not ZERO <= self.min_headroom_pct < HUNDRED:
-            raise UsageError("minimum headroom must be at least 0% and below 100%")
+            raise ParameterError("{min_headroom}: must be at least 0 and below 100 (percent)", "min_headroom")
 
     def scaled(self, k: Decimal) -> Demand:
         return Demand(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import sys
 import types
+from decimal import Decimal
 
 import pytest
 
 import gpt41cost
-
 from gpt41cost import catalog as cat
+from gpt41cost.errors import ParameterError
+from gpt41cost.limits import Demand, RequestProfile, Traffic
 
 
 # 1. Python 3.12 renamed the lean _sha256 module _sha2: the catalog's sidecar hash takes it there.
@@ -81,3 +83,60 @@ def test_rules_list_the_substitute_chain(cli):
     assert before.json()["models"][0]["lifecycle"]["substitute"] == "gpt-4.1-mini"
     assert after.json()["models"][0]["lifecycle"]["substitute"] is None
     assert "substitute gpt-4.1-mini shut down 2027-01-14 too; OpenAI recommends gpt-5.6-luna" in after.stderr
+
+
+# 4. limits: a user-reachable error names its flag or parameter and what to do; no traceback.
+@pytest.mark.parametrize(
+    ("files", "flags"),
+    [
+        pytest.param({"d/a.txt": "", "d/b.txt": ""}, [], id="every-file-empty"),
+        pytest.param({"d/bad.jsonl": "not json\n{bad\n"}, ["--skip-bad"], id="every-line-skipped"),
+    ],
+)
+def test_limits_on_files_that_hold_no_request(cli, tmp_path, files, flags):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    r = cli("limits", tmp_path / "d", "--peak-rpm", "10", "--max-tokens", "100", *flags)
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    errors = [line for line in r.stderr.splitlines() if "error" in line]
+    assert errors == [
+        "gpt41cost: error: nothing to assess: the files hold no request; give prompt files, a directory, '-' "
+        "or --input-tokens N"
+    ]
+    assert "Traceback" not in r.stderr
+
+
+def test_limits_api_on_files_that_hold_no_request(tmp_path):
+    (tmp_path / "a.txt").write_text("")
+    with pytest.raises(ParameterError) as caught:
+        gpt41cost.limits([tmp_path], peak_rpm=10, max_tokens=100, as_of="2026-12-06")
+    assert caught.value.params == ("input_tokens",)
+    assert "or input_tokens N" in str(caught.value)
+
+
+D = Decimal
+
+
+def _demand(catalog, **kw):
+    profile = RequestProfile.uniform(1000, 100, 100)
+    return Demand(((catalog.resolve("gpt-4.1"), D(1)),), Traffic(D(10)), profile, **kw)
+
+
+@pytest.mark.parametrize(
+    ("make", "param"),
+    [
+        pytest.param(lambda c: Traffic.from_daily(D(100), D("0.5")), "peak_factor", id="peak-factor"),
+        pytest.param(lambda c: Traffic(D(10), D(-1)), "requests_per_day", id="negative-rpd"),
+        pytest.param(lambda c: _demand(c, batch_share=D(2)), "batch_share", id="batch-share"),
+        pytest.param(lambda c: _demand(c, min_headroom_pct=D(100)), "min_headroom", id="headroom"),
+        pytest.param(lambda c: RequestProfile((), (), 1, 1), "input_tokens", id="no-requests"),
+    ],
+)
+def test_limits_core_errors_name_their_parameter(catalog, make, param):
+    with pytest.raises(ParameterError) as caught:
+        make(catalog)
+    assert caught.value.params == (param,)
+    flag = "--" + param.replace("_", "-")
+    assert caught.value.named(lambda p: "--" + p.replace("_", "-")).count(flag) == 1
