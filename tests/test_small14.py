@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import types
 from decimal import Decimal
@@ -140,3 +141,52 @@ def test_limits_core_errors_name_their_parameter(catalog, make, param):
     assert caught.value.params == (param,)
     flag = "--" + param.replace("_", "-")
     assert caught.value.named(lambda p: "--" + p.replace("_", "-")).count(flag) == 1
+
+
+# 6. A small file given a kind with --as is read once (it was read three times in a directory:
+# classify's sniff, gather's blank check, its reader; twice when named).
+@pytest.fixture
+def opens(monkeypatch):
+    import builtins
+
+    counted: dict[str, int] = {}
+    real = builtins.open
+
+    def counting(file, *args, **kwargs):
+        counted[os.fspath(file)] = counted.get(os.fspath(file), 0) + 1
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting)
+    return counted
+
+
+CHAT = '{"model": "gpt-4.1", "messages": [{"role": "user", "content": "Classify the ticket below."}]}\n'
+BATCH = (
+    '{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "gpt-4.1", '
+    '"messages": [{"role": "user", "content": "Classify the ticket below."}], "max_tokens": 50}}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"), [pytest.param("chat", CHAT, id="chat"), pytest.param("batch", BATCH, id="batch")]
+)
+@pytest.mark.parametrize("in_directory", [False, True], ids=["named", "in-a-directory"])
+def test_a_small_file_given_a_kind_is_read_once(tmp_path, opens, kind, text, in_directory):
+    path = tmp_path / "d" / "request.txt"
+    path.parent.mkdir()
+    path.write_text(text, encoding="utf-8")
+    given = path.parent if in_directory else path
+    result = gpt41cost.estimate([given], read_as=kind, models="gpt-4.1", output_tokens=10, as_of="2026-12-06")
+    assert opens.get(str(path)) == 1
+    doc = result.to_dict()
+    assert doc["models"][0]["requests"] == 1
+    assert doc["models"][0]["input_tokens_total"] > 0
+    assert doc["inputs"][0]["read_as"] == kind
+
+
+def test_a_blank_small_file_given_a_kind_in_a_directory_is_still_skipped_as_empty(cli, tmp_path):
+    (tmp_path / "blank.txt").write_text("\n \n", encoding="utf-8")
+    (tmp_path / "request.txt").write_text(CHAT, encoding="utf-8")
+    r = cli("estimate", tmp_path, "--as", "chat", "-m", "gpt-4.1", "-f", "json", expect=0)
+    assert [i["source"].rsplit("/", 1)[-1] for i in r.json()["inputs"]] == ["request.txt"]
+    assert "skipped 1 empty file(s): " in r.stderr and r.stderr.rstrip().endswith("blank.txt")

@@ -308,15 +308,17 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
     ext, gz = _extension(source)
     for rule in rules:
         if rule.matches(source):
-            data = None  # a request file is streamed by its reader
+            data = None  # a larger request file is streamed by its reader
             if source == STDIN:
                 data = read_bytes(source, stdin)
             elif rule.kind == "text":  # read whole anyway: read now, so a blank one is seen as empty
                 data = _gunzip_all(source) if gz else read_bytes(source)
-            small = data  # a request kind forced on a file of [] or {}: nothing to send, as without --as
-            if small is None and not gz and os.path.getsize(source) <= _SNIFF:
-                small = read_bytes(source)
-            void = _void(small) if small is not None and rule.kind not in ("text", "image") else ""
+            elif not gz and os.path.getsize(source) <= _SNIFF:
+                # small: read once, here, for the checks below and gather's blank check, and handed
+                # to its reader as it is (it was read three times: here, for blank, by the reader)
+                data = read_bytes(source)
+            # a request kind forced on a file of [] or {}: nothing to send, as without --as
+            void = _void(data) if data is not None and rule.kind not in ("text", "image") else ""
             return _Input(source, "empty" if void else rule.kind, rule.flag, data, gz, void=void, forced=True)
     shown = f"{ext}.gz" if gz else ext
     if ext in DATA_EXTENSIONS:
@@ -550,7 +552,11 @@ def gather(
             if (
                 inp.kind == "empty"
                 or (inp.kind == "text" and inp.data is not None and blank(inp.data))
-                or (entry.in_directory and inp.data is None and inp.forced and _blank_file(source, inp.gz))
+                or (
+                    entry.in_directory
+                    and inp.forced
+                    and (blank(inp.data) if inp.data is not None else _blank_file(source, inp.gz))
+                )
             ):
                 if entry.in_directory:
                     out.empty.append(Empty(source, inp.void))
