@@ -357,8 +357,15 @@ class Assessment:
 
     @property
     def long_context_share(self) -> Decimal:
-        p = self.demand.profile
-        return Decimal(sum(1 for i in p.input_tokens if i > self.long_context_threshold)) / p.kinds
+        """The share of the workload's requests whose input is over the long-context threshold:
+        each model's share of the traffic times the share of its own request kinds (equally likely)
+        over it; the models' inputs differ in image tokens, so one may cross where another does not."""
+        d, threshold = self.demand, self.long_context_threshold
+        total = ZERO
+        for k, (_, share) in enumerate(d.models):
+            p = d.profile_of(k)
+            total += share * sum(1 for i in p.input_tokens if i > threshold) / p.kinds
+        return total
 
 
 # --------------------------------------------------------------------------- core

@@ -190,3 +190,19 @@ def test_a_blank_small_file_given_a_kind_in_a_directory_is_still_skipped_as_empt
     r = cli("estimate", tmp_path, "--as", "chat", "-m", "gpt-4.1", "-f", "json", expect=0)
     assert [i["source"].rsplit("/", 1)[-1] for i in r.json()["inputs"]] == ["request.txt"]
     assert "skipped 1 empty file(s): " in r.stderr and r.stderr.rstrip().endswith("blank.txt")
+
+
+# 7. Assessment.long_context_share covers every model's own requests, weighted by its share.
+def test_long_context_share_weighs_each_models_own_requests(catalog):
+    from gpt41cost.limits import assess
+
+    over = catalog.long_context_threshold + 1
+    long_ones = RequestProfile((over, over, 1000), (0, 0, 0), 100, 100)  # 2 of 3 kinds over it
+    short_ones = RequestProfile((1000, 2000), (0, 0), 100, 100)  # none
+    mix = ((catalog.resolve("gpt-4.1"), D("0.75")), (catalog.resolve("gpt-4.1-mini"), D("0.25")))
+    a = assess(Demand(mix, Traffic(D(10)), long_ones, profiles=(long_ones, short_ones)), catalog)
+    assert a.long_context_share == D("0.5")  # 0.75 x 2/3 + 0.25 x 0 (it read the first profile's 2/3)
+    b = assess(Demand(mix, Traffic(D(10)), short_ones, profiles=(long_ones, short_ones)), catalog)
+    assert b.long_context_share == D("0.5")  # the same requests, whichever profile is the demand's first
+    one = assess(Demand(((catalog.resolve("gpt-4.1"), D(1)),), Traffic(D(10)), long_ones), catalog)
+    assert one.long_context_share == D(2) / 3
