@@ -26,6 +26,7 @@ from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import TokenUsage, cost_of
 from .errors import UnknownModelError
 from .numbers import parse_tolerance  # where it lives since a usage run checks --tolerance without this module
+from .report import usd_cents
 from .usage import PRIORITY_TIERS, Accumulator, UsageResult, _group_rates_reason, _Resolver, date_of, day_label, mode_of
 
 if TYPE_CHECKING:  # the costs reader is imported by read_and_reconcile, when costs are given
@@ -210,7 +211,12 @@ def _pct(d: Decimal) -> str:
 
 
 def _usd(d: Decimal) -> str:
-    return f"${d.quantize(Decimal('0.01')):,}"
+    """Money in a note: cents, with more places for an amount under a dollar, as report.usd_cents
+    shows it (``$0.0011``, not ``$0.00``; ``$0.025``, not ``$0.02``), without zeros past the cents
+    (``$0.001``, ``$0.01``)."""
+    shown = usd_cents(d)
+    whole, _, places = shown.partition(".")
+    return f"{whole}.{places[:2]}{places[2:].rstrip('0')}" if places else shown
 
 
 def reconcile(
