@@ -184,9 +184,9 @@ class Accumulator:
     the number of records, so a 10 GB log sums in the same memory as a 10 KB one.
     """
 
-    __slots__ = ("bad", "bands", "duplicates", "failed_batch", "groups", "hist", "records", "unchecked")
+    __slots__ = ("bad", "bands", "count_bands", "duplicates", "failed_batch", "groups", "hist", "records", "unchecked")
 
-    def __init__(self) -> None:
+    def __init__(self, *, count_bands: bool = True) -> None:
         #: key -> [requests, input_tokens, cached_input_tokens, output_tokens]
         self.groups: dict[GroupKey, list[int]] = {}
         #: model as given -> {output tokens of one request: number of requests}
@@ -195,6 +195,10 @@ class Accumulator:
         #: of requests}; a band is :data:`BAND_TOKENS` input tokens wide (calibration keeps the cache
         #: by prompt size)
         self.bands: dict[str | None, dict[BandKey, int]] = {}
+        #: count :attr:`bands` (False: left empty; what the ``usage`` command reads with, as none of
+        #: its reports shows them). Carried by the totals of each read, not switched at module
+        #: level: reads in several threads, or in forked workers, each count as their own asks.
+        self.count_bands = count_bands
         self.records = 0
         #: records not counted: the first MAX_SKIP_EXAMPLES kept, all counted per reason
         self.bad: Skipped[Skip] = Skipped(MAX_SKIP_EXAMPLES)
@@ -236,11 +240,12 @@ class Accumulator:
             if h is None:
                 h = self.hist[key[0]] = {}
             h[out] = h.get(out, 0) + 1
-            b = self.bands.get(key[0])
-            if b is None:
-                b = self.bands[key[0]] = {}
-            k = band_key(inp, cached)
-            b[k] = b.get(k, 0) + 1
+            if self.count_bands:
+                b = self.bands.get(key[0])
+                if b is None:
+                    b = self.bands[key[0]] = {}
+                k = band_key(inp, cached)
+                b[k] = b.get(k, 0) + 1
 
     def skip(self, s: Skip) -> None:
         self.bad.append(s, s.reason)
@@ -272,7 +277,8 @@ class Accumulator:
                 g[2] += c
                 g[3] += o
         add_counts(self.hist, other.hist)
-        add_counts(self.bands, other.bands)
+        if self.count_bands:
+            add_counts(self.bands, other.bands)
         self.bad += other.bad
         for code, count in other.failed_batch.items():
             self.failed_batch[code] = self.failed_batch.get(code, 0) + count

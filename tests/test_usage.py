@@ -1054,12 +1054,24 @@ def test_reads_in_several_threads_at_once_each_count_their_own_file(tmp_path, mo
         except Exception as exc:  # the test reports it
             got[k, turn] = exc
 
+    import multiprocessing
+    import time
+
+    before = set(multiprocessing.active_children())
     for turn in range(4):
-        threads = [threading.Thread(target=read, args=(k, turn)) for k in range(3)]
+        threads = [threading.Thread(target=read, args=(k, turn), daemon=True) for k in range(3)]
         for t in threads:
             t.start()
+        deadline = time.monotonic() + 120  # a read that waits forever fails here, not the whole run
         for t in threads:
-            t.join(120)
+            t.join(max(0.0, deadline - time.monotonic()))
+        stuck = [k for k, t in enumerate(threads) if t.is_alive()]
+        if stuck:  # end their workers, so that the reads (and the run's exit) stop waiting on them
+            for proc in set(multiprocessing.active_children()) - before:
+                proc.kill()
+            for t in threads:
+                t.join(30)
+        assert not stuck, f"turn {turn}: the reads of files {stuck} were still waiting after 120 s"
     for (k, turn), acc in sorted(got.items()):
         assert isinstance(acc, Accumulator), (k, turn, acc)
         _same(acc, want[k])

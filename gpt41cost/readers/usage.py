@@ -359,8 +359,6 @@ _KINDS: list[tuple[msgspec.json.Decoder[Any], bool, str]] = [
     (msgspec.json.Decoder(_Batch[_ChatBody]), True, "created"),
     (msgspec.json.Decoder(_Batch[_RespBody]), True, "created_at"),
 ]
-#: Count :attr:`Accumulator.bands` (:func:`read_usage`'s ``bands``; the workers fork with it).
-_BANDS = [True]
 #: Blocks still to go straight to the generic decoder after one that fit no kind (a log of mixed kinds).
 _untyped = [0]
 #: How many blocks that is.
@@ -1280,7 +1278,9 @@ def _add_rows(
     if len(index) > 1:  # sort the rows by group: each group becomes one slice of each column
         pick = itemgetter(*sorted(numbers[:n], key=ids.__getitem__))  # one C call per column
         ids, inp, cached, out = pick(ids), pick(inp), pick(cached), pick(out)
-    small = max(inp) < BAND_LIMIT  # every band key an int (band_key)
+    # not wanted (read_usage(bands=False)): about 6% of a line's instructions
+    count_bands = acc.count_bands
+    small = count_bands and max(inp) < BAND_LIMIT  # every band key an int (band_key)
     groups, hist, all_bands = acc.groups, acc.hist, acc.bands
     a = 0
     for k, gid in index.items():  # in the order of their numbers (each key was added at its first row)
@@ -1308,18 +1308,16 @@ def _add_rows(
         if h is None:
             h = hist[model] = {}
         _count(h, out[a:b])
-        if not _BANDS[0]:  # not wanted (read_usage(bands=False)): about 6% of a line's instructions
-            a = b
-            continue
-        bands = all_bands.get(model)
-        if bands is None:
-            bands = all_bands[model] = {}
-        if not small:
-            _count(bands, map(band_key, i, c))
-        elif any(c):
-            _count(bands, map(or_, map(floordiv, i, repeat(BAND_TOKENS)), map(lshift, c, repeat(BAND_SHIFT))))
-        else:
-            _count(bands, map(floordiv, i, repeat(BAND_TOKENS)))
+        if count_bands:
+            bands = all_bands.get(model)
+            if bands is None:
+                bands = all_bands[model] = {}
+            if not small:
+                _count(bands, map(band_key, i, c))
+            elif any(c):
+                _count(bands, map(or_, map(floordiv, i, repeat(BAND_TOKENS)), map(lshift, c, repeat(BAND_SHIFT))))
+            else:
+                _count(bands, map(floordiv, i, repeat(BAND_TOKENS)))
         a = b
 
 
@@ -1462,6 +1460,8 @@ class Piece(Struct, frozen=True):
     last: bool = False
     #: where the parent put ``data`` instead: (offset in :data:`_SHARED`, length)
     at: tuple[int, int] | None = None
+    #: count the (input band, cached tokens) histogram (the read's :attr:`Accumulator.count_bands`)
+    bands: bool = True
 
     def scan(self, sink: Sink, line_no: int = 0) -> int:
         """Scan it into ``sink``; return the number of its last line (lines before it: ``line_no``)."""
@@ -1483,7 +1483,7 @@ def _scan_piece(piece: Piece) -> _Part:
 
 def _scan_into(piece: Piece, kept: Accumulator) -> _Part:
     """:func:`_scan_piece`, the piece's histograms (``hist``, ``bands``) counted into ``kept``'s."""
-    acc = Accumulator()
+    acc = Accumulator(count_bands=piece.bands)
     acc.hist, acc.bands = kept.hist, kept.bands
     seen = _Seen(MAX_IDS, _PRIOR, log=True)
     try:
@@ -1560,7 +1560,7 @@ class _Pool:
         _MEETING.clear()
 
     def piece(self, **kw: Any) -> Piece:
-        return Piece(self.sink.source, self.sink.strict, **kw)
+        return Piece(self.sink.source, self.sink.strict, bands=self.sink.acc.count_bands, **kw)
 
     def submit(self, piece: Piece, ahead: int) -> None:
         """Queue a piece; merge finished ones while more than ``ahead`` are queued."""
@@ -2524,14 +2524,7 @@ def read_usage(
     other figures are the same, for about 6% less CPU a line on a large log.
     """
     with _READING:
-        _BANDS[0] = bands
-        try:
-            acc = _read_usage(paths, strict, jobs, progress, parallel_min_bytes, max_ids, skip_bad)
-        finally:
-            _BANDS[0] = True
-        if not bands:  # what the full parse counted of them too (every record but the typed path's)
-            acc.bands = {}
-        return acc
+        return _read_usage(paths, strict, jobs, progress, parallel_min_bytes, max_ids, skip_bad, bands)
 
 
 def _read_usage(
@@ -2542,8 +2535,9 @@ def _read_usage(
     parallel_min_bytes: int,
     max_ids: int,
     skip_bad: bool,
+    bands: bool,
 ) -> Accumulator:
-    acc = Accumulator()
+    acc = Accumulator(count_bands=bands)
 
     def leave_out(err: UnreadableDirectory) -> None:
         if strict:
