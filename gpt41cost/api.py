@@ -4,7 +4,9 @@ The CLI is one client of these functions: it parses flags, calls one of them and
 result (``result.report()``) in the format asked for. ``result.to_dict()`` is exactly what
 ``--format json`` prints for the same call. Nothing here prints, exits or reads the environment;
 bad arguments raise :class:`~gpt41cost.errors.ParameterError` naming the parameter, bad files
-:class:`~gpt41cost.errors.InputError` naming the file and line.
+:class:`~gpt41cost.errors.InputError` naming the file and line. Every ``as_of`` is the date of the
+run: a ``date``, ``"YYYY-MM-DD"``, or a ``datetime``, taken as its own date as given (in its own
+time zone, never converted).
 
 Heavy modules (the tokenizer, the readers) are imported inside the functions, so that
 ``import gpt41cost`` and the CLI's ``--help`` stay fast.
@@ -250,27 +252,53 @@ def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     from .catalog import default_catalog_path
     from .catalog import load_catalog as load
 
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise ParameterError("{path}: give the path of a pricing YAML file, not " + type(path).__name__, "path")
     return load(default_catalog_path() if path is None else path)
 
 
-def _catalog(catalog: Catalog | str | os.PathLike[str] | None, as_of: date | str | None = None) -> Catalog:
-    """The catalog as on ``as_of`` (a date or YYYY-MM-DD; default: the date a given Catalog was
-    fixed to with ``Catalog.on``, else today): the prices in force and each model's status that day."""
-    from datetime import date
+def _day(as_of: date | str | None) -> date | None:
+    """``as_of`` as a date: a ``date``, a ``datetime`` (its own date as given, in its own time zone,
+    never converted: ``datetime.now(timezone.utc)`` is today in UTC), or YYYY-MM-DD."""
+    from datetime import date, datetime
 
-    from .catalog import Catalog
-
-    cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     if as_of is None:
-        return cat if cat.run_date is not None else cat.on(date.today())
+        return None
+    if isinstance(as_of, datetime):
+        return as_of.date()
+    if isinstance(as_of, date):
+        return as_of
     if isinstance(as_of, str):
         from .lifecycle import parse_day
 
         try:
-            as_of = parse_day(as_of.strip())
+            return parse_day(as_of.strip())
         except ValueError as exc:
             raise ParameterError("{as_of}: " + str(exc) + "; give a date such as 2026-12-06", "as_of") from None
-    return cat.on(as_of)
+    raise ParameterError(
+        "{as_of}: give a date, a datetime or a string such as 2026-12-06, not " + type(as_of).__name__, "as_of"
+    )
+
+
+def _catalog(catalog: Catalog | str | os.PathLike[str] | None, as_of: date | str | None = None) -> Catalog:
+    """The catalog as on ``as_of`` (a date, a datetime's date or YYYY-MM-DD: :func:`_day`; default:
+    the date a given Catalog was fixed to with ``Catalog.on``, else today): the prices in force and
+    each model's status that day."""
+    from datetime import date
+
+    from .catalog import Catalog
+
+    if catalog is not None and not isinstance(catalog, (Catalog, str, os.PathLike)):
+        raise ParameterError(
+            "{catalog}: give a Catalog (gpt41cost.load_catalog) or the path of a pricing YAML file, not "
+            + type(catalog).__name__,
+            "catalog",
+        )
+    day = _day(as_of)  # a bad date is named before the catalog is read
+    cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    if day is None:
+        return cat if cat.run_date is not None else cat.on(date.today())
+    return cat.on(day)
 
 
 def _paths(paths: Paths | None, param: str = "paths") -> list[str]:
@@ -287,16 +315,22 @@ def _resolve(cat: Catalog, name: str, param: str) -> ResolvedModel:
     """``name``, given as the argument ``param``, in the catalog; an unknown one names ``param``."""
     from .errors import UnknownModelError
 
+    if not isinstance(name, str):
+        raise ParameterError("{" + param + "}: give a model name such as 'gpt-4.1', not " + type(name).__name__, param)
     try:
         return cat.resolve(name)
     except UnknownModelError as exc:
         raise exc.of(param) from None
 
 
-def _names(names: str | Sequence[str] | None) -> list[str]:
+def _names(names: str | Sequence[str] | None, param: str) -> list[str]:
     if names is None:
         return []
-    return [names] if isinstance(names, str) else list(names)
+    if isinstance(names, str):
+        return [names]
+    if not isinstance(names, Iterable):
+        raise ParameterError("{" + param + "}: give a name or a list of names, not " + type(names).__name__, param)
+    return list(names)
 
 
 def _count(value: Number | None, param: str, rng: Any = None) -> int | None:
@@ -400,7 +434,7 @@ def estimate(
     _check_estimate_args(_paths(paths), input_tokens, cached_tokens, rate, cache, batch, priority)
     per_month, traffic = monthly_requests(per_day, month)
     cat = _catalog(catalog, as_of)
-    chosen = [_resolve(cat, m, "models") for m in _names(models)]  # fail fast on unknown names
+    chosen = [_resolve(cat, m, "models") for m in _names(models, "models")]  # fail fast on unknown names
     _refuse_over_max(chosen or [cat.resolve(n) for n in cat.model_names()], ("output_tokens", output_tokens))
     calibration = _calibration(calibrate_from, cat)
     return _estimate(
@@ -410,7 +444,7 @@ def estimate(
         calibration,
         _EstimateArgs(
             input_tokens, output_tokens, cached_tokens, rate, cache, cache_warm, batch, priority, per_month, traffic,
-            n_epochs, list(include), list(exclude), encoding, _names(read_as) or None, image_size, skip_bad,
+            n_epochs, list(include), list(exclude), encoding, _names(read_as, "read_as") or None, image_size, skip_bad,
             per_input, on_progress, on_total, on_warning,
         ),
     )  # fmt: skip
@@ -780,7 +814,7 @@ def limits(
     traffic = _traffic(peak, rpd, factor)  # before any file is read
     if headroom >= 100:
         raise ParameterError("{min_headroom}: must be below 100", "min_headroom")
-    resolved = [_resolve(cat, n, "models") for n in _names(models) or cat.model_names()]
+    resolved = [_resolve(cat, n, "models") for n in _names(models, "models") or cat.model_names()]
     _refuse_over_max(resolved, ("max_tokens", n_max), ("output_tokens", n_output))
     read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
     profiles, summaries, out_source = _limit_profiles(
@@ -1135,9 +1169,14 @@ def price(
     from .cost import TokenUsage
     from .cost import price as cost
 
-    _count(input_tokens, "input_tokens")
-    _count(output_tokens, "output_tokens")
-    _count(cached_tokens, "cached_tokens")
+    # the counts as parsed ("1,000" is 1000, as estimate reads it), each named if it is no count
+    n_input = _count(input_tokens, "input_tokens")
+    n_output = _count(output_tokens, "output_tokens")
+    n_cached = _count(cached_tokens, "cached_tokens")
+    if n_input is None or n_output is None or n_cached is None:
+        missing = "input_tokens" if n_input is None else "output_tokens" if n_output is None else "cached_tokens"
+        raise ParameterError("{" + missing + "}: give a number of tokens, not None", missing)
+    input_tokens, output_tokens, cached_tokens = n_input, n_output, n_cached
     if cached_tokens > input_tokens:
         raise ParameterError(
             "{cached_tokens} (" + str(cached_tokens) + ") exceed {input_tokens} (" + str(input_tokens) + ")",

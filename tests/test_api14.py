@@ -1,0 +1,96 @@
+"""Review 14 (api14): the Python API's arguments, price's refusals, usage's notes, the date's source,
+the plan gate's boundary and models before their release."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+import gpt41cost
+from gpt41cost.errors import ParameterError
+
+from .conftest import ROOT, TEST_DATE
+
+USAGE = str(ROOT / "samples" / "usage")
+WORKLOAD = str(ROOT / "samples" / "workloads" / "support-bot.yaml")
+
+# --------------------------------------------------------------------------- item 6: arguments of the wrong type
+
+#: a datetime is its own date as given (no time-zone conversion): 23:30 at UTC-5 is still 2026-12-06
+LATE = dt.datetime(2026, 12, 6, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+
+CALLS = {
+    "estimate": lambda d: gpt41cost.estimate(input_tokens=1000, as_of=d),
+    "limits": lambda d: gpt41cost.limits(input_tokens=1000, max_tokens=500, peak_rpm=300, as_of=d),
+    "plan": lambda d: gpt41cost.plan(WORKLOAD, as_of=d),
+    "usage": lambda d: gpt41cost.usage([USAGE], as_of=d),
+    "pricing": lambda d: gpt41cost.pricing(as_of=d),
+    "rules": lambda d: gpt41cost.rules(as_of=d),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_a_datetime_as_of_is_its_own_date(name: str) -> None:
+    """It raised TypeError: can't compare datetime.datetime to datetime.date."""
+    got = CALLS[name](LATE).to_dict()
+    assert got == CALLS[name](TEST_DATE).to_dict()
+
+
+def test_price_takes_a_datetime_as_its_date() -> None:
+    assert gpt41cost.price(1000, 10, model="gpt-4.1-mini", as_of=LATE) == gpt41cost.price(
+        1000, 10, model="gpt-4.1-mini", as_of=TEST_DATE
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        pytest.param(
+            lambda: gpt41cost.rules(catalog=123),  # type: ignore[arg-type]
+            "catalog: give a Catalog (gpt41cost.load_catalog) or the path of a pricing YAML file, not int",
+            id="rules-catalog-int",
+        ),
+        pytest.param(
+            lambda: gpt41cost.pricing(as_of=20261206),  # type: ignore[arg-type]
+            "as_of: give a date, a datetime or a string such as 2026-12-06, not int",
+            id="pricing-as-of-int",
+        ),
+        pytest.param(
+            lambda: gpt41cost.price(1000, 10, model=None),  # type: ignore[arg-type]
+            "model: give a model name such as 'gpt-4.1', not NoneType",
+            id="price-model-none",
+        ),
+        pytest.param(
+            lambda: gpt41cost.price(None, 10, model="gpt-4.1"),  # type: ignore[arg-type]
+            "input_tokens: give a number of tokens, not None",
+            id="price-input-none",
+        ),
+        pytest.param(
+            lambda: gpt41cost.estimate(input_tokens=1000, models=5),  # type: ignore[arg-type]
+            "models: give a name or a list of names, not int",
+            id="estimate-models-int",
+        ),
+        pytest.param(
+            lambda: gpt41cost.load_catalog(123),  # type: ignore[arg-type]
+            "path: give the path of a pricing YAML file, not int",
+            id="load-catalog-int",
+        ),
+    ],
+)
+def test_arguments_of_the_wrong_type_name_the_parameter(call, message: str) -> None:
+    with pytest.raises(ParameterError) as err:
+        call()
+    assert str(err.value) == message
+    assert err.value.exit_code == 2
+
+
+def test_price_reads_counts_as_estimate_does() -> None:
+    """'1,000' raised TypeError: '>' not supported between instances of 'int' and 'str'."""
+    assert gpt41cost.price("1,000", "1e1", model="gpt-4.1", as_of=TEST_DATE) == gpt41cost.price(  # type: ignore[arg-type]
+        1000, 10, model="gpt-4.1", as_of=TEST_DATE
+    )
+    with pytest.raises(ParameterError, match=r"^cached_tokens \(2000\) exceed input_tokens \(1000\)$"):
+        gpt41cost.price("1,000", 10, cached_tokens="2,000", model="gpt-4.1", as_of=TEST_DATE)  # type: ignore[arg-type]
+    assert gpt41cost.price(Decimal(1000), 10, model="gpt-4.1", as_of=TEST_DATE).total_usd == Decimal("0.00208")  # type: ignore[arg-type]
