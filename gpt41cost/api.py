@@ -196,12 +196,19 @@ class Usage(Result):
         return report
 
     def workload_yaml(self, tier: int, budget: Decimal | None = None) -> str:
-        """A workload file (model mix, traffic, observed sizes) that :func:`plan` reads, for ``tier``."""
+        """A workload file (model mix, traffic, observed sizes) that :func:`plan` reads, for ``tier``
+        (1 to 5) and ``budget`` (USD a month, more than 0): checked as ``--tier`` and ``--budget``
+        are, a bad one a ParameterError naming it, never a file that plan refuses."""
+        from .numbers import TIER, check_budget
         from .workload_from_usage import workload_yaml
 
+        n_tier = _count(tier, "tier", TIER)
+        if n_tier is None:
+            raise ParameterError("{tier}: give the usage tier the workload will run at (1 to 5)", "tier")
+        monthly = check_budget(budget)
         assert self.accumulator is not None and self.catalog is not None
         return workload_yaml(
-            self.result, self.accumulator, self.catalog, tier=tier, budget=budget, sources=self.result.sources
+            self.result, self.accumulator, self.catalog, tier=n_tier, budget=monthly, sources=self.result.sources
         )
 
 

@@ -94,3 +94,45 @@ def test_price_reads_counts_as_estimate_does() -> None:
     with pytest.raises(ParameterError, match=r"^cached_tokens \(2000\) exceed input_tokens \(1000\)$"):
         gpt41cost.price("1,000", 10, cached_tokens="2,000", model="gpt-4.1", as_of=TEST_DATE)  # type: ignore[arg-type]
     assert gpt41cost.price(Decimal(1000), 10, model="gpt-4.1", as_of=TEST_DATE).total_usd == Decimal("0.00208")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- item 12: workload_yaml's tier and budget
+
+
+@pytest.fixture(scope="module")
+def observed() -> gpt41cost.Usage:
+    return gpt41cost.usage([USAGE], as_of=TEST_DATE)
+
+
+@pytest.mark.parametrize(
+    ("tier", "budget", "message", "flag_message"),
+    [
+        pytest.param(9, None, "tier: must be between 1 and 5, got 9", "--tier: must be between 1 and 5, got 9", id="9"),
+        pytest.param(-1, None, "tier: must be between 1 and 5, got -1", None, id="-1"),
+        pytest.param(0, None, "tier: must be between 1 and 5, got 0", "--tier: must be between 1 and 5, got 0", id="0"),
+        pytest.param(
+            2,
+            -5,
+            "budget '-5': must be more than 0, got -5; give US dollars, e.g. budget 5000",
+            "--budget '-5': must be more than 0, got -5; give US dollars, e.g. --budget 5000",
+            id="budget-negative",
+        ),
+    ],
+)
+def test_workload_yaml_checks_tier_and_budget_as_the_cli_does(
+    observed, cli, tmp_path, tier, budget, message, flag_message
+) -> None:
+    """It wrote `tier: 9`, `tier: -1`, a negative budget: a file plan refuses."""
+    with pytest.raises(ParameterError) as err:
+        observed.workload_yaml(tier, budget)
+    assert str(err.value) == message
+    if flag_message is not None:
+        args = ["--tier", str(tier)] + (["--budget", str(budget)] if budget is not None else [])
+        run = cli("usage", USAGE, "--emit-workload", tmp_path / "w.yaml", *args)
+        assert (run.exit_code, run.stdout) == (2, "")
+        assert run.stderr == f"gpt41cost: error: {flag_message}\n"
+
+
+def test_workload_yaml_reads_tier_and_budget_as_numbers(observed) -> None:
+    text = observed.workload_yaml("3", "$5,000")  # type: ignore[arg-type]
+    assert "\ntier: 3\n" in text and "\nbudget_usd_per_month: 5000\n" in text
