@@ -269,17 +269,17 @@ def _day(as_of: date | str | None) -> date | None:
     never converted: ``datetime.now(timezone.utc)`` is today in UTC), or YYYY-MM-DD."""
     from datetime import date, datetime
 
+    from .lifecycle import AS_OF, RunDate, parse_day
+
     if as_of is None:
         return None
     if isinstance(as_of, datetime):
-        return as_of.date()
+        return RunDate.of(as_of.date(), AS_OF)
     if isinstance(as_of, date):
-        return as_of
+        return RunDate.of(as_of, AS_OF)
     if isinstance(as_of, str):
-        from .lifecycle import parse_day
-
         try:
-            return parse_day(as_of.strip())
+            return RunDate.of(parse_day(as_of.strip()), AS_OF)
         except ValueError as exc:
             raise ParameterError("{as_of}: " + str(exc) + "; give a date such as 2026-12-06", "as_of") from None
     raise ParameterError(
@@ -294,6 +294,7 @@ def _catalog(catalog: Catalog | str | os.PathLike[str] | None, as_of: date | str
     from datetime import date
 
     from .catalog import Catalog
+    from .lifecycle import TODAY, RunDate
 
     if catalog is not None and not isinstance(catalog, (Catalog, str, os.PathLike)):
         raise ParameterError(
@@ -304,7 +305,7 @@ def _catalog(catalog: Catalog | str | os.PathLike[str] | None, as_of: date | str
     day = _day(as_of)  # a bad date is named before the catalog is read
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     if day is None:
-        return cat if cat.run_date is not None else cat.on(date.today())
+        return cat if cat.run_date is not None else cat.on(RunDate.of(date.today(), TODAY))
     return cat.on(day)
 
 

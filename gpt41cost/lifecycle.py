@@ -45,6 +45,38 @@ def parse_day(text: str) -> date:
         raise ValueError(f"{text!r} is not a real date") from None
 
 
+#: Where a run's date came from, as reports name it: the API's ``as_of`` is the CLI's --as-of,
+#: spelled as the flag so that a call's JSON is the command's (the API reads no environment).
+AS_OF = "--as-of"
+TODAY = "today; --as-of sets another"
+
+
+class RunDate(date):
+    """The date of a run, with where it came from (``source``: :data:`AS_OF`, the CLI's
+    ``$GPT41COST_AS_OF``, :data:`TODAY`), which the assumption line of every report names. It is
+    the plain date in every other use (equal, hashed and ordered as it); a date computed from it
+    (``+ timedelta``, ``replace``) is another day, of no source."""
+
+    source: str | None
+
+    def __new__(cls, year: int, month: int, day: int, source: str | None = None) -> RunDate:
+        self = super().__new__(cls, year, month, day)
+        self.source = source
+        return self
+
+    @classmethod
+    def of(cls, day: date, source: str) -> RunDate:
+        return cls(day.year, day.month, day.day, source)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # date's own drops the source (and calls cls(bytes))
+        return (RunDate, (self.year, self.month, self.day, self.source))
+
+
+def date_source(day: date) -> str | None:
+    """Where the run's date ``day`` came from, when it says (a :class:`RunDate`), else None."""
+    return day.source if isinstance(day, RunDate) else None
+
+
 def add_months(day: date, months: int) -> date:
     """The same day ``months`` later (the month's last day when it has no such day)."""
     m = day.month - 1 + months

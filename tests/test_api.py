@@ -121,6 +121,8 @@ def test_import_is_cheap() -> None:
 def _cli_json(cli, args: str | list[str]) -> dict:
     """The JSON the CLI prints for ``args`` (a list, or words in one string)."""
     words = args.split() if isinstance(args, str) else args
+    if "--as-of" not in words:  # the API's as_of is --as-of (not $GPT41COST_AS_OF, which the reports name)
+        words = [*words, "--as-of", TEST_DATE]
     return cli(words, "-f", "json", env={"GPT41COST_PRICING": ""}, expect=(0, 1)).json()  # type: ignore[no-any-return]
 
 
@@ -228,7 +230,7 @@ def test_to_dict_is_the_cli_json(cli, call, args) -> None:
 def test_render_is_what_the_cli_prints(cli) -> None:
     result = estimate(["samples/support"], output_tokens=300)
     for fmt in ("table", "csv", "markdown", "json"):
-        r = cli(["estimate", "samples/support", "--output-tokens", "300", "-f", fmt])
+        r = cli(["estimate", "samples/support", "--output-tokens", "300", "--as-of", TEST_DATE, "-f", fmt])
         assert result.render(fmt) == r.stdout, fmt
 
 

@@ -136,3 +136,38 @@ def test_workload_yaml_checks_tier_and_budget_as_the_cli_does(
 def test_workload_yaml_reads_tier_and_budget_as_numbers(observed) -> None:
     text = observed.workload_yaml("3", "$5,000")  # type: ignore[arg-type]
     assert "\ntier: 3\n" in text and "\nbudget_usd_per_month: 5000\n" in text
+
+
+# --------------------------------------------------------------------------- item 10: where the run's date came from
+
+
+def _date_line(text: str) -> str:
+    return next(line.strip() for line in text.splitlines() if "date of the run:" in line)
+
+
+@pytest.mark.parametrize("command", [["estimate", "--input-tokens", "1000"], ["usage", USAGE], ["pricing"]])
+def test_the_date_line_names_its_source(cli, monkeypatch, command) -> None:
+    """With $GPT41COST_AS_OF set, the line said '(--as-of; default today)'."""
+    tail = ": prices in force and model status on this date"
+    monkeypatch.setenv("GPT41COST_AS_OF", "2026-06-01")
+    assert _date_line(cli(*command).stdout) == f"date of the run: 2026-06-01 ($GPT41COST_AS_OF){tail}"
+    assert _date_line(cli(*command, "--as-of", "2026-05-01").stdout) == f"date of the run: 2026-05-01 (--as-of){tail}"
+    monkeypatch.delenv("GPT41COST_AS_OF")
+    today = dt.date.today().isoformat()
+    assert _date_line(cli(*command).stdout) == f"date of the run: {today} (today; --as-of sets another){tail}"
+
+
+def test_the_api_names_as_of_as_the_cli_names_its_flag(cli) -> None:
+    """as_of is --as-of spelled as a Python name: the same words, so a call's JSON is the command's."""
+    tail = ": prices in force and model status on this date"
+    line = _date_line(gpt41cost.pricing(as_of="2026-06-01").render())
+    assert line == f"date of the run: 2026-06-01 (--as-of){tail}"
+    today = dt.date.today().isoformat()
+    assert _date_line(gpt41cost.pricing().render()) == f"date of the run: {today} (today; --as-of sets another){tail}"
+    # a catalog fixed by the caller names no source it does not know
+    fixed = gpt41cost.load_catalog().on(dt.date(2026, 6, 1))
+    assert _date_line(gpt41cost.pricing(catalog=fixed).render()) == f"date of the run: 2026-06-01{tail}"
+    args = ["--input-tokens", "1000", "--max-tokens", "100", "--peak-rpm", "10", "--as-of", "2026-06-01"]
+    got = gpt41cost.limits(input_tokens=1000, max_tokens=100, peak_rpm=10, as_of=dt.date(2026, 6, 1)).to_dict()
+    assert got == cli.json("limits", *args, "-f", "json")
+    assert got["assumptions"]["date_of_the_run"] == f"2026-06-01 (--as-of){tail}"

@@ -213,22 +213,22 @@ def run_date(as_of: str | None) -> Any:
     from datetime import date
 
     from ..errors import UsageError
-    from ..lifecycle import parse_day
+    from ..lifecycle import AS_OF, TODAY, RunDate, parse_day
 
-    where = "--as-of"
+    where = AS_OF
     if as_of is None:
         as_of = os.environ.get(AS_OF_ENV) or None
         where = f"${AS_OF_ENV}"
     if as_of is None:
-        return date.today()
+        return RunDate.of(date.today(), TODAY)
     try:
-        return parse_day(as_of.strip())
+        return RunDate.of(parse_day(as_of.strip()), where)  # the reports say where it came from
     except ValueError as exc:
         raise UsageError(f"{where}: {exc}; give a date such as 2026-12-06") from None
 
 
 def load_catalog_opt(pricing: str | None, as_of: str | None = None) -> Any:
-    """The catalog as on the run's date (--as-of, default today): the prices in force that day."""
+    """The catalog as on the run's date (--as-of, else $GPT41COST_AS_OF, else today): the prices in force that day."""
     from ..catalog import catalog_path, load_catalog
 
     day = run_date(as_of)  # a bad flag is reported before the catalog is read

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..lifecycle import ACTIVE, Lifecycle, staleness_note
+from ..lifecycle import ACTIVE, Lifecycle, date_source, staleness_note
 
 
 def date_assumption(day: date) -> tuple[str, str]:
-    return ("date of the run", f"{day} (--as-of; default today): prices in force and model status on this date")
+    """The run's date, and where it came from when the date says (--as-of, $GPT41COST_AS_OF, today)."""
+    source = date_source(day)
+    where = f" ({source})" if source else ""
+    return ("date of the run", f"{day}{where}: prices in force and model status on this date")
 
 
 def status_text(lc: Lifecycle, day: date) -> str:
