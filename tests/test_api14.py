@@ -171,3 +171,23 @@ def test_the_api_names_as_of_as_the_cli_names_its_flag(cli) -> None:
     got = gpt41cost.limits(input_tokens=1000, max_tokens=100, peak_rpm=10, as_of=dt.date(2026, 6, 1)).to_dict()
     assert got == cli.json("limits", *args, "-f", "json")
     assert got["assumptions"]["date_of_the_run"] == f"2026-06-01 (--as-of){tail}"
+
+
+# --------------------------------------------------------------------------- item 11: the gate's first failing day
+
+PLANNED_IN_MARCH = str(ROOT / "samples" / "workloads" / "support-bot-2026-03.yaml")
+
+
+def test_the_march_plan_fails_from_the_day_after_the_announcement(cli) -> None:
+    """The README and the sample said it fails from 2026-04-22; it passes that day (the shutdown,
+    2026-10-23, a day past the horizon's 2026-10-22) and fails from 2026-04-23."""
+    assert gpt41cost.plan(PLANNED_IN_MARCH, as_of="2026-04-22").verdict.passed
+    late = gpt41cost.plan(PLANNED_IN_MARCH, as_of="2026-04-23").verdict
+    assert late.reasons == (
+        "gpt-4.1-nano (70% of the traffic) shuts down on 2026-10-23, within the 6-month horizon (to 2026-10-23); "
+        "substitute gpt-4.1-mini",
+    )
+    assert cli("plan", PLANNED_IN_MARCH, "--check", "--as-of", "2026-04-22").exit_code == 0
+    assert cli("plan", PLANNED_IN_MARCH, "--check", "--as-of", "2026-04-23").exit_code == 1
+    comment = (ROOT / "samples" / "workloads" / "support-bot-2026-03.yaml").read_text()
+    assert "fails from 2026-04-23" in comment and "fails from 2026-04-22" not in comment
