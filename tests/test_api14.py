@@ -191,3 +191,41 @@ def test_the_march_plan_fails_from_the_day_after_the_announcement(cli) -> None:
     assert cli("plan", PLANNED_IN_MARCH, "--check", "--as-of", "2026-04-23").exit_code == 1
     comment = (ROOT / "samples" / "workloads" / "support-bot-2026-03.yaml").read_text()
     assert "fails from 2026-04-23" in comment and "fails from 2026-04-22" not in comment
+
+
+# --------------------------------------------------------------------------- item 7: usage's notes in the JSON
+
+
+def _table_notes(text: str) -> list[str]:
+    lines = text.split("\nNotes:\n", 1)[1].splitlines()
+    return [line[4:] for line in lines if line.startswith("  - ")]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param([USAGE, "--as-of", "2027-06-01"], id="stale-catalog-shut-down-models"),
+        pytest.param(
+            [str(ROOT / "samples/bill-2026-11/completions"), "--billed", str(ROOT / "samples/bill-2026-11/costs")],
+            id="billed",
+        ),
+        pytest.param(
+            [str(ROOT / "samples/bill-2026-11/completions"), "--forecast", "--budget", "5000", "--as-of", "2026-11-20"],
+            id="forecast",
+        ),
+    ],
+)
+def test_usage_json_carries_the_notes_the_table_prints(cli, args) -> None:
+    """usage -f json had no notes key (README: 'Assumptions and notes live in the JSON')."""
+    notes = cli.json("usage", *args, "-f", "json")["notes"]
+    assert notes == _table_notes(cli("usage", *args).stdout)
+    assert notes and all(isinstance(n, str) for n in notes)
+
+
+def test_usage_notes_name_the_catalogs_age_and_the_shut_down_models() -> None:
+    notes = gpt41cost.usage([USAGE], as_of="2027-06-01").to_dict()["notes"]
+    assert "prices last checked 177 days ago; see `gpt41cost pricing`" in notes
+    assert any(n.startswith("gpt-4.1-nano is shut down 2026-10-23, ") for n in notes)
+    fresh = gpt41cost.usage([USAGE], as_of="2026-12-06").to_dict()["notes"]
+    assert "gpt-4.1-nano is shut down 2026-10-23, substitute gpt-4.1-mini: these figures price its past use." in fresh
+    assert not any(n.startswith("prices last checked") for n in fresh)

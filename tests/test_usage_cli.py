@@ -65,6 +65,7 @@ def test_json_contract(cli):
         "duplicates_dropped",
         "records_not_deduplicated",
         "assumptions",
+        "notes",
     }
     assert doc["schema_version"] == 3
     assert doc["records"] == 5
@@ -153,7 +154,8 @@ def test_a_document_from_stdin_reads_as_from_a_file(cli, tmp_path, monkeypatch, 
     from_stdin = cli("-", "--format", "json", input=f.read_bytes())
     assert from_file.exit_code == from_stdin.exit_code == 0, from_stdin.stderr
     assert from_stdin.json()["records"] == 2
-    assert from_file.json() == {**from_stdin.json(), "sources": [str(f)]}
+    notes = [n.replace("Sources: -", f"Sources: {f}") for n in from_stdin.json()["notes"]]
+    assert from_file.json() == {**from_stdin.json(), "sources": [str(f)], "notes": notes}
     assert from_stdin.stderr.replace("stdin:", f"{f}:") == from_file.stderr
     assert parsed == []
 

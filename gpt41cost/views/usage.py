@@ -291,7 +291,7 @@ def usage_report(result: UsageResult) -> Report:
     )
     return Report(
         title=f"Usage: {result.records:,} records, {t.requests:,} requests, {usd_auto(t.cost_usd)}",
-        data=usage_json(result),
+        data={**usage_json(result), "notes": list(notes)},  # the Notes the table prints, as limits and plan
         tables=tables,
         assumptions=[*result.assumptions, *([date_assumption(result.run_date)] if result.run_date else [])],
         notes=notes,
@@ -375,10 +375,10 @@ def with_sections(
     assumptions: Sequence[tuple[str, str]] = (),
 ) -> Report:
     """The usage report with one more section (reconciliation, forecast): its JSON under ``key``,
-    its tables after the usage tables, its notes first."""
+    its tables after the usage tables, its notes first (in the JSON ``notes`` too)."""
     return replace(
         report,
-        data={**report.data, key: data},
+        data={**report.data, key: data, "notes": [*notes, *report.data.get("notes", ())]},
         tables=[*report.tables, *tables],
         notes=[*notes, *report.notes],
         assumptions=[*report.assumptions, *assumptions],
