@@ -5,11 +5,14 @@ From the priced daily series of ``gpt41cost usage`` (UTC days). Rules, each stat
 - The month is that of the last day with usage on or before the run date (``--as-of``, default
   today); days after it are left out. A month whose last day has passed is simply its total.
 - Run rate: the mean daily spend over the last :data:`RUN_RATE_DAYS` calendar days ending on the
-  last day with usage (a day without records in that window counts as $0; fewer days when the
-  records start later). It may reach into the previous month.
-- Projection: spend so far + run rate x days left. The range takes the lowest and the highest
-  day of the same window as the rate for every day left: the spread the month has shown, not a
-  statistical interval.
+  last complete day with usage (a day without records in that window counts as $0; fewer days
+  when the records start later). It may reach into the previous month. The run date's own day is
+  taken as not over (the default run date is today): when the records reach it, it is left out of
+  the window (unless it is their only day), and the rest of it is projected as the rate less
+  what it has spent so far (none if more).
+- Projection: spend so far + the rest of the run date + run rate x days left. The range takes
+  the lowest and the highest day of the same window as the rate in its place: the spread the
+  month has shown, not a statistical interval.
 - Crossing: the day the month's cumulative spend passed a limit (``--budget``, the tier's monthly
   usage cap with ``--tier``), or the day it will at the run rate, or none this month. When the
   records end before the run date, a day at the run rate may fall before the run date: it is
@@ -93,20 +96,36 @@ class Forecast:
     tier: int | None
     daily: tuple[tuple[_dt.date, Decimal], ...]  # the month's days so far, with spend
     run_date: _dt.date | None = None  # the run's date (``--as-of``); after ``through``: no records since
+    #: the run date's day, not over, when the records reach it: the rest of it at the run rate (the rate
+    #: less its spend so far, none if more); None when the records end before the run date
+    rest_of_run_date_usd: Decimal | None = None
 
     @property
     def days_left(self) -> int:
+        """Whole days after ``through`` to the month's end (the rest of the run date not among them)."""
         return (self.month_end - self.through).days
 
     @property
+    def rate_to(self) -> _dt.date:
+        """The last day of the run rate's window."""
+        return self.rate_from + _dt.timedelta(days=self.rate_days - 1)
+
+    @property
     def assumptions(self) -> tuple[tuple[str, str], ...]:
+        rate = f"mean daily spend over the {self.rate_days} day(s) {self.rate_from} to {self.rate_to}"
+        if self.rest_of_run_date_usd is not None:
+            if self.rate_to < self.through:
+                rate += f", complete days: the run date {self.through} is not over and is left out"
+            else:
+                rate += ", the run date's part of a day alone (no complete day before it)"
+        rest = (
+            ""
+            if self.rest_of_run_date_usd is None
+            else f", and for the rest of the run date {self.through} less its spend so far (none if more)"
+        )
         return (
-            (
-                "run rate",
-                f"mean daily spend over the {self.rate_days} day(s) {self.rate_from} to {self.through} "
-                "(days without records count as $0)",
-            ),
-            ("forecast range", "the lowest and highest day of the same days, for every day left"),
+            ("run rate", rate + " (days without records count as $0)"),
+            ("forecast range", f"the lowest and highest day of the same days, for every day left{rest}"),
             ("peak day", "online requests only (Batch uses its queue); tokens per minute are the day's average"),
         )
 
@@ -131,14 +150,17 @@ def _crossing(
     rate: Decimal,
     through: _dt.date,
     month_end: _dt.date,
+    rest: Decimal,
 ) -> Crossing:
     running = Decimal(0)
     for day, usd in f_daily:
         running += usd
         if running >= limit:
             return Crossing(what, limit, "crossed", day)
+    if spent + rest >= limit:  # the rest of the run date, not over
+        return Crossing(what, limit, "projected", through)
     if rate > 0:
-        days = int(((limit - spent) / rate).to_integral_value(rounding=ROUND_CEILING))
+        days = int(((limit - spent - rest) / rate).to_integral_value(rounding=ROUND_CEILING))
         on = through + _dt.timedelta(days=days)
         if on <= month_end:
             return Crossing(what, limit, "projected", on)
@@ -168,19 +190,28 @@ def forecast(
     first_day = min(series)
     month_start = through.replace(day=1)
     month_end = _month_end(through)
-    rate_from = max(through - _dt.timedelta(days=RUN_RATE_DAYS - 1), first_day)
-    window = [series.get(rate_from + _dt.timedelta(days=i), Decimal(0)) for i in range((through - rate_from).days + 1)]
-    rate = sum(window, Decimal(0)) / len(window)
+    # the run date's day is not over (today's, by default): out of the rate's window, unless it is all there is
+    partial = through == run_date
+    rate_to = through - _dt.timedelta(days=1) if partial and first_day < through else through
+    rate_from = max(rate_to - _dt.timedelta(days=RUN_RATE_DAYS - 1), first_day)
+    window = [series.get(rate_from + _dt.timedelta(days=i), Decimal(0)) for i in range((rate_to - rate_from).days + 1)]
+    rate, low, high = sum(window, Decimal(0)) / len(window), min(window), max(window)
     month_days = [(month_start + _dt.timedelta(days=i)) for i in range((through - month_start).days + 1)]
     daily = [(d, series.get(d, Decimal(0))) for d in month_days]
     spent = sum((usd for _, usd in daily), Decimal(0))
     left = (month_end - through).days
+    so_far = series[through]
+
+    def rest(day_usd: Decimal) -> Decimal:
+        """The rest of the run date, when the records reach it: a day at ``day_usd`` less its spend so far."""
+        return max(day_usd - so_far, Decimal(0)) if partial else Decimal(0)
+
     crossings = []
-    if budget is not None:
-        crossings.append(_crossing("budget", budget, daily, spent, rate, through, month_end))
+    limits = [("budget", budget)] if budget is not None else []
     if tier is not None:
-        cap = catalog.tiers[tier].monthly_usage_cap_usd
-        crossings.append(_crossing(f"tier {tier} monthly usage cap", cap, daily, spent, rate, through, month_end))
+        limits.append((f"tier {tier} monthly usage cap", catalog.tiers[tier].monthly_usage_cap_usd))
+    for what, limit in limits:
+        crossings.append(_crossing(what, limit, daily, spent, rate, through, month_end, rest(rate)))
     return Forecast(
         month=f"{through:%Y-%m}",
         through=through,
@@ -189,16 +220,17 @@ def forecast(
         run_rate_usd=rate,
         rate_from=rate_from,
         rate_days=len(window),
-        day_low_usd=min(window),
-        day_high_usd=max(window),
-        projected_usd=spent + rate * left,
-        low_usd=spent + min(window) * left,
-        high_usd=spent + max(window) * left,
+        day_low_usd=low,
+        day_high_usd=high,
+        projected_usd=spent + rest(rate) + rate * left,
+        low_usd=spent + rest(low) + low * left,
+        high_usd=spent + rest(high) + high * left,
         crossings=tuple(crossings),
         peaks=_peaks(acc, catalog, month_start, through, tier),
         tier=tier,
         daily=tuple(daily),
         run_date=run_date,
+        rest_of_run_date_usd=rest(rate) if partial else None,
     )
 
 

@@ -236,6 +236,7 @@ def test_forecast_json_contract(cli):
         "run_rate_usd_per_day",
         "run_rate_from",
         "run_rate_days",
+        "rest_of_run_date_usd",
         "projected_usd",
         "projected_low_usd",
         "projected_high_usd",

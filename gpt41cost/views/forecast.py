@@ -15,7 +15,7 @@ def _crossing_text(c: Crossing, f: Forecast) -> str:
     if c.status == "crossed":
         return f"crossed on {c.on}"
     if c.status == "projected":
-        if c.on is not None and f.run_date is not None and c.on <= f.run_date:
+        if c.on is not None and f.run_date is not None and c.on <= f.run_date and f.through < f.run_date:
             # a day already past: what the rate gives after the last records, not a day to come
             return f"at the run rate, would have crossed on {c.on} (no records after {f.through})"
         return f"at the run rate, crosses on {c.on}"
@@ -45,9 +45,19 @@ def forecast_tables(f: Forecast) -> list[Table]:
     rows: list[list[Cell]] = [
         [f"spent so far ({month_start} to {f.through})", Usd(f.spent_usd)],
         [
-            f"run rate per day (mean of {f.rate_days} days, {f.rate_from} to {f.through})",
+            f"run rate per day (mean of {f.rate_days} days, {f.rate_from} to {f.rate_to})",
             Shown(f"{usd_cents(f.run_rate_usd)}/day", f.run_rate_usd),
         ],
+    ]
+    if f.rest_of_run_date_usd is not None:
+        so_far = f.daily[-1][1]
+        rows.append(
+            [
+                f"rest of {f.through} (not over: the rate less its {usd_cents(so_far)} so far)",
+                Usd(f.rest_of_run_date_usd),
+            ]
+        )
+    rows += [
         [f"days left (to {f.month_end})", f.days_left],
         ["projected month-end", Usd(f.projected_usd)],
         [f"projected low (the rate's lowest day, {usd_cents(f.day_low_usd)}, every day left)", Usd(f.low_usd)],
@@ -92,7 +102,8 @@ def _pct(share: Any) -> Pct:
 def forecast_notes(f: Forecast) -> list[str]:
     parts = [
         f"Forecast: {usd_cents(f.projected_usd)} by {f.month_end} ({usd_cents(f.low_usd)} - {usd_cents(f.high_usd)}) "
-        f"at {usd_cents(f.run_rate_usd)}/day, the mean of the last {f.rate_days} days"
+        f"at {usd_cents(f.run_rate_usd)}/day, the mean of the last {f.rate_days} "
+        + ("complete days" if f.rest_of_run_date_usd is not None and f.rate_to < f.through else "days")
     ]
     parts += [f"{c.what} {usd_given(c.limit_usd)}: {_crossing_text(c, f)}" for c in f.crossings]
     notes = ["; ".join(parts) + "."]
@@ -119,6 +130,7 @@ def forecast_json(f: Forecast) -> dict[str, Any]:
         "run_rate_usd_per_day": money_str(f.run_rate_usd),
         "run_rate_from": f.rate_from.isoformat(),
         "run_rate_days": f.rate_days,
+        "rest_of_run_date_usd": None if f.rest_of_run_date_usd is None else money_str(f.rest_of_run_date_usd),
         "projected_usd": money_str(f.projected_usd),
         "projected_low_usd": money_str(f.low_usd),
         "projected_high_usd": money_str(f.high_usd),

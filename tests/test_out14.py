@@ -1,0 +1,94 @@
+"""Review 14, out14's items: the forecast's run date, Batch pre-flight table name, stale catalog in
+the CI gate, Markdown escaping, the tier table's max peak, unrendered templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from gpt41cost.forecast import forecast
+from gpt41cost.usage import Accumulator, UsageRecord, summarize
+from gpt41cost.views.forecast import forecast_tables
+
+NOV = dt.date(2026, 11, 1)
+EPOCH = dt.date(1970, 1, 1)
+#: $100 a day to the 13th, then 100,150,200,150,100,150,200 (mean $150) to the 20th
+SPEND = [100] * 13 + [100, 150, 200, 150, 100, 150, 200]
+
+
+def _day(n: int) -> int:
+    return (NOV - EPOCH).days + n - 1
+
+
+def _month(catalog, today_usd: int | None) -> tuple[Accumulator, object]:
+    acc = Accumulator()
+    spend = SPEND + ([] if today_usd is None else [today_usd])
+    for n, usd in enumerate(spend, 1):
+        # gpt-4.1 input at $2.00 per 1M: $100 is 50,000,000 tokens
+        acc.add(UsageRecord("gpt-4.1", usd * 500_000, 0, 0, requests=1000, day=_day(n), per_request=False))
+    return acc, summarize(acc, catalog)
+
+
+# -- item 1: the run date's day is not over -----------------------------------------------------
+
+
+def test_forecast_leaves_the_run_dates_part_of_a_day_out_of_the_rate(catalog):
+    """$10 so far on the run date (the 21st): the rate is that of the 14th-20th, $150, as on the 21st
+    with no records yet; the rest of the 21st is $140 at the rate. Before: the window took the 21st as
+    a whole day of $10 (rate $137.14, low day $10, projection $3,594.29)."""
+    acc, result = _month(catalog, 10)
+    f = forecast(result, acc, catalog, run_date=dt.date(2026, 11, 21), budget=Decimal(2400))
+    assert (f.rate_from, f.rate_to, f.rate_days) == (dt.date(2026, 11, 14), dt.date(2026, 11, 20), 7)
+    assert f.run_rate_usd == Decimal(150) and (f.day_low_usd, f.day_high_usd) == (100, 200)
+    assert f.spent_usd == Decimal(2360) and f.rest_of_run_date_usd == Decimal(140) and f.days_left == 9
+    assert f.projected_usd == Decimal(2360 + 140 + 150 * 9)
+    assert (f.low_usd, f.high_usd) == (Decimal(2360 + 90 + 100 * 9), Decimal(2360 + 190 + 200 * 9))
+    # no records yet on the 21st: the same figures but the rest
+    acc0, result0 = _month(catalog, None)
+    late = forecast(result0, acc0, catalog, run_date=dt.date(2026, 11, 21))
+    assert late.rest_of_run_date_usd is None and late.projected_usd == Decimal(2350 + 150 * 10)
+    # $2,360 spent, the rest of the day at the rate passes $2,400: today, not a day already past
+    assert [(c.status, c.on) for c in f.crossings] == [("projected", dt.date(2026, 11, 21))]
+    rows = {str(r[0]): r[1] for r in forecast_tables(f)[0].rows}
+    assert rows["budget $2,400"].text == "at the run rate, crosses on 2026-11-21"
+    assert "rest of 2026-11-21 (not over: the rate less its $10.00 so far)" in rows
+    assert "the run date 2026-11-21 is not over and is left out" in dict(f.assumptions)["run rate"]
+
+
+def test_forecast_a_run_date_over_the_rate_adds_nothing(catalog):
+    acc, result = _month(catalog, 400)
+    f = forecast(result, acc, catalog, run_date=dt.date(2026, 11, 21))
+    assert f.run_rate_usd == Decimal(150) and f.rest_of_run_date_usd == 0
+    assert f.projected_usd == Decimal(2750 + 150 * 9) and f.low_usd == Decimal(2750 + 100 * 9)
+
+
+def test_forecast_records_of_the_run_date_alone(catalog):
+    acc = Accumulator()
+    acc.add(UsageRecord("gpt-4.1", 30_000_000, 0, 0, day=_day(5), per_request=False))  # $60
+    f = forecast(summarize(acc, catalog), acc, catalog, run_date=dt.date(2026, 11, 5))
+    assert (f.rate_days, f.run_rate_usd, f.rest_of_run_date_usd) == (1, Decimal(60), Decimal(0))
+    assert "part of a day alone" in dict(f.assumptions)["run rate"]
+
+
+def test_forecast_cli_same_figures_as_the_day_before(cli, tmp_path: Path):
+    """The reviewer's case: one record at 02:25 UTC on the run date moved the rate and the low."""
+    noon = int(dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC).timestamp())
+    lines = [
+        {"id": f"r{i}", "created": noon + i * 86_400, "model": "gpt-4.1-mini",
+         "usage": {"prompt_tokens": 1000 * (1 + i % 3), "completion_tokens": 200}}
+        for i in range(20)
+    ]  # fmt: skip
+    log = tmp_path / "app.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    before = cli(["usage", str(log), "--forecast", "--as-of", "2026-11-21", "--format", "json"])
+    early = int(dt.datetime(2026, 11, 21, 2, 25, tzinfo=dt.UTC).timestamp())
+    lines.append({"id": "t", "created": early, "model": "gpt-4.1-mini",
+                  "usage": {"prompt_tokens": 100, "completion_tokens": 10}})  # fmt: skip
+    log.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    after = cli(["usage", str(log), "--forecast", "--as-of", "2026-11-21", "--format", "json"])
+    a, b = json.loads(after.stdout)["forecast"], json.loads(before.stdout)["forecast"]
+    keys = ("run_rate_usd_per_day", "run_rate_from", "projected_usd", "projected_low_usd", "projected_high_usd")
+    assert [a[k] for k in keys] == [b[k] for k in keys]
+    assert b["rest_of_run_date_usd"] is None and Decimal(a["rest_of_run_date_usd"]) > 0
