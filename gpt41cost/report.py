@@ -77,6 +77,9 @@ class Table:
     #: False: a table for machines only (``--format csv --table NAME``), not printed in the
     #: table, Markdown or HTML formats (where a chart, or other tables, show its figures)
     people: bool = True
+    #: False: a table for people only, not a CSV table (``--table``): its rows are in a machine-only
+    #: table under a name that does not change with the inputs (a title naming a file would)
+    csv: bool = True
 
 
 @dataclass(frozen=True)
@@ -393,8 +396,13 @@ def render(
     return carried(text, fmt, encoding)
 
 
+def csv_tables(report: Report) -> list[Table]:
+    """The tables ``--format csv --table NAME`` picks from, the default first."""
+    return [t for t in report.tables if t.csv]
+
+
 def table_names(report: Report) -> list[str]:
-    return [t.name or _slug(t.title) for t in report.tables]
+    return [t.name or _slug(t.title) for t in csv_tables(report)]
 
 
 def _slug(title: str) -> str:
@@ -405,13 +413,14 @@ def pick_table(report: Report, name: str | None) -> Table:
     """The CSV table ``--table NAME`` names (default: the first)."""
     from .errors import UsageError
 
-    if not report.tables:
+    tables = csv_tables(report)
+    if not tables:
         raise UsageError("this report has no table to write as CSV; use --format json")
     if name is None:
-        return report.tables[0]
+        return tables[0]
     names = table_names(report)
     if name in names:
-        return report.tables[names.index(name)]
+        return tables[names.index(name)]
     raise UsageError(f"--table {name}: no such table here; choose one of {', '.join(names)} (--table help lists them)")
 
 
@@ -463,7 +472,7 @@ def _csv(report: Report, name: str | None) -> str:
     w = csv.writer(buf, lineterminator="\n")
     if name == "help":
         w.writerow(["table", "title", "default", "numeric columns"])
-        for i, (slug, t) in enumerate(zip(table_names(report), report.tables, strict=True)):
+        for i, (slug, t) in enumerate(zip(table_names(report), csv_tables(report), strict=True)):
             numeric = "; ".join(c for c in t.columns if c in t.numeric)
             w.writerow([slug, csv_safe(t.title), "yes" if i == 0 else "no", numeric])
         return buf.getvalue()

@@ -3,7 +3,9 @@ the CI gate, Markdown escaping, the tier table's max peak, unrendered templates.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -92,3 +94,35 @@ def test_forecast_cli_same_figures_as_the_day_before(cli, tmp_path: Path):
     keys = ("run_rate_usd_per_day", "run_rate_from", "projected_usd", "projected_low_usd", "projected_high_usd")
     assert [a[k] for k in keys] == [b[k] for k in keys]
     assert b["rest_of_run_date_usd"] is None and Decimal(a["rest_of_run_date_usd"]) > 0
+
+
+# -- item 8: the Batch pre-flight's CSV tables have names that do not change with the file --------
+
+
+def _batch_line(cid: str, **body) -> str:
+    body = {"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "hi"}], **body}
+    return json.dumps({"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": body})
+
+
+def test_batch_preflight_csv_table_names_are_stable(cli, tmp_path: Path):
+    ok, dup = tmp_path / "ok-batch.jsonl", tmp_path / "dup-batch.jsonl"
+    ok.write_text(_batch_line("a") + "\n", encoding="utf-8")
+    dup.write_text(_batch_line("a") + "\n" + _batch_line("a") + "\n", encoding="utf-8")
+    r = cli(["estimate", str(ok), str(dup), "-f", "csv", "--table", "help"])
+    names = [line.split(",")[0] for line in r.stdout.splitlines()[1:]]
+    assert "batch-preflight" in names and "batch-queue" in names
+    assert len(names) == len(set(names)) and not [n for n in names if "jsonl" in n]
+    r = cli(["estimate", str(ok), str(dup), "-f", "csv", "--table", "batch-preflight"])
+    assert r.exit_code == 1  # the duplicate custom_id: the gate, after the report
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert rows[0] == ["file", "verdict", "severity", "line", "check", "finding"]
+    assert [row[:5] for row in rows[1:]] == [
+        [str(ok), "passes", "ok", "", ""],
+        [str(dup), "openai_rejects", "error", "2", "duplicate_custom_id"],
+    ]
+    r = cli(["estimate", str(dup), "-f", "csv", "--table", "batch-queue"])
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert rows[0][:3] == ["file", "model", "tier"] and {row[0] for row in rows[1:]} == {str(dup)}
+    # people still read each file's verdict in its table's title
+    r = cli(["estimate", str(dup)])
+    assert f"Batch pre-flight: {dup}: REJECTED by OpenAI's checks" in r.stdout

@@ -42,58 +42,95 @@ def batch_json(c: BatchCheck) -> dict[str, Any]:
     }
 
 
+def _verdict(c: BatchCheck) -> tuple[str, str]:
+    """The file's verdict as people read it (a title) and as machines do (a CSV cell)."""
+    if c.openai_rejects:
+        return "REJECTED by OpenAI's checks", "openai_rejects"
+    if c.rejected:
+        return f"FAILS the pre-flight ({PREFLIGHT_ONLY})", "preflight_fails"
+    return "passes OpenAI's checks", "passes"
+
+
+def _queue_verdict(t: Any) -> str:
+    if not t.possible:
+        return "never: a request exceeds the queue"
+    return "yes, at once" if t.fits_at_once else f"in {t.batches_needed} batches"
+
+
+_FINDING_COLUMNS = ("severity", "line", "check", "finding")
+_QUEUE_COLUMNS = ("model", "tier", "queue limit", "file tokens", "LC queue limit", "LC file tokens", "enqueue")
+_QUEUE_NUMERIC = frozenset({"tier", "queue limit", "file tokens", "LC queue limit", "LC file tokens"})
+
+
 def batch_tables(checks: Sequence[BatchCheck]) -> list[Table]:
+    """Per file, its findings (titled with the file and its verdict) and its queue per tier, for
+    people; for CSV, the same rows of every file in two tables whose names do not change with the
+    files or verdicts, ``batch-preflight`` and ``batch-queue``, the file (and verdict) as columns."""
     tables: list[Table] = []
+    all_findings: list[list[Any]] = []
+    all_queue: list[list[Any]] = []
     for c in checks:
-        verdict = (
-            "REJECTED by OpenAI's checks"
-            if c.openai_rejects
-            else f"FAILS the pre-flight ({PREFLIGHT_ONLY})"
-            if c.rejected
-            else "passes OpenAI's checks"
-        )
-        rows = [
+        verdict, verdict_raw = _verdict(c)
+        rows: list[list[Any]] = [
             [f.severity, "-" if f.line is None else f.line, f.code, f.message.removeprefix(f"line {f.line}: ")]
             for f in c.findings
         ]
         if not rows:
             rows = [["ok", "-", "-", f"{c.requests:,} requests, {c.file_bytes:,} bytes, one model, no findings"]]
+        name = source_name(c.source)
         tables.append(
             Table(
-                f"Batch pre-flight: {source_name(c.source)}: {verdict}",
-                ["severity", "line", "check", "finding"],
+                f"Batch pre-flight: {name}: {verdict}",
+                _FINDING_COLUMNS,
                 rows,
                 numeric=frozenset({"line"}),
+                csv=False,
             )
         )
-        qrows: list[list[Any]] = []
-        for model, tiers in c.queue.items():
-            for t in tiers:
-                if not t.possible:
-                    verdict_q = "never: a request exceeds the queue"
-                elif t.fits_at_once:
-                    verdict_q = "yes, at once"
-                else:
-                    verdict_q = f"in {t.batches_needed} batches"
-                qrows.append(
-                    [
-                        model,
-                        t.tier,
-                        t.standard.limit,
-                        t.standard.input_tokens,
-                        t.long_context.limit,
-                        t.long_context.input_tokens,
-                        verdict_q,
-                    ]
-                )
+        all_findings += [[name, verdict_raw, *row] for row in rows]
+        qrows: list[list[Any]] = [
+            [
+                model,
+                t.tier,
+                t.standard.limit,
+                t.standard.input_tokens,
+                t.long_context.limit,
+                t.long_context.input_tokens,
+                _queue_verdict(t),
+            ]
+            for model, tiers in c.queue.items()
+            for t in tiers
+        ]
         tables.append(
             Table(
-                "Batch queue per tier (input tokens of pending batches, per model)",
-                ["model", "tier", "queue limit", "file tokens", "LC queue limit", "LC file tokens", "enqueue"],
+                "Batch queue per tier (input tokens of pending batches, per model)"
+                + (f": {name}" if len(checks) > 1 else ""),
+                _QUEUE_COLUMNS,
                 qrows,
-                numeric=frozenset({"tier", "queue limit", "file tokens", "LC queue limit", "LC file tokens"}),
+                numeric=_QUEUE_NUMERIC,
+                csv=False,
             )
         )
+        all_queue += [[name, *row] for row in qrows]
+    if checks:
+        tables += [
+            Table(
+                "Batch pre-flight: findings of every file",
+                ("file", "verdict", *_FINDING_COLUMNS),
+                all_findings,
+                numeric=frozenset({"line"}),
+                name="batch-preflight",
+                people=False,
+            ),
+            Table(
+                "Batch queue per tier, every file",
+                ("file", *_QUEUE_COLUMNS),
+                all_queue,
+                numeric=_QUEUE_NUMERIC,
+                name="batch-queue",
+                people=False,
+            ),
+        ]
     return tables
 
 
