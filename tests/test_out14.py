@@ -126,3 +126,23 @@ def test_batch_preflight_csv_table_names_are_stable(cli, tmp_path: Path):
     # people still read each file's verdict in its table's title
     r = cli(["estimate", str(dup)])
     assert f"Batch pre-flight: {dup}: REJECTED by OpenAI's checks" in r.stdout
+
+
+# -- item 9: the CI gate says on stderr that the catalog is stale -----------------------------------
+
+FIXTURE_CATALOG = str(Path(__file__).parent / "data" / "pricing-fixture.yaml")  # checked 2025-04-14
+
+
+def test_plan_check_warns_of_a_stale_catalog_on_stderr(cli, tmp_path: Path):
+    w = tmp_path / "w.yaml"
+    w.write_text(
+        "name: x\nmodel: gpt-4.1\ninput_tokens: 1000\noutput_tokens: 100\ntraffic: {requests_per_day: 1000}\n"
+        "tier: 3\nbudget_usd_per_month: 500\nhorizon_months: 1\n",
+        encoding="utf-8",
+    )
+    args = ["plan", str(w), "--check", "--pricing", FIXTURE_CATALOG]
+    stale = cli([*args, "--as-of", "2025-09-01"])
+    assert stale.exit_code == 0, stale.stderr  # a warning, not a failed gate
+    assert stale.stderr == "gpt41cost: warning: prices last checked 140 days ago; see `gpt41cost pricing`\n"
+    fresh = cli([*args, "--as-of", "2025-07-13"])  # 90 days: not stale
+    assert (fresh.exit_code, fresh.stderr) == (0, "")

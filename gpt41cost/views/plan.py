@@ -131,7 +131,9 @@ def plan_report(
         [(m.label, s.over_max, s.max_output_tokens) for (m, _), s in zip(w.models, summaries, strict=True)]
     )
     notes += overs
-    notes += catalog_notes(catalog.as_of, day)
+    # a stale catalog is a warning on stderr too: a CI gate (--check) that passes on old prices must say so
+    stale = catalog_notes(catalog.as_of, day)
+    notes += stale
     # each model's own requests (a mix: image and cached tokens differ by model), as limits shows them
     each = [
         (m.label, replace(a.demand, profile=a.demand.profile_of(k), profiles=()), own)
@@ -261,7 +263,7 @@ def plan_report(
             n
             for n in notes
             if not n.startswith("FAIL: ")
-            and ("shut down" in n or "shuts down" in n or is_uncounted_note(n) or n in overs)
+            and ("shut down" in n or "shuts down" in n or is_uncounted_note(n) or n in overs or n in stale)
         ],
         charts=[
             Chart(
