@@ -498,30 +498,57 @@ def people_view(t: Table) -> tuple[list[str], list[list[str]]]:
     return cols, [[_cell(c, p) for c, p in zip(row, places, strict=True)] for row in rows]
 
 
-def _md_escape(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
+#: Markdown punctuation that makes code, emphasis, strikethrough, links or table cells:
+#: backslash-escaped, as CommonMark allows for any ASCII punctuation; but an ``_`` inside a word
+#: (snake_case, a file name), which emphasises nothing in GitHub-flavoured Markdown.
+_MD_PUNCT = re.compile(r"[\\`*\[\]~|]|(?<![^\W_])_|_(?![^\W_])")
+#: What GitHub turns into a mention (@user, @org/team) or a link (an e-mail address, a bare
+#: http:// or www. address): a zero-width space (U+200B, as an entity) after its ``@``, ``:`` or ``www``.
+_MD_LINKISH = re.compile(r"(?i)@(?=\w)|(?<=\w):(?=//)|\bwww(?=\.)")
+#: A start that would open a block in a list item or a line of its own: a heading, a list item, a rule.
+_MD_BLOCK = re.compile(r"^(?:#{1,6}(?=\s|$)|[-+](?=\s|$)|(?:-[ \t]*){3,}$)|^(\d{1,9})(?=[.)](?:\s|$))")
+
+
+def md_escape(text: str, *, cell: bool = False) -> str:
+    """``text`` as plain text in GitHub-flavoured Markdown, in a heading, a table cell or a list
+    item alike: raw HTML shown, not run (``<``, ``>`` and ``&`` as entities), Markdown punctuation
+    backslash-escaped, mentions and bare links broken with a zero-width space as GitHub's own
+    bots do (``@&#8203;here``), a leading block marker escaped, line breaks as spaces. Reports
+    read input text (workload and file names, notes quoting them) into every Markdown part.
+    ``cell``: a table cell, where no block starts (a lone ``-``, an unknown figure, stays as is)."""
+    s = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = _MD_PUNCT.sub(r"\\\g<0>", s)
+    s = _MD_LINKISH.sub(lambda m: m.group(0) + "&#8203;", s)
+    # one line, no outer whitespace (four spaces open a code block in a list item; a space
+    # before the closing ** of a bold title leaves it open)
+    s = s.replace("\r\n", " ").replace("\n", " ").replace("\r", " ").strip(" \t")
+    if cell:
+        return s
+    # an ordered list's number stays a number: its "." or ")" is what is escaped
+    return _MD_BLOCK.sub(lambda m: m.group(0) + "\\" if m.group(1) else "\\" + m.group(0), s)
 
 
 def _markdown(report: Report) -> str:
-    out: list[str] = [f"## {report.title}", ""]
+    e = md_escape
+    out: list[str] = [f"## {e(report.title)}", ""]
     for t in shown_tables(report):
         cols, rows = people_view(t)
-        out += [f"**{t.title}**", ""]
-        out.append("| " + " | ".join(_md_escape(c) for c in cols) + " |")
+        out += [f"**{e(t.title)}**", ""]
+        out.append("| " + " | ".join(e(c, cell=True) for c in cols) + " |")
         out.append("|" + "|".join("---:" if c in t.numeric else "---" for c in cols) + "|")
         for row in rows:
-            out.append("| " + " | ".join(_md_escape(c) for c in row) + " |")
+            out.append("| " + " | ".join(e(c, cell=True) for c in row) + " |")
         out.append("")
     if report.assumptions:
         out += ["**Assumptions**", ""]
-        out += [f"- {name}: {value}" for name, value in report.assumptions]
+        out += [f"- {e(name)}: {e(value)}" for name, value in report.assumptions]
         out.append("")
     if report.notes:
         out += ["**Notes**", ""]
-        out += [f"- {n}" for n in report.notes]
+        out += [f"- {e(n)}" for n in report.notes]
         out.append("")
     if report.footer:
-        out += [report.footer, ""]
+        out += [e(report.footer), ""]
     return "\n".join(printable(line) for line in out)
 
 

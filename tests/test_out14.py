@@ -10,6 +10,9 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from gpt41cost.forecast import forecast
 from gpt41cost.usage import Accumulator, UsageRecord, summarize
 from gpt41cost.views.forecast import forecast_tables
@@ -146,3 +149,79 @@ def test_plan_check_warns_of_a_stale_catalog_on_stderr(cli, tmp_path: Path):
     assert stale.stderr == "gpt41cost: warning: prices last checked 140 days ago; see `gpt41cost pricing`\n"
     fresh = cli([*args, "--as-of", "2025-07-13"])  # 90 days: not stale
     assert (fresh.exit_code, fresh.stderr) == (0, "")
+
+
+# -- item 13: Markdown carries input text as text ---------------------------------------------------
+
+EVIL = "x <img src=x onerror=alert(1)> [click](http://evil) @here"
+
+
+def _md_inline_text(markdown: str) -> list[tuple[str, str]]:
+    """Each block's inline text as CommonMark (+ GFM tables and strikethrough) renders it, and
+    every inline token that is not plain text (a link, an image, HTML, emphasis, code)."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    out = []
+    for tok in md.parse(markdown):
+        if tok.type == "inline":
+            kinds = {c.type for c in tok.children or []} - {"text", "softbreak"}
+            text = "".join(c.content for c in tok.children or [] if c.type == "text")
+            out.append((text, ",".join(sorted(kinds))))
+    return out
+
+
+def test_md_escape_examples():
+    from gpt41cost.report import md_escape
+
+    assert md_escape(EVIL) == ("x &lt;img src=x onerror=alert(1)&gt; \\[click\\](http:&#8203;//evil) @&#8203;here")
+    assert md_escape("a|b max_tokens _it_ $5 www.x.io") == "a\\|b max_tokens \\_it\\_ $5 www&#8203;.x.io"
+    assert [md_escape(t) for t in ("# h", "- x", "1. x", "---", "-80.0%", "-")] == [
+        "\\# h",
+        "\\- x",
+        "1\\. x",
+        "\\---",
+        "-80.0%",
+        "\\-",
+    ]
+    assert md_escape("-", cell=True) == "-" and md_escape("- x", cell=True) == "- x"
+
+
+@given(
+    st.text(alphabet=st.characters(codec="ascii", exclude_categories=("Cc",)) | st.sampled_from("\n\t"), max_size=40)
+)
+@settings(max_examples=300)
+def test_md_escape_renders_as_the_text_itself(text):
+    """In a heading, a table cell, a list item or a bold title: plain text, the same characters
+    (bar the zero-width spaces breaking mentions and links, line breaks as spaces, the outer
+    whitespace), never a link, image, HTML, emphasis or code."""
+    from gpt41cost.report import md_escape
+
+    e, c = md_escape(text), md_escape(text, cell=True)
+    want = " ".join(text.split())
+    for doc in (f"## {e}", f"| a |\n|---|\n| {c} |", f"- {e}", f"**{e}**", f"- n: {e}"):
+        blocks = _md_inline_text(doc)
+        got = [(" ".join(t.replace("\u200b", "").split()), kinds) for t, kinds in blocks]
+        if doc.startswith("| a |"):
+            got = got[1:] if got and got[0][0] == "a" else got
+        if doc.startswith("- n: "):
+            got = [(t.removeprefix("n: ").removeprefix("n:"), k) for t, k in got]
+        if doc.startswith("**"):
+            got = [(t, k.replace("strong_close", "").replace("strong_open", "").strip(",")) for t, k in got]
+        assert got in ([(want, "")], [] if not want else None), (doc, got)
+
+
+def test_plan_markdown_escapes_the_workload_name(cli, tmp_path: Path):
+    w = tmp_path / "evil.yaml"
+    w.write_text(
+        f'name: "{EVIL}"\nmodel: gpt-4.1-mini\ninput_tokens: 100\noutput_tokens: 10\n'
+        "traffic: {requests_per_day: 10}\ntier: 1\n",
+        encoding="utf-8",
+    )
+    r = cli(["plan", str(w), "-f", "markdown"])
+    assert r.exit_code == 0, r.stderr
+    first = r.stdout.splitlines()[0]
+    assert first.startswith("## Plan x &lt;img src=x onerror=alert(1)&gt; \\[click\\](http:&#8203;//evil) @&#8203;here")
+    assert "<img" not in r.stdout and "](http://" not in r.stdout and "@here" not in r.stdout
+    for text, kinds in _md_inline_text(r.stdout):
+        assert kinds in ("", "strong_close,strong_open"), text
