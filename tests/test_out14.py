@@ -10,6 +10,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -225,3 +226,27 @@ def test_plan_markdown_escapes_the_workload_name(cli, tmp_path: Path):
     assert "<img" not in r.stdout and "](http://" not in r.stdout and "@here" not in r.stdout
     for text, kinds in _md_inline_text(r.stdout):
         assert kinds in ("", "strong_close,strong_open"), text
+
+
+# -- item 16: plan's tier table shows the max peak at the peak's precision ---------------------------
+
+
+@pytest.mark.parametrize("per_day", [1000, 1188, 7777, 54321])
+def test_plan_tier_max_peak_never_reads_under_the_peak_on_a_fitting_tier(cli, tmp_path: Path, per_day: int):
+    """exact.yaml of the review: peak 2.08 RPM, tier 1 fits at up to 2.4802: the table read 'max
+    peak RPM 2, fits yes' (the max floored to a whole number, the peak at 2 places)."""
+    w = tmp_path / "w.yaml"
+    w.write_text(
+        "name: exact\nmodel: gpt-4.1\ninput_tokens: 1000\noutput_tokens: 100\n"
+        f"traffic: {{requests_per_day: {per_day}}}\ntier: 3\nhorizon_months: 1\n",
+        encoding="utf-8",
+    )
+    r = cli(["plan", str(w), "-f", "markdown"])
+    lines = r.stdout.splitlines()
+    peak = Decimal(next(x for x in lines if x.startswith("| gpt-4.1 |")).split("|")[5].strip().replace(",", ""))
+    start = lines.index("**Every tier**")
+    rows = [x.split("|")[1:-1] for x in lines[start + 4 : lines.index("", start + 2)]]
+    fitting = [Decimal(r[2].strip().replace(",", "")) for r in rows if r[4].strip() == "yes"]
+    assert fitting and all(m >= peak for m in fitting), (peak, rows)
+    if per_day == 1000:
+        assert (peak, rows[0][2].strip()) == (Decimal("2.08"), "2.48")

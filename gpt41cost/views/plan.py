@@ -101,7 +101,8 @@ def plan_report(
     head_rows = [[m.model, *use_cells(m, columns), Pct(m.headroom_pct), yes_no(m.fits)] for m in at.models]
     head_footer = [["monthly usage cap", *([""] * len(columns)), "", f"{yes_no(at.cap_fits)}: {cap_cell(at)}"]]
     tier_rows = [
-        [t.tier, Pct(t.headroom_pct), whole(t.max_peak_rpm), Shown(cap_cell(t), t.cap_used_pct), yes_no(t.fits)]
+        # the max at the peak's own precision and rounding: a fitting tier never reads a max under the peak
+        [t.tier, Pct(t.headroom_pct), _shown(t.max_peak_rpm), Shown(cap_cell(t), t.cap_used_pct), yes_no(t.fits)]
         for t in a.tiers
     ]
     lowest = a.lowest_tier
