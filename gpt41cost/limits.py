@@ -10,6 +10,9 @@ The rules, each a named value here and an assumption in every report:
 - Traffic counts every request of the workload; the requests of a Batch file, and
   ``batch_share`` of the others, go through the Batch API: they are priced at Batch rates and
   use the batch queue instead of RPM, TPM and RPD (docs/accounting.md §8, "Batch files").
+  ``priority_share`` of the others is sent at priority processing: priced at priority rates
+  (a fine-tuned model has none: standard), counted against the same RPM, TPM and RPD
+  (docs/accounting.md §2, "Priority processing").
 - Use % = used / limit x 100 (exact Decimal). Headroom % = 100 - the largest use %.
   A tier fits when every use % is at most 100 - ``min_headroom_pct``, no single request
   is larger than its pool's TPM (OpenAI rejects it outright), and the projected monthly
@@ -217,6 +220,8 @@ class Demand:
     #: each model's requests, in the order of ``models`` (they differ in image tokens and cache);
     #: empty: ``profile`` for every model
     profiles: tuple[RequestProfile, ...] = ()
+    #: share of the requests sent at priority processing (online, never through the Batch API)
+    priority_share: Decimal = ZERO
 
     def __post_init__(self) -> None:
         # The models and their shares are invariants, not checks of input: api.limits assesses
@@ -229,13 +234,18 @@ class Demand:
         assert abs(sum((s for _, s in self.models), ZERO) - 1) <= Decimal("1e-9"), "the shares sum to 1"
         if not ZERO <= self.batch_share <= 1:
             raise ParameterError("{batch_share}: must be between 0 and 1 (or 0% and 100%)", "batch_share")
+        if not ZERO <= self.priority_share <= 1 or self.batch_share + self.priority_share > 1:
+            raise ParameterError(
+                "{priority_share}: must be between 0 and 1, and with {batch_share} at most 1 (a request sent "
+                "through the Batch API is not sent at priority)",
+                "priority_share",
+                "batch_share",
+            )
         if not ZERO <= self.min_headroom_pct < HUNDRED:
             raise ParameterError("{min_headroom}: must be at least 0 and below 100 (percent)", "min_headroom")
 
     def scaled(self, k: Decimal) -> Demand:
-        return Demand(
-            self.models, self.traffic.scaled(k), self.profile, self.batch_share, self.min_headroom_pct, self.profiles
-        )
+        return replace(self, traffic=self.traffic.scaled(k))
 
     def profile_of(self, k: int) -> RequestProfile:
         """The requests of the ``k``-th model."""
@@ -321,6 +331,8 @@ class ModelCost:
     batch_usd: Decimal | None
     per_request_standard_usd: Decimal
     per_request_batch_usd: Decimal
+    #: the part of ``standard_usd`` sent at priority processing (the priority share), at its rates
+    priority_usd: Decimal | None = None
 
     @property
     def total_usd(self) -> Decimal | None:
@@ -496,49 +508,72 @@ def _fmt_pct(p: Decimal) -> str:
     return f"{p.quantize(Decimal('0.1')):,}%"
 
 
+def priority_rates_mode(model: ResolvedModel) -> str:
+    """The rates a request sent at priority processing is billed at: priority, except on a
+    fine-tuned model, which OpenAI publishes no priority prices for (standard)."""
+    return "standard" if model.fine_tuned else "priority"
+
+
+def priority_text(demand: Demand) -> str:
+    """The priority share as an assumption line (docs/accounting.md §2, "Priority processing")."""
+    pct = f"{(demand.priority_share * HUNDRED).normalize():f}%"
+    where = "the others" if demand.profile.batch_kinds else "every model"
+    text = (
+        f"{pct} of requests sent at priority processing (service_tier priority), on {where}: priced at priority "
+        "rates (in the standard column: sent online), counted against the same RPM, TPM and RPD (OpenAI: "
+        "the rate limit is shared between Standard and Priority processing)"
+    )
+    if any(m.fine_tuned for m, _ in demand.models):
+        text += "; a fine-tuned model has no priority prices: its share at standard rates"
+    return text
+
+
 def _cost(demand: Demand, model: ResolvedModel, share: Decimal, p: RequestProfile) -> ModelCost:
     """The month's cost of one model's share, and the mean price of a request of each part.
 
     Each request kind is priced once in each mode. ``standard`` covers the requests sent online
-    (not a Batch file's; with a batch share, the rest of them), ``batch`` the requests sent through
+    (not a Batch file's; with a batch share, the rest of them), the priority share of them at
+    priority rates (``priority_usd``, part of ``standard_usd``), ``batch`` the requests sent through
     the Batch API (a Batch file's, and the batch share of the others); each per-request price is the
     mean over the requests its monthly figure covers, so monthly = requests a month x per request.
     With no request in a part, its per-request price is every request's in that mode (a what-if)."""
     std_each: list[Decimal] = []
+    pri_each: list[Decimal] = []
     bat_each: list[Decimal] = []
+    ps = demand.priority_share
     for k, (i, c) in enumerate(zip(p.input_tokens, p.cached_tokens, strict=True)):
         usage = TokenUsage(i, c, p.output_of(k))
         std_each.append(price(usage, model, "standard").total_usd)
+        pri_each.append(price(usage, model, priority_rates_mode(model)).total_usd if ps else std_each[-1])
         # No cached batch rate is published: cost.price bills cached batch tokens at the batch input rate.
         bat_each.append(price(usage, model, "batch").total_usd)
-    std = sum(std_each, ZERO) / p.kinds
-    bat = sum(bat_each, ZERO) / p.kinds
     bs = demand.batch_share
     files = p.batch_kinds
-    if files:
-        sums = [sum((x for k, x in enumerate(each) if p.is_batch(k) == f), ZERO) for each, f in
-                ((std_each, False), (bat_each, False), (bat_each, True))]  # fmt: skip
-        online, online_bat, files_bat = (x / p.kinds for x in sums)
-        others = p.kinds - files
-        # the mean over the requests each part covers: online, and through the Batch API
-        per_std = sums[0] / others if others else std
-        per_bat = (bs * sums[1] + sums[2]) / (bs * others + files)
+    others = p.kinds - files
+    # sums over the requests that are not a Batch file's (all of them without one), per mode
+    std_o, pri_o, bat_o = (sum((x for k, x in enumerate(each) if not p.is_batch(k)), ZERO) for each in
+                           (std_each, pri_each, bat_each))  # fmt: skip
+    files_bat = sum((x for k, x in enumerate(bat_each) if p.is_batch(k)), ZERO)
+    online_sum = (1 - bs - ps) * std_o + ps * pri_o  # the online requests' own prices, at their share
+    if others and bs < 1:
+        per_std = online_sum / ((1 - bs) * others)
+    else:  # none is sent online: every request at standard rates (a what-if)
+        per_std = (std_o if others else sum(std_each, ZERO)) / (others or p.kinds)
+    if files or (bs and others):
+        per_bat = (bs * bat_o + files_bat) / (bs * others + files)
     else:
-        per_std, per_bat = std, bat
+        per_bat = sum(bat_each, ZERO) / p.kinds
     rpd = demand.traffic.requests_per_day
     if rpd is None:
         return ModelCost(model.label, share, None, demand.traffic.peak_rpm * share, None, None, per_std, per_bat)
     month = rpd * share * DAYS_PER_MONTH
-    if not files:
-        online_usd, batch_usd = month * (1 - bs) * std, month * bs * bat
-    else:
-        # a Batch file's requests go through the Batch API; the others as the batch share says
-        online_usd = month * (1 - bs) * online
-        batch_usd = month * (bs * online_bat)
-        batch_usd += month * files_bat
+    # each request kind is equally likely: a kind's share of the month is 1 / kinds
+    online_usd = month * online_sum / p.kinds
+    batch_usd = month * (bs * bat_o + files_bat) / p.kinds
     return ModelCost(
-        model.label, share, rpd * share, demand.traffic.peak_rpm * share, online_usd, batch_usd, per_std, per_bat
-    )
+        model.label, share, rpd * share, demand.traffic.peak_rpm * share, online_usd, batch_usd, per_std, per_bat,
+        month * ps * pri_o / p.kinds,
+    )  # fmt: skip
 
 
 def assess(demand: Demand, catalog: Catalog, tiers: Sequence[int] = TIERS) -> Assessment:

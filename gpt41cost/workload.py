@@ -20,6 +20,8 @@ cache_hit_rate / cache   share of input served from the prompt cache (0-1), or `
 cached_tokens            or cached input tokens per request, taken as given (capped at each
                          request's input; what usage --emit-workload writes: the observed mean)
 batch_share              share of requests sent through the Batch API (0-1), default 0
+priority_share           share of requests sent at priority processing (0-1), default 0; with
+                         batch_share at most 1 (a fine-tuned model has no priority prices: standard)
 tier                     the usage tier the launch runs at (1-5)
 budget_usd_per_month     optional monthly budget (USD)
 min_headroom_pct         required rate-limit headroom in % (0 to below 100), default 0
@@ -85,6 +87,7 @@ KEYS = (
     "cache",
     "cached_tokens",
     "batch_share",
+    "priority_share",
     "tier",
     "budget_usd_per_month",
     "min_headroom_pct",
@@ -130,6 +133,8 @@ class Workload:
     output_whole: bool = False
     #: cached input tokens per request, as given (``cached_tokens``), each request's at most its input
     cached_tokens: int | None = None
+    #: share of the requests sent at priority processing (service_tier "priority")
+    priority_share: Decimal = Decimal(0)
 
     @property
     def reserve_tokens(self) -> int:
@@ -381,6 +386,15 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
     batch_share = Decimal(0)
     if "batch_share" in root:
         batch_share = v.dec(root["batch_share"], "batch_share", SHARE, share=True)
+    priority_share = Decimal(0)
+    if "priority_share" in root:
+        priority_share = v.dec(root["priority_share"], "priority_share", SHARE, share=True)
+        if batch_share + priority_share > 1:
+            v.fail(
+                "priority_share",
+                f"{priority_share} with batch_share {batch_share} is more than 1: a request sent through the Batch "
+                "API is not sent at priority; give shares that sum to 1 or less",
+            )
     if "tier" not in root:
         v.fail("tier", "missing key: the usage tier the launch runs at (1 to 5)")
     tier = v.int_(root["tier"], "tier", _ANY_TIER)
@@ -420,6 +434,7 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
         output_source=output_source,
         horizon_months=horizon,
         cached_tokens=cached_tokens,
+        priority_share=priority_share,
     )
 
 
@@ -869,7 +884,7 @@ def calibrated(w: Workload, cal: Calibration) -> Workload:
 def workload_demand(w: Workload, profile: RequestProfile, profiles: Sequence[RequestProfile] = ()) -> Demand:
     """The workload's demand; ``profiles``: each model's requests, in the mix's order (default
     ``profile`` for every model)."""
-    return Demand(w.models, w.traffic, profile, w.batch_share, w.min_headroom_pct, tuple(profiles))
+    return Demand(w.models, w.traffic, profile, w.batch_share, w.min_headroom_pct, tuple(profiles), w.priority_share)
 
 
 # --------------------------------------------------------------------------- the run's date

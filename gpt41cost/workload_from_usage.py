@@ -14,7 +14,10 @@ Every figure comes from the records, priced traffic only (models the catalog pri
   by ``plan`` as given: a hit rate of the mean input would go through OpenAI's 1,024-token minimum
   and 128-token steps, which the requests met one by one, not on average (a log half cached at
   1,664 tokens has a mean of 832, none of it cacheable as a rate of its mean input); the hit rate
-  is written as a comment. ``batch_share``: Batch requests / requests.
+  is written as a comment. ``batch_share``: Batch requests / requests. ``priority_share``: the
+  requests billed at priority (``service_tier`` "priority" or "fast", usage's rule) / the requests
+  of models with priority prices (a fine-tuned model has none: plan prices its share at standard),
+  so that plan, applying it to every model alike, prices as many requests at priority as observed.
 - ``tier`` and ``budget_usd_per_month``: ``--tier`` and ``--budget``.
 
 The per-model observations (calibration) are written as comments above the keys, with the
@@ -29,7 +32,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 from .catalog import Catalog
 from .errors import InputError, UnknownModelError
-from .usage import Accumulator, UsageResult, date_of, percentile
+from .usage import Accumulator, UsageResult, date_of, mode_of, percentile
 
 SHARE_PLACES = Decimal("0.0001")
 
@@ -64,19 +67,23 @@ def workload_yaml(
 ) -> str:
     """The workload file's text; InputError when no priced record has a date."""
     reqs: dict[str, int] = {}
-    inp = cached = out = batch = 0
+    inp = cached = out = batch = priority = can_priority = 0
     hist: dict[int, int] = {}
     days: list[int] = []
-    for (model, is_batch, _t, day, *_), (n, i, c, o) in acc.groups.items():
+    for (model, is_batch, tier_, day, *_), (n, i, c, o) in acc.groups.items():
         try:
-            label = None if not model else catalog.resolve(model).family
+            resolved = None if not model else catalog.resolve(model)
         except UnknownModelError:
-            label = None
-        if label is None:
+            resolved = None
+        if resolved is None:
             continue
+        label = resolved.family
         reqs[label] = reqs.get(label, 0) + n
         inp, cached, out = inp + i, cached + c, out + o
         batch += n if is_batch else 0
+        if not resolved.fine_tuned:
+            can_priority += n
+            priority += n if mode_of(is_batch, tier_) == "priority" else 0
         if day is not None:
             days.append(day)
     for model, h in acc.hist.items():
@@ -101,8 +108,8 @@ def workload_yaml(
         f"# Workload observed from usage, {first} to {last} ({span} UTC days, {total:,} priced requests).",
         f"# Written by gpt41cost usage --emit-workload from: {', '.join(sources) or '-'}",
         f"# Observed spend at catalog prices: ${result.total_usd.quantize(Decimal('0.01')):,} over {span} days. plan "
-        "uses one input size, cached tokens and batch share for every model, so its monthly cost can differ from "
-        "it; the per-model figures below (or plan --calibrate-from the same usage) show by how much.",
+        "uses one input size, cached tokens, batch and priority shares for every model, so its monthly cost can "
+        "differ from it; the per-model figures below (or plan --calibrate-from the same usage) show by how much.",
     ]
     for snap in result.snapshots:  # dated apart from the alias the workload names: say so
         alias = result.lifecycles.get(snap.counted_under)
@@ -140,6 +147,9 @@ def workload_yaml(
         f"cached_tokens: {cached // total}               # mean per request, all models (rounded down); "
         f"cache hit rate {_q(Decimal(cached) / inp) if inp else 0}",
         f"batch_share: {_q(Decimal(batch) / total)}",
+        f"priority_share: {_q(Decimal(priority) / can_priority) if can_priority else _q(Decimal(0))}"
+        f"            # {priority:,} of the {can_priority:,} requests of models with priority prices billed at "
+        "priority (service_tier priority or fast)",
         f"tier: {tier}",
     ]
     if budget is not None:

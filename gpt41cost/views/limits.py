@@ -9,7 +9,17 @@ from typing import Any
 from ..cache import extended_note
 from ..catalog import Catalog
 from ..lifecycle import SHUT_DOWN, active_first
-from ..limits import ASSUMPTIONS, DAYS_PER_MONTH, Assessment, Demand, Drain, ModelTier, RequestProfile, TierFit
+from ..limits import (
+    ASSUMPTIONS,
+    DAYS_PER_MONTH,
+    Assessment,
+    Demand,
+    Drain,
+    ModelTier,
+    RequestProfile,
+    TierFit,
+    priority_text,
+)
 from ..measure import choices_note
 from ..report import (
     MEAN_PLACES,
@@ -171,6 +181,8 @@ def input_assumptions(
             ("cached input/request", f"mean {_dec(summary.mean_cached_tokens, 1)} tokens ({summary.cache_basis})")
         )
     out.append(("batch share", batch_text(demand, summary)))
+    if demand.priority_share:
+        out.append(("priority share", priority_text(demand)))
     out.append(("min headroom", f"{_dec(demand.min_headroom_pct)}%"))
     out.append(
         (

@@ -160,6 +160,7 @@ def plan_report(
                 "peak_rpm": rounded(w.traffic.peak_rpm, 4),
                 "peak_rpm_source": w.traffic.peak_source,
                 "batch_share": w.batch_share,
+                "priority_share": w.priority_share,
                 "batch_file_requests": a.demand.profile.batch_kinds,
             },
             model_inputs,

@@ -1,0 +1,106 @@
+"""Priority processing (review 14): the workload's priority share, request bodies asking for
+priority, and requests over the long-context threshold, which priority rates exclude."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from gpt41cost.catalog import load_catalog
+from gpt41cost.limits import assess
+from gpt41cost.workload import load_workload, workload_demand, workload_profiles
+
+from .conftest import DATA
+
+FIXTURE = str(DATA / "pricing-fixture.yaml")
+
+
+def _plan_cost(tmp_path: Path, text: str) -> D:
+    (tmp_path / "w.yaml").write_text(text)
+    catalog = load_catalog(FIXTURE)
+    w = load_workload(tmp_path / "w.yaml", catalog)
+    profiles, _ = workload_profiles(w, catalog)
+    a = assess(workload_demand(w, profiles[0], profiles), catalog, (w.tier,))
+    total = sum((c.total_usd or D(0) for c in a.costs), D(0))
+    return total
+
+
+PRIO = """\
+model: {model}
+input_tokens: 1000
+output_tokens: 100
+traffic: {{requests_per_day: 10}}
+priority_share: {share}
+tier: 2
+"""
+
+
+@pytest.mark.parametrize(
+    ("model", "share", "usd"),
+    [
+        # 300 requests a month: standard 1,000 x $2/M + 100 x $8/M = $0.0028; priority 1,000 x $3.50/M
+        # + 100 x $14/M = $0.0049; half of each: 150 x 0.0028 + 150 x 0.0049
+        pytest.param("gpt-4.1", "0.5", D("1.155"), id="half-at-priority"),
+        pytest.param("gpt-4.1", "0", D("0.84"), id="none-at-priority"),
+        pytest.param("gpt-4.1", "1", D("1.47"), id="all-at-priority"),
+        # a fine-tuned model has no priority prices: its share at standard (3.00/12.00): 300 x 0.0042
+        pytest.param("ft:gpt-4.1-2025-04-14:org::x", "0.5", D("1.26"), id="fine-tuned-at-standard"),
+    ],
+)
+def test_plan_prices_the_priority_share(tmp_path: Path, model: str, share: str, usd: D) -> None:
+    assert _plan_cost(tmp_path, PRIO.format(model=model, share=share)) == usd
+
+
+def test_priority_share_with_batch_share_over_1_is_refused(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "w.yaml").write_text(PRIO.format(model="gpt-4.1", share="0.6") + "batch_share: 0.5\n")
+    r = cli("plan", tmp_path / "w.yaml", "--pricing", FIXTURE)
+    assert r.exit_code != 0 and r.stdout == ""
+    assert "w.yaml:5: priority_share: 0.6 with batch_share 0.5 is more than 1" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_plan_shows_the_priority_share(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "w.yaml").write_text(PRIO.format(model="gpt-4.1", share="0.25"))
+    r = cli("plan", tmp_path / "w.yaml", "--pricing", FIXTURE, "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["inputs"]["priority_share"] == 0.25
+    assert data["assumptions"]["priority_share"].startswith("25% of requests sent at priority processing")
+
+
+def _chat(model: str, tier: str, prompt: int, out: int, day: int) -> str:
+    return json.dumps(
+        {
+            "model": model,
+            "created": 1793491200 + day * 86400,
+            "service_tier": tier,
+            "usage": {"prompt_tokens": prompt, "completion_tokens": out, "prompt_tokens_details": {"cached_tokens": 0}},
+        }
+    )
+
+
+def test_emit_workload_keeps_the_priority_share(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A log of 10 requests a day over 2 days, 4 of the 8 gpt-4.1 ones at priority, 2 on a fine-tuned
+    model (no priority prices): the workload says 4 / 8, and plan at the observed rate prices the
+    observed spend (the plan was 25% under it with priority dropped)."""
+    lines = []
+    for day in (0, 1):
+        for k in range(4):
+            lines.append(_chat("gpt-4.1", "priority" if k % 2 else "default", 1000, 100, day))
+        lines.append(_chat("ft:gpt-4.1-2025-04-14:org::x", "default", 1000, 100, day))
+    (tmp_path / "log.jsonl").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "next.yaml"
+    r = cli("usage", tmp_path / "log.jsonl", "--tier", "3", "--emit-workload", out, "--pricing", FIXTURE,
+            "--as-of", "2026-11-20", "--format", "json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    observed = D(json.loads(r.stdout)["total_usd"])
+    text = out.read_text()
+    assert "priority_share: 0.5000" in text and "4 of the 8 requests of models with priority prices" in text
+    r = cli("plan", out, "--pricing", FIXTURE, "--as-of", "2026-11-20", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    monthly = sum(D(m["monthly_cost_usd"]["total"]) for m in json.loads(r.stdout)["models"])
+    # 5 requests a day, exactly the log's: 30 days against the log's 2
+    assert monthly == observed * 15
