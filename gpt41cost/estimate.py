@@ -18,7 +18,17 @@ from .catalog import FT_PREFIX, Catalog, ResolvedModel
 from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import ParameterError
 from .lifecycle import ACTIVE, ALWAYS_ACTIVE, SHUT_DOWN, Lifecycle, active_first, snapshot_notes
-from .measure import Group, InputFile, Measured, Misfit, Totals, capped_below, choices_note, output_sum, worst_output
+from .measure import (
+    Group,
+    InputFile,
+    Measured,
+    Misfit,
+    Totals,
+    capped_below,
+    choices_note,
+    output_sum,
+    worst_output,
+)
 from .usage import ModelCalibration, percentile
 
 #: Output tokens per request when neither --output-tokens nor a calibration gives them.
@@ -70,6 +80,16 @@ class Assumptions:
     def mode_of(self, kind: str) -> str:
         """The processing mode of an input read as ``kind``."""
         return self.batch_file_mode if kind == "batch" else self.mode
+
+    def modes_of(self, kind: str, cls: tuple[bool, tuple[bool, ...]], bases: Sequence[str]) -> tuple[str, ...]:
+        """The rates each base model prices a group of requests at (docs/accounting.md §2,
+        "Priority processing"): its input's mode; a request at priority whose input on a model is
+        over the long-context threshold at standard there (:data:`LONG_CONTEXT_PRIORITY`)."""
+        mode = self.mode_of(kind)
+        if mode != "priority":
+            return (mode,) * len(bases)
+        longs = cls[1] or (False,) * len(bases)
+        return tuple("standard" if long else "priority" for long in longs)
 
     def output_for(self, base: str) -> int:
         return self.output_by_model.get(base, self.output_tokens)
@@ -336,12 +356,9 @@ def estimate(
         notes.append(choices_note(totals.multi, a.output_whole))
     if totals.extended_cache:
         notes.append(extended_note(totals.extended_cache))
+    notes += tier_notes(totals, a, catalog.long_context_threshold, models)
     kind_of = dict(totals.kinds)
-    spans = (
-        list(inputs)
-        if inputs is not None
-        else [InputFile(g.source, kind_of.get(g.source, ""), "", g.start, g.start + g.requests) for g in totals.groups]
-    )
+    spans = list(inputs) if inputs is not None else _source_spans(totals, kind_of)
     return EstimateResult(
         assumptions=a,
         models=tuple(results),
@@ -355,6 +372,56 @@ def estimate(
         inputs=_per_input(totals, catalog, a, models, spans),
         empty_inputs=tuple(empty_inputs),
     )
+
+
+#: The long-context rule for priority processing (``gpt41cost rules``; docs/accounting.md §2), per
+#: request: the threshold is the catalog's long_context_threshold.
+LONG_CONTEXT_PRIORITY = (
+    "a request sent at priority processing whose input is over {threshold:,} tokens is priced at standard rates, "
+    "in estimate, limits and plan: OpenAI's priority prices for the GPT-4.1 family exclude long context, "
+    "'Requests estimated at >128K prompt tokens' (openai.com/api-priority-processing); Azure's page says such "
+    "requests are downgraded to standard processing and charged at the standard rate, OpenAI's says nothing of "
+    "the charge (inference: standard, as for a request OpenAI downgrades for its ramp rate limit); '128K' read as "
+    "{threshold:,} tokens, the long-context pool's threshold (inference: it could be 131,072)"
+)
+
+
+def n_requests(n: int) -> str:
+    """``1 request``, ``1,234 requests``."""
+    return f"{n:,} request{'s' if n != 1 else ''}"
+
+
+def tier_notes(totals: Totals, a: Assumptions, threshold: int, models: Sequence[ResolvedModel]) -> list[str]:
+    """The requests at priority over the long-context threshold, priced at standard
+    (docs/accounting.md §2, "Priority processing")."""
+    notes: list[str] = []
+    kind_of = dict(totals.kinds)
+    bases = [m.spec.name for m in models]
+    long = 0
+    for g in totals.groups:
+        modes = a.modes_of(kind_of.get(g.source, ""), (g.cls[0], ()), totals.bases)
+        if modes[0] == "priority" and any(g.cls[1][totals.bases.index(b)] for b in bases if g.cls[1]):
+            long += g.requests
+    if long:
+        notes.append(
+            f"{n_requests(long)} at priority {'is' if long == 1 else 'are'} over {threshold:,} input tokens: priced "
+            "at standard rates (OpenAI's priority prices exclude long context, 'Requests estimated at >128K prompt "
+            f"tokens'; '128K' read as {threshold:,}, inferred)"
+        )
+    return notes
+
+
+def _source_spans(totals: Totals, kind_of: Mapping[str, str]) -> list[InputFile]:
+    """Each run of requests from one source as an input (its groups, one per request class, are
+    consecutive in the totals)."""
+    runs: list[tuple[str, int]] = []
+    for g in totals.groups:
+        if not runs or runs[-1][0] != g.source:
+            runs.append((g.source, g.start))
+    stops = [start for _, start in runs[1:]] + [totals.requests]
+    return [
+        InputFile(src, kind_of.get(src, ""), "", start, stop) for (src, start), stop in zip(runs, stops, strict=True)
+    ]
 
 
 def _detected(cache: RunCache, requests: int, a: Assumptions) -> tuple[Mapping[str, int], Mapping[str, int]]:
@@ -385,27 +452,33 @@ def _with_what_if(
 def _per_input(
     totals: Totals, catalog: Catalog, a: Assumptions, models: Sequence[ResolvedModel], spans: Sequence[InputFile]
 ) -> tuple[InputEstimate, ...]:
-    """Each input's tokens and cost on each model (all its requests once)."""
-    groups = {g.start: (k, g) for k, g in enumerate(totals.groups)}
+    """Each input's tokens and cost on each model (all its requests once): the sum of its groups
+    (one per request class), each priced at its own rates."""
     warm: Mapping[str, Mapping[int, int]] = {}
     if a.cache_mode == "auto" and a.cache_warm and totals.cache is not None:
         warm = totals.cache.warm_totals()
+    starts = [g.start for g in totals.groups]
+    order = sorted(range(len(starts)), key=starts.__getitem__)
     out = []
     for span in spans:
-        tag, group = groups.get(span.start, (-1, None)) if span.stop > span.start else (-1, None)
+        mine = [k for k in order if span.start <= starts[k] < span.stop]
         figures = []
         for m in models:
             base = m.spec.name
-            if group is None:
-                usage = TokenUsage(0, 0, 0)
-            else:
+            at = totals.bases.index(base)
+            usage = TokenUsage(0, 0, 0)
+            cost = Decimal(0)
+            for tag in mine:
+                group = totals.groups[tag]
                 auto = warm[base].get(tag, 0) if warm else group.cold[base] if totals.cache is not None else None
                 sizes = group.sizes[base]
                 in_sum = sum(i * c for i, c in sizes.items())
                 cached = _cached_sum(a, catalog, base, sizes, auto)
                 out_sum = output_sum(a.output_for(base), group.requests, group.caps, group.more, a.output_whole)
-                usage = TokenUsage(in_sum, cached, out_sum)
-            cost = price(usage, m, a.mode_of(span.read_as)).total_usd
+                g_usage = TokenUsage(in_sum, cached, out_sum)
+                mode = a.modes_of(span.read_as, group.cls, totals.bases)[at]
+                usage += g_usage
+                cost += price(g_usage, m, mode).total_usd
             figures.append(
                 InputModelFigures(m.label, usage.input_tokens, usage.cached_input_tokens, usage.output_tokens, cost)
             )
@@ -462,7 +535,7 @@ class _Part(NamedTuple):
     and the indexes of their groups in the run's totals; the requests with more than one choice,
     by cap and choices (:attr:`gpt41cost.measure.Group.more`)."""
 
-    mode: str
+    modes: tuple[str, ...]  # per base model, in the totals' order of bases
     requests: int
     sizes: Mapping[str, Counter[int]]
     caps: Counter[int]
@@ -486,19 +559,19 @@ class _Run(NamedTuple):
 def _run(totals: Totals, a: Assumptions) -> _Run:
     sizes, caps = totals.sizes, totals.caps
     kind_of = dict(totals.kinds)
-    tags: dict[str, list[int]] = {}
+    tags: dict[tuple[str, ...], list[int]] = {}
     for k, g in enumerate(totals.groups):
-        tags.setdefault(a.mode_of(kind_of.get(g.source, "")), []).append(k)
+        tags.setdefault(a.modes_of(kind_of.get(g.source, ""), g.cls, totals.bases), []).append(k)
     if len(tags) <= 1:
-        mode = next(iter(tags), a.mode)
-        whole = _Part(mode, totals.requests, sizes, caps, tuple(range(len(totals.groups))), totals.more)
+        modes = next(iter(tags), (a.mode,) * len(totals.bases))
+        whole = _Part(modes, totals.requests, sizes, caps, tuple(range(len(totals.groups))), totals.more)
         return _Run(totals, sizes, caps, (whole,), {})
     parts = []
-    for mode, ks in tags.items():
+    for modes, ks in tags.items():
         part = Group("", 0, totals.bases)  # the part's groups together
         for k in ks:
             part.merge(totals.groups[k])
-        parts.append(_Part(mode, part.requests, part.sizes, part.caps, tuple(ks), part.more))
+        parts.append(_Part(modes, part.requests, part.sizes, part.caps, tuple(ks), part.more))
     warm = totals.cache.warm_totals() if totals.cache is not None and a.cache_warm else {}  # read only when warm
     return _Run(totals, sizes, caps, tuple(parts), warm)
 
@@ -563,7 +636,9 @@ def _estimate_model(
     zero = Cost(Decimal(0), Decimal(0), Decimal(0))
     total = no_cache = month = zero
     worst = Decimal(0)
+    at = t.bases.index(base)
     for part, p_auto, p_steady in zip(run.parts, autos, steadies, strict=True):
+        mode = part.modes[at]
         p_sizes = part.sizes[base]
         cached = _cached_sum(a, catalog, base, p_sizes, p_auto)
         in_sum = sum(i * c for i, c in p_sizes.items())
@@ -571,13 +646,13 @@ def _estimate_model(
         worst_out = worst_output(out, part.requests, part.caps, part.more, m.spec.max_output_tokens, a.output_whole)
         p_usage = TokenUsage(in_sum, cached, out_sum)
         usage += p_usage
-        total += price(p_usage, m, part.mode)
-        no_cache += price(TokenUsage(in_sum, 0, out_sum), m, part.mode)
-        worst += price(TokenUsage(in_sum, cached, worst_out), m, part.mode).total_usd
+        total += price(p_usage, m, mode)
+        no_cache += price(TokenUsage(in_sum, 0, out_sum), m, mode)
+        worst += price(TokenUsage(in_sum, cached, worst_out), m, mode).total_usd
         # with the cache detected, the month is priced in its steady state, not as the sample ran
         p_month = p_usage if p_steady is None else TokenUsage(in_sum, min(p_steady, in_sum), out_sum)
         month_usage += p_month
-        month += price(p_month, m, part.mode)
+        month += price(p_month, m, mode)
     capped = caps.total()
     per_request = total.total_usd / n
     batch = price(usage, m, "batch")

@@ -10,9 +10,10 @@ The rules, each a named value here and an assumption in every report:
 - Traffic counts every request of the workload; the requests of a Batch file, and
   ``batch_share`` of the others, go through the Batch API: they are priced at Batch rates and
   use the batch queue instead of RPM, TPM and RPD (docs/accounting.md §8, "Batch files").
-  ``priority_share`` of the others is sent at priority processing: priced at priority rates
-  (a fine-tuned model has none: standard), counted against the same RPM, TPM and RPD
-  (docs/accounting.md §2, "Priority processing").
+  ``priority_share`` of the others is sent at priority: priced at priority rates (a fine-tuned
+  model has none, and priority prices exclude an input over the long-context threshold:
+  standard), counted against the same RPM, TPM and RPD (docs/accounting.md §2, "Priority
+  processing").
 - Use % = used / limit x 100 (exact Decimal). Headroom % = 100 - the largest use %.
   A tier fits when every use % is at most 100 - ``min_headroom_pct``, no single request
   is larger than its pool's TPM (OpenAI rejects it outright), and the projected monthly
@@ -508,53 +509,69 @@ def _fmt_pct(p: Decimal) -> str:
     return f"{p.quantize(Decimal('0.1')):,}%"
 
 
-def priority_rates_mode(model: ResolvedModel) -> str:
-    """The rates a request sent at priority processing is billed at: priority, except on a
-    fine-tuned model, which OpenAI publishes no priority prices for (standard)."""
-    return "standard" if model.fine_tuned else "priority"
+def priority_rates_mode(model: ResolvedModel, input_tokens: int, threshold: int) -> str:
+    """The rates a request sent at priority processing is billed at (docs/accounting.md §2,
+    "Priority processing"): priority, except on a fine-tuned model, which OpenAI publishes no
+    priority prices for, and for an input over the long-context threshold, which priority prices
+    exclude (estimate.LONG_CONTEXT_PRIORITY): standard."""
+    return "standard" if model.fine_tuned or input_tokens > threshold else "priority"
 
 
-def priority_text(demand: Demand) -> str:
-    """The priority share as an assumption line (docs/accounting.md §2, "Priority processing")."""
+def priority_text(demand: Demand, threshold: int) -> str | None:
+    """The requests sent at priority processing as an assumption line (docs/accounting.md §2,
+    "Priority processing"), None when none is."""
+    if not demand.priority_share:
+        return None
     pct = f"{(demand.priority_share * HUNDRED).normalize():f}%"
-    where = "the others" if demand.profile.batch_kinds else "every model"
+    whom = "of the others" if demand.profile.batch_kinds else "of requests"
     text = (
-        f"{pct} of requests sent at priority processing (service_tier priority), on {where}: priced at priority "
-        "rates (in the standard column: sent online), counted against the same RPM, TPM and RPD (OpenAI: "
-        "the rate limit is shared between Standard and Priority processing)"
+        f"sent at priority processing: {pct} {whom} (priority_share): priced at priority rates (in the standard "
+        "column: sent online), counted against the same RPM, TPM and RPD (OpenAI: the rate limit is shared between "
+        f"Standard and Priority processing); a request over {threshold:,} input tokens at standard rates (priority "
+        "prices exclude long context)"
     )
     if any(m.fine_tuned for m, _ in demand.models):
-        text += "; a fine-tuned model has no priority prices: its share at standard rates"
+        text += "; a fine-tuned model has no priority prices: standard rates"
     return text
 
 
-def _cost(demand: Demand, model: ResolvedModel, share: Decimal, p: RequestProfile) -> ModelCost:
+def _cost(demand: Demand, model: ResolvedModel, share: Decimal, p: RequestProfile, threshold: int) -> ModelCost:
     """The month's cost of one model's share, and the mean price of a request of each part.
 
     Each request kind is priced once in each mode. ``standard`` covers the requests sent online
-    (not a Batch file's; with a batch share, the rest of them), the priority share of them at
-    priority rates (``priority_usd``, part of ``standard_usd``), ``batch`` the requests sent through
-    the Batch API (a Batch file's, and the batch share of the others); each per-request price is the
-    mean over the requests its monthly figure covers, so monthly = requests a month x per request.
-    With no request in a part, its per-request price is every request's in that mode (a what-if)."""
+    (not a Batch file's; with a batch share, the rest of them), those sent at priority processing
+    (the priority share of them) at their rates
+    (``priority_usd``, part of ``standard_usd``: :func:`priority_rates_mode`), ``batch`` the requests
+    sent through the Batch API (a Batch file's, and the batch share of the others); each
+    per-request price is the mean over the requests its monthly figure covers, so monthly =
+    requests a month x per request. With no request in a part, its per-request price is every
+    request's in that mode (a what-if)."""
     std_each: list[Decimal] = []
-    pri_each: list[Decimal] = []
     bat_each: list[Decimal] = []
-    ps = demand.priority_share
+    bs, ps = demand.batch_share, demand.priority_share
+    online_sum = pri_sum = bat_o = files_bat = ZERO
+    std_o = ZERO
     for k, (i, c) in enumerate(zip(p.input_tokens, p.cached_tokens, strict=True)):
         usage = TokenUsage(i, c, p.output_of(k))
-        std_each.append(price(usage, model, "standard").total_usd)
-        pri_each.append(price(usage, model, priority_rates_mode(model)).total_usd if ps else std_each[-1])
+        std = price(usage, model, "standard").total_usd
         # No cached batch rate is published: cost.price bills cached batch tokens at the batch input rate.
-        bat_each.append(price(usage, model, "batch").total_usd)
-    bs = demand.batch_share
+        bat = price(usage, model, "batch").total_usd
+        std_each.append(std)
+        bat_each.append(bat)
+        if p.is_batch(k):
+            files_bat += bat
+            continue
+        std_o += std
+        bat_o += bat
+        at_priority = ps  # the share of its requests sent at priority
+        if at_priority:
+            pri = price(usage, model, priority_rates_mode(model, i, threshold)).total_usd
+            pri_sum += at_priority * pri
+            online_sum += (1 - bs - at_priority) * std + at_priority * pri
+        else:
+            online_sum += (1 - bs) * std
     files = p.batch_kinds
     others = p.kinds - files
-    # sums over the requests that are not a Batch file's (all of them without one), per mode
-    std_o, pri_o, bat_o = (sum((x for k, x in enumerate(each) if not p.is_batch(k)), ZERO) for each in
-                           (std_each, pri_each, bat_each))  # fmt: skip
-    files_bat = sum((x for k, x in enumerate(bat_each) if p.is_batch(k)), ZERO)
-    online_sum = (1 - bs - ps) * std_o + ps * pri_o  # the online requests' own prices, at their share
     if others and bs < 1:
         per_std = online_sum / ((1 - bs) * others)
     else:  # none is sent online: every request at standard rates (a what-if)
@@ -572,7 +589,7 @@ def _cost(demand: Demand, model: ResolvedModel, share: Decimal, p: RequestProfil
     batch_usd = month * (bs * bat_o + files_bat) / p.kinds
     return ModelCost(
         model.label, share, rpd * share, demand.traffic.peak_rpm * share, online_usd, batch_usd, per_std, per_bat,
-        month * ps * pri_o / p.kinds,
+        month * pri_sum / p.kinds,
     )  # fmt: skip
 
 
@@ -582,7 +599,8 @@ def assess(demand: Demand, catalog: Catalog, tiers: Sequence[int] = TIERS) -> As
         if t not in TIERS:
             raise ParameterError("{tier}: " + str(t) + " is not a usage tier (1 to 5)", "tier")
     pools = [_pools(demand.profile_of(k), catalog.long_context_threshold) for k in range(len(demand.models))]
-    costs = tuple(_cost(demand, m, s, demand.profile_of(k)) for k, (m, s) in enumerate(demand.models))
+    threshold = catalog.long_context_threshold
+    costs = tuple(_cost(demand, m, s, demand.profile_of(k), threshold) for k, (m, s) in enumerate(demand.models))
     spend = None if not demand.spend_projected else sum((c.total_usd or ZERO for c in costs), ZERO)
     fits: list[TierFit] = []
     for t in tiers:

@@ -269,7 +269,13 @@ class Totals:
         # Each run of requests from one source (an input), in order: its first request's index,
         # and per base model its requests by input size and the cold-cache tokens they got.
         self.groups: list[Group] = []
-        self._group: Group | None = None  # the last group, which the next request of its source joins
+        # The groups of the current input by request class (:meth:`class_of`), which the next
+        # request of its source and class joins; a request of another source starts afresh.
+        self._current: dict[tuple[bool, tuple[bool, ...]], Group] = {}
+        self._current_source: str | None = None
+        #: the input tokens over which a request draws on the long-context pool, and which
+        #: priority rates exclude (docs/accounting.md §2, §9)
+        self.long_threshold = catalog.long_context_threshold
         # ``defer``: the totals of one part of a run, read apart (another process): each request's
         # group, blocks, tokens and own hashes wait here, for the run's cache to take in order
         # (:meth:`merge`).
@@ -296,7 +302,27 @@ class Totals:
     def start_input(self) -> None:
         """The next request begins another input: a group of its own, even where the input before
         had the same source (a file named twice)."""
-        self._group = None
+        self._current = {}
+        self._current_source = None
+
+    def class_of(self, m: Measured) -> tuple[bool, tuple[bool, ...]]:
+        """A request's class, which its group keeps: per base model whether its input is over the
+        long-context threshold (priority rates exclude such a request); its first item is kept
+        for what the request's body asks (nothing yet)."""
+        threshold = self.long_threshold
+        tokens = m.input_tokens
+        return False, tuple(tokens[base] > threshold for base in self.bases)
+
+    def _group_for(self, source: str, cls: tuple[bool, tuple[bool, ...]], start: int) -> Group:
+        """The current input's group of ``cls``, begun at ``start`` when it has none."""
+        if self._current_source != source:
+            self._current, self._current_source = {}, source
+        group = self._current.get(cls)
+        if group is None:
+            group = self._current[cls] = Group(source, start, self.bases, cls)
+            group.tag = len(self.groups)
+            self.groups.append(group)
+        return group
 
     @property
     def caps(self) -> Counter[int]:
@@ -338,10 +364,7 @@ class Totals:
         return out
 
     def add(self, m: Measured) -> None:
-        group = self._group
-        if group is None or group.source != m.source:
-            group = self._group = Group(m.source, self.requests, self.bases)
-            self.groups.append(group)
+        group = self._group_for(m.source, self.class_of(m), self.requests)
         group.requests += 1
         self.requests += 1
         if not self.kinds or self.kinds[-1] != (m.source, m.kind):
@@ -385,10 +408,11 @@ class Totals:
                 self.misfits[base].append(Misfit(m.where, i, reserved, problem, own))
         if not m.cache_blocks or not self._feeds_cache(m.kind):  # nothing to hit or to leave behind
             return
+        tag = group.tag
         if self.deferred is not None:
-            self.deferred.append((len(self.groups) - 1, m.cache_blocks, tokens, m.cache_prompts, m.extended_cache))
+            self.deferred.append((tag, m.cache_blocks, tokens, m.cache_prompts, m.extended_cache))
         elif self.cache is not None:
-            self._cache(group, len(self.groups) - 1, m.cache_blocks, tokens, m.cache_prompts, m.extended_cache)
+            self._cache(group, tag, m.cache_blocks, tokens, m.cache_prompts, m.extended_cache)
 
     def _cache(
         self,
@@ -419,11 +443,9 @@ class Totals:
             self.misfits[base] += part.misfits[base]
         tags = []  # the part's groups, as groups of this run
         for g in part.groups:
-            if self._group is None or self._group.source != g.source:
-                self._group = Group(g.source, self.requests + g.start, self.bases)
-                self.groups.append(self._group)
-            self._group.merge(g)
-            tags.append(len(self.groups) - 1)
+            group = self._group_for(g.source, g.cls, self.requests + g.start)
+            group.merge(g)
+            tags.append(group.tag)
         self.requests += part.requests
         if self.cache is not None:
             for at, blocks, tokens, prompts, extended in part.deferred or ():
@@ -440,9 +462,15 @@ class Group:
     requests with an output cap, by cap; the requests with more than one choice by (cap, choices)
     (``more``), and how many they are (``multi``)."""
 
-    def __init__(self, source: str, start: int, bases: tuple[str, ...]) -> None:
+    def __init__(
+        self, source: str, start: int, bases: tuple[str, ...], cls: tuple[bool, tuple[bool, ...]] = (False, ())
+    ) -> None:
         self.source = source
         self.start = start  # the index of its first request in the run
+        #: its requests' class (:meth:`Totals.class_of`): per base model whether their input is
+        #: over the long-context threshold
+        self.cls = cls
+        self.tag = 0  # its index in the run's groups (the cache's tag for its requests)
         self.requests = 0
         self.sizes: dict[str, Counter[int]] = {base: Counter() for base in bases}
         self.cold = dict.fromkeys(bases, 0)

@@ -28,7 +28,13 @@ def _basis(text: str, default: str) -> str:
 def all_rules(catalog: Catalog) -> list[Rule]:
     from . import batch, cache, images, requests, tooldefs
     from .cost import BATCH_CACHED_AT_INPUT_RATE
-    from .estimate import BATCH_FILES_RULE, DAYS_PER_MONTH, DEFAULT_EPOCHS, DEFAULT_OUTPUT_TOKENS
+    from .estimate import (
+        BATCH_FILES_RULE,
+        DAYS_PER_MONTH,
+        DEFAULT_EPOCHS,
+        DEFAULT_OUTPUT_TOKENS,
+        LONG_CONTEXT_PRIORITY,
+    )
     from .measure import CALIBRATED_WHOLE, CAP_OVER_MAX, CHOICES_BILLED, CHOICES_CAPPED, OUTPUT_WITHIN_CAP
     from .readers import requests as request_files
 
@@ -46,6 +52,13 @@ def all_rules(catalog: Catalog) -> list[Rule]:
         Rule("prices", "batch", "documented", "the Batch API is 50% off input and output", "BATCH"),
         Rule("prices", "batch cached tokens", "inference", BATCH_CACHED_AT_INPUT_RATE, "PRICING"),
         Rule("prices", "long context", "documented", "long-context requests cost no more per token", "LAUNCH"),
+        Rule(
+            "prices",
+            "priority long context",
+            "inference",
+            LONG_CONTEXT_PRIORITY.format(threshold=c.long_context_threshold),
+            "PRIORITY",
+        ),
         Rule("prices", "choices (n)", "documented", CHOICES_BILLED, "REF"),
         Rule("prices", "no n in Responses", "inference", requests.RESPONSES_NO_N, "MIGRATE"),
         Rule(

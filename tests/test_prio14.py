@@ -68,7 +68,8 @@ def test_plan_shows_the_priority_share(cli, tmp_path: Path) -> None:  # type: ig
     assert r.exit_code == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["inputs"]["priority_share"] == 0.25
-    assert data["assumptions"]["priority_share"].startswith("25% of requests sent at priority processing")
+    text = data["assumptions"]["priority_processing"]
+    assert text.startswith("sent at priority processing: 25% of requests (priority_share): priced at priority rates")
 
 
 def _chat(model: str, tier: str, prompt: int, out: int, day: int) -> str:
@@ -104,3 +105,38 @@ def test_emit_workload_keeps_the_priority_share(cli, tmp_path: Path) -> None:  #
     monthly = sum(D(m["monthly_cost_usd"]["total"]) for m in json.loads(r.stdout)["models"])
     # 5 requests a day, exactly the log's: 30 days against the log's 2
     assert monthly == observed * 15
+
+
+# --------------------------------------------------------------------------- item 4: long context
+
+
+def _est(**kw):  # type: ignore[no-untyped-def]
+    import gpt41cost
+
+    return gpt41cost.estimate(models="gpt-4.1", catalog=FIXTURE, as_of="2026-11-20", **kw)
+
+
+@pytest.mark.parametrize(
+    ("tokens", "usd"),
+    [
+        # at the threshold: priority, 128,000 x $3.50/M + 1,000 x $14/M
+        pytest.param(128_000, "0.462", id="128000-at-priority"),
+        # one over: standard, 128,001 x $2/M + 1,000 x $8/M (was $0.4620035 at priority)
+        pytest.param(128_001, "0.264002", id="128001-at-standard"),
+        # the review's: $0.408, was $0.714
+        pytest.param(200_000, "0.408", id="200000-at-standard"),
+    ],
+)
+def test_priority_excludes_long_context(tokens: int, usd: str) -> None:
+    e = _est(input_tokens=tokens, output_tokens=1000, priority=True)
+    assert e.to_dict()["models"][0]["total_usd"] == usd
+    long = [n for n in e.result.notes if "over 128,000 input tokens" in n]
+    assert bool(long) == (tokens > 128_000)
+    if long:
+        assert "'Requests estimated at >128K prompt tokens'" in long[0] and "inferred" in long[0]
+
+
+def test_plan_prices_long_context_priority_at_standard(tmp_path: Path) -> None:
+    text = PRIO.format(model="gpt-4.1", share="1").replace("input_tokens: 1000", "input_tokens: 200000")
+    # 300 requests at standard: 200,000 x $2/M + 100 x $8/M = $0.4008 each (was $0.7014 at priority)
+    assert _plan_cost(tmp_path, text) == D("120.24")

@@ -181,8 +181,9 @@ def input_assumptions(
             ("cached input/request", f"mean {_dec(summary.mean_cached_tokens, 1)} tokens ({summary.cache_basis})")
         )
     out.append(("batch share", batch_text(demand, summary)))
-    if demand.priority_share:
-        out.append(("priority share", priority_text(demand)))
+    priority = priority_text(demand, catalog.long_context_threshold)
+    if priority is not None:
+        out.append(("priority processing", priority))
     out.append(("min headroom", f"{_dec(demand.min_headroom_pct)}%"))
     out.append(
         (
