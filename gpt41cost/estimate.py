@@ -19,6 +19,7 @@ from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import ParameterError
 from .lifecycle import ACTIVE, ALWAYS_ACTIVE, SHUT_DOWN, Lifecycle, active_first, snapshot_notes
 from .measure import (
+    PRIORITY_TIERS,
     Group,
     InputFile,
     Measured,
@@ -81,11 +82,21 @@ class Assumptions:
         """The processing mode of an input read as ``kind``."""
         return self.batch_file_mode if kind == "batch" else self.mode
 
+    @property
+    def honours_bodies(self) -> bool:
+        """Whether a request body's ``service_tier`` decides its rates: unless a flag (--batch,
+        --priority) sets one mode for every input."""
+        return self.mode == "standard"
+
     def modes_of(self, kind: str, cls: tuple[bool, tuple[bool, ...]], bases: Sequence[str]) -> tuple[str, ...]:
         """The rates each base model prices a group of requests at (docs/accounting.md §2,
-        "Priority processing"): its input's mode; a request at priority whose input on a model is
-        over the long-context threshold at standard there (:data:`LONG_CONTEXT_PRIORITY`)."""
+        "Priority processing"): its input's mode; an online request whose body asks for priority
+        processing at priority, unless a flag sets one mode for every input; and a request at
+        priority whose input on a model is over the long-context threshold at standard there
+        (:data:`LONG_CONTEXT_PRIORITY`)."""
         mode = self.mode_of(kind)
+        if mode == "standard" and kind != "batch" and cls[0]:
+            mode = "priority"
         if mode != "priority":
             return (mode,) * len(bases)
         longs = cls[1] or (False,) * len(bases)
@@ -384,6 +395,15 @@ LONG_CONTEXT_PRIORITY = (
     "the charge (inference: standard, as for a request OpenAI downgrades for its ramp rate limit); '128K' read as "
     "{threshold:,} tokens, the long-context pool's threshold (inference: it could be 131,072)"
 )
+#: The rule for a request body's ``service_tier`` (``gpt41cost rules``; docs/accounting.md §2).
+REQUEST_SERVICE_TIER = (
+    "a Chat or Responses request whose body says service_tier priority (or fast, its name since 2026-07-30) is "
+    "priced at priority rates, in estimate, limits and plan, unless --batch or --priority sets one mode for every "
+    "input; default, auto (the project's default tier: standard unless the project is set to priority), scale "
+    "and none at standard rates; flex, which OpenAI does not offer for this family, at standard rates with a note; "
+    "a Batch file's line at Batch rates whatever it says (the Batch API documents no service tier); a fine-tuned "
+    "model's at standard rates (no priority prices)"
+)
 
 
 def n_requests(n: int) -> str:
@@ -392,9 +412,46 @@ def n_requests(n: int) -> str:
 
 
 def tier_notes(totals: Totals, a: Assumptions, threshold: int, models: Sequence[ResolvedModel]) -> list[str]:
-    """The requests at priority over the long-context threshold, priced at standard
-    (docs/accounting.md §2, "Priority processing")."""
+    """What the request bodies' ``service_tier`` made of the run: how many ask for priority
+    processing (and were priced so), or another tier; and the requests at priority over the
+    long-context threshold, priced at standard (docs/accounting.md §2, "Priority processing")."""
     notes: list[str] = []
+    asked: dict[str, int] = {}
+    batch_asked: dict[str, int] = {}
+    for (kind, tier), n in totals.tiers_asked.items():
+        into = batch_asked if kind == "batch" else asked
+        into[tier] = into.get(tier, 0) + n
+    prio = sum(n for tier, n in asked.items() if tier in PRIORITY_TIERS)
+    if prio and a.honours_bodies:
+        notes.append(
+            f"{n_requests(prio)} of {totals.requests:,} ask{'s' if prio == 1 else ''} for priority processing "
+            "(service_tier priority or fast in the body): priced at priority rates (a fine-tuned model's at "
+            "standard: it has no priority prices); --priority prices every request at priority"
+        )
+    elif asked and not a.honours_bodies:
+        notes.append(
+            f"--{a.mode} sets every request's rates: the service_tier of {n_requests(sum(asked.values()))} is not read"
+        )
+    flex = asked.get("flex", 0)
+    if flex and a.honours_bodies:
+        notes.append(
+            f"{n_requests(flex)} ask{'s' if flex == 1 else ''} for flex processing (service_tier flex), which "
+            "OpenAI does not offer for the GPT-4.1 family: priced at standard rates (OpenAI may refuse it)"
+        )
+    auto = asked.get("auto", 0)
+    if auto and a.honours_bodies:
+        notes.append(
+            f"{n_requests(auto)} ask{'s' if auto == 1 else ''} for service_tier auto, the project's default "
+            "tier: priced at standard rates, the default unless the project is set to priority (OpenAI: "
+            "'Unless otherwise configured, the Project will use default')"
+        )
+    if batch_asked:
+        n = sum(batch_asked.values())
+        notes.append(
+            f"{n_requests(n)} of Batch files give a service_tier ({', '.join(sorted(batch_asked))}): priced as "
+            "Batch requests are (inferred: OpenAI names priority processing for the Responses and Chat "
+            "Completions endpoints, and the Batch API documents no service tier)"
+        )
     kind_of = dict(totals.kinds)
     bases = [m.spec.name for m in models]
     long = 0
@@ -476,7 +533,7 @@ def _per_input(
                 cached = _cached_sum(a, catalog, base, sizes, auto)
                 out_sum = output_sum(a.output_for(base), group.requests, group.caps, group.more, a.output_whole)
                 g_usage = TokenUsage(in_sum, cached, out_sum)
-                mode = a.modes_of(span.read_as, group.cls, totals.bases)[at]
+                mode = _rates_mode(a.modes_of(span.read_as, group.cls, totals.bases)[at], m, a)
                 usage += g_usage
                 cost += price(g_usage, m, mode).total_usd
             figures.append(
@@ -617,6 +674,14 @@ def _part_cached(
     return autos, steadies
 
 
+def _rates_mode(mode: str, m: ResolvedModel, a: Assumptions) -> str:
+    """``mode`` on model ``m``: a request whose own body asks for priority is priced at standard on
+    a fine-tuned model, which OpenAI publishes no priority prices for (--priority refuses it)."""
+    if mode == "priority" and m.fine_tuned and a.honours_bodies:
+        return "standard"
+    return mode
+
+
 def _estimate_model(
     run: _Run, catalog: Catalog, a: Assumptions, m: ResolvedModel, auto: int | None, steady: int | None = None
 ) -> ModelEstimate:
@@ -638,7 +703,7 @@ def _estimate_model(
     worst = Decimal(0)
     at = t.bases.index(base)
     for part, p_auto, p_steady in zip(run.parts, autos, steadies, strict=True):
-        mode = part.modes[at]
+        mode = _rates_mode(part.modes[at], m, a)
         p_sizes = part.sizes[base]
         cached = _cached_sum(a, catalog, base, p_sizes, p_auto)
         in_sum = sum(i * c for i, c in p_sizes.items())

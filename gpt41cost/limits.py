@@ -10,10 +10,10 @@ The rules, each a named value here and an assumption in every report:
 - Traffic counts every request of the workload; the requests of a Batch file, and
   ``batch_share`` of the others, go through the Batch API: they are priced at Batch rates and
   use the batch queue instead of RPM, TPM and RPD (docs/accounting.md §8, "Batch files").
-  ``priority_share`` of the others is sent at priority: priced at priority rates (a fine-tuned
-  model has none, and priority prices exclude an input over the long-context threshold:
-  standard), counted against the same RPM, TPM and RPD (docs/accounting.md §2, "Priority
-  processing").
+  A request whose body asks for priority processing, and ``priority_share`` of the others, is sent
+  at priority: priced at priority rates (a fine-tuned model has none, and priority prices exclude
+  an input over the long-context threshold: standard), counted against the same RPM, TPM and
+  RPD (docs/accounting.md §2, "Priority processing").
 - Use % = used / limit x 100 (exact Decimal). Headroom % = 100 - the largest use %.
   A tier fits when every use % is at most 100 - ``min_headroom_pct``, no single request
   is larger than its pool's TPM (OpenAI rejects it outright), and the projected monthly
@@ -101,6 +101,12 @@ class RequestProfile:
     batch: tuple[bool, ...] = ()
     choices: tuple[int, ...] = ()
     output_whole: bool = False
+    #: when given, whether each kind's body asks for priority processing (service_tier priority)
+    priority: tuple[bool, ...] = ()
+
+    def asks_priority(self, kind: int) -> bool:
+        """Whether requests of ``kind`` ask for priority processing in their bodies."""
+        return bool(self.priority) and self.priority[kind]
 
     def reserve_of(self, kind: int) -> int:
         return self.reserves[kind] if self.reserves else self.reserve_tokens
@@ -129,6 +135,7 @@ class RequestProfile:
         assert not self.outputs or (len(self.outputs) == kinds and min(self.outputs) >= 0), "outputs"
         assert not self.batch or len(self.batch) == kinds, "batch: one entry per request kind"
         assert not self.choices or (len(self.choices) == kinds and min(self.choices) >= 1), "choices"
+        assert not self.priority or len(self.priority) == kinds, "priority: one entry per request kind"
 
     @classmethod
     def uniform(cls, input_tokens: int, output_tokens: int, reserve_tokens: int, cached: int = 0) -> RequestProfile:
@@ -520,13 +527,22 @@ def priority_rates_mode(model: ResolvedModel, input_tokens: int, threshold: int)
 def priority_text(demand: Demand, threshold: int) -> str | None:
     """The requests sent at priority processing as an assumption line (docs/accounting.md §2,
     "Priority processing"), None when none is."""
-    if not demand.priority_share:
+    p = demand.profile
+    asked = sum(p.priority)
+    if not demand.priority_share and not asked:
         return None
-    pct = f"{(demand.priority_share * HUNDRED).normalize():f}%"
-    whom = "of the others" if demand.profile.batch_kinds else "of requests"
+    parts = []
+    if asked:
+        parts.append(
+            f"{asked:,} of the {p.kinds:,} requests measured ask for it in their bodies (service_tier priority)"
+        )
+    if demand.priority_share:
+        pct = f"{(demand.priority_share * HUNDRED).normalize():f}%"
+        whom = "of the others" if asked or p.batch_kinds else "of requests"
+        parts.append(f"{pct} {whom} (priority_share)")
     text = (
-        f"sent at priority processing: {pct} {whom} (priority_share): priced at priority rates (in the standard "
-        "column: sent online), counted against the same RPM, TPM and RPD (OpenAI: the rate limit is shared between "
+        "sent at priority processing: " + "; ".join(parts) + ": priced at priority rates (in the standard column: "
+        "sent online), counted against the same RPM, TPM and RPD (OpenAI: the rate limit is shared between "
         f"Standard and Priority processing); a request over {threshold:,} input tokens at standard rates (priority "
         "prices exclude long context)"
     )
@@ -540,7 +556,7 @@ def _cost(demand: Demand, model: ResolvedModel, share: Decimal, p: RequestProfil
 
     Each request kind is priced once in each mode. ``standard`` covers the requests sent online
     (not a Batch file's; with a batch share, the rest of them), those sent at priority processing
-    (the priority share of them) at their rates
+    (a kind whose body asks for it, and the priority share of the others) at their rates
     (``priority_usd``, part of ``standard_usd``: :func:`priority_rates_mode`), ``batch`` the requests
     sent through the Batch API (a Batch file's, and the batch share of the others); each
     per-request price is the mean over the requests its monthly figure covers, so monthly =
@@ -563,7 +579,7 @@ def _cost(demand: Demand, model: ResolvedModel, share: Decimal, p: RequestProfil
             continue
         std_o += std
         bat_o += bat
-        at_priority = ps  # the share of its requests sent at priority
+        at_priority = (1 - bs) if p.asks_priority(k) else ps  # the share of its requests sent at priority
         if at_priority:
             pri = price(usage, model, priority_rates_mode(model, i, threshold)).total_usd
             pri_sum += at_priority * pri

@@ -9,6 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
+#: The service tiers that ask for priority processing (``fast`` is its name since 2026-07-30).
+PRIORITY_TIERS = frozenset({"priority", "fast"})
+
 if TYPE_CHECKING:
     from .cache import RunCache
     from .catalog import Catalog
@@ -62,6 +65,8 @@ class Measured(NamedTuple):
     cache_prompts: Mapping[str, int] | None = None
     extended_cache: bool = False  # prompt_cache_retention "24h" (cache.EXTENDED_RETENTION)
     responses_n: str | None = None  # a Responses body's n as written (JSON), which OpenAI refuses
+    #: the body's ``service_tier`` as written (a string), None when the body has none
+    service_tier: str | None = None
 
     @property
     def where(self) -> str:
@@ -276,6 +281,8 @@ class Totals:
         #: the input tokens over which a request draws on the long-context pool, and which
         #: priority rates exclude (docs/accounting.md §2, §9)
         self.long_threshold = catalog.long_context_threshold
+        #: requests whose bodies ask for a service tier (``service_tier`` as written -> requests)
+        self.tiers_asked: Counter[tuple[str, str]] = Counter()  # (kind read as, tier) -> requests
         # ``defer``: the totals of one part of a run, read apart (another process): each request's
         # group, blocks, tokens and own hashes wait here, for the run's cache to take in order
         # (:meth:`merge`).
@@ -306,12 +313,12 @@ class Totals:
         self._current_source = None
 
     def class_of(self, m: Measured) -> tuple[bool, tuple[bool, ...]]:
-        """A request's class, which its group keeps: per base model whether its input is over the
-        long-context threshold (priority rates exclude such a request); its first item is kept
-        for what the request's body asks (nothing yet)."""
+        """A request's class, which its group keeps: whether its body asks for priority processing
+        (``service_tier`` priority, or fast, its name since 2026-07-30), and per base model whether
+        its input is over the long-context threshold (priority rates exclude such a request)."""
         threshold = self.long_threshold
         tokens = m.input_tokens
-        return False, tuple(tokens[base] > threshold for base in self.bases)
+        return m.service_tier in PRIORITY_TIERS, tuple(tokens[base] > threshold for base in self.bases)
 
     def _group_for(self, source: str, cls: tuple[bool, tuple[bool, ...]], start: int) -> Group:
         """The current input's group of ``cls``, begun at ``start`` when it has none."""
@@ -365,6 +372,8 @@ class Totals:
 
     def add(self, m: Measured) -> None:
         group = self._group_for(m.source, self.class_of(m), self.requests)
+        if m.service_tier is not None:
+            self.tiers_asked[(m.kind, m.service_tier)] += 1
         group.requests += 1
         self.requests += 1
         if not self.kinds or self.kinds[-1] != (m.source, m.kind):
@@ -446,6 +455,7 @@ class Totals:
             group = self._group_for(g.source, g.cls, self.requests + g.start)
             group.merge(g)
             tags.append(group.tag)
+        self.tiers_asked.update(part.tiers_asked)
         self.requests += part.requests
         if self.cache is not None:
             for at, blocks, tokens, prompts, extended in part.deferred or ():
@@ -467,8 +477,8 @@ class Group:
     ) -> None:
         self.source = source
         self.start = start  # the index of its first request in the run
-        #: its requests' class (:meth:`Totals.class_of`): per base model whether their input is
-        #: over the long-context threshold
+        #: its requests' class (:meth:`Totals.class_of`): whether their bodies ask for priority
+        #: processing, and per base model whether their input is over the long-context threshold
         self.cls = cls
         self.tag = 0  # its index in the run's groups (the cache's tag for its requests)
         self.requests = 0

@@ -34,6 +34,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
         DEFAULT_EPOCHS,
         DEFAULT_OUTPUT_TOKENS,
         LONG_CONTEXT_PRIORITY,
+        REQUEST_SERVICE_TIER,
     )
     from .measure import CALIBRATED_WHOLE, CAP_OVER_MAX, CHOICES_BILLED, CHOICES_CAPPED, OUTPUT_WITHIN_CAP
     from .readers import requests as request_files
@@ -59,6 +60,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
             LONG_CONTEXT_PRIORITY.format(threshold=c.long_context_threshold),
             "PRIORITY",
         ),
+        Rule("prices", "request service tier", "policy", REQUEST_SERVICE_TIER, "FAST"),
         Rule("prices", "choices (n)", "documented", CHOICES_BILLED, "REF"),
         Rule("prices", "no n in Responses", "inference", requests.RESPONSES_NO_N, "MIGRATE"),
         Rule(

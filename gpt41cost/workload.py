@@ -47,7 +47,15 @@ from .cost import cached_tokens_for_rate
 from .errors import InputError, ParameterError, UnknownModelError
 from .lifecycle import DEFAULT_HORIZON_MONTHS, SHUT_DOWN, add_months
 from .limits import DEFAULT_PEAK_FACTOR, Assessment, Demand, RequestProfile, Traffic, Verdict, verdict
-from .measure import Measured, expected_output, output_reservation, over_max, over_max_problem, within_max
+from .measure import (
+    PRIORITY_TIERS,
+    Measured,
+    expected_output,
+    output_reservation,
+    over_max,
+    over_max_problem,
+    within_max,
+)
 from .numbers import (
     PEAK_FACTOR,
     PEAK_RPM,
@@ -661,9 +669,12 @@ def profile_from_measured(
     below = any(o != output_tokens for o in outputs)
     # a Batch file's requests go through the Batch API (docs/accounting.md §8, "Batch files")
     batch = tuple(m.kind == "batch" for m in measured)
+    # an online request whose body asks for priority processing (docs/accounting.md §2); a Batch
+    # file's goes through the Batch API whatever its body says
+    priority = tuple(m.kind != "batch" and m.service_tier in PRIORITY_TIERS for m in measured)
     profile = RequestProfile(
         inputs, cached, output_tokens, fallback, reserves if own else (), outputs if below else (),
-        batch if any(batch) else (), choices if many else (), output_whole,
+        batch if any(batch) else (), choices if many else (), output_whole, priority if any(priority) else (),
     )  # fmt: skip
     return profile, PromptSummary.of(profile, basis, measured, top)
 

@@ -140,3 +140,108 @@ def test_plan_prices_long_context_priority_at_standard(tmp_path: Path) -> None:
     text = PRIO.format(model="gpt-4.1", share="1").replace("input_tokens: 1000", "input_tokens: 200000")
     # 300 requests at standard: 200,000 x $2/M + 100 x $8/M = $0.4008 each (was $0.7014 at priority)
     assert _plan_cost(tmp_path, text) == D("120.24")
+
+
+# --------------------------------------------------------------------------- item 3: service_tier in bodies
+
+CHAT = {"model": "gpt-4.1", "messages": [{"role": "user", "content": "What is 2+2?"}], "max_tokens": 200}
+
+
+def _body(tmp_path: Path, name: str, **extra: object) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps({**CHAT, **extra}))
+    return str(path)
+
+
+def _one(e) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    m = e.to_dict()["models"][0]
+    return m["input_tokens_total"], m["total_usd"]
+
+
+@pytest.mark.parametrize(
+    ("tier", "rates", "note"),
+    [
+        pytest.param("priority", ("3.50", "14.00"), "asks for priority processing", id="priority"),
+        pytest.param("fast", ("3.50", "14.00"), "asks for priority processing", id="fast"),
+        pytest.param("default", ("2.00", "8.00"), None, id="default"),
+        pytest.param("auto", ("2.00", "8.00"), "the project's default tier", id="auto"),
+        pytest.param("flex", ("2.00", "8.00"), "does not offer for the GPT-4.1 family", id="flex"),
+    ],
+)
+def test_a_body_service_tier_sets_its_rates(
+    tmp_path: Path, tier: str, rates: tuple[str, str], note: str | None
+) -> None:
+    e = _est(paths=[_body(tmp_path, "r.json", service_tier=tier)])
+    tokens, usd = _one(e)
+    assert D(usd) == (tokens * D(rates[0]) + 200 * D(rates[1])) / 1_000_000
+    found = [n for n in e.result.notes if "service_tier" in n]
+    assert (note is None and not found) or (note is not None and note in found[0])
+
+
+def test_the_review_responses_body_is_priced_at_priority() -> None:
+    path = "/tmp/review14/resp.json"
+    if not Path(path).exists():
+        pytest.skip("the review's file is not here")
+    e = _est(paths=[path])
+    tokens, usd = _one(e)
+    assert D(usd) == (tokens * D("3.50") + 200 * D("14.00")) / 1_000_000  # was at standard
+    assert any(n.startswith("1 request of 1 asks for priority processing") for n in e.result.notes)
+
+
+def test_flags_still_set_every_request(tmp_path: Path) -> None:
+    path = _body(tmp_path, "r.json", service_tier="priority")
+    tokens, usd = _one(_est(paths=[path], batch=True))
+    assert D(usd) == (tokens * D("1.00") + 200 * D("4.00")) / 1_000_000
+    e = _est(paths=[_body(tmp_path, "d.json", service_tier="default")], priority=True)
+    tokens, usd = _one(e)
+    assert D(usd) == (tokens * D("3.50") + 200 * D("14.00")) / 1_000_000
+    assert any("--priority sets every request's rates" in n for n in e.result.notes)
+
+
+def test_a_mixed_file_sums_each_request_at_its_rates(tmp_path: Path) -> None:
+    lines = [{**CHAT, "service_tier": "priority"}, CHAT, {**CHAT, "service_tier": "priority"}]
+    (tmp_path / "p.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    e = _est(paths=[str(tmp_path / "p.jsonl")], per_input=True)
+    tokens, usd = _one(e)
+    one = tokens // 3
+    assert D(usd) == (2 * (one * D("3.50") + 200 * D("14.00")) + one * D("2.00") + 200 * D("8.00")) / 1_000_000
+    assert e.to_dict()["inputs"][0]["models"][0]["total_usd"] == usd  # the input's figures sum alike
+    assert any(n.startswith("2 requests of 3 ask for priority processing") for n in e.result.notes)
+
+
+def test_a_batch_line_asking_priority_stays_at_batch_rates(tmp_path: Path) -> None:
+    line = {
+        "custom_id": "a",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {**CHAT, "service_tier": "priority"},
+    }
+    (tmp_path / "b.jsonl").write_text(json.dumps(line) + "\n")
+    e = _est(paths=[str(tmp_path / "b.jsonl")])
+    tokens, usd = _one(e)
+    assert D(usd) == (tokens * D("1.00") + 200 * D("4.00")) / 1_000_000
+    assert any("of Batch files give a service_tier (priority)" in n for n in e.result.notes)
+
+
+def test_plan_and_limits_price_a_body_asking_priority(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _body(tmp_path, "a.json", service_tier="priority")
+    _body(tmp_path, "b.json")
+    (tmp_path / "w.yaml").write_text(
+        "model: gpt-4.1\nprompts: ['*.json']\noutput_tokens: 200\ntraffic: {requests_per_day: 10}\ntier: 2\n"
+    )
+    catalog = load_catalog(FIXTURE)
+    w = load_workload(tmp_path / "w.yaml", catalog)
+    profiles, _ = workload_profiles(w, catalog)
+    a = assess(workload_demand(w, profiles[0], profiles), catalog, (2,))
+    i = profiles[0].input_tokens[0]
+    each = (i * D("3.50") + 200 * D("14.00") + i * D("2.00") + 200 * D("8.00")) / 1_000_000 / 2
+    assert a.costs[0].total_usd == 300 * each  # was 300 x the standard price
+    assert a.costs[0].priority_usd == 150 * (i * D("3.50") + 200 * D("14.00")) / 1_000_000
+    r = cli("plan", tmp_path / "w.yaml", "--pricing", FIXTURE, "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    text = json.loads(r.stdout)["assumptions"]["priority_processing"]
+    assert text.startswith("sent at priority processing: 1 of the 2 requests measured ask for it in their bodies")
+    r = cli("limits", tmp_path / "a.json", "--requests-per-day", "10", "-m", "gpt-4.1", "--pricing", FIXTURE,
+            "--format", "json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert "1 of the 1 requests measured ask for it" in json.loads(r.stdout)["assumptions"]["priority_processing"]

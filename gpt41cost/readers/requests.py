@@ -405,6 +405,7 @@ class _Context:
     prefix_hashes: PrefixHashes = field(default_factory=PrefixHashes)
 
     line: int | None = None  # the line being counted (named in an image's error)
+    tier: str | None = None  # the service_tier of the body counted last (a string), else None
     cache_min: int = field(init=False)  # the catalog's cache minimum (tokens), read once
     where: str = field(init=False)  # the source as messages name it (errors.source_name: stdin)
 
@@ -439,8 +440,11 @@ class _Context:
         return out
 
     def count(self, body: Any, line: int | None, how: str) -> RequestCount:
-        """Count one request body; ``how`` is chat, responses, messages or auto (by shape)."""
+        """Count one request body; ``how`` is chat, responses, messages or auto (by shape). The
+        body's ``service_tier`` (a string) is kept for the request :meth:`measured` makes next."""
         self.line = line
+        tier = body.get("service_tier") if isinstance(body, dict) else None
+        self.tier = tier if isinstance(tier, str) else None
         kw = self._kw
         chat = how != "responses" and isinstance(body, dict)
         try:
@@ -498,6 +502,7 @@ class _Context:
             cache_prompts=None if hashes is None else hashes[1],
             extended_cache=rc.extended_cache,
             responses_n=rc.responses_n,
+            service_tier=self.tier,
         )
 
 
