@@ -1160,6 +1160,17 @@ def count_request(
     )
 
 
+def _refuse_unserved(model: ResolvedModel, day: date) -> None:
+    """A model that serves no request on ``day`` has no price for one: before its release (its
+    first prices), naming ``model`` and ``as_of``."""
+    from .lifecycle import NOT_YET_RELEASED
+
+    lc = model.lifecycle
+    if lc.status(day) == NOT_YET_RELEASED:
+        why = f"{model.label} is not yet released on {day} (available from {lc.released_on}); give "
+        raise ParameterError("{model}: " + why + "{as_of} " + f"{lc.released_on} or later", "model", "as_of")
+
+
 def price(
     input_tokens: int,
     output_tokens: int,
@@ -1172,7 +1183,9 @@ def price(
 ) -> Cost:
     """One request's cost on ``model`` as exact Decimals (USD): ``.input_usd``, ``.output_usd``, ``.total_usd``.
 
-    ``cached_tokens`` are part of ``input_tokens``; ``mode`` is standard, batch or priority.
+    ``cached_tokens`` are part of ``input_tokens``; ``mode`` is standard, batch or priority. The
+    prices are those in force on ``as_of``; a model not yet released then (before its first
+    prices) is refused, a ParameterError naming ``model`` and ``as_of``.
     """
     from .cost import TokenUsage
     from .cost import price as cost
@@ -1193,6 +1206,7 @@ def price(
         )
     cat = _catalog(catalog, as_of)
     resolved = _resolve(cat, model, "model")
+    _refuse_unserved(resolved, cat.day)
     if mode == "priority" and resolved.fine_tuned:  # the rule of catalog.rates_for, named as this argument
         why = f"{model}: OpenAI publishes no priority prices for fine-tuned models; use standard or batch"
         raise ParameterError("{mode}: " + why, "mode")

@@ -578,6 +578,10 @@ def _parse_model(v: _Validator, name: str, value: Any) -> ModelSpec:
     )
     snapshots = tuple(v.str_list(m.get("snapshots") or [], f"{path}.snapshots"))
     lifecycle, snapshot_lifecycle = _parse_lifecycle(v, m.get("lifecycle"), f"{path}.lifecycle", snapshots)
+    # released on the first from-date of its standard prices: before it, no request and no price
+    released = entries[0][1][0][0]
+    lifecycle = replace(lifecycle, released_on=released)
+    snapshot_lifecycle = {n: replace(lc, released_on=released) for n, lc in snapshot_lifecycle.items()}
     limits_raw = v.mapping(m["limits"], f"{path}.limits")
     limits: dict[int, TierLimits] = {}
     for key, raw in limits_raw.items():

@@ -17,7 +17,7 @@ from .cache import RETENTION_MINUTES, RunCache, extended_note
 from .catalog import FT_PREFIX, Catalog, ResolvedModel
 from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
 from .errors import ParameterError
-from .lifecycle import ACTIVE, ALWAYS_ACTIVE, SHUT_DOWN, Lifecycle, active_first, snapshot_notes
+from .lifecycle import ACTIVE, ALWAYS_ACTIVE, NOT_YET_RELEASED, SHUT_DOWN, Lifecycle, active_first, snapshot_notes
 from .measure import (
     PRIORITY_TIERS,
     Group,
@@ -553,8 +553,17 @@ def lifecycle_notes(
     snapshots dated apart from their alias, and fine-tuning against the training cut-offs."""
     day = catalog.day
     notes: list[str] = []
+    unreleased: dict[date | None, list[str]] = {}
     for r in results:
-        if r.requested and r.status != ACTIVE:
+        if r.status == NOT_YET_RELEASED:
+            unreleased.setdefault(r.lifecycle.released_on, []).append(r.model)
+    for released, names in unreleased.items():
+        notes.append(
+            f"{', '.join(names)} not yet released on {day} (available from {released}): no request could be "
+            "made then; the figures are at the first prices, for comparison only"
+        )
+    for r in results:
+        if r.requested and r.status not in (ACTIVE, NOT_YET_RELEASED):
             notes.append(f"the requests name {r.model}: {r.lifecycle.mark(day)}")
     notes += snapshot_notes(
         ((m.spec.snapshot_lifecycle, m.spec.lifecycle) for m in models if m.requested == m.spec.name), day

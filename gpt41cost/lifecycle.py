@@ -19,7 +19,12 @@ T = TypeVar("T")
 ACTIVE = "active"
 DEPRECATED = "deprecated"
 SHUT_DOWN = "shut_down"
-STATUSES = (ACTIVE, DEPRECATED, SHUT_DOWN)
+#: Before the day the model was released (``Lifecycle.released_on``): no request could be made.
+NOT_YET_RELEASED = "not_yet_released"
+STATUSES = (NOT_YET_RELEASED, ACTIVE, DEPRECATED, SHUT_DOWN)
+#: The statuses in which a model serves no request on the run's date: priced only to compare,
+#: listed after the others, and failing ``plan --check``.
+UNSERVED = (NOT_YET_RELEASED, SHUT_DOWN)
 
 #: A lifecycle's basis: dates OpenAI announced for the name, or dates gpt41cost infers for an alias
 #: from its snapshots' (``basis: inferred`` in the catalog; docs/accounting.md §1).
@@ -106,6 +111,9 @@ class Lifecycle:
     #: shut down then, each with its shutdown date, and the first one after them still served
     gone: tuple[tuple[str, date], ...] = ()
     followed: str | None = None
+    #: the day the model was released: the first from-date of its standard prices (the catalog
+    #: sets it; an inference, README "Dates"); None: no such date, released all along
+    released_on: date | None = None
 
     @property
     def live_substitute(self) -> str | None:
@@ -114,6 +122,8 @@ class Lifecycle:
         return self.followed if self.gone else self.substitute
 
     def status(self, day: date) -> str:
+        if self.released_on is not None and day < self.released_on:
+            return NOT_YET_RELEASED
         if self.shutdown_on is not None and day >= self.shutdown_on:
             return SHUT_DOWN
         if self.deprecated_on is not None and day >= self.deprecated_on:
@@ -186,6 +196,8 @@ class Lifecycle:
     def mark(self, day: date) -> str:
         """The mark a report shows next to the model: '' when active."""
         status = self.status(day)
+        if status == NOT_YET_RELEASED:
+            return f"not yet released (available from {self.released_on}), priced at its first prices"
         if status == SHUT_DOWN:
             return f"shut down {self.shutdown_on}{self.qualifier()}, {self.instead()}"
         if status == DEPRECATED:
@@ -259,9 +271,9 @@ def days_since(checked: str, day: date) -> int | None:
 
 
 def active_first(items: list[T], lifecycle_of: Callable[[T], Lifecycle], day: date) -> list[T]:
-    """``items`` with the shut-down ones moved after the others, each group in its own order: a
-    shut-down model is still priced, but never listed as if it were an option."""
-    return sorted(items, key=lambda item: lifecycle_of(item).status(day) == SHUT_DOWN)
+    """``items`` with the shut-down (or not yet released) ones moved after the others, each group in
+    its own order: such a model is still priced, but never listed as if it were an option."""
+    return sorted(items, key=lambda item: lifecycle_of(item).status(day) in UNSERVED)
 
 
 def inferred_from_snapshots(snapshots: Mapping[str, Lifecycle], own: Lifecycle) -> Lifecycle:

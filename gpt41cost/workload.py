@@ -45,7 +45,7 @@ from .cache import CACHE_STEADY_SHORT, RETENTION_MINUTES
 from .catalog import TIERS, Catalog, ResolvedModel
 from .cost import cached_tokens_for_rate
 from .errors import InputError, ParameterError, UnknownModelError
-from .lifecycle import DEFAULT_HORIZON_MONTHS, SHUT_DOWN, add_months
+from .lifecycle import DEFAULT_HORIZON_MONTHS, NOT_YET_RELEASED, SHUT_DOWN, add_months
 from .limits import DEFAULT_PEAK_FACTOR, Assessment, Demand, RequestProfile, Traffic, Verdict, verdict
 from .measure import (
     PRIORITY_TIERS,
@@ -910,6 +910,9 @@ def lifecycle_reasons(w: Workload, catalog: Catalog) -> tuple[str, ...]:
     for m, share in w.models:
         lc = m.lifecycle
         traffic = f"{_pct(share)} of the traffic"
+        if lc.status(day) == NOT_YET_RELEASED:  # no request can be made on the run's date
+            reasons.append(f"{m.label} ({traffic}) is not yet released on {day}: available from {lc.released_on}")
+            continue
         if not _gone_within(lc, day, until):
             continue
         if lc.status(day) == SHUT_DOWN:

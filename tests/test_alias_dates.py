@@ -191,7 +191,7 @@ def test_pricing_and_rules_say_which_dates_are_inferred(cli) -> None:
 def test_a_catalog_without_the_flag_leaves_the_alias_undated(cli, tmp_path) -> None:
     cat = repointed_catalog(tmp_path)
     c = load_catalog(cat)
-    assert c.resolve("gpt-4.1").lifecycle == Lifecycle()
+    assert c.resolve("gpt-4.1").lifecycle == Lifecycle(released_on=date(2025, 4, 14))  # released with its prices
     assert c.resolve("gpt-4.1-2025-04-14").lifecycle.shutdown_on == date(2027, 1, 14)
     wl = _workload(tmp_path, "gpt-4.1")
     assert cli("plan", wl, "--check", "--pricing", cat, "--as-of", "2026-12-06").exit_code == 0

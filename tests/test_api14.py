@@ -229,3 +229,60 @@ def test_usage_notes_name_the_catalogs_age_and_the_shut_down_models() -> None:
     fresh = gpt41cost.usage([USAGE], as_of="2026-12-06").to_dict()["notes"]
     assert "gpt-4.1-nano is shut down 2026-10-23, substitute gpt-4.1-mini: these figures price its past use." in fresh
     assert not any(n.startswith("prices last checked") for n in fresh)
+
+
+# --------------------------------------------------------------------------- item 15: before a model's release
+
+BEFORE = "2025-01-01"  # the three models are released (their first prices) on 2025-04-14
+
+
+def test_estimate_before_the_release_says_not_yet_released(cli) -> None:
+    """They were 'active' on 2025-01-01, priced at their first prices without a word."""
+    doc = cli.json("estimate", "--input-tokens", "1000", "--as-of", BEFORE, "-f", "json")
+    assert {m["model"]: m["lifecycle"]["status"] for m in doc["models"]} == dict.fromkeys(
+        ("gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"), "not_yet_released"
+    )
+    table = cli("estimate", "--input-tokens", "1000", "--as-of", BEFORE).stdout
+    assert "not yet released (available from 2025-04-14), priced at its first prices" in table
+    assert (
+        "gpt-4.1, gpt-4.1-mini, gpt-4.1-nano not yet released on 2025-01-01 (available from 2025-04-14): no request "
+        "could be made then; the figures are at the first prices, for comparison only"
+    ) in " ".join(table.split())
+    on_the_day = cli.json("estimate", "--input-tokens", "1000", "--as-of", "2025-04-14", "-f", "json")
+    assert {m["lifecycle"]["status"] for m in on_the_day["models"]} == {"active"}
+
+
+def test_plan_check_fails_before_the_release(cli) -> None:
+    run = cli("plan", WORKLOAD, "--check", "--as-of", "2025-04-13")
+    assert run.exit_code == 1
+    reason = "gpt-4.1-mini (95% of the traffic) is not yet released on 2025-04-13: available from 2025-04-14"
+    assert reason in run.stderr
+    assert cli("plan", WORKLOAD, "--check", "--as-of", "2025-04-14").exit_code == 0
+    assert not gpt41cost.plan(WORKLOAD, as_of="2025-04-13").verdict.passed
+
+
+def test_price_refuses_a_model_before_its_release() -> None:
+    with pytest.raises(ParameterError) as err:
+        gpt41cost.price(1000, 10, model="gpt-4.1", as_of=BEFORE)
+    assert str(err.value) == (
+        "model: gpt-4.1 is not yet released on 2025-01-01 (available from 2025-04-14); give as_of 2025-04-14 or later"
+    )
+    assert err.value.params == ("model", "as_of")
+    assert gpt41cost.price(1000, 10, model="gpt-4.1", as_of="2025-04-14").total_usd == Decimal("0.00208")
+
+
+def test_usage_before_the_release_says_so() -> None:
+    notes = gpt41cost.usage([USAGE], as_of="2025-03-01").to_dict()["notes"]
+    assert "gpt-4.1 is not yet released on the run's date 2025-03-01 (available from 2025-04-14)." in notes
+    assert not any("must move" in n for n in notes)  # it read as a deprecated model's note
+
+
+def test_a_catalog_without_dated_prices_has_no_release_date(catalog) -> None:
+    """An undated price line (no from-date) gives no release: the model is active on any day."""
+    from gpt41cost.lifecycle import ACTIVE
+
+    undated = [m for m in catalog.models.values() if m.price_entries[0][1][0][0] is None]
+    assert undated
+    for spec in undated:
+        assert spec.lifecycle.released_on is None
+        assert spec.lifecycle.status(dt.date(2000, 1, 1)) == ACTIVE

@@ -12,7 +12,7 @@ from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from ..lifecycle import ACTIVE, ALWAYS_ACTIVE, SHUT_DOWN, alias_words
+from ..lifecycle import ACTIVE, ALWAYS_ACTIVE, NOT_YET_RELEASED, SHUT_DOWN, alias_words
 from ..report import Cell, Chart, Pct, Report, Shown, Table, Usd, money_str, usd_auto
 from ..usage import SCHEMA_VERSION, SKIP_REASONS, Line, UsageResult
 from .dated import catalog_notes, date_assumption
@@ -259,7 +259,10 @@ def usage_report(result: UsageResult) -> Report:
         noted = {snap.counted_under for snap in result.snapshots if snap.lifecycle.status(day) != ACTIVE}
         for label, life in result.lifecycles.items():
             status = life.status(day)
-            if status == SHUT_DOWN:
+            if status == NOT_YET_RELEASED:
+                released = life.released_on
+                notes.append(f"{label} is not yet released on the run's date {day} (available from {released}).")
+            elif status == SHUT_DOWN:
                 notes.append(f"{label} is {life.mark(day)}: these figures price its past use.")
             elif status != ACTIVE and label not in noted:  # a snapshot's note names its alias
                 move = "must move before then" if life.shutdown_on else "should move (OpenAI has named no date yet)"
@@ -267,6 +270,8 @@ def usage_report(result: UsageResult) -> Report:
         for snap in result.snapshots:  # dated apart from the alias whose row prices it
             status = snap.lifecycle.status(day)
             named = f"{snap.model} ({snap.requests:,} request(s), priced in the {snap.counted_under} row)"
+            if status == NOT_YET_RELEASED:
+                continue  # its alias's note says it: the snapshot is released with it
             if status == SHUT_DOWN:
                 notes.append(f"{named} is {snap.lifecycle.mark(day)}: these figures price its past use.")
             elif status != ACTIVE:
