@@ -1162,13 +1162,32 @@ def count_request(
 
 def _refuse_unserved(model: ResolvedModel, day: date) -> None:
     """A model that serves no request on ``day`` has no price for one: before its release (its
-    first prices), naming ``model`` and ``as_of``."""
-    from .lifecycle import NOT_YET_RELEASED
+    first prices) or from its shutdown, naming ``model`` and ``as_of`` (a past request is priced
+    as of its own day)."""
+    from .lifecycle import NOT_YET_RELEASED, SHUT_DOWN
 
     lc = model.lifecycle
-    if lc.status(day) == NOT_YET_RELEASED:
+    status = lc.status(day)
+    if status == NOT_YET_RELEASED:
         why = f"{model.label} is not yet released on {day} (available from {lc.released_on}); give "
         raise ParameterError("{model}: " + why + "{as_of} " + f"{lc.released_on} or later", "model", "as_of")
+    if status == SHUT_DOWN:
+        why = f"{model.label} serves no request on {day}: {lc.mark(day)}; to price a past request give "
+        raise ParameterError("{model}: " + why + "{as_of} " + f"a date before {lc.shutdown_on}", "model", "as_of")
+
+
+def _refuse_misfit(model: ResolvedModel, input_tokens: int, output_tokens: int) -> None:
+    """A request OpenAI refuses has no price: output over the model's maximum output (estimate's
+    and limits' refusal of the flag), or input and output over its context window (what estimate
+    lists as a request that does not fit)."""
+    _refuse_over_max([model], ("output_tokens", output_tokens))
+    window = model.spec.context_window
+    if input_tokens + output_tokens > window:
+        problem = (
+            f"{input_tokens:,} + {output_tokens:,} = {input_tokens + output_tokens:,} tokens is over "
+            f"{model.label}'s context window of {window:,}; OpenAI refuses such a request"
+        )
+        raise ParameterError("{input_tokens} + {output_tokens}: " + problem, "input_tokens", "output_tokens")
 
 
 def price(
@@ -1184,8 +1203,12 @@ def price(
     """One request's cost on ``model`` as exact Decimals (USD): ``.input_usd``, ``.output_usd``, ``.total_usd``.
 
     ``cached_tokens`` are part of ``input_tokens``; ``mode`` is standard, batch or priority. The
-    prices are those in force on ``as_of``; a model not yet released then (before its first
-    prices) is refused, a ParameterError naming ``model`` and ``as_of``.
+    prices are those in force on ``as_of``. A request OpenAI would not serve has no price: a
+    ParameterError names what is wrong. ``model`` not yet released on ``as_of`` (before its first
+    prices) or shut down by then (a past request: give ``as_of`` its own day) names ``model`` and
+    ``as_of``; ``output_tokens`` over the model's maximum output names ``output_tokens``;
+    ``input_tokens`` plus ``output_tokens`` over its context window names both (``estimate``
+    refuses the same output flag, and lists the same misfit as a request that does not fit).
     """
     from .cost import TokenUsage
     from .cost import price as cost
@@ -1207,6 +1230,7 @@ def price(
     cat = _catalog(catalog, as_of)
     resolved = _resolve(cat, model, "model")
     _refuse_unserved(resolved, cat.day)
+    _refuse_misfit(resolved, input_tokens, output_tokens)
     if mode == "priority" and resolved.fine_tuned:  # the rule of catalog.rates_for, named as this argument
         why = f"{model}: OpenAI publishes no priority prices for fine-tuned models; use standard or batch"
         raise ParameterError("{mode}: " + why, "mode")

@@ -286,3 +286,66 @@ def test_a_catalog_without_dated_prices_has_no_release_date(catalog) -> None:
     for spec in undated:
         assert spec.lifecycle.released_on is None
         assert spec.lifecycle.status(dt.date(2000, 1, 1)) == ACTIVE
+
+
+# --------------------------------------------------------------------------- item 17: price() refuses what OpenAI does
+
+
+@pytest.mark.parametrize(
+    ("args", "kw", "message", "params"),
+    [
+        pytest.param(
+            (2_000_000, 2_000),
+            {"model": "gpt-4.1"},
+            "input_tokens + output_tokens: 2,000,000 + 2,000 = 2,002,000 tokens is over gpt-4.1's context window of "
+            "1,047,576; OpenAI refuses such a request",
+            ("input_tokens", "output_tokens"),
+            id="over-context",
+        ),
+        pytest.param(
+            (1_000, 40_000),
+            {"model": "gpt-4.1"},
+            "output_tokens: 40,000 is over gpt-4.1's maximum output of 32,768 tokens; give 32,768 or less",
+            ("output_tokens",),
+            id="over-max-output",
+        ),
+        pytest.param(
+            (100_000, 2_000),
+            {"model": "gpt-4.1-nano"},
+            "model: gpt-4.1-nano serves no request on 2026-12-06: shut down 2026-10-23, substitute gpt-4.1-mini; "
+            "to price a past request give as_of a date before 2026-10-23",
+            ("model", "as_of"),
+            id="shut-down",
+        ),
+        pytest.param(
+            (100_000, 2_000),
+            {"model": "ft:gpt-4.1-nano-2025-04-14:acme::abc123"},
+            "model: ft:gpt-4.1-nano-2025-04-14:acme::abc123 serves no request on 2026-12-06: shut down 2026-10-23, "
+            "substitute gpt-4.1-mini; to price a past request give as_of a date before 2026-10-23",
+            ("model", "as_of"),
+            id="fine-tuned-on-a-shut-down-base",
+        ),
+    ],
+)
+def test_price_refuses_a_request_openai_would_not_serve(args, kw, message, params) -> None:
+    """It priced them all: $4.004 for 2,000,000 input tokens, $0.32 for 40,000 output tokens."""
+    with pytest.raises(ParameterError) as err:
+        gpt41cost.price(*args, **kw, as_of=TEST_DATE)
+    assert (str(err.value), err.value.params, err.value.exit_code) == (message, params, 2)
+
+
+def test_price_at_the_limits_and_before_a_shutdown() -> None:
+    window = 1_047_576
+    full = gpt41cost.price(window - 32_768, 32_768, model="gpt-4.1", as_of=TEST_DATE)
+    assert full.total_usd == Decimal("2.29176")  # 1,014,808 x $2 + 32,768 x $8 per 1M
+    past = gpt41cost.price(100_000, 2_000, model="gpt-4.1-nano", as_of="2026-10-22")
+    assert past.total_usd == Decimal("0.0108")
+
+
+def test_estimate_refuses_the_same_output_flag_and_flags_the_same_misfit(cli) -> None:
+    """price() mirrors estimate: the output flag refused with the same words, the context misfit listed."""
+    run = cli("estimate", "--input-tokens", "1000", "--output-tokens", "40000", "--model", "gpt-4.1")
+    assert (run.exit_code, run.stdout) == (2, "")
+    assert "40,000 is over gpt-4.1's maximum output of 32,768 tokens; give 32,768 or less" in run.stderr
+    doc = cli.json("estimate", "--input-tokens", "2000000", "--model", "gpt-4.1", "-f", "json")
+    assert doc["models"][0]["fits"] is False
