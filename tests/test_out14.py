@@ -250,3 +250,54 @@ def test_plan_tier_max_peak_never_reads_under_the_peak_on_a_fitting_tier(cli, tm
     assert fitting and all(m >= peak for m in fitting), (peak, rows)
     if per_day == 1000:
         assert (peak, rows[0][2].strip()) == (Decimal("2.08"), "2.48")
+
+
+# -- item 19: prompts that look like unrendered templates are said to be counted as written ----------
+
+
+@pytest.mark.parametrize(
+    ("text", "template"),
+    [
+        pytest.param('Answer in {{ language | default("English") }}.', True, id="jinja-variable"),
+        pytest.param("{% for faq in faqs %}\nQ: {{ faq.q }}\n{% endfor %}", True, id="jinja-loop"),
+        pytest.param("{# a comment #}\nHello", True, id="jinja-comment"),
+        pytest.param("{{#items}}- {{name}}\n{{/items}}", True, id="mustache-section"),
+        pytest.param("{{> header}} {{{raw_html}}}", True, id="mustache-partial"),
+        pytest.param("Hi {{ .Name }}", True, id="go-template"),
+        pytest.param('Return JSON like {"a": {"b": 1}}', False, id="json"),
+        pytest.param("s = {{1, 2}}; d = {{'a': 1}}", False, id="python-literals"),
+        pytest.param("## Setup {#setup}\n100% {done}", False, id="markdown-heading-id"),
+        pytest.param("{%} {{}} {# no end", False, id="unclosed"),
+    ],
+)
+def test_looks_unrendered(text, template):
+    from gpt41cost.readers.text import looks_unrendered
+
+    assert looks_unrendered(text) is template
+
+
+def test_estimate_says_templates_are_counted_as_written(cli, tmp_path: Path):
+    (tmp_path / "system.md.j2").write_text("You answer in {{ language }}.\n{% if vip %}Be brief.{% endif %}\n")
+    (tmp_path / "ticket.md").write_text("# Ticket 1\n\nMy order never arrived.\n")
+    (tmp_path / "reply.mustache").write_text("Dear {{customer}},\n")
+    r = cli(["estimate", str(tmp_path), "-f", "json"])
+    doc = json.loads(r.stdout)
+    note = (
+        "2 input(s) look like unrendered templates (Jinja or mustache markup: {{ }}, {% %} or {# #}): each is "
+        "counted as written, its placeholders and tags for tokens, not the text they render to; render them first "
+        "to count the prompts sent (listed under Inputs)"
+    )
+    assert note in doc["notes"] and f"gpt41cost: warning: {note}" in r.stderr
+    reasons = {Path(i["source"]).name: i["reason"] for i in doc["inputs"]}
+    assert reasons == {
+        "reply.mustache": "extension .mustache; unrendered template markup, counted as written",
+        "system.md.j2": "extension .j2; unrendered template markup, counted as written",
+        "ticket.md": "extension .md",
+    }
+    # the tokens are those of the text as written: the same as the file read alone, as plain text
+    alone = cli(["estimate", str(tmp_path / "system.md.j2"), "-f", "json"])
+    assert [i["models"][0]["input_tokens"] for i in doc["inputs"] if i["source"].endswith(".j2")] == [
+        json.loads(alone.stdout)["inputs"][0]["models"][0]["input_tokens"]
+    ]
+    plain = cli(["estimate", str(tmp_path / "ticket.md"), "-f", "json"])
+    assert not [n for n in json.loads(plain.stdout)["notes"] if "unrendered" in n] and "unrendered" not in plain.stderr

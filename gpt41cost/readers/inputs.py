@@ -57,7 +57,7 @@ from .requests import (
     read_head_from,
     read_requests,
 )
-from .text import Found, NotText, check_encoding, decode_text, find_inputs, matches, read_bytes
+from .text import Found, NotText, check_encoding, decode_text, find_inputs, looks_unrendered, matches, read_bytes
 
 #: Receives the number of bytes of input finished, for a progress bar.
 OnProgress = Callable[[int], None]
@@ -140,6 +140,24 @@ def holds(source: str) -> str:
 def nothing_to_send(empty: Sequence[str]) -> str:
     """The skipped files as a noun: "empty file(s)" when every one is, else "file(s) with nothing to send"."""
     return "empty file(s)" if all(holds(e) == EMPTY_FILE for e in empty) else "file(s) with nothing to send"
+
+
+#: How an input's reason (:class:`InputFile`) says it holds template markup, counted as written.
+UNRENDERED = "unrendered template markup, counted as written"
+
+
+def unrendered(reason: str) -> bool:
+    """Does an input's reason say it looks like an unrendered template (:data:`UNRENDERED`)?"""
+    return reason.endswith(UNRENDERED)
+
+
+def unrendered_note(n: int) -> str:
+    """The note for ``n`` prompts that look like unrendered templates."""
+    return (
+        f"{n} input(s) look like unrendered templates (Jinja or mustache markup: {{{{ }}}}, {{% %}} or {{# #}}): "
+        "each is counted as written, its placeholders and tags for tokens, not the text they render to; "
+        "render them first to count the prompts sent (listed under Inputs)"
+    )
 
 
 @dataclass
@@ -567,6 +585,7 @@ def gather(
                 if inp.kind == "empty":
                     raise InputError(f"{source_name(source)}: empty file; expected JSON ({inp.reason})")
             text = _prompt_text(inp, stdin, encoding)  # a blank prompt named on its own: refused there
+            reason = inp.reason if text is None or not looks_unrendered(text) else f"{inp.reason}; {UNRENDERED}"
         except (BadDocument, NotText) as exc:
             if not skip_bad:
                 raise
@@ -615,7 +634,7 @@ def gather(
                     stream.close()
             if on_progress is not None:
                 on_progress(max(0, size - reported))
-        out.inputs.append(InputFile(source, inp.kind, inp.reason, start, out.requests))
+        out.inputs.append(InputFile(source, inp.kind, reason, start, out.requests))
     return out
 
 

@@ -182,6 +182,25 @@ def binary_reason(data: bytes, encoding: str = "utf-8") -> str | None:
     return None
 
 
+#: A template's markup on one line: a Jinja or mustache (Handlebars, Go template) variable or
+#: section ``{{ name }}``, ``{{#items}}``, ``{{/items}}``, ``{{> partial}}``, ``{{{raw}}}``,
+#: ``{{ .Name }}``; a Jinja tag ``{% for x in y %}``; a Jinja comment ``{# ... #}``. A name must
+#: follow ``{{`` (a JSON or Python literal such as ``{{1, 2}}`` or ``{{'a': 1}}`` is no template).
+_TEMPLATE = re.compile(
+    r"\{\{\{?-?[ \t]*[#/^>&!.]?[ \t]*[A-Za-z_][^{}\n]{0,200}?\}\}"
+    r"|\{%-?[ \t]*[A-Za-z_]\w*\b[^\n{}%]{0,200}%\}"
+    r"|\{#[^\n{}#]{0,200}#\}"
+)  # no brace inside: a try ends at the next one, so a run of "{#{#{#" is read in linear time
+
+
+def looks_unrendered(text: str) -> bool:
+    """Does the prompt hold template markup (:data:`_TEMPLATE`), left to render? It is counted as
+    written, its placeholders and tags for tokens, not the text they would become."""
+    if "{{" not in text and "{%" not in text and "{#" not in text:  # most prompts: at C speed
+        return False
+    return _TEMPLATE.search(text) is not None
+
+
 def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
     """Decode strictly; refuse binary data (in any encoding: :func:`binary_reason` reads the raw
     bytes) and empty files."""

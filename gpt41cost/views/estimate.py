@@ -543,12 +543,17 @@ def estimate_report(
         what = nothing_to_send(r.empty_inputs)
         notes.append(f"Skipped {len(r.empty_inputs)} {what} found in directories (listed under Inputs)")
     notes += uncounted_notes(r.uncounted)
+    from ..readers.inputs import unrendered, unrendered_note
+
+    templates = sum(unrendered(i.reason) for i in r.inputs)
+    template_notes = [unrendered_note(templates)] if templates else []
+    notes += template_notes
     notes += list(r.notes)
     notes += _what_if_note(r)
     notes += _batch_notes(r)
     notes += catalog_notes(r.catalog_as_of, day)
     data["notes"] = list(notes)  # the Notes, in order, as limits' and plan's JSON
-    warnings = [n for n in notes if is_uncounted_note(n)]
+    warnings = [n for n in notes if is_uncounted_note(n) or n in template_notes]
     warnings += [f"{m.model}: {status_text(m.lifecycle, day)}" for m in r.models if m.status == "shut_down"]
     # the requests whose own cap is over a model's maximum output, in the words of limits' and
     # plan's (measure.CAP_OVER_MAX; the table lists them among the requests that do not fit)
