@@ -291,10 +291,9 @@ def _catalog(catalog: Catalog | str | os.PathLike[str] | None, as_of: date | str
     """The catalog as on ``as_of`` (a date, a datetime's date or YYYY-MM-DD: :func:`_day`; default:
     the date a given Catalog was fixed to with ``Catalog.on``, else today): the prices in force and
     each model's status that day."""
-    from datetime import date
 
+    from . import lifecycle
     from .catalog import Catalog
-    from .lifecycle import TODAY, RunDate
 
     if catalog is not None and not isinstance(catalog, (Catalog, str, os.PathLike)):
         raise ParameterError(
@@ -305,7 +304,7 @@ def _catalog(catalog: Catalog | str | os.PathLike[str] | None, as_of: date | str
     day = _day(as_of)  # a bad date is named before the catalog is read
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     if day is None:
-        return cat if cat.run_date is not None else cat.on(RunDate.of(date.today(), TODAY))
+        return cat if cat.run_date is not None else cat.on(lifecycle.today())
     return cat.on(day)
 
 

@@ -77,6 +77,12 @@ class RunDate(date):
         return (RunDate, (self.year, self.month, self.day, self.source))
 
 
+def today() -> RunDate:
+    """The run's date when none is given: the machine's date, named :data:`TODAY`. The one place
+    every command and API call reads the clock, so a test pins it (monkeypatch this function)."""
+    return RunDate.of(date.today(), TODAY)
+
+
 def date_source(day: date) -> str | None:
     """Where the run's date ``day`` came from, when it says (a :class:`RunDate`), else None."""
     return day.source if isinstance(day, RunDate) else None

@@ -141,6 +141,13 @@ def test_workload_yaml_reads_tier_and_budget_as_numbers(observed) -> None:
 # --------------------------------------------------------------------------- item 10: where the run's date came from
 
 
+def _pin_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock, pinned: lifecycle.today is where every command and API call reads it."""
+    from gpt41cost import lifecycle
+
+    monkeypatch.setattr(lifecycle, "today", lambda: lifecycle.RunDate.of(dt.date(2026, 7, 4), lifecycle.TODAY))
+
+
 def _date_line(text: str) -> str:
     return next(line.strip() for line in text.splitlines() if "date of the run:" in line)
 
@@ -153,17 +160,18 @@ def test_the_date_line_names_its_source(cli, monkeypatch, command) -> None:
     assert _date_line(cli(*command).stdout) == f"date of the run: 2026-06-01 ($GPT41COST_AS_OF){tail}"
     assert _date_line(cli(*command, "--as-of", "2026-05-01").stdout) == f"date of the run: 2026-05-01 (--as-of){tail}"
     monkeypatch.delenv("GPT41COST_AS_OF")
-    today = dt.date.today().isoformat()
-    assert _date_line(cli(*command).stdout) == f"date of the run: {today} (today; --as-of sets another){tail}"
+    _pin_today(monkeypatch)
+    assert _date_line(cli(*command).stdout) == f"date of the run: 2026-07-04 (today; --as-of sets another){tail}"
 
 
-def test_the_api_names_as_of_as_the_cli_names_its_flag(cli) -> None:
+def test_the_api_names_as_of_as_the_cli_names_its_flag(cli, monkeypatch) -> None:
     """as_of is --as-of spelled as a Python name: the same words, so a call's JSON is the command's."""
     tail = ": prices in force and model status on this date"
     line = _date_line(gpt41cost.pricing(as_of="2026-06-01").render())
     assert line == f"date of the run: 2026-06-01 (--as-of){tail}"
-    today = dt.date.today().isoformat()
-    assert _date_line(gpt41cost.pricing().render()) == f"date of the run: {today} (today; --as-of sets another){tail}"
+    _pin_today(monkeypatch)
+    line = _date_line(gpt41cost.pricing().render())
+    assert line == f"date of the run: 2026-07-04 (today; --as-of sets another){tail}"
     # a catalog fixed by the caller names no source it does not know
     fixed = gpt41cost.load_catalog().on(dt.date(2026, 6, 1))
     assert _date_line(gpt41cost.pricing(catalog=fixed).render()) == f"date of the run: 2026-06-01{tail}"

@@ -210,17 +210,17 @@ def run_date(as_of: str | None) -> Any:
     """The date of the run: --as-of, else $GPT41COST_AS_OF, else today (the one place the CLI
     reads the clock)."""
     import os
-    from datetime import date
 
+    from .. import lifecycle
     from ..errors import UsageError
-    from ..lifecycle import AS_OF, TODAY, RunDate, parse_day
+    from ..lifecycle import AS_OF, RunDate, parse_day
 
     where = AS_OF
     if as_of is None:
         as_of = os.environ.get(AS_OF_ENV) or None
         where = f"${AS_OF_ENV}"
     if as_of is None:
-        return RunDate.of(date.today(), TODAY)
+        return lifecycle.today()
     try:
         return RunDate.of(parse_day(as_of.strip()), where)  # the reports say where it came from
     except ValueError as exc:
