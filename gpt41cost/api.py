@@ -862,8 +862,10 @@ def _limit_profiles(
     from .workload import given_size_profile, measured_cache, profile_from_measured, steady_cached, warm_cached
 
     measured: list[Any] = []
+    templates: tuple[str, ...] = ()
     if paths:  # text prompts hashed into cache blocks too, unless a hit rate is given (as plan's cache: auto)
-        _read(paths, catalog, read, text_blocks=rate is None, on_request=measured.append)
+        got = _read(paths, catalog, read, text_blocks=rate is None, on_request=measured.append)
+        templates = _unrendered(got)
         if not measured:  # every file empty (skipped in a directory) or every line skipped (skip_bad)
             raise ParameterError(
                 "nothing to assess: the files hold no request; give prompt files, a directory, '-' or {input_tokens} N",
@@ -923,8 +925,15 @@ def _limit_profiles(
                 cache_basis=f"auto: month in steady state at {rpd:,.0f} requests/day on each model: "
                 + CACHE_STEADY_SHORT.format(minutes=RETENTION_MINUTES),
             )
-        summaries[base] = s
+        summaries[base] = replace(s, unrendered=templates)
     return profiles, summaries, out_source
+
+
+def _unrendered(got: Gathered) -> tuple[str, ...]:
+    """The inputs read that look like unrendered templates, counted as written (as estimate says)."""
+    from .readers.inputs import unrendered
+
+    return tuple(i.source for i in got.inputs if unrendered(i.reason))
 
 
 def _traffic(peak: Decimal | None, rpd: Decimal | None, factor: Decimal | None) -> Any:
@@ -1001,13 +1010,16 @@ def plan(
         w = calibrated(w, calibration)
     measured: list[Any] | None = None
     cache = None
+    templates: tuple[str, ...] = ()
     if w.prompt_files:
         measured = []
         read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
         found = prompt_inputs(w, include, exclude)
-        _read([], cat, read, text_blocks=w.cache_auto, on_request=measured.append, found=found)
+        got = _read([], cat, read, text_blocks=w.cache_auto, on_request=measured.append, found=found)
+        templates = _unrendered(got)
         cache = measured_cache(measured, cat) if w.cache_auto else None  # serves the alternative too
     profiles, summary = workload_profiles(w, cat, measured, cache)
+    summary = replace(summary, unrendered=templates)
     assessment = assess(workload_demand(w, profiles[0], profiles), cat)
     v = plan_verdict(w, assessment, cat)
     alt = None

@@ -177,6 +177,8 @@ class PromptSummary:
     #: refuses them; figured at the maximum, measure.CAP_OVER_MAX): (where, cap as written), and that maximum
     over_max: tuple[tuple[str, int], ...] = ()
     max_output_tokens: int | None = None
+    #: the prompt files that look like unrendered templates (readers.inputs.UNRENDERED), counted as written
+    unrendered: tuple[str, ...] = ()
 
     @classmethod
     def of(

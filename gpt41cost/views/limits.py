@@ -229,6 +229,18 @@ def over_max_json(summary: PromptSummary | None) -> list[dict[str, Any]]:
     return [{"request": w, "output_cap_tokens": c} for w, c in summary.over_max] if summary else []
 
 
+def unrendered_notes(sources: Sequence[str]) -> list[str]:
+    """The note on the prompt files that look like unrendered templates, in estimate's words
+    (:func:`gpt41cost.readers.inputs.unrendered_note`), naming the files: limits and plan list no
+    inputs."""
+    from ..readers.inputs import unrendered_note
+
+    if not sources:
+        return []
+    shown = ", ".join(sources[:5]) + (f" and {len(sources) - 5} more" if len(sources) > 5 else "")
+    return [unrendered_note(len(sources)).removesuffix(" (listed under Inputs)") + f": {shown}"]
+
+
 def batch_text(demand: Demand, summary: PromptSummary | None) -> str:
     """Which requests go through the Batch API: a Batch file's, and the batch share of the others
     (docs/accounting.md §8, "Batch files")."""
@@ -301,6 +313,9 @@ def limits_report(
     each: list[PromptSummary | None] = list(summaries) or [None] * len(assessments)
     uncounted = tuple(dict.fromkeys(u for s in each if s is not None for u in s.uncounted))
     notes: list[str] = uncounted_notes(uncounted)
+    # every model's summary names the same files read
+    template_notes = unrendered_notes(next((s.unrendered for s in each if s is not None), ()))
+    notes += template_notes
     day = catalog.day
     # a shut-down model is still assessed, but listed after the others and marked in every format
     pairs = active_first(list(zip(assessments, each, strict=True)), lambda p: p[0].demand.models[0][0].lifecycle, day)
@@ -454,7 +469,9 @@ def limits_report(
         tables=tables,
         assumptions=assumptions,
         notes=notes,
-        warnings=[n for n in notes if "shut down" in n or is_uncounted_note(n) or n in over_notes],
+        warnings=[
+            n for n in notes if "shut down" in n or is_uncounted_note(n) or n in over_notes or n in template_notes
+        ],
         charts=_charts(assessments, columns, demand),
     )
 

@@ -23,6 +23,7 @@ from .limits import (
     over_max_notes,
     pct_json,
     prose_json,
+    unrendered_notes,
     use_cells,
     use_columns,
     whole,
@@ -125,6 +126,8 @@ def plan_report(
         if state != "open":
             notes.append(f"Fine-tuning: {why}; a routed fine-tuned model must be trained already.")
     notes += uncounted_notes(summary.uncounted)
+    templates = unrendered_notes(summary.unrendered)
+    notes += templates
     # each model's own summary (a mix: image and cached tokens, the maximum output differ by model)
     summaries = model_summaries(w, a.demand, summary)
     # the requests whose own cap is over a model's maximum output, each model's
@@ -265,7 +268,14 @@ def plan_report(
             n
             for n in notes
             if not n.startswith("FAIL: ")
-            and ("shut down" in n or "shuts down" in n or is_uncounted_note(n) or n in overs or n in stale)
+            and (
+                "shut down" in n
+                or "shuts down" in n
+                or is_uncounted_note(n)
+                or n in overs
+                or n in stale
+                or n in templates
+            )
         ],
         charts=[
             Chart(
