@@ -765,6 +765,7 @@ def limits(
     tier: Number | None = None,
     min_headroom: Number = 0,
     batch_share: Number = 0,
+    priority_share: Number = 0,
     cache_hit_rate: Number | None = None,
     backlog: Number | None = None,
     models: str | Sequence[str] | None = None,
@@ -795,7 +796,9 @@ def limits(
     ``on_progress``, ``on_total``, ``on_warning``): a prompt file is one request, a request file
     gives its requests, each reserving its own ``max_tokens``, images counted. A Batch file's
     requests go through the Batch API: priced at Batch rates and counted against the batch queue,
-    not RPM, TPM and RPD (``batch_share`` moves a share of the others there).
+    not RPM, TPM and RPD (``batch_share`` moves a share of the others there). ``priority_share``
+    of the other requests is sent at priority processing (0 to 1; with ``batch_share`` at most 1, a
+    workload's ``priority_share``): priced at priority rates, counted against the same limits.
     """
     from .limits import Demand, assess, drain
     from .numbers import PEAK_FACTOR, PEAK_RPM, PERCENT, REQUESTS, TIER, TOKENS
@@ -809,9 +812,10 @@ def limits(
     n_tier = _count(tier, "tier", TIER)
     headroom = _decimal(min_headroom, "min_headroom", PERCENT)
     share = _share(batch_share, "batch_share")
+    priority = _share(priority_share, "priority_share")
     rate = _share(cache_hit_rate, "cache_hit_rate")
     n_backlog = _count(backlog, "backlog", REQUESTS.at_least(1))
-    assert headroom is not None and share is not None
+    assert headroom is not None and share is not None and priority is not None
     cat = _catalog(catalog, as_of)
     path_list = _paths(paths)
     if path_list and n_input is not None:
@@ -830,7 +834,11 @@ def limits(
     tiers = (n_tier,) if n_tier is not None else tuple(cat.tiers)
     # every tier is assessed, so the lowest tier that fits does not depend on the tier shown
     assessments = tuple(
-        assess(Demand(((m, Decimal(1)),), traffic, profiles[m.spec.name], share, headroom), cat, tuple(cat.tiers))
+        assess(
+            Demand(((m, Decimal(1)),), traffic, profiles[m.spec.name], share, headroom, priority_share=priority),
+            cat,
+            tuple(cat.tiers),
+        )
         for m in resolved
     )
     drains = (

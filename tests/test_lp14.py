@@ -4,7 +4,10 @@ peak, the --skip-bad summary line, stale-catalog and not-yet-released warnings).
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 TEMPLATE_NOTE = (
     "{n} input(s) look like unrendered templates (Jinja or mustache markup: {{{{ }}}}, {{% %}} or {{# #}}): each is "
@@ -58,3 +61,43 @@ def test_limits_api_carries_the_templates(tmp_path: Path):
     folder = _prompts(tmp_path / "p")
     result = limits(folder, output_tokens=100, peak_rpm=10, models="gpt-4.1", as_of="2026-07-04")
     assert result.summary is not None and result.summary.unrendered == (str(folder / "system.md.j2"),)
+
+
+# -- F: limits --priority-share, as a workload's priority_share ---------------------------------------
+
+LIMITS_1000 = ["limits", "--input-tokens", "1000", "--output-tokens", "100", "--requests-per-day", "1000"]
+
+
+def test_limits_priority_share_prices_that_share_at_priority_rates(cli):
+    # gpt-4.1: standard $2 / $8, priority $3.5 / $14 per 1M: $0.0028 and $0.0049 a request, 30,000 a month
+    args = [*LIMITS_1000, "-m", "gpt-4.1", "--as-of", "2026-07-04", "-f", "json"]
+    plain = json.loads(cli(args).stdout)
+    half = cli([*args, "--priority-share", "50%"])
+    assert half.exit_code == 0, half.stderr
+    doc = json.loads(half.stdout)
+    assert plain["models"][0]["monthly_cost_usd"]["total"] == "84"
+    assert doc["models"][0]["monthly_cost_usd"]["total"] == "115.5"  # 15,000 x 0.0028 + 15,000 x 0.0049
+    assert (plain["inputs"]["priority_share"], doc["inputs"]["priority_share"]) == (0, 0.5)
+    assert doc["assumptions"]["priority_processing"].startswith("sent at priority processing: 50% of requests")
+    # the rate limits are shared between standard and priority: the same use
+    assert [t["usage"] for t in doc["models"][0]["tiers"]] == [t["usage"] for t in plain["models"][0]["tiers"]]
+
+
+def test_limits_priority_share_with_batch_share_over_one_is_refused(cli):
+    r = cli([*LIMITS_1000, "--priority-share", "0.6", "--batch-share", "0.5"])
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == (
+        "gpt41cost: error: --priority-share: must be between 0 and 1, and with --batch-share at most 1 "
+        "(a request sent through the Batch API is not sent at priority)\n"
+    )
+
+
+def test_limits_api_priority_share():
+    from gpt41cost import limits
+    from gpt41cost.errors import ParameterError
+
+    r = limits(input_tokens=1000, output_tokens=100, requests_per_day=1000, models="gpt-4.1",
+               priority_share="50%", as_of="2026-07-04")  # fmt: skip
+    assert r.assessments[0].costs[0].total_usd == Decimal("115.5")
+    with pytest.raises(ParameterError, match="priority_share"):
+        limits(input_tokens=1000, output_tokens=100, peak_rpm=5, priority_share=0.6, batch_share=0.5)

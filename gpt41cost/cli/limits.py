@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 from . import app
 from . import options as opt
@@ -30,6 +31,17 @@ Examples:
 """
 
 
+#: as the workload's priority_share (plan); only limits takes it as a flag
+PriorityShare = Annotated[
+    Decimal,
+    opt.rate(
+        "--priority-share",
+        "Share of requests sent at priority processing (0-1; with --batch-share at most 1): priority rates, "
+        "the same rate limits.",
+    ),
+]
+
+
 @app.command("limits", help=HELP)
 @handles_errors
 def limits(
@@ -43,6 +55,7 @@ def limits(
     tier: opt.LimitsTier = None,
     min_headroom: opt.MinHeadroom = Decimal(0),
     batch_share: opt.BatchShare = Decimal(0),
+    priority_share: PriorityShare = Decimal(0),
     cache_hit_rate: opt.LimitsCacheHitRate = None,
     backlog: opt.Backlog = None,
     include: opt.Include = None,
@@ -63,7 +76,8 @@ def limits(
         result = limits(
             paths, input_tokens=input_tokens, max_tokens=max_tokens, output_tokens=output_tokens, peak_rpm=peak_rpm,
             requests_per_day=requests_per_day, peak_factor=peak_factor, tier=tier, min_headroom=min_headroom,
-            batch_share=batch_share, cache_hit_rate=cache_hit_rate, backlog=backlog, models=models,
+            batch_share=batch_share, priority_share=priority_share, cache_hit_rate=cache_hit_rate, backlog=backlog,
+            models=models,
             catalog=load_catalog_opt(pricing, as_of),
             **reading(include, exclude, encoding, read_as, image_size, skip_bad, bar),
         )  # fmt: skip

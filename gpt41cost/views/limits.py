@@ -641,6 +641,7 @@ def _inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any
         "cache": summary.cache_basis if summary else None,
         "requests_over_max_output": over_max_json(summary),
         "batch_share": demand.batch_share,
+        "priority_share": demand.priority_share,
         "batch_file_requests": p.batch_kinds,
         "min_headroom_pct": pct_json(demand.min_headroom_pct),
     }
