@@ -101,3 +101,26 @@ def test_limits_api_priority_share():
     assert r.assessments[0].costs[0].total_usd == Decimal("115.5")
     with pytest.raises(ParameterError, match="priority_share"):
         limits(input_tokens=1000, output_tokens=100, peak_rpm=5, priority_share=0.6, batch_share=0.5)
+
+
+# -- J: limits' per-tier table shows the max peak at the peak's precision ------------------------------
+
+
+@pytest.mark.parametrize("per_day", [1000, 1188, 7777, 54321])
+def test_limits_tier_max_peak_never_reads_under_the_peak_on_a_fitting_tier(cli, per_day: int):
+    """Peak 2.08 RPM at 1,000 requests a day; tier 1 fits at up to 2.4802: the table read 'max peak
+    RPM 2, fits yes' (floored to a whole number), as plan's did before ad84c5d."""
+    args = ["limits", "--input-tokens", "1000", "--output-tokens", "100", "--requests-per-day", str(per_day)]
+    lines = cli([*args, "-m", "gpt-4.1", "-f", "markdown"]).stdout.splitlines()
+    start = lines.index("**Rate-limit use at the peak minute, per usage tier**")
+    head = [h.strip() for h in lines[start + 2].split("|")[1:-1]]
+    rows = [dict(zip(head, (c.strip() for c in x.split("|")[1:-1]), strict=True))
+            for x in lines[start + 4 : lines.index("", start + 2)]]  # fmt: skip
+    low = lines.index("**Lowest tier that fits (min headroom 0%)**")
+    peak = Decimal(lines[low + 4].split("|")[3].strip().replace(",", ""))
+    fitting = [Decimal(r["max peak RPM"].replace(",", "")) for r in rows if r["fits"] == "yes"]
+    assert fitting and all(m >= peak for m in fitting), (peak, rows)
+    if per_day == 1000:
+        assert (peak, rows[0]["max peak RPM"]) == (Decimal("2.08"), "2.48")
+        csv_rows = cli([*args, "-m", "gpt-4.1", "-f", "csv"]).stdout.splitlines()
+        assert csv_rows[1].split(",")[5] == "2.4802"  # CSV: the 4 places plan's CSV has

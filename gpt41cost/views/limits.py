@@ -281,6 +281,13 @@ def _dec(d: Decimal, places: int = 2) -> str:
     return f"{q:,f}"
 
 
+def rate_shown(d: Decimal | None) -> Shown:
+    """A rate of requests (peak RPM, the max peak RPM a tier carries, requests a day) in a table:
+    2 places, half-even (4 in CSV); one rounding for the peak and the max, so a fitting tier's max
+    never reads under the peak. "-": no limit binds."""
+    return Shown("-" if d is None else _dec(d), rounded(d, 4))
+
+
 def cap_cell(t: TierFit) -> str:
     if t.monthly_spend_usd is None:
         return f"{usd_auto(t.monthly_cap_usd)} (not checked)"
@@ -336,7 +343,7 @@ def limits_report(
                     t.tier,
                     *use_cells(m, columns),
                     Pct(m.headroom_pct),
-                    whole(t.max_peak_rpm),
+                    rate_shown(t.max_peak_rpm),  # at the peak's precision, as plan's
                     Shown(cap_cell(t), t.cap_used_pct),
                     yes_no(t.fits),
                     lc.status(day),
@@ -357,7 +364,7 @@ def limits_report(
             [
                 model.label,
                 status_text(lc, day),
-                Shown(_dec(a.demand.traffic.peak_rpm), rounded(a.demand.traffic.peak_rpm, 4)),
+                rate_shown(a.demand.traffic.peak_rpm),
                 None if std_tpm is None else Shown(_dec(std_tpm, 0), rounded(std_tpm, 4)),
                 Usd(cost.total_usd),
                 Shown("none", None) if lowest is None else lowest,

@@ -23,6 +23,7 @@ from .limits import (
     over_max_notes,
     pct_json,
     prose_json,
+    rate_shown,
     unrendered_notes,
     use_cells,
     use_columns,
@@ -67,8 +68,8 @@ def plan_report(
                 c.model,
                 status_text(lifecycles[c.model], day),
                 Pct(c.share * 100, 1),
-                _shown(c.requests_per_day),
-                _shown(c.peak_rpm),
+                rate_shown(c.requests_per_day),
+                rate_shown(c.peak_rpm),
                 Usd(c.standard_usd),
                 Usd(c.batch_usd),
                 Usd(c.total_usd),
@@ -83,8 +84,8 @@ def plan_report(
             "total",
             "",
             Pct(Decimal(100), 1),
-            _shown(w.traffic.requests_per_day),
-            _shown(w.traffic.peak_rpm),
+            rate_shown(w.traffic.requests_per_day),
+            rate_shown(w.traffic.peak_rpm),
             Usd(std_total),
             Usd(batch_total),
             Usd(spend),
@@ -103,7 +104,7 @@ def plan_report(
     head_footer = [["monthly usage cap", *([""] * len(columns)), "", f"{yes_no(at.cap_fits)}: {cap_cell(at)}"]]
     tier_rows = [
         # the max at the peak's own precision and rounding: a fitting tier never reads a max under the peak
-        [t.tier, Pct(t.headroom_pct), _shown(t.max_peak_rpm), Shown(cap_cell(t), t.cap_used_pct), yes_no(t.fits)]
+        [t.tier, Pct(t.headroom_pct), rate_shown(t.max_peak_rpm), Shown(cap_cell(t), t.cap_used_pct), yes_no(t.fits)]
         for t in a.tiers
     ]
     lowest = a.lowest_tier
@@ -325,10 +326,6 @@ def _model_inputs(demand: Demand, summary: PromptSummary) -> dict[str, Any]:
         **expected_output_json(demand.profile),
         "requests_over_max_output": over_max_json(summary),
     }
-
-
-def _shown(d: Decimal | None) -> Shown:
-    return Shown(_n(d), rounded(d, 4))
 
 
 def _sum(values: Any) -> Decimal | None:
