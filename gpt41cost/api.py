@@ -571,7 +571,7 @@ def _estimate(
         skipped = tuple(e.message for e in got.skipped.first)
         skipped_count = len(got.skipped)
         if a.on_warning is not None:  # now: the estimate may find nothing left to estimate
-            for line in _skip_lines(skipped, skipped_count, empty):
+            for line in _skip_lines(skipped, skipped_count, empty, totals.requests):
                 a.on_warning(line)
         rejected = [c for c in checks if c.rejected]
         if not totals.requests and rejected:  # nothing to price, but the findings say why
@@ -659,7 +659,7 @@ def _read(
     if not r.skip_bad:
         _refuse_bad_batch_lines(got, preflight)
     if r.on_warning is not None:
-        for line in _skip_lines([e.message for e in got.skipped.first], len(got.skipped), got.empty):
+        for line in _skip_lines([e.message for e in got.skipped.first], len(got.skipped), got.empty, got.requests):
             r.on_warning(line)
     return got
 
@@ -675,13 +675,15 @@ def _refuse_bad_batch_lines(got: Gathered, preflight: bool) -> None:
                 raise error(f"{found[0][1]}{more}; {BAD_LINE_HINT}")
 
 
-def _skip_lines(first: Sequence[str], count: int, empty: Sequence[str]) -> list[str]:
-    """Bad lines or files skipped: the first few, then how many in all; and the empty files."""
+def _skip_lines(first: Sequence[str], count: int, empty: Sequence[str], counted: int) -> list[str]:
+    """Bad lines or files skipped: the first few, then how many in all, and whether any request
+    was left to count (``counted``: the requests read); and the empty files."""
     out = [f"skipped: {message}" for message in first]
     if count > len(first):
         out.append(f"... and {count - len(first)} more bad lines skipped")
     if count:
-        out.append(f"{count} bad line(s) or file(s) skipped; the others were counted")
+        rest = "the others were counted" if counted else "no request was left to count"
+        out.append(f"{count} bad line(s) or file(s) skipped; {rest}")
     if empty:
         from .readers.inputs import holds, nothing_to_send
 

@@ -124,3 +124,27 @@ def test_limits_tier_max_peak_never_reads_under_the_peak_on_a_fitting_tier(cli, 
         assert (peak, rows[0]["max peak RPM"]) == (Decimal("2.08"), "2.48")
         csv_rows = cli([*args, "-m", "gpt-4.1", "-f", "csv"]).stdout.splitlines()
         assert csv_rows[1].split(",")[5] == "2.4802"  # CSV: the 4 places plan's CSV has
+
+
+# -- E: --skip-bad's summary line does not say the others were counted when none was -----------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["limits", "--output-tokens", "10", "--peak-rpm", "5"], id="limits"),
+        pytest.param(["estimate", "--output-tokens", "10"], id="estimate"),
+    ],
+)
+def test_skip_bad_says_when_nothing_was_left_to_count(cli, tmp_path: Path, command: list[str]):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"a":\nnot json\n', encoding="utf-8")
+    r = cli([command[0], str(bad), "--skip-bad", *command[1:]])
+    assert r.exit_code != 0 and r.stdout == ""
+    assert "gpt41cost: warning: 1 bad line(s) or file(s) skipped; no request was left to count\n" in r.stderr
+    assert "the others were counted" not in r.stderr
+    ok = tmp_path / "ok.txt"
+    ok.write_text("hello\n", encoding="utf-8")
+    mixed = cli([command[0], str(bad), str(ok), "--skip-bad", *command[1:]])
+    assert mixed.exit_code == 0, mixed.stderr
+    assert "gpt41cost: warning: 1 bad line(s) or file(s) skipped; the others were counted\n" in mixed.stderr
