@@ -4,8 +4,9 @@ tools/update_readme.py (the README's screenshots, docs/screenshots/COMMAND.png).
 
 Only Debian's ``chromium`` package is looked for (``.ci/run`` installs it when missing); the
 page is a local file and every network feature is off. One browser (a :class:`Session`) loads
-any number of pages, each in a tab of its own, driven through the DevTools protocol on a pipe
-(``--remote-debugging-pipe``): starting Chromium is most of the cost of loading a small page.
+any number of pages, one after the other in the same tab, driven through the DevTools protocol on
+a pipe (``--remote-debugging-pipe``): starting Chromium is most of the cost of loading a small
+page, and a new tab for each page (its target, its renderer, its domains enabled) most of the rest.
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ class Session:
         self._buffer = b""
         self._id = 0
         self._events: list[dict[str, Any]] = []
+        self._tab: str | None = None  # the protocol session of the tab every page loads in
+        self._size: tuple[int, int] | None = None  # its viewport
 
     def __enter__(self) -> Session:
         return self
@@ -105,25 +108,37 @@ class Session:
         self.close()
 
     def load(self, page: Path, png: Path | None = None, width: int = 1000, height: int = 1400) -> Load:
-        """Load the page in a new tab of ``width`` x ``height`` pixels: its DOM once loaded and
-        the console messages, page errors and failed loads the browser logged for it; with ``png``
-        a screenshot of it too."""
-        target = self._send("Target.createTarget", url="about:blank")["targetId"]
-        tab = self._send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
-            self._send(f"{domain}.enable", tab)
-        metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
-        self._send("Emulation.setDeviceMetricsOverride", tab, **metrics)
+        """Load the page in the session's tab at ``width`` x ``height`` pixels: its DOM once loaded
+        and the console messages, page errors and failed loads the browser logged for it; with
+        ``png`` a screenshot of it too. What the tab logged for an earlier page is not this
+        page's: only what comes after the navigation cleared the earlier page's scripts
+        (``Runtime.executionContextsCleared``) is kept."""
+        tab = self._open()
+        if self._size != (width, height):
+            metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
+            self._send("Emulation.setDeviceMetricsOverride", tab, **metrics)
+            self._size = (width, height)
+        self._events = [e for e in self._events if e.get("sessionId") not in (tab, None)]
         self._send("Page.navigate", tab, url=page.resolve().as_uri())
         self._wait("Page.loadEventFired", tab)
         expression = "document.documentElement.outerHTML"
         dom = self._send("Runtime.evaluate", tab, expression=expression, returnByValue=True)["result"]["value"]
         if png is not None:
             png.write_bytes(base64.b64decode(self._send("Page.captureScreenshot", tab, format="png")["data"]))
-        self._send("Target.closeTarget", targetId=target)
-        console = [m for e in self._events if e.get("sessionId") == tab for m in _messages(e)]
+        events = [e for e in self._events if e.get("sessionId") == tab]
+        cleared = [i for i, e in enumerate(events) if e.get("method") == "Runtime.executionContextsCleared"]
+        console = [m for e in events[cleared[-1] + 1 if cleared else 0 :] for m in _messages(e)]
         self._events = [e for e in self._events if e.get("sessionId") not in (tab, None)]
         return Load(dom, console)
+
+    def _open(self) -> str:
+        """The tab pages load in (made at the first load): its protocol session."""
+        if self._tab is None:
+            target = self._send("Target.createTarget", url="about:blank")["targetId"]
+            self._tab = tab = self._send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+            for domain in ("Page", "Runtime", "Log"):
+                self._send(f"{domain}.enable", tab)
+        return self._tab
 
     def close(self) -> None:
         try:
