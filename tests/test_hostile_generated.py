@@ -64,7 +64,7 @@ def hostile_catalogs(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(hostile_catalogs())
 def test_a_generated_hostile_catalog_is_a_catalog_or_one_line(tmp_path: Path, text: str) -> None:
     path = tmp_path / "catalog.yaml"
@@ -143,7 +143,7 @@ def hostile_pages(draw: st.DrawFn) -> tuple[bytes, int]:
     return ("\n".join(lines) + "\n").encode(), len(lines) * PAGE_SKIPS
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.one_of(hostile_records().map(lambda data: (data, data.count(b"\n"))), hostile_pages()))
 def test_generated_hostile_records_are_counted_or_skipped(cli, tmp_path: Path, case: tuple[bytes, int]) -> None:
     from gpt41cost.readers.usage import read_usage

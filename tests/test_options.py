@@ -40,7 +40,7 @@ def fits(a: Assessment) -> list[tuple[int, bool]]:
     return [(t.tier, t.fits) for t in a.tiers]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(inputs, outputs, rpms, tiers, headrooms)
 def test_tier_shows_one_tier_and_keeps_the_lowest(
     n_in: int, n_out: int, rpm: int, tier: int, headroom: Decimal
@@ -72,7 +72,7 @@ def test_backlog_changes_only_the_drain(n_in: int, n_out: int, rpm: int, backlog
     assert with_backlog.drains and not base.drains
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(inputs, outputs, rpms, headrooms)
 def test_min_headroom_changes_only_what_fits(n_in: int, n_out: int, rpm: int, headroom: Decimal) -> None:
     base = run(input_tokens=n_in, output_tokens=n_out, peak_rpm=rpm)
@@ -83,7 +83,7 @@ def test_min_headroom_changes_only_what_fits(n_in: int, n_out: int, rpm: int, he
         assert all(fa or not fb for (_, fa), (_, fb) in zip(fits(a), fits(b), strict=True))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(inputs, outputs, st.integers(min_value=1, max_value=30_000), rpms, days)
 def test_output_tokens_change_only_spend_when_max_tokens_is_given(
     n_in: int, n_out: int, n_max: int, rpm: int, rpd: int
@@ -99,7 +99,7 @@ def test_output_tokens_change_only_spend_when_max_tokens_is_given(
         )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.integers(min_value=1024, max_value=100_000), outputs, rpms, shares)
 def test_cache_hit_rate_changes_only_spend(n_in: int, n_out: int, rpm: int, rate: Decimal) -> None:
     """Cached tokens still count toward TPM: the cache changes what requests cost, not the limits."""
@@ -112,7 +112,7 @@ def test_cache_hit_rate_changes_only_spend(n_in: int, n_out: int, rpm: int, rate
         )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(inputs, outputs, days, st.decimals(min_value=1, max_value=50, places=1))
 def test_peak_factor_changes_only_the_peak(n_in: int, n_out: int, rpd: int, factor: Decimal) -> None:
     a = run(input_tokens=n_in, output_tokens=n_out, requests_per_day=rpd)
@@ -122,7 +122,7 @@ def test_peak_factor_changes_only_the_peak(n_in: int, n_out: int, rpd: int, fact
         assert [c.per_request_standard_usd for c in x.costs] == [c.per_request_standard_usd for c in y.costs]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(inputs, outputs, rpms, days)
 def test_requests_per_day_with_peak_rpm_changes_only_daily_figures(n_in: int, n_out: int, rpm: int, rpd: int) -> None:
     """Given --peak-rpm, the daily volume adds spend, the cap and RPD; RPM and TPM use stay as they were."""
@@ -142,7 +142,7 @@ def test_models_picks_models_without_changing_them(n_in: int, n_out: int, rpm: i
     assert a in both.assessments
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(inputs, outputs, rpms, days, shares)
 def test_batch_share_changes_only_the_split(n_in: int, n_out: int, rpm: int, rpd: int, share: Decimal) -> None:
     """Moving requests to the Batch API never changes what one request costs in either mode."""
@@ -173,7 +173,7 @@ def plan(**kw: Any) -> api.Plan:
     return api.plan(w, catalog=CATALOG, as_of=AS_OF)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(inputs, outputs, days, tiers, tiers)
 def test_plan_tier_changes_only_the_verdict(n_in: int, n_out: int, rpd: int, t1: int, t2: int) -> None:
     a = plan(input_tokens=n_in, output_tokens=n_out, rpd=rpd, tier=t1)
@@ -182,7 +182,7 @@ def test_plan_tier_changes_only_the_verdict(n_in: int, n_out: int, rpd: int, t1:
     assert a.assessment.lowest_tier == b.assessment.lowest_tier
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(inputs, outputs, days, st.integers(min_value=1, max_value=10**7), st.integers(min_value=0, max_value=120))
 def test_plan_budget_and_horizon_change_only_the_verdict(
     n_in: int, n_out: int, rpd: int, budget: int, months: int
@@ -192,7 +192,7 @@ def test_plan_budget_and_horizon_change_only_the_verdict(
     assert a.assessment == b.assessment
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(inputs, outputs, days, headrooms)
 def test_plan_min_headroom_changes_only_what_fits(n_in: int, n_out: int, rpd: int, headroom: Decimal) -> None:
     a = plan(input_tokens=n_in, output_tokens=n_out, rpd=rpd)
