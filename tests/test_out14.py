@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gpt41cost.forecast import forecast
@@ -191,6 +191,7 @@ def test_md_escape_examples():
 @given(
     st.text(alphabet=st.characters(codec="ascii", exclude_categories=("Cc",)) | st.sampled_from("\n\t"), max_size=40)
 )
+@example("n:")  # the list item's own "n:" prefix, stripped twice, read as ""
 @settings(max_examples=300)
 def test_md_escape_renders_as_the_text_itself(text):
     """In a heading, a table cell, a list item or a bold title: plain text, the same characters
@@ -206,7 +207,7 @@ def test_md_escape_renders_as_the_text_itself(text):
         if doc.startswith("| a |"):
             got = got[1:] if got and got[0][0] == "a" else got
         if doc.startswith("- n: "):
-            got = [(t.removeprefix("n: ").removeprefix("n:"), k) for t, k in got]
+            got = [(t[3:] if t.startswith("n: ") else t.removeprefix("n:"), k) for t, k in got]  # one prefix
         if doc.startswith("**"):
             got = [(t, k.replace("strong_close", "").replace("strong_open", "").strip(",")) for t, k in got]
         assert got in ([(want, "")], [] if not want else None), (doc, got)

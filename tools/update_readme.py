@@ -105,7 +105,7 @@ def screenshots() -> None:
     binary = browser.find()
     if binary is None:
         raise SystemExit("update_readme: the screenshots need Chromium (apt-get install chromium)")
-    with tempfile.TemporaryDirectory() as tmp, browser.Session(binary) as session:  # one browser, a tab a page
+    with tempfile.TemporaryDirectory() as tmp, browser.Session(binary) as session:  # one browser, one tab
         for command, line in SCREENSHOTS.items():
             page = Path(tmp) / f"{command}.html"
             page.write_text(run(f"{line} 2>/dev/null") + "\n", encoding="utf-8")
