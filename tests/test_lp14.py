@@ -148,3 +148,36 @@ def test_skip_bad_says_when_nothing_was_left_to_count(cli, tmp_path: Path, comma
     mixed = cli([command[0], str(bad), str(ok), "--skip-bad", *command[1:]])
     assert mixed.exit_code == 0, mixed.stderr
     assert "gpt41cost: warning: 1 bad line(s) or file(s) skipped; the others were counted\n" in mixed.stderr
+
+
+# -- K: a stale catalog is a warning on stderr in estimate, limits, plan and usage alike -------------
+
+FIXTURE = str(Path(__file__).parent / "data" / "pricing-fixture.yaml")  # checked 2025-04-14
+ROOT = Path(__file__).parent.parent
+STALE_140 = "gpt41cost: warning: prices last checked 140 days ago; see `gpt41cost pricing`\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["estimate", "--input-tokens", "1000", "-m", "gpt-4.1"], id="estimate"),
+        pytest.param(["limits", "--input-tokens", "1000", "--max-tokens", "100", "--peak-rpm", "5"], id="limits"),
+        pytest.param(["plan", str(ROOT / "samples" / "workloads" / "ticket-classifier.yaml")], id="plan"),
+        pytest.param(["usage", str(ROOT / "samples" / "usage")], id="usage"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["table", "json", "html"])
+def test_every_command_warns_of_a_stale_catalog_on_stderr(cli, args: list[str], fmt: str):
+    base = [*args, "--pricing", FIXTURE, "-f", fmt]
+    stale = cli([*base, "--as-of", "2025-09-01"])
+    fresh = cli([*base, "--as-of", "2025-07-13"])  # 90 days: not stale
+    assert stale.exit_code == fresh.exit_code, stale.stderr  # a warning: the exit code unchanged
+    assert stale.stderr.count(STALE_140) == 1 and "prices last checked" not in fresh.stderr
+    assert stale.stderr.replace(STALE_140, "") == fresh.stderr  # the one line more
+    if fmt == "html":  # the page lists the run's warnings, this one too, beside its note
+        assert stale.stdout.count("prices last checked 140 days ago") == 2
+
+
+def test_pricing_does_not_warn_of_its_own_age(cli):
+    r = cli(["pricing", "--pricing", FIXTURE, "--as-of", "2025-09-01"])
+    assert r.exit_code == 0 and r.stderr == ""

@@ -21,6 +21,9 @@ from .conftest import Cli
 DATA = Path(__file__).parent / "data" / "usage"
 FIXTURE_CATALOG = str(Path(__file__).parent / "data" / "pricing-fixture.yaml")
 
+#: The fixture catalog was checked 601 days before the tests' date: usage says so on stderr.
+STALE = "gpt41cost: warning: prices last checked 601 days ago; see `gpt41cost pricing`\n"
+
 
 @pytest.fixture
 def cli(cli: Cli) -> Cli:
@@ -121,7 +124,7 @@ def test_table_output_and_what_if(cli):
     assert "By project" in r.stdout and "proj_a" in r.stdout
     assert "30% of non-batch traffic through the Batch API" in r.stdout
     assert "Total $0.826500 for 135 requests." in r.stdout  # the header's precision
-    assert r.stderr == ""
+    assert r.stderr == STALE  # the fixture catalog: checked 601 days before the tests' date
 
 
 @pytest.mark.parametrize("fmt", ["csv", "markdown"])
@@ -166,10 +169,11 @@ def test_skipped_records_summarised_on_stderr(cli):
     assert r.json()["skipped"] == {"bad_tokens": 2, "no_usage": 1, "not_json": 2}
     lines = r.stderr.splitlines()
     assert lines[0].startswith("gpt41cost: warning: ") and "mixed.jsonl:2: not JSON" in lines[0]
-    assert lines[-1] == (
+    assert lines[-2:] == [
         "gpt41cost: warning: skipped 5 bad record(s) (2 bad token counts, 1 no usage object, "
-        "2 not JSON); --strict fails on the first"
-    )
+        "2 not JSON); --strict fails on the first",
+        STALE.rstrip("\n"),  # the report's warnings come after the reading's
+    ]
     assert "Traceback" not in r.output
 
 

@@ -136,9 +136,8 @@ def plan_report(
         [(m.label, s.over_max, s.max_output_tokens) for (m, _), s in zip(w.models, summaries, strict=True)]
     )
     notes += overs
-    # a stale catalog is a warning on stderr too: a CI gate (--check) that passes on old prices must say so
-    stale = catalog_notes(catalog.as_of, day)
-    notes += stale
+    # a stale catalog is a warning on stderr too, written by the command (cli.common.warn_stale)
+    notes += catalog_notes(catalog.as_of, day)
     # each model's own requests (a mix: image and cached tokens differ by model), as limits shows them
     each = [
         (m.label, replace(a.demand, profile=a.demand.profile_of(k), profiles=()), own)
@@ -269,14 +268,7 @@ def plan_report(
             n
             for n in notes
             if not n.startswith("FAIL: ")
-            and (
-                "shut down" in n
-                or "shuts down" in n
-                or is_uncounted_note(n)
-                or n in overs
-                or n in stale
-                or n in templates
-            )
+            and ("shut down" in n or "shuts down" in n or is_uncounted_note(n) or n in overs or n in templates)
         ],
         charts=[
             Chart(
