@@ -3,6 +3,8 @@ peak, the --skip-bad summary line, stale-catalog and not-yet-released warnings).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -181,3 +183,29 @@ def test_every_command_warns_of_a_stale_catalog_on_stderr(cli, args: list[str], 
 def test_pricing_does_not_warn_of_its_own_age(cli):
     r = cli(["pricing", "--pricing", FIXTURE, "--as-of", "2025-09-01"])
     assert r.exit_code == 0 and r.stderr == ""
+
+
+# -- K: a model not yet released is a warning in estimate and marked in limits, as a shut-down one ---
+
+NOT_YET = "not yet released (available from 2025-04-14), priced at its first prices"
+
+
+def test_estimate_warns_of_a_model_not_yet_released(cli):
+    r = cli(["estimate", "--input-tokens", "1000", "-m", "gpt-4.1", "--as-of", "2025-01-01"])
+    assert r.exit_code == 0
+    assert r.stderr == f"gpt41cost: warning: gpt-4.1: {NOT_YET}\n"
+    released = cli(["estimate", "--input-tokens", "1000", "-m", "gpt-4.1", "--as-of", "2025-04-14"])
+    assert released.stderr == ""
+
+
+def test_limits_marks_a_model_not_yet_released(cli):
+    args = ["limits", "--input-tokens", "1000", "--max-tokens", "10", "--peak-rpm", "5", "-m", "gpt-4.1", "--tier", "1"]
+    r = cli([*args, "--as-of", "2025-01-01", "-f", "csv"])
+    assert r.exit_code == 0
+    assert next(csv.DictReader(io.StringIO(r.stdout)))["model"] == "gpt-4.1"  # CSV: the raw label
+    md = cli([*args, "--as-of", "2025-01-01", "-f", "markdown"]).stdout
+    assert "| gpt-4.1 (not yet released) | 1 |" in md
+    note = f"gpt-4.1: {NOT_YET}; its limits are the catalog's"
+    assert f"- {note}" in md and r.stderr == f"gpt41cost: warning: {note}\n"
+    released = cli([*args, "--as-of", "2025-04-14", "-f", "markdown"])
+    assert "not yet released" not in released.stdout + released.stderr

@@ -554,7 +554,10 @@ def estimate_report(
     notes += catalog_notes(r.catalog_as_of, day)
     data["notes"] = list(notes)  # the Notes, in order, as limits' and plan's JSON
     warnings = [n for n in notes if is_uncounted_note(n) or n in template_notes]
-    warnings += [f"{m.model}: {status_text(m.lifecycle, day)}" for m in r.models if m.status == "shut_down"]
+    # a model OpenAI does not serve on the run's date (shut down, or not yet released), as limits marks it
+    from ..lifecycle import UNSERVED
+
+    warnings += [f"{m.model}: {status_text(m.lifecycle, day)}" for m in r.models if m.status in UNSERVED]
     # the requests whose own cap is over a model's maximum output, in the words of limits' and
     # plan's (measure.CAP_OVER_MAX; the table lists them among the requests that do not fit)
     warnings += over_max_notes(

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..cache import extended_note
 from ..catalog import Catalog
-from ..lifecycle import SHUT_DOWN, active_first
+from ..lifecycle import NOT_YET_RELEASED, SHUT_DOWN, active_first
 from ..limits import (
     ASSUMPTIONS,
     DAYS_PER_MONTH,
@@ -297,6 +297,10 @@ def cap_cell(t: TierFit) -> str:
 # --------------------------------------------------------------------------- the report
 
 
+#: The label's mark in the per-tier table of a model OpenAI does not serve on the run's date.
+_UNSERVED_SUFFIX = {SHUT_DOWN: " (shut down)", NOT_YET_RELEASED: " (not yet released)"}
+
+
 def limits_report(
     assessments: Sequence[Assessment],
     catalog: Catalog,
@@ -331,15 +335,17 @@ def limits_report(
         ((model, _),) = a.demand.models
         cost = a.costs[0]
         lc = model.lifecycle
-        shut = lc.status(day) == SHUT_DOWN
-        if shut:
+        status = lc.status(day)
+        if status == SHUT_DOWN:
             notes.append(f"{model.label}: {lc.mark(day)}; its limits are the last OpenAI published")
+        elif status == NOT_YET_RELEASED:
+            notes.append(f"{model.label}: {lc.mark(day)}; its limits are the catalog's")
         tiers_json = []
         for t in shown(a):
             m = t.models[0]
             rows.append(
                 [
-                    Shown(model.label + (" (shut down)" if shut else ""), model.label),
+                    Shown(model.label + _UNSERVED_SUFFIX.get(status, ""), model.label),
                     t.tier,
                     *use_cells(m, columns),
                     Pct(m.headroom_pct),
@@ -477,7 +483,13 @@ def limits_report(
         assumptions=assumptions,
         notes=notes,
         warnings=[
-            n for n in notes if "shut down" in n or is_uncounted_note(n) or n in over_notes or n in template_notes
+            n
+            for n in notes
+            if "shut down" in n
+            or "not yet released" in n
+            or is_uncounted_note(n)
+            or n in over_notes
+            or n in template_notes
         ],
         charts=_charts(assessments, columns, demand),
     )
