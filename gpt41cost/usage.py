@@ -41,6 +41,7 @@ from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cached_tokens_for_rate, cost_of
 from .errors import Skipped, UnknownModelError, UsageError, source_name
 from .lifecycle import SHUT_DOWN, Lifecycle
+from .measure import PRIORITY_TIERS as PRIORITY_TIERS  # re-exported: reconcile imports it from here
 from .numbers import NumberError, parse_share
 
 #: 2: ``as_of``, ``catalog_as_of``, ``undated_requests`` and ``after_shutdown`` (issue #13).
@@ -64,9 +65,8 @@ SKIP_REASONS: Mapping[str, str] = MappingProxyType(
 )
 
 #: Service tiers. Undocumented how "scale" or "auto" bill: anything but priority (or "fast", its
-#: name since 2026-07-30) or flex is priced at standard rates. Flex is not offered for this family
-#: (docs/accounting.md §2).
-PRIORITY_TIERS = frozenset({"priority", "fast"})
+#: name since 2026-07-30; the one list is measure.PRIORITY_TIERS) or flex is priced at standard
+#: rates. Flex is not offered for this family (docs/accounting.md §2).
 FLEX_TIER = "flex"
 
 #: (model as given, batch, service_tier, UTC day number, project_id, user_id, api_key_id)
