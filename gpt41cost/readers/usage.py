@@ -499,6 +499,29 @@ class _BatchFailed(Exception):
         self.line_id = line_id
 
 
+class _NotUsage(Exception):
+    """A record that holds no usage by design, passed over as a blank line is (neither counted nor
+    bad): a streamed Chat Completions chunk before the last (``usage: null``), a Responses stream
+    event other than the last (:data:`RESPONSE_DONE`)."""
+
+
+#: The Responses stream events that end a stream and carry the response with its ``usage``;
+#: the others (``response.created``, ``response.in_progress``, ``response.output_text.delta``, ...)
+#: carry none, and are passed over.
+RESPONSE_DONE = frozenset({"response.completed", "response.failed", "response.incomplete"})
+#: A Chat Completions stream chunk's ``object``: with ``stream_options.include_usage`` every chunk
+#: has ``usage: null`` but the last (``choices: []`` and the usage of the whole request).
+CHUNK_OBJECT = "chat.completion.chunk"
+
+
+def _no_usage_by_design(obj: dict[str, Any], usage: Any) -> bool:
+    """Whether ``obj`` is a stream chunk or event that holds no usage by design (:class:`_NotUsage`)."""
+    kind = obj.get("type")
+    if isinstance(kind, str) and kind.startswith("response.") and kind not in RESPONSE_DONE:
+        return True
+    return usage is None and "usage" in obj and obj.get("object") == CHUNK_OBJECT
+
+
 class _StrictStop(Exception):
     def __init__(self, skip: Skip) -> None:
         super().__init__(skip.message())
@@ -717,6 +740,8 @@ def _response_record(
     usage = obj.get("usage")
     if isinstance(usage, dict) and "model" in obj:
         return _from_response(obj, usage, batch, outer)
+    if _no_usage_by_design(obj, usage):
+        raise _NotUsage
     if depth < MAX_ENVELOPE_DEPTH:
         _twice(obj, ENVELOPE_KEYS, objects=False)  # a wrapper given twice: which one holds the response?
         for key in ENVELOPE_KEYS:
@@ -902,9 +927,12 @@ def _items(value: list[Any], where: str) -> Iterator[tuple[Any, str]]:
 def consume_record(
     value: dict[str, Any], add: Callable[[UsageRecord], None], bad: Callable[[Exception, str], None], where: str
 ) -> None:
-    """Add the one record ``value`` (a response, a Batch output line, or a wrapper of one)."""
+    """Add the one record ``value`` (a response, a Batch output line, or a wrapper of one); a
+    stream chunk or event with no usage by design is passed over (:class:`_NotUsage`)."""
     try:
         add(_response_record(value))
+    except _NotUsage:
+        pass
     except (_Bad, _BatchFailed) as exc:
         if isinstance(exc, _Bad) and where:
             exc.detail = f"{where}: {exc.detail}"
