@@ -184,7 +184,18 @@ class Accumulator:
     the number of records, so a 10 GB log sums in the same memory as a 10 KB one.
     """
 
-    __slots__ = ("bad", "bands", "count_bands", "duplicates", "failed_batch", "groups", "hist", "records", "unchecked")
+    __slots__ = (
+        "bad",
+        "bands",
+        "count_bands",
+        "duplicates",
+        "failed_batch",
+        "groups",
+        "hist",
+        "not_usage",
+        "records",
+        "unchecked",
+    )
 
     def __init__(self, *, count_bands: bool = True) -> None:
         #: key -> [requests, input_tokens, cached_input_tokens, output_tokens]
@@ -208,6 +219,9 @@ class Accumulator:
         self.duplicates = 0
         #: records counted whose id could not be remembered (past the reader's limit of ids)
         self.unchecked = 0
+        #: records passed over as holding no usage by design, neither counted nor bad: streamed
+        #: Chat Completions chunks before the last, Responses stream events before the final one
+        self.not_usage = 0
 
     @property
     def skip_counts(self) -> dict[str, int]:
@@ -284,6 +298,7 @@ class Accumulator:
             self.failed_batch[code] = self.failed_batch.get(code, 0) + count
         self.duplicates += other.duplicates
         self.unchecked += other.unchecked
+        self.not_usage += other.not_usage
 
 
 # --------------------------------------------------------------------------- results

@@ -119,6 +119,8 @@ def _jsonl(path: Path, rows: list[dict]) -> Path:
 
 #: (records, input, cached, output) of 3 chat streams and 2 Responses streams
 STREAMS = (5, 3 * 2000 + 2 * 3000, 3 * 1024, 3 * 40 + 2 * 100)
+#: their chunks and events that hold no usage: 40 chunks per chat stream, 9 events per Responses stream
+PASSED_OVER = 3 * 40 + 2 * 9
 
 
 def _totals(acc) -> tuple[int, int, int, int]:
@@ -136,6 +138,7 @@ def test_streamed_jsonl_counts_each_request_once_and_nothing_bad(tmp_path: Path,
     acc = read_usage([str(f)], jobs=jobs, parallel_min_bytes=limit, strict=True)
     assert _totals(acc) == STREAMS
     assert acc.skip_counts == {}
+    assert acc.not_usage == PASSED_OVER
 
 
 def test_streamed_chunks_in_a_json_document(tmp_path: Path):
@@ -146,6 +149,7 @@ def test_streamed_chunks_in_a_json_document(tmp_path: Path):
     acc = read_usage([str(f)], jobs=1, strict=True)
     assert _totals(acc) == STREAMS
     assert acc.skip_counts == {}
+    assert acc.not_usage == PASSED_OVER
 
 
 def test_streamed_chunks_on_the_slow_path(tmp_path: Path):
@@ -155,6 +159,7 @@ def test_streamed_chunks_on_the_slow_path(tmp_path: Path):
     acc = read_usage([str(f)], jobs=1, strict=True)
     assert _totals(acc) == (1, 2000, 1024, 40)
     assert acc.skip_counts == {}
+    assert acc.not_usage == 3
 
 
 def test_usage_strict_reads_a_streamed_log(cli, tmp_path: Path):
@@ -202,3 +207,16 @@ def test_bad_records_in_a_stream_are_still_bad(tmp_path: Path, rows, reason):
     acc = read_usage([str(f)], jobs=1)
     assert acc.records == 1
     assert sum(acc.skip_counts.values()) == 1 and reason in acc.skip_counts, acc.skip_counts
+
+
+def test_a_stream_cut_before_its_usage_says_so(cli, tmp_path: Path):
+    """An interrupted stream (no last chunk, no response.completed): nothing to count, and the error says why."""
+    f = _jsonl(tmp_path / "cut.jsonl", [*_chat_stream(0, deltas=3)[:-1], *_resp_stream(1)[:-1]])
+    r = cli(["usage", str(f)])
+    assert r.exit_code == 3
+    assert r.stdout == ""
+    assert r.stderr == (
+        f"gpt41cost: error: {f}: no usage records found; 12 streamed chunk(s) or event(s) hold no usage by design: "
+        "a stream's usage is on its last chunk (with stream_options.include_usage) or its response.completed event, "
+        "which these do not hold\n"
+    )

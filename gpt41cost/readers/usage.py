@@ -928,12 +928,11 @@ def consume_record(
     value: dict[str, Any], add: Callable[[UsageRecord], None], bad: Callable[[Exception, str], None], where: str
 ) -> None:
     """Add the one record ``value`` (a response, a Batch output line, or a wrapper of one); a
-    stream chunk or event with no usage by design is passed over (:class:`_NotUsage`)."""
+    stream chunk or event with no usage by design is handed to ``bad`` as :class:`_NotUsage`,
+    which counts it apart (``acc.not_usage``), not as bad."""
     try:
         add(_response_record(value))
-    except _NotUsage:
-        pass
-    except (_Bad, _BatchFailed) as exc:
+    except (_Bad, _BatchFailed, _NotUsage) as exc:
         if isinstance(exc, _Bad) and where:
             exc.detail = f"{where}: {exc.detail}"
         bad(exc, where)
@@ -971,7 +970,9 @@ class Sink:
             self.acc.fail_batch(exc.code)
         elif isinstance(exc, _Bad):
             self.skip(exc.reason, exc.detail)
-        else:  # pragma: no cover - only the two above are passed
+        elif isinstance(exc, _NotUsage):
+            self.acc.not_usage += 1
+        else:  # pragma: no cover - only the three above are passed
             raise exc
 
 
@@ -2588,6 +2589,12 @@ def _read_usage(
     if acc.records == 0 and not acc.failed_batch:
         where = ", ".join(map(source_name, files)) if len(files) <= 3 else f"{len(files)} files"
         first = f"; first problem: {acc.skips[0].message()}" if acc.skips else ""
+        if not first and acc.not_usage:
+            first = (
+                f"; {acc.not_usage:,} streamed chunk(s) or event(s) hold no usage by design: a stream's usage is on "
+                "its last chunk (with stream_options.include_usage) or its response.completed event, which "
+                "these do not hold"
+            )
         raise InputError(f"{where}: no usage records found{first}")
     return acc
 

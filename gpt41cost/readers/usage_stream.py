@@ -50,6 +50,7 @@ from .usage import (
     _is_bucket,
     _is_page,
     _MoreValues,
+    _NotUsage,
     _StrictStop,
     add_result,
     bucket_day,
@@ -135,7 +136,9 @@ class _Scope:
             self.acc.fail_batch(exc.code)
         elif isinstance(exc, _Bad):
             self.acc.skip(Skip(self.sink.source, self.line, exc.reason, exc.detail))
-        else:  # pragma: no cover - only the two above are passed
+        elif isinstance(exc, _NotUsage):
+            self.acc.not_usage += 1
+        else:  # pragma: no cover - only the three above are passed
             raise exc
 
     def commit(self, day: int | None = None) -> None:
