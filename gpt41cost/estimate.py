@@ -88,15 +88,21 @@ class Assumptions:
         --priority) sets one mode for every input."""
         return self.mode == "standard"
 
+    def sent_at(self, kind: str, asks_priority: bool) -> str:
+        """The processing mode a request of an input read as ``kind`` is sent at: its input's mode,
+        or priority for an online request whose body asks for it (``asks_priority``) unless a flag
+        sets one mode for every input. Before the exceptions of :meth:`modes_of` (a request over
+        the long-context threshold, a fine-tuned model: at standard rates there)."""
+        mode = self.mode_of(kind)
+        return "priority" if mode == "standard" and kind != "batch" and asks_priority else mode
+
     def modes_of(self, kind: str, cls: tuple[bool, tuple[bool, ...]], bases: Sequence[str]) -> tuple[str, ...]:
         """The rates each base model prices a group of requests at (docs/accounting.md §2,
         "Priority processing"): its input's mode; an online request whose body asks for priority
         processing at priority, unless a flag sets one mode for every input; and a request at
         priority whose input on a model is over the long-context threshold at standard there
         (:data:`LONG_CONTEXT_PRIORITY`)."""
-        mode = self.mode_of(kind)
-        if mode == "standard" and kind != "batch" and cls[0]:
-            mode = "priority"
+        mode = self.sent_at(kind, cls[0])
         if mode != "priority":
             return (mode,) * len(bases)
         longs = cls[1] or (False,) * len(bases)
@@ -204,7 +210,11 @@ class InputEstimate:
     reason: str
     requests: int
     models: tuple[InputModelFigures, ...]
-    processing: str = "standard"  # standard, batch or priority: the rates its requests are priced at
+    #: standard, batch or priority: the mode its requests are sent at (priority for a request whose
+    #: body asks for it), or "mixed" when some of its requests ask for priority and some do not
+    processing: str = "standard"
+    #: its requests per processing mode, in order of first use (one entry unless "mixed")
+    requests_by_processing: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -224,19 +234,22 @@ class EstimateResult:
     @property
     def modes(self) -> dict[str, int]:
         """Requests per processing mode (standard, batch, priority), in order of first use: a Batch
-        file's requests go through the Batch API, the other inputs' are online requests."""
+        file's requests go through the Batch API, the other inputs' are online requests, at priority
+        where their body asks for it (:meth:`Assumptions.sent_at`)."""
         out: dict[str, int] = {}
         for i in self.inputs:
-            if i.requests:
-                out[i.processing] = out.get(i.processing, 0) + i.requests
+            for mode, n in i.requests_by_processing or ((i.processing, i.requests),):
+                if n:
+                    out[mode] = out.get(mode, 0) + n
         if not out and self.models:
             out[self.assumptions.mode] = self.models[0].requests
         return out
 
     @property
     def processing(self) -> str:
-        """The run's processing mode: standard, batch or priority, or "mixed" when a Batch file's
-        requests go through the Batch API and the other inputs' at standard rates."""
+        """The run's processing mode: standard, batch or priority, or "mixed" when its requests are
+        sent in more than one (a Batch file's through the Batch API and the other inputs' online, or
+        some requests' bodies asking for priority and some not)."""
         modes = list(self.modes) or [self.assumptions.mode]
         return modes[0] if len(modes) == 1 else "mixed"
 
@@ -456,8 +469,9 @@ def tier_notes(totals: Totals, a: Assumptions, threshold: int, models: Sequence[
     bases = [m.spec.name for m in models]
     long = 0
     for g in totals.groups:
-        modes = a.modes_of(kind_of.get(g.source, ""), (g.cls[0], ()), totals.bases)
-        if modes[0] == "priority" and any(g.cls[1][totals.bases.index(b)] for b in bases if g.cls[1]):
+        if a.sent_at(kind_of.get(g.source, ""), g.cls[0]) == "priority" and any(
+            g.cls[1][totals.bases.index(b)] for b in bases if g.cls[1]
+        ):
             long += g.requests
     if long:
         notes.append(
@@ -519,6 +533,12 @@ def _per_input(
     out = []
     for span in spans:
         mine = [k for k in order if span.start <= starts[k] < span.stop]
+        sent: dict[str, int] = {}
+        for tag in mine:
+            group = totals.groups[tag]
+            if group.requests:
+                mode = a.sent_at(span.read_as, group.cls[0])
+                sent[mode] = sent.get(mode, 0) + group.requests
         figures = []
         for m in models:
             base = m.spec.name
@@ -540,8 +560,11 @@ def _per_input(
                 InputModelFigures(m.label, usage.input_tokens, usage.cached_input_tokens, usage.output_tokens, cost)
             )
         requests = span.stop - span.start
+        processing = next(iter(sent)) if len(sent) == 1 else "mixed" if sent else a.mode_of(span.read_as)
         out.append(
-            InputEstimate(span.source, span.read_as, span.reason, requests, tuple(figures), a.mode_of(span.read_as))
+            InputEstimate(
+                span.source, span.read_as, span.reason, requests, tuple(figures), processing, tuple(sent.items())
+            )
         )
     return tuple(out)
 

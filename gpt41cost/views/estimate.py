@@ -152,9 +152,14 @@ def processing_text(r: EstimateResult) -> str:
     unless --batch or --priority sets one mode for every input."""
     a, modes = r.assumptions, r.modes
     batch_files = [i.source for i in r.inputs if i.read_as == "batch" and i.requests]
+    # requests at priority because their body asks for it (no flag sets every input's mode)
+    asked = modes.get("priority", 0) if a.honours_bodies else 0
     if len(modes) <= 1:
         mode = next(iter(modes), a.mode)
         text = MODE_TEXT[mode]
+        if asked:
+            each = "the request's body asks" if asked == 1 else f"each of the {asked:,} requests' bodies asks"
+            return text + f": {each} for it (service_tier priority or fast)"
         if batch_files and a.mode == a.batch_file_mode:  # a flag set it for every input
             files = "the Batch file's" if len(batch_files) == 1 else "the Batch files'"
             return text + f" (--{mode}: every input, {files} requests too)"
@@ -165,6 +170,22 @@ def processing_text(r: EstimateResult) -> str:
     n = sum(modes.values())
     kind = "a Batch file" if len(batch_files) == 1 else "Batch files"
     rest = modes.get(a.mode, 0)
+    if asked:
+        parts = [
+            f"{MIXED_TEXT[a.batch_file_mode]} for the {n_requests(batch_n)} of {first_named(batch_files)} ({kind})"
+        ]
+        parts = parts if batch_n else []
+        whose = "whose body asks" if asked == 1 else "whose bodies ask"
+        parts.append(f"priority for the {n_requests(asked)} {whose} for it (service_tier priority or fast)")
+        if rest:
+            parts.append(f"{a.mode} for the other {n_requests(rest)}" + (" (online)" if batch_n else ""))
+        mix = [f"{batch_n:,} through the Batch API"] if batch_n else []
+        mix.append(f"{asked:,} at priority")
+        return (
+            ", ".join(parts) + "; each request is priced at its own rates and the run's figures are their sum; "
+            f"monthly figures keep the sample's mix (of {n_requests(n)}, {' and '.join(mix)}); --batch or "
+            "--priority prices every input alike"
+        )
     return (
         f"{MIXED_TEXT[a.batch_file_mode]} for the {n_requests(batch_n)} of {first_named(batch_files)} ({kind}), "
         f"{a.mode} for the other {n_requests(rest)} (online); each input is priced at its own rates and the "
@@ -318,6 +339,14 @@ def _input_json(i: InputEstimate) -> dict[str, Any]:
     }
 
 
+def _priced_at(i: InputEstimate) -> str:
+    """The Inputs table's "priced at": the input's processing mode, or its requests per mode
+    (``priority 2, standard 1``) when some of them ask for priority processing and some not."""
+    if i.processing != "mixed":
+        return i.processing
+    return ", ".join(f"{mode} {n:,}" for mode, n in i.requests_by_processing)
+
+
 def _inputs_table(r: EstimateResult, per_input: bool) -> Table | None:
     """What each input was read as and why, and the rates it is priced at when they differ; with
     ``per_input`` its tokens and cost per model too."""
@@ -332,7 +361,7 @@ def _inputs_table(r: EstimateResult, per_input: bool) -> Table | None:
         rows: list[list[Any]] = []
         for i in r.inputs:
             tokens = [i.models[0].input_tokens] if same and i.models else [f.input_tokens for f in i.models]
-            mode = [i.processing] if mixed else []
+            mode = [_priced_at(i)] if mixed else []
             rows.append(
                 [i.source, i.read_as, i.reason, i.requests, *mode, *tokens, *(Usd(f.total_usd) for f in i.models)]
             )
@@ -342,7 +371,7 @@ def _inputs_table(r: EstimateResult, per_input: bool) -> Table | None:
     if len({(i.read_as, i.reason) for i in r.inputs}) <= 1 and not r.empty_inputs:
         return None  # the note says it: "Measured: 8 inputs (read as text: extension .txt)"
     if len(r.inputs) + len(r.empty_inputs) <= LIST_INPUTS:
-        rows = [[i.source, i.read_as, i.reason, *([i.processing] if mixed else [])] for i in r.inputs]
+        rows = [[i.source, i.read_as, i.reason, *([_priced_at(i)] if mixed else [])] for i in r.inputs]
         rows += [[e, "skipped", _empty_reason(e), *([None] if mixed else [])] for e in r.empty_inputs]
         return Table("Inputs", ["input", "read as", "why", *(["priced at"] if mixed else [])], rows, name="inputs")
     groups: dict[tuple[str, str], list[str]] = {}
@@ -590,7 +619,13 @@ def _charts(r: EstimateResult, monthly: bool, stats_rows: list[list[Any]]) -> li
     cached = r.assumptions.cache_mode != "none"
     what_if = not cached and any(m.if_cached is not None for m in r.models)
     variants = "as estimated" + (
-        " (Batch API)" if batch_run else " (Batch files' requests at Batch rates, the rest online)" if mixed else ""
+        " (Batch API)"
+        if batch_run
+        else " (Batch files' requests at Batch rates, the rest online)"
+        if mixed and "batch" in r.modes
+        else " (each request at the rates its body asks for: priority or standard)"
+        if mixed
+        else ""
     )
     if cached:
         variants += ", without the prompt cache"

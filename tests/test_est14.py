@@ -1,0 +1,76 @@
+"""Session 14, est14: estimate's processing counts the requests whose body asks for priority
+(item C), the workload's hints for service_tier-like keys (item D), the release-date rule
+(item H) and pricing --as-of not showing dates announced later (item L)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import DATA
+
+FIXTURE = str(DATA / "pricing-fixture.yaml")
+
+CHAT = {"model": "gpt-4.1", "messages": [{"role": "user", "content": "What is 2+2?"}], "max_tokens": 200}
+BATCH_LINE = {"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": CHAT}
+
+
+def _est(**kw):  # type: ignore[no-untyped-def]
+    import gpt41cost
+
+    return gpt41cost.estimate(models="gpt-4.1", catalog=FIXTURE, as_of="2026-11-20", **kw)
+
+
+def _write(path: Path, *bodies: dict) -> str:  # type: ignore[type-arg]
+    path.write_text("\n".join(json.dumps(b) for b in bodies) + "\n")
+    return str(path)
+
+
+# --------------------------------------------------------------------------- item C: processing counts bodies
+
+
+def test_one_body_asking_priority_is_counted_at_priority(tmp_path: Path) -> None:
+    e = _est(paths=[_write(tmp_path / "r.json", {**CHAT, "service_tier": "priority"})], per_input=True)
+    doc = e.to_dict()
+    assert doc["assumptions"]["processing"] == "priority"  # was "standard"
+    assert doc["assumptions"]["requests_by_processing"] == {"priority": 1}
+    assert doc["inputs"][0]["processing"] == "priority"
+    assert e.result.modes == {"priority": 1}
+
+
+def test_a_mixed_input_counts_each_request(tmp_path: Path) -> None:
+    p = _write(tmp_path / "p.jsonl", {**CHAT, "service_tier": "priority"}, CHAT, {**CHAT, "service_tier": "fast"})
+    s = _write(tmp_path / "s.json", CHAT)
+    b = _write(tmp_path / "b.jsonl", {**BATCH_LINE, "body": {**CHAT, "service_tier": "priority"}})
+    e = _est(paths=[p, s, b], per_input=True)
+    doc = e.to_dict()
+    assert doc["assumptions"]["processing"] == "mixed"
+    # the Batch line asking priority stays at Batch rates; fast is priority's other name
+    assert doc["assumptions"]["requests_by_processing"] == {"priority": 2, "standard": 2, "batch": 1}
+    assert [i["processing"] for i in doc["inputs"]] == ["mixed", "standard", "batch"]
+    assert e.result.inputs[0].requests_by_processing == (("priority", 2), ("standard", 1))
+
+
+def test_the_processing_line_and_column_say_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    p = _write(tmp_path / "p.jsonl", {**CHAT, "service_tier": "priority"}, CHAT, {**CHAT, "service_tier": "priority"})
+    s = _write(tmp_path / "s.json", CHAT)
+    common = ("--pricing", FIXTURE, "--as-of", "2026-11-20", "-m", "gpt-4.1")
+    r = cli("estimate", p, s, *common, "--per-input")
+    assert r.exit_code == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.strip().startswith("processing:"))
+    assert "priority for the 2 requests whose bodies ask for it" in line
+    assert "standard for the other 2 requests" in line
+    row = next(x for x in r.stdout.splitlines() if x.strip().startswith(p))
+    assert "priority 2, standard 1" in row
+    one = cli("estimate", _write(tmp_path / "one.json", {**CHAT, "service_tier": "priority"}), *common)
+    line = next(x for x in one.stdout.splitlines() if x.strip().startswith("processing:"))
+    assert line.strip() == "processing: priority: the request's body asks for it (service_tier priority or fast)"
+
+
+def test_flags_still_name_one_mode(tmp_path: Path) -> None:
+    p = _write(tmp_path / "p.jsonl", {**CHAT, "service_tier": "priority"}, CHAT)
+    assert _est(paths=[p], batch=True).to_dict()["assumptions"]["requests_by_processing"] == {"batch": 2}
+    assert _est(paths=[p], priority=True).to_dict()["assumptions"]["requests_by_processing"] == {"priority": 2}
+    assert _est(paths=[_write(tmp_path / "s.json", CHAT)]).to_dict()["assumptions"]["processing"] == "standard"
