@@ -2,7 +2,9 @@
 
 A bad file stops loading with an :class:`~gpt41cost.errors.InputError` of one line that names
 the file, the line and the key path (``launch.yaml:7: traffic.peak_rpm: must be more than 0``);
-an unknown key gets the closest known key as a suggestion.
+an unknown key gets the closest known key as a suggestion, and a key people write for a request's
+processing mode the share key it means (``service_tier: priority``: use ``priority_share: 1``;
+:data:`KEY_HINTS`).
 
 The schema (README, "Workload files"):
 
@@ -102,6 +104,28 @@ KEYS = (
     "horizon_months",
 )
 TRAFFIC_KEYS = ("requests_per_day", "peak_rpm", "peak_factor")
+#: What a share key means, for the hints below.
+_SHARE_MEANS = {
+    "priority_share": "the share of requests sent with service_tier priority",
+    "batch_share": "the share of requests sent through the Batch API",
+}
+#: Top-level keys people write for a request's processing mode (a request body's words), and the
+#: share key each means: ``service_tier: priority`` is ``priority_share: 1``. One table, read by
+#: :meth:`_Validator.known` (with :func:`_share_hint`, which reads the value).
+KEY_HINTS = {
+    "service_tier": "priority_share",
+    "priority": "priority_share",
+    "fast": "priority_share",
+    "priority_processing": "priority_share",
+    "processing": "priority_share",
+    "batch": "batch_share",
+    "batch_api": "batch_share",
+}
+#: Values that name priority processing, the Batch API, or standard rates (OpenAI's service_tier
+#: values, ``fast`` being priority's other name; ``standard`` gpt41cost's).
+_PRIORITY_WORDS = ("priority", "fast")
+_BATCH_WORDS = ("batch",)
+_STANDARD_WORDS = ("default", "auto", "standard", "flex", "scale", "none")
 #: The longest horizon_months a workload may ask for: ten years.
 MAX_HORIZON_MONTHS = 120
 HORIZON = Range("months of horizon", Decimal(0), Decimal(MAX_HORIZON_MONTHS))
@@ -489,6 +513,30 @@ def _globs(v: _Validator, raw: Any, base: Path) -> tuple[tuple[str, ...], tuple[
     return tuple(files), tuple(globbed[f] for f in files)
 
 
+def _share_hint(share: str, value: Any) -> str:
+    """What to write instead of a key of :data:`KEY_HINTS` given ``value``: its share key with
+    1 for a word naming that mode (or ``true``), 0 for standard rates (or ``false``), the number
+    itself for a share between 0 and 1; a word naming the other mode points to the other key."""
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word in _PRIORITY_WORDS or word in _BATCH_WORDS:
+        share = "priority_share" if word in _PRIORITY_WORDS else "batch_share"
+        amount: str | None = "1"
+    elif value is True:
+        amount = "1"
+    elif value is False or word in _STANDARD_WORDS:
+        amount = "0"
+    elif isinstance(value, int | float) and 0 <= value <= 1:
+        amount = str(value)
+    else:
+        amount = None
+    means = _SHARE_MEANS[share]
+    if amount is None:
+        return f"use {share} ({means}, 0-1)"
+    if amount == "0":
+        return f"use {share}: 0 ({means}; 0 is the default: standard rates, so the key can go)"
+    return f"use {share}: {amount} ({means})"
+
+
 class _Validator:
     """Type checks that raise InputError naming the file, the line and the key path."""
 
@@ -515,7 +563,14 @@ class _Validator:
             k = str(key)
             if k in allowed:
                 continue
+            if not path and k in KEY_HINTS:
+                self.fail(k, f"unknown key; {_share_hint(KEY_HINTS[k], m[key])}")
+            if not path and k in TRAFFIC_KEYS:
+                self.fail(k, f"unknown key here; put it under traffic (traffic: {{{k}: ...}})")
             close = difflib.get_close_matches(k, allowed, n=1, cutoff=0.6)
+            alias = difflib.get_close_matches(k, KEY_HINTS, n=1, cutoff=0.8) if not path and not close else []
+            if alias:  # a misspelt service_tier
+                self.fail(k, f"unknown key; {_share_hint(KEY_HINTS[alias[0]], m[key])}")
             if not close:
                 close = [a for a in allowed if a.startswith(k) or k.startswith(a)][:1]
             hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(allowed)}"

@@ -74,3 +74,42 @@ def test_flags_still_name_one_mode(tmp_path: Path) -> None:
     assert _est(paths=[p], batch=True).to_dict()["assumptions"]["requests_by_processing"] == {"batch": 2}
     assert _est(paths=[p], priority=True).to_dict()["assumptions"]["requests_by_processing"] == {"priority": 2}
     assert _est(paths=[_write(tmp_path / "s.json", CHAT)]).to_dict()["assumptions"]["processing"] == "standard"
+
+
+# --------------------------------------------------------------------------- item D: hints for service_tier and kin
+
+WORKLOAD = "model: gpt-4.1\ninput_tokens: 1000\ntraffic: {{requests_per_day: 10}}\n{extra}\n"
+
+
+@pytest.mark.parametrize(
+    ("extra", "hint"),
+    [
+        pytest.param(
+            "service_tier: priority",
+            "service_tier: unknown key; use priority_share: 1 (the share of requests sent with service_tier priority)",
+            id="service_tier-priority",
+        ),
+        pytest.param("service_tier: fast", "use priority_share: 1 (", id="service_tier-fast"),
+        pytest.param("service_tier: default", "use priority_share: 0 (", id="service_tier-default"),
+        pytest.param("service_tier: batch", "use batch_share: 1 (", id="service_tier-batch"),
+        pytest.param("priority: true", "priority: unknown key; use priority_share: 1 (", id="priority-true"),
+        pytest.param("priority: 0.25", "use priority_share: 0.25 (", id="priority-share"),
+        pytest.param("priority: 30", "use priority_share (the share of", id="priority-percent"),
+        pytest.param("batch: true", "batch: unknown key; use batch_share: 1 (", id="batch-true"),
+        pytest.param("servce_tier: priority", "servce_tier: unknown key; use priority_share: 1 (", id="misspelt"),
+        pytest.param(
+            "requests_per_day: 10",
+            "requests_per_day: unknown key here; put it under traffic (traffic: {requests_per_day: ...})",
+            id="traffic-key-at-top",
+        ),
+        pytest.param("teir: 2", "teir: unknown key; did you mean 'tier'?", id="close-key-unchanged"),
+    ],
+)
+def test_a_processing_key_points_to_its_share(cli, tmp_path: Path, extra: str, hint: str) -> None:  # type: ignore[no-untyped-def]
+    w = tmp_path / "w.yaml"
+    w.write_text(WORKLOAD.format(extra=extra))
+    r = cli("plan", w, "--pricing", FIXTURE)
+    assert r.exit_code == 3
+    assert r.stdout == ""
+    assert r.stderr.startswith(f"gpt41cost: error: {w}:4: ") and r.stderr.count("\n") == 1
+    assert hint in r.stderr
