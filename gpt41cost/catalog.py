@@ -40,6 +40,32 @@ TIERS = (1, 2, 3, 4, 5)
 FT_PREFIX = "ft:"
 #: Catalog file versions this gpt41cost reads (2 added lifecycle dates and dated prices).
 CATALOG_VERSIONS = (1, 2)
+#: The release rule (``gpt41cost rules``, "release date"; docs/accounting.md §1), applied by
+#: :func:`_parse_model`: the catalog has no release date of its own. ``{released}``: each model's
+#: date (:func:`released_text`).
+RELEASE_RULE = (
+    "a model is taken as released on the first from-date of its standard prices ({released}; OpenAI's launch "
+    "post is of 2025-04-14): the catalog gives no release date of its own. "
+    "Before it the model is not_yet_released: estimate and limits price it at its first prices for comparison, "
+    "marked 'not yet released (available from ...)' and listed after the served models; price() refuses it; plan "
+    "--check fails on it. A price line with no from-date gives no release date (released all along)"
+)
+
+
+def released_text(catalog: Catalog) -> str:
+    """The catalog's release dates for :data:`RELEASE_RULE`: ``2025-04-14 for gpt-4.1, gpt-4.1-mini
+    and gpt-4.1-nano``, one part per date (a model with none: "no from-date for ...")."""
+    by_day: dict[str, list[str]] = {}
+    for name, spec in catalog.models.items():
+        released = spec.lifecycle.released_on
+        by_day.setdefault(str(released) if released else "no from-date", []).append(name)
+    parts = []
+    for when, names in by_day.items():
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        parts.append(f"{when} for {listed}")
+    return "; ".join(parts) or "no models"
+
+
 #: Price lines of a model, in the order reports list them.
 PRICE_LINES = ("standard", "batch", "priority", "fine_tuned.standard", "fine_tuned.batch", "training")
 
@@ -579,6 +605,7 @@ def _parse_model(v: _Validator, name: str, value: Any) -> ModelSpec:
     snapshots = tuple(v.str_list(m.get("snapshots") or [], f"{path}.snapshots"))
     lifecycle, snapshot_lifecycle = _parse_lifecycle(v, m.get("lifecycle"), f"{path}.lifecycle", snapshots)
     # released on the first from-date of its standard prices: before it, no request and no price
+    # (RELEASE_RULE, an inference)
     released = entries[0][1][0][0]
     lifecycle = replace(lifecycle, released_on=released)
     snapshot_lifecycle = {n: replace(lc, released_on=released) for n, lc in snapshot_lifecycle.items()}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .catalog import Catalog
+from .catalog import RELEASE_RULE, Catalog, released_text
 
 
 @dataclass(frozen=True)
@@ -207,6 +207,7 @@ def lifecycle_rules(c: Catalog) -> list[Rule]:
             "replacement outside the catalog is named instead",
             "DEPRECATIONS",
         ),
+        Rule("dates", "release date", "inference", RELEASE_RULE.format(released=released_text(c)), "LAUNCH"),
         Rule(
             "dates",
             "fine-tuned models",

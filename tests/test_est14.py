@@ -113,3 +113,26 @@ def test_a_processing_key_points_to_its_share(cli, tmp_path: Path, extra: str, h
     assert r.stdout == ""
     assert r.stderr.startswith(f"gpt41cost: error: {w}:4: ") and r.stderr.count("\n") == 1
     assert hint in r.stderr
+
+
+# --------------------------------------------------------------------------- item H: the release-date rule
+
+
+def test_rules_list_the_release_date_inference(cli) -> None:  # type: ignore[no-untyped-def]
+    rules = cli("rules", "-f", "json", expect=0).json()["rules"]
+    found = [r for r in rules if r["name"] == "release date"]
+    assert len(found) == 1
+    rule = found[0]
+    assert (rule["area"], rule["basis"], rule["source"]) == ("dates", "inference", "LAUNCH")
+    assert "first from-date of its standard prices (2025-04-14 for gpt-4.1, gpt-4.1-mini and gpt-4.1-nano" in (
+        rule["text"]
+    )
+    # what it says, on the shipped catalog: the day before, not yet released; that day, served
+    before = cli("estimate", "--input-tokens", "1000", "-m", "gpt-4.1", "--as-of", "2025-04-13", "-f", "json")
+    on = cli("estimate", "--input-tokens", "1000", "-m", "gpt-4.1", "--as-of", "2025-04-14", "-f", "json")
+    assert before.json()["models"][0]["lifecycle"]["status"] == "not_yet_released"
+    assert on.json()["models"][0]["lifecycle"]["status"] == "active"
+    # and docs/accounting.md's rule index lists it as the rules command does
+    from .conftest import ROOT
+
+    assert "| dates | release date | inference | §1 |" in (ROOT / "docs" / "accounting.md").read_text()
