@@ -176,10 +176,10 @@ def test_pricing_and_rules_say_which_dates_are_inferred(cli) -> None:
     assert (four["lifecycle"]["status"], four["lifecycle"]["basis"]) == ("deprecated", "inferred")
     assert four["snapshots_lifecycle"]["gpt-4.1-2025-04-14"]["basis"] == "documented"
     table = cli("pricing", "--table", "lifecycle", "-f", "csv").stdout.splitlines()
-    assert table[0] == "name,status,deprecated,shuts down,basis,substitute,OpenAI's replacement"
-    assert "gpt-4.1,deprecated,2026-10-14,2027-01-14,inferred,,gpt-6-luna" in table
-    assert "gpt-4.1-nano,shut_down,2026-04-22,2026-10-23,documented,gpt-4.1-mini,gpt-5.6-luna" in table
-    assert "gpt-4.1-2025-04-14,deprecated,2026-10-14,2027-01-14,documented,,gpt-6-luna" in table
+    assert table[0] == "name,status,deprecated,shuts down,basis,substitute,OpenAI's replacement,announced later"
+    assert "gpt-4.1,deprecated,2026-10-14,2027-01-14,inferred,,gpt-6-luna,no" in table
+    assert "gpt-4.1-nano,shut_down,2026-04-22,2026-10-23,documented,gpt-4.1-mini,gpt-5.6-luna,no" in table
+    assert "gpt-4.1-2025-04-14,deprecated,2026-10-14,2027-01-14,documented,,gpt-6-luna,no" in table
     rules = cli.json("rules")
     row = next(r for r in rules["rules"] if r["name"] == "aliases of dated snapshots")
     assert row["basis"] == "inference" and "shuts down with the last of them" in row["text"]

@@ -136,3 +136,31 @@ def test_rules_list_the_release_date_inference(cli) -> None:  # type: ignore[no-
     from .conftest import ROOT
 
     assert "| dates | release date | inference | §1 |" in (ROOT / "docs" / "accounting.md").read_text()
+
+
+# --------------------------------------------------------------------------- item L: pricing --as-of and later news
+
+
+def test_pricing_marks_lifecycle_dates_announced_after_the_run_date(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("pricing", "--as-of", "2025-03-01", expect=0)
+    nano = next(x for x in r.stdout.splitlines() if x.strip().startswith("gpt-4.1-nano ") and "released" in x)
+    assert "2026-04-22 (announced later)" in nano and "2026-10-23 (announced later)" in nano
+    assert "gpt-4.1-mini (announced later)" in nano and "gpt-5.6-luna (announced later)" in nano
+    assert "were announced after 2025-03-01 (on 2026-04-22 and 2026-10-14): not known on that date" in r.stdout
+    assert "checked 2026-12-06, 645 days after 2025-03-01" in r.stdout  # was "-645 days before"
+    # JSON and CSV keep the dates plain and say it in a key or column
+    doc = cli("pricing", "--as-of", "2026-06-01", "-f", "json", expect=0).json()
+    lc = {m["model"]: m["lifecycle"] for m in doc["models"]}
+    assert lc["gpt-4.1"]["announced_later"] is True and lc["gpt-4.1"]["shutdown_on"] == "2027-01-14"
+    assert lc["gpt-4.1-nano"]["announced_later"] is False  # announced 2026-04-22
+    csv = cli("pricing", "--as-of", "2026-06-01", "-f", "csv", "--table", "lifecycle", expect=0).stdout.splitlines()
+    assert csv[0].endswith(",announced later")
+    assert "gpt-4.1,active,2026-10-14,2027-01-14,inferred,,gpt-6-luna,yes" in csv
+    assert "gpt-4.1-nano,deprecated,2026-04-22,2026-10-23,documented,gpt-4.1-mini,gpt-5.6-luna,no" in csv
+
+
+def test_pricing_on_or_after_the_announcements_marks_nothing(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("pricing", "--as-of", "2026-10-14", expect=0)
+    assert "announced later" not in r.stdout
+    doc = cli("pricing", "--as-of", "2026-10-14", "-f", "json", expect=0).json()
+    assert not any(m["lifecycle"]["announced_later"] for m in doc["models"])

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..catalog import Catalog, ModelSpec, Rates, describe_path
-from ..lifecycle import days_since
+from ..lifecycle import Lifecycle, days_since
 from ..report import Report, Shown, Table, Usd, money_str
 from .dated import catalog_notes, date_assumption, dated_json, status_text
 
@@ -43,6 +43,35 @@ def _entry_rows(spec: ModelSpec, day: date) -> list[list[Any]]:
             else:
                 rows.append([spec.name, _LINE_NAMES[line], when, value, None, None, flag])
     return rows
+
+
+#: The lifecycle table's mark on what was announced after the run's date.
+LATER = "announced later"
+
+
+def announced_later(lc: Lifecycle, day: date) -> bool:
+    """Whether ``lc``'s dates and successors were announced after ``day``: its deprecation date is
+    the day OpenAI announced them (docs/accounting.md §1, lifecycle). Without one the catalog does
+    not say when they were announced, and nothing is marked."""
+    return lc.deprecated_on is not None and day < lc.deprecated_on
+
+
+def _lifecycle_row(name: str, lc: Lifecycle, day: date) -> list[Any]:
+    """A name's lifecycle row: the JSON's values (so they cannot drift); people read a date or
+    successor announced after ``day`` marked so in its cell, CSV keeps it plain and says it in a
+    column (as the prices' "in force")."""
+    j = lc.as_json(day)
+    later = announced_later(lc, day)
+    cells: list[Any] = [j["deprecated_on"], j["shutdown_on"], j["basis"], j["substitute"], j["replacement"]]
+    if later:
+        cells = [c if c is None or k == 2 else Shown(f"{c} ({LATER})", c) for k, c in enumerate(cells)]
+    return [name, j["status"], *cells, "yes" if later else "no"]
+
+
+def _lifecycle_json(lc: Lifecycle, day: date) -> dict[str, Any]:
+    """A lifecycle's JSON (:meth:`Lifecycle.as_json`) with ``announced_later``: its dates and
+    successors were announced after the run's date (:func:`announced_later`)."""
+    return {**lc.as_json(day), "announced_later": announced_later(lc, day)}
 
 
 def _entries_json(spec: ModelSpec) -> dict[str, Any]:
@@ -111,8 +140,8 @@ def pricing_report(catalog: Catalog) -> Report:
         models_json.append(
             {
                 "model": spec.name,
-                "lifecycle": spec.lifecycle.as_json(day),
-                "snapshots_lifecycle": {n: spec.lifecycle_for(n).as_json(day) for n in spec.snapshots},
+                "lifecycle": _lifecycle_json(spec.lifecycle, day),
+                "snapshots_lifecycle": {n: _lifecycle_json(spec.lifecycle_for(n), day) for n in spec.snapshots},
                 "lifecycle_source": spec.lifecycle.source,
                 "price_entries_usd_per_1m_tokens": _entries_json(spec),
                 "aliases": list(spec.aliases),
@@ -143,10 +172,15 @@ def pricing_report(catalog: Catalog) -> Report:
     status_rows: list[list[Any]] = []
     for spec in catalog.models.values():
         for name in (spec.name, *spec.aliases, *spec.snapshots):
-            j = spec.lifecycle_for(name).as_json(day)  # the row is the JSON's lifecycle, so they cannot drift
-            status_rows.append(
-                [name, j["status"], j["deprecated_on"], j["shutdown_on"], j["basis"], j["substitute"], j["replacement"]]
-            )
+            status_rows.append(_lifecycle_row(name, spec.lifecycle_for(name), day))
+    later = sorted(
+        {
+            str(lc.deprecated_on)
+            for spec in catalog.models.values()
+            for lc in (spec.lifecycle_for(n) for n in (spec.name, *spec.aliases, *spec.snapshots))
+            if announced_later(lc, day)
+        }
+    )
     ft = catalog.fine_tuning
     age = days_since(catalog.as_of, day)
     data = {
@@ -179,11 +213,19 @@ def pricing_report(catalog: Catalog) -> Report:
         ],
         "models": models_json,
     }
-    checked = f"checked {catalog.as_of}" + ("" if age is None else f", {age} days before {day}")
+    # a catalog checked after the run's date (a past --as-of) is that many days after it, not "-645 days before"
+    checked = f"checked {catalog.as_of}" + (
+        "" if age is None else f", {_days(age)} before {day}" if age >= 0 else f", {_days(-age)} after {day}"
+    )
     ft_state, ft_why = ft.training(day)
     notes = [
         f"Status on {day}: " + "; ".join(f"{s.name} {status_text(s.lifecycle, day)}" for s in catalog.models.values())
     ]
+    if later:
+        notes.append(
+            f"Lifecycle: dates and successors marked '{LATER}' were announced after {day} (on "
+            f"{' and '.join(later)}): not known on that date; the status and plan --check go by what was"
+        )
     if ft_state != "open":
         notes.append(f"Fine-tuning: {ft_why}; inference on a fine-tuned model ends when its base model shuts down.")
     return Report(
@@ -201,9 +243,10 @@ def pricing_report(catalog: Catalog) -> Report:
             ),
             Table(
                 f"Lifecycle on {day} (OpenAI's deprecations page; basis: dates documented there or inferred)",
-                ("name", "status", "deprecated", "shuts down", "basis", "substitute", "OpenAI's replacement"),
+                ("name", "status", "deprecated", "shuts down", "basis", "substitute", "OpenAI's replacement", LATER),
                 status_rows,
                 name="lifecycle",
+                csv_only=frozenset({LATER}),
             ),
             Table(
                 "Rate limits per usage tier (long-context: requests over "
@@ -250,3 +293,8 @@ def pricing_report(catalog: Catalog) -> Report:
             "per input file; cached tokens in batch are billed at the batch input rate (inference).",
         ],
     )
+
+
+def _days(n: int) -> str:
+    """``1 day``, ``645 days``."""
+    return f"{n} day{'' if n == 1 else 's'}"
