@@ -507,6 +507,9 @@ _MD_PUNCT = re.compile(r"[\\`*\[\]~|]|(?<![^\W_])_|_(?![^\W_])")
 _MD_LINKISH = re.compile(r"(?i)@(?=\w)|(?<=\w):(?=//)|\bwww(?=\.)")
 #: A start that would open a block in a list item or a line of its own: a heading, a list item, a rule.
 _MD_BLOCK = re.compile(r"^(?:#{1,6}(?=\s|$)|[-+](?=\s|$)|(?:-[ \t]*){3,}$)|^(\d{1,9})(?=[.)](?:\s|$))")
+#: A heading's optional closing sequence: a run of ``#`` after a space at the end of the line,
+#: which a heading drops (``## 0 #`` reads "0").
+_MD_CLOSING = re.compile(r"(?<=[ \t])#+$")
 
 
 def md_escape(text: str, *, cell: bool = False) -> str:
@@ -525,6 +528,7 @@ def md_escape(text: str, *, cell: bool = False) -> str:
     if cell:
         return s
     # an ordered list's number stays a number: its "." or ")" is what is escaped
+    s = _MD_CLOSING.sub(lambda m: "\\" + m.group(0), s)
     return _MD_BLOCK.sub(lambda m: m.group(0) + "\\" if m.group(1) else "\\" + m.group(0), s)
 
 

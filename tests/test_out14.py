@@ -192,6 +192,7 @@ def test_md_escape_examples():
     st.text(alphabet=st.characters(codec="ascii", exclude_categories=("Cc",)) | st.sampled_from("\n\t"), max_size=40)
 )
 @example("n:")  # the list item's own "n:" prefix, stripped twice, read as ""
+@example("0 #")  # a heading's closing sequence: "## 0 #" read "0"
 @settings(max_examples=300)
 def test_md_escape_renders_as_the_text_itself(text):
     """In a heading, a table cell, a list item or a bold title: plain text, the same characters
