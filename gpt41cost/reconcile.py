@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import TokenUsage, cost_of
 from .errors import UnknownModelError
+from .measure import PRIORITY_TIERS
 from .numbers import parse_tolerance  # where it lives since a usage run checks --tolerance without this module
 from .report import usd_cents
-from .usage import PRIORITY_TIERS, Accumulator, UsageResult, _group_rates_reason, _Resolver, date_of, day_label, mode_of
+from .usage import Accumulator, UsageResult, _group_rates_reason, _Resolver, date_of, day_label, mode_of
 
 if TYPE_CHECKING:  # the costs reader is imported by read_and_reconcile, when costs are given
     from .readers.costs import BilledItem

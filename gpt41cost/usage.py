@@ -41,7 +41,7 @@ from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cached_tokens_for_rate, cost_of
 from .errors import Skipped, UnknownModelError, UsageError, source_name
 from .lifecycle import SHUT_DOWN, Lifecycle
-from .measure import PRIORITY_TIERS as PRIORITY_TIERS  # re-exported: reconcile imports it from here
+from .measure import PRIORITY_TIERS
 from .numbers import NumberError, parse_share
 
 #: 2: ``as_of``, ``catalog_as_of``, ``undated_requests`` and ``after_shutdown`` (issue #13).
