@@ -46,6 +46,7 @@ from .requests import (
     HEAD_BYTES,
     BadDocument,
     BatchFacts,
+    as_skipped,
     detect_kind,
     ends_answered,
     has_assistant,
@@ -468,10 +469,9 @@ def _no_prompt_item(value: Any) -> str | None:
 def _not_json(source: str, exc: orjson.JSONDecodeError, line: int | None = None) -> None:
     where = f"line {line}, column {exc.colno}" if line is not None else f"line {exc.lineno}, column {exc.colno}"
     msg = exc.msg + (" (truncated?)" if exc.msg == "unexpected end of data" else "")
-    raise BadDocument(
-        f"{source_name(source)}: {where}: not valid JSON ({msg}); fix it, pass --skip-bad to skip the file, "
-        f"or --as text={os.path.basename(source)} to count it as text"
-    )
+    what = f"{source_name(source)}: {where}: not valid JSON ({msg}); fix it"
+    as_text = f"--as text={os.path.basename(source)} to count it as text"
+    raise BadDocument(f"{what}, pass --skip-bad to skip the file, or {as_text}", f"{what}, or pass {as_text}")
 
 
 class _Gunzip(gzip.GzipFile):
@@ -589,7 +589,7 @@ def gather(
         except (BadDocument, NotText) as exc:
             if not skip_bad:
                 raise
-            out.skipped.append(exc)
+            out.skipped.append(as_skipped(exc))
             continue
         start = out.requests
         if totals is not None:
@@ -625,7 +625,7 @@ def gather(
             except BadDocument as exc:
                 if not skip_bad:
                     raise
-                out.skipped.append(exc)
+                out.skipped.append(as_skipped(exc))
                 continue
             except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
                 raise _gz_error(source, exc) from None

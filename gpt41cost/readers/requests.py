@@ -79,7 +79,26 @@ PROGRESS_BYTES = 1 << 20
 OnError = Callable[[InputError], None]
 
 
-class BadDocument(InputError):
+class Skippable(InputError):
+    """A bad input ``--skip-bad`` skips, whose message says to pass ``--skip-bad``. Skipped, it is
+    recorded as ``skipped_message`` (default: the message) says, without that advice: the user
+    passed the flag, and being told to pass it reads as if it were not taken."""
+
+    def __init__(self, message: str, skipped_message: str | None = None) -> None:
+        super().__init__(message)
+        self.skipped_message = message if skipped_message is None else skipped_message
+
+    def skipped(self) -> InputError:
+        """The error as a skipped input's record."""
+        return InputError(self.skipped_message)
+
+
+def as_skipped(exc: InputError) -> InputError:
+    """``exc`` as a skipped input's record (:meth:`Skippable.skipped`, or itself)."""
+    return exc.skipped() if isinstance(exc, Skippable) else exc
+
+
+class BadDocument(Skippable):
     """A data file (one JSON document) that cannot be counted: it does not parse, gives a key
     twice, or holds a request OpenAI rejects (or gpt41cost will not count); ``--skip-bad`` skips
     the file, as it skips a bad line of a JSONL file."""
@@ -570,7 +589,7 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
             rc = ctx.count(body, None, "responses")
     except InputError as exc:
         # a key given twice, or a request OpenAI rejects (an empty 'messages' list...): as a bad Batch line is
-        raise BadDocument(f"{exc.message}, or pass --skip-bad to skip the file") from None
+        raise BadDocument(f"{exc.message}, or pass --skip-bad to skip the file", exc.message) from None
     return ctx.measured(rc, kind, None)
 
 
@@ -789,7 +808,7 @@ def _prompt_items(ctx: _Context, items: Iterable[Any], on_error: OnError | None 
         except InputError as exc:
             if on_error is None:
                 raise
-            on_error(exc)
+            on_error(as_skipped(exc))
             continue
         yield m
 
@@ -800,10 +819,8 @@ def _prompt_line(ctx: _Context, obj: Any, n: int | None, item: int | None = None
     if text is not None and (not text or text.isspace()):  # as a blank prompt file is refused
         if item is None:  # the bad line's hint follows (inputs.BAD_LINE_HINT)
             raise InputError(f"{ctx.where}: line {n}: an empty prompt, nothing to send")
-        raise InputError(
-            f"{ctx.where}: item {item} of the JSON array: an empty prompt, nothing to send; remove it, "
-            "or pass --skip-bad to count the other items"
-        )
+        what = f"{ctx.where}: item {item} of the JSON array: an empty prompt, nothing to send"
+        raise Skippable(f"{what}; remove it, or pass --skip-bad to count the other items", what)
     if text is not None:  # counts as plain text, like a prompt file
         ids = _encode(text)
         tokens = dict.fromkeys(ctx.models, len(ids))
