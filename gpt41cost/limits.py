@@ -524,9 +524,10 @@ def priority_rates_mode(model: ResolvedModel, input_tokens: int, threshold: int)
     return "standard" if model.fine_tuned or input_tokens > threshold else "priority"
 
 
-def priority_text(demand: Demand, threshold: int) -> str | None:
+def priority_text(demand: Demand, threshold: int, source: str = "priority_share") -> str | None:
     """The requests sent at priority processing as an assumption line (docs/accounting.md §2,
-    "Priority processing"), None when none is."""
+    "Priority processing"), None when none is. ``source``: what gave the priority share, as the
+    report names it (limits' flag ``--priority-share``, the workload's key ``priority_share``)."""
     p = demand.profile
     asked = sum(p.priority)
     if not demand.priority_share and not asked:
@@ -539,7 +540,7 @@ def priority_text(demand: Demand, threshold: int) -> str | None:
     if demand.priority_share:
         pct = f"{(demand.priority_share * HUNDRED).normalize():f}%"
         whom = "of the others" if asked or p.batch_kinds else "of requests"
-        parts.append(f"{pct} {whom} (priority_share)")
+        parts.append(f"{pct} {whom} ({source})")
     text = (
         "sent at priority processing: " + "; ".join(parts) + ": priced at priority rates (in the standard column: "
         "sent online), counted against the same RPM, TPM and RPD (OpenAI: the rate limit is shared between "

@@ -226,8 +226,8 @@ def test_plan_says_batch_requests_are_left_out_of_rpm(cli: Cli, tmp_path: Path) 
     tier3 = next(t for t in gpt41["tiers"] if t["tier"] == 3)
     assert (gpt41["peak_rpm"], tier3["usage"]["rpm"]["used"]) == (41.6667, 31.25)
     line = (
-        "batch share: 25% of requests through the Batch API, left out of RPM, TPM and RPD (the batch queue is "
-        "their limit): those count the 75% sent online of each peak RPM and requests/day shown"
+        "batch share: 25% of requests through the Batch API (batch_share), left out of RPM, TPM and RPD (the batch "
+        "queue is their limit): those count the 75% sent online of each peak RPM and requests/day shown"
     )
     assert line in cli("plan", tmp_path / "a.yaml").stdout.replace("\n  ", " ")
     assert doc["assumptions"]["batch_share"] == line.split(": ", 1)[1]

@@ -34,3 +34,41 @@ def test_a_skipped_json_document_still_offers_as_text(cli, tmp_path: Path) -> No
     (tmp_path / "broken.json").write_text('{"a": \n')
     r = cli("estimate", tmp_path / "broken.json", "--skip-bad", expect=(2, 3))
     assert "fix it, or pass --as text=broken.json to count it as text" in r.stderr
+
+
+# --------------------------------------------------------------------------- item 2: which knob gave a share
+
+WORKLOAD = """\
+model: gpt-4.1
+input_tokens: 1000
+output_tokens: 100
+traffic: {peak_rpm: 10}
+tier: 3
+batch_share: 0.25
+priority_share: 0.5
+"""
+
+
+def _assumption(stdout: str, key: str) -> str:
+    import json
+
+    value: str = json.loads(stdout)["assumptions"][key]
+    return value
+
+
+def test_limits_names_the_share_flags(cli) -> None:
+    r = cli(
+        "limits", "--input-tokens", "1000", "--output-tokens", "100", "--peak-rpm", "10",
+        "--priority-share", "0.5", "--batch-share", "0.25", "-f", "json", expect=0,
+    )  # fmt: skip
+    assert "50% of requests (--priority-share)" in _assumption(r.stdout, "priority_processing")
+    assert "(priority_share)" not in r.stdout
+    assert "25% of requests through the Batch API (--batch-share)" in _assumption(r.stdout, "batch_share")
+
+
+def test_plan_names_the_share_keys(cli, tmp_path: Path) -> None:
+    (tmp_path / "w.yaml").write_text(WORKLOAD)
+    r = cli("plan", tmp_path / "w.yaml", "-f", "json", expect=0)
+    assert "50% of requests (priority_share)" in _assumption(r.stdout, "priority_processing")
+    assert "25% of requests through the Batch API (batch_share)" in _assumption(r.stdout, "batch_share")
+    assert "(--priority-share)" not in r.stdout and "(--batch-share" not in r.stdout

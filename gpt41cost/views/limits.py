@@ -127,10 +127,20 @@ def model_tier_json(m: ModelTier, t: TierFit) -> dict[str, Any]:
     }
 
 
+#: What gave the batch and priority shares, as limits names them: its flags (plan: the workload's keys).
+FLAG_SHARES = ("--batch-share", "--priority-share")
+WORKLOAD_SHARES = ("batch_share", "priority_share")
+
+
 def input_assumptions(
-    demand: Demand, summary: PromptSummary | None, output_source: str, catalog: Catalog
+    demand: Demand,
+    summary: PromptSummary | None,
+    output_source: str,
+    catalog: Catalog,
+    share_sources: tuple[str, str] = FLAG_SHARES,
 ) -> list[tuple[str, str]]:
-    """The named values every figure rests on."""
+    """The named values every figure rests on. ``share_sources``: what gave the batch share and the
+    priority share, named beside a share that is not 0."""
     t, p = demand.traffic, demand.profile
     out = [("peak requests/min", f"{_dec(t.peak_rpm)} ({t.peak_source})")]
     out.append(
@@ -180,8 +190,8 @@ def input_assumptions(
         out.append(
             ("cached input/request", f"mean {_dec(summary.mean_cached_tokens, 1)} tokens ({summary.cache_basis})")
         )
-    out.append(("batch share", batch_text(demand, summary)))
-    priority = priority_text(demand, catalog.long_context_threshold)
+    out.append(("batch share", batch_text(demand, summary, share_sources[0])))
+    priority = priority_text(demand, catalog.long_context_threshold, share_sources[1])
     if priority is not None:
         out.append(("priority processing", priority))
     out.append(("min headroom", f"{_dec(demand.min_headroom_pct)}%"))
@@ -241,20 +251,21 @@ def unrendered_notes(sources: Sequence[str]) -> list[str]:
     return [unrendered_note(len(sources)).removesuffix(" (listed under Inputs)") + f": {shown}"]
 
 
-def batch_text(demand: Demand, summary: PromptSummary | None) -> str:
+def batch_text(demand: Demand, summary: PromptSummary | None, source: str = FLAG_SHARES[0]) -> str:
     """Which requests go through the Batch API: a Batch file's, and the batch share of the others
-    (docs/accounting.md §8, "Batch files")."""
+    (docs/accounting.md §8, "Batch files"); ``source`` (what gave the share) is named beside a share
+    that is not 0."""
     p = demand.profile
     share = f"{_dec(demand.batch_share * 100)}% of requests through the Batch API"
     if not p.batch_kinds:
         if demand.batch_share:  # the peak RPM shown is every request's: what the use % is of, to check by hand
             share += (
-                ", left out of RPM, TPM and RPD (the batch queue is their limit): those count the "
+                f" ({source}), left out of RPM, TPM and RPD (the batch queue is their limit): those count the "
                 f"{_dec((1 - demand.batch_share) * 100)}% sent online of each peak RPM and requests/day shown"
             )
         return share
     if demand.batch_share:
-        share += " (left out of RPM, TPM and RPD too)"
+        share += f" ({source}; left out of RPM, TPM and RPD too)"
     files = summary.batch_sources if summary is not None else ()
     named = first_named(files)
     n = p.batch_kinds

@@ -13,6 +13,7 @@ from ..report import MEAN_PLACES, Chart, Pct, Report, Shown, Table, Usd, money_s
 from ..workload import PromptSummary, Workload, model_summaries
 from .dated import catalog_notes, dated_json, status_text
 from .limits import (
+    WORKLOAD_SHARES,
     cap_cell,
     common_inputs,
     expected_output_json,
@@ -201,7 +202,8 @@ def plan_report(
         "verdict": {"pass": v.passed, "reasons": list(v.reasons)},
         "uncounted": uncounted_json(summary.uncounted),
     }
-    assumptions = merged([(label, input_assumptions(d, s, w.output_source, catalog)) for label, d, s in each])
+    shares = WORKLOAD_SHARES
+    assumptions = merged([(label, input_assumptions(d, s, w.output_source, catalog, shares)) for label, d, s in each])
     assumptions.append(
         (
             "horizon",
