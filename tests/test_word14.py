@@ -72,3 +72,21 @@ def test_plan_names_the_share_keys(cli, tmp_path: Path) -> None:
     assert "50% of requests (priority_share)" in _assumption(r.stdout, "priority_processing")
     assert "25% of requests through the Batch API (batch_share)" in _assumption(r.stdout, "batch_share")
     assert "(--priority-share)" not in r.stdout and "(--batch-share" not in r.stdout
+
+
+# --------------------------------------------------------------------------- item 3: shared options are defined once
+
+
+def test_priority_share_is_a_shared_option_beside_batch_share() -> None:
+    import typing
+
+    import gpt41cost.cli.limits as limits_cli
+    from gpt41cost.cli import options
+
+    assert not hasattr(limits_cli, "PriorityShare")  # defined in cli/options.py, not the command
+    (info,) = typing.get_args(options.PriorityShare)[1:]
+    assert info.default == "--priority-share"
+    assert info.help == (
+        "Share of requests sent at priority processing (0-1; with --batch-share at most 1): priority rates, "
+        "the same rate limits."
+    )

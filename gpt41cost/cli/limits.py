@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
 
 from . import app
 from . import options as opt
@@ -31,17 +30,6 @@ Examples:
 """
 
 
-#: as the workload's priority_share (plan); only limits takes it as a flag
-PriorityShare = Annotated[
-    Decimal,
-    opt.rate(
-        "--priority-share",
-        "Share of requests sent at priority processing (0-1; with --batch-share at most 1): priority rates, "
-        "the same rate limits.",
-    ),
-]
-
-
 @app.command("limits", help=HELP)
 @handles_errors
 def limits(
@@ -55,7 +43,7 @@ def limits(
     tier: opt.LimitsTier = None,
     min_headroom: opt.MinHeadroom = Decimal(0),
     batch_share: opt.BatchShare = Decimal(0),
-    priority_share: PriorityShare = Decimal(0),
+    priority_share: opt.PriorityShare = Decimal(0),
     cache_hit_rate: opt.LimitsCacheHitRate = None,
     backlog: opt.Backlog = None,
     include: opt.Include = None,

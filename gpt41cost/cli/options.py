@@ -345,6 +345,15 @@ MinHeadroom = Annotated[
     Decimal, exact("--min-headroom", "Required headroom in % of every limit.", PERCENT, metavar="PCT")
 ]
 BatchShare = Annotated[Decimal, rate("--batch-share", "Share of requests sent through the Batch API (0-1).")]
+#: as the workload's priority_share (plan); only limits takes it as a flag
+PriorityShare = Annotated[
+    Decimal,
+    rate(
+        "--priority-share",
+        "Share of requests sent at priority processing (0-1; with --batch-share at most 1): priority rates, "
+        "the same rate limits.",
+    ),
+]
 LimitsCacheHitRate = Annotated[
     Decimal | None, rate("--cache-hit-rate", "Share of input served from the prompt cache (0-1).")
 ]
