@@ -90,3 +90,25 @@ def test_priority_share_is_a_shared_option_beside_batch_share() -> None:
         "Share of requests sent at priority processing (0-1; with --batch-share at most 1): priority rates, "
         "the same rate limits."
     )
+
+
+# --------------------------------------------------------------------------- item 4: the unrendered note's ending
+
+
+def test_unrendered_note_ends_as_asked() -> None:
+    from gpt41cost.readers.inputs import UNDER_INPUTS, unrendered_note
+
+    assert unrendered_note(2).endswith("render them first to count the prompts sent (listed under Inputs)")
+    assert unrendered_note(2) == unrendered_note(2, UNDER_INPUTS)
+    named = unrendered_note(2, ": a.txt, b.txt")
+    assert named.endswith("render them first to count the prompts sent: a.txt, b.txt")
+    assert "listed under Inputs" not in named
+
+
+def test_limits_names_the_unrendered_templates(cli, tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text("Hello {{ name }}, {% if x %}yes{% endif %}\n")
+    r = cli("limits", tmp_path / "t.txt", "--peak-rpm", "10", "--output-tokens", "100", "-f", "json", expect=0)
+    import json
+
+    (note,) = (n for n in json.loads(r.stdout)["notes"] if "unrendered templates" in n)
+    assert note.endswith(f"render them first to count the prompts sent: {tmp_path / 't.txt'}")

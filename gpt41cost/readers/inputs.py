@@ -152,12 +152,18 @@ def unrendered(reason: str) -> bool:
     return reason.endswith(UNRENDERED)
 
 
-def unrendered_note(n: int) -> str:
-    """The note for ``n`` prompts that look like unrendered templates."""
+#: Where estimate's note on unrendered templates points for their names: its Inputs table.
+UNDER_INPUTS = " (listed under Inputs)"
+
+
+def unrendered_note(n: int, names: str = UNDER_INPUTS) -> str:
+    """The note for ``n`` prompts that look like unrendered templates, ending with ``names``: where
+    they are named (estimate: :data:`UNDER_INPUTS`; limits and plan, which list no inputs: ``": "``
+    and the files)."""
     return (
         f"{n} input(s) look like unrendered templates (Jinja or mustache markup: {{{{ }}}}, {{% %}} or {{# #}}): "
         "each is counted as written, its placeholders and tags for tokens, not the text they render to; "
-        "render them first to count the prompts sent (listed under Inputs)"
+        f"render them first to count the prompts sent{names}"
     )
 
 
