@@ -205,7 +205,8 @@ def test_limits_marks_a_model_not_yet_released(cli):
     assert next(csv.DictReader(io.StringIO(r.stdout)))["model"] == "gpt-4.1"  # CSV: the raw label
     md = cli([*args, "--as-of", "2025-01-01", "-f", "markdown"]).stdout
     assert "| gpt-4.1 (not yet released) | 1 |" in md
-    note = f"gpt-4.1: {NOT_YET}; its limits are the catalog's"
+    applies = "assessed at the catalog's limits for it, which apply once it is released (on 2025-04-14)"
+    note = f"gpt-4.1: {NOT_YET}; {applies}"
     assert f"- {note}" in md and r.stderr == f"gpt41cost: warning: {note}\n"
     released = cli([*args, "--as-of", "2025-04-14", "-f", "markdown"])
     assert "not yet released" not in released.stdout + released.stderr

@@ -112,3 +112,18 @@ def test_limits_names_the_unrendered_templates(cli, tmp_path: Path) -> None:
 
     (note,) = (n for n in json.loads(r.stdout)["notes"] if "unrendered templates" in n)
     assert note.endswith(f"render them first to count the prompts sent: {tmp_path / 't.txt'}")
+
+
+# --------------------------------------------------------------------------- item 5: a model not yet released
+
+
+def test_limits_says_when_the_catalogs_limits_apply_to_a_model_not_yet_released(cli) -> None:
+    r = cli(
+        "limits", "--input-tokens", "1000", "--max-tokens", "10", "--peak-rpm", "5", "-m", "gpt-4.1-mini",
+        "--tier", "1", "--as-of", "2025-01-01", expect=0,
+    )  # fmt: skip
+    assert r.stderr.endswith(
+        "gpt41cost: warning: gpt-4.1-mini: not yet released (available from 2025-04-14), priced at its first "
+        "prices; assessed at the catalog's limits for it, which apply once it is released (on 2025-04-14)\n"
+    ), r.stderr
+    assert "its limits are the catalog's" not in r.stdout + r.stderr

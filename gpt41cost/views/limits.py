@@ -350,7 +350,11 @@ def limits_report(
         if status == SHUT_DOWN:
             notes.append(f"{model.label}: {lc.mark(day)}; its limits are the last OpenAI published")
         elif status == NOT_YET_RELEASED:
-            notes.append(f"{model.label}: {lc.mark(day)}; its limits are the catalog's")
+            # the catalog has no limits OpenAI published before the release: say which are used, and from when
+            notes.append(
+                f"{model.label}: {lc.mark(day)}; assessed at the catalog's limits for it, which apply once it is "
+                f"released (on {lc.released_on})"
+            )
         tiers_json = []
         for t in shown(a):
             m = t.models[0]
