@@ -124,8 +124,9 @@ def test_rules_list_the_release_date_inference(cli) -> None:  # type: ignore[no-
     assert len(found) == 1
     rule = found[0]
     assert (rule["area"], rule["basis"], rule["source"]) == ("dates", "inference", "LAUNCH")
-    assert "first from-date of its standard prices (2025-04-14 for gpt-4.1, gpt-4.1-mini and gpt-4.1-nano" in (
-        rule["text"]
+    assert (
+        "first from-date of its standard prices (2025-04-14 for gpt-4.1, gpt-4.1-mini and gpt-4.1-nano"
+        in (rule["text"])
     )
     # what it says, on the shipped catalog: the day before, not yet released; that day, served
     before = cli("estimate", "--input-tokens", "1000", "-m", "gpt-4.1", "--as-of", "2025-04-13", "-f", "json")
