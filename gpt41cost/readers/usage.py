@@ -740,6 +740,8 @@ def _response_record(
     usage = obj.get("usage")
     if isinstance(usage, dict) and "model" in obj:
         return _from_response(obj, usage, batch, outer)
+    if usage is None and _is_spend_log(obj):
+        return _spend_log_record(obj, batch, outer)
     if _no_usage_by_design(obj, usage):
         raise _NotUsage
     if depth < MAX_ENVELOPE_DEPTH:
@@ -756,6 +758,68 @@ def _response_record(
     if "usage" in obj and usage is None:
         raise _Bad("no_usage", "usage is null (a streamed chunk, or a response that did not finish?)")
     raise _Bad("no_usage", NO_USAGE)
+
+
+#: Keys of which a LiteLLM proxy spend-log row (a row of its LiteLLM_SpendLogs table) has one
+#: beside its top-level token counts and model: what tells the row from a response without usage.
+SPEND_LOG_KEYS = ("startTime", "request_id", "spend")
+#: The provider prefix a LiteLLM row's model may carry (a router deployment's model name).
+SPEND_LOG_PREFIX = "openai/"
+
+
+def _is_spend_log(obj: dict[str, Any]) -> bool:
+    """Whether ``obj`` is a LiteLLM spend-log row: no ``usage``, but whole-number ``prompt_tokens``
+    and ``completion_tokens`` at the top, a ``model`` string and one of :data:`SPEND_LOG_KEYS`,
+    and no response with its usage under one of :data:`ENVELOPE_KEYS`."""
+    return (
+        "usage" not in obj
+        and type(obj.get("prompt_tokens")) is int
+        and type(obj.get("completion_tokens")) is int
+        and isinstance(obj.get("model"), str)
+        and any(key in obj for key in SPEND_LOG_KEYS)
+        # a row that stores the response itself (store_prompts_in_spend_logs) is read from it
+        and not any(isinstance(inner := obj.get(key), dict) and "usage" in inner for key in ENVELOPE_KEYS)
+    )
+
+
+def _spend_log_cached(obj: dict[str, Any]) -> int:
+    """Cached input tokens of a LiteLLM spend-log row: its ``metadata`` (an object, or that object
+    as a JSON string) holds the response's usage as ``usage_object`` (older proxies: the usage
+    keys other than the counts as ``additional_usage_values``); 0 when neither has them."""
+    meta = obj.get("metadata")
+    if isinstance(meta, str):
+        try:
+            meta = orjson.loads(meta)
+        except orjson.JSONDecodeError:
+            return 0
+    if not isinstance(meta, dict):
+        return 0
+    for key in ("usage_object", "additional_usage_values"):
+        usage = meta.get(key)
+        details = usage.get("prompt_tokens_details") if isinstance(usage, dict) else None
+        if isinstance(details, dict) and details.get("cached_tokens") is not None:
+            return _tok(details, "cached_tokens", f"metadata.{key}.prompt_tokens_details")
+    return 0
+
+
+def _spend_log_record(obj: dict[str, Any], batch: bool, outer: tuple[str, Any] | None) -> UsageRecord:
+    """One request of a LiteLLM spend-log row (:func:`_is_spend_log`), dated by its ``startTime``."""
+    inp = _tok(obj, "prompt_tokens", "row")
+    out = _tok(obj, "completion_tokens", "row")
+    cached = _spend_log_cached(obj)
+    if cached > inp:
+        raise _Bad("bad_tokens", f"cached_tokens in metadata ({cached}) exceeds prompt_tokens ({inp})")
+    stamp = _log_time(obj) or outer
+    model: str = obj["model"]
+    return UsageRecord(
+        model.removeprefix(SPEND_LOG_PREFIX),
+        inp,
+        cached,
+        out,
+        batch=batch,
+        day=None if stamp is None else _log_day(*stamp),
+        response_id=_str_or_none(obj.get("request_id")),
+    )
 
 
 def _api_result(res: Any, day: int | None) -> UsageRecord:
