@@ -193,6 +193,7 @@ class Accumulator:
         "groups",
         "hist",
         "not_usage",
+        "proxy_cache_hits",
         "records",
         "unchecked",
     )
@@ -222,6 +223,9 @@ class Accumulator:
         #: records passed over as holding no usage by design, neither counted nor bad: streamed
         #: Chat Completions chunks before the last, Responses stream events before the final one
         self.not_usage = 0
+        #: LiteLLM spend-log rows its proxy answered from its own cache (cache_hit true): they
+        #: never reached OpenAI, so they are neither billed nor priced
+        self.proxy_cache_hits = 0
 
     @property
     def skip_counts(self) -> dict[str, int]:
@@ -299,6 +303,7 @@ class Accumulator:
         self.duplicates += other.duplicates
         self.unchecked += other.unchecked
         self.not_usage += other.not_usage
+        self.proxy_cache_hits += other.proxy_cache_hits
 
 
 # --------------------------------------------------------------------------- results
@@ -443,6 +448,8 @@ class UsageResult(Struct, frozen=True):
     assumptions: tuple[tuple[str, str], ...] = ()
     #: records not counted: the same response id was read before (a log and its .gz copy)
     duplicates: int = 0
+    #: LiteLLM spend-log rows answered from the proxy's own cache: not billed, not priced
+    proxy_cache_hits: int = 0
     #: records counted without a duplicate check (more distinct ids than the reader remembers)
     unchecked: int = 0
     #: the run's date: records without a day of their own are priced at its prices
@@ -788,6 +795,7 @@ def summarize(
         failed_batch=MappingProxyType(dict(acc.failed_batch)),
         assumptions=tuple(assumptions),
         duplicates=acc.duplicates,
+        proxy_cache_hits=acc.proxy_cache_hits,
         unchecked=acc.unchecked,
         run_date=catalog.day,
         catalog_as_of=catalog.as_of,

@@ -6,10 +6,10 @@ tokens, when kept, in ``metadata.usage_object``) are read as one request each; t
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 import gpt41cost
 
@@ -106,12 +106,32 @@ def test_cached_tokens_over_the_prompt_are_a_bad_record(tmp_path: Path) -> None:
     assert dict(got.skipped) == {"bad_tokens": 1}
 
 
-def test_the_cli_reads_a_spend_log(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "gpt41cost", "usage", "--as-of", TEST_DATE, str(_write(tmp_path, ROWS[:1]))],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+def test_the_cli_reads_a_spend_log(cli, tmp_path: Path) -> None:
+    done = cli("usage", "--as-of", TEST_DATE, _write(tmp_path, ROWS[:1]))
+    assert done.exit_code == 0, done.stderr
     assert "Total $0.000560 for 1 requests." in done.stdout
+
+
+#: a row the proxy answered from its own cache: LiteLLM writes cache_hit as str(bool), spend 0 and
+#: a request id of the cached request's with a _cache_hit suffix; it never reached OpenAI
+CACHE_HIT = _row("chatcmpl-L1_cache_hit1730455200.0", "gpt-4.1-mini", 1000, 100, cache_hit="True")
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "pretty", "parallel"])
+def test_proxy_cache_hits_are_counted_apart_and_not_priced(tmp_path: Path, layout: str) -> None:
+    """They were priced as OpenAI requests: $0.00112 for the two rows, against $0.00056 billed."""
+    n = 20_000 if layout == "parallel" else 1
+    rows = [dict(r, request_id=f"{r['request_id']}-{i}") for i in range(n) for r in (ROWS[0], CACHE_HIT)]
+    path = tmp_path / "spend.json"
+    if layout == "pretty":
+        path.write_text(json.dumps(rows, indent=2))
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    got = gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2 if layout == "parallel" else 1)
+    assert got.result.totals.requests == n
+    assert got.result.totals.cost_usd == Decimal("0.00056") * n
+    assert got.result.proxy_cache_hits == n
+    assert dict(got.result.skipped) == {}
+    out = got.to_dict()
+    assert out["proxy_cache_hits"] == n
+    assert any(note.startswith("LiteLLM proxy cache hits, not billed and not priced") for note in out["notes"])

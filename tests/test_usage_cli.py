@@ -66,6 +66,7 @@ def test_json_contract(cli):
         "skipped",
         "failed_batch_requests",
         "duplicates_dropped",
+        "proxy_cache_hits",
         "records_not_deduplicated",
         "assumptions",
         "notes",

@@ -499,6 +499,12 @@ class _BatchFailed(Exception):
         self.line_id = line_id
 
 
+class _ProxyCacheHit(Exception):
+    """A LiteLLM spend-log row its proxy answered from its own cache (``cache_hit`` true, ``spend``
+    0): the request never reached OpenAI, so it is counted apart (``acc.proxy_cache_hits``), never
+    priced."""
+
+
 class _NotUsage(Exception):
     """A record that holds no usage by design, passed over as a blank line is (neither counted nor
     bad): a streamed Chat Completions chunk before the last (``usage: null``), a Responses stream
@@ -804,6 +810,8 @@ def _spend_log_cached(obj: dict[str, Any]) -> int:
 
 def _spend_log_record(obj: dict[str, Any], batch: bool, outer: tuple[str, Any] | None) -> UsageRecord:
     """One request of a LiteLLM spend-log row (:func:`_is_spend_log`), dated by its ``startTime``."""
+    if obj.get("cache_hit") in (True, "True", "true"):  # LiteLLM writes str(bool)
+        raise _ProxyCacheHit
     inp = _tok(obj, "prompt_tokens", "row")
     out = _tok(obj, "completion_tokens", "row")
     cached = _spend_log_cached(obj)
@@ -996,7 +1004,7 @@ def consume_record(
     which counts it apart (``acc.not_usage``), not as bad."""
     try:
         add(_response_record(value))
-    except (_Bad, _BatchFailed, _NotUsage) as exc:
+    except (_Bad, _BatchFailed, _NotUsage, _ProxyCacheHit) as exc:
         if isinstance(exc, _Bad) and where:
             exc.detail = f"{where}: {exc.detail}"
         bad(exc, where)
@@ -1036,7 +1044,9 @@ class Sink:
             self.skip(exc.reason, exc.detail)
         elif isinstance(exc, _NotUsage):
             self.acc.not_usage += 1
-        else:  # pragma: no cover - only the three above are passed
+        elif isinstance(exc, _ProxyCacheHit):
+            self.acc.proxy_cache_hits += 1
+        else:  # pragma: no cover - only the four above are passed
             raise exc
 
 

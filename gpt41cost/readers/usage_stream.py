@@ -51,6 +51,7 @@ from .usage import (
     _is_page,
     _MoreValues,
     _NotUsage,
+    _ProxyCacheHit,
     _StrictStop,
     add_result,
     bucket_day,
@@ -138,7 +139,9 @@ class _Scope:
             self.acc.skip(Skip(self.sink.source, self.line, exc.reason, exc.detail))
         elif isinstance(exc, _NotUsage):
             self.acc.not_usage += 1
-        else:  # pragma: no cover - only the three above are passed
+        elif isinstance(exc, _ProxyCacheHit):
+            self.acc.proxy_cache_hits += 1
+        else:  # pragma: no cover - only the four above are passed
             raise exc
 
     def commit(self, day: int | None = None) -> None:

@@ -234,6 +234,11 @@ def usage_report(result: UsageResult) -> Report:
     if result.failed_batch:
         parts = ", ".join(f"{code}: {n:,}" for code, n in sorted(result.failed_batch.items()))
         notes.append(f"Failed or expired Batch requests, not billed and not priced: {parts}.")
+    if result.proxy_cache_hits:
+        notes.append(
+            f"LiteLLM proxy cache hits, not billed and not priced: {result.proxy_cache_hits:,} spend-log row(s) with "
+            "cache_hit true were answered by the proxy from its own cache and never reached OpenAI."
+        )
     if result.skipped:
         parts = ", ".join(f"{SKIP_REASONS.get(r, r)}: {n:,}" for r, n in sorted(result.skipped.items()))
         notes.append(f"Skipped records ({sum(result.skipped.values()):,}): {parts}.")
@@ -489,6 +494,7 @@ def usage_json(result: UsageResult) -> dict[str, Any]:
         "skipped": dict(sorted(result.skipped.items())),
         "failed_batch_requests": dict(sorted(result.failed_batch.items())),
         "duplicates_dropped": result.duplicates,
+        "proxy_cache_hits": result.proxy_cache_hits,
         "records_not_deduplicated": result.unchecked,
         "assumptions": {snake(k): v for k, v in result.assumptions},
     }
