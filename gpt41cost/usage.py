@@ -195,6 +195,7 @@ class Accumulator:
         "not_usage",
         "proxy_cache_hits",
         "records",
+        "uncached_rows",
         "unchecked",
     )
 
@@ -226,6 +227,9 @@ class Accumulator:
         #: LiteLLM spend-log rows its proxy answered from its own cache (cache_hit true): they
         #: never reached OpenAI, so they are neither billed nor priced
         self.proxy_cache_hits = 0
+        #: LiteLLM spend-log rows counted with none cached because the row keeps no cached-token
+        #: count (no usage object in its metadata): their cost is an upper bound
+        self.uncached_rows = 0
 
     @property
     def skip_counts(self) -> dict[str, int]:
@@ -304,6 +308,7 @@ class Accumulator:
         self.unchecked += other.unchecked
         self.not_usage += other.not_usage
         self.proxy_cache_hits += other.proxy_cache_hits
+        self.uncached_rows += other.uncached_rows
 
 
 # --------------------------------------------------------------------------- results
@@ -450,6 +455,8 @@ class UsageResult(Struct, frozen=True):
     duplicates: int = 0
     #: LiteLLM spend-log rows answered from the proxy's own cache: not billed, not priced
     proxy_cache_hits: int = 0
+    #: LiteLLM spend-log rows that keep no cached-token count: priced with none cached
+    uncached_rows: int = 0
     #: records counted without a duplicate check (more distinct ids than the reader remembers)
     unchecked: int = 0
     #: the run's date: records without a day of their own are priced at its prices
@@ -796,6 +803,7 @@ def summarize(
         assumptions=tuple(assumptions),
         duplicates=acc.duplicates,
         proxy_cache_hits=acc.proxy_cache_hits,
+        uncached_rows=acc.uncached_rows,
         unchecked=acc.unchecked,
         run_date=catalog.day,
         catalog_as_of=catalog.as_of,

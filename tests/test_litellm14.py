@@ -135,3 +135,24 @@ def test_proxy_cache_hits_are_counted_apart_and_not_priced(tmp_path: Path, layou
     out = got.to_dict()
     assert out["proxy_cache_hits"] == n
     assert any(note.startswith("LiteLLM proxy cache hits, not billed and not priced") for note in out["notes"])
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "pretty", "parallel"])
+def test_rows_without_a_cached_count_are_named_as_an_upper_bound(tmp_path: Path, layout: str) -> None:
+    """A row that keeps no cached-token count was priced with none cached and nothing said so."""
+    n = 20_000 if layout == "parallel" else 1
+    rows = [dict(r, request_id=f"{r['request_id']}-{i}") for i in range(n) for r in (ROWS[0], ROWS[1])]
+    rows.append(ROWS[0] | {"request_id": "chatcmpl-L1-0"})  # a duplicate: counted once, named once
+    path = tmp_path / "spend.json"
+    if layout == "pretty":
+        path.write_text(json.dumps(rows, indent=2))
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    got = gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2 if layout == "parallel" else 1)
+    assert got.result.totals.requests == 2 * n
+    assert got.result.totals.cost_usd == (Decimal("0.00056") + Decimal("0.002864")) * n
+    assert got.result.uncached_rows == n  # ROWS[0] has no metadata; ROWS[1] keeps 1,024 cached
+    assert got.result.duplicates == 1
+    assert any(
+        note.startswith(f"{n:,} LiteLLM spend-log row(s) keep no cached-token count") for note in got.to_dict()["notes"]
+    )

@@ -505,6 +505,16 @@ class _ProxyCacheHit(Exception):
     priced."""
 
 
+class _Uncached(Exception):
+    """A LiteLLM spend-log row that keeps no cached-token count (:func:`_spend_log_cached`): its
+    ``record``, with none cached, is added and counted (``acc.uncached_rows``), so the report says
+    its cost is an upper bound."""
+
+    def __init__(self, record: UsageRecord) -> None:
+        super().__init__("no cached-token count")
+        self.record = record
+
+
 class _NotUsage(Exception):
     """A record that holds no usage by design, passed over as a blank line is (neither counted nor
     bad): a streamed Chat Completions chunk before the last (``usage: null``), a Responses stream
@@ -788,24 +798,24 @@ def _is_spend_log(obj: dict[str, Any]) -> bool:
     )
 
 
-def _spend_log_cached(obj: dict[str, Any]) -> int:
+def _spend_log_cached(obj: dict[str, Any]) -> int | None:
     """Cached input tokens of a LiteLLM spend-log row: its ``metadata`` (an object, or that object
     as a JSON string) holds the response's usage as ``usage_object`` (older proxies: the usage
-    keys other than the counts as ``additional_usage_values``); 0 when neither has them."""
+    keys other than the counts as ``additional_usage_values``); None when neither has them."""
     meta = obj.get("metadata")
     if isinstance(meta, str):
         try:
             meta = orjson.loads(meta)
         except orjson.JSONDecodeError:
-            return 0
+            return None
     if not isinstance(meta, dict):
-        return 0
+        return None
     for key in ("usage_object", "additional_usage_values"):
         usage = meta.get(key)
         details = usage.get("prompt_tokens_details") if isinstance(usage, dict) else None
         if isinstance(details, dict) and details.get("cached_tokens") is not None:
             return _tok(details, "cached_tokens", f"metadata.{key}.prompt_tokens_details")
-    return 0
+    return None
 
 
 def _spend_log_record(obj: dict[str, Any], batch: bool, outer: tuple[str, Any] | None) -> UsageRecord:
@@ -814,12 +824,13 @@ def _spend_log_record(obj: dict[str, Any], batch: bool, outer: tuple[str, Any] |
         raise _ProxyCacheHit
     inp = _tok(obj, "prompt_tokens", "row")
     out = _tok(obj, "completion_tokens", "row")
-    cached = _spend_log_cached(obj)
+    known = _spend_log_cached(obj)
+    cached = known or 0
     if cached > inp:
         raise _Bad("bad_tokens", f"cached_tokens in metadata ({cached}) exceeds prompt_tokens ({inp})")
     stamp = _log_time(obj) or outer
     model: str = obj["model"]
-    return UsageRecord(
+    record = UsageRecord(
         model.removeprefix(SPEND_LOG_PREFIX),
         inp,
         cached,
@@ -828,6 +839,9 @@ def _spend_log_record(obj: dict[str, Any], batch: bool, outer: tuple[str, Any] |
         day=None if stamp is None else _log_day(*stamp),
         response_id=_str_or_none(obj.get("request_id")),
     )
+    if known is None:
+        raise _Uncached(record)
+    return record
 
 
 def _api_result(res: Any, day: int | None) -> UsageRecord:
@@ -1004,7 +1018,7 @@ def consume_record(
     which counts it apart (``acc.not_usage``), not as bad."""
     try:
         add(_response_record(value))
-    except (_Bad, _BatchFailed, _NotUsage, _ProxyCacheHit) as exc:
+    except (_Bad, _BatchFailed, _NotUsage, _ProxyCacheHit, _Uncached) as exc:
         if isinstance(exc, _Bad) and where:
             exc.detail = f"{where}: {exc.detail}"
         bad(exc, where)
@@ -1046,7 +1060,11 @@ class Sink:
             self.acc.not_usage += 1
         elif isinstance(exc, _ProxyCacheHit):
             self.acc.proxy_cache_hits += 1
-        else:  # pragma: no cover - only the four above are passed
+        elif isinstance(exc, _Uncached):
+            counted = self.acc.records
+            self.add(exc.record)
+            self.acc.uncached_rows += self.acc.records - counted  # 0 for a duplicate
+        else:  # pragma: no cover - only the five above are passed
             raise exc
 
 

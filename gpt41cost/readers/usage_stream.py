@@ -53,6 +53,7 @@ from .usage import (
     _NotUsage,
     _ProxyCacheHit,
     _StrictStop,
+    _Uncached,
     add_result,
     bucket_day,
     consume,
@@ -141,7 +142,11 @@ class _Scope:
             self.acc.not_usage += 1
         elif isinstance(exc, _ProxyCacheHit):
             self.acc.proxy_cache_hits += 1
-        else:  # pragma: no cover - only the four above are passed
+        elif isinstance(exc, _Uncached):
+            counted = self.acc.records
+            self.add(exc.record)
+            self.acc.uncached_rows += self.acc.records - counted  # 0 for a duplicate
+        else:  # pragma: no cover - only the five above are passed
             raise exc
 
     def commit(self, day: int | None = None) -> None:
@@ -290,6 +295,8 @@ READ_KEYS = frozenset(
         "api_key_id", "batch", "cached_tokens", "code", "completion_tokens", "created", "created_at",
         "custom_id", "data", "error", "has_more", "id", "input_tokens_details", "prompt_tokens",
         "prompt_tokens_details", "results", "start_time", "status_code", "usage",
+        # a LiteLLM spend-log row's metadata, where its cached tokens are (readers.usage._spend_log_cached)
+        "metadata", "usage_object", "additional_usage_values",
     )
 )  # fmt: skip
 

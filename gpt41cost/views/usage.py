@@ -239,6 +239,11 @@ def usage_report(result: UsageResult) -> Report:
             f"LiteLLM proxy cache hits, not billed and not priced: {result.proxy_cache_hits:,} spend-log row(s) with "
             "cache_hit true were answered by the proxy from its own cache and never reached OpenAI."
         )
+    if result.uncached_rows:
+        notes.append(
+            f"{result.uncached_rows:,} LiteLLM spend-log row(s) keep no cached-token count (no usage_object or "
+            "additional_usage_values in their metadata): priced with none cached, so their cost is an upper bound."
+        )
     if result.skipped:
         parts = ", ".join(f"{SKIP_REASONS.get(r, r)}: {n:,}" for r, n in sorted(result.skipped.items()))
         notes.append(f"Skipped records ({sum(result.skipped.values()):,}): {parts}.")
