@@ -117,17 +117,28 @@ def test_the_cli_reads_a_spend_log(cli, tmp_path: Path) -> None:
 CACHE_HIT = _row("chatcmpl-L1_cache_hit1730455200.0", "gpt-4.1-mini", 1000, 100, cache_hit="True")
 
 
-@pytest.mark.parametrize("layout", ["jsonl", "pretty", "parallel"])
-def test_proxy_cache_hits_are_counted_apart_and_not_priced(tmp_path: Path, layout: str) -> None:
-    """They were priced as OpenAI requests: $0.00112 for the two rows, against $0.00056 billed."""
+#: each file layout a spend log is read in: JSONL in one process, a pretty-printed JSON document
+#: (streamed), and JSONL of 40,000 rows (over 8 MiB) read by two processes
+LAYOUTS = ["jsonl", "pretty", "parallel"]
+
+
+def _usage(tmp_path: Path, layout: str, pair: tuple[dict[str, object], ...], *more: dict[str, object]):
+    """``gpt41cost.usage`` of ``pair`` repeated (once, 20,000 times in parallel; request ids made
+    distinct) and ``more``, written in ``layout``; returns it and the number of repeats."""
     n = 20_000 if layout == "parallel" else 1
-    rows = [dict(r, request_id=f"{r['request_id']}-{i}") for i in range(n) for r in (ROWS[0], CACHE_HIT)]
+    rows = [dict(r, request_id=f"{r['request_id']}-{i}") for i in range(n) for r in pair] + list(more)
     path = tmp_path / "spend.json"
     if layout == "pretty":
         path.write_text(json.dumps(rows, indent=2))
     else:
         path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    got = gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2 if layout == "parallel" else 1)
+    return gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2 if layout == "parallel" else 1), n
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_proxy_cache_hits_are_counted_apart_and_not_priced(tmp_path: Path, layout: str) -> None:
+    """They were priced as OpenAI requests: $0.00112 for the two rows, against $0.00056 billed."""
+    got, n = _usage(tmp_path, layout, (ROWS[0], CACHE_HIT))
     assert got.result.totals.requests == n
     assert got.result.totals.cost_usd == Decimal("0.00056") * n
     assert got.result.proxy_cache_hits == n
@@ -137,18 +148,11 @@ def test_proxy_cache_hits_are_counted_apart_and_not_priced(tmp_path: Path, layou
     assert any(note.startswith("LiteLLM proxy cache hits, not billed and not priced") for note in out["notes"])
 
 
-@pytest.mark.parametrize("layout", ["jsonl", "pretty", "parallel"])
+@pytest.mark.parametrize("layout", LAYOUTS)
 def test_rows_without_a_cached_count_are_named_as_an_upper_bound(tmp_path: Path, layout: str) -> None:
     """A row that keeps no cached-token count was priced with none cached and nothing said so."""
-    n = 20_000 if layout == "parallel" else 1
-    rows = [dict(r, request_id=f"{r['request_id']}-{i}") for i in range(n) for r in (ROWS[0], ROWS[1])]
-    rows.append(ROWS[0] | {"request_id": "chatcmpl-L1-0"})  # a duplicate: counted once, named once
-    path = tmp_path / "spend.json"
-    if layout == "pretty":
-        path.write_text(json.dumps(rows, indent=2))
-    else:
-        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    got = gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2 if layout == "parallel" else 1)
+    duplicate = ROWS[0] | {"request_id": "chatcmpl-L1-0"}  # counted once, named once
+    got, n = _usage(tmp_path, layout, (ROWS[0], ROWS[1]), duplicate)
     assert got.result.totals.requests == 2 * n
     assert got.result.totals.cost_usd == (Decimal("0.00056") + Decimal("0.002864")) * n
     assert got.result.uncached_rows == n  # ROWS[0] has no metadata; ROWS[1] keeps 1,024 cached

@@ -1010,6 +1010,23 @@ def _items(value: list[Any], where: str) -> Iterator[tuple[Any, str]]:
             stack.pop()
 
 
+def count_apart(exc: Exception, acc: Accumulator, add: Callable[[UsageRecord], None]) -> None:
+    """What every sink's ``bad`` does with a record :func:`consume_record` hands it that is not a
+    bad one: a stream chunk or event with no usage by design (``acc.not_usage``), a LiteLLM proxy
+    cache hit (``acc.proxy_cache_hits``), a LiteLLM row with no cached-token count, added through
+    the sink's ``add`` (which drops a duplicate) and named (``acc.uncached_rows``)."""
+    if isinstance(exc, _NotUsage):
+        acc.not_usage += 1
+    elif isinstance(exc, _ProxyCacheHit):
+        acc.proxy_cache_hits += 1
+    elif isinstance(exc, _Uncached):
+        counted = acc.records
+        add(exc.record)
+        acc.uncached_rows += acc.records - counted  # 0 for a duplicate
+    else:  # pragma: no cover - consume_record passes only these and _Bad, _BatchFailed
+        raise exc
+
+
 def consume_record(
     value: dict[str, Any], add: Callable[[UsageRecord], None], bad: Callable[[Exception, str], None], where: str
 ) -> None:
@@ -1056,16 +1073,8 @@ class Sink:
             self.acc.fail_batch(exc.code)
         elif isinstance(exc, _Bad):
             self.skip(exc.reason, exc.detail)
-        elif isinstance(exc, _NotUsage):
-            self.acc.not_usage += 1
-        elif isinstance(exc, _ProxyCacheHit):
-            self.acc.proxy_cache_hits += 1
-        elif isinstance(exc, _Uncached):
-            counted = self.acc.records
-            self.add(exc.record)
-            self.acc.uncached_rows += self.acc.records - counted  # 0 for a duplicate
-        else:  # pragma: no cover - only the five above are passed
-            raise exc
+        else:
+            count_apart(exc, self.acc, self.add)
 
 
 def _refuse_constant(name: str) -> Any:

@@ -50,14 +50,12 @@ from .usage import (
     _is_bucket,
     _is_page,
     _MoreValues,
-    _NotUsage,
-    _ProxyCacheHit,
     _StrictStop,
-    _Uncached,
     add_result,
     bucket_day,
     consume,
     consume_record,
+    count_apart,
     data_where,
     item_where,
     page_refusal,
@@ -138,16 +136,8 @@ class _Scope:
             self.acc.fail_batch(exc.code)
         elif isinstance(exc, _Bad):
             self.acc.skip(Skip(self.sink.source, self.line, exc.reason, exc.detail))
-        elif isinstance(exc, _NotUsage):
-            self.acc.not_usage += 1
-        elif isinstance(exc, _ProxyCacheHit):
-            self.acc.proxy_cache_hits += 1
-        elif isinstance(exc, _Uncached):
-            counted = self.acc.records
-            self.add(exc.record)
-            self.acc.uncached_rows += self.acc.records - counted  # 0 for a duplicate
-        else:  # pragma: no cover - only the five above are passed
-            raise exc
+        else:
+            count_apart(exc, self.acc, self.add)
 
     def commit(self, day: int | None = None) -> None:
         """Add this part to the one around it; ``day``: its results' day, when it came after them."""
