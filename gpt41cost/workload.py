@@ -121,9 +121,10 @@ KEY_HINTS = {
     "batch": "batch_share",
     "batch_api": "batch_share",
 }
-#: Values that name priority processing, the Batch API, or standard rates (OpenAI's service_tier
-#: values, ``fast`` being priority's other name; ``standard`` gpt41cost's).
-_PRIORITY_WORDS = ("priority", "fast")
+#: Values that name priority processing (the service_tier names a request body is priced at
+#: priority for: measure.PRIORITY_TIERS), the Batch API, or standard rates (OpenAI's other
+#: service_tier values; ``standard`` gpt41cost's).
+_PRIORITY_WORDS = PRIORITY_TIERS
 _BATCH_WORDS = ("batch",)
 _STANDARD_WORDS = ("default", "auto", "standard", "flex", "scale", "none")
 #: The longest horizon_months a workload may ask for: ten years.
