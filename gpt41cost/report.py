@@ -498,10 +498,12 @@ def people_view(t: Table) -> tuple[list[str], list[list[str]]]:
     return cols, [[_cell(c, p) for c, p in zip(row, places, strict=True)] for row in rows]
 
 
-#: Markdown punctuation that makes code, emphasis, strikethrough, links or table cells:
+#: Markdown punctuation that makes code, emphasis, strikethrough, links, table cells or math:
 #: backslash-escaped, as CommonMark allows for any ASCII punctuation; but an ``_`` inside a word
-#: (snake_case, a file name), which emphasises nothing in GitHub-flavoured Markdown.
-_MD_PUNCT = re.compile(r"[\\`*\[\]~|]|(?<![^\W_])_|_(?![^\W_])")
+#: (snake_case, a file name), which emphasises nothing in GitHub-flavoured Markdown. ``$`` opens
+#: and closes math where GitHub (and many renderers) read it: ``$0.40 ... $1.60`` in one line is a
+#: formula; ``\$`` is GitHub's own escape for a dollar sign, a literal ``$`` in CommonMark.
+_MD_PUNCT = re.compile(r"[\\`*\[\]~|$]|(?<![^\W_])_|_(?![^\W_])")
 #: What GitHub turns into a mention (@user, @org/team) or a link (an e-mail address, a bare
 #: http:// or www. address): a zero-width space (U+200B, as an entity) after its ``@``, ``:`` or ``www``.
 _MD_LINKISH = re.compile(r"(?i)@(?=\w)|(?<=\w):(?=//)|\bwww(?=\.)")

@@ -176,7 +176,7 @@ def test_md_escape_examples():
     from gpt41cost.report import md_escape
 
     assert md_escape(EVIL) == ("x &lt;img src=x onerror=alert(1)&gt; \\[click\\](http:&#8203;//evil) @&#8203;here")
-    assert md_escape("a|b max_tokens _it_ $5 www.x.io") == "a\\|b max_tokens \\_it\\_ $5 www&#8203;.x.io"
+    assert md_escape("a|b max_tokens _it_ $5 www.x.io") == "a\\|b max_tokens \\_it\\_ \\$5 www&#8203;.x.io"
     assert [md_escape(t) for t in ("# h", "- x", "1. x", "---", "-80.0%", "-")] == [
         "\\# h",
         "\\- x",
