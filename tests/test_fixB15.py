@@ -1,4 +1,5 @@
-"""Session 15, fixB15: ``$`` escaped in Markdown (item 2)."""
+"""Session 15, fixB15: ``$`` escaped in Markdown (item 2) and JSON's max_peak_rpm a rate like peak_rpm
+(item 4)."""
 
 from __future__ import annotations
 
@@ -89,3 +90,34 @@ def test_markdown_escapes_dollars_in_input_text(cli, tmp_path: Path) -> None:  #
     assert r.exit_code == 0, r.stderr
     assert r.stdout.startswith("## Plan between \\$0.40 and \\$1.60: ")
     assert _rendered_text(r.stdout).startswith("Plan between $0.40 and $1.60: ")
+
+
+# --------------------------------------------------------------------------- item 4: max_peak_rpm a rate
+
+
+@pytest.mark.parametrize("per_day", [1000, 1188, 54321])
+def test_limits_json_max_peak_rpm_is_a_rate_at_the_peaks_precision(cli, per_day: int) -> None:  # type: ignore[no-untyped-def]
+    """limits ... --requests-per-day 1000 -m gpt-4.1 -f json: tier 1 fits at up to 2.4802 RPM (CSV)
+    beside a peak of 2.0833, and JSON read max_peak_rpm 2 (an int, floored): under the peak."""
+    doc = cli.json("limits", "--input-tokens", "1000", "--output-tokens", "100", "--requests-per-day", per_day,
+                   "-m", "gpt-4.1")  # fmt: skip
+    peak = doc["inputs"]["peak_rpm"]
+    tiers = doc["models"][0]["tiers"]
+    assert all(isinstance(t["max_peak_rpm"], float) for t in tiers)
+    assert all(t["max_peak_rpm"] >= peak for t in tiers if t["fits"])
+    if per_day == 1000:
+        assert (peak, tiers[0]["max_peak_rpm"]) == (2.0833, 2.4802)
+    csv = cli("limits", "--input-tokens", "1000", "--output-tokens", "100", "--requests-per-day", per_day,
+              "-m", "gpt-4.1", "-f", "csv", expect=0).stdout.splitlines()  # fmt: skip
+    col = csv[0].split(",").index("max peak RPM")
+    assert [float(row.split(",")[col]) for row in csv[1:6]] == [t["max_peak_rpm"] for t in tiers]
+
+
+@pytest.mark.parametrize("workload", WORKLOADS, ids=[Path(w).stem for w in WORKLOADS])
+def test_plan_json_max_peak_rpm_is_a_rate_at_the_peaks_precision(cli, workload: str) -> None:  # type: ignore[no-untyped-def]
+    r = cli("plan", workload, "-f", "json")
+    doc = r.json()
+    peak = doc["inputs"]["peak_rpm"]
+    assert all(isinstance(t["max_peak_rpm"], float) for t in doc["tiers"]), doc["tiers"]
+    assert all(t["max_peak_rpm"] >= peak for t in doc["tiers"] if t["fits"])
+    assert any(t["max_peak_rpm"] != int(t["max_peak_rpm"]) for t in doc["tiers"])  # not floored

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ..cache import extended_note
@@ -67,9 +67,11 @@ def pct_json(value: Decimal | None) -> float | None:
     return float(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN))
 
 
-def whole(value: Decimal | None) -> int | None:
-    """Round down: a rate that fits, rounded down, still fits. None: no limit binds."""
-    return None if value is None else int(value.to_integral_value(rounding=ROUND_FLOOR))
+def rate_json(d: Decimal | None) -> Decimal | None:
+    """A rate of requests (peak RPM, the max peak RPM a tier carries) for JSON: a number, 4 places
+    half-even, as CSV has it (:func:`rate_shown`); one rounding for the peak and the max, so a
+    fitting tier's max never reads under the peak. None: no limit binds."""
+    return rounded(d, 4)
 
 
 def yes_no(b: bool) -> str:
@@ -296,7 +298,7 @@ def rate_shown(d: Decimal | None) -> Shown:
     """A rate of requests (peak RPM, the max peak RPM a tier carries, requests a day) in a table:
     2 places, half-even (4 in CSV); one rounding for the peak and the max, so a fitting tier's max
     never reads under the peak. "-": no limit binds."""
-    return Shown("-" if d is None else _dec(d), rounded(d, 4))
+    return Shown("-" if d is None else _dec(d), rate_json(d))
 
 
 def cap_cell(t: TierFit) -> str:
@@ -375,7 +377,7 @@ def limits_report(
             j = model_tier_json(m, t)
             j["fits"] = t.fits
             j["reasons"] = list(t.reasons)
-            j["max_peak_rpm"] = whole(t.max_peak_rpm)
+            j["max_peak_rpm"] = rate_json(t.max_peak_rpm)
             j["monthly_usage_cap_usd"] = money_str(t.monthly_cap_usd)
             j["cap_used_pct"] = pct_json(t.cap_used_pct)
             tiers_json.append(j)
@@ -661,7 +663,7 @@ def common_inputs(
 def _inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any]:
     t, p = demand.traffic, demand.profile
     return {
-        "peak_rpm": rounded(t.peak_rpm, 4),
+        "peak_rpm": rate_json(t.peak_rpm),
         "peak_rpm_source": t.peak_source,
         "requests_per_day": rounded(t.requests_per_day, 4),
         "prompt_files": summary.files if summary else 0,
