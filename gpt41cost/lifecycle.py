@@ -136,9 +136,16 @@ class Lifecycle:
             return DEPRECATED
         return ACTIVE
 
+    def announced_later(self, day: date) -> bool:
+        """Whether the dates and successors were announced after ``day``, so not known on it: the
+        deprecation date is the day OpenAI announced them (docs/accounting.md §1, lifecycle).
+        Without one the catalog does not say when they were announced, and nothing is marked.
+        Every report that shows them says so (JSON ``announced_later``, ``pricing``'s cells)."""
+        return self.deprecated_on is not None and day < self.deprecated_on
+
     def shutdown_known(self, day: date) -> date | None:
         """The shutdown date as known on ``day`` (announced on or before it), else None."""
-        if self.shutdown_on is None or self.deprecated_on is None or day < self.deprecated_on:
+        if self.shutdown_on is None or self.deprecated_on is None or self.announced_later(day):
             return None
         return self.shutdown_on
 
@@ -213,6 +220,8 @@ class Lifecycle:
         return ""
 
     def as_json(self, day: date) -> dict[str, Any]:
+        """The lifecycle object of every JSON report: the status on ``day``, the catalog's dates
+        and successors, and ``announced_later`` when those were announced after ``day``."""
         return {
             "status": self.status(day),
             "deprecated_on": _iso(self.deprecated_on),
@@ -221,6 +230,7 @@ class Lifecycle:
             "replacement": self.replacement,
             "basis": self.dates_basis,
             "reason": self.reason,
+            "announced_later": self.announced_later(day),
         }
 
 

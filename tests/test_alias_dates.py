@@ -68,6 +68,7 @@ def test_the_alias_follows_its_only_snapshot(cli, alias, day, status) -> None:
         "replacement": "gpt-6-luna",
         "basis": "inferred",
         "reason": f"its only snapshot {ALIASES[alias]} shuts down 2027-01-14",
+        "announced_later": day < "2026-10-14",  # the day the dates were announced
     }
 
 

@@ -95,6 +95,7 @@ def test_json_contract_keys(cli, tmp_path):
             "replacement",
             "basis",
             "reason",
+            "announced_later",
         }
     assert MODEL_KEYS == (
         "model",

@@ -1,5 +1,5 @@
-"""Session 15, fixB15: ``$`` escaped in Markdown (item 2) and JSON's max_peak_rpm a rate like peak_rpm
-(item 4)."""
+"""Session 15, fixB15: lifecycle dates announced after the run's date in every JSON report (item 1),
+``$`` escaped in Markdown (item 2) and JSON's max_peak_rpm a rate like peak_rpm (item 4)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,72 @@ FIXTURE = str(DATA / "pricing-fixture.yaml")
 SUPPORT = str(ROOT / "samples" / "support")
 WORKLOADS = sorted(str(p) for p in (ROOT / "samples" / "workloads").glob("*.yaml"))
 LIMITS = ["limits", SUPPORT, "--output-tokens", "300", "--requests-per-day", "1000"]
+
+
+# --------------------------------------------------------------------------- item 1: announced later
+
+
+def _lifecycles(doc: dict) -> dict[str, dict]:  # type: ignore[type-arg]
+    return {m["model"]: m["lifecycle"] for m in doc["models"]}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["estimate", SUPPORT], id="estimate"),
+        pytest.param(LIMITS, id="limits"),
+        pytest.param(["plan", str(ROOT / "samples" / "workloads" / "support-bot.yaml")], id="plan"),
+    ],
+)
+def test_json_marks_lifecycle_dates_announced_after_the_run_date(cli, args) -> None:  # type: ignore[no-untyped-def]
+    """gpt-4.1's and gpt-4.1-mini's dates (deprecation 2026-10-14, shutdown 2027-01-14, OpenAI's
+    replacement gpt-6-luna) were in every JSON at --as-of 2025-06-01, unmarked, as if known then."""
+    early = _lifecycles(cli.json(*args, "--as-of", "2025-06-01"))
+    assert early["gpt-4.1"]["shutdown_on"] == "2027-01-14"  # the dates stay, plain
+    assert early["gpt-4.1"]["announced_later"] is True and early["gpt-4.1-mini"]["announced_later"] is True
+    if "gpt-4.1-nano" in early:  # announced 2026-04-22
+        assert early["gpt-4.1-nano"]["announced_later"] is True
+    between = _lifecycles(cli.json(*args, "--as-of", "2026-06-01"))
+    assert between["gpt-4.1"]["announced_later"] is True
+    if "gpt-4.1-nano" in between:
+        assert between["gpt-4.1-nano"]["announced_later"] is False
+    late = _lifecycles(cli.json(*args, "--as-of", "2026-10-14"))  # the day of the announcement
+    assert not any(lc["announced_later"] for lc in late.values())
+
+
+def test_plan_with_substitutes_marks_them_too(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("plan", str(ROOT / "samples" / "workloads" / "support-bot-2026-03.yaml"), "--substitute", "--as-of",
+            "2026-06-01", "-f", "json")  # fmt: skip
+    doc = r.json()
+    lcs = [m["lifecycle"] for m in doc["with_substitutes"]["models"]]
+    assert lcs and all("announced_later" in lc for lc in lcs)
+    assert {m["model"]: m["lifecycle"]["announced_later"] for m in doc["with_substitutes"]["models"]}.get(
+        "gpt-4.1-mini"
+    ) is True
+
+
+def test_one_helper_marks_pricing_and_the_others() -> None:
+    """pricing's mark and every other report's JSON read the one rule, Lifecycle.announced_later."""
+    from datetime import date
+
+    import gpt41cost.views.pricing as pricing
+    from gpt41cost.lifecycle import Lifecycle
+
+    assert not hasattr(pricing, "announced_later")  # its own copy of the rule is gone
+    lc = Lifecycle(date(2026, 4, 22), date(2026, 10, 23), substitute="gpt-4.1-mini")
+    assert lc.announced_later(date(2026, 4, 21)) and not lc.announced_later(date(2026, 4, 22))
+    assert lc.as_json(date(2026, 4, 21))["announced_later"] is True
+    assert lc.shutdown_known(date(2026, 4, 21)) is None and lc.shutdown_known(date(2026, 4, 22)) == date(2026, 10, 23)
+    # no deprecation date: the catalog does not say when a shutdown was announced, nothing is marked
+    assert Lifecycle(None, date(2026, 10, 23)).as_json(date(2020, 1, 1))["announced_later"] is False
+
+
+def test_api_to_dict_is_the_cli_json(cli) -> None:  # type: ignore[no-untyped-def]
+    import gpt41cost
+
+    e = gpt41cost.estimate(paths=[SUPPORT], as_of="2025-06-01")
+    assert e.to_dict() == cli.json("estimate", SUPPORT, "--as-of", "2025-06-01")
+    assert e.to_dict()["models"][0]["lifecycle"]["announced_later"] is True
 
 
 # --------------------------------------------------------------------------- item 2: $ in Markdown

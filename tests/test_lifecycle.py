@@ -63,7 +63,9 @@ def test_marks_and_json():
         "replacement": None,
         "basis": "documented",
         "reason": None,
+        "announced_later": False,
     }
+    assert NANO.as_json(D("2026-03-01"))["announced_later"] is True  # announced 2026-04-22
     other = Lifecycle(D("2026-10-14"), D("2027-01-14"), replacement="gpt-6-luna")
     assert other.mark(D("2026-12-06")) == (
         "deprecated, shuts down 2027-01-14, OpenAI recommends gpt-6-luna (not in this catalog)"
@@ -346,6 +348,7 @@ def test_estimate_marks_nano_by_date(cli, day, nano, order):
         "replacement": "gpt-5.6-luna",
         "basis": "documented",
         "reason": None,
+        "announced_later": day < "2026-04-22",  # the day nano's dates were announced
     }
     # the aliases' dates are inferred from their snapshots' (announced 2026-10-14): tests/test_alias_dates.py
     alias = "active" if day < "2026-10-14" else "deprecated"

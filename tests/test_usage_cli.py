@@ -86,6 +86,7 @@ def test_json_contract(cli):
             "replacement": None,
             "basis": None,
             "reason": None,
+            "announced_later": False,
         },
         "requests": 2,
         "input_tokens": 200000,

@@ -49,29 +49,16 @@ def _entry_rows(spec: ModelSpec, day: date) -> list[list[Any]]:
 LATER = "announced later"
 
 
-def announced_later(lc: Lifecycle, day: date) -> bool:
-    """Whether ``lc``'s dates and successors were announced after ``day``: its deprecation date is
-    the day OpenAI announced them (docs/accounting.md §1, lifecycle). Without one the catalog does
-    not say when they were announced, and nothing is marked."""
-    return lc.deprecated_on is not None and day < lc.deprecated_on
-
-
 def _lifecycle_row(name: str, lc: Lifecycle, day: date) -> list[Any]:
     """A name's lifecycle row: the JSON's values (so they cannot drift); people read a date or
     successor announced after ``day`` marked so in its cell, CSV keeps it plain and says it in a
     column (as the prices' "in force")."""
     j = lc.as_json(day)
-    later = announced_later(lc, day)
+    later = j["announced_later"]
     cells: list[Any] = [j["deprecated_on"], j["shutdown_on"], j["basis"], j["substitute"], j["replacement"]]
     if later:
         cells = [c if c is None or k == 2 else Shown(f"{c} ({LATER})", c) for k, c in enumerate(cells)]
     return [name, j["status"], *cells, "yes" if later else "no"]
-
-
-def _lifecycle_json(lc: Lifecycle, day: date) -> dict[str, Any]:
-    """A lifecycle's JSON (:meth:`Lifecycle.as_json`) with ``announced_later``: its dates and
-    successors were announced after the run's date (:func:`announced_later`)."""
-    return {**lc.as_json(day), "announced_later": announced_later(lc, day)}
 
 
 def _entries_json(spec: ModelSpec) -> dict[str, Any]:
@@ -140,8 +127,8 @@ def pricing_report(catalog: Catalog) -> Report:
         models_json.append(
             {
                 "model": spec.name,
-                "lifecycle": _lifecycle_json(spec.lifecycle, day),
-                "snapshots_lifecycle": {n: _lifecycle_json(spec.lifecycle_for(n), day) for n in spec.snapshots},
+                "lifecycle": spec.lifecycle.as_json(day),
+                "snapshots_lifecycle": {n: spec.lifecycle_for(n).as_json(day) for n in spec.snapshots},
                 "lifecycle_source": spec.lifecycle.source,
                 "price_entries_usd_per_1m_tokens": _entries_json(spec),
                 "aliases": list(spec.aliases),
@@ -178,7 +165,7 @@ def pricing_report(catalog: Catalog) -> Report:
             str(lc.deprecated_on)
             for spec in catalog.models.values()
             for lc in (spec.lifecycle_for(n) for n in (spec.name, *spec.aliases, *spec.snapshots))
-            if announced_later(lc, day)
+            if lc.announced_later(day)
         }
     )
     ft = catalog.fine_tuning
