@@ -24,7 +24,7 @@ The rules, each a named value here and an assumption in every report:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, Decimal
 
@@ -216,6 +216,44 @@ class Traffic:
         return Traffic(self.peak_rpm * k, rpd, self.peak_source)
 
 
+#: Why the Batch API share and the priority share sum to at most 1.
+SHARES_RULE = "a request sent through the Batch API is not sent at priority"
+#: The parameters' message for a priority share out of its range or over 1 with the Batch share.
+_PRIORITY_SHARE = f"{{priority_share}}: must be between 0 and 1, and with {{batch_share}} at most 1 ({SHARES_RULE})"
+
+
+class SharesOverOne(ParameterError):
+    """``batch_share`` and ``priority_share`` summing to more than 1 (:func:`check_shares`).
+
+    :meth:`named` is the parameters' message (the API's names, the CLI's flags); :meth:`given`
+    states the shares given, as a workload file's key check does."""
+
+    def __init__(self, batch_share: Decimal, priority_share: Decimal) -> None:
+        super().__init__(_PRIORITY_SHARE, "priority_share", "batch_share")
+        self.batch_share = batch_share
+        self.priority_share = priority_share
+
+    def given(self, spell: Callable[[str], str]) -> str:
+        """The problem with the shares given, ``batch_share`` spelled by ``spell`` (the message
+        follows the name of the priority share, which the caller gives)."""
+        return (
+            f"{self.priority_share} with {spell('batch_share')} {self.batch_share} is more than 1: {SHARES_RULE}; "
+            "give shares that sum to 1 or less"
+        )
+
+
+def check_shares(batch_share: Decimal, priority_share: Decimal) -> None:
+    """The one check of the processing shares: each from 0 to 1, together at most 1 (:data:`SHARES_RULE`).
+    A :class:`ParameterError` names ``{batch_share}`` and ``{priority_share}``, for each caller to
+    spell: the API's parameters, the CLI's flags, a workload's keys (:class:`SharesOverOne`)."""
+    if not ZERO <= batch_share <= 1:
+        raise ParameterError("{batch_share}: must be between 0 and 1 (or 0% and 100%)", "batch_share")
+    if not ZERO <= priority_share <= 1:
+        raise ParameterError(_PRIORITY_SHARE, "priority_share", "batch_share")
+    if batch_share + priority_share > 1:
+        raise SharesOverOne(batch_share, priority_share)
+
+
 @dataclass(frozen=True)
 class Demand:
     """One workload: models with their share of the traffic (summing to 1), traffic, requests."""
@@ -240,15 +278,7 @@ class Demand:
         assert not self.profiles or len(self.profiles) == len(self.models), "one request profile per model, or none"
         assert all(0 < s <= 1 for _, s in self.models), "each share in (0, 1]"
         assert abs(sum((s for _, s in self.models), ZERO) - 1) <= Decimal("1e-9"), "the shares sum to 1"
-        if not ZERO <= self.batch_share <= 1:
-            raise ParameterError("{batch_share}: must be between 0 and 1 (or 0% and 100%)", "batch_share")
-        if not ZERO <= self.priority_share <= 1 or self.batch_share + self.priority_share > 1:
-            raise ParameterError(
-                "{priority_share}: must be between 0 and 1, and with {batch_share} at most 1 (a request sent "
-                "through the Batch API is not sent at priority)",
-                "priority_share",
-                "batch_share",
-            )
+        check_shares(self.batch_share, self.priority_share)
         if not ZERO <= self.min_headroom_pct < HUNDRED:
             raise ParameterError("{min_headroom}: must be at least 0 and below 100 (percent)", "min_headroom")
 

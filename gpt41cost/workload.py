@@ -48,7 +48,17 @@ from .catalog import TIERS, Catalog, ResolvedModel
 from .cost import cached_tokens_for_rate
 from .errors import InputError, ParameterError, UnknownModelError
 from .lifecycle import DEFAULT_HORIZON_MONTHS, NOT_YET_RELEASED, SHUT_DOWN, add_months
-from .limits import DEFAULT_PEAK_FACTOR, Assessment, Demand, RequestProfile, Traffic, Verdict, verdict
+from .limits import (
+    DEFAULT_PEAK_FACTOR,
+    Assessment,
+    Demand,
+    RequestProfile,
+    SharesOverOne,
+    Traffic,
+    Verdict,
+    check_shares,
+    verdict,
+)
 from .measure import (
     PRIORITY_TIERS,
     Measured,
@@ -424,12 +434,10 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
     priority_share = Decimal(0)
     if "priority_share" in root:
         priority_share = v.dec(root["priority_share"], "priority_share", SHARE, share=True)
-        if batch_share + priority_share > 1:
-            v.fail(
-                "priority_share",
-                f"{priority_share} with batch_share {batch_share} is more than 1: a request sent through the Batch "
-                "API is not sent at priority; give shares that sum to 1 or less",
-            )
+        try:
+            check_shares(batch_share, priority_share)  # each is in range: only their sum can be over
+        except SharesOverOne as exc:
+            v.fail("priority_share", exc.given(str))
     if "tier" not in root:
         v.fail("tier", "missing key: the usage tier the launch runs at (1 to 5)")
     tier = v.int_(root["tier"], "tier", _ANY_TIER)

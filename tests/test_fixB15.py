@@ -1,9 +1,11 @@
 """Session 15, fixB15: lifecycle dates announced after the run's date in every JSON report (item 1),
-``$`` escaped in Markdown (item 2) and JSON's max_peak_rpm a rate like peak_rpm (item 4)."""
+``$`` escaped in Markdown (item 2), one check of the processing shares (item 3) and JSON's
+max_peak_rpm a rate like peak_rpm (item 4)."""
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -156,6 +158,89 @@ def test_markdown_escapes_dollars_in_input_text(cli, tmp_path: Path) -> None:  #
     assert r.exit_code == 0, r.stderr
     assert r.stdout.startswith("## Plan between \\$0.40 and \\$1.60: ")
     assert _rendered_text(r.stdout).startswith("Plan between $0.40 and $1.60: ")
+
+
+# --------------------------------------------------------------------------- item 3: one share check
+
+
+def test_check_shares_is_the_one_check() -> None:
+    from gpt41cost.errors import ParameterError
+    from gpt41cost.limits import SharesOverOne, check_shares
+
+    check_shares(D("0.5"), D("0.5"))  # exactly 1: fine
+    with pytest.raises(SharesOverOne) as over:
+        check_shares(D("0.5"), D("0.6"))
+    assert over.value.named(lambda p: "--" + p.replace("_", "-")) == (
+        "--priority-share: must be between 0 and 1, and with --batch-share at most 1 "
+        "(a request sent through the Batch API is not sent at priority)"
+    )
+    assert over.value.given(str) == (
+        "0.6 with batch_share 0.5 is more than 1: a request sent through the Batch API is not sent at priority; "
+        "give shares that sum to 1 or less"
+    )
+    with pytest.raises(ParameterError, match=r"^\{batch_share\}|^batch_share: must be between 0 and 1"):
+        check_shares(D("1.5"), D(0))
+    with pytest.raises(ParameterError) as out_of_range:
+        check_shares(D(0), D("-0.1"))
+    assert not isinstance(out_of_range.value, SharesOverOne)
+    assert str(out_of_range.value).startswith("priority_share: must be between 0 and 1, and with batch_share")
+
+
+def test_the_workload_and_the_demand_call_the_core_check(monkeypatch, catalog) -> None:  # type: ignore[no-untyped-def]
+    import importlib
+
+    limits_mod = importlib.import_module("gpt41cost.limits")  # gpt41cost.limits is the API's function
+    workload_mod = importlib.import_module("gpt41cost.workload")
+
+    calls: list[tuple[D, D]] = []
+    real = limits_mod.check_shares
+
+    def spy(batch_share: D, priority_share: D) -> None:
+        calls.append((batch_share, priority_share))
+        real(batch_share, priority_share)
+
+    monkeypatch.setattr(workload_mod, "check_shares", spy)
+    monkeypatch.setattr(limits_mod, "check_shares", spy)
+    data = {"model": "gpt-4.1", "input_tokens": 1000, "output_tokens": 100, "traffic": {"requests_per_day": 10},
+            "batch_share": "0.25", "priority_share": "0.5", "tier": 2}  # fmt: skip
+    w = workload_mod.workload_from_dict(data, catalog, "w.yaml")
+    assert calls == [(D("0.25"), D("0.5"))]
+    from gpt41cost import limits
+
+    limits(input_tokens=1000, output_tokens=100, peak_rpm=5, models="gpt-4.1", batch_share="0.2",
+           priority_share="0.3", catalog=FIXTURE)  # fmt: skip
+    assert (D("0.2"), D("0.3")) in calls
+    assert w.priority_share == D("0.5")
+
+
+def test_share_messages_are_as_before(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = cli("limits", "--input-tokens", "1000", "--output-tokens", "100", "--requests-per-day", "1000",
+            "--priority-share", "0.6", "--batch-share", "0.5")  # fmt: skip
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == (
+        "gpt41cost: error: --priority-share: must be between 0 and 1, and with --batch-share at most 1 "
+        "(a request sent through the Batch API is not sent at priority)\n"
+    )
+    w = tmp_path / "w.yaml"
+    w.write_text(
+        "model: gpt-4.1\ninput_tokens: 1000\noutput_tokens: 100\ntraffic: {requests_per_day: 10}\n"
+        "priority_share: 0.6\nbatch_share: 0.5\ntier: 2\n"
+    )
+    r = cli("plan", w, "--pricing", FIXTURE)
+    assert (r.exit_code, r.stdout) == (3, "")
+    assert r.stderr == (
+        f"gpt41cost: error: {w}:5: priority_share: 0.6 with batch_share 0.5 is more than 1: a request sent "
+        "through the Batch API is not sent at priority; give shares that sum to 1 or less\n"
+    )
+    import gpt41cost
+    from gpt41cost.errors import ParameterError
+
+    with pytest.raises(ParameterError) as api:
+        gpt41cost.limits(input_tokens=1000, output_tokens=100, peak_rpm=5, priority_share=0.6, batch_share=0.5)
+    assert str(api.value) == (
+        "priority_share: must be between 0 and 1, and with batch_share at most 1 "
+        "(a request sent through the Batch API is not sent at priority)"
+    )
 
 
 # --------------------------------------------------------------------------- item 4: max_peak_rpm a rate
