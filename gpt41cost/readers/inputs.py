@@ -28,6 +28,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,8 +81,13 @@ _FIRST_LINE = {
     _CONVERSATION: ("prompts", {"prompts", _CONVERSATION, _ANSWERED}),
     "prompts": ("prompts", {"prompts", _CONVERSATION, _ANSWERED, "finetune"}),
 }
-#: Bytes looked at first for where a file's content starts (past leading white space).
+#: Bytes of a small file read whole to decide its kind when ``--as`` forces a request kind.
 _SNIFF = 4096
+#: The white space ``bytes.strip()`` takes off (JSON's four, the vertical tab and the form feed),
+#: matched in place to find where content starts: no copy of a large prompt made to find that out.
+_BLANK = re.compile(rb"[ \t\n\r\x0b\x0c]*")
+#: JSON's own white space, all a ``[]`` or ``{}`` may hold around and between its brackets.
+_JSON_BLANK = re.compile(rb"[ \t\n\r]*")
 
 #: Extensions of data files (also with ``.gz``): read by their JSON content.
 DATA_EXTENSIONS = (".json", ".jsonl", ".ndjson")
@@ -243,9 +249,9 @@ def _content_shape(data: bytes) -> tuple[str | None, bool]:
     """:func:`content_kind`, and whether every JSON line agrees with the first (True for one
     document)."""
     body = data.removeprefix(b"\xef\xbb\xbf")
-    first = len(body) - len(body[:_SNIFF].lstrip())
-    if first == min(len(body), _SNIFF):  # blank so far: look at all of it
-        first = len(body) - len(body.lstrip())
+    # where the content starts, matched in place: cc39756 counted it from the length of the whole
+    # body, not of the 4 KiB it looked at, so content over 4 KiB was never JSON (review 15)
+    first = _past(_BLANK, body)
     if body[first : first + 1] not in (b"{", b"[", b'"'):
         return None, True  # not JSON: no copy of a large prompt made to find that out
     body = body.strip()
@@ -387,14 +393,25 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
     return _Input(source, "text", what, data, gz)
 
 
+def _past(blank: re.Pattern[bytes], data: bytes, pos: int = 0) -> int:
+    """The first position of ``data`` from ``pos`` that ``blank`` does not match (its length when
+    all of the rest does), found in place."""
+    found = blank.match(data, pos)
+    return found.end() if found is not None else pos
+
+
 def _void(data: bytes) -> str:
-    """What ``data`` is when it holds only ``[]`` or ``{}`` (white space aside), else ""."""
-    if len(data) > _SNIFF:
+    """What ``data`` is when it holds only ``[]`` or ``{}`` (white space aside, of any length),
+    else "". Matched in place: a large prompt is not copied to find it holds more."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    i = _past(_JSON_BLANK, data, start)
+    opening = data[i : i + 1]
+    if opening not in (b"[", b"{"):
         return ""
-    body = data.removeprefix(b"\xef\xbb\xbf").strip(b" \t\r\n")
-    if len(body) < 2 or body[:1] + body[-1:] not in (b"[]", b"{}") or body[1:-1].strip(b" \t\r\n"):
+    j = _past(_JSON_BLANK, data, i + 1)
+    if data[j : j + 1] != (b"]" if opening == b"[" else b"}") or _past(_JSON_BLANK, data, j + 1) != len(data):
         return ""
-    return "an empty JSON array" if body[:1] == b"[" else "an empty JSON object"
+    return "an empty JSON array" if opening == b"[" else "an empty JSON object"
 
 
 def _noun(source: str) -> str:
