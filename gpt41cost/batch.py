@@ -19,12 +19,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, Literal, Protocol
 
 from .catalog import Catalog, ModelSpec, ResolvedModel
 from .cost import BATCH_CACHED_AT_INPUT_RATE
 from .errors import UnknownModelError, source_name
+from .lifecycle import NOT_YET_RELEASED, SHUT_DOWN
 from .measure import Measured, over_max, within_max
 
 #: The only HTTP method a batch line may use [BATCH].
@@ -53,13 +55,19 @@ ONE_MODEL_RULE = (
 
 Severity = Literal["error", "warning"]
 
+#: How long OpenAI may take to finish a batch [BATCH]: ``completion_window`` "24h", its only value.
+#: A model whose shutdown falls within it from the run's date may stop serving the batch's requests
+#: still pending (a warning of the pre-flight; one already shut down is an error).
+COMPLETION_WINDOW = timedelta(days=1)
+
 #: The error findings OpenAI documents as failing a whole batch [BATCH] (docs/accounting.md §8):
 #: more than 50,000 requests, a file over 200 MB, a line that is not JSON (the file is JSONL), a
 #: line without a ``custom_id`` or one used twice (unique per batch), a ``method`` other than
 #: POST, a ``url`` it does not serve, two endpoints or two models in one file. The other errors
 #: (a request over its model's context window or output limit, a request the API refuses, a
-#: model gpt41cost does not know or none, an empty file) are not documented as failing the
-#: batch: such a request would fail on its own, or gpt41cost cannot price it. Both fail the
+#: model gpt41cost does not know or none, a model shut down or not yet released on the run's
+#: date, an empty file) are not documented as failing the batch: such a request would fail on
+#: its own, or gpt41cost cannot price it. Both fail the
 #: pre-flight (exit 1); only the first are said to be "OpenAI would reject this batch".
 BATCH_REJECTIONS = frozenset(
     {
@@ -567,6 +575,50 @@ def _model_checks(
     return out
 
 
+def _lifecycle_checks(
+    uses: Counter[str],
+    lines_of: Mapping[str, Sequence[int]],
+    resolved: Mapping[str, ResolvedModel],
+    tally: BatchTally,
+    catalog: Catalog,
+) -> list[Finding]:
+    """Each model named that serves no request on the run's date (shut down by then, or not yet
+    released: the status ``price()`` refuses and every report marks), an error: OpenAI would fail
+    every request for it. One deprecated and announced to shut down within the batch's
+    :data:`COMPLETION_WINDOW` from that date, a warning: the requests still pending then fail."""
+    day = catalog.day
+    out: list[Finding] = []
+    for name, n in uses.most_common():
+        model = resolved.get(name)
+        if model is None:
+            continue
+        lc = model.lifecycle
+        status = lc.status(day)
+        first = tally.first_line(name)
+        lines = tuple(lines_of.get(name) or ([first] if first is not None else []))
+        where = f"line {first}: " if first is not None else ""
+        count = f"{_n(n)} request{'' if n == 1 else 's'}" + (f", lines {_lines_text(lines)}" if len(lines) > 1 else "")
+        if status in (SHUT_DOWN, NOT_YET_RELEASED):
+            code, fix = (
+                ("model_shut_down", "change the model")
+                if status == SHUT_DOWN
+                else ("model_not_released", f"send it from {lc.released_on} or change the model")
+            )
+            message = (
+                f"{where}model {name!r} serves no request on {day} (the run's date): {lc.mark(day)}; "
+                f"OpenAI would fail every request for it ({count}): {fix}"
+            )
+            out.append(Finding("error", code, message, first, lines))
+        elif lc.expires_within(day, day + COMPLETION_WINDOW):
+            message = (
+                f"{where}model {name!r}: {lc.mark(day)}: within the batch's 24 h completion window from "
+                f"{day} (the run's date); requests still pending then would fail ({count}): submit well "
+                "before the shutdown or change the model"
+            )
+            out.append(Finding("warning", "model_shuts_down", message, first, lines))
+    return out
+
+
 # --------------------------------------------------------------------------- queue
 
 
@@ -661,6 +713,7 @@ def preflight(
         *_id_checks(facts),
         *model_findings,
         *_model_checks(uses, lines_of, resolved),
+        *_lifecycle_checks(uses, lines_of, resolved, tally, catalog),
         *tally.window,
     ]
     findings.sort(key=lambda f: (f.line is not None, f.line or 0, f.severity != "error", f.code))

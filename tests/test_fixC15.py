@@ -10,12 +10,19 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from gpt41cost.batch import BatchCheck, preflight
+from gpt41cost.catalog import Catalog, load_catalog
+from gpt41cost.measure import Measured
 from gpt41cost.readers.inputs import content_kind
+from gpt41cost.readers.requests import BatchFacts
+
+from .conftest import dump_yaml, fixture_doc
 
 BOM = b"\xef\xbb\xbf"
 #: Sizes of content (bytes, before padding to a shape) around the 4 KiB window and far above it.
@@ -164,3 +171,131 @@ def test_only_brackets_after_any_white_space_is_nothing_to_send(cli, tmp_path, p
     doc = cli.json("estimate", found, "--output-tokens", "10")
     assert [i["source"] for i in doc["inputs"]] == [str(found / "ask.txt")]
     assert doc["skipped_inputs"] == [{"source": str(found / "blank"), "reason": f"{what} (found in a directory)"}]
+
+
+# ------------------------------------------------------------- 2. a batch for a model OpenAI no longer serves
+#
+# The pre-flight passed a batch for a shut-down model (review 15: 10 Responses lines on
+# gpt-4.1-nano, shut down 2026-10-23: findings [], exit 0; the 2,000-line gpt-4.1-mini batch on
+# --as-of 2027-02-01: rejected false). The status is the catalog's, as every report marks it.
+
+CHAT = "/v1/chat/completions"
+DAY = date.fromisoformat
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory) -> Catalog:
+    """The fixture catalog with gpt-4.1-nano deprecated 2026-04-22 and shut down 2026-10-23."""
+    doc = fixture_doc()
+    doc["models"]["gpt-4.1-nano"]["lifecycle"] = {
+        "deprecated_on": "2026-04-22",
+        "shutdown_on": "2026-10-23",
+        "substitute": "gpt-4.1-mini",
+    }
+    path = tmp_path_factory.mktemp("catalog") / "pricing.yaml"
+    path.write_text(dump_yaml(doc))
+    return load_catalog(path)
+
+
+def _preflight(catalog: Catalog, day: str, models: list[str | None]) -> BatchCheck:
+    n = len(models)
+    facts = BatchFacts(source="batch.jsonl", lines=n, requests=n, file_bytes=1_000, urls={CHAT: n})
+    measured = [
+        Measured(
+            source="batch.jsonl",
+            kind="batch",
+            input_tokens={"gpt-4.1": 500, "gpt-4.1-mini": 500, "gpt-4.1-nano": 500},
+            line=i,
+            model=model,
+            custom_id=f"r{i}",
+        )
+        for i, model in enumerate(models, 1)
+    ]
+    return preflight(facts, measured, catalog.on(DAY(day)))
+
+
+def _codes(check: BatchCheck) -> list[tuple[str, str, int | None, tuple[int, ...]]]:
+    return [(f.severity, f.code, f.line, f.lines) for f in check.findings]
+
+
+@pytest.mark.parametrize("name", ["gpt-4.1-nano", "gpt-4.1-nano-2025-04-14", "ft:gpt-4.1-nano-2025-04-14:acme::x1"])
+def test_a_batch_for_a_shut_down_model_fails_the_preflight(dated, name):
+    check = _preflight(dated, "2026-12-06", [name] * 3)
+    assert _codes(check) == [("error", "model_shut_down", 1, (1,))]
+    assert check.findings[0].message == (
+        f"line 1: model {name!r} serves no request on 2026-12-06 (the run's date): shut down 2026-10-23, "
+        "substitute gpt-4.1-mini; OpenAI would fail every request for it (3 requests): change the model"
+    )
+    assert (check.rejected, check.openai_rejects) == (True, False)
+    assert "the batch fails the pre-flight: 1 error (requests OpenAI would fail one by one" in check.rejection
+
+
+@pytest.mark.parametrize(
+    ("day", "want"),
+    [
+        pytest.param("2026-04-21", [], id="before-the-announcement"),
+        pytest.param("2026-10-21", [], id="two-days-before"),
+        pytest.param("2026-10-22", [("warning", "model_shuts_down", 1, (1,))], id="the-day-before"),
+        pytest.param("2026-10-23", [("error", "model_shut_down", 1, (1,))], id="shutdown-day"),
+    ],
+)
+def test_the_shutdown_against_the_24h_completion_window(dated, day, want):
+    check = _preflight(dated, day, ["gpt-4.1-nano"] * 2)
+    assert _codes(check) == want
+    assert check.rejected == any(w[0] == "error" for w in want)
+    if want and want[0][0] == "warning":
+        assert check.findings[0].message == (
+            "line 1: model 'gpt-4.1-nano': deprecated, shuts down 2026-10-23, substitute gpt-4.1-mini: within "
+            "the batch's 24 h completion window from 2026-10-22 (the run's date); requests still pending then "
+            "would fail (2 requests): submit well before the shutdown or change the model"
+        )
+
+
+def test_shut_down_lines_of_a_mixed_file_are_each_named(dated):
+    check = _preflight(dated, "2026-12-06", ["gpt-4.1", "gpt-4.1-nano", "gpt-4.1", "gpt-4.1-nano"])
+    assert _codes(check) == [
+        ("error", "mixed_models", 2, (2, 4)),
+        ("error", "model_shut_down", 2, (2, 4)),
+    ]
+    assert "(2 requests, lines 2, 4): change the model" in check.findings[1].message
+
+
+def test_an_active_model_has_no_lifecycle_finding(dated):
+    assert _preflight(dated, "2026-12-06", ["gpt-4.1-mini"] * 2).findings == ()
+
+
+def test_the_reviewers_nano_batch_exits_1_after_its_report(cli):
+    path = ROOT / "tests" / "data" / "review15" / "batch_resp_nano.jsonl"
+    run = cli("estimate", path, "--output-tokens", "20", "-f", "json")
+    assert run.exit_code == 1, run.stderr
+    (check,) = run.json()["batch_preflight"]
+    assert (check["rejected"], check["openai_rejects"]) == (True, False)
+    assert [(f["severity"], f["code"], f["line"]) for f in check["findings"]] == [("error", "model_shut_down", 1)]
+    assert "OpenAI would fail every request for it (10 requests): change the model" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("day", "code", "exit_code"),
+    [("2027-02-01", "model_shut_down", 1), ("2027-01-13", "model_shuts_down", 0), ("2026-12-07", None, 0)],
+)
+def test_a_mini_batch_on_the_run_date_of_its_shutdown(cli, tmp_path, day, code, exit_code):
+    lines = [{"custom_id": f"t{i}", "method": "POST", "url": CHAT, "body": _chat(300 + i)} for i in range(3)]
+    path = tmp_path / "mini.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    run = cli("estimate", path, "--as-of", day, "-m", "gpt-4.1-mini", "--output-tokens", "50", "-f", "json")
+    assert run.exit_code == exit_code, run.stderr
+    findings = run.json()["batch_preflight"][0]["findings"]
+    assert [f["code"] for f in findings] == ([code] if code else [])
+
+
+def test_a_batch_before_its_model_is_released_fails_the_preflight(cli):
+    sample = ROOT / "samples" / "requests" / "batch-support.jsonl"
+    run = cli("estimate", sample, "--as-of", "2025-03-01", "-f", "json")
+    assert run.exit_code == 1, run.stderr
+    (finding,) = run.json()["batch_preflight"][0]["findings"]
+    assert (finding["severity"], finding["code"], finding["line"]) == ("error", "model_not_released", 1)
+    assert finding["message"].startswith(
+        "line 1: model 'gpt-4.1-mini' serves no request on 2025-03-01 (the run's date): not yet released "
+        "(available from 2025-04-14)"
+    )
+    assert finding["message"].endswith("(20 requests): send it from 2025-04-14 or change the model")
