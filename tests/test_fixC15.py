@@ -11,16 +11,22 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gpt41cost.batch import BatchCheck, preflight
 from gpt41cost.catalog import Catalog, load_catalog
 from gpt41cost.measure import Measured
 from gpt41cost.readers.inputs import content_kind
 from gpt41cost.readers.requests import BatchFacts
+from gpt41cost.reconcile import Reconciliation, ReconRow, ReconTotal
+from gpt41cost.report import people_view
+from gpt41cost.views.reconcile import reconcile_tables
 
 from .conftest import dump_yaml, fixture_doc
 
@@ -299,3 +305,78 @@ def test_a_batch_before_its_model_is_released_fails_the_preflight(cli):
         "(available from 2025-04-14)"
     )
     assert finding["message"].endswith("(20 requests): send it from 2025-04-14 or change the model")
+
+
+# ------------------------------------------------------------- 3. one precision for a reconciliation table
+#
+# Each money column had places of its own (review 15): computed $0.95624 beside billed $0.9562 and
+# a difference of $0.00000; total $1.06684 beside $1.0668. Now every money column of a table at
+# the places its computed and billed figures need to be exact (at most JSON's 10): computed -
+# billed = difference on screen. JSON and CSV keep the exact decimals.
+
+RECON = ROOT / "tests" / "data" / "review15" / "recon"
+MONEY = ("computed", "billed", "difference")
+
+
+def _amount(cell: str) -> Decimal:
+    """A money cell's amount, as a table or Markdown (``\\$``) shows it; 0 for none."""
+    return Decimal(0) if cell == "-" else Decimal(cell.replace("\\$", "").replace("$", "").replace(",", ""))
+
+
+def _places_of(cell: str) -> int | None:
+    return None if cell == "-" else len(cell.rpartition(".")[2])
+
+
+def _check_shown(cols: list[str], rows: list[list[str]]) -> int:
+    """Every money cell of the table at one number of places, and billed - computed = difference
+    as shown; that number."""
+    at = [cols.index(c) for c in MONEY]
+    places = {_places_of(row[i]) for row in rows for i in at} - {None}
+    assert len(places) == 1, (cols, rows)
+    for row in rows:
+        computed, billed, difference = (_amount(row[i]) for i in at)
+        assert billed - computed == difference, row
+    return places.pop()
+
+
+def _markdown_rows(text: str, title: str) -> tuple[list[str], list[list[str]]]:
+    lines = text.splitlines()
+    start = lines.index(f"**{title}**") + 2
+    end = next((i for i, line in enumerate(lines[start:]) if not line.startswith("|")), len(lines))
+    table = lines[start : start + end]
+    cells = [[c.strip() for c in line.strip("|").split(" | ")] for line in table]
+    return cells[0], cells[2:]
+
+
+def test_the_reviewers_reconciliation_shows_one_precision(cli):
+    args = ("usage", RECON / "logs", "--billed", RECON / "costs")
+    env = {"GPT41COST_AS_OF": "2026-12-07"}
+    table = cli(*args, env=env).stdout.splitlines()
+    start = table.index("Reconciliation by day (UTC): usage at catalog prices vs billed")
+    rows = {line.split()[0]: line.split()[1:4] for line in table[start + 4 : start + 8]}
+    assert rows["2026-12-02"] == ["$0.9562400", "$0.9562400", "$0.0000000"]
+    assert rows["total"] == ["$1.0668368", "$1.0668368", "$0.0000000"]
+    assert rows["2026-12-01"] == ["$0.0943056", "$0.1105968", "+$0.0162912"]
+    md = cli(*args, "-f", "markdown", env=env).stdout
+    for title in ("Reconciliation by day (UTC): usage at catalog prices vs billed", "Reconciliation by line item"):
+        assert _check_shown(*_markdown_rows(md, title)) == 7
+    csv = cli(*args, "-f", "csv", "--table", "reconciliation", env=env).stdout.splitlines()
+    assert csv[2].split(",")[:4] == ["2026-12-02", "0.95624", "0.95624", "0"]
+
+
+AMOUNTS = st.decimals(min_value=0, max_value=100_000, places=10, allow_nan=False, allow_infinity=False)
+
+
+@given(st.lists(st.tuples(AMOUNTS, st.one_of(st.none(), AMOUNTS)), min_size=1, max_size=6))
+def test_billed_less_computed_is_the_difference_as_shown(pairs):
+    """Whatever places each figure has (a billed amount of more places than the computed one: a
+    column of its own rounding broke the sum), up to JSON's 10."""
+    rows = tuple(ReconRow(f"2026-12-{i + 1:02}", c, b, over=False) for i, (c, b) in enumerate(pairs))
+    computed = sum((c for c, _ in pairs), Decimal(0))
+    billed = sum((b or Decimal(0) for _, b in pairs), Decimal(0))
+    rec = Reconciliation(Decimal("0.01"), rows, (), ReconTotal("total", computed, billed, False), True, (), ())
+    (table,) = reconcile_tables(rec)
+    cols, shown = people_view(table)
+    places = _check_shown(cols, shown)
+    want = max((-v.normalize().as_tuple().exponent for c, b in pairs for v in (c, b) if v), default=2)
+    assert places == min(10, max(2, want))

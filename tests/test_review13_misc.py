@@ -224,16 +224,17 @@ def test_zero_budget_is_refused_in_flag_and_workload_alike(cli, tmp_path):
 
 def test_reconciliation_difference_follows_the_column_money_rule(cli):
     """The difference read '0' and '+$0.100000' beside computed and billed columns in cents: now
-    money at its column's places (the smallest amount, $0.10, is under a dollar: four significant
-    digits), zero included. CSV and JSON keep the exact decimals."""
+    money at the table's one precision, zero included (fixC15: every money column of a
+    reconciliation table at the places its figures need to be exact, here 4: computed $5.2675 read
+    $5.27). CSV and JSON keep the exact decimals."""
     bill = REVIEW / "bill"
     out = cli("usage", bill / "usage.csv", "--billed", bill / "costs.csv", expect=0).stdout.splitlines()
     table = out[out.index("Reconciliation by day (UTC): usage at catalog prices vs billed") :]
     day = [line.split()[:4] for line in table if line.startswith((" 2026-12-0", " total"))][:3]
     assert day == [
-        ["2026-12-01", "$5.18", "$5.18", "$0.0000"],
-        ["2026-12-02", "$5.27", "$5.37", "+$0.1000"],
-        ["total", "$10.45", "$10.55", "+$0.1000"],
+        ["2026-12-01", "$5.1800", "$5.1800", "$0.0000"],
+        ["2026-12-02", "$5.2675", "$5.3675", "+$0.1000"],
+        ["total", "$10.4475", "$10.5475", "+$0.1000"],
     ]
     csv = cli("usage", bill / "usage.csv", "--billed", bill / "costs.csv", "-f", "csv", "--table", "reconciliation")
     assert [row.split(",")[3] for row in csv.stdout.splitlines()] == ["difference", "0", "0.1"]

@@ -2,53 +2,74 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from ..reconcile import Reconciliation, ReconRow
-from ..report import Cell, Pct, Table, Usd, money_str
+from ..report import Cell, Pct, Shown, Table, Usd, money_str, usd
 from .usage import ratio_str, snake
 
 _NUMERIC = frozenset({"computed", "billed", "difference", "ratio"})
 _COLUMNS = ("computed", "billed", "difference", "ratio", "over", "note")
+#: The most places a reconciliation table shows money at: JSON's (:func:`~gpt41cost.report.money_str`).
+_MOST_PLACES = 10
 
 
-def _row(r: ReconRow) -> list[Cell]:
+def _places(rows: Sequence[ReconRow]) -> int:
+    """One number of places for every money column of a reconciliation table (a column of its
+    own places showed computed $0.95624 beside billed $0.9562 and a difference of $0.00000):
+    enough to show every computed and billed figure exactly, so each difference is exact too and
+    computed - billed = difference on screen; cents at least; at most JSON's places
+    (:data:`_MOST_PLACES`), past which only a figure of more places is rounded."""
+    amounts = [v for r in rows for v in (r.computed_usd, r.billed_usd) if v]
+    exact = max((-int(v.normalize().as_tuple().exponent) for v in amounts), default=0)
+    return min(_MOST_PLACES, max(2, exact))
+
+
+def _money(value: Decimal | None, places: int, *, signed: bool = False) -> Cell:
+    """A money cell at the table's ``places`` for people (a difference with its sign, as a
+    :class:`~gpt41cost.report.Usd` cell shows one), the exact decimal in CSV."""
+    if value is None:
+        return Usd(None)
+    text = usd(abs(value) if signed else value, places)
+    if signed and value:
+        text = ("+" if value > 0 else "-") + text
+    return Shown(text, Usd(value, signed=signed))
+
+
+def _row(r: ReconRow, places: int) -> list[Cell]:
     ratio = r.ratio
     return [
         r.key,
-        Usd(r.computed_usd),
-        Usd(r.billed_usd),
-        _signed(r),
+        _money(r.computed_usd, places),
+        _money(r.billed_usd, places),
+        _money(r.difference_usd, places, signed=True),
         Pct(None if ratio is None else ratio * 100),
         "OVER" if r.over else "",
         "; ".join(r.notes),
     ]
 
 
-def _signed(r: ReconRow) -> Usd | None:
-    """The difference, money at its column's places as the other money columns are."""
-    d = r.difference_usd
-    return None if d is None else Usd(d, signed=True)
-
-
 def reconcile_tables(rec: Reconciliation) -> list[Table]:
+    days = _places([*rec.by_day, rec.total])
     tables = [
         Table(
             "Reconciliation by day (UTC): usage at catalog prices vs billed",
             ("day", *_COLUMNS),
-            [_row(r) for r in rec.by_day],
+            [_row(r, days) for r in rec.by_day],
             numeric=_NUMERIC,
             name="reconciliation",
-            footer_rows=[_row(rec.total)],
+            footer_rows=[_row(rec.total, days)],
         )
     ]
     if rec.by_line_item:
+        items = _places(rec.by_line_item)
         tables.append(
             Table(
                 "Reconciliation by line item",
                 ("line item", *_COLUMNS),
-                [_row(r) for r in rec.by_line_item],
+                [_row(r, items) for r in rec.by_line_item],
                 numeric=_NUMERIC,
                 name="reconciliation-by-line-item",
             )
