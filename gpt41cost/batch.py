@@ -46,6 +46,12 @@ QUEUE_POOLS_RULE = (
     "inference: requests above the long-context threshold count against the long-context batch queue, "
     "the others against the standard one; a file must fit both"
 )
+#: Named inference: a batch for a model that shuts down before the batch can finish.
+SHUTDOWN_WINDOW_RULE = (
+    "inference: a model shut down (or not yet released) on the run's date fails the pre-flight; one that "
+    "shuts down within the 24 h completion window from that date is a warning, since requests still "
+    "pending at the shutdown would fail"
+)
 #: Named inference: what "one model" means for a batch file.
 ONE_MODEL_RULE = (
     "requests for different base models fail the batch; the same model spelled two ways (gpt-4.1 and "

@@ -109,6 +109,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
         Rule("batch", "Batch files", "policy", BATCH_FILES_RULE, "BATCH"),
         Rule("batch", "queue split", "policy", batch.QUEUE_SPLIT_RULE, "BATCH"),
         Rule("batch", "queue pools", "inference", batch.QUEUE_POOLS_RULE, "BATCH"),
+        Rule("batch", "shutdown in the window", "inference", batch.SHUTDOWN_WINDOW_RULE, "BATCH"),
         Rule("batch", "one model", _basis(batch.ONE_MODEL_RULE, "documented"), batch.ONE_MODEL_RULE, "BATCH"),
         Rule(
             "batch",
