@@ -1090,7 +1090,15 @@ def usage(
     monthly = check_budget(budget)
     n_tier = _count(tier, "tier", TIER)
     cat = _catalog(catalog, as_of)
-    acc = read_usage(path_list, strict=strict, jobs=n_jobs, progress=progress, skip_bad=skip_bad, bands=cache_by_size)
+    acc = read_usage(
+        path_list,
+        strict=strict,
+        jobs=n_jobs,
+        progress=progress,
+        skip_bad=skip_bad,
+        bands=cache_by_size,
+        long_threshold=cat.long_context_threshold,
+    )
     result = summarize(acc, cat, sources=path_list, batch_share=share)
     rec = None
     if billed:

@@ -4,13 +4,21 @@ of a run: :class:`Totals`, fed one request at a time, like :class:`gpt41cost.usa
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 #: The service tiers that ask for priority processing (``fast`` is its name since 2026-07-30).
 PRIORITY_TIERS = frozenset({"priority", "fast"})
+#: ``priority_excludes(input_tokens, threshold)``: whether priority prices exclude a request of
+#: ``input_tokens`` input tokens, ``threshold`` being the catalog's ``long_context_threshold``:
+#: an input over it is long context, and a request sent at priority with one is priced at
+#: standard rates (docs/accounting.md §2, "Priority and long context"; the rule's text is
+#: estimate.LONG_CONTEXT_PRIORITY). The one test of it for estimate, limits, plan and usage;
+#: ``operator.gt``, a C function, so a reader maps it over a column of counts at C speed.
+priority_excludes: Callable[[int, int], bool] = operator.gt
 
 if TYPE_CHECKING:
     from .cache import RunCache
@@ -318,7 +326,8 @@ class Totals:
         its input is over the long-context threshold (priority rates exclude such a request)."""
         threshold = self.long_threshold
         tokens = m.input_tokens
-        return m.service_tier in PRIORITY_TIERS, tuple(tokens[base] > threshold for base in self.bases)
+        longs = tuple(priority_excludes(tokens[base], threshold) for base in self.bases)
+        return m.service_tier in PRIORITY_TIERS, longs
 
     def _group_for(self, source: str, cls: tuple[bool, tuple[bool, ...]], start: int) -> Group:
         """The current input's group of ``cls``, begun at ``start`` when it has none."""

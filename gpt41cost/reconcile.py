@@ -28,7 +28,7 @@ from .errors import UnknownModelError
 from .measure import PRIORITY_TIERS
 from .numbers import parse_tolerance  # where it lives since a usage run checks --tolerance without this module
 from .report import usd_cents
-from .usage import Accumulator, UsageResult, _group_rates_reason, _Resolver, date_of, day_label, mode_of
+from .usage import Accumulator, UsageResult, _group_rates_reason, _Resolver, date_of, day_label, mode_of, priced_parts
 
 if TYPE_CHECKING:  # the costs reader is imported by read_and_reconcile, when costs are given
     from .readers.costs import BilledItem
@@ -173,10 +173,10 @@ def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
     odd_tiers: dict[str, set[str]] = {}
     resolve = _Resolver(catalog)
     dated: dict[tuple[str | None, int | None], ResolvedModel] = {}
-    for key, (_n, i, c, o) in acc.groups.items():
+    for key, mode, _long, _n, i, c, o in priced_parts(acc):  # as summarize prices them
         model, batch, tier, day = key[0], key[1], key[2], key[3]
-        mode = mode_of(batch, tier)
-        if mode == "standard" and tier not in (None, "default"):  # a tier priced as standard: scale, auto, ...
+        # a tier priced as standard: scale, auto, ...
+        if mode_of(batch, tier) == "standard" and tier not in (None, "default"):
             odd_tiers.setdefault(day_label(day), set()).add(tier)
         resolved = resolve(model)
         if isinstance(resolved, str) or _group_rates_reason(resolved, mode, tier) is not None:

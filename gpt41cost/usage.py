@@ -28,7 +28,7 @@ Rules, each in one place:
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from types import MappingProxyType
@@ -41,7 +41,7 @@ from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cached_tokens_for_rate, cost_of
 from .errors import Skipped, UnknownModelError, UsageError, source_name
 from .lifecycle import SHUT_DOWN, Lifecycle
-from .measure import PRIORITY_TIERS
+from .measure import PRIORITY_TIERS, priority_excludes
 from .numbers import NumberError, parse_share
 
 #: 2: ``as_of``, ``catalog_as_of``, ``undated_requests`` and ``after_shutdown`` (issue #13).
@@ -177,6 +177,17 @@ def add_counts(
             mine[k] = mine.get(k, 0) + sign * n
 
 
+def add_sums(held: dict[GroupKey, list[int]], key: GroupKey, sums: list[int]) -> None:
+    """Add ``sums`` ([requests, input, cached, output]) to ``held``'s of ``key`` (``sums`` itself
+    when it has none)."""
+    g = held.get(key)
+    if g is None:
+        held[key] = sums
+    else:
+        for j in range(4):
+            g[j] += sums[j]
+
+
 class Accumulator:
     """Running totals per :data:`GroupKey`, plus per-model histograms of output tokens per request.
 
@@ -192,6 +203,8 @@ class Accumulator:
         "failed_batch",
         "groups",
         "hist",
+        "long_priority",
+        "long_threshold",
         "not_usage",
         "proxy_cache_hits",
         "records",
@@ -199,9 +212,15 @@ class Accumulator:
         "unchecked",
     )
 
-    def __init__(self, *, count_bands: bool = True) -> None:
+    def __init__(self, *, count_bands: bool = True, long_threshold: int | None = None) -> None:
         #: key -> [requests, input_tokens, cached_input_tokens, output_tokens]
         self.groups: dict[GroupKey, list[int]] = {}
+        #: the catalog's long-context threshold (input tokens), which priority prices exclude
+        #: (:data:`~gpt41cost.measure.priority_excludes`); None: the requests over it are not told apart
+        self.long_threshold = long_threshold
+        #: key (of a priority tier, not batch) -> the part of its group (as :attr:`groups`) that
+        #: per-request records with an input over :attr:`long_threshold` make: priced at standard
+        self.long_priority: dict[GroupKey, list[int]] = {}
         #: model as given -> {output tokens of one request: number of requests}
         self.hist: dict[str | None, dict[int, int]] = {}
         #: model as given -> {(input band, cached tokens) of one request, as :func:`band_key`: number
@@ -257,6 +276,14 @@ class Accumulator:
             g[1] += inp
             g[2] += cached
             g[3] += out
+        if (
+            key[2] in PRIORITY_TIERS
+            and per_request
+            and not key[1]
+            and self.long_threshold is not None
+            and priority_excludes(inp, self.long_threshold)
+        ):
+            add_sums(self.long_priority, key, [requests, inp, cached, out])
         if per_request:
             h = self.hist.get(key[0])
             if h is None:
@@ -298,6 +325,8 @@ class Accumulator:
                 g[1] += i
                 g[2] += c
                 g[3] += o
+        for key, sums in other.long_priority.items():
+            add_sums(self.long_priority, key, list(sums))
         add_counts(self.hist, other.hist)
         if self.count_bands:
             add_counts(self.bands, other.bands)
@@ -457,6 +486,11 @@ class UsageResult(Struct, frozen=True):
     proxy_cache_hits: int = 0
     #: LiteLLM spend-log rows that keep no cached-token count: priced with none cached
     uncached_rows: int = 0
+    #: priced requests of a priority tier whose input is over :attr:`long_context_threshold`:
+    #: priced at standard rates, as priority prices exclude long context (docs/accounting.md §2)
+    priority_long_context: int = 0
+    #: the catalog's long-context threshold (input tokens) the run was priced with
+    long_context_threshold: int | None = None
     #: records counted without a duplicate check (more distinct ids than the reader remembers)
     unchecked: int = 0
     #: the run's date: records without a day of their own are priced at its prices
@@ -522,6 +556,25 @@ def mode_of(batch: bool, service_tier: str | None) -> str:
     if service_tier in PRIORITY_TIERS:
         return "priority"
     return "standard"
+
+
+def priced_parts(acc: Accumulator) -> Iterator[tuple[GroupKey, str, bool, int, int, int, int]]:
+    """Each group of ``acc`` as (key, the processing mode it bills at, long, requests, input,
+    cached, output): :func:`mode_of` its key's, except for the requests of a priority tier over
+    the long-context threshold (``acc.long_priority``), a part of their own at standard rates
+    (``long`` True: priority prices exclude long context, docs/accounting.md §2). Summaries and
+    reconciliations price the same parts."""
+    long_priority = acc.long_priority
+    for key, (n, i, c, o) in acc.groups.items():
+        mode = mode_of(key[1], key[2])
+        long = long_priority.get(key) if long_priority else None
+        if long is None:
+            yield key, mode, False, n, i, c, o
+            continue
+        ln, li, lc, lo = long
+        if n > ln:
+            yield key, mode, False, n - ln, i - li, c - lc, o - lo
+        yield key, "standard", True, ln, li, lc, lo
 
 
 class _Resolver:
@@ -670,9 +723,10 @@ def summarize(
     batch_saving = Decimal(0)
     waitable = _Row()
 
-    for key, (n, i, c, o) in acc.groups.items():
-        model, batch, tier, day, project, user, api_key = key
-        mode = mode_of(batch, tier)
+    long_context = 0  # requests at priority over the long-context threshold, priced at standard
+
+    for key, mode, long, n, i, c, o in priced_parts(acc):
+        model, _batch, tier, day, project, user, api_key = key
         resolved = resolve(model)
         cost: Decimal | None = None
         if isinstance(resolved, str):
@@ -681,6 +735,7 @@ def summarize(
             reason = _group_rates_reason(resolved, mode, tier)
         if reason is None:
             assert not isinstance(resolved, str)
+            long_context += n if long else 0
             if day is None:
                 undated += n
             else:
@@ -756,8 +811,10 @@ def summarize(
         ("batch cached tokens", BATCH_CACHED_AT_INPUT_RATE),
         (
             "service tiers",
-            "priority (or fast, its name since 2026-07-30) bills at priority prices; default, auto, scale or none at "
-            "standard prices",
+            "priority (or fast, its name since 2026-07-30) bills at priority prices, a request over "
+            f"{catalog.long_context_threshold:,} input tokens at standard prices (priority prices exclude long "
+            "context: inferred; told apart in records of one request each); default, auto, scale or none at standard "
+            "prices",
         ),
         (
             "days",
@@ -804,6 +861,8 @@ def summarize(
         duplicates=acc.duplicates,
         proxy_cache_hits=acc.proxy_cache_hits,
         uncached_rows=acc.uncached_rows,
+        priority_long_context=long_context,
+        long_context_threshold=catalog.long_context_threshold,
         unchecked=acc.unchecked,
         run_date=catalog.day,
         catalog_as_of=catalog.as_of,

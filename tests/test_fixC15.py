@@ -354,14 +354,16 @@ def test_the_reviewers_reconciliation_shows_one_precision(cli):
     table = cli(*args, env=env).stdout.splitlines()
     start = table.index("Reconciliation by day (UTC): usage at catalog prices vs billed")
     rows = {line.split()[0]: line.split()[1:4] for line in table[start + 4 : start + 8]}
-    assert rows["2026-12-02"] == ["$0.9562400", "$0.9562400", "$0.0000000"]
-    assert rows["total"] == ["$1.0668368", "$1.0668368", "$0.0000000"]
+    # the bill prices chatcmpl-5 (priority, 200,000 input) at standard, as usage does since fixA15
+    # (priority prices exclude long context): $0.95624 at priority rates, $0.65324 so
+    assert rows["2026-12-02"] == ["$0.6532400", "$0.6532400", "$0.0000000"]
+    assert rows["total"] == ["$0.7638368", "$0.7638368", "$0.0000000"]
     assert rows["2026-12-01"] == ["$0.0943056", "$0.1105968", "+$0.0162912"]
     md = cli(*args, "-f", "markdown", env=env).stdout
     for title in ("Reconciliation by day (UTC): usage at catalog prices vs billed", "Reconciliation by line item"):
         assert _check_shown(*_markdown_rows(md, title)) == 7
     csv = cli(*args, "-f", "csv", "--table", "reconciliation", env=env).stdout.splitlines()
-    assert csv[2].split(",")[:4] == ["2026-12-02", "0.95624", "0.95624", "0"]
+    assert csv[2].split(",")[:4] == ["2026-12-02", "0.65324", "0.65324", "0"]
 
 
 AMOUNTS = st.decimals(min_value=0, max_value=100_000, places=10, allow_nan=False, allow_infinity=False)

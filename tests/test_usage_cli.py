@@ -67,6 +67,7 @@ def test_json_contract(cli):
         "failed_batch_requests",
         "duplicates_dropped",
         "proxy_cache_hits",
+        "priority_long_context_requests",
         "records_not_deduplicated",
         "assumptions",
         "notes",

@@ -71,6 +71,7 @@ from zlib_ng import zlib_ng
 from .. import readers as _package
 from ..catalog import Catalog
 from ..errors import STDIN, InputError, Skipped, source_name
+from ..measure import PRIORITY_TIERS, priority_excludes
 from ..numbers import LIMIT, NumberError, parse_count
 from ..usage import (
     BAND_LIMIT,
@@ -86,6 +87,7 @@ from ..usage import (
     Skip,
     UsageRecord,
     add_counts,
+    add_sums,
     band_key,
     calibrate,
     day_of,
@@ -1412,6 +1414,9 @@ def _add_rows(
     count_bands = acc.count_bands
     small = count_bands and max(inp) < BAND_LIMIT  # every band key an int (band_key)
     groups, hist, all_bands = acc.groups, acc.hist, acc.bands
+    # the part of a priority group over the long-context threshold is kept apart (looked for in
+    # priority groups only: a max over every row would cost about 1% of a line's instructions)
+    threshold = None if batch else acc.long_threshold
     a = 0
     for k, gid in index.items():  # in the order of their numbers (each key was added at its first row)
         b = bisect_right(ids, gid, a)
@@ -1434,6 +1439,8 @@ def _add_rows(
         else:
             for j in range(4):
                 g[j] += sums[j]
+        if threshold is not None and tier in PRIORITY_TIERS and priority_excludes(max(i), threshold):
+            _keep_long(acc, key, threshold, i, c, out[a:b])
         h = hist.get(model)
         if h is None:
             h = hist[model] = {}
@@ -1449,6 +1456,16 @@ def _add_rows(
             else:
                 _count(bands, map(floordiv, i, repeat(BAND_TOKENS)))
         a = b
+
+
+def _keep_long(
+    acc: Accumulator, key: GroupKey, threshold: int, inp: list[int], cached: list[int], out: list[int]
+) -> None:
+    """Add the rows (of one priority group, as columns) with an input over ``threshold`` to
+    ``acc.long_priority`` (:meth:`Accumulator.add_tokens` does the same for one record)."""
+    over = list(map(priority_excludes, inp, repeat(threshold)))
+    sums = [over.count(True), sum(compress(inp, over)), sum(compress(cached, over)), sum(compress(out, over))]
+    add_sums(acc.long_priority, key, sums)
 
 
 #: ``Counter.update`` of an iterable without its Python-level steps (a call, a Mapping check): the
@@ -1592,6 +1609,8 @@ class Piece(Struct, frozen=True):
     at: tuple[int, int] | None = None
     #: count the (input band, cached tokens) histogram (the read's :attr:`Accumulator.count_bands`)
     bands: bool = True
+    #: the read's :attr:`Accumulator.long_threshold`
+    long_threshold: int | None = None
 
     def scan(self, sink: Sink, line_no: int = 0) -> int:
         """Scan it into ``sink``; return the number of its last line (lines before it: ``line_no``)."""
@@ -1613,7 +1632,7 @@ def _scan_piece(piece: Piece) -> _Part:
 
 def _scan_into(piece: Piece, kept: Accumulator) -> _Part:
     """:func:`_scan_piece`, the piece's histograms (``hist``, ``bands``) counted into ``kept``'s."""
-    acc = Accumulator(count_bands=piece.bands)
+    acc = Accumulator(count_bands=piece.bands, long_threshold=piece.long_threshold)
     acc.hist, acc.bands = kept.hist, kept.bands
     seen = _Seen(MAX_IDS, _PRIOR, log=True)
     try:
@@ -1690,7 +1709,8 @@ class _Pool:
         _MEETING.clear()
 
     def piece(self, **kw: Any) -> Piece:
-        return Piece(self.sink.source, self.sink.strict, bands=self.sink.acc.count_bands, **kw)
+        acc = self.sink.acc
+        return Piece(self.sink.source, self.sink.strict, bands=acc.count_bands, long_threshold=acc.long_threshold, **kw)
 
     def submit(self, piece: Piece, ahead: int) -> None:
         """Queue a piece; merge finished ones while more than ``ahead`` are queued."""
@@ -2639,6 +2659,7 @@ def read_usage(
     max_ids: int = MAX_IDS,
     skip_bad: bool = False,
     bands: bool = True,
+    long_threshold: int | None = None,
 ) -> Accumulator:
     """Read every usage file under ``paths`` into one :class:`Accumulator`.
 
@@ -2651,10 +2672,12 @@ def read_usage(
     in several threads at once take turns (:data:`_READING`). ``bands=False``: the histogram of
     (input band, cached tokens) per request, :attr:`Accumulator.bands` (the calibration's cache by
     prompt size, which ``estimate --calibrate-from`` and plan's workloads read), is left empty; the
-    other figures are the same, for about 6% less CPU a line on a large log.
+    other figures are the same, for about 6% less CPU a line on a large log. ``long_threshold``:
+    the catalog's long-context threshold, over which a request of a priority tier is kept apart
+    (:attr:`Accumulator.long_priority`: priced at standard rates); None: not kept apart.
     """
     with _READING:
-        return _read_usage(paths, strict, jobs, progress, parallel_min_bytes, max_ids, skip_bad, bands)
+        return _read_usage(paths, strict, jobs, progress, parallel_min_bytes, max_ids, skip_bad, bands, long_threshold)
 
 
 def _read_usage(
@@ -2666,8 +2689,9 @@ def _read_usage(
     max_ids: int,
     skip_bad: bool,
     bands: bool,
+    long_threshold: int | None = None,
 ) -> Accumulator:
-    acc = Accumulator(count_bands=bands)
+    acc = Accumulator(count_bands=bands, long_threshold=long_threshold)
 
     def leave_out(err: UnreadableDirectory) -> None:
         if strict:

@@ -94,7 +94,7 @@ class _Scope:
     __slots__ = ("acc", "day_known", "ids", "line", "parent", "sink")
 
     def __init__(self, sink: Sink, parent: _Scope | None = None, line: int | None = None) -> None:
-        self.acc = Accumulator()
+        self.acc = Accumulator(long_threshold=sink.acc.long_threshold)
         self.line: int | None = parent.line if parent is not None else line  # the line bad records name
         self.ids: set[int] = set()
         self.parent = parent
@@ -158,6 +158,7 @@ class _Scope:
 def _set_day(acc: Accumulator, day: int | None) -> None:
     """Put the Usage API results in ``acc`` (counted before their bucket's start_time came) on ``day``."""
     acc.groups = {(k[0], k[1], k[2], day, k[4], k[5], k[6]): g for k, g in acc.groups.items()}
+    acc.long_priority = {(k[0], k[1], k[2], day, k[4], k[5], k[6]): g for k, g in acc.long_priority.items()}
 
 
 class _Frame:

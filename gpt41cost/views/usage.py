@@ -244,6 +244,14 @@ def usage_report(result: UsageResult) -> Report:
             f"{result.uncached_rows:,} LiteLLM spend-log row(s) keep no cached-token count (no usage_object or "
             "additional_usage_values in their metadata): priced with none cached, so their cost is an upper bound."
         )
+    if result.priority_long_context:
+        n = result.priority_long_context
+        notes.append(
+            f"{n:,} request{'' if n == 1 else 's'} at priority {'is' if n == 1 else 'are'} over "
+            f"{result.long_context_threshold:,} input tokens: priced at standard rates, in the standard row of the "
+            "processing modes (OpenAI's priority prices exclude long context, 'Requests estimated at >128K prompt "
+            f"tokens'; '128K' read as {result.long_context_threshold:,}, inferred)."
+        )
     if result.skipped:
         parts = ", ".join(f"{SKIP_REASONS.get(r, r)}: {n:,}" for r, n in sorted(result.skipped.items()))
         notes.append(f"Skipped records ({sum(result.skipped.values()):,}): {parts}.")
@@ -500,6 +508,7 @@ def usage_json(result: UsageResult) -> dict[str, Any]:
         "failed_batch_requests": dict(sorted(result.failed_batch.items())),
         "duplicates_dropped": result.duplicates,
         "proxy_cache_hits": result.proxy_cache_hits,
+        "priority_long_context_requests": result.priority_long_context,
         "records_not_deduplicated": result.unchecked,
         "assumptions": {snake(k): v for k, v in result.assumptions},
     }
