@@ -596,7 +596,20 @@ class _Resolver:
         try:
             return self.catalog.resolve(model)
         except UnknownModelError:
-            return "not in the pricing catalog"
+            return provider_reason(model) or "not in the pricing catalog"
+
+
+def provider_reason(model: str) -> str | None:
+    """Why a model named with another provider's prefix (``azure/my-deployment``, as LiteLLM and
+    other routers name a deployment; not ``openai/``) is not priced: that provider bills it, at its
+    own prices, not OpenAI (an Azure deployment's name is the user's own, and Azure's prices are
+    not this catalog's). None for a name without such a prefix."""
+    provider, slash, _ = model.partition("/")
+    if not slash or not provider or provider == "openai":
+        return None
+    if provider.startswith("azure"):
+        return "an Azure OpenAI deployment: billed by Microsoft Azure, not at OpenAI's prices"
+    return f"served by another provider ({provider}): billed by it, not at OpenAI's prices"
 
 
 EPOCH = _dt.date(1970, 1, 1)

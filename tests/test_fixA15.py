@@ -193,3 +193,75 @@ def test_the_reconciliation_computes_the_same_rates(tmp_path: Path) -> None:
     # c1 and r3 in the standard items: 328,001 input tokens at $2.00
     assert items["gpt-4.1, input"] == 328_001 * Decimal("2.00") / M
     assert items["priority | gpt-4.1, input"] == 126_976 * Decimal("3.50") / M
+
+
+# -- LiteLLM spend-log rows of another provider ----------------------------------------------------
+
+
+def _spend_row(rid: str, model: str, provider: str | None, prompt: int = 1_000, out: int = 100) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "request_id": rid,
+        "call_type": "acompletion",
+        "spend": 0.0,
+        "prompt_tokens": prompt,
+        "completion_tokens": out,
+        "startTime": "2026-11-01T10:00:00Z",
+        "model": model,
+        "cache_hit": "False",
+        "metadata": {"usage_object": {"prompt_tokens_details": {"cached_tokens": 0}}},
+    }
+    if provider is not None:
+        row["custom_llm_provider"] = provider
+    return row
+
+
+SPEND_ROWS = [
+    # OpenAI's own API: priced, 1,000 x $0.40 + 100 x $1.60 per 1M = $0.00056
+    _spend_row("s1", "openai/gpt-4.1-mini", "openai"),
+    _spend_row("s2", "gpt-4.1-mini", "openai"),
+    # an Azure deployment by its prefix (a deployment's name is the user's own)
+    _spend_row("s3", "azure/gpt-4.1", "azure", 2_000),
+    _spend_row("s4", "azure/my-prod-41", "azure", 3_000),
+    # no prefix, but served by Azure: it was priced at OpenAI's gpt-4.1 rates ($0.0028)
+    _spend_row("s5", "gpt-4.1", "azure", 1_000),
+    # another router's provider
+    _spend_row("s6", "openrouter/openai/gpt-4.1", "openrouter", 500),
+]
+AZURE = "an Azure OpenAI deployment: billed by Microsoft Azure, not at OpenAI's prices"
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "pretty"])
+def test_litellm_rows_of_another_provider_are_named_not_priced(tmp_path: Path, layout: str) -> None:
+    """azure/... was 'not in the pricing catalog' (gpt-4.1 is); gpt-4.1 served by azure was priced
+    at OpenAI's rates: $0.00392 for the priced rows, now $0.00112 (the two OpenAI rows)."""
+    path = tmp_path / ("spend.json" if layout == "pretty" else "spend.jsonl")
+    if layout == "pretty":
+        path.write_text(json.dumps(SPEND_ROWS, indent=2))
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in SPEND_ROWS))
+    got = gpt41cost.usage([str(path)], as_of=TEST_DATE)
+    result = got.result
+    assert result.total_usd == 2 * (1_000 * Decimal("0.40") + 100 * Decimal("1.60")) / M
+    assert result.total_usd == Decimal("0.00112")
+    assert [(m.key, m.requests) for m in result.models] == [("gpt-4.1-mini", 2)]
+    assert [(u.model, u.requests, u.input_tokens, u.reason) for u in result.unpriced] == [
+        ("azure/gpt-4.1", 2, 3_000, AZURE),
+        ("azure/my-prod-41", 1, 3_000, AZURE),
+        (
+            "openrouter/openai/gpt-4.1",
+            1,
+            500,
+            "served by another provider (openrouter): billed by it, not at OpenAI's prices",
+        ),
+    ]
+    assert result.totals.unpriced_requests == 4
+
+
+def test_the_cli_warns_of_each_azure_model_string(cli, tmp_path: Path) -> None:
+    path = tmp_path / "spend.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in SPEND_ROWS[2:5]))
+    done = cli("usage", "--as-of", TEST_DATE, path)
+    assert done.exit_code == 0, done.stderr
+    assert f"not priced: azure/gpt-4.1: 2 request(s) ({AZURE})" in done.stderr
+    assert f"not priced: azure/my-prod-41: 1 request(s) ({AZURE})" in done.stderr
+    assert "3 request(s) not priced" in done.stdout

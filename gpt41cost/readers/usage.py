@@ -781,8 +781,26 @@ def _response_record(
 #: Keys of which a LiteLLM proxy spend-log row (a row of its LiteLLM_SpendLogs table) has one
 #: beside its top-level token counts and model: what tells the row from a response without usage.
 SPEND_LOG_KEYS = ("startTime", "request_id", "spend")
-#: The provider prefix a LiteLLM row's model may carry (a router deployment's model name).
+#: The provider prefix a LiteLLM row's model may carry (a router deployment's model name) that
+#: names OpenAI's API: dropped, the rest is the OpenAI model.
 SPEND_LOG_PREFIX = "openai/"
+#: LiteLLM's names (a row's ``custom_llm_provider``) of the providers that are OpenAI's own API.
+OPENAI_PROVIDERS = frozenset({"openai", "text-completion-openai"})
+
+
+def spend_log_model(obj: dict[str, Any]) -> str:
+    """The model a LiteLLM spend-log row names, as usage prices it: ``openai/`` dropped; a model of
+    another provider with that provider's prefix, as LiteLLM names a deployment (``azure/...``):
+    the row's own prefix, else its ``custom_llm_provider`` put before a model without one
+    (``gpt-4.1`` served by ``azure``: ``azure/gpt-4.1``), which the catalog does not price
+    (:func:`gpt41cost.usage.provider_reason`): that provider bills it, not OpenAI."""
+    model: str = obj["model"]
+    if model.startswith(SPEND_LOG_PREFIX):
+        return model.removeprefix(SPEND_LOG_PREFIX)
+    provider = obj.get("custom_llm_provider")
+    if "/" not in model and isinstance(provider, str) and provider.strip() and provider not in OPENAI_PROVIDERS:
+        return f"{provider.strip()}/{model}"
+    return model
 
 
 def _is_spend_log(obj: dict[str, Any]) -> bool:
@@ -831,9 +849,8 @@ def _spend_log_record(obj: dict[str, Any], batch: bool, outer: tuple[str, Any] |
     if cached > inp:
         raise _Bad("bad_tokens", f"cached_tokens in metadata ({cached}) exceeds prompt_tokens ({inp})")
     stamp = _log_time(obj) or outer
-    model: str = obj["model"]
     record = UsageRecord(
-        model.removeprefix(SPEND_LOG_PREFIX),
+        spend_log_model(obj),
         inp,
         cached,
         out,
