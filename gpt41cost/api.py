@@ -802,7 +802,7 @@ def limits(
     of the other requests is sent at priority processing (0 to 1; with ``batch_share`` at most 1, a
     workload's ``priority_share``): priced at priority rates, counted against the same limits.
     """
-    from .limits import Demand, assess, drain
+    from .limits import Demand, assess, check_window, drain
     from .numbers import PEAK_FACTOR, PEAK_RPM, PERCENT, REQUESTS, TIER, TOKENS
 
     n_input = _count(input_tokens, "input_tokens", TOKENS.at_least(1))
@@ -829,6 +829,9 @@ def limits(
         raise ParameterError("{min_headroom}: must be below 100", "min_headroom")
     resolved = [_resolve(cat, n, "models") for n in _names(models, "models") or cat.model_names()]
     _refuse_over_max(resolved, ("max_tokens", n_max), ("output_tokens", n_output))
+    reserve = ("max_tokens", n_max) if n_max is not None else ("output_tokens", n_output)
+    if n_input is not None and reserve[1] is not None:  # a request file's own misfits are listed instead
+        check_window(resolved, n_input, reserve[1], reserve[0])
     read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
     profiles, summaries, out_source = _limit_profiles(
         path_list, cat, resolved, n_input, n_max, n_output, rate, read, traffic.requests_per_day

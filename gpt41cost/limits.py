@@ -216,6 +216,45 @@ class Traffic:
         return Traffic(self.peak_rpm * k, rpd, self.peak_source)
 
 
+def over_window(input_tokens: int, output_tokens: int, window: int) -> bool:
+    """The rule of the context window: a request whose input plus its output (one choice's cap,
+    else the output reserved for it) is over the model's context window cannot be served (OpenAI
+    refuses it; docs/accounting.md §1, §11)."""
+    return input_tokens + output_tokens > window
+
+
+class OverWindow(ParameterError):
+    """A given input size plus its output over a model's context window (:func:`check_window`).
+
+    The message names ``{input_tokens}`` and the output (``{max_tokens}`` or
+    ``{output_tokens}``), for each caller to spell: the API's parameters, the CLI's flags, a
+    workload's keys (:meth:`problem`, after its key path)."""
+
+    def __init__(self, model: ResolvedModel, input_tokens: int, output_tokens: int, output: str) -> None:
+        window = model.spec.context_window
+        problem = (
+            f"{input_tokens:,} input plus {output_tokens:,} output is over {model.label}'s {window:,}-token context "
+            f"window; give {{input_tokens}} and {{{output}}} that sum to {window:,} or less"
+        )
+        self.problem_template = problem
+        super().__init__("{input_tokens}: " + problem, "input_tokens", output)
+
+    def problem(self, spell: Callable[[str], str]) -> str:
+        """What is wrong and what to do, without the leading name (a workload's key path goes there)."""
+        return ParameterError(self.problem_template, *self.params).named(spell)
+
+
+def check_window(
+    models: Sequence[ResolvedModel], input_tokens: int, output_tokens: int, output: str = "max_tokens"
+) -> None:
+    """The one check of a given input size against the context window (:func:`over_window`) on
+    each of ``models``: an :class:`OverWindow` names ``{input_tokens}`` and ``{output}`` (the
+    parameter that gave ``output_tokens``: ``max_tokens``, else ``output_tokens``)."""
+    for m in models:
+        if over_window(input_tokens, output_tokens, m.spec.context_window):
+            raise OverWindow(m, input_tokens, output_tokens, output)
+
+
 #: Why the Batch API share and the priority share sum to at most 1.
 SHARES_RULE = "a request sent through the Batch API is not sent at priority"
 #: The parameters' message for a priority share out of its range or over 1 with the Batch share.

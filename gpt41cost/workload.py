@@ -52,11 +52,14 @@ from .limits import (
     DEFAULT_PEAK_FACTOR,
     Assessment,
     Demand,
+    OverWindow,
     RequestProfile,
     SharesOverOne,
     Traffic,
     Verdict,
     check_shares,
+    check_window,
+    over_window,
     verdict,
 )
 from .measure import (
@@ -212,14 +215,24 @@ class PromptSummary:
     #: refuses them; figured at the maximum, measure.CAP_OVER_MAX): (where, cap as written), and that maximum
     over_max: tuple[tuple[str, int], ...] = ()
     max_output_tokens: int | None = None
+    #: the requests whose input plus one choice's output is over the model's context window (not
+    #: fitting: OpenAI refuses them; limits.over_window): (where, input tokens, output tokens), and that window
+    over_window: tuple[tuple[str, int, int], ...] = ()
+    context_window: int | None = None
     #: the prompt files that look like unrendered templates (readers.inputs.UNRENDERED), counted as written
     unrendered: tuple[str, ...] = ()
 
     @classmethod
     def of(
-        cls, profile: RequestProfile, basis: str, measured: Sequence[Measured] = (), max_output: int | None = None
+        cls,
+        profile: RequestProfile,
+        basis: str,
+        measured: Sequence[Measured] = (),
+        max_output: int | None = None,
+        window: int | None = None,
     ) -> PromptSummary:
         cached = profile.cached_tokens
+        held = [(k, profile.input_tokens[k], _held(profile, k)) for k in range(len(measured))]
         return cls(
             files=profile.kinds,
             mean_input_tokens=profile.mean_input_tokens,
@@ -240,6 +253,10 @@ class PromptSummary:
                 if m.max_output_tokens is not None and over_max(m.max_output_tokens, max_output)
             ),
             max_output_tokens=max_output,
+            over_window=()
+            if window is None
+            else tuple((measured[k].where, i, o) for k, i, o in held if over_window(i, o, window)),
+            context_window=window,
         )
 
     def on(self, profile: RequestProfile, max_output: int | None = None) -> PromptSummary:
@@ -259,6 +276,12 @@ class PromptSummary:
             over_max=over,
             max_output_tokens=self.max_output_tokens if max_output is None else max_output,
         )
+
+
+def _held(profile: RequestProfile, kind: int) -> int:
+    """The output a request of ``kind`` must hold in the context window with its input: one
+    choice's cap (at most the model's maximum output, measure.CAP_OVER_MAX), else the reservation."""
+    return profile.reserve_of(kind) // profile.choices_of(kind)
 
 
 def model_summaries(w: Workload, demand: Demand, summary: PromptSummary) -> tuple[PromptSummary, ...]:
@@ -363,22 +386,16 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
         assert max_tokens is not None
         output_tokens = max_tokens
         output_source = "max_tokens (no output_tokens given: an upper bound)"
+    output_key = "max_tokens" if max_tokens is not None else "output_tokens"
     for m, _ in models:
         top = m.spec.max_output_tokens
         if over_max(max_tokens or output_tokens, top):
-            key = "max_tokens" if max_tokens is not None else "output_tokens"
-            v.fail(key, over_max_problem(max_tokens or output_tokens, m.label, top))
+            v.fail(output_key, over_max_problem(max_tokens or output_tokens, m.label, top))
     if input_tokens is not None:
-        for m, _ in models:
-            window = m.spec.context_window
-            out = max_tokens or output_tokens
-            if input_tokens + out > window:
-                v.fail(
-                    "input_tokens",
-                    f"{input_tokens:,} input plus {out:,} output is over {m.label}'s {window:,}-token context window; "
-                    f"give input_tokens and {'max_tokens' if max_tokens else 'output_tokens'} that sum to {window:,} "
-                    "or less",
-                )
+        try:  # the one check of limits --input-tokens, each key named as written
+            check_window([m for m, _ in models], input_tokens, max_tokens or output_tokens, output_key)
+        except OverWindow as exc:
+            v.fail("input_tokens", exc.problem(str))
 
     # traffic
     if "traffic" not in root:
@@ -742,7 +759,7 @@ def profile_from_measured(
         inputs, cached, output_tokens, fallback, reserves if own else (), outputs if below else (),
         batch if any(batch) else (), choices if many else (), output_whole, priority if any(priority) else (),
     )  # fmt: skip
-    return profile, PromptSummary.of(profile, basis, measured, top)
+    return profile, PromptSummary.of(profile, basis, measured, top, catalog.models[base].context_window)
 
 
 def prompt_inputs(w: Workload, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[Found]:
@@ -836,8 +853,8 @@ def workload_profiles(
             for k, i in enumerate(profile.input_tokens):
                 # each choice fits the window alone; its cap as every figure takes it, at most the
                 # model's maximum output (measure.CAP_OVER_MAX: a cap over it is listed, not refused)
-                reserve = profile.reserve_of(k) // profile.choices_of(k)
-                if i + reserve > window:
+                reserve = _held(profile, k)
+                if over_window(i, reserve, window):
                     raise InputError(_over_window(measured[k], i, reserve, m.label, window))
         return tuple(profiles), summary
     one, summary = _given_size_profile(w, catalog)

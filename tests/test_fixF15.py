@@ -1,0 +1,142 @@
+"""Session 15, fixF15: one context-window check for limits and the workload loader, limits listing a
+file's requests over the window as estimate does (item 1); invisible characters made visible in
+every format, and their width (item 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import DATA
+
+FIXTURE = str(DATA / "pricing-fixture.yaml")
+
+
+# --------------------------------------------------------------------------- item 1: the context window
+
+
+def test_limits_refuses_a_given_size_over_the_context_window(cli) -> None:  # type: ignore[no-untyped-def]
+    """limits --input-tokens 1040000 --max-tokens 10000 said tier 4 fits a request OpenAI refuses."""
+    r = cli("limits", "--input-tokens", "1040000", "--max-tokens", "10000", "--peak-rpm", "1", "-m", "gpt-4.1")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == (
+        "gpt41cost: error: --input-tokens: 1,040,000 input plus 10,000 output is over gpt-4.1's 1,047,576-token "
+        "context window; give --input-tokens and --max-tokens that sum to 1,047,576 or less\n"
+    )
+    # without --max-tokens the expected output is the reservation, and is named
+    r = cli("limits", "--input-tokens", "1040000", "--output-tokens", "10000", "--peak-rpm", "1")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert "give --input-tokens and --output-tokens that sum to 1,047,576 or less\n" in r.stderr
+    assert r.stderr.count("\n") == 1
+    # exactly the window fits
+    ok = cli.json("limits", "--input-tokens", "1037576", "--max-tokens", "10000", "--peak-rpm", "1", "-m", "gpt-4.1")
+    assert ok["models"][0]["lowest_tier"] == 4
+
+
+def test_the_api_names_its_parameters() -> None:
+    import gpt41cost
+    from gpt41cost.errors import ParameterError
+
+    with pytest.raises(ParameterError) as exc:
+        gpt41cost.limits(input_tokens=1_040_000, max_tokens=10_000, peak_rpm=1, models="gpt-4.1")
+    assert str(exc.value) == (
+        "input_tokens: 1,040,000 input plus 10,000 output is over gpt-4.1's 1,047,576-token context window; "
+        "give input_tokens and max_tokens that sum to 1,047,576 or less"
+    )
+
+
+def test_the_workload_message_is_unchanged(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    w = tmp_path / "overctx.yaml"
+    w.write_text(
+        "model: gpt-4.1\ninput_tokens: 1040000\noutput_tokens: 10000\n"
+        "traffic: {requests_per_day: 10, peak_rpm: 1}\ntier: 5\nhorizon_months: 1\n"
+    )
+    r = cli("plan", w)
+    assert (r.exit_code, r.stdout) == (3, "")
+    assert r.stderr == (
+        f"gpt41cost: error: {w}:2: input_tokens: 1,040,000 input plus 10,000 output is over gpt-4.1's "
+        "1,047,576-token context window; give input_tokens and output_tokens that sum to 1,047,576 or less\n"
+    )
+
+
+def test_check_window_is_the_one_check(monkeypatch, catalog) -> None:  # type: ignore[no-untyped-def]
+    import importlib
+
+    limits_mod = importlib.import_module("gpt41cost.limits")  # gpt41cost.limits is the API's function
+    workload_mod = importlib.import_module("gpt41cost.workload")
+    from gpt41cost.errors import ParameterError
+    from gpt41cost.limits import OverWindow, check_window
+
+    gpt41 = catalog.resolve("gpt-4.1")
+    check_window([gpt41], 1_037_576, 10_000)  # exactly the window
+    with pytest.raises(OverWindow) as exc:
+        check_window([gpt41], 1_037_577, 10_000, "output_tokens")
+    assert isinstance(exc.value, ParameterError)
+    assert exc.value.named(lambda p: "--" + p.replace("_", "-")).startswith("--input-tokens: 1,037,577 input plus")
+    assert exc.value.problem(str).endswith("give input_tokens and output_tokens that sum to 1,047,576 or less")
+
+    calls: list[tuple[int, int, str]] = []
+
+    def spy(models, input_tokens, output_tokens, output="max_tokens"):  # type: ignore[no-untyped-def]
+        calls.append((input_tokens, output_tokens, output))
+        check_window(models, input_tokens, output_tokens, output)
+
+    monkeypatch.setattr(workload_mod, "check_window", spy)
+    monkeypatch.setattr(limits_mod, "check_window", spy)
+    data = {"model": "gpt-4.1", "input_tokens": 1000, "max_tokens": 100, "traffic": {"requests_per_day": 10},
+            "tier": 2}  # fmt: skip
+    workload_mod.workload_from_dict(data, catalog, "w.yaml")
+    assert calls == [(1000, 100, "max_tokens")]
+    from gpt41cost import limits
+
+    limits(input_tokens=2000, output_tokens=300, peak_rpm=5, models="gpt-4.1", catalog=FIXTURE)
+    assert calls[-1] == (2000, 300, "output_tokens")
+
+
+def _small_window(tmp_path: Path, window: int = 40_000) -> str:
+    """The fixture catalog with a context window of ``window`` tokens (a request over it is quick to write)."""
+    text = Path(FIXTURE).read_text().replace("context_window: 1047576", f"context_window: {window}")
+    path = tmp_path / "pricing.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_limits_lists_a_file_request_over_the_window_as_estimate_does(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A request file whose first request is over the window: limits said nothing (tier fits, exit 0);
+    estimate lists it as not fitting. Now limits names it (stderr, Notes, JSON), and counts it as sent."""
+    pricing = _small_window(tmp_path)
+    big = "hello" + " hello" * 34_999  # 35,000 tokens
+    f = tmp_path / "reqs.jsonl"
+    lines = [
+        {"model": "gpt-4.1", "messages": [{"role": "user", "content": big}], "max_tokens": 10_000},
+        {"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi there"}], "max_tokens": 100},
+    ]
+    f.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    est = cli.json("estimate", f, "-m", "gpt-4.1", "--pricing", pricing)["models"][0]
+    assert est["fits"] is False
+    [misfit] = est["misfits"]
+    r = cli("limits", f, "--peak-rpm", "1", "-m", "gpt-4.1", "--pricing", pricing, "-f", "json")
+    assert r.exit_code == 0
+    doc = r.json()
+    over = [{"request": misfit["where"], "input_tokens": misfit["input_tokens"], "output_tokens": 10_000}]
+    assert misfit["output_tokens"] == 10_000
+    assert doc["inputs"]["requests_over_context_window"] == over
+    assert doc["models"][0]["inputs"]["requests_over_context_window"] == over
+    note = (
+        f"1 request does not fit the 40,000-token context window of gpt-4.1: {f}:1 "
+        f"({misfit['input_tokens']:,} input + 10,000 output), which OpenAI refuses; shorten the input or lower the "
+        "request's max_tokens (or --max-tokens); the figures count it as sent"
+    )
+    assert note in doc["notes"]
+    assert f"gpt41cost: warning: {note}\n" in r.stderr
+    assert doc["inputs"]["prompt_files"] == 2  # counted, not refused
+    # the table's Notes too; a file that fits has no such note and an empty list
+    table = cli("limits", f, "--peak-rpm", "1", "-m", "gpt-4.1", "--pricing", pricing)
+    assert table.exit_code == 0 and note in table.stdout.replace("\n    ", " ")
+    small = tmp_path / "small.jsonl"
+    small.write_text(json.dumps(lines[1]) + "\n")
+    fine = cli.json("limits", small, "--peak-rpm", "1", "-m", "gpt-4.1", "--pricing", pricing)
+    assert fine["inputs"]["requests_over_context_window"] == []
+    assert not any("context window" in n for n in fine["notes"])
