@@ -140,21 +140,35 @@ def typed(value: Any, money: bool = False) -> Any:
 
 # --------------------------------------------------------------------------- text from inputs
 
-# Characters a terminal acts on or that reorder what is shown: C0 (ESC, CR, newline, tab, BEL),
-# DEL, C1 (CSI 0x9b), and the bidirectional marks, embeddings, overrides and isolates.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: The invisible characters: every format character (Unicode category Cf: the bidirectional marks,
+#: embeddings, overrides and isolates; the zero-width space, joiners and word joiner U+200B-U+200D,
+#: U+2060; the byte order mark U+FEFF; the soft hyphen U+00AD; the tag characters U+E0020-U+E007F,
+#: ...) and the line and paragraph separators U+2028, U+2029 (Zl, Zp). Written out from Unicode
+#: 15.1 (a superset of earlier versions' Cf; tests/test_fixF15.py checks it against unicodedata),
+#: so importing gpt41cost scans no table. ``gpt-4.1\u200b`` looks like ``gpt-4.1`` and is another name.
+_INVISIBLE = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+# Characters a terminal acts on, that reorder what is shown or that show nothing: C0 (ESC, CR,
+# newline, tab, BEL), DEL, C1 (CSI 0x9b), and the invisible ones (bidi controls among them).
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def _escape(m: re.Match[str]) -> str:
     ch = m.group()
-    return _ESCAPES.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+    o = ord(ch)
+    return _ESCAPES.get(ch) or (f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}")
 
 
 def printable(text: str) -> str:
     """Text from an input (a model name, a project id, a file name) made safe to show: every
     control character shown escaped (ESC as ``\\x1b``, a newline as ``\\n``, U+202E as
-    ``\\u202e``), so it can neither drive the terminal nor forge a line. Idempotent."""
+    ``\\u202e``), so it can neither drive the terminal nor forge a line, and every invisible one
+    (U+200B as ``\\u200b``, a tag character as ``\\U000e0041``), so two names that differ by one
+    cannot look alike. Idempotent."""
     return _CONTROL.sub(_escape, text)
 
 
@@ -197,13 +211,14 @@ def csv_safe(text: str) -> str:
     return text
 
 
-# C1 controls and bidi marks are valid raw inside JSON strings; written as \u escapes they read
-# back as the same text and cannot act on a terminal.
-_JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C1 controls and the invisible characters (bidi marks among them) are valid raw inside JSON
+# strings; written as \u escapes they read back as the same text and cannot act on a terminal
+# or hide in it. One beyond U+FFFF is written as its surrogate pair, as JSON escapes it.
+_JSON_RAW = re.compile(f"[\x7f-\x9f{_INVISIBLE}]")
 
 
 def _json_escape(m: re.Match[str]) -> str:
-    return f"\\u{ord(m.group()):04x}"
+    return json.dumps(m.group())[1:-1]
 
 
 # --------------------------------------------------------------------------- formatting helpers
@@ -559,17 +574,21 @@ def _markdown(report: Report) -> str:
 
 
 def display_width(text: str) -> int:
-    """Terminal columns: wide (East Asian) characters take two, combining marks none."""
+    """Terminal columns: wide (East Asian) characters take two; marks (Mn, Me: combining or not,
+    U+FE0F too) and format characters (Cf: U+200B, U+FEFF, ...) none, as wcwidth counts them."""
     import unicodedata
 
     if text.isascii():
         return len(text)
     width = 0
     for ch in text:
-        if unicodedata.combining(ch):
+        if unicodedata.category(ch) in _ZERO_WIDTH:
             continue
         width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
     return width
+
+
+_ZERO_WIDTH = frozenset({"Mn", "Me", "Cf"})
 
 
 def _pad(text: str, width: int, right: bool) -> str:

@@ -140,3 +140,99 @@ def test_limits_lists_a_file_request_over_the_window_as_estimate_does(cli, tmp_p
     fine = cli.json("limits", small, "--peak-rpm", "1", "-m", "gpt-4.1", "--pricing", pricing)
     assert fine["inputs"]["requests_over_context_window"] == []
     assert not any("context window" in n for n in fine["notes"])
+
+
+# --------------------------------------------------------------------------- item 2: invisible characters
+
+#: A usage log whose first model is gpt-4.1 and a zero-width space: another, unpriced model that looks like gpt-4.1.
+ZW_LOG = (
+    '{"id": "zw1", "created": 1796601600, "model": "gpt-4.1\\u200b", "usage": {"prompt_tokens": 100000, '
+    '"completion_tokens": 1000}}\n'
+    '{"id": "zw2", "created": 1796601600, "model": "gpt-4.1", "usage": {"prompt_tokens": 1000, '
+    '"completion_tokens": 100}}\n'
+)
+
+
+def _columns(text: str) -> int:
+    """The columns a terminal gives ``text`` (wcwidth's rule: format characters and marks none, wide two)."""
+    import unicodedata
+
+    return sum(
+        0 if unicodedata.category(c) in ("Cf", "Mn", "Me") else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
+
+
+@pytest.mark.parametrize(
+    ("char", "shown"),
+    [
+        pytest.param("\u200b", "\\u200b", id="zero-width-space"),
+        pytest.param("\u200c", "\\u200c", id="zwnj"),
+        pytest.param("\u200d", "\\u200d", id="zwj"),
+        pytest.param("\u2060", "\\u2060", id="word-joiner"),
+        pytest.param("\ufeff", "\\ufeff", id="bom"),
+        pytest.param("\u00ad", "\\xad", id="soft-hyphen"),
+        pytest.param("\U000e0041", "\\U000e0041", id="tag-A"),
+        pytest.param("\u2028", "\\u2028", id="line-separator"),
+        pytest.param("\u202e", "\\u202e", id="bidi-override-as-before"),
+    ],
+)
+def test_printable_shows_invisible_characters(char: str, shown: str) -> None:
+    from gpt41cost.report import printable
+
+    assert printable(f"gpt-4.1{char}") == f"gpt-4.1{shown}"
+    assert printable(printable(f"gpt-4.1{char}")) == f"gpt-4.1{shown}"
+
+
+def test_every_format_character_is_escaped_in_every_format() -> None:
+    """The written-out list holds every Cf (and Zl, Zp) character of this Python's Unicode."""
+    import unicodedata
+
+    from gpt41cost.report import Report, Table, printable, render
+
+    chars = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) in ("Cf", "Zl", "Zp")]
+    assert not [hex(ord(c)) for c in chars if printable(c) == c or not printable(c).isascii()]
+    text = "".join(chars)
+    report = Report(title="t", data={"name": text}, tables=[Table("t", ["name"], [[text]])], notes=[text])
+    for fmt in ("table", "markdown", "html", "csv"):
+        out = render(report, fmt)
+        assert not set(out) & set(chars), fmt
+    out = render(report, "json")
+    assert not set(out) & set(chars)
+    assert json.loads(out)["name"] == text  # JSON escapes read back as the same text
+
+
+def test_display_width_of_marks_and_format_characters() -> None:
+    from gpt41cost.report import display_width
+
+    assert display_width("a\u200bb") == 2  # was 3
+    assert display_width("\ufeff\u2060") == 0
+    assert display_width("e\u0301") == 1
+    assert display_width("\u2764\ufe0f") == 1  # a variation selector (Mn, combining class 0) takes none
+    assert display_width("中文") == 4
+
+
+def test_usage_shows_a_zero_width_model_name_escaped(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """usage /tmp/review15/hostile/zw.jsonl: 'not priced: gpt-4.1' (U+200B raw) beside the priced
+    gpt-4.1, looking identical; its table row one column off; raw in Markdown, HTML and JSON."""
+    log = tmp_path / "zw.jsonl"
+    log.write_text(ZW_LOG)
+    r = cli("usage", log)
+    assert r.exit_code == 0
+    assert r.stderr == "gpt41cost: warning: not priced: gpt-4.1\\u200b: 1 request(s) (not in the pricing catalog)\n"
+    assert "\u200b" not in r.stdout
+    lines = r.stdout.splitlines()
+    at = lines.index(" model           requests   input tokens   cached input   output tokens   why")
+    row = lines[at + 2]
+    assert row.startswith(" gpt-4.1\\u200b ")
+    # the row's count ends in the column the header's "requests" ends in, as a terminal shows them
+    head_end = lines[at].index("requests") + len("requests")
+    assert _columns(row[: row.index(" 1 ") + 2]) == _columns(lines[at][:head_end])
+    for fmt, shown in (("markdown", "| gpt-4.1\\\\u200b |"), ("html", ">gpt-4.1\\u200b<")):
+        out = cli("usage", log, "-f", fmt).stdout
+        assert "\u200b" not in out and shown in out, fmt
+    csv = cli("usage", log, "-f", "csv", "--table", "unpriced").stdout
+    assert csv.splitlines()[1].startswith("gpt-4.1\\u200b,1,100000,")
+    out = cli("usage", log, "-f", "json").stdout
+    assert "\u200b" not in out and '"model": "gpt-4.1\\u200b"' in out
+    assert "gpt-4.1\u200b" in [m["model"] for m in json.loads(out)["unpriced"]]
