@@ -46,6 +46,7 @@ import gzip
 import io
 import itertools
 import json
+import math
 import mmap
 import os
 import sys
@@ -72,7 +73,7 @@ from .. import readers as _package
 from ..catalog import Catalog
 from ..errors import STDIN, InputError, Skipped, source_name
 from ..measure import PRIORITY_TIERS, priority_excludes
-from ..numbers import LIMIT, NumberError, parse_count
+from ..numbers import LIMIT, REQUESTS, TOKENS, NumberError, parse_count
 from ..usage import (
     BAND_LIMIT,
     BAND_SHIFT,
@@ -131,9 +132,17 @@ COMPLETIONS_RESULT = "organization.usage.completions.result"
 
 # --------------------------------------------------------------------------- the typed decoder
 
-#: A token count as the reference reads it: a JSON whole number (not a float, not a bool), 0 or
-#: more. msgspec cannot bound an int past 64 bits: a larger count takes the reference parse.
-_Count = Annotated[int, Meta(ge=0, le=2**63 - 1)]
+#: Tokens of one request at most: README's range of a request's tokens ("Numbers", numbers.TOKENS),
+#: the one bound of a token count in a usage record (:func:`_tok`). A response's count over it is
+#: no request's (the largest context window is about 1M); a sum row (a Usage API result, a CSV
+#: row) may hold as many per request it sums.
+MAX_TOKENS = int(TOKENS.high)
+#: Requests one sum row may count at most: README's range of requests (numbers.REQUESTS).
+MAX_REQUESTS = int(REQUESTS.high)
+_Num = TypeVar("_Num", int, float)
+#: A token count as the reference reads it: a JSON whole number (not a float, not a bool), 0 to
+#: :data:`MAX_TOKENS`; a count out of that range takes the reference parse, which refuses it.
+_Count = Annotated[int, Meta(ge=0, le=MAX_TOKENS)]
 #: A timestamp: a whole number within 64 bits (orjson reads a larger one as a float), or a float.
 # A time from 2000 to 2099 in seconds takes the typed path; any other (milliseconds, out of range)
 # fails the typed decode and the line takes the reference parse, where day_of reads or refuses it.
@@ -604,17 +613,42 @@ class _Seen:
 # --------------------------------------------------------------------------- records from JSON values
 
 
-def _tok(obj: dict[str, Any], key: str, where: str, *, required: bool = True) -> int:
+def _tok(obj: dict[str, Any], key: str, where: str, *, required: bool = True, requests: int | None = 1) -> int:
+    """The count ``obj[key]`` (at ``where``): tokens of ``requests`` requests (1: a response's),
+    at most :data:`MAX_TOKENS` each; ``requests`` None: the count of requests of a sum row, at
+    most :data:`MAX_REQUESTS`. Anything else is a bad record that says why."""
     value = obj.get(key)
     if value is None:
         if required:
             raise _Bad("bad_tokens", f"{where}.{key} is missing")
         return 0
-    if type(value) is not int:
+    kind = type(value)
+    if kind is float and MAX_TOKENS < abs(value) < math.inf:  # orjson reads an int past 64 bits as a float
+        kind = int
+    if kind is not int:
         raise _Bad("bad_tokens", f"{where}.{key} is {orjson.dumps(value).decode()[:40]}, not a whole number")
     if value < 0:
         raise _Bad("bad_tokens", f"{where}.{key} is negative ({value})")
-    return value
+    count: int = in_range(value, requests, f"{where}.{key}")
+    return count
+
+
+def in_range(value: _Num, requests: int | None, where: str) -> _Num:
+    """``value``, a count 0 or more at ``where``, held to README's ranges ("Numbers"): tokens of
+    ``requests`` requests (1: a response's, a LiteLLM row's; more: a sum row's) at most
+    :data:`MAX_TOKENS` a request; ``requests`` None: a sum row's count of requests, at most
+    :data:`MAX_REQUESTS`. Over it, :class:`_Bad` says so."""
+    most = MAX_REQUESTS if requests is None else MAX_TOKENS * max(requests, 1)
+    if value <= most:
+        return value
+    shown = f"{value:,}" if type(value) is int and value < 10**21 else f"{value:.3g}"
+    if requests is None:
+        words = f"more than {MAX_REQUESTS:,} requests in one row"
+    elif requests <= 1:
+        words = f"more than {MAX_TOKENS:,} tokens in one request (no model's context window is that large)"
+    else:
+        words = f"more than {MAX_TOKENS:,} tokens a request for the {requests:,} requests it sums"
+    raise _Bad("bad_tokens", f"{where} is {shown}: out of range, {words}")
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -870,10 +904,10 @@ def _api_result(res: Any, day: int | None) -> UsageRecord:
     kind = res.get("object")
     if isinstance(kind, str) and kind != COMPLETIONS_RESULT:
         raise _Bad("bad_record", f"{kind} is not completions usage (use /v1/organization/usage/completions)")
-    n = _tok(res, "num_model_requests", "result")
-    inp = _tok(res, "input_tokens", "result")
-    out = _tok(res, "output_tokens", "result")
-    cached = _tok(res, "input_cached_tokens", "result", required=False)
+    n = _tok(res, "num_model_requests", "result", requests=None)
+    inp = _tok(res, "input_tokens", "result", requests=n)
+    out = _tok(res, "output_tokens", "result", requests=n)
+    cached = _tok(res, "input_cached_tokens", "result", required=False, requests=n)
     if cached > inp:
         raise _Bad("bad_tokens", f"result.input_cached_tokens ({cached}) exceeds input_tokens ({inp})")
     return UsageRecord(
@@ -2147,9 +2181,9 @@ def _csv_rows(
             _csv_one_of_two(row, col, names, also)
         row.append("")
         c_in, c_out, c_req, c_cached, c_uncached, model, flag, tier, project, user, key, time, time_iso = take(row)
-        inp = _csv_int(c_in, n_in)
-        out = _csv_int(c_out, n_out)
-        n = _csv_int(c_req, n_req)
+        n = in_range(_csv_int(c_req, n_req), None, n_req)
+        inp = in_range(_csv_int(c_in, n_in), n, n_in)
+        out = in_range(_csv_int(c_out, n_out), n, n_out)
         if has_cached:
             cached = _csv_int(c_cached, n_cached, required=False)
         elif has_uncached:

@@ -1,0 +1,143 @@
+"""Review 15 (fixD15): usage's counts held to README's ranges, the diagnosis of a record without
+a model, Usage API results not grouped by batch or service tier, records dated before a model's
+release, and price() at priority over the long-context threshold."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import gpt41cost
+from gpt41cost.errors import InputError
+from gpt41cost.readers.usage import read_usage
+
+from .conftest import TEST_DATE
+
+#: 2026-12-01 00:00 UTC
+CREATED = 1796601600
+
+
+def _chat(rid: str, prompt: object, completion: object = 5, model: str = "gpt-4.1", **extra: object) -> dict:
+    usage = {"prompt_tokens": prompt, "completion_tokens": completion}
+    return {"id": rid, "created": CREATED, "model": model, "usage": usage, **extra}
+
+
+def _page(*results: dict) -> dict:
+    bucket = {"object": "bucket", "start_time": CREATED, "end_time": CREATED + 86_400, "results": list(results)}
+    return {"object": "page", "data": [bucket], "has_more": False, "next_page": None}
+
+
+def _result(n: int, inp: int, out: int, **extra: object) -> dict:
+    return {
+        "object": "organization.usage.completions.result",
+        "input_tokens": inp,
+        "output_tokens": out,
+        "input_cached_tokens": 0,
+        "num_model_requests": n,
+        "model": "gpt-4.1-mini",
+        **extra,
+    }
+
+
+def _jsonl(tmp_path: Path, rows: list[dict], name: str = "log.jsonl") -> Path:
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+# --------------------------------------------------------------------------- README's ranges
+
+
+def _raw(rid: str, prompt: str) -> str:
+    """A Chat response line whose prompt_tokens is written as ``prompt`` (past what json.dumps keeps exact)."""
+    usage = f'{{"prompt_tokens": {prompt}, "completion_tokens": 5}}'
+    return f'{{"id": "{rid}", "created": {CREATED}, "model": "gpt-4.1", "usage": {usage}}}'
+
+
+#: (record, where it is refused): one response's counts over 100,000,000 tokens, as in review 15's
+#: bad/big18.jsonl, bad/big19.jsonl and bad/huge.jsonl (10^30, which orjson reads as a float)
+OUT_OF_RANGE = [
+    pytest.param(_raw("g1", "1000000000000000000"),
+                 "usage.prompt_tokens is 1,000,000,000,000,000,000: out of range", id="10^18"),
+    pytest.param(_raw("g2", "18446744073709551615"),
+                 "usage.prompt_tokens is 18,446,744,073,709,551,615: out of range", id="2^64-1"),
+    pytest.param(_raw("h1", "1" + "0" * 30), "usage.prompt_tokens is 1e+30: out of range", id="10^30"),
+    pytest.param(json.dumps(_chat("o1", 1000, 100_000_001)),
+                 "usage.completion_tokens is 100,000,001: out of range", id="output-just-over"),
+    pytest.param(json.dumps({"id": "r1", "created_at": CREATED, "model": "gpt-4.1",
+                             "usage": {"input_tokens": 200_000_000, "output_tokens": 5}}),
+                 "usage.input_tokens is 200,000,000: out of range", id="responses-api"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("line", "detail"), OUT_OF_RANGE)
+def test_a_responses_count_over_readmes_range_is_a_bad_record(tmp_path: Path, line: str, detail: str) -> None:
+    """They were priced ($2,000,000,000,000.00004 for 10^18 prompt tokens), or (10^30) called
+    not a whole number; now skipped, the warning naming the line, and --strict stops there."""
+    path = tmp_path / "log.jsonl"
+    path.write_text(json.dumps(_chat("ok", 1000, 100)) + "\n" + line + "\n")
+    got = gpt41cost.usage([str(path)], as_of=TEST_DATE).result
+    assert got.totals.requests == 1
+    assert got.totals.cost_usd == Decimal("0.0028")  # 1,000 x $2.00 + 100 x $8.00 per 1M
+    assert dict(got.skipped) == {"bad_tokens": 1}
+    (skip,) = got.skip_examples
+    assert skip.line == 2 and skip.detail.startswith(detail), skip.detail
+    assert "more than 100,000,000 tokens in one request" in skip.detail
+    with pytest.raises(InputError, match=r"log\.jsonl:2: " + detail.replace(".", r"\.").replace("+", r"\+")):
+        read_usage([str(path)], strict=True, jobs=1)
+
+
+def test_a_count_at_readmes_bound_is_read(tmp_path: Path) -> None:
+    acc = read_usage([str(_jsonl(tmp_path, [_chat("a", 100_000_000, 0, model="gpt-4.1-nano")]))], jobs=1)
+    assert acc.records == 1 and next(iter(acc.groups.values()))[1] == 100_000_000
+
+
+def test_the_cli_names_the_line_of_an_out_of_range_count(cli, tmp_path: Path) -> None:
+    path = _jsonl(tmp_path, [_chat("a", 10**18)])
+    done = cli("usage", "--as-of", TEST_DATE, path)
+    assert done.exit_code == 3 and done.stdout == ""
+    assert "log.jsonl:1: usage.prompt_tokens is 1,000,000,000,000,000,000: out of range" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_usage_api_result_is_held_to_the_range_per_request_it_sums(tmp_path: Path) -> None:
+    """review 15's bad/pagebig.json (10^18 input tokens for 1 request) was $2,000,000,000,000.00004;
+    a result of many requests may sum past 100,000,000 tokens, as many a request."""
+    page = _page(
+        _result(1, 10**18, 5, model="gpt-4.1", batch=False, service_tier="default"),
+        _result(3, 300_000_000, 3, batch=False, service_tier="default"),  # 100,000,000 a request: read
+        _result(2, 5, 200_000_001, batch=False, service_tier="default"),
+        _result(10**12 + 1, 5, 5, batch=False, service_tier="default"),
+    )
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page))
+    got = gpt41cost.usage([str(path)], as_of=TEST_DATE).result
+    assert (got.totals.requests, got.totals.input_tokens) == (3, 300_000_000)
+    details = [s.detail for s in got.skip_examples]
+    assert details == [
+        "data[0].results[0]: result.input_tokens is 1,000,000,000,000,000,000: out of range, more than "
+        "100,000,000 tokens in one request (no model's context window is that large)",
+        "data[0].results[2]: result.output_tokens is 200,000,001: out of range, more than 100,000,000 tokens a "
+        "request for the 2 requests it sums",
+        "data[0].results[3]: result.num_model_requests is 1,000,000,000,001: out of range, more than "
+        "1,000,000,000,000 requests in one row",
+    ]
+
+
+def test_a_csv_row_is_held_to_the_range_per_request_it_sums(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "start_time,num_model_requests,input_tokens,output_tokens,model\n"
+        f"{CREATED},2,200000000,5,gpt-4.1\n"
+        f"{CREATED},2,200000001,5,gpt-4.1\n"
+    )
+    got = gpt41cost.usage([str(path)], as_of=TEST_DATE).result
+    assert (got.totals.requests, got.totals.input_tokens) == (2, 200_000_000)
+    (skip,) = got.skip_examples
+    assert skip.line == 3
+    assert skip.detail == (
+        "input_tokens is 200,000,001: out of range, more than 100,000,000 tokens a request for the 2 requests it sums"
+    )
