@@ -141,3 +141,53 @@ def test_a_csv_row_is_held_to_the_range_per_request_it_sums(tmp_path: Path) -> N
     assert skip.detail == (
         "input_tokens is 200,000,001: out of range, more than 100,000,000 tokens a request for the 2 requests it sums"
     )
+
+
+# --------------------------------------------------------------------------- usage without a model
+
+_USAGE = {"prompt_tokens": 1000, "completion_tokens": 100}
+
+#: review 15's layouts/nomodel_bare.jsonl, nomodel_wrapped.jsonl and model_outside.jsonl, a Batch
+#: line whose body's model is null: each was "no usage object (... put it under one of those)"
+NO_MODEL = [
+    pytest.param({"id": "N1", "created": CREATED, "usage": _USAGE},
+                 "usage found, but no model name beside it (no \"model\" key at the record's top level, where the "
+                 "usage is): add the response's model there", id="bare"),
+    pytest.param({"response": {"id": "N2", "created": CREATED, "usage": _USAGE}},
+                 "usage found under response, but no model name beside it (no \"model\" key in response): add the "
+                 "response's model there", id="wrapped"),
+    pytest.param({"model": "gpt-4.1", "ts": CREATED, "response": {"id": "L8", "usage": _USAGE}},
+                 "usage found under response, but no model name beside it (no \"model\" key in response; a "
+                 "wrapper's model is not read: it may name the model asked for, not the one that answered): add "
+                 "the response's model there", id="model-outside"),
+    pytest.param({"custom_id": "c1", "response": {"status_code": 200, "body": {"model": None, "usage": _USAGE}}},
+                 "usage found under response.body, but no model name beside it (model is null in response.body): "
+                 "add the response's model there", id="batch-line-model-null"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("record", "detail"), NO_MODEL)
+@pytest.mark.parametrize("layout", ["jsonl", "pretty"])
+def test_usage_without_a_model_says_the_model_is_missing(
+    tmp_path: Path, record: dict, detail: str, layout: str
+) -> None:
+    path = tmp_path / "log.json"
+    ok = _chat("ok", 1000, 100)
+    path.write_text(
+        json.dumps([ok, record], indent=2) if layout == "pretty" else f"{json.dumps(ok)}\n{json.dumps(record)}\n"
+    )
+    got = gpt41cost.usage([str(path)], as_of=TEST_DATE).result
+    assert got.totals.requests == 1 and dict(got.skipped) == {"bad_record": 1}
+    (skip,) = got.skip_examples
+    assert skip.detail.endswith(detail), skip.detail
+    assert "no usage object" not in skip.detail
+
+
+def test_the_cli_says_the_model_is_missing(cli, tmp_path: Path) -> None:
+    path = _jsonl(tmp_path, [{"response": {"id": "N2", "created": CREATED, "usage": _USAGE}}])
+    done = cli("usage", "--as-of", TEST_DATE, path, "--strict")
+    assert done.exit_code == 3 and done.stdout == ""
+    assert done.stderr.endswith(
+        'log.jsonl:1: usage found under response, but no model name beside it (no "model" key in response): '
+        "add the response's model there (--strict stops at the first bad record)\n"
+    ), done.stderr

@@ -496,6 +496,36 @@ class _Bad(Exception):
         self.line = line
 
 
+class _NoModel(_Bad):
+    """A record with a usage object but no model name beside it (on the object that holds the
+    usage, where a response has it): which prices apply is unknown. Says where the usage was
+    found, the envelope keys from the record's top (:meth:`under`), and what ``model`` held."""
+
+    def __init__(self, obj: dict[str, Any]) -> None:
+        model = obj.get("model", _NoModel)
+        self.what = 'no "model" key' if model is _NoModel else f"model is {orjson.dumps(model).decode()[:40]}"
+        self.keys: list[str] = []
+        self.wrapper_model = False
+        super().__init__("bad_record", self._words())
+
+    def under(self, key: str, wrapper: dict[str, Any]) -> None:
+        """The response was found under ``key`` of ``wrapper``."""
+        self.keys.insert(0, key)
+        self.wrapper_model = self.wrapper_model or "model" in wrapper
+        self.detail = self._words()
+
+    def _words(self) -> str:
+        at = f" under {'.'.join(self.keys)}" if self.keys else ""
+        where = f"in {'.'.join(self.keys)}" if self.keys else "at the record's top level, where the usage is"
+        wrapper = (
+            "; a wrapper's model is not read: it may name the model asked for, not the one that answered"
+            if self.wrapper_model
+            else ""
+        )
+        missing = f"no model name beside it ({self.what} {where}{wrapper})"
+        return f"usage found{at}, but {missing}: add the response's model there"
+
+
 class _MoreValues(_Bad):
     """A file read as one JSON document that holds a whole JSON value and then more: the first
     line of a JSONL file, read whole, and the start of its second (a ``bad_file`` as a document)."""
@@ -719,7 +749,7 @@ def _from_response(
     _twice(usage, ("prompt_tokens_details", "input_tokens_details"))
     model = obj.get("model")
     if not isinstance(model, str):
-        raise _Bad("bad_record", "response has usage but no model name")
+        raise _NoModel(obj)
     if "prompt_tokens" in usage or "completion_tokens" in usage:  # Chat Completions
         inp = _tok(usage, "prompt_tokens", "usage")
         out = _tok(usage, "completion_tokens", "usage")
@@ -788,7 +818,12 @@ def _response_record(
         status, body = resp.get("status_code"), resp.get("body")
         if status != 200 or not isinstance(body, dict) or body.get("error"):
             raise _BatchFailed(f"status {status}", line_id)
-        return _response_record(body, True, depth + 1, _log_time(obj) or outer)
+        try:
+            return _response_record(body, True, depth + 1, _log_time(obj) or outer)
+        except _NoModel as exc:
+            exc.under("body", resp)
+            exc.under("response", obj)
+            raise
     usage = obj.get("usage")
     if isinstance(usage, dict) and "model" in obj:
         return _from_response(obj, usage, batch, outer)
@@ -801,12 +836,18 @@ def _response_record(
         for key in ENVELOPE_KEYS:
             inner = obj.get(key)
             if isinstance(inner, dict):
-                return _response_record(inner, batch, depth + 1, _log_time(obj) or outer)
+                try:
+                    return _response_record(inner, batch, depth + 1, _log_time(obj) or outer)
+                except _NoModel as exc:
+                    exc.under(key, obj)
+                    raise
     if obj.get("object") == "batch":
         raise _Bad(
             "bad_record",
             "a Batch object: its usage names no model; read the batch's output file (output_file_id) instead",
         )
+    if isinstance(usage, dict):
+        raise _NoModel(obj)
     if "usage" in obj and usage is None:
         raise _Bad("no_usage", "usage is null (a streamed chunk, or a response that did not finish?)")
     raise _Bad("no_usage", NO_USAGE)
