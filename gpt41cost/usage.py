@@ -210,6 +210,7 @@ class Accumulator:
         "records",
         "uncached_rows",
         "unchecked",
+        "ungrouped",
     )
 
     def __init__(self, *, count_bands: bool = True, long_threshold: int | None = None) -> None:
@@ -249,6 +250,9 @@ class Accumulator:
         #: LiteLLM spend-log rows counted with none cached because the row keeps no cached-token
         #: count (no usage object in its metadata): their cost is an upper bound
         self.uncached_rows = 0
+        #: Usage API results not grouped by batch or service tier (``batch`` or ``service_tier`` null:
+        #: docs/accounting.md §10): priced at standard, though they may hold Batch or priority requests
+        self.ungrouped = 0
 
     @property
     def skip_counts(self) -> dict[str, int]:
@@ -338,6 +342,7 @@ class Accumulator:
         self.not_usage += other.not_usage
         self.proxy_cache_hits += other.proxy_cache_hits
         self.uncached_rows += other.uncached_rows
+        self.ungrouped += other.ungrouped
 
 
 # --------------------------------------------------------------------------- results
@@ -493,6 +498,8 @@ class UsageResult(Struct, frozen=True):
     long_context_threshold: int | None = None
     #: records counted without a duplicate check (more distinct ids than the reader remembers)
     unchecked: int = 0
+    #: Usage API results not grouped by batch or service tier: priced at standard (an assumption says so)
+    ungrouped_results: int = 0
     #: the run's date: records without a day of their own are priced at its prices
     run_date: _dt.date | None = None
     catalog_as_of: str = ""
@@ -694,6 +701,15 @@ def _lines(rows: Mapping[str, _Row], total: Decimal, *, by_cost: bool) -> tuple[
     return tuple(row.line(key, total) for key, row in items)
 
 
+def ungrouped_words(results: int) -> str:
+    """The assumption a run with ``results`` Usage API results not grouped by batch or service tier rests on."""
+    return (
+        f"{results:,} Usage API result(s) not grouped by batch or service_tier (null there) are priced at "
+        "standard prices, though each may hold Batch (half price) or priority requests: fetch the usage "
+        "with group_by=batch and group_by=service_tier (usage --from-api asks for both)"
+    )
+
+
 def parse_what_if(specs: Sequence[str]) -> Decimal | None:
     """``--what-if batch=0.3``: the share (0..1) of non-batch traffic that could wait for Batch."""
     share: Decimal | None = None
@@ -846,6 +862,8 @@ def summarize(
             "other per-call fees are not in these figures; the catalog has no per-call prices",
         ),
     ]
+    if acc.ungrouped:
+        assumptions.append(("processing mode of Usage API results", ungrouped_words(acc.ungrouped)))
     unpriced_list = tuple(
         UnpricedModel(model, reason, r.requests, r.input_tokens, r.cached_input_tokens, r.output_tokens)
         for (model, reason), r in sorted(unpriced.items(), key=lambda kv: (-kv[1].requests, str(kv[0])))
@@ -877,6 +895,7 @@ def summarize(
         priority_long_context=long_context,
         long_context_threshold=catalog.long_context_threshold,
         unchecked=acc.unchecked,
+        ungrouped_results=acc.ungrouped,
         run_date=catalog.day,
         catalog_as_of=catalog.as_of,
         undated_requests=undated,

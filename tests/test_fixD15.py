@@ -191,3 +191,63 @@ def test_the_cli_says_the_model_is_missing(cli, tmp_path: Path) -> None:
         'log.jsonl:1: usage found under response, but no model name beside it (no "model" key in response): '
         "add the response's model there (--strict stops at the first bad record)\n"
     ), done.stderr
+
+
+# --------------------------------------------------------------------------- ungrouped Usage API results
+
+
+#: 100 requests of gpt-4.1-mini, 1,000,000 in and 100,000 out: $0.40 + $0.16 at standard prices
+UNGROUPED = [
+    pytest.param({"batch": None, "service_tier": None}, 1, id="neither"),  # review 15's logs2/nobatch_page.json
+    pytest.param({}, 1, id="keys-absent"),
+    pytest.param({"batch": False, "service_tier": None}, 1, id="batch-only"),
+    pytest.param({"batch": None, "service_tier": "default"}, 1, id="service-tier-only"),
+    pytest.param({"batch": False, "service_tier": "default"}, 0, id="both"),
+]
+
+
+@pytest.mark.parametrize(("groups", "ungrouped"), UNGROUPED)
+@pytest.mark.parametrize("layout", ["page", "pretty", "jsonl"])
+def test_results_not_grouped_by_batch_or_service_tier_are_an_assumption(
+    tmp_path: Path, groups: dict, ungrouped: int, layout: str
+) -> None:
+    """They were priced at standard with nothing said; the figure stays, said as an assumption."""
+    page = _page(_result(100, 1_000_000, 100_000, **groups), _result(1, 0, 0, batch=True, service_tier=None))
+    path = tmp_path / "page.json"
+    if layout == "jsonl":
+        path.write_text(json.dumps(page) + "\n" + json.dumps(page | {"data": []}) + "\n")
+    else:
+        path.write_text(json.dumps(page, indent=2 if layout == "pretty" else None))
+    got = gpt41cost.usage([str(path)], as_of=TEST_DATE)
+    assert got.result.totals.cost_usd == Decimal("0.56")
+    assert got.result.ungrouped_results == ungrouped
+    said = dict(got.result.assumptions).get("processing mode of Usage API results")
+    if not ungrouped:
+        assert said is None
+        return
+    assert said == (
+        "1 Usage API result(s) not grouped by batch or service_tier (null there) are priced at standard prices, "
+        "though each may hold Batch (half price) or priority requests: fetch the usage with group_by=batch and "
+        "group_by=service_tier (usage --from-api asks for both)"
+    )
+    assert got.to_dict()["assumptions"]["processing_mode_of_usage_api_results"] == said
+
+
+def test_the_cli_states_the_assumption(cli, tmp_path: Path) -> None:
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(_page(_result(100, 1_000_000, 100_000, batch=None, service_tier=None))))
+    done = cli("usage", "--as-of", TEST_DATE, path)
+    assert done.exit_code == 0, done.stderr
+    assert "  processing mode of Usage API results: 1 Usage API result(s) not grouped by batch" in done.stdout
+    assert "Total $0.560000 for 100 requests." in done.stdout
+
+
+def test_ungrouped_results_are_counted_across_processes(tmp_path: Path) -> None:
+    """A JSONL of pages over 8 MiB, read by two processes: each worker's count reaches the result."""
+    line = json.dumps(_page(_result(1, 10, 1, batch=None, service_tier=None))) + "\n"
+    n = (9 << 20) // len(line) + 1
+    path = tmp_path / "pages.jsonl"
+    path.write_text(line * n)
+    got = gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2).result
+    assert got.totals.requests == n and got.ungrouped_results == n
+    assert dict(got.assumptions)["processing mode of Usage API results"].startswith(f"{n:,} Usage API result(s)")

@@ -556,6 +556,16 @@ class _Uncached(Exception):
         self.record = record
 
 
+class _Ungrouped(Exception):
+    """A Usage API result not grouped by batch or service tier (``batch`` null, or ``service_tier``
+    null on a result that is not Batch traffic: docs/accounting.md §10): its ``record`` is added at
+    standard prices and counted (``acc.ungrouped``), so the report says what the figure assumes."""
+
+    def __init__(self, record: UsageRecord) -> None:
+        super().__init__("not grouped by batch or service tier")
+        self.record = record
+
+
 class _NotUsage(Exception):
     """A record that holds no usage by design, passed over as a blank line is (neither counted nor
     bad): a streamed Chat Completions chunk before the last (``usage: null``), a Responses stream
@@ -1046,9 +1056,14 @@ def add_result(
     where: str,
     n: int,
 ) -> None:
-    """Add result ``n`` of the bucket at ``where``, or say why not."""
+    """Add result ``n`` of the bucket at ``where``, or say why not; a result not grouped by batch
+    or service tier is added through ``bad`` as :class:`_Ungrouped`, which counts it."""
     try:
-        add(_api_result(res, day))
+        record = _api_result(res, day)
+        if not isinstance(res.get("batch"), bool) or (record.service_tier is None and not record.batch):
+            bad(_Ungrouped(record), where)
+        else:
+            add(record)
     except _Bad as exc:
         exc.detail = f"{where}.results[{n}]: {exc.detail}" if where else f"results[{n}]: {exc.detail}"
         bad(exc, where)
@@ -1113,6 +1128,9 @@ def count_apart(exc: Exception, acc: Accumulator, add: Callable[[UsageRecord], N
         acc.not_usage += 1
     elif isinstance(exc, _ProxyCacheHit):
         acc.proxy_cache_hits += 1
+    elif isinstance(exc, _Ungrouped):
+        add(exc.record)
+        acc.ungrouped += 1
     elif isinstance(exc, _Uncached):
         counted = acc.records
         add(exc.record)
