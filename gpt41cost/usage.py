@@ -21,8 +21,8 @@ Rules, each in one place:
   :data:`TIME_KEYS`: an ISO 8601 time without a zone is taken as UTC).
 - Each record is priced at the prices in force on its own day (the catalog's dated entries); a
   record without a timestamp at those of the run's date, and the result says how many. Records of
-  a model dated on or after its shutdown are listed (a proxy's log, a wrong clock, a mislabelled
-  model) and priced at the last prices in force.
+  a model dated when it served none, on or after its shutdown or before its release, are listed (a
+  proxy's log, a wrong clock, a mislabelled model) and priced at the last, or the first, prices in force.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from msgspec import Struct
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cached_tokens_for_rate, cost_of
 from .errors import Skipped, UnknownModelError, UsageError, source_name
-from .lifecycle import SHUT_DOWN, Lifecycle
+from .lifecycle import NOT_YET_RELEASED, SHUT_DOWN, Lifecycle
 from .measure import PRIORITY_TIERS, priority_excludes
 from .numbers import NumberError, parse_share
 
@@ -458,6 +458,27 @@ class AfterShutdown(Struct, frozen=True):
     shutdown_on: str
 
 
+class BeforeRelease(Struct, frozen=True):
+    """Requests of a model dated before its release: worth a look, priced all the same (at its first prices)."""
+
+    model: str
+    requests: int
+    first_day: str
+    last_day: str
+    released_on: str
+
+
+def unserved_on(life: Lifecycle, day: int) -> tuple[str, _dt.date] | None:
+    """Whether a request of day number ``day`` is dated when the model served none: (NOT_YET_RELEASED,
+    its release date) before it, (SHUT_DOWN, its shutdown date) on or after it; None when served."""
+    released, shutdown = life.released_on, life.shutdown_on
+    if released is not None and day < (released - EPOCH).days:
+        return NOT_YET_RELEASED, released
+    if shutdown is not None and day >= (shutdown - EPOCH).days:
+        return SHUT_DOWN, shutdown
+    return None
+
+
 class NamedSnapshot(Struct, frozen=True):
     """A snapshot the records name whose lifecycle is its own, not its alias's (its requests are
     priced in ``counted_under``'s row: alias and snapshot share prices)."""
@@ -507,6 +528,8 @@ class UsageResult(Struct, frozen=True):
     undated_requests: int = 0
     #: models used on or after their shutdown: (label, requests, first day, last day, shutdown date)
     after_shutdown: tuple[AfterShutdown, ...] = ()
+    #: models used before their release: (label, requests, first day, last day, release date)
+    before_release: tuple[BeforeRelease, ...] = ()
     #: each priced model's lifecycle (by label), for its status on the run's date
     lifecycles: Mapping[str, Lifecycle] = msgspec.field(default_factory=dict)
     #: each day's traffic by model (days in order, then the costliest model first)
@@ -737,7 +760,8 @@ def summarize(
     on_day = _PricesOnDay(catalog)
     undated = 0
     lifecycles: dict[str, Lifecycle] = {}
-    late: dict[str, tuple[int, int, int, _dt.date]] = {}  # label -> requests, first day, last day, shutdown
+    # (label, NOT_YET_RELEASED or SHUT_DOWN) -> requests, first day, last day, release or shutdown date
+    unserved: dict[tuple[str, str], tuple[int, int, int, _dt.date]] = {}
     snapshots: dict[str, NamedSnapshot] = {}  # a snapshot dated apart from its alias, by name
     total = _Row()
     models: dict[str, _Row] = {}
@@ -768,14 +792,14 @@ def summarize(
             if day is None:
                 undated += n
             else:
-                shutdown = resolved.lifecycle.shutdown_on
-                if shutdown is not None and day >= (shutdown - EPOCH).days:
-                    whose = resolved.label if resolved.dated_apart else resolved.family
-                    was = late.get(whose)
-                    late[whose] = (
-                        (n, day, day, shutdown)
+                off = unserved_on(resolved.lifecycle, day)
+                if off is not None:
+                    whose = (resolved.label if resolved.dated_apart else resolved.family, off[0])
+                    was = unserved.get(whose)
+                    unserved[whose] = (
+                        (n, day, day, off[1])
                         if was is None
-                        else (was[0] + n, min(was[1], day), max(was[2], day), shutdown)
+                        else (was[0] + n, min(was[1], day), max(was[2], day), off[1])
                     )
             dated = on_day(resolved, day)  # the prices in force on the record's own day
             usage = TokenUsage(i, c, o)
@@ -903,7 +927,13 @@ def summarize(
         snapshots=tuple(s for _, s in sorted(snapshots.items())),
         after_shutdown=tuple(
             AfterShutdown(label, n, day_label(first), day_label(last), shutdown.isoformat())
-            for label, (n, first, last, shutdown) in sorted(late.items())
+            for (label, status), (n, first, last, shutdown) in sorted(unserved.items())
+            if status == SHUT_DOWN
+        ),
+        before_release=tuple(
+            BeforeRelease(label, n, day_label(first), day_label(last), released.isoformat())
+            for (label, status), (n, first, last, released) in sorted(unserved.items())
+            if status == NOT_YET_RELEASED
         ),
     )
 

@@ -251,3 +251,58 @@ def test_ungrouped_results_are_counted_across_processes(tmp_path: Path) -> None:
     got = gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2).result
     assert got.totals.requests == n and got.ungrouped_results == n
     assert dict(got.assumptions)["processing mode of Usage API results"].startswith(f"{n:,} Usage API result(s)")
+
+
+# --------------------------------------------------------------------------- dated before the release
+
+#: 2025-01-01 00:00 UTC: before gpt-4.1's release on 2025-04-14 (the first from-date of its prices)
+EARLY = 1735689600
+
+
+def test_requests_dated_before_the_release_are_named_as_after_a_shutdown(tmp_path: Path) -> None:
+    """review 15's bad/early.jsonl: $0.0028 with only the deprecation note; priced the same, now listed."""
+    rows = [
+        _chat("e1", 1000, 100) | {"created": EARLY},
+        _chat("e2", 1000, 100) | {"created": EARLY + 40 * 86_400},  # 2025-02-10
+        _chat("e3", 1000, 100, model="gpt-4.1-2025-04-14") | {"created": EARLY},  # a snapshot: its own name
+        _chat("ok", 1000, 100),
+        _chat("n1", 1000, 100, model="gpt-4.1-nano"),  # 2026-12-01: after its shutdown on 2026-10-23
+    ]
+    got = gpt41cost.usage([str(_jsonl(tmp_path, rows))], as_of=TEST_DATE)
+    result = got.result
+    assert result.totals.cost_usd == 4 * Decimal("0.0028") + Decimal("0.00014")
+    assert [(b.model, b.requests, b.first_day, b.last_day, b.released_on) for b in result.before_release] == [
+        ("gpt-4.1", 2, "2025-01-01", "2025-02-10", "2025-04-14"),
+        ("gpt-4.1-2025-04-14", 1, "2025-01-01", "2025-01-01", "2025-04-14"),
+    ]
+    assert [(a.model, a.requests) for a in result.after_shutdown] == [("gpt-4.1-nano", 1)]
+    said = (
+        "gpt-4.1: 2 request(s) dated before its release on 2025-04-14 (2025-01-01 to 2025-02-10): a proxy's log, "
+        "a wrong clock or a mislabelled model? Priced at its first prices."
+    )
+    report = got.report()
+    assert said in report.notes and said in report.warnings
+    assert got.to_dict()["before_release"][0] == {
+        "model": "gpt-4.1",
+        "requests": 2,
+        "first_day": "2025-01-01",
+        "last_day": "2025-02-10",
+        "released_on": "2025-04-14",
+    }
+
+
+def test_a_request_on_the_release_day_is_served(tmp_path: Path) -> None:
+    released = 1744588800  # 2025-04-14 00:00 UTC
+    rows = [_chat("a", 1000, 100) | {"created": released}, _chat("b", 1000, 100) | {"created": released - 1}]
+    result = gpt41cost.usage([str(_jsonl(tmp_path, rows))], as_of=TEST_DATE).result
+    assert [(b.requests, b.first_day) for b in result.before_release] == [(1, "2025-04-13")]
+
+
+def test_the_cli_warns_of_requests_before_the_release(cli, tmp_path: Path) -> None:
+    done = cli("usage", "--as-of", TEST_DATE, _jsonl(tmp_path, [_chat("e1", 1000, 100) | {"created": EARLY}]))
+    assert done.exit_code == 0
+    assert (
+        "gpt41cost: warning: gpt-4.1: 1 request(s) dated before its release on 2025-04-14 (2025-01-01): a proxy's "
+        "log, a wrong clock or a mislabelled model? Priced at its first prices.\n"
+    ) in done.stderr
+    assert "Total $0.002800 for 1 requests." in done.stdout

@@ -43,6 +43,7 @@ def test_json_contract(cli):
         "undated_requests",
         "snapshots",
         "after_shutdown",
+        "before_release",
         "after_run_date",
         "sources",
         "records",

@@ -272,6 +272,12 @@ def usage_report(result: UsageResult) -> Report:
             f"{result.lifecycles.get(late.model, ALWAYS_ACTIVE).because()} ({span}): "
             "a proxy's log, a wrong clock or a mislabelled model? Priced at the last prices in force."
         )
+    for early in result.before_release:
+        span = early.first_day if early.first_day == early.last_day else f"{early.first_day} to {early.last_day}"
+        notes.append(
+            f"{early.model}: {early.requests:,} request(s) dated before its release on {early.released_on} "
+            f"({span}): a proxy's log, a wrong clock or a mislabelled model? Priced at its first prices."
+        )
     if result.run_date is not None:
         day = result.run_date
         noted = {snap.counted_under for snap in result.snapshots if snap.lifecycle.status(day) != ACTIVE}
@@ -321,7 +327,7 @@ def usage_report(result: UsageResult) -> Report:
         footer=footer,
         warnings=[
             *(f"not priced: {u.model or '(no model)'}: {u.requests:,} request(s) ({u.reason})" for u in unpriced),
-            *(n for n in notes if "after its shutdown" in n or "these figures price its past use" in n),
+            *(n for n in notes if any(w in n for w in ("after its shutdown", "before its release", "its past use"))),
         ],
         charts=_charts(result),
     )
@@ -438,6 +444,16 @@ def usage_json(result: UsageResult) -> dict[str, Any]:
                 "shutdown_on": a.shutdown_on,
             }
             for a in result.after_shutdown
+        ],
+        "before_release": [
+            {
+                "model": b.model,
+                "requests": b.requests,
+                "first_day": b.first_day,
+                "last_day": b.last_day,
+                "released_on": b.released_on,
+            }
+            for b in result.before_release
         ],
         "after_run_date": _after_run_date_json(result),
         "sources": list(result.sources),
