@@ -206,6 +206,7 @@ class Accumulator:
         "long_priority",
         "long_threshold",
         "not_usage",
+        "peak",
         "proxy_cache_hits",
         "records",
         "uncached_rows",
@@ -232,6 +233,10 @@ class Accumulator:
         #: its reports shows them). Carried by the totals of each read, not switched at module
         #: level: reads in several threads, or in forked workers, each count as their own asks.
         self.count_bands = count_bands
+        #: model as given -> the most input tokens of one request of it: with the fewest output
+        #: tokens of one (:attr:`hist`), a response over its model's context window is none
+        #: OpenAI served (:func:`over_limits`)
+        self.peak: dict[str | None, int] = {}
         self.records = 0
         #: records not counted: the first MAX_SKIP_EXAMPLES kept, all counted per reason
         self.bad: Skipped[Skip] = Skipped(MAX_SKIP_EXAMPLES)
@@ -293,6 +298,8 @@ class Accumulator:
             if h is None:
                 h = self.hist[key[0]] = {}
             h[out] = h.get(out, 0) + 1
+            if inp > self.peak.get(key[0], -1):
+                self.peak[key[0]] = inp
             if self.count_bands:
                 b = self.bands.get(key[0])
                 if b is None:
@@ -332,6 +339,9 @@ class Accumulator:
         for key, sums in other.long_priority.items():
             add_sums(self.long_priority, key, list(sums))
         add_counts(self.hist, other.hist)
+        for model, top in other.peak.items():
+            if top > self.peak.get(model, -1):
+                self.peak[model] = top
         if self.count_bands:
             add_counts(self.bands, other.bands)
         self.bad += other.bad
@@ -468,6 +478,22 @@ class BeforeRelease(Struct, frozen=True):
     released_on: str
 
 
+class OverLimits(Struct, frozen=True):
+    """A model's responses that report more tokens than it serves in one request (what ``price()``
+    refuses): input and output over its context window, output over its maximum output. Worth a
+    look (a mislabelled model, a broken log), priced all the same. Of the window, the largest
+    input is known, not how many are over it (the reader keeps each model's largest input only):
+    it is over when that input and the fewest output tokens of a response are."""
+
+    model: str
+    #: the most input tokens of one response (0: none over the context window)
+    largest_input_tokens: int
+    context_window: int
+    #: responses whose output is over the model's maximum output
+    requests_over_max_output: int
+    max_output_tokens: int
+
+
 def unserved_on(life: Lifecycle, day: int) -> tuple[str, _dt.date] | None:
     """Whether a request of day number ``day`` is dated when the model served none: (NOT_YET_RELEASED,
     its release date) before it, (SHUT_DOWN, its shutdown date) on or after it; None when served."""
@@ -530,6 +556,8 @@ class UsageResult(Struct, frozen=True):
     after_shutdown: tuple[AfterShutdown, ...] = ()
     #: models used before their release: (label, requests, first day, last day, release date)
     before_release: tuple[BeforeRelease, ...] = ()
+    #: models whose responses report more tokens than they serve in one request
+    over_limits: tuple[OverLimits, ...] = ()
     #: each priced model's lifecycle (by label), for its status on the run's date
     lifecycles: Mapping[str, Lifecycle] = msgspec.field(default_factory=dict)
     #: each day's traffic by model (days in order, then the costliest model first)
@@ -930,12 +958,37 @@ def summarize(
             for (label, status), (n, first, last, shutdown) in sorted(unserved.items())
             if status == SHUT_DOWN
         ),
+        over_limits=over_limits(acc, resolve),
         before_release=tuple(
             BeforeRelease(label, n, day_label(first), day_label(last), released.isoformat())
             for (label, status), (n, first, last, released) in sorted(unserved.items())
             if status == NOT_YET_RELEASED
         ),
     )
+
+
+def over_limits(acc: Accumulator, resolve: _Resolver) -> tuple[OverLimits, ...]:
+    """The priced models whose responses report more tokens than they serve in one request: the
+    largest input (:attr:`Accumulator.peak`) with the fewest output tokens of a response
+    (:attr:`Accumulator.hist`) over the context window, outputs over the maximum output; the rule
+    of ``price()``, per response."""
+    found: dict[str, OverLimits] = {}
+    for model, top in acc.peak.items():
+        resolved = resolve(model)
+        if isinstance(resolved, str):
+            continue
+        spec = resolved.spec
+        outs = acc.hist.get(model) or {0: 0}
+        over = sum(n for out, n in outs.items() if out > spec.max_output_tokens)
+        if top + min(outs) <= spec.context_window:
+            top = 0
+        if not top and not over:
+            continue
+        was = found.get(resolved.family)
+        if was is not None:
+            top, over = max(top, was.largest_input_tokens), over + was.requests_over_max_output
+        found[resolved.family] = OverLimits(resolved.family, top, spec.context_window, over, spec.max_output_tokens)
+    return tuple(found[name] for name in sorted(found))
 
 
 # --------------------------------------------------------------------------- calibration

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import gpt41cost
-from gpt41cost.errors import InputError
+from gpt41cost.errors import InputError, ParameterError
 from gpt41cost.readers.usage import read_usage
 
 from .conftest import TEST_DATE
@@ -306,3 +306,77 @@ def test_the_cli_warns_of_requests_before_the_release(cli, tmp_path: Path) -> No
         "log, a wrong clock or a mislabelled model? Priced at its first prices.\n"
     ) in done.stderr
     assert "Total $0.002800 for 1 requests." in done.stdout
+
+
+# --------------------------------------------------------------------------- over what a model serves
+
+#: gpt-4.1's context window and maximum output (the shipped catalog's)
+WINDOW, MAX_OUT = 1_047_576, 32_768
+OVER_SAID = (
+    "gpt-4.1: response(s) report more tokens than OpenAI serves in one request (the largest input 5,000,000 "
+    "tokens, with its output over its context window of 1,047,576; 1 with output over its maximum output of "
+    "32,768): a mislabelled model or a broken log? Priced all the same."
+)
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "pretty", "parallel"])
+def test_responses_over_the_models_limits_are_named(tmp_path: Path, layout: str) -> None:
+    """review 15's bad/overctx.jsonl (5,000,000 prompt and 100,000 completion tokens on gpt-4.1)
+    was $10.80 with no note; the same figure, now named as no request OpenAI serves."""
+    over = _chat("o1", 5_000_000, 100_000)
+    n = 70_000 if layout == "parallel" else 1  # over 8 MiB: two processes, the record in the second's range
+    rows = [_chat(f"ok{k}", 1000, 100, model="gpt-4.1-mini") for k in range(n)] + [over]
+    path = tmp_path / "log.json"
+    if layout == "pretty":
+        path.write_text(json.dumps(rows, indent=2))
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    if layout == "parallel":
+        assert path.stat().st_size > 8 << 20
+    got = gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2 if layout == "parallel" else 1)
+    # 5,000,000 x $2.00 + 100,000 x $8.00 per 1M = $10.80; each gpt-4.1-mini request $0.00056
+    assert got.result.totals.cost_usd == Decimal("10.80") + n * Decimal("0.00056")
+    assert [(b.model, b.largest_input_tokens, b.requests_over_max_output) for b in got.result.over_limits] == [
+        ("gpt-4.1", 5_000_000, 1)
+    ]
+    report = got.report()
+    assert OVER_SAID in report.notes and OVER_SAID in report.warnings
+    assert got.to_dict()["over_limits"] == [
+        {
+            "model": "gpt-4.1",
+            "largest_input_tokens": 5_000_000,
+            "context_window": WINDOW,
+            "requests_over_max_output": 1,
+            "max_output_tokens": MAX_OUT,
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("records", "over"),
+    [
+        pytest.param([(WINDOW - MAX_OUT, MAX_OUT)], None, id="a-full-window-fits"),
+        pytest.param([(WINDOW - MAX_OUT + 1, MAX_OUT)], (WINDOW - MAX_OUT + 1, 0), id="one-token-over-the-window"),
+        pytest.param([(1000, MAX_OUT + 1), (1000, 5)], (0, 1), id="output-over-its-maximum"),
+        pytest.param([(WINDOW + 1, 0)], (WINDOW + 1, 0), id="input-alone-over"),
+    ],
+)
+def test_the_models_limits_are_those_price_refuses(
+    tmp_path: Path, records: list[tuple[int, int]], over: tuple[int, int] | None
+) -> None:
+    rows = [_chat(f"r{k}", inp, out) for k, (inp, out) in enumerate(records)]
+    result = gpt41cost.usage([str(_jsonl(tmp_path, rows))], as_of=TEST_DATE).result
+    got = [(b.largest_input_tokens, b.requests_over_max_output) for b in result.over_limits]
+    assert got == ([] if over is None else [over])
+    inp, out = records[0]  # the request over: price() refuses the same
+    if over is None:
+        assert gpt41cost.price(inp, out, model="gpt-4.1", as_of=TEST_DATE).total_usd > 0
+    else:
+        with pytest.raises(ParameterError):
+            gpt41cost.price(inp, out, model="gpt-4.1", as_of=TEST_DATE)
+
+
+def test_a_usage_api_result_sums_requests_so_is_not_held_to_one_requests_limits(tmp_path: Path) -> None:
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(_page(_result(10, 5_000_000, 100_000, batch=False, service_tier="default"))))
+    assert gpt41cost.usage([str(path)], as_of=TEST_DATE).result.over_limits == ()

@@ -44,6 +44,7 @@ def test_json_contract(cli):
         "snapshots",
         "after_shutdown",
         "before_release",
+        "over_limits",
         "after_run_date",
         "sources",
         "records",

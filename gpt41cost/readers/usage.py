@@ -1523,9 +1523,9 @@ def _add_rows(
     # not wanted (read_usage(bands=False)): about 6% of a line's instructions
     count_bands = acc.count_bands
     small = count_bands and max(inp) < BAND_LIMIT  # every band key an int (band_key)
-    groups, hist, all_bands = acc.groups, acc.hist, acc.bands
+    groups, hist, all_bands, peak = acc.groups, acc.hist, acc.bands, acc.peak
     # the part of a priority group over the long-context threshold is kept apart (looked for in
-    # priority groups only: a max over every row would cost about 1% of a line's instructions)
+    # priority groups only, by the group's largest input, which acc.peak keeps anyway)
     threshold = None if batch else acc.long_threshold
     a = 0
     for k, gid in index.items():  # in the order of their numbers (each key was added at its first row)
@@ -1549,7 +1549,10 @@ def _add_rows(
         else:
             for j in range(4):
                 g[j] += sums[j]
-        if threshold is not None and tier in PRIORITY_TIERS and priority_excludes(max(i), threshold):
+        top = max(i)
+        if top > peak.get(model, -1):
+            peak[model] = top
+        if threshold is not None and tier in PRIORITY_TIERS and priority_excludes(top, threshold):
             _keep_long(acc, key, threshold, i, c, out[a:b])
         h = hist.get(model)
         if h is None:

@@ -134,6 +134,11 @@ def _days_by_model(result: UsageResult, *, unpriced: bool) -> Table:
     return Table("By day and model (UTC)", columns, rows, numeric=_NUMERIC, name="days-by-model", people=False)
 
 
+#: Words of the notes that are warnings too: records dated when their model served none, of a
+#: model shut down on the run's date, over what a model serves in one request.
+_WARNED = ("after its shutdown", "before its release", "its past use", "than OpenAI serves")
+
+
 def usage_report(result: UsageResult) -> Report:
     t = result.totals
     any_unpriced = t.unpriced_requests > 0
@@ -272,6 +277,21 @@ def usage_report(result: UsageResult) -> Report:
             f"{result.lifecycles.get(late.model, ALWAYS_ACTIVE).because()} ({span}): "
             "a proxy's log, a wrong clock or a mislabelled model? Priced at the last prices in force."
         )
+    for big in result.over_limits:
+        said = []
+        if big.largest_input_tokens:
+            said.append(
+                f"the largest input {big.largest_input_tokens:,} tokens, with its output over its context "
+                f"window of {big.context_window:,}"
+            )
+        if big.requests_over_max_output:
+            said.append(
+                f"{big.requests_over_max_output:,} with output over its maximum output of {big.max_output_tokens:,}"
+            )
+        notes.append(
+            f"{big.model}: response(s) report more tokens than OpenAI serves in one request ({'; '.join(said)}): "
+            "a mislabelled model or a broken log? Priced all the same."
+        )
     for early in result.before_release:
         span = early.first_day if early.first_day == early.last_day else f"{early.first_day} to {early.last_day}"
         notes.append(
@@ -327,7 +347,7 @@ def usage_report(result: UsageResult) -> Report:
         footer=footer,
         warnings=[
             *(f"not priced: {u.model or '(no model)'}: {u.requests:,} request(s) ({u.reason})" for u in unpriced),
-            *(n for n in notes if any(w in n for w in ("after its shutdown", "before its release", "its past use"))),
+            *(n for n in notes if any(w in n for w in _WARNED)),
         ],
         charts=_charts(result),
     )
@@ -444,6 +464,16 @@ def usage_json(result: UsageResult) -> dict[str, Any]:
                 "shutdown_on": a.shutdown_on,
             }
             for a in result.after_shutdown
+        ],
+        "over_limits": [
+            {
+                "model": b.model,
+                "largest_input_tokens": b.largest_input_tokens,
+                "context_window": b.context_window,
+                "requests_over_max_output": b.requests_over_max_output,
+                "max_output_tokens": b.max_output_tokens,
+            }
+            for b in result.over_limits
         ],
         "before_release": [
             {
