@@ -1235,15 +1235,20 @@ def price(
     """One request's cost on ``model`` as exact Decimals (USD): ``.input_usd``, ``.output_usd``, ``.total_usd``.
 
     ``cached_tokens`` are part of ``input_tokens``; ``mode`` is standard, batch or priority. The
-    prices are those in force on ``as_of``. A request OpenAI would not serve has no price: a
-    ParameterError names what is wrong. ``model`` not yet released on ``as_of`` (before its first
-    prices) or shut down by then (a past request: give ``as_of`` its own day) names ``model`` and
-    ``as_of``; ``output_tokens`` over the model's maximum output names ``output_tokens``;
-    ``input_tokens`` plus ``output_tokens`` over its context window names both (``estimate``
-    refuses the same output flag, and lists the same misfit as a request that does not fit).
+    prices are those in force on ``as_of``. A request at priority whose ``input_tokens`` are over
+    the catalog's ``long_context_threshold`` (128,000) is priced at standard rates, as ``estimate``,
+    ``limits``, ``plan`` and ``usage`` price it: OpenAI's priority prices exclude long context
+    (docs/accounting.md §2, "Priority and long context"; ``measure.priority_excludes``). A request
+    OpenAI would not serve has no price: a ParameterError names what is wrong. ``model`` not yet
+    released on ``as_of`` (before its first prices) or shut down by then (a past request: give
+    ``as_of`` its own day) names ``model`` and ``as_of``; ``output_tokens`` over the model's
+    maximum output names ``output_tokens``; ``input_tokens`` plus ``output_tokens`` over its
+    context window names both (``estimate`` refuses the same output flag, and lists the same
+    misfit as a request that does not fit).
     """
     from .cost import TokenUsage
     from .cost import price as cost
+    from .measure import priority_excludes
 
     # the counts as parsed ("1,000" is 1000, as estimate reads it), each named if it is no count
     n_input = _count(input_tokens, "input_tokens")
@@ -1263,6 +1268,8 @@ def price(
     resolved = _resolve(cat, model, "model")
     _refuse_unserved(resolved, cat.day)
     _refuse_misfit(resolved, input_tokens, output_tokens)
+    if mode == "priority" and priority_excludes(input_tokens, cat.long_context_threshold):
+        mode = "standard"  # long context: priority prices exclude it (a fine-tuned model's too, as estimate's)
     if mode == "priority" and resolved.fine_tuned:  # the rule of catalog.rates_for, named as this argument
         why = f"{model}: OpenAI publishes no priority prices for fine-tuned models; use standard or batch"
         raise ParameterError("{mode}: " + why, "mode")

@@ -380,3 +380,36 @@ def test_a_usage_api_result_sums_requests_so_is_not_held_to_one_requests_limits(
     path = tmp_path / "page.json"
     path.write_text(json.dumps(_page(_result(10, 5_000_000, 100_000, batch=False, service_tier="default"))))
     assert gpt41cost.usage([str(path)], as_of=TEST_DATE).result.over_limits == ()
+
+
+# --------------------------------------------------------------------------- price() at priority, long context
+
+
+@pytest.mark.parametrize(
+    ("model", "input_tokens", "expected"),
+    [
+        # review 15: 200,000 x $2.00 + 1,000 x $8.00 per 1M at standard; it was $0.714 at priority rates
+        pytest.param("gpt-4.1", 200_000, Decimal("0.408"), id="over-the-threshold"),
+        # 128,000 x $3.50 + 1,000 x $14.00 per 1M: at the threshold, still priority
+        pytest.param("gpt-4.1", 128_000, Decimal("0.462"), id="at-the-threshold"),
+        pytest.param("gpt-4.1", 128_001, Decimal("0.264002"), id="one-over"),
+        # fine-tuned: no priority prices, but long context is served at standard (fine-tuned rates $3/$12)
+        pytest.param("ft:gpt-4.1-2025-04-14:org::x", 200_000, Decimal("0.612"), id="fine-tuned-over"),
+    ],
+)
+def test_price_at_priority_over_the_long_context_threshold_is_estimates(
+    cli, model: str, input_tokens: int, expected: Decimal
+) -> None:
+    got = gpt41cost.price(input_tokens, 1000, model=model, mode="priority", as_of=TEST_DATE).total_usd
+    assert got == expected
+    done = cli(
+        "estimate", "--input-tokens", input_tokens, "--output-tokens", 1000, "--priority", "-m", model,
+        "--as-of", TEST_DATE, "-f", "json",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    assert Decimal(done.json()["models"][0]["per_request_usd"]) == expected
+
+
+def test_a_fine_tuned_model_at_priority_under_the_threshold_is_still_refused() -> None:
+    with pytest.raises(ParameterError, match="no priority prices for fine-tuned models"):
+        gpt41cost.price(2000, 10, model="ft:gpt-4.1-2025-04-14:org::x", mode="priority", as_of=TEST_DATE)
