@@ -402,8 +402,8 @@ def estimate(
 #: request: the threshold is the catalog's long_context_threshold.
 LONG_CONTEXT_PRIORITY = (
     "a request sent at priority processing whose input is over {threshold:,} tokens is priced at standard rates, "
-    "in estimate, limits and plan, and so is a usage record of one such request (service_tier priority or fast) "
-    "in usage: OpenAI's priority prices for the GPT-4.1 family exclude long context, "
+    "in estimate, limits, plan and the Python API's price(), and so is a usage record of one such request "
+    "(service_tier priority or fast) in usage: OpenAI's priority prices for the GPT-4.1 family exclude long context, "
     "'Requests estimated at >128K prompt tokens' (openai.com/api-priority-processing); Azure's page says such "
     "requests are downgraded to standard processing and charged at the standard rate, OpenAI's says nothing of "
     "the charge (inference: standard, as for a request OpenAI downgrades for its ramp rate limit); '128K' read as "
