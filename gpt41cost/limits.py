@@ -31,6 +31,7 @@ from decimal import ROUND_CEILING, Decimal
 from .catalog import TIERS, Catalog, PoolLimits, ResolvedModel
 from .cost import TokenUsage, price
 from .errors import ParameterError
+from .measure import priority_excludes
 
 #: Peak minute over the day's average minute, when only requests per day are given.
 DEFAULT_PEAK_FACTOR = Decimal(3)
@@ -590,7 +591,7 @@ def priority_rates_mode(model: ResolvedModel, input_tokens: int, threshold: int)
     "Priority processing"): priority, except on a fine-tuned model, which OpenAI publishes no
     priority prices for, and for an input over the long-context threshold, which priority prices
     exclude (estimate.LONG_CONTEXT_PRIORITY): standard."""
-    return "standard" if model.fine_tuned or input_tokens > threshold else "priority"
+    return "standard" if model.fine_tuned or priority_excludes(input_tokens, threshold) else "priority"
 
 
 def priority_text(demand: Demand, threshold: int, source: str = "priority_share") -> str | None:

@@ -51,6 +51,9 @@ def test_a_mixed_input_counts_each_request(tmp_path: Path) -> None:
     assert doc["assumptions"]["requests_by_processing"] == {"priority": 2, "standard": 2, "batch": 1}
     assert [i["processing"] for i in doc["inputs"]] == ["mixed", "standard", "batch"]
     assert e.result.inputs[0].requests_by_processing == (("priority", 2), ("standard", 1))
+    # each input's own counts, in JSON as in the table's "priced at"
+    by_input = [i["requests_by_processing"] for i in doc["inputs"]]
+    assert by_input == [{"priority": 2, "standard": 1}, {"standard": 1}, {"batch": 1}]
 
 
 def test_the_processing_line_and_column_say_so(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

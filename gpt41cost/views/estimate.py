@@ -308,7 +308,7 @@ WHAT_IF_LABEL = "what-if: with the prompt cache (as --cache auto would detect)"
 #: Inputs listed one by one in the table without --per-input; past this, grouped by kind and reason.
 LIST_INPUTS = 12
 #: Keys of every entry of "inputs"; pinned by a test.
-INPUT_KEYS = ("source", "read_as", "reason", "requests", "processing", "models")
+INPUT_KEYS = ("source", "read_as", "reason", "requests", "processing", "requests_by_processing", "models")
 
 
 def _empty_reason(source: str) -> str:
@@ -326,6 +326,7 @@ def _input_json(i: InputEstimate) -> dict[str, Any]:
         "reason": i.reason,
         "requests": i.requests,
         "processing": i.processing,
+        "requests_by_processing": dict(i.requests_by_processing or ((i.processing, i.requests),)),
         "models": [
             {
                 "model": f.model,
