@@ -206,9 +206,26 @@ def type_nulls(command: str) -> frozenset[str]:
         below: dict[int, frozenset[type]] = {}
         _classes_below(result, below)
         for hole in sorted(_holes(result), key=lambda h: (h[0].__qualname__, h[1])):
-            doc = _nulled(result, hole, below, {}).to_dict()
-            found.update(path for path, _, kind, _ in walk(doc) if kind == "null")
+            _null_paths(_nulled(result, hole, below, {}).to_dict(), "", "", found)
     return frozenset(found)
+
+
+def _null_paths(value: Any, path: str, key: str, found: set[str]) -> None:
+    """Add to ``found`` the path of every null in ``value``: the paths :func:`walk` gives the values
+    of kind ``null``, found without making a tuple for each value (type_nulls walks some 450 whole
+    documents, one per place a result type allows None)."""
+    if value is None:
+        found.add(path or ".")
+    elif isinstance(value, dict):
+        wild = key in MAPS
+        for k, v in value.items():
+            if v is None or isinstance(v, (dict, list)):
+                _null_paths(v, f"{path}.{{*}}" if wild else f"{path}.{k}", key if wild else k, found)
+    elif isinstance(value, list):
+        below = f"{path}[]"
+        for v in value:
+            if v is None or isinstance(v, (dict, list)):
+                _null_paths(v, below, key, found)
 
 
 #: (class, attribute name, whether a property): one place a result type allows None
@@ -238,12 +255,18 @@ def _fields(value: Any) -> list[tuple[str, object]] | None:
         return None
     if dataclasses.is_dataclass(value):
         return [(f.name, f.type) for f in dataclasses.fields(value)]
-    names = getattr(type(value), "__struct_fields__", None)
+    return _struct_fields(type(value))
+
+
+@functools.cache
+def _struct_fields(cls: type) -> list[tuple[str, object]] | None:
+    """(name, annotation) of each field of a msgspec Struct class; None for any other class."""
+    names = getattr(cls, "__struct_fields__", None)
     if names is None:
         return None
     written: dict[str, object] = {}
-    for cls in reversed(type(value).__mro__):
-        written.update(inspect.get_annotations(cls))
+    for c in reversed(cls.__mro__):
+        written.update(inspect.get_annotations(c))
     return [(name, written.get(name)) for name in names]
 
 
@@ -285,14 +308,21 @@ def _holes(result: Any) -> set[_Hole]:
             continue
         seen.add(id(value))
         if (fields := _fields(value)) is not None:
-            cls = type(value)
-            found |= {(cls, name, False) for name, written in fields if _optional(written)}
-            for name in dir(cls):
-                attr = inspect.getattr_static(cls, name, None)
-                if isinstance(attr, property) and _optional(getattr(attr.fget, "__annotations__", {}).get("return")):
-                    found.add((cls, name, True))
+            found |= _class_holes(type(value), tuple(fields))
         todo += _parts(value)
     return found
+
+
+@functools.cache
+def _class_holes(cls: type, fields: tuple[tuple[str, object], ...]) -> frozenset[_Hole]:
+    """The fields (``fields``: name, annotation) and properties of ``cls`` typed ``X | None``
+    (worked out once per class, not for each of its objects in a result)."""
+    found = {(cls, name, False) for name, written in fields if _optional(written)}
+    for name in dir(cls):
+        attr = inspect.getattr_static(cls, name, None)
+        if isinstance(attr, property) and _optional(getattr(attr.fget, "__annotations__", {}).get("return")):
+            found.add((cls, name, True))
+    return frozenset(found)
 
 
 def _nulled(value: Any, hole: _Hole, below: dict[int, frozenset[type]], memo: dict[int, Any]) -> Any:
