@@ -129,13 +129,17 @@ def typed(value: Any, money: bool = False) -> Any:
     """The JSON typing rules applied to a document: a Decimal under a key naming ``usd`` (money)
     stays a Decimal (rendered as an exact string); every other Decimal (a share, a rate, a mean)
     becomes a float, whole or not, so a key has one JSON type (counts are ints already)."""
-    if isinstance(value, dict):
-        return {k: typed(v, money or "usd" in str(k)) for k, v in value.items()}
+    if isinstance(value, dict):  # values that stay as they are (most) are kept without a call
+        return {k: v if type(v) in _AS_IS else typed(v, money or "usd" in str(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [typed(v, money) for v in value]
+        return [v if type(v) in _AS_IS else typed(v, money) for v in value]
     if isinstance(value, Decimal) and not money:
         return float(value)
     return value
+
+
+#: The types :func:`typed` returns as they are, whatever the key (their subclasses go through it).
+_AS_IS = frozenset({str, int, float, bool, type(None)})
 
 
 # --------------------------------------------------------------------------- text from inputs
