@@ -5,6 +5,7 @@ tokens, when kept, in ``metadata.usage_object``) are read as one request each; t
 
 from __future__ import annotations
 
+import functools
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import gpt41cost
+from gpt41cost.readers import usage as ru
 
 from .conftest import TEST_DATE
 
@@ -118,27 +120,44 @@ CACHE_HIT = _row("chatcmpl-L1_cache_hit1730455200.0", "gpt-4.1-mini", 1000, 100,
 
 
 #: each file layout a spend log is read in: JSONL in one process, a pretty-printed JSON document
-#: (streamed), and JSONL of 40,000 rows (over 8 MiB) read by two processes
+#: (streamed), and JSONL of 400 rows (about 190 KB) read by two processes in ranges of 8 KB
 LAYOUTS = ["jsonl", "pretty", "parallel"]
 
 
-def _usage(tmp_path: Path, layout: str, pair: tuple[dict[str, object], ...], *more: dict[str, object]):
-    """``gpt41cost.usage`` of ``pair`` repeated (once, 20,000 times in parallel; request ids made
-    distinct) and ``more``, written in ``layout``; returns it and the number of repeats."""
-    n = 20_000 if layout == "parallel" else 1
+def _usage(
+    tmp_path: Path, layout: str, pair: tuple[dict[str, object], ...], *more: dict[str, object], monkeypatch=None
+):
+    """``gpt41cost.usage`` of ``pair`` repeated (once, 200 times in parallel; request ids made
+    distinct) and ``more``, written in ``layout``; returns it and the number of repeats.
+
+    In parallel the file is read as a file over the package's size threshold (8 MiB) is, by two
+    processes, each a range at a time, merged in order, the range that repeats an earlier range's
+    id read again here; ranges of 8 KB make some 20 of them of a file of 190 KB (40,000 rows in
+    ranges of 4 MiB made 3)."""
+    n = 200 if layout == "parallel" else 1
     rows = [dict(r, request_id=f"{r['request_id']}-{i}") for i in range(n) for r in pair] + list(more)
     path = tmp_path / "spend.json"
     if layout == "pretty":
         path.write_text(json.dumps(rows, indent=2))
     else:
         path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2 if layout == "parallel" else 1), n
+    if layout != "parallel":
+        return gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=1), n
+    assert monkeypatch is not None
+    parallel: list[int] = []
+    monkeypatch.setattr(ru, "read_usage", functools.partial(ru.read_usage, parallel_min_bytes=0))
+    monkeypatch.setattr(ru, "RANGE_BYTES", 8192)
+    scan = ru._scan_parallel
+    monkeypatch.setattr(ru, "_scan_parallel", lambda *a, **kw: parallel.append(1) or scan(*a, **kw))
+    got = gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2)
+    assert parallel == [1] and len(ru._ranges(str(path), 0, path.stat().st_size, 2)) > 10
+    return got, n
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_proxy_cache_hits_are_counted_apart_and_not_priced(tmp_path: Path, layout: str) -> None:
+def test_proxy_cache_hits_are_counted_apart_and_not_priced(tmp_path: Path, layout: str, monkeypatch) -> None:
     """They were priced as OpenAI requests: $0.00112 for the two rows, against $0.00056 billed."""
-    got, n = _usage(tmp_path, layout, (ROWS[0], CACHE_HIT))
+    got, n = _usage(tmp_path, layout, (ROWS[0], CACHE_HIT), monkeypatch=monkeypatch)
     assert got.result.totals.requests == n
     assert got.result.totals.cost_usd == Decimal("0.00056") * n
     assert got.result.proxy_cache_hits == n
@@ -149,10 +168,10 @@ def test_proxy_cache_hits_are_counted_apart_and_not_priced(tmp_path: Path, layou
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_rows_without_a_cached_count_are_named_as_an_upper_bound(tmp_path: Path, layout: str) -> None:
+def test_rows_without_a_cached_count_are_named_as_an_upper_bound(tmp_path: Path, layout: str, monkeypatch) -> None:
     """A row that keeps no cached-token count was priced with none cached and nothing said so."""
     duplicate = ROWS[0] | {"request_id": "chatcmpl-L1-0"}  # counted once, named once
-    got, n = _usage(tmp_path, layout, (ROWS[0], ROWS[1]), duplicate)
+    got, n = _usage(tmp_path, layout, (ROWS[0], ROWS[1]), duplicate, monkeypatch=monkeypatch)
     assert got.result.totals.requests == 2 * n
     assert got.result.totals.cost_usd == (Decimal("0.00056") + Decimal("0.002864")) * n
     assert got.result.uncached_rows == n  # ROWS[0] has no metadata; ROWS[1] keeps 1,024 cached
