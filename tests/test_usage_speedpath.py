@@ -9,11 +9,14 @@ byte at a time, cut off, run together, split across chunks and ranges, and in pa
 
 from __future__ import annotations
 
+import functools
 import io
+import itertools
 import json
 import random
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -516,16 +519,37 @@ def test_parallel_strict_stops_at_a_broken_line(tmp_path, monkeypatch):
 LAYOUTS = ["compact", "default", "reordered", "extra", "unicode", "responses", "batch"]
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
-def test_every_benchmark_layout_takes_the_speed_path(monkeypatch, layout):
+@functools.cache
+def _benchmark() -> tuple[Any, tuple[dict[str, Any], ...]]:
+    """bench/gen_usage.py and the 1,500 responses its ``lines`` writes in every layout (the same
+    records, same seed), made once for the layouts."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent.parent / "bench"))
     try:
-        from gen_usage import lines as generated
+        import gen_usage
     finally:
         sys.path.pop(0)
-    lines = [line.rstrip(b"\n") for line in generated(layout, 1500)]
+    rng = random.Random(41)  # gen_usage.lines' default seed
+    return gen_usage, tuple(gen_usage.chat(rng, i) for i in range(1500))
+
+
+def _benchmark_lines(layout: str) -> list[bytes]:
+    """``gen_usage.lines(layout, 1500)``, byte for byte, from the responses made once."""
+    gen_usage, bodies = _benchmark()
+    extra = random.Random(41 + 1)  # as lines() seeds the extra fields
+    return [gen_usage.render(layout, body, i, extra) for i, body in enumerate(bodies)]
+
+
+@pytest.mark.parametrize("layout", ["extra", "batch"])
+def test_the_benchmark_lines_are_gen_usage_lines(layout: str) -> None:
+    gen_usage, _ = _benchmark()
+    assert _benchmark_lines(layout)[:100] == list(itertools.islice(gen_usage.lines(layout, 1500), 100))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_benchmark_layout_takes_the_speed_path(monkeypatch, layout):
+    lines = [line.rstrip(b"\n") for line in _benchmark_lines(layout)]
     seen = full_parses(monkeypatch)
     acc = scan(lines)
     assert seen == []
