@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gpt41cost.errors import ExitCode, InputError
@@ -424,8 +424,11 @@ def json_texts(draw: st.DrawFn, depth: int = 0) -> str:
 JSON_TEXTS = [json_texts(depth) for depth in range(4)]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(JSON_TEXTS[0])
+# a key twice where the quote counts agree: the member dropped took two quotes, and the two written
+# as \u0022 in what is kept are two more in orjson's writing (\")
+@example('{"a":1,"a":"\\u0022\\u0022"}')
 def test_the_cheap_screen_finds_every_repeated_key(text: str) -> None:
     """first_repeat's screen (quote counts of the text and of orjson's parse written again) says
     "no key twice" only when the exact check (the standard library's parse, keeping pairs) agrees."""
