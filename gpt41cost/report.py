@@ -144,17 +144,23 @@ _AS_IS = frozenset({str, int, float, bool, type(None)})
 
 # --------------------------------------------------------------------------- text from inputs
 
-#: The invisible characters: every format character (Unicode category Cf: the bidirectional marks,
-#: embeddings, overrides and isolates; the zero-width space, joiners and word joiner U+200B-U+200D,
-#: U+2060; the byte order mark U+FEFF; the soft hyphen U+00AD; the tag characters U+E0020-U+E007F,
-#: ...) and the line and paragraph separators U+2028, U+2029 (Zl, Zp). Written out from Unicode
-#: 15.1 (a superset of earlier versions' Cf; tests/test_fixF15.py checks it against unicodedata),
-#: so importing gpt41cost scans no table. ``gpt-4.1\u200b`` looks like ``gpt-4.1`` and is another name.
+#: The invisible characters: every Default_Ignorable_Code_Point of Unicode (DerivedCoreProperties:
+#: the zero-width space, joiners and word joiner U+200B-U+200D, U+2060; the bidirectional marks,
+#: embeddings, overrides and isolates; the soft hyphen U+00AD; the combining grapheme joiner U+034F;
+#: the variation selectors U+FE00-U+FE0F, U+E0100-U+E01EF; the Hangul fillers U+115F, U+1160,
+#: U+3164, U+FFA0; the tag characters U+E0020-U+E007F; the unassigned U+E0000-U+E0FFF, ...), every
+#: format character (Unicode category Cf: U+0600-U+0605, U+FFF9-U+FFFB, ...) and the line and
+#: paragraph separators U+2028, U+2029 (Zl, Zp). Written out from regex 2026.12.2's Unicode data (a superset of earlier
+#: versions'; tests/test_fixH15.py checks it against the ``regex`` package's
+#: ``\p{Default_Ignorable_Code_Point}`` and tests/test_fixF15.py against unicodedata's Cf), so
+#: importing gpt41cost scans no table. ``gpt-4.1\u200b`` and ``gpt-4.1\ufe0f`` look like ``gpt-4.1``
+#: and are other names; ``\u3164`` looks like nothing.
 _INVISIBLE = (
-    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u2028-\u202e"
-    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
-    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+    "\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\U000110bd"
+    "\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
 )
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 # Characters a terminal acts on, that reorder what is shown or that show nothing: C0 (ESC, CR,
 # newline, tab, BEL), DEL, C1 (CSI 0x9b), and the invisible ones (bidi controls among them).
 _CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
@@ -579,14 +585,15 @@ def _markdown(report: Report) -> str:
 
 def display_width(text: str) -> int:
     """Terminal columns: wide (East Asian) characters take two; marks (Mn, Me: combining or not,
-    U+FE0F too) and format characters (Cf: U+200B, U+FEFF, ...) none, as wcwidth counts them."""
+    U+FE0F too), format characters (Cf: U+200B, U+FEFF, ...) and the other invisible ones (the
+    Hangul fillers U+3164, U+115F, wide by East Asian width, show nothing) none."""
     import unicodedata
 
     if text.isascii():
         return len(text)
     width = 0
     for ch in text:
-        if unicodedata.category(ch) in _ZERO_WIDTH:
+        if unicodedata.category(ch) in _ZERO_WIDTH or _INVISIBLE_RE.match(ch):
             continue
         width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
     return width
