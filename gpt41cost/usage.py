@@ -204,6 +204,8 @@ class Accumulator:
         "groups",
         "hist",
         "long_priority",
+        "long_rows_maybe",
+        "long_rows_over",
         "long_threshold",
         "not_usage",
         "peak",
@@ -212,6 +214,7 @@ class Accumulator:
         "uncached_rows",
         "unchecked",
         "ungrouped",
+        "ungrouped_rows",
     )
 
     def __init__(self, *, count_bands: bool = True, long_threshold: int | None = None) -> None:
@@ -223,6 +226,14 @@ class Accumulator:
         #: key (of a priority tier, not batch) -> the part of its group (as :attr:`groups`) that
         #: per-request records with an input over :attr:`long_threshold` make: priced at standard
         self.long_priority: dict[GroupKey, list[int]] = {}
+        #: [rows, requests] of the sum rows (Usage API results, CSV export rows) of more than one
+        #: request each, at a priority tier and not batch, whose total input is over
+        #: ``requests`` x :attr:`long_threshold`: at least one of their requests is over the threshold,
+        #: but which is unknown, so the row stays at priority prices
+        self.long_rows_over = [0, 0]
+        #: the same for those whose total input is over :attr:`long_threshold` but not over
+        #: ``requests`` x it: some of their requests may be over it
+        self.long_rows_maybe = [0, 0]
         #: model as given -> {output tokens of one request: number of requests}
         self.hist: dict[str | None, dict[int, int]] = {}
         #: model as given -> {(input band, cached tokens) of one request, as :func:`band_key`: number
@@ -255,9 +266,13 @@ class Accumulator:
         #: LiteLLM spend-log rows counted with none cached because the row keeps no cached-token
         #: count (no usage object in its metadata): their cost is an upper bound
         self.uncached_rows = 0
-        #: Usage API results not grouped by batch or service tier (``batch`` or ``service_tier`` null:
-        #: docs/accounting.md §10): priced at standard, though they may hold Batch or priority requests
+        #: Usage API results (and CSV export rows) not grouped by batch or service tier (``batch`` or
+        #: ``service_tier`` null or empty: docs/accounting.md §10): priced at standard, though they
+        #: may hold Batch or priority requests
         self.ungrouped = 0
+        #: the CSV export rows of :attr:`ungrouped` (an empty ``batch`` cell or no such column, or an
+        #: empty ``service_tier`` on a row not Batch)
+        self.ungrouped_rows = 0
 
     @property
     def skip_counts(self) -> dict[str, int]:
@@ -285,14 +300,15 @@ class Accumulator:
             g[1] += inp
             g[2] += cached
             g[3] += out
-        if (
-            key[2] in PRIORITY_TIERS
-            and per_request
-            and not key[1]
-            and self.long_threshold is not None
-            and priority_excludes(inp, self.long_threshold)
-        ):
-            add_sums(self.long_priority, key, [requests, inp, cached, out])
+        if key[2] in PRIORITY_TIERS and not key[1] and self.long_threshold is not None:
+            if per_request or requests == 1:  # a sum row of one request is that request
+                if priority_excludes(inp, self.long_threshold):
+                    add_sums(self.long_priority, key, [requests, inp, cached, out])
+            elif priority_excludes(inp, self.long_threshold):  # which of its requests is unknown
+                certain = priority_excludes(inp, requests * self.long_threshold)
+                some = self.long_rows_over if certain else self.long_rows_maybe
+                some[0] += 1
+                some[1] += requests
         if per_request:
             h = self.hist.get(key[0])
             if h is None:
@@ -353,6 +369,12 @@ class Accumulator:
         self.proxy_cache_hits += other.proxy_cache_hits
         self.uncached_rows += other.uncached_rows
         self.ungrouped += other.ungrouped
+        self.ungrouped_rows += other.ungrouped_rows
+        for mine, theirs in zip(
+            (self.long_rows_over, self.long_rows_maybe), (other.long_rows_over, other.long_rows_maybe), strict=True
+        ):
+            mine[0] += theirs[0]
+            mine[1] += theirs[1]
 
 
 # --------------------------------------------------------------------------- results
@@ -752,12 +774,45 @@ def _lines(rows: Mapping[str, _Row], total: Decimal, *, by_cost: bool) -> tuple[
     return tuple(row.line(key, total) for key, row in items)
 
 
-def ungrouped_words(results: int) -> str:
-    """The assumption a run with ``results`` Usage API results not grouped by batch or service tier rests on."""
+def ungrouped_words(results: int, rows: int = 0) -> str:
+    """The assumption a run with ``results`` Usage API results and CSV export rows not grouped by
+    batch or service tier rests on (``rows`` of them CSV export rows)."""
+    said = []
+    if results > rows:
+        said.append(f"{results - rows:,} Usage API result(s) not grouped by batch or service_tier (null there)")
+    if rows:
+        said.append(
+            f"{rows:,} CSV export row(s) with an empty batch cell (or no batch column), or an empty "
+            "service_tier on a row that is not Batch"
+        )
     return (
-        f"{results:,} Usage API result(s) not grouped by batch or service_tier (null there) are priced at "
-        "standard prices, though each may hold Batch (half price) or priority requests: fetch the usage "
-        "with group_by=batch and group_by=service_tier (usage --from-api asks for both)"
+        " and ".join(said) + " are priced at standard prices, though each may hold Batch (half price) or "
+        "priority requests: fetch the usage with group_by=batch and group_by=service_tier (usage --from-api "
+        "asks for both)" + (", or export it with both columns filled" if rows else "")
+    )
+
+
+def long_rows_words(over: Sequence[int], maybe: Sequence[int], threshold: int) -> str:
+    """What the service-tier assumption adds for priority sum rows of several requests each with
+    more input than the long-context threshold (``over``: [rows, requests] whose input is over
+    requests x threshold; ``maybe``: the others over threshold), "" when there are none."""
+    said = []
+    if over[0]:
+        said.append(
+            f"{over[0]:,} of them ({over[1]:,} requests) with more input than their requests x {threshold:,}: "
+            "at least one request in each is over it"
+        )
+    if maybe[0]:
+        said.append(
+            f"{maybe[0]:,} of them ({maybe[1]:,} requests) with more than {threshold:,} input tokens in all: "
+            "some of their requests may be over it"
+        )
+    if not said:
+        return ""
+    return (
+        f"; {over[0] + maybe[0]:,} priority row(s) of several requests each (Usage API results, CSV rows) "
+        f"do not say which request is over {threshold:,}, so are priced at priority prices, an upper bound: "
+        + "; ".join(said)
     )
 
 
@@ -894,8 +949,9 @@ def summarize(
             "service tiers",
             "priority (or fast, its name since 2026-07-30) bills at priority prices, a request over "
             f"{catalog.long_context_threshold:,} input tokens at standard prices (priority prices exclude long "
-            "context: inferred; told apart in records of one request each); default, auto, scale or none at standard "
-            "prices",
+            "context: inferred; told apart in records of one request each)"
+            + long_rows_words(acc.long_rows_over, acc.long_rows_maybe, catalog.long_context_threshold)
+            + "; default, auto, scale or none at standard prices",
         ),
         (
             "days",
@@ -915,7 +971,7 @@ def summarize(
         ),
     ]
     if acc.ungrouped:
-        assumptions.append(("processing mode of Usage API results", ungrouped_words(acc.ungrouped)))
+        assumptions.append(("processing mode of Usage API results", ungrouped_words(acc.ungrouped, acc.ungrouped_rows)))
     unpriced_list = tuple(
         UnpricedModel(model, reason, r.requests, r.input_tokens, r.cached_input_tokens, r.output_tokens)
         for (model, reason), r in sorted(unpriced.items(), key=lambda kv: (-kv[1].requests, str(kv[0])))

@@ -473,8 +473,18 @@ def _add_kind(sink: Sink, recs: list[Any], built: int, batch: bool, time_field: 
     span = min(stamps), max(stamps)
     if span[0] < FIRST_SECOND or span[1] >= LAST_SECOND:  # a time out of _Time's range
         return False
-    _add_columns(sink, bodies, list(map(_MODEL, bodies)), batch, inp, cached, out, stamps, span)
+    models = list(map(_MODEL, bodies))
+    if _blank_model(models):
+        return False
+    _add_columns(sink, bodies, models, batch, inp, cached, out, stamps, span)
     return True
+
+
+def _blank_model(models: list[str]) -> bool:
+    """Whether a model name of these is empty or blank: a bad record (:class:`_NoModel`), which the
+    reference parse names. Checked on the distinct names: each name's hash is kept by the string,
+    so :func:`_add_rows`, which keys the rows by it, does not compute it again."""
+    return not all(map(str.strip, set(models)))
 
 
 _ID, _MODEL, _USAGE, _TIER = attrgetter("id"), attrgetter("model"), attrgetter("usage"), attrgetter("service_tier")
@@ -676,11 +686,13 @@ def _tok(obj: dict[str, Any], key: str, where: str, *, required: bool = True, re
 def in_range(value: _Num, requests: int | None, where: str) -> _Num:
     """``value``, a count 0 or more at ``where``, held to README's ranges ("Numbers"): tokens of
     ``requests`` requests (1: a response's, a LiteLLM row's; more: a sum row's) at most
-    :data:`MAX_TOKENS` a request; ``requests`` None: a sum row's count of requests, at most
-    :data:`MAX_REQUESTS`. Over it, :class:`_Bad` says so."""
+    :data:`MAX_TOKENS` a request, and none in a row of 0 requests; ``requests`` None: a sum row's
+    count of requests, at most :data:`MAX_REQUESTS`. Over it, :class:`_Bad` says so."""
     most = MAX_REQUESTS if requests is None else MAX_TOKENS * max(requests, 1)
-    if value <= most:
+    if value <= most and (requests != 0 or not value):
         return value
+    if requests == 0:  # a sum row of no request: it can hold no token
+        raise _Bad("bad_tokens", f"{where} is {value:,} in a row of 0 requests: tokens without a request cannot be")
     shown = f"{value:,}" if type(value) is int and value < 10**21 else f"{value:.3g}"
     if requests is None:
         words = f"more than {MAX_REQUESTS:,} requests in one row"
@@ -758,7 +770,7 @@ def _from_response(
 ) -> UsageRecord:
     _twice(usage, ("prompt_tokens_details", "input_tokens_details"))
     model = obj.get("model")
-    if not isinstance(model, str):
+    if not isinstance(model, str) or not model.strip():  # an empty name names no model, as none does
         raise _NoModel(obj)
     if "prompt_tokens" in usage or "completion_tokens" in usage:  # Chat Completions
         inp = _tok(usage, "prompt_tokens", "usage")
@@ -866,10 +878,9 @@ def _response_record(
 #: Keys of which a LiteLLM proxy spend-log row (a row of its LiteLLM_SpendLogs table) has one
 #: beside its top-level token counts and model: what tells the row from a response without usage.
 SPEND_LOG_KEYS = ("startTime", "request_id", "spend")
-#: The provider prefix a LiteLLM row's model may carry (a router deployment's model name) that
-#: names OpenAI's API: dropped, the rest is the OpenAI model.
-SPEND_LOG_PREFIX = "openai/"
-#: LiteLLM's names (a row's ``custom_llm_provider``) of the providers that are OpenAI's own API.
+#: LiteLLM's names (a row's ``custom_llm_provider``, or the prefix of its model, as a router
+#: deployment's model name ``openai/gpt-4.1``) of the providers that are OpenAI's own API: such a
+#: prefix is dropped, the rest is the OpenAI model.
 OPENAI_PROVIDERS = frozenset({"openai", "text-completion-openai"})
 
 
@@ -878,12 +889,15 @@ def spend_log_model(obj: dict[str, Any]) -> str:
     another provider with that provider's prefix, as LiteLLM names a deployment (``azure/...``):
     the row's own prefix, else its ``custom_llm_provider`` put before a model without one
     (``gpt-4.1`` served by ``azure``: ``azure/gpt-4.1``), which the catalog does not price
-    (:func:`gpt41cost.usage.provider_reason`): that provider bills it, not OpenAI."""
+    (:func:`gpt41cost.usage.provider_reason`): that provider bills it, not OpenAI.
+    (A provider's name, as a prefix or in ``custom_llm_provider``, is compared stripped and in
+    lower case: ``OpenAI`` and `` openai `` are OpenAI's API.)"""
     model: str = obj["model"]
-    if model.startswith(SPEND_LOG_PREFIX):
-        return model.removeprefix(SPEND_LOG_PREFIX)
+    prefix, slash, rest = model.partition("/")
+    if slash:
+        return rest if prefix.strip().lower() in OPENAI_PROVIDERS else model
     provider = obj.get("custom_llm_provider")
-    if "/" not in model and isinstance(provider, str) and provider.strip() and provider not in OPENAI_PROVIDERS:
+    if isinstance(provider, str) and provider.strip() and provider.strip().lower() not in OPENAI_PROVIDERS:
         return f"{provider.strip()}/{model}"
     return model
 
@@ -1350,7 +1364,7 @@ def _add_uniform(sink: Sink, recs: list[_Line], built: int) -> bool:
         batch = True
     usages = list(map(_USAGE, bodies))
     models = list(map(_MODEL, bodies))
-    if not all(usages) or not all(models):  # a usage struct or a model name on every line (UNSET is false)
+    if not all(usages) or not all(models) or _blank_model(models):  # a usage struct, a model name on every line
         return False
     inp = list(map(_PT, usages))
     out = list(map(_CT, usages))
@@ -1394,7 +1408,7 @@ def clean(r: _Line) -> tuple[_Line, bool, int, int, int, int | float | None] | N
             return None
         r, batch = body, True
     u = r.usage
-    if not isinstance(u, _Usage) or r.model is UNSET:
+    if not isinstance(u, _Usage) or not isinstance(r.model, str) or not r.model.strip():
         return None
     stamp = r.created if r.created is not None else r.created_at
     if stamp is None:  # a day from TIME_KEYS, if any
@@ -2135,7 +2149,7 @@ _CSV_REQUIRED = ("requests", "input", "output", "model")
 #: column; ``model`` and ``snapshot_id`` too): each row's two cells must agree, else the row is a bad record.
 _CSV_TWICE = ("requests", "input", "output", "cached", "model")
 _TRUE = {"true", "1", "yes", "t", "y"}
-_FALSE = {"false", "0", "no", "f", "n", ""}
+_FALSE = {"false", "0", "no", "f", "n"}
 
 
 def _csv_int(cell: str, column: str, *, required: bool = True) -> int:
@@ -2227,18 +2241,20 @@ _CSV_DAYS = 4096
 
 def _csv_rows(
     col: dict[str, int], names: dict[str, str], also: list[tuple[str, int, str]], width: int
-) -> Callable[[list[str]], tuple[GroupKey, int, int, int, int]]:
+) -> Callable[[list[str]], tuple[GroupKey, int, int, int, int, bool]]:
     """The reader of one export's rows, its columns resolved once: a row of ``width`` cells to
-    (group key, requests, input, cached, output), or :class:`_Bad`. A field the header lacks reads
-    as an empty cell (the one appended to each row at index ``width``)."""
+    (group key, requests, input, cached, output, not grouped), or :class:`_Bad`. A field the header
+    lacks reads as an empty cell (the one appended to each row at index ``width``). Not grouped: the
+    row's ``batch`` is empty (or the export has no such column), or its ``service_tier`` is empty on
+    a row that is not Batch traffic, as a Usage API result with null there (:class:`_Ungrouped`)."""
     take = itemgetter(*(col.get(field, width) for field in _CSV_TAKEN))
     n_in, n_out, n_req = names["input"], names["output"], names["requests"]
     n_cached, n_uncached = names.get("cached", ""), names.get("uncached", "")
     has_cached, has_uncached = "cached" in col, "uncached" in col
-    known = _TRUE | _FALSE
+    known = _TRUE | _FALSE | {""}  # an empty cell (or no batch column): not grouped by batch
     days: dict[tuple[str, str], int | None] = {}  # (time, time_iso) -> day: the same few cells on every row
 
-    def record(row: list[str]) -> tuple[GroupKey, int, int, int, int]:
+    def record(row: list[str]) -> tuple[GroupKey, int, int, int, int, bool]:
         if also:
             _csv_one_of_two(row, col, names, also)
         row.append("")
@@ -2266,11 +2282,13 @@ def _csv_rows(
             if len(days) >= _CSV_DAYS:
                 days.clear()
             days[when] = day
+        batch = flag in _TRUE
+        tier = tier.strip().lower()
         return (
             (
                 model.strip() or None,
-                flag in _TRUE,
-                tier.strip().lower() or None,
+                batch,
+                tier or None,
                 day,
                 project.strip() or None,
                 user.strip() or None,
@@ -2280,6 +2298,7 @@ def _csv_rows(
             inp,
             cached,
             out,
+            not flag or not (tier or batch),
         )
 
     return record
@@ -2340,11 +2359,14 @@ def _scan_csv(stream: IO[bytes], first: bytes, sink: Sink, top: int) -> None:
                 sink.skip("bad_record", cells_astray(len(row), width) or "", line=line)
                 continue
             try:
-                key, n, inp, cached, out = record(row)
+                key, n, inp, cached, out, ungrouped = record(row)
             except _Bad as exc:
                 sink.skip(exc.reason, exc.detail, line=line)
             else:
                 acc.add_tokens(key, n, inp, cached, out, False)
+                if ungrouped:
+                    acc.ungrouped += 1
+                    acc.ungrouped_rows += 1
     except UnicodeDecodeError as exc:
         raise _Bad("bad_file", f"not UTF-8 near line {top + reader.line_num} ({exc.reason})") from None
     except csv.Error as exc:
