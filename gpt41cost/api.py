@@ -443,6 +443,13 @@ def estimate(
     cat = _catalog(catalog, as_of)
     chosen = [_resolve(cat, m, "models") for m in _names(models, "models")]  # fail fast on unknown names
     _refuse_over_max(chosen or [cat.resolve(n) for n in cat.model_names()], ("output_tokens", output_tokens))
+    if input_tokens is not None:  # one request of a given size: the one window check (a file's misfits are listed)
+        from .estimate import DEFAULT_OUTPUT_TOKENS
+        from .limits import check_window
+
+        # the output priced: the flag, else the default (a calibrated output, per model, is read later: the input alone)
+        out = output_tokens if output_tokens is not None else 0 if calibrate_from else DEFAULT_OUTPUT_TOKENS
+        check_window(chosen or [cat.resolve(n) for n in cat.model_names()], input_tokens, out, "output_tokens")
     calibration = _calibration(calibrate_from, cat)
     return _estimate(
         _paths(paths),
@@ -1210,16 +1217,12 @@ def _refuse_unserved(model: ResolvedModel, day: date) -> None:
 
 def _refuse_misfit(model: ResolvedModel, input_tokens: int, output_tokens: int) -> None:
     """A request OpenAI refuses has no price: output over the model's maximum output (estimate's
-    and limits' refusal of the flag), or input and output over its context window (what estimate
-    lists as a request that does not fit)."""
+    and limits' refusal of the flag), or input and output over its context window
+    (``limits.check_window``, the one check estimate and limits make of a given size)."""
+    from .limits import check_window
+
     _refuse_over_max([model], ("output_tokens", output_tokens))
-    window = model.spec.context_window
-    if input_tokens + output_tokens > window:
-        problem = (
-            f"{input_tokens:,} + {output_tokens:,} = {input_tokens + output_tokens:,} tokens is over "
-            f"{model.label}'s context window of {window:,}; OpenAI refuses such a request"
-        )
-        raise ParameterError("{input_tokens} + {output_tokens}: " + problem, "input_tokens", "output_tokens")
+    check_window([model], input_tokens, output_tokens, "output_tokens")
 
 
 def price(

@@ -305,8 +305,8 @@ def test_a_catalog_without_dated_prices_has_no_release_date(catalog) -> None:
         pytest.param(
             (2_000_000, 2_000),
             {"model": "gpt-4.1"},
-            "input_tokens + output_tokens: 2,000,000 + 2,000 = 2,002,000 tokens is over gpt-4.1's context window of "
-            "1,047,576; OpenAI refuses such a request",
+            "input_tokens: 2,000,000 input plus 2,000 output is over gpt-4.1's 1,047,576-token context window; "
+            "give input_tokens and output_tokens that sum to 1,047,576 or less",
             ("input_tokens", "output_tokens"),
             id="over-context",
         ),
@@ -355,5 +355,6 @@ def test_estimate_refuses_the_same_output_flag_and_flags_the_same_misfit(cli) ->
     run = cli("estimate", "--input-tokens", "1000", "--output-tokens", "40000", "--model", "gpt-4.1")
     assert (run.exit_code, run.stdout) == (2, "")
     assert "40,000 is over gpt-4.1's maximum output of 32,768 tokens; give 32,768 or less" in run.stderr
-    doc = cli.json("estimate", "--input-tokens", "2000000", "--model", "gpt-4.1", "-f", "json")
-    assert doc["models"][0]["fits"] is False
+    run = cli("estimate", "--input-tokens", "2000000", "--model", "gpt-4.1")  # refused with limits' words
+    assert (run.exit_code, run.stdout) == (2, "")
+    assert "2,000,000 input plus 500 output is over gpt-4.1's 1,047,576-token context window" in run.stderr

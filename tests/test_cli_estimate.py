@@ -147,10 +147,9 @@ def test_cache_hit_rate_applies_minimum_and_steps(cli, tmp_path):
 
 
 def test_context_window_misfit_is_flagged(cli):
-    r = cli("estimate", "--input-tokens", "1040000", "--output-tokens", "10000", "-m", "gpt-4.1", "-f", "json")
-    m = r.json()["models"][0]
-    assert m["fits"] is False
-    assert "context window" in m["misfits"][0]["problem"]
+    # a given size over the window is refused, as limits and price() refuse it (limits.check_window)
+    r = cli("estimate", "--input-tokens", "1040000", "--output-tokens", "10000", "-m", "gpt-4.1", expect=2)
+    assert "1,040,000 input plus 10,000 output is over gpt-4.1's 1,047,576-token context window" in r.stderr
     r = cli("estimate", "--input-tokens", "10", "--output-tokens", "40000", "-m", "gpt-4.1", expect=2)
     assert "maximum output of 32,768 tokens" in r.stderr  # refused (a request file's cap over it is listed)
 
