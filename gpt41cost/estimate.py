@@ -437,11 +437,7 @@ def tier_notes(totals: Totals, a: Assumptions, threshold: int, models: Sequence[
         into[tier] = into.get(tier, 0) + n
     prio = sum(n for tier, n in asked.items() if tier in PRIORITY_TIERS)
     if prio and a.honours_bodies:
-        notes.append(
-            f"{n_requests(prio)} of {totals.requests:,} ask{'s' if prio == 1 else ''} for priority processing "
-            "(service_tier priority or fast in the body): priced at priority rates (a fine-tuned model's at "
-            "standard: it has no priority prices); --priority prices every request at priority"
-        )
+        notes.append(priority_asked_note(prio, totals.requests, "--priority prices every request at priority"))
     elif asked and not a.honours_bodies:
         notes.append(
             f"--{a.mode} sets every request's rates: the service_tier of {n_requests(sum(asked.values()))} is not read"
@@ -475,12 +471,30 @@ def tier_notes(totals: Totals, a: Assumptions, threshold: int, models: Sequence[
         ):
             long += g.requests
     if long:
-        notes.append(
-            f"{n_requests(long)} at priority {'is' if long == 1 else 'are'} over {threshold:,} input tokens: priced "
-            "at standard rates (OpenAI's priority prices exclude long context, 'Requests estimated at >128K prompt "
-            f"tokens'; '128K' read as {threshold:,}, inferred)"
-        )
+        notes.append(long_priority_note(n_requests(long), long != 1, threshold))
     return notes
+
+
+def priority_asked_note(asked: int, total: int, hint: str | None = None) -> str:
+    """The note on the requests whose body asks for priority processing, in estimate, limits and
+    plan alike (docs/accounting.md §2, "A request body's service_tier"); ``hint``: the command's
+    own way to price every request at priority, if it has one."""
+    return (
+        f"{n_requests(asked)} of {total:,} ask{'s' if asked == 1 else ''} for priority processing "
+        "(service_tier priority or fast in the body): priced at priority rates (a fine-tuned model's at "
+        "standard: it has no priority prices)" + ("" if hint is None else f"; {hint}")
+    )
+
+
+def long_priority_note(how_many: str, plural: bool, threshold: int) -> str:
+    """The note on the requests at priority over the long-context threshold, priced at standard
+    rates, in estimate, limits and plan alike (docs/accounting.md §2, "Priority and long context"):
+    ``how_many`` says how many (``2 requests``, ``15,000 requests a month``, ``50% of requests``)."""
+    return (
+        f"{how_many} at priority {'are' if plural else 'is'} over {threshold:,} input tokens: priced "
+        "at standard rates (OpenAI's priority prices exclude long context, 'Requests estimated at >128K prompt "
+        f"tokens'; '128K' read as {threshold:,}, inferred)"
+    )
 
 
 def _source_spans(totals: Totals, kind_of: Mapping[str, str]) -> list[InputFile]:

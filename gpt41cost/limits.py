@@ -622,6 +622,40 @@ def priority_text(demand: Demand, threshold: int, source: str = "priority_share"
     return text
 
 
+def priority_notes(demand: Demand, threshold: int) -> list[str]:
+    """The notes estimate gives on priority processing, for limits and plan (the same words:
+    ``estimate.priority_asked_note``, ``estimate.long_priority_note``): how many of the requests
+    measured ask for priority in their bodies, and how many of those sent at priority (a body's
+    ask, the priority share of the others) are over the long-context threshold, priced at
+    standard rates (:func:`priority_rates_mode`), a month's count given requests per day, else
+    their share of the requests."""
+    from .estimate import long_priority_note, priority_asked_note
+
+    notes: list[str] = []
+    p = demand.profile
+    asked = sum(p.priority)
+    if asked:
+        notes.append(priority_asked_note(asked, p.kinds))
+    bs, ps = demand.batch_share, demand.priority_share
+    share = ZERO  # of all requests, those sent at priority over the threshold
+    for k, (_, model_share) in enumerate(demand.models):
+        pk = demand.profile_of(k)
+        for j, i in enumerate(pk.input_tokens):
+            if pk.is_batch(j) or not priority_excludes(i, threshold):
+                continue
+            share += model_share * ((1 - bs) if pk.asks_priority(j) else ps) / pk.kinds
+    if share:
+        rpd = demand.traffic.requests_per_day
+        if rpd is not None:
+            month = rpd * DAYS_PER_MONTH * share
+            n = month.to_integral_value()
+            how = ("" if n == month else "about ") + f"{n:,f} request{'s' if n != 1 else ''} a month"
+            notes.append(long_priority_note(how, n != 1, threshold))
+        else:
+            notes.append(long_priority_note(f"{(share * HUNDRED).normalize():f}% of requests", True, threshold))
+    return notes
+
+
 def _cost(demand: Demand, model: ResolvedModel, share: Decimal, p: RequestProfile, threshold: int) -> ModelCost:
     """The month's cost of one model's share, and the mean price of a request of each part.
 

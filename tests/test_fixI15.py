@@ -45,3 +45,64 @@ def test_price_and_estimate_share_the_window_check() -> None:
         gpt41cost.estimate(input_tokens=1_047_577, output_tokens=0, models="gpt-4.1")
     assert str(exc2.value) == str(exc.value)
     assert str(gpt41cost.price(1_047_576, 0, model="gpt-4.1").total_usd.normalize()) == "2.095152"  # 1,047,576 x $2/M
+
+
+# --------------------------------------------------------------------------- item 2: priority priced at standard
+
+LONG = (
+    "at priority are over 128,000 input tokens: priced at standard rates (OpenAI's priority prices exclude long context"
+)
+
+
+def test_limits_and_plan_say_how_many_priority_requests_are_priced_at_standard(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """docs/accounting.md §2: estimate, limits and plan each say how many; limits and plan said nothing."""
+    doc = cli.json(
+        "limits", "--input-tokens", "200000", "--max-tokens", "1000", "--priority-share", "0.5",
+        "--requests-per-day", "1000", "-m", "gpt-4.1", "-f", "json",
+    )  # fmt: skip
+    assert doc["models"][0]["monthly_cost_usd"]["total"] == "12240"  # unchanged: 30,000 x $0.408
+    assert [n for n in doc["notes"] if LONG in n] == [
+        "15,000 requests a month " + LONG + ", 'Requests estimated at >128K prompt tokens'; '128K' read as "
+        "128,000, inferred)"
+    ]
+    w = tmp_path / "pri.yaml"
+    w.write_text(
+        "name: long-priority\nmodels: {gpt-4.1: 1.0}\ninput_tokens: 200000\noutput_tokens: 1000\n"
+        "traffic: {requests_per_day: 1000, peak_rpm: 10}\npriority_share: 0.5\nhorizon_months: 1\ntier: 5\n"
+    )
+    plan = cli.json("plan", w, "-f", "json")
+    assert [n for n in plan["notes"] if LONG in n] == [n for n in doc["notes"] if LONG in n]
+    # no volume: the share of requests
+    r = cli("limits", "--input-tokens", "200000", "--max-tokens", "1000", "--priority-share", "0.5", "--peak-rpm", "3")
+    assert "  - 50% of requests " + LONG in r.stdout
+    # under the threshold: no note
+    r = cli("limits", "--input-tokens", "128000", "--max-tokens", "1000", "--priority-share", "0.5", "--peak-rpm", "3")
+    assert LONG not in r.stdout
+
+
+def test_limits_gives_estimates_note_on_a_body_asking_for_priority(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """req/over.json (service_tier priority, 128,107 input tokens): estimate noted both, limits neither."""
+    f = tmp_path / "over.json"
+    f.write_text(
+        '{"model": "gpt-4.1", "service_tier": "priority", "max_tokens": 1000, '
+        '"messages": [{"role": "user", "content": "' + " hello" * 128_100 + '"}]}'
+    )
+    est = cli.json("estimate", f, "-m", "gpt-4.1", "-f", "json")
+    lim = cli.json("limits", f, "--requests-per-day", "100", "-m", "gpt-4.1", "-f", "json")
+    asked = [n for n in est["notes"] if "ask for priority" in n or "asks for priority" in n]
+    assert asked == [
+        "1 request of 1 asks for priority processing (service_tier priority or fast in the body): priced at "
+        "priority rates (a fine-tuned model's at standard: it has no priority prices); --priority prices every "
+        "request at priority"
+    ]
+    assert [n for n in lim["notes"] if "asks for priority" in n] == [asked[0].split("; --priority")[0]]
+    assert (
+        sum(
+            n.startswith("1 request at priority is over 128,000 input tokens: priced at standard") for n in est["notes"]
+        )
+        == 1
+    )
+    assert [n for n in lim["notes"] if LONG in n] == [
+        "3,000 requests a month " + LONG + ", 'Requests estimated at >128K prompt tokens'; '128K' read as "
+        "128,000, inferred)"
+    ]

@@ -18,6 +18,7 @@ from ..limits import (
     ModelTier,
     RequestProfile,
     TierFit,
+    priority_notes,
     priority_text,
 )
 from ..measure import choices_note
@@ -457,6 +458,7 @@ def limits_report(
     over_notes = over_window_notes([(label, own.over_window, own.context_window) for label, own in owned])
     over_notes += over_max_notes([(label, own.over_max, own.max_output_tokens) for label, own in owned])
     notes += over_notes
+    notes += priority_notes(demand, catalog.long_context_threshold)  # the same traffic on each model
     if demand.traffic.requests_per_day is None:
         notes.append(
             "No daily volume given (--requests-per-day): monthly spend is not projected, so the tiers' "

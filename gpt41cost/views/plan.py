@@ -8,7 +8,7 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..lifecycle import add_months
-from ..limits import DAYS_PER_MONTH, Assessment, Demand, Verdict
+from ..limits import DAYS_PER_MONTH, Assessment, Demand, Verdict, priority_notes
 from ..report import MEAN_PLACES, Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_auto
 from ..workload import PromptSummary, Workload, model_summaries
 from .dated import catalog_notes, dated_json, status_text
@@ -137,6 +137,7 @@ def plan_report(
         [(m.label, s.over_max, s.max_output_tokens) for (m, _), s in zip(w.models, summaries, strict=True)]
     )
     notes += overs
+    notes += priority_notes(a.demand, catalog.long_context_threshold)
     # a stale catalog is a warning on stderr too, written by the command (cli.common.warn_stale)
     notes += catalog_notes(catalog.as_of, day)
     # each model's own requests (a mix: image and cached tokens differ by model), as limits shows them
