@@ -106,3 +106,72 @@ def test_limits_gives_estimates_note_on_a_body_asking_for_priority(cli, tmp_path
         "3,000 requests a month " + LONG + ", 'Requests estimated at >128K prompt tokens'; '128K' read as "
         "128,000, inferred)"
     ]
+
+
+# --------------------------------------------------------------------------- item 3: --help examples run as written
+
+COMMANDS = ("estimate", "limits", "plan", "usage", "rules", "pricing", "verify")
+
+
+def _examples(cli, command: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The lines under 'Examples:' of ``gpt41cost COMMAND --help`` at 80 columns, each stripped."""
+    text = cli(command, "--help", env={"COLUMNS": "80"}, expect=0).stdout
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "Examples:")
+    return [line.strip() for line in lines[start + 1 :] if line.strip()]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_help_example_is_a_whole_command(cli, command: str) -> None:  # type: ignore[no-untyped-def]
+    """At 80 columns limits' example broke inside a flag ('--max-' / 'tokens 500'), plan's, usage's,
+    rules' and verify's inside a command; usage's named usage_export.csv, the sample being
+    samples/usage/usage-export.csv."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    from tools.update_readme import ROOT
+
+    help_text = cli(command, "--help", env={"COLUMNS": "80"}, expect=0).stdout
+    known = set(re.findall(r"(?<![\w-])(--[a-z0-9][a-z0-9-]*|-[a-zA-Z])\b", help_text.split("Examples:")[0]))
+    examples = _examples(cli, command)
+    assert examples
+    for line in examples:
+        assert f"gpt41cost {command}" in line, f"{command} --help: {line!r} is not a whole command"
+        words = shlex.split(line)
+        ours = words[words.index("gpt41cost") :]
+        ours = ours[: next((i for i, w in enumerate(ours) if w in ("|", ">")), len(ours))]
+        flags = [w.split("=")[0] for w in ours if w.startswith("-") and w != "-"]
+        assert [f for f in flags if f not in known] == [], f"{command} --help: {line!r}"
+        for w in words:
+            if w.startswith("samples/"):
+                assert Path(ROOT, w).exists(), f"{command} --help names {w}, which is not in the repository"
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "verify"])  # verify needs OPENAI_API_KEY
+def test_every_help_example_runs(cli, command: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Each example that needs neither the network nor a file of the user's own runs, from a
+    directory holding the samples, and exits 0."""
+    from pathlib import Path
+
+    from tools.update_readme import ROOT, environment
+
+    (tmp_path / "samples").symlink_to(Path(ROOT, "samples"))
+    ran = 0
+    for line in _examples(cli, command):
+        if "--from-api" in line or any(
+            w.endswith((".txt", ".yaml", ".jsonl", ".json", ".csv")) and not w.startswith("samples/")
+            for w in line.split()
+            if not w.startswith("plan.md")
+        ):
+            continue  # the network, or the user's own file (prompt.txt, my-negotiated-prices.yaml)
+        shown = cli.shell(f'cd {tmp_path} && set -o pipefail && {line}; echo "exit $?"', environment())
+        if "--check" in line:  # a gate: exit 0 when the plan passes, 1 with its reasons when not
+            passed = shown.endswith("exit 0\n") or (shown.endswith("exit 1\n") and "check failed" in shown)
+            assert passed, f"$ {line}\n{shown}"
+            assert "error:" not in shown.replace("error: samples/workloads/", ""), f"$ {line}\n{shown}"
+        else:
+            assert shown.endswith("exit 0\n"), f"$ {line}\n{shown}"
+            assert "error:" not in shown, f"$ {line}\n{shown}"
+        ran += 1
+    assert ran >= 1

@@ -17,20 +17,18 @@ OpenAI charges it when a request is admitted. Requests over 128k input tokens us
 long-context pool. A tier fits when every limit's use is at most 100 - --min-headroom %,
 and, given --requests-per-day, when the projected monthly spend is within the tier's
 monthly usage cap.
-
+"""
+HELP_EPILOG = """\
+\b
 Examples:
-
   gpt41cost limits -m gpt-4.1 --peak-rpm 300 --input-tokens 1000 --max-tokens 500
-
-  gpt41cost limits prompts/ --requests-per-day 200000 --output-tokens 300 --min-headroom 20
-
+  gpt41cost limits samples/support --requests-per-day 200000 --output-tokens 300 --min-headroom 20
   gpt41cost limits --input-tokens 2000 --output-tokens 400 --peak-rpm 50 --backlog 1000000 --tier 3
-
   gpt41cost limits --input-tokens 1000 --max-tokens 500 --peak-rpm 300 -f json | jq '.models[].lowest_tier'
 """
 
 
-@app.command("limits", help=HELP)
+@app.command("limits", help=HELP, epilog=HELP_EPILOG)
 @handles_errors
 def limits(
     paths: opt.LimitsPaths = None,

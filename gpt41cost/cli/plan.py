@@ -16,18 +16,17 @@ files as their requests, with their own max_tokens; images counted), with the sa
 reading options. The report goes to stdout. With --check the command is a gate: exit 0 when the
 workload is within budget and fits its tier with the required headroom; exit 1
 with every reason on stderr when not; exit 3 for a bad workload file, 2 for bad flags.
-
+"""
+HELP_EPILOG = """\
+\b
 Examples:
-
   gpt41cost plan samples/workloads/support-bot.yaml
-
   gpt41cost plan samples/workloads/support-bot.yaml --check --format markdown > plan.md
-
-  gpt41cost plan launch.yaml -f json | jq '.verdict'
+  gpt41cost plan samples/workloads/ticket-classifier.yaml -f json | jq '.verdict'
 """
 
 
-@app.command("plan", help=HELP)
+@app.command("plan", help=HELP, epilog=HELP_EPILOG)
 @handles_errors
 def plan(
     workload: opt.Workload,

@@ -8,18 +8,17 @@ from .common import handles_errors, load_catalog_opt, show
 
 HELP = """\
 Show the pricing catalog: prices per model, rate limits per tier, and its as-of date.
-
+"""
+HELP_EPILOG = """\
+\b
 Examples:
-
   gpt41cost pricing
-
   gpt41cost pricing --format json | jq '.models[0].prices_usd_per_1m_tokens'
-
   gpt41cost pricing --pricing my-negotiated-prices.yaml
 """
 
 
-@app.command("pricing", help=HELP)
+@app.command("pricing", help=HELP, epilog=HELP_EPILOG)
 @handles_errors
 def pricing(
     fmt: opt.Format = opt.Formats.table, table: opt.Table = None, pricing: opt.Pricing = None, as_of: opt.AsOf = None

@@ -28,17 +28,14 @@ Reads, told apart by content: JSONL or JSON of Chat Completions and Responses AP
 their model; ft: models bill at fine-tuned prices, batch at batch prices, service_tier
 priority (or fast) at priority prices. Models the catalog does not price are listed, never counted as
 $0. Bad records are skipped and summed up on stderr.
-
+"""
+HELP_EPILOG = """\
+\b
 Examples:
-
-  gpt41cost usage logs/responses-2025-05.jsonl.gz
-
-  gpt41cost usage batch_output.jsonl usage_export.csv --what-if batch=0.3
-
-  gpt41cost usage logs/ --format json | jq '.models[] | {model, cost_usd}'
-
-  cat today.jsonl | gpt41cost usage - --strict
-
+  gpt41cost usage samples/usage/chat-completions.jsonl
+  gpt41cost usage samples/usage/batch_output.jsonl samples/usage/usage-export.csv --what-if batch=0.3
+  gpt41cost usage samples/usage --format json | jq '.models[] | {model, cost_usd}'
+  cat samples/usage/responses.jsonl | gpt41cost usage - --strict
   gpt41cost usage --from-api --since 2026-11-01 --until 2026-11-30 --costs --save bill-2026-11/
 """
 
@@ -137,7 +134,7 @@ def _sources(
 ADMIN_KEY_VARIABLE = "OPENAI_ADMIN_KEY"
 
 
-@app.command("usage", help=HELP)
+@app.command("usage", help=HELP, epilog=HELP_EPILOG)
 @handles_errors
 def usage(
     paths: opt.UsagePaths = None,

@@ -14,16 +14,16 @@ Check gpt41cost's counts against OpenAI's: POST /v1/responses/input_tokens per r
 
 Needs OPENAI_API_KEY. Each request is sent as a Responses body (Chat bodies converted);
 the README says exactly what is sent. Nothing else in gpt41cost uses the network.
-
+"""
+HELP_EPILOG = """\
+\b
 Examples:
-
-  gpt41cost verify requests.jsonl
-
-  gpt41cost verify agent-turn.json --model gpt-4.1-mini --format json
+  gpt41cost verify samples/requests/chat-support.json
+  gpt41cost verify samples/requests/responses-contract.json --model gpt-4.1-mini --format json
 """
 
 
-@app.command("verify", help=HELP)
+@app.command("verify", help=HELP, epilog=HELP_EPILOG)
 @handles_errors
 def verify(
     paths: opt.VerifyPaths,
