@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from .report import Chart, Usd, chart_total, chart_value, label_lines, money_places, printable, usd
+from .report import Chart, Usd, chart_total, chart_value, display, label_lines, money_places, usd
 
 #: Widest and narrowest bar, in terminal cells.
 BAR_MAX = 30
@@ -94,24 +94,24 @@ def bar_chart(c: Chart, width: int | None, ascii: bool = False) -> list[str]:
         top = 100.0 if pct else max([_num(x) for _, v in series for x in v] + [mark or 0.0])
     if pct and mark == 100:
         mark = None  # the end of the bar is the limit already
-    names = [] if c.stacked or len(series) == 1 else [printable(name) for name, _ in series]
+    names = [] if c.stacked or len(series) == 1 else [display(name) for name, _ in series]
     value_w = [max(len(row[k]) for row in values) for k in range(len(values[0]))] if values else []
-    labels = [label_lines(printable(cat)) for cat in c.categories]
+    labels = [label_lines(display(cat)) for cat in c.categories]
     label_w = max((len(x) for lines in labels for x in lines), default=0)
     fixed = 1 + label_w + sum(2 + w + 1 for w in value_w) + sum(len(x) + 1 for x in names)
     bar_w = max(BAR_MIN, min(BAR_MAX, (width - fixed) // max(1, len(value_w))))
-    head = printable(c.title)
+    head = display(c.title)
     if not c.stacked and len(series) < len(c.series):
-        head += ": " + ", ".join(printable(name) for name, _ in series)
+        head += ": " + ", ".join(display(name) for name, _ in series)
     out = [head]
     key = []
     if pct:
         key.append(f"a full bar is 100%, {OVER} past it")
     if mark is not None and c.line is not None:
-        key.append(f"{_MARK[ascii]} {printable(c.line[0])} {chart_value(c.line[1], c.unit)}")
+        key.append(f"{_MARK[ascii]} {display(c.line[0])} {chart_value(c.line[1], c.unit)}")
     if c.stacked:
         fills = _FILLS[ascii]
-        key.append("  ".join(f"{fills[i % len(fills)]} {printable(name)}" for i, (name, _) in enumerate(series)))
+        key.append("  ".join(f"{fills[i % len(fills)]} {display(name)}" for i, (name, _) in enumerate(series)))
     if key:
         out.append(" " + "; ".join(key))
     for j, lines in enumerate(labels):

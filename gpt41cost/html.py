@@ -15,11 +15,26 @@ from collections.abc import Sequence
 from decimal import Decimal
 from html import escape as _html_escape
 
-from .report import Chart, Report, chart_total, chart_value, label_lines, people_view, printable, shown_tables
+from .report import (
+    Chart,
+    Report,
+    chart_total,
+    chart_value,
+    display,
+    label_lines,
+    people_view,
+    printable,
+    shown_tables,
+)
 
 
 def escape(text: str) -> str:
-    """Text for the page: control characters shown escaped (as in every format), then HTML-escaped."""
+    """Text as read for the page: control characters shown escaped (as in every format), then HTML-escaped."""
+    return _html_escape(display(text))
+
+
+def escape_shown(text: str) -> str:
+    """Text already shown (:func:`display`, a table cell of ``people_view``) for the page."""
     return _html_escape(printable(text))
 
 
@@ -86,10 +101,12 @@ def render_html(report: Report) -> str:
 
 
 def _table(title: str, cols: Sequence[str], rows: Sequence[Sequence[str]], numeric: frozenset[str]) -> str:
+    """``title`` and ``cols`` as read; ``rows`` shown already (:func:`display`)."""
     cls = [' class="n"' if c in numeric else "" for c in cols]
     head = "".join(f'<th scope="col"{k}>{escape(c)}</th>' for c, k in zip(cols, cls, strict=True))
     body = "".join(
-        "<tr>" + "".join(f"<td{k}>{escape(v)}</td>" for v, k in zip(row, cls, strict=True)) + "</tr>" for row in rows
+        "<tr>" + "".join(f"<td{k}>{escape_shown(v)}</td>" for v, k in zip(row, cls, strict=True)) + "</tr>"
+        for row in rows
     )
     return f"<table><caption>{escape(title)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -108,9 +125,11 @@ def _figure(c: Chart, index: int) -> str:
             + "</p>"
         )
     cols = ["", *(name for name, _ in c.series)]
-    rows = [[cat, *(chart_value(vals[j], c.unit) for _, vals in c.series)] for j, cat in enumerate(c.categories)]
+    rows = [
+        [display(cat), *(chart_value(vals[j], c.unit) for _, vals in c.series)] for j, cat in enumerate(c.categories)
+    ]
     if c.line is not None:
-        rows.append([c.line[0], *([chart_value(c.line[1], c.unit)] * len(c.series))])
+        rows.append([display(c.line[0]), *([chart_value(c.line[1], c.unit)] * len(c.series))])
     table = _table(f"Data: {c.title}", cols, rows, frozenset(cols[1:]))
     return (
         f'<figure aria-labelledby="{cid}-cap"><figcaption id="{cid}-cap">{escape(c.title)}</figcaption>'
@@ -125,7 +144,7 @@ LINE_H = 13
 def _svg(c: Chart, cid: str) -> str:
     label_w, value_w, bar_area, bar_h, gap = 200, 110, 420, 16, 10
     n_series = 1 if c.stacked else len(c.series)
-    labels = [label_lines(printable(cat)) for cat in c.categories]
+    labels = [label_lines(display(cat)) for cat in c.categories]
     group_hs = [max(bar_h * n_series, LINE_H * len(lines)) + gap for lines in labels]
     height = sum(group_hs) + 30
     width = label_w + bar_area + value_w
@@ -152,7 +171,7 @@ def _svg(c: Chart, cid: str) -> str:
     for j, lines in enumerate(labels):
         ty = y0 + (group_hs[j] - gap) / 2 - LINE_H * (len(lines) - 1) / 2 + 4
         spans = "".join(
-            f'<tspan x="{label_w - 6}" dy="{0 if k == 0 else LINE_H}">{escape(line)}</tspan>'
+            f'<tspan x="{label_w - 6}" dy="{0 if k == 0 else LINE_H}">{escape_shown(line)}</tspan>'
             for k, line in enumerate(lines)
         )
         parts.append(f'<text x="{label_w - 6}" y="{ty:.1f}" text-anchor="end">{spans}</text>')

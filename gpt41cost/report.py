@@ -163,8 +163,12 @@ _INVISIBLE = (
 _INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 # Characters a terminal acts on, that reorder what is shown or that show nothing: C0 (ESC, CR,
 # newline, tab, BEL), DEL, C1 (CSI 0x9b), and the invisible ones (bidi controls among them).
-_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
+_CONTROLS = f"\x00-\x1f\x7f-\x9f{_INVISIBLE}"
+_CONTROL = re.compile(f"[{_CONTROLS}]")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: What reads as an escape after a backslash: ``\n``, ``\r``, ``\t``, ``\x`` and 2 hex digits,
+#: ``\u`` and 4, ``\U`` and 8.
+_ESCAPE_FORM = r"[nrt]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}"
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -173,12 +177,39 @@ def _escape(m: re.Match[str]) -> str:
     return _ESCAPES.get(ch) or (f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}")
 
 
+def _escaper(chars: str) -> Callable[[str], str]:
+    """Text with the characters of the class ``chars`` escaped, unambiguously: a run of backslashes
+    that comes before an escaped character or before text that reads as an escape (``\\u200d``,
+    ``\\n``) is doubled, so ``a\\u200db`` (a real U+200D) and ``a\\\\u200db`` (the text
+    ``a\\u200db``) differ, while a backslash before anything else (``C:\\Users\\me``,
+    ``\\\\server\\share``) is shown as it is. Reading back: in a run of backslashes before an
+    escape's text, each pair is one backslash, and an odd one left opens the escape."""
+    control = re.compile(f"[{chars}]")
+    run = re.compile(f"\\\\+(?=[{chars}]|{_ESCAPE_FORM})")
+
+    def escaped(text: str) -> str:
+        if "\\" in text:
+            text = run.sub(lambda m: m.group() * 2, text)
+        return control.sub(_escape, text)
+
+    return escaped
+
+
+#: Text from an input (a model name, a project id, a file name) as shown in tables, titles, notes,
+#: Markdown and HTML: every control character escaped (ESC as ``\x1b``, a newline as ``\n``,
+#: U+202E as ``\u202e``), so it can neither drive the terminal nor forge a line, and every invisible
+#: one (U+200B as ``\u200b``, a tag character as ``\U000e0041``), so two names that differ by one
+#: cannot look alike; and a backslash before an escape's text doubled (:func:`_escaper`), so no two
+#: texts are shown alike (``a\\u200db`` is the text, ``a\u200db`` a real U+200D). Not idempotent
+#: (``\u200b`` shown again is ``\\u200b``): applied once, to the text as read.
+display = _escaper(_CONTROLS)
+
+
 def printable(text: str) -> str:
-    """Text from an input (a model name, a project id, a file name) made safe to show: every
-    control character shown escaped (ESC as ``\\x1b``, a newline as ``\\n``, U+202E as
-    ``\\u202e``), so it can neither drive the terminal nor forge a line, and every invisible one
-    (U+200B as ``\\u200b``, a tag character as ``\\U000e0041``), so two names that differ by one
-    cannot look alike. Idempotent."""
+    """Every control and invisible character of ``text`` escaped, its backslashes left as they
+    are (ESC as ``\\x1b``, U+200B as ``\\u200b``): nothing in it can drive the terminal, forge a
+    line or hide. Idempotent, and the identity on what :func:`display` returned: the last guard
+    over a whole output line, and stderr's (whose messages quote names with ``repr`` too)."""
     return _CONTROL.sub(_escape, text)
 
 
@@ -212,10 +243,21 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?")
 
 
+#: What a CSV cell from an input shows escaped: the controls (C0, DEL, C1: a terminal acts on them
+#: when the file is printed; a line break would split a record for line-based tools) and the
+#: bidirectional controls (Bidi_Control: U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) and
+#: line and paragraph separators, which reorder or break what a spreadsheet's cell shows. The other
+#: invisible characters stay: a cell is the text itself (``👨\u200d👩\u200d👧 family.txt`` is
+#: the file's name, its joiners raw), for spreadsheets and programs that compare it.
+_CSV_CONTROLS = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+_csv_escaped = _escaper(_CSV_CONTROLS)
+
+
 def csv_safe(text: str) -> str:
-    """A CSV cell that came from an input: printable, and a leading ``= + - @`` defused with a
-    ``'`` as OWASP recommends; a number (``-5``, ``-0.5%``) or a lone ``-`` stays as it is."""
-    text = printable(text)
+    """A CSV cell that came from an input: its controls and bidi controls escaped (see
+    ``_CSV_CONTROLS``), and a leading ``= + - @`` defused with a ``'`` as OWASP recommends; a number
+    (``-5``, ``-0.5%``) or a lone ``-`` stays as it is."""
+    text = _csv_escaped(text)
     if len(text) > 1 and text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
@@ -463,7 +505,7 @@ def _cell(v: Cell, places: int | None = None) -> str:
     if v is None:
         return "-"
     if isinstance(v, Shown):
-        return printable(v.text)
+        return display(v.text)
     if isinstance(v, Usd):
         if v.signed and v.value:
             shown = usd_auto(abs(v.value)) if places is None else usd(abs(v.value), places)
@@ -475,7 +517,7 @@ def _cell(v: Cell, places: int | None = None) -> str:
         return f"{v:,}"
     if isinstance(v, int) and not isinstance(v, bool):
         return f"{v:,}"
-    return printable(str(v))
+    return display(str(v))
 
 
 def _csv_cell(v: Cell) -> str:
@@ -560,15 +602,17 @@ def md_escape(text: str, *, cell: bool = False) -> str:
 
 
 def _markdown(report: Report) -> str:
-    e = md_escape
+    def e(text: str, cell: bool = False) -> str:  # text as read: shown (display), then Markdown
+        return md_escape(display(text), cell=cell)
+
     out: list[str] = [f"## {e(report.title)}", ""]
     for t in shown_tables(report):
         cols, rows = people_view(t)
         out += [f"**{e(t.title)}**", ""]
         out.append("| " + " | ".join(e(c, cell=True) for c in cols) + " |")
         out.append("|" + "|".join("---:" if c in t.numeric else "---" for c in cols) + "|")
-        for row in rows:
-            out.append("| " + " | ".join(e(c, cell=True) for c in row) + " |")
+        for row in rows:  # people_view's cells: shown already
+            out.append("| " + " | ".join(md_escape(printable(c), cell=True) for c in row) + " |")
         out.append("")
     if report.assumptions:
         out += ["**Assumptions**", ""]
@@ -635,9 +679,10 @@ class _Grid:
 
 def _grid(t: Table, encoding: str | None) -> _Grid:
     cols, cells = people_view(t)
-    cols = [encodable(printable(c), encoding) for c in cols]
-    cells = [[encodable(printable(c), encoding) for c in row] for row in cells]
-    return _Grid(cols, cells, [c in t.numeric for c in cols])
+    right = [c in t.numeric for c in cols]
+    cols = [encodable(display(c), encoding) for c in cols]
+    cells = [[encodable(printable(c), encoding) for c in row] for row in cells]  # people_view's: shown
+    return _Grid(cols, cells, right)
 
 
 def _natural(g: _Grid, j: int, head_words: bool) -> int:
@@ -788,13 +833,14 @@ def _text_table(t: Table, width: int | None = None, ascii: bool = False, encodin
             groups = _parts(g, width)
             parts = [_grid_lines(g.pick(cols), width, ascii, break_headers=True) for cols in groups]
             if len(groups) > 1:
-                note = f"(in {len(groups)} parts to fit {width} columns, each led by the {g.cols[0]} column)"
+                first = shown[0]
+                note = f"(in {len(groups)} parts to fit {width} columns, each led by the {first} column)"
     out: list[str] = []
     for i, part in enumerate(parts):
         title = t.title if i == 0 else f"{t.title} (part {i + 1} of {len(parts)})"
-        out += _lines(title, width)
+        out += _lines(display(title), width)
         if i == 0 and note:
-            out += _lines(note, width)
+            out += _lines(display(note), width)
         out += ["", *part, ""]
     return out
 
@@ -813,16 +859,16 @@ def _rich_text(report: Report, width: int | None = None, ascii: bool = False, en
 
     def para(text: str, first: str, rest: str) -> list[str]:
         if width is None:
-            return [first + text]
+            return [first + display(text)]
         return textwrap.wrap(
-            encodable(printable(text), encoding),
+            encodable(display(text), encoding),
             width,
             initial_indent=first,
             subsequent_indent=rest,
             break_on_hyphens=False,
         ) or [first]
 
-    out = _lines(report.title, width)
+    out = _lines(display(report.title), width)
     for t in shown_tables(report):
         out += _text_table(t, width, ascii, encoding)
         name = t.name or _slug(t.title)
@@ -839,7 +885,7 @@ def _rich_text(report: Report, width: int | None = None, ascii: bool = False, en
         for n in report.notes:
             out += para(n, "  - ", "    ")
     if report.footer:
-        out += _lines(report.footer, width)
+        out += _lines(display(report.footer), width)
     return "\n".join(printable(line).rstrip() for line in out) + "\n"
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 # --------------------------------------------------------------------------- item 1: default ignorables
 
@@ -66,3 +71,86 @@ def test_usage_tells_the_look_alike_models_apart(cli, tmp_path: Path) -> None:  
     assert [line[end - 1] for line in lines[at + 2 : at + 6]] == ["1"] * 4  # each count under "requests"
     for fmt in ("markdown", "html", "json"):
         assert not set(cli("usage", log, "-f", fmt).stdout) & set("\ufe0f\u034f\u3164\u200b"), fmt
+
+
+# --------------------------------------------------------------------------- item 2: unambiguous escapes
+
+_ESC = re.compile(r"(\\+)(n|r|t|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
+
+
+def _read_back(shown: str) -> str:
+    """README's rule read backwards: in a run of backslashes before an escape's text, each pair is
+    one backslash and an odd one left opens the escape; any other backslash is itself."""
+
+    def one(m: re.Match[str]) -> str:
+        run, form = m.group(1), m.group(2)
+        if len(run) % 2 == 0:
+            return "\\" * (len(run) // 2) + form
+        ch = {"n": "\n", "r": "\r", "t": "\t"}.get(form) or chr(int(form[1:], 16))
+        return "\\" * (len(run) // 2) + ch
+
+    return _ESC.sub(one, shown)
+
+
+@given(st.text(alphabet=st.sampled_from("\\ab\u200dxu0ntU\x1b\ufe0f\u202e2d")))
+def test_display_reads_back_as_the_text(text: str) -> None:
+    """Two texts are never shown alike (display is one-to-one): it reads back as the text."""
+    from gpt41cost.report import display
+
+    assert _read_back(display(text)) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("a\u200db.txt", "a\\u200db.txt"),
+        ("a\\u200db.txt", "a\\\\u200db.txt"),  # was a\u200db.txt, as the real joiner
+        ("C:\\Users\\me\\notes.txt", "C:\\Users\\me\\\\notes.txt"),  # \n reads as an escape
+        ("C:\\Users\\me\\x.txt", "C:\\Users\\me\\x.txt"),  # \x. does not
+        ("\\\\server\\share\\a.txt", "\\\\server\\share\\a.txt"),
+        ("\\\u200d", "\\\\\\u200d"),
+    ],
+)
+def test_display_doubles_only_a_backslash_that_reads_as_an_escape(text: str, shown: str) -> None:
+    from gpt41cost.report import display, printable
+
+    assert display(text) == shown
+    assert printable(display(text)) == shown  # the last guard leaves it
+
+
+def _ambig(tmp_path: Path) -> tuple[Path, Path]:
+    real, literal = tmp_path / "a\u200db.txt", tmp_path / "a\\u200db.txt"
+    real.write_text("hi\n")
+    literal.write_text("hello hi\n")
+    return real, literal
+
+
+def test_a_real_joiner_and_its_escape_text_are_shown_apart(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """/tmp/review15b/ambig: estimate --per-input showed both files as a\\u200db.txt."""
+    files = _ambig(tmp_path)
+    out = cli("estimate", *files, "-m", "gpt-4.1", "--per-input").stdout
+    assert "/a\\u200db.txt " in out and "/a\\\\u200db.txt " in out
+    md = cli("estimate", *files, "-m", "gpt-4.1", "--per-input", "-f", "markdown").stdout
+    assert "/a\\\\u200db.txt |" in md and "/a\\\\\\\\u200db.txt |" in md  # Markdown escapes each backslash
+    html = cli("estimate", *files, "-m", "gpt-4.1", "--per-input", "-f", "html").stdout
+    assert "/a\\u200db.txt<" in html and "/a\\\\u200db.txt<" in html
+    data = cli.json("estimate", *files, "-m", "gpt-4.1", "--per-input")
+    assert {Path(i["source"]).name for i in data["inputs"]} >= {"a\u200db.txt", "a\\u200db.txt"}  # JSON exact
+
+
+def test_csv_keeps_a_name_but_for_what_misleads_a_spreadsheet(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """/tmp/review15b/emoji: the CSV cell was 👨\\u200d👩\\u200d👧 family.txt, not the file's name."""
+    family, override = tmp_path / "👨\u200d👩\u200d👧 family.txt", tmp_path / "ab\u202ecod.txt"
+    family.write_text("one two\n")
+    override.write_text("one\n")
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                cli(
+                    "estimate", family, override, "-m", "gpt-4.1", "--per-input", "-f", "csv", "--table", "inputs"
+                ).stdout
+            )
+        )
+    )
+    names = {Path(r[0]).name for r in rows[1:]}
+    assert names == {"👨\u200d👩\u200d👧 family.txt", "ab\\u202ecod.txt"}
