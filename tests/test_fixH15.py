@@ -154,3 +154,32 @@ def test_csv_keeps_a_name_but_for_what_misleads_a_spreadsheet(cli, tmp_path: Pat
     )
     names = {Path(r[0]).name for r in rows[1:]}
     assert names == {"👨\u200d👩\u200d👧 family.txt", "ab\\u202ecod.txt"}
+
+
+# --------------------------------------------------------------------------- item 3: one cache-hit figure
+
+
+def test_the_cache_hit_chart_rounds_once_as_the_table(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """500,000 of 4,784,002 input tokens cached is 10.4515%: the HTML chart said 10.4% (rounded to
+    10.45 first), the tables 10.5%."""
+    log = tmp_path / "c.jsonl"
+    rec = {
+        "id": "c1",
+        "created": 1796601600,
+        "model": "gpt-4.1",
+        "usage": {
+            "prompt_tokens": 4_784_002,
+            "completion_tokens": 10,
+            "prompt_tokens_details": {"cached_tokens": 500_000},
+        },
+    }
+    other = {
+        "id": "c2",
+        "created": 1796601600,
+        "model": "gpt-4.1-mini",
+        "usage": {"prompt_tokens": 10, "completion_tokens": 1},
+    }
+    log.write_text(json.dumps(rec) + "\n" + json.dumps(other) + "\n")
+    html = cli("usage", log, "-f", "html").stdout
+    assert "Cached share by model" in html
+    assert "10.5%" in html and "10.4%" not in html

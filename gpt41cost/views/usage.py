@@ -393,7 +393,8 @@ def _charts(result: UsageResult) -> list[Chart]:
                     (
                         "cache hit",
                         [
-                            ratio_str(m.cache_hit_rate * 100, 2) if m.cache_hit_rate is not None else None
+                            # exact: rounded once where shown, as the tables' figure is
+                            m.cache_hit_rate * 100 if m.cache_hit_rate is not None else None
                             for m in result.models
                         ],
                     )
