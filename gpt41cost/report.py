@@ -80,6 +80,9 @@ class Table:
     #: False: a table for people only, not a CSV table (``--table``): its rows are in a machine-only
     #: table under a name that does not change with the inputs (a title naming a file would)
     csv: bool = True
+    #: (column, CSV header) pairs: a column whose cells people read with their unit (``2.1 days``)
+    #: and CSV holds as numbers in one unit, named in its CSV header (``online minutes``)
+    csv_names: Sequence[tuple[str, str]] = ()
 
 
 @dataclass(frozen=True)
@@ -540,11 +543,13 @@ def _csv(report: Report, name: str | None) -> str:
     if name == "help":
         w.writerow(["table", "title", "default", "numeric columns"])
         for i, (slug, t) in enumerate(zip(table_names(report), csv_tables(report), strict=True)):
-            numeric = "; ".join(c for c in t.columns if c in t.numeric)
+            named = dict(t.csv_names)
+            numeric = "; ".join(named.get(c, c) for c in t.columns if c in t.numeric)
             w.writerow([slug, csv_safe(t.title), "yes" if i == 0 else "no", numeric])
         return buf.getvalue()
     t = pick_table(report, name)
-    w.writerow([csv_safe(c) for c in t.columns])
+    named = dict(t.csv_names)
+    w.writerow([csv_safe(named.get(c, c)) for c in t.columns])
     for row in t.rows:
         w.writerow([_csv_cell(c) for c in row])
     return buf.getvalue()

@@ -183,3 +183,31 @@ def test_the_cache_hit_chart_rounds_once_as_the_table(cli, tmp_path: Path) -> No
     html = cli("usage", log, "-f", "html").stdout
     assert "Cached share by model" in html
     assert "10.5%" in html and "10.4%" not in html
+
+
+# --------------------------------------------------------------------------- item 4: the backlog's units
+
+BACKLOG = ("limits", "--input-tokens", "2000", "--output-tokens", "400", "--peak-rpm", "50", "--backlog", "1000000")
+
+
+def test_the_backlog_table_does_not_call_days_minutes(cli) -> None:  # type: ignore[no-untyped-def]
+    """limits --backlog: columns 'online minutes', 'Batch API minutes' showed 2.1 days, 40.0 days."""
+    out = cli(*BACKLOG, "--tier", "3", "-m", "gpt-4.1").stdout
+    assert " model     tier   online time   limited by   Batch API time   24 h waves" in out
+    assert " gpt-4.1      3      2.1 days   TPM               40.0 days           40" in out
+    md = cli(*BACKLOG, "--tier", "3", "-m", "gpt-4.1", "-f", "markdown").stdout
+    assert "| model | tier | online time | limited by | Batch API time | 24 h waves |" in md
+    html = cli(*BACKLOG, "--tier", "3", "-m", "gpt-4.1", "-f", "html").stdout
+    assert ">online time<" in html and "minutes" not in html.split("Backlog of")[-1]
+    # CSV: numbers in minutes, the unit in the header; JSON keys name theirs
+    rows = list(
+        csv.reader(io.StringIO(cli(*BACKLOG, "--tier", "3", "-m", "gpt-4.1", "-f", "csv", "--table", "backlog").stdout))
+    )
+    assert rows == [
+        ["model", "tier", "online minutes", "limited by", "Batch API minutes", "24 h waves"],
+        ["gpt-4.1", "3", "3000", "TPM", "57600", "40"],
+    ]
+    help_rows = list(csv.reader(io.StringIO(cli(*BACKLOG, "-f", "csv", "--table", "help").stdout)))
+    assert [r[3] for r in help_rows if r[0] == "backlog"] == ["tier; online minutes; Batch API minutes; 24 h waves"]
+    drain = cli.json(*BACKLOG, "--tier", "3", "-m", "gpt-4.1")["models"][0]["backlog"][0]
+    assert (drain["online_minutes"], drain["batch_hours"]) == (3000, 960)
