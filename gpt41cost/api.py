@@ -879,7 +879,14 @@ def _limit_profiles(
     ``estimate`` and ``plan`` price it (:func:`gpt41cost.workload.steady_cached`), else a warm run."""
     from .cache import CACHE_STEADY_SHORT, RETENTION_MINUTES
     from .measure import over_max
-    from .workload import given_size_profile, measured_cache, profile_from_measured, steady_cached, warm_cached
+    from .workload import (
+        given_size_profile,
+        measured_cache,
+        profile_from_measured,
+        refuse_over_window,
+        steady_cached,
+        warm_cached,
+    )
 
     measured: list[Any] = []
     templates: tuple[str, ...] = ()
@@ -939,6 +946,8 @@ def _limit_profiles(
             cache_hit_rate=rate,
             auto_cached=steady if steady is not None else auto.get(base),
         )
+        # a request over the window is refused, as plan refuses it (docs/accounting.md §11)
+        refuse_over_window(profiles[base], measured, m, "max_tokens (or output_tokens)")
         if steady is not None and rpd is not None:
             s = replace(
                 s,

@@ -215,10 +215,6 @@ class PromptSummary:
     #: refuses them; figured at the maximum, measure.CAP_OVER_MAX): (where, cap as written), and that maximum
     over_max: tuple[tuple[str, int], ...] = ()
     max_output_tokens: int | None = None
-    #: the requests whose input plus one choice's output is over the model's context window (not
-    #: fitting: OpenAI refuses them; limits.over_window): (where, input tokens, output tokens), and that window
-    over_window: tuple[tuple[str, int, int], ...] = ()
-    context_window: int | None = None
     #: the prompt files that look like unrendered templates (readers.inputs.UNRENDERED), counted as written
     unrendered: tuple[str, ...] = ()
 
@@ -229,10 +225,8 @@ class PromptSummary:
         basis: str,
         measured: Sequence[Measured] = (),
         max_output: int | None = None,
-        window: int | None = None,
     ) -> PromptSummary:
         cached = profile.cached_tokens
-        held = [(k, profile.input_tokens[k], _held(profile, k)) for k in range(len(measured))]
         return cls(
             files=profile.kinds,
             mean_input_tokens=profile.mean_input_tokens,
@@ -253,10 +247,6 @@ class PromptSummary:
                 if m.max_output_tokens is not None and over_max(m.max_output_tokens, max_output)
             ),
             max_output_tokens=max_output,
-            over_window=()
-            if window is None
-            else tuple((measured[k].where, i, o) for k, i, o in held if over_window(i, o, window)),
-            context_window=window,
         )
 
     def on(self, profile: RequestProfile, max_output: int | None = None) -> PromptSummary:
@@ -759,7 +749,7 @@ def profile_from_measured(
         inputs, cached, output_tokens, fallback, reserves if own else (), outputs if below else (),
         batch if any(batch) else (), choices if many else (), output_whole, priority if any(priority) else (),
     )  # fmt: skip
-    return profile, PromptSummary.of(profile, basis, measured, top, catalog.models[base].context_window)
+    return profile, PromptSummary.of(profile, basis, measured, top)
 
 
 def prompt_inputs(w: Workload, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[Found]:
@@ -849,19 +839,28 @@ def workload_profiles(
         if w.cache_source:
             summary = replace(summary, cache_basis=f"{summary.cache_basis}; {w.cache_source}")
         for (m, _), profile in zip(w.models, profiles, strict=True):
-            window = m.spec.context_window
-            for k, i in enumerate(profile.input_tokens):
-                # each choice fits the window alone; its cap as every figure takes it, at most the
-                # model's maximum output (measure.CAP_OVER_MAX: a cap over it is listed, not refused)
-                reserve = _held(profile, k)
-                if over_window(i, reserve, window):
-                    raise InputError(_over_window(measured[k], i, reserve, m.label, window))
+            refuse_over_window(profile, measured, m, "the workload's max_tokens (or output_tokens)")
         return tuple(profiles), summary
     one, summary = _given_size_profile(w, catalog)
     return (one,) * len(w.models), summary
 
 
-def _over_window(request: Measured, input_tokens: int, reserve: int, label: str, window: int) -> str:
+def refuse_over_window(profile: RequestProfile, measured: Sequence[Measured], model: ResolvedModel, given: str) -> None:
+    """The one rule for a prompt or request file's request over the context window, in plan and
+    limits alike (docs/accounting.md §11: plan refuses a request whose input plus one choice's
+    output, its cap taken at most at the model's maximum output, is over the window): an
+    :class:`InputError` names the request and how far to lower its cap, or ``given`` (what gave
+    the output of a request without its own cap: the workload's keys, limits' flags)."""
+    window = model.spec.context_window
+    for k, i in enumerate(profile.input_tokens):
+        # each choice fits the window alone; its cap as every figure takes it, at most the
+        # model's maximum output (measure.CAP_OVER_MAX: a cap over it is listed, not refused)
+        reserve = _held(profile, k)
+        if over_window(i, reserve, window):
+            raise InputError(_over_window(measured[k], i, reserve, model.label, window, given))
+
+
+def _over_window(request: Measured, input_tokens: int, reserve: int, label: str, window: int, given: str) -> str:
     """The refusal of a request whose input plus one choice's output is over the context window,
     with what to do about it."""
     room = window - input_tokens
@@ -870,7 +869,7 @@ def _over_window(request: Measured, input_tokens: int, reserve: int, label: str,
     elif request.max_output_tokens is not None:
         todo = f"lower its max_tokens to {room:,} or less, shorten its input, or leave the file out (--exclude)"
     else:
-        todo = f"lower the workload's max_tokens (or output_tokens) to {room:,} or less, or shorten its input"
+        todo = f"lower {given} to {room:,} or less, or shorten its input"
     return (
         f"{request.where}: {input_tokens:,} input tokens plus {reserve:,} output do not fit {label}'s "
         f"{window:,}-token context window; {todo}"

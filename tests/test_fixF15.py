@@ -103,45 +103,6 @@ def _small_window(tmp_path: Path, window: int = 40_000) -> str:
     return str(path)
 
 
-def test_limits_lists_a_file_request_over_the_window_as_estimate_does(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """A request file whose first request is over the window: limits said nothing (tier fits, exit 0);
-    estimate lists it as not fitting. Now limits names it (stderr, Notes, JSON), and counts it as sent."""
-    pricing = _small_window(tmp_path)
-    big = "hello" + " hello" * 34_999  # 35,000 tokens
-    f = tmp_path / "reqs.jsonl"
-    lines = [
-        {"model": "gpt-4.1", "messages": [{"role": "user", "content": big}], "max_tokens": 10_000},
-        {"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi there"}], "max_tokens": 100},
-    ]
-    f.write_text("".join(json.dumps(x) + "\n" for x in lines))
-    est = cli.json("estimate", f, "-m", "gpt-4.1", "--pricing", pricing)["models"][0]
-    assert est["fits"] is False
-    [misfit] = est["misfits"]
-    r = cli("limits", f, "--peak-rpm", "1", "-m", "gpt-4.1", "--pricing", pricing, "-f", "json")
-    assert r.exit_code == 0
-    doc = r.json()
-    over = [{"request": misfit["where"], "input_tokens": misfit["input_tokens"], "output_tokens": 10_000}]
-    assert misfit["output_tokens"] == 10_000
-    assert doc["inputs"]["requests_over_context_window"] == over
-    assert doc["models"][0]["inputs"]["requests_over_context_window"] == over
-    note = (
-        f"1 request does not fit the 40,000-token context window of gpt-4.1: {f}:1 "
-        f"({misfit['input_tokens']:,} input + 10,000 output), which OpenAI refuses; shorten the input or lower the "
-        "request's max_tokens (or --max-tokens); the figures count it as sent"
-    )
-    assert note in doc["notes"]
-    assert f"gpt41cost: warning: {note}\n" in r.stderr
-    assert doc["inputs"]["prompt_files"] == 2  # counted, not refused
-    # the table's Notes too; a file that fits has no such note and an empty list
-    table = cli("limits", f, "--peak-rpm", "1", "-m", "gpt-4.1", "--pricing", pricing)
-    assert table.exit_code == 0 and note in table.stdout.replace("\n    ", " ")
-    small = tmp_path / "small.jsonl"
-    small.write_text(json.dumps(lines[1]) + "\n")
-    fine = cli.json("limits", small, "--peak-rpm", "1", "-m", "gpt-4.1", "--pricing", pricing)
-    assert fine["inputs"]["requests_over_context_window"] == []
-    assert not any("context window" in n for n in fine["notes"])
-
-
 # --------------------------------------------------------------------------- item 2: invisible characters
 
 #: A usage log whose first model is gpt-4.1 and a zero-width space: another, unpriced model that looks like gpt-4.1.

@@ -175,3 +175,53 @@ def test_every_help_example_runs(cli, command: str, tmp_path) -> None:  # type: 
             assert "error:" not in shown, f"$ {line}\n{shown}"
         ran += 1
     assert ran >= 1
+
+
+# --------------------------------------------------------------------------- item 1: a request file over the window
+
+
+def test_limits_refuses_a_file_request_over_the_window_as_plan_does(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """req/win.jsonl (1,030,007 input + 20,000 max_tokens): limits priced it ($3,105.042/month, exit 0,
+    a note), plan refused it (exit 3). docs/accounting.md §11: plan refuses such a request, with a line
+    saying how far to lower the cap; limits now refuses it with the same line (workload.refuse_over_window)."""
+    import json
+
+    from .test_fixF15 import _small_window  # the fixture catalog with a 40,000-token window
+
+    pricing = _small_window(tmp_path)
+    big = "hello" + " hello" * 34_999  # 35,000 tokens
+    f = tmp_path / "reqs.jsonl"
+    lines = [
+        {"model": "gpt-4.1", "messages": [{"role": "user", "content": big}], "max_tokens": 10_000},
+        {"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi there"}], "max_tokens": 100},
+    ]
+    f.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    [misfit] = cli.json("estimate", f, "-m", "gpt-4.1", "--pricing", pricing)["models"][0]["misfits"]  # listed
+    n = misfit["input_tokens"]
+    line = (
+        f"{f}:1: {n:,} input tokens plus 10,000 output do not fit gpt-4.1's 40,000-token context window; "
+        f"lower its max_tokens to {40_000 - n:,} or less, shorten its input, or leave the file out (--exclude)"
+    )
+    r = cli("limits", f, "--peak-rpm", "1", "--requests-per-day", "100", "-m", "gpt-4.1", "--pricing", pricing)
+    assert (r.exit_code, r.stdout, r.stderr) == (3, "", f"gpt41cost: error: {line}\n")
+    w = tmp_path / "win.yaml"
+    w.write_text(
+        f"name: win\nmodels: {{gpt-4.1: 1.0}}\nprompts: [{f}]\noutput_tokens: 500\n"
+        "traffic: {requests_per_day: 100, peak_rpm: 10}\ntier: 5\nhorizon_months: 1\n"
+    )
+    p = cli("plan", w, "--pricing", pricing)
+    assert (p.exit_code, p.stdout, p.stderr) == (3, "", f"gpt41cost: error: {line}\n")
+    # a prompt file without its own cap: the flags that gave its output
+    t = tmp_path / "long.txt"
+    t.write_text(big)
+    r = cli("limits", t, "--peak-rpm", "1", "--max-tokens", "6000", "-m", "gpt-4.1", "--pricing", pricing)
+    assert r.exit_code == 3 and r.stdout == ""
+    assert r.stderr.endswith(
+        "35,000 input tokens plus 6,000 output do not fit gpt-4.1's 40,000-token context window; lower "
+        "max_tokens (or output_tokens) to 5,000 or less, or shorten its input\n"
+    )
+    # the file that fits is assessed
+    small = tmp_path / "small.jsonl"
+    small.write_text(json.dumps(lines[1]) + "\n")
+    fine = cli.json("limits", small, "--peak-rpm", "1", "-m", "gpt-4.1", "--pricing", pricing)
+    assert fine["models"][0]["lowest_tier"] == 1

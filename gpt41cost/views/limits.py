@@ -237,38 +237,6 @@ def over_max_notes(each: Sequence[tuple[str, Sequence[tuple[str, int]], int | No
     return [_over_max_note(over, top, labels) for (over, top), labels in groups.items()]
 
 
-def _over_window_note(over: Sequence[tuple[str, int, int]], window: int, models: Sequence[str]) -> str:
-    """The note on the requests whose input plus output (``over``: where, input, output; at least
-    one) is over the context window ``window`` of ``models`` (limits.over_window): OpenAI refuses
-    them, as estimate lists them among the requests that do not fit; the figures count them as sent."""
-    n = len(over)
-    shown = first_named([f"{where} ({i:,} input + {o:,} output)" for where, i, o in over])
-    names = models[0] if len(models) == 1 else f"{', '.join(models[:-1])} and {models[-1]}"
-    return (
-        f"{n_requests(n)} {'does' if n == 1 else 'do'} not fit the {window:,}-token context window of {names}: "
-        f"{shown}, which OpenAI refuses; shorten the input or lower the request's max_tokens (or "
-        f"--max-tokens); the figures count {'it' if n == 1 else 'them'} as sent"
-    )
-
-
-def over_window_notes(each: Sequence[tuple[str, Sequence[tuple[str, int, int]], int | None]]) -> list[str]:
-    """The notes on the requests over a model's context window (:func:`_over_window_note`) for each
-    model (label, its requests over its window, that window): one note for the models with the same
-    requests over the same window, naming them all (as :func:`over_max_notes`)."""
-    groups: dict[tuple[tuple[tuple[str, int, int], ...], int], list[str]] = {}
-    for label, over, window in each:
-        if over and window is not None:
-            groups.setdefault((tuple(over), window), []).append(label)
-    return [_over_window_note(over, window, labels) for (over, window), labels in groups.items()]
-
-
-def over_window_json(summary: PromptSummary | None) -> list[dict[str, Any]]:
-    """JSON ``requests_over_context_window``: each request whose input plus output is over the window."""
-    if not summary:
-        return []
-    return [{"request": w, "input_tokens": i, "output_tokens": o} for w, i, o in summary.over_window]
-
-
 def over_max_json(summary: PromptSummary | None) -> list[dict[str, Any]]:
     """JSON ``requests_over_max_output``: each request whose own cap is over the maximum output."""
     return [{"request": w, "output_cap_tokens": c} for w, c in summary.over_max] if summary else []
@@ -455,8 +423,7 @@ def limits_report(
     demand = assessments[0].demand
     labels = [a.demand.models[0][0].label for a, _ in pairs]
     owned = [(label, own) for label, (_, own) in zip(labels, pairs, strict=True) if own is not None]
-    over_notes = over_window_notes([(label, own.over_window, own.context_window) for label, own in owned])
-    over_notes += over_max_notes([(label, own.over_max, own.max_output_tokens) for label, own in owned])
+    over_notes = over_max_notes([(label, own.over_max, own.max_output_tokens) for label, own in owned])
     notes += over_notes
     notes += priority_notes(demand, catalog.long_context_threshold)  # the same traffic on each model
     if demand.traffic.requests_per_day is None:
@@ -637,7 +604,6 @@ PER_MODEL = (
     "mean_cached_tokens",
     "cache",
     "requests_over_max_output",
-    "requests_over_context_window",
 )
 
 
@@ -712,7 +678,6 @@ def _inputs_json(demand: Demand, summary: PromptSummary | None) -> dict[str, Any
         "mean_cached_tokens": rounded(summary.mean_cached_tokens if summary else Decimal(0), MEAN_PLACES),
         "cache": summary.cache_basis if summary else None,
         "requests_over_max_output": over_max_json(summary),
-        "requests_over_context_window": over_window_json(summary),
         "batch_share": demand.batch_share,
         "priority_share": demand.priority_share,
         "batch_file_requests": p.batch_kinds,
