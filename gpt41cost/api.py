@@ -803,7 +803,8 @@ def limits(
     The files are read as :func:`estimate` reads them, with the same reading options
     (``include``, ``exclude``, ``encoding``, ``read_as``, ``image_size``, ``skip_bad``,
     ``on_progress``, ``on_total``, ``on_warning``): a prompt file is one request, a request file
-    gives its requests, each reserving its own ``max_tokens``, images counted. A Batch file's
+    gives its requests, each reserving its own ``max_tokens``, images counted; a request over the
+    context window raises InputError, as plan refuses it. A Batch file's
     requests go through the Batch API: priced at Batch rates and counted against the batch queue,
     not RPM, TPM and RPD (``batch_share`` moves a share of the others there). ``priority_share``
     of the other requests is sent at priority processing (0 to 1; with ``batch_share`` at most 1, a
@@ -837,7 +838,7 @@ def limits(
     resolved = [_resolve(cat, n, "models") for n in _names(models, "models") or cat.model_names()]
     _refuse_over_max(resolved, ("max_tokens", n_max), ("output_tokens", n_output))
     reserve = ("max_tokens", n_max) if n_max is not None else ("output_tokens", n_output)
-    if n_input is not None and reserve[1] is not None:  # a request file's own misfits are listed instead
+    if n_input is not None and reserve[1] is not None:  # a file's requests: workload.refuse_over_window
         check_window(resolved, n_input, reserve[1], reserve[0])
     read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
     profiles, summaries, out_source = _limit_profiles(
