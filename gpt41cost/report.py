@@ -579,8 +579,9 @@ _MD_PUNCT = re.compile(r"[\\`*\[\]~|$]|(?<![^\W_])_|_(?![^\W_])")
 #: What GitHub turns into a mention (@user, @org/team) or a link (an e-mail address, a bare
 #: http:// or www. address): a zero-width space (U+200B, as an entity) after its ``@``, ``:`` or ``www``.
 _MD_LINKISH = re.compile(r"(?i)@(?=\w)|(?<=\w):(?=//)|\bwww(?=\.)")
-#: A start that would open a block in a list item or a line of its own: a heading, a list item, a rule.
-_MD_BLOCK = re.compile(r"^(?:#{1,6}(?=\s|$)|[-+](?=\s|$)|(?:-[ \t]*){3,}$)|^(\d{1,9})(?=[.)](?:\s|$))")
+#: A start that would open a block in a list item or a line of its own: a heading, a list item, a
+#: rule (two hyphens are enough: a list item's own "- " makes "- --" a rule of three).
+_MD_BLOCK = re.compile(r"^(?:#{1,6}(?=\s|$)|[-+](?=\s|$)|(?:-[ \t]*){2,}$)|^(\d{1,9})(?=[.)](?:\s|$))")
 #: A heading's optional closing sequence: a run of ``#`` after a space at the end of the line,
 #: which a heading drops (``## 0 #`` reads "0").
 _MD_CLOSING = re.compile(r"(?<=[ \t])#+$")

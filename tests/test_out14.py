@@ -202,6 +202,8 @@ def test_md_escape_examples():
 @example("n:")  # the list item's own "n:" prefix, stripped twice, read as ""
 @example("0 #")  # a heading's closing sequence: "## 0 #" read "0"
 @example("<b>x</b>")  # raw HTML, shown as text
+@example("--")  # "- --" is a thematic break, not a list item: the text vanished
+@example("- -")
 @settings(max_examples=300)
 def test_md_escape_renders_as_the_text_itself(text):
     """In a heading, a table cell, a list item or a bold title: plain text, the same characters
