@@ -287,6 +287,28 @@ def small_ranges(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     return use
 
 
+@pytest.fixture
+def small_usage_ranges(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], None]:
+    """From then on every plain usage log is read as one over the package's size threshold (8 MiB)
+    is, by several processes, in ranges of 8 KB: a log of a few hundred lines makes some 20 of
+    them, where one over the threshold had to be written for a test (40,000-70,000 lines, 3 ranges
+    of 4 MiB). ``small_usage_ranges(path)`` after the read: it was read so, in more than 10 ranges."""
+    import functools
+
+    from gpt41cost.readers import usage as ru
+
+    scans: list[int] = []
+    scan = ru._scan_parallel
+    monkeypatch.setattr(ru, "read_usage", functools.partial(ru.read_usage, parallel_min_bytes=0))
+    monkeypatch.setattr(ru, "RANGE_BYTES", 8192)
+    monkeypatch.setattr(ru, "_scan_parallel", lambda *a, **kw: scans.append(1) or scan(*a, **kw))
+
+    def check(path: Path) -> None:
+        assert scans and len(ru._ranges(str(path), 0, path.stat().st_size, 2)) > 10
+
+    return check
+
+
 def model(doc: Mapping[str, Any], name: str) -> Any:
     """The figures of model ``name`` in a report's ``--format json`` document."""
     return next(m for m in doc["models"] if m["model"] == name)

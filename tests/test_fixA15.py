@@ -92,8 +92,8 @@ def test_the_hand_figures() -> None:
 
 
 #: each way a log is read: JSONL in one process (one block of mixed kinds: the typed columns),
-#: the same gzipped, a pretty-printed JSON document (streamed: one record at a time), and 40,000
-#: lines (over 8 MiB) read by two processes
+#: the same gzipped, a pretty-printed JSON document (streamed: one record at a time), and 400
+#: lines read by two processes in ranges of 8 KB (conftest's small_usage_ranges)
 LAYOUTS = ["jsonl", "gzip", "pretty", "parallel"]
 
 
@@ -106,7 +106,7 @@ def _numbered(record: dict[str, Any], i: int) -> dict[str, Any]:
 
 
 def _write(tmp_path: Path, layout: str, records: list[dict[str, Any]]) -> tuple[Path, int]:
-    n = 10_000 if layout == "parallel" else 1
+    n = 100 if layout == "parallel" else 1
     rows = [_numbered(r, i) for i in range(n) for r in records]
     if layout == "pretty":
         path = tmp_path / "log.json"
@@ -121,10 +121,15 @@ def _write(tmp_path: Path, layout: str, records: list[dict[str, Any]]) -> tuple[
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_usage_prices_priority_over_the_long_context_threshold_at_standard(tmp_path: Path, layout: str) -> None:
+def test_usage_prices_priority_over_the_long_context_threshold_at_standard(
+    tmp_path: Path, layout: str, request: pytest.FixtureRequest
+) -> None:
     """usage priced c1 and r3 at priority rates: $1.8218555 for the four, not $1.323794."""
     path, n = _write(tmp_path, layout, [r for r, _ in RECORDS])
+    ranges = request.getfixturevalue("small_usage_ranges") if layout == "parallel" else None
     got = gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2 if layout == "parallel" else 1)
+    if ranges is not None:
+        ranges(path)
     result = got.result
     assert result.totals.requests == 4 * n
     assert result.total_usd == EACH * n

@@ -242,13 +242,14 @@ def test_the_cli_states_the_assumption(cli, tmp_path: Path) -> None:
     assert "Total $0.560000 for 100 requests." in done.stdout
 
 
-def test_ungrouped_results_are_counted_across_processes(tmp_path: Path) -> None:
-    """A JSONL of pages over 8 MiB, read by two processes: each worker's count reaches the result."""
+def test_ungrouped_results_are_counted_across_processes(tmp_path: Path, small_usage_ranges) -> None:
+    """A JSONL of pages read by two processes in ranges: each worker's count reaches the result."""
     line = json.dumps(_page(_result(1, 10, 1, batch=None, service_tier=None))) + "\n"
-    n = (9 << 20) // len(line) + 1
+    n = (200 << 10) // len(line) + 1
     path = tmp_path / "pages.jsonl"
     path.write_text(line * n)
     got = gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2).result
+    small_usage_ranges(path)
     assert got.totals.requests == n and got.ungrouped_results == n
     assert dict(got.assumptions)["processing mode of Usage API results"].startswith(f"{n:,} Usage API result(s)")
 
@@ -320,20 +321,23 @@ OVER_SAID = (
 
 
 @pytest.mark.parametrize("layout", ["jsonl", "pretty", "parallel"])
-def test_responses_over_the_models_limits_are_named(tmp_path: Path, layout: str) -> None:
+def test_responses_over_the_models_limits_are_named(
+    tmp_path: Path, layout: str, request: pytest.FixtureRequest
+) -> None:
     """review 15's bad/overctx.jsonl (5,000,000 prompt and 100,000 completion tokens on gpt-4.1)
     was $10.80 with no note; the same figure, now named as no request OpenAI serves."""
     over = _chat("o1", 5_000_000, 100_000)
-    n = 70_000 if layout == "parallel" else 1  # over 8 MiB: two processes, the record in the second's range
+    n = 700 if layout == "parallel" else 1  # two processes, ranges of 8 KB, the record in the last range
     rows = [_chat(f"ok{k}", 1000, 100, model="gpt-4.1-mini") for k in range(n)] + [over]
     path = tmp_path / "log.json"
     if layout == "pretty":
         path.write_text(json.dumps(rows, indent=2))
     else:
         path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    if layout == "parallel":
-        assert path.stat().st_size > 8 << 20
+    ranges = request.getfixturevalue("small_usage_ranges") if layout == "parallel" else None
     got = gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2 if layout == "parallel" else 1)
+    if ranges is not None:
+        ranges(path)
     # 5,000,000 x $2.00 + 100,000 x $8.00 per 1M = $10.80; each gpt-4.1-mini request $0.00056
     assert got.result.totals.cost_usd == Decimal("10.80") + n * Decimal("0.00056")
     assert [(b.model, b.largest_input_tokens, b.requests_over_max_output) for b in got.result.over_limits] == [

@@ -5,7 +5,6 @@ tokens, when kept, in ``metadata.usage_object``) are read as one request each; t
 
 from __future__ import annotations
 
-import functools
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +12,6 @@ from pathlib import Path
 import pytest
 
 import gpt41cost
-from gpt41cost.readers import usage as ru
 
 from .conftest import TEST_DATE
 
@@ -125,7 +123,7 @@ LAYOUTS = ["jsonl", "pretty", "parallel"]
 
 
 def _usage(
-    tmp_path: Path, layout: str, pair: tuple[dict[str, object], ...], *more: dict[str, object], monkeypatch=None
+    tmp_path: Path, layout: str, pair: tuple[dict[str, object], ...], *more: dict[str, object], small_usage_ranges=None
 ):
     """``gpt41cost.usage`` of ``pair`` repeated (once, 200 times in parallel; request ids made
     distinct) and ``more``, written in ``layout``; returns it and the number of repeats.
@@ -143,21 +141,16 @@ def _usage(
         path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     if layout != "parallel":
         return gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=1), n
-    assert monkeypatch is not None
-    parallel: list[int] = []
-    monkeypatch.setattr(ru, "read_usage", functools.partial(ru.read_usage, parallel_min_bytes=0))
-    monkeypatch.setattr(ru, "RANGE_BYTES", 8192)
-    scan = ru._scan_parallel
-    monkeypatch.setattr(ru, "_scan_parallel", lambda *a, **kw: parallel.append(1) or scan(*a, **kw))
+    assert small_usage_ranges is not None
     got = gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2)
-    assert parallel == [1] and len(ru._ranges(str(path), 0, path.stat().st_size, 2)) > 10
+    small_usage_ranges(path)
     return got, n
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_proxy_cache_hits_are_counted_apart_and_not_priced(tmp_path: Path, layout: str, monkeypatch) -> None:
+def test_proxy_cache_hits_are_counted_apart_and_not_priced(tmp_path: Path, layout: str, small_usage_ranges) -> None:
     """They were priced as OpenAI requests: $0.00112 for the two rows, against $0.00056 billed."""
-    got, n = _usage(tmp_path, layout, (ROWS[0], CACHE_HIT), monkeypatch=monkeypatch)
+    got, n = _usage(tmp_path, layout, (ROWS[0], CACHE_HIT), small_usage_ranges=small_usage_ranges)
     assert got.result.totals.requests == n
     assert got.result.totals.cost_usd == Decimal("0.00056") * n
     assert got.result.proxy_cache_hits == n
@@ -168,10 +161,12 @@ def test_proxy_cache_hits_are_counted_apart_and_not_priced(tmp_path: Path, layou
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_rows_without_a_cached_count_are_named_as_an_upper_bound(tmp_path: Path, layout: str, monkeypatch) -> None:
+def test_rows_without_a_cached_count_are_named_as_an_upper_bound(
+    tmp_path: Path, layout: str, small_usage_ranges
+) -> None:
     """A row that keeps no cached-token count was priced with none cached and nothing said so."""
     duplicate = ROWS[0] | {"request_id": "chatcmpl-L1-0"}  # counted once, named once
-    got, n = _usage(tmp_path, layout, (ROWS[0], ROWS[1]), duplicate, monkeypatch=monkeypatch)
+    got, n = _usage(tmp_path, layout, (ROWS[0], ROWS[1]), duplicate, small_usage_ranges=small_usage_ranges)
     assert got.result.totals.requests == 2 * n
     assert got.result.totals.cost_usd == (Decimal("0.00056") + Decimal("0.002864")) * n
     assert got.result.uncached_rows == n  # ROWS[0] has no metadata; ROWS[1] keeps 1,024 cached
