@@ -211,3 +211,26 @@ def test_the_backlog_table_does_not_call_days_minutes(cli) -> None:  # type: ign
     assert [r[3] for r in help_rows if r[0] == "backlog"] == ["tier; online minutes; Batch API minutes; 24 h waves"]
     drain = cli.json(*BACKLOG, "--tier", "3", "-m", "gpt-4.1")["models"][0]["backlog"][0]
     assert (drain["online_minutes"], drain["batch_hours"]) == (3000, 960)
+
+
+# --------------------------------------------------------------------------- item 5: the what-if table's places
+
+
+def test_the_what_if_change_column_has_one_precision(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The change column showed +$0.000000 (all on gpt-4.1, for a gpt-4.1 log) beside -$9.0400
+    (each figure at its own places)."""
+    log = tmp_path / "g41.jsonl"
+    rec = {
+        "created": 1796601600,
+        "model": "gpt-4.1",
+        "usage": {"prompt_tokens": 5_000_000, "completion_tokens": 10_000},
+    }
+    log.write_text("".join(json.dumps({"id": f"r{i}", **rec}) + "\n" for i in range(2)))
+    out = cli("usage", log, "--what-if", "batch=0.5").stdout
+    lines = out.split("\nWhat if\n\n", 1)[1].split("\n\n", 1)[0].splitlines()[2:]
+    changes = [line.split()[-1] for line in lines]
+    assert changes[0] == "$0.00" and changes[-1] == "-$5.04", changes  # were +$0.000000 and -$5.0400
+    assert len({len(c.split(".")[1]) for c in changes}) == 1, changes
+    costs = [line.split()[-2] for line in lines]
+    assert len({len(c.split(".")[1]) for c in costs}) == 1, costs
+

@@ -202,7 +202,8 @@ def usage_report(result: UsageResult) -> Report:
             Table(
                 "What if",
                 ("scenario", "cost", "change"),
-                [[w.scenario, Usd(w.cost_usd), _signed(w.delta_usd)] for w in result.what_if],
+                # money cells: each column at one number of places (report.money_places)
+                [[w.scenario, Usd(w.cost_usd), Usd(w.delta_usd, signed=True)] for w in result.what_if],
                 numeric=_NUMERIC,
                 name="what-if",
             )
@@ -433,11 +434,6 @@ def with_sections(
         notes=[*notes, *report.notes],
         assumptions=[*report.assumptions, *assumptions],
     )
-
-
-def _signed(d: Decimal) -> Shown:
-    text = usd_auto(abs(d))
-    return Shown(f"-{text}" if d < 0 else f"+{text}", d)
 
 
 def usage_json(result: UsageResult) -> dict[str, Any]:
