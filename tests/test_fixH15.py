@@ -234,3 +234,15 @@ def test_the_what_if_change_column_has_one_precision(cli, tmp_path: Path) -> Non
     costs = [line.split()[-2] for line in lines]
     assert len({len(c.split(".")[1]) for c in costs}) == 1, costs
 
+
+# --------------------------------------------------------------------------- item 6: --what-if given twice
+
+
+def test_a_second_what_if_of_the_same_key_is_refused(cli) -> None:  # type: ignore[no-untyped-def]
+    """--what-if batch=0.3 --what-if batch=0.5 priced 50% and said nothing of the 30%."""
+    r = cli("usage", "samples/usage/batch_output.jsonl", "--what-if", "batch=0.3", "--what-if", " batch = 0.5")
+    assert (r.exit_code, r.stdout) == (2, "")
+    assert r.stderr == (
+        "gpt41cost: error: --what-if batch: given twice (batch=0.3, then batch = 0.5); give each scenario once\n"
+    )
+    assert cli("usage", "samples/usage/batch_output.jsonl", "--what-if", "batch=0.3").exit_code == 0
