@@ -47,6 +47,11 @@ from .numbers import NumberError, parse_share
 #: 2: ``as_of``, ``catalog_as_of``, ``undated_requests`` and ``after_shutdown`` (issue #13).
 SCHEMA_VERSION = 3
 SECONDS_PER_DAY = 86_400
+#: Input + output tokens of one response under which :attr:`Accumulator.peak_pair` may keep an
+#: upper bound instead of the exact largest sum (no model has a smaller context window: each of
+#: the catalog's is 1,047,576; a catalog's model with a smaller one is judged as before, see
+#: :func:`over_limits`)
+PAIR_FLOOR = 128_000
 #: How many skipped-record messages are kept with their file and line (the rest are only counted).
 MAX_SKIP_EXAMPLES = 20
 
@@ -209,6 +214,7 @@ class Accumulator:
         "long_threshold",
         "not_usage",
         "peak",
+        "peak_pair",
         "proxy_cache_hits",
         "records",
         "uncached_rows",
@@ -244,10 +250,13 @@ class Accumulator:
         #: its reports shows them). Carried by the totals of each read, not switched at module
         #: level: reads in several threads, or in forked workers, each count as their own asks.
         self.count_bands = count_bands
-        #: model as given -> the most input tokens of one request of it: with the fewest output
-        #: tokens of one (:attr:`hist`), a response over its model's context window is none
-        #: OpenAI served (:func:`over_limits`)
+        #: model as given -> the most input tokens of one request of it
         self.peak: dict[str | None, int] = {}
+        #: model as given -> (the largest input + output of one of its responses, that response's
+        #: input): exact when over :data:`PAIR_FLOOR`; at most it, an upper bound, when not (the
+        #: readers' fast path looks at each row only in a group whose largest input and largest
+        #: output add up to more). What tells a response over its model's context window.
+        self.peak_pair: dict[str | None, tuple[int, int]] = {}
         self.records = 0
         #: records not counted: the first MAX_SKIP_EXAMPLES kept, all counted per reason
         self.bad: Skipped[Skip] = Skipped(MAX_SKIP_EXAMPLES)
@@ -316,6 +325,9 @@ class Accumulator:
             h[out] = h.get(out, 0) + 1
             if inp > self.peak.get(key[0], -1):
                 self.peak[key[0]] = inp
+            was = self.peak_pair.get(key[0])
+            if was is None or inp + out > was[0]:
+                self.peak_pair[key[0]] = (inp + out, inp)
             if self.count_bands:
                 b = self.bands.get(key[0])
                 if b is None:
@@ -358,6 +370,10 @@ class Accumulator:
         for model, top in other.peak.items():
             if top > self.peak.get(model, -1):
                 self.peak[model] = top
+        for model, pair in other.peak_pair.items():
+            was = self.peak_pair.get(model)
+            if was is None or pair[0] > was[0]:
+                self.peak_pair[model] = pair
         if self.count_bands:
             add_counts(self.bands, other.bands)
         self.bad += other.bad
@@ -504,11 +520,12 @@ class OverLimits(Struct, frozen=True):
     """A model's responses that report more tokens than it serves in one request (what ``price()``
     refuses): input and output over its context window, output over its maximum output. Worth a
     look (a mislabelled model, a broken log), priced all the same. Of the window, the largest
-    input is known, not how many are over it (the reader keeps each model's largest input only):
-    it is over when that input and the fewest output tokens of a response are."""
+    input + output of one response is known, not how many are over it (the reader keeps each
+    model's largest sum only, :attr:`Accumulator.peak_pair`)."""
 
     model: str
-    #: the most input tokens of one response (0: none over the context window)
+    #: the input tokens of the response with the most input + output tokens, when that is over the
+    #: context window (0: none over it)
     largest_input_tokens: int
     context_window: int
     #: responses whose output is over the model's maximum output
@@ -1025,9 +1042,10 @@ def summarize(
 
 def over_limits(acc: Accumulator, resolve: _Resolver) -> tuple[OverLimits, ...]:
     """The priced models whose responses report more tokens than they serve in one request: the
-    largest input (:attr:`Accumulator.peak`) with the fewest output tokens of a response
-    (:attr:`Accumulator.hist`) over the context window, outputs over the maximum output; the rule
-    of ``price()``, per response."""
+    largest input + output of one response (:attr:`Accumulator.peak_pair`) over the context window
+    (its input is the one named), outputs over the maximum output; the rule of ``price()``, per
+    response. (A window under :data:`PAIR_FLOOR`, which no catalog model has, where the sum kept is
+    an upper bound: over when the largest input with the fewest output tokens of a response is.)"""
     found: dict[str, OverLimits] = {}
     for model, top in acc.peak.items():
         resolved = resolve(model)
@@ -1036,7 +1054,9 @@ def over_limits(acc: Accumulator, resolve: _Resolver) -> tuple[OverLimits, ...]:
         spec = resolved.spec
         outs = acc.hist.get(model) or {0: 0}
         over = sum(n for out, n in outs.items() if out > spec.max_output_tokens)
-        if top + min(outs) <= spec.context_window:
+        both, top = acc.peak_pair.get(model, (0, top))
+        window = spec.context_window
+        if both <= window or (both <= PAIR_FLOOR and acc.peak[model] + min(outs) <= window):
             top = 0
         if not top and not over:
             continue

@@ -233,3 +233,45 @@ def test_a_csv_row_of_zero_requests_holds_no_token(tmp_path: Path, inp: int, out
     got = _usage(path)
     assert got.totals.requests == 1
     assert dict(got.skipped) == ({"bad_tokens": 1} if bad else {})
+
+
+# --------------------------------------------------------------------------- 4. over the context window
+
+
+def _over(lines: list[str], tmp_path: Path, name: str) -> tuple:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return _usage(path).over_limits
+
+
+def _pair(rid: str, inp: int, out: int) -> str:
+    usage = {"prompt_tokens": inp, "completion_tokens": out, "total_tokens": inp + out}
+    return json.dumps({"id": rid, "object": "chat.completion", "created": CREATED, "model": "gpt-4.1", "usage": usage})
+
+
+def test_a_response_over_the_window_beside_a_larger_input_is_named(tmp_path: Path) -> None:
+    """range/missed.jsonl: 1,047,476 + 100 (at the window) and 1,020,000 + 30,000 (over it): before,
+    over_limits was empty (the largest input with the fewest output tokens is not over), though
+    range/alone.jsonl, the second alone, named it. In a file the fast path reads too (20,000 lines)."""
+    for name in ("missed.jsonl", "alone.jsonl"):
+        got = _usage(DATA / name).over_limits
+        assert [(o.model, o.largest_input_tokens, o.context_window) for o in got] == [("gpt-4.1", 1_020_000, 1_047_576)]
+    lines = [_pair(f"x{i}", 1000 + i, 50) for i in range(20_000)]
+    lines[3000] = _pair("w1", 1_047_476, 100)
+    lines[12000] = _pair("w2", 1_020_000, 30_000)
+    got = _over(lines, tmp_path, "big.jsonl")
+    assert [(o.largest_input_tokens, o.requests_over_max_output) for o in got] == [(1_020_000, 0)]
+    lines[12000] = _pair("w2", 1_017_576, 30_000)  # exactly the window: not over
+    assert _over(lines, tmp_path, "at.jsonl") == ()
+
+
+def test_the_largest_sum_is_kept_across_processes(tmp_path: Path) -> None:
+    """Over 8 MiB, read by two processes: the response over the window is in the second half."""
+    lines = [_pair(f"x{i}", 1000, 50) for i in range(120_000)]
+    lines[1000] = _pair("w1", 1_047_476, 100)
+    lines[100_000] = _pair("w2", 1_020_000, 30_000)
+    path = tmp_path / "two.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    assert path.stat().st_size > 8 << 20
+    got = gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2).result.over_limits
+    assert [o.largest_input_tokens for o in got] == [1_020_000]

@@ -59,7 +59,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from itertools import compress, repeat
-from operator import attrgetter, floordiv, is_, is_not, itemgetter, le, lshift, or_
+from operator import add, attrgetter, floordiv, is_, is_not, itemgetter, le, lshift, or_
 from struct import pack
 from typing import IO, Annotated, Any, BinaryIO, Generic, Literal, TypeVar
 
@@ -80,6 +80,7 @@ from ..usage import (
     BAND_TOKENS,
     FIRST_SECOND,
     LAST_SECOND,
+    PAIR_FLOOR,
     SECONDS_PER_DAY,
     TIME_KEYS,
     Accumulator,
@@ -1537,7 +1538,7 @@ def _add_rows(
     # not wanted (read_usage(bands=False)): about 6% of a line's instructions
     count_bands = acc.count_bands
     small = count_bands and max(inp) < BAND_LIMIT  # every band key an int (band_key)
-    groups, hist, all_bands, peak = acc.groups, acc.hist, acc.bands, acc.peak
+    groups, hist, all_bands, peak, pairs = acc.groups, acc.hist, acc.bands, acc.peak, acc.peak_pair
     # the part of a priority group over the long-context threshold is kept apart (looked for in
     # priority groups only, by the group's largest input, which acc.peak keeps anyway)
     threshold = None if batch else acc.long_threshold
@@ -1555,8 +1556,8 @@ def _add_rows(
             model, tier, day = k, tier0, day0
         key = (model, batch, tier, day, None, None, None)
         acc.records += b - a
-        i, c = inp[a:b], cached[a:b]
-        sums = [b - a, sum(i), sum(c), sum(out[a:b])]
+        i, c, o = inp[a:b], cached[a:b], out[a:b]
+        sums = [b - a, sum(i), sum(c), sum(o)]
         g = groups.get(key)
         if g is None:
             groups[key] = sums
@@ -1566,12 +1567,23 @@ def _add_rows(
         top = max(i)
         if top > peak.get(model, -1):
             peak[model] = top
+        # the largest input + output of one response (Accumulator.peak_pair), exact over PAIR_FLOOR
+        bound = top + max(o)
+        was = pairs.get(model)
+        if was is None or bound > was[0]:
+            if bound > PAIR_FLOOR:  # rare: look at each row
+                both = list(map(add, i, o))
+                bound = max(both)
+                if was is None or bound > was[0]:
+                    pairs[model] = (bound, i[both.index(bound)])
+            else:
+                pairs[model] = (bound, top)
         if threshold is not None and tier in PRIORITY_TIERS and priority_excludes(top, threshold):
-            _keep_long(acc, key, threshold, i, c, out[a:b])
+            _keep_long(acc, key, threshold, i, c, o)
         h = hist.get(model)
         if h is None:
             h = hist[model] = {}
-        _count(h, out[a:b])
+        _count(h, o)
         if count_bands:
             bands = all_bands.get(model)
             if bands is None:
