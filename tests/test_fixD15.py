@@ -314,8 +314,8 @@ def test_the_cli_warns_of_requests_before_the_release(cli, tmp_path: Path) -> No
 #: gpt-4.1's context window and maximum output (the shipped catalog's)
 WINDOW, MAX_OUT = 1_047_576, 32_768
 OVER_SAID = (
-    "gpt-4.1: response(s) report more tokens than OpenAI serves in one request (the largest input 5,000,000 "
-    "tokens, with its output over its context window of 1,047,576; 1 with output over its maximum output of "
+    "gpt-4.1: response(s) report more tokens than OpenAI serves in one request (a response of 5,000,000 "
+    "input tokens with its output over its context window of 1,047,576; 1 with output over its maximum output of "
     "32,768): a mislabelled model or a broken log? Priced all the same."
 )
 

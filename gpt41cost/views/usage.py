@@ -282,8 +282,8 @@ def usage_report(result: UsageResult) -> Report:
         said = []
         if big.largest_input_tokens:
             said.append(
-                f"the largest input {big.largest_input_tokens:,} tokens, with its output over its context "
-                f"window of {big.context_window:,}"
+                f"a response of {big.largest_input_tokens:,} input tokens with its output over its "
+                f"context window of {big.context_window:,}"
             )
         if big.requests_over_max_output:
             said.append(
