@@ -1557,13 +1557,7 @@ def _add_rows(
         key = (model, batch, tier, day, None, None, None)
         acc.records += b - a
         i, c, o = inp[a:b], cached[a:b], out[a:b]
-        sums = [b - a, sum(i), sum(c), sum(o)]
-        g = groups.get(key)
-        if g is None:
-            groups[key] = sums
-        else:
-            for j in range(4):
-                g[j] += sums[j]
+        add_sums(groups, key, [b - a, sum(i), sum(c), sum(o)])
         top = max(i)
         if top > peak.get(model, -1):
             peak[model] = top

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..lifecycle import ACTIVE, ALWAYS_ACTIVE, NOT_YET_RELEASED, SHUT_DOWN, alias_words
 from ..report import Cell, Chart, Pct, Report, Shown, Table, Usd, money_str, usd_auto
-from ..usage import SCHEMA_VERSION, SKIP_REASONS, Line, UsageResult
+from ..usage import SCHEMA_VERSION, SKIP_REASONS, AfterShutdown, BeforeRelease, Line, UsageResult
 from .dated import catalog_notes, date_assumption
 
 _TOKEN_COLUMNS = ("requests", "input tokens", "cached input", "output tokens")
@@ -88,6 +88,16 @@ def _breakdown(title: str, first: str, lines: tuple[Line, ...], *, unpriced: boo
     if unpriced:
         columns = (*columns, "unpriced requests")
     return Table(title, columns, rows, numeric=_NUMERIC, name="by-" + snake(first).replace("_", "-"))
+
+
+def _unserved_note(dated: AfterShutdown | BeforeRelease, when: str, prices: str) -> str:
+    """The note on a model's requests dated when it served none (``when``: after its shutdown,
+    before its release), priced all the same at ``prices``."""
+    span = dated.first_day if dated.first_day == dated.last_day else f"{dated.first_day} to {dated.last_day}"
+    return (
+        f"{dated.model}: {dated.requests:,} request(s) dated {when} ({span}): "
+        f"a proxy's log, a wrong clock or a mislabelled model? Priced at {prices}."
+    )
 
 
 def _after_run_date(result: UsageResult) -> list[str]:
@@ -272,11 +282,9 @@ def usage_report(result: UsageResult) -> Report:
             "ids than the reader remembers."
         )
     for late in result.after_shutdown:
-        span = late.first_day if late.first_day == late.last_day else f"{late.first_day} to {late.last_day}"
+        because = result.lifecycles.get(late.model, ALWAYS_ACTIVE).because()
         notes.append(
-            f"{late.model}: {late.requests:,} request(s) dated after its shutdown on {late.shutdown_on}"
-            f"{result.lifecycles.get(late.model, ALWAYS_ACTIVE).because()} ({span}): "
-            "a proxy's log, a wrong clock or a mislabelled model? Priced at the last prices in force."
+            _unserved_note(late, f"after its shutdown on {late.shutdown_on}{because}", "the last prices in force")
         )
     for big in result.over_limits:
         said = []
@@ -294,11 +302,7 @@ def usage_report(result: UsageResult) -> Report:
             "a mislabelled model or a broken log? Priced all the same."
         )
     for early in result.before_release:
-        span = early.first_day if early.first_day == early.last_day else f"{early.first_day} to {early.last_day}"
-        notes.append(
-            f"{early.model}: {early.requests:,} request(s) dated before its release on {early.released_on} "
-            f"({span}): a proxy's log, a wrong clock or a mislabelled model? Priced at its first prices."
-        )
+        notes.append(_unserved_note(early, f"before its release on {early.released_on}", "its first prices"))
     if result.run_date is not None:
         day = result.run_date
         noted = {snap.counted_under for snap in result.snapshots if snap.lifecycle.status(day) != ACTIVE}
