@@ -2,7 +2,8 @@
 
 Usage: python -m tools.json_contract   (from the repository root, with gpt41cost installed)
 writes the key lists into README.md's "JSON contract" section (between the
-``<!-- json-keys:COMMAND -->`` markers); tests/test_reports.py (test_json_follows_the_typing_rules_and_the_readme_lists_every_key) walks every key of the same
+``<!-- json-keys:COMMAND -->`` markers); tests/test_reports.py
+(test_json_follows_the_typing_rules_and_the_readme_lists_every_key) walks every key of the same
 runs and fails when the README's list, or a value's type, is not what the contract says.
 
 Each key's types are those its runs write, plus ``null`` wherever the result types allow it
