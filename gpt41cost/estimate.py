@@ -6,6 +6,7 @@ an :class:`Assumptions`, returns an :class:`EstimateResult`. Never prints or rea
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -545,9 +546,11 @@ def _per_input(
         warm = totals.cache.warm_totals()
     starts = [g.start for g in totals.groups]
     order = sorted(range(len(starts)), key=starts.__getitem__)
+    sorted_starts = [starts[k] for k in order]
     out = []
     for span in spans:
-        mine = [k for k in order if span.start <= starts[k] < span.stop]
+        # the groups starting in this input's span, in order (a search, not a scan per input)
+        mine = order[bisect_left(sorted_starts, span.start) : bisect_left(sorted_starts, span.stop)]
         sent: dict[str, int] = {}
         for tag in mine:
             group = totals.groups[tag]
