@@ -26,7 +26,7 @@ from typing import Any, Literal, Protocol
 from .catalog import Catalog, ModelSpec, ResolvedModel
 from .cost import BATCH_CACHED_AT_INPUT_RATE
 from .errors import UnknownModelError, source_name
-from .lifecycle import NOT_YET_RELEASED, SHUT_DOWN
+from .lifecycle import SHUT_DOWN, UNSERVED
 from .measure import Measured, over_max, within_max
 
 #: The only HTTP method a batch line may use [BATCH].
@@ -604,7 +604,7 @@ def _lifecycle_checks(
         lines = tuple(lines_of.get(name) or ([first] if first is not None else []))
         where = f"line {first}: " if first is not None else ""
         count = f"{_n(n)} request{'' if n == 1 else 's'}" + (f", lines {_lines_text(lines)}" if len(lines) > 1 else "")
-        if status in (SHUT_DOWN, NOT_YET_RELEASED):
+        if status in UNSERVED:
             code, fix = (
                 ("model_shut_down", "change the model")
                 if status == SHUT_DOWN

@@ -31,6 +31,7 @@ from .measure import (
     output_sum,
     worst_output,
 )
+from .report import n_requests
 from .usage import ModelCalibration, percentile
 
 #: Output tokens per request when neither --output-tokens nor a calibration gives them.
@@ -419,11 +420,6 @@ REQUEST_SERVICE_TIER = (
     "a Batch file's line at Batch rates whatever it says (the Batch API documents no service tier); a fine-tuned "
     "model's at standard rates (no priority prices)"
 )
-
-
-def n_requests(n: int) -> str:
-    """``1 request``, ``1,234 requests``."""
-    return f"{n:,} request{'s' if n != 1 else ''}"
 
 
 def tier_notes(totals: Totals, a: Assumptions, threshold: int, models: Sequence[ResolvedModel]) -> list[str]:

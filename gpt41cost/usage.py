@@ -355,15 +355,8 @@ class Accumulator:
             if len(groups) > len(self.groups):
                 self.groups, groups = groups, self.groups
             other.groups = {}
-        for key, (n, i, c, o) in groups.items():
-            g = self.groups.get(key)
-            if g is None:
-                self.groups[key] = [n, i, c, o]
-            else:
-                g[0] += n
-                g[1] += i
-                g[2] += c
-                g[3] += o
+        for key, sums in groups.items():
+            add_sums(self.groups, key, list(sums))
         for key, sums in other.long_priority.items():
             add_sums(self.long_priority, key, list(sums))
         add_counts(self.hist, other.hist)

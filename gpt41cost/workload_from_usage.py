@@ -31,8 +31,8 @@ from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 from .catalog import Catalog
-from .errors import InputError, UnknownModelError
-from .usage import Accumulator, UsageResult, date_of, mode_of, percentile
+from .errors import InputError
+from .usage import Accumulator, UsageResult, _Resolver, date_of, mode_of, percentile
 
 SHARE_PLACES = Decimal("0.0001")
 
@@ -70,12 +70,10 @@ def workload_yaml(
     inp = cached = out = batch = priority = can_priority = 0
     hist: dict[int, int] = {}
     days: list[int] = []
+    resolve = _Resolver(catalog)  # each distinct name once; a reason (str) for one not priced
     for (model, is_batch, tier_, day, *_), (n, i, c, o) in acc.groups.items():
-        try:
-            resolved = None if not model else catalog.resolve(model)
-        except UnknownModelError:
-            resolved = None
-        if resolved is None:
+        resolved = resolve(model)
+        if isinstance(resolved, str):
             continue
         label = resolved.family
         reqs[label] = reqs.get(label, 0) + n
@@ -87,12 +85,9 @@ def workload_yaml(
         if day is not None:
             days.append(day)
     for model, h in acc.hist.items():
-        try:
-            if model and catalog.resolve(model):
-                for value, count in h.items():
-                    hist[value] = hist.get(value, 0) + count
-        except UnknownModelError:
-            continue
+        if not isinstance(resolve(model), str):
+            for value, count in h.items():
+                hist[value] = hist.get(value, 0) + count
     total = sum(reqs.values())
     if not total or not days:
         raise InputError("--emit-workload: no dated usage of a model the catalog prices; nothing to plan from")
