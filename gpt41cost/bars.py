@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from .report import Chart, Usd, chart_total, chart_value, display, label_lines, money_places, usd
+from .report import Chart, Usd, chart_total, chart_value, display, encodable, label_lines, money_places, usd
 
 #: Widest and narrowest bar, in terminal cells.
 BAR_MAX = 30
@@ -77,9 +77,15 @@ def _text(value: Decimal | int | None, unit: str, column: Sequence[Decimal | int
     return usd(Decimal(value), money_places([Usd(None if x is None else Decimal(x)) for x in column]))
 
 
-def bar_chart(c: Chart, width: int | None, ascii: bool = False) -> list[str]:
+def bar_chart(c: Chart, width: int | None, ascii: bool = False, encoding: str | None = None) -> list[str]:
     """The chart's lines for a terminal of ``width`` columns (None: :data:`DEFAULT_WIDTH`); none
-    when even its narrowest bars would not fit (the table above holds the same figures)."""
+    when even its narrowest bars would not fit (the table above holds the same figures). Its
+    labels are shown as the table's cells are: text as read (:func:`display`), then as an output
+    in ``encoding`` can carry it (:func:`encodable`; None: any character), so the bars line up."""
+
+    def shown(text: str) -> str:
+        return encodable(display(text), encoding)
+
     limit = width
     width = width or DEFAULT_WIDTH
     series = list(c.series) if c.stacked else list(c.series[: c.terminal])
@@ -94,24 +100,24 @@ def bar_chart(c: Chart, width: int | None, ascii: bool = False) -> list[str]:
         top = 100.0 if pct else max([_num(x) for _, v in series for x in v] + [mark or 0.0])
     if pct and mark == 100:
         mark = None  # the end of the bar is the limit already
-    names = [] if c.stacked or len(series) == 1 else [display(name) for name, _ in series]
+    names = [] if c.stacked or len(series) == 1 else [shown(name) for name, _ in series]
     value_w = [max(len(row[k]) for row in values) for k in range(len(values[0]))] if values else []
-    labels = [label_lines(display(cat)) for cat in c.categories]
+    labels = [label_lines(shown(cat)) for cat in c.categories]
     label_w = max((len(x) for lines in labels for x in lines), default=0)
     fixed = 1 + label_w + sum(2 + w + 1 for w in value_w) + sum(len(x) + 1 for x in names)
     bar_w = max(BAR_MIN, min(BAR_MAX, (width - fixed) // max(1, len(value_w))))
-    head = display(c.title)
+    head = shown(c.title)
     if not c.stacked and len(series) < len(c.series):
-        head += ": " + ", ".join(display(name) for name, _ in series)
+        head += ": " + ", ".join(shown(name) for name, _ in series)
     out = [head]
     key = []
     if pct:
         key.append(f"a full bar is 100%, {OVER} past it")
     if mark is not None and c.line is not None:
-        key.append(f"{_MARK[ascii]} {display(c.line[0])} {chart_value(c.line[1], c.unit)}")
+        key.append(f"{_MARK[ascii]} {shown(c.line[0])} {chart_value(c.line[1], c.unit)}")
     if c.stacked:
         fills = _FILLS[ascii]
-        key.append("  ".join(f"{fills[i % len(fills)]} {display(name)}" for i, (name, _) in enumerate(series)))
+        key.append("  ".join(f"{fills[i % len(fills)]} {shown(name)}" for i, (name, _) in enumerate(series)))
     if key:
         out.append(" " + "; ".join(key))
     for j, lines in enumerate(labels):

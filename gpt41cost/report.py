@@ -24,7 +24,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -880,7 +880,7 @@ def _rich_text(report: Report, width: int | None = None, ascii: bool = False, en
         name = t.name or _slug(t.title)
         for c in report.charts:
             if c.table == name and c.terminal and len(c.categories) > 1:  # one bar compares nothing
-                drawn = bar_chart(_carried_chart(c, encoding), width, ascii)
+                drawn = bar_chart(c, width, ascii, encoding)
                 out += [*drawn, ""] if drawn else []
     if report.assumptions:
         out.append("Assumptions:")
@@ -893,16 +893,3 @@ def _rich_text(report: Report, width: int | None = None, ascii: bool = False, en
     if report.footer:
         out += _lines(display(report.footer), width)
     return "\n".join(printable(line).rstrip() for line in out) + "\n"
-
-
-def _carried_chart(c: Chart, encoding: str | None) -> Chart:
-    """``c`` with its labels as the output can carry them (:func:`encodable`), so bars line up."""
-    if encoding is None:
-        return c
-    return replace(
-        c,
-        title=encodable(c.title, encoding),
-        categories=[encodable(x, encoding) for x in c.categories],
-        series=[(encodable(name, encoding), v) for name, v in c.series],
-        line=None if c.line is None else (encodable(c.line[0], encoding), c.line[1]),
-    )

@@ -112,3 +112,16 @@ def test_no_color_changes_nothing(cli) -> None:  # type: ignore[no-untyped-def]
     args, _ = RUNS["plan"]
     plain = cli("plan", args, env=TERMINAL).stdout
     assert cli("plan", args, env={**TERMINAL, "NO_COLOR": "1"}).stdout == plain
+
+
+def test_a_label_the_output_cannot_carry_is_escaped_once_as_in_the_table() -> None:
+    """On an ASCII terminal 'café' is 'caf\\xe9' in the table, and was 'caf\\\\xe9' in the chart under
+    it: the chart's labels were made encodable, then escaped again as text read (the diff review)."""
+    from gpt41cost.report import Report, Table, render
+
+    chart = Chart("cost café", "", ["café-model", "b"], [("x", [Decimal(2), Decimal(1)])], table="t", terminal=1)
+    rows = [["café-model", 2], ["b", 1]]
+    report = Report("r", {}, tables=[Table("t", ["model", "x"], rows, name="t")], charts=[chart])
+    text = render(report, "table", width=80, encoding="ascii", ascii=True)
+    assert "caf\\xe9-model" in text and "cost caf\\xe9" in text
+    assert "\\\\x" not in text
