@@ -483,13 +483,14 @@ def priority_asked_note(asked: int, total: int, hint: str | None = None) -> str:
     )
 
 
-def long_priority_note(how_many: str, plural: bool, threshold: int) -> str:
+def long_priority_note(how_many: str, plural: bool, threshold: int, where: str = "") -> str:
     """The note on the requests at priority over the long-context threshold, priced at standard
-    rates, in estimate, limits and plan alike (docs/accounting.md §2, "Priority and long context"):
-    ``how_many`` says how many (``2 requests``, ``15,000 requests a month``, ``50% of requests``)."""
+    rates, in estimate, limits, plan and usage alike (docs/accounting.md §2, "Priority and long
+    context"): ``how_many`` says how many (``2 requests``, ``15,000 requests a month``, ``50% of
+    requests``); ``where``: where the report counts them, after the rates."""
     return (
         f"{how_many} at priority {'are' if plural else 'is'} over {threshold:,} input tokens: priced "
-        "at standard rates (OpenAI's priority prices exclude long context, 'Requests estimated at >128K prompt "
+        f"at standard rates{where} (OpenAI's priority prices exclude long context, 'Requests estimated at >128K prompt "
         f"tokens'; '128K' read as {threshold:,}, inferred)"
     )
 

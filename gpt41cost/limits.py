@@ -329,6 +329,11 @@ class Demand:
         """The requests of the ``k``-th model."""
         return self.profiles[k] if self.profiles else self.profile
 
+    def at_priority(self, p: RequestProfile, kind: int) -> Decimal:
+        """The share of an online request kind's requests sent at priority processing: all those
+        not sent through the Batch API when its body asks for it, else the priority share."""
+        return (1 - self.batch_share) if p.asks_priority(kind) else self.priority_share
+
     @property
     def spend_projected(self) -> bool:
         return self.traffic.requests_per_day is not None
@@ -636,14 +641,13 @@ def priority_notes(demand: Demand, threshold: int) -> list[str]:
     asked = sum(p.priority)
     if asked:
         notes.append(priority_asked_note(asked, p.kinds))
-    bs, ps = demand.batch_share, demand.priority_share
     share = ZERO  # of all requests, those sent at priority over the threshold
     for k, (_, model_share) in enumerate(demand.models):
         pk = demand.profile_of(k)
         for j, i in enumerate(pk.input_tokens):
             if pk.is_batch(j) or not priority_excludes(i, threshold):
                 continue
-            share += model_share * ((1 - bs) if pk.asks_priority(j) else ps) / pk.kinds
+            share += model_share * demand.at_priority(pk, j) / pk.kinds
     if share:
         rpd = demand.traffic.requests_per_day
         if rpd is not None:
@@ -669,7 +673,7 @@ def _cost(demand: Demand, model: ResolvedModel, share: Decimal, p: RequestProfil
     request's in that mode (a what-if)."""
     std_each: list[Decimal] = []
     bat_each: list[Decimal] = []
-    bs, ps = demand.batch_share, demand.priority_share
+    bs = demand.batch_share
     online_sum = pri_sum = bat_o = files_bat = ZERO
     std_o = ZERO
     for k, (i, c) in enumerate(zip(p.input_tokens, p.cached_tokens, strict=True)):
@@ -684,7 +688,7 @@ def _cost(demand: Demand, model: ResolvedModel, share: Decimal, p: RequestProfil
             continue
         std_o += std
         bat_o += bat
-        at_priority = (1 - bs) if p.asks_priority(k) else ps  # the share of its requests sent at priority
+        at_priority = demand.at_priority(p, k)
         if at_priority:
             pri = price(usage, model, priority_rates_mode(model, i, threshold)).total_usd
             pri_sum += at_priority * pri

@@ -827,17 +827,21 @@ def long_rows_words(over: Sequence[int], maybe: Sequence[int], threshold: int) -
 
 
 def parse_what_if(specs: Sequence[str]) -> Decimal | None:
-    """``--what-if batch=0.3``: the share (0..1) of non-batch traffic that could wait for Batch."""
+    """``--what-if batch=0.3``: the share (0..1) of non-batch traffic that could wait for Batch.
+    Each scenario once: a key given twice is refused (once every spec is read: a bad one is named first)."""
     share: Decimal | None = None
+    given: list[str] = []
     for spec in specs:
         name, sep, value = spec.partition("=")
         if name.strip() != "batch" or not sep:
             raise UsageError(f"--what-if {spec!r}: use batch=SHARE, e.g. --what-if batch=0.3")
         try:
-            s = parse_share(value)
+            share = parse_share(value)
         except NumberError as exc:
             raise UsageError(f"--what-if {spec!r}: {exc}") from None
-        share = s
+        given.append(spec.strip())
+    if len(given) > 1:
+        raise UsageError(f"--what-if batch: given twice ({given[0]}, then {given[1]}); give each scenario once")
     return share
 
 

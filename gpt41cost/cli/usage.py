@@ -210,14 +210,6 @@ def _check(
 
     catalog = load_catalog_opt(pricing, as_of)
     share = parse_what_if(what_if or [])
-    keys: dict[str, str] = {}
-    for spec in what_if or []:
-        key = spec.partition("=")[0].strip()
-        if key in keys:  # a second one replaced the first, silently
-            raise UsageError(
-                f"--what-if {key}: given twice ({keys[key]}, then {spec.strip()}); give each scenario once"
-            )
-        keys[key] = spec.strip()
     tol, monthly = parse_tolerance(tolerance), check_budget(budget)
     if emit_workload is not None and tier is None:
         raise UsageError("--emit-workload needs --tier N: the usage tier the workload will run at (1 to 5)")

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ..lifecycle import ACTIVE, ALWAYS_ACTIVE, NOT_YET_RELEASED, SHUT_DOWN, alias_words
-from ..report import Cell, Chart, Pct, Report, Shown, Table, Usd, money_str, usd_auto
+from ..report import Cell, Chart, Pct, Report, Shown, Table, Usd, money_str, n_requests, usd_auto
 from ..usage import SCHEMA_VERSION, SKIP_REASONS, AfterShutdown, BeforeRelease, Line, UsageResult
 from .dated import catalog_notes, date_assumption
 
@@ -261,13 +261,12 @@ def usage_report(result: UsageResult) -> Report:
             "additional_usage_values in their metadata): priced with none cached, so their cost is an upper bound."
         )
     if result.priority_long_context:
-        n = result.priority_long_context
-        notes.append(
-            f"{n:,} request{'' if n == 1 else 's'} at priority {'is' if n == 1 else 'are'} over "
-            f"{result.long_context_threshold:,} input tokens: priced at standard rates, in the standard row of the "
-            "processing modes (OpenAI's priority prices exclude long context, 'Requests estimated at >128K prompt "
-            f"tokens'; '128K' read as {result.long_context_threshold:,}, inferred)."
-        )
+        from ..estimate import long_priority_note
+
+        n, threshold = result.priority_long_context, result.long_context_threshold
+        assert threshold is not None, "requests told over a threshold come with it"
+        where = ", in the standard row of the processing modes"
+        notes.append(long_priority_note(n_requests(n), n != 1, threshold, where) + ".")
     if result.skipped:
         parts = ", ".join(f"{SKIP_REASONS.get(r, r)}: {n:,}" for r, n in sorted(result.skipped.items()))
         notes.append(f"Skipped records ({sum(result.skipped.values()):,}): {parts}.")
