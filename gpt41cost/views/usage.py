@@ -144,11 +144,6 @@ def _days_by_model(result: UsageResult, *, unpriced: bool) -> Table:
     return Table("By day and model (UTC)", columns, rows, numeric=_NUMERIC, name="days-by-model", people=False)
 
 
-#: Words of the notes that are warnings too: records dated when their model served none, of a
-#: model shut down on the run's date, over what a model serves in one request.
-_WARNED = ("after its shutdown", "before its release", "its past use", "than OpenAI serves")
-
-
 def usage_report(result: UsageResult) -> Report:
     t = result.totals
     any_unpriced = t.unpriced_requests > 0
@@ -242,6 +237,14 @@ def usage_report(result: UsageResult) -> Report:
         )
 
     notes: list[str] = []
+    warned: list[str] = []  # the notes that are warnings too (on stderr)
+
+    def warn(note: str) -> None:
+        """A note that is a warning too: records dated when their model served none, of a model
+        shut down on the run's date, over what a model serves in one request."""
+        notes.append(note)
+        warned.append(note)
+
     if any(c.distribution_requests < c.requests for c in cal.values()):
         notes.append(
             "Usage API pages and CSV exports hold sums, not single requests: from them calibration gives "
@@ -282,9 +285,7 @@ def usage_report(result: UsageResult) -> Report:
         )
     for late in result.after_shutdown:
         because = result.lifecycles.get(late.model, ALWAYS_ACTIVE).because()
-        notes.append(
-            _unserved_note(late, f"after its shutdown on {late.shutdown_on}{because}", "the last prices in force")
-        )
+        warn(_unserved_note(late, f"after its shutdown on {late.shutdown_on}{because}", "the last prices in force"))
     for big in result.over_limits:
         said = []
         if big.largest_input_tokens:
@@ -296,12 +297,12 @@ def usage_report(result: UsageResult) -> Report:
             said.append(
                 f"{big.requests_over_max_output:,} with output over its maximum output of {big.max_output_tokens:,}"
             )
-        notes.append(
+        warn(
             f"{big.model}: response(s) report more tokens than OpenAI serves in one request ({'; '.join(said)}): "
             "a mislabelled model or a broken log? Priced all the same."
         )
     for early in result.before_release:
-        notes.append(_unserved_note(early, f"before its release on {early.released_on}", "its first prices"))
+        warn(_unserved_note(early, f"before its release on {early.released_on}", "its first prices"))
     if result.run_date is not None:
         day = result.run_date
         noted = {snap.counted_under for snap in result.snapshots if snap.lifecycle.status(day) != ACTIVE}
@@ -311,7 +312,7 @@ def usage_report(result: UsageResult) -> Report:
                 released = life.released_on
                 notes.append(f"{label} is not yet released on the run's date {day} (available from {released}).")
             elif status == SHUT_DOWN:
-                notes.append(f"{label} is {life.mark(day)}: these figures price its past use.")
+                warn(f"{label} is {life.mark(day)}: these figures price its past use.")
             elif status != ACTIVE and label not in noted:  # a snapshot's note names its alias
                 move = "must move before then" if life.shutdown_on else "should move (OpenAI has named no date yet)"
                 notes.append(f"{label} is {life.mark(day)}: traffic on it {move}.")
@@ -321,7 +322,7 @@ def usage_report(result: UsageResult) -> Report:
             if status == NOT_YET_RELEASED:
                 continue  # its alias's note says it: the snapshot is released with it
             if status == SHUT_DOWN:
-                notes.append(f"{named} is {snap.lifecycle.mark(day)}: these figures price its past use.")
+                warn(f"{named} is {snap.lifecycle.mark(day)}: these figures price its past use.")
             elif status != ACTIVE:
                 notes.append(
                     f"the records name {named}: {snap.lifecycle.mark(day)}; "
@@ -351,7 +352,7 @@ def usage_report(result: UsageResult) -> Report:
         footer=footer,
         warnings=[
             *(f"not priced: {u.model or '(no model)'}: {u.requests:,} request(s) ({u.reason})" for u in unpriced),
-            *(n for n in notes if any(w in n for w in _WARNED)),
+            *warned,
         ],
         charts=_charts(result),
     )
