@@ -442,14 +442,15 @@ def estimate(
     per_month, traffic = monthly_requests(per_day, month)
     cat = _catalog(catalog, as_of)
     chosen = [_resolve(cat, m, "models") for m in _names(models, "models")]  # fail fast on unknown names
-    _refuse_over_max(chosen or [cat.resolve(n) for n in cat.model_names()], ("output_tokens", output_tokens))
+    checked = chosen or [cat.resolve(n) for n in cat.model_names()]  # the models the run prices
+    _refuse_over_max(checked, ("output_tokens", output_tokens))
     if input_tokens is not None:  # one request of a given size: the one window check (a file's misfits are listed)
         from .estimate import DEFAULT_OUTPUT_TOKENS
         from .limits import check_window
 
         # the output priced: the flag, else the default (a calibrated output, per model, is read later: the input alone)
         out = output_tokens if output_tokens is not None else 0 if calibrate_from else DEFAULT_OUTPUT_TOKENS
-        check_window(chosen or [cat.resolve(n) for n in cat.model_names()], input_tokens, out, "output_tokens")
+        check_window(checked, input_tokens, out, "output_tokens")
     calibration = _calibration(calibrate_from, cat)
     return _estimate(
         _paths(paths),

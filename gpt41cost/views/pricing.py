@@ -157,17 +157,14 @@ def pricing_report(catalog: Catalog) -> Report:
         for s in catalog.models.values()
     ]
     status_rows: list[list[Any]] = []
+    announced_later: set[str] = set()  # the dates of deprecations announced after the run's date
     for spec in catalog.models.values():
         for name in (spec.name, *spec.aliases, *spec.snapshots):
-            status_rows.append(_lifecycle_row(name, spec.lifecycle_for(name), day))
-    later = sorted(
-        {
-            str(lc.deprecated_on)
-            for spec in catalog.models.values()
-            for lc in (spec.lifecycle_for(n) for n in (spec.name, *spec.aliases, *spec.snapshots))
-            if lc.announced_later(day)
-        }
-    )
+            life = spec.lifecycle_for(name)
+            status_rows.append(_lifecycle_row(name, life, day))
+            if life.announced_later(day):
+                announced_later.add(str(life.deprecated_on))
+    later = sorted(announced_later)
     ft = catalog.fine_tuning
     age = days_since(catalog.as_of, day)
     data = {
