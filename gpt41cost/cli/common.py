@@ -111,22 +111,10 @@ def emit(text: str) -> None:
         raise OutputError(f"cannot write the report to stdout: {why}") from None
 
 
-def stale_warnings(report: Any) -> list[str]:
-    """The catalog's age, when stale (lifecycle.staleness_note: the note the report carries too),
-    as a warning: of the run's date and the catalog's (the JSON's ``as_of`` and ``catalog_as_of``).
-    estimate, limits, plan and usage write it on stderr (:func:`show` with ``dated``), in every
-    format, the exit code unchanged: a run on old prices is no failure, but must say so."""
-    from ..lifecycle import parse_day, staleness_note
-
-    day, checked = report.data.get("as_of"), report.data.get("catalog_as_of")
-    note = None if day is None or checked is None else staleness_note(checked, parse_day(day))
-    return [] if note is None else [note]
-
-
-def emit_report(report: Any, fmt: Any, table: str | None = None, dated: bool = False) -> None:
+def emit_report(report: Any, fmt: Any, table: str | None = None) -> None:
     """Render ``report`` and write it to stdout; its warnings (notes that change what a figure
-    means) go to stderr first, in every format; with ``dated``, a stale catalog's too
-    (:func:`stale_warnings`)."""
+    means: a stale catalog's among them, in the reports whose figures rest on its prices and
+    limits) go to stderr first, in every format."""
     from ..report import pick_table, render
 
     value = fmt.value if isinstance(fmt, Enum) else str(fmt)
@@ -136,7 +124,7 @@ def emit_report(report: Any, fmt: Any, table: str | None = None, dated: bool = F
         raise UsageError("--table picks a CSV table; use it with --format csv")
     if table not in (None, "help"):
         pick_table(report, table)  # an unknown name is one line before anything is written
-    warnings = [*report.warnings, *(stale_warnings(report) if dated else ())]
+    warnings = report.warnings
     shown = report
     if value == "html":  # the page lists every warning of the run, those written while reading too
         from dataclasses import replace
@@ -249,11 +237,10 @@ def load_catalog_opt(pricing: str | None, as_of: str | None = None) -> Any:
     return load_catalog(catalog_path(pricing)).on(day)
 
 
-def show(result: Any, fmt: Any, table: str | None = None, dated: bool = False) -> None:
+def show(result: Any, fmt: Any, table: str | None = None) -> None:
     """Print an API result in the format asked for (``table``: the CSV table); its warnings go
-    to stderr (:func:`emit_report`), with ``dated`` a stale catalog's too (estimate, limits,
-    plan and usage: the commands whose figures rest on the catalog's prices and limits)."""
-    emit_report(result.report(), fmt, table, dated)
+    to stderr (:func:`emit_report`)."""
+    emit_report(result.report(), fmt, table)
 
 
 def reading(

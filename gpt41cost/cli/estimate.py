@@ -66,7 +66,7 @@ def estimate_cmd(
             catalog=load_catalog_opt(pricing, as_of), epochs=epochs, per_input=per_input,
             calibrate_from=calibrate_from, **reading(include, exclude, encoding, read_as, image_size, skip_bad, bar),
         )  # fmt: skip
-    show(result, fmt, table, dated=result.rejected is None)  # a rejected batch: its one error line
+    show(result, fmt, table)
     if result.rejected is not None:
         raise CheckFailed(result.rejected.rejection)
 

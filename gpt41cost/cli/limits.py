@@ -67,4 +67,4 @@ def limits(
             catalog=load_catalog_opt(pricing, as_of),
             **reading(include, exclude, encoding, read_as, image_size, skip_bad, bar),
         )  # fmt: skip
-    show(result, fmt, table, dated=True)
+    show(result, fmt, table)

@@ -52,7 +52,7 @@ def plan(
             workload, calibrate_from=calibrate_from, substitute=substitute, catalog=catalog,
             **reading(include, exclude, encoding, read_as, image_size, skip_bad, bar),
         )  # fmt: skip
-    show(result, fmt, table, dated=True)
+    show(result, fmt, table)
     if check and not result.verdict.passed:
         for reason in result.verdict.reasons:
             say(f"gpt41cost: check failed: {reason}")

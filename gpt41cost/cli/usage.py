@@ -190,7 +190,7 @@ def _report(
     """What the run tells, in this order: skipped records on stderr, the --emit-workload file, the report."""
     _warn(got.result)
     _emit_workload(emit_workload, got, tier, budget)
-    show(got, fmt, table, dated=True)
+    show(got, fmt, table)
 
 
 def _check(

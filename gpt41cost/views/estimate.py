@@ -581,7 +581,8 @@ def estimate_report(
     notes += list(r.notes)
     notes += _what_if_note(r)
     notes += _batch_notes(r)
-    notes += catalog_notes(r.catalog_as_of, day)
+    stale = catalog_notes(r.catalog_as_of, day)
+    notes += stale
     data["notes"] = list(notes)  # the Notes, in order, as limits' and plan's JSON
     warnings = [n for n in notes if is_uncounted_note(n) or n in template_notes]
     # a model OpenAI does not serve on the run's date (shut down, or not yet released), as limits marks it
@@ -594,6 +595,8 @@ def estimate_report(
         [(m.model, tuple(dict.fromkeys((f.where, f.output_tokens) for f in m.misfits if f.over_max)),
           m.max_output_tokens) for m in r.models]
     )  # fmt: skip
+    # a stale catalog: the last warning (unless the pre-flight rejects a batch: that says the one thing wrong)
+    warnings += [] if any(c.rejected for c in checks) else stale
     return Report(
         title="gpt41cost estimate",
         data=data,

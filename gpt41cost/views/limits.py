@@ -485,7 +485,8 @@ def limits_report(
                 "enqueued right after",
             )
         )
-    notes += catalog_notes(catalog.as_of, day)
+    stale = catalog_notes(catalog.as_of, day)
+    notes += stale
     data = {
         "schema_version": SCHEMA_VERSION,
         **dated_json(day, catalog.as_of),
@@ -509,6 +510,7 @@ def limits_report(
             or is_uncounted_note(n)
             or n in over_notes
             or n in template_notes
+            or n in stale
         ],
         charts=_charts(assessments, columns, demand),
     )

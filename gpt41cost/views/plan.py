@@ -138,8 +138,8 @@ def plan_report(
     )
     notes += overs
     notes += priority_notes(a.demand, catalog.long_context_threshold)
-    # a stale catalog is a warning on stderr too, written by the command (cli.common.warn_stale)
-    notes += catalog_notes(catalog.as_of, day)
+    stale = catalog_notes(catalog.as_of, day)  # a warning too, the last one
+    notes += stale
     # each model's own requests (a mix: image and cached tokens differ by model), as limits shows them
     each = [
         (m.label, replace(a.demand, profile=a.demand.profile_of(k), profiles=()), own)
@@ -272,7 +272,8 @@ def plan_report(
             for n in notes
             if not n.startswith("FAIL: ")
             and ("shut down" in n or "shuts down" in n or is_uncounted_note(n) or n in overs or n in templates)
-        ],
+        ]
+        + stale,
         charts=[
             Chart(
                 "Monthly cost by model",

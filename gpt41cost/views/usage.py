@@ -241,7 +241,7 @@ def usage_report(result: UsageResult) -> Report:
 
     def warn(note: str) -> None:
         """A note that is a warning too: records dated when their model served none, of a model
-        shut down on the run's date, over what a model serves in one request."""
+        shut down on the run's date, over what a model serves in one request; a stale catalog."""
         notes.append(note)
         warned.append(note)
 
@@ -335,7 +335,8 @@ def usage_report(result: UsageResult) -> Report:
             f"({result.run_date})."
         )
     if result.run_date is not None:
-        notes += catalog_notes(result.catalog_as_of, result.run_date)
+        for stale in catalog_notes(result.catalog_as_of, result.run_date):
+            warn(stale)
     notes.append(f"Sources: {', '.join(result.sources)}")
     footer = (
         f"Total {usd_auto(t.cost_usd)} for {t.requests - t.unpriced_requests:,} priced requests; "
