@@ -83,6 +83,9 @@ class Table:
     #: (column, CSV header) pairs: a column whose cells people read with their unit (``2.1 days``)
     #: and CSV holds as numbers in one unit, named in its CSV header (``online minutes``)
     csv_names: Sequence[tuple[str, str]] = ()
+    #: the places every money column shows (a reconciliation's, where computed - billed =
+    #: difference on screen); None: each column its own (:func:`money_places`)
+    places: int | None = None
 
 
 @dataclass(frozen=True)
@@ -562,11 +565,11 @@ def shown_tables(report: Report) -> list[Table]:
 
 def people_view(t: Table) -> tuple[list[str], list[list[str]]]:
     """The columns and cells people read: CSV-only columns dropped, footer rows appended, each
-    money column at one number of places (:func:`money_places`)."""
+    money column at one number of places (the table's ``places``, else :func:`money_places`)."""
     keep = [i for i, c in enumerate(t.columns) if c not in t.csv_only]
     cols = [t.columns[i] for i in keep]
     rows = [[row[i] for i in keep] for row in [*t.rows, *t.footer_rows]]
-    places = [money_places([row[j] for row in rows]) for j in range(len(cols))]
+    places = [money_places([row[j] for row in rows]) if t.places is None else t.places for j in range(len(cols))]
     return cols, [[_cell(c, p) for c, p in zip(row, places, strict=True)] for row in rows]
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..reconcile import Reconciliation, ReconRow
-from ..report import Cell, Pct, Shown, Table, Usd, money_str, usd
+from ..report import Cell, Pct, Table, Usd, money_str
 from .usage import ratio_str, snake
 
 _NUMERIC = frozenset({"computed", "billed", "difference", "ratio"})
@@ -27,24 +27,13 @@ def _places(rows: Sequence[ReconRow]) -> int:
     return min(_MOST_PLACES, max(2, exact))
 
 
-def _money(value: Decimal | None, places: int, *, signed: bool = False) -> Cell:
-    """A money cell at the table's ``places`` for people (a difference with its sign, as a
-    :class:`~gpt41cost.report.Usd` cell shows one), the exact decimal in CSV."""
-    if value is None:
-        return Usd(None)
-    text = usd(abs(value) if signed else value, places)
-    if signed and value:
-        text = ("+" if value > 0 else "-") + text
-    return Shown(text, Usd(value, signed=signed))
-
-
-def _row(r: ReconRow, places: int) -> list[Cell]:
+def _row(r: ReconRow) -> list[Cell]:
     ratio = r.ratio
     return [
         r.key,
-        _money(r.computed_usd, places),
-        _money(r.billed_usd, places),
-        _money(r.difference_usd, places, signed=True),
+        Usd(r.computed_usd),
+        Usd(r.billed_usd),
+        Usd(r.difference_usd, signed=True),
         Pct(None if ratio is None else ratio * 100),
         "OVER" if r.over else "",
         "; ".join(r.notes),
@@ -52,26 +41,26 @@ def _row(r: ReconRow, places: int) -> list[Cell]:
 
 
 def reconcile_tables(rec: Reconciliation) -> list[Table]:
-    days = _places([*rec.by_day, rec.total])
     tables = [
         Table(
             "Reconciliation by day (UTC): usage at catalog prices vs billed",
             ("day", *_COLUMNS),
-            [_row(r, days) for r in rec.by_day],
+            [_row(r) for r in rec.by_day],
             numeric=_NUMERIC,
             name="reconciliation",
-            footer_rows=[_row(rec.total, days)],
+            footer_rows=[_row(rec.total)],
+            places=_places([*rec.by_day, rec.total]),
         )
     ]
     if rec.by_line_item:
-        items = _places(rec.by_line_item)
         tables.append(
             Table(
                 "Reconciliation by line item",
                 ("line item", *_COLUMNS),
-                [_row(r, items) for r in rec.by_line_item],
+                [_row(r) for r in rec.by_line_item],
                 numeric=_NUMERIC,
                 name="reconciliation-by-line-item",
+                places=_places(rec.by_line_item),
             )
         )
     return tables
