@@ -111,10 +111,16 @@ class Forecast:
         return self.rate_from + _dt.timedelta(days=self.rate_days - 1)
 
     @property
+    def run_date_left_out(self) -> bool:
+        """Whether the run date, not over, is left out of the run rate's window (the records reach
+        it, and have complete days before it)."""
+        return self.rest_of_run_date_usd is not None and self.rate_to < self.through
+
+    @property
     def assumptions(self) -> tuple[tuple[str, str], ...]:
         rate = f"mean daily spend over the {self.rate_days} day(s) {self.rate_from} to {self.rate_to}"
         if self.rest_of_run_date_usd is not None:
-            if self.rate_to < self.through:
+            if self.run_date_left_out:
                 rate += f", complete days: the run date {self.through} is not over and is left out"
             else:
                 rate += ", the run date's part of a day alone (no complete day before it)"
@@ -206,12 +212,13 @@ def forecast(
         """The rest of the run date, when the records reach it: a day at ``day_usd`` less its spend so far."""
         return max(day_usd - so_far, Decimal(0)) if partial else Decimal(0)
 
+    at_rate = rest(rate)
     crossings = []
     limits = [("budget", budget)] if budget is not None else []
     if tier is not None:
         limits.append((f"tier {tier} monthly usage cap", catalog.tiers[tier].monthly_usage_cap_usd))
     for what, limit in limits:
-        crossings.append(_crossing(what, limit, daily, spent, rate, through, month_end, rest(rate)))
+        crossings.append(_crossing(what, limit, daily, spent, rate, through, month_end, at_rate))
     return Forecast(
         month=f"{through:%Y-%m}",
         through=through,
@@ -222,7 +229,7 @@ def forecast(
         rate_days=len(window),
         day_low_usd=low,
         day_high_usd=high,
-        projected_usd=spent + rest(rate) + rate * left,
+        projected_usd=spent + at_rate + rate * left,
         low_usd=spent + rest(low) + low * left,
         high_usd=spent + rest(high) + high * left,
         crossings=tuple(crossings),
@@ -230,7 +237,7 @@ def forecast(
         tier=tier,
         daily=tuple(daily),
         run_date=run_date,
-        rest_of_run_date_usd=rest(rate) if partial else None,
+        rest_of_run_date_usd=at_rate if partial else None,
     )
 
 

@@ -103,7 +103,7 @@ def forecast_notes(f: Forecast) -> list[str]:
     parts = [
         f"Forecast: {usd_cents(f.projected_usd)} by {f.month_end} ({usd_cents(f.low_usd)} - {usd_cents(f.high_usd)}) "
         f"at {usd_cents(f.run_rate_usd)}/day, the mean of the last {f.rate_days} "
-        + ("complete days" if f.rest_of_run_date_usd is not None and f.rate_to < f.through else "days")
+        + ("complete days" if f.run_date_left_out else "days")
     ]
     parts += [f"{c.what} {usd_given(c.limit_usd)}: {_crossing_text(c, f)}" for c in f.crossings]
     notes = ["; ".join(parts) + "."]
