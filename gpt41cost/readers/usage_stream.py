@@ -38,7 +38,7 @@ from typing import Any, Protocol
 
 import ijson
 
-from ..usage import Accumulator, Skip, UsageRecord
+from ..usage import Accumulator, GroupKey, Skip, UsageRecord
 from .repeats import LoneSurrogate, Obj
 from .usage import (
     ENVELOPE_KEYS,
@@ -157,8 +157,12 @@ class _Scope:
 
 def _set_day(acc: Accumulator, day: int | None) -> None:
     """Put the Usage API results in ``acc`` (counted before their bucket's start_time came) on ``day``."""
-    acc.groups = {(k[0], k[1], k[2], day, k[4], k[5], k[6]): g for k, g in acc.groups.items()}
-    acc.long_priority = {(k[0], k[1], k[2], day, k[4], k[5], k[6]): g for k, g in acc.long_priority.items()}
+
+    def on_day(groups: dict[GroupKey, list[int]]) -> dict[GroupKey, list[int]]:
+        return {(k[0], k[1], k[2], day, k[4], k[5], k[6]): g for k, g in groups.items()}
+
+    acc.groups = on_day(acc.groups)
+    acc.long_priority = on_day(acc.long_priority)
 
 
 class _Frame:
