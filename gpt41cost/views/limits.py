@@ -248,10 +248,7 @@ def unrendered_notes(sources: Sequence[str]) -> list[str]:
     inputs."""
     from ..readers.inputs import unrendered_note
 
-    if not sources:
-        return []
-    shown = ", ".join(sources[:5]) + (f" and {len(sources) - 5} more" if len(sources) > 5 else "")
-    return [unrendered_note(len(sources), f": {shown}")]
+    return [unrendered_note(len(sources), f": {first_named(sources, 5)}")] if sources else []
 
 
 def batch_text(demand: Demand, summary: PromptSummary | None, source: str = FLAG_SHARES[0]) -> str:
