@@ -621,7 +621,7 @@ def _markdown(report: Report) -> str:
         out.append("| " + " | ".join(e(c, cell=True) for c in cols) + " |")
         out.append("|" + "|".join("---:" if c in t.numeric else "---" for c in cols) + "|")
         for row in rows:  # people_view's cells: shown already
-            out.append("| " + " | ".join(md_escape(printable(c), cell=True) for c in row) + " |")
+            out.append("| " + " | ".join(md_escape(c, cell=True) for c in row) + " |")
         out.append("")
     if report.assumptions:
         out += ["**Assumptions**", ""]
@@ -690,7 +690,7 @@ def _grid(t: Table, encoding: str | None) -> _Grid:
     cols, cells = people_view(t)
     right = [c in t.numeric for c in cols]
     cols = [encodable(display(c), encoding) for c in cols]
-    cells = [[encodable(printable(c), encoding) for c in row] for row in cells]  # people_view's: shown
+    cells = [[encodable(c, encoding) for c in row] for row in cells]  # people_view's: shown already
     return _Grid(cols, cells, right)
 
 
