@@ -167,7 +167,7 @@ def unrendered_note(n: int, names: str = UNDER_INPUTS) -> str:
     they are named (estimate: :data:`UNDER_INPUTS`; limits and plan, which list no inputs: ``": "``
     and the files)."""
     return (
-        f"{n} input(s) look like unrendered templates (Jinja or mustache markup: {{{{ }}}}, {{% %}} or {{# #}}): "
+        f"{n:,} input(s) look like unrendered templates (Jinja or mustache markup: {{{{ }}}}, {{% %}} or {{# #}}): "
         "each is counted as written, its placeholders and tags for tokens, not the text they render to; "
         f"render them first to count the prompts sent{names}"
     )
