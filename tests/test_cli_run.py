@@ -1,20 +1,28 @@
 """The installed script's entry point, ``gpt41cost.cli:run`` (also ``python -m gpt41cost``): it
 ends the process without the interpreter's object-by-object teardown, so it must end it as the
 interpreter would: the report flushed whole, exit functions run, the exit code of ``main``, 120
-when the final flush fails, and a traceback (exit 1) for an exception ``main`` lets through."""
+when the final flush fails, and a traceback (exit 1) for an exception ``main`` lets through.
+
+Each run is a process of its own, a fork of the test process (``Cli.start``, tests/conftest.py)
+that runs ``python -m gpt41cost`` or ``python -c CODE`` as a fresh interpreter would, its end
+included: what is tested here is that end, not Python's start-up. The one exception is the pool
+left running at the end, a real interpreter: what it tests is the interpreter's own exit hooks
+for a pool (a fork drops the exit functions the test process registered)."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from gpt41cost.cli import main
+
+from .conftest import Cli, Run
 
 
 def _line(i: int, model: str = "gpt-4.1") -> str:
@@ -23,53 +31,61 @@ def _line(i: int, model: str = "gpt-4.1") -> str:
     )
 
 
-def _run(
-    *args: str, stdout: int | None = subprocess.PIPE, code: str | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    argv = [sys.executable, "-c", code, *args] if code else [sys.executable, "-m", "gpt41cost", *args]
-    # buffered streams, as a user's: PYTHONUNBUFFERED (set here) would make every write reach the pipe at once
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-    return subprocess.run(argv, stdout=stdout, stderr=subprocess.PIPE, env=env, timeout=120, check=False)
+@pytest.fixture
+def run(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
+    """``run(*args, stdout=PIPE, code=None)``: ``gpt41cost ARGS`` (or ``python -c CODE ARGS``) in
+    a process of its own, with buffered streams, as a user's: PYTHONUNBUFFERED (set here) would
+    make every write reach the pipe at once."""
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
+
+    def run(*args: str, stdout: int = subprocess.PIPE, code: str | None = None) -> Run:
+        return cli.process(*args, script=code, stdout=stdout)
+
+    return run
 
 
-def test_the_report_is_written_whole_and_as_main_writes_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_report_is_written_whole_and_as_main_writes_it(
+    run: Callable[..., Run], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = tmp_path / "log.jsonl"
     log.write_text("\n".join(_line(i) for i in range(3)))
-    got = _run("usage", str(log), "-f", "json", "--as-of", "2026-12-06")
-    assert got.returncode == 0, got.stderr
+    got = run("usage", str(log), "-f", "json", "--as-of", "2026-12-06")
+    assert got.exit_code == 0, got.stderr
     with pytest.raises(SystemExit) as done:
         main(["usage", str(log), "-f", "json", "--as-of", "2026-12-06"])
     assert done.value.code in (0, None)
-    assert got.stdout.decode() == capsys.readouterr().out
+    assert got.stdout == capsys.readouterr().out
     assert json.loads(got.stdout)["requests"] == 3
 
 
-def test_a_long_report_to_a_pipe_is_flushed_whole(tmp_path: Path) -> None:
+def test_a_long_report_to_a_pipe_is_flushed_whole(run: Callable[..., Run], tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
-    log.write_text("\n".join(_line(i, f"model-{i}") for i in range(2000)))  # a report row each
-    got = _run("usage", str(log), "-f", "json", "--as-of", "2026-12-06")
-    assert got.returncode == 0, got.stderr
+    log.write_text("\n".join(_line(i, f"model-{i}") for i in range(700)))  # a report row each (~470 bytes)
+    got = run("usage", str(log), "-f", "json", "--as-of", "2026-12-06")
+    assert got.exit_code == 0, got.stderr
     assert len(got.stdout) > 4 * 65536  # more than a pipe's buffer and stdout's own
-    assert len(json.loads(got.stdout)["unpriced"]) == 2000
+    assert len(json.loads(got.stdout)["unpriced"]) == 700
 
 
 @pytest.mark.parametrize(
     ("args", "code"),
     [(["usage", "/nonexistent/log.jsonl"], 3), (["estimate", "-f", "xml"], 2), (["--version"], 0), ([], 2)],
 )
-def test_exit_codes_are_main_s(args: list[str], code: int) -> None:
-    assert _run(*args).returncode == code
+def test_exit_codes_are_main_s(run: Callable[..., Run], args: list[str], code: int) -> None:
+    assert run(*args).exit_code == code
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
-def test_a_report_that_cannot_be_written_is_exit_7_and_one_line(tmp_path: Path) -> None:
+def test_a_report_that_cannot_be_written_is_exit_7_and_one_line(run: Callable[..., Run]) -> None:
     with open("/dev/full", "wb") as full:
-        got = _run("pricing", "-f", "json", stdout=full.fileno())
-    assert got.returncode == 7
-    assert len(got.stderr.decode().strip().splitlines()) == 1
+        got = run("pricing", "-f", "json", stdout=full.fileno())
+    assert got.exit_code == 7
+    assert len(got.stderr.strip().splitlines()) == 1
 
 
-def test_exit_functions_run_a_failed_final_flush_is_120_and_an_escaped_exception_a_traceback(tmp_path: Path) -> None:
+def test_exit_functions_run_a_failed_final_flush_is_120_and_an_escaped_exception_a_traceback(
+    run: Callable[..., Run], tmp_path: Path
+) -> None:
     mark = tmp_path / "mark"
     code = textwrap.dedent(f"""
         import atexit, sys
@@ -90,15 +106,15 @@ def test_exit_functions_run_a_failed_final_flush_is_120_and_an_escaped_exception
         cli.main = fake
         cli.run()
     """)
-    got = _run("unflushed", code=code)
-    assert got.returncode == 120 and mark.read_text() == "ran"
-    got = _run("message", code=code)
-    assert got.returncode == 1 and got.stderr.decode().strip() == "gone"
-    got = _run("escaped", code=code)
-    assert got.returncode == 1 and "RuntimeError: escaped" in got.stderr.decode()
+    got = run("unflushed", code=code)
+    assert got.exit_code == 120 and mark.read_text() == "ran"
+    got = run("message", code=code)
+    assert got.exit_code == 1 and got.stderr.strip() == "gone"
+    got = run("escaped", code=code)
+    assert got.exit_code == 1 and "RuntimeError: escaped" in got.stderr
 
 
-def test_what_is_left_in_the_streams_buffers_is_written_at_the_end() -> None:
+def test_what_is_left_in_the_streams_buffers_is_written_at_the_end(run: Callable[..., Run]) -> None:
     """The report writers flush their own output, so no other test shows the end's flush: text
     left in stdout's buffer (a pipe: block-buffered) and a line's start in stderr's is written."""
     code = textwrap.dedent("""
@@ -112,17 +128,18 @@ def test_what_is_left_in_the_streams_buffers_is_written_at_the_end() -> None:
         cli.main = fake
         cli.run()
     """)
-    got = _run(code=code)
-    assert (got.returncode, got.stdout, got.stderr) == (
+    got = run(code=code)
+    assert (got.exit_code, got.stdout, got.stderr) == (
         0,
-        b"kept in stdout's buffer",
-        b"and a line's start in stderr's",
+        "kept in stdout's buffer",
+        "and a line's start in stderr's",
     )
 
 
-def test_a_worker_pool_still_running_at_the_end_does_not_hold_the_process() -> None:
+def test_a_worker_pool_still_running_at_the_end_does_not_hold_the_process(cli: Cli) -> None:
     """The interpreter tells a process pool left running that it is shutting down before it joins
-    the pool's thread; joining that thread without telling it waits forever."""
+    the pool's thread; joining that thread without telling it waits forever. A real interpreter:
+    its exit hooks are what is tested (see the module's docstring)."""
     code = textwrap.dedent("""
         import gpt41cost.cli as cli
         from gpt41cost.readers import pool
@@ -135,10 +152,10 @@ def test_a_worker_pool_still_running_at_the_end_does_not_hold_the_process() -> N
         cli.run()
     """)
     try:
-        got = _run(code=code)
+        got = cli.process(script=code, real=True)
     except subprocess.TimeoutExpired:
         pytest.fail("the process did not end")
-    assert got.returncode == 0, got.stderr
+    assert got.exit_code == 0, got.stderr
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["estimate", "--help"], ["pricing"]])
