@@ -5,22 +5,33 @@ from the repository root (:func:`run`'s real processes from a scratch directory 
 files) under bash with this Python's scripts on PATH, stderr merged in order; trailing spaces
 are ignored. `python -m tools.update_readme` rewrites the outputs.
 
-Two examples run exactly as the README refresher runs them, every `gpt41cost` a real process of
-the installed script: the quick start, and the one that chains two runs through a file and `$?`.
-In the others each `gpt41cost` is a fork of the test process calling the same entry point on the
-same arguments, environment and streams (`Cli.shell` in conftest.py), so the suite does not pay
-Python's start-up and the vocabulary load once per example.
+The quick start runs exactly as the README refresher runs it, every `gpt41cost` a real process of
+the installed script. In the others each `gpt41cost` is a fork of the test process calling the
+same entry point on the same arguments, environment and streams (`Cli.shell` in conftest.py), in
+a scratch directory of links as :func:`run` gives them (an example that writes a file by a
+relative name writes it there), so the suite does not pay Python's start-up and the vocabulary
+load once per example; an example that is `python -m MODULE` alone runs the module in such a
+fork too, as `python -m` runs it. That a forked run shows what a real process shows is checked
+on the command lines of :data:`FORK_CHECKS`, each run both ways.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
 import pytest
 
-from tools.update_readme import README, environment, examples, normalise, run
+from tools.update_readme import README, ROOT, environment, examples, normalise, run
 
 EXAMPLES = examples(README.read_text(encoding="utf-8"))
-#: The examples run as real processes (see the module's docstring).
-REAL = (EXAMPLES[0][0], next(c for c, _ in EXAMPLES if "&& gpt41cost" in c))
+#: The example run as a real process (see the module's docstring).
+REAL = EXAMPLES[0][0]
+#: An example that runs a module with this Python and nothing else: ``python -m MODULE``.
+PYTHON_M = re.compile(r"python -m ([\w.]+)")
 
 
 def test_readme_has_examples():
@@ -28,9 +39,37 @@ def test_readme_has_examples():
 
 
 @pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[c[:60] for c, _ in EXAMPLES])
-def test_readme_example(cli, command, expected):
-    shown = run(command) if command in REAL else normalise(cli.shell(command, environment()))
+def test_readme_example(cli, monkeypatch, tmp_path, command, expected):
+    if command == REAL:
+        shown = run(command)
+    elif module := PYTHON_M.fullmatch(command):
+        shown = _forked_module(cli, monkeypatch, module[1])
+    else:
+        shown = normalise(cli.shell(f"cd {shlex.quote(str(_links(tmp_path)))} || exit 99\n{command}", environment()))
     assert shown == normalise(expected), f"$ {command}\n{shown}"
+
+
+def _links(scratch: Path) -> Path:
+    """``scratch`` made what :func:`run` runs an example in: a link to each of the root's files."""
+    for entry in ROOT.iterdir():
+        if not entry.name.startswith("."):
+            (scratch / entry.name).symlink_to(entry)
+    return scratch
+
+
+def _forked_module(cli, monkeypatch, module: str) -> str:  # type: ignore[no-untyped-def]
+    """``python -m MODULE`` from the repository root in the examples' environment, stdout and stderr
+    merged: the module run as ``__main__`` (as ``-m`` runs it) in a fork of the test process."""
+    env = environment()
+    for name in set(os.environ) - set(env):
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    script = (
+        f"import runpy, sys; sys.modules.pop({module!r}, None)\n"  # a fresh run of it, as -m's
+        f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
+    )
+    return normalise(cli.process(script=script, stderr=subprocess.STDOUT).stdout)
 
 
 def test_readme_examples_write_no_shared_path():
@@ -39,8 +78,9 @@ def test_readme_examples_write_no_shared_path():
     assert [c for c, _ in EXAMPLES if "/tmp/" in c] == []
 
 
-def test_readme_has_real_process_examples():
-    assert REAL[0].startswith("gpt41cost ") and REAL[1].count("gpt41cost ") == 2
+def test_readme_has_a_real_process_example_and_a_module_one():
+    assert REAL.startswith("gpt41cost ")
+    assert [c for c, _ in EXAMPLES if PYTHON_M.fullmatch(c)] == ["python -m tools.fidelity"]
 
 
 #: Command lines where a forked run could differ from a real process if Cli.shell (or Cli.start,
