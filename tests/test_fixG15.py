@@ -75,16 +75,17 @@ def test_a_sum_row_within_the_threshold_adds_nothing(tmp_path: Path) -> None:
     assert "row(s) of several requests" not in _tiers(_usage(path))
 
 
-def test_sum_rows_of_one_request_are_told_apart_across_processes(tmp_path: Path) -> None:
-    """A JSONL of pages over 8 MiB, read by two processes: the long-context part and the counts of
-    rows of several requests reach the result from each worker."""
+def test_sum_rows_of_one_request_are_told_apart_across_processes(tmp_path: Path, small_usage_ranges) -> None:
+    """A JSONL of pages read by two processes in ranges, as one over 8 MiB is: the long-context part
+    and the counts of rows of several requests reach the result from each worker."""
     one = json.loads((DATA / "page1.json").read_text())
     three = json.loads((DATA / "page3.json").read_text())
     text = json.dumps(one) + "\n" + json.dumps(three) + "\n"
-    n = (9 << 20) // len(text) + 1
+    n = (200 << 10) // len(text) + 1
     path = tmp_path / "pages.jsonl"
     path.write_text(text * n)
     got = _usage(path, jobs=2)
+    small_usage_ranges(path)
     assert got.priority_long_context == n
     assert got.totals.cost_usd == n * (Decimal("0.408") + Decimal("3.192"))
     assert f"{n:,} of them ({3 * n:,} requests) with more input than their requests" in _tiers(got)
@@ -265,13 +266,14 @@ def test_a_response_over_the_window_beside_a_larger_input_is_named(tmp_path: Pat
     assert _over(lines, tmp_path, "at.jsonl") == ()
 
 
-def test_the_largest_sum_is_kept_across_processes(tmp_path: Path) -> None:
-    """Over 8 MiB, read by two processes: the response over the window is in the second half."""
-    lines = [_pair(f"x{i}", 1000, 50) for i in range(120_000)]
-    lines[1000] = _pair("w1", 1_047_476, 100)
-    lines[100_000] = _pair("w2", 1_020_000, 30_000)
+def test_the_largest_sum_is_kept_across_processes(tmp_path: Path, small_usage_ranges) -> None:
+    """Read by two processes in ranges, as a log over 8 MiB is: the response over the window is in
+    the second half."""
+    lines = [_pair(f"x{i}", 1000, 50) for i in range(2000)]
+    lines[20] = _pair("w1", 1_047_476, 100)
+    lines[1700] = _pair("w2", 1_020_000, 30_000)
     path = tmp_path / "two.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    assert path.stat().st_size > 8 << 20
     got = gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2).result.over_limits
+    small_usage_ranges(path)
     assert [o.largest_input_tokens for o in got] == [1_020_000]
