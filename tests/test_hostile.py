@@ -243,18 +243,20 @@ def test_help_or_version_to_a_full_stdout(cli: Cli, args: list[str]) -> None:
     ],
 )
 def test_closed_streams(cli: Cli, args: list[str], fd: int, code: int, message: str) -> None:
+    """In a fork of the test process, which makes its standard streams from descriptors 0-2 as
+    Python's start-up does (a closed one is None): tests/test_readme.py's FORK_CHECKS show a real
+    process printing the same for a closed stdin, stdout and stderr."""
     r = cli.process(
         args,
         stdin=None if fd == 0 else subprocess.DEVNULL,
         stdout=None if fd == 1 else subprocess.PIPE,
         close=fd,
-        real=True,
     )
     _one_line(r, code, message)
 
 
 def test_closed_stderr_keeps_the_exit_code(cli: Cli) -> None:
-    r = cli.process("estimate", "--input-tokens", "x", stderr=None, close=2, real=True)
+    r = cli.process("estimate", "--input-tokens", "x", stderr=None, close=2)
     assert (r.exit_code, r.stdout) == (2, "")
 
 

@@ -85,13 +85,15 @@ def test_readme_has_a_real_process_example_and_a_module_one():
 
 #: Command lines where a forked run could differ from a real process if Cli.shell (or Cli.start,
 #: which forks the same way) were wrong: the exit code through $? and PIPESTATUS, a pipe closed
-#: early, a closed stdout or stderr, stderr merged in order, stdin from a pipe, the environment
-#: given to one command.
+#: early, a closed stdout, stderr or stdin (tests/test_hostile.py's closed streams are forks on
+#: the strength of these), stderr merged in order, stdin from a pipe, the environment given to
+#: one command.
 FORK_CHECKS = [
     'gpt41cost pricing --format csv | head -2; echo "exit ${PIPESTATUS[0]}"',
     'gpt41cost pricing >&-; echo "exit $?"',
     'gpt41cost estimate --input-tokens 1000 -m gpt-4.1 -f csv 2>&-; echo "exit $?"',
     'gpt41cost estimate --input-tokens x; echo "exit $?"',
+    'gpt41cost usage - <&-; echo "exit $?"',
     # (usage, not estimate: a real process of estimate on text would pay the vocabulary load for it)
     """printf '{"model": "gpt-4.1", "usage": {"prompt_tokens": 1200, "completion_tokens": 300}}\\n' """
     "| GPT41COST_AS_OF=2026-03-01 gpt41cost usage -",
