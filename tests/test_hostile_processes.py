@@ -1,16 +1,17 @@
 """Hostile processes (#18): signals and killed processes during a read on several cores.
 
 Each case runs ``gpt41cost`` in a process under the memory limit and timeout of
-tests/test_hostile.py, on a file big enough to be read by worker processes (estimate reads a
-request file of 16 MiB or more on every core, readers/pool.py; usage reads a plain log of 8 MiB
-or more with ``--jobs``, in ranges of 32 MiB, so 40 MiB gives two workers), and checks the
-process tree from /proc: the promise is one line on stderr, the documented exit code, nothing on
-stdout, no traceback, no hang, and no worker left behind.
+tests/test_hostile.py, on a file read by worker processes, and checks the process tree from
+/proc: the promise is one line on stderr, the documented exit code, nothing on stdout, no
+traceback, no hang, and no worker left behind. The process is a fork of the test process
+(``Cli.start``), which reads files as those past the package's sizes are read (estimate: a request
+file of 16 MiB or more on every core, readers/pool.py; usage: a plain log of 8 MiB or more, or a
+gzipped one of 1 MiB, with ``--jobs``) in small ranges and pieces (conftest's ``small_ranges`` and
+``small_usage_ranges``): files of some 100 KB give two workers many ranges each.
 """
 
 from __future__ import annotations
 
-import fcntl
 import gzip
 import json
 import os
@@ -59,41 +60,34 @@ def wait_gone(pids: list[int]) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def big(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A 17 MiB Batch file (three ranges: two workers) and a 40 MiB usage log (two ranges),
-    written in well under a second, once per run: under ``-n`` the workers share the copy the
-    first one wrote (in the run's own temporary directory, under a lock)."""
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):  # each -n worker's directory sits in the run's
-        shared = shared.parent
-    where = shared / "hostile-processes-big"
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A Batch file of ~130 KB, a usage log of ~120 KB and the same records with ids, gzipped."""
+    where = tmp_path_factory.mktemp("hostile-processes")
     files = {"estimate": where / "batch.jsonl", "usage": where / "usage.jsonl", "usage-gzip": where / "usage.jsonl.gz"}
-    with open(shared / "hostile-processes-big.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (where / "done").exists():
-            where.mkdir(exist_ok=True)
-            _write_big(files)
-            (where / "done").touch()
+    body = {"model": "gpt-4.1-mini", "max_tokens": 10, "messages": [{"role": "user", "content": "hello world " * 50}]}
+    line = json.dumps({"custom_id": "r{}", "method": "POST", "url": "/v1/chat/completions", "body": body})
+    files["estimate"].write_text("\n".join(line.replace("{}", str(i)) for i in range(180)) + "\n")
+    record = {"object": "chat.completion", "created": 1764000000, "model": "gpt-4.1-mini-2025-04-14"}
+    record["usage"] = {"prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500}
+    files["usage"].write_text((json.dumps(record) + "\n") * 800)
+    # the same records with ids (none repeated), gzipped: read by two processes, each inflating all of it
+    head = json.dumps(record)[:-1].encode() + b', "id": "chatcmpl-'
+    ids = os.urandom(12 * 800).hex()
+    lines = [head + ids[i : i + 24].encode() + b'"}\n' for i in range(0, len(ids), 24)]
+    files["usage-gzip"].write_bytes(gzip.compress(b"".join(lines), 1))
     return files
 
 
-def _write_big(files: dict[str, Path]) -> None:
-    body = {"model": "gpt-4.1-mini", "max_tokens": 10, "messages": [{"role": "user", "content": "hello world " * 50}]}
-    line = json.dumps({"custom_id": "r{}", "method": "POST", "url": "/v1/chat/completions", "body": body})
-    n = (17 << 20) // len(line) + 1
-    files["estimate"].write_text("\n".join(line.replace("{}", str(i)) for i in range(n)) + "\n")
-    record = {"object": "chat.completion", "created": 1764000000, "model": "gpt-4.1-mini-2025-04-14"}
-    record["usage"] = {"prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500}
-    block = ((json.dumps(record) + "\n") * 4096).encode()
-    log = files["usage"]
-    with log.open("wb") as fh:
-        for _ in range(-(-(40 << 20) // len(block))):
-            fh.write(block)
-    # the same records with ids (none repeated), gzipped: read by two processes, each inflating all of it
-    ids = os.urandom(12 * (len(log.read_bytes()) // len(block) * 4096)).hex()
-    head = json.dumps(record)[:-1].encode() + b', "id": "chatcmpl-'
-    lines = [head + ids[i : i + 24].encode() + b'"}\n' for i in range(0, len(ids), 24)]
-    files["usage-gzip"].write_bytes(gzip.compress(b"".join(lines), 1))
+@pytest.fixture
+def inputs(files: dict[str, Path], small_ranges, small_usage_ranges, monkeypatch) -> dict[str, Path]:  # type: ignore[no-untyped-def]
+    """:func:`files`, read from now on (in this process and the forks it starts) as files past the
+    package's sizes are: by the workers, in ranges of 2 KB (request files) and 8 KB (usage logs),
+    a gzipped log in pieces of 8 KB."""
+    from gpt41cost.readers import usage as ru
+
+    small_ranges()
+    monkeypatch.setattr(ru, "PIECE_BYTES", 8192)
+    return files
 
 
 def _args(command: str, path: Path) -> list[str]:
@@ -186,9 +180,9 @@ SLOW_WORKERS = textwrap.dedent(
 
 @needs_cores
 @pytest.mark.parametrize("command", COMMANDS)
-def test_sigterm_during_a_read_on_several_cores(big, processes, command: str) -> None:
+def test_sigterm_during_a_read_on_several_cores(inputs, processes, command: str) -> None:
     """SIGTERM to the parent mid-read: one line, exit 143, and its workers gone with it."""
-    p = start(_args(command, big[command]), SLOW_WORKERS)
+    p = start(_args(command, inputs[command]), SLOW_WORKERS)
     processes.append(p)
     workers = reading(p)
     p.send_signal(signal.SIGTERM)
@@ -198,10 +192,10 @@ def test_sigterm_during_a_read_on_several_cores(big, processes, command: str) ->
 
 @needs_cores
 @pytest.mark.parametrize("command", COMMANDS)
-def test_a_worker_killed_during_the_read(big, processes, command: str) -> None:
+def test_a_worker_killed_during_the_read(inputs, processes, command: str) -> None:
     """A worker killed from outside (the OOM killer, ``kill -9``): the parent ends with one line
     and exit 3, and the other worker goes too."""
-    p = start(_args(command, big[command]), SLOW_WORKERS)
+    p = start(_args(command, inputs[command]), SLOW_WORKERS)
     processes.append(p)
     workers = reading(p)
     os.kill(workers[0], signal.SIGKILL)
@@ -211,10 +205,10 @@ def test_a_worker_killed_during_the_read(big, processes, command: str) -> None:
 
 @needs_cores
 @pytest.mark.parametrize("command", COMMANDS)
-def test_workers_exit_when_their_parent_is_killed(big, processes, command: str) -> None:
+def test_workers_exit_when_their_parent_is_killed(inputs, processes, command: str) -> None:
     """``kill -9`` of the parent: nothing tells a worker, which would wait on its queue forever;
     each watches its parent and exits."""
-    p = start(_args(command, big[command]), SLOW_WORKERS)
+    p = start(_args(command, inputs[command]), SLOW_WORKERS)
     processes.append(p)
     workers = reading(p)
     p.kill()
@@ -249,15 +243,10 @@ DIES_MID_RESULT = textwrap.dedent(
 
 @needs_cores
 @pytest.mark.parametrize("command", COMMANDS)
-def test_a_worker_killed_while_handing_back_a_result(tmp_path, big, processes, command: str) -> None:
+def test_a_worker_killed_while_handing_back_a_result(inputs, processes, command: str) -> None:
     """The executor's own check misses this death (it waits for the rest of the message); the
     wait in readers/pool.py does not."""
-    if command == "estimate":
-        path = tmp_path / "small.jsonl"
-        path.write_bytes(b"".join(big["estimate"].open("rb").readlines()[:40]))
-    else:
-        path = big[command]
-    p = start(_args(command, path), DIES_MID_RESULT)
+    p = start(_args(command, inputs[command]), DIES_MID_RESULT)
     processes.append(p)
     ended(p, 3, "process")
     assert children(p.pid) == []
@@ -289,13 +278,8 @@ TERM_WHILE_FORKING = textwrap.dedent(
 
 @needs_cores
 @pytest.mark.parametrize("command", ["estimate", "usage"])
-def test_sigterm_while_the_workers_are_forked(tmp_path, big, processes, command: str) -> None:
-    if command == "estimate":
-        path = tmp_path / "small.jsonl"
-        path.write_bytes(b"".join(big["estimate"].open("rb").readlines()[:40]))
-    else:
-        path = big["usage"]
-    p = start(_args(command, path), TERM_WHILE_FORKING)
+def test_sigterm_while_the_workers_are_forked(inputs, processes, command: str) -> None:
+    p = start(_args(command, inputs[command]), TERM_WHILE_FORKING)
     processes.append(p)
     ended(p, 143, "gpt41cost: terminated")
     assert children(p.pid) == []
