@@ -756,12 +756,13 @@ def test_merged_lines_agree_with_full_parse():
 # --------------------------------------------------------------------------- parallel == serial
 
 
-def test_parallel_scan_equals_serial(tmp_path, catalog):
+def test_parallel_scan_equals_serial(tmp_path, catalog, monkeypatch):
     rng = random.Random(7)
     f = tmp_path / "big.jsonl"
-    lines = [_encode(rng, _chat_line(rng)) for _ in range(3000)]
+    lines = [_encode(rng, _chat_line(rng)) for _ in range(600)]
     f.write_bytes(b"\n".join(lines) + b"\n")
     serial = read_usage([str(f)], jobs=1)
+    monkeypatch.setattr(ru, "RANGE_BYTES", 16_384)  # 265 KB: 16 ranges (at 64 MiB, one range and one process)
     for jobs in (2, 3, 7):
         par = read_usage([str(f)], jobs=jobs, parallel_min_bytes=0)
         _same(par, serial)
@@ -925,17 +926,17 @@ def test_past_the_id_limit_records_are_counted_and_said_unchecked(tmp_path):
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_gzip_read_in_parallel_pieces_agrees(tmp_path, monkeypatch, jobs):
     rng = random.Random(9)
-    lines = [_encode(rng, _chat_line(rng)) for _ in range(3000)] + [b""] * 3 + [b"not json"]
+    lines = [_encode(rng, _chat_line(rng)) for _ in range(1500)] + [b""] * 3 + [b"not json"]
     text = b"\n".join(lines) + b"\n"
     plain, gz = tmp_path / "p.jsonl", tmp_path / "p.jsonl.gz"
     plain.write_bytes(text)
     gz.write_bytes(gzip.compress(text[:200_000], 1) + gzip.compress(text[200_000:], 1))  # two members
-    monkeypatch.setattr(ru, "PIECE_BYTES", 50_000)
+    monkeypatch.setattr(ru, "PIECE_BYTES", 25_000)
     want = read_usage([str(plain)], jobs=1)
     got = read_usage([str(gz)], jobs=jobs, parallel_min_bytes=0)
     _same(got, want)
     cut = tmp_path / "cut.jsonl.gz"
-    cut.write_bytes(gzip.compress(text, 1)[:-9000])
+    cut.write_bytes(gzip.compress(text, 1)[:-4500])
     a, b = read_usage([str(cut)], jobs=1), read_usage([str(cut)], jobs=jobs, parallel_min_bytes=0)
     _same(a, b)
     assert a.skip_counts.get("truncated") == 1 and a.records > 100
@@ -997,8 +998,8 @@ def test_a_gzip_read_in_parallel_is_inflated_into_the_shared_slots(tmp_path, mon
     lines), never through the piece-by-piece reader kept for lines longer than a piece and broken
     streams; its records, duplicates and line numbers are what one process reading the file gives."""
     rng = random.Random(31)
-    lines = [_encode(rng, _chat_line(rng)) for _ in range(1200)]
-    lines[500] = b"not json"
+    lines = [_encode(rng, _chat_line(rng)) for _ in range(500)]
+    lines[250] = b"not json"
     lines += lines[10:20]  # repeated ids
     plain, gz = _plain_and_gzip(tmp_path, b"\xef\xbb\xbf\n \n" + b"\n".join(lines))  # no newline at the end
     monkeypatch.setattr(ru, "PIECE_BYTES", 16_384)
@@ -1016,7 +1017,7 @@ def test_a_gzip_stream_broken_after_the_slots_went_on_reads_as_one_process_does(
     workers from the shared slots: the piece-by-piece reader goes on from the last piece handed out,
     and the records before the break, the skip and its message are those of one process."""
     rng = random.Random(32)
-    text = b"\n".join(_encode(rng, _chat_line(rng)) for _ in range(1500)) + b"\n"
+    text = b"\n".join(_encode(rng, _chat_line(rng)) for _ in range(1000)) + b"\n"
     packed = gzip.compress(text)
     monkeypatch.setattr(ru, "PIECE_BYTES", 16_384)
     for name, data in (("cut", packed[: int(len(packed) * where)]), ("garbage", packed + b"\0\0garbage")):
@@ -1037,15 +1038,15 @@ def test_reads_in_several_threads_at_once_each_count_their_own_file(tmp_path, mo
 
     rng = random.Random(21)
     files, want = [], []
-    for k in range(3):  # 130-220 KB: 8-14 pieces of 16 KiB each
-        lines = [_encode(rng, _chat_line(rng)) for _ in range(300 + 100 * k)]
+    for k in range(3):  # 65-110 KB: 8-14 pieces of 8 KiB each
+        lines = [_encode(rng, _chat_line(rng)) for _ in range(150 + 50 * k)]
         text = b"\n".join(lines) + b"\n"
         f = tmp_path / (f"t{k}.jsonl" if k == 2 else f"t{k}.jsonl.gz")
         f.write_bytes(text if k == 2 else gzip.compress(text, 1))
         files.append(str(f))
         want.append(read_usage([str(f)], jobs=1))
-    monkeypatch.setattr(ru, "PIECE_BYTES", 16_384)
-    monkeypatch.setattr(ru, "RANGE_BYTES", 16_384)
+    monkeypatch.setattr(ru, "PIECE_BYTES", 8192)
+    monkeypatch.setattr(ru, "RANGE_BYTES", 8192)
     got: dict[tuple[int, int], object] = {}
 
     def read(k: int, turn: int) -> None:
