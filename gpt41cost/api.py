@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .errors import ParameterError
+from .errors import WORKLOAD_YAML, ParameterError
 
 if TYPE_CHECKING:
     from datetime import date
@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     from .views.plan import Alternative
     from .workload import PromptSummary, Workload
 
-#: A path argument: one path or several (``"-"`` is stdin where a command reads it).
-Paths = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+#: A path argument: one path, or any iterable of paths, read once (``"-"`` is stdin where a command reads it).
+Paths = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 #: A number given exactly: a Decimal, an int, or a string such as ``"0.5"`` (a float goes through ``str``).
 Number = Decimal | int | float | str
 
@@ -309,13 +309,37 @@ def _catalog(catalog: Catalog | str | os.PathLike[str] | None, as_of: date | str
 
 
 def _paths(paths: Paths | None, param: str = "paths") -> list[str]:
+    """``paths`` as a list of str, read once: a str or PathLike is one path; any other iterable
+    (a list, a tuple, a generator) holds paths, each a str or PathLike. Bytes, and anything else,
+    are refused naming ``param`` (bytes would iterate as ints)."""
     if paths is None:
         return []
     if isinstance(paths, (str, os.PathLike)):
-        return [os.fspath(paths)]
-    if not isinstance(paths, Iterable):
-        raise ParameterError("{" + param + "}: give a path or a list of paths", param)
-    return [os.fspath(p) for p in paths]
+        return [_path(paths, param)]
+    if isinstance(paths, (bytes, bytearray)) or not isinstance(paths, Iterable):
+        raise ParameterError(
+            "{" + param + "}: give a path or a list of paths (str or os.PathLike), not " + type(paths).__name__, param
+        )
+    return [_path(p, param) for p in paths]
+
+
+def _path(path: Any, param: str) -> str:
+    """One path of ``param`` as a str: a str, or an os.PathLike whose path is a str."""
+    got = os.fspath(path) if isinstance(path, os.PathLike) else path
+    if not isinstance(got, str):
+        raise ParameterError(
+            "{" + param + "}: each path is a str or os.PathLike, not " + type(path).__name__ + f" ({path!r:.60})",
+            param,
+        )
+    return got
+
+
+def _flag(value: object, param: str) -> bool:
+    """A yes/no parameter: True or False only (``batch="no"`` would be truthy, so it is refused,
+    as the numbers refuse True)."""
+    if not isinstance(value, bool):
+        raise ParameterError("{" + param + "}: give True or False, not " + f"{value!r:.60}", param)
+    return value
 
 
 def _resolve(cat: Catalog, name: str, param: str) -> ResolvedModel:
@@ -438,7 +462,11 @@ def estimate(
     month = _count(requests_per_month, "requests_per_month", REQUESTS)
     n_epochs = _count(epochs, "epochs", EPOCHS)
     assert n_epochs is not None
-    _check_estimate_args(_paths(paths), input_tokens, cached_tokens, rate, cache, batch, priority)
+    cache_warm, batch, priority = _flag(cache_warm, "cache_warm"), _flag(batch, "batch"), _flag(priority, "priority")
+    skip_bad, per_input = _flag(skip_bad, "skip_bad"), _flag(per_input, "per_input")
+    path_list = _paths(paths)  # once: an iterator of paths is read here, not again
+    usage_files = _paths(calibrate_from, "calibrate_from")
+    _check_estimate_args(path_list, input_tokens, cached_tokens, rate, cache, batch, priority)
     per_month, traffic = monthly_requests(per_day, month)
     cat = _catalog(catalog, as_of)
     chosen = [_resolve(cat, m, "models") for m in _names(models, "models")]  # fail fast on unknown names
@@ -449,11 +477,11 @@ def estimate(
         from .limits import check_window
 
         # the output priced: the flag, else the default (a calibrated output, per model, is read later: the input alone)
-        out = output_tokens if output_tokens is not None else 0 if calibrate_from else DEFAULT_OUTPUT_TOKENS
+        out = output_tokens if output_tokens is not None else 0 if usage_files else DEFAULT_OUTPUT_TOKENS
         check_window(checked, input_tokens, out, "output_tokens")
-    calibration = _calibration(calibrate_from, cat)
+    calibration = _calibration(usage_files, cat)
     return _estimate(
-        _paths(paths),
+        path_list,
         cat,
         chosen,
         calibration,
@@ -711,11 +739,12 @@ def _preflight(got: Gathered, catalog: Catalog, chosen: list[ResolvedModel]) -> 
 
 
 def _calibration(files: Paths | None, catalog: Catalog) -> Calibration | None:
-    if not files:
+    paths = _paths(files, "calibrate_from")
+    if not paths:
         return None
     from .readers.usage import load_calibration
 
-    return load_calibration(_paths(files, "calibrate_from"), catalog)
+    return load_calibration(paths, catalog)
 
 
 def _calibrated_output(a: Assumptions, cal: Calibration) -> Assumptions:
@@ -826,6 +855,7 @@ def limits(
     priority = _share(priority_share, "priority_share")
     rate = _share(cache_hit_rate, "cache_hit_rate")
     n_backlog = _count(backlog, "backlog", REQUESTS.at_least(1))
+    skip_bad = _flag(skip_bad, "skip_bad")
     assert headroom is not None and share is not None and priority is not None
     cat = _catalog(catalog, as_of)
     path_list = _paths(paths)
@@ -1034,8 +1064,18 @@ def plan(
         workload_profiles,
     )
 
+    if not isinstance(workload, (str, os.PathLike, Mapping)):
+        raise ParameterError(
+            "{workload}: give the path of a workload YAML file or a dict of its keys, not " + type(workload).__name__,
+            "workload",
+        )
+    substitute, skip_bad = _flag(substitute, "substitute"), _flag(skip_bad, "skip_bad")
     cat = _catalog(catalog, as_of)
-    w = workload_from_dict(workload, cat) if isinstance(workload, Mapping) else load_workload(workload, cat)
+    w = (
+        workload_from_dict(workload, cat)
+        if isinstance(workload, Mapping)
+        else load_workload(_path(workload, "workload"), cat)
+    )
     calibration = _calibration(calibrate_from, cat)
     if calibration is not None:
         w = calibrated(w, calibration)
@@ -1105,11 +1145,15 @@ def usage(
     path_list = _paths(paths)
     if not path_list:
         raise ParameterError("{paths}: give at least one usage file or directory", "paths")
+    strict, forecast, skip_bad = _flag(strict, "strict"), _flag(forecast, "forecast"), _flag(skip_bad, "skip_bad")
+    cache_by_size = _flag(cache_by_size, "cache_by_size")
     share = _share(batch_share, "batch_share")
     n_jobs = _count(jobs, "jobs", JOBS)
     tol = parse_tolerance(tolerance)
     monthly = check_budget(budget)
     n_tier = _count(tier, "tier", TIER)
+    check_forecast_args(monthly, n_tier, forecast)
+    billed_paths = _paths(billed, "billed")
     cat = _catalog(catalog, as_of)
     acc = read_usage(
         path_list,
@@ -1122,17 +1166,34 @@ def usage(
     )
     result = summarize(acc, cat, sources=path_list, batch_share=share)
     rec = None
-    if billed:
+    if billed_paths:
         from .reconcile import read_and_reconcile
 
         assert tol is not None
-        rec = read_and_reconcile(acc, result, _paths(billed, "billed"), cat, tolerance=tol)
+        rec = read_and_reconcile(acc, result, billed_paths, cat, tolerance=tol)
     fc = None
     if forecast:
         from .forecast import forecast as month
 
         fc = month(result, acc, cat, run_date=cat.day, budget=monthly, tier=n_tier)
     return Usage(result, rec, fc, cat, acc)
+
+
+def check_forecast_args(budget: Decimal | None, tier: int | None, forecast: bool, workload: bool = False) -> None:
+    """``budget`` and ``tier`` are what the month's forecast is checked against (``forecast``), or
+    what a workload file is written with (:meth:`Usage.workload_yaml`, the CLI's ``--emit-workload``:
+    ``workload``); given without either, a ParameterError names them (the CLI, its flags). The one
+    check of this rule: :func:`usage` and the command, before it pulls any page, make it."""
+    if (budget is None and tier is None) or forecast or workload:
+        return
+    raise ParameterError(
+        "{budget} and {tier} work with {forecast} or {emit_workload}; add one of them",
+        "budget",
+        "tier",
+        "forecast",
+        "emit_workload",
+        api={"forecast": "forecast=True", **WORKLOAD_YAML},
+    )
 
 
 # --------------------------------------------------------------------------- the catalog and the rules
@@ -1175,8 +1236,9 @@ def count_request(
     """Input tokens of one Chat Completions (``messages``) or Responses (``input``) request body.
 
     ``model``: the model to count for (default: the body's ``model``, else gpt-4.1); it only
-    matters for images. Local and data: URL images are measured; ``image_size`` ("WxH") is
-    assumed for remote ones. Raises InputError for a body that is not a request, or one OpenAI
+    matters for images; an unknown name, given or the body's, raises UnknownModelError naming
+    ``model``. Local and data: URL images are measured; ``image_size`` ("WxH") is assumed for
+    remote ones. Raises InputError for a body that is not a request, or one OpenAI
     rejects that the CLI refuses too (an empty ``messages`` list).
     """
     from pathlib import Path
@@ -1192,7 +1254,8 @@ def count_request(
         resolved = _resolve(cat, model, "model")
     else:
         name = body.get("model") if isinstance(body, Mapping) else None
-        resolved = cat.resolve(name if isinstance(name, str) else "gpt-4.1")
+        # the body's model stands for the parameter: an unknown one names ``model``, as every bad name is named
+        resolved = _resolve(cat, name if isinstance(name, str) else "gpt-4.1", "model")
     base = resolved.spec.name
     size = img.parse_image_size_flag(image_size) if image_size else None
 

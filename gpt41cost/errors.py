@@ -6,7 +6,7 @@ message as one line on stderr and exits with its ``exit_code``. Nothing else is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import IntEnum
 from typing import Any, Generic, TypeVar
 
@@ -64,10 +64,13 @@ class ParameterError(UsageError):
     its flag with :meth:`named` (``--output-tokens: must be 0 or more``).
     """
 
-    def __init__(self, template: str, *params: str) -> None:
+    def __init__(self, template: str, *params: str, api: Mapping[str, str] | None = None) -> None:
         self.template = template
         self.params = params
-        super().__init__(self.named(lambda p: p))
+        #: how the API spells a parameter that is no argument of the function raising the error (the
+        #: CLI's --emit-workload is the API's ``Usage.workload_yaml()``); the others as themselves
+        self.api = dict(api or {})
+        super().__init__(self.named(lambda p: self.api.get(p, p)))
 
     def named(self, spell: Callable[[str], str]) -> str:
         """The message with each named parameter spelled by ``spell``."""
@@ -79,6 +82,19 @@ class ParameterError(UsageError):
 
 class InputError(Gpt41CostError):
     """A bad input file; the message names the file (and line)."""
+
+    exit_code = ExitCode.INPUT
+
+
+#: How the API names the command line's ``--emit-workload`` (parameter ``emit_workload``): the usage
+#: result's method, which takes ``tier`` and ``budget`` (``ParameterError(..., api=WORKLOAD_YAML)``).
+WORKLOAD_YAML = {"emit_workload": "Usage.workload_yaml()"}
+
+
+class InputParameterError(InputError, ParameterError):
+    """An input that cannot serve what an argument asks (``forecast`` of usage with no dated
+    record): a bad input, with its exit code, whose message names the argument as a
+    :class:`ParameterError` does (the API's parameter; the CLI's flag)."""
 
     exit_code = ExitCode.INPUT
 

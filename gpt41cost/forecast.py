@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from .catalog import Catalog
-from .errors import InputError, UnknownModelError, UsageError
+from .errors import InputParameterError, ParameterError, UnknownModelError
 from .numbers import check_budget  # where it lives since a usage run checks --budget without this module
 from .usage import EPOCH, Accumulator, UsageResult, date_of
 
@@ -189,9 +189,11 @@ def forecast(
         d: line.cost_usd or Decimal(0) for line in result.by_day if (d := _date(line.key)) is not None and d <= run_date
     }
     if not series:
-        raise InputError(f"--forecast: no usage with a date on or before {run_date}; nothing to project from")
+        why = f"no usage with a date on or before {run_date}; nothing to project from"
+        raise InputParameterError("{forecast}: " + why, "forecast")
     if tier is not None and tier not in catalog.tiers:
-        raise UsageError(f"--tier {tier}: not a usage tier; tiers are {', '.join(map(str, catalog.tiers))}")
+        why = f"{tier}: not a usage tier; tiers are {', '.join(map(str, catalog.tiers))}"
+        raise ParameterError("{tier} " + why, "tier")
     through = max(series)
     first_day = min(series)
     month_start = through.replace(day=1)

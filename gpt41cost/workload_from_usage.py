@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 from .catalog import Catalog
-from .errors import InputError
+from .errors import WORKLOAD_YAML, InputError, InputParameterError
 from .usage import Accumulator, UsageResult, _Resolver, date_of, mode_of, percentile
 
 SHARE_PLACES = Decimal("0.0001")
@@ -65,7 +65,7 @@ def workload_yaml(
     name: str = "observed",
     sources: Sequence[str] = (),
 ) -> str:
-    """The workload file's text; InputError when no priced record has a date."""
+    """The workload file's text; InputError (naming ``emit_workload``) when no priced record has a date."""
     reqs: dict[str, int] = {}
     inp = cached = out = batch = priority = can_priority = 0
     hist: dict[int, int] = {}
@@ -90,7 +90,8 @@ def workload_yaml(
                 hist[value] = hist.get(value, 0) + count
     total = sum(reqs.values())
     if not total or not days:
-        raise InputError("--emit-workload: no dated usage of a model the catalog prices; nothing to plan from")
+        why = "no dated usage of a model the catalog prices; nothing to plan from"
+        raise InputParameterError("{emit_workload}: " + why, "emit_workload", api=WORKLOAD_YAML)
     span = max(days) - min(days) + 1
     first, last = date_of(min(days)), date_of(max(days))
 

@@ -160,17 +160,18 @@ def usage(
     backoff: opt.Backoff = 1.0,
     billed: opt.Billed = None,
     tolerance: opt.Tolerance = "1%",
-    do_forecast: opt.Forecast = False,
+    forecast: opt.Forecast = False,
     budget: opt.Budget = None,
     tier: opt.ForecastTier = None,
     emit_workload: opt.EmitWorkload = None,
 ) -> None:
-    catalog, share, tol, monthly = _check(pricing, as_of, what_if, tolerance, budget, tier, do_forecast, emit_workload)
+    catalog, share, tol, monthly = _check(pricing, as_of, what_if, tolerance, budget, tier, forecast, emit_workload)
     api = (from_api, since, until, project, group_by, costs, base_url, save, timeout, retries, backoff)
     with _sources(paths or [], *api) as (paths, costs_paths), _progress_bar(_shown(progress)) as bar:
         got = _read(
             paths, strict=strict, batch_share=share, jobs=jobs, billed=[*(billed or []), *costs_paths], tolerance=tol,
-            forecast=do_forecast, budget=monthly, tier=tier, catalog=catalog, progress=bar, skip_bad=skip_bad,
+            forecast=forecast, budget=monthly if forecast else None, tier=tier if forecast else None,
+            catalog=catalog, progress=bar, skip_bad=skip_bad,
         )  # fmt: skip
     _report(got, fmt, table, emit_workload, tier, monthly)
     _gate(got, strict, tolerance)
@@ -204,6 +205,7 @@ def _check(
     emit_workload: str | None,
 ) -> tuple[Catalog, Decimal | None, Decimal, Decimal | None]:
     """The catalog of the run and the flags' values, every one checked before any page is pulled."""
+    from ..api import check_forecast_args
     from ..errors import UsageError
     from ..numbers import check_budget, parse_tolerance
     from ..usage import parse_what_if
@@ -213,8 +215,7 @@ def _check(
     tol, monthly = parse_tolerance(tolerance), check_budget(budget)
     if emit_workload is not None and tier is None:
         raise UsageError("--emit-workload needs --tier N: the usage tier the workload will run at (1 to 5)")
-    if (budget is not None or tier is not None) and not forecast and emit_workload is None:
-        raise UsageError("--budget and --tier work with --forecast or --emit-workload; add one of them")
+    check_forecast_args(monthly, tier, forecast, workload=emit_workload is not None)
     return catalog, share, tol, monthly
 
 
