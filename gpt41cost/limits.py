@@ -577,18 +577,27 @@ def _model_tier(demand: Demand, model: ResolvedModel, share: Decimal, tier: int,
             )
     for u in uses:
         if u.pct > ceiling:
+            places = _places_apart(u.pct, ceiling)  # 80.04% over 80%: never "at 80.0% (at most 80.0%)"
             need = (
-                f" (at most {_fmt_pct(ceiling)} for {_fmt_pct(demand.min_headroom_pct)} headroom)"
+                f" (at most {_fmt_pct(ceiling, places)} for {_fmt_pct(demand.min_headroom_pct, places)} headroom)"
                 if (demand.min_headroom_pct)
                 else ""
             )
-            reasons.append(f"tier {tier}: {name}: {u.label} at {_fmt_pct(u.pct)} of {u.limit:,}{need}")
+            reasons.append(f"tier {tier}: {name}: {u.label} at {_fmt_pct(u.pct, places)} of {u.limit:,}{need}")
     headroom = HUNDRED - max((u.pct for u in uses), default=ZERO)
     return ModelTier(name, tier, tuple(uses), headroom, not reasons, tuple(reasons), oversize)
 
 
-def _fmt_pct(p: Decimal) -> str:
-    return f"{p.quantize(Decimal('0.1')):,}%"
+def _fmt_pct(p: Decimal, places: int = 1) -> str:
+    return f"{p.quantize(Decimal(1).scaleb(-places)):,}%"
+
+
+def _places_apart(used: Decimal, ceiling: Decimal, most: int = 12) -> int:
+    """The fewest places (one at least) at which ``used``, over ``ceiling``, reads over it."""
+    places = 1
+    while places < most and _fmt_pct(used, places) == _fmt_pct(ceiling, places):
+        places += 1
+    return places
 
 
 def priority_rates_mode(model: ResolvedModel, input_tokens: int, threshold: int) -> str:

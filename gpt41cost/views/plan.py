@@ -9,7 +9,7 @@ from typing import Any
 from ..catalog import Catalog
 from ..lifecycle import add_months
 from ..limits import DAYS_PER_MONTH, Assessment, Demand, Verdict, priority_notes
-from ..report import MEAN_PLACES, Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_auto
+from ..report import MEAN_PLACES, Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_cents
 from ..workload import PromptSummary, Workload, model_summaries
 from .dated import catalog_notes, dated_json, status_text
 from .limits import (
@@ -97,7 +97,7 @@ def plan_report(
     if w.budget_usd_per_month is not None:
         if spend is not None and w.budget_usd_per_month:
             budget_used = spend * 100 / w.budget_usd_per_month
-        budget_text = f"{usd_auto(w.budget_usd_per_month)} ({pct(budget_used)} used)"
+        budget_text = f"{usd_cents(w.budget_usd_per_month)} ({pct(budget_used)} used)"
         cost_footer.append(["budget", "", "", "", "", "", "", Shown(budget_text, None), status])
 
     columns = use_columns([at])
@@ -281,7 +281,7 @@ def plan_report(
                 + (
                     ""
                     if w.budget_usd_per_month is None
-                    else f", against the budget of {usd_auto(w.budget_usd_per_month)}"
+                    else f", against the budget of {usd_cents(w.budget_usd_per_month)}"
                 )
                 + f". Verdict: {status}.",
                 [c.model for c in a.costs] + (["total"] if len(a.costs) > 1 else []),
