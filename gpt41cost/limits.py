@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from .catalog import TIERS, Catalog, PoolLimits, ResolvedModel
@@ -841,6 +842,104 @@ def drain(backlog: int, model: ResolvedModel, profile: RequestProfile, catalog: 
     return Drain(model.label, tier, backlog, online, limited_by, waves, waves * BATCH_WINDOW_HOURS, files)
 
 
+# --------------------------------------------------------------------------- dated prices within a horizon
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    """A day within a plan's horizon on which a routed model's price changes (docs/accounting.md
+    §1, dated prices), and what a month of the workload costs at the prices from that day."""
+
+    day: date
+    models: tuple[str, ...]
+    monthly_usd: Decimal
+
+
+@dataclass(frozen=True)
+class DatedMonths:
+    """A workload's spend with each day at the prices in force that day, over a horizon whose
+    prices change: ``run_monthly_usd`` is a month at the run date's prices (the plan's figures),
+    ``changes`` each change within the horizon; ``start`` begins the most expensive 30 days of the
+    horizon, which cost ``usd`` (what the budget is checked against)."""
+
+    run_monthly_usd: Decimal
+    changes: tuple[PriceChange, ...]
+    start: date
+    usd: Decimal
+
+    @property
+    def end(self) -> date:
+        """The last day of the most expensive 30 days."""
+        return self.start + timedelta(days=DAYS_PER_MONTH - 1)
+
+
+def monthly_spend(demand: Demand, catalog: Catalog) -> Decimal | None:
+    """A month of ``demand`` at the prices of its models as ``catalog`` resolves them (None: no
+    daily volume, no spend projected): what :func:`assess` sums, without the limits."""
+    if not demand.spend_projected:
+        return None
+    threshold = catalog.long_context_threshold
+    costs = (_cost(demand, m, s, demand.profile_of(k), threshold) for k, (m, s) in enumerate(demand.models))
+    return sum((c.total_usd or ZERO for c in costs), ZERO)
+
+
+def dated_months(demand: Demand, catalog: Catalog, until: date) -> DatedMonths | None:
+    """The spend of ``demand`` from the run date (``catalog.day``) with each day at its own prices,
+    when a routed model's price changes in a 30-day month that starts within the horizon (before
+    ``until``, or on the run date when the horizon is shorter); else None, as when no spend is
+    projected: a month at the run date's prices is then every month."""
+    day = catalog.day
+    last_start = max(day, until - timedelta(days=DAYS_PER_MONTH))
+    end = last_start + timedelta(days=DAYS_PER_MONTH)  # the day after the last day priced
+    by_day: dict[date, list[str]] = {}
+    for m, _ in demand.models:
+        for d in m.spec.price_change_days():
+            if day < d < end and m.label not in by_day.get(d, []):
+                by_day.setdefault(d, []).append(m.label)
+    run = monthly_spend(demand, catalog)
+    if not by_day or run is None:
+        return None
+    changes: list[PriceChange] = []
+    for d in sorted(by_day):
+        on = catalog.on(d)
+        moved = replace(demand, models=tuple((on.resolve(m.requested), s) for m, s in demand.models))
+        monthly = monthly_spend(moved, on)
+        assert monthly is not None
+        changes.append(PriceChange(d, tuple(by_day[d]), monthly))
+    # each day's spend: a month's at the prices in force that day, over 30; then every 30 days
+    # starting within the horizon, the most expensive first
+    daily: list[Decimal] = []
+    for i in range((end - day).days):
+        d = day + timedelta(days=i)
+        monthly = next((c.monthly_usd for c in reversed(changes) if c.day <= d), run)
+        daily.append(monthly / DAYS_PER_MONTH)
+    best, start = None, day
+    for i in range((last_start - day).days + 1):
+        total = sum(daily[i : i + DAYS_PER_MONTH], ZERO)
+        if best is None or total > best:
+            best, start = total, day + timedelta(days=i)
+    assert best is not None
+    return DatedMonths(run, tuple(changes), start, best)
+
+
+def dated_notes(months: DatedMonths | None, budget_usd_per_month: Decimal | None) -> list[str]:
+    """What a plan says of the price changes within its horizon, and of the 30 days its budget
+    is checked against."""
+    if months is None:
+        return []
+    notes = [
+        f"prices change within the horizon: {', '.join(c.models)} from {c.day}: a month costs "
+        f"${c.monthly_usd:,.2f} at the prices from then (${months.run_monthly_usd:,.2f} at the run date's)"
+        for c in months.changes
+    ]
+    if budget_usd_per_month is not None:
+        notes.append(
+            f"budget checked against the most expensive 30 days of the horizon, each day at its own prices: "
+            f"${months.usd:,.2f} ({months.start} to {months.end})"
+        )
+    return notes
+
+
 # --------------------------------------------------------------------------- the launch verdict
 
 
@@ -850,12 +949,24 @@ class Verdict:
 
     passed: bool
     reasons: tuple[str, ...]  # every reason it fails; empty when it passes
+    #: the spend with each day at its own prices, when a price changes within the plan's horizon
+    months: DatedMonths | None = None
 
 
-def verdict(assessment: Assessment, tier: int, budget_usd_per_month: Decimal | None) -> Verdict:
+def verdict(
+    assessment: Assessment, tier: int, budget_usd_per_month: Decimal | None, months: DatedMonths | None = None
+) -> Verdict:
+    """The verdict on ``assessment`` at ``tier`` and the budget: checked against a month at the
+    run date's prices, or, with ``months`` (prices that change within a plan's horizon), against
+    its most expensive 30 days, each day at its own prices."""
     reasons: list[str] = []
     spend = assessment.monthly_spend_usd
-    if budget_usd_per_month is not None and spend is not None and spend > budget_usd_per_month:
+    if budget_usd_per_month is not None and months is not None and months.usd > budget_usd_per_month:
+        reasons.append(
+            f"over budget: the 30 days {months.start} to {months.end} cost ${months.usd:,.2f}, each day at its "
+            f"own prices, above the ${budget_usd_per_month:,.2f} budget by ${months.usd - budget_usd_per_month:,.2f}"
+        )
+    elif budget_usd_per_month is not None and months is None and spend is not None and spend > budget_usd_per_month:
         reasons.append(
             f"over budget: projected ${spend:,.2f}/month is above the ${budget_usd_per_month:,.2f} budget "
             f"by ${spend - budget_usd_per_month:,.2f}"
@@ -866,4 +977,4 @@ def verdict(assessment: Assessment, tier: int, budget_usd_per_month: Decimal | N
         hint = "no tier fits" if lowest is None else f"the lowest tier that fits is {lowest}"
         reasons.append(f"tier {tier} does not fit; {hint}")
         reasons += fit.reasons
-    return Verdict(not reasons, tuple(reasons))
+    return Verdict(not reasons, tuple(reasons), months)

@@ -59,6 +59,7 @@ from .limits import (
     Verdict,
     check_shares,
     check_window,
+    dated_months,
     over_window,
     verdict,
 )
@@ -1018,10 +1019,13 @@ def _gone_within(lc: Lifecycle, day: date, until: date) -> bool:
 
 
 def plan_verdict(w: Workload, assessment: Assessment, catalog: Catalog) -> Verdict:
-    """The launch verdict: budget, tier fit with headroom, and models that last the horizon."""
-    v = verdict(assessment, w.tier, w.budget_usd_per_month)
+    """The launch verdict: budget (each day of the horizon at its own prices), tier fit with
+    headroom, and models that last the horizon."""
+    v = verdict(
+        assessment, w.tier, w.budget_usd_per_month, dated_months(assessment.demand, catalog, _horizon(w, catalog)[1])
+    )
     gone = lifecycle_reasons(w, catalog)
-    return Verdict(v.passed and not gone, (*gone, *v.reasons))
+    return Verdict(v.passed and not gone, (*gone, *v.reasons), v.months)
 
 
 def with_substitutes(w: Workload, catalog: Catalog) -> tuple[Workload, tuple[str, ...]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..lifecycle import add_months
-from ..limits import DAYS_PER_MONTH, Assessment, Demand, Verdict, priority_notes
+from ..limits import DAYS_PER_MONTH, Assessment, Demand, Verdict, dated_notes, priority_notes
 from ..report import MEAN_PLACES, Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_cents
 from ..workload import PromptSummary, Workload, model_summaries
 from .dated import catalog_notes, dated_json, status_text
@@ -138,6 +138,7 @@ def plan_report(
     )
     notes += overs
     notes += priority_notes(a.demand, catalog.long_context_threshold)
+    notes += dated_notes(v.months, w.budget_usd_per_month)
     stale = catalog_notes(catalog.as_of, day)  # a warning too, the last one
     notes += stale
     # each model's own requests (a mix: image and cached tokens differ by model), as limits shows them
