@@ -463,7 +463,8 @@ def estimate(
     n_epochs = _count(epochs, "epochs", EPOCHS)
     assert n_epochs is not None
     cache_warm, batch, priority = _flag(cache_warm, "cache_warm"), _flag(batch, "batch"), _flag(priority, "priority")
-    skip_bad, per_input = _flag(skip_bad, "skip_bad"), _flag(per_input, "per_input")
+    per_input = _flag(per_input, "per_input")
+    r = _reading(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
     path_list = _paths(paths)  # once: an iterator of paths is read here, not again
     usage_files = _paths(calibrate_from, "calibrate_from")
     _check_estimate_args(path_list, input_tokens, cached_tokens, rate, cache, batch, priority)
@@ -487,8 +488,8 @@ def estimate(
         calibration,
         _EstimateArgs(
             input_tokens, output_tokens, cached_tokens, rate, cache, cache_warm, batch, priority, per_month, traffic,
-            n_epochs, list(include), list(exclude), encoding, _names(read_as, "read_as") or None, image_size, skip_bad,
-            per_input, on_progress, on_total, on_warning,
+            n_epochs, list(r.include), list(r.exclude), r.encoding, list(r.read_as or ()) or None, r.image_size,
+            r.skip_bad, per_input, r.on_progress, r.on_total, r.on_warning,
         ),
     )  # fmt: skip
 
@@ -700,6 +701,63 @@ def _read(
     return got
 
 
+def _reading(
+    include: Sequence[str] | str | None,
+    exclude: Sequence[str] | str | None,
+    encoding: str,
+    read_as: str | Sequence[str] | None,
+    image_size: str | None,
+    skip_bad: bool,
+    on_progress: Callable[[int], None] | None,
+    on_total: Callable[[int], None] | None,
+    on_warning: Callable[[str], None] | None,
+) -> _ReadArgs:
+    """The reading options estimate, limits and plan share, each checked and named: a glob
+    given alone (``include="*.txt"``) is one glob, not its characters; text where text is due;
+    callbacks callable."""
+    if not isinstance(encoding, str):
+        raise ParameterError(
+            "{encoding}: give a text encoding such as 'utf-8', not " + type(encoding).__name__, "encoding"
+        )
+    if image_size is not None and not isinstance(image_size, str):
+        raise ParameterError("{image_size}: give WxH, e.g. '1024x768', not " + type(image_size).__name__, "image_size")
+    for name, fn in (("on_progress", on_progress), ("on_total", on_total), ("on_warning", on_warning)):
+        if fn is not None and not callable(fn):
+            raise ParameterError("{" + name + "}: give a function or None, not " + type(fn).__name__, name)
+    kinds = _texts(read_as, "read_as", "a kind or KIND=GLOB")
+    return _ReadArgs(
+        _texts(include, "include", "a glob"),
+        _texts(exclude, "exclude", "a glob"),
+        encoding,
+        kinds or None,
+        image_size,
+        _flag(skip_bad, "skip_bad"),
+        on_progress,
+        on_total,
+        on_warning,
+    )
+
+
+def _texts(value: str | Iterable[str] | None, param: str, what: str) -> list[str]:
+    """``value`` as a list of str: one str is one item (never its characters), any iterable holds
+    str items; anything else is named."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (bytes, bytearray)) or not isinstance(value, Iterable):
+        raise ParameterError(
+            "{" + param + "}: give " + what + " or a list of them (str), not " + type(value).__name__, param
+        )
+    items = list(value)
+    bad = next((v for v in items if not isinstance(v, str)), None)
+    if bad is not None:
+        raise ParameterError(
+            "{" + param + "}: each is " + what + " (str), not " + type(bad).__name__ + f" ({bad!r:.60})", param
+        )
+    return items
+
+
 def _refuse_bad_batch_lines(got: Gathered, preflight: bool) -> None:
     from .errors import InputError, Uncountable
     from .readers.inputs import BAD_LINE_HINT
@@ -855,7 +913,7 @@ def limits(
     priority = _share(priority_share, "priority_share")
     rate = _share(cache_hit_rate, "cache_hit_rate")
     n_backlog = _count(backlog, "backlog", REQUESTS.at_least(1))
-    skip_bad = _flag(skip_bad, "skip_bad")
+    read = _reading(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
     assert headroom is not None and share is not None and priority is not None
     cat = _catalog(catalog, as_of)
     path_list = _paths(paths)
@@ -871,7 +929,6 @@ def limits(
     reserve = ("max_tokens", n_max) if n_max is not None else ("output_tokens", n_output)
     if n_input is not None and reserve[1] is not None:  # a file's requests: workload.refuse_over_window
         check_window(resolved, n_input, reserve[1], reserve[0])
-    read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
     profiles, summaries, out_source = _limit_profiles(
         path_list, cat, resolved, n_input, n_max, n_output, rate, read, traffic.requests_per_day
     )
@@ -1069,7 +1126,8 @@ def plan(
             "{workload}: give the path of a workload YAML file or a dict of its keys, not " + type(workload).__name__,
             "workload",
         )
-    substitute, skip_bad = _flag(substitute, "substitute"), _flag(skip_bad, "skip_bad")
+    substitute = _flag(substitute, "substitute")
+    read = _reading(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
     cat = _catalog(catalog, as_of)
     w = (
         workload_from_dict(workload, cat)
@@ -1084,8 +1142,7 @@ def plan(
     templates: tuple[str, ...] = ()
     if w.prompt_files:
         measured = []
-        read = _ReadArgs(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
-        found = prompt_inputs(w, include, exclude)
+        found = prompt_inputs(w, read.include, read.exclude)
         got = _read([], cat, read, text_blocks=w.cache_auto, on_request=measured.append, found=found)
         templates = _unrendered(got)
         cache = measured_cache(measured, cat) if w.cache_auto else None  # serves the alternative too

@@ -184,3 +184,47 @@ def test_count_request_names_model_for_an_unknown_body_model() -> None:
         gpt41cost.count_request({"model": "gpt-9", "messages": [{"role": "user", "content": "x"}]})
     assert exc.value.params == ("model",)
     assert str(exc.value).startswith("model: unknown model 'gpt-9'")
+
+
+# --------------------------------------------------------------------------- the reading options (D8, more of it)
+
+
+def _support(**kw: object) -> int:
+    got = gpt41cost.estimate([str(SAMPLES / "support")], output_tokens=10, as_of=A, **kw)  # type: ignore[arg-type]
+    return int(got.to_dict()["models"][0]["requests"])
+
+
+def test_a_glob_given_alone_is_one_glob_not_its_characters() -> None:
+    """include="*.md" was read as the globs '*', '.', 'm', 'd': '*' let all 8 .txt files in (exit 0);
+    exclude="ticket-0[1-4]*" excluded every file (its 't', 'i', ... and '*')."""
+    with pytest.raises(InputError, match=r"directory has no files matching \*\.md"):
+        _support(include="*.md")
+    assert _support(include="ticket-0[1-4]*") == _support(include=["ticket-0[1-4]*"]) == 4
+    assert _support(exclude="ticket-0[1-4]*") == _support(exclude=("ticket-0[1-4]*",)) == 4
+    with pytest.raises(InputError):  # limits and plan read with the same options
+        gpt41cost.limits([str(SAMPLES / "support")], max_tokens=10, peak_rpm=1, include="*.md", as_of=A)
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        pytest.param({"include": [5]}, "include: each is a glob (str), not int (5)", id="include-int"),
+        pytest.param({"exclude": b"*.txt"}, "exclude: give a glob or a list of them (str), not bytes",
+                     id="exclude-bytes"),
+        pytest.param({"read_as": [5]}, "read_as: each is a kind or KIND=GLOB (str), not int (5)", id="read_as-int"),
+        pytest.param({"encoding": 5}, "encoding: give a text encoding such as 'utf-8', not int", id="encoding-int"),
+        pytest.param({"image_size": 5}, "image_size: give WxH, e.g. '1024x768', not int", id="image_size-int"),
+        pytest.param({"on_progress": 5}, "on_progress: give a function or None, not int", id="on_progress-int"),
+        pytest.param({"on_warning": "x"}, "on_warning: give a function or None, not str", id="on_warning-str"),
+    ],
+)  # fmt: skip
+def test_reading_options_of_the_wrong_type_are_named(kw: dict[str, object], message: str) -> None:
+    """Each raised a plain TypeError or AttributeError ('int' object has no attribute 'partition')."""
+    for call in (
+        lambda: _support(**kw),
+        lambda: gpt41cost.limits([str(SAMPLES / "support")], max_tokens=10, peak_rpm=1, as_of=A, **kw),  # type: ignore[arg-type]
+        lambda: gpt41cost.plan(str(SAMPLES / "workloads" / "support-bot.yaml"), as_of=A, **kw),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(ParameterError) as exc:
+            call()
+        assert str(exc.value) == message
