@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from gpt41cost.errors import InputError
@@ -158,6 +158,23 @@ def documents(draw: st.DrawFn, one_line: bool = False) -> str:
     return dumps(value, None if one_line else "") + "\n"
 
 
+def _to_end(obj: Pairs, key: str) -> Pairs:
+    obj.append(obj.pop([k for k, _ in obj].index(key)))
+    return obj
+
+
+#: The edges the laws' mutants live on, tried first in every run: three responses, the last two
+#: the same one (with one id kept, the second is unchecked and the third is not a duplicate); a
+#: page whose buckets give their start_time after their results; a record with its usage twice.
+THREE_IDS = [members(RECORDS[0]), members(RECORDS[1]), members(RECORDS[1])]
+LATE_DAY = members(PAGE)
+for _bucket in dict(LATE_DAY)["data"]:
+    _to_end(_bucket, "start_time")
+USAGE_TWICE = members(RECORDS[0])
+USAGE_TWICE.append(("usage", dict(USAGE_TWICE)["usage"]))
+EDGES = [[THREE_IDS], LATE_DAY, USAGE_TWICE, [USAGE_TWICE, members(RECORDS[2])]]
+
+
 def _facts(acc: Accumulator) -> tuple[Any, ...]:
     return (
         acc.records,
@@ -188,8 +205,12 @@ def _read(text: bytes, strict: bool, streamed: bool, max_ids: int = MAX_IDS) -> 
     return _facts(acc)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(documents(), st.booleans(), st.sampled_from([MAX_IDS, 1, 2]))
+@example(dumps(THREE_IDS) + "\n", False, 1)
+@example(dumps(LATE_DAY) + "\n", False, MAX_IDS)
+@example(dumps(USAGE_TWICE) + "\n", False, MAX_IDS)
+@example(dumps(EDGES[3]) + "\n", True, MAX_IDS)
 def test_a_document_streamed_counts_what_the_whole_parse_counts(text: str, strict: bool, max_ids: int) -> None:
     data = text.encode()
     assert _read(data, strict, True, max_ids) == _read(data, strict, False, max_ids)
@@ -202,8 +223,11 @@ def _read_usage(path: Path, strict: bool) -> Any:
         return err.message
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(documents(one_line=True), st.booleans(), st.sampled_from([0, 1 << 30]))
+@example(dumps(LATE_DAY, None) + "\n", False, 1 << 30)
+@example(dumps(USAGE_TWICE, None) + "\n", False, 1 << 30)
+@example(dumps(EDGES[3], None) + "\n", True, 1 << 30)
 def test_a_document_on_one_line_streamed_counts_what_its_line_counts(
     tmp_path_factory: pytest.TempPathFactory, text: str, strict: bool, cut: int
 ) -> None:
@@ -218,8 +242,11 @@ def test_a_document_on_one_line_streamed_counts_what_its_line_counts(
     assert streamed == _read_usage(path, strict)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(documents(one_line=True), st.booleans(), st.sampled_from([0, 1 << 30]), st.sampled_from([1, 7, 64]))
+@example(dumps(LATE_DAY, None) + "\n", False, 1 << 30, 7)
+@example(dumps(USAGE_TWICE, None) + "\n", False, 1 << 30, 7)
+@example(dumps(EDGES[3], None) + "\n", True, 1 << 30, 7)
 def test_a_first_line_longer_than_is_read_at_once_counts_what_it_counted_whole(
     tmp_path_factory: pytest.TempPathFactory, text: str, strict: bool, cut: int, bound: int
 ) -> None:
@@ -297,8 +324,10 @@ def _from_stdin(data: bytes, strict: bool = False) -> Any:
             return err.message.replace("stdin: ", "", 1)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(documents(one_line=True), st.sampled_from(["whole", "cut"]))
+@example(dumps(LATE_DAY, None) + "\n", "whole")
+@example(dumps(EDGES[3], None) + "\n", "whole")
 def test_a_document_starting_on_its_first_line_streamed_counts_what_the_whole_read_counts(
     tmp_path_factory: pytest.TempPathFactory, text: str, how: str
 ) -> None:
