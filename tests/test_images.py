@@ -8,7 +8,7 @@ import struct
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gpt41cost import images
@@ -165,7 +165,16 @@ def test_rules_are_named_and_say_documented_or_inference() -> None:
 sides = st.integers(min_value=1, max_value=20_000)
 
 
+# 30 examples for the laws a mutant of images.py is known to fail (100 before), with the edges the
+# mutants live on as examples: each mutant below fails 5 seeded runs in 5 at 30 with the examples,
+# as many as or more than at 100 without (tile_count's longer side left at its length 3/5 -> 5/5;
+# four tiles taken for the most 4/5 -> 5/5; a budget met exactly taken for over it 0/5 -> 5/5;
+# tile_count without the 2048-px fit, the nano shrink's width factor from the height, the patch
+# count one over on a multiple of 32: 5/5 -> 5/5).
+@settings(max_examples=30)
 @given(sides, sides, st.sampled_from(MODELS), st.sampled_from(images.DETAILS))
+@example(1000, 2000, "gpt-4.1", "high")  # 6 tiles: more than the 4 of a 768x768 image
+@example(2048, 2048, "gpt-4.1-mini", "high")  # 64 x 64 patches, the most: whole patches
 def test_tokens_positive_and_never_above_the_models_maximum(w: int, h: int, model: str, detail: str) -> None:
     assert 1 <= image_tokens(model, w, h, detail) <= max_image_tokens(model)
 
@@ -182,7 +191,10 @@ def test_nano_never_above_1536_patches_times_multiplier(w: int, h: int) -> None:
     assert image_tokens("gpt-4.1-nano", w, h) <= 3779  # ceil(1536 x 2.46 = 3778.56)
 
 
+@settings(max_examples=30)
 @given(sides, sides, st.sampled_from(MODELS))
+@example(1000, 2000, "gpt-4.1")  # shrunk to 768x1536, or 1536x768
+@example(2048, 1024, "gpt-4.1-nano")  # over nano's patch budget: the shrink's two factors
 def test_tokens_do_not_depend_on_orientation(w: int, h: int, model: str) -> None:
     assert image_tokens(model, w, h) == image_tokens(model, h, w)
 
@@ -212,7 +224,10 @@ def test_gpt41_unresized_images_grow_tiles_monotonically(short: int, long: int, 
         assert tile_count(short, long) <= tile_count(short + extra, long)
 
 
+@settings(max_examples=30)
 @given(st.integers(1, 2048), st.integers(1, 2048), st.sampled_from(PATCH_MODELS))
+@example(1530, 1000, "gpt-4.1-nano")  # 48 x 32 = 1,536 patches: the budget met exactly
+@example(64, 96, "gpt-4.1-mini")  # sides a multiple of the patch: no partial patch
 def test_patches_are_plain_coverage_when_no_limit_binds(w: int, h: int, model: str) -> None:
     sizing = PATCH_SIZING[model]
     raw = -(-w // 32) * -(-h // 32)
