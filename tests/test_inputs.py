@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from gpt41cost.catalog import Catalog
 from gpt41cost.cli import main
 from gpt41cost.errors import ExitCode, InputError, ParameterError
 from gpt41cost.readers.inputs import classify, content_kind, gather, parse_as
+from gpt41cost.readers.requests import HEAD_BYTES
 from gpt41cost.tokens import count_tokens
 
 from .conftest import ROOT
@@ -121,10 +123,11 @@ def test_gzipped_data_file(tmp_path: Path, cli: Any) -> None:
     r = cli("estimate", str(bad))
     assert r.exit_code == ExitCode.INPUT and r.stdout == ""
     assert r.stderr.count("\n") == 1 and f"{bad}: not a valid gzip file" in r.stderr
-    lines = "".join(json.dumps(f"prompt {i} with a few more words") + "\n" for i in range(20_000))
+    lines = "".join(json.dumps(f"prompt {i} with a few more words") + "\n" for i in range(6_000))
     data = gzip.compress(lines.encode())
     cut = tmp_path / "cut.jsonl.gz"
-    cut.write_bytes(data[: len(data) // 2])  # cut mid-stream: found while the lines are read
+    cut.write_bytes(data[: len(data) // 2])  # cut mid-stream: found while the lines are read,
+    assert len(zlib.decompressobj(31).decompress(data[: len(data) // 2])) > HEAD_BYTES  # past the head sniffed
     r = cli("estimate", str(cut))
     assert r.exit_code == ExitCode.INPUT and r.stdout == ""
     assert r.stderr.count("\n") == 1 and f"{cut}: not a valid gzip file" in r.stderr
