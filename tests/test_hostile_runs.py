@@ -17,7 +17,7 @@ from unittest import mock
 
 import pytest
 import regex
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gpt41cost import tokens
@@ -58,8 +58,26 @@ def _longest(text: str, limit: int) -> set[tuple[int, int, str]]:
 ALPHABET = ["a", "Z", "é", "Ω", "ǅ", "ʰ", "\u0301", "漢", "1", "!", "-", "😀", " ", "\t", "\n", "\u00a0"]
 runs = st.lists(st.tuples(st.sampled_from(ALPHABET), st.integers(1, 40)), max_size=12)
 
+#: With the bound at 16, the edges the run search's mutants live on: a letter stretch of exactly 16
+#: before a case cut; a case cut exactly at the end of the run's first block of 8; a case cut
+#: exactly at the start of the block where the stretch over the bound begins; and in the law of
+#: any run, a run of punctuation exactly at the bound.
+AT_THE_BOUND = [("a", 16), ("Z", 2)]
+CUT_AT_A_BLOCK_END = [("a", 8), ("Z", 1), ("a", 10)]
+CUT_AT_A_BLOCK_START = [("a", 4), ("Z", 1), ("a", 3), ("Z", 1), ("a", 16)]
 
+
+# 40 and 60 examples (100 and 200 before) with the edges as examples: three mutants of long_run and
+# its letter stretches (a run at the bound refused; the case cut after a block, or before it,
+# looked for one place off) fail 5 seeded runs in 5 in each law that can see them, where at 100
+# and 200 drawn they failed 0-3 runs in 5. (A letter stretch at the bound refused in _uncut is
+# caught by long_run's own check of the length: no law can see it.)
+@settings(max_examples=40, deadline=None)
 @given(runs)
+@example(AT_THE_BOUND)
+@example(CUT_AT_A_BLOCK_END)
+@example(CUT_AT_A_BLOCK_START)
+@example([("!", 16), ("a", 1)])
 def test_long_run_finds_a_run_over_the_bound_exactly_when_there_is_one(pieces: list[tuple[str, int]]) -> None:
     text = "".join(ch * n for ch, n in pieces)
     with mock.patch.object(tokens, "MAX_RUN_CHARS", 16):
@@ -127,8 +145,11 @@ def test_the_first_stretch_over_the_bound_is_named() -> None:
 LETTERS = ["a", "z", "é", "ь", "B", "Z", "É", "Ω", "ǅ", "ʰ", "漢", "\u0301"]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(LETTERS), min_size=1, max_size=400).map("".join), st.sampled_from(["", " ", "1", "'s"]))
+@example("".join(ch * n for ch, n in AT_THE_BOUND), "")
+@example("".join(ch * n for ch, n in CUT_AT_A_BLOCK_END), "1")
+@example("".join(ch * n for ch, n in CUT_AT_A_BLOCK_START), " ")
 def test_long_letter_runs_are_counted_exactly_or_refused(run: str, edge: str) -> None:
     """With the bound lowered to 16: a letter run (with any neighbour) is refused exactly when a
     stretch between case cuts is over it, and otherwise counted as tiktoken counts it, in one
