@@ -231,7 +231,12 @@ def full_parses(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
 # --------------------------------------------------------------------------- canonical lines
 
 
-@settings(max_examples=80, deadline=None)
+# 20 examples of 30 lines (80 before): every example draws each edge of a canonical line (created
+# on either side of a day's start, cached 0, half or all of the prompt, each service tier) many
+# times over, so mutants of the kind decoder's block (cached read as 0, the block's day span taken
+# from its first and last line, every line put on the first one's day) fail 5 seeded runs in 5,
+# as at 80.
+@settings(max_examples=20, deadline=None)
 @given(st.integers(0, 2**32))
 def test_canonical_lines_take_the_speed_path_and_agree(seed):
     rng = random.Random(seed)
@@ -562,7 +567,7 @@ def test_a_line_the_decoder_accepts_parses_to_the_same_fields():
     that are not UTF-8 read as U+FFFD) reads the same fields."""
     rng = random.Random(2024)
     accepted = rejected = 0
-    for i in range(6000):
+    for i in range(2000):  # 643 accepted, 1,357 refused
         line = b"".join(mutate(rng, encode(rng, canonical(rng, i))).split(b"\n"))
         rec = ru.decode_one(line)
         got = None if rec is None else ru.clean(rec)
@@ -581,7 +586,7 @@ def test_a_line_the_decoder_accepts_parses_to_the_same_fields():
         details = u.get("prompt_tokens_details")
         assert cached == ((details.get("cached_tokens") or 0) if isinstance(details, dict) else 0)
         assert all(type(x) is int for x in (inp, out, cached))
-    assert accepted > 1000 and rejected > 1000  # both sides exercised
+    assert accepted > 500 and rejected > 1000  # both sides exercised
 
 
 # a planted bug (usage.loads refusing bytes that are not UTF-8) failed it in 6 of 6 seeds at 200 as at 400
