@@ -76,7 +76,10 @@ def count_cells(draw: st.DrawFn) -> str:
     return draw(_SPACE) + sign + body + draw(_SPACE)
 
 
-@settings(max_examples=200)  # the edges are explicit examples below
+# 50 drawn (200 before): the edges are explicit examples below; mutants of _csv_int's quick way (16
+# digits taken, the ASCII check dropped, isnumeric for isdigit, a blank cell judged before it is
+# stripped) fail 5 seeded runs in 5 at 50 as at 200.
+@settings(max_examples=50)
 @given(count_cells(), st.booleans())
 @example("1234567", True)  # plain digits: the quick way
 @example("²", True)  # a superscript: a digit to isdigit(), not to int()
@@ -88,6 +91,7 @@ def count_cells(draw: st.DrawFn) -> str:
 @example("١٢٣", True)  # digits of another script: int() reads them; ASCII only takes the quick way
 @example("", False)  # an empty cached-tokens cell counts 0
 @example(" 42 ", True)
+@example("\u3000", True)  # white space only: empty once stripped
 def test_a_count_cell_reads_as_parse_count_reads_it(cell: str, required: bool) -> None:
     assert _read(cell, required) == _general(cell, required)
 
