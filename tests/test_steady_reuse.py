@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gpt41cost import api
@@ -147,8 +147,13 @@ def reference(requests: list[list[int]], rate: Decimal) -> Decimal:
     return total
 
 
-@settings(max_examples=75, deadline=None)
+# 25 examples (75 before), with two stems sharing three whole blocks as an example: mutants of
+# PrefixCache's steady state (the head worth one block less, every reused block taken for a head,
+# a repeat of a prompt counted as reuse, the hit chance falling with the rate) fail 5 seeded runs
+# in 5 at 25 as at 75.
+@settings(max_examples=25, deadline=None)
 @given(st.lists(stems, min_size=3, max_size=3), picks, rates)
+@example([[0] * 6, [0] * 6 + [1], [1, 1, 1]], [(0, [0]), (1, []), (0, [0]), (2, [1])], Decimal(1))
 def test_law_steady_matches_the_pairwise_reference(
     stem_list: list[list[int]], chosen: list[tuple[int, list[int]]], rate: Decimal
 ) -> None:
