@@ -188,11 +188,12 @@ class Usage(Result):
             sections = (reconcile_json(rec), reconcile_tables(rec), reconcile_notes(rec), rec.assumptions)
             report = with_sections(report, "reconciliation", *sections)
         if fc is not None:
-            from .views.forecast import forecast_json, forecast_notes, forecast_tables
+            from .views.forecast import forecast_json, forecast_notes, forecast_tables, forecast_warnings
 
             report = with_sections(
                 report, "forecast", forecast_json(fc), forecast_tables(fc), forecast_notes(fc), fc.assumptions
             )
+            report = replace(report, warnings=[*report.warnings, *forecast_warnings(fc)])
         return report
 
     def workload_yaml(self, tier: int, budget: Decimal | None = None) -> str:

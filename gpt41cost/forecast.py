@@ -4,35 +4,55 @@ From the priced daily series of ``gpt41cost usage`` (UTC days). Rules, each stat
 
 - The month is that of the last day with usage on or before the run date (``--as-of``, default
   today); days after it are left out. A month whose last day has passed is simply its total.
-- Run rate: the mean daily spend over the last :data:`RUN_RATE_DAYS` calendar days ending on the
-  last complete day with usage (a day without records in that window counts as $0; fewer days
-  when the records start later). It may reach into the previous month. The run date's own day is
-  taken as not over (the default run date is today): when the records reach it, it is left out of
-  the window (unless it is their only day), and the rest of it is projected as the rate less
-  what it has spent so far (none if more).
-- Projection: spend so far + the rest of the run date + run rate x days left. The range takes
-  the lowest and the highest day of the same window as the rate in its place: the spread the
-  month has shown, not a statistical interval.
+- Run rate: the mean daily traffic (tokens by kind: input, cached input and output, per model as
+  the records name it and processing mode) over the last :data:`RUN_RATE_DAYS` calendar days
+  ending on the last complete day with usage (a day without records in that window counts as
+  none; fewer days when the records start later). It may reach into the previous month. The run
+  date's own day is taken as not over (the default run date is today): when the records reach
+  it, it is left out of the window (unless it is their only day), and the rest of it is projected
+  as a day of the rate at its prices less what it has spent so far (none if more). In dollars the
+  rate is shown at its own days' prices (its mean spend) and, when prices move, at those of the
+  first day projected.
+- Projection: spend so far + the rest of the run date + each day left, the run rate's traffic at
+  that day's prices (docs/accounting.md §1, dated prices: a record pays its own day's prices, and
+  so does a day projected). On a day a model of the traffic is shut down, its traffic is priced at
+  the substitute the catalog names still served that day (the substitute chain every report
+  follows), else left out (no substitute in the catalog, or a fine-tuned model): never at a model
+  not served; a warning names the model, its shutdown and the days. The range takes the traffic
+  of the window's day that gives the lowest (the highest) month-end in the rate's place: the
+  spread the month has shown, not a statistical interval.
 - Crossing: the day the month's cumulative spend passed a limit (``--budget``, the tier's monthly
-  usage cap with ``--tier``), or the day it will at the run rate, or none this month. When the
-  records end before the run date, a day at the run rate may fall before the run date: it is
-  what the rate gives after the last records (which may be missing since), not a day to come.
-- Peak day per model: the day with the most online (non-Batch) requests, its requests against
-  the tier's RPD and its tokens (input + output) per minute on average against the tier's TPM.
-  Batch requests use the batch queue, not RPD/TPM. A day's average per minute hides its busiest
-  minute: ``plan`` and ``limits`` check the minute peak with a peak factor.
+  usage cap with ``--tier``), or the day it will at the run rate (day by day, each at its prices),
+  or none this month. When the records end before the run date, a day at the run rate may fall
+  before the run date: it is what the rate gives after the last records (which may be missing
+  since), not a day to come (the run date itself is: it is not over).
+- Peak day per model, online (non-Batch) requests only: the day with the most tokens (input +
+  output) for their per-minute average against the tier's TPM, the day with the most requests
+  against its RPD; a tie goes to the earliest finished day (the run date, not over, wins only
+  outright). Batch requests use the batch queue, not RPD/TPM. A day's average per minute hides its
+  busiest minute: ``plan`` and ``limits`` check the minute peak with a peak factor.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
-from .catalog import Catalog
+from .catalog import Catalog, ResolvedModel, rates_for
+from .cost import TokenUsage, cost_of
 from .errors import InputParameterError, ParameterError, UnknownModelError
 from .numbers import check_budget  # where it lives since a usage run checks --budget without this module
-from .usage import EPOCH, Accumulator, UsageResult, date_of
+from .usage import (
+    EPOCH,
+    Accumulator,
+    UsageResult,
+    _group_rates_reason,
+    _PricesOnDay,
+    _Resolver,
+    date_of,
+    priced_parts,
+)
 
 RUN_RATE_DAYS = 7
 MINUTES_PER_DAY = 1440
@@ -50,12 +70,15 @@ class Crossing:
 
 @dataclass(frozen=True)
 class PeakDay:
-    """A model's busiest day of the month (online requests), against its tier's limits."""
+    """A model's busiest days of the month (online requests), against its tier's limits: ``day``
+    the one with the most tokens (for TPM), ``requests_day`` the one with the most requests (for
+    RPD); a tie goes to a finished day, then the earliest (the run date, not over, only outright)."""
 
     model: str
-    day: _dt.date
-    requests: int
-    tokens: int
+    day: _dt.date  # the most tokens (input + output)
+    tokens: int  # on ``day``
+    requests_day: _dt.date  # the most requests
+    requests: int  # on ``requests_day``
     rpd: int | None  # the tier's requests per day; None: no daily limit published
     tpm: int | None  # None without --tier
 
@@ -78,15 +101,35 @@ class PeakDay:
 
 
 @dataclass(frozen=True)
+class Shutdown:
+    """A model of the run rate's traffic that is shut down on days left in the month (from its
+    ``shutdown_on``): there its traffic is priced at the substitute the catalog names still served
+    (``substitutes``, the chain on each day), or left out (``left_out_days``) when there is none."""
+
+    model: str
+    shutdown_on: _dt.date
+    inferred: bool  # the date is inferred (an alias dated as its snapshot)
+    first_day: _dt.date
+    last_day: _dt.date
+    days: int
+    substitutes: tuple[str, ...]
+    left_out_days: int
+    replacement: str | None  # OpenAI's, outside the catalog
+    fine_tuned: bool
+    usd: Decimal  # what the projection counts for its traffic on those days
+    own_usd: Decimal  # the same traffic at its own prices, as if it were still served
+
+
+@dataclass(frozen=True)
 class Forecast:
     month: str  # YYYY-MM
     through: _dt.date  # the last day with usage
     month_end: _dt.date
     spent_usd: Decimal
-    run_rate_usd: Decimal  # per day
+    run_rate_usd: Decimal  # per day: the window's mean spend, at its own days' prices
     rate_from: _dt.date
     rate_days: int
-    day_low_usd: Decimal
+    day_low_usd: Decimal  # the low day's traffic at the prices of ``start`` (the high day's below)
     day_high_usd: Decimal
     projected_usd: Decimal
     low_usd: Decimal
@@ -99,6 +142,25 @@ class Forecast:
     #: the run date's day, not over, when the records reach it: the rest of it at the run rate (the rate
     #: less its spend so far, none if more); None when the records end before the run date
     rest_of_run_date_usd: Decimal | None = None
+    #: the run rate's traffic at the prices of ``start``, the first day projected (the run date when
+    #: the records reach it): what a day costs from there until a price changes
+    start_rate_usd: Decimal | None = None
+    start: _dt.date | None = None
+    #: the window's days whose traffic gives the low and the high projection
+    low_day: _dt.date | None = None
+    high_day: _dt.date | None = None
+    #: days after ``start`` on which the price of a projected model's traffic changes, with the model
+    price_changes: tuple[tuple[_dt.date, str], ...] = ()
+    #: models of the traffic shut down on days left
+    shutdowns: tuple[Shutdown, ...] = ()
+
+    @property
+    def prices_move(self) -> bool:
+        """Whether the days projected pay other prices than the run rate's days did: a price change
+        since the window or ahead, or a model shut down on days left."""
+        if self.start_rate_usd is None:  # nothing left to project
+            return False
+        return self.start_rate_usd != self.run_rate_usd or bool(self.price_changes) or bool(self.shutdowns)
 
     @property
     def days_left(self) -> int:
@@ -118,7 +180,10 @@ class Forecast:
 
     @property
     def assumptions(self) -> tuple[tuple[str, str], ...]:
-        rate = f"mean daily spend over the {self.rate_days} day(s) {self.rate_from} to {self.rate_to}"
+        rate = (
+            f"mean daily traffic (tokens by kind, per model and processing mode) over the {self.rate_days} day(s) "
+            f"{self.rate_from} to {self.rate_to}"
+        )
         if self.rest_of_run_date_usd is not None:
             if self.run_date_left_out:
                 rate += f", complete days: the run date {self.through} is not over and is left out"
@@ -130,9 +195,27 @@ class Forecast:
             else f", and for the rest of the run date {self.through} less its spend so far (none if more)"
         )
         return (
-            ("run rate", rate + " (days without records count as $0)"),
-            ("forecast range", f"the lowest and highest day of the same days, for every day left{rest}"),
-            ("peak day", "online requests only (Batch uses its queue); tokens per minute are the day's average"),
+            (
+                "run rate",
+                rate + " (days without records count as none); in dollars, its mean spend at those days' own prices",
+            ),
+            (
+                "projected prices",
+                "each day left pays its own day's prices for the run rate's traffic (a record pays its own "
+                "day's prices); a model shut down on a day left: its traffic at the substitute this catalog names "
+                "still served that day, else left out (a warning names the model, its shutdown and the days)",
+            ),
+            (
+                "forecast range",
+                f"the traffic of the day of the same days that gives the lowest (highest) month-end, "
+                f"for every day left{rest}",
+            ),
+            (
+                "peak day",
+                "online requests only (Batch uses its queue): the day with the most tokens against TPM, the day "
+                "with the most requests against RPD, a tie to the earliest finished day; tokens per minute are the "
+                "day's average",
+            ),
         )
 
 
@@ -153,24 +236,99 @@ def _crossing(
     limit: Decimal,
     f_daily: list[tuple[_dt.date, Decimal]],
     spent: Decimal,
-    rate: Decimal,
+    rest: Decimal | None,
     through: _dt.date,
-    month_end: _dt.date,
-    rest: Decimal,
+    ahead: list[tuple[_dt.date, Decimal]],
 ) -> Crossing:
+    """Where the month's spend passes ``limit``: on a day so far, on the run date (its ``rest``,
+    not over), or on a day ``ahead`` (each with its projected spend), else not this month."""
     running = Decimal(0)
     for day, usd in f_daily:
         running += usd
         if running >= limit:
             return Crossing(what, limit, "crossed", day)
-    if spent + rest >= limit:  # the rest of the run date, not over
+    running = spent + (rest or Decimal(0))
+    if rest is not None and running >= limit:  # the rest of the run date, not over
         return Crossing(what, limit, "projected", through)
-    if rate > 0:
-        days = int(((limit - spent - rest) / rate).to_integral_value(rounding=ROUND_CEILING))
-        on = through + _dt.timedelta(days=days)
-        if on <= month_end:
-            return Crossing(what, limit, "projected", on)
+    for day, usd in ahead:
+        running += usd
+        if running >= limit:
+            return Crossing(what, limit, "projected", day)
     return Crossing(what, limit, "not this month", None)
+
+
+def _traffic(
+    acc: Accumulator, catalog: Catalog, lo: int, hi: int
+) -> tuple[dict[int, dict[tuple[str, str], list[int]]], dict[str, ResolvedModel]]:
+    """The priced traffic of day numbers ``lo`` to ``hi``, as :func:`~gpt41cost.usage.summarize`
+    prices it: day -> (model as given, processing mode) -> [input, cached, output] tokens; and each
+    model as resolved. Unpriced traffic (unknown model, no price for its mode) is left out, as its
+    spend is."""
+    resolve = _Resolver(catalog)
+    days: dict[int, dict[tuple[str, str], list[int]]] = {}
+    models: dict[str, ResolvedModel] = {}
+    for key, mode, _long, _n, i, c, o in priced_parts(acc):
+        model, _batch, service_tier, day = key[:4]
+        if day is None or not lo <= day <= hi:
+            continue
+        resolved = resolve(model)
+        if isinstance(resolved, str) or _group_rates_reason(resolved, mode, service_tier) is not None:
+            continue
+        models[resolved.requested] = resolved
+        sums = days.setdefault(day, {}).setdefault((resolved.requested, mode), [0, 0, 0])
+        sums[0] += i
+        sums[1] += c
+        sums[2] += o
+    return days, models
+
+
+class _Pricer:
+    """Prices a day's traffic at that day's prices (docs/accounting.md §1, dated prices), a model
+    shut down on the day at the substitute the catalog names still served that day (the chain
+    every report follows), or not at all when there is none: each such (model, day) is noted."""
+
+    def __init__(self, catalog: Catalog, models: dict[str, ResolvedModel]) -> None:
+        self.catalog = catalog
+        self.models = models
+        self.on_day = _PricesOnDay(catalog)
+        self.served_cache: dict[tuple[str, _dt.date], ResolvedModel | None] = {}
+
+    def served(self, name: str, day: _dt.date) -> ResolvedModel | None:
+        """What serves ``name``'s traffic on ``day``: itself, its substitute, or None (none)."""
+        model = self.models[name]
+        shutdown = model.lifecycle.shutdown_on
+        if shutdown is None or day < shutdown:
+            return model
+        key = (name, day)
+        if key not in self.served_cache:
+            # a fine-tuned model's training does not carry over to another model: no substitute
+            sub = None if model.fine_tuned else self.catalog.on(day).resolve(name).lifecycle.live_substitute
+            self.served_cache[key] = None if sub is None else self.catalog.resolve(sub)
+        return self.served_cache[key]
+
+    def cost(self, traffic: dict[tuple[str, str], list[int]], day: _dt.date, per: int = 1) -> Decimal:
+        """``traffic`` (tokens over ``per`` days) as one day on ``day``, at that day's prices."""
+        total = Decimal(0)
+        for (name, mode), (i, c, o) in traffic.items():
+            model = self.served(name, day)
+            if model is not None:
+                total += self.at(model, (name, mode), [i, c, o], day)
+        return total / per
+
+    def at(self, model: ResolvedModel, kind: tuple[str, str], tokens: list[int], day: _dt.date) -> Decimal:
+        """``tokens`` of ``kind`` (model as given, mode) on ``model`` at its prices of ``day``."""
+        dated = self.on_day(model, (day - EPOCH).days)
+        return cost_of(TokenUsage(tokens[0], tokens[1], tokens[2]), rates_for(dated, kind[1])).total_usd
+
+
+def _sum_traffic(days: list[dict[tuple[str, str], list[int]]]) -> dict[tuple[str, str], list[int]]:
+    out: dict[tuple[str, str], list[int]] = {}
+    for traffic in days:
+        for kind, tokens in traffic.items():
+            sums = out.setdefault(kind, [0, 0, 0])
+            for k in range(3):
+                sums[k] += tokens[k]
+    return out
 
 
 def forecast(
@@ -202,25 +360,42 @@ def forecast(
     partial = through == run_date
     rate_to = through - _dt.timedelta(days=1) if partial and first_day < through else through
     rate_from = max(rate_to - _dt.timedelta(days=RUN_RATE_DAYS - 1), first_day)
-    window = [series.get(rate_from + _dt.timedelta(days=i), Decimal(0)) for i in range((rate_to - rate_from).days + 1)]
-    rate, low, high = sum(window, Decimal(0)) / len(window), min(window), max(window)
+    window_days = [rate_from + _dt.timedelta(days=i) for i in range((rate_to - rate_from).days + 1)]
+    window = [series.get(d, Decimal(0)) for d in window_days]
+    rate = sum(window, Decimal(0)) / len(window)
     month_days = [(month_start + _dt.timedelta(days=i)) for i in range((through - month_start).days + 1)]
     daily = [(d, series.get(d, Decimal(0))) for d in month_days]
     spent = sum((usd for _, usd in daily), Decimal(0))
-    left = (month_end - through).days
     so_far = series[through]
 
-    def rest(day_usd: Decimal) -> Decimal:
-        """The rest of the run date, when the records reach it: a day at ``day_usd`` less its spend so far."""
-        return max(day_usd - so_far, Decimal(0)) if partial else Decimal(0)
+    # the traffic is projected, not the dollars: each day left pays its own day's prices
+    by_day, models = _traffic(acc, catalog, (rate_from - EPOCH).days, (rate_to - EPOCH).days)
+    day_traffic = [by_day.get((d - EPOCH).days, {}) for d in window_days]
+    mean = _sum_traffic(day_traffic)
+    pricer = _Pricer(catalog, models)
+    ahead = [through + _dt.timedelta(days=k) for k in range(1, (month_end - through).days + 1)]
+    start = through if partial else through + _dt.timedelta(days=1)  # the first day projected
+    projected = partial or bool(ahead)  # else the month is over: its spend is its total
 
-    at_rate = rest(rate)
+    def project(traffic: dict[tuple[str, str], list[int]], per: int) -> tuple[Decimal | None, list[Decimal], Decimal]:
+        """At ``traffic`` (over ``per`` days): the rest of the run date (None: the records end before
+        it), each day left, and the two together (divided once: as the rate x days when prices hold)."""
+        rest = max(pricer.cost(traffic, through, per) - so_far, Decimal(0)) if partial else None
+        whole = [pricer.cost(traffic, d) for d in ahead]
+        return rest, [usd / per for usd in whole], (rest or Decimal(0)) + sum(whole, Decimal(0)) / per
+
+    rest, days, ahead_usd = project(mean, len(window))
+    totals = [project(t, 1)[2] for t in day_traffic]
+    # the range: the window's day whose traffic gives the least (the most), the earliest on a tie
+    lo_i = min(range(len(totals)), key=lambda k: (totals[k], k))
+    hi_i = max(range(len(totals)), key=lambda k: (totals[k], -k))
+
     crossings = []
     limits = [("budget", budget)] if budget is not None else []
     if tier is not None:
         limits.append((f"tier {tier} monthly usage cap", catalog.tiers[tier].monthly_usage_cap_usd))
     for what, limit in limits:
-        crossings.append(_crossing(what, limit, daily, spent, rate, through, month_end, at_rate))
+        crossings.append(_crossing(what, limit, daily, spent, rest, through, list(zip(ahead, days, strict=True))))
     return Forecast(
         month=f"{through:%Y-%m}",
         through=through,
@@ -229,22 +404,96 @@ def forecast(
         run_rate_usd=rate,
         rate_from=rate_from,
         rate_days=len(window),
-        day_low_usd=low,
-        day_high_usd=high,
-        projected_usd=spent + at_rate + rate * left,
-        low_usd=spent + rest(low) + low * left,
-        high_usd=spent + rest(high) + high * left,
+        day_low_usd=pricer.cost(day_traffic[lo_i], start if projected else through),
+        day_high_usd=pricer.cost(day_traffic[hi_i], start if projected else through),
+        projected_usd=spent + ahead_usd,
+        low_usd=spent + totals[lo_i],
+        high_usd=spent + totals[hi_i],
         crossings=tuple(crossings),
-        peaks=_peaks(acc, catalog, month_start, through, tier),
+        peaks=_peaks(acc, catalog, month_start, through, tier, through if partial else None),
         tier=tier,
         daily=tuple(daily),
         run_date=run_date,
-        rest_of_run_date_usd=at_rate if partial else None,
+        rest_of_run_date_usd=rest,
+        start_rate_usd=pricer.cost(mean, start, len(window)) if projected else None,
+        start=start if projected else None,
+        low_day=window_days[lo_i],
+        high_day=window_days[hi_i],
+        price_changes=_price_changes(pricer, mean, start, month_end),
+        shutdowns=_shutdowns(pricer, mean, len(window), ahead),
     )
 
 
-def _peaks(acc: Accumulator, catalog: Catalog, start: _dt.date, end: _dt.date, tier: int | None) -> tuple[PeakDay, ...]:
+def _price_changes(
+    pricer: _Pricer, traffic: dict[tuple[str, str], list[int]], start: _dt.date, end: _dt.date
+) -> tuple[tuple[_dt.date, str], ...]:
+    """The days after ``start`` to ``end`` on which the price of a model's projected traffic
+    changes (not the day a shutdown moves it: :class:`Shutdown` says that), with the model serving it."""
+    out = []
+    names = sorted({n for n, _ in traffic})
+    for day in _days(start + _dt.timedelta(days=1), end):
+        before = day - _dt.timedelta(days=1)
+        for name in names:
+            now, was = pricer.served(name, day), pricer.served(name, before)
+            if now is None or was is None or now.spec.name != was.spec.name:
+                continue
+            own = {kind: tokens for kind, tokens in traffic.items() if kind[0] == name}
+            if pricer.cost(own, day) != pricer.cost(own, before):
+                out.append((day, now.spec.name))
+    return tuple(dict.fromkeys(out))
+
+
+def _days(first: _dt.date, last: _dt.date) -> list[_dt.date]:
+    return [first + _dt.timedelta(days=k) for k in range((last - first).days + 1)]
+
+
+def _shutdowns(
+    pricer: _Pricer, traffic: dict[tuple[str, str], list[int]], per: int, projected: list[_dt.date]
+) -> tuple[Shutdown, ...]:
+    """Each model of the projected traffic shut down on some of the whole days ``projected``: on
+    those days (and on the rest of the run date, when it is one) its traffic is priced at its
+    substitute's prices, or left out when it has none."""
+    out = []
+    for name in sorted({n for n, _ in traffic}):
+        model = pricer.models[name]
+        life = model.lifecycle
+        gone = [d for d in projected if life.shutdown_on is not None and d >= life.shutdown_on]
+        if not gone:
+            continue
+        own = {kind: tokens for kind, tokens in traffic.items() if kind[0] == name}
+        subs = [pricer.served(name, d) for d in gone]
+        own_usd = sum((pricer.at(model, kind, t, d) for d in gone for kind, t in own.items()), Decimal(0))
+        out.append(
+            Shutdown(
+                model=model.label,
+                shutdown_on=life.shutdown_on,  # type: ignore[arg-type]
+                inferred=life.inferred,
+                first_day=gone[0],
+                last_day=gone[-1],
+                days=len(gone),
+                substitutes=tuple(dict.fromkeys(s.label for s in subs if s is not None)),
+                left_out_days=sum(s is None for s in subs),
+                replacement=life.replacement,
+                fine_tuned=model.fine_tuned,
+                usd=sum((pricer.cost(own, d, per) for d in gone), Decimal(0)),
+                own_usd=own_usd / per,
+            )
+        )
+    return tuple(out)
+
+
+def _peaks(
+    acc: Accumulator,
+    catalog: Catalog,
+    start: _dt.date,
+    end: _dt.date,
+    tier: int | None,
+    unfinished: _dt.date | None,
+) -> tuple[PeakDay, ...]:
+    """Each model's busiest day by tokens (for TPM) and by requests (for RPD), online only: ties go
+    to a finished day, then the earliest; ``unfinished`` (the run date, not over) wins only outright."""
     lo, hi = (start - EPOCH).days, (end - EPOCH).days
+    open_day = None if unfinished is None else (unfinished - EPOCH).days
     per: dict[str, dict[int, list[int]]] = {}
     names: dict[str | None, str | None] = {}
     for (model, batch, _tier, day, *_), (n, i, _c, o) in acc.groups.items():
@@ -263,14 +512,20 @@ def _peaks(acc: Accumulator, catalog: Catalog, start: _dt.date, end: _dt.date, t
         row[1] += i + o
     out = []
     for base in sorted(per):
-        day, (n, tokens) = max(per[base].items(), key=lambda kv: (kv[1][0], kv[0]))
+        days = per[base]
+
+        def busiest(k: int, days: dict[int, list[int]] = days) -> int:
+            return max(days, key=lambda d: (days[d][k], d != open_day, -d))
+
+        t_day, r_day = busiest(1), busiest(0)
         limits = catalog.models[base].limits[tier].standard if tier is not None else None
         out.append(
             PeakDay(
                 base,
-                date_of(day),
-                n,
-                tokens,
+                date_of(t_day),
+                days[t_day][1],
+                date_of(r_day),
+                days[r_day][0],
                 None if limits is None else limits.rpd,
                 None if limits is None else limits.tpm,
             )
@@ -278,4 +533,4 @@ def _peaks(acc: Accumulator, catalog: Catalog, start: _dt.date, end: _dt.date, t
     return tuple(out)
 
 
-__all__ = ["RUN_RATE_DAYS", "Crossing", "Forecast", "PeakDay", "check_budget", "forecast"]
+__all__ = ["RUN_RATE_DAYS", "Crossing", "Forecast", "PeakDay", "Shutdown", "check_budget", "forecast"]

@@ -177,6 +177,30 @@ def all_rules(catalog: Catalog) -> list[Rule]:
             "-",
         ),
         Rule("estimates", "percentiles", "policy", "p50 and p95 are nearest-rank over the requests measured", "-"),
+        Rule(
+            "estimates",
+            "forecast prices",
+            "policy",
+            "usage --forecast projects the run rate's traffic (tokens by kind, per model and mode), each day left "
+            "at its own day's prices, as a record pays its own day's",
+            "-",
+        ),
+        Rule(
+            "estimates",
+            "forecast after shutdown",
+            "policy",
+            "a forecast prices a model's traffic on days it is shut down at the substitute the catalog names still "
+            "served, else leaves it out (no substitute, or fine-tuned), with a warning",
+            "-",
+        ),
+        Rule(
+            "estimates",
+            "forecast peak day",
+            "policy",
+            "a forecast's peak day is the one with the most tokens for TPM, the most requests for RPD, a tie to the "
+            "earliest finished day",
+            "-",
+        ),
         *lifecycle_rules(c),
     ]
     return out

@@ -102,7 +102,9 @@ def test_peak_day_against_rpd_and_tpm(catalog):
     assert mini.rpd_share == Decimal("1.2") and mini.over
     assert mini.tokens_per_minute == Decimal(10_000) and mini.tpm_share == Decimal("0.05")
     big = peaks["gpt-4.1"]
-    assert big.day == dt.date(2026, 11, 20) and big.rpd is None  # ties on requests: the latest day
+    # $200 (100M tokens) on the 16th and the 20th: a tie on tokens goes to the earliest; every day
+    # has 1,000 requests: the 1st
+    assert (big.day, big.requests_day) == (dt.date(2026, 11, 16), dt.date(2026, 11, 1)) and big.rpd is None
     assert big.tpm_share == Decimal(100_000_000) / 1440 / 30_000  # tier 1 gpt-4.1 TPM 30,000
     assert big.over
 
@@ -240,6 +242,10 @@ def test_forecast_json_contract(cli):
         "projected_usd",
         "projected_low_usd",
         "projected_high_usd",
+        "run_rate_start_usd_per_day",
+        "run_rate_start",
+        "price_changes",
+        "shutdowns",
         "crossings",
         "peak_days",
         "daily",
@@ -249,8 +255,9 @@ def test_forecast_json_contract(cli):
     assert set(f["peak_days"][0]) == {
         "model",
         "day",
-        "requests",
         "tokens",
+        "requests_day",
+        "requests",
         "rpd",
         "rpd_share",
         "tokens_per_minute_day_avg",

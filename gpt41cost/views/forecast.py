@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..forecast import Crossing, Forecast
+from ..forecast import Crossing, Forecast, Shutdown
 from ..report import Cell, Pct, Shown, Table, Usd, money_str, usd_cents, usd_given
 from .usage import mean_shown, ratio_str, snake
 
@@ -15,9 +15,13 @@ def _crossing_text(c: Crossing, f: Forecast) -> str:
     if c.status == "crossed":
         return f"crossed on {c.on}"
     if c.status == "projected":
-        if c.on is not None and f.run_date is not None and c.on <= f.run_date and f.through < f.run_date:
-            # a day already past: what the rate gives after the last records, not a day to come
-            return f"at the run rate, would have crossed on {c.on} (no records after {f.through})"
+        if c.on is not None and f.run_date is not None and f.through < f.run_date:
+            # a day already past: what the rate gives after the last records, not a day to come;
+            # the run date itself is not over (today's, by default): it crosses then
+            if c.on < f.run_date:
+                return f"at the run rate, would have crossed on {c.on} (no records after {f.through})"
+            if c.on == f.run_date:
+                return f"at the run rate, crosses on {c.on}, the run date (no records after {f.through})"
         return f"at the run rate, crosses on {c.on}"
     return "not this month at the run rate"
 
@@ -40,51 +44,139 @@ def _gap_note(f: Forecast) -> str | None:
     )
 
 
+def _shutdown_words(s: Shutdown) -> tuple[str, str]:
+    """How the projection takes a model shut down on days left: (in short, in full) at its
+    substitute's prices, or its traffic left out (a fine-tuned model, or none in the catalog)."""
+    subs = " then ".join(s.substitutes)
+    if not s.left_out_days:
+        short = f"at {subs}'s prices (the substitute in this catalog): {usd_cents(s.usd)}"
+        return short, f"is priced {short}"
+    if s.fine_tuned:
+        why = "a fine-tuned model has no substitute: its training does not carry over"
+    elif s.replacement:
+        why = f"no substitute in this catalog: OpenAI recommends {s.replacement}, outside it"
+    else:
+        why = "no substitute in this catalog"
+    part = "" if s.left_out_days == s.days else f"on {s.left_out_days} of them "
+    short = f"left out {part}({why})"
+    full = f"is left out {part}({why}); at its own prices it would add {usd_cents(s.own_usd)}"
+    if s.substitutes:
+        full += f"; the other days are priced at {subs}'s prices: {usd_cents(s.usd)}"
+    return short, full
+
+
+def shutdown_note(s: Shutdown, f: Forecast) -> str:
+    """The warning for a model of the projected traffic shut down on days left."""
+    verb = "shut down on" if s.shutdown_on <= (f.run_date or f.through) else "shuts down on"
+    inferred = " (inferred from its snapshot)" if s.inferred else ""
+    return (
+        f"Forecast: {s.model} {verb} {s.shutdown_on}{inferred}: its traffic on the {s.days} day(s) left "
+        f"from {s.first_day} to {s.last_day} {_shutdown_words(s)[1]}."
+    )
+
+
 def forecast_tables(f: Forecast) -> list[Table]:
     month_start = f.daily[0][0]
+    moved = f.prices_move
+    at_own = ", at those days' prices" if moved else ""
     rows: list[list[Cell]] = [
         [f"spent so far ({month_start} to {f.through})", Usd(f.spent_usd)],
         [
-            f"run rate per day (mean of {f.rate_days} days, {f.rate_from} to {f.rate_to})",
+            f"run rate per day (mean of {f.rate_days} days, {f.rate_from} to {f.rate_to}{at_own})",
             Shown(f"{usd_cents(f.run_rate_usd)}/day", f.run_rate_usd),
         ],
     ]
-    if f.rest_of_run_date_usd is not None:
-        so_far = f.daily[-1][1]
+    if moved and f.start_rate_usd is not None:
         rows.append(
             [
-                f"rest of {f.through} (not over: the rate less its {usd_cents(so_far)} so far)",
-                Usd(f.rest_of_run_date_usd),
+                f"run rate at {f.start}'s prices (the same traffic, the first day projected)",
+                Shown(f"{usd_cents(f.start_rate_usd)}/day", f.start_rate_usd),
             ]
         )
-    rows += [
-        [f"days left (to {f.month_end})", f.days_left],
-        ["projected month-end", Usd(f.projected_usd)],
-        [f"projected low (the rate's lowest day, {usd_cents(f.day_low_usd)}, every day left)", Usd(f.low_usd)],
-        [f"projected high (the rate's highest day, {usd_cents(f.day_high_usd)}, every day left)", Usd(f.high_usd)],
-    ]
+    if f.rest_of_run_date_usd is not None:
+        so_far = f.daily[-1][1]
+        rate = "a day at its prices" if moved else "the rate"
+        rows.append(
+            [f"rest of {f.through} (not over: {rate} less its {usd_cents(so_far)} so far)", Usd(f.rest_of_run_date_usd)]
+        )
+    rows.append([f"days left (to {f.month_end})", f.days_left])
+    for day, model in f.price_changes:
+        rows.append([f"{model} prices change", Shown(day.isoformat(), day.isoformat())])
+    for s in f.shutdowns:
+        rows.append(
+            [
+                f"{s.model} shut down from {s.shutdown_on} ({s.days} day(s) left)",
+                Shown(_shutdown_words(s)[0], s.usd),
+            ]
+        )
+    if moved:
+        day_at = f"at {f.start}'s prices, "
+        rows += [
+            ["projected month-end (each day left at its own prices)", Usd(f.projected_usd)],
+            [
+                f"projected low ({f.low_day}'s traffic, the rate's lowest day: {usd_cents(f.day_low_usd)} "
+                f"{day_at}every day left)",
+                Usd(f.low_usd),
+            ],
+            [
+                f"projected high ({f.high_day}'s traffic, the rate's highest day: {usd_cents(f.day_high_usd)} "
+                f"{day_at}every day left)",
+                Usd(f.high_usd),
+            ],
+        ]
+    else:
+        rows += [
+            ["projected month-end", Usd(f.projected_usd)],
+            [f"projected low (the rate's lowest day, {usd_cents(f.day_low_usd)}, every day left)", Usd(f.low_usd)],
+            [f"projected high (the rate's highest day, {usd_cents(f.day_high_usd)}, every day left)", Usd(f.high_usd)],
+        ]
+    width = len(rows)
+    statuses: list[str | None] = [None] * width
     for c in f.crossings:
         rows.append(
             [f"{c.what} {usd_given(c.limit_usd)}", Shown(_crossing_text(c, f), None if c.on is None else str(c.on))]
         )
-    tables = [Table(f"Forecast for {f.month}", ("figure", "value"), rows, name="forecast")]
+        statuses.append(c.status)
+    # CSV: a crossing's value is its day (empty when none); its status tells crossed from projected
+    rows = [[*row, status] for row, status in zip(rows, statuses, strict=True)]
+    tables = [
+        Table(
+            f"Forecast for {f.month}",
+            ("figure", "value", "status"),
+            rows,
+            name="forecast",
+            csv_only=frozenset({"status"}),
+        )
+    ]
     if f.peaks:
         title = "Peak day per model (online requests)" + (f" vs tier {f.tier}" if f.tier is not None else "")
         tables.append(
             Table(
                 title,
-                ("model", "day", "requests", "RPD", "of RPD", "tokens", "tokens/min (day avg)", "TPM", "of TPM"),
+                (
+                    "model",
+                    "day (tokens)",
+                    "tokens",
+                    "tokens/min (day avg)",
+                    "TPM",
+                    "of TPM",
+                    "day (requests)",
+                    "requests",
+                    "RPD",
+                    "of RPD",
+                ),
                 [
                     [
                         p.model,
                         p.day.isoformat(),
-                        p.requests,
-                        p.rpd if p.rpd is not None else Shown("none" if f.tier is not None else "-", None),
-                        _pct(p.rpd_share),
                         p.tokens,
                         mean_shown(p.tokens_per_minute),
                         p.tpm,
                         _pct(p.tpm_share),
+                        p.requests_day.isoformat(),
+                        p.requests,
+                        p.rpd if p.rpd is not None else Shown("none" if f.tier is not None else "-", None),
+                        _pct(p.rpd_share),
                     ]
                     for p in f.peaks
                 ],
@@ -100,24 +192,40 @@ def _pct(share: Any) -> Pct:
 
 
 def forecast_notes(f: Forecast) -> list[str]:
-    parts = [
-        f"Forecast: {usd_cents(f.projected_usd)} by {f.month_end} ({usd_cents(f.low_usd)} - {usd_cents(f.high_usd)}) "
-        f"at {usd_cents(f.run_rate_usd)}/day, the mean of the last {f.rate_days} "
-        + ("complete days" if f.run_date_left_out else "days")
-    ]
+    days = "complete days" if f.run_date_left_out else "days"
+    span = f"({usd_cents(f.low_usd)} - {usd_cents(f.high_usd)})"
+    head = f"Forecast: {usd_cents(f.projected_usd)} by {f.month_end} {span} "
+    if f.prices_move and f.start_rate_usd is not None:
+        changes = ", ".join(f"{model} on {day}" for day, model in f.price_changes)
+        head += (
+            f"at the traffic of the last {f.rate_days} {days} ({usd_cents(f.run_rate_usd)}/day at their prices, "
+            f"{usd_cents(f.start_rate_usd)}/day at {f.start}'s), each day left at its own prices"
+            + (f" (prices change: {changes})" if changes else "")
+        )
+    else:
+        head += f"at {usd_cents(f.run_rate_usd)}/day, the mean of the last {f.rate_days} {days}"
+    parts = [head]
     parts += [f"{c.what} {usd_given(c.limit_usd)}: {_crossing_text(c, f)}" for c in f.crossings]
     notes = ["; ".join(parts) + "."]
+    notes += forecast_warnings(f)
     gap = _gap_note(f)
     if gap is not None:
         notes.append(gap)
     over = [p for p in f.peaks if p.over]
     if over:
-        notes.append(
-            "Over the tier's limits on the peak day: "
-            + ", ".join(f"{p.model} on {p.day} ({p.requests:,} requests)" for p in over)
-            + "."
-        )
+        said = []
+        for p in over:
+            if p.rpd_share is not None and p.rpd_share > 1:
+                said.append(f"{p.model} on {p.requests_day} ({p.requests:,} requests, {p.rpd:,} RPD)")
+            if p.tpm_share is not None and p.tpm_share > 1:
+                said.append(f"{p.model} on {p.day} ({p.tokens:,} tokens, {p.tpm:,} TPM on average)")
+        notes.append("Over the tier's limits on the peak day: " + ", ".join(said) + ".")
     return notes
+
+
+def forecast_warnings(f: Forecast) -> list[str]:
+    """The notes that change what the projection means (on stderr too): models shut down on days left."""
+    return [shutdown_note(s, f) for s in f.shutdowns]
 
 
 def forecast_json(f: Forecast) -> dict[str, Any]:
@@ -134,6 +242,24 @@ def forecast_json(f: Forecast) -> dict[str, Any]:
         "projected_usd": money_str(f.projected_usd),
         "projected_low_usd": money_str(f.low_usd),
         "projected_high_usd": money_str(f.high_usd),
+        "run_rate_start_usd_per_day": None if f.start_rate_usd is None else money_str(f.start_rate_usd),
+        "run_rate_start": None if f.start is None else f.start.isoformat(),
+        "price_changes": [{"day": d.isoformat(), "model": m} for d, m in f.price_changes],
+        "shutdowns": [
+            {
+                "model": s.model,
+                "shutdown_on": s.shutdown_on.isoformat(),
+                "basis": "inferred" if s.inferred else "documented",
+                "first_day": s.first_day.isoformat(),
+                "last_day": s.last_day.isoformat(),
+                "days": s.days,
+                "substitutes": list(s.substitutes),
+                "days_left_out": s.left_out_days,
+                "projected_usd": money_str(s.usd),
+                "at_own_prices_usd": money_str(s.own_usd),
+            }
+            for s in f.shutdowns
+        ],
         "crossings": [
             {
                 "what": c.what,
@@ -147,8 +273,9 @@ def forecast_json(f: Forecast) -> dict[str, Any]:
             {
                 "model": p.model,
                 "day": p.day.isoformat(),
-                "requests": p.requests,
                 "tokens": p.tokens,
+                "requests_day": p.requests_day.isoformat(),
+                "requests": p.requests,
                 "rpd": p.rpd,
                 "rpd_share": ratio_str(p.rpd_share),
                 "tokens_per_minute_day_avg": ratio_str(p.tokens_per_minute, 1),
