@@ -266,7 +266,9 @@ def lifecycle_rules(c: Catalog) -> list[Rule]:
             "dated prices",
             "policy",
             "a price entry applies from its date until the next; a line's first entry also covers earlier days; a "
-            "usage record pays its own day's prices, one without a timestamp those of the run's date",
+            "usage record pays its own day's prices, one without a timestamp those of the run's date; plan --check "
+            "holds the budget against the most expensive 30 days starting within the horizon, each day at its own "
+            "prices, when a routed model's price changes there (its figures stay a month at the run date's prices)",
             "-",
         ),
         Rule(
