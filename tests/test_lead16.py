@@ -18,3 +18,20 @@ def test_the_dated_prices_rule_says_how_plan_check_prices_a_change_within_the_ho
 
     (rule,) = [r for r in all_rules(shipped_catalog) if r.name == "dated prices"]
     assert "plan --check holds the budget against the most expensive 30 days starting within the horizon" in rule.text
+
+
+def test_the_budget_row_gives_the_use_the_verdict_holds_against_the_budget(tmp_path):
+    """With a price cut within the horizon the plan PASSes on the 30 days checked ($13.30 of $15:
+    88.67%), and its budget row said '$15.00 (112.0% used)' of the month at the run date's prices
+    ($16.80), beside the PASS."""
+    import gpt41cost
+    from tests.test_fixL16_plan import MINI_WORKLOAD, _dated_catalog
+
+    got = gpt41cost.plan(MINI_WORKLOAD, catalog=_dated_catalog(tmp_path, "2026-12-10", "0.75"), as_of="2026-12-05")
+    assert got.verdict.passed
+    assert got.to_dict()["budget_used_pct"] == 88.6667  # 13.30 * 100 / 15
+    assert "$15.00 (88.7% used by the 30 days checked)" in got.render("table")
+    # no price change within the horizon: the month shown, as before
+    flat = gpt41cost.plan(MINI_WORKLOAD, as_of="2026-12-05")
+    assert flat.to_dict()["budget_used_pct"] == 112.0  # 16.80 * 100 / 15
+    assert "$15.00 (112.0% used)" in flat.render("table")

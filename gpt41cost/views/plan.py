@@ -95,9 +95,13 @@ def plan_report(
     ]
     budget_used = None
     if w.budget_usd_per_month is not None:
-        if spend is not None and w.budget_usd_per_month:
-            budget_used = spend * 100 / w.budget_usd_per_month
-        budget_text = f"{usd_cents(w.budget_usd_per_month)} ({pct(budget_used)} used)"
+        # what the verdict holds against the budget: the most expensive 30 days, each day at its own
+        # prices, when a price changes within the horizon; else the month shown
+        checked = spend if v.months is None else v.months.usd
+        if checked is not None and w.budget_usd_per_month:
+            budget_used = checked * 100 / w.budget_usd_per_month
+        by = "" if v.months is None else " by the 30 days checked"
+        budget_text = f"{usd_cents(w.budget_usd_per_month)} ({pct(budget_used)} used{by})"
         cost_footer.append(["budget", "", "", "", "", "", "", Shown(budget_text, None), status])
 
     columns = use_columns([at])
