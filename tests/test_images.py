@@ -314,8 +314,15 @@ def test_hand_built_headers(raw: bytes, size: ImageSize, needed: int) -> None:
             image_size_from_bytes(raw[:cut], "x")
 
 
+# 40 examples (200 before), with sides of different byte patterns in each format as examples:
+# mutants of the header parsers (GIF read big-endian, VP8X's height without its +1, JPEG's
+# height and width swapped) fail 5 seeded runs in 5 at 40 as at 200.
 @given(st.integers(1, 65_535), st.integers(1, 65_535), st.sampled_from(["png", "gif", "jpeg", "webp"]))
-@settings(max_examples=200)
+@example(300, 2, "gif")
+@example(2, 300, "jpeg")
+@example(1, 65_535, "webp")
+@example(65_535, 1, "png")
+@settings(max_examples=40)
 def test_header_round_trip_through_data_urls(w: int, h: int, fmt: str) -> None:
     build = {"png": png_header, "gif": gif_header, "jpeg": jpeg_header, "webp": webp_vp8x_header}[fmt]
     assert image_size_from_url(data_url(build(w, h) + b"\x00" * 50)) == ImageSize(w, h, fmt)
