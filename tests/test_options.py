@@ -40,7 +40,10 @@ def fits(a: Assessment) -> list[tuple[int, bool]]:
     return [(t.tier, t.fits) for t in a.tiers]
 
 
-@settings(max_examples=30, deadline=None)
+# 10 examples (30 before): mutants of api.limits and views/limits (only the tier asked for
+# assessed, the bug; every tier listed; the lowest tier taken from the tiers listed) fail
+# it in 5 seeded runs of 5 at 10 as at 30.
+@settings(max_examples=10, deadline=None)
 @given(inputs, outputs, rpms, tiers, headrooms)
 def test_tier_shows_one_tier_and_keeps_the_lowest(
     n_in: int, n_out: int, rpm: int, tier: int, headroom: Decimal
