@@ -106,7 +106,10 @@ def _spellings(n: int) -> list[str]:
     return [str(n), f" {n} ", f"{n:,}", f"{n:_}", f"+{n}", f"{n}.0", f"{n}e0", f"0{n}", exact]
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# 15 exports (40 before), each of up to 25 rows of four counts in drawn spellings: a spelling
+# numbers.parse_decimal stops reading (1_000, 1,000, 1e0: mutants of its pattern) fails 10 seeded
+# runs in 10 at 15 as at 40 (5 in 5).
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(
         st.tuples(
