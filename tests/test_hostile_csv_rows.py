@@ -82,7 +82,9 @@ def export_with_a_row_astray(draw: st.DrawFn) -> tuple[str, str, int, int]:
     return with_bad, text(False)[0], line, len(cells)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# 20 examples (60 before): mutants of the CSV reader's row loop (a row of blank cells taken for a
+# record, a row cut short let through) fail 10 seeded runs in 10 at 20 (5 in 5 at 60).
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(export_with_a_row_astray())
 def test_a_row_with_more_or_fewer_cells_than_the_header_is_a_bad_record(
     tmp_path: Path, case: tuple[str, str, int, int]
