@@ -71,6 +71,22 @@ def dumps(value: Any, pretty: bool = False) -> str:
     return json.dumps(value)
 
 
+def deep_twice(value: Any) -> str:
+    """Give the first key of the first object held in a list inside ``value`` (members) once more, at
+    the end (a key twice at depth, behind a list): the edge the laws below pin as an example; return it."""
+    todo: list[tuple[Any, bool]] = [(value, False)]
+    while todo:
+        v, in_list = todo.pop(0)
+        if isinstance(v, Pairs):
+            if in_list and v:
+                v.append((v[0][0], 0))
+                return str(v[0][0])
+            todo += [(x, False) for _, x in v]
+        elif isinstance(v, list):
+            todo += [(x, True) for x in v]
+    raise AssertionError("no object in a list")
+
+
 def twice(draw: st.DrawFn, obj: Pairs, key: str, value: Any) -> None:
     """Write ``key`` once more in ``obj``, with ``value``, before or after the one it has; either
     one may be written escaped."""
@@ -125,8 +141,32 @@ def usage_with_a_key_twice(draw: st.DrawFn) -> tuple[str, str, bool, bool]:
     return dumps(value, pretty=document) + "\n", key, document, kind in ("page", "bucket", "result")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def _usage_edges() -> list[tuple[str, str, bool, bool]]:
+    """A page giving data twice, a bucket giving its start_time twice, a JSONL record giving its usage twice."""
+    page = members(PAGE)
+    page.insert([k for k, _ in page].index("data") + 1, ("data", []))
+    bucket_page = members(PAGE)
+    dict(bucket_page)["data"][0].append(("start_time", 1_744_000_000))
+    record = members(RESPONSE)
+    record.append(("usage", members({"prompt_tokens": 1, "completion_tokens": 1})))
+    return [
+        (dumps(page, pretty=True) + "\n", "data", True, True),
+        (dumps(bucket_page, pretty=True) + "\n", "start_time", True, True),
+        (dumps(record) + "\n", "usage", False, False),
+    ]
+
+
+USAGE_EDGES = _usage_edges()
+
+
+# 20 examples (60 before), with a key twice at each level usage reads as examples: mutants of
+# readers/usage.py (a page's data twice, a bucket's results or start_time twice, a record's key
+# twice let through) fail 5 seeded runs in 5 at 20 as at 60.
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(usage_with_a_key_twice())
+@example(case=USAGE_EDGES[0])
+@example(case=USAGE_EDGES[1])
+@example(case=USAGE_EDGES[2])
 def test_a_usage_key_given_twice_is_a_bad_record(tmp_path: Path, case: tuple[str, str, bool, bool]) -> None:
     text, key, document, page = case
     path = tmp_path / ("usage.json" if document else "usage.jsonl")
@@ -182,8 +222,15 @@ def costs_with_a_key_twice(draw: st.DrawFn) -> tuple[str, str]:
     return dumps(page, pretty=draw(st.booleans())) + "\n", key
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+COSTS_DEEP = members(COSTS_PAGE)
+COSTS_DEEP_KEY = deep_twice(COSTS_DEEP)
+
+
+# 12 examples (30 before), with a key twice in a bucket as an example: mutants of repeats.anywhere
+# (the lists, or the objects, of a value not walked) fail 5 seeded runs in 5 at 12 as at 30.
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(costs_with_a_key_twice())
+@example(case=(dumps(COSTS_DEEP) + "\n", COSTS_DEEP_KEY))
 def test_a_costs_page_with_a_key_twice_is_refused(tmp_path: Path, case: tuple[str, str]) -> None:
     text, key = case
     path = tmp_path / "costs.json"
@@ -299,8 +346,16 @@ def request_with_a_key_twice(draw: st.DrawFn) -> tuple[str, str]:
     return dumps(body, pretty=draw(st.booleans())) + "\n", key
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+REQUEST_DEEP = members(REQUEST_DOCUMENTS[0])
+REQUEST_DEEP_KEY = deep_twice(REQUEST_DEEP)
+
+
+# 8 examples (20 before), with a key twice in a message as an example: mutants of repeats (the
+# lists, or the objects, of a value not walked by anywhere; first_repeat's screen letting a text
+# one member longer through) fail 5 seeded runs in 5 at 8 as at 20.
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(request_with_a_key_twice())
+@example(case=(dumps(REQUEST_DEEP, pretty=True) + "\n", REQUEST_DEEP_KEY))
 def test_a_request_document_with_a_key_twice_is_refused(cli, tmp_path: Path, case: tuple[str, str]) -> None:
     """One line naming the file, where and the key, exit 3, nothing on stdout; ``--skip-bad``
     skips the file and counts the rest."""
@@ -335,8 +390,16 @@ def jsonl_with_a_key_twice(draw: st.DrawFn) -> tuple[str, str, str, int, int]:
     return kind, "".join(dumps(v) + "\n" for v in values), key, at + 1, len(values)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+BATCH_DEEP = [members(v) for v in JSONL_REQUESTS["batch"]]
+BATCH_DEEP_KEY = deep_twice(BATCH_DEEP[0])
+
+
+# 8 examples (20 before), with a key twice in a Batch line's message as an example: mutants of
+# repeats (the lists, or the objects, of a value not walked by anywhere; first_repeat's screen
+# letting a text one member longer through) fail 5 seeded runs in 5 at 8 as at 20.
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(jsonl_with_a_key_twice())
+@example(case=("batch", "".join(dumps(v) + "\n" for v in BATCH_DEEP), BATCH_DEEP_KEY, 1, len(BATCH_DEEP)))
 def test_a_jsonl_request_line_with_a_key_twice_is_refused(
     cli, tmp_path: Path, case: tuple[str, str, str, int, int]
 ) -> None:
