@@ -192,7 +192,9 @@ def test_forecast_works_on_a_log_dated_by_its_own_keys(cli, tmp_path):
 
 def test_a_csv_export_dated_by_its_iso_column_alone(tmp_path):
     """A usage CSV export with only start_time_iso: its UTC day, read by the same ISO reading as a
-    log's time keys; a time past the last datetime once in UTC gives no day (no traceback)."""
+    log's time keys; a time past the last datetime once in UTC is a bad record naming the column,
+    as a log's time key outside 2000-2099 is (no traceback; it was read as no day, priced at the
+    run date's prices)."""
     path = tmp_path / "export.csv"
     path.write_text(
         "start_time_iso,model,num_model_requests,input_tokens,output_tokens\n"
@@ -201,5 +203,7 @@ def test_a_csv_export_dated_by_its_iso_column_alone(tmp_path):
         encoding="utf-8",
     )
     acc = read_usage([str(path)])
-    assert sorted((k[3] for k in acc.groups), key=str) == sorted([day("2026-12-02"), None], key=str)
-    assert acc.records == 2 and not acc.skips
+    assert [k[3] for k in acc.groups] == [day("2026-12-02")]
+    assert acc.records == 1
+    (skip,) = acc.skips
+    assert skip.line == 3 and skip.detail == "start_time_iso: time '9999-12-31T23:00:00-05:00' is not from 2000 to 2099"

@@ -39,7 +39,6 @@ path (:data:`DECODER`, :func:`decode_one`, :func:`clean`), the scans over a :cla
 from __future__ import annotations
 
 import collections
-import contextlib
 import csv
 import datetime as _dt
 import gzip
@@ -49,13 +48,14 @@ import json
 import math
 import mmap
 import os
+import re
 import sys
 import threading
 import zlib
 from array import array
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from itertools import compress, repeat
@@ -140,6 +140,11 @@ COMPLETIONS_RESULT = "organization.usage.completions.result"
 MAX_TOKENS = int(TOKENS.high)
 #: Requests one sum row may count at most: README's range of requests (numbers.REQUESTS).
 MAX_REQUESTS = int(REQUESTS.high)
+#: A count of a JSON record at most, whatever its row sums: 2^64 - 1, the largest integer orjson
+#: (and the document stream, alike) reads as one; a larger one comes as a float, inexact (README's
+#: ranges: "Numbers", and usage's bad records).
+MAX_COUNT = (1 << 64) - 1
+PAST_MAX_COUNT = f"out of range, more than {MAX_COUNT:,} (2^64 - 1), the largest count read exactly"
 _Num = TypeVar("_Num", int, float)
 #: A token count as the reference reads it: a JSON whole number (not a float, not a bool), 0 to
 #: :data:`MAX_TOKENS`; a count out of that range takes the reference parse, which refuses it.
@@ -674,8 +679,12 @@ def _tok(obj: dict[str, Any], key: str, where: str, *, required: bool = True, re
             raise _Bad("bad_tokens", f"{where}.{key} is missing")
         return 0
     kind = type(value)
-    if kind is float and MAX_TOKENS < abs(value) < math.inf:  # orjson reads an int past 64 bits as a float
-        kind = int
+    if kind is float and MAX_TOKENS < value < math.inf:  # orjson reads an int past 64 bits as a float
+        in_range(value, requests, f"{where}.{key}")  # past the row's range: that is said first
+        if value >= MAX_COUNT:  # an int past 64 bits, or a float as large: not a count read exactly
+            raise _Bad("bad_tokens", f"{where}.{key} is {value:.3g}: {PAST_MAX_COUNT}")
+    if kind is float and value < -MAX_TOKENS:
+        kind = int  # negative, as an int that large is (said below)
     if kind is not int:
         raise _Bad("bad_tokens", f"{where}.{key} is {orjson.dumps(value).decode()[:40]}, not a whole number")
     if value < 0:
@@ -2175,23 +2184,27 @@ def _csv_int(cell: str, column: str, *, required: bool = True) -> int:
         raise _Bad("bad_tokens", f"{column}: {exc}") from None
 
 
-def _csv_day(time: str, time_iso: str) -> int | None:
-    """The UTC day of a row from its Unix time cell, else its ISO time cell ("" for a column the
-    export lacks); None when neither gives one."""
-    if time.strip():
-        seconds: float | None = None
-        with contextlib.suppress(ValueError):
-            seconds = float(time)
-        if seconds is not None:
+#: A time cell that is a number (a Unix time in seconds or milliseconds), as JSON writes one.
+_CSV_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+
+
+def _csv_day(time: str, time_iso: str, names: Mapping[str, str]) -> int | None:
+    """The UTC day of a row from its time cell, else its ISO time cell ("" for a column the export
+    lacks); None when both are empty. A number is a Unix time (:func:`day_of`); other text is read
+    as a JSON log's time key is (:func:`_log_day`: ISO 8601, with ``Z`` or an offset, or without a
+    zone, taken as UTC), and a cell that is neither, or not from 2000 to 2099, is a bad record
+    naming its column: a row priced at the run date's prices for want of a day it does give is
+    silently mispriced."""
+    for cell, field in ((time, "time"), (time_iso, "time_iso")):
+        text = cell.strip()
+        if not text:
+            continue
+        if _CSV_NUMBER.fullmatch(text):
             try:
-                return day_of(seconds)
+                return day_of(float(text))
             except ValueError as exc:
                 raise _Bad("bad_record", str(exc)) from None
-    if time_iso.strip():
-        t = _iso_utc(time_iso.strip())
-        if t is not None:
-            with contextlib.suppress(ValueError):
-                return day_of(t.timestamp())
+        return _log_day(names.get(field, field), text)
     return None
 
 
@@ -2284,7 +2297,7 @@ def _csv_rows(
         when = (time, time_iso)
         day = days.get(when, -1)  # -1: not seen yet (a day is from 2000 on, or None)
         if day == -1:
-            day = _csv_day(time, time_iso)
+            day = _csv_day(time, time_iso, names)
             if len(days) >= _CSV_DAYS:
                 days.clear()
             days[when] = day
