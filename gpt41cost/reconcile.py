@@ -22,13 +22,13 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from .catalog import Catalog, ResolvedModel, rates_for
+from .catalog import Catalog, Rates, ResolvedModel, rates_for
 from .cost import TokenUsage, cost_of
 from .errors import UnknownModelError
 from .measure import PRIORITY_TIERS
 from .numbers import parse_tolerance  # where it lives since a usage run checks --tolerance without this module
 from .report import usd_cents
-from .usage import Accumulator, UsageResult, _group_rates_reason, _Resolver, date_of, day_label, mode_of, priced_parts
+from .usage import Accumulator, UsageResult, _Resolver, date_of, day_label, mode_of, priced_mode, priced_parts
 
 if TYPE_CHECKING:  # the costs reader is imported by read_and_reconcile, when costs are given
     from .readers.costs import BilledItem
@@ -36,7 +36,8 @@ if TYPE_CHECKING:  # the costs reader is imported by read_and_reconcile, when co
 DEFAULT_TOLERANCE = Decimal("0.01")
 LINE_ITEM_RULE = (
     "a Costs API line item is '<model>, <piece>[, <qualifier>]' with piece input, cached input or output, "
-    "'batch' among the qualifiers for Batch and a '<tier> |' prefix for priority (not documented by OpenAI)"
+    "'batch' among the qualifiers for Batch and a '<tier> |' prefix for priority (not documented by OpenAI); "
+    "cached input where no cached rate is published (Batch) is in the input line item, billed at the input rate"
 )
 PIECES = ("input", "cached input", "output")
 
@@ -119,6 +120,15 @@ def _label(resolved: ResolvedModel) -> str:
     return f"ft:{resolved.spec.name}" if resolved.fine_tuned else resolved.spec.name
 
 
+def billed_piece(piece: str, rates: Rates) -> str:
+    """The piece of a line item the tokens of ``piece`` are billed in at ``rates``: cached input
+    where no cached rate is published (Batch: docs/accounting.md §2, billed at the input rate, as
+    :func:`~gpt41cost.cost.cost_of` prices it) in the input line item, as the Costs API's exports
+    name Batch (``<model>, input, batch``, with no cached one); any other, its own. The one place
+    that says so, for the computed side and the bill's names alike."""
+    return "input" if piece == "cached input" and rates.cached_input is None else piece
+
+
 def parse_line_item(text: str, catalog: Catalog) -> LineItem | None:
     """The line item's model, piece and mode; None for anything else (a tool, another model)."""
     mode = "standard"
@@ -152,6 +162,8 @@ def parse_line_item(text: str, catalog: Catalog) -> LineItem | None:
         resolved = catalog.resolve(name)
     except UnknownModelError:
         return None
+    if piece == "cached input":
+        piece = billed_piece(piece, rates_for(resolved, priced_mode(resolved, mode)))
     return LineItem(_label(resolved), piece, mode)
 
 
@@ -179,20 +191,22 @@ def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
         if mode_of(batch, tier) == "standard" and tier not in (None, "default"):
             odd_tiers.setdefault(day_label(day), set()).add(tier)
         resolved = resolve(model)
-        if isinstance(resolved, str) or _group_rates_reason(resolved, mode, tier) is not None:
+        if isinstance(resolved, str):
             continue  # not priced: listed under Not priced by summarize, left out here too
+        mode = priced_mode(resolved, mode)
         on = dated.get((model, day))
         if on is None:
             prices = resolved.spec.prices if day is None else resolved.spec.prices_on(date_of(day))
             on = dated[(model, day)] = replace(resolved, spec=replace(resolved.spec, prices=prices))
-        cost = cost_of(TokenUsage(i, c, o), rates_for(on, mode))
+        rates = rates_for(on, mode)
+        cost = cost_of(TokenUsage(i, c, o), rates)
         label = _label(resolved)
         for piece, usd in (
             ("input", cost.uncached_input_usd),
             ("cached input", cost.cached_input_usd),
             ("output", cost.output_usd),
         ):
-            k = LineItem(label, piece, mode).key
+            k = LineItem(label, billed_piece(piece, rates), mode).key
             per_item[k] = per_item.get(k, Decimal(0)) + usd
         d = day_label(day)
         per_day[d] = per_day.get(d, Decimal(0)) + cost.total_usd
@@ -368,6 +382,7 @@ __all__ = [
     "LineItem",
     "ReconRow",
     "Reconciliation",
+    "billed_piece",
     "computed_costs",
     "parse_line_item",
     "parse_tolerance",

@@ -10,11 +10,13 @@ Rules, each in one place:
 
 - Cached tokens are part of the input count, never added to it (§2, §7).
 - ``batch`` records and Batch output lines bill at batch prices; ``service_tier: "priority"`` (or
-  ``"fast"``) at priority prices; ``ft:`` models at fine-tuned prices; snapshots and aliases resolve through the
-  catalog (§2, §8).
-- A record the catalog cannot price (another model family, a new snapshot, no model at all, a
-  fine-tuned model on the priority tier, flex processing) is never $0 in silence: it is listed in
-  :attr:`UsageResult.unpriced` with its tokens and requests.
+  ``"fast"``) at priority prices, except a fine-tuned model's, at its standard fine-tuned prices
+  (OpenAI publishes no priority prices for fine-tuned models); ``ft:`` models at fine-tuned prices;
+  every other tier (default, auto, scale, flex, which this family does not offer) at standard
+  prices, the assumptions say how many requests named flex or a fine-tuned priority; snapshots
+  and aliases resolve through the catalog (§2, §8).
+- A record the catalog cannot price (another model family, a new snapshot, no model at all) is
+  never $0 in silence: it is listed in :attr:`UsageResult.unpriced` with its tokens and requests.
 - Days are UTC calendar days of the record's own timestamp (``created``, ``created_at``, a
   Usage API bucket's ``start_time``; for a response with neither ``created`` nor ``created_at``,
   a log's own time key on the record or its wrapper,
@@ -70,8 +72,8 @@ SKIP_REASONS: Mapping[str, str] = MappingProxyType(
 )
 
 #: Service tiers. Undocumented how "scale" or "auto" bill: anything but priority (or "fast", its
-#: name since 2026-07-30; the one list is measure.PRIORITY_TIERS) or flex is priced at standard
-#: rates. Flex is not offered for this family (docs/accounting.md §2).
+#: name since 2026-07-30; the one list is measure.PRIORITY_TIERS) is priced at standard rates.
+#: Flex is not offered for this family (docs/accounting.md §2): priced at standard too, and counted.
 FLEX_TIER = "flex"
 
 #: (model as given, batch, service_tier, UTC day number, project_id, user_id, api_key_id)
@@ -735,12 +737,13 @@ class _PricesOnDay:
         return replace(model, spec=replace(spec, prices=prices))  # type: ignore[arg-type]
 
 
-def _group_rates_reason(resolved: ResolvedModel, mode: str, service_tier: str | None) -> str | None:
-    if service_tier == FLEX_TIER and mode != "batch":
-        return "flex processing is not offered for the GPT-4.1 family; no price"
-    if resolved.fine_tuned and mode == "priority":
-        return "OpenAI publishes no priority price for fine-tuned models"
-    return None
+def priced_mode(resolved: ResolvedModel, mode: str) -> str:
+    """The processing mode a group of ``resolved`` is priced at, given the mode its key bills at
+    (:func:`priced_parts`): a fine-tuned model's priority at standard, as OpenAI publishes no priority
+    prices for fine-tuned models (docs/accounting.md §2, as estimate, limits and plan price it); any
+    other, as given (flex, which this family does not offer, bills at standard already:
+    :func:`mode_of`). Summaries and reconciliations price by it alike."""
+    return "standard" if mode == "priority" and resolved.fine_tuned else mode
 
 
 class _Row(Struct):
@@ -800,6 +803,16 @@ def ungrouped_words(results: int, rows: int = 0) -> str:
         "priority requests: fetch the usage with group_by=batch and group_by=service_tier (usage --from-api "
         "asks for both)" + (", or export it with both columns filled" if rows else "")
     )
+
+
+def standard_tier_words(flex: int, fine_tuned_priority: int) -> str:
+    """The tiers priced at standard though the records name another (docs/accounting.md §2), with
+    how many requests of the run were, where any: the assumption their cost rests on."""
+    here = [
+        (flex, "flex (OpenAI does not offer it for the GPT-4.1 family)"),
+        (fine_tuned_priority, "a fine-tuned model's priority (OpenAI publishes no priority prices for it)"),
+    ]
+    return "".join(f"; {what} at standard prices" + (f" ({n:,} request(s) here)" if n else "") for n, what in here)
 
 
 def long_rows_words(over: Sequence[int], maybe: Sequence[int], threshold: int) -> str:
@@ -874,17 +887,18 @@ def summarize(
     waitable = _Row()
 
     long_context = 0  # requests at priority over the long-context threshold, priced at standard
+    flex = fine_tuned_priority = 0  # requests priced at standard, a tier they did not name
 
     for key, mode, long, n, i, c, o in priced_parts(acc):
         model, _batch, tier, day, project, user, api_key = key
         resolved = resolve(model)
         cost: Decimal | None = None
         if isinstance(resolved, str):
-            reason: str | None = resolved
+            unpriced.setdefault((model, resolved), _Row()).add(n, i, c, o, None)
         else:
-            reason = _group_rates_reason(resolved, mode, tier)
-        if reason is None:
-            assert not isinstance(resolved, str)
+            flex += n if tier == FLEX_TIER and mode == "standard" else 0
+            asked, mode = mode, priced_mode(resolved, mode)
+            fine_tuned_priority += n if mode != asked else 0
             long_context += n if long else 0
             if day is None:
                 undated += n
@@ -915,8 +929,6 @@ def summarize(
             if mode != "batch":
                 waitable.add(n, i, c, o, cost)
                 batch_saving += cost_of(usage, rates_for(dated, "batch")).total_usd - cost
-        else:
-            unpriced.setdefault((model, reason), _Row()).add(n, i, c, o, None)
         total.add(n, i, c, o, cost)
         days.setdefault(day_label(day), _Row()).add(n, i, c, o, cost)
         label = (model or "(none)") if isinstance(resolved, str) else resolved.family
@@ -965,7 +977,8 @@ def summarize(
             f"{catalog.long_context_threshold:,} input tokens at standard prices (priority prices exclude long "
             "context: inferred; told apart in records of one request each)"
             + long_rows_words(acc.long_rows_over, acc.long_rows_maybe, catalog.long_context_threshold)
-            + "; default, auto, scale or none at standard prices",
+            + "; default, auto, scale or none at standard prices"
+            + standard_tier_words(flex, fine_tuned_priority),
         ),
         (
             "days",

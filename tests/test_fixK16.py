@@ -4,11 +4,15 @@ comments, and the --strict list and credits as shown."""
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from gpt41cost.readers.usage import read_usage
+from gpt41cost.reconcile import parse_line_item
+from gpt41cost.usage import Accumulator, UsageRecord, summarize
 
 from .conftest import ROOT
 
@@ -98,6 +102,160 @@ def test_a_time_cell_that_is_no_time_is_a_bad_record(cli, tmp_path, column, cell
     run = cli("usage", path, "--strict")
     assert run.exit_code == 3 and run.stdout == ""
     assert f"export.csv:3: {detail}" in run.stderr and "Traceback" not in run.stderr
+
+
+# --------------------------------------------------------------------------- 2. cached Batch input on the bill
+
+_BILL_HEADER = (
+    "start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,line_item,project_id,"
+    "organization_id,organization_name\n"
+)
+
+
+def _d4(tmp_path: Path, input_batch: str = "0.08") -> tuple[Path, Path]:
+    """review 16's d4: 400,000 gpt-4.1-mini Batch input tokens, 200,000 of them cached, and 40,000
+    output; billed 400,000 x $0.20/M = $0.08 input, 40,000 x $0.80/M = $0.032 output."""
+    usage = tmp_path / "usage.csv"
+    usage.write_text(
+        "start_time,end_time,project_id,num_model_requests,model,batch,service_tier,input_tokens,output_tokens,"
+        "input_cached_tokens\n"
+        f"{DEC1},{DEC1 + 86400},proj_a,4,gpt-4.1-mini-2025-04-14,TRUE,,400000,40000,200000\n"
+    )
+    bill = tmp_path / "bill.csv"
+    day = f"{DEC1},{DEC1 + 86400},2026-12-01T00:00:00+00:00,2026-12-02T00:00:00+00:00"
+    bill.write_text(
+        _BILL_HEADER
+        + f'{day},{input_batch},usd,"gpt-4.1-mini-2025-04-14, input, batch",,org,X\n'
+        + f'{day},0.032,usd,"gpt-4.1-mini-2025-04-14, output, batch",,org,X\n'
+    )
+    return usage, bill
+
+
+def test_cached_batch_input_is_set_against_the_input_batch_line_item(cli, tmp_path):
+    """It made a 'cached input, batch' line item the bill never has ($0.04 computed, 0 billed)
+    and left 'input, batch' at $0.04 against $0.08: an exact bill failed --strict (exit 1)."""
+    usage, bill = _d4(tmp_path)
+    run = cli("usage", usage, "--billed", bill, "--strict", "-f", "json")
+    assert run.exit_code == 0, run.stderr
+    rec = run.json()["reconciliation"]
+    got = [(r["line_item"], r["computed_usd"], r["billed_usd"], r["over_tolerance"]) for r in rec["by_line_item"]]
+    assert got == [
+        ("gpt-4.1-mini, input, batch", "0.08", "0.08", False),  # 200,000 x $0.20/M + 200,000 x $0.20/M
+        ("gpt-4.1-mini, output, batch", "0.032", "0.032", False),
+    ]
+    assert "in the input line item" in rec["assumptions"]["line_items"]
+
+
+@pytest.mark.parametrize(
+    ("item", "key"),
+    [
+        pytest.param("gpt-4.1-mini-2025-04-14, cached input, batch", "gpt-4.1-mini, input, batch", id="batch-cached"),
+        pytest.param("gpt-4.1-mini-2025-04-14, cached input", "gpt-4.1-mini, cached input", id="standard-cached"),
+        pytest.param("priority | gpt-4.1, cached input", "priority | gpt-4.1, cached input", id="priority-cached"),
+        pytest.param("ft:gpt-4.1-mini:acme::x1, cached input, batch", "ft:gpt-4.1-mini, input, batch", id="ft-batch"),
+    ],
+)
+def test_a_bills_cached_batch_item_reads_as_the_computed_side_names_it(shipped_catalog, item, key):
+    """One rule (reconcile.billed_piece) for both sides: a bill that did name a cached Batch item
+    is summed with 'input, batch', where the computed side puts those tokens."""
+    parsed = parse_line_item(item, shipped_catalog)
+    assert parsed is not None and parsed.key == key
+
+
+# --------------------------------------------------------------------------- 3. flex, a fine-tuned model's priority
+
+
+def _acc(*records: UsageRecord) -> Accumulator:
+    acc = Accumulator()
+    for r in records:
+        acc.add(r)
+    return acc
+
+
+def test_flex_and_a_fine_tuned_priority_are_priced_at_standard(catalog):
+    """docs/accounting.md §2 and `gpt41cost rules` (request service tier): both at standard; usage
+    listed them as not priced. flex on gpt-4.1: 10 x $2/M + 1 x $8/M = $0.000028; priority on
+    ft:gpt-4.1-mini: 1,000,000 x $0.80/M + 1,000,000 x $3.20/M = $4.00 (fine-tuned standard)."""
+    result = summarize(
+        _acc(
+            UsageRecord("gpt-4.1", 10, 0, 1, service_tier="flex"),
+            UsageRecord("ft:gpt-4.1-mini:org::x", 1_000_000, 0, 1_000_000, service_tier="priority"),
+        ),
+        catalog,
+    )
+    assert result.unpriced == ()
+    assert result.total_usd == Decimal("4.000028")
+    assert [(m.key, m.requests, m.cost_usd) for m in result.by_mode] == [("standard", 2, Decimal("4.000028"))]
+    tiers = dict(result.assumptions)["service tiers"]
+    assert "flex (OpenAI does not offer it for the GPT-4.1 family) at standard prices (1 request(s) here)" in tiers
+    assert (
+        "a fine-tuned model's priority (OpenAI publishes no priority prices for it) at standard prices "
+        "(1 request(s) here)" in tiers
+    )
+
+
+def test_a_flex_batch_record_is_batch_and_not_counted_as_flex(catalog):
+    result = summarize(_acc(UsageRecord("gpt-4.1", 1_000_000, 0, 0, batch=True, service_tier="flex")), catalog)
+    assert result.total_usd == Decimal("1")  # 1,000,000 x $1.00/M, Batch
+    assert "request(s) here" not in dict(result.assumptions)["service tiers"]
+
+
+def _chat(i: int, model: str, prompt: int, output: int, tier: str = "default", cached: int = 0) -> dict:
+    return {
+        "id": f"chatcmpl-{i}",
+        "object": "chat.completion",
+        "created": DEC1 + i,
+        "model": model,
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": output,
+            "prompt_tokens_details": {"cached_tokens": cached},
+        },
+        "service_tier": tier,
+    }
+
+
+def _log(tmp_path: Path, records: list[dict], name: str = "chat.jsonl") -> Path:
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def test_strict_passes_a_log_with_flex_and_fine_tuned_priority(cli, tmp_path):
+    """review 16's logs/chat.jsonl: 'not priced' for both, exit 1, and '--strict: ... gpt-4.1-mini not
+    priced' for flex. mini flex 1,000 x $0.40/M + 1,000 x $1.60/M = $0.002; the ft priority 1,000 x
+    $0.80/M + 100 x $3.20/M = $0.00112."""
+    path = _log(
+        tmp_path,
+        [
+            _chat(1, "gpt-4.1-mini", 1000, 1000, "flex"),
+            _chat(2, "ft:gpt-4.1-mini-2025-04-14:acme::x1", 1000, 100, "priority"),
+        ],
+    )
+    run = cli("usage", path, "--strict", "-f", "json")
+    assert run.exit_code == 0 and "not priced" not in run.stderr, run.stderr
+    doc = run.json()
+    assert doc["unpriced"] == [] and doc["total_usd"] == "0.00312"
+
+
+def test_the_reconciliation_prices_a_fine_tuned_priority_as_usage_does(cli, tmp_path):
+    """Its computed side left both out (as not priced); now the ft record is in the standard line
+    items: 1,000 x $0.80/M = $0.0008 input, 100 x $3.20/M = $0.00032 output."""
+    path = _log(tmp_path, [_chat(2, "ft:gpt-4.1-mini-2025-04-14:acme::x1", 1000, 100, "priority")])
+    bill = tmp_path / "bill.csv"
+    day = f"{DEC1},{DEC1 + 86400},2026-12-01T00:00:00+00:00,2026-12-02T00:00:00+00:00"
+    bill.write_text(
+        _BILL_HEADER
+        + f'{day},0.0008,usd,"ft:gpt-4.1-mini-2025-04-14:acme::x1, input",,org,X\n'
+        + f'{day},0.00032,usd,"ft:gpt-4.1-mini-2025-04-14:acme::x1, output",,org,X\n'
+    )
+    run = cli("usage", path, "--billed", bill, "--strict", "-f", "json")
+    assert run.exit_code == 0, run.stderr
+    rows = run.json()["reconciliation"]["by_line_item"]
+    assert [(r["line_item"], r["computed_usd"]) for r in rows] == [
+        ("ft:gpt-4.1-mini, input", "0.0008"),
+        ("ft:gpt-4.1-mini, output", "0.00032"),
+    ]
 
 
 # --------------------------------------------------------------------------- 4. counts past 64 bits

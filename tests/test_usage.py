@@ -214,12 +214,6 @@ def test_record_pricing(catalog, record, cost):
     [
         pytest.param(UsageRecord("gpt-4o", 10, 0, 1), "not in the pricing catalog", id="other-family"),
         pytest.param(UsageRecord(None, 10, 0, 1, requests=3, per_request=False), "name no model", id="no-model"),
-        pytest.param(
-            UsageRecord("ft:gpt-4.1-mini:org::x", 10, 0, 1, service_tier="priority"),
-            "no priority price",
-            id="ft-priority",
-        ),
-        pytest.param(UsageRecord("gpt-4.1", 10, 0, 1, service_tier="flex"), "flex", id="flex"),
     ],
 )
 def test_unpriced_reasons(catalog, record, reason):
