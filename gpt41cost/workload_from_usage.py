@@ -5,7 +5,9 @@ Every figure comes from the records, priced traffic only (models the catalog pri
 - ``models``: each model's share of the requests (``ft:`` models keep their name, so they plan at
   fine-tuned prices); shares rounded to 4 places, the rounding put on the largest so they sum to 1.
 - ``input_tokens`` / ``output_tokens``: the mean per request over all models (rounded up);
-  ``max_tokens``: the observed p95 of output tokens where per-request records give one.
+  ``max_tokens``, where per-request records give a p95 of output tokens: that p95, or the mean
+  output where the p95 is below it (plan refuses an ``output_tokens`` over ``max_tokens``); the
+  comment says which.
 - ``traffic.requests_per_day``: requests / UTC days from the first to the last day with records
   (days without records count), a whole number as every request count is: exact, or rounded up
   (the comment gives the mean and says so); the minute peak is left to ``plan``'s default peak
@@ -53,6 +55,25 @@ def _per_day(total: int, span: int) -> str:
     shown = mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
     how = "" if whole == mean else f" = {'' if shown == mean else '~'}{shown.normalize():,f}, rounded up"
     return f"{whole}       # mean: {total:,} requests / {span} day{'' if span == 1 else 's'}{how}"
+
+
+def _max_tokens(p95: int, mean: int, records: int) -> str:
+    """``max_tokens`` and its comment: plan reserves it per request against TPM at admission and
+    takes it as the output's cap (it refuses an ``output_tokens`` over it), so it is the observed
+    p95 of output (of the ``records`` per-request records), else, where the p95 is below it, the
+    mean output per request (``output_tokens``, rounded up), and at least 1 (OpenAI and plan refuse
+    0). The comment names the one it is."""
+    where = f"{records:,} per-request record{'' if records == 1 else 's'}"
+    if p95 >= mean and p95:
+        why = f"observed p95 of output ({where}): plan's output reservation per request (TPM at admission)"
+    elif mean:
+        why = (
+            f"mean output per request (output_tokens): the observed p95 of output, {p95:,} ({where}), is below "
+            "it, and plan refuses an output_tokens over max_tokens, its cap"
+        )
+    else:
+        why = "observed p95 of output is 0; a cap is at least 1"
+    return f"{max(p95, mean, 1)}                  # {why}"
 
 
 def workload_yaml(
@@ -134,9 +155,7 @@ def workload_yaml(
         f"output_tokens: {_up(Decimal(out) / total)}               # mean per request, all models",
     ]
     if p95 is not None:
-        cap = max(p95, _up(Decimal(out) / total))
-        why = "observed p95 of output" if cap else "observed p95 of output is 0; a cap is at least 1"
-        lines.append(f"max_tokens: {max(cap, 1)}                  # {why}")  # OpenAI and plan refuse 0
+        lines.append(f"max_tokens: {_max_tokens(p95, _up(Decimal(out) / total), sum(hist.values()))}")
     lines += [
         "traffic:",
         f"  requests_per_day: {_per_day(total, span)}",

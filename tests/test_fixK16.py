@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import gpt41cost
 from gpt41cost.readers.usage import read_usage
 from gpt41cost.reconcile import parse_line_item
 from gpt41cost.usage import Accumulator, UsageRecord, summarize
@@ -313,3 +314,49 @@ def test_a_count_written_as_a_float_is_not_a_whole_number(tmp_path):
     acc = read_usage([str(path)], jobs=1)
     (skip,) = acc.skips
     assert "result.input_tokens is 15000000000.0, not a whole number" in skip.detail
+
+
+# --------------------------------------------------------------------------- 5. --emit-workload's comments
+
+
+def test_the_workload_header_counts_the_priced_requests(tmp_path):
+    """It said '4 priced requests' while summarize priced 2 (flex and a fine-tuned priority not
+    priced): the header now counts what the report prices (gpt-4o, not in the catalog, left out)."""
+    path = _log(
+        tmp_path,
+        [
+            _chat(1, "gpt-4.1-mini", 1000, 100),
+            _chat(2, "gpt-4.1-mini", 1000, 100, "flex"),
+            _chat(3, "ft:gpt-4.1-mini-2025-04-14:acme::x1", 1000, 100, "priority"),
+            _chat(4, "gpt-4o", 1000, 100),
+        ],
+    )
+    got = gpt41cost.usage([str(path)])
+    priced = got.result.totals.requests - got.result.totals.unpriced_requests
+    assert priced == 3
+    assert "(1 UTC days, 3 priced requests)" in got.workload_yaml(4)
+
+
+@pytest.mark.parametrize(
+    ("outputs", "line"),
+    [
+        pytest.param(
+            [100] * 20 + [100_000],  # mean 102,000 / 21 = 4,857.1 -> 4,858; p95 (rank 20 of 21) 100
+            "max_tokens: 4858                  # mean output per request (output_tokens): the observed p95 of "
+            "output, 100 (21 per-request records), is below it, and plan refuses an output_tokens over "
+            "max_tokens, its cap",
+            id="p95-below-mean",
+        ),
+        pytest.param(
+            [100] * 9 + [200],  # mean 1,100 / 10 = 110; p95 (rank 10 of 10) 200
+            "max_tokens: 200                  # observed p95 of output (10 per-request records): plan's output "
+            "reservation per request (TPM at admission)",
+            id="p95",
+        ),
+    ],
+)
+def test_max_tokens_comment_says_which_figure_it_is(tmp_path, outputs, line):
+    """review 16: 'max_tokens: 1828 # observed p95 of output' was the mean; the p95 was 1,000."""
+    path = _log(tmp_path, [_chat(i, "gpt-4.1-mini", 1000, out) for i, out in enumerate(outputs)])
+    text = gpt41cost.usage([str(path)]).workload_yaml(4)
+    assert line in text.splitlines(), text
