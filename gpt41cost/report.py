@@ -283,12 +283,13 @@ def _json_escape(m: re.Match[str]) -> str:
 
 
 def usd(value: Decimal | None, places: int = 6) -> str:
-    """Money for people: $ and a fixed number of places (banker's rounding only at display)."""
+    """Money for people: $ and a fixed number of places (banker's rounding only at display); a
+    negative amount (a credit) with its sign before the $ (``-$1.00``), as differences show it."""
     if value is None:
         return "-"
     q = Decimal(1).scaleb(-places)
     rounded = value.quantize(q, rounding=ROUND_HALF_EVEN)
-    return f"${rounded:,.{places}f}"
+    return f"{'-' if rounded < 0 else ''}${abs(rounded):,.{places}f}"
 
 
 def usd_cents(value: Decimal | None, digits: int = 2) -> str:

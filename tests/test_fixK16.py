@@ -13,6 +13,7 @@ import pytest
 import gpt41cost
 from gpt41cost.readers.usage import read_usage
 from gpt41cost.reconcile import parse_line_item
+from gpt41cost.report import usd
 from gpt41cost.usage import Accumulator, UsageRecord, summarize
 
 from .conftest import ROOT
@@ -360,3 +361,39 @@ def test_max_tokens_comment_says_which_figure_it_is(tmp_path, outputs, line):
     path = _log(tmp_path, [_chat(i, "gpt-4.1-mini", 1000, out) for i, out in enumerate(outputs)])
     text = gpt41cost.usage([str(path)]).workload_yaml(4)
     assert line in text.splitlines(), text
+
+
+# --------------------------------------------------------------------------- 6. the --strict list, credits
+
+
+def test_strict_quotes_line_items_that_hold_commas(cli, tmp_path):
+    """'gpt-4.1-mini, input, batch, gpt-4.1-mini, output, batch' could not be read as two names."""
+    usage, bill = _d4(tmp_path, input_batch="0.05")  # $0.03 under on input: the day and the item over
+    run = cli("usage", usage, "--billed", bill, "--strict")
+    assert run.exit_code == 1
+    assert run.stderr.strip().endswith(
+        '--strict: 2 reconciliation row(s) over 1%: 2026-12-01, "gpt-4.1-mini, input, batch"'
+    ), run.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "shown"),
+    [
+        pytest.param("-1", 2, "-$1.00", id="credit"),
+        pytest.param("-1234.5", 2, "-$1,234.50", id="grouped"),
+        pytest.param("-0.001", 2, "$0.00", id="rounds-to-zero"),
+        pytest.param("0.5", 3, "$0.500", id="positive"),
+    ],
+)
+def test_a_credit_shows_its_sign_before_the_dollar(value, places, shown):
+    assert usd(Decimal(value), places) == shown
+
+
+def test_a_credit_line_item_shows_as_differences_do(cli, tmp_path):
+    """It showed '$-1.000' beside a difference of '-$1.000'."""
+    usage, bill = _d4(tmp_path)
+    day = f"{DEC1},{DEC1 + 86400},2026-12-01T00:00:00+00:00,2026-12-02T00:00:00+00:00"
+    bill.write_text(bill.read_text() + f'{day},-1.00,usd,"credits",,org,X\n')
+    out = cli("usage", usage, "--billed", bill).stdout
+    assert "$-" not in out
+    assert "credits -$1.00" in out  # the day's note on the line item the catalog does not price

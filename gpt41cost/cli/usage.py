@@ -227,11 +227,21 @@ def _gate(got: Usage, strict: bool, tolerance: str) -> None:
         return
     rec = got.reconciliation
     if got.result.unpriced:
-        names = ", ".join(u.model or "(no model)" for u in got.result.unpriced)
+        names = _listed([u.model or "(no model)" for u in got.result.unpriced])
         raise CheckFailed(f"--strict: {len(got.result.unpriced)} model(s) not priced: {names}")
     if rec is not None and rec.flagged:
-        keys = ", ".join(r.key for r in rec.flagged)
+        keys = _listed([r.key for r in rec.flagged])
         raise CheckFailed(f"--strict: {len(rec.flagged)} reconciliation row(s) over {tolerance}: {keys}")
+
+
+def _listed(names: list[str]) -> str:
+    """Names joined with ", ", each that holds a comma or a double quote, or starts or ends with a
+    space, in double quotes (a quote in it doubled), as CSV quotes a cell: a line item's name holds
+    commas (``gpt-4.1-mini, input, batch``), so a list joined with commas alone could not be read."""
+    return ", ".join(
+        '"' + name.replace('"', '""') + '"' if "," in name or '"' in name or name != name.strip() else name
+        for name in names
+    )
 
 
 def _shown(progress: bool | None) -> bool:
