@@ -47,10 +47,10 @@ from .usage import (
     EPOCH,
     Accumulator,
     UsageResult,
-    _group_rates_reason,
     _PricesOnDay,
     _Resolver,
     date_of,
+    priced_mode,
     priced_parts,
 )
 
@@ -262,18 +262,19 @@ def _traffic(
 ) -> tuple[dict[int, dict[tuple[str, str], list[int]]], dict[str, ResolvedModel]]:
     """The priced traffic of day numbers ``lo`` to ``hi``, as :func:`~gpt41cost.usage.summarize`
     prices it: day -> (model as given, processing mode) -> [input, cached, output] tokens; and each
-    model as resolved. Unpriced traffic (unknown model, no price for its mode) is left out, as its
-    spend is."""
+    model as resolved, at the mode it is priced at (:func:`~gpt41cost.usage.priced_mode`). Unpriced
+    traffic (a model the catalog does not price) is left out, as its spend is."""
     resolve = _Resolver(catalog)
     days: dict[int, dict[tuple[str, str], list[int]]] = {}
     models: dict[str, ResolvedModel] = {}
     for key, mode, _long, _n, i, c, o in priced_parts(acc):
-        model, _batch, service_tier, day = key[:4]
+        model, day = key[0], key[3]
         if day is None or not lo <= day <= hi:
             continue
         resolved = resolve(model)
-        if isinstance(resolved, str) or _group_rates_reason(resolved, mode, service_tier) is not None:
+        if isinstance(resolved, str):
             continue
+        mode = priced_mode(resolved, mode)
         models[resolved.requested] = resolved
         sums = days.setdefault(day, {}).setdefault((resolved.requested, mode), [0, 0, 0])
         sums[0] += i

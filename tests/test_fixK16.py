@@ -260,6 +260,23 @@ def test_the_reconciliation_prices_a_fine_tuned_priority_as_usage_does(cli, tmp_
     ]
 
 
+def test_the_forecast_projects_flex_and_a_fine_tuned_priority_as_usage_prices_them(cli, tmp_path):
+    """forecast._traffic priced by the rule summarize does (usage.priced_mode): it left both out, as
+    not priced. Each of 2026-12-01 to 12-05: mini flex 100,000 x $0.40/M + 10,000 x $1.60/M = $0.056,
+    the ft priority at ft standard 100,000 x $0.80/M + 10,000 x $3.20/M = $0.112, mini default $0.056:
+    $0.224 a day, $1.12 spent; projected $1.12 + 26 days (12-06 to 12-31) x $0.224 = $6.944."""
+    tiers = [("gpt-4.1-mini", "flex"), ("ft:gpt-4.1-mini-2025-04-14:acme::x1", "priority"), ("gpt-4.1-mini", "default")]
+    rows = [
+        {**_chat(100 * d + i, model, 100_000, 10_000, tier), "created": DEC1 + 86_400 * d + 60 * i}
+        for d in range(5)
+        for i, (model, tier) in enumerate(tiers)
+    ]
+    doc = cli.json("usage", _log(tmp_path, rows), "--forecast", "--as-of", "2026-12-06")
+    assert doc["total_usd"] == "1.12"
+    got = doc["forecast"]
+    assert (got["spent_usd"], got["run_rate_usd_per_day"], got["projected_usd"]) == ("1.12", "0.224", "6.944")
+
+
 # --------------------------------------------------------------------------- 4. counts past 64 bits
 
 
