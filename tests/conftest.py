@@ -264,8 +264,18 @@ def _roomy(path: str, room: int = 1 << 30) -> bool:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """A test marked ``needs_fork`` reads a file on several processes (readers/pool.py): on one core
+    """Tests never depend on today's date: every run is dated TEST_DATE unless it says otherwise.
+    Nor on the terminal they run in: no $COLUMNS or $LINES (pytest-xdist's workers set 80x24), so
+    tables keep whole lines unless a test gives a width. Set as each test starts, before any of its
+    fixtures (a test changes them through ``monkeypatch``, which puts them back as it ends), in
+    place of an autouse fixture: two fixtures (it and the ``monkeypatch`` it used) set up and torn
+    down for every test.
+
+    A test marked ``needs_fork`` reads a file on several processes (readers/pool.py): on one core
     or without fork there are none, and it is reported skipped."""
+    os.environ["GPT41COST_AS_OF"] = TEST_DATE
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
     if item.get_closest_marker("needs_fork") is not None:
         from gpt41cost.readers import pool
 
@@ -332,16 +342,6 @@ def chat_response(rid: str, model: str, created: int, prompt: int = 1200, cached
             },
         }
     )
-
-
-@pytest.fixture(autouse=True)
-def _pinned_run_date(monkeypatch):
-    """Tests never depend on today's date: every run is dated TEST_DATE unless it says otherwise.
-    Nor on the terminal they run in: no $COLUMNS or $LINES (pytest-xdist's workers set 80x24), so
-    tables keep whole lines unless a test gives a width."""
-    monkeypatch.setenv("GPT41COST_AS_OF", TEST_DATE)
-    monkeypatch.delenv("COLUMNS", raising=False)
-    monkeypatch.delenv("LINES", raising=False)
 
 
 def fixture_doc() -> Any:
