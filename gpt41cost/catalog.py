@@ -27,6 +27,7 @@ from .lifecycle import (
     SHUT_DOWN,
     FineTuning,
     Lifecycle,
+    date_source,
     inferred_from_snapshots,
     parse_day,
 )
@@ -38,6 +39,8 @@ PRICING_ENV = "GPT41COST_PRICING"
 MODES = ("standard", "batch", "priority")
 TIERS = (1, 2, 3, 4, 5)
 FT_PREFIX = "ft:"
+#: How many days' catalogs :meth:`Catalog.on` keeps (a program that runs on many days starts again).
+_DAYS_KEPT = 16
 #: Catalog file versions this gpt41cost reads (2 added lifecycle dates and dated prices).
 CATALOG_VERSIONS = (1, 2)
 #: The release rule (``gpt41cost rules``, "release date"; docs/accounting.md §1), applied by
@@ -217,6 +220,11 @@ class Catalog:
     #: the date of the run (``--as-of``): prices and statuses are those in force on it; None until
     #: :meth:`on` fixes it, and then the catalog's own as_of date stands in
     run_date: date | None = None
+    #: :meth:`on`'s catalogs by day, made once each: a process that loads the same file again
+    #: (each command run or API call in one process) gets the same frozen catalog from it
+    _on: dict[tuple[date, type, str | None], Catalog] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def day(self) -> date:
@@ -225,7 +233,18 @@ class Catalog:
 
     def on(self, day: date) -> Catalog:
         """This catalog as on ``day``: each model's prices are the ones in force that day, and
-        each lifecycle's substitute followed to one still served that day (:meth:`_followed`)."""
+        each lifecycle's substitute followed to one still served that day (:meth:`_followed`).
+        Made once for each day, and for each place a :class:`~gpt41cost.lifecycle.RunDate` came from
+        (the reports name it): the catalog is frozen, so the same catalog is returned again."""
+        key = (day, type(day), date_source(day))  # equal days from two places are two run dates
+        dated = self._on.get(key)
+        if dated is None:
+            if len(self._on) >= _DAYS_KEPT:
+                self._on.clear()
+            dated = self._on[key] = self._dated(day)
+        return dated
+
+    def _dated(self, day: date) -> Catalog:
         models = {
             name: replace(
                 spec,
@@ -344,8 +363,13 @@ def _parsed(source: str, raw: bytes, sidecar: bytes | None) -> Catalog:
 
 
 def _is_shipped(path: Path) -> bool:
+    """Is ``path`` the shipped catalog's file (the same path once symbolic links are followed)?
+    The path the CLI and the API use when none is named is the shipped one as it is."""
+    shipped = default_catalog_path()
+    if str(path) == shipped:
+        return True
     try:
-        return path.resolve() == Path(default_catalog_path()).resolve()
+        return os.path.realpath(path) == os.path.realpath(shipped)
     except OSError:
         return False
 
