@@ -418,7 +418,7 @@ REQUEST_SERVICE_TIER = (
     "input; default, auto (the project's default tier: standard unless the project is set to priority), scale "
     "and none at standard rates; flex, which OpenAI does not offer for this family, at standard rates with a note; "
     "a Batch file's line at Batch rates whatever it says (the Batch API documents no service tier); a fine-tuned "
-    "model's at standard rates (no priority prices)"
+    "model's at standard rates (no priority prices); usage prices a record by the service_tier it names the same way"
 )
 
 

@@ -30,7 +30,12 @@ _NUMBER = re.compile(
 
 
 class NumberError(ValueError):
-    """A number that cannot be read, or is out of its range; ``str()`` is one line."""
+    """A number that cannot be read, or is out of its range; ``str()`` is one line. ``hinted``: the
+    message already ends with examples of what to give (a caller adds no hint of its own)."""
+
+    def __init__(self, message: str, *, hinted: bool = False) -> None:
+        super().__init__(message)
+        self.hinted = hinted
 
 
 @dataclass(frozen=True)
@@ -131,11 +136,14 @@ RANGES = (
 MAX_PLACES = 12
 
 
-def parse_decimal(value: object, rng: Range, *, percent: bool = False, hint: str = "2.5, 1,000.50 or 1e6") -> Decimal:
+def parse_decimal(value: object, rng: Range, *, percent: bool = False, hint: str | None = None) -> Decimal:
     """An exact decimal in ``rng``, from a string as people type it, an int, or a YAML float.
 
-    ``percent``: ``80%`` is read as 0.8 (rates and shares). Raises :class:`NumberError`.
+    ``percent``: ``80%`` is read as 0.8 (rates and shares). ``hint``: the examples a text that is
+    no number is told to give (by default a share's or any number's). Raises :class:`NumberError`.
     """
+    if hint is None:
+        hint = "0.8 or 80%" if percent else "2.5, 1,000.50 or 1e6"
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         raise NumberError(f"expected a number, got {_kind(value)}")
     if isinstance(value, int):
@@ -177,9 +185,9 @@ def parse_count(value: object, rng: Range) -> int:
     return int(parse_decimal(value, whole, hint="1000000, 1_000_000, 1,000,000 or 1e6"))
 
 
-def parse_share(value: object, rng: Range = SHARE) -> Decimal:
+def parse_share(value: object, rng: Range = SHARE, *, hint: str | None = None) -> Decimal:
     """A rate or share: ``0.8`` or ``80%`` (0 to 1 unless ``rng`` says otherwise)."""
-    return parse_decimal(value, rng, percent=True)
+    return parse_decimal(value, rng, percent=True, hint=hint)
 
 
 def parse_tolerance(value: object) -> Decimal:
@@ -189,9 +197,10 @@ def parse_tolerance(value: object) -> Decimal:
 
     shown = repr(str(value))
     try:
-        d = parse_share(value)
+        d = parse_share(value, hint="0.01 or 1% (a share)")
     except NumberError as exc:
-        raise ParameterError("{tolerance} " + f"{shown}: {exc}; use a share such as 0.01 or 1%", "tolerance") from None
+        hint = "" if exc.hinted else "; use a share such as 0.01 or 1%"
+        raise ParameterError("{tolerance} " + f"{shown}: {exc}{hint}", "tolerance") from None
     if d >= 1:
         raise ParameterError("{tolerance} " + f"{shown}: must be at least 0 and below 1 (100%)", "tolerance")
     return d
@@ -205,9 +214,10 @@ def check_budget(value: object) -> Decimal | None:
     if value is None:
         return None
     try:
-        return parse_decimal(value, USD)
+        return parse_decimal(value, USD, hint="5000 or $5,000 (US dollars)")
     except NumberError as exc:
-        template = "{budget} " + f"{str(value)!r}: {exc}; give US dollars, e.g. " + "{budget} 5000"
+        hint = "" if exc.hinted else "; give US dollars, e.g. {budget} 5000"
+        template = "{budget} " + f"{str(value)!r}: {exc}" + hint
         raise ParameterError(template, "budget") from None
 
 
@@ -220,7 +230,7 @@ def _from_text(text: str, percent: bool, hint: str) -> Decimal:
         body = body[:-1].rstrip()
         scale = 100
     if not _NUMBER.fullmatch(body):
-        raise NumberError(f"{_quote(text)} is not a number; give e.g. {'0.8 or 80%' if percent else hint}")
+        raise NumberError(f"{_quote(text)} is not a number; give e.g. {hint}", hinted=True)
     try:
         d = Decimal(body.replace("_", "").replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal reads

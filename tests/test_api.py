@@ -382,8 +382,8 @@ def test_load_catalog() -> None:
         ),
         pytest.param(
             lambda: gpt41cost.usage(["samples/usage"], tolerance="lots"),
-            "tolerance 'lots': 'lots' is not a number; give e.g. 0.8 or 80%; use a share such as 0.01 or 1%",
-            "--tolerance 'lots': 'lots' is not a number; give e.g. 0.8 or 80%; use a share such as 0.01 or 1%",
+            "tolerance 'lots': 'lots' is not a number; give e.g. 0.01 or 1% (a share)",
+            "--tolerance 'lots': 'lots' is not a number; give e.g. 0.01 or 1% (a share)",
             ["usage", "samples/usage", "--tolerance", "lots"],
             id="usage-tolerance",
         ),

@@ -117,7 +117,7 @@ def test_nothing_before_the_run_date(catalog):
 
 @pytest.mark.parametrize("value", ["0", "-5", "lots", "inf"])
 def test_bad_budget(value):
-    with pytest.raises(UsageError, match=f"^budget '{value}': .*; give US dollars"):
+    with pytest.raises(UsageError, match=f"^budget '{value}': .*US dollars"):
         check_budget(value)
 
 

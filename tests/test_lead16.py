@@ -35,3 +35,42 @@ def test_the_budget_row_gives_the_use_the_verdict_holds_against_the_budget(tmp_p
     flat = gpt41cost.plan(MINI_WORKLOAD, as_of="2026-12-05")
     assert flat.to_dict()["budget_used_pct"] == 112.0  # 16.80 * 100 / 15
     assert "$15.00 (112.0% used)" in flat.render("table")
+
+
+def test_a_flag_that_is_no_number_gets_one_hint_its_own():
+    """--tolerance and --budget added their own hint after the number reader's ("give e.g. 0.8 or
+    80%; use a share such as 0.01 or 1%"): one hint, the flag's own examples; a number out of
+    range keeps the flag's hint, which the reader does not give."""
+    import pytest
+
+    from gpt41cost.errors import ParameterError
+    from gpt41cost.numbers import check_budget, parse_tolerance
+
+    with pytest.raises(ParameterError) as exc:
+        parse_tolerance("abc")
+    assert str(exc.value) == "tolerance 'abc': 'abc' is not a number; give e.g. 0.01 or 1% (a share)"
+    with pytest.raises(ParameterError) as exc:
+        parse_tolerance("5")
+    assert str(exc.value).endswith("got 5; use a share such as 0.01 or 1%")
+    with pytest.raises(ParameterError) as exc:
+        check_budget("abc")
+    assert str(exc.value) == "budget 'abc': 'abc' is not a number; give e.g. 5000 or $5,000 (US dollars)"
+    with pytest.raises(ParameterError) as exc:
+        check_budget("-5")
+    flag = exc.value.named(lambda p: "--" + p)
+    assert flag == "--budget '-5': must be more than 0, got -5; give US dollars, e.g. --budget 5000"
+
+
+def test_the_cli_says_one_hint(cli):
+    run = cli("usage", "samples/bill-2026-11/completions", "--billed", "samples/bill", "--tolerance", "abc", expect=2)
+    assert run.stderr == "gpt41cost: error: --tolerance 'abc': 'abc' is not a number; give e.g. 0.01 or 1% (a share)\n"
+    assert run.stdout == ""
+
+
+def test_the_request_service_tier_rule_names_usage_records_too(shipped_catalog):
+    """usage prices flex and a fine-tuned model's priority records at standard since 340c8e1, as
+    docs/accounting.md §2 says; the rule named estimate, limits and plan only."""
+    from gpt41cost.rules import all_rules
+
+    (rule,) = [r for r in all_rules(shipped_catalog) if r.name == "request service tier"]
+    assert rule.text.endswith("usage prices a record by the service_tier it names the same way")
