@@ -1056,7 +1056,7 @@ def over_limits(acc: Accumulator, resolve: _Resolver) -> tuple[OverLimits, ...]:
     (its input is the one named), outputs over the maximum output; the rule of ``price()``, per
     response. (A window under :data:`PAIR_FLOOR`, which no catalog model has, where the sum kept is
     an upper bound: over when the largest input with the fewest output tokens of a response is.)"""
-    found: dict[str, OverLimits] = {}
+    found: dict[str, tuple[int, OverLimits]] = {}  # a family's entry, with the sum its input is of
     for model, top in acc.peak.items():
         resolved = resolve(model)
         if isinstance(resolved, str):
@@ -1071,10 +1071,14 @@ def over_limits(acc: Accumulator, resolve: _Resolver) -> tuple[OverLimits, ...]:
         if not top and not over:
             continue
         was = found.get(resolved.family)
-        if was is not None:
-            top, over = max(top, was.largest_input_tokens), over + was.requests_over_max_output
-        found[resolved.family] = OverLimits(resolved.family, top, spec.context_window, over, spec.max_output_tokens)
-    return tuple(found[name] for name in sorted(found))
+        if was is not None:  # names of one family (an alias, its snapshots): the response with the largest sum
+            kept_sum, kept = was
+            if kept.largest_input_tokens and (not top or kept_sum >= both):
+                top, both = kept.largest_input_tokens, kept_sum
+            over += kept.requests_over_max_output
+        entry = OverLimits(resolved.family, top, spec.context_window, over, spec.max_output_tokens)
+        found[resolved.family] = (both, entry)
+    return tuple(found[name][1] for name in sorted(found))
 
 
 # --------------------------------------------------------------------------- calibration

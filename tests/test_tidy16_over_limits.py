@@ -1,4 +1,4 @@
-"""usage JSON over_limits[].largest_input_tokens is what README says: the input of a response over
+"""usage JSON over_limits[].largest_input_tokens is what README says: the input of the response over
 the window, not the largest input (session 16, item 8)."""
 
 from __future__ import annotations
@@ -28,9 +28,18 @@ def _responses(tmp_path: Path, rows: list[tuple[str, int, int]]) -> str:
     [
         # the response over the window has less input than another one, under it
         pytest.param([("gpt-4.1", 1_040_000, 20_000), ("gpt-4.1", 1_045_000, 100)], 1_040_000, id="one-name"),
-        # an alias and its snapshot: each name's response over the window, the larger input named
+        # an alias and its snapshot: each name's response over the window, the one with the larger
+        # input + output named (1,060,000 against 1,050,000), as under one name (it named the larger
+        # input, 1,045,000, until session 16's lead mended it)
         pytest.param(
-            [("gpt-4.1", 1_040_000, 20_000), ("gpt-4.1-2025-04-14", 1_045_000, 5_000)], 1_045_000, id="two-names"
+            [("gpt-4.1", 1_040_000, 20_000), ("gpt-4.1-2025-04-14", 1_045_000, 5_000)], 1_040_000, id="two-names"
+        ),
+        pytest.param(
+            [("gpt-4.1-2025-04-14", 1_040_000, 20_000), ("gpt-4.1", 1_045_000, 5_000)], 1_040_000, id="swapped"
+        ),
+        # one name over the window, the other not: the one over named, whatever its input
+        pytest.param(
+            [("gpt-4.1", 1_040_000, 20_000), ("gpt-4.1-2025-04-14", 1_045_000, 100)], 1_040_000, id="one-of-two-over"
         ),
     ],
 )
