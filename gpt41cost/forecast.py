@@ -18,7 +18,10 @@ From the priced daily series of ``gpt41cost usage`` (UTC days). Rules, each stat
   so does a day projected). On a day a model of the traffic is shut down, its traffic is priced at
   the substitute the catalog names still served that day (the substitute chain every report
   follows), else left out (no substitute in the catalog, or a fine-tuned model): never at a model
-  not served; a warning names the model, its shutdown and the days. The range takes the traffic
+  not served; so is the rest of the run date, the model's day less its own spend so far (none if
+  more), and the spend so far of a model left out is not set against the rest of the others'. A
+  warning names the model, its shutdown, the days, what the days priced at a substitute cost and
+  what the days left out would add at its own prices. The range takes the traffic
   of the window's day that gives the lowest (the highest) month-end in the rate's place: the
   spread the month has shown, not a statistical interval.
 - Crossing: the day the month's cumulative spend passed a limit (``--budget``, the tier's monthly
@@ -36,7 +39,7 @@ From the priced daily series of ``gpt41cost usage`` (UTC days). Rules, each stat
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from .catalog import Catalog, ResolvedModel, rates_for
@@ -101,23 +104,50 @@ class PeakDay:
 
 
 @dataclass(frozen=True)
+class Span:
+    """Days in a row on which a shut-down model's traffic is taken alike: priced at ``served_by``'s
+    prices (a substitute of the catalog), or left out (``served_by`` None); ``passed`` are the
+    substitutes of its chain shut down by then, each with its shutdown date."""
+
+    first_day: _dt.date
+    last_day: _dt.date
+    served_by: str | None
+    passed: tuple[tuple[str, _dt.date], ...] = ()
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+
+@dataclass(frozen=True)
 class Shutdown:
-    """A model of the run rate's traffic that is shut down on days left in the month (from its
+    """A model of the run rate's traffic that is shut down on days projected (from its
     ``shutdown_on``): there its traffic is priced at the substitute the catalog names still served
-    (``substitutes``, the chain on each day), or left out (``left_out_days``) when there is none."""
+    (``substitutes``, the chain on each day), or left out (``left_out_days``) when there is none.
+    The days run from ``first_day``, the run date when it is one of them (``rest_of_run_date``: only
+    the rest of it, its day less the model's spend so far, counts), to ``last_day``."""
 
     model: str
     shutdown_on: _dt.date
     inferred: bool  # the date is inferred (an alias dated as its snapshot)
     first_day: _dt.date
     last_day: _dt.date
-    days: int
+    days: int  # the rest of the run date, when among them, counted as one
     substitutes: tuple[str, ...]
     left_out_days: int
     replacement: str | None  # OpenAI's, outside the catalog
     fine_tuned: bool
-    usd: Decimal  # what the projection counts for its traffic on those days
-    own_usd: Decimal  # the same traffic at its own prices, as if it were still served
+    usd: Decimal  # what the projection counts for its traffic on those days (the substitutes' prices)
+    #: the left-out days at its own prices, as if it were still served: what they would add
+    left_out_own_usd: Decimal
+    #: the days priced at a substitute, at its own prices instead (``usd`` less this: the substitute's cost)
+    substituted_own_usd: Decimal
+    rest_of_run_date: bool = False
+    spans: tuple[Span, ...] = ()
+
+    @property
+    def substituted_days(self) -> int:
+        return self.days - self.left_out_days
 
 
 @dataclass(frozen=True)
@@ -151,8 +181,10 @@ class Forecast:
     high_day: _dt.date | None = None
     #: days after ``start`` on which the price of a projected model's traffic changes, with the model
     price_changes: tuple[tuple[_dt.date, str], ...] = ()
-    #: models of the traffic shut down on days left
+    #: models of the traffic shut down on days projected (the rest of the run date among them)
     shutdowns: tuple[Shutdown, ...] = ()
+    #: of the run date's spend so far, that of models left out on it: not set against the rest of the day
+    run_date_left_out_usd: Decimal = Decimal(0)
 
     @property
     def prices_move(self) -> bool:
@@ -202,8 +234,10 @@ class Forecast:
             (
                 "projected prices",
                 "each day left pays its own day's prices for the run rate's traffic (a record pays its own "
-                "day's prices); a model shut down on a day left: its traffic at the substitute this catalog names "
-                "still served that day, else left out (a warning names the model, its shutdown and the days)",
+                "day's prices); a model shut down on a day left (or on the run date, for the rest of it): its "
+                "traffic at the substitute this catalog names still served that day, else left out, its spend "
+                "so far on the run date not set against the rest of the others' (a warning names the model, its "
+                "shutdown and the days)",
             ),
             (
                 "forecast range",
@@ -292,19 +326,27 @@ class _Pricer:
         self.catalog = catalog
         self.models = models
         self.on_day = _PricesOnDay(catalog)
-        self.served_cache: dict[tuple[str, _dt.date], ResolvedModel | None] = {}
+        self.served_cache: dict[tuple[str, _dt.date], tuple[ResolvedModel | None, tuple[tuple[str, _dt.date], ...]]]
+        self.served_cache = {}
 
     def served(self, name: str, day: _dt.date) -> ResolvedModel | None:
         """What serves ``name``'s traffic on ``day``: itself, its substitute, or None (none)."""
+        return self.chain(name, day)[0]
+
+    def chain(self, name: str, day: _dt.date) -> tuple[ResolvedModel | None, tuple[tuple[str, _dt.date], ...]]:
+        """:meth:`served`, with the substitutes passed over as shut down by ``day`` (each with its date)."""
         model = self.models[name]
         shutdown = model.lifecycle.shutdown_on
         if shutdown is None or day < shutdown:
-            return model
+            return model, ()
         key = (name, day)
         if key not in self.served_cache:
-            # a fine-tuned model's training does not carry over to another model: no substitute
-            sub = None if model.fine_tuned else self.catalog.on(day).resolve(name).lifecycle.live_substitute
-            self.served_cache[key] = None if sub is None else self.catalog.resolve(sub)
+            if model.fine_tuned:  # its training does not carry over to another model: no substitute
+                self.served_cache[key] = None, ()
+            else:
+                life = self.catalog.on(day).resolve(name).lifecycle
+                sub = life.live_substitute
+                self.served_cache[key] = (None if sub is None else self.catalog.resolve(sub)), life.gone
         return self.served_cache[key]
 
     def cost(self, traffic: dict[tuple[str, str], list[int]], day: _dt.date, per: int = 1) -> Decimal:
@@ -370,18 +412,27 @@ def forecast(
     so_far = series[through]
 
     # the traffic is projected, not the dollars: each day left pays its own day's prices
-    by_day, models = _traffic(acc, catalog, (rate_from - EPOCH).days, (rate_to - EPOCH).days)
+    by_day, models = _traffic(acc, catalog, (rate_from - EPOCH).days, (through - EPOCH).days)
     day_traffic = [by_day.get((d - EPOCH).days, {}) for d in window_days]
     mean = _sum_traffic(day_traffic)
     pricer = _Pricer(catalog, models)
     ahead = [through + _dt.timedelta(days=k) for k in range(1, (month_end - through).days + 1)]
     start = through if partial else through + _dt.timedelta(days=1)  # the first day projected
     projected = partial or bool(ahead)  # else the month is over: its spend is its total
+    # the run date's spend so far by model as given, at its own prices (as usage priced it); a model
+    # whose traffic is left out on the run date (shut down, no substitute) has its rest left out, and
+    # its spend so far is not set against the rest of the others'
+    spent_by: dict[str, Decimal] = {}
+    if partial:
+        for kind, tokens in by_day.get((through - EPOCH).days, {}).items():
+            spent_by[kind[0]] = spent_by.get(kind[0], Decimal(0)) + pricer.at(models[kind[0]], kind, tokens, through)
+    left_out_so_far = sum((usd for name, usd in spent_by.items() if pricer.served(name, through) is None), Decimal(0))
+    counted_so_far = so_far - left_out_so_far
 
     def project(traffic: dict[tuple[str, str], list[int]], per: int) -> tuple[Decimal | None, list[Decimal], Decimal]:
         """At ``traffic`` (over ``per`` days): the rest of the run date (None: the records end before
         it), each day left, and the two together (divided once: as the rate x days when prices hold)."""
-        rest = max(pricer.cost(traffic, through, per) - so_far, Decimal(0)) if partial else None
+        rest = max(pricer.cost(traffic, through, per) - counted_so_far, Decimal(0)) if partial else None
         whole = [pricer.cost(traffic, d) for d in ahead]
         return rest, [usd / per for usd in whole], (rest or Decimal(0)) + sum(whole, Decimal(0)) / per
 
@@ -421,7 +472,8 @@ def forecast(
         low_day=window_days[lo_i],
         high_day=window_days[hi_i],
         price_changes=_price_changes(pricer, mean, start, month_end),
-        shutdowns=_shutdowns(pricer, mean, len(window), ahead),
+        shutdowns=_shutdowns(pricer, mean, len(window), ahead, through if partial else None, spent_by),
+        run_date_left_out_usd=left_out_so_far,
     )
 
 
@@ -449,21 +501,49 @@ def _days(first: _dt.date, last: _dt.date) -> list[_dt.date]:
 
 
 def _shutdowns(
-    pricer: _Pricer, traffic: dict[tuple[str, str], list[int]], per: int, projected: list[_dt.date]
+    pricer: _Pricer,
+    traffic: dict[tuple[str, str], list[int]],
+    per: int,
+    ahead: list[_dt.date],
+    run_day: _dt.date | None,
+    spent_by: dict[str, Decimal],
 ) -> tuple[Shutdown, ...]:
-    """Each model of the projected traffic shut down on some of the whole days ``projected``: on
-    those days (and on the rest of the run date, when it is one) its traffic is priced at its
-    substitute's prices, or left out when it has none."""
+    """Each model of the projected traffic (over ``per`` days) shut down on some of the days
+    projected: the rest of the run date (``run_day``; None when the records end before it) and the
+    whole days ``ahead``. On those its traffic is priced at its substitute's prices, or left out
+    when it has none; on the run date, its day less its own spend so far (``spent_by``), none if more,
+    as the projection takes the rest of it."""
     out = []
+    days = ([] if run_day is None else [run_day]) + ahead
     for name in sorted({n for n, _ in traffic}):
         model = pricer.models[name]
         life = model.lifecycle
-        gone = [d for d in projected if life.shutdown_on is not None and d >= life.shutdown_on]
+        gone = [d for d in days if life.shutdown_on is not None and d >= life.shutdown_on]
         if not gone:
             continue
         own = {kind: tokens for kind, tokens in traffic.items() if kind[0] == name}
-        subs = [pricer.served(name, d) for d in gone]
-        own_usd = sum((pricer.at(model, kind, t, d) for d in gone for kind, t in own.items()), Decimal(0))
+        # [served, own prices] x [substituted, left out]: the whole days summed, divided once
+        whole = {True: [Decimal(0), Decimal(0)], False: [Decimal(0), Decimal(0)]}
+        rest = {True: [Decimal(0), Decimal(0)], False: [Decimal(0), Decimal(0)]}
+        spans: list[Span] = []
+        for d in gone:
+            served, passed = pricer.chain(name, d)
+            at_own = sum((pricer.at(model, kind, t, d) for kind, t in own.items()), Decimal(0))
+            at_served = Decimal(0) if served is None else pricer.cost(own, d)
+            if d == run_day:  # its rest: the day less the model's spend so far, none if more
+                so_far = spent_by.get(name, Decimal(0))
+                sums = rest[served is not None]
+                sums[0] += max(at_served / per - so_far, Decimal(0)) if served is not None else Decimal(0)
+                sums[1] += max(at_own / per - so_far, Decimal(0))
+            else:
+                sums = whole[served is not None]
+                sums[0] += at_served
+                sums[1] += at_own
+            label = None if served is None else served.label
+            if spans and (spans[-1].served_by, spans[-1].passed) == (label, passed):
+                spans[-1] = replace(spans[-1], last_day=d)
+            else:
+                spans.append(Span(d, d, label, passed))
         out.append(
             Shutdown(
                 model=model.label,
@@ -472,12 +552,15 @@ def _shutdowns(
                 first_day=gone[0],
                 last_day=gone[-1],
                 days=len(gone),
-                substitutes=tuple(dict.fromkeys(s.label for s in subs if s is not None)),
-                left_out_days=sum(s is None for s in subs),
+                substitutes=tuple(dict.fromkeys(sp.served_by for sp in spans if sp.served_by is not None)),
+                left_out_days=sum(sp.days for sp in spans if sp.served_by is None),
                 replacement=life.replacement,
                 fine_tuned=model.fine_tuned,
-                usd=sum((pricer.cost(own, d, per) for d in gone), Decimal(0)),
-                own_usd=own_usd / per,
+                usd=rest[True][0] + whole[True][0] / per,
+                left_out_own_usd=rest[False][1] + whole[False][1] / per,
+                substituted_own_usd=rest[True][1] + whole[True][1] / per,
+                rest_of_run_date=gone[0] == run_day,
+                spans=tuple(spans),
             )
         )
     return tuple(out)
@@ -534,4 +617,4 @@ def _peaks(
     return tuple(out)
 
 
-__all__ = ["RUN_RATE_DAYS", "Crossing", "Forecast", "PeakDay", "Shutdown", "check_budget", "forecast"]
+__all__ = ["RUN_RATE_DAYS", "Crossing", "Forecast", "PeakDay", "Shutdown", "Span", "check_budget", "forecast"]

@@ -179,10 +179,15 @@ def test_days_after_a_shutdown_without_substitute_are_left_out(cli, tmp_path: Pa
             "first_day": "2027-01-14",
             "last_day": "2027-01-31",
             "days": 18,
+            "rest_of_run_date": False,
             "substitutes": [],
             "days_left_out": 18,
             "projected_usd": "0",
-            "at_own_prices_usd": "180",
+            "left_out_at_own_prices_usd": "180",
+            "substituted_at_own_prices_usd": "0",
+            "spans": [
+                {"first_day": "2027-01-14", "last_day": "2027-01-31", "days": 18, "substitute": None, "passed_over": []}
+            ],
         }
     ]
     warning = (
@@ -210,7 +215,13 @@ def test_days_after_a_shutdown_are_priced_at_the_substitute(tmp_path: Path) -> N
         dt.date(2026, 10, 31),
         9,
     )
-    assert (s.substitutes, s.left_out_days, s.usd, s.own_usd) == (("gpt-4.1-mini",), 0, Decimal("1.8"), Decimal("0.45"))
+    assert (s.substitutes, s.left_out_days, s.usd, s.substituted_own_usd, s.left_out_own_usd) == (
+        ("gpt-4.1-mini",),
+        0,
+        Decimal("1.8"),
+        Decimal("0.45"),
+        Decimal(0),
+    )
     (note,) = [n for n in forecast_notes(f) if "shuts down" in n]
     assert "is priced at gpt-4.1-mini's prices (the substitute in this catalog): $1.80" in note
 
@@ -232,10 +243,12 @@ def test_a_fine_tuned_model_is_left_out_and_priority_moves_at_priority(tmp_path:
         )
     f = forecast(summarize(acc, cat), acc, cat, run_date=dt.date(2026, 10, 15))
     assert f.projected_usd == Decimal("7.55")
-    got = {s.model: (s.substitutes, s.left_out_days, s.usd, s.own_usd) for s in f.shutdowns}
+    got = {
+        s.model: (s.substitutes, s.left_out_days, s.usd, s.left_out_own_usd, s.substituted_own_usd) for s in f.shutdowns
+    }
     assert got == {
-        ft: ((), 9, Decimal(0), Decimal("0.9")),
-        "gpt-4.1-nano": (("gpt-4.1-mini",), 0, Decimal("3.15"), Decimal("0.9")),
+        ft: ((), 9, Decimal(0), Decimal("0.9"), Decimal(0)),
+        "gpt-4.1-nano": (("gpt-4.1-mini",), 0, Decimal("3.15"), Decimal(0), Decimal("0.9")),
     }
     notes = " ".join(forecast_notes(f))
     assert "left out (a fine-tuned model has no substitute: its training does not carry over)" in notes

@@ -242,6 +242,8 @@ def test_forecast_json_contract(cli):
         "projected_usd",
         "projected_low_usd",
         "projected_high_usd",
+        "projected_low_day",
+        "projected_high_day",
         "run_rate_start_usd_per_day",
         "run_rate_start",
         "price_changes",

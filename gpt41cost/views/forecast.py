@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
-from ..forecast import Crossing, Forecast, Shutdown
+from ..forecast import Crossing, Forecast, Shutdown, Span
 from ..report import Cell, Pct, Shown, Table, Usd, money_str, usd_cents, usd_given
 from .usage import mean_shown, ratio_str, snake
 
@@ -44,34 +45,83 @@ def _gap_note(f: Forecast) -> str | None:
     )
 
 
-def _shutdown_words(s: Shutdown) -> tuple[str, str]:
-    """How the projection takes a model shut down on days left: (in short, in full) at its
-    substitute's prices, or its traffic left out (a fine-tuned model, or none in the catalog)."""
-    subs = " then ".join(s.substitutes)
-    if not s.left_out_days:
-        short = f"at {subs}'s prices (the substitute in this catalog): {usd_cents(s.usd)}"
-        return short, f"is priced {short}"
+def _span_days(sp: Span, s: Shutdown) -> str:
+    """A span's days in words: the rest of the run date marked as such."""
+    first = f"the rest of {sp.first_day}" if s.rest_of_run_date and sp.first_day == s.first_day else f"{sp.first_day}"
+    return first if sp.days == 1 else f"{first} to {sp.last_day}"
+
+
+def _passed(sp: Span, run: _dt.date) -> str:
+    """The substitutes of the chain shut down by the span's days, each with its date, or ''."""
+    return ", ".join(f"{name} {'shut down' if on <= run else 'shuts down'} on {on}" for name, on in sp.passed)
+
+
+def _served_words(s: Shutdown, run: _dt.date) -> str:
+    """The substitutes' prices, each with its days when there are more than one, and each model of
+    the chain passed over with its shutdown date (docs/accounting.md §1, substitute chain)."""
+    subs = [sp for sp in s.spans if sp.served_by is not None]
+    parts = []
+    for k, sp in enumerate(subs):
+        note = "the substitute in this catalog" if len(subs) == 1 else _span_days(sp, s)
+        if sp.passed:
+            note += f": {_passed(sp, run)} too"
+        parts.append(f"{sp.served_by}'s prices ({note})" if k == 0 else f"then {sp.served_by}'s ({note})")
+    return ", ".join(parts)
+
+
+def _why_left_out(s: Shutdown, run: _dt.date) -> str:
     if s.fine_tuned:
-        why = "a fine-tuned model has no substitute: its training does not carry over"
-    elif s.replacement:
-        why = f"no substitute in this catalog: OpenAI recommends {s.replacement}, outside it"
-    else:
-        why = "no substitute in this catalog"
-    part = "" if s.left_out_days == s.days else f"on {s.left_out_days} of them "
-    short = f"left out {part}({why})"
-    full = f"is left out {part}({why}); at its own prices it would add {usd_cents(s.own_usd)}"
-    if s.substitutes:
-        full += f"; the other days are priced at {subs}'s prices: {usd_cents(s.usd)}"
+        return "a fine-tuned model has no substitute: its training does not carry over"
+    sp = next(sp for sp in s.spans if sp.served_by is None)
+    if sp.passed:
+        what = f"OpenAI recommends {s.replacement}, outside this catalog" if s.replacement else "no other is served"
+        return f"its substitute {_passed(sp, run)} too; {what}"
+    if s.replacement:
+        return f"no substitute in this catalog: OpenAI recommends {s.replacement}, outside it"
+    return "no substitute in this catalog"
+
+
+def _shutdown_words(s: Shutdown, run: _dt.date) -> tuple[str, str]:
+    """How the projection takes a model shut down on days projected: (in short, in full) at its
+    substitute's prices, or its traffic left out (a fine-tuned model, or none in the catalog), or
+    some days each; the left-out days with what they would add at its own prices."""
+    if not s.left_out_days:
+        short = f"at {_served_words(s, run)}: {usd_cents(s.usd)}"
+        return short, f"is priced {short}"
+    why = _why_left_out(s, run)
+    if not s.substituted_days:
+        short = f"left out ({why})"
+        return short, f"is left out ({why}); at its own prices it would add {usd_cents(s.left_out_own_usd)}"
+    left = ", ".join(_span_days(sp, s) for sp in s.spans if sp.served_by is None)
+    other = ", ".join(_span_days(sp, s) for sp in s.spans if sp.served_by is not None)
+    short = (
+        f"left out on {s.left_out_days} of them ({why}); the other {s.substituted_days} at "
+        f"{_served_words(s, run)}: {usd_cents(s.usd)}"
+    )
+    full = (
+        f"is left out on {s.left_out_days} of them, {left} ({why}): at its own prices they would add "
+        f"{usd_cents(s.left_out_own_usd)}; the other {s.substituted_days}, {other}, are priced at "
+        f"{_served_words(s, run)}: {usd_cents(s.usd)}"
+    )
     return short, full
 
 
+def _days_words(s: Shutdown) -> str:
+    """The days projected a shutdown covers: the rest of the run date, when among them, and the days after."""
+    if not s.rest_of_run_date:
+        return f"the {s.days} day(s) left from {s.first_day} to {s.last_day}"
+    rest = f"the rest of {s.first_day} (the run date, not over)"
+    return rest if s.days == 1 else f"{rest} and the {s.days - 1} day(s) after it to {s.last_day}"
+
+
 def shutdown_note(s: Shutdown, f: Forecast) -> str:
-    """The warning for a model of the projected traffic shut down on days left."""
-    verb = "shut down on" if s.shutdown_on <= (f.run_date or f.through) else "shuts down on"
+    """The warning for a model of the projected traffic shut down on days projected."""
+    run = f.run_date or f.through
+    verb = "shut down on" if s.shutdown_on <= run else "shuts down on"
     inferred = " (inferred from its snapshot)" if s.inferred else ""
     return (
-        f"Forecast: {s.model} {verb} {s.shutdown_on}{inferred}: its traffic on the {s.days} day(s) left "
-        f"from {s.first_day} to {s.last_day} {_shutdown_words(s)[1]}."
+        f"Forecast: {s.model} {verb} {s.shutdown_on}{inferred}: its traffic on {_days_words(s)} "
+        f"{_shutdown_words(s, run)[1]}."
     )
 
 
@@ -94,19 +144,28 @@ def forecast_tables(f: Forecast) -> list[Table]:
             ]
         )
     if f.rest_of_run_date_usd is not None:
-        so_far = f.daily[-1][1]
+        so_far = f.daily[-1][1] - f.run_date_left_out_usd
         rate = "a day at its prices" if moved else "the rate"
+        left = (
+            f", not the {usd_cents(f.run_date_left_out_usd)} of the traffic left out that day"
+            if f.run_date_left_out_usd
+            else ""
+        )
         rows.append(
-            [f"rest of {f.through} (not over: {rate} less its {usd_cents(so_far)} so far)", Usd(f.rest_of_run_date_usd)]
+            [
+                f"rest of {f.through} (not over: {rate} less its {usd_cents(so_far)} so far{left})",
+                Usd(f.rest_of_run_date_usd),
+            ]
         )
     rows.append([f"days left (to {f.month_end})", f.days_left])
     for day, model in f.price_changes:
         rows.append([f"{model} prices change", Shown(day.isoformat(), day.isoformat())])
     for s in f.shutdowns:
+        left = f"the rest of {s.first_day} and {s.days - 1}" if s.rest_of_run_date else f"{s.days}"
         rows.append(
             [
-                f"{s.model} shut down from {s.shutdown_on} ({s.days} day(s) left)",
-                Shown(_shutdown_words(s)[0], s.usd),
+                f"{s.model} shut down from {s.shutdown_on} ({left} day(s) left)",
+                Shown(_shutdown_words(s, f.run_date or f.through)[0], s.usd),
             ]
         )
     if moved:
@@ -242,6 +301,8 @@ def forecast_json(f: Forecast) -> dict[str, Any]:
         "projected_usd": money_str(f.projected_usd),
         "projected_low_usd": money_str(f.low_usd),
         "projected_high_usd": money_str(f.high_usd),
+        "projected_low_day": None if f.low_day is None else f.low_day.isoformat(),
+        "projected_high_day": None if f.high_day is None else f.high_day.isoformat(),
         "run_rate_start_usd_per_day": None if f.start_rate_usd is None else money_str(f.start_rate_usd),
         "run_rate_start": None if f.start is None else f.start.isoformat(),
         "price_changes": [{"day": d.isoformat(), "model": m} for d, m in f.price_changes],
@@ -253,10 +314,22 @@ def forecast_json(f: Forecast) -> dict[str, Any]:
                 "first_day": s.first_day.isoformat(),
                 "last_day": s.last_day.isoformat(),
                 "days": s.days,
+                "rest_of_run_date": s.rest_of_run_date,
                 "substitutes": list(s.substitutes),
                 "days_left_out": s.left_out_days,
                 "projected_usd": money_str(s.usd),
-                "at_own_prices_usd": money_str(s.own_usd),
+                "left_out_at_own_prices_usd": money_str(s.left_out_own_usd),
+                "substituted_at_own_prices_usd": money_str(s.substituted_own_usd),
+                "spans": [
+                    {
+                        "first_day": sp.first_day.isoformat(),
+                        "last_day": sp.last_day.isoformat(),
+                        "days": sp.days,
+                        "substitute": sp.served_by,
+                        "passed_over": [{"model": n, "shutdown_on": on.isoformat()} for n, on in sp.passed],
+                    }
+                    for sp in s.spans
+                ],
             }
             for s in f.shutdowns
         ],
