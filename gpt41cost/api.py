@@ -723,8 +723,7 @@ def _reading(
     if image_size is not None and not isinstance(image_size, str):
         raise ParameterError("{image_size}: give WxH, e.g. '1024x768', not " + type(image_size).__name__, "image_size")
     for name, fn in (("on_progress", on_progress), ("on_total", on_total), ("on_warning", on_warning)):
-        if fn is not None and not callable(fn):
-            raise ParameterError("{" + name + "}: give a function or None, not " + type(fn).__name__, name)
+        _callable(fn, name)
     kinds = _texts(read_as, "read_as", "a kind or KIND=GLOB")
     return _ReadArgs(
         _texts(include, "include", "a glob"),
@@ -737,6 +736,12 @@ def _reading(
         on_total,
         on_warning,
     )
+
+
+def _callable(fn: object, name: str) -> None:
+    """A callback given is callable (else a ParameterError names it, before any reading)."""
+    if fn is not None and not callable(fn):
+        raise ParameterError("{" + name + "}: give a function or None, not " + type(fn).__name__, name)
 
 
 def _texts(value: str | Iterable[str] | None, param: str, what: str) -> list[str]:
@@ -1205,6 +1210,7 @@ def usage(
         raise ParameterError("{paths}: give at least one usage file or directory", "paths")
     strict, forecast, skip_bad = _flag(strict, "strict"), _flag(forecast, "forecast"), _flag(skip_bad, "skip_bad")
     cache_by_size = _flag(cache_by_size, "cache_by_size")
+    _callable(progress, "progress")  # not a TypeError mid-read
     share = _share(batch_share, "batch_share")
     n_jobs = _count(jobs, "jobs", JOBS)
     tol = parse_tolerance(tolerance)
