@@ -33,6 +33,7 @@ from .catalog import TIERS, Catalog, PoolLimits, ResolvedModel
 from .cost import TokenUsage, price
 from .errors import ParameterError
 from .measure import priority_excludes
+from .report import usd, usd_cents
 
 #: Peak minute over the day's average minute, when only requests per day are given.
 DEFAULT_PEAK_FACTOR = Decimal(3)
@@ -743,9 +744,8 @@ def assess(demand: Demand, catalog: Catalog, tiers: Sequence[int] = TIERS) -> As
         cap = catalog.tiers[t].monthly_usage_cap_usd
         reasons = [r for m in models for r in m.reasons]
         if spend is not None and spend > cap:
-            reasons.append(
-                f"tier {t}: projected spend ${spend:,.2f}/month is over the tier's ${cap:,.2f} monthly usage cap"
-            )
+            used, limit = usd_apart(spend, cap)
+            reasons.append(f"tier {t}: projected spend {used}/month is over the tier's {limit} monthly usage cap")
         fits.append(
             TierFit(
                 tier=t,
@@ -847,8 +847,9 @@ def drain(backlog: int, model: ResolvedModel, profile: RequestProfile, catalog: 
 
 @dataclass(frozen=True)
 class PriceChange:
-    """A day within a plan's horizon on which a routed model's price changes (docs/accounting.md
-    §1, dated prices), and what a month of the workload costs at the prices from that day."""
+    """A day within a plan's horizon (in a 30-day month starting within it) on which what a routed
+    model's share costs changes (docs/accounting.md §1, dated prices), the models whose cost
+    changes, and what a month of the workload costs at the prices from that day."""
 
     day: date
     models: tuple[str, ...]
@@ -859,8 +860,8 @@ class PriceChange:
 class DatedMonths:
     """A workload's spend with each day at the prices in force that day, over a horizon whose
     prices change: ``run_monthly_usd`` is a month at the run date's prices (the plan's figures),
-    ``changes`` each change within the horizon; ``start`` begins the most expensive 30 days of the
-    horizon, which cost ``usd`` (what the budget is checked against)."""
+    ``changes`` each change within the horizon; ``start`` begins the most expensive 30 days starting
+    within the horizon, which cost ``usd`` (what the budget is checked against)."""
 
     run_monthly_usd: Decimal
     changes: tuple[PriceChange, ...]
@@ -876,50 +877,62 @@ class DatedMonths:
 def monthly_spend(demand: Demand, catalog: Catalog) -> Decimal | None:
     """A month of ``demand`` at the prices of its models as ``catalog`` resolves them (None: no
     daily volume, no spend projected): what :func:`assess` sums, without the limits."""
+    by_model = _monthly_by_model(demand, catalog)
+    return None if by_model is None else sum(by_model, ZERO)
+
+
+def _monthly_by_model(demand: Demand, catalog: Catalog) -> tuple[Decimal, ...] | None:
+    """A month of each routed model's share of ``demand`` at its prices in ``catalog`` (None: no
+    spend projected)."""
     if not demand.spend_projected:
         return None
     threshold = catalog.long_context_threshold
-    costs = (_cost(demand, m, s, demand.profile_of(k), threshold) for k, (m, s) in enumerate(demand.models))
-    return sum((c.total_usd or ZERO for c in costs), ZERO)
+    return tuple(
+        _cost(demand, m, s, demand.profile_of(k), threshold).total_usd or ZERO for k, (m, s) in enumerate(demand.models)
+    )
 
 
 def dated_months(demand: Demand, catalog: Catalog, until: date) -> DatedMonths | None:
     """The spend of ``demand`` from the run date (``catalog.day``) with each day at its own prices,
-    when a routed model's price changes in a 30-day month that starts within the horizon (before
-    ``until``, or on the run date when the horizon is shorter); else None, as when no spend is
-    projected: a month at the run date's prices is then every month."""
+    when the cost of a routed model's share changes in a 30-day month that starts within the
+    horizon (on a day from the run date to ``until``, the horizon's last day); else None, as when
+    no spend is projected: a month at the run date's prices is then every month. A from-date of a
+    price line the workload does not use (Batch prices without a batch share) is no change."""
     day = catalog.day
-    last_start = max(day, until - timedelta(days=DAYS_PER_MONTH))
+    last_start = max(day, until)
     end = last_start + timedelta(days=DAYS_PER_MONTH)  # the day after the last day priced
-    by_day: dict[date, list[str]] = {}
-    for m, _ in demand.models:
-        for d in m.spec.price_change_days():
-            if day < d < end and m.label not in by_day.get(d, []):
-                by_day.setdefault(d, []).append(m.label)
-    run = monthly_spend(demand, catalog)
-    if not by_day or run is None:
+    candidates = sorted({d for m, _ in demand.models for d in m.spec.price_change_days() if day < d < end})
+    run = _monthly_by_model(demand, catalog)
+    if not candidates or run is None:
         return None
     changes: list[PriceChange] = []
-    for d in sorted(by_day):
+    before = run  # the prices hold between the from-dates: what each model cost the day before
+    for d in candidates:
         on = catalog.on(d)
         moved = replace(demand, models=tuple((on.resolve(m.requested), s) for m, s in demand.models))
-        monthly = monthly_spend(moved, on)
-        assert monthly is not None
-        changes.append(PriceChange(d, tuple(by_day[d]), monthly))
-    # each day's spend: a month's at the prices in force that day, over 30; then every 30 days
-    # starting within the horizon, the most expensive first
-    daily: list[Decimal] = []
+        now = _monthly_by_model(moved, on)
+        assert now is not None
+        models = tuple(
+            dict.fromkeys(m.label for (m, _), a, b in zip(demand.models, now, before, strict=True) if a != b)
+        )
+        if models:
+            changes.append(PriceChange(d, models, sum(now, ZERO)))
+        before = now
+    if not changes:
+        return None
+    # each day's month (the prices in force that day); the 30 days starting on each day from the
+    # run date to the horizon's last day, the most expensive (the first of equals) checked
+    monthly: list[Decimal] = []
     for i in range((end - day).days):
         d = day + timedelta(days=i)
-        monthly = next((c.monthly_usd for c in reversed(changes) if c.day <= d), run)
-        daily.append(monthly / DAYS_PER_MONTH)
+        monthly.append(next((c.monthly_usd for c in reversed(changes) if c.day <= d), sum(run, ZERO)))
     best, start = None, day
     for i in range((last_start - day).days + 1):
-        total = sum(daily[i : i + DAYS_PER_MONTH], ZERO)
+        total = sum(monthly[i : i + DAYS_PER_MONTH], ZERO) / DAYS_PER_MONTH
         if best is None or total > best:
             best, start = total, day + timedelta(days=i)
     assert best is not None
-    return DatedMonths(run, tuple(changes), start, best)
+    return DatedMonths(sum(run, ZERO), tuple(changes), start, best)
 
 
 def dated_notes(months: DatedMonths | None, budget_usd_per_month: Decimal | None) -> list[str]:
@@ -933,11 +946,41 @@ def dated_notes(months: DatedMonths | None, budget_usd_per_month: Decimal | None
         for c in months.changes
     ]
     if budget_usd_per_month is not None:
+        checked, _ = usd_apart(months.usd, budget_usd_per_month)
         notes.append(
-            f"budget checked against the most expensive 30 days of the horizon, each day at its own prices: "
-            f"${months.usd:,.2f} ({months.start} to {months.end})"
+            "budget checked against the most expensive 30 days starting within the horizon, each day at its "
+            f"own prices: {checked} ({months.start} to {months.end})"
         )
     return notes
+
+
+def usd_apart(value: Decimal, other: Decimal) -> tuple[str, str]:
+    """``value`` and ``other`` as money in cents, or with the fewest places more (up to 12) at
+    which they read apart when they differ: a spend over a budget never reads equal to it
+    ("$84.000" and "$83.996", not "$84.00" twice)."""
+    places = 2
+    while places < 12 and value != other and usd(value, places) == usd(other, places):
+        places += 1
+    if places == 2:
+        return usd_cents(value), usd_cents(other)
+    return usd(value, places), usd(other, places)
+
+
+def usd_over(value: Decimal, limit: Decimal) -> tuple[str, str, str]:
+    """``value``, ``limit`` (:func:`usd_apart`) and by how much ``value`` exceeds it, at places
+    that show it (never "$0.00")."""
+    a, b = usd_apart(value, limit)
+    diff = value - limit
+    places = max(2, len(a.rpartition(".")[2]))
+    while places < 12 and diff and usd(diff, places) == usd(ZERO, places):
+        places += 1
+    return a, b, usd(diff, places)
+
+
+def pct_apart(value: Decimal, ceiling: Decimal) -> int:
+    """The places a percentage ``value`` is shown with beside ``ceiling``: one, or the fewest at
+    which they read apart when they differ (a use of 80.002% beside an 80% ceiling: "80.002%")."""
+    return 1 if value == ceiling else _places_apart(value, ceiling)
 
 
 # --------------------------------------------------------------------------- the launch verdict
@@ -962,15 +1005,14 @@ def verdict(
     reasons: list[str] = []
     spend = assessment.monthly_spend_usd
     if budget_usd_per_month is not None and months is not None and months.usd > budget_usd_per_month:
+        used, budget, by = usd_over(months.usd, budget_usd_per_month)
         reasons.append(
-            f"over budget: the 30 days {months.start} to {months.end} cost ${months.usd:,.2f}, each day at its "
-            f"own prices, above the ${budget_usd_per_month:,.2f} budget by ${months.usd - budget_usd_per_month:,.2f}"
+            f"over budget: the 30 days {months.start} to {months.end} cost {used}, each day at its "
+            f"own prices, above the {budget} budget by {by}"
         )
     elif budget_usd_per_month is not None and months is None and spend is not None and spend > budget_usd_per_month:
-        reasons.append(
-            f"over budget: projected ${spend:,.2f}/month is above the ${budget_usd_per_month:,.2f} budget "
-            f"by ${spend - budget_usd_per_month:,.2f}"
-        )
+        used, budget, by = usd_over(spend, budget_usd_per_month)
+        reasons.append(f"over budget: projected {used}/month is above the {budget} budget by {by}")
     fit = assessment.tier(tier)
     if not fit.fits:
         lowest = assessment.lowest_tier

@@ -78,20 +78,22 @@ def test_a_price_cut_within_the_horizon_is_noted_and_the_budget_priced_day_by_da
         "from then ($16.80 at the run date's)"
     ) in notes
     assert (
-        "budget checked against the most expensive 30 days of the horizon, each day at its own prices: "
-        "$13.30 (2026-12-05 to 2027-01-03)"
+        "budget checked against the most expensive 30 days starting within the horizon, each day at its own "
+        "prices: $13.30 (2026-12-05 to 2027-01-03)"
     ) in notes
 
 
 def test_a_price_rise_within_the_horizon_fails_the_budget(tmp_path: Path) -> None:
     """A rise within the horizon was not seen: the run date's $16.80 passed an $18 budget that the
-    30 days from 2026-12-06 overrun: 14 x $0.56 + 16 x $0.70 (the prices from 2026-12-20) = $19.04."""
+    30 days from 2026-12-20 (a start within the horizon, to 2027-01-05) overrun: 30 x $0.70 (the
+    prices from 2026-12-20) = $21.00. (fixN16: it was the 30 days ending within the horizon, from
+    2026-12-06, 14 x $0.56 + 16 x $0.70 = $19.04.)"""
     cat = _dated_catalog(tmp_path, "2026-12-20", "1.25")
     got = gpt41cost.plan({**MINI_WORKLOAD, "budget_usd_per_month": 18}, catalog=cat, as_of="2026-12-05")
     assert got.assessment.monthly_spend_usd == Decimal("16.80")
     assert got.verdict.reasons == (
-        "over budget: the 30 days 2026-12-06 to 2027-01-04 cost $19.04, each day at its own prices, "
-        "above the $18.00 budget by $1.04",
+        "over budget: the 30 days 2026-12-20 to 2027-01-18 cost $21.00, each day at its own prices, "
+        "above the $18.00 budget by $3.00",
     )
 
 
@@ -111,4 +113,4 @@ def test_the_cli_gate_follows_the_dated_prices(cli, tmp_path: Path) -> None:  # 
     cat = _dated_catalog(tmp_path, "2026-12-10", "0.75")
     r = cli("plan", str(wl), "--check", "--pricing", cat, "--as-of", "2026-12-05")
     assert r.exit_code == 0, r.stderr
-    assert "budget checked against the most expensive 30 days of the horizon" in r.stdout
+    assert "budget checked against the most expensive 30 days starting within the horizon" in r.stdout

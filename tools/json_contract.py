@@ -55,6 +55,8 @@ RUNS: dict[str, list[list[str]]] = {
     "plan": [
         ["samples/workloads/support-bot.yaml"],
         ["samples/workloads/support-bot-2026-03.yaml", "--substitute"],
+        # a dated price change within the horizon: price_changes and budget_checked
+        ["samples/workloads/support-bot.yaml", "--pricing", "tests/data/fixN16/pricing-dated.yaml"],
     ],
     "usage": [
         ["samples/usage"],

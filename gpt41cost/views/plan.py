@@ -8,8 +8,20 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..lifecycle import add_months
-from ..limits import DAYS_PER_MONTH, Assessment, Demand, Verdict, dated_notes, priority_notes
-from ..report import MEAN_PLACES, Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_cents
+from ..limits import (
+    DAYS_PER_MONTH,
+    HUNDRED,
+    Assessment,
+    DatedMonths,
+    Demand,
+    TierFit,
+    Verdict,
+    dated_notes,
+    pct_apart,
+    priority_notes,
+    usd_apart,
+)
+from ..report import MEAN_PLACES, Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_auto, usd_cents
 from ..workload import PromptSummary, Workload, model_summaries
 from .dated import catalog_notes, dated_json, status_text
 from .limits import (
@@ -94,6 +106,7 @@ def plan_report(
         ]
     ]
     budget_used = None
+    budget_shown = ""
     if w.budget_usd_per_month is not None:
         # what the verdict holds against the budget: the most expensive 30 days, each day at its own
         # prices, when a price changes within the horizon; else the month shown
@@ -101,15 +114,35 @@ def plan_report(
         if checked is not None and w.budget_usd_per_month:
             budget_used = checked * 100 / w.budget_usd_per_month
         by = "" if v.months is None else " by the 30 days checked"
-        budget_text = f"{usd_cents(w.budget_usd_per_month)} ({pct(budget_used)} used{by})"
+        # a use over the budget never reads equal to it: "$83.996 (100.005% used)", not "$84.00 (100.0% used)"
+        budget_shown = budget_cell(w.budget_usd_per_month, checked)
+        used_places = 1 if budget_used is None else pct_apart(budget_used, HUNDRED)
+        budget_text = f"{budget_shown} ({pct(budget_used, used_places)} used{by})"
         cost_footer.append(["budget", "", "", "", "", "", "", Shown(budget_text, None), status])
 
     columns = use_columns([at])
-    head_rows = [[m.model, *use_cells(m, columns), Pct(m.headroom_pct), yes_no(m.fits)] for m in at.models]
-    head_footer = [["monthly usage cap", *([""] * len(columns)), "", f"{yes_no(at.cap_fits)}: {cap_cell(at)}"]]
+    # a NO never sits beside figures that read as fitting: a use or headroom past the required
+    # headroom by less than a tenth of a point takes the places that show it (80.002%, 19.998%)
+    ceiling = HUNDRED - w.min_headroom_pct
+    head_rows = [
+        [
+            m.model,
+            *(_apart(c, ceiling) for c in use_cells(m, columns)),
+            _apart(Pct(m.headroom_pct), w.min_headroom_pct),
+            yes_no(m.fits),
+        ]
+        for m in at.models
+    ]
+    head_footer = [["monthly usage cap", *([""] * len(columns)), "", f"{yes_no(at.cap_fits)}: {_cap_cell(at)}"]]
     tier_rows = [
         # the max at the peak's own precision and rounding: a fitting tier never reads a max under the peak
-        [t.tier, Pct(t.headroom_pct), rate_shown(t.max_peak_rpm), Shown(cap_cell(t), t.cap_used_pct), yes_no(t.fits)]
+        [
+            t.tier,
+            _apart(Pct(t.headroom_pct), w.min_headroom_pct),
+            rate_shown(t.max_peak_rpm),
+            Shown(_cap_cell(t), t.cap_used_pct),
+            yes_no(t.fits),
+        ]
         for t in a.tiers
     ]
     lowest = a.lowest_tier
@@ -192,6 +225,8 @@ def plan_report(
         ],
         "total_monthly_cost_usd": _cost_json(std_total, batch_total, spend),
         "budget_used_pct": pct_json(budget_used),
+        "budget_checked": _checked_json(v.months, w.budget_usd_per_month),
+        "price_changes": _changes_json(v.months),
         "tiers": [
             {
                 "tier": t.tier,
@@ -283,11 +318,7 @@ def plan_report(
             Chart(
                 "Monthly cost by model",
                 "Projected monthly cost per routed model and in total (standard and Batch API)"
-                + (
-                    ""
-                    if w.budget_usd_per_month is None
-                    else f", against the budget of {usd_cents(w.budget_usd_per_month)}"
-                )
+                + ("" if w.budget_usd_per_month is None else f", against the budget of {budget_shown}")
                 + f". Verdict: {status}.",
                 [c.model for c in a.costs] + (["total"] if len(a.costs) > 1 else []),
                 [
@@ -327,6 +358,45 @@ def _model_inputs(demand: Demand, summary: PromptSummary) -> dict[str, Any]:
         **expected_output_json(demand.profile),
         "requests_over_max_output": over_max_json(summary),
     }
+
+
+def budget_cell(budget: Decimal, checked: Decimal | None) -> str:
+    """The budget in cents, or with the places that set it apart from the spend it is checked
+    against when cents would read them equal."""
+    return usd_cents(budget) if checked is None else usd_apart(budget, checked)[0]
+
+
+def _apart(cell: str | Pct, ceiling: Decimal) -> str | Pct:
+    """A percentage cell with the places that set it apart from ``ceiling`` (one when well apart)."""
+    if not isinstance(cell, Pct) or cell.value is None:
+        return cell
+    return Pct(cell.value, max(cell.places, pct_apart(cell.value, ceiling)))
+
+
+def _cap_cell(t: TierFit) -> str:
+    """views.limits.cap_cell, with the places that show a spend over the cap (100.004%, not 100.0%)."""
+    used = t.cap_used_pct
+    if used is None or t.monthly_spend_usd is None:
+        return cap_cell(t)
+    return f"{pct(used, pct_apart(used, HUNDRED))} of {usd_auto(t.monthly_cap_usd)}"
+
+
+def _checked_json(months: DatedMonths | None, budget: Decimal | None) -> dict[str, Any] | None:
+    """The 30 days the budget is checked against, when a price changes within the horizon."""
+    if months is None or budget is None:
+        return None
+    return {"start": months.start.isoformat(), "end": months.end.isoformat(), "usd": money_str(months.usd)}
+
+
+def _changes_json(months: DatedMonths | None) -> list[dict[str, Any]]:
+    """Each change of the workload's cost within the horizon: its day, the models whose cost
+    changes, and a month at the prices from then."""
+    if months is None:
+        return []
+    return [
+        {"day": c.day.isoformat(), "models": list(c.models), "monthly_usd": money_str(c.monthly_usd)}
+        for c in months.changes
+    ]
 
 
 def _sum(values: Any) -> Decimal | None:
