@@ -11,7 +11,7 @@ import difflib
 import functools
 import itertools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -322,6 +322,28 @@ def catalog_path(flag: str | None, environ: Mapping[str, str] | None = None) -> 
     return env or default_catalog_path()
 
 
+class CatalogNotFound(CatalogError, ParameterError):
+    """No catalog at the path given: a :class:`CatalogError` (exit 4) whose message says what to
+    check as a :class:`ParameterError` names an argument, ``{pricing}``: the API's path (its
+    ``catalog``, ``load_catalog``'s ``path``: the message starts with it), the CLI's ``--pricing``
+    with ``$GPT41COST_PRICING``, which stands in for the flag there (the API reads no
+    environment variable)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"{path}: pricing catalog not found; check {{pricing}}", "pricing", api={"pricing": "the path"}
+        )
+
+    def named(self, spell: Callable[[str], str]) -> str:
+        """The message with ``{pricing}`` spelled by ``spell``; a flag followed by its variable."""
+
+        def spelled(p: str) -> str:
+            word = spell(p)
+            return word if word == self.api.get(p) else f"{word} or ${PRICING_ENV}"
+
+        return super().named(spelled)
+
+
 def load_catalog(path: str | os.PathLike[str]) -> Catalog:
     """Read, validate and freeze a catalog file.
 
@@ -337,7 +359,7 @@ def load_catalog(path: str | os.PathLike[str]) -> Catalog:
     from .readers.files import MAX_YAML_BYTES, read_whole
 
     if not os.path.lexists(p):
-        raise CatalogError(f"{p}: pricing catalog not found; check --pricing or ${PRICING_ENV}")
+        raise CatalogNotFound(str(p))
     try:
         raw = read_whole(str(p), MAX_YAML_BYTES, "pricing catalog")
     except InputError as exc:

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from .cache import CACHE_STEADY_SHORT, RETENTION_MINUTES
 from .catalog import TIERS, Catalog, ResolvedModel
 from .cost import cached_tokens_for_rate
-from .errors import InputError, ParameterError, UnknownModelError
+from .errors import InputError, InputParameterError, ParameterError, UnknownModelError
 from .lifecycle import DEFAULT_HORIZON_MONTHS, NOT_YET_RELEASED, SHUT_DOWN, add_months
 from .limits import (
     DEFAULT_PEAK_FACTOR,
@@ -765,7 +765,9 @@ def prompt_inputs(w: Workload, include: Sequence[str] = (), exclude: Sequence[st
         if kept(os.path.relpath(f, base), os.path.basename(f), include, exclude):
             out.append(Found(f, globbed))
     if not out:
-        raise InputError(f"{w.path}: prompts: no file left after --include/--exclude; check the globs")
+        raise InputParameterError(
+            f"{w.path}: prompts: no file left after {{include}}/{{exclude}}; check the globs", "include", "exclude"
+        )
     return out
 
 
@@ -858,17 +860,17 @@ def refuse_over_window(profile: RequestProfile, measured: Sequence[Measured], mo
         # model's maximum output (measure.CAP_OVER_MAX: a cap over it is listed, not refused)
         reserve = _held(profile, k)
         if over_window(i, reserve, window):
-            raise InputError(_over_window(measured[k], i, reserve, model.label, window, given))
+            raise InputParameterError(_over_window(measured[k], i, reserve, model.label, window, given), "exclude")
 
 
 def _over_window(request: Measured, input_tokens: int, reserve: int, label: str, window: int, given: str) -> str:
     """The refusal of a request whose input plus one choice's output is over the context window,
-    with what to do about it."""
+    with what to do about it: a template naming ``{exclude}`` (:class:`InputParameterError`)."""
     room = window - input_tokens
     if room <= 0:
-        todo = f"shorten its input below {window:,} tokens, or leave the file out (--exclude)"
+        todo = f"shorten its input below {window:,} tokens, or leave the file out ({{exclude}})"
     elif request.max_output_tokens is not None:
-        todo = f"lower its max_tokens to {room:,} or less, shorten its input, or leave the file out (--exclude)"
+        todo = f"lower its max_tokens to {room:,} or less, shorten its input, or leave the file out ({{exclude}})"
     else:
         todo = f"lower {given} to {room:,} or less, or shorten its input"
     return (

@@ -63,8 +63,8 @@ def test_plan_says_what_to_do_with_a_request_over_the_window(catalog: Catalog) -
         workload_profiles(w, catalog, [_one("big.json", 1_040_000, 40_000)])
     assert got.value.message == (
         "big.json: 1,040,000 input tokens plus 32,768 output do not fit gpt-4.1's 1,047,576-token context "
-        "window; lower its max_tokens to 7,576 or less, shorten its input, or leave the file out (--exclude)"
-    )
+        "window; lower its max_tokens to 7,576 or less, shorten its input, or leave the file out (exclude)"
+    )  # the API's parameter; the CLI's flag, --exclude (tests/test_fixM16.py)
     with pytest.raises(InputError) as got:
         workload_profiles(w, catalog, [_one("p.txt", 1_040_000, None)])
     assert got.value.message.endswith(

@@ -304,7 +304,7 @@ def test_jsonl_line_not_utf8(catalog: Catalog, tmp_path: Path) -> None:
         pytest.param("chat-weather.json", "responses", "not a Responses API request", id="forced-wrong-kind"),
         pytest.param("config.json", "chat", "not a Chat Completions request", id="not-a-request"),
         pytest.param("not-an-image.png", "image", "not-an-image.png", id="bad-image"),
-        pytest.param("finetune.jsonl", "chat", "a JSONL file\\? pass --as", id="jsonl-read-as-chat"),
+        pytest.param("finetune.jsonl", "chat", "a JSONL file\\? pass read_as=", id="jsonl-read-as-chat"),
         pytest.param(
             "prompts.jsonl", "finetune", "line 1: a fine-tuning example needs a 'messages' list", id="ft-shape"
         ),

@@ -209,8 +209,8 @@ def test_an_empty_prompt_item_is_refused_as_a_blank_prompt_file_is(catalog, tmp_
         _read(catalog, str(path))
     assert exc.value.message == (
         f"{path}: item 2 of the JSON array: an empty prompt, nothing to send; remove it, "
-        "or pass --skip-bad to count the other items"
-    )
+        "or pass skip_bad=True to count the other items"
+    )  # the API's parameter; the CLI's flag, --skip-bad (tests/test_fixM16.py)
     inputs, _ = _read(catalog, str(path), skip_bad=True)
     assert [(kind, n) for kind, _, n in inputs] == [("prompts", 1)]
     lines = tmp_path / "p.jsonl"

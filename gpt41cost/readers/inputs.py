@@ -59,7 +59,18 @@ from .requests import (
     read_head_from,
     read_requests,
 )
-from .text import Found, NotText, check_encoding, decode_text, find_inputs, looks_unrendered, matches, read_bytes
+from .text import (
+    READING_FLAGS,
+    Advice,
+    Found,
+    NotText,
+    check_encoding,
+    decode_text,
+    find_inputs,
+    looks_unrendered,
+    matches,
+    read_bytes,
+)
 
 #: Receives the number of bytes of input finished, for a progress bar.
 OnProgress = Callable[[int], None]
@@ -493,8 +504,14 @@ def _not_json(source: str, exc: orjson.JSONDecodeError, line: int | None = None)
     where = f"line {line}, column {exc.colno}" if line is not None else f"line {exc.lineno}, column {exc.colno}"
     msg = exc.msg + (" (truncated?)" if exc.msg == "unexpected end of data" else "")
     what = f"{source_name(source)}: {where}: not valid JSON ({msg}); fix it"
-    as_text = f"--as text={os.path.basename(source)} to count it as text"
-    raise BadDocument(f"{what}, pass --skip-bad to skip the file, or {as_text}", f"{what}, or pass {as_text}")
+    as_text = {"read_as": f"text={os.path.basename(source)}"}
+    raise BadDocument(
+        f"{what}, pass {{skip_bad}} to skip the file, or {{read_as}} to count it as text",
+        "skip_bad",
+        "read_as",
+        values=as_text,
+        skipped=f"{what}, or pass {READING_FLAGS['read_as']} {as_text['read_as']} to count it as text",
+    )
 
 
 class _Gunzip(gzip.GzipFile):
@@ -567,7 +584,7 @@ def gather(
     encoding = check_encoding(encoding)
     out = Gathered()
     skip_dir = out.skipped.append if skip_bad else None  # an unreadable subdirectory is skipped, listed
-    files = list(found) if found is not None else find_inputs(paths, include, exclude, skip_dir)
+    files = list(found) if found is not None else find_inputs(paths, include, exclude, skip_dir, globs=True)
     # A prompt alone in the run shares its prefix with no other request: its blocks could never
     # be a hit, cold, warm or in the steady state. Hashing them cost ~0.2 s on a 24 MB text.
     text_blocks = text_blocks and len(files) > 1
@@ -898,17 +915,21 @@ def _read_into(
         take(m)
 
 
-#: What a bad line of a request file stops, and how to go on (said after the line's own message).
-BAD_LINE_HINT = "nothing was counted: fix the line or pass --skip-bad to count the other lines"
+#: What a bad line of a request file stops, and how to go on (said after the line's own message),
+#: naming the parameter as :class:`~gpt41cost.readers.text.Advice` does (``{skip_bad}``).
+BAD_LINE_ADVICE = "nothing was counted: fix the line or pass {skip_bad} to count the other lines"
+#: :data:`BAD_LINE_ADVICE` in the command line's words.
+BAD_LINE_HINT = BAD_LINE_ADVICE.replace("{skip_bad}", READING_FLAGS["skip_bad"])
 
 
 def _requests_error(exc: InputError, kind: str) -> None:
     if kind in ("finetune", "prompts") and " line " in exc.message:
-        raise InputError(f"{exc.message}; {BAD_LINE_HINT}") from None
+        raise Advice(f"{exc.message}; {BAD_LINE_ADVICE}", "skip_bad") from None
     raise exc
 
 
 __all__ = [
+    "BAD_LINE_ADVICE",
     "BAD_LINE_HINT",
     "DATA_EXTENSIONS",
     "EMPTY_FILE",

@@ -61,6 +61,7 @@ from ..requests import (
 )
 from ..tokens import MAX_RUN_CHARS
 from .repeats import TooDeep, first_repeat, twice_at
+from .text import Advice
 
 #: Bytes a caller should pass to :func:`detect_kind` (see :func:`read_head`).
 HEAD_BYTES = 64 * 1024
@@ -79,23 +80,16 @@ PROGRESS_BYTES = 1 << 20
 OnError = Callable[[InputError], None]
 
 
-class Skippable(InputError):
-    """A bad input ``--skip-bad`` skips, whose message says to pass ``--skip-bad``. Skipped, it is
-    recorded as ``skipped_message`` (default: the message) says, without that advice: the user
-    passed the flag, and being told to pass it reads as if it were not taken."""
-
-    def __init__(self, message: str, skipped_message: str | None = None) -> None:
-        super().__init__(message)
-        self.skipped_message = message if skipped_message is None else skipped_message
-
-    def skipped(self) -> InputError:
-        """The error as a skipped input's record."""
-        return InputError(self.skipped_message)
+class Skippable(Advice):
+    """A bad input ``--skip-bad`` skips, whose message says to pass it (``{skip_bad}``: the API's
+    ``skip_bad=True``, the CLI's ``--skip-bad``). Skipped, it is recorded as ``skipped`` says,
+    without that advice: the user passed it, and being told to pass it reads as if it were not
+    taken."""
 
 
 def as_skipped(exc: InputError) -> InputError:
-    """``exc`` as a skipped input's record (:meth:`Skippable.skipped`, or itself)."""
-    return exc.skipped() if isinstance(exc, Skippable) else exc
+    """``exc`` as a skipped input's record (:meth:`Advice.skipped`, or itself)."""
+    return exc.skipped() if isinstance(exc, Advice) else exc
 
 
 class BadDocument(Skippable):
@@ -570,8 +564,13 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
         body = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         jsonl = exc.msg.startswith("unexpected content after")
-        hint = "; a JSONL file? pass --as batch, finetune or prompts" if jsonl else ""
-        raise BadDocument(f"{ctx.where}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}") from None
+        hint = "; a JSONL file? pass {read_as}" if jsonl else ""
+        raise BadDocument(
+            f"{ctx.where}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}",
+            *(("read_as",) if jsonl else ()),
+            values={"read_as": "batch, finetune or prompts"},
+            api={"read_as": "read_as='batch', 'finetune' or 'prompts'"},
+        ) from None
     try:
         twice = _key_twice(data, body)
         if twice is not None:
@@ -589,7 +588,9 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
             rc = ctx.count(body, None, "responses")
     except InputError as exc:
         # a key given twice, or a request OpenAI rejects (an empty 'messages' list...): as a bad Batch line is
-        raise BadDocument(f"{exc.message}, or pass --skip-bad to skip the file", exc.message) from None
+        raise BadDocument(
+            f"{exc.message}, or pass {{skip_bad}} to skip the file", "skip_bad", skipped=exc.message
+        ) from None
     return ctx.measured(rc, kind, None)
 
 
@@ -820,7 +821,7 @@ def _prompt_line(ctx: _Context, obj: Any, n: int | None, item: int | None = None
         if item is None:  # the bad line's hint follows (inputs.BAD_LINE_HINT)
             raise InputError(f"{ctx.where}: line {n}: an empty prompt, nothing to send")
         what = f"{ctx.where}: item {item} of the JSON array: an empty prompt, nothing to send"
-        raise Skippable(f"{what}; remove it, or pass --skip-bad to count the other items", what)
+        raise Skippable(f"{what}; remove it, or pass {{skip_bad}} to count the other items", "skip_bad", skipped=what)
     if text is not None:  # counts as plain text, like a prompt file
         ids = _encode(text)
         tokens = dict.fromkeys(ctx.models, len(ids))

@@ -12,12 +12,12 @@ import fnmatch
 import functools
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import BinaryIO
 
 from msgspec import Struct
 
-from ..errors import STDIN, InputError, ParameterError, source_name
+from ..errors import STDIN, InputError, InputParameterError, ParameterError, source_name
 from .files import UnreadableDirectory, blank, path_kind, read_limited, read_whole, stdin_stream, walk
 
 #: Bytes inspected for a NUL byte to tell binary files from text.
@@ -38,6 +38,59 @@ def check_encoding(encoding: str) -> str:
     return info.name
 
 
+#: How the API spells a reading argument that a message tells the caller to give: ``skip_bad`` is
+#: a switch, given as True (the others as themselves, or with :class:`Advice`'s value).
+READING_API = {"skip_bad": "skip_bad=True"}
+#: The command line's flag for each reading argument, for a skipped input's record: a report note,
+#: which the CLI prints as the library words it (``--skip-bad``'s notes: "skipped: ...").
+READING_FLAGS = {
+    "include": "--include",
+    "exclude": "--exclude",
+    "encoding": "--encoding",
+    "read_as": "--as",
+    "skip_bad": "--skip-bad",
+}
+
+
+class Advice(InputParameterError):
+    """A bad input whose message says which reading argument to give, as a
+    :class:`~gpt41cost.errors.ParameterError` names one: ``{name}`` in ``template``, spelled as the
+    API's parameter (``skip_bad=True``, ``include``) in :attr:`message` and as its flag by the CLI
+    (``--skip-bad``, ``--include``). ``values``: the value to give with a parameter, which the API
+    writes as a keyword argument (``encoding='utf-16'``) and the CLI after its flag
+    (``--encoding utf-16``); ``api``: another spelling for the API (``include=GLOB``).
+
+    Still an :class:`InputError` (exit 3). ``skipped``: how the input is recorded when it is
+    skipped (:meth:`skipped`; default: the message as the command line words it, the flags
+    :data:`READING_FLAGS`)."""
+
+    def __init__(
+        self,
+        template: str,
+        *params: str,
+        values: Mapping[str, str] | None = None,
+        skipped: str | None = None,
+        api: Mapping[str, str] | None = None,
+    ) -> None:
+        self.values = dict(values or {})
+        api = {**READING_API, **{p: f"{p}={v!r}" for p, v in self.values.items()}, **(api or {})}
+        super().__init__(template, *params, api=api)
+        self.skipped_message = self.named(lambda p: READING_FLAGS.get(p, p)) if skipped is None else skipped
+
+    def named(self, spell: Callable[[str], str]) -> str:
+        """The message with each parameter spelled by ``spell``; a flag followed by its value."""
+
+        def spelled(p: str) -> str:
+            word = spell(p)
+            return word if p not in self.values or word == self.api.get(p) else f"{word} {self.values[p]}"
+
+        return super().named(spelled)
+
+    def skipped(self) -> InputError:
+        """The error as a skipped input's record."""
+        return InputError(self.skipped_message)
+
+
 class Found(Struct, frozen=True):
     """An input file, and whether it was found inside a directory (or by a glob) rather than
     named on its own: an empty file found is skipped, an empty file named is an error."""
@@ -56,13 +109,15 @@ def find_inputs(
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     on_error: Callable[[UnreadableDirectory], None] | None = None,
+    globs: bool = False,
 ) -> list[Found]:
     """Files named directly, plus the files under each directory that match the globs, sorted.
 
     ``include``/``exclude`` are fnmatch globs tried against the path relative to the
     directory and against the bare file name. Hidden files and directories (``.git``) are
     skipped inside directories. Files named directly are always taken. ``on_error``
-    (``--skip-bad``) takes an unreadable subdirectory, which is then left out.
+    (``--skip-bad``) takes an unreadable subdirectory, which is then left out. ``globs``: the
+    caller takes ``include``/``exclude`` arguments, which a directory with no file left names.
     """
     out: list[Found] = []
     for raw in paths:
@@ -73,7 +128,10 @@ def find_inputs(
             found = sorted(_walk(raw, include, exclude, on_error))
             if not found:
                 what = f" matching {', '.join(include)}" if include else ""
-                raise InputError(f"{raw}: directory has no files{what}; check the path or --include/--exclude")
+                if not globs:  # a reader without include/exclude (usage, costs): no argument to name
+                    raise InputError(f"{raw}: directory has no files{what}; check the path")
+                hint = "check the path or {include}/{exclude}"
+                raise Advice(f"{raw}: directory has no files{what}; {hint}", "include", "exclude")
             out += [Found(f, True) for f in found]
         else:
             out.append(Found(raw))  # a named FIFO or device is read as a stream, with read_whole's bound
@@ -129,9 +187,10 @@ def read_bytes(source: str, stdin: BinaryIO | None = None) -> bytes:
     return read_whole(source, what="prompt or single-request file")
 
 
-class NotText(InputError):
+class NotText(Advice):
     """A prompt file that is not text: binary (a PDF, a zip, NUL bytes) or not valid in the
-    encoding. ``--skip-bad`` skips the file, as it skips a data file that does not parse."""
+    encoding. ``--skip-bad`` skips the file, as it skips a data file that does not parse; its
+    record keeps the advice, in the command line's words."""
 
 
 #: The leading bytes of common binary files, which no encoding makes a prompt of (a PDF read as
@@ -208,15 +267,22 @@ def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
     if blank(data):
         raise InputError(f"{label}: empty file; a prompt needs some text")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in data[:SNIFF_BYTES] and _nul_free(encoding):
-        raise NotText(f"{label}: a UTF-16 text file (byte order mark); add --encoding utf-16")
+        raise NotText(
+            f"{label}: a UTF-16 text file (byte order mark); add {{encoding}}",
+            "encoding",
+            values={"encoding": "utf-16"},
+        )
     why = binary_reason(data, encoding)
     if why is not None:
         raise NotText(
-            f"{label}: looks like a binary file ({why}), not a prompt; pass text files, or --include to filter"
+            f"{label}: looks like a binary file ({why}), not a prompt; pass text files, or {{include}} to filter",
+            "include",
+            api={"include": "include=GLOB"},
         )
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise NotText(
-            f"{label}: not valid {encoding} at byte {exc.start}; convert the file or pass --encoding (e.g. latin-1)"
+            f"{label}: not valid {encoding} at byte {exc.start}; convert the file or pass {{encoding}} (e.g. latin-1)",
+            "encoding",
         ) from None
