@@ -199,20 +199,20 @@ def test_a_missing_catalog_names_the_flag_and_variable_as_before(cli, tmp_path, 
 
 
 def test_usage_names_no_glob_it_does_not_take(cli, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """usage takes no include/exclude (API or CLI): an empty directory said 'check the path or
-    --include/--exclude' to both; now 'check the path'."""
+    """usage takes no include/exclude (API or CLI), and estimate's do not filter --calibrate-from's
+    files: an empty directory said 'check the path or --include/--exclude'; now 'check the path'."""
     monkeypatch.chdir(tmp_path)
     Path("empty").mkdir()
     with pytest.raises(InputError) as exc:
         gpt41cost.usage(["empty"])
     assert str(exc.value) == "empty: directory has no files; check the path"
+    line = "gpt41cost: error: empty: directory has no files; check the path\n"
     r = cli("usage", "empty")
-    assert (r.exit_code, r.stdout, r.stderr) == (
-        3,
-        "",
-        "gpt41cost: error: empty: directory has no files; check the path\n",
-    )
+    assert (r.exit_code, r.stdout, r.stderr) == (3, "", line)
     assert "--include" not in cli("usage", "--help").stdout  # the flag it named is not usage's
+    # nor do estimate's globs filter its calibration files
+    r = cli("estimate", "--input-tokens", "10", "--calibrate-from", "empty")
+    assert (r.exit_code, r.stdout, r.stderr) == (3, "", line)
 
 
 def test_skipped_inputs_are_listed_as_before(cli, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -253,3 +253,40 @@ def test_an_api_error_is_still_what_it_was() -> None:
     )
     assert e.skipped().message == "x: pass --skip-bad or --encoding utf-16"
     assert isinstance(e, Gpt41CostError)
+
+
+# --------------------------------------------------------------------------- usage's strict (readers/usage.py)
+
+BAD_USAGE = "usage has neither prompt_tokens/completion_tokens (Chat) nor input_tokens/output_tokens (Responses)"
+
+
+def _usage_log(path: Path, lines: int, bad_at: int) -> None:
+    from .conftest import chat_response
+
+    rows = [chat_response(f"r{i}", "gpt-4.1", 1764547200 + i) for i in range(1, lines + 1)]
+    rows[bad_at - 1] = json.dumps({"id": "bad", "model": "gpt-4.1", "usage": {}})
+    path.write_text("\n".join(rows) + "\n")
+
+
+@pytest.mark.parametrize("parallel", [pytest.param(False, id="one-process"), pytest.param(True, id="ranges")])
+def test_usage_strict_names_the_parameter(tmp_path, monkeypatch, request, parallel) -> None:  # type: ignore[no-untyped-def]
+    """The first bad record, as strict=True stops there: read in one process, or in ranges by
+    several (the message is made where their pieces are merged)."""
+    monkeypatch.chdir(tmp_path)
+    line = 250 if parallel else 2
+    _usage_log(tmp_path / "u.jsonl", 400 if parallel else 3, line)
+    ranges = request.getfixturevalue("small_usage_ranges") if parallel else None
+    with pytest.raises(InputError) as exc:
+        gpt41cost.usage(["u.jsonl"], strict=True)
+    assert str(exc.value) == f"u.jsonl:{line}: {BAD_USAGE} (strict=True stops at the first bad record)"
+    assert exc.value.exit_code == ExitCode.INPUT
+    if ranges is not None:
+        ranges(tmp_path / "u.jsonl")
+
+
+def test_usage_strict_names_the_flag_as_before(cli, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    _usage_log(Path("u.jsonl"), 3, 2)
+    r = cli("usage", "u.jsonl", "--strict")
+    line = f"gpt41cost: error: u.jsonl:2: {BAD_USAGE} (--strict stops at the first bad record)\n"
+    assert (r.exit_code, r.stdout, r.stderr) == (3, "", line)

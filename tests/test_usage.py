@@ -353,7 +353,7 @@ def test_mixed_bad_lines_are_skipped_with_file_and_line():
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        pytest.param("bad/mixed.jsonl", r"mixed.jsonl:2: not JSON .*--strict", id="not-json"),
+        pytest.param("bad/mixed.jsonl", r"mixed.jsonl:2: not JSON .*\(strict=True stops", id="not-json"),
         pytest.param("bad/empty.jsonl", r"empty.jsonl:1: empty file", id="empty"),
         pytest.param(
             "bad/missing-columns.csv",
@@ -881,7 +881,7 @@ def test_strict_stops_at_the_first_bad_line_of_a_gzip_read_in_parallel(tmp_path,
     one = read_usage([str(f)], jobs=1)  # the first bad line of the file, whatever _chat_line made
     first = one.skips[0].line
     for jobs in (1, 2):
-        with pytest.raises(InputError, match=f":{first}: .*--strict"):
+        with pytest.raises(InputError, match=f":{first}: .*\\(strict=True stops"):
             read_usage([str(f)], jobs=jobs, parallel_min_bytes=0, strict=True)
 
 

@@ -71,7 +71,7 @@ from zlib_ng import zlib_ng
 
 from .. import readers as _package
 from ..catalog import Catalog
-from ..errors import STDIN, InputError, Skipped, source_name
+from ..errors import STDIN, InputError, InputParameterError, Skipped, source_name
 from ..measure import PRIORITY_TIERS, priority_excludes
 from ..numbers import LIMIT, REQUESTS, TOKENS, NumberError, parse_count
 from ..usage import (
@@ -609,6 +609,16 @@ class _StrictStop(Exception):
     def __init__(self, skip: Skip) -> None:
         super().__init__(skip.message())
         self.skip = skip
+
+
+#: How the API spells ``strict`` in a message that names it: a switch, given as True.
+STRICT = {"strict": "strict=True"}
+
+
+def strict_stop(message: str) -> InputParameterError:
+    """The first bad record, which ``strict`` stops at: an InputError (exit 3) naming the argument
+    as a ParameterError does (the API's ``strict=True``, the CLI's ``--strict``)."""
+    return InputParameterError(f"{message} ({{strict}} stops at the first bad record)", "strict", api=STRICT)
 
 
 class _Seen:
@@ -1913,7 +1923,7 @@ class _Pool:
         if hashes is None:
             s = got.skips[0]
             s = s if s.line is None else replace(s, line=s.line + offset)
-            raise InputError(f"{s.message()} (--strict stops at the first bad record)")
+            raise strict_stop(s.message())
         n, before = len(hashes), len(seen.hashes) + len(mine)
         if before + n <= seen.limit and self.logged is not None:
             # one pass over the set (the usual case: every id new): a piece that repeats an id
@@ -2862,7 +2872,7 @@ def _read_usage(
         try:
             _read_file(path, acc, strict, seen, tracker, n_jobs, parallel_min_bytes)
         except _StrictStop as stop:
-            raise InputError(f"{stop.skip.message()} (--strict stops at the first bad record)") from None
+            raise strict_stop(stop.skip.message()) from None
     if _package.KEPT_TILL_EXIT is not None:  # the process ends without freeing anything
         _package.KEPT_TILL_EXIT.append(seen.hashes)
     if acc.records == 0 and not acc.failed_batch:
