@@ -49,9 +49,9 @@ from .numbers import check_budget  # where it lives since a usage run checks --b
 from .usage import (
     EPOCH,
     Accumulator,
+    PricesOnDay,
+    Resolver,
     UsageResult,
-    _PricesOnDay,
-    _Resolver,
     date_of,
     priced_mode,
     priced_parts,
@@ -298,7 +298,7 @@ def _traffic(
     prices it: day -> (model as given, processing mode) -> [input, cached, output] tokens; and each
     model as resolved, at the mode it is priced at (:func:`~gpt41cost.usage.priced_mode`). Unpriced
     traffic (a model the catalog does not price) is left out, as its spend is."""
-    resolve = _Resolver(catalog)
+    resolve = Resolver(catalog)
     days: dict[int, dict[tuple[str, str], list[int]]] = {}
     models: dict[str, ResolvedModel] = {}
     for key, mode, _long, _n, i, c, o in priced_parts(acc):
@@ -325,7 +325,7 @@ class _Pricer:
     def __init__(self, catalog: Catalog, models: dict[str, ResolvedModel]) -> None:
         self.catalog = catalog
         self.models = models
-        self.on_day = _PricesOnDay(catalog)
+        self.on_day = PricesOnDay(catalog)
         self.served_cache: dict[tuple[str, _dt.date], tuple[ResolvedModel | None, tuple[tuple[str, _dt.date], ...]]]
         self.served_cache = {}
 

@@ -28,7 +28,7 @@ from .errors import UnknownModelError
 from .measure import PRIORITY_TIERS
 from .numbers import parse_tolerance  # where it lives since a usage run checks --tolerance without this module
 from .report import usd_cents
-from .usage import Accumulator, UsageResult, _Resolver, date_of, day_label, mode_of, priced_mode, priced_parts
+from .usage import Accumulator, Resolver, UsageResult, date_of, day_label, mode_of, priced_mode, priced_parts
 
 if TYPE_CHECKING:  # the costs reader is imported by read_and_reconcile, when costs are given
     from .readers.costs import BilledItem
@@ -183,7 +183,7 @@ def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
     per_item: dict[str, Decimal] = {}
     per_day: dict[str, Decimal] = {}
     odd_tiers: dict[str, set[str]] = {}
-    resolve = _Resolver(catalog)
+    resolve = Resolver(catalog)
     dated: dict[tuple[str | None, int | None], ResolvedModel] = {}
     for key, mode, _long, _n, i, c, o in priced_parts(acc):  # as summarize prices them
         model, batch, tier, day = key[0], key[1], key[2], key[3]

@@ -189,8 +189,9 @@ def all_rules(catalog: Catalog) -> list[Rule]:
             "estimates",
             "forecast after shutdown",
             "policy",
-            "a forecast prices a model's traffic on days it is shut down at the substitute the catalog names still "
-            "served, else leaves it out (no substitute, or fine-tuned), with a warning",
+            "a forecast prices a model's traffic on days it is shut down (the rest of the run date included) at the "
+            "substitute the catalog names still served, else leaves it out (no substitute, or fine-tuned), with a "
+            "warning",
             "-",
         ),
         Rule(

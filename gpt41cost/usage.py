@@ -669,7 +669,7 @@ def priced_parts(acc: Accumulator) -> Iterator[tuple[GroupKey, str, bool, int, i
         yield key, "standard", True, ln, li, lc, lo
 
 
-class _Resolver:
+class Resolver:
     """Resolve each distinct model name once; remember why a name cannot be priced."""
 
     def __init__(self, catalog: Catalog) -> None:
@@ -716,7 +716,7 @@ def date_of(day: int) -> _dt.date:
         return _dt.date.max if day > 0 else _dt.date.min
 
 
-class _PricesOnDay:
+class PricesOnDay:
     """A resolved model with the prices in force on a day number (None: the run's date), each
     model and day worked out once."""
 
@@ -866,8 +866,8 @@ def summarize(
     batch_share: Decimal | None = None,
 ) -> UsageResult:
     """Price the accumulated usage: totals, breakdowns, unpriced traffic, what-ifs, calibration."""
-    resolve = _Resolver(catalog)
-    on_day = _PricesOnDay(catalog)
+    resolve = Resolver(catalog)
+    on_day = PricesOnDay(catalog)
     undated = 0
     lifecycles: dict[str, Lifecycle] = {}
     # (label, NOT_YET_RELEASED or SHUT_DOWN) -> requests, first day, last day, release or shutdown date
@@ -1050,7 +1050,7 @@ def summarize(
     )
 
 
-def over_limits(acc: Accumulator, resolve: _Resolver) -> tuple[OverLimits, ...]:
+def over_limits(acc: Accumulator, resolve: Resolver) -> tuple[OverLimits, ...]:
     """The priced models whose responses report more tokens than they serve in one request: the
     largest input + output of one response (:attr:`Accumulator.peak_pair`) over the context window
     (its input is the one named), outputs over the maximum output; the rule of ``price()``, per
@@ -1101,7 +1101,7 @@ def percentile(hist: Mapping[int, int], p: int) -> int | None:
 
 def calibrate(acc: Accumulator, catalog: Catalog, *, sources: Sequence[str] = ()) -> Calibration:
     """Observed output tokens per request and cache hit rate per base model (priced models only)."""
-    resolve = _Resolver(catalog)
+    resolve = Resolver(catalog)
     sums: dict[str, list[int]] = {}
     hists: dict[str, dict[int, int]] = {}
     bands: dict[str, dict[int, list[int]]] = {}  # base model -> band -> [requests, cached tokens]
@@ -1169,6 +1169,8 @@ __all__ = [
     "Calibration",
     "Line",
     "ModelCalibration",
+    "PricesOnDay",
+    "Resolver",
     "Skip",
     "UnpricedModel",
     "UsageRecord",

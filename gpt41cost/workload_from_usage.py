@@ -34,7 +34,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 from .catalog import Catalog
 from .errors import WORKLOAD_YAML, InputError, InputParameterError
-from .usage import Accumulator, UsageResult, _Resolver, date_of, mode_of, percentile
+from .usage import Accumulator, Resolver, UsageResult, date_of, mode_of, percentile
 
 SHARE_PLACES = Decimal("0.0001")
 
@@ -91,7 +91,7 @@ def workload_yaml(
     inp = cached = out = batch = priority = can_priority = 0
     hist: dict[int, int] = {}
     days: list[int] = []
-    resolve = _Resolver(catalog)  # each distinct name once; a reason (str) for one not priced
+    resolve = Resolver(catalog)  # each distinct name once; a reason (str) for one not priced
     for (model, is_batch, tier_, day, *_), (n, i, c, o) in acc.groups.items():
         resolved = resolve(model)
         if isinstance(resolved, str):

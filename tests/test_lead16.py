@@ -74,3 +74,11 @@ def test_the_request_service_tier_rule_names_usage_records_too(shipped_catalog):
 
     (rule,) = [r for r in all_rules(shipped_catalog) if r.name == "request service tier"]
     assert rule.text.endswith("usage prices a record by the service_tier it names the same way")
+
+
+def test_the_forecast_after_shutdown_rule_names_the_rest_of_the_run_date(shipped_catalog):
+    """A shutdown on or before the run date covers the rest of that day since d9c7e15 (docs §11)."""
+    from gpt41cost.rules import all_rules
+
+    (rule,) = [r for r in all_rules(shipped_catalog) if r.name == "forecast after shutdown"]
+    assert "on days it is shut down (the rest of the run date included)" in rule.text
