@@ -268,8 +268,9 @@ def lifecycle_rules(c: Catalog) -> list[Rule]:
             "policy",
             "a price entry applies from its date until the next; a line's first entry also covers earlier days; a "
             "usage record pays its own day's prices, one without a timestamp those of the run's date; plan --check "
-            "holds the budget against the most expensive 30 days starting within the horizon, each day at its own "
-            "prices, when a routed model's price changes there (its figures stay a month at the run date's prices)",
+            "holds the budget against the most expensive 30 days starting on a day from the run's date to the "
+            "horizon's last day, each day at its own prices, when what a routed model's share pays changes in them "
+            "(a price line the workload does not use is no change; its figures stay a month at the run date's prices)",
             "-",
         ),
         Rule(

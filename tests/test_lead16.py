@@ -17,7 +17,11 @@ def test_the_dated_prices_rule_says_how_plan_check_prices_a_change_within_the_ho
     from gpt41cost.rules import all_rules
 
     (rule,) = [r for r in all_rules(shipped_catalog) if r.name == "dated prices"]
-    assert "plan --check holds the budget against the most expensive 30 days starting within the horizon" in rule.text
+    assert (
+        "plan --check holds the budget against the most expensive 30 days starting on a day from the run's date to "
+        "the horizon's last day, each day at its own prices, when what a routed model's share pays changes in them "
+        "(a price line the workload does not use is no change"
+    ) in rule.text  # as since 2671ce5 (review16b's R1 and R5)
 
 
 def test_the_budget_row_gives_the_use_the_verdict_holds_against_the_budget(tmp_path):
