@@ -12,12 +12,14 @@ from ..lifecycle import NOT_YET_RELEASED, SHUT_DOWN, active_first
 from ..limits import (
     ASSUMPTIONS,
     DAYS_PER_MONTH,
+    HUNDRED,
     Assessment,
     Demand,
     Drain,
     ModelTier,
     RequestProfile,
     TierFit,
+    pct_apart,
     priority_notes,
     priority_text,
 )
@@ -96,12 +98,23 @@ def use_columns(tiers: Sequence[TierFit]) -> list[tuple[str, str]]:
     return [(k, h) for k, h in _COLUMNS if k in used]
 
 
-def use_cells(m: ModelTier, columns: Sequence[tuple[str, str]]) -> list[str | Pct]:
+def use_cells(m: ModelTier, columns: Sequence[tuple[str, str]], ceiling: Decimal) -> list[str | Pct]:
+    """Each use in ``columns`` as a percentage cell, with the places that set it apart from
+    ``ceiling`` (the limit less the required headroom): a NO never sits beside a use that reads
+    as fitting (80.002%, not 80.0%). "-": the model has no such limit."""
     cells: list[str | Pct] = []
     for key, _ in columns:
         u = m.use(key)
-        cells.append("-" if u is None else Pct(u.pct))
+        cells.append("-" if u is None else apart(Pct(u.pct), ceiling))
     return cells
+
+
+def apart(cell: str | Pct, ceiling: Decimal) -> str | Pct:
+    """A percentage cell with the places that set it apart from ``ceiling`` (one when well apart;
+    limits.pct_apart): a use or headroom just past the required headroom reads past it."""
+    if not isinstance(cell, Pct) or cell.value is None:
+        return cell
+    return Pct(cell.value, max(cell.places, pct_apart(cell.value, ceiling)))
 
 
 def model_tier_json(m: ModelTier, t: TierFit) -> dict[str, Any]:
@@ -300,9 +313,13 @@ def rate_shown(d: Decimal | None) -> Shown:
 
 
 def cap_cell(t: TierFit) -> str:
+    """The share of the tier's monthly usage cap the projected spend uses, with the places that
+    show a spend over the cap (100.004%, not 100.0%)."""
     if t.monthly_spend_usd is None:
         return f"{usd_auto(t.monthly_cap_usd)} (not checked)"
-    return f"{pct(t.cap_used_pct)} of {usd_auto(t.monthly_cap_usd)}"
+    used = t.cap_used_pct
+    places = 1 if used is None else pct_apart(used, HUNDRED)
+    return f"{pct(used, places)} of {usd_auto(t.monthly_cap_usd)}"
 
 
 # --------------------------------------------------------------------------- the report
@@ -362,8 +379,9 @@ def limits_report(
                 [
                     Shown(model.label + _UNSERVED_SUFFIX.get(status, ""), model.label),
                     t.tier,
-                    *use_cells(m, columns),
-                    Pct(m.headroom_pct),
+                    # a NO never sits beside figures that read as fitting (80.002%, 19.998%)
+                    *use_cells(m, columns, HUNDRED - a.demand.min_headroom_pct),
+                    apart(Pct(m.headroom_pct), a.demand.min_headroom_pct),
                     rate_shown(t.max_peak_rpm),  # at the peak's precision, as plan's
                     Shown(cap_cell(t), t.cap_used_pct),
                     yes_no(t.fits),

@@ -14,18 +14,18 @@ from ..limits import (
     Assessment,
     DatedMonths,
     Demand,
-    TierFit,
     Verdict,
     dated_notes,
     pct_apart,
     priority_notes,
     usd_apart,
 )
-from ..report import MEAN_PLACES, Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_auto, usd_cents
+from ..report import MEAN_PLACES, Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_cents
 from ..workload import PromptSummary, Workload, model_summaries
 from .dated import catalog_notes, dated_json, status_text
 from .limits import (
     WORKLOAD_SHARES,
+    apart,
     cap_cell,
     common_inputs,
     expected_output_json,
@@ -127,20 +127,20 @@ def plan_report(
     head_rows = [
         [
             m.model,
-            *(_apart(c, ceiling) for c in use_cells(m, columns)),
-            _apart(Pct(m.headroom_pct), w.min_headroom_pct),
+            *use_cells(m, columns, ceiling),
+            apart(Pct(m.headroom_pct), w.min_headroom_pct),
             yes_no(m.fits),
         ]
         for m in at.models
     ]
-    head_footer = [["monthly usage cap", *([""] * len(columns)), "", f"{yes_no(at.cap_fits)}: {_cap_cell(at)}"]]
+    head_footer = [["monthly usage cap", *([""] * len(columns)), "", f"{yes_no(at.cap_fits)}: {cap_cell(at)}"]]
     tier_rows = [
         # the max at the peak's own precision and rounding: a fitting tier never reads a max under the peak
         [
             t.tier,
-            _apart(Pct(t.headroom_pct), w.min_headroom_pct),
+            apart(Pct(t.headroom_pct), w.min_headroom_pct),
             rate_shown(t.max_peak_rpm),
-            Shown(_cap_cell(t), t.cap_used_pct),
+            Shown(cap_cell(t), t.cap_used_pct),
             yes_no(t.fits),
         ]
         for t in a.tiers
@@ -364,21 +364,6 @@ def budget_cell(budget: Decimal, checked: Decimal | None) -> str:
     """The budget in cents, or with the places that set it apart from the spend it is checked
     against when cents would read them equal."""
     return usd_cents(budget) if checked is None else usd_apart(budget, checked)[0]
-
-
-def _apart(cell: str | Pct, ceiling: Decimal) -> str | Pct:
-    """A percentage cell with the places that set it apart from ``ceiling`` (one when well apart)."""
-    if not isinstance(cell, Pct) or cell.value is None:
-        return cell
-    return Pct(cell.value, max(cell.places, pct_apart(cell.value, ceiling)))
-
-
-def _cap_cell(t: TierFit) -> str:
-    """views.limits.cap_cell, with the places that show a spend over the cap (100.004%, not 100.0%)."""
-    used = t.cap_used_pct
-    if used is None or t.monthly_spend_usd is None:
-        return cap_cell(t)
-    return f"{pct(used, pct_apart(used, HUNDRED))} of {usd_auto(t.monthly_cap_usd)}"
 
 
 def _checked_json(months: DatedMonths | None, budget: Decimal | None) -> dict[str, Any] | None:
