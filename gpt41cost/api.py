@@ -765,14 +765,21 @@ def _texts(value: str | Iterable[str] | None, param: str, what: str) -> list[str
 
 
 def _refuse_bad_batch_lines(got: Gathered, preflight: bool) -> None:
-    from .errors import InputError, Uncountable
-    from .readers.inputs import BAD_LINE_HINT
+    """A Batch file's bad line, or one gpt41cost will not count, stops the read (no ``skip_bad``):
+    its message names the parameter that goes on (readers.text.Advice: ``skip_bad=True`` for the
+    API, ``--skip-bad`` on the command line)."""
+    from .errors import Uncountable
+    from .readers.inputs import BAD_LINE_ADVICE
+    from .readers.text import Advice
+
+    class UncountableAdvice(Uncountable, Advice):
+        """A line gpt41cost will not count (still an :class:`Uncountable`), naming ``skip_bad``."""
 
     for facts, _ in got.batches:
-        for found, error in ((facts.uncountable, Uncountable), ([] if preflight else facts.bad_lines, InputError)):
+        for found, error in ((facts.uncountable, UncountableAdvice), ([] if preflight else facts.bad_lines, Advice)):
             if found:
                 more = f" (and {len(found) - 1} more such lines)" if len(found) > 1 else ""
-                raise error(f"{found[0][1]}{more}; {BAD_LINE_HINT}")
+                raise error(f"{found[0][1]}{more}; {BAD_LINE_ADVICE}", "skip_bad")
 
 
 def _skip_lines(first: Sequence[str], count: int, empty: Sequence[str], counted: int) -> list[str]:

@@ -15,6 +15,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+
+import gpt41cost
+from gpt41cost.errors import InputError, InputParameterError, Uncountable
+
 from .conftest import DATA
 
 FIXTURE = str(DATA / "pricing-fixture.yaml")
@@ -55,3 +63,53 @@ def test_limits_spend_just_over_the_cap_reads_over_it(cli) -> None:  # type: ign
     args[5] = "1000"  # $84.00 of $100
     out = cli("limits", args, "--tier", "1", "--as-of", "2026-12-07", "--pricing", FIXTURE, expect=0).stdout
     assert "84.0% of $100.00" in out
+
+
+# --------------------------------------------------------------------------- item 2
+
+OK_LINE = {
+    "custom_id": "a",
+    "method": "POST",
+    "url": "/v1/chat/completions",
+    "body": {"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 10},
+}
+BAD_LINE = {**OK_LINE, "custom_id": "b", "body": {"model": "gpt-4.1", "messages": "x"}}
+TWICE = (
+    '{"custom_id": "c", "custom_id": "d", "method": "POST", "url": "/v1/chat/completions", '
+    '"body": {"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi"}]}}'
+)
+GO_ON = "nothing was counted: fix the line or pass {} to count the other lines"
+
+
+def _batch(tmp_path: Path, second: str) -> Path:
+    f = tmp_path / "b.jsonl"
+    f.write_text(json.dumps(OK_LINE) + "\n" + second + "\n")
+    return f
+
+
+@pytest.mark.parametrize(
+    ("second", "problem"),
+    [
+        pytest.param(json.dumps(BAD_LINE), "line 2: 'messages' must be a list of messages", id="bad-line"),
+        pytest.param(TWICE, 'line 2: "custom_id" appears twice in one object', id="uncountable"),
+    ],
+)
+def test_a_batch_files_bad_line_names_skip_bad(cli, tmp_path, second, problem) -> None:  # type: ignore[no-untyped-def]
+    f = _batch(tmp_path, second)
+    with pytest.raises(InputParameterError) as got:
+        gpt41cost.limits([str(f)], peak_rpm=10, models="gpt-4.1", catalog=FIXTURE)
+    assert got.value.message.startswith(f"{f}: {problem}")
+    assert got.value.message.endswith(GO_ON.format("skip_bad=True"))
+    assert isinstance(got.value, InputError) and got.value.exit_code == 3
+    # the CLI's line as before
+    r = cli("limits", f, "--peak-rpm", "10", "-m", "gpt-4.1", "--pricing", FIXTURE)
+    assert (r.exit_code, r.stdout) == (3, "")
+    assert r.stderr.startswith(f"gpt41cost: error: {f}: {problem}")
+    assert r.stderr.endswith(GO_ON.format("--skip-bad") + "\n") and r.stderr.count("\n") == 1
+
+
+def test_an_uncountable_batch_line_is_still_uncountable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    f = _batch(tmp_path, TWICE)
+    with pytest.raises(Uncountable) as got:
+        gpt41cost.limits([str(f)], peak_rpm=10, models="gpt-4.1", catalog=FIXTURE)
+    assert got.value.exit_code == 3 and "skip_bad=True" in got.value.message
