@@ -980,6 +980,7 @@ def _limit_profiles(
     ``rpd`` (requests a day) the month's steady state at that traffic on each model, as
     ``estimate`` and ``plan`` price it (:func:`gpt41cost.workload.steady_cached`), else a warm run."""
     from .cache import CACHE_STEADY_SHORT, RETENTION_MINUTES
+    from .errors import InputParameterError
     from .measure import over_max
     from .workload import (
         given_size_profile,
@@ -1049,7 +1050,10 @@ def _limit_profiles(
             auto_cached=steady if steady is not None else auto.get(base),
         )
         # a request over the window is refused, as plan refuses it (docs/accounting.md §11)
-        refuse_over_window(profiles[base], measured, m, "max_tokens (or output_tokens)")
+        try:
+            refuse_over_window(profiles[base], measured, m, "{max_tokens} (or {output_tokens})")
+        except InputParameterError as exc:  # the parameters that gave the output: the API's, the CLI's flags
+            raise InputParameterError(exc.template, *exc.params, "max_tokens", "output_tokens", api=exc.api) from None
         if steady is not None and rpd is not None:
             s = replace(
                 s,

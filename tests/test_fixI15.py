@@ -231,7 +231,7 @@ def test_limits_refuses_a_file_request_over_the_window_as_plan_does(cli, tmp_pat
     assert r.exit_code == 3 and r.stdout == ""
     assert r.stderr.endswith(
         "35,000 input tokens plus 6,000 output do not fit gpt-4.1's 40,000-token context window; lower "
-        "max_tokens (or output_tokens) to 5,000 or less, or shorten its input\n"
+        "--max-tokens (or --output-tokens) to 5,000 or less, or shorten its input\n"
     )
     # the file that fits is assessed
     small = tmp_path / "small.jsonl"

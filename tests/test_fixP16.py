@@ -113,3 +113,34 @@ def test_an_uncountable_batch_line_is_still_uncountable(tmp_path) -> None:  # ty
     with pytest.raises(Uncountable) as got:
         gpt41cost.limits([str(f)], peak_rpm=10, models="gpt-4.1", catalog=FIXTURE)
     assert got.value.exit_code == 3 and "skip_bad=True" in got.value.message
+
+
+# --------------------------------------------------------------------------- item 3
+
+
+def _long_prompt(tmp_path: Path) -> tuple[Path, str]:
+    from .test_fixF15 import _small_window  # the fixture catalog with a 40,000-token window
+
+    t = tmp_path / "long.txt"
+    t.write_text("hello" + " hello" * 34_999)  # 35,000 tokens
+    return t, _small_window(tmp_path)
+
+
+def test_limits_over_the_window_names_the_output_flags(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    t, pricing = _long_prompt(tmp_path)
+    r = cli("limits", t, "--peak-rpm", "1", "--max-tokens", "6000", "-m", "gpt-4.1", "--pricing", pricing)
+    assert (r.exit_code, r.stdout) == (3, "")
+    assert r.stderr == (
+        f"gpt41cost: error: {t}: 35,000 input tokens plus 6,000 output do not fit gpt-4.1's 40,000-token context "
+        "window; lower --max-tokens (or --output-tokens) to 5,000 or less, or shorten its input\n"
+    )
+
+
+def test_limits_over_the_window_names_the_api_parameters(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    t, pricing = _long_prompt(tmp_path)
+    with pytest.raises(InputParameterError) as got:
+        gpt41cost.limits([str(t)], peak_rpm=1, max_tokens=6000, models="gpt-4.1", catalog=pricing)
+    assert got.value.message == (
+        f"{t}: 35,000 input tokens plus 6,000 output do not fit gpt-4.1's 40,000-token context window; lower "
+        "max_tokens (or output_tokens) to 5,000 or less, or shorten its input"
+    )
