@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from gpt41cost.readers.inputs import unrendered_note
 from gpt41cost.views.limits import unrendered_notes
 
@@ -86,3 +88,40 @@ def test_the_forecast_after_shutdown_rule_names_the_rest_of_the_run_date(shipped
 
     (rule,) = [r for r in all_rules(shipped_catalog) if r.name == "forecast after shutdown"]
     assert "on days it is shut down (the rest of the run date included)" in rule.text
+
+
+@pytest.mark.parametrize("size", [0, 1, 4_999, 5_000, 5_001, 12_345])
+@pytest.mark.parametrize("kind", ["file", "stream"])
+def test_a_bounded_read_gives_all_to_the_limit_and_refuses_past_it(tmp_path, monkeypatch, size, kind):
+    """read_limited reads a regular file in a call of its size and a stream in growing pieces (no
+    buffer of the limit set aside per file): all of it up to the limit, one byte more refused."""
+    import io
+
+    from gpt41cost.errors import InputError
+    from gpt41cost.readers import files
+
+    monkeypatch.setattr(files, "FIRST_READ", 1_000)  # several pieces of a stream under the limit
+    data = bytes(range(256)) * (size // 256 + 1)
+    data = data[:size]
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    with open(path, "rb") if kind == "file" else io.BytesIO(data) as fh:
+        if size <= 5_000:
+            assert files.read_limited(fh, "f.bin", limit=5_000) == data
+        else:
+            with pytest.raises(InputError, match=r"^f\.bin: over 0 MiB read whole"):
+                files.read_limited(fh, "f.bin", limit=5_000)
+
+
+def test_a_bounded_read_reads_a_file_that_grew_after_its_size_was_taken(tmp_path, monkeypatch):
+    """The size is a hint: a file longer than it is read on to its end (or the limit)."""
+    import os
+
+    from gpt41cost.readers import files
+
+    path = tmp_path / "grows.txt"
+    path.write_bytes(b"a" * 100)
+    monkeypatch.setattr(files, "_regular_size", lambda fh: 10)
+    with open(path, "rb") as fh:
+        assert files.read_limited(fh, "grows.txt", limit=1_000) == b"a" * 100
+    assert os.path.getsize(path) == 100

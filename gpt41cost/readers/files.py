@@ -83,10 +83,28 @@ def read_whole(source: str, limit: int = MAX_WHOLE_BYTES, what: str = "file") ->
         return read_limited(fh, source, limit, what)
 
 
+#: The first read of a stream whose size is not known (stdin, a pipe); each next one doubles.
+FIRST_READ = 1 << 20
+
+
 def read_limited(fh: BinaryIO, source: str, limit: int = MAX_WHOLE_BYTES, what: str = "file") -> bytes:
-    """All of the stream ``fh``, refused past ``limit`` bytes without reading further."""
+    """All of the stream ``fh``, refused past ``limit`` bytes without reading further. A regular
+    file is read in one call of its size (and one more to see its end); ``read(limit + 1)`` would
+    have Python set aside a buffer of the limit for each file (64 MiB: some 45 us a file, with
+    thousands of prompt files), so a stream of unknown size is read in growing pieces instead."""
     try:
-        data = fh.read(limit + 1)
+        size = _regular_size(fh)
+        step = FIRST_READ if size is None else size + 1
+        pieces: list[bytes] = []
+        got = 0
+        while got <= limit:
+            piece = fh.read(min(step, limit + 1 - got))
+            if not piece:
+                break
+            pieces.append(piece)
+            got += len(piece)
+            step = max(step, FIRST_READ) * 2
+        data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
     except OSError as exc:
         raise cannot_read(source, exc) from None
     if len(data) > limit:
@@ -95,6 +113,15 @@ def read_limited(fh: BinaryIO, source: str, limit: int = MAX_WHOLE_BYTES, what: 
             "(request and usage logs are streamed: give them as .jsonl)"
         )
     return data
+
+
+def _regular_size(fh: BinaryIO) -> int | None:
+    """The size of ``fh`` when it is a regular file (None: a pipe, a device, a stream in memory)."""
+    try:
+        st = os.fstat(fh.fileno())
+    except (OSError, AttributeError, ValueError):  # io.UnsupportedOperation is an OSError and a ValueError
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
 def path_kind(source: str) -> str:
