@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from .report import Chart, Usd, chart_total, chart_value, display, encodable, label_lines, money_places, usd
+from .report import Chart, Usd, chart_line, chart_total, chart_value, display, encodable, label_lines, money_places, usd
 
 #: Widest and narrowest bar, in terminal cells.
 BAR_MAX = 30
@@ -70,10 +70,13 @@ def _marked(text: str, top: float, width: int, ascii: bool, mark: float | None) 
     return text if text[at] != " " else text[:at] + _MARK[ascii] + text[at + 1 :]
 
 
-def _text(value: Decimal | int | None, unit: str, column: Sequence[Decimal | int | None]) -> str:
-    """A bar's figure: money at one number of places down the column (as the tables show it)."""
+def _text(
+    value: Decimal | int | None, unit: str, column: Sequence[Decimal | int | None], beside: Decimal | int | None
+) -> str:
+    """A bar's figure: money at one number of places down the column (as the tables show it); a
+    share apart from the chart's line (``beside``)."""
     if unit != "usd" or value is None:
-        return chart_value(value, unit)
+        return chart_value(value, unit, beside)
     return usd(Decimal(value), money_places([Usd(None if x is None else Decimal(x)) for x in column]))
 
 
@@ -93,7 +96,9 @@ def bar_chart(c: Chart, width: int | None, ascii: bool = False, encoding: str | 
     pct = c.unit == "pct"
     mark = None if c.line is None else _num(c.line[1])
     figures = [[chart_total(c, j)] for j in range(n)] if c.stacked else [[v[j] for _, v in series] for j in range(n)]
-    values = [[_text(x, c.unit, [row[k] for row in figures]) for k, x in enumerate(row)] for row in figures]
+    values = [
+        [_text(x, c.unit, [row[k] for row in figures], chart_line(c)) for k, x in enumerate(row)] for row in figures
+    ]
     if c.stacked:
         top = max([sum(_num(v[j]) for _, v in series) for j in range(n)] + [mark or 0.0])
     else:

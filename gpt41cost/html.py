@@ -18,6 +18,7 @@ from html import escape as _html_escape
 from .report import (
     Chart,
     Report,
+    chart_line,
     chart_total,
     chart_value,
     display,
@@ -125,8 +126,10 @@ def _figure(c: Chart, index: int) -> str:
             + "</p>"
         )
     cols = ["", *(name for name, _ in c.series)]
+    beside = chart_line(c)
     rows = [
-        [display(cat), *(chart_value(vals[j], c.unit) for _, vals in c.series)] for j, cat in enumerate(c.categories)
+        [display(cat), *(chart_value(vals[j], c.unit, beside) for _, vals in c.series)]
+        for j, cat in enumerate(c.categories)
     ]
     if c.line is not None:
         rows.append([display(c.line[0]), *([chart_value(c.line[1], c.unit)] * len(c.series))])
@@ -142,6 +145,7 @@ LINE_H = 13
 
 
 def _svg(c: Chart, cid: str) -> str:
+    beside = chart_line(c)
     label_w, value_w, bar_area, bar_h, gap = 200, 110, 420, 16, 10
     n_series = 1 if c.stacked else len(c.series)
     labels = [label_lines(display(cat)) for cat in c.categories]
@@ -185,10 +189,12 @@ def _svg(c: Chart, cid: str) -> str:
             else:
                 y = y0 + i * bar_h
                 parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{colour}"/>')
-                figure = chart_value(vals[j], c.unit)
+                figure = chart_value(vals[j], c.unit, beside)
                 parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 5}">{figure}</text>')
         if c.stacked:
-            parts.append(f'<text x="{x + 4:.1f}" y="{y0 + bar_h - 4}">{chart_value(chart_total(c, j), c.unit)}</text>')
+            parts.append(
+                f'<text x="{x + 4:.1f}" y="{y0 + bar_h - 4}">{chart_value(chart_total(c, j), c.unit, beside)}</text>'
+            )
         y0 += group_hs[j]
     if c.line is not None:
         lx = label_w + num(c.line[1]) * scale
@@ -203,9 +209,10 @@ def _svg(c: Chart, cid: str) -> str:
 
 def _alt_text(c: Chart) -> str:
     """The chart in words: every category with its figures (the table below has them too)."""
+    beside = chart_line(c)
     parts = []
     for j, cat in enumerate(c.categories):
-        figures = ", ".join(f"{name} {chart_value(vals[j], c.unit)}" for name, vals in c.series)
+        figures = ", ".join(f"{name} {chart_value(vals[j], c.unit, beside)}" for name, vals in c.series)
         parts.append(f"{cat}: {figures}")
     text = f"{c.description} " + "; ".join(parts) + "."
     if c.line is not None:

@@ -365,15 +365,36 @@ def chart_total(c: Chart, j: int) -> Decimal | None:
     return sum(present, Decimal(0)) if present else None
 
 
-def chart_value(value: Decimal | int | None, unit: str) -> str:
-    """A chart's figure for people: money by size, a share with one place, a count."""
+def pct_places(value: Decimal, beside: Decimal, most: int = 12) -> int:
+    """The places a percentage ``value`` is shown with beside ``beside`` (a ceiling, a chart's
+    line): one, or the fewest (up to ``most``) at which they read apart when they differ (a use
+    of 80.002% beside an 80% ceiling reads "80.002%", never "80.0%" twice)."""
+    places = 1
+    while places < most and value != beside and _pct_at(value, places) == _pct_at(beside, places):
+        places += 1
+    return places
+
+
+def _pct_at(p: Decimal, places: int) -> str:
+    return f"{p.quantize(Decimal(1).scaleb(-places)):,}%"
+
+
+def chart_value(value: Decimal | int | None, unit: str, beside: Decimal | int | None = None) -> str:
+    """A chart's figure for people: money by size, a share with one place (or the places that set
+    it apart from ``beside``, the chart's line: :func:`pct_places`), a count."""
     if value is None:
         return "-"
     if unit == "usd":
         return usd_cents(Decimal(value), digits=3)
     if unit == "pct":
-        return f"{Decimal(value):,.1f}%"
+        places = 1 if beside is None else pct_places(Decimal(value), Decimal(beside))
+        return f"{Decimal(value):,.{places}f}%"
     return f"{value:,}" if isinstance(value, int) else f"{Decimal(value):,.1f}"
+
+
+def chart_line(c: Chart) -> Decimal | int | None:
+    """The figure of a chart's line that its percentages are shown apart from (None: no line)."""
+    return c.line[1] if c.line is not None and c.unit == "pct" else None
 
 
 #: Characters of a chart's category label on one line (HTML's label column is 200 px wide).

@@ -125,3 +125,25 @@ def test_a_bounded_read_reads_a_file_that_grew_after_its_size_was_taken(tmp_path
     with open(path, "rb") as fh:
         assert files.read_limited(fh, "grows.txt", limit=1_000) == b"a" * 100
     assert os.path.getsize(path) == 100
+
+
+def test_a_chart_shows_a_share_just_past_its_line_past_it(cli):
+    """limits' chart of use per tier read 'TPM % ... 80.0%' for 80.002% of tier 1's TPM against its
+    '80.0%' line (the table says 80.002% since 2843957; fixP16's finding): the terminal bars, the
+    page's bars, its figure table and its words all show the places that set it apart."""
+    from decimal import Decimal
+
+    from gpt41cost.report import chart_value, pct_places
+
+    assert pct_places(Decimal("80.0021"), Decimal(80)) == 3
+    assert pct_places(Decimal("79.99"), Decimal(80)) == 2
+    assert pct_places(Decimal(80), Decimal(80)) == 1
+    assert chart_value(Decimal("80.0021"), "pct", Decimal(80)) == "80.002%"
+    assert chart_value(Decimal("80.0021"), "pct") == "80.0%"  # no line: one place
+    args = ["limits", "--input-tokens", "1000", "--output-tokens", "100", "--requests-per-day", "10473"]
+    args += ["-m", "gpt-4.1", "--min-headroom", "20"]
+    table = cli(*args, env={"COLUMNS": "160"}, expect=0).stdout
+    (bar,) = [line for line in table.splitlines() if line.startswith(" tier 1 ") and "TPM %" in line]
+    assert bar.endswith("80.002%"), bar
+    page = cli(*args, "-f", "html", expect=0).stdout
+    assert page.count("80.002%") == 4  # the table, the bar's figure, the chart's words, its data table
