@@ -10,16 +10,17 @@ From the priced daily series of ``gpt41cost usage`` (UTC days). Rules, each stat
   none; fewer days when the records start later). It may reach into the previous month. The run
   date's own day is taken as not over (the default run date is today): when the records reach
   it, it is left out of the window (unless it is their only day), and the rest of it is projected
-  as a day of the rate at its prices less what it has spent so far (none if more). In dollars the
-  rate is shown at its own days' prices (its mean spend) and, when prices move, at those of the
-  first day projected.
+  per model as a day of the rate's traffic less the traffic logged that day so far, at the prices
+  the rest of the day pays (none if more: a model's day past its rate is not set against the
+  other models' rest). In dollars the rate is shown at its own days' prices (its mean spend) and,
+  when prices move, at those of the first day projected.
 - Projection: spend so far + the rest of the run date + each day left, the run rate's traffic at
   that day's prices (docs/accounting.md §1, dated prices: a record pays its own day's prices, and
   so does a day projected). On a day a model of the traffic is shut down, its traffic is priced at
   the substitute the catalog names still served that day (the substitute chain every report
   follows), else left out (no substitute in the catalog, or a fine-tuned model): never at a model
-  not served; so is the rest of the run date, the model's day less its own spend so far (none if
-  more), and the spend so far of a model left out is not set against the rest of the others'. A
+  not served; so is the rest of the run date, the model's day less its own traffic so far, both at
+  the substitute's prices (none if more), and a model left out adds none of it. A
   warning names the model, its shutdown, the days, what the days priced at a substitute cost and
   what the days left out would add at its own prices. The range takes the traffic
   of the window's day that gives the lowest (the highest) month-end in the rate's place: the
@@ -125,7 +126,7 @@ class Shutdown:
     ``shutdown_on``): there its traffic is priced at the substitute the catalog names still served
     (``substitutes``, the chain on each day), or left out (``left_out_days``) when there is none.
     The days run from ``first_day``, the run date when it is one of them (``rest_of_run_date``: only
-    the rest of it, its day less the model's spend so far, counts), to ``last_day``."""
+    the rest of it, its day less the model's traffic so far at the same prices, counts), to ``last_day``."""
 
     model: str
     shutdown_on: _dt.date
@@ -169,8 +170,9 @@ class Forecast:
     tier: int | None
     daily: tuple[tuple[_dt.date, Decimal], ...]  # the month's days so far, with spend
     run_date: _dt.date | None = None  # the run's date (``--as-of``); after ``through``: no records since
-    #: the run date's day, not over, when the records reach it: the rest of it at the run rate (the rate
-    #: less its spend so far, none if more); None when the records end before the run date
+    #: the run date's day, not over, when the records reach it: the rest of it at the run rate (per
+    #: model, the rate's traffic less the day's so far, at the prices the rest pays, none if more);
+    #: None when the records end before the run date
     rest_of_run_date_usd: Decimal | None = None
     #: the run rate's traffic at the prices of ``start``, the first day projected (the run date when
     #: the records reach it): what a day costs from there until a price changes
@@ -224,7 +226,8 @@ class Forecast:
         rest = (
             ""
             if self.rest_of_run_date_usd is None
-            else f", and for the rest of the run date {self.through} less its spend so far (none if more)"
+            else f", and for the rest of the run date {self.through} less the day's traffic so far, per model "
+            "(none if more)"
         )
         return (
             (
@@ -358,6 +361,31 @@ class _Pricer:
                 total += self.at(model, (name, mode), [i, c, o], day)
         return total / per
 
+    def rest(
+        self,
+        traffic: dict[tuple[str, str], list[int]],
+        per: int,
+        logged: dict[tuple[str, str], list[int]],
+        day: _dt.date,
+        *,
+        own: bool = False,
+    ) -> dict[str, Decimal]:
+        """The rest of ``day``, not over, per model as given: a day of ``traffic`` (tokens over ``per``
+        days) less the traffic ``logged`` that day so far, both at the prices the rest of the day pays
+        (the substitute's for a model shut down; ``own``: the model's own instead), none if more. A
+        model not served that day (no substitute) has none. The logged traffic is priced again, not
+        taken as its spend: that paid the model's own prices, not its substitute's."""
+        out: dict[str, Decimal] = {}
+        for name in dict.fromkeys(n for n, _ in traffic):
+            model = self.models[name] if own else self.served(name, day)
+            if model is None:
+                out[name] = Decimal(0)
+                continue
+            rate = sum((self.at(model, k, t, day) for k, t in traffic.items() if k[0] == name), Decimal(0))
+            so_far = sum((self.at(model, k, t, day) for k, t in logged.items() if k[0] == name), Decimal(0))
+            out[name] = max(rate / per - so_far, Decimal(0))
+        return out
+
     def at(self, model: ResolvedModel, kind: tuple[str, str], tokens: list[int], day: _dt.date) -> Decimal:
         """``tokens`` of ``kind`` (model as given, mode) on ``model`` at its prices of ``day``."""
         dated = self.on_day(model, (day - EPOCH).days)
@@ -409,7 +437,6 @@ def forecast(
     month_days = [(month_start + _dt.timedelta(days=i)) for i in range((through - month_start).days + 1)]
     daily = [(d, series.get(d, Decimal(0))) for d in month_days]
     spent = sum((usd for _, usd in daily), Decimal(0))
-    so_far = series[through]
 
     # the traffic is projected, not the dollars: each day left pays its own day's prices
     by_day, models = _traffic(acc, catalog, (rate_from - EPOCH).days, (through - EPOCH).days)
@@ -419,20 +446,21 @@ def forecast(
     ahead = [through + _dt.timedelta(days=k) for k in range(1, (month_end - through).days + 1)]
     start = through if partial else through + _dt.timedelta(days=1)  # the first day projected
     projected = partial or bool(ahead)  # else the month is over: its spend is its total
-    # the run date's spend so far by model as given, at its own prices (as usage priced it); a model
-    # whose traffic is left out on the run date (shut down, no substitute) has its rest left out, and
-    # its spend so far is not set against the rest of the others'
-    spent_by: dict[str, Decimal] = {}
-    if partial:
-        for kind, tokens in by_day.get((through - EPOCH).days, {}).items():
-            spent_by[kind[0]] = spent_by.get(kind[0], Decimal(0)) + pricer.at(models[kind[0]], kind, tokens, through)
-    left_out_so_far = sum((usd for name, usd in spent_by.items() if pricer.served(name, through) is None), Decimal(0))
-    counted_so_far = so_far - left_out_so_far
+    # the run date's traffic so far: the rest of the day is the rate's traffic less it, per model, both
+    # at the prices the rest pays (a substitute's, for a model shut down), not the rate less the
+    # day's spend, which paid the model's own prices (review 16c)
+    logged = by_day.get((through - EPOCH).days, {}) if partial else {}
+    # of the run date's spend so far (usage's, at the models' own prices), that of models left out on
+    # it (shut down, no substitute): said beside the rest of the day, which has none of their traffic
+    left_out_so_far = sum(
+        (pricer.at(models[k[0]], k, t, through) for k, t in logged.items() if pricer.served(k[0], through) is None),
+        Decimal(0),
+    )
 
     def project(traffic: dict[tuple[str, str], list[int]], per: int) -> tuple[Decimal | None, list[Decimal], Decimal]:
         """At ``traffic`` (over ``per`` days): the rest of the run date (None: the records end before
         it), each day left, and the two together (divided once: as the rate x days when prices hold)."""
-        rest = max(pricer.cost(traffic, through, per) - counted_so_far, Decimal(0)) if partial else None
+        rest = sum(pricer.rest(traffic, per, logged, through).values(), Decimal(0)) if partial else None
         whole = [pricer.cost(traffic, d) for d in ahead]
         return rest, [usd / per for usd in whole], (rest or Decimal(0)) + sum(whole, Decimal(0)) / per
 
@@ -472,7 +500,7 @@ def forecast(
         low_day=window_days[lo_i],
         high_day=window_days[hi_i],
         price_changes=_price_changes(pricer, mean, start, month_end),
-        shutdowns=_shutdowns(pricer, mean, len(window), ahead, through if partial else None, spent_by),
+        shutdowns=_shutdowns(pricer, mean, len(window), ahead, through if partial else None, logged),
         run_date_left_out_usd=left_out_so_far,
     )
 
@@ -506,13 +534,13 @@ def _shutdowns(
     per: int,
     ahead: list[_dt.date],
     run_day: _dt.date | None,
-    spent_by: dict[str, Decimal],
+    logged: dict[tuple[str, str], list[int]],
 ) -> tuple[Shutdown, ...]:
     """Each model of the projected traffic (over ``per`` days) shut down on some of the days
     projected: the rest of the run date (``run_day``; None when the records end before it) and the
     whole days ``ahead``. On those its traffic is priced at its substitute's prices, or left out
-    when it has none; on the run date, its day less its own spend so far (``spent_by``), none if more,
-    as the projection takes the rest of it."""
+    when it has none; on the run date, its day less its own traffic so far (``logged``), both at
+    the same prices, none if more, as the projection takes the rest of it (:meth:`_Pricer.rest`)."""
     out = []
     days = ([] if run_day is None else [run_day]) + ahead
     for name in sorted({n for n, _ in traffic}):
@@ -530,11 +558,10 @@ def _shutdowns(
             served, passed = pricer.chain(name, d)
             at_own = sum((pricer.at(model, kind, t, d) for kind, t in own.items()), Decimal(0))
             at_served = Decimal(0) if served is None else pricer.cost(own, d)
-            if d == run_day:  # its rest: the day less the model's spend so far, none if more
-                so_far = spent_by.get(name, Decimal(0))
+            if d == run_day:  # its rest: the day less the model's traffic so far, at each side's prices
                 sums = rest[served is not None]
-                sums[0] += max(at_served / per - so_far, Decimal(0)) if served is not None else Decimal(0)
-                sums[1] += max(at_own / per - so_far, Decimal(0))
+                sums[0] += pricer.rest(own, per, logged, d)[name]
+                sums[1] += pricer.rest(own, per, logged, d, own=True)[name]
             else:
                 sums = whole[served is not None]
                 sums[0] += at_served

@@ -67,10 +67,12 @@ def test_a_shutdown_on_the_run_date_covers_the_rest_of_it(cli, tmp_path: Path) -
 def test_the_rest_of_a_run_date_after_the_shutdown_is_in_the_substitutes_part(tmp_path: Path) -> None:
     """review16b R2, the run date after the shutdown: gpt-4.1-nano 0.5M tokens a day 10-01..24, 0.25M
     so far on 10-25 (usage prices them at nano's own $0.10/M: $0.05 a day, $0.025). Spent 24 x 0.05
-    + 0.025 = $1.225. At gpt-4.1-mini's $0.40/M a day is $0.20: the rest of 10-25 $0.20 - $0.025 =
-    $0.175, and 10-26..31 6 x $0.20 = $1.20: $2.60 in all, and the shutdown's part $0.175 + $1.20 =
-    $1.375 from 10-25, 7 days (was $1.20 from 10-26, 6 days: the rest of the run date, priced at
-    the substitute, in no shutdown's figures). At nano's own prices: $0.05 - $0.025 + 6 x $0.05 = $0.325."""
+    + 0.025 = $1.225. At gpt-4.1-mini's $0.40/M a day is $0.20: the rest of 10-25 is the 0.25M tokens
+    left of its day, at the same $0.40/M: $0.10 (review 16c: was $0.20 - $0.025 = $0.175, the spend
+    so far at nano's prices taken off a day at mini's), and 10-26..31 6 x $0.20 = $1.20: $2.525 in
+    all, and the shutdown's part $0.10 + $1.20 = $1.30 from 10-25, 7 days (was $1.20 from 10-26, 6
+    days: the rest of the run date, priced at the substitute, in no shutdown's figures). At nano's
+    own prices: $0.05 - $0.025 + 6 x $0.05 = $0.325."""
     days = [(dt.date(2026, 10, i), 500_000) for i in range(1, 25)] + [(dt.date(2026, 10, 25), 250_000)]
     cat = load_catalog(_catalog_file(tmp_path)).on(dt.date(2026, 10, 25))
     acc = Accumulator()
@@ -79,20 +81,20 @@ def test_the_rest_of_a_run_date_after_the_shutdown_is_in_the_substitutes_part(tm
     f = forecast(summarize(acc, cat), acc, cat, run_date=dt.date(2026, 10, 25))
     assert (f.spent_usd, f.rest_of_run_date_usd, f.projected_usd) == (
         Decimal("1.225"),
-        Decimal("0.175"),
-        Decimal("2.6"),
+        Decimal("0.1"),
+        Decimal("2.525"),
     )
     (s,) = f.shutdowns
-    assert (s.first_day, s.days, s.usd) == (dt.date(2026, 10, 25), 7, Decimal("1.375"))  # was 10-26, 6, $1.20
+    assert (s.first_day, s.days, s.usd) == (dt.date(2026, 10, 25), 7, Decimal("1.3"))  # was 10-26, 6, $1.20
     assert (s.first_day, s.days, s.rest_of_run_date, s.left_out_days) == (dt.date(2026, 10, 25), 7, True, 0)
-    assert (s.usd, s.substituted_own_usd, s.left_out_own_usd) == (Decimal("1.375"), Decimal("0.325"), Decimal(0))
+    assert (s.usd, s.substituted_own_usd, s.left_out_own_usd) == (Decimal("1.3"), Decimal("0.325"), Decimal(0))
     assert [(sp.first_day, sp.last_day, sp.served_by) for sp in s.spans] == [
         (dt.date(2026, 10, 25), dt.date(2026, 10, 31), "gpt-4.1-mini")
     ]
     assert f.projected_usd == f.spent_usd + s.usd  # its traffic is all the projection has
     (note,) = [n for n in forecast_notes(f) if "shut down on" in n]
     assert "its traffic on the rest of 2026-10-25 (the run date, not over) and the 6 day(s) after it" in note
-    assert "is priced at gpt-4.1-mini's prices (the substitute in this catalog): $1.38" in note
+    assert "is priced at gpt-4.1-mini's prices (the substitute in this catalog): $1.30" in note
 
 
 def test_a_left_out_models_spend_so_far_is_not_set_against_the_others_rest(tmp_path: Path) -> None:
@@ -100,10 +102,11 @@ def test_a_left_out_models_spend_so_far_is_not_set_against_the_others_rest(tmp_p
     (0.5M a day at $0.20/M, $0.10), 10-01..24; on 10-25, the run date, the fine-tuned model has run
     its 0.5M ($0.10) and priority 0.1M ($0.02). From 10-23 the fine-tuned traffic is left out and the
     priority traffic is at gpt-4.1-mini's priority $0.70/M: $0.35 a day. The rest of 10-25 is
-    priority's $0.35 - $0.02 = $0.33 (was $0.23: the left-out model's $0.10 so far taken off it);
-    10-26..31 6 x $0.35 = $2.10. Spent 24 x $0.20 + $0.12 = $4.92; month-end 4.92 + 0.33 + 2.10 =
-    $7.35 (was $7.25). The fine-tuned model's days at its own prices: the rest of 10-25 $0.10 -
-    $0.10 = $0, and 6 x $0.10 = $0.60."""
+    priority's 0.5M - 0.1M = 0.4M tokens at $0.70/M, $0.28 (was $0.23: the left-out model's $0.10 so
+    far taken off it; then $0.35 - $0.02 = $0.33, review 16c: the $0.02 so far at nano's priority
+    prices taken off a day at mini's); 10-26..31 6 x $0.35 = $2.10. Spent 24 x $0.20 + $0.12 =
+    $4.92; month-end 4.92 + 0.28 + 2.10 = $7.30 (was $7.25, then $7.35). The fine-tuned model's days
+    at its own prices: the rest of 10-25 $0.10 - $0.10 = $0, and 6 x $0.10 = $0.60."""
     cat = load_catalog(_catalog_file(tmp_path)).on(dt.date(2026, 10, 25))
     acc = Accumulator()
     for i in range(1, 26):
@@ -116,29 +119,31 @@ def test_a_left_out_models_spend_so_far_is_not_set_against_the_others_rest(tmp_p
             )
         )
     f = forecast(summarize(acc, cat), acc, cat, run_date=dt.date(2026, 10, 25))
-    assert (f.spent_usd, f.rest_of_run_date_usd, f.projected_usd) == (Decimal("4.92"), Decimal("0.33"), Decimal("7.35"))
+    assert (f.spent_usd, f.rest_of_run_date_usd, f.projected_usd) == (Decimal("4.92"), Decimal("0.28"), Decimal("7.3"))
     got = {
         s.model: (s.first_day, s.left_out_days, s.usd, s.left_out_own_usd, s.substituted_own_usd) for s in f.shutdowns
     }
     assert got == {
-        # at nano's own priority prices: the rest $0.10 - $0.02 = $0.08, and 6 x $0.10 = $0.60
-        "gpt-4.1-nano": (dt.date(2026, 10, 25), 0, Decimal("2.43"), Decimal(0), Decimal("0.68")),
+        # at mini's priority prices $0.28 + $2.10 = $2.38 (was $2.43); at nano's own priority prices:
+        # the rest 0.4M x $0.20/M = $0.08, and 6 x $0.10 = $0.60
+        "gpt-4.1-nano": (dt.date(2026, 10, 25), 0, Decimal("2.38"), Decimal(0), Decimal("0.68")),
         NANO_FT: (dt.date(2026, 10, 25), 7, Decimal(0), Decimal("0.6"), Decimal(0)),
     }
     labels = [str(r[0]) for r in forecast_tables(f)[0].rows]
     assert (
-        "rest of 2026-10-25 (not over: a day at its prices less its $0.020 so far, not the $0.10 of the traffic "
-        "left out that day)"
+        "rest of 2026-10-25 (not over: per model, a day of the rate's traffic less the day's so far, at the prices "
+        "the rest pays, not the $0.10 of the traffic left out that day)"
     ) in labels
 
 
 def test_own_prices_of_the_left_out_days_only(cli, tmp_path: Path) -> None:
     """review16b R3 (f.json): gpt-4.1-nano 1M tokens a day 01-01..10 (at its own $0.10/M: $0.10),
     as of 01-10. Its substitute gpt-4.1-mini ($0.40/M) serves it to 01-13 and shuts down on 01-14
-    itself: the rest of 01-10 $0.40 - $0.10 = $0.30 and 01-11..13 3 x $0.40 = $1.20 at gpt-4.1-mini's
-    prices, $1.50; 01-14..31 left out, 18 x 1M x $0.10/M = $1.80 at its own prices (was $2.10, the
-    three substituted days' $0.30 with them). The substituted days at its own prices: $0 + 3 x
-    $0.10 = $0.30. Month-end: 10 x $0.10 + $1.50 = $2.50."""
+    itself: the rest of 01-10 is 1M - 1M = none of its traffic, $0 (review 16c: was $0.40 - $0.10 =
+    $0.30, the $0.10 so far at its own prices taken off a day at gpt-4.1-mini's), and 01-11..13 3 x
+    $0.40 = $1.20 at gpt-4.1-mini's prices; 01-14..31 left out, 18 x 1M x $0.10/M = $1.80 at its own
+    prices (was $2.10, the three substituted days' $0.30 with them). The substituted days at its own
+    prices: $0 + 3 x $0.10 = $0.30. Month-end: 10 x $0.10 + $1.20 = $2.20 (was $2.50)."""
     page = _page(tmp_path / "f.json", [(dt.date(2027, 1, i), 1_000_000) for i in range(1, 11)], model="gpt-4.1-nano")
     cat = _catalog_file(tmp_path)
     r = cli("usage", page, "--pricing", cat, "--forecast", "--as-of", "2027-01-10", "-f", "json")
@@ -148,15 +153,15 @@ def test_own_prices_of_the_left_out_days_only(cli, tmp_path: Path) -> None:
         "(the run date, not over) and the 21 day(s) after it to 2027-01-31 is left out on 18 of them, 2027-01-14 "
         "to 2027-01-31 (its substitute gpt-4.1-mini shuts down on 2027-01-14 too; OpenAI recommends "
         "gpt-5.6-luna, outside this catalog): at its own prices they would add $1.80; the other 4, the rest of "
-        "2027-01-10 to 2027-01-13, are priced at gpt-4.1-mini's prices (the substitute in this catalog): $1.50."
+        "2027-01-10 to 2027-01-13, are priced at gpt-4.1-mini's prices (the substitute in this catalog): $1.20."
     )
     assert warning in r.stderr.splitlines()
     f = json.loads(r.stdout)["forecast"]
-    assert f["projected_usd"] == "2.5"
+    assert f["projected_usd"] == "2.2"
     (s,) = f["shutdowns"]
     assert (s["days"], s["days_left_out"], s["rest_of_run_date"]) == (22, 18, True)
     assert (s["projected_usd"], s["left_out_at_own_prices_usd"], s["substituted_at_own_prices_usd"]) == (
-        "1.5",
+        "1.2",
         "1.8",
         "0.3",
     )

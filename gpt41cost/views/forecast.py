@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+from decimal import Decimal
 from typing import Any
 
 from ..forecast import Crossing, Forecast, Shutdown, Span
@@ -145,15 +146,22 @@ def forecast_tables(f: Forecast) -> list[Table]:
         )
     if f.rest_of_run_date_usd is not None:
         so_far = f.daily[-1][1] - f.run_date_left_out_usd
-        rate = "a day at its prices" if moved else "the rate"
         left = (
             f", not the {usd_cents(f.run_date_left_out_usd)} of the traffic left out that day"
             if f.run_date_left_out_usd
             else ""
         )
+        rate = "a day at its prices" if moved else "the rate"
+        whole = f.start_rate_usd if f.start_rate_usd is not None else f.run_rate_usd
+        if f.rest_of_run_date_usd == max(whole - so_far, Decimal(0)):
+            how = f"{rate} less its {usd_cents(so_far)} so far{left}"
+        else:
+            # the rest is the traffic less the traffic, per model: a model shut down paid its own prices so
+            # far and its substitute's for the rest; one past its rate takes nothing off the others'
+            how = f"per model, a day of the rate's traffic less the day's so far, at the prices the rest pays{left}"
         rows.append(
             [
-                f"rest of {f.through} (not over: {rate} less its {usd_cents(so_far)} so far{left})",
+                f"rest of {f.through} (not over: {how})",
                 Usd(f.rest_of_run_date_usd),
             ]
         )
