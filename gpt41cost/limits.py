@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 from .catalog import TIERS, Catalog, PoolLimits, ResolvedModel
 from .cost import TokenUsage, price
@@ -981,6 +981,21 @@ def pct_apart(value: Decimal, ceiling: Decimal) -> int:
     """The places a percentage ``value`` is shown with beside ``ceiling``: one, or the fewest at
     which they read apart when they differ (a use of 80.002% beside an 80% ceiling: "80.002%")."""
     return 1 if value == ceiling else _places_apart(value, ceiling)
+
+
+def rate_apart(value: Decimal, other: Decimal, least: int = 2, most: int = 12) -> int:
+    """The places a rate of requests ``value`` is shown with beside ``other`` (a tier's max peak
+    RPM beside the peak): ``least``, or the fewest more (up to ``most``) at which the two, rounded
+    half-even as a table shows them, read apart when they differ (a max of 24 beside a peak of
+    24.00048 at 2 places reads "24" twice: at 4, "24" and "24.0005")."""
+    places = least
+    while places < most and value != other and _rate_at(value, places) == _rate_at(other, places):
+        places += 1
+    return places
+
+
+def _rate_at(d: Decimal, places: int) -> Decimal:
+    return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
 
 
 # --------------------------------------------------------------------------- the launch verdict

@@ -13,6 +13,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import gpt41cost
 from gpt41cost.catalog import load_catalog
 from gpt41cost.forecast import forecast
 from gpt41cost.usage import Accumulator, UsageRecord, summarize
@@ -116,3 +117,51 @@ def test_a_model_past_its_rate_takes_nothing_off_anothers_rest(tmp_path: Path) -
     labels = [str(r[0]) for r in forecast_tables(f)[0].rows]
     assert any(label.startswith("rest of 2026-12-08 (not over: per model, ") for label in labels)
     assert not any("less its $6.80 so far" in label for label in labels)  # $6 less $6.80 is not $3.20
+
+
+# -- D2: a max peak RPM just under a fractional peak reads under it ----------------------------------
+
+#: review16c rpm.yaml: gpt-4.1, 900 in + 100 out, peak 24.00048 RPM: 24.00048 x 1,000 = 24,000.48 TPM,
+#: 80.0016% of tier 1's 30,000; at 20% headroom tier 1 carries 24,000 / 1,000 = 24 RPM at most
+RPM = {"name": "t", "model": "gpt-4.1", "input_tokens": 900, "output_tokens": 100,
+       "traffic": {"peak_rpm": "24.00048"}, "tier": 1, "min_headroom_pct": 20, "horizon_months": 0}  # fmt: skip
+LIMITS = ["-m", "gpt-4.1", "--input-tokens", "900", "--output-tokens", "100", "--peak-rpm", "24.00048",
+          "--min-headroom", "20", "--as-of", "2026-12-07"]  # fmt: skip
+
+
+def _row(text: str, first: list[str]) -> list[str]:
+    (row,) = [r.split() for r in text.splitlines() if r.split()[: len(first)] == first]
+    return row
+
+
+def test_plan_max_peak_rpm_under_the_peak_reads_under_it() -> None:
+    """review16c D2: tier 1 read '1 19.998% 24 ... NO' and the assumption 'peak requests/min: 24':
+    a peak of 24 against a max of 24. The max and the peak take the places that set them apart:
+    24 and 24.0005 (24.00048 half-even at 4 places); a tier well apart keeps 2 places."""
+    got = gpt41cost.plan(RPM, as_of="2026-12-07")
+    assert not got.verdict.passed
+    text = got.render("table")
+    tier1 = _row(text, ["1"])
+    assert (tier1[1], tier1[2], tier1[-1]) == ("19.998%", "24", "NO")
+    assert _row(text, ["2"])[2] == "360"
+    assert "peak requests/min: 24.0005 (traffic.peak_rpm)" in text  # was 24
+    assert _row(text, ["total"])[3] == "24.0005"  # the peak RPM column
+    assert _row(text, ["gpt-4.1", "deprecated,"])[-4] == "24.0005"
+    # JSON keeps its 4 places: 24 and 24.0005 already read apart there
+    tier = got.to_dict()["tiers"][0]
+    assert (tier["max_peak_rpm"], got.to_dict()["inputs"]["peak_rpm"]) == (24, 24.0005)
+
+
+def test_plan_a_peak_well_apart_keeps_two_places() -> None:
+    text = gpt41cost.plan({**RPM, "traffic": {"peak_rpm": "20.5"}}, as_of="2026-12-07").render("table")
+    assert "peak requests/min: 20.5 (traffic.peak_rpm)" in text
+    assert _row(text, ["1"])[2] == "24" and _row(text, ["1"])[-1] == "yes"
+
+
+def test_limits_every_tier_max_peak_rpm_under_the_peak_reads_under_it(cli) -> None:  # type: ignore[no-untyped-def]
+    """limits' per-tier table had the same '24 ... NO' beside a peak shown as 24."""
+    text = cli("limits", LIMITS, expect=0).stdout
+    tier1 = _row(text, ["gpt-4.1", "1"])
+    assert (tier1[4], tier1[5], tier1[-1]) == ("19.998%", "24", "NO")
+    assert "peak requests/min: 24.0005 (--peak-rpm)" in text  # was 24
+    assert "24.0005" in _row(text, ["gpt-4.1", "deprecated,"])  # the lowest-tier table's peak RPM

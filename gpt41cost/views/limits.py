@@ -22,6 +22,7 @@ from ..limits import (
     pct_apart,
     priority_notes,
     priority_text,
+    rate_apart,
 )
 from ..measure import choices_note
 from ..report import (
@@ -154,11 +155,13 @@ def input_assumptions(
     output_source: str,
     catalog: Catalog,
     share_sources: tuple[str, str] = FLAG_SHARES,
+    peak_places: int = 2,
 ) -> list[tuple[str, str]]:
     """The named values every figure rests on. ``share_sources``: what gave the batch share and the
-    priority share, named beside a share that is not 0."""
+    priority share, named beside a share that is not 0. ``peak_places``: the places the peak is
+    shown with (:func:`peak_places`), as the tables show it beside the tiers' max peak RPM."""
     t, p = demand.traffic, demand.profile
-    out = [("peak requests/min", f"{_dec(t.peak_rpm)} ({t.peak_source})")]
+    out = [("peak requests/min", f"{_dec(t.peak_rpm, peak_places)} ({t.peak_source})")]
     out.append(
         (
             "requests/day",
@@ -305,11 +308,25 @@ def _dec(d: Decimal, places: int = 2) -> str:
     return f"{q:,f}"
 
 
-def rate_shown(d: Decimal | None) -> Shown:
+def rate_shown(d: Decimal | None, places: int = 2) -> Shown:
     """A rate of requests (peak RPM, the max peak RPM a tier carries, requests a day) in a table:
-    2 places, half-even (4 in CSV); one rounding for the peak and the max, so a fitting tier's max
-    never reads under the peak. "-": no limit binds."""
-    return Shown("-" if d is None else _dec(d), rate_json(d))
+    2 places (or ``places``), half-even (4 in CSV); one rounding for the peak and the max, so a
+    fitting tier's max never reads under the peak. "-": no limit binds."""
+    return Shown("-" if d is None else _dec(d, places), rate_json(d))
+
+
+def max_peak_shown(t: TierFit, peak: Decimal) -> Shown:
+    """A tier's max peak RPM beside the workload's ``peak``, with the places that set them apart
+    (limits.rate_apart): a tier that does not fit by a hair never reads a max equal to the peak
+    (24 beside 24.0005, not 24 twice)."""
+    m = t.max_peak_rpm
+    return rate_shown(m, 2 if m is None else rate_apart(m, peak))
+
+
+def peak_places(peak: Decimal, tiers: Sequence[TierFit]) -> int:
+    """The places the peak is shown with: those that set it apart from every tier's max peak RPM
+    shown (:func:`max_peak_shown`), 2 when none is close."""
+    return max((rate_apart(peak, t.max_peak_rpm) for t in tiers if t.max_peak_rpm is not None), default=2)
 
 
 def cap_cell(t: TierFit) -> str:
@@ -345,6 +362,8 @@ def limits_report(
         return [t for t in a.tiers if shown_tier is None or t.tier == shown_tier]
 
     tiers_all = [t for a in assessments for t in shown(a)]
+    # the peak (one traffic for every model) at the places that set it apart from each max shown
+    places = max(peak_places(a.demand.traffic.peak_rpm, shown(a)) for a in assessments)
     columns = use_columns(tiers_all)
     rows: list[list[Any]] = []
     summary_rows: list[list[Any]] = []
@@ -382,7 +401,7 @@ def limits_report(
                     # a NO never sits beside figures that read as fitting (80.002%, 19.998%)
                     *use_cells(m, columns, HUNDRED - a.demand.min_headroom_pct),
                     apart(Pct(m.headroom_pct), a.demand.min_headroom_pct),
-                    rate_shown(t.max_peak_rpm),  # at the peak's precision, as plan's
+                    max_peak_shown(t, a.demand.traffic.peak_rpm),  # at the peak's precision, as plan's
                     Shown(cap_cell(t), t.cap_used_pct),
                     yes_no(t.fits),
                     lc.status(day),
@@ -403,7 +422,7 @@ def limits_report(
             [
                 model.label,
                 status_text(lc, day),
-                rate_shown(a.demand.traffic.peak_rpm),
+                rate_shown(a.demand.traffic.peak_rpm, places),
                 None if std_tpm is None else Shown(_dec(std_tpm, 0), rounded(std_tpm, 4)),
                 Usd(cost.total_usd),
                 Shown("none", None) if lowest is None else lowest,
@@ -485,7 +504,8 @@ def limits_report(
             name="lowest-tier",
         ),
     ]
-    assumptions = merged([(a.demand.models[0][0].label, input_assumptions(a.demand, own, output_source, catalog))
+    assumptions = merged([(a.demand.models[0][0].label,
+                            input_assumptions(a.demand, own, output_source, catalog, peak_places=places))
                            for a, own in pairs])  # fmt: skip
     if any(a.demand.profile.batch_kinds for a in assessments):
         assumptions.append(("spend", SPEND_PARTS))

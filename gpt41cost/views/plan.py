@@ -30,11 +30,13 @@ from .limits import (
     common_inputs,
     expected_output_json,
     input_assumptions,
+    max_peak_shown,
     merged,
     model_tier_json,
     over_max_json,
     over_max_notes,
     pct_json,
+    peak_places,
     prose_json,
     rate_json,
     rate_shown,
@@ -75,6 +77,9 @@ def plan_report(
     day = catalog.day
     lifecycles = {m.label: m.lifecycle for m, _ in w.models}
     cost_rows: list[list[Any]] = []
+    peak = w.traffic.peak_rpm
+    # the peak, wherever it is shown, at the places that set it apart from each tier's max peak RPM
+    places = peak_places(peak, a.tiers)
     for c in a.costs:
         cost_rows.append(
             [
@@ -82,7 +87,7 @@ def plan_report(
                 status_text(lifecycles[c.model], day),
                 Pct(c.share * 100, 1),
                 rate_shown(c.requests_per_day),
-                rate_shown(c.peak_rpm),
+                rate_shown(c.peak_rpm, places if c.peak_rpm == peak else 2),
                 Usd(c.standard_usd),
                 Usd(c.batch_usd),
                 Usd(c.total_usd),
@@ -98,7 +103,7 @@ def plan_report(
             "",
             Pct(Decimal(100), 1),
             rate_shown(w.traffic.requests_per_day),
-            rate_shown(w.traffic.peak_rpm),
+            rate_shown(peak, places),
             Usd(std_total),
             Usd(batch_total),
             Usd(spend),
@@ -139,7 +144,7 @@ def plan_report(
         [
             t.tier,
             apart(Pct(t.headroom_pct), w.min_headroom_pct),
-            rate_shown(t.max_peak_rpm),
+            max_peak_shown(t, peak),
             Shown(cap_cell(t), t.cap_used_pct),
             yes_no(t.fits),
         ]
@@ -244,7 +249,9 @@ def plan_report(
         "uncounted": uncounted_json(summary.uncounted),
     }
     shares = WORKLOAD_SHARES
-    assumptions = merged([(label, input_assumptions(d, s, w.output_source, catalog, shares)) for label, d, s in each])
+    assumptions = merged(
+        [(label, input_assumptions(d, s, w.output_source, catalog, shares, places)) for label, d, s in each]
+    )
     assumptions.append(
         (
             "horizon",
