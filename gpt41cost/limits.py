@@ -27,13 +27,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from .catalog import TIERS, Catalog, PoolLimits, ResolvedModel
 from .cost import TokenUsage, price
 from .errors import ParameterError
 from .measure import priority_excludes
-from .report import usd, usd_cents
+from .report import pct_places, places_apart, usd, usd_cents
 
 #: Peak minute over the day's average minute, when only requests per day are given.
 DEFAULT_PEAK_FACTOR = Decimal(3)
@@ -579,7 +579,7 @@ def _model_tier(demand: Demand, model: ResolvedModel, share: Decimal, tier: int,
             )
     for u in uses:
         if u.pct > ceiling:
-            places = _places_apart(u.pct, ceiling)  # 80.04% over 80%: never "at 80.0% (at most 80.0%)"
+            places = pct_places(u.pct, ceiling)  # 80.04% over 80%: never "at 80.0% (at most 80.0%)"
             need = (
                 f" (at most {_fmt_pct(ceiling, places)} for {_fmt_pct(demand.min_headroom_pct, places)} headroom)"
                 if (demand.min_headroom_pct)
@@ -592,14 +592,6 @@ def _model_tier(demand: Demand, model: ResolvedModel, share: Decimal, tier: int,
 
 def _fmt_pct(p: Decimal, places: int = 1) -> str:
     return f"{p.quantize(Decimal(1).scaleb(-places)):,}%"
-
-
-def _places_apart(used: Decimal, ceiling: Decimal, most: int = 12) -> int:
-    """The fewest places (one at least) at which ``used``, over ``ceiling``, reads over it."""
-    places = 1
-    while places < most and _fmt_pct(used, places) == _fmt_pct(ceiling, places):
-        places += 1
-    return places
 
 
 def priority_rates_mode(model: ResolvedModel, input_tokens: int, threshold: int) -> str:
@@ -958,9 +950,7 @@ def usd_apart(value: Decimal, other: Decimal) -> tuple[str, str]:
     """``value`` and ``other`` as money in cents, or with the fewest places more (up to 12) at
     which they read apart when they differ: a spend over a budget never reads equal to it
     ("$84.000" and "$83.996", not "$84.00" twice)."""
-    places = 2
-    while places < 12 and value != other and usd(value, places) == usd(other, places):
-        places += 1
+    places = places_apart(value, other, least=2)
     if places == 2:
         return usd_cents(value), usd_cents(other)
     return usd(value, places), usd(other, places)
@@ -979,8 +969,9 @@ def usd_over(value: Decimal, limit: Decimal) -> tuple[str, str, str]:
 
 def pct_apart(value: Decimal, ceiling: Decimal) -> int:
     """The places a percentage ``value`` is shown with beside ``ceiling``: one, or the fewest at
-    which they read apart when they differ (a use of 80.002% beside an 80% ceiling: "80.002%")."""
-    return 1 if value == ceiling else _places_apart(value, ceiling)
+    which they read apart when they differ (a use of 80.002% beside an 80% ceiling: "80.002%";
+    report.pct_places, as charts show it)."""
+    return pct_places(value, ceiling)
 
 
 def rate_apart(value: Decimal, other: Decimal, least: int = 2, most: int = 12) -> int:
@@ -988,14 +979,7 @@ def rate_apart(value: Decimal, other: Decimal, least: int = 2, most: int = 12) -
     RPM beside the peak): ``least``, or the fewest more (up to ``most``) at which the two, rounded
     half-even as a table shows them, read apart when they differ (a max of 24 beside a peak of
     24.00048 at 2 places reads "24" twice: at 4, "24" and "24.0005")."""
-    places = least
-    while places < most and value != other and _rate_at(value, places) == _rate_at(other, places):
-        places += 1
-    return places
-
-
-def _rate_at(d: Decimal, places: int) -> Decimal:
-    return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    return places_apart(value, other, least, most)
 
 
 # --------------------------------------------------------------------------- the launch verdict

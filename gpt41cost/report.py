@@ -365,18 +365,25 @@ def chart_total(c: Chart, j: int) -> Decimal | None:
     return sum(present, Decimal(0)) if present else None
 
 
-def pct_places(value: Decimal, beside: Decimal, most: int = 12) -> int:
-    """The places a percentage ``value`` is shown with beside ``beside`` (a ceiling, a chart's
-    line): one, or the fewest (up to ``most``) at which they read apart when they differ (a use
-    of 80.002% beside an 80% ceiling reads "80.002%", never "80.0%" twice)."""
-    places = 1
-    while places < most and value != beside and _pct_at(value, places) == _pct_at(beside, places):
+def places_apart(value: Decimal, other: Decimal, least: int = 1, most: int = 12) -> int:
+    """The places ``value`` is shown with beside ``other`` (a ceiling, a limit, a chart's line):
+    ``least``, or the fewest more (up to ``most``) at which the two, rounded half-even as every
+    figure is shown, read apart when they differ: a use of 80.002% beside an 80% ceiling reads
+    "80.002%", never "80.0%" twice; a spend of $84 beside an $83.996 budget "$84.000". The one
+    rule for percentages, rates and money shown beside what they are held against."""
+    places = least
+    while places < most and value != other and _at(value, places) == _at(other, places):
         places += 1
     return places
 
 
-def _pct_at(p: Decimal, places: int) -> str:
-    return f"{p.quantize(Decimal(1).scaleb(-places)):,}%"
+def _at(d: Decimal, places: int) -> Decimal:
+    return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+
+
+def pct_places(value: Decimal, beside: Decimal) -> int:
+    """The places a percentage ``value`` is shown with beside ``beside``: :func:`places_apart` from one."""
+    return places_apart(value, beside)
 
 
 def chart_value(value: Decimal | int | None, unit: str, beside: Decimal | int | None = None) -> str:
