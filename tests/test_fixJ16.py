@@ -56,6 +56,26 @@ def _catalog_file(tmp_path: Path, gpt41: str = FLAT["gpt-4.1"]) -> Path:
     return path
 
 
+def _family_shut_down(tmp_path: Path, family: str, next_family: str, substitute: str) -> Path:
+    """:func:`_catalog_file` with ``family`` (its dates no longer inferred from its snapshot) shut
+    down on 2026-10-28, ``substitute`` named (``next_family``: the entry after it in the catalog)."""
+    path = _catalog_file(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    old = (
+        f"      basis: inferred\n      snapshots:\n        {family}-2025-04-14:\n"
+        '          deprecated_on: "2026-10-14"\n          shutdown_on: "2027-01-14"\n'
+        "          replacement: gpt-6-luna\n          source: https://developers.openai.com/api/docs/deprecations\n"
+    )
+    new = (
+        f'      deprecated_on: "2026-04-22"\n      shutdown_on: "2026-10-28"\n      substitute: {substitute}\n'
+        "      source: https://developers.openai.com/api/docs/deprecations\n"
+    )
+    at = text.index(f"\n  {family}:\n")
+    assert text.index(old, at) < text.index(f"\n  {next_family}:\n")
+    path.write_text(text[:at] + text[at:].replace(old, new, 1), encoding="utf-8")
+    return path
+
+
 def _day(d: dt.date) -> int:
     return (d - EPOCH).days
 

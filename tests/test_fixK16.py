@@ -14,9 +14,10 @@ import gpt41cost
 from gpt41cost.readers.usage import read_usage
 from gpt41cost.reconcile import parse_line_item
 from gpt41cost.report import usd
-from gpt41cost.usage import Accumulator, UsageRecord, summarize
+from gpt41cost.usage import UsageRecord, summarize
 
 from .conftest import ROOT
+from .test_reconcile import _acc
 
 #: 2026-12-01 00:00 UTC
 DEC1 = 1796083200
@@ -165,13 +166,6 @@ def test_a_bills_cached_batch_item_reads_as_the_computed_side_names_it(shipped_c
 
 
 # --------------------------------------------------------------------------- 3. flex, a fine-tuned model's priority
-
-
-def _acc(*records: UsageRecord) -> Accumulator:
-    acc = Accumulator()
-    for r in records:
-        acc.add(r)
-    return acc
 
 
 def test_flex_and_a_fine_tuned_priority_are_priced_at_standard(catalog):

@@ -19,7 +19,7 @@ from gpt41cost.forecast import forecast
 from gpt41cost.usage import Accumulator, UsageRecord, summarize
 from gpt41cost.views.forecast import forecast_json, forecast_notes, forecast_tables
 
-from .test_fixJ16 import SNAP, _catalog_file, _day, _dec, _forecast, _page
+from .test_fixJ16 import SNAP, _catalog_file, _day, _dec, _family_shut_down, _forecast, _page
 
 NANO_FT = "ft:gpt-4.1-nano-2025-04-14:acme::x1"
 
@@ -174,21 +174,7 @@ def test_own_prices_of_the_left_out_days_only(cli, tmp_path: Path) -> None:
 def _chain_catalog(tmp_path: Path) -> Path:
     """review16b's chain.yaml: gpt-4.1-mini (no inferred dates) shuts down on 2026-10-28 with gpt-4.1
     as its substitute, so gpt-4.1-nano's traffic goes to gpt-4.1-mini, then on to gpt-4.1."""
-    path = _catalog_file(tmp_path)
-    text = path.read_text(encoding="utf-8")
-    old = (
-        "      basis: inferred\n      snapshots:\n        gpt-4.1-mini-2025-04-14:\n"
-        '          deprecated_on: "2026-10-14"\n          shutdown_on: "2027-01-14"\n'
-        "          replacement: gpt-6-luna\n          source: https://developers.openai.com/api/docs/deprecations\n"
-    )
-    new = (
-        '      deprecated_on: "2026-04-22"\n      shutdown_on: "2026-10-28"\n      substitute: gpt-4.1\n'
-        "      source: https://developers.openai.com/api/docs/deprecations\n"
-    )
-    at = text.index("\n  gpt-4.1-mini:\n")
-    assert text.index(old, at) < text.index("\n  gpt-4.1-nano:\n")
-    path.write_text(text[:at] + text[at:].replace(old, new, 1), encoding="utf-8")
-    return path
+    return _family_shut_down(tmp_path, "gpt-4.1-mini", "gpt-4.1-nano", substitute="gpt-4.1")
 
 
 def test_a_chain_of_substitutes_names_each_one_passed_over_with_its_date(tmp_path: Path) -> None:

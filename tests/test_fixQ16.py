@@ -19,7 +19,7 @@ from gpt41cost.forecast import forecast
 from gpt41cost.usage import Accumulator, UsageRecord, summarize
 from gpt41cost.views.forecast import forecast_tables
 
-from .test_fixJ16 import _catalog_file, _day, _forecast, _page
+from .test_fixJ16 import _catalog_file, _day, _family_shut_down, _forecast, _page
 
 # -- D1: the rest of the run date, traffic less traffic at the prices the rest pays ----------------
 
@@ -66,21 +66,7 @@ def test_half_a_day_logged_leaves_half_a_day_at_the_substitutes_prices(tmp_path:
 def _cheaper_substitute(tmp_path: Path) -> Path:
     """gpt-4.1 (no inferred dates) shuts down on 2026-10-28, substitute gpt-4.1-mini: one cheaper than
     the model."""
-    path = _catalog_file(tmp_path)
-    text = path.read_text(encoding="utf-8")
-    old = (
-        "      basis: inferred\n      snapshots:\n        gpt-4.1-2025-04-14:\n"
-        '          deprecated_on: "2026-10-14"\n          shutdown_on: "2027-01-14"\n'
-        "          replacement: gpt-6-luna\n          source: https://developers.openai.com/api/docs/deprecations\n"
-    )
-    new = (
-        '      deprecated_on: "2026-04-22"\n      shutdown_on: "2026-10-28"\n      substitute: gpt-4.1-mini\n'
-        "      source: https://developers.openai.com/api/docs/deprecations\n"
-    )
-    at = text.index("\n  gpt-4.1:\n")
-    assert text.index(old, at) < text.index("\n  gpt-4.1-mini:\n")
-    path.write_text(text[:at] + text[at:].replace(old, new, 1), encoding="utf-8")
-    return path
+    return _family_shut_down(tmp_path, "gpt-4.1", "gpt-4.1-mini", substitute="gpt-4.1-mini")
 
 
 def test_a_cheaper_substitute_no_longer_clamps_the_rest_to_nothing(tmp_path: Path) -> None:
