@@ -33,7 +33,8 @@ from .catalog import TIERS, Catalog, PoolLimits, ResolvedModel
 from .cost import TokenUsage, price
 from .errors import ParameterError
 from .measure import priority_excludes
-from .report import pct_places, places_apart, usd, usd_cents
+from .report import pct as pct_text
+from .report import places_apart, usd, usd_cents
 
 #: Peak minute over the day's average minute, when only requests per day are given.
 DEFAULT_PEAK_FACTOR = Decimal(3)
@@ -579,19 +580,15 @@ def _model_tier(demand: Demand, model: ResolvedModel, share: Decimal, tier: int,
             )
     for u in uses:
         if u.pct > ceiling:
-            places = pct_places(u.pct, ceiling)  # 80.04% over 80%: never "at 80.0% (at most 80.0%)"
+            places = places_apart(u.pct, ceiling)  # 80.04% over 80%: never "at 80.0% (at most 80.0%)"
             need = (
-                f" (at most {_fmt_pct(ceiling, places)} for {_fmt_pct(demand.min_headroom_pct, places)} headroom)"
+                f" (at most {pct_text(ceiling, places)} for {pct_text(demand.min_headroom_pct, places)} headroom)"
                 if (demand.min_headroom_pct)
                 else ""
             )
-            reasons.append(f"tier {tier}: {name}: {u.label} at {_fmt_pct(u.pct, places)} of {u.limit:,}{need}")
+            reasons.append(f"tier {tier}: {name}: {u.label} at {pct_text(u.pct, places)} of {u.limit:,}{need}")
     headroom = HUNDRED - max((u.pct for u in uses), default=ZERO)
     return ModelTier(name, tier, tuple(uses), headroom, not reasons, tuple(reasons), oversize)
-
-
-def _fmt_pct(p: Decimal, places: int = 1) -> str:
-    return f"{p.quantize(Decimal(1).scaleb(-places)):,}%"
 
 
 def priority_rates_mode(model: ResolvedModel, input_tokens: int, threshold: int) -> str:
@@ -961,25 +958,7 @@ def usd_over(value: Decimal, limit: Decimal) -> tuple[str, str, str]:
     that show it (never "$0.00")."""
     a, b = usd_apart(value, limit)
     diff = value - limit
-    places = max(2, len(a.rpartition(".")[2]))
-    while places < 12 and diff and usd(diff, places) == usd(ZERO, places):
-        places += 1
-    return a, b, usd(diff, places)
-
-
-def pct_apart(value: Decimal, ceiling: Decimal) -> int:
-    """The places a percentage ``value`` is shown with beside ``ceiling``: one, or the fewest at
-    which they read apart when they differ (a use of 80.002% beside an 80% ceiling: "80.002%";
-    report.pct_places, as charts show it)."""
-    return pct_places(value, ceiling)
-
-
-def rate_apart(value: Decimal, other: Decimal, least: int = 2, most: int = 12) -> int:
-    """The places a rate of requests ``value`` is shown with beside ``other`` (a tier's max peak
-    RPM beside the peak): ``least``, or the fewest more (up to ``most``) at which the two, rounded
-    half-even as a table shows them, read apart when they differ (a max of 24 beside a peak of
-    24.00048 at 2 places reads "24" twice: at 4, "24" and "24.0005")."""
-    return places_apart(value, other, least, most)
+    return a, b, usd(diff, places_apart(diff, ZERO, least=max(2, len(a.rpartition(".")[2]))))
 
 
 # --------------------------------------------------------------------------- the launch verdict

@@ -381,20 +381,15 @@ def _at(d: Decimal, places: int) -> Decimal:
     return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
 
 
-def pct_places(value: Decimal, beside: Decimal) -> int:
-    """The places a percentage ``value`` is shown with beside ``beside``: :func:`places_apart` from one."""
-    return places_apart(value, beside)
-
-
 def chart_value(value: Decimal | int | None, unit: str, beside: Decimal | int | None = None) -> str:
     """A chart's figure for people: money by size, a share with one place (or the places that set
-    it apart from ``beside``, the chart's line: :func:`pct_places`), a count."""
+    it apart from ``beside``, the chart's line: :func:`places_apart`), a count."""
     if value is None:
         return "-"
     if unit == "usd":
         return usd_cents(Decimal(value), digits=3)
     if unit == "pct":
-        places = 1 if beside is None else pct_places(Decimal(value), Decimal(beside))
+        places = 1 if beside is None else places_apart(Decimal(value), Decimal(beside))
         return f"{Decimal(value):,.{places}f}%"
     return f"{value:,}" if isinstance(value, int) else f"{Decimal(value):,.1f}"
 

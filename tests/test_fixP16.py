@@ -1,7 +1,7 @@
 """Session 16, fixP16: three small fixes.
 
 1. ``limits`` shows a use just past the required headroom with the places that show it, as plan
-   does since 2671ce5 (limits.pct_apart): gpt-4.1 at 10,473 requests/day of 1,000 in + 100 out,
+   does since 2671ce5 (report.places_apart): gpt-4.1 at 10,473 requests/day of 1,000 in + 100 out,
    peak 21.82 RPM (x 3 / 1440) x 1,100 = 24,000.625 TPM of tier 1's 30,000 = 80.0021%, at 20%
    headroom: "80.0% 20.0% ... NO" -> "80.002% 19.998% ... NO"; a spend just over the tier's
    monthly usage cap (1,191/day x 30 x $0.0028 = $100.044 of $100): "100.0% of $100.00" ->

@@ -133,11 +133,11 @@ def test_a_chart_shows_a_share_just_past_its_line_past_it(cli):
     page's bars, its figure table and its words all show the places that set it apart."""
     from decimal import Decimal
 
-    from gpt41cost.report import chart_value, pct_places
+    from gpt41cost.report import chart_value, places_apart
 
-    assert pct_places(Decimal("80.0021"), Decimal(80)) == 3
-    assert pct_places(Decimal("79.99"), Decimal(80)) == 2
-    assert pct_places(Decimal(80), Decimal(80)) == 1
+    assert places_apart(Decimal("80.0021"), Decimal(80)) == 3
+    assert places_apart(Decimal("79.99"), Decimal(80)) == 2
+    assert places_apart(Decimal(80), Decimal(80)) == 1
     assert chart_value(Decimal("80.0021"), "pct", Decimal(80)) == "80.002%"
     assert chart_value(Decimal("80.0021"), "pct") == "80.0%"  # no line: one place
     args = ["limits", "--input-tokens", "1000", "--output-tokens", "100", "--requests-per-day", "10473"]

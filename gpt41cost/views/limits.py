@@ -19,10 +19,8 @@ from ..limits import (
     ModelTier,
     RequestProfile,
     TierFit,
-    pct_apart,
     priority_notes,
     priority_text,
-    rate_apart,
 )
 from ..measure import choices_note
 from ..report import (
@@ -37,6 +35,7 @@ from ..report import (
     money_str,
     n_requests,
     pct,
+    places_apart,
     rounded,
     usd_auto,
 )
@@ -112,10 +111,10 @@ def use_cells(m: ModelTier, columns: Sequence[tuple[str, str]], ceiling: Decimal
 
 def apart(cell: str | Pct, ceiling: Decimal) -> str | Pct:
     """A percentage cell with the places that set it apart from ``ceiling`` (one when well apart;
-    limits.pct_apart): a use or headroom just past the required headroom reads past it."""
+    report.places_apart): a use or headroom just past the required headroom reads past it."""
     if not isinstance(cell, Pct) or cell.value is None:
         return cell
-    return Pct(cell.value, max(cell.places, pct_apart(cell.value, ceiling)))
+    return Pct(cell.value, max(cell.places, places_apart(cell.value, ceiling)))
 
 
 def model_tier_json(m: ModelTier, t: TierFit) -> dict[str, Any]:
@@ -317,16 +316,16 @@ def rate_shown(d: Decimal | None, places: int = 2) -> Shown:
 
 def max_peak_shown(t: TierFit, peak: Decimal) -> Shown:
     """A tier's max peak RPM beside the workload's ``peak``, with the places that set them apart
-    (limits.rate_apart): a tier that does not fit by a hair never reads a max equal to the peak
+    (report.places_apart): a tier that does not fit by a hair never reads a max equal to the peak
     (24 beside 24.0005, not 24 twice)."""
     m = t.max_peak_rpm
-    return rate_shown(m, 2 if m is None else rate_apart(m, peak))
+    return rate_shown(m, 2 if m is None else places_apart(m, peak, least=2))
 
 
 def peak_places(peak: Decimal, tiers: Sequence[TierFit]) -> int:
     """The places the peak is shown with: those that set it apart from every tier's max peak RPM
     shown (:func:`max_peak_shown`), 2 when none is close."""
-    return max((rate_apart(peak, t.max_peak_rpm) for t in tiers if t.max_peak_rpm is not None), default=2)
+    return max((places_apart(peak, t.max_peak_rpm, least=2) for t in tiers if t.max_peak_rpm is not None), default=2)
 
 
 def cap_cell(t: TierFit) -> str:
@@ -335,7 +334,7 @@ def cap_cell(t: TierFit) -> str:
     if t.monthly_spend_usd is None:
         return f"{usd_auto(t.monthly_cap_usd)} (not checked)"
     used = t.cap_used_pct
-    places = 1 if used is None else pct_apart(used, HUNDRED)
+    places = 1 if used is None else places_apart(used, HUNDRED)
     return f"{pct(used, places)} of {usd_auto(t.monthly_cap_usd)}"
 
 

@@ -16,11 +16,23 @@ from ..limits import (
     Demand,
     Verdict,
     dated_notes,
-    pct_apart,
     priority_notes,
     usd_apart,
 )
-from ..report import MEAN_PLACES, Chart, Pct, Report, Shown, Table, Usd, money_str, pct, rounded, usd_cents
+from ..report import (
+    MEAN_PLACES,
+    Chart,
+    Pct,
+    Report,
+    Shown,
+    Table,
+    Usd,
+    money_str,
+    pct,
+    places_apart,
+    rounded,
+    usd_cents,
+)
 from ..workload import PromptSummary, Workload, model_summaries
 from .dated import catalog_notes, dated_json, status_text
 from .limits import (
@@ -121,7 +133,7 @@ def plan_report(
         by = "" if v.months is None else " by the 30 days checked"
         # a use over the budget never reads equal to it: "$83.996 (100.005% used)", not "$84.00 (100.0% used)"
         budget_shown = budget_cell(w.budget_usd_per_month, checked)
-        used_places = 1 if budget_used is None else pct_apart(budget_used, HUNDRED)
+        used_places = 1 if budget_used is None else places_apart(budget_used, HUNDRED)
         budget_text = f"{budget_shown} ({pct(budget_used, used_places)} used{by})"
         cost_footer.append(["budget", "", "", "", "", "", "", Shown(budget_text, None), status])
 
