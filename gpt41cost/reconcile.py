@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,7 @@ from .errors import UnknownModelError
 from .measure import PRIORITY_TIERS
 from .numbers import parse_tolerance  # where it lives since a usage run checks --tolerance without this module
 from .report import usd_cents
-from .usage import Accumulator, Resolver, UsageResult, date_of, day_label, mode_of, priced_mode, priced_parts
+from .usage import Accumulator, PricesOnDay, Resolver, UsageResult, day_label, mode_of, priced_mode, priced_parts
 
 if TYPE_CHECKING:  # the costs reader is imported by read_and_reconcile, when costs are given
     from .readers.costs import BilledItem
@@ -184,7 +184,7 @@ def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
     per_day: dict[str, Decimal] = {}
     odd_tiers: dict[str, set[str]] = {}
     resolve = Resolver(catalog)
-    dated: dict[tuple[str | None, int | None], ResolvedModel] = {}
+    on_day = PricesOnDay(catalog)  # the prices in force on a group's own day, as summarize prices it
     for key, mode, _long, _n, i, c, o in priced_parts(acc):  # as summarize prices them
         model, batch, tier, day = key[0], key[1], key[2], key[3]
         # a tier priced as standard: scale, auto, ...
@@ -194,11 +194,7 @@ def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
         if isinstance(resolved, str):
             continue  # not priced: listed under Not priced by summarize, left out here too
         mode = priced_mode(resolved, mode)
-        on = dated.get((model, day))
-        if on is None:
-            prices = resolved.spec.prices if day is None else resolved.spec.prices_on(date_of(day))
-            on = dated[(model, day)] = replace(resolved, spec=replace(resolved.spec, prices=prices))
-        rates = rates_for(on, mode)
+        rates = rates_for(on_day(resolved, day), mode)
         cost = cost_of(TokenUsage(i, c, o), rates)
         label = _label(resolved)
         for piece, usd in (

@@ -42,7 +42,7 @@ from msgspec import Struct
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cached_tokens_for_rate, cost_of
 from .errors import Skipped, UnknownModelError, UsageError, source_name
-from .lifecycle import NOT_YET_RELEASED, SHUT_DOWN, Lifecycle
+from .lifecycle import NOT_YET_RELEASED, SHUT_DOWN, UNSERVED, Lifecycle
 from .measure import PRIORITY_TIERS, priority_excludes
 from .numbers import NumberError, parse_share
 
@@ -528,17 +528,6 @@ class OverLimits(Struct, frozen=True):
     max_output_tokens: int
 
 
-def unserved_on(life: Lifecycle, day: int) -> tuple[str, _dt.date] | None:
-    """Whether a request of day number ``day`` is dated when the model served none: (NOT_YET_RELEASED,
-    its release date) before it, (SHUT_DOWN, its shutdown date) on or after it; None when served."""
-    released, shutdown = life.released_on, life.shutdown_on
-    if released is not None and day < (released - EPOCH).days:
-        return NOT_YET_RELEASED, released
-    if shutdown is not None and day >= (shutdown - EPOCH).days:
-        return SHUT_DOWN, shutdown
-    return None
-
-
 class NamedSnapshot(Struct, frozen=True):
     """A snapshot the records name whose lifecycle is its own, not its alias's (its requests are
     priced in ``counted_under``'s row: alias and snapshot share prices)."""
@@ -903,14 +892,15 @@ def summarize(
             if day is None:
                 undated += n
             else:
-                off = unserved_on(resolved.lifecycle, day)
-                if off is not None:
-                    whose = (resolved.label if resolved.dated_apart else resolved.family, off[0])
+                life = resolved.lifecycle
+                status = life.status(date_of(day))  # a request dated when the model served none
+                if status in UNSERVED:
+                    edge = life.released_on if status == NOT_YET_RELEASED else life.shutdown_on
+                    assert edge is not None
+                    whose = (resolved.label if resolved.dated_apart else resolved.family, status)
                     was = unserved.get(whose)
                     unserved[whose] = (
-                        (n, day, day, off[1])
-                        if was is None
-                        else (was[0] + n, min(was[1], day), max(was[2], day), off[1])
+                        (n, day, day, edge) if was is None else (was[0] + n, min(was[1], day), max(was[2], day), edge)
                     )
             dated = on_day(resolved, day)  # the prices in force on the record's own day
             usage = TokenUsage(i, c, o)
