@@ -768,12 +768,8 @@ def _refuse_bad_batch_lines(got: Gathered, preflight: bool) -> None:
     """A Batch file's bad line, or one gpt41cost will not count, stops the read (no ``skip_bad``):
     its message names the parameter that goes on (readers.text.Advice: ``skip_bad=True`` for the
     API, ``--skip-bad`` on the command line)."""
-    from .errors import Uncountable
-    from .readers.inputs import BAD_LINE_ADVICE
+    from .readers.inputs import BAD_LINE_ADVICE, UncountableAdvice
     from .readers.text import Advice
-
-    class UncountableAdvice(Uncountable, Advice):
-        """A line gpt41cost will not count (still an :class:`Uncountable`), naming ``skip_bad``."""
 
     for facts, _ in got.batches:
         for found, error in ((facts.uncountable, UncountableAdvice), ([] if preflight else facts.bad_lines, Advice)):
@@ -980,7 +976,6 @@ def _limit_profiles(
     ``rpd`` (requests a day) the month's steady state at that traffic on each model, as
     ``estimate`` and ``plan`` price it (:func:`gpt41cost.workload.steady_cached`), else a warm run."""
     from .cache import CACHE_STEADY_SHORT, RETENTION_MINUTES
-    from .errors import InputParameterError
     from .measure import over_max
     from .workload import (
         given_size_profile,
@@ -1050,10 +1045,9 @@ def _limit_profiles(
             auto_cached=steady if steady is not None else auto.get(base),
         )
         # a request over the window is refused, as plan refuses it (docs/accounting.md §11)
-        try:
-            refuse_over_window(profiles[base], measured, m, "{max_tokens} (or {output_tokens})")
-        except InputParameterError as exc:  # the parameters that gave the output: the API's, the CLI's flags
-            raise InputParameterError(exc.template, *exc.params, "max_tokens", "output_tokens", api=exc.api) from None
+        refuse_over_window(
+            profiles[base], measured, m, "{max_tokens} (or {output_tokens})", "max_tokens", "output_tokens"
+        )
         if steady is not None and rpd is not None:
             s = replace(
                 s,

@@ -863,13 +863,6 @@ class DatedMonths:
         return self.start + timedelta(days=DAYS_PER_MONTH - 1)
 
 
-def monthly_spend(demand: Demand, catalog: Catalog) -> Decimal | None:
-    """A month of ``demand`` at the prices of its models as ``catalog`` resolves them (None: no
-    daily volume, no spend projected): what :func:`assess` sums, without the limits."""
-    by_model = _monthly_by_model(demand, catalog)
-    return None if by_model is None else sum(by_model, ZERO)
-
-
 def _monthly_by_model(demand: Demand, catalog: Catalog) -> tuple[Decimal, ...] | None:
     """A month of each routed model's share of ``demand`` at its prices in ``catalog`` (None: no
     spend projected)."""
@@ -911,17 +904,18 @@ def dated_months(demand: Demand, catalog: Catalog, until: date) -> DatedMonths |
         return None
     # each day's month (the prices in force that day); the 30 days starting on each day from the
     # run date to the horizon's last day, the most expensive (the first of equals) checked
+    base = sum(run, ZERO)
     monthly: list[Decimal] = []
     for i in range((end - day).days):
         d = day + timedelta(days=i)
-        monthly.append(next((c.monthly_usd for c in reversed(changes) if c.day <= d), sum(run, ZERO)))
+        monthly.append(next((c.monthly_usd for c in reversed(changes) if c.day <= d), base))
     best, start = None, day
     for i in range((last_start - day).days + 1):
         total = sum(monthly[i : i + DAYS_PER_MONTH], ZERO) / DAYS_PER_MONTH
         if best is None or total > best:
             best, start = total, day + timedelta(days=i)
     assert best is not None
-    return DatedMonths(sum(run, ZERO), tuple(changes), start, best)
+    return DatedMonths(base, tuple(changes), start, best)
 
 
 def dated_notes(months: DatedMonths | None, budget_usd_per_month: Decimal | None) -> list[str]:

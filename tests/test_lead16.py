@@ -121,7 +121,7 @@ def test_a_bounded_read_reads_a_file_that_grew_after_its_size_was_taken(tmp_path
 
     path = tmp_path / "grows.txt"
     path.write_bytes(b"a" * 100)
-    monkeypatch.setattr(files, "_regular_size", lambda fh: 10)
+    monkeypatch.setattr(files, "regular_size", lambda fh: 10)
     with open(path, "rb") as fh:
         assert files.read_limited(fh, "grows.txt", limit=1_000) == b"a" * 100
     assert os.path.getsize(path) == 100

@@ -19,7 +19,7 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from ..errors import InputError
 
@@ -93,7 +93,7 @@ def read_limited(fh: BinaryIO, source: str, limit: int = MAX_WHOLE_BYTES, what: 
     have Python set aside a buffer of the limit for each file (64 MiB: some 45 us a file, with
     thousands of prompt files), so a stream of unknown size is read in growing pieces instead."""
     try:
-        size = _regular_size(fh)
+        size = regular_size(fh)
         step = FIRST_READ if size is None else size + 1
         pieces: list[bytes] = []
         got = 0
@@ -115,7 +115,7 @@ def read_limited(fh: BinaryIO, source: str, limit: int = MAX_WHOLE_BYTES, what: 
     return data
 
 
-def _regular_size(fh: BinaryIO) -> int | None:
+def regular_size(fh: IO[bytes]) -> int | None:
     """The size of ``fh`` when it is a regular file (None: a pipe, a device, a stream in memory)."""
     try:
         st = os.fstat(fh.fileno())

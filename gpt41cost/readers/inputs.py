@@ -38,7 +38,7 @@ import orjson
 
 from ..batch import BatchTally
 from ..catalog import Catalog
-from ..errors import STDIN, InputError, ParameterError, Skipped, source_name
+from ..errors import STDIN, InputError, ParameterError, Skipped, Uncountable, source_name
 from ..images import ImageSize
 from ..measure import KINDS, InputFile, Measured, Totals
 from . import pool
@@ -918,8 +918,11 @@ def _read_into(
 #: What a bad line of a request file stops, and how to go on (said after the line's own message),
 #: naming the parameter as :class:`~gpt41cost.readers.text.Advice` does (``{skip_bad}``).
 BAD_LINE_ADVICE = "nothing was counted: fix the line or pass {skip_bad} to count the other lines"
-#: :data:`BAD_LINE_ADVICE` in the command line's words.
-BAD_LINE_HINT = BAD_LINE_ADVICE.replace("{skip_bad}", READING_FLAGS["skip_bad"])
+
+
+class UncountableAdvice(Uncountable, Advice):
+    """A line gpt41cost will not count (still an :class:`~gpt41cost.errors.Uncountable`), whose
+    message names ``skip_bad`` as :class:`~gpt41cost.readers.text.Advice` does."""
 
 
 def _requests_error(exc: InputError, kind: str) -> None:
@@ -930,13 +933,13 @@ def _requests_error(exc: InputError, kind: str) -> None:
 
 __all__ = [
     "BAD_LINE_ADVICE",
-    "BAD_LINE_HINT",
     "DATA_EXTENSIONS",
     "EMPTY_FILE",
     "IMAGE_EXTENSIONS",
     "AsRule",
     "Empty",
     "Gathered",
+    "UncountableAdvice",
     "classify",
     "content_kind",
     "gather",

@@ -31,7 +31,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import stat
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -60,6 +59,7 @@ from ..requests import (
     refuse_empty_messages,
 )
 from ..tokens import MAX_RUN_CHARS
+from .files import regular_size
 from .repeats import TooDeep, first_repeat, twice_at
 from .text import Advice
 
@@ -525,14 +525,6 @@ def _open(source: str) -> IO[bytes]:
     return open_input(source)
 
 
-def _regular_file_size(fh: IO[bytes]) -> int | None:
-    try:
-        st = os.fstat(fh.fileno())
-    except (OSError, ValueError):
-        return None
-    return st.st_size if stat.S_ISREG(st.st_mode) else None
-
-
 def _json_error(exc: orjson.JSONDecodeError) -> str:
     msg = exc.msg
     if msg == "unexpected end of data":
@@ -624,7 +616,7 @@ def _read_jsonl(
     seen = 0
     pending = 0  # bytes read but not yet reported to on_bytes
     with ctx.open() as fh:
-        size = _regular_file_size(fh)
+        size = regular_size(fh)
         if size is not None:
             facts.file_bytes = size  # exact even when reading stops at a bad line
         lines: Iterable[bytes] = fh if span is None else _span_lines(fh, span[0], span[1])
@@ -818,7 +810,7 @@ def _prompt_line(ctx: _Context, obj: Any, n: int | None, item: int | None = None
     """One request of a prompts file: line ``n``, or ``item`` of its one JSON array."""
     text = prompt_text(obj)
     if text is not None and (not text or text.isspace()):  # as a blank prompt file is refused
-        if item is None:  # the bad line's hint follows (inputs.BAD_LINE_HINT)
+        if item is None:  # the bad line's hint follows (inputs.BAD_LINE_ADVICE)
             raise InputError(f"{ctx.where}: line {n}: an empty prompt, nothing to send")
         what = f"{ctx.where}: item {item} of the JSON array: an empty prompt, nothing to send"
         raise Skippable(f"{what}; remove it, or pass {{skip_bad}} to count the other items", "skip_bad", skipped=what)
