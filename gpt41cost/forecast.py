@@ -431,10 +431,10 @@ def forecast(
     partial = through == run_date
     rate_to = through - _dt.timedelta(days=1) if partial and first_day < through else through
     rate_from = max(rate_to - _dt.timedelta(days=RUN_RATE_DAYS - 1), first_day)
-    window_days = [rate_from + _dt.timedelta(days=i) for i in range((rate_to - rate_from).days + 1)]
+    window_days = _days(rate_from, rate_to)
     window = [series.get(d, Decimal(0)) for d in window_days]
     rate = sum(window, Decimal(0)) / len(window)
-    month_days = [(month_start + _dt.timedelta(days=i)) for i in range((through - month_start).days + 1)]
+    month_days = _days(month_start, through)
     daily = [(d, series.get(d, Decimal(0))) for d in month_days]
     spent = sum((usd for _, usd in daily), Decimal(0))
 
@@ -443,7 +443,7 @@ def forecast(
     day_traffic = [by_day.get((d - EPOCH).days, {}) for d in window_days]
     mean = _sum_traffic(day_traffic)
     pricer = _Pricer(catalog, models)
-    ahead = [through + _dt.timedelta(days=k) for k in range(1, (month_end - through).days + 1)]
+    ahead = _days(through + _dt.timedelta(days=1), month_end)
     start = through if partial else through + _dt.timedelta(days=1)  # the first day projected
     projected = partial or bool(ahead)  # else the month is over: its spend is its total
     # the run date's traffic so far: the rest of the day is the rate's traffic less it, per model, both

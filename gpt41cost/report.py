@@ -669,8 +669,8 @@ def display_width(text: str) -> int:
     if text.isascii():
         return len(text)
     width = 0
-    for ch in text:
-        if unicodedata.category(ch) in _ZERO_WIDTH or _INVISIBLE_RE.match(ch):
+    for ch in _INVISIBLE_RE.sub("", text):  # the invisible ones, in one pass
+        if unicodedata.category(ch) in _ZERO_WIDTH:
             continue
         width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
     return width

@@ -121,6 +121,7 @@ def workload_yaml(
     shares[order[0]] += Decimal(1) - sum(shares.values())
     p95 = percentile(hist, 95)
 
+    mean_out = _up(Decimal(out) / total)
     lines = [
         f"# Workload observed from usage, {first} to {last} ({span} UTC days, {total:,} priced requests).",
         f"# Written by gpt41cost usage --emit-workload from: {', '.join(sources) or '-'}",
@@ -152,10 +153,10 @@ def workload_yaml(
         f"name: {name}",
         "models: {" + ", ".join(f"{json.dumps(m)}: {shares[m]}" for m in order) + "}",
         f"input_tokens: {_up(Decimal(inp) / total)}                # mean per request, all models",
-        f"output_tokens: {_up(Decimal(out) / total)}               # mean per request, all models",
+        f"output_tokens: {mean_out}               # mean per request, all models",
     ]
     if p95 is not None:
-        lines.append(f"max_tokens: {_max_tokens(p95, _up(Decimal(out) / total), sum(hist.values()))}")
+        lines.append(f"max_tokens: {_max_tokens(p95, mean_out, sum(hist.values()))}")
     lines += [
         "traffic:",
         f"  requests_per_day: {_per_day(total, span)}",
