@@ -70,14 +70,13 @@ def _marked(text: str, top: float, width: int, ascii: bool, mark: float | None) 
     return text if text[at] != " " else text[:at] + _MARK[ascii] + text[at + 1 :]
 
 
-def _text(
-    value: Decimal | int | None, unit: str, column: Sequence[Decimal | int | None], beside: Decimal | int | None
-) -> str:
-    """A bar's figure: money at one number of places down the column (as the tables show it); a
-    share apart from the chart's line (``beside``)."""
-    if unit != "usd" or value is None:
-        return chart_value(value, unit, beside)
-    return usd(Decimal(value), money_places([Usd(None if x is None else Decimal(x)) for x in column]))
+def _column(column: Sequence[Decimal | int | None], unit: str, beside: Decimal | int | None) -> list[str]:
+    """A column of bar figures: money at one number of places down the column (as the tables show
+    it); a share apart from the chart's line (``beside``)."""
+    if unit != "usd":
+        return [chart_value(x, unit, beside) for x in column]
+    places = money_places([Usd(None if x is None else Decimal(x)) for x in column])
+    return [chart_value(x, unit) if x is None else usd(Decimal(x), places) for x in column]
 
 
 def bar_chart(c: Chart, width: int | None, ascii: bool = False, encoding: str | None = None) -> list[str]:
@@ -96,9 +95,9 @@ def bar_chart(c: Chart, width: int | None, ascii: bool = False, encoding: str | 
     pct = c.unit == "pct"
     mark = None if c.line is None else _num(c.line[1])
     figures = [[chart_total(c, j)] for j in range(n)] if c.stacked else [[v[j] for _, v in series] for j in range(n)]
-    values = [
-        [_text(x, c.unit, [row[k] for row in figures], chart_line(c)) for k, x in enumerate(row)] for row in figures
-    ]
+    beside = chart_line(c)
+    columns = [_column([row[k] for row in figures], c.unit, beside) for k in range(len(figures[0]))] if figures else []
+    values = [[col[j] for col in columns] for j in range(n)]
     if c.stacked:
         top = max([sum(_num(v[j]) for _, v in series) for j in range(n)] + [mark or 0.0])
     else:
