@@ -333,7 +333,12 @@ def first_named(names: Sequence[str], most: int = 3) -> str:
     return shown + (f" and {len(names) - most:,} more" if len(names) > most else "")
 
 
-def money_str(value: Decimal | None, places: int = 10) -> str | None:
+#: The places money is given exactly to in JSON (:func:`money_str`) and in reconciliation tables:
+#: a value that does not terminate is rounded to 1e-10.
+MONEY_PLACES = 10
+
+
+def money_str(value: Decimal | None, places: int = MONEY_PLACES) -> str | None:
     """Money for JSON: an exact decimal string; values that do not terminate are rounded to 1e-10."""
     if value is None:
         return None

@@ -7,13 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from ..reconcile import Reconciliation, ReconRow
-from ..report import Cell, Pct, Table, Usd, money_str
+from ..report import MONEY_PLACES, Cell, Pct, Table, Usd, money_str
 from .usage import ratio_str, snake
 
 _NUMERIC = frozenset({"computed", "billed", "difference", "ratio"})
 _COLUMNS = ("computed", "billed", "difference", "ratio", "over", "note")
-#: The most places a reconciliation table shows money at: JSON's (:func:`~gpt41cost.report.money_str`).
-_MOST_PLACES = 10
 
 
 def _places(rows: Sequence[ReconRow]) -> int:
@@ -21,10 +19,10 @@ def _places(rows: Sequence[ReconRow]) -> int:
     own places showed computed $0.95624 beside billed $0.9562 and a difference of $0.00000):
     enough to show every computed and billed figure exactly, so each difference is exact too and
     computed - billed = difference on screen; cents at least; at most JSON's places
-    (:data:`_MOST_PLACES`), past which only a figure of more places is rounded."""
+    (:data:`~gpt41cost.report.MONEY_PLACES`), past which only a figure of more places is rounded."""
     amounts = [v for r in rows for v in (r.computed_usd, r.billed_usd) if v]
     exact = max((-int(v.normalize().as_tuple().exponent) for v in amounts), default=0)
-    return min(_MOST_PLACES, max(2, exact))
+    return min(MONEY_PLACES, max(2, exact))
 
 
 def _row(r: ReconRow) -> list[Cell]:
