@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .errors import CatalogError, ParameterError, UnknownModelError
+from .errors import CatalogError, ParameterError, UnknownModelError, slot
 from .lifecycle import (
     ALWAYS_ACTIVE,
     BASES,
@@ -324,18 +324,18 @@ def catalog_path(flag: str | None, environ: Mapping[str, str] | None = None) -> 
 
 class CatalogNotFound(CatalogError, ParameterError):
     """No catalog at the path given: a :class:`CatalogError` (exit 4) whose message says what to
-    check as a :class:`ParameterError` names an argument, ``{pricing}``: the API's path (its
+    check as a :class:`ParameterError` names an argument, ``slot('pricing')``: the API's path (its
     ``catalog``, ``load_catalog``'s ``path``: the message starts with it), the CLI's ``--pricing``
     with ``$GPT41COST_PRICING``, which stands in for the flag there (the API reads no
     environment variable)."""
 
     def __init__(self, path: str) -> None:
         super().__init__(
-            f"{path}: pricing catalog not found; check {{pricing}}", "pricing", api={"pricing": "the path"}
+            f"{path}: pricing catalog not found; check {slot('pricing')}", "pricing", api={"pricing": "the path"}
         )
 
     def named(self, spell: Callable[[str], str]) -> str:
-        """The message with ``{pricing}`` spelled by ``spell``; a flag followed by its variable."""
+        """The message with ``slot('pricing')`` spelled by ``spell``; a flag followed by its variable."""
 
         def spelled(p: str) -> str:
             word = spell(p)
@@ -843,11 +843,13 @@ def rates_for(model: ResolvedModel, mode: str) -> Rates:
     """The rates for calling ``model`` in ``mode`` (standard, batch or priority)."""
     prices = model.spec.prices
     if mode not in MODES:
-        raise ParameterError("{mode}: " + f"unknown processing mode {mode!r}; use one of {', '.join(MODES)}", "mode")
+        raise ParameterError(
+            f"{slot('mode')}: " + f"unknown processing mode {mode!r}; use one of {', '.join(MODES)}", "mode"
+        )
     if model.fine_tuned:
         if mode == "priority":
             why = f"{model.requested}: OpenAI publishes no priority prices for fine-tuned models; drop "
-            raise ParameterError(why + "{priority}", "priority")  # the CLI's --priority, the API's priority
+            raise ParameterError(why + slot("priority"), "priority")  # the CLI's --priority, the API's priority
         return prices.fine_tuned_batch if mode == "batch" else prices.fine_tuned_standard
     rates: Rates = getattr(prices, mode)
     return rates

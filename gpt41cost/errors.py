@@ -6,6 +6,7 @@ message as one line on stderr and exits with its ``exit_code``. Nothing else is 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from enum import IntEnum
 from typing import Any, Generic, TypeVar
@@ -20,6 +21,23 @@ def source_name(source: str) -> str:
     """How a message names an input: standard input (``-``) as ``stdin``, a path as given (the
     one wording of every reader's errors and skipped records)."""
     return "stdin" if source == STDIN else source
+
+
+#: What opens a parameter's place in a message template (:func:`slot`): a NUL and a random token
+#: drawn when the package is imported. Text from an input can hold any character (a file name all
+#: but NUL and '/', a log's text even NUL), so no fixed spelling is safe from it; a token the input
+#: never sees is. Forked workers inherit it: their errors' templates read the same in the parent.
+_SLOT = "\x00" + os.urandom(8).hex() + ":"
+#: What closes a parameter's place.
+_SLOT_END = "\x00"
+
+
+def slot(param: str) -> str:
+    """The place in a :class:`ParameterError`'s template where the parameter ``param`` is named:
+    the one way to write it (``f"{path}: ...; pass {slot('skip_bad')} to skip it"``), spelled by
+    :meth:`ParameterError.named` as the API's argument or the CLI's flag. No input's text, however
+    it is interpolated into the template, reads as one."""
+    return _SLOT + param + _SLOT_END
 
 
 class ExitCode(IntEnum):
@@ -59,9 +77,10 @@ class UsageError(Gpt41CostError):
 class ParameterError(UsageError):
     """A bad argument: an API parameter, which is a flag on the command line.
 
-    The message template writes each parameter it names as ``{name}``; :attr:`message` spells it
-    as the Python parameter (``output_tokens: must be 0 or more``), and the CLI re-spells it as
-    its flag with :meth:`named` (``--output-tokens: must be 0 or more``).
+    The message template writes each parameter it names with :func:`slot`; :attr:`message` spells
+    it as the Python parameter (``output_tokens: must be 0 or more``), and the CLI re-spells it as
+    its flag with :meth:`named` (``--output-tokens: must be 0 or more``). Only those places are
+    spelled: text from an input in the template is left as it is (a file named ``{skip_bad}.jsonl``).
     """
 
     def __init__(self, template: str, *params: str, api: Mapping[str, str] | None = None) -> None:
@@ -76,7 +95,7 @@ class ParameterError(UsageError):
         """The message with each named parameter spelled by ``spell``."""
         text = self.template
         for p in self.params:
-            text = text.replace("{" + p + "}", spell(p))
+            text = text.replace(slot(p), spell(p))
         return text
 
 
@@ -122,7 +141,7 @@ class UnknownModelError(ParameterError):
         if param is None:
             super().__init__(text)
         else:
-            super().__init__("{" + param + "}: " + text, param)
+            super().__init__(slot(param) + ": " + text, param)
         self.name = name
         self.suggestions = suggestions
         self.known = known

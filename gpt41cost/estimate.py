@@ -17,7 +17,7 @@ from typing import NamedTuple
 from .cache import RETENTION_MINUTES, RunCache, extended_note
 from .catalog import FT_PREFIX, Catalog, ResolvedModel
 from .cost import Cost, TokenUsage, cached_tokens_for_rate, price, training_cost
-from .errors import ParameterError
+from .errors import ParameterError, slot
 from .lifecycle import ACTIVE, ALWAYS_ACTIVE, NOT_YET_RELEASED, SHUT_DOWN, Lifecycle, active_first, snapshot_notes
 from .measure import (
     PRIORITY_TIERS,
@@ -118,19 +118,21 @@ class Assumptions:
 
     def __post_init__(self) -> None:
         if self.output_tokens < 0:
-            raise ParameterError("{output_tokens}: must be 0 or more", "output_tokens")
+            raise ParameterError(f"{slot('output_tokens')}: must be 0 or more", "output_tokens")
         if self.cache_mode not in CACHE_MODES:
-            raise ParameterError("{cache}: use one of " + ", ".join(CACHE_MODES), "cache")
+            raise ParameterError(f"{slot('cache')}: use one of " + ", ".join(CACHE_MODES), "cache")
         if self.cached_tokens is not None and self.cached_tokens < 0:
-            raise ParameterError("{cached_tokens}: must be 0 or more", "cached_tokens")
+            raise ParameterError(f"{slot('cached_tokens')}: must be 0 or more", "cached_tokens")
         if self.cache_hit_rate is not None and not (0 <= self.cache_hit_rate <= 1):
-            raise ParameterError("{cache_hit_rate}: must be between 0 and 1 (e.g. 0.5)", "cache_hit_rate")
+            raise ParameterError(f"{slot('cache_hit_rate')}: must be between 0 and 1 (e.g. 0.5)", "cache_hit_rate")
         if self.requests_per_month is not None and self.requests_per_month < 0:
             raise ParameterError(
-                "{requests_per_day}/{requests_per_month}: must be 0 or more", "requests_per_day", "requests_per_month"
+                f"{slot('requests_per_day')}/{slot('requests_per_month')}: must be 0 or more",
+                "requests_per_day",
+                "requests_per_month",
             )
         if self.epochs < 1:
-            raise ParameterError("{epochs}: must be 1 or more", "epochs")
+            raise ParameterError(f"{slot('epochs')}: must be 1 or more", "epochs")
 
 
 @dataclass(frozen=True)
@@ -275,15 +277,17 @@ def monthly_requests(per_day: int | None, per_month: int | None) -> tuple[int | 
     """Requests per month from either flag; a month is DAYS_PER_MONTH days."""
     if per_day is not None and per_month is not None:
         raise ParameterError(
-            "give {requests_per_day} or {requests_per_month}, not both", "requests_per_day", "requests_per_month"
+            f"give {slot('requests_per_day')} or {slot('requests_per_month')}, not both",
+            "requests_per_day",
+            "requests_per_month",
         )
     if per_day is not None:
         if per_day < 0:
-            raise ParameterError("{requests_per_day}: must be 0 or more", "requests_per_day")
+            raise ParameterError(f"{slot('requests_per_day')}: must be 0 or more", "requests_per_day")
         return per_day * DAYS_PER_MONTH, f"{per_day:,} requests/day = {per_day * DAYS_PER_MONTH:,} requests/month"
     if per_month is not None:
         if per_month < 0:
-            raise ParameterError("{requests_per_month}: must be 0 or more", "requests_per_month")
+            raise ParameterError(f"{slot('requests_per_month')}: must be 0 or more", "requests_per_month")
         return per_month, f"{per_month:,} requests/month"
     return None, ""
 
@@ -358,7 +362,7 @@ def estimate(
     """
     if not totals.requests:
         raise ParameterError(
-            "nothing to estimate: give prompt files, a directory, '-' or {input_tokens} N", "input_tokens"
+            f"nothing to estimate: give prompt files, a directory, '-' or {slot('input_tokens')} N", "input_tokens"
         )
     a = assumptions
     if any(totals.output_tokens[base] != a.output_for(base) for base in totals.bases):

@@ -45,7 +45,7 @@ from decimal import Decimal
 
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import TokenUsage, cost_of
-from .errors import InputParameterError, ParameterError, UnknownModelError
+from .errors import InputParameterError, ParameterError, UnknownModelError, slot
 from .numbers import check_budget  # where it lives since a usage run checks --budget without this module
 from .usage import (
     EPOCH,
@@ -419,10 +419,10 @@ def forecast(
     }
     if not series:
         why = f"no usage with a date on or before {run_date}; nothing to project from"
-        raise InputParameterError("{forecast}: " + why, "forecast")
+        raise InputParameterError(f"{slot('forecast')}: " + why, "forecast")
     if tier is not None and tier not in catalog.tiers:
         why = f"{tier}: not a usage tier; tiers are {', '.join(map(str, catalog.tiers))}"
-        raise ParameterError("{tier} " + why, "tier")
+        raise ParameterError(f"{slot('tier')} " + why, "tier")
     through = max(series)
     first_day = min(series)
     month_start = through.replace(day=1)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, TypeGuard
 from urllib.parse import unquote, urlparse
 
-from .errors import InputError, ParameterError
+from .errors import InputError, ParameterError, slot
 
 # --- undocumented or version-dependent choices: one named constant each -------------------
 
@@ -488,7 +488,9 @@ def parse_image_size_flag(value: str) -> ImageSize:
     """``--image-size WxH`` (e.g. ``1024x768``) as an :class:`ImageSize` of format "given"."""
     m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", value)
     if not m or int(m.group(1)) <= 0 or int(m.group(2)) <= 0:
-        raise ParameterError("{image_size}: expected WxH, e.g. 1024x768 (got " + repr(value) + ")", "image_size")
+        raise ParameterError(
+            f"{slot('image_size')}: expected WxH, e.g. 1024x768 (got " + repr(value) + ")", "image_size"
+        )
     return ImageSize(int(m.group(1)), int(m.group(2)), "given")
 
 

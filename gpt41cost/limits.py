@@ -31,7 +31,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from .catalog import TIERS, Catalog, PoolLimits, ResolvedModel
 from .cost import TokenUsage, price
-from .errors import ParameterError
+from .errors import ParameterError, slot
 from .measure import priority_excludes
 from .report import pct as pct_text
 from .report import places_apart, usd, usd_cents
@@ -124,7 +124,7 @@ class RequestProfile:
     def __post_init__(self) -> None:
         if not self.input_tokens:  # files that hold no request: the readers and api refuse them first
             raise ParameterError(
-                "nothing to assess: give prompt files that hold requests, or {input_tokens} N", "input_tokens"
+                f"nothing to assess: give prompt files that hold requests, or {slot('input_tokens')} N", "input_tokens"
             )
         # The rest are invariants of how the profile is built, not checks of input: every entry
         # comes from the same requests (workload.profile_from_measured, given_size_profile), counts
@@ -181,19 +181,21 @@ class Traffic:
 
     def __post_init__(self) -> None:
         if self.peak_rpm <= 0:  # {name}: the flag on the command line, the parameter in the API
-            raise ParameterError("{peak_rpm}: peak requests per minute must be more than 0", "peak_rpm")
+            raise ParameterError(f"{slot('peak_rpm')}: peak requests per minute must be more than 0", "peak_rpm")
         if self.requests_per_day is not None and self.requests_per_day < 0:
-            raise ParameterError("{requests_per_day}: cannot be negative; give 0 or more requests", "requests_per_day")
+            raise ParameterError(
+                f"{slot('requests_per_day')}: cannot be negative; give 0 or more requests", "requests_per_day"
+            )
         average = None if self.requests_per_day is None else self.requests_per_day / MINUTES_PER_DAY
         if average is not None and self.peak_rpm < average:  # as from_daily divides: a factor of 1 is the average
             # the peak minute is the busiest: below the day's average minute, every limit would be understated
             assert self.requests_per_day is not None
             least = average.quantize(Decimal("0.01"), ROUND_CEILING)
             raise ParameterError(
-                f"{{peak_rpm}} {_plain(self.peak_rpm)} is below the day's average minute ({{requests_per_day}} "
-                f"{_plain(self.requests_per_day)} / {MINUTES_PER_DAY} = {average.quantize(Decimal('0.01')):,f} "
-                f"requests/min); give a {{peak_rpm}} of at least {_plain(least)}, or leave it out to take the peak "
-                "from {peak_factor} (default 3)",
+                f"{slot('peak_rpm')} {_plain(self.peak_rpm)} is below the day's average minute "
+                f"({slot('requests_per_day')} {_plain(self.requests_per_day)} / {MINUTES_PER_DAY} = "
+                f"{average.quantize(Decimal('0.01')):,f} requests/min); give a {slot('peak_rpm')} of at least "
+                f"{_plain(least)}, or leave it out to take the peak from {slot('peak_factor')} (default 3)",
                 "peak_rpm",
                 "requests_per_day",
                 "peak_factor",
@@ -203,10 +205,13 @@ class Traffic:
     def from_daily(cls, requests_per_day: Decimal, peak_factor: Decimal = DEFAULT_PEAK_FACTOR) -> Traffic:
         """Peak RPM = requests per day / 1440 x the peak factor."""
         if requests_per_day <= 0:
-            raise ParameterError("{requests_per_day}: requests per day must be more than 0", "requests_per_day")
+            raise ParameterError(
+                f"{slot('requests_per_day')}: requests per day must be more than 0", "requests_per_day"
+            )
         if peak_factor < 1:
             raise ParameterError(
-                "{peak_factor}: the peak minute over the day's average minute must be 1 or more; give 1 for a flat day",
+                f"{slot('peak_factor')}: the peak minute over the day's average minute must be 1 or more; "
+                "give 1 for a flat day",
                 "peak_factor",
             )
         return cls(
@@ -230,18 +235,18 @@ def over_window(input_tokens: int, output_tokens: int, window: int) -> bool:
 class OverWindow(ParameterError):
     """A given input size plus its output over a model's context window (:func:`check_window`).
 
-    The message names ``{input_tokens}`` and the output (``{max_tokens}`` or
-    ``{output_tokens}``), for each caller to spell: the API's parameters, the CLI's flags, a
+    The message names ``slot('input_tokens')`` and the output (``slot('max_tokens')`` or
+    ``slot('output_tokens')``), for each caller to spell: the API's parameters, the CLI's flags, a
     workload's keys (:meth:`problem`, after its key path)."""
 
     def __init__(self, model: ResolvedModel, input_tokens: int, output_tokens: int, output: str) -> None:
         window = model.spec.context_window
         problem = (
             f"{input_tokens:,} input plus {output_tokens:,} output is over {model.label}'s {window:,}-token context "
-            f"window; give {{input_tokens}} and {{{output}}} that sum to {window:,} or less"
+            f"window; give {slot('input_tokens')} and {slot(output)} that sum to {window:,} or less"
         )
         self.problem_template = problem
-        super().__init__("{input_tokens}: " + problem, "input_tokens", output)
+        super().__init__(f"{slot('input_tokens')}: " + problem, "input_tokens", output)
 
     def problem(self, spell: Callable[[str], str]) -> str:
         """What is wrong and what to do, without the leading name (a workload's key path goes there)."""
@@ -252,7 +257,7 @@ def check_window(
     models: Sequence[ResolvedModel], input_tokens: int, output_tokens: int, output: str = "max_tokens"
 ) -> None:
     """The one check of a given input size against the context window (:func:`over_window`) on
-    each of ``models``: an :class:`OverWindow` names ``{input_tokens}`` and ``{output}`` (the
+    each of ``models``: an :class:`OverWindow` names ``slot('input_tokens')`` and ``slot(output)`` (the
     parameter that gave ``output_tokens``: ``max_tokens``, else ``output_tokens``)."""
     for m in models:
         if over_window(input_tokens, output_tokens, m.spec.context_window):
@@ -262,7 +267,9 @@ def check_window(
 #: Why the Batch API share and the priority share sum to at most 1.
 SHARES_RULE = "a request sent through the Batch API is not sent at priority"
 #: The parameters' message for a priority share out of its range or over 1 with the Batch share.
-_PRIORITY_SHARE = f"{{priority_share}}: must be between 0 and 1, and with {{batch_share}} at most 1 ({SHARES_RULE})"
+_PRIORITY_SHARE = (
+    f"{slot('priority_share')}: must be between 0 and 1, and with {slot('batch_share')} at most 1 ({SHARES_RULE})"
+)
 
 
 class SharesOverOne(ParameterError):
@@ -287,10 +294,10 @@ class SharesOverOne(ParameterError):
 
 def check_shares(batch_share: Decimal, priority_share: Decimal) -> None:
     """The one check of the processing shares: each from 0 to 1, together at most 1 (:data:`SHARES_RULE`).
-    A :class:`ParameterError` names ``{batch_share}`` and ``{priority_share}``, for each caller to
+    A :class:`ParameterError` names ``slot('batch_share')`` and ``slot('priority_share')``, for each caller to
     spell: the API's parameters, the CLI's flags, a workload's keys (:class:`SharesOverOne`)."""
     if not ZERO <= batch_share <= 1:
-        raise ParameterError("{batch_share}: must be between 0 and 1 (or 0% and 100%)", "batch_share")
+        raise ParameterError(f"{slot('batch_share')}: must be between 0 and 1 (or 0% and 100%)", "batch_share")
     if not ZERO <= priority_share <= 1:
         raise ParameterError(_PRIORITY_SHARE, "priority_share", "batch_share")
     if batch_share + priority_share > 1:
@@ -323,7 +330,7 @@ class Demand:
         assert abs(sum((s for _, s in self.models), ZERO) - 1) <= Decimal("1e-9"), "the shares sum to 1"
         check_shares(self.batch_share, self.priority_share)
         if not ZERO <= self.min_headroom_pct < HUNDRED:
-            raise ParameterError("{min_headroom}: must be at least 0 and below 100 (percent)", "min_headroom")
+            raise ParameterError(f"{slot('min_headroom')}: must be at least 0 and below 100 (percent)", "min_headroom")
 
     def scaled(self, k: Decimal) -> Demand:
         return replace(self, traffic=self.traffic.scaled(k))
@@ -722,7 +729,7 @@ def assess(demand: Demand, catalog: Catalog, tiers: Sequence[int] = TIERS) -> As
     """Every model of ``demand`` at every tier in ``tiers``, the monthly cost and the cap check."""
     for t in tiers:
         if t not in TIERS:
-            raise ParameterError("{tier}: " + str(t) + " is not a usage tier (1 to 5)", "tier")
+            raise ParameterError(f"{slot('tier')}: " + str(t) + " is not a usage tier (1 to 5)", "tier")
     pools = [_pools(demand.profile_of(k), catalog.long_context_threshold) for k in range(len(demand.models))]
     threshold = catalog.long_context_threshold
     costs = tuple(_cost(demand, m, s, demand.profile_of(k), threshold) for k, (m, s) in enumerate(demand.models))
@@ -792,7 +799,7 @@ class Drain:
 
 def drain(backlog: int, model: ResolvedModel, profile: RequestProfile, catalog: Catalog, tier: int) -> Drain:
     if backlog < 1:
-        raise ParameterError("{backlog}: must be 1 or more requests", "backlog")
+        raise ParameterError(f"{slot('backlog')}: must be 1 or more requests", "backlog")
     profile = profile.online()  # both ways are what-ifs for every request, a Batch file's too
     std, lc = _pools(profile, catalog.long_context_threshold)
     tl = model.spec.limits[tier]

@@ -193,31 +193,31 @@ def parse_share(value: object, rng: Range = SHARE, *, hint: str | None = None) -
 def parse_tolerance(value: object) -> Decimal:
     """The ``tolerance`` parameter (``--tolerance``): ``"1%"``, ``"0.01"`` or a Decimal, from 0 to below 1
     (here, not in the reconciliation module, so that a run checks it without importing that)."""
-    from .errors import ParameterError
+    from .errors import ParameterError, slot
 
     shown = repr(str(value))
     try:
         d = parse_share(value, hint="0.01 or 1% (a share)")
     except NumberError as exc:
         hint = "" if exc.hinted else "; use a share such as 0.01 or 1%"
-        raise ParameterError("{tolerance} " + f"{shown}: {exc}{hint}", "tolerance") from None
+        raise ParameterError(f"{slot('tolerance')} {shown}: {exc}{hint}", "tolerance") from None
     if d >= 1:
-        raise ParameterError("{tolerance} " + f"{shown}: must be at least 0 and below 1 (100%)", "tolerance")
+        raise ParameterError(f"{slot('tolerance')} {shown}: must be at least 0 and below 1 (100%)", "tolerance")
     return d
 
 
 def check_budget(value: object) -> Decimal | None:
     """The ``budget`` parameter (``--budget``): US dollars a month, more than 0 (``"$5,000"``, ``5000``)
     (here, not in the forecast module, so that a run checks it without importing that)."""
-    from .errors import ParameterError
+    from .errors import ParameterError, slot
 
     if value is None:
         return None
     try:
         return parse_decimal(value, USD, hint="5000 or $5,000 (US dollars)")
     except NumberError as exc:
-        hint = "" if exc.hinted else "; give US dollars, e.g. {budget} 5000"
-        template = "{budget} " + f"{str(value)!r}: {exc}" + hint
+        hint = "" if exc.hinted else f"; give US dollars, e.g. {slot('budget')} 5000"
+        template = f"{slot('budget')} {str(value)!r}: {exc}{hint}"
         raise ParameterError(template, "budget") from None
 
 

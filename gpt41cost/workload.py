@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from .cache import CACHE_STEADY_SHORT, RETENTION_MINUTES
 from .catalog import TIERS, Catalog, ResolvedModel
 from .cost import cached_tokens_for_rate
-from .errors import InputError, InputParameterError, ParameterError, UnknownModelError
+from .errors import InputError, InputParameterError, ParameterError, UnknownModelError, slot
 from .lifecycle import DEFAULT_HORIZON_MONTHS, NOT_YET_RELEASED, SHUT_DOWN, add_months
 from .limits import (
     DEFAULT_PEAK_FACTOR,
@@ -766,7 +766,9 @@ def prompt_inputs(w: Workload, include: Sequence[str] = (), exclude: Sequence[st
             out.append(Found(f, globbed))
     if not out:
         raise InputParameterError(
-            f"{w.path}: prompts: no file left after {{include}}/{{exclude}}; check the globs", "include", "exclude"
+            f"{w.path}: prompts: no file left after {slot('include')}/{slot('exclude')}; check the globs",
+            "include",
+            "exclude",
         )
     return out
 
@@ -856,7 +858,7 @@ def refuse_over_window(
     output, its cap taken at most at the model's maximum output, is over the window): an
     :class:`InputError` names the request and how far to lower its cap, or ``given`` (what gave
     the output of a request without its own cap: the workload's keys, limits' parameters, which
-    ``given`` names as ``{param}`` and ``params`` lists, spelled as the API's or the CLI's flags)."""
+    ``given`` names as ``slot('param')`` and ``params`` lists, spelled as the API's or the CLI's flags)."""
     window = model.spec.context_window
     for k, i in enumerate(profile.input_tokens):
         # each choice fits the window alone; its cap as every figure takes it, at most the
@@ -869,12 +871,12 @@ def refuse_over_window(
 
 def _over_window(request: Measured, input_tokens: int, reserve: int, label: str, window: int, given: str) -> str:
     """The refusal of a request whose input plus one choice's output is over the context window,
-    with what to do about it: a template naming ``{exclude}`` (:class:`InputParameterError`)."""
+    with what to do about it: a template naming ``slot('exclude')`` (:class:`InputParameterError`)."""
     room = window - input_tokens
     if room <= 0:
-        todo = f"shorten its input below {window:,} tokens, or leave the file out ({{exclude}})"
+        todo = f"shorten its input below {window:,} tokens, or leave the file out ({slot('exclude')})"
     elif request.max_output_tokens is not None:
-        todo = f"lower its max_tokens to {room:,} or less, shorten its input, or leave the file out ({{exclude}})"
+        todo = f"lower its max_tokens to {room:,} or less, shorten its input, or leave the file out ({slot('exclude')})"
     else:
         todo = f"lower {given} to {room:,} or less, or shorten its input"
     return (

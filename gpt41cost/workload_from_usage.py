@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 from .catalog import Catalog
-from .errors import WORKLOAD_YAML, InputError, InputParameterError
+from .errors import WORKLOAD_YAML, InputError, InputParameterError, slot
 from .usage import Accumulator, Resolver, UsageResult, date_of, mode_of, percentile
 
 SHARE_PLACES = Decimal("0.0001")
@@ -112,7 +112,7 @@ def workload_yaml(
     total = sum(reqs.values())
     if not total or not days:
         why = "no dated usage of a model the catalog prices; nothing to plan from"
-        raise InputParameterError("{emit_workload}: " + why, "emit_workload", api=WORKLOAD_YAML)
+        raise InputParameterError(f"{slot('emit_workload')}: " + why, "emit_workload", api=WORKLOAD_YAML)
     span = max(days) - min(days) + 1
     first, last = date_of(min(days)), date_of(max(days))
 

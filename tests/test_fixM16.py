@@ -240,13 +240,16 @@ def test_skipped_inputs_are_listed_as_before(cli, tmp_path, monkeypatch) -> None
 
 def test_an_api_error_is_still_what_it_was() -> None:
     """The classes that carry the template are the ones callers catch: InputError (exit 3)."""
+    from gpt41cost.errors import slot
     from gpt41cost.readers.requests import BadDocument, Skippable
     from gpt41cost.readers.text import Advice, NotText
 
     for cls in (Advice, NotText, BadDocument, Skippable):
         assert issubclass(cls, InputError) and cls.exit_code == ExitCode.INPUT
     assert issubclass(NotText, Advice) and issubclass(BadDocument, Skippable)
-    e = Advice("x: pass {skip_bad} or {encoding}", "skip_bad", "encoding", values={"encoding": "utf-16"})
+    e = Advice(
+        f"x: pass {slot('skip_bad')} or {slot('encoding')}", "skip_bad", "encoding", values={"encoding": "utf-16"}
+    )
     assert e.message == "x: pass skip_bad=True or encoding='utf-16'"
     assert e.named({"skip_bad": "--skip-bad", "encoding": "--encoding"}.__getitem__) == (
         "x: pass --skip-bad or --encoding utf-16"

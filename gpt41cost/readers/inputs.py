@@ -38,7 +38,7 @@ import orjson
 
 from ..batch import BatchTally
 from ..catalog import Catalog
-from ..errors import STDIN, InputError, ParameterError, Skipped, Uncountable, source_name
+from ..errors import STDIN, InputError, ParameterError, Skipped, Uncountable, slot, source_name
 from ..images import ImageSize
 from ..measure import KINDS, InputFile, Measured, Totals
 from . import pool
@@ -212,15 +212,18 @@ def parse_as(values: str | Sequence[str] | None) -> tuple[AsRule, ...]:
         kind = kind.strip()
         if kind not in KINDS:
             raise ParameterError(
-                "{read_as} " + raw + f": unknown kind {kind!r}; use one of {', '.join(KINDS)}, alone or as KIND=GLOB",
+                f"{slot('read_as')} {raw}: unknown kind {kind!r}; use one of {', '.join(KINDS)}, alone or as KIND=GLOB",
                 "read_as",
             )
         if eq and not glob.strip():
-            raise ParameterError("{read_as} " + raw + ": no glob after '='; write e.g. {read_as} text=*.j2", "read_as")
+            raise ParameterError(
+                f"{slot('read_as')} {raw}: no glob after '='; write e.g. {slot('read_as')} text=*.j2", "read_as"
+            )
         rules.append(AsRule(kind, glob.strip() if eq else None))
     if sum(r.glob is None for r in rules) > 1:
         raise ParameterError(
-            "{read_as}: give one KIND for every input, or KIND=GLOB forms (repeatable), not two KINDs", "read_as"
+            f"{slot('read_as')}: give one KIND for every input, or KIND=GLOB forms (repeatable), not two KINDs",
+            "read_as",
         )
     # A KIND=GLOB rule wins over a KIND for every input, whatever the order given.
     return tuple(sorted(rules, key=lambda r: r.glob is None))
@@ -506,7 +509,7 @@ def _not_json(source: str, exc: orjson.JSONDecodeError, line: int | None = None)
     what = f"{source_name(source)}: {where}: not valid JSON ({msg}); fix it"
     as_text = {"read_as": f"text={os.path.basename(source)}"}
     raise BadDocument(
-        f"{what}, pass {{skip_bad}} to skip the file, or {{read_as}} to count it as text",
+        f"{what}, pass {slot('skip_bad')} to skip the file, or {slot('read_as')} to count it as text",
         "skip_bad",
         "read_as",
         values=as_text,
@@ -916,8 +919,8 @@ def _read_into(
 
 
 #: What a bad line of a request file stops, and how to go on (said after the line's own message),
-#: naming the parameter as :class:`~gpt41cost.readers.text.Advice` does (``{skip_bad}``).
-BAD_LINE_ADVICE = "nothing was counted: fix the line or pass {skip_bad} to count the other lines"
+#: naming the parameter as :class:`~gpt41cost.readers.text.Advice` does (``slot('skip_bad')``).
+BAD_LINE_ADVICE = f"nothing was counted: fix the line or pass {slot('skip_bad')} to count the other lines"
 
 
 class UncountableAdvice(Uncountable, Advice):

@@ -45,7 +45,7 @@ import orjson
 from .. import images as img
 from ..cache import PrefixHashes
 from ..catalog import Catalog
-from ..errors import Gpt41CostError, InputError, Uncountable, source_name
+from ..errors import Gpt41CostError, InputError, Uncountable, slot, source_name
 from ..measure import KINDS, Measured
 from ..requests import (
     RequestCount,
@@ -81,7 +81,7 @@ OnError = Callable[[InputError], None]
 
 
 class Skippable(Advice):
-    """A bad input ``--skip-bad`` skips, whose message says to pass it (``{skip_bad}``: the API's
+    """A bad input ``--skip-bad`` skips, whose message says to pass it (``slot('skip_bad')``: the API's
     ``skip_bad=True``, the CLI's ``--skip-bad``). Skipped, it is recorded as ``skipped`` says,
     without that advice: the user passed it, and being told to pass it reads as if it were not
     taken."""
@@ -556,7 +556,7 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
         body = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         jsonl = exc.msg.startswith("unexpected content after")
-        hint = "; a JSONL file? pass {read_as}" if jsonl else ""
+        hint = f"; a JSONL file? pass {slot('read_as')}" if jsonl else ""
         raise BadDocument(
             f"{ctx.where}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}",
             *(("read_as",) if jsonl else ()),
@@ -581,7 +581,7 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
     except InputError as exc:
         # a key given twice, or a request OpenAI rejects (an empty 'messages' list...): as a bad Batch line is
         raise BadDocument(
-            f"{exc.message}, or pass {{skip_bad}} to skip the file", "skip_bad", skipped=exc.message
+            f"{exc.message}, or pass {slot('skip_bad')} to skip the file", "skip_bad", skipped=exc.message
         ) from None
     return ctx.measured(rc, kind, None)
 
@@ -813,7 +813,9 @@ def _prompt_line(ctx: _Context, obj: Any, n: int | None, item: int | None = None
         if item is None:  # the bad line's hint follows (inputs.BAD_LINE_ADVICE)
             raise InputError(f"{ctx.where}: line {n}: an empty prompt, nothing to send")
         what = f"{ctx.where}: item {item} of the JSON array: an empty prompt, nothing to send"
-        raise Skippable(f"{what}; remove it, or pass {{skip_bad}} to count the other items", "skip_bad", skipped=what)
+        raise Skippable(
+            f"{what}; remove it, or pass {slot('skip_bad')} to count the other items", "skip_bad", skipped=what
+        )
     if text is not None:  # counts as plain text, like a prompt file
         ids = _encode(text)
         tokens = dict.fromkeys(ctx.models, len(ids))

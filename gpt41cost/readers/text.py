@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from msgspec import Struct
 
-from ..errors import STDIN, InputError, InputParameterError, ParameterError, source_name
+from ..errors import STDIN, InputError, InputParameterError, ParameterError, slot, source_name
 from .files import UnreadableDirectory, blank, path_kind, read_limited, read_whole, stdin_stream, walk
 
 #: Bytes inspected for a NUL byte to tell binary files from text.
@@ -29,11 +29,12 @@ def check_encoding(encoding: str) -> str:
         info = codecs.lookup(encoding)
     except LookupError:
         raise ParameterError(
-            "{encoding}: unknown text encoding " + repr(encoding) + " (try utf-8, utf-16, latin-1)", "encoding"
+            f"{slot('encoding')}: unknown text encoding {encoding!r} (try utf-8, utf-16, latin-1)", "encoding"
         ) from None
     if not getattr(info, "_is_text_encoding", True):  # rot13, bz2, base64: codecs, not text encodings
         raise ParameterError(
-            "{encoding}: " + repr(encoding) + " is not a text encoding (try utf-8, utf-16, latin-1)", "encoding"
+            f"{slot('encoding')}: {encoding!r} is not a text encoding (try utf-8, utf-16, latin-1)",
+            "encoding",
         )
     return info.name
 
@@ -54,7 +55,7 @@ READING_FLAGS = {
 
 class Advice(InputParameterError):
     """A bad input whose message says which reading argument to give, as a
-    :class:`~gpt41cost.errors.ParameterError` names one: ``{name}`` in ``template``, spelled as the
+    :class:`~gpt41cost.errors.ParameterError` names one: ``slot('name')`` in ``template``, spelled as the
     API's parameter (``skip_bad=True``, ``include``) in :attr:`message` and as its flag by the CLI
     (``--skip-bad``, ``--include``). ``values``: the value to give with a parameter, which the API
     writes as a keyword argument (``encoding='utf-16'``) and the CLI after its flag
@@ -130,7 +131,7 @@ def find_inputs(
                 what = f" matching {', '.join(include)}" if include else ""
                 if not globs:  # a reader without include/exclude (usage, costs): no argument to name
                     raise InputError(f"{raw}: directory has no files{what}; check the path")
-                hint = "check the path or {include}/{exclude}"
+                hint = f"check the path or {slot('include')}/{slot('exclude')}"
                 raise Advice(f"{raw}: directory has no files{what}; {hint}", "include", "exclude")
             out += [Found(f, True) for f in found]
         else:
@@ -268,14 +269,14 @@ def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
         raise InputError(f"{label}: empty file; a prompt needs some text")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in data[:SNIFF_BYTES] and _nul_free(encoding):
         raise NotText(
-            f"{label}: a UTF-16 text file (byte order mark); add {{encoding}}",
+            f"{label}: a UTF-16 text file (byte order mark); add {slot('encoding')}",
             "encoding",
             values={"encoding": "utf-16"},
         )
     why = binary_reason(data, encoding)
     if why is not None:
         raise NotText(
-            f"{label}: looks like a binary file ({why}), not a prompt; pass text files, or {{include}} to filter",
+            f"{label}: looks like a binary file ({why}), not a prompt; pass text files, or {slot('include')} to filter",
             "include",
             api={"include": "include=GLOB"},
         )
@@ -283,6 +284,7 @@ def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise NotText(
-            f"{label}: not valid {encoding} at byte {exc.start}; convert the file or pass {{encoding}} (e.g. latin-1)",
+            f"{label}: not valid {encoding} at byte {exc.start}; convert the file or pass {slot('encoding')} "
+            "(e.g. latin-1)",
             "encoding",
         ) from None

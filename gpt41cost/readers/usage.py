@@ -71,7 +71,7 @@ from zlib_ng import zlib_ng
 
 from .. import readers as _package
 from ..catalog import Catalog
-from ..errors import STDIN, InputError, InputParameterError, Skipped, source_name
+from ..errors import STDIN, InputError, InputParameterError, Skipped, slot, source_name
 from ..measure import PRIORITY_TIERS, priority_excludes
 from ..numbers import LIMIT, REQUESTS, TOKENS, NumberError, parse_count
 from ..usage import (
@@ -618,7 +618,7 @@ STRICT = {"strict": "strict=True"}
 def strict_stop(message: str) -> InputParameterError:
     """The first bad record, which ``strict`` stops at: an InputError (exit 3) naming the argument
     as a ParameterError does (the API's ``strict=True``, the CLI's ``--strict``)."""
-    return InputParameterError(f"{message} ({{strict}} stops at the first bad record)", "strict", api=STRICT)
+    return InputParameterError(f"{message} ({slot('strict')} stops at the first bad record)", "strict", api=STRICT)
 
 
 class _Seen:
