@@ -67,6 +67,18 @@ class Gpt41CostError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # whole across a process boundary (a forked reader's error): its attributes as they are,
+        # whatever its __init__ takes (pickle's default calls it again with the message alone)
+        return _rebuilt, (type(self), self.__dict__)
+
+
+def _rebuilt(cls: type[Gpt41CostError], state: dict[str, Any]) -> Gpt41CostError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, state["message"])
+    err.__dict__.update(state)
+    return err
+
 
 class UsageError(Gpt41CostError):
     """A bad command-line flag or flag value."""

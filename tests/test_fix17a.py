@@ -124,12 +124,124 @@ def test_input_text_in_a_template_survives_named(before: str, after: str):
     assert err.named(_CLI.__getitem__) == f"{before}: pass --skip-bad or --budget ({after})"
 
     advice = Advice(
-        f"{before}: pass {slot('skip_bad')}, or {slot('read_as')} {after}",
+        f"{before}: pass {slot('skip_bad')}, or {slot('read_as')} or {slot('read_as')} {after}",
         "skip_bad",
         "read_as",
-        values={"read_as": f"text={after}"},
+        values={"read_as": (f"finetune={after}", f"prompts={before}")},
     )
-    assert advice.message == f"{before}: pass skip_bad=True, or read_as={f'text={after}'!r} {after}"
-    cli = f"{before}: pass --skip-bad, or --as text={after} {after}"
+    assert advice.message == (
+        f"{before}: pass skip_bad=True, or read_as={f'finetune={after}'!r} or read_as={f'prompts={before}'!r} {after}"
+    )
+    cli = f"{before}: pass --skip-bad, or --as finetune={after} or --as prompts={before} {after}"
     assert advice.named(_CLI.__getitem__) == cli
     assert advice.skipped().message == cli
+
+
+def test_errors_cross_a_process_boundary_whole():
+    """An error pickled (a forked reader hands its error to the parent so) is the same error, its
+    parameters spelled as before, whatever its __init__ takes (UnknownModelError takes a name,
+    its matches and the known names: pickle called it with the message alone)."""
+    unknown = UnknownModelError("gpt-9", ["gpt-4.1"], ["gpt-4.1"], "models")
+    advice = Advice(f"x: pass {slot('read_as')}", "read_as", values={"read_as": "prompts=a.jsonl"})
+    for err in (unknown, advice, CatalogNotFound("{pricing}.yaml")):
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is type(err) and back.message == err.message
+        assert back.named(lambda p: "--" + p) == err.named(lambda p: "--" + p)
+
+
+# --------------------------------------------------------------------------- 2. --as / read_as
+
+
+FINETUNE = (
+    "line 3: a fine-tuning example needs an assistant message, the answer it trains on (OpenAI's check of "
+    "fine-tuning data rejects the file); chat requests? pass "
+)
+CHAT = (
+    "line 3: ends with an assistant message, as a fine-tuning example does, where the first line has none (a "
+    "chat request): fine-tuning data (each example needs one) or chat requests? say which with "
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "answered", "said", "api", "flag"),
+    [
+        pytest.param(
+            "train.jsonl",
+            [True, True, False, True],
+            FINETUNE,
+            "read_as='prompts=train.jsonl'",
+            "--as prompts=train.jsonl",
+            id="finetune",
+        ),
+        pytest.param(
+            "evals.jsonl",
+            [False, False, True, False],
+            CHAT,
+            "read_as='finetune=evals.jsonl' or read_as='prompts=evals.jsonl'",
+            "--as finetune=evals.jsonl or --as prompts=evals.jsonl",
+            id="chat",
+        ),
+    ],
+)
+def test_a_line_of_the_other_kind_names_read_as_to_the_api_and_as_to_the_cli(
+    cli, tmp_path: Path, name, answered, said, api, flag
+):
+    path = _lines(tmp_path / name, answered)
+    with pytest.raises(InputError) as exc:
+        gpt41cost.estimate([str(path)], models=["gpt-4.1"])
+    assert exc.value.message == (
+        f"{path}: {said}{api}; nothing was counted: fix the line or pass skip_bad=True to count the other lines"
+    )
+    assert "--" not in exc.value.message
+    run = cli("estimate", path, "-m", "gpt-4.1", expect=3)
+    assert run.stderr == (
+        f"gpt41cost: error: {path}: {said}{flag}; nothing was counted: fix the line or pass --skip-bad to count "
+        "the other lines\n"
+    )
+    # skipped: recorded as every skipped input is, in the command line's words, without the bad line's advice
+    got = gpt41cost.estimate([str(path)], models=["gpt-4.1"], skip_bad=True)
+    assert got.skipped == (f"{path}: {said}{flag}",)
+    run = cli("estimate", path, "-m", "gpt-4.1", "--skip-bad", "-f", "json", expect=0)
+    assert f"skipped: {path}: {said}{flag}\n" in run.stderr
+
+
+def test_stdin_is_read_as_a_kind_alone(cli):
+    data = "".join(json.dumps(r) + "\n" for r in [{"messages": [USER, ANSWER]}, {"messages": [USER]}])
+    run = cli("estimate", "-", "-m", "gpt-4.1", input=data, expect=3)
+    assert "line 2: a fine-tuning example needs an assistant message" in run.stderr
+    assert "chat requests? pass --as prompts; nothing was counted" in run.stderr
+
+
+@pytest.mark.needs_fork
+@pytest.mark.parametrize(
+    ("answered", "api", "flag"),
+    [
+        pytest.param([True] * 7 + [False], "read_as='prompts=big.jsonl'", "--as prompts=big.jsonl", id="finetune"),
+        pytest.param(
+            [False] * 7 + [True],
+            "read_as='finetune=big.jsonl' or read_as='prompts=big.jsonl'",
+            "--as finetune=big.jsonl or --as prompts=big.jsonl",
+            id="chat",
+        ),
+    ],
+)
+def test_read_in_ranges_by_forked_processes_the_advice_is_spelled_alike(
+    cli, tmp_path: Path, small_ranges, answered, api, flag
+):
+    """The range holding line 8 is read by a forked process, which hands its error to the parent."""
+    from gpt41cost.readers import pool
+
+    path = _lines(tmp_path / "big.jsonl", answered, pad=600)
+    small_ranges()
+    assert pool.eligible(path.stat().st_size) and len(pool.spans(str(path), path.stat().st_size)) > 1
+    tail = "; nothing was counted: fix the line or pass "
+    with pytest.raises(InputError) as exc:
+        gpt41cost.estimate([str(path)], models=["gpt-4.1"])
+    assert exc.value.message.startswith(f"{path}: line 8: ")
+    assert exc.value.message.endswith(f"{api}{tail}skip_bad=True to count the other lines")
+    run = cli("estimate", path, "-m", "gpt-4.1", expect=3)
+    assert run.stderr.startswith(f"gpt41cost: error: {path}: line 8: ")
+    assert run.stderr.endswith(f"{flag}{tail}--skip-bad to count the other lines\n")
+    got = gpt41cost.estimate([str(path)], models=["gpt-4.1"], skip_bad=True)
+    assert len(got.skipped) == 1 and got.skipped[0].startswith(f"{path}: line 8: ")
+    assert got.skipped[0].endswith(flag)

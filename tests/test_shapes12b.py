@@ -72,7 +72,7 @@ def test_a_line_ending_with_an_answer_among_chat_requests_is_still_refused(catal
     with pytest.raises(InputError) as exc:
         _read(catalog, str(path))
     assert f"{path}: line 4: ends with an assistant message, as a fine-tuning example does" in exc.value.message
-    assert f"--as finetune={name} or --as prompts={name}" in exc.value.message
+    assert f"read_as='finetune={name}' or read_as='prompts={name}'" in exc.value.message
 
 
 @pytest.mark.parametrize(
@@ -110,7 +110,7 @@ def test_json_lines_on_stdin_that_disagree_are_refused_as_a_jsonl_is(catalog):
     with pytest.raises(InputError) as exc:
         _read(catalog, "-", stdin=data)
     assert "line 2: a fine-tuning example needs an assistant message" in exc.value.message
-    assert "--as prompts" in exc.value.message
+    assert "read_as='prompts'" in exc.value.message
 
 
 def test_prompt_text_that_merely_starts_like_json_lines_stays_text(catalog, tmp_path: Path):

@@ -805,7 +805,7 @@ class _Part:
     facts: BatchFacts
     skipped: Skipped[InputError]
     nbytes: int
-    error: str | None = None  # the range's first bad line, when reading stopped there
+    error: InputError | None = None  # the range's first bad line, when reading stopped there
 
 
 def _requests_on_every_core(
@@ -831,7 +831,7 @@ def _requests_on_every_core(
     read_here = 0
     for part in pool.map_spans(source, read, pool.spans(source, size)):
         if part.error is not None:
-            _requests_error(InputError(part.error), kind)
+            _requests_error(part.error, kind)
         totals.merge(part.totals)
         read_here += part.totals.requests
         if part.tally is not None:
@@ -879,7 +879,7 @@ def _read_part(
             take, source, kind, catalog, image_size, on_error, part.facts, span=span, conversations=conversations
         )
     except InputError as exc:
-        part.error = exc.message
+        part.error = exc  # pickled whole: an Advice's parameters are spelled in the parent as its caller's
     if tally is not None:
         tally.take_sizes(totals.sizes)
     return part
@@ -930,6 +930,8 @@ class UncountableAdvice(Uncountable, Advice):
 
 def _requests_error(exc: InputError, kind: str) -> None:
     if kind in ("finetune", "prompts") and " line " in exc.message:
+        if isinstance(exc, Advice):  # its own advice (read_as), then the bad line's
+            raise exc.then(f"; {BAD_LINE_ADVICE}", "skip_bad") from None
         raise Advice(f"{exc.message}; {BAD_LINE_ADVICE}", "skip_bad") from None
     raise exc
 

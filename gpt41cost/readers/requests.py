@@ -658,11 +658,12 @@ def _read_jsonl(
                     m = _finetune_line(ctx, obj, n)
                 else:
                     if conversations and ends_answered(obj):  # the first line has no answer: it decided the kind
-                        raise InputError(
+                        raise Advice(
                             f"{ctx.where}: line {n}: ends with an assistant message, as a fine-tuning example does, "
                             "where the first line has none (a chat request): fine-tuning data (each example needs "
-                            "one) or chat requests? say which with "
-                            f"{_as_flag('finetune', ctx.source)} or {_as_flag('prompts', ctx.source)}"
+                            f"one) or chat requests? say which with {slot('read_as')} or {slot('read_as')}",
+                            "read_as",
+                            values={"read_as": (_as_value("finetune", ctx.source), _as_value("prompts", ctx.source))},
                         )
                     m = _prompt_line(ctx, obj, n)
             except InputError as exc:
@@ -670,7 +671,7 @@ def _read_jsonl(
                     (facts.uncountable if isinstance(exc, Uncountable) else facts.bad_lines).append((n, exc.message))
                 if on_error is None:
                     raise
-                on_error(exc)
+                on_error(as_skipped(exc))
                 continue
             yield m
     if not seen and span is None:
@@ -714,19 +715,21 @@ def _finetune_line(ctx: _Context, obj: Any, n: int) -> Measured:
         raise InputError(f"{ctx.where}: line {n}: a fine-tuning example needs a 'messages' list")
     # OpenAI's check rejects the file (example_missing_assistant_message); an empty list is refused below
     if obj["messages"] and not has_assistant(obj):
-        raise InputError(
+        raise Advice(
             f"{ctx.where}: line {n}: a fine-tuning example needs an assistant message, the answer it trains on "
-            "(OpenAI's check of fine-tuning data rejects the file); chat requests? pass "
-            + _as_flag("prompts", ctx.source)
+            f"(OpenAI's check of fine-tuning data rejects the file); chat requests? pass {slot('read_as')}",
+            "read_as",
+            values={"read_as": _as_value("prompts", ctx.source)},
         )
     rc = ctx.count(obj, n, "chat")._replace(segments=None)  # training is not served from a cache
     training = max(rc.input_tokens.values(), default=0)
     return ctx.measured(rc, "finetune", n, training_tokens=training)
 
 
-def _as_flag(kind: str, source: str) -> str:
-    """The ``--as`` flag that reads ``source`` as ``kind`` (by its file name: a glob matches it)."""
-    return f"--as {kind}" if source in ("-", "stdin") else f"--as {kind}={os.path.basename(source)}"
+def _as_value(kind: str, source: str) -> str:
+    """The ``read_as`` value (the CLI's ``--as``) that reads ``source`` as ``kind`` (by its file
+    name: a glob matches it)."""
+    return kind if source in ("-", "stdin") else f"{kind}={os.path.basename(source)}"
 
 
 def prompt_text(value: Any) -> str | None:

@@ -59,7 +59,9 @@ class Advice(InputParameterError):
     API's parameter (``skip_bad=True``, ``include``) in :attr:`message` and as its flag by the CLI
     (``--skip-bad``, ``--include``). ``values``: the value to give with a parameter, which the API
     writes as a keyword argument (``encoding='utf-16'``) and the CLI after its flag
-    (``--encoding utf-16``); ``api``: another spelling for the API (``include=GLOB``).
+    (``--encoding utf-16``); several, for a parameter the template names several times, one a place
+    in order (``read_as='finetune=a.jsonl' or read_as='prompts=a.jsonl'``); ``api``: another
+    spelling for the API (``include=GLOB``).
 
     Still an :class:`InputError` (exit 3). ``skipped``: how the input is recorded when it is
     skipped (:meth:`skipped`; default: the message as the command line words it, the flags
@@ -69,23 +71,32 @@ class Advice(InputParameterError):
         self,
         template: str,
         *params: str,
-        values: Mapping[str, str] | None = None,
+        values: Mapping[str, str | Sequence[str]] | None = None,
         skipped: str | None = None,
         api: Mapping[str, str] | None = None,
     ) -> None:
-        self.values = dict(values or {})
-        api = {**READING_API, **{p: f"{p}={v!r}" for p, v in self.values.items()}, **(api or {})}
-        super().__init__(template, *params, api=api)
+        self.values = {p: (v,) if isinstance(v, str) else tuple(v) for p, v in (values or {}).items()}
+        super().__init__(template, *params, api={**READING_API, **(api or {})})
         self.skipped_message = self.named(lambda p: READING_FLAGS.get(p, p)) if skipped is None else skipped
 
     def named(self, spell: Callable[[str], str]) -> str:
-        """The message with each parameter spelled by ``spell``; a flag followed by its value."""
-
-        def spelled(p: str) -> str:
+        """The message with each parameter spelled by ``spell``; a flag followed by its value (the
+        API's parameter as a keyword argument given it, unless ``api`` spells it otherwise)."""
+        text = self.template
+        for p in self.params:
             word = spell(p)
-            return word if p not in self.values or word == self.api.get(p) else f"{word} {self.values[p]}"
+            values = self.values.get(p)
+            if not values or word == self.api.get(p):
+                text = text.replace(slot(p), word)
+                continue
+            first, *rest = text.split(slot(p))
+            given = [f"{p}={v!r}" if word == p else f"{word} {v}" for v in values]
+            text = first + "".join(given[min(i, len(given) - 1)] + piece for i, piece in enumerate(rest))
+        return text
 
-        return super().named(spelled)
+    def then(self, text: str, *params: str) -> Advice:
+        """This advice followed by ``text`` (a template naming ``params``), its values kept."""
+        return Advice(self.template + text, *self.params, *params, values=self.values, api=self.api)
 
     def skipped(self) -> InputError:
         """The error as a skipped input's record."""
