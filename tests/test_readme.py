@@ -5,15 +5,21 @@ from the repository root (:func:`run`'s real processes from a scratch directory 
 files) under bash with this Python's scripts on PATH, stderr merged in order; trailing spaces
 are ignored. `python -m tools.update_readme` rewrites the outputs.
 
-In each example every `gpt41cost` is a fork of the test process calling the installed script's
-entry point on the same arguments, environment and streams (`Cli.shell` in conftest.py), in a
-scratch directory of links as :func:`run` gives them (an example that writes a file by a relative
-name writes it there), so the suite does not pay Python's start-up and the vocabulary load once
-per example; an example that is `python -m MODULE` alone runs the module in such a fork too, as
-`python -m` runs it. What a real process adds is checked elsewhere: that a forked run shows what a
-real process of the installed script shows, on the command lines of :data:`FORK_CHECKS` (each run
-both ways, the real one by the README refresher's own :func:`run`); a fresh interpreter loading
-the vocabulary and estimating samples/support, in tests/test_api.py's done-when check.
+An example that asks nothing of the shell but to start one `gpt41cost WORDS` (:data:`ALONE`: maybe
+with `2>/dev/null`, maybe piped to `jq` with a single-quoted program) runs in the test process
+through the `cli` fixture, from such a scratch directory and in the examples' environment, its
+stdout and stderr in the order written, a `jq` it pipes to a process of jq's reading its stdout:
+some 40 CPU ms less an example than bash, the shim and a fork (:data:`ALONE_CHECKS` runs two of
+them both ways). In every other example every `gpt41cost` is a fork of the test process calling
+the installed script's entry point on the same arguments, environment and streams (`Cli.shell`
+in conftest.py), in a scratch directory of links as :func:`run` gives them (an example that
+writes a file by a relative name writes it there), so the suite does not pay Python's start-up
+and the vocabulary load once per example; an example that is `python -m MODULE` alone runs the
+module in such a fork too, as `python -m` runs it. What a real process adds is checked
+elsewhere: that a forked run shows what a real process of the installed script shows, on the
+command lines of :data:`FORK_CHECKS` (each run both ways, the real one by the README refresher's
+own :func:`run`); a fresh interpreter loading the vocabulary and estimating samples/support, in
+tests/test_api.py's done-when check.
 """
 
 from __future__ import annotations
@@ -39,15 +45,51 @@ def test_readme_has_examples():
 
 @pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[c[:60] for c, _ in EXAMPLES])
 def test_readme_example(cli, monkeypatch, tmp_path, command, expected):
-    if module := PYTHON_M.fullmatch(command):
-        shown = _forked_module(cli, monkeypatch, module[1])
-    else:
-        shown = normalise(cli.shell(f"cd {shlex.quote(str(_links(tmp_path)))} || exit 99\n{command}", environment()))
+    shown = _shown(cli, monkeypatch, tmp_path, command)
     assert shown == normalise(expected), f"$ {command}\n{shown}"
+
+
+def _shown(cli, monkeypatch, tmp_path: Path, command: str) -> str:  # type: ignore[no-untyped-def]
+    """What ``command`` shows, run as its kind needs (see the module's docstring)."""
+    if module := PYTHON_M.fullmatch(command):
+        return _forked_module(cli, monkeypatch, module[1])
+    if alone := ALONE.fullmatch(command):
+        return _in_process(cli, monkeypatch, tmp_path, alone)
+    return normalise(cli.shell(f"cd {shlex.quote(str(_links(tmp_path)))} || exit 99\n{command}", environment()))
+
+
+#: A word the shell passes on as written: no quote, expansion, glob or operator in it.
+_WORD = r"[\w./=:%-]+"
+#: An example that asks nothing of the shell but to start one ``gpt41cost WORDS``: maybe its stderr
+#: dropped (``2>/dev/null``), maybe its stdout piped to ``jq`` (options, one single-quoted program).
+ALONE = re.compile(rf"gpt41cost((?: {_WORD})+)( 2>/dev/null)?(?: \| jq((?: -[a-z])*) '([^']*)')?")
+
+
+def _in_process(cli, monkeypatch, tmp_path: Path, alone: re.Match[str]) -> str:  # type: ignore[no-untyped-def]
+    """An :data:`ALONE` example: ``gpt41cost WORDS`` run in this process (the ``cli`` fixture) from
+    a scratch directory of links as :func:`run` gives it, in the examples' environment, stdout
+    and stderr as a terminal shows them (in the order written); a ``jq`` it pipes to is jq's own
+    process, reading that stdout."""
+    words, quiet, jq_options, program = alone.groups()
+    monkeypatch.chdir(_links(tmp_path))
+    env = environment()
+    done = cli(words.split(), env={**dict.fromkeys(set(os.environ) - set(env)), **env})
+    if program is None:
+        return normalise(done.stdout if quiet else done.output)
+    jq = subprocess.run(
+        ["jq", *jq_options.split(), program],
+        input=done.stdout.encode(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        check=False,
+    )
+    return normalise(("" if quiet else done.stderr) + jq.stdout.decode())
 
 
 def _links(scratch: Path) -> Path:
     """``scratch`` made what :func:`run` runs an example in: a link to each of the root's files."""
+    scratch.mkdir(exist_ok=True)
     for entry in ROOT.iterdir():
         if not entry.name.startswith("."):
             (scratch / entry.name).symlink_to(entry)
@@ -67,6 +109,27 @@ def _forked_module(cli, monkeypatch, module: str) -> str:  # type: ignore[no-unt
         f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
     )
     return normalise(cli.process(script=script, stderr=subprocess.STDOUT).stdout)
+
+
+#: :data:`ALONE` examples run in the shell too: the same output either way (stderr's warning
+#: before stdout's table; stderr dropped and stdout through jq).
+ALONE_CHECKS = [EXAMPLES[0][0], next(c for c, _ in EXAMPLES if " 2>/dev/null | jq " in c)]
+
+
+@pytest.mark.parametrize("command", ALONE_CHECKS)
+def test_an_example_alone_shows_in_process_what_it_shows_in_the_shell(cli, monkeypatch, tmp_path, command):
+    alone = ALONE.fullmatch(command)
+    assert alone is not None
+    shell = cli.shell(f"cd {shlex.quote(str(_links(tmp_path / 'shell')))} || exit 99\n{command}", environment())
+    assert _in_process(cli, monkeypatch, tmp_path / "in-process", alone) == normalise(shell)
+
+
+def test_readme_has_examples_of_every_kind():
+    """Most examples run in this process (:data:`ALONE`), the rest in bash; each kind has examples."""
+    alone = [c for c, _ in EXAMPLES if ALONE.fullmatch(c)]
+    assert len(alone) >= 20 and len(EXAMPLES) - len(alone) >= 10
+    assert [c for c in alone if " | jq " in c] and [c for c in alone if "2>/dev/null" in c]
+    assert "gpt41cost: warning: " in dict(EXAMPLES)[ALONE_CHECKS[0]]
 
 
 def test_readme_examples_write_no_shared_path():
