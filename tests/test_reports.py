@@ -7,14 +7,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from gpt41cost.views.estimate import WHAT_IF_KEYS
 from tools import json_contract
+
+if TYPE_CHECKING:
+    from .conftest import Run
 
 ROOT = Path(__file__).parent.parent
 
@@ -26,17 +31,57 @@ def _ids(run: tuple[str, list[str]]) -> str:
     return " ".join([run[0], *run[1]])[:60]
 
 
+#: Runs made once per process: (the arguments, the directory and environment) -> the run.
+_MADE: dict[tuple[tuple[str, ...], str, frozenset[tuple[str, str]]], Run] = {}
+
+
+def _once(cli, *args: str | list[str]) -> Run:  # type: ignore[no-untyped-def]
+    """``gpt41cost ARGS`` (exit 0 or 1), one run per process: the tests that read the same command
+    line in the same environment read one run (the estimate runs on samples/support that the
+    what-if, Batch, chart and CSV tests share)."""
+    argv = tuple(a for arg in args for a in ([arg] if isinstance(arg, str) else arg))
+    env = frozenset((k, v) for k, v in os.environ.items() if not k.startswith("PYTEST_"))
+    key = (argv, os.getcwd(), env)
+    if key not in _MADE:
+        _MADE[key] = cli(argv, expect=(0, 1))
+    return _MADE[key]
+
+
+def _rendering(cli, monkeypatch, argv: list[str], **kw: Any) -> tuple[Run, list[tuple[Any, ...]]]:  # type: ignore[no-untyped-def]
+    """``gpt41cost ARGV`` (exit 0 or 1) and the arguments of each :func:`gpt41cost.report.render`
+    call it made to write its output (the report, and the format, table, width and keywords)."""
+    from gpt41cost import report
+
+    calls: list[tuple[Any, ...]] = []
+    render = report.render
+
+    def kept(*args: Any, **options: Any) -> str:
+        calls.append((*args, options))
+        return render(*args, **options)
+
+    monkeypatch.setattr(report, "render", kept)
+    done = cli(argv, expect=(0, 1), **kw)
+    monkeypatch.setattr(report, "render", render)
+    assert len(calls) == 1, calls
+    return done, calls
+
+
 @pytest.mark.parametrize("run", RUNS, ids=_ids)
-def test_every_csv_table_is_one_table_of_raw_numbers(cli, run) -> None:  # type: ignore[no-untyped-def]
+def test_every_csv_table_is_one_table_of_raw_numbers(cli, monkeypatch, run) -> None:  # type: ignore[no-untyped-def]
+    """Each table is rendered here from the report of the run's ``--table help`` (one run of the
+    command, not one for each table); the CLI's own ``--table NAME`` and default CSV are those
+    renderings (the last table's and the first's)."""
+    from gpt41cost.report import render
+
     command, args = run
-    listing = list(
-        csv.DictReader(io.StringIO(cli(command, args, "-f", "csv", "--table", "help", expect=(0, 1)).stdout))
-    )
+    helped, [(report, fmt, name, *_)] = _rendering(cli, monkeypatch, [command, *args, "-f", "csv", "--table", "help"])
+    assert (fmt, name) == ("csv", "help")
+    listing = list(csv.DictReader(io.StringIO(helped.stdout)))
     assert listing and listing[0]["default"] == "yes"
     assert [t["default"] for t in listing[1:]] == ["no"] * (len(listing) - 1)
     shown = {}  # each table's CSV, as --table NAME writes it
     for table in listing:
-        out = shown[table["table"]] = cli(command, args, "-f", "csv", "--table", table["table"], expect=(0, 1)).stdout
+        out = shown[table["table"]] = render(report, "csv", table["table"])
         rows = list(csv.reader(io.StringIO(out)))
         header, body = rows[0], rows[1:]
         assert all(len(r) == len(header) for r in body), f"{table['table']}: not one table"
@@ -50,8 +95,11 @@ def test_every_csv_table_is_one_table_of_raw_numbers(cli, run) -> None:  # type:
         for r in body:
             for cell in r:  # no display formatting anywhere: no currency signs, separators, percent signs
                 assert not re.fullmatch(r"[-+]?\$[\d,.]+|[-+]?[\d,.]+%|\d{1,3}(,\d{3})+(\.\d+)?", cell), cell
-    default = cli(command, args, "-f", "csv", expect=(0, 1)).stdout
+    default = _once(cli, command, args, "-f", "csv").stdout
     assert default == shown[listing[0]["table"]]
+    last = listing[-1]["table"]
+    if len(listing) > 1:
+        assert cli(command, args, "-f", "csv", "--table", last, expect=(0, 1)).stdout == shown[last]
 
 
 def test_csv_model_names_are_plain_and_the_decoration_has_its_own_column(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -203,7 +251,7 @@ HTML_RUNS = {
 
 @pytest.mark.parametrize("command", list(HTML_RUNS))
 def test_html_is_self_contained_and_every_chart_has_svg_text_and_table(cli, command) -> None:  # type: ignore[no-untyped-def]
-    page = cli(command, HTML_RUNS[command], "-f", "html", expect=(0, 1)).stdout
+    page = _once(cli, command, HTML_RUNS[command], "-f", "html").stdout
     p = _Page()
     p.feed(page)
     assert p.external == []
@@ -215,15 +263,16 @@ def test_html_is_self_contained_and_every_chart_has_svg_text_and_table(cli, comm
 
 
 @pytest.mark.parametrize("run", RUNS, ids=_ids)
-def test_the_table_format_fits_a_100_column_terminal(cli, run) -> None:  # type: ignore[no-untyped-def]
-    from gpt41cost.report import display_width
+def test_the_table_format_fits_a_100_column_terminal(cli, monkeypatch, run) -> None:  # type: ignore[no-untyped-def]
+    """At 100 columns, the run's; at 400, its report rendered again as the run rendered it, 400 wide."""
+    from gpt41cost.report import display_width, render
 
     command, args = run
-    r = cli([command, *args], env={"COLUMNS": "100"})
-    assert r.exit_code in (0, 1), r.stderr
+    r, [(report, fmt, table, width, options)] = _rendering(cli, monkeypatch, [command, *args], env={"COLUMNS": "100"})
+    assert (fmt, width) == ("table", 100)
     wide = [line for line in r.stdout.splitlines() if display_width(line) > 100]
     assert wide == []
-    wider = cli([command, *args], env={"COLUMNS": "400"}).stdout
+    wider = render(report, fmt, table, 400, **options)
     assert max(display_width(line) for line in wider.splitlines()) >= max(
         display_width(line) for line in r.stdout.splitlines()
     )
@@ -267,18 +316,18 @@ def test_estimate_charts_show_the_cached_and_batch_variants(cli) -> None:  # typ
     from decimal import Decimal
 
     args = ["samples/support", "--requests-per-day", "20000", "--cache", "auto"]
-    doc = json.loads(cli("estimate", args, "-f", "json", expect=(0, 1)).stdout)
+    doc = json.loads(_once(cli, "estimate", args, "-f", "json").stdout)
     for m in doc["models"]:  # the Batch API halves both rates and has no cached rate
         assert Decimal(m["monthly_batch_usd"]) == Decimal(m["monthly_without_cache_usd"]) / 2
         assert Decimal(m["per_request_batch_usd"]) * m["requests"] == Decimal(m["total_batch_usd"])
-    page = cli("estimate", args, "-f", "html", expect=(0, 1)).stdout
+    page = _once(cli, "estimate", args, "-f", "html").stdout
     assert _month_chart_data(page) == (
         ["", "as estimated", "without cache", "Batch API"],
         ["$3,129.30", "$4,396.50", "$2,198.25"],
     )
     assert "Data: Cost per request by model" in page
     # no cache assumed (plain text by default): the cached variant is a what-if, --cache auto's figures
-    plain = cli("estimate", args[:3], "-f", "html", expect=(0, 1)).stdout
+    plain = _once(cli, "estimate", args[:3], "-f", "html").stdout
     what_if = "what-if: with the prompt cache (as --cache auto would detect)"
     assert _month_chart_data(plain) == (
         ["", "as estimated", what_if, "Batch API"],
@@ -293,7 +342,7 @@ def test_the_cache_what_if_is_what_cache_auto_gives_and_leaves_the_run_uncached(
 
     base = ["samples/support", "--requests-per-day", "20000"]
     runs = {
-        name: json.loads(cli("estimate", [*base, *extra], "-f", "json", expect=(0, 1)).stdout)
+        name: json.loads(_once(cli, "estimate", [*base, *extra], "-f", "json").stdout)
         for name, extra in (("default", []), ("none", ["--cache", "none"]), ("auto", ["--cache", "auto"]))
     }
     for name in ("default", "none"):
@@ -310,9 +359,9 @@ def test_the_cache_what_if_is_what_cache_auto_gives_and_leaves_the_run_uncached(
             assert Decimal(m["cache_savings_if_cached_usd"]) == Decimal(m["total_usd"]) - Decimal(auto["total_usd"])
     assert runs["default"]["models"][0]["monthly_if_cached_usd"] == "3129.3"
     assert all(m[k] is None for m in runs["auto"]["models"] for k in WHAT_IF_KEYS)
-    table = cli("estimate", base, expect=(0, 1)).stdout
+    table = _once(cli, "estimate", base).stdout
     assert "What-if with the prompt cache (as --cache auto would detect): gpt-4.1 $3,129.30/month" in table
-    assert "What-if" not in cli("estimate", [*base, "--cache", "auto"], expect=(0, 1)).stdout
+    assert "What-if" not in _once(cli, "estimate", [*base, "--cache", "auto"]).stdout
 
 
 #: estimate runs whose Batch and what-if figures differ in kind: per request or a month, with the
@@ -332,15 +381,15 @@ def test_estimate_csv_carries_the_batch_and_what_if_figures_json_has(cli, extra)
     """The CSV of "Cost per model" lacked the Batch variant and the cache what-if of JSON and HTML:
     it ends with them, under JSON's keys, with JSON's figures and an empty cell for JSON's null."""
     args = ["samples/support", *extra]
-    doc = json.loads(cli("estimate", args, "-f", "json", expect=(0, 1)).stdout)
-    out = cli("estimate", args, "-f", "csv", expect=(0, 1)).stdout
+    doc = json.loads(_once(cli, "estimate", args, "-f", "json").stdout)
+    out = _once(cli, "estimate", args, "-f", "csv").stdout
     keys = ["per_request_batch_usd", "total_batch_usd", "monthly_batch_usd", *WHAT_IF_KEYS]
     header, *rows = list(csv.reader(io.StringIO(out)))
     assert header[-len(keys) :] == keys and header[-len(keys) - 1] == "uncounted parts"
     want = [[m["model"], *("" if m[k] is None else str(m[k]) for k in keys)] for m in doc["models"]]
     assert [[r[0], *r[-len(keys) :]] for r in rows] == want
     assert any(v for row in want for v in row[1:])  # figures, not only empty cells
-    shown = cli("estimate", args, "-f", "markdown", expect=(0, 1)).stdout
+    shown = _once(cli, "estimate", args, "-f", "markdown").stdout
     assert not any(k in shown for k in keys)  # CSV columns: people read them in the notes and the HTML
 
 
@@ -354,7 +403,7 @@ def test_estimate_table_and_markdown_say_what_the_batch_api_would_cost(cli, extr
     from gpt41cost.report import usd, usd_auto
 
     args = ["samples/support", *extra]
-    doc = json.loads(cli("estimate", args, "-f", "json", expect=(0, 1)).stdout)
+    doc = json.loads(_once(cli, "estimate", args, "-f", "json").stdout)
     monthly = "--requests-per-day" in extra
     figures = ", ".join(
         f"{m['model']} {usd(Decimal(m['monthly_batch_usd']), 2)}/month"
@@ -366,7 +415,7 @@ def test_estimate_table_and_markdown_say_what_the_batch_api_would_cost(cli, extr
     off = "50% off standard prices" if "--priority" in extra else "50% off"  # half of standard, not of priority
     label = f"Batch API ({off}, results within 24 h" + (";" + cached if cached else "") + ")"
     for fmt in ("table", "markdown"):
-        out = cli("estimate", args, "-f", fmt, expect=(0, 1)).stdout.replace("\\$", "$")  # Markdown's \$ reads $
+        out = _once(cli, "estimate", args, "-f", fmt).stdout.replace("\\$", "$")  # Markdown's \$ reads $
         lines = [line.strip(" -") for line in out.splitlines() if "Batch API (" in line]
         assert lines == ([] if "--batch" in extra else [f"{label}: {figures}"]), fmt
     if monthly and not cached and doc["assumptions"]["processing"] == "standard":  # half of standard
