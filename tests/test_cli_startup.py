@@ -14,22 +14,37 @@ import gpt41cost.cli
 from gpt41cost.cli import COMMANDS
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "usage" / "chat-completions.jsonl"
+COSTS = SAMPLE.parent.parent / "bill-2026-11" / "cost-export.csv"
 
-# Run in a fresh process: the command, then the gpt41cost modules it imported.
+# Run in a fresh process: each command line in turn (its words apart by tabs), then a line of
+# the gpt41cost modules imported so far.
 PROBE = """
 import sys
 from gpt41cost.cli import main
-try:
-    main(sys.argv[1:])
-except SystemExit:
-    pass
-print(" ".join(sorted(m for m in sys.modules if m.startswith("gpt41cost"))))
+for line in sys.argv[1:]:
+    try:
+        main(line.split("\t"))
+    except SystemExit:
+        pass
+    sys.stdout.flush()
+    print("imported:", *sorted(m for m in sys.modules if m.startswith("gpt41cost")), flush=True)
 """
+#: A usage run, then one that gets as far as the reconciliation and the forecast (a costs file that reads).
+RUNS = [
+    ["usage", str(SAMPLE), "-f", "json", "--as-of", "2026-12-06"],
+    ["usage", str(SAMPLE), "--billed", str(COSTS), "--budget", "5", "--forecast", "-f", "json"],
+]
 
 
-def _modules(*args: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120, check=True)
-    return set(out.stdout.splitlines()[-1].split())
+@pytest.fixture(scope="module")
+def imported() -> list[set[str]]:
+    """The gpt41cost modules imported after each of :data:`RUNS`, run one after the other in one
+    fresh process (the second's are those the first had and those it imported)."""
+    lines = ["\t".join(run) for run in RUNS]
+    out = subprocess.run([sys.executable, "-c", PROBE, *lines], capture_output=True, text=True, timeout=120, check=True)
+    found = [set(line.split()[1:]) for line in out.stdout.splitlines() if line.startswith("imported: ")]
+    assert len(found) == len(RUNS), out.stdout
+    return found
 
 
 def test_every_command_module_is_listed_in_order_of_help():
@@ -49,19 +64,18 @@ def test_help_lists_every_command_in_order(capsys: pytest.CaptureFixture[str]):
     assert listed == list(COMMANDS)
 
 
-def test_a_usage_run_imports_its_command_alone():
-    got = _modules("usage", str(SAMPLE), "-f", "json", "--as-of", "2026-12-06")
+def test_a_usage_run_imports_its_command_alone(imported: list[set[str]]):
+    got = imported[0]
     assert "gpt41cost.cli.usage" in got and "gpt41cost.readers.usage" in got  # it ran
     others = {f"gpt41cost.cli.{n}" for n in COMMANDS if n != "usage"}
     # nor what only --billed (reconcile, the costs reader) or --budget/--forecast (forecast) need
     assert not got & (others | {"gpt41cost.reconcile", "gpt41cost.readers.costs", "gpt41cost.forecast"})
 
 
-def test_a_usage_run_with_budget_and_costs_imports_what_they_need():
-    # a run that gets as far as the reconciliation and the forecast (a costs file that reads)
-    costs = SAMPLE.parent.parent / "bill-2026-11" / "cost-export.csv"
-    got = _modules("usage", str(SAMPLE), "--billed", str(costs), "--budget", "5", "--forecast", "-f", "json")
-    assert {"gpt41cost.reconcile", "gpt41cost.readers.costs", "gpt41cost.forecast"} <= got
+def test_a_usage_run_with_budget_and_costs_imports_what_they_need(imported: list[set[str]]):
+    # what the run with --billed, --budget and --forecast imported, that the run before it had not
+    needed = {"gpt41cost.reconcile", "gpt41cost.readers.costs", "gpt41cost.forecast"}
+    assert needed <= imported[1] - imported[0]
 
 
 def test_a_mistyped_command_is_told_the_near_one_in_a_fresh_process():
