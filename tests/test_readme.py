@@ -5,8 +5,9 @@ from the repository root (:func:`run`'s real processes from a scratch directory 
 files) under bash with this Python's scripts on PATH, stderr merged in order; trailing spaces
 are ignored. `python -m tools.update_readme` rewrites the outputs.
 
-An example that asks nothing of the shell but to start one `gpt41cost WORDS` (:data:`ALONE`: maybe
-with `2>/dev/null`, maybe piped to `jq` with a single-quoted program) runs in the test process
+An example that asks nothing of the shell but to start one `gpt41cost WORDS` and show what it
+writes (:data:`ALONE`: maybe with a variable set for it, its stdout or stderr dropped, its stdout
+piped to `jq` with a single-quoted program, its exit code echoed) runs in the test process
 through the `cli` fixture, from such a scratch directory and in the examples' environment, its
 stdout and stderr in the order written, a `jq` it pipes to a process of jq's reading its stdout:
 some 40 CPU ms less an example than bash, the shim and a fork (:data:`ALONE_CHECKS` runs two of
@@ -53,38 +54,59 @@ def _shown(cli, monkeypatch, tmp_path: Path, command: str) -> str:  # type: igno
     """What ``command`` shows, run as its kind needs (see the module's docstring)."""
     if module := PYTHON_M.fullmatch(command):
         return _forked_module(cli, monkeypatch, module[1])
-    if alone := ALONE.fullmatch(command):
+    if alone := _alone(command):
         return _in_process(cli, monkeypatch, tmp_path, alone)
     return normalise(cli.shell(f"cd {shlex.quote(str(_links(tmp_path)))} || exit 99\n{command}", environment()))
 
 
 #: A word the shell passes on as written: no quote, expansion, glob or operator in it.
 _WORD = r"[\w./=:%-]+"
-#: An example that asks nothing of the shell but to start one ``gpt41cost WORDS``: maybe its stderr
-#: dropped (``2>/dev/null``), maybe its stdout piped to ``jq`` (options, one single-quoted program).
-ALONE = re.compile(rf"gpt41cost((?: {_WORD})+)( 2>/dev/null)?(?: \| jq((?: -[a-z])*) '([^']*)')?")
+#: An example that asks nothing of the shell but to start one ``gpt41cost WORDS`` and show what
+#: it writes: maybe with a variable set for it (``NAME=WORD gpt41cost``), its stdout or stderr
+#: dropped (``> /dev/null``, ``2>/dev/null``), its stdout piped to ``jq`` (options, one
+#: single-quoted program), its exit code echoed after it (``; echo "exit $?"``, or
+#: ``${PIPESTATUS[0]}`` behind a pipe, where ``$?`` would be jq's).
+ALONE = re.compile(
+    rf"(?:(?P<name>[A-Z_][A-Z0-9_]*)=(?P<value>{_WORD})? )?gpt41cost(?P<words>(?: {_WORD})+)"
+    r"(?P<no_out> > /dev/null)?(?P<no_err> 2>/dev/null)?"
+    r"(?:(?P<jq> \| jq(?P<jq_options>(?: -[a-z])*) '(?P<program>[^']*)')"
+    r"(?P<piped_code>; echo \"exit \$\{PIPESTATUS\[0\]\}\")?|(?P<code>; echo \"exit \$\?\")?)"
+)
+
+
+def _alone(command: str) -> re.Match[str] | None:
+    """``command`` as an :data:`ALONE` example, or None (also for a stdout both dropped and piped)."""
+    alone = ALONE.fullmatch(command)
+    return None if alone is None or (alone["no_out"] and alone["jq"]) else alone
 
 
 def _in_process(cli, monkeypatch, tmp_path: Path, alone: re.Match[str]) -> str:  # type: ignore[no-untyped-def]
     """An :data:`ALONE` example: ``gpt41cost WORDS`` run in this process (the ``cli`` fixture) from
     a scratch directory of links as :func:`run` gives it, in the examples' environment, stdout
-    and stderr as a terminal shows them (in the order written); a ``jq`` it pipes to is jq's own
-    process, reading that stdout."""
-    words, quiet, jq_options, program = alone.groups()
+    and stderr as a terminal shows them (in the order written), then what ``jq`` writes (jq's own
+    process, reading that stdout) and the echoed exit code."""
     monkeypatch.chdir(_links(tmp_path))
     env = environment()
-    done = cli(words.split(), env={**dict.fromkeys(set(os.environ) - set(env)), **env})
-    if program is None:
-        return normalise(done.stdout if quiet else done.output)
-    jq = subprocess.run(
-        ["jq", *jq_options.split(), program],
-        input=done.stdout.encode(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-        check=False,
-    )
-    return normalise(("" if quiet else done.stderr) + jq.stdout.decode())
+    if alone["name"]:
+        env[alone["name"]] = alone["value"] or ""
+    done = cli(alone["words"].split(), env={**dict.fromkeys(set(os.environ) - set(env)), **env})
+    if alone["jq"] or alone["no_out"]:
+        shown = "" if alone["no_err"] else done.stderr
+    else:
+        shown = done.stdout if alone["no_err"] else done.output
+    if alone["jq"]:
+        jq = subprocess.run(
+            ["jq", *alone["jq_options"].split(), alone["program"]],
+            input=done.stdout.encode(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+            check=False,
+        )
+        shown += jq.stdout.decode()
+    if alone["code"] or alone["piped_code"]:
+        shown += f"exit {done.exit_code}\n"
+    return normalise(shown)
 
 
 def _links(scratch: Path) -> Path:
@@ -111,24 +133,30 @@ def _forked_module(cli, monkeypatch, module: str) -> str:  # type: ignore[no-unt
     return normalise(cli.process(script=script, stderr=subprocess.STDOUT).stdout)
 
 
-#: :data:`ALONE` examples run in the shell too: the same output either way (stderr's warning
-#: before stdout's table; stderr dropped and stdout through jq).
-ALONE_CHECKS = [EXAMPLES[0][0], next(c for c, _ in EXAMPLES if " 2>/dev/null | jq " in c)]
+#: :data:`ALONE` examples run in the shell too: the same output either way (the quick start:
+#: stderr's warning before stdout's table; an error on stderr, the findings through jq and the
+#: exit code behind the pipe).
+ALONE_CHECKS = [
+    EXAMPLES[0][0],
+    next(c for c, _ in EXAMPLES if c.endswith('; echo "exit ${PIPESTATUS[0]}"') and _alone(c)),
+]
 
 
 @pytest.mark.parametrize("command", ALONE_CHECKS)
 def test_an_example_alone_shows_in_process_what_it_shows_in_the_shell(cli, monkeypatch, tmp_path, command):
-    alone = ALONE.fullmatch(command)
+    alone = _alone(command)
     assert alone is not None
     shell = cli.shell(f"cd {shlex.quote(str(_links(tmp_path / 'shell')))} || exit 99\n{command}", environment())
     assert _in_process(cli, monkeypatch, tmp_path / "in-process", alone) == normalise(shell)
 
 
 def test_readme_has_examples_of_every_kind():
-    """Most examples run in this process (:data:`ALONE`), the rest in bash; each kind has examples."""
-    alone = [c for c, _ in EXAMPLES if ALONE.fullmatch(c)]
-    assert len(alone) >= 20 and len(EXAMPLES) - len(alone) >= 10
-    assert [c for c in alone if " | jq " in c] and [c for c in alone if "2>/dev/null" in c]
+    """Most examples run in this process (:data:`ALONE`), the rest in bash; each kind has examples,
+    and each form of :data:`ALONE`."""
+    alone = [m for c, _ in EXAMPLES if (m := _alone(c))]
+    assert len(alone) >= 25 and len(EXAMPLES) - len(alone) >= 5
+    for form in ("name", "no_out", "no_err", "jq", "piped_code", "code"):
+        assert [m for m in alone if m[form]], form
     assert "gpt41cost: warning: " in dict(EXAMPLES)[ALONE_CHECKS[0]]
 
 
