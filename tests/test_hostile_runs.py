@@ -182,8 +182,8 @@ def test_long_letter_runs_are_counted_exactly_or_refused(run: str, edge: str) ->
         ),
         pytest.param(
             "r.json",
-            lambda: json.dumps({"model": "gpt-4.1", "messages": [{"role": "user", "content": "\u00a0" * 1_100_000}]}),
-            "r.json: a run of 1,100,000 white-space",
+            lambda: json.dumps({"model": "gpt-4.1", "messages": [{"role": "user", "content": "\u00a0" * (MAX + 1)}]}),
+            "r.json: a run of 524,289 white-space",
             id="request",
         ),
     ],
