@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .estimate import Assumptions, EstimateResult
     from .forecast import Forecast
     from .limits import Assessment, Drain, Verdict
+    from .measure import InputFile
     from .readers.inputs import Gathered
     from .reconcile import Reconciliation
     from .report import Report
@@ -448,9 +449,11 @@ def estimate(
     (default: the requests' own, then every base model). ``calibrate_from``: usage files whose
     observed output tokens and cache hit rates replace the assumed ones (explicit arguments win).
     ``read_as``: a kind (text, chat, responses, batch, finetune, prompts, image) for every input,
-    or ``KIND=GLOB`` values for the files matching each glob. ``batch`` / ``priority``: every input
-    at Batch or priority prices; without them a Batch file's requests are priced at Batch rates and
-    every other input's at standard rates, the run's figures being their sum (``result.modes``).
+    or ``KIND=GLOB`` values for the files matching each glob. A Batch file's requests are priced at
+    Batch rates and every other input's (online requests) at standard rates, the run's figures
+    being their sum (``result.modes``); ``batch``: every input at Batch prices; ``priority``: the
+    online requests at priority prices, a Batch file's still at Batch prices (the Batch API has no
+    priority processing: ``priority`` with Batch files alone raises ParameterError).
     ``per_input``: the report also lists every input. ``on_progress`` receives bytes read,
     ``on_total`` the bytes to read, ``on_warning`` one line for each bad line or file skipped and
     for the empty files skipped, as soon as the inputs are read (also in the result's ``skipped``
@@ -631,7 +634,7 @@ def _estimate(
         if a.rate is not None
         else a.cache or ("auto" if kinds - {"text", "tokens"} else "none")
     )
-    mode, batch_file_mode = _modes(a.batch, a.priority)
+    mode, batch_file_mode = _modes(a.batch, a.priority, inputs)
     assumptions = replace(assumptions, cache_mode=cache_mode, mode=mode, batch_file_mode=batch_file_mode)
     if calibration is not None:
         assumptions = _calibrated_cache(assumptions, calibration)
@@ -854,15 +857,24 @@ def _calibrated_cache(a: Assumptions, cal: Calibration) -> Assumptions:
     return a
 
 
-def _modes(batch: bool, priority: bool) -> tuple[str, str]:
-    """The processing mode of the inputs that are not Batch files, and of the Batch files'
-    requests: a flag sets one mode for every input; without one, a Batch file's requests go
-    through the Batch API and the rest are online requests at standard rates."""
-    if batch:
-        return "batch", "batch"
-    if priority:
-        return "priority", "priority"
-    return "standard", "batch"
+def _modes(batch: bool, priority: bool, inputs: Sequence[InputFile]) -> tuple[str, str]:
+    """The processing mode of the inputs that are not Batch files (online requests), and of the
+    Batch files' requests: those go through the Batch API, at Batch rates, whatever the flags
+    (docs/accounting.md §8, "Batch files": the Batch API has no priority processing); ``batch``
+    prices the online requests at Batch rates too, ``priority`` at priority rates. ``priority``
+    with no online request among ``inputs`` would change nothing: refused, naming it."""
+    from .report import first_named
+
+    files = [i.source for i in inputs if i.read_as == "batch" and i.stop > i.start]
+    if priority and files and not any(i.stop > i.start for i in inputs if i.read_as != "batch"):
+        what = f"{files[0]} is a Batch API file" if len(files) == 1 else f"{first_named(files)} are Batch API files"
+        raise ParameterError(
+            f"{slot('priority')}: {what}, and the Batch API has no priority processing (its requests are priced "
+            f"at Batch rates); drop {slot('priority')}, which prices online requests (prompts, Chat or Responses "
+            "requests)",
+            "priority",
+        )
+    return ("batch" if batch else "priority" if priority else "standard"), "batch"
 
 
 # --------------------------------------------------------------------------- limits

@@ -71,14 +71,14 @@ def test_the_chat_request_alone_costs_the_same_as_in_the_mixed_run(cli) -> None:
     assert batch["assumptions"]["requests_by_processing"] == {"batch": 5}
 
 
-def test_a_flag_sets_one_mode_for_every_input(cli) -> None:  # type: ignore[no-untyped-def]
+def test_batch_sets_every_input_priority_the_online_ones(cli) -> None:  # type: ignore[no-untyped-def]
     both = _json(cli, "estimate", CHAT, BATCH, "-m", "gpt-4.1-mini", "--batch")
     assert both["assumptions"]["processing"] == "batch"
     assert [i["processing"] for i in both["inputs"]] == ["batch", "batch"]
     assert Decimal(both["models"][0]["total_usd"]) == ALL_BATCH_USD
     pri = _json(cli, "estimate", CHAT, BATCH, "-m", "gpt-4.1-mini", "--priority")
-    assert pri["assumptions"]["processing"] == "priority"
-    assert [i["processing"] for i in pri["inputs"]] == ["priority", "priority"]
+    assert pri["assumptions"]["processing"] == "mixed"  # the Batch API has no priority processing
+    assert [i["processing"] for i in pri["inputs"]] == ["priority", "batch"]
 
 
 def test_the_report_says_which_inputs_are_priced_how(cli) -> None:  # type: ignore[no-untyped-def]

@@ -277,7 +277,12 @@ CacheHitRate = Annotated[
     ),
 ]
 Batch = Annotated[bool, typer.Option("--batch", help="Price at Batch API rates (50% off).")]
-Priority = Annotated[bool, typer.Option("--priority", help="Price at priority processing rates.")]
+Priority = Annotated[
+    bool,
+    typer.Option(
+        "--priority", help="Price online requests at priority processing rates (a Batch file's stay at Batch rates)."
+    ),
+]
 RequestsPerDay = Annotated[
     int | None, counted("--requests-per-day", "Traffic, for monthly cost (a month is 30 days).", REQUESTS)
 ]

@@ -144,12 +144,18 @@ MODE_TEXT = {
 }
 
 MIXED_TEXT = {**MODE_TEXT, "batch": "batch rates (Batch API, 50% off input and output)"}
+#: What the processing flags do in a run mixing Batch files and online requests.
+FLAGS_TEXT = (
+    "--batch prices every input at Batch rates, --priority every online one at priority rates (the Batch API has "
+    "no priority processing)"
+)
 
 
 def processing_text(r: EstimateResult) -> str:
     """How the run's requests are priced (docs/accounting.md §8, "Batch files"): a Batch file's
     requests through the Batch API, the other inputs' as online requests at standard rates,
-    unless --batch or --priority sets one mode for every input."""
+    or at the rates --batch or --priority sets (--batch every input's; --priority the online
+    ones': the Batch API has no priority processing)."""
     a, modes = r.assumptions, r.modes
     batch_files = [i.source for i in r.inputs if i.read_as == "batch" and i.requests]
     # requests at priority because their body asks for it (no flag sets every input's mode)
@@ -164,7 +170,7 @@ def processing_text(r: EstimateResult) -> str:
             files = "the Batch file's" if len(batch_files) == 1 else "the Batch files'"
             return text + f" (--{mode}: every input, {files} requests too)"
         if batch_files:
-            return text + ": the input is a Batch API file, so batch rates apply (pass --priority to compare)"
+            return text + ": the input is a Batch API file, so batch rates apply"
         return text
     batch_n = sum(i.requests for i in r.inputs if i.read_as == "batch")
     n = sum(modes.values())
@@ -183,14 +189,13 @@ def processing_text(r: EstimateResult) -> str:
         mix.append(f"{asked:,} at priority")
         return (
             ", ".join(parts) + "; each request is priced at its own rates and the run's figures are their sum; "
-            f"monthly figures keep the sample's mix (of {n_requests(n)}, {' and '.join(mix)}); --batch or "
-            "--priority prices every input alike"
+            f"monthly figures keep the sample's mix (of {n_requests(n)}, {' and '.join(mix)}); {FLAGS_TEXT}"
         )
     return (
         f"{MIXED_TEXT[a.batch_file_mode]} for the {n_requests(batch_n)} of {first_named(batch_files)} ({kind}), "
         f"{a.mode} for the other {n_requests(rest)} (online); each input is priced at its own rates and the "
         f"run's figures are their sum; monthly figures keep the sample's mix ({batch_n:,} of {n:,} requests "
-        "through the Batch API); --batch or --priority prices every input alike"
+        f"through the Batch API); {FLAGS_TEXT}"
     )
 
 

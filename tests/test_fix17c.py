@@ -1,0 +1,84 @@
+"""Session 17, fix17c.
+
+1. ``--priority`` (the API's ``priority=True``) prices the online requests at priority rates; a
+   Batch file's requests stay at Batch rates, as the Batch API has no priority processing
+   (docs/accounting.md §8, "Batch files"). On Batch files alone it would change nothing: refused,
+   naming the flag and why (exit 2). Before, every input was priced at priority, the Batch file's
+   requests too, with no word that the Batch API cannot do that.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import gpt41cost
+from gpt41cost.errors import ExitCode, ParameterError
+
+DATA = Path(__file__).parent / "data" / "batch_mode"
+#: one Chat request of 1,724 input tokens, max_tokens 400 (tests/test_batch_mode.py)
+CHAT = str(DATA / "chat-tools.json")
+#: 5 Batch lines of 40 input tokens, max_tokens 200
+BATCH = str(DATA / "batch.jsonl")
+M = Decimal(1_000_000)
+# gpt-4.1-mini by hand: priority $0.70 / $2.80, Batch $0.20 / $0.80 per 1M input / output tokens
+CHAT_PRIORITY_USD = 1724 * Decimal("0.70") / M + 400 * Decimal("2.80") / M  # 0.0023268
+BATCH_USD = 5 * (40 * Decimal("0.20") / M + 200 * Decimal("0.80") / M)  # 0.00084
+
+# --------------------------------------------------------------------------- 1. --priority and Batch files
+
+
+def test_the_hand_figures() -> None:
+    assert Decimal("0.0023268") == CHAT_PRIORITY_USD
+    assert Decimal("0.00084") == BATCH_USD
+
+
+def test_priority_on_a_batch_file_alone_is_refused_on_the_command_line(cli) -> None:  # type: ignore[no-untyped-def]
+    run = cli("estimate", BATCH, "-m", "gpt-4.1-mini", "--priority")
+    assert run.exit_code == ExitCode.USAGE
+    assert run.stdout == ""
+    assert run.stderr == (
+        f"gpt41cost: error: --priority: {BATCH} is a Batch API file, and the Batch API has no priority processing "
+        "(its requests are priced at Batch rates); drop --priority, which prices online requests (prompts, Chat "
+        "or Responses requests)\n"
+    )
+
+
+def test_priority_on_batch_files_alone_is_refused_in_the_api(tmp_path: Path) -> None:
+    other = tmp_path / "other.jsonl"
+    other.write_bytes(Path(BATCH).read_bytes())
+    with pytest.raises(ParameterError) as err:
+        gpt41cost.estimate([BATCH, str(other)], models="gpt-4.1-mini", priority=True, as_of="2026-12-06")
+    assert str(err.value) == (
+        f"priority: {BATCH}, {other} are Batch API files, and the Batch API has no priority processing (its "
+        "requests are priced at Batch rates); drop priority, which prices online requests (prompts, Chat or "
+        "Responses requests)"
+    )
+    assert err.value.exit_code == ExitCode.USAGE
+
+
+def test_priority_prices_the_online_requests_and_leaves_a_batch_file_at_batch_rates() -> None:
+    r = gpt41cost.estimate([CHAT, BATCH], models="gpt-4.1-mini", priority=True, as_of="2026-12-06").result
+    assert r.modes == {"priority": 1, "batch": 5}
+    assert [i.processing for i in r.inputs] == ["priority", "batch"]
+    assert r.models[0].cost.total_usd == CHAT_PRIORITY_USD + BATCH_USD  # every request at priority: 0.0052668
+
+
+def test_the_cli_says_priority_is_for_the_online_requests(cli) -> None:  # type: ignore[no-untyped-def]
+    run = cli("estimate", CHAT, BATCH, "-m", "gpt-4.1-mini", "--priority", "-f", "json", expect=0)
+    doc = json.loads(run.stdout)
+    assert doc["assumptions"]["processing"] == "mixed"
+    assert [i["processing"] for i in doc["inputs"]] == ["priority", "batch"]
+    assert Decimal(doc["models"][0]["total_usd"]) == CHAT_PRIORITY_USD + BATCH_USD
+    flat = " ".join(cli("estimate", CHAT, BATCH, "-m", "gpt-4.1-mini", "--priority", expect=0).stdout.split())
+    assert (
+        f"processing: batch rates (Batch API, 50% off input and output) for the 5 requests of {BATCH} (a Batch "
+        "file), priority for the other 1 request (online);"
+    ) in flat
+    assert (
+        "--batch prices every input at Batch rates, --priority every online one at priority rates (the Batch API "
+        "has no priority processing)"
+    ) in flat
