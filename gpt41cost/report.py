@@ -623,8 +623,10 @@ def md_escape(text: str, *, cell: bool = False) -> str:
     """``text`` as plain text in GitHub-flavoured Markdown, in a heading, a table cell or a list
     item alike: raw HTML shown, not run (``<``, ``>`` and ``&`` as entities), Markdown punctuation
     backslash-escaped, mentions and bare links broken with a zero-width space as GitHub's own
-    bots do (``@&#8203;here``), a leading block marker escaped, line breaks as spaces. Reports
-    read input text (workload and file names, notes quoting them) into every Markdown part.
+    bots do (``@&#8203;here``), a leading block marker escaped, a raw line break as a space (a
+    Markdown line holds none). Reports read input text (workload and file names, notes quoting
+    them) into every Markdown part, shown first (:func:`display`): a newline there is ``\\n``, as
+    in the table and HTML formats, never a space another name could hold (README, "Output").
     ``cell``: a table cell, where no block starts (a lone ``-``, an unknown figure, stays as is)."""
     s = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     s = _MD_PUNCT.sub(r"\\\g<0>", s)

@@ -5,12 +5,17 @@
    (docs/accounting.md §8, "Batch files"). On Batch files alone it would change nothing: refused,
    naming the flag and why (exit 2). Before, every input was priced at priority, the Batch file's
    requests too, with no word that the Batch API cannot do that.
+2. A newline in a name reads ``\\n`` in Markdown, as in the table and HTML formats (the escape
+   rule of report.display), apart from a name holding the text ``\\n`` and from one holding a
+   space: no Markdown table cell holds a newline, and a ``<br>`` would break a name across lines
+   as no other format does (README, "Output").
 """
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -82,3 +87,53 @@ def test_the_cli_says_priority_is_for_the_online_requests(cli) -> None:  # type:
         "--batch prices every input at Batch rates, --priority every online one at priority rates (the Batch API "
         "has no priority processing)"
     ) in flat
+
+
+# --------------------------------------------------------------------------- 2. a newline in a name, in Markdown
+
+
+class _Cells(HTMLParser):
+    """The text of each ``<td>`` of an HTML document, entities decoded, as a browser shows it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.cells: list[str] = []
+        self._in = False
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag == "td":
+            self._in, self.cells = True, [*self.cells, ""]
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in = self._in and tag != "td"
+
+    def handle_data(self, data: str) -> None:
+        if self._in:
+            self.cells[-1] += data
+
+
+def _cells(html: str) -> list[str]:
+    p = _Cells()
+    p.feed(html)
+    return p.cells
+
+
+def test_a_newline_in_a_name_reads_as_in_the_table_and_html(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A Markdown cell holds no newline: a name's newline reads ``\\n`` there (as GitHub renders
+    the Markdown: CommonMark with GFM tables), as the table and HTML formats show it, apart from
+    the name holding the text ``\\n`` and from the name holding a space (README, "Output")."""
+    from markdown_it import MarkdownIt
+
+    for name, text in (("a\nb.txt", "hello there"), ("a\\nb.txt", "hi"), ("a b.txt", "hey")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    shown = {f"{tmp_path}/a\\nb.txt", f"{tmp_path}/a\\\\nb.txt", f"{tmp_path}/a b.txt"}
+
+    def run(fmt: str) -> str:
+        return str(cli("estimate", tmp_path, "--per-input", "-m", "gpt-4.1", "-f", fmt, expect=0).stdout)
+
+    md = MarkdownIt("commonmark").enable(["table"]).render(run("markdown"))
+    assert shown <= set(_cells(md))
+    assert shown <= set(_cells(run("html")))
+    table = run("table")
+    assert all(f" {name} " in table for name in shown)
+    assert "<br" not in md
