@@ -9,6 +9,9 @@
    rule of report.display), apart from a name holding the text ``\\n`` and from one holding a
    space: no Markdown table cell holds a newline, and a ``<br>`` would break a name across lines
    as no other format does (README, "Output").
+3. limits' "Lowest tier that fits" shows the peak TPM with the places that set it apart from each
+   tier's TPM and its allowance at the required headroom: 24,000.48 read 24,000, tier 1's
+   allowance at 20% headroom, beside a lowest tier of 2.
 """
 
 from __future__ import annotations
@@ -137,3 +140,34 @@ def test_a_newline_in_a_name_reads_as_in_the_table_and_html(cli, tmp_path: Path)
     table = run("table")
     assert all(f" {name} " in table for name in shown)
     assert "<br" not in md
+
+
+# --------------------------------------------------------------------------- 3. limits' peak TPM beside the tiers
+
+
+def _lowest_tier_row(cli, *args: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The Markdown cells of limits' "Lowest tier that fits" row for gpt-4.1 (900 input + 100
+    output tokens a request: 1,000 TPM per request a minute) at 20% headroom."""
+    argv = ["limits", "-m", "gpt-4.1", "--input-tokens", "900", "--output-tokens", "100", "--min-headroom", "20"]
+    out = cli(*argv, *args, "-f", "markdown", expect=0).stdout
+    table = out[out.index("**Lowest tier that fits") :]
+    row = next(line for line in table.splitlines() if line.startswith("| gpt-4.1 |"))
+    return [c.strip() for c in row.strip("|").split(" | ")]
+
+
+@pytest.mark.parametrize(
+    ("peak_rpm", "tpm", "lowest"),
+    [
+        # review16c's rpm.yaml: 24.00048 x 1,000 = 24,000.48 TPM, just over tier 1's 30,000 x 80%
+        pytest.param("24.00048", "24,000.5", "2", id="just-over-tier-1-allowance"),
+        pytest.param("23.9996", "23,999.6", "1", id="just-under-tier-1-allowance"),
+        pytest.param("24", "24,000", "1", id="at-tier-1-allowance"),
+        pytest.param("30.0004", "30,000.4", "2", id="just-over-tier-1-limit"),
+        pytest.param("10.00048", "10,000", "1", id="far-from-any-bound"),
+    ],
+)
+def test_the_lowest_tier_table_shows_the_peak_tpm_apart_from_the_tier_allowances(
+    cli, peak_rpm: str, tpm: str, lowest: str
+) -> None:  # type: ignore[no-untyped-def]
+    cells = _lowest_tier_row(cli, "--peak-rpm", peak_rpm)
+    assert (cells[3], cells[5]) == (tpm, lowest)

@@ -328,6 +328,16 @@ def peak_places(peak: Decimal, tiers: Sequence[TierFit]) -> int:
     return max((places_apart(peak, t.max_peak_rpm, least=2) for t in tiers if t.max_peak_rpm is not None), default=2)
 
 
+def tpm_shown(tpm: Decimal, tiers: Sequence[TierFit], headroom: Decimal) -> Shown:
+    """The peak TPM (of the standard pool) in a table: whole tokens, or the places that set it
+    apart from every tier's TPM and its allowance at the required ``headroom`` (%)
+    (report.places_apart): a peak just over tier 1's 24,000 reads 24,000.5, not 24,000 beside a
+    tier that does not fit (CSV: 4 places)."""
+    limits = [Decimal(u.limit) for t in tiers for m in t.models if (u := m.use("tpm")) is not None]
+    bounds = {b for limit in limits for b in (limit, limit * (HUNDRED - headroom) / HUNDRED)}
+    return Shown(_dec(tpm, max((places_apart(tpm, b, least=0) for b in bounds), default=0)), rounded(tpm, 4))
+
+
 def cap_cell(t: TierFit) -> str:
     """The share of the tier's monthly usage cap the projected spend uses, with the places that
     show a spend over the cap (100.004%, not 100.0%)."""
@@ -422,7 +432,7 @@ def limits_report(
                 model.label,
                 status_text(lc, day),
                 rate_shown(a.demand.traffic.peak_rpm, places),
-                None if std_tpm is None else Shown(_dec(std_tpm, 0), rounded(std_tpm, 4)),
+                None if std_tpm is None else tpm_shown(std_tpm, a.tiers, a.demand.min_headroom_pct),
                 Usd(cost.total_usd),
                 Shown("none", None) if lowest is None else lowest,
             ]
