@@ -496,8 +496,7 @@ def estimate(
         calibration,
         _EstimateArgs(
             input_tokens, output_tokens, cached_tokens, rate, cache, cache_warm, batch, priority, per_month, traffic,
-            n_epochs, list(r.include), list(r.exclude), r.encoding, list(r.read_as or ()) or None, r.image_size,
-            r.skip_bad, per_input, r.on_progress, r.on_total, r.on_warning,
+            n_epochs, per_input, r,
         ),
     )  # fmt: skip
 
@@ -559,16 +558,9 @@ class _EstimateArgs(NamedTuple):
     per_month: int | None
     traffic: str
     epochs: int
-    include: list[str]
-    exclude: list[str]
-    encoding: str
-    read_as: list[str] | None
-    image_size: str | None
-    skip_bad: bool
     per_input: bool
-    on_progress: Callable[[int], None] | None
-    on_total: Callable[[int], None] | None
-    on_warning: Callable[[str], None] | None
+    #: the reading options, as limits and plan take them
+    read: _ReadArgs
 
 
 def _estimate(
@@ -618,9 +610,9 @@ def _estimate(
         checks = _preflight(got, catalog, chosen)
         skipped = tuple(e.message for e in got.skipped.first)
         skipped_count = len(got.skipped)
-        if a.on_warning is not None:  # now: the estimate may find nothing left to estimate
+        if a.read.on_warning is not None:  # now: the estimate may find nothing left to estimate
             for line in _skip_lines(skipped, skipped_count, empty, totals.requests):
-                a.on_warning(line)
+                a.read.on_warning(line)
         rejected = [c for c in checks if c.rejected]
         if not totals.requests and rejected:  # nothing to price, but the findings say why
             from .errors import BatchRejected
@@ -646,12 +638,11 @@ def _estimate(
 
 
 def _read_requests(paths: list[str], catalog: Catalog, a: _EstimateArgs, totals: Any, text_blocks: bool) -> Gathered:
-    """Every input, read once, into ``totals``; ``text_blocks``: plain text hashed into cache blocks."""
-    return _read(
-        paths, catalog, _ReadArgs(a.include, a.exclude, a.encoding, a.read_as, a.image_size, a.skip_bad,
-                                  a.on_progress, a.on_total, None),
-        text_blocks=text_blocks, totals=totals, preflight=True,
-    )  # fmt: skip
+    """Every input, read once, into ``totals``; ``text_blocks``: plain text hashed into cache blocks.
+    The skipped inputs are told to ``on_warning`` by :func:`_estimate`, once it has settled what is
+    left to estimate, not here."""
+    read = a.read._replace(on_warning=None)
+    return _read(paths, catalog, read, text_blocks=text_blocks, totals=totals, preflight=True)
 
 
 class _ReadArgs(NamedTuple):
