@@ -12,6 +12,8 @@
 3. limits' "Lowest tier that fits" shows the peak TPM with the places that set it apart from each
    tier's TPM and its allowance at the required headroom: 24,000.48 read 24,000, tier 1's
    allowance at 20% headroom, beside a lowest tier of 2.
+5. A file not JSON that ``skip_bad`` skips is recorded in the command line's words through
+   ``Advice``'s one spelling (its ``skipped`` a template as its message is), not built by hand.
 """
 
 from __future__ import annotations
@@ -171,3 +173,38 @@ def test_the_lowest_tier_table_shows_the_peak_tpm_apart_from_the_tier_allowances
 ) -> None:  # type: ignore[no-untyped-def]
     cells = _lowest_tier_row(cli, "--peak-rpm", peak_rpm)
     assert (cells[3], cells[5]) == (tpm, lowest)
+
+
+# --------------------------------------------------------------------------- 5. a skipped input's words, one way
+
+
+def test_an_advice_words_its_skipped_record_as_its_message_the_command_lines_flags() -> None:
+    """``skipped`` is a template, as the message is: its parameters are the command line's flags
+    with their values (Advice.named), the one way every skipped input is worded."""
+    from gpt41cost.errors import slot
+    from gpt41cost.readers.text import Advice
+
+    advice = Advice(
+        f"a.json: bad; pass {slot('skip_bad')} to skip it, or {slot('read_as')} to count it as text",
+        "skip_bad",
+        "read_as",
+        values={"read_as": "text=a.json"},
+        skipped=f"a.json: bad, or pass {slot('read_as')} to count it as text",
+    )
+    assert advice.message == "a.json: bad; pass skip_bad=True to skip it, or read_as='text=a.json' to count it as text"
+    assert advice.skipped().message == "a.json: bad, or pass --as text=a.json to count it as text"
+
+
+def test_a_file_not_json_skipped_is_recorded_in_the_command_lines_words(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"a": 1,,}', encoding="utf-8")
+    ok = tmp_path / "ok.txt"
+    ok.write_text("x", encoding="utf-8")
+    record = (
+        f"{bad}: line 1, column 9: not valid JSON (unexpected character, expected a string key); fix it, or pass "
+        "--as text=bad.json to count it as text"
+    )
+    r = gpt41cost.estimate([str(bad), str(ok)], skip_bad=True, models="gpt-4.1", as_of="2026-12-06")
+    assert r.skipped == (record,)
+    run = cli("estimate", bad, ok, "--skip-bad", "-m", "gpt-4.1", "-f", "json", expect=0)
+    assert f"gpt41cost: warning: skipped: {record}\n" in run.stderr

@@ -60,7 +60,6 @@ from .requests import (
     read_requests,
 )
 from .text import (
-    READING_FLAGS,
     Advice,
     Found,
     NotText,
@@ -513,7 +512,7 @@ def _not_json(source: str, exc: orjson.JSONDecodeError, line: int | None = None)
         "skip_bad",
         "read_as",
         values=as_text,
-        skipped=f"{what}, or pass {READING_FLAGS['read_as']} {as_text['read_as']} to count it as text",
+        skipped=f"{what}, or pass {slot('read_as')} to count it as text",
     )
 
 

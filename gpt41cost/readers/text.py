@@ -53,6 +53,11 @@ READING_FLAGS = {
 }
 
 
+def _flag(param: str) -> str:
+    """How the command line names a reading parameter (:data:`READING_FLAGS`)."""
+    return READING_FLAGS.get(param, param)
+
+
 class Advice(InputParameterError):
     """A bad input whose message says which reading argument to give, as a
     :class:`~gpt41cost.errors.ParameterError` names one: ``slot('name')`` in ``template``, spelled as the
@@ -64,8 +69,9 @@ class Advice(InputParameterError):
     spelling for the API (``include=GLOB``).
 
     Still an :class:`InputError` (exit 3). ``skipped``: how the input is recorded when it is
-    skipped (:meth:`skipped`; default: the message as the command line words it, the flags
-    :data:`READING_FLAGS`)."""
+    skipped (:meth:`skipped`), a template as ``template`` is (its parameters written with
+    ``slot``, given ``values``); default: the message. Either is worded as the command line words
+    it, the flags :data:`READING_FLAGS`."""
 
     def __init__(
         self,
@@ -77,12 +83,15 @@ class Advice(InputParameterError):
     ) -> None:
         self.values = {p: (v,) if isinstance(v, str) else tuple(v) for p, v in (values or {}).items()}
         super().__init__(template, *params, api={**READING_API, **(api or {})})
-        self.skipped_message = self.named(lambda p: READING_FLAGS.get(p, p)) if skipped is None else skipped
+        self.skipped_message = self._spelled(self.template if skipped is None else skipped, _flag)
 
     def named(self, spell: Callable[[str], str]) -> str:
         """The message with each parameter spelled by ``spell``; a flag followed by its value (the
         API's parameter as a keyword argument given it, unless ``api`` spells it otherwise)."""
-        text = self.template
+        return self._spelled(self.template, spell)
+
+    def _spelled(self, text: str, spell: Callable[[str], str]) -> str:
+        """The template ``text`` with each parameter spelled by ``spell``, as :meth:`named` says."""
         for p in self.params:
             word = spell(p)
             values = self.values.get(p)
