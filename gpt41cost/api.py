@@ -626,8 +626,7 @@ def _estimate(
         if a.rate is not None
         else a.cache or ("auto" if kinds - {"text", "tokens"} else "none")
     )
-    mode, batch_file_mode = _modes(a.batch, a.priority, inputs)
-    assumptions = replace(assumptions, cache_mode=cache_mode, mode=mode, batch_file_mode=batch_file_mode)
+    assumptions = replace(assumptions, cache_mode=cache_mode, mode=_mode(a.batch, a.priority, inputs))
     if calibration is not None:
         assumptions = _calibrated_cache(assumptions, calibration)
     models = models_to_report(catalog, [m.requested for m in chosen], totals, fine_tuned="finetune" in kinds)
@@ -848,10 +847,10 @@ def _calibrated_cache(a: Assumptions, cal: Calibration) -> Assumptions:
     return a
 
 
-def _modes(batch: bool, priority: bool, inputs: Sequence[InputFile]) -> tuple[str, str]:
-    """The processing mode of the inputs that are not Batch files (online requests), and of the
-    Batch files' requests: those go through the Batch API, at Batch rates, whatever the flags
-    (docs/accounting.md §8, "Batch files": the Batch API has no priority processing); ``batch``
+def _mode(batch: bool, priority: bool, inputs: Sequence[InputFile]) -> str:
+    """The processing mode of the inputs that are not Batch files (online requests); the Batch
+    files' requests go through the Batch API, at Batch rates, whatever the flags
+    (docs/accounting.md §8, "Batch files": the Batch API has no priority processing). ``batch``
     prices the online requests at Batch rates too, ``priority`` at priority rates. ``priority``
     with no online request among ``inputs`` would change nothing: refused, naming it."""
     from .report import first_named
@@ -865,7 +864,7 @@ def _modes(batch: bool, priority: bool, inputs: Sequence[InputFile]) -> tuple[st
             "requests)",
             "priority",
         )
-    return ("batch" if batch else "priority" if priority else "standard"), "batch"
+    return "batch" if batch else "priority" if priority else "standard"
 
 
 # --------------------------------------------------------------------------- limits

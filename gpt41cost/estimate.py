@@ -48,7 +48,8 @@ CACHE_MODES = ("none", "fixed", "rate", "auto")
 BATCH_FILES_RULE = (
     "a Batch file's requests go through the Batch API: Batch rates, and the batch queue (enqueued input "
     "tokens per model) instead of the online RPM, TPM and RPD; every other input is an online request at "
-    "standard rates; --batch or --priority sets one mode for every input; a run mixing both sums each "
+    "standard rates; --batch prices every input at Batch rates, --priority every online one at priority rates (the "
+    "Batch API has no priority processing: on Batch files alone it is refused); a run mixing both sums each "
     "input's cost at its own rates, and its monthly figures keep the sample's mix (estimate, limits and plan alike)"
 )
 
@@ -66,11 +67,10 @@ class Assumptions:
     cached_tokens: int | None = None  # with cache_mode "fixed"
     cache_hit_rate: Decimal | None = None  # with cache_mode "rate"
     cache_warm: bool = False  # with cache_mode "auto": does the first request already hit?
-    #: standard | batch | priority: how every input but a Batch file is processed
+    #: standard | batch | priority: how every input but a Batch file is processed; a Batch file's
+    #: requests go through the Batch API whatever the flags, as it has no priority processing
+    #: (:meth:`mode_of`; docs/accounting.md, "Batch files")
     mode: str = "standard"
-    #: how a Batch file's requests are processed: through the Batch API ("batch"), unless a flag
-    #: (--batch, --priority) sets one mode for every input (docs/accounting.md, "Batch files")
-    batch_file_mode: str = "batch"
     requests_per_month: int | None = None
     traffic_source: str = ""
     epochs: int = DEFAULT_EPOCHS
@@ -82,7 +82,7 @@ class Assumptions:
 
     def mode_of(self, kind: str) -> str:
         """The processing mode of an input read as ``kind``."""
-        return self.batch_file_mode if kind == "batch" else self.mode
+        return "batch" if kind == "batch" else self.mode
 
     @property
     def honours_bodies(self) -> bool:
@@ -418,8 +418,8 @@ LONG_CONTEXT_PRIORITY = (
 #: The rule for a request body's ``service_tier`` (``gpt41cost rules``; docs/accounting.md §2).
 REQUEST_SERVICE_TIER = (
     "a Chat or Responses request whose body says service_tier priority (or fast, its name since 2026-07-30) is "
-    "priced at priority rates, in estimate, limits and plan, unless --batch or --priority sets one mode for every "
-    "input; default, auto (the project's default tier: standard unless the project is set to priority), scale "
+    "priced at priority rates, in estimate, limits and plan, unless --batch or --priority sets the online requests' "
+    "rates; default, auto (the project's default tier: standard unless the project is set to priority), scale "
     "and none at standard rates; flex, which OpenAI does not offer for this family, at standard rates with a note; "
     "a Batch file's line at Batch rates whatever it says (the Batch API documents no service tier); a fine-tuned "
     "model's at standard rates (no priority prices); usage prices a record by the service_tier it names the same way"

@@ -143,7 +143,8 @@ MODE_TEXT = {
     "priority": "priority",
 }
 
-MIXED_TEXT = {**MODE_TEXT, "batch": "batch rates (Batch API, 50% off input and output)"}
+#: How a run mixing Batch files and online requests words the Batch files' rates.
+BATCH_FILES_TEXT = "batch rates (Batch API, 50% off input and output)"
 #: What the processing flags do in a run mixing Batch files and online requests.
 FLAGS_TEXT = (
     "--batch prices every input at Batch rates, --priority every online one at priority rates (the Batch API has "
@@ -166,7 +167,7 @@ def processing_text(r: EstimateResult) -> str:
         if asked:
             each = "the request's body asks" if asked == 1 else f"each of the {asked:,} requests' bodies asks"
             return text + f": {each} for it (service_tier priority or fast)"
-        if batch_files and a.mode == a.batch_file_mode:  # a flag set it for every input
+        if batch_files and a.mode == "batch":  # --batch set it for every input
             files = "the Batch file's" if len(batch_files) == 1 else "the Batch files'"
             return text + f" (--{mode}: every input, {files} requests too)"
         if batch_files:
@@ -178,7 +179,7 @@ def processing_text(r: EstimateResult) -> str:
     rest = modes.get(a.mode, 0)
     if asked:
         parts = [
-            f"{MIXED_TEXT[a.batch_file_mode]} for the {n_requests(batch_n)} of {first_named(batch_files)} ({kind})"
+            f"{BATCH_FILES_TEXT} for the {n_requests(batch_n)} of {first_named(batch_files)} ({kind})"
         ]
         parts = parts if batch_n else []
         whose = "whose body asks" if asked == 1 else "whose bodies ask"
@@ -192,7 +193,7 @@ def processing_text(r: EstimateResult) -> str:
             f"monthly figures keep the sample's mix (of {n_requests(n)}, {' and '.join(mix)}); {FLAGS_TEXT}"
         )
     return (
-        f"{MIXED_TEXT[a.batch_file_mode]} for the {n_requests(batch_n)} of {first_named(batch_files)} ({kind}), "
+        f"{BATCH_FILES_TEXT} for the {n_requests(batch_n)} of {first_named(batch_files)} ({kind}), "
         f"{a.mode} for the other {n_requests(rest)} (online); each input is priced at its own rates and the "
         f"run's figures are their sum; monthly figures keep the sample's mix ({batch_n:,} of {n:,} requests "
         f"through the Batch API); {FLAGS_TEXT}"
