@@ -127,6 +127,50 @@ def _import_hypothesis() -> None:
 UTF8_INTERVALS = ((0, 0xD7FF), (0xE000, sys.maxunicode))
 
 
+#: The key under which an -n worker sends a report's fields as one ``marshal`` string (see
+#: :func:`pytest_report_to_serializable`); set in the workers' ``workerinput`` by a controller that reads them.
+_PACKED = "gpt41cost_report"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """In -n's controller, as it starts each worker: this controller reads reports packed by
+    :func:`pytest_report_to_serializable` (a controller that did not load this file has no such
+    hook, and its workers send reports as pytest-xdist does)."""
+    node.workerinput[_PACKED] = True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_to_serializable(config: pytest.Config, report: pytest.TestReport) -> Iterator[Any]:
+    """Where tests run under -n, each test sends its controller three reports (setup, call and
+    teardown), which execnet writes and reads an item at a time in Python, the node id, each
+    keyword and each part of the location on its own. A test report with no failure text
+    (``longrepr``: every passing test's) goes as one ``marshal`` string of the same fields
+    instead, which both ends make in C, and the controller makes the same report of it
+    (:func:`pytest_report_from_serializable`): per 6,000 reports, execnet's writing 0.43 -> 0.27
+    CPU s in the workers and its reading 0.38 -> 0.20 s in the controller, which spends 0.03 s
+    more making the reports (a 2,000-test file under -n 2); the controller of a 4,000-test file
+    2.77 -> 2.46 CPU s (medians of 4 alternating runs). A field ``marshal`` cannot write (a
+    ``user_properties`` value of a class of its own) sends the report as before."""
+    data = yield
+    packs = getattr(config, "workerinput", {}).get(_PACKED)
+    if packs and type(report) is pytest.TestReport and report.longrepr is None:
+        with contextlib.suppress(ValueError):
+            return {_PACKED: marshal.dumps(data)}
+    return data
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_from_serializable(data: dict[str, Any]) -> pytest.TestReport | None:
+    """In -n's controller: a report sent packed (:func:`pytest_report_to_serializable`) made as
+    pytest's own hook makes it from the same fields (with no ``longrepr``, ``TestReport(**fields)``),
+    pytest-xdist's own (``item_index``, ``worker_id``) added as it adds them."""
+    packed = data.pop(_PACKED, None)
+    if packed is None:
+        return None
+    return pytest.TestReport(**marshal.loads(packed), **data)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Where tests run, once hypothesis' plugin has ended its initialization (which warns of any
