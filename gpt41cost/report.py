@@ -450,10 +450,10 @@ def plain(value: Any) -> Any:
     What ``--format json`` prints is ``json.dumps(plain(report.data))``, and what a result's
     ``to_dict()`` returns is ``plain(report.data)``: one conversion, so the two cannot differ.
     """
-    if isinstance(value, dict):
-        return {_key(k): plain(v) for k, v in value.items()}
+    if isinstance(value, dict):  # values that stay as they are (most) are kept without a call
+        return {k if type(k) is str else _key(k): v if type(v) in _AS_IS else plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [plain(v) for v in value]
+        return [v if type(v) in _AS_IS else plain(v) for v in value]
     if isinstance(value, Decimal):
         return money_str(value)
     if value is None or isinstance(value, (str, int, float)):
