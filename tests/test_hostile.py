@@ -23,7 +23,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gpt41cost.report import Report, Table, csv_safe, printable, render
@@ -68,7 +68,10 @@ def _check_csv_safe(text: str) -> None:
 # --------------------------------------------------------------------------- the report layer
 
 
+@settings(max_examples=30)
 @given(hostile_text, hostile_text, hostile_text)
+# a formula's @ in a cell, a bidi override and a C1 CSI in the title and the note
+@example("@SUM(A1)", "\u202etitle", "\x1b[2J\x9b")
 def test_every_format_makes_input_strings_safe(cell: str, title: str, note: str) -> None:
     report = Report(
         title=title,
@@ -89,6 +92,7 @@ def test_every_format_makes_input_strings_safe(cell: str, title: str, note: str)
     assert json.loads(out)["model"] == cell  # escaped, not changed
 
 
+@settings(max_examples=30)
 @given(hostile_text)
 def test_printable_is_idempotent_and_keeps_printable_text(text: str) -> None:
     once = printable(text)
