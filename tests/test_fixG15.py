@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import gpt41cost
+from gpt41cost.readers import usage as ru
 from gpt41cost.usage import UsageResult
 
 from .conftest import TEST_DATE
@@ -22,6 +23,23 @@ CREATED = 1764979200
 
 def _usage(path: Path | str, **kw: object) -> UsageResult:
     return gpt41cost.usage([str(path)], as_of=TEST_DATE, **kw).result  # type: ignore[arg-type]
+
+
+def _fast_path(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Read files in blocks of 8 KB, not 1 MiB, so a few hundred lines take the typed fast path
+    (blocks before a file's last one) as 20,000 lines do in blocks of 1 MiB; the answer of each
+    block the fast path was offered (True: it read the block), for the test to check it ran."""
+    monkeypatch.setattr(ru, "CHUNK_BYTES", 8192)
+    monkeypatch.setattr(ru, "_untyped", [0])  # no mixed-kinds block of an earlier test sends these past it
+    offered: list[bool] = []
+    typed = ru._add_typed
+
+    def spy(sink: ru.Sink, lines: list[bytes]) -> bool:
+        offered.append(typed(sink, lines))
+        return offered[-1]
+
+    monkeypatch.setattr(ru, "_add_typed", spy)
+    return offered
 
 
 def _tiers(result: object) -> str:
@@ -179,19 +197,21 @@ def _chat(rid: str, model: str) -> str:
 
 
 @pytest.mark.parametrize("blank", ["", "  ", "\u3000"])
-def test_an_empty_model_is_a_bad_record_as_a_missing_one(cli, tmp_path: Path, blank: str) -> None:
+def test_an_empty_model_is_a_bad_record_as_a_missing_one(cli, tmp_path: Path, monkeypatch, blank: str) -> None:
     """A response with ``"model": ""`` (or blank) names no model: the bad record of one without a
     model key, not an unpriced "(none)" row with Usage API advice. In a block the fast path reads
-    (20,000 lines) and alone."""
-    lines = [_chat(f"x{i}", "gpt-4.1") for i in range(20_000)]
-    lines[7000] = _chat("x7000", blank)
+    (400 lines in blocks of 8 KB, :func:`_fast_path`) and alone."""
+    lines = [_chat(f"x{i}", "gpt-4.1") for i in range(400)]
+    lines[150] = _chat("x150", blank)
     big = tmp_path / "big.jsonl"
     big.write_text("\n".join(lines) + "\n")
+    offered = _fast_path(monkeypatch)
     got = _usage(big)
-    assert got.totals.requests == 19_999 and got.unpriced == ()
+    assert offered.count(True) >= 3 and False in offered  # the blank's block was offered the fast path: refused
+    assert got.totals.requests == 399 and got.unpriced == ()
     assert got.skipped == {"bad_record": 1}
     shown = json.dumps(blank, ensure_ascii=False)
-    assert got.skip_examples[0].line == 7001
+    assert got.skip_examples[0].line == 151
     assert f"no model name beside it (model is {shown} at the record's top level" in got.skip_examples[0].message()
     one = tmp_path / "one.jsonl"
     one.write_text(_chat("a", "gpt-4.1") + "\n" + _chat("b", blank) + "\n")
@@ -250,19 +270,22 @@ def _pair(rid: str, inp: int, out: int) -> str:
     return json.dumps({"id": rid, "object": "chat.completion", "created": CREATED, "model": "gpt-4.1", "usage": usage})
 
 
-def test_a_response_over_the_window_beside_a_larger_input_is_named(tmp_path: Path) -> None:
+def test_a_response_over_the_window_beside_a_larger_input_is_named(tmp_path: Path, monkeypatch) -> None:
     """range/missed.jsonl: 1,047,476 + 100 (at the window) and 1,020,000 + 30,000 (over it): before,
     over_limits was empty (the largest input with the fewest output tokens is not over), though
-    range/alone.jsonl, the second alone, named it. In a file the fast path reads too (20,000 lines)."""
+    range/alone.jsonl, the second alone, named it. In a file the fast path reads too (400 lines in
+    blocks of 8 KB, :func:`_fast_path`: the two in one block it reads)."""
     for name in ("missed.jsonl", "alone.jsonl"):
         got = _usage(DATA / name).over_limits
         assert [(o.model, o.largest_input_tokens, o.context_window) for o in got] == [("gpt-4.1", 1_020_000, 1_047_576)]
-    lines = [_pair(f"x{i}", 1000 + i, 50) for i in range(20_000)]
-    lines[3000] = _pair("w1", 1_047_476, 100)
-    lines[12000] = _pair("w2", 1_020_000, 30_000)
+    offered = _fast_path(monkeypatch)
+    lines = [_pair(f"x{i}", 1000 + i, 50) for i in range(400)]
+    lines[200] = _pair("w1", 1_047_476, 100)  # beside it, in the same block
+    lines[201] = _pair("w2", 1_020_000, 30_000)
     got = _over(lines, tmp_path, "big.jsonl")
+    assert offered.count(True) >= 4 and False not in offered  # every block but the last read by the fast path
     assert [(o.largest_input_tokens, o.requests_over_max_output) for o in got] == [(1_020_000, 0)]
-    lines[12000] = _pair("w2", 1_017_576, 30_000)  # exactly the window: not over
+    lines[201] = _pair("w2", 1_017_576, 30_000)  # exactly the window: not over
     assert _over(lines, tmp_path, "at.jsonl") == ()
 
 
