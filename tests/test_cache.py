@@ -30,7 +30,7 @@ from gpt41cost.measure import Measured
 from .conftest import TEST_DATE
 
 ALL_MODELS = ("gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano")
-_CHAINS = st.sampled_from([tuple(range(k * 1000, k * 1000 + 30)) for k in range(3)])
+CHAINS = [tuple(range(k * 1000, k * 1000 + 30)) for k in range(3)]
 
 
 def detect(
@@ -278,23 +278,24 @@ def test_assumptions_name_the_rules() -> None:
 
 STEP, MIN = 4, 8  # small blocks keep the examples small; the rules do not depend on the sizes
 
-# Requests drawn from a few shared stems plus random tails over a 2-letter alphabet, so
-# runs are full of partly shared prefixes.
-# (Strategies made once, not per example as flatmap makes them: hypothesis works out each new
-# strategy object's properties when it is first drawn from, which cost more than the draws.)
-stems = st.lists(st.integers(0, 1), min_size=0, max_size=24)
-picks = st.lists(st.tuples(st.integers(0, 3), st.lists(st.integers(0, 1), max_size=16)), max_size=12)
-stem_lists = st.lists(stems, min_size=4, max_size=4)
+
+def _bits(rnd: random.Random, most: int) -> list[int]:
+    """Up to ``most`` tokens of a 2-letter alphabet."""
+    n = rnd.randint(0, most)
+    return [int(b) for b in format(rnd.getrandbits(n), f"0{n}b")] if n else []
 
 
-@st.composite
-def _requests(draw: st.DrawFn) -> list[list[int]]:
-    chosen = draw(picks)
-    stem_list = draw(stem_lists)
-    return [stem_list[i] + tail for i, tail in chosen]
+def _requests(seed: int) -> list[list[int]]:
+    """Up to 12 requests, each one of 4 stems (up to 24 tokens) and a tail of its own (up to 16),
+    over a 2-letter alphabet, so runs are full of partly shared prefixes. Built from a seed:
+    hypothesis drew the same lists a token at a time (st.lists of st.integers, some 300 draws an
+    example), which cost several times the laws' own work."""
+    rnd = random.Random(seed)
+    stem_list = [_bits(rnd, 24) for _ in range(4)]
+    return [stem_list[rnd.randrange(4)] + _bits(rnd, 16) for _ in range(rnd.randint(0, 12))]
 
 
-runs = _requests()
+runs = st.integers(0, 2**64).map(_requests)
 
 
 def reference(requests: list[list[int]], warm: bool) -> list[int]:
@@ -367,27 +368,26 @@ def test_law_warm_total_ignores_order(requests: list[list[int]], rnd: random.Ran
 _MODELS = ("gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano")
 
 
-@st.composite
-def _runs(draw):  # type: ignore[no-untyped-def]
-    """Requests whose blocks are prefixes of a few shared chains; some differ per model (images)."""
-    from gpt41cost.measure import Measured
-
-    out = []
-    for _ in range(draw(st.integers(1, 25))):
-        base = draw(_CHAINS)
-        n = draw(st.integers(0, 30))
-        same = draw(st.booleans()) or not out
+def _runs(seed: int) -> list[Measured]:
+    """1 to 25 requests whose blocks are prefixes of a few shared chains; some differ per model
+    (images). Built from a seed, as :func:`_requests` is."""
+    rnd = random.Random(seed)
+    out: list[Measured] = []
+    for _ in range(rnd.randint(1, 25)):
+        base = rnd.choice(CHAINS)
+        n = rnd.randint(0, 30)
+        same = rnd.random() < 0.5 or not out
         if same:
             blocks = dict.fromkeys(_MODELS, base[:n])
         else:
-            blocks = {m: draw(_CHAINS)[: draw(st.integers(0, 30))] for m in _MODELS}
-        tokens = {m: len(b) * 128 + draw(st.integers(0, 127)) for m, b in blocks.items()}
+            blocks = {m: rnd.choice(CHAINS)[: rnd.randint(0, 30)] for m in _MODELS}
+        tokens = {m: len(b) * 128 + rnd.randint(0, 127) for m, b in blocks.items()}
         out.append(Measured("f", "batch", tokens, cache_blocks=blocks if n or not same else None))
     return out
 
 
 @settings(max_examples=25, deadline=None)
-@given(_runs(), st.booleans())
+@given(st.integers(0, 2**64).map(_runs), st.booleans())
 def test_law_each_model_runs_alone(requests, warm) -> None:  # type: ignore[no-untyped-def]
     """One RunCache (one cache for every model until their blocks differ) gives each model what
     a cache of that model's blocks alone gives."""
