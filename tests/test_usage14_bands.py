@@ -16,8 +16,7 @@ from gpt41cost.readers import usage as ru
 from gpt41cost.readers.usage import read_usage
 from gpt41cost.usage import Accumulator
 
-from .test_usage_bands13 import _same_but_bands
-from .test_usage_speedpath import _write, reference
+from .test_usage_bands13 import _log, _same_but_bands
 
 #: Seconds a test waits for a thread at most: a thread still running then is a failure, not a hang.
 WAIT_S = 60
@@ -72,8 +71,7 @@ def test_a_scan_while_a_read_without_bands_is_under_way_counts_its_own(tmp_path,
     meanwhile a scan of the same lines into totals that count it (the readers' public units, which
     take no lock): its histogram is the full parse's. Before, the read's module-level switch left it
     empty."""
-    f, lines = _write(tmp_path, 41, 500, 0.1)
-    want = reference(lines)
+    f, lines, want = _log(tmp_path, 41, 500, 0.1)
     assert want.bands
     got: dict[str, object] = {}
 
@@ -107,8 +105,7 @@ def test_two_reads_at_once_with_different_bands_each_count_their_own(
     one first. Each has the histogram it asked for (or none) and every other figure of the full
     parse; in several processes too (the workers fork from the paused threads). Before, the first
     read went on with the second's switch: with ``first_bands`` its histogram was empty."""
-    f, lines = _write(tmp_path, 42, 500, 0.1)
-    want = reference(lines)
+    f, _, want = _log(tmp_path, 42, 500, 0.1)
     monkeypatch.setattr(ru, "_READING", contextlib.nullcontext())
     got: dict[str, object] = {}
 

@@ -5,14 +5,34 @@ counts it again."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gpt41cost import api
 from gpt41cost.readers import usage as ru
 from gpt41cost.readers.usage import read_usage
 from gpt41cost.report import render
+from gpt41cost.usage import Accumulator
 
 from .test_usage_speedpath import _write, reference
+
+#: (seed, lines, share broken) -> the log's bytes, its lines and their reference parse, made once
+#: for the tests that read the same log (test_usage14_bands too): some 25 ms a log of 500 lines.
+_LOGS: dict[tuple[int, int, float], tuple[bytes, list[bytes], Accumulator]] = {}
+
+
+def _log(tmp_path: Path, seed: int, n: int, broken: float) -> tuple[Path, list[bytes], Accumulator]:
+    """:func:`_write`'s log in ``tmp_path``, its lines and their reference parse (only read)."""
+    key = (seed, n, broken)
+    if key not in _LOGS:
+        f, lines = _write(tmp_path, seed, n, broken)
+        _LOGS[key] = (f.read_bytes(), lines, reference(lines))
+        return f, lines, _LOGS[key][2]
+    data, lines, want = _LOGS[key]
+    f = tmp_path / "log.jsonl"
+    f.write_bytes(data)
+    return f, lines, want
 
 
 def _same_but_bands(a, b) -> None:
@@ -28,8 +48,7 @@ def _same_but_bands(a, b) -> None:
 @pytest.mark.parametrize("broken", [pytest.param(0.0, id="clean"), pytest.param(0.2, id="broken")])
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_read_without_bands_has_every_other_figure(tmp_path, broken, jobs):
-    f, lines = _write(tmp_path, 13, 600, broken)
-    want = reference(lines)
+    f, _, want = _log(tmp_path, 13, 600, broken)
     assert want.bands  # the reference counts them
     got = read_usage([str(f)], jobs=jobs, parallel_min_bytes=0, bands=False)
     _same_but_bands(got, want)
