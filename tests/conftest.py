@@ -544,22 +544,24 @@ class Cli:
         a fork of this process running the installed script's entry point (``gpt41cost.cli:run``,
         which ends the process as the interpreter would) with that process's arguments,
         environment, directory and standard streams, exit code and all: pipes, ``$?`` and
-        redirections are bash's own. What a fork does not pay is Python's start-up and the
-        vocabulary load, which tests/test_readme.py still proves with examples run as real
-        processes."""
+        redirections are bash's own (the ``gpt41cost`` bash finds on PATH is a script, :data:`_SHIM`,
+        that asks this process for its run and ends as the run ends). What a fork does not pay is
+        Python's start-up and the vocabulary load, which tests/test_readme.py still proves with
+        examples run as real processes."""
         _warm()
-        with tempfile.TemporaryDirectory(dir=_scratch()) as tmp, socket.socket(socket.AF_UNIX) as server:
+        with tempfile.TemporaryDirectory(dir=_scratch()) as tmp, socket.socket(socket.AF_INET) as server:
             shim = Path(tmp, "gpt41cost")
-            shim.write_text(f"#!{sys.executable} -IS\n{_SHIM}", encoding="utf-8")
+            shim.write_text(_SHIM, encoding="utf-8")
             shim.chmod(0o755)
-            server.bind(str(Path(tmp, "socket")))
+            server.bind(("127.0.0.1", 0))
             server.listen(8)
-            env = {**env, "PATH": f"{tmp}{os.pathsep}{env.get('PATH', '')}", _SERVER: str(Path(tmp, "socket"))}
+            port = str(server.getsockname()[1])
+            env = {**env, "PATH": f"{tmp}{os.pathsep}{env.get('PATH', '')}", _SERVER: port}
             with tempfile.TemporaryFile(dir=_scratch()) as out:
                 bash = subprocess.Popen(
                     ["/bin/bash", "-c", command], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
                 )
-                _serve(server, bash)
+                _serve(server, bash, shim)
                 out.seek(0)
                 return out.read().decode("utf-8", "replace")
 
@@ -574,31 +576,29 @@ class Cli:
         return Cli((*self.head, *head), (*tuple(tail), *self.tail))
 
 
-#: The environment variable that tells the ``gpt41cost`` of :meth:`Cli.shell` where to ask for its run.
+#: The environment variable that tells the ``gpt41cost`` of :meth:`Cli.shell` where to ask for its
+#: run: the port on 127.0.0.1 the test process listens on (the shim is bash, whose ``/dev/tcp`` is TCP).
 _SERVER = "GPT41COST_TEST_FORK_SERVER"
-#: That ``gpt41cost``: hands its arguments, environment, directory and standard streams to the test
-#: process, which forks a run of the entry point on them, and ends as that run ends. It imports
-#: ``os`` and three modules written in C (``_socket``, ``marshal``, ``_signal``): ``socket``,
-#: ``json`` and ``signal`` pull in ``enum``, ``re`` and more, which doubled its start-up.
-_SHIM = f"""
-import _signal, _socket, marshal, os, sys
-streams = [fd for fd in (0, 1, 2) if os.path.exists(f"/proc/self/fd/{{fd}}")]  # those the caller left open
-env = dict(os.environ)
-s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-s.connect(env.pop({_SERVER!r}))
-request = marshal.dumps({{"argv": sys.argv, "cwd": os.getcwd(), "env": env, "streams": streams}})
-rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in streams)
-s.sendmsg([request], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
-s.shutdown(_socket.SHUT_WR)
-answer = b""
-while chunk := s.recv(64):
-    answer += chunk
-s.close()
-code = int(answer)
-if code < 0:
-    _signal.signal(-code, _signal.SIG_DFL)
-    os.kill(os.getpid(), -code)
-sys.exit(code)
+#: The shim's copy of its stdin is this descriptor, of its stdout and stderr the next two.
+_STREAM_COPY = 5
+#: That ``gpt41cost``: it keeps a copy of each standard stream it was started with as descriptors
+#: 5-7 (bash changes 0-2 for the moment a command's redirection lasts, its own ``>&3`` included; and
+#: started without a stderr but with the others, it reads this script through descriptor 2) and
+#: tells the test process its pid; the test process forks a run of the entry point on the arguments,
+#: environment and directory /proc shows of it and on those streams, which it takes with
+#: ``pidfd_getfd`` (:func:`_asked`); the shim ends as that run ends, with its exit code, or by the
+#: signal that ended it (a signal bash keeps to itself, SIGQUIT, with the status a shell shows for
+#: it, 128 + N). A bash script, not Python, which took 11.6 CPU ms to start with ``-IS`` and four C
+#: modules where bash takes 1.6 (100 starts each): a ``Cli.shell("gpt41cost --version")`` 41 -> 28
+#: CPU ms of child processes, tests/test_readme.py and test_fixI15.py (27 of them) 4.46 -> 4.09 CPU
+#: s (medians of 3 and 7 alternating runs).
+_SHIM = f"""#!/bin/bash
+[ -e /dev/fd/0 ] && ! [ /dev/fd/0 -ef "$0" ] && exec {_STREAM_COPY}<&0
+[ -e /dev/fd/1 ] && ! [ /dev/fd/1 -ef "$0" ] && exec {_STREAM_COPY + 1}>&1
+[ -e /dev/fd/2 ] && ! [ /dev/fd/2 -ef "$0" ] && exec {_STREAM_COPY + 2}>&2
+exec 3<>"/dev/tcp/127.0.0.1/${_SERVER}" && echo "$$" >&3 && read -r -u 3 code || exit 1
+if ((code < 0)); then trap - $((-code)); kill -n $((-code)) $$; exit $((128 - code)); fi
+exit "$code"
 """
 #: The warning filters a fresh CPython 3.11 starts with, before -W and PYTHONWARNINGS.
 _WARNING_DEFAULTS = (
@@ -626,9 +626,9 @@ def _warm() -> None:
     _warnings_code()
 
 
-def _serve(server: socket.socket, bash: subprocess.Popen[bytes]) -> None:
-    """Fork one run of the entry point for each ``gpt41cost`` that asks, until ``bash`` ends; each
-    asker gets its run's exit code (or minus the signal that ended it)."""
+def _serve(server: socket.socket, bash: subprocess.Popen[bytes], shim: Path) -> None:
+    """Fork one run of the entry point for each ``gpt41cost`` (``shim``) that asks, until ``bash``
+    ends; each asker gets its run's exit code (or minus the signal that ended it)."""
     runs: dict[int, tuple[int, socket.socket]] = {}  # a run's pidfd: its pid, the asker
     done = os.pidfd_open(bash.pid)
     deadline = time.monotonic() + TIMEOUT_S
@@ -639,16 +639,14 @@ def _serve(server: socket.socket, bash: subprocess.Popen[bytes]) -> None:
                 raise AssertionError(f"the command line did not end in {TIMEOUT_S} s")
             if server in ready:
                 conn, _ = server.accept()
-                request, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
-                while chunk := conn.recv(1 << 20):
-                    request += chunk
+                request, fds = _asked(conn, shim)
                 pid = os.fork()
                 if pid == 0:  # what the asker's process would not hold: the server's own ends
                     for held in (server, conn, *(c for _, c in runs.values())):
                         held.close()
                     for fd in (done, *runs):
                         os.close(fd)
-                    _forked_run(marshal.loads(request), fds)
+                    _forked_run(request, fds)
                 for fd in fds:
                     os.close(fd)
                 runs[os.pidfd_open(pid)] = (pid, conn)
@@ -656,7 +654,7 @@ def _serve(server: socket.socket, bash: subprocess.Popen[bytes]) -> None:
                 pid, conn = runs.pop(fd)
                 os.close(fd)
                 code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-                conn.sendall(str(code).encode())
+                conn.sendall(f"{code}\n".encode())
                 conn.close()
             if done in ready and not runs:
                 bash.wait()
@@ -672,6 +670,58 @@ def _serve(server: socket.socket, bash: subprocess.Popen[bytes]) -> None:
         if bash.poll() is None:
             bash.kill()
             bash.wait()
+
+
+def _asked(conn: socket.socket, shim: Path) -> tuple[dict[str, Any], list[int]]:
+    """The run the ``shim`` process that connected asks for: its arguments (``sys.argv``: the
+    script's path, then its own), environment and directory, as /proc shows them, and the standard
+    streams it was started with, the same open files (``pidfd_getfd`` of its copies; one it was
+    started without is left out)."""
+    line = b""
+    while not line.endswith(b"\n") and (chunk := conn.recv(64)):
+        line += chunk
+    pid = int(line)
+    proc = Path(f"/proc/{pid}")
+    argv = [os.fsdecode(a) for a in (proc / "cmdline").read_bytes().split(b"\0")[1:-1]]  # bash's own first
+    assert argv[:1] == [str(shim)], f"a process other than the shim asked for a run: {argv}"
+    env = dict(os.fsdecode(e).partition("=")[::2] for e in (proc / "environ").read_bytes().split(b"\0") if b"=" in e)
+    env.pop(_SERVER)
+    streams, fds = [], []
+    pidfd = os.pidfd_open(pid)
+    try:
+        for stream in (0, 1, 2):
+            if (fd := _pidfd_getfd(pidfd, _STREAM_COPY + stream)) is not None:
+                streams.append(stream)
+                fds.append(fd)
+    finally:
+        os.close(pidfd)
+    return {"argv": argv, "cwd": os.readlink(proc / "cwd"), "env": env, "streams": streams}, fds
+
+
+def _pidfd_getfd(pidfd: int, fd: int) -> int | None:
+    """A descriptor of this process for the open file that is descriptor ``fd`` of the process of
+    ``pidfd`` (Linux 5.6's ``pidfd_getfd``, which Python 3.11 does not wrap), or None where that
+    process has no such descriptor."""
+    import ctypes
+    import errno
+
+    got = int(_libc().syscall(_PIDFD_GETFD, pidfd, fd, 0))
+    if got >= 0:
+        return got
+    if (err := ctypes.get_errno()) == errno.EBADF:
+        return None
+    raise OSError(err, os.strerror(err))
+
+
+@functools.cache
+def _libc() -> Any:
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
+
+
+#: ``pidfd_getfd``'s system call number (the same on every Linux architecture).
+_PIDFD_GETFD = 438
 
 
 def _forked_run(request: dict[str, Any], fds: list[int]) -> NoReturn:

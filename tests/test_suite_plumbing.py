@@ -3,11 +3,19 @@ run the tests must not change what they report."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import execnet.gateway_base as execnet
 import pytest
 
+from tools.update_readme import environment
+
+from . import conftest
 from .conftest import _PACKED
 
 
@@ -67,3 +75,73 @@ def test_a_report_with_failure_text_or_a_field_marshal_cannot_write_goes_as_befo
     worker = SimpleNamespace(workerinput={_PACKED: True})
     data = pytestconfig.hook.pytest_report_to_serializable(config=worker, report=odd)  # execnet refuses it too
     assert _PACKED not in data and data["user_properties"] == [("x", object)]
+
+
+def test_the_gpt41cost_of_a_command_line_is_a_shell_script(cli):
+    """Cli.shell's ``gpt41cost`` asks the test process for its run from bash: a Python interpreter
+    took some 13 CPU ms more for each (conftest's _SHIM)."""
+    env = environment()
+    assert cli.shell('head -c 12 "$(type -P gpt41cost)"', env) == "#!/bin/bash\n"
+
+
+def _shows_its_run(monkeypatch):
+    """Each forked run writes to its stderr what it was given: arguments, directory, environment
+    (of it, ONE and the shim's server variable), closed standard streams and stdin's text; then
+    exits 3."""
+
+    def run_as_main(script):
+        try:
+            closed = [fd for fd in (0, 1, 2) if not os.path.exists(f"/proc/self/fd/{fd}")]
+            given = {
+                "argv": sys.argv[1:],
+                "cwd": os.getcwd(),
+                "env": {k: v for k, v in os.environ.items() if k in ("ONE", conftest._SERVER)},
+                "closed": closed,
+                "stdin": "" if 0 in closed else os.read(0, 100).decode(),
+            }
+            if 2 not in closed:
+                os.write(2, json.dumps(given).encode() + b"\n")
+            if 1 not in closed:
+                os.write(1, b"out\n")
+        finally:
+            os._exit(3)
+
+    monkeypatch.setattr(conftest, "_run_as_main", run_as_main)
+
+
+def test_a_forked_run_is_given_what_its_gpt41cost_was(cli, monkeypatch, tmp_path):
+    _shows_its_run(monkeypatch)
+    shown = cli.shell(
+        f"cd {tmp_path} && printf 'in put' | ONE='a b' gpt41cost x 'y z' ''; echo \"exit $?\";"
+        ' gpt41cost 1 >&- <&-; echo "exit $?"; gpt41cost 2 2>&- | cat; echo "exit ${PIPESTATUS[0]}"',
+        environment(),
+    )
+    first, second, third, *rest = shown.splitlines()
+    assert json.loads(first) == {
+        "argv": ["x", "y z", ""], "cwd": str(tmp_path), "env": {"ONE": "a b"}, "closed": [], "stdin": "in put"
+    }  # fmt: skip
+    assert second == "out" and third == "exit 3"
+    assert json.loads(rest[0]) == {"argv": ["1"], "cwd": str(tmp_path), "env": {}, "closed": [0, 1], "stdin": ""}
+    assert rest[1:] == ["exit 3", "out", "exit 3"]  # the third's stderr closed: nothing of it shown
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGQUIT])
+def test_a_run_ended_by_a_signal_ends_its_gpt41cost_so(cli, monkeypatch, sig):
+    def run_as_main(script):
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+            os.kill(os.getpid(), sig)
+        finally:
+            os._exit(1)
+
+    monkeypatch.setattr(conftest, "_run_as_main", run_as_main)
+    shown = cli.shell('gpt41cost; echo "exit $?"', environment())
+    assert shown.endswith(f"exit {128 + sig}\n")
+    if sig != signal.SIGQUIT:  # which bash keeps to itself: the shim exits 128 + N instead
+        real = subprocess.run(
+            ["/bin/bash", "-c", f'sh -c "kill -{sig.name[3:]} \\$\\$"; echo "exit $?"'],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert shown.count("\n") == (real.stdout + real.stderr).count("\n")
