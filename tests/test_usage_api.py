@@ -3,6 +3,7 @@ every error, the key never shown, --save and the offline rerun. No test touches 
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator
 from decimal import Decimal
@@ -290,44 +291,53 @@ def test_equivalent_request_logs_price_the_same(cli, tmp_path):
     assert api["unpriced"] == [{**u} for u in logs_doc["unpriced"]]
 
 
-def _split(total: int, n: int, k: int) -> int:
-    """Request k's share of ``total`` over ``n`` requests (the first ``total % n`` get one more)."""
-    return total // n + (1 if k < total % n else 0)
-
-
 def _request_logs(buckets: list[dict], folder: Path) -> list[str]:
     """The request logs of these buckets: one Chat Completions response per request (Batch output
-    lines for batch rows), tokens split so that each row sums back exactly. Each line is the bytes
-    ``orjson.dumps`` writes for it, filled into a template (119,235 lines)."""
+    lines for batch rows), tokens split so that each row sums back exactly (the first ``total % n``
+    requests of a row get one more). Each line is the bytes ``orjson.dumps`` writes for it, filled
+    into a template of its row and its share of the tokens, which changes at most three times in a
+    row (119,235 lines)."""
     chat, batch = folder / "chat.jsonl", folder / "batch_output.jsonl"
-    response = (
-        b'{"id":"chatcmpl-%d-%d-%d","object":"chat.completion","created":%d,"model":%s,"usage":{"prompt_tokens":%d,'
-        b'"completion_tokens":%d,"total_tokens":%d,"prompt_tokens_details":{"cached_tokens":%d}},"service_tier":"default"}'
+    response = b'{"id":"chatcmpl-%d-%d-%%d","object":"chat.completion","created":%%d,"model":%s,"usage":'
+    usage = (
+        b'{"prompt_tokens":%d,"completion_tokens":%d,"total_tokens":%d,"prompt_tokens_details":{"cached_tokens":%d}},'
+        b'"service_tier":"default"}'
     )
-    batch_line = b'{"id":"batch_req_%d-%d-%d","custom_id":"r-%d","response":{"status_code":200,"body":%s},"error":null}'
+    batch_line = b'{"id":"batch_req_%d-%d-%%d","custom_id":"r-%%d","response":{"status_code":200,"body":'
     with open(chat, "wb") as fc, open(batch, "wb") as fb:
         for bucket in buckets:
             start = bucket["start_time"]
             for row, r in enumerate(bucket["results"]):
                 n = r["num_model_requests"]
-                model = orjson.dumps(r["model"])
+                (inp, more_inp), (cached, more_cached), (out, more_out) = (
+                    divmod(r[key], n) for key in ("input_tokens", "input_cached_tokens", "output_tokens")
+                )
+                assert (cached, more_cached) <= (inp, more_inp)  # no request has more cached than input tokens
+                # the row's template: %d for the request (k) and its time left in it
+                head = response % (start, row, orjson.dumps(r["model"]).replace(b"%", b"%%"))
+                if r["batch"]:
+                    head = batch_line % (start, row) + head
                 lines = []
-                for k in range(n):
-                    inp, cached = _split(r["input_tokens"], n, k), _split(r["input_cached_tokens"], n, k)
-                    out = _split(r["output_tokens"], n, k)
-                    assert cached <= inp
-                    body = response % (start, row, k, start + k % 86_400, model, inp, out, inp + out, cached)
+                cuts = sorted({0, n, *(m for m in (more_inp, more_cached, more_out) if m < n)})
+                for first, end in itertools.pairwise(cuts):  # requests with the same share of the tokens
+                    i, c, o = inp + (first < more_inp), cached + (first < more_cached), out + (first < more_out)
+                    line = head + usage % (i, o, i + o, c)
                     if r["batch"]:
-                        body = batch_line % (start, row, k, k, body)
-                    lines.append(body + b"\n")
-                (fb if r["batch"] else fc).write(b"".join(lines))
+                        line += b'},"error":null}'
+                        lines += [line % (k, k, k, start + k % 86_400) for k in range(first, end)]
+                    else:
+                        lines += [line % (k, start + k % 86_400) for k in range(first, end)]
+                (fb if r["batch"] else fc).write(b"\n".join(lines) + b"\n")
     return [str(chat), str(batch)]
 
 
 def test_november_from_api_equals_its_request_logs(cli, fake, tmp_path):
     """Done when: the same totals as `usage` on the equivalent request logs at catalog prices."""
     logs = _request_logs(load_buckets(*USAGE_PAGES), tmp_path)
-    from_logs = cli("usage", "--pricing", FIXTURE_CATALOG, *logs, "--format", "json").json(code=0)
+    # read in this process: each log (23 and 11 MB) is one range of a read in parallel, read by one
+    # worker all the same, whose 119,235 ids come back to be checked here (tests/test_usage.py
+    # holds reads in parallel to reads in one process)
+    from_logs = cli("usage", "--pricing", FIXTURE_CATALOG, *logs, "--format", "json", "--jobs", "1").json(code=0)
     from_api = _api(cli, fake, *NOV, "--format", "json").json(code=0)
     assert from_logs["records"] == 119_235  # one record per request
     assert _totals(from_api) == _totals(from_logs)
