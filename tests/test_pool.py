@@ -132,13 +132,13 @@ def test_calls_in_several_threads_at_once_each_run_their_own_function(tmp_path, 
         except Exception as exc:  # the test reports it
             got[tag, turn] = exc
 
-    for turn in range(4):
+    for turn in range(2):
         threads = [threading.Thread(target=call, args=(tag, turn)) for tag in "ab"]
         for t in threads:
             t.start()
         for t in threads:
             t.join(120)
-    assert got == {(tag, turn): [(tag, i) for i in range(12)] for tag in "ab" for turn in range(4)}
+    assert got == {(tag, turn): [(tag, i) for i in range(12)] for tag in "ab" for turn in range(2)}
 
 
 def test_ranges_start_at_line_starts_with_their_first_line_numbers(tmp_path, monkeypatch):
@@ -182,15 +182,20 @@ def test_a_range_ending_inside_a_line_reads_that_line_whole(tmp_path, catalog):
 @pytest.mark.parametrize(
     "cores", [False, pytest.param(True, marks=pytest.mark.needs_fork)], ids=["one-pass", "every-core"]
 )
-def test_a_file_named_twice_is_two_inputs_each_with_its_own_figures(cli, tmp_path, small_ranges, cores):
+def test_a_file_named_twice_is_two_inputs_each_with_its_own_figures(cli, tmp_path, small_ranges, monkeypatch, cores):
     """``estimate b.jsonl b.jsonl --per-input``: two inputs, each with its requests' tokens (the
     second showed 0 and the first both, one group of the totals for the two); each pre-flight's
-    input tokens are its file's, taken from the totals, which count each request's size once."""
+    input tokens are its file's, taken from the totals, which count each request's size once.
+    The file alone is read in one pass (on every core it gives the same: the test above)."""
     path = batch_file(tmp_path)
+    alone = json.loads(cli(str(path), "--per-input").stdout)
+    read: list[str] = []  # the files read on every core
+    map_spans = pool.map_spans
+    monkeypatch.setattr(pool, "map_spans", lambda source, *a, **kw: read.append(source) or map_spans(source, *a, **kw))
     if cores:
         small_ranges()
-    alone = json.loads(cli(str(path), "--per-input").stdout)
     twice = json.loads(cli(str(path), str(path), "--per-input").stdout)
+    assert read == [str(path)] * 2 * cores
     (one,) = alone["inputs"]
     assert [(i["requests"], [m["input_tokens"] for m in i["models"]]) for i in twice["inputs"]] == [
         (one["requests"], [m["input_tokens"] for m in one["models"]])
