@@ -375,14 +375,13 @@ def _batch_line(body: bytes, response_extra: bytes = b"", line_extra: bytes = b"
     return b'{"id":"batch_req_1","custom_id":"r1",' + line_extra + b'"response":' + response + b',"error":null}'
 
 
-@pytest.mark.parametrize("twice", ["none", "usage", "details", "body", "response", "usage-in-body", "usage-null"])
-def test_an_object_key_twice_in_a_usage_record_is_a_bad_record(tmp_path, twice):
-    """#18: "usage" twice was priced from the last without a word. A key usage reads whose value is
-    an object, given twice with an object both times, now makes the record a bad one, on both paths
-    (the fast path counts the structs msgspec builds; a repeated one builds one too many)."""
+def _keys_twice() -> dict[str, bytes]:
+    """A record whose object key usage reads is given twice, in each place (and none, and null then
+    an object), and a record with another id, each a line."""
     good = (Path(__file__).parent / "data" / "usage" / "chat.jsonl").read_bytes().splitlines()[0]
     other = good.replace(b"chatcmpl-", b"chatcmpl-2")
-    lines = {
+    return {
+        "other": other,
         "none": good,
         "usage": good.replace(b'"usage":{', USAGE_TWICE),
         "details": good.replace(b'"prompt_tokens_details":{', DETAILS_TWICE),
@@ -391,17 +390,47 @@ def test_an_object_key_twice_in_a_usage_record_is_a_bad_record(tmp_path, twice):
         "response": _batch_line(good, line_extra=b'"response":{"status_code":200,"body":' + other + b"},"),
         "usage-in-body": _batch_line(good.replace(b'"usage":{', USAGE_TWICE)),
     }
-    line = lines[twice]
+
+
+@pytest.mark.parametrize("twice", ["none", "usage", "details", "body", "response", "usage-in-body", "usage-null"])
+def test_an_object_key_twice_in_a_usage_record_is_a_bad_record(tmp_path, twice):
+    """#18: "usage" twice was priced from the last without a word. A key usage reads whose value is
+    an object, given twice with an object both times, now makes the record a bad one, on both paths
+    (the fast path counts the structs msgspec builds; a repeated one builds one too many). Read in
+    ranges by several processes, they count the same: the test below."""
+    lines = _keys_twice()
+    other, line = lines["other"], lines[twice]
     f = tmp_path / "t.jsonl"
     f.write_bytes(b"\n".join([other, line, other.replace(b"chatcmpl-2", b"chatcmpl-4")]) + b"\n")
-    for jobs, limit in ((1, ru.PARALLEL_MIN_BYTES), (2, 0)):
-        acc = read_usage([str(f)], jobs=jobs, parallel_min_bytes=limit)
-        if twice in ("none", "usage-null"):  # null is no object: the object is read, as before
-            assert (acc.records, acc.skip_counts) == (3, {})
-        else:
-            assert (acc.records, acc.skip_counts) == (2, {"bad_record": 1}), acc.skips
-            assert "appears twice in one object" in acc.skips[0].detail and acc.skips[0].line == 2
+    acc = read_usage([str(f)], jobs=1)
+    if twice in ("none", "usage-null"):  # null is no object: the object is read, as before
+        assert (acc.records, acc.skip_counts) == (3, {})
+    else:
+        assert (acc.records, acc.skip_counts) == (2, {"bad_record": 1}), acc.skips
+        assert "appears twice in one object" in acc.skips[0].detail and acc.skips[0].line == 2
     same(scan([other, line]), reference([other, line]))
+
+
+def test_object_keys_twice_read_in_ranges_count_what_one_process_counts(tmp_path, monkeypatch):
+    """The records of the test above, each after a record with another id, in one file read in
+    ranges of a line or two by two processes: the same records, bad records and line numbers as
+    one process reading it (each was a file of three lines, read by one process and by one worker)."""
+    lines = _keys_twice()
+    f = tmp_path / "t.jsonl"
+    f.write_bytes(
+        b"".join(
+            lines["other"].replace(b"chatcmpl-2", b"chatcmpl-%d" % (20 + k)) + b"\n" + line + b"\n"
+            for k, (name, line) in enumerate(lines.items())
+            if name != "other"
+        )
+    )
+    one = read_usage([str(f)], jobs=1)
+    assert (one.skip_counts, one.duplicates) == ({"bad_record": 5}, 1)  # "none" and "usage-null": one id
+    monkeypatch.setattr(ru, "RANGE_BYTES", 2048)
+    assert len(ru._ranges(str(f), 0, f.stat().st_size, 2)) > 5
+    two = read_usage([str(f)], jobs=2, parallel_min_bytes=0)
+    same(two, one)
+    assert [s.message() for s in two.skips] == [s.message() for s in one.skips]
 
 
 def test_bytes_that_are_not_utf8_are_read_as_the_replacement_character(tmp_path):
@@ -472,7 +501,9 @@ def test_cached_above_prompt_is_skipped_with_its_line(monkeypatch):
 # --------------------------------------------------------------------------- chunks, maps, processes
 
 
-def _write(tmp_path: Path, seed: int, n: int, broken: float) -> tuple[Path, list[bytes]]:
+@functools.cache
+def _made(seed: int, n: int, broken: float) -> tuple[bytes, ...]:
+    """``n`` responses as the API writes them, about ``broken`` of them broken (made once a run)."""
     rng = random.Random(seed)
     lines = []
     for i in range(n):
@@ -480,6 +511,17 @@ def _write(tmp_path: Path, seed: int, n: int, broken: float) -> tuple[Path, list
         if rng.random() < broken:
             line = b"".join(mutate(rng, line).split(b"\n"))
         lines.append(line)
+    return tuple(lines)
+
+
+@functools.cache
+def _reference_of(seed: int, n: int, broken: float) -> Accumulator:
+    """:func:`reference` of those lines (made once a run; only read)."""
+    return reference(list(_made(seed, n, broken)))
+
+
+def _write(tmp_path: Path, seed: int, n: int, broken: float) -> tuple[Path, list[bytes]]:
+    lines = list(_made(seed, n, broken))
     f = tmp_path / "log.jsonl"
     f.write_bytes(b"\n".join(lines) + b"\n")
     return f, lines
@@ -489,7 +531,7 @@ def _write(tmp_path: Path, seed: int, n: int, broken: float) -> tuple[Path, list
 @pytest.mark.parametrize("broken", [pytest.param(0.0, id="clean"), pytest.param(0.2, id="broken")])
 def test_small_chunks_and_parallel_ranges_agree(tmp_path, monkeypatch, chunk, broken):
     f, lines = _write(tmp_path, 21, 400, broken)
-    want = reference(lines)
+    want = _reference_of(21, 400, broken)
     monkeypatch.setattr(ru, "CHUNK_BYTES", chunk)
     same(read_usage([str(f)], jobs=1), want)
     acc = Accumulator()
@@ -499,8 +541,11 @@ def test_small_chunks_and_parallel_ranges_agree(tmp_path, monkeypatch, chunk, br
     first, body = f.read_bytes().split(b"\n", 1)
     assert ru.scan_stream(io.BytesIO(body), ru.Sink(acc, str(f), False), first=first + b"\n") == len(lines)
     same(acc, want)
-    for jobs in (2, 3):
-        same(read_usage([str(f)], jobs=jobs, parallel_min_bytes=0), want)
+    # in ranges by two processes (at 64 MiB a range, the file was one range, read by one process
+    # whatever the jobs: 2 and 3 were the same run)
+    monkeypatch.setattr(ru, "RANGE_BYTES", 32 << 10)
+    assert len(ru._ranges(str(f), 0, f.stat().st_size, 2)) > 5
+    same(read_usage([str(f)], jobs=2, parallel_min_bytes=0), want)
 
 
 def test_map_without_final_newline_and_with_blank_lines(tmp_path):
@@ -545,17 +590,19 @@ def _benchmark() -> tuple[Any, tuple[dict[str, Any], ...]]:
     return gen_usage, tuple(gen_usage.chat(rng, i) for i in range(1500))
 
 
-def _benchmark_lines(layout: str) -> list[bytes]:
-    """``gen_usage.lines(layout, 1500)``, byte for byte, from the responses made once."""
+@functools.cache
+def _benchmark_lines(layout: str) -> tuple[bytes, ...]:
+    """``gen_usage.lines(layout, 1500)``, byte for byte, from the responses made once (each layout
+    rendered once, for the two tests that read it)."""
     gen_usage, bodies = _benchmark()
     extra = random.Random(41 + 1)  # as lines() seeds the extra fields
-    return [gen_usage.render(layout, body, i, extra) for i, body in enumerate(bodies)]
+    return tuple(gen_usage.render(layout, body, i, extra) for i, body in enumerate(bodies))
 
 
 @pytest.mark.parametrize("layout", ["extra", "batch"])
 def test_the_benchmark_lines_are_gen_usage_lines(layout: str) -> None:
     gen_usage, _ = _benchmark()
-    assert _benchmark_lines(layout)[:100] == list(itertools.islice(gen_usage.lines(layout, 1500), 100))
+    assert list(_benchmark_lines(layout)[:100]) == list(itertools.islice(gen_usage.lines(layout, 1500), 100))
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
