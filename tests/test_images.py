@@ -179,14 +179,25 @@ def test_tokens_positive_and_never_above_the_models_maximum(w: int, h: int, mode
     assert 1 <= image_tokens(model, w, h, detail) <= max_image_tokens(model)
 
 
+# These six laws too at 30 (100 before), with the edges their mutants live on as examples. Mutants
+# of images.py, 5 seeded runs, before -> after: the patch fit to max_side dropped 5/5 -> 5/5 (patch
+# law); auto read as low 5/5 -> 5/5 (low law); 85 tokens at low on patch models 5/5 -> 5/5 (detail
+# law); a short side shrunk to 768 from 512 px 2/5 -> 5/5 (unresized law), only from 1536 px 4/5 ->
+# 5/5 (same-shape law); a token more at 1,536 patches 1/5 -> 5/5 (nano law); the budget's min()
+# dropped: 0/5 both, the shrink never passes the budget.
+@settings(max_examples=30)
 @given(sides, sides, st.sampled_from(PATCH_MODELS))
+@example(1530, 1000, "gpt-4.1-nano")  # nano's budget met exactly
+@example(3000, 3000, "gpt-4.1-mini")  # over mini's 2048-px side: the fit keeps it to 64 x 64 patches
 def test_patches_never_exceed_the_budget_or_the_pixel_cap(w: int, h: int, model: str) -> None:
     sizing = PATCH_SIZING[model]
     patches = patch_count(w, h, patch_budget=sizing.patch_budget, max_side=sizing.max_side)
     assert 1 <= patches <= min(sizing.patch_budget, (sizing.max_side // 32) ** 2)
 
 
+@settings(max_examples=30)
 @given(sides, sides)
+@example(1530, 1000)  # 48 x 32 = 1,536 patches: the most, exactly
 def test_nano_never_above_1536_patches_times_multiplier(w: int, h: int) -> None:
     assert image_tokens("gpt-4.1-nano", w, h) <= 3779  # ceil(1536 x 2.46 = 3778.56)
 
@@ -199,18 +210,24 @@ def test_tokens_do_not_depend_on_orientation(w: int, h: int, model: str) -> None
     assert image_tokens(model, w, h) == image_tokens(model, h, w)
 
 
+@settings(max_examples=30)
 @given(sides, sides)
+@example(1000, 2000)
 def test_gpt41_low_is_85_and_never_above_high(w: int, h: int) -> None:
     assert image_tokens("gpt-4.1", w, h, "low") == 85 <= image_tokens("gpt-4.1", w, h, "high")
     assert image_tokens("gpt-4.1", w, h, "auto") == image_tokens("gpt-4.1", w, h, "high")
 
 
+@settings(max_examples=30)
 @given(sides, sides, st.sampled_from(PATCH_MODELS))
+@example(1000, 2000, "gpt-4.1-mini")
 def test_detail_changes_nothing_on_patch_models(w: int, h: int, model: str) -> None:
     assert image_tokens(model, w, h, "low") == image_tokens(model, w, h, "high") == image_tokens(model, w, h)
 
 
+@settings(max_examples=30)
 @given(st.integers(1, 400), st.integers(1, 400), st.integers(1, 60))
+@example(384, 384, 4)  # 1536 -> 1920 px a side: past 768 on the short side both times
 def test_gpt41_same_shape_bigger_never_fewer_tiles(a: int, b: int, k: int) -> None:
     # True for gpt-4.1 (and mini); NOT for nano, whose budget shrink can drop a patch row as the
     # image grows (e.g. 2112x840 -> 1408 patches but 2288x910 -> 1386), and NOT for growing one
@@ -218,7 +235,10 @@ def test_gpt41_same_shape_bigger_never_fewer_tiles(a: int, b: int, k: int) -> No
     assert tile_count(k * a, k * b) <= tile_count((k + 1) * a, (k + 1) * b)
 
 
+@settings(max_examples=30)
 @given(st.integers(1, 768), st.integers(1, 2048), st.integers(0, 100))
+@example(700, 2048, 68)  # up to a short side of exactly 768, not shrunk
+@example(520, 2048, 100)  # a short side past one tile, under 768
 def test_gpt41_unresized_images_grow_tiles_monotonically(short: int, long: int, extra: int) -> None:
     if short + extra <= 768:
         assert tile_count(short, long) <= tile_count(short + extra, long)
