@@ -115,10 +115,19 @@ def test_limits_gives_estimates_note_on_a_body_asking_for_priority(cli, tmp_path
 COMMANDS = ("estimate", "limits", "plan", "usage", "rules", "pricing", "verify")
 
 
+#: command -> ``gpt41cost COMMAND --help`` at 80 columns, run once per process for the two tests below.
+_HELP: dict[str, str] = {}
+
+
+def _help(cli, command: str) -> str:  # type: ignore[no-untyped-def]
+    if command not in _HELP:
+        _HELP[command] = cli(command, "--help", env={"COLUMNS": "80"}, expect=0).stdout
+    return _HELP[command]
+
+
 def _examples(cli, command: str) -> list[str]:  # type: ignore[no-untyped-def]
     """The lines under 'Examples:' of ``gpt41cost COMMAND --help`` at 80 columns, each stripped."""
-    text = cli(command, "--help", env={"COLUMNS": "80"}, expect=0).stdout
-    lines = text.splitlines()
+    lines = _help(cli, command).splitlines()
     start = next(i for i, line in enumerate(lines) if line.strip() == "Examples:")
     return [line.strip() for line in lines[start + 1 :] if line.strip()]
 
@@ -134,7 +143,7 @@ def test_every_help_example_is_a_whole_command(cli, command: str) -> None:  # ty
 
     from tools.update_readme import ROOT
 
-    help_text = cli(command, "--help", env={"COLUMNS": "80"}, expect=0).stdout
+    help_text = _help(cli, command)
     known = set(re.findall(r"(?<![\w-])(--[a-z0-9][a-z0-9-]*|-[a-zA-Z])\b", help_text.split("Examples:")[0]))
     examples = _examples(cli, command)
     assert examples
