@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from gpt41cost import tokens
 from gpt41cost.errors import VocabularyError
+from gpt41cost.readers import pool
 
 
 @pytest.fixture(scope="module")
@@ -272,3 +273,17 @@ def test_ids_on_every_core_are_encode_ordinary(enc, text, chunk):
     # the ids plain text is hashed from for the prompt cache: the same as one pass, in order
     assert tokens.encode_ids(text, chunk_chars=chunk, workers=2).tolist() == enc.encode_ordinary(text)
     assert tokens.encode_ids(text).tolist() == enc.encode_ordinary(text)
+
+
+@pytest.mark.skipif(not pool.forks(), reason="one core or no fork: no counting processes")
+def test_ids_of_a_text_cut_in_pieces_on_two_workers_are_encode_ordinary(enc, monkeypatch):
+    """encode_ids cuts a text only from PARALLEL_MIN_CHARS on: the texts of the test above are one
+    piece whatever its chunk. With that lowered, the tricky texts in one, cut about every 500
+    characters, come back from two workers as one pass's ids, in order."""
+    text = "".join(TRICKY.values())
+    monkeypatch.setattr(tokens, "PARALLEL_MIN_CHARS", 0)
+    pieces = []
+    real = pool.map_spans
+    monkeypatch.setattr(pool, "map_spans", lambda *a, **k: pieces.append(len(a[2])) or real(*a, **k))
+    assert tokens.encode_ids(text, chunk_chars=500, workers=2).tolist() == enc.encode_ordinary(text)
+    assert pieces and pieces[0] > 10, pieces
