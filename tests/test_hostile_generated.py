@@ -17,7 +17,7 @@ import json
 import re
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gpt41cost.catalog import load_catalog
@@ -143,8 +143,30 @@ def hostile_pages(draw: st.DrawFn) -> tuple[bytes, int]:
     return ("\n".join(lines) + "\n").encode(), len(lines) * PAGE_SKIPS
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+#: A page whose first bucket's results are a number, not a list (a TypeError once): the edge a
+#: reader that stops checking the results' type fails on, which few drawn pages reach.
+RESULTS_NOT_A_LIST = (
+    (json.dumps({**PAGE, "data": [{**PAGE["data"][0], "results": 5}, *PAGE["data"][1:]]}) + "\n").encode(),
+    PAGE_SKIPS,
+)
+
+
+#: Two records whose prompt_tokens are a list, and 2.5: the edges of a reader that stops checking
+#: that a count is a whole number (a TypeError either way, once taken for one).
+COUNTS_NOT_WHOLE = (
+    b"".join(
+        json.dumps({"id": "a", "object": "chat.completion", "created": 1764979200, "model": "gpt-4.1",
+                    "usage": {"prompt_tokens": p, "completion_tokens": 1, "total_tokens": 5}}).encode() + b"\n"
+        for p in ([], 2.5)
+    ),
+    2,
+)  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.one_of(hostile_records().map(lambda data: (data, data.count(b"\n"))), hostile_pages()))
+@example(RESULTS_NOT_A_LIST)
+@example(COUNTS_NOT_WHOLE)
 def test_generated_hostile_records_are_counted_or_skipped(cli, tmp_path: Path, case: tuple[bytes, int]) -> None:
     from gpt41cost.readers.usage import read_usage
 
