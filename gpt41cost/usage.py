@@ -34,7 +34,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TypeVar
+from typing import TypeGuard, TypeVar
 
 import msgspec
 from msgspec import Struct
@@ -658,6 +658,15 @@ def priced_parts(acc: Accumulator) -> Iterator[tuple[GroupKey, str, bool, int, i
         yield key, "standard", True, ln, li, lc, lo
 
 
+def names_model(model: object) -> TypeGuard[str]:
+    """Whether a record's ``model`` names one: a string with more than spaces in it. An empty or
+    blank name names no model, as a missing one does: the readers take a record with one for a bad
+    record, whatever its kind (a response, a LiteLLM row, a Usage API result, a CSV export row),
+    as which prices apply is unknown; a Usage API result with none (null: not grouped by model) is
+    priced as no model (:class:`Resolver`)."""
+    return isinstance(model, str) and bool(model.strip())
+
+
 class Resolver:
     """Resolve each distinct model name once; remember why a name cannot be priced."""
 
@@ -672,8 +681,8 @@ class Resolver:
         return hit
 
     def _resolve(self, model: str | None) -> ResolvedModel | str:
-        if model is None or not model.strip():
-            return "the records name no model (export the Usage API or CSV grouped by model)"
+        if not names_model(model):
+            return "the records name no model (fetch the Usage API grouped by model)"
         try:
             return self.catalog.resolve(model)
         except UnknownModelError:

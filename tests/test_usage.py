@@ -504,10 +504,9 @@ def test_a_model_under_two_names_must_agree(tmp_path, model, snapshot):
 
 def test_an_empty_model_cell_reads_the_other_name(tmp_path):
     f = tmp_path / "both.csv"
-    f.write_text(_TWO_MODELS + f"{D0},3,,gpt-4.1-2025-04-14,1000,10\n{D0},2,gpt-4.1-mini,,100,1\n{D0},1, , ,5,1\n")
+    f.write_text(_TWO_MODELS + f"{D0},3,,gpt-4.1-2025-04-14,1000,10\n{D0},2,gpt-4.1-mini,,100,1\n")
     acc = read_usage([str(f)], strict=True, jobs=1)
     assert sorted((k[0] or "", v[0]) for k, v in acc.groups.items()) == [
-        ("", 1),
         ("gpt-4.1-2025-04-14", 3),
         ("gpt-4.1-mini", 2),
     ]

@@ -116,7 +116,7 @@ def _export(seed: int) -> list[tuple[int, str, str, list[int], list[int]]]:
     for _ in range(rnd.randint(1, 25)):
         n, inp, out = rnd.randint(1, 5000), rnd.randint(0, 900_000), rnd.randint(0, 90_000)
         counts = [n, inp, out, inp * rnd.randint(0, 100) // 100]  # cached: a share of the input
-        model = rnd.choice(["gpt-4.1", "gpt-4.1-mini", " gpt-4.1-nano ", ""])
+        model = rnd.choice(["gpt-4.1", "gpt-4.1-mini", " gpt-4.1-nano "])
         rows.append(
             (
                 rnd.randrange(10),

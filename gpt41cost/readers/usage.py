@@ -93,6 +93,7 @@ from ..usage import (
     band_key,
     calibrate,
     day_of,
+    names_model,
 )
 from . import repeats
 from .files import UnreadableDirectory, open_input, stdin_stream
@@ -487,10 +488,11 @@ def _add_kind(sink: Sink, recs: list[Any], built: int, batch: bool, time_field: 
 
 
 def _blank_model(models: list[str]) -> bool:
-    """Whether a model name of these is empty or blank: a bad record (:class:`_NoModel`), which the
-    reference parse names. Checked on the distinct names: each name's hash is kept by the string,
-    so :func:`_add_rows`, which keys the rows by it, does not compute it again."""
-    return not all(map(str.strip, set(models)))
+    """Whether a model name of these names no model (:func:`~gpt41cost.usage.names_model`): a bad
+    record (:class:`_NoModel`), which the reference parse names. Checked on the distinct names:
+    each name's hash is kept by the string, so :func:`_add_rows`, which keys the rows by it, does
+    not compute it again."""
+    return not all(map(names_model, set(models)))
 
 
 _ID, _MODEL, _USAGE, _TIER = attrgetter("id"), attrgetter("model"), attrgetter("usage"), attrgetter("service_tier")
@@ -790,7 +792,7 @@ def _from_response(
 ) -> UsageRecord:
     _twice(usage, ("prompt_tokens_details", "input_tokens_details"))
     model = obj.get("model")
-    if not isinstance(model, str) or not model.strip():  # an empty name names no model, as none does
+    if not names_model(model):  # an empty name names no model, as none does
         raise _NoModel(obj)
     if "prompt_tokens" in usage or "completion_tokens" in usage:  # Chat Completions
         inp = _tok(usage, "prompt_tokens", "usage")
@@ -989,6 +991,9 @@ def _api_result(res: Any, day: int | None) -> UsageRecord:
     kind = res.get("object")
     if isinstance(kind, str) and kind != COMPLETIONS_RESULT:
         raise _Bad("bad_record", f"{kind} is not completions usage (use /v1/organization/usage/completions)")
+    model = res.get("model")
+    if model is not None and not names_model(model):  # null: a result not grouped by model
+        raise _no_model_name("result.model", orjson.dumps(model).decode()[:40], "fetch the usage again")
     n = _tok(res, "num_model_requests", "result", requests=None)
     inp = _tok(res, "input_tokens", "result", requests=n)
     out = _tok(res, "output_tokens", "result", requests=n)
@@ -996,7 +1001,7 @@ def _api_result(res: Any, day: int | None) -> UsageRecord:
     if cached > inp:
         raise _Bad("bad_tokens", f"result.input_cached_tokens ({cached}) exceeds input_tokens ({inp})")
     return UsageRecord(
-        _name(res.get("model")),
+        _name(model),
         inp,
         cached,
         out,
@@ -1025,6 +1030,16 @@ RESULT_KEYS = (
     "user_id",
     "api_key_id",
 )
+
+
+def _no_model_name(where: str, shown: str, then: str) -> _Bad:
+    """The bad record of a sum row (a Usage API result, a CSV export row) whose model at ``where``,
+    ``shown``, names none (:func:`~gpt41cost.usage.names_model`), as a response's is
+    (:class:`_NoModel`); ``then``: what to do."""
+    return _Bad(
+        "bad_record",
+        f"{where} is {shown}, which names no model, so which prices apply is unknown: {then} grouped by model",
+    )
 
 
 def _is_page(value: dict[str, Any]) -> bool:
@@ -1384,7 +1399,7 @@ def _add_uniform(sink: Sink, recs: list[_Line], built: int) -> bool:
         batch = True
     usages = list(map(_USAGE, bodies))
     models = list(map(_MODEL, bodies))
-    if not all(usages) or not all(models) or _blank_model(models):  # a usage struct, a model name on every line
+    if not all(usages) or _blank_model(models):  # a usage struct, a model name on every line (UNSET names none)
         return False
     inp = list(map(_PT, usages))
     out = list(map(_CT, usages))
@@ -1428,7 +1443,7 @@ def clean(r: _Line) -> tuple[_Line, bool, int, int, int, int | float | None] | N
             return None
         r, batch = body, True
     u = r.usage
-    if not isinstance(u, _Usage) or not isinstance(r.model, str) or not r.model.strip():
+    if not isinstance(u, _Usage) or not names_model(r.model):
         return None
     stamp = r.created if r.created is not None else r.created_at
     if stamp is None:  # a day from TIME_KEYS, if any
@@ -2277,7 +2292,7 @@ def _csv_rows(
     row's ``batch`` is empty (or the export has no such column), or its ``service_tier`` is empty on
     a row that is not Batch traffic, as a Usage API result with null there (:class:`_Ungrouped`)."""
     take = itemgetter(*(col.get(field, width) for field in _CSV_TAKEN))
-    n_in, n_out, n_req = names["input"], names["output"], names["requests"]
+    n_in, n_out, n_req, n_model = names["input"], names["output"], names["requests"], names["model"]
     n_cached, n_uncached = names.get("cached", ""), names.get("uncached", "")
     has_cached, has_uncached = "cached" in col, "uncached" in col
     known = _TRUE | _FALSE | {""}  # an empty cell (or no batch column): not grouped by batch
@@ -2311,11 +2326,13 @@ def _csv_rows(
             if len(days) >= _CSV_DAYS:
                 days.clear()
             days[when] = day
+        if not names_model(model):
+            raise _no_model_name(n_model, repr(model) if model else "empty", "export the usage")
         batch = flag in _TRUE
         tier = tier.strip().lower()
         return (
             (
-                model.strip() or None,
+                model.strip(),
                 batch,
                 tier or None,
                 day,

@@ -1,0 +1,125 @@
+"""fix17b: usage's rules each in one place. A Usage API result or CSV export row with an empty or
+blank model is a bad record, as a response with one is (usage.names_model)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import gpt41cost
+from gpt41cost.usage import UsageResult
+
+from .conftest import TEST_DATE
+
+#: 2025-12-06 00:00 UTC
+CREATED = 1764979200
+
+
+def _usage(path: Path | str, **kw: object) -> UsageResult:
+    return gpt41cost.usage([str(path)], as_of=TEST_DATE, **kw).result  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- 1. an empty model in a sum row
+
+
+def _result(model: object) -> dict[str, object]:
+    return {
+        "object": "organization.usage.completions.result",
+        "input_tokens": 1000,
+        "output_tokens": 200,
+        "input_cached_tokens": 0,
+        "num_model_requests": 5,
+        "model": model,
+        "batch": False,
+        "service_tier": "default",
+    }
+
+
+def _page(model: object) -> dict[str, object]:
+    bucket = {"object": "bucket", "start_time": CREATED, "results": [_result("gpt-4.1"), _result(model)]}
+    return {"object": "page", "data": [bucket], "has_more": False}
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["one-line", "pretty-streamed"])
+@pytest.mark.parametrize("model", ["", "  ", "\u3000", 5], ids=["empty", "spaces", "ideographic-space", "number"])
+def test_a_usage_api_result_whose_model_names_none_is_a_bad_record(
+    tmp_path: Path, model: object, indent: int | None
+) -> None:
+    """Before: an unpriced "(none)" row of 5 requests with the advice to group by model; a response
+    with such a model has been a bad record since 99787ee. A pretty-printed page is read as a stream
+    (readers/usage_stream), a one-line page parsed whole: both alike."""
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(_page(model), indent=indent, ensure_ascii=False))
+    got = _usage(path)
+    assert got.unpriced == ()
+    assert got.totals.requests == 5 and got.skipped == {"bad_record": 1}
+    shown = json.dumps(model, ensure_ascii=False)
+    assert got.skip_examples[0].detail == (
+        f"data[0].results[1]: result.model is {shown}, which names no model, so which prices apply is "
+        "unknown: fetch the usage again grouped by model"
+    )
+
+
+def test_a_usage_api_result_of_no_model_is_still_priced_as_none(tmp_path: Path) -> None:
+    """null: a result not grouped by model, listed as not priced (the rule is for names that name none)."""
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(_page(None)))
+    got = _usage(path)
+    assert got.skipped == {}
+    assert [(u.model, u.requests) for u in got.unpriced] == [(None, 5)]
+
+
+_HEADER = "start_time,model,num_model_requests,input_tokens,output_tokens,batch,service_tier\n"
+_PRICED_ROW = f"{CREATED},gpt-4.1,5,1000,200,false,default\n"
+
+
+@pytest.mark.parametrize(("cell", "shown"), [("", "empty"), ("   ", "'   '")], ids=["empty", "spaces"])
+def test_a_csv_row_whose_model_cell_names_none_is_a_bad_record(tmp_path: Path, cell: str, shown: str) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text(_HEADER + f"{CREATED},{cell},5,1000,200,false,default\n" + _PRICED_ROW)
+    got = _usage(path)
+    assert got.unpriced == ()
+    assert got.totals.requests == 5 and got.skipped == {"bad_record": 1}
+    assert got.skip_examples[0].message() == (
+        f"{path}:2: model is {shown}, which names no model, so which prices apply is unknown: "
+        "export the usage grouped by model"
+    )
+
+
+def test_a_csv_row_with_its_model_in_snapshot_id_alone_is_priced(tmp_path: Path) -> None:
+    """An export with both columns: an empty model cell beside a snapshot_id is that snapshot."""
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        "start_time,model,snapshot_id,num_model_requests,input_tokens,output_tokens,batch,service_tier\n"
+        f"{CREATED},,gpt-4.1-2025-04-14,5,1000,200,false,default\n{CREATED},,,5,1000,200,false,default\n"
+    )
+    got = _usage(path)
+    assert got.totals.requests == 5 and got.skipped == {"bad_record": 1}
+    assert "model is empty, which names no model" in got.skip_examples[0].detail
+
+
+@pytest.mark.parametrize("kind", ["page.json", "rows.csv"])
+def test_strict_stops_at_an_empty_model_and_skip_bad_skips_it(cli, tmp_path: Path, kind: str) -> None:
+    """As for any bad record: skipped with one line on stderr (with or without --skip-bad); --strict
+    stops at it with exit 3, one line, nothing on stdout. Before: exit 0 and a "(none)" row (1 under --strict)."""
+    path = tmp_path / kind
+    if kind == "page.json":
+        path.write_text(json.dumps(_page("")))
+    else:
+        path.write_text(_HEADER + f"{CREATED},,5,1000,200,false,default\n" + _PRICED_ROW)
+    line = f"{path}:{1 if kind == 'page.json' else 2}: "
+    stopped = cli("usage", "--as-of", TEST_DATE, "--strict", path)
+    assert stopped.exit_code == 3 and stopped.stdout == ""
+    assert stopped.stderr.count("\n") == 1 and "Traceback" not in stopped.stderr
+    assert stopped.stderr.startswith(f"gpt41cost: error: {line}")
+    assert "which names no model" in stopped.stderr
+    assert stopped.stderr.endswith("(--strict stops at the first bad record)\n")
+    for flags in ((), ("--skip-bad",)):
+        done = cli("usage", "--as-of", TEST_DATE, *flags, "-f", "json", path)
+        assert done.exit_code == 0
+        doc = json.loads(done.stdout)
+        assert doc["unpriced"] == [] and doc["skipped"] == {"bad_record": 1}
+        assert doc["requests"] == 5
+        assert f"warning: {line}" in done.stderr and "(none)" not in done.stderr
