@@ -54,7 +54,6 @@ from .usage import (
     Resolver,
     UsageResult,
     date_of,
-    priced_mode,
     priced_parts,
 )
 
@@ -299,19 +298,15 @@ def _traffic(
 ) -> tuple[dict[int, dict[tuple[str, str], list[int]]], dict[str, ResolvedModel]]:
     """The priced traffic of day numbers ``lo`` to ``hi``, as :func:`~gpt41cost.usage.summarize`
     prices it: day -> (model as given, processing mode) -> [input, cached, output] tokens; and each
-    model as resolved, at the mode it is priced at (:func:`~gpt41cost.usage.priced_mode`). Unpriced
+    model as resolved, at the mode it is priced at (:func:`~gpt41cost.usage.priced_parts`). Unpriced
     traffic (a model the catalog does not price) is left out, as its spend is."""
     resolve = Resolver(catalog)
     days: dict[int, dict[tuple[str, str], list[int]]] = {}
     models: dict[str, ResolvedModel] = {}
-    for key, mode, _long, _n, i, c, o in priced_parts(acc):
-        model, day = key[0], key[3]
-        if day is None or not lo <= day <= hi:
+    for key, resolved, mode, _long, _ft, _n, i, c, o in priced_parts(acc, resolve):
+        day = key[3]
+        if day is None or not lo <= day <= hi or isinstance(resolved, str):
             continue
-        resolved = resolve(model)
-        if isinstance(resolved, str):
-            continue
-        mode = priced_mode(resolved, mode)
         models[resolved.requested] = resolved
         sums = days.setdefault(day, {}).setdefault((resolved.requested, mode), [0, 0, 0])
         sums[0] += i

@@ -185,15 +185,13 @@ def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
     odd_tiers: dict[str, set[str]] = {}
     resolve = Resolver(catalog)
     on_day = PricesOnDay(catalog)  # the prices in force on a group's own day, as summarize prices it
-    for key, mode, _long, _n, i, c, o in priced_parts(acc):  # as summarize prices them
-        model, batch, tier, day = key[0], key[1], key[2], key[3]
+    for key, resolved, mode, _long, _ft, _n, i, c, o in priced_parts(acc, resolve):  # as summarize prices them
+        batch, tier, day = key[1], key[2], key[3]
         # a tier priced as standard: scale, auto, ...
         if mode_of(batch, tier) == "standard" and tier not in (None, "default"):
             odd_tiers.setdefault(day_label(day), set()).add(tier)
-        resolved = resolve(model)
         if isinstance(resolved, str):
             continue  # not priced: listed under Not priced by summarize, left out here too
-        mode = priced_mode(resolved, mode)
         rates = rates_for(on_day(resolved, day), mode)
         cost = cost_of(TokenUsage(i, c, o), rates)
         label = _label(resolved)

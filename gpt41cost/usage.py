@@ -639,23 +639,34 @@ def mode_of(batch: bool, service_tier: str | None) -> str:
     return "standard"
 
 
-def priced_parts(acc: Accumulator) -> Iterator[tuple[GroupKey, str, bool, int, int, int, int]]:
-    """Each group of ``acc`` as (key, the processing mode it bills at, long, requests, input,
-    cached, output): :func:`mode_of` its key's, except for the requests of a priority tier over
-    the long-context threshold (``acc.long_priority``), a part of their own at standard rates
-    (``long`` True: priority prices exclude long context, docs/accounting.md §2). Summaries and
-    reconciliations price the same parts."""
+#: A part of a group of an :class:`Accumulator` as every report prices it (:func:`priced_parts`):
+#: (key, resolved, mode, long, fine-tuned priority, requests, input, cached, output). A plain
+#: tuple: a NamedTuple made summarize about 5% slower on 120,000 groups.
+PricedPart = tuple[GroupKey, ResolvedModel | str, str, bool, bool, int, int, int, int]
+
+
+def priced_parts(acc: Accumulator, resolve: Resolver) -> Iterator[PricedPart]:
+    """Each group of ``acc`` as (key, its model as ``resolve`` resolves it (a str: why it is not
+    priced), the processing mode it is priced at, long, fine-tuned priority, requests, input,
+    cached, output). The mode: :func:`mode_of` its key's, by :func:`priced_mode` for its model
+    (fine-tuned priority: a fine-tuned model's priority requests, at standard); of a part not
+    priced, :func:`mode_of` its key's. The requests of a priority tier over the long-context
+    threshold (``acc.long_priority``) are a part of their own at standard rates (``long``: priority
+    prices exclude long context, docs/accounting.md §2). Summaries, reconciliations and forecasts
+    price the same parts."""
     long_priority = acc.long_priority
     for key, (n, i, c, o) in acc.groups.items():
-        mode = mode_of(key[1], key[2])
+        resolved = resolve(key[0])
+        asked = mode_of(key[1], key[2])
+        mode = asked if isinstance(resolved, str) else priced_mode(resolved, asked)
         long = long_priority.get(key) if long_priority else None
         if long is None:
-            yield key, mode, False, n, i, c, o
+            yield key, resolved, mode, False, mode != asked, n, i, c, o
             continue
         ln, li, lc, lo = long
         if n > ln:
-            yield key, mode, False, n - ln, i - li, c - lc, o - lo
-        yield key, "standard", True, ln, li, lc, lo
+            yield key, resolved, mode, False, mode != asked, n - ln, i - li, c - lc, o - lo
+        yield key, resolved, "standard", True, False, ln, li, lc, lo
 
 
 def names_model(model: object) -> TypeGuard[str]:
@@ -737,10 +748,10 @@ class PricesOnDay:
 
 def priced_mode(resolved: ResolvedModel, mode: str) -> str:
     """The processing mode a group of ``resolved`` is priced at, given the mode its key bills at
-    (:func:`priced_parts`): a fine-tuned model's priority at standard, as OpenAI publishes no priority
+    (:func:`mode_of`): a fine-tuned model's priority at standard, as OpenAI publishes no priority
     prices for fine-tuned models (docs/accounting.md §2, as estimate, limits and plan price it); any
     other, as given (flex, which this family does not offer, bills at standard already:
-    :func:`mode_of`). Summaries and reconciliations price by it alike."""
+    :func:`mode_of`). :func:`priced_parts` applies it to usage, reconciliation to a bill's line item."""
     return "standard" if mode == "priority" and resolved.fine_tuned else mode
 
 
@@ -887,16 +898,14 @@ def summarize(
     long_context = 0  # requests at priority over the long-context threshold, priced at standard
     flex = fine_tuned_priority = 0  # requests priced at standard, a tier they did not name
 
-    for key, mode, long, n, i, c, o in priced_parts(acc):
+    for key, resolved, mode, long, ft_priority, n, i, c, o in priced_parts(acc, resolve):
         model, _batch, tier, day, project, user, api_key = key
-        resolved = resolve(model)
         cost: Decimal | None = None
         if isinstance(resolved, str):
             unpriced.setdefault((model, resolved), _Row()).add(n, i, c, o, None)
         else:
             flex += n if tier == FLEX_TIER and mode == "standard" else 0
-            asked, mode = mode, priced_mode(resolved, mode)
-            fine_tuned_priority += n if mode != asked else 0
+            fine_tuned_priority += n if ft_priority else 0
             long_context += n if long else 0
             if day is None:
                 undated += n

@@ -123,3 +123,30 @@ def test_strict_stops_at_an_empty_model_and_skip_bad_skips_it(cli, tmp_path: Pat
         assert doc["unpriced"] == [] and doc["skipped"] == {"bad_record": 1}
         assert doc["requests"] == 5
         assert f"warning: {line}" in done.stderr and "(none)" not in done.stderr
+
+
+# --------------------------------------------------------------------------- 2. priced_parts resolves and prices
+
+
+def test_priced_parts_yields_the_model_resolved_and_the_mode_it_is_priced_at(shipped_catalog) -> None:
+    """The rule lives in priced_parts: each caller (summarize, reconcile.computed_costs,
+    forecast._traffic) resolved the model and applied priced_mode itself. A fine-tuned priority group
+    at standard, flagged; a priority group's long part apart; a model not priced with its reason and
+    the mode its key bills at."""
+    from gpt41cost.usage import Accumulator, Resolver, priced_parts
+
+    acc = Accumulator(long_threshold=shipped_catalog.long_context_threshold)
+    ft = "ft:gpt-4.1-mini-2025-04-14:acme::x1"
+    for model, tier, inp in [(ft, "priority", 1000), ("gpt-4.1", "priority", 1000), ("gpt-4.1", "priority", 200_000)]:
+        acc.add_tokens((model, False, tier, 20_400, None, None, None), 1, inp, 0, 10)
+    acc.add_tokens(("gpt-4o", True, "priority", 20_400, None, None, None), 2, 50, 0, 5, False)
+    got = [
+        (key[0], resolved if isinstance(resolved, str) else resolved.label, mode, long, ft_priority, n, i, c, o)
+        for key, resolved, mode, long, ft_priority, n, i, c, o in priced_parts(acc, Resolver(shipped_catalog))
+    ]
+    assert got == [
+        (ft, ft, "standard", False, True, 1, 1000, 0, 10),
+        ("gpt-4.1", "gpt-4.1", "priority", False, False, 1, 1000, 0, 10),
+        ("gpt-4.1", "gpt-4.1", "standard", True, False, 1, 200_000, 0, 10),
+        ("gpt-4o", "not in the pricing catalog", "batch", False, False, 2, 50, 0, 5),
+    ]
