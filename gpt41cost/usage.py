@@ -700,17 +700,29 @@ class Resolver:
             return provider_reason(model) or "not in the pricing catalog"
 
 
+#: LiteLLM's names of the providers that are OpenAI's own API (:func:`openai_provider`).
+OPENAI_PROVIDERS = frozenset({"openai", "text-completion-openai"})
+
+
+def openai_provider(provider: str) -> bool:
+    """Whether a provider's name (a LiteLLM spend-log row's ``custom_llm_provider``, or the prefix
+    of a model, as a router deployment's ``openai/gpt-4.1``) names OpenAI's own API, one of
+    :data:`OPENAI_PROVIDERS`: compared stripped and in lower case (``OpenAI``, `` openai ``)."""
+    return provider.strip().lower() in OPENAI_PROVIDERS
+
+
 def provider_reason(model: str) -> str | None:
     """Why a model named with another provider's prefix (``azure/my-deployment``, as LiteLLM and
-    other routers name a deployment; not ``openai/``) is not priced: that provider bills it, at its
-    own prices, not OpenAI (an Azure deployment's name is the user's own, and Azure's prices are
-    not this catalog's). None for a name without such a prefix."""
+    other routers name a deployment; not one of :data:`OPENAI_PROVIDERS`) is not priced: that
+    provider bills it, at its own prices, not OpenAI (an Azure deployment's name is the user's own,
+    and Azure's prices are not this catalog's). None for a name without such a prefix."""
     provider, slash, _ = model.partition("/")
-    if not slash or not provider or provider == "openai":
+    name = provider.strip()
+    if not slash or not name or openai_provider(name):
         return None
-    if provider.startswith("azure"):
+    if name.lower().startswith("azure"):  # in any case, as OpenAI's names are compared
         return "an Azure OpenAI deployment: billed by Microsoft Azure, not at OpenAI's prices"
-    return f"served by another provider ({provider}): billed by it, not at OpenAI's prices"
+    return f"served by another provider ({name}): billed by it, not at OpenAI's prices"
 
 
 EPOCH = _dt.date(1970, 1, 1)

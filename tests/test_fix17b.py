@@ -150,3 +150,67 @@ def test_priced_parts_yields_the_model_resolved_and_the_mode_it_is_priced_at(shi
         ("gpt-4.1", "gpt-4.1", "standard", True, False, 1, 200_000, 0, 10),
         ("gpt-4o", "not in the pricing catalog", "batch", False, False, 2, 50, 0, 5),
     ]
+
+
+# --------------------------------------------------------------------------- 3. one list of OpenAI's provider names
+
+
+def _spend_rows(path: Path, rows: list[dict[str, object]]) -> Path:
+    """LiteLLM spend-log rows of 1,000 in + 100 out each, on 2025-12-06."""
+    path.write_text(
+        "".join(
+            json.dumps(
+                {"request_id": f"r{i}", "prompt_tokens": 1000, "completion_tokens": 100, "spend": 0.0028}
+                | {"startTime": "2025-12-06T10:00:00Z", "cache_hit": "False"}
+                | row
+            )
+            + "\n"
+            for i, row in enumerate(rows)
+        )
+    )
+    return path
+
+
+_SPELLINGS = ["openai", "OpenAI", " openai ", "Text-Completion-OpenAI"]
+
+
+@pytest.mark.parametrize("spelling", _SPELLINGS)
+def test_a_litellm_row_names_openai_alike_in_the_reader_and_the_pricing(tmp_path: Path, spelling: str) -> None:
+    """A provider's name is OpenAI's API however it is spelled, in the reader (which drops a model's
+    first prefix) and in the pricing (usage.provider_reason, which tested == "openai"): before, a
+    row whose model was 'openai/OpenAI/gpt-4o' left 'OpenAI/gpt-4o', 'served by another provider
+    (OpenAI)', where 'openai/openai/gpt-4o' was 'not in the pricing catalog'."""
+    rows = [
+        {"model": "gpt-4.1", "custom_llm_provider": spelling},
+        {"model": f"{spelling}/gpt-4.1", "custom_llm_provider": None},
+        {"model": f"openai/{spelling}/gpt-4o", "custom_llm_provider": "openai"},
+        {"model": f"{spelling}/{spelling}/gpt-4o", "custom_llm_provider": spelling},
+    ]
+    got = _usage(_spend_rows(tmp_path / "spend.jsonl", rows))
+    assert got.totals.requests == 4 and got.models[0].requests == 2
+    reasons = {(u.model or "").lower().replace(" ", ""): u.reason for u in got.unpriced}
+    assert set(reasons.values()) == {"not in the pricing catalog"}, reasons
+
+
+@pytest.mark.parametrize("spelling", ["azure", "Azure", " AZURE "])
+def test_another_providers_name_in_any_case_is_that_provider(tmp_path: Path, spelling: str) -> None:
+    """custom_llm_provider 'Azure' made 'Azure/gpt-4.1', which provider_reason (testing
+    startswith('azure')) called 'served by another provider (Azure)', not an Azure deployment."""
+    rows = [
+        {"model": "gpt-4.1", "custom_llm_provider": spelling},
+        {"model": f"{spelling}/dep", "custom_llm_provider": None},
+    ]
+    got = _usage(_spend_rows(tmp_path / "spend.jsonl", rows))
+    assert [u.reason for u in got.unpriced] == [
+        "an Azure OpenAI deployment: billed by Microsoft Azure, not at OpenAI's prices"
+    ] * 2
+
+
+@pytest.mark.parametrize("spelling", _SPELLINGS)
+def test_a_response_logged_with_an_openai_prefix_is_not_another_providers(tmp_path: Path, spelling: str) -> None:
+    """A response (not a LiteLLM row) whose model names OpenAI as its provider: not in the catalog
+    (the prefix is dropped for LiteLLM rows only), never 'served by another provider (OpenAI)'."""
+    line = {"id": "a", "object": "chat.completion", "created": CREATED, "model": f"{spelling}/gpt-4.1"}
+    path = tmp_path / "log.jsonl"
+    path.write_text(json.dumps(line | {"usage": {"prompt_tokens": 10, "completion_tokens": 2}}) + "\n")
+    assert [u.reason for u in _usage(path).unpriced] == ["not in the pricing catalog"]

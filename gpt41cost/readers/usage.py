@@ -94,6 +94,7 @@ from ..usage import (
     calibrate,
     day_of,
     names_model,
+    openai_provider,
 )
 from . import repeats
 from .files import UnreadableDirectory, open_input, stdin_stream
@@ -900,10 +901,6 @@ def _response_record(
 #: Keys of which a LiteLLM proxy spend-log row (a row of its LiteLLM_SpendLogs table) has one
 #: beside its top-level token counts and model: what tells the row from a response without usage.
 SPEND_LOG_KEYS = ("startTime", "request_id", "spend")
-#: LiteLLM's names (a row's ``custom_llm_provider``, or the prefix of its model, as a router
-#: deployment's model name ``openai/gpt-4.1``) of the providers that are OpenAI's own API: such a
-#: prefix is dropped, the rest is the OpenAI model.
-OPENAI_PROVIDERS = frozenset({"openai", "text-completion-openai"})
 
 
 def spend_log_model(obj: dict[str, Any]) -> str:
@@ -912,14 +909,14 @@ def spend_log_model(obj: dict[str, Any]) -> str:
     the row's own prefix, else its ``custom_llm_provider`` put before a model without one
     (``gpt-4.1`` served by ``azure``: ``azure/gpt-4.1``), which the catalog does not price
     (:func:`gpt41cost.usage.provider_reason`): that provider bills it, not OpenAI.
-    (A provider's name, as a prefix or in ``custom_llm_provider``, is compared stripped and in
-    lower case: ``OpenAI`` and `` openai `` are OpenAI's API.)"""
+    (A provider's name, as a prefix or in ``custom_llm_provider``, is OpenAI's API by
+    :func:`~gpt41cost.usage.openai_provider`: ``OpenAI`` and `` openai `` are.)"""
     model: str = obj["model"]
     prefix, slash, rest = model.partition("/")
     if slash:
-        return rest if prefix.strip().lower() in OPENAI_PROVIDERS else model
+        return rest if openai_provider(prefix) else model
     provider = obj.get("custom_llm_provider")
-    if isinstance(provider, str) and provider.strip() and provider.strip().lower() not in OPENAI_PROVIDERS:
+    if isinstance(provider, str) and provider.strip() and not openai_provider(provider):
         return f"{provider.strip()}/{model}"
     return model
 
