@@ -214,3 +214,28 @@ def test_a_response_logged_with_an_openai_prefix_is_not_another_providers(tmp_pa
     path = tmp_path / "log.jsonl"
     path.write_text(json.dumps(line | {"usage": {"prompt_tokens": 10, "completion_tokens": 2}}) + "\n")
     assert [u.reason for u in _usage(path).unpriced] == ["not in the pricing catalog"]
+
+
+# --------------------------------------------------------------------------- 4. a CSV time cell read as a log's
+
+
+@pytest.mark.parametrize("column", ["start_time", "aggregation_timestamp", "timestamp"])
+def test_a_csv_time_cell_that_is_no_time_names_its_column_as_a_log_time_does(tmp_path: Path, column: str) -> None:
+    """readers/usage._csv_day read a number cell with a branch of its own, whose message did not
+    name the column ('export.csv:2: time 12.0 is not a Unix time ...'); it is _log_day's now, as a
+    JSON log's time key: '<column>: time 12.0 is not a Unix time ...'. A good time still reads."""
+    path = tmp_path / "export.csv"
+    path.write_text(
+        f"{column},model,num_model_requests,input_tokens,output_tokens\n12,gpt-4.1,1,10,1\n{CREATED},gpt-4.1,1,10,1\n"
+    )
+    got = _usage(path)
+    assert [line.key for line in got.by_day] == ["2025-12-06"]
+    assert got.skip_examples[0].detail == (
+        f"{column}: time 12.0 is not a Unix time from 2000 to 2099, in seconds or milliseconds"
+    )
+    if column in ("start_time", "timestamp"):  # time keys of a JSON log too: the same words
+        usage = {"prompt_tokens": 1, "completion_tokens": 1}
+        lines = [{"model": "gpt-4.1", "usage": usage, column: 12.0}, {"model": "gpt-4.1", "usage": usage}]
+        log = tmp_path / "log.jsonl"
+        log.write_text("".join(json.dumps(line) + "\n" for line in lines))
+        assert _usage(log).skip_examples[0].detail == got.skip_examples[0].detail

@@ -162,5 +162,5 @@ def test_rows_sharing_a_bad_time_are_each_a_bad_record(tmp_path: Path) -> None:
     acc = read_usage([str(path)], jobs=1)
     assert (acc.records, acc.skip_counts) == (1, {"bad_record": 2})
     assert [s.line for s in acc.skips] == [2, 4]
-    with pytest.raises(InputError, match=r"export\.csv:2: time 99999999999999.0 is not a Unix time"):
+    with pytest.raises(InputError, match=r"export\.csv:2: start_time: time 99999999999999.0 is not a Unix time"):
         read_usage([str(path)], strict=True, jobs=1)

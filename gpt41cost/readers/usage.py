@@ -2212,21 +2212,14 @@ _CSV_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 
 def _csv_day(time: str, time_iso: str, names: Mapping[str, str]) -> int | None:
     """The UTC day of a row from its time cell, else its ISO time cell ("" for a column the export
-    lacks); None when both are empty. A number is a Unix time (:func:`day_of`); other text is read
-    as a JSON log's time key is (:func:`_log_day`: ISO 8601, with ``Z`` or an offset, or without a
-    zone, taken as UTC), and a cell that is neither, or not from 2000 to 2099, is a bad record
-    naming its column: a row priced at the run date's prices for want of a day it does give is
-    silently mispriced."""
+    lacks); None when both are empty. Read as a JSON log's time key is (:func:`_log_day`): a number
+    as a Unix time, other text as ISO 8601 (with ``Z`` or an offset, or without a zone, taken as
+    UTC); a cell that is neither, or not from 2000 to 2099, is a bad record naming its column: a
+    row priced at the run date's prices for want of a day it does give is silently mispriced."""
     for cell, field in ((time, "time"), (time_iso, "time_iso")):
         text = cell.strip()
-        if not text:
-            continue
-        if _CSV_NUMBER.fullmatch(text):
-            try:
-                return day_of(float(text))
-            except ValueError as exc:
-                raise _Bad("bad_record", str(exc)) from None
-        return _log_day(names.get(field, field), text)
+        if text:
+            return _log_day(names.get(field, field), float(text) if _CSV_NUMBER.fullmatch(text) else text)
     return None
 
 
