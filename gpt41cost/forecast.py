@@ -505,17 +505,26 @@ def _price_changes(
 ) -> tuple[tuple[_dt.date, str], ...]:
     """The days after ``start`` to ``end`` on which the price of a model's projected traffic
     changes (not the day a shutdown moves it: :class:`Shutdown` says that), with the model serving it."""
+    owns: dict[str, dict[tuple[str, str], list[int]]] = {}
+    for kind, tokens in traffic.items():
+        owns.setdefault(kind[0], {})[kind] = tokens
+    names = sorted(owns)
+
+    def priced(name: str, day: _dt.date) -> tuple[str, Decimal] | None:
+        """The model serving ``name``'s traffic on ``day``, and what the traffic costs there; None: none serves it."""
+        served = pricer.served(name, day)
+        return None if served is None else (served.spec.name, pricer.cost(owns[name], day))
+
     out = []
-    names = sorted({n for n, _ in traffic})
-    for day in _days(start + _dt.timedelta(days=1), end):
-        before = day - _dt.timedelta(days=1)
+    days = _days(start, end)
+    was = {name: priced(name, start) for name in names} if len(days) > 1 else {}  # each day priced once
+    for day in days[1:]:
         for name in names:
-            now, was = pricer.served(name, day), pricer.served(name, before)
-            if now is None or was is None or now.spec.name != was.spec.name:
-                continue
-            own = {kind: tokens for kind, tokens in traffic.items() if kind[0] == name}
-            if pricer.cost(own, day) != pricer.cost(own, before):
-                out.append((day, now.spec.name))
+            now = priced(name, day)
+            before = was[name]
+            if now is not None and before is not None and now[0] == before[0] and now[1] != before[1]:
+                out.append((day, now[0]))
+            was[name] = now
     return tuple(dict.fromkeys(out))
 
 
@@ -551,16 +560,14 @@ def _shutdowns(
         spans: list[Span] = []
         for d in gone:
             served, passed = pricer.chain(name, d)
-            at_own = sum((pricer.at(model, kind, t, d) for kind, t in own.items()), Decimal(0))
-            at_served = Decimal(0) if served is None else pricer.cost(own, d)
             if d == run_day:  # its rest: the day less the model's traffic so far, at each side's prices
                 sums = rest[served is not None]
                 sums[0] += pricer.rest(own, per, logged, d)[name]
                 sums[1] += pricer.rest(own, per, logged, d, own=True)[name]
             else:
                 sums = whole[served is not None]
-                sums[0] += at_served
-                sums[1] += at_own
+                sums[0] += Decimal(0) if served is None else pricer.cost(own, d)
+                sums[1] += sum((pricer.at(model, kind, t, d) for kind, t in own.items()), Decimal(0))
             label = None if served is None else served.label
             if spans and (spans[-1].served_by, spans[-1].passed) == (label, passed):
                 spans[-1] = replace(spans[-1], last_day=d)

@@ -4,6 +4,7 @@ blank model is a bad record, as a response with one is (usage.names_model)."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,68 @@ def test_a_csv_time_cell_that_is_no_time_names_its_column_as_a_log_time_does(tmp
         log = tmp_path / "log.jsonl"
         log.write_text("".join(json.dumps(line) + "\n" for line in lines))
         assert _usage(log).skip_examples[0].detail == got.skip_examples[0].detail
+
+
+# --------------------------------------------------------------------------- 5. forecast prices each day once
+
+
+class _Counted:
+    """A forecast pricer whose ``cost`` calls are counted per day."""
+
+    def __init__(self, pricer: object, monkeypatch: pytest.MonkeyPatch) -> None:
+        import collections
+
+        self.calls: collections.Counter[object] = collections.Counter()
+        cost = pricer.cost  # type: ignore[attr-defined]
+
+        def counted(traffic: object, day: object, per: int = 1) -> object:
+            self.calls[day] += 1
+            return cost(traffic, day, per)
+
+        monkeypatch.setattr(pricer, "cost", counted)
+
+
+def _pricer(catalog: object, names: list[str]) -> object:
+    from gpt41cost.forecast import _Pricer
+
+    return _Pricer(catalog, {n: catalog.resolve(n) for n in names})  # type: ignore[arg-type, attr-defined]
+
+
+def test_price_changes_prices_each_day_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """_price_changes priced each day twice (as the day, and as the day before the next one): 30
+    days of two models were 116 calls, now 60; the change found is the same (gpt-4.1-mini's prices
+    at 0.75 from 2026-12-10)."""
+    import datetime as dt
+
+    from gpt41cost.catalog import load_catalog
+    from gpt41cost.forecast import _price_changes
+
+    from .test_fixL16_plan import _dated_catalog
+
+    catalog = load_catalog(_dated_catalog(tmp_path, "2026-12-10", "0.75")).on(dt.date(2026, 12, 1))
+    pricer = _pricer(catalog, ["gpt-4.1", "gpt-4.1-mini"])
+    counted = _Counted(pricer, monkeypatch)
+    traffic = {("gpt-4.1", "standard"): [1000, 0, 10], ("gpt-4.1-mini", "standard"): [1000, 0, 10]}
+    got = _price_changes(pricer, traffic, dt.date(2026, 12, 2), dt.date(2026, 12, 31))  # type: ignore[arg-type]
+    assert [(str(d), m) for d, m in got] == [("2026-12-10", "gpt-4.1-mini")]
+    assert sum(counted.calls.values()) == 60 and set(counted.calls.values()) == {2}  # each day once a model
+
+
+def test_shutdowns_price_the_run_date_only_for_its_rest(monkeypatch: pytest.MonkeyPatch, shipped_catalog) -> None:
+    """_shutdowns priced the run date's whole day at the substitute (and at the model's own prices)
+    though only the rest of it is used: gpt-4.1-nano (shut down 2026-10-23, substitute gpt-4.1-mini)
+    on a run date of 2026-10-25 and the 6 days after: 7 calls of cost, now 6, none of the run date."""
+    import datetime as dt
+
+    from gpt41cost.forecast import _days, _shutdowns
+
+    pricer = _pricer(shipped_catalog, ["gpt-4.1-nano"])
+    counted = _Counted(pricer, monkeypatch)
+    traffic = {("gpt-4.1-nano", "standard"): [7_000_000, 0, 70_000]}
+    logged = {("gpt-4.1-nano", "standard"): [500_000, 0, 5_000]}
+    run = dt.date(2026, 10, 25)
+    (got,) = _shutdowns(pricer, traffic, 7, _days(run + dt.timedelta(days=1), dt.date(2026, 10, 31)), run, logged)  # type: ignore[arg-type]
+    assert counted.calls[run] == 0 and sum(counted.calls.values()) == 6
+    # a day of 1,000,000 in + 10,000 out at gpt-4.1-mini's $0.40/$1.60 per 1M is $0.416; the rest of
+    # the run date is that less its 500,000 + 5,000 so far ($0.208): 6 x $0.416 + $0.208
+    assert (got.rest_of_run_date, got.days, got.usd) == (True, 7, 6 * Decimal("0.416") + Decimal("0.208"))

@@ -130,19 +130,21 @@ def forecast_tables(f: Forecast) -> list[Table]:
     month_start = f.daily[0][0]
     moved = f.prices_move
     at_own = ", at those days' prices" if moved else ""
-    rows: list[list[Cell]] = [
-        [f"spent so far ({month_start} to {f.through})", Usd(f.spent_usd)],
-        [
-            f"run rate per day (mean of {f.rate_days} days, {f.rate_from} to {f.rate_to}{at_own})",
-            Shown(f"{usd_cents(f.run_rate_usd)}/day", f.run_rate_usd),
-        ],
-    ]
+    # a row: figure, value, and the status CSV adds (a crossing's: crossed or projected)
+    rows: list[list[Cell]] = []
+
+    def row(figure: str, value: Cell, status: str | None = None) -> None:
+        rows.append([figure, value, status])
+
+    row(f"spent so far ({month_start} to {f.through})", Usd(f.spent_usd))
+    row(
+        f"run rate per day (mean of {f.rate_days} days, {f.rate_from} to {f.rate_to}{at_own})",
+        Shown(f"{usd_cents(f.run_rate_usd)}/day", f.run_rate_usd),
+    )
     if moved and f.start_rate_usd is not None:
-        rows.append(
-            [
-                f"run rate at {f.start}'s prices (the same traffic, the first day projected)",
-                Shown(f"{usd_cents(f.start_rate_usd)}/day", f.start_rate_usd),
-            ]
+        row(
+            f"run rate at {f.start}'s prices (the same traffic, the first day projected)",
+            Shown(f"{usd_cents(f.start_rate_usd)}/day", f.start_rate_usd),
         )
     if f.rest_of_run_date_usd is not None:
         so_far = f.daily[-1][1] - f.run_date_left_out_usd
@@ -159,53 +161,35 @@ def forecast_tables(f: Forecast) -> list[Table]:
             # the rest is the traffic less the traffic, per model: a model shut down paid its own prices so
             # far and its substitute's for the rest; one past its rate takes nothing off the others'
             how = f"per model, a day of the rate's traffic less the day's so far, at the prices the rest pays{left}"
-        rows.append(
-            [
-                f"rest of {f.through} (not over: {how})",
-                Usd(f.rest_of_run_date_usd),
-            ]
-        )
-    rows.append([f"days left (to {f.month_end})", f.days_left])
+        row(f"rest of {f.through} (not over: {how})", Usd(f.rest_of_run_date_usd))
+    row(f"days left (to {f.month_end})", f.days_left)
     for day, model in f.price_changes:
-        rows.append([f"{model} prices change", Shown(day.isoformat(), day.isoformat())])
+        row(f"{model} prices change", Shown(day.isoformat(), day.isoformat()))
     for s in f.shutdowns:
         left = f"the rest of {s.first_day} and {s.days - 1}" if s.rest_of_run_date else f"{s.days}"
-        rows.append(
-            [
-                f"{s.model} shut down from {s.shutdown_on} ({left} day(s) left)",
-                Shown(_shutdown_words(s, f.run_date or f.through)[0], s.usd),
-            ]
+        row(
+            f"{s.model} shut down from {s.shutdown_on} ({left} day(s) left)",
+            Shown(_shutdown_words(s, f.run_date or f.through)[0], s.usd),
         )
-    if moved:
-        day_at = f"at {f.start}'s prices, "
-        rows += [
-            ["projected month-end (each day left at its own prices)", Usd(f.projected_usd)],
-            [
-                f"projected low ({f.low_day}'s traffic, the rate's lowest day: {usd_cents(f.day_low_usd)} "
-                f"{day_at}every day left)",
-                Usd(f.low_usd),
-            ],
-            [
-                f"projected high ({f.high_day}'s traffic, the rate's highest day: {usd_cents(f.day_high_usd)} "
-                f"{day_at}every day left)",
-                Usd(f.high_usd),
-            ],
-        ]
-    else:
-        rows += [
-            ["projected month-end", Usd(f.projected_usd)],
-            [f"projected low (the rate's lowest day, {usd_cents(f.day_low_usd)}, every day left)", Usd(f.low_usd)],
-            [f"projected high (the rate's highest day, {usd_cents(f.day_high_usd)}, every day left)", Usd(f.high_usd)],
-        ]
-    width = len(rows)
-    statuses: list[str | None] = [None] * width
+    row("projected month-end" + (" (each day left at its own prices)" if moved else ""), Usd(f.projected_usd))
+    for end, most, its_day, day_usd, usd in (
+        ("low", "lowest", f.low_day, f.day_low_usd, f.low_usd),
+        ("high", "highest", f.high_day, f.day_high_usd, f.high_usd),
+    ):
+        # when prices move, the day's traffic is shown at the first day projected's prices
+        which = (
+            f"{its_day}'s traffic, the rate's {most} day: {usd_cents(day_usd)} at {f.start}'s prices,"
+            if moved
+            else f"the rate's {most} day, {usd_cents(day_usd)},"
+        )
+        row(f"projected {end} ({which} every day left)", Usd(usd))
     for c in f.crossings:
-        rows.append(
-            [f"{c.what} {usd_given(c.limit_usd)}", Shown(_crossing_text(c, f), None if c.on is None else str(c.on))]
+        # CSV: a crossing's value is its day (empty when none); its status tells crossed from projected
+        row(
+            f"{c.what} {usd_given(c.limit_usd)}",
+            Shown(_crossing_text(c, f), None if c.on is None else str(c.on)),
+            c.status,
         )
-        statuses.append(c.status)
-    # CSV: a crossing's value is its day (empty when none); its status tells crossed from projected
-    rows = [[*row, status] for row, status in zip(rows, statuses, strict=True)]
     tables = [
         Table(
             f"Forecast for {f.month}",
