@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -372,7 +373,20 @@ def test_the_reviewers_reconciliation_shows_one_precision(cli):
     assert csv[2].split(",")[:4] == ["2026-12-02", "0.65324", "0.65324", "0"]
 
 
-AMOUNTS = st.decimals(min_value=0, max_value=100_000, places=10, allow_nan=False, allow_infinity=False)
+def _drawn_usd(rnd: random.Random) -> Decimal:
+    """0 to 100,000 USD written with 10 places, of which 0 to 10 are significant (1.5000000000),
+    0 a tenth of the time."""
+    if rnd.random() < 0.1:
+        return Decimal(0).scaleb(-10)
+    shown = rnd.randint(0, 10)
+    return Decimal(rnd.randint(0, 10 ** (5 + shown)) * 10 ** (10 - shown)).scaleb(-10)
+
+
+def _pairs(seed: int) -> list[tuple[Decimal, Decimal | None]]:
+    """1 to 6 rows of (computed, billed or None). Built from a seed: hypothesis drew the decimals
+    one by one (st.decimals), which cost more than the law's own work."""
+    rnd = random.Random(seed)
+    return [(_drawn_usd(rnd), None if rnd.random() < 0.3 else _drawn_usd(rnd)) for _ in range(rnd.randint(1, 6))]
 
 
 # 30 examples (hypothesis' 100 before), with whole dollars, a billed figure of more places than the
@@ -380,7 +394,7 @@ AMOUNTS = st.decimals(min_value=0, max_value=100_000, places=10, allow_nan=False
 # at 100 -> at 30: no cents floor 2/5 -> 5/5, the billed figures not looked at 3/5 -> 5/5, places
 # read without normalize() 5/5 -> 5/5 (1/5 at 30 without the trailing-zeros example).
 @settings(max_examples=30)
-@given(st.lists(st.tuples(AMOUNTS, st.one_of(st.none(), AMOUNTS)), min_size=1, max_size=6))
+@given(st.integers(0, 2**64).map(_pairs))
 @example([(Decimal(1), Decimal(2))])
 @example([(Decimal("1.5"), Decimal("1.125")), (Decimal(3), None)])
 @example([(Decimal("1.5000"), None)])  # trailing zeros: cents are enough
