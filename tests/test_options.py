@@ -90,7 +90,9 @@ def test_min_headroom_changes_only_what_fits(n_in: int, n_out: int, rpm: int, he
         assert all(fa or not fb for (_, fa), (_, fb) in zip(fits(a), fits(b), strict=True))
 
 
-@settings(max_examples=20, deadline=None)
+# 10 examples (20 before): the output tokens reserving TPM in place of max_tokens fails it 5 seeded
+# runs in 5 at 10 as at 20.
+@settings(max_examples=10, deadline=None)
 @given(inputs, outputs, st.integers(min_value=1, max_value=30_000), rpms, days)
 def test_output_tokens_change_only_spend_when_max_tokens_is_given(
     n_in: int, n_out: int, n_max: int, rpm: int, rpd: int
@@ -129,8 +131,11 @@ def test_peak_factor_changes_only_the_peak(n_in: int, n_out: int, rpd: int, fact
         assert [c.per_request_standard_usd for c in x.costs] == [c.per_request_standard_usd for c in y.costs]
 
 
-@settings(max_examples=20, deadline=None)
+# 10 examples (20 before), with a day of more than 480 peak minutes as an example: a peak raised to
+# three times the day's average minute fails it 5 seeded runs in 5 at 10 as at 20.
+@settings(max_examples=10, deadline=None)
 @given(inputs, outputs, rpms, days)
+@example(1000, 500, 10, 1_000_000)
 def test_requests_per_day_with_peak_rpm_changes_only_daily_figures(n_in: int, n_out: int, rpm: int, rpd: int) -> None:
     """Given --peak-rpm, the daily volume adds spend, the cap and RPD; RPM and TPM use stay as they were."""
     a = run(input_tokens=n_in, output_tokens=n_out, peak_rpm=rpm)
@@ -140,7 +145,9 @@ def test_requests_per_day_with_peak_rpm_changes_only_daily_figures(n_in: int, n_
         assert [u for u in uses(x) if u[1] in keep] == [u for u in uses(y) if u[1] in keep]
 
 
-@settings(max_examples=30, deadline=None)
+# 10 examples (30 before): each model's demand split by the number of models fails it 5 seeded
+# runs in 5 at 10 as at 30.
+@settings(max_examples=10, deadline=None)
 @given(inputs, outputs, rpms, st.sampled_from(MODELS))
 def test_models_picks_models_without_changing_them(n_in: int, n_out: int, rpm: int, model: str) -> None:
     both = run(input_tokens=n_in, output_tokens=n_out, peak_rpm=rpm)
