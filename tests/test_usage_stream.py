@@ -272,14 +272,15 @@ def test_a_first_line_longer_than_is_read_at_once_counts_what_it_counted_whole(
 def test_a_document_on_one_line_far_longer_than_is_read_at_once_is_streamed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A Usage API page and an array of responses, each saved on one line of over 256 KiB (past a
-    first-line bound made 64 KiB here, and past LONG_LINE_BYTES, the length from which a first
-    line with nothing after it is streamed, made 128 KiB here: 1 MiB), give what they gave read
-    whole, and what the same records give as JSONL."""
-    monkeypatch.setattr(usage_reader, "LONG_LINE_BYTES", 128 << 10)
+    """A Usage API page and an array of responses, each saved on one line of over 64 KiB (past a
+    first-line bound made 16 KiB here, and past LONG_LINE_BYTES, the length from which a first
+    line with nothing after it is streamed, made 32 KiB here: 1 MiB), read 16 KiB at a time (64
+    KiB), give what they gave read whole, and what the same records give as JSONL."""
+    monkeypatch.setattr(usage_reader, "LONG_LINE_BYTES", 32 << 10)
+    monkeypatch.setattr(usage_stream, "READ_BYTES", 16 << 10)
     lines = (USAGE / "chat.jsonl").read_bytes().splitlines()
     records = [json.loads(line) for line in lines]
-    for k, r in enumerate(records * 100):
+    for k, r in enumerate(records * 25):
         r = dict(r, id=f"chatcmpl-{k}")
         records.append(r)
     del records[: len(lines)]
@@ -288,18 +289,29 @@ def test_a_document_on_one_line_far_longer_than_is_read_at_once_is_streamed(
     jsonl = tmp_path / "same.jsonl"
     jsonl.write_bytes(b"\n".join(map(orjson.dumps, records)) + b"\n")
     page = tmp_path / "page.json"
-    page.write_bytes(orjson.dumps({**PAGE, "data": PAGE["data"] * 250}))
+    page.write_bytes(orjson.dumps({**PAGE, "data": PAGE["data"] * 60}))
     gz = tmp_path / "array.json.gz"
     gz.write_bytes(gzip.compress(array.read_bytes(), 1))
     assert min(array.stat().st_size, page.stat().st_size) > 2 * usage_reader.LONG_LINE_BYTES
     whole = {p: _facts(read_usage([str(p)], jobs=1)) for p in (array, page)}
     assert whole[array] == _facts(read_usage([str(jsonl)], jobs=1)) == _facts(read_usage([str(gz)], jobs=1))
-    monkeypatch.setattr(usage_reader, "FIRST_LINE_BYTES", 64 << 10)
+    monkeypatch.setattr(usage_reader, "FIRST_LINE_BYTES", 16 << 10)
+    streamed: list[int] = []  # the first bytes each document was streamed on from (a raise: -1)
+    read_document = usage_stream.read_document
+
+    def counted(first: bytes, *a: Any, **kw: Any) -> None:
+        streamed.append(-1)
+        read_document(first, *a, **kw)
+        streamed[-1] = len(first)
+
+    monkeypatch.setattr(usage_stream, "read_document", counted)
     for p in (array, page):
         assert _facts(read_usage([str(p)], jobs=1)) == whole[p]
         assert _from_stdin(p.read_bytes()) == whole[p]
     assert _facts(read_usage([str(gz)], jobs=1)) == whole[array]
     assert whole[array][0] == len(records)
+    # each streamed on from the first 16 KiB of its line, as a document (not read again as JSONL)
+    assert streamed == [16 << 10] * 5
 
 
 def _whole(data: bytes, source: str) -> Accumulator:
