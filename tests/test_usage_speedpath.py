@@ -663,7 +663,14 @@ def test_raw_bytes_in_a_string_are_accepted_only_when_the_full_parse_reads_them(
 
 
 def _kind_blocks() -> dict[str, list[bytes]]:
-    """Ten records of each kind that has a decoder of its own, as the benchmark writes them."""
+    """Ten records of each kind that has a decoder of its own, as the benchmark writes them (new
+    lists, which a test may change, of lines made once a run)."""
+    return {kind: list(lines) for kind, lines in _kind_lines().items()}
+
+
+@functools.cache
+def _kind_lines() -> dict[str, tuple[bytes, ...]]:
+    """:func:`_kind_blocks`, made once (only read)."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent.parent / "bench"))
@@ -674,10 +681,10 @@ def _kind_blocks() -> dict[str, list[bytes]]:
     chat = [line.rstrip(b"\n") for line in generated("compact", 10)]
     resp = [line.rstrip(b"\n") for line in generated("responses", 10)]
     return {
-        "chat": chat,
-        "responses": resp,
-        "batch": [line.rstrip(b"\n") for line in generated("batch", 10)],
-        "batch-responses": [_batch_line(r.replace(b'"resp_', b'"resp_b')) for r in resp],
+        "chat": tuple(chat),
+        "responses": tuple(resp),
+        "batch": tuple(line.rstrip(b"\n") for line in generated("batch", 10)),
+        "batch-responses": tuple(_batch_line(r.replace(b'"resp_', b'"resp_b')) for r in resp),
     }
 
 
