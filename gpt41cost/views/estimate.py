@@ -178,9 +178,7 @@ def processing_text(r: EstimateResult) -> str:
     kind = "a Batch file" if len(batch_files) == 1 else "Batch files"
     rest = modes.get(a.mode, 0)
     if asked:
-        parts = [
-            f"{BATCH_FILES_TEXT} for the {n_requests(batch_n)} of {first_named(batch_files)} ({kind})"
-        ]
+        parts = [f"{BATCH_FILES_TEXT} for the {n_requests(batch_n)} of {first_named(batch_files)} ({kind})"]
         parts = parts if batch_n else []
         whose = "whose body asks" if asked == 1 else "whose bodies ask"
         parts.append(f"priority for the {n_requests(asked)} {whose} for it (service_tier priority or fast)")
