@@ -729,8 +729,12 @@ def test_law_string_and_text_part_are_equal(text: str) -> None:
 _ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789_-", min_size=1, max_size=40)
 
 
+# 20 examples (50 before), with two ids of different lengths as an example: the id counted in the
+# call's arguments fails 5 seeded runs in 5 at 20 as at 50 (tool_call_id taken off _CHAT_SKIP: 0/5
+# both, the tool message's keys are not read as text).
 @given(first=_ids, second=_ids)
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=20, deadline=None)
+@example(first="a", second="call_Xq7PzR2mK9vL4tB8nW1yH6dF")
 def test_law_call_ids_never_change_the_count(first: str, second: str) -> None:
     def conversation(call_id: str) -> list[dict[str, Any]]:
         call = {"id": call_id, "type": "function", "function": {"name": "lookup", "arguments": '{"q":"x"}'}}
