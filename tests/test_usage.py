@@ -1039,17 +1039,19 @@ def test_a_gzip_read_in_parallel_is_inflated_into_the_shared_slots(tmp_path, mon
     lines), never through the piece-by-piece reader kept for lines longer than a piece and broken
     streams; its records, duplicates and line numbers are what one process reading the file gives."""
     rng = random.Random(31)
-    lines = [_encode(rng, _chat_line(rng)) for _ in range(500)]
-    lines[250] = b"not json"
+    lines = [_encode(rng, _chat_line(rng)) for _ in range(300)]  # 135 KB: some 16 pieces of 8 KiB
+    lines[150] = b"not json"
     lines += lines[10:20]  # repeated ids
     plain, gz = _plain_and_gzip(tmp_path, b"\xef\xbb\xbf\n \n" + b"\n".join(lines))  # no newline at the end
-    monkeypatch.setattr(ru, "PIECE_BYTES", 16_384)
+    monkeypatch.setattr(ru, "PIECE_BYTES", 8192)
 
     def old_reader(path: str, done: int = 0) -> object:
         raise AssertionError("read piece by piece")
 
     monkeypatch.setattr(ru, "_gzip_pieces", old_reader)
+    pieces = _handed_out(monkeypatch)
     _agree_in_parallel(plain, gz)
+    assert len(pieces) > 2 * 12 and all(p.at is not None for p in pieces)  # each of the two reads, in slots
 
 
 @pytest.mark.parametrize("where", [0.3, 0.9])
