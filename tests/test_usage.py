@@ -867,6 +867,27 @@ def test_a_response_logged_twice_counts_once_in_every_path(tmp_path, monkeypatch
     assert scans[5:] == [str(g)]  # jobs 2: the plain file before the gzip one in ranges too
 
 
+def test_the_ids_of_a_file_read_in_ranges_join_those_of_the_files_before(tmp_path, monkeypatch):
+    """A file read in ranges after another (whose ids are remembered already) hands its ids on to
+    the files after it: a third file repeating some of its records counts them as duplicates."""
+    lines = [
+        orjson.dumps({"id": f"chatcmpl-{i}", "model": "gpt-4.1", "usage": {"prompt_tokens": 9, "completion_tokens": 1}})
+        for i in range(300)
+    ]
+    first, second, third = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
+    first.write_bytes(b"\n".join(lines[:10]) + b"\n")
+    second.write_bytes(b"\n".join(lines[10:]) + b"\n")
+    third.write_bytes(b"\n".join(lines[100:120]) + b"\n")  # 20 records of the second file
+    monkeypatch.setattr(ru, "RANGE_BYTES", 2048)
+    scans: list[str] = []
+    scan = ru._scan_parallel
+    monkeypatch.setattr(ru, "_scan_parallel", lambda path, *a, **kw: scans.append(path) or scan(path, *a, **kw))
+    got = read_usage([str(first), str(second), str(third)], jobs=2, parallel_min_bytes=4096)
+    assert scans == [str(second)]  # the first and the third read in one process
+    assert len(ru._ranges(str(second), 0, second.stat().st_size, 2)) > 5
+    assert (got.records, got.duplicates) == (300, 20)
+
+
 @pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzip"])
 def test_past_the_id_limit_every_path_counts_as_one_pass_does(tmp_path, monkeypatch, gz):
     # clean records only: a block whose lines mix clean records and full parses checks the clean
