@@ -368,6 +368,23 @@ def model(doc: Mapping[str, Any], name: str) -> Any:
     return next(m for m in doc["models"] if m["model"] == name)
 
 
+def spend_log(path: Path, rows: Sequence[Mapping[str, object]]) -> Path:
+    """A LiteLLM spend log at ``path``: one row per entry of ``rows`` (its keys over the defaults),
+    each 1,000 input and 100 output tokens ($0.0028) on 2025-12-06."""
+    path.write_text(
+        "".join(
+            json.dumps(
+                {"request_id": f"r{i}", "prompt_tokens": 1000, "completion_tokens": 100, "spend": 0.0028}
+                | {"startTime": "2025-12-06T10:00:00Z", "cache_hit": "False"}
+                | dict(row)
+            )
+            + "\n"
+            for i, row in enumerate(rows)
+        )
+    )
+    return path
+
+
 def chat_response(rid: str, model: str, created: int, prompt: int = 1200, cached: int = 1024, out: int = 300) -> str:
     """One Chat Completions response as a log line (``json.dumps``): ``prompt`` input tokens, of
     them ``cached``, and ``out`` output tokens."""

@@ -12,7 +12,7 @@ import pytest
 import gpt41cost
 from gpt41cost.usage import UsageResult
 
-from .conftest import TEST_DATE
+from .conftest import TEST_DATE, spend_log
 
 #: 2025-12-06 00:00 UTC
 CREATED = 1764979200
@@ -156,22 +156,6 @@ def test_priced_parts_yields_the_model_resolved_and_the_mode_it_is_priced_at(shi
 # --------------------------------------------------------------------------- 3. one list of OpenAI's provider names
 
 
-def _spend_rows(path: Path, rows: list[dict[str, object]]) -> Path:
-    """LiteLLM spend-log rows of 1,000 in + 100 out each, on 2025-12-06."""
-    path.write_text(
-        "".join(
-            json.dumps(
-                {"request_id": f"r{i}", "prompt_tokens": 1000, "completion_tokens": 100, "spend": 0.0028}
-                | {"startTime": "2025-12-06T10:00:00Z", "cache_hit": "False"}
-                | row
-            )
-            + "\n"
-            for i, row in enumerate(rows)
-        )
-    )
-    return path
-
-
 _SPELLINGS = ["openai", "OpenAI", " openai ", "Text-Completion-OpenAI"]
 
 
@@ -187,7 +171,7 @@ def test_a_litellm_row_names_openai_alike_in_the_reader_and_the_pricing(tmp_path
         {"model": f"openai/{spelling}/gpt-4o", "custom_llm_provider": "openai"},
         {"model": f"{spelling}/{spelling}/gpt-4o", "custom_llm_provider": spelling},
     ]
-    got = _usage(_spend_rows(tmp_path / "spend.jsonl", rows))
+    got = _usage(spend_log(tmp_path / "spend.jsonl", rows))
     assert got.totals.requests == 4 and got.models[0].requests == 2
     reasons = {(u.model or "").lower().replace(" ", ""): u.reason for u in got.unpriced}
     assert set(reasons.values()) == {"not in the pricing catalog"}, reasons
@@ -201,7 +185,7 @@ def test_another_providers_name_in_any_case_is_that_provider(tmp_path: Path, spe
         {"model": "gpt-4.1", "custom_llm_provider": spelling},
         {"model": f"{spelling}/dep", "custom_llm_provider": None},
     ]
-    got = _usage(_spend_rows(tmp_path / "spend.jsonl", rows))
+    got = _usage(spend_log(tmp_path / "spend.jsonl", rows))
     assert [u.reason for u in got.unpriced] == [
         "an Azure OpenAI deployment: billed by Microsoft Azure, not at OpenAI's prices"
     ] * 2

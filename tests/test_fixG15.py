@@ -14,7 +14,7 @@ import gpt41cost
 from gpt41cost.readers import usage as ru
 from gpt41cost.usage import UsageResult
 
-from .conftest import TEST_DATE
+from .conftest import TEST_DATE, spend_log
 
 DATA = Path(__file__).parent / "data" / "fixG15"
 #: 2025-12-06 00:00 UTC, the review's records' day
@@ -124,19 +124,7 @@ def test_a_litellm_provider_named_openai_in_any_case_is_openai(tmp_path: Path) -
         {"model": "gpt-4.1", "custom_llm_provider": " OPENAI "},
         {"model": "gpt-4.1", "custom_llm_provider": "Text-Completion-OpenAI"},
     ]
-    path = tmp_path / "spend.jsonl"
-    path.write_text(
-        "".join(
-            json.dumps(
-                {"request_id": f"r{i}", "prompt_tokens": 1000, "completion_tokens": 100, "spend": 0.0028}
-                | {"startTime": "2025-12-06T10:00:00Z", "cache_hit": "False"}
-                | row
-            )
-            + "\n"
-            for i, row in enumerate(rows)
-        )
-    )
-    got = _usage(path)
+    got = _usage(spend_log(tmp_path / "spend.jsonl", rows))
     assert got.unpriced == () and got.totals.cost_usd == Decimal("0.0112")
 
 
