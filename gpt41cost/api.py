@@ -66,7 +66,7 @@ class Result:
         from .report import FORMATS, render
 
         if fmt not in FORMATS:
-            raise ParameterError(f"{slot('fmt')}: " + repr(fmt) + " is not one of " + ", ".join(FORMATS), "fmt")
+            raise ParameterError(f"{slot('fmt')}: " + repr(fmt) + " is not one of " + ", ".join(FORMATS))
         return render(self.report(), fmt)
 
 
@@ -206,7 +206,7 @@ class Usage(Result):
 
         n_tier = _count(tier, "tier", TIER)
         if n_tier is None:
-            raise ParameterError(f"{slot('tier')}: give the usage tier the workload will run at (1 to 5)", "tier")
+            raise ParameterError(f"{slot('tier')}: give the usage tier the workload will run at (1 to 5)")
         monthly = check_budget(budget)
         assert self.accumulator is not None and self.catalog is not None
         return workload_yaml(
@@ -262,9 +262,7 @@ def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     from .catalog import load_catalog as load
 
     if path is not None and not isinstance(path, (str, os.PathLike)):
-        raise ParameterError(
-            f"{slot('path')}: give the path of a pricing YAML file, not " + type(path).__name__, "path"
-        )
+        raise ParameterError(f"{slot('path')}: give the path of a pricing YAML file, not " + type(path).__name__)
     return load(default_catalog_path() if path is None else path)
 
 
@@ -285,11 +283,9 @@ def _day(as_of: date | str | None) -> date | None:
         try:
             return RunDate.of(parse_day(as_of.strip()), AS_OF)
         except ValueError as exc:
-            raise ParameterError(
-                f"{slot('as_of')}: " + str(exc) + "; give a date such as 2026-12-06", "as_of"
-            ) from None
+            raise ParameterError(f"{slot('as_of')}: " + str(exc) + "; give a date such as 2026-12-06") from None
     raise ParameterError(
-        f"{slot('as_of')}: give a date, a datetime or a string such as 2026-12-06, not " + type(as_of).__name__, "as_of"
+        f"{slot('as_of')}: give a date, a datetime or a string such as 2026-12-06, not " + type(as_of).__name__
     )
 
 
@@ -305,7 +301,6 @@ def _catalog(catalog: Catalog | str | os.PathLike[str] | None, as_of: date | str
         raise ParameterError(
             f"{slot('catalog')}: give a Catalog (gpt41cost.load_catalog) or the path of a pricing YAML file, not "
             + type(catalog).__name__,
-            "catalog",
         )
     day = _day(as_of)  # a bad date is named before the catalog is read
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
@@ -324,7 +319,7 @@ def _paths(paths: Paths | None, param: str = "paths") -> list[str]:
         return [_path(paths, param)]
     if isinstance(paths, (bytes, bytearray)) or not isinstance(paths, Iterable):
         raise ParameterError(
-            slot(param) + ": give a path or a list of paths (str or os.PathLike), not " + type(paths).__name__, param
+            slot(param) + ": give a path or a list of paths (str or os.PathLike), not " + type(paths).__name__
         )
     return [_path(p, param) for p in paths]
 
@@ -335,7 +330,6 @@ def _path(path: Any, param: str) -> str:
     if not isinstance(got, str):
         raise ParameterError(
             slot(param) + ": each path is a str or os.PathLike, not " + type(path).__name__ + f" ({path!r:.60})",
-            param,
         )
     return got
 
@@ -344,7 +338,7 @@ def _flag(value: object, param: str) -> bool:
     """A yes/no parameter: True or False only (``batch="no"`` would be truthy, so it is refused,
     as the numbers refuse True)."""
     if not isinstance(value, bool):
-        raise ParameterError(slot(param) + ": give True or False, not " + f"{value!r:.60}", param)
+        raise ParameterError(slot(param) + ": give True or False, not " + f"{value!r:.60}")
     return value
 
 
@@ -353,7 +347,7 @@ def _resolve(cat: Catalog, name: str, param: str) -> ResolvedModel:
     from .errors import UnknownModelError
 
     if not isinstance(name, str):
-        raise ParameterError(slot(param) + ": give a model name such as 'gpt-4.1', not " + type(name).__name__, param)
+        raise ParameterError(slot(param) + ": give a model name such as 'gpt-4.1', not " + type(name).__name__)
     try:
         return cat.resolve(name)
     except UnknownModelError as exc:
@@ -366,7 +360,7 @@ def _names(names: str | Sequence[str] | None, param: str) -> list[str]:
     if isinstance(names, str):
         return [names]
     if not isinstance(names, Iterable):
-        raise ParameterError(slot(param) + ": give a name or a list of names, not " + type(names).__name__, param)
+        raise ParameterError(slot(param) + ": give a name or a list of names, not " + type(names).__name__)
     return list(names)
 
 
@@ -379,7 +373,7 @@ def _count(value: Number | None, param: str, rng: Any = None) -> int | None:
     try:
         return parse_count(value, rng or TOKENS)
     except NumberError as exc:
-        raise ParameterError(slot(param) + ": " + str(exc), param) from None
+        raise ParameterError(slot(param) + ": " + str(exc)) from None
 
 
 def _decimal(value: Number | None, param: str, rng: Any) -> Decimal | None:
@@ -391,7 +385,7 @@ def _decimal(value: Number | None, param: str, rng: Any) -> Decimal | None:
     try:
         return parse_decimal(value, rng)
     except NumberError as exc:
-        raise ParameterError(slot(param) + ": " + str(exc), param) from None
+        raise ParameterError(slot(param) + ": " + str(exc)) from None
 
 
 def _share(value: Number | None, param: str) -> Decimal | None:
@@ -403,7 +397,7 @@ def _share(value: Number | None, param: str) -> Decimal | None:
     try:
         return parse_share(value)
     except NumberError as exc:
-        raise ParameterError(slot(param) + ": " + str(exc), param) from None
+        raise ParameterError(slot(param) + ": " + str(exc)) from None
 
 
 # --------------------------------------------------------------------------- estimate
@@ -511,27 +505,20 @@ def _check_estimate_args(
     priority: bool,
 ) -> None:
     if cached_tokens is not None and rate is not None:
-        raise ParameterError(
-            f"give {slot('cached_tokens')} or {slot('cache_hit_rate')}, not both", "cached_tokens", "cache_hit_rate"
-        )
+        raise ParameterError(f"give {slot('cached_tokens')} or {slot('cache_hit_rate')}, not both")
     if cache not in (None, "auto", "none"):
-        raise ParameterError(f"{slot('cache')}: " + repr(cache) + " is not auto or none", "cache")
+        raise ParameterError(f"{slot('cache')}: " + repr(cache) + " is not auto or none")
     if cache is not None and (cached_tokens is not None or rate is not None):
         raise ParameterError(
             f"{slot('cache')} goes without {slot('cached_tokens')} and {slot('cache_hit_rate')}, "
             "which fix the cached tokens",
-            "cache",
-            "cached_tokens",
-            "cache_hit_rate",
         )
     if batch and priority:
-        raise ParameterError(f"give {slot('batch')} or {slot('priority')}, not both", "batch", "priority")
+        raise ParameterError(f"give {slot('batch')} or {slot('priority')}, not both")
     if paths and input_tokens is not None:
-        raise ParameterError(f"give prompt files or {slot('input_tokens')}, not both", "input_tokens")
+        raise ParameterError(f"give prompt files or {slot('input_tokens')}, not both")
     if not paths and input_tokens is None:
-        raise ParameterError(
-            f"nothing to estimate: give prompt files, a directory, '-' or {slot('input_tokens')} N", "input_tokens"
-        )
+        raise ParameterError(f"nothing to estimate: give prompt files, a directory, '-' or {slot('input_tokens')} N")
 
 
 def _refuse_over_max(resolved: list[ResolvedModel], *flags: tuple[str, int | None]) -> None:
@@ -543,7 +530,7 @@ def _refuse_over_max(resolved: list[ResolvedModel], *flags: tuple[str, int | Non
         over = next((m for m in resolved if over_max(value, m.spec.max_output_tokens)), None)
         if over is not None and value is not None:
             problem = over_max_problem(value, over.label, over.spec.max_output_tokens)
-            raise ParameterError(slot(flag) + ": " + problem, flag)
+            raise ParameterError(slot(flag) + ": " + problem)
 
 
 class _EstimateArgs(NamedTuple):
@@ -718,12 +705,10 @@ def _reading(
     callbacks callable."""
     if not isinstance(encoding, str):
         raise ParameterError(
-            f"{slot('encoding')}: give a text encoding such as 'utf-8', not " + type(encoding).__name__, "encoding"
+            f"{slot('encoding')}: give a text encoding such as 'utf-8', not " + type(encoding).__name__
         )
     if image_size is not None and not isinstance(image_size, str):
-        raise ParameterError(
-            f"{slot('image_size')}: give WxH, e.g. '1024x768', not " + type(image_size).__name__, "image_size"
-        )
+        raise ParameterError(f"{slot('image_size')}: give WxH, e.g. '1024x768', not " + type(image_size).__name__)
     for name, fn in (("on_progress", on_progress), ("on_total", on_total), ("on_warning", on_warning)):
         _callable(fn, name)
     kinds = _texts(read_as, "read_as", "a kind or KIND=GLOB")
@@ -743,7 +728,7 @@ def _reading(
 def _callable(fn: object, name: str) -> None:
     """A callback given is callable (else a ParameterError names it, before any reading)."""
     if fn is not None and not callable(fn):
-        raise ParameterError(slot(name) + ": give a function or None, not " + type(fn).__name__, name)
+        raise ParameterError(slot(name) + ": give a function or None, not " + type(fn).__name__)
 
 
 def _texts(value: str | Iterable[str] | None, param: str, what: str) -> list[str]:
@@ -754,14 +739,12 @@ def _texts(value: str | Iterable[str] | None, param: str, what: str) -> list[str
     if isinstance(value, str):
         return [value]
     if isinstance(value, (bytes, bytearray)) or not isinstance(value, Iterable):
-        raise ParameterError(
-            slot(param) + ": give " + what + " or a list of them (str), not " + type(value).__name__, param
-        )
+        raise ParameterError(slot(param) + ": give " + what + " or a list of them (str), not " + type(value).__name__)
     items = list(value)
     bad = next((v for v in items if not isinstance(v, str)), None)
     if bad is not None:
         raise ParameterError(
-            slot(param) + ": each is " + what + " (str), not " + type(bad).__name__ + f" ({bad!r:.60})", param
+            slot(param) + ": each is " + what + " (str), not " + type(bad).__name__ + f" ({bad!r:.60})"
         )
     return items
 
@@ -862,7 +845,6 @@ def _mode(batch: bool, priority: bool, inputs: Sequence[InputFile]) -> str:
             f"{slot('priority')}: {what}, and the Batch API has no priority processing (its requests are priced "
             f"at Batch rates); drop {slot('priority')}, which prices online requests (prompts, Chat or Responses "
             "requests)",
-            "priority",
         )
     return "batch" if batch else "priority" if priority else "standard"
 
@@ -938,12 +920,12 @@ def limits(
     cat = _catalog(catalog, as_of)
     path_list = _paths(paths)
     if path_list and n_input is not None:
-        raise ParameterError(f"give prompt files or {slot('input_tokens')}, not both", "input_tokens")
+        raise ParameterError(f"give prompt files or {slot('input_tokens')}, not both")
     if not path_list and n_input is None:
-        raise ParameterError(f"give prompt files (one request each) or {slot('input_tokens')} N", "input_tokens")
+        raise ParameterError(f"give prompt files (one request each) or {slot('input_tokens')} N")
     traffic = _traffic(peak, rpd, factor)  # before any file is read
     if headroom >= 100:
-        raise ParameterError(f"{slot('min_headroom')}: must be below 100", "min_headroom")
+        raise ParameterError(f"{slot('min_headroom')}: must be below 100")
     resolved = [_resolve(cat, n, "models") for n in _names(models, "models") or cat.model_names()]
     _refuse_over_max(resolved, ("max_tokens", n_max), ("output_tokens", n_output))
     reserve = ("max_tokens", n_max) if n_max is not None else ("output_tokens", n_output)
@@ -1006,14 +988,11 @@ def _limit_profiles(
             raise ParameterError(
                 "nothing to assess: the files hold no request; give prompt files, a directory, '-' or "
                 f"{slot('input_tokens')} N",
-                "input_tokens",
             )
     own_caps = bool(measured) and all(m.max_output_tokens is not None for m in measured)
     if max_tokens is None and output_tokens is None and not own_caps:
         raise ParameterError(
             f"give {slot('max_tokens')} (the output reservation) or {slot('output_tokens')} (the expected output)",
-            "max_tokens",
-            "output_tokens",
         )
     reserve = max_tokens if max_tokens is not None else output_tokens
     if output_tokens is not None:
@@ -1062,8 +1041,6 @@ def _limit_profiles(
             measured,
             m,
             f"{slot('max_tokens')} (or {slot('output_tokens')})",
-            "max_tokens",
-            "output_tokens",
         )
         if steady is not None and rpd is not None:
             s = replace(
@@ -1088,15 +1065,10 @@ def _traffic(peak: Decimal | None, rpd: Decimal | None, factor: Decimal | None) 
     if peak is None and rpd is None:
         raise ParameterError(
             f"give {slot('peak_rpm')} N, or {slot('requests_per_day')} N (peak from {slot('peak_factor')}, default 3)",
-            "peak_rpm",
-            "requests_per_day",
-            "peak_factor",
         )
     if peak is not None and factor is not None:
         raise ParameterError(
             f"{slot('peak_factor')} only applies without {slot('peak_rpm')}; drop one of them",
-            "peak_factor",
-            "peak_rpm",
         )
     if peak is not None:
         return Traffic(peak, rpd, "--peak-rpm")
@@ -1155,7 +1127,6 @@ def plan(
         raise ParameterError(
             f"{slot('workload')}: give the path of a workload YAML file or a dict of its keys, not "
             + type(workload).__name__,
-            "workload",
         )
     substitute = _flag(substitute, "substitute")
     read = _reading(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
@@ -1232,7 +1203,7 @@ def usage(
 
     path_list = _paths(paths)
     if not path_list:
-        raise ParameterError(f"{slot('paths')}: give at least one usage file or directory", "paths")
+        raise ParameterError(f"{slot('paths')}: give at least one usage file or directory")
     strict, forecast, skip_bad = _flag(strict, "strict"), _flag(forecast, "forecast"), _flag(skip_bad, "skip_bad")
     cache_by_size = _flag(cache_by_size, "cache_by_size")
     _callable(progress, "progress")  # not a TypeError mid-read
@@ -1277,10 +1248,6 @@ def check_forecast_args(budget: Decimal | None, tier: int | None, forecast: bool
         return
     raise ParameterError(
         f"{slot('budget')} and {slot('tier')} work with {slot('forecast')} or {slot('emit_workload')}; add one of them",
-        "budget",
-        "tier",
-        "forecast",
-        "emit_workload",
         api={"forecast": "forecast=True", **WORKLOAD_YAML},
     )
 
@@ -1311,7 +1278,7 @@ def count_tokens(text: str) -> int:
     from .tokens import count_tokens as count
 
     if not isinstance(text, str):
-        raise ParameterError(f"{slot('text')}: give a str, not " + type(text).__name__, "text")
+        raise ParameterError(f"{slot('text')}: give a str, not " + type(text).__name__)
     return count(text)
 
 
@@ -1372,10 +1339,10 @@ def _refuse_unserved(model: ResolvedModel, day: date) -> None:
     status = lc.status(day)
     if status == NOT_YET_RELEASED:
         why = f"{model.label} is not yet released on {day} (available from {lc.released_on}); give "
-        raise ParameterError(f"{slot('model')}: {why}{slot('as_of')} {lc.released_on} or later", "model", "as_of")
+        raise ParameterError(f"{slot('model')}: {why}{slot('as_of')} {lc.released_on} or later")
     if status == SHUT_DOWN:
         why = f"{model.label} serves no request on {day}: {lc.mark(day)}; to price a past request give "
-        raise ParameterError(f"{slot('model')}: {why}{slot('as_of')} a date before {lc.shutdown_on}", "model", "as_of")
+        raise ParameterError(f"{slot('model')}: {why}{slot('as_of')} a date before {lc.shutdown_on}")
 
 
 def _refuse_misfit(model: ResolvedModel, input_tokens: int, output_tokens: int) -> None:
@@ -1422,13 +1389,11 @@ def price(
     n_cached = _count(cached_tokens, "cached_tokens")
     if n_input is None or n_output is None or n_cached is None:
         missing = "input_tokens" if n_input is None else "output_tokens" if n_output is None else "cached_tokens"
-        raise ParameterError(slot(missing) + ": give a number of tokens, not None", missing)
+        raise ParameterError(slot(missing) + ": give a number of tokens, not None")
     input_tokens, output_tokens, cached_tokens = n_input, n_output, n_cached
     if cached_tokens > input_tokens:
         raise ParameterError(
             f"{slot('cached_tokens')} ({cached_tokens}) exceed {slot('input_tokens')} ({input_tokens})",
-            "cached_tokens",
-            "input_tokens",
         )
     cat = _catalog(catalog, as_of)
     resolved = _resolve(cat, model, "model")
@@ -1438,5 +1403,5 @@ def price(
         mode = "standard"  # long context: priority prices exclude it (a fine-tuned model's too, as estimate's)
     if mode == "priority" and resolved.fine_tuned:  # the rule of catalog.rates_for, named as this argument
         why = f"{model}: OpenAI publishes no priority prices for fine-tuned models; use standard or batch"
-        raise ParameterError(f"{slot('mode')}: " + why, "mode")
+        raise ParameterError(f"{slot('mode')}: " + why)
     return cost(TokenUsage(input_tokens, cached_tokens, output_tokens), resolved, mode)

@@ -843,13 +843,11 @@ def rates_for(model: ResolvedModel, mode: str) -> Rates:
     """The rates for calling ``model`` in ``mode`` (standard, batch or priority)."""
     prices = model.spec.prices
     if mode not in MODES:
-        raise ParameterError(
-            f"{slot('mode')}: " + f"unknown processing mode {mode!r}; use one of {', '.join(MODES)}", "mode"
-        )
+        raise ParameterError(f"{slot('mode')}: " + f"unknown processing mode {mode!r}; use one of {', '.join(MODES)}")
     if model.fine_tuned:
         if mode == "priority":
             why = f"{model.requested}: OpenAI publishes no priority prices for fine-tuned models; drop "
-            raise ParameterError(why + slot("priority"), "priority")  # the CLI's --priority, the API's priority
+            raise ParameterError(why + slot("priority"))  # the CLI's --priority, the API's priority
         return prices.fine_tuned_batch if mode == "batch" else prices.fine_tuned_standard
     rates: Rates = getattr(prices, mode)
     return rates

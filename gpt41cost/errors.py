@@ -7,6 +7,7 @@ message as one line on stderr and exits with its ``exit_code``. Nothing else is 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from enum import IntEnum
 from typing import Any, Generic, TypeVar
@@ -30,6 +31,8 @@ def source_name(source: str) -> str:
 _SLOT = "\x00" + os.urandom(8).hex() + ":"
 #: What closes a parameter's place.
 _SLOT_END = "\x00"
+#: A parameter's place in a template, the parameter's name its group.
+_SLOTS = re.compile(re.escape(_SLOT) + "([^\x00]*)" + _SLOT_END)
 
 
 def slot(param: str) -> str:
@@ -38,6 +41,18 @@ def slot(param: str) -> str:
     :meth:`ParameterError.named` as the API's argument or the CLI's flag. No input's text, however
     it is interpolated into the template, reads as one."""
     return _SLOT + param + _SLOT_END
+
+
+def slots(template: str) -> tuple[str, ...]:
+    """The parameters ``template`` names with :func:`slot`, each once, in the order they first
+    come: what a :class:`ParameterError` of ``template`` names (it is never told them again)."""
+    return tuple(dict.fromkeys(_SLOTS.findall(template))) if _SLOT in template else ()
+
+
+def unslotted(template: str, spell: Callable[[str], str]) -> str:
+    """``template`` with each parameter's place spelled by ``spell`` (its name): the one way a
+    place becomes text, so no message shows the marker."""
+    return _SLOTS.sub(lambda m: spell(m.group(1)), template) if _SLOT in template else template
 
 
 class ExitCode(IntEnum):
@@ -61,6 +76,8 @@ class Gpt41CostError(Exception):
     exit_code: ExitCode = ExitCode.INPUT
 
     def __init__(self, message: str) -> None:
+        # a parameter's place (slot) in an error that names no parameter: its name, never the marker
+        message = unslotted(message, str)
         super().__init__(message)
         self.message = message
 
@@ -96,8 +113,13 @@ class ParameterError(UsageError):
     """
 
     def __init__(self, template: str, *params: str, api: Mapping[str, str] | None = None) -> None:
+        # ``params``: the parameters once given again after the template; read from its slots now
+        # (one way: no slot without its parameter, no parameter without its slot), and ignored
+        # until the last callers stop passing them
+        del params
         self.template = template
-        self.params = params
+        #: the parameters the message names, in the order the template first names them
+        self.params = slots(template)
         #: how the API spells a parameter that is no argument of the function raising the error (the
         #: CLI's --emit-workload is the API's ``Usage.workload_yaml()``); the others as themselves
         self.api = dict(api or {})
@@ -105,10 +127,7 @@ class ParameterError(UsageError):
 
     def named(self, spell: Callable[[str], str]) -> str:
         """The message with each named parameter spelled by ``spell``."""
-        text = self.template
-        for p in self.params:
-            text = text.replace(slot(p), spell(p))
-        return text
+        return unslotted(self.template, spell)
 
 
 class InputError(Gpt41CostError):
@@ -153,7 +172,7 @@ class UnknownModelError(ParameterError):
         if param is None:
             super().__init__(text)
         else:
-            super().__init__(slot(param) + ": " + text, param)
+            super().__init__(slot(param) + ": " + text)
         self.name = name
         self.suggestions = suggestions
         self.known = known

@@ -488,9 +488,7 @@ def parse_image_size_flag(value: str) -> ImageSize:
     """``--image-size WxH`` (e.g. ``1024x768``) as an :class:`ImageSize` of format "given"."""
     m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", value)
     if not m or int(m.group(1)) <= 0 or int(m.group(2)) <= 0:
-        raise ParameterError(
-            f"{slot('image_size')}: expected WxH, e.g. 1024x768 (got " + repr(value) + ")", "image_size"
-        )
+        raise ParameterError(f"{slot('image_size')}: expected WxH, e.g. 1024x768 (got " + repr(value) + ")")
     return ImageSize(int(m.group(1)), int(m.group(2)), "given")
 
 

@@ -124,7 +124,7 @@ class RequestProfile:
     def __post_init__(self) -> None:
         if not self.input_tokens:  # files that hold no request: the readers and api refuse them first
             raise ParameterError(
-                f"nothing to assess: give prompt files that hold requests, or {slot('input_tokens')} N", "input_tokens"
+                f"nothing to assess: give prompt files that hold requests, or {slot('input_tokens')} N"
             )
         # The rest are invariants of how the profile is built, not checks of input: every entry
         # comes from the same requests (workload.profile_from_measured, given_size_profile), counts
@@ -181,11 +181,9 @@ class Traffic:
 
     def __post_init__(self) -> None:
         if self.peak_rpm <= 0:  # {name}: the flag on the command line, the parameter in the API
-            raise ParameterError(f"{slot('peak_rpm')}: peak requests per minute must be more than 0", "peak_rpm")
+            raise ParameterError(f"{slot('peak_rpm')}: peak requests per minute must be more than 0")
         if self.requests_per_day is not None and self.requests_per_day < 0:
-            raise ParameterError(
-                f"{slot('requests_per_day')}: cannot be negative; give 0 or more requests", "requests_per_day"
-            )
+            raise ParameterError(f"{slot('requests_per_day')}: cannot be negative; give 0 or more requests")
         average = None if self.requests_per_day is None else self.requests_per_day / MINUTES_PER_DAY
         if average is not None and self.peak_rpm < average:  # as from_daily divides: a factor of 1 is the average
             # the peak minute is the busiest: below the day's average minute, every limit would be understated
@@ -196,23 +194,17 @@ class Traffic:
                 f"({slot('requests_per_day')} {_plain(self.requests_per_day)} / {MINUTES_PER_DAY} = "
                 f"{average.quantize(Decimal('0.01')):,f} requests/min); give a {slot('peak_rpm')} of at least "
                 f"{_plain(least)}, or leave it out to take the peak from {slot('peak_factor')} (default 3)",
-                "peak_rpm",
-                "requests_per_day",
-                "peak_factor",
             )
 
     @classmethod
     def from_daily(cls, requests_per_day: Decimal, peak_factor: Decimal = DEFAULT_PEAK_FACTOR) -> Traffic:
         """Peak RPM = requests per day / 1440 x the peak factor."""
         if requests_per_day <= 0:
-            raise ParameterError(
-                f"{slot('requests_per_day')}: requests per day must be more than 0", "requests_per_day"
-            )
+            raise ParameterError(f"{slot('requests_per_day')}: requests per day must be more than 0")
         if peak_factor < 1:
             raise ParameterError(
                 f"{slot('peak_factor')}: the peak minute over the day's average minute must be 1 or more; "
                 "give 1 for a flat day",
-                "peak_factor",
             )
         return cls(
             requests_per_day * peak_factor / MINUTES_PER_DAY,
@@ -250,7 +242,7 @@ class OverWindow(ParameterError):
 
     def problem(self, spell: Callable[[str], str]) -> str:
         """What is wrong and what to do, without the leading name (a workload's key path goes there)."""
-        return ParameterError(self.problem_template, *self.params).named(spell)
+        return ParameterError(self.problem_template).named(spell)
 
 
 def check_window(
@@ -297,9 +289,9 @@ def check_shares(batch_share: Decimal, priority_share: Decimal) -> None:
     A :class:`ParameterError` names ``slot('batch_share')`` and ``slot('priority_share')``, for each caller to
     spell: the API's parameters, the CLI's flags, a workload's keys (:class:`SharesOverOne`)."""
     if not ZERO <= batch_share <= 1:
-        raise ParameterError(f"{slot('batch_share')}: must be between 0 and 1 (or 0% and 100%)", "batch_share")
+        raise ParameterError(f"{slot('batch_share')}: must be between 0 and 1 (or 0% and 100%)")
     if not ZERO <= priority_share <= 1:
-        raise ParameterError(_PRIORITY_SHARE, "priority_share", "batch_share")
+        raise ParameterError(_PRIORITY_SHARE)
     if batch_share + priority_share > 1:
         raise SharesOverOne(batch_share, priority_share)
 
@@ -330,7 +322,7 @@ class Demand:
         assert abs(sum((s for _, s in self.models), ZERO) - 1) <= Decimal("1e-9"), "the shares sum to 1"
         check_shares(self.batch_share, self.priority_share)
         if not ZERO <= self.min_headroom_pct < HUNDRED:
-            raise ParameterError(f"{slot('min_headroom')}: must be at least 0 and below 100 (percent)", "min_headroom")
+            raise ParameterError(f"{slot('min_headroom')}: must be at least 0 and below 100 (percent)")
 
     def scaled(self, k: Decimal) -> Demand:
         return replace(self, traffic=self.traffic.scaled(k))
@@ -729,7 +721,7 @@ def assess(demand: Demand, catalog: Catalog, tiers: Sequence[int] = TIERS) -> As
     """Every model of ``demand`` at every tier in ``tiers``, the monthly cost and the cap check."""
     for t in tiers:
         if t not in TIERS:
-            raise ParameterError(f"{slot('tier')}: " + str(t) + " is not a usage tier (1 to 5)", "tier")
+            raise ParameterError(f"{slot('tier')}: " + str(t) + " is not a usage tier (1 to 5)")
     pools = [_pools(demand.profile_of(k), catalog.long_context_threshold) for k in range(len(demand.models))]
     threshold = catalog.long_context_threshold
     costs = tuple(_cost(demand, m, s, demand.profile_of(k), threshold) for k, (m, s) in enumerate(demand.models))
@@ -799,7 +791,7 @@ class Drain:
 
 def drain(backlog: int, model: ResolvedModel, profile: RequestProfile, catalog: Catalog, tier: int) -> Drain:
     if backlog < 1:
-        raise ParameterError(f"{slot('backlog')}: must be 1 or more requests", "backlog")
+        raise ParameterError(f"{slot('backlog')}: must be 1 or more requests")
     profile = profile.online()  # both ways are what-ifs for every request, a Batch file's too
     std, lc = _pools(profile, catalog.long_context_threshold)
     tl = model.spec.limits[tier]

@@ -200,9 +200,9 @@ def parse_tolerance(value: object) -> Decimal:
         d = parse_share(value, hint="0.01 or 1% (a share)")
     except NumberError as exc:
         hint = "" if exc.hinted else "; use a share such as 0.01 or 1%"
-        raise ParameterError(f"{slot('tolerance')} {shown}: {exc}{hint}", "tolerance") from None
+        raise ParameterError(f"{slot('tolerance')} {shown}: {exc}{hint}") from None
     if d >= 1:
-        raise ParameterError(f"{slot('tolerance')} {shown}: must be at least 0 and below 1 (100%)", "tolerance")
+        raise ParameterError(f"{slot('tolerance')} {shown}: must be at least 0 and below 1 (100%)")
     return d
 
 
@@ -218,7 +218,7 @@ def check_budget(value: object) -> Decimal | None:
     except NumberError as exc:
         hint = "" if exc.hinted else f"; give US dollars, e.g. {slot('budget')} 5000"
         template = f"{slot('budget')} {str(value)!r}: {exc}{hint}"
-        raise ParameterError(template, "budget") from None
+        raise ParameterError(template) from None
 
 
 def _from_text(text: str, percent: bool, hint: str) -> Decimal:

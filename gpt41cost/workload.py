@@ -767,8 +767,6 @@ def prompt_inputs(w: Workload, include: Sequence[str] = (), exclude: Sequence[st
     if not out:
         raise InputParameterError(
             f"{w.path}: prompts: no file left after {slot('include')}/{slot('exclude')}; check the globs",
-            "include",
-            "exclude",
         )
     return out
 
@@ -850,15 +848,13 @@ def workload_profiles(
     return (one,) * len(w.models), summary
 
 
-def refuse_over_window(
-    profile: RequestProfile, measured: Sequence[Measured], model: ResolvedModel, given: str, *params: str
-) -> None:
+def refuse_over_window(profile: RequestProfile, measured: Sequence[Measured], model: ResolvedModel, given: str) -> None:
     """The one rule for a prompt or request file's request over the context window, in plan and
     limits alike (docs/accounting.md §11: plan refuses a request whose input plus one choice's
     output, its cap taken at most at the model's maximum output, is over the window): an
     :class:`InputError` names the request and how far to lower its cap, or ``given`` (what gave
     the output of a request without its own cap: the workload's keys, limits' parameters, which
-    ``given`` names as ``slot('param')`` and ``params`` lists, spelled as the API's or the CLI's flags)."""
+    ``given`` names as ``slot('param')``, spelled as the API's or the CLI's flags)."""
     window = model.spec.context_window
     for k, i in enumerate(profile.input_tokens):
         # each choice fits the window alone; its cap as every figure takes it, at most the
@@ -866,7 +862,7 @@ def refuse_over_window(
         reserve = _held(profile, k)
         if over_window(i, reserve, window):
             message = _over_window(measured[k], i, reserve, model.label, window, given)
-            raise InputParameterError(message, "exclude", *params)
+            raise InputParameterError(message)
 
 
 def _over_window(request: Measured, input_tokens: int, reserve: int, label: str, window: int, given: str) -> str:

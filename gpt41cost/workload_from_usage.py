@@ -112,7 +112,7 @@ def workload_yaml(
     total = sum(reqs.values())
     if not total or not days:
         why = "no dated usage of a model the catalog prices; nothing to plan from"
-        raise InputParameterError(f"{slot('emit_workload')}: " + why, "emit_workload", api=WORKLOAD_YAML)
+        raise InputParameterError(f"{slot('emit_workload')}: " + why, api=WORKLOAD_YAML)
     span = max(days) - min(days) + 1
     first, last = date_of(min(days)), date_of(max(days))
 

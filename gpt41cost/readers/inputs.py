@@ -212,17 +212,13 @@ def parse_as(values: str | Sequence[str] | None) -> tuple[AsRule, ...]:
         if kind not in KINDS:
             raise ParameterError(
                 f"{slot('read_as')} {raw}: unknown kind {kind!r}; use one of {', '.join(KINDS)}, alone or as KIND=GLOB",
-                "read_as",
             )
         if eq and not glob.strip():
-            raise ParameterError(
-                f"{slot('read_as')} {raw}: no glob after '='; write e.g. {slot('read_as')} text=*.j2", "read_as"
-            )
+            raise ParameterError(f"{slot('read_as')} {raw}: no glob after '='; write e.g. {slot('read_as')} text=*.j2")
         rules.append(AsRule(kind, glob.strip() if eq else None))
     if sum(r.glob is None for r in rules) > 1:
         raise ParameterError(
             f"{slot('read_as')}: give one KIND for every input, or KIND=GLOB forms (repeatable), not two KINDs",
-            "read_as",
         )
     # A KIND=GLOB rule wins over a KIND for every input, whatever the order given.
     return tuple(sorted(rules, key=lambda r: r.glob is None))
@@ -509,8 +505,6 @@ def _not_json(source: str, exc: orjson.JSONDecodeError, line: int | None = None)
     as_text = {"read_as": f"text={os.path.basename(source)}"}
     raise BadDocument(
         f"{what}, pass {slot('skip_bad')} to skip the file, or {slot('read_as')} to count it as text",
-        "skip_bad",
-        "read_as",
         values=as_text,
         skipped=f"{what}, or pass {slot('read_as')} to count it as text",
     )
@@ -930,8 +924,8 @@ class UncountableAdvice(Uncountable, Advice):
 def _requests_error(exc: InputError, kind: str) -> None:
     if kind in ("finetune", "prompts") and " line " in exc.message:
         if isinstance(exc, Advice):  # its own advice (read_as), then the bad line's
-            raise exc.then(f"; {BAD_LINE_ADVICE}", "skip_bad") from None
-        raise Advice(f"{exc.message}; {BAD_LINE_ADVICE}", "skip_bad") from None
+            raise exc.then(f"; {BAD_LINE_ADVICE}") from None
+        raise Advice(f"{exc.message}; {BAD_LINE_ADVICE}") from None
     raise exc
 
 

@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from msgspec import Struct
 
-from ..errors import STDIN, InputError, InputParameterError, ParameterError, slot, source_name
+from ..errors import STDIN, InputError, InputParameterError, ParameterError, slot, slots, source_name
 from .files import UnreadableDirectory, blank, path_kind, read_limited, read_whole, stdin_stream, walk
 
 #: Bytes inspected for a NUL byte to tell binary files from text.
@@ -29,12 +29,11 @@ def check_encoding(encoding: str) -> str:
         info = codecs.lookup(encoding)
     except LookupError:
         raise ParameterError(
-            f"{slot('encoding')}: unknown text encoding {encoding!r} (try utf-8, utf-16, latin-1)", "encoding"
+            f"{slot('encoding')}: unknown text encoding {encoding!r} (try utf-8, utf-16, latin-1)"
         ) from None
     if not getattr(info, "_is_text_encoding", True):  # rot13, bz2, base64: codecs, not text encodings
         raise ParameterError(
             f"{slot('encoding')}: {encoding!r} is not a text encoding (try utf-8, utf-16, latin-1)",
-            "encoding",
         )
     return info.name
 
@@ -82,7 +81,8 @@ class Advice(InputParameterError):
         api: Mapping[str, str] | None = None,
     ) -> None:
         self.values = {p: (v,) if isinstance(v, str) else tuple(v) for p, v in (values or {}).items()}
-        super().__init__(template, *params, api={**READING_API, **(api or {})})
+        del params  # read from the template's slots (ParameterError); ignored until no caller passes them
+        super().__init__(template, api={**READING_API, **(api or {})})
         self.skipped_message = self._spelled(self.template if skipped is None else skipped, _flag)
 
     def named(self, spell: Callable[[str], str]) -> str:
@@ -92,7 +92,7 @@ class Advice(InputParameterError):
 
     def _spelled(self, text: str, spell: Callable[[str], str]) -> str:
         """The template ``text`` with each parameter spelled by ``spell``, as :meth:`named` says."""
-        for p in self.params:
+        for p in slots(text):
             word = spell(p)
             values = self.values.get(p)
             if not values or word == self.api.get(p):
@@ -103,9 +103,9 @@ class Advice(InputParameterError):
             text = first + "".join(given[min(i, len(given) - 1)] + piece for i, piece in enumerate(rest))
         return text
 
-    def then(self, text: str, *params: str) -> Advice:
-        """This advice followed by ``text`` (a template naming ``params``), its values kept."""
-        return Advice(self.template + text, *self.params, *params, values=self.values, api=self.api)
+    def then(self, text: str) -> Advice:
+        """This advice followed by ``text`` (a template, its parameters written with ``slot``), its values kept."""
+        return Advice(self.template + text, values=self.values, api=self.api)
 
     def skipped(self) -> InputError:
         """The error as a skipped input's record."""
@@ -152,7 +152,7 @@ def find_inputs(
                 if not globs:  # a reader without include/exclude (usage, costs): no argument to name
                     raise InputError(f"{raw}: directory has no files{what}; check the path")
                 hint = f"check the path or {slot('include')}/{slot('exclude')}"
-                raise Advice(f"{raw}: directory has no files{what}; {hint}", "include", "exclude")
+                raise Advice(f"{raw}: directory has no files{what}; {hint}")
             out += [Found(f, True) for f in found]
         else:
             out.append(Found(raw))  # a named FIFO or device is read as a stream, with read_whole's bound
@@ -290,14 +290,12 @@ def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in data[:SNIFF_BYTES] and _nul_free(encoding):
         raise NotText(
             f"{label}: a UTF-16 text file (byte order mark); add {slot('encoding')}",
-            "encoding",
             values={"encoding": "utf-16"},
         )
     why = binary_reason(data, encoding)
     if why is not None:
         raise NotText(
             f"{label}: looks like a binary file ({why}), not a prompt; pass text files, or {slot('include')} to filter",
-            "include",
             api={"include": "include=GLOB"},
         )
     try:
@@ -306,5 +304,4 @@ def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
         raise NotText(
             f"{label}: not valid {encoding} at byte {exc.start}; convert the file or pass {slot('encoding')} "
             "(e.g. latin-1)",
-            "encoding",
         ) from None

@@ -621,7 +621,7 @@ STRICT = {"strict": "strict=True"}
 def strict_stop(message: str) -> InputParameterError:
     """The first bad record, which ``strict`` stops at: an InputError (exit 3) naming the argument
     as a ParameterError does (the API's ``strict=True``, the CLI's ``--strict``)."""
-    return InputParameterError(f"{message} ({slot('strict')} stops at the first bad record)", "strict", api=STRICT)
+    return InputParameterError(f"{message} ({slot('strict')} stops at the first bad record)", api=STRICT)
 
 
 class _Seen:
