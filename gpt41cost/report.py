@@ -560,7 +560,7 @@ def _csv_cell(v: Cell) -> str:
         v = v.raw
     if isinstance(v, (Usd, Pct)):
         v = v.value
-    if v is None or v == "-":
+    if v is None:
         return ""
     if isinstance(v, Decimal):
         return money_str(v) or ""

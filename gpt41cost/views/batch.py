@@ -72,11 +72,10 @@ def batch_tables(checks: Sequence[BatchCheck]) -> list[Table]:
     for c in checks:
         verdict, verdict_raw = _verdict(c)
         rows: list[list[Any]] = [
-            [f.severity, "-" if f.line is None else f.line, f.code, f.message.removeprefix(f"line {f.line}: ")]
-            for f in c.findings
+            [f.severity, f.line, f.code, f.message.removeprefix(f"line {f.line}: ")] for f in c.findings
         ]
         if not rows:
-            rows = [["ok", "-", "-", f"{c.requests:,} requests, {c.file_bytes:,} bytes, one model, no findings"]]
+            rows = [["ok", None, None, f"{c.requests:,} requests, {c.file_bytes:,} bytes, one model, no findings"]]
         name = source_name(c.source)
         tables.append(
             Table(

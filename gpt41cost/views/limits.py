@@ -98,21 +98,21 @@ def use_columns(tiers: Sequence[TierFit]) -> list[tuple[str, str]]:
     return [(k, h) for k, h in _COLUMNS if k in used]
 
 
-def use_cells(m: ModelTier, columns: Sequence[tuple[str, str]], ceiling: Decimal) -> list[str | Pct]:
+def use_cells(m: ModelTier, columns: Sequence[tuple[str, str]], ceiling: Decimal) -> list[Pct | None]:
     """Each use in ``columns`` as a percentage cell, with the places that set it apart from
     ``ceiling`` (the limit less the required headroom): a NO never sits beside a use that reads
-    as fitting (80.002%, not 80.0%). "-": the model has no such limit."""
-    cells: list[str | Pct] = []
+    as fitting (80.002%, not 80.0%). None (shown "-"): the model has no such limit."""
+    cells: list[Pct | None] = []
     for key, _ in columns:
         u = m.use(key)
-        cells.append("-" if u is None else apart(Pct(u.pct), ceiling))
+        cells.append(None if u is None else apart(Pct(u.pct), ceiling))
     return cells
 
 
-def apart(cell: str | Pct, ceiling: Decimal) -> str | Pct:
+def apart(cell: Pct, ceiling: Decimal) -> Pct:
     """A percentage cell with the places that set it apart from ``ceiling`` (one when well apart;
     report.places_apart): a use or headroom just past the required headroom reads past it."""
-    if not isinstance(cell, Pct) or cell.value is None:
+    if cell.value is None:
         return cell
     return Pct(cell.value, max(cell.places, places_apart(cell.value, ceiling)))
 
@@ -737,11 +737,11 @@ def _drain_table(drains: Sequence[Drain]) -> Table:
             d.model,
             d.tier,
             Shown(duration(d.online_minutes), rounded(d.online_minutes, 2)),
-            d.online_limited_by or "-",
+            d.online_limited_by,
             Shown("never (a request is over the queue)", None)
             if d.batch_hours is None
             else Shown(duration(Decimal(d.batch_hours * 60)), d.batch_hours * 60),
-            "-" if d.batch_waves is None else d.batch_waves,
+            d.batch_waves,
         ]
         for d in drains
     ]

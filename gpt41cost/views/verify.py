@@ -43,7 +43,7 @@ def verify_report(result: VerifyResult) -> Report:
                         r.model,
                         r.local,
                         r.api,
-                        "-" if r.difference is None else f"{r.difference:+d}",
+                        None if r.difference is None else f"{r.difference:+d}",
                         r.explanation,
                     ]
                     for r in rows
