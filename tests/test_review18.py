@@ -55,3 +55,63 @@ def test_unknown_figures_stay_empty_in_csv(cli, tmp_path):
             "-f", "csv", expect=0).stdout
     )  # fmt: skip
     assert tiers and all(r["RPD %"] == "" for r in tiers if "RPD %" in r)
+
+
+# ------------------------------------------------------------- 2. --calibrate-from: the models a log leaves out
+
+
+def _mini_log(path, requests=4, cached=1024):
+    lines = [
+        json.dumps(
+            {
+                "id": f"chatcmpl-{i}",
+                "created": 1795996800,
+                "model": "gpt-4.1-mini-2025-04-14",
+                "usage": {
+                    "prompt_tokens": 1500,
+                    "completion_tokens": 200 + 100 * i,
+                    "prompt_tokens_details": {"cached_tokens": cached},
+                },
+            }
+        )
+        for i in range(requests)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_calibration_names_what_the_models_the_log_leaves_out_rest_on(cli, tmp_path):
+    """A log of gpt-4.1-mini requests only: gpt-4.1 and gpt-4.1-nano are priced with the log's mean
+    output over all its requests (350 here) and no cached input. Their rows rest on those figures,
+    and the assumptions say so (they named gpt-4.1-mini's alone)."""
+    log = _mini_log(tmp_path / "log.jsonl")
+    prompt = tmp_path / "p.txt"
+    prompt.write_text("word " * 1500, encoding="utf-8")
+    doc = cli.json("estimate", prompt, "--calibrate-from", log)
+    outputs = {m["model"]: m["output_tokens_total"] for m in doc["models"]}
+    cached = {m["model"]: m["cached_input_tokens_total"] for m in doc["models"]}
+    assert outputs == {"gpt-4.1": 350, "gpt-4.1-mini": 350, "gpt-4.1-nano": 350}
+    assert cached == {"gpt-4.1": 0, "gpt-4.1-mini": 1024, "gpt-4.1-nano": 0}
+    said = dict(doc_assumptions(cli, prompt, log))
+    assert said["output tokens per request"] == (
+        f"gpt-4.1-mini 350 (observed mean in {log}); gpt-4.1, gpt-4.1-nano 350 "
+        "(none of their requests in the log: the mean over all its requests)"
+    )
+    assert said["cached input"].endswith("; gpt-4.1, gpt-4.1-nano: none cached (none of their requests in the log)")
+
+
+def doc_assumptions(cli, prompt, log):
+    """The table format's assumptions, (name, value) as printed (one line each: no terminal width)."""
+    out = cli("estimate", prompt, "--calibrate-from", log, expect=0).stdout
+    lines = out.split("Assumptions:\n", 1)[1].split("Notes:\n", 1)[0].splitlines()
+    return [tuple(line.strip().split(": ", 1)) for line in lines]
+
+
+def test_calibration_of_every_model_adds_nothing(cli, tmp_path):
+    """Asking only for the model the log holds: no other model to name."""
+    log = _mini_log(tmp_path / "log.jsonl")
+    prompt = tmp_path / "p.txt"
+    prompt.write_text("word " * 1500, encoding="utf-8")
+    out = cli("estimate", prompt, "--calibrate-from", log, "-m", "gpt-4.1-mini", expect=0).stdout
+    assert f"output tokens per request: gpt-4.1-mini 350 (observed mean in {log})\n" in out
+    assert "none of their requests" not in out

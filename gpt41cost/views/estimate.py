@@ -49,7 +49,30 @@ MODEL_KEYS = (
 )
 
 
+#: What a model the calibration log holds no request of is priced with (--calibrate-from).
+NOT_IN_LOG = "none of their requests in the log"
+
+
+def _not_in_log(r: EstimateResult, logged: Sequence[str]) -> list[str]:
+    """The base models of the report that ``logged`` (a calibration's models) leaves out, in the
+    report's order: their figures rest on what the calibration gives every model."""
+    return [b for b in dict.fromkeys(m.base_model for m in r.models) if b not in logged]
+
+
 def _cache_text(r: EstimateResult) -> str:
+    a = r.assumptions
+    text = _cache_text_logged(r)
+    if a.cache_mode == "rate" and (a.cache_by_model or a.hit_rate_by_model):
+        rated = [m for m in a.hit_rate_by_model if m not in a.cache_by_model]
+        if a.cache_by_model and rated:
+            text += "; " + ", ".join(f"{m} observed hit rate {pct(a.hit_rate_by_model[m] * 100)}" for m in rated)
+        others = _not_in_log(r, [*a.cache_by_model, *a.hit_rate_by_model])
+        if others:
+            text += f"; {', '.join(others)}: none cached ({NOT_IN_LOG})"
+    return text
+
+
+def _cache_text_logged(r: EstimateResult) -> str:
     a = r.assumptions
     if a.cache_mode == "fixed":
         return f"{a.cached_tokens:,} cached input tokens per request (given; capped at the request's input)"
@@ -89,13 +112,17 @@ def assumptions(r: EstimateResult) -> list[tuple[str, str]]:
         "default": f"default {DEFAULT_OUTPUT_TOKENS}; set --output-tokens",
         "flag": "--output-tokens",
     }.get(a.output_source, a.output_source)
+    others = _not_in_log(r, list(a.output_by_model)) if a.output_by_model else []
+    unlogged = (
+        f"; {', '.join(others)} {a.output_tokens:,} ({NOT_IN_LOG}: the mean over all its requests)" if others else ""
+    )
     rows = [
         (
             "output tokens per request",
             (
                 f"{a.output_tokens:,} ({out_src})"
                 if not a.output_by_model
-                else ", ".join(f"{m} {n:,}" for m, n in a.output_by_model.items()) + f" ({out_src})"
+                else ", ".join(f"{m} {n:,}" for m, n in a.output_by_model.items()) + f" ({out_src})" + unlogged
             )
             + _capped_text(r),
         ),
