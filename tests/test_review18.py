@@ -6,6 +6,8 @@ import csv
 import io
 import json
 
+import pytest
+
 # ------------------------------------------------------------- 1. a CSV cell holding "-" is data
 
 
@@ -115,3 +117,23 @@ def test_calibration_of_every_model_adds_nothing(cli, tmp_path):
     out = cli("estimate", prompt, "--calibrate-from", log, "-m", "gpt-4.1-mini", expect=0).stdout
     assert f"output tokens per request: gpt-4.1-mini 350 (observed mean in {log})\n" in out
     assert "none of their requests" not in out
+
+
+# ------------------------------------------------------------- 3. the help an option error points to
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ["usage", "x.jsonl", "--emit-workload"], "Option '--emit-workload' requires an argument", id="usage"
+        ),
+        pytest.param(["estimate", "--output-tokens"], "Option '--output-tokens' requires an argument", id="estimate"),
+        pytest.param(["plan", "w.yaml", "--check=yes"], "Option '--check' does not take a value", id="plan"),
+    ],
+)
+def test_an_option_missing_its_value_points_to_its_command_help(cli, args, message):
+    """The option is the command's: ``gpt41cost --help`` (where the hint pointed) does not list it."""
+    run = cli(*args, expect=2)
+    assert run.stdout == ""
+    assert run.stderr == f"gpt41cost: error: {message}; see 'gpt41cost {args[0]} --help'\n"

@@ -190,7 +190,7 @@ def main(args: list[str] | None = None) -> None:
             sys.exit(exc.exit_code)
         usage = isinstance(exc, fw.UsageError)
         ctx = getattr(exc, "ctx", None)
-        hint = f"; see '{ctx.command_path if ctx is not None else 'gpt41cost'} --help'" if usage else ""
+        hint = f"; see '{_help_path(ctx, sys.argv[1:] if args is None else args)} --help'" if usage else ""
         message = " ".join(line.strip() for line in exc.format_message().splitlines() if line.strip()).rstrip(".")
         say(f"gpt41cost: error: {message}{hint}")
         sys.exit(int(ExitCode.USAGE) if usage else exc.exit_code)
@@ -213,6 +213,16 @@ def main(args: list[str] | None = None) -> None:
         say(f"gpt41cost: error: cannot write to stdout: {exc.strerror or exc}")
         sys.exit(int(ExitCode.OUTPUT))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _help_path(ctx: Any, args: list[str]) -> str:
+    """The command whose ``--help`` a usage error points to: the error's own, else (an option's
+    missing or extra value, which the framework's parser raises without one) the command named
+    first on the command line, the one the option belongs to; else the program's."""
+    if ctx is not None:
+        return str(ctx.command_path)
+    name = next((a for a in args if not a.startswith("-")), None)
+    return f"gpt41cost {name}" if name in COMMANDS else "gpt41cost"
 
 
 def _closed_pipe(exc: SystemExit) -> bool:
