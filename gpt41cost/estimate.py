@@ -437,8 +437,11 @@ def tier_notes(totals: Totals, a: Assumptions, threshold: int, models: Sequence[
         into = batch_asked if kind == "batch" else asked
         into[tier] = into.get(tier, 0) + n
     prio = sum(n for tier, n in asked.items() if tier in PRIORITY_TIERS)
+    kind_of = dict(totals.kinds)
+    bases = [m.spec.name for m in models]
     if prio and a.honours_bodies:
-        notes.append(priority_asked_note(prio, totals.requests, "--priority prices every request at priority"))
+        hint = priority_hint(totals, kind_of, bases, threshold, any(m.fine_tuned for m in models))
+        notes.append(priority_asked_note(prio, totals.requests, hint))
     elif asked and not a.honours_bodies:
         notes.append(
             f"--{a.mode} sets every request's rates: the service_tier of {n_requests(sum(asked.values()))} is not read"
@@ -463,8 +466,6 @@ def tier_notes(totals: Totals, a: Assumptions, threshold: int, models: Sequence[
             "Batch requests are (inferred: OpenAI names priority processing for the Responses and Chat "
             "Completions endpoints, and the Batch API documents no service tier)"
         )
-    kind_of = dict(totals.kinds)
-    bases = [m.spec.name for m in models]
     long = 0
     for g in totals.groups:
         if a.sent_at(kind_of.get(g.source, ""), g.cls[0]) == "priority" and any(
@@ -476,10 +477,29 @@ def tier_notes(totals: Totals, a: Assumptions, threshold: int, models: Sequence[
     return notes
 
 
+def priority_hint(
+    totals: Totals, kind_of: Mapping[str, str], bases: Sequence[str], threshold: int, fine_tuned: bool
+) -> str:
+    """What ``--priority`` would make of the run, for the note on the requests whose body asks for
+    priority (docs/accounting.md §2 and §8): every online request at priority rates, but those over
+    the long-context threshold on a model at standard there; a Batch file's requests stay at Batch
+    rates; with a fine-tuned model among the models it is refused."""
+    if fine_tuned:
+        return "--priority (every online request at priority rates) is refused with a fine-tuned model among the models"
+    online = [g for g in totals.groups if kind_of.get(g.source, "") != "batch"]
+    long = any(g.cls[1][totals.bases.index(b)] for g in online if g.cls[1] for b in bases)
+    batch = len(online) < len(totals.groups)
+    return (
+        "--priority prices every online request at priority"
+        + (f" (any over {threshold:,} input tokens at standard)" if long else "")
+        + ("; a Batch file's requests stay at Batch rates (the Batch API has no priority processing)" if batch else "")
+    )
+
+
 def priority_asked_note(asked: int, total: int, hint: str | None = None) -> str:
     """The note on the requests whose body asks for priority processing, in estimate, limits and
     plan alike (docs/accounting.md §2, "A request body's service_tier"); ``hint``: the command's
-    own way to price every request at priority, if it has one."""
+    own way to price the requests at priority (:func:`priority_hint`), if it has one."""
     return (
         f"{n_requests(asked)} of {total:,} ask{'s' if asked == 1 else ''} for priority processing "
         "(service_tier priority or fast in the body): priced at priority rates (a fine-tuned model's at "

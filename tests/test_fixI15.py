@@ -95,7 +95,7 @@ def test_limits_gives_estimates_note_on_a_body_asking_for_priority(cli, tmp_path
     assert asked == [
         "1 request of 1 asks for priority processing (service_tier priority or fast in the body): priced at "
         "priority rates (a fine-tuned model's at standard: it has no priority prices); --priority prices every "
-        "request at priority"
+        "online request at priority (any over 128,000 input tokens at standard)"
     ]
     assert [n for n in lim["notes"] if "asks for priority" in n] == [asked[0].split("; --priority")[0]]
     assert (
