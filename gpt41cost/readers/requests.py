@@ -259,10 +259,25 @@ class _Scan:
     end: int | None = None  # where the first value ends, when the text shows it
 
 
-#: What :func:`_scan_first` looks at, found by the regex engine: a string (to its closing quote,
-#: group 1, or to the end of a text cut off inside it), a run of opening or of closing brackets,
-#: a comma. What lies between them (numbers, colons, spaces) does not matter.
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(")?|[{\[]+|[}\]]+|,', re.DOTALL)
+#: What :func:`_scan_first` looks at, found by the regex engine: a string's opening quote (its
+#: end is found by :func:`_string_end`), a run of opening or of closing brackets, a comma. What
+#: lies between them (numbers, colons, spaces) does not matter.
+_TOKEN = re.compile(r'"|[{\[]+|[}\]]+|,')
+
+
+def _string_end(text: str, at: int) -> int:
+    """Where the closing quote of the string whose text starts at ``at`` is, or -1 if ``text``
+    ends inside it. ``str.find`` jumps to each quote, so the work grows with the quotes in the
+    string, not with its length or its escapes (``\\u00a0`` a million times is one look); a
+    quote is the string's end unless an odd run of backslashes comes before it."""
+    while True:
+        quote = text.find('"', at)
+        if quote <= at or text[quote - 1] != "\\":
+            return quote
+        before = text[at:quote]  # the run of backslashes cannot reach back past the previous quote
+        if (len(before) - len(before.rstrip("\\"))) % 2 == 0:
+            return quote
+        at = quote + 1
 
 
 def _scan_first(text: str) -> _Scan:
@@ -272,12 +287,15 @@ def _scan_first(text: str) -> _Scan:
     top = text[0]
     want_key = False
     end: int | None = None
-    for m in _TOKEN.finditer(text):
+    at = 0
+    while (m := _TOKEN.search(text, at)) is not None:
         start, stop = m.span()
         ch = text[start]
         if ch == '"':
-            if m.start(1) < 0:  # cut off inside a string
+            close = _string_end(text, stop)
+            if close < 0:  # cut off inside a string
                 break
+            stop = close + 1
             if depth == 1 and want_key:
                 keys.add(_key(text[start + 1 : stop - 1]))
                 want_key = False
@@ -295,6 +313,7 @@ def _scan_first(text: str) -> _Scan:
             depth -= stop - start
         elif depth == 1:  # a comma
             want_key = top == "{"
+        at = stop
     more = False
     if end is not None:
         rest = text[end:]
