@@ -45,7 +45,7 @@ import orjson
 from .. import images as img
 from ..cache import PrefixHashes
 from ..catalog import Catalog
-from ..errors import Gpt41CostError, InputError, Uncountable, slot, source_name
+from ..errors import Gpt41CostError, InputError, ParameterError, Uncountable, slot, source_name
 from ..measure import KINDS, Measured
 from ..requests import (
     RequestCount,
@@ -61,7 +61,7 @@ from ..requests import (
 from ..tokens import MAX_RUN_CHARS
 from .files import regular_size
 from .repeats import TooDeep, first_repeat, twice_at
-from .text import Advice
+from .text import READING_FLAGS, Advice
 
 #: Bytes a caller should pass to :func:`detect_kind` (see :func:`read_head`).
 HEAD_BYTES = 64 * 1024
@@ -687,7 +687,7 @@ def _read_jsonl(
                     m = _prompt_line(ctx, obj, n)
             except InputError as exc:
                 if kind == "batch":  # a pre-flight finding, unless the limit is gpt41cost's own
-                    (facts.uncountable if isinstance(exc, Uncountable) else facts.bad_lines).append((n, exc.message))
+                    (facts.uncountable if isinstance(exc, Uncountable) else facts.bad_lines).append((n, _recorded(exc)))
                 if on_error is None:
                     raise
                 on_error(as_skipped(exc))
@@ -695,6 +695,13 @@ def _read_jsonl(
             yield m
     if not seen and span is None:
         raise InputError(f"{ctx.where}: empty file; expected {kind} JSONL (one JSON value per line)")
+
+
+def _recorded(exc: InputError) -> str:
+    """A Batch line's error as its pre-flight finding reads: report text, worded as the command line
+    words it (a parameter the message names as its flag, :data:`~gpt41cost.readers.text.READING_FLAGS`,
+    through :meth:`ParameterError.named`), as a skipped input's record is (:meth:`Advice.skipped`)."""
+    return exc.named(lambda p: READING_FLAGS.get(p, p)) if isinstance(exc, ParameterError) else exc.message
 
 
 def _span_lines(fh: IO[bytes], start: int, end: int) -> Iterator[bytes]:
