@@ -45,7 +45,7 @@ from decimal import Decimal
 
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import TokenUsage, cost_of
-from .errors import InputParameterError, ParameterError, UnknownModelError, slot
+from .errors import InputParameterError, ParameterError, slot
 from .numbers import check_budget  # where it lives since a usage run checks --budget without this module
 from .usage import (
     EPOCH,
@@ -294,13 +294,12 @@ def _crossing(
 
 
 def _traffic(
-    acc: Accumulator, catalog: Catalog, lo: int, hi: int
+    acc: Accumulator, resolve: Resolver, lo: int, hi: int
 ) -> tuple[dict[int, dict[tuple[str, str], list[int]]], dict[str, ResolvedModel]]:
     """The priced traffic of day numbers ``lo`` to ``hi``, as :func:`~gpt41cost.usage.summarize`
     prices it: day -> (model as given, processing mode) -> [input, cached, output] tokens; and each
     model as resolved, at the mode it is priced at (:func:`~gpt41cost.usage.priced_parts`). Unpriced
     traffic (a model the catalog does not price) is left out, as its spend is."""
-    resolve = Resolver(catalog)
     days: dict[int, dict[tuple[str, str], list[int]]] = {}
     models: dict[str, ResolvedModel] = {}
     for key, resolved, mode, _long, _ft, _n, i, c, o in priced_parts(acc, resolve):
@@ -434,7 +433,8 @@ def forecast(
     spent = sum((usd for _, usd in daily), Decimal(0))
 
     # the traffic is projected, not the dollars: each day left pays its own day's prices
-    by_day, models = _traffic(acc, catalog, (rate_from - EPOCH).days, (through - EPOCH).days)
+    resolve = Resolver(catalog)  # one resolution of each name, as usage's: for the traffic and the peaks
+    by_day, models = _traffic(acc, resolve, (rate_from - EPOCH).days, (through - EPOCH).days)
     day_traffic = [by_day.get((d - EPOCH).days, {}) for d in window_days]
     mean = _sum_traffic(day_traffic)
     pricer = _Pricer(catalog, models)
@@ -485,7 +485,7 @@ def forecast(
         low_usd=spent + totals[lo_i],
         high_usd=spent + totals[hi_i],
         crossings=tuple(crossings),
-        peaks=_peaks(acc, catalog, month_start, through, tier, through if partial else None),
+        peaks=_peaks(acc, resolve, month_start, through, tier, through if partial else None),
         tier=tier,
         daily=tuple(daily),
         run_date=run_date,
@@ -597,29 +597,25 @@ def _shutdowns(
 
 def _peaks(
     acc: Accumulator,
-    catalog: Catalog,
+    resolve: Resolver,
     start: _dt.date,
     end: _dt.date,
     tier: int | None,
     unfinished: _dt.date | None,
 ) -> tuple[PeakDay, ...]:
     """Each model's busiest day by tokens (for TPM) and by requests (for RPD), online only: ties go
-    to a finished day, then the earliest; ``unfinished`` (the run date, not over) wins only outright."""
+    to a finished day, then the earliest; ``unfinished`` (the run date, not over) wins only outright.
+    A model ``resolve`` cannot price (a str: usage's :class:`~gpt41cost.usage.Resolver`) has none."""
     lo, hi = (start - EPOCH).days, (end - EPOCH).days
     open_day = None if unfinished is None else (unfinished - EPOCH).days
     per: dict[str, dict[int, list[int]]] = {}
-    names: dict[str | None, str | None] = {}
     for (model, batch, _tier, day, *_), (n, i, _c, o) in acc.groups.items():
         if batch or day is None or not lo <= day <= hi:
             continue
-        if model not in names:
-            try:
-                names[model] = None if not model else catalog.resolve(model).spec.name
-            except UnknownModelError:
-                names[model] = None
-        base = names[model]
-        if base is None:
+        resolved = resolve(model)
+        if isinstance(resolved, str):
             continue
+        base = resolved.spec.name
         row = per.setdefault(base, {}).setdefault(day, [0, 0])
         row[0] += n
         row[1] += i + o
@@ -631,7 +627,7 @@ def _peaks(
             return max(days, key=lambda d: (days[d][k], d != open_day, -d))
 
         t_day, r_day = busiest(1), busiest(0)
-        limits = catalog.models[base].limits[tier].standard if tier is not None else None
+        limits = resolve.catalog.models[base].limits[tier].standard if tier is not None else None
         out.append(
             PeakDay(
                 base,
