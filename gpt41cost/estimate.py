@@ -118,21 +118,17 @@ class Assumptions:
 
     def __post_init__(self) -> None:
         if self.output_tokens < 0:
-            raise ParameterError(f"{slot('output_tokens')}: must be 0 or more", "output_tokens")
+            raise ParameterError(f"{slot('output_tokens')}: must be 0 or more")
         if self.cache_mode not in CACHE_MODES:
-            raise ParameterError(f"{slot('cache')}: use one of " + ", ".join(CACHE_MODES), "cache")
+            raise ParameterError(f"{slot('cache')}: use one of " + ", ".join(CACHE_MODES))
         if self.cached_tokens is not None and self.cached_tokens < 0:
-            raise ParameterError(f"{slot('cached_tokens')}: must be 0 or more", "cached_tokens")
+            raise ParameterError(f"{slot('cached_tokens')}: must be 0 or more")
         if self.cache_hit_rate is not None and not (0 <= self.cache_hit_rate <= 1):
-            raise ParameterError(f"{slot('cache_hit_rate')}: must be between 0 and 1 (e.g. 0.5)", "cache_hit_rate")
+            raise ParameterError(f"{slot('cache_hit_rate')}: must be between 0 and 1 (e.g. 0.5)")
         if self.requests_per_month is not None and self.requests_per_month < 0:
-            raise ParameterError(
-                f"{slot('requests_per_day')}/{slot('requests_per_month')}: must be 0 or more",
-                "requests_per_day",
-                "requests_per_month",
-            )
+            raise ParameterError(f"{slot('requests_per_day')}/{slot('requests_per_month')}: must be 0 or more")
         if self.epochs < 1:
-            raise ParameterError(f"{slot('epochs')}: must be 1 or more", "epochs")
+            raise ParameterError(f"{slot('epochs')}: must be 1 or more")
 
 
 @dataclass(frozen=True)
@@ -276,18 +272,14 @@ def input_stats(counts: Mapping[int, int]) -> Stats:
 def monthly_requests(per_day: int | None, per_month: int | None) -> tuple[int | None, str]:
     """Requests per month from either flag; a month is DAYS_PER_MONTH days."""
     if per_day is not None and per_month is not None:
-        raise ParameterError(
-            f"give {slot('requests_per_day')} or {slot('requests_per_month')}, not both",
-            "requests_per_day",
-            "requests_per_month",
-        )
+        raise ParameterError(f"give {slot('requests_per_day')} or {slot('requests_per_month')}, not both")
     if per_day is not None:
         if per_day < 0:
-            raise ParameterError(f"{slot('requests_per_day')}: must be 0 or more", "requests_per_day")
+            raise ParameterError(f"{slot('requests_per_day')}: must be 0 or more")
         return per_day * DAYS_PER_MONTH, f"{per_day:,} requests/day = {per_day * DAYS_PER_MONTH:,} requests/month"
     if per_month is not None:
         if per_month < 0:
-            raise ParameterError(f"{slot('requests_per_month')}: must be 0 or more", "requests_per_month")
+            raise ParameterError(f"{slot('requests_per_month')}: must be 0 or more")
         return per_month, f"{per_month:,} requests/month"
     return None, ""
 
@@ -361,9 +353,7 @@ def estimate(
     files skipped for being empty, listed in the result.
     """
     if not totals.requests:
-        raise ParameterError(
-            f"nothing to estimate: give prompt files, a directory, '-' or {slot('input_tokens')} N", "input_tokens"
-        )
+        raise ParameterError(f"nothing to estimate: give prompt files, a directory, '-' or {slot('input_tokens')} N")
     a = assumptions
     if any(totals.output_tokens[base] != a.output_for(base) for base in totals.bases):
         raise ValueError("the totals were kept for other output tokens than the assumptions give")

@@ -413,10 +413,10 @@ def forecast(
     }
     if not series:
         why = f"no usage with a date on or before {run_date}; nothing to project from"
-        raise InputParameterError(f"{slot('forecast')}: " + why, "forecast")
+        raise InputParameterError(f"{slot('forecast')}: " + why)
     if tier is not None and tier not in catalog.tiers:
         why = f"{tier}: not a usage tier; tiers are {', '.join(map(str, catalog.tiers))}"
-        raise ParameterError(f"{slot('tier')} " + why, "tier")
+        raise ParameterError(f"{slot('tier')} " + why)
     through = max(series)
     first_day = min(series)
     month_start = through.replace(day=1)

@@ -22,9 +22,9 @@ PACKAGE = Path(__file__).parent.parent / "gpt41cost"
 #: The classes whose first argument is a template naming parameters with slot().
 TEMPLATED = {"ParameterError", "InputParameterError", "Advice", "NotText", "Skippable", "BadDocument"}
 TEMPLATED |= {"UncountableAdvice", "then"}
-#: Files whose sites still give their parameters again (another helper's, this session): ignored
-#: by ParameterError, to drop after both branches merge. Empty this set then.
-STILL_GIVEN = {"estimate.py", "forecast.py", "readers/requests.py", "tokens.py"}
+#: Files whose sites still give their parameters again: none since fix18b dropped them (estimate.py,
+#: forecast.py, readers/requests.py, tokens.py); ParameterError still ignores any given.
+STILL_GIVEN: set[str] = set()
 
 NAMES = st.sampled_from(["skip_bad", "read_as", "include", "output_tokens", "budget", "x"])
 # text an input can bring into a template: braces, NULs, a parameter's bare name, anything

@@ -27,8 +27,6 @@ def advising(monkeypatch: pytest.MonkeyPatch) -> None:
         if n == 2:
             raise rq.Advice(
                 f"{ctx.where}: line {n}: made up; pass {slot('read_as')}, or {slot('skip_bad')} to go on",
-                "read_as",
-                "skip_bad",
                 values={"read_as": "prompts=batch.jsonl"},
             )
         return line(ctx, obj, n, facts)

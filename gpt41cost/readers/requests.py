@@ -578,7 +578,6 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
         hint = f"; a JSONL file? pass {slot('read_as')}" if jsonl else ""
         raise BadDocument(
             f"{ctx.where}: line {exc.lineno} is not valid JSON: {_json_error(exc)}{hint}",
-            *(("read_as",) if jsonl else ()),
             values={"read_as": "batch, finetune or prompts"},
             api={"read_as": "read_as='batch', 'finetune' or 'prompts'"},
         ) from None
@@ -599,9 +598,7 @@ def _read_document(ctx: _Context, kind: str) -> Measured:
             rc = ctx.count(body, None, "responses")
     except InputError as exc:
         # a key given twice, or a request OpenAI rejects (an empty 'messages' list...): as a bad Batch line is
-        raise BadDocument(
-            f"{exc.message}, or pass {slot('skip_bad')} to skip the file", "skip_bad", skipped=exc.message
-        ) from None
+        raise BadDocument(f"{exc.message}, or pass {slot('skip_bad')} to skip the file", skipped=exc.message) from None
     return ctx.measured(rc, kind, None)
 
 
@@ -681,7 +678,6 @@ def _read_jsonl(
                             f"{ctx.where}: line {n}: ends with an assistant message, as a fine-tuning example does, "
                             "where the first line has none (a chat request): fine-tuning data (each example needs "
                             f"one) or chat requests? say which with {slot('read_as')} or {slot('read_as')}",
-                            "read_as",
                             values={"read_as": (_as_value("finetune", ctx.source), _as_value("prompts", ctx.source))},
                         )
                     m = _prompt_line(ctx, obj, n)
@@ -744,7 +740,6 @@ def _finetune_line(ctx: _Context, obj: Any, n: int) -> Measured:
         raise Advice(
             f"{ctx.where}: line {n}: a fine-tuning example needs an assistant message, the answer it trains on "
             f"(OpenAI's check of fine-tuning data rejects the file); chat requests? pass {slot('read_as')}",
-            "read_as",
             values={"read_as": _as_value("prompts", ctx.source)},
         )
     rc = ctx.count(obj, n, "chat")._replace(segments=None)  # training is not served from a cache
@@ -842,9 +837,7 @@ def _prompt_line(ctx: _Context, obj: Any, n: int | None, item: int | None = None
         if item is None:  # the bad line's hint follows (inputs.BAD_LINE_ADVICE)
             raise InputError(f"{ctx.where}: line {n}: an empty prompt, nothing to send")
         what = f"{ctx.where}: item {item} of the JSON array: an empty prompt, nothing to send"
-        raise Skippable(
-            f"{what}; remove it, or pass {slot('skip_bad')} to count the other items", "skip_bad", skipped=what
-        )
+        raise Skippable(f"{what}; remove it, or pass {slot('skip_bad')} to count the other items", skipped=what)
     if text is not None:  # counts as plain text, like a prompt file
         ids = _encode(text)
         tokens = dict.fromkeys(ctx.models, len(ids))
