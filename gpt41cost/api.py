@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .errors import WORKLOAD_YAML, ParameterError, slot
+from .errors import WORKLOAD_YAML, ParameterError, quoted, slot
 
 if TYPE_CHECKING:
     from datetime import date
@@ -66,7 +66,7 @@ class Result:
         from .report import FORMATS, render
 
         if fmt not in FORMATS:
-            raise ParameterError(f"{slot('fmt')}: " + repr(fmt) + " is not one of " + ", ".join(FORMATS))
+            raise ParameterError(f"{slot('fmt')}: " + quoted(fmt) + " is not one of " + ", ".join(FORMATS))
         return render(self.report(), fmt)
 
 
@@ -338,7 +338,7 @@ def _flag(value: object, param: str) -> bool:
     """A yes/no parameter: True or False only (``batch="no"`` would be truthy, so it is refused,
     as the numbers refuse True)."""
     if not isinstance(value, bool):
-        raise ParameterError(slot(param) + ": give True or False, not " + f"{value!r:.60}")
+        raise ParameterError(slot(param) + ": give True or False, not " + quoted(value)[:60])
     return value
 
 
@@ -507,7 +507,7 @@ def _check_estimate_args(
     if cached_tokens is not None and rate is not None:
         raise ParameterError(f"give {slot('cached_tokens')} or {slot('cache_hit_rate')}, not both")
     if cache not in (None, "auto", "none"):
-        raise ParameterError(f"{slot('cache')}: " + repr(cache) + " is not auto or none")
+        raise ParameterError(f"{slot('cache')}: " + quoted(cache) + " is not auto or none")
     if cache is not None and (cached_tokens is not None or rate is not None):
         raise ParameterError(
             f"{slot('cache')} goes without {slot('cached_tokens')} and {slot('cache_hit_rate')}, "

@@ -25,7 +25,7 @@ from typing import Any, Literal, Protocol
 
 from .catalog import Catalog, ModelSpec, ResolvedModel
 from .cost import BATCH_CACHED_AT_INPUT_RATE
-from .errors import UnknownModelError, source_name
+from .errors import UnknownModelError, quoted, source_name
 from .lifecycle import SHUT_DOWN, UNSERVED
 from .measure import Measured, over_max, within_max
 
@@ -455,7 +455,7 @@ def _id_checks(facts: BatchFactsLike) -> list[Finding]:
             Finding(
                 "error",
                 "duplicate_custom_id",
-                f"line {lines[1]}: custom_id {cid!r} is used on {len(lines)} lines: "
+                f"line {lines[1]}: custom_id {quoted(cid)} is used on {len(lines)} lines: "
                 f"{_lines_text(lines)}; each must be unique",
                 lines[1],
                 tuple(lines),
@@ -466,7 +466,7 @@ def _id_checks(facts: BatchFactsLike) -> list[Finding]:
 
 def _shown(value: str) -> str:
     """A method or url as the reader wrote it: a JSON string is quoted, other JSON text is not."""
-    return "none" if value == "null" else repr(value)
+    return "none" if value == "null" else quoted(value)
 
 
 def _method_url_checks(facts: BatchFactsLike) -> list[Finding]:
@@ -567,12 +567,12 @@ def _model_checks(
         base = resolved[name].spec.name
         same = base == main_base and resolved[name].fine_tuned == resolved[main].fine_tuned
         severity: Severity = "warning" if same else "error"
-        why = f"names {main_base} differently from {main!r}" if same else f"differs from {main!r}"
+        why = f"names {main_base} differently from {quoted(main)}" if same else f"differs from {quoted(main)}"
         out.append(
             Finding(
                 severity,
                 "model_spelling" if same else "mixed_models",
-                f"line {first}: model {name!r} {why} (used from line {main_first}, "
+                f"line {first}: model {quoted(name)} {why} (used from line {main_first}, "
                 f"{_n(uses[main])} requests); a batch runs one model; lines {_lines_text(lines)}",
                 first,
                 tuple(lines),
@@ -611,13 +611,13 @@ def _lifecycle_checks(
                 else ("model_not_released", f"send it from {lc.released_on} or change the model")
             )
             message = (
-                f"{where}model {name!r} serves no request on {day} (the run's date): {lc.mark(day)}; "
+                f"{where}model {quoted(name)} serves no request on {day} (the run's date): {lc.mark(day)}; "
                 f"OpenAI would fail every request for it ({count}): {fix}"
             )
             out.append(Finding("error", code, message, first, lines))
         elif lc.expires_within(day, day + COMPLETION_WINDOW):
             message = (
-                f"{where}model {name!r}: {lc.mark(day)}: within the batch's 24 h completion window from "
+                f"{where}model {quoted(name)}: {lc.mark(day)}: within the batch's 24 h completion window from "
                 f"{day} (the run's date); requests still pending then would fail ({count}): submit well "
                 "before the shutdown or change the model"
             )

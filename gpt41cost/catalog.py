@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .errors import CatalogError, ParameterError, UnknownModelError, slot
+from .errors import CatalogError, ParameterError, UnknownModelError, quoted, slot
 from .lifecycle import (
     ALWAYS_ACTIVE,
     BASES,
@@ -543,14 +543,14 @@ def _parse_lifecycle(
     v.keys(m, path, required=set(), optional={*_LIFECYCLE_KEYS, "snapshots", "basis"})
     basis = v.str_(m.get("basis", "documented"), f"{path}.basis")
     if basis not in BASES:
-        v.fail(f"{path}.basis", f"{basis!r} is not a basis ({' or '.join(BASES)})")
+        v.fail(f"{path}.basis", f"{quoted(basis)} is not a basis ({' or '.join(BASES)})")
     own = _lifecycle_entry(v, m, path, ALWAYS_ACTIVE)
     per: dict[str, Lifecycle] = {}
     snaps = v.mapping(m.get("snapshots") or {}, f"{path}.snapshots")
     for name, entry in snaps.items():
         spath = f"{path}.snapshots.{name}"
         if str(name) not in snapshots:
-            v.fail(spath, f"{name!r} is not one of this model's snapshots ({', '.join(snapshots) or 'none'})")
+            v.fail(spath, f"{quoted(name)} is not one of this model's snapshots ({', '.join(snapshots) or 'none'})")
         e = v.mapping(entry, spath)
         v.keys(e, spath, required=set(), optional=_LIFECYCLE_KEYS)
         per[str(name)] = _lifecycle_entry(v, e, spath, own)
@@ -612,9 +612,9 @@ def _check_substitutes(v: _Validator, catalog: Catalog) -> None:
             try:
                 target = catalog.resolve(lc.substitute)
             except UnknownModelError:
-                v.fail(path, f"{lc.substitute!r} is not a model of this catalog ({', '.join(catalog.models)})")
+                v.fail(path, f"{quoted(lc.substitute)} is not a model of this catalog ({', '.join(catalog.models)})")
             if target.spec.name == spec.name:
-                v.fail(path, f"{lc.substitute!r} is the model itself")
+                v.fail(path, f"{quoted(lc.substitute)} is the model itself")
 
 
 def _parse_model(v: _Validator, name: str, value: Any) -> ModelSpec:
@@ -683,7 +683,7 @@ def _parse_model(v: _Validator, name: str, value: Any) -> ModelSpec:
     v.all_tiers(limits, f"{path}.limits")
     encoding = v.str_(m["encoding"], f"{path}.encoding")
     if encoding != "o200k_base":
-        v.fail(f"{path}.encoding", f"unsupported encoding {encoding!r} (gpt41cost ships o200k_base only)")
+        v.fail(f"{path}.encoding", f"unsupported encoding {quoted(encoding)} (gpt41cost ships o200k_base only)")
     return ModelSpec(
         name=name,
         aliases=tuple(v.str_list(m.get("aliases") or [], f"{path}.aliases")),
@@ -705,7 +705,7 @@ def _check_unique_names(v: _Validator, catalog: Catalog) -> None:
     for spec in catalog.models.values():
         for n in (spec.name, *spec.aliases, *spec.snapshots):
             if n in seen and seen[n] != spec.name:
-                v.fail(f"models.{spec.name}", f"name {n!r} is also used by {seen[n]}")
+                v.fail(f"models.{spec.name}", f"name {quoted(n)} is also used by {seen[n]}")
             seen[n] = spec.name
 
 
@@ -731,12 +731,12 @@ class _Validator:
         for key in m:
             if str(key) not in required | optional:
                 close = difflib.get_close_matches(str(key), sorted(required | optional), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                hint = f" (did you mean {quoted(close[0])}?)" if close else ""
                 self.fail(f"{prefix}{key}", f"unknown key{hint}")
 
     def money(self, value: Any, path: str) -> Decimal:
         if isinstance(value, (bool, float)):
-            self.fail(path, f'price {value!r} is a float; write it as a quoted decimal string, e.g. "{value}"')
+            self.fail(path, f'price {quoted(value)} is a float; write it as a quoted decimal string, e.g. "{value}"')
         if not isinstance(value, (str, int)):
             self.fail(path, f"expected a decimal string, got {type(value).__name__}")
         try:
@@ -759,7 +759,7 @@ class _Validator:
         if isinstance(value, date):
             return value
         if not isinstance(value, str):
-            self.fail(path, f"expected a date YYYY-MM-DD, got {value!r}")
+            self.fail(path, f"expected a date YYYY-MM-DD, got {quoted(value)}")
         try:
             return parse_day(value.strip())
         except ValueError as exc:
@@ -799,7 +799,7 @@ class _Validator:
 
     def int_(self, value: Any, path: str, minimum: int = 0) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(path, f"expected a whole number, got {value!r}")
+            self.fail(path, f"expected a whole number, got {quoted(value)}")
         if value < minimum:
             self.fail(path, f"{value} is below the minimum {minimum}")
         try:
@@ -818,7 +818,7 @@ class _Validator:
 
     def bool_(self, value: Any, path: str) -> bool:
         if not isinstance(value, bool):
-            self.fail(path, f"expected true or false, got {value!r}")
+            self.fail(path, f"expected true or false, got {quoted(value)}")
         return value  # type: ignore[no-any-return]
 
     def str_list(self, value: Any, path: str) -> list[str]:
@@ -843,7 +843,9 @@ def rates_for(model: ResolvedModel, mode: str) -> Rates:
     """The rates for calling ``model`` in ``mode`` (standard, batch or priority)."""
     prices = model.spec.prices
     if mode not in MODES:
-        raise ParameterError(f"{slot('mode')}: " + f"unknown processing mode {mode!r}; use one of {', '.join(MODES)}")
+        raise ParameterError(
+            f"{slot('mode')}: " + f"unknown processing mode {quoted(mode)}; use one of {', '.join(MODES)}"
+        )
     if model.fine_tuned:
         if mode == "priority":
             why = f"{model.requested}: OpenAI publishes no priority prices for fine-tuned models; drop "

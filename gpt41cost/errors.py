@@ -24,6 +24,19 @@ def source_name(source: str) -> str:
     return "stdin" if source == STDIN else source
 
 
+def quoted(value: object) -> str:
+    """A value from an input as a message quotes it: text in quotes, as it is (``'gpt-5'``; in
+    double quotes when it holds a single one), anything else as Python writes it (``-1``,
+    ``b'RIFF'``). The one way input text reaches a message: never escaped here, so that whatever
+    shows the message escapes it once (``report.display``, by the CLI's stderr and the reports),
+    and a real U+200D and the text ``\\u200d`` read differently there (``repr`` escaped the first,
+    and the display escaped both again)."""
+    if not isinstance(value, str):
+        return repr(value)
+    q = '"' if "'" in value and '"' not in value else "'"
+    return q + value + q
+
+
 #: What opens a parameter's place in a message template (:func:`slot`): a NUL and a random token
 #: drawn when the package is imported. Text from an input can hold any character (a file name all
 #: but NUL and '/', a log's text even NUL), so no fixed spelling is safe from it; a token the input
@@ -168,7 +181,7 @@ class UnknownModelError(ParameterError):
 
     def __init__(self, name: str, suggestions: list[str], known: list[str], param: str | None = None) -> None:
         hint = f"did you mean {', '.join(suggestions)}?" if suggestions else f"known: {', '.join(known)}"
-        text = f"unknown model {name!r}: {hint}"
+        text = f"unknown model {quoted(name)}: {hint}"
         if param is None:
             super().__init__(text)
         else:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, TypeGuard
 from urllib.parse import unquote, urlparse
 
-from .errors import InputError, ParameterError, slot
+from .errors import InputError, ParameterError, quoted, slot
 
 # --- undocumented or version-dependent choices: one named constant each -------------------
 
@@ -239,7 +239,7 @@ def image_tokens(model: str, width: int, height: int, detail: str = "auto") -> i
     ``ValueError`` for anything else: callers validate user input before calling.
     """
     if detail not in DETAILS:
-        raise ValueError(f"detail must be one of {', '.join(DETAILS)}, got {detail!r}")
+        raise ValueError(f"detail must be one of {', '.join(DETAILS)}, got {quoted(detail)}")
     _positive(width, height)
     if model == TILE_MODEL:
         if detail == "low":
@@ -248,7 +248,7 @@ def image_tokens(model: str, width: int, height: int, detail: str = "auto") -> i
     sizing = PATCH_SIZING.get(model)
     if sizing is None:
         known = ", ".join([TILE_MODEL, *PATCH_SIZING])
-        raise ValueError(f"no image rule for model {model!r} (known: {known})")
+        raise ValueError(f"no image rule for model {quoted(model)} (known: {known})")
     # LOW_DETAIL_ON_PATCH_MODELS: low, high and auto size the image the same way.
     patches = patch_count(width, height, patch_budget=sizing.patch_budget, max_side=sizing.max_side)
     return patch_tokens(patches, sizing.multiplier)
@@ -266,7 +266,7 @@ def max_image_tokens(model: str) -> int:
         return TILE_BASE_TOKENS + TILE_TOKENS * most_tiles
     sizing = PATCH_SIZING.get(model)
     if sizing is None:
-        raise ValueError(f"no image rule for model {model!r}")
+        raise ValueError(f"no image rule for model {quoted(model)}")
     side_patches = math.ceil(sizing.max_side / PATCH_SIZE)
     return patch_tokens(min(sizing.patch_budget, side_patches * side_patches), sizing.multiplier)
 
@@ -413,7 +413,7 @@ def _parse_webp(head: bytes, where: str) -> ImageSize:
         return _size(width, height, "webp", where)
     if len(head) < 16:
         raise InputError(f"{where}: {TRUNCATED}")
-    raise InputError(f"{where}: WebP with unknown first chunk {chunk!r}; {NOT_AN_IMAGE}")
+    raise InputError(f"{where}: WebP with unknown first chunk {quoted(chunk)}; {NOT_AN_IMAGE}")
 
 
 def _parse_jpeg(src: _Source, where: str) -> ImageSize:
@@ -488,7 +488,7 @@ def parse_image_size_flag(value: str) -> ImageSize:
     """``--image-size WxH`` (e.g. ``1024x768``) as an :class:`ImageSize` of format "given"."""
     m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", value)
     if not m or int(m.group(1)) <= 0 or int(m.group(2)) <= 0:
-        raise ParameterError(f"{slot('image_size')}: expected WxH, e.g. 1024x768 (got " + repr(value) + ")")
+        raise ParameterError(f"{slot('image_size')}: expected WxH, e.g. 1024x768 (got " + quoted(value) + ")")
     return ImageSize(int(m.group(1)), int(m.group(2)), "given")
 
 
@@ -592,7 +592,7 @@ def image_part_tokens(
     if detail is None:
         detail = "auto"
     if detail not in DETAILS:
-        raise InputError(f"{prefix}image detail must be low, high or auto, not {detail!r}")
+        raise InputError(f"{prefix}image detail must be low, high or auto, not {quoted(detail)}")
     size = _explicit_size(*holders)
     if size is None:
         if isinstance(url, str) and url:

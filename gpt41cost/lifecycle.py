@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
+from .errors import quoted
+
 T = TypeVar("T")
 
 ACTIVE = "active"
@@ -43,11 +45,11 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 def parse_day(text: str) -> date:
     """A YYYY-MM-DD date; ValueError with the reason otherwise."""
     if not _ISO_DAY.match(text):
-        raise ValueError(f"{text!r} is not a date in the form YYYY-MM-DD")
+        raise ValueError(f"{quoted(text)} is not a date in the form YYYY-MM-DD")
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a real date") from None
+        raise ValueError(f"{quoted(text)} is not a real date") from None
 
 
 #: Where a run's date came from, as reports name it: the API's ``as_of`` is the CLI's --as-of,

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
+from .errors import quoted
+
 #: Longer than any number a person types; a longer "number" is refused before it is parsed.
 MAX_CHARS = 64
 
@@ -30,7 +32,9 @@ _NUMBER = re.compile(
 
 
 class NumberError(ValueError):
-    """A number that cannot be read, or is out of its range; ``str()`` is one line. ``hinted``: the
+    """A number that cannot be read, or is out of its range; ``str()`` is one line as shown (the text
+    it quotes is as read, :func:`~gpt41cost.errors.quoted`: ``report.display`` escapes a line break in
+    it, as the CLI and the reports show every message). ``hinted``: the
     message already ends with examples of what to give (a caller adds no hint of its own)."""
 
     def __init__(self, message: str, *, hinted: bool = False) -> None:
@@ -195,7 +199,7 @@ def parse_tolerance(value: object) -> Decimal:
     (here, not in the reconciliation module, so that a run checks it without importing that)."""
     from .errors import ParameterError, slot
 
-    shown = repr(str(value))
+    shown = quoted(str(value))
     try:
         d = parse_share(value, hint="0.01 or 1% (a share)")
     except NumberError as exc:
@@ -217,13 +221,13 @@ def check_budget(value: object) -> Decimal | None:
         return parse_decimal(value, USD, hint="5000 or $5,000 (US dollars)")
     except NumberError as exc:
         hint = "" if exc.hinted else f"; give US dollars, e.g. {slot('budget')} 5000"
-        template = f"{slot('budget')} {str(value)!r}: {exc}{hint}"
+        template = f"{slot('budget')} {quoted(str(value))}: {exc}{hint}"
         raise ParameterError(template) from None
 
 
 def _from_text(text: str, percent: bool, hint: str) -> Decimal:
     if len(text) > MAX_CHARS:
-        raise NumberError(f"{text[:20]!r}... is not a number (over {MAX_CHARS} characters)")
+        raise NumberError(f"{quoted(text[:20])}... is not a number (over {MAX_CHARS} characters)")
     scale = 1
     body = text
     if percent and body.endswith("%"):
@@ -241,7 +245,7 @@ def _from_text(text: str, percent: bool, hint: str) -> Decimal:
 
 
 def _quote(text: str) -> str:
-    return text if _NUMBER.fullmatch(text) else repr(text)
+    return text if _NUMBER.fullmatch(text) else quoted(text)
 
 
 def _kind(value: object) -> str:

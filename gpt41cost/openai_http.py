@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from .errors import ApiError, UsageError
+from .errors import ApiError, UsageError, quoted
 from .readers import repeats
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -63,7 +63,7 @@ def check_base_url(url: str, flag: str = "--base-url") -> str:
     """A base URL without its trailing slash; UsageError unless it is http(s)://host[...]."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"{flag} {url!r}: use an http:// or https:// URL, e.g. {DEFAULT_BASE_URL}")
+        raise UsageError(f"{flag} {quoted(url)}: use an http:// or https:// URL, e.g. {DEFAULT_BASE_URL}")
     return url.strip().rstrip("/")
 
 
@@ -158,7 +158,7 @@ class OpenAIClient:
             return repeats.loads(data, parse_float=Decimal)  # a key given twice noted, for the caller to refuse
         except (ValueError, UnicodeDecodeError):
             raise ApiError(
-                f"{where}: the answer ({status}) is not JSON: {_snippet(data)!r}; is --base-url an "
+                f"{where}: the answer ({status}) is not JSON: {quoted(_snippet(data))}; is --base-url an "
                 "OpenAI API base URL (ending in /v1)?"
             ) from None
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec, TypeVar
 import orjson
 
 from . import tooldefs
-from .errors import InputError, Uncountable
+from .errors import InputError, Uncountable, quoted
 
 if TYPE_CHECKING:
     from .cache import PrefixHashes
@@ -799,7 +799,7 @@ def _part(acc: _Acc, part: Any, where: str) -> None:
     elif kind in ("file", "input_file"):
         acc.uncounted.append(f"{where}: file inputs (PDF) have no offline token rule; not counted")
     else:
-        acc.uncounted.append(f"{where}: content part of type {kind!r} not counted")
+        acc.uncounted.append(f"{where}: content part of type {quoted(kind)} not counted")
 
 
 def _strings(acc: _Acc, value: Any, skip: frozenset[str] = frozenset({"type"})) -> None:
@@ -863,7 +863,7 @@ def _responses_item(acc: _Acc, item: Any, i: int, call_names: Mapping[str, str],
     elif kind == "item_reference":
         acc.uncounted.append(f"{where}: item_reference points at a stored item; not counted")
     else:
-        acc.uncounted.append(f"{where}: item of type {kind!r} not counted")
+        acc.uncounted.append(f"{where}: item of type {quoted(kind)} not counted")
 
 
 # --------------------------------------------------------------------------- tools
@@ -881,7 +881,7 @@ def _function_list(tools: Any, key: str, acc: _Acc) -> list[Mapping[str, Any]]:
             raise RequestError(f"{key} {i} is not a JSON object")
         kind = tool.get("type", "function")
         if kind != "function":
-            acc.uncounted.append(f"{key} {i}: built-in tool {kind!r}: no documented token rule; not counted")
+            acc.uncounted.append(f"{key} {i}: built-in tool {quoted(kind)}: no documented token rule; not counted")
             continue
         fn = tool.get("function", tool)  # Chat nests it; Responses and legacy functions do not
         if not isinstance(fn, _MAPPING) or not isinstance(fn.get("name"), str):

@@ -41,7 +41,7 @@ from msgspec import Struct
 
 from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import BATCH_CACHED_AT_INPUT_RATE, TokenUsage, cached_tokens_for_rate, cost_of
-from .errors import Skipped, UnknownModelError, UsageError, source_name
+from .errors import Skipped, UnknownModelError, UsageError, quoted, source_name
 from .lifecycle import NOT_YET_RELEASED, SHUT_DOWN, UNSERVED, Lifecycle
 from .measure import PRIORITY_TIERS, priority_excludes
 from .numbers import NumberError, parse_share
@@ -625,7 +625,9 @@ def day_of(timestamp: int | float) -> int:
         if FIRST_SECOND * 1000 <= t < LAST_SECOND * 1000:
             t = t / 1000
         else:
-            raise ValueError(f"time {timestamp!r} is not a Unix time from 2000 to 2099, in seconds or milliseconds")
+            raise ValueError(
+                f"time {quoted(timestamp)} is not a Unix time from 2000 to 2099, in seconds or milliseconds"
+            )
     return int(t // SECONDS_PER_DAY)
 
 
@@ -868,11 +870,11 @@ def parse_what_if(specs: Sequence[str]) -> Decimal | None:
     for spec in specs:
         name, sep, value = spec.partition("=")
         if name.strip() != "batch" or not sep:
-            raise UsageError(f"--what-if {spec!r}: use batch=SHARE, e.g. --what-if batch=0.3")
+            raise UsageError(f"--what-if {quoted(spec)}: use batch=SHARE, e.g. --what-if batch=0.3")
         try:
             share = parse_share(value)
         except NumberError as exc:
-            raise UsageError(f"--what-if {spec!r}: {exc}") from None
+            raise UsageError(f"--what-if {quoted(spec)}: {exc}") from None
         given.append(spec.strip())
     if len(given) > 1:
         raise UsageError(f"--what-if batch: given twice ({given[0]}, then {given[1]}); give each scenario once")

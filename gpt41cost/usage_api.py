@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import ApiError, InputError, UsageError
+from .errors import ApiError, InputError, UsageError, quoted
 from .openai_http import OpenAIClient
 from .readers import repeats
 
@@ -77,7 +77,7 @@ def parse_date(value: str, flag: str) -> _dt.date:
     try:
         return _dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise UsageError(f"{flag} {value!r}: use a date as YYYY-MM-DD, e.g. 2026-11-01") from None
+        raise UsageError(f"{flag} {quoted(value)}: use a date as YYYY-MM-DD, e.g. 2026-11-01") from None
 
 
 def period(since: str | None, until: str | None) -> Period:
@@ -98,7 +98,7 @@ def check_groups(groups: Sequence[str]) -> tuple[str, ...]:
         for part in g.split(","):
             name = part.strip()
             if name not in USAGE_GROUPS:
-                raise UsageError(f"--group-by {name!r}: use one of {', '.join(USAGE_GROUPS)}")
+                raise UsageError(f"--group-by {quoted(name)}: use one of {', '.join(USAGE_GROUPS)}")
             if name not in out:
                 out.append(name)
     return tuple(out)

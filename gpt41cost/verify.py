@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from . import images as img
-from .errors import ApiError, InputError
+from .errors import ApiError, InputError, quoted
 from .readers import repeats
 from .requests import RequestError, count_request
 from .tokens import count_tokens
@@ -338,7 +338,7 @@ def verify(
             raise ApiError(f"POST {ENDPOINT}: {repeats.twice('input_tokens', 'to compare', 'check --base-url')}")
         tokens = answer.get("input_tokens") if isinstance(answer, Mapping) else None
         if isinstance(tokens, bool) or not isinstance(tokens, int):
-            raise ApiError(f"POST {ENDPOINT}: the answer has no 'input_tokens' count: {str(answer)[:80]!r}")
+            raise ApiError(f"POST {ENDPOINT}: the answer has no 'input_tokens' count: {quoted(str(answer)[:80])}")
         return tokens
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:

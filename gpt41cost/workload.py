@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from .cache import CACHE_STEADY_SHORT, RETENTION_MINUTES
 from .catalog import TIERS, Catalog, ResolvedModel
 from .cost import cached_tokens_for_rate
-from .errors import InputError, InputParameterError, ParameterError, UnknownModelError, slot
+from .errors import InputError, InputParameterError, ParameterError, UnknownModelError, quoted, slot
 from .lifecycle import DEFAULT_HORIZON_MONTHS, NOT_YET_RELEASED, SHUT_DOWN, add_months
 from .limits import (
     DEFAULT_PEAK_FACTOR,
@@ -431,7 +431,7 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
             )
     if "cache" in root:
         if root["cache"] != "auto":
-            v.fail("cache", f"{root['cache']!r}: the only value is 'auto' (or use cache_hit_rate: 0.5)")
+            v.fail("cache", f"{quoted(root['cache'])}: the only value is 'auto' (or use cache_hit_rate: 0.5)")
         if not files:
             v.fail("cache", "'auto' needs prompts: to find shared prefixes in (or use cache_hit_rate)")
         cache_auto = True
@@ -499,7 +499,7 @@ def _mix(v: _Validator, catalog: Catalog, raw: Any) -> tuple[tuple[ResolvedModel
         kpath = f"models.{key}"
         m = v.model(catalog, key, kpath)
         if m.family in seen:  # an alias and its snapshot share prices and limits: one entry
-            v.fail(kpath, f"the same model as {seen[m.family]!r}; list each model once")
+            v.fail(kpath, f"the same model as {quoted(seen[m.family])}; list each model once")
         seen[m.family] = str(key)
         share = v.dec(share_raw, kpath, SHARE.positive(), share=True)
         out.append((m, share))
@@ -523,7 +523,7 @@ def _globs(v: _Validator, raw: Any, base: Path) -> tuple[tuple[str, ...], tuple[
         full = pat if os.path.isabs(pat) else str(base / pat)
         found = sorted(f for f in glob.glob(full, recursive=True) if os.path.isfile(f))
         if not found:
-            v.fail(kpath, f"{pat!r} matches no file (globs are relative to the workload file's directory)")
+            v.fail(kpath, f"{quoted(pat)} matches no file (globs are relative to the workload file's directory)")
         new = [f for f in found if f not in globbed]
         files += new
         globbed.update(dict.fromkeys(new, glob.has_magic(pat)))
@@ -590,7 +590,7 @@ class _Validator:
                 self.fail(k, f"unknown key; {_share_hint(KEY_HINTS[alias[0]], m[key])}")
             if not close:
                 close = [a for a in allowed if a.startswith(k) or k.startswith(a)][:1]
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(allowed)}"
+            hint = f"; did you mean {quoted(close[0])}?" if close else f"; known keys: {', '.join(allowed)}"
             self.fail(f"{prefix}{k}", f"unknown key{hint}")
 
     def one_of(self, m: Mapping[Any, Any], a: str, b: str, *, required: bool) -> None:

@@ -517,13 +517,15 @@ def test_an_empty_model_cell_reads_the_other_name(tmp_path):
 
 
 def test_a_model_cell_shown_in_a_refusal_is_one_line(tmp_path):
+    from gpt41cost.report import display
+
     f = tmp_path / "both.csv"
     f.write_text(_TWO_MODELS + f'{D0},3,"gpt-4.1\nx",' + "y" * 500 + ",1000,10\n")
     with pytest.raises(InputError) as err:
         read_usage([str(f)], strict=True, jobs=1)
-    said = str(err.value)
-    assert "\n" not in said and len(said) < 400
-    assert "model ('gpt-4.1\\nx') and snapshot_id ('yyy" in said
+    said = str(err.value)  # the cell as read (errors.quoted), one line as shown (report.display)
+    assert "\n" not in display(said) and len(said) < 400
+    assert "model ('gpt-4.1\nx') and snapshot_id ('yyy" in said
 
 
 def test_truncated_gzip_keeps_records_before_the_cut():

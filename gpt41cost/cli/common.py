@@ -31,8 +31,9 @@ def flags_of(fn: Callable[..., Any]) -> dict[str, str]:
 
 
 def say(line: str) -> None:
-    """One line on stderr, every character from an input shown printable (no escape sequence or
-    forged line reaches the terminal). A closed or full stderr loses the line, not the exit code."""
+    """One line on stderr, every control and invisible character in it escaped (no escape sequence
+    or forged line reaches the terminal: ``report.printable``, the last guard, which leaves what
+    :func:`shown` returned as it is). A closed or full stderr loses the line, not the exit code."""
     from ..report import printable
 
     stream = sys.stderr
@@ -45,13 +46,22 @@ def say(line: str) -> None:
         pass  # nowhere left to say it
 
 
+def shown(message: str) -> str:
+    """A message of the library (an error's, a warning's: input text in it as it is, ``errors.quoted``)
+    as stderr shows it: escaped once as every report shows text (``report.display``), so a real
+    U+200D (``\\u200d``) and the text ``\\u200d`` (``\\\\u200d``) read apart."""
+    from ..report import display
+
+    return display(message)
+
+
 def die(err: Gpt41CostError, command: Callable[..., Any] | None = None) -> typer.Exit:
     """Print one line on stderr and return the Exit to raise; API parameters are named as ``command``'s flags."""
     message = err.message
     if isinstance(err, ParameterError) and command is not None:
         flags = flags_of(command)
         message = err.named(lambda p: flags.get(p, p))
-    say(f"gpt41cost: error: {message}")
+    say(f"gpt41cost: error: {shown(message)}")
     return typer.Exit(int(err.exit_code))
 
 
@@ -196,7 +206,7 @@ _WARNED: list[str] = []
 
 def warn(message: str) -> None:
     _WARNED.append(message)
-    say(f"gpt41cost: warning: {message}")
+    say(f"gpt41cost: warning: {shown(message)}")
 
 
 def forget_warnings() -> None:

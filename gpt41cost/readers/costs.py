@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, quoted
 from ..usage import day_of
 from . import repeats
 from .files import cannot_read, open_input
@@ -149,15 +149,15 @@ def _opt_str(value: Any, where: str) -> str | None:
 
 def _usd(value: Any, currency: Any, where: str) -> Decimal:
     if isinstance(currency, str) and currency.lower() != "usd":
-        raise InputError(f"{where}: amount in {currency!r}; only USD amounts can be reconciled")
+        raise InputError(f"{where}: amount in {quoted(currency)}; only USD amounts can be reconciled")
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise InputError(f"{where}: amount.value is not a number")
     try:
         d = Decimal(value)
     except InvalidOperation:
-        raise InputError(f"{where}: amount.value {value!r} is not a number") from None
+        raise InputError(f"{where}: amount.value {quoted(value)} is not a number") from None
     if not d.is_finite():
-        raise InputError(f"{where}: amount.value {value!r} is not a finite number")
+        raise InputError(f"{where}: amount.value {quoted(value)} is not a finite number")
     return d
 
 
@@ -205,7 +205,7 @@ def _csv(path: str, text: str) -> list[BilledItem]:
             try:
                 day = day_of(int(start))
             except ValueError:
-                raise InputError(f"{at}: start_time {start!r} is not a Unix time from 2000 to 2099") from None
+                raise InputError(f"{at}: start_time {quoted(start)} is not a Unix time from 2000 to 2099") from None
             amount = cell("amount_value")
             if not amount:
                 continue  # a day with nothing billed

@@ -38,7 +38,7 @@ import orjson
 
 from ..batch import BatchTally
 from ..catalog import Catalog
-from ..errors import STDIN, InputError, ParameterError, Skipped, Uncountable, slot, source_name
+from ..errors import STDIN, InputError, ParameterError, Skipped, Uncountable, quoted, slot, source_name
 from ..images import ImageSize
 from ..measure import KINDS, InputFile, Measured, Totals
 from . import pool
@@ -211,7 +211,8 @@ def parse_as(values: str | Sequence[str] | None) -> tuple[AsRule, ...]:
         kind = kind.strip()
         if kind not in KINDS:
             raise ParameterError(
-                f"{slot('read_as')} {raw}: unknown kind {kind!r}; use one of {', '.join(KINDS)}, alone or as KIND=GLOB",
+                f"{slot('read_as')} {raw}: unknown kind {quoted(kind)}; "
+                f"use one of {', '.join(KINDS)}, alone or as KIND=GLOB",
             )
         if eq and not glob.strip():
             raise ParameterError(f"{slot('read_as')} {raw}: no glob after '='; write e.g. {slot('read_as')} text=*.j2")

@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from msgspec import Struct
 
-from ..errors import STDIN, InputError, InputParameterError, ParameterError, slot, slots, source_name
+from ..errors import STDIN, InputError, InputParameterError, ParameterError, quoted, slot, slots, source_name
 from .files import UnreadableDirectory, blank, path_kind, read_limited, read_whole, stdin_stream, walk
 
 #: Bytes inspected for a NUL byte to tell binary files from text.
@@ -29,11 +29,11 @@ def check_encoding(encoding: str) -> str:
         info = codecs.lookup(encoding)
     except LookupError:
         raise ParameterError(
-            f"{slot('encoding')}: unknown text encoding {encoding!r} (try utf-8, utf-16, latin-1)"
+            f"{slot('encoding')}: unknown text encoding {quoted(encoding)} (try utf-8, utf-16, latin-1)"
         ) from None
     if not getattr(info, "_is_text_encoding", True):  # rot13, bz2, base64: codecs, not text encodings
         raise ParameterError(
-            f"{slot('encoding')}: {encoding!r} is not a text encoding (try utf-8, utf-16, latin-1)",
+            f"{slot('encoding')}: {quoted(encoding)} is not a text encoding (try utf-8, utf-16, latin-1)",
         )
     return info.name
 

@@ -71,7 +71,7 @@ from zlib_ng import zlib_ng
 
 from .. import readers as _package
 from ..catalog import Catalog
-from ..errors import STDIN, InputError, InputParameterError, Skipped, slot, source_name
+from ..errors import STDIN, InputError, InputParameterError, Skipped, quoted, slot, source_name
 from ..measure import PRIORITY_TIERS, priority_excludes
 from ..numbers import LIMIT, REQUESTS, TOKENS, NumberError, parse_count
 from ..usage import (
@@ -784,7 +784,7 @@ def _log_day(key: str, value: str | int | float) -> int:
         shown = orjson.dumps(value).decode()[:60]
         raise _Bad("bad_record", f"{key} is {shown}, not an ISO 8601 time or a Unix time")
     if not 2000 <= when.year <= 2099:
-        raise _Bad("bad_record", f"{key}: time {value!r} is not from 2000 to 2099")
+        raise _Bad("bad_record", f"{key}: time {quoted(value)} is not from 2000 to 2099")
     return day_of(when.timestamp())
 
 
@@ -2242,7 +2242,7 @@ def _csv_one_of_two(
         if field == "model":
             a, b = first.strip(), other.strip()
             if a != b:
-                raise _Bad("bad_record", _csv_differ(names[field], repr(a[:60]), name, repr(b[:60])))
+                raise _Bad("bad_record", _csv_differ(names[field], quoted(a[:60]), name, quoted(b[:60])))
             continue
         n, m = _csv_int(first, names[field]), _csv_int(other, name)
         if n != m:
@@ -2308,7 +2308,7 @@ def _csv_rows(
             raise _Bad("bad_tokens", f"{n_cached} ({cached}) exceeds {n_in} ({inp})")
         flag = flag.strip().lower()
         if flag not in known:
-            raise _Bad("bad_record", f"batch is {flag!r}; expected TRUE or FALSE")
+            raise _Bad("bad_record", f"batch is {quoted(flag)}; expected TRUE or FALSE")
         when = (time, time_iso)
         day = days.get(when, -1)  # -1: not seen yet (a day is from 2000 on, or None)
         if day == -1:
@@ -2317,7 +2317,7 @@ def _csv_rows(
                 days.clear()
             days[when] = day
         if not names_model(model):
-            raise _no_model_name(n_model, repr(model) if model else "empty", "export the usage")
+            raise _no_model_name(n_model, quoted(model) if model else "empty", "export the usage")
         batch = flag in _TRUE
         tier = tier.strip().lower()
         return (

@@ -38,6 +38,7 @@ from typing import Any, Protocol
 
 import ijson
 
+from ..errors import quoted
 from ..usage import Accumulator, GroupKey, Skip, UsageRecord
 from .repeats import LoneSurrogate, Obj
 from .usage import (
@@ -256,7 +257,7 @@ def _one_line(exc: Exception, source: _Utf8) -> str:
     what, near = " ".join(what.split()), " ".join(rest.partition("\n")[0].split())
     if what.endswith("premature EOF"):
         return f"the document ends before it is complete (cut off?) at byte {source.read_from:,}"
-    where = f" near {near[:60]!r}" if near else ""
+    where = f" near {quoted(near[:60])}" if near else ""
     return f"{what.rstrip('.')}{where}, in bytes {source.read_from:,}-{source.read_to:,}"
 
 
