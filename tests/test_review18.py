@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from .conftest import ROOT
+
 # ------------------------------------------------------------- 1. a CSV cell holding "-" is data
 
 
@@ -137,3 +139,26 @@ def test_an_option_missing_its_value_points_to_its_command_help(cli, args, messa
     run = cli(*args, expect=2)
     assert run.stdout == ""
     assert run.stderr == f"gpt41cost: error: {message}; see 'gpt41cost {args[0]} --help'\n"
+
+
+# ------------------------------------------------------------- 4. usage --billed: one ratio in JSON and CSV
+
+
+def test_reconciliation_ratio_is_the_same_figure_in_csv_and_json(cli):
+    """JSON's ``ratio`` is billed / computed (1.03); the CSV column of the same name held the
+    table's percentage (103), a hundred times it. The table still shows a percentage."""
+    bill = ROOT / "samples" / "bill-2026-11"
+    args = ("usage", bill / "completions", "--billed", bill / "costs")
+    doc = cli.json(*args)["reconciliation"]
+    for table, column, key, rows in (
+        ("reconciliation", "day", "day", doc["by_day"]),
+        ("reconciliation-by-line-item", "line item", "line_item", doc["by_line_item"]),
+    ):
+        csv_rows = _csv_rows(cli(*args, "-f", "csv", "--table", table, expect=0).stdout)
+        got = {r[column]: float(r["ratio"]) if r["ratio"] else None for r in csv_rows}
+        assert got == {r[key]: r["ratio"] for r in rows}
+    assert [r["ratio"] for r in doc["by_day"] if r["day"] == "2026-11-12"] == [1.03]
+    out = cli(*args, expect=0).stdout
+    recon = out[out.index("Reconciliation by day (UTC)") :].splitlines()
+    [line] = [x for x in recon if x.startswith(" 2026-11-12 ")]
+    assert line.split()[4] == "103.0%"

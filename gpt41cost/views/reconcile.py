@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..reconcile import Reconciliation, ReconRow
-from ..report import MONEY_PLACES, Cell, Pct, Table, Usd, money_str
+from ..report import MONEY_PLACES, Cell, Shown, Table, Usd, money_str, pct
 from .usage import ratio_str, snake
 
 _NUMERIC = frozenset({"computed", "billed", "difference", "ratio"})
@@ -32,7 +32,8 @@ def _row(r: ReconRow) -> list[Cell]:
         Usd(r.computed_usd),
         Usd(r.billed_usd),
         Usd(r.difference_usd, signed=True),
-        Pct(None if ratio is None else ratio * 100),
+        # a percentage for people, the ratio itself in CSV: JSON's "ratio", under the same name
+        Shown(pct(ratio * 100), ratio_str(ratio)) if ratio is not None else None,
         "OVER" if r.over else "",
         "; ".join(r.notes),
     ]
