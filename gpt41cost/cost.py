@@ -76,7 +76,10 @@ ZERO_COST = Cost(Decimal(0), Decimal(0), Decimal(0))
 
 
 def _usd(tokens: int, rate_per_million: Decimal) -> Decimal:
-    # scaleb is exact: it shifts the decimal exponent, no division, no rounding.
+    # scaleb is exact: it shifts the decimal exponent, no division, no rounding. No tokens cost a
+    # plain 0, which prints as "0" (0 x a rate, shifted, is 0E-8).
+    if not tokens:
+        return Decimal(0)
     return (Decimal(tokens) * rate_per_million).scaleb(-6)
 
 

@@ -162,3 +162,19 @@ def test_reconciliation_ratio_is_the_same_figure_in_csv_and_json(cli):
     recon = out[out.index("Reconciliation by day (UTC)") :].splitlines()
     [line] = [x for x in recon if x.startswith(" 2026-11-12 ")]
     assert line.split()[4] == "103.0%"
+
+
+# ------------------------------------------------------------- 5. price(): a line of no tokens reads $0
+
+
+def test_a_price_line_of_no_tokens_prints_as_zero():
+    """``f"{cost.cached_input_usd}"`` of a request with nothing cached printed ``0E-8`` (0 x a rate of
+    two places, shifted six), and a Batch request's output of 0 tokens ``0E-8`` too."""
+    import gpt41cost
+
+    cost = gpt41cost.price(1000, 500, model="gpt-4.1", as_of="2026-12-06")
+    assert f"{cost.cached_input_usd}" == "0"
+    assert f"{cost.uncached_input_usd} {cost.output_usd} {cost.total_usd}" == "0.00200000 0.00400000 0.00600000"
+    none_out = gpt41cost.price(1000, 0, model="gpt-4.1-nano", mode="batch", as_of="2026-10-01")
+    assert (f"{none_out.output_usd}", f"{none_out.total_usd}") == ("0", "0.00005000")
+    assert f"{gpt41cost.price(0, 0, model='gpt-4.1', as_of='2026-12-06').total_usd}" == "0"
