@@ -178,3 +178,32 @@ def test_a_price_line_of_no_tokens_prints_as_zero():
     none_out = gpt41cost.price(1000, 0, model="gpt-4.1-nano", mode="batch", as_of="2026-10-01")
     assert (f"{none_out.output_usd}", f"{none_out.total_usd}") == ("0", "0.00005000")
     assert f"{gpt41cost.price(0, 0, model='gpt-4.1', as_of='2026-12-06').total_usd}" == "0"
+
+
+# ------------------------------------------------------------- 6. usage: no share of $0
+
+
+def test_total_of_no_cost_has_no_share(cli, tmp_path):
+    """Records of 0 tokens: each model's share of $0 is "-" (none), and so is the total's (it read
+    100.0% under two rows of "-")."""
+    log = tmp_path / "zero.jsonl"
+    log.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"z{i}",
+                    "created": 1795996800,
+                    "model": m,
+                    "usage": {"prompt_tokens": 0, "completion_tokens": 0},
+                }
+            )
+            + "\n"
+            for i, m in enumerate(("gpt-4.1", "gpt-4.1-mini"))
+        ),
+        encoding="utf-8",
+    )
+    for fmt, sep in (("table", None), ("markdown", "|")):
+        out = cli("usage", log, "-f", fmt, expect=0).stdout
+        rows = [line for line in out.splitlines() if line.strip(" |").startswith(("gpt-4.1", "total priced"))][:3]
+        shares = [[c.strip() for c in (line.split(sep) if sep else line.split())][-2 if sep else -1] for line in rows]
+        assert shares == ["-", "-", "-"], out

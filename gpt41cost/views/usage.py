@@ -165,7 +165,7 @@ def usage_report(result: UsageResult) -> Report:
             *_tokens(priced),
             _pct(priced.cache_hit_rate),
             Usd(t.cost_usd),
-            _pct(Decimal(1)) if result.models else None,
+            _pct(Decimal(1)) if result.models and t.cost_usd else None,  # no share of $0, as each row's
         ]
     )
     tables = [
