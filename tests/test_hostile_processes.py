@@ -34,16 +34,25 @@ GONE_S = 5
 
 
 def _ppid(pid: int) -> int | None:
+    """The parent of a live ``pid`` (None: gone, or a zombie, dead and waiting for its reaper).
+    Read as bytes with one system call (:func:`children` reads every process's: a file object
+    and text decoding each made it 5.7 CPU ms a call with ~100 processes, 0.33 s of the file's)."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
     except OSError:
         return None
-    fields = stat.rsplit(")", 1)[1].split()
-    return None if fields[0] == "Z" else int(fields[1])  # a zombie is dead, waiting for its reaper
+    try:
+        stat = os.read(fd, 4096)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    fields = stat.rsplit(b")", 1)[1].split()
+    return None if fields[0] == b"Z" else int(fields[1])
 
 
 def children(pid: int) -> list[int]:
-    """Live processes whose parent is ``pid``."""
+    """Live processes whose parent is ``pid`` (not every kernel has /proc/PID/task/TID/children)."""
     return [int(d) for d in os.listdir("/proc") if d.isdigit() and _ppid(int(d)) == pid]
 
 
