@@ -774,12 +774,24 @@ def test_parallel_scan_equals_serial(tmp_path, catalog, monkeypatch):
     assert summarize(par, catalog).total_usd == summarize(serial, catalog).total_usd
 
 
-def test_parallel_strict_reports_global_line(tmp_path):
+def test_parallel_strict_reports_global_line(tmp_path, monkeypatch):
+    """A bad line in a later range is named by its line in the file: each range merged moves the
+    line numbers of the next by its lines (ranges of 120 lines down to some 40 here; it read the
+    file as one range, at the 64 MiB of RANGE_BYTES, and the ids, all alike, were scanned again in
+    the parent)."""
     f = tmp_path / "big.jsonl"
     good = (DATA / "chat.jsonl").read_bytes().splitlines()[0]
-    f.write_bytes(b"\n".join([good] * 500 + [b"oops"] + [good] * 500) + b"\n")
+    lines = [good.replace(b'"chatcmpl-', b'"chatcmpl-%03d' % i, 1) for i in range(600)]  # each its own id
+    lines[500] = b"oops"
+    f.write_bytes(b"\n".join(lines) + b"\n")
+    monkeypatch.setattr(ru, "RANGE_BYTES", 120 * len(good))
+    starts = [start for start, _ in ru._ranges(str(f), 0, f.stat().st_size, 2)]
+    before = [n for n in (f.read_bytes().count(b"\n", 0, start) for start in starts) if n < 500]
+    assert len(before) > 5 and before[1] > 100  # line 501 in the sixth range or later, the first 120 lines
     with pytest.raises(InputError, match=r"big.jsonl:501: not JSON"):
         read_usage([str(f)], jobs=2, strict=True, parallel_min_bytes=0)
+    got = read_usage([str(f)], jobs=2, parallel_min_bytes=0)
+    assert [(s.line, s.reason) for s in got.skips] == [(501, "not_json")] and got.records == 599
 
 
 def test_progress_reports_bytes_and_records(tmp_path):
