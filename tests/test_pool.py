@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import json
+import multiprocessing
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -62,15 +64,49 @@ def cli(cli: Cli) -> Cli:
     return cli.bound("estimate", tail=["-f", "json", *FIXTURE])
 
 
+def read_by_workers(monkeypatch: pytest.MonkeyPatch, folder: Path, workers: int) -> Callable[[], list[tuple[int, int]]]:
+    """From then on, each range a worker reads of a request file is noted (a file in ``folder``
+    named by the worker's pid and the range's first byte); a worker's first range waits until
+    ``workers`` of them have one each, so every worker reads a part however they are scheduled.
+    Returns: what was noted so far, as (pid, first byte) in file order."""
+    folder.mkdir()
+    meeting = multiprocessing.get_context("fork").Barrier(workers, timeout=30)  # the workers fork with it
+    waited: set[int] = set()  # in each worker, its own
+    real = inputs.read_requests
+
+    def noted(*args, span=None, **kw):  # type: ignore[no-untyped-def]
+        if span is not None:
+            if os.getpid() not in waited:
+                waited.add(os.getpid())
+                meeting.wait()
+            (folder / f"{os.getpid()}-{span[0]}").touch()
+        return real(*args, span=span, **kw)
+
+    monkeypatch.setattr(inputs, "read_requests", noted)
+
+    def seen() -> list[tuple[int, int]]:
+        names = (p.name.split("-") for p in folder.iterdir())
+        return sorted(((int(pid), int(start)) for pid, start in names), key=lambda got: got[1])
+
+    return seen
+
+
 @pytest.mark.needs_fork
 @pytest.mark.parametrize("how", [[], ["--cache-warm"], ["--skip-bad"], ["--cache", "none"]])
-def test_batch_file_on_every_core_equals_one_pass(cli, tmp_path, small_ranges, how):
+def test_batch_file_on_every_core_equals_one_pass(cli, tmp_path, small_ranges, monkeypatch, how):
     path = batch_file(tmp_path)
     one = cli(str(path), *how)
     assert one.exit_code == ExitCode.CHECK_FAILED and "custom_id" in one.stdout
     small_ranges()
-    assert len(pool.spans(str(path), path.stat().st_size)) > 5
+    spans = pool.spans(str(path), path.stat().st_size)
+    assert len(spans) > 5
+    cores = min(os.cpu_count() or 1, len(spans))
+    seen = read_by_workers(monkeypatch, tmp_path / "read", cores)
     assert cli(str(path), *how) == one
+    # read on every core: each range once, by a worker (not this process), every worker a part
+    read = seen()
+    assert [start for _, start in read] == [start for start, _, _ in spans]
+    assert len({pid for pid, _ in read}) == cores and os.getpid() not in {pid for pid, _ in read}
 
 
 @pytest.mark.needs_fork
