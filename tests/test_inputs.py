@@ -3,6 +3,7 @@ per-glob --as; empty files; one-line framework errors."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import shutil
@@ -323,14 +324,21 @@ def test_framework_errors_are_one_line(args: list[str], message: str, capsys: py
     assert message in err
 
 
-def _commands_with(flag: str) -> list[str]:
-    """Every command that declares ``flag``, read from the app itself so a new one is covered too."""
+@functools.cache
+def _command_flags() -> dict[str, frozenset[str]]:
+    """Each command's flags, read from the app itself, once a process: building every command's
+    parameters cost some 15 CPU ms, which each of the tests below spent again."""
     import typer
 
     from gpt41cost.cli import app
 
     group: Any = typer.main.get_command(app)
-    return sorted(n for n, c in group.commands.items() if any(flag in p.opts for p in c.params))
+    return {n: frozenset(o for p in c.params for o in p.opts) for n, c in group.commands.items()}
+
+
+def _commands_with(flag: str) -> list[str]:
+    """Every command that declares ``flag``, read from the app itself so a new one is covered too."""
+    return sorted(n for n, flags in _command_flags().items() if flag in flags)
 
 
 #: The commands that declare each flag below (read from the app: a new one must be added here).
