@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -13,12 +14,21 @@ from gpt41cost.readers.costs import BilledItem, read_billed
 from gpt41cost.reconcile import LineItem, parse_line_item, parse_tolerance, reconcile
 from gpt41cost.usage import Accumulator, UsageRecord, summarize
 
+from .conftest import Cli, Run
+
 SAMPLES = Path(__file__).parent.parent / "samples" / "bill-2026-11"
 COMPLETIONS = str(SAMPLES / "completions")
 COSTS = str(SAMPLES / "costs")
 EXPORT = str(SAMPLES / "cost-export.csv")
 FIXTURE_CATALOG = str(Path(__file__).parent / "data" / "pricing-fixture.yaml")
 DAY = 20_000  # 2024-10-04
+
+
+@functools.cache
+def _sample_month() -> Run:
+    """``usage`` of the sample month's logs against its billed pages, as JSON: one run a process
+    for the three tests that read it (each ran it, some 20 CPU ms a time). A Run is frozen."""
+    return Cli()(["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--format", "json"])
 
 
 @pytest.mark.parametrize(
@@ -91,8 +101,8 @@ def test_missing_days_each_side(catalog):
     assert "records missing from the usage" in second.notes[0] and second.over
 
 
-def test_sample_month_flags_the_3pct_day_and_the_unknown_item(cli):
-    r = cli(["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--format", "json"])
+def test_sample_month_flags_the_3pct_day_and_the_unknown_item():
+    r = _sample_month()
     assert r.exit_code == 0, r.stderr
     rec = json.loads(r.stdout)["reconciliation"]
     assert len(rec["by_day"]) == 30  # JSON lists every row
@@ -124,12 +134,12 @@ def test_a_billed_line_item_with_nothing_computed_is_a_row_not_a_crash(cli):
 
 
 def test_cost_export_csv_reads_like_the_pages(cli):
-    def rec(billed: str) -> dict:
-        r = cli(["usage", COMPLETIONS, "--billed", billed, "--pricing", FIXTURE_CATALOG, "--format", "json"])
+    def rec(r: Run) -> dict:
         assert r.exit_code == 0, r.stderr
         return json.loads(r.stdout)["reconciliation"]
 
-    assert rec(EXPORT) == rec(COSTS)
+    export = cli(["usage", COMPLETIONS, "--billed", EXPORT, "--pricing", FIXTURE_CATALOG, "--format", "json"])
+    assert rec(export) == rec(_sample_month())  # the pages'
 
 
 def test_strict_exits_1_and_tolerance_moves_the_bar(cli):
@@ -218,7 +228,7 @@ def test_bad_costs_file_on_the_cli_is_one_line(cli, tmp_path, text):
 
 
 def test_reconciliation_json_contract(cli):
-    r = cli(["usage", COMPLETIONS, "--billed", COSTS, "--pricing", FIXTURE_CATALOG, "--format", "json"])
+    r = _sample_month()
     doc = json.loads(r.stdout)
     assert doc["schema_version"] == 3  # usage's contract (2: the run's date, issue #13; 3: typed JSON, issue #16)
     rec = doc["reconciliation"]
