@@ -36,7 +36,10 @@ def _by_null_paths(doc: object) -> set[str]:
     return found
 
 
-@settings(max_examples=200, deadline=None)
+# 50 examples (200 before), the three explicit examples kept. Mutants of _null_paths, 5 seeded
+# runs, 200 -> 50: the entry's key passed below a data-keyed map, the {*} path dropped, a list's key
+# dropped, a map's lists skipped, a list's lists skipped, a null document's path "" not "." 5/5 each.
+@settings(max_examples=50, deadline=None)
 @given(st.integers(0, 2**64).map(lambda seed: _doc(random.Random(seed))))
 @example(None)
 @example({"skipped": {"x": None, "y": [None, {"a": None}]}, "a": [[None], {"skipped": {"z": None}}]})
