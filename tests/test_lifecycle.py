@@ -509,7 +509,7 @@ def test_staleness_note_in_every_report(cli):
     for args in (
         ["estimate", "--input-tokens", "10"],
         ["limits", "--input-tokens", "10", "--max-tokens", "5", "--peak-rpm", "1"],
-        ["plan", str(ROOT / "samples" / "workloads" / "support-bot.yaml")],
+        ["plan", str(ROOT / "samples" / "workloads" / "ticket-classifier.yaml")],  # sizes given: no prompts read
     ):
         assert note in cli([*args, "--as-of", "2027-03-16"]).stdout, args[0]
         assert "prices last checked" not in cli([*args, "--as-of", "2026-12-06"]).stdout
