@@ -479,10 +479,12 @@ def test_by_default_text_beside_request_files_stays_out_of_the_cache(tmp_path, n
 
 def test_the_what_if_note_only_when_the_cache_would_save(cli) -> None:
     """At Batch prices cached input costs what other input does: the what-if is the run's own
-    figure, so the table says nothing of it (it said 'What-if ... $109.91/month' beside $109.91)."""
-    plain = cli("estimate", "samples/support", "--requests-per-day", "1000", "-m", "gpt-4.1", expect=0)
+    figure, so the table says nothing of it (it said 'What-if ... $109.91/month' beside $109.91).
+    Two of samples/support's tickets (their system prompt shared), not the seven."""
+    two = ["samples/support/ticket-01.txt", "samples/support/ticket-02.txt"]
+    plain = cli("estimate", two, "--requests-per-day", "1000", "-m", "gpt-4.1", expect=0)
     assert "What-if with the prompt cache (as --cache auto would detect): gpt-4.1 $" in plain.stdout
-    batch = cli("estimate", "samples/support", "--requests-per-day", "1000", "-m", "gpt-4.1", "--batch", expect=0)
+    batch = cli("estimate", two, "--requests-per-day", "1000", "-m", "gpt-4.1", "--batch", expect=0)
     assert "What-if" not in batch.stdout
-    doc = cli.json("estimate", "samples/support", "--requests-per-day", "1000", "-m", "gpt-4.1", "--batch")
+    doc = cli.json("estimate", two, "--requests-per-day", "1000", "-m", "gpt-4.1", "--batch")
     assert doc["models"][0]["monthly_cache_savings_if_cached_usd"] == "0"
