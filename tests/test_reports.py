@@ -47,6 +47,20 @@ def _once(cli, *args: str | list[str]) -> Run:  # type: ignore[no-untyped-def]
     return _MADE[key]
 
 
+#: Each run's ``--table help`` run and its render call, made once per process (keyed as :data:`_MADE`).
+_HELPED: dict[tuple[tuple[str, ...], str, frozenset[tuple[str, str]]], tuple[Run, list[tuple[Any, ...]]]] = {}
+
+
+def _helped(cli, monkeypatch, run: tuple[str, list[str]]) -> tuple[Run, list[tuple[Any, ...]]]:  # type: ignore[no-untyped-def]
+    """:func:`_rendering` of ``gpt41cost COMMAND ARGS -f csv --table help``, one run per process:
+    the CSV test reads its listing and tables, the table-format test renders its report again."""
+    argv = (run[0], *run[1], "-f", "csv", "--table", "help")
+    key = (argv, os.getcwd(), frozenset((k, v) for k, v in os.environ.items() if not k.startswith("PYTEST_")))
+    if key not in _HELPED:
+        _HELPED[key] = _rendering(cli, monkeypatch, list(argv))
+    return _HELPED[key]
+
+
 def _rendering(cli, monkeypatch, argv: list[str], **kw: Any) -> tuple[Run, list[tuple[Any, ...]]]:  # type: ignore[no-untyped-def]
     """``gpt41cost ARGV`` (exit 0 or 1) and the arguments of each :func:`gpt41cost.report.render`
     call it made to write its output (the report, and the format, table, width and keywords)."""
@@ -74,7 +88,7 @@ def test_every_csv_table_is_one_table_of_raw_numbers(cli, monkeypatch, run) -> N
     from gpt41cost.report import render
 
     command, args = run
-    helped, [(report, fmt, name, *_)] = _rendering(cli, monkeypatch, [command, *args, "-f", "csv", "--table", "help"])
+    helped, [(report, fmt, name, *_)] = _helped(cli, monkeypatch, run)
     assert (fmt, name) == ("csv", "help")
     listing = list(csv.DictReader(io.StringIO(helped.stdout)))
     assert listing and listing[0]["default"] == "yes"
@@ -263,19 +277,20 @@ def test_html_is_self_contained_and_every_chart_has_svg_text_and_table(cli, comm
 
 
 @pytest.mark.parametrize("run", RUNS, ids=_ids)
-def test_the_table_format_fits_a_100_column_terminal(cli, monkeypatch, run) -> None:  # type: ignore[no-untyped-def]
-    """At 100 columns, the run's; at 400, its report rendered again as the run rendered it, 400 wide."""
+def test_the_table_format_fits_a_100_and_an_80_column_terminal(cli, monkeypatch, run) -> None:  # type: ignore[no-untyped-def]
+    """The run's report, rendered in the table format as the CLI renders it at $COLUMNS (the same
+    report in every format: that of the run's ``--table help``, with its ASCII and encoding
+    options), fits 100 columns and 80; 400 wide, its widest line is no narrower than at 100.
+    The CLI's own table runs at 80 columns and 100 (the width reaching the renderer) are
+    tests/test_views_fixes.py's: every command, the trial's runs, four models at 100."""
     from gpt41cost.report import display_width, render
 
-    command, args = run
-    r, [(report, fmt, table, width, options)] = _rendering(cli, monkeypatch, [command, *args], env={"COLUMNS": "100"})
-    assert (fmt, width) == ("table", 100)
-    wide = [line for line in r.stdout.splitlines() if display_width(line) > 100]
-    assert wide == []
-    wider = render(report, fmt, table, 400, **options)
-    assert max(display_width(line) for line in wider.splitlines()) >= max(
-        display_width(line) for line in r.stdout.splitlines()
-    )
+    _, [(report, fmt, _, width, options)] = _helped(cli, monkeypatch, run)
+    assert (fmt, width) == ("csv", None)  # no $COLUMNS: the options are those of any format's run
+    shown = {w: render(report, "table", None, w, **options).splitlines() for w in (80, 100, 400)}
+    for w in (80, 100):
+        assert shown[w] and [line for line in shown[w] if display_width(line) > w] == [], w
+    assert max(display_width(line) for line in shown[400]) >= max(display_width(line) for line in shown[100])
 
 
 @pytest.mark.parametrize(
