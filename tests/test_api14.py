@@ -4,6 +4,7 @@ the plan gate's boundary and models before their release."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ import gpt41cost
 from gpt41cost.errors import ParameterError
 
 from .conftest import ROOT, TEST_DATE
+from .rendered import rendered
 
 USAGE = str(ROOT / "samples" / "usage")
 WORKLOAD = str(ROOT / "samples" / "workloads" / "support-bot.yaml")
@@ -223,10 +225,12 @@ def _table_notes(text: str) -> list[str]:
         ),
     ],
 )
-def test_usage_json_carries_the_notes_the_table_prints(cli, args) -> None:
-    """usage -f json had no notes key (README: 'Assumptions and notes live in the JSON')."""
-    notes = cli.json("usage", *args, "-f", "json")["notes"]
-    assert notes == _table_notes(cli("usage", *args).stdout)
+def test_usage_json_carries_the_notes_the_table_prints(cli, monkeypatch, args) -> None:
+    """usage -f json had no notes key (README: 'Assumptions and notes live in the JSON'): the
+    table run, and its report in JSON (tests/rendered.py)."""
+    table = rendered(cli, monkeypatch, "usage", *args, expect=0)
+    notes = json.loads(table.again("json"))["notes"]
+    assert notes == _table_notes(table.run.stdout)
     assert notes and all(isinstance(n, str) for n in notes)
 
 

@@ -12,6 +12,7 @@ from gpt41cost.bars import bar, bar_chart, stacked
 from gpt41cost.report import Chart
 
 from .conftest import Cli
+from .rendered import rendered
 
 ROOT = Path(__file__).parent.parent
 BLOCKS = set("█▏▎▍▌▋▊▉│▒░▓─")
@@ -83,12 +84,15 @@ def cli(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Cli:
 
 
 @pytest.mark.parametrize("command", list(RUNS))
-def test_bars_are_in_the_table_format_only(cli, command) -> None:  # type: ignore[no-untyped-def]
+def test_bars_are_in_the_table_format_only(cli, monkeypatch, command) -> None:  # type: ignore[no-untyped-def]
+    """The table run draws the bars; its report in Markdown, CSV, JSON and HTML, as the CLI
+    renders them on the same terminal (tests/rendered.py), has none."""
     args, title = RUNS[command]
-    table = cli(command, args, env=TERMINAL, expect=(0, 1))
-    assert f"{title}" in table.stdout and "█" in table.stdout
+    table = rendered(cli, monkeypatch, command, args, env=TERMINAL, expect=(0, 1))
+    assert f"{title}" in table.run.stdout and "█" in table.run.stdout
+    assert (table.fmt, table.width) == ("table", 100)
     for fmt in ("markdown", "csv", "json", "html"):
-        out = cli(command, args, "-f", fmt, env=TERMINAL).stdout
+        out = table.again(fmt)
         assert not BLOCKS & set(out), fmt
 
 

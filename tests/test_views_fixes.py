@@ -25,6 +25,7 @@ from gpt41cost.workload import load_workload
 from gpt41cost.workload_from_usage import workload_yaml
 
 from .conftest import ROOT, Cli
+from .rendered import rendered
 
 COMPLETIONS = ROOT / "samples" / "bill-2026-11" / "completions"
 FT = "ft:gpt-4.1-mini-2025-04-14:acme:support:abc123"
@@ -56,28 +57,32 @@ def test_usd_given(value, shown):
         pytest.param("$5,000", "budget $5,000", id="dollar-sign"),
     ],
 )
-def test_forecast_budget_label_as_given(cli: Cli, budget, label):
+def test_forecast_budget_label_as_given(cli: Cli, monkeypatch, budget, label):
+    """The table run; its report in Markdown and as CSV's forecast table (tests/rendered.py)."""
     base = [*PEAKS, "--budget", budget]
-    table = cli(base, "--format", "table", env={"COLUMNS": "200"}, expect=0).stdout
+    run = rendered(cli, monkeypatch, base, "--format", "table", env={"COLUMNS": "200"}, expect=0)
+    table = run.run.stdout
     assert f" {label} " in table and f"{label}: " in table  # the table row and the note
-    markdown = cli(base, "--format", "markdown", expect=0).stdout
+    markdown = run.again("markdown")
     assert "| " + label.replace("$", "\\$") + " |" in markdown  # Markdown escapes $ (GitHub's math)
-    rows = list(csv.reader(io.StringIO(cli(base, "--format", "csv", "--table", "forecast", expect=0).stdout)))
+    rows = list(csv.reader(io.StringIO(run.again("csv", "forecast"))))
     assert [r[0] for r in rows if r[0].startswith("budget")] == [label]
 
 
 # --------------------------------------------------------------------------- tokens per minute
 
 
-def test_peak_tokens_per_minute_one_rounding_everywhere(cli: Cli):
-    """104,926,880 tokens / 1,440 minutes = 72,865.89: 72,865.9 in every format (not 72,865)."""
-    doc = cli(PEAKS, "--format", "json", expect=0).json()
+def test_peak_tokens_per_minute_one_rounding_everywhere(cli: Cli, monkeypatch):
+    """104,926,880 tokens / 1,440 minutes = 72,865.89: 72,865.9 in every format (not 72,865): the
+    table run, and its report in JSON, CSV and Markdown (tests/rendered.py)."""
+    run = rendered(cli, monkeypatch, PEAKS, env={"COLUMNS": "200"}, expect=0)
+    doc = json.loads(run.again("json"))
     assert [p["tokens_per_minute_day_avg"] for p in doc["forecast"]["peak_days"]] == [48794.2, 72865.9]
-    rows = list(csv.DictReader(io.StringIO(cli(PEAKS, "-f", "csv", "--table", "peak-days", expect=0).stdout)))
+    rows = list(csv.DictReader(io.StringIO(run.again("csv", "peak-days"))))
     assert [r["tokens/min (day avg)"] for r in rows] == ["48794.2", "72865.9"]
-    table = cli(PEAKS, env={"COLUMNS": "200"}, expect=0).stdout
+    table = run.run.stdout
     assert "72,865.9" in table and "48,794.2" in table
-    markdown = cli(PEAKS, "-f", "markdown", expect=0).stdout
+    markdown = run.again("markdown")
     assert "| 72,865.9 |" in markdown
 
 
