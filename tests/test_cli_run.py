@@ -60,11 +60,11 @@ def test_the_report_is_written_whole_and_as_main_writes_it(
 
 def test_a_long_report_to_a_pipe_is_flushed_whole(run: Callable[..., Run], tmp_path: Path) -> None:
     log = tmp_path / "log.jsonl"
-    log.write_text("\n".join(_line(i, f"model-{i}") for i in range(700)))  # a report row each (~470 bytes)
+    log.write_text("\n".join(_line(i, f"model-{i}") for i in range(300)))  # a report row each (~470 bytes)
     got = run("usage", str(log), "-f", "json", "--as-of", "2026-12-06")
     assert got.exit_code == 0, got.stderr
-    assert len(got.stdout) > 4 * 65536  # more than a pipe's buffer and stdout's own
-    assert len(json.loads(got.stdout)["unpriced"]) == 700
+    assert len(got.stdout) > 2 * 65536  # more than twice a pipe's buffer, and than stdout's own
+    assert len(json.loads(got.stdout)["unpriced"]) == 300
 
 
 @pytest.mark.parametrize(
