@@ -33,32 +33,33 @@ def _ids(run: tuple[str, list[str]]) -> str:
 
 #: Runs made once per process: (the arguments, the directory and environment) -> the run.
 _MADE: dict[tuple[tuple[str, ...], str, frozenset[tuple[str, str]]], Run] = {}
+#: The render call of each run made by :func:`_rendered_once`, by the same key.
+_CALLS: dict[tuple[tuple[str, ...], str, frozenset[tuple[str, str]]], tuple[Any, ...]] = {}
+
+
+def _key(args: tuple[str | list[str], ...]) -> tuple[tuple[str, ...], str, frozenset[tuple[str, str]]]:
+    argv = tuple(a for arg in args for a in ([arg] if isinstance(arg, str) else arg))
+    return argv, os.getcwd(), frozenset((k, v) for k, v in os.environ.items() if not k.startswith("PYTEST_"))
 
 
 def _once(cli, *args: str | list[str]) -> Run:  # type: ignore[no-untyped-def]
     """``gpt41cost ARGS`` (exit 0 or 1), one run per process: the tests that read the same command
     line in the same environment read one run (the estimate runs on samples/support that the
     what-if, Batch, chart and CSV tests share)."""
-    argv = tuple(a for arg in args for a in ([arg] if isinstance(arg, str) else arg))
-    env = frozenset((k, v) for k, v in os.environ.items() if not k.startswith("PYTEST_"))
-    key = (argv, os.getcwd(), env)
+    key = _key(args)
     if key not in _MADE:
-        _MADE[key] = cli(argv, expect=(0, 1))
+        _MADE[key] = cli(key[0], expect=(0, 1))
     return _MADE[key]
 
 
-#: Each run's ``--table help`` run and its render call, made once per process (keyed as :data:`_MADE`).
-_HELPED: dict[tuple[tuple[str, ...], str, frozenset[tuple[str, str]]], tuple[Run, list[tuple[Any, ...]]]] = {}
-
-
-def _helped(cli, monkeypatch, run: tuple[str, list[str]]) -> tuple[Run, list[tuple[Any, ...]]]:  # type: ignore[no-untyped-def]
-    """:func:`_rendering` of ``gpt41cost COMMAND ARGS -f csv --table help``, one run per process:
-    the CSV test reads its listing and tables, the table-format test renders its report again."""
-    argv = (run[0], *run[1], "-f", "csv", "--table", "help")
-    key = (argv, os.getcwd(), frozenset((k, v) for k, v in os.environ.items() if not k.startswith("PYTEST_")))
-    if key not in _HELPED:
-        _HELPED[key] = _rendering(cli, monkeypatch, list(argv))
-    return _HELPED[key]
+def _rendered_once(cli, *args: str | list[str]) -> tuple[Run, tuple[Any, ...]]:  # type: ignore[no-untyped-def]
+    """:func:`_once`'s run and the one :func:`gpt41cost.report.render` call it made (see
+    :func:`_rendering`): the CSV test reads its tables, the table-format test its report."""
+    key = _key(args)
+    if key not in _CALLS:
+        with pytest.MonkeyPatch.context() as patch:
+            _MADE[key], [_CALLS[key]] = _rendering(cli, patch, list(key[0]))
+    return _MADE[key], _CALLS[key]
 
 
 def _rendering(cli, monkeypatch, argv: list[str], **kw: Any) -> tuple[Run, list[tuple[Any, ...]]]:  # type: ignore[no-untyped-def]
@@ -81,16 +82,17 @@ def _rendering(cli, monkeypatch, argv: list[str], **kw: Any) -> tuple[Run, list[
 
 
 @pytest.mark.parametrize("run", RUNS, ids=_ids)
-def test_every_csv_table_is_one_table_of_raw_numbers(cli, monkeypatch, run) -> None:  # type: ignore[no-untyped-def]
-    """Each table is rendered here from the report of the run's ``--table help`` (one run of the
-    command, not one for each table); the CLI's own ``--table NAME`` and default CSV are those
-    renderings (the last table's and the first's)."""
+def test_every_csv_table_is_one_table_of_raw_numbers(cli, run) -> None:  # type: ignore[no-untyped-def]
+    """The ``--table help`` listing and each table are rendered here from the report of the run's
+    default CSV (one run of the command, not one for each table; the CLI's own ``--table help``
+    is tests/test_fixH15.py's and tests/test_out14.py's); the CLI's default CSV and its ``--table
+    NAME`` are those renderings (the first table's and the last's)."""
     from gpt41cost.report import render
 
     command, args = run
-    helped, [(report, fmt, name, *_)] = _helped(cli, monkeypatch, run)
-    assert (fmt, name) == ("csv", "help")
-    listing = list(csv.DictReader(io.StringIO(helped.stdout)))
+    default, (report, fmt, name, *_) = _rendered_once(cli, command, args, "-f", "csv")
+    assert (fmt, name) == ("csv", None)
+    listing = list(csv.DictReader(io.StringIO(render(report, "csv", "help"))))
     assert listing and listing[0]["default"] == "yes"
     assert [t["default"] for t in listing[1:]] == ["no"] * (len(listing) - 1)
     shown = {}  # each table's CSV, as --table NAME writes it
@@ -109,8 +111,7 @@ def test_every_csv_table_is_one_table_of_raw_numbers(cli, monkeypatch, run) -> N
         for r in body:
             for cell in r:  # no display formatting anywhere: no currency signs, separators, percent signs
                 assert not re.fullmatch(r"[-+]?\$[\d,.]+|[-+]?[\d,.]+%|\d{1,3}(,\d{3})+(\.\d+)?", cell), cell
-    default = _once(cli, command, args, "-f", "csv").stdout
-    assert default == shown[listing[0]["table"]]
+    assert default.stdout == shown[listing[0]["table"]]
     last = listing[-1]["table"]
     if len(listing) > 1:
         assert cli(command, args, "-f", "csv", "--table", last, expect=(0, 1)).stdout == shown[last]
@@ -277,15 +278,16 @@ def test_html_is_self_contained_and_every_chart_has_svg_text_and_table(cli, comm
 
 
 @pytest.mark.parametrize("run", RUNS, ids=_ids)
-def test_the_table_format_fits_a_100_and_an_80_column_terminal(cli, monkeypatch, run) -> None:  # type: ignore[no-untyped-def]
+def test_the_table_format_fits_a_100_and_an_80_column_terminal(cli, run) -> None:  # type: ignore[no-untyped-def]
     """The run's report, rendered in the table format as the CLI renders it at $COLUMNS (the same
-    report in every format: that of the run's ``--table help``, with its ASCII and encoding
-    options), fits 100 columns and 80; 400 wide, its widest line is no narrower than at 100.
-    The CLI's own table runs at 80 columns and 100 (the width reaching the renderer) are
+    report in every format: that of the run's default CSV, with its ASCII and encoding options),
+    fits 100 columns and 80; 400 wide, its widest line is no narrower than at 100. The CLI's own
+    table runs at 80 columns and 100 (the width reaching the renderer) are
     tests/test_views_fixes.py's: every command, the trial's runs, four models at 100."""
     from gpt41cost.report import display_width, render
 
-    _, [(report, fmt, _, width, options)] = _helped(cli, monkeypatch, run)
+    command, args = run
+    _, (report, fmt, _, width, options) = _rendered_once(cli, command, args, "-f", "csv")
     assert (fmt, width) == ("csv", None)  # no $COLUMNS: the options are those of any format's run
     shown = {w: render(report, "table", None, w, **options).splitlines() for w in (80, 100, 400)}
     for w in (80, 100):
