@@ -87,6 +87,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if controller:
         threading.Thread(target=_import_hypothesis, daemon=True).start()
     else:
+        if getattr(config, "workerinput", {}).get(_BATCHED):
+            _batch_events(config)
         _hypothesis_profile()  # where tests run: not in -n's controller, which waits to start the workers
         _trim_before_forks()
 
@@ -135,9 +137,113 @@ _PACKED = "gpt41cost_report"
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """In -n's controller, as it starts each worker: this controller reads reports packed by
-    :func:`pytest_report_to_serializable` (a controller that did not load this file has no such
-    hook, and its workers send reports as pytest-xdist does)."""
+    :func:`pytest_report_to_serializable` and the events of a test sent at once
+    (:func:`_batch_events`; a controller that did not load this file has no such hook, and its
+    workers send reports and events as pytest-xdist does)."""
     node.workerinput[_PACKED] = True
+    if _take_batches(node):
+        node.workerinput[_BATCHED] = True
+
+
+#: The event an -n worker sends for the events it held (:func:`_batch_events`): their names and
+#: arguments as one ``marshal`` string, which its controller reads (:func:`_take_batches`).
+_BATCH = "gpt41cost_events"
+#: The key of the workers' ``workerinput`` that tells them their controller reads :data:`_BATCH`.
+_BATCHED = "gpt41cost_batches"
+#: The events a worker holds (a test report only when packed: no failure text).
+_HELD = frozenset({"logstart", "testreport", "logfinish"})
+
+
+def _batch_events(config: pytest.Config) -> None:
+    """Where tests run under -n: pytest-xdist sends its controller six events for each test (its
+    start, the setup, call and teardown reports, its end, and "protocol complete", which tells
+    the scheduler the test is done), each written, sent down the pipe, read, handed from
+    execnet's receiving thread to the controller's main thread and dispatched on its own. The
+    worker holds those of a test until its "protocol complete" and sends them as one event of
+    one ``marshal`` string, which the controller takes apart into the same events, handled in the
+    same order (:func:`_take_batches`). Only while the test goes as expected: a report with
+    failure text (a failure, an error, a skip) or any other event (a warning) sends what is held
+    first, then itself, as xdist would; a worker that dies mid-test has the test it was running
+    reported as its crash, as before (the scheduler knows it from "protocol complete" alone).
+    The whole suite's controller 2.56 -> 1.65 CPU s (-n auto, medians of 3 paired runs); 3,000
+    passing tests that do nothing under -n 2, all processes: 6.08 -> 5.24 CPU s."""
+    interactor = next((p for p in config.pluginmanager.get_plugins() if type(p).__name__ == "WorkerInteractor"), None)
+    if interactor is None or not callable(getattr(interactor, "sendevent", None)):
+        return
+    send = interactor.sendevent
+    held: list[tuple[str, dict[str, Any]]] = []
+
+    def sendevent(name: str, **kw: Any) -> None:
+        if name in _HELD and (name != "testreport" or _PACKED in kw["data"]):
+            held.append((name, kw))
+            return
+        last = name == "runtest_protocol_complete"
+        if held:
+            if last:
+                held.append((name, kw))
+            try:
+                events = marshal.dumps(held)
+            except ValueError:  # a value marshal cannot write: each as xdist sends it
+                for event, args in held:
+                    send(event, **args)
+            else:
+                send(_BATCH, events=events)
+            held.clear()
+            if last:
+                return
+        send(name, **kw)
+
+    interactor.sendevent = sendevent
+
+
+def _take_batches(node: Any) -> bool:
+    """In -n's controller, for the worker ``node``: an event of a test's held events
+    (:func:`_batch_events`) is taken apart where xdist reads each (``process_from_remote``, in
+    execnet's receiving thread: the reports made from what was sent), and its events handled in
+    the main thread, in order, by the handlers xdist has for each (``DSession.worker_<event>``).
+    False where xdist does not read events so (another version), and the worker sends them as
+    before."""
+    dsession = node.config.pluginmanager.getplugin("dsession")
+    receive = getattr(node, "process_from_remote", None)
+    if dsession is None or receive is None or not callable(getattr(node, "putevent", None)):
+        return False
+    handlers = {name: getattr(dsession, f"worker_{name}", None) for name in (*_HELD, "runtest_protocol_complete")}
+    if None in handlers.values():
+        return False
+    config = node.config
+
+    def process_from_remote(eventcall: Any) -> None:
+        if type(eventcall) is not tuple or eventcall[0] != _BATCH:
+            return receive(eventcall)
+        events = marshal.loads(eventcall[1]["events"])
+        try:
+            made = [(handlers[name], _received(config, name, kw)) for name, kw in events]
+        except Exception:  # each event as xdist reads it, which reports what it cannot read
+            for event in events:
+                receive(event)
+            return
+        node.putevent((_BATCH, {"node": node, "events": made}))  # as notify_inproc puts, without its repr of them
+
+    def handle(node: Any, events: list[tuple[Callable[..., None], dict[str, Any]]]) -> None:
+        for handler, kw in events:
+            handler(node=node, **kw)
+
+    node.process_from_remote = process_from_remote
+    setattr(dsession, f"worker_{_BATCH}", handle)
+    return True
+
+
+def _received(config: pytest.Config, name: str, kw: dict[str, Any]) -> dict[str, Any]:
+    """The arguments xdist's controller gives the handler of event ``name`` sent with ``kw``: for a
+    test report, the report made again (``process_from_remote``)."""
+    if name != "testreport":
+        return kw
+    kw = dict(kw)
+    item_index = kw.pop("item_index", None)
+    rep = config.hook.pytest_report_from_serializable(config=config, data=kw["data"])
+    if item_index is not None:
+        rep.item_index = item_index
+    return {"rep": rep}
 
 
 @pytest.hookimpl(wrapper=True)

@@ -3,6 +3,7 @@ run the tests must not change what they report."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -75,6 +76,94 @@ def test_a_report_with_failure_text_or_a_field_marshal_cannot_write_goes_as_befo
     worker = SimpleNamespace(workerinput={_PACKED: True})
     data = pytestconfig.hook.pytest_report_to_serializable(config=worker, report=odd)  # execnet refuses it too
     assert _PACKED not in data and data["user_properties"] == [("x", object)]
+
+
+class _Channel:
+    """What an -n worker sends its controller."""
+
+    def __init__(self):
+        self.sent = []
+        self.gateway = SimpleNamespace(execmodel=execnet.get_execmodel("thread"))
+
+    def send(self, item):
+        self.sent.append(execnet.loads_internal(execnet.dumps_internal(item)))  # as execnet carries it
+
+
+class _DSession:
+    """The controller's handlers of a worker's events, which record each call."""
+
+    def __init__(self):
+        self.calls = []
+        for name in ("logstart", "testreport", "logfinish", "runtest_protocol_complete"):
+            setattr(self, f"worker_{name}", functools.partial(self._record, name))
+
+    def _record(self, name, node, **kw):
+        self.calls.append((name, {k: vars(v) if k == "rep" else v for k, v in kw.items()}))
+
+
+def _test_runs(pytestconfig, outcomes, batched):
+    """The events of one test whose setup, call and teardown end with ``outcomes`` as an -n worker
+    sends them (its controller reading batched events or not), and the calls of the controller's
+    handlers when it has read them all."""
+    from xdist.remote import WorkerInteractor
+    from xdist.workermanage import WorkerController
+
+    workerinput = {"workerid": "gw1", "testrunuid": "0123abcd", _PACKED: True, conftest._BATCHED: batched}
+    plugins = []
+    config = SimpleNamespace(
+        workerinput=workerinput,
+        option=SimpleNamespace(debug=False),
+        hook=pytestconfig.hook,
+        pluginmanager=SimpleNamespace(register=plugins.append, get_plugins=lambda: plugins),
+    )
+    channel = _Channel()
+    worker = WorkerInteractor(config, channel)
+    if batched:
+        conftest._batch_events(config)
+    nodeid, location = "tests/test_x.py::test_y[é]", ("tests/test_x.py", 41, "test_y[é]")
+    worker.session, worker.item_index = SimpleNamespace(items=[SimpleNamespace(nodeid=nodeid)]), 0
+    worker.pytest_runtest_logstart(nodeid=nodeid, location=location)
+    for when, outcome in zip(("setup", "call", "teardown"), outcomes, strict=True):
+        failure = None if outcome == "passed" else "AssertionError: 1 != 2"
+        report = pytest.TestReport(
+            nodeid, location, {"test_y[é]": 1}, outcome, failure, when, [("Captured stdout call", "hi\n")]
+        )
+        worker.pytest_runtest_logreport(report=report)
+    worker.pytest_runtest_logfinish(nodeid=nodeid, location=location)
+    worker.sendevent("runtest_protocol_complete", item_index=0, duration=0.25)  # as its test loop does
+
+    dsession, events = _DSession(), []
+    node = WorkerController.__new__(WorkerController)
+    node.config = SimpleNamespace(
+        hook=pytestconfig.hook, pluginmanager=SimpleNamespace(getplugin={"dsession": dsession}.get)
+    )
+    node.putevent, node.log, node._down, node.gateway = events.append, lambda *a: None, False, SimpleNamespace(id="gw1")
+    assert conftest._take_batches(node)
+    for event in channel.sent:
+        node.process_from_remote(event)
+    for name, kw in events:  # the controller's main loop
+        getattr(dsession, f"worker_{name}")(**kw)
+    return [name for name, _ in channel.sent], dsession.calls
+
+
+def test_a_passing_test_sends_its_events_at_once_and_they_arrive_the_same(pytestconfig):
+    sent, calls = _test_runs(pytestconfig, ("passed", "passed", "passed"), batched=True)
+    assert sent == [conftest._BATCH]  # of 6 events
+    assert calls == _test_runs(pytestconfig, ("passed", "passed", "passed"), batched=False)[1]
+    assert [name for name, _ in calls] == ["logstart", *["testreport"] * 3, "logfinish", "runtest_protocol_complete"]
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "sent"),
+    [
+        (("passed", "failed", "passed"), ["held", "testreport", "held"]),  # start and setup; call; teardown to the end
+        (("failed", "skipped", "failed"), ["held", "testreport", "testreport", "testreport", "held"]),
+    ],
+)
+def test_a_report_with_failure_text_is_sent_as_it_comes(pytestconfig, outcomes, sent):
+    held, calls = _test_runs(pytestconfig, outcomes, batched=True)
+    assert held == [conftest._BATCH if name == "held" else name for name in sent]
+    assert calls == _test_runs(pytestconfig, outcomes, batched=False)[1]
 
 
 def test_the_gpt41cost_of_a_command_line_is_a_shell_script(cli):
