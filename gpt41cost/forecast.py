@@ -4,6 +4,8 @@ From the priced daily series of ``gpt41cost usage`` (UTC days). Rules, each stat
 
 - The month is that of the last day with usage on or before the run date (``--as-of``, default
   today); days after it are left out. A month whose last day has passed is simply its total.
+  Records without a timestamp are on no day: left out of it all, and the run rate's assumption
+  says how many, with their spend (the run's total holds them).
 - Run rate: the mean daily traffic (tokens by kind: input, cached input and output, per model as
   the records name it and processing mode) over the last :data:`RUN_RATE_DAYS` calendar days
   ending on the last complete day with usage (a day without records in that window counts as
@@ -186,6 +188,10 @@ class Forecast:
     shutdowns: tuple[Shutdown, ...] = ()
     #: of the run date's spend so far, that of models left out on it: not set against the rest of the day
     run_date_left_out_usd: Decimal = Decimal(0)
+    #: requests without a timestamp (priced at the run date's prices), on no day: left out of the
+    #: forecast, with their priced spend
+    undated_requests: int = 0
+    undated_usd: Decimal = Decimal(0)
 
     @property
     def prices_move(self) -> bool:
@@ -228,10 +234,18 @@ class Forecast:
             else f", and for the rest of the run date {self.through} less the day's traffic so far, per model "
             "(none if more)"
         )
+        undated = (
+            ""
+            if not self.undated_requests
+            else f"; {self.undated_requests} request(s) without a timestamp (${_plain_usd(self.undated_usd)} at the "
+            "run date's prices) are on no day: left out of the spend so far, the rate and the projection"
+        )
         return (
             (
                 "run rate",
-                rate + " (days without records count as none); in dollars, its mean spend at those days' own prices",
+                rate
+                + " (days without records count as none); in dollars, its mean spend at those days' own prices"
+                + undated,
             ),
             (
                 "projected prices",
@@ -253,6 +267,12 @@ class Forecast:
                 "day's average",
             ),
         )
+
+
+def _plain_usd(usd: Decimal) -> str:
+    """Exact dollars without trailing zeros or an exponent (rounding is the views' to do)."""
+    text = format(usd, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _date(key: str) -> _dt.date | None:
@@ -411,6 +431,9 @@ def forecast(
     series = {
         d: line.cost_usd or Decimal(0) for line in result.by_day if (d := _date(line.key)) is not None and d <= run_date
     }
+    # records without a timestamp are on no day of the month: left out, and said so (their spend is
+    # in the run's total, priced at the run date's prices)
+    undated = [line for line in result.by_day if _date(line.key) is None]
     if not series:
         why = f"no usage with a date on or before {run_date}; nothing to project from"
         raise InputParameterError(f"{slot('forecast')}: " + why)
@@ -497,6 +520,8 @@ def forecast(
         price_changes=_price_changes(pricer, mean, start, month_end),
         shutdowns=_shutdowns(pricer, mean, len(window), ahead, through if partial else None, logged),
         run_date_left_out_usd=left_out_so_far,
+        undated_requests=sum(line.requests for line in undated),
+        undated_usd=sum((line.cost_usd or Decimal(0) for line in undated), Decimal(0)),
     )
 
 
