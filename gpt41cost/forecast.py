@@ -5,7 +5,8 @@ From the priced daily series of ``gpt41cost usage`` (UTC days). Rules, each stat
 - The month is that of the last day with usage on or before the run date (``--as-of``, default
   today); days after it are left out. A month whose last day has passed is simply its total.
   Records without a timestamp are on no day: left out of it all, and the run rate's assumption
-  says how many, with their spend (the run's total holds them).
+  says how many, with their spend (the run's total holds them). Records that start after the
+  month's first day: the days before count as none in the spend so far, which that assumption says.
 - Run rate: the mean daily traffic (tokens by kind: input, cached input and output, per model as
   the records name it and processing mode) over the last :data:`RUN_RATE_DAYS` calendar days
   ending on the last complete day with usage (a day without records in that window counts as
@@ -192,6 +193,9 @@ class Forecast:
     #: forecast, with their priced spend
     undated_requests: int = 0
     undated_usd: Decimal = Decimal(0)
+    #: the first day with usage (dated, on or before the run date): after the month's first day, the
+    #: days before it count as none in the spend so far (the records may start later than the traffic)
+    records_from: _dt.date | None = None
 
     @property
     def prices_move(self) -> bool:
@@ -234,6 +238,14 @@ class Forecast:
             else f", and for the rest of the run date {self.through} less the day's traffic so far, per model "
             "(none if more)"
         )
+        start = self.through.replace(day=1)
+        late = (
+            ""
+            if self.records_from is None or self.records_from <= start
+            else f"; the records start on {self.records_from}: the month's days before it ({start} to "
+            f"{self.records_from - _dt.timedelta(days=1)}) count as none in the spend so far (no traffic then, or "
+            "records missing: a log kept for fewer days, a later --since)"
+        )
         undated = (
             ""
             if not self.undated_requests
@@ -245,6 +257,7 @@ class Forecast:
                 "run rate",
                 rate
                 + " (days without records count as none); in dollars, its mean spend at those days' own prices"
+                + late
                 + undated,
             ),
             (
@@ -522,6 +535,7 @@ def forecast(
         run_date_left_out_usd=left_out_so_far,
         undated_requests=sum(line.requests for line in undated),
         undated_usd=sum((line.cost_usd or Decimal(0) for line in undated), Decimal(0)),
+        records_from=first_day,
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import gpt41cost
 
-DEC_1 = 1764590400  # 2026-12-01T12:00:00Z
+DEC_1 = 1796126400  # 2026-12-01T12:00:00Z
 
 
 def _line(rid: str, created: int | None, prompt: int, completion: int) -> str:
@@ -48,3 +48,25 @@ def test_forecast_of_dated_records_only_says_nothing_of_undated(tmp_path: Path) 
     f = gpt41cost.usage([log], forecast=True, as_of="2026-12-06").to_dict()["forecast"]
     assert "timestamp" not in f["assumptions"]["run_rate"]
     assert Decimal(f["spent_usd"]) == Decimal("0.0084")
+
+
+def test_forecast_says_when_the_records_start_after_the_month_began(tmp_path: Path) -> None:
+    # a log kept for fewer days (or read with a later --since): records from 2026-12-04 only; the
+    # spend so far is labelled from 2026-12-01, so the days before the records must be named
+    log = tmp_path / "app.jsonl"
+    log.write_text("".join(_line(f"d{day}", DEC_1 + 86_400 * day, 1_000, 100) for day in range(3, 6)))
+    f = gpt41cost.usage([log], forecast=True, as_of="2026-12-07").to_dict()["forecast"]
+    assert (f["spent_usd"], f["run_rate_days"], f["days_left"]) == ("0.0084", 3, 25)
+    assert (
+        "the records start on 2026-12-04: the month's days before it (2026-12-01 to 2026-12-03) count as none"
+        in f["assumptions"]["run_rate"]
+    )
+
+
+def test_forecast_of_records_from_the_month_before_names_no_start(tmp_path: Path) -> None:
+    # the records began in November: December's first day is covered, nothing to say
+    log = tmp_path / "app.jsonl"
+    log.write_text("".join(_line(f"d{day}", DEC_1 + 86_400 * day, 1_000, 100) for day in range(-2, 3)))
+    f = gpt41cost.usage([log], forecast=True, as_of="2026-12-07").to_dict()["forecast"]
+    assert f["month"] == "2026-12" and f["spent_usd"] == "0.0084"
+    assert "records start" not in f["assumptions"]["run_rate"]
