@@ -59,6 +59,18 @@ def batch_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def small_ranges(small_ranges: Callable[[], None], monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """conftest's, with ranges of 16 KB: the files here (250-290 KB, lines of up to 9 KB) are read
+    in some 16-18 ranges of a few lines each (at 2 KB: 32, most of them one line)."""
+
+    def use() -> None:
+        small_ranges()
+        monkeypatch.setattr(pool, "RANGE_BYTES", 16 << 10)
+
+    return use
+
+
+@pytest.fixture
 def cli(cli: Cli) -> Cli:
     """Every run here is ``gpt41cost estimate ARGS -f json --pricing <the frozen test catalog>``."""
     return cli.bound("estimate", tail=["-f", "json", *FIXTURE])
@@ -130,6 +142,8 @@ def test_other_jsonl_kinds_on_every_core_equal_one_pass(cli, tmp_path, small_ran
     lines = path.read_text().splitlines()
     lines[50], lines[70] = "[1, 2", "{"
     path.write_text("\n".join(lines) + "\n")
+    firsts = [line for _, _, line in pool.spans(str(path), path.stat().st_size)]
+    assert sum(51 < first <= 71 for first in firsts) > 1  # lines 51 and 71 ranges apart
     got = cli(str(path), "--as", kind)
     assert got.exit_code == ExitCode.INPUT and "line 51" in got.stderr and got.stdout == ""
 
