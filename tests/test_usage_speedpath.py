@@ -473,7 +473,7 @@ def test_every_cut_and_every_run_together_agrees():
     for lines in (cuts, runs):
         acc = scan(lines)
         same(acc, reference(lines))
-    assert scan(cuts).records == 1 and scan(runs).records == 1  # only the whole lines
+        assert acc.records == 1  # only the whole line
 
 
 def test_two_objects_on_a_line_and_one_over_two_lines_agree():
@@ -630,10 +630,16 @@ def test_every_benchmark_layout_takes_the_speed_path(monkeypatch, layout):
 def test_a_line_the_decoder_accepts_parses_to_the_same_fields():
     """The heart of it: the typed path counts a broken line only if the full parse (orjson; bytes
     that are not UTF-8 read as U+FFFD) reads the same fields."""
+    # 1,000 broken lines (2,000 before: mutants of the typed fields, seeds 2024 and 1-4 at 2,000 ->
+    # at 1,000: a count read as a float too 4/5 -> 4/5, now 5/5 with the two lines below; created
+    # read as a float 5/5 -> 5/5; cached read as 0 5/5 -> 5/5), after two counts written as floats
     rng = random.Random(2024)
+    good = (Path(__file__).parent / "data" / "usage" / "chat.jsonl").read_bytes().splitlines()[0]
+    floats = [good.replace(b'"prompt_tokens":100000', b'"prompt_tokens":' + n, 1) for n in (b"100000.0", b"1e5")]
+    assert floats[0] != good and floats[1] != good
     accepted = rejected = 0
-    for i in range(2000):  # 643 accepted, 1,357 refused
-        line = b"".join(mutate(rng, encode(rng, canonical(rng, i))).split(b"\n"))
+    for i in range(-2, 1000):  # 330 accepted, 672 refused
+        line = floats[i] if i < 0 else b"".join(mutate(rng, encode(rng, canonical(rng, i))).split(b"\n"))
         rec = ru.decode_one(line)
         got = None if rec is None else ru.clean(rec)
         if got is None:
@@ -651,7 +657,7 @@ def test_a_line_the_decoder_accepts_parses_to_the_same_fields():
         details = u.get("prompt_tokens_details")
         assert cached == ((details.get("cached_tokens") or 0) if isinstance(details, dict) else 0)
         assert all(type(x) is int for x in (inp, out, cached))
-    assert accepted > 500 and rejected > 1000  # both sides exercised
+    assert accepted > 250 and rejected > 500  # both sides exercised
 
 
 # 40 examples (200 before) and three bytes that are not UTF-8 as examples. Mutants of usage.loads,
