@@ -62,6 +62,16 @@ def _rendered_once(cli, *args: str | list[str]) -> tuple[Run, tuple[Any, ...]]: 
     return _MADE[key], _CALLS[key]
 
 
+def _written(cli, args: list[str], fmt: str) -> str:  # type: ignore[no-untyped-def]
+    """What ``gpt41cost estimate ARGS -f FMT`` writes (JSON, CSV, Markdown or the table format):
+    the JSON run, made once per process (:func:`_rendered_once`), or its report rendered in
+    ``fmt`` as the CLI renders it (the same report in every format; no $COLUMNS in either run)."""
+    from gpt41cost.report import render
+
+    run, (report, _, _, width, options) = _rendered_once(cli, "estimate", args, "-f", "json")
+    return run.stdout if fmt == "json" else render(report, fmt, None, width, **options)
+
+
 def _rendering(cli, monkeypatch, argv: list[str], **kw: Any) -> tuple[Run, list[tuple[Any, ...]]]:  # type: ignore[no-untyped-def]
     """``gpt41cost ARGV`` (exit 0 or 1) and the arguments of each :func:`gpt41cost.report.render`
     call it made to write its output (the report, and the format, table, width and keywords)."""
@@ -376,9 +386,9 @@ def test_the_cache_what_if_is_what_cache_auto_gives_and_leaves_the_run_uncached(
             assert Decimal(m["cache_savings_if_cached_usd"]) == Decimal(m["total_usd"]) - Decimal(auto["total_usd"])
     assert runs["default"]["models"][0]["monthly_if_cached_usd"] == "3129.3"
     assert all(m[k] is None for m in runs["auto"]["models"] for k in WHAT_IF_KEYS)
-    table = _once(cli, "estimate", base).stdout
+    table = _written(cli, base, "table")
     assert "What-if with the prompt cache (as --cache auto would detect): gpt-4.1 $3,129.30/month" in table
-    assert "What-if" not in _once(cli, "estimate", [*base, "--cache", "auto"]).stdout
+    assert "What-if" not in _written(cli, [*base, "--cache", "auto"], "table")
 
 
 #: estimate runs whose Batch and what-if figures differ in kind: per request or a month, with the
@@ -396,17 +406,18 @@ VARIANT_RUNS = [
 @pytest.mark.parametrize("extra", VARIANT_RUNS)
 def test_estimate_csv_carries_the_batch_and_what_if_figures_json_has(cli, extra) -> None:  # type: ignore[no-untyped-def]
     """The CSV of "Cost per model" lacked the Batch variant and the cache what-if of JSON and HTML:
-    it ends with them, under JSON's keys, with JSON's figures and an empty cell for JSON's null."""
+    it ends with them, under JSON's keys, with JSON's figures and an empty cell for JSON's null.
+    One run, its report in each format (:func:`_written`)."""
     args = ["samples/support", *extra]
-    doc = json.loads(_once(cli, "estimate", args, "-f", "json").stdout)
-    out = _once(cli, "estimate", args, "-f", "csv").stdout
+    doc = json.loads(_written(cli, args, "json"))
+    out = _written(cli, args, "csv")
     keys = ["per_request_batch_usd", "total_batch_usd", "monthly_batch_usd", *WHAT_IF_KEYS]
     header, *rows = list(csv.reader(io.StringIO(out)))
     assert header[-len(keys) :] == keys and header[-len(keys) - 1] == "uncounted parts"
     want = [[m["model"], *("" if m[k] is None else str(m[k]) for k in keys)] for m in doc["models"]]
     assert [[r[0], *r[-len(keys) :]] for r in rows] == want
     assert any(v for row in want for v in row[1:])  # figures, not only empty cells
-    shown = _once(cli, "estimate", args, "-f", "markdown").stdout
+    shown = _written(cli, args, "markdown")
     assert not any(k in shown for k in keys)  # CSV columns: people read them in the notes and the HTML
 
 
@@ -414,13 +425,14 @@ def test_estimate_csv_carries_the_batch_and_what_if_figures_json_has(cli, extra)
 def test_estimate_table_and_markdown_say_what_the_batch_api_would_cost(cli, extra) -> None:  # type: ignore[no-untyped-def]
     """Asked "does the Batch API halve the bill?": the table and Markdown carried no Batch figure (JSON,
     CSV and HTML did). One note line gives each model's, JSON's figure rounded for people, a month
-    when traffic is given; not in a run already at batch prices."""
+    when traffic is given; not in a run already at batch prices. One run, its report in each
+    format (:func:`_written`)."""
     from decimal import Decimal
 
     from gpt41cost.report import usd, usd_auto
 
     args = ["samples/support", *extra]
-    doc = json.loads(_once(cli, "estimate", args, "-f", "json").stdout)
+    doc = json.loads(_written(cli, args, "json"))
     monthly = "--requests-per-day" in extra
     figures = ", ".join(
         f"{m['model']} {usd(Decimal(m['monthly_batch_usd']), 2)}/month"
@@ -432,7 +444,7 @@ def test_estimate_table_and_markdown_say_what_the_batch_api_would_cost(cli, extr
     off = "50% off standard prices" if "--priority" in extra else "50% off"  # half of standard, not of priority
     label = f"Batch API ({off}, results within 24 h" + (";" + cached if cached else "") + ")"
     for fmt in ("table", "markdown"):
-        out = _once(cli, "estimate", args, "-f", fmt).stdout.replace("\\$", "$")  # Markdown's \$ reads $
+        out = _written(cli, args, fmt).replace("\\$", "$")  # Markdown's \$ reads $
         lines = [line.strip(" -") for line in out.splitlines() if "Batch API (" in line]
         assert lines == ([] if "--batch" in extra else [f"{label}: {figures}"]), fmt
     if monthly and not cached and doc["assumptions"]["processing"] == "standard":  # half of standard
