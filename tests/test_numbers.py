@@ -123,11 +123,14 @@ def test_every_grouping_reads_the_same(n: int) -> None:
         assert parse_count(text, REQUESTS) == n
 
 
-# 40 examples (hypothesis' 100 before), with the edges as examples: a line break inside a text, in
-# one over MAX_CHARS (whose message shows its first 20 characters), NaN and infinities. Mutants of
-# numbers.py, 5 seeded runs, 100 -> 40: _quote not quoting 3/5 -> 5/5, the long text's head not
-# quoted 0/5 -> 5/5, no upper bound 5/5 -> 5/5, the finite check dropped 5/5 -> 5/5.
-@settings(max_examples=40)
+# 20 examples (hypothesis' 100, then 40 before), with the edges as examples: a line break inside a
+# text, in one over MAX_CHARS (whose message shows its first 20 characters), NaN and infinities.
+# Mutants of numbers.py, 5 seeded runs, 100 -> 40: _quote not quoting 3/5 -> 5/5, the long text's
+# head not quoted 0/5 -> 5/5, no upper bound 5/5 -> 5/5, the finite check dropped 5/5 -> 5/5. Since
+# the message is read as shown (display escapes a line break, quoted or not: 09c4784), 40 -> 20: no
+# upper bound 5/5 -> 5/5, the finite check dropped 5/5 -> 5/5; _quote not quoting, the long text's
+# head not quoted 0/5 -> 0/5 (the quoting is not this law's any more).
+@settings(max_examples=20)
 @given(st.decimals(allow_nan=True, allow_infinity=True) | st.text(max_size=80) | st.integers() | st.floats())
 @example(" 1\n2 ")
 @example("a\nb" + "9" * 70)
