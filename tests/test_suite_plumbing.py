@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import functools
 import json
+import marshal
 import os
 import signal
 import subprocess
 import sys
+import threading
 from types import SimpleNamespace
 
 import execnet.gateway_base as execnet
@@ -101,12 +103,13 @@ class _DSession:
         self.calls.append((name, {k: vars(v) if k == "rep" else v for k, v in kw.items()}))
 
 
-def _test_runs(pytestconfig, outcomes, batched):
-    """The events of one test whose setup, call and teardown end with ``outcomes`` as an -n worker
-    sends them (its controller reading batched events or not), and the calls of the controller's
-    handlers when it has read them all."""
+NODEID, LOCATION = "tests/test_x.py::test_y[é]", ("tests/test_x.py", 41, "test_y[é]")
+
+
+def _worker(pytestconfig, channel, batched):
+    """pytest-xdist's own end of an -n worker, sending on ``channel`` (to a controller that reads
+    batched events or not), in the middle of running test NODEID."""
     from xdist.remote import WorkerInteractor
-    from xdist.workermanage import WorkerController
 
     workerinput = {"workerid": "gw1", "testrunuid": "0123abcd", _PACKED: True, conftest._BATCHED: batched}
     plugins = []
@@ -116,21 +119,35 @@ def _test_runs(pytestconfig, outcomes, batched):
         hook=pytestconfig.hook,
         pluginmanager=SimpleNamespace(register=plugins.append, get_plugins=lambda: plugins),
     )
-    channel = _Channel()
     worker = WorkerInteractor(config, channel)
     if batched:
         conftest._batch_events(config)
-    nodeid, location = "tests/test_x.py::test_y[é]", ("tests/test_x.py", 41, "test_y[é]")
-    worker.session, worker.item_index = SimpleNamespace(items=[SimpleNamespace(nodeid=nodeid)]), 0
-    worker.pytest_runtest_logstart(nodeid=nodeid, location=location)
+    worker.session, worker.item_index = SimpleNamespace(items=[SimpleNamespace(nodeid=NODEID)]), 0
+    return worker
+
+
+def _rest_of_test(worker, outcomes):
+    """The events of the test after its start: setup, call and teardown ending with ``outcomes``."""
     for when, outcome in zip(("setup", "call", "teardown"), outcomes, strict=True):
         failure = None if outcome == "passed" else "AssertionError: 1 != 2"
         report = pytest.TestReport(
-            nodeid, location, {"test_y[é]": 1}, outcome, failure, when, [("Captured stdout call", "hi\n")]
+            NODEID, LOCATION, {"test_y[é]": 1}, outcome, failure, when, [("Captured stdout call", "hi\n")]
         )
         worker.pytest_runtest_logreport(report=report)
-    worker.pytest_runtest_logfinish(nodeid=nodeid, location=location)
+    worker.pytest_runtest_logfinish(nodeid=NODEID, location=LOCATION)
     worker.sendevent("runtest_protocol_complete", item_index=0, duration=0.25)  # as its test loop does
+
+
+def _test_runs(pytestconfig, outcomes, batched):
+    """The events of one test whose setup, call and teardown end with ``outcomes`` as an -n worker
+    sends them (its controller reading batched events or not), and the calls of the controller's
+    handlers when it has read them all."""
+    from xdist.workermanage import WorkerController
+
+    channel = _Channel()
+    worker = _worker(pytestconfig, channel, batched)
+    worker.pytest_runtest_logstart(nodeid=NODEID, location=LOCATION)
+    _rest_of_test(worker, outcomes)
 
     dsession, events = _DSession(), []
     node = WorkerController.__new__(WorkerController)
@@ -164,6 +181,42 @@ def test_a_report_with_failure_text_is_sent_as_it_comes(pytestconfig, outcomes, 
     held, calls = _test_runs(pytestconfig, outcomes, batched=True)
     assert held == [conftest._BATCH if name == "held" else name for name in sent]
     assert calls == _test_runs(pytestconfig, outcomes, batched=False)[1]
+
+
+class _StalledChannel(_Channel):
+    """A channel on which the first sending from the thread named "steal" waits until ``go``
+    (as a write to a full pipe does), once it has said it is ``sending``."""
+
+    def __init__(self):
+        super().__init__()
+        self.sending, self.go = threading.Event(), threading.Event()
+
+    def send(self, item):
+        if threading.current_thread().name == "steal" and not self.sending.is_set():
+            self.sending.set()
+            assert self.go.wait(10)
+        super().send(item)
+
+
+def test_a_steal_sent_while_a_test_runs_leaves_its_events_whole_and_in_order(pytestconfig):
+    """Work-stealing's "unscheduled" is sent from execnet's receiving thread, while a test runs
+    in the main thread: the events arrive once each, in the order they were sent."""
+    channel = _StalledChannel()
+    worker = _worker(pytestconfig, channel, batched=True)
+    worker.pytest_runtest_logstart(nodeid=NODEID, location=LOCATION)
+    steal = threading.Thread(target=worker.sendevent, args=("unscheduled",), kwargs={"indices": [3]}, name="steal")
+    steal.start()
+    assert channel.sending.wait(10)  # the steal is sending the test's start
+    test = threading.Thread(target=_rest_of_test, args=(worker, ("passed",) * 3))
+    test.start()
+    test.join(0.2)  # the test's events wait for the steal's (time for them to go wrong where they do not)
+    channel.go.set()
+    steal.join()
+    test.join()
+    names = []
+    for name, kw in channel.sent:
+        names += [event for event, _ in marshal.loads(kw["events"])] if name == conftest._BATCH else [name]
+    assert names == ["logstart", "unscheduled", *["testreport"] * 3, "logfinish", "runtest_protocol_complete"]
 
 
 def test_the_gpt41cost_of_a_command_line_is_a_shell_script(cli):
