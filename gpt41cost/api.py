@@ -760,7 +760,7 @@ def _refuse_bad_batch_lines(got: Gathered, preflight: bool) -> None:
         for found, error in ((facts.uncountable, UncountableAdvice), ([] if preflight else facts.bad_lines, Advice)):
             if found:
                 more = f" (and {len(found) - 1} more such lines)" if len(found) > 1 else ""
-                raise error(f"{found[0][1]}{more}; {BAD_LINE_ADVICE}", "skip_bad")
+                raise error(f"{found[0][1]}{more}; {BAD_LINE_ADVICE}")
 
 
 def _skip_lines(first: Sequence[str], count: int, empty: Sequence[str], counted: int) -> list[str]:

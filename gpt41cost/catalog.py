@@ -330,9 +330,7 @@ class CatalogNotFound(CatalogError, ParameterError):
     environment variable)."""
 
     def __init__(self, path: str) -> None:
-        super().__init__(
-            f"{path}: pricing catalog not found; check {slot('pricing')}", "pricing", api={"pricing": "the path"}
-        )
+        super().__init__(f"{path}: pricing catalog not found; check {slot('pricing')}", api={"pricing": "the path"})
 
     def named(self, spell: Callable[[str], str]) -> str:
         """The message with ``slot('pricing')`` spelled by ``spell``; a flag followed by its variable."""

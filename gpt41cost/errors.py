@@ -125,13 +125,10 @@ class ParameterError(UsageError):
     spelled: text from an input in the template is left as it is (a file named ``{skip_bad}.jsonl``).
     """
 
-    def __init__(self, template: str, *params: str, api: Mapping[str, str] | None = None) -> None:
-        # ``params``: the parameters once given again after the template; read from its slots now
-        # (one way: no slot without its parameter, no parameter without its slot), and ignored
-        # until the last callers stop passing them
-        del params
+    def __init__(self, template: str, *, api: Mapping[str, str] | None = None) -> None:
         self.template = template
-        #: the parameters the message names, in the order the template first names them
+        #: the parameters the message names, read from its slots in the order the template first
+        #: names them: one way, so no slot goes without its parameter and no parameter without a slot
         self.params = slots(template)
         #: how the API spells a parameter that is no argument of the function raising the error (the
         #: CLI's --emit-workload is the API's ``Usage.workload_yaml()``); the others as themselves

@@ -238,7 +238,7 @@ class OverWindow(ParameterError):
             f"window; give {slot('input_tokens')} and {slot(output)} that sum to {window:,} or less"
         )
         self.problem_template = problem
-        super().__init__(f"{slot('input_tokens')}: " + problem, "input_tokens", output)
+        super().__init__(f"{slot('input_tokens')}: " + problem)
 
     def problem(self, spell: Callable[[str], str]) -> str:
         """What is wrong and what to do, without the leading name (a workload's key path goes there)."""
@@ -271,7 +271,7 @@ class SharesOverOne(ParameterError):
     states the shares given, as a workload file's key check does."""
 
     def __init__(self, batch_share: Decimal, priority_share: Decimal) -> None:
-        super().__init__(_PRIORITY_SHARE, "priority_share", "batch_share")
+        super().__init__(_PRIORITY_SHARE)
         self.batch_share = batch_share
         self.priority_share = priority_share
 

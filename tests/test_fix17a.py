@@ -125,14 +125,12 @@ def test_input_text_in_a_template_survives_named(before: str, after: str):
     """Whatever an input's text, interpolated into a template it is in the message as it was,
     spelled for the API (:attr:`message`) and for the command line (:meth:`named`)."""
     template = f"{before}: pass {slot('skip_bad')} or {slot('budget')} ({after})"
-    err = ParameterError(template, "skip_bad", "budget")
+    err = ParameterError(template)
     assert err.message == f"{before}: pass skip_bad or budget ({after})"
     assert err.named(_CLI.__getitem__) == f"{before}: pass --skip-bad or --budget ({after})"
 
     advice = Advice(
         f"{before}: pass {slot('skip_bad')}, or {slot('read_as')} or {slot('read_as')} {after}",
-        "skip_bad",
-        "read_as",
         values={"read_as": (f"finetune={after}", f"prompts={before}")},
     )
     assert advice.message == (
@@ -148,7 +146,7 @@ def test_errors_cross_a_process_boundary_whole():
     parameters spelled as before, whatever its __init__ takes (UnknownModelError takes a name,
     its matches and the known names: pickle called it with the message alone)."""
     unknown = UnknownModelError("gpt-9", ["gpt-4.1"], ["gpt-4.1"], "models")
-    advice = Advice(f"x: pass {slot('read_as')}", "read_as", values={"read_as": "prompts=a.jsonl"})
+    advice = Advice(f"x: pass {slot('read_as')}", values={"read_as": "prompts=a.jsonl"})
     for err in (unknown, advice, CatalogNotFound("{pricing}.yaml")):
         back = pickle.loads(pickle.dumps(err))
         assert type(back) is type(err) and back.message == err.message

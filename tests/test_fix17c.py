@@ -186,8 +186,6 @@ def test_an_advice_words_its_skipped_record_as_its_message_the_command_lines_fla
 
     advice = Advice(
         f"a.json: bad; pass {slot('skip_bad')} to skip it, or {slot('read_as')} to count it as text",
-        "skip_bad",
-        "read_as",
         values={"read_as": "text=a.json"},
         skipped=f"a.json: bad, or pass {slot('read_as')} to count it as text",
     )

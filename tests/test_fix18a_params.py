@@ -22,9 +22,6 @@ PACKAGE = Path(__file__).parent.parent / "gpt41cost"
 #: The classes whose first argument is a template naming parameters with slot().
 TEMPLATED = {"ParameterError", "InputParameterError", "Advice", "NotText", "Skippable", "BadDocument"}
 TEMPLATED |= {"UncountableAdvice", "then"}
-#: Files whose sites still give their parameters again: none since fix18b dropped them (estimate.py,
-#: forecast.py, readers/requests.py, tokens.py); ParameterError still ignores any given.
-STILL_GIVEN: set[str] = set()
 
 NAMES = st.sampled_from(["skip_bad", "read_as", "include", "output_tokens", "budget", "x"])
 # text an input can bring into a template: braces, NULs, a parameter's bare name, anything
@@ -58,13 +55,15 @@ def _spelled(pieces: list[str | tuple[str, str]], spell: object) -> str:
     return "".join(spell(p[1]) if isinstance(p, tuple) else p for p in pieces)  # type: ignore[operator]
 
 
-def test_parameters_given_again_change_nothing() -> None:
-    """Callers not yet moved (STILL_GIVEN) give them again: ignored, whatever they are."""
+@pytest.mark.parametrize("cls", [ParameterError, InputParameterError, Advice])
+def test_parameters_cannot_be_given_again(cls: type[ParameterError]) -> None:
+    """The template names them; giving them again is refused (a TypeError; mypy refuses the call)."""
     template = f"{slot('budget')}: must be 0 or more; or pass {slot('skip_bad')}"
-    for again in ((), ("budget", "skip_bad"), ("budget",), ("budget", "skip_bad", "tier")):
-        err = ParameterError(template, *again)
-        assert err.params == ("budget", "skip_bad") == slots(template)
-        assert err.message == "budget: must be 0 or more; or pass skip_bad"
+    err = cls(template)
+    assert err.params == ("budget", "skip_bad") == slots(template)
+    assert err.message.startswith("budget: must be 0 or more; or pass skip_bad")
+    with pytest.raises(TypeError):
+        cls(template, "budget", "skip_bad")  # type: ignore[call-arg, misc, arg-type]
 
 
 @pytest.mark.parametrize(
@@ -119,5 +118,4 @@ def _sites() -> list[tuple[str, int, str]]:
 
 def test_no_site_names_its_parameters_twice() -> None:
     """The template names its parameters (slot); no constructor site in the package repeats them."""
-    sites = _sites()
-    assert [s for s in sites if s[0] not in STILL_GIVEN] == []
+    assert _sites() == []

@@ -247,9 +247,7 @@ def test_an_api_error_is_still_what_it_was() -> None:
     for cls in (Advice, NotText, BadDocument, Skippable):
         assert issubclass(cls, InputError) and cls.exit_code == ExitCode.INPUT
     assert issubclass(NotText, Advice) and issubclass(BadDocument, Skippable)
-    e = Advice(
-        f"x: pass {slot('skip_bad')} or {slot('encoding')}", "skip_bad", "encoding", values={"encoding": "utf-16"}
-    )
+    e = Advice(f"x: pass {slot('skip_bad')} or {slot('encoding')}", values={"encoding": "utf-16"})
     assert e.message == "x: pass skip_bad=True or encoding='utf-16'"
     assert e.named({"skip_bad": "--skip-bad", "encoding": "--encoding"}.__getitem__) == (
         "x: pass --skip-bad or --encoding utf-16"

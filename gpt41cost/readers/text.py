@@ -75,13 +75,12 @@ class Advice(InputParameterError):
     def __init__(
         self,
         template: str,
-        *params: str,
+        *,
         values: Mapping[str, str | Sequence[str]] | None = None,
         skipped: str | None = None,
         api: Mapping[str, str] | None = None,
     ) -> None:
         self.values = {p: (v,) if isinstance(v, str) else tuple(v) for p, v in (values or {}).items()}
-        del params  # read from the template's slots (ParameterError); ignored until no caller passes them
         super().__init__(template, api={**READING_API, **(api or {})})
         self.skipped_message = self._spelled(self.template if skipped is None else skipped, _flag)
 
