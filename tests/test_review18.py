@@ -207,3 +207,29 @@ def test_total_of_no_cost_has_no_share(cli, tmp_path):
         rows = [line for line in out.splitlines() if line.strip(" |").startswith(("gpt-4.1", "total priced"))][:3]
         shares = [[c.strip() for c in (line.split(sep) if sep else line.split())][-2 if sep else -1] for line in rows]
         assert shares == ["-", "-", "-"], out
+
+
+# ------------------------------------------------------------- 7. verify: the difference is a number in CSV
+
+
+def test_verify_difference_is_the_json_number_in_csv(cli, tmp_path):
+    """CSV carries raw numbers: the difference JSON gives as 2 was the table's text "+2"."""
+    from .fake_openai import FakeOpenAI, serving
+
+    key = "sk-proj-test-KEY-9876543210"
+    body = {"model": "gpt-4.1", "messages": [{"role": "user", "content": "Hello there"}]}
+    req = tmp_path / "r.json"
+    req.write_text(json.dumps(body), encoding="utf-8")
+    api = FakeOpenAI([], key=key)
+    with serving(api) as fake:
+        env = {"OPENAI_API_KEY": key, "OPENAI_BASE_URL": None}
+        args = ("verify", "--base-url", fake.url, "--backoff", "0", req)
+        local = cli.json("estimate", req, "-m", "gpt-4.1")["models"][0]["input_tokens_total"]
+        for answer in (local - 2, local + 3):
+            api.input_tokens = lambda _body, n=answer: n
+            [row] = cli.json(*args, env=env)["rows"]
+            [csv_row] = _csv_rows(cli(*args, "-f", "csv", env=env, expect=0).stdout)
+            assert row["difference"] == local - answer
+            assert csv_row["difference"] == str(local - answer)
+            table = cli(*args, env=env, expect=0).stdout
+            assert f" {local - answer:+d} " in table  # the table keeps its sign

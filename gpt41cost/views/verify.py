@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..report import Report, Table
+from ..report import Report, Shown, Table
 from ..verify import VerifyResult
 
 
@@ -43,7 +43,7 @@ def verify_report(result: VerifyResult) -> Report:
                         r.model,
                         r.local,
                         r.api,
-                        None if r.difference is None else f"{r.difference:+d}",
+                        None if r.difference is None else Shown(f"{r.difference:+d}", r.difference),
                         r.explanation,
                     ]
                     for r in rows
