@@ -233,3 +233,24 @@ def test_verify_difference_is_the_json_number_in_csv(cli, tmp_path):
             assert csv_row["difference"] == str(local - answer)
             table = cli(*args, env=env, expect=0).stdout
             assert f" {local - answer:+d} " in table  # the table keeps its sign
+
+
+# ------------------------------------------------------------- 8. the rounding of figures shown is documented
+
+
+def test_docs_state_the_rounding_of_figures_shown_and_its_examples_hold(cli):
+    """docs/accounting.md said figures are rounded "only to show" them, not how: a hand check
+    rounding half up reads $0.003035 where the report shows $0.003034. The rule and its two
+    examples are stated, and the reports show them."""
+    from decimal import Decimal
+
+    from gpt41cost.report import usd
+
+    doc = (ROOT / "docs" / "accounting.md").read_text(encoding="utf-8")
+    assert "rounded half\n  to even (banker's rounding)" in doc
+    assert "is exactly $0.0030345 and\n  reads $0.003034; a month of $951.075 reads $951.08" in doc
+    args = ("estimate", "--input-tokens", "67", "--output-tokens", "200", "--priority", "-m", "gpt-4.1")
+    assert cli.json(*args)["models"][0]["per_request_usd"] == "0.0030345"
+    [row] = [line for line in cli(*args, expect=0).stdout.splitlines() if line.startswith(" gpt-4.1")]
+    assert " $0.003034 " in row
+    assert usd(Decimal("951.075"), 2) == "$951.08"
