@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,12 @@ CLI = ROOT / "gpt41cost" / "cli"
 #: "No command function longer than about 40 lines": from ``def`` to its last line, signature
 #: (one line per option) included; the help text is the command's HELP constant.
 MOST_LINES = 40
+
+
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """A CLI module's syntax tree, parsed once a process for both tests (only read)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
 
 
 def _decorated(tree: ast.AST, attr: str) -> Iterator[ast.FunctionDef]:
@@ -27,7 +34,7 @@ def _commands() -> dict[str, int]:
     """Each command function (``@app.command``) with its length in lines."""
     out: dict[str, int] = {}
     for path in sorted(CLI.glob("*.py")):
-        for fn in _decorated(ast.parse(path.read_text(encoding="utf-8")), "command"):
+        for fn in _decorated(_tree(path), "command"):
             assert fn.end_lineno is not None
             out[f"{path.name}:{fn.name}"] = fn.end_lineno - fn.lineno + 1
     return out
@@ -42,7 +49,7 @@ def test_every_command_function_is_short() -> None:
 def _typer_calls(path: Path) -> list[str]:
     """The ``typer.Option(...)`` and ``typer.Argument(...)`` calls in ``path``, by line."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_tree(path)):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
