@@ -89,8 +89,30 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         if getattr(config, "workerinput", {}).get(_BATCHED):
             _batch_events(config)
+        if hasattr(config, "workerinput"):
+            atexit.register(_end_worker, os.getpid())
         _hypothesis_profile()  # where tests run: not in -n's controller, which waits to start the workers
         _trim_before_forks()
+
+
+def _end_worker(worker: int) -> None:
+    """An -n worker's last exit function (registered after those of logging and execnet, which
+    run after it, and before any a test adds, which run before it): logging's own end (every
+    handler flushed and closed), the standard streams flushed, then the process ends, without
+    the interpreter's teardown of every object the worker made over the run (the modules, the
+    collected tests, hypothesis' caches, the vocabularies), which frees memory the system
+    takes back anyway. Threads have been joined and the other exit functions run, as in any
+    end. The controller has every report by then, and reads no worker's exit code. A process
+    forked from the worker that ends through its exit functions ends as it would."""
+    if os.getpid() != worker:
+        return
+    import logging
+
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 def _trim_before_forks() -> None:

@@ -4,6 +4,7 @@ run the tests must not change what they report."""
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import marshal
 import os
@@ -287,3 +288,33 @@ def test_a_run_ended_by_a_signal_ends_its_gpt41cost_so(cli, monkeypatch, sig):
             check=False,
         )
         assert shown.count("\n") == (real.stdout + real.stderr).count("\n")
+
+
+_ENDS = """
+import atexit, contextlib, os, sys
+
+
+class Torn:
+    def __del__(self):
+        os.write(1, b"torn down\\n")
+
+
+kept = Torn()
+atexit.register(_end_worker, os.getpid())
+atexit.register(os.write, 1, b"exit function\\n")
+if os.fork() == 0:
+    sys.exit(7)
+os.write(1, f"fork {os.waitstatus_to_exitcode(os.wait()[1])}\\n".encode())
+sys.stdout.write("buffered")
+"""
+
+
+def test_a_worker_ends_after_its_exit_functions_without_the_teardown_and_a_fork_of_it_as_before():
+    """conftest's _end_worker in a fresh interpreter (its own source: the conftest module would
+    import pytest), registered as an -n worker registers it: the exit functions registered after
+    it run, the buffered stdout is written, and the objects are not torn down; a fork of that
+    process ends as it would, with its exit code, after its teardown."""
+    script = inspect.getsource(conftest._end_worker) + _ENDS
+    done = subprocess.run([sys.executable, "-I", "-c", script], capture_output=True, text=True, check=False)
+    assert done.stderr == "" and done.returncode == 0
+    assert done.stdout == "exit function\ntorn down\nfork 7\nexit function\nbuffered"
