@@ -291,7 +291,7 @@ def _day(as_of: date | str | None) -> date | None:
 
 def _catalog(catalog: Catalog | str | os.PathLike[str] | None, as_of: date | str | None = None) -> Catalog:
     """The catalog as on ``as_of`` (a date, a datetime's date or YYYY-MM-DD: :func:`_day`; default:
-    the date a given Catalog was fixed to with ``Catalog.on``, else today): the prices in force and
+    the date a given Catalog was fixed to with ``Catalog.on``, else today in UTC): the prices in force and
     each model's status that day."""
 
     from . import lifecycle
@@ -1256,7 +1256,7 @@ def check_forecast_args(budget: Decimal | None, tier: int | None, forecast: bool
 
 
 def pricing(*, catalog: Catalog | str | os.PathLike[str] | None = None, as_of: date | str | None = None) -> Pricing:
-    """The pricing catalog as on ``as_of`` (default today): prices per model in USD per 1M
+    """The pricing catalog as on ``as_of`` (default today in UTC): prices per model in USD per 1M
     tokens, rate limits per usage tier, and each model's status (active, deprecated, shut down)."""
     return Pricing(_catalog(catalog, as_of))
 

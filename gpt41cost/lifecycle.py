@@ -1,6 +1,6 @@
 """Model lifecycle on a date: active, deprecated (announced, not yet shut down) or shut down.
 
-Pure: every function takes the date of the run; nothing here reads the clock. The dates come
+Pure: every function takes the date of the run; only :func:`today` reads the clock. The dates come
 from the catalog (OpenAI's deprecations page, cited there); the rules that are ours, not
 OpenAI's, are named constants below and stated in the README.
 """
@@ -11,7 +11,7 @@ import calendar
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from .errors import quoted
@@ -80,9 +80,11 @@ class RunDate(date):
 
 
 def today() -> RunDate:
-    """The run's date when none is given: the machine's date, named :data:`TODAY`. The one place
-    every command and API call reads the clock, so a test pins it (monkeypatch this function)."""
-    return RunDate.of(date.today(), TODAY)
+    """The run's date when none is given: today in UTC, named :data:`TODAY`. UTC, not the machine's
+    time zone, because usage days are UTC calendar days: a local date would count the current UTC
+    day as over east of UTC, or date its records after the run west of it. The one place every
+    command and API call reads the clock, so a test pins it (monkeypatch this function)."""
+    return RunDate.of(datetime.now(UTC).date(), TODAY)
 
 
 def date_source(day: date) -> str | None:

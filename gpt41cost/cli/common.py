@@ -219,7 +219,7 @@ AS_OF_ENV = "GPT41COST_AS_OF"
 
 
 def run_date(as_of: str | None) -> Any:
-    """The date of the run: --as-of, else $GPT41COST_AS_OF, else today (the one place the CLI
+    """The date of the run: --as-of, else $GPT41COST_AS_OF, else today in UTC (the one place the CLI
     reads the clock)."""
     import os
 
@@ -240,7 +240,8 @@ def run_date(as_of: str | None) -> Any:
 
 
 def load_catalog_opt(pricing: str | None, as_of: str | None = None) -> Any:
-    """The catalog as on the run's date (--as-of, else $GPT41COST_AS_OF, else today): the prices in force that day."""
+    """The catalog as on the run's date (--as-of, else $GPT41COST_AS_OF, else today in UTC): the prices
+    in force that day."""
     from ..catalog import catalog_path, load_catalog
 
     day = run_date(as_of)  # a bad flag is reported before the catalog is read
