@@ -719,8 +719,14 @@ def test_law_stream_length_equals_tokens_and_messages_add_up(messages: list[dict
     assert one(rc) == by_hand
 
 
-@settings(max_examples=40, deadline=None)
+# 20 examples (40 before), with text in white space and an empty text as examples. Mutants of
+# requests._part, 5 seeded runs, 40 -> 20 (-> 20 without the examples): a text part stripped 3/5 ->
+# 5/5 (1/5); an empty text part counted as a space 5/5 -> 5/5 (5/5); CRLF in a text part read as LF
+# 0/5 -> 0/5 (0/5: st.text rarely draws the pair).
+@settings(max_examples=20, deadline=None)
 @given(_text)
+@example(" two words \n")
+@example("")
 def test_law_string_and_text_part_are_equal(text: str) -> None:
     a = msgs([{"role": "user", "content": text}])
     b = msgs([{"role": "user", "content": [{"type": "text", "text": text}]}])
