@@ -11,15 +11,14 @@ import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
 from gpt41cost.views.estimate import WHAT_IF_KEYS
 from tools import json_contract
 
-if TYPE_CHECKING:
-    from .conftest import Run
+from .conftest import Run
 
 ROOT = Path(__file__).parent.parent
 
@@ -505,9 +504,16 @@ def test_usage_daily_cost_is_stacked_by_model_from_the_days_by_model_table(cli) 
 NAMES = {"model": "modèle-世", "file": "café-世.json", "plan": "facturación-世"}
 
 
-def _named_inputs(tmp_path: Path) -> dict[str, tuple[list[str], list[str]]]:
+#: The table runs of :func:`named_inputs`, made once per process: (command, stdout's encoding) ->
+#: the run and its render call (:func:`_rendering`).
+_NAMED: dict[tuple[str, str], tuple[Run, list[tuple[Any, ...]]]] = {}
+
+
+@pytest.fixture(scope="module")
+def named_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[list[str], list[str]]]:
     """One run per command whose output names inputs with non-ASCII characters (a request file
     with a part it cannot count, a plan, an unpriced model), and the CSV table naming them."""
+    tmp_path = tmp_path_factory.mktemp("named")
     prompts = tmp_path / "prompts"
     prompts.mkdir()
     image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
@@ -534,12 +540,28 @@ def _named_inputs(tmp_path: Path) -> dict[str, tuple[list[str], list[str]]]:
 
 @pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "html"])
-def test_an_output_that_cannot_carry_a_name_gets_it_escaped(cli, tmp_path, fmt, encoding) -> None:  # type: ignore[no-untyped-def]
+def test_an_output_that_cannot_carry_a_name_gets_it_escaped(cli, named_inputs, fmt, encoding) -> None:  # type: ignore[no-untyped-def]
     """PYTHONIOENCODING=ascii and a file or model name with é: every format failed with exit 7.
     JSON and HTML become ASCII (they are read as UTF-8 whatever the locale) and read back the same;
-    the formats people read backslash-escape what the encoding cannot carry, before columns are fitted."""
-    for command, (args, csv_table) in _named_inputs(tmp_path).items():
-        r = cli(command, args, "-f", fmt, *(csv_table if fmt == "csv" else []), encoding=encoding, expect=(0, 1))
+    the formats people read backslash-escape what the encoding cannot carry, before columns are fitted.
+    JSON, CSV and Markdown are the report of the command's table run on that stdout (made once per
+    process) rendered as the CLI renders them there, and written in its encoding as the CLI writes
+    them; the HTML page, which also lists the warnings written while reading, is a run of its own."""
+    from gpt41cost.report import render
+
+    for command, (args, csv_table) in named_inputs.items():
+        if fmt == "html":
+            r = cli(command, args, "-f", fmt, encoding=encoding, expect=(0, 1))
+        else:
+            key = (command, encoding)
+            if key not in _NAMED:
+                with pytest.MonkeyPatch.context() as patch:
+                    _NAMED[key] = _rendering(cli, patch, [command, *args], encoding=encoding)
+            r, [(report, _, _, width, options)] = _NAMED[key]
+            if fmt != "table":
+                out = render(report, fmt, csv_table[1] if fmt == "csv" else None, width, **options)
+                out.encode(encoding)  # as the CLI writes it to a stdout of that encoding
+                r = Run(r.exit_code, out, "", out)
         assert r.stdout and "\ufffd" not in r.stdout, (command, r.stderr)
         names = [NAMES["model"]] if command == "usage" else [NAMES["file"]]
         names += [NAMES["plan"]] if command == "plan" and fmt != "csv" else []
