@@ -6,8 +6,8 @@ the same whatever the command. Also here, for every reader:
 
 - :func:`walk`: the files under a directory. Only regular files are taken (a FIFO, a socket or a
   device found there is not an input, and reading one could block forever); a broken symbolic
-  link, a link loop or a subdirectory that cannot be read is an error naming it, never skipped
-  in silence.
+  link, a link loop or a subdirectory that cannot be read is an error naming it, or a skipped
+  input with ``--skip-bad``, never skipped in silence; one excluded is never looked at.
 - :func:`path_kind`: what a named path is, with a path too long or a link loop as one line.
 - :func:`read_whole`: the whole of a file read at once (a prompt, a workload, a catalog), at most
   a bound: a named special file (``/dev/zero``, a FIFO) is read as a stream and stops there.
@@ -140,12 +140,34 @@ def path_kind(source: str) -> str:
     return "file" if stat.S_ISREG(mode) else "special"
 
 
-def walk(root: str, on_error: Callable[[UnreadableDirectory], None] | None = None) -> Iterator[tuple[str, str]]:
+class BadLink(UnreadableDirectory):
+    """A symbolic link found while walking that leads to no file: broken, or a loop (``why``)."""
+
+
+def _link_problem(path: str, exc: OSError) -> str:
+    """Why the entry ``path`` found in a directory cannot be followed (``os.stat`` raised ``exc``)."""
+    if isinstance(exc, FileNotFoundError):
+        return "a broken symbolic link" if os.path.islink(path) else "no such file (removed while it was read)"
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link loop"
+    return cannot_read(path, exc).message.removeprefix(f"{path}: ")
+
+
+def walk(
+    root: str,
+    on_error: Callable[[UnreadableDirectory], None] | None = None,
+    keep: Callable[[str, str], bool] | None = None,
+    prune: Callable[[str], bool] | None = None,
+    on_link: Callable[[BadLink], None] | None = None,
+) -> Iterator[tuple[str, str]]:
     """``(path, path relative to root)`` of the regular files under ``root``, hidden entries left
     out, in sorted order per directory. Links to files are followed, links to directories are not
-    (no loop). A broken link, a link loop or an unreadable directory is an InputError; with
-    ``on_error`` (``--skip-bad``) an unreadable subdirectory is passed to it (an
-    :class:`UnreadableDirectory`) and left out."""
+    (no loop). ``keep(rel, name)`` says whether a file is wanted and ``prune(rel)`` whether a whole
+    subdirectory is not (``--include``/``--exclude``): an entry left out is never looked at, so a
+    broken link or an unreadable directory excluded is no error. A broken link or a link loop
+    kept is a :class:`BadLink`, passed to ``on_link`` (``--skip-bad``) or raised; an unreadable
+    directory is an InputError; with ``on_error`` (``--skip-bad``) an unreadable subdirectory is
+    passed to it (an :class:`UnreadableDirectory`) and left out."""
 
     def fail(exc: OSError) -> None:
         where = exc.filename if isinstance(exc.filename, str) else root
@@ -159,11 +181,26 @@ def walk(root: str, on_error: Callable[[UnreadableDirectory], None] | None = Non
         on_error(err)
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=fail):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        below = os.path.relpath(dirpath, root)
+        below = "" if below == os.curdir else below
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and (prune is None or not prune(os.path.join(below, d)))
+        )
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
             full = os.path.join(dirpath, name)
-            if path_kind(full) != "file":
+            rel = os.path.join(below, name)
+            if keep is not None and not keep(rel, name):
+                continue
+            try:
+                mode = os.stat(full).st_mode
+            except OSError as exc:
+                err = BadLink(full, _link_problem(full, exc))
+                if on_link is None:
+                    raise err from None
+                on_link(err)
+                continue
+            if not stat.S_ISREG(mode):
                 continue  # a FIFO, socket or device inside a directory is not an input
-            yield full, os.path.relpath(full, root)
+            yield full, rel

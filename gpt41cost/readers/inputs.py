@@ -580,8 +580,12 @@ def gather(
     rules = parse_as(force)
     encoding = check_encoding(encoding)
     out = Gathered()
-    skip_dir = out.skipped.append if skip_bad else None  # an unreadable subdirectory is skipped, listed
-    files = list(found) if found is not None else find_inputs(paths, include, exclude, skip_dir, globs=True)
+    skip_dir = out.skipped.append if skip_bad else None  # an unreadable subdirectory or a bad link: skipped, listed
+    files = (
+        list(found)
+        if found is not None
+        else find_inputs(paths, include, exclude, skip_dir, globs=True, on_link=skip_dir)
+    )
     # A prompt alone in the run shares its prefix with no other request: its blocks could never
     # be a hit, cold, warm or in the steady state. Hashing them cost ~0.2 s on a 24 MB text.
     text_blocks = text_blocks and len(files) > 1

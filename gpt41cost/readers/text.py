@@ -18,7 +18,7 @@ from typing import BinaryIO
 from msgspec import Struct
 
 from ..errors import STDIN, InputError, InputParameterError, ParameterError, quoted, slot, slots, source_name
-from .files import UnreadableDirectory, blank, path_kind, read_limited, read_whole, stdin_stream, walk
+from .files import BadLink, UnreadableDirectory, blank, path_kind, read_limited, read_whole, stdin_stream, walk
 
 #: Bytes inspected for a NUL byte to tell binary files from text.
 SNIFF_BYTES = 8192
@@ -130,14 +130,18 @@ def find_inputs(
     exclude: Sequence[str] = (),
     on_error: Callable[[UnreadableDirectory], None] | None = None,
     globs: bool = False,
+    on_link: Callable[[InputError], None] | None = None,
 ) -> list[Found]:
     """Files named directly, plus the files under each directory that match the globs, sorted.
 
     ``include``/``exclude`` are fnmatch globs tried against the path relative to the
     directory and against the bare file name. Hidden files and directories (``.git``) are
     skipped inside directories. Files named directly are always taken. ``on_error``
-    (``--skip-bad``) takes an unreadable subdirectory, which is then left out. ``globs``: the
-    caller takes ``include``/``exclude`` arguments, which a directory with no file left names.
+    (``--skip-bad``) takes an unreadable subdirectory, which is then left out; ``on_link``
+    (``--skip-bad``) a broken link or a link loop kept by the globs, as a skipped input's record;
+    without it one is an error saying what to do. A path excluded is never looked at.
+    ``globs``: the caller takes ``include``/``exclude`` arguments, which a directory with no file
+    left and a bad link name.
     """
     out: list[Found] = []
     for raw in paths:
@@ -145,7 +149,7 @@ def find_inputs(
             out.append(Found(STDIN))
             continue
         if path_kind(raw) == "dir":
-            found = sorted(_walk(raw, include, exclude, on_error))
+            found = sorted(_walk(raw, include, exclude, on_error, on_link, globs))
             if not found:
                 what = f" matching {', '.join(include)}" if include else ""
                 if not globs:  # a reader without include/exclude (usage, costs): no argument to name
@@ -193,12 +197,53 @@ def kept(rel: str, name: str, include: Sequence[str], exclude: Sequence[str]) ->
     return (not include or matches(rel, name, include)) and not (exclude and matches(rel, name, exclude))
 
 
+def dir_excluded(rel: str, exclude: Sequence[str]) -> bool:
+    """Is every file under the directory ``rel`` excluded, whatever its name? True when a glob
+    matches the directory (as a path or a name) or one above it, as :func:`matches` reads it for
+    a file under it: such a directory is not walked."""
+    if not exclude:
+        return False
+    dirs = [d for d in rel.replace(os.sep, "/").split("/") if d]
+    above = ["/".join(dirs[: i + 1]) for i in range(len(dirs))] + dirs
+    return any(fnmatch.fnmatch(d, v) for g in exclude for v in _zero_dirs(g) for d in above)
+
+
+def bad_link(err: BadLink, root: str, globs: bool) -> Advice:
+    """The error for a broken link or a link loop found under ``root``: what to do, with the
+    ``exclude`` value that leaves it out and ``skip_bad`` when the caller takes globs (estimate and
+    limits); :meth:`Advice.skipped` is its record for ``--skip-bad``."""
+    if not globs:  # usage: its --skip-bad does not take a link (yet)
+        return Advice(f"{err.path}: {err.why}; point it at a file or remove it")
+    rel = os.path.relpath(err.path, root).replace(os.sep, "/")
+    fix = f"point it at a file or leave it out with {slot('exclude')}"
+    return Advice(
+        f"{err.path}: {err.why}; {fix}, or pass {slot('skip_bad')} to skip it",
+        values={"exclude": rel},
+        api={"exclude": f"exclude=[{rel!r}]"},
+        skipped=f"{err.path}: {err.why}; {fix}",
+    )
+
+
 def _walk(
-    root: str, include: Sequence[str], exclude: Sequence[str], on_error: Callable[[UnreadableDirectory], None] | None
+    root: str,
+    include: Sequence[str],
+    exclude: Sequence[str],
+    on_error: Callable[[UnreadableDirectory], None] | None,
+    on_link: Callable[[InputError], None] | None = None,
+    globs: bool = False,
 ) -> Iterator[str]:
-    for full, rel in walk(root, on_error):
-        if kept(rel, os.path.basename(full), include, exclude):
-            yield full
+    def keep(rel: str, name: str) -> bool:
+        return kept(rel, name, include, exclude)
+
+    def link(err: BadLink) -> None:
+        advice = bad_link(err, root, globs)
+        if on_link is None:
+            raise advice
+        on_link(advice.skipped())
+
+    prune = functools.partial(dir_excluded, exclude=exclude) if exclude else None
+    for full, _rel in walk(root, on_error, keep if include or exclude else None, prune, link):
+        yield full
 
 
 def read_bytes(source: str, stdin: BinaryIO | None = None) -> bytes:
