@@ -273,6 +273,13 @@ def max_image_tokens(model: str) -> int:
 
 # --- header parsing -----------------------------------------------------------------------
 
+
+class BadImage(InputError):
+    """An image whose header gpt41cost cannot read (not an image, truncated, corrupt): its
+    message names where. An image file given as an input is then a bad input ``--skip-bad``
+    skips, as a data file that does not parse."""
+
+
 NOT_AN_IMAGE = "not a PNG, JPEG, GIF or WebP image"
 TRUNCATED = "truncated image header"
 
@@ -353,7 +360,7 @@ class _Base64Source:
 
 def _size(width: int, height: int, fmt: str, where: str) -> ImageSize:
     if width <= 0 or height <= 0:
-        raise InputError(f"{where}: {fmt.upper()} header gives a zero size ({width}x{height})")
+        raise BadImage(f"{where}: {fmt.upper()} header gives a zero size ({width}x{height})")
     return ImageSize(width, height, fmt)
 
 
@@ -361,14 +368,14 @@ def _parse(src: _Source, where: str) -> ImageSize:
     head = src.read_at(0, _HEAD)
     if head.startswith(_PNG_MAGIC):
         if len(head) < 24:
-            raise InputError(f"{where}: {TRUNCATED}")
+            raise BadImage(f"{where}: {TRUNCATED}")
         if head[12:16] != b"IHDR":
-            raise InputError(f"{where}: PNG has no IHDR chunk first; the file is corrupt")
+            raise BadImage(f"{where}: PNG has no IHDR chunk first; the file is corrupt")
         width, height = struct.unpack(">II", head[16:24])
         return _size(width, height, "png", where)
     if head[:6] in _GIF_MAGICS:
         if len(head) < 10:
-            raise InputError(f"{where}: {TRUNCATED}")
+            raise BadImage(f"{where}: {TRUNCATED}")
         width, height = struct.unpack("<HH", head[6:10])
         return _size(width, height, "gif", where)
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
@@ -376,8 +383,8 @@ def _parse(src: _Source, where: str) -> ImageSize:
     if head.startswith(_JPEG_MAGIC):
         return _parse_jpeg(src, where)
     if _is_prefix_of_magic(head):
-        raise InputError(f"{where}: {TRUNCATED}")
-    raise InputError(f"{where}: {NOT_AN_IMAGE}")
+        raise BadImage(f"{where}: {TRUNCATED}")
+    raise BadImage(f"{where}: {NOT_AN_IMAGE}")
 
 
 def _is_prefix_of_magic(head: bytes) -> bool:
@@ -393,27 +400,27 @@ def _parse_webp(head: bytes, where: str) -> ImageSize:
     chunk = head[12:16]
     if chunk == b"VP8 ":  # lossy: frame tag (3 bytes), start code 9d 01 2a, 14-bit sizes
         if len(head) < 30:
-            raise InputError(f"{where}: {TRUNCATED}")
+            raise BadImage(f"{where}: {TRUNCATED}")
         if head[23:26] != b"\x9d\x01\x2a":
-            raise InputError(f"{where}: WebP VP8 frame has no start code; the file is corrupt")
+            raise BadImage(f"{where}: WebP VP8 frame has no start code; the file is corrupt")
         width, height = struct.unpack("<HH", head[26:30])
         return _size(width & 0x3FFF, height & 0x3FFF, "webp", where)
     if chunk == b"VP8L":  # lossless: signature 0x2f, then 14-bit width-1 and height-1
         if len(head) < 25:
-            raise InputError(f"{where}: {TRUNCATED}")
+            raise BadImage(f"{where}: {TRUNCATED}")
         if head[20] != 0x2F:
-            raise InputError(f"{where}: WebP VP8L signature is missing; the file is corrupt")
+            raise BadImage(f"{where}: WebP VP8L signature is missing; the file is corrupt")
         bits = int.from_bytes(head[21:25], "little")
         return _size((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, "webp", where)
     if chunk == b"VP8X":  # extended: flags (4 bytes), then 24-bit canvas width-1 and height-1
         if len(head) < 30:
-            raise InputError(f"{where}: {TRUNCATED}")
+            raise BadImage(f"{where}: {TRUNCATED}")
         width = int.from_bytes(head[24:27], "little") + 1
         height = int.from_bytes(head[27:30], "little") + 1
         return _size(width, height, "webp", where)
     if len(head) < 16:
-        raise InputError(f"{where}: {TRUNCATED}")
-    raise InputError(f"{where}: WebP with unknown first chunk {quoted(chunk)}; {NOT_AN_IMAGE}")
+        raise BadImage(f"{where}: {TRUNCATED}")
+    raise BadImage(f"{where}: WebP with unknown first chunk {quoted(chunk)}; {NOT_AN_IMAGE}")
 
 
 def _parse_jpeg(src: _Source, where: str) -> ImageSize:
@@ -422,9 +429,9 @@ def _parse_jpeg(src: _Source, where: str) -> ImageSize:
     while True:
         pair = src.read_at(pos, 2)
         if len(pair) < 2:
-            raise InputError(f"{where}: {TRUNCATED}")
+            raise BadImage(f"{where}: {TRUNCATED}")
         if pair[0] != 0xFF:
-            raise InputError(f"{where}: JPEG marker expected at byte {pos}; the file is corrupt")
+            raise BadImage(f"{where}: JPEG marker expected at byte {pos}; the file is corrupt")
         marker = pair[1]
         if marker == 0xFF:  # fill byte before a marker
             pos += 1
@@ -433,19 +440,19 @@ def _parse_jpeg(src: _Source, where: str) -> ImageSize:
         if marker in _JPEG_STANDALONE:
             continue
         if marker in (0xD9, 0xDA):  # EOI or SOS: image data with no frame header before it
-            raise InputError(f"{where}: JPEG has no frame header (SOF) before its image data")
+            raise BadImage(f"{where}: JPEG has no frame header (SOF) before its image data")
         if marker in _JPEG_SOF:
             frame = src.read_at(pos, 7)  # length (2), precision (1), height (2), width (2)
             if len(frame) < 7:
-                raise InputError(f"{where}: {TRUNCATED}")
+                raise BadImage(f"{where}: {TRUNCATED}")
             height, width = struct.unpack(">HH", frame[3:7])
             return _size(width, height, "jpeg", where)
         length_bytes = src.read_at(pos, 2)
         if len(length_bytes) < 2:
-            raise InputError(f"{where}: {TRUNCATED}")
+            raise BadImage(f"{where}: {TRUNCATED}")
         (length,) = struct.unpack(">H", length_bytes)
         if length < 2:
-            raise InputError(f"{where}: JPEG segment at byte {pos - 2} has length {length}; file is corrupt")
+            raise BadImage(f"{where}: JPEG segment at byte {pos - 2} has length {length}; file is corrupt")
         pos += length
 
 

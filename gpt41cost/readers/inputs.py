@@ -39,7 +39,7 @@ import orjson
 from ..batch import BatchTally
 from ..catalog import Catalog
 from ..errors import STDIN, InputError, ParameterError, Skipped, Uncountable, quoted, slot, source_name
-from ..images import ImageSize
+from ..images import BadImage, ImageSize
 from ..measure import KINDS, InputFile, Measured, Totals
 from . import pool
 from .files import MAX_WHOLE_BYTES, blank, read_limited
@@ -927,6 +927,11 @@ class UncountableAdvice(Uncountable, Advice):
 
 
 def _requests_error(exc: InputError, kind: str) -> None:
+    if kind == "image" and isinstance(exc, BadImage):  # an image file that cannot be read: skippable
+        fix = "replace the file or leave it out"
+        raise BadDocument(
+            f"{exc.message}; {fix}, or pass {slot('skip_bad')} to skip it", skipped=f"{exc.message}; {fix}"
+        ) from None
     if kind in ("finetune", "prompts") and " line " in exc.message:
         if isinstance(exc, Advice):  # its own advice (read_as), then the bad line's
             raise exc.then(f"; {BAD_LINE_ADVICE}") from None
