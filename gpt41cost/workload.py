@@ -182,6 +182,9 @@ class Workload:
     cached_tokens: int | None = None
     #: share of the requests sent at priority processing (service_tier "priority")
     priority_share: Decimal = Decimal(0)
+    #: --calibrate-from: each model's output and cache (:func:`calibrated_figures`), and the log's files
+    calibration: CalibratedFigures | None = None
+    calibrated_from: str = ""
 
     @property
     def reserve_tokens(self) -> int:
@@ -193,6 +196,35 @@ class Workload:
             return Traffic(self.peak_rpm, self.requests_per_day, "traffic.peak_rpm")
         assert self.requests_per_day is not None  # guaranteed by validation
         return Traffic.from_daily(self.requests_per_day, self.peak_factor)
+
+    def output_for(self, base: str) -> int:
+        """The expected output per request on model ``base``: calibrated per model
+        (:func:`calibrated_figures`, within ``max_tokens``), else ``output_tokens``."""
+        if self.calibration is None:
+            return self.output_tokens
+        out = self.calibration.output_for(base)
+        return out if self.max_tokens is None else min(out, self.max_tokens)
+
+    def output_source_for(self, base: str) -> str:
+        """What gave :meth:`output_for` on model ``base``."""
+        if self.calibration is None or base in self.calibration.output_by_model:
+            return self.output_source
+        return f"{NOT_IN_LOG}: the mean over all its requests in {self.calibrated_from}"
+
+    def cache_for(self, base: str) -> tuple[Decimal | None, ModelCalibration | None, str]:
+        """The cache hit rate, the log's cached tokens by prompt size and what gave them, on model
+        ``base``: calibrated per model (:func:`calibrated_figures`) unless ``cache: auto``, else
+        the workload's own."""
+        if self.calibration is None or self.cache_auto:
+            return self.cache_hit_rate, self.cache_calibration, self.cache_source
+        where = self.calibrated_from
+        c = self.calibration.cache_for(base)
+        if c is None:
+            return None, None, f"{NOT_IN_LOG} ({where}), and the prompt cache is per model"
+        if c.bands:
+            what = f"{c.distribution_requests:,} requests, cached tokens by prompt size"
+            return None, c, f"observed in {where}: {what}"
+        return c.cache_hit_rate, None, f"observed in {where}"
 
 
 @dataclass(frozen=True)
@@ -218,6 +250,8 @@ class PromptSummary:
     max_output_tokens: int | None = None
     #: the prompt files that look like unrendered templates (readers.inputs.UNRENDERED), counted as written
     unrendered: tuple[str, ...] = ()
+    #: each model's own cache basis, in the mix's order, where they differ (--calibrate-from)
+    model_bases: tuple[str, ...] = ()
 
     @classmethod
     def of(
@@ -279,7 +313,10 @@ def model_summaries(w: Workload, demand: Demand, summary: PromptSummary) -> tupl
     """Each routed model's own summary of the workload's requests, in the mix's order: its input
     and cached tokens, and its requests over its maximum output (``summary``: the mix's, from
     :func:`workload_profiles`), as the plan report shows them per model."""
-    return tuple(summary.on(demand.profile_of(k), m.spec.max_output_tokens) for k, (m, _) in enumerate(w.models))
+    out = [summary.on(demand.profile_of(k), m.spec.max_output_tokens) for k, (m, _) in enumerate(w.models)]
+    if summary.model_bases:
+        out = [replace(s, cache_basis=b, model_bases=()) for s, b in zip(out, summary.model_bases, strict=True)]
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- loading
@@ -815,22 +852,25 @@ def workload_profiles(
                 steady_at.append(f"{m.label} at {rpd * share:,.0f}")
             elif cache is not None:
                 auto = warm[base]
+            rate, by_size, source = w.cache_for(base)
             profile, summary = profile_from_measured(
                 measured,
                 base,
                 catalog,
-                output_tokens=w.output_tokens,
+                output_tokens=w.output_for(base),
                 # a calibrated output is a whole request's: without max_tokens it is reserved once
                 reserve_tokens=w.max_tokens if w.output_whole else w.reserve_tokens,
-                cache_hit_rate=w.cache_hit_rate,
+                cache_hit_rate=rate,
                 auto_cached=auto,
-                cache_calibration=None if w.cache_auto else w.cache_calibration,
+                cache_calibration=None if w.cache_auto else by_size,
                 output_whole=w.output_whole,
                 cached_tokens=w.cached_tokens,
             )
             profiles.append(profile)
-            summaries.append(summary)
+            summaries.append(_sourced(summary, source) if w.calibration is not None else summary)
         summary = _mix_summary(summaries)
+        if w.calibration is not None:
+            summary = _calibrated_mix(w, summaries, summary)
         if steady_at:
             summary = replace(
                 summary,
@@ -839,13 +879,31 @@ def workload_profiles(
                 + " requests/day): "
                 + CACHE_STEADY_SHORT.format(minutes=RETENTION_MINUTES),
             )
-        if w.cache_source:
+        if w.cache_source and w.calibration is None:
             summary = replace(summary, cache_basis=f"{summary.cache_basis}; {w.cache_source}")
         for (m, _), profile in zip(w.models, profiles, strict=True):
             refuse_over_window(profile, measured, m, "the workload's max_tokens (or output_tokens)")
         return tuple(profiles), summary
+    if w.calibration is not None:
+        pairs = [_given_size_profile(w, catalog, m.spec.name) for m, _ in w.models]
+        given = [s for _, s in pairs]
+        return tuple(p for p, _ in pairs), _calibrated_mix(w, given, _mix_summary(given))
     one, summary = _given_size_profile(w, catalog)
     return (one,) * len(w.models), summary
+
+
+def _sourced(summary: PromptSummary, source: str) -> PromptSummary:
+    return replace(summary, cache_basis=f"{summary.cache_basis}; {source}") if source else summary
+
+
+def _calibrated_mix(w: Workload, summaries: Sequence[PromptSummary], mix: PromptSummary) -> PromptSummary:
+    """The mix's summary of a calibrated workload: each model's cache basis, named by model where
+    they differ (each model's output and cache are its own, :func:`calibrated_figures`)."""
+    bases = tuple(s.cache_basis for s in summaries)
+    if len(set(bases)) == 1:
+        return replace(mix, cache_basis=bases[0])
+    named = "; ".join(f"{m.label}: {b}" for (m, _), b in zip(w.models, bases, strict=True))
+    return replace(mix, cache_basis=named, model_bases=bases)
 
 
 def refuse_over_window(profile: RequestProfile, measured: Sequence[Measured], model: ResolvedModel, given: str) -> None:
@@ -892,21 +950,22 @@ def _mix_summary(summaries: Sequence[PromptSummary]) -> PromptSummary:
     return replace(summaries[0], over_max=most.over_max, max_output_tokens=most.max_output_tokens)
 
 
-def _given_size_profile(w: Workload, catalog: Catalog) -> tuple[RequestProfile, PromptSummary]:
-    """The profile of a workload given as one input size (``input_tokens``)."""
+def _given_size_profile(w: Workload, catalog: Catalog, base: str = "") -> tuple[RequestProfile, PromptSummary]:
+    """The profile of a workload given as one input size (``input_tokens``), on model ``base``
+    (its calibrated output and cache, :meth:`Workload.output_for`; any model without calibration)."""
     assert w.input_tokens is not None
+    rate, by_size, source = w.cache_for(base)
+    output = w.output_for(base)
     profile, summary = given_size_profile(
         w.input_tokens,
-        w.output_tokens,
-        w.reserve_tokens,
+        output,
+        w.max_tokens if w.max_tokens is not None else output,
         catalog,
-        cache_hit_rate=w.cache_hit_rate,
-        cache_calibration=w.cache_calibration,
+        cache_hit_rate=rate,
+        cache_calibration=by_size,
         cached_tokens=w.cached_tokens,
     )
-    if w.cache_source:
-        summary = replace(summary, cache_basis=f"{summary.cache_basis}; {w.cache_source}")
-    return profile, summary
+    return profile, _sourced(summary, source)
 
 
 def given_size_profile(
@@ -940,42 +999,65 @@ def given_size_profile(
     return profile, PromptSummary(0, Decimal(input_tokens), input_tokens, Decimal(cached), basis)
 
 
+#: What a model the calibration log holds no request of is priced with (--calibrate-from).
+NOT_IN_LOG = "none of their requests in the log"
+
+
+@dataclass(frozen=True)
+class CalibratedFigures:
+    """What ``--calibrate-from`` gives each base model, in ``estimate`` and ``plan`` alike (the one
+    rule, :func:`calibrated_figures`)."""
+
+    #: the mean output per request over all the log's requests: a model the log does not cover
+    output_tokens: int
+    #: each model the log covers: its own mean output per request
+    output_by_model: Mapping[str, int]
+    #: each model the log covers with a cache figure (cached tokens by prompt size, else its hit rate)
+    cache_by_model: Mapping[str, ModelCalibration]
+
+    def output_for(self, base: str) -> int:
+        return self.output_by_model.get(base, self.output_tokens)
+
+    def cache_for(self, base: str) -> ModelCalibration | None:
+        """The model's own logged cache; None (no cached input) for a model the log does not cover:
+        the prompt cache is per model, so another model's hits say nothing of its own."""
+        return self.cache_by_model.get(base)
+
+
+def calibrated_figures(cal: Calibration) -> CalibratedFigures:
+    """The one rule for ``--calibrate-from`` (``estimate`` and ``plan``): a model the log covers
+    gets its own mean output per request and its own cache; a model it does not cover gets the
+    mean output over all the log's requests and no cached input."""
+    by_model = {m: int(c.output_tokens_mean.to_integral_value()) for m, c in cal.models.items()}
+    total = sum(c.requests for c in cal.models.values())
+    pooled = sum((c.output_tokens_mean * c.requests for c in cal.models.values()), Decimal(0)) / total
+    cache = {m: c for m, c in cal.models.items() if c.bands or c.cache_hit_rate is not None}
+    return CalibratedFigures(int(pooled.to_integral_value()), by_model, cache)
+
+
 def calibrated(w: Workload, cal: Calibration) -> Workload:
-    """The workload with its output tokens, and its cache hit rate unless ``cache: auto``, taken
-    from observed usage (``plan --calibrate-from``): each model's observed figure, weighted by
-    the mix shares of the models the records cover. The output stays within ``max_tokens``.
+    """The workload with its output tokens, and its cached input unless ``cache: auto``, taken
+    from observed usage (``plan --calibrate-from``), each model's by :func:`calibrated_figures`
+    (as ``estimate --calibrate-from`` takes them). The output stays within ``max_tokens``.
     """
-    known = [(cal.models[m.spec.name], share) for m, share in w.models if m.spec.name in cal.models]
     where = ", ".join(cal.sources) or "the usage records"
-    if not known:
+    if not any(m.spec.name in cal.models for m, _ in w.models):
         names = ", ".join(m.label for m, _ in w.models)
         raise InputError(f"{where}: no usage records for this workload's models ({names}); nothing to calibrate")
-    weight = sum((s for _, s in known), Decimal(0))
-    mean_out = sum((c.output_tokens_mean * s for c, s in known), Decimal(0)) / weight
-    output = int(mean_out.to_integral_value())
+    figures = calibrated_figures(cal)
+    output = figures.output_tokens
     if w.max_tokens is not None:
         output = min(output, w.max_tokens)
     w = replace(
-        w, output_tokens=output, output_source=f"observed mean in {where}, weighted by the mix", output_whole=True
+        w,
+        output_tokens=output,
+        output_source=f"observed mean in {where}",
+        output_whole=True,
+        calibration=figures,
+        calibrated_from=where,
     )
-    rates = [(c.cache_hit_rate, s) for c, s in known if c.cache_hit_rate is not None]
-    if not w.cache_auto and rates:
-        rate = sum((r * s for r, s in rates), Decimal(0)) / sum((s for _, s in rates), Decimal(0))
-        w = replace(w, cache_hit_rate=rate, cached_tokens=None, cache_source=f"observed in {where}")
-    sized = [c for c, _ in known if c.bands]
-    if not w.cache_auto and sized:
-        merged: dict[int, tuple[int, int]] = {}
-        for c in sized:
-            for b, (n, k) in c.bands.items():
-                m = merged.get(b, (0, 0))
-                merged[b] = (m[0] + n, m[1] + k)
-        n_sized = sum(c.distribution_requests for c in sized)
-        w = replace(
-            w,
-            cache_calibration=replace(sized[0], bands=dict(sorted(merged.items())), cache_hit_rate=w.cache_hit_rate),
-            cached_tokens=None,
-            cache_source=f"observed in {where}: {n_sized:,} requests, cached tokens by prompt size",
-        )
+    if not w.cache_auto:
+        w = replace(w, cache_hit_rate=None, cached_tokens=None, cache_calibration=None, cache_source="")
     return w
 
 

@@ -28,6 +28,7 @@ from ..report import (
     usd_auto,
     usd_cents,
 )
+from ..workload import NOT_IN_LOG
 from .batch import batch_json, batch_tables
 from .dated import catalog_notes, date_assumption, dated_json, status_text
 from .limits import over_max_notes
@@ -47,10 +48,6 @@ MODEL_KEYS = (
     "monthly_usd",
     "lifecycle",
 )
-
-
-#: What a model the calibration log holds no request of is priced with (--calibrate-from).
-NOT_IN_LOG = "none of their requests in the log"
 
 
 def _not_in_log(r: EstimateResult, logged: Sequence[str]) -> list[str]:

@@ -262,7 +262,10 @@ def plan_report(
     }
     shares = WORKLOAD_SHARES
     assumptions = merged(
-        [(label, input_assumptions(d, s, w.output_source, catalog, shares, places)) for label, d, s in each]
+        [
+            (label, input_assumptions(d, s, w.output_source_for(m.spec.name), catalog, shares, places))
+            for (label, d, s), (m, _) in zip(each, w.models, strict=True)
+        ]
     )
     assumptions.append(
         (
