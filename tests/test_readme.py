@@ -11,10 +11,7 @@ piped to `jq` with a single-quoted program, its exit code echoed) runs in the te
 through the `cli` fixture, from such a scratch directory and in the examples' environment, its
 stdout and stderr in the order written, a `jq` it pipes to a process of jq's reading its stdout:
 some 40 CPU ms less an example than bash, the shim and a fork (:data:`ALONE_CHECKS` runs two of
-them both ways). So does an example made of such runs (:func:`_script`: loops over words, chains
-with `&&`, echoes of `$?`, `${PIPESTATUS[0]}` or a run's stdout, stdout piped through `jq`, `sed -n`
-or `grep -v`, each its own process), each `gpt41cost` in this process (:data:`SCRIPT_CHECKS`
-runs every form both ways). In any other example every `gpt41cost` is a fork of the test process calling
+them both ways). In every other example every `gpt41cost` is a fork of the test process calling
 the installed script's entry point on the same arguments, environment and streams (`Cli.shell`
 in conftest.py), in a scratch directory of links as :func:`run` gives them (an example that
 writes a file by a relative name writes it there), so the suite does not pay Python's start-up
@@ -33,7 +30,6 @@ import re
 import shlex
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -60,8 +56,6 @@ def _shown(cli, monkeypatch, tmp_path: Path, command: str) -> str:  # type: igno
         return _forked_module(cli, monkeypatch, module[1])
     if alone := _alone(command):
         return _in_process(cli, monkeypatch, tmp_path, alone)
-    if (script := _script(command)) is not None:
-        return _scripted(cli, monkeypatch, tmp_path, script)
     return normalise(cli.shell(f"cd {shlex.quote(str(_links(tmp_path)))} || exit 99\n{command}", environment()))
 
 
@@ -115,125 +109,6 @@ def _in_process(cli, monkeypatch, tmp_path: Path, alone: re.Match[str]) -> str: 
     return normalise(shown)
 
 
-#: A process a step's stdout is piped through: ``jq`` (options, one single-quoted program), ``sed -n``
-#: or ``grep -v`` (one single-quoted script).
-_FILTER = r" \| (?:jq(?: -[a-z])*|sed -n|grep -v) '[^']*'"
-#: One step of a :func:`_script`: ``gpt41cost WORDS``, its output maybe dropped (stdout, stderr or
-#: both), its stdout maybe piped through filters.
-STEP = re.compile(
-    rf"gpt41cost(?P<words>(?: {_WORD})+)"
-    rf"(?P<drop> > /dev/null 2>&1| > /dev/null| 2>/dev/null)?(?P<filters>(?:{_FILTER})*)"
-)
-#: An ``echo`` of a :func:`_script`: text, then a step's stdout (``$(STEP)``, its trailing newlines
-#: dropped) or the last exit code (``exit $?``, or ``exit ${PIPESTATUS[0]}``: the first command's of
-#: the last pipeline).
-ECHO = re.compile(r'echo "(?P<text>[^"$]*)(?:\$\((?P<step>[^"]*)\)|(?P<code>exit \$\?|exit \$\{PIPESTATUS\[0\]\}))?"')
-#: A loop of a :func:`_script` over words: its body's statements run with ``$NAME`` each word in turn.
-LOOP = re.compile(rf"for (?P<name>[a-z_]+) in(?P<words>(?: {_WORD})+)")
-
-
-def _script(command: str) -> list[Any] | None:
-    """``command`` as statements this module runs in the test process (:func:`_scripted`), or
-    None: statements apart by ``; `` (none inside quotes), each a chain of :data:`STEP` s (``A &&
-    B``: ``("and", [A, B])``), an :data:`ECHO` (``("echo", text)``) or a loop (``for NAME in WORDS;
-    do STATEMENTS; done``: ``("for", NAME, WORDS, statements)``), whose ``$NAME`` stands for a word."""
-    pieces = command.split("; ")
-    if any(p.count("'") % 2 or p.count('"') % 2 for p in pieces):
-        return None
-    return _statements(pieces, set())
-
-
-def _statements(pieces: list[str], names: set[str]) -> list[Any] | None:
-    statements: list[Any] = []
-    while pieces:
-        piece = pieces.pop(0)
-        plain = re.sub(rf"\$({'|'.join(names) or '(?!)'})\b", "word", piece)  # as a word would read
-        if loop := LOOP.fullmatch(piece):
-            if not pieces or not pieces[0].startswith("do ") or "done" not in pieces:
-                return None
-            end = pieces.index("done")
-            body, pieces = [pieces[0][3:], *pieces[1:end]], pieces[end + 1 :]
-            inner = _statements(body, names | {loop["name"]})
-            if inner is None:
-                return None
-            statements.append(("for", loop["name"], loop["words"].split(), inner))
-        elif (echo := ECHO.fullmatch(plain)) and (not echo["step"] or STEP.fullmatch(echo["step"])):
-            statements.append(("echo", piece))
-        elif all(STEP.fullmatch(step) for step in plain.split(" && ")):
-            statements.append(("and", piece.split(" && ")))
-        else:
-            return None
-    return statements
-
-
-def _scripted(cli, monkeypatch, tmp_path: Path, script: list[Any]) -> str:  # type: ignore[no-untyped-def]
-    """What a :func:`_script` shows, each ``gpt41cost`` run in this process as :func:`_in_process`
-    runs one, from one scratch directory of links, each filter a process of its own reading the
-    step's stdout. A step's stderr is shown before its filters' output and before the ``echo``
-    that shows its stdout (a command writes its warnings before its report)."""
-    monkeypatch.chdir(_links(tmp_path))
-    env = environment()
-    shown: list[str] = []
-    codes = [0, 0]  # $? and ${PIPESTATUS[0]}
-
-    def step(text: str, captured: bool = False) -> str:
-        """Run a step: what it shows goes to ``shown``; returns its stdout (``captured``: $(STEP))."""
-        m = STEP.fullmatch(text)
-        assert m is not None, text
-        done = cli(m["words"].split(), env={**dict.fromkeys(set(os.environ) - set(env)), **env})
-        codes[:] = [done.exit_code, done.exit_code]
-        drop = m["drop"] or ""
-        err = "" if drop in (" 2>/dev/null", " > /dev/null 2>&1") else done.stderr
-        out = "" if drop in (" > /dev/null", " > /dev/null 2>&1") else done.stdout
-        if not captured and not m["filters"]:
-            shown.append(done.output if not drop else err + out)  # a terminal's order, written as written
-            return ""
-        shown.append(err)
-        for name, program in re.findall(r" \| ((?:jq|sed|grep)(?: -[a-z])*) '([^']*)'", m["filters"]):
-            filtered = subprocess.run(
-                [*name.split(), program],
-                input=out.encode(),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                env=env,
-                check=False,
-            )
-            out, codes[0] = filtered.stdout.decode(), filtered.returncode
-        if not captured:
-            shown.append(out)
-        return out
-
-    def run(statements: list[Any], words: dict[str, str]) -> None:
-        def given(text: str) -> str:
-            for name, value in words.items():
-                text = re.sub(rf"\${name}\b", value, text)
-            return text
-
-        for statement in statements:
-            if statement[0] == "for":
-                _, name, values, body = statement
-                for value in values:
-                    run(body, {**words, name: value})
-            elif statement[0] == "echo":
-                echo = ECHO.fullmatch(given(statement[1]))
-                assert echo is not None, statement
-                line = echo["text"]
-                if echo["step"]:
-                    line += step(echo["step"], captured=True).rstrip("\n")
-                elif echo["code"]:
-                    line += f"exit {codes[0] if echo['code'].endswith('$?') else codes[1]}"
-                shown.append(line + "\n")
-                codes[:] = [0, 0]
-            else:
-                for chained in statement[1]:
-                    step(given(chained))
-                    if codes[0]:
-                        break
-
-    run(script, {})
-    return normalise("".join(shown))
-
-
 def _links(scratch: Path) -> Path:
     """``scratch`` made what :func:`run` runs an example in: a link to each of the root's files."""
     scratch.mkdir(exist_ok=True)
@@ -275,43 +150,14 @@ def test_an_example_alone_shows_in_process_what_it_shows_in_the_shell(cli, monke
     assert _in_process(cli, monkeypatch, tmp_path / "in-process", alone) == normalise(shell)
 
 
-#: A :func:`_script` run in the shell too, the same output either way: every form it takes (a
-#: loop, a step's stdout through sed and grep taken by an echo, its stderr before the echo's line,
-#: both outputs dropped, a chain stopped by a failing step, $?, stderr dropped before a pipe and
-#: ${PIPESTATUS[0]} where $? is grep's), on four quick runs.
-SCRIPT_CHECKS = [
-    """for x in 1 x; do echo "$x: $(gpt41cost estimate --input-tokens $x -m gpt-4.1 -f csv | sed -n '2p' """
-    """| grep -v '^model')"; done; gpt41cost estimate --input-tokens x > /dev/null 2>&1 && gpt41cost pricing; """
-    """echo "exit $?"; gpt41cost estimate --input-tokens x 2>/dev/null | grep -v 'z'; """
-    'echo "exit ${PIPESTATUS[0]}"',
-]
-
-
-@pytest.mark.parametrize("command", SCRIPT_CHECKS)
-def test_a_script_shows_in_process_what_it_shows_in_the_shell(cli, monkeypatch, tmp_path, command):
-    script = _script(command)
-    assert script is not None and [s[0] for s in script] == ["for", "and", "echo", "and", "echo"]
-    shell = cli.shell(f"cd {shlex.quote(str(_links(tmp_path / 'shell')))} || exit 99\n{command}", environment())
-    assert normalise(shell).endswith("or 1e6\nx:\nexit 2\nexit 2")  # stderr, then the echo; both codes 2
-    assert _scripted(cli, monkeypatch, tmp_path / "in-process", script) == normalise(shell)
-
-
 def test_readme_has_examples_of_every_kind():
-    """Most examples run in this process (:data:`ALONE`), the others but ``python -m`` too
-    (:func:`_script`); each kind has examples, each form of :data:`ALONE` and each statement of a
-    script (a loop, a chain of two, an echo of a run's stdout and one of an exit code)."""
+    """Most examples run in this process (:data:`ALONE`), the rest in bash; each kind has examples,
+    and each form of :data:`ALONE`."""
     alone = [m for c, _ in EXAMPLES if (m := _alone(c))]
     assert len(alone) >= 25 and len(EXAMPLES) - len(alone) >= 5
     for form in ("name", "no_out", "no_err", "jq", "piped_code", "code"):
         assert [m for m in alone if m[form]], form
     assert "gpt41cost: warning: " in dict(EXAMPLES)[ALONE_CHECKS[0]]
-    scripts = [s for c, _ in EXAMPLES if not _alone(c) and (s := _script(c)) is not None]
-    assert len(scripts) == len(EXAMPLES) - len(alone) - 1 >= 5  # all but python -m tools.fidelity
-    statements = [t for s in scripts for t in s]
-    statements += [inner for t in statements if t[0] == "for" for inner in t[3]]  # a loop's body
-    assert [t for t in statements if t[0] == "for"] and [t for t in statements if t[0] == "and" and len(t[1]) == 2]
-    assert [t for t in statements if t[0] == "echo" and "$(" in t[1]]
-    assert [t for t in statements if t[0] == "echo" and "exit $" in t[1]]
 
 
 def test_readme_examples_write_no_shared_path():
