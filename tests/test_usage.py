@@ -3,6 +3,7 @@ the fast path against the full parse, the parallel scan against the serial one, 
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import json
@@ -1096,31 +1097,37 @@ def test_a_gzip_read_in_parallel_is_inflated_into_the_shared_slots(tmp_path, mon
     assert len(pieces) > 12 and all(p.at is not None for p in pieces)  # in slots
 
 
-@pytest.mark.parametrize("where", [0.3, 0.9])
-def test_a_gzip_stream_broken_after_the_slots_went_on_reads_as_one_process_does(tmp_path, monkeypatch, where):
-    """A gzip stream cut off, or followed by bytes that are no gzip member, once pieces went to the
-    workers from the shared slots: the piece-by-piece reader goes on from the last piece handed out,
-    and the records before the break, the skip and its message are those of one process."""
+@functools.cache
+def _packed_log() -> bytes:
+    """400 generated lines (180 KB: 22 pieces of 8 KiB), gzip-compressed (made once: only read)."""
     rng = random.Random(32)
-    text = b"\n".join(_encode(rng, _chat_line(rng)) for _ in range(400)) + b"\n"  # 180 KB: 22 pieces of 8 KiB
-    packed = gzip.compress(text)
+    return gzip.compress(b"\n".join(_encode(rng, _chat_line(rng)) for _ in range(400)) + b"\n")
+
+
+@pytest.mark.parametrize("how", ["cut-0.3", "cut-0.9", "garbage"])
+def test_a_gzip_stream_broken_after_the_slots_went_on_reads_as_one_process_does(tmp_path, monkeypatch, how):
+    """A gzip stream cut off (at 30% or 90%), or followed by bytes that are no gzip member, once
+    pieces went to the workers from the shared slots: the piece-by-piece reader goes on from the
+    last piece handed out, and the records before the break, the skip and its message are those of
+    one process. (The stream followed by garbage was read in each cut's case, twice.)"""
+    packed = _packed_log()
+    data = packed + b"\0\0garbage" if how == "garbage" else packed[: int(len(packed) * float(how[4:]))]
     monkeypatch.setattr(ru, "PIECE_BYTES", 8192)
     pieces = _handed_out(monkeypatch)
     went_on: list[int] = []
     gzip_pieces = ru._gzip_pieces
     monkeypatch.setattr(ru, "_gzip_pieces", lambda path, done=0: went_on.append(done) or gzip_pieces(path, done))
-    for name, data in (("cut", packed[: int(len(packed) * where)]), ("garbage", packed + b"\0\0garbage")):
-        f = tmp_path / f"{name}.jsonl.gz"
-        f.write_bytes(data)
-        one = read_usage([str(f)], jobs=1)
-        pieces.clear()
-        went_on.clear()
-        two = read_usage([str(f)], jobs=2, parallel_min_bytes=0)
-        _same(two, one)
-        assert [s.message() for s in two.skips] == [s.message() for s in one.skips], name
-        assert one.skip_counts.get("truncated") == 1 and one.records > 5, name
-        slots = [p for p in pieces if p.at is not None]
-        assert len(slots) > 3 and len(went_on) == 1 and went_on[0] >= sum(p.at[1] for p in slots[:3]), name
+    f = tmp_path / "broken.jsonl.gz"
+    f.write_bytes(data)
+    one = read_usage([str(f)], jobs=1)
+    pieces.clear()
+    went_on.clear()
+    two = read_usage([str(f)], jobs=2, parallel_min_bytes=0)
+    _same(two, one)
+    assert [s.message() for s in two.skips] == [s.message() for s in one.skips]
+    assert one.skip_counts.get("truncated") == 1 and one.records > 5
+    slots = [p for p in pieces if p.at is not None]
+    assert len(slots) > 3 and len(went_on) == 1 and went_on[0] >= sum(p.at[1] for p in slots[:3])
 
 
 def test_reads_in_several_threads_at_once_each_count_their_own_file(tmp_path, monkeypatch, forks_from_threads):
