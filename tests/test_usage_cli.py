@@ -332,6 +332,8 @@ def test_an_endless_first_line_on_stdin_ends_as_one_error_in_bounded_memory(cli,
     with pytest.raises(InputError, match=said):
         read_usage(["-"], jobs=1)
     assert endless.given <= 2 * usage_reader.FIRST_LINE_BYTES
-    r = cli("-", input=byte * (20 << 20))
+    # the command, at a bound of 1 MiB given 2.5 MiB (as 20 MiB were given against the 8 MiB)
+    monkeypatch.setattr(usage_reader, "FIRST_LINE_BYTES", 1 << 20)
+    r = cli("-", input=byte * (5 << 19))
     assert (r.exit_code, r.stdout, len(r.stderr.splitlines())) == (3, "", 1), r.stderr
-    assert "not a usage file" in r.stderr
+    assert "a line over 1 MiB long that is not JSON: not a usage file" in r.stderr
