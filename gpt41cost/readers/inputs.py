@@ -343,6 +343,47 @@ class _Input:
     conversations: bool = False
 
 
+#: What a usage record's ``object`` says it is: a response with its ``usage``, not a request.
+_RESPONSE_OBJECTS = {"chat.completion": "Chat Completions responses", "response": "Responses API responses"}
+
+
+def usage_records(head: bytes, whole: bool) -> str | None:
+    """What the file is when ``head`` (its first bytes; ``whole``: all of it) starts with a usage
+    record rather than a request: a response object (``object`` ``chat.completion`` or
+    ``response``, with its ``usage``) or a Batch output line (``custom_id`` with ``response`` or
+    ``error``, no ``body``). None otherwise, or when its first line is cut off in ``head``."""
+    body = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not body.startswith(b"{"):
+        return None
+    end = body.find(b"\n")
+    pieces = ([body[:end]] if end > 0 else []) + ([body] if whole or end < 0 else [])
+    for piece in pieces:
+        try:
+            value = orjson.loads(piece)
+        except orjson.JSONDecodeError:
+            continue
+        if not isinstance(value, dict) or "messages" in value or "input" in value:  # a request: never a record
+            return None
+        what = _RESPONSE_OBJECTS.get(value.get("object")) if "usage" in value else None  # type: ignore[arg-type]
+        if what is not None:
+            return what
+        if "custom_id" in value and ("response" in value or "error" in value) and "body" not in value:
+            return "Batch output lines"
+        return None
+    return None
+
+
+def _refuse_usage(source: str, what: str) -> None:
+    """Refuse a usage log given as requests, naming the command that reads it."""
+    name = source_name(source)
+    arg = "-" if source == STDIN else source
+    raise Advice(
+        f"{name}: holds {what} (usage records: what OpenAI billed), not requests; run gpt41cost usage {arg} "
+        f"to price them, or pass {slot('read_as')} to count the file as a prompt",
+        values={"read_as": f"text={os.path.basename(source) if source != STDIN else '-'}"},
+    )
+
+
 def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None) -> _Input:
     """Decide how ``source`` is read (see the module docstring). Reads the head of a data file,
     or the whole of any other file (a prompt is read whole anyway)."""
@@ -364,6 +405,8 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
     shown = f"{ext}.gz" if gz else ext
     if ext in DATA_EXTENSIONS:
         head = _gz_head(source) if gz else read_head(source)
+        if (usage := usage_records(head, len(head) < HEAD_BYTES)) is not None:
+            _refuse_usage(source, usage)
         kind = detect_kind(source, head)
         if kind == "image":  # image bytes under a data name: an image, not a prompt
             return _Input(source, "image", f"content: image bytes (extension {shown})", None, gz)
@@ -388,6 +431,8 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
     what = "stdin" if source == STDIN else f"extension {shown}" if ext else "no extension"
     if not gz and _is_image(data):
         return _Input(source, "image", f"content: image bytes ({what})", data)
+    if (usage := usage_records(data[:HEAD_BYTES], len(data) <= HEAD_BYTES)) is not None:
+        _refuse_usage(source, usage)
     kind, agree = _content_shape(data)
     void = "" if kind is not None else _void(data)
     if void:  # [] or {}: nothing to send, as a data file of them
