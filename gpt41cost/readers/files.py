@@ -87,11 +87,18 @@ def read_whole(source: str, limit: int = MAX_WHOLE_BYTES, what: str = "file") ->
 FIRST_READ = 1 << 20
 
 
-def read_limited(fh: BinaryIO, source: str, limit: int = MAX_WHOLE_BYTES, what: str = "file") -> bytes:
+def read_limited(
+    fh: BinaryIO,
+    source: str,
+    limit: int = MAX_WHOLE_BYTES,
+    what: str = "file",
+    error: Callable[[str, OSError], InputError] = cannot_read,
+) -> bytes:
     """All of the stream ``fh``, refused past ``limit`` bytes without reading further. A regular
     file is read in one call of its size (and one more to see its end); ``read(limit + 1)`` would
     have Python set aside a buffer of the limit for each file (64 MiB: some 45 us a file, with
-    thousands of prompt files), so a stream of unknown size is read in growing pieces instead."""
+    thousands of prompt files), so a stream of unknown size is read in growing pieces instead.
+    An OS error is ``error(source, exc)`` (a gzip stream's says the file is no valid gzip)."""
     try:
         size = regular_size(fh)
         step = FIRST_READ if size is None else size + 1
@@ -101,18 +108,22 @@ def read_limited(fh: BinaryIO, source: str, limit: int = MAX_WHOLE_BYTES, what: 
             piece = fh.read(min(step, limit + 1 - got))
             if not piece:
                 break
-            pieces.append(piece)
             got += len(piece)
+            if got > limit:  # refused before the pieces are joined: a copy of the limit not made
+                raise too_large(source, limit, what)
+            pieces.append(piece)
             step = max(step, FIRST_READ) * 2
-        data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
     except OSError as exc:
-        raise cannot_read(source, exc) from None
-    if len(data) > limit:
-        raise InputError(
-            f"{source}: over {limit // (1024 * 1024)} MiB read whole; a {what} is at most that "
-            "(request and usage logs are streamed: give them as .jsonl)"
-        )
-    return data
+        raise error(source, exc) from None
+
+
+def too_large(source: str, limit: int, what: str = "file") -> InputError:
+    """The error for ``source``, read whole, found over ``limit`` bytes."""
+    return InputError(
+        f"{source}: over {limit // (1024 * 1024)} MiB read whole; a {what} is at most that "
+        "(request and usage logs are streamed: give them as .jsonl)"
+    )
 
 
 def regular_size(fh: IO[bytes]) -> int | None:

@@ -584,13 +584,10 @@ def _gz_head(source: str) -> bytes:
 
 def _gunzip_all(source: str) -> bytes:
     try:
-        with _open_gz(source) as fh:
-            data = fh.read(MAX_WHOLE_BYTES + 1)
+        with _open_gz(source) as fh:  # a small gzip can inflate without end: refused at the limit, in pieces
+            return read_limited(fh, source, MAX_WHOLE_BYTES, "prompt or single-request file", error=_gz_error)
     except (OSError, EOFError, zlib.error) as exc:
         raise _gz_error(source, exc) from None
-    if len(data) > MAX_WHOLE_BYTES:  # a small gzip can inflate without end
-        read_limited(io.BytesIO(data), source, what="prompt or single-request file")
-    return data
 
 
 def gather(
