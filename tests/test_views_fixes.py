@@ -73,13 +73,14 @@ def test_forecast_budget_label_as_given(cli: Cli, monkeypatch, budget, label):
 
 
 def test_peak_tokens_per_minute_one_rounding_everywhere(cli: Cli, monkeypatch):
-    """104,926,880 tokens / 1,440 minutes = 72,865.89: 72,865.9 in every format (not 72,865): the
-    table run, and its report in JSON, CSV and Markdown (tests/rendered.py)."""
+    """104,926,880 tokens / 1,440 minutes = 72,865.89: 72,865.9 in the table and Markdown (not
+    72,865), 72865.888889 in JSON and CSV (the places of the other ratios): the table run, and its
+    report in JSON, CSV and Markdown (tests/rendered.py)."""
     run = rendered(cli, monkeypatch, PEAKS, env={"COLUMNS": "200"}, expect=0)
     doc = json.loads(run.again("json"))
-    assert [p["tokens_per_minute_day_avg"] for p in doc["forecast"]["peak_days"]] == [48794.2, 72865.9]
+    assert [p["tokens_per_minute_day_avg"] for p in doc["forecast"]["peak_days"]] == [48794.222222, 72865.888889]
     rows = list(csv.DictReader(io.StringIO(run.again("csv", "peak-days"))))
-    assert [r["tokens/min (day avg)"] for r in rows] == ["48794.2", "72865.9"]
+    assert [r["tokens/min (day avg)"] for r in rows] == ["48794.222222", "72865.888889"]
     table = run.run.stdout
     assert "72,865.9" in table and "48,794.2" in table
     markdown = run.again("markdown")

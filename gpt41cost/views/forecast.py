@@ -221,7 +221,7 @@ def forecast_tables(f: Forecast) -> list[Table]:
                         p.model,
                         p.day.isoformat(),
                         p.tokens,
-                        mean_shown(p.tokens_per_minute),
+                        _per_minute(p.tokens_per_minute),
                         p.tpm,
                         _pct(p.tpm_share),
                         p.requests_day.isoformat(),
@@ -236,6 +236,14 @@ def forecast_tables(f: Forecast) -> list[Table]:
             )
         )
     return tables
+
+
+def _per_minute(value: Decimal) -> Shown:
+    """Tokens a minute (a day's mean): one place for people, the places of the other ratios for
+    machines (CSV, as JSON has it)."""
+    shown = mean_shown(value)
+    assert shown is not None
+    return Shown(shown.text, ratio_str(value))
 
 
 def _pct(share: Any) -> Pct:
@@ -343,7 +351,7 @@ def forecast_json(f: Forecast) -> dict[str, Any]:
                 "requests": p.requests,
                 "rpd": p.rpd,
                 "rpd_share": ratio_str(p.rpd_share),
-                "tokens_per_minute_day_avg": ratio_str(p.tokens_per_minute, 1),
+                "tokens_per_minute_day_avg": ratio_str(p.tokens_per_minute),
                 "tpm": p.tpm,
                 "tpm_share": ratio_str(p.tpm_share),
             }
