@@ -153,7 +153,7 @@ def test_usage_after_the_shutdown_names_the_snapshot(cli, tmp_path) -> None:
 def test_usage_total_line_has_the_titles_precision(cli, tmp_path, fmt) -> None:
     log = _log(tmp_path, chat_response("x1", SNAP, JAN_15))
     out = cli("usage", log, "--as-of", "2027-02-01", "-f", fmt).stdout.replace("\\$", "$")  # Markdown's \$ reads $
-    assert f"Usage: 1 records, 1 requests, ${LATE_COST}" in out
+    assert f"Usage: 1 record, 1 request, ${LATE_COST}" in out
     assert out.rstrip().endswith(f"Total ${LATE_COST} for 1 requests.")
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..batch import PREFLIGHT_ONLY, BatchCheck
 from ..errors import source_name
-from ..report import Report, Table
+from ..report import Report, Table, n_requests
 
 
 def batch_json(c: BatchCheck) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def batch_tables(checks: Sequence[BatchCheck]) -> list[Table]:
             [f.severity, f.line, f.code, f.message.removeprefix(f"line {f.line}: ")] for f in c.findings
         ]
         if not rows:
-            rows = [["ok", None, None, f"{c.requests:,} requests, {c.file_bytes:,} bytes, one model, no findings"]]
+            rows = [["ok", None, None, f"{n_requests(c.requests)}, {c.file_bytes:,} bytes, one model, no findings"]]
         name = source_name(c.source)
         tables.append(
             Table(

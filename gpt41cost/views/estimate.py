@@ -77,7 +77,7 @@ def _cache_text_logged(r: EstimateResult) -> str:
         return (
             "from the log's requests of the same size (mean cached tokens per request by 128-token input band; "
             + "; ".join(
-                f"{m}: {c.distribution_requests:,} requests, "
+                f"{m}: {n_requests(c.distribution_requests)}, "
                 + ", ".join(
                     f"{b * 128:,}-{b * 128 + 127:,} in: {Decimal(cc) / n:,.0f} cached"
                     for b, (n, cc) in list(c.bands.items())[:6]

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..forecast import Crossing, Forecast, Shutdown, Span
 from ..report import Cell, Pct, Shown, Table, Usd, money_str, usd_cents, usd_given
+from . import counted
 from .usage import mean_shown, ratio_str, snake
 
 _NUMERIC = frozenset({"value", "requests", "RPD", "tokens", "tokens/min (day avg)", "TPM", "of RPD", "of TPM"})
@@ -138,7 +139,7 @@ def forecast_tables(f: Forecast) -> list[Table]:
 
     row(f"spent so far ({month_start} to {f.through})", Usd(f.spent_usd))
     row(
-        f"run rate per day (mean of {f.rate_days} days, {f.rate_from} to {f.rate_to}{at_own})",
+        f"run rate per day (mean of {counted(f.rate_days, 'day')}, {f.rate_from} to {f.rate_to}{at_own})",
         Shown(f"{usd_cents(f.run_rate_usd)}/day", f.run_rate_usd),
     )
     if moved and f.start_rate_usd is not None:
@@ -251,18 +252,19 @@ def _pct(share: Any) -> Pct:
 
 
 def forecast_notes(f: Forecast) -> list[str]:
-    days = "complete days" if f.run_date_left_out else "days"
+    days = "complete day" if f.run_date_left_out else "day"
     span = f"({usd_cents(f.low_usd)} - {usd_cents(f.high_usd)})"
     head = f"Forecast: {usd_cents(f.projected_usd)} by {f.month_end} {span} "
     if f.prices_move and f.start_rate_usd is not None:
         changes = ", ".join(f"{model} on {day}" for day, model in f.price_changes)
         head += (
-            f"at the traffic of the last {f.rate_days} {days} ({usd_cents(f.run_rate_usd)}/day at their prices, "
+            f"at the traffic of the last {counted(f.rate_days, days)} "
+            f"({usd_cents(f.run_rate_usd)}/day at their prices, "
             f"{usd_cents(f.start_rate_usd)}/day at {f.start}'s), each day left at its own prices"
             + (f" (prices change: {changes})" if changes else "")
         )
     else:
-        head += f"at {usd_cents(f.run_rate_usd)}/day, the mean of the last {f.rate_days} {days}"
+        head += f"at {usd_cents(f.run_rate_usd)}/day, the mean of the last {counted(f.rate_days, days)}"
     parts = [head]
     parts += [f"{c.what} {usd_given(c.limit_usd)}: {_crossing_text(c, f)}" for c in f.crossings]
     notes = ["; ".join(parts) + "."]
@@ -275,7 +277,7 @@ def forecast_notes(f: Forecast) -> list[str]:
         said = []
         for p in over:
             if p.rpd_share is not None and p.rpd_share > 1:
-                said.append(f"{p.model} on {p.requests_day} ({p.requests:,} requests, {p.rpd:,} RPD)")
+                said.append(f"{p.model} on {p.requests_day} ({counted(p.requests, 'request')}, {p.rpd:,} RPD)")
             if p.tpm_share is not None and p.tpm_share > 1:
                 said.append(f"{p.model} on {p.day} ({p.tokens:,} tokens, {p.tpm:,} TPM on average)")
         notes.append("Over the tier's limits on the peak day: " + ", ".join(said) + ".")

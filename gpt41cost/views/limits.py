@@ -171,7 +171,7 @@ def input_assumptions(
         out.append(
             (
                 "input tokens/request",
-                f"{summary.files} requests measured: mean {_dec(summary.mean_input_tokens, 1)}, "
+                f"{n_requests(summary.files)} measured: mean {_dec(summary.mean_input_tokens, 1)}, "
                 f"largest {summary.max_input_tokens:,} (exact o200k_base counts)",
             )
         )
@@ -746,7 +746,7 @@ def _drain_table(drains: Sequence[Drain]) -> Table:
         for d in drains
     ]
     return Table(
-        f"Backlog of {drains[0].backlog:,} requests: time to drain",
+        f"Backlog of {n_requests(drains[0].backlog)}: time to drain",
         ("model", "tier", "online time", "limited by", "Batch API time", "24 h waves"),
         rows,
         numeric=frozenset({"tier", "online time", "Batch API time", "24 h waves"}),

@@ -9,6 +9,7 @@ from typing import Any
 from ..catalog import Catalog, ModelSpec, Rates, describe_path
 from ..lifecycle import Lifecycle, days_since
 from ..report import Report, Shown, Table, Usd, money_str
+from . import counted
 from .dated import catalog_notes, date_assumption, dated_json, status_text
 
 #: 2: ``as_of`` is now the run's date (the catalog's is ``catalog_as_of``); each model carries
@@ -199,7 +200,11 @@ def pricing_report(catalog: Catalog) -> Report:
     }
     # a catalog checked after the run's date (a past --as-of) is that many days after it, not "-645 days before"
     checked = f"checked {catalog.as_of}" + (
-        "" if age is None else f", {_days(age)} before {day}" if age >= 0 else f", {_days(-age)} after {day}"
+        ""
+        if age is None
+        else f", {counted(age, 'day')} before {day}"
+        if age >= 0
+        else f", {counted(-age, 'day')} after {day}"
     )
     ft_state, ft_why = ft.training(day)
     notes = [
@@ -277,8 +282,3 @@ def pricing_report(catalog: Catalog) -> Report:
             "per input file; cached tokens in batch are billed at the batch input rate (inference).",
         ],
     )
-
-
-def _days(n: int) -> str:
-    """``1 day``, ``645 days``."""
-    return f"{n} day{'' if n == 1 else 's'}"

@@ -15,6 +15,7 @@ from typing import Any
 from ..lifecycle import ACTIVE, ALWAYS_ACTIVE, NOT_YET_RELEASED, SHUT_DOWN, alias_words
 from ..report import Cell, Chart, Pct, Report, Shown, Table, Usd, money_str, n_requests, usd_auto
 from ..usage import SCHEMA_VERSION, SKIP_REASONS, AfterShutdown, BeforeRelease, Line, UsageResult
+from . import counted
 from .dated import catalog_notes, date_assumption
 
 _TOKEN_COLUMNS = ("requests", "input tokens", "cached input", "output tokens")
@@ -345,7 +346,7 @@ def usage_report(result: UsageResult) -> Report:
         else f"Total {usd_auto(t.cost_usd)} for {t.requests:,} requests."
     )
     return Report(
-        title=f"Usage: {result.records:,} records, {t.requests:,} requests, {usd_auto(t.cost_usd)}",
+        title=f"Usage: {counted(result.records, 'record')}, {n_requests(t.requests)}, {usd_auto(t.cost_usd)}",
         data={**usage_json(result), "notes": list(notes)},  # the Notes the table prints, as limits and plan
         tables=tables,
         assumptions=[*result.assumptions, *([date_assumption(result.run_date)] if result.run_date else [])],
