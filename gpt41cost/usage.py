@@ -123,6 +123,10 @@ class UsageRecord(Struct, frozen=True):
 #: A value: an ISO 8601 time (with ``Z`` or an offset: its UTC day; without a zone: taken as UTC)
 #: or a Unix time in seconds or milliseconds, read as ``created`` is.
 TIME_KEYS = ("timestamp", "@timestamp", "time", "ts", "startTime", "start_time")
+#: The time keys of a row that keeps a request's counts at its top (a LiteLLM spend-log row, a
+#: Helicone request row): TIME_KEYS, then ``request_created_at``, Helicone's name for a request's
+#: time (its query language's column, docs.helicone.ai/features/hql).
+ROW_TIME_KEYS = (*TIME_KEYS, "request_created_at")
 
 
 class Skip(Struct, frozen=True):
@@ -1005,8 +1009,8 @@ def summarize(
         (
             "days",
             "UTC calendar days of each record's own timestamp (created, created_at, bucket start; else the "
-            f"record's or its wrapper's {', '.join(TIME_KEYS[:-1])} or {TIME_KEYS[-1]}: an ISO 8601 "
-            "time without a zone taken as UTC)",
+            f"record's or its wrapper's {', '.join(TIME_KEYS[:-1])} or {TIME_KEYS[-1]}, and a row's "
+            f"{ROW_TIME_KEYS[-1]} after those: an ISO 8601 time without a zone taken as UTC)",
         ),
         (
             "prices",

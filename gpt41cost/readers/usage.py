@@ -81,6 +81,7 @@ from ..usage import (
     FIRST_SECOND,
     LAST_SECOND,
     PAIR_FLOOR,
+    ROW_TIME_KEYS,
     SECONDS_PER_DAY,
     TIME_KEYS,
     Accumulator,
@@ -746,9 +747,9 @@ def _day(value: Any) -> int | None:
     return None
 
 
-def _log_time(obj: dict[str, Any]) -> tuple[str, Any] | None:
-    """The first key of TIME_KEYS in ``obj`` with a string or number value, and the value."""
-    for key in TIME_KEYS:
+def _log_time(obj: dict[str, Any], keys: tuple[str, ...] = TIME_KEYS) -> tuple[str, Any] | None:
+    """The first key of ``keys`` (TIME_KEYS) in ``obj`` with a string or number value, and the value."""
+    for key in keys:
         value = obj.get(key)
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return key, value
@@ -957,7 +958,8 @@ def _spend_log_cached(obj: dict[str, Any]) -> int | None:
 
 
 def _spend_log_record(obj: dict[str, Any], batch: bool, outer: tuple[str, Any] | None) -> UsageRecord:
-    """One request of a LiteLLM spend-log row (:func:`_is_spend_log`), dated by its ``startTime``."""
+    """One request of a LiteLLM spend-log row (:func:`_is_spend_log`; a Helicone request row is one
+    too), dated by its ``startTime`` (ROW_TIME_KEYS: a Helicone row's ``request_created_at``)."""
     if obj.get("cache_hit") in (True, "True", "true"):  # LiteLLM writes str(bool)
         raise _ProxyCacheHit
     inp = _tok(obj, "prompt_tokens", "row")
@@ -966,7 +968,7 @@ def _spend_log_record(obj: dict[str, Any], batch: bool, outer: tuple[str, Any] |
     cached = known or 0
     if cached > inp:
         raise _Bad("bad_tokens", f"cached_tokens in metadata ({cached}) exceeds prompt_tokens ({inp})")
-    stamp = _log_time(obj) or outer
+    stamp = _log_time(obj, ROW_TIME_KEYS) or outer
     record = UsageRecord(
         spend_log_model(obj),
         inp,
