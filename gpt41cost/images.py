@@ -149,7 +149,8 @@ RULES: tuple[tuple[str, str], ...] = (
     (
         "image size unknown",
         "An image whose size cannot be read offline (an http(s) URL or a file_id) is reported as "
-        "uncounted, never as zero tokens, unless --image-size WxH gives its size.",
+        "uncounted, never as zero tokens, unless --image-size WxH gives its size or its size does "
+        "not matter (detail low on gpt-4.1: 85 tokens).",
     ),
 )
 
@@ -569,6 +570,17 @@ def _explicit_size(*holders: Mapping[str, object]) -> ImageSize | None:
     return None
 
 
+def _unsized(model: str, detail: str, what: str) -> tuple[int | None, str | None]:
+    """An image whose size cannot be read offline: counted only where its size does not matter
+    (detail low on gpt-4.1: 85 tokens, documented), else uncounted, saying why."""
+    if detail == "low":
+        if model == TILE_MODEL:
+            return TILE_BASE_TOKENS, None
+        why = f"detail low costs {TILE_BASE_TOKENS} whatever the size on {TILE_MODEL} only, {model} sizes it"
+        return None, f"{what}: size unknown offline ({why}); pass --image-size WxH"
+    return None, f"{what}: size unknown offline; pass --image-size WxH"
+
+
 def image_part_tokens(
     part: Mapping[str, object],
     model: str,
@@ -583,7 +595,8 @@ def image_part_tokens(
     (``image_url`` may also be a bare string) or a Responses part ``{"type": "input_image",
     "image_url": "...", "detail": ..., "file_id": ...}``. Explicit integer ``width`` and
     ``height`` keys, on the part or inside its ``image_url`` object, win over reading the
-    image. A ``file_id`` or remote URL is uncounted unless ``override`` gives a size.
+    image. A ``file_id`` or remote URL is uncounted unless ``override`` gives a size, or unless
+    its size does not matter: detail low on gpt-4.1 (85 tokens).
     ``model`` is the base model name (see :func:`image_tokens`). Raises :class:`InputError`
     (prefixed with ``source``) for a bad detail, a part with no image, or a bad image.
     """
@@ -605,10 +618,10 @@ def image_part_tokens(
         if isinstance(url, str) and url:
             size = image_size_from_url(url, base_dir, override, source=source)
             if size is None:
-                return None, f"remote image {_short(url)}: size unknown offline; pass --image-size WxH"
+                return _unsized(model, str(detail), f"remote image {_short(url)}")
         elif isinstance(part.get("file_id"), str):
             if override is None:
-                return None, f"image file_id {part['file_id']}: size unknown offline; pass --image-size WxH"
+                return _unsized(model, str(detail), f"image file_id {part['file_id']}")
             size = override
         else:
             raise InputError(f"{prefix}image part has no image_url or file_id")
