@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import CheckFailed
 from . import app
 from . import options as opt
-from .common import handles_errors, load_catalog_opt, reading, say, show
+from .common import handles_errors, load_catalog_opt, reading, say, show, shown
 from .progress import Progress
 
 HELP = """\
@@ -55,6 +55,6 @@ def plan(
     show(result, fmt, table)
     if check and not result.verdict.passed:
         for reason in result.verdict.reasons:
-            say(f"gpt41cost: check failed: {reason}")
+            say(f"gpt41cost: check failed: {shown(reason)}")
         n = len(result.verdict.reasons)
         raise CheckFailed(f"{result.workload.path}: plan check failed ({n} reason{'' if n == 1 else 's'} above)")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import app
 from . import options as opt
-from .common import handles_errors, is_terminal, load_catalog_opt, openai_client, say, show, warn
+from .common import handles_errors, is_terminal, load_catalog_opt, openai_client, say, show, shown, warn
 
 if TYPE_CHECKING:
     from ..api import Usage
@@ -95,7 +95,7 @@ def _sources(
 ) -> Iterator[tuple[list[str], list[str]]]:
     """The usage files to read and the costs files fetched: PATHs, or pages pulled from the API
     into --save DIR (or a temporary folder, removed after reading)."""
-    from ..errors import UsageError
+    from ..errors import UsageError, quoted
 
     if not from_api:
         for flag, value in (
@@ -114,7 +114,7 @@ def _sources(
         yield paths, []
         return
     if paths:
-        raise UsageError(f"--from-api reads the API, not files: drop {paths[0]!r} (or drop --from-api)")
+        raise UsageError(f"--from-api reads the API, not files: drop {quoted(paths[0])} (or drop --from-api)")
     import tempfile
     from contextlib import nullcontext
 
@@ -255,7 +255,7 @@ def _emit_workload(path: str | None, got: Usage, tier: int | None, budget: Decim
     if path is None:
         return
     write_workload(path, got.workload_yaml(tier or 0, budget))
-    say(f"gpt41cost: wrote {path}; check it with: gpt41cost plan {path} --check")
+    say(f"gpt41cost: wrote {shown(path)}; check it with: gpt41cost plan {shown(path)} --check")
 
 
 def _warn(result: UsageResult) -> None:
