@@ -3,7 +3,8 @@ Chromium with no console errors, every chart has its SVG and its data table in t
 browser rendered, and a screenshot of it is not blank.
 
 Skipped ONLY when no Chromium is installed and none could be installed: `.ci/run` installs
-Debian's `chromium` package when it is missing (CI runs as root with Debian's registry).
+Debian's `chromium-headless-shell` package when it is missing (CI runs as root with Debian's
+registry), which `tools/browser.find` takes before a full `chromium`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ BINARY = browser.find()
 pytestmark = pytest.mark.skipif(
     BINARY is None,
     reason="no browser: Chromium is not installed and could not be installed here "
-    "(`apt-get install chromium`; .ci/run installs it when missing)",
+    "(`apt-get install chromium-headless-shell`; .ci/run installs it when missing)",
 )
 
 
