@@ -49,7 +49,7 @@ def load(text: str, *, with_nodes: bool = False) -> Any:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
-        raise _problem(exc) from None
+        raise _problem(exc, text) from None
     finally:
         loader.dispose()
     return (node, data) if with_nodes else data
@@ -93,7 +93,7 @@ def _check_events(text: str) -> None:
                     _line(ev), f"aliases expand the document past {MAX_NODES:,} values; write the values out"
                 )
     except yaml.YAMLError as exc:
-        raise _problem(exc) from None
+        raise _problem(exc, text) from None
 
 
 def _line(ev: Any) -> int | None:
@@ -101,13 +101,25 @@ def _line(ev: Any) -> int | None:
     return None if mark is None else mark.line + 1
 
 
-def _problem(exc: Exception) -> YamlProblem:
+def _problem(exc: Exception, text: str) -> YamlProblem:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     line = None if mark is None else mark.line + 1
     if "nesting depth" in problem:  # libyaml's own bound (1,000 levels) met before ours
         return YamlProblem(line, f"nested more than {MAX_DEPTH} levels deep")
+    if line is not None and _tab_indented(text, line):
+        # PyYAML names the tab as "a character that cannot start any token", or not at all
+        return YamlProblem(line, "YAML does not allow tabs for indentation; use spaces")
     return YamlProblem(line, f"YAML syntax error: {problem}")
+
+
+def _tab_indented(text: str, line: int) -> bool:
+    """Whether the 1-based ``line`` of ``text`` has a tab in its indentation."""
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return False
+    row = lines[line - 1]
+    return "\t" in row[: len(row) - len(row.lstrip(" \t"))]
 
 
 _LOADER: Any = None

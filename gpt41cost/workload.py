@@ -343,7 +343,8 @@ def load_workload(path: str | os.PathLike[str], catalog: Catalog) -> Workload:
     except YamlProblem as exc:
         where = f":{exc.line}" if exc.line is not None else ""
         raise InputError(f"{p}{where}: {exc.problem}") from None
-    v = _Validator(str(p), _lines(node))
+    written: dict[str, str] = {}
+    v = _Validator(str(p), _lines(node, written=written), written)
     return _parse(v, data, p, catalog)
 
 
@@ -353,8 +354,11 @@ def workload_from_dict(data: Mapping[str, Any], catalog: Catalog, source: str = 
     return _parse(_Validator(source, {}), dict(data), Path(source), catalog)
 
 
-def _lines(node: Any, path: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
-    """Key path -> 1-based line, from the composed YAML node tree."""
+def _lines(
+    node: Any, path: str = "", out: dict[str, int] | None = None, written: dict[str, str] | None = None
+) -> dict[str, int]:
+    """Key path -> 1-based line, from the composed YAML node tree; ``written``: key path -> a
+    scalar value's text as written (``NO``, which YAML 1.1 reads as false)."""
     import yaml
 
     out = {} if out is None else out
@@ -365,10 +369,12 @@ def _lines(node: Any, path: str = "", out: dict[str, int] | None = None) -> dict
         for k, val in node.value:
             sub = f"{path}.{k.value}" if path else str(k.value)
             out[sub] = k.start_mark.line + 1  # a key's line, not its value's
-            _lines(val, sub, out)
+            _lines(val, sub, out, written)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _lines(item, f"{path}[{i}]", out)
+            _lines(item, f"{path}[{i}]", out, written)
+    elif written is not None and isinstance(node, yaml.ScalarNode):
+        written[path] = node.value
     return out
 
 
@@ -468,7 +474,12 @@ def _parse(v: _Validator, data: Any, path: Path, catalog: Catalog) -> Workload:
             )
     if "cache" in root:
         if root["cache"] != "auto":
-            v.fail("cache", f"{quoted(root['cache'])}: the only value is 'auto' (or use cache_hit_rate: 0.5)")
+            given = root["cache"]
+            read = f" (YAML reads it as {str(given).lower()})" if isinstance(given, bool) else ""
+            v.fail(
+                "cache",
+                f"{v.as_written(root['cache'], 'cache')}{read}: the only value is 'auto' (or use cache_hit_rate: 0.5)",
+            )
         if not files:
             v.fail("cache", "'auto' needs prompts: to find shared prefixes in (or use cache_hit_rate)")
         cache_auto = True
@@ -594,9 +605,15 @@ def _share_hint(share: str, value: Any) -> str:
 class _Validator:
     """Type checks that raise InputError naming the file, the line and the key path."""
 
-    def __init__(self, source: str, lines: Mapping[str, int]) -> None:
+    def __init__(self, source: str, lines: Mapping[str, int], written: Mapping[str, str] | None = None) -> None:
         self.source = source
         self.lines = lines
+        self.written = written or {}
+
+    def as_written(self, value: Any, path: str) -> str:
+        """The value at ``path`` quoted as the file wrote it (``'NO'``, not the false YAML 1.1
+        reads it as), else as given (a dict's value)."""
+        return quoted(self.written.get(path, value))
 
     def fail(self, path: str, problem: str) -> None:
         # A missing nested key points at its parent's line; a missing top-level key at no line.

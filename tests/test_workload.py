@@ -175,7 +175,9 @@ BAD = [
     pytest.param(
         GOOD + "cache_hit_rate: 0.5\ncache: auto\n", "give cache_hit_rate or cache, not both", id="two-cache-keys"
     ),
-    pytest.param(GOOD + "cache: yes\n", "cache: True: the only value is 'auto'", id="cache-not-auto"),
+    pytest.param(
+        GOOD + "cache: yes\n", "cache: 'yes' (YAML reads it as true): the only value is 'auto'", id="cache-not-auto"
+    ),
     pytest.param(GOOD + "cache: auto\n", "'auto' needs prompts", id="cache-auto-without-prompts"),
     pytest.param(GOOD + "tier: 3\n", ":9: tier: key appears twice", id="duplicate-key"),
     pytest.param(
