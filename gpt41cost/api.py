@@ -800,29 +800,33 @@ def _calibration(files: Paths | None, catalog: Catalog) -> Calibration | None:
 
 
 def _calibrated_output(a: Assumptions, cal: Calibration) -> Assumptions:
-    """Each model's observed output tokens per request instead of the default."""
+    """Each model's observed output tokens per request instead of the default, by plan's rule
+    (:func:`gpt41cost.workload.calibrated_figures`)."""
     from dataclasses import replace
 
-    source = f"observed mean in {', '.join(cal.sources)}"
-    by_model = {m: int(c.output_tokens_mean.to_integral_value()) for m, c in cal.models.items()}
-    total = sum(c.requests for c in cal.models.values())
-    pooled = sum((c.output_tokens_mean * c.requests for c in cal.models.values()), Decimal(0)) / total
+    from .workload import calibrated_figures
+
+    figures = calibrated_figures(cal)
     return replace(
         a,
-        output_tokens=int(pooled.to_integral_value()),
-        output_by_model=by_model,
-        output_source=source,
+        output_tokens=figures.output_tokens,
+        output_by_model=dict(figures.output_by_model),
+        output_source=f"observed mean in {', '.join(cal.sources)}",
         output_whole=True,
     )
 
 
 def _calibrated_cache(a: Assumptions, cal: Calibration) -> Assumptions:
-    """Each model's observed cache hit rate where nothing else gives the cached tokens."""
+    """Each model's observed cache where nothing else gives the cached tokens, by plan's rule
+    (:func:`gpt41cost.workload.calibrated_figures`)."""
     from dataclasses import replace
 
+    from .workload import calibrated_figures
+
     if a.cache_mode == "none":
-        rates = {m: c.cache_hit_rate for m, c in cal.models.items() if c.cache_hit_rate is not None}
-        by_size = {m: c for m, c in cal.models.items() if c.bands}
+        cache = calibrated_figures(cal).cache_by_model
+        rates = {m: c.cache_hit_rate for m, c in cache.items() if c.cache_hit_rate is not None}
+        by_size = {m: c for m, c in cache.items() if c.bands}
         if rates or by_size:
             a = replace(
                 a, cache_mode="rate", cache_hit_rate=Decimal(0), hit_rate_by_model=rates, cache_by_model=by_size

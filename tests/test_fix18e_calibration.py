@@ -5,6 +5,7 @@ all the log's requests and no cached input (the prompt cache is per model)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -81,3 +82,24 @@ def test_plan_names_what_a_model_the_log_leaves_out_rests_on(cli, tmp_path):
     assert said["cached input/request"].endswith(
         f"gpt-4.1: mean 0 tokens (none; none of their requests in the log ({log}), and the prompt cache is per model)"
     )
+
+
+def test_estimate_and_plan_take_the_one_rule(cli, tmp_path, monkeypatch):
+    """Both commands read each model's figures from workload.calibrated_figures: a rule changed
+    there (here: 777 output tokens for a model the log does not cover) moves both. estimate kept
+    its own copy of the rule in api.py."""
+    from gpt41cost import workload
+
+    rule = workload.calibrated_figures
+
+    def changed(cal):
+        return replace(rule(cal), output_tokens=777)
+
+    monkeypatch.setattr(workload, "calibrated_figures", changed)
+    log = _log(tmp_path / "log.jsonl", MINI_ONLY)
+    (tmp_path / "p.txt").write_text("word " * 1499, encoding="utf-8")
+    est = cli.json("estimate", "--input-tokens", "1500", "-m", "gpt-4.1", "--calibrate-from", log)
+    assert est["models"][0]["output_tokens_total"] == 777
+    plan = cli.json("plan", _workload(tmp_path), "--calibrate-from", log)
+    outputs = {m["model"]: m["inputs"]["mean_expected_output_tokens"] for m in plan["models"]}
+    assert outputs == {"gpt-4.1-mini": 1000, "gpt-4.1": 777}
