@@ -38,6 +38,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
     )
     from .measure import CALIBRATED_WHOLE, CAP_OVER_MAX, CHOICES_BILLED, CHOICES_CAPPED, OUTPUT_WITHIN_CAP
     from .readers import requests as request_files
+    from .workload import CALIBRATED_UNCOVERED
 
     c = catalog
     out = [
@@ -168,6 +169,7 @@ def all_rules(catalog: Catalog) -> list[Rule]:
         ),
         Rule("estimates", "choices within the cap", "inference", CHOICES_CAPPED, "CBRL"),
         Rule("estimates", "calibrated output per request", "policy", CALIBRATED_WHOLE, "PY"),
+        Rule("estimates", "calibrated models the log does not cover", "policy", CALIBRATED_UNCOVERED, "-"),
         Rule("estimates", "cap over the maximum output", "inference", CAP_OVER_MAX, "MODEL"),
         Rule(
             "estimates",

@@ -1041,10 +1041,19 @@ class CalibratedFigures:
         return self.cache_by_model.get(base)
 
 
+#: Rule "calibrated models the log does not cover" (``gpt41cost rules``, docs/accounting.md §11).
+CALIBRATED_UNCOVERED = (
+    "with --calibrate-from, a model the usage records cover is priced at its own mean output per request "
+    "and its own cache; a model they do not cover at the mean output per request over all their requests "
+    "and no cached input, since the prompt cache is per model (one model's hits say nothing of another's); "
+    "estimate and plan take the same rule"
+)
+
+
 def calibrated_figures(cal: Calibration) -> CalibratedFigures:
-    """The one rule for ``--calibrate-from`` (``estimate`` and ``plan``): a model the log covers
-    gets its own mean output per request and its own cache; a model it does not cover gets the
-    mean output over all the log's requests and no cached input."""
+    """The one rule for ``--calibrate-from`` (``estimate`` and ``plan``), :data:`CALIBRATED_UNCOVERED`:
+    a model the log covers gets its own mean output per request and its own cache; a model it does
+    not cover gets the mean output over all the log's requests and no cached input."""
     by_model = {m: int(c.output_tokens_mean.to_integral_value()) for m, c in cal.models.items()}
     total = sum(c.requests for c in cal.models.values())
     pooled = sum((c.output_tokens_mean * c.requests for c in cal.models.values()), Decimal(0)) / total
