@@ -322,9 +322,15 @@ def pct(value: Decimal | None, places: int = 1) -> str:
     return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):,}%"
 
 
+def counted(n: int, noun: str) -> str:
+    """A count and its noun, singular for one: ``1 day``, ``1,234 days`` (``noun`` singular; the
+    plural adds an s). The one way a report writes a count of something."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def n_requests(n: int) -> str:
     """``1 request``, ``1,234 requests``."""
-    return f"{n:,} request{'s' if n != 1 else ''}"
+    return counted(n, "request")
 
 
 def first_named(names: Sequence[str], most: int = 3) -> str:

@@ -269,4 +269,4 @@ def test_the_cli_warns_of_each_azure_model_string(cli, tmp_path: Path) -> None:
     assert done.exit_code == 0, done.stderr
     assert f"not priced: azure/gpt-4.1: 2 request(s) ({AZURE})" in done.stderr
     assert f"not priced: azure/my-prod-41: 1 request(s) ({AZURE})" in done.stderr
-    assert "3 request(s) not priced" in done.stdout
+    assert "3 requests not priced" in done.stdout

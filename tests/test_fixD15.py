@@ -306,7 +306,7 @@ def test_the_cli_warns_of_requests_before_the_release(cli, tmp_path: Path) -> No
         "gpt41cost: warning: gpt-4.1: 1 request(s) dated before its release on 2025-04-14 (2025-01-01): a proxy's "
         "log, a wrong clock or a mislabelled model? Priced at its first prices.\n"
     ) in done.stderr
-    assert "Total $0.002800 for 1 requests." in done.stdout
+    assert "Total $0.002800 for 1 request." in done.stdout
 
 
 # --------------------------------------------------------------------------- over what a model serves

@@ -109,7 +109,7 @@ def test_cached_tokens_over_the_prompt_are_a_bad_record(tmp_path: Path) -> None:
 def test_the_cli_reads_a_spend_log(cli, tmp_path: Path) -> None:
     done = cli("usage", "--as-of", TEST_DATE, _write(tmp_path, ROWS[:1]))
     assert done.exit_code == 0, done.stderr
-    assert "Total $0.000560 for 1 requests." in done.stdout
+    assert "Total $0.000560 for 1 request." in done.stdout
 
 
 #: a row the proxy answered from its own cache: LiteLLM writes cache_hit as str(bool), spend 0 and

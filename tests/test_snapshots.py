@@ -154,13 +154,13 @@ def test_usage_total_line_has_the_titles_precision(cli, tmp_path, fmt) -> None:
     log = _log(tmp_path, chat_response("x1", SNAP, JAN_15))
     out = cli("usage", log, "--as-of", "2027-02-01", "-f", fmt).stdout.replace("\\$", "$")  # Markdown's \$ reads $
     assert f"Usage: 1 record, 1 request, ${LATE_COST}" in out
-    assert out.rstrip().endswith(f"Total ${LATE_COST} for 1 requests.")
+    assert out.rstrip().endswith(f"Total ${LATE_COST} for 1 request.")
 
 
 def test_usage_total_line_with_unpriced_requests(cli, tmp_path) -> None:
     log = _log(tmp_path, chat_response("x1", "gpt-4.1", DEC_1), chat_response("x2", "gpt-4o-2024-08-06", DEC_1))
     out = cli("usage", log, *TODAY).stdout
-    assert f"Total ${LATE_COST} for 1 priced requests; 1 request(s) not priced (see above)." in out
+    assert f"Total ${LATE_COST} for 1 priced request; 1 request not priced (see above)." in out
     big = _log(
         tmp_path, *(chat_response(f"y{i}", "gpt-4.1", DEC_1, prompt=1_000_000, cached=0, out=0) for i in range(60))
     )

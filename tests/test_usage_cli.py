@@ -299,7 +299,7 @@ def test_a_row_with_nothing_priced_has_no_cost_not_zero(cli, tmp_path, fmt) -> N
         row = next(x for x in r.stdout.splitlines() if "proj_b" in x)
         cells = [c for c in re.split(r"\s{2,}|\|", row) if c.strip()]
         assert [c.strip() for c in cells[-3:]] == ["-", "-", "2"], row
-        assert "$0.840000 for 3 priced requests; 2 request(s) not priced" in r.stdout
+        assert "$0.840000 for 3 priced requests; 2 requests not priced" in r.stdout
 
 
 class _Endless(io.RawIOBase):

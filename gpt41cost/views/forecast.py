@@ -7,8 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..forecast import Crossing, Forecast, Shutdown, Span
-from ..report import Cell, Pct, Shown, Table, Usd, money_str, usd_cents, usd_given
-from . import counted
+from ..report import Cell, Pct, Shown, Table, Usd, counted, money_str, usd_cents, usd_given
 from .usage import mean_shown, ratio_str, snake
 
 _NUMERIC = frozenset({"value", "requests", "RPD", "tokens", "tokens/min (day avg)", "TPM", "of RPD", "of TPM"})

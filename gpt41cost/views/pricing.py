@@ -8,8 +8,7 @@ from typing import Any
 
 from ..catalog import Catalog, ModelSpec, Rates, describe_path
 from ..lifecycle import Lifecycle, days_since
-from ..report import Report, Shown, Table, Usd, money_str
-from . import counted
+from ..report import Report, Shown, Table, Usd, counted, money_str
 from .dated import catalog_notes, date_assumption, dated_json, status_text
 
 #: 2: ``as_of`` is now the run's date (the catalog's is ``catalog_as_of``); each model carries

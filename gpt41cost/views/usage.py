@@ -13,9 +13,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ..lifecycle import ACTIVE, ALWAYS_ACTIVE, NOT_YET_RELEASED, SHUT_DOWN, alias_words
-from ..report import Cell, Chart, Pct, Report, Shown, Table, Usd, money_str, n_requests, usd_auto
+from ..report import Cell, Chart, Pct, Report, Shown, Table, Usd, counted, money_str, n_requests, usd_auto
 from ..usage import SCHEMA_VERSION, SKIP_REASONS, AfterShutdown, BeforeRelease, Line, UsageResult
-from . import counted
 from .dated import catalog_notes, date_assumption
 
 _TOKEN_COLUMNS = ("requests", "input tokens", "cached input", "output tokens")
@@ -340,10 +339,10 @@ def usage_report(result: UsageResult) -> Report:
             warn(stale)
     notes.append(f"Sources: {', '.join(result.sources)}")
     footer = (
-        f"Total {usd_auto(t.cost_usd)} for {t.requests - t.unpriced_requests:,} priced requests; "
-        f"{t.unpriced_requests:,} request(s) not priced (see above)."
+        f"Total {usd_auto(t.cost_usd)} for {counted(t.requests - t.unpriced_requests, 'priced request')}; "
+        f"{n_requests(t.unpriced_requests)} not priced (see above)."
         if any_unpriced
-        else f"Total {usd_auto(t.cost_usd)} for {t.requests:,} requests."
+        else f"Total {usd_auto(t.cost_usd)} for {n_requests(t.requests)}."
     )
     return Report(
         title=f"Usage: {counted(result.records, 'record')}, {n_requests(t.requests)}, {usd_auto(t.cost_usd)}",
