@@ -9,7 +9,10 @@ Reads (docs/accounting.md §8, §10):
   apart, never priced;
 - Usage API pages (``/v1/organization/usage/completions``): one page, a JSON array, or JSONL of pages;
 - usage dashboard CSV exports, the current one (``num_model_requests``, ``input_tokens``, ...)
-  and the older one (``n_context_tokens_total``, ``n_generated_tokens_total``, ...).
+  and the older one (``n_context_tokens_total``, ``n_generated_tokens_total``, ...);
+- rows of a LiteLLM proxy's spend logs (and Helicone's request rows, read as they are), and
+  Langfuse observations (``usageDetails``, else a ``usage`` in tokens), each one request, all
+  read by the full parse (:func:`_spend_log_record`, :func:`_langfuse_counts`).
 
 Files, directories (recursively, hidden files skipped), gzip (detected by its magic bytes) and
 ``-`` for stdin. Bad records are skipped and counted with their file and line; ``strict`` turns the
@@ -796,6 +799,7 @@ def _from_response(
     model = obj.get("model")
     if not names_model(model):  # an empty name names no model, as none does
         raise _NoModel(obj)
+    cached: int | None = None
     if "prompt_tokens" in usage or "completion_tokens" in usage:  # Chat Completions
         inp = _tok(usage, "prompt_tokens", "usage")
         out = _tok(usage, "completion_tokens", "usage")
@@ -804,12 +808,16 @@ def _from_response(
         inp = _tok(usage, "input_tokens", "usage")
         out = _tok(usage, "output_tokens", "usage")
         details, dkey = usage.get("input_tokens_details"), "usage.input_tokens_details"
+    elif (counts := _langfuse_counts(obj, usage)) is not None:  # a Langfuse observation
+        inp, cached, out = counts
+        details, dkey = None, "usageDetails"
     else:
         raise _Bad(
             "bad_tokens",
             "usage has neither prompt_tokens/completion_tokens (Chat) nor input_tokens/output_tokens (Responses)",
         )
-    cached = _tok(details, "cached_tokens", dkey, required=False) if isinstance(details, dict) else 0
+    if cached is None:
+        cached = _tok(details, "cached_tokens", dkey, required=False) if isinstance(details, dict) else 0
     if cached > inp:
         raise _Bad("bad_tokens", f"{dkey}.cached_tokens ({cached}) exceeds the input tokens ({inp})")
     key, created = "created", obj.get("created")
@@ -836,6 +844,53 @@ def _from_response(
         day=day,
         response_id=_str_or_none(obj.get("id")),
     )
+
+
+#: Langfuse observations (its observations API, its exports) count a generation's tokens by usage
+#: type in ``usageDetails``. Langfuse takes each of OpenAI's ``prompt_tokens_details`` (and the
+#: Responses API's ``input_tokens_details``) as a type of its own, ``input_`` + its key, off
+#: ``input``: ``input`` is what no other type holds, and the request's input tokens are the sum of
+#: every type whose name starts with ``input`` (as Langfuse's observations API sums them: its
+#: ``reduceUsageOrCostDetails``); likewise ``output``. The cached input types are these:
+#: ``input_cached_tokens`` (OpenAI's ``cached_tokens``, so named by Langfuse's ingestion) and
+#: ``input_cache_read`` (LangChain's ``cache_read``), both priced at the cached rate in Langfuse's own
+#: price list for OpenAI's models (worker/src/constants/default-model-prices.json). No other key.
+LANGFUSE_CACHED_KEYS = ("input_cached_tokens", "input_cache_read")
+#: The Langfuse observation types that hold usage (its docs: generations and embeddings); a row of
+#: another type with no model (a span, an event, a tool call) holds none by design.
+LANGFUSE_USAGE_TYPES = ("GENERATION", "EMBEDDING")
+
+
+def _langfuse_counts(obj: dict[str, Any], usage: dict[str, Any]) -> tuple[int, int, int] | None:
+    """(input, cached, output) tokens of a Langfuse observation: its ``usageDetails`` when they
+    hold an ``input*`` or ``output*`` type (:data:`LANGFUSE_CACHED_KEYS`), else its (deprecated)
+    ``usage`` in ``TOKENS`` (``input``, ``output``: sums of those types, as the API writes them,
+    with no cached count: priced with none cached); None when it is neither."""
+    details = obj.get("usageDetails")
+    if isinstance(details, dict) and any(isinstance(k, str) and k.startswith(("input", "output")) for k in details):
+        _twice(obj, ("usageDetails",))
+        inp = cached = out = 0
+        for key in details:
+            if key.startswith("input"):
+                n = _tok(details, key, "usageDetails", required=False)
+                inp += n
+                cached += n if key in LANGFUSE_CACHED_KEYS else 0
+            elif key.startswith("output"):
+                out += _tok(details, key, "usageDetails", required=False)
+        return in_range(inp, 1, "usageDetails input*"), cached, in_range(out, 1, "usageDetails output*")
+    if "input" in usage or "output" in usage:
+        unit = usage.get("unit")
+        if unit != "TOKENS":
+            shown = orjson.dumps(unit).decode()[:40]
+            raise _Bad("bad_tokens", f"usage.unit is {shown}, not TOKENS: a Langfuse usage that counts no tokens")
+        return _tok(usage, "input", "usage"), 0, _tok(usage, "output", "usage")
+    return None
+
+
+def _langfuse_no_usage(obj: dict[str, Any]) -> bool:
+    """Whether ``obj`` is a Langfuse observation that holds no usage by design: it has
+    ``usageDetails``, no model and a type other than :data:`LANGFUSE_USAGE_TYPES`."""
+    return "usageDetails" in obj and not names_model(obj.get("model")) and obj.get("type") not in LANGFUSE_USAGE_TYPES
 
 
 def _twice(obj: dict[str, Any], keys: tuple[str, ...], *, objects: bool = True) -> None:
@@ -871,8 +926,12 @@ def _response_record(
             exc.under("response", obj)
             raise
     usage = obj.get("usage")
+    if _langfuse_no_usage(obj):  # a span, an event: every observation of a trace is exported
+        raise _NotUsage
     if isinstance(usage, dict) and "model" in obj:
         return _from_response(obj, usage, batch, outer)
+    if usage is None and isinstance(obj.get("usageDetails"), dict) and "model" in obj:  # Langfuse, no usage
+        return _from_response(obj, {}, batch, outer)
     if usage is None and _is_spend_log(obj):
         return _spend_log_record(obj, batch, outer)
     if _no_usage_by_design(obj, usage):

@@ -293,6 +293,8 @@ READ_KEYS = frozenset(
         "prompt_tokens_details", "results", "start_time", "status_code", "usage",
         # a LiteLLM spend-log row's metadata, where its cached tokens are (readers.usage._spend_log_cached)
         "metadata", "usage_object", "additional_usage_values",
+        # a Langfuse observation's counts by usage type (readers.usage._langfuse_counts)
+        "usageDetails",
     )
 )  # fmt: skip
 
