@@ -55,7 +55,7 @@ def parse_day(text: str) -> date:
 #: Where a run's date came from, as reports name it: the API's ``as_of`` is the CLI's --as-of,
 #: spelled as the flag so that a call's JSON is the command's (the API reads no environment).
 AS_OF = "--as-of"
-TODAY = "today; --as-of sets another"
+TODAY = "today in UTC; --as-of sets another"
 
 
 class RunDate(date):

@@ -163,7 +163,7 @@ def test_the_date_line_names_its_source(cli, monkeypatch, command) -> None:
     assert _date_line(cli(*command, "--as-of", "2026-05-01").stdout) == f"date of the run: 2026-05-01 (--as-of){tail}"
     monkeypatch.delenv("GPT41COST_AS_OF")
     _pin_today(monkeypatch)
-    assert _date_line(cli(*command).stdout) == f"date of the run: 2026-07-04 (today; --as-of sets another){tail}"
+    assert _date_line(cli(*command).stdout) == f"date of the run: 2026-07-04 (today in UTC; --as-of sets another){tail}"
 
 
 def test_the_api_names_as_of_as_the_cli_names_its_flag(cli, monkeypatch) -> None:
@@ -173,7 +173,7 @@ def test_the_api_names_as_of_as_the_cli_names_its_flag(cli, monkeypatch) -> None
     assert line == f"date of the run: 2026-06-01 (--as-of){tail}"
     _pin_today(monkeypatch)
     line = _date_line(gpt41cost.pricing().render())
-    assert line == f"date of the run: 2026-07-04 (today; --as-of sets another){tail}"
+    assert line == f"date of the run: 2026-07-04 (today in UTC; --as-of sets another){tail}"
     # a catalog fixed by the caller names no source it does not know
     fixed = gpt41cost.load_catalog().on(dt.date(2026, 6, 1))
     assert _date_line(gpt41cost.pricing(catalog=fixed).render()) == f"date of the run: 2026-06-01{tail}"

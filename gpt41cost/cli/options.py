@@ -142,7 +142,7 @@ AsOf = Annotated[
         "--as-of",
         metavar="YYYY-MM-DD",
         help="The date of the run: prices in force and model status (active, deprecated, shut down) on it "
-        "[default: today].",
+        "[default: today in UTC].",
         show_default=False,
     ),
 ]
