@@ -178,11 +178,21 @@ def test_a_body_service_tier_sets_its_rates(
     assert (note is None and not found) or (note is not None and note in found[0])
 
 
-def test_the_review_responses_body_is_priced_at_priority() -> None:
-    path = "/tmp/review14/resp.json"
-    if not Path(path).exists():
-        pytest.skip("the review's file is not here")
-    e = _est(paths=[path])
+#: review 14's resp.json in kind: a Responses body asking for priority, 22 input tokens on gpt-4.1
+#: with max_output_tokens 200 (the review's own file was on its machine only; the test skipped without it)
+REVIEW_RESPONSES = {
+    "model": "gpt-4.1",
+    "input": "Summarise the release notes for version 2 in three bullet points.",
+    "service_tier": "priority",
+    "max_output_tokens": 200,
+}
+
+
+def test_the_review_responses_body_is_priced_at_priority(tmp_path: Path) -> None:
+    path = tmp_path / "resp.json"
+    path.write_text(json.dumps(REVIEW_RESPONSES))
+    e = _est(paths=[str(path)])
+    assert _one(e) == (22, "0.002877")  # 22 x $3.50/M + 200 x $14/M; was $0.001644 at standard
     tokens, usd = _one(e)
     assert D(usd) == (tokens * D("3.50") + 200 * D("14.00")) / 1_000_000  # was at standard
     assert any(n.startswith("1 request of 1 asks for priority processing") for n in e.result.notes)
