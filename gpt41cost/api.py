@@ -1191,8 +1191,9 @@ def usage(
     """What traffic really cost, from usage records (any mix of the formats OpenAI gives, gzip too).
 
     ``strict``: stop at the first bad record (InputError); unpriced models are still reported in
-    ``result.unpriced``. ``skip_bad``: leave out a subdirectory that cannot be read (a skipped
-    input, reason ``unreadable_dir``) instead of raising InputError. ``batch_share``: also price
+    ``result.unpriced``. ``skip_bad``: leave out a subdirectory that cannot be read, or a broken
+    link or a link loop in a directory (a skipped input, reason ``unreadable_dir``, ``bad_link``)
+    instead of raising InputError. ``batch_share``: also price
     moving that share (0-1) of non-batch traffic to the Batch API. ``billed``: Costs API pages or
     the dashboard's cost export to reconcile against, flagging differences over ``tolerance`` ("1%"
     or 0.01). ``forecast``: project the month of ``as_of`` to its end, with the day spend crosses

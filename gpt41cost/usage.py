@@ -68,6 +68,7 @@ SKIP_REASONS: Mapping[str, str] = MappingProxyType(
         "truncated": "cut-off file",
         "bad_file": "unreadable file",
         "unreadable_dir": "unreadable directory",
+        "bad_link": "broken link or link loop",
     }
 )
 

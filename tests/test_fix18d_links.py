@@ -91,3 +91,46 @@ def test_the_api_names_its_own_arguments(tmp_path: Path) -> None:
     with pytest.raises(InputError) as got:
         gpt41cost.estimate([str(d)])
     assert "leave it out with exclude=['b.md'], or pass skip_bad=True to skip it" in got.value.message
+
+
+def _logs(tmp_path: Path, bad) -> tuple[Path, str]:  # type: ignore[no-untyped-def]
+    d = tmp_path / "logs"
+    d.mkdir()
+    (d / "a.jsonl").write_bytes((Path(__file__).parents[1] / "samples/usage/chat-completions.jsonl").read_bytes())
+    return d, bad(d)
+
+
+@pytest.mark.parametrize("bad", BAD)
+def test_usage_names_skip_bad_and_skips_a_bad_link_with_it(cli, tmp_path: Path, bad) -> None:  # type: ignore[no-untyped-def]
+    """usage --skip-bad stopped on a broken link or a loop in a directory (exit 3, --skip-bad not
+    named), where it leaves out an unreadable subdirectory: now it skips the link, names it on stderr
+    and counts it in JSON's skipped (bad_link), the records counted as without it; --strict wins."""
+    d, why = _logs(tmp_path, bad)
+    r = cli(["usage", str(d)])
+    assert (r.exit_code, r.stdout) == (3, "")
+    first = d / "b.md"  # usage reads every file in a directory, whatever its name
+    assert (
+        r.stderr
+        == f"gpt41cost: error: {first}: {why}; point it at a file or remove it, or pass --skip-bad to skip it\n"
+    )
+    alone = json.loads(cli(["usage", str(d / "a.jsonl"), "-f", "json"]).stdout)
+    r = cli(["usage", str(d), "--skip-bad", "-f", "json"])
+    assert r.exit_code == 0, r.stderr
+    got = json.loads(r.stdout)
+    n = 2 if bad is _loop else 1
+    assert got["skipped"] == {"bad_link": n}
+    assert (got["requests"], got["total_usd"]) == (alone["requests"], alone["total_usd"])
+    assert f"{first}: {why}; point it at a file or remove it\n" in r.stderr
+    r = cli(["usage", str(d), "--skip-bad", "--strict"])
+    assert (r.exit_code, r.stdout) == (3, "") and why in r.stderr
+
+
+def test_usage_api_names_skip_bad_for_a_bad_link(tmp_path: Path) -> None:
+    import gpt41cost
+    from gpt41cost.errors import InputError
+
+    d, _ = _logs(tmp_path, _broken)
+    with pytest.raises(InputError) as got:
+        gpt41cost.usage([str(d)])
+    assert got.value.message.endswith("point it at a file or remove it, or pass skip_bad=True to skip it")
+    assert gpt41cost.usage([str(d)], skip_bad=True).to_dict()["skipped"] == {"bad_link": 1}

@@ -405,7 +405,8 @@ UsageSkipBad = Annotated[
     bool,
     typer.Option(
         "--skip-bad",
-        help="Leave out a subdirectory that cannot be read (listed on stderr with the skipped records) "
+        help="Leave out a subdirectory that cannot be read, or a broken link or a link loop in a directory "
+        "(listed on stderr with the skipped records) "
         "instead of stopping. Bad records are always skipped; --strict fails on them.",
     ),
 ]

@@ -130,7 +130,8 @@ def find_inputs(
     exclude: Sequence[str] = (),
     on_error: Callable[[UnreadableDirectory], None] | None = None,
     globs: bool = False,
-    on_link: Callable[[InputError], None] | None = None,
+    on_link: Callable[[BadLink], None] | None = None,
+    skippable: bool = False,
 ) -> list[Found]:
     """Files named directly, plus the files under each directory that match the globs, sorted.
 
@@ -141,7 +142,8 @@ def find_inputs(
     (``--skip-bad``) a broken link or a link loop kept by the globs, as a skipped input's record;
     without it one is an error saying what to do. A path excluded is never looked at.
     ``globs``: the caller takes ``include``/``exclude`` arguments, which a directory with no file
-    left and a bad link name.
+    left and a bad link name; ``skippable``: it takes ``skip_bad`` without them (usage), which a bad
+    link's error names.
     """
     out: list[Found] = []
     for raw in paths:
@@ -149,7 +151,7 @@ def find_inputs(
             out.append(Found(STDIN))
             continue
         if path_kind(raw) == "dir":
-            found = sorted(_walk(raw, include, exclude, on_error, on_link, globs))
+            found = sorted(_walk(raw, include, exclude, on_error, on_link, globs, skippable))
             if not found:
                 what = f" matching {', '.join(include)}" if include else ""
                 if not globs:  # a reader without include/exclude (usage, costs): no argument to name
@@ -208,12 +210,19 @@ def dir_excluded(rel: str, exclude: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(d, v) for g in exclude for v in _zero_dirs(g) for d in above)
 
 
-def bad_link(err: BadLink, root: str, globs: bool) -> Advice:
+def bad_link(err: BadLink, root: str, globs: bool, skippable: bool = False) -> Advice:
     """The error for a broken link or a link loop found under ``root``: what to do, with the
     ``exclude`` value that leaves it out and ``skip_bad`` when the caller takes globs (estimate and
-    limits); :meth:`Advice.skipped` is its record for ``--skip-bad``."""
-    if not globs:  # usage: its --skip-bad does not take a link (yet)
-        return Advice(f"{err.path}: {err.why}; point it at a file or remove it")
+    limits), ``skip_bad`` alone when it takes that only (``skippable``: usage); :meth:`Advice.skipped`
+    is its record for ``--skip-bad``."""
+    if not globs:
+        fix = "point it at a file or remove it"
+        if not skippable:  # costs files: no skip_bad to offer
+            return Advice(f"{err.path}: {err.why}; {fix}")
+        return Advice(
+            f"{err.path}: {err.why}; {fix}, or pass {slot('skip_bad')} to skip it",
+            skipped=f"{err.path}: {err.why}; {fix}",
+        )
     rel = os.path.relpath(err.path, root).replace(os.sep, "/")
     fix = f"point it at a file or leave it out with {slot('exclude')}"
     return Advice(
@@ -229,17 +238,18 @@ def _walk(
     include: Sequence[str],
     exclude: Sequence[str],
     on_error: Callable[[UnreadableDirectory], None] | None,
-    on_link: Callable[[InputError], None] | None = None,
+    on_link: Callable[[BadLink], None] | None = None,
     globs: bool = False,
+    skippable: bool = False,
 ) -> Iterator[str]:
     def keep(rel: str, name: str) -> bool:
         return kept(rel, name, include, exclude)
 
     def link(err: BadLink) -> None:
-        advice = bad_link(err, root, globs)
+        advice = bad_link(err, root, globs, skippable)
         if on_link is None:
             raise advice
-        on_link(advice.skipped())
+        on_link(BadLink(err.path, advice.skipped_message.removeprefix(f"{err.path}: ")))
 
     prune = functools.partial(dir_excluded, exclude=exclude) if exclude else None
     for full, _rel in walk(root, on_error, keep if include or exclude else None, prune, link):

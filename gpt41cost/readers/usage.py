@@ -101,7 +101,7 @@ from ..usage import (
     openai_provider,
 )
 from . import repeats
-from .files import UnreadableDirectory, open_input, stdin_stream
+from .files import BadLink, UnreadableDirectory, open_input, stdin_stream
 from .pool import executor, line_cuts
 from .pool import result as result_of
 from .pool import stop as stop_pool
@@ -2900,7 +2900,8 @@ def read_usage(
     ``max_ids`` ids are remembered. ``jobs``: processes for a plain JSONL file of at least
     ``parallel_min_bytes`` (default: every core). Raises InputError for a missing path, on the first bad record
     under ``strict``, and when no record could be read. A subdirectory that cannot be read is an
-    InputError too, unless ``skip_bad``: then it is a skipped input (``unreadable_dir``). Reads
+    InputError too, and so is a broken link or a link loop found in a directory, unless
+    ``skip_bad``: then it is a skipped input (``unreadable_dir``, ``bad_link``). Reads
     in several threads at once take turns (:data:`_READING`). ``bands=False``: the histogram of
     (input band, cached tokens) per request, :attr:`Accumulator.bands` (the calibration's cache by
     prompt size, which ``estimate --calibrate-from`` and plan's workloads read), is left empty; the
@@ -2928,9 +2929,10 @@ def _read_usage(
     def leave_out(err: UnreadableDirectory) -> None:
         if strict:
             raise err
-        acc.skip(Skip(err.path, None, "unreadable_dir", err.why))
+        acc.skip(Skip(err.path, None, "bad_link" if isinstance(err, BadLink) else "unreadable_dir", err.why))
 
-    files = [f.path for f in find_inputs(paths, on_error=leave_out if skip_bad else None)]
+    on_bad = leave_out if skip_bad else None
+    files = [f.path for f in find_inputs(paths, on_error=on_bad, on_link=on_bad, skippable=True)]
     sizes = [_size(p) for p in files]
     total = None if any(s is None for s in sizes) else sum(s for s in sizes if s is not None)
     tracker = _Tracker(progress, total)
