@@ -40,10 +40,21 @@ if TYPE_CHECKING:
 Count = Callable[[str], int]
 #: Encodes a text to o200k_base token ids (``len(encode(s)) == count(s)``).
 Encode = Callable[[str], Sequence[int]]
+
+
+class PartialImage(NamedTuple):
+    """An image counted on some models only: ``tokens`` on those, ``why`` not on the others (a
+    remote image at detail low: 85 tokens on gpt-4.1 whatever its size, sized on mini and nano)."""
+
+    tokens: Mapping[str, int]
+    why: str
+
+
 #: Measures one image content part (Chat ``image_url`` or Responses ``input_image``): the
-#: tokens on each base model, or the reason it cannot be counted (a remote URL without
-#: --image-size). May raise InputError for a bad image (the reader's adapter names the line).
-ImageTokens = Callable[[Mapping[str, Any]], "Mapping[str, int] | str"]
+#: tokens on each base model, the reason it cannot be counted (a remote URL without
+#: --image-size), or a :class:`PartialImage` (counted on some models only). May raise
+#: InputError for a bad image (the reader's adapter names the line).
+ImageTokens = Callable[[Mapping[str, Any]], "Mapping[str, int] | PartialImage | str"]
 
 # The cookbook's constants for chat messages [CB] (docs/accounting.md §4).
 TOKENS_PER_MESSAGE = 3
@@ -251,6 +262,10 @@ class _Acc:
         if isinstance(got, str):
             self.uncounted.append(f"{where}: image not counted: {got}")
             return
+        if isinstance(got, PartialImage):  # its tokens on the models it names, none on the others
+            missing = ", ".join(m for m in self.models if m not in got.tokens)
+            self.uncounted.append(f"{where}: image not counted on {missing}: {got.why}")
+            got = got.tokens
         tokens = {m: int(got.get(m, 0)) for m in self.models}
         if self.per_model is None:
             self.per_model = dict.fromkeys(self.models, 0)

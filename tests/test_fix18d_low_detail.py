@@ -65,3 +65,21 @@ def test_count_request_counts_the_review_body_by_hand() -> None:
 def test_count_request_on_mini_still_says_why() -> None:
     got = gpt41cost.count_request(BODY, model="gpt-4.1-mini")
     assert got.input_tokens == 17 and len(got.uncounted) == 1 and "gpt-4.1-mini sizes it" in got.uncounted[0]
+
+
+def test_estimate_counts_it_on_gpt41_as_count_request_does(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """One counter: estimate listed the image as not counted on every model (gpt-4.1's row 17
+    tokens, count_request 102); now gpt-4.1's row is 102, mini's and nano's 17 with the image
+    listed as not counted on them, saying why."""
+    import json
+
+    path = tmp_path / "responses.json"
+    path.write_text(json.dumps(BODY))
+    e = gpt41cost.estimate([str(path)], output_tokens=100, as_of="2026-12-01")
+    got = {m["model"]: m["input_tokens_total"] for m in e.to_dict()["models"]}
+    want = gpt41cost.count_request(BODY, model="gpt-4.1").input_tokens
+    assert got == {"gpt-4.1": want, "gpt-4.1-mini": 17, "gpt-4.1-nano": 17} and want == 102
+    (uncounted,) = e.to_dict()["uncounted"]
+    assert uncounted["what"].startswith("input item 1 part 2: image not counted on gpt-4.1-mini, gpt-4.1-nano: remote")
+    lim = gpt41cost.limits([str(path)], max_tokens=100, peak_rpm=1, models="gpt-4.1", as_of="2026-12-01")
+    assert lim.to_dict()["models"][0]["inputs"]["max_input_tokens"] == 102

@@ -48,6 +48,7 @@ from ..catalog import Catalog
 from ..errors import Gpt41CostError, InputError, ParameterError, Uncountable, slot, source_name
 from ..measure import KINDS, Measured
 from ..requests import (
+    PartialImage,
     RequestCount,
     RequestError,
     ToolMemo,
@@ -457,19 +458,24 @@ class _Context:
     def open(self) -> AbstractContextManager[IO[bytes]]:
         return nullcontext(self.stream) if self.stream is not None else _open(self.source)
 
-    def _image_tokens(self, part: Mapping[str, Any]) -> Mapping[str, int] | str:
-        """An image part of the request on :attr:`line`: its tokens per model, or why not counted."""
+    def _image_tokens(self, part: Mapping[str, Any]) -> Mapping[str, int] | PartialImage | str:
+        """An image part of the request on :attr:`line`: its tokens per model, why not counted, or
+        both (:class:`PartialImage`: counted on some models only, as count_request counts each)."""
         where = self._at(self.line).removesuffix(": ")
         out: dict[str, int] = {}
+        first_why: str | None = None
         for model in self.models:
             try:
                 tokens, why = img.image_part_tokens(part, model, self.base_dir, self.image_size, source=where)
             except ValueError as exc:  # a catalog model with no image rule
                 return str(exc)
             if tokens is None:
-                return why or "image size unknown"
-            out[model] = tokens
-        return out
+                first_why = first_why or why or "image size unknown"
+            else:
+                out[model] = tokens
+        if first_why is None:
+            return out
+        return PartialImage(out, first_why) if out else first_why
 
     def count(self, body: Any, line: int | None, how: str) -> RequestCount:
         """Count one request body; ``how`` is chat, responses, messages or auto (by shape). The
