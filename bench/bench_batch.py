@@ -253,8 +253,8 @@ def main() -> None:
         print(f"package: {a.tree.resolve()}")
     else:
         print(f"package: {ROOT}")
-    if a.runs or a.big_lines:
-        speed_and_memory(a, env)
+    if (a.runs or a.big_lines) and not speed_and_memory(a, env):
+        sys.exit(1)
     if a.worst_mb and not worst_case(a.worst_mb, env):
         sys.exit(1)
     if a.prefixes and not prefixes(a.prefixes, env):
@@ -312,16 +312,19 @@ def prefixes(n: int, env: dict[str, str]) -> bool:
     return ok
 
 
-def speed_and_memory(a: argparse.Namespace, env: dict[str, str]) -> None:
+def speed_and_memory(a: argparse.Namespace, env: dict[str, str]) -> bool:
+    """Whether every bar measured is met (the totals equal, the wall-time ratio, the memory)."""
     small = data_file(a.lines)
     print(f"file: {small} ({small.stat().st_size / 1e6:,.0f} MB, {a.lines:,} lines)")
+    ok = True
     if a.runs:
-        speed(a, env, small)
+        ok = speed(a, env, small)
     if a.big_lines:
-        memory(a, env, small)
+        ok = memory(a, env, small) and ok
+    return ok
 
 
-def speed(a: argparse.Namespace, env: dict[str, str], small: Path) -> None:
+def speed(a: argparse.Namespace, env: dict[str, str], small: Path) -> bool:
     base = Candidate("baseline (json + tiktoken)", [sys.executable, "-c", BASELINE, str(small)], env)
     ours = Candidate("gpt41cost estimate", [tool("gpt41cost"), "estimate", str(small), "--format", "json"], env)
     load_before = os.getloadavg()
@@ -330,9 +333,10 @@ def speed(a: argparse.Namespace, env: dict[str, str], small: Path) -> None:
     print(table([base, ours], baseline=base.name))
     totals_b = {json.loads(r.stdout)["input_tokens"] for r in base.runs}
     totals_o = {ours_total(r.stdout) for r in ours.runs}
+    equal = totals_b == totals_o and len(totals_b) == 1
     print(
         f"input tokens: baseline {sorted(totals_b)}, ours ({MODEL}) {sorted(totals_o)}: "
-        f"{'EQUAL' if totals_b == totals_o and len(totals_b) == 1 else 'DIFFERENT'}"
+        f"{'EQUAL' if equal else 'DIFFERENT'}"
     )
     print(verdict("wall time", ours.median / base.median, BAR_RATIO))
     print(
@@ -349,9 +353,10 @@ def speed(a: argparse.Namespace, env: dict[str, str], small: Path) -> None:
     for note in (load_note(), steal_note()):
         if note:
             print(note)
+    return equal and ours.median / base.median <= BAR_RATIO
 
 
-def memory(a: argparse.Namespace, env: dict[str, str], small: Path) -> None:
+def memory(a: argparse.Namespace, env: dict[str, str], small: Path) -> bool:
     big = data_file(a.big_lines)
     print(f"\nmemory file: {big} ({big.stat().st_size / 1e6:,.0f} MB, {a.big_lines:,} lines)")
     command = [tool("gpt41cost"), "estimate", "--format", "json"]
@@ -379,6 +384,7 @@ def memory(a: argparse.Namespace, env: dict[str, str], small: Path) -> None:
             f"input tokens baseline {tb:,}, ours {to:,}: {'EQUAL' if tb == to else 'DIFFERENT'}"
         )
     print("load average after " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    return mem.pss_mb < BAR_RSS_MB
 
 
 if __name__ == "__main__":
