@@ -564,7 +564,7 @@ class UsageResult(Struct, frozen=True):
     duplicates: int = 0
     #: LiteLLM spend-log rows answered from the proxy's own cache: not billed, not priced
     proxy_cache_hits: int = 0
-    #: LiteLLM spend-log rows that keep no cached-token count: priced with none cached
+    #: records that keep no cached-token count (LiteLLM spend-log rows, Langfuse usage): priced with none cached
     uncached_rows: int = 0
     #: priced requests of a priority tier whose input is over :attr:`long_context_threshold`:
     #: priced at standard rates, as priority prices exclude long context (docs/accounting.md §2)

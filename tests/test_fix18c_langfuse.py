@@ -111,6 +111,13 @@ def test_every_usage_type_is_read_in_every_layout(cli, tmp_path, layout) -> None
     usd += Decimal(550) * Decimal("1.6") / 10**6
     assert Decimal(doc["total_usd"]) == usd
     assert gpt41cost.usage(path).to_dict()["total_usd"] == doc["total_usd"]
+    # USAGE_ONLY keeps no cached count: priced with none cached and said so, as a LiteLLM row is
+    # (before: priced so and not said); the rows with usageDetails keep one, even when it is none
+    assert [n for n in doc["notes"] if "No cached-token count" in n] == [
+        "No cached-token count in 1 record (LiteLLM spend-log rows with no usage_object or additional_usage_values "
+        "in their metadata, Langfuse observations with usage and no usageDetails): priced with none cached, so that "
+        "cost is an upper bound."
+    ]
 
 
 def test_a_usage_in_another_unit_is_a_bad_record_naming_it(cli, tmp_path) -> None:

@@ -172,5 +172,6 @@ def test_rows_without_a_cached_count_are_named_as_an_upper_bound(
     assert got.result.uncached_rows == n  # ROWS[0] has no metadata; ROWS[1] keeps 1,024 cached
     assert got.result.duplicates == 1
     assert any(
-        note.startswith(f"{n:,} LiteLLM spend-log row(s) keep no cached-token count") for note in got.to_dict()["notes"]
+        note.startswith(f"No cached-token count in {n:,} record{'s' if n != 1 else ''} (LiteLLM spend-log rows")
+        for note in got.to_dict()["notes"]
     )

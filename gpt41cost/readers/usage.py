@@ -570,7 +570,8 @@ class _ProxyCacheHit(Exception):
 
 
 class _Uncached(Exception):
-    """A LiteLLM spend-log row that keeps no cached-token count (:func:`_spend_log_cached`): its
+    """A record that keeps no cached-token count (a LiteLLM spend-log row, :func:`_spend_log_cached`;
+    a Langfuse observation read from its ``usage``, :func:`_langfuse_counts`): its
     ``record``, with none cached, is added and counted (``acc.uncached_rows``), so the report says
     its cost is an upper bound."""
 
@@ -800,6 +801,7 @@ def _from_response(
     if not names_model(model):  # an empty name names no model, as none does
         raise _NoModel(obj)
     cached: int | None = None
+    unknown = False  # no cached-token count kept (a Langfuse observation's usage): none cached, counted
     if "prompt_tokens" in usage or "completion_tokens" in usage:  # Chat Completions
         inp = _tok(usage, "prompt_tokens", "usage")
         out = _tok(usage, "completion_tokens", "usage")
@@ -810,7 +812,8 @@ def _from_response(
         details, dkey = usage.get("input_tokens_details"), "usage.input_tokens_details"
     elif (counts := _langfuse_counts(obj, usage)) is not None:  # a Langfuse observation
         inp, cached, out = counts
-        details, dkey = None, "usageDetails"
+        details, dkey, unknown = None, "usageDetails", cached is None
+        cached = cached or 0
     else:
         raise _Bad(
             "bad_tokens",
@@ -834,7 +837,7 @@ def _from_response(
         stamp = _log_time(obj) or outer
         day = None if stamp is None else _log_day(*stamp)
     tier = obj.get("service_tier")
-    return UsageRecord(
+    record = UsageRecord(
         model,
         inp,
         cached,
@@ -844,6 +847,9 @@ def _from_response(
         day=day,
         response_id=_str_or_none(obj.get("id")),
     )
+    if unknown:
+        raise _Uncached(record)
+    return record
 
 
 #: Langfuse observations (its observations API, its exports) count a generation's tokens by usage
@@ -861,11 +867,12 @@ LANGFUSE_CACHED_KEYS = ("input_cached_tokens", "input_cache_read")
 LANGFUSE_USAGE_TYPES = ("GENERATION", "EMBEDDING")
 
 
-def _langfuse_counts(obj: dict[str, Any], usage: dict[str, Any]) -> tuple[int, int, int] | None:
+def _langfuse_counts(obj: dict[str, Any], usage: dict[str, Any]) -> tuple[int, int | None, int] | None:
     """(input, cached, output) tokens of a Langfuse observation: its ``usageDetails`` when they
     hold an ``input*`` or ``output*`` type (:data:`LANGFUSE_CACHED_KEYS`), else its (deprecated)
     ``usage`` in ``TOKENS`` (``input``, ``output``: sums of those types, as the API writes them,
-    with no cached count: priced with none cached); None when it is neither."""
+    with no cached count: cached None, priced with none cached and counted as such); None when it
+    is neither."""
     details = obj.get("usageDetails")
     if isinstance(details, dict) and any(isinstance(k, str) and k.startswith(("input", "output")) for k in details):
         _twice(obj, ("usageDetails",))
@@ -883,7 +890,7 @@ def _langfuse_counts(obj: dict[str, Any], usage: dict[str, Any]) -> tuple[int, i
         if unit != "TOKENS":
             shown = orjson.dumps(unit).decode()[:40]
             raise _Bad("bad_tokens", f"usage.unit is {shown}, not TOKENS: a Langfuse usage that counts no tokens")
-        return _tok(usage, "input", "usage"), 0, _tok(usage, "output", "usage")
+        return _tok(usage, "input", "usage"), None, _tok(usage, "output", "usage")
     return None
 
 
@@ -1229,8 +1236,8 @@ def _items(value: list[Any], where: str) -> Iterator[tuple[Any, str]]:
 def count_apart(exc: Exception, acc: Accumulator, add: Callable[[UsageRecord], None]) -> None:
     """What every sink's ``bad`` does with a record :func:`consume_record` hands it that is not a
     bad one: a stream chunk or event with no usage by design (``acc.not_usage``), a LiteLLM proxy
-    cache hit (``acc.proxy_cache_hits``), a LiteLLM row with no cached-token count, added through
-    the sink's ``add`` (which drops a duplicate) and named (``acc.uncached_rows``)."""
+    cache hit (``acc.proxy_cache_hits``), a record with no cached-token count (LiteLLM, Langfuse),
+    added through the sink's ``add`` (which drops a duplicate) and named (``acc.uncached_rows``)."""
     if isinstance(exc, _NotUsage):
         acc.not_usage += 1
     elif isinstance(exc, _ProxyCacheHit):

@@ -260,8 +260,9 @@ def usage_report(result: UsageResult) -> Report:
         )
     if result.uncached_rows:
         notes.append(
-            f"{result.uncached_rows:,} LiteLLM spend-log row(s) keep no cached-token count (no usage_object or "
-            "additional_usage_values in their metadata): priced with none cached, so their cost is an upper bound."
+            f"No cached-token count in {counted(result.uncached_rows, 'record')} (LiteLLM spend-log rows with no "
+            "usage_object or additional_usage_values in their metadata, Langfuse observations with usage and no "
+            "usageDetails): priced with none cached, so that cost is an upper bound."
         )
     if result.priority_long_context:
         from ..estimate import long_priority_note
