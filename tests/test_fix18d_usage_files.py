@@ -87,3 +87,32 @@ def test_requests_are_still_requests(cli, tmp_path: Path, line) -> None:  # type
     p.write_text(json.dumps(line) + "\n")
     r = cli(["estimate", str(p), "-m", "gpt-4.1", "-f", "json"])
     assert "gpt41cost usage" not in r.stderr
+
+
+#: A response whose first line is over the 64 KiB head (a long answer logged whole).
+LONG = {
+    "id": "chatcmpl-long",
+    "object": "chat.completion",
+    "created": 1764547200,
+    "model": "gpt-4.1-2025-04-14",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "word " * 20_000}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 100, "completion_tokens": 20_000, "total_tokens": 20_100},
+}
+
+
+@pytest.mark.parametrize("name", ["log.jsonl", "log.txt", "log", "-"])
+def test_a_first_line_over_the_head_is_still_a_usage_log(cli, tmp_path: Path, name: str) -> None:
+    """A log whose first record is over 64 KiB: a .txt, a file with no extension and stdin were
+    counted silently as one prompt (exit 0); the .jsonl was refused already."""
+    text = "".join(json.dumps({**LONG, "id": f"chatcmpl-{i}"}) + "\n" for i in range(2))
+    assert len(text.split("\n")[0]) > 64 * 1024
+    if name == "-":
+        r = cli(["estimate", "-", "-m", "gpt-4.1"], input=text)
+        shown = "stdin"
+    else:
+        p = tmp_path / name
+        p.write_text(text)
+        r = cli(["estimate", str(p), "-m", "gpt-4.1"])
+        shown = str(p)
+    assert (r.exit_code, r.stdout) == (3, "")
+    assert r.stderr.startswith(f"gpt41cost: error: {shown}: holds Chat Completions responses (usage records")

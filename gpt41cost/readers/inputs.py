@@ -431,7 +431,7 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
     what = "stdin" if source == STDIN else f"extension {shown}" if ext else "no extension"
     if not gz and _is_image(data):
         return _Input(source, "image", f"content: image bytes ({what})", data)
-    if (usage := usage_records(data[:HEAD_BYTES], len(data) <= HEAD_BYTES)) is not None:
+    if (usage := usage_records(data, True)) is not None:  # read whole: its first line, however long
         _refuse_usage(source, usage)
     kind, agree = _content_shape(data)
     void = "" if kind is not None else _void(data)
