@@ -101,7 +101,9 @@ def test_calibration_names_what_the_models_the_log_leaves_out_rest_on(cli, tmp_p
         f"gpt-4.1-mini 350 (observed mean in {log}); gpt-4.1, gpt-4.1-nano 350 "
         "(none of their requests in the log: the mean over all its requests)"
     )
-    assert said["cached input"].endswith("; gpt-4.1, gpt-4.1-nano: none cached (none of their requests in the log)")
+    assert said["cached input"].endswith(
+        "; gpt-4.1, gpt-4.1-nano: none cached (none of their requests in the log, and the prompt cache is per model)"
+    )
 
 
 def doc_assumptions(cli, prompt, log):

@@ -65,7 +65,7 @@ def _cache_text(r: EstimateResult) -> str:
             text += "; " + ", ".join(f"{m} observed hit rate {pct(a.hit_rate_by_model[m] * 100)}" for m in rated)
         others = _not_in_log(r, [*a.cache_by_model, *a.hit_rate_by_model])
         if others:
-            text += f"; {', '.join(others)}: none cached ({NOT_IN_LOG})"
+            text += f"; {', '.join(others)}: none cached ({NOT_IN_LOG}, and the prompt cache is per model)"
     return text
 
 
