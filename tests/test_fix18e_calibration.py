@@ -67,6 +67,8 @@ def test_plan_prices_a_request_as_estimate_does(cli, tmp_path, records, prompted
     assert cached["gpt-4.1"] == 0
     assert outputs == ({"gpt-4.1-mini": 1000, "gpt-4.1": 1000} if records is MINI_ONLY else
                        {"gpt-4.1-mini": 1000, "gpt-4.1": 200})  # fmt: skip
+    # README: inputs.output_tokens is the mean over all the log's requests ((4 x 1,000 + 4 x 200) / 8)
+    assert plan["inputs"]["output_tokens"] == (1000 if records is MINI_ONLY else 600)
 
 
 def test_plan_names_what_a_model_the_log_leaves_out_rests_on(cli, tmp_path):
