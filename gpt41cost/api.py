@@ -763,23 +763,24 @@ def _refuse_bad_batch_lines(got: Gathered, preflight: bool) -> None:
                 raise error(f"{found[0][1]}{more}; {BAD_LINE_ADVICE}")
 
 
-def _skip_lines(first: Sequence[str], count: int, empty: Sequence[str], counted: int) -> list[str]:
+def _skip_lines(first: Sequence[str], count: int, empty: Sequence[str], requests: int) -> list[str]:
     """Bad lines or files skipped: the first few, then how many in all, and whether any request
-    was left to count (``counted``: the requests read); and the empty files."""
+    was left to count (``requests``: the requests read); and the empty files."""
+    from .report import counted
+
     out = [f"skipped: {message}" for message in first]
     if count > len(first):
         out.append(f"... and {count - len(first)} more bad lines skipped")
     if count:
-        rest = "the others were counted" if counted else "no request was left to count"
-        out.append(f"{count} bad line(s) or file(s) skipped; {rest}")
+        rest = "the others were counted" if requests else "no request was left to count"
+        out.append(f"{counted(count, 'bad line or file', 'bad lines or files')} skipped; {rest}")
     if empty:
-        from .readers.inputs import holds, nothing_to_send
+        from .readers.inputs import all_empty, holds, nothing_to_send
 
-        noun = nothing_to_send(empty)
-        plain = noun == "empty file(s)"
+        plain = all_empty(empty)
         shown = ", ".join(e if plain else f"{e} ({holds(e)})" for e in empty[:5])
         shown += f" and {len(empty) - 5} more" if len(empty) > 5 else ""
-        out.append(f"skipped {len(empty)} {noun}: {shown}")
+        out.append(f"skipped {nothing_to_send(empty)}: {shown}")
     return out
 
 

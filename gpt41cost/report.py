@@ -322,10 +322,11 @@ def pct(value: Decimal | None, places: int = 1) -> str:
     return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):,}%"
 
 
-def counted(n: int, noun: str) -> str:
+def counted(n: int, noun: str, plural: str | None = None) -> str:
     """A count and its noun, singular for one: ``1 day``, ``1,234 days`` (``noun`` singular; the
-    plural adds an s). The one way a report writes a count of something."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+    plural adds an s, or is ``plural`` where it does not: ``1 entry``, ``2 entries``). The one way
+    a report writes a count of something."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 def n_requests(n: int) -> str:

@@ -287,7 +287,7 @@ def test_broken_jsonl_line_says_nothing_was_counted_and_skip_bad_counts_the_rest
     r = cli(str(p), "--skip-bad", "-f", "json")
     assert r.exit_code == 0
     assert json.loads(r.stdout)["models"][0]["requests"] == 3
-    assert "line 3" in r.stderr and "1 bad line(s) or file(s) skipped; the others were counted" in r.stderr
+    assert "line 3" in r.stderr and "1 bad line or file skipped; the others were counted" in r.stderr
 
 
 def test_stdin_request(cli):

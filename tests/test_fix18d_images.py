@@ -40,7 +40,7 @@ def test_skip_bad_skips_a_bad_image_named_and_counted(cli, tmp_path: Path, name:
     assert r.exit_code == 0, r.stderr
     assert [i["source"] for i in json.loads(r.stdout)["inputs"]] == [str(d / "a.md")]
     assert f"skipped: {d / name}: {why}" in r.stderr and "replace the file or leave it out\n" in r.stderr
-    assert "1 bad line(s) or file(s) skipped" in r.stderr
+    assert "1 bad line or file skipped" in r.stderr
 
 
 @pytest.mark.parametrize(("name", "data", "why"), BAD_IMAGES)

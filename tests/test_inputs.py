@@ -206,7 +206,7 @@ def test_mixed_folder_table_lists_every_input_and_the_skipped_file(cli: Any) -> 
     assert "Inputs" in r.stdout
     assert "extension .json, but valid JSON that is no request (a config?)" in r.stdout
     assert "empty file (found in a directory)" in r.stdout
-    assert "skipped 1 empty file(s)" in r.stderr and "empty.txt" in r.stderr
+    assert "skipped 1 empty file:" in r.stderr and "empty.txt" in r.stderr
 
 
 # --------------------------------------------------------------------------- --as

@@ -9,9 +9,9 @@ from gpt41cost.views.limits import unrendered_notes
 
 
 def test_the_unrendered_note_counts_with_separators_as_its_list_of_names_does():
-    assert unrendered_note(1_010).startswith("1,010 input(s) look like unrendered templates")  # was "1010 input(s)"
+    assert unrendered_note(1_010).startswith("1,010 inputs look like unrendered templates")  # was "1010 input(s)"
     (many,) = unrendered_notes([f"t{i}.txt" for i in range(1_010)])
-    assert many.startswith("1,010 input(s)") and many.endswith(" and 1,005 more")
+    assert many.startswith("1,010 inputs look like") and many.endswith(" and 1,005 more")
 
 
 def test_the_dated_prices_rule_says_how_plan_check_prices_a_change_within_the_horizon(shipped_catalog):

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 TEMPLATE_NOTE = (
-    "{n} input(s) look like unrendered templates (Jinja or mustache markup: {{{{ }}}}, {{% %}} or {{# #}}): each is "
-    "counted as written, its placeholders and tags for tokens, not the text they render to; render them first "
-    "to count the prompts sent: {files}"
+    "{n} input looks like an unrendered template (Jinja or mustache markup: {{{{ }}}}, {{% %}} or {{# #}}): it is "
+    "counted as written, its placeholders and tags for tokens, not the text they render to; render it first "
+    "to count the prompt sent: {files}"
 )
 
 
@@ -54,7 +54,7 @@ def test_plan_says_templates_are_counted_as_written(cli, tmp_path: Path):
     assert json.loads(r.stdout)["notes"].count(note) == 1
     assert r.stderr.count(f"gpt41cost: warning: {note}\n") == 1
     table = cli(["plan", str(w)])
-    assert "unrendered templates" in table.stdout
+    assert "unrendered template" in table.stdout  # one input: "looks like an unrendered template"
 
 
 def test_limits_api_carries_the_templates(tmp_path: Path):
@@ -143,13 +143,13 @@ def test_skip_bad_says_when_nothing_was_left_to_count(cli, tmp_path: Path, comma
     bad.write_text('{"a":\nnot json\n', encoding="utf-8")
     r = cli([command[0], str(bad), "--skip-bad", *command[1:]])
     assert r.exit_code != 0 and r.stdout == ""
-    assert "gpt41cost: warning: 1 bad line(s) or file(s) skipped; no request was left to count\n" in r.stderr
+    assert "gpt41cost: warning: 1 bad line or file skipped; no request was left to count\n" in r.stderr
     assert "the others were counted" not in r.stderr
     ok = tmp_path / "ok.txt"
     ok.write_text("hello\n", encoding="utf-8")
     mixed = cli([command[0], str(bad), str(ok), "--skip-bad", *command[1:]])
     assert mixed.exit_code == 0, mixed.stderr
-    assert "gpt41cost: warning: 1 bad line(s) or file(s) skipped; the others were counted\n" in mixed.stderr
+    assert "gpt41cost: warning: 1 bad line or file skipped; the others were counted\n" in mixed.stderr
 
 
 # -- K: a stale catalog is a warning on stderr in estimate, limits, plan and usage alike -------------

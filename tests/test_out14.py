@@ -302,7 +302,7 @@ def test_estimate_says_templates_are_counted_as_written(cli, tmp_path: Path):
     r = cli(["estimate", str(tmp_path), "-f", "json"])
     doc = json.loads(r.stdout)
     note = (
-        "2 input(s) look like unrendered templates (Jinja or mustache markup: {{ }}, {% %} or {# #}): each is "
+        "2 inputs look like unrendered templates (Jinja or mustache markup: {{ }}, {% %} or {# #}): each is "
         "counted as written, its placeholders and tags for tokens, not the text they render to; render them first "
         "to count the prompts sent (listed under Inputs)"
     )

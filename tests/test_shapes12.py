@@ -101,7 +101,7 @@ def test_an_empty_array_in_a_folder_is_skipped_and_listed(cli: Cli, tmp_path: Pa
     # 6 input tokens and 500 output on gpt-4.1 ($2 and $8 per 1M): $0.000012 + $0.004; the [] added
     # 1 more request of 1 input token and 500 output ($0.004002) before.
     assert doc["models"][0]["total_usd"] == "0.004012"
-    assert f"skipped 1 file(s) with nothing to send: {tmp_path / 'list.json'} (an empty JSON array)" in run.stderr
+    assert f"skipped 1 file with nothing to send: {tmp_path / 'list.json'} (an empty JSON array)" in run.stderr
 
 
 def test_an_array_of_numbers_is_text_that_says_why(cli: Cli, tmp_path: Path):

@@ -164,7 +164,7 @@ def test_a_folder_lists_what_each_skipped_file_holds(cli: Cli, tmp_path: Path):
         ("settings.json", "an empty JSON object (found in a directory)"),
     ]
     assert (
-        f"skipped 3 file(s) with nothing to send: {tmp_path / 'blank.txt'} (empty file), "
+        f"skipped 3 files with nothing to send: {tmp_path / 'blank.txt'} (empty file), "
         f"{tmp_path / 'list.json'} (an empty JSON array), {tmp_path / 'settings.json'} (an empty JSON object)"
     ) in run.stderr
     alone = cli("estimate", tmp_path / "settings.json", "-m", "gpt-4.1", expect=3)

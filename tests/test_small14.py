@@ -189,7 +189,7 @@ def test_a_blank_small_file_given_a_kind_in_a_directory_is_still_skipped_as_empt
     (tmp_path / "request.txt").write_text(CHAT, encoding="utf-8")
     r = cli("estimate", tmp_path, "--as", "chat", "-m", "gpt-4.1", "-f", "json", expect=0)
     assert [i["source"].rsplit("/", 1)[-1] for i in r.json()["inputs"]] == ["request.txt"]
-    assert "skipped 1 empty file(s): " in r.stderr and r.stderr.rstrip().endswith("blank.txt")
+    assert "skipped 1 empty file: " in r.stderr and r.stderr.rstrip().endswith("blank.txt")
 
 
 # 7. Assessment.long_context_share covers every model's own requests, weighted by its share.

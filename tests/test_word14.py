@@ -110,8 +110,8 @@ def test_limits_names_the_unrendered_templates(cli, tmp_path: Path) -> None:
     r = cli("limits", tmp_path / "t.txt", "--peak-rpm", "10", "--output-tokens", "100", "-f", "json", expect=0)
     import json
 
-    (note,) = (n for n in json.loads(r.stdout)["notes"] if "unrendered templates" in n)
-    assert note.endswith(f"render them first to count the prompts sent: {tmp_path / 't.txt'}")
+    (note,) = (n for n in json.loads(r.stdout)["notes"] if "unrendered template" in n)
+    assert note.endswith(f"render it first to count the prompt sent: {tmp_path / 't.txt'}")
 
 
 # --------------------------------------------------------------------------- item 5: a model not yet released

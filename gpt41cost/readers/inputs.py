@@ -41,6 +41,7 @@ from ..catalog import Catalog
 from ..errors import STDIN, InputError, ParameterError, Skipped, Uncountable, quoted, slot, source_name
 from ..images import BadImage, ImageSize
 from ..measure import KINDS, InputFile, Measured, Totals
+from ..report import counted
 from . import pool
 from .files import MAX_WHOLE_BYTES, blank, read_limited
 from .requests import (
@@ -154,9 +155,17 @@ def holds(source: str) -> str:
     return getattr(source, "what", EMPTY_FILE)
 
 
+def all_empty(skipped: Sequence[str]) -> bool:
+    """Is every skipped file an empty file (not one holding nothing else to send)?"""
+    return all(holds(e) == EMPTY_FILE for e in skipped)
+
+
 def nothing_to_send(empty: Sequence[str]) -> str:
-    """The skipped files as a noun: "empty file(s)" when every one is, else "file(s) with nothing to send"."""
-    return "empty file(s)" if all(holds(e) == EMPTY_FILE for e in empty) else "file(s) with nothing to send"
+    """The skipped files counted: "1 empty file", "2 empty files" when every one is (:func:`all_empty`),
+    else "1 file with nothing to send", "2 files with nothing to send"."""
+    if all_empty(empty):
+        return counted(len(empty), EMPTY_FILE)
+    return counted(len(empty), "file with nothing to send", "files with nothing to send")
 
 
 #: How an input's reason (:class:`InputFile`) says it holds template markup, counted as written.
@@ -176,10 +185,12 @@ def unrendered_note(n: int, names: str = UNDER_INPUTS) -> str:
     """The note for ``n`` prompts that look like unrendered templates, ending with ``names``: where
     they are named (estimate: :data:`UNDER_INPUTS`; limits and plan, which list no inputs: ``": "``
     and the files)."""
+    one = n == 1
     return (
-        f"{n:,} input(s) look like unrendered templates (Jinja or mustache markup: {{{{ }}}}, {{% %}} or {{# #}}): "
-        "each is counted as written, its placeholders and tags for tokens, not the text they render to; "
-        f"render them first to count the prompts sent{names}"
+        f"{counted(n, 'input')} {'looks like an unrendered template' if one else 'look like unrendered templates'} "
+        f"(Jinja or mustache markup: {{{{ }}}}, {{% %}} or {{# #}}): {'it' if one else 'each'} is counted as written, "
+        "its placeholders and tags for tokens, not the text they render to; "
+        f"render {'it' if one else 'them'} first to count the {'prompt' if one else 'prompts'} sent{names}"
     )
 
 
@@ -990,6 +1001,7 @@ __all__ = [
     "Empty",
     "Gathered",
     "UncountableAdvice",
+    "all_empty",
     "classify",
     "content_kind",
     "gather",

@@ -598,8 +598,7 @@ def estimate_report(
     if r.empty_inputs:
         from ..readers.inputs import nothing_to_send
 
-        what = nothing_to_send(r.empty_inputs)
-        notes.append(f"Skipped {len(r.empty_inputs)} {what} found in directories (listed under Inputs)")
+        notes.append(f"Skipped {nothing_to_send(r.empty_inputs)} found in directories (listed under Inputs)")
     notes += uncounted_notes(r.uncounted)
     from ..readers.inputs import unrendered, unrendered_note
 
