@@ -45,6 +45,7 @@ from .errors import Skipped, UnknownModelError, UsageError, quoted, source_name
 from .lifecycle import NOT_YET_RELEASED, SHUT_DOWN, UNSERVED, Lifecycle
 from .measure import PRIORITY_TIERS, priority_excludes
 from .numbers import NumberError, parse_share
+from .report import counted, n_requests
 
 #: 2: ``as_of``, ``catalog_as_of``, ``undated_requests`` and ``after_shutdown`` (issue #13).
 SCHEMA_VERSION = 3
@@ -820,16 +821,18 @@ def ungrouped_words(results: int, rows: int = 0) -> str:
     batch or service tier rests on (``rows`` of them CSV export rows)."""
     said = []
     if results > rows:
-        said.append(f"{results - rows:,} Usage API result(s) not grouped by batch or service_tier (null there)")
+        said.append(f"{counted(results - rows, 'Usage API result')} not grouped by batch or service_tier (null there)")
     if rows:
         said.append(
-            f"{rows:,} CSV export row(s) with an empty batch cell (or no batch column), or an empty "
+            f"{counted(rows, 'CSV export row')} with an empty batch cell (or no batch column), or an empty "
             "service_tier on a row that is not Batch"
         )
+    one = results == 1  # results counts the rows too: one result or row alone, or more
     return (
-        " and ".join(said) + " are priced at standard prices, though each may hold Batch (half price) or "
-        "priority requests: fetch the usage with group_by=batch and group_by=service_tier (usage --from-api "
-        "asks for both)" + (", or export it with both columns filled" if rows else "")
+        " and ".join(said) + f" {'is' if one else 'are'} priced at standard prices, though "
+        f"{'it' if one else 'each'} may hold Batch (half price) or priority requests: fetch the usage with "
+        "group_by=batch and group_by=service_tier (usage --from-api asks for both)"
+        + (", or export it with both columns filled" if rows else "")
     )
 
 
@@ -840,7 +843,7 @@ def standard_tier_words(flex: int, fine_tuned_priority: int) -> str:
         (flex, "flex (OpenAI does not offer it for the GPT-4.1 family)"),
         (fine_tuned_priority, "a fine-tuned model's priority (OpenAI publishes no priority prices for it)"),
     ]
-    return "".join(f"; {what} at standard prices" + (f" ({n:,} request(s) here)" if n else "") for n, what in here)
+    return "".join(f"; {what} at standard prices" + (f" ({n_requests(n)} here)" if n else "") for n, what in here)
 
 
 def long_rows_words(over: Sequence[int], maybe: Sequence[int], threshold: int) -> str:
@@ -860,10 +863,11 @@ def long_rows_words(over: Sequence[int], maybe: Sequence[int], threshold: int) -
         )
     if not said:
         return ""
+    rows = over[0] + maybe[0]
     return (
-        f"; {over[0] + maybe[0]:,} priority row(s) of several requests each (Usage API results, CSV rows) "
-        f"do not say which request is over {threshold:,}, so are priced at priority prices, an upper bound: "
-        + "; ".join(said)
+        f"; {counted(rows, 'priority row')} of several requests each (Usage API results, CSV rows) "
+        f"{'does' if rows == 1 else 'do'} not say which request is over {threshold:,}, so "
+        f"{'is' if rows == 1 else 'are'} priced at priority prices, an upper bound: " + "; ".join(said)
     )
 
 

@@ -34,6 +34,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 from .catalog import Catalog
 from .errors import WORKLOAD_YAML, InputError, InputParameterError, slot
+from .report import n_requests
 from .usage import Accumulator, Resolver, UsageResult, date_of, mode_of, percentile
 
 SHARE_PLACES = Decimal("0.0001")
@@ -135,7 +136,7 @@ def workload_yaml(
             continue  # the alias shuts down with it (inferred): plan --check holds the alias to the date
         if result.run_date is not None and snap.lifecycle.mark(result.run_date):
             lines.append(
-                f"# The records name {snap.model} ({snap.requests:,} request(s), under {snap.counted_under} below): "
+                f"# The records name {snap.model} ({n_requests(snap.requests)}, under {snap.counted_under} below): "
                 f"{snap.lifecycle.mark(result.run_date)}; name the snapshot under models for plan --check to hold "
                 "the workload to its dates."
             )

@@ -153,7 +153,7 @@ def test_usage_marks_alias_records_after_the_inferred_shutdown(cli, tmp_path) ->
     assert r.exit_code == 0, r.stderr
     for alias, snap in ALIASES.items():
         assert (
-            f"{alias}: 1 request(s) dated after its shutdown on 2027-01-14 (inferred: its only snapshot {snap} "
+            f"{alias}: 1 request dated after its shutdown on 2027-01-14 (inferred: its only snapshot {snap} "
             "shuts down 2027-01-14) (2027-01-15)" in r.stderr
         )
     doc = cli.json("usage", str(log), "--as-of", "2027-02-01")

@@ -267,6 +267,6 @@ def test_the_cli_warns_of_each_azure_model_string(cli, tmp_path: Path) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in SPEND_ROWS[2:5]))
     done = cli("usage", "--as-of", TEST_DATE, path)
     assert done.exit_code == 0, done.stderr
-    assert f"not priced: azure/gpt-4.1: 2 request(s) ({AZURE})" in done.stderr
-    assert f"not priced: azure/my-prod-41: 1 request(s) ({AZURE})" in done.stderr
+    assert f"not priced: azure/gpt-4.1: 2 requests ({AZURE})" in done.stderr
+    assert f"not priced: azure/my-prod-41: 1 request ({AZURE})" in done.stderr
     assert "3 requests not priced" in done.stdout

@@ -226,8 +226,8 @@ def test_results_not_grouped_by_batch_or_service_tier_are_an_assumption(
         assert said is None
         return
     assert said == (
-        "1 Usage API result(s) not grouped by batch or service_tier (null there) are priced at standard prices, "
-        "though each may hold Batch (half price) or priority requests: fetch the usage with group_by=batch and "
+        "1 Usage API result not grouped by batch or service_tier (null there) is priced at standard prices, "
+        "though it may hold Batch (half price) or priority requests: fetch the usage with group_by=batch and "
         "group_by=service_tier (usage --from-api asks for both)"
     )
     assert got.to_dict()["assumptions"]["processing_mode_of_usage_api_results"] == said
@@ -238,7 +238,7 @@ def test_the_cli_states_the_assumption(cli, tmp_path: Path) -> None:
     path.write_text(json.dumps(_page(_result(100, 1_000_000, 100_000, batch=None, service_tier=None))))
     done = cli("usage", "--as-of", TEST_DATE, path)
     assert done.exit_code == 0, done.stderr
-    assert "  processing mode of Usage API results: 1 Usage API result(s) not grouped by batch" in done.stdout
+    assert "  processing mode of Usage API results: 1 Usage API result not grouped by batch" in done.stdout
     assert "Total $0.560000 for 100 requests." in done.stdout
 
 
@@ -251,7 +251,9 @@ def test_ungrouped_results_are_counted_across_processes(tmp_path: Path, small_us
     got = gpt41cost.usage([str(path)], as_of=TEST_DATE, jobs=2).result
     small_usage_ranges(path)
     assert got.totals.requests == n and got.ungrouped_results == n
-    assert dict(got.assumptions)["processing mode of Usage API results"].startswith(f"{n:,} Usage API result(s)")
+    assert dict(got.assumptions)["processing mode of Usage API results"].startswith(
+        f"{n:,} Usage API results not grouped"
+    )
 
 
 # --------------------------------------------------------------------------- dated before the release
@@ -278,7 +280,7 @@ def test_requests_dated_before_the_release_are_named_as_after_a_shutdown(tmp_pat
     ]
     assert [(a.model, a.requests) for a in result.after_shutdown] == [("gpt-4.1-nano", 1)]
     said = (
-        "gpt-4.1: 2 request(s) dated before its release on 2025-04-14 (2025-01-01 to 2025-02-10): a proxy's log, "
+        "gpt-4.1: 2 requests dated before its release on 2025-04-14 (2025-01-01 to 2025-02-10): a proxy's log, "
         "a wrong clock or a mislabelled model? Priced at its first prices."
     )
     report = got.report()
@@ -303,7 +305,7 @@ def test_the_cli_warns_of_requests_before_the_release(cli, tmp_path: Path) -> No
     done = cli("usage", "--as-of", TEST_DATE, _jsonl(tmp_path, [_chat("e1", 1000, 100) | {"created": EARLY}]))
     assert done.exit_code == 0
     assert (
-        "gpt41cost: warning: gpt-4.1: 1 request(s) dated before its release on 2025-04-14 (2025-01-01): a proxy's "
+        "gpt41cost: warning: gpt-4.1: 1 request dated before its release on 2025-04-14 (2025-01-01): a proxy's "
         "log, a wrong clock or a mislabelled model? Priced at its first prices.\n"
     ) in done.stderr
     assert "Total $0.002800 for 1 request." in done.stdout
@@ -314,7 +316,7 @@ def test_the_cli_warns_of_requests_before_the_release(cli, tmp_path: Path) -> No
 #: gpt-4.1's context window and maximum output (the shipped catalog's)
 WINDOW, MAX_OUT = 1_047_576, 32_768
 OVER_SAID = (
-    "gpt-4.1: response(s) report more tokens than OpenAI serves in one request (a response of 5,000,000 "
+    "gpt-4.1: one or more responses report more tokens than OpenAI serves in one request (a response of 5,000,000 "
     "input tokens with its output over its context window of 1,047,576; 1 with output over its maximum output of "
     "32,768): a mislabelled model or a broken log? Priced all the same."
 )

@@ -183,7 +183,7 @@ def test_usage_shows_a_zero_width_model_name_escaped(cli, tmp_path: Path) -> Non
     log.write_text(ZW_LOG)
     r = cli("usage", log)
     assert r.exit_code == 0
-    assert r.stderr == "gpt41cost: warning: not priced: gpt-4.1\\u200b: 1 request(s) (not in the pricing catalog)\n"
+    assert r.stderr == "gpt41cost: warning: not priced: gpt-4.1\\u200b: 1 request (not in the pricing catalog)\n"
     assert "\u200b" not in r.stdout
     lines = r.stdout.splitlines()
     at = lines.index(" model           requests   input tokens   cached input   output tokens   why")

@@ -67,8 +67,8 @@ def test_a_sum_row_of_several_requests_keeps_priority_prices_and_says_one_is_ove
     assert got.totals.cost_usd == Decimal("3.192") and got.priority_long_context == 0
     said = _tiers(got)
     assert (
-        "1 priority row(s) of several requests each (Usage API results, CSV rows) do not say which request is "
-        "over 128,000, so are priced at priority prices, an upper bound: 1 of them (3 requests) with more input "
+        "1 priority row of several requests each (Usage API results, CSV rows) does not say which request is "
+        "over 128,000, so is priced at priority prices, an upper bound: 1 of them (3 requests) with more input "
         "than their requests x 128,000: at least one request in each is over it;" in said
     )
     assert "may be over" not in said
@@ -90,7 +90,8 @@ def test_a_sum_row_within_the_threshold_adds_nothing(tmp_path: Path) -> None:
     page["data"][0]["results"][0]["input_tokens"] = 128_000  # 3 requests: none can be over
     path = tmp_path / "p.json"
     path.write_text(json.dumps(page))
-    assert "row(s) of several requests" not in _tiers(_usage(path))
+    said = _tiers(_usage(path))
+    assert "row of several requests" not in said and "rows of several requests" not in said
 
 
 def test_sum_rows_of_one_request_are_told_apart_across_processes(tmp_path: Path, small_usage_ranges) -> None:
@@ -139,12 +140,12 @@ def test_csv_rows_with_empty_batch_or_tier_cells_are_not_grouped_as_a_page_is() 
     assert page.ungrouped_results == csv.ungrouped_results == 2
     said = dict(csv.assumptions)["processing mode of Usage API results"]
     assert said.startswith(
-        "2 CSV export row(s) with an empty batch cell (or no batch column), or an empty service_tier on a row "
+        "2 CSV export rows with an empty batch cell (or no batch column), or an empty service_tier on a row "
         "that is not Batch are priced at standard prices"
     )
     assert said.endswith("(usage --from-api asks for both), or export it with both columns filled")
     assert dict(page.assumptions)["processing mode of Usage API results"].startswith(
-        "2 Usage API result(s) not grouped by batch or service_tier (null there) are priced"
+        "2 Usage API results not grouped by batch or service_tier (null there) are priced"
     )
 
 
@@ -159,7 +160,9 @@ def test_a_csv_export_without_batch_or_tier_columns_is_not_grouped(tmp_path: Pat
     )
     got = _usage(path)
     assert got.ungrouped_results == 2
-    assert dict(got.assumptions)["processing mode of Usage API results"].startswith("2 CSV export row(s)")
+    assert dict(got.assumptions)["processing mode of Usage API results"].startswith(
+        "2 CSV export rows with an empty batch cell"
+    )
 
 
 def test_grouped_csv_rows_add_no_assumption(tmp_path: Path) -> None:
@@ -172,7 +175,7 @@ def test_a_page_and_a_csv_together_name_both(tmp_path: Path) -> None:
     got = gpt41cost.usage([str(DATA / "ungrouped_page.json"), str(DATA / "empty_batch.csv")], as_of=TEST_DATE).result
     assert got.ungrouped_results == 4
     assert dict(got.assumptions)["processing mode of Usage API results"].startswith(
-        "2 Usage API result(s) not grouped by batch or service_tier (null there) and 2 CSV export row(s)"
+        "2 Usage API results not grouped by batch or service_tier (null there) and 2 CSV export rows with"
     )
 
 

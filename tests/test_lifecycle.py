@@ -609,8 +609,8 @@ def test_usage_records_after_shutdown_and_undated(cli, tmp_path):
     # still priced, at the last prices in force: 3M input x $0.10 + 1M output x $0.40
     assert Decimal(doc["total_usd"]) == Decimal("0.70")
     out = cli(["usage", str(log), "--as-of", "2026-12-06"]).stdout
-    assert "gpt-4.1-nano: 1 request(s) dated after its shutdown on 2026-10-23 (2026-11-01)" in out
-    assert "1 request(s) carry no timestamp: priced at the prices of the run's date (2026-12-06)" in out
+    assert "gpt-4.1-nano: 1 request dated after its shutdown on 2026-10-23 (2026-11-01)" in out
+    assert "1 request carries no timestamp: priced at the prices of the run's date (2026-12-06)" in out
 
 
 def test_pricing_shows_status_dates_entries_and_age(cli, tmp_path):

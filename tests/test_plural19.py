@@ -8,10 +8,25 @@ each test checks the form for one and for two, through the CLI or the public API
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
+
+import gpt41cost
+from tests.conftest import chat_response
+
+#: a model the catalog does not price
+UNPRICED = "gpt-4o-2024-08-06"
+#: 2026-12-01 10:00 UTC: before the tests' run date (2026-12-06)
+DEC_1 = int(dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC).timestamp())
+DAY = 86_400
+
+
+def _log(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
 
 
 def _some(n: int, one: str, many: str) -> str:
@@ -50,3 +65,76 @@ def test_estimate_counts_the_inputs_that_look_like_templates(cli, tmp_path: Path
     them = _some(n, "render it first to count the prompt sent", "render them first to count the prompts sent")
     assert f"gpt41cost: warning: {said} (Jinja or mustache markup: " in r.stderr
     assert f"{them} (listed under Inputs)\n" in r.stderr
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_usage_names_the_unpriced_requests_counted(cli, tmp_path: Path, n: int) -> None:
+    log = _log(tmp_path / "u.jsonl", [chat_response("p", "gpt-4.1", DEC_1)]
+               + [chat_response(f"u{i}", UNPRICED, DEC_1) for i in range(n)])  # fmt: skip
+    r = cli("usage", log, expect=0)
+    said = _some(n, "1 request", "{n} requests")
+    assert f"gpt41cost: warning: not priced: {UNPRICED}: {said} (not in the pricing catalog)\n" in r.stderr
+    assert f"Total $0.003264 for 1 priced request; {said} not priced (see above)." in r.stdout
+    assert "(s)" not in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_usage_strict_counts_the_models_not_priced(cli, tmp_path: Path, n: int) -> None:
+    models = [UNPRICED, "gpt-4o-mini-2024-07-18"][:n]
+    log = _log(tmp_path / "u.jsonl", [chat_response(f"u{i}", m, DEC_1) for i, m in enumerate(models)])
+    r = cli("usage", log, "--strict", expect=1)
+    said = _some(n, "1 model", "{n} models")
+    assert r.stderr.rstrip().endswith(f"--strict: {said} not priced: {', '.join(models)}")
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_usage_counts_the_bad_records_skipped(cli, tmp_path: Path, n: int) -> None:
+    log = _log(tmp_path / "u.jsonl", [chat_response("a", "gpt-4.1", DEC_1), *["not json"] * n])
+    r = cli("usage", log, expect=0)
+    said = _some(n, "skipped 1 bad record (1 not JSON)", "skipped {n} bad records ({n} not JSON)")
+    assert f"gpt41cost: warning: {said}; --strict fails on the first\n" in r.stderr
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_usage_counts_the_duplicates_dropped(cli, tmp_path: Path, n: int) -> None:
+    responses = [chat_response(f"r{i}", "gpt-4.1", DEC_1) for i in range(n)]
+    log = _log(tmp_path / "u.jsonl", [*responses, *responses])
+    notes = cli("usage", log, "-f", "json", expect=0).json()["notes"]
+    said = _some(n, "1 record repeats", "{n} records repeat")
+    assert f"Duplicates dropped: {said} a response id already counted (the same response in two files, or " in (
+        " ".join(notes)
+    )
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_usage_counts_the_requests_dated_after_the_run_date(cli, tmp_path: Path, n: int) -> None:
+    later = [chat_response(f"l{i}", "gpt-4.1", DEC_1 + 7 * DAY) for i in range(n)]
+    log = _log(tmp_path / "u.jsonl", [chat_response("a", "gpt-4.1", DEC_1), *later])
+    notes = cli("usage", log, "-f", "json", expect=0).json()["notes"]
+    said = _some(n, "1 request is", "{n} requests are")
+    own = _some(n, "its own day", "their own days")
+    assert (
+        f"{said} dated after the run's date 2026-12-06 (2026-12-08): counted here at the prices for {own}, left out "
+        "of a --forecast" in " ".join(notes)
+    )
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_usage_counts_the_responses_over_the_maximum_output(tmp_path: Path, n: int) -> None:
+    over = [chat_response(f"o{i}", "gpt-4.1", DEC_1, out=40_000) for i in range(n)]
+    got = gpt41cost.usage([str(_log(tmp_path / "u.jsonl", over))])
+    who = _some(n, "a response reports", "responses report")
+    assert (
+        f"gpt-4.1: {who} more tokens than OpenAI serves in one request ({n} with output over its maximum output "
+        "of 32,768): a mislabelled model or a broken log? Priced all the same."
+    ) in got.report().warnings
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_a_csv_export_names_the_column_or_columns_it_lacks(cli, tmp_path: Path, n: int) -> None:
+    header = "start_time,model,input_tokens,num_model_requests" if n == 1 else "start_time,model,input_tokens"
+    csv = tmp_path / "u.csv"
+    csv.write_text(f"{header}\n1764979200,gpt-4.1,1000{',1' if n == 1 else ''}\n", encoding="utf-8")
+    r = cli("usage", csv, expect=3)
+    said = _some(n, "column output_tokens", "columns num_model_requests, output_tokens")
+    assert f"CSV export lacks the {said} (header: " in r.stderr

@@ -147,7 +147,7 @@ def test_strict_exits_1_and_tolerance_moves_the_bar(cli):
     r = cli(base)
     assert r.exit_code == ExitCode.CHECK_FAILED
     assert "OVER" in r.stdout
-    assert r.stderr.strip().endswith("--strict: 2 reconciliation row(s) over 1%: 2026-11-12, web search tool calls")
+    assert r.stderr.strip().endswith("--strict: 2 reconciliation rows over 1%: 2026-11-12, web search tool calls")
     r = cli([*base, "--tolerance", "5%"])
     assert r.exit_code == ExitCode.CHECK_FAILED
     assert r.stderr.strip().endswith("over 5%: web search tool calls")

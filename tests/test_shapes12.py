@@ -239,15 +239,15 @@ def _created(day: str) -> int:
     [
         pytest.param(
             ["2026-12-05", "2026-12-08", "2026-12-09", "2026-12-09"],
-            "3 request(s) are dated after the run's date 2026-12-06 (2026-12-08 to 2026-12-09): counted here at "
+            "3 requests are dated after the run's date 2026-12-06 (2026-12-08 to 2026-12-09): counted here at "
             "the prices for their own days, left out of a --forecast; model status is as of 2026-12-06. A clock "
             "ahead, or --as-of before the log ends?",
             id="three-later",
         ),
         pytest.param(
             ["2026-12-06", "2026-12-07"],
-            "1 request(s) are dated after the run's date 2026-12-06 (2026-12-07): counted here at the prices for "
-            "their own days, left out of a --forecast; model status is as of 2026-12-06. A clock ahead, or --as-of "
+            "1 request is dated after the run's date 2026-12-06 (2026-12-07): counted here at the prices for "
+            "its own day, left out of a --forecast; model status is as of 2026-12-06. A clock ahead, or --as-of "
             "before the log ends?",
             id="one-day",
         ),

@@ -123,10 +123,10 @@ def test_usage_marks_the_deprecated_snapshots_a_log_names(cli, tmp_path) -> None
     ]
     assert doc["snapshots"][0]["lifecycle"]["shutdown_on"] == "2027-01-14"
     out = cli("usage", log, *TODAY).stdout
-    assert f"the records name {SNAP} (1 request(s), priced in the gpt-4.1 row): deprecated, shuts down 2027-01-14" in (
+    assert f"the records name {SNAP} (1 request, priced in the gpt-4.1 row): deprecated, shuts down 2027-01-14" in (
         " ".join(out.split())
     )
-    assert f"the records name {MINI_SNAP} (2 request(s), priced in the gpt-4.1-mini row)" in " ".join(out.split())
+    assert f"the records name {MINI_SNAP} (2 requests, priced in the gpt-4.1-mini row)" in " ".join(out.split())
     assert "the alias gpt-4.1-mini shuts down with it (inferred)" in " ".join(out.split())
 
 
@@ -141,8 +141,8 @@ def test_usage_after_the_shutdown_names_the_snapshot(cli, tmp_path) -> None:
     log = _log(tmp_path, chat_response("x1", SNAP, JAN_15))
     r = cli("usage", log, "--as-of", "2027-02-01")
     assert r.exit_code == 0, r.stderr
-    assert f"{SNAP}: 1 request(s) dated after its shutdown on 2027-01-14 (2027-01-15)" in r.stderr
-    assert "gpt-4.1: 1 request(s)" not in r.stdout + r.stderr
+    assert f"{SNAP}: 1 request dated after its shutdown on 2027-01-14 (2027-01-15)" in r.stderr
+    assert "gpt-4.1: 1 request" not in r.stdout + r.stderr
     doc = cli.json("usage", log, "--as-of", "2027-02-01")
     assert [a["model"] for a in doc["after_shutdown"]] == [SNAP]
     assert doc["snapshots"][0]["lifecycle"]["status"] == "shut_down"
@@ -212,7 +212,7 @@ def test_an_emitted_workload_says_which_snapshots_the_records_name(cli, tmp_path
     r = cli("usage", log, "--tier", "2", "--emit-workload", str(out), *cat, *TODAY)
     assert r.exit_code == 0, r.stderr
     text = out.read_text(encoding="utf-8")
-    assert f"# The records name {SNAP} (1 request(s), under gpt-4.1 below): deprecated, shuts down 2027-01-14" in text
+    assert f"# The records name {SNAP} (1 request, under gpt-4.1 below): deprecated, shuts down 2027-01-14" in text
     assert 'models: {"gpt-4.1": 1.0000}' in text  # one entry a model, as a workload lists it
     assert cli("plan", str(out), "--check", *cat, *TODAY).exit_code == 0
     # named as the comment says, the snapshot's dates hold

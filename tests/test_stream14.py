@@ -217,7 +217,7 @@ def test_a_stream_cut_before_its_usage_says_so(cli, tmp_path: Path):
     assert r.exit_code == 3
     assert r.stdout == ""
     assert r.stderr == (
-        f"gpt41cost: error: {f}: no usage records found; 12 streamed chunk(s) or event(s) hold no usage by design: "
+        f"gpt41cost: error: {f}: no usage records found; 12 streamed chunks or events hold no usage by design: "
         "a stream's usage is on its last chunk (with stream_options.include_usage) or its response.completed event, "
         "which these do not hold\n"
     )

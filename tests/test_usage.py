@@ -362,7 +362,7 @@ def test_mixed_bad_lines_are_skipped_with_file_and_line():
         pytest.param("bad/empty.jsonl", r"empty.jsonl:1: empty file", id="empty"),
         pytest.param(
             "bad/missing-columns.csv",
-            r"missing-columns.csv:1: CSV export lacks the column\(s\) num_model_requests, output_tokens",
+            r"missing-columns.csv:1: CSV export lacks the columns num_model_requests, output_tokens",
             id="csv-columns",
         ),
         pytest.param("truncated.jsonl.gz", r"truncated.jsonl.gz:80: gzip data is cut off", id="cut-gzip"),

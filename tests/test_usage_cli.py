@@ -175,7 +175,7 @@ def test_skipped_records_summarised_on_stderr(cli):
     lines = r.stderr.splitlines()
     assert lines[0].startswith("gpt41cost: warning: ") and "mixed.jsonl:2: not JSON" in lines[0]
     assert lines[-2:] == [
-        "gpt41cost: warning: skipped 5 bad record(s) (2 bad token counts, 1 no usage object, "
+        "gpt41cost: warning: skipped 5 bad records (2 bad token counts, 1 no usage object, "
         "2 not JSON); --strict fails on the first",
         STALE.rstrip("\n"),  # the report's warnings come after the reading's
     ]
@@ -187,11 +187,11 @@ def test_skipped_records_summarised_on_stderr(cli):
     [
         pytest.param(["bad/mixed.jsonl", "--strict"], 3, "mixed.jsonl:2: not JSON", id="strict-bad-line"),
         pytest.param(
-            ["chat.jsonl", "--strict"], 1, "--strict: 1 model(s) not priced: gpt-4o-2024-08-06", id="strict-unpriced"
+            ["chat.jsonl", "--strict"], 1, "--strict: 1 model not priced: gpt-4o-2024-08-06", id="strict-unpriced"
         ),
         pytest.param(["bad/empty.jsonl"], 3, "empty.jsonl: no usage records found", id="empty"),
         pytest.param(
-            ["bad/missing-columns.csv"], 3, "lacks the column(s) num_model_requests, output_tokens", id="csv-columns"
+            ["bad/missing-columns.csv"], 3, "lacks the columns num_model_requests, output_tokens", id="csv-columns"
         ),
         pytest.param(
             ["truncated.jsonl.gz", "--strict"], 3, "truncated.jsonl.gz:80: gzip data is cut off", id="cut-gzip-strict"
@@ -272,7 +272,7 @@ def test_duplicates_are_noted_in_every_format(cli, tmp_path):
     assert (doc["records"], doc["duplicates_dropped"], doc["total_usd"]) == (5, 5, "0.2845424")
     for fmt in ("table", "markdown"):
         r = cli(str(tmp_path), "--format", fmt)
-        assert "Duplicates dropped: 5 record(s) repeat a response id already counted" in r.stdout
+        assert "Duplicates dropped: 5 records repeat a response id already counted" in r.stdout
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "table", "markdown"])

@@ -222,16 +222,17 @@ def _check(
 def _gate(got: Usage, strict: bool, tolerance: str) -> None:
     """--strict: exit 1 on unpriced models or reconciliation rows over the tolerance (after the report)."""
     from ..errors import CheckFailed
+    from ..report import counted
 
     if not strict:
         return
     rec = got.reconciliation
     if got.result.unpriced:
         names = _listed([u.model or "(no model)" for u in got.result.unpriced])
-        raise CheckFailed(f"--strict: {len(got.result.unpriced)} model(s) not priced: {names}")
+        raise CheckFailed(f"--strict: {counted(len(got.result.unpriced), 'model')} not priced: {names}")
     if rec is not None and rec.flagged:
         keys = _listed([r.key for r in rec.flagged])
-        raise CheckFailed(f"--strict: {len(rec.flagged)} reconciliation row(s) over {tolerance}: {keys}")
+        raise CheckFailed(f"--strict: {counted(len(rec.flagged), 'reconciliation row')} over {tolerance}: {keys}")
 
 
 def _listed(names: list[str]) -> str:
@@ -261,6 +262,7 @@ def _emit_workload(path: str | None, got: Usage, tier: int | None, budget: Decim
 def _warn(result: UsageResult) -> None:
     """Skipped records (a few examples, then the count by reason) on stderr; the unpriced models
     are the report's warnings (:func:`gpt41cost.views.usage.usage_report`)."""
+    from ..report import counted
     from ..usage import SKIP_REASONS
 
     for s in result.skip_examples[:SHOW_SKIPS]:
@@ -268,4 +270,4 @@ def _warn(result: UsageResult) -> None:
     if result.skipped:
         n = sum(result.skipped.values())
         parts = ", ".join(f"{v:,} {SKIP_REASONS.get(k, k)}" for k, v in sorted(result.skipped.items()))
-        warn(f"skipped {n:,} bad record(s) ({parts}); --strict fails on the first")
+        warn(f"skipped {counted(n, 'bad record')} ({parts}); --strict fails on the first")

@@ -77,6 +77,7 @@ from ..catalog import Catalog
 from ..errors import STDIN, InputError, InputParameterError, Skipped, quoted, slot, source_name
 from ..measure import PRIORITY_TIERS, priority_excludes
 from ..numbers import LIMIT, REQUESTS, TOKENS, NumberError, parse_count
+from ..report import counted
 from ..usage import (
     BAND_LIMIT,
     BAND_SHIFT,
@@ -2445,7 +2446,8 @@ def _scan_csv(stream: IO[bytes], first: bytes, sink: Sink, top: int) -> None:
     if missing:
         raise _Bad(
             "bad_file",
-            f"CSV export lacks the column(s) {', '.join(missing)} (header: {', '.join(header)[:120]})",
+            f"CSV export lacks the {'column' if len(missing) == 1 else 'columns'} {', '.join(missing)} "
+            f"(header: {', '.join(header)[:120]})",
             top,
         )
     width = len(header)
@@ -2957,9 +2959,10 @@ def _read_usage(
         first = f"; first problem: {acc.skips[0].message()}" if acc.skips else ""
         if not first and acc.not_usage:
             first = (
-                f"; {acc.not_usage:,} streamed chunk(s) or event(s) hold no usage by design: a stream's usage is on "
+                f"; {counted(acc.not_usage, 'streamed chunk or event', 'streamed chunks or events')} "
+                f"{'holds' if acc.not_usage == 1 else 'hold'} no usage by design: a stream's usage is on "
                 "its last chunk (with stream_options.include_usage) or its response.completed event, which "
-                "these do not hold"
+                + ("this does not hold" if acc.not_usage == 1 else "these do not hold")
             )
         raise InputError(f"{where}: no usage records found{first}")
     return acc

@@ -95,7 +95,7 @@ def _unserved_note(dated: AfterShutdown | BeforeRelease, when: str, prices: str)
     before its release), priced all the same at ``prices``."""
     span = dated.first_day if dated.first_day == dated.last_day else f"{dated.first_day} to {dated.last_day}"
     return (
-        f"{dated.model}: {dated.requests:,} request(s) dated {when} ({span}): "
+        f"{dated.model}: {n_requests(dated.requests)} dated {when} ({span}): "
         f"a proxy's log, a wrong clock or a mislabelled model? Priced at {prices}."
     )
 
@@ -110,9 +110,11 @@ def _after_run_date(result: UsageResult) -> list[str]:
     day = result.run_date.isoformat()
     first, last = late["first_day"], late["last_day"]
     span = first if first == last else f"{first} to {last}"
+    one = late["requests"] == 1
     return [
-        f"{late['requests']:,} request(s) are dated after the run's date {day} ({span}): "
-        f"counted here at the prices for their own days, left out of a --forecast; model status is as of {day}. "
+        f"{n_requests(late['requests'])} {'is' if one else 'are'} dated after the run's date {day} ({span}): "
+        f"counted here at the prices for {'its own day' if one else 'their own days'}, left out of a --forecast; "
+        f"model status is as of {day}. "
         "A clock ahead, or --as-of before the log ends?"
     ]
 
@@ -254,9 +256,11 @@ def usage_report(result: UsageResult) -> Report:
         parts = ", ".join(f"{code}: {n:,}" for code, n in sorted(result.failed_batch.items()))
         notes.append(f"Failed or expired Batch requests, not billed and not priced: {parts}.")
     if result.proxy_cache_hits:
+        hits = result.proxy_cache_hits
         notes.append(
-            f"LiteLLM proxy cache hits, not billed and not priced: {result.proxy_cache_hits:,} spend-log row(s) with "
-            "cache_hit true were answered by the proxy from its own cache and never reached OpenAI."
+            f"LiteLLM proxy cache hits, not billed and not priced: {counted(hits, 'spend-log row')} with "
+            f"cache_hit true {'was' if hits == 1 else 'were'} answered by the proxy from its own cache and never "
+            "reached OpenAI."
         )
     if result.uncached_rows:
         notes.append(
@@ -276,13 +280,14 @@ def usage_report(result: UsageResult) -> Report:
         notes.append(f"Skipped records ({sum(result.skipped.values()):,}): {parts}.")
     if result.duplicates:
         notes.append(
-            f"Duplicates dropped: {result.duplicates:,} record(s) repeat a response id already counted "
+            f"Duplicates dropped: {counted(result.duplicates, 'record')} "
+            f"{'repeats' if result.duplicates == 1 else 'repeat'} a response id already counted "
             "(the same response in two files, or logged twice); each response is counted once."
         )
     if result.unchecked:
         notes.append(
-            f"{result.unchecked:,} record(s) were counted without a duplicate check: more distinct response "
-            "ids than the reader remembers."
+            f"{counted(result.unchecked, 'record')} {'was' if result.unchecked == 1 else 'were'} counted without a "
+            "duplicate check: more distinct response ids than the reader remembers."
         )
     for late in result.after_shutdown:
         because = result.lifecycles.get(late.model, ALWAYS_ACTIVE).because()
@@ -298,8 +303,16 @@ def usage_report(result: UsageResult) -> Report:
             said.append(
                 f"{big.requests_over_max_output:,} with output over its maximum output of {big.max_output_tokens:,}"
             )
+        # How many responses are over the context window is not known (only the largest sum is kept),
+        # only that one is; one over the maximum output as well may be that response or another.
+        if big.requests_over_max_output > 1:
+            who = "responses report"
+        elif big.largest_input_tokens:
+            who = "one or more responses report"
+        else:
+            who = "a response reports"
         warn(
-            f"{big.model}: response(s) report more tokens than OpenAI serves in one request ({'; '.join(said)}): "
+            f"{big.model}: {who} more tokens than OpenAI serves in one request ({'; '.join(said)}): "
             "a mislabelled model or a broken log? Priced all the same."
         )
     for early in result.before_release:
@@ -319,7 +332,7 @@ def usage_report(result: UsageResult) -> Report:
                 notes.append(f"{label} is {life.mark(day)}: traffic on it {move}.")
         for snap in result.snapshots:  # dated apart from the alias whose row prices it
             status = snap.lifecycle.status(day)
-            named = f"{snap.model} ({snap.requests:,} request(s), priced in the {snap.counted_under} row)"
+            named = f"{snap.model} ({n_requests(snap.requests)}, priced in the {snap.counted_under} row)"
             if status == NOT_YET_RELEASED:
                 continue  # its alias's note says it: the snapshot is released with it
             if status == SHUT_DOWN:
@@ -332,8 +345,8 @@ def usage_report(result: UsageResult) -> Report:
     notes += _after_run_date(result)
     if result.undated_requests:
         notes.append(
-            f"{result.undated_requests:,} request(s) carry no timestamp: priced at the prices of the run's date "
-            f"({result.run_date})."
+            f"{n_requests(result.undated_requests)} {'carries' if result.undated_requests == 1 else 'carry'} no "
+            f"timestamp: priced at the prices of the run's date ({result.run_date})."
         )
     if result.run_date is not None:
         for stale in catalog_notes(result.catalog_as_of, result.run_date):
@@ -353,7 +366,7 @@ def usage_report(result: UsageResult) -> Report:
         notes=notes,
         footer=footer,
         warnings=[
-            *(f"not priced: {u.model or '(no model)'}: {u.requests:,} request(s) ({u.reason})" for u in unpriced),
+            *(f"not priced: {u.model or '(no model)'}: {n_requests(u.requests)} ({u.reason})" for u in unpriced),
             *warned,
         ],
         charts=_charts(result),
