@@ -50,6 +50,7 @@ from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import TokenUsage, cost_of
 from .errors import InputParameterError, ParameterError, slot
 from .numbers import check_budget  # where it lives since a usage run checks --budget without this module
+from .report import counted, n_requests
 from .usage import (
     EPOCH,
     Accumulator,
@@ -224,8 +225,8 @@ class Forecast:
     @property
     def assumptions(self) -> tuple[tuple[str, str], ...]:
         rate = (
-            f"mean daily traffic (tokens by kind, per model and processing mode) over the {self.rate_days} day(s) "
-            f"{self.rate_from} to {self.rate_to}"
+            f"mean daily traffic (tokens by kind, per model and processing mode) over the "
+            f"{counted(self.rate_days, 'day')} {self.rate_from} to {self.rate_to}"
         )
         if self.rest_of_run_date_usd is not None:
             if self.run_date_left_out:
@@ -246,11 +247,12 @@ class Forecast:
             f"{self.records_from - _dt.timedelta(days=1)}) count as none in the spend so far (no traffic then, or "
             "records missing: a log kept for fewer days, a later --since)"
         )
+        are = "is" if self.undated_requests == 1 else "are"
         undated = (
             ""
             if not self.undated_requests
-            else f"; {self.undated_requests} request(s) without a timestamp (${_plain_usd(self.undated_usd)} at the "
-            "run date's prices) are on no day: left out of the spend so far, the rate and the projection"
+            else f"; {n_requests(self.undated_requests)} without a timestamp (${_plain_usd(self.undated_usd)} at the "
+            f"run date's prices) {are} on no day: left out of the spend so far, the rate and the projection"
         )
         return (
             (

@@ -27,7 +27,7 @@ from .cost import TokenUsage, cost_of
 from .errors import UnknownModelError
 from .measure import PRIORITY_TIERS
 from .numbers import parse_tolerance  # where it lives since a usage run checks --tolerance without this module
-from .report import usd_cents
+from .report import n_requests, usd_cents
 from .usage import Accumulator, PricesOnDay, Resolver, UsageResult, day_label, mode_of, priced_mode, priced_parts
 
 if TYPE_CHECKING:  # the costs reader is imported by read_and_reconcile, when costs are given
@@ -283,16 +283,19 @@ def reconcile(
             )
             tiers = computed.odd_tiers.get(day)
             if tiers:
+                one = len(tiers) == 1
                 notes.append(
-                    f"the usage names service tier(s) {', '.join(sorted(tiers))} this day: the catalog has no "
-                    "price for them (standard prices are used), the likeliest cause"
+                    f"the usage names service {'tier' if one else 'tiers'} {', '.join(sorted(tiers))} this day: "
+                    f"the catalog has no price for {'it' if one else 'them'} (standard prices are used), the "
+                    "likeliest cause"
                 )
         unknown = unknown_by_day.get(day)
         if unknown and (over or bill is not None):
             parts = ", ".join(f"{name} {_usd(v)}" for name, v in sorted(unknown.items()))
             notes.append(f"includes line items the catalog does not price: {parts}")
         if unpriced_days.get(day):
-            notes.append(f"{unpriced_days[day]:,} request(s) of models the catalog does not price are left out")
+            n = unpriced_days[day]
+            notes.append(f"{n_requests(n)} of models the catalog does not price {'is' if n == 1 else 'are'} left out")
         day_rows.append(ReconRow(day, comp, bill, over and day != "unknown" and bill is not None, tuple(notes)))
 
     item_rows: list[ReconRow] = []

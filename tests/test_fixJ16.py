@@ -211,7 +211,7 @@ def test_days_after_a_shutdown_without_substitute_are_left_out(cli, tmp_path: Pa
         }
     ]
     warning = (
-        f"gpt41cost: warning: Forecast: {SNAP} shuts down on 2027-01-14: its traffic on the 18 day(s) left from "
+        f"gpt41cost: warning: Forecast: {SNAP} shuts down on 2027-01-14: its traffic on the 18 days left from "
         "2027-01-14 to 2027-01-31 is left out (no substitute in this catalog: OpenAI recommends gpt-6-luna, "
         "outside it); at its own prices it would add $180.00."
     )

@@ -56,12 +56,12 @@ def test_a_shutdown_on_the_run_date_covers_the_rest_of_it(cli, tmp_path: Path) -
     )
     warning = (
         f"gpt41cost: warning: Forecast: {SNAP} shut down on 2027-01-14: its traffic on the rest of 2027-01-14 (the "
-        "run date, not over) and the 17 day(s) after it to 2027-01-31 is left out (no substitute in this catalog: "
+        "run date, not over) and the 17 days after it to 2027-01-31 is left out (no substitute in this catalog: "
         "OpenAI recommends gpt-6-luna, outside it); at its own prices it would add $178.00."
     )
     assert warning in r.stderr.splitlines()
     table = cli("usage", _jan14(tmp_path), "--pricing", cat, "--forecast", "--as-of", "2027-01-14", expect=0)
-    assert f"{SNAP} shut down from 2027-01-14 (the rest of 2027-01-14 and 17 day(s) left)" in table.stdout
+    assert f"{SNAP} shut down from 2027-01-14 (the rest of 2027-01-14 and 17 days left)" in table.stdout
 
 
 def test_the_rest_of_a_run_date_after_the_shutdown_is_in_the_substitutes_part(tmp_path: Path) -> None:
@@ -93,7 +93,7 @@ def test_the_rest_of_a_run_date_after_the_shutdown_is_in_the_substitutes_part(tm
     ]
     assert f.projected_usd == f.spent_usd + s.usd  # its traffic is all the projection has
     (note,) = [n for n in forecast_notes(f) if "shut down on" in n]
-    assert "its traffic on the rest of 2026-10-25 (the run date, not over) and the 6 day(s) after it" in note
+    assert "its traffic on the rest of 2026-10-25 (the run date, not over) and the 6 days after it" in note
     assert "is priced at gpt-4.1-mini's prices (the substitute in this catalog): $1.30" in note
 
 
@@ -150,7 +150,7 @@ def test_own_prices_of_the_left_out_days_only(cli, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     warning = (
         "gpt41cost: warning: Forecast: gpt-4.1-nano shut down on 2026-10-23: its traffic on the rest of 2027-01-10 "
-        "(the run date, not over) and the 21 day(s) after it to 2027-01-31 is left out on 18 of them, 2027-01-14 "
+        "(the run date, not over) and the 21 days after it to 2027-01-31 is left out on 18 of them, 2027-01-14 "
         "to 2027-01-31 (its substitute gpt-4.1-mini shuts down on 2027-01-14 too; OpenAI recommends "
         "gpt-5.6-luna, outside this catalog): at its own prices they would add $1.80; the other 4, the rest of "
         "2027-01-10 to 2027-01-13, are priced at gpt-4.1-mini's prices (the substitute in this catalog): $1.20."

@@ -138,3 +138,14 @@ def test_a_csv_export_names_the_column_or_columns_it_lacks(cli, tmp_path: Path, 
     r = cli("usage", csv, expect=3)
     said = _some(n, "column output_tokens", "columns num_model_requests, output_tokens")
     assert f"CSV export lacks the {said} (header: " in r.stderr
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_forecast_counts_the_days_since_the_records_end(cli, tmp_path: Path, n: int) -> None:
+    log = _log(tmp_path / "u.jsonl", [chat_response("a", "gpt-4.1", DEC_1)])
+    run_date = f"2026-12-0{1 + n}"
+    notes = cli("usage", log, "--forecast", "--as-of", run_date, "-f", "json", expect=0).json()["notes"]
+    said = _some(n, "1 day", "{n} days")
+    assert f"The records end on 2026-12-01, {said} before the run date ({run_date}): the forecast runs" in (
+        " ".join(notes)
+    )

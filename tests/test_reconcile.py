@@ -280,4 +280,4 @@ def test_a_service_tier_the_catalog_lacks_is_named(catalog):
     rec = reconcile(acc, summarize(acc, catalog), [BilledItem(DAY, None, None, Decimal("2.4"))], catalog)
     (day,) = rec.by_day
     assert day.over
-    assert "the usage names service tier(s) scale this day" in day.notes[1]
+    assert "the usage names service tier scale this day: the catalog has no price for it " in day.notes[1]

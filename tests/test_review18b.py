@@ -37,7 +37,7 @@ def test_forecast_says_it_leaves_out_requests_without_a_timestamp(tmp_path: Path
     assert (f["spent_usd"], f["run_rate_usd_per_day"], f["days_left"]) == ("0.028", "0.0056", 26)
     assert f["projected_usd"] == "0.1736"  # 0.028 + 26 x 0.0056: the undated requests are in none of it
     rate = f["assumptions"]["run_rate"]
-    assert "3 request(s) without a timestamp ($0.6024 at the run date's prices) are on no day" in rate
+    assert "3 requests without a timestamp ($0.6024 at the run date's prices) are on no day" in rate
     assert "left out of the spend so far, the rate and the projection" in rate
     assert "without a timestamp" in result.render("table")
 

@@ -329,7 +329,7 @@ def test_a_crossing_before_the_run_date_is_not_a_day_to_come(catalog):
     assert row[1].text == "at the run rate, would have crossed on 2026-11-22 (no records after 2026-11-20)"
     notes = forecast_notes(f)
     assert "budget $5: at the run rate, would have crossed on 2026-11-22" in notes[0]
-    assert notes[1].startswith("The records end on 2026-11-20, 5 day(s) before the run date (2026-11-25)")
+    assert notes[1].startswith("The records end on 2026-11-20, 5 days before the run date (2026-11-25)")
     same_day = forecast(result, acc, catalog, run_date=dt.date(2026, 11, 20), budget=Decimal(5))
     assert forecast_tables(same_day)[0].rows[-1][1].text == "at the run rate, crosses on 2026-11-22"
     assert len(forecast_notes(same_day)) == 1  # records to the run date: nothing to say

@@ -40,7 +40,7 @@ def _gap_note(f: Forecast) -> str | None:
     if days <= 0:
         return None
     return (
-        f"The records end on {f.through}, {days} day(s) before {what}: the forecast runs from {f.through}, "
+        f"The records end on {f.through}, {counted(days, 'day')} before {what}: the forecast runs from {f.through}, "
         "as if the days since were still to come (their records missing, or no traffic); "
         f"give their records for a forecast as of {last}."
     )
@@ -110,9 +110,9 @@ def _shutdown_words(s: Shutdown, run: _dt.date) -> tuple[str, str]:
 def _days_words(s: Shutdown) -> str:
     """The days projected a shutdown covers: the rest of the run date, when among them, and the days after."""
     if not s.rest_of_run_date:
-        return f"the {s.days} day(s) left from {s.first_day} to {s.last_day}"
+        return f"the {counted(s.days, 'day')} left from {s.first_day} to {s.last_day}"
     rest = f"the rest of {s.first_day} (the run date, not over)"
-    return rest if s.days == 1 else f"{rest} and the {s.days - 1} day(s) after it to {s.last_day}"
+    return rest if s.days == 1 else f"{rest} and the {counted(s.days - 1, 'day')} after it to {s.last_day}"
 
 
 def shutdown_note(s: Shutdown, f: Forecast) -> str:
@@ -166,9 +166,13 @@ def forecast_tables(f: Forecast) -> list[Table]:
     for day, model in f.price_changes:
         row(f"{model} prices change", Shown(day.isoformat(), day.isoformat()))
     for s in f.shutdowns:
-        left = f"the rest of {s.first_day} and {s.days - 1}" if s.rest_of_run_date else f"{s.days}"
+        left = (
+            f"the rest of {s.first_day} and {counted(s.days - 1, 'day')}"
+            if s.rest_of_run_date
+            else counted(s.days, "day")
+        )
         row(
-            f"{s.model} shut down from {s.shutdown_on} ({left} day(s) left)",
+            f"{s.model} shut down from {s.shutdown_on} ({left} left)",
             Shown(_shutdown_words(s, f.run_date or f.through)[0], s.usd),
         )
     row("projected month-end" + (" (each day left at its own prices)" if moved else ""), Usd(f.projected_usd))

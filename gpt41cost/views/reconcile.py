@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..reconcile import Reconciliation, ReconRow
-from ..report import MONEY_PLACES, Cell, Shown, Table, Usd, money_str, pct
+from ..report import MONEY_PLACES, Cell, Shown, Table, Usd, counted, money_str, pct
 from .usage import ratio_str, snake
 
 _NUMERIC = frozenset({"computed", "billed", "difference", "ratio"})
@@ -69,7 +69,8 @@ def reconcile_notes(rec: Reconciliation) -> list[str]:
     flagged = rec.flagged
     pct = (rec.tolerance * 100).normalize()
     head = (
-        f"Reconciliation: {len(flagged)} row(s) differ by more than {pct:f}%"
+        f"Reconciliation: {counted(len(flagged), 'row')} {'differs' if len(flagged) == 1 else 'differ'} by more "
+        f"than {pct:f}%"
         if flagged
         else f"Reconciliation: every day and line item within {pct:f}%"
     )
