@@ -755,11 +755,12 @@ def _refuse_bad_batch_lines(got: Gathered, preflight: bool) -> None:
     API, ``--skip-bad`` on the command line)."""
     from .readers.inputs import BAD_LINE_ADVICE, UncountableAdvice
     from .readers.text import Advice
+    from .report import counted
 
     for facts, _ in got.batches:
         for found, error in ((facts.uncountable, UncountableAdvice), ([] if preflight else facts.bad_lines, Advice)):
             if found:
-                more = f" (and {len(found) - 1} more such lines)" if len(found) > 1 else ""
+                more = f" (and {counted(len(found) - 1, 'more such line')})" if len(found) > 1 else ""
                 raise error(f"{found[0][1]}{more}; {BAD_LINE_ADVICE}")
 
 
@@ -770,7 +771,7 @@ def _skip_lines(first: Sequence[str], count: int, empty: Sequence[str], requests
 
     out = [f"skipped: {message}" for message in first]
     if count > len(first):
-        out.append(f"... and {count - len(first)} more bad lines skipped")
+        out.append(f"... and {counted(count - len(first), 'more bad line')} skipped")
     if count:
         rest = "the others were counted" if requests else "no request was left to count"
         out.append(f"{counted(count, 'bad line or file', 'bad lines or files')} skipped; {rest}")

@@ -197,7 +197,7 @@ def test_usage_unreadable_subdirectory_is_an_error_or_skipped_with_skip_bad(
     r = cli(["usage", str(tmp_path), "--skip-bad", "-f", "json"])
     assert r.exit_code == 0, r.stderr
     assert f"{tmp_path / 'locked'}: directory cannot be read" in r.stderr
-    assert "skipped 1 bad record (1 unreadable directory)" in r.stderr
+    assert "skipped 1 bad record (unreadable directory: 1)" in r.stderr
     got, want = json.loads(r.stdout), json.loads(alone.stdout)
     assert got["skipped"] == {"unreadable_dir": 1}
     assert (got["requests"], got["total_usd"]) == (want["requests"], want["total_usd"])

@@ -91,7 +91,7 @@ def test_usage_strict_counts_the_models_not_priced(cli, tmp_path: Path, n: int) 
 def test_usage_counts_the_bad_records_skipped(cli, tmp_path: Path, n: int) -> None:
     log = _log(tmp_path / "u.jsonl", [chat_response("a", "gpt-4.1", DEC_1), *["not json"] * n])
     r = cli("usage", log, expect=0)
-    said = _some(n, "skipped 1 bad record (1 not JSON)", "skipped {n} bad records ({n} not JSON)")
+    said = _some(n, "skipped 1 bad record (not JSON: 1)", "skipped {n} bad records (not JSON: {n})")
     assert f"gpt41cost: warning: {said}; --strict fails on the first\n" in r.stderr
 
 
@@ -149,3 +149,24 @@ def test_forecast_counts_the_days_since_the_records_end(cli, tmp_path: Path, n: 
     assert f"The records end on 2026-12-01, {said} before the run date ({run_date}): the forecast runs" in (
         " ".join(notes)
     )
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_estimate_counts_the_bad_lines_past_those_shown(cli, tmp_path: Path, n: int) -> None:
+    """Ten bad lines are shown; the rest were '... and 1 more bad lines skipped'."""
+    ok = json.dumps({"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi"}]})
+    path = _log(tmp_path / "p.jsonl", [ok, *["not json"] * (10 + n)])
+    r = cli("estimate", path, "--skip-bad", "-m", "gpt-4.1", "-f", "json", expect=0)
+    said = _some(n, "1 more bad line", "{n} more bad lines")
+    assert f"gpt41cost: warning: ... and {said} skipped\n" in r.stderr
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_a_batch_files_bad_line_counts_the_others(cli, tmp_path: Path, n: int) -> None:
+    """limits on a Batch file with bad lines: '(and 1 more such lines)' before."""
+    body = {"model": "gpt-4.1", "messages": [{"role": "user", "content": "hi"}]}
+    line = json.dumps({"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": body})
+    path = _log(tmp_path / "b.jsonl", [line, *["not json"] * (1 + n)])
+    r = cli("limits", path, "--peak-rpm", "10", "-m", "gpt-4.1", expect=3)
+    said = _some(n, "1 more such line", "{n} more such lines")
+    assert f"(and {said}); nothing was counted" in r.stderr

@@ -175,8 +175,8 @@ def test_skipped_records_summarised_on_stderr(cli):
     lines = r.stderr.splitlines()
     assert lines[0].startswith("gpt41cost: warning: ") and "mixed.jsonl:2: not JSON" in lines[0]
     assert lines[-2:] == [
-        "gpt41cost: warning: skipped 5 bad records (2 bad token counts, 1 no usage object, "
-        "2 not JSON); --strict fails on the first",
+        "gpt41cost: warning: skipped 5 bad records (bad token counts: 2, no usage object: 1, "
+        "not JSON: 2); --strict fails on the first",
         STALE.rstrip("\n"),  # the report's warnings come after the reading's
     ]
     assert "Traceback" not in r.output

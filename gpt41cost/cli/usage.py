@@ -269,5 +269,5 @@ def _warn(result: UsageResult) -> None:
         warn(s.message())
     if result.skipped:
         n = sum(result.skipped.values())
-        parts = ", ".join(f"{v:,} {SKIP_REASONS.get(k, k)}" for k, v in sorted(result.skipped.items()))
+        parts = ", ".join(f"{SKIP_REASONS.get(k, k)}: {v:,}" for k, v in sorted(result.skipped.items()))
         warn(f"skipped {counted(n, 'bad record')} ({parts}); --strict fails on the first")
