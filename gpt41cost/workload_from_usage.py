@@ -34,7 +34,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 
 from .catalog import Catalog
 from .errors import WORKLOAD_YAML, InputError, InputParameterError, slot
-from .report import n_requests
+from .report import counted, n_requests
 from .usage import Accumulator, Resolver, UsageResult, date_of, mode_of, percentile
 
 SHARE_PLACES = Decimal("0.0001")
@@ -55,7 +55,7 @@ def _per_day(total: int, span: int) -> str:
     whole = _up(mean)
     shown = mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
     how = "" if whole == mean else f" = {'' if shown == mean else '~'}{shown.normalize():,f}, rounded up"
-    return f"{whole}       # mean: {total:,} requests / {span} day{'' if span == 1 else 's'}{how}"
+    return f"{whole}       # mean: {n_requests(total)} / {counted(span, 'day')}{how}"
 
 
 def _max_tokens(p95: int, mean: int, records: int) -> str:
@@ -124,9 +124,11 @@ def workload_yaml(
 
     mean_out = _up(Decimal(out) / total)
     lines = [
-        f"# Workload observed from usage, {first} to {last} ({span} UTC days, {total:,} priced requests).",
+        f"# Workload observed from usage, {first} to {last} ({counted(span, 'UTC day')}, "
+        f"{counted(total, 'priced request')}).",
         f"# Written by gpt41cost usage --emit-workload from: {', '.join(sources) or '-'}",
-        f"# Observed spend at catalog prices: ${result.total_usd.quantize(Decimal('0.01')):,} over {span} days. plan "
+        f"# Observed spend at catalog prices: ${result.total_usd.quantize(Decimal('0.01')):,} "
+        f"over {counted(span, 'day')}. plan "
         "uses one input size, cached tokens, batch and priority shares for every model, so its monthly cost can "
         "differ from it; the per-model figures below (or plan --calibrate-from the same usage) show by how much.",
     ]

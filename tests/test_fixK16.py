@@ -347,7 +347,8 @@ def test_the_workload_header_counts_the_priced_requests(tmp_path):
     got = gpt41cost.usage([str(path)])
     priced = got.result.totals.requests - got.result.totals.unpriced_requests
     assert priced == 3
-    assert "(1 UTC days, 3 priced requests)" in got.workload_yaml(4)
+    assert "(1 UTC day, 3 priced requests)" in got.workload_yaml(4)
+    assert "over 1 day. plan" in got.workload_yaml(4)
 
 
 @pytest.mark.parametrize(
