@@ -170,3 +170,15 @@ def test_a_batch_files_bad_line_counts_the_others(cli, tmp_path: Path, n: int) -
     r = cli("limits", path, "--peak-rpm", "10", "-m", "gpt-4.1", expect=3)
     said = _some(n, "1 more such line", "{n} more such lines")
     assert f"(and {said}); nothing was counted" in r.stderr
+
+
+def test_a_shutdown_on_the_rest_of_the_last_day_counts_no_whole_day(cli, tmp_path: Path) -> None:
+    """Records through the run date, the month's last day, of a model shut down earlier: its row
+    read '(the rest of 2027-01-31 and 0 days left)'; the day before, the rest and 1 day."""
+    from tests.test_fixJ16 import _catalog_file, _page
+
+    cat = _catalog_file(tmp_path)
+    for last, left in ((31, "the rest of 2027-01-31"), (30, "the rest of 2027-01-30 and 1 day")):
+        page = _page(tmp_path / f"jan{last}.json", [(dt.date(2027, 1, i), 5_000_000) for i in range(1, last + 1)])
+        r = cli("usage", page, "--pricing", cat, "--forecast", "--as-of", f"2027-01-{last}", expect=0)
+        assert f"gpt-4.1-2025-04-14 shut down from 2027-01-14 ({left} left)" in r.stdout

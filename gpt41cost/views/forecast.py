@@ -166,11 +166,9 @@ def forecast_tables(f: Forecast) -> list[Table]:
     for day, model in f.price_changes:
         row(f"{model} prices change", Shown(day.isoformat(), day.isoformat()))
     for s in f.shutdowns:
-        left = (
-            f"the rest of {s.first_day} and {counted(s.days - 1, 'day')}"
-            if s.rest_of_run_date
-            else counted(s.days, "day")
-        )
+        left = counted(s.days, "day")
+        if s.rest_of_run_date:  # the run date's rest, and the whole days after it if any
+            left = f"the rest of {s.first_day}" + (f" and {counted(s.days - 1, 'day')}" if s.days > 1 else "")
         row(
             f"{s.model} shut down from {s.shutdown_on} ({left} left)",
             Shown(_shutdown_words(s, f.run_date or f.through)[0], s.usd),
