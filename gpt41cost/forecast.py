@@ -50,7 +50,7 @@ from .catalog import Catalog, ResolvedModel, rates_for
 from .cost import TokenUsage, cost_of
 from .errors import InputParameterError, ParameterError, slot
 from .numbers import check_budget  # where it lives since a usage run checks --budget without this module
-from .report import counted, n_requests
+from .report import counted, dates, n_requests
 from .usage import (
     EPOCH,
     Accumulator,
@@ -226,7 +226,7 @@ class Forecast:
     def assumptions(self) -> tuple[tuple[str, str], ...]:
         rate = (
             f"mean daily traffic (tokens by kind, per model and processing mode) over the "
-            f"{counted(self.rate_days, 'day')} {self.rate_from} to {self.rate_to}"
+            f"{counted(self.rate_days, 'day')} {dates(self.rate_from, self.rate_to)}"
         )
         if self.rest_of_run_date_usd is not None:
             if self.run_date_left_out:

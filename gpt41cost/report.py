@@ -322,6 +322,11 @@ def pct(value: Decimal | None, places: int = 1) -> str:
     return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):,}%"
 
 
+def dates(first: object, last: object) -> str:
+    """A span of days as a report writes it: ``2026-12-01 to 2026-12-07``, one day alone as itself."""
+    return str(first) if first == last else f"{first} to {last}"
+
+
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """A count and its noun, singular for one: ``1 day``, ``1,234 days`` (``noun`` singular; the
     plural adds an s, or is ``plural`` where it does not: ``1 entry``, ``2 entries``). The one way

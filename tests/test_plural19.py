@@ -182,3 +182,17 @@ def test_a_shutdown_on_the_rest_of_the_last_day_counts_no_whole_day(cli, tmp_pat
         page = _page(tmp_path / f"jan{last}.json", [(dt.date(2027, 1, i), 5_000_000) for i in range(1, last + 1)])
         r = cli("usage", page, "--pricing", cat, "--forecast", "--as-of", f"2027-01-{last}", expect=0)
         assert f"gpt-4.1-2025-04-14 shut down from 2027-01-14 ({left} left)" in r.stdout
+
+
+def test_a_forecast_over_one_day_names_the_day_once(cli, tmp_path: Path) -> None:
+    """Records of one day: the forecast read '(2026-12-01 to 2026-12-01)' and 'over the 1 day
+    2026-12-01 to 2026-12-01'; a span of days is still 'D to D'."""
+    log = _log(tmp_path / "u.jsonl", [chat_response(f"r{i}", "gpt-4.1", DEC_1) for i in range(3)])
+    out = cli("usage", log, "--forecast", "--as-of", "2026-12-02", expect=0).stdout
+    assert "spent so far (2026-12-01) " in out
+    assert "run rate per day (mean of 1 day, 2026-12-01) " in out
+    assert "over the 1 day 2026-12-01 (days without records count as none)" in " ".join(out.split())
+    two = _log(tmp_path / "v.jsonl", [chat_response(f"r{i}", "gpt-4.1", DEC_1 + i * DAY) for i in range(2)])
+    out = cli("usage", two, "--forecast", "--as-of", "2026-12-03", expect=0).stdout
+    assert "spent so far (2026-12-01 to 2026-12-02) " in out
+    assert "run rate per day (mean of 2 days, 2026-12-01 to 2026-12-02) " in out

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..forecast import Crossing, Forecast, Shutdown, Span
-from ..report import Cell, Pct, Shown, Table, Usd, counted, money_str, usd_cents, usd_given
+from ..report import Cell, Pct, Shown, Table, Usd, counted, dates, money_str, usd_cents, usd_given
 from .usage import mean_shown, ratio_str, snake
 
 _NUMERIC = frozenset({"value", "requests", "RPD", "tokens", "tokens/min (day avg)", "TPM", "of RPD", "of TPM"})
@@ -110,7 +110,8 @@ def _shutdown_words(s: Shutdown, run: _dt.date) -> tuple[str, str]:
 def _days_words(s: Shutdown) -> str:
     """The days projected a shutdown covers: the rest of the run date, when among them, and the days after."""
     if not s.rest_of_run_date:
-        return f"the {counted(s.days, 'day')} left from {s.first_day} to {s.last_day}"
+        span = f"from {s.first_day} to {s.last_day}" if s.days > 1 else f"({s.first_day})"
+        return f"the {counted(s.days, 'day')} left {span}"
     rest = f"the rest of {s.first_day} (the run date, not over)"
     return rest if s.days == 1 else f"{rest} and the {counted(s.days - 1, 'day')} after it to {s.last_day}"
 
@@ -136,9 +137,9 @@ def forecast_tables(f: Forecast) -> list[Table]:
     def row(figure: str, value: Cell, status: str | None = None) -> None:
         rows.append([figure, value, status])
 
-    row(f"spent so far ({month_start} to {f.through})", Usd(f.spent_usd))
+    row(f"spent so far ({dates(month_start, f.through)})", Usd(f.spent_usd))
     row(
-        f"run rate per day (mean of {counted(f.rate_days, 'day')}, {f.rate_from} to {f.rate_to}{at_own})",
+        f"run rate per day (mean of {counted(f.rate_days, 'day')}, {dates(f.rate_from, f.rate_to)}{at_own})",
         Shown(f"{usd_cents(f.run_rate_usd)}/day", f.run_rate_usd),
     )
     if moved and f.start_rate_usd is not None:

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from ..lifecycle import ACTIVE, ALWAYS_ACTIVE, NOT_YET_RELEASED, SHUT_DOWN, alias_words
-from ..report import Cell, Chart, Pct, Report, Shown, Table, Usd, counted, money_str, n_requests, usd_auto
+from ..report import Cell, Chart, Pct, Report, Shown, Table, Usd, counted, dates, money_str, n_requests, usd_auto
 from ..usage import SCHEMA_VERSION, SKIP_REASONS, AfterShutdown, BeforeRelease, Line, UsageResult
 from .dated import catalog_notes, date_assumption
 
@@ -93,9 +93,8 @@ def _breakdown(title: str, first: str, lines: tuple[Line, ...], *, unpriced: boo
 def _unserved_note(dated: AfterShutdown | BeforeRelease, when: str, prices: str) -> str:
     """The note on a model's requests dated when it served none (``when``: after its shutdown,
     before its release), priced all the same at ``prices``."""
-    span = dated.first_day if dated.first_day == dated.last_day else f"{dated.first_day} to {dated.last_day}"
     return (
-        f"{dated.model}: {n_requests(dated.requests)} dated {when} ({span}): "
+        f"{dated.model}: {n_requests(dated.requests)} dated {when} ({dates(dated.first_day, dated.last_day)}): "
         f"a proxy's log, a wrong clock or a mislabelled model? Priced at {prices}."
     )
 
