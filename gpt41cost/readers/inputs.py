@@ -442,9 +442,11 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
     what = "stdin" if source == STDIN else f"extension {shown}" if ext else "no extension"
     if not gz and _is_image(data):
         return _Input(source, "image", f"content: image bytes ({what})", data)
-    if (usage := usage_records(data, True)) is not None:  # read whole: its first line, however long
-        _refuse_usage(source, usage)
     kind, agree = _content_shape(data)
+    # A usage record's shape is no request's, but a Batch output line's is a Batch line's: only then
+    # is the file looked at again, its first line however long (the whole read already, not a head)
+    if kind in (None, "batch") and (usage := usage_records(data, True)) is not None:
+        _refuse_usage(source, usage)
     void = "" if kind is not None else _void(data)
     if void:  # [] or {}: nothing to send, as a data file of them
         return _Input(source, "empty", f"content: {void} ({what})", data, gz, void=void)
