@@ -24,10 +24,11 @@ def _loop(d: Path) -> str:
     return "a symbolic link loop"
 
 
-def _prompts(tmp_path: Path, bad) -> tuple[Path, str]:  # type: ignore[no-untyped-def]
+def _prompts(tmp_path: Path, bad, name: str = "a.md", text: str = PROMPT) -> tuple[Path, str]:  # type: ignore[no-untyped-def]
+    """A directory holding ``name`` (a prompt, or another input) and what ``bad`` put beside it."""
     d = tmp_path / "d"
     d.mkdir()
-    (d / "a.md").write_text(PROMPT)
+    (d / name).write_text(text)
     return d, bad(d)
 
 
@@ -94,10 +95,8 @@ def test_the_api_names_its_own_arguments(tmp_path: Path) -> None:
 
 
 def _logs(tmp_path: Path, bad) -> tuple[Path, str]:  # type: ignore[no-untyped-def]
-    d = tmp_path / "logs"
-    d.mkdir()
-    (d / "a.jsonl").write_bytes((Path(__file__).parents[1] / "samples/usage/chat-completions.jsonl").read_bytes())
-    return d, bad(d)
+    log = (Path(__file__).parents[1] / "samples/usage/chat-completions.jsonl").read_text()
+    return _prompts(tmp_path, bad, "a.jsonl", log)
 
 
 @pytest.mark.parametrize("bad", BAD)

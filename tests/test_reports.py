@@ -11,7 +11,6 @@ import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,6 +18,7 @@ from gpt41cost.views.estimate import WHAT_IF_KEYS
 from tools import json_contract
 
 from .conftest import Run
+from .rendered import Rendered, rendered
 
 ROOT = Path(__file__).parent.parent
 
@@ -32,8 +32,8 @@ def _ids(run: tuple[str, list[str]]) -> str:
 
 #: Runs made once per process: (the arguments, the directory and environment) -> the run.
 _MADE: dict[tuple[tuple[str, ...], str, frozenset[tuple[str, str]]], Run] = {}
-#: The render call of each run made by :func:`_rendered_once`, by the same key.
-_CALLS: dict[tuple[tuple[str, ...], str, frozenset[tuple[str, str]]], tuple[Any, ...]] = {}
+#: Each run made by :func:`_rendered_once` and its render call, by the same key.
+_RENDERED: dict[tuple[tuple[str, ...], str, frozenset[tuple[str, str]]], Rendered] = {}
 
 
 def _key(args: tuple[str | list[str], ...]) -> tuple[tuple[str, ...], str, frozenset[tuple[str, str]]]:
@@ -51,43 +51,23 @@ def _once(cli, *args: str | list[str]) -> Run:  # type: ignore[no-untyped-def]
     return _MADE[key]
 
 
-def _rendered_once(cli, *args: str | list[str]) -> tuple[Run, tuple[Any, ...]]:  # type: ignore[no-untyped-def]
-    """:func:`_once`'s run and the one :func:`gpt41cost.report.render` call it made (see
-    :func:`_rendering`): the CSV test reads its tables, the table-format test its report."""
+def _rendered_once(cli, *args: str | list[str]) -> Rendered:  # type: ignore[no-untyped-def]
+    """:func:`_once`'s run and the one :func:`gpt41cost.report.render` call it made
+    (:func:`tests.rendered.rendered`): the CSV test reads its tables, the table-format test its report."""
     key = _key(args)
-    if key not in _CALLS:
+    if key not in _RENDERED:
         with pytest.MonkeyPatch.context() as patch:
-            _MADE[key], [_CALLS[key]] = _rendering(cli, patch, list(key[0]))
-    return _MADE[key], _CALLS[key]
+            _RENDERED[key] = rendered(cli, patch, list(key[0]), expect=(0, 1))
+        _MADE[key] = _RENDERED[key].run
+    return _RENDERED[key]
 
 
 def _written(cli, args: list[str], fmt: str) -> str:  # type: ignore[no-untyped-def]
     """What ``gpt41cost estimate ARGS -f FMT`` writes (JSON, CSV, Markdown or the table format):
     the JSON run, made once per process (:func:`_rendered_once`), or its report rendered in
     ``fmt`` as the CLI renders it (the same report in every format; no $COLUMNS in either run)."""
-    from gpt41cost.report import render
-
-    run, (report, _, _, width, options) = _rendered_once(cli, "estimate", args, "-f", "json")
-    return run.stdout if fmt == "json" else render(report, fmt, None, width, **options)
-
-
-def _rendering(cli, monkeypatch, argv: list[str], **kw: Any) -> tuple[Run, list[tuple[Any, ...]]]:  # type: ignore[no-untyped-def]
-    """``gpt41cost ARGV`` (exit 0 or 1) and the arguments of each :func:`gpt41cost.report.render`
-    call it made to write its output (the report, and the format, table, width and keywords)."""
-    from gpt41cost import report
-
-    calls: list[tuple[Any, ...]] = []
-    render = report.render
-
-    def kept(*args: Any, **options: Any) -> str:
-        calls.append((*args, options))
-        return render(*args, **options)
-
-    monkeypatch.setattr(report, "render", kept)
-    done = cli(argv, expect=(0, 1), **kw)
-    monkeypatch.setattr(report, "render", render)
-    assert len(calls) == 1, calls
-    return done, calls
+    done = _rendered_once(cli, "estimate", args, "-f", "json")
+    return done.run.stdout if fmt == "json" else done.again(fmt)
 
 
 @pytest.mark.parametrize("run", RUNS, ids=_ids)
@@ -99,8 +79,9 @@ def test_every_csv_table_is_one_table_of_raw_numbers(cli, run) -> None:  # type:
     from gpt41cost.report import render
 
     command, args = run
-    default, (report, fmt, name, *_) = _rendered_once(cli, command, args, "-f", "csv")
-    assert (fmt, name) == ("csv", None)
+    done = _rendered_once(cli, command, args, "-f", "csv")
+    default, report = done.run, done.report
+    assert (done.fmt, done.table) == ("csv", None)
     listing = list(csv.DictReader(io.StringIO(render(report, "csv", "help"))))
     assert listing and listing[0]["default"] == "yes"
     assert [t["default"] for t in listing[1:]] == ["no"] * (len(listing) - 1)
@@ -296,9 +277,9 @@ def test_the_table_format_fits_a_100_and_an_80_column_terminal(cli, run) -> None
     from gpt41cost.report import display_width, render
 
     command, args = run
-    _, (report, fmt, _, width, options) = _rendered_once(cli, command, args, "-f", "csv")
-    assert (fmt, width) == ("csv", None)  # no $COLUMNS: the options are those of any format's run
-    shown = {w: render(report, "table", None, w, **options).splitlines() for w in (80, 100, 400)}
+    done = _rendered_once(cli, command, args, "-f", "csv")
+    assert (done.fmt, done.width) == ("csv", None)  # no $COLUMNS: the options are those of any format's run
+    shown = {w: render(done.report, "table", None, w, **done.options).splitlines() for w in (80, 100, 400)}
     for w in (80, 100):
         assert shown[w] and [line for line in shown[w] if display_width(line) > w] == [], w
     assert max(display_width(line) for line in shown[400]) >= max(display_width(line) for line in shown[100])
@@ -505,8 +486,8 @@ NAMES = {"model": "modèle-世", "file": "café-世.json", "plan": "facturación
 
 
 #: The table runs of :func:`named_inputs`, made once per process: (command, stdout's encoding) ->
-#: the run and its render call (:func:`_rendering`).
-_NAMED: dict[tuple[str, str], tuple[Run, list[tuple[Any, ...]]]] = {}
+#: the run and its render call (:func:`tests.rendered.rendered`).
+_NAMED: dict[tuple[str, str], Rendered] = {}
 
 
 @pytest.fixture(scope="module")
@@ -547,7 +528,6 @@ def test_an_output_that_cannot_carry_a_name_gets_it_escaped(cli, named_inputs, f
     JSON, CSV and Markdown are the report of the command's table run on that stdout (made once per
     process) rendered as the CLI renders them there, and written in its encoding as the CLI writes
     them; the HTML page, which also lists the warnings written while reading, is a run of its own."""
-    from gpt41cost.report import render
 
     for command, (args, csv_table) in named_inputs.items():
         if fmt == "html":
@@ -556,10 +536,10 @@ def test_an_output_that_cannot_carry_a_name_gets_it_escaped(cli, named_inputs, f
             key = (command, encoding)
             if key not in _NAMED:
                 with pytest.MonkeyPatch.context() as patch:
-                    _NAMED[key] = _rendering(cli, patch, [command, *args], encoding=encoding)
-            r, [(report, _, _, width, options)] = _NAMED[key]
+                    _NAMED[key] = rendered(cli, patch, [command, *args], encoding=encoding, expect=(0, 1))
+            r = _NAMED[key].run
             if fmt != "table":
-                out = render(report, fmt, csv_table[1] if fmt == "csv" else None, width, **options)
+                out = _NAMED[key].again(fmt, csv_table[1] if fmt == "csv" else None)
                 out.encode(encoding)  # as the CLI writes it to a stdout of that encoding
                 r = Run(r.exit_code, out, "", out)
         assert r.stdout and "\ufffd" not in r.stdout, (command, r.stderr)
