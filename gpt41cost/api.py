@@ -354,16 +354,6 @@ def _resolve(cat: Catalog, name: str, param: str) -> ResolvedModel:
         raise exc.of(param) from None
 
 
-def _names(names: str | Sequence[str] | None, param: str) -> list[str]:
-    if names is None:
-        return []
-    if isinstance(names, str):
-        return [names]
-    if not isinstance(names, Iterable):
-        raise ParameterError(slot(param) + ": give a name or a list of names, not " + type(names).__name__)
-    return list(names)
-
-
 def _count(value: Number | None, param: str, rng: Any = None) -> int | None:
     """A whole number (1000, "1_000", "1,000", "1e3") within ``rng`` (default: tokens per request)."""
     if value is None:
@@ -472,7 +462,8 @@ def estimate(
     _check_estimate_args(path_list, input_tokens, cached_tokens, rate, cache, batch, priority)
     per_month, traffic = monthly_requests(per_day, month)
     cat = _catalog(catalog, as_of)
-    chosen = [_resolve(cat, m, "models") for m in _names(models, "models")]  # fail fast on unknown names
+    # fail fast on unknown names
+    chosen = [_resolve(cat, m, "models") for m in _texts(models, "models", "a model name")]
     checked = chosen or [cat.resolve(n) for n in cat.model_names()]  # the models the run prices
     _refuse_over_max(checked, ("output_tokens", output_tokens))
     if input_tokens is not None:  # one request of a given size: the one window check (a file's misfits are listed)
@@ -932,7 +923,7 @@ def limits(
     traffic = _traffic(peak, rpd, factor)  # before any file is read
     if headroom >= 100:
         raise ParameterError(f"{slot('min_headroom')}: must be below 100")
-    resolved = [_resolve(cat, n, "models") for n in _names(models, "models") or cat.model_names()]
+    resolved = [_resolve(cat, n, "models") for n in _texts(models, "models", "a model name") or cat.model_names()]
     _refuse_over_max(resolved, ("max_tokens", n_max), ("output_tokens", n_output))
     reserve = ("max_tokens", n_max) if n_max is not None else ("output_tokens", n_output)
     if n_input is not None and reserve[1] is not None:  # a file's requests: workload.refuse_over_window

@@ -71,8 +71,18 @@ def test_price_takes_a_datetime_as_its_date() -> None:
         ),
         pytest.param(
             lambda: gpt41cost.estimate(input_tokens=1000, models=5),  # type: ignore[arg-type]
-            "models: give a name or a list of names, not int",
+            "models: give a model name or a list of them (str), not int",
             id="estimate-models-int",
+        ),
+        pytest.param(  # was "... not int": the bytes were taken as a list of their values
+            lambda: gpt41cost.estimate(input_tokens=1000, models=b"gpt-4.1"),  # type: ignore[arg-type]
+            "models: give a model name or a list of them (str), not bytes",
+            id="estimate-models-bytes",
+        ),
+        pytest.param(
+            lambda: gpt41cost.limits(input_tokens=1000, peak_rpm=10, models=["gpt-4.1", 3]),  # type: ignore[list-item]
+            "models: each is a model name (str), not int (3)",
+            id="limits-models-item-int",
         ),
         pytest.param(
             lambda: gpt41cost.load_catalog(123),  # type: ignore[arg-type]
