@@ -27,7 +27,7 @@ from .cost import TokenUsage, cost_of
 from .errors import UnknownModelError
 from .measure import PRIORITY_TIERS
 from .numbers import parse_tolerance  # where it lives since a usage run checks --tolerance without this module
-from .report import n_requests, usd_cents
+from .report import counted, dates, n_requests, usd_cents
 from .usage import Accumulator, PricesOnDay, Resolver, UsageResult, day_label, mode_of, priced_mode, priced_parts
 
 if TYPE_CHECKING:  # the costs reader is imported by read_and_reconcile, when costs are given
@@ -53,31 +53,41 @@ _CAUSES_UNDER = (
 
 @dataclass(frozen=True)
 class ReconRow:
-    """One day or line item. ``difference_usd`` is billed - computed; ``ratio`` billed / computed."""
+    """One day or line item. ``difference_usd`` is billed - computed; ``ratio`` billed / computed.
+    ``compared`` is False for a day of usage outside the days the costs cover: nothing to set it
+    against, so neither a difference nor a ratio (None)."""
 
     key: str
     computed_usd: Decimal | None
     billed_usd: Decimal | None
     over: bool
     notes: tuple[str, ...] = ()
+    compared: bool = True
 
     @property
-    def difference_usd(self) -> Decimal:
+    def difference_usd(self) -> Decimal | None:
+        if not self.compared:
+            return None
         return (self.billed_usd or Decimal(0)) - (self.computed_usd or Decimal(0))
 
     @property
     def ratio(self) -> Decimal | None:
-        if not self.computed_usd:
+        if not self.computed_usd or not self.compared:
             return None
         return (self.billed_usd or Decimal(0)) / self.computed_usd
 
 
 @dataclass(frozen=True)
 class ReconTotal(ReconRow):
-    """The sum over every day: both sides are sums, 0 where nothing was computed or billed."""
+    """The sum over the days compared (those the costs cover, and usage without a day): both sides
+    are sums, 0 where nothing was computed or billed."""
 
     computed_usd: Decimal
     billed_usd: Decimal
+
+    @property
+    def difference_usd(self) -> Decimal:
+        return self.billed_usd - self.computed_usd
 
 
 @dataclass(frozen=True)
@@ -169,9 +179,10 @@ def parse_line_item(text: str, catalog: Catalog) -> LineItem | None:
 
 @dataclass(frozen=True)
 class Computed:
-    """The usage at catalog prices, split as the bill is: per line-item key and per UTC day."""
+    """The usage at catalog prices, split as the bill is: per UTC day, and per line-item key on
+    each day (``per_day_item[day][key]``)."""
 
-    per_item: dict[str, Decimal]
+    per_day_item: dict[str, dict[str, Decimal]]
     per_day: dict[str, Decimal]
     #: service tiers the records name on each day, other than default and priority
     odd_tiers: dict[str, set[str]]
@@ -180,7 +191,7 @@ class Computed:
 def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
     """Price every group of the usage at the catalog prices in force on its own day (the day's
     dated entries; the run date's prices for records without a day), split into line items."""
-    per_item: dict[str, Decimal] = {}
+    per_day_item: dict[str, dict[str, Decimal]] = {}
     per_day: dict[str, Decimal] = {}
     odd_tiers: dict[str, set[str]] = {}
     resolve = Resolver(catalog)
@@ -195,6 +206,8 @@ def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
         rates = rates_for(on_day(resolved, day), mode)
         cost = cost_of(TokenUsage(i, c, o), rates)
         label = _label(resolved)
+        d = day_label(day)
+        per_item = per_day_item.setdefault(d, {})
         for piece, usd in (
             ("input", cost.uncached_input_usd),
             ("cached input", cost.cached_input_usd),
@@ -202,9 +215,21 @@ def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
         ):
             k = LineItem(label, billed_piece(piece, rates), mode).key
             per_item[k] = per_item.get(k, Decimal(0)) + usd
-        d = day_label(day)
         per_day[d] = per_day.get(d, Decimal(0)) + cost.total_usd
-    return Computed(per_item, per_day, odd_tiers)
+    return Computed(per_day_item, per_day, odd_tiers)
+
+
+def _spans(days: Sequence[str]) -> str:
+    """Sorted ISO days as their runs of consecutive days: ``2026-11-01 to 2026-11-03, 2026-12-02``."""
+    from datetime import date, timedelta
+
+    runs: list[list[date]] = []
+    for d in map(date.fromisoformat, days):
+        if runs and d - runs[-1][1] == timedelta(days=1):
+            runs[-1][1] = d
+        else:
+            runs.append([d, d])
+    return ", ".join(dates(a, b) for a, b in runs)
 
 
 def _over(computed: Decimal | None, billed: Decimal | None, tolerance: Decimal) -> bool:
@@ -236,10 +261,14 @@ def reconcile(
     *,
     tolerance: Decimal = DEFAULT_TOLERANCE,
 ) -> Reconciliation:
-    """Set the usage at catalog prices against the billed amounts, per day and per line item."""
+    """Set the usage at catalog prices against the billed amounts, per day and per line item.
+
+    The costs cover the days from their first to their last (a Costs API bucket with nothing
+    billed included). A day of usage outside them is listed, and left out of the line items and
+    the total: a cost export or a Costs API fetch that ends before the usage log does is not a
+    bill for less. A day inside them with nothing billed is billed $0, and compared."""
     items = list(billed)
     computed = computed_costs(acc, catalog)
-    computed_items = computed.per_item
     computed_days = computed.per_day
     unpriced_days: dict[str, int] = {line.key: line.unpriced_requests for line in result.by_day}
 
@@ -262,20 +291,46 @@ def reconcile(
         billed_items[key] = billed_items.get(key, Decimal(0)) + b.amount_usd
 
     billed_period = (min(billed_days), max(billed_days)) if billed_days else None
+    covered = "no day" if billed_period is None else dates(*billed_period)
+
+    def outside(day: str) -> bool:
+        """A day of usage the costs do not cover (usage without a day is compared as it is)."""
+        return day != "unknown" and (billed_period is None or not billed_period[0] <= day <= billed_period[1])
 
     day_rows: list[ReconRow] = []
+    left_out: list[ReconRow] = []
     for day in sorted(set(computed_days) | set(billed_days)):
         comp = computed_days.get(day)
         bill = billed_days.get(day)
+        if outside(day):
+            row = ReconRow(
+                day,
+                comp,
+                None,
+                False,
+                (f"outside the days the costs cover ({covered}): left out of the total and the line items",),
+                compared=False,
+            )
+            day_rows.append(row)
+            left_out.append(row)
+            continue
+        if not comp and not bill:
+            continue  # a day the costs cover with nothing on either side (a bucket with no results)
+        nothing = day != "unknown" and not bill
+        if nothing:
+            bill = Decimal(0)  # inside the costs' days: nothing billed is $0 billed
         over = _over(comp, bill, tolerance)
         notes: list[str] = []
         if day == "unknown":
             notes.append("usage records without a timestamp: they cannot be set against a billed day")
-        elif bill is None:
-            notes.append("nothing billed for this day in the costs given: they do not cover it")
+        elif nothing:
+            notes.append(
+                f"nothing billed for this day, inside the days the costs cover ({covered}): usage the bill "
+                "does not have (yet), or records dated on the wrong day"
+            )
         elif not comp:
             notes.append("billed, but no usage for this day: records missing from the usage")
-        elif over:
+        elif over and bill is not None:
             diff = bill - comp
             notes.append(
                 f"{_pct(diff / comp)} ({'+' if diff > 0 else '-'}{_usd(abs(diff))}): "
@@ -296,8 +351,13 @@ def reconcile(
         if unpriced_days.get(day):
             n = unpriced_days[day]
             notes.append(f"{n_requests(n)} of models the catalog does not price {'is' if n == 1 else 'are'} left out")
-        day_rows.append(ReconRow(day, comp, bill, over and day != "unknown" and bill is not None, tuple(notes)))
+        day_rows.append(ReconRow(day, comp, bill, over and day != "unknown", tuple(notes)))
 
+    computed_items: dict[str, Decimal] = {}
+    for day, per_item in computed.per_day_item.items():
+        if not outside(day):
+            for key, usd in per_item.items():
+                computed_items[key] = computed_items.get(key, Decimal(0)) + usd
     item_rows: list[ReconRow] = []
     if grouped:
         for key in sorted(set(computed_items) | set(billed_items)):
@@ -313,10 +373,7 @@ def reconcile(
                     "model or service); billed with nothing computed"
                 )
             elif bill is None:
-                notes.append(
-                    "computed, but no billed line item of this name: billed under another name, or "
-                    "outside the costs' days"
-                )
+                notes.append("computed, but no billed line item of this name: billed under another name")
             elif comp is None:
                 notes.append(
                     "billed, but nothing computed for this line item: its usage is missing from the records "
@@ -330,13 +387,20 @@ def reconcile(
                 )
             item_rows.append(ReconRow(key, comp, bill, over, tuple(notes)))
 
-    total_comp = sum((r.computed_usd or Decimal(0) for r in day_rows), Decimal(0))
-    total_bill = sum((r.billed_usd or Decimal(0) for r in day_rows), Decimal(0))
+    compared = [r for r in day_rows if r.compared]
+    total_comp = sum((r.computed_usd or Decimal(0) for r in compared), Decimal(0))
+    total_bill = sum((r.billed_usd or Decimal(0) for r in compared), Decimal(0))
     total = ReconTotal("total", total_comp, total_bill, _over(total_comp, total_bill, tolerance))
 
     notes_out: list[str] = []
     if billed_period is not None:
-        notes_out.append(f"Billed amounts cover {billed_period[0]} to {billed_period[1]}.")
+        notes_out.append(f"Billed amounts cover {covered}.")
+    if left_out:
+        usd = sum((r.computed_usd or Decimal(0) for r in left_out), Decimal(0))
+        notes_out.append(
+            f"Usage on {counted(len(left_out), 'day')} outside them ({_spans([r.key for r in left_out])}: "
+            f"{_usd(usd)} at catalog prices) is left out of the total and the line items."
+        )
     if not grouped:
         notes_out.append(
             "The costs are not grouped by line item: only days are compared "

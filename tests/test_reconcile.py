@@ -97,8 +97,87 @@ def test_missing_days_each_side(catalog):
     acc = _acc(UsageRecord("gpt-4.1", 1_000_000, 0, 0, day=DAY, per_request=False))
     rec = reconcile(acc, summarize(acc, catalog), [BilledItem(DAY + 1, None, None, Decimal("1"))], catalog)
     first, second = rec.by_day
-    assert "do not cover it" in first.notes[0] and not first.over  # outside the billed period: not a difference
+    # outside the billed period: not a difference, and not in the total
+    assert first.notes == ("outside the days the costs cover (2024-10-05): left out of the total and the line items",)
+    assert (first.computed_usd, first.billed_usd, first.difference_usd, first.ratio) == (Decimal(2), None, None, None)
+    assert not first.over and not first.compared
     assert "records missing from the usage" in second.notes[0] and second.over
+    assert (rec.total.computed_usd, rec.total.billed_usd, rec.total.over) == (0, 1, True)
+    assert "Usage on 1 day outside them (2024-10-04: $2.00 at catalog prices) is left out" in rec.notes[1]
+
+
+def _gpt41(*days: int) -> Accumulator:
+    """$2.50 of gpt-4.1 a day (1,000,000 input of which 200,000 cached, 100,000 output)."""
+    return _acc(*(UsageRecord("gpt-4.1", 1_000_000, 200_000, 100_000, day=d, per_request=False) for d in days))
+
+
+_DAY_BILL = (("input", "1.6"), ("cached input", "0.1"), ("output", "0.8"))
+
+
+def test_usage_after_the_bills_last_day_is_left_out_not_billed_less(catalog):
+    """Review 20: a log that runs a day past its cost export matched the export's day to the cent,
+    yet the total and all three line items read 'billed less' and --strict failed."""
+    acc = _gpt41(DAY, DAY + 1, DAY + 3)
+    billed = [BilledItem(DAY, f"gpt-4.1, {piece}", None, Decimal(usd)) for piece, usd in _DAY_BILL]
+    rec = reconcile(acc, summarize(acc, catalog), billed, catalog)
+    assert [(r.key, r.billed_usd, r.compared) for r in rec.by_day] == [
+        ("2024-10-04", Decimal("2.5"), True),
+        ("2024-10-05", None, False),
+        ("2024-10-07", None, False),
+    ]
+    assert (rec.total.computed_usd, rec.total.billed_usd) == (Decimal("2.5"), Decimal("2.5"))
+    assert [(r.key, r.computed_usd, r.over) for r in rec.by_line_item] == [
+        ("gpt-4.1, cached input", Decimal("0.1"), False),
+        ("gpt-4.1, input", Decimal("1.6"), False),
+        ("gpt-4.1, output", Decimal("0.8"), False),
+    ]
+    assert rec.flagged == ()
+    assert rec.notes[:2] == (
+        "Billed amounts cover 2024-10-04.",
+        "Usage on 2 days outside them (2024-10-05, 2024-10-07: $5.00 at catalog prices) is left out of the "
+        "total and the line items.",
+    )
+
+
+def test_a_day_inside_the_bills_days_with_nothing_billed_is_billed_zero(catalog):
+    acc = _gpt41(DAY, DAY + 1, DAY + 2)
+    billed = [BilledItem(d, None, None, Decimal("2.5")) for d in (DAY, DAY + 2)]
+    rec = reconcile(acc, summarize(acc, catalog), billed, catalog)
+    middle = rec.by_day[1]
+    assert (middle.key, middle.billed_usd, middle.difference_usd, middle.ratio, middle.over) == (
+        "2024-10-05",
+        0,
+        Decimal("-2.5"),
+        0,
+        True,
+    )
+    assert middle.notes[0].startswith("nothing billed for this day, inside the days the costs cover (2024-10-04 to ")
+    assert (rec.total.computed_usd, rec.total.billed_usd, rec.total.over) == (Decimal("7.5"), Decimal(5), True)
+
+
+def test_a_costs_bucket_with_nothing_billed_covers_its_day(cli, tmp_path):
+    """A Costs API page's empty bucket is a day billed $0: usage on it is compared (and flagged);
+    a covered day with no usage either gives no row."""
+    log = tmp_path / "log.jsonl"
+    records = [
+        {"id": f"c{i}", "created": t, "model": "gpt-4.1", "usage": {"prompt_tokens": 1000, "completion_tokens": 0}}
+        for i, t in enumerate((1796083200, 1796169600))  # 2026-12-01 and 12-02, $0.002 each
+    ]
+    log.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    paid = [{"object": "organization.costs.result", "amount": {"value": 0.002, "currency": "usd"}}]
+    buckets = [
+        {"start_time": t, "end_time": t + 86400, "results": res}
+        for t, res in ((1796083200, paid), (1796169600, []), (1796256000, []))
+    ]
+    costs = tmp_path / "costs.json"
+    costs.write_text(json.dumps({"object": "page", "data": buckets, "has_more": False}), encoding="utf-8")
+    r = cli(["usage", str(log), "--billed", str(costs), "--format", "json", "--as-of", "2026-12-06"])
+    got = json.loads(r.stdout)["reconciliation"]
+    assert [(d["day"], d["billed_usd"], d["over_tolerance"]) for d in got["by_day"]] == [
+        ("2026-12-01", "0.002", False),
+        ("2026-12-02", "0", True),
+    ]
+    assert got["notes"][0] == "Billed amounts cover 2026-12-01 to 2026-12-03."
 
 
 def test_sample_month_flags_the_3pct_day_and_the_unknown_item():

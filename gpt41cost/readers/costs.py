@@ -46,7 +46,9 @@ class BilledItem:
 
 
 def read_billed(paths: Sequence[str]) -> list[BilledItem]:
-    """Every billed amount in the files under ``paths`` (a file of empty days gives none)."""
+    """Every billed amount in the files under ``paths``. A Costs API bucket with no results (a day
+    with nothing billed) gives $0 with no line item or project, so that the day counts as one the
+    costs cover."""
     items: list[BilledItem] = []
     files = expand_paths(paths)
     for path in files:
@@ -121,6 +123,8 @@ def _pages(value: Any, path: str, line: int | None, out: list[BilledItem]) -> No
             day = day_of(bucket["start_time"])
         except ValueError as exc:
             raise InputError(f"{where}: data[{b}].start_time: {exc}") from None
+        if not results:
+            out.append(BilledItem(day, None, None, Decimal(0)))
         for r, res in enumerate(results):
             at = f"{where}: data[{b}].results[{r}]"
             if not isinstance(res, dict):
