@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ import orjson
 from . import images as img
 from .errors import ApiError, InputError, quoted
 from .readers import repeats
+from .readers.text import find_inputs
 from .requests import RequestError, count_request
 from .tokens import count_tokens
 
@@ -51,14 +53,22 @@ class VerifyRequest:
     base_dir: Path | None = None
 
 
+#: Why a request has no API count: the API refused it as invalid (HTTP 400).
+REFUSED = "refused"
+#: Why a request has no API count: the server answered it with an ``input_tokens`` that is no
+#: count of tokens (negative, a fraction, text, true or false, null).
+BAD_ANSWER = "bad_answer"
+
+
 @dataclass(frozen=True)
 class VerifyRow:
     where: str
     model: str
     local: int
-    api: int | None  # None: the API refused this request (400), see ``explanation``
+    api: int | None  # None: not compared (``not_compared`` says why; ``explanation`` words it)
     uncounted: tuple[str, ...]
     explanation: str
+    not_compared: str | None = None  # REFUSED or BAD_ANSWER when ``api`` is None
 
     @property
     def difference(self) -> int | None:
@@ -76,33 +86,68 @@ class VerifyResult:
         return sum(r.difference == 0 for r in self.rows)
 
     @property
-    def refused(self) -> int:
-        """Requests the API would not count (it answered 400: not a valid request)."""
-        return sum(r.api is None for r in self.rows)
+    def compared(self) -> int:
+        """Requests with an API count to compare (the difference figures are over these only)."""
+        return sum(r.api is not None for r in self.rows)
 
     @property
-    def worst(self) -> int:
-        return max((r.difference for r in self.rows if r.difference is not None), key=abs, default=0)
+    def refused(self) -> int:
+        """Requests the API would not count (it answered 400: not a valid request)."""
+        return sum(r.not_compared == REFUSED for r in self.rows)
+
+    @property
+    def bad_answers(self) -> int:
+        """Requests the server answered with an ``input_tokens`` that is no count of tokens."""
+        return sum(r.not_compared == BAD_ANSWER for r in self.rows)
+
+    @property
+    def worst(self) -> int | None:
+        """The difference furthest from 0 over the requests compared; None when none was."""
+        return max((r.difference for r in self.rows if r.difference is not None), key=abs, default=None)
+
+    @property
+    def mean_absolute_difference(self) -> float | None:
+        """The mean of the differences' absolute values, in tokens per request compared; None
+        when no request was compared."""
+        diffs = [abs(r.difference) for r in self.rows if r.difference is not None]
+        return sum(diffs) / len(diffs) if diffs else None
 
 
 # --------------------------------------------------------------------------- reading
 
 
+#: The files of a directory that verify reads (files named on their own are read whatever their name).
+REQUEST_EXTENSIONS = (".json", ".jsonl")
+
+
 def read_requests(paths: Sequence[str | Path]) -> Iterator[VerifyRequest]:
     """Request bodies from ``.json`` files (one request) and ``.jsonl`` files (one a line:
-    a request body, or a Batch input line whose ``body`` is taken)."""
+    a request body, or a Batch input line whose ``body`` is taken). A directory is read as
+    ``estimate`` reads one (:func:`~gpt41cost.readers.text.find_inputs`: its files, recursively,
+    sorted, hidden ones skipped), keeping its ``.json`` and ``.jsonl`` files, an empty one
+    skipped; one holding none is an error."""
     for raw in paths:
-        path = Path(raw)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read ({exc.strerror or exc}); check the path") from None
-        if path.suffix == ".jsonl":
-            for n, line in enumerate(data.splitlines(), 1):
-                if line.strip():
-                    yield _request(_parse(line, f"{path}:{n}"), f"{path}:{n}", path.parent)
-        else:
-            yield _request(_parse(data, str(path)), str(path), path.parent)
+        found = [f for f in find_inputs([str(raw)]) if not f.in_directory or Path(f.path).suffix in REQUEST_EXTENSIONS]
+        if not found:
+            raise InputError(
+                f"{raw}: no .json or .jsonl file in this directory; verify sends request files "
+                "(.json: one request, .jsonl: one a line): give them, or a directory holding them"
+            )
+        for entry in found:
+            path = Path(entry.path)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise InputError(f"{path}: cannot read ({exc.strerror or exc}); check the path") from None
+            if entry.in_directory and not data.strip():
+                continue  # an empty file found in a directory holds no request (estimate skips it too)
+            within = str(raw) if entry.in_directory else None
+            if path.suffix == ".jsonl":
+                for n, line in enumerate(data.splitlines(), 1):
+                    if line.strip():
+                        yield _request(_parse(line, f"{path}:{n}"), f"{path}:{n}", path.parent, within)
+            else:
+                yield _request(_parse(data, str(path)), str(path), path.parent, within)
 
 
 def _parse(data: bytes, where: str) -> Any:
@@ -112,11 +157,17 @@ def _parse(data: bytes, where: str) -> Any:
         raise InputError(f"{where}: not valid JSON ({exc}); give request bodies as JSON") from None
 
 
-def _request(obj: Any, where: str, base_dir: Path) -> VerifyRequest:
+def _request(obj: Any, where: str, base_dir: Path, directory: str | None = None) -> VerifyRequest:
+    """``directory``: the directory given that the file was found in (the error says so)."""
     if isinstance(obj, dict) and isinstance(obj.get("body"), dict) and "custom_id" in obj:
         obj = obj["body"]  # a Batch input line
     if not isinstance(obj, dict) or not ("messages" in obj or "input" in obj):
-        raise InputError(f"{where}: not a request: expected a JSON object with 'messages' or 'input'")
+        fix = (
+            f" (verify reads every .json and .jsonl file in {directory}: name the request files instead)"
+            if directory is not None
+            else ""
+        )
+        raise InputError(f"{where}: not a request: expected a JSON object with 'messages' or 'input'{fix}")
     return VerifyRequest(where, obj, base_dir)
 
 
@@ -313,8 +364,10 @@ def verify(
 
     ``model`` replaces each request's model (and is the model of requests that name none).
     Every request is read and counted locally before the first call, so a bad file costs no
-    API call. A request the API refuses as invalid (400) is a row with no API count; any other
-    failed call (an :class:`~gpt41cost.errors.ApiError`) ends the run.
+    API call. A request the API refuses as invalid (400), or answers with an ``input_tokens``
+    that is no count of tokens (negative, a fraction, text, a bool), is a row with no API count
+    (:data:`REFUSED`, :data:`BAD_ANSWER`), left out of the difference figures; any other failed
+    call (an :class:`~gpt41cost.errors.ApiError`) ends the run.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -327,26 +380,44 @@ def verify(
         local, uncounted = local_count(req, name)
         prepared.append((req, name, sent, local, uncounted))
 
-    def ask(sent: dict[str, Any]) -> int | str:
+    def ask(sent: dict[str, Any]) -> int | tuple[str, str]:
         try:
             answer = post(ENDPOINT, sent)
         except ApiError as exc:
             if exc.status == 400:  # this request is not valid for the API; the others may be
-                return f"the API refused it: {exc.message}"
+                return REFUSED, f"the API refused it: {exc.message}"
             raise
         if repeats.repeated(answer, ("input_tokens",)):  # two counts: which one is the API's?
             raise ApiError(f"POST {ENDPOINT}: {repeats.twice('input_tokens', 'to compare', 'check --base-url')}")
-        tokens = answer.get("input_tokens") if isinstance(answer, Mapping) else None
-        if isinstance(tokens, bool) or not isinstance(tokens, int):
+        if not isinstance(answer, Mapping) or "input_tokens" not in answer:
             raise ApiError(f"POST {ENDPOINT}: the answer has no 'input_tokens' count: {quoted(str(answer)[:80])}")
+        tokens = answer["input_tokens"]
+        if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
+            # one answer's count is wrong, not the endpoint: this request is not compared, the others are
+            shown = _json_value(tokens)
+            return BAD_ANSWER, f"bad answer from the server: input_tokens is {shown}, not a count of tokens"
         return tokens
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         counts = list(pool.map(ask, [p[2] for p in prepared]))
     rows = tuple(
-        VerifyRow(req.where, name, local, None, uncounted, api)
-        if isinstance(api, str)
+        VerifyRow(req.where, name, local, None, uncounted, api[1], api[0])
+        if isinstance(api, tuple)
         else VerifyRow(req.where, name, local, api, uncounted, explain(req.body, local - api, uncounted))
         for (req, name, _, local, uncounted), api in zip(prepared, counts, strict=True)
     )
     return VerifyResult(rows, ENDPOINT)
+
+
+def _json_value(value: Any) -> str:
+    """A value of a JSON answer as the answer wrote it (``-5``, ``1.5``, ``'12'``, ``true``), in short."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return quoted(value if len(value) <= 40 else value[:40] + "...")
+    if isinstance(value, int | float | Decimal):
+        text = str(value)
+        return text if len(text) <= 40 else text[:40] + "..."
+    return "an object" if isinstance(value, Mapping) else "a list" if isinstance(value, list) else type(value).__name__

@@ -60,7 +60,18 @@ def test_agent_conversation_exact_against_the_api(cli, fake, agent_file) -> None
     assert [row["api_tokens"] for row in doc["rows"]] == [94, 231, 272, 345, 529, 576, 737]
     assert [row["request"] for row in doc["rows"]] == [f"{agent_file}:{n}" for n in range(1, 8)]
     assert {row["explanation"] for row in doc["rows"]} == {"exact"}
-    assert set(doc) == {"schema_version", "endpoint", "requests", "exact", "refused", "worst_difference", "rows"}
+    assert set(doc) == {
+        "schema_version",
+        "endpoint",
+        "requests",
+        "exact",
+        "compared",
+        "refused",
+        "bad_answers",
+        "mean_absolute_difference",
+        "worst_difference",
+        "rows",
+    }
     assert all(req["headers"]["authorization"] == f"Bearer {KEY}" for req in fake.requests)
 
 
@@ -254,7 +265,7 @@ def test_bad_file_costs_no_call(cli, fake, tmp_path: Path) -> None:
     assert r.exit_code == ExitCode.INPUT
     assert f"{bad}:2: not a request" in r.stderr and r.stdout == ""
     assert fake.requests == []
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match="no such file or directory"):
         list(read_requests([tmp_path / "missing.json"]))
 
 
@@ -268,4 +279,122 @@ def test_a_request_the_api_refuses_is_a_row_not_the_end(cli, fake, agent_file) -
     assert refused["api_tokens"] is None and refused["difference"] is None
     assert refused["explanation"].startswith("the API refused it:") and "Invalid schema" in refused["explanation"]
     table = _verify(cli, fake, str(agent_file))
-    assert "1 refused by the API (400)" in table.stdout
+    assert "1 not compared: the API refused 1 request (400)." in table.stdout
+
+
+# --------------------------------------------------------------------------- requests not compared (review 20)
+
+
+def test_nothing_compared_gives_no_difference_figures(cli, fake, agent_file) -> None:
+    """Review 20: every request refused read '0 of 1 exact; mean absolute difference 0.0; worst +0'
+    and JSON worst_difference 0, though no count was compared."""
+    fake.invalid = lambda body: "Invalid model"
+    r = _verify(cli, fake, str(agent_file), "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert (doc["requests"], doc["exact"], doc["compared"], doc["refused"], doc["bad_answers"]) == (7, 0, 0, 7, 0)
+    assert doc["worst_difference"] is None and doc["mean_absolute_difference"] is None
+    assert {row["not_compared"] for row in doc["rows"]} == {"refused"}
+    table = _verify(cli, fake, str(agent_file))
+    assert "  - 0 of 7 exact; none could be compared: the API refused 7 requests (400).\n" in table.stdout
+    assert "mean absolute difference" not in table.stdout and "worst" not in table.stdout
+    strict = _verify(cli, fake, str(agent_file), "--strict")
+    assert strict.exit_code == ExitCode.CHECK_FAILED
+    assert strict.stderr.strip() == "gpt41cost: error: 7 of 7 refused by the API"
+
+
+def test_some_compared_the_figures_are_over_those(cli, fake, agent_file) -> None:
+    """A mix: the mean and the worst are over the requests compared, and the note says how many."""
+    answer = fake.input_tokens
+    assert answer is not None
+    first = _key(to_responses_body(AGENT[0].request))
+    fake.input_tokens = lambda body: answer(body) - 3 if _key(body) == first else answer(body)
+    fake.invalid = lambda body: "Invalid schema" if len(body["input"]) == 4 else None
+    doc = json.loads(_verify(cli, fake, str(agent_file), "--format", "json").stdout)
+    assert (doc["exact"], doc["compared"], doc["refused"]) == (5, 6, 1)
+    assert doc["worst_difference"] == 3 and doc["mean_absolute_difference"] == 0.5
+    table = _verify(cli, fake, str(agent_file), "--strict")
+    assert table.exit_code == ExitCode.CHECK_FAILED
+    assert (
+        "  - 5 of 7 exact; over the 6 compared: mean absolute difference 0.5; worst +3 (difference = gpt41cost - API); "
+        "1 not compared: the API refused 1 request (400).\n"
+    ) in table.stdout
+    assert table.stderr.strip() == "gpt41cost: error: 1 of 7 counts differ from the API's; 1 of 7 refused by the API"
+
+
+@pytest.mark.parametrize(
+    ("count", "shown"),
+    [
+        pytest.param(-5, "-5", id="negative"),
+        pytest.param(1.5, "1.5", id="fraction"),
+        pytest.param("12", "'12'", id="string"),
+        pytest.param(True, "true", id="bool"),
+        pytest.param(None, "null", id="null"),
+    ],
+)
+def test_an_answer_that_is_no_count_is_not_compared(cli, fake, agent_file, count: Any, shown: str) -> None:
+    """Review 20: input_tokens -5 was taken as the API's count (+99 difference); a fraction, text or
+    a bool ended the run (exit 6) as an answer with 'no input_tokens count'. Now that request is a
+    bad answer, not compared; the others are."""
+    answer = fake.input_tokens
+    assert answer is not None
+    first = _key(to_responses_body(AGENT[0].request))
+    fake.input_tokens = lambda body: count if _key(body) == first else answer(body)
+    r = _verify(cli, fake, str(agent_file), "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert (doc["exact"], doc["compared"], doc["refused"], doc["bad_answers"]) == (6, 6, 0, 1)
+    assert doc["worst_difference"] == 0 and doc["mean_absolute_difference"] == 0
+    bad = doc["rows"][0]
+    assert (bad["api_tokens"], bad["difference"], bad["not_compared"]) == (None, None, "bad_answer")
+    assert bad["explanation"] == f"bad answer from the server: input_tokens is {shown}, not a count of tokens"
+    table = _verify(cli, fake, str(agent_file), "--strict")
+    assert table.exit_code == ExitCode.CHECK_FAILED
+    assert (
+        "6 of 7 exact; over the 6 compared: mean absolute difference 0.0; worst +0 (difference = gpt41cost - API); "
+        "1 not compared: the server answered 1 request with no count of tokens (a bad answer)."
+    ) in table.stdout
+    assert table.stderr.strip() == "gpt41cost: error: 1 of 7 answered with no count of tokens"
+
+
+# --------------------------------------------------------------------------- directories (review 20)
+
+
+def test_a_directory_is_read_as_estimate_reads_one(cli, fake, tmp_path: Path) -> None:
+    """Review 20: `verify DIR` said 'cannot read (Is a directory)'. Now its .json and .jsonl files
+    are read, recursively and sorted, hidden and empty ones skipped; other files are no requests."""
+    root = tmp_path / "reqs"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "agent.jsonl").write_text("".join(json.dumps(c.request) + "\n" for c in AGENT[:2]), "utf-8")
+    (root / "a.json").write_text(json.dumps(AGENT[2].request), encoding="utf-8")
+    (root / "notes.txt").write_text("a prompt, not a request", encoding="utf-8")
+    (root / ".hidden.json").write_text("not JSON", encoding="utf-8")
+    (root / "empty.json").write_text("", encoding="utf-8")
+    r = _verify(cli, fake, str(root), "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert [row["request"] for row in doc["rows"]] == [
+        str(root / "a.json"),
+        f"{root / 'sub' / 'agent.jsonl'}:1",
+        f"{root / 'sub' / 'agent.jsonl'}:2",
+    ]
+    assert doc["exact"] == 3
+
+
+def test_a_directory_without_request_files_says_what_to_give(cli, fake, tmp_path: Path) -> None:
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "ticket.txt").write_text("Where is my order?", encoding="utf-8")
+    r = _verify(cli, fake, str(prompts))
+    assert r.exit_code == ExitCode.INPUT and r.stdout == "" and fake.requests == []
+    assert r.stderr.strip() == (
+        f"gpt41cost: error: {prompts}: no .json or .jsonl file in this directory; verify sends request files "
+        "(.json: one request, .jsonl: one a line): give them, or a directory holding them"
+    )
+    (prompts / "list.jsonl").write_text('"a prompt"\n', encoding="utf-8")
+    r = _verify(cli, fake, str(prompts))
+    assert r.exit_code == ExitCode.INPUT and fake.requests == []
+    assert r.stderr.strip() == (
+        f"gpt41cost: error: {prompts / 'list.jsonl'}:1: not a request: expected a JSON object with 'messages' or "
+        f"'input' (verify reads every .json and .jsonl file in {prompts}: name the request files instead)"
+    )

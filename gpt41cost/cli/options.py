@@ -539,7 +539,7 @@ EmitWorkload = Annotated[
 VerifyPaths = Annotated[
     list[str],
     typer.Argument(
-        help="Request files: .json (one request) or .jsonl (one a line, Batch lines too).",
+        help="Request files: .json (one request) or .jsonl (one a line, Batch lines too), or directories of them.",
         metavar="PATH...",
         show_default=False,
     ),
@@ -557,4 +557,4 @@ VerifyModel = Annotated[
 Concurrency = Annotated[
     int, counted("--concurrency", "Requests to the API at once (1 to 32).", CONCURRENCY, show_default=True)
 ]
-VerifyStrict = Annotated[bool, typer.Option("--strict", help="Exit 1 when any count differs.")]
+VerifyStrict = Annotated[bool, typer.Option("--strict", help="Exit 1 when any count differs or could not be compared.")]

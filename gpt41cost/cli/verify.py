@@ -46,7 +46,9 @@ def verify(
     with openai_client(KEY_VARIABLE, base_url, timeout, retries, backoff, connections=concurrency) as client:
         result = run(requests, client.post_json, model=model, concurrency=concurrency)
     emit_report(verify_report(result), fmt, table)
-    if strict and result.exact < len(result.rows):
-        raise CheckFailed(
-            f"{len(result.rows) - result.exact} of {len(result.rows)} counts differ from the API's (or it refused them)"
-        )
+    n, differ = len(result.rows), result.compared - result.exact
+    if strict and result.exact < n:
+        failed = [f"{differ} of {n} counts differ from the API's"] if differ else []
+        failed += [f"{result.refused} of {n} refused by the API"] if result.refused else []
+        failed += [f"{result.bad_answers} of {n} answered with no count of tokens"] if result.bad_answers else []
+        raise CheckFailed("; ".join(failed))

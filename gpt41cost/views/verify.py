@@ -6,11 +6,34 @@ from ..report import Report, Shown, Table
 from ..verify import VerifyResult
 
 
+def _requests(n: int) -> str:
+    return f"{n} request{'' if n == 1 else 's'}"
+
+
+def summary(result: VerifyResult) -> str:
+    """The note on the counts: how many are exact, and the difference figures over the requests
+    compared only, saying how many those are and why the others are not (none compared: no
+    figures, never a difference of 0)."""
+    n, compared = len(result.rows), result.compared
+    why = []
+    if result.refused:
+        why.append(f"the API refused {_requests(result.refused)} (400)")
+    if result.bad_answers:
+        why.append(f"the server answered {_requests(result.bad_answers)} with no count of tokens (a bad answer)")
+    head = f"{result.exact} of {n} exact"
+    if not compared:
+        return f"{head}; none could be compared: {'; '.join(why) or 'no requests given'}."
+    mean, worst = result.mean_absolute_difference, result.worst
+    assert mean is not None and worst is not None  # some request was compared
+    over = "" if compared == n else f"over the {compared} compared: "
+    figures = f"{over}mean absolute difference {mean:.1f}; worst {worst:+d} (difference = gpt41cost - API)"
+    rest = f"; {n - compared} not compared: {'; '.join(why)}" if compared < n else ""
+    return f"{head}; {figures}{rest}."
+
+
 def verify_report(result: VerifyResult) -> Report:
     rows = result.rows
     n = len(rows)
-    diffs = [r.difference for r in rows if r.difference is not None]
-    mean = sum(abs(d) for d in diffs) / len(diffs) if diffs else 0.0
     return Report(
         title=f"Local counts against OpenAI's, POST <base URL>{result.endpoint} ({result.exact} of {n} exact)",
         data={
@@ -18,7 +41,10 @@ def verify_report(result: VerifyResult) -> Report:
             "endpoint": result.endpoint,
             "requests": n,
             "exact": result.exact,
+            "compared": result.compared,
             "refused": result.refused,
+            "bad_answers": result.bad_answers,
+            "mean_absolute_difference": result.mean_absolute_difference,
             "worst_difference": result.worst,
             "rows": [
                 {
@@ -27,6 +53,7 @@ def verify_report(result: VerifyResult) -> Report:
                     "local_tokens": r.local,
                     "api_tokens": r.api,
                     "difference": r.difference,
+                    "not_compared": r.not_compared,
                     "explanation": r.explanation,
                     "uncounted": list(r.uncounted),
                 }
@@ -52,9 +79,7 @@ def verify_report(result: VerifyResult) -> Report:
             )
         ],
         notes=[
-            f"{result.exact} of {n} exact; mean absolute difference {mean:.1f}; worst {result.worst:+d} "
-            "(difference = gpt41cost - API)"
-            + (f"; {result.refused} refused by the API (400)." if result.refused else "."),
+            summary(result),
             "Sent: model, input, instructions, tools, tool_choice, parallel_tool_calls, text (Chat bodies converted "
             "to Responses input); nothing else of the requests.",
         ],
