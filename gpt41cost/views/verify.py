@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from ..report import Report, Shown, Table
+from ..report import Report, Shown, Table, n_requests
 from ..verify import VerifyResult
-
-
-def _requests(n: int) -> str:
-    return f"{n} request{'' if n == 1 else 's'}"
 
 
 def summary(result: VerifyResult) -> str:
@@ -17,9 +13,9 @@ def summary(result: VerifyResult) -> str:
     n, compared = len(result.rows), result.compared
     why = []
     if result.refused:
-        why.append(f"the API refused {_requests(result.refused)} (400)")
+        why.append(f"the API refused {n_requests(result.refused)} (400)")
     if result.bad_answers:
-        why.append(f"the server answered {_requests(result.bad_answers)} with no count of tokens (a bad answer)")
+        why.append(f"the server answered {n_requests(result.bad_answers)} with no count of tokens (a bad answer)")
     head = f"{result.exact} of {n} exact"
     if not compared:
         return f"{head}; none could be compared: {'; '.join(why) or 'no requests given'}."
