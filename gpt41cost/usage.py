@@ -280,9 +280,10 @@ class Accumulator:
         #: LiteLLM spend-log rows its proxy answered from its own cache (cache_hit true): they
         #: never reached OpenAI, so they are neither billed nor priced
         self.proxy_cache_hits = 0
-        #: LiteLLM spend-log rows counted with none cached because the row keeps no cached-token
-        #: count (no usage object in its metadata): their cost is an upper bound
-        self.uncached_rows = 0
+        #: model as given -> records counted with none cached because the record keeps no
+        #: cached-token count (a LiteLLM spend-log row with no usage object in its metadata, a
+        #: Langfuse observation without usageDetails): the cost of those priced is an upper bound
+        self.uncached_rows: dict[str | None, int] = {}
         #: Usage API results (and CSV export rows) not grouped by batch or service tier (``batch`` or
         #: ``service_tier`` null or empty: docs/accounting.md §10): priced at standard, though they
         #: may hold Batch or priority requests
@@ -384,7 +385,8 @@ class Accumulator:
         self.unchecked += other.unchecked
         self.not_usage += other.not_usage
         self.proxy_cache_hits += other.proxy_cache_hits
-        self.uncached_rows += other.uncached_rows
+        for model, rows in other.uncached_rows.items():
+            self.uncached_rows[model] = self.uncached_rows.get(model, 0) + rows
         self.ungrouped += other.ungrouped
         self.ungrouped_rows += other.ungrouped_rows
         for mine, theirs in zip(
@@ -565,7 +567,8 @@ class UsageResult(Struct, frozen=True):
     duplicates: int = 0
     #: LiteLLM spend-log rows answered from the proxy's own cache: not billed, not priced
     proxy_cache_hits: int = 0
-    #: records that keep no cached-token count (LiteLLM spend-log rows, Langfuse usage): priced with none cached
+    #: priced records that keep no cached-token count (LiteLLM spend-log rows, Langfuse usage): priced
+    #: with none cached
     uncached_rows: int = 0
     #: priced requests of a priority tier whose input is over :attr:`long_context_threshold`:
     #: priced at standard rates, as priority prices exclude long context (docs/accounting.md §2)
@@ -1057,7 +1060,8 @@ def summarize(
         assumptions=tuple(assumptions),
         duplicates=acc.duplicates,
         proxy_cache_hits=acc.proxy_cache_hits,
-        uncached_rows=acc.uncached_rows,
+        # a record not priced (another provider's, a model the catalog lacks) bounds no cost
+        uncached_rows=sum(n for model, n in acc.uncached_rows.items() if not isinstance(resolve(model), str)),
         priority_long_context=long_context,
         long_context_threshold=catalog.long_context_threshold,
         unchecked=acc.unchecked,

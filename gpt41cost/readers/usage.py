@@ -1249,7 +1249,9 @@ def count_apart(exc: Exception, acc: Accumulator, add: Callable[[UsageRecord], N
     elif isinstance(exc, _Uncached):
         counted = acc.records
         add(exc.record)
-        acc.uncached_rows += acc.records - counted  # 0 for a duplicate
+        if acc.records > counted:  # not a duplicate
+            model = exc.record.model
+            acc.uncached_rows[model] = acc.uncached_rows.get(model, 0) + 1
     else:  # pragma: no cover - consume_record passes only these and _Bad, _BatchFailed
         raise exc
 
