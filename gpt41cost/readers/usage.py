@@ -10,7 +10,8 @@ Reads (docs/accounting.md §8, §10):
 - Usage API pages (``/v1/organization/usage/completions``): one page, a JSON array, or JSONL of pages;
 - usage dashboard CSV exports, the current one (``num_model_requests``, ``input_tokens``, ...)
   and the older one (``n_context_tokens_total``, ``n_generated_tokens_total``, ...);
-- rows of a LiteLLM proxy's spend logs (and Helicone's request rows, read as they are), and
+- rows of a LiteLLM proxy's spend logs (and Helicone's request rows, cached input from their
+  ``prompt_cache_read_tokens``), and
   Langfuse observations (``usageDetails``, else a ``usage`` in tokens), each one request, all
   read by the full parse (:func:`_spend_log_record`, :func:`_langfuse_counts`).
 
@@ -974,18 +975,20 @@ SPEND_LOG_KEYS = ("startTime", "request_id", "spend")
 def spend_log_model(obj: dict[str, Any]) -> str:
     """The model a LiteLLM spend-log row names, as usage prices it: ``openai/`` dropped; a model of
     another provider with that provider's prefix, as LiteLLM names a deployment (``azure/...``):
-    the row's own prefix, else its ``custom_llm_provider`` put before a model without one
-    (``gpt-4.1`` served by ``azure``: ``azure/gpt-4.1``), which the catalog does not price
+    the row's own prefix, else its ``custom_llm_provider`` (a Helicone request row's ``provider``)
+    put before a model without one (``gpt-4.1`` served by ``azure``: ``azure/gpt-4.1``; Helicone's
+    ``AZURE``: ``AZURE/gpt-4.1``), which the catalog does not price
     (:func:`gpt41cost.usage.provider_reason`): that provider bills it, not OpenAI.
-    (A provider's name, as a prefix or in ``custom_llm_provider``, is OpenAI's API by
-    :func:`~gpt41cost.usage.openai_provider`: ``OpenAI`` and `` openai `` are.)"""
+    (A provider's name, as a prefix, in ``custom_llm_provider`` or in ``provider``, is OpenAI's API
+    by :func:`~gpt41cost.usage.openai_provider`: ``OpenAI``, ``OPENAI`` and `` openai `` are.)"""
     model: str = obj["model"]
     prefix, slash, rest = model.partition("/")
     if slash:
         return rest if openai_provider(prefix) else model
-    provider = obj.get("custom_llm_provider")
-    if isinstance(provider, str) and provider.strip() and not openai_provider(provider):
-        return f"{provider.strip()}/{model}"
+    for key in ("custom_llm_provider", "provider"):  # LiteLLM's, then a Helicone row's (``OPENAI``, ``AZURE``)
+        provider = obj.get(key)
+        if isinstance(provider, str) and provider.strip():
+            return model if openai_provider(provider) else f"{provider.strip()}/{model}"
     return model
 
 
@@ -1026,12 +1029,20 @@ def _spend_log_cached(obj: dict[str, Any]) -> int | None:
 
 def _spend_log_record(obj: dict[str, Any], batch: bool, outer: tuple[str, Any] | None) -> UsageRecord:
     """One request of a LiteLLM spend-log row (:func:`_is_spend_log`; a Helicone request row is one
-    too), dated by its ``startTime`` (ROW_TIME_KEYS: a Helicone row's ``request_created_at``)."""
+    too), dated by its ``startTime`` (ROW_TIME_KEYS: a Helicone row's ``request_created_at``).
+    A row with ``prompt_cache_read_tokens`` is Helicone's: that column holds the response's
+    ``prompt_tokens_details.cached_tokens`` and its ``prompt_tokens`` the input without them (Helicone
+    takes them off: docs/accounting.md §10), so the input is the two added."""
     if obj.get("cache_hit") in (True, "True", "true"):  # LiteLLM writes str(bool)
         raise _ProxyCacheHit
     inp = _tok(obj, "prompt_tokens", "row")
     out = _tok(obj, "completion_tokens", "row")
-    known = _spend_log_cached(obj)
+    known: int | None
+    if obj.get("prompt_cache_read_tokens") is not None:
+        known = read = _tok(obj, "prompt_cache_read_tokens", "row")
+        inp = in_range(inp + read, 1, "row.prompt_tokens + prompt_cache_read_tokens")
+    else:
+        known = _spend_log_cached(obj)
     cached = known or 0
     if cached > inp:
         raise _Bad("bad_tokens", f"cached_tokens in metadata ({cached}) exceeds prompt_tokens ({inp})")
