@@ -59,6 +59,9 @@ def test_the_report_is_written_whole_and_as_main_writes_it(
 
 
 def test_a_long_report_to_a_pipe_is_flushed_whole(run: Callable[..., Run], tmp_path: Path) -> None:
+    """A write longer than stdout's buffer goes to the pipe as it is made, so this passes with no
+    flush at all; the flushes are shown by a short report: ``emit``'s by the one /dev/full cannot
+    hold, the end's by what is left in the streams' buffers (the tests below)."""
     log = tmp_path / "log.jsonl"
     log.write_text("\n".join(_line(i, f"model-{i}") for i in range(300)))  # a report row each (~470 bytes)
     got = run("usage", str(log), "-f", "json", "--as-of", "2026-12-06")
@@ -76,9 +79,18 @@ def test_exit_codes_are_main_s(run: Callable[..., Run], args: list[str], code: i
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
-def test_a_report_that_cannot_be_written_is_exit_7_and_one_line(run: Callable[..., Run]) -> None:
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        pytest.param("json", id="longer-than-the-buffer-its-write-fails"),
+        pytest.param("csv", id="held-in-the-buffer-its-flush-fails"),
+    ],
+)
+def test_a_report_that_cannot_be_written_is_exit_7_and_one_line(run: Callable[..., Run], fmt: str) -> None:
+    """The CSV catalog (under 1 kB) fits stdout's buffer: only ``emit``'s own flush finds that it
+    cannot be written, where the error can still be said; the end's flush would exit 120, silent."""
     with open("/dev/full", "wb") as full:
-        got = run("pricing", "-f", "json", stdout=full.fileno())
+        got = run("pricing", "-f", fmt, stdout=full.fileno())
     assert got.exit_code == 7
     assert len(got.stderr.strip().splitlines()) == 1
 
