@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import gpt41cost
 from gpt41cost.catalog import Catalog, load_catalog
 from gpt41cost.errors import UsageError
 from gpt41cost.limits import Demand, RequestProfile, Traffic, assess, drain
@@ -109,6 +110,18 @@ def test_monthly_cap_against_spend(catalog: Catalog) -> None:
     assert "over the tier's $500.00 monthly usage cap" in a.tier(2).reasons[-1]
     assert a.tier(3).max_peak_rpm == 7 * D("1000") / D("1800")  # the cap binds: 7 x 1,000 / 1,800
     assert a.lowest_tier == 4
+
+
+def test_nothing_in_use_leaves_all_the_headroom() -> None:
+    """Every request through the Batch API and no daily volume: no limit is drawn on at all, so
+    every tier has all its headroom (100%, not 0%) and no peak at which it stops fitting."""
+    got = gpt41cost.limits(
+        input_tokens=1000, max_tokens=500, peak_rpm=300, batch_share=1, models="gpt-4.1", catalog=FIXTURE
+    ).to_dict()
+    (m,) = got["models"]
+    used = ("rpm_used_pct", "tpm_used_pct", "rpd_used_pct", "batch_queue_used_pct")
+    got_tiers = [([t[k] for k in used], t["headroom_pct"], t["fits"], t["max_peak_rpm"]) for t in m["tiers"]]
+    assert got_tiers == [([None] * 4, 100, True, None)] * 5
 
 
 def test_no_daily_volume_no_cap_check(catalog: Catalog) -> None:
@@ -319,6 +332,7 @@ def test_cli_json_contract(cli) -> None:  # type: ignore[no-untyped-def]
     assert keys <= t1.keys()
     assert (t1["tier"], t1["tpm_used_pct"], t1["rpm_used_pct"], t1["fits"]) == (1, 1500, 60, False)
     assert (t2["tier"], t2["tpm_used_pct"], t2["fits"], t2["max_peak_rpm"]) == (2, 100, True, 300)
+    assert t1["reasons"] == ["tier 1: gpt-4.1: TPM at 1,500.0% of 30,000"]  # no headroom asked: no "(at most ...)"
     assert doc["monthly_spend_projected"] is False and m["monthly_cost_usd"] is None
 
 
