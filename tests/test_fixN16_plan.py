@@ -64,7 +64,8 @@ def test_the_30_days_checked_start_within_the_horizon(tmp_path: Path) -> None:
     ],
 )
 def test_a_change_anywhere_in_the_last_month_counts(tmp_path: Path, day: str, usd: str | None, start: str) -> None:
-    got = gpt41cost.plan({**W1, "budget_usd_per_month": 100}, catalog=_rise(tmp_path, day), as_of=DAY).to_dict()
+    cat = _rise(tmp_path, day)
+    got = gpt41cost.plan({**W1, "budget_usd_per_month": 100}, catalog=cat, as_of=DAY).to_dict()
     if usd is None:
         assert got["budget_checked"] is None and got["price_changes"] == []
         assert got["verdict"]["pass"]
@@ -72,6 +73,8 @@ def test_a_change_anywhere_in_the_last_month_counts(tmp_path: Path, day: str, us
         assert got["budget_checked"] == {"start": start, "end": day, "usd": usd}
         assert got["price_changes"] == [{"day": day, "models": ["gpt-4.1"], "monthly_usd": "840"}]
         assert not got["verdict"]["pass"]
+        # a budget exactly the 30 days' cost is kept
+        assert gpt41cost.plan({**W1, "budget_usd_per_month": usd}, catalog=cat, as_of=DAY).verdict.passed
 
 
 def test_a_price_line_the_workload_does_not_use_is_no_change(tmp_path: Path) -> None:
@@ -104,6 +107,7 @@ def test_a_spend_just_over_the_budget_reads_over_it() -> None:
     text = got.render("table")
     assert "$83.996 (100.005% used)" in text  # 84 / 83.996 = 100.00476...%
     assert "against the budget of $83.996" in got.render("html")
+    assert gpt41cost.plan({**W1, "budget_usd_per_month": 84}, as_of=DAY).verdict.passed  # exactly the budget
     # a budget cents tell apart, as before
     assert "$120.00 (70.0% used)" in gpt41cost.plan(W1, as_of=DAY).render("table")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
@@ -110,6 +111,9 @@ def test_monthly_cap_against_spend(catalog: Catalog) -> None:
     assert "over the tier's $500.00 monthly usage cap" in a.tier(2).reasons[-1]
     assert a.tier(3).max_peak_rpm == 7 * D("1000") / D("1800")  # the cap binds: 7 x 1,000 / 1,800
     assert a.lowest_tier == 4
+    # a spend exactly at the cap is within it
+    at = replace(catalog, tiers={**catalog.tiers, 3: replace(catalog.tiers[3], monthly_usage_cap_usd=D("1800"))})
+    assert (assess(d, at).tier(3).cap_fits, assess(d, at).lowest_tier) == (True, 3)
 
 
 def test_nothing_in_use_leaves_all_the_headroom() -> None:
