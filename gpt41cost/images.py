@@ -229,7 +229,7 @@ def patch_count(width: int, height: int, *, patch_budget: int, max_side: int) ->
     else:
         rw, rh = PATCH_SIZE * kh * w // h, PATCH_SIZE * kh
     rw, rh = max(1, rw), max(1, rh)
-    return min(patch_budget, math.ceil(rw / PATCH_SIZE) * math.ceil(rh / PATCH_SIZE))
+    return math.ceil(rw / PATCH_SIZE) * math.ceil(rh / PATCH_SIZE)
 
 
 def image_tokens(model: str, width: int, height: int, detail: str = "auto") -> int:
