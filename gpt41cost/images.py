@@ -214,6 +214,9 @@ def patch_count(width: int, height: int, *, patch_budget: int, max_side: int) ->
     wording) up to the pixel rounding of the fit. The shrink is computed exactly, with no
     floating point: ``floor(w*r/32) = isqrt(w*budget // h)`` and the adjusted ``r`` is
     ``min(32*kw/w, 32*kh/h)``, so 2048x2048 under a 2,500 budget is exactly 1600x1600.
+    The guide's "at most budget" never binds here: ``kw <= sqrt(w*budget/h)`` and
+    ``kh <= sqrt(h*budget/w)``, so ``kw * kh <= budget``, and the shrunk image needs ``kw``
+    patches one way and at most ``kh`` the other (tests/test_images.py's law checks it).
     """
     _positive(width, height)
     if patch_budget <= 0 or max_side <= 0:
