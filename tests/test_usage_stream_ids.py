@@ -27,3 +27,15 @@ def test_a_response_in_two_pages_of_one_document_counts_once(tmp_path: Path) -> 
     assert (doc["requests"], doc["duplicates_dropped"]) == (2, 1)
     # two requests of 10 input and 5 output tokens on gpt-4.1: 2 x (10 x $2/M + 5 x $8/M) = $0.00012
     assert (doc["input_tokens"], doc["output_tokens"], doc["total_usd"]) == (20, 10, "0.00012")
+
+
+def test_a_response_of_a_document_given_again_in_the_next_file_counts_once(tmp_path: Path) -> None:
+    """The ids a streamed JSON document counted join the reader's (readers/usage_stream._Scope.commit
+    at the top), so a file read after it drops a response it held. (A planted drop of that hand-over
+    passed every test: each one met its repeats inside one document.)"""
+    doc = tmp_path / "a.json"
+    doc.write_text(json.dumps([RESPONSE, dict(RESPONSE, id="chatcmpl-2")], indent=2), encoding="utf-8")
+    log = tmp_path / "b.jsonl"
+    log.write_text(json.dumps(RESPONSE) + "\n", encoding="utf-8")
+    got = gpt41cost.usage([str(doc), str(log)], as_of="2026-12-06").to_dict()
+    assert (got["requests"], got["duplicates_dropped"]) == (2, 1)
