@@ -924,16 +924,26 @@ def test_past_the_id_limit_every_path_counts_as_one_pass_does(tmp_path, monkeypa
         )
         for i in range(200)
     ]
-    text = b"\n".join(lines + lines[100:] + lines[:30]) + b"\n"
+    text = b"\n".join(lines + lines[100:] + lines[:60]) + b"\n"
     f = tmp_path / ("l.jsonl.gz" if gz else "l.jsonl")
     f.write_bytes(gzip.compress(text) if gz else text)
     monkeypatch.setattr(ru, "RANGE_BYTES", 4096)
     monkeypatch.setattr(ru, "PIECE_BYTES", 4096)
-    # reached in the first piece, in the middle, never (past the 200 ids with a piece's 31 lines:
-    # as any limit over 231 is, 1,000 before too; below the 330 lines)
-    for limit in (10, 150, 250):
-        one = read_usage([str(f)], jobs=1, max_ids=limit)
-        two = read_usage([str(f)], jobs=2, parallel_min_bytes=0, max_ids=limit)
+    prior = tmp_path / "before.jsonl"  # 5 other ids, read before the file
+    prior.write_bytes((DATA / "chat.jsonl").read_bytes())
+    pieces = _handed_out(monkeypatch)
+    # reached in the first piece, in the middle, never (past the 200 ids with a piece's 36 lines:
+    # as any limit over 236 is, 1,000 before too; below the 360 lines); in the middle after a file
+    # (the piece scanned again here remembers as many of this file's ids as the limit leaves); one
+    # short of it where the first piece ends (None: set from the first read's pieces): the next
+    # piece's first id is remembered, so its repeat in the last 60 lines is a duplicate
+    for files, limit in [([f], 10), ([f], 150), ([f], 250), ([prior, f], 150), ([f], None)]:
+        if limit is None:
+            first = pieces[0]
+            limit = (text[: first.at[1]] if first.at else text[first.start : first.end]).count(b"\n") + 1
+            assert limit < 60
+        one = read_usage(list(map(str, files)), jobs=1, max_ids=limit)
+        two = read_usage(list(map(str, files)), jobs=2, parallel_min_bytes=0, max_ids=limit)
         assert (two.records, two.duplicates, two.unchecked) == (one.records, one.duplicates, one.unchecked), limit
         assert (two.groups, two.hist, two.bands) == (one.groups, one.hist, one.bands)
 
@@ -982,6 +992,21 @@ def test_past_the_id_limit_records_are_counted_and_said_unchecked(tmp_path):
     f.write_bytes(b"\n".join(_chat_lines() * 2) + b"\n")
     acc = read_usage([str(f)], jobs=1, max_ids=3)
     assert (acc.records, acc.duplicates, acc.unchecked) == (7, 3, 4)  # ids 4 and 5: counted twice, unchecked
+    # a block of 5 new ids, one past a limit of 4: the 5th is not remembered, so its copy in the
+    # next file is counted again (unchecked) as well
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes((DATA / "chat.jsonl").read_bytes())
+    acc = read_usage([str(DATA / "chat.jsonl"), str(copy)], jobs=1, max_ids=4)
+    assert (acc.records, acc.duplicates, acc.unchecked) == (6, 4, 2)
+
+
+def test_the_default_id_limit_is_the_one_readme_states():
+    """README ("up to 1,000,000 of them"): the ids a read remembers by default (a read of a million
+    ids, to meet the limit itself, would cost seconds; the limit's edges are tested small above)."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    stated = re.search(r"64-bit hashes in a set: up to ([\d,]+) of them", readme)
+    assert stated is not None and int(stated[1].replace(",", "")) == ru.MAX_IDS
+    assert read_usage.__kwdefaults__["max_ids"] == ru.MAX_IDS
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
