@@ -1122,6 +1122,38 @@ def test_a_gzip_read_in_parallel_is_inflated_into_the_shared_slots(tmp_path, mon
     assert len(pieces) > 12 and all(p.at is not None for p in pieces)  # in slots
 
 
+@pytest.mark.parametrize(
+    ("slot", "chunk"), [(1 << 20, 2048), (9000, 1 << 20)], ids=["slots-in-blocks", "work-items-whole"]
+)
+def test_a_gzip_read_in_parallel_numbers_its_lines_to_the_last_unfinished_one(tmp_path, monkeypatch, slot, chunk):
+    """Each piece a worker scans counts its lines, none for the newline that ends it, and the last
+    piece its unfinished last line: the bad line near the end names its line, and the last record,
+    with no newline after it, counts. Pieces in the shared slots scanned in blocks (2 KiB here),
+    and pieces longer than a slot handed out in the work item, scanned whole; both after a line
+    longer than a piece (read piece by piece from there). Clean records around the one bad line:
+    the tests around compare the first 20 skips, all in the first piece."""
+    rec, rng = orjson.loads(_chat_lines()[0]), random.Random(5)
+    # 140 KB (some 14 pieces of 8 KiB), made to compress little: each piece a few inflated chunks
+    lines = [orjson.dumps(dict(rec, id=f"r{i}", pad=rng.randbytes(200).hex())) for i in range(120)]
+    lines[40] = orjson.dumps(dict(rec, id="long", pad="x" * 30_000))
+    lines[110] = b"not json"
+    lines.append(orjson.dumps(dict(rec, id="last", pad="y" * 30_000)))  # longer than a slot of 9000
+    gz = tmp_path / "l.jsonl.gz"
+    gz.write_bytes(gzip.compress(b"\n".join(lines), 1))  # no newline at the end
+    monkeypatch.setattr(ru, "PIECE_BYTES", 8192)
+    monkeypatch.setattr(ru, "SLOT_BYTES", slot)
+    monkeypatch.setattr(ru, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(ru.Inflate, "READ", 1024)  # pieces of about 10 KB after the long line
+    pieces = _handed_out(monkeypatch)
+    acc = read_usage([str(gz)], jobs=2, parallel_min_bytes=0)
+    assert (acc.records, [(s.line, s.reason) for s in acc.skips]) == (120, [(111, "not_json")])
+    # the last piece (the unfinished line) and some before the bad line in the work item or not
+    in_item = [p.at is None for p in pieces]
+    assert (
+        len(pieces) > 10 and pieces[-1].last and sum(in_item) == (slot < 30_000) * 6 and in_item[-1] == (slot < 30_000)
+    )
+
+
 @functools.cache
 def _packed_log() -> bytes:
     """400 generated lines (180 KB: 22 pieces of 8 KiB), gzip-compressed (made once: only read)."""
