@@ -165,6 +165,24 @@ def test_table_flag_errors_are_one_line(cli, extra, message) -> None:  # type: i
     assert r.stderr.count("\n") == 1 and message in r.stderr
 
 
+def test_every_estimate_table_the_readme_names_is_there_when_empty(cli) -> None:  # type: ignore[no-untyped-def]
+    """Review 20: `--table misfits` on a run where every request fits (and worst-case, cache,
+    inputs on one plain prompt) was exit 2 'no such table here', so a CI step listing the
+    requests that do not fit failed exactly when all fit. Each is its header (and rows) now."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("  | `estimate` | `models`"))
+    tables = ["models", "input-sizes", "cache", "worst-case", "training", "inputs", "uncounted", "misfits"]
+    assert all(f"`{t}`" in row for t in tables)  # the README's names (and a Batch file's two)
+    prompt = str(ROOT / "samples" / "support" / "ticket-01.txt")
+    listed = cli(["estimate", prompt, "-f", "csv", "--table", "help"])
+    assert [line.split(",")[0] for line in listed.stdout.splitlines()[1:]] == tables
+    r = cli(["estimate", prompt, "-f", "csv", "--table", "misfits"])
+    assert (r.exit_code, r.stdout) == (0, "model,request,input,output,problem\n")
+    r = cli(["estimate", prompt, "-f", "csv", "--table", "inputs"])
+    assert r.stdout.splitlines() == ["input,read as,why", f"{prompt},text,extension .txt"]
+    assert "Requests that do not fit" not in cli(["estimate", prompt]).stdout  # people see it when it says something
+
+
 @pytest.mark.parametrize("command", list(json_contract.RUNS))
 def test_json_follows_the_typing_rules_and_the_readme_lists_every_key(command) -> None:  # type: ignore[no-untyped-def]
     problems = [

@@ -376,9 +376,11 @@ def _priced_at(i: InputEstimate) -> str:
     return ", ".join(f"{mode} {n:,}" for mode, n in i.requests_by_processing)
 
 
-def _inputs_table(r: EstimateResult, per_input: bool) -> Table | None:
+def _inputs_tables(r: EstimateResult, per_input: bool) -> list[Table]:
     """What each input was read as and why, and the rates it is priced at when they differ; with
-    ``per_input`` its tokens and cost per model too."""
+    ``per_input`` its tokens and cost per model too. CSV's ``inputs`` lists every input; people
+    read it when the inputs were read in more than one way, grouped by way past LIST_INPUTS
+    inputs, and otherwise in the note ("Measured: 8 inputs (read as text: extension .txt)")."""
     mixed = len(r.modes) > 1
     if per_input:
         models = [f.model for f in r.inputs[0].models] if r.inputs else []
@@ -396,22 +398,31 @@ def _inputs_table(r: EstimateResult, per_input: bool) -> Table | None:
             )
         blank = [None] * (len(priced) + len(token_cols) + len(cost_cols))
         rows += [[e, "skipped", _empty_reason(e), 0, *blank] for e in r.empty_inputs]
-        return Table("Inputs", cols, rows, numeric=frozenset(cols[3:]) - set(priced), name="inputs")
-    if len({(i.read_as, i.reason) for i in r.inputs}) <= 1 and not r.empty_inputs:
-        return None  # the note says it: "Measured: 8 inputs (read as text: extension .txt)"
-    if len(r.inputs) + len(r.empty_inputs) <= LIST_INPUTS:
-        rows = [[i.source, i.read_as, i.reason, *([_priced_at(i)] if mixed else [])] for i in r.inputs]
-        rows += [[e, "skipped", _empty_reason(e), *([None] if mixed else [])] for e in r.empty_inputs]
-        return Table("Inputs", ["input", "read as", "why", *(["priced at"] if mixed else [])], rows, name="inputs")
+        return [Table("Inputs", cols, rows, numeric=frozenset(cols[3:]) - set(priced), name="inputs")]
+    rows = [[i.source, i.read_as, i.reason, *([_priced_at(i)] if mixed else [])] for i in r.inputs]
+    rows += [[e, "skipped", _empty_reason(e), *([None] if mixed else [])] for e in r.empty_inputs]
+    one_way = len({(i.read_as, i.reason) for i in r.inputs}) <= 1 and not r.empty_inputs
+    people = not one_way and len(rows) <= LIST_INPUTS
+    cols = ["input", "read as", "why", *(["priced at"] if mixed else [])]
+    listed = Table("Inputs", cols, rows, name="inputs", people=people)
+    if people or one_way:
+        return [listed]
     groups: dict[tuple[str, str], list[str]] = {}
     for i in r.inputs:
         groups.setdefault((i.read_as, i.reason), []).append(i.source)
     for e in r.empty_inputs:
         groups.setdefault(("skipped", _empty_reason(e)), []).append(e)
-    rows = [[len(v), k[0], k[1], v[0]] for k, v in groups.items()]
-    return Table(
-        "Inputs (--per-input lists each)", ["inputs", "read as", "why", "first"], rows, numeric=frozenset({"inputs"})
-    )
+    grouped = [[len(v), k[0], k[1], v[0]] for k, v in groups.items()]
+    return [
+        Table(
+            "Inputs (--per-input lists each)",
+            ["inputs", "read as", "why", "first"],
+            grouped,
+            numeric=frozenset({"inputs"}),
+            csv=False,
+        ),
+        listed,
+    ]
 
 
 def estimate_report(
@@ -513,77 +524,78 @@ def estimate_report(
             name="input-sizes",
         ),
     ]
-    if any(m.cost.cached_input_usd or m.usage.cached_input_tokens for m in r.models) or a.cache_mode != "none":
-        crow = []
-        for m in r.models:
-            saved = m.cost_without_cache.total_usd - m.cost.total_usd
-            crow.append(
+    # A CSV table the README names is always there (``--table misfits`` on a run where every request
+    # fits is its header, not a bad flag); people see it when it has something to say.
+    crow = []
+    for m in r.models:
+        saved = m.cost_without_cache.total_usd - m.cost.total_usd
+        crow.append(
+            [
+                m.model,
+                m.usage.cached_input_tokens,
+                Usd(m.cost_without_cache.total_usd),
+                Usd(m.cost.total_usd),
+                Usd(saved),
+                Usd(m.monthly_without_cache_usd),
+                Usd(m.monthly_usd),
+            ]
+        )
+    tables.append(
+        Table(
+            "Prompt caching",
+            ["model", "cached tokens", "without cache", "with cache", "saved", "monthly without", "monthly with"],
+            crow,
+            numeric=frozenset(
+                {"cached tokens", "without cache", "with cache", "saved", "monthly without", "monthly with"}
+            ),
+            name="cache",
+            people=any(m.cost.cached_input_usd or m.usage.cached_input_tokens for m in r.models)
+            or a.cache_mode != "none",
+        )
+    )
+    tables.append(
+        Table(
+            "Expected vs worst case (each request's own output cap)",
+            ["model", "requests with a cap", "cap below output", "expected", "worst case"],
+            [
                 [
                     m.model,
-                    m.usage.cached_input_tokens,
-                    Usd(m.cost_without_cache.total_usd),
+                    m.worst_case_requests,
+                    m.output_capped_requests,
                     Usd(m.cost.total_usd),
-                    Usd(saved),
-                    Usd(m.monthly_without_cache_usd),
-                    Usd(m.monthly_usd),
+                    Usd(m.worst_case_usd),
                 ]
-            )
-        tables.append(
-            Table(
-                "Prompt caching",
-                ["model", "cached tokens", "without cache", "with cache", "saved", "monthly without", "monthly with"],
-                crow,
-                numeric=frozenset(
-                    {"cached tokens", "without cache", "with cache", "saved", "monthly without", "monthly with"}
-                ),
-                name="cache",
-            )
+                for m in r.models
+            ],
+            numeric=frozenset({"requests with a cap", "cap below output", "expected", "worst case"}),
+            name="worst-case",
+            people=any(m.worst_case_usd is not None for m in r.models),
         )
-    if any(m.worst_case_usd is not None for m in r.models):
-        tables.append(
-            Table(
-                "Expected vs worst case (each request's own output cap)",
-                ["model", "requests with a cap", "cap below output", "expected", "worst case"],
-                [
-                    [
-                        m.model,
-                        m.worst_case_requests,
-                        m.output_capped_requests,
-                        Usd(m.cost.total_usd),
-                        Usd(m.worst_case_usd),
-                    ]
-                    for m in r.models
-                ],
-                numeric=frozenset({"requests with a cap", "cap below output", "expected", "worst case"}),
-                name="worst-case",
-            )
+    )
+    tables.append(
+        Table(
+            f"Fine-tuning training ({a.epochs} epochs)",
+            ["model", "training tokens", "training cost"],
+            [[m.model, m.training_tokens, Usd(m.training_usd)] for m in r.models],
+            numeric=frozenset({"training tokens", "training cost"}),
+            name="training",
+            people=any(m.training_usd is not None for m in r.models),
         )
-    if any(m.training_usd is not None for m in r.models):
-        tables.append(
-            Table(
-                f"Fine-tuning training ({a.epochs} epochs)",
-                ["model", "training tokens", "training cost"],
-                [[m.model, m.training_tokens, Usd(m.training_usd)] for m in r.models],
-                numeric=frozenset({"training tokens", "training cost"}),
-                name="training",
-            )
-        )
-    listed = _inputs_table(r, per_input)
-    if listed is not None:
-        tables.append(listed)
+    )
+    tables += _inputs_tables(r, per_input)
     tables += batch_tables(checks)
     tables.append(uncounted_table(r.uncounted))
     misfit_rows = [[m.model, f.where, f.input_tokens, f.output_tokens, f.problem] for m in r.models for f in m.misfits]
-    if misfit_rows:
-        tables.append(
-            Table(
-                "Requests that do not fit",
-                ["model", "request", "input", "output", "problem"],
-                misfit_rows,
-                numeric=frozenset({"input", "output"}),
-                name="misfits",
-            )
+    tables.append(
+        Table(
+            "Requests that do not fit",
+            ["model", "request", "input", "output", "problem"],
+            misfit_rows,
+            numeric=frozenset({"input", "output"}),
+            name="misfits",
+            people=bool(misfit_rows),
         )
+    )
     notes = []
     why = {(i.read_as, i.reason) for i in r.inputs}
     if len(r.inputs) == 1 and r.inputs[0].reason:
