@@ -396,6 +396,14 @@ def estimate(
 
 #: The long-context rule for priority processing (``gpt41cost rules``; docs/accounting.md §2), per
 #: request: the threshold is the catalog's long_context_threshold.
+#: How a prompt given as text alone is counted (README "Token counting"): the text's tokens, the way
+#: ttok and tokencost count a string; the message a request wraps it in is not counted.
+PROMPT_TEXT = (
+    'a text file, prompt string or {{"prompt"}} line counts its text alone; sent as one message, a request bills '
+    "{frame} tokens more ({per_message} a message, 1 its role, {priming} reply priming; docs/accounting.md §4)"
+)
+
+
 LONG_CONTEXT_PRIORITY = (
     "a request sent at priority processing whose input is over {threshold:,} tokens is priced at standard rates, "
     "in estimate, limits, plan and the Python API's price(), and so is a usage record of one such request "

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -295,3 +296,21 @@ def test_small_monthly_notes_keep_their_figures():
 
     r = gpt41cost.estimate(input_tokens=2000, requests_per_day=1, models="gpt-4.1-nano", as_of="2026-10-01")
     assert "gpt-4.1-nano $0.0060/month" in r.render()
+
+
+def test_a_text_prompt_is_its_text_alone_and_the_report_says_what_a_message_adds(cli: Cli, tmp_path) -> None:
+    """Review 20b: a prompt file counts its text (15 tokens here) where the one user message it is
+    sent in bills 22; the figure stays the text's, the assumptions name the 7 tokens."""
+    import gpt41cost
+
+    text = "Classify the sentiment of this review as positive or negative: I love it"
+    (tmp_path / "p.txt").write_text(text, encoding="utf-8")
+    as_message = gpt41cost.count_request({"model": "gpt-4.1", "messages": [{"role": "user", "content": text}]})
+    assert (gpt41cost.count_tokens(text), as_message.input_tokens) == (15, 22)
+    r = cli(["estimate", str(tmp_path / "p.txt"), "-m", "gpt-4.1"])
+    said = 'prompt text: a text file, prompt string or {"prompt"} line counts its text alone; sent as one message, '
+    assert said + "a request bills 7 tokens more (3 a message, 1 its role, 3 reply priming; docs/accounting.md §4)" in (
+        r.stdout
+    )
+    (tmp_path / "m.jsonl").write_text(json.dumps([{"role": "user", "content": text}]) + "\n", encoding="utf-8")
+    assert "prompt text" not in cli(["estimate", str(tmp_path / "m.jsonl"), "-m", "gpt-4.1"]).stdout

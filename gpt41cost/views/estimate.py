@@ -11,7 +11,15 @@ from ..batch import BatchCheck
 from ..cache import CACHE_STEADY_MONTH, CACHE_STEADY_SHORT, RETENTION_MINUTES, cache_assumptions
 from ..catalog import describe_path
 from ..cost import BATCH_CACHED_AT_INPUT_RATE
-from ..estimate import DAYS_PER_MONTH, DEFAULT_OUTPUT_TOKENS, EstimateResult, InputEstimate, ModelEstimate, per_minute
+from ..estimate import (
+    DAYS_PER_MONTH,
+    DEFAULT_OUTPUT_TOKENS,
+    PROMPT_TEXT,
+    EstimateResult,
+    InputEstimate,
+    ModelEstimate,
+    per_minute,
+)
 from ..report import (
     MEAN_PLACES,
     Chart,
@@ -103,6 +111,13 @@ def _cache_text_logged(r: EstimateResult) -> str:
     return "none"
 
 
+def prompt_text_rule() -> str:
+    from ..requests import REPLY_PRIMING, TOKENS_PER_MESSAGE
+
+    frame = TOKENS_PER_MESSAGE + 1 + REPLY_PRIMING
+    return PROMPT_TEXT.format(frame=frame, per_message=TOKENS_PER_MESSAGE, priming=REPLY_PRIMING)
+
+
 def assumptions(r: EstimateResult) -> list[tuple[str, str]]:
     a = r.assumptions
     out_src = {
@@ -135,6 +150,8 @@ def assumptions(r: EstimateResult) -> list[tuple[str, str]]:
         date_assumption(_day(r)),
         ("percentiles", "nearest-rank over the requests measured"),
     ]
+    if any(i.read_as in ("text", "prompts") for i in r.inputs):
+        rows.append(("prompt text", prompt_text_rule()))
     if "batch" in r.modes:
         rows.append(("batch cached tokens", BATCH_CACHED_AT_INPUT_RATE))
     steady = [m for m in r.models if m.monthly_cached_tokens is not None]
