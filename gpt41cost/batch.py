@@ -54,9 +54,9 @@ SHUTDOWN_WINDOW_RULE = (
 )
 #: Named inference: what "one model" means for a batch file.
 ONE_MODEL_RULE = (
-    "requests for different base models fail the batch; the same model spelled two ways (gpt-4.1 and "
-    "gpt-4.1-2025-04-14) is only a warning (inference: OpenAI does not say whether it compares names "
-    "or models)"
+    "requests naming different models fail the batch, a model gpt41cost does not know and each fine-tuned "
+    "model counting as one of them; the same model spelled two ways (gpt-4.1 and gpt-4.1-2025-04-14) is only "
+    "a warning (inference: OpenAI does not say whether it compares names or models)"
 )
 
 Severity = Literal["error", "warning"]
@@ -155,6 +155,17 @@ class BatchFactsLike(Protocol):
     @property
     def bad_lines(self) -> Sequence[tuple[int, str]]:
         """(line, error message) for every line the reader rejected, non-JSON ones included."""
+        ...
+
+    @property
+    def models(self) -> Mapping[str, int]:
+        """Each string ``model`` of a body as written -> how many lines name it, lines the reader
+        then rejected included (a model the catalog does not know)."""
+        ...
+
+    @property
+    def model_first_line(self) -> Mapping[str, int]:
+        """Each string ``model`` as written -> the first line naming it."""
         ...
 
 
@@ -551,34 +562,59 @@ def _resolve_all(
     return resolved, out, uses, lines_of
 
 
-def _model_checks(
-    uses: Counter[str], lines_of: Mapping[str, Sequence[int]], resolved: Mapping[str, ResolvedModel]
-) -> list[Finding]:
-    known = [name for name, _ in uses.most_common() if name in resolved]
-    if len(known) < 2:
+def _model_checks(facts: BatchFactsLike, tally: BatchTally, catalog: Catalog) -> list[Finding]:
+    """The one-model rule (:data:`ONE_MODEL_RULE`) over every ``model`` the file names as written:
+    those of the measured requests and those of lines the reader refused (a model the catalog does
+    not know is refused there, yet it is a second model in the batch all the same). Names of one
+    catalog model (an alias and its snapshots: :attr:`ResolvedModel.family`) are one model, a
+    warning; any other name, known or not, is another model, an error."""
+    uses: Counter[str] = Counter({name: n for name, n in tally.uses.items() if name is not None and name.strip()})
+    for name, n in facts.models.items():
+        if name.strip() and n > uses[name]:  # the reader counts lines it refused too
+            uses[name] = n
+    if len(uses) < 2:
         return []
-    main = known[0]
-    main_base = resolved[main].spec.name
-    main_first = min(lines_of.get(main, [0]))
+
+    def first_line(name: str) -> int:
+        lines = [n for n in (tally.first_line(name), facts.model_first_line.get(name)) if n is not None]
+        return min(lines, default=0)
+
+    # the most used first; of equal counts, the first used (as the reader met them)
+    names = sorted(uses, key=lambda name: (-uses[name], first_line(name)))
+    families = {name: _family(name, catalog) for name in names}
+    main = names[0]
+    main_family, main_base = families[main]
     out: list[Finding] = []
-    for name in known[1:]:
-        lines = sorted(lines_of.get(name, []))
-        first = lines[0] if lines else None
-        base = resolved[name].spec.name
-        same = base == main_base and resolved[name].fine_tuned == resolved[main].fine_tuned
+    for name in names[1:]:
+        family = families[name][0]
+        lines = sorted(set(tally.lines(name)) | {first_line(name)})
+        first = lines[0]
+        same = family == main_family
         severity: Severity = "warning" if same else "error"
         why = f"names {main_base} differently from {quoted(main)}" if same else f"differs from {quoted(main)}"
+        n = uses[name]
+        shown = f"lines {_lines_text(lines)}" if len(lines) >= n else f"{_n(n)} lines from line {first}"
         out.append(
             Finding(
                 severity,
                 "model_spelling" if same else "mixed_models",
-                f"line {first}: model {quoted(name)} {why} (used from line {main_first}, "
-                f"{_n(uses[main])} requests); a batch runs one model; lines {_lines_text(lines)}",
+                f"line {first}: model {quoted(name)} {why} (used from line {first_line(main)}, "
+                f"{_n(uses[main])} requests); a batch runs one model; {shown}",
                 first,
                 tuple(lines),
             )
         )
     return out
+
+
+def _family(name: str, catalog: Catalog) -> tuple[str, str]:
+    """(the model ``name`` is for OpenAI's one-model rule, the base model it names): a catalog
+    name's :attr:`~ResolvedModel.family` and base; a name the catalog does not know, itself."""
+    try:
+        resolved = catalog.resolve(name)
+    except UnknownModelError:
+        return name, name
+    return resolved.family, resolved.spec.name
 
 
 def _lifecycle_checks(
@@ -718,7 +754,7 @@ def preflight(
         *_method_url_checks(facts),
         *_id_checks(facts),
         *model_findings,
-        *_model_checks(uses, lines_of, resolved),
+        *_model_checks(facts, tally, catalog),
         *_lifecycle_checks(uses, lines_of, resolved, tally, catalog),
         *tally.window,
     ]

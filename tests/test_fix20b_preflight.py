@@ -1,0 +1,139 @@
+"""Review 20b's findings on the Batch pre-flight (fixB2): each test failed before its fix.
+
+2. A body written for the other endpoint (a Chat body sent to /v1/responses, a Responses body
+   sent to /v1/chat/completions) passed the pre-flight, priced, exit 0.
+7. A model the catalog does not know, beside a known one, was never a second model (mixed_models).
+10. A custom_id given but not a string (101, null, ["x"]) was reported as no custom_id.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from gpt41cost.batch import preflight
+from gpt41cost.catalog import Catalog
+from gpt41cost.errors import InputError
+from gpt41cost.readers.requests import BatchFacts, read_requests
+
+CHAT = "/v1/chat/completions"
+RESPONSES = "/v1/responses"
+
+
+def _chat_body(model: str = "gpt-4.1-mini", text: str = "hi") -> dict[str, Any]:
+    return {"model": model, "messages": [{"role": "user", "content": text}], "max_tokens": 20}
+
+
+def _responses_body(model: str = "gpt-4.1-mini", text: str = "hi") -> dict[str, Any]:
+    return {"model": model, "input": text, "max_output_tokens": 20}
+
+
+def _line(cid: Any, body: dict[str, Any], url: str = CHAT, **over: Any) -> str:
+    return json.dumps({"custom_id": cid, "method": "POST", "url": url, "body": body, **over})
+
+
+def _write(tmp_path: Path, *lines: str) -> Path:
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _check(path: Path, catalog: Catalog) -> Any:
+    facts = BatchFacts()
+    errors: list[InputError] = []
+    measured = list(read_requests(str(path), "batch", catalog, facts=facts, on_error=errors.append))
+    return preflight(facts, measured, catalog), measured
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+# ------------------------------------------------------------- 7. an unknown model is a second model
+
+
+def test_an_unknown_model_beside_a_known_one_is_a_second_model(tmp_path: Path, catalog: Catalog) -> None:
+    """gpt-4o (not in the catalog) among gpt-4.1-mini lines: two models, OpenAI rejects the batch.
+    The line is also refused as a model gpt41cost cannot price, as before."""
+    path = _write(
+        tmp_path,
+        _line("a", _chat_body()),
+        _line("b", _chat_body()),
+        _line("c", _chat_body("gpt-4o")),
+        _line("d", _chat_body()),
+    )
+    result, _ = _check(path, catalog)
+    assert [(f.line, f.code) for f in result.errors] == [(3, "bad_request"), (3, "mixed_models")]
+    mixed = result.errors[1]
+    assert mixed.message == (
+        "line 3: model 'gpt-4o' differs from 'gpt-4.1-mini' (used from line 1, 3 requests); "
+        "a batch runs one model; lines 3"
+    )
+    assert mixed.lines == (3,)
+    assert result.openai_rejects
+
+
+def test_an_unknown_model_used_most_is_the_one_the_others_differ_from(tmp_path: Path, catalog: Catalog) -> None:
+    path = _write(
+        tmp_path,
+        _line("a", _chat_body("gpt-4o")),
+        _line("b", _chat_body("gpt-4.1-mini")),
+        _line("c", _chat_body("gpt-4o")),
+    )
+    result, _ = _check(path, catalog)
+    [mixed] = [f for f in result.findings if f.code == "mixed_models"]
+    assert mixed.message == (
+        "line 2: model 'gpt-4.1-mini' differs from 'gpt-4o' (used from line 1, 2 requests); "
+        "a batch runs one model; lines 2"
+    )
+
+
+def test_two_unknown_models_are_two_models(tmp_path: Path, catalog: Catalog) -> None:
+    """Lines the reader refused keep no list of lines: the finding says how many and from where."""
+    path = _write(
+        tmp_path,
+        _line("a", _chat_body("gpt-4o")),
+        _line("b", _chat_body("gpt-4o")),
+        _line("c", _chat_body("gpt-4o-mini")),
+        _line("d", _chat_body("gpt-4o-mini")),
+        _line("e", _chat_body("gpt-4o")),
+    )
+    result, _ = _check(path, catalog)
+    [mixed] = [f for f in result.findings if f.code == "mixed_models"]
+    assert mixed.message == (
+        "line 3: model 'gpt-4o-mini' differs from 'gpt-4o' (used from line 1, 3 requests); "
+        "a batch runs one model; 2 lines from line 3"
+    )
+    assert result.openai_rejects
+
+
+def test_an_alias_and_its_snapshot_stay_one_model(tmp_path: Path, catalog: Catalog) -> None:
+    """docs/accounting.md §8: the same model spelled two ways is only a warning, as before."""
+    path = _write(tmp_path, _line("a", _chat_body("gpt-4.1")), _line("b", _chat_body("gpt-4.1-2025-04-14")))
+    result, _ = _check(path, catalog)
+    assert [(f.severity, f.code) for f in result.findings] == [("warning", "model_spelling")]
+    assert not result.rejected
+
+
+def test_two_fine_tunes_of_one_base_are_two_models(tmp_path: Path, catalog: Catalog) -> None:
+    """Two fine-tuned models of gpt-4.1-mini are two models (each its own name, ResolvedModel.family),
+    not one model spelled two ways (they were a model_spelling warning)."""
+    path = _write(
+        tmp_path,
+        _line("a", _chat_body("ft:gpt-4.1-mini-2025-04-14:acme::abc123")),
+        _line("b", _chat_body("ft:gpt-4.1-mini-2025-04-14:acme::def456")),
+    )
+    result, _ = _check(path, catalog)
+    assert [(f.severity, f.code) for f in result.findings] == [("error", "mixed_models")]
+
+
+def test_cli_verdict_for_an_unknown_second_model(cli: Any, tmp_path: Path) -> None:
+    path = _write(tmp_path, _line("a", _chat_body()), _line("b", _chat_body("gpt-4o")))
+    run = cli("estimate", path, "-f", "csv", "--table", "batch-preflight", expect=1)
+    rows = _rows(run.stdout)
+    assert {r["verdict"] for r in rows} == {"openai_rejects"}
+    assert [r["check"] for r in rows] == ["bad_request", "mixed_models"]
+    assert "OpenAI would reject this batch" in run.stderr
