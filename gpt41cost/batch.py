@@ -35,6 +35,23 @@ BATCH_METHOD = "POST"
 #: ``endpoint``, used by all its requests, so every line must name the same one.
 BATCH_URLS = ("/v1/chat/completions", "/v1/responses")
 
+#: The parameter each endpoint's request body is built on [API reference]: Chat Completions requires
+#: ``messages``; the Responses API takes ``input`` and has no ``messages``. A line whose body is
+#: written for the other endpoint fails at OpenAI (a required parameter missing, an unknown one).
+BODY_KEYS = {"/v1/chat/completions": "messages", "/v1/responses": "input"}
+_API_NAMES = {"/v1/chat/completions": "Chat Completions", "/v1/responses": "Responses"}
+
+
+def body_for_other_url(url: str, body: Mapping[str, Any]) -> bool:
+    """True when ``url`` is one of :data:`BATCH_URLS` and ``body`` is written for the other one, by
+    its shape as it is counted (``count_request``: ``messages`` first, else ``input``): a Chat body
+    sent to /v1/responses, a Responses body to /v1/chat/completions. A body with neither key is
+    refused when it is counted, and a url outside BATCH_URLS is ``bad_url``: neither is this."""
+    if url == "/v1/responses":
+        return "messages" in body
+    return url == "/v1/chat/completions" and "input" in body and "messages" not in body
+
+
 #: Named rule: how many batches a file needs when it does not fit a tier's queue at once.
 QUEUE_SPLIT_RULE = (
     "batches needed = the most of ceil(input tokens / batch queue limit) for each pool, "
@@ -145,6 +162,11 @@ class BatchFactsLike(Protocol):
     @property
     def bad_method_url(self) -> Sequence[tuple[int, str, str]]:
         """(line, method, url) as written (JSON text if not a string) where either is wrong."""
+        ...
+
+    @property
+    def body_for_other_url(self) -> Sequence[tuple[int, str]]:
+        """(line, url) where the body is written for the other endpoint (:func:`body_for_other_url`)."""
         ...
 
     @property
@@ -501,6 +523,18 @@ def _method_url_checks(facts: BatchFactsLike) -> list[Finding]:
                     line,
                 )
             )
+    for line, url in facts.body_for_other_url:
+        other = next(u for u in BATCH_URLS if u != url)
+        out.append(
+            Finding(
+                "error",
+                "body_for_other_url",
+                f"line {line}: a {_API_NAMES[other]} body ({BODY_KEYS[other]}) sent to {url}: OpenAI fails it "
+                f"(priced here as the {_API_NAMES[other]} request it is); use url {other} or write a "
+                f"{_API_NAMES[url]} body ({BODY_KEYS[url]})",
+                line,
+            )
+        )
     valid = sorted(((n, u) for u, n in facts.urls.items() if u in BATCH_URLS and n > 0), reverse=True)
     if len(valid) > 1:
         used = ", ".join(f"{u} on {_n(n)} lines" for n, u in valid)

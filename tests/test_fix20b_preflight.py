@@ -137,3 +137,60 @@ def test_cli_verdict_for_an_unknown_second_model(cli: Any, tmp_path: Path) -> No
     assert {r["verdict"] for r in rows} == {"openai_rejects"}
     assert [r["check"] for r in rows] == ["bad_request", "mixed_models"]
     assert "OpenAI would reject this batch" in run.stderr
+
+
+# ------------------------------------------------------------- 2. a body written for the other endpoint
+
+
+def test_a_chat_body_sent_to_responses_fails_the_preflight(tmp_path: Path, catalog: Catalog) -> None:
+    """Each line is a request OpenAI fails (Responses has no messages): an error of its own line,
+    not one of the batch (preflight_fails), and the request stays priced once, as the Chat request
+    it is (its max_tokens its cap)."""
+    path = _write(tmp_path, _line("a", _chat_body(), RESPONSES), _line("b", _chat_body(), RESPONSES))
+    result, measured = _check(path, catalog)
+    assert [(f.line, f.code, f.severity) for f in result.findings] == [
+        (1, "body_for_other_url", "error"),
+        (2, "body_for_other_url", "error"),
+    ]
+    assert result.findings[0].message == (
+        "line 1: a Chat Completions body (messages) sent to /v1/responses: OpenAI fails it (priced here as the "
+        "Chat Completions request it is); use url /v1/chat/completions or write a Responses body (input)"
+    )
+    assert result.rejected and not result.openai_rejects
+    assert [m.max_output_tokens for m in measured] == [20, 20]
+
+
+def test_a_responses_body_sent_to_chat_completions_fails_the_preflight(tmp_path: Path, catalog: Catalog) -> None:
+    path = _write(tmp_path, _line("a", _responses_body()), _line("b", _chat_body()))
+    result, _ = _check(path, catalog)
+    [f] = result.findings
+    assert (f.line, f.code) == (1, "body_for_other_url")
+    assert f.message == (
+        "line 1: a Responses body (input) sent to /v1/chat/completions: OpenAI fails it (priced here as the "
+        "Responses request it is); use url /v1/responses or write a Chat Completions body (messages)"
+    )
+
+
+def test_bodies_that_match_their_url_pass(tmp_path: Path, catalog: Catalog) -> None:
+    for url, body in ((CHAT, _chat_body()), (RESPONSES, _responses_body())):
+        result, _ = _check(_write(tmp_path, _line("a", body, url)), catalog)
+        assert result.findings == ()
+
+
+def test_a_wrong_url_is_bad_url_only(tmp_path: Path, catalog: Catalog) -> None:
+    """A url gpt41cost does not price is bad_url; the body is not also said to be for another."""
+    result, _ = _check(_write(tmp_path, _line("a", _responses_body(), "/v1/embeddings")), catalog)
+    assert [f.code for f in result.findings] == ["bad_url"]
+
+
+def test_cli_on_a_chat_batch_sent_to_responses(cli: Any, tmp_path: Path) -> None:
+    """The reviewer's case: "passes, ok, no findings", exit 0 before; the figures stay as they were."""
+    path = _write(tmp_path, *(_line(c, _chat_body(), RESPONSES) for c in "abc"))
+    run = cli("estimate", path, "-m", "gpt-4.1-mini", "-f", "csv", "--table", "batch-preflight", expect=1)
+    rows = _rows(run.stdout)
+    assert [(r["verdict"], r["line"], r["check"]) for r in rows] == [
+        ("preflight_fails", str(n), "body_for_other_url") for n in (1, 2, 3)
+    ]
+    assert "the batch fails the pre-flight: 3 errors (requests OpenAI would fail one by one" in run.stderr
+    doc = json.loads(cli("estimate", path, "-m", "gpt-4.1-mini", "-f", "json", expect=1).stdout)
+    assert doc["models"][0]["requests"] == 3

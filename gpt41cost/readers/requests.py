@@ -43,6 +43,7 @@ from typing import IO, Any, BinaryIO
 import orjson
 
 from .. import images as img
+from ..batch import body_for_other_url
 from ..cache import PrefixHashes
 from ..catalog import Catalog
 from ..errors import Gpt41CostError, InputError, ParameterError, Uncountable, slot, source_name
@@ -141,6 +142,8 @@ class BatchFacts:
     missing_ids: list[int] = field(default_factory=list)  # lines without a string custom_id
     # (line, method, url), each as written (JSON text if not a string)
     bad_method_url: list[tuple[int, str, str]] = field(default_factory=list)
+    # (line, url) of each line whose body is written for the other endpoint (batch.body_for_other_url)
+    body_for_other_url: list[tuple[int, str]] = field(default_factory=list)
     non_json_lines: list[int] = field(default_factory=list)  # lines that are not valid JSON
     bad_lines: list[tuple[int, str]] = field(default_factory=list)  # every rejected line: (line, message)
     #: lines gpt41cost will not count (its own limit or rule, errors.Uncountable: a run too long
@@ -165,6 +168,7 @@ class BatchFacts:
             self.urls[url] = self.urls.get(url, 0) + n
         self.missing_ids += part.missing_ids
         self.bad_method_url += part.bad_method_url
+        self.body_for_other_url += part.body_for_other_url
         self.non_json_lines += part.non_json_lines
         self.bad_lines += part.bad_lines
         self.uncountable += part.uncountable
@@ -729,11 +733,13 @@ def _batch_line(ctx: _Context, obj: Any, n: int, facts: BatchFacts) -> Measured:
     body = obj.get("body")
     if not isinstance(body, dict):
         raise InputError(f"{ctx.where}: line {n}: no 'body' object (the request)")
+    if isinstance(url, str) and body_for_other_url(url, body):
+        facts.body_for_other_url.append((n, url))
     model = body.get("model")
     if isinstance(model, str):
         facts.models[model] = facts.models.get(model, 0) + 1
         facts.model_first_line.setdefault(model, n)
-    # The body's shape decides how it is counted; a wrong url is already a pre-flight finding.
+    # The body's shape decides how it is counted; a wrong url (or one for another body) is a finding.
     rc = ctx.count(body, n, "auto")
     return ctx.measured(rc, "batch", n, custom_id=custom_id if type(custom_id) is str else None)
 
