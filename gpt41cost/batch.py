@@ -85,8 +85,10 @@ COMPLETION_WINDOW = timedelta(days=1)
 
 #: The error findings OpenAI documents as failing a whole batch [BATCH] (docs/accounting.md §8):
 #: more than 50,000 requests, a file over 200 MB, a line that is not JSON (the file is JSONL), a
-#: line without a ``custom_id`` or one used twice (unique per batch), a ``method`` other than
-#: POST, a ``url`` it does not serve, two endpoints or two models in one file. The other errors
+#: line without a ``custom_id``, with one that is not a string (the request input object types it
+#: string) or one used twice (unique per batch), a ``method`` other than POST, a ``url`` it does
+#: not serve, two endpoints or two models in one file (any two names but an alias and its
+#: snapshot, :data:`ONE_MODEL_RULE`). The other errors
 #: (a request over its model's context window or output limit, a request the API refuses, a
 #: model gpt41cost does not know or none, a model shut down or not yet released on the run's
 #: date, an empty file) are not documented as failing the batch: such a request would fail on
@@ -98,6 +100,7 @@ BATCH_REJECTIONS = frozenset(
         "file_too_large",
         "not_json",
         "missing_custom_id",
+        "custom_id_not_string",
         "duplicate_custom_id",
         "bad_method",
         "bad_url",
@@ -157,6 +160,12 @@ class BatchFactsLike(Protocol):
     @property
     def missing_ids(self) -> Sequence[int]:
         """Lines without a (non-empty string) ``custom_id``."""
+        ...
+
+    @property
+    def id_values(self) -> Mapping[int, str]:
+        """Of :attr:`missing_ids`, the lines that give a ``custom_id`` (not a non-empty string), each
+        with the value as JSON text: ``101``, ``null``, ``["x"]``; an empty string as itself."""
         ...
 
     @property
@@ -475,10 +484,8 @@ def _file_checks(facts: BatchFactsLike, tally: BatchTally, catalog: Catalog) -> 
 
 
 def _id_checks(facts: BatchFactsLike) -> list[Finding]:
-    out = [
-        Finding("error", "missing_custom_id", f"line {line}: no custom_id; every request needs one", line)
-        for line in facts.missing_ids
-    ]
+    values = facts.id_values
+    out = [_id_finding(line, values.get(line)) for line in facts.missing_ids]
     lines_of: dict[str, list[int]] = {}
     for cid, line, first in facts.duplicate_ids:
         lines_of.setdefault(cid, [first]).append(line)
@@ -495,6 +502,26 @@ def _id_checks(facts: BatchFactsLike) -> list[Finding]:
             )
         )
     return out
+
+
+#: How a JSON value that is not a string is named, by its first character (a number otherwise).
+_JSON_KINDS = {"[": "an array", "{": "an object", "t": "a boolean", "f": "a boolean"}
+
+
+def _id_finding(line: int, value: str | None) -> Finding:
+    """A line without a usable ``custom_id``: none or null (missing_custom_id, as an empty string),
+    or a value that is not a string (custom_id_not_string: OpenAI's request input object types it
+    string [BATCH])."""
+    if value is None or value == "null":
+        said = "no custom_id" if value is None else "custom_id is null"
+        return Finding("error", "missing_custom_id", f"line {line}: {said}; every request needs one", line)
+    if value == "":
+        return Finding("error", "missing_custom_id", f"line {line}: custom_id is empty; every request needs one", line)
+    kind = _JSON_KINDS.get(value[0], "a number")
+    shown = value if len(value) <= 40 else value[:40] + "..."
+    return Finding(
+        "error", "custom_id_not_string", f"line {line}: custom_id {shown} is {kind}; it must be a string", line
+    )
 
 
 def _shown(value: str) -> str:

@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from gpt41cost.batch import preflight
 from gpt41cost.catalog import Catalog
 from gpt41cost.errors import InputError
@@ -194,3 +196,66 @@ def test_cli_on_a_chat_batch_sent_to_responses(cli: Any, tmp_path: Path) -> None
     assert "the batch fails the pre-flight: 3 errors (requests OpenAI would fail one by one" in run.stderr
     doc = json.loads(cli("estimate", path, "-m", "gpt-4.1-mini", "-f", "json", expect=1).stdout)
     assert doc["models"][0]["requests"] == 3
+
+
+# ------------------------------------------------------------- 10. a custom_id that is not a string
+
+
+def test_a_custom_id_that_is_not_a_string_is_said_so(tmp_path: Path, catalog: Catalog) -> None:
+    ids: list[Any] = [101, "ok-2", None, ["x"], {"id": 1}, True, 1.5, "", "z" * 10]
+    lines = [_line(cid, _chat_body()) for cid in ids]
+    lines.append(json.dumps({"method": "POST", "url": CHAT, "body": _chat_body()}))  # no custom_id at all
+    long = json.dumps({"custom_id": list(range(30)), "method": "POST", "url": CHAT, "body": _chat_body()})
+    result, _ = _check(_write(tmp_path, *lines, long), catalog)
+    assert [(f.line, f.code, f.message) for f in result.findings] == [
+        (1, "custom_id_not_string", "line 1: custom_id 101 is a number; it must be a string"),
+        (3, "missing_custom_id", "line 3: custom_id is null; every request needs one"),
+        (4, "custom_id_not_string", 'line 4: custom_id ["x"] is an array; it must be a string'),
+        (5, "custom_id_not_string", 'line 5: custom_id {"id":1} is an object; it must be a string'),
+        (6, "custom_id_not_string", "line 6: custom_id true is a boolean; it must be a string"),
+        (7, "custom_id_not_string", "line 7: custom_id 1.5 is a number; it must be a string"),
+        (8, "missing_custom_id", "line 8: custom_id is empty; every request needs one"),
+        (10, "missing_custom_id", "line 10: no custom_id; every request needs one"),
+        (
+            11,
+            "custom_id_not_string",
+            "line 11: custom_id [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,1... is an array; it must be a string",
+        ),
+    ]
+    assert result.openai_rejects  # the request input object types custom_id string, as before
+
+
+def test_cli_custom_id_not_a_string(cli: Any, tmp_path: Path) -> None:
+    path = _write(tmp_path, _line(101, _chat_body()), _line("b", _chat_body()))
+    run = cli("estimate", path, "-m", "gpt-4.1-mini", "-f", "csv", "--table", "batch-preflight", expect=1)
+    [row] = _rows(run.stdout)
+    assert (row["verdict"], row["check"], row["finding"]) == (
+        "openai_rejects",
+        "custom_id_not_string",
+        "custom_id 101 is a number; it must be a string",
+    )
+    assert "OpenAI would reject this batch: 1 error: line 1: custom_id 101 is a number" in run.stderr
+
+
+# ------------------------------------------------------------- all three, read on several processes
+
+
+@pytest.mark.needs_fork
+def test_the_findings_are_the_same_read_in_ranges(cli: Any, tmp_path: Path, small_ranges: Any) -> None:
+    """The reader's notes (the url a body is not for, a custom_id's value, the models of lines it
+    refused) cross from the reading processes as one pass makes them."""
+    lines = [_line(f"r{n}", _chat_body(text="ticket " * 20)) for n in range(1, 61)]
+    lines[4] = _line("r5", _responses_body())
+    lines[29] = _line(30, _chat_body())
+    lines[49] = _line("r50", _chat_body("gpt-4o"))
+    path = _write(tmp_path, *lines)
+    args = ("estimate", path, "-m", "gpt-4.1-mini", "-f", "json")
+    one = json.loads(cli(*args, expect=1).stdout)["batch_preflight"]
+    small_ranges()
+    assert json.loads(cli(*args, expect=1).stdout)["batch_preflight"] == one
+    assert [(f["line"], f["code"]) for f in one[0]["findings"]] == [
+        (5, "body_for_other_url"),
+        (30, "custom_id_not_string"),
+        (50, "bad_request"),
+        (50, "mixed_models"),
+    ]

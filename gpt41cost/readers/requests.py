@@ -140,6 +140,8 @@ class BatchFacts:
     model_first_line: dict[str, int] = field(default_factory=dict)  # model as written -> first line
     urls: dict[str, int] = field(default_factory=dict)  # url as written -> lines naming it
     missing_ids: list[int] = field(default_factory=list)  # lines without a string custom_id
+    # of those, the lines that give one, each with its value as JSON text (101, null, ["x"], "")
+    id_values: dict[int, str] = field(default_factory=dict)
     # (line, method, url), each as written (JSON text if not a string)
     bad_method_url: list[tuple[int, str, str]] = field(default_factory=list)
     # (line, url) of each line whose body is written for the other endpoint (batch.body_for_other_url)
@@ -167,6 +169,7 @@ class BatchFacts:
         for url, n in part.urls.items():
             self.urls[url] = self.urls.get(url, 0) + n
         self.missing_ids += part.missing_ids
+        self.id_values.update(part.id_values)
         self.bad_method_url += part.bad_method_url
         self.body_for_other_url += part.body_for_other_url
         self.non_json_lines += part.non_json_lines
@@ -180,9 +183,12 @@ class BatchFacts:
                 repeats.append((cid, line, seen))
         self.duplicate_ids += sorted(repeats, key=lambda d: d[1])
 
-    def see_custom_id(self, custom_id: object, line: int) -> None:
+    def see_custom_id(self, custom_id: object, line: int, given: bool = True) -> None:
+        """Note the line's ``custom_id``; ``given``: the line has the key (its value may be null)."""
         if not isinstance(custom_id, str) or not custom_id:
             self.missing_ids.append(line)
+            if given:
+                self.id_values[line] = _as_text(custom_id)
             return
         first = self._first_line.setdefault(custom_id, line)
         if first != line:
@@ -724,7 +730,7 @@ def _batch_line(ctx: _Context, obj: Any, n: int, facts: BatchFacts) -> Measured:
     if not isinstance(obj, dict):
         raise InputError(f"{ctx.where}: line {n}: a batch line must be a JSON object")
     custom_id = obj.get("custom_id")
-    facts.see_custom_id(custom_id, n)
+    facts.see_custom_id(custom_id, n, custom_id is not None or "custom_id" in obj)
     method, url = obj.get("method"), obj.get("url")
     if isinstance(url, str):
         facts.urls[url] = facts.urls.get(url, 0) + 1
