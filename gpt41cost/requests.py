@@ -774,9 +774,23 @@ def _pad_tokens(count: Count, content: str) -> int:
 
 
 def _pad(acc: _Acc, content: Any) -> None:
-    """The line feed a request with tools adds to its first system message."""
-    extra = _pad_tokens(acc.count, content) if isinstance(content, str) else acc.count(tooldefs.SYSTEM_PAD)
-    acc.const(extra, _PAD_MARK)
+    """The line feed a request with tools adds to its first system message: after its text, a
+    list of parts' text joined as the API joins it (no separator), so both spellings count alike."""
+    text = content if isinstance(content, str) else _joined_text(content)
+    acc.const(_pad_tokens(acc.count, text), _PAD_MARK)
+
+
+def _joined_text(content: Any) -> str:
+    """The text of a list of content parts, joined with no separator (``content_parts``)."""
+    if not isinstance(content, list):
+        return ""
+    texts = []
+    for part in content:
+        if isinstance(part, str):
+            texts.append(part)
+        elif isinstance(part, _MAPPING) and part.get("type") in _TEXT_PARTS and isinstance(part.get("text"), str):
+            texts.append(part["text"])
+    return "".join(texts)
 
 
 def _content(acc: _Acc, content: Any, where: str) -> None:
@@ -793,6 +807,10 @@ def _content(acc: _Acc, content: Any, where: str) -> None:
         _part(acc, part, f"{where} part {j}")
 
 
+#: The content part types that hold text (their ``text``).
+_TEXT_PARTS = ("text", "input_text", "output_text")
+
+
 def _part(acc: _Acc, part: Any, where: str) -> None:
     if isinstance(part, str):  # some clients send bare strings as parts
         acc.text(part)
@@ -800,7 +818,7 @@ def _part(acc: _Acc, part: Any, where: str) -> None:
     if not isinstance(part, _MAPPING):
         raise RequestError(f"{where} is not a JSON object")
     kind = part.get("type")
-    if kind in ("text", "input_text", "output_text"):
+    if kind in _TEXT_PARTS:
         text = part.get("text")
         if not isinstance(text, str):
             raise RequestError(f"{where}: a {kind} part needs a 'text' string")

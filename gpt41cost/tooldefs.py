@@ -31,7 +31,8 @@ from typing import Any
 TOOLS_OVERHEAD = 9
 #: ...less this many when the request also has a system message (the definitions join it).
 TOOLS_WITH_SYSTEM = -4
-#: The first system message of a request with tools is counted with one more line feed.
+#: The first system message of a request with tools is counted with one more line feed, after its
+#: text (a list of parts: after their text joined with no separator, so both spellings count alike).
 SYSTEM_PAD = "\n"
 #: An assistant message with one tool call (or legacy function_call), beyond its message frame
 #: (3 + the role "assistant") and the tokens of the function name and its arguments.
@@ -63,7 +64,8 @@ RULES: tuple[tuple[str, str, str, str], ...] = (
         "function tools (Chat tools, legacy functions, Responses function tools) are rendered as a "
         "TypeScript-like 'namespace functions { ... }' text (a '// description' line, 'type name = (_: { ... }) "
         f"=> any;', one 'key?: type,' line per property, '?' unless required) and counted, plus {TOOLS_OVERHEAD}; "
-        f"{-TOOLS_WITH_SYSTEM} fewer when there is a system message, whose first one gains a line feed",
+        f"{-TOOLS_WITH_SYSTEM} fewer when there is a system message, whose first one gains a line feed after its "
+        "text (a list of text parts: after their joined text)",
         f"exact on o200k: {_CB} (gpt-4o and gpt-4o-mini, 101), {_WOLBY} (gpt-4o-mini, 7 requests); the same "
         f"rendering on cl100k (gpt-3.5-turbo): {_HMARR} 36 of 36 exact, {_PETR} 32 of 33, {_PAMELA} 10 of 18 "
         "(tests/test_fidelity_cl100k.py)",
