@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .cost import Cost
     from .estimate import Assumptions, EstimateResult
     from .forecast import Forecast
+    from .images import ImageSize
     from .limits import Assessment, Drain, Verdict
     from .measure import InputFile
     from .readers.inputs import Gathered
@@ -413,7 +414,7 @@ def estimate(
     exclude: Sequence[str] = (),
     encoding: str = "utf-8",
     read_as: str | Sequence[str] | None = None,
-    image_size: str | None = None,
+    image_size: str | tuple[int, int] | None = None,
     epochs: Number = 3,
     skip_bad: bool = False,
     per_input: bool = False,
@@ -629,7 +630,7 @@ class _ReadArgs(NamedTuple):
     exclude: Sequence[str] = ()
     encoding: str = "utf-8"
     read_as: str | Sequence[str] | None = None
-    image_size: str | None = None
+    image_size: ImageSize | None = None
     skip_bad: bool = False
     on_progress: Callable[[int], None] | None = None
     on_total: Callable[[int], None] | None = None
@@ -653,7 +654,6 @@ def _read(
     in every command; a line the reader finds bad is a finding of the Batch pre-flight, which only
     estimate reports (``preflight``), so for limits and plan it is an error too, as a bad line of
     any other request file is: never a request dropped without a word."""
-    from .images import parse_image_size_flag
     from .readers.inputs import gather
 
     got = gather(
@@ -663,7 +663,7 @@ def _read(
         include=r.include,
         exclude=r.exclude,
         encoding=r.encoding,
-        image_size=parse_image_size_flag(r.image_size) if r.image_size else None,
+        image_size=r.image_size,
         skip_bad=r.skip_bad,
         text_blocks=text_blocks,
         on_progress=r.on_progress,
@@ -685,7 +685,7 @@ def _reading(
     exclude: Sequence[str] | str | None,
     encoding: str,
     read_as: str | Sequence[str] | None,
-    image_size: str | None,
+    image_size: str | tuple[int, int] | None,
     skip_bad: bool,
     on_progress: Callable[[int], None] | None,
     on_total: Callable[[int], None] | None,
@@ -698,8 +698,9 @@ def _reading(
         raise ParameterError(
             f"{slot('encoding')}: give a text encoding such as 'utf-8', not " + type(encoding).__name__
         )
-    if image_size is not None and not isinstance(image_size, str):
-        raise ParameterError(f"{slot('image_size')}: give WxH, e.g. '1024x768', not " + type(image_size).__name__)
+    from .images import image_size_param
+
+    size = image_size_param(image_size)
     for name, fn in (("on_progress", on_progress), ("on_total", on_total), ("on_warning", on_warning)):
         _callable(fn, name)
     kinds = _texts(read_as, "read_as", "a kind or KIND=GLOB")
@@ -708,7 +709,7 @@ def _reading(
         _texts(exclude, "exclude", "a glob"),
         encoding,
         kinds or None,
-        image_size,
+        size,
         _flag(skip_bad, "skip_bad"),
         on_progress,
         on_total,
@@ -871,7 +872,7 @@ def limits(
     exclude: Sequence[str] = (),
     encoding: str = "utf-8",
     read_as: str | Sequence[str] | None = None,
-    image_size: str | None = None,
+    image_size: str | tuple[int, int] | None = None,
     skip_bad: bool = False,
     on_progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
@@ -1087,7 +1088,7 @@ def plan(
     exclude: Sequence[str] = (),
     encoding: str = "utf-8",
     read_as: str | Sequence[str] | None = None,
-    image_size: str | None = None,
+    image_size: str | tuple[int, int] | None = None,
     skip_bad: bool = False,
     on_progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
@@ -1284,16 +1285,17 @@ def count_request(
     body: Mapping[str, Any],
     *,
     model: str | None = None,
-    image_size: str | None = None,
+    image_size: str | tuple[int, int] | None = None,
     catalog: Catalog | str | os.PathLike[str] | None = None,
 ) -> RequestTokens:
     """Input tokens of one Chat Completions (``messages``) or Responses (``input``) request body.
 
     ``model``: the model to count for (default: the body's ``model``, else gpt-4.1); it only
     matters for images; an unknown name, given or the body's, raises UnknownModelError naming
-    ``model``. Local and data: URL images are measured; ``image_size`` ("WxH") is assumed for
-    remote ones. Raises InputError for a body that is not a request, or one OpenAI
-    rejects that the CLI refuses too (an empty ``messages`` list).
+    ``model``. Local and data: URL images are measured; ``image_size`` ("WxH" text or a
+    (width, height) tuple, as estimate, limits and plan take it) is assumed for remote ones.
+    Raises InputError for a body that is not a request, or one OpenAI rejects that the CLI
+    refuses too (an empty ``messages`` list).
     """
     from pathlib import Path
 
@@ -1311,7 +1313,7 @@ def count_request(
         # the body's model stands for the parameter: an unknown one names ``model``, as every bad name is named
         resolved = _resolve(cat, name if isinstance(name, str) else "gpt-4.1", "model")
     base = resolved.spec.name
-    size = img.parse_image_size_flag(image_size) if image_size else None
+    size = img.image_size_param(image_size)
 
     def images(part: Mapping[str, Any]) -> Mapping[str, int] | str:
         n, why = img.image_part_tokens(part, base, Path.cwd(), size, source="request")

@@ -503,6 +503,27 @@ def parse_image_size_flag(value: str) -> ImageSize:
     return ImageSize(int(m.group(1)), int(m.group(2)), "given")
 
 
+def image_size_param(value: object) -> ImageSize | None:
+    """The ``image_size`` argument of the Python API (``count_request``, ``estimate``, ``limits``,
+    ``plan``) as an :class:`ImageSize` of format "given", or None when it is not given (None or
+    ""): "WxH" text (:func:`parse_image_size_flag`) or a (width, height) tuple of whole pixels
+    over 0. Anything else raises ParameterError naming ``image_size``: the one check of it."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return parse_image_size_flag(value)
+    if isinstance(value, tuple):
+        if len(value) == 2 and all(type(v) is int and v > 0 for v in value):
+            return ImageSize(value[0], value[1], "given")
+        shown = "(" + ", ".join(quoted(v) for v in value[:3]) + (", ..." if len(value) > 3 else "") + ")"
+        raise ParameterError(
+            f"{slot('image_size')}: give (width, height), whole pixels over 0, e.g. (1024, 768), not " + shown
+        )
+    raise ParameterError(
+        f"{slot('image_size')}: give WxH, e.g. '1024x768', or (width, height), not " + type(value).__name__
+    )
+
+
 def _short(url: str, limit: int = 60) -> str:
     return url if len(url) <= limit else url[: limit - 3] + "..."
 

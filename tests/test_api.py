@@ -32,7 +32,7 @@ SIGNATURES = {
     "requests_per_month: 'Number | None' = None, models: 'str | Sequence[str] | None' = None, "
     "catalog: 'Catalog | str | os.PathLike[str] | None' = None, as_of: 'date | str | None' = None, "
     "include: 'Sequence[str]' = (), exclude: 'Sequence[str]' = (), encoding: 'str' = 'utf-8', "
-    "read_as: 'str | Sequence[str] | None' = None, image_size: 'str | None' = None, "
+    "read_as: 'str | Sequence[str] | None' = None, image_size: 'str | tuple[int, int] | None' = None, "
     "epochs: 'Number' = 3, skip_bad: 'bool' = False, per_input: 'bool' = False, "
     "calibrate_from: 'Paths | None' = None, on_progress: 'Callable[[int], None] | None' = None, "
     "on_total: 'Callable[[int], None] | None' = None, on_warning: 'Callable[[str], None] | None' = None) "
@@ -47,14 +47,16 @@ SIGNATURES = {
     "catalog: 'Catalog | str | os.PathLike[str] | None' = None, "
     "as_of: 'date | str | None' = None, "
     "include: 'Sequence[str]' = (), exclude: 'Sequence[str]' = (), encoding: 'str' = 'utf-8', "
-    "read_as: 'str | Sequence[str] | None' = None, image_size: 'str | None' = None, skip_bad: 'bool' = False, "
+    "read_as: 'str | Sequence[str] | None' = None, image_size: 'str | tuple[int, int] | None' = None, "
+    "skip_bad: 'bool' = False, "
     "on_progress: 'Callable[[int], None] | None' = None, on_total: 'Callable[[int], None] | None' = None, "
     "on_warning: 'Callable[[str], None] | None' = None) -> 'Limits'",
     "plan": "(workload: 'str | os.PathLike[str] | Mapping[str, Any]', *, calibrate_from: 'Paths | None' = None, "
     "substitute: 'bool' = False, catalog: 'Catalog | str | os.PathLike[str] | None' = None, "
     "as_of: 'date | str | None' = None, "
     "include: 'Sequence[str]' = (), exclude: 'Sequence[str]' = (), encoding: 'str' = 'utf-8', "
-    "read_as: 'str | Sequence[str] | None' = None, image_size: 'str | None' = None, skip_bad: 'bool' = False, "
+    "read_as: 'str | Sequence[str] | None' = None, image_size: 'str | tuple[int, int] | None' = None, "
+    "skip_bad: 'bool' = False, "
     "on_progress: 'Callable[[int], None] | None' = None, on_total: 'Callable[[int], None] | None' = None, "
     "on_warning: 'Callable[[str], None] | None' = None) -> 'Plan'",
     "usage": "(paths: 'Paths', *, strict: 'bool' = False, batch_share: 'Number | None' = None, "
@@ -64,7 +66,8 @@ SIGNATURES = {
     "progress: 'Callable[[int, int | None, int], None] | None' = None, skip_bad: 'bool' = False, "
     "cache_by_size: 'bool' = True) -> 'Usage'",
     "count_tokens": "(text: 'str') -> 'int'",
-    "count_request": "(body: 'Mapping[str, Any]', *, model: 'str | None' = None, image_size: 'str | None' = None, "
+    "count_request": "(body: 'Mapping[str, Any]', *, model: 'str | None' = None, "
+    "image_size: 'str | tuple[int, int] | None' = None, "
     "catalog: 'Catalog | str | os.PathLike[str] | None' = None) -> 'RequestTokens'",
     "price": "(input_tokens: 'int', output_tokens: 'int', *, cached_tokens: 'int' = 0, model: 'str', "
     "mode: 'str' = 'standard', catalog: 'Catalog | str | os.PathLike[str] | None' = None, "
