@@ -1,7 +1,8 @@
 """Image inputs: their size from the file header, and the tokens GPT-4.1 bills for them.
 
 Dimensions are read from the header only (PNG ``IHDR``, the JPEG ``SOFn`` frame header,
-the GIF logical screen, WebP ``VP8 ``/``VP8L``/``VP8X``); pixels are never decoded. A file
+the GIF logical screen, WebP ``VP8 ``/``VP8L``/``VP8X``); pixels are never decoded. A GIF's
+block headers are walked past its first image to tell an animated one (:func:`refused`). A file
 or stream is read a few bytes at a time, skipping JPEG metadata segments with a seek, and a
 ``data:`` URL is base64-decoded only as far as the header goes.
 
@@ -147,6 +148,12 @@ RULES: tuple[tuple[str, str], ...] = (
         "bills for 2049x513 and 2050x513 agree with nearest, not with rounding down.",
     ),
     (
+        "animated GIF",
+        "Documented: input images must be PNG, JPEG, WEBP or non-animated GIF. A GIF holding more "
+        "than one image (found from its block headers, pixels never decoded) is listed as not "
+        "counted, naming the image, and never priced as a still image.",
+    ),
+    (
         "image size unknown",
         "An image whose size cannot be read offline (an http(s) URL or a file_id) is reported as "
         "uncounted, never as zero tokens, unless --image-size WxH gives its size or its size does "
@@ -162,6 +169,7 @@ class ImageSize:
     width: int
     height: int
     format: str
+    animated: bool = False  # a GIF holding more than one image (OpenAI accepts non-animated GIFs only)
 
 
 # --- token arithmetic ---------------------------------------------------------------------
@@ -285,6 +293,8 @@ class BadImage(InputError):
 
 
 NOT_AN_IMAGE = "not a PNG, JPEG, GIF or WebP image"
+#: Why an animated GIF is not counted (the images-vision guide's input requirements).
+ANIMATED_GIF = "is an animated GIF: OpenAI accepts PNG, JPEG, WEBP and non-animated GIF only"
 TRUNCATED = "truncated image header"
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -381,7 +391,8 @@ def _parse(src: _Source, where: str) -> ImageSize:
         if len(head) < 10:
             raise BadImage(f"{where}: {TRUNCATED}")
         width, height = struct.unpack("<HH", head[6:10])
-        return _size(width, height, "gif", where)
+        size = _size(width, height, "gif", where)
+        return ImageSize(width, height, "gif", True) if _gif_frames(src) > 1 else size
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return _parse_webp(head, where)
     if head.startswith(_JPEG_MAGIC):
@@ -389,6 +400,61 @@ def _parse(src: _Source, where: str) -> ImageSize:
     if _is_prefix_of_magic(head):
         raise BadImage(f"{where}: {TRUNCATED}")
     raise BadImage(f"{where}: {NOT_AN_IMAGE}")
+
+
+class _Cursor:
+    """Bytes of a :class:`_Source` one at a time, read in blocks (a GIF's blocks are walked byte
+    by byte); None past the end."""
+
+    BLOCK = 1 << 16
+
+    def __init__(self, src: _Source) -> None:
+        self.src = src
+        self.start = 0
+        self.data = b""
+
+    def byte(self, pos: int) -> int | None:
+        if not self.start <= pos < self.start + len(self.data):
+            self.start, self.data = pos, self.src.read_at(pos, self.BLOCK)
+            if not self.data:
+                return None
+        return self.data[pos - self.start]
+
+
+def _gif_frames(src: _Source) -> int:
+    """How many images a GIF holds, counted to 2 (enough to tell an animation) from its block
+    headers: the logical screen (13 bytes), the global color table, then extension blocks (0x21)
+    and image descriptors (0x2C), each followed by data sub-blocks that are skipped by their
+    lengths, never decoded, to the trailer (0x3B). A file that ends early, or a block gpt41cost
+    does not know, stops the count where it is: the size is read already, and a truncated or
+    odd file is not called animated on a guess."""
+    at = _Cursor(src)
+    frames = 0
+    try:
+        packed = at.byte(10)
+        if packed is None:
+            return frames
+        pos = 13 + (3 << ((packed & 7) + 1) if packed & 0x80 else 0)
+        while frames < 2:
+            kind = at.byte(pos)
+            if kind == 0x21:  # extension: introducer, label, sub-blocks
+                pos += 2
+            elif kind == 0x2C:  # image descriptor: 10 bytes, local color table, LZW code size, sub-blocks
+                frames += 1
+                packed = at.byte(pos + 9)
+                if packed is None:
+                    return frames
+                pos += 10 + (3 << ((packed & 7) + 1) if packed & 0x80 else 0) + 1
+            else:  # the trailer, the end of the data, or a block that is not GIF
+                return frames
+            while n := at.byte(pos):  # data sub-blocks: a length byte, then that many bytes
+                pos += 1 + n
+            if n is None:
+                return frames
+            pos += 1
+    except InputError:  # a data URL whose base64 breaks after the header: counted as read so far
+        return frames
+    return frames
 
 
 def _is_prefix_of_magic(head: bytes) -> bool:
@@ -605,6 +671,13 @@ def _unsized(model: str, detail: str, what: str) -> tuple[int | None, str | None
     return None, f"{what}: size unknown offline; pass --image-size WxH"
 
 
+def refused(size: ImageSize, what: str) -> str | None:
+    """Why OpenAI refuses the image ``what`` (e.g. "image cat.gif") of ``size``, or None: an
+    animated GIF. Every reader of images asks this one question; a refused image is listed as
+    not counted, never priced as a still one."""
+    return f"{what} {ANIMATED_GIF}" if size.animated else None
+
+
 def image_part_tokens(
     part: Mapping[str, object],
     model: str,
@@ -620,7 +693,8 @@ def image_part_tokens(
     "image_url": "...", "detail": ..., "file_id": ...}``. Explicit integer ``width`` and
     ``height`` keys, on the part or inside its ``image_url`` object, win over reading the
     image. A ``file_id`` or remote URL is uncounted unless ``override`` gives a size, or unless
-    its size does not matter: detail low on gpt-4.1 (85 tokens).
+    its size does not matter: detail low on gpt-4.1 (85 tokens); so is an image OpenAI refuses
+    (:func:`refused`: an animated GIF).
     ``model`` is the base model name (see :func:`image_tokens`). Raises :class:`InputError`
     (prefixed with ``source``) for a bad detail, a part with no image, or a bad image.
     """
@@ -643,6 +717,9 @@ def image_part_tokens(
             size = image_size_from_url(url, base_dir, override, source=source)
             if size is None:
                 return _unsized(model, str(detail), f"remote image {_short(url)}")
+            why = refused(size, "image data URL" if url[:5].lower() == "data:" else f"image {_short(url)}")
+            if why is not None:
+                return None, why
         elif isinstance(part.get("file_id"), str):
             if override is None:
                 return _unsized(model, str(detail), f"image file_id {part['file_id']}")

@@ -30,6 +30,9 @@ def main() -> None:
     gradient(45, 29).save(HERE / "jpeg-45x29-exif.jpg", quality=70, exif=exif)
     gradient(33, 17).save(HERE / "jpeg-33x17-progressive.jpg", quality=70, progressive=True)
     gradient(23, 11).convert("P").save(HERE / "gif-23x11.gif")
+    # three frames, looping (a NETSCAPE2.0 extension): OpenAI accepts non-animated GIFs only
+    frames = [gradient(31, 23).rotate(90 * i).convert("P") for i in range(3)]
+    frames[0].save(HERE / "gif-31x23-animated.gif", save_all=True, append_images=frames[1:], duration=100, loop=0)
     gradient(41, 27).save(HERE / "webp-41x27-lossy.webp", quality=60)
     gradient(19, 13).save(HERE / "webp-19x13-lossless.webp", lossless=True)
     gradient(25, 15, "RGBA").save(HERE / "webp-25x15-alpha.webp", quality=60)
