@@ -110,3 +110,17 @@ def test_estimate_warns_for_the_request_holding_it(cli, tmp_path: Path) -> None:
     assert f"NOT COUNTED {request}: message 1 part 2: image not counted: image data URL {WHY}" in run.stderr
     counted = gpt41cost.count_request(json.loads(request.read_text(encoding="utf-8")))
     assert run.json()["models"][0]["input_tokens_total"] == counted.input_tokens  # the text, no image
+
+
+def test_estimate_warns_for_an_animated_gif_given_as_a_file(cli, tmp_path: Path) -> None:
+    """The reviewer's second input: the GIF itself, read as one user message holding it."""
+    gif = tmp_path / "anim.gif"
+    gif.write_bytes(ANIMATED.read_bytes())
+    still = tmp_path / "still.gif"
+    still.write_bytes(STILL.read_bytes())
+    doc = cli("estimate", gif, still, "-m", "gpt-4.1", "--per-input", "-f", "json", expect=0).json()
+    assert doc["uncounted"] == [
+        {"where": str(gif), "what": f"message 1 part 1: image not counted: image {gif} {WHY}"},
+    ]
+    # a user message holding no counted image: 3 + "user" + 3 priming = 7; the still one: + 85 + 170
+    assert {i["source"]: i["models"][0]["input_tokens"] for i in doc["inputs"]} == {str(gif): 7, str(still): 262}

@@ -625,12 +625,13 @@ def _read_image(ctx: _Context) -> Measured:
         size = img.image_size_from_file(ctx.source)
     part: dict[str, Any] = {"type": "image_url", "image_url": {"url": Path(ctx.source).resolve().as_uri()}}
     tokens = {m: img.image_tokens(m, size.width, size.height, "auto") for m in ctx.models}
+    why = img.refused(size, f"image {ctx.where}")  # an animated GIF: not counted, as in a request
     rc = count_messages(
         [{"role": "user", "content": [part]}],
         models=ctx.models,
         count=_count,
         encode=_encode,
-        images=lambda _part: tokens,
+        images=lambda _part: why or tokens,
     )
     return ctx.measured(rc, "image", None)
 
