@@ -97,6 +97,8 @@ _SNIFF = 4096
 #: The white space ``bytes.strip()`` takes off (JSON's four, the vertical tab and the form feed),
 #: matched in place to find where content starts: no copy of a large prompt made to find that out.
 _BLANK = re.compile(rb"[ \t\n\r\x0b\x0c]*")
+#: A UTF-8 byte order mark: no prompt text (a prompt file of it alone is empty).
+_BOM = b"\xef\xbb\xbf"
 #: JSON's own white space, all a ``[]`` or ``{}`` may hold around and between its brackets.
 _JSON_BLANK = re.compile(rb"[ \t\n\r]*")
 
@@ -665,7 +667,7 @@ def gather(
             inp = classify(source, rules, stdin)
             if (
                 inp.kind == "empty"
-                or (inp.kind == "text" and inp.data is not None and blank(inp.data))
+                or (inp.kind == "text" and inp.data is not None and blank(inp.data.removeprefix(_BOM)))
                 or (
                     entry.in_directory
                     and inp.forced

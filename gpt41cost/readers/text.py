@@ -1,7 +1,8 @@
 """Prompt files: files, directories (recursive, with include/exclude globs) and stdin.
 
 Each file is one request's prompt. Text is decoded strictly (no newline translation: the
-count is of the file's exact characters, CRLF included); a file that is binary, not valid
+count is of the file's exact characters, CRLF included, but for a byte order mark at its start,
+which no program sends); a file that is binary, not valid
 in the chosen encoding, empty, missing or unreadable raises :class:`InputError` naming it.
 """
 
@@ -335,11 +336,16 @@ def looks_unrendered(text: str) -> bool:
     return _TEMPLATE.search(text) is not None
 
 
+#: A byte order mark (U+FEFF) as text: Windows editors save "UTF-8 with BOM", and it marks the
+#: encoding, it is no prompt text (the JSON readers drop it too).
+BOM = "\ufeff"
+
+
 def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
-    """Decode strictly; refuse binary data (in any encoding: :func:`binary_reason` reads the raw
-    bytes) and empty files."""
+    """Decode strictly, without a byte order mark at the very start; refuse binary data (in any
+    encoding: :func:`binary_reason` reads the raw bytes) and empty files (a mark alone too)."""
     label = source_name(source)
-    if blank(data):
+    if blank(data) or blank(data.removeprefix(b"\xef\xbb\xbf")):
         raise InputError(f"{label}: empty file; a prompt needs some text")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in data[:SNIFF_BYTES] and _nul_free(encoding):
         raise NotText(
@@ -353,9 +359,10 @@ def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
             api={"include": "include=GLOB"},
         )
     try:
-        return data.decode(encoding)
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise NotText(
             f"{label}: not valid {encoding} at byte {exc.start}; convert the file or pass {slot('encoding')} "
             "(e.g. latin-1)",
         ) from None
+    return text.removeprefix(BOM)  # a copy only when the mark is there (utf-16-le keeps one too)
