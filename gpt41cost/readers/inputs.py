@@ -12,8 +12,9 @@ One reading path for the three commands. Each input's kind is decided by :func:`
    the line and column (skipped with ``--skip-bad``).
    ``.png``, ``.jpg``, ``.jpeg``, ``.gif`` and ``.webp`` are images.
 3. Every other extension, none at all, and stdin: a prompt, read as text, unless its WHOLE
-   content parses as a request shape (:func:`content_kind`); content that merely starts like
-   JSON (a template's ``{{ x }}``, ``[System]``, a quoted word) is text. Image bytes are an image.
+   content parses as a request shape, or is JSON lines of one with some lines broken
+   (:func:`content_kind`); content that merely starts like JSON (a template's ``{{ x }}``,
+   ``[System]``, a quoted word, a JSON example followed by prose) is text. Image bytes are an image.
 
 A file found inside a directory (or by a workload's glob) that is empty or only whitespace
 (or holds only ``[]`` or ``{}``: a data file, content without a data extension, a file ``--as``
@@ -49,6 +50,7 @@ from .requests import (
     BadDocument,
     BatchFacts,
     as_skipped,
+    as_value,
     detect_kind,
     ends_answered,
     has_assistant,
@@ -92,6 +94,12 @@ _FIRST_LINE = {
     _CONVERSATION: ("prompts", {"prompts", _CONVERSATION, _ANSWERED}),
     "prompts": ("prompts", {"prompts", _CONVERSATION, _ANSWERED, "finetune"}),
 }
+#: How a line opens that may be a JSON line of a request (an object, an array or a string).
+_JSON_VALUE = re.compile(rb'[ \t\r\x0b\x0c]*[{\["]')
+#: How a request line of JSON lines opens: an object's first key, or a messages array's first
+#: object. A line that does not parse and opens so is a broken line of them (cut short); one that
+#: opens otherwise is prose, or a template's ``{{ x }}`` or ``{% for %}``.
+_JSON_LINE = re.compile(rb'[ \t\r\x0b\x0c]*(?:\{[ \t]*"|\[[ \t]*\{)')
 #: Bytes of a small file read whole to decide its kind when ``--as`` forces a request kind.
 _SNIFF = 4096
 #: The white space ``bytes.strip()`` takes off (JSON's four, the vertical tab and the form feed),
@@ -255,15 +263,16 @@ def _is_image(head: bytes) -> bool:
 
 
 def content_kind(data: bytes) -> str | None:
-    """The request kind ``data`` is, when its WHOLE content parses as a request shape, else None.
+    """The request kind ``data`` is, when its WHOLE content parses as a request shape (or is JSON
+    lines of one, some broken), else None.
 
     Shapes: one Chat request (an object with a ``messages`` list, or a list of messages),
     one Responses request (an object with ``input``), one Batch line, or JSON lines each a Batch
     line, a fine-tuning example or a prompt (message lists, ``{"prompt": ...}``, ``{"input": ...}``,
     or JSON strings when there are two lines or more: a lone quoted sentence is a prompt): those
-    are read as their first line says, as a ``.jsonl`` is, a line that disagrees being a bad line
-    (:func:`_lines_kind`). Anything that merely starts like JSON (``{{ name }}``, ``[System] ...``,
-    ``"Affiliate" means``) is None.
+    are read as their first line says, as a ``.jsonl`` is, a line that disagrees being a bad line,
+    and so are JSON lines with some lines broken (:func:`_lines_kind`). Anything that merely starts
+    like JSON (``{{ name }}``, ``[System] ...``, ``"Affiliate" means``) is None.
     """
     return _content_shape(data)[0]
 
@@ -315,28 +324,51 @@ def _lines_kind(body: bytes) -> tuple[str | None, bool]:
     """The kind of JSON lines each of a request line's shape, as their first line makes it (as a
     data file's is: lines of ``messages`` are fine-tuning examples when the first has an assistant
     message, else Chat requests' inputs, a prompts list), and whether every line agrees with it
-    (when not, the reader refuses the first that does not, as in a ``.jsonl``). None when a line
-    does not parse or is no request line's shape: then the content is no request shape."""
+    (when not, the reader refuses the first that does not, as in a ``.jsonl``).
+
+    Some lines may be broken (cut short by an interrupted write, two lines run together): the
+    content is still JSON lines of the first line's kind, read with those lines bad as in a
+    ``.jsonl``, when the first line is an object or array of a request line's shape, every line
+    that is no such line opens like one (:data:`_JSON_LINE`: ``{"`` or ``[{``), and at least half
+    of the lines are of that kind. A line of prose (``Summarize the above.``, ``x = 1``,
+    ``"Affiliate" means``) or of template markup (``{{ x }}``) makes it text at once: a prompt that
+    opens with a JSON example is no JSON lines."""
     kinds: list[str] = []  # the kinds met, in order
+    agree: set[str] = set()  # the kinds of line that agree with the first
+    opens = False  # the first line opens as a request line does (:data:`_JSON_LINE`)
+    lines = agreeing = broken = 0  # lines; of them, of the first line's kind; of no request line's shape
     start = 0
     while start < len(body):  # line by line, without splitting a large file up front
         end = body.find(b"\n", start)
         end = len(body) if end < 0 else end
         raw, start = body[start:end], end + 1
-        if not raw.strip():
-            continue
+        if _JSON_VALUE.match(raw) is None:  # no copy of a long line of prose made to find that out
+            if _past(_BLANK, raw) == len(raw):
+                continue
+            return None, True  # prose (or a number): text
         try:
             kind = _line_kind(orjson.loads(raw))
         except orjson.JSONDecodeError:
-            return None, True
+            kind = None
+        if kind is None and (not kinds or _JSON_LINE.match(raw) is None):
+            return None, True  # a first line of no request's shape, or prose: text
+        lines += 1
         if kind is None:
-            return None, True
+            broken += 1
+            continue
+        if not kinds:
+            opens, agree = _JSON_LINE.match(raw) is not None, _FIRST_LINE[kind][1]
         if kind not in kinds:
             kinds.append(kind)
+        agreeing += kind in agree
     if not kinds:
         return None, True
-    read_as, agree = _FIRST_LINE[kinds[0]]
-    return read_as, set(kinds) <= agree
+    read_as = _FIRST_LINE[kinds[0]][0]
+    if not broken:
+        return read_as, set(kinds) <= agree
+    if opens and 2 * agreeing >= lines:
+        return read_as, False
+    return None, True
 
 
 @dataclass
@@ -354,6 +386,9 @@ class _Input:
     # prompts told from a first line of ``messages`` without an assistant message: a later line
     # ending with one (a fine-tuning example's shape) disagrees with it
     conversations: bool = False
+    # JSON lines told from the content whose lines do not all agree with the first (or parse): a
+    # bad line's error says how to count the content as one prompt instead
+    mixed: bool = False
 
 
 #: What a usage record's ``object`` says it is: a response with its ``usage``, not a request.
@@ -459,7 +494,7 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
             if agree
             else f"content: JSON lines, read as {_SHAPES[kind]} by the first ({what})"
         )
-        return _Input(source, kind, why, data, gz, conversations=chats)
+        return _Input(source, kind, why, data, gz, conversations=chats, mixed=not agree)
     return _Input(source, "text", what, data, gz)
 
 
@@ -839,7 +874,7 @@ def _requests(
             conversations=inp.conversations,
         )
     except InputError as exc:
-        _requests_error(exc, kind)
+        _requests_error(exc, kind, source if inp.mixed else None)
     if facts is not None and tally is not None:
         if totals is not None:
             for group in totals.groups[groups:]:  # this input's (one: it began a group of its own)
@@ -983,7 +1018,9 @@ class UncountableAdvice(Uncountable, Advice):
     message names ``skip_bad`` as :class:`~gpt41cost.readers.text.Advice` does."""
 
 
-def _requests_error(exc: InputError, kind: str) -> None:
+def _requests_error(exc: InputError, kind: str, mixed: str | None = None) -> None:
+    """Raise a request file's error, said as a bad line of its kind is; ``mixed``: the source of JSON
+    lines told from the content whose lines did not all agree (or parse): one prompt, maybe."""
     if kind == "image" and isinstance(exc, BadImage):  # an image file that cannot be read: skippable
         fix = "replace the file or leave it out"
         raise BadDocument(
@@ -992,7 +1029,12 @@ def _requests_error(exc: InputError, kind: str) -> None:
     if kind in ("finetune", "prompts") and " line " in exc.message:
         if isinstance(exc, Advice):  # its own advice (read_as), then the bad line's
             raise exc.then(f"; {BAD_LINE_ADVICE}") from None
-        raise Advice(f"{exc.message}; {BAD_LINE_ADVICE}") from None
+        if mixed is None:
+            raise Advice(f"{exc.message}; {BAD_LINE_ADVICE}") from None
+        raise Advice(
+            f"{exc.message}; {BAD_LINE_ADVICE}, or {slot('read_as')} if it is one prompt",
+            values={"read_as": as_value("text", mixed)},
+        ) from None
     raise exc
 
 

@@ -695,7 +695,7 @@ def _read_jsonl(
                             f"{ctx.where}: line {n}: ends with an assistant message, as a fine-tuning example does, "
                             "where the first line has none (a chat request): fine-tuning data (each example needs "
                             f"one) or chat requests? say which with {slot('read_as')} or {slot('read_as')}",
-                            values={"read_as": (_as_value("finetune", ctx.source), _as_value("prompts", ctx.source))},
+                            values={"read_as": (as_value("finetune", ctx.source), as_value("prompts", ctx.source))},
                         )
                     m = _prompt_line(ctx, obj, n)
             except InputError as exc:
@@ -759,14 +759,14 @@ def _finetune_line(ctx: _Context, obj: Any, n: int) -> Measured:
         raise Advice(
             f"{ctx.where}: line {n}: a fine-tuning example needs an assistant message, the answer it trains on "
             f"(OpenAI's check of fine-tuning data rejects the file); chat requests? pass {slot('read_as')}",
-            values={"read_as": _as_value("prompts", ctx.source)},
+            values={"read_as": as_value("prompts", ctx.source)},
         )
     rc = ctx.count(obj, n, "chat")._replace(segments=None)  # training is not served from a cache
     training = max(rc.input_tokens.values(), default=0)
     return ctx.measured(rc, "finetune", n, training_tokens=training)
 
 
-def _as_value(kind: str, source: str) -> str:
+def as_value(kind: str, source: str) -> str:
     """The ``read_as`` value (the CLI's ``--as``) that reads ``source`` as ``kind`` (by its file
     name: a glob matches it)."""
     return kind if source in ("-", "stdin") else f"{kind}={os.path.basename(source)}"
