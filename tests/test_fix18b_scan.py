@@ -118,8 +118,9 @@ def _detect_before(head: bytes) -> str | None:
     keys, more, end = _old_scan(text)
     if text[0] == '"':
         return "prompts"
-    if text[0] == "[":
-        return "prompts" if more else "chat" if '"role"' in text else None
+    if text[0] == "[":  # a messages array opens with a message (review 20b: not an array of requests)
+        first = text[1:].lstrip(" \t\r\n")
+        return "prompts" if more else "chat" if first[:1] == "{" and "role" in _old_scan(first)[0] else None
     if "custom_id" in keys or {"method", "url", "body"} <= keys:
         return "batch"
     if "messages" in keys:

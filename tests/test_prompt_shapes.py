@@ -70,13 +70,22 @@ def test_json_array_read_as_prompts_anywhere(cli: Cli, tmp_path: Path):
         assert doc["models"][0]["input_tokens_total"] == 11
 
 
+NOT_ONE = "not a prompt or a request"
+
+
 @pytest.mark.parametrize(
     ("value", "why"),
     [
-        pytest.param(["a", 1], "an array whose item 2 is a number, not a prompt", id="mixed"),
-        pytest.param([["a"], ["b"]], "an array whose item 1 is an array, not a prompt", id="arrays"),
+        pytest.param(["a", 1], "an array whose item 2 is a number, not a prompt or a request", id="mixed"),
         pytest.param(
-            [{"name": "x"}], 'an array whose item 1 is an object without a "prompt" string, not a prompt', id="objects"
+            [["a"], ["b"]],
+            "an array whose item 1 is an array that is no messages array, not a prompt or a request",
+            id="arrays",
+        ),
+        pytest.param(
+            [{"name": "x"}],
+            'an array whose item 1 is an object without a "prompt" string, "messages" or "input", ' + NOT_ONE,
+            id="objects",
         ),
         pytest.param({"prompts": PROMPTS}, "a config?", id="object"),
     ],

@@ -112,7 +112,8 @@ def test_an_array_of_numbers_is_text_that_says_why(cli: Cli, tmp_path: Path):
         (
             "text",
             1,
-            "extension .json, but valid JSON that is no request (an array whose item 1 is a number, not a prompt)",
+            "extension .json, but valid JSON that is no request "
+            "(an array whose item 1 is a number, not a prompt or a request)",
         )
     ]
     assert doc["models"][0]["input_tokens_total"] == count_tokens("[1,2]")

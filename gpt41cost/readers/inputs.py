@@ -56,6 +56,7 @@ from .requests import (
     has_assistant,
     is_prompt_array,
     may_be_prompt_array,
+    no_prompt_item,
     opens_conversation,
     prompt_text,
     read_head,
@@ -471,7 +472,7 @@ def classify(source: str, rules: Sequence[AsRule], stdin: BinaryIO | None = None
         if kind != "text":
             chats = kind == "prompts" and opens_conversation(data[:HEAD_BYTES])
             return _Input(source, kind, f"extension {shown}", data, gz, value, conversations=chats)
-        why = _no_prompt_item(value) or "a config?"
+        why = no_prompt_item(value) or "a config?"
         return _Input(source, "text", f"extension {shown}, but valid JSON that is no request ({why})", data, gz)
     if ext in IMAGE_EXTENSIONS and not gz:
         return _Input(source, "image", f"extension {shown}")
@@ -570,28 +571,6 @@ def _first_line_prompt(body: bytes) -> bool:
     except orjson.JSONDecodeError:
         return False
     return isinstance(value, dict) and _line_kind(value) == "prompts"
-
-
-def _no_prompt_item(value: Any) -> str | None:
-    """Why the JSON array ``value`` is no prompts list: its first item that is no prompt's text
-    (None when ``value`` is no array). Said in the reason, so a list with one bad item is seen."""
-    if not isinstance(value, list):
-        return None
-    for n, item in enumerate(value, 1):
-        if prompt_text(item) is None:
-            what = (
-                'an object without a "prompt" string'
-                if isinstance(item, dict)
-                else "an array"
-                if isinstance(item, list)
-                else "null"
-                if item is None
-                else "true or false"
-                if isinstance(item, bool)
-                else "a number"
-            )
-            return f"an array whose item {n} is {what}, not a prompt"
-    return None
 
 
 def _not_json(source: str, exc: orjson.JSONDecodeError, line: int | None = None) -> None:

@@ -240,7 +240,10 @@ def detect_kind(source: str, head: bytes) -> str | None:
     if text[0] == "[":
         if scan.more:
             return "prompts"
-        return "chat" if '"role"' in text else None
+        # a bare messages array opens with a message; an array of request bodies, of messages
+        # arrays or of prompts is told from all of it (a prompts list, or text)
+        first = text[1:].lstrip(" \t\r\n")
+        return "chat" if first[:1] == "{" and "role" in _scan_first(first).keys else None
     keys = scan.keys
     if "custom_id" in keys or {"method", "url", "body"} <= keys:
         return "batch"
@@ -654,7 +657,7 @@ def _read_jsonl(
             facts.file_bytes = size  # exact even when reading stops at a bad line
         lines: Iterable[bytes] = fh if span is None else _span_lines(fh, span[0], span[1])
         if kind == "prompts" and span is None:
-            items, lines = _prompt_array(fh)
+            items, lines = _prompt_array(ctx, fh)
             if items is not None:  # one JSON array of prompts (never empty): each item a request
                 seen += len(items)
                 yield from _prompt_items(ctx, items, on_error)
@@ -780,10 +783,22 @@ def prompt_text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def prompt_item(value: Any) -> bool:
+    """Is ``value`` what a prompts file holds a request of on a line, or as an item of its one JSON
+    array: a prompt's text (:func:`prompt_text`), a messages array, or a request body (``messages``
+    or ``input``)?"""
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(m, dict) and "role" in m for m in value)
+    if isinstance(value, dict) and (isinstance(value.get("messages"), list) or "input" in value):
+        return True
+    return prompt_text(value) is not None
+
+
 def is_prompt_array(value: Any) -> bool:
     """Is ``value`` (a whole JSON document) a prompts list: a non-empty array whose every item
-    is a prompt's text (:func:`prompt_text`)?"""
-    return isinstance(value, list) and bool(value) and all(prompt_text(v) is not None for v in value)
+    is one request of a prompts file (:func:`prompt_item`): prompt strings, ``{"prompt": ...}``
+    objects, request bodies (``[{"model": ..., "messages": [...]}, ...]``) or messages arrays?"""
+    return isinstance(value, list) and bool(value) and all(prompt_item(v) for v in value)
 
 
 def _first_array(first: bytes) -> tuple[bool, list[Any] | None]:
@@ -808,11 +823,12 @@ def may_be_prompt_array(head: bytes) -> bool:
     return False
 
 
-def _prompt_array(fh: IO[bytes]) -> tuple[list[Any] | None, Iterable[bytes]]:
+def _prompt_array(ctx: _Context, fh: IO[bytes]) -> tuple[list[Any] | None, Iterable[bytes]]:
     """A prompts file that is one JSON array of prompts (:func:`is_prompt_array`), read whole:
     its items, or None and the file's lines to read as JSONL (a first line that is a JSON value
     other than such an array, or a file that is no such array, as before). The array is parsed
-    once: with its first line when it is all there."""
+    once: with its first line when it is all there. A file that is one other JSON document over
+    several lines (pretty-printed) is refused as that (:func:`_one_document`), not by its line 1."""
     seen: list[bytes] = []
     for raw in fh:
         seen.append(raw)
@@ -820,7 +836,10 @@ def _prompt_array(fh: IO[bytes]) -> tuple[list[Any] | None, Iterable[bytes]]:
             break
     array, value = _first_array(b"".join(seen))
     if not array:
-        return None, chain(seen, fh)  # JSONL (a first line of messages, say)
+        first = b"".join(seen).removeprefix(_BOM).strip()
+        if not first.startswith(b"{") or _parses(first):
+            return None, chain(seen, fh)  # JSONL (a first line of messages, say)
+        array = False  # an object over several lines, maybe: read whole below, as an array is
     rest = fh.read()
     if value is not None:  # the whole array on its first line
         return (value, ()) if not rest.strip(b" \t\r\n") else (None, chain(seen, io.BytesIO(rest)))
@@ -828,10 +847,68 @@ def _prompt_array(fh: IO[bytes]) -> tuple[list[Any] | None, Iterable[bytes]]:
     try:
         value = orjson.loads(data.removeprefix(_BOM))
     except orjson.JSONDecodeError:
-        value = None
-    if is_prompt_array(value):
+        return None, io.BytesIO(data)
+    if array and is_prompt_array(value):
         return value, ()
-    return None, io.BytesIO(data)
+    raise _one_document(ctx, value)
+
+
+def _parses(line: bytes) -> bool:
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def _one_document(ctx: _Context, value: Any) -> BadDocument:
+    """A prompts file that is one JSON document over several lines other than a prompts list: what
+    it is and how to read it (a request as its kind, anything else as one prompt)."""
+    kind = _line_kind_alone(value)
+    what = {"chat": "a Chat Completions request", "responses": "a Responses API request"}.get(kind) or (
+        no_prompt_item(value) or "no prompt or request"
+    )
+    how = "read it as one" if kind != "text" else "count it as one prompt"
+    said = f"{ctx.where}: one JSON document over several lines ({what}), not JSON lines of prompts"
+    return BadDocument(
+        f"{said}; pass {slot('read_as')} to {how}, or {slot('skip_bad')} to skip the file",
+        values={"read_as": as_value(kind, ctx.source)},
+        skipped=f"{said}; pass {slot('read_as')} to {how}",
+    )
+
+
+def _line_kind_alone(value: Any) -> str:
+    """The request document ``value`` is (chat, responses), or text."""
+    if isinstance(value, dict) and isinstance(value.get("messages"), list):
+        return "chat"
+    if isinstance(value, list) and prompt_item(value):
+        return "chat"  # a bare messages array
+    if isinstance(value, dict) and "input" in value:
+        return "responses"
+    return "text"
+
+
+def no_prompt_item(value: Any) -> str | None:
+    """Why the JSON array ``value`` is no prompts list: its first item that is no prompt or request
+    (:func:`prompt_item`; None when ``value`` is no array). Said in the reason, so a list with one bad
+    item is seen."""
+    if not isinstance(value, list):
+        return None
+    for n, item in enumerate(value, 1):
+        if not prompt_item(item):
+            what = (
+                'an object without a "prompt" string, "messages" or "input"'
+                if isinstance(item, dict)
+                else "an array that is no messages array"
+                if isinstance(item, list)
+                else "null"
+                if item is None
+                else "true or false"
+                if isinstance(item, bool)
+                else "a number"
+            )
+            return f"an array whose item {n} is {what}, not a prompt or a request"
+    return None
 
 
 def _prompt_items(ctx: _Context, items: Iterable[Any], on_error: OnError | None = None) -> Iterator[Measured]:
@@ -862,10 +939,17 @@ def _prompt_line(ctx: _Context, obj: Any, n: int | None, item: int | None = None
         tokens = dict.fromkeys(ctx.models, len(ids))
         rc = RequestCount(None, tokens, None, segments=(ids,))
         return ctx.measured(rc, "prompts", n)
-    if isinstance(obj, list):
-        return ctx.measured(ctx.count(obj, n, "messages"), "prompts", n)
-    if isinstance(obj, dict) and ("messages" in obj or "input" in obj):
-        return ctx.measured(ctx.count(obj, n, "auto"), "prompts", n)
+    if isinstance(obj, list) or (isinstance(obj, dict) and ("messages" in obj or "input" in obj)):
+        how = "messages" if isinstance(obj, list) else "auto"
+        if item is None:
+            return ctx.measured(ctx.count(obj, n, how), "prompts", n)
+        try:
+            return ctx.measured(ctx.count(obj, None, how), "prompts", None)
+        except InputError as exc:  # named by the item, as a line is
+            what = f"{ctx.where}: item {item} of the JSON array: {exc.message.removeprefix(f'{ctx.where}: ')}"
+            raise Skippable(
+                f"{what}; fix it, or pass {slot('skip_bad')} to count the other items", skipped=what
+            ) from None
     raise InputError(
         f'{ctx.where}: line {n}: a prompts line must be a JSON string, a {{"prompt": "..."}} object, a list of '
         "messages or a request body (messages or input)"
