@@ -74,8 +74,10 @@ def test_a_batch_file_with_a_cut_line_is_a_batch_whatever_its_name(
         pytest.param(CUT, "batch", id="batch-cut-line"),
         pytest.param("\n".join([*GOOD[:1], '{"custom_id": "r-9", "method": "PO']), "batch", id="two-lines-last-cut"),
         pytest.param("\n".join([*GOOD[:2], GOOD[2] + GOOD[3], GOOD[4]]), "batch", id="two-lines-run-together"),
-        pytest.param('{"prompt": "a"}\n{"prompt": "b"}\n{"prompt": "c\n', "prompts", id="eval-set-cut"),
-        pytest.param('[{"role": "user", "content": "a"}]\n[{"role": "user", "con\n', "prompts", id="messages-cut"),
+        # other JSON lines with a line that does not parse are a prompt (review 20c: a few-shot
+        # prompt leaves its last example open; refused with exit 3 in b3ac48d)
+        pytest.param('{"prompt": "a"}\n{"prompt": "b"}\n{"prompt": "c\n', None, id="eval-set-cut"),
+        pytest.param('[{"role": "user", "content": "a"}]\n[{"role": "user", "con\n', None, id="messages-cut"),
         # fewer than half the lines of the first line's kind: not taken for JSON lines
         pytest.param("\n".join([GOOD[0], '{"a": 1', '{"b": 2']), None, id="mostly-broken"),
         pytest.param("\n".join([GOOD[0][:50], *GOOD[1:]]), None, id="first-line-cut"),
@@ -96,6 +98,14 @@ PROSE = {
     "template-line": '{"prompt": "Answer briefly."}\n{{ question }}\n',
     "markdown-after": '{"input": "x"}\n\n## Task\nExplain the JSON above.\n',
     "cut-json-then-prose": GOOD[0] + "\n" + GOOD[1][:40] + "\nWhy does the second line fail?\n",
+    # few-shot prompts whose last example is left open for the model (review 20c)
+    "few-shot-open-label": '{"input": "Loved it", "label": "positive"}\n{"input": "Dull", "label": "negative"}\n'
+    '{"input": "I want my two hours back", "label":',
+    "few-shot-open-completion": '{"prompt": "2+2", "completion": "4"}\n{"prompt": "5+5", "completion":',
+    "messages-open": '[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]\n'
+    '[{"role": "user", "content": "bye"}, {"role": "assistant", "content": "',
+    "structured-output-shape": '{"messages": [{"role": "system", "content": "List items."}]}\n'
+    '{"item": "<name>", "price": <number>}\n',
 }
 
 
@@ -114,14 +124,14 @@ def test_whole_parse_content_is_read_as_before(cli: Cli) -> None:
     assert _figures(d)[:2] == ("batch", 5)
 
 
-def test_a_bad_line_of_prompts_told_from_the_content_says_how_to_count_one_prompt(cli: Cli, tmp_path: Path) -> None:
-    text = '{"prompt": "2+2", "completion": "4"}\n{"prompt": "5+5", "completion":'
+def test_a_line_that_disagrees_says_how_to_count_one_prompt(cli: Cli, tmp_path: Path) -> None:
+    """JSON lines that all parse, read as prompts by the first, with a later line of no prompt's
+    shape: the error says how to count the content as the one prompt it may be."""
+    text = '{"prompt": "2+2", "completion": "4"}\n' + GOOD[0] + "\n"
     run = cli(*EST, "-", input=text, expect=3)
-    assert run.stderr == (
-        "gpt41cost: error: stdin: line 2 is not valid JSON: unexpected end of data (truncated?) at column 32; "
-        "nothing was counted: fix the line or pass --skip-bad to count the other lines, "
-        "or --as text if it is one prompt\n"
-    )
+    assert run.stderr.startswith("gpt41cost: error: stdin: line 2: a prompts line must be ")
+    assert run.stderr.endswith("; nothing was counted: fix the line or pass --skip-bad to count the other lines, "
+                               "or --as text if it is one prompt\n")  # fmt: skip
     path = tmp_path / "fewshot"
     path.write_text(text, encoding="utf-8")
     assert "or --as text=fewshot if it is one prompt\n" in cli(*EST, path, expect=3).stderr

@@ -46,7 +46,10 @@ def as_jsonl(cli: Cli, tmp_path: Path) -> Any:
     "value",
     [
         pytest.param(BODIES, id="request-bodies"),
-        pytest.param([{"input": b["messages"], "max_output_tokens": 3} for b in BODIES], id="responses-bodies"),
+        pytest.param(
+            [{"model": "gpt-4.1-mini", "input": b["messages"], "max_output_tokens": 3} for b in BODIES],
+            id="responses-bodies",
+        ),
     ],
 )
 @pytest.mark.parametrize("forced", [pytest.param((), id="by-content"), pytest.param(("--as", "prompts"), id="as")])
@@ -90,8 +93,26 @@ def test_an_array_with_an_item_of_no_request_is_text(cli: Cli, tmp_path: Path) -
     assert d["inputs"][0]["read_as"] == "text"
     assert d["inputs"][0]["reason"] == (
         "extension .json, but valid JSON that is no request (an array whose item 2 is an object without a "
-        '"prompt" string, "messages" or "input", not a prompt or a request)'
+        '"prompt" string, "messages", or "input" and its "model", not a prompt or a request)'
     )
+
+
+#: Data sets whose records hold an ``input`` and name no model: text, as before 639728d (review 20c:
+#: they were refused, 'item 1 of the JSON array: ...', or read as requests of ``input`` alone).
+DATA_SETS = {
+    "alpaca": [{"instruction": "Translate to French.", "input": "hello", "output": "bonjour"}] * 2,
+    "features": [{"input": [0.1, 0.2], "target": 1}, {"input": [0.3, 0.4], "target": 0}],
+    "objects": [{"input": {"text": "x"}, "label": "a"}],
+    "numbers": [{"input": 42}, {"input": None}],
+}
+
+
+@pytest.mark.parametrize("value", [pytest.param(v, id=k) for k, v in DATA_SETS.items()])
+def test_an_array_of_data_records_with_an_input_is_text(cli: Cli, tmp_path: Path, value: Any) -> None:
+    path = _write(tmp_path / "data.json", value)
+    d = cli.json(*EST, path)
+    assert (d["inputs"][0]["read_as"], d["models"][0]["requests"]) == ("text", 1)
+    assert 'an object without a "prompt" string, "messages", or "input" and its "model"' in (d["inputs"][0]["reason"])
 
 
 @pytest.mark.parametrize(

@@ -84,7 +84,8 @@ NOT_ONE = "not a prompt or a request"
         ),
         pytest.param(
             [{"name": "x"}],
-            'an array whose item 1 is an object without a "prompt" string, "messages" or "input", ' + NOT_ONE,
+            'an array whose item 1 is an object without a "prompt" string, "messages", or "input" and its "model", '
+            + NOT_ONE,
             id="objects",
         ),
         pytest.param({"prompts": PROMPTS}, "a config?", id="object"),

@@ -327,13 +327,14 @@ def _lines_kind(body: bytes) -> tuple[str | None, bool]:
     message, else Chat requests' inputs, a prompts list), and whether every line agrees with it
     (when not, the reader refuses the first that does not, as in a ``.jsonl``).
 
-    Some lines may be broken (cut short by an interrupted write, two lines run together): the
-    content is still JSON lines of the first line's kind, read with those lines bad as in a
-    ``.jsonl``, when the first line is an object or array of a request line's shape, every line
-    that is no such line opens like one (:data:`_JSON_LINE`: ``{"`` or ``[{``), and at least half
-    of the lines are of that kind. A line of prose (``Summarize the above.``, ``x = 1``,
-    ``"Affiliate" means``) or of template markup (``{{ x }}``) makes it text at once: a prompt that
-    opens with a JSON example is no JSON lines."""
+    Some lines of a Batch file may be broken (cut short by an interrupted write, two lines run
+    together): the content is still a Batch file, read with those lines bad as in a ``.jsonl``
+    (its pre-flight fails), when the first line is a Batch line, every line that is no such line
+    opens like one (:data:`_JSON_LINE`: ``{"`` or ``[{``), and at least half of the lines are Batch
+    lines. Other JSON lines with a line that does not parse are a prompt: a few-shot prompt whose
+    examples are JSON lines leaves its last one open for the model (``{"input": "...", "label":``),
+    and the reader never refuses a prompt. A line of prose (``Summarize the above.``, ``x = 1``,
+    ``"Affiliate" means``) or of template markup (``{{ x }}``) makes it text at once."""
     kinds: list[str] = []  # the kinds met, in order
     agree: set[str] = set()  # the kinds of line that agree with the first
     opens = False  # the first line opens as a request line does (:data:`_JSON_LINE`)
@@ -367,9 +368,9 @@ def _lines_kind(body: bytes) -> tuple[str | None, bool]:
     read_as = _FIRST_LINE[kinds[0]][0]
     if not broken:
         return read_as, set(kinds) <= agree
-    if opens and 2 * agreeing >= lines:
-        return read_as, False
-    return None, True
+    if read_as == "batch" and opens and 2 * agreeing >= lines:
+        return read_as, False  # a Batch file cut short: its pre-flight must see it
+    return None, True  # a prompt (a few-shot prompt's last example left open is no broken line)
 
 
 @dataclass

@@ -784,12 +784,15 @@ def prompt_text(value: Any) -> str | None:
 
 
 def prompt_item(value: Any) -> bool:
-    """Is ``value`` what a prompts file holds a request of on a line, or as an item of its one JSON
-    array: a prompt's text (:func:`prompt_text`), a messages array, or a request body (``messages``
-    or ``input``)?"""
+    """Is ``value`` a request of a prompts file's one JSON array: a prompt's text
+    (:func:`prompt_text`), a messages array, or a request body (``messages``, or ``input`` with
+    the ``model`` a request names: a data set's records hold an ``input`` too, ``{"instruction",
+    "input", "output"}`` or ``{"input": [0.1, 0.2], "target": 1}``, and such an array is text)?"""
     if isinstance(value, list):
         return bool(value) and all(isinstance(m, dict) and "role" in m for m in value)
-    if isinstance(value, dict) and (isinstance(value.get("messages"), list) or "input" in value):
+    if isinstance(value, dict) and (
+        isinstance(value.get("messages"), list) or ("input" in value and isinstance(value.get("model"), str))
+    ):
         return True
     return prompt_text(value) is not None
 
@@ -897,7 +900,7 @@ def no_prompt_item(value: Any) -> str | None:
     for n, item in enumerate(value, 1):
         if not prompt_item(item):
             what = (
-                'an object without a "prompt" string, "messages" or "input"'
+                'an object without a "prompt" string, "messages", or "input" and its "model"'
                 if isinstance(item, dict)
                 else "an array that is no messages array"
                 if isinstance(item, list)
