@@ -104,6 +104,12 @@ class Reconciliation:
     def flagged(self) -> tuple[ReconRow, ...]:
         return tuple(r for r in (*self.by_day, *self.by_line_item) if r.over)
 
+    @property
+    def compared(self) -> bool:
+        """Was any day set against a bill? Not when the costs cover none of the usage's days (an
+        empty Costs API page, an export of other days): then no figure says the bill matches."""
+        return any(r.compared and r.key != "unknown" for r in self.by_day)
+
 
 @dataclass(frozen=True)
 class LineItem:
@@ -398,7 +404,8 @@ def reconcile(
     if left_out:
         usd = sum((r.computed_usd or Decimal(0) for r in left_out), Decimal(0))
         notes_out.append(
-            f"Usage on {counted(len(left_out), 'day')} outside them ({_spans([r.key for r in left_out])}: "
+            f"Usage on {counted(len(left_out), 'day')} outside the days the costs cover "
+            f"({_spans([r.key for r in left_out])}: "
             f"{_usd(usd)} at catalog prices) is left out of the total and the line items."
         )
     if not grouped:

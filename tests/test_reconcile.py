@@ -103,7 +103,10 @@ def test_missing_days_each_side(catalog):
     assert not first.over and not first.compared
     assert "records missing from the usage" in second.notes[0] and second.over
     assert (rec.total.computed_usd, rec.total.billed_usd, rec.total.over) == (0, 1, True)
-    assert "Usage on 1 day outside them (2024-10-04: $2.00 at catalog prices) is left out" in rec.notes[1]
+    assert (
+        "Usage on 1 day outside the days the costs cover (2024-10-04: $2.00 at catalog prices) is left out"
+        in rec.notes[1]
+    )
 
 
 def _gpt41(*days: int) -> Accumulator:
@@ -134,8 +137,8 @@ def test_usage_after_the_bills_last_day_is_left_out_not_billed_less(catalog):
     assert rec.flagged == ()
     assert rec.notes[:2] == (
         "Billed amounts cover 2024-10-04.",
-        "Usage on 2 days outside them (2024-10-05, 2024-10-07: $5.00 at catalog prices) is left out of the "
-        "total and the line items.",
+        "Usage on 2 days outside the days the costs cover (2024-10-05, 2024-10-07: $5.00 at catalog prices) is "
+        "left out of the total and the line items.",
     )
 
 
@@ -360,3 +363,24 @@ def test_a_service_tier_the_catalog_lacks_is_named(catalog):
     (day,) = rec.by_day
     assert day.over
     assert "the usage names service tier scale this day: the catalog has no price for it " in day.notes[1]
+
+
+def test_costs_of_no_day_compare_nothing_and_strict_says_so(cli, tmp_path):
+    """Review 20c: an empty Costs API page against 4 days of usage read 'every day and line item
+    within 1%' (total $0.00 against $0.00), and --strict exited 0."""
+    log = tmp_path / "log.jsonl"
+    record = {
+        "id": "c1",
+        "created": 1796083200,
+        "model": "gpt-4.1",
+        "usage": {"prompt_tokens": 1000, "completion_tokens": 0},
+    }
+    log.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    costs = tmp_path / "costs.json"
+    costs.write_text('{"object": "page", "data": [], "has_more": false}', encoding="utf-8")
+    args = ["usage", str(log), "--billed", str(costs), "--as-of", "2026-12-06"]
+    r = cli([*args, "--strict"])
+    assert r.exit_code == ExitCode.CHECK_FAILED
+    assert r.stderr.endswith("--strict: nothing reconciled: the costs cover none of the usage's days\n")
+    assert "Reconciliation: nothing compared: the costs cover none of the usage's days." in r.stdout
+    assert "within 1%" not in r.stdout

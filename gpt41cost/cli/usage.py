@@ -230,6 +230,8 @@ def _gate(got: Usage, strict: bool, tolerance: str) -> None:
     if got.result.unpriced:
         names = _listed([u.model or "(no model)" for u in got.result.unpriced])
         raise CheckFailed(f"--strict: {counted(len(got.result.unpriced), 'model')} not priced: {names}")
+    if rec is not None and not rec.compared:
+        raise CheckFailed("--strict: nothing reconciled: the costs cover none of the usage's days")
     if rec is not None and rec.flagged:
         keys = _listed([r.key for r in rec.flagged])
         raise CheckFailed(f"--strict: {counted(len(rec.flagged), 'reconciliation row')} over {tolerance}: {keys}")

@@ -74,7 +74,9 @@ def reconcile_notes(rec: Reconciliation) -> list[str]:
         if flagged
         else f"Reconciliation: every day and line item within {pct:f}%"
     )
-    return [f"{head}; billed / computed over all days: {_ratio_text(rec.total)}.", *rec.notes]
+    if not rec.compared:
+        return ["Reconciliation: nothing compared: the costs cover none of the usage's days.", *rec.notes]
+    return [f"{head}; billed / computed over the days compared: {_ratio_text(rec.total)}.", *rec.notes]
 
 
 def _ratio_text(r: ReconRow) -> str:
