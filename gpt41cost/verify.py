@@ -117,21 +117,23 @@ class VerifyResult:
 
 
 #: The files of a directory that verify reads (files named on their own are read whatever their name).
-REQUEST_EXTENSIONS = (".json", ".jsonl")
+#: the JSON-lines ones of them, a request a line (as estimate reads .ndjson)
+LINES_EXTENSIONS = (".jsonl", ".ndjson")
+REQUEST_EXTENSIONS = (".json", *LINES_EXTENSIONS)
 
 
 def read_requests(paths: Sequence[str | Path]) -> Iterator[VerifyRequest]:
-    """Request bodies from ``.json`` files (one request) and ``.jsonl`` files (one a line:
+    """Request bodies from ``.json`` files (one request) and ``.jsonl`` or ``.ndjson`` files (one a line:
     a request body, or a Batch input line whose ``body`` is taken). A directory is read as
     ``estimate`` reads one (:func:`~gpt41cost.readers.text.find_inputs`: its files, recursively,
-    sorted, hidden ones skipped), keeping its ``.json`` and ``.jsonl`` files, an empty one
+    sorted, hidden ones skipped), keeping its ``.json``, ``.jsonl`` and ``.ndjson`` files, an empty one
     skipped; one holding none is an error."""
     for raw in paths:
         found = [f for f in find_inputs([str(raw)]) if not f.in_directory or Path(f.path).suffix in REQUEST_EXTENSIONS]
         if not found:
             raise InputError(
-                f"{raw}: no .json or .jsonl file in this directory; verify sends request files "
-                "(.json: one request, .jsonl: one a line): give them, or a directory holding them"
+                f"{raw}: no .json, .jsonl or .ndjson file in this directory; verify sends request files "
+                "(.json: one request, .jsonl or .ndjson: one a line): give them, or a directory holding them"
             )
         for entry in found:
             path = Path(entry.path)
@@ -142,7 +144,7 @@ def read_requests(paths: Sequence[str | Path]) -> Iterator[VerifyRequest]:
             if entry.in_directory and not data.strip():
                 continue  # an empty file found in a directory holds no request (estimate skips it too)
             within = str(raw) if entry.in_directory else None
-            if path.suffix == ".jsonl":
+            if path.suffix in LINES_EXTENSIONS:
                 for n, line in enumerate(data.splitlines(), 1):
                     if line.strip():
                         yield _request(_parse(line, f"{path}:{n}"), f"{path}:{n}", path.parent, within)
@@ -163,7 +165,7 @@ def _request(obj: Any, where: str, base_dir: Path, directory: str | None = None)
         obj = obj["body"]  # a Batch input line
     if not isinstance(obj, dict) or not ("messages" in obj or "input" in obj):
         fix = (
-            f" (verify reads every .json and .jsonl file in {directory}: name the request files instead)"
+            f" (verify reads every .json, .jsonl and .ndjson file in {directory}: name the request files instead)"
             if directory is not None
             else ""
         )

@@ -366,6 +366,7 @@ def test_a_directory_is_read_as_estimate_reads_one(cli, fake, tmp_path: Path) ->
     root = tmp_path / "reqs"
     (root / "sub").mkdir(parents=True)
     (root / "sub" / "agent.jsonl").write_text("".join(json.dumps(c.request) + "\n" for c in AGENT[:2]), "utf-8")
+    (root / "sub" / "more.ndjson").write_text(json.dumps(AGENT[0].request) + "\n", "utf-8")  # review 20c
     (root / "a.json").write_text(json.dumps(AGENT[2].request), encoding="utf-8")
     (root / "notes.txt").write_text("a prompt, not a request", encoding="utf-8")
     (root / ".hidden.json").write_text("not JSON", encoding="utf-8")
@@ -377,8 +378,9 @@ def test_a_directory_is_read_as_estimate_reads_one(cli, fake, tmp_path: Path) ->
         str(root / "a.json"),
         f"{root / 'sub' / 'agent.jsonl'}:1",
         f"{root / 'sub' / 'agent.jsonl'}:2",
+        f"{root / 'sub' / 'more.ndjson'}:1",
     ]
-    assert doc["exact"] == 3
+    assert doc["exact"] == 4
 
 
 def test_a_directory_without_request_files_says_what_to_give(cli, fake, tmp_path: Path) -> None:
@@ -388,13 +390,13 @@ def test_a_directory_without_request_files_says_what_to_give(cli, fake, tmp_path
     r = _verify(cli, fake, str(prompts))
     assert r.exit_code == ExitCode.INPUT and r.stdout == "" and fake.requests == []
     assert r.stderr.strip() == (
-        f"gpt41cost: error: {prompts}: no .json or .jsonl file in this directory; verify sends request files "
-        "(.json: one request, .jsonl: one a line): give them, or a directory holding them"
+        f"gpt41cost: error: {prompts}: no .json, .jsonl or .ndjson file in this directory; verify sends request "
+        "files (.json: one request, .jsonl or .ndjson: one a line): give them, or a directory holding them"
     )
     (prompts / "list.jsonl").write_text('"a prompt"\n', encoding="utf-8")
     r = _verify(cli, fake, str(prompts))
     assert r.exit_code == ExitCode.INPUT and fake.requests == []
     assert r.stderr.strip() == (
         f"gpt41cost: error: {prompts / 'list.jsonl'}:1: not a request: expected a JSON object with 'messages' or "
-        f"'input' (verify reads every .json and .jsonl file in {prompts}: name the request files instead)"
+        f"'input' (verify reads every .json, .jsonl and .ndjson file in {prompts}: name the request files instead)"
     )

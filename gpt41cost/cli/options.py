@@ -539,7 +539,8 @@ EmitWorkload = Annotated[
 VerifyPaths = Annotated[
     list[str],
     typer.Argument(
-        help="Request files: .json (one request) or .jsonl (one a line, Batch lines too), or directories of them.",
+        help="Request files: .json (one request) or .jsonl, .ndjson (one a line, Batch lines too), or directories "
+        "of them.",
         metavar="PATH...",
         show_default=False,
     ),
