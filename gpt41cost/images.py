@@ -581,7 +581,9 @@ def image_size_param(value: object) -> ImageSize | None:
     if isinstance(value, tuple):
         if len(value) == 2 and all(type(v) is int and v > 0 for v in value):
             return ImageSize(value[0], value[1], "given")
-        shown = "(" + ", ".join(quoted(v) for v in value[:3]) + (", ..." if len(value) > 3 else "") + ")"
+        items = ", ".join(quoted(v) for v in value[:3])
+        # as Python writes it: (640,) for one item
+        shown = "(" + items + (", ..." if len(value) > 3 else "," if len(value) == 1 else "") + ")"
         raise ParameterError(
             f"{slot('image_size')}: give (width, height), whole pixels over 0, e.g. (1024, 768), not " + shown
         )

@@ -45,7 +45,7 @@ def _calls(value: Any) -> list[Any]:
                      "not (640.0, 480)", id="float"),
         pytest.param((True, 480), "image_size: give (width, height), whole pixels over 0, e.g. (1024, 768), "
                      "not (True, 480)", id="bool"),
-        pytest.param((640,), "image_size: give (width, height), whole pixels over 0, e.g. (1024, 768), not (640)",
+        pytest.param((640,), "image_size: give (width, height), whole pixels over 0, e.g. (1024, 768), not (640,)",
                      id="one"),
         pytest.param("640", "image_size: expected WxH, e.g. 1024x768 (got '640')", id="text"),
     ],
