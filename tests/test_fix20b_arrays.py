@@ -146,3 +146,20 @@ def test_as_prompts_on_a_cut_document_names_its_line(cli: Cli, tmp_path: Path) -
     path.write_text('{\n  "messages": [\n', encoding="utf-8")
     run = cli(*EST, path, "--as", "prompts", expect=3)
     assert run.stderr.startswith(f"gpt41cost: error: {path}: line 1 is not valid JSON"), run.stderr
+
+
+@pytest.mark.parametrize("pretty", [pytest.param(True, id="pretty"), pytest.param(False, id="one-line")])
+def test_an_item_that_gives_a_key_twice_is_refused_as_a_request_document_is(
+    cli: Cli, tmp_path: Path, pretty: bool
+) -> None:
+    """Review 20c: an array item giving "messages" twice was counted, the last one kept, where a
+    request document or a JSONL line that does is refused (which one OpenAI reads is unclear)."""
+    item = json.dumps(BODIES[0]).replace('"messages":', '"messages": [{"role": "user", "content": "x"}], "messages":')
+    text = f"[{item}, {json.dumps(BODIES[1])}]"
+    path = tmp_path / "twice.json"
+    path.write_text(text.replace("}, {", "},\n  {") if pretty else text, encoding="utf-8")
+    run = cli(*EST, path, expect=3)
+    assert run.stderr == (
+        f'gpt41cost: error: {path}: [0]: "messages" appears twice in one object; which one to count is unclear: '
+        "keep one, or pass --skip-bad to skip the file\n"
+    )

@@ -45,6 +45,7 @@ from ..measure import KINDS, InputFile, Measured, Totals
 from ..report import counted
 from . import pool
 from .files import MAX_WHOLE_BYTES, blank, read_limited
+from .repeats import may_repeat
 from .requests import (
     HEAD_BYTES,
     BadDocument,
@@ -553,7 +554,8 @@ def _data_kind(source: str, data: bytes, *, lines: bool = False) -> tuple[str, A
     if kind is not None:
         return kind, None
     if is_prompt_array(value):  # ["...", "..."]: each string one request
-        return "prompts", value
+        # items that give a key twice are refused by the reader, which reads the text (None)
+        return "prompts", None if may_repeat(body, value) else value
     if lines and isinstance(value, dict) and prompt_text(value) is not None:  # an eval set of one line
         return "prompts", None
     if value == [] or value == {}:

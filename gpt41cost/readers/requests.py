@@ -845,15 +845,28 @@ def _prompt_array(ctx: _Context, fh: IO[bytes]) -> tuple[list[Any] | None, Itera
         array = False  # an object over several lines, maybe: read whole below, as an array is
     rest = fh.read()
     if value is not None:  # the whole array on its first line
-        return (value, ()) if not rest.strip(b" \t\r\n") else (None, chain(seen, io.BytesIO(rest)))
+        if rest.strip(b" \t\r\n"):
+            return None, chain(seen, io.BytesIO(rest))
+        _refuse_twice(ctx, b"".join(seen).removeprefix(_BOM), value)
+        return value, ()
     data = b"".join(seen) + rest
     try:
         value = orjson.loads(data.removeprefix(_BOM))
     except orjson.JSONDecodeError:
         return None, io.BytesIO(data)
     if array and is_prompt_array(value):
+        _refuse_twice(ctx, data.removeprefix(_BOM), value)
         return value, ()
     raise _one_document(ctx, value)
+
+
+def _refuse_twice(ctx: _Context, text: bytes, value: Any) -> None:
+    """A prompts list whose items give a key twice is refused as a request document that does is
+    (:func:`_key_twice`): which of the two OpenAI would read is unclear."""
+    twice = _key_twice(text, value)
+    if twice is not None:
+        said = f"{ctx.where}: {twice}"
+        raise BadDocument(f"{said}, or pass {slot('skip_bad')} to skip the file", skipped=said)
 
 
 def _parses(line: bytes) -> bool:
