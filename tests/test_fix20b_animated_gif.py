@@ -122,7 +122,8 @@ def test_estimate_warns_for_an_animated_gif_given_as_a_file(cli, tmp_path: Path)
     still.write_bytes(STILL.read_bytes())
     doc = cli("estimate", gif, still, "-m", "gpt-4.1", "--per-input", "-f", "json", expect=0).json()
     assert doc["uncounted"] == [
-        {"where": str(gif), "what": f"message 1 part 1: image not counted: image {gif} {WHY}"},
+        # the file is its own "where"; the message holding it is the reader's, not named (review 20c)
+        {"where": str(gif), "what": f"image not counted: it {WHY}"},
     ]
     # a user message holding no counted image: 3 + "user" + 3 priming = 7; the still one: + 85 + 170
     assert {i["source"]: i["models"][0]["input_tokens"] for i in doc["inputs"]} == {str(gif): 7, str(still): 262}

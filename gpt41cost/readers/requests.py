@@ -628,7 +628,7 @@ def _read_image(ctx: _Context) -> Measured:
         size = img.image_size_from_file(ctx.source)
     part: dict[str, Any] = {"type": "image_url", "image_url": {"url": Path(ctx.source).resolve().as_uri()}}
     tokens = {m: img.image_tokens(m, size.width, size.height, "auto") for m in ctx.models}
-    why = img.refused(size, f"image {ctx.where}")  # an animated GIF: not counted, as in a request
+    why = img.refused(size, "it")  # an animated GIF: not counted, as in a request
     rc = count_messages(
         [{"role": "user", "content": [part]}],
         models=ctx.models,
@@ -636,6 +636,8 @@ def _read_image(ctx: _Context) -> Measured:
         encode=_encode,
         images=lambda _part: why or tokens,
     )
+    if why is not None:  # the message holding the file is the reader's own: not named in the reason
+        rc = rc._replace(uncounted=tuple(u.removeprefix("message 1 part 1: ") for u in rc.uncounted))
     return ctx.measured(rc, "image", None)
 
 
