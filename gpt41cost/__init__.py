@@ -37,8 +37,12 @@ if TYPE_CHECKING:
         rules,
         usage,
     )
+    from .catalog import Catalog
+    from .cost import Cost
 
 __all__ = [
+    "Catalog",
+    "Cost",
     "Estimate",
     "Limits",
     "Plan",
@@ -59,14 +63,21 @@ __all__ = [
     "usage",
 ]
 _API = frozenset(__all__) - {"__version__"}
+#: The API's types that live in a core module of their own: what load_catalog and price return.
+_TYPES = {"Catalog": "catalog", "Cost": "cost"}
 
+if not TYPE_CHECKING:  # a type checker sees the names above, not "any name is Any"
 
-def __getattr__(name: str) -> Any:
-    if name in _API:
-        from . import api
+    def __getattr__(name: str) -> Any:
+        if name in _TYPES:
+            import importlib
 
-        return getattr(api, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+            return getattr(importlib.import_module(f".{_TYPES[name]}", __name__), name)
+        if name in _API:
+            from . import api
+
+            return getattr(api, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

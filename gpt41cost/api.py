@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from .errors import WORKLOAD_YAML, ParameterError, quoted, slot
 
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 Paths = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 #: A number given exactly: a Decimal, an int, or a string such as ``"0.5"`` (a float goes through ``str``).
 Number = Decimal | int | float | str
+_T = TypeVar("_T")
 
 # --------------------------------------------------------------------------- results
 
@@ -379,6 +380,14 @@ def _decimal(value: Number | None, param: str, rng: Any) -> Decimal | None:
         raise ParameterError(slot(param) + ": " + str(exc)) from None
 
 
+def _given(value: _T | None, param: str) -> _T:
+    """``value`` of a parameter that has a default and no meaning as None: None raises
+    ParameterError naming it (an untyped caller's ``epochs=None``), not an AssertionError."""
+    if value is None:
+        raise ParameterError(slot(param) + ": give a value, not None (leave it out for its default)")
+    return value
+
+
 def _share(value: Number | None, param: str) -> Decimal | None:
     """A share or rate from 0 to 1: 0.8, "0.8" or "80%"."""
     if value is None:
@@ -453,8 +462,7 @@ def estimate(
     rate = _share(cache_hit_rate, "cache_hit_rate")
     per_day = _count(requests_per_day, "requests_per_day", REQUESTS)
     month = _count(requests_per_month, "requests_per_month", REQUESTS)
-    n_epochs = _count(epochs, "epochs", EPOCHS)
-    assert n_epochs is not None
+    n_epochs = _given(_count(epochs, "epochs", EPOCHS), "epochs")
     cache_warm, batch, priority = _flag(cache_warm, "cache_warm"), _flag(batch, "batch"), _flag(priority, "priority")
     per_input = _flag(per_input, "per_input")
     r = _reading(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
@@ -908,13 +916,12 @@ def limits(
     rpd = _decimal(requests_per_day, "requests_per_day", REQUESTS)
     factor = _decimal(peak_factor, "peak_factor", PEAK_FACTOR)
     n_tier = _count(tier, "tier", TIER)
-    headroom = _decimal(min_headroom, "min_headroom", PERCENT)
-    share = _share(batch_share, "batch_share")
-    priority = _share(priority_share, "priority_share")
+    headroom = _given(_decimal(min_headroom, "min_headroom", PERCENT), "min_headroom")
+    share = _given(_share(batch_share, "batch_share"), "batch_share")
+    priority = _given(_share(priority_share, "priority_share"), "priority_share")
     rate = _share(cache_hit_rate, "cache_hit_rate")
     n_backlog = _count(backlog, "backlog", REQUESTS.at_least(1))
     read = _reading(include, exclude, encoding, read_as, image_size, skip_bad, on_progress, on_total, on_warning)
-    assert headroom is not None and share is not None and priority is not None
     cat = _catalog(catalog, as_of)
     path_list = _paths(paths)
     if path_list and n_input is not None:
@@ -1356,10 +1363,10 @@ def _refuse_misfit(model: ResolvedModel, input_tokens: int, output_tokens: int) 
 
 
 def price(
-    input_tokens: int,
-    output_tokens: int,
+    input_tokens: Number,
+    output_tokens: Number,
     *,
-    cached_tokens: int = 0,
+    cached_tokens: Number = 0,
     model: str,
     mode: str = "standard",
     catalog: Catalog | str | os.PathLike[str] | None = None,

@@ -69,7 +69,7 @@ SIGNATURES = {
     "count_request": "(body: 'Mapping[str, Any]', *, model: 'str | None' = None, "
     "image_size: 'str | tuple[int, int] | None' = None, "
     "catalog: 'Catalog | str | os.PathLike[str] | None' = None) -> 'RequestTokens'",
-    "price": "(input_tokens: 'int', output_tokens: 'int', *, cached_tokens: 'int' = 0, model: 'str', "
+    "price": "(input_tokens: 'Number', output_tokens: 'Number', *, cached_tokens: 'Number' = 0, model: 'str', "
     "mode: 'str' = 'standard', catalog: 'Catalog | str | os.PathLike[str] | None' = None, "
     "as_of: 'date | str | None' = None) -> 'Cost'",
     "load_catalog": "(path: 'str | os.PathLike[str] | None' = None) -> 'Catalog'",
@@ -78,7 +78,7 @@ SIGNATURES = {
     "rules": "(*, catalog: 'Catalog | str | os.PathLike[str] | None' = None, as_of: 'date | str | None' = None) "
     "-> 'Rules'",
 }
-RESULTS = ["Estimate", "Limits", "Plan", "Pricing", "RequestTokens", "Rules", "Usage"]
+RESULTS = ["Catalog", "Cost", "Estimate", "Limits", "Plan", "Pricing", "RequestTokens", "Rules", "Usage"]
 
 
 def test_public_names() -> None:

@@ -84,6 +84,21 @@ def test_price_takes_a_datetime_as_its_date() -> None:
             "models: each is a model name (str), not int (3)",
             id="limits-models-item-int",
         ),
+        pytest.param(  # review 20d: a bare AssertionError (a TypeError under python -O)
+            lambda: gpt41cost.estimate(input_tokens=1000, epochs=None),  # type: ignore[arg-type]
+            "epochs: give a value, not None (leave it out for its default)",
+            id="estimate-epochs-none",
+        ),
+        pytest.param(
+            lambda: gpt41cost.limits(input_tokens=1000, max_tokens=10, peak_rpm=1, min_headroom=None),  # type: ignore[arg-type]
+            "min_headroom: give a value, not None (leave it out for its default)",
+            id="limits-min-headroom-none",
+        ),
+        pytest.param(
+            lambda: gpt41cost.limits(input_tokens=1000, max_tokens=10, peak_rpm=1, batch_share=None),  # type: ignore[arg-type]
+            "batch_share: give a value, not None (leave it out for its default)",
+            id="limits-batch-share-none",
+        ),
         pytest.param(
             lambda: gpt41cost.load_catalog(123),  # type: ignore[arg-type]
             "path: give the path of a pricing YAML file, not int",
