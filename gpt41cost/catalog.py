@@ -358,6 +358,8 @@ def load_catalog(path: str | os.PathLike[str]) -> Catalog:
 
     if not os.path.lexists(p):
         raise CatalogNotFound(str(p))
+    if os.path.isdir(p):  # the file reader's advice is a prompt directory's (review 20d)
+        raise CatalogError(f"{p}: a directory, not a pricing catalog; give the path of a pricing YAML file")
     try:
         raw = read_whole(str(p), MAX_YAML_BYTES, "pricing catalog")
     except InputError as exc:

@@ -313,3 +313,14 @@ def test_sidecar_is_validated_like_yaml(tmp_path, monkeypatch):
     (tmp_path / "p.json").write_text(json.dumps({"yaml_sha256": sha, "catalog": doc}))
     with pytest.raises(CatalogError, match="cannot be negative"):
         load_catalog(y)
+
+
+def test_a_directory_given_as_the_catalog_says_to_give_a_yaml_file(cli, tmp_path: Path) -> None:
+    """Review 20d: it said 'is a directory; pass it as a directory argument (pricing catalog)',
+    the prompt reader's advice."""
+    said = f"{tmp_path}: a directory, not a pricing catalog; give the path of a pricing YAML file"
+    with pytest.raises(CatalogError, match="a directory, not a pricing catalog") as err:
+        load_catalog(tmp_path)
+    assert str(err.value) == said
+    r = cli(["pricing", "--pricing", str(tmp_path)])
+    assert (r.exit_code, r.stdout, r.stderr) == (4, "", f"gpt41cost: error: {said}\n")
