@@ -23,3 +23,14 @@ def test_usage_checks_progress_up_front() -> None:
     seen: list[int] = []
     gpt41cost.usage(log, progress=lambda done, total, records: seen.append(records))
     assert seen
+
+
+def test_usage_progress_never_passes_the_size() -> None:
+    """Review 20d: a plain file read by one process counted its first line twice, (2818, 2079, 0)
+    then (2079, 2079, 2) on batch_output.jsonl: a bar past 100% that stepped back."""
+    log = ROOT / "samples" / "usage" / "batch_output.jsonl"
+    calls: list[tuple[int, int, int]] = []
+    gpt41cost.usage(log, progress=lambda done, total, records: calls.append((done, total, records)))
+    size = log.stat().st_size
+    assert calls and all(done <= total == size for done, total, _ in calls)
+    assert calls[-1][0] == size

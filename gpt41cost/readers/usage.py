@@ -2760,7 +2760,9 @@ def _read_json(
     if not is_gzip and path != STDIN and size is not None and size >= parallel_min_bytes and jobs > 1:
         _scan_parallel(path, skipped, size, jobs, sink, tracker, blank)
         return
-    read_so_far = [len(first) + skipped]
+    pread = not is_gzip and path != STDIN and hasattr(os, "pread")
+    # bytes read so far: a pread reads the first line again (review 20d: progress past the size)
+    read_so_far = [skipped if pread else len(first) + skipped]
 
     def on_chunk(n: int) -> None:
         read_so_far[0] += n
@@ -2768,7 +2770,7 @@ def _read_json(
 
     if is_gzip and path != STDIN and size is not None and size >= parallel_min_bytes // 8 and jobs > 1:
         _scan_gzip_parallel(path, sink, jobs, tracker, blank, skipped)
-    elif not is_gzip and path != STDIN and hasattr(os, "pread"):
+    elif pread:
         # a plain file: read it again from the first line at the OS level, each chunk ending at a line's end
         _scan_pread(raw.fileno(), skipped, sink, on_chunk, line_no=blank)
     else:
