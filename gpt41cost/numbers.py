@@ -186,7 +186,10 @@ def parse_count(value: object, rng: Range) -> int:
     if isinstance(value, str) and value.strip().endswith("%"):
         raise NumberError(f"{_quote(value.strip())}: a count, not a percentage")
     whole = rng if rng.whole else replace(rng, whole=True)
-    return int(parse_decimal(value, whole, hint="1000000, 1_000_000, 1,000,000 or 1e6"))
+    # a small range's examples are its own (a tier: 1 to 5), a large one's how big counts are written
+    small = f"{whole.high} (a whole number, {whole.low} to {whole.high})"
+    hint = small if whole.high <= 1000 else "1000000, 1_000_000, 1,000,000 or 1e6"
+    return int(parse_decimal(value, whole, hint=hint))
 
 
 def parse_share(value: object, rng: Range = SHARE, *, hint: str | None = None) -> Decimal:

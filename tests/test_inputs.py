@@ -351,7 +351,9 @@ _FLAG_COMMANDS = {"--tier": ["limits", "usage"], "--timeout": ["usage", "verify"
     [
         pytest.param("--tier", "9", "--tier: must be between 1 and 5, got 9", id="tier-over"),
         pytest.param("--tier", "0", "--tier: must be between 1 and 5, got 0", id="tier-under"),
-        pytest.param("--tier", "x", "--tier: 'x' is not a number; give e.g. 1000000", id="tier-word"),
+        pytest.param(
+            "--tier", "x", "--tier: 'x' is not a number; give e.g. 5 (a whole number, 1 to 5)", id="tier-word"
+        ),
         pytest.param("--tier", "2.5", "--tier: expected a whole number, got 2.5", id="tier-fraction"),
         pytest.param("--timeout", "inf", "--timeout: 'inf' is not a number", id="timeout-inf"),
         pytest.param("--timeout", "nan", "--timeout: 'nan' is not a number", id="timeout-nan"),
