@@ -69,6 +69,9 @@ def open_input(source: str) -> BinaryIO:
 MAX_WHOLE_BYTES = 64 * 1024 * 1024
 #: The most bytes of a workload file or a catalog (the shipped catalog is under 20 KB).
 MAX_YAML_BYTES = 4 * 1024 * 1024
+#: A UTF-8 byte order mark, which some editors write first: no text of a prompt, and orjson refuses
+#: it; the one spelling of it every reader strips.
+BOM = b"\xef\xbb\xbf"
 
 
 def blank(data: bytes) -> bool:

@@ -44,7 +44,7 @@ from ..images import BadImage, ImageSize
 from ..measure import KINDS, InputFile, Measured, Totals
 from ..report import counted
 from . import pool
-from .files import MAX_WHOLE_BYTES, blank, read_limited
+from .files import BOM, MAX_WHOLE_BYTES, blank, read_limited
 from .repeats import may_repeat
 from .requests import (
     HEAD_BYTES,
@@ -107,8 +107,6 @@ _SNIFF = 4096
 #: The white space ``bytes.strip()`` takes off (JSON's four, the vertical tab and the form feed),
 #: matched in place to find where content starts: no copy of a large prompt made to find that out.
 _BLANK = re.compile(rb"[ \t\n\r\x0b\x0c]*")
-#: A UTF-8 byte order mark: no prompt text (a prompt file of it alone is empty).
-_BOM = b"\xef\xbb\xbf"
 #: JSON's own white space, all a ``[]`` or ``{}`` may hold around and between its brackets.
 _JSON_BLANK = re.compile(rb"[ \t\n\r]*")
 
@@ -282,7 +280,7 @@ def content_kind(data: bytes) -> str | None:
 def _content_shape(data: bytes) -> tuple[str | None, bool]:
     """:func:`content_kind`, and whether every JSON line agrees with the first (True for one
     document)."""
-    body = data.removeprefix(b"\xef\xbb\xbf")
+    body = data.removeprefix(BOM)
     # where the content starts, matched in place: cc39756 counted it from the length of the whole
     # body, not of the 4 KiB it looked at, so content over 4 KiB was never JSON (review 15)
     first = _past(_BLANK, body)
@@ -403,7 +401,7 @@ def usage_records(head: bytes, whole: bool) -> str | None:
     record rather than a request: a response object (``object`` ``chat.completion`` or
     ``response``, with its ``usage``) or a Batch output line (``custom_id`` with ``response`` or
     ``error``, no ``body``). None otherwise, or when its first line is cut off in ``head``."""
-    body = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    body = head.removeprefix(BOM).lstrip()
     if not body.startswith(b"{"):
         return None
     end = body.find(b"\n")
@@ -511,7 +509,7 @@ def _past(blank: re.Pattern[bytes], data: bytes, pos: int = 0) -> int:
 def _void(data: bytes) -> str:
     """What ``data`` is when it holds only ``[]`` or ``{}`` (white space aside, of any length),
     else "". Matched in place: a large prompt is not copied to find it holds more."""
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    start = 3 if data.startswith(BOM) else 0
     i = _past(_JSON_BLANK, data, start)
     opening = data[i : i + 1]
     if opening not in (b"[", b"{"):
@@ -532,7 +530,7 @@ def _data_kind(source: str, data: bytes, *, lines: bool = False) -> tuple[str, A
     InputError naming where it does not parse. With the kind, the document as parsed (None for
     JSON lines): a prompts list's items are not parsed again. ``lines``: a JSONL file (``.jsonl``,
     ``.ndjson``), whose one line ``{"prompt": "..."}`` is a prompts list's, as two such lines are."""
-    body = data.removeprefix(b"\xef\xbb\xbf")
+    body = data.removeprefix(BOM)
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -684,7 +682,7 @@ def gather(
             inp = classify(source, rules, stdin)
             if (
                 inp.kind == "empty"
-                or (inp.kind == "text" and inp.data is not None and blank(inp.data.removeprefix(_BOM)))
+                or (inp.kind == "text" and inp.data is not None and blank(inp.data.removeprefix(BOM)))
                 or (
                     entry.in_directory
                     and inp.forced

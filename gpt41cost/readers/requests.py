@@ -61,7 +61,7 @@ from ..requests import (
     refuse_empty_messages,
 )
 from ..tokens import MAX_RUN_CHARS
-from .files import regular_size
+from .files import BOM, regular_size
 from .repeats import TooDeep, first_repeat, twice_at
 from .text import READING_FLAGS, Advice
 
@@ -100,7 +100,6 @@ class BadDocument(Skippable):
     the file, as it skips a bad line of a JSONL file."""
 
 
-_BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, which some editors write and orjson refuses
 _IMAGE_MAGICS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
 _REQUEST_KINDS = tuple(k for k in KINDS if k != "text")
 
@@ -210,7 +209,7 @@ def read_head(source: str, size: int = HEAD_BYTES, limit: int = FIRST_LINE_LIMIT
 def read_head_from(fh: IO[bytes], size: int = HEAD_BYTES, limit: int = FIRST_LINE_LIMIT) -> bytes:
     """:func:`read_head` of an open stream (a gzip file, say)."""
     head = bytearray(fh.read(size))
-    while bytes(head[:64]).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[") and len(head) < limit:
+    while bytes(head[:64]).lstrip(BOM + b" \t\r\n")[:1] in (b"{", b"[") and len(head) < limit:
         nl = head.find(b"\n")
         if nl >= 0 and head[nl:].strip():
             break
@@ -587,7 +586,7 @@ def _key_twice(text: bytes, value: Any) -> str | None:
 
 def _read_document(ctx: _Context, kind: str) -> Measured:
     with ctx.open() as fh:
-        data = fh.read().removeprefix(_BOM)
+        data = fh.read().removeprefix(BOM)
     if not data.strip():
         raise InputError(f"{ctx.where}: empty file; expected a {kind} request (JSON)")
     try:
@@ -672,7 +671,7 @@ def _read_jsonl(
                     on_bytes(pending)
                     pending = 0
             if n == 1:
-                raw = raw.removeprefix(_BOM)
+                raw = raw.removeprefix(BOM)
             if raw[:1] in b" \t\n\r\x0b\x0c" and not raw.strip():  # blank (what strip() removes, only)
                 continue
             seen += 1
@@ -810,7 +809,7 @@ def _first_array(first: bytes) -> tuple[bool, list[Any] | None]:
     """May a prompts file whose first non-blank line is ``first`` be one JSON array of prompts
     (read whole, not line by line)? When the line opens an array that is one (given back, parsed),
     or does not parse (an array over several lines, maybe)."""
-    first = first.removeprefix(_BOM).strip()
+    first = first.removeprefix(BOM).strip()
     if not first.startswith(b"["):
         return False, None
     try:
@@ -822,7 +821,7 @@ def _first_array(first: bytes) -> tuple[bool, list[Any] | None]:
 
 def may_be_prompt_array(head: bytes) -> bool:
     """:func:`_first_array` of a file's head (:func:`read_head`): such a file is not read in ranges."""
-    for line in head.removeprefix(_BOM).splitlines():
+    for line in head.removeprefix(BOM).splitlines():
         if line.strip():
             return _first_array(line)[0]
     return False
@@ -841,7 +840,7 @@ def _prompt_array(ctx: _Context, fh: IO[bytes]) -> tuple[list[Any] | None, Itera
             break
     array, value = _first_array(b"".join(seen))
     if not array:
-        first = b"".join(seen).removeprefix(_BOM).strip()
+        first = b"".join(seen).removeprefix(BOM).strip()
         if not first.startswith(b"{") or _parses(first):
             return None, chain(seen, fh)  # JSONL (a first line of messages, say)
         array = False  # an object over several lines, maybe: read whole below, as an array is
@@ -849,15 +848,15 @@ def _prompt_array(ctx: _Context, fh: IO[bytes]) -> tuple[list[Any] | None, Itera
     if value is not None:  # the whole array on its first line
         if rest.strip(b" \t\r\n"):
             return None, chain(seen, io.BytesIO(rest))
-        _refuse_twice(ctx, b"".join(seen).removeprefix(_BOM), value)
+        _refuse_twice(ctx, b"".join(seen).removeprefix(BOM), value)
         return value, ()
     data = b"".join(seen) + rest
     try:
-        value = orjson.loads(data.removeprefix(_BOM))
+        value = orjson.loads(data.removeprefix(BOM))
     except orjson.JSONDecodeError:
         return None, io.BytesIO(data)
     if array and is_prompt_array(value):
-        _refuse_twice(ctx, data.removeprefix(_BOM), value)
+        _refuse_twice(ctx, data.removeprefix(BOM), value)
         return value, ()
     raise _one_document(ctx, value)
 

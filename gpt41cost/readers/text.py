@@ -19,7 +19,7 @@ from typing import BinaryIO
 from msgspec import Struct
 
 from ..errors import STDIN, InputError, InputParameterError, ParameterError, quoted, slot, slots, source_name
-from .files import BadLink, UnreadableDirectory, blank, path_kind, read_limited, read_whole, stdin_stream, walk
+from .files import BOM, BadLink, UnreadableDirectory, blank, path_kind, read_limited, read_whole, stdin_stream, walk
 
 #: Bytes inspected for a NUL byte to tell binary files from text.
 SNIFF_BYTES = 8192
@@ -338,14 +338,14 @@ def looks_unrendered(text: str) -> bool:
 
 #: A byte order mark (U+FEFF) as text: Windows editors save "UTF-8 with BOM", and it marks the
 #: encoding, it is no prompt text (the JSON readers drop it too).
-BOM = "\ufeff"
+BOM_TEXT = "\ufeff"
 
 
 def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
     """Decode strictly, without a byte order mark at the very start; refuse binary data (in any
     encoding: :func:`binary_reason` reads the raw bytes) and empty files (a mark alone too)."""
     label = source_name(source)
-    if blank(data) or blank(data.removeprefix(b"\xef\xbb\xbf")):
+    if blank(data.removeprefix(BOM)):  # a mark alone is empty too
         raise InputError(f"{label}: empty file; a prompt needs some text")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in data[:SNIFF_BYTES] and _nul_free(encoding):
         raise NotText(
@@ -365,4 +365,4 @@ def decode_text(source: str, data: bytes, encoding: str = "utf-8") -> str:
             f"{label}: not valid {encoding} at byte {exc.start}; convert the file or pass {slot('encoding')} "
             "(e.g. latin-1)",
         ) from None
-    return text.removeprefix(BOM)  # a copy only when the mark is there (utf-16-le keeps one too)
+    return text.removeprefix(BOM_TEXT)  # a copy only when the mark is there (utf-16-le keeps one too)

@@ -103,7 +103,7 @@ from ..usage import (
     openai_provider,
 )
 from . import repeats
-from .files import BadLink, UnreadableDirectory, open_input, stdin_stream
+from .files import BOM, BadLink, UnreadableDirectory, open_input, stdin_stream
 from .pool import executor, line_cuts
 from .pool import result as result_of
 from .pool import stop as stop_pool
@@ -116,7 +116,6 @@ ProgressFn = Callable[[int, int | None, int], None]
 GZIP_MAGIC = b"\x1f\x8b"
 #: A gzip stream that is cut off or corrupt (zlib-ng inflates, about 6x faster than zlib here).
 _GZIP_ERRORS: tuple[type[BaseException], ...] = (EOFError, zlib.error, zlib_ng.error, gzip.BadGzipFile)  # type: ignore[assignment]
-BOM = b"\xef\xbb\xbf"
 #: Bytes read at a time from a JSONL stream.
 CHUNK_BYTES = 1 << 20
 #: A plain JSONL file at least this big is read by several processes, each a range of it at a time.
