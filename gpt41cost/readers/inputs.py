@@ -47,15 +47,16 @@ from . import pool
 from .files import BOM, MAX_WHOLE_BYTES, blank, read_limited
 from .repeats import may_repeat
 from .requests import (
+    ANSWERED,
+    CONVERSATION,
     HEAD_BYTES,
     BadDocument,
     BatchFacts,
     as_skipped,
     as_value,
     detect_kind,
-    ends_answered,
-    has_assistant,
     is_prompt_array,
+    line_kind,
     may_be_prompt_array,
     no_prompt_item,
     opens_conversation,
@@ -82,19 +83,14 @@ OnProgress = Callable[[int], None]
 OnRequest = Callable[[Measured], None]
 #: Kinds of file read in ranges on every core when large (one JSON value a line).
 _SPLIT = ("batch", "prompts", "finetune")
-#: A JSONL line of ``messages`` with no assistant message: no training example, a Chat request's input.
-_CONVERSATION = "conversation"
-#: A JSONL line of ``messages`` with an assistant message before its last (the user's, a tool's):
-#: a fine-tuning example (OpenAI's check asks for one assistant message), or a Chat request's input.
-_ANSWERED = "answered"
 #: What each kind of first line makes of JSON lines, and the kinds of later line that agree with it
 #: (the readers refuse any other as a bad line: :func:`~gpt41cost.readers.requests.read_requests`).
 _FIRST_LINE = {
     "batch": ("batch", {"batch"}),
-    "finetune": ("finetune", {"finetune", _ANSWERED}),
-    _ANSWERED: ("finetune", {"finetune", _ANSWERED}),
-    _CONVERSATION: ("prompts", {"prompts", _CONVERSATION, _ANSWERED}),
-    "prompts": ("prompts", {"prompts", _CONVERSATION, _ANSWERED, "finetune"}),
+    "finetune": ("finetune", {"finetune", ANSWERED}),
+    ANSWERED: ("finetune", {"finetune", ANSWERED}),
+    CONVERSATION: ("prompts", {"prompts", CONVERSATION, ANSWERED}),
+    "prompts": ("prompts", {"prompts", CONVERSATION, ANSWERED, "finetune"}),
 }
 #: How a line opens that may be a JSON line of a request (an object, an array or a string).
 _JSON_VALUE = re.compile(rb'[ \t\r\x0b\x0c]*[{\["]')
@@ -293,31 +289,7 @@ def _content_shape(data: bytes) -> tuple[str | None, bool]:
         if not exc.msg.startswith("unexpected content after"):
             return None, True
         return _lines_kind(body)
-    return _line_kind(value, alone=True), True
-
-
-def _line_kind(value: Any, *, alone: bool = False) -> str | None:
-    if isinstance(value, dict):
-        if "custom_id" in value or {"method", "url", "body"} <= value.keys():
-            return "batch"
-        if isinstance(value.get("messages"), list):
-            if alone:
-                return "chat"
-            if not has_assistant(value):
-                return _CONVERSATION
-            return "finetune" if ends_answered(value) else _ANSWERED
-        if "input" in value:  # a Responses body; JSON lines of them are prompts, as in a data file
-            return "responses" if alone else "prompts"
-        if isinstance(value.get("prompt"), str) and not alone:  # {"prompt": "..."}: an eval set's line
-            return "prompts"
-        return None
-    if isinstance(value, list):
-        if value and all(isinstance(m, dict) and "role" in m for m in value):
-            return "chat" if alone else "prompts"
-        return None
-    if isinstance(value, str) and not alone:
-        return "prompts"
-    return None
+    return line_kind(value, alone=True), True
 
 
 def _lines_kind(body: bytes) -> tuple[str | None, bool]:
@@ -348,7 +320,7 @@ def _lines_kind(body: bytes) -> tuple[str | None, bool]:
                 continue
             return None, True  # prose (or a number): text
         try:
-            kind = _line_kind(orjson.loads(raw))
+            kind = line_kind(orjson.loads(raw))
         except orjson.JSONDecodeError:
             kind = None
         if kind is None and (not kinds or _JSON_LINE.match(raw) is None):
@@ -548,7 +520,7 @@ def _data_kind(source: str, data: bytes, *, lines: bool = False) -> tuple[str, A
                 except orjson.JSONDecodeError as line_exc:
                     _not_json(source, line_exc, line=n)
         return "text", None
-    kind = _line_kind(value, alone=True)  # as content_kind finds it, without parsing again
+    kind = line_kind(value, alone=True)  # as content_kind finds it, without parsing again
     if kind is not None:
         return kind, None
     if is_prompt_array(value):  # ["...", "..."]: each string one request
@@ -571,7 +543,7 @@ def _first_line_prompt(body: bytes) -> bool:
         value = orjson.loads(line)
     except orjson.JSONDecodeError:
         return False
-    return isinstance(value, dict) and _line_kind(value) == "prompts"
+    return isinstance(value, dict) and line_kind(value) == "prompts"
 
 
 def _not_json(source: str, exc: orjson.JSONDecodeError, line: int | None = None) -> None:

@@ -881,7 +881,8 @@ def _parses(line: bytes) -> bool:
 def _one_document(ctx: _Context, value: Any) -> BadDocument:
     """A prompts file that is one JSON document over several lines other than a prompts list: what
     it is and how to read it (a request as its kind, anything else as one prompt)."""
-    kind = _line_kind_alone(value)
+    kind = line_kind(value, alone=True)
+    kind = kind if kind in ("chat", "responses") else "text"
     what = {"chat": "a Chat Completions request", "responses": "a Responses API request"}.get(kind) or (
         no_prompt_item(value) or "no prompt or request"
     )
@@ -894,15 +895,38 @@ def _one_document(ctx: _Context, value: Any) -> BadDocument:
     )
 
 
-def _line_kind_alone(value: Any) -> str:
-    """The request document ``value`` is (chat, responses), or text."""
-    if isinstance(value, dict) and isinstance(value.get("messages"), list):
-        return "chat"
-    if isinstance(value, list) and prompt_item(value):
-        return "chat"  # a bare messages array
-    if isinstance(value, dict) and "input" in value:
-        return "responses"
-    return "text"
+#: A JSONL line of ``messages`` with no assistant message: no training example, a Chat request's input.
+CONVERSATION = "conversation"
+#: A JSONL line of ``messages`` with an assistant message before its last (the user's, a tool's):
+#: a fine-tuning example (OpenAI's check asks for one assistant message), or a Chat request's input.
+ANSWERED = "answered"
+
+
+def line_kind(value: Any, *, alone: bool = False) -> str | None:
+    """The request shape of one JSON value: as a line of JSON lines (batch, finetune, prompts,
+    :data:`CONVERSATION`, :data:`ANSWERED`), or ``alone``, as a whole document (batch, chat,
+    responses); None for no request's shape. The one rule the kinds are told by."""
+    if isinstance(value, dict):
+        if "custom_id" in value or {"method", "url", "body"} <= value.keys():
+            return "batch"
+        if isinstance(value.get("messages"), list):
+            if alone:
+                return "chat"
+            if not has_assistant(value):
+                return CONVERSATION
+            return "finetune" if ends_answered(value) else ANSWERED
+        if "input" in value:  # a Responses body; JSON lines of them are prompts, as in a data file
+            return "responses" if alone else "prompts"
+        if isinstance(value.get("prompt"), str) and not alone:  # {"prompt": "..."}: an eval set's line
+            return "prompts"
+        return None
+    if isinstance(value, list):
+        if value and all(isinstance(m, dict) and "role" in m for m in value):
+            return "chat" if alone else "prompts"
+        return None
+    if isinstance(value, str) and not alone:
+        return "prompts"
+    return None
 
 
 def no_prompt_item(value: Any) -> str | None:
