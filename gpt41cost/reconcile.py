@@ -189,16 +189,19 @@ class Computed:
     each day (``per_day_item[day][key]``)."""
 
     per_day_item: dict[str, dict[str, Decimal]]
-    per_day: dict[str, Decimal]
     #: service tiers the records name on each day, other than default and priority
     odd_tiers: dict[str, set[str]]
+
+    @property
+    def per_day(self) -> dict[str, Decimal]:
+        """Each day's cost: its line items summed (a cost's total is its three lines' sum)."""
+        return {day: sum(items.values(), Decimal(0)) for day, items in self.per_day_item.items()}
 
 
 def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
     """Price every group of the usage at the catalog prices in force on its own day (the day's
     dated entries; the run date's prices for records without a day), split into line items."""
     per_day_item: dict[str, dict[str, Decimal]] = {}
-    per_day: dict[str, Decimal] = {}
     odd_tiers: dict[str, set[str]] = {}
     resolve = Resolver(catalog)
     on_day = PricesOnDay(catalog)  # the prices in force on a group's own day, as summarize prices it
@@ -221,8 +224,7 @@ def computed_costs(acc: Accumulator, catalog: Catalog) -> Computed:
         ):
             k = LineItem(label, billed_piece(piece, rates), mode).key
             per_item[k] = per_item.get(k, Decimal(0)) + usd
-        per_day[d] = per_day.get(d, Decimal(0)) + cost.total_usd
-    return Computed(per_day_item, per_day, odd_tiers)
+    return Computed(per_day_item, odd_tiers)
 
 
 def _spans(days: Sequence[str]) -> str:

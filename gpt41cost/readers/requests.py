@@ -735,7 +735,7 @@ def _batch_line(ctx: _Context, obj: Any, n: int, facts: BatchFacts) -> Measured:
     if not isinstance(obj, dict):
         raise InputError(f"{ctx.where}: line {n}: a batch line must be a JSON object")
     custom_id = obj.get("custom_id")
-    facts.see_custom_id(custom_id, n, custom_id is not None or "custom_id" in obj)
+    facts.see_custom_id(custom_id, n, "custom_id" in obj)
     method, url = obj.get("method"), obj.get("url")
     if isinstance(url, str):
         facts.urls[url] = facts.urls.get(url, 0) + 1
