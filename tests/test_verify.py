@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -303,12 +303,18 @@ def test_nothing_compared_gives_no_difference_figures(cli, fake, agent_file) -> 
     assert strict.stderr.strip() == "gpt41cost: error: 7 of 7 refused by the API"
 
 
-def test_some_compared_the_figures_are_over_those(cli, fake, agent_file) -> None:
-    """A mix: the mean and the worst are over the requests compared, and the note says how many."""
+def _answer_first(fake: Any, how: Callable[[int], Any]) -> None:
+    """The fake answers the agent file's first request with ``how`` of its true count, the others
+    with theirs."""
     answer = fake.input_tokens
     assert answer is not None
     first = _key(to_responses_body(AGENT[0].request))
-    fake.input_tokens = lambda body: answer(body) - 3 if _key(body) == first else answer(body)
+    fake.input_tokens = lambda body: how(answer(body)) if _key(body) == first else answer(body)
+
+
+def test_some_compared_the_figures_are_over_those(cli, fake, agent_file) -> None:
+    """A mix: the mean and the worst are over the requests compared, and the note says how many."""
+    _answer_first(fake, lambda n: n - 3)
     fake.invalid = lambda body: "Invalid schema" if len(body["input"]) == 4 else None
     doc = json.loads(_verify(cli, fake, str(agent_file), "--format", "json").stdout)
     assert (doc["exact"], doc["compared"], doc["refused"]) == (5, 6, 1)
@@ -336,10 +342,7 @@ def test_an_answer_that_is_no_count_is_not_compared(cli, fake, agent_file, count
     """Review 20: input_tokens -5 was taken as the API's count (+99 difference); a fraction, text or
     a bool ended the run (exit 6) as an answer with 'no input_tokens count'. Now that request is a
     bad answer, not compared; the others are."""
-    answer = fake.input_tokens
-    assert answer is not None
-    first = _key(to_responses_body(AGENT[0].request))
-    fake.input_tokens = lambda body: count if _key(body) == first else answer(body)
+    _answer_first(fake, lambda _n: count)
     r = _verify(cli, fake, str(agent_file), "--format", "json")
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
